@@ -1,0 +1,54 @@
+import type { Readable } from 'node:stream'
+
+/** Gradle build cache keys: lowercase hex, 32 to 128 characters (design.md). */
+export const GRADLE_KEY_PATTERN = /^[0-9a-f]{32,128}$/
+
+/** What the index keeps for one Gradle key. */
+export interface EntryMeta {
+  /** The Gradle cache key. */
+  key: string
+  /** SHA-256 of the blob's bytes, lowercase hex: also the blob's name on disk. */
+  sha256: string
+  size: number
+  /** Milliseconds since the epoch, from the store's clock. */
+  lastAccess: number
+  /** Peer ID of the node that produced the entry (absent for entries Gradle PUT locally before the mesh knew). */
+  producer?: string
+  /** Signature over the announcement record, base64 (issue 4 fills it). */
+  signature?: string
+}
+
+export interface CasStats {
+  entries: number
+  bytes: number
+  hits: number
+  misses: number
+  evictions: number
+  puts: number
+  quarantined: number
+  maxBytes: number
+}
+
+export interface PutOptions {
+  producer?: string
+  signature?: string
+  /** When given, the PUT fails with IntegrityError if the bytes hash to anything else (peer fetches). */
+  expectedSha256?: string
+  /** When given, the PUT fails with TooLargeError past this many bytes, and stores nothing. */
+  maxSize?: number
+  signal?: AbortSignal
+}
+
+export interface OpenEntry {
+  meta: EntryMeta
+  /** The verified bytes. Small entries are verified in memory before this resolves. */
+  body: Readable
+}
+
+/** The narrow view of the store that the HTTP cache server and the mesh need. */
+export interface BlobStore {
+  get(key: string, options?: { signal?: AbortSignal }): Promise<OpenEntry | undefined>
+  head(key: string): Promise<EntryMeta | undefined>
+  put(key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options?: PutOptions): Promise<EntryMeta>
+  stats(): CasStats
+}
