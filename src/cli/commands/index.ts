@@ -1,6 +1,13 @@
 import type { Command } from 'commander'
+import * as up from './up.js'
+import * as status from './status.js'
+import * as cache from './cache.js'
+import * as gradle from './gradle.js'
+import * as sim from './sim.js'
+import * as keygen from './keygen.js'
+import * as demo from './demo.js'
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands (program: Command): void {
-  void program
+  for (const command of [up, status, cache, gradle, sim, keygen, demo]) command.register(program)
 }
