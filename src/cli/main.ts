@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { VERSION } from '../version.js'
 import { UsageError, OperationError } from './errors.js'
 import { registerCommands } from './commands/index.js'
 
@@ -9,7 +10,7 @@ export function buildProgram (): Command {
   const program = new Command()
     .name('gmesh')
     .description('gradle-mesh: a peer-to-peer mesh of equal nodes sharing Gradle\'s build cache')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run gmesh --help for usage)')
     .exitOverride()
   registerCommands(program)

@@ -1,6 +1,44 @@
 import type { Command } from 'commander'
+import { resolveDataDir } from '../../config/data-dir.js'
+import { NodeClient } from '../../client/node-client.js'
+import { OperationError } from '../errors.js'
+import { formatBytes } from '../format.js'
 
-/** Registers the `status` command(s). */
+/** Registers `gmesh status`: the running node's state, for people or (`--json`) for scripts. */
 export function register (program: Command): void {
-  void program
+  program.command('status')
+    .description('show the running node\'s state')
+    .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
+    .option('--json', 'print JSON for scripts')
+    .action(async (options: { data?: string, json?: boolean }) => {
+      const client = await connect(options.data)
+      const status = await client.status()
+      process.stdout.write(options.json === true ? JSON.stringify(status, null, 2) + '\n' : describeStatus(status))
+    })
+}
+
+/** Connects to the node at a data dir, turning "not running" into an operation failure (exit 1). */
+export async function connect (data?: string): Promise<NodeClient> {
+  try {
+    return await NodeClient.connect(resolveDataDir(data))
+  } catch (err) {
+    throw new OperationError((err as Error).message)
+  }
+}
+
+function describeStatus (status: Record<string, unknown>): string {
+  const node = status.node as { peerId: string, cacheUrl: string, pid: number, dataDir: string }
+  const cache = status.cache as { entries: number, bytes: number, maxBytes: number, hits: number, misses: number }
+  const peers = status.peers as unknown[]
+  const lookups = cache.hits + cache.misses
+  const hitRate = lookups === 0 ? '-' : `${Math.round(100 * cache.hits / lookups)}%`
+  return [
+    `node     ${node.peerId} (pid ${node.pid})`,
+    `cache    ${node.cacheUrl}`,
+    `data     ${node.dataDir}`,
+    `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,
+    `lookups  ${cache.hits} hits, ${cache.misses} misses (hit rate ${hitRate})`,
+    `peers    ${peers.length}`,
+    ''
+  ].join('\n')
 }

@@ -1,0 +1,44 @@
+/** Another live node holds the data directory. */
+export class DataDirLockedError extends Error {
+  static readonly code = 'ERR_DATA_DIR_LOCKED'
+  override name = 'DataDirLockedError'
+  constructor (readonly dataDir: string, readonly pid: number) {
+    super(`data dir ${dataDir} is in use by another gmesh node (pid ${pid}): stop it, or start this one with --data OTHER_DIR`)
+  }
+}
+
+/** The data directory cannot be created or written. */
+export class DataDirUnwritableError extends Error {
+  static readonly code = 'ERR_DATA_DIR_UNWRITABLE'
+  override name = 'DataDirUnwritableError'
+  constructor (readonly dataDir: string, cause: unknown) {
+    super(`cannot write to data dir ${dataDir} (${describe(cause)}): choose a writable one with --data DIR`, { cause })
+  }
+}
+
+/** The HTTP address is taken or cannot be bound. */
+export class HttpListenError extends Error {
+  static readonly code = 'ERR_HTTP_LISTEN'
+  override name = 'HttpListenError'
+  constructor (readonly address: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException)?.code
+    const why = code === 'EADDRINUSE'
+      ? 'the port is already in use (another gmesh node?)'
+      : describe(cause)
+    super(`cannot serve HTTP on ${address}: ${why}; choose another with --http 127.0.0.1:PORT`, { cause })
+  }
+}
+
+/** A file in the data directory exists but cannot be used as it is; it is left untouched. */
+export class CorruptDataFileError extends Error {
+  static readonly code = 'ERR_CORRUPT_DATA_FILE'
+  override name = 'CorruptDataFileError'
+  constructor (readonly path: string, what: string) {
+    super(`${path} is not a valid ${what}; move it away to let gmesh create a new one (the node's identity changes if it is the key)`)
+  }
+}
+
+export function describe (err: unknown): string {
+  const e = err as NodeJS.ErrnoException
+  return e?.code ?? e?.message ?? String(err)
+}

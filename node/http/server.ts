@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from '../../src/config/logger.js'
+import type { GradleCacheHandler } from '../../src/gradle/http-cache.js'
+import type { ControlApi } from './control-api.js'
+import { HttpListenError } from '../errors.js'
+
+export interface NodeHttpServerComponents {
+  cache: GradleCacheHandler
+  api: ControlApi
+  logger: Logger
+}
+
+export interface NodeHttpServerInit {
+  host: string
+  port: number
+}
+
+const CACHE_PREFIX = '/cache/'
+const API_PREFIX = '/api/v1/'
+
+/** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/. */
+export class NodeHttpServer {
+  private server?: Server
+  private boundUrl?: string
+
+  constructor (private readonly components: NodeHttpServerComponents, private readonly init: NodeHttpServerInit) {}
+
+  /** `http://HOST:PORT` once started (with the real port when 0 was asked for). */
+  get url (): string {
+    if (this.boundUrl == null) throw new Error('the HTTP server is not started')
+    return this.boundUrl
+  }
+
+  async start (): Promise<void> {
+    const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => { this.route(req, res) })
+    server.on('clientError', (err, socket) => {
+      this.components.logger.debug({ err }, 'malformed HTTP request')
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      else socket.destroy()
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', err => { reject(new HttpListenError(`${this.init.host}:${this.init.port}`, err)) })
+      server.listen(this.init.port, this.init.host, resolve)
+    })
+    const address = server.address() as AddressInfo
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    this.boundUrl = `http://${host}:${address.port}`
+    this.server = server
+  }
+
+  async stop (): Promise<void> {
+    const server = this.server
+    if (server == null) return
+    this.server = undefined
+    const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    server.closeIdleConnections()
+    const force = setTimeout(() => { server.closeAllConnections() }, 2000)
+    await closed
+    clearTimeout(force)
+  }
+
+  private route (req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/'
+    let work: Promise<void>
+    if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
+    else if (url.startsWith(API_PREFIX)) work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
+    else work = Promise.resolve(notFound(res))
+    work.catch(err => {
+      this.components.logger.error({ err, url }, 'HTTP handler failed')
+      if (!res.headersSent) res.writeHead(404).end()
+      else res.destroy()
+    })
+  }
+}
+
+function notFound (res: ServerResponse): void {
+  const body = 'not found: the node serves /cache/<key> (Gradle) and /api/v1/ (control API)\n'
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import type { BlobStore } from '../cas/types.js'
+import { GRADLE_KEY_PATTERN } from '../cas/types.js'
+import type { Logger } from '../config/logger.js'
+
+/** Looks a locally missing key up elsewhere (peers); resolves true when the entry is now in the store. */
+export type FetchMissing = (key: string, signal: AbortSignal) => Promise<boolean>
+
+export interface CacheHandlerComponents {
+  store: BlobStore
+  logger: Logger
+  fetchMissing?: FetchMissing
+}
+
+export interface CacheHandlerInit {
+  /** Entries above this are drained, dropped, counted and answered 2xx (default 100 MiB). */
+  maxEntryBytes?: number
+  /** Hard deadline of a peer lookup on a miss; Gradle turns the remote cache off after 30 s. */
+  missDeadlineMs?: number
+}
+
+export interface CacheHttpCounters {
+  gets: number
+  hits: number
+  misses: number
+  heads: number
+  puts: number
+  stored: number
+  oversized: number
+  aborted: number
+  badRequests: number
+  internalErrors: number
+}
+
+export const DEFAULT_MAX_ENTRY_BYTES = 100 * 1024 * 1024
+const DEFAULT_MISS_DEADLINE_MS = 2000
+
+/**
+ * Gradle's HTTP build cache protocol (`GET|HEAD|PUT /cache/<key>`), answered so that Gradle never
+ * turns its remote cache off: misses and internal read errors are 404, oversized entries 202, only
+ * malformed requests 400, never a redirect (design.md, "Gradle integration").
+ */
+export class GradleCacheHandler {
+  readonly counters: CacheHttpCounters = {
+    gets: 0, hits: 0, misses: 0, heads: 0, puts: 0, stored: 0, oversized: 0, aborted: 0, badRequests: 0, internalErrors: 0
+  }
+
+  private readonly maxEntryBytes: number
+  private readonly missDeadlineMs: number
+
+  constructor (private readonly components: CacheHandlerComponents, init: CacheHandlerInit = {}) {
+    this.maxEntryBytes = init.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+    this.missDeadlineMs = init.missDeadlineMs ?? DEFAULT_MISS_DEADLINE_MS
+  }
+
+  /** Handles a request whose path is below `/cache/`; `rest` is what follows that prefix, undecoded. */
+  async handle (req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+    const key = rest.split('?', 1)[0] ?? ''
+    if (!GRADLE_KEY_PATTERN.test(key)) {
+      this.counters.badRequests++
+      return this.reply(req, res, 400, `malformed cache key: expected 32 to 128 lowercase hex characters\n`)
+    }
+    switch (req.method) {
+      case 'GET': return this.get(req, res, key)
+      case 'HEAD': return this.head(res, key)
+      case 'PUT': return this.put(req, res, key)
+      default:
+        this.counters.badRequests++
+        res.setHeader('Allow', 'GET, HEAD, PUT')
+        return this.reply(req, res, 405, `method ${req.method ?? ''} not allowed on the cache: use GET, HEAD or PUT\n`)
+    }
+  }
+
+  private async get (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    this.counters.gets++
+    const gone = new AbortController()
+    res.once('close', () => { gone.abort() })
+    let entry
+    try {
+      entry = await this.open(key, gone.signal)
+    } catch (err) {
+      this.counters.internalErrors++
+      this.components.logger.warn({ err, key }, 'cache read failed: answering 404')
+    }
+    if (entry == null) {
+      this.counters.misses++
+      return this.reply(req, res, 404, '')
+    }
+    this.counters.hits++
+    res.writeHead(200, { 'Content-Type': 'application/vnd.gradle.build-cache-artifact.v1', 'Content-Length': entry.meta.size })
+    try {
+      await pipeline(entry.body, res, { signal: gone.signal })
+    } catch (err) {
+      entry.body.destroy()
+      if (!gone.signal.aborted) this.components.logger.warn({ err, key }, 'cache response failed mid-body')
+      res.destroy()
+    }
+  }
+
+  /** The local store first, then (with a hard deadline) whatever finds missing entries. */
+  private async open (key: string, signal: AbortSignal): Promise<Awaited<ReturnType<BlobStore['get']>>> {
+    const local = await this.components.store.get(key, { signal })
+    const fetchMissing = this.components.fetchMissing
+    if (local != null || fetchMissing == null || signal.aborted) return local
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.missDeadlineMs)])
+    const found = await fetchMissing(key, deadline).catch((err: unknown) => {
+      this.components.logger.debug({ err, key }, 'peer lookup failed')
+      return false
+    })
+    return found ? await this.components.store.get(key, { signal }) : undefined
+  }
+
+  private async head (res: ServerResponse, key: string): Promise<void> {
+    this.counters.heads++
+    const meta = await this.components.store.head(key).catch((err: unknown) => {
+      this.components.logger.warn({ err, key }, 'cache head failed: answering 404')
+    })
+    res.writeHead(meta == null ? 404 : 200, meta == null ? { 'Content-Length': 0 } : { 'Content-Length': meta.size })
+    res.end()
+  }
+
+  private async put (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    this.counters.puts++
+    const declared = req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
+    if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
+    try {
+      await this.components.store.put(key, req, { maxSize: this.maxEntryBytes })
+      this.counters.stored++
+      this.reply(req, res, 200, '')
+    } catch (err) {
+      if ((err as { name?: string }).name === 'TooLargeError') return this.dropOversized(req, res, key, declared)
+      if (req.readableAborted || req.destroyed) {
+        this.counters.aborted++
+        this.components.logger.debug({ key }, 'cache PUT aborted by the client: nothing stored')
+        return
+      }
+      // A 5xx would turn Gradle's remote cache off for the whole build: losing one entry is cheaper.
+      this.counters.internalErrors++
+      this.components.logger.warn({ err, key }, 'cache PUT failed: nothing stored')
+      this.reply(req, res, 202, 'the entry could not be stored\n')
+    }
+  }
+
+  private async dropOversized (req: IncomingMessage, res: ServerResponse, key: string, size?: number): Promise<void> {
+    this.counters.oversized++
+    this.components.logger.info({ key, size, limit: this.maxEntryBytes }, 'cache entry over the size limit: dropped')
+    req.resume()
+    if (!req.readableEnded) await new Promise<void>(resolve => { req.once('end', resolve).once('close', resolve) })
+    this.reply(req, res, 202, `entry over the ${this.maxEntryBytes}-byte limit: not stored\n`)
+  }
+
+  private reply (req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
+    if (res.headersSent || res.destroyed) return
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+    res.end(req.method === 'HEAD' ? undefined : body)
+  }
+}
