@@ -1,0 +1,62 @@
+import test from 'ava'
+import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { DataDirLock, prepareDataDir } from '../../node/data-dir.js'
+import { loadOrCreateIdentity, loadOrCreateToken } from '../../node/identity.js'
+import { CorruptDataFileError, DataDirLockedError, DataDirUnwritableError } from '../../node/errors.js'
+
+async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gmesh-data-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+test('a data dir held by a live node cannot be claimed, and says by whom', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'lock'), `${process.ppid}\n`)
+  const err = await t.throwsAsync(DataDirLock.acquire(dir), { instanceOf: DataDirLockedError })
+  t.true(err?.message.includes(String(process.ppid)))
+  t.is((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.ppid), 'the owner keeps its lock')
+})
+
+test('a lock left by a dead node is taken over and released', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'lock'), '4194303\n')
+  const lock = await DataDirLock.acquire(dir)
+  t.is((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.pid))
+  await lock.release()
+  await t.throwsAsync(stat(join(dir, 'lock')), { code: 'ENOENT' })
+})
+
+test('an unwritable data dir is a clear error', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'file'), '')
+  const err = await t.throwsAsync(prepareDataDir(join(dir, 'file', 'sub')), { instanceOf: DataDirUnwritableError })
+  t.regex(err?.message ?? '', /cannot write to data dir .* --data/)
+})
+
+test('the identity persists across restarts with mode 0600, so the peer ID is stable', async t => {
+  const dir = await tempDir(t)
+  const first = peerIdFromPrivateKey(await loadOrCreateIdentity(dir)).toString()
+  const again = peerIdFromPrivateKey(await loadOrCreateIdentity(dir)).toString()
+  t.is(again, first)
+  t.is((await stat(join(dir, 'identity.key'))).mode & 0o777, 0o600)
+})
+
+test('a damaged identity file is refused and left as it was', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'identity.key'), 'not a key')
+  await t.throwsAsync(loadOrCreateIdentity(dir), { instanceOf: CorruptDataFileError })
+  t.is(await readFile(join(dir, 'identity.key'), 'utf8'), 'not a key')
+})
+
+test('the control token is 64 hex characters, stable and private', async t => {
+  const dir = await tempDir(t)
+  const token = await loadOrCreateToken(dir)
+  t.regex(token, /^[0-9a-f]{64}$/)
+  await chmod(join(dir, 'token'), 0o644)
+  t.is(await loadOrCreateToken(dir), token)
+  t.is((await stat(join(dir, 'token'))).mode & 0o777, 0o600, 'a loosened mode is tightened again')
+})
