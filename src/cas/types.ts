@@ -36,6 +36,8 @@ export interface PutOptions {
   expectedSha256?: string
   /** When given, the PUT fails with TooLargeError past this many bytes, and stores nothing. */
   maxSize?: number
+  /** When given, the PUT fails with SizeMismatchError unless the body has exactly this many bytes (e.g. Content-Length), and stores nothing. */
+  expectedSize?: number
   signal?: AbortSignal
 }
 
@@ -43,6 +45,8 @@ export interface OpenEntry {
   meta: EntryMeta
   /** The verified bytes. Small entries are verified in memory before this resolves. */
   body: Readable
+  /** For small entries, the same verified bytes already in memory: a server may send these and ignore `body`. */
+  bytes?: Uint8Array
 }
 
 /** The narrow view of the store that the HTTP cache server and the mesh need. */

@@ -1,0 +1,128 @@
+import { createHash, type Hash } from 'node:crypto'
+import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { AbortError, BodyError, CasError, SizeMismatchError, TooLargeError } from './errors.js'
+
+/** A body fully written to a temp file, flushed to disk, with its hash. */
+export interface WrittenTemp {
+  path: string
+  sha256: string
+  size: number
+}
+
+export interface WriteLimits {
+  maxSize?: number
+  expectedSize?: number
+  signal?: AbortSignal
+}
+
+/** Chunks are gathered up to this many bytes before one writev, so small chunks cost few syscalls. */
+const FLUSH_BYTES = 256 * 1024
+
+/**
+ * Streams `body` into a new file at `path` while hashing it, then fdatasyncs and closes it.
+ * On any failure (limit, abort, a body that errors or ends short) the temp file is removed and the error rethrown.
+ */
+export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
+  checkAborted(limits.signal)
+  const handle = await open(path, 'wx', 0o644)
+  try {
+    const hash = createHash('sha256')
+    const size = body instanceof Uint8Array
+      ? await writeWhole(handle, hash, body, limits)
+      : await writeStream(handle, hash, body, limits)
+    if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
+    checkAborted(limits.signal)
+    await handle.datasync()
+    await handle.close()
+    return { path, sha256: hash.digest('hex'), size }
+  } catch (err) {
+    await handle.close().catch(() => {})
+    await unlink(path).catch(() => {})
+    throw err
+  }
+}
+
+async function writeWhole (handle: FileHandle, hash: Hash, body: Uint8Array, limits: WriteLimits): Promise<number> {
+  checkSize(body.byteLength, limits)
+  hash.update(body)
+  let offset = 0
+  while (offset < body.byteLength) {
+    const { bytesWritten } = await handle.write(body, offset, body.byteLength - offset)
+    offset += bytesWritten
+  }
+  return body.byteLength
+}
+
+async function writeStream (handle: FileHandle, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
+  const iterator = body[Symbol.asyncIterator]()
+  const abort = abortRace(limits.signal)
+  let size = 0
+  let pending: Uint8Array[] = []
+  let pendingBytes = 0
+  let done = false
+  try {
+    while (true) {
+      const result = await nextChunk(iterator, abort.promise)
+      if (result.done === true) break
+      const chunk = result.value
+      if (!(chunk instanceof Uint8Array)) throw new BodyError(new TypeError('body chunks must be Uint8Array'))
+      size += chunk.byteLength
+      checkSize(size, limits)
+      hash.update(chunk)
+      pending.push(chunk)
+      pendingBytes += chunk.byteLength
+      if (pendingBytes >= FLUSH_BYTES) {
+        await handle.writev(pending)
+        pending = []
+        pendingBytes = 0
+      }
+    }
+    done = true
+    if (pending.length > 0) await handle.writev(pending)
+    return size
+  } finally {
+    abort.dispose()
+    if (!done) closeIterator(iterator)
+  }
+}
+
+async function nextChunk (iterator: AsyncIterator<Uint8Array>, aborted: Promise<never>): Promise<IteratorResult<Uint8Array>> {
+  let next: Promise<IteratorResult<Uint8Array>>
+  try {
+    next = iterator.next()
+  } catch (err) {
+    throw new BodyError(err)
+  }
+  next = next.catch((err: unknown) => { throw err instanceof CasError ? err : new BodyError(err) })
+  return await Promise.race([next, aborted])
+}
+
+/** Tells the source we stop reading; not awaited, since a stuck source may never answer. */
+function closeIterator (iterator: AsyncIterator<Uint8Array>): void {
+  try {
+    iterator.return?.()?.catch(() => {})
+  } catch {
+    // the body already failed; its own error is the one reported
+  }
+}
+
+function checkSize (size: number, limits: WriteLimits): void {
+  if (limits.maxSize !== undefined && size > limits.maxSize) throw new TooLargeError(limits.maxSize)
+  if (limits.expectedSize !== undefined && size > limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
+}
+
+export function checkAborted (signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new AbortError(signal.reason)
+}
+
+/** A promise that rejects with AbortError when `signal` aborts (never settles without a signal). */
+function abortRace (signal: AbortSignal | undefined): { promise: Promise<never>, dispose: () => void } {
+  if (signal === undefined) return { promise: new Promise<never>(() => {}), dispose: () => {} }
+  let onAbort = (): void => {}
+  const promise = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new AbortError(signal.reason)) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  promise.catch(() => {})
+  return { promise, dispose: () => { signal.removeEventListener('abort', onAbort) } }
+}

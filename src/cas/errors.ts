@@ -1,0 +1,81 @@
+/** Base class of every error the content store throws; `code` is stable and machine-readable. */
+export class CasError extends Error {
+  readonly code: string
+
+  constructor (message: string, code: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** The body is larger than `maxSize`; nothing was stored. */
+export class TooLargeError extends CasError {
+  readonly limit: number
+
+  constructor (limit: number) {
+    super(`entry is larger than the limit of ${limit} bytes; nothing was stored`, 'ERR_CAS_TOO_LARGE')
+    this.limit = limit
+  }
+}
+
+/** The bytes do not hash to what the caller expected; nothing was stored. */
+export class IntegrityError extends CasError {
+  readonly expected: string
+  readonly actual: string
+
+  constructor (expected: string, actual: string) {
+    super(`content hashes to ${actual} but ${expected} was expected; nothing was stored`, 'ERR_CAS_INTEGRITY')
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** The body ended before `expectedSize` bytes (or ran past it); nothing was stored. */
+export class SizeMismatchError extends CasError {
+  readonly expected: number
+  readonly actual: number
+
+  constructor (expected: number, actual: number) {
+    super(`body has ${actual} bytes but ${expected} were announced; nothing was stored`, 'ERR_CAS_SIZE_MISMATCH')
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** A key that is not a Gradle cache key (lowercase hex, 32 to 128 characters). */
+export class InvalidKeyError extends CasError {
+  constructor (key: string) {
+    const shown = key.length > 140 ? `${key.slice(0, 140)}…` : key
+    super(`invalid cache key "${shown}": expected 32 to 128 lowercase hex characters`, 'ERR_CAS_INVALID_KEY')
+  }
+}
+
+/** An argument other than the key is malformed (a bad sha256, a negative size, ...). */
+export class InvalidArgumentError extends CasError {
+  constructor (message: string) {
+    super(message, 'ERR_CAS_INVALID_ARGUMENT')
+  }
+}
+
+/** The operation was aborted through its AbortSignal; nothing was stored. */
+export class AbortError extends CasError {
+  constructor (reason?: unknown) {
+    super('the operation was aborted; nothing was stored', 'ABORT_ERR', reason === undefined ? undefined : { cause: reason })
+  }
+}
+
+/** The store is closed (or was never opened). */
+export class StoreClosedError extends CasError {
+  constructor () {
+    super('the content store is closed', 'ERR_CAS_CLOSED')
+  }
+}
+
+/** The body stream failed while the store was reading it; nothing was stored. */
+export class BodyError extends CasError {
+  constructor (cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    super(`reading the body failed (${detail}); nothing was stored`, 'ERR_CAS_BODY', { cause })
+  }
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, open } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** Lowercase hex SHA-256: the name of a blob on disk. */
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/
+
+/**
+ * Where the store keeps things under its directory:
+ * `blobs/<sha[0..2]>/<sha>`, `tmp/` (files being written), `quarantine/` (blobs that failed verification),
+ * `index/` (LevelDB).
+ */
+export class StoreLayout {
+  readonly root: string
+  readonly blobsDir: string
+  readonly tmpDir: string
+  readonly quarantineDir: string
+  readonly indexDir: string
+
+  constructor (root: string) {
+    this.root = root
+    this.blobsDir = join(root, 'blobs')
+    this.tmpDir = join(root, 'tmp')
+    this.quarantineDir = join(root, 'quarantine')
+    this.indexDir = join(root, 'index')
+  }
+
+  async create (): Promise<void> {
+    for (const dir of [this.blobsDir, this.tmpDir, this.quarantineDir, this.indexDir]) {
+      await mkdir(dir, { recursive: true })
+    }
+  }
+
+  shardDir (sha256: string): string {
+    return join(this.blobsDir, sha256.slice(0, 2))
+  }
+
+  blobPath (sha256: string): string {
+    return join(this.blobsDir, sha256.slice(0, 2), sha256)
+  }
+
+  newTempPath (): string {
+    return join(this.tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
+  }
+
+  quarantinePath (sha256: string, now: number): string {
+    return join(this.quarantineDir, `${sha256}.${now}`)
+  }
+}
+
+/** fsyncs a directory so a rename into it survives power loss; a no-op where directories cannot be opened. */
+export async function fsyncDir (dir: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(dir, 'r')
+  } catch {
+    return
+  }
+  try {
+    await handle.sync()
+  } catch {
+    // some filesystems refuse fsync on directories: the rename is still atomic
+  } finally {
+    await handle.close()
+  }
+}

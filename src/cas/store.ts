@@ -1,0 +1,340 @@
+import { mkdir, rename, unlink } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { AccessFlusher } from './access-flusher.js'
+import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
+import { checkAborted, writeTemp, type WrittenTemp } from './blob-writer.js'
+import { Catalog } from './catalog.js'
+import { IntegrityError, InvalidArgumentError, InvalidKeyError, StoreClosedError } from './errors.js'
+import { IndexDb } from './index-db.js'
+import { KeyedMutex } from './keyed-mutex.js'
+import { fsyncDir, SHA256_PATTERN, StoreLayout } from './layout.js'
+import { recover, type RecoveryReport } from './recovery.js'
+import { GRADLE_KEY_PATTERN, type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
+
+/** The subset of a pino logger the store uses. */
+export interface CasLogger {
+  info: (obj: object, msg?: string) => void
+  warn: (obj: object, msg?: string) => void
+}
+
+export interface ContentStoreOptions {
+  /** Directory of the store; created if missing. */
+  dir: string
+  /** Size budget of the blobs in bytes; least-recently-used entries are evicted past it. */
+  maxBytes: number
+  /** Clock for lastAccess, milliseconds since the epoch. */
+  now?: () => number
+  logger?: CasLogger
+  /** Blobs up to this size are hashed on every read (default 1 MiB). */
+  smallBlobBytes?: number
+  /** How often lastAccess updates are written behind to the index (default 5 s). */
+  accessFlushMs?: number
+}
+
+export interface GcResult { evicted: number, freedBytes: number }
+export interface VerifyResult { checked: number, quarantined: number }
+
+const silentLogger: CasLogger = { info: () => {}, warn: () => {} }
+
+/**
+ * The node's content-addressed blob store (design.md, "Content-addressed store"): blobs named by SHA-256 under
+ * `blobs/`, a LevelDB index of Gradle keys, LRU eviction to a byte budget, verify-on-read and quarantine.
+ */
+export class ContentStore implements BlobStore {
+  readonly dir: string
+  /** What start-up recovery collected. */
+  readonly recovery: RecoveryReport
+  private readonly layout: StoreLayout
+  private readonly index: IndexDb
+  private readonly catalog: Catalog
+  private readonly reader: BlobReader
+  private readonly access: AccessFlusher
+  private readonly locks = new KeyedMutex()
+  private readonly now: () => number
+  private readonly logger: CasLogger
+  private readonly smallBlobBytes: number
+  private readonly counters = { hits: 0, misses: 0, evictions: 0, puts: 0, quarantined: 0 }
+  private readonly pending = new Set<Promise<unknown>>()
+  private readonly shards = new Set<string>()
+  private maxBytes: number
+  private closed = false
+
+  private constructor (init: { options: ContentStoreOptions, layout: StoreLayout, index: IndexDb, catalog: Catalog, recovery: RecoveryReport }) {
+    const { options } = init
+    this.dir = options.dir
+    this.layout = init.layout
+    this.index = init.index
+    this.catalog = init.catalog
+    this.recovery = init.recovery
+    this.maxBytes = options.maxBytes
+    this.now = options.now ?? Date.now
+    this.logger = options.logger ?? silentLogger
+    this.smallBlobBytes = options.smallBlobBytes ?? DEFAULT_SMALL_BLOB_BYTES
+    this.reader = new BlobReader(this.layout, this.smallBlobBytes)
+    this.access = new AccessFlusher(this.catalog, this.index, options.accessFlushMs ?? 5000, err => {
+      this.logger.warn({ err }, 'cas: writing lastAccess to the index failed')
+    })
+  }
+
+  /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes`. */
+  static async open (options: ContentStoreOptions): Promise<ContentStore> {
+    if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 0) {
+      throw new InvalidArgumentError(`maxBytes must be a non-negative integer, got ${options.maxBytes}`)
+    }
+    const layout = new StoreLayout(options.dir)
+    await layout.create()
+    const index = await IndexDb.open(layout.indexDir)
+    try {
+      const { entries, report } = await recover(layout, index, (options.now ?? Date.now)())
+      const catalog = new Catalog()
+      entries.sort((a, b) => a.lastAccess - b.lastAccess)
+      for (const meta of entries) catalog.set(meta)
+      const store = new ContentStore({ options, layout, index, catalog, recovery: report })
+      store.logger.info({ dir: options.dir, entries: catalog.entryCount, bytes: catalog.bytes, ...report }, 'cas: store opened')
+      store.evict(store.maxBytes)
+      return store
+    } catch (err) {
+      await index.close().catch(() => {})
+      throw err
+    }
+  }
+
+  async head (key: string): Promise<EntryMeta | undefined> {
+    this.checkOpen()
+    checkKey(key)
+    const meta = this.catalog.get(key)
+    return meta === undefined ? undefined : { ...meta }
+  }
+
+  async get (key: string, options: { signal?: AbortSignal } = {}): Promise<OpenEntry | undefined> {
+    this.checkOpen()
+    checkKey(key)
+    checkAborted(options.signal)
+    const meta = this.catalog.get(key)
+    if (meta === undefined) {
+      this.counters.misses++
+      return undefined
+    }
+    const { sha256, size } = meta
+    const result = await this.reader.read(sha256, size)
+    if (result.kind !== 'ok') {
+      this.counters.misses++
+      if (result.kind === 'corrupt') await this.quarantine(sha256, result.ino, 'read')
+      else await this.dropMissing(sha256)
+      return undefined
+    }
+    if (options.signal?.aborted === true) {
+      result.body.destroy()
+      checkAborted(options.signal)
+    }
+    this.counters.hits++
+    const touched = this.catalog.get(key)?.sha256 === sha256 ? this.catalog.touch(key, this.now()) : undefined
+    if (touched !== undefined) this.access.mark(key)
+    const entry: OpenEntry = { meta: { ...(touched ?? meta) }, body: result.body }
+    if (result.bytes !== undefined) entry.bytes = result.bytes
+    return entry
+  }
+
+  async put (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions = {}): Promise<EntryMeta> {
+    this.checkOpen()
+    checkKey(key)
+    const expected = options.expectedSha256
+    if (expected !== undefined && !SHA256_PATTERN.test(expected)) throw new InvalidArgumentError(`expectedSha256 must be 64 lowercase hex characters, got "${expected}"`)
+    return await this.track(this.putTracked(key, body, options))
+  }
+
+  /** Removes one entry; its blob is deleted when no other key refers to it. Resolves whether the key existed. */
+  async delete (key: string): Promise<boolean> {
+    this.checkOpen()
+    checkKey(key)
+    if (this.catalog.get(key) === undefined) return false
+    const orphan = this.catalog.delete(key)
+    this.access.drop(key)
+    await this.track((async () => {
+      await this.index.write([{ type: 'del', key }])
+      if (orphan !== undefined) await this.deleteBlob(orphan)
+    })())
+    return true
+  }
+
+  stats (): CasStats {
+    return { entries: this.catalog.entryCount, bytes: this.catalog.bytes, ...this.counters, maxBytes: this.maxBytes }
+  }
+
+  /** Protects a blob from eviction until unpinned (pins count: pin twice, unpin twice). */
+  pin (sha256: string): void {
+    this.catalog.pin(sha256)
+  }
+
+  unpin (sha256: string): void {
+    this.catalog.unpin(sha256)
+  }
+
+  /** Evicts least-recently-used entries down to `targetBytes` (default: the budget) and deletes their blobs. */
+  async gc (options: { targetBytes?: number } = {}): Promise<GcResult> {
+    this.checkOpen()
+    return await this.track(this.evict(options.targetBytes ?? this.maxBytes))
+  }
+
+  /** Hashes every blob; quarantines those that do not match (and drops their entries). */
+  async verify (options: { signal?: AbortSignal } = {}): Promise<VerifyResult> {
+    this.checkOpen()
+    return await this.track(this.verifyAll(options.signal))
+  }
+
+  /** Waits for running writes, flushes lastAccess, closes the index. Further calls throw StoreClosedError. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+    await this.access.stop()
+    await this.index.close()
+  }
+
+  private async putTracked (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions): Promise<EntryMeta> {
+    const written = await writeTemp(this.layout.newTempPath(), body, options)
+    try {
+      if (options.expectedSha256 !== undefined && written.sha256 !== options.expectedSha256) {
+        throw new IntegrityError(options.expectedSha256, written.sha256)
+      }
+      checkAborted(options.signal)
+    } catch (err) {
+      await unlink(written.path).catch(() => {})
+      throw err
+    }
+    const meta: EntryMeta = { key, sha256: written.sha256, size: written.size, lastAccess: this.now() }
+    if (options.producer !== undefined) meta.producer = options.producer
+    if (options.signature !== undefined) meta.signature = options.signature
+    await this.commit(meta, written)
+    this.counters.puts++
+    this.evict(this.maxBytes)
+    return { ...meta }
+  }
+
+  /** Moves the temp file into blobs/ (unless the blob is already there), then records the entry. */
+  private async commit (meta: EntryMeta, written: WrittenTemp): Promise<void> {
+    let indexed: Promise<void> | undefined
+    let replaced: string | undefined
+    await this.locks.run(meta.sha256, async () => {
+      if (this.catalog.hasBlob(meta.sha256)) {
+        await unlink(written.path)
+      } else {
+        await this.moveIntoPlace(written)
+      }
+      replaced = this.catalog.set(meta)
+      indexed = this.index.write([{ type: 'put', meta: { ...meta } }])
+    })
+    try {
+      await indexed
+    } catch (err) {
+      if (this.catalog.get(meta.key) === meta) {
+        const orphan = this.catalog.delete(meta.key)
+        if (orphan !== undefined) await this.deleteBlob(orphan)
+      }
+      throw err
+    } finally {
+      if (replaced !== undefined) await this.deleteBlob(replaced)
+    }
+  }
+
+  private async moveIntoPlace (written: WrittenTemp): Promise<void> {
+    const shard = this.layout.shardDir(written.sha256)
+    if (!this.shards.has(shard)) {
+      await mkdir(shard, { recursive: true })
+      this.shards.add(shard)
+    }
+    await rename(written.path, this.layout.blobPath(written.sha256))
+    await fsyncDir(shard)
+    if (written.size > this.smallBlobBytes) await this.reader.trust(written.sha256)
+  }
+
+  /** Removes LRU entries from memory at once (so stats reflect the budget), then from the index and disk. */
+  private evict (targetBytes: number): Promise<GcResult> {
+    const { keys, blobs } = this.catalog.evictTo(targetBytes)
+    if (keys.length === 0) return Promise.resolve({ evicted: 0, freedBytes: 0 })
+    this.counters.evictions += keys.length
+    for (const key of keys) this.access.drop(key)
+    const indexed = this.index.write(keys.map(key => ({ type: 'del', key })))
+    const done = (async () => {
+      await indexed
+      for (const blob of blobs) await this.deleteBlob(blob.sha256)
+      return { evicted: keys.length, freedBytes: blobs.reduce((sum, blob) => sum + blob.size, 0) }
+    })()
+    this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
+    return done
+  }
+
+  /** Deletes a blob file unless a key refers to it again by the time the lock is held. */
+  private async deleteBlob (sha256: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      if (this.catalog.hasBlob(sha256)) return
+      this.reader.forget(sha256)
+      await unlink(this.layout.blobPath(sha256)).catch(ignoreMissing)
+    })
+  }
+
+  /** Moves a blob that failed verification to quarantine/ and drops every entry that refers to it. */
+  private async quarantine (sha256: string, ino: bigint, during: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      const path = this.layout.blobPath(sha256)
+      const current = await stat(path, { bigint: true }).catch(() => undefined)
+      if (current !== undefined && current.ino !== ino) return // a good copy replaced it meanwhile
+      const keys = this.catalog.dropBlob(sha256)
+      for (const key of keys) this.access.drop(key)
+      this.reader.forget(sha256)
+      if (current !== undefined) await rename(path, this.layout.quarantinePath(sha256, this.now())).catch(ignoreMissing)
+      this.counters.quarantined++
+      this.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
+      if (keys.length > 0) await this.index.write(keys.map(key => ({ type: 'del', key })))
+    })
+  }
+
+  /** The index pointed at a blob that is not on disk: drop its entries (unless it came back meanwhile). */
+  private async dropMissing (sha256: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      if (!this.catalog.hasBlob(sha256)) return
+      if (await stat(this.layout.blobPath(sha256)).then(() => true, () => false)) return
+      const keys = this.catalog.dropBlob(sha256)
+      for (const key of keys) this.access.drop(key)
+      this.logger.warn({ sha256, keys: keys.length }, 'cas: blob missing from disk; entries dropped')
+      if (keys.length > 0) await this.index.write(keys.map(key => ({ type: 'del', key })))
+    })
+  }
+
+  private async verifyAll (signal: AbortSignal | undefined): Promise<VerifyResult> {
+    let checked = 0
+    let quarantined = 0
+    for (const [sha256, size] of this.catalog.blobList()) {
+      checkAborted(signal)
+      if (!this.catalog.hasBlob(sha256)) continue
+      const result = await this.reader.check(sha256, size, { force: true })
+      checked++
+      if (result.kind === 'corrupt') {
+        await this.quarantine(sha256, result.ino, 'verify')
+        quarantined++
+      } else if (result.kind === 'missing') {
+        await this.dropMissing(sha256)
+      }
+    }
+    return { checked, quarantined }
+  }
+
+  private track<T> (promise: Promise<T>): Promise<T> {
+    this.pending.add(promise)
+    const forget = (): void => { this.pending.delete(promise) }
+    promise.then(forget, forget)
+    return promise
+  }
+
+  private checkOpen (): void {
+    if (this.closed) throw new StoreClosedError()
+  }
+}
+
+function checkKey (key: string): void {
+  if (typeof key !== 'string' || !GRADLE_KEY_PATTERN.test(key)) throw new InvalidKeyError(String(key))
+}
+
+function ignoreMissing (err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+}

@@ -1,0 +1,96 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { InvalidKeyError } from '../../src/cas/index.js'
+import { chunks, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
+
+test('a put entry comes back byte for byte, with its metadata', async t => {
+  const store = await openStore(t, { now: () => 1234 })
+  const key = newKey()
+  const bytes = randomBytes(5 * 1024)
+  const meta = await store.put(key, bytes, { producer: 'peerA', signature: 'c2ln' })
+  t.deepEqual(meta, { key, sha256: sha256(bytes), size: bytes.length, lastAccess: 1234, producer: 'peerA', signature: 'c2ln' })
+  t.deepEqual(await store.head(key), meta)
+  const entry = await store.get(key)
+  t.truthy(entry)
+  t.deepEqual(await readAll(entry!.body), bytes)
+  t.deepEqual(Buffer.from(entry!.bytes!), bytes)
+  t.like(store.stats(), { entries: 1, bytes: bytes.length, hits: 1, misses: 0, puts: 1 })
+})
+
+test('a streamed body larger than the in-memory limit round-trips through the verified stamp', async t => {
+  const store = await openStore(t, { smallBlobBytes: 64 * 1024 })
+  const key = newKey()
+  const parts = Array.from({ length: 20 }, () => randomBytes(50_000))
+  const meta = await store.put(key, chunks(parts))
+  const whole = Buffer.concat(parts)
+  t.is(meta.size, whole.length)
+  t.is(meta.sha256, sha256(whole))
+  for (let i = 0; i < 2; i++) {
+    const entry = await store.get(key)
+    t.is(entry?.bytes, undefined)
+    t.deepEqual(await readAll(entry!.body), whole)
+  }
+})
+
+test('a missing key is a miss; a malformed key is rejected', async t => {
+  const store = await openStore(t)
+  t.is(await store.get(newKey()), undefined)
+  t.is(await store.head(newKey()), undefined)
+  t.like(store.stats(), { misses: 1, hits: 0 })
+  await t.throwsAsync(store.put('../etc/passwd', new Uint8Array(1)), { instanceOf: InvalidKeyError, code: 'ERR_CAS_INVALID_KEY' } as any)
+  await t.throwsAsync(store.get('ABC'), { instanceOf: InvalidKeyError })
+})
+
+test('the same bytes under two keys share one blob, which outlives either key alone', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(4096)
+  const blobFile = `blobs/${sha256(bytes).slice(0, 2)}/${sha256(bytes)}`
+  const [a, b] = [newKey(), newKey()]
+  await store.put(a, bytes)
+  await store.put(b, bytes)
+  t.like(store.stats(), { entries: 2, bytes: 4096 })
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [blobFile])
+  t.true(await store.delete(a))
+  t.is(await store.head(a), undefined)
+  t.deepEqual(await readAll((await store.get(b))!.body), bytes)
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [blobFile])
+  t.true(await store.delete(b))
+  t.false(await store.delete(b))
+  t.like(store.stats(), { entries: 0, bytes: 0 })
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [])
+})
+
+test('evicting one of two keys that share a blob frees nothing, and eviction goes on to the next', async t => {
+  const store = await openStore(t)
+  const shared = randomBytes(4096)
+  const [a, b, c] = [newKey(), newKey(), newKey()]
+  await store.put(a, shared)
+  await store.put(b, shared)
+  await store.put(c, randomBytes(1000))
+  t.deepEqual(await store.gc({ targetBytes: 4096 }), { evicted: 2, freedBytes: 4096 })
+  t.is(await store.head(a), undefined)
+  t.is(await store.head(b), undefined)
+  t.truthy(await store.head(c))
+  t.like(store.stats(), { entries: 1, bytes: 1000, evictions: 2 })
+})
+
+test('putting a key again replaces its entry and deletes the blob nobody refers to any more', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const first = randomBytes(100)
+  const second = randomBytes(200)
+  await store.put(key, first)
+  await store.put(key, second)
+  t.like(store.stats(), { entries: 1, bytes: 200, puts: 2 })
+  t.deepEqual(await readAll((await store.get(key))!.body), second)
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [`blobs/${sha256(second).slice(0, 2)}/${sha256(second)}`])
+})
+
+test('an empty body is a valid entry', async t => {
+  const store = await openStore(t)
+  const key = newKey()
+  await store.put(key, new Uint8Array(0))
+  t.is((await readAll((await store.get(key))!.body)).length, 0)
+})
