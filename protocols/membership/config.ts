@@ -1,0 +1,69 @@
+import type { Millis } from '../core/index.js'
+
+/** Tunables of the membership protocol (SWIM-style probing plus gossiped load heartbeats). */
+export interface MembershipConfig {
+  /** One probe of one member per period. */
+  readonly probeIntervalMs: Millis
+  /** Wait this long for a direct ack before asking others to probe indirectly. */
+  readonly ackTimeoutMs: Millis
+  /** Members asked to probe indirectly (SWIM's k). */
+  readonly indirectProbes: number
+  /** Suspicion lasts multiplier × max(1, log10(n)) probe periods before the member is declared dead. */
+  readonly suspicionMultiplier: number
+  /** Load heartbeats aim at this many heartbeat deliveries per node per second, whatever the mesh size. */
+  readonly heartbeatDeliveriesPerSec: number
+  readonly heartbeatMinMs: Millis
+  readonly heartbeatMaxMs: Millis
+  /** A member silent for this many heartbeat intervals is suspected even if no probe reached it. */
+  readonly staleHeartbeats: number
+  /** Resend joins to seeds this often until some member is known. */
+  readonly joinRetryMs: Millis
+  /** First-probe rounds the detection bound allows for: P(a crash is not probed in r rounds) ≈ e^-r. */
+  readonly boundProbeRounds: number
+  /** Allowance in the bounds for gossip and stream latency. */
+  readonly boundSlackMs: Millis
+}
+
+export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
+  probeIntervalMs: 1000,
+  ackTimeoutMs: 400,
+  indirectProbes: 3,
+  suspicionMultiplier: 4,
+  heartbeatDeliveriesPerSec: 10,
+  heartbeatMinMs: 1000,
+  heartbeatMaxMs: 60_000,
+  staleHeartbeats: 3,
+  joinRetryMs: 2000,
+  boundProbeRounds: 20,
+  boundSlackMs: 3000
+})
+
+/** How long a suspicion lasts in a mesh of `n` members. */
+export function suspicionTimeoutMs (config: MembershipConfig, n: number): Millis {
+  return Math.round(config.suspicionMultiplier * Math.max(1, Math.log10(Math.max(n, 1))) * config.probeIntervalMs)
+}
+
+/** The heartbeat period: every member hears n / interval heartbeats per second, held near the target. */
+export function heartbeatIntervalMs (config: MembershipConfig, n: number): Millis {
+  const ideal = (Math.max(n, 1) * 1000) / config.heartbeatDeliveriesPerSec
+  return Math.min(config.heartbeatMaxMs, Math.max(config.heartbeatMinMs, Math.round(ideal)))
+}
+
+/**
+ * Detection bound while the network is whole: a crashed member is first probed within
+ * `boundProbeRounds` periods (each live member probes one member per period, so a given member is
+ * probed about once per period), the probe and its indirect probes fail within one period, the
+ * suspicion times out, and the declaration spreads by gossip.
+ */
+export function detectionBoundMs (config: MembershipConfig, n: number): Millis {
+  return (config.boundProbeRounds + 1) * config.probeIntervalMs + suspicionTimeoutMs(config, n) + config.boundSlackMs
+}
+
+/**
+ * Refutation bound: once connectivity is back, a live member wrongly held dead is pinged by a
+ * reconnect probe (each member pings one member it holds dead every period) carrying the verdict,
+ * refutes it with a higher incarnation, and the refutation spreads by gossip.
+ */
+export function refutationBoundMs (config: MembershipConfig, _n: number): Millis {
+  return (config.boundProbeRounds + 1) * config.probeIntervalMs + config.boundSlackMs
+}

@@ -1,0 +1,14 @@
+export { Membership } from './membership.js'
+export type { MembershipOptions } from './membership.js'
+export type { MembershipView } from './view.js'
+export type { MemberInfo } from './table.js'
+export { MemberTable } from './table.js'
+export {
+  DEFAULT_MEMBERSHIP_CONFIG, suspicionTimeoutMs, heartbeatIntervalMs, detectionBoundMs, refutationBoundMs
+} from './config.js'
+export type { MembershipConfig } from './config.js'
+export {
+  membershipCodec, MEMBERSHIP_TOPIC, MEMBERSHIP_PROTOCOL, MEMBERSHIP_WIRE_VERSION, MEMBERSHIP_MAX_BYTES,
+  MAX_RECORDS_PER_MESSAGE, NO_LOAD
+} from './messages.js'
+export type { Load, MemberRecord, MemberStatus, MembershipMessage } from './messages.js'

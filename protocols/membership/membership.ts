@@ -1,0 +1,295 @@
+import { CodecError, EffectQueue } from '../core/index.js'
+import type { Effect, Millis, PeerId, Random, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
+import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
+import type { MembershipConfig } from './config.js'
+import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import type { Load, MemberRecord, MembershipMessage } from './messages.js'
+import { Prober } from './prober.js'
+import { MemberTable, peerHash } from './table.js'
+import { TableView } from './view.js'
+import type { MembershipView } from './view.js'
+
+export interface MembershipOptions {
+  readonly self: PeerId
+  /** Peers to join through (bootstrap list); may include self, which is skipped. */
+  readonly seeds: readonly PeerId[]
+  readonly random: Random
+  readonly config?: Partial<MembershipConfig>
+  readonly load?: Load
+  /** Incarnation persisted by an earlier run (restart with disk); the new run starts above it. */
+  readonly restoredIncarnation?: number
+}
+
+const SUSPECT_PREFIX = 'suspect:'
+
+/**
+ * Membership and failure detection (SWIM with suspicion) plus gossiped load heartbeats.
+ *
+ * - Every period the node pings one member (shuffled round-robin); without an ack by `ackTimeoutMs`
+ *   it asks `indirectProbes` members to ping it; without any ack by the end of the period the member
+ *   becomes suspect, and dead after `suspicionTimeoutMs` unless it refutes with a higher incarnation.
+ * - Suspicions, deaths and refutations are published on `gmesh/v1/membership` at once; each node also
+ *   publishes its own record with its load every `heartbeatIntervalMs(n)`, a period that grows with
+ *   the mesh so every node hears about `heartbeatDeliveriesPerSec` heartbeats per second.
+ * - Every period the node also pings one member it holds dead (reconnect probe); pings and acks carry
+ *   the receiver's record when the sender holds it suspect or dead, so a live member refutes at once.
+ */
+export class Membership implements SansIoProtocol {
+  readonly topics = [MEMBERSHIP_TOPIC]
+  readonly protocolIds = [MEMBERSHIP_PROTOCOL]
+  readonly view: MembershipView
+  readonly config: MembershipConfig
+  private readonly table = new MemberTable()
+  private readonly effects = new EffectQueue()
+  private readonly prober: Prober
+  private readonly suspicionOrigins = new Set<PeerId>()
+  private incarnation: number
+  private load: Load
+  private running = false
+  /** Malformed inputs rejected so far. */
+  rejected = 0
+
+  constructor (private readonly options: MembershipOptions) {
+    this.config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
+    this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
+    this.load = options.load ?? NO_LOAD
+    this.prober = new Prober(this.table, options.random)
+    this.view = new TableView(options.self, this.table, peerHash(options.self))
+  }
+
+  get self (): PeerId { return this.options.self }
+  /** The incarnation to persist (restart with disk). */
+  get currentIncarnation (): number { return this.incarnation }
+  private get meshSize (): number { return this.table.liveCount + 1 }
+
+  start (now: Millis): void {
+    this.running = true
+    const random = this.options.random
+    this.effects.setTimer('probe', now + random.nextInt(this.config.probeIntervalMs) + 1)
+    this.effects.setTimer('heartbeat', now + random.nextInt(heartbeatIntervalMs(this.config, this.meshSize)) + 1)
+    this.effects.setTimer('sweep', now + heartbeatIntervalMs(this.config, this.meshSize))
+    this.publishSelf()
+    this.join(now)
+  }
+
+  /** Leaves gracefully: tells the mesh this incarnation is gone. */
+  stop (_now: Millis): void {
+    if (!this.running) return
+    this.running = false
+    this.publish([{ ...this.selfRecord(), status: 'dead' }])
+  }
+
+  /** Local command: the node's load changed; it travels with the next heartbeat, ping and ack. */
+  setLoad (load: Load): void {
+    this.load = load
+  }
+
+  drainEffects (): Effect[] {
+    return this.effects.drain()
+  }
+
+  onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
+    if (!this.running || from === this.self) return 'ignore'
+    let message: MembershipMessage
+    try {
+      message = membershipCodec.decode(bytes)
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+      this.rejected++
+      return 'reject'
+    }
+    this.dispatch(from, message, now)
+    return 'accept'
+  }
+
+  onTimer (key: TimerKey, now: Millis): void {
+    if (!this.running) return
+    switch (key) {
+      case 'probe': this.onProbeTick(now); return
+      case 'ack': this.onAckTimeout(); return
+      case 'heartbeat': this.onHeartbeatTick(now); return
+      case 'sweep': this.onSweepTick(now); return
+      case 'join': this.join(now); return
+    }
+    if (key.startsWith(SUSPECT_PREFIX)) this.onSuspicionTimeout(key.slice(SUSPECT_PREFIX.length), now)
+  }
+
+  private dispatch (from: PeerId, m: MembershipMessage, now: Millis): void {
+    switch (m.type) {
+      case 'ping':
+        this.heardFrom(from, m.incarnation, m.load, now)
+        if (m.about !== undefined) this.learnAboutSelf(m.about)
+        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(from) })
+        return
+      case 'ack': this.onAck(from, m, now); return
+      case 'ping-req': {
+        const seq = this.prober.nextSeq()
+        this.prober.relay(seq, from, m.seq, m.target, now)
+        this.send(m.target, { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(m.target) })
+        return
+      }
+      case 'join':
+        this.heardFrom(from, m.incarnation, m.load, now)
+        this.welcome(from)
+        return
+      case 'welcome':
+        this.applyAll(m.members, from, now)
+        if (m.about !== undefined) this.learnAboutSelf(m.about)
+        return
+      case 'gossip': this.applyAll(m.updates, from, now)
+    }
+  }
+
+  private onAck (from: PeerId, m: Extract<MembershipMessage, { type: 'ack' }>, now: Millis): void {
+    this.heardFrom(m.subject, m.incarnation, m.load, now)
+    if (m.about !== undefined && m.subject === from) this.learnAboutSelf(m.about)
+    const relay = this.prober.takeRelay(m.seq, m.subject)
+    if (relay !== undefined) {
+      this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
+      return
+    }
+    this.prober.acknowledge(m.seq, m.subject)
+  }
+
+  private onProbeTick (now: Millis): void {
+    const silent = this.prober.finish()
+    if (silent !== undefined) this.suspect(silent, now)
+    this.prober.expireRelays(now, this.config.probeIntervalMs)
+    const probe = this.prober.begin()
+    if (probe !== undefined) {
+      this.send(probe.target, { type: 'ping', seq: probe.seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(probe.target) })
+      this.effects.setTimer('ack', now + this.config.ackTimeoutMs)
+    }
+    const dead = this.prober.randomDead()
+    if (dead !== undefined) {
+      this.send(dead, { type: 'ping', seq: this.prober.nextSeq(), incarnation: this.incarnation, load: this.load, ...this.aboutPeer(dead) })
+    }
+    this.effects.setTimer('probe', now + this.config.probeIntervalMs)
+  }
+
+  private onAckTimeout (): void {
+    const probe = this.prober.pending()
+    if (probe === undefined) return
+    for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) {
+      this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
+    }
+  }
+
+  private onHeartbeatTick (now: Millis): void {
+    this.publishSelf()
+    const interval = heartbeatIntervalMs(this.config, this.meshSize)
+    this.effects.setTimer('heartbeat', now + Math.round(interval * (0.75 + 0.5 * this.options.random.nextFloat())))
+  }
+
+  /** Suspects alive members silent for `staleHeartbeats` heartbeat intervals (lost gossip backstop). */
+  private onSweepTick (now: Millis): void {
+    const interval = heartbeatIntervalMs(this.config, this.meshSize)
+    const staleBefore = now - interval * this.config.staleHeartbeats - this.config.probeIntervalMs
+    const stale: PeerId[] = []
+    for (const member of this.table.values()) {
+      if (member.status === 'alive' && member.lastHeard < staleBefore) stale.push(member.peer)
+    }
+    for (const peer of stale) this.suspect(peer, now)
+    this.effects.setTimer('sweep', now + interval)
+  }
+
+  private onSuspicionTimeout (peer: PeerId, now: Millis): void {
+    const member = this.table.get(peer)
+    if (member === undefined || member.status !== 'suspect') return
+    const declared: MemberRecord = { peer, status: 'dead', incarnation: member.incarnation, load: member.load }
+    const origin = this.suspicionOrigins.delete(peer)
+    this.table.apply(declared, now)
+    if (origin) this.publish([declared])
+  }
+
+  private suspect (peer: PeerId, now: Millis): void {
+    const member = this.table.get(peer)
+    if (member === undefined || member.status !== 'alive') return
+    const record: MemberRecord = { peer, status: 'suspect', incarnation: member.incarnation, load: member.load }
+    this.apply(record, now)
+    this.suspicionOrigins.add(peer)
+    this.publish([record])
+  }
+
+  /** Applies a record from the network and keeps suspicion timers in step with it. */
+  private apply (record: MemberRecord, now: Millis): void {
+    const outcome = this.table.apply(record, now)
+    if (outcome !== 'new' && outcome !== 'status') return
+    if (record.status === 'suspect') {
+      this.effects.setTimer(SUSPECT_PREFIX + record.peer, now + suspicionTimeoutMs(this.config, this.meshSize))
+    } else if (outcome === 'status') {
+      this.suspicionOrigins.delete(record.peer)
+      this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
+    }
+  }
+
+  private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
+    for (const record of records) {
+      if (record.peer === this.self) this.learnAboutSelf(record)
+      else {
+        this.apply(record, now)
+        if (record.peer === from && record.status === 'alive') this.table.touch(from, now)
+      }
+    }
+  }
+
+  /** A direct message from `peer` proves it was alive at `incarnation`. */
+  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis): void {
+    if (peer === this.self) return
+    this.apply({ peer, status: 'alive', incarnation, load }, now)
+    this.table.touch(peer, now)
+  }
+
+  /** Someone holds this node suspect or dead: refute with a higher incarnation, published at once. */
+  private learnAboutSelf (record: MemberRecord): void {
+    if (record.status === 'alive' || record.incarnation < this.incarnation) return
+    this.incarnation = record.incarnation + 1
+    this.publishSelf()
+  }
+
+  /** `{ about }` carrying the peer's record when this node holds it suspect or dead. */
+  private aboutPeer (peer: PeerId): { about?: MemberRecord } {
+    const member = this.table.get(peer)
+    if (member === undefined || member.status === 'alive') return {}
+    return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
+  }
+
+  private join (now: Millis): void {
+    if (this.table.liveCount > 0) return
+    const seeds = this.options.seeds.filter(peer => peer !== this.self)
+    for (let i = 0; i < Math.min(3, seeds.length); i++) {
+      const seed = seeds[this.options.random.nextInt(seeds.length)] as PeerId
+      this.send(seed, { type: 'join', incarnation: this.incarnation, load: this.load })
+    }
+    if (seeds.length > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
+  }
+
+  /** Answers a join with every live member (in chunks) and the joiner's own record if it is held dead. */
+  private welcome (joiner: PeerId): void {
+    const records: MemberRecord[] = [this.selfRecord()]
+    for (const m of this.table.values()) {
+      if (m.status !== 'dead' && m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+    }
+    for (let i = 0; i < records.length; i += MAX_RECORDS_PER_MESSAGE) {
+      const last = i + MAX_RECORDS_PER_MESSAGE >= records.length
+      const members = records.slice(i, i + MAX_RECORDS_PER_MESSAGE)
+      this.send(joiner, last ? { type: 'welcome', members, ...this.aboutPeer(joiner) } : { type: 'welcome', members })
+    }
+  }
+
+  private selfRecord (): MemberRecord {
+    return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load }
+  }
+
+  private publishSelf (): void {
+    this.publish([this.selfRecord()])
+  }
+
+  private publish (updates: MemberRecord[]): void {
+    this.effects.publish(MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates }))
+  }
+
+  private send (to: PeerId, message: MembershipMessage): void {
+    this.effects.send(to, MEMBERSHIP_PROTOCOL, membershipCodec.encode(message))
+  }
+}

@@ -1,0 +1,143 @@
+import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
+import type { MessageCodec, PeerId } from '../core/index.js'
+
+/** Topic the membership protocol gossips on (gossipsub on a node, the gossip model in the simulator). */
+export const MEMBERSHIP_TOPIC = 'gmesh/v1/membership'
+/** Direct stream protocol id for probes, joins and welcomes. */
+export const MEMBERSHIP_PROTOCOL = '/gmesh/membership/1.0.0'
+export const MEMBERSHIP_WIRE_VERSION = 1
+/** Hard limit on one encoded membership message. */
+export const MEMBERSHIP_MAX_BYTES = 64 * 1024
+/** Most member records in one message (a welcome is split into chunks of this size). */
+export const MAX_RECORDS_PER_MESSAGE = 256
+export const MAX_PEER_ID_BYTES = 128
+
+/** What a node says about its own work; read by scheduling and stealing. */
+export interface Load {
+  /** Build slots it offers (0 for a node that does not accept builds). */
+  readonly capacity: number
+  readonly running: number
+  readonly queued: number
+  /** Bytes held in its content-addressed store. */
+  readonly cacheBytes: number
+}
+
+export const NO_LOAD: Load = Object.freeze({ capacity: 0, running: 0, queued: 0, cacheBytes: 0 })
+
+export type MemberStatus = 'alive' | 'suspect' | 'dead'
+const STATUSES: readonly MemberStatus[] = ['alive', 'suspect', 'dead']
+
+/** One peer's state as some node sees it: the unit of dissemination. */
+export interface MemberRecord {
+  readonly peer: PeerId
+  readonly status: MemberStatus
+  readonly incarnation: number
+  readonly load: Load
+}
+
+export type MembershipMessage =
+  | { readonly type: 'ping', readonly seq: number, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord }
+  | { readonly type: 'ack', readonly seq: number, readonly subject: PeerId, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord }
+  | { readonly type: 'ping-req', readonly seq: number, readonly target: PeerId }
+  | { readonly type: 'join', readonly incarnation: number, readonly load: Load }
+  | { readonly type: 'welcome', readonly members: readonly MemberRecord[], readonly about?: MemberRecord }
+  | { readonly type: 'gossip', readonly updates: readonly MemberRecord[] }
+
+const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6 } as const
+const MAX_COUNT = 1_000_000_000
+const MAX_SEQ = 2 ** 32 - 1
+
+function writeLoad (w: WireWriter, load: Load): void {
+  w.uint(load.capacity).uint(load.running).uint(load.queued).uint(load.cacheBytes)
+}
+
+function readLoad (r: WireReader): Load {
+  return { capacity: r.uint(MAX_COUNT), running: r.uint(MAX_COUNT), queued: r.uint(MAX_COUNT), cacheBytes: r.uint() }
+}
+
+function writeRecord (w: WireWriter, record: MemberRecord): void {
+  w.string(record.peer).byte(STATUSES.indexOf(record.status)).uint(record.incarnation)
+  writeLoad(w, record.load)
+}
+
+function readPeer (r: WireReader): PeerId {
+  const peer = r.string(MAX_PEER_ID_BYTES)
+  if (peer.length === 0) throw new MalformedMessageError('peer id is empty')
+  return peer
+}
+
+function readRecord (r: WireReader): MemberRecord {
+  const peer = readPeer(r)
+  const status = STATUSES[r.byte()]
+  if (status === undefined) throw new MalformedMessageError('member status is not alive, suspect or dead')
+  return { peer, status, incarnation: r.uint(MAX_SEQ), load: readLoad(r) }
+}
+
+function writeOptionalRecord (w: WireWriter, record: MemberRecord | undefined): void {
+  if (record === undefined) w.byte(0)
+  else writeRecord(w.byte(1), record)
+}
+
+function readOptionalRecord (r: WireReader): MemberRecord | undefined {
+  const flag = r.byte()
+  if (flag > 1) throw new MalformedMessageError('optional record flag is neither 0 nor 1')
+  return flag === 1 ? readRecord(r) : undefined
+}
+
+function writeRecords (w: WireWriter, records: readonly MemberRecord[]): void {
+  if (records.length > MAX_RECORDS_PER_MESSAGE) throw new MalformedMessageError(`${records.length} records are over the limit of ${MAX_RECORDS_PER_MESSAGE}`)
+  w.uint(records.length)
+  for (const record of records) writeRecord(w, record)
+}
+
+function readRecords (r: WireReader): MemberRecord[] {
+  const count = r.uint(MAX_RECORDS_PER_MESSAGE)
+  const records: MemberRecord[] = []
+  for (let i = 0; i < count; i++) records.push(readRecord(r))
+  return records
+}
+
+function encodeBody (w: WireWriter, m: MembershipMessage): void {
+  switch (m.type) {
+    case 'ping': writeLoad(w.uint(m.seq).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); break
+    case 'ack': writeLoad(w.uint(m.seq).string(m.subject).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); break
+    case 'ping-req': w.uint(m.seq).string(m.target); break
+    case 'join': writeLoad(w.uint(m.incarnation), m.load); break
+    case 'welcome': writeRecords(w, m.members); writeOptionalRecord(w, m.about); break
+    case 'gossip': writeRecords(w, m.updates); break
+  }
+}
+
+function decodeBody (r: WireReader): MembershipMessage {
+  switch (r.type) {
+    case 1: return withAbout({ type: 'ping', seq: r.uint(MAX_SEQ), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r)
+    case 2: return withAbout({ type: 'ack', seq: r.uint(MAX_SEQ), subject: readPeer(r), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r)
+    case 3: return { type: 'ping-req', seq: r.uint(MAX_SEQ), target: readPeer(r) }
+    case 4: return { type: 'join', incarnation: r.uint(MAX_SEQ), load: readLoad(r) }
+    case 5: return withAbout({ type: 'welcome', members: readRecords(r) }, r)
+    case 6: return { type: 'gossip', updates: readRecords(r) }
+    default: throw new MalformedMessageError(`unknown membership message type ${r.type}`)
+  }
+}
+
+function withAbout<T extends MembershipMessage> (message: T, r: WireReader): T {
+  const about = readOptionalRecord(r)
+  return about === undefined ? message : { ...message, about }
+}
+
+/** The membership wire codec: one version byte, one type byte, then varint/string fields. */
+export const membershipCodec: MessageCodec<MembershipMessage> = {
+  version: MEMBERSHIP_WIRE_VERSION,
+  maxBytes: MEMBERSHIP_MAX_BYTES,
+  encode (message: MembershipMessage): Uint8Array {
+    const w = new WireWriter(MEMBERSHIP_WIRE_VERSION, TYPE_TAGS[message.type])
+    encodeBody(w, message)
+    return w.finish(MEMBERSHIP_MAX_BYTES)
+  },
+  decode (bytes: Uint8Array): MembershipMessage {
+    const r = new WireReader(bytes, MEMBERSHIP_WIRE_VERSION, MEMBERSHIP_MAX_BYTES)
+    const message = decodeBody(r)
+    r.end()
+    return message
+  }
+}

@@ -1,0 +1,115 @@
+import { shuffleInPlace } from '../core/index.js'
+import type { Millis, PeerId, Random } from '../core/index.js'
+import type { MemberTable } from './table.js'
+
+interface Probe {
+  readonly target: PeerId
+  readonly seq: number
+  acked: boolean
+}
+
+interface Relay {
+  readonly requester: PeerId
+  readonly requesterSeq: number
+  readonly target: PeerId
+  readonly at: Millis
+}
+
+/**
+ * SWIM probe bookkeeping: a shuffled round-robin over live members (every member is probed once per
+ * round, in random order), the probe in flight, and indirect probes relayed for others.
+ */
+export class Prober {
+  private order: PeerId[] = []
+  private index = 0
+  private probe: Probe | undefined
+  private seq = 0
+  private readonly relays = new Map<number, Relay>()
+
+  constructor (private readonly table: MemberTable, private readonly random: Random) {}
+
+  nextSeq (): number {
+    this.seq = (this.seq + 1) >>> 0
+    return this.seq
+  }
+
+  /** Ends the current probe; returns its target if it was never acknowledged. */
+  finish (): PeerId | undefined {
+    const probe = this.probe
+    this.probe = undefined
+    return probe !== undefined && !probe.acked ? probe.target : undefined
+  }
+
+  /** Picks the next live member to probe and opens a probe to it, or returns undefined if none. */
+  begin (): { target: PeerId, seq: number } | undefined {
+    for (let attempts = 0; attempts < 2; attempts++) {
+      while (this.index < this.order.length) {
+        const target = this.order[this.index++] as PeerId
+        const member = this.table.get(target)
+        if (member === undefined || member.status === 'dead') continue
+        const probe = { target, seq: this.nextSeq(), acked: false }
+        this.probe = probe
+        return probe
+      }
+      this.rebuildRound()
+    }
+    return undefined
+  }
+
+  /** The probe in flight, if it still waits for an ack. */
+  pending (): Probe | undefined {
+    return this.probe !== undefined && !this.probe.acked ? this.probe : undefined
+  }
+
+  /** Marks the probe acked if (seq, subject) match it; true on a match. */
+  acknowledge (seq: number, subject: PeerId): boolean {
+    const probe = this.probe
+    if (probe === undefined || probe.seq !== seq || probe.target !== subject) return false
+    probe.acked = true
+    return true
+  }
+
+  /** Up to `k` distinct live members other than `exclude`, chosen at random. */
+  helpers (k: number, exclude: PeerId): PeerId[] {
+    const out: PeerId[] = []
+    const n = this.order.length
+    for (let tries = 0; tries < k * 4 && out.length < k && n > 0; tries++) {
+      const peer = this.order[this.random.nextInt(n)] as PeerId
+      if (peer === exclude || out.includes(peer)) continue
+      const member = this.table.get(peer)
+      if (member !== undefined && member.status === 'alive') out.push(peer)
+    }
+    return out
+  }
+
+  /** Remembers that our ping `seq` probes `target` on behalf of `requester`. */
+  relay (seq: number, requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): void {
+    this.relays.set(seq, { requester, requesterSeq, target, at: now })
+  }
+
+  /** The relay an ack answers, removed from the table, if (seq, subject) match one. */
+  takeRelay (seq: number, subject: PeerId): Relay | undefined {
+    const relay = this.relays.get(seq)
+    if (relay === undefined || relay.target !== subject) return undefined
+    this.relays.delete(seq)
+    return relay
+  }
+
+  /** Drops relays older than `maxAge`. */
+  expireRelays (now: Millis, maxAge: Millis): void {
+    for (const [seq, relay] of this.relays) if (now - relay.at > maxAge) this.relays.delete(seq)
+  }
+
+  /** A random member held dead, for a reconnect probe, or undefined. */
+  randomDead (): PeerId | undefined {
+    const n = this.table.deadCount
+    return n === 0 ? undefined : this.table.deadAt(this.random.nextInt(n))?.peer
+  }
+
+  private rebuildRound (): void {
+    this.order = []
+    for (const member of this.table.values()) if (member.status !== 'dead') this.order.push(member.peer)
+    shuffleInPlace(this.order, this.random)
+    this.index = 0
+  }
+}

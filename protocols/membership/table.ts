@@ -1,0 +1,137 @@
+import type { Millis, PeerId } from '../core/index.js'
+import type { Load, MemberRecord, MemberStatus } from './messages.js'
+
+/** A peer as this node currently sees it. */
+export interface MemberInfo extends MemberRecord {
+  /** When this node last heard from the peer directly or through its own heartbeat. */
+  readonly lastHeard: Millis
+  /** When the peer entered its current status in this node's view. */
+  readonly statusSince: Millis
+}
+
+interface Member {
+  peer: PeerId
+  status: MemberStatus
+  incarnation: number
+  load: Load
+  lastHeard: Millis
+  statusSince: Millis
+  /** Position in the dead list, -1 when not dead. */
+  deadIndex: number
+  /** Stable 32-bit hash of the peer id, for the alive-set digest. */
+  hash: number
+}
+
+/** What applying a record did to the table. */
+export type ApplyOutcome = 'new' | 'status' | 'load' | 'stale'
+
+const RANK: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2 }
+
+/** FNV-1a over the UTF-16 code units of a peer id. */
+export function peerHash (peer: PeerId): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < peer.length; i++) h = Math.imul(h ^ peer.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/**
+ * The member table with SWIM's precedence rules: a higher incarnation always wins; at the same
+ * incarnation dead beats suspect beats alive. Only the peer itself raises its incarnation (to refute).
+ * Dead members stay as tombstones so a stale "alive" cannot resurrect them.
+ */
+export class MemberTable {
+  private readonly members = new Map<PeerId, Member>()
+  private readonly dead: Member[] = []
+  private aliveHash = 0
+  private alive = 0
+
+  get (peer: PeerId): MemberInfo | undefined {
+    return this.members.get(peer)
+  }
+
+  /** Members not known dead (alive or suspect). */
+  get liveCount (): number {
+    return this.members.size - this.dead.length
+  }
+
+  /** Members whose status is exactly alive. */
+  get aliveCount (): number {
+    return this.alive
+  }
+
+  /** XOR of the hashes of members whose status is alive: equal sets give equal digests. */
+  get aliveDigest (): number {
+    return this.aliveHash
+  }
+
+  get deadCount (): number {
+    return this.dead.length
+  }
+
+  deadAt (index: number): MemberInfo | undefined {
+    return this.dead[index]
+  }
+
+  /** Every member in insertion order (deterministic). */
+  values (): IterableIterator<MemberInfo> {
+    return this.members.values()
+  }
+
+  /** Applies a record under the precedence rules. */
+  apply (record: MemberRecord, now: Millis): ApplyOutcome {
+    const member = this.members.get(record.peer)
+    if (member === undefined) {
+      const added: Member = { ...record, lastHeard: now, statusSince: now, deadIndex: -1, hash: peerHash(record.peer) }
+      this.members.set(record.peer, added)
+      this.enterStatus(added, record.status)
+      return 'new'
+    }
+    if (record.incarnation < member.incarnation) return 'stale'
+    if (record.incarnation === member.incarnation) {
+      if (RANK[record.status] < RANK[member.status]) return 'stale'
+      if (record.status === member.status) {
+        if (record.status !== 'alive') return 'stale'
+        member.load = record.load
+        return 'load'
+      }
+    }
+    member.incarnation = record.incarnation
+    member.load = record.load
+    if (record.status === member.status) return 'load'
+    this.leaveStatus(member)
+    this.enterStatus(member, record.status)
+    member.statusSince = now
+    return 'status'
+  }
+
+  /** Notes that the peer was heard from at `now` (a heartbeat, probe or ack). */
+  touch (peer: PeerId, now: Millis): void {
+    const member = this.members.get(peer)
+    if (member !== undefined) member.lastHeard = now
+  }
+
+  private enterStatus (member: Member, status: MemberStatus): void {
+    member.status = status
+    if (status === 'alive') {
+      this.alive++
+      this.aliveHash = (this.aliveHash ^ member.hash) >>> 0
+    } else if (status === 'dead') {
+      member.deadIndex = this.dead.length
+      this.dead.push(member)
+    }
+  }
+
+  private leaveStatus (member: Member): void {
+    if (member.status === 'alive') {
+      this.alive--
+      this.aliveHash = (this.aliveHash ^ member.hash) >>> 0
+    } else if (member.status === 'dead') {
+      const last = this.dead.pop() as Member
+      if (last !== member) {
+        this.dead[member.deadIndex] = last
+        last.deadIndex = member.deadIndex
+      }
+      member.deadIndex = -1
+    }
+  }
+}
