@@ -1,0 +1,74 @@
+/** What to send: GETs cycling over known keys, or PUTs of fresh keys with distinct bodies. */
+export type LoadSpec = GetLoad | PutLoad
+
+interface CommonLoad {
+  /** Base URL ending in /cache/. */
+  cacheUrl: string
+  /** Concurrent keep-alive connections. */
+  connections: number
+  durationMs: number
+  /** Stop after about this many requests even if the time is not up. */
+  maxRequests: number
+}
+
+export interface GetLoad extends CommonLoad {
+  kind: 'get'
+  keys: readonly string[]
+}
+
+export interface PutLoad extends CommonLoad {
+  kind: 'put'
+  /** Hex prefix making this run's keys unique; keys are 64 hex characters in all. */
+  keyPrefix: string
+  bodySize: number
+}
+
+export interface LoadResult {
+  generator: string
+  /** Requests answered 2xx. */
+  ok: number
+  /** Non-2xx answers plus connect/read/write errors and timeouts. */
+  errors: number
+  seconds: number
+  /** Bytes of response bodies (GET) or request bodies (PUT) moved, headers aside where the generator can tell. */
+  bytes: number
+  p50Ms: number
+  p99Ms: number
+}
+
+export interface LoadGenerator {
+  readonly name: string
+  run (spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult>
+}
+
+export function requestsPerSecond (r: LoadResult): number {
+  return r.seconds > 0 ? r.ok / r.seconds : 0
+}
+
+export function mibPerSecond (r: LoadResult): number {
+  return r.seconds > 0 ? r.bytes / r.seconds / (1024 * 1024) : 0
+}
+
+export const PUT_KEY_PREFIX_LENGTH = 24
+
+/** The PUT key for request number n of thread t: prefix (24 hex) + thread (8 hex) + n (32 hex) = 64 hex characters. */
+export function putKey (prefix: string, thread: number, n: number): string {
+  if (!/^[0-9a-f]{24}$/.test(prefix)) throw new RangeError('the PUT key prefix must be 24 lowercase hex characters')
+  return prefix + thread.toString(16).padStart(8, '0') + n.toString(16).padStart(32, '0')
+}
+
+/** The 16 leading characters of PUT body n of thread t, so that no two bodies (and blobs) are alike. */
+export function putBodyStamp (thread: number, n: number): string {
+  return thread.toString(16).padStart(8, '0') + (n % 0x100000000).toString(16).padStart(8, '0')
+}
+
+/** Percentile (0..100) of an ascending array, nearest-rank. */
+export function percentile (sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]
+}
+
+export function median (values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50)
+}

@@ -1,0 +1,54 @@
+/** Command-line options shared by every benchmark module (`npm run bench -- [--quick] [--only NAME]`). */
+export interface BenchOptions {
+  /** Short runs: fewer seconds per measurement, fewer repetitions. */
+  quick: boolean
+  /** Run just this benchmark module (file name under bench/ without extension). */
+  only?: string
+  /** Use the Node load generator even when wrk is installed. */
+  nodeLoad: boolean
+  /** Keep the temporary directories (data, logs, nginx config) for inspection. */
+  keep: boolean
+  /** Also measure nginx with `worker_processes auto`. */
+  nginxAuto: boolean
+}
+
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError'
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--node-load] [--nginx-auto] [--keep]
+  --quick        short runs (about a minute for the cache benchmarks)
+  --only NAME    run one module: cache-http, gradle-build, sim, libp2p-stream
+  --node-load    use the Node load generator even when wrk is installed
+  --nginx-auto   also measure nginx with worker_processes auto (one worker per core)
+  --keep         keep temporary directories and logs`
+
+export function parseBenchArgs (argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = { quick: false, nodeLoad: false, keep: false, nginxAuto: false }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--quick') options.quick = true
+    else if (arg === '--node-load') options.nodeLoad = true
+    else if (arg === '--keep') options.keep = true
+    else if (arg === '--nginx-auto') options.nginxAuto = true
+    else if (arg === '--only') {
+      const name = argv[++i]
+      if (name == null || name.startsWith('--')) throw new BenchUsageError('--only needs a module name')
+      options.only = name
+    } else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length)
+    else throw new BenchUsageError(`unknown argument ${arg}`)
+  }
+  return options
+}
+
+/** The options of the current process; modules whose run() takes no argument can read them here. */
+let current: BenchOptions = { quick: process.env.GMESH_BENCH_QUICK === '1', nodeLoad: false, keep: false, nginxAuto: false }
+
+export function currentBenchOptions (): BenchOptions {
+  return current
+}
+
+export function setCurrentBenchOptions (options: BenchOptions): void {
+  current = options
+  if (options.quick) process.env.GMESH_BENCH_QUICK = '1'
+}
