@@ -1,0 +1,105 @@
+/**
+ * The Gradle init script that points Gradle's remote build cache at a gmesh node.
+ *
+ * Works on Gradle 4.4 through 8.x: the script only uses APIs that exist since 3.5
+ * (`gradle.settingsEvaluated`, `settings.buildCache`, `HttpBuildCache`,
+ * `StartParameter.buildCacheEnabled`) and guards the properties newer Gradle added
+ * (`allowInsecureProtocol` 6.0+, `useExpectContinue` 7.2+) by asking the object whether it
+ * has them, never by parsing version strings.
+ */
+
+/** File name of the script inside `$GRADLE_USER_HOME/init.d/`. */
+export const INIT_SCRIPT_FILE_NAME = 'gmesh.gradle'
+
+/** First line of every script we write: lets `gmesh init-gradle` recognise its own file. */
+export const INIT_SCRIPT_MARKER = '// gmesh: remote build cache of a gradle-mesh node'
+
+export interface InitScriptOptions {
+  /** The node's cache endpoint, e.g. `http://127.0.0.1:5071/cache/`; a missing trailing slash is added. */
+  cacheUrl: string
+  /** Whether this build may store entries in the node's cache (default true). */
+  push?: boolean
+  /** Send `Expect: 100-continue` on PUT where Gradle supports it (7.2+); default false. */
+  expectContinue?: boolean
+  /** Turn the build cache on from the script, so no `--build-cache` flag is needed (default true). */
+  enableBuildCache?: boolean
+}
+
+export class InvalidCacheUrlError extends Error {
+  static readonly code = 'ERR_INVALID_CACHE_URL'
+  override name = 'InvalidCacheUrlError'
+}
+
+/**
+ * Checks a cache URL and returns it in the form Gradle needs: http(s), no credentials, no
+ * query or fragment, ending in `/` (Gradle appends the key to the URL as given).
+ */
+export function normalizeCacheUrl (cacheUrl: string): string {
+  let url: URL
+  try {
+    url = new URL(cacheUrl)
+  } catch {
+    throw new InvalidCacheUrlError(`not a URL: '${cacheUrl}' (expected e.g. http://127.0.0.1:5071/cache/)`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidCacheUrlError(`cache URL must be http or https, got '${cacheUrl}'`)
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new InvalidCacheUrlError(`cache URL must not carry credentials, a query or a fragment: '${cacheUrl}'`)
+  }
+  const text = url.toString()
+  return text.endsWith('/') ? text : `${text}/`
+}
+
+/** A Groovy single-quoted string literal holding `value` (single quotes never interpolate `$`). */
+export function groovyString (value: string): string {
+  const escaped = value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\'', '\\\'')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r')
+  return `'${escaped}'`
+}
+
+/** The init script text for a node serving its cache at `options.cacheUrl`. */
+export function renderInitScript (options: InitScriptOptions): string {
+  const url = normalizeCacheUrl(options.cacheUrl)
+  const push = options.push ?? true
+  const expectContinue = options.expectContinue ?? false
+  const enable = options.enableBuildCache ?? true
+  const insecure = url.startsWith('http:')
+  const lines = [
+    INIT_SCRIPT_MARKER,
+    '// Written by gradle-mesh (gmesh). Remove this file to stop using the node\'s cache.',
+    '// Works on Gradle 4.4+; properties added by newer Gradle are set only where they exist.',
+    '',
+    'def gmeshCacheUrl = ' + groovyString(url),
+    ''
+  ]
+  if (enable) {
+    lines.push(
+      '// Same effect as --build-cache / org.gradle.caching=true.',
+      'gradle.startParameter.buildCacheEnabled = true',
+      ''
+    )
+  }
+  lines.push(
+    'gradle.settingsEvaluated { settings ->',
+    '    settings.buildCache {',
+    '        remote(HttpBuildCache) { cache ->',
+    '            cache.url = gmeshCacheUrl',
+    `            cache.push = ${String(push)}`,
+    '            cache.enabled = true',
+    '            if (cache.hasProperty(\'allowInsecureProtocol\')) {',
+    `                cache.allowInsecureProtocol = ${String(insecure)}`,
+    '            }',
+    '            if (cache.hasProperty(\'useExpectContinue\')) {',
+    `                cache.useExpectContinue = ${String(expectContinue)}`,
+    '            }',
+    '        }',
+    '    }',
+    '}',
+    ''
+  )
+  return lines.join('\n')
+}

@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Writable } from 'node:stream'
+import { BuildOutputParser, type BuildSummary } from './build-output.js'
+import { findGradleCommand } from './gradle-command.js'
+
+/** How long Gradle gets to stop after SIGTERM before its process group gets SIGKILL. */
+const KILL_GRACE_MS = 10_000
+
+export interface GradleRunOptions {
+  /** The Gradle project to build (its root, where settings.gradle lives). */
+  projectDir: string
+  /** Tasks and flags for Gradle, e.g. `['build']`. */
+  args: string[]
+  /** Init script text passed with `-I` (written to a temp file for the build's duration). */
+  initScript?: string
+  /** `--gradle-user-home`; default: Gradle's own (GRADLE_USER_HOME or ~/.gradle). */
+  gradleUserHome?: string
+  /** Add `--no-daemon` (default false). */
+  noDaemon?: boolean
+  /** Add `--build-cache` unless the args already choose (default true). */
+  buildCache?: boolean
+  /** Add `--console=plain` unless the args already choose, so the output can be parsed (default true). */
+  plainConsole?: boolean
+  /** Extra environment variables on top of this process's environment. */
+  env?: Record<string, string>
+  /** Aborting kills Gradle's whole process tree. */
+  signal?: AbortSignal
+  /** Where Gradle's output is copied to; `null` to swallow it. Defaults: process.stdout / process.stderr. */
+  stdout?: Writable | null
+  stderr?: Writable | null
+  /** The executable to run instead of ./gradlew or gradle on PATH. */
+  gradleExecutable?: string
+}
+
+export interface GradleRunResult {
+  /** Gradle's exit code; 1 when it was killed by a signal. */
+  exitCode: number
+  /** The signal that ended Gradle, if any (e.g. after an abort). */
+  signal: NodeJS.Signals | null
+  aborted: boolean
+  summary: BuildSummary
+  durationMs: number
+  /** The command line that was run. */
+  command: string[]
+}
+
+/** The full Gradle argument list for a run: the init script, the user's args and the chosen defaults. */
+export function gradleArguments (options: GradleRunOptions, initScriptPath?: string): string[] {
+  const args: string[] = []
+  const has = (prefix: string): boolean => options.args.some(a => a === prefix || a.startsWith(`${prefix}=`))
+  if (initScriptPath != null) args.push('-I', initScriptPath)
+  if (options.gradleUserHome != null) args.push('--gradle-user-home', options.gradleUserHome)
+  if (options.noDaemon === true && !has('--daemon') && !has('--no-daemon')) args.push('--no-daemon')
+  if ((options.buildCache ?? true) && !has('--build-cache') && !has('--no-build-cache')) args.push('--build-cache')
+  if ((options.plainConsole ?? true) && !has('--console')) args.push('--console=plain')
+  args.push(...options.args)
+  return args
+}
+
+/** Runs one Gradle build, streaming its output through and parsing task outcomes on the way. */
+export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
+  options.signal?.throwIfAborted()
+  const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
+  let tempDir: string | undefined
+  try {
+    let initScriptPath: string | undefined
+    if (options.initScript != null) {
+      tempDir = await mkdtemp(path.join(tmpdir(), 'gmesh-init-'))
+      initScriptPath = path.join(tempDir, 'gmesh.gradle')
+      await writeFile(initScriptPath, options.initScript, { mode: 0o600 })
+    }
+    const args = gradleArguments(options, initScriptPath)
+    return await spawnGradle(executable, args, options)
+  } finally {
+    if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
+  }
+}
+
+async function spawnGradle (executable: string, args: string[], options: GradleRunOptions): Promise<GradleRunResult> {
+  const started = performance.now()
+  const parser = new BuildOutputParser()
+  const child = spawn(executable, args, {
+    cwd: options.projectDir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group, so an abort can kill Gradle and any JVM it forked.
+    detached: true
+  })
+  const stdout = options.stdout === undefined ? process.stdout : options.stdout
+  const stderr = options.stderr === undefined ? process.stderr : options.stderr
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    parser.push(chunk)
+    stdout?.write(chunk)
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    parser.push(chunk, 'stderr')
+    stderr?.write(chunk)
+  })
+  let aborted = false
+  let escalation: NodeJS.Timeout | undefined
+  const onAbort = (): void => {
+    aborted = true
+    killTree(child, 'SIGTERM')
+    escalation = setTimeout(() => { killTree(child, 'SIGKILL') }, KILL_GRACE_MS)
+    escalation.unref()
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const [code, signal] = await exitOf(child)
+    return {
+      exitCode: code ?? 1,
+      signal,
+      aborted,
+      summary: parser.summary(),
+      durationMs: performance.now() - started,
+      command: [executable, ...args]
+    }
+  } finally {
+    clearTimeout(escalation)
+    options.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+async function exitOf (child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  return await new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (code, signal) => { resolve([code, signal]) })
+  })
+}
+
+/** Signals the child's process group (it was spawned detached), falling back to the child alone. */
+function killTree (child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid == null || child.exitCode != null || child.signalCode != null) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    child.kill(signal)
+  }
+}
