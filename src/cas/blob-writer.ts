@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import { AbortError, BodyError, CasError, SizeMismatchError, TooLargeError } from './errors.js'
 
 /** A body fully written to a temp file, flushed to disk, with its hash. */
@@ -21,6 +22,7 @@ const FLUSH_BYTES = 256 * 1024
 /**
  * Streams `body` into a new file at `path` while hashing it, then fdatasyncs and closes it.
  * On any failure (limit, abort, a body that errors or ends short) the temp file is removed and the error rethrown.
+ * A Readable body is destroyed only on abort: past a limit it is left as it is, for the caller to drain.
  */
 export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
   checkAborted(limits.signal)
@@ -54,7 +56,8 @@ async function writeWhole (handle: FileHandle, hash: Hash, body: Uint8Array, lim
 }
 
 async function writeStream (handle: FileHandle, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
-  const iterator = body[Symbol.asyncIterator]()
+  // a Readable is not destroyed when we stop early over a limit, so an HTTP server can still drain it
+  const iterator = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
   const abort = abortRace(limits.signal)
   let size = 0
   let pending: Uint8Array[] = []
@@ -83,6 +86,7 @@ async function writeStream (handle: FileHandle, hash: Hash, body: AsyncIterable<
   } finally {
     abort.dispose()
     if (!done) closeIterator(iterator)
+    if (!done && limits.signal?.aborted === true && body instanceof Readable) body.destroy()
   }
 }
 

@@ -1,0 +1,93 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { open, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
+
+function blobPath (dir: string, bytes: Uint8Array): string {
+  const sha = sha256(bytes)
+  return join(dir, 'blobs', sha.slice(0, 2), sha)
+}
+
+/** Flips one byte in place: same size, different content. */
+async function flipByte (path: string, position: number): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    const byte = Buffer.alloc(1)
+    await handle.read(byte, 0, 1, position)
+    byte[0] = byte[0]! ^ 0xff
+    await handle.write(byte, 0, 1, position)
+  } finally {
+    await handle.close()
+  }
+}
+
+test('a small blob corrupted on disk is a miss, is quarantined and takes every key on it along', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(5 * 1024)
+  const [a, b] = [newKey(), newKey()]
+  await store.put(a, bytes)
+  await store.put(b, bytes)
+  await flipByte(blobPath(dir, bytes), 100)
+  t.is(await store.get(a), undefined)
+  t.is(await store.head(b), undefined)
+  t.is(await store.get(b), undefined)
+  t.like(store.stats(), { entries: 0, bytes: 0, hits: 0, misses: 2, quarantined: 1 })
+  const left = (await listFiles(dir)).filter(f => !f.startsWith('index/'))
+  t.is(left.length, 1)
+  t.true(left[0]!.startsWith(`quarantine/${sha256(bytes)}`))
+  await store.put(a, bytes)
+  t.deepEqual((await store.get(a))?.bytes, bytes, 'the same bytes can be stored again')
+})
+
+test('a big blob written to after it was read once is re-hashed and quarantined', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir, smallBlobBytes: 16 * 1024 })
+  const bytes = randomBytes(256 * 1024)
+  const key = newKey()
+  await store.put(key, bytes)
+  t.deepEqual(await readAll((await store.get(key))!.body), bytes)
+  await flipByte(blobPath(dir, bytes), 200_000)
+  t.is(await store.get(key), undefined)
+  t.like(store.stats(), { entries: 0, hits: 1, misses: 1, quarantined: 1 })
+})
+
+test('a blob truncated on disk is quarantined on read', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(3000)
+  const key = newKey()
+  await store.put(key, bytes)
+  await writeFile(blobPath(dir, bytes), bytes.subarray(0, 1000))
+  t.is(await store.get(key), undefined)
+  t.like(store.stats(), { quarantined: 1, entries: 0 })
+})
+
+test('a blob deleted behind the store\'s back is a miss and its entry is dropped', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(3000)
+  const key = newKey()
+  await store.put(key, bytes)
+  await rm(blobPath(dir, bytes))
+  t.is(await store.get(key), undefined)
+  t.is(await store.head(key), undefined)
+  t.like(store.stats(), { misses: 1, quarantined: 0, entries: 0 })
+})
+
+test('verify() hashes every blob and quarantines the corrupt ones, big ones included', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir, smallBlobBytes: 1024 })
+  const good = randomBytes(4096)
+  const bad = randomBytes(4096)
+  const [g, b] = [newKey(), newKey()]
+  await store.put(g, good)
+  await store.put(b, bad)
+  await flipByte(blobPath(dir, bad), 0)
+  t.deepEqual(await store.verify(), { checked: 2, quarantined: 1 })
+  t.truthy(await store.head(g))
+  t.is(await store.head(b), undefined)
+  t.deepEqual(await store.verify(), { checked: 1, quarantined: 0 })
+  await t.throwsAsync(store.verify({ signal: AbortSignal.abort() }), { code: 'ABORT_ERR' } as any)
+})

@@ -1,0 +1,58 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
+
+const KIB = 1024
+
+test('puts past maxBytes evict the least recently used entries first, counting reads as use', async t => {
+  const store = await openStore(t, { maxBytes: 3 * KIB })
+  const [a, b, c, d] = [newKey(), newKey(), newKey(), newKey()]
+  for (const key of [a, b, c]) await store.put(key, randomBytes(KIB))
+  await store.get(a) // order of use is now b, c, a
+  await store.put(d, randomBytes(KIB))
+  t.is(await store.head(b), undefined)
+  for (const key of [a, c, d]) t.truthy(await store.head(key))
+  await store.head(c) // head is not a use
+  await store.put(newKey(), randomBytes(KIB))
+  t.is(await store.head(c), undefined)
+  t.truthy(await store.head(a))
+  t.like(store.stats(), { entries: 3, bytes: 3 * KIB, evictions: 2, maxBytes: 3 * KIB })
+})
+
+test('a pinned blob is never evicted; once unpinned it is', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir, maxBytes: 2 * KIB })
+  const pinnedBytes = randomBytes(KIB)
+  const pinned = newKey()
+  await store.put(pinned, pinnedBytes)
+  store.pin(sha256(pinnedBytes))
+  store.pin(sha256(pinnedBytes))
+  const others = [newKey(), newKey(), newKey()]
+  for (const key of others) await store.put(key, randomBytes(KIB))
+  t.truthy(await store.head(pinned))
+  t.truthy(await store.head(others[2]!))
+  t.is(await store.head(others[0]!), undefined)
+  t.is(await store.head(others[1]!), undefined)
+  store.unpin(sha256(pinnedBytes))
+  t.deepEqual(await store.gc({ targetBytes: KIB }), { evicted: 1, freedBytes: KIB }, 'still pinned once: the other entry goes')
+  t.truthy(await store.head(pinned))
+  store.unpin(sha256(pinnedBytes))
+  t.deepEqual(await store.gc({ targetBytes: 0 }), { evicted: 1, freedBytes: KIB })
+  t.is(await store.head(pinned), undefined)
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [])
+})
+
+test('reopening with a smaller budget evicts down to it, oldest access first', async t => {
+  const dir = await tempDir(t)
+  let clock = 1000
+  const first = await openStore(t, { dir, now: () => clock++ })
+  const keys = [newKey(), newKey(), newKey()]
+  for (const key of keys) await first.put(key, randomBytes(KIB))
+  await first.get(keys[0]!) // lastAccess is written behind, on close at the latest
+  await first.close()
+  const second = await openStore(t, { dir, maxBytes: 2 * KIB, now: () => clock++ })
+  t.is(await second.head(keys[1]!), undefined)
+  t.truthy(await second.head(keys[0]!))
+  t.truthy(await second.head(keys[2]!))
+  t.like(second.stats(), { entries: 2, evictions: 1 })
+})

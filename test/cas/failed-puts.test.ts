@@ -1,0 +1,97 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { AbortError, BodyError, IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
+import { chunks, listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
+
+/** Asserts the store holds nothing: no entry, no blob, no temp file. */
+async function assertNothingStored (t: import('ava').ExecutionContext, dir: string, store: import('../../src/cas/index.js').ContentStore, key: string): Promise<void> {
+  t.is(await store.head(key), undefined)
+  t.like(store.stats(), { entries: 0, bytes: 0, puts: 0 })
+  t.deepEqual((await listFiles(dir)).filter(f => !f.startsWith('index/')), [])
+}
+
+test('a body over maxSize is refused with TooLargeError and leaves nothing behind', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(600), randomBytes(600)]), { maxSize: 1000 }), { instanceOf: TooLargeError })
+  t.is(error?.code, 'ERR_CAS_TOO_LARGE')
+  await t.throwsAsync(store.put(key, randomBytes(1001), { maxSize: 1000 }), { instanceOf: TooLargeError })
+  await assertNothingStored(t, dir, store, key)
+})
+
+test('bytes that do not match expectedSha256 are refused with IntegrityError and leave nothing behind', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const bytes = randomBytes(2048)
+  const wrong = sha256(randomBytes(1))
+  const error = await t.throwsAsync(store.put(key, chunks([bytes]), { expectedSha256: wrong }), { instanceOf: IntegrityError })
+  t.is(error?.code, 'ERR_CAS_INTEGRITY')
+  t.is(error?.actual, sha256(bytes))
+  await assertNothingStored(t, dir, store, key)
+  const meta = await store.put(key, bytes, { expectedSha256: sha256(bytes) })
+  t.is(meta.sha256, sha256(bytes))
+})
+
+test('aborting a put while the body stalls stops it at once and leaves nothing behind', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const controller = new AbortController()
+  let reads = 0
+  // gives one chunk, then stalls (as a client that stops sending) and the caller aborts
+  const body = new Readable({
+    read () {
+      if (reads++ === 0) this.push(randomBytes(1000))
+      else controller.abort(new Error('client went away'))
+    }
+  })
+  const put = store.put(key, body, { signal: controller.signal })
+  await t.throwsAsync(put, { instanceOf: AbortError, code: 'ABORT_ERR' } as any)
+  t.true(body.destroyed)
+  await assertNothingStored(t, dir, store, key)
+})
+
+test('an already aborted signal stores nothing', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  await t.throwsAsync(store.put(key, randomBytes(10), { signal: AbortSignal.abort() }), { instanceOf: AbortError })
+  await assertNothingStored(t, dir, store, key)
+})
+
+test('a body stream that errors midway stores nothing', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(5000)], new Error('socket hang up'))), { instanceOf: BodyError })
+  t.regex(error?.message ?? '', /socket hang up/)
+  await assertNothingStored(t, dir, store, key)
+})
+
+test('a body that ends before expectedSize (a truncated upload) stores nothing', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(3000)]), { expectedSize: 5000 }), { instanceOf: SizeMismatchError })
+  t.like(error, { expected: 5000, actual: 3000 })
+  await t.throwsAsync(store.put(key, chunks([randomBytes(3000), randomBytes(3000)]), { expectedSize: 5000 }), { instanceOf: SizeMismatchError })
+  await assertNothingStored(t, dir, store, key)
+})
+
+test('a Node stream destroyed with an error midway stores nothing', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  let reads = 0
+  const body = new Readable({
+    read () {
+      if (reads++ === 0) this.push(randomBytes(4000))
+      else this.destroy(new Error('aborted'))
+    }
+  })
+  await t.throwsAsync(store.put(key, body), { instanceOf: BodyError })
+  await assertNothingStored(t, dir, store, key)
+})
