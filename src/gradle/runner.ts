@@ -36,6 +36,8 @@ export interface GradleRunOptions {
 }
 
 export interface GradleRunResult {
+  /** Process id of the Gradle client (also its process group id). */
+  pid: number | undefined
   /** Gradle's exit code; 1 when it was killed by a signal. */
   exitCode: number
   /** The signal that ended Gradle, if any (e.g. after an abort). */
@@ -110,7 +112,10 @@ async function spawnGradle (executable: string, args: string[], options: GradleR
   options.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const [code, signal] = await exitOf(child)
+    // Gradle may have left workers behind when it was stopped: they share its process group.
+    if (aborted && child.pid != null) signalGroup(child.pid, 'SIGKILL')
     return {
+      pid: child.pid,
       exitCode: code ?? 1,
       signal,
       aborted,
@@ -134,9 +139,15 @@ async function exitOf (child: ChildProcess): Promise<[number | null, NodeJS.Sign
 /** Signals the child's process group (it was spawned detached), falling back to the child alone. */
 function killTree (child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid == null || child.exitCode != null || child.signalCode != null) return
+  if (!signalGroup(child.pid, signal)) child.kill(signal)
+}
+
+/** Sends a signal to a process group; false when the group no longer exists. */
+function signalGroup (pgid: number, signal: NodeJS.Signals): boolean {
   try {
-    process.kill(-child.pid, signal)
+    process.kill(-pgid, signal)
+    return true
   } catch {
-    child.kill(signal)
+    return false
   }
 }

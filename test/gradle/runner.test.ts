@@ -1,0 +1,56 @@
+import test from 'ava'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { findGradleCommand, GradleNotFoundError } from '../../src/gradle/gradle-command.js'
+import { gradleArguments } from '../../src/gradle/runner.js'
+
+async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-runner-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+async function executable (file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, '#!/bin/sh\nexit 0\n')
+  await chmod(file, 0o755)
+}
+
+test('the project\'s own ./gradlew wins over gradle on PATH', async t => {
+  const dir = await tempDir(t)
+  await executable(path.join(dir, 'project', 'gradlew'))
+  await executable(path.join(dir, 'bin', 'gradle'))
+  const found = await findGradleCommand(path.join(dir, 'project'), path.join(dir, 'bin'))
+  t.deepEqual(found, { executable: path.join(dir, 'project', 'gradlew'), kind: 'wrapper' })
+})
+
+test('without a wrapper, gradle is looked up on PATH; a non-executable gradlew is not a wrapper', async t => {
+  const dir = await tempDir(t)
+  await mkdir(path.join(dir, 'project'))
+  await writeFile(path.join(dir, 'project', 'gradlew'), 'not executable')
+  await executable(path.join(dir, 'bin', 'gradle'))
+  const found = await findGradleCommand(path.join(dir, 'project'), `${path.join(dir, 'empty')}:${path.join(dir, 'bin')}`)
+  t.deepEqual(found, { executable: path.join(dir, 'bin', 'gradle'), kind: 'path' })
+})
+
+test('neither wrapper nor gradle on PATH is a clear error', async t => {
+  const dir = await tempDir(t)
+  const err = await t.throwsAsync(findGradleCommand(dir, path.join(dir, 'nothing-here')), { instanceOf: GradleNotFoundError })
+  t.regex(err?.message ?? '', /no executable \.\/gradlew.*no 'gradle' on PATH/)
+})
+
+test('arguments: init script first, defaults added, the user\'s own choices respected', t => {
+  t.deepEqual(
+    gradleArguments({ projectDir: '.', args: ['build'], gradleUserHome: '/tmp/gh', noDaemon: true }, '/tmp/i.gradle'),
+    ['-I', '/tmp/i.gradle', '--gradle-user-home', '/tmp/gh', '--no-daemon', '--build-cache', '--console=plain', 'build']
+  )
+  t.deepEqual(
+    gradleArguments({ projectDir: '.', args: ['--no-build-cache', '--console=rich', '--daemon', 'test'], noDaemon: true }),
+    ['--no-build-cache', '--console=rich', '--daemon', 'test']
+  )
+  t.deepEqual(
+    gradleArguments({ projectDir: '.', args: ['build'], buildCache: false, plainConsole: false }),
+    ['build']
+  )
+})
