@@ -1,6 +1,25 @@
 import type { Command } from 'commander'
+import { OperationError } from '../errors.js'
+import { SwarmKeyExistsError, writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
 
-/** Registers the `keygen` command(s). */
+/** Registers `gmesh keygen FILE`: writes a new swarm key (PSK v1, mode 0600), never over an existing file. */
 export function register (program: Command): void {
-  void program
+  program
+    .command('keygen')
+    .description('write a new swarm key for a private mesh (give the same file to every node with --swarm-key)')
+    .argument('<file>', 'where to write the key; must not exist yet')
+    .action(async (file: string) => {
+      await keygen(file)
+    })
+}
+
+async function keygen (file: string): Promise<void> {
+  try {
+    await writeSwarmKeyFile(file)
+  } catch (err) {
+    if (err instanceof SwarmKeyExistsError) throw new OperationError(err.message)
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new OperationError(`cannot write swarm key ${file} (${code}): check that its directory exists and is writable`)
+  }
+  process.stdout.write(`wrote swarm key ${file} (mode 0600); start every node of the mesh with --swarm-key ${file}\n`)
 }

@@ -1,0 +1,100 @@
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { gossipsub } from '@libp2p/gossipsub'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { preSharedKey } from '@libp2p/pnet'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { encodeSwarmKey, SWARM_KEY_BYTES } from './swarm-key.js'
+import { meshGossipOptions, MeshTopics } from './gossip-config.js'
+import { peerDialer } from './peer-dialer.js'
+import type { PeerDialer } from './peer-dialer.js'
+import { MeshConfigError } from './errors.js'
+
+/** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
+export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
+/** mDNS service name, so gmesh nodes answer each other and not every libp2p node on the LAN. */
+export const MESH_MDNS_SERVICE = '_gmesh._udp.local'
+
+export interface MeshNodeConfig {
+  /** The node's identity (see node/identity.ts); the peer ID derives from it. */
+  privateKey: PrivateKey
+  /** Listen multiaddrs, e.g. `/ip4/0.0.0.0/tcp/4001` (`/tcp/0` picks a free port). */
+  listen: string[]
+  /** Multiaddrs dialled at start and redialled while unconnected; `/p2p/<id>` is optional. */
+  bootstrap: string[]
+  /** The 32 raw bytes of the private mesh key (see swarm-key.ts); without it the mesh is open. */
+  swarmKey?: Uint8Array
+  /** Discover peers on the LAN by multicast DNS. */
+  mdns: boolean
+  /** Gossip topics this node may use. Default: the gmesh topics. */
+  topics?: string[]
+}
+
+export interface MeshServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  dht: KadDHT
+  dialer: PeerDialer
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+/**
+ * Creates and starts the libp2p node of gmesh: TCP + Noise + Yamux, identify, ping,
+ * gossipsub (gmesh topics, scoring tuned for quiet topics), a LAN-only kad-dht on its own
+ * protocol, mDNS, the bootstrap dialer, and pnet when a swarm key is given.
+ * Stop it with `node.stop()`.
+ */
+export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLibp2p> {
+  validate(config)
+  const protector = config.swarmKey == null ? undefined : preSharedKey({ psk: encodeSwarmKey(config.swarmKey) })
+  return await createLibp2p<MeshServices>({
+    privateKey: config.privateKey,
+    addresses: { listen: config.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(protector == null ? {} : { connectionProtector: protector }),
+    peerDiscovery: config.mdns ? [mdns({ serviceTag: MESH_MDNS_SERVICE, interval: 10_000 })] : [],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub(meshGossipOptions(config.topics ?? Object.values(MeshTopics))),
+      dht: kadDHT({
+        protocol: MESH_DHT_PROTOCOL,
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        logPrefix: 'libp2p:gmesh-dht',
+        datastorePrefix: '/gmesh-dht',
+        metricsPrefix: 'gmesh_dht'
+      }),
+      dialer: peerDialer({ bootstrap: config.bootstrap })
+    }
+  })
+}
+
+function validate (config: MeshNodeConfig): void {
+  if (config.swarmKey != null && config.swarmKey.byteLength !== SWARM_KEY_BYTES) {
+    throw new MeshConfigError(`swarm key must be ${SWARM_KEY_BYTES} bytes, got ${config.swarmKey.byteLength}: read it with readSwarmKeyFile`)
+  }
+  for (const [what, list] of [['listen', config.listen], ['bootstrap', config.bootstrap]] as const) {
+    for (const text of list) {
+      try {
+        multiaddr(text)
+      } catch (err) {
+        throw new MeshConfigError(`invalid ${what} multiaddr "${text}": ${(err as Error).message}`, { cause: err })
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+
+/**
+ * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
+ * dials the bootstrap list at start (and again every `retryMs` while a bootstrap peer is not
+ * connected) and dials every peer that mDNS (or any discovery) reports.
+ */
+export interface PeerDialerInit {
+  bootstrap: string[]
+  /** Redial interval for unconnected bootstrap peers. Default 5 s. */
+  retryMs?: number
+  /** Per-dial timeout. Default 10 s. */
+  dialTimeoutMs?: number
+}
+
+export interface PeerDialerComponents {
+  peerId: PeerId
+  events: TypedEventTarget<Libp2pEvents>
+  connectionManager: {
+    openConnection: (target: PeerId | Multiaddr, options?: AbortOptions) => Promise<Connection>
+    getConnections: (peerId?: PeerId) => Connection[]
+  }
+}
+
+interface BootstrapTarget {
+  address: Multiaddr
+  /** From the address' /p2p/ part, or learnt from the first connection. */
+  peerId?: PeerId
+}
+
+export class PeerDialer implements Startable {
+  private readonly targets: BootstrapTarget[]
+  private readonly retryMs: number
+  private readonly dialTimeoutMs: number
+  private readonly dialing = new Set<string>()
+  private controller = new AbortController()
+  private timer?: NodeJS.Timeout
+
+  constructor (private readonly components: PeerDialerComponents, init: PeerDialerInit) {
+    this.targets = init.bootstrap.map(text => {
+      const address = multiaddr(text)
+      const id = address.getComponents().find(c => c.name === 'p2p')?.value
+      return { address, peerId: id == null ? undefined : peerIdFromString(id) }
+    })
+    this.retryMs = init.retryMs ?? 5000
+    this.dialTimeoutMs = init.dialTimeoutMs ?? 10_000
+  }
+
+  readonly [Symbol.toStringTag] = '@gmesh/peer-dialer'
+
+  start (): void {
+    this.controller = new AbortController()
+    this.components.events.addEventListener('peer:discovery', this.onDiscovery)
+  }
+
+  afterStart (): void {
+    this.dialBootstrap()
+    if (this.targets.length > 0) {
+      this.timer = setInterval(() => { this.dialBootstrap() }, this.retryMs)
+      this.timer.unref()
+    }
+  }
+
+  stop (): void {
+    this.components.events.removeEventListener('peer:discovery', this.onDiscovery)
+    clearInterval(this.timer)
+    this.controller.abort(new Error('peer dialer stopped'))
+  }
+
+  private dialBootstrap (): void {
+    for (const target of this.targets) {
+      if (target.peerId != null && this.isConnected(target.peerId)) continue
+      void this.dial(target.address.toString(), target.address).then(connection => {
+        if (connection != null) target.peerId = connection.remotePeer
+      })
+    }
+  }
+
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
+    const peer = evt.detail.id
+    if (peer.equals(this.components.peerId) || this.isConnected(peer)) return
+    void this.dial(peer.toString(), peer)
+  }
+
+  private isConnected (peer: PeerId): boolean {
+    return this.components.connectionManager.getConnections(peer).length > 0
+  }
+
+  /** One dial per key at a time; failures are expected (peer down, wrong swarm key) and retried later. */
+  private async dial (key: string, target: PeerId | Multiaddr): Promise<Connection | undefined> {
+    if (this.dialing.has(key) || this.controller.signal.aborted) return undefined
+    this.dialing.add(key)
+    try {
+      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.dialTimeoutMs)])
+      return await this.components.connectionManager.openConnection(target, { signal })
+    } catch {
+      return undefined
+    } finally {
+      this.dialing.delete(key)
+    }
+  }
+}
+
+export function peerDialer (init: PeerDialerInit): (components: PeerDialerComponents) => PeerDialer {
+  return (components) => new PeerDialer(components, init)
+}

@@ -1,0 +1,145 @@
+import type { Uint8ArrayList } from 'uint8arraylist'
+import type { Connection, Libp2p, PeerId, Stream, StreamCloseEvent } from '@libp2p/interface'
+import { StreamReader, encodeFrame, sendAll } from './stream-reader.js'
+import { FrameTooLargeError, InvalidFrameError, StreamEndedError, TooManyStreamsError } from './errors.js'
+
+/** A reply: a header frame, optionally followed by raw body bytes up to the end of the stream. */
+export interface RpcReply {
+  header: Uint8Array
+  body?: AsyncIterable<Uint8Array | Uint8ArrayList>
+}
+
+export interface RpcContext {
+  /** The authenticated remote peer. */
+  peer: PeerId
+  /** Aborted when the stream closes, the request deadline passes or the server stops. */
+  signal: AbortSignal
+}
+
+/** Answers one request; throw `BadRequestError` for a request that does not decode. */
+export type RpcHandler = (request: Uint8Array, context: RpcContext) => Promise<Uint8Array | RpcReply>
+
+/** Thrown by a handler for undecodable input: the stream is reset and counted as malformed. */
+export class BadRequestError extends Error {
+  static readonly code = 'ERR_BAD_REQUEST'
+  override name = 'BadRequestError'
+}
+
+export interface RpcServerInit {
+  /** Versioned protocol id, e.g. `/gmesh/cas/1.0.0`. */
+  protocol: string
+  handler: RpcHandler
+  /** Largest request frame accepted. Default 64 KiB. */
+  maxRequestBytes?: number
+  /** Concurrent inbound streams per peer on this protocol; more are reset and counted. Default 8. */
+  maxInboundStreamsPerPeer?: number
+  /** Time allowed to receive the request and produce the reply header. Default 10 s. */
+  requestTimeoutMs?: number
+}
+
+export interface RpcServerStats {
+  served: number
+  /** Oversized frames, random bytes, truncated or undecodable requests. */
+  malformed: number
+  /** Streams over the per-peer limit. */
+  refused: number
+  /** Handler errors, timeouts and streams reset mid-reply. */
+  failed: number
+}
+
+type RpcHost = Pick<Libp2p, 'handle' | 'unhandle'>
+
+/**
+ * Serves one request/response protocol: each inbound stream carries one length-prefixed
+ * request frame; the reply is a header frame plus an optional raw body, then the stream
+ * is closed. Anything malformed resets that stream only.
+ */
+export class StreamRpcServer {
+  readonly stats: RpcServerStats = { served: 0, malformed: 0, refused: 0, failed: 0 }
+  readonly protocol: string
+  private readonly handler: RpcHandler
+  private readonly maxRequestBytes: number
+  private readonly maxPerPeer: number
+  private readonly requestTimeoutMs: number
+  private readonly active = new Map<string, number>()
+  private readonly running = new Set<AbortController>()
+
+  constructor (private readonly host: RpcHost, init: RpcServerInit) {
+    this.protocol = init.protocol
+    this.handler = init.handler
+    this.maxRequestBytes = init.maxRequestBytes ?? 64 * 1024
+    this.maxPerPeer = init.maxInboundStreamsPerPeer ?? 8
+    this.requestTimeoutMs = init.requestTimeoutMs ?? 10_000
+  }
+
+  async start (): Promise<void> {
+    // libp2p's own per-connection cap sits above ours so that excess streams reach us and are counted
+    await this.host.handle(this.protocol, (stream, connection) => this.serve(stream, connection), {
+      maxInboundStreams: this.maxPerPeer * 2
+    })
+  }
+
+  async stop (): Promise<void> {
+    await this.host.unhandle(this.protocol)
+    for (const controller of this.running) controller.abort(new Error(`${this.protocol} server stopped`))
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const count = this.active.get(peer) ?? 0
+    if (count >= this.maxPerPeer) {
+      this.stats.refused++
+      stream.abort(new TooManyStreamsError(this.protocol, this.maxPerPeer))
+      return
+    }
+    this.active.set(peer, count + 1)
+    const controller = new AbortController()
+    this.running.add(controller)
+    const timer = setTimeout(() => { controller.abort(new Error(`${this.protocol} request timed out`)) }, this.requestTimeoutMs)
+    const onClose = (evt: StreamCloseEvent): void => {
+      if (evt.error != null) controller.abort(new Error(`${this.protocol} stream closed before the reply was sent`))
+    }
+    stream.addEventListener('close', onClose)
+    const reader = new StreamReader(stream)
+    try {
+      const request = await reader.readFrame(this.maxRequestBytes, controller.signal)
+      const reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal })
+      clearTimeout(timer)
+      await writeReply(stream, reply, controller.signal)
+      this.stats.served++
+    } catch (err) {
+      if (isMalformed(err)) this.stats.malformed++
+      else this.stats.failed++
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      clearTimeout(timer)
+      stream.removeEventListener('close', onClose)
+      reader.release()
+      this.running.delete(controller)
+      this.release(peer)
+    }
+  }
+
+  private release (peer: string): void {
+    const count = (this.active.get(peer) ?? 1) - 1
+    if (count <= 0) this.active.delete(peer)
+    else this.active.set(peer, count)
+  }
+}
+
+async function writeReply (stream: Stream, reply: Uint8Array | RpcReply, signal: AbortSignal): Promise<void> {
+  const { header, body } = reply instanceof Uint8Array ? { header: reply, body: undefined } : reply
+  await sendAll(stream, encodeFrame(header), signal)
+  if (body != null) {
+    for await (const chunk of body) {
+      signal.throwIfAborted()
+      await sendAll(stream, chunk, signal)
+    }
+  }
+  await stream.close({ signal })
+}
+
+function isMalformed (err: unknown): boolean {
+  return err instanceof FrameTooLargeError || err instanceof InvalidFrameError ||
+    err instanceof StreamEndedError || err instanceof BadRequestError
+}

@@ -1,0 +1,106 @@
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { StreamReader, encodeFrame, sendAll } from './stream-reader.js'
+import { BodyTooLargeError, DeadlineExceededError } from './errors.js'
+
+export { StreamRpcServer, BadRequestError } from './stream-rpc-server.js'
+export type { RpcHandler, RpcReply, RpcContext, RpcServerInit, RpcServerStats } from './stream-rpc-server.js'
+
+/**
+ * Client side of the gmesh request/response protocols: one stream per call, the request
+ * as one length-prefixed frame, the reply as a header frame and, for `openRpc`, a raw body
+ * up to the end of the stream. Every call has an AbortSignal and a deadline.
+ */
+
+type RpcDialer = Pick<Libp2p, 'dialProtocol'>
+
+export interface RpcCallOptions {
+  /** Cancels the call; the stream is reset. */
+  signal: AbortSignal
+  /** Time allowed from dialing to the complete reply header (`DeadlineExceededError`). */
+  deadlineMs: number
+  /** Largest reply header accepted. Default 64 KiB. */
+  maxReplyBytes?: number
+}
+
+export interface RpcOpenOptions extends RpcCallOptions {
+  /** Largest body accepted; more resets the stream with `BodyTooLargeError`. */
+  maxBodyBytes: number
+}
+
+export interface RpcBodyResponse {
+  header: Uint8Array
+  /** The raw body, bounded by `maxBodyBytes` and the call's signal. Consume it or call `abort`. */
+  body: AsyncGenerator<Uint8Array, void, undefined>
+  abort: (reason?: Error) => void
+}
+
+/** Sends `request` and resolves to the reply frame. */
+export async function callRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
+  options: RpcCallOptions): Promise<Uint8Array> {
+  const { stream, reader, header } = await exchange(node, peer, protocol, request, options)
+  reader.release()
+  if (stream.writeStatus === 'writable') await stream.close().catch(() => {})
+  return header
+}
+
+/** Sends `request` and resolves once the reply header arrived; the body streams afterwards. */
+export async function openRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
+  options: RpcOpenOptions): Promise<RpcBodyResponse> {
+  const { stream, reader, header } = await exchange(node, peer, protocol, request, options)
+  const abort = (reason?: Error): void => { stream.abort(reason ?? new Error(`${protocol} body abandoned`)) }
+  return { header, body: readBody(stream, reader, options), abort }
+}
+
+async function * readBody (stream: Stream, reader: StreamReader, options: RpcOpenOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  let received = 0
+  let complete = false
+  try {
+    for await (const chunk of reader.readToEnd(options.signal)) {
+      received += chunk.byteLength
+      if (received > options.maxBodyBytes) throw new BodyTooLargeError(options.maxBodyBytes)
+      yield chunk
+    }
+    complete = true
+  } finally {
+    reader.release()
+    if (!complete) stream.abort(new Error('body not read to the end'))
+  }
+}
+
+interface Exchange { stream: Stream, reader: StreamReader, header: Uint8Array }
+
+async function exchange (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
+  options: RpcCallOptions): Promise<Exchange> {
+  const deadline = AbortSignal.timeout(options.deadlineMs)
+  const signal = AbortSignal.any([options.signal, deadline])
+  let stream: Stream | undefined
+  let reader: StreamReader | undefined
+  const onAbort = (): void => { stream?.abort(asError(abortReason(options, deadline, protocol))) }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    stream = await node.dialProtocol(peer, protocol, { signal })
+    reader = new StreamReader(stream)
+    await sendAll(stream, encodeFrame(request), signal)
+    await stream.close({ signal })
+    const header = await reader.readFrame(options.maxReplyBytes ?? 64 * 1024, signal)
+    return { stream, reader, header }
+  } catch (err) {
+    reader?.release()
+    const reason = signal.aborted ? abortReason(options, deadline, protocol) : err
+    stream?.abort(asError(reason))
+    throw reason
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function abortReason (options: RpcCallOptions, deadline: AbortSignal, protocol: string): unknown {
+  if (options.signal.aborted) return options.signal.reason
+  if (deadline.aborted) return new DeadlineExceededError(protocol, options.deadlineMs)
+  return new Error(`${protocol} call aborted`)
+}
+
+function asError (reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason))
+}

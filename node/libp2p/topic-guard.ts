@@ -1,0 +1,113 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * What a gmesh gossip topic carries: a size limit and a decoder that throws on anything
+ * malformed. The concrete message types live in protocols/; the guard only runs `decode`.
+ */
+export interface TopicSchema<T> {
+  topic: string
+  maxBytes: number
+  decode: (data: Uint8Array) => T
+}
+
+export interface GuardedMessage<T> {
+  topic: string
+  /** The signed author of the message. */
+  from: PeerId
+  value: T
+}
+
+export type RejectReason = 'oversize' | 'malformed' | 'unsigned'
+
+export interface TopicRejection {
+  topic: string
+  /** The peer that forwarded the message to us (the one gossipsub penalises). */
+  peer: PeerId
+  reason: RejectReason
+  error?: unknown
+}
+
+export interface TopicGuardInit {
+  /** Called for each rejected message (metrics, logs). */
+  onReject?: (rejection: TopicRejection) => void
+}
+
+type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' |
+'addEventListener' | 'removeEventListener'>
+
+/**
+ * Validates every message on the guarded topics before gossipsub delivers or forwards it:
+ * over `maxBytes`, unsigned or failing `decode` -> `Reject`, which counts as an invalid
+ * message delivery in the forwarding peer's score. Subscribers get the decoded value,
+ * decoded once.
+ */
+export class TopicGuard {
+  private readonly decoded = new WeakMap<Message, unknown>()
+  private readonly unguards = new Map<string, () => void>()
+
+  constructor (private readonly pubsub: GuardedPubSub, private readonly init: TopicGuardInit = {}) {}
+
+  /** Subscribes to `schema.topic` and delivers its valid messages to `onMessage`. Returns an unsubscribe. */
+  guard<T>(schema: TopicSchema<T>, onMessage: (message: GuardedMessage<T>) => void): () => void {
+    if (this.unguards.has(schema.topic)) throw new Error(`topic ${schema.topic} is already guarded`)
+    this.pubsub.topicValidators.set(schema.topic, (peer, msg) => this.validate(schema, peer, msg))
+    const listener = (evt: CustomEvent<Message>): void => {
+      const msg = evt.detail
+      if (msg.topic !== schema.topic || msg.type !== 'signed') return
+      const value = this.decoded.has(msg) ? this.decoded.get(msg) as T : safeDecode(schema, msg.data)
+      if (value === undefined) return
+      onMessage({ topic: msg.topic, from: msg.from, value })
+    }
+    this.pubsub.addEventListener('message', listener)
+    this.pubsub.subscribe(schema.topic)
+    const unguard = (): void => {
+      this.pubsub.removeEventListener('message', listener)
+      this.pubsub.unsubscribe(schema.topic)
+      this.pubsub.topicValidators.delete(schema.topic)
+      this.unguards.delete(schema.topic)
+    }
+    this.unguards.set(schema.topic, unguard)
+    return unguard
+  }
+
+  /** Encodes and publishes a value, refusing one the receivers' guard would reject for size. */
+  async publish<T>(schema: TopicSchema<T>, value: T, encode: (value: T) => Uint8Array): Promise<void> {
+    const data = encode(value)
+    if (data.byteLength > schema.maxBytes) {
+      throw new RangeError(`message of ${data.byteLength} bytes exceeds the ${schema.maxBytes}-byte limit of ${schema.topic}`)
+    }
+    await this.pubsub.publish(schema.topic, data)
+  }
+
+  /** Removes every guard (validators, subscriptions and listeners). */
+  stop (): void {
+    for (const unguard of [...this.unguards.values()]) unguard()
+  }
+
+  private validate<T>(schema: TopicSchema<T>, peer: PeerId, msg: Message): TopicValidatorResult {
+    if (msg.type !== 'signed') return this.reject(schema.topic, peer, 'unsigned')
+    if (msg.data.byteLength > schema.maxBytes) return this.reject(schema.topic, peer, 'oversize')
+    try {
+      this.decoded.set(msg, schema.decode(msg.data))
+    } catch (error) {
+      return this.reject(schema.topic, peer, 'malformed', error)
+    }
+    return TopicValidatorResult.Accept
+  }
+
+  private reject (topic: string, peer: PeerId, reason: RejectReason, error?: unknown): TopicValidatorResult {
+    this.init.onReject?.({ topic, peer, reason, error })
+    return TopicValidatorResult.Reject
+  }
+}
+
+function safeDecode<T> (schema: TopicSchema<T>, data: Uint8Array): T | undefined {
+  if (data.byteLength > schema.maxBytes) return undefined
+  try {
+    return schema.decode(data)
+  } catch {
+    return undefined
+  }
+}

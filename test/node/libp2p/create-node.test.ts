@@ -1,0 +1,71 @@
+import test from 'ava'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createMeshLibp2p, MESH_DHT_PROTOCOL } from '../../../node/libp2p/create-node.js'
+import { MeshConfigError } from '../../../node/libp2p/errors.js'
+import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
+import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
+import type { GuardedMessage, TopicSchema } from '../../../node/libp2p/topic-guard.js'
+import { addressOf, startNode, subscribed } from './helpers.js'
+
+interface Note { text: string }
+const notes: TopicSchema<Note> = {
+  topic: MeshTopics.membership,
+  maxBytes: 1024,
+  decode: data => {
+    const value = JSON.parse(new TextDecoder().decode(data)) as unknown
+    if (typeof value !== 'object' || value == null || typeof (value as Note).text !== 'string') throw new TypeError('not a note')
+    return { text: (value as Note).text }
+  }
+}
+const encodeNote = (note: Note): Uint8Array => new TextEncoder().encode(JSON.stringify(note))
+
+test('the peer ID is the one of the given private key', async t => {
+  const key = await generateKeyPair('Ed25519')
+  const node = await startNode(t, { privateKey: key })
+  t.true(node.peerId.equals(peerIdFromPrivateKey(key)))
+  t.is(node.status, 'started')
+})
+
+test('the DHT speaks the gmesh protocol, not the public IPFS one', async t => {
+  const node = await startNode(t)
+  t.true(node.getProtocols().includes(MESH_DHT_PROTOCOL))
+  t.false(node.getProtocols().includes('/ipfs/kad/1.0.0'))
+})
+
+test('two nodes connect through the bootstrap list and exchange a gossip message', async t => {
+  const a = await startNode(t)
+  const guardA = new TopicGuard(a.services.pubsub)
+  const received = new Promise<GuardedMessage<Note>>(resolve => { guardA.guard(notes, resolve) })
+
+  const b = await startNode(t, { bootstrap: [addressOf(a)] })
+  const guardB = new TopicGuard(b.services.pubsub)
+  guardB.guard(notes, () => {})
+  // publish only once each side knows the other's subscription: gossip has no backlog for late joiners
+  await Promise.all([subscribed(a.services.pubsub, notes.topic, b.peerId), subscribed(b.services.pubsub, notes.topic, a.peerId)])
+  await guardB.publish(notes, { text: 'hello mesh' }, encodeNote)
+
+  const message = await received
+  t.deepEqual(message.value, { text: 'hello mesh' })
+  t.true(message.from.equals(b.peerId))
+  t.is(message.topic, MeshTopics.membership)
+})
+
+test('a stopped node can be stopped again and restarted', async t => {
+  const node = await startNode(t)
+  await node.stop()
+  await node.stop()
+  t.is(node.status, 'stopped')
+  await node.start()
+  t.is(node.status, 'started')
+})
+
+test('a bad multiaddr or swarm key is a configuration error', async t => {
+  const privateKey = await generateKeyPair('Ed25519')
+  await t.throwsAsync(createMeshLibp2p({ privateKey, listen: ['not-an-address'], bootstrap: [], mdns: false }),
+    { instanceOf: MeshConfigError, message: /invalid listen multiaddr "not-an-address"/ })
+  await t.throwsAsync(createMeshLibp2p({ privateKey, listen: [], bootstrap: ['/ip4/1.2.3'], mdns: false }),
+    { instanceOf: MeshConfigError, message: /invalid bootstrap multiaddr/ })
+  await t.throwsAsync(createMeshLibp2p({ privateKey, listen: [], bootstrap: [], mdns: false, swarmKey: new Uint8Array(16) }),
+    { instanceOf: MeshConfigError, message: /32 bytes/ })
+})

@@ -1,0 +1,152 @@
+import test from 'ava'
+import { multiaddr } from '@multiformats/multiaddr'
+import { randomBytes } from 'node:crypto'
+import type { ExecutionContext } from 'ava'
+import type { Stream, StreamCloseEvent } from '@libp2p/interface'
+import { BadRequestError, callRpc, openRpc, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
+import type { RpcHandler, RpcServerInit } from '../../../node/libp2p/stream-rpc.js'
+import { BodyTooLargeError, DeadlineExceededError, FrameTooLargeError } from '../../../node/libp2p/errors.js'
+import type { MeshLibp2p } from '../../../node/libp2p/create-node.js'
+import { addressOf, startNode } from './helpers.js'
+
+const PROTOCOL = '/gmesh/test-echo/1.0.0'
+const MAGIC = new TextEncoder().encode('echo:')
+
+/** Echoes requests that start with "echo:"; anything else is a bad request. */
+const echo: RpcHandler = async request => {
+  if (!MAGIC.every((byte, i) => request[i] === byte)) throw new BadRequestError('not an echo request')
+  return request.subarray(MAGIC.length)
+}
+
+const request = (payload: Uint8Array): Uint8Array => Uint8Array.from([...MAGIC, ...payload])
+
+async function serve (t: ExecutionContext, init: Partial<RpcServerInit> = {}): Promise<{ server: StreamRpcServer, serverNode: MeshLibp2p, client: MeshLibp2p }> {
+  const serverNode = await startNode(t)
+  const server = new StreamRpcServer(serverNode, { protocol: PROTOCOL, handler: echo, maxRequestBytes: 1024, ...init })
+  await server.start()
+  t.teardown(async () => { await server.stop() })
+  const client = await startNode(t)
+  await client.dial(multiaddr(addressOf(serverNode)))
+  return { server, serverNode, client }
+}
+
+const options = (): { signal: AbortSignal, deadlineMs: number } => ({ signal: new AbortController().signal, deadlineMs: 5000 })
+
+/** Resolves when the stream is closed, with the error that closed it, if any. */
+const closed = async (stream: Stream): Promise<Error | undefined> => await new Promise(resolve => {
+  stream.addEventListener('close', (evt: StreamCloseEvent) => { resolve(evt.error) }, { once: true })
+})
+
+test('a request gets its reply', async t => {
+  const { server, serverNode, client } = await serve(t)
+  const payload = randomBytes(700)
+  const reply = await callRpc(client, serverNode.peerId, PROTOCOL, request(payload), options())
+  t.deepEqual(Buffer.from(reply), payload)
+  t.is(server.stats.served, 1)
+})
+
+test('a call past its deadline fails with DeadlineExceededError and the handler sees the abort', async t => {
+  let handlerAborted!: () => void
+  const aborted = new Promise<void>(resolve => { handlerAborted = resolve })
+  const { serverNode, client } = await serve(t, {
+    handler: async (_request, { signal }) => await new Promise((_resolve, reject) => {
+      signal.addEventListener('abort', () => { handlerAborted(); reject(signal.reason) }, { once: true })
+    })
+  })
+  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), { ...options(), deadlineMs: 150 }),
+    { instanceOf: DeadlineExceededError })
+  await aborted
+  t.pass()
+})
+
+test('the caller\'s signal cancels a call', async t => {
+  const { serverNode, client } = await serve(t, { handler: async () => await new Promise(() => {}) })
+  const controller = new AbortController()
+  const call = callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), { signal: controller.signal, deadlineMs: 5000 })
+  controller.abort(new Error('user gave up'))
+  await t.throwsAsync(call, { message: 'user gave up' })
+})
+
+test('an oversized request frame resets the stream, is counted, and the server keeps serving', async t => {
+  const { server, serverNode, client } = await serve(t)
+  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(2000)), options()))
+  t.is(server.stats.malformed, 1)
+  const reply = await callRpc(client, serverNode.peerId, PROTOCOL, request(Uint8Array.of(7)), options())
+  t.deepEqual([...reply], [7])
+})
+
+test('a reply over the caller\'s limit is refused', async t => {
+  const { serverNode, client } = await serve(t)
+  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(600)), { ...options(), maxReplyBytes: 100 }),
+    { instanceOf: FrameTooLargeError })
+})
+
+test('random bytes on the protocol close that stream only and are counted', async t => {
+  const { server, serverNode, client } = await serve(t)
+  for (let i = 0; i < 5; i++) {
+    const stream = await client.dialProtocol(serverNode.peerId, PROTOCOL)
+    const done = closed(stream)
+    stream.send(randomBytes(64 + i * 100))
+    await stream.close()
+    t.truthy(await done, 'the server resets a stream of garbage')
+  }
+  t.is(server.stats.malformed, 5)
+  t.is(server.stats.served, 0)
+  const reply = await callRpc(client, serverNode.peerId, PROTOCOL, request(Uint8Array.of(1, 2)), options())
+  t.deepEqual([...reply], [1, 2])
+  t.is(serverNode.status, 'started')
+})
+
+test('inbound streams per peer are bounded', async t => {
+  let entered = 0
+  let allEntered!: () => void
+  const twoEntered = new Promise<void>(resolve => { allEntered = resolve })
+  let release!: () => void
+  const released = new Promise<void>(resolve => { release = resolve })
+  const { server, serverNode, client } = await serve(t, {
+    maxInboundStreamsPerPeer: 2,
+    handler: async req => {
+      if (++entered === 2) allEntered()
+      await released
+      return req
+    }
+  })
+  const call = async (): Promise<Uint8Array> => await callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), options())
+  const first = [call(), call()]
+  await twoEntered
+  await t.throwsAsync(call())
+  t.is(server.stats.refused, 1)
+  release()
+  t.is((await Promise.all(first)).length, 2)
+})
+
+test('a streamed body arrives complete after its header', async t => {
+  const body = randomBytes(3 * 1024 * 1024 + 17)
+  const { serverNode, client } = await serve(t, {
+    handler: async () => ({ header: Uint8Array.of(1), body: chunks(body, 100_000) })
+  })
+  const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: body.byteLength })
+  t.deepEqual([...response.header], [1])
+  const parts: Uint8Array[] = []
+  for await (const part of response.body) parts.push(part)
+  t.true(Buffer.concat(parts).equals(body))
+})
+
+test('a body over maxBodyBytes is cut off with BodyTooLargeError', async t => {
+  const body = randomBytes(256 * 1024)
+  const { serverNode, client } = await serve(t, {
+    handler: async () => ({ header: new Uint8Array(0), body: chunks(body, 16_384) })
+  })
+  const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: 100_000 })
+  await t.throwsAsync(async () => { for await (const part of response.body) void part }, { instanceOf: BodyTooLargeError })
+})
+
+test('calls dial a multiaddr as well as a known peer', async t => {
+  const { serverNode, client } = await serve(t)
+  const reply = await callRpc(client, multiaddr(addressOf(serverNode)), PROTOCOL, request(Uint8Array.of(9)), options())
+  t.deepEqual([...reply], [9])
+})
+
+async function * chunks (data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < data.byteLength; offset += size) yield data.subarray(offset, offset + size)
+}

@@ -1,0 +1,71 @@
+import test from 'ava'
+import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
+import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
+import type { TopicRejection, TopicSchema } from '../../../node/libp2p/topic-guard.js'
+import { addressOf, nextEvent, startNode, subscribed } from './helpers.js'
+
+/** A toy schema: "count:<digits>", at most 64 bytes. */
+const counts: TopicSchema<number> = {
+  topic: MeshTopics.cache,
+  maxBytes: 64,
+  decode: data => {
+    const match = /^count:(\d{1,9})$/.exec(new TextDecoder('utf-8', { fatal: true }).decode(data))
+    if (match == null) throw new TypeError('not a count message')
+    return Number(match[1])
+  }
+}
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+async function guardedPair (t: Parameters<typeof startNode>[0]) {
+  const rejections: TopicRejection[] = []
+  const delivered: number[] = []
+  let rejected = (): void => {}
+  const threeRejected = new Promise<void>(resolve => { rejected = resolve })
+  const receiver = await startNode(t)
+  const guard = new TopicGuard(receiver.services.pubsub, {
+    onReject: r => { if (rejections.push(r) === 3) rejected() }
+  })
+  guard.guard(counts, m => { delivered.push(m.value) })
+  const sender = await startNode(t, { bootstrap: [addressOf(receiver)] })
+  await subscribed(sender.services.pubsub, counts.topic, receiver.peerId)
+  return { receiver, sender, rejections, delivered, threeRejected }
+}
+
+test('malformed and oversized gossip is rejected, not delivered, and lowers the sender\'s score', async t => {
+  const { receiver, sender, rejections, delivered, threeRejected } = await guardedPair(t)
+  const valid = new Promise<void>(resolve => {
+    receiver.services.pubsub.addEventListener('message', () => { resolve() })
+  })
+  await sender.services.pubsub.publish(counts.topic, bytes('count:abc'))
+  await sender.services.pubsub.publish(counts.topic, Uint8Array.from([0xff, 0xfe, 0x00, 0x13]))
+  await sender.services.pubsub.publish(counts.topic, bytes(`count:${'9'.repeat(100)}`))
+  await sender.services.pubsub.publish(counts.topic, bytes('count:42'))
+  await Promise.all([valid, threeRejected])
+
+  t.deepEqual(delivered, [42])
+  t.deepEqual(rejections.map(r => r.reason).sort(), ['malformed', 'malformed', 'oversize'])
+  t.true(rejections.every(r => r.peer.equals(sender.peerId) && r.topic === counts.topic))
+
+  // scores are cached for one heartbeat: read it after two more
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  const pubsub = receiver.services.pubsub as unknown as { getScore: (peer: string) => number }
+  t.true(pubsub.getScore(sender.peerId.toString()) < 0)
+})
+
+test('publish refuses a message over the topic limit', async t => {
+  const node = await startNode(t)
+  const guard = new TopicGuard(node.services.pubsub)
+  await t.throwsAsync(guard.publish(counts, 1, () => new Uint8Array(65)), { instanceOf: RangeError, message: /64-byte limit/ })
+})
+
+test('unguarding removes the validator and the subscription', async t => {
+  const node = await startNode(t)
+  const guard = new TopicGuard(node.services.pubsub)
+  const unguard = guard.guard(counts, () => {})
+  t.true(node.services.pubsub.topicValidators.has(counts.topic))
+  t.throws(() => guard.guard(counts, () => {}), { message: /already guarded/ })
+  unguard()
+  t.false(node.services.pubsub.topicValidators.has(counts.topic))
+  t.false(node.services.pubsub.getTopics().includes(counts.topic))
+})
