@@ -23,6 +23,7 @@ const API_PREFIX = '/api/v1/'
 export class NodeHttpServer {
   private server?: Server
   private boundUrl?: string
+  private readonly inFlight = new Set<Promise<void>>()
 
   constructor (private readonly components: NodeHttpServerComponents, private readonly init: NodeHttpServerInit) {}
 
@@ -66,11 +67,17 @@ export class NodeHttpServer {
     if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
     else if (url.startsWith(API_PREFIX)) work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
     else work = Promise.resolve(notFound(res))
-    work.catch(err => {
+    const tracked = work.catch(err => {
       this.components.logger.error({ err, url }, 'HTTP handler failed')
       if (!res.headersSent) res.writeHead(404).end()
       else res.destroy()
-    })
+    }).finally(() => { this.inFlight.delete(tracked) })
+    this.inFlight.add(tracked)
+  }
+
+  /** Resolves once every request handled so far has finished (its store work included). */
+  async whenIdle (): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
   }
 }
 

@@ -1,6 +1,74 @@
 import type { Command } from 'commander'
+import { join } from 'node:path'
+import { DataFiles, resolveDataDir } from '../../config/data-dir.js'
+import { NodeClient } from '../../client/node-client.js'
+import { NodeNotRunningError } from '../../client/errors.js'
+import { silentLogger } from '../../config/logger.js'
+import { formatBytes } from '../format.js'
+import { parseSize } from '../../config/parse.js'
 
-/** Registers the `cache` command(s). */
+interface CacheOptions { data?: string, json?: boolean, cacheMax: string }
+type Action = 'stats' | 'gc' | 'verify'
+
+/** Registers `gmesh cache stats|gc|verify`: through the running node, or on the store directly when none runs. */
 export function register (program: Command): void {
-  void program
+  const cache = program.command('cache').description('inspect and maintain the local cache')
+  const describe: Record<Action, string> = {
+    stats: 'entries, bytes, hits and misses of the local cache',
+    gc: 'evict least recently used entries down to the size budget',
+    verify: 'hash every blob and quarantine the ones that do not match'
+  }
+  for (const action of Object.keys(describe) as Action[]) {
+    cache.command(action)
+      .description(describe[action])
+      .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
+      .option('--json', 'print JSON for scripts')
+      .option('--cache-max <size>', 'size budget when no node runs (a running node uses its own)', '5GiB')
+      .action(async (options: CacheOptions) => {
+        const maxBytes = parseSize(options.cacheMax, '--cache-max')
+        const result = await runAction(action, resolveDataDir(options.data), maxBytes)
+        process.stdout.write(options.json === true ? JSON.stringify(result, null, 2) + '\n' : describeResult(result))
+      })
+  }
+}
+
+async function runAction (action: Action, dataDir: string, maxBytes: number): Promise<Record<string, unknown>> {
+  let client: NodeClient | undefined
+  try {
+    client = await NodeClient.connect(dataDir)
+  } catch (err) {
+    if (!(err instanceof NodeNotRunningError)) throw err
+  }
+  if (client != null) {
+    if (action === 'gc') return await client.cacheGc()
+    if (action === 'verify') return await client.cacheVerify()
+    return (await client.status()).cache as Record<string, unknown>
+  }
+  return await runOffline(action, dataDir, maxBytes)
+}
+
+/** No node runs: claim the data dir so none starts meanwhile, and work on the store itself. */
+async function runOffline (action: Action, dataDir: string, maxBytes: number): Promise<Record<string, unknown>> {
+  const { DataDirLock, prepareDataDir } = await import('../../../node/data-dir.js')
+  const { ContentStore } = await import('../../cas/store.js')
+  await prepareDataDir(dataDir)
+  const lock = await DataDirLock.acquire(dataDir)
+  try {
+    const store = await ContentStore.open({ dir: join(dataDir, DataFiles.cas), maxBytes, logger: silentLogger() })
+    try {
+      if (action === 'gc') return { ...await store.gc() }
+      if (action === 'verify') return { ...await store.verify() }
+      return { ...store.stats() }
+    } finally {
+      await store.close()
+    }
+  } finally {
+    await lock.release()
+  }
+}
+
+function describeResult (result: Record<string, unknown>): string {
+  return Object.entries(result)
+    .map(([name, value]) => `${name.padEnd(12)} ${/bytes$/i.test(name) && typeof value === 'number' ? formatBytes(value) : String(value)}`)
+    .join('\n') + '\n'
 }

@@ -1,0 +1,129 @@
+import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ContentStore } from '../src/cas/store.js'
+import { DataFiles } from '../src/config/data-dir.js'
+import type { HostPort } from '../src/config/parse.js'
+import type { Logger } from '../src/config/logger.js'
+import { GradleCacheHandler, DEFAULT_MAX_ENTRY_BYTES } from '../src/gradle/http-cache.js'
+import { DataDirLock, prepareDataDir, writeJsonAtomic } from './data-dir.js'
+import { loadOrCreateIdentity, loadOrCreateToken } from './identity.js'
+import { ControlApi } from './http/control-api.js'
+import { NodeHttpServer } from './http/server.js'
+import { VERSION } from '../src/version.js'
+
+export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
+
+export interface DaemonOptions {
+  dataDir: string
+  http: HostPort
+  cacheMaxBytes?: number
+  maxEntryBytes?: number
+  logger: Logger
+}
+
+/** What `DIR/node.json` says once a node is ready (design.md, CLI contract). */
+export interface ReadyInfo {
+  peerId: string
+  multiaddrs: string[]
+  httpUrl: string
+  cacheUrl: string
+  pid: number
+  version: string
+  startedAt: string
+}
+
+/**
+ * One gmesh node: claims its data directory, loads its identity, opens the store and serves HTTP.
+ * `start` undoes what it did when a step fails; `stop` releases everything in reverse order.
+ */
+export class Daemon {
+  private readonly undo: Array<() => Promise<void>> = []
+  private store?: ContentStore
+  private cacheHandler?: GradleCacheHandler
+  private ready?: ReadyInfo
+
+  private constructor (private readonly options: DaemonOptions) {}
+
+  static async start (options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options)
+    try {
+      await daemon.startParts()
+    } catch (err) {
+      await daemon.stop()
+      throw err
+    }
+    return daemon
+  }
+
+  get info (): ReadyInfo {
+    if (this.ready == null) throw new Error('the node is not ready')
+    return this.ready
+  }
+
+  private async startParts (): Promise<void> {
+    const { dataDir, logger } = this.options
+    await prepareDataDir(dataDir)
+    const lock = await DataDirLock.acquire(dataDir)
+    this.undo.push(async () => { await lock.release() })
+    const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(dataDir)).toString()
+    const token = await loadOrCreateToken(dataDir)
+    const store = await ContentStore.open({
+      dir: join(dataDir, DataFiles.cas),
+      maxBytes: this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX,
+      logger: logger.child({ part: 'cas' })
+    })
+    this.store = store
+    this.undo.push(async () => { await store.close() })
+    this.cacheHandler = new GradleCacheHandler({ store, logger: logger.child({ part: 'http-cache' }) },
+      { maxEntryBytes: this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES })
+    const api = new ControlApi({
+      token,
+      logger,
+      status: () => this.status(),
+      cacheGc: async () => await store.gc(),
+      cacheVerify: async signal => await store.verify({ signal })
+    })
+    const http = new NodeHttpServer({ cache: this.cacheHandler, api, logger }, this.options.http)
+    await http.start()
+    this.undo.push(async () => { await http.stop() })
+    await this.writeReadyFile(peerId, http.url)
+  }
+
+  private async writeReadyFile (peerId: string, httpUrl: string): Promise<void> {
+    const path = join(this.options.dataDir, DataFiles.ready)
+    this.ready = {
+      peerId,
+      multiaddrs: [],
+      httpUrl,
+      cacheUrl: `${httpUrl}/cache/`,
+      pid: process.pid,
+      version: VERSION,
+      startedAt: new Date().toISOString()
+    }
+    await writeJsonAtomic(path, this.ready)
+    this.undo.push(async () => { await rm(path, { force: true }) })
+  }
+
+  /** The node's state as `gmesh status --json` shows it. */
+  status (): Record<string, unknown> {
+    return {
+      node: { ...this.ready, dataDir: this.options.dataDir, uptimeMs: Math.round(process.uptime() * 1000) },
+      cache: this.store?.stats(),
+      http: this.cacheHandler?.counters,
+      peers: []
+    }
+  }
+
+  /** Stops every part that started, newest first; safe to call twice. */
+  async stop (): Promise<void> {
+    while (this.undo.length > 0) {
+      const step = this.undo.pop()
+      try {
+        await step?.()
+      } catch (err) {
+        this.options.logger.warn({ err }, 'error while stopping the node')
+      }
+    }
+  }
+}

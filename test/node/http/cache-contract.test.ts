@@ -1,0 +1,165 @@
+import test from 'ava'
+import { connect } from 'node:net'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request } from 'node:http'
+import { ContentStore } from '../../../src/cas/store.js'
+import { GradleCacheHandler } from '../../../src/gradle/http-cache.js'
+import type { BlobStore } from '../../../src/cas/types.js'
+import { silentLogger } from '../../../src/config/logger.js'
+import { ControlApi } from '../../../node/http/control-api.js'
+import { NodeHttpServer } from '../../../node/http/server.js'
+
+interface Served { url: string, port: number, store: ContentStore, cache: GradleCacheHandler, http: NodeHttpServer, dir: string }
+
+async function serve (t: { teardown: (fn: () => Promise<void>) => void }, wrap?: (store: BlobStore) => BlobStore): Promise<Served> {
+  const dir = await mkdtemp(join(tmpdir(), 'gmesh-http-'))
+  const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger: silentLogger() })
+  const logger = silentLogger()
+  const cache = new GradleCacheHandler({ store: wrap == null ? store : wrap(store), logger })
+  const api = new ControlApi({ token: 'a'.repeat(64), logger, status: () => ({ cache: store.stats() }), cacheGc: async () => await store.gc(), cacheVerify: async () => await store.verify() })
+  const http = new NodeHttpServer({ cache, api, logger }, { host: '127.0.0.1', port: 0 })
+  await http.start()
+  t.teardown(async () => {
+    await http.stop()
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  return { url: http.url, port: Number(new URL(http.url).port), store, cache, http, dir }
+}
+
+const key = (n: number): string => createHash('sha256').update(`key-${n}`).digest('hex')
+
+/** Sends raw bytes and returns the status line: the client cannot tidy the path up first. */
+async function rawStatus (port: number, head: string): Promise<number> {
+  const socket = connect(port, '127.0.0.1')
+  socket.end(head)
+  let text = ''
+  for await (const chunk of socket) text += String(chunk)
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1])
+}
+
+async function filesUnder (dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter(e => e.isFile()).map(e => join(e.parentPath, e.name))
+}
+
+test('an entry PUT is served back by GET and HEAD, and a miss is a 404', async t => {
+  const { url } = await serve(t)
+  const body = randomBytes(5 * 1024)
+  t.is((await fetch(`${url}/cache/${key(1)}`, { method: 'PUT', body })).status, 200)
+  const hit = await fetch(`${url}/cache/${key(1)}`)
+  t.is(hit.status, 200)
+  t.deepEqual(Buffer.from(await hit.arrayBuffer()), body)
+  const head = await fetch(`${url}/cache/${key(1)}`, { method: 'HEAD' })
+  t.is(head.headers.get('content-length'), String(body.length))
+  t.is((await fetch(`${url}/cache/${key(2)}`)).status, 404)
+  t.is((await fetch(`${url}/cache/${key(2)}`, { method: 'HEAD' })).status, 404)
+})
+
+test('malformed keys are 400, never a redirect or a crash', async t => {
+  const { url } = await serve(t)
+  const bad = ['', 'abc', 'a'.repeat(31), 'a'.repeat(129), 'A'.repeat(64), 'g'.repeat(64), `${key(1)}.bin`, `${key(1)}/x`]
+  for (const k of bad) {
+    const res = await fetch(`${url}/cache/${k}`, { redirect: 'manual' })
+    t.is(res.status, 400, `key "${k}"`)
+  }
+  t.is((await fetch(`${url}/cache/${key(1)}`, { method: 'POST', body: 'x' })).status, 405)
+  t.is((await fetch(`${url}/elsewhere`)).status, 404)
+})
+
+test('path tricks and encoded slashes are refused', async t => {
+  const { port, dir } = await serve(t)
+  const before = await filesUnder(dir)
+  for (const path of ['/cache/../x', '/cache/..%2f..%2fetc%2fpasswd', `/cache/${key(1).slice(0, 40)}%2F${key(1).slice(0, 20)}`, '/cache/%2e%2e/x']) {
+    t.is(await rawStatus(port, `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`), 400, path)
+  }
+  t.is(await rawStatus(port, `GET /../cache/${key(1)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 404)
+  t.deepEqual((await filesUnder(dir)).filter(f => !f.includes('/index/')), before.filter(f => !f.includes('/index/')))
+})
+
+test('a truncated PUT body stores nothing and leaves no temp file', async t => {
+  const { port, http, store, dir, url } = await serve(t)
+  const socket = connect(port, '127.0.0.1')
+  socket.write(`PUT /cache/${key(3)} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n`)
+  socket.write(randomBytes(1000))
+  await new Promise<void>(resolve => socket.end(resolve))
+  socket.destroy()
+  await new Promise(resolve => socket.once('close', resolve))
+  await http.whenIdle()
+  t.is(store.stats().entries, 0)
+  t.deepEqual(await readdir(join(dir, 'tmp')), [])
+  t.is((await fetch(`${url}/cache/${key(3)}`)).status, 404)
+})
+
+test('a client that disconnects mid-GET does not disturb the node', async t => {
+  const { port, http, url } = await serve(t)
+  const body = randomBytes(20 * 1024 * 1024)
+  await fetch(`${url}/cache/${key(4)}`, { method: 'PUT', body })
+  const socket = connect(port, '127.0.0.1')
+  socket.write(`GET /cache/${key(4)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+  await new Promise(resolve => socket.once('data', resolve))
+  socket.destroy()
+  await http.whenIdle()
+  const again = await fetch(`${url}/cache/${key(4)}`)
+  t.true(Buffer.from(await again.arrayBuffer()).equals(body))
+})
+
+async function putStreamed (port: number, k: string, total: number, chunked: boolean): Promise<number> {
+  const chunk = randomBytes(1024 * 1024)
+  return await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/cache/${k}`, headers: chunked ? {} : { 'Content-Length': total } }, res => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    let sent = 0
+    const pump = (): void => {
+      while (sent < total) {
+        sent += chunk.length
+        if (!req.write(chunk)) { req.once('drain', pump); return }
+      }
+      req.end()
+    }
+    pump()
+  })
+}
+
+test('a 200 MiB PUT with the default 100 MiB limit is drained, dropped, counted and answered 2xx', async t => {
+  const { port, store, cache, dir } = await serve(t)
+  t.is(await putStreamed(port, key(5), 200 * 1024 * 1024, false), 202)
+  t.is(await putStreamed(port, key(6), 200 * 1024 * 1024, true), 202, 'also without a Content-Length')
+  t.is(store.stats().entries, 0)
+  t.is(cache.counters.oversized, 2)
+  t.deepEqual(await readdir(join(dir, 'tmp')), [])
+})
+
+test('a blob corrupted on disk is never served: 404 and quarantined', async t => {
+  const { url, store, dir } = await serve(t)
+  const body = randomBytes(4096)
+  await fetch(`${url}/cache/${key(7)}`, { method: 'PUT', body })
+  const sha = createHash('sha256').update(body).digest('hex')
+  const blob = join(dir, 'blobs', sha.slice(0, 2), sha)
+  const bytes = await readFile(blob)
+  bytes[100] = bytes[100]! ^ 0xff
+  await writeFile(blob, bytes)
+  t.is((await fetch(`${url}/cache/${key(7)}`)).status, 404)
+  t.is(store.stats().quarantined, 1)
+  t.is((await fetch(`${url}/cache/${key(7)}`)).status, 404)
+})
+
+test('an internal read error is answered 404, so Gradle keeps its remote cache on', async t => {
+  const { url } = await serve(t, store => ({ ...store, stats: () => store.stats(), head: async k => await store.head(k), put: async (k, b, o) => await store.put(k, b, o), get: async () => { throw new Error('disk on fire') } }))
+  t.is((await fetch(`${url}/cache/${key(8)}`)).status, 404)
+})
+
+test('the control API wants the bearer token', async t => {
+  const { url } = await serve(t)
+  t.is((await fetch(`${url}/api/v1/status`)).status, 401)
+  t.is((await fetch(`${url}/api/v1/status`, { headers: { Authorization: 'Bearer nope' } })).status, 401)
+  const ok = await fetch(`${url}/api/v1/status`, { headers: { Authorization: `Bearer ${'a'.repeat(64)}` } })
+  t.is(ok.status, 200)
+  t.is(((await ok.json()) as { cache: { entries: number } }).cache.entries, 0)
+  t.is((await fetch(`${url}/api/v1/nothing`, { headers: { Authorization: `Bearer ${'a'.repeat(64)}` } })).status, 404)
+})
