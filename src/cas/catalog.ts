@@ -33,6 +33,11 @@ export class Catalog {
     return this.blobs.get(sha256)?.size
   }
 
+  /** Copies of every entry, least recently used first. */
+  list (): EntryMeta[] {
+    return [...this.entries.values()].map(meta => ({ ...meta }))
+  }
+
   /** Snapshot of [sha256, size] of every blob. */
   blobList (): Array<[string, number]> {
     return [...this.blobs].map(([sha, info]) => [sha, info.size])

@@ -157,6 +157,12 @@ export class ContentStore implements BlobStore {
     return true
   }
 
+  /** A copy of every entry, least recently used first. */
+  list (): EntryMeta[] {
+    this.checkOpen()
+    return this.catalog.list()
+  }
+
   stats (): CasStats {
     return { entries: this.catalog.entryCount, bytes: this.catalog.bytes, ...this.counters, maxBytes: this.maxBytes }
   }
