@@ -1,6 +1,104 @@
 import type { Command } from 'commander'
+import path from 'node:path'
+import { resolveDataDir } from '../../config/data-dir.js'
+import { readReadyFile, type NodeReadyInfo } from '../../client/node-client.js'
+import { renderInitScript } from '../../gradle/init-script.js'
+import { installInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
+import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
+import { OperationError, UsageError } from '../errors.js'
 
-/** Registers the `gradle` command(s). */
+const DATA_HELP = 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)'
+
+/** Registers `gmesh init-gradle` and `gmesh gradle -- <args>`. */
 export function register (program: Command): void {
-  void program
+  program.command('init-gradle')
+    .description('make every Gradle build on this machine use the node\'s cache (writes $GRADLE_USER_HOME/init.d/gmesh.gradle)')
+    .option('--data <dir>', DATA_HELP)
+    .option('--gradle-user-home <dir>', 'Gradle user home to install into (default $GRADLE_USER_HOME or ~/.gradle)')
+    .option('--read-only', 'only read from the cache, never push build outputs to it')
+    .option('--force', 'replace an init.d/gmesh.gradle that gmesh did not write')
+    .action(async (options: InitGradleOptions) => { await initGradle(options) })
+
+  program.command('gradle')
+    .description('run one Gradle build with the node\'s cache: gmesh gradle -- build')
+    .argument('[gradle-args...]', 'tasks and flags for Gradle, after --')
+    .option('--data <dir>', DATA_HELP)
+    .option('--project <dir>', 'Gradle project directory (default: the current directory)')
+    .option('--read-only', 'only read from the cache, never push build outputs to it')
+    .action(async (gradleArgs: string[], options: GradleCommandOptions) => {
+      process.exitCode = await gradleBuild(gradleArgs, options)
+    })
+}
+
+interface InitGradleOptions { data?: string, gradleUserHome?: string, readOnly?: boolean, force?: boolean }
+interface GradleCommandOptions { data?: string, project?: string, readOnly?: boolean }
+
+/** The running node at `--data`, or an operation error saying how to start one. */
+async function runningNode (data: string | undefined): Promise<NodeReadyInfo> {
+  const dataDir = resolveDataDir(data)
+  try {
+    return await readReadyFile(dataDir)
+  } catch (err) {
+    throw new OperationError((err as Error).message)
+  }
+}
+
+function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined): string {
+  try {
+    return renderInitScript({ cacheUrl: node.cacheUrl, push: readOnly !== true })
+  } catch (err) {
+    throw new OperationError(`the node's node.json has an unusable cacheUrl: ${(err as Error).message}`)
+  }
+}
+
+async function initGradle (options: InitGradleOptions): Promise<void> {
+  const node = await runningNode(options.data)
+  const script = initScriptFor(node, options.readOnly)
+  const home = resolveGradleUserHome(options.gradleUserHome)
+  let result
+  try {
+    result = await installInitScript(home, script, options.force === true)
+  } catch (err) {
+    throw new OperationError((err as Error).message)
+  }
+  const verb = result.changed ? 'wrote' : 'already up to date:'
+  process.stdout.write(`${verb} ${result.file}\nGradle builds using ${home} now use the cache at ${node.cacheUrl}` +
+    `${options.readOnly === true ? ' (read-only)' : ''}; delete that file to stop.\n`)
+}
+
+async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions): Promise<number> {
+  if (gradleArgs.length === 0) {
+    throw new UsageError('no Gradle arguments: put them after --, e.g. `gmesh gradle -- build`')
+  }
+  const node = await runningNode(options.data)
+  const initScript = initScriptFor(node, options.readOnly)
+  const controller = new AbortController()
+  const stop = (): void => { controller.abort() }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  let result: GradleRunResult
+  try {
+    result = await runGradle({
+      projectDir: path.resolve(options.project ?? '.'),
+      args: gradleArgs,
+      initScript,
+      signal: controller.signal
+    })
+  } catch (err) {
+    throw new OperationError((err as Error).message)
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+  process.stderr.write(describeOutcome(result, node))
+  return result.exitCode
+}
+
+/** One line after the build: what the cache did for it. */
+export function describeOutcome (result: GradleRunResult, node: NodeReadyInfo): string {
+  if (result.aborted) return 'gmesh: build stopped\n'
+  const actionable = result.summary.actionable
+  if (actionable == null) return `gmesh: Gradle exited with code ${result.exitCode}\n`
+  return `gmesh: ${actionable.total} actionable tasks: ${actionable.fromCache} from cache, ` +
+    `${actionable.upToDate} up-to-date, ${actionable.executed} executed (cache ${node.cacheUrl})\n`
 }

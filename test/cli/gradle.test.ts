@@ -1,0 +1,92 @@
+import test, { type ExecutionContext } from 'ava'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { main, ExitCode } from '../../src/cli/main.js'
+import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
+
+interface Sandbox { root: string, dataDir: string, gradleHome: string, project: string }
+
+/** A data dir whose node.json names a live pid (this test process) and a cache URL. */
+async function sandbox (t: ExecutionContext, pid = process.pid): Promise<Sandbox> {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-cli-gradle-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const dataDir = path.join(root, 'data')
+  await mkdir(dataDir)
+  await writeFile(path.join(dataDir, 'node.json'), JSON.stringify({
+    peerId: '12D3KooWTest', multiaddrs: [], httpUrl: 'http://127.0.0.1:45999', cacheUrl: 'http://127.0.0.1:45999/cache/', pid
+  }))
+  return { root, dataDir, gradleHome: path.join(root, 'gradle-home'), project: path.join(root, 'project') }
+}
+
+/**
+ * A stand-in ./gradlew that records its arguments and the init script it was given,
+ * then exits with `exitCode`.
+ */
+async function fakeWrapper (project: string, exitCode: number): Promise<void> {
+  await mkdir(project, { recursive: true })
+  const script = [
+    '#!/bin/sh',
+    'printf "%s\\n" "$@" > args.txt',
+    'cp "$2" init-script.txt',
+    'echo ":app:compileJava FROM-CACHE"',
+    'echo "1 actionable task: 1 from cache"',
+    `exit ${exitCode}`
+  ].join('\n')
+  await writeFile(path.join(project, 'gradlew'), script)
+  await chmod(path.join(project, 'gradlew'), 0o755)
+}
+
+test.serial('init-gradle installs the script for the running node into the Gradle user home', async t => {
+  const box = await sandbox(t)
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome]), ExitCode.ok)
+  const script = await readFile(path.join(box.gradleHome, 'init.d', 'gmesh.gradle'), 'utf8')
+  t.true(script.startsWith(INIT_SCRIPT_MARKER))
+  t.true(script.includes("'http://127.0.0.1:45999/cache/'"))
+  t.true(script.includes('cache.push = true'))
+  // Running it again for a read-only setup replaces our own file.
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome, '--read-only']), ExitCode.ok)
+  t.true((await readFile(path.join(box.gradleHome, 'init.d', 'gmesh.gradle'), 'utf8')).includes('cache.push = false'))
+})
+
+test.serial('init-gradle keeps a gmesh.gradle it did not write unless --force', async t => {
+  const box = await sandbox(t)
+  const file = path.join(box.gradleHome, 'init.d', 'gmesh.gradle')
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, '// mine\n')
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome]), ExitCode.failed)
+  t.is(await readFile(file, 'utf8'), '// mine\n')
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome, '--force']), ExitCode.ok)
+  t.true((await readFile(file, 'utf8')).startsWith(INIT_SCRIPT_MARKER))
+})
+
+test.serial('both commands fail with exit code 1 when no node runs at the data dir', async t => {
+  const box = await sandbox(t)
+  const empty = path.join(box.root, 'empty')
+  t.is(await main(['init-gradle', '--data', empty, '--gradle-user-home', box.gradleHome]), ExitCode.failed)
+  t.is(await main(['gradle', '--data', empty, '--', 'build']), ExitCode.failed)
+  // A node.json whose pid is gone counts as no node.
+  const stale = await sandbox(t, 2 ** 22 + 12345)
+  t.is(await main(['gradle', '--data', stale.dataDir, '--', 'build']), ExitCode.failed)
+})
+
+test.serial('gradle runs the project\'s wrapper with the init script and exits with Gradle\'s code', async t => {
+  const box = await sandbox(t)
+  await fakeWrapper(box.project, 3)
+  try {
+    const code = await main(['gradle', '--data', box.dataDir, '--project', box.project, '--', '--no-daemon', 'build'])
+    t.is(code, 3)
+  } finally {
+    process.exitCode = undefined
+  }
+  const args = (await readFile(path.join(box.project, 'args.txt'), 'utf8')).trim().split('\n')
+  t.is(args[0], '-I')
+  t.deepEqual(args.slice(2), ['--build-cache', '--console=plain', '--no-daemon', 'build'])
+  const script = await readFile(path.join(box.project, 'init-script.txt'), 'utf8')
+  t.true(script.includes("'http://127.0.0.1:45999/cache/'"))
+})
+
+test.serial('gradle without arguments is a usage error', async t => {
+  const box = await sandbox(t)
+  t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)
+})
