@@ -1,0 +1,90 @@
+import test from 'ava'
+import { createHash, randomBytes } from 'node:crypto'
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { startNode, runGmesh, removeDataDir } from '../helpers/gmesh-node.js'
+
+const keyOf = (n: number): string => createHash('sha256').update(`crash-${n}`).digest('hex')
+
+test('a node says where it serves, answers status, and cleans up on SIGTERM', async t => {
+  const node = await startNode()
+  t.teardown(async () => { await removeDataDir(node) })
+  t.regex(node.info.cacheUrl, /^http:\/\/127\.0\.0\.1:\d+\/cache\/$/)
+  t.is(node.info.pid, node.child.pid ?? -1)
+  const status = await runGmesh(['status', '--data', node.dataDir, '--json'])
+  t.is(status.code, 0, status.stderr)
+  const parsed = JSON.parse(status.stdout) as { node: { peerId: string }, cache: { entries: number } }
+  t.is(parsed.node.peerId, node.info.peerId)
+  t.is(parsed.cache.entries, 0)
+  t.is(await node.stop(), 0)
+  const left = await readdir(node.dataDir)
+  t.false(left.includes('node.json'), 'no stale ready file')
+  t.false(left.includes('lock'), 'the data dir is released')
+  t.is((await runGmesh(['status', '--data', node.dataDir])).code, 1, 'status of a stopped node fails')
+})
+
+test('a second node on the same data dir, or on a taken port, fails with a clear message', async t => {
+  const node = await startNode()
+  t.teardown(async () => { await removeDataDir(node) })
+  const sameDir = await runGmesh(['up', '--data', node.dataDir, '--http', '127.0.0.1:0'])
+  t.is(sameDir.code, 1)
+  t.regex(sameDir.stderr, new RegExp(`in use by another gmesh node \\(pid ${node.info.pid}\\)`))
+  const port = new URL(node.info.httpUrl).port
+  const other = await startNodeExpectingFailure(['--http', `127.0.0.1:${port}`])
+  t.is(other.code, 1)
+  t.regex(other.stderr, /port is already in use/)
+})
+
+async function startNodeExpectingFailure (args: string[]): Promise<{ code: number | null, stderr: string }> {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-node-'))
+  try {
+    return await runGmesh(['up', '--data', dir, ...args])
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+test('bad options are usage errors with exit code 2', async t => {
+  for (const args of [['up', '--http', 'nowhere'], ['up', '--cache-max', 'lots'], ['up', '--log-level', 'loud'], ['up', '--no-such-flag']]) {
+    const result = await runGmesh(args)
+    t.is(result.code, 2, args.join(' '))
+    t.regex(result.stderr, /invalid|unknown option/, args.join(' '))
+  }
+})
+
+test('a node killed with SIGKILL during a stream of PUTs restarts with a consistent store', async t => {
+  const first = await startNode()
+  t.teardown(async () => { await removeDataDir(first) })
+  const acknowledged = new Map<string, Buffer>()
+  let n = 0
+  const writer = async (): Promise<void> => {
+    for (;;) {
+      const key = keyOf(n++)
+      const body = randomBytes(64 * 1024 + n)
+      const res = await fetch(`${first.info.cacheUrl}${key}`, { method: 'PUT', body }).catch(() => undefined)
+      if (res == null) return
+      if (res.status === 200) acknowledged.set(key, body)
+      if (acknowledged.size === 200) { await first.kill(); return }
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, writer))
+  const second = await startNode({ dataDir: first.dataDir })
+  t.teardown(async () => { await second.kill() })
+  for (const [key, body] of acknowledged) {
+    const res = await fetch(`${second.info.cacheUrl}${key}`)
+    t.is(res.status, 200, `acknowledged entry ${key} survives`)
+    t.true(Buffer.from(await res.arrayBuffer()).equals(body))
+  }
+  const verify = await runGmesh(['cache', 'verify', '--data', first.dataDir, '--json'])
+  const checked = JSON.parse(verify.stdout) as { checked: number, quarantined: number }
+  t.is(checked.quarantined, 0, 'every indexed blob verifies')
+  const stats = JSON.parse((await runGmesh(['cache', 'stats', '--data', first.dataDir, '--json'])).stdout) as { entries: number }
+  const cas = path.join(first.dataDir, 'cas')
+  t.deepEqual(await readdir(path.join(cas, 'tmp')), [], 'no temp file left after start')
+  const blobs = (await readdir(path.join(cas, 'blobs'), { recursive: true, withFileTypes: true })).filter(e => e.isFile())
+  t.is(blobs.length, stats.entries, 'every blob on disk is indexed (no orphan), every entry has its blob')
+  t.is(checked.checked, stats.entries)
+  t.true((await stat(path.join(cas, 'index'))).isDirectory())
+})
