@@ -69,6 +69,10 @@ export function percentile (sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]
 }
 
+/** The middle value; the mean of the two middle values for an even count. */
 export function median (values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50)
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }

@@ -17,6 +17,13 @@ export class ProcessStartError extends Error {
 /** Every process started through it can be stopped at once, on success, failure or SIGINT. */
 export class ProcessRegistry {
   private readonly running = new Map<number, TrackedProcess>()
+  private readonly cleanups = new Set<() => Promise<void> | void>()
+
+  /** Registers work that stops processes started elsewhere (a Gradle run, a daemon); returns its removal. */
+  addCleanup (cleanup: () => Promise<void> | void): () => void {
+    this.cleanups.add(cleanup)
+    return () => { this.cleanups.delete(cleanup) }
+  }
 
   spawn (name: string, command: string, args: readonly string[], options: SpawnOptions = {}): TrackedProcess {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
@@ -49,6 +56,11 @@ export class ProcessRegistry {
   }
 
   async stopAll (): Promise<void> {
+    const cleanups = [...this.cleanups]
+    this.cleanups.clear()
+    for (const cleanup of cleanups) {
+      try { await cleanup() } catch { /* keep stopping the rest */ }
+    }
     await Promise.all([...this.running.values()].map(async (p) => { await this.stop(p) }))
   }
 
