@@ -1,0 +1,62 @@
+import test from 'ava'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { parseBuildOutput, type BuildSummary } from '../../src/gradle/build-output.js'
+import { copyExample, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
+import { startNode, runGmesh, removeDataDir, type NodeProcess } from '../helpers/gmesh-node.js'
+
+const MODULES = ['text', 'money', 'catalog', 'pricing', 'app']
+
+interface CacheStats { entries: number, bytes: number, hits: number, misses: number }
+
+async function cacheStats (node: NodeProcess): Promise<CacheStats> {
+  const status = await runGmesh(['status', '--data', node.dataDir, '--json'])
+  if (status.code !== 0) throw new Error(`gmesh status failed (${String(status.code)}): ${status.stderr}`)
+  return (JSON.parse(status.stdout) as { cache: CacheStats }).cache
+}
+
+/** `gmesh gradle -- build` as a real process, with its own Gradle user home and no daemon. */
+async function buildThroughNode (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, summary: BuildSummary, stderr: string }> {
+  const result = await runGmesh([
+    'gradle', '--data', node.dataDir, '--project', projectDir,
+    '--', '--no-daemon', '--gradle-user-home', gradleUserHome, 'build'
+  ])
+  return { code: result.code, summary: parseBuildOutput(`${result.stdout}\n${result.stderr}`), stderr: result.stderr }
+}
+
+function pathsWith (summary: BuildSummary, outcome: string): string[] {
+  return summary.tasks.filter(task => task.outcome === outcome).map(task => task.path).sort()
+}
+
+test('a clean build on another Gradle home gets every cacheable task FROM-CACHE through a real node', async t => {
+  const project = await copyExample('java-multi')
+  const node = await startNode()
+  t.teardown(async () => {
+    await removeDataDir(node)
+    await project.cleanup()
+  })
+
+  const first = await buildThroughNode(node, project.projectDir, project.gradleUserHome)
+  t.is(first.code, 0, first.stderr)
+  t.deepEqual(pathsWith(first.summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS)
+  t.is(first.summary.actionable?.fromCache, 0)
+  const afterFirst = await cacheStats(node)
+  t.is(afterFirst.entries, JAVA_MULTI_CACHEABLE_TASKS.length, 'one entry per cacheable task was pushed')
+  t.true(afterFirst.bytes > 0)
+  t.is(afterFirst.hits, 0)
+  t.true(afterFirst.misses >= JAVA_MULTI_CACHEABLE_TASKS.length, 'Gradle looked each entry up before pushing it')
+
+  // Delete the build outputs and build again with an empty Gradle home (an empty local cache):
+  // everything cacheable has to come from the node.
+  for (const module of MODULES) await rm(path.join(project.projectDir, module, 'build'), { recursive: true, force: true })
+  const second = await buildThroughNode(node, project.projectDir, path.join(project.scratchDir, 'second-home'))
+  t.is(second.code, 0, second.stderr)
+  t.deepEqual(pathsWith(second.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
+  t.is(second.summary.actionable?.fromCache, JAVA_MULTI_CACHEABLE_TASKS.length)
+  t.regex(second.stderr, new RegExp(`gmesh: \\d+ actionable tasks: ${JAVA_MULTI_CACHEABLE_TASKS.length} from cache`))
+
+  const afterSecond = await cacheStats(node)
+  t.is(afterSecond.hits - afterFirst.hits, JAVA_MULTI_CACHEABLE_TASKS.length, 'the node counted one hit per FROM-CACHE task')
+  t.is(afterSecond.entries, afterFirst.entries, 'nothing new was stored')
+  t.is(await node.stop(), 0, 'the node stops cleanly on SIGTERM')
+})
