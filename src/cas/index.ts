@@ -1,4 +1,5 @@
-export { ContentStore, type ContentStoreOptions, type CasLogger, type GcResult, type VerifyResult } from './store.js'
+export { ContentStore, type ContentStoreOptions, type GcResult, type VerifyResult } from './store.js'
+export type { CasLogger } from './logger.js'
 export type { RecoveryReport } from './recovery.js'
 export * from './errors.js'
 export * from './types.js'

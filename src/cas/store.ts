@@ -1,21 +1,17 @@
-import { mkdir, rename, unlink } from 'node:fs/promises'
-import { stat } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
 import { checkAborted, writeTemp, type WrittenTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
 import { IntegrityError, InvalidArgumentError, InvalidKeyError, StoreClosedError } from './errors.js'
+import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
-import { KeyedMutex } from './keyed-mutex.js'
-import { fsyncDir, SHA256_PATTERN, StoreLayout } from './layout.js'
+import { SHA256_PATTERN, StoreLayout } from './layout.js'
+import { silentLogger, type CasLogger } from './logger.js'
 import { recover, type RecoveryReport } from './recovery.js'
 import { GRADLE_KEY_PATTERN, type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
 
-/** The subset of a pino logger the store uses. */
-export interface CasLogger {
-  info: (obj: object, msg?: string) => void
-  warn: (obj: object, msg?: string) => void
-}
+export type { CasLogger } from './logger.js'
 
 export interface ContentStoreOptions {
   /** Directory of the store; created if missing. */
@@ -34,8 +30,6 @@ export interface ContentStoreOptions {
 export interface GcResult { evicted: number, freedBytes: number }
 export interface VerifyResult { checked: number, quarantined: number }
 
-const silentLogger: CasLogger = { info: () => {}, warn: () => {} }
-
 /**
  * The node's content-addressed blob store (design.md, "Content-addressed store"): blobs named by SHA-256 under
  * `blobs/`, a LevelDB index of Gradle keys, LRU eviction to a byte budget, verify-on-read and quarantine.
@@ -49,13 +43,12 @@ export class ContentStore implements BlobStore {
   private readonly catalog: Catalog
   private readonly reader: BlobReader
   private readonly access: AccessFlusher
-  private readonly locks = new KeyedMutex()
+  private readonly blobs: BlobFiles
   private readonly now: () => number
   private readonly logger: CasLogger
   private readonly smallBlobBytes: number
   private readonly counters = { hits: 0, misses: 0, evictions: 0, puts: 0, quarantined: 0 }
   private readonly pending = new Set<Promise<unknown>>()
-  private readonly shards = new Set<string>()
   private maxBytes: number
   private closed = false
 
@@ -74,6 +67,16 @@ export class ContentStore implements BlobStore {
     this.access = new AccessFlusher(this.catalog, this.index, options.accessFlushMs ?? 5000, err => {
       this.logger.warn({ err }, 'cas: writing lastAccess to the index failed')
     })
+    this.blobs = new BlobFiles({
+      layout: this.layout,
+      catalog: this.catalog,
+      index: this.index,
+      reader: this.reader,
+      access: this.access,
+      logger: this.logger,
+      now: this.now,
+      onQuarantined: () => { this.counters.quarantined++ }
+    }, this.smallBlobBytes)
   }
 
   /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes`. */
@@ -119,8 +122,8 @@ export class ContentStore implements BlobStore {
     const result = await this.reader.read(sha256, size)
     if (result.kind !== 'ok') {
       this.counters.misses++
-      if (result.kind === 'corrupt') await this.quarantine(sha256, result.ino, 'read')
-      else await this.dropMissing(sha256)
+      if (result.kind === 'corrupt') await this.blobs.quarantine(sha256, result.ino, 'read')
+      else await this.blobs.dropMissing(sha256)
       return undefined
     }
     if (options.signal?.aborted === true) {
@@ -152,7 +155,7 @@ export class ContentStore implements BlobStore {
     this.access.drop(key)
     await this.track((async () => {
       await this.index.write([{ type: 'del', key }])
-      if (orphan !== undefined) await this.deleteBlob(orphan)
+      if (orphan !== undefined) await this.blobs.delete(orphan)
     })())
     return true
   }
@@ -217,41 +220,20 @@ export class ContentStore implements BlobStore {
     return { ...meta }
   }
 
-  /** Moves the temp file into blobs/ (unless the blob is already there), then records the entry. */
+  /** Moves the temp file into place and records the entry; undoes the entry if the index write fails. */
   private async commit (meta: EntryMeta, written: WrittenTemp): Promise<void> {
-    let indexed: Promise<void> | undefined
-    let replaced: string | undefined
-    await this.locks.run(meta.sha256, async () => {
-      if (this.catalog.hasBlob(meta.sha256)) {
-        await unlink(written.path)
-      } else {
-        await this.moveIntoPlace(written)
-      }
-      replaced = this.catalog.set(meta)
-      indexed = this.index.write([{ type: 'put', meta: { ...meta } }])
-    })
+    const { indexed, replaced } = await this.blobs.commit(meta, written)
     try {
       await indexed
     } catch (err) {
       if (this.catalog.get(meta.key) === meta) {
         const orphan = this.catalog.delete(meta.key)
-        if (orphan !== undefined) await this.deleteBlob(orphan)
+        if (orphan !== undefined) await this.blobs.delete(orphan)
       }
       throw err
     } finally {
-      if (replaced !== undefined) await this.deleteBlob(replaced)
+      if (replaced !== undefined) await this.blobs.delete(replaced)
     }
-  }
-
-  private async moveIntoPlace (written: WrittenTemp): Promise<void> {
-    const shard = this.layout.shardDir(written.sha256)
-    if (!this.shards.has(shard)) {
-      await mkdir(shard, { recursive: true })
-      this.shards.add(shard)
-    }
-    await rename(written.path, this.layout.blobPath(written.sha256))
-    await fsyncDir(shard)
-    if (written.size > this.smallBlobBytes) await this.reader.trust(written.sha256)
   }
 
   /** Removes LRU entries from memory at once (so stats reflect the budget), then from the index and disk. */
@@ -263,48 +245,11 @@ export class ContentStore implements BlobStore {
     const indexed = this.index.write(keys.map(key => ({ type: 'del', key })))
     const done = (async () => {
       await indexed
-      for (const blob of blobs) await this.deleteBlob(blob.sha256)
+      for (const blob of blobs) await this.blobs.delete(blob.sha256)
       return { evicted: keys.length, freedBytes: blobs.reduce((sum, blob) => sum + blob.size, 0) }
     })()
     this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
     return done
-  }
-
-  /** Deletes a blob file unless a key refers to it again by the time the lock is held. */
-  private async deleteBlob (sha256: string): Promise<void> {
-    await this.locks.run(sha256, async () => {
-      if (this.catalog.hasBlob(sha256)) return
-      this.reader.forget(sha256)
-      await unlink(this.layout.blobPath(sha256)).catch(ignoreMissing)
-    })
-  }
-
-  /** Moves a blob that failed verification to quarantine/ and drops every entry that refers to it. */
-  private async quarantine (sha256: string, ino: bigint, during: string): Promise<void> {
-    await this.locks.run(sha256, async () => {
-      const path = this.layout.blobPath(sha256)
-      const current = await stat(path, { bigint: true }).catch(() => undefined)
-      if (current !== undefined && current.ino !== ino) return // a good copy replaced it meanwhile
-      const keys = this.catalog.dropBlob(sha256)
-      for (const key of keys) this.access.drop(key)
-      this.reader.forget(sha256)
-      if (current !== undefined) await rename(path, this.layout.quarantinePath(sha256, this.now())).catch(ignoreMissing)
-      this.counters.quarantined++
-      this.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
-      if (keys.length > 0) await this.index.write(keys.map(key => ({ type: 'del', key })))
-    })
-  }
-
-  /** The index pointed at a blob that is not on disk: drop its entries (unless it came back meanwhile). */
-  private async dropMissing (sha256: string): Promise<void> {
-    await this.locks.run(sha256, async () => {
-      if (!this.catalog.hasBlob(sha256)) return
-      if (await stat(this.layout.blobPath(sha256)).then(() => true, () => false)) return
-      const keys = this.catalog.dropBlob(sha256)
-      for (const key of keys) this.access.drop(key)
-      this.logger.warn({ sha256, keys: keys.length }, 'cas: blob missing from disk; entries dropped')
-      if (keys.length > 0) await this.index.write(keys.map(key => ({ type: 'del', key })))
-    })
   }
 
   private async verifyAll (signal: AbortSignal | undefined): Promise<VerifyResult> {
@@ -316,10 +261,10 @@ export class ContentStore implements BlobStore {
       const result = await this.reader.check(sha256, size, { force: true })
       checked++
       if (result.kind === 'corrupt') {
-        await this.quarantine(sha256, result.ino, 'verify')
+        await this.blobs.quarantine(sha256, result.ino, 'verify')
         quarantined++
       } else if (result.kind === 'missing') {
-        await this.dropMissing(sha256)
+        await this.blobs.dropMissing(sha256)
       }
     }
     return { checked, quarantined }
@@ -341,6 +286,3 @@ function checkKey (key: string): void {
   if (typeof key !== 'string' || !GRADLE_KEY_PATTERN.test(key)) throw new InvalidKeyError(String(key))
 }
 
-function ignoreMissing (err: unknown): void {
-  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-}

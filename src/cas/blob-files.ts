@@ -1,0 +1,109 @@
+import { mkdir, rename, stat, unlink } from 'node:fs/promises'
+import type { AccessFlusher } from './access-flusher.js'
+import type { BlobReader } from './blob-reader.js'
+import type { WrittenTemp } from './blob-writer.js'
+import type { Catalog } from './catalog.js'
+import type { IndexDb } from './index-db.js'
+import { KeyedMutex } from './keyed-mutex.js'
+import { fsyncDir, type StoreLayout } from './layout.js'
+import type { CasLogger } from './logger.js'
+import type { EntryMeta } from './types.js'
+
+export interface BlobFilesComponents {
+  layout: StoreLayout
+  catalog: Catalog
+  index: IndexDb
+  reader: BlobReader
+  access: AccessFlusher
+  logger: CasLogger
+  now: () => number
+  onQuarantined: () => void
+}
+
+/**
+ * The blob files under blobs/ and the entries that point at them, kept in step. Every change to one blob's
+ * file runs under that blob's lock, and re-checks the catalog there: a put that brings a blob back and an
+ * eviction that deletes it can never interleave into an entry without its file.
+ */
+export class BlobFiles {
+  private readonly c: BlobFilesComponents
+  private readonly locks = new KeyedMutex()
+  private readonly shards = new Set<string>()
+  private readonly smallBlobBytes: number
+
+  constructor (components: BlobFilesComponents, smallBlobBytes: number) {
+    this.c = components
+    this.smallBlobBytes = smallBlobBytes
+  }
+
+  /**
+   * Moves the temp file into blobs/ (or drops it when the blob is already there), records the entry in memory
+   * and queues its index write. Resolves with that write and the sha256 of a blob the key no longer refers to.
+   */
+  async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string }> {
+    return await this.locks.run(meta.sha256, async () => {
+      if (this.c.catalog.hasBlob(meta.sha256)) await unlink(written.path)
+      else await this.moveIntoPlace(written)
+      const replaced = this.c.catalog.set(meta)
+      const indexed = this.c.index.write([{ type: 'put', meta: { ...meta } }])
+      return replaced === undefined ? { indexed } : { indexed, replaced }
+    })
+  }
+
+  /** Deletes a blob file unless a key refers to it again by the time the lock is held. */
+  async delete (sha256: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      if (this.c.catalog.hasBlob(sha256)) return
+      this.c.reader.forget(sha256)
+      await unlink(this.c.layout.blobPath(sha256)).catch(ignoreMissing)
+    })
+  }
+
+  /** Moves a blob that failed verification (file `ino`) to quarantine/ and drops every entry on it. */
+  async quarantine (sha256: string, ino: bigint, during: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      if (!this.c.catalog.hasBlob(sha256)) return
+      const path = this.c.layout.blobPath(sha256)
+      const current = await stat(path, { bigint: true }).catch(() => undefined)
+      if (current !== undefined && current.ino !== ino) return // a good copy replaced it meanwhile
+      const keys = this.dropEntries(sha256)
+      if (current !== undefined) await rename(path, this.c.layout.quarantinePath(sha256, this.c.now())).catch(ignoreMissing)
+      this.c.onQuarantined()
+      this.c.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
+      await this.c.index.write(keys.map(key => ({ type: 'del', key })))
+    })
+  }
+
+  /** The index pointed at a blob that is not on disk: drops its entries (unless it came back meanwhile). */
+  async dropMissing (sha256: string): Promise<void> {
+    await this.locks.run(sha256, async () => {
+      if (!this.c.catalog.hasBlob(sha256)) return
+      if (await stat(this.c.layout.blobPath(sha256)).then(() => true, () => false)) return
+      const keys = this.dropEntries(sha256)
+      this.c.logger.warn({ sha256, keys: keys.length }, 'cas: blob missing from disk; entries dropped')
+      await this.c.index.write(keys.map(key => ({ type: 'del', key })))
+    })
+  }
+
+  private dropEntries (sha256: string): string[] {
+    const keys = this.c.catalog.dropBlob(sha256)
+    for (const key of keys) this.c.access.drop(key)
+    this.c.reader.forget(sha256)
+    return keys
+  }
+
+  private async moveIntoPlace (written: WrittenTemp): Promise<void> {
+    const shard = this.c.layout.shardDir(written.sha256)
+    if (!this.shards.has(shard)) {
+      await mkdir(shard, { recursive: true })
+      this.shards.add(shard)
+    }
+    await rename(written.path, this.c.layout.blobPath(written.sha256))
+    await fsyncDir(shard)
+    if (written.size > this.smallBlobBytes) await this.c.reader.trust(written.sha256)
+  }
+}
+
+function ignoreMissing (err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+}
