@@ -1,0 +1,82 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Writable } from 'node:stream'
+import { spawnNode, type NodeProcess } from '../client/node-process.js'
+import { NodeClient } from '../client/node-client.js'
+import { renderInitScript } from '../gradle/init-script.js'
+import { runGradle, type GradleRunResult } from '../gradle/runner.js'
+
+/** The example projects shipped with gmesh. */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url))
+
+export interface DemoOptions {
+  example: string
+  nodes: number
+  gradleArgs: string[]
+  keep: boolean
+  /** Progress lines for the person watching. */
+  say: (line: string) => void
+  /** Gradle's own output; null to hide it. */
+  gradleOutput: Writable | null
+  signal?: AbortSignal
+}
+
+export interface DemoBuild {
+  label: string
+  node: number
+  result: GradleRunResult
+  cache: Record<string, number>
+}
+
+export interface DemoReport {
+  root: string
+  nodes: Array<{ peerId: string, cacheUrl: string }>
+  builds: DemoBuild[]
+}
+
+/**
+ * The README's main job: nodes on loopback, a first build of an example project through node 1
+ * (it fills the cache), then a clean copy of the project built through the last node: its
+ * cacheable tasks come FROM-CACHE.
+ */
+export async function runDemo (options: DemoOptions): Promise<DemoReport> {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-demo-'))
+  const nodes: NodeProcess[] = []
+  try {
+    for (let i = 0; i < options.nodes; i++) {
+      const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`) })
+      nodes.push(node)
+      options.say(`node ${i + 1} up: ${node.info.peerId} serving ${node.info.cacheUrl}`)
+    }
+    const builds: DemoBuild[] = []
+    const plan = [{ label: 'first build (cold cache)', node: 0 }, { label: 'clean build of a fresh copy', node: nodes.length - 1 }]
+    for (const [i, step] of plan.entries()) {
+      const projectDir = path.join(root, `project-${i + 1}`, options.example)
+      await cp(path.join(EXAMPLES_DIR, options.example), projectDir, { recursive: true, filter: src => !/\/(build|\.gradle)$/.test(src) })
+      options.say(`${step.label}: gradle ${options.gradleArgs.join(' ')} through node ${step.node + 1} in ${projectDir}`)
+      builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, 'gradle-user-home'), options))
+    }
+    return { root, nodes: nodes.map(n => ({ peerId: n.info.peerId, cacheUrl: n.info.cacheUrl })), builds }
+  } finally {
+    await Promise.all(nodes.map(async n => await n.stop()))
+    if (!options.keep) await rm(root, { recursive: true, force: true })
+  }
+}
+
+async function demoBuild (step: { label: string, node: number }, node: NodeProcess, projectDir: string,
+  gradleUserHome: string, options: DemoOptions): Promise<DemoBuild> {
+  const result = await runGradle({
+    projectDir,
+    args: options.gradleArgs,
+    initScript: renderInitScript({ cacheUrl: node.info.cacheUrl, push: true }),
+    gradleUserHome,
+    noDaemon: true,
+    stdout: options.gradleOutput,
+    stderr: options.gradleOutput,
+    ...(options.signal == null ? {} : { signal: options.signal })
+  })
+  const status = await (await NodeClient.connect(node.dataDir)).status()
+  return { ...step, result, cache: status.cache as Record<string, number> }
+}
