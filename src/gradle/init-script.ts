@@ -77,9 +77,12 @@ export function renderInitScript (options: InitScriptOptions): string {
     ''
   ]
   if (enable) {
+    // Assigned only when needed: Gradle 9 deprecates the assignment, and `--build-cache` makes it moot.
     lines.push(
       '// Same effect as --build-cache / org.gradle.caching=true.',
-      'gradle.startParameter.buildCacheEnabled = true',
+      'if (!gradle.startParameter.buildCacheEnabled) {',
+      '    gradle.startParameter.buildCacheEnabled = true',
+      '}',
       ''
     )
   }

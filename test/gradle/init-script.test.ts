@@ -10,7 +10,7 @@ test('the script configures HttpBuildCache at the node URL after settings are ev
   t.true(script.includes("def gmeshCacheUrl = 'http://127.0.0.1:5071/cache/'"))
   t.true(script.includes('cache.url = gmeshCacheUrl'))
   t.true(script.includes('cache.push = true'))
-  t.true(script.includes('gradle.startParameter.buildCacheEnabled = true'))
+  t.regex(script, /if \(!gradle\.startParameter\.buildCacheEnabled\) \{\n\s+gradle\.startParameter\.buildCacheEnabled = true\n\}/)
 })
 
 test('properties newer Gradle added are set only where the object has them', t => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { renderInitScript } from '../../src/gradle/init-script.js'
+import { installInitScript } from '../../src/gradle/install-init-script.js'
 import { runGradle } from '../../src/gradle/runner.js'
 import { copyExample, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
 
@@ -43,22 +44,27 @@ function fromCachePaths (tasks: ReadonlyArray<{ path: string, outcome: string }>
   return tasks.filter(task => task.outcome === 'FROM-CACHE').map(task => task.path).sort()
 }
 
-test.serial('real Gradle with the init script pushes to the HTTP cache, and a clean build elsewhere is served from it', async t => {
+test.serial('real Gradle 4.4: the installed init script alone enables and fills the HTTP cache; a clean build elsewhere with -I is served from it', async t => {
   const cache = await startMapCache()
   const project = await copyExample('java-multi')
   t.teardown(async () => { await cache.close(); await project.cleanup() })
   const initScript = renderInitScript({ cacheUrl: cache.url })
-  const common = { projectDir: project.projectDir, initScript, noDaemon: true, stdout: null, stderr: null }
+  const common = { projectDir: project.projectDir, noDaemon: true, stdout: null, stderr: null }
 
-  const first = await runGradle({ ...common, args: ['build'], gradleUserHome: project.gradleUserHome })
+  // As after `gmesh init-gradle`: the script sits in init.d and no --build-cache flag is given.
+  await installInitScript(project.gradleUserHome, initScript)
+  const first = await runGradle({ ...common, args: ['build'], gradleUserHome: project.gradleUserHome, buildCache: false })
+  t.false(first.command.includes('--build-cache'))
   t.is(first.exitCode, 0, first.command.join(' '))
   t.is(first.summary.result, 'success')
   t.is(first.summary.actionable?.fromCache, 0)
   t.is(cache.entries.size, JAVA_MULTI_CACHEABLE_TASKS.length, 'one entry per cacheable task')
   t.is(cache.requests.filter(r => r.startsWith('PUT')).length, JAVA_MULTI_CACHEABLE_TASKS.length)
 
-  // A second Gradle user home has an empty local cache: every hit must come from the HTTP cache.
-  const second = await runGradle({ ...common, args: ['clean', 'build'], gradleUserHome: path.join(project.scratchDir, 'second-home') })
+  // As `gmesh gradle` does: the script passed with -I, into a second Gradle user home whose local
+  // cache is empty, so every hit must come from the HTTP cache.
+  const second = await runGradle({ ...common, initScript, args: ['clean', 'build'], gradleUserHome: path.join(project.scratchDir, 'second-home') })
+  t.is(second.command[1], '-I')
   t.is(second.exitCode, 0)
   t.deepEqual(fromCachePaths(second.summary.tasks), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(second.summary.actionable?.fromCache, JAVA_MULTI_CACHEABLE_TASKS.length)
