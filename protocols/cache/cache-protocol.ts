@@ -1,0 +1,228 @@
+import { CodecError, EffectQueue } from '../core/index.js'
+import type { Effect, Millis, PeerId, Random, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
+import { CacheAnnouncer } from './announcer.js'
+import { CommandQueue } from './commands.js'
+import type { CacheCommand } from './commands.js'
+import { resolveCacheConfig } from './config.js'
+import type { CacheConfigOverrides, CacheProtocolConfig } from './config.js'
+import { IndexSync, SYNC_TIMER } from './index-sync.js'
+import { CacheLookup } from './lookup.js'
+import type { FetchResult, HeaderDecision, PeerLoadView } from './lookup.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, casFrameCodec, indexSyncCodec } from './messages.js'
+import type { CasFrame, IndexSyncMessage, ProviderClaim } from './messages.js'
+import { ProviderIndex } from './provider-index.js'
+import { signRecord, verifyRecord } from './record.js'
+import type { CacheRecordFields, SignedRecord, Signer, Verifier } from './record.js'
+import { pushTargets } from './rendezvous.js'
+import { decidePush } from './push.js'
+import type { PushDecision } from './push.js'
+import { TrustPolicy } from './trust.js'
+
+export interface CacheProtocolDeps {
+  readonly self: PeerId
+  readonly sign: Signer
+  readonly verify: Verifier
+  readonly peers: PeerLoadView
+  readonly random: Random
+  readonly trust?: TrustPolicy
+}
+
+/** A local entry to announce: what the store knows after a PUT. */
+export type LocalEntry = Omit<CacheRecordFields, 'producer'>
+
+const SWEEP_TIMER = 'cache/index-sweep'
+
+/**
+ * The cache-sharing protocol of one node, sans IO. Gossip and index-sync frames come in through
+ * `onMessage`, timers through `onTimer`; the node's store and HTTP server call the local commands
+ * (`localPut`, `get`, `onFetchHeader`, `onFetchResult`, ...). After every call, drain both
+ * `drainEffects()` (core: publish, send, timers) and `drainCommands()` (fetch, answer, push, ...).
+ */
+export class CacheProtocol implements SansIoProtocol {
+  readonly topics = [CACHE_TOPIC] as const
+  readonly protocolIds = [CACHE_INDEX_PROTOCOL] as const
+  readonly config: CacheProtocolConfig
+  readonly index: ProviderIndex
+  readonly lookup: CacheLookup
+  readonly announcer: CacheAnnouncer
+  readonly trust: TrustPolicy
+  private readonly sync: IndexSync
+  private readonly effects = new EffectQueue()
+  private readonly commands = new CommandQueue()
+  private running = false
+
+  constructor (private readonly deps: CacheProtocolDeps, overrides: CacheConfigOverrides = {}) {
+    this.config = resolveCacheConfig(overrides)
+    this.trust = deps.trust ?? new TrustPolicy()
+    this.index = new ProviderIndex(this.config.index)
+    this.announcer = new CacheAnnouncer(this.effects, this.config.announcer)
+    this.sync = new IndexSync(this.effects, deps.random, this.config.sync)
+    const { self, random, verify, peers } = deps
+    this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, verify, effects: this.effects, commands: this.commands }, this.config.lookup)
+  }
+
+  get synced (): boolean {
+    return this.sync.synced
+  }
+
+  start (now: Millis): void {
+    this.running = true
+    this.announcer.start(now)
+    this.effects.setTimer(SWEEP_TIMER, now + this.config.sweepIntervalMs)
+    this.sync.maybeStart(this.deps.peers.alivePeers(), now)
+  }
+
+  stop (now: Millis): void {
+    if (!this.running) return
+    this.announcer.stop(now)
+    this.running = false
+  }
+
+  drainEffects (): Effect[] {
+    return this.effects.drain()
+  }
+
+  drainCommands (): CacheCommand[] {
+    return this.commands.drain()
+  }
+
+  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
+    if (!this.running || from === this.deps.self) return 'ignore'
+    if (via === CACHE_TOPIC) return this.onAnnouncement(from, bytes, now)
+    if (via === CACHE_INDEX_PROTOCOL) return this.onIndexSync(from, bytes, now)
+    return 'ignore'
+  }
+
+  onTimer (key: TimerKey, now: Millis): void {
+    if (!this.running) return
+    if (this.lookup.onTimer(key, now) || this.announcer.onTimer(key, now)) return
+    if (key === SYNC_TIMER) {
+      this.sync.onTimeout()
+      this.sync.maybeStart(this.deps.peers.alivePeers(), now)
+    } else if (key === SWEEP_TIMER) {
+      this.index.sweep(now)
+      this.effects.setTimer(SWEEP_TIMER, now + this.config.sweepIntervalMs)
+    }
+  }
+
+  /**
+   * Gradle PUT this entry locally. Returns the signed record to keep with the entry (its
+   * signature lets this node serve it to peers), or undefined when this node does not announce
+   * its own PUTs. Queues the announcement, a DHT provide in large meshes, and replica pushes.
+   */
+  localPut (entry: LocalEntry, now: Millis): SignedRecord | undefined {
+    if (!this.trust.announcesOwnPuts) return undefined
+    const record = signRecord({ ...entry, producer: this.deps.self }, this.deps.sign)
+    this.holds(record, now)
+    const providing = new Set(this.index.lookup(record.gradleKey, now).map(p => p.peer))
+    const to = pushTargets(record.gradleKey, this.deps.self, this.deps.peers.alivePeers(), record.size, providing, this.config.replication)
+    if (to.length > 0) this.commands.push({ kind: 'push', record, to })
+    return record
+  }
+
+  /** This node stored an entry it fetched or was pushed (bytes verified): provide it too. */
+  localStored (record: SignedRecord, now: Millis): void {
+    if (this.config.announceHeld) this.holds(record, now)
+  }
+
+  /** The local store evicted or quarantined the entry. */
+  localEvicted (gradleKey: string): void {
+    this.announcer.forget(gradleKey)
+  }
+
+  /** A GET missed locally: look on peers. The answer comes as an `answer` command for `key`. */
+  get (key: string, now: Millis, deadline: Millis = now + this.config.defaultGetDeadlineMs): void {
+    this.lookup.start(key, now, deadline)
+  }
+
+  /** A provider's response header arrived for a `fetch` command: stream the bytes only if accepted. */
+  onFetchHeader (key: string, peer: PeerId, header: Uint8Array, now: Millis): HeaderDecision {
+    let frame: CasFrame | undefined
+    try {
+      frame = casFrameCodec.decode(header)
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+    }
+    return this.lookup.onFetchHeader(key, peer, frame, now)
+  }
+
+  /** How a `fetch` command ended: `ok` only once the bytes are verified and stored. */
+  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis): void {
+    const outcome = this.lookup.onFetchResult(key, peer, result, now)
+    if (outcome?.hit === true && outcome.record !== undefined) this.localStored(outcome.record, now)
+  }
+
+  /** The DHT answered a `findProviders` command. */
+  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis): void {
+    this.lookup.onProvidersFound(key, providers, now)
+  }
+
+  /** Should this node keep the replica a peer is pushing? (After storing it, call `localStored`.) */
+  onPushHeader (from: PeerId, header: Uint8Array): PushDecision {
+    return decidePush({ self: this.deps.self, verify: this.deps.verify, trust: this.trust, peers: this.deps.peers, replication: this.config.replication }, from, header)
+  }
+
+  /** Membership declared `peer` dead: forget its claims. */
+  onPeerDown (peer: PeerId, _now: Millis): void {
+    this.index.removePeer(peer)
+  }
+
+  /** Membership saw `peer` come up: a node that has not learnt the index yet may ask it. */
+  onPeerUp (_peer: PeerId, now: Millis): void {
+    if (this.running) this.sync.maybeStart(this.deps.peers.alivePeers(), now)
+  }
+
+  private holds (record: SignedRecord, now: Millis): void {
+    this.announcer.announce(record, now)
+    this.lookup.negative.forget(record.gradleKey)
+    if (this.deps.peers.alivePeers().length + 1 >= this.config.dhtProvideMinPeers) this.commands.push({ kind: 'provide', key: record.gradleKey })
+  }
+
+  private onAnnouncement (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+    let records: readonly SignedRecord[]
+    try {
+      records = announceCodec.decode(bytes).records
+    } catch (err) {
+      if (err instanceof CodecError) return 'reject'
+      throw err
+    }
+    if (!records.every(r => verifyRecord(r, this.deps.verify))) return 'reject'
+    let trusted = 0
+    for (const record of records) {
+      if (!this.trust.mayProduce(record.producer)) continue
+      trusted++
+      this.index.add(from, record, now)
+      this.lookup.negative.forget(record.gradleKey)
+    }
+    return trusted > 0 ? 'accept' : 'ignore'
+  }
+
+  private onIndexSync (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+    let message: IndexSyncMessage
+    try {
+      message = indexSyncCodec.decode(bytes)
+    } catch (err) {
+      if (err instanceof CodecError) return 'reject'
+      throw err
+    }
+    if (message.type === 'index-request') {
+      return this.sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
+    }
+    if (!this.sync.acceptsPage(from, message, now)) return 'ignore'
+    if (!message.claims.every(c => verifyRecord(c.record, this.deps.verify))) {
+      this.lookup.penalise(from, now, 'bad-signature')
+      return 'reject'
+    }
+    for (const { provider, record } of message.claims) {
+      const live = provider === from || this.deps.peers.isAlive(provider)
+      if (provider !== this.deps.self && live && this.trust.mayProduce(record.producer)) this.index.add(provider, record, now)
+    }
+    return 'accept'
+  }
+
+  /** What this node holds, then what it heard others hold. */
+  private * claimsToShare (now: Millis): Generator<ProviderClaim> {
+    for (const record of this.announcer.heldRecords()) yield { provider: this.deps.self, record }
+    for (const p of this.index.claims(now, this.config.sync.maxClaims)) yield { provider: p.peer, record: p.record }
+  }
+}

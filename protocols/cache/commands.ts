@@ -1,0 +1,55 @@
+import type { Millis, PeerId } from '../core/index.js'
+import type { SignedRecord } from './record.js'
+
+/**
+ * What the cache protocol asks its driver to do beyond the core effects (send, publish, timers).
+ * The core `Effect` union is closed, so these come out of `CacheProtocol.drainCommands()`;
+ * drain both queues after every input.
+ */
+export type CacheCommand =
+  /**
+   * Open `/gmesh/cas/1.0.0` to `peer`, send `{fetch by key}`, hand the response header to
+   * `onFetchHeader`, and if it is accepted stream the bytes into the store with
+   * `expectedSha256`/`expectedSize` from the accepted header; then report `onFetchResult`.
+   * Abort at `deadline`. `record` is the provider's announced record (absent after a DHT lookup).
+   */
+  | { readonly kind: 'fetch', readonly key: string, readonly peer: PeerId, readonly record?: SignedRecord, readonly deadline: Millis }
+  /** Abort a fetch that the protocol gave up on (deadline, or it moved to the next provider). */
+  | { readonly kind: 'cancelFetch', readonly key: string, readonly peer: PeerId }
+  /** Ask the DHT for providers of `key` (large meshes); report `onProvidersFound` before `deadline` or not at all. */
+  | { readonly kind: 'findProviders', readonly key: string, readonly deadline: Millis }
+  /** Provide `key` in the DHT (large meshes only). */
+  | { readonly kind: 'provide', readonly key: string }
+  /** The lookup for `key` is over: answer every GET waiting on it (hit: serve from the local store now). */
+  | { readonly kind: 'answer', readonly key: string, readonly outcome: LookupOutcome }
+  /** `peer` misbehaved (served corrupt bytes, signed garbage): lower its gossipsub score, log it. */
+  | { readonly kind: 'penalise', readonly peer: PeerId, readonly reason: PenaltyReason }
+  /** Push the local entry `record` to `to` on `/gmesh/cas/1.0.0` (push header, bytes, then read the ack). */
+  | { readonly kind: 'push', readonly record: SignedRecord, readonly to: readonly PeerId[] }
+
+export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'untrusted-record' | 'malformed-message'
+
+export type MissReason = 'negative-cache' | 'no-provider' | 'all-providers-failed' | 'deadline'
+
+export type LookupOutcome =
+  | { readonly hit: true, readonly peer: PeerId, readonly record?: SignedRecord }
+  | { readonly hit: false, readonly reason: MissReason }
+
+/** A FIFO of cache commands, drained by the driver. */
+export class CommandQueue {
+  private items: CacheCommand[] = []
+
+  push (command: CacheCommand): void {
+    this.items.push(command)
+  }
+
+  get length (): number {
+    return this.items.length
+  }
+
+  drain (): CacheCommand[] {
+    const out = this.items
+    this.items = []
+    return out
+  }
+}

@@ -1,0 +1,112 @@
+import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE, indexSyncCodec } from './messages.js'
+import type { IndexSyncMessage, ProviderClaim } from './messages.js'
+import { recordWireBytes } from './announcer.js'
+
+export interface IndexSyncConfig {
+  /** Peers a newcomer asks at once for what they know. */
+  readonly peersPerRound: number
+  /** Rounds before giving up (a round ends when a page stops arriving for `timeoutMs`). */
+  readonly maxRounds: number
+  readonly timeoutMs: Millis
+  /** Most claims one answer carries (pages of up to 128 records). */
+  readonly maxClaims: number
+  /** A peer gets at most one answer per this interval (an index request is cheap to send, costly to answer). */
+  readonly answerIntervalMs: Millis
+}
+
+export const DEFAULT_INDEX_SYNC: IndexSyncConfig = Object.freeze({
+  peersPerRound: 2,
+  maxRounds: 3,
+  timeoutMs: 5000,
+  maxClaims: 8192,
+  answerIntervalMs: 60_000
+})
+
+export const SYNC_TIMER = 'cache/index-sync'
+const PAGE_BUDGET_BYTES = CACHE_MESSAGE_MAX_BYTES - 1024
+
+/**
+ * How a node that joins late learns what exists: it asks one or two live peers for their index
+ * (`index-request`), and each answers with pages of signed provider claims (`index-page`, the last
+ * one flagged). Cost is O(index) per newcomer on two peers, not a periodic mesh-wide digest.
+ * Requests time out and are retried on other peers for a few rounds; answers are rate-limited per peer.
+ */
+export class IndexSync {
+  private nextRequestId = 1
+  private round = 0
+  private done = false
+  private readonly outstanding = new Map<number, PeerId>()
+  private readonly asked = new Set<PeerId>()
+  private readonly answeredAt = new Map<PeerId, Millis>()
+
+  constructor (private readonly effects: EffectQueue, private readonly random: Random, readonly config: IndexSyncConfig = DEFAULT_INDEX_SYNC) {}
+
+  get synced (): boolean {
+    return this.done
+  }
+
+  /** Starts a round if this node has not synced yet and none is running. */
+  maybeStart (alivePeers: readonly PeerId[], now: Millis): void {
+    if (this.done || this.outstanding.size > 0 || this.round >= this.config.maxRounds) return
+    const fresh = alivePeers.filter(p => !this.asked.has(p))
+    const pool = fresh.length > 0 ? fresh : [...alivePeers]
+    for (let i = 0; i < this.config.peersPerRound && pool.length > 0; i++) {
+      const peer = pool.splice(this.random.nextInt(pool.length), 1)[0] as PeerId
+      const requestId = this.nextRequestId++
+      this.outstanding.set(requestId, peer)
+      this.asked.add(peer)
+      this.send(peer, { type: 'index-request', requestId })
+    }
+    if (this.outstanding.size === 0) return
+    this.round++
+    this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+  }
+
+  /** A page arrived: true if it answers one of our requests (then its claims should be applied). */
+  acceptsPage (from: PeerId, page: Extract<IndexSyncMessage, { type: 'index-page' }>, now: Millis): boolean {
+    if (this.outstanding.get(page.requestId) !== from) return false
+    if (page.last) {
+      this.outstanding.delete(page.requestId)
+      this.done = true
+      if (this.outstanding.size === 0) this.effects.cancelTimer(SYNC_TIMER)
+    } else {
+      this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+    }
+    return true
+  }
+
+  /** The round timed out: forget unanswered requests; the caller may start another round. */
+  onTimeout (): void {
+    this.outstanding.clear()
+  }
+
+  /** Answers `from`'s index request with `claims` in pages, unless it was answered recently. */
+  answer (from: PeerId, requestId: number, claims: Iterable<ProviderClaim>, now: Millis): boolean {
+    const last = this.answeredAt.get(from)
+    if (last !== undefined && now - last < this.config.answerIntervalMs) return false
+    this.answeredAt.delete(from)
+    this.answeredAt.set(from, now)
+    if (this.answeredAt.size > 4096) this.answeredAt.delete(this.answeredAt.keys().next().value as PeerId)
+    let page: ProviderClaim[] = []
+    let bytes = 0
+    let given = 0
+    for (const claim of claims) {
+      if (given++ >= this.config.maxClaims) break
+      const size = recordWireBytes(claim.record) + claim.provider.length + 2
+      if (page.length >= MAX_RECORDS_PER_MESSAGE || bytes + size > PAGE_BUDGET_BYTES) {
+        this.send(from, { type: 'index-page', requestId, last: false, claims: page })
+        page = []
+        bytes = 0
+      }
+      page.push(claim)
+      bytes += size
+    }
+    this.send(from, { type: 'index-page', requestId, last: true, claims: page })
+    return true
+  }
+
+  private send (to: PeerId, message: IndexSyncMessage): void {
+    this.effects.send(to, CACHE_INDEX_PROTOCOL, indexSyncCodec.encode(message))
+  }
+}

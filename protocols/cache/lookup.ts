@@ -1,0 +1,260 @@
+import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
+import type { CommandQueue, LookupOutcome, MissReason } from './commands.js'
+import type { CasFrame } from './messages.js'
+import { NegativeCache } from './negative-cache.js'
+import type { ProviderIndex } from './provider-index.js'
+import { verifyRecord } from './record.js'
+import type { SignedRecord, Verifier } from './record.js'
+import type { TrustPolicy } from './trust.js'
+
+/** What the lookup needs to know about other peers (membership and transport give it). */
+export interface PeerLoadView {
+  /** Smoothed round-trip time to `peer`, or undefined if never measured. */
+  rtt: (peer: PeerId) => Millis | undefined
+  /** How busy `peer` is (running + queued transfers or work units; 0 = idle). */
+  load: (peer: PeerId) => number
+  isAlive: (peer: PeerId) => boolean
+  /** Live peers other than this node, in a deterministic order. */
+  alivePeers: () => readonly PeerId[]
+}
+
+export interface LookupConfig {
+  /** How long one provider has to answer with a response header before the next is tried. */
+  readonly attemptTimeoutMs: Millis
+  readonly negativeTtlMs: Millis
+  readonly negativeMaxKeys: number
+  /** Ask the DHT when the index knows no provider (large meshes). */
+  readonly useDht: boolean
+  readonly dhtTimeoutMs: Millis
+  /** How long a peer that served corrupt bytes or bad signatures is skipped. */
+  readonly penaltyMs: Millis
+  /** One unit of load weighs like this many milliseconds of RTT in the provider score. */
+  readonly loadWeightMs: Millis
+  readonly unknownRttMs: Millis
+  /** Random jitter added to scores so equally good providers share the load. */
+  readonly jitterMs: Millis
+}
+
+export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
+  attemptTimeoutMs: 750,
+  negativeTtlMs: 3000,
+  negativeMaxKeys: 10_000,
+  useDht: false,
+  dhtTimeoutMs: 500,
+  penaltyMs: 10 * 60 * 1000,
+  loadWeightMs: 25,
+  unknownRttMs: 100,
+  jitterMs: 2
+})
+
+/** How one fetch attempt ended, as the driver saw it. */
+export type FetchResult = 'ok' | 'corrupt' | 'missing' | 'busy' | 'timeout' | 'error'
+
+/** What the driver does with a response header: stream the bytes (verifying them) or drop the stream. */
+export type HeaderDecision =
+  | { readonly accept: true, readonly sha256: string, readonly size: number, readonly record: SignedRecord }
+  | { readonly accept: false }
+
+interface Candidate { readonly peer: PeerId, readonly record?: SignedRecord }
+
+interface Lookup {
+  readonly key: string
+  readonly deadline: Millis
+  queue: Candidate[]
+  current?: Candidate & { accepted?: SignedRecord }
+  readonly tried: Set<PeerId>
+  dhtAsked: boolean
+  failures: number
+}
+
+export interface LookupDeps {
+  readonly self: PeerId
+  readonly index: ProviderIndex
+  readonly trust: TrustPolicy
+  readonly peers: PeerLoadView
+  readonly random: Random
+  readonly verify: Verifier
+  readonly effects: EffectQueue
+  readonly commands: CommandQueue
+}
+
+export const LOOKUP_TIMER = 'cache/lookup/'
+export const ATTEMPT_TIMER = 'cache/attempt/'
+export const DHT_TIMER = 'cache/dht/'
+
+/**
+ * Every GET that missed locally, as one state machine per key: providers from the index in order
+ * of score (RTT + load), one fetch at a time, the next provider after a corrupt, missing, busy or
+ * slow one, the DHT when the index knows nobody, and a miss at the deadline. Concurrent GETs of
+ * one key share one lookup. Misses are remembered for `negativeTtlMs`.
+ */
+export class CacheLookup {
+  private readonly lookups = new Map<string, Lookup>()
+  private readonly penalisedUntil = new Map<PeerId, Millis>()
+  readonly negative: NegativeCache
+
+  constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
+    this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
+  }
+
+  get inFlight (): number {
+    return this.lookups.size
+  }
+
+  /** A GET for `key` missed locally; the answer comes as an `answer` command (maybe at once). */
+  start (key: string, now: Millis, deadline: Millis): void {
+    if (this.lookups.has(key)) return
+    if (this.negative.has(key, now)) return this.answer(key, { hit: false, reason: 'negative-cache' }, now, false)
+    if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
+    const lookup: Lookup = { key, deadline, queue: this.rank(this.fromIndex(key, now), now), tried: new Set(), dhtAsked: false, failures: 0 }
+    this.lookups.set(key, lookup)
+    this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
+    this.next(lookup, now)
+  }
+
+  /** A provider answered a fetch header (undefined: it did not parse): may the driver stream the bytes? */
+  onFetchHeader (key: string, peer: PeerId, frame: CasFrame | undefined, now: Millis): HeaderDecision {
+    const lookup = this.attemptOf(key, peer)
+    if (lookup?.current === undefined) return { accept: false }
+    if (frame === undefined || frame.type !== 'fetch-response') return this.refuse(lookup, 'error', now, 'malformed-message')
+    if (frame.status !== 'found') return this.refuse(lookup, frame.status, now)
+    const record = frame.record
+    if (record === undefined || record.gradleKey !== key || !verifyRecord(record, this.deps.verify)) return this.refuse(lookup, 'error', now, 'bad-signature')
+    if (!this.deps.trust.mayProduce(record.producer)) return this.refuse(lookup, 'missing', now)
+    lookup.current.accepted = record
+    this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
+    return { accept: true, sha256: record.sha256, size: record.size, record }
+  }
+
+  /** How a fetch ended. Returns the lookup's outcome if this result ended it. */
+  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis): LookupOutcome | undefined {
+    const lookup = this.attemptOf(key, peer)
+    if (lookup?.current === undefined) return undefined
+    if (result === 'ok') {
+      const record = lookup.current.accepted ?? lookup.current.record
+      if (record !== undefined) this.deps.index.add(peer, record, now)
+      const outcome: LookupOutcome = record === undefined ? { hit: true, peer } : { hit: true, peer, record }
+      this.answer(key, outcome, now)
+      return outcome
+    }
+    if (result === 'corrupt') this.penalise(peer, now, 'corrupt-blob')
+    if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
+    lookup.current = undefined
+    lookup.failures++
+    return this.next(lookup, now)
+  }
+
+  /** The DHT answered with providers of `key` (peer ids only; their records come with the fetch header). */
+  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis): void {
+    const lookup = this.lookups.get(key)
+    if (lookup === undefined || !lookup.dhtAsked) return
+    this.deps.effects.cancelTimer(DHT_TIMER + key)
+    const fresh = providers.filter(peer => !lookup.tried.has(peer)).map(peer => ({ peer }))
+    lookup.queue = this.rank([...lookup.queue, ...fresh], now)
+    if (lookup.current === undefined) this.next(lookup, now)
+  }
+
+  /** Routes this lookup's timers; returns false if `timer` is not one of them. */
+  onTimer (timer: string, now: Millis): boolean {
+    if (timer.startsWith(LOOKUP_TIMER)) {
+      const key = timer.slice(LOOKUP_TIMER.length)
+      if (this.lookups.has(key)) this.answer(key, { hit: false, reason: 'deadline' }, now)
+    } else if (timer.startsWith(ATTEMPT_TIMER)) {
+      const lookup = this.lookups.get(timer.slice(ATTEMPT_TIMER.length))
+      if (lookup?.current === undefined) return true
+      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer })
+      this.onFetchResult(lookup.key, lookup.current.peer, 'timeout', now)
+    } else if (timer.startsWith(DHT_TIMER)) {
+      const lookup = this.lookups.get(timer.slice(DHT_TIMER.length))
+      if (lookup !== undefined && lookup.current === undefined) this.next(lookup, now)
+    } else {
+      return false
+    }
+    return true
+  }
+
+  /** Skips `peer` as a provider for `penaltyMs` and tells the driver. */
+  penalise (peer: PeerId, now: Millis, reason: 'corrupt-blob' | 'bad-signature' | 'malformed-message' | 'untrusted-record'): void {
+    this.penalisedUntil.set(peer, now + this.config.penaltyMs)
+    this.deps.commands.push({ kind: 'penalise', peer, reason })
+  }
+
+  isPenalised (peer: PeerId, now: Millis): boolean {
+    const until = this.penalisedUntil.get(peer)
+    if (until === undefined) return false
+    if (now < until) return true
+    this.penalisedUntil.delete(peer)
+    return false
+  }
+
+  private fromIndex (key: string, now: Millis): Candidate[] {
+    return this.deps.index.lookup(key, now)
+      .filter(p => this.deps.trust.mayProduce(p.record.producer))
+      .map(p => ({ peer: p.peer, record: p.record }))
+  }
+
+  /** Usable candidates, best score first. */
+  private rank (candidates: readonly Candidate[], now: Millis): Candidate[] {
+    const { peers, random, self } = this.deps
+    const { unknownRttMs, loadWeightMs, jitterMs } = this.config
+    return candidates
+      .filter(c => c.peer !== self && peers.isAlive(c.peer) && !this.isPenalised(c.peer, now))
+      .map(c => ({ c, score: (peers.rtt(c.peer) ?? unknownRttMs) + peers.load(c.peer) * loadWeightMs + random.nextFloat() * jitterMs }))
+      .sort((a, b) => a.score - b.score)
+      .map(s => s.c)
+  }
+
+  /** Starts the next attempt, or the DHT step, or answers the miss. */
+  private next (lookup: Lookup, now: Millis): LookupOutcome | undefined {
+    let candidate = lookup.queue.shift()
+    while (candidate !== undefined && (lookup.tried.has(candidate.peer) || !this.deps.peers.isAlive(candidate.peer) || this.isPenalised(candidate.peer, now))) candidate = lookup.queue.shift()
+    if (candidate !== undefined) {
+      lookup.tried.add(candidate.peer)
+      lookup.current = candidate
+      const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
+      this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
+      this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
+      return undefined
+    }
+    if (this.config.useDht && !lookup.dhtAsked) {
+      lookup.dhtAsked = true
+      const deadline = Math.min(lookup.deadline, now + this.config.dhtTimeoutMs)
+      this.deps.effects.setTimer(DHT_TIMER + lookup.key, deadline)
+      this.deps.commands.push({ kind: 'findProviders', key: lookup.key, deadline })
+      return undefined
+    }
+    const reason: MissReason = lookup.failures > 0 ? 'all-providers-failed' : 'no-provider'
+    const outcome: LookupOutcome = { hit: false, reason }
+    this.answer(lookup.key, outcome, now)
+    return outcome
+  }
+
+  private refuse (lookup: Lookup, result: FetchResult, now: Millis, penalty?: 'bad-signature' | 'malformed-message'): HeaderDecision {
+    const peer = lookup.current?.peer
+    if (peer === undefined) return { accept: false }
+    if (penalty !== undefined) {
+      this.penalise(peer, now, penalty)
+      this.deps.index.remove(lookup.key, peer)
+    }
+    this.onFetchResult(lookup.key, peer, result, now)
+    return { accept: false }
+  }
+
+  private attemptOf (key: string, peer: PeerId): Lookup | undefined {
+    const lookup = this.lookups.get(key)
+    return lookup?.current?.peer === peer ? lookup : undefined
+  }
+
+  private answer (key: string, outcome: LookupOutcome, now: Millis, fresh = true): void {
+    const lookup = this.lookups.get(key)
+    if (lookup !== undefined) {
+      this.lookups.delete(key)
+      this.deps.effects.cancelTimer(LOOKUP_TIMER + key)
+      this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
+      this.deps.effects.cancelTimer(DHT_TIMER + key)
+      if (lookup.current !== undefined && !outcome.hit) this.deps.commands.push({ kind: 'cancelFetch', key, peer: lookup.current.peer })
+    }
+    if (!outcome.hit && fresh) this.negative.remember(key, now)
+    this.deps.commands.push({ kind: 'answer', key, outcome })
+  }
+}

@@ -1,0 +1,201 @@
+import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
+import type { MessageCodec, PeerId } from '../core/index.js'
+import { TooManyRecordsError } from './errors.js'
+import { GRADLE_KEY_PATTERN, SHA256_PATTERN, readPeerId, readRecord, writeRecord } from './record.js'
+import type { SignedRecord } from './record.js'
+
+/** Gossip topic for announcement batches. */
+export const CACHE_TOPIC = 'gmesh/v1/cache'
+/** Request/response stream protocol for fetching and pushing blobs (a header frame, then raw bytes). */
+export const CAS_PROTOCOL = '/gmesh/cas/1.0.0'
+/** One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. */
+export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.0.0'
+export const CACHE_WIRE_VERSION = 1
+
+/** Most records in one announcement batch or index page. */
+export const MAX_RECORDS_PER_MESSAGE = 128
+/** Hard limit on one gossip or index-sync message (128 records of ~400 bytes fit). */
+export const CACHE_MESSAGE_MAX_BYTES = 64 * 1024
+/** Hard limit on a CAS stream header frame (one record at most). */
+export const CAS_HEADER_MAX_BYTES = 4 * 1024
+
+const MAX_REQUEST_ID = 2 ** 32 - 1
+
+/** Gossip on `gmesh/v1/cache`: the publisher (gossipsub's signed `from`) provides every record it lists. */
+export interface AnnounceBatch { readonly type: 'announce', readonly records: readonly SignedRecord[] }
+
+function writeRecords (w: WireWriter, records: readonly SignedRecord[]): void {
+  if (records.length > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(records.length, MAX_RECORDS_PER_MESSAGE)
+  w.uint(records.length)
+  for (const record of records) writeRecord(w, record)
+}
+
+function readRecords (r: WireReader): SignedRecord[] {
+  const count = r.uint()
+  if (count > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(count, MAX_RECORDS_PER_MESSAGE)
+  const records: SignedRecord[] = []
+  for (let i = 0; i < count; i++) records.push(readRecord(r))
+  return records
+}
+
+export const announceCodec: MessageCodec<AnnounceBatch> = {
+  version: CACHE_WIRE_VERSION,
+  maxBytes: CACHE_MESSAGE_MAX_BYTES,
+  encode (message) {
+    const w = new WireWriter(CACHE_WIRE_VERSION, 1, 512)
+    writeRecords(w, message.records)
+    return w.finish(CACHE_MESSAGE_MAX_BYTES)
+  },
+  decode (bytes) {
+    const r = new WireReader(bytes, CACHE_WIRE_VERSION, CACHE_MESSAGE_MAX_BYTES)
+    if (r.type !== 1) throw new MalformedMessageError(`unknown cache gossip message type ${r.type}`)
+    const message: AnnounceBatch = { type: 'announce', records: readRecords(r) }
+    r.end()
+    return message
+  }
+}
+
+/** A provider entry as one node passes it on to another during index sync. */
+export interface ProviderClaim { readonly provider: PeerId, readonly record: SignedRecord }
+
+export type IndexSyncMessage =
+  | { readonly type: 'index-request', readonly requestId: number }
+  | { readonly type: 'index-page', readonly requestId: number, readonly last: boolean, readonly claims: readonly ProviderClaim[] }
+
+function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
+  w.uint(m.requestId)
+  if (m.type === 'index-request') return
+  if (m.claims.length > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(m.claims.length, MAX_RECORDS_PER_MESSAGE)
+  w.byte(m.last ? 1 : 0).uint(m.claims.length)
+  for (const claim of m.claims) writeRecord(w.string(claim.provider), claim.record)
+}
+
+function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
+  const flag = r.byte()
+  if (flag > 1) throw new MalformedMessageError('index page "last" flag is neither 0 nor 1')
+  const count = r.uint()
+  if (count > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(count, MAX_RECORDS_PER_MESSAGE)
+  const claims: ProviderClaim[] = []
+  for (let i = 0; i < count; i++) claims.push({ provider: readPeerId(r), record: readRecord(r) })
+  return { type: 'index-page', requestId, last: flag === 1, claims }
+}
+
+export const indexSyncCodec: MessageCodec<IndexSyncMessage> = {
+  version: CACHE_WIRE_VERSION,
+  maxBytes: CACHE_MESSAGE_MAX_BYTES,
+  encode (message) {
+    const w = new WireWriter(CACHE_WIRE_VERSION, message.type === 'index-request' ? 1 : 2, 512)
+    encodeIndexBody(w, message)
+    return w.finish(CACHE_MESSAGE_MAX_BYTES)
+  },
+  decode (bytes) {
+    const r = new WireReader(bytes, CACHE_WIRE_VERSION, CACHE_MESSAGE_MAX_BYTES)
+    const requestId = r.uint(MAX_REQUEST_ID)
+    let message: IndexSyncMessage
+    if (r.type === 1) message = { type: 'index-request', requestId }
+    else if (r.type === 2) message = decodeIndexPage(r, requestId)
+    else throw new MalformedMessageError(`unknown index sync message type ${r.type}`)
+    r.end()
+    return message
+  }
+}
+
+export type FetchStatus = 'found' | 'missing' | 'busy'
+export type PushStatus = 'stored' | 'have' | 'refused' | 'busy'
+const FETCH_STATUSES: readonly FetchStatus[] = ['found', 'missing', 'busy']
+const PUSH_STATUSES: readonly PushStatus[] = ['stored', 'have', 'refused', 'busy']
+
+/**
+ * Header frames on `/gmesh/cas/1.0.0`. A stream carries one request frame and one response frame.
+ * - `fetch` (by Gradle key or by SHA-256) is answered by `fetch-response`; when `found`, exactly
+ *   `size` raw bytes follow, which the fetcher hashes while streaming and drops on mismatch.
+ *   A response to a fetch by Gradle key carries the producer's signed record.
+ * - `push` (replication) is followed by `record.size` raw bytes and answered by `push-ack`.
+ */
+export type CasFrame =
+  | { readonly type: 'fetch', readonly by: 'key', readonly gradleKey: string }
+  | { readonly type: 'fetch', readonly by: 'sha256', readonly sha256: string }
+  | { readonly type: 'fetch-response', readonly status: FetchStatus, readonly sha256?: string, readonly size?: number, readonly record?: SignedRecord }
+  | { readonly type: 'push', readonly record: SignedRecord }
+  | { readonly type: 'push-ack', readonly status: PushStatus }
+
+const CAS_TAGS = { fetch: 1, 'fetch-response': 2, push: 3, 'push-ack': 4 } as const
+
+function encodeCasBody (w: WireWriter, m: CasFrame): void {
+  switch (m.type) {
+    case 'fetch':
+      if (m.by === 'key') w.byte(0).string(m.gradleKey)
+      else w.byte(1).string(m.sha256)
+      return
+    case 'fetch-response': encodeFetchResponse(w, m); return
+    case 'push': writeRecord(w, m.record); return
+    case 'push-ack': w.byte(PUSH_STATUSES.indexOf(m.status)); return
+  }
+}
+
+function encodeFetchResponse (w: WireWriter, m: Extract<CasFrame, { type: 'fetch-response' }>): void {
+  w.byte(FETCH_STATUSES.indexOf(m.status))
+  if (m.status !== 'found') return
+  const sha256 = m.sha256 ?? m.record?.sha256
+  const size = m.size ?? m.record?.size
+  if (sha256 === undefined || !SHA256_PATTERN.test(sha256) || size === undefined) throw new MalformedMessageError('a found response needs a sha256 and a size')
+  w.string(sha256).uint(size)
+  if (m.record === undefined) w.byte(0)
+  else writeRecord(w.byte(1), m.record)
+}
+
+function decodeFetch (r: WireReader): CasFrame {
+  const by = r.byte()
+  if (by === 0) return { type: 'fetch', by: 'key', gradleKey: checked(r.string(128), GRADLE_KEY_PATTERN, 'gradleKey') }
+  if (by === 1) return { type: 'fetch', by: 'sha256', sha256: checked(r.string(64), SHA256_PATTERN, 'sha256') }
+  throw new MalformedMessageError('fetch request is neither by key nor by sha256')
+}
+
+function decodeFetchResponse (r: WireReader): CasFrame {
+  const status = FETCH_STATUSES[r.byte()]
+  if (status === undefined) throw new MalformedMessageError('fetch status is not found, missing or busy')
+  if (status !== 'found') return { type: 'fetch-response', status }
+  const sha256 = checked(r.string(64), SHA256_PATTERN, 'sha256')
+  const size = r.uint()
+  const flag = r.byte()
+  if (flag > 1) throw new MalformedMessageError('record flag is neither 0 nor 1')
+  if (flag === 0) return { type: 'fetch-response', status, sha256, size }
+  const record = readRecord(r)
+  if (record.sha256 !== sha256 || record.size !== size) throw new MalformedMessageError('fetch response disagrees with its own record')
+  return { type: 'fetch-response', status, sha256, size, record }
+}
+
+function decodeCasBody (r: WireReader): CasFrame {
+  switch (r.type) {
+    case 1: return decodeFetch(r)
+    case 2: return decodeFetchResponse(r)
+    case 3: return { type: 'push', record: readRecord(r) }
+    case 4: {
+      const status = PUSH_STATUSES[r.byte()]
+      if (status === undefined) throw new MalformedMessageError('push status is not stored, have, refused or busy')
+      return { type: 'push-ack', status }
+    }
+    default: throw new MalformedMessageError(`unknown cas frame type ${r.type}`)
+  }
+}
+
+function checked (value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw new MalformedMessageError(`${what} is not lowercase hex of the right length`)
+  return value
+}
+
+export const casFrameCodec: MessageCodec<CasFrame> = {
+  version: CACHE_WIRE_VERSION,
+  maxBytes: CAS_HEADER_MAX_BYTES,
+  encode (message) {
+    const w = new WireWriter(CACHE_WIRE_VERSION, CAS_TAGS[message.type], 256)
+    encodeCasBody(w, message)
+    return w.finish(CAS_HEADER_MAX_BYTES)
+  },
+  decode (bytes) {
+    const r = new WireReader(bytes, CACHE_WIRE_VERSION, CAS_HEADER_MAX_BYTES)
+    const message = decodeCasBody(r)
+    r.end()
+    return message
+  }
+}

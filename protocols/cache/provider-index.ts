@@ -1,0 +1,145 @@
+import type { Millis, PeerId } from '../core/index.js'
+import type { SignedRecord } from './record.js'
+
+/** One peer that holds one entry, as announced. */
+export interface Provider {
+  readonly peer: PeerId
+  readonly record: SignedRecord
+  /** Local time this node last heard the claim (announcement, index sync, successful fetch). */
+  readonly seenAt: Millis
+}
+
+export interface ProviderIndexConfig {
+  /** Most (key, provider) pairs held; least recently used keys go first past it. */
+  readonly maxEntries: number
+  /** A claim not heard again within this long is dropped (providers re-announce well before). */
+  readonly ttlMs: Millis
+}
+
+export const DEFAULT_PROVIDER_INDEX: ProviderIndexConfig = Object.freeze({ maxEntries: 200_000, ttlMs: 6 * 60 * 60 * 1000 })
+
+/**
+ * Gradle key -> providers, built from announcements. Lookup is one Map get; memory is bounded by
+ * `maxEntries` (LRU over keys: a Map keeps insertion order, and a touch re-inserts); claims expire
+ * after `ttlMs`; a peer declared dead loses all its claims at once through a reverse index.
+ */
+export class ProviderIndex {
+  private readonly byKey = new Map<string, Map<PeerId, Provider>>()
+  private readonly byPeer = new Map<PeerId, Set<string>>()
+  private entries = 0
+
+  constructor (readonly config: ProviderIndexConfig = DEFAULT_PROVIDER_INDEX) {}
+
+  /** (key, provider) pairs held. */
+  get size (): number {
+    return this.entries
+  }
+
+  get keyCount (): number {
+    return this.byKey.size
+  }
+
+  /** Records that `peer` provides `record.gradleKey`; a newer claim by the same peer replaces the older. Returns true if new. */
+  add (peer: PeerId, record: SignedRecord, now: Millis): boolean {
+    const key = record.gradleKey
+    let providers = this.byKey.get(key)
+    if (providers === undefined) {
+      providers = new Map()
+    } else {
+      this.byKey.delete(key)
+    }
+    this.byKey.set(key, providers)
+    const isNew = !providers.has(peer)
+    providers.set(peer, { peer, record, seenAt: now })
+    if (isNew) {
+      this.entries++
+      let keys = this.byPeer.get(peer)
+      if (keys === undefined) this.byPeer.set(peer, keys = new Set())
+      keys.add(key)
+      this.evictOverflow()
+    }
+    return isNew
+  }
+
+  /** Unexpired providers of `key` (expired ones are dropped on the way); marks the key recently used. */
+  lookup (key: string, now: Millis): Provider[] {
+    const providers = this.byKey.get(key)
+    if (providers === undefined) return []
+    const out: Provider[] = []
+    for (const provider of providers.values()) {
+      if (this.isExpired(provider, now)) this.remove(key, provider.peer)
+      else out.push(provider)
+    }
+    if (out.length > 0) {
+      this.byKey.delete(key)
+      this.byKey.set(key, providers)
+    }
+    return out
+  }
+
+  /** Whether `peer` currently claims `key` (no LRU touch). */
+  has (key: string, peer: PeerId): boolean {
+    return this.byKey.get(key)?.has(peer) ?? false
+  }
+
+  /** Drops one claim (e.g. the peer answered "missing"). */
+  remove (key: string, peer: PeerId): void {
+    const providers = this.byKey.get(key)
+    if (providers === undefined || !providers.delete(peer)) return
+    this.entries--
+    if (providers.size === 0) this.byKey.delete(key)
+    const keys = this.byPeer.get(peer)
+    keys?.delete(key)
+    if (keys?.size === 0) this.byPeer.delete(peer)
+  }
+
+  /** Membership declared `peer` dead: forget everything it claimed. Returns how many claims went. */
+  removePeer (peer: PeerId): number {
+    const keys = this.byPeer.get(peer)
+    if (keys === undefined) return 0
+    const count = keys.size
+    for (const key of [...keys]) this.remove(key, peer)
+    return count
+  }
+
+  /** Drops every expired claim; returns how many. Call it now and then (the protocol does, on a timer). */
+  sweep (now: Millis): number {
+    let dropped = 0
+    for (const [key, providers] of [...this.byKey]) {
+      for (const provider of [...providers.values()]) {
+        if (this.isExpired(provider, now)) {
+          this.remove(key, provider.peer)
+          dropped++
+        }
+      }
+    }
+    return dropped
+  }
+
+  /** Unexpired claims, most recently used keys first, at most `limit` (for answering index sync). */
+  * claims (now: Millis, limit: number): Generator<Provider> {
+    if (limit <= 0) return
+    let given = 0
+    const keys = [...this.byKey.keys()].reverse()
+    for (const key of keys) {
+      for (const provider of this.byKey.get(key)?.values() ?? []) {
+        if (this.isExpired(provider, now)) continue
+        yield provider
+        if (++given >= limit) return
+      }
+    }
+  }
+
+  private isExpired (provider: Provider, now: Millis): boolean {
+    return now - provider.seenAt > this.config.ttlMs
+  }
+
+  private evictOverflow (): void {
+    while (this.entries > this.config.maxEntries) {
+      const oldest = this.byKey.keys().next()
+      if (oldest.done === true) return
+      const key = oldest.value
+      for (const peer of [...(this.byKey.get(key)?.keys() ?? [])]) this.remove(key, peer)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { CodecError } from '../core/index.js'
+import type { PeerId } from '../core/index.js'
+import type { PeerLoadView } from './lookup.js'
+import { casFrameCodec } from './messages.js'
+import type { PushStatus } from './messages.js'
+import { BadSignatureError, UntrustedProducerError } from './errors.js'
+import type { SignedRecord, Verifier } from './record.js'
+import { shouldAcceptPush } from './rendezvous.js'
+import type { ReplicationConfig } from './rendezvous.js'
+import { assertAcceptableRecord } from './trust.js'
+import type { TrustPolicy } from './trust.js'
+
+/**
+ * What a node does with a replica push header: read `record.size` bytes into the store with
+ * `expectedSha256` and answer `stored` (or `have` if it already holds the key), or refuse
+ * without reading the body.
+ */
+export type PushDecision =
+  | { readonly accept: true, readonly record: SignedRecord }
+  | { readonly accept: false, readonly status: Exclude<PushStatus, 'stored'>, readonly reason: PushRefusal }
+
+export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica'
+
+export interface PushContext {
+  readonly self: PeerId
+  readonly verify: Verifier
+  readonly trust: TrustPolicy
+  readonly peers: PeerLoadView
+  readonly replication: ReplicationConfig
+}
+
+/** Decides on an inbound push header (bytes of one `push` frame on `/gmesh/cas/1.0.0`). */
+export function decidePush (ctx: PushContext, from: PeerId, header: Uint8Array): PushDecision {
+  let frame
+  try {
+    frame = casFrameCodec.decode(header)
+  } catch (err) {
+    if (err instanceof CodecError) return refuse('malformed')
+    throw err
+  }
+  if (frame.type !== 'push') return refuse('malformed')
+  const { record } = frame
+  try {
+    assertAcceptableRecord(record, ctx.verify, ctx.trust)
+  } catch (err) {
+    if (err instanceof BadSignatureError) return refuse('bad-signature')
+    if (err instanceof UntrustedProducerError) return refuse('untrusted-producer')
+    throw err
+  }
+  if (!shouldAcceptPush(record.gradleKey, ctx.self, from, ctx.peers.alivePeers(), record.size, ctx.replication)) return refuse('not-a-replica')
+  return { accept: true, record }
+}
+
+function refuse (reason: PushRefusal): PushDecision {
+  return { accept: false, status: 'refused', reason }
+}

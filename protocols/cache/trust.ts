@@ -1,0 +1,73 @@
+import type { PeerId } from '../core/index.js'
+import { BadSignatureError, UntrustedProducerError } from './errors.js'
+import { verifyRecord } from './record.js'
+import type { SignedRecord, Verifier } from './record.js'
+
+/**
+ * Who a trust rule admits: every member of this private mesh (the swarm key already keeps
+ * strangers out), or an explicit list of peer ids.
+ */
+export type TrustList =
+  | { readonly mode: 'any-member' }
+  | { readonly mode: 'peers', readonly peers: readonly PeerId[] }
+
+export interface TrustConfig {
+  /** Whose cache entries this node accepts (announcements, fetched records, replica pushes). */
+  readonly producers: TrustList
+  /** Who may submit builds to this node (read by the scheduling side; kept here so both lists live in one place). */
+  readonly submitters: TrustList
+  /** Whether this node signs and announces its own PUTs. False on a read-only developer laptop. */
+  readonly announceOwnPuts: boolean
+}
+
+/** Everyone in the mesh pushes and submits: the default for a small trusted team. */
+export const OPEN_MESH_TRUST: TrustConfig = Object.freeze<TrustConfig>({
+  producers: { mode: 'any-member' },
+  submitters: { mode: 'any-member' },
+  announceOwnPuts: true
+})
+
+/**
+ * Gradle's own advice, "CI pushes, developers read": every node trusts only the CI machines as
+ * producers; CI nodes announce their PUTs, developer nodes keep theirs local.
+ */
+export function ciPushesDevelopersRead (ciPeers: readonly PeerId[], thisNodeIsCi: boolean): TrustConfig {
+  const ci: TrustList = { mode: 'peers', peers: [...ciPeers] }
+  return { producers: ci, submitters: ci, announceOwnPuts: thisNodeIsCi }
+}
+
+/** Answers trust questions in O(1). */
+export class TrustPolicy {
+  private readonly producers: ReadonlySet<PeerId> | undefined
+  private readonly submitters: ReadonlySet<PeerId> | undefined
+
+  constructor (readonly config: TrustConfig = OPEN_MESH_TRUST) {
+    this.producers = asSet(config.producers)
+    this.submitters = asSet(config.submitters)
+  }
+
+  /** May entries produced (signed) by `peer` enter this node's index and store? */
+  mayProduce (peer: PeerId): boolean {
+    return this.producers === undefined || this.producers.has(peer)
+  }
+
+  /** May `peer` submit builds to this node? */
+  maySubmit (peer: PeerId): boolean {
+    return this.submitters === undefined || this.submitters.has(peer)
+  }
+
+  /** Does this node sign and announce its own PUTs? (And replicate them.) */
+  get announcesOwnPuts (): boolean {
+    return this.config.announceOwnPuts
+  }
+}
+
+function asSet (list: TrustList): ReadonlySet<PeerId> | undefined {
+  return list.mode === 'any-member' ? undefined : new Set(list.peers)
+}
+
+/** Throws `BadSignatureError` or `UntrustedProducerError` unless `record` may enter this node's store. */
+export function assertAcceptableRecord (record: SignedRecord, verify: Verifier, policy: TrustPolicy): void {
+  if (!verifyRecord(record, verify)) throw new BadSignatureError(record.gradleKey, record.producer)
+  if (!policy.mayProduce(record.producer)) throw new UntrustedProducerError(record.gradleKey, record.producer)
+}
