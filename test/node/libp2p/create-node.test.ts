@@ -6,7 +6,7 @@ import { MeshConfigError } from '../../../node/libp2p/errors.js'
 import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
 import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
 import type { GuardedMessage, TopicSchema } from '../../../node/libp2p/topic-guard.js'
-import { addressOf, startNode, subscribed } from './helpers.js'
+import { addressOf, connected, startNode, subscribed } from './helpers.js'
 
 interface Note { text: string }
 const notes: TopicSchema<Note> = {
@@ -68,4 +68,16 @@ test('a bad multiaddr or swarm key is a configuration error', async t => {
     { instanceOf: MeshConfigError, message: /invalid bootstrap multiaddr/ })
   await t.throwsAsync(createMeshLibp2p({ privateKey, listen: [], bootstrap: [], mdns: false, swarmKey: new Uint8Array(16) }),
     { instanceOf: MeshConfigError, message: /32 bytes/ })
+})
+
+test('the DHT finds a peer known only by its ID through a third node on loopback', async t => {
+  const a = await startNode(t)
+  const b = await startNode(t, { bootstrap: [addressOf(a)] })
+  const c = await startNode(t, { bootstrap: [addressOf(b)] })
+  await connected(c, b)
+  await connected(b, a)
+  const found = await c.peerRouting.findPeer(a.peerId, { signal: AbortSignal.timeout(20_000) })
+  t.true(found.multiaddrs.some(address => addressOf(a).startsWith(address.toString())))
+  const connection = await c.dial(a.peerId, { signal: AbortSignal.timeout(10_000) })
+  t.true(connection.remotePeer.equals(a.peerId))
 })

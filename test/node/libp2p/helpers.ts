@@ -51,3 +51,10 @@ export async function subscribed (pubsub: GossipSub, topic: string, peer: PeerId
     pubsub.addEventListener('subscription-change', listener)
   })
 }
+
+/** Resolves once `node` has a connection to `peer` that identify has completed on. */
+export async function connected (node: MeshLibp2p, peer: MeshLibp2p): Promise<void> {
+  const identified = nextEvent<{ peerId: PeerId }>(node, 'peer:identify', result => result.peerId.equals(peer.peerId))
+  if (node.getConnections(peer.peerId).length > 0 && (await node.peerStore.get(peer.peerId)).protocols.length > 0) return
+  await identified
+}

@@ -46,16 +46,19 @@ test('a request gets its reply', async t => {
 })
 
 test('a call past its deadline fails with DeadlineExceededError and the handler sees the abort', async t => {
+  let entered = false
   let handlerAborted!: () => void
   const aborted = new Promise<void>(resolve => { handlerAborted = resolve })
   const { serverNode, client } = await serve(t, {
     handler: async (_request, { signal }) => await new Promise((_resolve, reject) => {
+      entered = true
       signal.addEventListener('abort', () => { handlerAborted(); reject(signal.reason) }, { once: true })
     })
   })
-  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), { ...options(), deadlineMs: 150 }),
-    { instanceOf: DeadlineExceededError })
-  await aborted
+  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), { ...options(), deadlineMs: 1000 }),
+    { instanceOf: DeadlineExceededError, message: /within 1000 ms/ })
+  // on a very busy machine the deadline may pass before the request reached the handler at all
+  if (entered) await aborted
   t.pass()
 })
 
