@@ -72,6 +72,9 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   }
   const node = await runningNode(options.data)
   const initScript = initScriptFor(node, options.readOnly)
+  if (gradleArgs.includes('--offline')) {
+    process.stderr.write('gmesh: warning: Gradle before 4.5 turns the remote build cache off with --offline\n')
+  }
   const controller = new AbortController()
   const stop = (): void => { controller.abort() }
   process.once('SIGINT', stop)

@@ -18,7 +18,7 @@ public interface Discount {
     static Discount nForPriceOfNMinusOne(int n, String category) {
         if (n < 2) throw new IllegalArgumentException("n must be at least 2: " + n);
         return cart -> {
-            Money off = cart.subtotal().minus(cart.subtotal());
+            Money off = Money.ofCents(0, cart.subtotal().currency());
             for (Map.Entry<Product, Integer> line : cart.lines().entrySet()) {
                 if (line.getKey().category().equals(category)) {
                     off = off.plus(line.getKey().price().times(line.getValue() / n));
