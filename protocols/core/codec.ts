@@ -121,10 +121,12 @@ export class WireReader {
   string (maxLength: number): string {
     const length = this.uint(maxLength)
     if (this.pos + length > this.bytes.length) throw new MalformedMessageError('string runs past the end of the message')
-    const slice = this.bytes.subarray(this.pos, this.pos + length)
+    const start = this.pos
     this.pos += length
+    const interned = internAscii(this.bytes, start, length)
+    if (interned !== undefined) return interned
     try {
-      return utf8Decoder.decode(slice)
+      return utf8Decoder.decode(this.bytes.subarray(start, start + length))
     } catch {
       throw new MalformedMessageError('string is not valid UTF-8')
     }
@@ -134,4 +136,36 @@ export class WireReader {
   end (): void {
     if (this.pos !== this.bytes.length) throw new MalformedMessageError(`${this.bytes.length - this.pos} trailing bytes after the message`)
   }
+}
+
+const INTERN_MAX_LENGTH = 80
+const INTERN_SLOTS = 4096
+const internTable: Array<string | undefined> = new Array(INTERN_SLOTS)
+
+/**
+ * Short ASCII strings (peer ids, topics) are decoded through a small direct-mapped cache, so the
+ * same id decoded a million times is one string object: no UTF-8 decoder call, and Map lookups
+ * keyed by it hit V8's cached hash. Returns undefined for anything else (the caller decodes it).
+ */
+function internAscii (bytes: Uint8Array, start: number, length: number): string | undefined {
+  if (length > INTERN_MAX_LENGTH) return undefined
+  let h = 0x811c9dc5
+  for (let i = start; i < start + length; i++) {
+    const b = bytes[i] as number
+    if (b >= 0x80) return undefined
+    h = Math.imul(h ^ b, 0x01000193)
+  }
+  const slot = (h >>> 0) % INTERN_SLOTS
+  const cached = internTable[slot]
+  if (cached !== undefined && cached.length === length) {
+    let same = true
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== bytes[start + i]) { same = false; break }
+    }
+    if (same) return cached
+  }
+  let text = ''
+  for (let i = start; i < start + length; i++) text += String.fromCharCode(bytes[i] as number)
+  internTable[slot] = text
+  return text
 }

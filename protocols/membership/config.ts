@@ -31,7 +31,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   suspicionMultiplier: 4,
   heartbeatDeliveriesPerSec: 10,
   heartbeatMinMs: 1000,
-  heartbeatMaxMs: 60_000,
+  heartbeatMaxMs: 120_000,
   staleHeartbeats: 3,
   joinRetryMs: 2000,
   boundProbeRounds: 20,

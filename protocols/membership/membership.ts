@@ -46,6 +46,7 @@ export class Membership implements SansIoProtocol {
   private incarnation: number
   private load: Load
   private running = false
+  private welcomed = false
   /** Malformed inputs rejected so far. */
   rejected = 0
 
@@ -58,6 +59,8 @@ export class Membership implements SansIoProtocol {
   }
 
   get self (): PeerId { return this.options.self }
+  /** The full member table, tombstones included (read by the simulator's invariant checkers). */
+  get members (): MemberTable { return this.table }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.incarnation }
   private get meshSize (): number { return this.table.liveCount + 1 }
@@ -133,6 +136,7 @@ export class Membership implements SansIoProtocol {
         this.welcome(from)
         return
       case 'welcome':
+        this.welcomed = true
         this.applyAll(m.members, from, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         return
@@ -241,7 +245,7 @@ export class Membership implements SansIoProtocol {
   }
 
   /** Someone holds this node suspect or dead: refute with a higher incarnation, published at once. */
-  private learnAboutSelf (record: MemberRecord): void {
+  protected learnAboutSelf (record: MemberRecord): void {
     if (record.status === 'alive' || record.incarnation < this.incarnation) return
     this.incarnation = record.incarnation + 1
     this.publishSelf()
@@ -254,21 +258,23 @@ export class Membership implements SansIoProtocol {
     return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
   }
 
+  /** Asks three members (seeds until some member is known) for a welcome, until one arrives. */
   private join (now: Millis): void {
-    if (this.table.liveCount > 0) return
-    const seeds = this.options.seeds.filter(peer => peer !== this.self)
-    for (let i = 0; i < Math.min(3, seeds.length); i++) {
-      const seed = seeds[this.options.random.nextInt(seeds.length)] as PeerId
-      this.send(seed, { type: 'join', incarnation: this.incarnation, load: this.load })
+    if (this.welcomed) return
+    const known = this.view.liveMembers().map(member => member.peer)
+    const candidates = known.length > 0 ? known : this.options.seeds.filter(peer => peer !== this.self)
+    for (let i = 0; i < Math.min(3, candidates.length); i++) {
+      const target = candidates[this.options.random.nextInt(candidates.length)] as PeerId
+      this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
     }
-    if (seeds.length > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
+    if (candidates.length > 0 || this.options.seeds.length > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
   }
 
-  /** Answers a join with every live member (in chunks) and the joiner's own record if it is held dead. */
+  /** Answers a join with every member, tombstones included (in chunks), then the joiner's own record if it is held dead. */
   private welcome (joiner: PeerId): void {
     const records: MemberRecord[] = [this.selfRecord()]
     for (const m of this.table.values()) {
-      if (m.status !== 'dead' && m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+      if (m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
     }
     for (let i = 0; i < records.length; i += MAX_RECORDS_PER_MESSAGE) {
       const last = i + MAX_RECORDS_PER_MESSAGE >= records.length

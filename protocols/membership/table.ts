@@ -81,7 +81,16 @@ export class MemberTable {
   apply (record: MemberRecord, now: Millis): ApplyOutcome {
     const member = this.members.get(record.peer)
     if (member === undefined) {
-      const added: Member = { ...record, lastHeard: now, statusSince: now, deadIndex: -1, hash: peerHash(record.peer) }
+      const added: Member = {
+        peer: record.peer,
+        status: record.status,
+        incarnation: record.incarnation,
+        load: record.load,
+        lastHeard: now,
+        statusSince: now,
+        deadIndex: -1,
+        hash: peerHash(record.peer)
+      }
       this.members.set(record.peer, added)
       this.enterStatus(added, record.status)
       return 'new'

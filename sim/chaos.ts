@@ -1,0 +1,96 @@
+import type { Random } from '../protocols/core/index.js'
+import type { Engine } from './engine/index.js'
+import type { Harness } from './harness.js'
+import type { FaultState, Links } from './network/index.js'
+
+/** What a scenario's fault schedule may touch. Faults are scheduled in [0, faultsEnd). */
+export interface ChaosContext {
+  readonly engine: Engine
+  readonly harness: Harness
+  readonly faults: FaultState
+  readonly links: Links
+  readonly size: number
+  readonly faultsEnd: number
+}
+
+export interface ChurnPlan {
+  /** Crashes per minute, as a fraction of the nodes. */
+  readonly crashesPerMinute: number
+  readonly downMs: readonly [number, number]
+  /** Probability a restart keeps the disk. */
+  readonly withDisk: number
+  /** Probability a crashed node stays down for the rest of the run. */
+  readonly permanent: number
+}
+
+export interface PartitionPlan {
+  readonly count: number
+  readonly durationMs: readonly [number, number]
+  /** Groups per partition (2 = a split in two). */
+  readonly groups: number
+  /** Probability a partition cuts both directions (otherwise lower groups cannot reach higher ones). */
+  readonly symmetric: number
+}
+
+export function between (random: Random, [min, max]: readonly [number, number]): number {
+  return min + random.nextFloat() * (max - min)
+}
+
+/** Crashes random nodes at exponential intervals; each restarts after its downtime, with or without disk. */
+export function scheduleChurn (ctx: ChaosContext, plan: ChurnPlan): void {
+  const { engine, harness, size, faultsEnd } = ctx
+  const rate = (plan.crashesPerMinute * size) / 60_000
+  if (rate <= 0) return
+  let t = 1000 - Math.log(1 - engine.random.nextFloat()) / rate
+  while (t < faultsEnd) {
+    const node = engine.random.nextInt(size)
+    const down = between(engine.random, plan.downMs)
+    const permanent = engine.random.nextFloat() < plan.permanent
+    const withDisk = engine.random.nextFloat() < plan.withDisk
+    engine.at(t, () => { harness.crash(node) })
+    if (!permanent && t + down < faultsEnd) engine.at(t + down, () => { harness.restart(node, withDisk) })
+    t += -Math.log(1 - engine.random.nextFloat()) / rate
+  }
+}
+
+/** Splits the nodes into random groups for a while, `count` times, one partition at a time. */
+export function schedulePartitions (ctx: ChaosContext, plan: PartitionPlan, startMs = 5000): void {
+  const { engine, faults, size, faultsEnd } = ctx
+  const slot = (faultsEnd - startMs) / Math.max(plan.count, 1)
+  for (let p = 0; p < plan.count; p++) {
+    const from = startMs + p * slot + engine.random.nextFloat() * slot * 0.2
+    const to = Math.min(from + between(engine.random, plan.durationMs), startMs + (p + 1) * slot, faultsEnd)
+    const groups = new Int32Array(size)
+    for (let i = 0; i < size; i++) groups[i] = engine.random.nextInt(plan.groups)
+    const symmetric = engine.random.nextFloat() < plan.symmetric
+    engine.at(from, () => { faults.partition(groups, symmetric, engine.now) })
+    engine.at(to, () => { faults.heal(engine.now) })
+  }
+}
+
+/** Pauses random nodes (a stopped process: what reaches it waits) for a while. */
+export function schedulePauses (ctx: ChaosContext, count: number, pauseMs: readonly [number, number]): void {
+  const { engine, harness, size, faultsEnd } = ctx
+  for (let p = 0; p < count; p++) {
+    const node = engine.random.nextInt(size)
+    const from = engine.random.nextFloat() * faultsEnd
+    const to = Math.min(from + between(engine.random, pauseMs), faultsEnd)
+    engine.at(from, () => { harness.pause(node) })
+    engine.at(to, () => { harness.resume(node) })
+  }
+}
+
+/** Makes a fraction of the nodes slow: every event they handle is delayed by `slowMs`. */
+export function slowNodes (ctx: ChaosContext, fraction: number, slowMs: number): void {
+  const count = Math.round(ctx.size * fraction)
+  for (let k = 0; k < count; k++) ctx.faults.slowMs[ctx.engine.random.nextInt(ctx.size)] = slowMs
+}
+
+/** Liveness phase: every fault stops; crashed nodes stay down (their crash must be noticed). */
+export function endFaults (ctx: ChaosContext): void {
+  const { faults, harness, links, engine } = ctx
+  faults.heal(engine.now)
+  for (let i = 0; i < ctx.size; i++) harness.resume(i)
+  faults.slowMs.fill(0)
+  links.profile = { ...links.profile, loss: 0, duplicate: 0, reorder: 0 }
+}

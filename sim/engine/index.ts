@@ -1,0 +1,6 @@
+export { Engine, TimeTravelError } from './engine.js'
+export type { EventHandler } from './engine.js'
+export { EventKind, SimEvent } from './event.js'
+export type { EventKindValue } from './event.js'
+export { EventQueue } from './queue.js'
+export { TraceHash, bytesHash } from './trace.js'

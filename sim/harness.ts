@@ -1,0 +1,228 @@
+import { applyEffects } from '../protocols/core/index.js'
+import type { Driver, PeerId } from '../protocols/core/index.js'
+import { Membership } from '../protocols/membership/index.js'
+import type { MembershipConfig, MembershipOptions } from '../protocols/membership/index.js'
+import { EventKind, bytesHash } from './engine/index.js'
+import type { Engine, EventHandler, SimEvent } from './engine/index.js'
+import type { GossipModel } from './gossip.js'
+import type { FaultState, Links } from './network/index.js'
+import { Transport } from './transport.js'
+import { simPeerId } from './peers.js'
+
+/** Builds the protocol a node runs; tests pass deliberately broken variants here. */
+export type ProtocolFactory = (options: MembershipOptions) => Membership
+
+export interface HarnessParts {
+  readonly engine: Engine
+  readonly links: Links
+  readonly faults: FaultState
+  readonly gossip: GossipModel
+  readonly config?: Partial<MembershipConfig>
+  readonly createProtocol?: ProtocolFactory
+}
+
+/** A virtual node: its protocol instance (absent while crashed), timers, and events held while paused. */
+export interface SimNode {
+  readonly index: number
+  readonly peer: PeerId
+  protocol: Membership | undefined
+  timers: Map<string, number>
+  pending: SimEvent[]
+  /** The incarnation on this node's disk, for a restart with disk. */
+  diskIncarnation: number | undefined
+}
+
+const SEED_COUNT = 5
+
+/** Runs every node's real protocol code on the virtual network: turns effects into events and events into inputs. */
+export class Harness implements EventHandler {
+  readonly nodes: SimNode[] = []
+  readonly transport: Transport
+  private readonly index = new Map<PeerId, number>()
+  private readonly drivers: Driver[] = []
+  private readonly seeds: PeerId[] = []
+  private nextToken = 0
+
+  constructor (readonly size: number, private readonly parts: HarnessParts) {
+    this.transport = new Transport(size, parts.engine, parts.links, parts.faults, parts.gossip)
+    for (let i = 0; i < size; i++) {
+      const peer = simPeerId(i)
+      this.nodes.push({ index: i, peer, protocol: undefined, timers: new Map(), pending: [], diskIncarnation: undefined })
+      this.index.set(peer, i)
+      this.drivers.push(this.driverFor(i))
+      if (i < SEED_COUNT) this.seeds.push(peer)
+    }
+  }
+
+  /** Starts every node at the current virtual time, in index order. */
+  startAll (): void {
+    for (let i = 0; i < this.size; i++) this.boot(i, undefined)
+  }
+
+  protocolOf (node: number): Membership | undefined {
+    return this.nodes[node]?.protocol
+  }
+
+  indexOf (peer: PeerId): number | undefined {
+    return this.index.get(peer)
+  }
+
+  peerOf (node: number): PeerId {
+    return simPeerId(node)
+  }
+
+  handle (event: SimEvent): void {
+    if (event.kind === EventKind.gossipWave) {
+      this.deliverWave(event)
+      return
+    }
+    const node = this.nodes[event.node] as SimNode
+    const faults = this.parts.faults
+    if (faults.up[event.node] === 0) return
+    if (faults.paused[event.node] === 1) {
+      node.pending.push(event)
+      return
+    }
+    const slow = faults.slowMs[event.node] as number
+    if (slow > 0 && !event.deferred) {
+      event.deferred = true
+      this.parts.engine.requeue(event, event.time + slow)
+      return
+    }
+    if (event.kind === EventKind.timer) this.fireTimer(node, event)
+    else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array, bytesHash(event.bytes as Uint8Array))
+  }
+
+  /** Crash: the process dies; its incarnation survives on disk, its timers and buffers do not. */
+  crash (i: number): void {
+    const node = this.nodes[i] as SimNode
+    const faults = this.parts.faults
+    if (faults.up[i] === 0) return
+    node.diskIncarnation = node.protocol?.currentIncarnation
+    node.protocol = undefined
+    node.timers = new Map()
+    node.pending = []
+    faults.up[i] = 0
+    faults.paused[i] = 0
+    faults.downSince[i] = this.parts.engine.now
+    faults.disturbedAt[i] = this.parts.engine.now
+  }
+
+  /** Restart after a crash, with the disk (incarnation kept) or with a blank disk. */
+  restart (i: number, withDisk: boolean): void {
+    const faults = this.parts.faults
+    if (faults.up[i] === 1) return
+    faults.up[i] = 1
+    faults.disturbedAt[i] = this.parts.engine.now
+    const node = this.nodes[i] as SimNode
+    this.boot(i, withDisk ? node.diskIncarnation : undefined)
+  }
+
+  pause (i: number): void {
+    const faults = this.parts.faults
+    if (faults.up[i] === 0 || faults.paused[i] === 1) return
+    faults.paused[i] = 1
+    faults.disturbedAt[i] = this.parts.engine.now
+  }
+
+  /** Resume: everything that arrived or fell due while paused is handled now, in arrival order. */
+  resume (i: number): void {
+    const faults = this.parts.faults
+    if (faults.paused[i] === 0) return
+    faults.paused[i] = 0
+    faults.disturbedAt[i] = this.parts.engine.now
+    const node = this.nodes[i] as SimNode
+    const held = node.pending
+    node.pending = []
+    for (const event of held) this.parts.engine.requeue(event, this.parts.engine.now)
+  }
+
+  private boot (i: number, restoredIncarnation: number | undefined): void {
+    const node = this.nodes[i] as SimNode
+    const { engine, config, createProtocol } = this.parts
+    const options: MembershipOptions = {
+      self: node.peer,
+      seeds: this.seeds,
+      random: engine.random.fork(),
+      ...(config === undefined ? {} : { config }),
+      ...(restoredIncarnation === undefined ? {} : { restoredIncarnation })
+    }
+    node.protocol = createProtocol === undefined ? new Membership(options) : createProtocol(options)
+    node.protocol.start(engine.now)
+    this.flush(i)
+  }
+
+  private flush (i: number): void {
+    const protocol = this.nodes[i]?.protocol
+    if (protocol !== undefined) applyEffects(protocol.drainEffects(), this.drivers[i] as Driver)
+  }
+
+  private deliver (node: SimNode, from: number, via: string, bytes: Uint8Array, hash: number): void {
+    const engine = this.parts.engine
+    engine.trace.event(engine.now, EventKind.deliver, node.index, from, hash)
+    node.protocol?.onMessage((this.nodes[from] as SimNode).peer, via, bytes, engine.now)
+    this.flush(node.index)
+  }
+
+  private fireTimer (node: SimNode, event: SimEvent): void {
+    const key = event.key as string
+    if (node.timers.get(key) !== event.token) return
+    node.timers.delete(key)
+    const engine = this.parts.engine
+    engine.trace.event(engine.now, EventKind.timer, node.index, -1, event.token)
+    node.protocol?.onTimer(key, engine.now)
+    this.flush(node.index)
+  }
+
+  private deliverWave (wave: SimEvent): void {
+    const { engine, faults, gossip, links } = this.parts
+    const miss = gossip.missProbability(links.profile.loss)
+    for (const r of wave.list as number[]) {
+      if (faults.up[r] === 0) continue
+      if (miss > 0 && engine.random.nextFloat() < miss) {
+        this.transport.stats.gossipDropped++
+        continue
+      }
+      this.transport.stats.gossipDelivered++
+      const copies = links.profile.duplicate > 0 && engine.random.nextFloat() < links.profile.duplicate ? 2 : 1
+      for (let c = 0; c < copies; c++) {
+        if (faults.paused[r] === 1 || (faults.slowMs[r] as number) > 0) this.handle(this.directEvent(r, wave.from, wave.key as string, wave.bytes as Uint8Array, engine.now))
+        else this.deliver(this.nodes[r] as SimNode, wave.from, wave.key as string, wave.bytes as Uint8Array, wave.hash)
+      }
+    }
+  }
+
+  private directEvent (to: number, from: number, via: string, bytes: Uint8Array, at: number): SimEvent {
+    const event = this.parts.engine.event(at, EventKind.deliver)
+    event.node = to
+    event.from = from
+    event.key = via
+    event.bytes = bytes
+    return event
+  }
+
+  private driverFor (i: number): Driver {
+    const engine = this.parts.engine
+    return {
+      now: () => engine.now,
+      send: (to, protocolId, bytes) => {
+        const target = this.index.get(to)
+        if (target !== undefined) this.transport.send(i, target, protocolId, bytes)
+      },
+      publish: (topic, bytes) => { this.transport.publish(i, topic, bytes) },
+      setTimer: (key, at) => { this.setTimer(i, key, at) },
+      cancelTimer: (key) => { this.nodes[i]?.timers.delete(key) }
+    }
+  }
+
+  private setTimer (i: number, key: string, at: number): void {
+    const engine = this.parts.engine
+    const token = ++this.nextToken
+    ;(this.nodes[i] as SimNode).timers.set(key, token)
+    const event = engine.event(Math.max(at, engine.now), EventKind.timer)
+    event.node = i
+    event.key = key
+    event.token = token
+    engine.push(event)
+  }
+}

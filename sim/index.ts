@@ -1,0 +1,7 @@
+export { runSimulation, boundsFor, SimConfigError } from './run.js'
+export type { SimOptions, SimResult } from './run.js'
+export { SCENARIOS, scenarioNamed, UnknownScenarioError } from './scenarios.js'
+export type { Scenario } from './scenarios.js'
+export type { Violation, Bounds } from './invariants.js'
+export type { ProtocolFactory } from './harness.js'
+export { formatSummary } from './summary.js'

@@ -1,0 +1,125 @@
+import { peerHashOf } from './peers.js'
+import type { Harness } from './harness.js'
+import type { FaultState } from './network/index.js'
+
+export interface Violation {
+  readonly invariant: 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged'
+  readonly atMs: number
+  readonly observer: string
+  readonly subject: string
+  readonly detail: string
+}
+
+export interface Bounds {
+  /** A crash is noticed by every live node within this long while the network is whole. */
+  readonly detectionMs: number
+  /** A live node wrongly held dead is held dead no longer than this once it can talk to its observer. */
+  readonly refutationMs: number
+  /** After faults end, every live node agrees on membership within this long. */
+  readonly convergenceMs: number
+}
+
+const MAX_KEPT = 100
+
+/** Checks the membership invariants against the simulator's ground truth (who is really up). */
+export class InvariantChecker {
+  readonly violations: Violation[] = []
+  violationCount = 0
+  private readonly reported = new Set<string>()
+
+  constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds) {}
+
+  get ok (): boolean {
+    return this.violationCount === 0
+  }
+
+  /** Safety-phase checks, run periodically while faults are on and after. */
+  checkSafety (now: number): void {
+    this.checkLiveHeldDead(now)
+    this.checkCrashesNoticed(now)
+  }
+
+  /** No live node is held dead by a live observer it can talk to for longer than the refutation bound. */
+  private checkLiveHeldDead (now: number): void {
+    const { faults, harness } = this
+    for (let y = 0; y < harness.size; y++) {
+      const table = harness.protocolOf(y)?.members
+      if (table === undefined || !faults.isLive(y)) continue
+      for (let d = 0; d < table.deadCount; d++) {
+        const member = table.deadAt(d)
+        if (member === undefined) continue
+        const x = harness.indexOf(member.peer)
+        if (x === undefined || !faults.isLive(x) || !faults.reachable(x, y) || !faults.reachable(y, x)) continue
+        const since = Math.max(faults.connectedSince(x, y), member.statusSince)
+        if (now - since > this.bounds.refutationMs) {
+          this.report('live-node-held-dead', now, y, x, `held dead since ${member.statusSince} ms, connected since ${faults.connectedSince(x, y)} ms`)
+        }
+      }
+    }
+  }
+
+  /** While the network is whole, every live node holds a crashed node dead within the detection bound. */
+  private checkCrashesNoticed (now: number): void {
+    const { faults, harness } = this
+    if (faults.partitioned) return
+    for (let x = 0; x < harness.size; x++) {
+      if (faults.up[x] === 1) continue
+      const peer = harness.peerOf(x)
+      const crashedAt = Math.max(faults.downSince[x] as number, faults.partitionChangedAt)
+      if (now - crashedAt <= this.bounds.detectionMs) continue
+      for (let y = 0; y < harness.size; y++) {
+        if (!faults.isLive(y) || now - (faults.disturbedAt[y] as number) <= this.bounds.detectionMs) continue
+        const member = harness.protocolOf(y)?.members.get(peer)
+        if (member !== undefined && member.status !== 'dead') {
+          this.report('crash-unnoticed', now, y, x, `down since ${faults.downSince[x] as number} ms, still ${member.status}`)
+        }
+      }
+    }
+  }
+
+  /** Whether every live node's alive set is exactly the set of live nodes (digest comparison, O(N)). */
+  agreed (): boolean {
+    const { faults, harness } = this
+    let digest = 0
+    let count = 0
+    for (let x = 0; x < harness.size; x++) {
+      if (!faults.isLive(x)) continue
+      digest = (digest ^ peerHashOf(harness.peerOf(x))) >>> 0
+      count++
+    }
+    for (let y = 0; y < harness.size; y++) {
+      if (!faults.isLive(y)) continue
+      const view = harness.protocolOf(y)?.view
+      if (view === undefined || view.aliveDigest !== digest || view.aliveCount !== count) return false
+    }
+    return true
+  }
+
+  /** End of the liveness phase: exact comparison of every live node's view against the truth. */
+  checkConverged (now: number): void {
+    const { faults, harness } = this
+    for (let y = 0; y < harness.size; y++) {
+      const protocol = harness.protocolOf(y)
+      if (protocol === undefined || !faults.isLive(y)) continue
+      for (let x = 0; x < harness.size; x++) {
+        if (x === y) continue
+        const member = protocol.members.get(harness.peerOf(x))
+        const held = member?.status ?? 'unknown'
+        const live = faults.isLive(x)
+        if (live !== (held === 'alive')) {
+          this.report('membership-diverged', now, y, x, `${live ? 'live' : 'down'} node held ${held} after the liveness phase`)
+        }
+      }
+    }
+  }
+
+  private report (invariant: Violation['invariant'], atMs: number, y: number, x: number, detail: string): void {
+    const key = `${invariant}/${y}/${x}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    this.violationCount++
+    if (this.violations.length < MAX_KEPT) {
+      this.violations.push({ invariant, atMs: Math.round(atMs), observer: this.harness.peerOf(y), subject: this.harness.peerOf(x), detail })
+    }
+  }
+}

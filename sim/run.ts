@@ -1,0 +1,147 @@
+import {
+  DEFAULT_MEMBERSHIP_CONFIG, detectionBoundMs, refutationBoundMs, suspicionTimeoutMs
+} from '../protocols/membership/index.js'
+import type { MembershipConfig } from '../protocols/membership/index.js'
+import { endFaults } from './chaos.js'
+import type { ChaosContext } from './chaos.js'
+import { Engine } from './engine/index.js'
+import { GOSSIPSUB_PROFILE, GossipModel } from './gossip.js'
+import { Harness } from './harness.js'
+import type { ProtocolFactory } from './harness.js'
+import { InvariantChecker } from './invariants.js'
+import type { Bounds, Violation } from './invariants.js'
+import { FaultState, Links } from './network/index.js'
+import { scenarioNamed } from './scenarios.js'
+
+export interface SimOptions {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes?: number
+  readonly durationMs?: number
+  /** Test hook: run a (possibly deliberately broken) protocol variant. */
+  readonly createProtocol?: ProtocolFactory
+  readonly config?: Partial<MembershipConfig>
+  /** How often the safety invariants are checked (virtual ms). */
+  readonly checkIntervalMs?: number
+}
+
+export interface SimResult {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes: number
+  readonly invariantsOk: boolean
+  readonly violations: readonly Violation[]
+  readonly violationCount: number
+  readonly traceHash: string
+  /** Direct messages sent plus gossip deliveries. */
+  readonly messages: number
+  readonly directMessages: number
+  readonly gossipPublished: number
+  readonly gossipDeliveries: number
+  readonly messagesPerNodePerSec: number
+  readonly gossipPerNodePerSec: number
+  readonly events: number
+  readonly eventsPerSec: number
+  readonly virtualMs: number
+  readonly wallMs: number
+  /** When the liveness phase began (faults off). */
+  readonly faultsEndMs: number
+  /** Time from the end of faults until every live node agreed on membership, or null if never. */
+  readonly convergedAfterMs: number | null
+  readonly bounds: Bounds
+}
+
+export class SimConfigError extends Error {
+  override name = 'SimConfigError'
+}
+
+/** The bounds the membership protocol claims for a mesh of `n` nodes. */
+export function boundsFor (config: MembershipConfig, n: number): Bounds {
+  const detectionMs = detectionBoundMs(config, n)
+  const refutationMs = refutationBoundMs(config, n)
+  return { detectionMs, refutationMs, convergenceMs: Math.max(detectionMs, suspicionTimeoutMs(config, n) + refutationMs) }
+}
+
+/** Runs one seeded scenario: safety phase with faults, then a liveness phase long enough to converge. */
+export function runSimulation (options: SimOptions): SimResult {
+  const scenario = scenarioNamed(options.scenario)
+  const nodes = options.nodes ?? scenario.defaultNodes
+  const durationMs = options.durationMs ?? scenario.defaultDurationMs
+  if (!Number.isInteger(nodes) || nodes < 2) throw new SimConfigError(`--nodes must be an integer of at least 2 (got ${nodes})`)
+  const config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
+  const bounds = boundsFor(config, nodes)
+  const livenessMs = bounds.convergenceMs + 10_000
+  if (durationMs < livenessMs + 10_000) {
+    throw new SimConfigError(`--duration must be at least ${Math.ceil((livenessMs + 10_000) / 1000)} s for ${nodes} nodes (the liveness phase alone takes ${Math.ceil(livenessMs / 1000)} s)`)
+  }
+  const started = performance.now()
+  const engine = new Engine(options.seed >>> 0)
+  const links = new Links(nodes, scenario.profile(engine.random), engine.random)
+  const faults = new FaultState(nodes)
+  const harness = new Harness(nodes, {
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), config, ...(options.createProtocol === undefined ? {} : { createProtocol: options.createProtocol })
+  })
+  const checker = new InvariantChecker(harness, faults, bounds)
+  const faultsEnd = durationMs - livenessMs
+  const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd }
+  harness.startAll()
+  scenario.inject(ctx)
+  engine.at(faultsEnd, () => { endFaults(ctx) })
+  const checkEvery = options.checkIntervalMs ?? 2000
+  for (let t = checkEvery; t <= durationMs; t += checkEvery) engine.at(t, () => { checker.checkSafety(engine.now) })
+  let convergedAt: number | null = null
+  const watchConvergence = (): void => {
+    if (checker.agreed()) convergedAt = engine.now
+    else if (engine.now + 250 <= durationMs) engine.at(engine.now + 250, watchConvergence)
+  }
+  engine.at(faultsEnd, watchConvergence)
+  engine.runUntil(durationMs, harness)
+  checker.checkConverged(durationMs)
+  const wallMs = performance.now() - started
+  return summarize({ options, scenario: scenario.name, nodes, durationMs, engine, harness, checker, wallMs, faultsEnd, convergedAt })
+}
+
+interface RunParts {
+  options: SimOptions
+  scenario: string
+  nodes: number
+  durationMs: number
+  engine: Engine
+  harness: Harness
+  checker: InvariantChecker
+  wallMs: number
+  faultsEnd: number
+  convergedAt: number | null
+}
+
+function summarize (p: RunParts): SimResult {
+  const stats = p.harness.transport.stats
+  const seconds = p.durationMs / 1000
+  const messages = stats.directSent + stats.gossipDelivered
+  return {
+    scenario: p.scenario,
+    seed: p.options.seed,
+    nodes: p.nodes,
+    invariantsOk: p.checker.ok,
+    violations: p.checker.violations,
+    violationCount: p.checker.violationCount,
+    traceHash: p.engine.trace.digest(),
+    messages,
+    directMessages: stats.directSent,
+    gossipPublished: stats.published,
+    gossipDeliveries: stats.gossipDelivered,
+    messagesPerNodePerSec: round2(messages / p.nodes / seconds),
+    gossipPerNodePerSec: round2(stats.gossipDelivered / p.nodes / seconds),
+    events: p.engine.processed,
+    eventsPerSec: Math.round(p.engine.processed / (p.wallMs / 1000)),
+    virtualMs: p.durationMs,
+    wallMs: Math.round(p.wallMs),
+    faultsEndMs: p.faultsEnd,
+    convergedAfterMs: p.convergedAt === null ? null : p.convergedAt - p.faultsEnd,
+    bounds: p.checker.bounds
+  }
+}
+
+function round2 (x: number): number {
+  return Math.round(x * 100) / 100
+}

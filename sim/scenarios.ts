@@ -1,0 +1,103 @@
+import type { Random } from '../protocols/core/index.js'
+import { between, schedulePartitions, schedulePauses, scheduleChurn, slowNodes } from './chaos.js'
+import type { ChaosContext } from './chaos.js'
+import { LAN_PROFILE } from './network/index.js'
+import type { LinkProfile } from './network/index.js'
+
+/** A named run: its network and the faults of its safety phase. */
+export interface Scenario {
+  readonly name: string
+  readonly description: string
+  readonly defaultNodes: number
+  readonly defaultDurationMs: number
+  /** The link profile of the safety phase (drawn from the seed in swarm mode). */
+  readonly profile: (random: Random) => LinkProfile
+  /** Schedules the safety phase's faults. */
+  readonly inject: (ctx: ChaosContext) => void
+}
+
+const steady: Scenario = {
+  name: 'steady',
+  description: 'a healthy LAN, no faults: heartbeats and probes only',
+  defaultNodes: 100,
+  defaultDurationMs: 120_000,
+  profile: () => LAN_PROFILE,
+  inject: () => {}
+}
+
+const churn: Scenario = {
+  name: 'churn',
+  description: 'nodes crash and restart (with or without disk), some for good, some pause',
+  defaultNodes: 100,
+  defaultDurationMs: 150_000,
+  profile: () => LAN_PROFILE,
+  inject: ctx => {
+    scheduleChurn(ctx, { crashesPerMinute: 0.05, downMs: [3000, 30_000], withDisk: 0.5, permanent: 0.2 })
+    schedulePauses(ctx, Math.max(1, Math.round(ctx.size * 0.02)), [500, 8000])
+  }
+}
+
+const partitionHeal: Scenario = {
+  name: 'partition-heal',
+  description: 'the mesh splits in two (symmetric) after 10 s; the split heals when the liveness phase starts',
+  defaultNodes: 100,
+  defaultDurationMs: 120_000,
+  profile: () => LAN_PROFILE,
+  inject: ctx => {
+    const { engine, faults, size } = ctx
+    const groups = new Int32Array(size)
+    const share = 0.3 + engine.random.nextFloat() * 0.2
+    for (let i = 0; i < size; i++) groups[i] = engine.random.nextFloat() < share ? 1 : 0
+    engine.at(10_000, () => { faults.partition(groups, true, engine.now) })
+  }
+}
+
+const lossyLan: Scenario = {
+  name: 'lossy-lan',
+  description: '10% loss, 5% duplication, 20% reordering, jitter, and 2% slow nodes',
+  defaultNodes: 100,
+  defaultDurationMs: 120_000,
+  profile: () => ({ ...LAN_PROFILE, jitterMs: 2, loss: 0.1, duplicate: 0.05, reorder: 0.2, reorderMs: 30 }),
+  inject: ctx => { slowNodes(ctx, 0.02, 200) }
+}
+
+const swarm: Scenario = {
+  name: 'swarm',
+  description: 'every fault knob drawn from the seed: loss, duplication, reordering, latency, partitions, churn, pauses, slow nodes',
+  defaultNodes: 200,
+  defaultDurationMs: 180_000,
+  profile: random => ({
+    baseLatencyMs: between(random, [0.2, 5]),
+    spreadLatencyMs: between(random, [1, 60]),
+    jitterMs: between(random, [0.1, 10]),
+    loss: random.nextFloat() < 0.3 ? 0 : between(random, [0, 0.15]),
+    duplicate: between(random, [0, 0.05]),
+    reorder: between(random, [0, 0.3]),
+    reorderMs: between(random, [0, 80]),
+    bandwidthBytesPerSec: between(random, [1_000_000, 100_000_000])
+  }),
+  inject: ctx => {
+    const r = ctx.engine.random
+    schedulePartitions(ctx, { count: r.nextInt(4), durationMs: [5000, 40_000], groups: 2 + r.nextInt(2), symmetric: r.nextFloat() })
+    scheduleChurn(ctx, { crashesPerMinute: between(r, [0, 0.08]), downMs: [2000, 40_000], withDisk: r.nextFloat(), permanent: between(r, [0, 0.3]) })
+    schedulePauses(ctx, r.nextInt(Math.max(2, Math.round(ctx.size * 0.03))), [200, 15_000])
+    slowNodes(ctx, between(r, [0, 0.05]), between(r, [20, 300]))
+  }
+}
+
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
+  [steady, churn, partitionHeal, lossyLan, swarm].map(s => [s.name, s])
+)
+
+export class UnknownScenarioError extends Error {
+  override name = 'UnknownScenarioError'
+  constructor (name: string) {
+    super(`unknown scenario "${name}": choose one of ${[...SCENARIOS.keys()].join(', ')}`)
+  }
+}
+
+export function scenarioNamed (name: string): Scenario {
+  const scenario = SCENARIOS.get(name)
+  if (scenario === undefined) throw new UnknownScenarioError(name)
+  return scenario
+}
