@@ -35,10 +35,18 @@ async function runModule (name: string, options: BenchOptions): Promise<boolean>
   }
 }
 
+let interrupted = false
+
+/**
+ * First SIGINT/SIGTERM: stop every child by pid, which makes the running module fail and unwind through its
+ * finally blocks (temp directories go too); exit 130 after that, or after 15 s at the latest. A second one kills.
+ */
 function installSignalHandlers (): void {
   const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted = true
     console.error(`\n${sig}: stopping ${processes.list().length} child process(es)`)
-    void processes.stopAll().finally(() => process.exit(130))
+    setTimeout(() => process.exit(130), 15_000).unref()
+    void processes.stopAll()
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
@@ -65,7 +73,10 @@ async function main (argv: string[]): Promise<number> {
   console.log(describeMachine(await machineFacts()))
   const selected = options.only != null ? [options.only] : present
   let failed = 0
-  for (const name of selected) if (!(await runModule(name, options))) failed++
+  for (const name of selected) {
+    if (!(await runModule(name, options))) failed++
+    if (interrupted) return 130
+  }
   if (failed > 0) console.error(`\n${failed} benchmark module(s) failed`)
   return failed > 0 ? 1 : 0
 }

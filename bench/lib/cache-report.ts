@@ -34,7 +34,7 @@ function pair (node: Measured | undefined, ref: Measured | undefined, pick: Pick
     b,
     figure: a != null ? fmt(a) : 'n/a',
     reference: b != null ? fmt(b) : 'skipped',
-    ratio: a != null && b != null && b > 0 ? a / b : undefined
+    ratio: a != null && b != null && b > 0 && !Number.isNaN(a) ? a / b : undefined
   }
 }
 
@@ -55,7 +55,8 @@ function absoluteRow (measure: string, p: ReturnType<typeof pair>, goal: string,
 
 const perSec = (n: number): string => `${fmtNumber(n)}/s`
 const mibps = (n: number): string => `${fmtNumber(n, 1)} MiB/s`
-const cores = (n: number): string => n.toFixed(2)
+const cores = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(2))
+const plain = (n: number): string => (Number.isNaN(n) ? 'n/a' : fmtNumber(n))
 const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`)
 
 /** The comparison table of the node's figures against one reference server. */
@@ -65,16 +66,20 @@ export function cacheTable (plan: CachePlanView, node: Figures | undefined, ref:
   const l = `GET ${size(plan.large.size)} hit, ${plan.large.connections} conns`
   const p = `PUT ${size(plan.put.size)}, ${plan.put.connections} conns`
   const cpu: Pick = (m) => m.cpuCores ?? Number.NaN
+  // Work done per second of server CPU: less sensitive than raw rates to other load on a shared machine.
+  const perCpu: Pick = (m) => (m.cpuCores != null && m.cpuCores > 0 ? requestsPerSecond(m.result) / m.cpuCores : Number.NaN)
   const rows: ResultRow[] = [
     relativeRow(`${s}: requests`, pair(node?.small, ref?.small, (m) => requestsPerSecond(m.result), perSec), g.smallGetRatio),
     relativeRow(`${s}: p50 latency`, pair(node?.small, ref?.small, (m) => m.result.p50Ms, fmtMs)),
     absoluteRow(`${s}: p99 latency`, pair(node?.small, ref?.small, (m) => m.result.p99Ms, fmtMs), `< ${g.smallGetP99Ms} ms`, (a) => a < g.smallGetP99Ms),
     relativeRow(`${s}: server CPU (cores)`, pair(node?.small, ref?.small, cpu, cores)),
+    relativeRow(`${s}: requests per CPU-second`, pair(node?.small, ref?.small, perCpu, plain)),
     relativeRow(`${l}: throughput`, pair(node?.large, ref?.large, (m) => mibPerSecond(m.result), mibps), g.largeGetRatio),
     relativeRow(`${l}: server CPU (cores)`, pair(node?.large, ref?.large, cpu, cores)),
     absoluteRow(`${p}: PUTs`, pair(node?.put, ref?.put, (m) => requestsPerSecond(m.result), perSec), `>= ${fmtNumber(g.putPerSecond)}/s`, (a) => a >= g.putPerSecond),
     relativeRow(`${p}: p99 latency`, pair(node?.put, ref?.put, (m) => m.result.p99Ms, fmtMs)),
     relativeRow(`${p}: server CPU (cores)`, pair(node?.put, ref?.put, cpu, cores)),
+    relativeRow(`${p}: PUTs per CPU-second`, pair(node?.put, ref?.put, perCpu, plain)),
     errorRow(node, ref)
   ]
   return renderTable(`Gradle HTTP cache: gmesh node vs ${refLabel}`, 'gmesh node', refLabel, rows)
