@@ -2,7 +2,7 @@ import test from 'ava'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { parseBuildOutput, type BuildSummary } from '../../src/gradle/build-output.js'
-import { copyExample, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
+import { copyExample, JAVA_MULTI_CACHEABLE_TASKS, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 import { startNode, runGmesh, removeDataDir, type NodeProcess } from '../helpers/gmesh-node.js'
 
 const MODULES = ['text', 'money', 'catalog', 'pricing', 'app']
@@ -29,6 +29,7 @@ function pathsWith (summary: BuildSummary, outcome: string): string[] {
 }
 
 test('a clean build on another Gradle home gets every cacheable task FROM-CACHE through a real node', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds on a shared 2-core machine')
   const project = await copyExample('java-multi')
   const node = await startNode()
   t.teardown(async () => {

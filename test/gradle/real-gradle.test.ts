@@ -6,7 +6,7 @@ import { Writable } from 'node:stream'
 import { renderInitScript } from '../../src/gradle/init-script.js'
 import { installInitScript } from '../../src/gradle/install-init-script.js'
 import { runGradle } from '../../src/gradle/runner.js'
-import { copyExample, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
+import { copyExample, JAVA_MULTI_CACHEABLE_TASKS, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 
 /** The smallest server speaking Gradle's HTTP build cache protocol: entries in a Map. */
 async function startMapCache (): Promise<{ url: string, entries: Map<string, Buffer>, requests: string[], close: () => Promise<void> }> {
@@ -45,6 +45,7 @@ function fromCachePaths (tasks: ReadonlyArray<{ path: string, outcome: string }>
 }
 
 test.serial('real Gradle 4.4: the installed init script alone enables and fills the HTTP cache; a clean build elsewhere with -I is served from it', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds on a shared 2-core machine')
   const cache = await startMapCache()
   const project = await copyExample('java-multi')
   t.teardown(async () => { await cache.close(); await project.cleanup() })

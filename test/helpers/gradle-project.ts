@@ -38,3 +38,9 @@ export async function copyExample (name: string): Promise<TempGradleProject> {
 export const JAVA_MULTI_CACHEABLE_TASKS = ['text', 'money', 'catalog', 'pricing', 'app']
   .flatMap(m => [`:${m}:compileJava`, `:${m}:compileTestJava`, `:${m}:test`])
   .sort()
+
+/**
+ * Per-test limit for tests that run real Gradle builds: each build takes 5-40 s on a busy
+ * 2-core machine, longer than ava's global inactivity timeout allows for several in a row.
+ */
+export const GRADLE_TEST_TIMEOUT_MS = 5 * 60_000
