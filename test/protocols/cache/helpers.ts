@@ -71,3 +71,52 @@ export function makeNode (self: PeerId, peers: readonly PeerId[], options: { tru
 export function only<K extends CacheCommand['kind']> (commands: readonly CacheCommand[], kind: K): Array<Extract<CacheCommand, { kind: K }>> {
   return commands.filter((c): c is Extract<CacheCommand, { kind: K }> => c.kind === kind)
 }
+
+/** Pending timers of one node, as a driver would keep them. */
+export class Timers {
+  readonly at = new Map<string, Millis>()
+
+  apply (effects: ReturnType<CacheProtocol['drainEffects']>): void {
+    for (const e of effects) {
+      if (e.kind === 'setTimer') this.at.set(e.key, e.at)
+      if (e.kind === 'cancelTimer') this.at.delete(e.key)
+    }
+  }
+
+  /** Fires (in time order) every timer due by `now` on `cache`. */
+  fireDue (cache: CacheProtocol, now: Millis): string[] {
+    const due = [...this.at].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])
+    for (const [key] of due) {
+      this.at.delete(key)
+      cache.onTimer(key, now)
+    }
+    return due.map(([key]) => key)
+  }
+}
+
+/**
+ * Carries `from`'s publish and send effects to the other nodes (lossless, instant) and returns
+ * every node's verdicts; repeats until no node has anything left to say. Timers are kept per node.
+ */
+export function settle (nodes: readonly TestNode[], timers: Map<PeerId, Timers>, now: Millis): string[] {
+  const verdicts: string[] = []
+  for (let round = 0; round < 100; round++) {
+    let moved = false
+    for (const node of nodes) {
+      const effects = node.cache.drainEffects()
+      timers.get(node.self)?.apply(effects)
+      for (const e of effects) {
+        if (e.kind === 'publish') {
+          for (const other of nodes) if (other !== node) verdicts.push(other.cache.onMessage(node.self, e.topic, e.bytes, now))
+          moved = true
+        } else if (e.kind === 'send') {
+          const target = nodes.find(n => n.self === e.to)
+          if (target !== undefined) verdicts.push(target.cache.onMessage(node.self, e.protocolId, e.bytes, now))
+          moved = true
+        }
+      }
+    }
+    if (!moved) return verdicts
+  }
+  throw new Error('the nodes kept talking for 100 rounds')
+}

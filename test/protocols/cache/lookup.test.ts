@@ -1,0 +1,160 @@
+import test from 'ava'
+import { CACHE_TOPIC, TrustPolicy, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
+import type { CacheCommand, SignedRecord } from '../../../protocols/cache/index.js'
+import { Timers, gradleKey, makeNode, only, recordBy, signerFor } from './helpers.js'
+import type { TestNode } from './helpers.js'
+
+const KEY = gradleKey(1)
+
+function found (record: SignedRecord): Uint8Array {
+  return casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: record.sha256, size: record.size, record })
+}
+
+/** `me` knows three providers of entry 1: near (5 ms), far (80 ms) and busy (5 ms, ten transfers queued). */
+function meshWithThreeProviders (options: Parameters<typeof makeNode>[2] = {}): { me: TestNode, timers: Timers, record: SignedRecord } {
+  const me = makeNode('me', ['near', 'far', 'busy'], options)
+  me.peers.rtts.set('near', 5).set('far', 80).set('busy', 5)
+  me.peers.loads.set('busy', 10)
+  me.cache.start(0)
+  const record = recordBy('ci', 1)
+  for (const peer of ['far', 'busy', 'near']) me.cache.onMessage(peer, CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [record] }), 0)
+  const timers = new Timers()
+  timers.apply(me.cache.drainEffects())
+  return { me, timers, record }
+}
+
+function step (me: TestNode, timers: Timers): CacheCommand[] {
+  timers.apply(me.cache.drainEffects())
+  return me.cache.drainCommands()
+}
+
+test('a GET fetches from the nearest idle provider and answers a hit once the bytes are verified', t => {
+  const { me, timers, record } = meshWithThreeProviders()
+  me.cache.get(KEY, 100, 2100)
+  const fetches = only(step(me, timers), 'fetch')
+  t.deepEqual(fetches.map(f => f.peer), ['near'], 'near beats busy (same RTT, ten queued) and far (80 ms)')
+  t.is(fetches[0]?.deadline, 2100)
+
+  const decision = me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  t.like(decision, { accept: true, sha256: record.sha256, size: record.size })
+  me.cache.onFetchResult(KEY, 'near', 'ok', 150)
+  const answers = only(step(me, timers), 'answer')
+  t.deepEqual(answers, [{ kind: 'answer', key: KEY, outcome: { hit: true, peer: 'near', record } }])
+  t.is(me.cache.announcer.heldCount, 1, 'me now provides the entry too')
+  t.is(me.cache.lookup.inFlight, 0)
+})
+
+test('a provider that serves corrupt bytes is penalised and the next one is tried', t => {
+  const { me, timers, record } = meshWithThreeProviders()
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  me.cache.onFetchHeader(KEY, 'near', found(record), 110)
+  me.cache.onFetchResult(KEY, 'near', 'corrupt', 130)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'corrupt-blob' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'], 'far (85 ms) before busy (255 ms)')
+  t.false(me.cache.index.has(KEY, 'near'), 'near no longer counts as a provider of this entry')
+  t.true(me.cache.lookup.isPenalised('near', 131))
+
+  me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2)] }), 140)
+  me.cache.get(gradleKey(2), 150, 2150)
+  t.deepEqual(only(step(me, timers), 'answer').map(a => a.key), [gradleKey(2)], 'the only provider of entry 2 is near, which is benched')
+})
+
+test('a provider that does not answer in time is abandoned for the next', t => {
+  const { me, timers } = meshWithThreeProviders()
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  t.is(timers.at.get(`cache/attempt/${KEY}`), 850, 'one provider gets 750 ms to answer its header')
+  t.deepEqual(timers.fireDue(me.cache, 850), [`cache/attempt/${KEY}`])
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'near' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
+  t.deepEqual(only(commands, 'penalise'), [], 'slowness is not misbehaviour')
+})
+
+test('when every provider is slow the GET answers a miss exactly at its deadline', t => {
+  const { me, timers, record } = meshWithThreeProviders()
+  me.cache.get(KEY, 100, 1000)
+  step(me, timers)
+  timers.fireDue(me.cache, 850)
+  step(me, timers)
+  t.like(me.cache.onFetchHeader(KEY, 'far', found(record), 900), { accept: true })
+  step(me, timers)
+  t.is(timers.at.get(`cache/attempt/${KEY}`), undefined, 'streaming started: only the total deadline applies')
+  t.deepEqual(timers.fireDue(me.cache, 1000), [`cache/lookup/${KEY}`])
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'answer'), [{ kind: 'answer', key: KEY, outcome: { hit: false, reason: 'deadline' } }])
+  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'far' }])
+  me.cache.onFetchResult(KEY, 'far', 'ok', 1001)
+  t.deepEqual(step(me, timers), [], 'a result after the answer changes nothing')
+})
+
+test('a mesh-wide miss is remembered for a few seconds, then asked again', t => {
+  const me = makeNode('me', ['a'])
+  me.cache.start(0)
+  const timers = new Timers()
+  const missing = gradleKey(77)
+  me.cache.get(missing, 100, 2100)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+  me.cache.get(missing, 2000, 4000)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'negative-cache' }, 'within the 3 s TTL')
+  me.cache.get(missing, 3100, 5100)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' }, 'TTL over: looked up again')
+
+  me.cache.onMessage('a', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('a', 77)] }), 3200)
+  me.cache.get(missing, 3300, 5300)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['a'], 'an announcement lifts the remembered miss at once')
+})
+
+test('a header with a forged record, an untrusted producer or "missing" moves on to the next provider', t => {
+  const { me, timers } = meshWithThreeProviders({ trust: new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true }) })
+  me.cache.get(KEY, 100, 5000)
+  step(me, timers)
+  const forged = recordBy('ci', 1, signerFor('near'))
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(forged), 110), { accept: false })
+  let commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'bad-signature' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
+
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'far', found(recordBy('laptop', 1)), 120), { accept: false })
+  commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [], 'a different trust list is not misbehaviour')
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['busy'])
+
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'busy', casFrameCodec.encode({ type: 'fetch-response', status: 'missing' }), 130), { accept: false })
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'all-providers-failed' })
+  t.false(me.cache.index.has(KEY, 'busy'), 'a provider that no longer has the entry is forgotten')
+  t.false(me.cache.index.has(KEY, 'far'), 'so is one that serves something other than the trusted record it announced')
+})
+
+test('with no provider in the index, the DHT is asked under its own short deadline', t => {
+  const me = makeNode('me', ['x'], { config: { lookup: { useDht: true } } })
+  me.cache.start(0)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  t.deepEqual(only(step(me, timers), 'findProviders'), [{ kind: 'findProviders', key: KEY, deadline: 600 }])
+  me.cache.onProvidersFound(KEY, ['x'], 300)
+  const fetch = only(step(me, timers), 'fetch')[0]
+  t.like(fetch, { peer: 'x', key: KEY })
+  t.is(fetch?.record, undefined, 'the record arrives with the header')
+  const record = recordBy('x', 1)
+  t.like(me.cache.onFetchHeader(KEY, 'x', found(record), 320), { accept: true })
+  me.cache.onFetchResult(KEY, 'x', 'ok', 400)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: true, peer: 'x', record })
+
+  me.cache.get(gradleKey(2), 500, 2500)
+  step(me, timers)
+  t.true(timers.fireDue(me.cache, 1000).includes(`cache/dht/${gradleKey(2)}`))
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' }, 'the DHT stayed silent')
+})
+
+test('concurrent GETs of one key share one lookup and one answer', t => {
+  const { me, timers, record } = meshWithThreeProviders()
+  me.cache.get(KEY, 100, 2100)
+  me.cache.get(KEY, 101, 2101)
+  t.is(only(step(me, timers), 'fetch').length, 1)
+  me.cache.onFetchHeader(KEY, 'near', found(record), 110)
+  me.cache.onFetchResult(KEY, 'near', 'ok', 120)
+  t.is(only(step(me, timers), 'answer').length, 1)
+})

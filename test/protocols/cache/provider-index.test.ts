@@ -1,0 +1,51 @@
+import test from 'ava'
+import { ProviderIndex, announceCodec, CACHE_TOPIC } from '../../../protocols/cache/index.js'
+import { gradleKey, makeNode, recordBy } from './helpers.js'
+
+test('a node learns providers from an announcement batch and forgets them when the peer dies', t => {
+  const b = makeNode('b', ['a', 'b', 'c'])
+  b.cache.start(0)
+  const batch = announceCodec.encode({ type: 'announce', records: [recordBy('a', 1), recordBy('a', 2)] })
+  t.is(b.cache.onMessage('a', CACHE_TOPIC, batch, 10), 'accept')
+  t.is(b.cache.onMessage('c', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('a', 1)] }), 11), 'accept')
+
+  t.deepEqual(b.cache.index.lookup(gradleKey(1), 20).map(p => p.peer).sort(), ['a', 'c'], 'the producer and a second holder')
+  t.deepEqual(b.cache.index.lookup(gradleKey(2), 20).map(p => p.peer), ['a'])
+
+  b.cache.onPeerDown('a', 30)
+  t.deepEqual(b.cache.index.lookup(gradleKey(1), 31).map(p => p.peer), ['c'], 'c still holds entry 1')
+  t.deepEqual(b.cache.index.lookup(gradleKey(2), 31), [], 'entry 2 had only a')
+  t.is(b.cache.index.size, 1)
+})
+
+test('claims expire after the TTL unless heard again', t => {
+  const index = new ProviderIndex({ maxEntries: 100, ttlMs: 1000 })
+  index.add('a', recordBy('a', 1), 0)
+  index.add('b', recordBy('b', 1), 0)
+  index.add('b', recordBy('b', 1), 800)
+  t.is(index.lookup(gradleKey(1), 1000).length, 2, 'both fresh at the TTL boundary')
+  t.deepEqual(index.lookup(gradleKey(1), 1500).map(p => p.peer), ['b'], 'a was last heard at 0, b at 800')
+  t.is(index.sweep(1801), 1, 'the sweep drops b too')
+  t.is(index.size, 0)
+  t.is(index.keyCount, 0)
+})
+
+test('memory stays bounded: the least recently looked-up keys go first', t => {
+  const index = new ProviderIndex({ maxEntries: 3, ttlMs: 60_000 })
+  for (const n of [1, 2, 3]) index.add('a', recordBy('a', n), n)
+  index.lookup(gradleKey(1), 10)
+  index.add('a', recordBy('a', 4), 11)
+  t.is(index.size, 3)
+  t.deepEqual(index.lookup(gradleKey(2), 12), [], 'key 2 was the least recently used')
+  t.is(index.lookup(gradleKey(1), 12).length, 1, 'key 1 was touched and stays')
+  t.is(index.removePeer('a'), 3)
+  t.is(index.size, 0)
+})
+
+test('a repeated claim replaces the older record without growing the index', t => {
+  const index = new ProviderIndex({ maxEntries: 10, ttlMs: 60_000 })
+  t.true(index.add('a', recordBy('a', 1), 0))
+  t.false(index.add('a', { ...recordBy('a', 1), time: 99 }, 5))
+  t.is(index.size, 1)
+  t.is(index.lookup(gradleKey(1), 6)[0]?.record.time, 99)
+})
