@@ -19,6 +19,7 @@ import { meshGossipOptions, MeshTopics } from './gossip-config.js'
 import { peerDialer } from './peer-dialer.js'
 import type { PeerDialer } from './peer-dialer.js'
 import { MeshConfigError } from './errors.js'
+import { patchPnetCipher } from './pnet-cipher-fix.js'
 
 /** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
 export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
@@ -58,6 +59,9 @@ export type MeshLibp2p = Libp2p<MeshServices>
  */
 export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLibp2p> {
   validate(config)
+  if (config.swarmKey != null && !patchPnetCipher()) {
+    throw new MeshConfigError('cannot apply the pnet cipher workaround (unknown xsalsa20 version): a keyed mesh would crash on large transfers')
+  }
   const protector = config.swarmKey == null ? undefined : preSharedKey({ psk: encodeSwarmKey(config.swarmKey) })
   return await createLibp2p<MeshServices>({
     privateKey: config.privateKey,

@@ -6,7 +6,7 @@ import { FrameTooLargeError, InvalidFrameError, StreamEndedError, TooManyStreams
 /** A reply: a header frame, optionally followed by raw body bytes up to the end of the stream. */
 export interface RpcReply {
   header: Uint8Array
-  body?: AsyncIterable<Uint8Array | Uint8ArrayList>
+  body?: AsyncIterable<Uint8Array | Uint8ArrayList> | Iterable<Uint8Array | Uint8ArrayList>
 }
 
 export interface RpcContext {

@@ -1,7 +1,11 @@
 import test from 'ava'
 import { multiaddr } from '@multiformats/multiaddr'
+import { createHash, randomBytes } from 'node:crypto'
 import { generateSwarmKey } from '../../../node/libp2p/swarm-key.js'
+import { openRpc, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
 import { addressOf, startNode } from './helpers.js'
+
+const BLOB = '/gmesh/test-blob/1.0.0'
 
 test('nodes sharing a swarm key connect', async t => {
   const swarmKey = generateSwarmKey()
@@ -27,4 +31,24 @@ test('a node without a key cannot join a keyed mesh, nor a keyed node an open on
   await t.throwsAsync(keyed.dial(multiaddr(addressOf(open)), { signal: AbortSignal.timeout(10_000) }))
   t.is(keyed.getConnections().length, 0)
   t.is(open.getConnections().length, 0)
+})
+
+test('a keyed mesh carries 10 MiB bodies both ways without crashing the cipher', async t => {
+  const swarmKey = generateSwarmKey()
+  const a = await startNode(t, { swarmKey })
+  const b = await startNode(t, { swarmKey })
+  const blob = new Uint8Array(randomBytes(10 * 1024 * 1024))
+  for (const node of [a, b]) {
+    const server = new StreamRpcServer(node, { protocol: BLOB, handler: async () => ({ header: new Uint8Array(0), body: [blob] }) })
+    await server.start()
+    t.teardown(async () => { await server.stop() })
+  }
+  await b.dial(multiaddr(addressOf(a)))
+  for (const [from, to] of [[b, a], [a, b], [b, a]]) {
+    const response = await openRpc(from, to.peerId, BLOB, new Uint8Array(0),
+      { signal: AbortSignal.timeout(60_000), deadlineMs: 10_000, maxBodyBytes: blob.byteLength })
+    const hash = createHash('sha256')
+    for await (const chunk of response.body) hash.update(chunk)
+    t.is(hash.digest('hex'), createHash('sha256').update(blob).digest('hex'))
+  }
 })
