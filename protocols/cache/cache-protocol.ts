@@ -208,7 +208,7 @@ export class CacheProtocol implements SansIoProtocol {
     if (message.type === 'index-request') {
       return this.sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
     }
-    if (!this.sync.acceptsPage(from, message, now)) return 'ignore'
+    if (!this.sync.expects(from, message.requestId)) return 'ignore'
     if (!message.claims.every(c => verifyRecord(c.record, this.deps.verify))) {
       this.lookup.penalise(from, now, 'bad-signature')
       return 'reject'
@@ -217,6 +217,7 @@ export class CacheProtocol implements SansIoProtocol {
       const live = provider === from || this.deps.peers.isAlive(provider)
       if (provider !== this.deps.self && live && this.trust.mayProduce(record.producer)) this.index.add(provider, record, now)
     }
+    this.sync.pageApplied(message, now)
     return 'accept'
   }
 

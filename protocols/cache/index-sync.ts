@@ -63,9 +63,13 @@ export class IndexSync {
     this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
   }
 
-  /** A page arrived: true if it answers one of our requests (then its claims should be applied). */
-  acceptsPage (from: PeerId, page: Extract<IndexSyncMessage, { type: 'index-page' }>, now: Millis): boolean {
-    if (this.outstanding.get(page.requestId) !== from) return false
+  /** Whether a page from `from` with this request id answers one of our requests. */
+  expects (from: PeerId, requestId: number): boolean {
+    return this.outstanding.get(requestId) === from
+  }
+
+  /** An expected page was verified and applied: the last one completes the sync. */
+  pageApplied (page: Extract<IndexSyncMessage, { type: 'index-page' }>, now: Millis): void {
     if (page.last) {
       this.outstanding.delete(page.requestId)
       this.done = true
@@ -73,7 +77,6 @@ export class IndexSync {
     } else {
       this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
     }
-    return true
   }
 
   /** The round timed out: forget unanswered requests; the caller may start another round. */

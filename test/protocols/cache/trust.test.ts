@@ -20,7 +20,7 @@ test('CI pushes, developers read: only the CI node\'s PUTs reach the other nodes
 
   t.is(dev1.cache.localPut({ gradleKey: gradleKey(1), sha256: sha256Of('dev'), size: 3, time: 1 }, 10), undefined, 'a developer PUT stays local')
   t.truthy(ci.cache.localPut({ gradleKey: gradleKey(2), sha256: sha256Of('ci'), size: 2, time: 1 }, 10))
-  for (const n of nodes) timers.get(n.self)?.apply(n.cache.drainEffects())
+  settle(nodes, timers, 10)
   for (const n of nodes) timers.get(n.self)?.fireDue(n.cache, 300)
   settle(nodes, timers, 300)
 

@@ -1,0 +1,78 @@
+import test from 'ava'
+import { CACHE_INDEX_PROTOCOL, indexSyncCodec } from '../../../protocols/cache/index.js'
+import type { ProviderClaim } from '../../../protocols/cache/index.js'
+import { Timers, gradleKey, makeNode, recordBy, settle, sha256Of } from './helpers.js'
+import type { TestNode } from './helpers.js'
+
+function putMany (node: TestNode, from: number, count: number, now: number): void {
+  for (let n = from; n < from + count; n++) node.cache.localPut({ gradleKey: gradleKey(n), sha256: sha256Of(`e${n}`), size: n, time: n }, now)
+}
+
+test('a node that joins late learns what exists by asking two peers for their index', t => {
+  const a = makeNode('a', ['a', 'b'])
+  const b = makeNode('b', ['a', 'b'])
+  const timers = new Map([['a', new Timers()], ['b', new Timers()], ['c', new Timers()]])
+  for (const n of [a, b]) n.cache.start(0)
+  putMany(a, 1, 200, 10)
+  putMany(b, 1000, 100, 10)
+  settle([a, b], timers, 10)
+  for (const n of [a, b]) timers.get(n.self)?.fireDue(n.cache, 300)
+  settle([a, b], timers, 300)
+  t.is(b.cache.index.size, 200, 'b heard a\'s announcements')
+
+  const c = makeNode('c', ['a', 'b', 'c'], { seed: 3 })
+  a.peers.alive.add('c')
+  b.peers.alive.add('c')
+  c.cache.start(1000)
+  const verdicts = settle([a, b, c], timers, 1000)
+  t.true(c.cache.synced)
+  t.true(verdicts.every(v => v === 'accept'))
+  t.is(c.cache.index.keyCount, 300, 'every entry of the mesh')
+  t.deepEqual(c.cache.index.lookup(gradleKey(5), 1001).map(p => p.peer).sort(), ['a'])
+  t.deepEqual(c.cache.index.lookup(gradleKey(1005), 1001).map(p => p.peer), ['b'])
+})
+
+test('an index request is answered at most once a minute per peer', t => {
+  const a = makeNode('a', ['a', 'x'])
+  a.cache.start(0)
+  putMany(a, 1, 3, 0)
+  a.cache.drainEffects()
+  const ask = (id: number) => indexSyncCodec.encode({ type: 'index-request', requestId: id })
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(1), 100), 'accept')
+  t.is(a.cache.drainEffects().filter(e => e.kind === 'send').length, 1, 'three claims fit one page')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(2), 30_000), 'ignore')
+  t.is(a.cache.drainEffects().length, 0)
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(3), 60_100), 'accept')
+})
+
+test('a page nobody asked for is ignored, and a page with a forged record is rejected', t => {
+  const c = makeNode('c', ['a', 'b'])
+  c.cache.start(0)
+  const sent = c.cache.drainEffects().filter(e => e.kind === 'send')
+  t.is(sent.length, 2)
+  const request = sent[0]
+  if (request?.kind !== 'send') return t.fail()
+  const { requestId } = indexSyncCodec.decode(request.bytes)
+  const page = (claims: ProviderClaim[]): Uint8Array =>
+    indexSyncCodec.encode({ type: 'index-page', requestId, last: true, claims })
+  t.is(c.cache.onMessage(request.to === 'a' ? 'b' : 'a', CACHE_INDEX_PROTOCOL, page([]), 10), 'ignore', 'wrong peer for this request id')
+  const forged = { ...recordBy('a', 1), size: 1 }
+  t.is(c.cache.onMessage(request.to, CACHE_INDEX_PROTOCOL, page([{ provider: request.to, record: forged }]), 20), 'reject')
+  t.is(c.cache.index.size, 0)
+  t.false(c.cache.synced)
+})
+
+test('when the asked peers stay silent, the newcomer asks others on the next round', t => {
+  const c = makeNode('c', ['a', 'b', 'd'], { config: { sync: { peersPerRound: 1 } } })
+  const timers = new Timers()
+  c.cache.start(0)
+  let effects = c.cache.drainEffects()
+  timers.apply(effects)
+  const first = effects.find(e => e.kind === 'send')
+  t.true(timers.fireDue(c.cache, 5000).includes('cache/index-sync'))
+  effects = c.cache.drainEffects()
+  const second = effects.find(e => e.kind === 'send')
+  t.truthy(first)
+  t.truthy(second)
+  if (first?.kind === 'send' && second?.kind === 'send') t.not(second.to, first.to, 'a different peer')
+})
