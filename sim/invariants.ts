@@ -2,8 +2,10 @@ import { peerHashOf } from './peers.js'
 import type { Harness } from './harness.js'
 import type { FaultState } from './network/index.js'
 
+export type InvariantName = 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged'
+
 export interface Violation {
-  readonly invariant: 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged'
+  readonly invariant: InvariantName
   readonly atMs: number
   readonly observer: string
   readonly subject: string
@@ -25,6 +27,8 @@ const MAX_KEPT = 100
 export class InvariantChecker {
   readonly violations: Violation[] = []
   violationCount = 0
+  /** Violations per invariant (each observer/subject pair counted once). */
+  readonly counts: Record<InvariantName, number> = { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0 }
   private readonly reported = new Set<string>()
 
   constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds) {}
@@ -113,11 +117,12 @@ export class InvariantChecker {
     }
   }
 
-  private report (invariant: Violation['invariant'], atMs: number, y: number, x: number, detail: string): void {
+  private report (invariant: InvariantName, atMs: number, y: number, x: number, detail: string): void {
     const key = `${invariant}/${y}/${x}`
     if (this.reported.has(key)) return
     this.reported.add(key)
     this.violationCount++
+    this.counts[invariant]++
     if (this.violations.length < MAX_KEPT) {
       this.violations.push({ invariant, atMs: Math.round(atMs), observer: this.harness.peerOf(y), subject: this.harness.peerOf(x), detail })
     }

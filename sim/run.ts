@@ -9,7 +9,7 @@ import { GOSSIPSUB_PROFILE, GossipModel } from './gossip.js'
 import { Harness } from './harness.js'
 import type { ProtocolFactory } from './harness.js'
 import { InvariantChecker } from './invariants.js'
-import type { Bounds, Violation } from './invariants.js'
+import type { Bounds, InvariantName, Violation } from './invariants.js'
 import { FaultState, Links } from './network/index.js'
 import { scenarioNamed } from './scenarios.js'
 
@@ -32,6 +32,7 @@ export interface SimResult {
   readonly invariantsOk: boolean
   readonly violations: readonly Violation[]
   readonly violationCount: number
+  readonly violationsByInvariant: Readonly<Record<InvariantName, number>>
   readonly traceHash: string
   /** Direct messages sent plus gossip deliveries. */
   readonly messages: number
@@ -125,6 +126,7 @@ function summarize (p: RunParts): SimResult {
     invariantsOk: p.checker.ok,
     violations: p.checker.violations,
     violationCount: p.checker.violationCount,
+    violationsByInvariant: { ...p.checker.counts },
     traceHash: p.engine.trace.digest(),
     messages,
     directMessages: stats.directSent,

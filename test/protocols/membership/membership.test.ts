@@ -1,0 +1,130 @@
+import test from 'ava'
+import { Xoshiro128 } from '../../../protocols/core/index.js'
+import type { Effect } from '../../../protocols/core/index.js'
+import {
+  MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, Membership, MemberTable, membershipCodec, suspicionTimeoutMs
+} from '../../../protocols/membership/index.js'
+import type { MembershipMessage } from '../../../protocols/membership/index.js'
+
+const load = { capacity: 4, running: 1, queued: 2, cacheBytes: 1000 }
+
+function node (self: string, seed = 1): Membership {
+  return new Membership({ self, seeds: ['a'], random: new Xoshiro128(seed), load })
+}
+
+function sends (effects: Effect[]): Array<{ to: string, message: MembershipMessage }> {
+  return effects.flatMap(e => e.kind === 'send' ? [{ to: e.to, message: membershipCodec.decode(e.bytes) }] : [])
+}
+
+function publishes (effects: Effect[]): MembershipMessage[] {
+  return effects.flatMap(e => e.kind === 'publish' ? [membershipCodec.decode(e.bytes)] : [])
+}
+
+function timers (effects: Effect[]): Map<string, number> {
+  return new Map(effects.flatMap(e => e.kind === 'setTimer' ? [[e.key, e.at] as [string, number]] : []))
+}
+
+/** Teaches `m` about `peer` through its heartbeat. */
+function hearHeartbeat (m: Membership, peer: string, incarnation: number, now: number): void {
+  const bytes = membershipCodec.encode({ type: 'gossip', updates: [{ peer, status: 'alive', incarnation, load }] })
+  m.onMessage(peer, MEMBERSHIP_TOPIC, bytes, now)
+}
+
+test('start publishes a heartbeat, joins through a seed and arms its timers', t => {
+  const b = node('b')
+  b.start(0)
+  const effects = b.drainEffects()
+  t.deepEqual(publishes(effects), [{ type: 'gossip', updates: [{ peer: 'b', status: 'alive', incarnation: 0, load }] }])
+  t.deepEqual(sends(effects).map(s => [s.to, s.message.type]), [['a', 'join']])
+  t.deepEqual([...timers(effects).keys()].sort(), ['heartbeat', 'join', 'probe', 'sweep'])
+})
+
+test('a ping is answered with an ack carrying incarnation and load; the pinger enters the view', t => {
+  const a = node('a')
+  a.start(0)
+  a.drainEffects()
+  const ping = membershipCodec.encode({ type: 'ping', seq: 5, incarnation: 3, load })
+  t.is(a.onMessage('b', MEMBERSHIP_PROTOCOL, ping, 10), 'accept')
+  t.deepEqual(sends(a.drainEffects()), [{ to: 'b', message: { type: 'ack', seq: 5, subject: 'a', incarnation: 0, load } }])
+  t.is(a.view.get('b')?.status, 'alive')
+  t.deepEqual(a.view.get('b')?.load, load)
+  t.deepEqual(a.view.busiest(1).map(m => m.peer), ['b'])
+})
+
+test('an unanswered probe goes indirect, then suspect, then dead after the suspicion timeout', t => {
+  const a = node('a')
+  a.start(0)
+  for (const peer of ['b', 'c', 'd', 'e']) hearHeartbeat(a, peer, 0, 1)
+  a.drainEffects()
+  a.onTimer('probe', 1000)
+  const probe = sends(a.drainEffects()).find(s => s.message.type === 'ping')
+  t.truthy(probe)
+  const target = probe?.to as string
+  a.onTimer('ack', 1400)
+  const indirect = sends(a.drainEffects())
+  t.is(indirect.length, 3)
+  t.true(indirect.every(s => s.message.type === 'ping-req' && s.message.target === target && s.to !== target))
+  a.onTimer('probe', 2000)
+  const suspected = a.drainEffects()
+  t.deepEqual(publishes(suspected)[0], { type: 'gossip', updates: [{ peer: target, status: 'suspect', incarnation: 0, load }] })
+  const deadline = timers(suspected).get(`suspect:${target}`)
+  t.is(deadline, 2000 + suspicionTimeoutMs(a.config, 5))
+  t.is(a.view.get(target)?.status, 'suspect')
+  a.onTimer(`suspect:${target}`, deadline as number)
+  t.deepEqual(publishes(a.drainEffects()), [{ type: 'gossip', updates: [{ peer: target, status: 'dead', incarnation: 0, load }] }])
+  t.false(a.view.isLive(target))
+})
+
+test('a node told it is suspect refutes once with a higher incarnation', t => {
+  const b = node('b')
+  b.start(0)
+  b.drainEffects()
+  const rumour = membershipCodec.encode({ type: 'gossip', updates: [{ peer: 'b', status: 'suspect', incarnation: 0, load }] })
+  b.onMessage('c', MEMBERSHIP_TOPIC, rumour, 50)
+  t.deepEqual(publishes(b.drainEffects()), [{ type: 'gossip', updates: [{ peer: 'b', status: 'alive', incarnation: 1, load }] }])
+  b.onMessage('d', MEMBERSHIP_TOPIC, rumour, 60)
+  t.deepEqual(b.drainEffects(), [], 'a duplicate or stale rumour changes nothing')
+  t.is(b.currentIncarnation, 1)
+})
+
+test('a helper relays an indirect probe and forwards the ack to the requester', t => {
+  const c = node('c')
+  c.start(0)
+  c.drainEffects()
+  c.onMessage('a', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'ping-req', seq: 41, target: 'b' }), 5)
+  const [ping] = sends(c.drainEffects())
+  t.is(ping?.to, 'b')
+  t.is(ping?.message.type, 'ping')
+  const seq = ping?.message.type === 'ping' ? ping.message.seq : -1
+  c.onMessage('b', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'ack', seq, subject: 'b', incarnation: 2, load }), 9)
+  t.deepEqual(sends(c.drainEffects()), [{ to: 'a', message: { type: 'ack', seq: 41, subject: 'b', incarnation: 2, load } }])
+  c.onMessage('b', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'ack', seq, subject: 'b', incarnation: 2, load }), 10)
+  t.deepEqual(sends(c.drainEffects()), [], 'a duplicated ack is not relayed twice')
+})
+
+test('malformed bytes are rejected and counted, and change nothing', t => {
+  const a = node('a')
+  a.start(0)
+  a.drainEffects()
+  t.is(a.onMessage('b', MEMBERSHIP_TOPIC, Uint8Array.of(1, 99, 0), 1), 'reject')
+  t.is(a.onMessage('b', MEMBERSHIP_TOPIC, Uint8Array.of(9), 1), 'reject')
+  t.is(a.rejected, 2)
+  t.deepEqual(a.drainEffects(), [])
+  t.is(a.view.liveCount, 0)
+})
+
+test('the member table follows SWIM precedence whatever the delivery order', t => {
+  const table = new MemberTable()
+  const r = (status: 'alive' | 'suspect' | 'dead', incarnation: number) => ({ peer: 'x', status, incarnation, load })
+  t.is(table.apply(r('alive', 1), 0), 'new')
+  t.is(table.apply(r('suspect', 1), 1), 'status')
+  t.is(table.apply(r('alive', 1), 2), 'stale', 'same incarnation: suspect beats alive')
+  t.is(table.apply(r('alive', 2), 3), 'status', 'a refutation wins')
+  t.is(table.apply(r('dead', 2), 4), 'status')
+  t.is(table.apply(r('suspect', 2), 5), 'stale', 'dead beats suspect')
+  t.is(table.apply(r('alive', 2), 6), 'stale', 'a stale alive cannot resurrect')
+  t.is(table.deadCount, 1)
+  t.is(table.apply(r('alive', 3), 7), 'status')
+  t.is(table.deadCount, 0)
+  t.is(table.aliveCount, 1)
+})
