@@ -39,6 +39,8 @@ export interface MeshNodeConfig {
   mdns: boolean
   /** Gossip topics this node may use. Default: the gmesh topics. */
   topics?: string[]
+  /** How often unconnected bootstrap peers are redialled. Default 5 s. */
+  bootstrapRetryMs?: number
 }
 
 export interface MeshServices extends Record<string, unknown> {
@@ -83,7 +85,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
         datastorePrefix: '/gmesh-dht',
         metricsPrefix: 'gmesh_dht'
       }),
-      dialer: peerDialer({ bootstrap: config.bootstrap })
+      dialer: peerDialer({ bootstrap: config.bootstrap, retryMs: config.bootstrapRetryMs })
     }
   })
 }

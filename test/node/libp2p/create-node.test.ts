@@ -1,4 +1,6 @@
 import test from 'ava'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createMeshLibp2p, MESH_DHT_PROTOCOL } from '../../../node/libp2p/create-node.js'
@@ -6,7 +8,7 @@ import { MeshConfigError } from '../../../node/libp2p/errors.js'
 import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
 import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
 import type { GuardedMessage, TopicSchema } from '../../../node/libp2p/topic-guard.js'
-import { addressOf, connected, startNode, subscribed } from './helpers.js'
+import { addressOf, connected, nextEvent, startNode, subscribed } from './helpers.js'
 
 interface Note { text: string }
 const notes: TopicSchema<Note> = {
@@ -80,4 +82,17 @@ test('the DHT finds a peer known only by its ID through a third node on loopback
   t.true(found.multiaddrs.some(address => addressOf(a).startsWith(address.toString())))
   const connection = await c.dial(a.peerId, { signal: AbortSignal.timeout(10_000) })
   t.true(connection.remotePeer.equals(a.peerId))
+})
+
+test('a bootstrap peer that is down at start is dialled once it comes up', async t => {
+  const key = await generateKeyPair('Ed25519')
+  const first = await startNode(t, { privateKey: key })
+  const address = addressOf(first)
+  await first.stop()
+  const b = await startNode(t, { bootstrap: [address], bootstrapRetryMs: 100 })
+  const connectedToA = nextEvent<PeerId>(b, 'peer:connect', peer => peer.equals(first.peerId))
+  const port = multiaddr(address).getComponents().find(c => c.name === 'tcp')?.value
+  const a = await startNode(t, { privateKey: key, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
+  await connectedToA
+  t.true(b.getConnections(a.peerId).length > 0)
 })
