@@ -29,11 +29,11 @@ export class BlobFiles {
   private readonly c: BlobFilesComponents
   private readonly locks = new KeyedMutex()
   private readonly shards = new Set<string>()
-  private readonly smallBlobBytes: number
+  private readonly options: { smallBlobBytes: number, syncDirs: boolean }
 
-  constructor (components: BlobFilesComponents, smallBlobBytes: number) {
+  constructor (components: BlobFilesComponents, options: { smallBlobBytes: number, syncDirs: boolean }) {
     this.c = components
-    this.smallBlobBytes = smallBlobBytes
+    this.options = options
   }
 
   /**
@@ -99,8 +99,8 @@ export class BlobFiles {
       this.shards.add(shard)
     }
     await rename(written.path, this.c.layout.blobPath(written.sha256))
-    await fsyncDir(shard)
-    if (written.size > this.smallBlobBytes) await this.c.reader.trust(written.sha256)
+    if (this.options.syncDirs) await fsyncDir(shard)
+    if (written.size > this.options.smallBlobBytes) await this.c.reader.trust(written.sha256)
   }
 }
 

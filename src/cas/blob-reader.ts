@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto'
-import { open, type FileHandle } from 'node:fs/promises'
-import type { BigIntStats } from 'node:fs'
-import { Readable } from 'node:stream'
+import fs, { type BigIntStats } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { closeFd, fstatBig, isMissing, openFd, readFully, readFullySync } from './fs-calls.js'
 import type { StoreLayout } from './layout.js'
 
 /** Blobs up to this size are read whole, hashed and served from memory on every read. */
 export const DEFAULT_SMALL_BLOB_BYTES = 1024 * 1024
+/** Blobs up to this size are read with blocking calls (as nginx does): microseconds from the page cache. */
+export const DEFAULT_SYNC_READ_BYTES = 64 * 1024
 
 const HASH_CHUNK = 1024 * 1024
+const STREAM_CHUNK = 512 * 1024
 
 export type ReadResult =
-  | { kind: 'ok', body: Readable, bytes?: Buffer }
+  | { kind: 'ok', bytes: Buffer }
+  | { kind: 'ok', stream: Readable }
   | { kind: 'missing' }
   | { kind: 'corrupt', ino: bigint }
 
@@ -24,51 +28,52 @@ export type CheckResult = { kind: 'ok' } | { kind: 'missing' } | { kind: 'corrup
 export class BlobReader {
   private readonly layout: StoreLayout
   private readonly smallBytes: number
+  private readonly syncBytes: number
   private readonly stamps = new Map<string, string>()
 
-  constructor (layout: StoreLayout, smallBytes = DEFAULT_SMALL_BLOB_BYTES) {
+  constructor (layout: StoreLayout, smallBytes = DEFAULT_SMALL_BLOB_BYTES, syncBytes = DEFAULT_SYNC_READ_BYTES) {
     this.layout = layout
     this.smallBytes = smallBytes
+    this.syncBytes = Math.min(syncBytes, smallBytes)
   }
 
   /** Opens a blob for reading, verified; never returns bytes that do not hash to `sha256`. */
   async read (sha256: string, size: number): Promise<ReadResult> {
-    const handle = await openOrMissing(this.layout.blobPath(sha256))
-    if (handle === undefined) return { kind: 'missing' }
+    if (size <= this.syncBytes) return this.readSmallSync(sha256, size)
+    const fd = await openOrMissing(this.layout.blobPath(sha256))
+    if (fd === undefined) return { kind: 'missing' }
+    let streaming = false
     try {
-      if (size <= this.smallBytes) return await this.readSmall(handle, sha256, size)
-      const result = await this.checkOpen(handle, sha256, size)
-      if (result.kind !== 'ok') {
-        await handle.close()
-        return result
-      }
-      return { kind: 'ok', body: handle.createReadStream({ start: 0, autoClose: true }) }
-    } catch (err) {
-      await handle.close().catch(() => {})
-      throw err
+      if (size <= this.smallBytes) return await this.readSmall(fd, sha256, size)
+      const result = await this.checkOpen(fd, sha256, size)
+      if (result.kind !== 'ok') return result
+      streaming = true
+      return { kind: 'ok', stream: fs.createReadStream('', { fd, start: 0, highWaterMark: STREAM_CHUNK, autoClose: true }) }
+    } finally {
+      if (!streaming) await closeFd(fd)
     }
   }
 
   /** Hashes the blob unless its stamp shows it is unchanged since its last successful hash. */
   async check (sha256: string, size: number, options: { force?: boolean } = {}): Promise<CheckResult> {
-    const handle = await openOrMissing(this.layout.blobPath(sha256))
-    if (handle === undefined) return { kind: 'missing' }
+    const fd = await openOrMissing(this.layout.blobPath(sha256))
+    if (fd === undefined) return { kind: 'missing' }
     try {
       if (options.force === true) this.stamps.delete(sha256)
-      return await this.checkOpen(handle, sha256, size)
+      return await this.checkOpen(fd, sha256, size)
     } finally {
-      await handle.close()
+      await closeFd(fd)
     }
   }
 
   /** Records that the file at the blob's path is known good (the store just wrote and hashed it). */
   async trust (sha256: string): Promise<void> {
-    const handle = await openOrMissing(this.layout.blobPath(sha256))
-    if (handle === undefined) return
+    const fd = await openOrMissing(this.layout.blobPath(sha256))
+    if (fd === undefined) return
     try {
-      this.stamps.set(sha256, stampOf(await handle.stat({ bigint: true })))
+      this.stamps.set(sha256, stampOf(await fstatBig(fd)))
     } finally {
-      await handle.close()
+      await closeFd(fd)
     }
   }
 
@@ -76,49 +81,60 @@ export class BlobReader {
     this.stamps.delete(sha256)
   }
 
-  private async readSmall (handle: FileHandle, sha256: string, size: number): Promise<ReadResult> {
-    // one byte more than expected: a single short read proves the file ends where it should
-    const buffer = Buffer.allocUnsafe(size + 1)
-    let filled = 0
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
+  private readSmallSync (sha256: string, size: number): ReadResult {
+    let fd: number
+    try {
+      fd = fs.openSync(this.layout.blobPath(sha256), 'r')
+    } catch (err) {
+      if (isMissing(err)) return { kind: 'missing' }
+      throw err
     }
-    const bytes = buffer.subarray(0, filled)
-    if (filled !== size || createHash('sha256').update(bytes).digest('hex') !== sha256) {
-      const { ino } = await handle.stat({ bigint: true })
-      await handle.close()
-      return { kind: 'corrupt', ino }
+    try {
+      // one byte more than expected: a short read proves the file ends where it should
+      const buffer = Buffer.allocUnsafe(size + 1)
+      const bytes = buffer.subarray(0, readFullySync(fd, buffer, 0))
+      if (!matches(bytes, size, sha256)) return { kind: 'corrupt', ino: fs.fstatSync(fd, { bigint: true }).ino }
+      return { kind: 'ok', bytes }
+    } finally {
+      fs.closeSync(fd)
     }
-    await handle.close()
-    return { kind: 'ok', body: Readable.from([bytes], { objectMode: false }), bytes }
   }
 
-  private async checkOpen (handle: FileHandle, sha256: string, size: number): Promise<CheckResult> {
-    const before = await handle.stat({ bigint: true })
+  private async readSmall (fd: number, sha256: string, size: number): Promise<ReadResult> {
+    const buffer = Buffer.allocUnsafe(size + 1)
+    const bytes = buffer.subarray(0, await readFully(fd, buffer, 0))
+    if (!matches(bytes, size, sha256)) return { kind: 'corrupt', ino: (await fstatBig(fd)).ino }
+    return { kind: 'ok', bytes }
+  }
+
+  private async checkOpen (fd: number, sha256: string, size: number): Promise<CheckResult> {
+    const before = await fstatBig(fd)
     const stamp = stampOf(before)
     if (this.stamps.get(sha256) === stamp) return { kind: 'ok' }
-    if (before.size !== BigInt(size) || await hashHandle(handle) !== sha256) {
+    if (before.size !== BigInt(size) || await hashFd(fd) !== sha256) {
       this.stamps.delete(sha256)
       return { kind: 'corrupt', ino: before.ino }
     }
-    const after = stampOf(await handle.stat({ bigint: true }))
+    const after = stampOf(await fstatBig(fd))
     if (after === stamp) this.stamps.set(sha256, stamp)
     return { kind: 'ok' }
   }
+}
+
+function matches (bytes: Uint8Array, size: number, sha256: string): boolean {
+  return bytes.byteLength === size && createHash('sha256').update(bytes).digest('hex') === sha256
 }
 
 function stampOf (s: BigIntStats): string {
   return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
 }
 
-async function hashHandle (handle: FileHandle): Promise<string> {
+async function hashFd (fd: number): Promise<string> {
   const hash = createHash('sha256')
   const buffer = Buffer.allocUnsafe(HASH_CHUNK)
   let position = 0
   while (true) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
+    const bytesRead = await readFully(fd, buffer, position)
     if (bytesRead === 0) break
     hash.update(buffer.subarray(0, bytesRead))
     position += bytesRead
@@ -126,11 +142,11 @@ async function hashHandle (handle: FileHandle): Promise<string> {
   return hash.digest('hex')
 }
 
-async function openOrMissing (path: string): Promise<FileHandle | undefined> {
+async function openOrMissing (path: string): Promise<number | undefined> {
   try {
-    return await open(path, 'r')
+    return await openFd(path, 'r')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (isMissing(err)) return undefined
     throw err
   }
 }

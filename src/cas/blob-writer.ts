@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto'
-import { open, unlink, type FileHandle } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { AbortError, BodyError, CasError, SizeMismatchError, TooLargeError } from './errors.js'
+import { closeFd, fdatasyncFd, openFd, writeAll } from './fs-calls.js'
 
 /** A body fully written to a temp file, flushed to disk, with its hash. */
 export interface WrittenTemp {
@@ -16,7 +17,7 @@ export interface WriteLimits {
   signal?: AbortSignal
 }
 
-/** Chunks are gathered up to this many bytes before one writev, so small chunks cost few syscalls. */
+/** Chunks are gathered up to this many bytes before one write, so small chunks cost few syscalls. */
 const FLUSH_BYTES = 256 * 1024
 
 /**
@@ -26,36 +27,34 @@ const FLUSH_BYTES = 256 * 1024
  */
 export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
   checkAborted(limits.signal)
-  const handle = await open(path, 'wx', 0o644)
+  let fd: number | undefined = await openFd(path, 'wx', 0o644)
   try {
     const hash = createHash('sha256')
     const size = body instanceof Uint8Array
-      ? await writeWhole(handle, hash, body, limits)
-      : await writeStream(handle, hash, body, limits)
+      ? await writeWhole(fd, hash, body, limits)
+      : await writeStream(fd, hash, body, limits)
     if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
     checkAborted(limits.signal)
-    await handle.datasync()
-    await handle.close()
+    await fdatasyncFd(fd)
+    const closing = fd
+    fd = undefined
+    await closeFd(closing)
     return { path, sha256: hash.digest('hex'), size }
   } catch (err) {
-    await handle.close().catch(() => {})
+    if (fd !== undefined) await closeFd(fd).catch(() => {})
     await unlink(path).catch(() => {})
     throw err
   }
 }
 
-async function writeWhole (handle: FileHandle, hash: Hash, body: Uint8Array, limits: WriteLimits): Promise<number> {
+async function writeWhole (fd: number, hash: Hash, body: Uint8Array, limits: WriteLimits): Promise<number> {
   checkSize(body.byteLength, limits)
   hash.update(body)
-  let offset = 0
-  while (offset < body.byteLength) {
-    const { bytesWritten } = await handle.write(body, offset, body.byteLength - offset)
-    offset += bytesWritten
-  }
+  await writeAll(fd, body)
   return body.byteLength
 }
 
-async function writeStream (handle: FileHandle, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
+async function writeStream (fd: number, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
   // a Readable is not destroyed when we stop early over a limit, so an HTTP server can still drain it
   const iterator = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
   const abort = abortRace(limits.signal)
@@ -75,13 +74,13 @@ async function writeStream (handle: FileHandle, hash: Hash, body: AsyncIterable<
       pending.push(chunk)
       pendingBytes += chunk.byteLength
       if (pendingBytes >= FLUSH_BYTES) {
-        await handle.writev(pending)
+        await writeAll(fd, joined(pending, pendingBytes))
         pending = []
         pendingBytes = 0
       }
     }
     done = true
-    if (pending.length > 0) await handle.writev(pending)
+    if (pending.length > 0) await writeAll(fd, joined(pending, pendingBytes))
     return size
   } finally {
     abort.dispose()
@@ -108,6 +107,10 @@ function closeIterator (iterator: AsyncIterator<Uint8Array>): void {
   } catch {
     // the body already failed; its own error is the one reported
   }
+}
+
+function joined (chunks: Uint8Array[], total: number): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
 }
 
 function checkSize (size: number, limits: WriteLimits): void {
