@@ -1,0 +1,117 @@
+/**
+ * The task graph of a build, asked from Gradle itself: an init script hooked on
+ * `gradle.taskGraph.whenReady` writes every task of the graph and its direct dependencies to a
+ * JSON file, then disables every task, so the build executes nothing (every task SKIPPED).
+ * Not `--dry-run`: Gradle 4.4 never calls `whenReady` in a dry run.
+ *
+ * `TaskExecutionGraph.getDependencies(Task)` exists only from Gradle 4.6; before that the script
+ * asks each task's `taskDependencies` and keeps the dependencies that are in the graph. The
+ * configuration cache is turned off for the probe (through system properties, which older Gradle
+ * ignores), since the script reads the live graph.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import { z } from 'zod'
+import { groovyString } from './init-script.js'
+import { runGradle, type GradleRunOptions } from './runner.js'
+
+export interface ProbedTask {
+  /** Task path, e.g. `:core:compileJava`. */
+  path: string
+  /** Implementation class, without Gradle's `_Decorated` suffix, e.g. `org.gradle.api.tasks.compile.JavaCompile`. */
+  type: string
+  /** Paths of the tasks in the graph this task directly depends on, sorted. */
+  dependencies: string[]
+}
+
+export interface TaskGraph {
+  gradleVersion: string
+  /** In Gradle's execution order. */
+  tasks: ProbedTask[]
+}
+
+export class TaskGraphProbeError extends Error {
+  static readonly code = 'ERR_TASK_GRAPH_PROBE'
+  override name = 'TaskGraphProbeError'
+}
+
+const TaskGraphSchema = z.object({
+  gradleVersion: z.string(),
+  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()) }))
+})
+
+/** System properties that keep the configuration cache off on every Gradle that has one. */
+export const NO_CONFIGURATION_CACHE_ARGS = [
+  '-Dorg.gradle.configuration-cache=false',
+  '-Dorg.gradle.unsafe.configuration-cache=false'
+]
+
+/** The probe init script, writing the graph as JSON to `outputFile`. */
+export function renderTaskGraphProbeScript (outputFile: string): string {
+  return [
+    '// gmesh: task-graph probe: records the task graph, then skips every task',
+    `def gmeshProbeOutput = new File(${groovyString(outputFile)})`,
+    'def gmeshGraphHasDependencies = TaskExecutionGraph.methods.any { it.name == \'getDependencies\' }',
+    'gradle.taskGraph.whenReady { graph ->',
+    '    def tasks = graph.allTasks.collect { task ->',
+    '        def deps = gmeshGraphHasDependencies',
+    '            ? graph.getDependencies(task)',
+    '            : task.taskDependencies.getDependencies(task).findAll { graph.hasTask(it) }',
+    '        [',
+    '            path: task.path,',
+    '            type: task.getClass().name.replaceAll(/_Decorated$/, \'\'),',
+    '            dependencies: deps.collect { it.path }.sort()',
+    '        ]',
+    '    }',
+    '    gmeshProbeOutput.text = groovy.json.JsonOutput.toJson([gradleVersion: gradle.gradleVersion, tasks: tasks])',
+    '    graph.allTasks.each { it.enabled = false }',
+    '}',
+    ''
+  ].join('\n')
+}
+
+export type ProbeOptions = Pick<GradleRunOptions, 'projectDir' | 'gradleUserHome' | 'noDaemon' | 'env' | 'signal' | 'gradleExecutable'> & {
+  /** The tasks whose graph is wanted, e.g. `['build']`. */
+  tasks: string[]
+}
+
+/** Asks Gradle which tasks `options.tasks` would run, and what each depends on. */
+export async function probeTaskGraph (options: ProbeOptions): Promise<TaskGraph> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-probe-'))
+  try {
+    const outputFile = path.join(dir, 'task-graph.json')
+    let stderr = ''
+    const result = await runGradle({
+      ...options,
+      args: [...options.tasks, ...NO_CONFIGURATION_CACHE_ARGS],
+      initScript: renderTaskGraphProbeScript(outputFile),
+      buildCache: false,
+      stdout: null,
+      stderr: new Writable({ write (chunk, _encoding, done) { stderr = (stderr + String(chunk)).slice(-4000); done() } })
+    })
+    if (result.exitCode !== 0) {
+      throw new TaskGraphProbeError(`Gradle could not plan ${options.tasks.join(' ')} (exit code ${result.exitCode}):\n${stderr.trim()}`)
+    }
+    const json = await readFile(outputFile, 'utf8').catch(() => {
+      throw new TaskGraphProbeError(`Gradle planned ${options.tasks.join(' ')} but the probe wrote no task graph`)
+    })
+    return parseTaskGraph(json)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Validates the JSON the probe script wrote. */
+export function parseTaskGraph (json: string): TaskGraph {
+  let data: unknown
+  try {
+    data = JSON.parse(json)
+  } catch (err) {
+    throw new TaskGraphProbeError(`the task-graph probe wrote invalid JSON: ${(err as Error).message}`)
+  }
+  const parsed = TaskGraphSchema.safeParse(data)
+  if (!parsed.success) throw new TaskGraphProbeError(`the task-graph probe wrote an unexpected shape: ${parsed.error.message}`)
+  return parsed.data
+}

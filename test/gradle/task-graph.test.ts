@@ -1,0 +1,54 @@
+import test from 'ava'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import {
+  probeTaskGraph, parseTaskGraph, renderTaskGraphProbeScript, TaskGraphProbeError
+} from '../../src/gradle/task-graph.js'
+import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+
+test('the probe script picks the dependency API by what the graph interface has, then skips every task', t => {
+  const script = renderTaskGraphProbeScript('/tmp/out dir/it\'s.json')
+  t.true(script.includes("new File('/tmp/out dir/it\\'s.json')"))
+  t.true(script.includes("TaskExecutionGraph.methods.any { it.name == 'getDependencies' }"))
+  t.true(script.includes('task.taskDependencies.getDependencies(task).findAll { graph.hasTask(it) }'))
+  t.true(script.includes('graph.allTasks.each { it.enabled = false }'))
+})
+
+test('probe output of an unexpected shape is refused', t => {
+  t.throws(() => parseTaskGraph('{"gradleVersion":"8.5","tasks":[{"path":":a"}]}'), { instanceOf: TaskGraphProbeError })
+  t.throws(() => parseTaskGraph('not json'), { instanceOf: TaskGraphProbeError, message: /invalid JSON/ })
+  t.deepEqual(parseTaskGraph('{"gradleVersion":"4.4.1","tasks":[]}'), { gradleVersion: '4.4.1', tasks: [] })
+})
+
+test('real Gradle: the graph of `build` has every task with its direct dependencies, and nothing runs', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  const graph = await probeTaskGraph({
+    projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true
+  })
+  t.regex(graph.gradleVersion, /^\d+\.\d+/)
+  const byPath = new Map(graph.tasks.map(task => [task.path, task]))
+  for (const module of ['text', 'money', 'catalog', 'pricing', 'app']) {
+    for (const name of ['compileJava', 'jar', 'compileTestJava', 'test', 'build']) t.true(byPath.has(`:${module}:${name}`), `:${module}:${name}`)
+  }
+  t.is(byPath.get(':app:compileJava')?.type, 'org.gradle.api.tasks.compile.JavaCompile')
+  t.deepEqual(byPath.get(':pricing:compileJava')?.dependencies, [':catalog:jar', ':money:jar'])
+  t.deepEqual(byPath.get(':app:build')?.dependencies, [':app:assemble', ':app:check'])
+  // Execution order: every dependency comes before its dependent.
+  const order = new Map(graph.tasks.map((task, i) => [task.path, i]))
+  for (const task of graph.tasks) {
+    for (const dep of task.dependencies) t.true((order.get(dep) ?? Infinity) < (order.get(task.path) ?? -1), `${dep} before ${task.path}`)
+  }
+  t.false(existsSync(path.join(project.projectDir, 'app', 'build')), 'no task was executed')
+})
+
+test('a task that does not exist is a probe error carrying Gradle\'s message', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  const err = await t.throwsAsync(probeTaskGraph({
+    projectDir: project.projectDir, tasks: ['noSuchTask'], gradleUserHome: project.gradleUserHome, noDaemon: true
+  }), { instanceOf: TaskGraphProbeError })
+  t.regex(err?.message ?? '', /noSuchTask/)
+})
