@@ -38,6 +38,8 @@ const SEED_COUNT = 5
 export class Harness implements EventHandler {
   readonly nodes: SimNode[] = []
   readonly transport: Transport
+  /** Faults injected so far. */
+  readonly injected = { crashes: 0, restarts: 0, pauses: 0 }
   private readonly index = new Map<PeerId, number>()
   private readonly drivers: Driver[] = []
   private readonly seeds: PeerId[] = []
@@ -98,6 +100,7 @@ export class Harness implements EventHandler {
     const node = this.nodes[i] as SimNode
     const faults = this.parts.faults
     if (faults.up[i] === 0) return
+    this.injected.crashes++
     node.diskIncarnation = node.protocol?.currentIncarnation
     node.protocol = undefined
     node.timers = new Map()
@@ -112,6 +115,7 @@ export class Harness implements EventHandler {
   restart (i: number, withDisk: boolean): void {
     const faults = this.parts.faults
     if (faults.up[i] === 1) return
+    this.injected.restarts++
     faults.up[i] = 1
     faults.disturbedAt[i] = this.parts.engine.now
     const node = this.nodes[i] as SimNode
@@ -121,6 +125,7 @@ export class Harness implements EventHandler {
   pause (i: number): void {
     const faults = this.parts.faults
     if (faults.up[i] === 0 || faults.paused[i] === 1) return
+    this.injected.pauses++
     faults.paused[i] = 1
     faults.disturbedAt[i] = this.parts.engine.now
   }

@@ -50,6 +50,8 @@ export interface SimResult {
   /** Time from the end of faults until every live node agreed on membership, or null if never. */
   readonly convergedAfterMs: number | null
   readonly bounds: Bounds
+  /** Faults the run injected. */
+  readonly faults: { readonly crashes: number, readonly restarts: number, readonly pauses: number, readonly partitions: number }
 }
 
 export class SimConfigError extends Error {
@@ -99,7 +101,7 @@ export function runSimulation (options: SimOptions): SimResult {
   engine.runUntil(durationMs, harness)
   checker.checkConverged(durationMs)
   const wallMs = performance.now() - started
-  return summarize({ options, scenario: scenario.name, nodes, durationMs, engine, harness, checker, wallMs, faultsEnd, convergedAt })
+  return summarize({ options, scenario: scenario.name, nodes, durationMs, engine, harness, checker, wallMs, faultsEnd, convergedAt, partitions: faults.partitions })
 }
 
 interface RunParts {
@@ -113,6 +115,7 @@ interface RunParts {
   wallMs: number
   faultsEnd: number
   convergedAt: number | null
+  partitions: number
 }
 
 function summarize (p: RunParts): SimResult {
@@ -140,7 +143,8 @@ function summarize (p: RunParts): SimResult {
     wallMs: Math.round(p.wallMs),
     faultsEndMs: p.faultsEnd,
     convergedAfterMs: p.convergedAt === null ? null : p.convergedAt - p.faultsEnd,
-    bounds: p.checker.bounds
+    bounds: p.checker.bounds,
+    faults: { ...p.harness.injected, partitions: p.partitions }
   }
 }
 

@@ -6,6 +6,7 @@ export function formatSummary (r: SimResult): string {
     `scenario ${r.scenario}  nodes ${r.nodes}  seed ${r.seed}`,
     `virtual ${(r.virtualMs / 1000).toFixed(0)} s in ${(r.wallMs / 1000).toFixed(2)} s wall  events ${r.events} (${r.eventsPerSec}/s)`,
     `messages ${r.messages} (direct ${r.directMessages}, gossip deliveries ${r.gossipDeliveries} of ${r.gossipPublished} publishes)  ${r.messagesPerNodePerSec}/node/s, gossip ${r.gossipPerNodePerSec}/node/s`,
+    `faults: ${r.faults.crashes} crashes, ${r.faults.restarts} restarts, ${r.faults.pauses} pauses, ${r.faults.partitions} partitions`,
     `bounds: detection ${r.bounds.detectionMs} ms, refutation ${r.bounds.refutationMs} ms, convergence ${r.bounds.convergenceMs} ms`,
     `faults ended at ${r.faultsEndMs} ms; membership agreed ${r.convergedAfterMs === null ? 'NEVER' : `${r.convergedAfterMs} ms`} later`,
     `trace ${r.traceHash}`

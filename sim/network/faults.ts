@@ -14,6 +14,8 @@ export class FaultState {
   private readonly blocked = new Set<number>()
   /** When the partition layout last changed. */
   partitionChangedAt = 0
+  /** Partitions started so far. */
+  partitions = 0
 
   static readonly GROUPS = 1 << 16
 
@@ -46,6 +48,7 @@ export class FaultState {
 
   /** Splits nodes into groups; `symmetric` cuts both directions, otherwise only lower → higher group. */
   partition (groups: ArrayLike<number>, symmetric: boolean, now: number): void {
+    this.partitions++
     this.blocked.clear()
     let count = 0
     for (let i = 0; i < this.size; i++) {

@@ -1,0 +1,32 @@
+import test from 'ava'
+import { SCENARIOS, runSimulation } from '../../sim/index.js'
+import type { SimResult } from '../../sim/index.js'
+
+/** The CI set: a few fixed seeds per scenario on small meshes (big swarms: npm run sim:swarm). */
+const SEEDS = [1, 2, 3]
+const NODES = 80
+
+function describe (r: SimResult): string {
+  return `${r.scenario} seed ${r.seed} nodes ${r.nodes} trace ${r.traceHash}: ${r.violationCount} violations ${JSON.stringify(r.violations.slice(0, 3))}`
+}
+
+for (const name of SCENARIOS.keys()) {
+  test(`${name} keeps every invariant and converges within the bound on seeds ${SEEDS.join(', ')}`, t => {
+    for (const seed of SEEDS) {
+      const r = runSimulation({ scenario: name, nodes: NODES, seed })
+      t.log(`seed ${seed}: trace ${r.traceHash}, converged ${r.convergedAfterMs} ms after faults ended, ${r.messagesPerNodePerSec} msg/node/s`)
+      t.true(r.invariantsOk, describe(r))
+      t.not(r.convergedAfterMs, null, describe(r))
+      t.true((r.convergedAfterMs ?? Infinity) <= r.bounds.convergenceMs, describe(r))
+    }
+  })
+}
+
+test('the fault scenarios do inject their faults', t => {
+  const seed = 1
+  const churn = runSimulation({ scenario: 'churn', nodes: NODES, seed })
+  t.true(churn.faults.crashes > 0 && churn.faults.restarts > 0, `churn seed ${seed}: ${JSON.stringify(churn.faults)}`)
+  const split = runSimulation({ scenario: 'partition-heal', nodes: NODES, seed })
+  t.is(split.faults.partitions, 1, `partition-heal seed ${seed}`)
+  t.true((split.convergedAfterMs ?? 0) > 0, `partition-heal seed ${seed}: views cannot agree the instant a split heals`)
+})
