@@ -1,0 +1,63 @@
+import test from 'ava'
+import { casFrameCodec, chooseReplicas } from '../../../protocols/cache/index.js'
+import { Timers, gradleKey, makeNode, only, settle, sha256Of } from './helpers.js'
+
+const IDS = ['laptop', 'n1', 'n2', 'n3', 'n4', 'n5']
+
+test('a laptop that closes its lid loses nothing: its PUT was pushed to two replicas that serve it', t => {
+  const nodes = IDS.map(id => makeNode(id, IDS, { config: { replication: { replicas: 2 } } }))
+  const timers = new Map(nodes.map(n => [n.self, new Timers()]))
+  for (const n of nodes) n.cache.start(0)
+  settle(nodes, timers, 0)
+  const [laptop, ...others] = nodes
+  if (laptop === undefined) return t.fail()
+  for (const n of nodes) n.cache.drainCommands()
+
+  const key = gradleKey(0xbeef)
+  const record = laptop.cache.localPut({ gradleKey: key, sha256: sha256Of('classes.jar'), size: 4096, time: 5 }, 10)
+  if (record === undefined) return t.fail()
+  const pushes = only(laptop.cache.drainCommands(), 'push')
+  const expected = chooseReplicas(key, IDS.slice(1), 2)
+  t.deepEqual(pushes.map(p => [...p.to]), [expected], 'the two peers the key hashes to')
+
+  const header = casFrameCodec.encode({ type: 'push', record })
+  for (const peer of others.filter(p => expected.includes(p.self))) {
+    const decision = peer.cache.onPushHeader('laptop', header)
+    if (!decision.accept) return t.fail(`${peer.self} refused its replica: ${decision.reason}`)
+    peer.cache.localStored(decision.record, 20)
+  }
+  settle(nodes, timers, 20)
+  for (const n of nodes) timers.get(n.self)?.fireDue(n.cache, 300)
+  settle(nodes, timers, 300)
+
+  const reader = others.find(n => !expected.includes(n.self))
+  if (reader === undefined) return t.fail()
+  reader.peers.alive.delete('laptop')
+  reader.cache.onPeerDown('laptop', 400)
+  t.deepEqual(reader.cache.index.lookup(key, 450).map(p => p.peer).sort(), [...expected].sort(), 'the replicas announced themselves')
+  reader.cache.get(key, 500, 2500)
+  const fetches = only(reader.cache.drainCommands(), 'fetch')
+  t.is(fetches.length, 1)
+  t.true(expected.includes(fetches[0]?.peer ?? ''), 'the reader goes to a replica, not the sleeping laptop')
+})
+
+test('replication off: a PUT pushes nowhere and a pushed entry is refused', t => {
+  const node = makeNode('n1', IDS, { config: { replication: { replicas: 0, acceptRank: 0 } } })
+  node.cache.start(0)
+  const record = node.cache.localPut({ gradleKey: gradleKey(1), sha256: sha256Of('x'), size: 1, time: 1 }, 1)
+  t.deepEqual(only(node.cache.drainCommands(), 'push'), [])
+  if (record === undefined) return t.fail()
+  t.like(node.cache.onPushHeader('n2', casFrameCodec.encode({ type: 'push', record })), { accept: false, reason: 'not-a-replica' })
+})
+
+test('in a large mesh each PUT is also provided in the DHT', t => {
+  const many = Array.from({ length: 70 }, (_, i) => `p${i}`)
+  const node = makeNode('p0', many)
+  node.cache.start(0)
+  node.cache.localPut({ gradleKey: gradleKey(2), sha256: sha256Of('y'), size: 1, time: 1 }, 1)
+  t.deepEqual(only(node.cache.drainCommands(), 'provide'), [{ kind: 'provide', key: gradleKey(2) }])
+  const small = makeNode('p0', many.slice(0, 10))
+  small.cache.start(0)
+  small.cache.localPut({ gradleKey: gradleKey(2), sha256: sha256Of('y'), size: 1, time: 1 }, 1)
+  t.deepEqual(only(small.cache.drainCommands(), 'provide'), [], 'ten nodes: the announcement index is enough')
+})
