@@ -30,6 +30,7 @@ export class BlobReader {
   private readonly smallBytes: number
   private readonly syncBytes: number
   private readonly stamps = new Map<string, string>()
+  private readonly hashing = new Map<string, Promise<boolean>>()
 
   constructor (layout: StoreLayout, smallBytes = DEFAULT_SMALL_BLOB_BYTES, syncBytes = DEFAULT_SYNC_READ_BYTES) {
     this.layout = layout
@@ -111,13 +112,26 @@ export class BlobReader {
     const before = await fstatBig(fd)
     const stamp = stampOf(before)
     if (this.stamps.get(sha256) === stamp) return { kind: 'ok' }
+    // concurrent first reads of one file share one hash instead of each hashing it
+    const key = `${sha256}/${stamp}`
+    let hashing = this.hashing.get(key)
+    if (hashing === undefined) {
+      hashing = this.hashOnce(fd, before, sha256, size)
+      this.hashing.set(key, hashing)
+      const forget = (): void => { this.hashing.delete(key) }
+      hashing.then(forget, forget)
+    }
+    return await hashing ? { kind: 'ok' } : { kind: 'corrupt', ino: before.ino }
+  }
+
+  private async hashOnce (fd: number, before: BigIntStats, sha256: string, size: number): Promise<boolean> {
+    const stamp = stampOf(before)
     if (before.size !== BigInt(size) || await hashFd(fd) !== sha256) {
       this.stamps.delete(sha256)
-      return { kind: 'corrupt', ino: before.ino }
+      return false
     }
-    const after = stampOf(await fstatBig(fd))
-    if (after === stamp) this.stamps.set(sha256, stamp)
-    return { kind: 'ok' }
+    if (stampOf(await fstatBig(fd)) === stamp) this.stamps.set(sha256, stamp)
+    return true
   }
 }
 

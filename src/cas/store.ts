@@ -4,7 +4,7 @@ import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
 import { checkAborted, writeTemp, type WrittenTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
-import { IntegrityError, InvalidArgumentError, InvalidKeyError, StoreClosedError } from './errors.js'
+import { AbortError, IntegrityError, InvalidArgumentError, InvalidKeyError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
 import { SHA256_PATTERN, StoreLayout } from './layout.js'
@@ -59,6 +59,8 @@ export class ContentStore implements BlobStore {
   private readonly pending = new Set<Promise<unknown>>()
   private maxBytes: number
   private closed = false
+  /** Aborted by close(): stops puts waiting on a stalled body and a running verify. */
+  private readonly closing = new AbortController()
 
   private constructor (init: { options: ContentStoreOptions, layout: StoreLayout, index: IndexDb, catalog: Catalog, recovery: RecoveryReport }) {
     const { options } = init
@@ -147,7 +149,8 @@ export class ContentStore implements BlobStore {
     checkKey(key)
     const expected = options.expectedSha256
     if (expected !== undefined && !SHA256_PATTERN.test(expected)) throw new InvalidArgumentError(`expectedSha256 must be 64 lowercase hex characters, got "${expected}"`)
-    return await this.track(this.putTracked(key, body, options))
+    const signal = this.withClosing(options.signal)
+    return await this.track(this.putTracked(key, body, { ...options, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
   /** Removes one entry; its blob is deleted when no other key refers to it. Resolves whether the key existed. */
@@ -192,13 +195,18 @@ export class ContentStore implements BlobStore {
   /** Hashes every blob; quarantines those that do not match (and drops their entries). */
   async verify (options: { signal?: AbortSignal } = {}): Promise<VerifyResult> {
     this.checkOpen()
-    return await this.track(this.verifyAll(options.signal))
+    const signal = this.withClosing(options.signal)
+    return await this.track(this.verifyAll(signal).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
-  /** Waits for running writes, flushes lastAccess, closes the index. Further calls throw StoreClosedError. */
+  /**
+   * Stops the store: puts still reading their body and a running verify fail with StoreClosedError, writes
+   * already under way finish, lastAccess is flushed and the index closed. Further calls throw StoreClosedError.
+   */
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.closing.abort(new StoreClosedError())
     while (this.pending.size > 0) await Promise.allSettled([...this.pending])
     await this.access.stop()
     await this.index.close()
@@ -279,6 +287,16 @@ export class ContentStore implements BlobStore {
     const forget = (): void => { this.pending.delete(promise) }
     promise.then(forget, forget)
     return promise
+  }
+
+  private withClosing (signal: AbortSignal | undefined): AbortSignal {
+    return signal === undefined ? this.closing.signal : AbortSignal.any([signal, this.closing.signal])
+  }
+
+  /** An abort caused by close() (not by the caller's own signal) is reported as StoreClosedError. */
+  private closedInstead (err: unknown, callerSignal: AbortSignal | undefined): unknown {
+    const byClose = err instanceof AbortError && this.closing.signal.aborted && callerSignal?.aborted !== true
+    return byClose ? new StoreClosedError() : err
   }
 
   private checkOpen (): void {

@@ -47,3 +47,15 @@ test('puts racing evictions of the same bytes never leave an entry without its b
   t.is(reopened.recovery.orphanBlobsRemoved, 0, 'no blob was left behind')
   t.like(await reopened.verify(), { quarantined: 0 })
 })
+
+test('concurrent first reads of a big blob all get its verified bytes', async t => {
+  const store = await openStore(t, { smallBlobBytes: 64 * 1024 })
+  const key = newKey()
+  const bytes = randomBytes(3 * 1024 * 1024 + 5)
+  await store.put(key, bytes)
+  await store.close()
+  const reopened = await openStore(t, { dir: store.dir, smallBlobBytes: 64 * 1024 })
+  const bodies = await Promise.all(Array.from({ length: 8 }, async () => await readAll((await reopened.get(key))!.body)))
+  for (const body of bodies) t.true(body.equals(bytes))
+  t.like(reopened.stats(), { hits: 8, quarantined: 0 })
+})

@@ -95,3 +95,16 @@ test('a Node stream destroyed with an error midway stores nothing', async t => {
   await t.throwsAsync(store.put(key, body), { instanceOf: BodyError })
   await assertNothingStored(t, dir, store, key)
 })
+
+test('a Readable body refused past maxSize is left undestroyed, so an HTTP server can drain it', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const key = newKey()
+  const body = Readable.from([randomBytes(800), randomBytes(800), randomBytes(800)])
+  await t.throwsAsync(store.put(key, body, { maxSize: 1000 }), { instanceOf: TooLargeError })
+  t.false(body.destroyed)
+  let drained = 0
+  for await (const chunk of body) drained += (chunk as Buffer).length
+  t.is(drained, 800, 'the chunk the store had not read yet is still there')
+  await assertNothingStored(t, dir, store, key)
+})

@@ -67,3 +67,25 @@ test('a closed store refuses calls with StoreClosedError', async t => {
   await t.throwsAsync(store.put(newKey(), new Uint8Array(1)), { code: 'ERR_CAS_CLOSED' } as any)
   await store.close()
 })
+
+test('close() stops a put whose body stalls, stores nothing of it, and lets finished puts stand', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const done = newKey()
+  await store.put(done, randomBytes(10))
+  let started!: () => void
+  const reading = new Promise<void>(resolve => { started = resolve })
+  async function * stalled (): AsyncGenerator<Uint8Array> {
+    yield randomBytes(100)
+    started()
+    await new Promise(() => {})
+  }
+  const put = store.put(newKey(), stalled())
+  await reading
+  await store.close()
+  await t.throwsAsync(put, { code: 'ERR_CAS_CLOSED' } as any)
+  t.deepEqual(await listFiles(join(dir, 'tmp')), [])
+  const reopened = await openStore(t, { dir })
+  t.like(reopened.stats(), { entries: 1 })
+  t.truthy(await reopened.head(done))
+})
