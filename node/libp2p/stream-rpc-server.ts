@@ -16,8 +16,11 @@ export interface RpcContext {
   signal: AbortSignal
 }
 
-/** Answers one request; throw `BadRequestError` for a request that does not decode. */
-export type RpcHandler = (request: Uint8Array, context: RpcContext) => Promise<Uint8Array | RpcReply>
+/**
+ * Answers one request; throw `BadRequestError` for a request that does not decode. Resolve to
+ * `undefined` for one-way messages (`sendFrame`): the stream is closed without a reply.
+ */
+export type RpcHandler = (request: Uint8Array, context: RpcContext) => Promise<Uint8Array | RpcReply | undefined>
 
 /** Thrown by a handler for undecodable input: the stream is reset and counted as malformed. */
 export class BadRequestError extends Error {
@@ -127,7 +130,11 @@ export class StreamRpcServer {
   }
 }
 
-async function writeReply (stream: Stream, reply: Uint8Array | RpcReply, signal: AbortSignal): Promise<void> {
+async function writeReply (stream: Stream, reply: Uint8Array | RpcReply | undefined, signal: AbortSignal): Promise<void> {
+  if (reply === undefined) {
+    await stream.close({ signal })
+    return
+  }
   const { header, body } = reply instanceof Uint8Array ? { header: reply, body: undefined } : reply
   await sendAll(stream, encodeFrame(header), signal)
   if (body != null) {

@@ -44,6 +44,23 @@ export async function callRpc (node: RpcDialer, peer: PeerId | Multiaddr, protoc
   return header
 }
 
+/**
+ * Sends one frame without waiting for a reply (a sans-IO `send` effect): resolves once the frame
+ * is handed to the connection. Delivery is not confirmed, as the protocols expect.
+ */
+export async function sendFrame (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, message: Uint8Array,
+  options: RpcCallOptions): Promise<void> {
+  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.deadlineMs)])
+  const stream = await node.dialProtocol(peer, protocol, { signal })
+  try {
+    await sendAll(stream, encodeFrame(message), signal)
+    await stream.close({ signal })
+  } catch (err) {
+    stream.abort(asError(err))
+    throw err
+  }
+}
+
 /** Sends `request` and resolves once the reply header arrived; the body streams afterwards. */
 export async function openRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
   options: RpcOpenOptions): Promise<RpcBodyResponse> {

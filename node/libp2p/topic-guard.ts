@@ -21,6 +21,12 @@ export interface GuardedMessage<T> {
 
 export type RejectReason = 'oversize' | 'malformed' | 'unsigned'
 
+/** A sans-IO protocol's answer about a message (protocols/core `Verdict`). */
+export type Verdict = 'accept' | 'ignore' | 'reject'
+
+/** Handles a message inside validation and says what gossipsub should do with it. */
+export type Judge = (from: PeerId, data: Uint8Array) => Verdict
+
 export interface TopicRejection {
   topic: string
   /** The peer that forwarded the message to us (the one gossipsub penalises). */
@@ -69,6 +75,35 @@ export class TopicGuard {
       this.unguards.delete(schema.topic)
     }
     this.unguards.set(schema.topic, unguard)
+    return unguard
+  }
+
+  /**
+   * Lets a protocol that both checks and handles a message (a sans-IO `onMessage` returning a
+   * verdict) run as the validator of `topic`: oversize or unsigned -> reject; otherwise its
+   * verdict decides (reject penalises the forwarder). Returns an unsubscribe.
+   */
+  judge (topic: string, maxBytes: number, judge: Judge): () => void {
+    if (this.unguards.has(topic)) throw new Error(`topic ${topic} is already guarded`)
+    this.pubsub.topicValidators.set(topic, (peer, msg) => {
+      if (msg.type !== 'signed') return this.reject(topic, peer, 'unsigned')
+      if (msg.data.byteLength > maxBytes) return this.reject(topic, peer, 'oversize')
+      let verdict: Verdict
+      try {
+        verdict = judge(msg.from, msg.data)
+      } catch (error) {
+        return this.reject(topic, peer, 'malformed', error)
+      }
+      if (verdict === 'reject') return this.reject(topic, peer, 'malformed')
+      return verdict === 'accept' ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore
+    })
+    this.pubsub.subscribe(topic)
+    const unguard = (): void => {
+      this.pubsub.unsubscribe(topic)
+      this.pubsub.topicValidators.delete(topic)
+      this.unguards.delete(topic)
+    }
+    this.unguards.set(topic, unguard)
     return unguard
   }
 

@@ -3,7 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import type { Stream, StreamCloseEvent } from '@libp2p/interface'
-import { BadRequestError, callRpc, openRpc, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
+import { BadRequestError, callRpc, openRpc, sendFrame, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
 import type { RpcHandler, RpcServerInit } from '../../../node/libp2p/stream-rpc.js'
 import { BodyTooLargeError, DeadlineExceededError, FrameTooLargeError } from '../../../node/libp2p/errors.js'
 import type { MeshLibp2p } from '../../../node/libp2p/create-node.js'
@@ -153,3 +153,12 @@ test('calls dial a multiaddr as well as a known peer', async t => {
 async function * chunks (data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < data.byteLength; offset += size) yield data.subarray(offset, offset + size)
 }
+
+test('a one-way frame reaches the handler and needs no reply', async t => {
+  let deliver!: (request: Uint8Array) => void
+  const delivered = new Promise<Uint8Array>(resolve => { deliver = resolve })
+  const { server, serverNode, client } = await serve(t, { handler: async req => { deliver(req); return undefined } })
+  await sendFrame(client, serverNode.peerId, PROTOCOL, Uint8Array.of(4, 2), options())
+  t.deepEqual([...await delivered], [4, 2])
+  t.is(server.stats.malformed, 0)
+})

@@ -69,3 +69,24 @@ test('unguarding removes the validator and the subscription', async t => {
   t.false(node.services.pubsub.topicValidators.has(counts.topic))
   t.false(node.services.pubsub.getTopics().includes(counts.topic))
 })
+
+test('a judging protocol decides each message\'s fate; its rejections are reported', async t => {
+  const receiver = await startNode(t)
+  const rejections: TopicRejection[] = []
+  const judged: string[] = []
+  let allJudged!: () => void
+  const threeJudged = new Promise<void>(resolve => { allJudged = resolve })
+  const guard = new TopicGuard(receiver.services.pubsub, { onReject: r => { rejections.push(r) } })
+  guard.judge(MeshTopics.jobs, 64, (_from, data) => {
+    const text = new TextDecoder().decode(data)
+    if (judged.push(text) === 3) allJudged()
+    if (!text.startsWith('job:')) return 'reject'
+    return text === 'job:stale' ? 'ignore' : 'accept'
+  })
+  const sender = await startNode(t, { bootstrap: [addressOf(receiver)] })
+  await subscribed(sender.services.pubsub, MeshTopics.jobs, receiver.peerId)
+  for (const text of ['garbage', 'job:stale', 'job:1']) await sender.services.pubsub.publish(MeshTopics.jobs, bytes(text))
+  await threeJudged
+  t.deepEqual(judged.sort(), ['garbage', 'job:1', 'job:stale'])
+  t.deepEqual(rejections.map(r => r.reason), ['malformed'])
+})

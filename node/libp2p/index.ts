@@ -1,0 +1,13 @@
+// The libp2p side of a gmesh node: what the daemon and the protocol adapters use.
+export { createMeshLibp2p, MESH_DHT_PROTOCOL, MESH_MDNS_SERVICE } from './create-node.js'
+export type { MeshLibp2p, MeshNodeConfig, MeshServices } from './create-node.js'
+export { MeshTopics, meshGossipOptions, MAX_GOSSIP_MESSAGE_BYTES } from './gossip-config.js'
+export { TopicGuard } from './topic-guard.js'
+export type { GuardedMessage, Judge, RejectReason, TopicGuardInit, TopicRejection, TopicSchema, Verdict } from './topic-guard.js'
+export { BadRequestError, callRpc, openRpc, sendFrame, StreamRpcServer } from './stream-rpc.js'
+export type { RpcBodyResponse, RpcCallOptions, RpcContext, RpcHandler, RpcOpenOptions, RpcReply, RpcServerInit, RpcServerStats } from './stream-rpc.js'
+export {
+  encodeSwarmKey, generateSwarmKey, parseSwarmKey, readSwarmKeyFile, writeSwarmKeyFile, SwarmKeyExistsError, SwarmKeyFormatError,
+  SWARM_KEY_BYTES
+} from './swarm-key.js'
+export * from './errors.js'
