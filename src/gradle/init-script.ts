@@ -21,7 +21,11 @@ export interface InitScriptOptions {
   push?: boolean
   /** Send `Expect: 100-continue` on PUT where Gradle supports it (7.2+); default false. */
   expectContinue?: boolean
-  /** Turn the build cache on from the script, so no `--build-cache` flag is needed (default true). */
+  /**
+   * Turn the build cache on from the script, so no `--build-cache` flag is needed (default true).
+   * Gradle cannot tell the script about an explicit `--no-build-cache`, so a self-enabling script
+   * overrides it: for a single build, prefer false and pass `--build-cache` (the runner does).
+   */
   enableBuildCache?: boolean
 }
 

@@ -44,6 +44,7 @@ test.serial('init-gradle installs the script for the running node into the Gradl
   t.true(script.startsWith(INIT_SCRIPT_MARKER))
   t.true(script.includes("'http://127.0.0.1:45999/cache/'"))
   t.true(script.includes('cache.push = true'))
+  t.true(script.includes('gradle.startParameter.buildCacheEnabled = true'), 'an init.d script has to turn the cache on itself')
   // Running it again for a read-only setup replaces our own file.
   t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome, '--read-only']), ExitCode.ok)
   t.true((await readFile(path.join(box.gradleHome, 'init.d', 'gmesh.gradle'), 'utf8')).includes('cache.push = false'))
@@ -84,6 +85,16 @@ test.serial('gradle runs the project\'s wrapper with the init script and exits w
   t.deepEqual(args.slice(2), ['--build-cache', '--console=plain', '--no-daemon', 'build'])
   const script = await readFile(path.join(box.project, 'init-script.txt'), 'utf8')
   t.true(script.includes("'http://127.0.0.1:45999/cache/'"))
+  t.false(script.includes('buildCacheEnabled'), 'for one build --build-cache enables the cache, so --no-build-cache still wins')
+})
+
+test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
+  const box = await sandbox(t)
+  await fakeWrapper(box.project, 0)
+  t.is(await main(['gradle', '--data', box.dataDir, '--project', box.project, '--', '--no-build-cache', 'build']), ExitCode.ok)
+  const args = (await readFile(path.join(box.project, 'args.txt'), 'utf8')).trim().split('\n')
+  t.false(args.includes('--build-cache'))
+  t.true(args.includes('--no-build-cache'))
 })
 
 test.serial('gradle without arguments is a usage error', async t => {

@@ -43,9 +43,14 @@ async function runningNode (data: string | undefined): Promise<NodeReadyInfo> {
   }
 }
 
-function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined): string {
+/**
+ * The init script for the node. `selfEnabling`: the script turns the build cache on by itself,
+ * as an init.d script must; for one build, `--build-cache` does it instead, so that a
+ * `--no-build-cache` the user gives still wins.
+ */
+function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined, selfEnabling: boolean): string {
   try {
-    return renderInitScript({ cacheUrl: node.cacheUrl, push: readOnly !== true })
+    return renderInitScript({ cacheUrl: node.cacheUrl, push: readOnly !== true, enableBuildCache: selfEnabling })
   } catch (err) {
     throw new OperationError(`the node's node.json has an unusable cacheUrl: ${(err as Error).message}`)
   }
@@ -53,7 +58,7 @@ function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined): str
 
 async function initGradle (options: InitGradleOptions): Promise<void> {
   const node = await runningNode(options.data)
-  const script = initScriptFor(node, options.readOnly)
+  const script = initScriptFor(node, options.readOnly, true)
   const home = resolveGradleUserHome(options.gradleUserHome)
   let result
   try {
@@ -71,7 +76,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
     throw new UsageError('no Gradle arguments: put them after --, e.g. `gmesh gradle -- build`')
   }
   const node = await runningNode(options.data)
-  const initScript = initScriptFor(node, options.readOnly)
+  const initScript = initScriptFor(node, options.readOnly, false)
   if (gradleArgs.includes('--offline')) {
     process.stderr.write('gmesh: warning: Gradle before 4.5 turns the remote build cache off with --offline\n')
   }
