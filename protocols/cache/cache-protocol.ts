@@ -32,6 +32,22 @@ export type LocalEntry = Omit<CacheRecordFields, 'producer'>
 
 const SWEEP_TIMER = 'cache/index-sweep'
 
+export interface CacheProtocolStats {
+  readonly hits: number
+  readonly misses: number
+  readonly negativeHits: number
+  readonly deadlineMisses: number
+  readonly corrupt: number
+  readonly attempts: number
+  readonly providerClaims: number
+  readonly indexedKeys: number
+  readonly heldRecords: number
+  readonly announced: number
+  readonly lookupsInFlight: number
+  readonly negativeKeys: number
+  readonly synced: boolean
+}
+
 /**
  * The cache-sharing protocol of one node, sans IO. Gossip and index-sync frames come in through
  * `onMessage`, timers through `onTimer`; the node's store and HTTP server call the local commands
@@ -163,8 +179,23 @@ export class CacheProtocol implements SansIoProtocol {
   }
 
   /** Membership declared `peer` dead: forget its claims. */
-  onPeerDown (peer: PeerId, _now: Millis): void {
+  onPeerDown (peer: PeerId, now: Millis): void {
     this.index.removePeer(peer)
+    this.lookup.onPeerDown(peer, now)
+  }
+
+  /** Figures for `/metrics` and `gmesh status`. */
+  stats (): CacheProtocolStats {
+    return {
+      ...this.lookup.counters,
+      providerClaims: this.index.size,
+      indexedKeys: this.index.keyCount,
+      heldRecords: this.announcer.heldCount,
+      announced: this.announcer.published,
+      lookupsInFlight: this.lookup.inFlight,
+      negativeKeys: this.lookup.negative.size,
+      synced: this.sync.synced
+    }
   }
 
   /** Membership saw `peer` come up: a node that has not learnt the index yet may ask it. */

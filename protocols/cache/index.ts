@@ -1,5 +1,7 @@
 export { CacheProtocol } from './cache-protocol.js'
-export type { CacheProtocolDeps, LocalEntry } from './cache-protocol.js'
+export type { CacheProtocolDeps, CacheProtocolStats, LocalEntry } from './cache-protocol.js'
+export { recordProof, recordFromStored, fetchResponseHeader } from './stored-record.js'
+export type { StoredEntry } from './stored-record.js'
 export { DEFAULT_CACHE_CONFIG, resolveCacheConfig } from './config.js'
 export type { CacheProtocolConfig, CacheConfigOverrides } from './config.js'
 export { CommandQueue } from './commands.js'

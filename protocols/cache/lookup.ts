@@ -92,6 +92,8 @@ export class CacheLookup {
   private readonly lookups = new Map<string, Lookup>()
   private readonly penalisedUntil = new Map<PeerId, Millis>()
   readonly negative: NegativeCache
+  /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
+  readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, attempts: 0 }
 
   constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
     this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
@@ -137,7 +139,10 @@ export class CacheLookup {
       this.answer(key, outcome, now)
       return outcome
     }
-    if (result === 'corrupt') this.penalise(peer, now, 'corrupt-blob')
+    if (result === 'corrupt') {
+      this.counters.corrupt++
+      this.penalise(peer, now, 'corrupt-blob')
+    }
     if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
     lookup.current = undefined
     lookup.failures++
@@ -152,6 +157,15 @@ export class CacheLookup {
     const fresh = providers.filter(peer => !lookup.tried.has(peer)).map(peer => ({ peer }))
     lookup.queue = this.rank([...lookup.queue, ...fresh], now)
     if (lookup.current === undefined) this.next(lookup, now)
+  }
+
+  /** Membership declared `peer` dead: lookups fetching from it move on now instead of at their attempt timeout. */
+  onPeerDown (peer: PeerId, now: Millis): void {
+    for (const lookup of [...this.lookups.values()]) {
+      if (lookup.current?.peer !== peer) continue
+      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer })
+      this.onFetchResult(lookup.key, peer, 'error', now)
+    }
   }
 
   /** Routes this lookup's timers; returns false if `timer` is not one of them. */
@@ -210,6 +224,7 @@ export class CacheLookup {
     while (candidate !== undefined && (lookup.tried.has(candidate.peer) || !this.deps.peers.isAlive(candidate.peer) || this.isPenalised(candidate.peer, now))) candidate = lookup.queue.shift()
     if (candidate !== undefined) {
       lookup.tried.add(candidate.peer)
+      this.counters.attempts++
       lookup.current = candidate
       const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
       this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
@@ -240,6 +255,16 @@ export class CacheLookup {
     return { accept: false }
   }
 
+  private count (outcome: LookupOutcome): void {
+    if (outcome.hit) {
+      this.counters.hits++
+      return
+    }
+    this.counters.misses++
+    if (outcome.reason === 'negative-cache') this.counters.negativeHits++
+    if (outcome.reason === 'deadline') this.counters.deadlineMisses++
+  }
+
   private attemptOf (key: string, peer: PeerId): Lookup | undefined {
     const lookup = this.lookups.get(key)
     return lookup?.current?.peer === peer ? lookup : undefined
@@ -254,6 +279,7 @@ export class CacheLookup {
       this.deps.effects.cancelTimer(DHT_TIMER + key)
       if (lookup.current !== undefined && !outcome.hit) this.deps.commands.push({ kind: 'cancelFetch', key, peer: lookup.current.peer })
     }
+    this.count(outcome)
     if (!outcome.hit && fresh) this.negative.remember(key, now)
     this.deps.commands.push({ kind: 'answer', key, outcome })
   }

@@ -14,9 +14,11 @@ export interface ProviderIndexConfig {
   readonly maxEntries: number
   /** A claim not heard again within this long is dropped (providers re-announce well before). */
   readonly ttlMs: Millis
+  /** Most providers kept per key (the most recently heard): a popular entry costs no more than this. */
+  readonly maxProvidersPerKey: number
 }
 
-export const DEFAULT_PROVIDER_INDEX: ProviderIndexConfig = Object.freeze({ maxEntries: 200_000, ttlMs: 6 * 60 * 60 * 1000 })
+export const DEFAULT_PROVIDER_INDEX: ProviderIndexConfig = Object.freeze({ maxEntries: 200_000, ttlMs: 6 * 60 * 60 * 1000, maxProvidersPerKey: 32 })
 
 /**
  * Gradle key -> providers, built from announcements. Lookup is one Map get; memory is bounded by
@@ -49,16 +51,16 @@ export class ProviderIndex {
       this.byKey.delete(key)
     }
     this.byKey.set(key, providers)
-    const isNew = !providers.has(peer)
+    const isNew = !providers.delete(peer)
     providers.set(peer, { peer, record, seenAt: now })
-    if (isNew) {
-      this.entries++
-      let keys = this.byPeer.get(peer)
-      if (keys === undefined) this.byPeer.set(peer, keys = new Set())
-      keys.add(key)
-      this.evictOverflow()
-    }
-    return isNew
+    if (!isNew) return false
+    this.entries++
+    let keys = this.byPeer.get(peer)
+    if (keys === undefined) this.byPeer.set(peer, keys = new Set())
+    keys.add(key)
+    if (providers.size > this.config.maxProvidersPerKey) this.remove(key, providers.keys().next().value as PeerId)
+    this.evictOverflow()
+    return true
   }
 
   /** Unexpired providers of `key` (expired ones are dropped on the way); marks the key recently used. */

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { ProviderIndex, announceCodec, CACHE_TOPIC } from '../../../protocols/cache/index.js'
+import { DEFAULT_PROVIDER_INDEX, ProviderIndex, announceCodec, CACHE_TOPIC } from '../../../protocols/cache/index.js'
 import { gradleKey, makeNode, recordBy } from './helpers.js'
 
 test('a node learns providers from an announcement batch and forgets them when the peer dies', t => {
@@ -19,7 +19,7 @@ test('a node learns providers from an announcement batch and forgets them when t
 })
 
 test('claims expire after the TTL unless heard again', t => {
-  const index = new ProviderIndex({ maxEntries: 100, ttlMs: 1000 })
+  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxEntries: 100, ttlMs: 1000 })
   index.add('a', recordBy('a', 1), 0)
   index.add('b', recordBy('b', 1), 0)
   index.add('b', recordBy('b', 1), 800)
@@ -31,7 +31,7 @@ test('claims expire after the TTL unless heard again', t => {
 })
 
 test('memory stays bounded: the least recently looked-up keys go first', t => {
-  const index = new ProviderIndex({ maxEntries: 3, ttlMs: 60_000 })
+  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxEntries: 3, ttlMs: 60_000 })
   for (const n of [1, 2, 3]) index.add('a', recordBy('a', n), n)
   index.lookup(gradleKey(1), 10)
   index.add('a', recordBy('a', 4), 11)
@@ -43,9 +43,19 @@ test('memory stays bounded: the least recently looked-up keys go first', t => {
 })
 
 test('a repeated claim replaces the older record without growing the index', t => {
-  const index = new ProviderIndex({ maxEntries: 10, ttlMs: 60_000 })
+  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxEntries: 10, ttlMs: 60_000 })
   t.true(index.add('a', recordBy('a', 1), 0))
   t.false(index.add('a', { ...recordBy('a', 1), time: 99 }, 5))
   t.is(index.size, 1)
   t.is(index.lookup(gradleKey(1), 6)[0]?.record.time, 99)
+})
+
+test('a popular entry keeps only its most recently heard providers', t => {
+  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxProvidersPerKey: 3 })
+  for (const [i, peer] of ['a', 'b', 'c', 'd'].entries()) index.add(peer, recordBy('ci', 1), i)
+  index.add('b', recordBy('ci', 1), 10)
+  index.add('e', recordBy('ci', 1), 11)
+  t.deepEqual(index.lookup(gradleKey(1), 12).map(p => p.peer).sort(), ['b', 'd', 'e'], 'a then c were heard longest ago')
+  t.is(index.size, 3)
+  t.is(index.removePeer('a'), 0, 'a\'s reverse entry went with its claim')
 })
