@@ -41,6 +41,8 @@ export interface MeshNodeConfig {
   topics?: string[]
   /** How often unconnected bootstrap peers are redialled. Default 5 s. */
   bootstrapRetryMs?: number
+  /** Discovered peers are dialled while the node has fewer connections than this. Default 64. */
+  maxAutoDialConnections?: number
 }
 
 export interface MeshServices extends Record<string, unknown> {
@@ -85,7 +87,11 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
         datastorePrefix: '/gmesh-dht',
         metricsPrefix: 'gmesh_dht'
       }),
-      dialer: peerDialer({ bootstrap: config.bootstrap, retryMs: config.bootstrapRetryMs })
+      dialer: peerDialer({
+        bootstrap: config.bootstrap,
+        retryMs: config.bootstrapRetryMs,
+        maxAutoDialConnections: config.maxAutoDialConnections
+      })
     }
   })
 }

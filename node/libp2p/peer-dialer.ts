@@ -6,7 +6,7 @@ import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startabl
 /**
  * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
  * dials the bootstrap list at start (and again every `retryMs` while a bootstrap peer is not
- * connected) and dials every peer that mDNS (or any discovery) reports.
+ * connected) and dials peers that mDNS (or any discovery) reports, up to a connection cap.
  */
 export interface PeerDialerInit {
   bootstrap: string[]
@@ -14,6 +14,12 @@ export interface PeerDialerInit {
   retryMs?: number
   /** Per-dial timeout. Default 10 s. */
   dialTimeoutMs?: number
+  /**
+   * Discovered peers are dialled only while the node has fewer connections than this. libp2p
+   * reports every peer new to the peer store as discovered (mDNS, DHT answers, identify), so
+   * without a cap a large mesh would become a full mesh. Default 64.
+   */
+  maxAutoDialConnections?: number
 }
 
 export interface PeerDialerComponents {
@@ -35,6 +41,7 @@ export class PeerDialer implements Startable {
   private readonly targets: BootstrapTarget[]
   private readonly retryMs: number
   private readonly dialTimeoutMs: number
+  private readonly maxAutoDial: number
   private readonly dialing = new Set<string>()
   private controller = new AbortController()
   private timer?: NodeJS.Timeout
@@ -47,6 +54,7 @@ export class PeerDialer implements Startable {
     })
     this.retryMs = init.retryMs ?? 5000
     this.dialTimeoutMs = init.dialTimeoutMs ?? 10_000
+    this.maxAutoDial = init.maxAutoDialConnections ?? 64
   }
 
   readonly [Symbol.toStringTag] = '@gmesh/peer-dialer'
@@ -60,7 +68,6 @@ export class PeerDialer implements Startable {
     this.dialBootstrap()
     if (this.targets.length > 0) {
       this.timer = setInterval(() => { this.dialBootstrap() }, this.retryMs)
-      this.timer.unref()
     }
   }
 
@@ -82,6 +89,7 @@ export class PeerDialer implements Startable {
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const peer = evt.detail.id
     if (peer.equals(this.components.peerId) || this.isConnected(peer)) return
+    if (this.components.connectionManager.getConnections().length >= this.maxAutoDial) return
     void this.dial(peer.toString(), peer)
   }
 

@@ -38,9 +38,8 @@ export interface RpcBodyResponse {
 /** Sends `request` and resolves to the reply frame. */
 export async function callRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
   options: RpcCallOptions): Promise<Uint8Array> {
-  const { stream, reader, header } = await exchange(node, peer, protocol, request, options)
+  const { reader, header } = await exchange(node, peer, protocol, request, options)
   reader.release()
-  if (stream.writeStatus === 'writable') await stream.close().catch(() => {})
   return header
 }
 

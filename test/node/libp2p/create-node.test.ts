@@ -96,3 +96,14 @@ test('a bootstrap peer that is down at start is dialled once it comes up', async
   await connectedToA
   t.true(b.getConnections(a.peerId).length > 0)
 })
+
+test('two nodes that only know a common bootstrap node end up connected', async t => {
+  const hub = await startNode(t)
+  const b = await startNode(t, { bootstrap: [addressOf(hub)] })
+  const bMeetsC = new Promise<void>(resolve => {
+    b.addEventListener('peer:connect', evt => { if (evt.detail.equals(c.peerId)) resolve() })
+  })
+  const c = await startNode(t, { bootstrap: [addressOf(hub)] })
+  await bMeetsC
+  t.true(b.getConnections(c.peerId).length > 0)
+})

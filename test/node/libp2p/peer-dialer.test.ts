@@ -1,0 +1,83 @@
+import test from 'ava'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Connection, Libp2pEvents, PeerId, PeerInfo, TypedEventTarget } from '@libp2p/interface'
+import { TypedEventEmitter } from '@libp2p/interface'
+import { PeerDialer } from '../../../node/libp2p/peer-dialer.js'
+
+const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+
+/** A connection manager that records dials and can be told which peers are connected. */
+class FakeConnections {
+  readonly dials: string[] = []
+  readonly connected: PeerId[] = []
+  failNext = 0
+  private waiters: Array<() => void> = []
+
+  async openConnection (target: PeerId | Multiaddr): Promise<Connection> {
+    this.dials.push(target.toString())
+    for (const wake of this.waiters.splice(0)) wake()
+    if (this.failNext > 0) {
+      this.failNext--
+      throw new Error('connection refused')
+    }
+    return { remotePeer: 'getComponents' in target ? bootstrapPeer : target } as unknown as Connection
+  }
+
+  getConnections (peer?: PeerId): Connection[] {
+    const list = peer == null ? this.connected : this.connected.filter(p => p.equals(peer))
+    return list.map(remotePeer => ({ remotePeer }) as unknown as Connection)
+  }
+
+  /** Resolves once `count` dials happened in total. */
+  async dialled (count: number): Promise<void> {
+    while (this.dials.length < count) await new Promise<void>(resolve => { this.waiters.push(resolve) })
+  }
+}
+
+let bootstrapPeer: PeerId
+
+async function dialer (init: { bootstrap?: string[], maxAutoDialConnections?: number, retryMs?: number } = {}) {
+  const self = await newPeer()
+  const events = new TypedEventEmitter<Libp2pEvents>() as TypedEventTarget<Libp2pEvents>
+  const connections = new FakeConnections()
+  const service = new PeerDialer({ peerId: self, events, connectionManager: connections }, { bootstrap: init.bootstrap ?? [], ...init })
+  service.start()
+  service.afterStart()
+  const discover = (id: PeerId): void => { events.dispatchEvent(new CustomEvent<PeerInfo>('peer:discovery', { detail: { id, multiaddrs: [] } })) }
+  return { self, service, connections, discover }
+}
+
+test('a discovered peer is dialled once; self and connected peers are not', async t => {
+  const { self, service, connections, discover } = await dialer()
+  t.teardown(() => { service.stop() })
+  const peer = await newPeer()
+  const known = await newPeer()
+  connections.connected.push(known)
+  discover(self)
+  discover(known)
+  discover(peer)
+  discover(peer)
+  await connections.dialled(1)
+  t.deepEqual(connections.dials, [peer.toString()])
+})
+
+test('discovered peers are not dialled past the connection cap', async t => {
+  const { service, connections, discover } = await dialer({ maxAutoDialConnections: 1 })
+  t.teardown(() => { service.stop() })
+  connections.connected.push(await newPeer())
+  discover(await newPeer())
+  t.deepEqual(connections.dials, [])
+})
+
+test('a bootstrap address is dialled at start and redialled until it connects', async t => {
+  bootstrapPeer = await newPeer()
+  const address = `/ip4/127.0.0.1/tcp/4001/p2p/${bootstrapPeer.toString()}`
+  const { service, connections } = await dialer({ bootstrap: [address], retryMs: 20 })
+  t.teardown(() => { service.stop() })
+  connections.failNext = 2
+  await connections.dialled(3)
+  t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
+})
