@@ -85,6 +85,17 @@ async function startNginx (root: string, workers: 1 | 'auto', small: Entry[]): P
   return { nginx, target: { label: nginx.label, cacheUrl: nginx.cacheUrl, pid: nginx.pid, figures: {} } }
 }
 
+/** The node's own view (gmesh status --json) next to what the load generator counted, as a cross-check. */
+async function nodeCounters (node: GmeshNode, figures: Figures): Promise<string> {
+  const status = await node.status() as { http?: Record<string, number>, cache?: Record<string, number> } | undefined
+  if (status?.http == null) return 'gmesh status --json: no http counters'
+  const h = status.http
+  const counted = (figures.small?.result.ok ?? 0) + (figures.large?.result.ok ?? 0)
+  const line = `gmesh status --json: ${h.gets} GETs, ${h.hits} hits, ${h.puts} PUTs, ${h.stored} stored, ${h.internalErrors} internal errors; ` +
+    `cache ${status.cache?.entries ?? '?'} entries (the load generator counted ${counted} GET hits)`
+  return h.hits < counted || h.internalErrors > 0 ? `${line}\nWARNING: the node's counters disagree with the load generator` : line
+}
+
 export async function run (options: BenchOptions = currentBenchOptions()): Promise<void> {
   const plan = cachePlan(options.quick)
   const gen = chooseLoadGenerator(options)
@@ -109,6 +120,7 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
     }
     console.log(`load generator: ${gen.name}; measuring ${[...targets, ...references].map((t) => t.label).join(', ')}`)
     await measureAll(gen, plan, [...targets, ...references], small, large)
+    if (typeof started !== 'string') console.log(await nodeCounters(started.node, started.target.figures))
     const node = targets[0]?.figures
     for (const ref of references.length > 0 ? references : [undefined]) {
       console.log(cacheTable(plan, node, ref?.figures, ref?.label ?? 'nginx (skipped)'))

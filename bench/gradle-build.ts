@@ -36,7 +36,9 @@ async function measureBuilds (ctx: BuildContext, caches: BuildVariant[], warmRun
     all.set(v.name, { variant: v, runs: [] })
   }
   for (let round = 0; round < warmRuns; round++) {
-    for (const v of caches) {
+    // Each round starts with the next cache, so no cache always follows the same one.
+    const order = caches.map((_, i) => caches[(i + round) % caches.length])
+    for (const v of order) {
       const r = await buildOnce(ctx, v)
       all.get(v.name)?.runs.push(r)
       console.log(`  warm ${round + 1}/${warmRuns} ${v.name.padEnd(28)} ${fmtSeconds(r.durationMs)}  from cache ${fromCacheText(r)}`)
@@ -76,7 +78,7 @@ async function gradleVersion (gradle: string, cwd: string): Promise<string> {
 }
 
 export async function run (options: BenchOptions = currentBenchOptions()): Promise<void> {
-  const warmRuns = options.quick ? 3 : 5
+  const warmRuns = options.quick ? 3 : 7
   const coldRuns = options.quick ? 1 : 3
   const root = await mkdtemp(join(tmpdir(), 'gmesh-bench-gradle-'))
   const projectDir = join(root, 'project')
