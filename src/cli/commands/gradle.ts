@@ -68,7 +68,9 @@ async function initGradle (options: InitGradleOptions): Promise<void> {
   }
   const verb = result.changed ? 'wrote' : 'already up to date:'
   process.stdout.write(`${verb} ${result.file}\nGradle builds using ${home} now use the cache at ${node.cacheUrl}` +
-    `${options.readOnly === true ? ' (read-only)' : ''}; delete that file to stop.\n`)
+    `${options.readOnly === true ? ' (read-only)' : ''}; delete that file to stop.\n` +
+    'With Gradle\'s configuration cache on, also set org.gradle.caching=true: a configuration-cache hit ' +
+    'does not rerun the script that turns the build cache on.\n')
 }
 
 async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions): Promise<number> {
