@@ -127,7 +127,8 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
     }
     console.log(`notes: the load generator (${gen.name}) shares the machine's cores with the servers; ` +
       'nginx runs worker_processes 1 to compare with the single-threaded node (--nginx-auto adds one worker per core); ' +
-      'CPU = cores the server process tree kept busy during the measurement.')
+      'CPU = cores the server process tree kept busy during the measurement.' +
+      (gen.name.startsWith('node') ? '\nThe Node load generator saturates long before nginx does: figures near its ceiling are its limit, not the server\'s (apt-get install wrk).' : ''))
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {})
     await processes.stopAll()
