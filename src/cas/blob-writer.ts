@@ -15,13 +15,15 @@ export interface WriteLimits {
   maxSize?: number
   expectedSize?: number
   signal?: AbortSignal
+  /** fdatasync the file before resolving (default true). */
+  sync?: boolean
 }
 
 /** Chunks are gathered up to this many bytes before one write, so small chunks cost few syscalls. */
 const FLUSH_BYTES = 256 * 1024
 
 /**
- * Streams `body` into a new file at `path` while hashing it, then fdatasyncs and closes it.
+ * Streams `body` into a new file at `path` while hashing it, then fdatasyncs (unless `sync` is false) and closes it.
  * On any failure (limit, abort, a body that errors or ends short) the temp file is removed and the error rethrown.
  * A Readable body is destroyed only on abort: past a limit it is left as it is, for the caller to drain.
  */
@@ -35,7 +37,7 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
       : await writeStream(fd, hash, body, limits)
     if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
     checkAborted(limits.signal)
-    await fdatasyncFd(fd)
+    if (limits.sync !== false) await fdatasyncFd(fd)
     const closing = fd
     fd = undefined
     await closeFd(closing)

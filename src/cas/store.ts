@@ -25,6 +25,12 @@ export interface ContentStoreOptions {
   /** Blobs up to this size are hashed on every read (default 1 MiB). */
   smallBlobBytes?: number
   /**
+   * fdatasync every blob before it is renamed into place and indexed (default true). Only for measuring or for
+   * throwaway caches: without it a power loss can leave a blob with the right name and wrong bytes, which
+   * verify-on-read then quarantines (a process crash loses nothing either way: the page cache survives it).
+   */
+  syncBlobs?: boolean
+  /**
    * fsync the blob's directory after the rename (default false). Blob contents are always fdatasynced before
    * the rename; the directory fsync only makes the new name itself survive power loss, and costs about half the
    * PUT throughput with concurrent PUTs. Without it a power loss can lose the newest names; start-up recovery
@@ -55,6 +61,7 @@ export class ContentStore implements BlobStore {
   private readonly now: () => number
   private readonly logger: CasLogger
   private readonly smallBlobBytes: number
+  private readonly syncBlobs: boolean
   private readonly counters = { hits: 0, misses: 0, evictions: 0, puts: 0, quarantined: 0 }
   private readonly pending = new Set<Promise<unknown>>()
   private maxBytes: number
@@ -73,6 +80,7 @@ export class ContentStore implements BlobStore {
     this.now = options.now ?? Date.now
     this.logger = options.logger ?? silentLogger
     this.smallBlobBytes = options.smallBlobBytes ?? DEFAULT_SMALL_BLOB_BYTES
+    this.syncBlobs = options.syncBlobs ?? true
     this.reader = new BlobReader(this.layout, this.smallBlobBytes)
     this.access = new AccessFlusher(this.catalog, this.index, options.accessFlushMs ?? 5000, err => {
       this.logger.warn({ err }, 'cas: writing lastAccess to the index failed')
@@ -213,7 +221,7 @@ export class ContentStore implements BlobStore {
   }
 
   private async putTracked (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions): Promise<EntryMeta> {
-    const written = await writeTemp(this.layout.newTempPath(), body, options)
+    const written = await writeTemp(this.layout.newTempPath(), body, { ...options, sync: this.syncBlobs })
     try {
       if (options.expectedSha256 !== undefined && written.sha256 !== options.expectedSha256) {
         throw new IntegrityError(options.expectedSha256, written.sha256)
