@@ -64,7 +64,10 @@ export async function sendFrame (node: RpcDialer, peer: PeerId | Multiaddr, prot
 export async function openRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
   options: RpcOpenOptions): Promise<RpcBodyResponse> {
   const { stream, reader, header } = await exchange(node, peer, protocol, request, options)
-  const abort = (reason?: Error): void => { stream.abort(reason ?? new Error(`${protocol} body abandoned`)) }
+  const abort = (reason?: Error): void => {
+    reader.release()
+    stream.abort(reason ?? new Error(`${protocol} body abandoned`))
+  }
   return { header, body: readBody(stream, reader, options), abort }
 }
 

@@ -162,3 +162,23 @@ test('a one-way frame reaches the handler and needs no reply', async t => {
   t.deepEqual([...await delivered], [4, 2])
   t.is(server.stats.malformed, 0)
 })
+
+test('abandoning a body stops the sender', async t => {
+  let stopped!: () => void
+  const senderStopped = new Promise<void>(resolve => { stopped = resolve })
+  async function * endless (): AsyncGenerator<Uint8Array> {
+    try {
+      while (true) yield new Uint8Array(64 * 1024)
+    } finally {
+      stopped()
+    }
+  }
+  const { server, serverNode, client } = await serve(t, { handler: async () => ({ header: Uint8Array.of(1), body: endless() }) })
+  const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: 1 << 30 })
+  for await (const chunk of response.body) {
+    t.true(chunk.byteLength > 0)
+    break
+  }
+  await senderStopped
+  t.is(server.stats.served, 0)
+})
