@@ -1,7 +1,9 @@
 import test from 'ava'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import { Writable } from 'node:stream'
 import { parseBuildOutput, type BuildSummary } from '../../src/gradle/build-output.js'
+import { runGradle } from '../../src/gradle/runner.js'
 import { copyExample, JAVA_MULTI_CACHEABLE_TASKS, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 import { startNode, runGmesh, removeDataDir, type NodeProcess } from '../helpers/gmesh-node.js'
 
@@ -15,8 +17,27 @@ async function cacheStats (node: NodeProcess): Promise<CacheStats> {
   return (JSON.parse(status.stdout) as { cache: CacheStats }).cache
 }
 
-/** `gmesh gradle -- build` as a real process, with its own Gradle user home and no daemon. */
-async function buildThroughNode (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, summary: BuildSummary, stderr: string }> {
+interface BuildRun { code: number | null, summary: BuildSummary, stderr: string }
+
+/** The laptop flow: `gmesh init-gradle`, then plain `gradle build` with no flag about caching. */
+async function buildAfterInitGradle (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+  const init = await runGmesh(['init-gradle', '--data', node.dataDir, '--gradle-user-home', gradleUserHome])
+  if (init.code !== 0) throw new Error(`gmesh init-gradle failed (${String(init.code)}): ${init.stderr}`)
+  let stderr = ''
+  const result = await runGradle({
+    projectDir,
+    args: ['build'],
+    gradleUserHome,
+    noDaemon: true,
+    buildCache: false,
+    stdout: null,
+    stderr: new Writable({ write (chunk, _encoding, done) { stderr += String(chunk); done() } })
+  })
+  return { code: result.exitCode, summary: result.summary, stderr }
+}
+
+/** One build through the node: `gmesh gradle -- build` as a real process, no daemon. */
+async function buildThroughGmeshGradle (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
   const result = await runGmesh([
     'gradle', '--data', node.dataDir, '--project', projectDir,
     '--', '--no-daemon', '--gradle-user-home', gradleUserHome, 'build'
@@ -28,7 +49,7 @@ function pathsWith (summary: BuildSummary, outcome: string): string[] {
   return summary.tasks.filter(task => task.outcome === outcome).map(task => task.path).sort()
 }
 
-test('a clean build on another Gradle home gets every cacheable task FROM-CACHE through a real node', async t => {
+test('a build after init-gradle fills a real node; a clean build elsewhere through gmesh gradle gets every cacheable task FROM-CACHE', async t => {
   t.timeout(GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds on a shared 2-core machine')
   const project = await copyExample('java-multi')
   const node = await startNode()
@@ -37,7 +58,7 @@ test('a clean build on another Gradle home gets every cacheable task FROM-CACHE 
     await project.cleanup()
   })
 
-  const first = await buildThroughNode(node, project.projectDir, project.gradleUserHome)
+  const first = await buildAfterInitGradle(node, project.projectDir, project.gradleUserHome)
   t.is(first.code, 0, first.stderr)
   t.deepEqual(pathsWith(first.summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(first.summary.actionable?.fromCache, 0)
@@ -47,10 +68,10 @@ test('a clean build on another Gradle home gets every cacheable task FROM-CACHE 
   t.is(afterFirst.hits, 0)
   t.true(afterFirst.misses >= JAVA_MULTI_CACHEABLE_TASKS.length, 'Gradle looked each entry up before pushing it')
 
-  // Delete the build outputs and build again with an empty Gradle home (an empty local cache):
-  // everything cacheable has to come from the node.
+  // Delete the build outputs and build again with an empty Gradle home (an empty local cache,
+  // as on another machine): everything cacheable has to come from the node.
   for (const module of MODULES) await rm(path.join(project.projectDir, module, 'build'), { recursive: true, force: true })
-  const second = await buildThroughNode(node, project.projectDir, path.join(project.scratchDir, 'second-home'))
+  const second = await buildThroughGmeshGradle(node, project.projectDir, path.join(project.scratchDir, 'second-home'))
   t.is(second.code, 0, second.stderr)
   t.deepEqual(pathsWith(second.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(second.summary.actionable?.fromCache, JAVA_MULTI_CACHEABLE_TASKS.length)
