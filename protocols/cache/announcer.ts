@@ -1,5 +1,6 @@
 import type { EffectQueue, Millis } from '../core/index.js'
 import { CACHE_TOPIC, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE, announceCodec } from './messages.js'
+import { trimOldest } from './negative-cache.js'
 import type { SignedRecord } from './record.js'
 
 export interface AnnouncerConfig {
@@ -77,11 +78,7 @@ export class CacheAnnouncer {
   announce (record: SignedRecord, now: Millis): void {
     this.held.delete(record.gradleKey)
     this.held.set(record.gradleKey, { record, announcedAt: now })
-    while (this.held.size > this.config.maxHeldRecords) {
-      const oldest = this.held.keys().next()
-      if (oldest.done === true) break
-      this.held.delete(oldest.value)
-    }
+    if (this.held.size > this.config.maxHeldRecords) trimOldest(this.held, this.config.maxHeldRecords)
     this.enqueue(record, now)
   }
 

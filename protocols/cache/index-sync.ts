@@ -2,6 +2,7 @@ import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
 import { CACHE_INDEX_PROTOCOL, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE, indexSyncCodec } from './messages.js'
 import type { IndexSyncMessage, ProviderClaim } from './messages.js'
 import { recordWireBytes } from './announcer.js'
+import { trimOldest } from './negative-cache.js'
 
 export interface IndexSyncConfig {
   /** Peers a newcomer asks at once for what they know. */
@@ -90,7 +91,7 @@ export class IndexSync {
     if (last !== undefined && now - last < this.config.answerIntervalMs) return false
     this.answeredAt.delete(from)
     this.answeredAt.set(from, now)
-    if (this.answeredAt.size > 4096) this.answeredAt.delete(this.answeredAt.keys().next().value as PeerId)
+    if (this.answeredAt.size > 4096) trimOldest(this.answeredAt, 4096)
     let page: ProviderClaim[] = []
     let bytes = 0
     let given = 0

@@ -108,7 +108,9 @@ export class CacheLookup {
     if (this.lookups.has(key)) return
     if (this.negative.has(key, now)) return this.answer(key, { hit: false, reason: 'negative-cache' }, now, false)
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
-    const lookup: Lookup = { key, deadline, queue: this.rank(this.fromIndex(key, now), now), tried: new Set(), dhtAsked: false, failures: 0 }
+    const queue = this.rank(this.fromIndex(key, now), now)
+    if (queue.length === 0 && !this.config.useDht) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
+    const lookup: Lookup = { key, deadline, queue, tried: new Set(), dhtAsked: false, failures: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)

@@ -136,12 +136,13 @@ export class ProviderIndex {
     return now - provider.seenAt > this.config.ttlMs
   }
 
+  /** Past the limit, drops least recently used keys down to 90% of it in one pass (see `trimOldest`). */
   private evictOverflow (): void {
-    while (this.entries > this.config.maxEntries) {
-      const oldest = this.byKey.keys().next()
-      if (oldest.done === true) return
-      const key = oldest.value
-      for (const peer of [...(this.byKey.get(key)?.keys() ?? [])]) this.remove(key, peer)
+    if (this.entries <= this.config.maxEntries) return
+    const target = Math.floor(this.config.maxEntries * 0.9)
+    for (const [key, providers] of this.byKey) {
+      if (this.entries <= target) return
+      for (const peer of [...providers.keys()]) this.remove(key, peer)
     }
   }
 }

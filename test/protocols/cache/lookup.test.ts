@@ -1,5 +1,5 @@
 import test from 'ava'
-import { CACHE_TOPIC, TrustPolicy, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
+import { CACHE_TOPIC, NegativeCache, TrustPolicy, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
 import type { CacheCommand, SignedRecord } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, only, recordBy, signerFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
@@ -175,4 +175,14 @@ test('a provider declared dead mid-fetch is dropped at once, and the stats count
   me.cache.onFetchResult(KEY, 'busy', 'ok', 400)
   step(me, timers)
   t.like(me.cache.stats(), { hits: 1, misses: 0, corrupt: 1, attempts: 3, providerClaims: 1, heldRecords: 1, lookupsInFlight: 0 })
+})
+
+test('the memory of misses stays bounded, oldest first', t => {
+  const negative = new NegativeCache(3000, 100)
+  for (let n = 0; n < 101; n++) negative.remember(gradleKey(n), n)
+  t.is(negative.size, 90, 'trimmed to 90% in one pass')
+  t.false(negative.has(gradleKey(10), 200), 'among the oldest')
+  t.true(negative.has(gradleKey(11), 200))
+  t.true(negative.has(gradleKey(100), 200))
+  t.false(negative.has(gradleKey(100), 3100), 'expired')
 })

@@ -30,15 +30,18 @@ test('claims expire after the TTL unless heard again', t => {
   t.is(index.keyCount, 0)
 })
 
-test('memory stays bounded: the least recently looked-up keys go first', t => {
-  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxEntries: 3, ttlMs: 60_000 })
-  for (const n of [1, 2, 3]) index.add('a', recordBy('a', n), n)
-  index.lookup(gradleKey(1), 10)
-  index.add('a', recordBy('a', 4), 11)
-  t.is(index.size, 3)
-  t.deepEqual(index.lookup(gradleKey(2), 12), [], 'key 2 was the least recently used')
-  t.is(index.lookup(gradleKey(1), 12).length, 1, 'key 1 was touched and stays')
-  t.is(index.removePeer('a'), 3)
+test('memory stays bounded: past the limit the least recently looked-up keys go first, a tenth at a time', t => {
+  const index = new ProviderIndex({ ...DEFAULT_PROVIDER_INDEX, maxEntries: 20, ttlMs: 60_000 })
+  for (let n = 1; n <= 20; n++) index.add('a', recordBy('a', n), n)
+  index.lookup(gradleKey(1), 30)
+  index.lookup(gradleKey(2), 31)
+  index.add('a', recordBy('a', 21), 32)
+  t.is(index.size, 18, 'trimmed to 90% of the limit in one pass')
+  t.deepEqual(index.lookup(gradleKey(3), 33), [], 'keys 3, 4 and 5 were the least recently used')
+  t.deepEqual(index.lookup(gradleKey(5), 33), [])
+  t.is(index.lookup(gradleKey(6), 33).length, 1)
+  t.is(index.lookup(gradleKey(1), 33).length, 1, 'key 1 was looked up and stays')
+  t.is(index.removePeer('a'), 18)
   t.is(index.size, 0)
 })
 
