@@ -93,7 +93,9 @@ async function nodeCounters (node: GmeshNode, figures: Figures): Promise<string>
   const counted = (figures.small?.result.ok ?? 0) + (figures.large?.result.ok ?? 0)
   const line = `gmesh status --json: ${h.gets} GETs, ${h.hits} hits, ${h.puts} PUTs, ${h.stored} stored, ${h.internalErrors} internal errors; ` +
     `cache ${status.cache?.entries ?? '?'} entries (the load generator counted ${counted} GET hits)`
-  return h.hits < counted || h.internalErrors > 0 ? `${line}\nWARNING: the node's counters disagree with the load generator` : line
+  if (h.hits >= counted && h.internalErrors === 0) return line
+  const logs = node.problems.length > 0 ? `\nthe node's last warnings and errors:\n  ${node.problems.join('\n  ')}` : ''
+  return `${line}\nWARNING: the node reports internal errors or fewer hits than the load generator counted${logs}`
 }
 
 export async function run (options: BenchOptions = currentBenchOptions()): Promise<void> {

@@ -39,6 +39,9 @@ export class GmeshNode {
   private proc?: TrackedProcess
   private nodeInfo?: NodeInfo
   private stderr = ''
+  private partialLine = ''
+  /** The node's last warn/error log lines (pino JSON on stderr, level >= 40). */
+  readonly problems: string[] = []
 
   constructor (private readonly dataDir: string, private readonly extraArgs: string[] = []) {}
 
@@ -54,7 +57,7 @@ export class GmeshNode {
     const flags = await optionalUpFlags()
     const args = [GMESH_BIN, 'up', '--data', this.dataDir, '--http', '127.0.0.1:0', ...flags, ...this.extraArgs]
     this.proc = processes.spawn('gmesh up', process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
-    this.proc.child.stderr?.on('data', (b: Buffer) => { this.stderr = (this.stderr + b.toString()).slice(-4000) })
+    this.proc.child.stderr?.on('data', (b: Buffer) => { this.onStderr(b.toString()) })
     const infoPath = join(this.dataDir, 'node.json')
     try {
       this.nodeInfo = await waitFor('gmesh up', async () => {
@@ -66,6 +69,17 @@ export class GmeshNode {
       throw new NodeUnavailableError(`${(err as Error).message}\n${this.stderr.trim()}`)
     }
     return this.nodeInfo
+  }
+
+  private onStderr (text: string): void {
+    this.stderr = (this.stderr + text).slice(-4000)
+    const lines = (this.partialLine + text).split('\n')
+    this.partialLine = lines.pop() ?? ''
+    for (const line of lines) {
+      const level = /"level":(\d+)/.exec(line)
+      if (level != null && Number(level[1]) >= 40) this.problems.push(line.slice(0, 1000))
+    }
+    this.problems.splice(0, Math.max(0, this.problems.length - 20))
   }
 
   /** `gmesh status --json`, parsed; undefined when the command is not there yet or fails. */
