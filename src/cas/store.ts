@@ -1,48 +1,21 @@
 import { unlink } from 'node:fs/promises'
-import { Readable } from 'node:stream'
 import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
 import { checkAborted, writeTemp, type WrittenTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
-import { AbortError, IntegrityError, InvalidArgumentError, InvalidKeyError, StoreClosedError } from './errors.js'
+import { AbortError, IntegrityError, InvalidArgumentError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
-import { SHA256_PATTERN, StoreLayout } from './layout.js'
+import { StoreLayout } from './layout.js'
+import { entryOfBytes } from './open-entry.js'
 import { silentLogger, type CasLogger } from './logger.js'
+import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 import { recover, type RecoveryReport } from './recovery.js'
-import { GRADLE_KEY_PATTERN, type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
+import { checkKey, checkSha256 } from './validate.js'
+import { type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
 
 export type { CasLogger } from './logger.js'
-
-export interface ContentStoreOptions {
-  /** Directory of the store; created if missing. */
-  dir: string
-  /** Size budget of the blobs in bytes; least-recently-used entries are evicted past it. */
-  maxBytes: number
-  /** Clock for lastAccess, milliseconds since the epoch. */
-  now?: () => number
-  logger?: CasLogger
-  /** Blobs up to this size are hashed on every read (default 1 MiB). */
-  smallBlobBytes?: number
-  /**
-   * fdatasync every blob before it is renamed into place and indexed (default true). Only for measuring or for
-   * throwaway caches: without it a power loss can leave a blob with the right name and wrong bytes, which
-   * verify-on-read then quarantines (a process crash loses nothing either way: the page cache survives it).
-   */
-  syncBlobs?: boolean
-  /**
-   * fsync the blob's directory after the rename (default false). Blob contents are always fdatasynced before
-   * the rename; the directory fsync only makes the new name itself survive power loss, and costs about half the
-   * PUT throughput with concurrent PUTs. Without it a power loss can lose the newest names; start-up recovery
-   * then drops their index entries, so the index still never points at a missing blob.
-   */
-  syncDirs?: boolean
-  /** How often lastAccess updates are written behind to the index (default 5 s). */
-  accessFlushMs?: number
-}
-
-export interface GcResult { evicted: number, freedBytes: number }
-export interface VerifyResult { checked: number, quarantined: number }
+export type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 
 /**
  * The node's content-addressed blob store (design.md, "Content-addressed store"): blobs named by SHA-256 under
@@ -64,7 +37,7 @@ export class ContentStore implements BlobStore {
   private readonly syncBlobs: boolean
   private readonly counters = { hits: 0, misses: 0, evictions: 0, puts: 0, quarantined: 0 }
   private readonly pending = new Set<Promise<unknown>>()
-  private maxBytes: number
+  private readonly maxBytes: number
   private closed = false
   /** Aborted by close(): stops puts waiting on a stalled body and a running verify. */
   private readonly closing = new AbortController()
@@ -155,8 +128,7 @@ export class ContentStore implements BlobStore {
   async put (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions = {}): Promise<EntryMeta> {
     this.checkOpen()
     checkKey(key)
-    const expected = options.expectedSha256
-    if (expected !== undefined && !SHA256_PATTERN.test(expected)) throw new InvalidArgumentError(`expectedSha256 must be 64 lowercase hex characters, got "${expected}"`)
+    if (options.expectedSha256 !== undefined) checkSha256('expectedSha256', options.expectedSha256)
     const signal = this.withClosing(options.signal)
     return await this.track(this.putTracked(key, body, { ...options, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
@@ -187,10 +159,12 @@ export class ContentStore implements BlobStore {
 
   /** Protects a blob from eviction until unpinned (pins count: pin twice, unpin twice). */
   pin (sha256: string): void {
+    checkSha256('pin', sha256)
     this.catalog.pin(sha256)
   }
 
   unpin (sha256: string): void {
+    checkSha256('unpin', sha256)
     this.catalog.unpin(sha256)
   }
 
@@ -311,21 +285,3 @@ export class ContentStore implements BlobStore {
     if (this.closed) throw new StoreClosedError()
   }
 }
-
-/** An entry held in memory; its body stream is only made if someone reads `body` (a server may send `bytes`). */
-function entryOfBytes (meta: EntryMeta, bytes: Buffer): OpenEntry {
-  let body: Readable | undefined
-  return {
-    meta,
-    bytes,
-    get body () {
-      body ??= Readable.from([bytes])
-      return body
-    }
-  }
-}
-
-function checkKey (key: string): void {
-  if (typeof key !== 'string' || !GRADLE_KEY_PATTERN.test(key)) throw new InvalidKeyError(String(key))
-}
-

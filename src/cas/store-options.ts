@@ -1,0 +1,31 @@
+import type { CasLogger } from './logger.js'
+
+export interface ContentStoreOptions {
+  /** Directory of the store; created if missing. */
+  dir: string
+  /** Size budget of the blobs in bytes; least-recently-used entries are evicted past it. */
+  maxBytes: number
+  /** Clock for lastAccess, milliseconds since the epoch. */
+  now?: () => number
+  logger?: CasLogger
+  /** Blobs up to this size are hashed on every read (default 1 MiB). */
+  smallBlobBytes?: number
+  /**
+   * fdatasync every blob before it is renamed into place and indexed (default true). Only for measuring or for
+   * throwaway caches: without it a power loss can leave a blob with the right name and wrong bytes, which
+   * verify-on-read then quarantines (a process crash loses nothing either way: the page cache survives it).
+   */
+  syncBlobs?: boolean
+  /**
+   * fsync the blob's directory after the rename (default false). Blob contents are always fdatasynced before
+   * the rename; the directory fsync only makes the new name itself survive power loss, and costs about half the
+   * PUT throughput with concurrent PUTs. Without it a power loss can lose the newest names; start-up recovery
+   * then drops their index entries, so the index still never points at a missing blob.
+   */
+  syncDirs?: boolean
+  /** How often lastAccess updates are written behind to the index (default 5 s). */
+  accessFlushMs?: number
+}
+
+export interface GcResult { evicted: number, freedBytes: number }
+export interface VerifyResult { checked: number, quarantined: number }
