@@ -94,3 +94,11 @@ test('an empty body is a valid entry', async t => {
   await store.put(key, new Uint8Array(0))
   t.is((await readAll((await store.get(key))!.body)).length, 0)
 })
+
+test('a get whose signal is already aborted rejects with AbortError and counts nothing', async t => {
+  const store = await openStore(t)
+  const key = newKey()
+  await store.put(key, randomBytes(10))
+  await t.throwsAsync(store.get(key, { signal: AbortSignal.abort() }), { code: 'ABORT_ERR' } as any)
+  t.like(store.stats(), { hits: 0, misses: 0 })
+})
