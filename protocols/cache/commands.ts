@@ -24,7 +24,7 @@ export type CacheCommand =
   | { readonly kind: 'answer', readonly key: string, readonly outcome: LookupOutcome }
   /** `peer` misbehaved (served corrupt bytes, signed garbage): lower its gossipsub score, log it. */
   | { readonly kind: 'penalise', readonly peer: PeerId, readonly reason: PenaltyReason }
-  /** Push the local entry `record` to `to` on `/gmesh/cas/1.0.0` (push header, bytes, then read the ack). */
+  /** Offer the local entry `record` to each of `to` on `/gmesh/cas/1.0.0` (a `push` frame; each replica pulls the bytes, then acks). */
   | { readonly kind: 'push', readonly record: SignedRecord, readonly to: readonly PeerId[] }
 
 export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'untrusted-record' | 'malformed-message'

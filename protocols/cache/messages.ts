@@ -110,7 +110,9 @@ const PUSH_STATUSES: readonly PushStatus[] = ['stored', 'have', 'refused', 'busy
  * - `fetch` (by Gradle key or by SHA-256) is answered by `fetch-response`; when `found`, exactly
  *   `size` raw bytes follow, which the fetcher hashes while streaming and drops on mismatch.
  *   A response to a fetch by Gradle key carries the producer's signed record.
- * - `push` (replication) is followed by `record.size` raw bytes and answered by `push-ack`.
+ * - `push` (replication) offers an entry to a replica; it carries no body (one request frame, as
+ *   the stream-rpc helper sends): a replica that accepts fetches the bytes from the pusher by key,
+ *   through the normal verified fetch, then answers `push-ack` `stored` (`have` if it had them).
  */
 export type CasFrame =
   | { readonly type: 'fetch', readonly by: 'key', readonly gradleKey: string }

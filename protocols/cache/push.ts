@@ -11,9 +11,9 @@ import { assertAcceptableRecord } from './trust.js'
 import type { TrustPolicy } from './trust.js'
 
 /**
- * What a node does with a replica push header: read `record.size` bytes into the store with
- * `expectedSha256` and answer `stored` (or `have` if it already holds the key), or refuse
- * without reading the body.
+ * What a node does with a replica push offer: if accepted, fetch the bytes from the pusher by key
+ * (verified as any fetch) into the store, then answer `stored` (`have` if it already held the
+ * key); otherwise answer the decision's status at once.
  */
 export type PushDecision =
   | { readonly accept: true, readonly record: SignedRecord }
