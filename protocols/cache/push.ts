@@ -54,3 +54,19 @@ export function decidePush (ctx: PushContext, from: PeerId, header: Uint8Array):
 function refuse (reason: PushRefusal): PushDecision {
   return { accept: false, status: 'refused', reason }
 }
+
+/**
+ * A replica pulling an accepted offer: may it stream the bytes the pusher's fetch response
+ * announces? Only if they are the offered (already verified) entry's hash and size.
+ */
+export function checkReplicaPullHeader (offered: SignedRecord, header: Uint8Array): { readonly accept: true, readonly sha256: string, readonly size: number } | { readonly accept: false } {
+  try {
+    const frame = casFrameCodec.decode(header)
+    if (frame.type === 'fetch-response' && frame.status === 'found' && frame.sha256 === offered.sha256 && frame.size === offered.size) {
+      return { accept: true, sha256: offered.sha256, size: offered.size }
+    }
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+  }
+  return { accept: false }
+}

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { casFrameCodec, chooseReplicas } from '../../../protocols/cache/index.js'
+import { casFrameCodec, checkReplicaPullHeader, chooseReplicas } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, only, settle, sha256Of } from './helpers.js'
 
 const IDS = ['laptop', 'n1', 'n2', 'n3', 'n4', 'n5']
@@ -60,4 +60,17 @@ test('in a large mesh each PUT is also provided in the DHT', t => {
   small.cache.start(0)
   small.cache.localPut({ gradleKey: gradleKey(2), sha256: sha256Of('y'), size: 1, time: 1 }, 1)
   t.deepEqual(only(small.cache.drainCommands(), 'provide'), [], 'ten nodes: the announcement index is enough')
+})
+
+test('a replica pulling an accepted offer streams only the offered bytes', t => {
+  const node = makeNode('n1', IDS, { config: { replication: { replicas: 1 } } })
+  node.cache.start(0)
+  const record = node.cache.localPut({ gradleKey: gradleKey(3), sha256: sha256Of('z'), size: 7, time: 1 }, 1)
+  if (record === undefined) return t.fail()
+  const header = (sha256: string, size: number): Uint8Array => casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256, size })
+  t.deepEqual(checkReplicaPullHeader(record, header(record.sha256, 7)), { accept: true, sha256: record.sha256, size: 7 })
+  t.deepEqual(checkReplicaPullHeader(record, header(sha256Of('other'), 7)), { accept: false }, 'other bytes')
+  t.deepEqual(checkReplicaPullHeader(record, header(record.sha256, 8)), { accept: false }, 'other size')
+  t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'missing' })), { accept: false })
+  t.deepEqual(checkReplicaPullHeader(record, Uint8Array.of(1)), { accept: false }, 'garbage')
 })
