@@ -29,11 +29,12 @@ const FLUSH_BYTES = 256 * 1024
  */
 export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
   checkAborted(limits.signal)
+  if (body instanceof Uint8Array) checkSize(body.byteLength, limits)
   let fd: number | undefined = await openFd(path, 'wx', 0o644)
   try {
     const hash = createHash('sha256')
     const size = body instanceof Uint8Array
-      ? await writeWhole(fd, hash, body, limits)
+      ? await writeWhole(fd, hash, body)
       : await writeStream(fd, hash, body, limits)
     if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
     checkAborted(limits.signal)
@@ -49,8 +50,7 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
   }
 }
 
-async function writeWhole (fd: number, hash: Hash, body: Uint8Array, limits: WriteLimits): Promise<number> {
-  checkSize(body.byteLength, limits)
+async function writeWhole (fd: number, hash: Hash, body: Uint8Array): Promise<number> {
   hash.update(body)
   await writeAll(fd, body)
   return body.byteLength
