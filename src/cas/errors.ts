@@ -72,6 +72,13 @@ export class StoreClosedError extends CasError {
   }
 }
 
+/** Another process (or another open store in this one) holds the store's directory. */
+export class StoreLockedError extends CasError {
+  constructor (dir: string, cause?: unknown) {
+    super(`the content store at ${dir} is in use by another process; stop it first (or use its control API)`, 'ERR_CAS_LOCKED', cause === undefined ? undefined : { cause })
+  }
+}
+
 /** The body stream failed while the store was reading it; nothing was stored. */
 export class BodyError extends CasError {
   constructor (cause: unknown) {

@@ -2,6 +2,7 @@ import { Level } from 'level'
 import type { EntryMeta } from './types.js'
 import { SHA256_PATTERN } from './layout.js'
 import { GRADLE_KEY_PATTERN } from './types.js'
+import { StoreLockedError } from './errors.js'
 
 /** What is stored under one Gradle key (the key itself is the LevelDB key). */
 interface StoredEntry {
@@ -33,9 +34,15 @@ export class IndexDb {
     this.db = db
   }
 
-  static async open (dir: string): Promise<IndexDb> {
+  /** Opens the index; LevelDB's lock file makes a second opener fail with StoreLockedError. */
+  static async open (dir: string, storeDir: string): Promise<IndexDb> {
     const db = new Level<string, StoredEntry>(dir, { valueEncoding: 'json' })
-    await db.open()
+    try {
+      await db.open()
+    } catch (err) {
+      if ((err as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new StoreLockedError(storeDir, err)
+      throw err
+    }
     return new IndexDb(db)
   }
 

@@ -77,7 +77,7 @@ export class ContentStore implements BlobStore {
     }
     const layout = new StoreLayout(options.dir)
     await layout.create()
-    const index = await IndexDb.open(layout.indexDir)
+    const index = await IndexDb.open(layout.indexDir, options.dir)
     try {
       const { entries, report } = await recover(layout, index, (options.now ?? Date.now)())
       const catalog = new Catalog()

@@ -106,3 +106,20 @@ test('malformed index records are dropped at start-up', async t => {
   t.like(second.stats(), { entries: 1 })
   t.truthy(await second.head(key))
 })
+
+test('a second open of a store in use fails with StoreLockedError and touches nothing', async t => {
+  const dir = await tempDir(t)
+  const first = await openStore(t, { dir })
+  const key = newKey()
+  let release!: () => void
+  const held = new Promise<void>(resolve => { release = resolve })
+  async function * body (): AsyncGenerator<Uint8Array> {
+    yield randomBytes(10)
+    await held
+  }
+  const put = first.put(key, body())
+  await t.throwsAsync(ContentStore.open({ dir, maxBytes: 1000 }), { code: 'ERR_CAS_LOCKED' } as any)
+  release()
+  await put
+  t.truthy(await first.head(key), 'the put in flight (with its temp file) was not disturbed')
+})
