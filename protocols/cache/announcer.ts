@@ -59,8 +59,8 @@ export class CacheAnnouncer {
   }
 
   /** Publishes whatever is pending (a stopping node says what it has while it still can). */
-  stop (now: Millis): void {
-    this.flush(now)
+  stop (): void {
+    this.flush()
     this.effects.cancelTimer(REFRESH_TIMER)
   }
 
@@ -91,7 +91,7 @@ export class CacheAnnouncer {
   onTimer (timer: string, now: Millis): boolean {
     if (timer === FLUSH_TIMER) {
       this.flushArmed = false
-      this.flush(now)
+      this.flush()
       return true
     }
     if (timer === REFRESH_TIMER) {
@@ -104,18 +104,18 @@ export class CacheAnnouncer {
 
   private enqueue (record: SignedRecord, now: Millis): void {
     const bytes = recordWireBytes(record)
-    if (this.pending.length > 0 && this.pendingBytes + bytes > Math.min(this.config.maxBatchBytes, CACHE_MESSAGE_MAX_BYTES - 64)) this.flush(now)
+    if (this.pending.length > 0 && this.pendingBytes + bytes > Math.min(this.config.maxBatchBytes, CACHE_MESSAGE_MAX_BYTES - 64)) this.flush()
     this.pending.push(record)
     this.pendingBytes += bytes
     if (this.pending.length >= Math.min(this.config.maxBatchRecords, MAX_RECORDS_PER_MESSAGE)) {
-      this.flush(now)
+      this.flush()
     } else if (!this.flushArmed) {
       this.flushArmed = true
       this.effects.setTimer(FLUSH_TIMER, now + this.config.flushIntervalMs)
     }
   }
 
-  private flush (_now: Millis): void {
+  private flush (): void {
     if (this.pending.length === 0) return
     this.effects.publish(CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: this.pending }))
     this.published += this.pending.length

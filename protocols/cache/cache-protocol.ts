@@ -88,9 +88,9 @@ export class CacheProtocol implements SansIoProtocol {
     this.sync.maybeStart(this.deps.peers.alivePeers(), now)
   }
 
-  stop (now: Millis): void {
+  stop (_now: Millis): void {
     if (!this.running) return
-    this.announcer.stop(now)
+    this.announcer.stop()
     this.running = false
   }
 

@@ -62,6 +62,6 @@ test('a stopping node publishes what is still pending', t => {
   const announcer = new CacheAnnouncer(effects)
   announcer.start(0)
   announcer.announce(recordBy('a', 9), 10)
-  announcer.stop(20)
+  announcer.stop()
   t.deepEqual(published(effects.drain()), [[gradleKey(9)]])
 })
