@@ -1,4 +1,5 @@
 import test from 'ava'
+import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -106,4 +107,21 @@ test('two nodes that only know a common bootstrap node end up connected', async 
   const c = await startNode(t, { bootstrap: [addressOf(hub)] })
   await bMeetsC
   t.true(b.getConnections(c.peerId).length > 0)
+})
+
+test('random bytes on every protocol of the node close those streams and the node keeps serving', async t => {
+  const node = await startNode(t)
+  const attacker = await startNode(t)
+  await attacker.dial(multiaddr(addressOf(node)))
+  const protocols = node.getProtocols()
+  t.true(protocols.length >= 5)
+  for (const protocol of protocols) {
+    const stream = await attacker.dialProtocol(node.peerId, protocol)
+    const closed = new Promise<void>(resolve => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+    stream.send(randomBytes(4096))
+    await stream.close().catch(() => {})
+    await closed
+  }
+  t.true(await attacker.services.ping.ping(node.peerId) >= 0)
+  t.is(node.status, 'started')
 })
