@@ -12,6 +12,7 @@ export class AccessFlusher {
   private readonly onError: (err: unknown) => void
   private dirty = new Set<string>()
   private timer: NodeJS.Timeout | undefined
+  private stopped = false
 
   constructor (catalog: Catalog, index: IndexDb, intervalMs: number, onError: (err: unknown) => void) {
     this.catalog = catalog
@@ -21,6 +22,7 @@ export class AccessFlusher {
   }
 
   mark (key: string): void {
+    if (this.stopped) return // a read that finished while the store closed: its access time is not worth a write
     this.dirty.add(key)
     if (this.timer !== undefined) return
     this.timer = setTimeout(() => {
@@ -48,6 +50,7 @@ export class AccessFlusher {
   }
 
   async stop (): Promise<void> {
+    this.stopped = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     await this.flush()
