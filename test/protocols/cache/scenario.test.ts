@@ -8,8 +8,8 @@ import type { TestNode } from './helpers.js'
 
 /**
  * A small seeded mesh driven the way the node and the simulator drive the protocol: virtual clock,
- * lossy gossip with latency, fetches that take an RTT for the header and size/bandwidth for the
- * body, bytes hashed by the driver. Some nodes serve corrupt bytes, some answer slowly.
+ * lossy, duplicating, reordering gossip, fetches that take an RTT for the header and size/bandwidth for the
+ * body, bytes hashed by the driver. Some nodes serve corrupt bytes, one answers slowly, one crashes.
  */
 class Mesh {
   readonly random: Xoshiro128
@@ -17,6 +17,7 @@ class Mesh {
   readonly stores = new Map<PeerId, Map<string, SignedRecord>>()
   readonly corrupt = new Set<PeerId>()
   readonly slow = new Set<PeerId>()
+  readonly crashed = new Set<PeerId>()
   readonly answers: Array<{ node: PeerId, key: string, at: Millis, deadline: Millis, hit: boolean, servedSha?: string }> = []
   private readonly deadlines = new Map<string, Millis>()
   private readonly timerGen = new Map<string, number>()
@@ -25,6 +26,7 @@ class Mesh {
   private seq = 0
   now = 0
   loss = 0
+  duplication = 0
   penalties = 0
 
   constructor (seed: number, size: number) {
@@ -67,9 +69,25 @@ class Mesh {
     this.pump()
   }
 
-  /** Drains every node and carries out what it asked for. */
+  /** The node stops answering; membership tells the others a little later. */
+  crash (peer: PeerId): void {
+    this.crashed.add(peer)
+    this.at(500, () => {
+      for (const node of this.nodes) {
+        node.peers.alive.delete(peer)
+        node.cache.onPeerDown(peer, this.now)
+      }
+    })
+  }
+
+  /** Drains every node (a crashed one says nothing) and carries out what it asked for. */
   pump (): void {
     for (const node of this.nodes) {
+      if (this.crashed.has(node.self)) {
+        node.cache.drainEffects()
+        node.cache.drainCommands()
+        continue
+      }
       for (const effect of node.cache.drainEffects()) this.effect(node, effect)
       for (const command of node.cache.drainCommands()) this.command(node, command)
     }
@@ -86,7 +104,8 @@ class Mesh {
     } else if (e.kind === 'publish') {
       for (const other of this.nodes) {
         if (other === node || this.random.nextFloat() < this.loss) continue
-        this.at(1 + this.random.nextInt(20), () => other.cache.onMessage(node.self, e.topic, e.bytes, this.now))
+        const copies = this.random.nextFloat() < this.duplication ? 2 : 1
+        for (let i = 0; i < copies; i++) this.at(1 + this.random.nextInt(20), () => other.cache.onMessage(node.self, e.topic, e.bytes, this.now))
       }
     } else {
       const target = this.nodes.find(n => n.self === e.to)
@@ -109,6 +128,7 @@ class Mesh {
   private fetch (node: TestNode, key: string, peer: PeerId): void {
     const attempt = `${node.self}/${key}/${peer}`
     this.cancelled.delete(attempt)
+    if (this.crashed.has(peer)) return
     const rtt = this.slow.has(peer) ? 5000 : 2 + this.random.nextInt(30)
     this.at(rtt, () => {
       if (this.cancelled.has(attempt)) return
@@ -135,19 +155,22 @@ for (const seed of [1, 2, 3]) {
     for (const id of ['n1', 'n2']) mesh.corrupt.add(id)
     mesh.slow.add('n3')
     mesh.loss = 0.1
+    mesh.duplication = 0.1
     const producers = mesh.nodes.slice(0, 6)
     for (let n = 0; n < 40; n++) mesh.put(producers[n % producers.length] as TestNode, n)
     mesh.runUntil(1000)
     for (let round = 0; round < 3; round++) {
-      for (const node of mesh.nodes) mesh.get(node, mesh.random.nextInt(40), 2000)
+      if (round === 1) mesh.crash('n5')
+      for (const node of mesh.nodes) if (!mesh.crashed.has(node.self)) mesh.get(node, mesh.random.nextInt(40), 2000)
       mesh.runUntil(mesh.now + 3000)
     }
 
     mesh.loss = 0
+    mesh.duplication = 0
     for (let n = 100; n < 110; n++) mesh.put(mesh.nodes[6 + (n % 6)] as TestNode, n)
     mesh.runUntil(mesh.now + 1000)
     const liveness = mesh.answers.length
-    for (const node of mesh.nodes) for (let n = 100; n < 110; n++) mesh.get(node, n, 2000)
+    for (const node of mesh.nodes) for (let n = 100; n < 110; n++) if (!mesh.crashed.has(node.self)) mesh.get(node, n, 2000)
     mesh.runUntil(mesh.now + 5000)
 
     t.true(mesh.answers.length > 100)
