@@ -80,7 +80,8 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   const node = await runningNode(options.data)
   const initScript = initScriptFor(node, options.readOnly, false)
   if (gradleArgs.includes('--offline')) {
-    process.stderr.write('gmesh: warning: Gradle before 4.5 turns the remote build cache off with --offline\n')
+    process.stderr.write('gmesh: warning: Gradle does not use a remote build cache with --offline, so this build ' +
+      'will not use the node; the node is on loopback, so --offline is not needed to stay off the network\n')
   }
   const controller = new AbortController()
   const stop = (): void => { controller.abort() }
