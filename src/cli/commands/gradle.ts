@@ -83,10 +83,12 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
     process.stderr.write('gmesh: warning: Gradle does not use a remote build cache with --offline, so this build ' +
       'will not use the node; the node is on loopback, so --offline is not needed to stay off the network\n')
   }
+  // Gradle runs in its own process group, so Ctrl-C reaches only us: stop its whole group. Every
+  // signal is handled (not just the first), so gmesh never dies leaving Gradle behind.
   const controller = new AbortController()
   const stop = (): void => { controller.abort() }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
   let result: GradleRunResult
   try {
     result = await runGradle({
