@@ -11,7 +11,8 @@ import type { FetchResult, HeaderDecision, PeerLoadView } from './lookup.js'
 import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, casFrameCodec, indexSyncCodec } from './messages.js'
 import type { CasFrame, IndexSyncMessage, ProviderClaim } from './messages.js'
 import { ProviderIndex } from './provider-index.js'
-import { signRecord, verifyRecord } from './record.js'
+import { signRecord } from './record.js'
+import { VerifiedRecords } from './verified-records.js'
 import type { CacheRecordFields, SignedRecord, Signer, Verifier } from './record.js'
 import { pushTargets } from './rendezvous.js'
 import { decidePush } from './push.js'
@@ -45,6 +46,8 @@ export interface CacheProtocolStats {
   readonly announced: number
   readonly lookupsInFlight: number
   readonly negativeKeys: number
+  /** Records whose signature was already verified once and not checked again. */
+  readonly signatureChecksSaved: number
   readonly synced: boolean
 }
 
@@ -63,6 +66,7 @@ export class CacheProtocol implements SansIoProtocol {
   readonly announcer: CacheAnnouncer
   readonly trust: TrustPolicy
   private readonly sync: IndexSync
+  private readonly verified: VerifiedRecords
   private readonly effects = new EffectQueue()
   private readonly commands = new CommandQueue()
   private running = false
@@ -73,8 +77,10 @@ export class CacheProtocol implements SansIoProtocol {
     this.index = new ProviderIndex(this.config.index)
     this.announcer = new CacheAnnouncer(this.effects, this.config.announcer)
     this.sync = new IndexSync(this.effects, deps.random, this.config.sync)
-    const { self, random, verify, peers } = deps
-    this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, verify, effects: this.effects, commands: this.commands }, this.config.lookup)
+    this.verified = new VerifiedRecords(deps.verify)
+    const checkSignature = (record: SignedRecord): boolean => this.verified.check(record)
+    const { self, random, peers } = deps
+    this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, checkSignature, effects: this.effects, commands: this.commands }, this.config.lookup)
   }
 
   get synced (): boolean {
@@ -194,6 +200,7 @@ export class CacheProtocol implements SansIoProtocol {
       announced: this.announcer.published,
       lookupsInFlight: this.lookup.inFlight,
       negativeKeys: this.lookup.negative.size,
+      signatureChecksSaved: this.verified.hits,
       synced: this.sync.synced
     }
   }
@@ -217,7 +224,7 @@ export class CacheProtocol implements SansIoProtocol {
       if (err instanceof CodecError) return 'reject'
       throw err
     }
-    if (!records.every(r => verifyRecord(r, this.deps.verify))) return 'reject'
+    if (!records.every(r => this.verified.check(r))) return 'reject'
     let trusted = 0
     for (const record of records) {
       if (!this.trust.mayProduce(record.producer)) continue
@@ -240,7 +247,7 @@ export class CacheProtocol implements SansIoProtocol {
       return this.sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
     }
     if (!this.sync.expects(from, message.requestId)) return 'ignore'
-    if (!message.claims.every(c => verifyRecord(c.record, this.deps.verify))) {
+    if (!message.claims.every(c => this.verified.check(c.record))) {
       this.lookup.penalise(from, now, 'bad-signature')
       return 'reject'
     }

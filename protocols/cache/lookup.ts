@@ -3,8 +3,7 @@ import type { CommandQueue, LookupOutcome, MissReason } from './commands.js'
 import type { CasFrame } from './messages.js'
 import { NegativeCache } from './negative-cache.js'
 import type { ProviderIndex } from './provider-index.js'
-import { verifyRecord } from './record.js'
-import type { SignedRecord, Verifier } from './record.js'
+import type { SignedRecord } from './record.js'
 import type { TrustPolicy } from './trust.js'
 
 /** What the lookup needs to know about other peers (membership and transport give it). */
@@ -73,7 +72,8 @@ export interface LookupDeps {
   readonly trust: TrustPolicy
   readonly peers: PeerLoadView
   readonly random: Random
-  readonly verify: Verifier
+  /** True when the record's signature verifies against its producer (memoised by the caller). */
+  readonly checkSignature: (record: SignedRecord) => boolean
   readonly effects: EffectQueue
   readonly commands: CommandQueue
 }
@@ -123,7 +123,7 @@ export class CacheLookup {
     if (frame === undefined || frame.type !== 'fetch-response') return this.refuse(lookup, 'error', now, 'malformed-message')
     if (frame.status !== 'found') return this.refuse(lookup, frame.status, now)
     const record = frame.record
-    if (record === undefined || record.gradleKey !== key || !verifyRecord(record, this.deps.verify)) return this.refuse(lookup, 'error', now, 'bad-signature')
+    if (record === undefined || record.gradleKey !== key || !this.deps.checkSignature(record)) return this.refuse(lookup, 'error', now, 'bad-signature')
     if (!this.deps.trust.mayProduce(record.producer)) return this.refuse(lookup, 'missing', now)
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { InvalidRecordError, recordSigningBytes, signRecord, verifyRecord } from '../../../protocols/cache/index.js'
+import { InvalidRecordError, VerifiedRecords, recordSigningBytes, signRecord, verifyRecord } from '../../../protocols/cache/index.js'
 import type { Signer, Verifier } from '../../../protocols/cache/index.js'
 import { gradleKey, recordBy, sha256Of, signerFor, verifyFake } from './helpers.js'
 
@@ -50,4 +50,21 @@ test('real libp2p Ed25519 keys plug in as signer and verifier', async t => {
   t.is(record.signature.length, 64)
   t.true(verifyRecord(record, verify))
   t.false(verifyRecord({ ...record, time: 6 }, verify))
+})
+
+test('a record that verified once is not checked again, but any change to it is', t => {
+  let calls = 0
+  const counting: Verifier = (peer, bytes, sig) => { calls++; return verifyFake(peer, bytes, sig) }
+  const verified = new VerifiedRecords(counting, 100)
+  const record = recordBy('ci-1', 1)
+  t.true(verified.check(record))
+  t.true(verified.check({ ...record }), 'the same record relayed by another provider')
+  t.is(calls, 1)
+  t.false(verified.check({ ...record, size: 2 }), 'a changed field')
+  t.false(verified.check(recordBy('ci-1', 1, signerFor('mallory'))), 'a changed signature')
+  t.false(verified.check(recordBy('ci-1', 1, signerFor('mallory'))), 'failures are checked every time')
+  t.is(calls, 4)
+  t.is(verified.hits, 1)
+  for (let n = 2; n <= 120; n++) verified.check(recordBy('ci-1', n))
+  t.true(verified.size <= 100)
 })
