@@ -7,7 +7,8 @@ import { findGradleCommand } from '../src/gradle/gradle-command.js'
 import type { GradleRunResult } from '../src/gradle/runner.js'
 import { GmeshNode, REPO_ROOT } from './lib/gmesh-node.js'
 import { stopGradleDaemons } from './lib/gradle-daemon.js'
-import { buildOnce, coldVariant, fromCacheText, localVariant, remoteVariant, type BuildContext, type BuildVariant } from './lib/gradle-variants.js'
+import { buildOnce, coldVariant, fromCacheText, localVariant, remoteVariant, type BuildContext } from './lib/gradle-variants.js'
+import { fixedCache, meshCache, type CacheUnderTest } from './lib/mesh-cache.js'
 import { median } from './lib/load.js'
 import { findNginx, NGINX_INSTALL_HINT, NginxServer } from './lib/nginx.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
@@ -17,64 +18,96 @@ import { fmtSeconds, renderTable, type ResultRow } from './lib/table.js'
 export const EXAMPLE = 'examples/java-multi'
 export const WARM_GOAL_RATIO = 1.1
 
-interface Timings { variant: BuildVariant, runs: GradleRunResult[] }
+interface Timings { runs: GradleRunResult[] }
 
 function medianMs (t: Timings | undefined): number | undefined {
   return t == null || t.runs.length === 0 ? undefined : median(t.runs.map((r) => r.durationMs))
 }
 
 /** Cold runs, then one seeding build per cache, then warm rounds that take the caches in turn. */
-async function measureBuilds (ctx: BuildContext, caches: BuildVariant[], warmRuns: number, coldRuns: number): Promise<Map<string, Timings>> {
+async function measureBuilds (ctx: BuildContext, caches: CacheUnderTest[], warmRuns: number, coldRuns: number): Promise<Map<string, Timings>> {
   const all = new Map<string, Timings>()
   const cold = coldVariant()
   await buildOnce(ctx, cold) // starts the daemon and warms its JIT; not measured
-  all.set(cold.name, { variant: cold, runs: [] })
+  all.set(cold.name, { runs: [] })
   for (let i = 0; i < coldRuns; i++) all.get(cold.name)?.runs.push(await buildOnce(ctx, cold))
-  for (const v of caches) {
-    const seed = await buildOnce(ctx, v)
-    console.log(`  seeded ${v.name}: ${seed.summary.actionable?.executed ?? '?'} tasks executed in ${fmtSeconds(seed.durationMs)}`)
-    all.set(v.name, { variant: v, runs: [] })
+  for (const cache of caches) {
+    all.set(cache.name, { runs: [] })
+    if (!cache.seed) continue
+    const seed = await buildWith(ctx, cache)
+    console.log(`  seeded ${cache.name}: ${seed.summary.actionable?.executed ?? '?'} tasks executed in ${fmtSeconds(seed.durationMs)}`)
   }
   for (let round = 0; round < warmRuns; round++) {
     // Each round starts with the next cache, so no cache always follows the same one.
     const order = caches.map((_, i) => caches[(i + round) % caches.length])
-    for (const v of order) {
-      const r = await buildOnce(ctx, v)
-      all.get(v.name)?.runs.push(r)
-      console.log(`  warm ${round + 1}/${warmRuns} ${v.name.padEnd(28)} ${fmtSeconds(r.durationMs)}  from cache ${fromCacheText(r)}`)
+    for (const cache of order) {
+      const r = await buildWith(ctx, cache)
+      all.get(cache.name)?.runs.push(r)
+      console.log(`  warm ${round + 1}/${warmRuns} ${cache.name.padEnd(34)} ${fmtSeconds(r.durationMs)}  from cache ${fromCacheText(r)}`)
     }
   }
   return all
 }
 
-function buildTable (timings: Map<string, Timings>, nodeName: string, nginxName: string): string {
-  const node = timings.get(nodeName)
-  const nodeMs = medianMs(node)
-  const row = (refName: string, goal?: number): ResultRow => {
-    const refMs = medianMs(timings.get(refName))
-    const ratio = nodeMs != null && refMs != null ? nodeMs / refMs : undefined
+async function buildWith (ctx: BuildContext, cache: CacheUnderTest): Promise<GradleRunResult> {
+  try {
+    return await buildOnce(ctx, await cache.acquire())
+  } finally {
+    await cache.release()
+  }
+}
+
+/** Rows of [figure, reference, goal]: each compares two medians of the same run. */
+function buildTable (timings: Map<string, Timings>, rows: Array<[string, string, number?]>, hitsOf: string[]): string {
+  const row = ([figureName, refName, goal]: [string, string, number?]): ResultRow => {
+    const figure = medianMs(timings.get(figureName))
+    const ref = medianMs(timings.get(refName))
+    const ratio = figure != null && ref != null ? figure / ref : undefined
     return {
-      measure: `warm clean build: node vs ${refName}`,
-      figure: nodeMs != null ? fmtSeconds(nodeMs) : 'n/a',
-      reference: refMs != null ? fmtSeconds(refMs) : 'skipped',
+      measure: `${figureName} vs ${refName}`,
+      figure: figure != null ? fmtSeconds(figure) : 'n/a',
+      reference: ref != null ? fmtSeconds(ref) : 'skipped',
       ratio,
       goal: goal != null ? `<= ${goal}x` : undefined,
       met: goal != null && ratio != null ? ratio <= goal : undefined
     }
   }
-  const hits = (t: Timings | undefined): string => (t != null && t.runs.length > 0 ? fromCacheText(t.runs[t.runs.length - 1]) : 'n/a')
-  const rows = [
-    row(nginxName, WARM_GOAL_RATIO),
-    row(localVariant().name),
-    row(coldVariant().name),
-    { measure: 'tasks from cache (last warm build): node vs nginx', figure: hits(node), reference: hits(timings.get(nginxName)) }
-  ]
-  return renderTable(`Gradle warm clean build of ${EXAMPLE} (median wall time)`, 'gmesh node', 'reference', rows)
+  const hits = (name: string): ResultRow => {
+    const runs = timings.get(name)?.runs ?? []
+    return { measure: `tasks from cache (last build): ${name}`, figure: runs.length > 0 ? fromCacheText(runs[runs.length - 1]) : 'n/a', reference: '' }
+  }
+  return renderTable(`Gradle warm clean build of ${EXAMPLE}: median wall time of a warm clean build with each cache`, 'figure', 'reference', [...rows.map(row), ...hitsOf.map(hits)])
 }
 
 async function gradleVersion (gradle: string, cwd: string): Promise<string> {
   const res = await runCommand('gradle --version', gradle, ['--version', '--no-daemon'], { cwd, timeoutMs: 120_000 })
   return /Gradle (\S+)/.exec(res.stdout)?.[1] ?? 'unknown'
+}
+
+const NAMES = {
+  node: 'remote cache: gmesh node',
+  nginx: 'remote cache: nginx',
+  mesh: 'mesh: fresh node, entries on a peer'
+}
+
+/** The node, nginx, the mesh and Gradle's local cache, each left out with a note when it cannot run here. */
+async function cachesUnderTest (root: string, node: GmeshNode, nginx: NginxServer): Promise<CacheUnderTest[]> {
+  const caches: CacheUnderTest[] = []
+  try {
+    const info = await node.start()
+    caches.push(fixedCache(remoteVariant(NAMES.node, info.cacheUrl)))
+    const mesh = await meshCache(NAMES.mesh, root, info)
+    if (typeof mesh === 'string') console.log(`build through the mesh skipped: ${mesh}`)
+    else caches.push(mesh)
+  } catch (err) {
+    console.log(`gmesh node unavailable, its rows are n/a: ${(err as Error).message}`)
+  }
+  if (findNginx() != null) {
+    await nginx.start()
+    caches.push(fixedCache(remoteVariant(NAMES.nginx, nginx.cacheUrl)))
+  } else console.log(`nginx is not installed: the reference is skipped (${NGINX_INSTALL_HINT})`)
+  caches.push(fixedCache(localVariant()))
+  return caches
 }
 
 export async function run (options: BenchOptions = currentBenchOptions()): Promise<void> {
@@ -95,22 +128,16 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
   const nginx = new NginxServer({ dir: join(root, 'nginx'), root: join(root, 'nginx-files'), workers: 1 })
   try {
     console.log(`Gradle ${await gradleVersion(gradle, projectDir)} with one daemon in a private GRADLE_USER_HOME (stopped with gradle --stop, then by pid); ${warmRuns} warm runs per cache, ${coldRuns} cold`)
-    const caches: BuildVariant[] = []
-    const nodeName = 'remote cache: gmesh node'
-    const nginxName = 'remote cache: nginx'
-    try {
-      caches.push(remoteVariant(nodeName, (await node.start()).cacheUrl))
-    } catch (err) {
-      console.log(`gmesh node unavailable, its column is n/a: ${(err as Error).message}`)
-    }
-    if (findNginx() != null) {
-      await nginx.start()
-      caches.push(remoteVariant(nginxName, nginx.cacheUrl))
-    } else console.log(`nginx is not installed: the reference is skipped (${NGINX_INSTALL_HINT})`)
-    caches.push(localVariant())
+    const caches = await cachesUnderTest(root, node, nginx)
     const ctx: BuildContext = { projectDir, gradleUserHome, gradle, signal: abort.signal }
     const timings = await measureBuilds(ctx, caches, warmRuns, coldRuns)
-    console.log(buildTable(timings, nodeName, nginxName))
+    const local = localVariant().name
+    console.log(buildTable(timings, [
+      [NAMES.node, NAMES.nginx, WARM_GOAL_RATIO],
+      [NAMES.node, local],
+      [NAMES.node, coldVariant().name],
+      [NAMES.mesh, local]
+    ], [NAMES.node, NAMES.nginx, NAMES.mesh]))
   } finally {
     removeCleanup()
     await stopDaemons()

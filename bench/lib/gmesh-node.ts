@@ -22,15 +22,26 @@ export class NodeUnavailableError extends Error {
   override name = 'NodeUnavailableError'
 }
 
-/** Options of `gmesh up` this build knows, read from its --help so the bench works while the CLI grows. */
+let upHelpText: Promise<string> | undefined
+
+/** `gmesh up --help`, read once: tells which options this build of the CLI has. */
+export async function upHelp (): Promise<string> {
+  upHelpText ??= runCommand('gmesh up --help', process.execPath, [GMESH_BIN, 'up', '--help'], { timeoutMs: 30_000 })
+    .then((help) => {
+      if (help.code !== 0 || !help.stdout.includes('--http')) {
+        throw new NodeUnavailableError(`this build has no \`gmesh up --http\` yet (gmesh up --help exited ${help.code})`)
+      }
+      return help.stdout
+    })
+  return await upHelpText
+}
+
+/** Options of `gmesh up` this build knows, so the bench works while the CLI grows: loopback only, no mDNS. */
 async function optionalUpFlags (): Promise<string[]> {
-  const help = await runCommand('gmesh up --help', process.execPath, [GMESH_BIN, 'up', '--help'], { timeoutMs: 30_000 })
-  if (help.code !== 0 || !help.stdout.includes('--http')) {
-    throw new NodeUnavailableError(`this build has no \`gmesh up --http\` yet (gmesh up --help exited ${help.code})`)
-  }
+  const help = await upHelp()
   const flags: string[] = []
-  if (help.stdout.includes('--no-mdns')) flags.push('--no-mdns')
-  if (help.stdout.includes('--listen')) flags.push('--listen', '/ip4/127.0.0.1/tcp/0')
+  if (help.includes('--no-mdns')) flags.push('--no-mdns')
+  if (help.includes('--listen')) flags.push('--listen', '/ip4/127.0.0.1/tcp/0')
   return flags
 }
 
