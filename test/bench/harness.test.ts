@@ -5,6 +5,7 @@ import test from 'ava'
 import { GRADLE_KEY_PATTERN } from '../../src/cas/types.js'
 import { cacheTable, type Measured } from '../../bench/lib/cache-report.js'
 import { daemonPids } from '../../bench/lib/gradle-daemon.js'
+import { bootstrapAddress } from '../../bench/lib/mesh-cache.js'
 import { median, percentile, putBodyStamp, putKey, type LoadResult } from '../../bench/lib/load.js'
 import { BenchUsageError, parseBenchArgs } from '../../bench/lib/options.js'
 import { renderTable } from '../../bench/lib/table.js'
@@ -82,4 +83,11 @@ test('Gradle daemon pids come from the log names of the private user home', asyn
   } finally {
     await rm(home, { recursive: true, force: true })
   }
+})
+
+test('the mesh peer bootstraps to the provider\'s loopback address, with its peer id', (t) => {
+  const info = { peerId: '12D3KooWA', httpUrl: '', cacheUrl: '', pid: 1 }
+  t.is(bootstrapAddress({ ...info, multiaddrs: ['/ip4/10.0.0.2/tcp/4001', '/ip4/127.0.0.1/tcp/4001'] }), '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA')
+  t.is(bootstrapAddress({ ...info, multiaddrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA'] }), '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA')
+  t.is(bootstrapAddress({ ...info, multiaddrs: [] }), undefined)
 })
