@@ -1,0 +1,106 @@
+// Simulator benchmark: wall time and events/s of the steady scenario at 100, 1,000 and 5,000 nodes,
+// membership convergence after a partition heals (p50/p99 over seeds) and gossip traffic per node.
+// Part of `npm run bench`; runnable alone: `npx tsc -p . && node dist/bench/sim.js [--quick]`.
+import { fileURLToPath } from 'node:url'
+import { runSimulation } from '../sim/index.js'
+import type { SimOptions, SimResult } from '../sim/index.js'
+import { currentBenchOptions } from './lib/options.js'
+import { runCommand } from './lib/processes.js'
+import { fmtNumber, renderTable } from './lib/table.js'
+import type { ResultRow } from './lib/table.js'
+
+interface Measured extends SimResult {
+  /** CPU time of the measuring process (user + system). */
+  cpuMs: number
+}
+
+const SELF = fileURLToPath(import.meta.url)
+
+/** Runs one simulation in a child process (its own heap, so big meshes do not share memory with the bench). */
+async function measure (options: SimOptions, heapMb = 4096): Promise<Measured> {
+  const args = [`--max-old-space-size=${heapMb}`, SELF, '--measure', JSON.stringify(options)]
+  const result = await runCommand(`sim ${options.scenario} ${options.nodes ?? ''}`, process.execPath, args, { timeoutMs: 30 * 60_000 })
+  if (result.code !== 0) throw new Error(`simulation ${JSON.stringify(options)} failed (${result.code}): ${result.stderr.slice(-2000)}`)
+  return JSON.parse(result.stdout) as Measured
+}
+
+function percentile (sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number
+}
+
+async function scaling (quick: boolean): Promise<Measured[]> {
+  const plans: Array<[number, number, number]> = quick
+    ? [[100, 600, 4096], [1000, 600, 4096], [5000, 60, 16384]]
+    : [[100, 600, 4096], [1000, 600, 4096], [5000, 120, 16384]]
+  const runs: Measured[] = []
+  for (const [nodes, seconds, heap] of plans) runs.push(await measure({ scenario: 'steady', nodes, seed: 7, durationMs: seconds * 1000 }, heap))
+  const rows: ResultRow[] = runs.map(r => ({
+    measure: `steady ${fmtNumber(r.nodes)} nodes, ${r.virtualMs / 1000} virtual s`,
+    figure: `${(r.wallMs / 1000).toFixed(1)} s wall (${(r.cpuMs / 1000).toFixed(1)} s CPU), ${fmtNumber(r.eventsPerSec)} events/s, ${fmtNumber(r.events)} events`,
+    reference: `${fmtNumber(r.messages)} msgs, ${r.messagesPerNodePerSec}/node/s, ${(r.wallMs / (r.virtualMs / 1000)).toFixed(0)} ms wall per virtual s`,
+    ...(r.nodes === 1000 && r.virtualMs === 600_000 ? { goal: '< 60 s wall', met: r.wallMs < 60_000 } : {}),
+    ...(r.invariantsOk ? {} : { goal: 'invariants hold', met: false })
+  }))
+  console.log(renderTable('Simulator scaling (steady scenario, seed 7; one process, one thread)', 'wall time and event rate', 'traffic', rows))
+  return runs
+}
+
+async function convergence (quick: boolean): Promise<void> {
+  const plans: Array<[number, number]> = quick ? [[200, 6], [1000, 1]] : [[200, 20], [1000, 3]]
+  const rows: ResultRow[] = []
+  for (const [nodes, seeds] of plans) {
+    const times: number[] = []
+    let failures = 0
+    let bound = 0
+    for (let seed = 1; seed <= seeds; seed++) {
+      const r = await measure({ scenario: 'partition-heal', nodes, seed })
+      bound = r.bounds.convergenceMs
+      if (r.convergedAfterMs === null || !r.invariantsOk) failures++
+      else times.push(r.convergedAfterMs)
+    }
+    times.sort((a, b) => a - b)
+    const p99 = times.length > 0 ? percentile(times, 99) : Infinity
+    rows.push({
+      measure: `partition-heal ${fmtNumber(nodes)} nodes, ${seeds} seeds`,
+      figure: times.length > 0 ? `p50 ${percentile(times, 50)} ms, p99 ${p99} ms, max ${times[times.length - 1] as number} ms` : 'never',
+      reference: `bound ${fmtNumber(bound)} ms`,
+      ratio: p99 / bound,
+      goal: 'all agree within the bound, invariants hold',
+      met: failures === 0 && p99 <= bound
+    })
+  }
+  console.log(renderTable('Membership agreement after a partition heals (time from heal until every live node holds the same alive set)', 'measured', 'stated bound', rows))
+}
+
+function traffic (runs: readonly Measured[]): void {
+  const rows: ResultRow[] = runs.map(r => ({
+    measure: `steady ${fmtNumber(r.nodes)} nodes`,
+    figure: `${r.gossipPerNodePerSec} gossip deliveries/node/s`,
+    reference: `${fmtNumber(r.directMessages / r.nodes / (r.virtualMs / 1000), 2)} direct msgs/node/s (probes, acks)`
+  }))
+  console.log(renderTable('Membership traffic per node (heartbeats adapt to mesh size: about 10 per node per second, period capped at 120 s)', 'gossip', 'direct', rows))
+}
+
+export async function run (): Promise<void> {
+  const quick = currentBenchOptions().quick || process.argv.includes('--quick')
+  const runs = await scaling(quick)
+  traffic(runs)
+  await convergence(quick)
+}
+
+async function measureMode (json: string): Promise<void> {
+  const options = JSON.parse(json) as SimOptions
+  const before = process.cpuUsage()
+  const result = runSimulation(options)
+  const cpu = process.cpuUsage(before)
+  process.stdout.write(JSON.stringify({ ...result, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }))
+}
+
+if (process.argv[1] === SELF) {
+  const at = process.argv.indexOf('--measure')
+  const work = at >= 0 ? measureMode(process.argv[at + 1] ?? '{}') : run()
+  work.catch((err: unknown) => {
+    console.error(err)
+    process.exitCode = 1
+  })
+}
