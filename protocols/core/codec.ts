@@ -139,7 +139,7 @@ export class WireReader {
 }
 
 const INTERN_MAX_LENGTH = 80
-const INTERN_SLOTS = 4096
+const INTERN_SLOTS = 65536
 const internTable: Array<string | undefined> = new Array(INTERN_SLOTS)
 
 /**

@@ -9,17 +9,43 @@ export interface MemberInfo extends MemberRecord {
   readonly statusSince: Millis
 }
 
-interface Member {
-  peer: PeerId
+/**
+ * A member kept compact (one object, small-integer fields where possible): a large mesh holds
+ * n × n of these across the simulator's nodes.
+ */
+class Member implements MemberInfo {
   status: MemberStatus
   incarnation: number
-  load: Load
+  capacity: number
+  running: number
+  queued: number
+  cacheBytes: number
   lastHeard: Millis
   statusSince: Millis
   /** Position in the dead list, -1 when not dead. */
-  deadIndex: number
-  /** Stable 32-bit hash of the peer id, for the alive-set digest. */
-  hash: number
+  deadIndex = -1
+
+  constructor (readonly peer: PeerId, record: MemberRecord, now: Millis) {
+    this.status = record.status
+    this.incarnation = record.incarnation
+    this.capacity = record.load.capacity
+    this.running = record.load.running
+    this.queued = record.load.queued
+    this.cacheBytes = record.load.cacheBytes
+    this.lastHeard = Math.floor(now)
+    this.statusSince = this.lastHeard
+  }
+
+  get load (): Load {
+    return { capacity: this.capacity, running: this.running, queued: this.queued, cacheBytes: this.cacheBytes }
+  }
+
+  setLoad (load: Load): void {
+    this.capacity = load.capacity
+    this.running = load.running
+    this.queued = load.queued
+    this.cacheBytes = load.cacheBytes
+  }
 }
 
 /** What applying a record did to the table. */
@@ -81,16 +107,7 @@ export class MemberTable {
   apply (record: MemberRecord, now: Millis): ApplyOutcome {
     const member = this.members.get(record.peer)
     if (member === undefined) {
-      const added: Member = {
-        peer: record.peer,
-        status: record.status,
-        incarnation: record.incarnation,
-        load: record.load,
-        lastHeard: now,
-        statusSince: now,
-        deadIndex: -1,
-        hash: peerHash(record.peer)
-      }
+      const added = new Member(record.peer, record, now)
       this.members.set(record.peer, added)
       this.enterStatus(added, record.status)
       return 'new'
@@ -100,30 +117,30 @@ export class MemberTable {
       if (RANK[record.status] < RANK[member.status]) return 'stale'
       if (record.status === member.status) {
         if (record.status !== 'alive') return 'stale'
-        member.load = record.load
+        member.setLoad(record.load)
         return 'load'
       }
     }
     member.incarnation = record.incarnation
-    member.load = record.load
+    member.setLoad(record.load)
     if (record.status === member.status) return 'load'
     this.leaveStatus(member)
     this.enterStatus(member, record.status)
-    member.statusSince = now
+    member.statusSince = Math.floor(now)
     return 'status'
   }
 
   /** Notes that the peer was heard from at `now` (a heartbeat, probe or ack). */
   touch (peer: PeerId, now: Millis): void {
     const member = this.members.get(peer)
-    if (member !== undefined) member.lastHeard = now
+    if (member !== undefined) member.lastHeard = Math.floor(now)
   }
 
   private enterStatus (member: Member, status: MemberStatus): void {
     member.status = status
     if (status === 'alive') {
       this.alive++
-      this.aliveHash = (this.aliveHash ^ member.hash) >>> 0
+      this.aliveHash = (this.aliveHash ^ peerHash(member.peer)) >>> 0
     } else if (status === 'dead') {
       member.deadIndex = this.dead.length
       this.dead.push(member)
@@ -133,7 +150,7 @@ export class MemberTable {
   private leaveStatus (member: Member): void {
     if (member.status === 'alive') {
       this.alive--
-      this.aliveHash = (this.aliveHash ^ member.hash) >>> 0
+      this.aliveHash = (this.aliveHash ^ peerHash(member.peer)) >>> 0
     } else if (member.status === 'dead') {
       const last = this.dead.pop() as Member
       if (last !== member) {
