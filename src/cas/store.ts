@@ -147,6 +147,21 @@ export class ContentStore implements BlobStore {
     return true
   }
 
+  /**
+   * Attaches who produced an entry and the proof of its signed record (the mesh signs a local PUT
+   * after it is stored). Resolves false when the key is not (or no longer) in the store.
+   */
+  async annotate (key: string, proof: { producer: string, signature: string }): Promise<boolean> {
+    this.checkOpen()
+    checkKey(key)
+    const meta = this.catalog.get(key)
+    if (meta === undefined) return false
+    const annotated: EntryMeta = { ...meta, producer: proof.producer, signature: proof.signature }
+    this.catalog.set(annotated)
+    await this.track(this.index.write([{ type: 'put', meta: { ...annotated } }]))
+    return true
+  }
+
   /** A copy of every entry, least recently used first. */
   list (): EntryMeta[] {
     this.checkOpen()
