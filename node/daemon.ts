@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { rm } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
 import { ContentStore } from '../src/cas/store.js'
 import { DataFiles } from '../src/config/data-dir.js'
 import type { HostPort } from '../src/config/parse.js'
@@ -11,6 +12,7 @@ import { loadOrCreateIdentity, loadOrCreateToken } from './identity.js'
 import { ControlApi } from './http/control-api.js'
 import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
+import { Mesh, type MeshInit } from './mesh/mesh.js'
 
 export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
 
@@ -19,6 +21,8 @@ export interface DaemonOptions {
   http: HostPort
   cacheMaxBytes?: number
   maxEntryBytes?: number
+  /** How the node joins the mesh; without it the node only serves its local cache. */
+  mesh?: Omit<MeshInit, 'maxEntryBytes'>
   logger: Logger
 }
 
@@ -41,6 +45,7 @@ export class Daemon {
   private readonly undo: Array<() => Promise<void>> = []
   private store?: ContentStore
   private cacheHandler?: GradleCacheHandler
+  private mesh?: Mesh
   private ready?: ReadyInfo
 
   private constructor (private readonly options: DaemonOptions) {}
@@ -66,7 +71,8 @@ export class Daemon {
     await prepareDataDir(dataDir)
     const lock = await DataDirLock.acquire(dataDir)
     this.undo.push(async () => { await lock.release() })
-    const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(dataDir)).toString()
+    const privateKey = await loadOrCreateIdentity(dataDir)
+    const peerId = peerIdFromPrivateKey(privateKey).toString()
     const token = await loadOrCreateToken(dataDir)
     const store = await ContentStore.open({
       dir: join(dataDir, DataFiles.cas),
@@ -75,8 +81,15 @@ export class Daemon {
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
-    this.cacheHandler = new GradleCacheHandler({ store, logger: logger.child({ part: 'http-cache' }) },
-      { maxEntryBytes: this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES })
+    const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+    const mesh = await this.startMesh(privateKey, store, maxEntryBytes)
+    this.cacheHandler = new GradleCacheHandler({
+      store,
+      logger: logger.child({ part: 'http-cache' }),
+      ...(mesh?.cache == null
+        ? {}
+        : { fetchMissing: mesh.cache.fetchMissing.bind(mesh.cache), onStored: mesh.cache.onLocalPut.bind(mesh.cache) })
+    }, { maxEntryBytes })
     const api = new ControlApi({
       token,
       logger,
@@ -90,11 +103,20 @@ export class Daemon {
     await this.writeReadyFile(peerId, http.url)
   }
 
+  private async startMesh (privateKey: PrivateKey, store: ContentStore, maxEntryBytes: number): Promise<Mesh | undefined> {
+    if (this.options.mesh == null) return undefined
+    const mesh = new Mesh({ privateKey, store, logger: this.options.logger.child({ part: 'mesh' }) }, { ...this.options.mesh, maxEntryBytes })
+    this.undo.push(async () => { await mesh.stop() })
+    await mesh.start()
+    this.mesh = mesh
+    return mesh
+  }
+
   private async writeReadyFile (peerId: string, httpUrl: string): Promise<void> {
     const path = join(this.options.dataDir, DataFiles.ready)
     this.ready = {
       peerId,
-      multiaddrs: [],
+      multiaddrs: this.mesh?.multiaddrs ?? [],
       httpUrl,
       cacheUrl: `${httpUrl}/cache/`,
       pid: process.pid,
@@ -111,7 +133,10 @@ export class Daemon {
       node: { ...this.ready, dataDir: this.options.dataDir, uptimeMs: Math.round(process.uptime() * 1000) },
       cache: this.store?.stats(),
       http: this.cacheHandler?.counters,
-      peers: []
+      sharing: this.mesh?.cache == null
+        ? undefined
+        : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, protocol: this.mesh.cache.protocol.stats() },
+      peers: this.mesh?.peerList() ?? []
     }
   }
 

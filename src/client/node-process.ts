@@ -28,11 +28,14 @@ export interface SpawnNodeOptions {
   logLevel?: string
 }
 
+/** Local nodes (tests, the demo, benchmarks) keep their peer traffic on loopback and off the LAN. */
+const LOOPBACK_MESH = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
+
 /** Starts `gmesh up` as a child process and resolves once it has written its ready file. */
 export async function spawnNode (options: SpawnNodeOptions): Promise<NodeProcess> {
   const { dataDir } = options
   const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', options.http ?? '127.0.0.1:0',
-    '--log-level', options.logLevel ?? 'warn', ...(options.args ?? [])], {
+    '--log-level', options.logLevel ?? 'warn', ...(options.args?.includes('--listen') === true ? [] : LOOPBACK_MESH), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

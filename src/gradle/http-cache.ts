@@ -1,16 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import type { BlobStore } from '../cas/types.js'
+import type { BlobStore, EntryMeta } from '../cas/types.js'
 import { GRADLE_KEY_PATTERN } from '../cas/types.js'
 import type { Logger } from '../config/logger.js'
 
 /** Looks a locally missing key up elsewhere (peers); resolves true when the entry is now in the store. */
 export type FetchMissing = (key: string, signal: AbortSignal) => Promise<boolean>
 
+/** Told about every entry a Gradle PUT stored (the mesh signs and announces it). */
+export type OnStored = (meta: EntryMeta) => Promise<void>
+
 export interface CacheHandlerComponents {
   store: BlobStore
   logger: Logger
   fetchMissing?: FetchMissing
+  onStored?: OnStored
 }
 
 export interface CacheHandlerInit {
@@ -125,9 +129,10 @@ export class GradleCacheHandler {
     const declared = req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
     if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
     try {
-      await this.components.store.put(key, req, { maxSize: this.maxEntryBytes })
+      const meta = await this.components.store.put(key, req, { maxSize: this.maxEntryBytes })
       this.counters.stored++
       this.reply(req, res, 200, '')
+      this.components.onStored?.(meta).catch((err: unknown) => { this.components.logger.warn({ err, key }, 'announcing a stored entry failed') })
     } catch (err) {
       if ((err as { name?: string }).name === 'TooLargeError') return this.dropOversized(req, res, key, declared)
       if (req.readableAborted || req.destroyed) {

@@ -1,16 +1,27 @@
 import type { Command } from 'commander'
 import { resolveDataDir } from '../../config/data-dir.js'
-import { parseHostPort, parseSize } from '../../config/parse.js'
+import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
-import { UsageError } from '../errors.js'
+import { OperationError, UsageError } from '../errors.js'
 
 interface UpOptions {
   data?: string
   http: string
+  listen?: string[]
+  bootstrap?: string[]
+  swarmKey?: string
+  mdns: boolean
+  acceptBuilds?: boolean
+  slots?: string
+  replicas: string
+  trustProducers?: string
+  announce: boolean
   cacheMax: string
   maxEntry: string
   logLevel: string
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
 /** Registers `gmesh up`: runs a node in the foreground until SIGINT or SIGTERM. */
 export function register (program: Command): void {
@@ -18,6 +29,15 @@ export function register (program: Command): void {
     .description('run a node in the foreground (SIGINT/SIGTERM stop it cleanly)')
     .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
     .option('--http <host:port>', 'where to serve the Gradle cache and the control API', '127.0.0.1:5071')
+    .option('--listen <multiaddr>', 'where peers connect (repeatable; default /ip4/0.0.0.0/tcp/5072)', collect)
+    .option('--bootstrap <multiaddr>', 'a peer to join through, e.g. /ip4/10.0.0.5/tcp/5072/p2p/12D3Koo... (repeatable)', collect)
+    .option('--swarm-key <file>', 'private mesh key (see gmesh keygen): only nodes with the same key connect')
+    .option('--no-mdns', 'do not discover peers on the LAN by multicast DNS')
+    .option('--accept-builds', 'run build units for trusted peers')
+    .option('--slots <n>', 'build units run at once with --accept-builds (default: CPU cores)')
+    .option('--replicas <n>', 'push each entry built here to this many peers, so it outlives this machine', '0')
+    .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers (comma-separated; default: any member)')
+    .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
     .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', '100MiB')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
@@ -25,20 +45,12 @@ export function register (program: Command): void {
 }
 
 async function up (options: UpOptions): Promise<void> {
-  if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
-    throw new UsageError(`invalid --log-level "${options.logLevel}": use one of ${LOG_LEVELS.join(', ')}`)
-  }
-  const config = {
-    dataDir: resolveDataDir(options.data),
-    http: parseHostPort(options.http),
-    cacheMaxBytes: parseSize(options.cacheMax, '--cache-max'),
-    maxEntryBytes: parseSize(options.maxEntry, '--max-entry'),
-    logger: createLogger(options.logLevel as LogLevel)
-  }
+  const config = await nodeConfig(options)
   const { Daemon } = await import('../../../node/daemon.js')
   const daemon = await Daemon.start(config)
-  const { peerId, cacheUrl } = daemon.info
-  process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n`)
+  const { peerId, cacheUrl, multiaddrs } = daemon.info
+  process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
+    multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
   const signal = await new Promise<NodeJS.Signals>(resolve => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
@@ -46,4 +58,48 @@ async function up (options: UpOptions): Promise<void> {
   config.logger.info({ signal }, 'stopping')
   await daemon.stop()
   config.logger.flush()
+}
+
+async function nodeConfig (options: UpOptions): Promise<import('../../../node/daemon.js').DaemonOptions> {
+  if (!(LOG_LEVELS as readonly string[]).includes(options.logLevel)) {
+    throw new UsageError(`invalid --log-level "${options.logLevel}": use one of ${LOG_LEVELS.join(', ')}`)
+  }
+  const replicas = Number(options.replicas)
+  if (!/^\d+$/.test(options.replicas) || replicas > 16) throw new UsageError(`invalid --replicas "${options.replicas}": use a whole number from 0 to 16`)
+  const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
+  const producers = options.trustProducers?.split(',').map(p => p.trim()).filter(p => p !== '')
+  return {
+    dataDir: resolveDataDir(options.data),
+    http: parseHostPort(options.http),
+    cacheMaxBytes: parseSize(options.cacheMax, '--cache-max'),
+    maxEntryBytes: parseSize(options.maxEntry, '--max-entry'),
+    logger: createLogger(options.logLevel as LogLevel),
+    mesh: {
+      listen: options.listen ?? ['/ip4/0.0.0.0/tcp/5072'],
+      bootstrap: options.bootstrap ?? [],
+      mdns: options.mdns,
+      slots: options.acceptBuilds === true ? slots : 0,
+      ...(options.swarmKey == null ? {} : { swarmKey: await readSwarmKey(options.swarmKey) }),
+      cache: { replication: { replicas } },
+      trust: await trustPolicy(producers, options.announce)
+    }
+  }
+}
+
+async function readSwarmKey (path: string): Promise<Uint8Array> {
+  const { readSwarmKeyFile } = await import('../../../node/libp2p/swarm-key.js')
+  try {
+    return await readSwarmKeyFile(path)
+  } catch (err) {
+    throw new OperationError(`cannot use swarm key ${path}: ${(err as Error).message}`)
+  }
+}
+
+async function trustPolicy (producers: string[] | undefined, announce: boolean): Promise<import('../../../protocols/cache/index.js').TrustPolicy> {
+  const { TrustPolicy } = await import('../../../protocols/cache/index.js')
+  return new TrustPolicy({
+    producers: producers == null || producers.length === 0 ? { mode: 'any-member' } : { mode: 'peers', peers: producers },
+    submitters: { mode: 'any-member' },
+    announceOwnPuts: announce
+  })
 }

@@ -1,0 +1,102 @@
+import type { PeerId } from '@libp2p/interface'
+import { casFrameCodec, CAS_HEADER_MAX_BYTES, CAS_PROTOCOL, fetchResponseHeader, type CasFrame } from '../../protocols/cache/index.js'
+import type { ContentStore } from '../../src/cas/store.js'
+import type { Logger } from '../../src/config/logger.js'
+import { BadRequestError, openRpc, StreamRpcServer, type MeshLibp2p, type RpcBodyResponse, type RpcReply } from '../libp2p/index.js'
+
+/** Decides an inbound push offer and, if taken, pulls the blob; resolves to the push-ack frame. */
+export type PushHandler = (from: string, frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>
+
+export interface BlobServerComponents {
+  libp2p: MeshLibp2p
+  store: ContentStore
+  logger: Logger
+  onPush: PushHandler
+}
+
+export interface BlobServerInit {
+  /** Uploads served at once; more are answered `busy` so the asker tries another provider. */
+  maxConcurrentUploads?: number
+}
+
+/** Counters of the blob protocol, for status and metrics. */
+export interface BlobTransferStats {
+  uploads: number
+  uploadBytes: number
+  busy: number
+  missing: number
+}
+
+/**
+ * Serves `/gmesh/cas/1.0.0`: a `fetch` by Gradle key is answered with a header (the signed record,
+ * sha256 and size) and then the verified bytes, straight from the store; a `push` offer goes to
+ * the cache protocol's replica logic.
+ */
+export class BlobServer {
+  readonly stats: BlobTransferStats = { uploads: 0, uploadBytes: 0, busy: 0, missing: 0 }
+  private readonly server: StreamRpcServer
+  private active = 0
+
+  constructor (private readonly components: BlobServerComponents, private readonly init: BlobServerInit = {}) {
+    this.server = new StreamRpcServer(components.libp2p, {
+      protocol: CAS_PROTOCOL,
+      maxRequestBytes: CAS_HEADER_MAX_BYTES,
+      requestTimeoutMs: 30_000,
+      handler: async (request, context) => await this.answer(request, context.peer, context.signal)
+    })
+  }
+
+  get rpcStats (): StreamRpcServer['stats'] { return this.server.stats }
+
+  async start (): Promise<void> { await this.server.start() }
+  async stop (): Promise<void> { await this.server.stop() }
+
+  private async answer (request: Uint8Array, peer: PeerId, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
+    let frame: CasFrame
+    try {
+      frame = casFrameCodec.decode(request)
+    } catch (err) {
+      throw new BadRequestError(`undecodable ${CAS_PROTOCOL} request: ${(err as Error).message}`)
+    }
+    if (frame.type === 'push') return await this.components.onPush(peer.toString(), request, signal)
+    if (frame.type !== 'fetch' || frame.by !== 'key') throw new BadRequestError(`unexpected ${frame.type} frame on ${CAS_PROTOCOL}`)
+    return await this.serveFetch(frame.gradleKey, signal)
+  }
+
+  private async serveFetch (key: string, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
+    if (this.active >= (this.init.maxConcurrentUploads ?? 16)) {
+      this.stats.busy++
+      return fetchResponseHeader('key', undefined, true)
+    }
+    const entry = await this.components.store.get(key, { signal })
+    const header = fetchResponseHeader('key', entry?.meta)
+    if (entry == null || isMissing(header)) {
+      entry?.body.destroy()
+      this.stats.missing++
+      return fetchResponseHeader('key', undefined)
+    }
+    this.active++
+    this.stats.uploads++
+    this.stats.uploadBytes += entry.meta.size
+    const done = (): void => { this.active-- }
+    entry.body.once('close', done)
+    return { header, body: entry.body }
+  }
+}
+
+function isMissing (header: Uint8Array): boolean {
+  const frame = casFrameCodec.decode(header)
+  return frame.type === 'fetch-response' && frame.status !== 'found'
+}
+
+export interface FetchBlobOptions {
+  signal: AbortSignal
+  deadlineMs: number
+  maxBodyBytes: number
+}
+
+/** Asks `peer` for the entry of a Gradle key: resolves to the response header and the streamed body. */
+export async function fetchBlob (libp2p: MeshLibp2p, peer: PeerId, key: string, options: FetchBlobOptions): Promise<RpcBodyResponse> {
+  const request = casFrameCodec.encode({ type: 'fetch', by: 'key', gradleKey: key })
+  return await openRpc(libp2p, peer, CAS_PROTOCOL, request, { ...options, maxReplyBytes: CAS_HEADER_MAX_BYTES })
+}

@@ -1,0 +1,221 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
+import {
+  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordProof, CACHE_MESSAGE_MAX_BYTES, CAS_PROTOCOL,
+  type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
+} from '../../protocols/cache/index.js'
+import { Xoshiro128 } from '../../protocols/core/index.js'
+import type { ContentStore } from '../../src/cas/store.js'
+import type { EntryMeta } from '../../src/cas/types.js'
+import type { Logger } from '../../src/config/logger.js'
+import { callRpc, type MeshLibp2p, type TopicGuard } from '../libp2p/index.js'
+import { BlobServer, fetchBlob } from './blob-transfer.js'
+import type { MembershipPeerLoad } from './peer-load.js'
+import { ProtocolHost } from './protocol-host.js'
+import { ed25519Signer, ed25519Verifier } from './signing.js'
+import { randomInt } from 'node:crypto'
+
+export interface CacheHostComponents {
+  libp2p: MeshLibp2p
+  guard: TopicGuard
+  store: ContentStore
+  privateKey: PrivateKey
+  peers: MembershipPeerLoad
+  logger: Logger
+}
+
+export interface CacheHostInit {
+  overrides?: CacheConfigOverrides
+  trust?: TrustPolicy
+  /** Largest blob fetched from a peer. */
+  maxEntryBytes: number
+}
+
+/** Counters of the driver side of cache sharing (the protocol keeps its own). */
+export interface CacheHostStats {
+  peerHits: number
+  peerMisses: number
+  fetchedBytes: number
+  corruptRejected: number
+  penalised: number
+  replicasPushed: number
+  replicasStored: number
+}
+
+/**
+ * Runs the cache-sharing protocol (protocols/cache) on libp2p: announces local PUTs, answers the
+ * HTTP server's misses by fetching from providers with SHA-256 verification while streaming,
+ * serves blobs and replication offers to peers.
+ */
+export class CacheHost {
+  readonly stats: CacheHostStats = { peerHits: 0, peerMisses: 0, fetchedBytes: 0, corruptRejected: 0, penalised: 0, replicasPushed: 0, replicasStored: 0 }
+  readonly protocol: CacheProtocol
+  private readonly host: ProtocolHost
+  private readonly blobs: BlobServer
+  private readonly waiters = new Map<string, Array<(hit: boolean) => void>>()
+  private readonly fetches = new Map<string, AbortController>()
+  private readonly stopping = new AbortController()
+
+  constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
+    const { libp2p, privateKey, peers, logger, guard, store } = components
+    this.protocol = new CacheProtocol({
+      self: libp2p.peerId.toString(),
+      sign: ed25519Signer(privateKey),
+      verify: ed25519Verifier(),
+      peers,
+      random: new Xoshiro128(randomInt(2 ** 31)),
+      ...(init.trust == null ? {} : { trust: init.trust })
+    }, init.overrides)
+    this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
+      maxMessageBytes: CACHE_MESSAGE_MAX_BYTES,
+      afterInput: () => { this.runCommands() }
+    })
+    this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, signal) => await this.onPush(from, frame, signal) })
+  }
+
+  get uploads (): BlobServer['stats'] { return this.blobs.stats }
+
+  async start (): Promise<void> {
+    await this.blobs.start()
+    await this.host.start()
+  }
+
+  async stop (): Promise<void> {
+    this.stopping.abort(new Error('cache host stopped'))
+    for (const waiting of this.waiters.values()) for (const resolve of waiting) resolve(false)
+    this.waiters.clear()
+    await this.host.stop()
+    await this.blobs.stop()
+  }
+
+  /** The HTTP server's miss hook: resolves true once the entry is in the local store. */
+  async fetchMissing (key: string, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false
+    return await new Promise<boolean>(resolve => {
+      const settle = (hit: boolean): void => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(hit)
+      }
+      const onAbort = (): void => {
+        const list = this.waiters.get(key)
+        list?.splice(list.indexOf(settle), 1)
+        resolve(false)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      const list = this.waiters.get(key) ?? []
+      list.push(settle)
+      this.waiters.set(key, list)
+      if (list.length === 1) this.host.input(() => { this.protocol.get(key, Date.now()) })
+    })
+  }
+
+  /** A Gradle PUT was stored: sign and announce it, and keep the proof with the entry. */
+  async onLocalPut (meta: EntryMeta): Promise<void> {
+    const record = this.host.input(() => this.protocol.localPut({ gradleKey: meta.key, sha256: meta.sha256, size: meta.size, time: Date.now() }, Date.now()))
+    if (record != null) await this.components.store.annotate(meta.key, { producer: record.producer, signature: recordProof(record) })
+  }
+
+  peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, Date.now()) }) }
+  peerDown (peer: string): void { this.host.input(() => { this.protocol.onPeerDown(peer, Date.now()) }) }
+
+  private runCommands (): void {
+    for (const command of this.protocol.drainCommands()) this.run(command)
+  }
+
+  private run (command: CacheCommand): void {
+    switch (command.kind) {
+      case 'fetch': void this.fetch(command.key, command.peer, command.deadline); break
+      case 'cancelFetch': this.fetches.get(`${command.key} ${command.peer}`)?.abort(new Error('lookup moved on')); break
+      case 'findProviders': break // no DHT provider records yet: the announcement index answers
+      case 'provide': break
+      case 'answer': this.answer(command.key, command.outcome.hit); break
+      case 'penalise':
+        this.stats.penalised++
+        this.components.logger.warn({ peer: command.peer, reason: command.reason }, 'peer penalised')
+        break
+      case 'push': for (const to of command.to) void this.push(command.record, to); break
+    }
+  }
+
+  private answer (key: string, hit: boolean): void {
+    if (hit) this.stats.peerHits++
+    else this.stats.peerMisses++
+    const waiting = this.waiters.get(key) ?? []
+    this.waiters.delete(key)
+    for (const resolve of waiting) resolve(hit)
+  }
+
+  private async fetch (key: string, peer: string, deadline: number): Promise<void> {
+    const id = `${key} ${peer}`
+    const controller = new AbortController()
+    this.fetches.set(id, controller)
+    const signal = AbortSignal.any([controller.signal, this.stopping.signal])
+    const started = performance.now()
+    this.components.peers.transferStarted(peer)
+    let result: 'ok' | 'corrupt' | 'missing' | 'timeout' | 'error' = 'error'
+    try {
+      const response = await fetchBlob(this.components.libp2p, peerIdFromString(peer), key, {
+        signal, deadlineMs: Math.max(1, deadline - Date.now()), maxBodyBytes: this.init.maxEntryBytes
+      })
+      this.components.peers.recordRtt(peer, performance.now() - started)
+      const decision = this.host.input(() => this.protocol.onFetchHeader(key, peer, response.header, Date.now()))
+      if (!decision.accept) {
+        response.abort()
+        result = 'missing'
+        return
+      }
+      await this.components.store.put(key, response.body, {
+        expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), signal
+      })
+      this.stats.fetchedBytes += decision.size
+      result = 'ok'
+    } catch (err) {
+      result = classify(err, signal)
+      if (result === 'corrupt') this.stats.corruptRejected++
+      this.components.logger.debug({ err, key, peer, result }, 'peer fetch failed')
+    } finally {
+      this.fetches.delete(id)
+      this.components.peers.transferEnded(peer)
+      if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, Date.now()) })
+    }
+  }
+
+  private async push (record: SignedRecord, to: string): Promise<void> {
+    try {
+      const ack = await callRpc(this.components.libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), {
+        signal: this.stopping.signal, deadlineMs: 30_000
+      })
+      const frame = casFrameCodec.decode(ack)
+      if (frame.type === 'push-ack' && (frame.status === 'stored' || frame.status === 'have')) this.stats.replicasPushed++
+      else this.components.logger.debug({ to, frame }, 'replica refused the push')
+    } catch (err) {
+      this.components.logger.debug({ err, to }, 'replica push failed')
+    }
+  }
+
+  private async onPush (from: string, frame: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    const decision = this.host.input(() => this.protocol.onPushHeader(from, frame))
+    if (!decision.accept) return casFrameCodec.encode({ type: 'push-ack', status: decision.status })
+    const { record } = decision
+    if (await this.components.store.head(record.gradleKey) != null) return casFrameCodec.encode({ type: 'push-ack', status: 'have' })
+    const response = await fetchBlob(this.components.libp2p, peerIdFromString(from), record.gradleKey, { signal, deadlineMs: 25_000, maxBodyBytes: this.init.maxEntryBytes })
+    const check = checkReplicaPullHeader(record, response.header)
+    if (!check.accept) {
+      response.abort()
+      return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
+    }
+    await this.components.store.put(record.gradleKey, response.body, {
+      expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
+    })
+    this.stats.replicasStored++
+    this.host.input(() => { this.protocol.localStored(record, Date.now()) })
+    return casFrameCodec.encode({ type: 'push-ack', status: 'stored' })
+  }
+}
+
+function classify (err: unknown, signal: AbortSignal): 'corrupt' | 'timeout' | 'error' {
+  const name = (err as { name?: string })?.name
+  if (name === 'IntegrityError' || name === 'SizeMismatchError') return 'corrupt'
+  if (signal.aborted || name === 'DeadlineExceededError' || name === 'AbortError' || name === 'TimeoutError') return 'timeout'
+  return 'error'
+}

@@ -1,0 +1,139 @@
+import { randomInt } from 'node:crypto'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PrivateKey } from '@libp2p/interface'
+import { Membership, MEMBERSHIP_MAX_BYTES, type Load } from '../../protocols/membership/index.js'
+import { Xoshiro128 } from '../../protocols/core/index.js'
+import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
+import type { ContentStore } from '../../src/cas/store.js'
+import type { Logger } from '../../src/config/logger.js'
+import { createMeshLibp2p, TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
+import { CacheHost } from './cache-host.js'
+import { MembershipPeerLoad } from './peer-load.js'
+import { ProtocolHost } from './protocol-host.js'
+
+export interface MeshComponents {
+  privateKey: PrivateKey
+  store: ContentStore
+  logger: Logger
+}
+
+export interface MeshInit {
+  listen: string[]
+  bootstrap: string[]
+  swarmKey?: Uint8Array
+  mdns: boolean
+  /** Build slots offered (0: this node does not accept builds). */
+  slots: number
+  maxEntryBytes: number
+  cache?: CacheConfigOverrides
+  trust?: TrustPolicy
+}
+
+/** One peer as `gmesh status` and `gmesh peers` show it. */
+export interface PeerStatus {
+  peerId: string
+  status: string
+  connected: boolean
+  rttMs?: number
+  load: Load
+  addresses: string[]
+}
+
+/**
+ * The node's part in the mesh: a libp2p node, membership (who is alive and how busy) and cache
+ * sharing, each protocol the same sans-IO code the simulator runs.
+ */
+export class Mesh {
+  private libp2p?: MeshLibp2p
+  private membership?: Membership
+  private membershipHost?: ProtocolHost
+  private peers?: MembershipPeerLoad
+  private loadTimer?: NodeJS.Timeout
+  private known = new Set<string>()
+  cache?: CacheHost
+
+  constructor (private readonly components: MeshComponents, private readonly init: MeshInit) {}
+
+  get peerId (): string { return this.node.peerId.toString() }
+  get multiaddrs (): string[] { return this.node.getMultiaddrs().map(a => a.toString()) }
+  private get node (): MeshLibp2p {
+    if (this.libp2p == null) throw new Error('the mesh is not started')
+    return this.libp2p
+  }
+
+  async start (): Promise<void> {
+    const { privateKey, store, logger } = this.components
+    const libp2p = await createMeshLibp2p({
+      privateKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns,
+      ...(this.init.swarmKey == null ? {} : { swarmKey: this.init.swarmKey })
+    })
+    this.libp2p = libp2p
+    const guard = new TopicGuard(libp2p.services.pubsub, {
+      onReject: rejection => { logger.debug({ topic: rejection.topic, peer: rejection.peer.toString(), reason: rejection.reason }, 'gossip message rejected') }
+    })
+    const membership = new Membership({ self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load() })
+    this.membership = membership
+    this.peers = new MembershipPeerLoad(membership.view)
+    this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }) },
+      { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }) })
+    this.membershipHost = new ProtocolHost({ libp2p, guard, logger: logger.child({ part: 'membership' }) }, membership, {
+      maxMessageBytes: MEMBERSHIP_MAX_BYTES,
+      afterInput: () => { this.noticeMembershipChanges() }
+    })
+    await this.cache.start()
+    await this.membershipHost.start()
+    this.loadTimer = setInterval(() => { membership.setLoad(this.load()) }, 2000).unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.loadTimer)
+    await this.membershipHost?.stop()
+    await this.cache?.stop()
+    await this.libp2p?.stop()
+  }
+
+  /** Live peers with their load and round-trip time. */
+  peerList (): PeerStatus[] {
+    if (this.membership == null || this.libp2p == null) return []
+    const libp2p = this.libp2p
+    return this.membership.view.liveMembers().map(member => {
+      const connections = libp2p.getConnections().filter(c => c.remotePeer.toString() === member.peer)
+      const rtt = this.peers?.rtt(member.peer)
+      return {
+        peerId: member.peer,
+        status: member.status,
+        connected: connections.length > 0,
+        ...(rtt === undefined ? {} : { rttMs: Math.round(rtt * 10) / 10 }),
+        load: member.load,
+        addresses: connections.map(c => c.remoteAddr.toString())
+      }
+    })
+  }
+
+  private load (): Load {
+    return { capacity: this.init.slots, running: 0, queued: 0, cacheBytes: this.components.store.stats().bytes }
+  }
+
+  /** Tells cache sharing who came and went, as membership learns it. */
+  private noticeMembershipChanges (): void {
+    const view = this.membership?.view
+    if (view == null || this.cache == null) return
+    const live = new Set(view.liveMembers().map(m => m.peer))
+    for (const peer of live) if (!this.known.has(peer)) this.cache.peerUp(peer)
+    for (const peer of this.known) {
+      if (!live.has(peer)) {
+        this.cache.peerDown(peer)
+        this.peers?.forget(peer)
+      }
+    }
+    this.known = live
+  }
+}
+
+/** Peer IDs named in bootstrap multiaddrs (`.../p2p/<id>`): membership's seeds. */
+function seedPeers (bootstrap: string[]): string[] {
+  return bootstrap.flatMap(address => {
+    const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
+    return id == null ? [] : [id]
+  })
+}

@@ -1,0 +1,130 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId as Libp2pPeerId } from '@libp2p/interface'
+import type { Effect, SansIoProtocol } from '../../protocols/core/index.js'
+import type { Logger } from '../../src/config/logger.js'
+import { BadRequestError, sendFrame, StreamRpcServer, type TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
+
+export interface ProtocolHostComponents {
+  libp2p: MeshLibp2p
+  guard: TopicGuard
+  logger: Logger
+}
+
+export interface ProtocolHostInit {
+  /** Largest gossip message accepted per topic of the protocol. */
+  maxMessageBytes: number
+  /** Deadline of one `send` effect (dial + frame). Default 5 s. */
+  sendDeadlineMs?: number
+  /** The driver clock; default Date.now. */
+  now?: () => number
+  /** Called after every input, once the effects are carried out (metrics, status). */
+  afterInput?: () => void
+}
+
+/**
+ * Runs one sans-IO protocol on libp2p (design.md, "The sans-IO boundary"): gossip on its topics
+ * goes through the topic guard (the protocol's verdict becomes gossipsub's), frames on its stream
+ * protocols become `onMessage`, its timers are real timers, and after every input its effects are
+ * drained and carried out: `send` as a one-way frame, `publish` on gossipsub.
+ */
+export class ProtocolHost {
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly servers: StreamRpcServer[] = []
+  private readonly unguards: Array<() => void> = []
+  private readonly stopping = new AbortController()
+  private readonly now: () => number
+  private running = false
+
+  constructor (private readonly components: ProtocolHostComponents, readonly protocol: SansIoProtocol,
+    private readonly init: ProtocolHostInit) {
+    this.now = init.now ?? Date.now
+  }
+
+  async start (): Promise<void> {
+    const { libp2p, guard } = this.components
+    for (const topic of this.protocol.topics) {
+      this.unguards.push(guard.judge(topic, this.init.maxMessageBytes, (from, data) =>
+        this.input(() => this.protocol.onMessage(from.toString(), topic, data, this.now()))))
+    }
+    for (const protocolId of this.protocol.protocolIds) {
+      const server = new StreamRpcServer(libp2p, {
+        protocol: protocolId,
+        maxRequestBytes: this.init.maxMessageBytes,
+        handler: async (request, context) => {
+          const verdict = this.input(() => this.protocol.onMessage(context.peer.toString(), protocolId, request, this.now()))
+          if (verdict === 'reject') throw new BadRequestError(`malformed ${protocolId} frame`)
+          return undefined
+        }
+      })
+      await server.start()
+      this.servers.push(server)
+    }
+    this.running = true
+    this.input(() => { this.protocol.start(this.now()) })
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.protocol.stop(this.now())
+    this.protocol.drainEffects()
+    this.stopping.abort(new Error('protocol host stopped'))
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+    for (const unguard of this.unguards.splice(0)) unguard()
+    await Promise.all(this.servers.splice(0).map(async server => { await server.stop() }))
+  }
+
+  /** Feeds one input (or a local command) to the protocol and carries out what it emits. */
+  input<T>(step: () => T): T {
+    const result = step()
+    this.apply(this.protocol.drainEffects())
+    this.init.afterInput?.()
+    return result
+  }
+
+  private apply (effects: readonly Effect[]): void {
+    if (!this.running && effects.length > 0) return
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'send': this.send(effect.to, effect.protocolId, effect.bytes); break
+        case 'publish': this.publish(effect.topic, effect.bytes); break
+        case 'setTimer': this.setTimer(effect.key, effect.at); break
+        case 'cancelTimer': this.cancelTimer(effect.key); break
+      }
+    }
+  }
+
+  private send (to: string, protocolId: string, bytes: Uint8Array): void {
+    let peer: Libp2pPeerId
+    try {
+      peer = peerIdFromString(to)
+    } catch {
+      this.components.logger.warn({ to }, 'protocol tried to send to an invalid peer id')
+      return
+    }
+    sendFrame(this.components.libp2p, peer, protocolId, bytes, { signal: this.stopping.signal, deadlineMs: this.init.sendDeadlineMs ?? 5000 })
+      .catch((err: unknown) => { this.components.logger.debug({ err, to, protocolId }, 'send failed (protocols tolerate loss)') })
+  }
+
+  private publish (topic: string, bytes: Uint8Array): void {
+    this.components.libp2p.services.pubsub.publish(topic, bytes)
+      .catch((err: unknown) => { this.components.logger.debug({ err, topic }, 'publish failed (protocols tolerate loss)') })
+  }
+
+  private setTimer (key: string, at: number): void {
+    this.cancelTimer(key)
+    const timer = setTimeout(() => {
+      this.timers.delete(key)
+      if (this.running) this.input(() => { this.protocol.onTimer(key, this.now()) })
+    }, Math.max(0, at - this.now()))
+    timer.unref()
+    this.timers.set(key, timer)
+  }
+
+  private cancelTimer (key: string): void {
+    const timer = this.timers.get(key)
+    if (timer != null) clearTimeout(timer)
+    this.timers.delete(key)
+  }
+}
