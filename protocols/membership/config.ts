@@ -1,4 +1,5 @@
-import type { Millis } from '../core/index.js'
+import type { Millis, PeerId, Random } from '../core/index.js'
+import type { Load } from './messages.js'
 
 /** Tunables of the membership protocol (SWIM-style probing plus gossiped load heartbeats). */
 export interface MembershipConfig {
@@ -60,10 +61,24 @@ export function detectionBoundMs (config: MembershipConfig, n: number): Millis {
 }
 
 /**
- * Refutation bound: once connectivity is back, a live member wrongly held dead is pinged by a
- * reconnect probe (each member pings one member it holds dead every period) carrying the verdict,
- * refutes it with a higher incarnation, and the refutation spreads by gossip.
+ * Refutation bound: once connectivity is back, a live member wrongly held dead hears the verdict —
+ * from the ping sent with every death declaration, or from a reconnect probe (each member pings the
+ * next member it holds dead, round-robin, every period) — and refutes it with a higher incarnation
+ * (or republishes its current one if the verdict is about an older incarnation); the refutation
+ * spreads by gossip.
  */
 export function refutationBoundMs (config: MembershipConfig, _n: number): Millis {
   return (config.boundProbeRounds + 1) * config.probeIntervalMs + config.boundSlackMs
+}
+
+/** What a membership instance is built from. */
+export interface MembershipOptions {
+  readonly self: PeerId
+  /** Peers to join through (bootstrap list); may include self, which is skipped. */
+  readonly seeds: readonly PeerId[]
+  readonly random: Random
+  readonly config?: Partial<MembershipConfig>
+  readonly load?: Load
+  /** Incarnation persisted by an earlier run (restart with disk); the new run starts above it. */
+  readonly restoredIncarnation?: number
 }

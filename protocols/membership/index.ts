@@ -1,5 +1,5 @@
 export { Membership } from './membership.js'
-export type { MembershipOptions } from './membership.js'
+export type { MembershipOptions } from './config.js'
 export type { MembershipView } from './view.js'
 export type { MemberInfo } from './table.js'
 export { MemberTable } from './table.js'

@@ -1,24 +1,14 @@
 import { CodecError, EffectQueue } from '../core/index.js'
-import type { Effect, Millis, PeerId, Random, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
+import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
-import type { MembershipConfig } from './config.js'
-import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import type { MembershipConfig, MembershipOptions } from './config.js'
+import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
+import { joinTargets, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
 import { MemberTable, peerHash } from './table.js'
 import { TableView } from './view.js'
 import type { MembershipView } from './view.js'
-
-export interface MembershipOptions {
-  readonly self: PeerId
-  /** Peers to join through (bootstrap list); may include self, which is skipped. */
-  readonly seeds: readonly PeerId[]
-  readonly random: Random
-  readonly config?: Partial<MembershipConfig>
-  readonly load?: Load
-  /** Incarnation persisted by an earlier run (restart with disk); the new run starts above it. */
-  readonly restoredIncarnation?: number
-}
 
 const SUSPECT_PREFIX = 'suspect:'
 
@@ -31,8 +21,10 @@ const SUSPECT_PREFIX = 'suspect:'
  * - Suspicions, deaths and refutations are published on `gmesh/v1/membership` at once; each node also
  *   publishes its own record with its load every `heartbeatIntervalMs(n)`, a period that grows with
  *   the mesh so every node hears about `heartbeatDeliveriesPerSec` heartbeats per second.
- * - Every period the node also pings one member it holds dead (reconnect probe); pings and acks carry
- *   the receiver's record when the sender holds it suspect or dead, so a live member refutes at once.
+ * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live
+ *   member refutes at once. A member is pinged with the verdict when it is declared dead, and every
+ *   period the node pings the next member it holds dead (round-robin reconnect probe), so a live one
+ *   wrongly held dead, or partitioned away, refutes once it can be reached.
  */
 export class Membership implements SansIoProtocol {
   readonly topics = [MEMBERSHIP_TOPIC]
@@ -47,6 +39,9 @@ export class Membership implements SansIoProtocol {
   private load: Load
   private running = false
   private welcomed = false
+  /** Time of the input being handled (for rate limits inside helpers). */
+  private lastInput: Millis = 0
+  private lastRepublish: Millis = -Infinity
   /** Malformed inputs rejected so far. */
   rejected = 0
 
@@ -93,6 +88,7 @@ export class Membership implements SansIoProtocol {
 
   onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.self) return 'ignore'
+    this.lastInput = now
     let message: MembershipMessage
     try {
       message = membershipCodec.decode(bytes)
@@ -128,12 +124,12 @@ export class Membership implements SansIoProtocol {
       case 'ping-req': {
         const seq = this.prober.nextSeq()
         this.prober.relay(seq, from, m.seq, m.target, now)
-        this.send(m.target, { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(m.target) })
+        this.send(m.target, this.ping(seq, m.target))
         return
       }
       case 'join':
         this.heardFrom(from, m.incarnation, m.load, now)
-        this.welcome(from)
+        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, this.aboutPeer(from))) this.send(from, welcome)
         return
       case 'welcome':
         this.welcomed = true
@@ -161,13 +157,11 @@ export class Membership implements SansIoProtocol {
     this.prober.expireRelays(now, this.config.probeIntervalMs)
     const probe = this.prober.begin()
     if (probe !== undefined) {
-      this.send(probe.target, { type: 'ping', seq: probe.seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(probe.target) })
+      this.send(probe.target, this.ping(probe.seq, probe.target))
       this.effects.setTimer('ack', now + this.config.ackTimeoutMs)
     }
-    const dead = this.prober.randomDead()
-    if (dead !== undefined) {
-      this.send(dead, { type: 'ping', seq: this.prober.nextSeq(), incarnation: this.incarnation, load: this.load, ...this.aboutPeer(dead) })
-    }
+    const dead = this.prober.nextDead()
+    if (dead !== undefined) this.pingHeldDead(dead)
     this.effects.setTimer('probe', now + this.config.probeIntervalMs)
   }
 
@@ -202,7 +196,7 @@ export class Membership implements SansIoProtocol {
     if (member === undefined || member.status !== 'suspect') return
     const declared: MemberRecord = { peer, status: 'dead', incarnation: member.incarnation, load: member.load }
     const origin = this.suspicionOrigins.delete(peer)
-    this.table.apply(declared, now)
+    this.apply(declared, now)
     if (origin) this.publish([declared])
   }
 
@@ -225,6 +219,17 @@ export class Membership implements SansIoProtocol {
       this.suspicionOrigins.delete(record.peer)
       this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
     }
+    if (record.status === 'dead') this.pingHeldDead(record.peer)
+  }
+
+  /** Pings a member held dead with the verdict: if it lives and hears it, it refutes or republishes. */
+  private pingHeldDead (peer: PeerId): void {
+    this.send(peer, this.ping(this.prober.nextSeq(), peer))
+  }
+
+  /** A ping to `peer`, carrying its record if this node holds it suspect or dead. */
+  private ping (seq: number, peer: PeerId): MembershipMessage {
+    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(peer) }
   }
 
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
@@ -244,10 +249,19 @@ export class Membership implements SansIoProtocol {
     this.table.touch(peer, now)
   }
 
-  /** Someone holds this node suspect or dead: refute with a higher incarnation, published at once. */
+  /**
+   * Someone holds this node suspect or dead: refute with a higher incarnation, published at once.
+   * A rumour about an older incarnation means its holder missed an earlier refutation (a partition
+   * hid it), and so may others: the current record is published again, at most once per period.
+   */
   protected learnAboutSelf (record: MemberRecord): void {
-    if (record.status === 'alive' || record.incarnation < this.incarnation) return
-    this.incarnation = record.incarnation + 1
+    if (record.status === 'alive') return
+    if (record.incarnation >= this.incarnation) {
+      this.incarnation = record.incarnation + 1
+    } else if (this.lastInput - this.lastRepublish < this.config.probeIntervalMs) {
+      return
+    }
+    this.lastRepublish = this.lastInput
     this.publishSelf()
   }
 
@@ -258,38 +272,17 @@ export class Membership implements SansIoProtocol {
     return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
   }
 
-  /** Asks three members (seeds until some member is known) for a welcome, until one arrives. */
+  /** Asks up to three members (seeds until some member is known) for a welcome, until one arrives. */
   private join (now: Millis): void {
     if (this.welcomed) return
-    const known = this.view.liveMembers().map(member => member.peer)
-    const candidates = known.length > 0 ? known : this.options.seeds.filter(peer => peer !== this.self)
-    for (let i = 0; i < Math.min(3, candidates.length); i++) {
-      const target = candidates[this.options.random.nextInt(candidates.length)] as PeerId
+    for (const target of joinTargets(this.view, this.options.seeds, this.options.random)) {
       this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
     }
-    if (candidates.length > 0 || this.options.seeds.length > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
+    if (this.options.seeds.length > 0 || this.table.liveCount > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
   }
 
-  /** Answers a join with every member, tombstones included (in chunks), then the joiner's own record if it is held dead. */
-  private welcome (joiner: PeerId): void {
-    const records: MemberRecord[] = [this.selfRecord()]
-    for (const m of this.table.values()) {
-      if (m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
-    }
-    for (let i = 0; i < records.length; i += MAX_RECORDS_PER_MESSAGE) {
-      const last = i + MAX_RECORDS_PER_MESSAGE >= records.length
-      const members = records.slice(i, i + MAX_RECORDS_PER_MESSAGE)
-      this.send(joiner, last ? { type: 'welcome', members, ...this.aboutPeer(joiner) } : { type: 'welcome', members })
-    }
-  }
-
-  private selfRecord (): MemberRecord {
-    return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load }
-  }
-
-  private publishSelf (): void {
-    this.publish([this.selfRecord()])
-  }
+  private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load } }
+  private publishSelf (): void { this.publish([this.selfRecord()]) }
 
   private publish (updates: MemberRecord[]): void {
     this.effects.publish(MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates }))

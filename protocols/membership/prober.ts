@@ -24,6 +24,7 @@ export class Prober {
   private index = 0
   private probe: Probe | undefined
   private seq = 0
+  private deadCursor = 0
   private readonly relays = new Map<number, Relay>()
 
   constructor (private readonly table: MemberTable, private readonly random: Random) {}
@@ -100,10 +101,12 @@ export class Prober {
     for (const [seq, relay] of this.relays) if (now - relay.at > maxAge) this.relays.delete(seq)
   }
 
-  /** A random member held dead, for a reconnect probe, or undefined. */
-  randomDead (): PeerId | undefined {
+  /** The next member held dead, round-robin, for a reconnect probe, or undefined. */
+  nextDead (): PeerId | undefined {
     const n = this.table.deadCount
-    return n === 0 ? undefined : this.table.deadAt(this.random.nextInt(n))?.peer
+    if (n === 0) return undefined
+    this.deadCursor = (this.deadCursor + 1) % n
+    return this.table.deadAt(this.deadCursor)?.peer
   }
 
   private rebuildRound (): void {
