@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Writable } from 'node:stream'
+import { setTimeout } from 'node:timers/promises'
 import { spawnNode, type NodeProcess } from '../client/node-process.js'
 import { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
@@ -28,6 +29,7 @@ export interface DemoBuild {
   node: number
   result: GradleRunResult
   cache: Record<string, number>
+  sharing?: Record<string, unknown>
 }
 
 export interface DemoReport {
@@ -46,9 +48,14 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
   const nodes: NodeProcess[] = []
   try {
     for (let i = 0; i < options.nodes; i++) {
-      const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`) })
+      const bootstrap = nodes[0]?.info.multiaddrs[0]
+      const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`), args: bootstrap == null ? [] : ['--bootstrap', bootstrap] })
       nodes.push(node)
       options.say(`node ${i + 1} up: ${node.info.peerId} serving ${node.info.cacheUrl}`)
+    }
+    if (nodes.length > 1) {
+      await waitForMesh(nodes, options.signal)
+      options.say(`the ${nodes.length} nodes see each other`)
     }
     const builds: DemoBuild[] = []
     const plan = [{ label: 'first build (cold cache)', node: 0 }, { label: 'clean build of a fresh copy', node: nodes.length - 1 }]
@@ -56,13 +63,27 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
       const projectDir = path.join(root, `project-${i + 1}`, options.example)
       await cp(path.join(EXAMPLES_DIR, options.example), projectDir, { recursive: true, filter: src => !/\/(build|\.gradle)$/.test(src) })
       options.say(`${step.label}: gradle ${options.gradleArgs.join(' ')} through node ${step.node + 1} in ${projectDir}`)
-      builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, 'gradle-user-home'), options))
+      // Each build gets its own Gradle user home, as on another machine: Gradle's local cache there is empty.
+      builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, `project-${i + 1}`, 'gradle-user-home'), options))
     }
     return { root, nodes: nodes.map(n => ({ peerId: n.info.peerId, cacheUrl: n.info.cacheUrl })), builds }
   } finally {
     await Promise.all(nodes.map(async n => await n.stop()))
     if (!options.keep) await rm(root, { recursive: true, force: true })
   }
+}
+
+/** Resolves once every node sees all the others as live members (bounded: 30 s). */
+async function waitForMesh (nodes: NodeProcess[], signal?: AbortSignal): Promise<void> {
+  const clients = await Promise.all(nodes.map(async n => await NodeClient.connect(n.dataDir)))
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted()
+    const counts = await Promise.all(clients.map(async c => ((await c.status()).peers as unknown[]).length))
+    if (counts.every(count => count >= nodes.length - 1)) return
+    await setTimeout(200)
+  }
+  throw new Error('the nodes did not find each other within 30 s')
 }
 
 async function demoBuild (step: { label: string, node: number }, node: NodeProcess, projectDir: string,
@@ -78,5 +99,5 @@ async function demoBuild (step: { label: string, node: number }, node: NodeProce
     ...(options.signal == null ? {} : { signal: options.signal })
   })
   const status = await (await NodeClient.connect(node.dataDir)).status()
-  return { ...step, result, cache: status.cache as Record<string, number> }
+  return { ...step, result, cache: status.cache as Record<string, number>, sharing: status.sharing as Record<string, unknown> }
 }

@@ -10,7 +10,7 @@ export function register (program: Command): void {
   program.command('demo')
     .description('start nodes on loopback and build an example project twice: the second build comes from the cache')
     .argument('[gradle-args...]', 'Gradle tasks, after -- (default: build)')
-    .option('--nodes <n>', 'how many nodes to start', '1')
+    .option('--nodes <n>', 'how many nodes to start', '2')
     .option('--example <name>', 'example project under examples/', 'java-multi')
     .option('--keep', 'keep the temp directory with the nodes\' data and the projects')
     .option('--verbose', 'show Gradle\'s output')
@@ -53,10 +53,11 @@ function summarise (report: DemoReport): unknown {
 function table (report: DemoReport): string {
   const rows = report.builds.map(b => {
     const a = b.result.summary.actionable
-    const cells = a == null ? ['-', '-', '-'] : [a.executed, a.fromCache, `${b.cache.hits ?? 0}/${(b.cache.hits ?? 0) + (b.cache.misses ?? 0)}`]
+    const peerHits = Number(b.sharing?.peerHits ?? 0)
+    const cells = a == null ? ['-', '-', '-'] : [a.executed, a.fromCache, `${b.cache.hits ?? 0} (${peerHits} from peers)`]
     return `  ${b.label.padEnd(30)} node ${String(b.node + 1).padEnd(3)} ${(b.result.durationMs / 1000).toFixed(1).padStart(6)} s` +
-      `  ${String(cells[0]).padStart(8)}  ${String(cells[1]).padStart(10)}  ${String(cells[2]).padStart(10)}`
+      `  ${String(cells[0]).padStart(8)}  ${String(cells[1]).padStart(10)}  ${String(cells[2])}`
   })
-  const header = `  ${'build'.padEnd(30)} ${'via'.padEnd(8)} ${'time'.padStart(8)}  executed  from-cache  node hits`
-  return ['', header, ...rows, '', '  (tasks with actions, from Gradle\'s own summary; node hits: cache GETs answered by that node so far)', ''].join('\n') + '\n'
+  const header = `  ${'build'.padEnd(30)} ${'via'.padEnd(8)} ${'time'.padStart(8)}  executed  from-cache  cache hits at the node`
+  return ['', header, ...rows, '', '  (tasks with actions, from Gradle\'s own summary; cache hits: GETs the node answered 200, and how many it first fetched from a peer)', ''].join('\n') + '\n'
 }
