@@ -1,0 +1,46 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { runGmesh } from '../helpers/gmesh-node.js'
+import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+
+test('nodes with the same swarm key share entries; a node with another key or none never joins', async t => {
+  t.timeout(120_000, 'five gmesh processes on a shared 2-core machine')
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-swarm-key-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const meshKey = path.join(dir, 'mesh.key')
+  const otherKey = path.join(dir, 'other.key')
+  for (const file of [meshKey, otherKey]) {
+    const made = await runGmesh(['keygen', file])
+    t.is(made.code, 0, made.stderr)
+  }
+
+  const a = await startMeshNode(t, ['--swarm-key', meshKey])
+  const seed = ['--bootstrap', bootstrapAddress(a)]
+  // The outsiders start first: they get at least as long to join as the member that does join.
+  const stranger = await startMeshNode(t, ['--swarm-key', otherKey, ...seed])
+  const keyless = await startMeshNode(t, seed)
+  const b = await startMeshNode(t, ['--swarm-key', meshKey, ...seed])
+
+  await awaitPeers(b, [a.info.peerId])
+  await awaitPeers(a, [b.info.peerId])
+  const key = randomKey()
+  const body = randomBytes(4096)
+  t.is(await cachePut(a, key, body), 200)
+  await awaitStatus(b, 'B indexed A\'s announcement', status => status.sharing.protocol.indexedKeys >= 1)
+  const got = await cacheGet(b, key)
+  t.is(got.status, 200, 'a member with the key fetches the entry from A')
+  t.true(got.body.equals(body))
+  t.is((await meshStatus(b)).sharing.peerHits, 1)
+
+  for (const [name, outsider] of [['other key', stranger], ['no key', keyless]] as const) {
+    const status = await meshStatus(outsider)
+    t.deepEqual(status.peers, [], `the node with ${name} has no peers`)
+    t.is((await cacheGet(outsider, key)).status, 404, `the node with ${name} cannot get A's entry`)
+    t.is((await meshStatus(outsider)).sharing.peerHits, 0)
+  }
+  const members = (await meshStatus(a)).peers.map(peer => peer.peerId)
+  t.deepEqual(members, [b.info.peerId], 'A lists only the member with the key')
+})

@@ -1,0 +1,91 @@
+import type { ExecutionContext } from 'ava'
+import { createHash, randomBytes } from 'node:crypto'
+import { NodeClient } from '../../../src/client/node-client.js'
+import { startNode, removeDataDir, type NodeProcess } from '../../helpers/gmesh-node.js'
+
+/** What the tests read from `gmesh status --json` (the control API's status). */
+export interface MeshStatus {
+  cache: { entries: number, hits: number, misses: number }
+  sharing: {
+    peerHits: number
+    peerMisses: number
+    fetchedBytes: number
+    corruptRejected: number
+    penalised: number
+    replicasPushed: number
+    replicasStored: number
+    protocol: { providerClaims: number, indexedKeys: number }
+  }
+  peers: Array<{ peerId: string, status: string, connected: boolean, rttMs?: number, gossipScore?: number }>
+}
+
+/** Starts `gmesh up` on loopback (mDNS off) with `args`; the process is killed by pid in the teardown. */
+export async function startMeshNode (t: ExecutionContext, args: string[] = []): Promise<NodeProcess> {
+  const node = await startNode({ args })
+  t.teardown(async () => { await removeDataDir(node) })
+  return node
+}
+
+/** The node's libp2p address with its /p2p/ id, for `--bootstrap`. */
+export function bootstrapAddress (node: NodeProcess): string {
+  const address = node.info.multiaddrs.find(a => a.includes('/ip4/127.0.0.1/'))
+  if (address == null) throw new Error(`node ${node.info.peerId} has no loopback address: ${node.info.multiaddrs.join(', ')}`)
+  return address.includes('/p2p/') ? address : `${address}/p2p/${node.info.peerId}`
+}
+
+/** The node's status through its control API (what `gmesh status --json` prints). */
+export async function meshStatus (node: NodeProcess): Promise<MeshStatus> {
+  const client = await NodeClient.connect(node.dataDir)
+  return await client.status() as unknown as MeshStatus
+}
+
+export interface PollOptions {
+  /** Most status reads before giving up. Default 60. */
+  tries?: number
+  /** Pause between reads. Default 250 ms. */
+  intervalMs?: number
+}
+
+/**
+ * Reads `node`'s status until `accept` holds (a bounded number of tries), resolving to that status;
+ * fails with the last status seen, so a test that times out says what it was waiting for.
+ */
+export async function awaitStatus (node: NodeProcess, what: string, accept: (status: MeshStatus) => boolean,
+  options: PollOptions = {}): Promise<MeshStatus> {
+  const tries = options.tries ?? 60
+  let last: MeshStatus | undefined
+  for (let i = 0; i < tries; i++) {
+    last = await meshStatus(node)
+    if (accept(last)) return last
+    await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 250))
+  }
+  throw new Error(`${what}: not reached after ${tries} status reads; last status: ${JSON.stringify({ peers: last?.peers, sharing: last?.sharing })}`)
+}
+
+/** Resolves once `node` sees every one of `peerIds` as a live, connected member. */
+export async function awaitPeers (node: NodeProcess, peerIds: string[], options?: PollOptions): Promise<MeshStatus> {
+  return await awaitStatus(node, `${node.info.peerId} sees ${peerIds.join(', ')}`, status =>
+    peerIds.every(id => status.peers.some(peer => peer.peerId === id && peer.connected)), options)
+}
+
+/** A random Gradle cache key (SHA-1 sized, like Gradle 4's). */
+export function randomKey (): string {
+  return randomBytes(20).toString('hex')
+}
+
+export function sha256Hex (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** PUT on the node's Gradle cache URL; resolves to the HTTP status. */
+export async function cachePut (node: NodeProcess, key: string, body: Uint8Array): Promise<number> {
+  const response = await fetch(`${node.info.cacheUrl}${key}`, { method: 'PUT', body })
+  await response.arrayBuffer()
+  return response.status
+}
+
+/** GET on the node's Gradle cache URL: the status and, on 200, the body. */
+export async function cacheGet (node: NodeProcess, key: string): Promise<{ status: number, body: Buffer }> {
+  const response = await fetch(`${node.info.cacheUrl}${key}`)
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) }
+}
