@@ -1,8 +1,9 @@
 import { createHash, type Hash } from 'node:crypto'
+import fs from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { AbortError, BodyError, CasError, SizeMismatchError, TooLargeError } from './errors.js'
-import { closeFd, fdatasyncFd, openFd, writeAll } from './fs-calls.js'
+import { fdatasyncFd, writeAll, writeAllSync } from './fs-calls.js'
 
 /** A body fully written to a temp file, flushed to disk, with its hash. */
 export interface WrittenTemp {
@@ -21,6 +22,8 @@ export interface WriteLimits {
 
 /** Chunks are gathered up to this many bytes before one write, so small chunks cost few syscalls. */
 const FLUSH_BYTES = 256 * 1024
+/** Writes up to this size are blocking calls (page cache copies of microseconds); bigger ones go to the threadpool. */
+const SYNC_WRITE_BYTES = 64 * 1024
 
 /**
  * Streams `body` into a new file at `path` while hashing it, then fdatasyncs (unless `sync` is false) and closes it.
@@ -29,34 +32,71 @@ const FLUSH_BYTES = 256 * 1024
  */
 export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
   checkAborted(limits.signal)
-  if (body instanceof Uint8Array) checkSize(body.byteLength, limits)
-  let fd: number | undefined = await openFd(path, 'wx', 0o644)
+  const file = new TempFile(path)
+  const hash = createHash('sha256')
   try {
-    const hash = createHash('sha256')
-    const size = body instanceof Uint8Array
-      ? await writeWhole(fd, hash, body)
-      : await writeStream(fd, hash, body, limits)
+    let size: number
+    if (body instanceof Uint8Array) {
+      checkSize(body.byteLength, limits)
+      hash.update(body)
+      await file.append(body)
+      size = body.byteLength
+    } else {
+      size = await writeStream(file, hash, body, limits)
+    }
     if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
     checkAborted(limits.signal)
-    if (limits.sync !== false) await fdatasyncFd(fd)
-    const closing = fd
-    fd = undefined
-    await closeFd(closing)
+    await file.finish(limits.sync !== false)
     return { path, sha256: hash.digest('hex'), size }
   } catch (err) {
-    if (fd !== undefined) await closeFd(fd).catch(() => {})
-    await unlink(path).catch(() => {})
+    await file.discard()
     throw err
   }
 }
 
-async function writeWhole (fd: number, hash: Hash, body: Uint8Array): Promise<number> {
-  hash.update(body)
-  await writeAll(fd, body)
-  return body.byteLength
+/**
+ * The temp file, created on its first write, so a body that fails early leaves nothing to remove. Creating,
+ * small writes and closing are blocking calls: on a local disk they take microseconds, far less than a threadpool
+ * round trip each (measured: 1.5-3x the PUT rate with the same fdatasync). Big writes and fdatasync go to the pool.
+ */
+class TempFile {
+  private readonly path: string
+  private fd: number | undefined
+  private created = false
+
+  constructor (path: string) {
+    this.path = path
+  }
+
+  async append (bytes: Uint8Array): Promise<void> {
+    const fd = this.open()
+    if (bytes.byteLength <= SYNC_WRITE_BYTES) writeAllSync(fd, bytes)
+    else await writeAll(fd, bytes)
+  }
+
+  async finish (sync: boolean): Promise<void> {
+    const fd = this.open()
+    if (sync) await fdatasyncFd(fd)
+    this.fd = undefined
+    fs.closeSync(fd)
+  }
+
+  async discard (): Promise<void> {
+    if (this.fd !== undefined) fs.closeSync(this.fd)
+    this.fd = undefined
+    if (this.created) await unlink(this.path).catch(() => {})
+  }
+
+  private open (): number {
+    if (this.fd === undefined) {
+      this.fd = fs.openSync(this.path, 'wx', 0o644)
+      this.created = true
+    }
+    return this.fd
+  }
 }
 
-async function writeStream (fd: number, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
+async function writeStream (file: TempFile, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
   // a Readable is not destroyed when we stop early over a limit, so an HTTP server can still drain it
   const iterator = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
   const abort = abortRace(limits.signal)
@@ -76,13 +116,13 @@ async function writeStream (fd: number, hash: Hash, body: AsyncIterable<Uint8Arr
       pending.push(chunk)
       pendingBytes += chunk.byteLength
       if (pendingBytes >= FLUSH_BYTES) {
-        await writeAll(fd, joined(pending, pendingBytes))
+        await file.append(joined(pending, pendingBytes))
         pending = []
         pendingBytes = 0
       }
     }
     done = true
-    if (pending.length > 0) await writeAll(fd, joined(pending, pendingBytes))
+    if (pending.length > 0) await file.append(joined(pending, pendingBytes))
     return size
   } finally {
     abort.dispose()

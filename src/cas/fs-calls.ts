@@ -28,6 +28,12 @@ export async function writeAll (fd: number, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Writes all of `bytes` at the file's current position, blocking. */
+export function writeAllSync (fd: number, bytes: Uint8Array): void {
+  let offset = 0
+  while (offset < bytes.byteLength) offset += fs.writeSync(fd, bytes, offset, bytes.byteLength - offset, null)
+}
+
 /** Reads into `buffer` from `position` until it is full or the file ends; resolves the bytes read. */
 export async function readFully (fd: number, buffer: Uint8Array, position: number): Promise<number> {
   let filled = 0

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open } from 'node:fs/promises'
+import { closeSync, openSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { fsyncFd } from './fs-calls.js'
 import { join } from 'node:path'
 
 /** Lowercase hex SHA-256: the name of a blob on disk. */
@@ -50,17 +52,17 @@ export class StoreLayout {
 
 /** fsyncs a directory so a rename into it survives power loss; a no-op where directories cannot be opened. */
 export async function fsyncDir (dir: string): Promise<void> {
-  let handle
+  let fd: number
   try {
-    handle = await open(dir, 'r')
+    fd = openSync(dir, 'r')
   } catch {
     return
   }
   try {
-    await handle.sync()
+    await fsyncFd(fd)
   } catch {
     // some filesystems refuse fsync on directories: the rename is still atomic
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
