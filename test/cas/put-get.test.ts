@@ -102,3 +102,13 @@ test('a get whose signal is already aborted rejects with AbortError and counts n
   await t.throwsAsync(store.get(key, { signal: AbortSignal.abort() }), { code: 'ABORT_ERR' } as any)
   t.like(store.stats(), { hits: 0, misses: 0 })
 })
+
+test('with directory fsync on, or blob fdatasync off, entries round-trip the same', async t => {
+  for (const options of [{ syncDirs: true }, { syncBlobs: false }]) {
+    const store = await openStore(t, options)
+    const key = newKey()
+    const bytes = randomBytes(70 * 1024) // past the blocking-write size: one write goes to the threadpool
+    await store.put(key, chunks([bytes.subarray(0, 1000), bytes.subarray(1000)]))
+    t.deepEqual((await store.get(key))?.bytes, bytes, JSON.stringify(options))
+  }
+})
