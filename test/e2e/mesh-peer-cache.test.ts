@@ -1,0 +1,37 @@
+import test from 'ava'
+import { copyExample, GRADLE_TEST_TIMEOUT_MS, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
+import { buildThroughNode, tasksWith } from '../node/mesh/gradle-build.js'
+import { awaitPeers, awaitStatus, bootstrapAddress, meshStatus, startMeshNode } from '../node/mesh/helpers.js'
+
+const TASKS = JAVA_MULTI_CACHEABLE_TASKS.length
+
+test('three nodes: a clean build through B gets every cacheable task FROM-CACHE from the build that ran through A', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds on a shared 2-core machine')
+  const a = await startMeshNode(t)
+  const seed = ['--bootstrap', bootstrapAddress(a)]
+  const b = await startMeshNode(t, seed)
+  const c = await startMeshNode(t, seed)
+  const first = await copyExample('java-multi')
+  const second = await copyExample('java-multi')
+  t.teardown(async () => { await Promise.all([first.cleanup(), second.cleanup()]) })
+  const ids = [a, b, c].map(node => node.info.peerId)
+  for (const node of [a, b, c]) await awaitPeers(node, ids.filter(id => id !== node.info.peerId))
+
+  const cold = await buildThroughNode(a, first.projectDir, first.gradleUserHome)
+  t.is(cold.code, 0, cold.output)
+  t.deepEqual(tasksWith(cold.summary, 'EXECUTED').filter(path => JAVA_MULTI_CACHEABLE_TASKS.includes(path)), JAVA_MULTI_CACHEABLE_TASKS)
+  t.is((await meshStatus(a)).cache.entries, TASKS, 'A stored one entry per cacheable task')
+  await awaitStatus(b, 'B indexed A\'s announcements', status => status.sharing.protocol.indexedKeys >= TASKS)
+
+  const warm = await buildThroughNode(b, second.projectDir, second.gradleUserHome)
+  t.is(warm.code, 0, warm.output)
+  t.deepEqual(tasksWith(warm.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
+  const atB = await meshStatus(b)
+  t.is(atB.sharing.peerHits, TASKS, 'every hit at B was fetched from a peer')
+  t.is(atB.sharing.corruptRejected, 0)
+  t.true(atB.sharing.fetchedBytes > 0)
+  t.is(atB.cache.entries, TASKS, 'B keeps what it fetched')
+  const atC = await meshStatus(c)
+  t.is(atC.sharing.peerHits, 0, 'C took no part in the build')
+  t.is((await meshStatus(a)).sharing.peerHits, 0)
+})
