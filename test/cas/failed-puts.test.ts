@@ -4,6 +4,9 @@ import { Readable } from 'node:stream'
 import { AbortError, BodyError, IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
 import { chunks, listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
 
+/** More than the store buffers in memory before it creates the temp file: failures past it must remove a file. */
+const ON_DISK = 300 * 1024
+
 /** Asserts the store holds nothing: no entry, no blob, no temp file. */
 async function assertNothingStored (t: import('ava').ExecutionContext, dir: string, store: import('../../src/cas/index.js').ContentStore, key: string): Promise<void> {
   t.is(await store.head(key), undefined)
@@ -15,7 +18,7 @@ test('a body over maxSize is refused with TooLargeError and leaves nothing behin
   const dir = await tempDir(t)
   const store = await openStore(t, { dir })
   const key = newKey()
-  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(600), randomBytes(600)]), { maxSize: 1000 }), { instanceOf: TooLargeError })
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(ON_DISK), randomBytes(ON_DISK)]), { maxSize: ON_DISK + 1000 }), { instanceOf: TooLargeError })
   t.is(error?.code, 'ERR_CAS_TOO_LARGE')
   await t.throwsAsync(store.put(key, randomBytes(1001), { maxSize: 1000 }), { instanceOf: TooLargeError })
   await assertNothingStored(t, dir, store, key)
@@ -44,7 +47,7 @@ test('aborting a put while the body stalls stops it at once and leaves nothing b
   // gives one chunk, then stalls (as a client that stops sending) and the caller aborts
   const body = new Readable({
     read () {
-      if (reads++ === 0) this.push(randomBytes(1000))
+      if (reads++ === 0) this.push(randomBytes(ON_DISK))
       else controller.abort(new Error('client went away'))
     }
   })
@@ -66,7 +69,7 @@ test('a body stream that errors midway stores nothing', async t => {
   const dir = await tempDir(t)
   const store = await openStore(t, { dir })
   const key = newKey()
-  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(5000)], new Error('socket hang up'))), { instanceOf: BodyError })
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(ON_DISK)], new Error('socket hang up'))), { instanceOf: BodyError })
   t.regex(error?.message ?? '', /socket hang up/)
   await assertNothingStored(t, dir, store, key)
 })
@@ -75,8 +78,8 @@ test('a body that ends before expectedSize (a truncated upload) stores nothing',
   const dir = await tempDir(t)
   const store = await openStore(t, { dir })
   const key = newKey()
-  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(3000)]), { expectedSize: 5000 }), { instanceOf: SizeMismatchError })
-  t.like(error, { expected: 5000, actual: 3000 })
+  const error = await t.throwsAsync(store.put(key, chunks([randomBytes(ON_DISK)]), { expectedSize: ON_DISK + 5000 }), { instanceOf: SizeMismatchError })
+  t.like(error, { expected: ON_DISK + 5000, actual: ON_DISK })
   await t.throwsAsync(store.put(key, chunks([randomBytes(3000), randomBytes(3000)]), { expectedSize: 5000 }), { instanceOf: SizeMismatchError })
   await assertNothingStored(t, dir, store, key)
 })
@@ -88,7 +91,7 @@ test('a Node stream destroyed with an error midway stores nothing', async t => {
   let reads = 0
   const body = new Readable({
     read () {
-      if (reads++ === 0) this.push(randomBytes(4000))
+      if (reads++ === 0) this.push(randomBytes(ON_DISK))
       else this.destroy(new Error('aborted'))
     }
   })
