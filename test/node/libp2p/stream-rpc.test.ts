@@ -114,7 +114,8 @@ test('inbound streams per peer are bounded', async t => {
       return req
     }
   })
-  const call = async (): Promise<Uint8Array> => await callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), options())
+  // The held calls wait for the test, not for the network: their deadline must outlast a loaded machine.
+  const call = async (): Promise<Uint8Array> => await callRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(1)), { ...options(), deadlineMs: 60_000 })
   const first = [call(), call()]
   await twoEntered
   await t.throwsAsync(call())
