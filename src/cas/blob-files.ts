@@ -68,10 +68,11 @@ export class BlobFiles {
       const current = await stat(path, { bigint: true }).catch(() => undefined)
       if (current !== undefined && current.ino !== ino) return // a good copy replaced it meanwhile
       const keys = this.dropEntries(sha256)
+      // entries first: a crash in between leaves an orphan blob (collected at start), never an entry without blob
+      await this.c.index.write(keys.map(key => ({ type: 'del', key })))
       if (current !== undefined) await rename(path, this.c.layout.quarantinePath(sha256, this.c.now())).catch(ignoreMissing)
       this.c.onQuarantined()
       this.c.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
-      await this.c.index.write(keys.map(key => ({ type: 'del', key })))
     })
   }
 

@@ -70,7 +70,7 @@ export class ContentStore implements BlobStore {
     }, { smallBlobBytes: this.smallBlobBytes, syncDirs: options.syncDirs ?? false })
   }
 
-  /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes`. */
+  /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes` (on disk too). */
   static async open (options: ContentStoreOptions): Promise<ContentStore> {
     if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 0) {
       throw new InvalidArgumentError(`maxBytes must be a non-negative integer, got ${options.maxBytes}`)
@@ -85,7 +85,7 @@ export class ContentStore implements BlobStore {
       for (const meta of entries) catalog.set(meta)
       const store = new ContentStore({ options, layout, index, catalog, recovery: report })
       store.logger.info({ dir: options.dir, entries: catalog.entryCount, bytes: catalog.bytes, ...report }, 'cas: store opened')
-      store.evict(store.maxBytes)
+      await store.evict(store.maxBytes)
       return store
     } catch (err) {
       await index.close().catch(() => {})

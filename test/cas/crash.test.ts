@@ -32,6 +32,9 @@ test('after SIGKILL mid-stream every indexed entry is readable and verified, the
 
   const store = await openStore(t, { dir, maxBytes: 1024 * 1024 })
   t.true(store.recovery.tempFilesRemoved >= 1, 'the stalled and in-flight temp files were collected')
+  // blobs are complete and in place before their entry is written, and entries go before their blob is deleted
+  t.is(store.recovery.entriesDropped, 0, 'no entry pointed at a missing or partial blob')
+  t.is(store.recovery.blobsQuarantined, 0)
   t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('tmp/')), [])
   // the budget holds far more than the last 10 puts (40 KiB at most each): they were durable when they resolved
   for (const { key, sha } of finished.slice(-10)) t.is((await store.head(key))?.sha256, sha, `entry ${key} survived`)
