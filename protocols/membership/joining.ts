@@ -24,10 +24,35 @@ export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner:
     if (m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
   }
   const messages: MembershipMessage[] = []
-  for (let i = 0; i < records.length; i += MAX_RECORDS_PER_MESSAGE) {
-    const last = i + MAX_RECORDS_PER_MESSAGE >= records.length
-    const members = records.slice(i, i + MAX_RECORDS_PER_MESSAGE)
-    messages.push(last ? { type: 'welcome', members, ...about } : { type: 'welcome', members })
+  const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)
+  for (let part = 0; part < parts; part++) {
+    const members = records.slice(part * MAX_RECORDS_PER_MESSAGE, (part + 1) * MAX_RECORDS_PER_MESSAGE)
+    messages.push(part === parts - 1 ? { type: 'welcome', part, parts, members, ...about } : { type: 'welcome', part, parts, members })
   }
   return messages
+}
+
+/**
+ * Tracks the parts of welcomes received: joining is done once every part of one member's welcome
+ * has arrived (a lost part means asking again; parts received are merged either way).
+ */
+export class WelcomeParts {
+  private readonly received = new Map<PeerId, Set<number>>()
+  complete = false
+
+  /** Notes one part; true once a whole welcome from `from` has arrived. */
+  add (from: PeerId, part: number, parts: number): boolean {
+    if (this.complete) return true
+    let seen = this.received.get(from)
+    if (seen === undefined) {
+      seen = new Set()
+      this.received.set(from, seen)
+    }
+    seen.add(part)
+    if (seen.size >= parts) {
+      this.complete = true
+      this.received.clear()
+    }
+    return this.complete
+  }
 }

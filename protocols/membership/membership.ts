@@ -4,7 +4,7 @@ import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } fr
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
-import { joinTargets, welcomeMessages } from './joining.js'
+import { WelcomeParts, joinTargets, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
 import { MemberTable, peerHash } from './table.js'
 import { TableView } from './view.js'
@@ -38,7 +38,7 @@ export class Membership implements SansIoProtocol {
   private incarnation: number
   private load: Load
   private running = false
-  private welcomed = false
+  private readonly welcomes = new WelcomeParts()
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -132,7 +132,7 @@ export class Membership implements SansIoProtocol {
         for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, this.aboutPeer(from))) this.send(from, welcome)
         return
       case 'welcome':
-        this.welcomed = true
+        this.welcomes.add(from, m.part, m.parts)
         this.applyAll(m.members, from, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         return
@@ -274,7 +274,7 @@ export class Membership implements SansIoProtocol {
 
   /** Asks up to three members (seeds until some member is known) for a welcome, until one arrives. */
   private join (now: Millis): void {
-    if (this.welcomed) return
+    if (this.welcomes.complete) return
     for (const target of joinTargets(this.view, this.options.seeds, this.options.random)) {
       this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
     }

@@ -40,7 +40,7 @@ export type MembershipMessage =
   | { readonly type: 'ack', readonly seq: number, readonly subject: PeerId, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord }
   | { readonly type: 'ping-req', readonly seq: number, readonly target: PeerId }
   | { readonly type: 'join', readonly incarnation: number, readonly load: Load }
-  | { readonly type: 'welcome', readonly members: readonly MemberRecord[], readonly about?: MemberRecord }
+  | { readonly type: 'welcome', readonly part: number, readonly parts: number, readonly members: readonly MemberRecord[], readonly about?: MemberRecord }
   | { readonly type: 'gossip', readonly updates: readonly MemberRecord[] }
 
 const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6 } as const
@@ -103,7 +103,7 @@ function encodeBody (w: WireWriter, m: MembershipMessage): void {
     case 'ack': writeLoad(w.uint(m.seq).string(m.subject).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); break
     case 'ping-req': w.uint(m.seq).string(m.target); break
     case 'join': writeLoad(w.uint(m.incarnation), m.load); break
-    case 'welcome': writeRecords(w, m.members); writeOptionalRecord(w, m.about); break
+    case 'welcome': writeRecords(w.uint(m.part).uint(m.parts), m.members); writeOptionalRecord(w, m.about); break
     case 'gossip': writeRecords(w, m.updates); break
   }
 }
@@ -114,10 +114,19 @@ function decodeBody (r: WireReader): MembershipMessage {
     case 2: return withAbout({ type: 'ack', seq: r.uint(MAX_SEQ), subject: readPeer(r), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r)
     case 3: return { type: 'ping-req', seq: r.uint(MAX_SEQ), target: readPeer(r) }
     case 4: return { type: 'join', incarnation: r.uint(MAX_SEQ), load: readLoad(r) }
-    case 5: return withAbout({ type: 'welcome', members: readRecords(r) }, r)
+    case 5: return withAbout(readWelcomeHead(r), r)
     case 6: return { type: 'gossip', updates: readRecords(r) }
     default: throw new MalformedMessageError(`unknown membership message type ${r.type}`)
   }
+}
+
+const MAX_PARTS = 4096
+
+function readWelcomeHead (r: WireReader): MembershipMessage {
+  const part = r.uint(MAX_PARTS)
+  const parts = r.uint(MAX_PARTS)
+  if (parts === 0 || part >= parts) throw new MalformedMessageError(`welcome part ${part} of ${parts} is out of range`)
+  return { type: 'welcome', part, parts, members: readRecords(r) }
 }
 
 function withAbout<T extends MembershipMessage> (message: T, r: WireReader): T {

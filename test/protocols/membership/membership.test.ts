@@ -128,3 +128,18 @@ test('the member table follows SWIM precedence whatever the delivery order', t =
   t.is(table.deadCount, 0)
   t.is(table.aliveCount, 1)
 })
+
+test('a joiner asks again until every part of a welcome has arrived', t => {
+  const b = node('b')
+  b.start(0)
+  b.drainEffects()
+  const part = (p: number, peer: string): Uint8Array => membershipCodec.encode({ type: 'welcome', part: p, parts: 2, members: [{ peer, status: 'alive', incarnation: 0, load }] })
+  b.onMessage('a', MEMBERSHIP_PROTOCOL, part(0, 'a'), 10)
+  t.is(b.view.get('a')?.status, 'alive', 'a part is merged even when others are missing')
+  b.onTimer('join', 2000)
+  t.true(sends(b.drainEffects()).some(s => s.message.type === 'join'), 'a lost part means asking again')
+  b.onMessage('a', MEMBERSHIP_PROTOCOL, part(1, 'c'), 2010)
+  t.is(b.view.get('c')?.status, 'alive')
+  b.onTimer('join', 4000)
+  t.deepEqual(sends(b.drainEffects()), [], 'a complete welcome ends joining')
+})

@@ -15,8 +15,8 @@ const samples: MembershipMessage[] = [
   { type: 'ack', seq: 9, subject: 'n3', incarnation: 2, load, about: { ...record, status: 'dead' } },
   { type: 'ping-req', seq: 77, target: 'n999' },
   { type: 'join', incarnation: 3, load },
-  { type: 'welcome', members: [record, { ...record, peer: 'ünïcode-peer', status: 'alive' }] },
-  { type: 'welcome', members: [], about: record },
+  { type: 'welcome', part: 0, parts: 2, members: [record, { ...record, peer: 'ünïcode-peer', status: 'alive' }] },
+  { type: 'welcome', part: 1, parts: 2, members: [], about: record },
   { type: 'gossip', updates: [record] }
 ]
 
@@ -39,6 +39,7 @@ test('malformed input is rejected with a named error', t => {
   t.throws(() => membershipCodec.decode(Uint8Array.of(1, 42)), { instanceOf: MalformedMessageError, message: /unknown membership message type 42/ })
   t.throws(() => membershipCodec.decode(Uint8Array.of(1, 3, 1, 2, 0xc3, 0x28)), { instanceOf: MalformedMessageError, message: /UTF-8/ })
   t.throws(() => membershipCodec.decode(Uint8Array.of(1, 3, 1, 0)), { instanceOf: MalformedMessageError, message: /empty/ })
+  t.throws(() => membershipCodec.decode(Uint8Array.of(1, 5, 2, 2, 0, 0)), { instanceOf: MalformedMessageError, message: /part 2 of 2/ })
   const badStatus = Uint8Array.of(1, 6, 1, 2, 0x6e, 0x31, 9, 0, 0, 0, 0, 0)
   t.throws(() => membershipCodec.decode(badStatus), { instanceOf: MalformedMessageError, message: /status/ })
 })
