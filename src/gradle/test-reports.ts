@@ -1,0 +1,104 @@
+/**
+ * JUnit XML results of a test task (`<module>/build/test-results/<task>/TEST-<class>.xml`, one file
+ * per test class): read from a shard's workspace, counted, and merged into the module's results
+ * directory of the final build, which skips the sharded test task.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { projectDirectory } from '../plan/test-classes.js'
+
+export interface TestReportFile {
+  /** File name, e.g. `TEST-example.money.MoneyTest.xml`. */
+  name: string
+  /** The XML text. */
+  content: string
+}
+
+export interface TestCounts {
+  tests: number
+  failures: number
+  errors: number
+  skipped: number
+}
+
+export interface MergedTestReports extends TestCounts {
+  /** Where the reports were written. */
+  dir: string
+  /** Report files written, sorted. */
+  files: string[]
+}
+
+export class TestReportError extends Error {
+  static readonly code = 'ERR_TEST_REPORT'
+  override name = 'TestReportError'
+}
+
+const REPORT_NAME = /^TEST-[A-Za-z0-9_.$-]+\.xml$/
+
+/** The results directory of a module's test task inside a build's root directory. */
+export function testResultsDir (rootDir: string, project: string, testTaskName = 'test'): string {
+  return path.join(projectDirectory(rootDir, project), 'build', 'test-results', testTaskName)
+}
+
+/** The report files a test task left in a workspace, sorted by name; none if it wrote none. */
+export async function readTestReports (rootDir: string, project: string, testTaskName = 'test'): Promise<TestReportFile[]> {
+  const dir = testResultsDir(rootDir, project, testTaskName)
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  const reports: TestReportFile[] = []
+  for (const name of names.filter(name => REPORT_NAME.test(name)).sort()) {
+    reports.push({ name, content: await readFile(path.join(dir, name), 'utf8') })
+  }
+  return reports
+}
+
+/** Counts of a report's `<testsuite>` element. */
+export function countTestReport (report: TestReportFile): TestCounts {
+  const suite = /<testsuite\b([^>]*)>/.exec(report.content)?.[1]
+  if (suite == null) throw new TestReportError(`${report.name} is not a JUnit XML report: it has no <testsuite> element`)
+  const attribute = (name: string): number => {
+    const value = new RegExp(`\\s${name}="(\\d+)"`).exec(suite)?.[1]
+    return value == null ? 0 : Number(value)
+  }
+  return { tests: attribute('tests'), failures: attribute('failures'), errors: attribute('errors'), skipped: attribute('skipped') }
+}
+
+/** Sums the counts of many reports. */
+export function sumTestCounts (reports: readonly TestReportFile[]): TestCounts {
+  const total: TestCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 }
+  for (const report of reports) {
+    const counts = countTestReport(report)
+    total.tests += counts.tests
+    total.failures += counts.failures
+    total.errors += counts.errors
+    total.skipped += counts.skipped
+  }
+  return total
+}
+
+/**
+ * Writes the reports of all shards of a module's test task into the module's results directory
+ * under `rootDir`, and sums their counts. Every report is checked before anything is written; a
+ * class reported by two shards, or a file name that is not a report's, is refused.
+ */
+export async function mergeTestReports (
+  rootDir: string, project: string, shards: ReadonlyArray<readonly TestReportFile[]>, testTaskName = 'test'
+): Promise<MergedTestReports> {
+  const all = shards.flat()
+  const seen = new Set<string>()
+  for (const report of all) {
+    if (!REPORT_NAME.test(report.name)) throw new TestReportError(`'${report.name}' is not a test report file name (expected TEST-<class>.xml)`)
+    if (seen.has(report.name)) throw new TestReportError(`${report.name} comes from more than one shard of ${project}`)
+    seen.add(report.name)
+  }
+  const counts = sumTestCounts(all)
+  const dir = testResultsDir(rootDir, project, testTaskName)
+  await mkdir(dir, { recursive: true })
+  for (const report of all) await writeFile(path.join(dir, report.name), report.content)
+  return { ...counts, dir, files: [...seen].sort() }
+}

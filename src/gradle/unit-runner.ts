@@ -1,0 +1,151 @@
+/**
+ * Runs one unit of a distributed build in a worker's workspace: real Gradle, no daemon, with the
+ * mesh cache (push on), so what the unit builds is shared with the rest of the mesh. The unit has
+ * a deadline; on timeout or cancel, Gradle's whole process group is killed (see `runGradle`).
+ * A failed unit reports the failing task, Gradle's "What went wrong" text and the tail of the
+ * output before it (the compiler's error lines, for instance), for the build's failure report.
+ */
+import { Writable } from 'node:stream'
+import type { TaskResult } from './build-output.js'
+import { renderInitScript } from './init-script.js'
+import { runGradle } from './runner.js'
+import { readTestReports, type TestReportFile } from './test-reports.js'
+import { unitGradleArgs, type Unit } from '../plan/units.js'
+
+/** Lines of output kept for the failure report. */
+const LOG_TAIL_LINES = 40
+
+export type UnitOutcome = 'success' | 'failed' | 'timeout' | 'cancelled'
+
+export interface RunUnitOptions {
+  unit: Pick<Unit, 'id' | 'project' | 'run' | 'exclude' | 'testFilters' | 'shard'>
+  /** The materialised snapshot to build (the build's root directory). */
+  workspaceDir: string
+  /** The mesh cache endpoint, e.g. `http://127.0.0.1:5071/cache/`. */
+  cacheUrl: string
+  gradleUserHome: string
+  /** The unit's deadline; past it, Gradle's process group is killed and the outcome is `timeout`. */
+  timeoutMs: number
+  /** Cancels the unit (outcome `cancelled`). */
+  signal?: AbortSignal
+  env?: Record<string, string>
+  /** The Gradle executable instead of the workspace's ./gradlew or gradle on PATH. */
+  gradleExecutable?: string
+  /** Where Gradle's output is copied to, besides the runner's own tail (default: nowhere). */
+  log?: Writable
+}
+
+export interface UnitFailure {
+  /** The task that failed, when Gradle named one. */
+  task?: string
+  /** Gradle's "What went wrong" text, or why the unit was stopped. */
+  message: string
+  /** The last lines of output before Gradle's failure summary. */
+  logTail: string[]
+}
+
+export interface UnitRunResult {
+  unitId: string
+  outcome: UnitOutcome
+  exitCode: number
+  durationMs: number
+  /** Task outcomes as Gradle printed them. */
+  tasks: TaskResult[]
+  failure?: UnitFailure
+  /** For a test shard: the JUnit XML reports its test task wrote (also on test failures). */
+  testReports?: TestReportFile[]
+  /** The Gradle command line that was run. */
+  command: string[]
+}
+
+/** Runs a unit's tasks with Gradle and reports how it went; never throws for a failed build. */
+export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> {
+  const started = performance.now()
+  const { unit } = options
+  if (options.signal?.aborted === true) {
+    return { unitId: unit.id, outcome: 'cancelled', exitCode: 1, durationMs: 0, tasks: [], command: [], failure: { message: 'cancelled before it started', logTail: [] } }
+  }
+  const deadline = new AbortController()
+  const timer = setTimeout(() => { deadline.abort() }, options.timeoutMs)
+  const signal = options.signal == null ? deadline.signal : AbortSignal.any([options.signal, deadline.signal])
+  const output = new OutputTail(options.log)
+  try {
+    const result = await runGradle({
+      projectDir: options.workspaceDir,
+      args: unitGradleArgs(unit),
+      initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
+      gradleUserHome: options.gradleUserHome,
+      noDaemon: true,
+      signal,
+      stdout: output.stream('stdout'),
+      stderr: output.stream('stderr'),
+      ...(options.env != null ? { env: options.env } : {}),
+      ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {})
+    })
+    const outcome: UnitOutcome = deadline.signal.aborted ? 'timeout' : result.aborted ? 'cancelled' : result.exitCode === 0 ? 'success' : 'failed'
+    const runResult: UnitRunResult = {
+      unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
+    }
+    if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs)
+    if (unit.shard != null) runResult.testReports = await readTestReports(options.workspaceDir, unit.project, taskNameOf(unit.shard.testTask))
+    return runResult
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function taskNameOf (taskPath: string): string {
+  return taskPath.slice(taskPath.lastIndexOf(':') + 1)
+}
+
+/** Keeps the last lines of Gradle's output (both streams, in arrival order) and reads failures from them. */
+class OutputTail {
+  private readonly lines: string[] = []
+  private readonly wentWrong: string[] = []
+  private readonly partial = { stdout: '', stderr: '' }
+  private section: 'output' | 'summary' | 'what-went-wrong' | 'after' = 'output'
+
+  constructor (private readonly log: Writable | undefined) {}
+
+  /** A sink for one of Gradle's streams; each keeps its own unfinished line. */
+  stream (name: 'stdout' | 'stderr'): Writable {
+    return new Writable({
+      write: (chunk, _encoding, done) => {
+        this.log?.write(chunk)
+        this.push(name, String(chunk))
+        done()
+      }
+    })
+  }
+
+  failure (outcome: UnitOutcome, tasks: readonly TaskResult[], timeoutMs: number): UnitFailure {
+    for (const name of ['stdout', 'stderr'] as const) {
+      if (this.partial[name] !== '') this.line(this.partial[name])
+      this.partial[name] = ''
+    }
+    const named = /Execution failed for task '(:[^']+)'/.exec(this.wentWrong.join('\n'))?.[1]
+    const task = tasks.find(result => result.outcome === 'FAILED')?.path ?? named
+    const message = outcome === 'timeout'
+      ? `the unit ran longer than its ${timeoutMs} ms deadline; Gradle was killed`
+      : outcome === 'cancelled' ? 'the unit was cancelled; Gradle was killed' : this.wentWrong.join('\n').trim() || 'Gradle failed without saying why'
+    return { ...(task != null ? { task } : {}), message, logTail: [...this.lines] }
+  }
+
+  private push (name: 'stdout' | 'stderr', chunk: string): void {
+    const lines = (this.partial[name] + chunk).split('\n')
+    this.partial[name] = lines.pop() ?? ''
+    for (const line of lines) this.line(line)
+  }
+
+  private line (raw: string): void {
+    const line = raw.replace(/\r$/, '').trimEnd()
+    if (line.startsWith('FAILURE:')) this.section = 'summary'
+    else if (line.startsWith('* What went wrong:')) this.section = 'what-went-wrong'
+    else if (line.startsWith('* Try:')) this.section = 'after'
+    else if (this.section === 'what-went-wrong') this.wentWrong.push(line)
+    else if (this.section === 'output' && line !== '') {
+      this.lines.push(line)
+      if (this.lines.length > LOG_TAIL_LINES) this.lines.shift()
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Test classes of a module, found from its sources, and their split into shards.
+ *
+ * A module `:a:b` lives in `<root>/a/b` (Gradle's default project directory); its JUnit test
+ * classes are the `src/test/java/**` files whose names match a filter (default: `*Test`,
+ * `*Tests`, `Test*`, `*TestCase`), minus abstract classes. Each class weighs its number of
+ * `@Test` methods (at least 1), so shards get similar amounts of work.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+
+export interface TestClass {
+  /** Fully qualified class name, as `--tests` takes it, e.g. `example.money.MoneyTest`. */
+  name: string
+  /** Relative cost: the number of `@Test` methods in the file, at least 1. */
+  weight: number
+}
+
+/** File names (without `.java`) taken as test classes unless told otherwise. */
+export const DEFAULT_TEST_CLASS_FILTER = /^(Test.*|.*Tests?|.*TestCase)$/
+
+export class InvalidProjectPathError extends Error {
+  static readonly code = 'ERR_INVALID_PROJECT_PATH'
+  override name = 'InvalidProjectPathError'
+}
+
+/** The directory of project `projectPath` under the build's root, by Gradle's default layout. */
+export function projectDirectory (rootDir: string, projectPath: string): string {
+  if (!projectPath.startsWith(':')) throw new InvalidProjectPathError(`project path must start with ':', got '${projectPath}'`)
+  const parts = projectPath.split(':').filter(part => part !== '')
+  if (parts.some(part => part === '.' || part === '..' || part.includes('/') || part.includes('\\'))) {
+    throw new InvalidProjectPathError(`project path '${projectPath}' does not name a directory inside the build`)
+  }
+  return path.join(rootDir, ...parts)
+}
+
+/** Test classes of one module, sorted by name; none when it has no `src/test/java`. */
+export async function listTestClasses (rootDir: string, projectPath: string, filter = DEFAULT_TEST_CLASS_FILTER): Promise<TestClass[]> {
+  const sourceRoot = path.join(projectDirectory(rootDir, projectPath), 'src', 'test', 'java')
+  const files = await javaFilesUnder(sourceRoot)
+  const classes: TestClass[] = []
+  for (const relative of files) {
+    const simpleName = path.basename(relative, '.java')
+    if (!filter.test(simpleName)) continue
+    const source = await readFile(path.join(sourceRoot, relative), 'utf8')
+    if (new RegExp(`abstract\\s+class\\s+${simpleName}\\b`).test(source)) continue
+    const name = relative.slice(0, -'.java'.length).split(path.sep).join('.')
+    classes.push({ name, weight: Math.max(1, source.match(/@Test\b/g)?.length ?? 0) })
+  }
+  return classes.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
+async function javaFilesUnder (dir: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  return entries
+    .filter(entry => entry.isFile() && entry.name.endsWith('.java'))
+    .map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+}
+
+/**
+ * Splits classes into at most `shards` non-empty groups of similar total weight: heaviest class
+ * first into the lightest group (ties: the lower group index). Each group is sorted by name.
+ */
+export function splitIntoShards (classes: readonly TestClass[], shards: number): string[][] {
+  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`)
+  const groups = Array.from({ length: Math.min(shards, classes.length) }, () => ({ weight: 0, names: [] as string[] }))
+  const heaviestFirst = [...classes].sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const testClass of heaviestFirst) {
+    let lightest = groups[0]
+    for (const group of groups) if (lightest == null || group.weight < lightest.weight) lightest = group
+    if (lightest == null) break
+    lightest.weight += testClass.weight
+    lightest.names.push(testClass.name)
+  }
+  return groups.map(group => group.names.sort())
+}

@@ -1,0 +1,278 @@
+/**
+ * The plan of a distributed build: the task graph cut into units of work, a DAG of units.
+ *
+ * A unit is the set of tasks of one project that the requested tasks need; a worker runs it by
+ * invoking the unit's terminal tasks (those no other task of the unit depends on), and Gradle runs
+ * the rest of the unit, plus whatever of other projects they need (from the mesh cache, once
+ * the units they depend on are done). Unit A depends on unit B when a task of A depends on a
+ * task of B.
+ *
+ * A module's test task may be sharded by test class: each shard is a unit running the test task
+ * with `--tests` filters, after the module's own unit. A filtered test task has its own cache
+ * key, so the final build must skip the sharded test task (`-x :mod:test`) and merge the shards'
+ * reports; the module's tasks that depend on its test task (`check`, `build`) are left to the
+ * final build.
+ */
+import { createHash } from 'node:crypto'
+import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
+import { topologicalOrder } from './dag.js'
+import { splitIntoShards, type TestClass } from './test-classes.js'
+
+export interface Unit {
+  /** Stable id derived from what the unit runs (same tasks and filters, same id). */
+  id: string
+  /** Readable name: `:money`, or `:money:test [2/3]` for a test shard. */
+  name: string
+  /** Project path, e.g. `:money` (`:` for the root project). */
+  project: string
+  /** The unit's tasks, in Gradle's execution order. */
+  tasks: string[]
+  /** Task paths a worker invokes (the unit's terminal tasks). */
+  run: string[]
+  /** Task paths a worker excludes with `-x`. */
+  exclude: string[]
+  /** Test class filters, passed as `--tests` after the test task (shard units only). */
+  testFilters: string[]
+  shard?: { testTask: string, index: number, count: number }
+  /** Ids of the units that must be done first, sorted. */
+  dependsOn: string[]
+}
+
+export interface ShardedTestTask {
+  /** The test task split into shards, e.g. `:money:test`. */
+  task: string
+  project: string
+  /** Ids of its shard units, in shard order. */
+  shardUnits: string[]
+}
+
+export interface UnitPlan {
+  gradleVersion: string
+  requested: string[]
+  /** Every unit, dependencies first. */
+  units: Unit[]
+  shardedTestTasks: ShardedTestTask[]
+  /** Tasks that no unit runs: they depend on a sharded test task and are left to the final build. */
+  finalBuildOnly: string[]
+  /** What the final local build skips (`-x`): the sharded test tasks, whose reports are merged instead. */
+  finalBuildExcludes: string[]
+}
+
+export interface ShardRequest {
+  /** Project path (`:money`) or name (`money`). */
+  module: string
+  shards: number
+}
+
+export interface PlanOptions {
+  /** The requested tasks, as given to Gradle: names (`build`) or paths (`:app:test`). */
+  requested: string[]
+  /** Modules whose test task is split into shards by class. */
+  shardTests?: ShardRequest[]
+  /** Shards for every module's test task (a `shardTests` entry overrides it for its module). */
+  testShardsPerModule?: number
+  /** Test classes per project path, needed for every sharded module (see `listTestClasses`). */
+  testClasses?: ReadonlyMap<string, readonly TestClass[]>
+  /** Name of the test task to shard (default `test`). */
+  testTaskName?: string
+}
+
+export class PlanError extends Error {
+  static readonly code = 'ERR_PLAN'
+  override name = 'PlanError'
+}
+
+/** Project path of a task path: `:a:b:compileJava` -> `:a:b`, `:build` -> `:`. */
+export function projectOf (taskPath: string): string {
+  const cut = taskPath.lastIndexOf(':')
+  return cut <= 0 ? ':' : taskPath.slice(0, cut)
+}
+
+function taskName (taskPath: string): string {
+  return taskPath.slice(taskPath.lastIndexOf(':') + 1)
+}
+
+/** Cuts the task graph into a DAG of units. Throws {@link PlanError}, or `UnitCycleError` on a cycle. */
+export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
+  const tasks = neededTasks(graph, options.requested)
+  const shards = shardCounts(tasks, options)
+  const builder = new UnitBuilder(tasks)
+  for (const [project, projectTasks] of groupByProject(tasks)) {
+    const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
+    const count = shards.get(testTask)
+    const classes = count == null ? [] : splitIntoShards(classesOf(project, options), count)
+    if (classes.length < 2) builder.addProjectUnit(project, projectTasks, [])
+    else builder.addShardedProject(project, projectTasks, testTask, classes)
+  }
+  return builder.finish(graph.gradleVersion, options.requested)
+}
+
+/** The tasks of the graph the requested tasks need, in graph order. */
+function neededTasks (graph: TaskGraph, requested: readonly string[]): ProbedTask[] {
+  const byPath = new Map(graph.tasks.map(task => [task.path, task]))
+  if (requested.length === 0) throw new PlanError('no tasks requested: name at least one task, e.g. build')
+  const needed = new Set<string>()
+  const visit = (taskPath: string, from: string): void => {
+    const task = byPath.get(taskPath)
+    if (task == null) throw new PlanError(`${from} depends on ${taskPath}, which is not in the task graph`)
+    if (needed.has(taskPath)) return
+    needed.add(taskPath)
+    for (const dep of task.dependencies) visit(dep, taskPath)
+  }
+  for (const request of requested) {
+    const isPath = request.includes(':')
+    const wanted = isPath ? (request.startsWith(':') ? request : `:${request}`) : request
+    const matches = graph.tasks.filter(task => isPath ? task.path === wanted : taskName(task.path) === wanted)
+    if (matches.length === 0) throw new PlanError(`requested task '${request}' is not in the task graph; probe the graph for the same tasks`)
+    for (const task of matches) visit(task.path, `requested task '${request}'`)
+  }
+  return graph.tasks.filter(task => needed.has(task.path))
+}
+
+/** Shard count per test task path, for the test tasks that exist in the plan. */
+function shardCounts (tasks: readonly ProbedTask[], options: PlanOptions): Map<string, number> {
+  const testName = options.testTaskName ?? 'test'
+  const testTasks = new Set(tasks.filter(task => taskName(task.path) === testName).map(task => task.path))
+  const counts = new Map<string, number>()
+  const check = (shards: number, what: string): number => {
+    if (!Number.isInteger(shards) || shards < 1) throw new PlanError(`${what}: shards must be a positive integer, got ${shards}`)
+    return shards
+  }
+  if (options.testShardsPerModule != null) {
+    const shards = check(options.testShardsPerModule, 'testShardsPerModule')
+    for (const task of testTasks) counts.set(task, shards)
+  }
+  for (const request of options.shardTests ?? []) {
+    const project = request.module.startsWith(':') ? request.module : `:${request.module}`
+    const task = `${project === ':' ? '' : project}:${testName}`
+    if (!testTasks.has(task)) throw new PlanError(`cannot shard the tests of '${request.module}': ${task} is not among the planned tasks`)
+    counts.set(task, check(request.shards, `shardTests for ${request.module}`))
+  }
+  return counts
+}
+
+function classesOf (project: string, options: PlanOptions): readonly TestClass[] {
+  const classes = options.testClasses?.get(project)
+  if (classes == null) throw new PlanError(`test classes of ${project} are needed to shard its tests: pass testClasses (see listTestClasses)`)
+  return classes
+}
+
+function groupByProject (tasks: readonly ProbedTask[]): Map<string, ProbedTask[]> {
+  const groups = new Map<string, ProbedTask[]>()
+  for (const task of tasks) {
+    const project = projectOf(task.path)
+    groups.set(project, [...(groups.get(project) ?? []), task])
+  }
+  return groups
+}
+
+/** A unit id: a hash over what a worker would run. */
+export function unitId (unit: Pick<Unit, 'project' | 'tasks' | 'run' | 'exclude' | 'testFilters'>): string {
+  const content = JSON.stringify([unit.project, unit.tasks, unit.run, unit.exclude, unit.testFilters])
+  return createHash('sha256').update(content).digest('hex').slice(0, 16)
+}
+
+type UnitDraft = Omit<Unit, 'dependsOn'> & { dependencies: Set<string> }
+
+/** Collects units and the tasks each is responsible for, then wires and orders them. */
+class UnitBuilder {
+  private readonly byPath: Map<string, ProbedTask>
+  private readonly drafts: UnitDraft[] = []
+  /** Which units a task is done by (a sharded test task: all its shards). */
+  private readonly doneBy = new Map<string, string[]>()
+  private readonly finalOnly: string[] = []
+  private readonly sharded: ShardedTestTask[] = []
+
+  constructor (tasks: readonly ProbedTask[]) {
+    this.byPath = new Map(tasks.map(task => [task.path, task]))
+  }
+
+  addProjectUnit (project: string, tasks: readonly ProbedTask[], exclude: string[]): UnitDraft {
+    const paths = tasks.map(task => task.path)
+    const inUnit = new Set(paths)
+    const dependedOn = new Set(tasks.flatMap(task => task.dependencies.filter(dep => inUnit.has(dep))))
+    const run = paths.filter(taskPath => !dependedOn.has(taskPath))
+    const draft = this.add({ name: project, project, tasks: paths, run, exclude, testFilters: [] }, tasks)
+    for (const taskPath of paths) this.doneBy.set(taskPath, [draft.id])
+    return draft
+  }
+
+  addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, classes: string[][]): void {
+    const after = this.dependentsWithin(testTask, tasks)
+    this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)), [testTask])
+    const test = this.byPath.get(testTask) as ProbedTask
+    const ids = classes.map((testFilters, index) => {
+      const shard = { testTask, index: index + 1, count: classes.length }
+      const name = `${testTask} [${shard.index}/${shard.count}]`
+      return this.add({ name, project, tasks: [testTask], run: [testTask], exclude: [], testFilters, shard }, [test]).id
+    })
+    this.doneBy.set(testTask, ids)
+    this.sharded.push({ task: testTask, project, shardUnits: ids })
+    this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
+  }
+
+  finish (gradleVersion: string, requested: string[]): UnitPlan {
+    const dependsOn = new Map(this.drafts.map(draft => [draft.id, this.unitDependencies(draft)]))
+    const names = new Map(this.drafts.map(draft => [draft.id, draft.name]))
+    const order = topologicalOrder(this.drafts.map(draft => draft.id), dependsOn, id => names.get(id) ?? id)
+    const byId = new Map(this.drafts.map(draft => [draft.id, draft]))
+    const units = order.map(id => {
+      const { dependencies: _dependencies, ...unit } = byId.get(id) as UnitDraft
+      return { ...unit, dependsOn: dependsOn.get(id) ?? [] }
+    })
+    const finalBuildExcludes = this.sharded.map(sharded => sharded.task)
+    return { gradleVersion, requested: [...requested], units, shardedTestTasks: this.sharded, finalBuildOnly: this.finalOnly, finalBuildExcludes }
+  }
+
+  private add (unit: Omit<Unit, 'id' | 'dependsOn'>, tasks: readonly ProbedTask[]): UnitDraft {
+    const id = unitId(unit)
+    if (this.drafts.some(draft => draft.id === id)) throw new PlanError(`two units of the plan would run the same work: ${unit.name}`)
+    const draft: UnitDraft = { ...unit, id, dependencies: new Set(tasks.flatMap(task => task.dependencies)) }
+    this.drafts.push(draft)
+    return draft
+  }
+
+  /** Unit ids a draft waits for: the units doing its tasks' dependencies, other than itself. */
+  private unitDependencies (draft: UnitDraft): string[] {
+    const ids = new Set<string>()
+    for (const dep of draft.dependencies) for (const id of this.unitsDoing(dep, new Set())) ids.add(id)
+    ids.delete(draft.id)
+    return [...ids].sort()
+  }
+
+  /** Units that must be done for a task to count as done (a final-build-only task: those of its dependencies). */
+  private unitsDoing (taskPath: string, seen: Set<string>): string[] {
+    const units = this.doneBy.get(taskPath)
+    if (units != null) return units
+    if (seen.has(taskPath)) return []
+    seen.add(taskPath)
+    return (this.byPath.get(taskPath)?.dependencies ?? []).flatMap(dep => this.unitsDoing(dep, seen))
+  }
+
+  /** Tasks among `tasks` that depend on `target`, directly or through each other. */
+  private dependentsWithin (target: string, tasks: readonly ProbedTask[]): Set<string> {
+    const found = new Set<string>()
+    let grew = true
+    while (grew) {
+      grew = false
+      for (const task of tasks) {
+        if (found.has(task.path)) continue
+        if (task.dependencies.some(dep => dep === target || found.has(dep))) { found.add(task.path); grew = true }
+      }
+    }
+    return found
+  }
+}
+
+/** Gradle arguments that run a unit: its tasks, `-x` for its exclusions, `--tests` after the test task. */
+export function unitGradleArgs (unit: Pick<Unit, 'run' | 'exclude' | 'testFilters'>): string[] {
+  const args = [...unit.run]
+  for (const filter of unit.testFilters) args.push('--tests', filter)
+  for (const task of unit.exclude) args.push('-x', task)
+  return args
+}
+
+/** Gradle arguments of the final local build: the requested tasks, skipping the sharded test tasks. */
+export function finalBuildArgs (plan: Pick<UnitPlan, 'requested' | 'finalBuildExcludes'>): string[] {
+  return [...plan.requested, ...plan.finalBuildExcludes.flatMap(task => ['-x', task])]
+}
