@@ -13,6 +13,10 @@ import { ControlApi } from './http/control-api.js'
 import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
+import { EventBus } from './events/index.js'
+import { NodeMetrics } from './metrics/node-metrics.js'
+import type { CacheInfo, NodeInfo } from '../src/client/api-types.js'
+import type { EntryMeta } from '../src/cas/types.js'
 
 export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
 
@@ -47,6 +51,8 @@ export class Daemon {
   private cacheHandler?: GradleCacheHandler
   private mesh?: Mesh
   private ready?: ReadyInfo
+  /** Everything that happens on this node: the control API's event stream and the metrics read it. */
+  readonly events = new EventBus()
 
   private constructor (private readonly options: DaemonOptions) {}
 
@@ -67,12 +73,13 @@ export class Daemon {
   }
 
   private async startParts (): Promise<void> {
-    const { dataDir, logger } = this.options
+    const { dataDir } = this.options
     await prepareDataDir(dataDir)
     const lock = await DataDirLock.acquire(dataDir)
     this.undo.push(async () => { await lock.release() })
     const privateKey = await loadOrCreateIdentity(dataDir)
     const peerId = peerIdFromPrivateKey(privateKey).toString()
+    const logger = this.options.logger.child({ node: peerId })
     const token = await loadOrCreateToken(dataDir)
     const store = await ContentStore.open({
       dir: join(dataDir, DataFiles.cas),
@@ -82,30 +89,54 @@ export class Daemon {
     this.store = store
     this.undo.push(async () => { await store.close() })
     const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
-    const mesh = await this.startMesh(privateKey, store, maxEntryBytes)
+    const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
+    const events = this.events
     this.cacheHandler = new GradleCacheHandler({
       store,
       logger: logger.child({ part: 'http-cache' }),
-      ...(mesh?.cache == null
-        ? {}
-        : { fetchMissing: mesh.cache.fetchMissing.bind(mesh.cache), onStored: mesh.cache.onLocalPut.bind(mesh.cache) })
+      onGet: observation => { events.emit({ type: 'cache-get', ...observation }) },
+      onStored: this.announcer(mesh),
+      ...(mesh?.cache == null ? {} : { fetchMissing: mesh.cache.fetchMissing.bind(mesh.cache) })
     }, { maxEntryBytes })
     const api = new ControlApi({
       token,
       logger,
       status: () => this.status(),
-      cacheGc: async () => await store.gc(),
-      cacheVerify: async signal => await store.verify({ signal })
+      cacheGc: async (_signal, options) => {
+        const result = await store.gc(options)
+        events.emit({ type: 'cache-gc', evicted: result.evicted, freedBytes: result.freedBytes })
+        return result
+      },
+      cacheVerify: async signal => await store.verify({ signal }),
+      node: () => this.nodeInfo(),
+      peers: () => this.mesh?.peerList() ?? [],
+      cache: () => this.cacheInfo(),
+      events
     })
-    const http = new NodeHttpServer({ cache: this.cacheHandler, api, logger }, this.options.http)
+    const metrics = new NodeMetrics({
+      peers: () => this.mesh?.peerList().length ?? 0,
+      cache: () => store.stats(),
+      servedToPeersBytes: () => this.mesh?.cache?.uploads.uploadBytes ?? 0
+    })
+    metrics.attach(events)
+    this.undo.push(async () => { metrics.detach() })
+    const http = new NodeHttpServer({ cache: this.cacheHandler, api, logger, metrics }, this.options.http)
     await http.start()
     this.undo.push(async () => { await http.stop() })
     await this.writeReadyFile(peerId, http.url)
   }
 
-  private async startMesh (privateKey: PrivateKey, store: ContentStore, maxEntryBytes: number): Promise<Mesh | undefined> {
+  /** Stored Gradle PUTs become events, then are signed and announced on the mesh. */
+  private announcer (mesh: Mesh | undefined): (meta: EntryMeta) => Promise<void> {
+    return async meta => {
+      this.events.emit({ type: 'cache-put', key: meta.key, bytes: meta.size })
+      await mesh?.cache?.onLocalPut(meta)
+    }
+  }
+
+  private async startMesh (privateKey: PrivateKey, store: ContentStore, maxEntryBytes: number, logger: Logger): Promise<Mesh | undefined> {
     if (this.options.mesh == null) return undefined
-    const mesh = new Mesh({ privateKey, store, logger: this.options.logger.child({ part: 'mesh' }) }, { ...this.options.mesh, maxEntryBytes })
+    const mesh = new Mesh({ privateKey, store, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes })
     this.undo.push(async () => { await mesh.stop() })
     await mesh.start()
     this.mesh = mesh
@@ -125,6 +156,19 @@ export class Daemon {
     }
     await writeJsonAtomic(path, this.ready)
     this.undo.push(async () => { await rm(path, { force: true }) })
+  }
+
+  nodeInfo (): NodeInfo {
+    return { ...this.info, dataDir: this.options.dataDir, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() }
+  }
+
+  cacheInfo (): CacheInfo {
+    const sharing = this.mesh?.cache
+    return {
+      store: this.store!.stats(),
+      http: this.cacheHandler!.counters,
+      ...(sharing == null ? {} : { sharing: { ...sharing.stats, servedBytes: sharing.uploads.uploadBytes } })
+    }
   }
 
   /** The node's state as `gmesh status --json` shows it. */

@@ -1,37 +1,84 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
+import type { JobInfo, UnitInfo } from '../../src/client/api-types.js'
+import type { EventBus } from '../events/index.js'
+import { serveEventStream } from './event-stream.js'
+import { ApiError, readJsonBody } from './request-body.js'
+
+export { ApiError }
+
+/** Distributed builds as the API sees them; a node without them has no jobs. */
+export interface JobsView {
+  list: () => JobInfo[]
+  units: (jobId: string) => UnitInfo[] | undefined
+  /** Resolves true when the job was known and is now cancelled. */
+  cancel: (jobId: string, reason: string) => Promise<boolean>
+}
 
 /** What the control API can read and do; the daemon supplies it. */
 export interface ControlApiComponents {
   token: string
   logger: Logger
   status: () => unknown
-  cacheGc: (signal: AbortSignal) => Promise<unknown>
+  cacheGc: (signal: AbortSignal, options: { targetBytes?: number }) => Promise<unknown>
   cacheVerify: (signal: AbortSignal) => Promise<unknown>
+  node?: () => unknown
+  peers?: () => unknown
+  cache?: () => unknown
+  jobs?: JobsView
+  events?: EventBus
 }
 
-type Route = (req: IncomingMessage, signal: AbortSignal) => Promise<unknown>
+interface Request { req: IncomingMessage, res: ServerResponse, signal: AbortSignal, params: string[], query: URLSearchParams }
+type Handler = (request: Request) => Promise<unknown>
+interface Route { method: string, pattern: RegExp, handler: Handler, stream?: boolean }
 
-/** A request the API refuses, with the HTTP status and the message the caller sees. */
-export class ApiError extends Error {
-  override name = 'ApiError'
-  constructor (readonly status: number, message: string) { super(message) }
-}
+const JOB_ID = '([A-Za-z0-9._-]{1,128})'
+const gcBody = z.strictObject({ targetBytes: z.number().int().nonnegative().optional() })
+const cancelBody = z.strictObject({ reason: z.string().max(500).optional() })
+const NO_JOBS: JobsView = { list: () => [], units: () => undefined, cancel: async () => false }
 
 /**
  * The node's control API under `/api/v1/` (bearer token from `DIR/token`, compared in constant time).
- * Answers JSON: the result, or `{ error }` with a 4xx/5xx status.
+ * Answers JSON: the result, or `{ error }` with a 4xx/5xx status; `events/stream` is server-sent events.
  */
 export class ControlApi {
-  private readonly routes = new Map<string, Route>()
+  private readonly routes: Route[] = []
   private readonly tokenDigest: Buffer
+  private readonly closing = new AbortController()
 
   constructor (private readonly components: ControlApiComponents) {
     this.tokenDigest = digest(components.token)
-    this.routes.set('GET status', async () => components.status())
-    this.routes.set('POST cache/gc', async (_req, signal) => await components.cacheGc(signal))
-    this.routes.set('POST cache/verify', async (_req, signal) => await components.cacheVerify(signal))
+    const jobs = components.jobs ?? NO_JOBS
+    const part = (read: (() => unknown) | undefined, name: string): Handler => async () => {
+      if (read == null) throw new ApiError(404, `this node does not serve ${name}`)
+      return read()
+    }
+    this.add('GET', 'status', async () => components.status())
+    this.add('GET', 'node', part(components.node, 'node'))
+    this.add('GET', 'peers', part(components.peers, 'peers'))
+    this.add('GET', 'cache', part(components.cache, 'cache'))
+    this.add('POST', 'cache/gc', async ({ req, signal }) => await components.cacheGc(signal, await readJsonBody(req, gcBody)))
+    this.add('POST', 'cache/verify', async ({ req, signal }) => {
+      await readJsonBody(req, z.strictObject({}))
+      return await components.cacheVerify(signal)
+    })
+    this.add('GET', 'jobs', async () => ({ jobs: jobs.list() }))
+    this.add('GET', `jobs/${JOB_ID}`, async ({ params }) => this.job(jobs, params[0]!))
+    this.add('GET', `jobs/${JOB_ID}/units`, async ({ params }) => ({ units: jobs.units(this.job(jobs, params[0]!).id) ?? [] }))
+    this.add('POST', `jobs/${JOB_ID}/cancel`, async ({ req, params }) => {
+      const { reason } = await readJsonBody(req, cancelBody)
+      if (!await jobs.cancel(params[0]!, reason ?? 'cancelled through the control API')) throw new ApiError(404, `no such job: ${params[0]!}`)
+      return { cancelled: params[0]! }
+    })
+    this.add('GET', 'events', async ({ query }) => this.eventsPage(query))
+    this.routes.push({ method: 'GET', pattern: /^events\/stream$/, handler: async ({ req, res }) => { this.stream(req, res) }, stream: true })
+  }
+
+  private add (method: string, path: string, handler: Handler): void {
+    this.routes.push({ method, pattern: new RegExp(`^${path}$`), handler })
   }
 
   /** Handles a request below `/api/v1/`; `rest` is the path after that prefix. */
@@ -40,15 +87,51 @@ export class ControlApi {
     res.once('close', () => { gone.abort() })
     try {
       if (!this.authorized(req)) throw new ApiError(401, 'missing or wrong bearer token: send "Authorization: Bearer <contents of DIR/token>"')
-      const path = rest.split('?', 1)[0] ?? ''
-      const route = this.routes.get(`${req.method ?? ''} ${path}`)
-      if (route == null) throw this.unknown(req.method ?? '', path)
-      send(res, 200, await route(req, gone.signal))
+      const [path = '', search = ''] = rest.split('?', 2)
+      const { route, params } = this.find(req.method ?? '', path)
+      const result = await route.handler({ req, res, signal: gone.signal, params, query: new URLSearchParams(search) })
+      if (route.stream !== true) send(res, 200, result)
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 500
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
+      // A refused body was not read: close the connection rather than read what may be huge.
+      if (status === 413) res.setHeader('Connection', 'close')
       send(res, status, { error: err instanceof Error ? err.message : String(err) })
     }
+  }
+
+  private find (method: string, path: string): { route: Route, params: string[] } {
+    const matching = this.routes.map(route => ({ route, match: route.pattern.exec(path) })).filter(m => m.match != null)
+    const hit = matching.find(m => m.route.method === method)
+    if (hit != null) return { route: hit.route, params: hit.match!.slice(1) }
+    if (matching.length > 0) throw new ApiError(405, `${method} not allowed on /api/v1/${path}: use ${matching.map(m => m.route.method).join(', ')}`)
+    throw new ApiError(404, `no such API endpoint: /api/v1/${path}`)
+  }
+
+  private job (jobs: JobsView, id: string): JobInfo {
+    const job = jobs.list().find(j => j.id === id)
+    if (job == null) throw new ApiError(404, `no such job: ${id}`)
+    return job
+  }
+
+  private eventsPage (query: URLSearchParams): unknown {
+    const bus = this.requireEvents()
+    const after = integerParam(query, 'after', 0)
+    const limit = Math.min(integerParam(query, 'limit', 100), 1000)
+    const events = bus.since(after)
+    return { events: events.slice(Math.max(0, events.length - limit)), lastId: bus.lastId }
+  }
+
+  private stream (req: IncomingMessage, res: ServerResponse): void {
+    serveEventStream(this.requireEvents(), req, res, { signal: this.closing.signal })
+  }
+
+  /** Ends open event streams, so the HTTP server can close at once. */
+  close (): void { this.closing.abort() }
+
+  private requireEvents (): EventBus {
+    if (this.components.events == null) throw new ApiError(404, 'this node does not serve events')
+    return this.components.events
   }
 
   private authorized (req: IncomingMessage): boolean {
@@ -56,12 +139,13 @@ export class ControlApi {
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     return match?.[1] != null && timingSafeEqual(digest(match[1]), this.tokenDigest)
   }
+}
 
-  private unknown (method: string, path: string): ApiError {
-    const known = [...this.routes.keys()].filter(r => r.endsWith(` ${path}`))
-    if (known.length > 0) return new ApiError(405, `${method} not allowed on /api/v1/${path}: use ${known.map(r => r.split(' ')[0]).join(', ')}`)
-    return new ApiError(404, `no such API endpoint: /api/v1/${path}`)
-  }
+function integerParam (query: URLSearchParams, name: string, fallback: number): number {
+  const raw = query.get(name)
+  if (raw == null) return fallback
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError(400, `query parameter ${name} must be a whole number (got "${raw}")`)
+  return Number(raw)
 }
 
 function digest (text: string): Buffer {

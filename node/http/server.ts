@@ -5,10 +5,17 @@ import type { GradleCacheHandler } from '../../src/gradle/http-cache.js'
 import type { ControlApi } from './control-api.js'
 import { HttpListenError } from '../errors.js'
 
+/** What `/metrics` serves (node/metrics `NodeMetrics`). */
+export interface MetricsSource {
+  text: () => Promise<string>
+  readonly contentType: string
+}
+
 export interface NodeHttpServerComponents {
   cache: GradleCacheHandler
   api: ControlApi
   logger: Logger
+  metrics?: MetricsSource
 }
 
 export interface NodeHttpServerInit {
@@ -18,8 +25,9 @@ export interface NodeHttpServerInit {
 
 const CACHE_PREFIX = '/cache/'
 const API_PREFIX = '/api/v1/'
+const METRICS_PATH = '/metrics'
 
-/** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/. */
+/** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/, Prometheus at /metrics. */
 export class NodeHttpServer {
   private server?: Server
   private boundUrl?: string
@@ -54,6 +62,7 @@ export class NodeHttpServer {
     const server = this.server
     if (server == null) return
     this.server = undefined
+    this.components.api.close()
     const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
     server.closeIdleConnections()
     const force = setTimeout(() => { server.closeAllConnections() }, 2000)
@@ -66,6 +75,7 @@ export class NodeHttpServer {
     let work: Promise<void>
     if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
     else if (url.startsWith(API_PREFIX)) work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
+    else if (url.split('?', 1)[0] === METRICS_PATH && this.components.metrics != null) work = serveMetrics(this.components.metrics, req, res)
     else work = Promise.resolve(notFound(res))
     const tracked = work.catch(err => {
       this.components.logger.error({ err, url }, 'HTTP handler failed')
@@ -81,8 +91,18 @@ export class NodeHttpServer {
   }
 }
 
+async function serveMetrics (metrics: MetricsSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('use GET /metrics\n')
+    return
+  }
+  const body = await metrics.text()
+  res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}
+
 function notFound (res: ServerResponse): void {
-  const body = 'not found: the node serves /cache/<key> (Gradle) and /api/v1/ (control API)\n'
+  const body = 'not found: the node serves /cache/<key> (Gradle), /api/v1/ (control API) and /metrics (Prometheus)\n'
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
   res.end(body)
 }

@@ -13,6 +13,7 @@ import { BlobServer, fetchBlob } from './blob-transfer.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
+import type { EventSink } from '../events/index.js'
 import { randomInt } from 'node:crypto'
 
 export interface CacheHostComponents {
@@ -22,6 +23,8 @@ export interface CacheHostComponents {
   privateKey: PrivateKey
   peers: MembershipPeerLoad
   logger: Logger
+  /** Told about every peer fetch with its result (events, metrics). */
+  events?: EventSink
 }
 
 export interface CacheHostInit {
@@ -153,6 +156,7 @@ export class CacheHost {
     const started = performance.now()
     this.components.peers.transferStarted(peer)
     let result: 'ok' | 'corrupt' | 'missing' | 'timeout' | 'error' = 'error'
+    let bytes = 0
     try {
       const response = await fetchBlob(this.components.libp2p, peerIdFromString(peer), key, {
         signal, deadlineMs: Math.max(1, deadline - Date.now()), maxBodyBytes: this.init.maxEntryBytes
@@ -168,6 +172,7 @@ export class CacheHost {
         expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), signal
       })
       this.stats.fetchedBytes += decision.size
+      bytes = decision.size
       result = 'ok'
     } catch (err) {
       result = classify(err, signal)
@@ -176,6 +181,7 @@ export class CacheHost {
     } finally {
       this.fetches.delete(id)
       this.components.peers.transferEnded(peer)
+      this.components.events?.emit({ type: 'peer-fetch', key, peer, result, bytes, ms: performance.now() - started })
       if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, Date.now()) })
     }
   }

@@ -10,11 +10,14 @@ import { createMeshLibp2p, TopicGuard, type MeshLibp2p } from '../libp2p/index.j
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
+import type { EventSink } from '../events/index.js'
 
 export interface MeshComponents {
   privateKey: PrivateKey
   store: ContentStore
   logger: Logger
+  /** Told about peers up and down, rejected gossip and peer fetches (the node's event bus). */
+  events?: EventSink
 }
 
 export interface MeshInit {
@@ -62,19 +65,23 @@ export class Mesh {
   }
 
   async start (): Promise<void> {
-    const { privateKey, store, logger } = this.components
+    const { privateKey, store, logger, events } = this.components
     const libp2p = await createMeshLibp2p({
       privateKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns,
       ...(this.init.swarmKey == null ? {} : { swarmKey: this.init.swarmKey })
     })
     this.libp2p = libp2p
     const guard = new TopicGuard(libp2p.services.pubsub, {
-      onReject: rejection => { logger.debug({ topic: rejection.topic, peer: rejection.peer.toString(), reason: rejection.reason }, 'gossip message rejected') }
+      onReject: rejection => {
+        const peer = rejection.peer.toString()
+        logger.debug({ topic: rejection.topic, peer, reason: rejection.reason }, 'gossip message rejected')
+        events?.emit({ type: 'message-rejected', topic: rejection.topic, peer, reason: rejection.reason })
+      }
     })
     const membership = new Membership({ self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load() })
     this.membership = membership
     this.peers = new MembershipPeerLoad(membership.view)
-    this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }) },
+    this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }), ...(events == null ? {} : { events }) },
       { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }) })
     this.membershipHost = new ProtocolHost({ libp2p, guard, logger: logger.child({ part: 'membership' }) }, membership, {
       maxMessageBytes: MEMBERSHIP_MAX_BYTES,
@@ -119,10 +126,15 @@ export class Mesh {
     const view = this.membership?.view
     if (view == null || this.cache == null) return
     const live = new Set(view.liveMembers().map(m => m.peer))
-    for (const peer of live) if (!this.known.has(peer)) this.cache.peerUp(peer)
+    for (const peer of live) {
+      if (this.known.has(peer)) continue
+      this.cache.peerUp(peer)
+      this.components.events?.emit({ type: 'peer-up', peer })
+    }
     for (const peer of this.known) {
       if (!live.has(peer)) {
         this.cache.peerDown(peer)
+        this.components.events?.emit({ type: 'peer-down', peer })
         this.peers?.forget(peer)
       }
     }

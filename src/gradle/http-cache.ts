@@ -10,11 +10,21 @@ export type FetchMissing = (key: string, signal: AbortSignal) => Promise<boolean
 /** Told about every entry a Gradle PUT stored (the mesh signs and announces it). */
 export type OnStored = (meta: EntryMeta) => Promise<void>
 
+/** One answered GET: where the entry came from (or a miss), its size and the time to the headers. */
+export interface CacheGetObservation {
+  key: string
+  source: 'local' | 'peer' | 'miss'
+  bytes: number
+  ms: number
+}
+
 export interface CacheHandlerComponents {
   store: BlobStore
   logger: Logger
   fetchMissing?: FetchMissing
   onStored?: OnStored
+  /** Told about every GET answered with a hit or a miss (events, metrics). */
+  onGet?: (observation: CacheGetObservation) => void
 }
 
 export interface CacheHandlerInit {
@@ -78,20 +88,25 @@ export class GradleCacheHandler {
 
   private async get (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     this.counters.gets++
+    const started = performance.now()
     const gone = new AbortController()
     res.once('close', () => { gone.abort() })
-    let entry
+    let found
     try {
-      entry = await this.open(key, gone.signal)
+      found = await this.open(key, gone.signal)
     } catch (err) {
       this.counters.internalErrors++
       this.components.logger.warn({ err, key }, 'cache read failed: answering 404')
     }
+    const entry = found?.entry
+    const ms = performance.now() - started
     if (entry == null) {
       this.counters.misses++
+      this.components.onGet?.({ key, source: 'miss', bytes: 0, ms })
       return this.reply(req, res, 404, '')
     }
     this.counters.hits++
+    this.components.onGet?.({ key, source: found?.source ?? 'local', bytes: entry.meta.size, ms })
     res.writeHead(200, { 'Content-Type': 'application/vnd.gradle.build-cache-artifact.v1', 'Content-Length': entry.meta.size })
     try {
       await pipeline(entry.body, res, { signal: gone.signal })
@@ -103,16 +118,16 @@ export class GradleCacheHandler {
   }
 
   /** The local store first, then (with a hard deadline) whatever finds missing entries. */
-  private async open (key: string, signal: AbortSignal): Promise<Awaited<ReturnType<BlobStore['get']>>> {
+  private async open (key: string, signal: AbortSignal): Promise<{ entry: Awaited<ReturnType<BlobStore['get']>>, source: 'local' | 'peer' }> {
     const local = await this.components.store.get(key, { signal })
     const fetchMissing = this.components.fetchMissing
-    if (local != null || fetchMissing == null || signal.aborted) return local
+    if (local != null || fetchMissing == null || signal.aborted) return { entry: local, source: 'local' }
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.missDeadlineMs)])
     const found = await fetchMissing(key, deadline).catch((err: unknown) => {
       this.components.logger.debug({ err, key }, 'peer lookup failed')
       return false
     })
-    return found ? await this.components.store.get(key, { signal }) : undefined
+    return { entry: found ? await this.components.store.get(key, { signal }) : undefined, source: 'peer' }
   }
 
   private async head (res: ServerResponse, key: string): Promise<void> {

@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { EventBus, NodeEvent } from '../events/index.js'
+
+export interface EventStreamInit {
+  /** Comment lines sent this often keep proxies and idle timers from closing the stream (default 15 s). */
+  heartbeatMs?: number
+  /** Suggested reconnect delay sent to clients (default 1 s). */
+  retryMs?: number
+  /** Ends the stream (the server is stopping). */
+  signal?: AbortSignal
+}
+
+/**
+ * Serves the event bus as server-sent events: every event with its id, so a client that reconnects
+ * with `Last-Event-ID` (or `?after=ID`) first gets what it missed from the ring buffer. When the
+ * buffer no longer holds all of that, a `gap` event says how many were lost.
+ */
+export function serveEventStream (bus: EventBus, req: IncomingMessage, res: ServerResponse, init: EventStreamInit = {}): void {
+  const after = resumePoint(req, bus.lastId)
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no'
+  })
+  res.write(`retry: ${init.retryMs ?? 1000}\n\n`)
+  const missed = bus.since(after)
+  const firstKept = missed[0]?.id ?? bus.lastId + 1
+  if (firstKept > after + 1) res.write(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - after - 1 })}\n\n`)
+  for (const event of missed) res.write(frame(event))
+  const unsubscribe = bus.subscribe(event => { res.write(frame(event)) })
+  const heartbeat = setInterval(() => { res.write(': heartbeat\n\n') }, init.heartbeatMs ?? 15_000).unref()
+  const end = (): void => { res.end() }
+  init.signal?.addEventListener('abort', end, { once: true })
+  res.once('close', () => {
+    unsubscribe()
+    clearInterval(heartbeat)
+    init.signal?.removeEventListener('abort', end)
+  })
+}
+
+function frame (event: NodeEvent): string {
+  return `id: ${event.id}\nevent: node\ndata: ${JSON.stringify(event)}\n\n`
+}
+
+/** The last id the client has: `Last-Event-ID`, else `?after=`, else now (only new events). */
+function resumePoint (req: IncomingMessage, now: number): number {
+  const header = req.headers['last-event-id']
+  const query = new URL(req.url ?? '/', 'http://node').searchParams.get('after')
+  const raw = typeof header === 'string' && header !== '' ? header : query
+  if (raw == null || !/^\d{1,15}$/.test(raw)) return now
+  return Math.min(Number(raw), now)
+}

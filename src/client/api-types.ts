@@ -1,0 +1,72 @@
+// The control API's answers (`/api/v1/`), shared by the node that serves them and the clients that read them.
+
+export interface NodeInfo {
+  peerId: string
+  multiaddrs: string[]
+  httpUrl: string
+  cacheUrl: string
+  pid: number
+  version: string
+  startedAt: string
+  dataDir: string
+  uptimeMs: number
+  /** Resident memory of the node process, bytes. */
+  rssBytes: number
+}
+
+export interface PeerLoad { capacity: number, running: number, queued: number, cacheBytes: number }
+
+export interface PeerInfo {
+  peerId: string
+  status: string
+  connected: boolean
+  rttMs?: number
+  load: PeerLoad
+  addresses: string[]
+}
+
+export interface CacheInfo {
+  /** The local store. */
+  store: { entries: number, bytes: number, maxBytes: number, hits: number, misses: number }
+  /** Gradle's HTTP cache endpoint. */
+  http: { gets: number, hits: number, misses: number, puts: number, stored: number }
+  /** Sharing with peers (absent on a node without a mesh). */
+  sharing?: { peerHits: number, peerMisses: number, fetchedBytes: number, servedBytes: number }
+}
+
+export type JobState = 'planning' | 'running' | 'assembling' | 'done' | 'failed' | 'cancelled'
+
+/** Progress of a job's units on one node. */
+export interface NodeProgress { peerId: string, total: number, done: number, running: number, failed: number }
+
+export interface JobInfo {
+  id: string
+  state: JobState
+  leader?: string
+  term?: number
+  submitter: string
+  startedAt: string
+  tasks: string[]
+  units: { total: number, done: number, running: number, queued: number, failed: number }
+  nodes: NodeProgress[]
+  error?: string
+}
+
+export interface UnitInfo { id: string, jobId: string, node?: string, state: string, tasks: string[], attempts: number }
+
+export type NodeEventBody =
+  | { type: 'peer-up', peer: string }
+  | { type: 'peer-down', peer: string }
+  | { type: 'cache-get', key: string, source: 'local' | 'peer' | 'miss', bytes: number, ms: number }
+  | { type: 'cache-put', key: string, bytes: number }
+  | { type: 'peer-fetch', key: string, peer: string, result: string, bytes: number, ms: number }
+  | { type: 'message-rejected', topic: string, peer: string, reason: string }
+  | { type: 'cache-gc', evicted: number, freedBytes: number }
+  | { type: 'job', jobId: string, state: JobState }
+
+/** An event with its stream id (increasing from 1) and time (ms since the epoch). */
+export type NodeEvent = NodeEventBody & { id: number, time: number }
+
+export interface EventsPage { events: NodeEvent[], lastId: number }
+export interface GcResult { evicted: number, freedBytes: number }
+export interface VerifyResult { checked: number, quarantined: number }
