@@ -37,13 +37,20 @@ async function measureBuilds (ctx: BuildContext, caches: CacheUnderTest[], warmR
     const seed = await buildWith(ctx, cache)
     console.log(`  seeded ${cache.name}: ${seed.summary.actionable?.executed ?? '?'} tasks executed in ${fmtSeconds(seed.durationMs)}`)
   }
+  const failed = new Set<string>()
   for (let round = 0; round < warmRuns; round++) {
     // Each round starts with the next cache, so no cache always follows the same one.
-    const order = caches.map((_, i) => caches[(i + round) % caches.length])
+    const order = caches.map((_, i) => caches[(i + round) % caches.length]).filter((c) => !failed.has(c.name))
     for (const cache of order) {
-      const r = await buildWith(ctx, cache)
-      all.get(cache.name)?.runs.push(r)
-      console.log(`  warm ${round + 1}/${warmRuns} ${cache.name.padEnd(34)} ${fmtSeconds(r.durationMs)}  from cache ${fromCacheText(r)}`)
+      try {
+        const r = await buildWith(ctx, cache)
+        all.get(cache.name)?.runs.push(r)
+        console.log(`  warm ${round + 1}/${warmRuns} ${cache.name.padEnd(34)} ${fmtSeconds(r.durationMs)}  from cache ${fromCacheText(r)}`)
+      } catch (err) {
+        if (cache.optional !== true || ctx.signal.aborted) throw err
+        failed.add(cache.name)
+        console.log(`  ${cache.name} failed and is left out: ${(err as Error).message}`)
+      }
     }
   }
   return all

@@ -8,6 +8,8 @@ export interface CacheUnderTest {
   name: string
   /** Seeded by one build of its own before the warm rounds (a mesh peer gets its entries from its provider). */
   seed: boolean
+  /** A failure leaves this cache out of the remaining rounds instead of failing the benchmark. */
+  optional?: boolean
   acquire: () => Promise<BuildVariant>
   release: () => Promise<void>
 }
@@ -36,6 +38,7 @@ export async function meshCache (name: string, root: string, provider: NodeInfo)
   return {
     name,
     seed: false,
+    optional: true,
     acquire: async () => {
       peer = new GmeshNode(join(root, `mesh-peer-${++count}`), ['--bootstrap', address])
       const info = await peer.start()
