@@ -1,0 +1,91 @@
+import { linkEscapes } from './paths.js'
+import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
+import { forEachLimited } from './pool.js'
+import type { SnapshotStore } from './store-view.js'
+import { storeFile } from './store-file.js'
+import { walkProject } from './walk.js'
+
+export interface SnapshotStats {
+  /** Regular files in the manifest. */
+  files: number
+  /** Symbolic links in the manifest. */
+  links: number
+  /** Bytes of the files (each file counted, duplicates too). */
+  bytes: number
+  /** Distinct file blobs this snapshot added to the store. */
+  newBlobs: number
+  /** Distinct file blobs the store already had. */
+  reusedBlobs: number
+  /** Entries left out although not ignored: links leaving the project, sockets, FIFOs, devices. */
+  skipped: number
+  /** Wall time of the whole snapshot in milliseconds. */
+  ms: number
+}
+
+export interface Snapshot {
+  /** SHA-256 of the manifest's canonical bytes; also the manifest's key in the store. */
+  id: string
+  manifest: Manifest
+  stats: SnapshotStats
+}
+
+export interface CreateSnapshotOptions {
+  signal?: AbortSignal
+  /** Files hashed and stored at once (default 4). */
+  concurrency?: number
+}
+
+/**
+ * Hashes the project tree at `projectDir` into the store and stores its manifest (design.md, "Distributed
+ * builds", step 1). Leaves out `.git/`, `.gradle/`, Gradle `build/` directories and what `.gitignore` files
+ * say; keeps symbolic links only when they resolve inside the project. Blobs are pinned while the snapshot is
+ * made and unpinned when it returns: a submitter that serves the snapshot pins it again with `pinSnapshot`.
+ */
+export async function createSnapshot (projectDir: string, store: SnapshotStore, options: CreateSnapshotOptions = {}): Promise<Snapshot> {
+  const started = performance.now()
+  const { signal } = options
+  const walked = await walkProject(projectDir, { signal })
+  const pinned: string[] = []
+  const pin = (sha256: string): void => { store.pin(sha256); pinned.push(sha256) }
+  try {
+    const files: FileEntry[] = []
+    /** sha256 -> whether the store had it before this snapshot */
+    const reusedOf = new Map<string, boolean>()
+    await forEachLimited(walked.files, options.concurrency ?? 4, async file => {
+      const result = await storeFile(file.absolute, file.path, store, { signal, pin })
+      if (result === undefined) return
+      // identical files may be stored concurrently: the blob is new if any of them found it missing
+      reusedOf.set(result.sha256, (reusedOf.get(result.sha256) ?? true) && result.reused)
+      files.push({ path: file.path, type: 'file', size: result.size, sha256: result.sha256, executable: result.executable })
+    })
+    const links = linksInside(walked.links)
+    const { id, manifest, bytes } = encodeManifest([...files, ...links])
+    signal?.throwIfAborted()
+    pin(id)
+    if (await store.head(id) === undefined) await store.put(id, bytes, { expectedSha256: id, signal })
+    const reusedBlobs = [...reusedOf.values()].filter(Boolean).length
+    const stats: SnapshotStats = {
+      files: files.length,
+      links: links.length,
+      bytes: files.reduce((sum, file) => sum + file.size, 0),
+      newBlobs: reusedOf.size - reusedBlobs,
+      reusedBlobs,
+      skipped: walked.special.length + walked.links.length - links.length,
+      ms: performance.now() - started
+    }
+    return { id, manifest, stats }
+  } finally {
+    for (const sha of pinned) store.unpin(sha)
+  }
+}
+
+/** The links that resolve inside the tree; dropping one can change how others resolve, so until none changes. */
+function linksInside (candidates: ReadonlyArray<{ path: string, target: string }>): LinkEntry[] {
+  let kept = [...candidates]
+  while (true) {
+    const targets = new Map(kept.map(link => [link.path, link.target]))
+    const next = kept.filter(link => linkEscapes(link.path, link.target, targets) === undefined)
+    if (next.length === kept.length) return kept.map(link => ({ path: link.path, type: 'link', target: link.target }))
+    kept = next
+  }
+}

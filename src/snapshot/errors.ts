@@ -1,0 +1,111 @@
+/** Base class of every error the snapshot module throws; `code` is stable and machine-readable. */
+export class SnapshotError extends Error {
+  readonly code: string
+
+  constructor (message: string, code: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Why a manifest path was refused. */
+export type UnsafePathReason = 'empty' | 'absolute' | 'dot-segment' | 'empty-segment' | 'nul' | 'too-long'
+
+/** A manifest path that could write outside the workspace or is not a plain relative POSIX path. */
+export class UnsafePathError extends SnapshotError {
+  readonly path: string
+  readonly reason: UnsafePathReason
+
+  constructor (path: string, reason: UnsafePathReason) {
+    super(`manifest path ${JSON.stringify(shorten(path))} is refused (${reason}): paths must be relative, without "." or ".." segments or NUL`, 'ERR_SNAPSHOT_UNSAFE_PATH')
+    this.path = path
+    this.reason = reason
+  }
+}
+
+/** Two manifest entries name the same path, or a file is also used as a directory. */
+export class DuplicatePathError extends SnapshotError {
+  readonly path: string
+
+  constructor (path: string, detail = 'appears twice in the manifest') {
+    super(`manifest path ${JSON.stringify(shorten(path))} ${detail}`, 'ERR_SNAPSHOT_DUPLICATE_PATH')
+    this.path = path
+  }
+}
+
+/** A manifest entry lies below a path that the manifest makes a symbolic link: writing it would follow the link. */
+export class PathThroughLinkError extends SnapshotError {
+  readonly path: string
+  readonly link: string
+
+  constructor (path: string, link: string) {
+    super(`manifest path ${JSON.stringify(shorten(path))} goes through the symbolic link ${JSON.stringify(shorten(link))}`, 'ERR_SNAPSHOT_PATH_THROUGH_LINK')
+    this.path = path
+    this.link = link
+  }
+}
+
+/** A symbolic link whose target is absolute, leaves the workspace, or loops. */
+export class UnsafeLinkError extends SnapshotError {
+  readonly path: string
+  readonly target: string
+
+  constructor (path: string, target: string, why: string) {
+    super(`symbolic link ${JSON.stringify(shorten(path))} -> ${JSON.stringify(shorten(target))} is refused: ${why}`, 'ERR_SNAPSHOT_UNSAFE_LINK')
+    this.path = path
+    this.target = target
+  }
+}
+
+/** Manifest bytes that are not a valid snapshot manifest (bad JSON, wrong schema, too large, wrong hash). */
+export class InvalidManifestError extends SnapshotError {
+  constructor (message: string, options?: ErrorOptions) {
+    super(`invalid snapshot manifest: ${message}`, 'ERR_SNAPSHOT_INVALID_MANIFEST', options)
+  }
+}
+
+/** Blobs the manifest needs are not in the store (fetch them first with fetchMissing). */
+export class MissingBlobsError extends SnapshotError {
+  readonly missing: string[]
+
+  constructor (missing: string[]) {
+    super(`${missing.length} blob(s) of the snapshot are not in the store (first: ${missing[0] ?? '-'}); fetch them before materialising`, 'ERR_SNAPSHOT_MISSING_BLOBS')
+    this.missing = missing
+  }
+}
+
+/** Bytes read for a file do not hash to (or have the size) the manifest says. */
+export class BlobIntegrityError extends SnapshotError {
+  readonly path: string
+  readonly expected: string
+  readonly actual: string
+
+  constructor (path: string, expected: string, actual: string) {
+    super(`content of ${JSON.stringify(shorten(path))} hashes to ${actual} but the manifest says ${expected}`, 'ERR_SNAPSHOT_BLOB_INTEGRITY')
+    this.path = path
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** A project file changed while it was being snapshotted. */
+export class FileChangedError extends SnapshotError {
+  readonly path: string
+
+  constructor (path: string, cause?: unknown) {
+    super(`${JSON.stringify(shorten(path))} changed while it was being snapshotted; try again once the tree is quiet`, 'ERR_SNAPSHOT_FILE_CHANGED', cause === undefined ? undefined : { cause })
+    this.path = path
+  }
+}
+
+/** A workspace directory is not usable (exists already, is not empty, bad job id). */
+export class WorkspaceError extends SnapshotError {
+  constructor (message: string) {
+    super(message, 'ERR_SNAPSHOT_WORKSPACE')
+  }
+}
+
+function shorten (text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
+}

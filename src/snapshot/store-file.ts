@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import { constants, createReadStream } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
+import { IntegrityError, SizeMismatchError } from '../cas/errors.js'
+import { FileChangedError } from './errors.js'
+import type { SnapshotStore } from './store-view.js'
+
+/** Files up to this size are read once into memory; bigger ones are streamed (twice when new to the store). */
+export const IN_MEMORY_FILE_BYTES = 1024 * 1024
+const HASH_CHUNK = 256 * 1024
+
+export interface StoredFile {
+  sha256: string
+  size: number
+  executable: boolean
+  /** True when the store already had the blob. */
+  reused: boolean
+}
+
+/**
+ * Hashes the regular file at `absolute` and stores it under its SHA-256, unless the store already has it.
+ * The blob is pinned (by the caller's `pin`) before the store is asked, so it cannot be evicted in between.
+ * Throws FileChangedError when the file changes while it is read.
+ */
+export async function storeFile (absolute: string, relative: string, store: SnapshotStore, options: { signal?: AbortSignal, pin: (sha256: string) => void }): Promise<StoredFile | undefined> {
+  options.signal?.throwIfAborted()
+  const handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    const stats = await handle.stat()
+    if (!stats.isFile()) return undefined
+    const executable = (stats.mode & 0o100) !== 0
+    const small = stats.size <= IN_MEMORY_FILE_BYTES ? await readSmall(handle, stats.size, relative) : undefined
+    const { sha256, size } = small ?? await hashHandle(handle, options.signal)
+    options.pin(sha256)
+    if (await store.head(sha256) !== undefined) return { sha256, size, executable, reused: true }
+    const stream = small === undefined ? createReadStream('', { fd: handle.fd, start: 0, autoClose: false, highWaterMark: HASH_CHUNK }) : undefined
+    try {
+      await store.put(sha256, small?.bytes ?? stream!, { expectedSha256: sha256, expectedSize: size, signal: options.signal })
+    } catch (err) {
+      if (err instanceof IntegrityError || err instanceof SizeMismatchError) throw new FileChangedError(relative, err)
+      throw err
+    } finally {
+      stream?.destroy()
+    }
+    return { sha256, size, executable, reused: false }
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readSmall (handle: FileHandle, expected: number, relative: string): Promise<{ bytes: Buffer, sha256: string, size: number }> {
+  // one byte more than fstat said: a file that grew since is caught here
+  const buffer = Buffer.allocUnsafe(expected + 1)
+  let size = 0
+  while (size < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, size, buffer.byteLength - size, size)
+    if (bytesRead === 0) break
+    size += bytesRead
+  }
+  if (size !== expected) throw new FileChangedError(relative)
+  const bytes = buffer.subarray(0, size)
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), size }
+}
+
+async function hashHandle (handle: FileHandle, signal: AbortSignal | undefined): Promise<{ sha256: string, size: number }> {
+  const hash = createHash('sha256')
+  const buffer = Buffer.allocUnsafe(HASH_CHUNK)
+  let size = 0
+  while (true) {
+    signal?.throwIfAborted()
+    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, size)
+    if (bytesRead === 0) break
+    hash.update(buffer.subarray(0, bytesRead))
+    size += bytesRead
+  }
+  return { sha256: hash.digest('hex'), size }
+}

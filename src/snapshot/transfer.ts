@@ -1,0 +1,81 @@
+import { InvalidManifestError, MissingBlobsError } from './errors.js'
+import { decodeManifest, manifestTotals, MAX_MANIFEST_BYTES, type Manifest } from './manifest.js'
+import { forEachLimited } from './pool.js'
+import { pinBlobs, type SnapshotStore } from './store-view.js'
+
+/**
+ * Gets the bytes of one blob from wherever the snapshot lives (the submitter, over the mesh). The store verifies
+ * them against `sha256` and `size` while it writes them, so a fetcher needs no checks of its own.
+ */
+export type FetchBlob = (sha256: string, options: { size?: number, signal?: AbortSignal }) => Promise<AsyncIterable<Uint8Array> | Uint8Array>
+
+export interface TransferResult {
+  /** Blobs fetched and stored. */
+  fetched: number
+  /** Their bytes. */
+  bytes: number
+  /** Blobs the store already had. */
+  present: number
+}
+
+/** The distinct file blobs of `manifest` that `store` lacks, sorted. */
+export async function missingBlobs (manifest: Manifest, store: Pick<SnapshotStore, 'head'>): Promise<string[]> {
+  const missing: string[] = []
+  for (const sha256 of manifestTotals(manifest).blobs.keys()) {
+    if (await store.head(sha256) === undefined) missing.push(sha256)
+  }
+  return missing.sort()
+}
+
+/**
+ * Fetches only the blobs the store lacks (incremental transfer), each verified by the store against its sha256
+ * and size; a wrong blob fails with the store's IntegrityError or SizeMismatchError and stores nothing.
+ * Pin the snapshot first (pinSnapshot), so nothing fetched is evicted before the job uses it.
+ */
+export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<TransferResult> {
+  const { blobs } = manifestTotals(manifest)
+  const missing = await missingBlobs(manifest, store)
+  let bytes = 0
+  await forEachLimited(missing, options.concurrency ?? 4, async sha256 => {
+    options.signal?.throwIfAborted()
+    const size = blobs.get(sha256)!
+    const body = await fetchBlob(sha256, { size, signal: options.signal })
+    await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, signal: options.signal })
+    bytes += size
+  })
+  return { fetched: missing.length, bytes, present: blobs.size - missing.length }
+}
+
+/** The manifest of snapshot `id`, fetched first if the store lacks it; refused past MAX_MANIFEST_BYTES. */
+export async function fetchManifest (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
+  if (await store.head(id) === undefined) {
+    const body = await fetchBlob(id, { signal: options.signal })
+    await store.put(id, body, { expectedSha256: id, maxSize: MAX_MANIFEST_BYTES, signal: options.signal })
+  }
+  return await loadManifest(id, store, options)
+}
+
+/** Reads and checks the manifest of snapshot `id` from the store. */
+export async function loadManifest (id: string, store: Pick<SnapshotStore, 'get'>, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
+  const entry = await store.get(id, options)
+  if (entry === undefined) throw new MissingBlobsError([id])
+  if (entry.meta.size > MAX_MANIFEST_BYTES) {
+    if (entry.bytes === undefined) entry.body.destroy()
+    throw new InvalidManifestError(`${entry.meta.size} bytes is over the limit of ${MAX_MANIFEST_BYTES}`)
+  }
+  let bytes = entry.bytes
+  if (bytes === undefined) {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of entry.body) chunks.push(chunk as Uint8Array)
+    bytes = Buffer.concat(chunks)
+  }
+  return decodeManifest(bytes, { expectedId: id })
+}
+
+/**
+ * Pins the manifest and every file blob of a snapshot; returns the function that unpins them. The submitter
+ * holds it while workers may fetch; a worker from before fetchMissing until its job's workspace is gone.
+ */
+export function pinSnapshot (store: SnapshotStore, id: string, manifest: Manifest): () => void {
+  return pinBlobs(store, [id, ...manifestTotals(manifest).blobs.keys()])
+}

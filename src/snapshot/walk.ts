@@ -1,0 +1,64 @@
+import type { Dirent } from 'node:fs'
+import { lstat, readFile, readdir, readlink } from 'node:fs/promises'
+import path from 'node:path'
+import { IgnoreRules } from './ignore-rules.js'
+
+/** What a walk of a project tree found. Paths are relative POSIX paths. */
+export interface WalkResult {
+  files: Array<{ path: string, absolute: string }>
+  links: Array<{ path: string, target: string }>
+  /** Entries that are neither regular files, directories nor links (sockets, FIFOs, devices). */
+  special: string[]
+}
+
+/**
+ * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips.
+ * Links are never followed; a `.gitignore` is read in every directory entered.
+ */
+export async function walkProject (root: string, options: { signal?: AbortSignal } = {}): Promise<WalkResult> {
+  const result: WalkResult = { files: [], links: [], special: [] }
+  await walkDirectory(root, '', IgnoreRules.empty(), result, options.signal)
+  return result
+}
+
+async function walkDirectory (root: string, dir: string, inherited: IgnoreRules, result: WalkResult, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted()
+  const absoluteDir = dir === '' ? root : path.join(root, dir)
+  const entries = await readdir(absoluteDir, { withFileTypes: true })
+  const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
+  const subdirectories: string[] = []
+  for (const entry of entries) {
+    const relative = dir === '' ? entry.name : `${dir}/${entry.name}`
+    const absolute = path.join(absoluteDir, entry.name)
+    const kind = await kindOf(entry, absolute)
+    if (rules.skips(relative, kind === 'directory')) continue
+    if (kind === 'directory') subdirectories.push(relative)
+    else if (kind === 'file') result.files.push({ path: relative, absolute })
+    else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })
+    else result.special.push(relative)
+  }
+  for (const subdirectory of subdirectories) await walkDirectory(root, subdirectory, rules, result, signal)
+}
+
+async function gitignoreOf (dir: string, entries: Dirent[]): Promise<string | undefined> {
+  const entry = entries.find(e => e.name === '.gitignore')
+  // like git, a .gitignore that is a symbolic link is not followed
+  if (entry === undefined || !entry.isFile()) return undefined
+  try {
+    return await readFile(path.join(dir, '.gitignore'), 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+async function kindOf (entry: Dirent, absolute: string): Promise<'directory' | 'file' | 'link' | 'special'> {
+  if (entry.isDirectory()) return 'directory'
+  if (entry.isFile()) return 'file'
+  if (entry.isSymbolicLink()) return 'link'
+  if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice()) return 'special'
+  // the file system did not say (DT_UNKNOWN): ask lstat
+  const stats = await lstat(absolute)
+  if (stats.isDirectory()) return 'directory'
+  if (stats.isFile()) return 'file'
+  return stats.isSymbolicLink() ? 'link' : 'special'
+}

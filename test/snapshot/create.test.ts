@@ -1,0 +1,142 @@
+import test from 'ava'
+import { cp, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { createSnapshot, loadManifest, type Manifest } from '../../src/snapshot/index.js'
+import { repoPath } from '../helpers/repo-paths.js'
+import { openStore, sha256, tempDir, writeTree } from './helpers.js'
+
+function paths (manifest: Manifest): string[] {
+  return manifest.entries.map(entry => entry.path)
+}
+
+const SMALL_TREE = {
+  'settings.gradle': 'include "lib"\n',
+  'build.gradle': 'allprojects { }\n',
+  'gradlew': { exec: '#!/bin/sh\necho gradle\n' },
+  'lib/src/main/java/a/A.java': 'class A {}\n',
+  'lib/src/main/java/a/Same.java': 'class Same {}\n',
+  'lib/src/test/java/a/Same.java': 'class Same {}\n',
+  'lib/build/classes/A.class': 'compiled',
+  'build/tmp/x': 'output',
+  '.gradle/8.0/fileHashes.bin': 'state',
+  '.git/HEAD': 'ref: refs/heads/main\n',
+  '.git/config': '[core]\n'
+}
+
+test('a snapshot of a small tree is stable, records paths, sizes, hashes and exec bits, and skips build/ .gradle/ .git/', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, SMALL_TREE)
+  const store = await openStore(t)
+  const first = await createSnapshot(dir, store)
+  const second = await createSnapshot(dir, store)
+  t.is(second.id, first.id)
+  t.deepEqual(paths(first.manifest), ['build.gradle', 'gradlew', 'lib/src/main/java/a/A.java', 'lib/src/main/java/a/Same.java', 'lib/src/test/java/a/Same.java', 'settings.gradle'])
+  const gradlew = SMALL_TREE.gradlew.exec
+  t.deepEqual(first.manifest.entries.find(e => e.path === 'gradlew'), {
+    path: 'gradlew', type: 'file', size: Buffer.byteLength(gradlew), sha256: sha256(gradlew), executable: true
+  })
+  t.like(first.manifest.entries.find(e => e.path === 'build.gradle'), { executable: false })
+  t.like(first.stats, { files: 6, links: 0, newBlobs: 5, reusedBlobs: 0, skipped: 0 })
+  t.is(first.stats.bytes, Object.entries(SMALL_TREE).filter(([p]) => paths(first.manifest).includes(p))
+    .reduce((sum, [, node]) => sum + Buffer.byteLength(typeof node === 'string' ? node : (node as { exec: string }).exec), 0))
+  t.like(second.stats, { files: 6, newBlobs: 0, reusedBlobs: 5 })
+  // the manifest is in the store under its own hash, and reads back equal
+  t.deepEqual(await loadManifest(first.id, store), first.manifest)
+  t.is((await store.head(first.id))?.sha256, first.id)
+  // every file's blob is in the store under its own sha256
+  for (const entry of first.manifest.entries) if (entry.type === 'file') t.is((await store.head(entry.sha256))?.sha256, entry.sha256)
+})
+
+test('an edit gives another id and the next snapshot stores only the new blob', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, SMALL_TREE)
+  const store = await openStore(t)
+  const before = await createSnapshot(dir, store)
+  const entriesBefore = store.stats().entries
+  await writeFile(path.join(dir, 'lib/src/main/java/a/A.java'), 'class A { int x; }\n')
+  const after = await createSnapshot(dir, store)
+  t.not(after.id, before.id)
+  t.like(after.stats, { files: 6, newBlobs: 1, reusedBlobs: 4 })
+  t.is(store.stats().entries, entriesBefore + 2, 'one new file blob and one new manifest')
+  await writeFile(path.join(dir, 'lib/src/main/java/a/A.java'), 'class A {}\n')
+  t.is((await createSnapshot(dir, store)).id, before.id, 'undoing the edit gives the first id back')
+})
+
+test('.gitignore rules apply at every level: anchored, directory-only, negated, and deeper files override', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    '.gitignore': '*.log\n/local.properties\nout/\n!keep.log\n',
+    'keep.log': 'kept by negation',
+    'debug.log': 'ignored',
+    'local.properties': 'ignored at the root only',
+    'sub/local.properties': 'kept: the rule is anchored',
+    'sub/out/file': 'ignored: out/ matches at any level',
+    'sub/out.txt': 'kept',
+    'sub/.gitignore': '!debug.log\n*.tmp\n',
+    'sub/debug.log': 'kept: the deeper file re-includes it',
+    'sub/x.tmp': 'ignored by the deeper file',
+    'x.tmp': 'kept: sub/.gitignore does not reach here',
+    'lib/src/main/java/org/build/Tool.java': 'kept: a build package among sources'
+  })
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(dir, store)
+  t.deepEqual(paths(manifest), [
+    '.gitignore', 'keep.log', 'lib/src/main/java/org/build/Tool.java', 'sub/.gitignore', 'sub/debug.log',
+    'sub/local.properties', 'sub/out.txt', 'x.tmp'
+  ])
+})
+
+test('links are kept as links when they resolve inside the project, and left out when they escape', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    'lib/A.java': 'class A {}\n',
+    'alias.java': { link: 'lib/A.java' },
+    'libdir': { link: 'lib' },
+    'up/in.java': { link: '../lib/A.java' },
+    'dangling': { link: 'nowhere/at/all' },
+    'abs': { link: '/etc/passwd' },
+    'out': { link: '../outside' },
+    'dot': { link: '.' },
+    'tricky': { link: 'dot/../escaped' },
+    'via-abs': { link: 'abs' }
+  })
+  const store = await openStore(t)
+  const { manifest, stats } = await createSnapshot(dir, store)
+  t.deepEqual(manifest.entries.filter(e => e.type === 'link'), [
+    { path: 'alias.java', type: 'link', target: 'lib/A.java' },
+    { path: 'dangling', type: 'link', target: 'nowhere/at/all' },
+    { path: 'dot', type: 'link', target: '.' },
+    { path: 'libdir', type: 'link', target: 'lib' },
+    { path: 'up/in.java', type: 'link', target: '../lib/A.java' }
+  ])
+  t.like(stats, { files: 1, links: 5, skipped: 4 })
+})
+
+test('examples/java-multi: same id twice, another after an edit, its own .gitignore honoured', async t => {
+  const dir = await tempDir(t)
+  await cp(repoPath('examples', 'java-multi'), dir, { recursive: true, filter: source => !/[/\\](build|\.gradle)$/.test(source) })
+  await writeTree(dir, { 'app/build/libs/app.jar': 'jar', '.gradle/8.5/checksums/x': 'x' })
+  const store = await openStore(t)
+  const cold = await createSnapshot(dir, store)
+  const warm = await createSnapshot(dir, store)
+  t.is(warm.id, cold.id)
+  t.true(paths(cold.manifest).includes('app/src/main/java/example/app/Main.java'))
+  t.true(paths(cold.manifest).includes('settings.gradle'))
+  t.false(paths(cold.manifest).some(p => p.includes('build/') || p.startsWith('.gradle/')))
+  t.is(warm.stats.newBlobs, 0)
+  t.is(warm.stats.reusedBlobs, cold.stats.newBlobs)
+  await writeFile(path.join(dir, 'money/src/main/java/example/money/Money.java'), '// edited\n', { flag: 'a' })
+  const edited = await createSnapshot(dir, store)
+  t.not(edited.id, cold.id)
+  t.like(edited.stats, { newBlobs: 1 })
+  t.log(`java-multi: ${cold.stats.files} files, ${cold.stats.bytes} bytes; cold ${cold.stats.ms.toFixed(1)} ms, warm ${warm.stats.ms.toFixed(1)} ms`)
+})
+
+test('an aborted snapshot rejects with the abort reason', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, SMALL_TREE)
+  const store = await openStore(t)
+  const controller = new AbortController()
+  controller.abort(new Error('stop'))
+  await t.throwsAsync(createSnapshot(dir, store, { signal: controller.signal }), { message: 'stop' })
+})

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto'
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { ExecutionContext } from 'ava'
+import { ContentStore } from '../../src/cas/index.js'
+
+/** A fresh temp directory, removed when the test ends. */
+export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+/** A store in a fresh temp directory (no fdatasync: throwaway), closed when the test ends. */
+export async function openStore (t: ExecutionContext, dir?: string): Promise<ContentStore> {
+  const store = await ContentStore.open({ dir: dir ?? await tempDir(t, 'gmesh-snap-cas-'), maxBytes: 1 << 30, syncBlobs: false })
+  t.teardown(async () => { await store.close() })
+  return store
+}
+
+/** What a tree spec holds at one path: text, bytes, an executable file, or a symbolic link. */
+export type TreeNode = string | Buffer | { exec: string } | { link: string }
+
+/** Writes `spec` (relative POSIX path -> node) under `root`, making directories as needed. */
+export async function writeTree (root: string, spec: Record<string, TreeNode>): Promise<void> {
+  for (const [relative, node] of Object.entries(spec)) {
+    const target = path.join(root, relative)
+    await mkdir(path.dirname(target), { recursive: true })
+    if (typeof node === 'string' || Buffer.isBuffer(node)) {
+      await writeFile(target, node)
+      await chmod(target, 0o644)
+    } else if ('exec' in node) {
+      await writeFile(target, node.exec)
+      await chmod(target, 0o755)
+    } else {
+      await symlink(node.link, target)
+    }
+  }
+}
+
+/** Every file and link under `root`: path -> "file <sha256> <exec|plain>" or "link -> <target>". */
+export async function describeTree (root: string): Promise<Record<string, string>> {
+  const described: Record<string, string> = {}
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const absolute = path.join(entry.parentPath, entry.name)
+    const relative = path.relative(root, absolute).split(path.sep).join('/')
+    const stats = await lstat(absolute)
+    if (stats.isSymbolicLink()) described[relative] = `link -> ${await readlink(absolute)}`
+    else if (stats.isFile()) {
+      const sha = createHash('sha256').update(await readFile(absolute)).digest('hex')
+      described[relative] = `file ${sha} ${(stats.mode & 0o100) !== 0 ? 'exec' : 'plain'}`
+    }
+  }
+  return described
+}
+
+export function sha256 (bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
