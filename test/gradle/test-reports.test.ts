@@ -1,0 +1,49 @@
+import test from 'ava'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { countTestReport, mergeTestReports, readTestReports, testResultsDir, TestReportError } from '../../src/gradle/test-reports.js'
+
+function report (className: string, tests: number, failures = 0, skipped = 0): { name: string, content: string } {
+  return {
+    name: `TEST-${className}.xml`,
+    content: `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="${className}" tests="${tests}" skipped="${skipped}" failures="${failures}" errors="0" timestamp="2026-11-29T20:00:00" hostname="h" time="0.4">\n</testsuite>\n`
+  }
+}
+
+async function tempRoot (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-reports-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  return root
+}
+
+test('reports of two shards land in the module\'s results directory with their counts summed', async t => {
+  const root = await tempRoot(t)
+  const merged = await mergeTestReports(root, ':io:store', [[report('p.ATest', 4, 1)], [report('p.BTest', 5, 0, 2), report('p.CTest', 3)]])
+  t.is(merged.dir, path.join(root, 'io', 'store', 'build', 'test-results', 'test'))
+  t.deepEqual(merged.files, ['TEST-p.ATest.xml', 'TEST-p.BTest.xml', 'TEST-p.CTest.xml'])
+  t.like(merged, { tests: 12, failures: 1, errors: 0, skipped: 2 })
+  t.deepEqual((await readdir(merged.dir)).sort(), merged.files)
+  t.is(await readFile(path.join(merged.dir, 'TEST-p.BTest.xml'), 'utf8'), report('p.BTest', 5, 0, 2).content)
+  // What a shard's workspace holds reads back the same.
+  t.deepEqual(await readTestReports(root, ':io:store'), [report('p.ATest', 4, 1), report('p.BTest', 5, 0, 2), report('p.CTest', 3)])
+})
+
+test('a class reported by two shards, a file name that is not a report, or a non-report body is refused before anything is written', async t => {
+  const root = await tempRoot(t)
+  await t.throwsAsync(mergeTestReports(root, ':m', [[report('p.ATest', 1)], [report('p.ATest', 1)]]), { instanceOf: TestReportError, message: /more than one shard/ })
+  await t.throwsAsync(mergeTestReports(root, ':m', [[{ name: '../../evil.xml', content: '<testsuite tests="1">' }]]), { instanceOf: TestReportError })
+  await t.throwsAsync(mergeTestReports(root, ':m', [[{ name: 'TEST-x.xml', content: 'garbage' }]]), { instanceOf: TestReportError, message: /no <testsuite>/ })
+  t.deepEqual(await readTestReports(root, ':m'), [], 'nothing was written')
+})
+
+test('reading reports skips other files, and a module without results has none', async t => {
+  const root = await tempRoot(t)
+  const dir = testResultsDir(root, ':m')
+  await mkdir(path.join(dir, 'binary'), { recursive: true })
+  await writeFile(path.join(dir, 'binary', 'results.bin'), 'x')
+  await writeFile(path.join(dir, 'TEST-a.BTest.xml'), report('a.BTest', 2).content)
+  t.deepEqual((await readTestReports(root, ':m')).map(r => r.name), ['TEST-a.BTest.xml'])
+  t.deepEqual(await readTestReports(root, ':other'), [])
+  t.deepEqual(countTestReport(report('a.BTest', 2, 1)), { tests: 2, failures: 1, errors: 0, skipped: 0 })
+})

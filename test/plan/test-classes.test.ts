@@ -1,0 +1,52 @@
+import test from 'ava'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { InvalidProjectPathError, listTestClasses, projectDirectory, splitIntoShards } from '../../src/plan/test-classes.js'
+import { repoPath } from '../helpers/repo-paths.js'
+
+test('test classes of a module come from src/test/java, named by package, weighed by their @Test methods', async t => {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-test-classes-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const dir = path.join(root, 'lib', 'core', 'src', 'test', 'java', 'org', 'ex')
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, 'ParserTest.java'), 'class ParserTest { @Test void a() {} @Test void b() {} }')
+  await writeFile(path.join(dir, 'TestHelpers.java'), 'class TestHelpers { @Test void a() {} }')
+  await writeFile(path.join(dir, 'AbstractBaseTest.java'), 'public abstract class AbstractBaseTest { @Test void a() {} }')
+  await writeFile(path.join(dir, 'Fixtures.java'), 'class Fixtures {}')
+  await writeFile(path.join(dir, 'notes.txt'), 'not java')
+  t.deepEqual(await listTestClasses(root, ':lib:core'), [
+    { name: 'org.ex.ParserTest', weight: 2 },
+    { name: 'org.ex.TestHelpers', weight: 1 }
+  ])
+  t.deepEqual(await listTestClasses(root, ':lib:core', /Parser/), [{ name: 'org.ex.ParserTest', weight: 2 }])
+  t.deepEqual(await listTestClasses(root, ':lib:none'), [], 'a module without tests has none')
+})
+
+test('project paths map to directories under the root and cannot leave it', t => {
+  t.is(projectDirectory('/r', ':a:b'), path.join('/r', 'a', 'b'))
+  t.is(projectDirectory('/r', ':'), '/r')
+  t.throws(() => projectDirectory('/r', ':..:etc'), { instanceOf: InvalidProjectPathError })
+  t.throws(() => projectDirectory('/r', 'a'), { instanceOf: InvalidProjectPathError })
+})
+
+test('shards get similar weights, each class exactly once, never an empty shard', t => {
+  const classes = [
+    { name: 'A', weight: 5 }, { name: 'B', weight: 4 }, { name: 'C', weight: 3 }, { name: 'D', weight: 3 }, { name: 'E', weight: 1 }
+  ]
+  const shards = splitIntoShards(classes, 2)
+  t.deepEqual(shards, [['A', 'D'], ['B', 'C', 'E']])
+  t.deepEqual(splitIntoShards(classes.slice(0, 2), 5), [['A'], ['B']])
+  t.deepEqual(splitIntoShards(classes, 1), [['A', 'B', 'C', 'D', 'E']])
+  t.deepEqual(splitIntoShards([], 3), [])
+  t.throws(() => splitIntoShards(classes, 0), { instanceOf: RangeError })
+})
+
+test('examples/java-tests-io: three weighed test classes in each of its four modules', async t => {
+  const root = repoPath('examples', 'java-tests-io')
+  for (const module of ['journal', 'storage', 'transport', 'gateway']) {
+    const classes = await listTestClasses(root, `:${module}`)
+    t.is(classes.length, 3, module)
+    for (const testClass of classes) t.true(testClass.weight >= 4, testClass.name)
+  }
+})

@@ -1,0 +1,148 @@
+import test from 'ava'
+import { readFile } from 'node:fs/promises'
+import type { TaskGraph } from '../../src/gradle/task-graph.js'
+import { parseTaskGraph } from '../../src/gradle/task-graph.js'
+import { UnitCycleError } from '../../src/plan/dag.js'
+import { planBuild } from '../../src/plan/plan-build.js'
+import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { repoPath } from '../helpers/repo-paths.js'
+
+/** A graph from `path: deps` pairs, in the given (execution) order. */
+function graphOf (tasks: Record<string, string[]>): TaskGraph {
+  return { gradleVersion: '8.5', tasks: Object.entries(tasks).map(([path, dependencies]) => ({ path, type: 'org.gradle.api.DefaultTask', dependencies })) }
+}
+
+/** Two Java-like modules: :b compiles against :a's jar. */
+const TWO_MODULES = graphOf({
+  ':a:compileJava': [],
+  ':a:jar': [':a:compileJava'],
+  ':a:test': [':a:compileJava'],
+  ':a:build': [':a:jar', ':a:test'],
+  ':b:compileJava': [':a:jar'],
+  ':b:jar': [':b:compileJava'],
+  ':b:build': [':b:jar']
+})
+
+function unitNamed (plan: UnitPlan, name: string): Unit {
+  const unit = plan.units.find(u => u.name === name)
+  if (unit == null) throw new Error(`no unit ${name} in ${plan.units.map(u => u.name).join(', ')}`)
+  return unit
+}
+
+function dependencyNames (plan: UnitPlan, unit: Unit): string[] {
+  return unit.dependsOn.map(id => plan.units.find(u => u.id === id)?.name ?? id).sort()
+}
+
+async function javaMultiGraph (): Promise<TaskGraph> {
+  // Captured from the probe (src/gradle/task-graph.ts) on examples/java-multi with Gradle 4.4.1.
+  return parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
+}
+
+test('project of a task path', t => {
+  t.is(projectOf(':a:b:compileJava'), ':a:b')
+  t.is(projectOf(':build'), ':')
+})
+
+test('one unit per project, wired by the task edges across projects, each run by its terminal tasks', t => {
+  const plan = planUnits(TWO_MODULES, { requested: ['build'] })
+  t.deepEqual(plan.units.map(u => u.name), [':a', ':b'])
+  const [a, b] = plan.units as [Unit, Unit]
+  t.deepEqual(a.tasks, [':a:compileJava', ':a:jar', ':a:test', ':a:build'])
+  t.deepEqual(a.run, [':a:build'])
+  t.deepEqual(a.dependsOn, [])
+  t.deepEqual(b.dependsOn, [a.id])
+  t.deepEqual(unitGradleArgs(b), [':b:build'])
+  t.deepEqual(plan.finalBuildExcludes, [])
+  t.deepEqual(finalBuildArgs(plan), ['build'])
+})
+
+test('unit ids are derived from what the unit runs: the same plan twice has the same ids, other work another id', t => {
+  const first = planUnits(TWO_MODULES, { requested: ['build'] })
+  const again = planUnits(structuredClone(TWO_MODULES), { requested: ['build'] })
+  t.deepEqual(again, first)
+  t.regex(first.units[0]?.id ?? '', /^[0-9a-f]{16}$/)
+  const onlyJar = planUnits(TWO_MODULES, { requested: [':a:jar'] })
+  t.deepEqual(onlyJar.units.map(u => u.run), [[':a:jar']])
+  t.deepEqual(onlyJar.units[0]?.tasks, [':a:compileJava', ':a:jar'])
+  t.not(onlyJar.units[0]?.id, first.units[0]?.id)
+})
+
+test('a requested task missing from the graph, or an edge to a task outside it, is a plan error', t => {
+  t.throws(() => planUnits(TWO_MODULES, { requested: ['deploy'] }), { instanceOf: PlanError, message: /'deploy' is not in the task graph/ })
+  t.throws(() => planUnits(TWO_MODULES, { requested: [] }), { instanceOf: PlanError })
+  const broken = graphOf({ ':a:jar': [':a:ghost'] })
+  t.throws(() => planUnits(broken, { requested: ['jar'] }), { instanceOf: PlanError, message: /:a:ghost, which is not in the task graph/ })
+  t.throws(() => planUnits(TWO_MODULES, { requested: ['build'], shardTests: [{ module: 'b', shards: 2 }] }), { instanceOf: PlanError, message: /:b:test is not among the planned tasks/ })
+  t.throws(() => planUnits(TWO_MODULES, { requested: ['build'], shardTests: [{ module: 'a', shards: 0 }] }), { instanceOf: PlanError })
+})
+
+test('projects whose tasks depend on each other both ways are a named cycle error', t => {
+  const graph = graphOf({ ':a:x': [], ':b:y': [':a:x'], ':a:z': [':b:y'], ':c:w': [':a:z'] })
+  const err = t.throws(() => planUnits(graph, { requested: ['w'] }), { instanceOf: UnitCycleError })
+  t.regex(err?.message ?? '', /:a -> :b -> :a|:b -> :a -> :b/)
+  t.is(err?.cycle.length, 3)
+})
+
+test('java-multi (probed with Gradle 4.4.1): five units following the module dependencies, every task in exactly one', async t => {
+  const graph = await javaMultiGraph()
+  const plan = planUnits(graph, { requested: ['build'] })
+  t.deepEqual(plan.units.map(u => u.name), [':money', ':text', ':catalog', ':pricing', ':app'])
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':pricing')), [':catalog', ':money', ':text'])
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':app')), [':catalog', ':money', ':pricing', ':text'])
+  for (const unit of plan.units) t.deepEqual(unit.run, [`${unit.project}:build`])
+  const covered = plan.units.flatMap(u => u.tasks).sort()
+  t.deepEqual(covered, graph.tasks.map(task => task.path).sort())
+  // Dependencies come first.
+  const position = new Map(plan.units.map((u, i) => [u.id, i]))
+  for (const unit of plan.units) for (const dep of unit.dependsOn) t.true((position.get(dep) ?? 99) < (position.get(unit.id) ?? -1))
+})
+
+test('java-multi with :text tests in two shards: one class per shard after :text, and the final build skips :text:test', async t => {
+  const plan = await planBuild(await javaMultiGraph(), {
+    rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }]
+  })
+  const text = unitNamed(plan, ':text')
+  const shards = plan.units.filter(u => u.shard?.testTask === ':text:test')
+  t.is(shards.length, 2)
+  t.deepEqual(shards.flatMap(u => u.testFilters).sort(), ['example.text.ColumnsTest', 'example.text.SlugTest'])
+  for (const shard of shards) {
+    t.deepEqual(shard.dependsOn, [text.id])
+    t.deepEqual(unitGradleArgs(shard), [':text:test', '--tests', shard.testFilters[0]])
+  }
+  t.not(shards[0]?.id, shards[1]?.id)
+  // The module's unit builds everything up to the tests, never the test task itself.
+  t.false(text.tasks.includes(':text:test'))
+  t.deepEqual(text.run, [':text:assemble', ':text:testClasses'])
+  t.deepEqual(unitGradleArgs(text), [':text:assemble', ':text:testClasses', '-x', ':text:test'])
+  // :catalog needs :text's jar, not its tests.
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
+  t.deepEqual(plan.shardedTestTasks, [{ task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) }])
+  t.deepEqual(plan.finalBuildOnly, [':text:check', ':text:build'])
+  t.deepEqual(finalBuildArgs(plan), ['build', '-x', ':text:test'])
+})
+
+test('testShardsPerModule shards only modules with more than one test class', async t => {
+  const plan = await planBuild(await javaMultiGraph(), { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], testShardsPerModule: 4 })
+  t.deepEqual(plan.finalBuildExcludes, [':text:test'])
+  t.is(plan.units.length, 5 + 2)
+  t.deepEqual(unitNamed(plan, ':money').run, [':money:build'])
+})
+
+test('a task that depends on a sharded test task waits for every shard', t => {
+  const graph = graphOf({
+    ':a:compileJava': [],
+    ':a:test': [':a:compileJava'],
+    ':a:check': [':a:test'],
+    ':b:report': [':a:check']
+  })
+  const testClasses = new Map([[':a', [{ name: 'p.OneTest', weight: 3 }, { name: 'p.TwoTest', weight: 1 }, { name: 'p.ThreeTest', weight: 2 }]]])
+  const plan = planUnits(graph, { requested: ['report'], shardTests: [{ module: ':a', shards: 2 }], testClasses })
+  const shards = plan.units.filter(u => u.shard != null)
+  t.deepEqual(shards.map(u => u.testFilters), [['p.OneTest'], ['p.ThreeTest', 'p.TwoTest']])
+  // :a:check is left to the final build; :b waits for what it stands for: both shards (which wait for :a).
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':b')), [':a:test [1/2]', ':a:test [2/2]'])
+  for (const shard of shards) t.deepEqual(dependencyNames(plan, shard), [':a'])
+  t.deepEqual(plan.finalBuildOnly, [':a:check'])
+  t.throws(() => planUnits(graph, { requested: ['report'], shardTests: [{ module: ':a', shards: 2 }] }), { instanceOf: PlanError, message: /testClasses/ })
+})
