@@ -68,5 +68,5 @@ export type NodeEventBody =
 export type NodeEvent = NodeEventBody & { id: number, time: number }
 
 export interface EventsPage { events: NodeEvent[], lastId: number }
-export interface GcResult { evicted: number, freedBytes: number }
-export interface VerifyResult { checked: number, quarantined: number }
+export type GcResult = { evicted: number, freedBytes: number }
+export type VerifyResult = { checked: number, quarantined: number }

@@ -15,3 +15,12 @@ export class NodeApiError extends Error {
     super(message)
   }
 }
+
+/** The node did not answer (connection refused or reset, or the request timed out). */
+export class NodeUnreachableError extends Error {
+  static readonly code = 'ERR_NODE_UNREACHABLE'
+  override name = 'NodeUnreachableError'
+  constructor (readonly url: string, cause: unknown) {
+    super(`the node at ${url} did not answer (${(cause as Error)?.message ?? String(cause)}): is it running? see gmesh status`, { cause })
+  }
+}

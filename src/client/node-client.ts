@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
 import { isAlive } from '../config/pid.js'
-import { NodeApiError, NodeNotRunningError } from './errors.js'
+import type { CacheInfo, EventsPage, GcResult, JobInfo, NodeEvent, NodeInfo, PeerInfo, UnitInfo, VerifyResult } from './api-types.js'
+import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from './errors.js'
+import { streamEvents, type EventStreamOptions } from './event-stream.js'
+
+export type * from './api-types.js'
 
 /** The ready file a running node writes: `DIR/node.json`. */
 export interface NodeReadyInfo {
@@ -28,42 +33,97 @@ export async function readReadyFile (dataDir: string): Promise<NodeReadyInfo> {
 }
 
 export interface NodeClientOptions {
-  /** Per-request timeout in milliseconds (default 10 s). */
+  /** Per-attempt timeout in milliseconds (default 10 s). */
   timeoutMs?: number
+  /** Extra attempts of a read (GET) that failed on the network or with a 5xx (default 2). Actions are never retried. */
+  retries?: number
+  /** Delay before the first retry, doubled each time (default 100 ms). */
+  retryDelayMs?: number
 }
 
-/** A typed client of a node's control API, found through its data directory. */
-export class NodeClient {
-  private constructor (readonly info: NodeReadyInfo, private readonly token: string,
-    private readonly options: NodeClientOptions) {}
+/** Where a client reaches a node: its HTTP URL and bearer token (what a data directory holds). */
+export interface NodeEndpoint { httpUrl: string, token: string }
 
+/**
+ * A typed client of a node's control API (`/api/v1/`), with per-attempt timeouts, retries of reads
+ * and a reconnecting event stream. Used by the CLI and `gmesh top`.
+ */
+export class NodeClient {
+  readonly info: NodeReadyInfo
+
+  constructor (endpoint: NodeEndpoint & Partial<NodeReadyInfo>, private readonly options: NodeClientOptions = {}) {
+    this.info = { peerId: '', multiaddrs: [], cacheUrl: `${endpoint.httpUrl}/cache/`, pid: 0, ...endpoint }
+    this.token = endpoint.token
+  }
+
+  private readonly token: string
+
+  /** A client of the node running at `dataDir` (its ready file and token). */
   static async connect (dataDir: string, options: NodeClientOptions = {}): Promise<NodeClient> {
     const info = await readReadyFile(dataDir)
     const token = (await readFile(join(dataDir, DataFiles.token), 'utf8')).trim()
-    return new NodeClient(info, token, options)
+    return new NodeClient({ ...info, token }, options)
   }
 
-  async status (signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return await this.call('GET', 'status', signal) as Record<string, unknown>
+  async status (signal?: AbortSignal): Promise<Record<string, unknown>> { return await this.get('status', signal) as Record<string, unknown> }
+  async node (signal?: AbortSignal): Promise<NodeInfo> { return await this.get('node', signal) as NodeInfo }
+  async peers (signal?: AbortSignal): Promise<PeerInfo[]> { return await this.get('peers', signal) as PeerInfo[] }
+  async cache (signal?: AbortSignal): Promise<CacheInfo> { return await this.get('cache', signal) as CacheInfo }
+  async jobs (signal?: AbortSignal): Promise<JobInfo[]> { return (await this.get('jobs', signal) as { jobs: JobInfo[] }).jobs }
+  async job (id: string, signal?: AbortSignal): Promise<JobInfo> { return await this.get(`jobs/${encodeURIComponent(id)}`, signal) as JobInfo }
+  async units (jobId: string, signal?: AbortSignal): Promise<UnitInfo[]> {
+    return (await this.get(`jobs/${encodeURIComponent(jobId)}/units`, signal) as { units: UnitInfo[] }).units
   }
 
-  async cacheGc (signal?: AbortSignal): Promise<{ evicted: number, freedBytes: number }> {
-    return await this.call('POST', 'cache/gc', signal) as { evicted: number, freedBytes: number }
+  /** Buffered events after `after` (default: the last 100). */
+  async events (after = 0, signal?: AbortSignal): Promise<EventsPage> { return await this.get(`events?after=${after}`, signal) as EventsPage }
+
+  async cancelJob (id: string, reason?: string, signal?: AbortSignal): Promise<{ cancelled: string }> {
+    return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as { cancelled: string }
   }
 
-  async cacheVerify (signal?: AbortSignal): Promise<{ checked: number, quarantined: number }> {
-    return await this.call('POST', 'cache/verify', signal) as { checked: number, quarantined: number }
+  async cacheGc (options: { targetBytes?: number } = {}, signal?: AbortSignal): Promise<GcResult> {
+    return await this.call('POST', 'cache/gc', signal, options) as GcResult
   }
 
-  private async call (method: string, path: string, signal?: AbortSignal): Promise<unknown> {
+  async cacheVerify (signal?: AbortSignal): Promise<VerifyResult> { return await this.call('POST', 'cache/verify', signal) as VerifyResult }
+
+  /** The node's events as they happen, reconnecting with `Last-Event-ID` until `signal` aborts. */
+  subscribe (options: Omit<EventStreamOptions, 'url' | 'token'>): AsyncGenerator<NodeEvent> {
+    return streamEvents({ ...options, url: `${this.info.httpUrl}/api/v1/events/stream`, token: this.token })
+  }
+
+  private async get (path: string, signal?: AbortSignal): Promise<unknown> {
+    const retries = this.options.retries ?? 2
+    let delay = this.options.retryDelayMs ?? 100
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call('GET', path, signal)
+      } catch (err) {
+        const transient = err instanceof NodeUnreachableError || (err instanceof NodeApiError && err.status >= 500)
+        if (!transient || attempt >= retries || signal?.aborted === true) throw err
+        await sleep(delay, undefined, signal == null ? {} : { signal })
+        delay *= 2
+      }
+    }
+  }
+
+  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000)
-    const response = await fetch(`${this.info.httpUrl}/api/v1/${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.token}` },
-      signal: signal == null ? timeout : AbortSignal.any([signal, timeout])
-    })
-    const body = await response.json().catch(() => ({})) as { error?: string }
-    if (!response.ok) throw new NodeApiError(response.status, body.error ?? `the node answered ${response.status}`)
-    return body
+    let response: Response
+    try {
+      response = await fetch(`${this.info.httpUrl}/api/v1/${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body == null ? {} : { body: JSON.stringify(body) }),
+        signal: signal == null ? timeout : AbortSignal.any([signal, timeout])
+      })
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      throw new NodeUnreachableError(this.info.httpUrl, err)
+    }
+    const answer = await response.json().catch(() => ({})) as { error?: string }
+    if (!response.ok) throw new NodeApiError(response.status, answer.error ?? `the node answered ${response.status}`)
+    return answer
   }
 }

@@ -1,0 +1,98 @@
+import test from 'ava'
+import { request } from 'node:http'
+import { NodeApiError } from '../../../src/client/errors.js'
+import type { JobInfo } from '../../../src/client/api-types.js'
+import { serveApi, TOKEN } from './api-server.js'
+
+const auth = { Authorization: `Bearer ${TOKEN}` }
+
+test('every endpoint refuses a missing or wrong token with 401 and says what to send', async t => {
+  const { url } = await serveApi(t)
+  for (const [method, path] of [['GET', 'status'], ['GET', 'peers'], ['GET', 'jobs'], ['GET', 'events/stream'], ['POST', 'cache/gc']] as const) {
+    for (const headers of [{}, { Authorization: `Bearer ${'c'.repeat(64)}` }, { Authorization: TOKEN }]) {
+      const response = await fetch(`${url}/api/v1/${path}`, { method, headers })
+      t.is(response.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`)
+      t.regex((await response.json() as { error: string }).error, /bearer token/)
+    }
+  }
+  t.is((await fetch(`${url}/api/v1/status`, { headers: auth })).status, 200)
+})
+
+test('POST bodies: oversized is 413, malformed JSON, wrong type or unknown fields are 400 with the reason', async t => {
+  const { url } = await serveApi(t)
+  const post = async (body: string, type = 'application/json'): Promise<{ status: number, error?: string }> => {
+    const response = await fetch(`${url}/api/v1/cache/gc`, { method: 'POST', headers: { ...auth, 'Content-Type': type }, body })
+    return { status: response.status, ...(await response.json() as { error?: string }) }
+  }
+  const big = await post(JSON.stringify({ pad: 'x'.repeat(100_000) }))
+  t.is(big.status, 413)
+  t.regex(big.error!, /over the 65536-byte limit/)
+  t.like(await post('{"targetBytes": '), { status: 400 })
+  t.regex((await post('{"targetBytes": ')).error!, /malformed JSON/)
+  t.regex((await post('{"targetBytes": -1}')).error!, /invalid request body: targetBytes/)
+  t.regex((await post('{"evict": "all"}')).error!, /invalid request body/)
+  t.regex((await post('{}', 'text/plain')).error!, /Content-Type: application\/json/)
+  t.deepEqual(await post('{"targetBytes": 0}'), { status: 200, evicted: 0, freedBytes: 0 })
+})
+
+test('an oversized body sent without Content-Length (chunked) is cut off at the limit with 413', async t => {
+  const { url } = await serveApi(t)
+  const { port } = new URL(url)
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/cache/gc', headers: { ...auth, 'Content-Type': 'application/json' } }, res => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    const chunk = Buffer.alloc(16 * 1024, 0x20)
+    for (let i = 0; i < 8; i++) req.write(chunk)
+    req.end()
+  })
+  t.is(status, 413)
+})
+
+test('unknown endpoints are 404 and wrong methods 405, naming the right one', async t => {
+  const { client, url } = await serveApi(t)
+  const missing = await t.throwsAsync(async () => await client.job('nope'), { instanceOf: NodeApiError })
+  t.is(missing.status, 404)
+  t.regex(missing.message, /no such job: nope/)
+  const wrong = await fetch(`${url}/api/v1/cache/gc`, { headers: auth })
+  t.is(wrong.status, 405)
+  t.regex((await wrong.json() as { error: string }).error, /use POST/)
+  t.is((await fetch(`${url}/api/v1/nothing`, { headers: auth })).status, 404)
+})
+
+test('jobs: a node without distributed builds lists none; a jobs view plugs in with units and cancel', async t => {
+  const plain = await serveApi(t)
+  t.deepEqual(await plain.client.jobs(), [])
+  t.is((await t.throwsAsync(async () => await plain.client.cancelJob('j1'), { instanceOf: NodeApiError })).status, 404)
+
+  const job: JobInfo = {
+    id: 'j1', state: 'running', leader: 'peer-a', submitter: 'peer-b', startedAt: new Date(0).toISOString(), tasks: ['build'],
+    units: { total: 2, done: 1, running: 1, queued: 0, failed: 0 }, nodes: [{ peerId: 'peer-a', total: 2, done: 1, running: 1, failed: 0 }]
+  }
+  const cancelled: string[] = []
+  const withJobs = await serveApi(t, {
+    jobs: {
+      list: () => [job],
+      units: id => id === 'j1' ? [{ id: 'u1', jobId: 'j1', node: 'peer-a', state: 'done', tasks: [':a:test'], attempts: 1 }] : undefined,
+      cancel: async (id, reason) => { cancelled.push(`${id}: ${reason}`); return id === 'j1' }
+    }
+  })
+  t.deepEqual(await withJobs.client.jobs(), [job])
+  t.is((await withJobs.client.units('j1'))[0]?.id, 'u1')
+  t.deepEqual(await withJobs.client.cancelJob('j1', 'wrong branch'), { cancelled: 'j1' })
+  t.deepEqual(cancelled, ['j1: wrong branch'])
+})
+
+test('events: the JSON page and the stream both carry ids; gc and cache GETs appear as events', async t => {
+  const { client, url } = await serveApi(t)
+  const missKey = 'a'.repeat(64)
+  t.is((await fetch(`${url}/cache/${missKey}`)).status, 404)
+  await client.cacheGc()
+  const page = await client.events()
+  t.deepEqual(page.events.map(e => [e.id, e.type]), [[1, 'cache-get'], [2, 'cache-gc']])
+  t.is(page.lastId, 2)
+  t.like(page.events[0], { source: 'miss', key: missKey })
+  t.deepEqual((await client.events(1)).events.map(e => e.id), [2])
+})
