@@ -56,6 +56,8 @@ export interface UnitRunResult {
   testReports?: TestReportFile[]
   /** The Gradle command line that was run. */
   command: string[]
+  /** Process id of the Gradle client, also its process group id (every process of it is gone when this returns after a kill). */
+  pid?: number
 }
 
 /** Runs a unit's tasks with Gradle and reports how it went; never throws for a failed build. */
@@ -86,6 +88,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
     const runResult: UnitRunResult = {
       unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
     }
+    if (result.pid != null) runResult.pid = result.pid
     if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs)
     if (unit.shard != null) runResult.testReports = await readTestReports(options.workspaceDir, unit.project, taskNameOf(unit.shard.testTask))
     return runResult

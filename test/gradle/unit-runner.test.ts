@@ -1,0 +1,107 @@
+import test from 'ava'
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { mergeTestReports } from '../../src/gradle/test-reports.js'
+import { runUnit } from '../../src/gradle/unit-runner.js'
+import { parseTaskGraph } from '../../src/gradle/task-graph.js'
+import { planBuild } from '../../src/plan/plan-build.js'
+import { planUnits, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+import { repoPath } from '../helpers/repo-paths.js'
+
+/** Gradle's HTTP build cache protocol over a Map, counting PUTs. */
+async function startMapCache (): Promise<{ url: string, entries: Map<string, Buffer>, close: () => Promise<void> }> {
+  const entries = new Map<string, Buffer>()
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const key = /^\/cache\/([0-9a-f]{32,128})$/.exec(req.url ?? '')?.[1]
+      if (key == null) { res.writeHead(400).end(); return }
+      if (req.method === 'PUT') { entries.set(key, Buffer.concat(chunks)); res.writeHead(200).end(); return }
+      const body = entries.get(key)
+      if (body == null) res.writeHead(404).end()
+      else res.writeHead(200, { 'content-length': body.length }).end(body)
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/cache/`, entries, close: async () => { await new Promise(resolve => server.close(resolve)) } }
+}
+
+async function javaMultiPlan (shardText: boolean): Promise<UnitPlan> {
+  const graph = parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
+  if (!shardText) return planUnits(graph, { requested: ['build'] })
+  return await planBuild(graph, { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
+}
+
+function unitNamed (plan: UnitPlan, name: string): Unit {
+  const unit = plan.units.find(u => u.name === name)
+  if (unit == null) throw new Error(`no unit ${name}`)
+  return unit
+}
+
+test('a unit cancelled before it starts runs nothing', async t => {
+  const unit = unitNamed(await javaMultiPlan(false), ':money')
+  const result = await runUnit({
+    unit, workspaceDir: '/nonexistent', cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: '/nonexistent', timeoutMs: 1000, signal: AbortSignal.abort()
+  })
+  t.like(result, { unitId: unit.id, outcome: 'cancelled', command: [] })
+})
+
+test.serial('real Gradle: a test shard of java-multi runs its classes only, pushes to the cache and returns its reports', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const cache = await startMapCache()
+  const project = await copyExample('java-multi')
+  t.teardown(async () => { await cache.close(); await project.cleanup() })
+  const plan = await javaMultiPlan(true)
+  const shard = plan.units.find(u => u.shard?.testTask === ':text:test' && u.testFilters.includes('example.text.SlugTest'))
+  if (shard == null) throw new Error('no shard with SlugTest')
+  const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+  t.is(result.outcome, 'success', JSON.stringify(result.failure))
+  t.true(result.command.includes('--tests'))
+  t.is(result.tasks.find(task => task.path === ':text:test')?.outcome, 'EXECUTED')
+  // compileJava, compileTestJava and the filtered test task were pushed.
+  t.is(cache.entries.size, 3)
+  t.deepEqual(result.testReports?.map(r => r.name), ['TEST-example.text.SlugTest.xml'])
+  // The submitter merges the shards' reports into its own tree.
+  const submitter = await mkdtemp(path.join(tmpdir(), 'gmesh-submitter-'))
+  t.teardown(async () => { await rm(submitter, { recursive: true, force: true }) })
+  const merged = await mergeTestReports(submitter, ':text', [result.testReports ?? []])
+  t.true(merged.tests > 0)
+  t.is(merged.failures + merged.errors, 0)
+})
+
+test.serial('real Gradle: a unit that does not compile names the failing task and the compiler\'s error', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const cache = await startMapCache()
+  const project = await copyExample('java-multi')
+  t.teardown(async () => { await cache.close(); await project.cleanup() })
+  const source = path.join(project.projectDir, 'money', 'src', 'main', 'java', 'example', 'money', 'Money.java')
+  await appendFile(source, '\nclass Broken { String name() { return 42; } }\n')
+  const unit = unitNamed(await javaMultiPlan(false), ':money')
+  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+  t.is(result.outcome, 'failed')
+  t.not(result.exitCode, 0)
+  t.is(result.failure?.task, ':money:compileJava')
+  t.regex(result.failure?.message ?? '', /Execution failed for task ':money:compileJava'/)
+  t.true(result.failure?.logTail.some(line => /Money\.java:\d+: error: incompatible types/.test(line)), result.failure?.logTail.join('\n'))
+  t.is(result.testReports, undefined)
+  t.is(cache.entries.size, 0, 'nothing was pushed')
+})
+
+test.serial('real Gradle: a unit past its deadline is killed with its whole process group', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle start on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  const unit = unitNamed(await javaMultiPlan(false), ':app')
+  // A no-daemon Gradle cannot even start its JVM and configure the build in 2 s, let alone build :app.
+  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 2000 })
+  t.is(result.outcome, 'timeout')
+  t.regex(result.failure?.message ?? '', /2000 ms deadline/)
+  t.truthy(result.pid)
+  t.throws(() => process.kill(-(result.pid ?? 0), 0), { code: 'ESRCH' }, 'no process of the group is left')
+})
