@@ -93,6 +93,7 @@ export class ContentStore implements BlobStore {
     }
   }
 
+  /** The entry's metadata, without reading the blob; not counted as a use. */
   async head (key: string): Promise<EntryMeta | undefined> {
     this.checkOpen()
     checkKey(key)
@@ -100,6 +101,11 @@ export class ContentStore implements BlobStore {
     return meta === undefined ? undefined : { ...meta }
   }
 
+  /**
+   * The entry's verified bytes, or undefined on a miss. A blob that fails verification is quarantined with every
+   * entry on it and counts as a miss. Entries up to 1 MiB come with `bytes` (send those: much cheaper than piping
+   * `body`); bigger ones stream from the file, whose `body` must be consumed or destroyed.
+   */
   async get (key: string, options: { signal?: AbortSignal } = {}): Promise<OpenEntry | undefined> {
     this.checkOpen()
     checkKey(key)
@@ -125,6 +131,11 @@ export class ContentStore implements BlobStore {
     return 'stream' in result ? { meta: { ...(touched ?? meta) }, body: result.stream } : entryOfBytes({ ...(touched ?? meta) }, result.bytes)
   }
 
+  /**
+   * Streams `body` into the store under `key` (replacing what the key had). Resolves once the blob is fdatasynced,
+   * in place and indexed. On TooLargeError, IntegrityError, SizeMismatchError, BodyError or an abort nothing is
+   * stored; a Readable body is destroyed only on abort, so a server can drain it after the other errors.
+   */
   async put (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions = {}): Promise<EntryMeta> {
     this.checkOpen()
     checkKey(key)
