@@ -1,0 +1,26 @@
+import type { Command } from 'commander'
+import { parsePositiveInt } from '../../config/parse.js'
+import { connect } from './status.js'
+
+/** Registers `gmesh top`: a live dashboard of the node and its mesh (a plain periodic table when not on a terminal). */
+export function register (program: Command): void {
+  program.command('top')
+    .description('live dashboard of the node and its mesh: peers, jobs, cache, events (a plain table when not on a terminal)')
+    .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
+    .option('--interval <ms>', 'refresh interval in milliseconds', '2000')
+    .option('--count <n>', 'without a terminal: print this many tables, then exit')
+    .action(async (options: { data?: string, interval: string, count?: string }) => {
+      const intervalMs = parsePositiveInt(options.interval, '--interval')
+      const count = options.count == null ? undefined : parsePositiveInt(options.count, '--count')
+      const client = await connect(options.data)
+      const { runTop } = await import('../../tui/run-top.js')
+      const stop = new AbortController()
+      const onSignal = (): void => { stop.abort() }
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
+      try {
+        await runTop({ client, stdout: process.stdout, stdin: process.stdin, intervalMs, signal: stop.signal, ...(count == null ? {} : { count }) })
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      }
+    })
+}

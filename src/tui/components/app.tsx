@@ -1,0 +1,81 @@
+import { useEffect, useState, useSyncExternalStore } from 'react'
+import { Box, Text, useApp, useInput, useStdout } from 'ink'
+import type { TuiStore } from '../store.js'
+import { shortId } from '../format.js'
+import { CacheView } from './cache-view.js'
+import { EventsView } from './events-view.js'
+import { JobsView } from './jobs-view.js'
+import { PeersView } from './peers-view.js'
+
+export const VIEWS = ['peers', 'jobs', 'cache', 'events'] as const
+export type ViewName = typeof VIEWS[number]
+
+export interface AppProps {
+  store: TuiStore
+  initialView?: ViewName
+  /** Called when the user quits (q or Ctrl-C). */
+  onQuit?: () => void
+}
+
+/** The terminal's size, following resizes (80x24 when unknown). */
+function useTerminalSize (): { columns: number, rows: number } {
+  const { stdout } = useStdout()
+  const read = (): { columns: number, rows: number } => ({ columns: stdout.columns ?? 80, rows: stdout.rows ?? 24 })
+  const [size, setSize] = useState(read)
+  useEffect(() => {
+    const onResize = (): void => { setSize(read()) }
+    stdout.on('resize', onResize)
+    return () => { stdout.off('resize', onResize) }
+  }, [stdout])
+  return size
+}
+
+/** `gmesh top`: a header, a tab bar and the selected view; tab/←/→/1-4 switch, ↑/↓ scroll, q quits. */
+export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.JSX.Element {
+  const state = useSyncExternalStore(listener => store.subscribe(listener), () => store.snapshot)
+  const [view, setView] = useState<ViewName>(initialView)
+  const [offset, setOffset] = useState(0)
+  const { exit } = useApp()
+  const { columns, rows } = useTerminalSize()
+  useInput((input, key) => {
+    const index = VIEWS.indexOf(view)
+    if (input === 'q' || (key.ctrl && input === 'c')) {
+      onQuit?.()
+      exit()
+    } else if (key.tab || key.rightArrow) switchTo(VIEWS[(index + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length]!)
+    else if (key.leftArrow) switchTo(VIEWS[(index + VIEWS.length - 1) % VIEWS.length]!)
+    else if (/^[1-4]$/.test(input)) switchTo(VIEWS[Number(input) - 1]!)
+    else if (key.downArrow) setOffset(o => o + 1)
+    else if (key.upArrow) setOffset(o => Math.max(0, o - 1))
+  })
+  const switchTo = (next: ViewName): void => {
+    setView(next)
+    setOffset(0)
+  }
+  const body = Math.max(3, rows - 4)
+  return (
+    <Box flexDirection='column' width={columns}>
+      <Header state={state} />
+      <Text>
+        {VIEWS.map((name, i) => <Text key={name} inverse={name === view}>{` ${i + 1} ${name} `}</Text>)}
+        <Text dimColor>  tab: next view  q: quit</Text>
+      </Text>
+      <Box flexDirection='column' height={body}>
+        {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
+        {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
+        {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} /> : null}
+        {view === 'events' ? <EventsView events={state.events} width={columns} height={body} /> : null}
+      </Box>
+    </Box>
+  )
+}
+
+function Header ({ state }: { state: TuiStore['snapshot'] }): React.JSX.Element {
+  const node = state.node
+  const link = state.connected ? <Text color='green'>connected</Text> : <Text color='red'>disconnected{state.error == null ? '' : `: ${state.error}`}</Text>
+  return (
+    <Text>
+      <Text bold>gmesh top</Text> {node == null ? 'connecting…' : `node ${shortId(node.peerId, 12)} v${node.version}`} · {state.peers.length} peers · {state.jobs.length} jobs · {link}
+    </Text>
+  )
+}

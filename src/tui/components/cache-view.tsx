@@ -1,0 +1,33 @@
+import { Box, Text } from 'ink'
+import type { CacheInfo } from '../../client/api-types.js'
+import type { CacheSample } from '../store.js'
+import { formatBytes, sparkline } from '../format.js'
+
+export interface CacheViewProps { cache?: CacheInfo, history: CacheSample[], width: number }
+
+/** Hit rate and bytes served and fetched, now and over time (one sparkline column per poll). */
+export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX.Element {
+  if (cache == null) return <Text dimColor>waiting for the node…</Text>
+  const { store, http, sharing } = cache
+  const lookups = http.hits + http.misses
+  const columns = Math.max(10, width - 22)
+  const recent = history.slice(-(columns + 1))
+  const deltas = (pick: (s: CacheSample) => number): number[] => recent.slice(1).map((s, i) => Math.max(0, pick(s) - pick(recent[i]!)))
+  const hitRates = recent.slice(1).map((s, i) => {
+    const hits = s.hits - recent[i]!.hits
+    const all = hits + s.misses - recent[i]!.misses
+    return all <= 0 ? 0 : hits / all
+  })
+  return (
+    <Box flexDirection='column'>
+      <Text>entries      {store.entries} ({formatBytes(store.bytes)} of {formatBytes(store.maxBytes)})</Text>
+      <Text>hit rate     {lookups === 0 ? '-' : `${Math.round(100 * http.hits / lookups)}%`} ({http.hits} hits, {http.misses} misses, {http.stored} stored)</Text>
+      <Text>from peers   {sharing == null ? 'no mesh' : `${sharing.peerHits} hits, ${formatBytes(sharing.fetchedBytes)} fetched`}</Text>
+      <Text>to peers     {sharing == null ? 'no mesh' : `${formatBytes(sharing.servedBytes)} served`}</Text>
+      <Text> </Text>
+      <Text>hit rate     <Text color='green'>{sparkline(hitRates)}</Text></Text>
+      <Text>fetched      <Text color='cyan'>{sparkline(deltas(s => s.fetchedBytes))}</Text></Text>
+      <Text>served       <Text color='magenta'>{sparkline(deltas(s => s.servedBytes))}</Text></Text>
+    </Box>
+  )
+}

@@ -1,0 +1,48 @@
+import type { NodeEvent } from '../client/api-types.js'
+
+export { formatBytes } from '../cli/format.js'
+
+/** The last `n` characters of a peer id: enough to tell peers apart on one screen. */
+export function shortId (peerId: string, n = 8): string {
+  return peerId.length <= n ? peerId : `…${peerId.slice(-n)}`
+}
+
+/** A text progress bar of `width` cells: `done` filled, `running` shaded. */
+export function progressBar (done: number, running: number, total: number, width: number): string {
+  if (total <= 0 || width <= 0) return ' '.repeat(Math.max(0, width))
+  const full = Math.round(width * Math.min(done, total) / total)
+  const busy = Math.min(width - full, Math.round(width * running / total))
+  return '█'.repeat(full) + '▒'.repeat(busy) + '·'.repeat(width - full - busy)
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█'
+
+/** A sparkline of values (highest = full block). */
+export function sparkline (values: number[]): string {
+  const max = Math.max(0, ...values)
+  return values.map(v => SPARKS[max === 0 ? 0 : Math.min(7, Math.floor(7 * v / max))]).join('')
+}
+
+/** Pads or cuts to exactly `width` characters. */
+export function cell (text: string, width: number): string {
+  return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width)
+}
+
+/** One line of the event log. */
+export function describeEvent (event: NodeEvent): string {
+  const time = new Date(event.time).toISOString().slice(11, 19)
+  return `${time} ${describeBody(event)}`
+}
+
+function describeBody (event: NodeEvent): string {
+  switch (event.type) {
+    case 'peer-up': return `peer up     ${shortId(event.peer)}`
+    case 'peer-down': return `peer down   ${shortId(event.peer)}`
+    case 'cache-get': return `cache ${event.source === 'miss' ? 'miss ' : 'hit  '} ${event.key.slice(0, 12)} ${event.source === 'miss' ? '' : `from ${event.source} `}(${event.ms.toFixed(1)} ms)`
+    case 'cache-put': return `cache put   ${event.key.slice(0, 12)} ${event.bytes} B`
+    case 'peer-fetch': return `peer fetch  ${event.key.slice(0, 12)} from ${shortId(event.peer)}: ${event.result} (${event.ms.toFixed(0)} ms)`
+    case 'message-rejected': return `rejected    ${event.topic} from ${shortId(event.peer)}: ${event.reason}`
+    case 'cache-gc': return `cache gc    ${event.evicted} evicted`
+    case 'job': return `job         ${event.jobId} ${event.state}`
+  }
+}

@@ -1,0 +1,50 @@
+import { render } from 'ink'
+import type { NodeClient } from '../client/node-client.js'
+import { App } from './components/app.js'
+import { readSnapshot, runFeed } from './feed.js'
+import { formatPlain } from './plain.js'
+import { TuiStore } from './store.js'
+
+export interface TopOptions {
+  client: NodeClient
+  stdout: NodeJS.WriteStream
+  stdin: NodeJS.ReadStream
+  /** Poll interval of the full state; the plain table is printed this often (default 2 s). */
+  intervalMs?: number
+  /** Plain mode: print this many tables, then return (default: until `signal`). */
+  count?: number
+  signal: AbortSignal
+}
+
+/** `gmesh top`: the ink dashboard on a terminal, a plain periodic table otherwise. */
+export async function runTop (options: TopOptions): Promise<void> {
+  if (options.stdout.isTTY === true && options.stdin.isTTY === true) await runInteractive(options)
+  else await runPlain(options)
+}
+
+async function runInteractive (options: TopOptions): Promise<void> {
+  const store = new TuiStore()
+  const stop = new AbortController()
+  const signal = AbortSignal.any([stop.signal, options.signal])
+  const feed = runFeed(options.client, store, { signal, pollMs: options.intervalMs ?? 2000 })
+  const app = render(<App store={store} onQuit={() => { stop.abort() }} />, { stdout: options.stdout, stdin: options.stdin, exitOnCtrlC: false })
+  signal.addEventListener('abort', () => { app.unmount() }, { once: true })
+  await app.waitUntilExit()
+  stop.abort()
+  await feed
+}
+
+async function runPlain (options: TopOptions): Promise<void> {
+  const { client, signal } = options
+  let after = (await client.events(0, signal)).lastId
+  for (let printed = 0; options.count == null || printed < options.count; printed++) {
+    if (printed > 0) await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, options.intervalMs ?? 2000)
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+    })
+    if (signal.aborted) return
+    const [snapshot, page] = await Promise.all([readSnapshot(client, signal), client.events(after, signal)])
+    after = page.lastId
+    options.stdout.write(formatPlain(snapshot, page.events))
+  }
+}

@@ -1,0 +1,108 @@
+import type { CacheInfo, JobInfo, NodeEvent, NodeInfo, PeerInfo } from '../client/api-types.js'
+
+/** One point of the cache history: totals at `time`, from which the cache view draws rates. */
+export interface CacheSample { time: number, hits: number, misses: number, servedBytes: number, fetchedBytes: number }
+
+/** Everything `gmesh top` shows; views read it, the feed writes it. */
+export interface TuiState {
+  node?: NodeInfo
+  peers: PeerInfo[]
+  jobs: JobInfo[]
+  cache?: CacheInfo
+  history: CacheSample[]
+  events: NodeEvent[]
+  connected: boolean
+  error?: string
+  /** Bumped on every change: views compare it instead of deep state. */
+  version: number
+}
+
+/** A full read of the node (what the feed polls). */
+export interface Snapshot { node: NodeInfo, peers: PeerInfo[], jobs: JobInfo[], cache: CacheInfo }
+
+export interface TuiStoreInit {
+  /** Events kept for the event log (default 500). */
+  maxEvents?: number
+  /** Cache samples kept (default 120). */
+  maxHistory?: number
+  /** Changes within this many ms are drawn once (default 30; 0: notify at once). */
+  batchMs?: number
+  now?: () => number
+}
+
+type Listener = () => void
+
+/**
+ * The TUI's state, fed by snapshots (polled) and events (streamed). Listeners are told at most once
+ * per `batchMs`, so a burst of events costs one redraw.
+ */
+export class TuiStore {
+  private state: TuiState = { peers: [], jobs: [], history: [], events: [], connected: false, version: 0 }
+  private readonly listeners = new Set<Listener>()
+  private pending?: NodeJS.Timeout
+  private readonly init: Required<Omit<TuiStoreInit, 'now'>> & { now: () => number }
+
+  constructor (init: TuiStoreInit = {}) {
+    this.init = { maxEvents: 500, maxHistory: 120, batchMs: 30, now: Date.now, ...init }
+  }
+
+  get snapshot (): TuiState { return this.state }
+
+  subscribe (listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  applySnapshot (snapshot: Snapshot): void {
+    const sample = cacheSample(snapshot.cache, this.init.now())
+    const history = [...this.state.history, sample].slice(-this.init.maxHistory)
+    this.update({ ...snapshot, history, connected: true, error: undefined })
+  }
+
+  applyEvent (event: NodeEvent): void {
+    const events = this.state.events.length >= this.init.maxEvents
+      ? [...this.state.events.slice(this.state.events.length - this.init.maxEvents + 1), event]
+      : [...this.state.events, event]
+    this.update({ events, ...eventEffects(this.state, event) })
+  }
+
+  setConnection (connected: boolean, error?: string): void {
+    if (connected === this.state.connected && error === this.state.error) return
+    this.update({ connected, error })
+  }
+
+  /** Sends any batched change now (tests, shutdown). */
+  flush (): void {
+    clearTimeout(this.pending)
+    this.pending = undefined
+    for (const listener of this.listeners) listener()
+  }
+
+  private update (change: Partial<TuiState>): void {
+    this.state = { ...this.state, ...change, version: this.state.version + 1 }
+    if (this.init.batchMs <= 0) this.flush()
+    else this.pending ??= setTimeout(() => { this.flush() }, this.init.batchMs)
+  }
+}
+
+/** What an event changes besides the log: peers come and go, jobs change state. */
+function eventEffects (state: TuiState, event: NodeEvent): Partial<TuiState> {
+  switch (event.type) {
+    case 'peer-up':
+      if (state.peers.some(p => p.peerId === event.peer)) return {}
+      return { peers: [...state.peers, { peerId: event.peer, status: 'alive', connected: true, load: { capacity: 0, running: 0, queued: 0, cacheBytes: 0 }, addresses: [] }] }
+    case 'peer-down': return { peers: state.peers.filter(p => p.peerId !== event.peer) }
+    case 'job': return { jobs: state.jobs.map(j => j.id === event.jobId ? { ...j, state: event.state } : j) }
+    default: return {}
+  }
+}
+
+function cacheSample (cache: CacheInfo, time: number): CacheSample {
+  return {
+    time,
+    hits: cache.http.hits,
+    misses: cache.http.misses,
+    servedBytes: (cache.sharing?.servedBytes ?? 0),
+    fetchedBytes: cache.sharing?.fetchedBytes ?? 0
+  }
+}
