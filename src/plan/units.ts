@@ -95,13 +95,16 @@ function taskName (taskPath: string): string {
 /** Cuts the task graph into a DAG of units. Throws {@link PlanError}, or `UnitCycleError` on a cycle. */
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
-  const shards = shardCounts(tasks, options)
-  const builder = new UnitBuilder(tasks)
+  const shards = new Map<string, string[][]>()
+  for (const [testTask, count] of shardCounts(tasks, options)) {
+    const classes = splitIntoShards(classesOf(projectOf(testTask), options), count)
+    if (classes.length >= 2) shards.set(testTask, classes)
+  }
+  const builder = new UnitBuilder(tasks, new Set(shards.keys()))
   for (const [project, projectTasks] of groupByProject(tasks)) {
     const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
-    const count = shards.get(testTask)
-    const classes = count == null ? [] : splitIntoShards(classesOf(project, options), count)
-    if (classes.length < 2) builder.addProjectUnit(project, projectTasks, [])
+    const classes = shards.get(testTask)
+    if (classes == null) builder.addProjectUnit(project, projectTasks)
     else builder.addShardedProject(project, projectTasks, testTask, classes)
   }
   return builder.finish(graph.gradleVersion, options.requested)
@@ -183,15 +186,17 @@ class UnitBuilder {
   private readonly finalOnly: string[] = []
   private readonly sharded: ShardedTestTask[] = []
 
-  constructor (tasks: readonly ProbedTask[]) {
+  /** @param shardedTests the test tasks run as shards: no other unit may run them unfiltered. */
+  constructor (tasks: readonly ProbedTask[], private readonly shardedTests: ReadonlySet<string>) {
     this.byPath = new Map(tasks.map(task => [task.path, task]))
   }
 
-  addProjectUnit (project: string, tasks: readonly ProbedTask[], exclude: string[]): UnitDraft {
+  addProjectUnit (project: string, tasks: readonly ProbedTask[]): UnitDraft {
     const paths = tasks.map(task => task.path)
     const inUnit = new Set(paths)
     const dependedOn = new Set(tasks.flatMap(task => task.dependencies.filter(dep => inUnit.has(dep))))
     const run = paths.filter(taskPath => !dependedOn.has(taskPath))
+    const exclude = [...this.shardedTests].filter(testTask => run.some(taskPath => this.reaches(taskPath, testTask, new Set()))).sort()
     const draft = this.add({ name: project, project, tasks: paths, run, exclude, testFilters: [] }, tasks)
     for (const taskPath of paths) this.doneBy.set(taskPath, [draft.id])
     return draft
@@ -199,7 +204,7 @@ class UnitBuilder {
 
   addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, classes: string[][]): void {
     const after = this.dependentsWithin(testTask, tasks)
-    this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)), [testTask])
+    this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)))
     const test = this.byPath.get(testTask) as ProbedTask
     const ids = classes.map((testFilters, index) => {
       const shard = { testTask, index: index + 1, count: classes.length }
@@ -247,6 +252,14 @@ class UnitBuilder {
     if (seen.has(taskPath)) return []
     seen.add(taskPath)
     return (this.byPath.get(taskPath)?.dependencies ?? []).flatMap(dep => this.unitsDoing(dep, seen))
+  }
+
+  /** Whether running `from` would run `target` (it is `target` or depends on it, through any tasks). */
+  private reaches (from: string, target: string, seen: Set<string>): boolean {
+    if (from === target) return true
+    if (seen.has(from)) return false
+    seen.add(from)
+    return (this.byPath.get(from)?.dependencies ?? []).some(dep => this.reaches(dep, target, seen))
   }
 
   /** Tasks among `tasks` that depend on `target`, directly or through each other. */

@@ -1,8 +1,11 @@
 import test from 'ava'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { TaskGraph } from '../../src/gradle/task-graph.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { UnitCycleError } from '../../src/plan/dag.js'
+import { mergeShardReports } from '../../src/plan/final-build.js'
 import { planBuild } from '../../src/plan/plan-build.js'
 import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, type Unit, type UnitPlan } from '../../src/plan/units.js'
 import { repoPath } from '../helpers/repo-paths.js'
@@ -114,7 +117,7 @@ test('java-multi with :text tests in two shards: one class per shard after :text
   // The module's unit builds everything up to the tests, never the test task itself.
   t.false(text.tasks.includes(':text:test'))
   t.deepEqual(text.run, [':text:assemble', ':text:testClasses'])
-  t.deepEqual(unitGradleArgs(text), [':text:assemble', ':text:testClasses', '-x', ':text:test'])
+  t.deepEqual(unitGradleArgs(text), [':text:assemble', ':text:testClasses'])
   // :catalog needs :text's jar, not its tests.
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
   t.deepEqual(plan.shardedTestTasks, [{ task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) }])
@@ -144,5 +147,26 @@ test('a task that depends on a sharded test task waits for every shard', t => {
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':b')), [':a:test [1/2]', ':a:test [2/2]'])
   for (const shard of shards) t.deepEqual(dependencyNames(plan, shard), [':a'])
   t.deepEqual(plan.finalBuildOnly, [':a:check'])
+  // Running :b:report would run :a:test unfiltered through :a:check: the worker skips it.
+  t.deepEqual(unitGradleArgs(unitNamed(plan, ':b')), [':b:report', '-x', ':a:test'])
+  t.deepEqual(unitNamed(plan, ':a').exclude, [])
   t.throws(() => planUnits(graph, { requested: ['report'], shardTests: [{ module: ':a', shards: 2 }] }), { instanceOf: PlanError, message: /testClasses/ })
+})
+
+test('the submitter merges the reports of every shard of a test task, and refuses while one is missing', async t => {
+  const plan = await planBuild(await javaMultiGraph(), {
+    rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }]
+  })
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-final-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const reportsByUnit = new Map(plan.units.filter(u => u.shard != null).map(u => [u.id, u.testFilters.map(name => ({
+    name: `TEST-${name}.xml`, content: `<testsuite name="${name}" tests="2" failures="0" errors="0" skipped="0"></testsuite>`
+  }))]))
+  const [first] = reportsByUnit.keys()
+  const partial = new Map([...reportsByUnit].filter(([id]) => id !== first))
+  await t.throwsAsync(mergeShardReports(root, plan, partial), { instanceOf: PlanError, message: /no test reports from shard :text:test/ })
+  const merged = await mergeShardReports(root, plan, reportsByUnit)
+  t.is(merged.length, 1)
+  t.like(merged[0], { task: ':text:test', tests: 4, failures: 0, files: ['TEST-example.text.ColumnsTest.xml', 'TEST-example.text.SlugTest.xml'] })
+  t.is(merged[0]?.dir, path.join(root, 'text', 'build', 'test-results', 'test'))
 })
