@@ -2,7 +2,7 @@ import { renameSync } from 'node:fs'
 import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import type { AccessFlusher } from './access-flusher.js'
 import type { BlobReader } from './blob-reader.js'
-import type { WrittenTemp } from './blob-writer.js'
+import { checkAborted, type WrittenTemp } from './blob-writer.js'
 import type { Catalog } from './catalog.js'
 import type { IndexDb } from './index-db.js'
 import { KeyedMutex } from './keyed-mutex.js'
@@ -85,6 +85,25 @@ export class BlobFiles {
       this.c.logger.warn({ sha256, keys: keys.length }, 'cas: blob missing from disk; entries dropped')
       await this.c.index.write(keys.map(key => ({ type: 'del', key })))
     })
+  }
+
+  /** Hashes every blob, ignoring stamps; quarantines the corrupt ones and drops entries of missing ones. */
+  async verifyAll (signal: AbortSignal | undefined): Promise<{ checked: number, quarantined: number }> {
+    let checked = 0
+    let quarantined = 0
+    for (const [sha256, size] of this.c.catalog.blobList()) {
+      checkAborted(signal)
+      if (!this.c.catalog.hasBlob(sha256)) continue
+      const result = await this.c.reader.check(sha256, size, { force: true })
+      checked++
+      if (result.kind === 'corrupt') {
+        await this.quarantine(sha256, result.ino, 'verify')
+        quarantined++
+      } else if (result.kind === 'missing') {
+        await this.dropMissing(sha256)
+      }
+    }
+    return { checked, quarantined }
   }
 
   private dropEntries (sha256: string): string[] {

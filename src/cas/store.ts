@@ -204,7 +204,7 @@ export class ContentStore implements BlobStore {
   async verify (options: { signal?: AbortSignal } = {}): Promise<VerifyResult> {
     this.checkOpen()
     const signal = this.withClosing(options.signal)
-    return await this.track(this.verifyAll(signal).catch(err => { throw this.closedInstead(err, options.signal) }))
+    return await this.track(this.blobs.verifyAll(signal).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
   /**
@@ -270,24 +270,6 @@ export class ContentStore implements BlobStore {
     })()
     this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
     return done
-  }
-
-  private async verifyAll (signal: AbortSignal | undefined): Promise<VerifyResult> {
-    let checked = 0
-    let quarantined = 0
-    for (const [sha256, size] of this.catalog.blobList()) {
-      checkAborted(signal)
-      if (!this.catalog.hasBlob(sha256)) continue
-      const result = await this.reader.check(sha256, size, { force: true })
-      checked++
-      if (result.kind === 'corrupt') {
-        await this.blobs.quarantine(sha256, result.ino, 'verify')
-        quarantined++
-      } else if (result.kind === 'missing') {
-        await this.blobs.dropMissing(sha256)
-      }
-    }
-    return { checked, quarantined }
   }
 
   private track<T> (promise: Promise<T>): Promise<T> {
