@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describePeers, type PeerRow } from '../../src/cli/commands/peers.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
-import { awaitPeers, bootstrapAddress, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitPeers, bootstrapAddress, MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
 
 test('gmesh peers lists the live peers of a running node, as a table and as JSON', async t => {
-  t.timeout(60_000, 'two gmesh processes on a shared 2-core machine')
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'two gmesh processes on a shared 2-core machine')
   const a = await startMeshNode(t, ['--accept-builds', '--slots', '3'])
   const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(a)])
   await awaitPeers(b, [a.info.peerId])
@@ -32,7 +32,7 @@ test('gmesh peers lists the live peers of a running node, as a table and as JSON
 })
 
 test('gmesh peers says so when a node has no peers, and fails with exit 1 when no node runs', async t => {
-  t.timeout(60_000, 'a gmesh process on a shared 2-core machine')
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
   const lonely = await startMeshNode(t)
   const none = await runGmesh(['peers', '--data', lonely.dataDir])
   t.is(none.code, 0, none.stderr)

@@ -8,13 +8,24 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Mesh } from '../../node/mesh/mesh.js'
 import { ContentStore } from '../../src/cas/store.js'
 import { silentLogger } from '../../src/config/logger.js'
-import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+
+/** How a lying provider bends the bytes of an entry it holds. */
+const LIES = {
+  'other bytes of the same size': (size: number) => randomBytes(size),
+  'a truncated body': (size: number) => randomBytes(size - 1),
+  'extra bytes after the entry': (size: number) => randomBytes(size + 1)
+} satisfies Record<string, (size: number) => Uint8Array>
+
+type Lie = keyof typeof LIES
+
+interface LyingNode { mesh: Mesh, store: ContentStore, stop: () => Promise<void> }
 
 /**
  * A mesh node whose store lies: it holds and announces real entries (validly signed records)
- * but serves other bytes of the same size for every fetch.
+ * but serves `lie` bytes for every fetch.
  */
-async function startLyingNode (bootstrap: string): Promise<{ mesh: Mesh, store: ContentStore, stop: () => Promise<void> }> {
+async function startLyingNode (bootstrap: string, lie: Lie): Promise<LyingNode> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-liar-'))
   const logger = silentLogger()
   const store = await ContentStore.open({ dir, maxBytes: 64 * 1024 * 1024, logger })
@@ -23,7 +34,7 @@ async function startLyingNode (bootstrap: string): Promise<{ mesh: Mesh, store: 
     const entry = await honestGet(key, options)
     if (entry == null) return undefined
     entry.body.destroy()
-    return { meta: entry.meta, body: Readable.from([randomBytes(entry.meta.size)]) }
+    return { meta: entry.meta, body: Readable.from([LIES[lie](entry.meta.size)]) }
   }
   const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger }, {
     listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024
@@ -40,39 +51,54 @@ async function startLyingNode (bootstrap: string): Promise<{ mesh: Mesh, store: 
   }
 }
 
-test('a provider serving wrong bytes under a valid record is rejected and penalised; nothing corrupt is ever served', async t => {
-  t.timeout(120_000, 'three mesh nodes on a shared 2-core machine')
+/** Stores `body` under `key` in the liar's store and announces it with its validly signed record. */
+async function holdAndAnnounce (liar: LyingNode, key: string, body: Uint8Array): Promise<void> {
+  const meta = await liar.store.put(key, body)
+  await liar.mesh.cache?.onLocalPut(meta)
+}
+
+test('providers serving wrong bytes under valid records are rejected and penalised; nothing corrupt is ever served', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'two gmesh processes and three lying nodes on a shared 2-core machine')
   const honest = await startMeshNode(t)
-  const liar = await startLyingNode(bootstrapAddress(honest))
-  t.teardown(liar.stop)
-  const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(honest)])
-  await awaitPeers(b, [honest.info.peerId, liar.mesh.peerId])
-
-  const onlyLiar = { key: randomKey(), body: randomBytes(20_000) }
-  const both = { key: randomKey(), body: randomBytes(30_000) }
-  for (const entry of [onlyLiar, both]) {
-    const meta = await liar.store.put(entry.key, entry.body)
-    await liar.mesh.cache?.onLocalPut(meta)
+  const liars = new Map<Lie, LyingNode>()
+  for (const lie of Object.keys(LIES) as Lie[]) {
+    const liar = await startLyingNode(bootstrapAddress(honest), lie)
+    t.teardown(liar.stop)
+    liars.set(lie, liar)
   }
-  t.is(await cachePut(honest, both.key, both.body), 200)
-  await awaitStatus(b, 'B indexed the liar\'s two records and the honest one', status => status.sharing.protocol.providerClaims >= 3)
+  const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(honest)])
+  const started = performance.now()
+  const step = (what: string): void => { t.log(`${Math.round(performance.now() - started)} ms: ${what}`) }
+  await awaitPeers(b, [honest.info.peerId, ...[...liars.values()].map(liar => liar.mesh.peerId)])
+  step('B sees the honest node and the liars')
 
-  const refused = await cacheGet(b, onlyLiar.key)
-  t.is(refused.status, 404, 'the only provider served wrong bytes: B answers 404')
-  const afterLie = await meshStatus(b)
-  t.is(afterLie.sharing.corruptRejected, 1, 'the wrong bytes were caught while streaming')
-  t.true(afterLie.sharing.penalised >= 1, 'the liar was penalised')
-  t.is(afterLie.sharing.peerHits, 0)
-  t.is(afterLie.cache.entries, 0, 'nothing of the lie was stored')
+  const lied = new Map([...liars.keys()].map(lie => [lie, { key: randomKey(), body: randomBytes(20_000) }]))
+  for (const [lie, entry] of lied) await holdAndAnnounce(liars.get(lie)!, entry.key, entry.body)
+  const both = { key: randomKey(), body: randomBytes(30_000) }
+  await holdAndAnnounce(liars.get('other bytes of the same size')!, both.key, both.body)
+  t.is(await cachePut(honest, both.key, both.body), 200)
+  await awaitStatus(b, 'B indexed the liars\' four records and the honest one', status => status.sharing.protocol.providerClaims >= 5)
+  step('B indexed every record')
+
+  for (const [lie, entry] of lied) {
+    const refused = await cacheGet(b, entry.key)
+    t.is(refused.status, 404, `${lie} from the only provider: B answers 404`)
+  }
+  step('B refused the lies')
+  const afterLies = await meshStatus(b)
+  t.is(afterLies.sharing.corruptRejected, lied.size, 'each lie was caught while streaming')
+  t.true(afterLies.sharing.penalised >= lied.size, 'each liar was penalised')
+  t.is(afterLies.sharing.peerHits, 0)
+  t.is(afterLies.cache.entries, 0, 'nothing of the lies was stored')
 
   const fetched = await cacheGet(b, both.key)
   t.is(fetched.status, 200, 'an entry the honest node also holds is fetched from it')
   t.true(fetched.body.equals(both.body), 'with the producer\'s exact bytes')
   const again = await cacheGet(b, both.key)
   t.true(again.body.equals(both.body), 'and served from B\'s store afterwards')
-  t.is((await cacheGet(b, onlyLiar.key)).status, 404, 'the lie is still not served')
+  for (const entry of lied.values()) t.is((await cacheGet(b, entry.key)).status, 404, 'the lies are still not served')
   const end = await meshStatus(b)
-  t.is(end.sharing.corruptRejected, 1, 'no second lie was taken (the liar is penalised, the miss remembered)')
+  t.is(end.sharing.corruptRejected, lied.size, 'no second lie was taken (the liars are penalised, the misses remembered)')
   t.is(end.sharing.peerHits, 1)
   t.is(end.cache.entries, 1)
 })

@@ -7,7 +7,7 @@ import { createMeshLibp2p, MeshTopics, type MeshLibp2p } from '../../node/libp2p
 import { CACHE_INDEX_PROTOCOL, CAS_PROTOCOL } from '../../protocols/cache/index.js'
 import { MEMBERSHIP_PROTOCOL } from '../../protocols/membership/index.js'
 import { subscribed } from '../node/libp2p/helpers.js'
-import { bootstrapAddress, cacheGet, cachePut, meshStatus, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
 
 const PROTOCOLS = [CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, MEMBERSHIP_PROTOCOL]
 const TOPICS = [MeshTopics.membership, MeshTopics.cache]
@@ -50,7 +50,7 @@ function loggedRejections (stderr: string, peer: string): Array<{ topic: string,
 }
 
 test('random bytes and oversized frames on every protocol and topic: the node keeps serving and rejects the sender\'s messages', async t => {
-  t.timeout(90_000, 'one gmesh process and an attacker on a shared 2-core machine')
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'one gmesh process and an attacker on a shared 2-core machine')
   const node = await startMeshNode(t, ['--log-level', 'debug'])
   const key = randomKey()
   const body = randomBytes(10_000)

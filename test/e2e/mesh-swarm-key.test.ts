@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runGmesh } from '../helpers/gmesh-node.js'
-import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
 
 test('nodes with the same swarm key share entries; a node with another key or none never joins', async t => {
-  t.timeout(120_000, 'five gmesh processes on a shared 2-core machine')
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'four gmesh processes on a shared 2-core machine')
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-swarm-key-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const meshKey = path.join(dir, 'mesh.key')

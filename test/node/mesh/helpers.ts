@@ -40,10 +40,12 @@ export async function meshStatus (node: NodeProcess): Promise<MeshStatus> {
 }
 
 export interface PollOptions {
-  /** Most status reads before giving up. Default 60. */
+  /** Most status reads before giving up. Default 120. */
   tries?: number
   /** Pause between reads. Default 250 ms. */
   intervalMs?: number
+  /** Gives up after this long even with tries left (a loaded machine makes reads slow). Default 45 s. */
+  withinMs?: number
 }
 
 /**
@@ -52,14 +54,15 @@ export interface PollOptions {
  */
 export async function awaitStatus (node: NodeProcess, what: string, accept: (status: MeshStatus) => boolean,
   options: PollOptions = {}): Promise<MeshStatus> {
-  const tries = options.tries ?? 60
+  const tries = options.tries ?? 120
+  const giveUpAt = Date.now() + (options.withinMs ?? 45_000)
   let last: MeshStatus | undefined
-  for (let i = 0; i < tries; i++) {
+  for (let i = 0; i < tries && (i === 0 || Date.now() < giveUpAt); i++) {
     last = await meshStatus(node)
     if (accept(last)) return last
     await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 250))
   }
-  throw new Error(`${what}: not reached after ${tries} status reads; last status: ${JSON.stringify({ peers: last?.peers, sharing: last?.sharing })}`)
+  throw new Error(`${what}: not reached after ${tries} status reads or ${options.withinMs ?? 45_000} ms; last status: ${JSON.stringify({ peers: last?.peers, sharing: last?.sharing })}`)
 }
 
 /** Resolves once `node` sees every one of `peerIds` as a live, connected member. */
@@ -77,15 +80,24 @@ export function sha256Hex (bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** Gradle itself gives up on a remote cache after 30 s. */
+const HTTP_TIMEOUT_MS = 30_000
+
 /** PUT on the node's Gradle cache URL; resolves to the HTTP status. */
 export async function cachePut (node: NodeProcess, key: string, body: Uint8Array): Promise<number> {
-  const response = await fetch(`${node.info.cacheUrl}${key}`, { method: 'PUT', body })
+  const response = await fetch(`${node.info.cacheUrl}${key}`, { method: 'PUT', body, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
   await response.arrayBuffer()
   return response.status
 }
 
 /** GET on the node's Gradle cache URL: the status and, on 200, the body. */
 export async function cacheGet (node: NodeProcess, key: string): Promise<{ status: number, body: Buffer }> {
-  const response = await fetch(`${node.info.cacheUrl}${key}`)
+  const response = await fetch(`${node.info.cacheUrl}${key}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) }
 }
+
+/**
+ * Per-test limit for tests that start several gmesh processes: each takes 1-2 s to start on an
+ * idle 2-core machine and ten times that when the machine is shared with builds and benchmarks.
+ */
+export const MESH_TEST_TIMEOUT_MS = 3 * 60_000
