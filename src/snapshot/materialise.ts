@@ -94,8 +94,8 @@ async function writeFile (root: string, file: FileEntry, store: SnapshotStore, s
     if (actual !== file.sha256 || size !== file.size) throw new BlobIntegrityError(file.path, file.sha256, actual)
     await handle.chmod(file.executable ? 0o755 : 0o644)
   } finally {
-    if (entry.bytes === undefined) entry.body.destroy()
     await handle.close()
+    if (entry.bytes === undefined) entry.body.destroy()
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { constants, createReadStream } from 'node:fs'
+import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError, SizeMismatchError } from '../cas/errors.js'
 import { FileChangedError } from './errors.js'
@@ -33,7 +33,8 @@ export async function storeFile (absolute: string, relative: string, store: Snap
     const { sha256, size } = small ?? await hashHandle(handle, options.signal)
     options.pin(sha256)
     if (await store.head(sha256) !== undefined) return { sha256, size, executable, reused: true }
-    const stream = small === undefined ? createReadStream('', { fd: handle.fd, start: 0, autoClose: false, highWaterMark: HASH_CHUNK }) : undefined
+    // a stream of its own (destroying a stream closes its descriptor); the store re-hashes it against sha256
+    const stream = small === undefined ? (await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: HASH_CHUNK }) : undefined
     try {
       await store.put(sha256, small?.bytes ?? stream!, { expectedSha256: sha256, expectedSize: size, signal: options.signal })
     } catch (err) {

@@ -58,3 +58,13 @@ export async function describeTree (root: string): Promise<Record<string, string
 export function sha256 (bytes: string | Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
+
+/** Bytes of the regular files of a tree spec. */
+export function treeBytes (spec: Record<string, TreeNode>): number {
+  let total = 0
+  for (const node of Object.values(spec)) {
+    if (typeof node === 'string' || Buffer.isBuffer(node)) total += Buffer.byteLength(node)
+    else if ('exec' in node) total += Buffer.byteLength(node.exec)
+  }
+  return total
+}

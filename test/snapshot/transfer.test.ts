@@ -1,0 +1,95 @@
+import test from 'ava'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
+import {
+  createSnapshot, decodeManifest, encodeManifest, fetchManifest, fetchMissing, InvalidManifestError, loadManifest,
+  MAX_MANIFEST_BYTES, missingBlobs, pinSnapshot, UnsafePathError, type FetchBlob
+} from '../../src/snapshot/index.js'
+import type { ContentStore } from '../../src/cas/index.js'
+import { openStore, tempDir, writeTree } from './helpers.js'
+
+/** A fetcher that reads from `source` (standing in for the submitter across the mesh) and records what it was asked. */
+function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string[] } {
+  const asked: string[] = []
+  const fetchBlob: FetchBlob = async (sha256, options) => {
+    asked.push(sha256)
+    const entry = await source.get(sha256, options)
+    if (entry === undefined) throw new Error(`submitter lacks ${sha256}`)
+    return entry.bytes ?? entry.body
+  }
+  return { fetchBlob, asked }
+}
+
+test('incremental transfer between two stores moves only the blobs the worker lacks', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, { 'a.txt': 'alpha', 'b.txt': 'beta', 'c/d.txt': 'delta', 'c/same.txt': 'alpha', 'big.bin': Buffer.alloc(3 * 1024 * 1024, 7) })
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const first = await createSnapshot(project, submitter)
+  const release = pinSnapshot(submitter, first.id, first.manifest)
+  t.teardown(release)
+
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  const manifest = await fetchManifest(first.id, worker, fetchBlob)
+  t.deepEqual(manifest, first.manifest)
+  t.deepEqual(asked, [first.id])
+  const distinct = new Set(first.manifest.entries.flatMap(e => e.type === 'file' ? [e.sha256] : []))
+  t.deepEqual(await missingBlobs(manifest, worker), [...distinct].sort())
+  const cold = await fetchMissing(manifest, worker, fetchBlob)
+  t.deepEqual(cold, { fetched: distinct.size, bytes: 5 + 4 + 5 + 3 * 1024 * 1024, present: 0 })
+  t.deepEqual(await missingBlobs(manifest, worker), [])
+
+  // one edit on the submitter: the worker fetches the new manifest and that one file only
+  await writeFile(path.join(project, 'b.txt'), 'beta, edited')
+  const second = await createSnapshot(project, submitter)
+  asked.length = 0
+  const next = await fetchManifest(second.id, worker, fetchBlob)
+  const warm = await fetchMissing(next, worker, fetchBlob)
+  t.deepEqual(warm, { fetched: 1, bytes: Buffer.byteLength('beta, edited'), present: distinct.size - 1 })
+  const edited = second.manifest.entries.find(e => e.path === 'b.txt')
+  t.deepEqual(asked, [second.id, edited?.type === 'file' ? edited.sha256 : ''])
+})
+
+test('a submitter serving wrong bytes or a wrong size stores nothing on the worker', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, { 'a.txt': 'alpha', 'b.txt': 'beta' })
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const { id, manifest } = await createSnapshot(project, submitter)
+  const honest = fetcherOf(submitter).fetchBlob
+  await fetchManifest(id, worker, honest)
+  const lying: FetchBlob = async (sha256, options) => sha256 === id ? await honest(sha256, {}) : Buffer.alloc(options.size ?? 0, 'x')
+  await t.throwsAsync(fetchMissing(manifest, worker, lying), { instanceOf: IntegrityError })
+  const short: FetchBlob = async () => Buffer.from('al')
+  await t.throwsAsync(fetchMissing(manifest, worker, short), { instanceOf: SizeMismatchError })
+  t.is((await missingBlobs(manifest, worker)).length, 2, 'nothing was stored')
+  const wrongManifest: FetchBlob = async () => Buffer.from('{}')
+  await t.throwsAsync(fetchManifest('0'.repeat(64), worker, wrongManifest), { instanceOf: IntegrityError })
+})
+
+test('manifests read back are size-limited, hash-checked, schema-checked and canonical', async t => {
+  const { id, bytes } = encodeManifest([
+    { path: 'b', type: 'file', size: 1, sha256: 'b'.repeat(64), executable: false },
+    { path: 'a', type: 'link', target: 'b' }
+  ])
+  t.is(decodeManifest(bytes, { expectedId: id }).entries[0]?.path, 'a', 'entries are sorted')
+  t.throws(() => decodeManifest(bytes, { expectedId: 'f'.repeat(64) }), { instanceOf: InvalidManifestError, message: /hash/ })
+  t.throws(() => decodeManifest(new Uint8Array(MAX_MANIFEST_BYTES + 1)), { instanceOf: InvalidManifestError, message: /over the limit/ })
+  t.throws(() => decodeManifest(Buffer.from('not json')), { instanceOf: InvalidManifestError, message: /not JSON/ })
+  const json = JSON.parse(Buffer.from(bytes).toString()) as { version: number, entries: Array<Record<string, unknown>> }
+  t.throws(() => decodeManifest(Buffer.from(JSON.stringify({ ...json, version: 2 }))), { instanceOf: InvalidManifestError, message: /version/ })
+  t.throws(() => decodeManifest(Buffer.from(JSON.stringify(json, null, 2))), { instanceOf: InvalidManifestError, message: /canonical/ })
+  json.entries[1]!.extra = true
+  t.throws(() => decodeManifest(Buffer.from(JSON.stringify(json))), { instanceOf: InvalidManifestError })
+  const traversal = encodeManifest([{ path: '../evil', type: 'file', size: 1, sha256: 'b'.repeat(64), executable: false }])
+  t.throws(() => decodeManifest(traversal.bytes), { instanceOf: UnsafePathError })
+
+  // a blob that is in the store but is no manifest is refused by loadManifest, not half-read
+  const store = await openStore(t)
+  const junk = Buffer.from('[1,2,3]')
+  const junkId = (await store.put(encodeManifest([]).id, encodeManifest([]).bytes)).sha256
+  t.deepEqual((await loadManifest(junkId, store)).entries, [])
+  await t.throwsAsync(fetchManifest('a'.repeat(64), store, async () => junk), { instanceOf: IntegrityError })
+  await t.throwsAsync(fetchManifest('a'.repeat(64), store, async () => (async function * () { yield new Uint8Array(MAX_MANIFEST_BYTES + 1) })()), { instanceOf: TooLargeError })
+})
