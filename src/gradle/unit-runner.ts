@@ -60,7 +60,11 @@ export interface UnitRunResult {
   pid?: number
 }
 
-/** Runs a unit's tasks with Gradle and reports how it went; never throws for a failed build. */
+/**
+ * Runs a unit's tasks with Gradle and reports how it went. A failed, timed-out or cancelled build
+ * is a result, not an exception; it throws only when Gradle cannot be started at all (no Gradle
+ * found, workspace missing).
+ */
 export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> {
   const started = performance.now()
   const { unit } = options
@@ -84,7 +88,10 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       ...(options.env != null ? { env: options.env } : {}),
       ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {})
     })
-    const outcome: UnitOutcome = deadline.signal.aborted ? 'timeout' : result.aborted ? 'cancelled' : result.exitCode === 0 ? 'success' : 'failed'
+    // Decided by whether Gradle was killed, so a deadline passing as Gradle exits cannot turn success into timeout.
+    const outcome: UnitOutcome = result.aborted
+      ? (deadline.signal.aborted ? 'timeout' : 'cancelled')
+      : result.exitCode === 0 ? 'success' : 'failed'
     const runResult: UnitRunResult = {
       unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
     }

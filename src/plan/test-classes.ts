@@ -3,8 +3,10 @@
  *
  * A module `:a:b` lives in `<root>/a/b` (Gradle's default project directory); its JUnit test
  * classes are the `src/test/java/**` files whose names match a filter (default: `*Test`,
- * `*Tests`, `Test*`, `*TestCase`), minus abstract classes. Each class weighs its number of
- * `@Test` methods (at least 1), so shards get similar amounts of work.
+ * `*Tests`, `Test*`, `*TestCase`), minus abstract classes and classes with no `@Test`,
+ * `@RunWith` or `extends TestCase` (a `--tests` filter naming them would fail the shard).
+ * Each class weighs its number of `@Test` methods (at least 1), so shards get similar amounts
+ * of work.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -44,6 +46,8 @@ export async function listTestClasses (rootDir: string, projectPath: string, fil
     if (!filter.test(simpleName)) continue
     const source = await readFile(path.join(sourceRoot, relative), 'utf8')
     if (new RegExp(`abstract\\s+class\\s+${simpleName}\\b`).test(source)) continue
+    // A filter naming a class without tests makes Gradle fail the shard ("No tests found").
+    if (!/@Test\b|@RunWith\b|extends\s+TestCase\b/.test(source)) continue
     const name = relative.slice(0, -'.java'.length).split(path.sep).join('.')
     classes.push({ name, weight: Math.max(1, source.match(/@Test\b/g)?.length ?? 0) })
   }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { InvalidProjectPathError, listTestClasses, projectDirectory, splitIntoShards } from '../../src/plan/test-classes.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
-test('test classes of a module come from src/test/java, named by package, weighed by their @Test methods', async t => {
+test('test classes of a module come from src/test/java, named by package, weighed by their @Test methods; helpers without tests are left out', async t => {
   const root = await mkdtemp(path.join(tmpdir(), 'gmesh-test-classes-'))
   t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
   const dir = path.join(root, 'lib', 'core', 'src', 'test', 'java', 'org', 'ex')
@@ -14,8 +14,11 @@ test('test classes of a module come from src/test/java, named by package, weighe
   await writeFile(path.join(dir, 'TestHelpers.java'), 'class TestHelpers { @Test void a() {} }')
   await writeFile(path.join(dir, 'AbstractBaseTest.java'), 'public abstract class AbstractBaseTest { @Test void a() {} }')
   await writeFile(path.join(dir, 'Fixtures.java'), 'class Fixtures {}')
+  await writeFile(path.join(dir, 'DataTest.java'), 'class DataTest { static int[] rows() { return new int[0]; } }')
+  await writeFile(path.join(dir, 'LegacyTest.java'), 'class LegacyTest extends TestCase { void testIt() {} }')
   await writeFile(path.join(dir, 'notes.txt'), 'not java')
   t.deepEqual(await listTestClasses(root, ':lib:core'), [
+    { name: 'org.ex.LegacyTest', weight: 1 },
     { name: 'org.ex.ParserTest', weight: 2 },
     { name: 'org.ex.TestHelpers', weight: 1 }
   ])
