@@ -47,6 +47,8 @@ export class IgnoreRules {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!
       const relative = layer.base === '' ? path : path.slice(layer.base.length + 1)
+      // a name of dots only ("...") is no pattern target for the library; no rule can be meant for it
+      if (!ignore.isPathValid(relative)) continue
       const verdict = layer.rules.test(isDirectory ? `${relative}/` : relative)
       if (verdict.ignored) return true
       if (verdict.unignored) return false

@@ -67,9 +67,11 @@ export function comparePaths (a: string, b: string): number {
  * the SHA-256 of those bytes.
  */
 export function encodeManifest (entries: readonly ManifestEntry[]): { id: string, manifest: Manifest, bytes: Uint8Array } {
+  if (entries.length > MAX_MANIFEST_ENTRIES) throw new InvalidManifestError(`${entries.length} entries is over the limit of ${MAX_MANIFEST_ENTRIES}`)
   const sorted = entries.map(canonicalEntry).sort((a, b) => comparePaths(a.path, b.path))
   const manifest: Manifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, entries: sorted }
   const bytes = Buffer.from(JSON.stringify(manifest))
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new InvalidManifestError(`${bytes.byteLength} bytes is over the limit of ${MAX_MANIFEST_BYTES}`)
   return { id: sha256Hex(bytes), manifest, bytes }
 }
 

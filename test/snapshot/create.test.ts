@@ -1,7 +1,7 @@
 import test from 'ava'
-import { cp, writeFile } from 'node:fs/promises'
+import { appendFile, cp, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSnapshot, loadManifest, type Manifest } from '../../src/snapshot/index.js'
+import { createSnapshot, FileChangedError, loadManifest, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
 import { repoPath } from '../helpers/repo-paths.js'
 import { openStore, sha256, tempDir, writeTree } from './helpers.js'
 
@@ -139,4 +139,31 @@ test('an aborted snapshot rejects with the abort reason', async t => {
   const controller = new AbortController()
   controller.abort(new Error('stop'))
   await t.throwsAsync(createSnapshot(dir, store, { signal: controller.signal }), { message: 'stop' })
+})
+
+test('a big file that changes while it is snapshotted fails with FileChangedError and stores nothing for it', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { 'big.bin': Buffer.alloc(2 * 1024 * 1024, 1) })
+  const real = await openStore(t)
+  // the file grows between its hash and its upload, as an editor or a running build might do
+  const store: SnapshotStore = {
+    get: async (key, options) => await real.get(key, options),
+    put: async (key, body, options) => await real.put(key, body, options),
+    pin: sha => { real.pin(sha) },
+    unpin: sha => { real.unpin(sha) },
+    head: async key => {
+      await appendFile(path.join(dir, 'big.bin'), 'more')
+      return await real.head(key)
+    }
+  }
+  const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: FileChangedError })
+  t.is(err?.path, 'big.bin')
+  t.is(real.stats().entries, 0)
+})
+
+test('names the ignore library cannot take (dots only) are snapshotted like any other', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { '.gitignore': '*.tmp\n', '...': 'dots', 'sub/...': 'dots', 'x.tmp': 'ignored' })
+  const store = await openStore(t)
+  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['...', '.gitignore', 'sub/...'])
 })

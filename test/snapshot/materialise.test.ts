@@ -139,3 +139,27 @@ test('a workspace that is not empty is refused and left as it was', async t => {
   await t.throwsAsync(materialise(encodeManifest([]).manifest, store, workspace), { instanceOf: WorkspaceError })
   t.deepEqual(await readdir(workspace), ['left-over'])
 })
+
+test('an aborted materialise rejects with the abort reason and leaves the workspace empty', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, TREE)
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(project, store)
+  const workspace = path.join(await tempDir(t), 'ws')
+  const controller = new AbortController()
+  const reason = new Error('job cancelled')
+  // abort once the first file has been opened for writing
+  const aborting: SnapshotStore = {
+    head: async key => await store.head(key),
+    put: async (key, body, options) => await store.put(key, body, options),
+    pin: sha => { store.pin(sha) },
+    unpin: sha => { store.unpin(sha) },
+    get: async (key, options) => {
+      const entry = await store.get(key, options)
+      controller.abort(reason)
+      return entry
+    }
+  }
+  await t.throwsAsync(materialise(manifest, aborting, workspace, { signal: controller.signal, concurrency: 1 }), { is: reason })
+  t.deepEqual(await readdir(workspace), [])
+})
