@@ -8,7 +8,7 @@ import type { GradleRunResult } from '../src/gradle/runner.js'
 import { GmeshNode, REPO_ROOT } from './lib/gmesh-node.js'
 import { stopGradleDaemons } from './lib/gradle-daemon.js'
 import { buildOnce, coldVariant, fromCacheText, localVariant, remoteVariant, type BuildContext } from './lib/gradle-variants.js'
-import { fixedCache, meshCache, type CacheUnderTest } from './lib/mesh-cache.js'
+import { fixedCache, type CacheUnderTest } from './lib/mesh-cache.js'
 import { median } from './lib/load.js'
 import { findNginx, NGINX_INSTALL_HINT, NginxServer } from './lib/nginx.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
@@ -93,19 +93,15 @@ async function gradleVersion (gradle: string, cwd: string): Promise<string> {
 
 const NAMES = {
   node: 'remote cache: gmesh node',
-  nginx: 'remote cache: nginx',
-  mesh: 'mesh: fresh node, entries on a peer'
+  nginx: 'remote cache: nginx'
 }
 
-/** The node, nginx, the mesh and Gradle's local cache, each left out with a note when it cannot run here. */
-async function cachesUnderTest (root: string, node: GmeshNode, nginx: NginxServer): Promise<CacheUnderTest[]> {
+/** The node, nginx and Gradle's local cache, each left out with a note when it cannot run here (the build through a mesh peer is bench/mesh-build.ts). */
+async function cachesUnderTest (node: GmeshNode, nginx: NginxServer): Promise<CacheUnderTest[]> {
   const caches: CacheUnderTest[] = []
   try {
     const info = await node.start()
     caches.push(fixedCache(remoteVariant(NAMES.node, info.cacheUrl)))
-    const mesh = await meshCache(NAMES.mesh, root, info)
-    if (typeof mesh === 'string') console.log(`build through the mesh skipped: ${mesh}`)
-    else caches.push(mesh)
   } catch (err) {
     console.log(`gmesh node unavailable, its rows are n/a: ${(err as Error).message}`)
   }
@@ -135,16 +131,15 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
   const nginx = new NginxServer({ dir: join(root, 'nginx'), root: join(root, 'nginx-files'), workers: 1 })
   try {
     console.log(`Gradle ${await gradleVersion(gradle, projectDir)} with one daemon in a private GRADLE_USER_HOME (stopped with gradle --stop, then by pid); ${warmRuns} warm runs per cache, ${coldRuns} cold`)
-    const caches = await cachesUnderTest(root, node, nginx)
+    const caches = await cachesUnderTest(node, nginx)
     const ctx: BuildContext = { projectDir, gradleUserHome, gradle, signal: abort.signal }
     const timings = await measureBuilds(ctx, caches, warmRuns, coldRuns)
     const local = localVariant().name
     console.log(buildTable(timings, [
       [NAMES.node, NAMES.nginx, WARM_GOAL_RATIO],
       [NAMES.node, local],
-      [NAMES.node, coldVariant().name],
-      [NAMES.mesh, local]
-    ], [NAMES.node, NAMES.nginx, NAMES.mesh]))
+      [NAMES.node, coldVariant().name]
+    ], [NAMES.node, NAMES.nginx]))
   } finally {
     removeCleanup()
     await stopDaemons()
