@@ -25,6 +25,8 @@ export interface DaemonOptions {
   http: HostPort
   cacheMaxBytes?: number
   maxEntryBytes?: number
+  /** fdatasync every blob before it is indexed (default true); off trades power-loss durability for PUT rate. */
+  syncBlobs?: boolean
   /** How the node joins the mesh; without it the node only serves its local cache. */
   mesh?: Omit<MeshInit, 'maxEntryBytes'>
   logger: Logger
@@ -84,6 +86,7 @@ export class Daemon {
     const store = await ContentStore.open({
       dir: join(dataDir, DataFiles.cas),
       maxBytes: this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX,
+      syncBlobs: this.options.syncBlobs ?? true,
       logger: logger.child({ part: 'cas' })
     })
     this.store = store

@@ -18,6 +18,7 @@ interface UpOptions {
   announce: boolean
   cacheMax: string
   maxEntry: string
+  fsync: boolean
   logLevel: string
 }
 
@@ -40,6 +41,7 @@ export function register (program: Command): void {
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
     .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', '100MiB')
+    .option('--no-fsync', 'do not fsync blobs before indexing them: more PUTs per second; a power loss may lose recent entries (a damaged blob is still never served)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
     .action(async (options: UpOptions) => { await up(options) })
 }
@@ -73,6 +75,7 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
     http: parseHostPort(options.http),
     cacheMaxBytes: parseSize(options.cacheMax, '--cache-max'),
     maxEntryBytes: parseSize(options.maxEntry, '--max-entry'),
+    syncBlobs: options.fsync,
     logger: createLogger(options.logLevel as LogLevel),
     mesh: {
       listen: options.listen ?? ['/ip4/0.0.0.0/tcp/5072'],
