@@ -17,7 +17,7 @@ export interface MembershipConfig {
   readonly heartbeatMaxMs: Millis
   /** A member silent for this many heartbeat intervals is suspected even if no probe reached it. */
   readonly staleHeartbeats: number
-  /** Resend joins to seeds this often until some member is known. */
+  /** First delay before joins are sent again (doubling each time, up to 32×) until a welcome is complete. */
   readonly joinRetryMs: Millis
   /** First-probe rounds the detection bound allows for: P(a crash is not probed in r rounds) ≈ e^-r. */
   readonly boundProbeRounds: number

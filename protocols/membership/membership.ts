@@ -39,6 +39,7 @@ export class Membership implements SansIoProtocol {
   private load: Load
   private running = false
   private readonly welcomes = new WelcomeParts()
+  private joinAttempts = 0
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -278,7 +279,9 @@ export class Membership implements SansIoProtocol {
     for (const target of joinTargets(this.view, this.options.seeds, this.options.random)) {
       this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
     }
-    if (this.options.seeds.length > 0 || this.table.liveCount > 0) this.effects.setTimer('join', now + this.config.joinRetryMs)
+    if (this.options.seeds.length === 0 && this.table.liveCount === 0) return
+    const backoff = this.config.joinRetryMs * Math.min(32, 2 ** this.joinAttempts++)
+    this.effects.setTimer('join', now + Math.round(backoff * (0.5 + this.options.random.nextFloat())))
   }
 
   private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load } }
