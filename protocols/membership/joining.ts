@@ -4,12 +4,12 @@ import type { MemberRecord, MembershipMessage } from './messages.js'
 import type { MemberTable } from './table.js'
 import type { MembershipView } from './view.js'
 
-/** Up to three members to ask for a welcome: known live members, or the seeds while none is known. */
+/** One member to ask for a welcome: a known live member, or a seed while none is known (each retry draws again). */
 export function joinTargets (view: MembershipView, seeds: readonly PeerId[], random: Random): PeerId[] {
   const known = view.liveMembers().map(member => member.peer)
   const candidates = known.length > 0 ? known : seeds.filter(peer => peer !== view.self)
   const targets: PeerId[] = []
-  for (let i = 0; i < Math.min(3, candidates.length); i++) targets.push(candidates[random.nextInt(candidates.length)] as PeerId)
+  if (candidates.length > 0) targets.push(candidates[random.nextInt(candidates.length)] as PeerId)
   return targets
 }
 

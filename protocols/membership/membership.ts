@@ -273,7 +273,7 @@ export class Membership implements SansIoProtocol {
     return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
   }
 
-  /** Asks up to three members (seeds until some member is known) for a welcome, until one arrives. */
+  /** Asks one member (a seed until some member is known) for a welcome, until a complete one arrives. */
   private join (now: Millis): void {
     if (this.welcomes.complete) return
     for (const target of joinTargets(this.view, this.options.seeds, this.options.random)) {
