@@ -53,7 +53,6 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
     const reusedOf = new Map<string, boolean>()
     await forEachLimited(walked.files, options.concurrency ?? 4, async file => {
       const result = await storeFile(file.absolute, file.path, store, { signal, pin })
-      if (result === undefined) return
       // identical files may be stored concurrently: the blob is new if any of them found it missing
       reusedOf.set(result.sha256, (reusedOf.get(result.sha256) ?? true) && result.reused)
       files.push({ path: file.path, type: 'file', size: result.size, sha256: result.sha256, executable: result.executable })

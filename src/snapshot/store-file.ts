@@ -20,14 +20,14 @@ export interface StoredFile {
 /**
  * Hashes the regular file at `absolute` and stores it under its SHA-256, unless the store already has it.
  * The blob is pinned (by the caller's `pin`) before the store is asked, so it cannot be evicted in between.
- * Throws FileChangedError when the file changes while it is read.
+ * Throws FileChangedError when the file changes while it is read, or is gone or replaced since the walk.
  */
-export async function storeFile (absolute: string, relative: string, store: SnapshotStore, options: { signal?: AbortSignal, pin: (sha256: string) => void }): Promise<StoredFile | undefined> {
+export async function storeFile (absolute: string, relative: string, store: SnapshotStore, options: { signal?: AbortSignal, pin: (sha256: string) => void }): Promise<StoredFile> {
   options.signal?.throwIfAborted()
-  const handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const handle = await openRegular(absolute, relative)
   try {
     const stats = await handle.stat()
-    if (!stats.isFile()) return undefined
+    if (!stats.isFile()) throw new FileChangedError(relative)
     const executable = (stats.mode & 0o100) !== 0
     const small = stats.size <= IN_MEMORY_FILE_BYTES ? await readSmall(handle, stats.size, relative) : undefined
     const { sha256, size } = small ?? await hashHandle(handle, options.signal)
@@ -75,4 +75,15 @@ async function hashHandle (handle: FileHandle, signal: AbortSignal | undefined):
     size += bytesRead
   }
   return { sha256: hash.digest('hex'), size }
+}
+
+async function openRegular (absolute: string, relative: string): Promise<FileHandle> {
+  try {
+    return await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // removed since the walk, or replaced by a link (O_NOFOLLOW)
+    if (code === 'ENOENT' || code === 'ELOOP') throw new FileChangedError(relative, err)
+    throw err
+  }
 }

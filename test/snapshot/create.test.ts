@@ -1,5 +1,5 @@
 import test from 'ava'
-import { appendFile, cp, writeFile } from 'node:fs/promises'
+import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createSnapshot, FileChangedError, loadManifest, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
 import { repoPath } from '../helpers/repo-paths.js'
@@ -159,6 +159,26 @@ test('a big file that changes while it is snapshotted fails with FileChangedErro
   const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: FileChangedError })
   t.is(err?.path, 'big.bin')
   t.is(real.stats().entries, 0)
+})
+
+test('a file removed between the walk and its hashing fails with FileChangedError', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { 'a.txt': 'a', 'b.txt': 'b' })
+  const real = await openStore(t)
+  let removed = false
+  const store: SnapshotStore = {
+    get: async (key, options) => await real.get(key, options),
+    put: async (key, body, options) => await real.put(key, body, options),
+    pin: sha => { real.pin(sha) },
+    unpin: sha => { real.unpin(sha) },
+    head: async key => {
+      // the first file is read by now; the other one goes before it is opened
+      if (!removed) await Promise.all(['a.txt', 'b.txt'].map(async name => { await rm(path.join(dir, name)) }))
+      removed = true
+      return await real.head(key)
+    }
+  }
+  await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
 
 test('names the ignore library cannot take (dots only) are snapshotted like any other', async t => {
