@@ -4,7 +4,7 @@ import type { SimResult } from '../../sim/index.js'
 
 /** The CI set: a few fixed seeds per scenario on small meshes (big swarms: npm run sim:swarm). */
 const SEEDS = [1, 2, 3]
-const NODES = 80
+const NODES = 60
 
 function describe (r: SimResult): string {
   return `${r.scenario} seed ${r.seed} nodes ${r.nodes} trace ${r.traceHash}: ${r.violationCount} violations ${JSON.stringify(r.violations.slice(0, 3))}`
