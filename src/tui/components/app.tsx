@@ -38,20 +38,21 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
   useInput((input, key) => {
-    const index = VIEWS.indexOf(view)
+    // The handler may be one render behind: view changes go through updaters, never the closure's `view`.
     if (input === 'q' || (key.ctrl && input === 'c')) {
       onQuit?.()
       exit()
-    } else if (key.tab || key.rightArrow) switchTo(VIEWS[(index + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length]!)
-    else if (key.leftArrow) switchTo(VIEWS[(index + VIEWS.length - 1) % VIEWS.length]!)
-    else if (/^[1-4]$/.test(input)) switchTo(VIEWS[Number(input) - 1]!)
+    } else if (key.tab || key.rightArrow) switchBy(key.shift ? -1 : 1)
+    else if (key.leftArrow) switchBy(-1)
+    else if (/^[1-4]$/.test(input)) switchTo(() => VIEWS[Number(input) - 1]!)
     else if (key.downArrow) setOffset(o => o + 1)
     else if (key.upArrow) setOffset(o => Math.max(0, o - 1))
   })
-  const switchTo = (next: ViewName): void => {
+  const switchTo = (next: (current: ViewName) => ViewName): void => {
     setView(next)
     setOffset(0)
   }
+  const switchBy = (step: number): void => { switchTo(current => VIEWS[(VIEWS.indexOf(current) + step + VIEWS.length) % VIEWS.length]!) }
   const body = Math.max(3, rows - 4)
   return (
     <Box flexDirection='column' width={columns}>

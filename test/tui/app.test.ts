@@ -1,0 +1,93 @@
+import test from 'ava'
+import { createElement } from 'react'
+import { render } from 'ink-testing-library'
+import { App } from '../../src/tui/components/app.js'
+import { runFeed } from '../../src/tui/feed.js'
+import { TuiStore } from '../../src/tui/store.js'
+import { fakeJob, fakePeers, startFakeApi, type FakeApi } from './fake-api.js'
+import { KEYS, resize, untilFrame } from './frames.js'
+
+/** The dashboard fed from a fake node; everything is stopped when the test ends. */
+async function dashboard (t: { teardown: (fn: () => Promise<void>) => void }, api: FakeApi, onQuit?: () => void): Promise<{ instance: ReturnType<typeof render>, store: TuiStore }> {
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(api.client, store, { signal: stop.signal, pollMs: 100 })
+  const instance = render(createElement(App, { store, ...(onQuit == null ? {} : { onQuit }) }))
+  t.teardown(async () => {
+    stop.abort()
+    await feed
+    instance.unmount()
+    await api.stop()
+  })
+  return { instance, store }
+}
+
+test('zero peers and no jobs: the header and each view say so; tab moves between views', async t => {
+  const api = await startFakeApi()
+  const { instance } = await dashboard(t, api)
+  const first = await untilFrame(instance, f => f.includes('· connected') && f.includes('no live peers'))
+  t.regex(first, /gmesh top node …nodeSELF0001 v0\.0\.0-fake · 0 peers · 0 jobs · connected/)
+  instance.stdin.write(KEYS.tab)
+  t.regex(await untilFrame(instance, f => f.includes('no jobs')), /no jobs \(distributed builds start with gmesh build\)/)
+  instance.stdin.write(KEYS.tab)
+  t.regex(await untilFrame(instance, f => f.includes('entries')), /hit rate +- \(0 hits/)
+  instance.stdin.write('4')
+  t.truthy(await untilFrame(instance, f => f.includes('no events yet')))
+  instance.stdin.write(KEYS.tab)
+  t.truthy(await untilFrame(instance, f => f.includes('no live peers')))
+})
+
+test('200 peers scroll with the arrow keys and fit the terminal after a resize', async t => {
+  const api = await startFakeApi({ peers: fakePeers(200) })
+  const { instance } = await dashboard(t, api)
+  const frame = await untilFrame(instance, f => f.includes('of 200'))
+  t.regex(frame, /200 peers/)
+  instance.stdin.write(KEYS.down)
+  instance.stdin.write(KEYS.down)
+  t.regex(await untilFrame(instance, f => /peers 3-/.test(f)), /…kepeer00002/)
+  resize(instance, 120, 15)
+  const small = await untilFrame(instance, f => /peers 3-11 of 200/.test(f))
+  t.true(small.split('\n').length <= 15)
+  resize(instance, 120, 40)
+  t.truthy(await untilFrame(instance, f => /peers 3-36 of 200/.test(f)))
+})
+
+test('a job failing shows in the jobs view as the node reports it, and its event in the log', async t => {
+  const nodes = ['12D3KooWleaderAAAA', '12D3KooWworkerBBBB']
+  const api = await startFakeApi({ jobs: [fakeJob('job-1', 4, nodes)] })
+  const { instance } = await dashboard(t, api)
+  instance.stdin.write('2')
+  t.regex(await untilFrame(instance, f => f.includes('job-1 running')), /leader …aderAAAA/)
+  api.state.jobs = [{ ...fakeJob('job-1', 4, nodes, 'failed'), error: 'unit :lib:test failed twice' }]
+  api.events.emit({ type: 'job', jobId: 'job-1', state: 'failed' })
+  t.regex(await untilFrame(instance, f => f.includes('unit :lib:test failed twice')), /job-1 failed/)
+  instance.stdin.write('4')
+  t.truthy(await untilFrame(instance, f => /job +job-1 failed/.test(f)))
+})
+
+test('events stream in live: peers coming and going change the peer list before the next poll', async t => {
+  const api = await startFakeApi()
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(api.client, store, { signal: stop.signal, pollMs: 60_000 })
+  const instance = render(createElement(App, { store, initialView: 'events' }))
+  t.teardown(async () => { stop.abort(); await feed; instance.unmount(); await api.stop() })
+  await untilFrame(instance, f => f.includes('· connected'))
+  api.events.emit({ type: 'peer-up', peer: '12D3KooWnewcomer0001' })
+  t.truthy(await untilFrame(instance, f => /peer up +…omer0001/.test(f) && f.includes('1 peers')))
+  api.events.emit({ type: 'peer-down', peer: '12D3KooWnewcomer0001' })
+  t.truthy(await untilFrame(instance, f => /peer down +…omer0001/.test(f) && f.includes('0 peers')))
+})
+
+test('q quits: the app exits and tells its owner', async t => {
+  const api = await startFakeApi()
+  let quits = 0
+  let quitted!: () => void
+  const quit = new Promise<void>(resolve => { quitted = resolve })
+  const { instance } = await dashboard(t, api, () => { quits++; quitted() })
+  await untilFrame(instance, f => f.includes('· connected'))
+  instance.stdin.write('x')
+  instance.stdin.write('q')
+  await quit
+  t.is(quits, 1)
+})

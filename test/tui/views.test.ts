@@ -1,0 +1,68 @@
+import test from 'ava'
+import { createElement } from 'react'
+import { render } from 'ink-testing-library'
+import { PeersView } from '../../src/tui/components/peers-view.js'
+import { JobsView } from '../../src/tui/components/jobs-view.js'
+import { EventsView } from '../../src/tui/components/events-view.js'
+import { CacheView } from '../../src/tui/components/cache-view.js'
+import { fakeJob, fakePeers } from './fake-api.js'
+
+test('peers view: zero peers says so and how to fix it', t => {
+  const { lastFrame, unmount } = render(createElement(PeersView, { peers: [], width: 100, height: 20, offset: 0 }))
+  t.regex(lastFrame()!, /no live peers .*--bootstrap/)
+  unmount()
+})
+
+test('peers view: 200 peers show a window that fits the height, scrolled by offset', t => {
+  const peers = fakePeers(200)
+  const { lastFrame, rerender, unmount } = render(createElement(PeersView, { peers, width: 100, height: 12, offset: 0 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 12)
+  t.regex(lines[0]!, /PEER +STATUS +RTT +LOAD/)
+  t.regex(lines[1]!, /00000 +alive +1 ms/)
+  t.regex(lines.at(-1)!, /peers 1-10 of 200/)
+  rerender(createElement(PeersView, { peers, width: 100, height: 12, offset: 195 }))
+  t.regex(lastFrame()!, /peers 191-200 of 200/)
+  t.regex(lastFrame()!, /00199/)
+  t.regex(lastFrame()!, /suspect/)
+  unmount()
+})
+
+test('jobs view: none, then a failing job with its leader, per-node bars and error', t => {
+  const { lastFrame, rerender, unmount } = render(createElement(JobsView, { jobs: [], width: 100, height: 20 }))
+  t.regex(lastFrame()!, /no jobs/)
+  const job = { ...fakeJob('job-7', 6, ['12D3KooWleaderAAAA', '12D3KooWworkerBBBB']), state: 'failed' as const, error: ':app:test failed on 12D3KooWworkerBBBB' }
+  job.nodes[1]!.failed = 1
+  job.units.failed = 1
+  rerender(createElement(JobsView, { jobs: [job], width: 100, height: 20 }))
+  const frame = lastFrame()!
+  t.regex(frame, /job-7 failed leader …aderAAAA \(term 1\) 3\/6 units, 1 failed build/)
+  t.regex(frame, /…WworkerBBBB +█+▒+ 2\/3 1 failed/)
+  t.regex(frame, /:app:test failed on/)
+  unmount()
+})
+
+test('events view: newest at the bottom, cut to the height', t => {
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 5)
+  t.regex(lines[0]!, /12:00:25 peer up +peer-25/)
+  t.regex(lines[4]!, /12:00:29 peer up +peer-29/)
+  unmount()
+})
+
+test('cache view: hit rate and bytes now, and over time as sparklines', t => {
+  const cache = {
+    store: { entries: 3, bytes: 3072, maxBytes: 1024 ** 3, hits: 0, misses: 0 },
+    http: { gets: 4, hits: 3, misses: 1, puts: 3, stored: 3 },
+    sharing: { peerHits: 2, peerMisses: 0, fetchedBytes: 2048, servedBytes: 0 }
+  }
+  const history = [0, 1, 3].map((hits, i) => ({ time: i, hits, misses: i === 2 ? 1 : 0, servedBytes: 0, fetchedBytes: hits * 1024 }))
+  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80 }))
+  const frame = lastFrame()!
+  t.regex(frame, /hit rate +75% \(3 hits, 1 misses, 3 stored\)/)
+  t.regex(frame, /from peers +2 hits, 2\.0 KiB fetched/)
+  t.regex(frame, /fetched +▄█/)
+  unmount()
+})
