@@ -16,6 +16,8 @@ export class SseParser {
     const messages: SseMessage[] = []
     let newline
     while ((newline = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A CR at the end of a chunk may be the first half of a CRLF: wait for the next chunk.
+      if (newline === this.buffer.length - 1 && this.buffer.endsWith('\r')) break
       const line = this.buffer.slice(0, newline)
       const width = this.buffer.startsWith('\r\n', newline) ? 2 : 1
       this.buffer = this.buffer.slice(newline + width)

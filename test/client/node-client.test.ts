@@ -1,0 +1,99 @@
+import test from 'ava'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { NodeClient } from '../../src/client/node-client.js'
+import { NodeApiError, NodeUnreachableError } from '../../src/client/errors.js'
+import { SseParser } from '../../src/client/sse.js'
+import type { NodeEvent } from '../../src/client/api-types.js'
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+async function serve (t: { teardown: (fn: () => Promise<void>) => void }, handler: Handler): Promise<string> {
+  const server = createServer(handler)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise<void>(resolve => server.close(() => { resolve() }))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const json = (res: ServerResponse, status: number, body: unknown): void => { res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)) }
+
+test('reads are retried after a 5xx or a reset connection; actions and 4xx are not', async t => {
+  const seen: string[] = []
+  let failures = 2
+  const url = await serve(t, (req, res) => {
+    seen.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers.authorization ?? ''}`)
+    if (req.url === '/api/v1/peers' && failures-- > 0) {
+      if (failures === 1) json(res, 503, { error: 'busy' })
+      else req.socket.destroy()
+      return
+    }
+    if (req.url === '/api/v1/cache/gc') return json(res, 500, { error: 'disk gone' })
+    if (req.url === '/api/v1/jobs/x') return json(res, 404, { error: 'no such job: x' })
+    json(res, 200, [])
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { retries: 2, retryDelayMs: 1 })
+  t.deepEqual(await client.peers(), [])
+  t.deepEqual(seen, Array(3).fill('GET /api/v1/peers Bearer tok'))
+  seen.length = 0
+  const gc = await t.throwsAsync(async () => await client.cacheGc(), { instanceOf: NodeApiError })
+  t.is(gc.message, 'disk gone')
+  t.is(seen.length, 1)
+  t.is((await t.throwsAsync(async () => await client.job('x'), { instanceOf: NodeApiError })).status, 404)
+  t.is(seen.length, 2)
+})
+
+test('a node that does not answer in time fails the call with NodeUnreachableError after the retries', async t => {
+  let calls = 0
+  const url = await serve(t, () => { calls++ })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 100, retries: 1, retryDelayMs: 1 })
+  const err = await t.throwsAsync(async () => await client.node(), { instanceOf: NodeUnreachableError })
+  t.regex(err.message, /did not answer/)
+  t.is(calls, 2)
+})
+
+test('the event stream reconnects after the node drops it, resuming from Last-Event-ID without loss or repeats', async t => {
+  const resumes: Array<string | undefined> = []
+  let next = 1
+  const url = await serve(t, (req, res) => {
+    const last = req.headers['last-event-id'] as string | undefined
+    resumes.push(last)
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+    const from = last == null ? next : Number(last) + 1
+    // Each connection sends two events, then the node drops it.
+    for (let id = from; id < from + 2; id++) res.write(`id: ${id}\nevent: node\ndata: ${JSON.stringify({ type: 'peer-up', peer: `p${id}`, id, time: 0 })}\n\n`)
+    next = from + 2
+    res.end()
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' })
+  const stop = new AbortController()
+  const ids: number[] = []
+  let disconnects = 0
+  for await (const event of client.subscribe({ signal: stop.signal, after: 0, reconnectDelayMs: 1, onDisconnect: () => { disconnects++ } }) as AsyncGenerator<NodeEvent>) {
+    ids.push(event.id)
+    if (ids.length === 6) stop.abort()
+  }
+  t.deepEqual(ids, [1, 2, 3, 4, 5, 6])
+  t.deepEqual(resumes, ['0', '2', '4'])
+  t.is(disconnects, 0, 'a cleanly ended stream is simply reopened')
+})
+
+test('the event stream stops on a refused token instead of retrying forever', async t => {
+  const url = await serve(t, (_req, res) => { json(res, 401, { error: 'missing or wrong bearer token' }) })
+  const client = new NodeClient({ httpUrl: url, token: 'bad' })
+  const stream = client.subscribe({ signal: new AbortController().signal, reconnectDelayMs: 1 })
+  const err = await t.throwsAsync(async () => { for await (const event of stream) t.fail(JSON.stringify(event)) }, { instanceOf: NodeApiError })
+  t.is(err.status, 401)
+})
+
+test('SSE parser: any chunking, CRLF, multi-line data, comments and retry lines', t => {
+  const text = ': hello\r\nretry: 1000\r\n\r\nid: 7\r\nevent: node\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: plain\n\n'
+  for (const size of [1, 2, 5, text.length]) {
+    const parser = new SseParser()
+    const messages = []
+    for (let i = 0; i < text.length; i += size) messages.push(...parser.push(text.slice(i, i + size)))
+    t.deepEqual(messages, [{ id: '7', event: 'node', data: '{"a":\n1}' }, { id: '7', event: 'message', data: 'plain' }], `chunks of ${size}`)
+  }
+})
