@@ -1,6 +1,6 @@
-import { useEffect, useState, useSyncExternalStore } from 'react'
+import { useEffect, useState } from 'react'
 import { Box, Text, useApp, useInput, useStdout } from 'ink'
-import type { TuiStore } from '../store.js'
+import type { TuiState, TuiStore } from '../store.js'
 import { shortId } from '../format.js'
 import { CacheView } from './cache-view.js'
 import { EventsView } from './events-view.js'
@@ -30,10 +30,28 @@ function useTerminalSize (): { columns: number, rows: number } {
   return size
 }
 
+/** What each view draws from, besides the header: a change elsewhere does not redraw it. */
+const SLICES: Record<ViewName, Array<keyof TuiState>> = {
+  peers: ['peers'], jobs: ['jobs'], cache: ['cache', 'history'], events: ['events']
+}
+const HEADER: Array<keyof TuiState> = ['node', 'peers', 'jobs', 'connected', 'error']
+
+/** The store's state, re-rendering only when a field the current view (or the header) shows has changed. */
+function useViewState (store: TuiStore, view: ViewName): TuiState {
+  const [state, setState] = useState(() => store.snapshot)
+  useEffect(() => {
+    const fields = [...HEADER, ...SLICES[view]]
+    const check = (): void => { setState(shown => fields.some(f => shown[f] !== store.snapshot[f]) ? store.snapshot : shown) }
+    check()
+    return store.subscribe(check)
+  }, [store, view])
+  return state
+}
+
 /** `gmesh top`: a header, a tab bar and the selected view; tab/←/→/1-4 switch, ↑/↓ scroll, q quits. */
 export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.JSX.Element {
-  const state = useSyncExternalStore(listener => store.subscribe(listener), () => store.snapshot)
   const [view, setView] = useState<ViewName>(initialView)
+  const state = useViewState(store, view)
   const [offset, setOffset] = useState(0)
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
@@ -71,7 +89,7 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   )
 }
 
-function Header ({ state }: { state: TuiStore['snapshot'] }): React.JSX.Element {
+function Header ({ state }: { state: TuiState }): React.JSX.Element {
   const node = state.node
   const link = state.connected ? <Text color='green'>connected</Text> : <Text color='red'>disconnected{state.error == null ? '' : `: ${state.error}`}</Text>
   return (

@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink'
+import { Text } from 'ink'
 import type { NodeEvent } from '../../client/api-types.js'
 import { cell, describeEvent } from '../format.js'
 
@@ -10,12 +10,14 @@ const COLORS: Partial<Record<NodeEvent['type'], string>> = { 'peer-down': 'yello
 export function EventsView ({ events, width, height }: EventsViewProps): React.JSX.Element {
   if (events.length === 0) return <Text dimColor>no events yet</Text>
   const shown = events.slice(-Math.max(1, height))
+  // One Text of nested lines: a single layout node however many lines (cheap to redraw per event).
   return (
-    <Box flexDirection='column'>
-      {shown.map(event => {
+    <Text>
+      {shown.map((event, i) => {
         const color = COLORS[event.type]
-        return <Text key={event.id} {...(color == null ? {} : { color })}>{cell(describeEvent(event), width)}</Text>
+        const line = cell(describeEvent(event), width) + (i === shown.length - 1 ? '' : '\n')
+        return <Text key={event.id} {...(color == null ? {} : { color })}>{line}</Text>
       })}
-    </Box>
+    </Text>
   )
 }

@@ -1,0 +1,109 @@
+// gmesh top under load: 200 peers and a 1,000-unit job, events streaming in. The fake node (the real
+// control API and SSE code over fake data) runs in a worker thread, so this thread's CPU time is the
+// TUI's alone: SSE client, store, React and ink rendering into a 120x40 terminal.
+// Runnable alone: node dist/bench/tui.js [--quick]
+import { PassThrough, Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import type { ViewName } from '../src/tui/components/app.js'
+import { renderTop } from '../src/tui/run-top.js'
+import { runFeed } from '../src/tui/feed.js'
+import { TuiStore } from '../src/tui/store.js'
+import { NodeClient } from '../src/client/node-client.js'
+import type { NodeEventBody } from '../src/client/api-types.js'
+import { fakeJob, fakePeers, startFakeApi } from '../test/tui/fake-api.js'
+import { percentile } from './lib/load.js'
+import { fmtMs, renderTable, type ResultRow } from './lib/table.js'
+
+const PEERS = 200
+const UNITS = 1000
+
+/** Worker side: the fake node; emits what the main thread asks for. */
+async function serveFakeNode (): Promise<void> {
+  const peers = fakePeers(PEERS)
+  const api = await startFakeApi({ peers, jobs: [fakeJob('job-1', UNITS, peers.slice(0, 50).map(p => p.peerId))] })
+  parentPort!.on('message', (message: { emit?: NodeEventBody, stop?: true }) => {
+    if (message.emit != null) api.events.emit(message.emit)
+    if (message.stop === true) void api.stop().then(() => { parentPort!.close() })
+  })
+  parentPort!.postMessage({ httpUrl: api.client.info.httpUrl, token: 'f'.repeat(64) })
+}
+
+/** A terminal: a TTY-like stdout that keeps the last frame, and a stdin ink can put in raw mode. */
+function terminal (): { stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, onWrite: (fn: (text: string) => void) => void } {
+  let listener: (text: string) => void = () => {}
+  const stdout = Object.assign(new Writable({ write (chunk, _enc, done) { listener(String(chunk)); done() } }), { columns: 120, rows: 40, isTTY: true })
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode () { return stdin }, ref () { return stdin }, unref () { return stdin } })
+  return { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, onWrite: fn => { listener = fn } }
+}
+
+interface Measured { cpuPercent: number, redrawP50: number, redrawP95: number, redrawMax: number, frames: number }
+
+async function measureView (worker: Worker, client: NodeClient, view: ViewName, seconds: number): Promise<Measured> {
+  const store = new TuiStore({ batchMs: 25 })
+  const stop = new AbortController()
+  const feed = runFeed(client, store, { signal: stop.signal, pollMs: 2000 })
+  const term = terminal()
+  let frames = 0
+  let waiting: { text: string, resolve: () => void } | undefined
+  term.onWrite(text => {
+    frames++
+    if (waiting != null && text.includes(waiting.text)) waiting.resolve()
+  })
+  const app = renderTop(store, term, undefined, view)
+  await new Promise<void>(resolve => { const off = store.subscribe(() => { if (store.snapshot.peers.length === PEERS) { off(); resolve() } }) })
+  const redraws: number[] = []
+  const cpu0 = process.threadCpuUsage()
+  const started = performance.now()
+  for (let i = 0; performance.now() - started < seconds * 1000; i++) {
+    const key = `${String(i).padStart(6, '0')}feedbeef`
+    // 20 events a second; every fifth one is timed from emit to the frame that shows it.
+    const drawn = view === 'events' && i % 5 === 0
+      ? new Promise<void>(resolve => { waiting = { text: key.slice(0, 12), resolve } })
+      : undefined
+    const sent = performance.now()
+    worker.postMessage({ emit: { type: 'cache-get', key: key.padEnd(64, '0'), source: 'peer', bytes: 1000, ms: 3 } })
+    if (drawn != null) {
+      await drawn
+      redraws.push(performance.now() - sent)
+    }
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, sent + 50 - performance.now())))
+  }
+  const cpu = process.threadCpuUsage(cpu0)
+  const wall = performance.now() - started
+  stop.abort()
+  app.unmount()
+  await feed
+  redraws.sort((a, b) => a - b)
+  return {
+    cpuPercent: 100 * (cpu.user + cpu.system) / 1000 / wall,
+    redrawP50: percentile(redraws, 50), redrawP95: percentile(redraws, 95), redrawMax: redraws.at(-1) ?? NaN, frames
+  }
+}
+
+export async function run (options: { quick?: boolean } = {}): Promise<void> {
+  const seconds = options.quick === true ? 3 : 8
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { role: 'fake-node' } })
+  try {
+    const endpoint = await new Promise<{ httpUrl: string, token: string }>((resolve, reject) => { worker.once('message', resolve).once('error', reject) })
+    const client = new NodeClient(endpoint)
+    const rows: ResultRow[] = []
+    for (const view of ['peers', 'jobs', 'events'] as const) {
+      const m = await measureView(worker, client, view, seconds)
+      rows.push({ measure: `CPU, ${view} view, 20 events/s`, figure: `${m.cpuPercent.toFixed(1)}% of a core`, reference: `${m.frames} frames`, goal: '< 5%', met: m.cpuPercent < 5 })
+      if (view === 'events') {
+        rows.push({ measure: 'redraw after an event p50', figure: fmtMs(m.redrawP50), reference: 'batch 25 ms + 20 fps', goal: '< 100 ms', met: m.redrawP50 < 100 })
+        rows.push({ measure: 'redraw after an event p95 (max)', figure: `${fmtMs(m.redrawP95)} (${fmtMs(m.redrawMax)})`, reference: 'batch 25 ms + 20 fps', goal: '< 100 ms', met: m.redrawP95 < 100 })
+      }
+    }
+    console.log(renderTable(`gmesh top with ${PEERS} peers and a ${UNITS}-unit job over 50 nodes (${seconds} s per view)`, 'gmesh top', 'reference', rows))
+    console.log('notes: CPU is this thread\'s own time (process.threadCpuUsage): SSE client, store, React and ink; the fake node runs in a worker. ' +
+      'Redraw is timed from the event\'s emission on the node to the frame that shows it, through HTTP/SSE.')
+  } finally {
+    worker.postMessage({ stop: true })
+    await new Promise(resolve => worker.once('exit', resolve))
+  }
+}
+
+if (!isMainThread && (workerData as { role?: string })?.role === 'fake-node') await serveFakeNode()
+else if (process.argv[1] === fileURLToPath(import.meta.url)) await run({ quick: process.argv.includes('--quick') })
