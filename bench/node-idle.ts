@@ -1,0 +1,75 @@
+// An idle gmesh node: time from spawn to its ready file, and its memory after it has settled,
+// each beside a bare Node process doing nothing (the floor any node pays).
+// Runnable alone: node dist/bench/node-idle.js [--quick]
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { spawnNode } from '../src/client/node-process.js'
+import { NodeClient } from '../src/client/node-client.js'
+import { median } from './lib/load.js'
+import { fmtMs, fmtNumber, renderTable } from './lib/table.js'
+
+const MiB = 1024 * 1024
+
+/** Resident memory of a process from /proc (bytes). */
+async function rssOf (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024
+}
+
+/** A bare `node` that only waits: its start time (to its first output) and its memory. */
+async function bareNode (settleMs: number): Promise<{ startMs: number, rss: number }> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['-e', 'process.stdout.write("ready\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  await once(child.stdout, 'data')
+  const startMs = performance.now() - started
+  await sleep(settleMs)
+  const rss = await rssOf(child.pid!)
+  child.kill('SIGKILL')
+  await once(child, 'exit')
+  return { startMs, rss }
+}
+
+/** One fresh node: spawn to ready file (what spawnNode waits for), then memory once idle. */
+async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: number, apiRss: number }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gmesh-idle-'))
+  const started = performance.now()
+  const node = await spawnNode({ dataDir })
+  const startMs = performance.now() - started
+  try {
+    await sleep(settleMs)
+    const rss = await rssOf(node.info.pid)
+    const apiRss = (await (await NodeClient.connect(dataDir)).node()).rssBytes
+    return { startMs, rss, apiRss }
+  } finally {
+    await node.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+export async function run (options: { quick?: boolean } = {}): Promise<void> {
+  const runs = options.quick === true ? 2 : 5
+  const settleMs = options.quick === true ? 2000 : 5000
+  const nodes = []
+  const bare = []
+  for (let i = 0; i < runs; i++) {
+    bare.push(await bareNode(settleMs))
+    nodes.push(await gmeshNode(settleMs))
+  }
+  const startMs = median(nodes.map(n => n.startMs))
+  const rss = median(nodes.map(n => n.rss))
+  const bareStart = median(bare.map(b => b.startMs))
+  const bareRss = median(bare.map(b => b.rss))
+  console.log(renderTable(`idle gmesh node: median of ${runs} fresh nodes, memory after ${settleMs / 1000} s idle`, 'gmesh up', 'bare node', [
+    { measure: 'start: spawn to ready file', figure: fmtMs(startMs), reference: fmtMs(bareStart), ratio: startMs / bareStart, goal: '< 1 s', met: startMs < 1000 },
+    { measure: 'resident memory (VmRSS)', figure: `${fmtNumber(rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: rss / bareRss, goal: '< 150 MiB', met: rss < 150 * MiB },
+    { measure: 'resident memory (its own /api/v1/node)', figure: `${fmtNumber(median(nodes.map(n => n.apiRss)) / MiB, 1)} MiB`, reference: '-' }
+  ]))
+  console.log(`notes: each start is a new process in a new data dir (identity key, token and LevelDB created); starts: ${nodes.map(n => fmtMs(n.startMs)).join(', ')}.`)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run({ quick: process.argv.includes('--quick') })
