@@ -14,6 +14,7 @@ import { buildOnce, fromCacheText, remoteVariant, type BuildVariant } from './li
 import { median } from './lib/load.js'
 import { peerAnswers, startMeshNode, storedEntries, waitForIndexed, waitForPeers, type MeshNode } from './lib/mesh-nodes.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
+import { stopChildrenOnSignal } from './lib/mesh-standalone.js'
 import { processes } from './lib/processes.js'
 import { fmtSeconds, renderTable, type ResultRow } from './lib/table.js'
 
@@ -116,5 +117,6 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  stopChildrenOnSignal()
   await run({ ...currentBenchOptions(), quick: process.argv.includes('--quick'), keep: process.argv.includes('--keep') })
 }
