@@ -1,0 +1,34 @@
+import type { PeerId } from '../core/index.js'
+
+/**
+ * What the jobs protocol asks its driver to do beyond the core effects. The core `Effect` union is
+ * closed, so these come out of `JobsProtocol.drainCommands()`; drain both queues after every input.
+ */
+export type JobsCommand =
+  /** Run unit `unitId` of `jobId` (payload as submitted); report `unitFinished` when it ends. */
+  | { readonly kind: 'runUnit', readonly jobId: string, readonly unitId: string, readonly payload: string, readonly submitter: PeerId }
+  /** Every unit of a job this node submitted has a successful result (unit id -> result summary). */
+  | { readonly kind: 'jobCompleted', readonly jobId: string, readonly results: ReadonlyMap<string, string> }
+  /** A unit of a job this node submitted failed: reported once, with that unit's log. */
+  | { readonly kind: 'jobFailed', readonly jobId: string, readonly unitId: string, readonly log: string }
+  /** This node became (or stopped being) the acting leader of a job (for status and metrics). */
+  | { readonly kind: 'leading', readonly jobId: string, readonly term: number, readonly acting: boolean }
+
+/** A FIFO of jobs commands, drained by the driver. */
+export class JobsCommandQueue {
+  private items: JobsCommand[] = []
+
+  push (command: JobsCommand): void {
+    this.items.push(command)
+  }
+
+  get length (): number {
+    return this.items.length
+  }
+
+  drain (): JobsCommand[] {
+    const out = this.items
+    this.items = []
+    return out
+  }
+}

@@ -1,0 +1,173 @@
+import { CodecError, EffectQueue } from '../core/index.js'
+import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
+import { TrustPolicy } from '../cache/trust.js'
+import type { Load, MembershipView } from '../membership/index.js'
+import { JobsCommandQueue } from './commands.js'
+import type { JobsCommand } from './commands.js'
+import { DEFAULT_JOBS_CONFIG } from './config.js'
+import type { JobsConfig } from './config.js'
+import type { JobSpec } from './dag.js'
+import { Leadership } from './leadership.js'
+import { JOBS_PROTOCOL, JOBS_TOPIC, jobsCodec } from './messages.js'
+import type { JobsMessage } from './messages.js'
+import { Submitter } from './submitter.js'
+import { Worker } from './worker.js'
+import type { RoleContext } from './wire.js'
+
+export interface JobsOptions {
+  readonly self: PeerId
+  /** Build slots offered (`--slots`); 0 unless the node runs with `--accept-builds`. */
+  readonly slots: number
+  readonly trust?: TrustPolicy
+  /** Membership's view: liveness of workers and leaders, load for stealing. */
+  readonly view?: MembershipView
+  readonly config?: Partial<JobsConfig>
+}
+
+const TICK_TIMER = 'jobs/tick'
+/** Bound on self-addressed messages handled within one input (a protocol bug guard, never hit in practice). */
+const MAX_LOCAL_HOPS = 10_000
+
+/**
+ * Distributed builds, sans IO: one instance per node plays the submitter (jobs it submits), the
+ * leader (jobs whose current term it was granted) and the worker (its build slots). Gossip
+ * (`gmesh/v1/jobs`: announce, ended) and direct frames (`/gmesh/jobs/1.0.0`: everything else) come
+ * in through `onMessage`; the single timer `jobs/tick` drives leases, reports, retries, steals and
+ * speculation. Local commands: `submitJob`, `unitFinished`. After every input drain both
+ * `drainEffects()` and `drainCommands()` (`runUnit`, `jobCompleted`, `jobFailed`, `leading`).
+ * Messages to itself (a submitter that is also the leader or a worker) are handled in place.
+ */
+export class JobsProtocol implements SansIoProtocol {
+  readonly topics = [JOBS_TOPIC] as const
+  readonly protocolIds = [JOBS_PROTOCOL] as const
+  readonly config: JobsConfig
+  readonly submitter: Submitter
+  readonly leadership: Leadership
+  readonly worker: Worker
+  private readonly effects = new EffectQueue()
+  private readonly commands = new JobsCommandQueue()
+  private readonly inbox: JobsMessage[] = []
+  private running = false
+  private tickArmed = false
+  rejected = 0
+
+  constructor (private readonly options: JobsOptions) {
+    this.config = { ...DEFAULT_JOBS_CONFIG, ...options.config }
+    const ctx: RoleContext = {
+      self: options.self,
+      config: this.config,
+      commands: this.commands,
+      view: options.view,
+      wire: {
+        send: (to, message) => { this.sendMessage(to, message) },
+        publish: message => { this.effects.publish(JOBS_TOPIC, jobsCodec.encode(message)) }
+      }
+    }
+    this.submitter = new Submitter(ctx)
+    this.leadership = new Leadership(ctx)
+    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy())
+  }
+
+  get self (): PeerId { return this.options.self }
+
+  /** What membership should gossip as this node's load. */
+  load (cacheBytes = 0): Load {
+    return { capacity: this.worker.slots, running: this.worker.runningCount, queued: this.worker.queuedCount, cacheBytes }
+  }
+
+  start (now: Millis): void {
+    this.running = true
+    this.armTick(now)
+  }
+
+  stop (_now: Millis): void {
+    this.running = false
+  }
+
+  /** Submits a job from this node; throws `InvalidJobError` for a bad DAG. */
+  submitJob (spec: JobSpec, now: Millis): void {
+    const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
+    this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots() } : undefined, now)
+    this.settle(now)
+  }
+
+  /** The driver's report for an earlier `runUnit`. `summary` is the result summary, or the failing task's log. */
+  unitFinished (jobId: string, unitId: string, outcome: 'ok' | 'failed', summary: string, now: Millis): void {
+    this.worker.finished(jobId, unitId, outcome === 'ok', summary, now)
+    this.settle(now)
+  }
+
+  onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
+    if (!this.running || from === this.self) return 'ignore'
+    let message: JobsMessage
+    try {
+      message = jobsCodec.decode(bytes)
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+      this.rejected++
+      return 'reject'
+    }
+    this.dispatch(from, message, now)
+    this.settle(now)
+    return 'accept'
+  }
+
+  onTimer (key: TimerKey, now: Millis): void {
+    if (key !== TICK_TIMER || !this.running) return
+    this.tickArmed = false
+    this.submitter.tick(now)
+    this.leadership.tick(now)
+    this.worker.tick(now)
+    this.settle(now)
+  }
+
+  drainEffects (): Effect[] {
+    return this.effects.drain()
+  }
+
+  drainCommands (): JobsCommand[] {
+    return this.commands.drain()
+  }
+
+  private dispatch (from: PeerId, m: JobsMessage, now: Millis): void {
+    switch (m.type) {
+      case 'announce': this.worker.onAnnounce(from, m); break
+      case 'ended': this.worker.onEnded(m.jobId, now); this.leadership.onEnded(m.jobId); break
+      case 'bid': this.submitter.onBid(from, m); break
+      case 'grant': this.leadership.onGrant(from, m, now); break
+      case 'lease': this.submitter.onLease(from, m, now); break
+      case 'lease-ack': this.leadership.onLeaseAck(from, m, now); break
+      case 'assign': this.worker.take(m.tickets, now); break
+      case 'held': this.leadership.onHeld(from, m, now); break
+      case 'result':
+        this.submitter.onResult(from, m)
+        this.leadership.onResult(from, m, now)
+        break
+      case 'result-ack': this.worker.onResultAck(from, m); break
+      case 'steal': this.worker.onSteal(from, m.want); break
+      case 'stolen': this.worker.onStolen(m.tickets, now); break
+    }
+  }
+
+  private sendMessage (to: PeerId, message: JobsMessage): void {
+    if (to === this.self) this.inbox.push(message)
+    else this.effects.send(to, JOBS_PROTOCOL, jobsCodec.encode(message))
+  }
+
+  /** Handles self-addressed messages, then makes sure the tick timer runs while there is work. */
+  private settle (now: Millis): void {
+    for (let hops = 0; this.inbox.length > 0 && hops < MAX_LOCAL_HOPS; hops++) {
+      this.dispatch(this.self, this.inbox.shift() as JobsMessage, now)
+    }
+    this.armTick(now)
+  }
+
+  private armTick (now: Millis): void {
+    if (!this.running || this.tickArmed) return
+    const busy = this.submitter.activeJobs > 0 || this.leadership.size > 0 || this.worker.busy
+    const idleSteal = this.config.stealing && this.worker.slots > 0 && this.options.view !== undefined
+    if (!busy && !idleSteal) return
+    this.tickArmed = true
+    this.effects.setTimer(TICK_TIMER, now + (busy ? this.config.tickMs : Math.max(this.config.tickMs, this.config.stealBackoffMs)))
+  }
+}

@@ -1,0 +1,70 @@
+import type { Millis, PeerId } from '../core/index.js'
+import { LeaderJob } from './leader-job.js'
+import type { JobsMessage } from './messages.js'
+import type { RoleContext } from './wire.js'
+
+/** The jobs this node leads: one `LeaderJob` per job, for the newest term it was granted. */
+export class Leadership {
+  private readonly jobs = new Map<string, LeaderJob>()
+  private readonly acting = new Set<string>()
+
+  constructor (private readonly ctx: RoleContext) {}
+
+  get size (): number { return this.jobs.size }
+
+  get (jobId: string): LeaderJob | undefined { return this.jobs.get(jobId) }
+
+  /** A grant from the job's submitter: lead the job for that term (newer terms replace older ones). */
+  onGrant (from: PeerId, m: Extract<JobsMessage, { type: 'grant' }>, now: Millis): void {
+    const current = this.jobs.get(m.jobId)
+    if (current !== undefined && current.term >= m.term) return
+    this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now))
+  }
+
+  onLeaseAck (from: PeerId, m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined || job.term !== m.term || job.submitter !== from) return
+    job.onLeaseAck(m, now)
+    this.note(job, now)
+  }
+
+  onHeld (from: PeerId, m: Extract<JobsMessage, { type: 'held' }>, now: Millis): void {
+    this.jobs.get(m.jobId)?.onHeld(from, m.units, now)
+  }
+
+  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>, now: Millis): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined) return
+    if (job.submitter !== this.ctx.self) this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
+    job.onResult(from, m.unitId, m.ok, now)
+    this.note(job, now)
+  }
+
+  onEnded (jobId: string): void {
+    this.drop(jobId)
+  }
+
+  tick (now: Millis): void {
+    for (const job of [...this.jobs.values()]) {
+      job.tick(now)
+      this.note(job, now)
+      if (job.expired(now)) this.drop(job.jobId)
+    }
+  }
+
+  /** Tells the driver when this node starts or stops acting as a job's leader. */
+  private note (job: LeaderJob, now: Millis): void {
+    const acting = job.acting(now)
+    if (acting === this.acting.has(job.jobId)) return
+    if (acting) this.acting.add(job.jobId)
+    else this.acting.delete(job.jobId)
+    this.ctx.commands.push({ kind: 'leading', jobId: job.jobId, term: job.term, acting })
+  }
+
+  private drop (jobId: string): void {
+    const job = this.jobs.get(jobId)
+    if (job === undefined) return
+    this.jobs.delete(jobId)
+    if (this.acting.delete(jobId)) this.ctx.commands.push({ kind: 'leading', jobId, term: job.term, acting: false })
+  }
+}

@@ -1,0 +1,182 @@
+import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
+import type { MessageCodec, PeerId } from '../core/index.js'
+
+/** Gossip topic for job announcements and job ends. */
+export const JOBS_TOPIC = 'gmesh/v1/jobs'
+/** Direct stream protocol for bids, grants, leases, assignments, results and steals. */
+export const JOBS_PROTOCOL = '/gmesh/jobs/1.0.0'
+export const JOBS_WIRE_VERSION = 1
+/** Hard limit on one encoded jobs message (a grant carries the whole DAG). */
+export const JOBS_MAX_BYTES = 1024 * 1024
+export const MAX_UNITS = 20_000
+export const MAX_ID_BYTES = 256
+export const MAX_PAYLOAD_BYTES = 4096
+export const MAX_SUMMARY_BYTES = 16 * 1024
+const MAX_COUNT = 1_000_000_000
+
+/** One unit of a job as it travels: id, dependencies, estimated cost, opaque payload (driver-defined). */
+export interface UnitSpec {
+  readonly id: string
+  readonly dependsOn: readonly string[]
+  readonly cost: number
+  readonly payload: string
+}
+
+/** A unit handed to a worker: enough to run it and report its result without the DAG. */
+export interface UnitTicket {
+  readonly jobId: string
+  readonly unitId: string
+  readonly submitter: PeerId
+  readonly leader: PeerId
+  readonly term: number
+  readonly cost: number
+  readonly payload: string
+}
+
+export interface WorkerSlots { readonly peer: PeerId, readonly slots: number }
+
+export type JobsMessage =
+  | { readonly type: 'announce', readonly jobId: string, readonly units: number }
+  | { readonly type: 'ended', readonly jobId: string, readonly ok: boolean }
+  | { readonly type: 'bid', readonly jobId: string, readonly slots: number, readonly free: number }
+  | { readonly type: 'grant', readonly jobId: string, readonly term: number, readonly units: readonly UnitSpec[], readonly done: readonly string[], readonly workers: readonly WorkerSlots[] }
+  /** Leader -> submitter: renew my lease; `at` is the leader's clock when sent, echoed in the ack. */
+  | { readonly type: 'lease', readonly jobId: string, readonly term: number, readonly at: number }
+  | { readonly type: 'lease-ack', readonly jobId: string, readonly term: number, readonly at: number, readonly workers: readonly WorkerSlots[] }
+  | { readonly type: 'assign', readonly tickets: readonly UnitTicket[] }
+  | { readonly type: 'held', readonly jobId: string, readonly term: number, readonly units: readonly string[] }
+  | { readonly type: 'result', readonly jobId: string, readonly unitId: string, readonly ok: boolean, readonly summary: string }
+  | { readonly type: 'result-ack', readonly jobId: string, readonly unitId: string }
+  | { readonly type: 'steal', readonly want: number }
+  | { readonly type: 'stolen', readonly tickets: readonly UnitTicket[] }
+
+const TYPE_TAGS = {
+  announce: 1, ended: 2, bid: 3, grant: 4, lease: 5, 'lease-ack': 6, assign: 7, held: 8, result: 9, 'result-ack': 10, steal: 11, stolen: 12
+} as const
+
+function readId (r: WireReader, what: string): string {
+  const id = r.string(MAX_ID_BYTES)
+  if (id.length === 0) throw new MalformedMessageError(`${what} is empty`)
+  return id
+}
+
+function readBool (r: WireReader): boolean {
+  const b = r.byte()
+  if (b > 1) throw new MalformedMessageError('boolean is neither 0 nor 1')
+  return b === 1
+}
+
+function writeIds (w: WireWriter, ids: readonly string[]): void {
+  w.uint(ids.length)
+  for (const id of ids) w.string(id)
+}
+
+function readIds (r: WireReader, what: string): string[] {
+  const count = r.uint(MAX_UNITS)
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) ids.push(readId(r, what))
+  return ids
+}
+
+function writeUnits (w: WireWriter, units: readonly UnitSpec[]): void {
+  w.uint(units.length)
+  for (const u of units) writeIds(w.string(u.id).uint(u.cost).string(u.payload), u.dependsOn)
+}
+
+function readUnits (r: WireReader): UnitSpec[] {
+  const count = r.uint(MAX_UNITS)
+  const units: UnitSpec[] = []
+  for (let i = 0; i < count; i++) {
+    const id = readId(r, 'unit id')
+    const cost = r.uint(MAX_COUNT)
+    const payload = r.string(MAX_PAYLOAD_BYTES)
+    units.push({ id, cost, payload, dependsOn: readIds(r, 'dependency id') })
+  }
+  return units
+}
+
+function writeTickets (w: WireWriter, tickets: readonly UnitTicket[]): void {
+  w.uint(tickets.length)
+  for (const t of tickets) w.string(t.jobId).string(t.unitId).string(t.submitter).string(t.leader).uint(t.term).uint(t.cost).string(t.payload)
+}
+
+function readTickets (r: WireReader): UnitTicket[] {
+  const count = r.uint(MAX_UNITS)
+  const tickets: UnitTicket[] = []
+  for (let i = 0; i < count; i++) {
+    tickets.push({
+      jobId: readId(r, 'job id'),
+      unitId: readId(r, 'unit id'),
+      submitter: readId(r, 'submitter'),
+      leader: readId(r, 'leader'),
+      term: r.uint(MAX_COUNT),
+      cost: r.uint(MAX_COUNT),
+      payload: r.string(MAX_PAYLOAD_BYTES)
+    })
+  }
+  return tickets
+}
+
+function writeWorkers (w: WireWriter, workers: readonly WorkerSlots[]): void {
+  w.uint(workers.length)
+  for (const x of workers) w.string(x.peer).uint(x.slots)
+}
+
+function readWorkers (r: WireReader): WorkerSlots[] {
+  const count = r.uint(MAX_UNITS)
+  const workers: WorkerSlots[] = []
+  for (let i = 0; i < count; i++) workers.push({ peer: readId(r, 'worker'), slots: r.uint(MAX_COUNT) })
+  return workers
+}
+
+function encodeBody (w: WireWriter, m: JobsMessage): void {
+  switch (m.type) {
+    case 'announce': w.string(m.jobId).uint(m.units); break
+    case 'ended': w.string(m.jobId).byte(m.ok ? 1 : 0); break
+    case 'bid': w.string(m.jobId).uint(m.slots).uint(m.free); break
+    case 'grant': writeUnits(w.string(m.jobId).uint(m.term), m.units); writeIds(w, m.done); writeWorkers(w, m.workers); break
+    case 'lease': w.string(m.jobId).uint(m.term).uint(m.at); break
+    case 'lease-ack': writeWorkers(w.string(m.jobId).uint(m.term).uint(m.at), m.workers); break
+    case 'assign': writeTickets(w, m.tickets); break
+    case 'held': writeIds(w.string(m.jobId).uint(m.term), m.units); break
+    case 'result': w.string(m.jobId).string(m.unitId).byte(m.ok ? 1 : 0).string(m.summary); break
+    case 'result-ack': w.string(m.jobId).string(m.unitId); break
+    case 'steal': w.uint(m.want); break
+    case 'stolen': writeTickets(w, m.tickets); break
+  }
+}
+
+function decodeBody (r: WireReader): JobsMessage {
+  switch (r.type) {
+    case 1: return { type: 'announce', jobId: readId(r, 'job id'), units: r.uint(MAX_UNITS) }
+    case 2: return { type: 'ended', jobId: readId(r, 'job id'), ok: readBool(r) }
+    case 3: return { type: 'bid', jobId: readId(r, 'job id'), slots: r.uint(MAX_COUNT), free: r.uint(MAX_COUNT) }
+    case 4: return { type: 'grant', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), units: readUnits(r), done: readIds(r, 'unit id'), workers: readWorkers(r) }
+    case 5: return { type: 'lease', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), at: r.uint() }
+    case 6: return { type: 'lease-ack', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), at: r.uint(), workers: readWorkers(r) }
+    case 7: return { type: 'assign', tickets: readTickets(r) }
+    case 8: return { type: 'held', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), units: readIds(r, 'unit id') }
+    case 9: return { type: 'result', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id'), ok: readBool(r), summary: r.string(MAX_SUMMARY_BYTES) }
+    case 10: return { type: 'result-ack', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id') }
+    case 11: return { type: 'steal', want: r.uint(MAX_UNITS) }
+    case 12: return { type: 'stolen', tickets: readTickets(r) }
+    default: throw new MalformedMessageError(`unknown jobs message type ${r.type}`)
+  }
+}
+
+/** The jobs wire codec: version byte, type byte, then varint/string fields; every field range-checked. */
+export const jobsCodec: MessageCodec<JobsMessage> = {
+  version: JOBS_WIRE_VERSION,
+  maxBytes: JOBS_MAX_BYTES,
+  encode (message: JobsMessage): Uint8Array {
+    const w = new WireWriter(JOBS_WIRE_VERSION, TYPE_TAGS[message.type], 128)
+    encodeBody(w, message)
+    return w.finish(JOBS_MAX_BYTES)
+  },
+  decode (bytes: Uint8Array): JobsMessage {
+    const r = new WireReader(bytes, JOBS_WIRE_VERSION, JOBS_MAX_BYTES)
+    const message = decodeBody(r)
+    r.end()
+    return message
+  }
+}

@@ -1,0 +1,158 @@
+import type { Millis, PeerId } from '../core/index.js'
+import { topologicalOrder } from './dag.js'
+import type { JobSpec } from './dag.js'
+import type { JobsMessage, WorkerSlots } from './messages.js'
+import { seemsLive } from './wire.js'
+import type { RoleContext } from './wire.js'
+
+interface Bid { readonly slots: number, readonly free: number }
+
+/** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
+interface SubmittedJob {
+  readonly spec: JobSpec
+  readonly unitIds: ReadonlySet<string>
+  readonly bids: Map<PeerId, Bid>
+  readonly results: Map<string, string>
+  /** Leaders whose lease lapsed: passed over while another bidder is available. */
+  readonly lapsed: Set<PeerId>
+  term: number
+  leader: PeerId | undefined
+  /** When the leader was last heard (grant time, then every lease request of the current term). */
+  lastHeard: Millis
+  firstAnnounce: Millis
+  lastAnnounce: Millis
+}
+
+/**
+ * The submitter's side of a job: announce, collect bids, grant terms by a deterministic rule over
+ * bids (most free slots, then most slots, then smallest peer id), watch the leader's lease and grant
+ * the next term when it lapses, record every unit result, and report the outcome once.
+ *
+ * Single granter per job: every term is granted once, to one peer, so at most one leader exists
+ * per (job, term). A new term is granted only after `leaseMs + leaseMarginMs` without a lease
+ * request, and a leader acts only within `leaseMs` of a request the submitter acknowledged, so an
+ * old leader has stopped acting before the next one starts.
+ */
+export class Submitter {
+  private readonly jobs = new Map<string, SubmittedJob>()
+  private readonly ended = new Map<string, boolean>()
+
+  constructor (private readonly ctx: RoleContext) {}
+
+  get activeJobs (): number { return this.jobs.size }
+
+  /** Throws `InvalidJobError` for a bad DAG; a job id already used is ignored (idempotent). */
+  submit (spec: JobSpec, ownBid: Bid | undefined, now: Millis): void {
+    topologicalOrder(spec.units)
+    if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
+    const job: SubmittedJob = {
+      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now
+    }
+    if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
+    this.jobs.set(spec.jobId, job)
+    this.ctx.wire.publish({ type: 'announce', jobId: spec.jobId, units: spec.units.length })
+  }
+
+  onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined || m.slots === 0) return
+    job.bids.set(from, { slots: m.slots, free: Math.min(m.free, m.slots) })
+    job.lapsed.delete(from)
+  }
+
+  onLease (from: PeerId, m: Extract<JobsMessage, { type: 'lease' }>, now: Millis): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined || job.leader !== from || job.term !== m.term) return
+    job.lastHeard = Math.max(job.lastHeard, now)
+    this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: workersOf(job) })
+  }
+
+  /** Records a unit result (first one wins) and acknowledges it, also for jobs already over. */
+  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined && !this.ended.has(m.jobId)) return
+    this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
+    if (job === undefined || job.results.has(m.unitId) || !job.unitIds.has(m.unitId)) return
+    if (!m.ok) {
+      this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.summary })
+      this.finish(job, false)
+      return
+    }
+    job.results.set(m.unitId, m.summary)
+    if (job.results.size === job.spec.units.length) {
+      this.ctx.commands.push({ kind: 'jobCompleted', jobId: m.jobId, results: job.results })
+      this.finish(job, true)
+    }
+  }
+
+  /** Results recorded so far for a job this node submitted (the simulator's "no result lost" check). */
+  resultsOf (jobId: string): ReadonlyMap<string, string> | undefined {
+    return this.jobs.get(jobId)?.results
+  }
+
+  outcomeOf (jobId: string): boolean | undefined {
+    return this.ended.get(jobId)
+  }
+
+  tick (now: Millis): void {
+    const { config } = this.ctx
+    for (const job of this.jobs.values()) {
+      if (job.leader === undefined) {
+        if (job.bids.size > 0 && now >= job.firstAnnounce + config.bidWindowMs) this.grantNext(job, now)
+        else if (now >= job.lastAnnounce + config.announceRetryMs) this.reannounce(job, now)
+      } else if (now > job.lastHeard + config.leaseMs + config.leaseMarginMs) {
+        job.lapsed.add(job.leader)
+        this.grantNext(job, now)
+      }
+    }
+  }
+
+  private reannounce (job: SubmittedJob, now: Millis): void {
+    job.lastAnnounce = now
+    this.ctx.wire.publish({ type: 'announce', jobId: job.spec.jobId, units: job.spec.units.length })
+  }
+
+  /** Grants the next term to the best live bidder; with none, waits for bids (re-announcing). */
+  private grantNext (job: SubmittedJob, now: Millis): void {
+    const leader = this.pickLeader(job)
+    job.leader = leader
+    job.lastHeard = now
+    if (leader === undefined) {
+      job.lapsed.clear()
+      this.reannounce(job, now)
+      return
+    }
+    job.term++
+    const done = [...job.results.keys()]
+    this.ctx.wire.send(leader, { type: 'grant', jobId: job.spec.jobId, term: job.term, units: job.spec.units, done, workers: workersOf(job) })
+  }
+
+  private pickLeader (job: SubmittedJob): PeerId | undefined {
+    let best: PeerId | undefined
+    let bestBid: Bid | undefined
+    for (const [peer, bid] of job.bids) {
+      if (job.lapsed.has(peer) || !seemsLive(this.ctx, peer)) continue
+      if (bestBid === undefined || better(peer, bid, best as PeerId, bestBid)) {
+        best = peer
+        bestBid = bid
+      }
+    }
+    return best
+  }
+
+  private finish (job: SubmittedJob, ok: boolean): void {
+    this.jobs.delete(job.spec.jobId)
+    this.ended.set(job.spec.jobId, ok)
+    this.ctx.wire.publish({ type: 'ended', jobId: job.spec.jobId, ok })
+  }
+}
+
+function better (peer: PeerId, bid: Bid, best: PeerId, bestBid: Bid): boolean {
+  if (bid.free !== bestBid.free) return bid.free > bestBid.free
+  if (bid.slots !== bestBid.slots) return bid.slots > bestBid.slots
+  return peer < best
+}
+
+function workersOf (job: SubmittedJob): WorkerSlots[] {
+  return [...job.bids].map(([peer, bid]) => ({ peer, slots: bid.slots }))
+}

@@ -1,0 +1,28 @@
+import type { PeerId } from '../core/index.js'
+import type { MembershipView } from '../membership/index.js'
+import type { JobsCommandQueue } from './commands.js'
+import type { JobsConfig } from './config.js'
+import type { JobsMessage } from './messages.js'
+
+/** How a role talks: the protocol encodes, sends (to self: delivered locally) and publishes. */
+export interface JobsWire {
+  send: (to: PeerId, message: JobsMessage) => void
+  publish: (message: JobsMessage) => void
+}
+
+/** What every role of the jobs protocol shares. */
+export interface RoleContext {
+  readonly self: PeerId
+  readonly wire: JobsWire
+  readonly commands: JobsCommandQueue
+  readonly config: JobsConfig
+  /** Live peers and their load (membership); absent in unit tests that do not need it. */
+  readonly view: MembershipView | undefined
+}
+
+/** True unless membership holds `peer` dead. The local node is always live. */
+export function seemsLive (ctx: RoleContext, peer: PeerId): boolean {
+  if (ctx.view === undefined || peer === ctx.self) return true
+  const member = ctx.view.get(peer)
+  return member === undefined || member.status !== 'dead'
+}
