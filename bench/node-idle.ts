@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -21,30 +21,39 @@ async function rssOf (pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024
 }
 
+/** CPU time a process has used so far, ms (utime + stime from /proc, in clock ticks of 10 ms). */
+async function cpuMsOf (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 /** A bare `node` that only waits: its start time (to its first output) and its memory. */
-async function bareNode (settleMs: number): Promise<{ startMs: number, rss: number }> {
+async function bareNode (settleMs: number): Promise<{ startMs: number, rss: number, cpuMs: number }> {
   const started = performance.now()
   const child = spawn(process.execPath, ['-e', 'process.stdout.write("ready\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] })
   await once(child.stdout, 'data')
   const startMs = performance.now() - started
+  const cpuMs = await cpuMsOf(child.pid!)
   await sleep(settleMs)
   const rss = await rssOf(child.pid!)
   child.kill('SIGKILL')
   await once(child, 'exit')
-  return { startMs, rss }
+  return { startMs, rss, cpuMs }
 }
 
 /** One fresh node: spawn to ready file (what spawnNode waits for), then memory once idle. */
-async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: number, apiRss: number }> {
+async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: number, apiRss: number, cpuMs: number }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gmesh-idle-'))
   const started = performance.now()
   const node = await spawnNode({ dataDir })
   const startMs = performance.now() - started
   try {
+    const cpuMs = await cpuMsOf(node.info.pid)
     await sleep(settleMs)
     const rss = await rssOf(node.info.pid)
     const apiRss = (await (await NodeClient.connect(dataDir)).node()).rssBytes
-    return { startMs, rss, apiRss }
+    return { startMs, rss, apiRss, cpuMs }
   } finally {
     await node.stop()
     await rm(dataDir, { recursive: true, force: true })
@@ -66,10 +75,12 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
   const bareRss = median(bare.map(b => b.rss))
   console.log(renderTable(`idle gmesh node: median of ${runs} fresh nodes, memory after ${settleMs / 1000} s idle`, 'gmesh up', 'bare node', [
     { measure: 'start: spawn to ready file', figure: fmtMs(startMs), reference: fmtMs(bareStart), ratio: startMs / bareStart, goal: '< 1 s', met: startMs < 1000 },
+    { measure: 'start: CPU time used to ready', figure: fmtMs(median(nodes.map(n => n.cpuMs))), reference: fmtMs(median(bare.map(b => b.cpuMs))) },
     { measure: 'resident memory (VmRSS)', figure: `${fmtNumber(rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: rss / bareRss, goal: '< 150 MiB', met: rss < 150 * MiB },
     { measure: 'resident memory (its own /api/v1/node)', figure: `${fmtNumber(median(nodes.map(n => n.apiRss)) / MiB, 1)} MiB`, reference: '-' }
   ]))
-  console.log(`notes: each start is a new process in a new data dir (identity key, token and LevelDB created); starts: ${nodes.map(n => fmtMs(n.startMs)).join(', ')}.`)
+  console.log(`notes: each start is a new process in a new data dir (identity key, token and LevelDB created); starts: ${nodes.map(n => fmtMs(n.startMs)).join(', ')}; ` +
+    `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (on a busy machine wall time exceeds CPU time: compare the CPU row).`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run({ quick: process.argv.includes('--quick') })
