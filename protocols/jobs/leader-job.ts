@@ -19,6 +19,8 @@ interface WorkerState {
   slots: number
   readonly outstanding: Set<string>
   lastHeard: Millis
+  /** Lost its units for silence: gets no more until it reports again or this time passes. */
+  benchedUntil: Millis
 }
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
@@ -95,6 +97,7 @@ export class LeaderJob {
   onHeld (from: PeerId, units: readonly string[], now: Millis): void {
     const worker = this.workerOf(from, now)
     worker.lastHeard = now
+    worker.benchedUntil = 0
     const held = new Set(units)
     for (const id of held) {
       const unit = this.units.get(id)
@@ -140,7 +143,7 @@ export class LeaderJob {
   private updateWorkers (list: readonly WorkerSlots[], now: Millis): void {
     for (const { peer, slots } of list) {
       const worker = this.workers.get(peer)
-      if (worker === undefined) this.workers.set(peer, { slots, outstanding: new Set(), lastHeard: now })
+      if (worker === undefined) this.workers.set(peer, { slots, outstanding: new Set(), lastHeard: now, benchedUntil: 0 })
       else worker.slots = slots
     }
   }
@@ -148,7 +151,7 @@ export class LeaderJob {
   private workerOf (peer: PeerId, now: Millis): WorkerState {
     let worker = this.workers.get(peer)
     if (worker === undefined) {
-      worker = { slots: 1, outstanding: new Set(), lastHeard: now }
+      worker = { slots: 1, outstanding: new Set(), lastHeard: now, benchedUntil: 0 }
       this.workers.set(peer, worker)
     }
     return worker
@@ -169,6 +172,7 @@ export class LeaderJob {
     for (const [peer, worker] of this.workers) {
       if (worker.outstanding.size === 0) continue
       if (now - worker.lastHeard > this.ctx.config.workerLeaseMs || !seemsLive(this.ctx, peer)) {
+        worker.benchedUntil = now + this.ctx.config.workerLeaseMs
         for (const id of [...worker.outstanding]) this.release(peer, id)
       }
     }
@@ -178,7 +182,7 @@ export class LeaderJob {
     const batches = new Map<PeerId, UnitTicket[]>()
     while (this.ready.size > 0) {
       const id = this.ready.pop() as string
-      const peer = this.pickWorker(id, undefined, false)
+      const peer = this.pickWorker(id, undefined, false, now)
       if (peer === undefined) {
         this.ready.push(id)
         break
@@ -207,12 +211,12 @@ export class LeaderJob {
   }
 
   /** The live worker with the most room (free slots only when `freeSlotOnly`), a dependency's runner winning ties. */
-  private pickWorker (id: string, exclude: ReadonlyMap<PeerId, Millis> | undefined, freeSlotOnly: boolean): PeerId | undefined {
+  private pickWorker (id: string, exclude: ReadonlyMap<PeerId, Millis> | undefined, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
     const deps = (this.units.get(id) as UnitState).spec.dependsOn
     let best: PeerId | undefined
     let bestScore = 0
     for (const [peer, worker] of this.workers) {
-      if (exclude?.has(peer) === true || !seemsLive(this.ctx, peer)) continue
+      if (now < worker.benchedUntil || exclude?.has(peer) === true || !seemsLive(this.ctx, peer)) continue
       const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
       const room = limit - worker.outstanding.size
       if (room <= 0) continue
@@ -234,7 +238,7 @@ export class LeaderJob {
       if (unit.owners.size !== 1) continue
       const since = unit.owners.values().next().value as Millis
       if (now - since <= speculationFactor * unit.spec.cost * this.msPerCost + speculationSlackMs) continue
-      const peer = this.pickWorker(id, unit.owners, true)
+      const peer = this.pickWorker(id, unit.owners, true, now)
       if (peer === undefined) break
       this.speculated++
       this.handOut(peer, id, now, batches)

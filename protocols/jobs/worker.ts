@@ -158,6 +158,6 @@ export class Worker {
     const view = this.ctx.view
     if (view === undefined) return
     const victim = view.busiest(1).find(m => m.load.queued >= 2 && m.peer !== this.ctx.self)
-    if (victim !== undefined) this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots - this.running.size })
+    if (victim !== undefined) this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
   }
 }

@@ -1,0 +1,128 @@
+import type { PeerId } from '../../../protocols/core/index.js'
+import { JobsProtocol } from '../../../protocols/jobs/index.js'
+import type { JobsCommand, JobsConfig, JobsMessage } from '../../../protocols/jobs/index.js'
+import { jobsCodec } from '../../../protocols/jobs/index.js'
+import type { TrustPolicy } from '../../../protocols/cache/trust.js'
+import type { MembershipView } from '../../../protocols/membership/index.js'
+
+interface Pending { at: number, seq: number, run: () => void }
+
+export interface MeshNodeOptions {
+  readonly slots: number
+  readonly trust?: TrustPolicy
+  readonly view?: MembershipView
+  /** Milliseconds per unit of cost when this node runs a unit (undefined: units never finish by themselves). */
+  readonly msPerCost?: number
+}
+
+/**
+ * A tiny in-memory network for driving jobs protocols directly: 1 ms per message, gossip to every
+ * other node, timers, and `runUnit` commands finished after cost × msPerCost. Crashed nodes and
+ * `drop` rules lose messages. Deterministic: events run in (time, sequence) order.
+ */
+export class JobsMesh {
+  now = 0
+  readonly nodes = new Map<PeerId, JobsProtocol>()
+  readonly commands: Array<{ node: PeerId, command: JobsCommand }> = []
+  readonly sent: Array<{ from: PeerId, to: PeerId, message: JobsMessage }> = []
+  readonly down = new Set<PeerId>()
+  drop: (from: PeerId, to: PeerId, message: JobsMessage) => boolean = () => false
+  private readonly queue: Pending[] = []
+  private readonly timers = new Map<string, number>()
+  private readonly speed = new Map<PeerId, number | undefined>()
+  private seq = 0
+
+  add (peer: PeerId, options: MeshNodeOptions, config: Partial<JobsConfig> = {}): JobsProtocol {
+    const protocol = new JobsProtocol({ self: peer, slots: options.slots, config, ...(options.trust === undefined ? {} : { trust: options.trust }), ...(options.view === undefined ? {} : { view: options.view }) })
+    this.nodes.set(peer, protocol)
+    this.speed.set(peer, options.msPerCost)
+    protocol.start(this.now)
+    this.flush(peer)
+    return protocol
+  }
+
+  node (peer: PeerId): JobsProtocol {
+    return this.nodes.get(peer) as JobsProtocol
+  }
+
+  commandsOf (kind: JobsCommand['kind']): Array<{ node: PeerId, command: JobsCommand }> {
+    return this.commands.filter(c => c.command.kind === kind)
+  }
+
+  /** Runs `action` on `peer` now and carries out its effects. */
+  input (peer: PeerId, action: (p: JobsProtocol) => void): void {
+    action(this.node(peer))
+    this.flush(peer)
+  }
+
+  runUntil (end: number): void {
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq)
+      const next = this.queue[0]
+      if (next === undefined || next.at > end) break
+      this.queue.shift()
+      this.now = next.at
+      next.run()
+    }
+    this.now = end
+  }
+
+  private at (time: number, run: () => void): void {
+    this.queue.push({ at: time, seq: this.seq++, run })
+  }
+
+  flush (peer: PeerId): void {
+    const protocol = this.nodes.get(peer)
+    if (protocol === undefined) return
+    for (const effect of protocol.drainEffects()) {
+      if (effect.kind === 'send') this.deliver(peer, effect.to, effect.protocolId, effect.bytes)
+      else if (effect.kind === 'publish') for (const to of this.nodes.keys()) if (to !== peer) this.deliver(peer, to, effect.topic, effect.bytes)
+      if (effect.kind === 'setTimer') this.setTimer(peer, effect.key, effect.at)
+    }
+    for (const command of protocol.drainCommands()) {
+      this.commands.push({ node: peer, command })
+      if (command.kind === 'runUnit') this.run(peer, command)
+    }
+  }
+
+  private run (peer: PeerId, command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
+    const msPerCost = this.speed.get(peer)
+    if (msPerCost === undefined) return
+    const cost = Number(command.payload.split(':')[1] ?? 1)
+    this.at(this.now + cost * msPerCost, () => {
+      if (this.down.has(peer)) return
+      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, command.payload.startsWith('fail') ? 'failed' : 'ok', `${command.unitId}@${peer}`, this.now) })
+    })
+  }
+
+  private deliver (from: PeerId, to: PeerId, via: string, bytes: Uint8Array): void {
+    const message = jobsCodec.decode(bytes)
+    this.sent.push({ from, to, message })
+    if (this.down.has(from) || this.drop(from, to, message)) return
+    this.at(this.now + 1, () => {
+      if (this.down.has(to)) return
+      this.nodes.get(to)?.onMessage(from, via, bytes, this.now)
+      this.flush(to)
+    })
+  }
+
+  private setTimer (peer: PeerId, key: string, at: number): void {
+    const token = this.seq
+    this.timers.set(`${peer}/${key}`, token)
+    this.at(at, () => {
+      if (this.timers.get(`${peer}/${key}`) !== token || this.down.has(peer)) return
+      this.nodes.get(peer)?.onTimer(key, this.now)
+      this.flush(peer)
+    })
+  }
+}
+
+/** A chain-and-fan DAG: `count` units, unit i depends on unit i-1 every `chainEvery` units; payload "ok:cost". */
+export function simpleJob (jobId: string, count: number, cost = 10, fail: ReadonlySet<string> = new Set()): { jobId: string, units: Array<{ id: string, dependsOn: string[], cost: number, payload: string }> } {
+  const units = []
+  for (let i = 0; i < count; i++) {
+    const id = `u${i}`
+    units.push({ id, dependsOn: i > 0 && i % 4 === 0 ? [`u${i - 1}`] : [], cost, payload: `${fail.has(id) ? 'fail' : 'ok'}:${cost}` })
+  }
+  return { jobId, units }
+}

@@ -1,0 +1,98 @@
+import test from 'ava'
+import { InvalidJobError } from '../../../protocols/jobs/index.js'
+import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
+import { JobsMesh, simpleJob } from './mesh.js'
+
+test('a dead worker\'s units go back to the queue and the job still completes', t => {
+  const mesh = new JobsMesh()
+  const config = { stealing: false, speculation: false }
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('w1', { slots: 4, msPerCost: 1 }, config)
+  mesh.add('w2', { slots: 2, msPerCost: 1 }, config)
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 30, 100), mesh.now) })
+  mesh.runUntil(450)
+  mesh.down.add('w2')
+  mesh.runUntil(30_000)
+  const completed = mesh.commandsOf('jobCompleted')
+  t.is(completed.length, 1)
+  const results = (completed[0]?.command as { results: ReadonlyMap<string, string> }).results
+  t.true([...results.values()].every(v => v.endsWith('@w1') || v.endsWith('@w2')))
+  const lostOnW2 = mesh.commandsOf('runUnit').filter(c => c.node === 'w2').map(c => (c.command as { unitId: string }).unitId)
+  t.true(lostOnW2.length > 0)
+  for (const id of lostOnW2) t.true(results.has(id), `${id} was rerun elsewhere`)
+})
+
+test('a failing unit is reported once with its log and ends the job', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 })
+  mesh.add('w1', { slots: 2, msPerCost: 1 })
+  mesh.add('w2', { slots: 2, msPerCost: 1 })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 12, 10, new Set(['u3', 'u5'])), mesh.now) })
+  mesh.runUntil(10_000)
+  const failed = mesh.commandsOf('jobFailed')
+  t.is(failed.length, 1)
+  t.regex((failed[0]?.command as { log: string }).log, /^u[35]@w[12]$/)
+  t.is(mesh.commandsOf('jobCompleted').length, 0)
+  t.true(mesh.sent.some(s => s.message.type === 'ended' && !s.message.ok))
+})
+
+test('a straggler gets a speculative copy and the first result wins', t => {
+  const mesh = new JobsMesh()
+  const config = { stealing: false, speculationSlackMs: 200 }
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('slow', { slots: 1, msPerCost: 100 }, config)
+  mesh.add('fast', { slots: 1, msPerCost: 1 }, config)
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 10, payload: 'ok:10' }, { id: 'b', dependsOn: [], cost: 10, payload: 'ok:10' }] }, mesh.now) })
+  mesh.runUntil(5000)
+  const completed = mesh.commandsOf('jobCompleted')
+  t.is(completed.length, 1, 'done long before the slow copy (1,000 ms) would finish')
+  t.true(mesh.now >= 5000)
+  const results = (completed[0]?.command as { results: ReadonlyMap<string, string> }).results
+  t.deepEqual([...results.values()].map(v => v.split('@')[1]), ['fast', 'fast'])
+  t.true(mesh.commandsOf('runUnit').filter(c => c.node === 'slow').length >= 1)
+})
+
+test('an idle worker steals half of the busiest neighbour\'s queue', t => {
+  const mesh = new JobsMesh()
+  const busyVictim = fakeView('thief', [{ peer: 'victim', queued: 6 }])
+  mesh.add('victim', { slots: 1 }, { speculation: false })
+  mesh.add('thief', { slots: 2, view: busyVictim }, { speculation: false })
+  const tickets = Array.from({ length: 7 }, (_, i) => ({ jobId: 'j', unitId: `u${i}`, submitter: 'victim', leader: 'victim', term: 1, cost: 1, payload: '' }))
+  mesh.input('victim', p => { p.worker.take(tickets, mesh.now) })
+  t.is(mesh.node('victim').worker.queuedCount, 6)
+  mesh.runUntil(1000)
+  t.is(mesh.node('victim').worker.queuedCount, 3)
+  t.is(mesh.node('thief').worker.runningCount, 2)
+  t.is(mesh.node('thief').worker.queuedCount, 1)
+  const stolen = mesh.sent.find(s => s.message.type === 'stolen')
+  t.deepEqual(stolen?.message.type === 'stolen' ? stolen.message.tickets.map(x => x.unitId) : [], ['u4', 'u5', 'u6'])
+})
+
+test('a bad DAG is refused at submission and nothing is announced', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 })
+  t.throws(() => { mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: ['a'], cost: 1, payload: '' }] }, 0) }) }, { instanceOf: InvalidJobError })
+  t.false(mesh.sent.some(s => s.message.type === 'announce'))
+})
+
+test('random bytes on the jobs topic are rejected without throwing', t => {
+  const mesh = new JobsMesh()
+  const p = mesh.add('w', { slots: 1 })
+  t.is(p.onMessage('x', 'gmesh/v1/jobs', Uint8Array.from([1, 7, 200, 200, 200]), 0), 'reject')
+  t.is(p.onMessage('x', 'gmesh/v1/jobs', new Uint8Array(0), 0), 'reject')
+  t.is(p.rejected, 2)
+})
+
+function fakeView (self: string, loads: Array<{ peer: string, queued: number }>): MembershipView {
+  const members = loads.map(l => ({ peer: l.peer, status: 'alive', incarnation: 0, load: { capacity: 1, running: 1, queued: l.queued, cacheBytes: 0 } }) as unknown as MemberInfo)
+  return {
+    self,
+    liveCount: members.length,
+    aliveCount: members.length + 1,
+    aliveDigest: 0,
+    get: peer => members.find(m => m.peer === peer),
+    isLive: peer => members.some(m => m.peer === peer),
+    liveMembers: () => members,
+    busiest: limit => members.slice(0, limit)
+  }
+}
