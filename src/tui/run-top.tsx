@@ -22,8 +22,8 @@ export async function runTop (options: TopOptions): Promise<void> {
   else await runPlain(options)
 }
 
-/** Ink's drawing rate: with the store's 25 ms batching, a change is on screen within about 75 ms. */
-export const TOP_MAX_FPS = 20
+/** Ink's own frame cap; the store's 80 ms window is what limits redraws (an event is on screen within about 80 ms). */
+export const TOP_MAX_FPS = 60
 
 /** Renders the dashboard of `store` on a terminal. */
 export function renderTop (store: TuiStore, io: { stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream }, onQuit?: () => void, initialView?: ViewName): Instance {
@@ -33,7 +33,7 @@ export function renderTop (store: TuiStore, io: { stdout: NodeJS.WriteStream, st
 }
 
 async function runInteractive (options: TopOptions): Promise<void> {
-  const store = new TuiStore({ batchMs: 25 })
+  const store = new TuiStore()
   const stop = new AbortController()
   const signal = AbortSignal.any([stop.signal, options.signal])
   const feed = runFeed(options.client, store, { signal, pollMs: options.intervalMs ?? 2000 })

@@ -25,7 +25,7 @@ export interface TuiStoreInit {
   maxEvents?: number
   /** Cache samples kept (default 120). */
   maxHistory?: number
-  /** Changes within this many ms are drawn once (default 30; 0: notify at once). */
+  /** Listeners are told at most once per this many ms: the first change at once, later ones at the window's end (default 80; 0: every change). */
   batchMs?: number
   now?: () => number
 }
@@ -34,16 +34,17 @@ type Listener = () => void
 
 /**
  * The TUI's state, fed by snapshots (polled) and events (streamed). Listeners are told at most once
- * per `batchMs`, so a burst of events costs one redraw.
+ * per `batchMs`: an event after a quiet spell is drawn at once, a burst costs one redraw per window.
  */
 export class TuiStore {
   private state: TuiState = { peers: [], jobs: [], history: [], events: [], connected: false, version: 0 }
   private readonly listeners = new Set<Listener>()
   private pending?: NodeJS.Timeout
+  private dirty = false
   private readonly init: Required<Omit<TuiStoreInit, 'now'>> & { now: () => number }
 
   constructor (init: TuiStoreInit = {}) {
-    this.init = { maxEvents: 500, maxHistory: 120, batchMs: 30, now: Date.now, ...init }
+    this.init = { maxEvents: 500, maxHistory: 120, batchMs: 80, now: Date.now, ...init }
   }
 
   get snapshot (): TuiState { return this.state }
@@ -75,13 +76,33 @@ export class TuiStore {
   flush (): void {
     clearTimeout(this.pending)
     this.pending = undefined
-    for (const listener of this.listeners) listener()
+    this.dirty = false
+    this.notify()
   }
 
   private update (change: Partial<TuiState>): void {
     this.state = { ...this.state, ...change, version: this.state.version + 1 }
-    if (this.init.batchMs <= 0) this.flush()
-    else this.pending ??= setTimeout(() => { this.flush() }, this.init.batchMs)
+    if (this.init.batchMs <= 0) this.notify()
+    else this.schedule()
+  }
+
+  /** Leading and trailing edge: notify now unless a window is open, then once more at its end if anything changed. */
+  private schedule (): void {
+    if (this.pending != null) {
+      this.dirty = true
+      return
+    }
+    this.notify()
+    this.pending = setTimeout(() => {
+      this.pending = undefined
+      if (!this.dirty) return
+      this.dirty = false
+      this.schedule()
+    }, this.init.batchMs)
+  }
+
+  private notify (): void {
+    for (const listener of this.listeners) listener()
   }
 }
 

@@ -13,6 +13,7 @@ export function register (program: Command): void {
       const intervalMs = parsePositiveInt(options.interval, '--interval')
       const count = options.count == null ? undefined : parsePositiveInt(options.count, '--count')
       const client = await connect(options.data)
+      process.env.NODE_ENV ??= 'production' // React's production build: a fraction of the development build's CPU
       const { runTop } = await import('../../tui/run-top.js')
       const stop = new AbortController()
       const onSignal = (): void => { stop.abort() }

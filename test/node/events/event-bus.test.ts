@@ -27,18 +27,20 @@ test('a subscriber that throws does not stop the others or the emitter', t => {
   t.is(got.length, 1)
 })
 
-test('the TUI store draws a burst of events once, keeps a bounded log and follows peers up and down', async t => {
+test('the TUI store draws the first event of a burst at once and the rest once at the window end; keeps a bounded log; follows peers', async t => {
   const store = new TuiStore({ batchMs: 5, maxEvents: 3 })
   let draws = 0
   let drawn!: () => void
-  const first = new Promise<void>(resolve => { drawn = resolve })
-  store.subscribe(() => { draws++; drawn() })
+  const second = new Promise<void>(resolve => { drawn = resolve })
+  const seen: number[] = []
+  store.subscribe(() => { draws++; seen.push(store.snapshot.events.length); if (draws === 2) drawn() })
   const bus = new EventBus()
   bus.subscribe(e => { store.applyEvent(e) })
   for (let i = 0; i < 5; i++) bus.emit({ type: 'peer-up', peer: `p${i}` })
   bus.emit({ type: 'peer-down', peer: 'p1' })
-  await first
   t.is(draws, 1)
+  await second
+  t.deepEqual(seen, [1, 3])
   t.deepEqual(store.snapshot.events.map(e => e.id), [4, 5, 6])
   t.deepEqual(store.snapshot.peers.map(p => p.peerId), ['p0', 'p2', 'p3', 'p4'])
 })
