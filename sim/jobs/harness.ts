@@ -1,0 +1,275 @@
+import type { Driver, Effect, PeerId, Random } from '../../protocols/core/index.js'
+import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../protocols/jobs/index.js'
+import type { JobsCommand, JobsConfig, JobsOptions } from '../../protocols/jobs/index.js'
+import { Membership } from '../../protocols/membership/index.js'
+import type { MembershipConfig } from '../../protocols/membership/index.js'
+import { EventKind, bytesHash } from '../engine/index.js'
+import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
+import type { GossipModel } from '../gossip.js'
+import type { FaultState, Links } from '../network/index.js'
+import { simPeerId } from '../peers.js'
+import { Transport } from '../transport.js'
+
+/** Builds a node's jobs protocol; tests pass deliberately broken variants here. */
+export type JobsFactory = (options: JobsOptions) => JobsProtocol
+
+/** Watches what nodes do (the invariant checker implements it). */
+export interface JobsObserver {
+  onSend: (from: number, to: PeerId, bytes: Uint8Array, now: number) => void
+  onCommand: (node: number, command: JobsCommand, now: number) => void
+}
+
+export interface JobsHarnessParts {
+  readonly engine: Engine
+  readonly links: Links
+  readonly faults: FaultState
+  readonly gossip: GossipModel
+  /** Build slots per node (0: does not accept builds). */
+  readonly slots: readonly number[]
+  /** Milliseconds per unit of cost per node (mixed speed). */
+  readonly msPerCost: readonly number[]
+  readonly observer: JobsObserver
+  readonly jobsConfig?: Partial<JobsConfig>
+  readonly membershipConfig?: Partial<MembershipConfig>
+  readonly createJobs?: JobsFactory
+  /** Extra slowdown of one unit run on a node (stragglers); 1 = none. */
+  readonly straggle?: (node: number, random: Random) => number
+}
+
+interface JobsSimNode {
+  readonly index: number
+  readonly peer: PeerId
+  membership: Membership | undefined
+  jobs: JobsProtocol | undefined
+  /** Bumped on every crash: unit runs of an earlier life never report. */
+  life: number
+  timers: Map<string, number>
+  pending: SimEvent[]
+  diskIncarnation: number | undefined
+}
+
+const SEEDS = 5
+const MEMBERSHIP_PREFIX = 'm|'
+const JOBS_PREFIX = 'j|'
+
+/** Runs Membership and the jobs protocol on every virtual node; `runUnit` commands become timed actions. */
+export class JobsHarness implements EventHandler {
+  readonly nodes: JobsSimNode[] = []
+  readonly transport: Transport
+  readonly injected = { crashes: 0, restarts: 0, pauses: 0 }
+  private readonly index = new Map<PeerId, number>()
+  private readonly seeds: PeerId[] = []
+  private nextToken = 0
+
+  constructor (readonly size: number, private readonly parts: JobsHarnessParts) {
+    this.transport = new Transport(size, parts.engine, parts.links, parts.faults, parts.gossip)
+    for (let i = 0; i < size; i++) {
+      const peer = simPeerId(i)
+      this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, timers: new Map(), pending: [], diskIncarnation: undefined })
+      this.index.set(peer, i)
+      if (i < SEEDS) this.seeds.push(peer)
+    }
+  }
+
+  startAll (): void {
+    for (let i = 0; i < this.size; i++) this.boot(i)
+  }
+
+  jobsOf (node: number): JobsProtocol | undefined { return this.nodes[node]?.jobs }
+  membershipOf (node: number): Membership | undefined { return this.nodes[node]?.membership }
+  indexOf (peer: PeerId): number | undefined { return this.index.get(peer) }
+
+  /** Runs a local command on a live node's jobs protocol and carries out its effects. */
+  input (node: number, action: (jobs: JobsProtocol, now: number) => void): void {
+    const jobs = this.nodes[node]?.jobs
+    if (jobs === undefined) return
+    action(jobs, this.parts.engine.now)
+    this.flush(node)
+  }
+
+  handle (event: SimEvent): void {
+    if (event.kind === EventKind.gossipWave) {
+      const { engine, gossip, links } = this.parts
+      const miss = gossip.missProbability(links.profile.loss)
+      for (const r of event.list as number[]) {
+        if (miss > 0 && engine.random.nextFloat() < miss) continue
+        this.handle(this.directEvent(r, event.from, event.key as string, event.bytes as Uint8Array))
+      }
+      return
+    }
+    const node = this.nodes[event.node] as JobsSimNode
+    const { faults, engine } = this.parts
+    if (faults.up[event.node] === 0) return
+    if (faults.paused[event.node] === 1) {
+      node.pending.push(event)
+      return
+    }
+    const slow = faults.slowMs[event.node] as number
+    if (slow > 0 && !event.deferred) {
+      event.deferred = true
+      engine.requeue(event, event.time + slow)
+      return
+    }
+    if (event.kind === EventKind.timer) this.fireTimer(node, event)
+    else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array)
+  }
+
+  crash (i: number): void {
+    const node = this.nodes[i] as JobsSimNode
+    const { faults, engine } = this.parts
+    if (faults.up[i] === 0) return
+    this.injected.crashes++
+    node.diskIncarnation = node.membership?.currentIncarnation
+    node.membership = undefined
+    node.jobs = undefined
+    node.life++
+    node.timers = new Map()
+    node.pending = []
+    faults.up[i] = 0
+    faults.paused[i] = 0
+    faults.downSince[i] = engine.now
+    faults.disturbedAt[i] = engine.now
+  }
+
+  restart (i: number): void {
+    const faults = this.parts.faults
+    if (faults.up[i] === 1) return
+    this.injected.restarts++
+    faults.up[i] = 1
+    faults.disturbedAt[i] = this.parts.engine.now
+    this.boot(i)
+  }
+
+  pause (i: number): void {
+    if (this.parts.faults.up[i] === 0) return
+    this.injected.pauses++
+    this.parts.faults.paused[i] = 1
+  }
+
+  resume (i: number): void {
+    const { faults, engine } = this.parts
+    if (faults.paused[i] === 0) return
+    faults.paused[i] = 0
+    const node = this.nodes[i] as JobsSimNode
+    const held = node.pending
+    node.pending = []
+    for (const event of held) engine.requeue(event, engine.now)
+  }
+
+  private boot (i: number): void {
+    const node = this.nodes[i] as JobsSimNode
+    const { engine, membershipConfig, jobsConfig, createJobs } = this.parts
+    const membership = new Membership({
+      self: node.peer,
+      seeds: this.seeds,
+      random: engine.random.fork(),
+      ...(membershipConfig === undefined ? {} : { config: membershipConfig }),
+      ...(node.diskIncarnation === undefined ? {} : { restoredIncarnation: node.diskIncarnation })
+    })
+    const options: JobsOptions = { self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view, ...(jobsConfig === undefined ? {} : { config: jobsConfig }) }
+    node.membership = membership
+    node.jobs = createJobs === undefined ? new JobsProtocol(options) : createJobs(options)
+    membership.setLoad(node.jobs.load())
+    membership.start(engine.now)
+    node.jobs.start(engine.now)
+    this.flush(i)
+  }
+
+  private flush (i: number): void {
+    const node = this.nodes[i] as JobsSimNode
+    if (node.membership !== undefined) this.apply(i, MEMBERSHIP_PREFIX, node.membership.drainEffects())
+    if (node.jobs === undefined) return
+    this.apply(i, JOBS_PREFIX, node.jobs.drainEffects())
+    const now = this.parts.engine.now
+    for (const command of node.jobs.drainCommands()) {
+      this.parts.observer.onCommand(i, command, now)
+      if (command.kind === 'runUnit') this.runUnit(i, command)
+    }
+    node.membership?.setLoad(node.jobs.load())
+  }
+
+  private apply (i: number, prefix: string, effects: readonly Effect[]): void {
+    const driver = this.driverFor(i, prefix)
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'send': driver.send(e.to, e.protocolId, e.bytes); break
+        case 'publish': driver.publish(e.topic, e.bytes); break
+        case 'setTimer': driver.setTimer(e.key, e.at); break
+        case 'cancelTimer': driver.cancelTimer(e.key); break
+      }
+    }
+  }
+
+  /** A unit runs for cost × the node's ms per cost (× a straggler factor), unless the node crashes first. */
+  private runUnit (i: number, command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
+    const { engine, msPerCost, straggle } = this.parts
+    const node = this.nodes[i] as JobsSimNode
+    const life = node.life
+    const cost = Number(command.payload)
+    const factor = straggle === undefined ? 1 : straggle(i, engine.random)
+    const finish = (): void => {
+      if (node.life !== life || this.parts.faults.up[i] === 0) return
+      if (this.parts.faults.paused[i] === 1) {
+        engine.at(engine.now + 100, finish)
+        return
+      }
+      this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, 'ok', `${command.unitId}@${node.peer}`, now) })
+    }
+    engine.at(engine.now + cost * (msPerCost[i] ?? 1) * factor, finish)
+  }
+
+  private deliver (node: JobsSimNode, from: number, via: string, bytes: Uint8Array): void {
+    const fromPeer = (this.nodes[from] as JobsSimNode).peer
+    const now = this.parts.engine.now
+    this.parts.engine.trace.event(now, EventKind.deliver, node.index, from, bytesHash(bytes))
+    if (via === JOBS_TOPIC || via === JOBS_PROTOCOL) node.jobs?.onMessage(fromPeer, via, bytes, now)
+    else node.membership?.onMessage(fromPeer, via, bytes, now)
+    this.flush(node.index)
+  }
+
+  private fireTimer (node: JobsSimNode, event: SimEvent): void {
+    const key = event.key as string
+    if (node.timers.get(key) !== event.token) return
+    node.timers.delete(key)
+    const now = this.parts.engine.now
+    this.parts.engine.trace.event(now, EventKind.timer, node.index, -1, event.token)
+    if (key.startsWith(JOBS_PREFIX)) node.jobs?.onTimer(key.slice(JOBS_PREFIX.length), now)
+    else node.membership?.onTimer(key.slice(MEMBERSHIP_PREFIX.length), now)
+    this.flush(node.index)
+  }
+
+  private directEvent (to: number, from: number, via: string, bytes: Uint8Array): SimEvent {
+    const event = this.parts.engine.event(this.parts.engine.now, EventKind.deliver)
+    event.node = to
+    event.from = from
+    event.key = via
+    event.bytes = bytes
+    return event
+  }
+
+  private driverFor (i: number, prefix: string): Driver {
+    const engine = this.parts.engine
+    return {
+      now: () => engine.now,
+      send: (to, protocolId, bytes) => {
+        if (protocolId === JOBS_PROTOCOL) this.parts.observer.onSend(i, to, bytes, engine.now)
+        const target = this.index.get(to)
+        if (target !== undefined) this.transport.send(i, target, protocolId, bytes)
+      },
+      publish: (topic, bytes) => { this.transport.publish(i, topic, bytes) },
+      setTimer: (key, at) => { this.setTimer(i, prefix + key, at) },
+      cancelTimer: key => { this.nodes[i]?.timers.delete(prefix + key) }
+    }
+  }
+
+  private setTimer (i: number, key: string, at: number): void {
+    const engine = this.parts.engine
+    const token = ++this.nextToken
+    ;(this.nodes[i] as JobsSimNode).timers.set(key, token)
+    const event = engine.event(Math.max(at, engine.now), EventKind.timer)
+    event.node = i
+    event.key = key
+    event.token = token
+    engine.push(event)
+  }
+}

@@ -1,0 +1,143 @@
+import type { JobsConfig, JobSpec } from '../../protocols/jobs/index.js'
+import { jobBounds } from '../../protocols/jobs/index.js'
+import { Engine } from '../engine/index.js'
+import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
+import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
+import { simPeerId } from '../peers.js'
+import { JobsHarness } from './harness.js'
+import type { JobsFactory } from './harness.js'
+import { JobsChecker } from './invariants.js'
+import type { JobsViolation } from './invariants.js'
+import { jobsScenarioNamed } from './scenarios.js'
+import { randomJob } from './workload.js'
+import type { WorkloadShape } from './workload.js'
+
+export interface JobsSimOptions {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes?: number
+  readonly jobs?: number
+  readonly shape?: WorkloadShape
+  /** Share of nodes that accept builds (the rest are laptops with 0 slots; node 0 always submits). */
+  readonly acceptShare?: number
+  readonly faultsEndMs?: number
+  /** Liveness phase budget after faults end. */
+  readonly livenessMs?: number
+  readonly jobsConfig?: Partial<JobsConfig>
+  readonly createJobs?: JobsFactory
+}
+
+export interface JobsSimResult {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes: number
+  readonly ok: boolean
+  readonly violations: readonly JobsViolation[]
+  readonly jobsCompleted: number
+  readonly jobs: number
+  /** From submission to completion of the last job (ms), or null if one never completed. */
+  readonly makespanMs: number | null
+  /** max(total work / capacity, critical path) for the whole workload, in ms. */
+  readonly lowerBoundMs: number
+  readonly unitRuns: number
+  readonly units: number
+  readonly stolen: number
+  readonly crashes: number
+  readonly traceHash: string
+}
+
+const DEFAULT_SHAPE: WorkloadShape = { units: 60, cost: [100, 600], maxDeps: 2, window: 10 }
+
+/** Runs one seeded jobs scenario: membership + jobs on every node, faults, then a liveness phase. */
+export function runJobsSim (options: JobsSimOptions): JobsSimResult {
+  const scenario = jobsScenarioNamed(options.scenario)
+  if (scenario === undefined) throw new Error(`unknown jobs scenario ${options.scenario}`)
+  const size = options.nodes ?? 24
+  const engine = new Engine(options.seed)
+  const links = new Links(size, LAN_PROFILE, engine.random)
+  const faults = new FaultState(size)
+  const slots: number[] = []
+  const msPerCost: number[] = []
+  const acceptShare = options.acceptShare ?? 0.75
+  for (let i = 0; i < size; i++) {
+    slots.push(i === 0 || engine.random.nextFloat() >= acceptShare ? 0 : 1 + engine.random.nextInt(4))
+    msPerCost.push(0.5 + engine.random.nextFloat() * 1.5)
+  }
+  const peers = Array.from({ length: size }, (_, i) => simPeerId(i))
+  const checker = new JobsChecker(slots, peers)
+  const share = scenario.straggleShare ?? 0
+  const harness = new JobsHarness(size, {
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
+    jobsConfig: { ...(scenario.queueDepthPerSlot === undefined ? {} : { queueDepthPerSlot: scenario.queueDepthPerSlot }), ...options.jobsConfig },
+    ...(options.createJobs === undefined ? {} : { createJobs: options.createJobs }),
+    ...(share > 0 ? { straggle: (_node: number, random: { nextFloat: () => number }) => random.nextFloat() < share ? 20 : 1 } : {})
+  })
+  harness.startAll()
+  const submitters = new Set([0, ...Array.from({ length: size }, (_, i) => i).filter(i => slots[i] === 0).slice(0, 3)])
+  const jobs: JobSpec[] = []
+  const submitAt = 3000
+  const count = options.jobs ?? 2
+  const shape = options.shape ?? DEFAULT_SHAPE
+  const submitterList = [...submitters]
+  for (let j = 0; j < count; j++) {
+    const job = randomJob(`job${j}`, shape, engine.random)
+    jobs.push(job)
+    const node = submitterList[j % submitterList.length] as number
+    engine.at(submitAt, () => { harness.input(node, (p, now) => { p.submitJob(job, now) }) })
+  }
+  const faultsEnd = submitAt + (options.faultsEndMs ?? 15_000)
+  scenario.inject({ engine, harness, faults, checker, size, submitters, faultsEnd })
+  engine.runUntil(faultsEnd, harness)
+  faults.heal(engine.now)
+  for (let i = 0; i < size; i++) harness.resume(i)
+  const deadline = faultsEnd + (options.livenessMs ?? 120_000)
+  while (engine.now < deadline && checker.completedAt.size < jobs.length) engine.runUntil(Math.min(deadline, engine.now + 1000), harness)
+  checker.checkEnd(jobs, engine.now)
+  return summarise(options, scenario.name, size, { engine, harness, checker, jobs, slots, msPerCost, submitAt })
+}
+
+interface RunParts {
+  engine: Engine
+  harness: JobsHarness
+  checker: JobsChecker
+  jobs: JobSpec[]
+  slots: number[]
+  msPerCost: number[]
+  submitAt: number
+}
+
+function summarise (options: JobsSimOptions, scenario: string, size: number, parts: RunParts): JobsSimResult {
+  const { engine, harness, checker, jobs, slots, msPerCost, submitAt } = parts
+  let capacity = 0
+  let fastest = Infinity
+  for (let i = 0; i < size; i++) {
+    capacity += (slots[i] ?? 0) / (msPerCost[i] ?? 1)
+    if ((slots[i] ?? 0) > 0) fastest = Math.min(fastest, msPerCost[i] ?? 1)
+  }
+  let work = 0
+  let critical = 0
+  for (const job of jobs) {
+    const b = jobBounds(job.units)
+    work += b.totalCost
+    critical = Math.max(critical, b.criticalPath * fastest)
+  }
+  let stolen = 0
+  for (let i = 0; i < size; i++) stolen += harness.jobsOf(i)?.worker.stolenIn ?? 0
+  const done = checker.completedAt.size === jobs.length
+  return {
+    scenario,
+    seed: options.seed,
+    nodes: size,
+    ok: checker.violations.length === 0,
+    violations: checker.violations,
+    jobsCompleted: checker.completedAt.size,
+    jobs: jobs.length,
+    makespanMs: done ? Math.max(...checker.completedAt.values()) - submitAt : null,
+    lowerBoundMs: Math.max(work / capacity, critical),
+    unitRuns: checker.runs,
+    units: jobs.reduce((n, j) => n + j.units.length, 0),
+    stolen,
+    crashes: harness.injected.crashes,
+    traceHash: engine.trace.digest()
+  }
+}

@@ -1,0 +1,106 @@
+import type { Engine } from '../engine/index.js'
+import type { FaultState } from '../network/index.js'
+import type { JobsChecker } from './invariants.js'
+import type { JobsHarness } from './harness.js'
+
+/** What a jobs scenario's faults may touch; faults happen in [0, faultsEnd). */
+export interface JobsChaos {
+  readonly engine: Engine
+  readonly harness: JobsHarness
+  readonly faults: FaultState
+  readonly checker: JobsChecker
+  readonly size: number
+  /** Nodes that submit jobs (never crashed: the submitter is the job's owner). */
+  readonly submitters: ReadonlySet<number>
+  readonly faultsEnd: number
+}
+
+export interface JobsScenario {
+  readonly name: string
+  readonly description: string
+  readonly inject: (ctx: JobsChaos) => void
+  /** Per-run unit slowdown (stragglers); default none. */
+  readonly straggleShare?: number
+  /** Units queued per slot on workers (long queues make steal storms). */
+  readonly queueDepthPerSlot?: number
+}
+
+function acceptingWorkers (ctx: JobsChaos): number[] {
+  const out: number[] = []
+  for (let i = 0; i < ctx.size; i++) if (!ctx.submitters.has(i) && ctx.faults.up[i] === 1 && (ctx.harness.jobsOf(i)?.worker.slots ?? 0) > 0) out.push(i)
+  return out
+}
+
+/** Crashes the acting leader of every job shortly after it starts acting, once. */
+function crashLeaders (ctx: JobsChaos): void {
+  const { engine, harness } = ctx
+  const crashed = new Set<string>()
+  const check = (): void => {
+    for (const [key, peer] of ctx.checker.leaders) {
+      const node = harness.indexOf(peer)
+      if (crashed.has(key) || node === undefined || ctx.submitters.has(node)) continue
+      crashed.add(key)
+      harness.crash(node)
+    }
+    if (engine.now + 500 < ctx.faultsEnd) engine.at(engine.now + 500, check)
+  }
+  engine.at(1500, check)
+}
+
+const steady: JobsScenario = { name: 'steady', description: 'no faults', inject: () => {} }
+
+const partition: JobsScenario = {
+  name: 'partition',
+  description: 'the mesh splits in two (symmetric) during the election and the first units, then heals',
+  inject: ctx => {
+    const groups = new Int32Array(ctx.size)
+    for (let i = 0; i < ctx.size; i++) groups[i] = ctx.engine.random.nextFloat() < 0.4 ? 1 : 0
+    ctx.engine.at(200, () => { ctx.faults.partition(groups, true, ctx.engine.now) })
+    ctx.engine.at(Math.min(ctx.faultsEnd, 8000), () => { ctx.faults.heal(ctx.engine.now) })
+  }
+}
+
+const leaderCrash: JobsScenario = { name: 'leader-crash', description: 'each acting leader crashes and stays down, term after term, until faults end', inject: crashLeaders }
+
+const workerCrash: JobsScenario = {
+  name: 'worker-crash',
+  description: 'a quarter of the workers crash mid-build; half restart with a blank jobs state',
+  inject: ctx => {
+    ctx.engine.at(2000, () => {
+      const workers = acceptingWorkers(ctx)
+      for (let k = 0; k < Math.max(1, Math.floor(workers.length / 4)); k++) {
+        const node = workers.splice(ctx.engine.random.nextInt(workers.length), 1)[0] as number
+        ctx.harness.crash(node)
+        if (k % 2 === 0) ctx.engine.at(ctx.engine.now + 3000, () => { ctx.harness.restart(node) })
+      }
+    })
+  }
+}
+
+const stragglers: JobsScenario = {
+  name: 'stragglers',
+  description: '5% of unit runs take 20 times longer; speculation must cover them',
+  straggleShare: 0.05,
+  inject: () => {}
+}
+
+const stealStorm: JobsScenario = {
+  name: 'steal-storm',
+  description: 'deep worker queues and paused nodes: idle nodes steal hard from whoever is busiest',
+  queueDepthPerSlot: 8,
+  inject: ctx => {
+    const workers = acceptingWorkers(ctx)
+    for (let k = 0; k < Math.max(1, Math.floor(workers.length / 8)); k++) {
+      const node = workers[ctx.engine.random.nextInt(workers.length)] as number
+      const at = 1000 + ctx.engine.random.nextInt(3000)
+      ctx.engine.at(at, () => { ctx.harness.pause(node) })
+      ctx.engine.at(at + 2000, () => { ctx.harness.resume(node) })
+    }
+  }
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm]
+
+export function jobsScenarioNamed (name: string): JobsScenario | undefined {
+  return JOBS_SCENARIOS.find(s => s.name === name)
+}
