@@ -1,4 +1,6 @@
 import test from 'ava'
+import type { PeerRow } from '../../src/cli/commands/peers.js'
+import { runGmesh } from '../helpers/gmesh-node.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
 import { buildThroughNode, tasksWith } from '../node/mesh/gradle-build.js'
 import { awaitPeers, awaitStatus, bootstrapAddress, meshStatus, startMeshNode } from '../node/mesh/helpers.js'
@@ -31,6 +33,11 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
   t.is(atB.sharing.corruptRejected, 0)
   t.true(atB.sharing.fetchedBytes > 0)
   t.is(atB.cache.entries, TASKS, 'B keeps what it fetched')
+  const listed = await runGmesh(['peers', '--data', b.dataDir, '--json'])
+  t.is(listed.code, 0, listed.stderr)
+  const seenA = (JSON.parse(listed.stdout) as PeerRow[]).find(peer => peer.peerId === a.info.peerId)
+  t.true(seenA?.connected, 'gmesh peers on B lists A as connected')
+  t.true((seenA?.rttMs ?? -1) >= 0, 'with the round-trip time B measured on its fetches from A')
   const atC = await meshStatus(c)
   t.is(atC.sharing.peerHits, 0, 'C took no part in the build')
   t.is((await meshStatus(a)).sharing.peerHits, 0)
