@@ -1,0 +1,48 @@
+import test from 'ava'
+import type { Effect } from '../../../protocols/core/index.js'
+import { JobsProtocol, jobsCodec } from '../../../protocols/jobs/index.js'
+import type { JobsOptions } from '../../../protocols/jobs/index.js'
+import { runJobsSim } from '../../../sim/jobs/run.js'
+
+/** Rewrites a node's outgoing jobs frames: the deliberately broken variants below. */
+class Rewriting extends JobsProtocol {
+  constructor (options: JobsOptions, private readonly rewrite: (effect: Effect) => Effect | undefined) {
+    super(options)
+  }
+
+  override drainEffects (): Effect[] {
+    return super.drainEffects().flatMap(e => {
+      const out = this.rewrite(e)
+      return out === undefined ? [] : [out]
+    })
+  }
+}
+
+test('leaders that act under term 1 whatever term they were granted are caught by one-leader-per-term', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => new Rewriting(options, e => {
+    if (e.kind !== 'send') return e
+    const m = jobsCodec.decode(e.bytes)
+    if (m.type !== 'assign') return e
+    return { ...e, bytes: jobsCodec.encode({ type: 'assign', tickets: m.tickets.map(x => ({ ...x, term: 1 })) }) }
+  })
+  const result = runJobsSim({ scenario: 'leader-crash', seed: 5, createJobs, livenessMs: 30_000 })
+  t.true(result.violations.some(v => v.invariant === 'one-leader-per-term'), `seed 5: ${JSON.stringify(result.violations.slice(0, 2))}`)
+})
+
+test('a node that runs units without accepting builds is caught', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => new JobsProtocol({ ...options, slots: Math.max(1, options.slots) })
+  const result = runJobsSim({ scenario: 'steady', seed: 3, createJobs })
+  t.true(result.violations.some(v => v.invariant === 'accepting-nodes-only'), 'seed 3')
+})
+
+test('workers that never report results to the submitter are caught: the jobs never complete', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => new Rewriting(options, e => {
+    if (e.kind !== 'send') return e
+    const m = jobsCodec.decode(e.bytes)
+    return m.type === 'result' && e.to === 'n0' ? undefined : e
+  })
+  const result = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, livenessMs: 20_000 })
+  t.deepEqual(result.violations, [], 'seed 4: the healthy variant passes')
+  const broken = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, livenessMs: 20_000, createJobs })
+  t.true(broken.violations.some(v => v.invariant === 'job-completes'), `seed 4: ${JSON.stringify(broken.violations)}`)
+})
