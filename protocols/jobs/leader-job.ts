@@ -19,6 +19,8 @@ interface WorkerState {
   slots: number
   readonly outstanding: Set<string>
   lastHeard: Millis
+  /** Observed milliseconds per unit of cost on this worker (assignment to result), once measured. */
+  msPerCost: number | undefined
   /** Lost its units for silence: gets no more until it reports again or this time passes. */
   benchedUntil: Millis
 }
@@ -118,10 +120,7 @@ export class LeaderJob {
     const unit = this.units.get(unitId)
     if (unit === undefined || unit.done) return
     const since = unit.owners.get(from)
-    if (since !== undefined && unit.spec.cost > 0) {
-      const observed = (now - since) / unit.spec.cost
-      this.msPerCost += MS_PER_COST_WEIGHT * (observed - this.msPerCost)
-    }
+    if (since !== undefined && unit.spec.cost > 0) this.measure(from, (now - since) / unit.spec.cost)
     unit.done = true
     this.remaining = ok ? this.remaining - 1 : 0
     this.ranBy.set(unitId, from)
@@ -135,6 +134,12 @@ export class LeaderJob {
     if (this.acting(now)) this.assignReady(now)
   }
 
+  private measure (peer: PeerId, observed: number): void {
+    this.msPerCost += MS_PER_COST_WEIGHT * (observed - this.msPerCost)
+    const worker = this.workers.get(peer)
+    if (worker !== undefined) worker.msPerCost = worker.msPerCost === undefined ? observed : worker.msPerCost + 0.3 * (observed - worker.msPerCost)
+  }
+
   private renewLease (now: Millis): void {
     this.lastLeaseSent = now
     this.ctx.wire.send(this.submitter, { type: 'lease', jobId: this.jobId, term: this.term, at: Math.floor(now) })
@@ -143,7 +148,7 @@ export class LeaderJob {
   private updateWorkers (list: readonly WorkerSlots[], now: Millis): void {
     for (const { peer, slots } of list) {
       const worker = this.workers.get(peer)
-      if (worker === undefined) this.workers.set(peer, { slots, outstanding: new Set(), lastHeard: now, benchedUntil: 0 })
+      if (worker === undefined) this.workers.set(peer, { slots, outstanding: new Set(), lastHeard: now, benchedUntil: 0, msPerCost: undefined })
       else worker.slots = slots
     }
   }
@@ -151,7 +156,7 @@ export class LeaderJob {
   private workerOf (peer: PeerId, now: Millis): WorkerState {
     let worker = this.workers.get(peer)
     if (worker === undefined) {
-      worker = { slots: 1, outstanding: new Set(), lastHeard: now, benchedUntil: 0 }
+      worker = { slots: 1, outstanding: new Set(), lastHeard: now, benchedUntil: 0, msPerCost: undefined }
       this.workers.set(peer, worker)
     }
     return worker
@@ -210,19 +215,21 @@ export class LeaderJob {
     for (const [peer, tickets] of batches) this.ctx.wire.send(peer, { type: 'assign', tickets })
   }
 
-  /** The live worker with the most room (free slots only when `freeSlotOnly`), a dependency's runner winning ties. */
+  /**
+   * The live worker where a unit would finish soonest: its measured speed times how full it is
+   * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency gets a 10% edge.
+   */
   private pickWorker (id: string, exclude: ReadonlyMap<PeerId, Millis> | undefined, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
     const deps = (this.units.get(id) as UnitState).spec.dependsOn
     let best: PeerId | undefined
-    let bestScore = 0
+    let bestScore = Infinity
     for (const [peer, worker] of this.workers) {
       if (now < worker.benchedUntil || exclude?.has(peer) === true || !seemsLive(this.ctx, peer)) continue
       const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
-      const room = limit - worker.outstanding.size
-      if (room <= 0) continue
-      const local = deps.some(dep => this.ranBy.get(dep) === peer) ? 1 : 0
-      const score = room * 2 + local
-      if (score > bestScore || (score === bestScore && best !== undefined && peer < best)) {
+      if (worker.outstanding.size >= limit) continue
+      const local = deps.some(dep => this.ranBy.get(dep) === peer) ? 0.9 : 1
+      const score = (worker.msPerCost ?? this.msPerCost) * (1 + worker.outstanding.size / worker.slots) * local
+      if (score < bestScore || (score === bestScore && best !== undefined && peer < best)) {
         best = peer
         bestScore = score
       }
