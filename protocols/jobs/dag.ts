@@ -1,6 +1,11 @@
-import { InvalidJobError } from './errors.js'
 import { MAX_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_UNITS } from './messages.js'
 import type { UnitSpec } from './messages.js'
+
+/** A submitted job is not a valid DAG of units (duplicate ids, unknown dependency, cycle, limits). */
+export class InvalidJobError extends Error {
+  readonly code = 'ERR_INVALID_JOB'
+  override name = 'InvalidJobError'
+}
 
 /** What a submitter hands to `submitJob`: an id and a DAG of units. */
 export interface JobSpec {

@@ -3,9 +3,8 @@ export type { JobsOptions } from './jobs-protocol.js'
 export type { JobsCommand } from './commands.js'
 export { DEFAULT_JOBS_CONFIG } from './config.js'
 export type { JobsConfig } from './config.js'
-export { topologicalOrder, bottomLevels, jobBounds } from './dag.js'
+export { topologicalOrder, bottomLevels, jobBounds, InvalidJobError } from './dag.js'
 export type { JobSpec } from './dag.js'
-export { InvalidJobError } from './errors.js'
 export {
   jobsCodec, JOBS_TOPIC, JOBS_PROTOCOL, JOBS_WIRE_VERSION, JOBS_MAX_BYTES, MAX_UNITS
 } from './messages.js'
