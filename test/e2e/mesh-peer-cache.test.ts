@@ -27,8 +27,11 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
 
   const warm = await buildThroughNode(b, second.projectDir, second.gradleUserHome)
   t.is(warm.code, 0, warm.output)
-  t.deepEqual(tasksWith(warm.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
   const atB = await meshStatus(b)
+  // A lookup gives each provider 750 ms to answer and the whole GET 2 s (Gradle's remote cache
+  // must never stall): on an overloaded machine a miss here shows as deadlineMisses.
+  t.log('B after the build:', JSON.stringify(atB.sharing))
+  t.deepEqual(tasksWith(warm.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(atB.sharing.peerHits, TASKS, 'every hit at B was fetched from a peer')
   t.is(atB.sharing.corruptRejected, 0)
   t.true(atB.sharing.fetchedBytes > 0)
