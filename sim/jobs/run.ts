@@ -76,8 +76,8 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const submitters = new Set([0, ...Array.from({ length: size }, (_, i) => i).filter(i => slots[i] === 0).slice(0, 3)])
   const jobs: JobSpec[] = []
   const submitAt = 3000
-  const count = options.jobs ?? 2
-  const shape = options.shape ?? DEFAULT_SHAPE
+  const count = options.jobs ?? scenario.jobs ?? 2
+  const shape = options.shape ?? scenario.shape ?? DEFAULT_SHAPE
   const submitterList = [...submitters]
   for (let j = 0; j < count; j++) {
     const job = randomJob(`job${j}`, shape, engine.random)

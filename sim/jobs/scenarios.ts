@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/index.js'
+import type { WorkloadShape } from './workload.js'
 import type { FaultState } from '../network/index.js'
 import type { JobsChecker } from './invariants.js'
 import type { JobsHarness } from './harness.js'
@@ -23,6 +24,9 @@ export interface JobsScenario {
   readonly straggleShare?: number
   /** Units queued per slot on workers (long queues make steal storms). */
   readonly queueDepthPerSlot?: number
+  /** Workload when the run does not say: jobs submitted and their shape. */
+  readonly jobs?: number
+  readonly shape?: WorkloadShape
 }
 
 function acceptingWorkers (ctx: JobsChaos): number[] {
@@ -88,6 +92,8 @@ const stealStorm: JobsScenario = {
   name: 'steal-storm',
   description: 'deep worker queues and paused nodes: idle nodes steal hard from whoever is busiest',
   queueDepthPerSlot: 8,
+  jobs: 4,
+  shape: { units: 150, cost: [100, 600], maxDeps: 1, window: 50 },
   inject: ctx => {
     const workers = acceptingWorkers(ctx)
     for (let k = 0; k < Math.max(1, Math.floor(workers.length / 8)); k++) {

@@ -23,6 +23,14 @@ test('leader crashes force new terms and the jobs still complete', t => {
   t.deepEqual(result.violations, [], 'seed 5')
 })
 
+test('a steal storm moves queued units from busy to idle nodes and loses none', t => {
+  for (const seed of SEEDS) {
+    const result = runJobsSim({ scenario: 'steal-storm', seed })
+    t.true(result.stolen > 0, `seed ${seed}: ${result.stolen} units stolen`)
+    t.deepEqual(result.violations, [], `seed ${seed}`)
+  }
+})
+
 test('a run replays bit for bit from its seed', t => {
   const a = runJobsSim({ scenario: 'worker-crash', seed: 9 })
   const b = runJobsSim({ scenario: 'worker-crash', seed: 9 })
