@@ -86,9 +86,10 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
     engine.at(submitAt, () => { harness.input(node, (p, now) => { p.submitJob(job, now) }) })
   }
   const faultsEnd = submitAt + (options.faultsEndMs ?? 15_000)
-  scenario.inject({ engine, harness, faults, checker, size, submitters, faultsEnd })
+  scenario.inject({ engine, harness, faults, links, checker, size, submitters, faultsEnd })
   engine.runUntil(faultsEnd, harness)
   faults.heal(engine.now)
+  links.profile = { ...LAN_PROFILE }
   for (let i = 0; i < size; i++) harness.resume(i)
   const deadline = faultsEnd + (options.livenessMs ?? 120_000)
   while (engine.now < deadline && checker.completedAt.size < jobs.length) engine.runUntil(Math.min(deadline, engine.now + 1000), harness)

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/index.js'
 import type { WorkloadShape } from './workload.js'
-import type { FaultState } from '../network/index.js'
+import type { FaultState, Links } from '../network/index.js'
 import type { JobsChecker } from './invariants.js'
 import type { JobsHarness } from './harness.js'
 
@@ -9,6 +9,7 @@ export interface JobsChaos {
   readonly engine: Engine
   readonly harness: JobsHarness
   readonly faults: FaultState
+  readonly links: Links
   readonly checker: JobsChecker
   readonly size: number
   /** Nodes that submit jobs (never crashed: the submitter is the job's owner). */
@@ -105,7 +106,16 @@ const stealStorm: JobsScenario = {
   }
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm]
+const lossy: JobsScenario = {
+  name: 'lossy',
+  description: '5% loss, 5% duplication, 20% reordering and a crashed leader: every message kind must be retried or redundant',
+  inject: ctx => {
+    ctx.links.profile = { ...ctx.links.profile, jitterMs: 2, loss: 0.05, duplicate: 0.05, reorder: 0.2, reorderMs: 30 }
+    crashLeaders(ctx)
+  }
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)
