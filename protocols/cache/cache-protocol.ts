@@ -185,8 +185,12 @@ export class CacheProtocol implements SansIoProtocol {
   }
 
   /** Membership declared `peer` dead: forget its claims. */
+  /**
+   * A peer was declared dead: its fetches in flight stop. Its claims stay in the index (lookups
+   * skip dead providers; the TTL and the LRU bound them), so a peer that comes back after a pause
+   * or a partition is a provider again at once, with no index re-sync storm when a partition heals.
+   */
   onPeerDown (peer: PeerId, now: Millis): void {
-    this.index.removePeer(peer)
     this.lookup.onPeerDown(peer, now)
   }
 

@@ -1,8 +1,8 @@
 import test from 'ava'
 import { DEFAULT_PROVIDER_INDEX, ProviderIndex, announceCodec, CACHE_TOPIC } from '../../../protocols/cache/index.js'
-import { gradleKey, makeNode, recordBy } from './helpers.js'
+import { gradleKey, makeNode, only, recordBy } from './helpers.js'
 
-test('a node learns providers from an announcement batch and forgets them when the peer dies', t => {
+test('a node learns providers from an announcement batch; a dead provider is skipped, and found again when it comes back', t => {
   const b = makeNode('b', ['a', 'b', 'c'])
   b.cache.start(0)
   const batch = announceCodec.encode({ type: 'announce', records: [recordBy('a', 1), recordBy('a', 2)] })
@@ -12,10 +12,17 @@ test('a node learns providers from an announcement batch and forgets them when t
   t.deepEqual(b.cache.index.lookup(gradleKey(1), 20).map(p => p.peer).sort(), ['a', 'c'], 'the producer and a second holder')
   t.deepEqual(b.cache.index.lookup(gradleKey(2), 20).map(p => p.peer), ['a'])
 
+  b.peers.alive.delete('a')
   b.cache.onPeerDown('a', 30)
-  t.deepEqual(b.cache.index.lookup(gradleKey(1), 31).map(p => p.peer), ['c'], 'c still holds entry 1')
-  t.deepEqual(b.cache.index.lookup(gradleKey(2), 31), [], 'entry 2 had only a')
-  t.is(b.cache.index.size, 1)
+  b.cache.get(gradleKey(1), 31)
+  t.deepEqual(only(b.cache.drainCommands(), 'fetch').map(f => f.peer), ['c'], 'entry 1 comes from c while a is dead')
+  b.cache.get(gradleKey(2), 32)
+  t.like(only(b.cache.drainCommands(), 'answer')[0], { key: gradleKey(2), outcome: { hit: false, reason: 'no-provider' } }, 'entry 2 had only a')
+
+  b.peers.alive.add('a')
+  b.cache.onPeerUp('a', 10_000)
+  b.cache.get(gradleKey(2), 10_001)
+  t.deepEqual(only(b.cache.drainCommands(), 'fetch').map(f => f.peer), ['a'], 'a is back: its entries are found without re-announcing')
 })
 
 test('claims expire after the TTL unless heard again', t => {
