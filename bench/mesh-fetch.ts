@@ -145,7 +145,8 @@ async function missTimes (n: MeshNode, count: number): Promise<number[]> {
   return out
 }
 
-interface MissFigures { miss: Sorted, localHit: Sorted, lookups: number, peers: number }
+/** `peers`: live members the probe listed before and after the misses, e.g. `10 -> 10`. */
+interface MissFigures { miss: Sorted, localHit: Sorted, lookups: number, peers: string }
 
 /** Goal 3: a seed and MISS_PEERS nodes joining it; the last one, which sees MISS_PEERS peers, answers misses. */
 async function measureMiss (root: string, plan: Plan): Promise<MissFigures> {
@@ -173,7 +174,7 @@ async function measureMiss (root: string, plan: Plan): Promise<MissFigures> {
     await putEntries(probe.info.cacheUrl, [entry], 1)
     const localHit: number[] = []
     for (let i = 0; i < plan.missGets; i++) localHit.push(expect('5 KiB local hit', await timedGet(probe.info.cacheUrl + entry.key), 200, SMALL).totalMs)
-    return { miss: sorted(miss), localHit: sorted(localHit), lookups, peers: Math.min(peersAtStart, await livePeers(probe)) }
+    return { miss: sorted(miss), localHit: sorted(localHit), lookups, peers: `${peersAtStart} -> ${await livePeers(probe)}` }
   } finally {
     await Promise.all(others.map(async o => { await o.node.stop() }))
     await seed.node.stop()
@@ -233,7 +234,7 @@ export async function run (options: BenchOptions = currentBenchOptions(), parts:
     if (parts === 'pair') return
     const miss = await measureMiss(root, p)
     console.log(renderTable(`Miss on every peer: a node among ${MISS_PEERS + 1} (loopback), ${p.missGets} distinct keys`, 'gmesh', 'reference', missRows(miss, p)))
-    console.log('notes: the peer count is the smaller of the probe\'s live members before and after the misses; each GET asks for a new ' +
+    console.log('notes: peers are the live members the probe listed before -> after the misses; each GET asks for a new ' +
       `random key (no negative-cache answer); the reference GETs one 5 KiB entry stored on the probe. Load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores.`)
   } finally {
     keepAlive.destroy()
