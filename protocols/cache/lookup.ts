@@ -20,6 +20,11 @@ export interface PeerLoadView {
 export interface LookupConfig {
   /** How long one provider has to answer with a response header before the next is tried. */
   readonly attemptTimeoutMs: Millis
+  /**
+   * Once a provider's header is accepted, how long its body may take: the GET's deadline bounds
+   * finding a provider, not moving a big entry (kept under Gradle's 30 s request timeout).
+   */
+  readonly bodyTimeoutMs: Millis
   readonly negativeTtlMs: Millis
   readonly negativeMaxKeys: number
   /** Ask the DHT when the index knows no provider (large meshes). */
@@ -36,6 +41,7 @@ export interface LookupConfig {
 
 export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   attemptTimeoutMs: 750,
+  bodyTimeoutMs: 25_000,
   negativeTtlMs: 3000,
   negativeMaxKeys: 10_000,
   useDht: false,
@@ -58,7 +64,7 @@ interface Candidate { readonly peer: PeerId, readonly record?: SignedRecord }
 
 interface Lookup {
   readonly key: string
-  readonly deadline: Millis
+  deadline: Millis
   queue: Candidate[]
   current?: Candidate & { accepted?: SignedRecord }
   readonly tried: Set<PeerId>
@@ -127,6 +133,8 @@ export class CacheLookup {
     if (!this.deps.trust.mayProduce(record.producer)) return this.refuse(lookup, 'missing', now)
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
+    lookup.deadline = Math.max(lookup.deadline, now + this.config.bodyTimeoutMs)
+    this.deps.effects.setTimer(LOOKUP_TIMER + key, lookup.deadline)
     return { accept: true, sha256: record.sha256, size: record.size, record }
   }
 
