@@ -4,6 +4,9 @@ import type { Effect, SansIoProtocol } from '../../protocols/core/index.js'
 import type { Logger } from '../../src/config/logger.js'
 import { BadRequestError, sendFrame, StreamRpcServer, type TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
 
+const PUBLISH_RETRIES = 3
+const PUBLISH_RETRY_MS = 500
+
 export interface ProtocolHostComponents {
   libp2p: MeshLibp2p
   guard: TopicGuard
@@ -107,8 +110,19 @@ export class ProtocolHost {
       .catch((err: unknown) => { this.components.logger.debug({ err, to, protocolId }, 'send failed (protocols tolerate loss)') })
   }
 
-  private publish (topic: string, bytes: Uint8Array): void {
-    this.components.libp2p.services.pubsub.publish(topic, bytes)
+  /**
+   * Publishes on gossipsub. Right after a connection opens gossipsub may have no stream to send on
+   * yet and reaches nobody; such a publish is tried again a few times, since the peers are there.
+   */
+  private publish (topic: string, bytes: Uint8Array, attempt = 0): void {
+    const pubsub = this.components.libp2p.services.pubsub
+    pubsub.publish(topic, bytes)
+      .then(result => {
+        const somebodyListens = pubsub.getSubscribers(topic).length > 0
+        if (result.recipients.length === 0 && somebodyListens && attempt < PUBLISH_RETRIES && this.running) {
+          setTimeout(() => { this.publish(topic, bytes, attempt + 1) }, PUBLISH_RETRY_MS * (attempt + 1)).unref()
+        }
+      })
       .catch((err: unknown) => { this.components.logger.debug({ err, topic }, 'publish failed (protocols tolerate loss)') })
   }
 
