@@ -36,14 +36,15 @@ export async function spawnNode (options: SpawnNodeOptions): Promise<NodeProcess
   const { dataDir } = options
   const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', options.http ?? '127.0.0.1:0',
     '--log-level', options.logLevel ?? 'warn', ...(options.args?.includes('--listen') === true ? [] : LOOPBACK_MESH), ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
+    // A node started from here stops by itself if this process dies without stopping it.
+    env: { ...process.env, GMESH_EXIT_WITH_PARENT: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
   child.stderr?.on('data', chunk => { stderr += String(chunk) })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   await Promise.race([
-    waitForOutput(child, /ready/),
+    waitForOutput(child, /ready/).catch((err: Error) => { throw new Error(`${err.message}:\n${stderr}`) }),
     exited.then(([code]) => { throw new Error(`gmesh up exited with ${code} before it was ready:\n${stderr}`) })
   ])
   child.stdout?.resume()

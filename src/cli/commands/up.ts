@@ -53,13 +53,26 @@ async function up (options: UpOptions): Promise<void> {
   const { peerId, cacheUrl, multiaddrs } = daemon.info
   process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
     multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
-  const signal = await new Promise<NodeJS.Signals>(resolve => {
+  const signal = await new Promise<NodeJS.Signals | 'parent exited'>(resolve => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
+    if (process.env.GMESH_EXIT_WITH_PARENT === '1') watchParent(() => { resolve('parent exited') })
   })
   config.logger.info({ signal }, 'stopping')
   await daemon.stop()
   config.logger.flush()
+}
+
+/** A node started by a test or the demo stops when whoever started it is gone (it is re-parented). */
+function watchParent (onGone: () => void): void {
+  const parent = process.ppid
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer)
+      onGone()
+    }
+  }, 1000)
+  timer.unref()
 }
 
 async function nodeConfig (options: UpOptions): Promise<import('../../../node/daemon.js').DaemonOptions> {
