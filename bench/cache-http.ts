@@ -66,7 +66,7 @@ async function measureAll (gen: LoadGenerator, plan: Plan, targets: Target[], sm
 }
 
 async function startNode (root: string, small: Entry[], large: Entry[]): Promise<{ node: GmeshNode, target: Target } | string> {
-  const node = new GmeshNode(join(root, 'node'))
+  const node = new GmeshNode(join(root, 'node'), (process.env.GMESH_BENCH_NODE_ARGS ?? '').split(' ').filter(arg => arg !== ''))
   try {
     const info = await node.start()
     await putEntries(info.cacheUrl, [...small, ...large])

@@ -21,7 +21,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--node-lo
   --only NAME    run one module: cache-http, gradle-build, sim, libp2p-stream, mesh-fetch, mesh-build
   --node-load    use the Node load generator even when wrk is installed
   --nginx-auto   also measure nginx with worker_processes auto (one worker per core)
-  --keep         keep temporary directories and logs`
+  --keep         keep temporary directories and logs
+GMESH_BENCH_NODE_ARGS="--no-fsync" passes extra options to the measured gmesh up.`
 
 export function parseBenchArgs (argv: readonly string[]): BenchOptions {
   const options: BenchOptions = { quick: false, nodeLoad: false, keep: false, nginxAuto: false }
