@@ -12,6 +12,7 @@ import { loadOrCreateIdentity, loadOrCreateToken } from './identity.js'
 import { ControlApi } from './http/control-api.js'
 import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
+import type { NodeReadyInfo } from '../src/client/node-client.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
 import { EventBus } from './events/index.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
@@ -32,16 +33,8 @@ export interface DaemonOptions {
   logger: Logger
 }
 
-/** What `DIR/node.json` says once a node is ready (design.md, CLI contract). */
-export interface ReadyInfo {
-  peerId: string
-  multiaddrs: string[]
-  httpUrl: string
-  cacheUrl: string
-  pid: number
-  version: string
-  startedAt: string
-}
+/** What `DIR/node.json` says once a node is ready (design.md, CLI contract): the clients' type, every field set. */
+export type ReadyInfo = Required<NodeReadyInfo>
 
 /**
  * One gmesh node: claims its data directory, loads its identity, opens the store and serves HTTP.
