@@ -100,8 +100,10 @@ export class CacheHost {
         resolve(hit)
       }
       const onAbort = (): void => {
-        const list = this.waiters.get(key)
-        list?.splice(list.indexOf(settle), 1)
+        const list = this.waiters.get(key) ?? []
+        const at = list.indexOf(settle)
+        if (at >= 0) list.splice(at, 1)
+        if (list.length === 0) this.waiters.delete(key)
         resolve(false)
       }
       signal.addEventListener('abort', onAbort, { once: true })
