@@ -13,6 +13,10 @@ export type JobsCommand =
   | { readonly kind: 'jobFailed', readonly jobId: string, readonly unitId: string, readonly log: string }
   /** This node became (or stopped being) the acting leader of a job (for status and metrics). */
   | { readonly kind: 'leading', readonly jobId: string, readonly term: number, readonly acting: boolean }
+  /** The job ended while this node ran one of its units: stop it (its result is no longer wanted). */
+  | { readonly kind: 'cancelUnit', readonly jobId: string, readonly unitId: string }
+  /** This node, the job's submitter, granted term `term` to `leader` (for the build's report). */
+  | { readonly kind: 'granted', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 
 /** A FIFO of jobs commands, drained by the driver. */
 export class JobsCommandQueue {

@@ -123,6 +123,7 @@ export class Submitter {
       return
     }
     job.term++
+    this.ctx.commands.push({ kind: 'granted', jobId: job.spec.jobId, term: job.term, leader })
     const done = [...job.results.keys()]
     this.ctx.wire.send(leader, { type: 'grant', jobId: job.spec.jobId, term: job.term, units: job.spec.units, done, workers: workersOf(job) })
   }

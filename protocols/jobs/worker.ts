@@ -90,10 +90,15 @@ export class Worker {
     if (entry.waiting.size === 0 || from !== this.leaders.get(m.jobId)?.leader) this.pending.delete(k)
   }
 
-  /** The job is over: drop its queued units and unsent results (running ones finish and are acknowledged). */
+  /** The job is over: drop its queued units and unsent results, and cancel the ones running here. */
   onEnded (jobId: string, now: Millis): void {
     this.endedJobs.add(jobId)
     this.leaders.delete(jobId)
+    for (const [k, ticket] of this.running) {
+      if (ticket.jobId !== jobId) continue
+      this.running.delete(k)
+      this.ctx.commands.push({ kind: 'cancelUnit', jobId, unitId: ticket.unitId })
+    }
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const ticket = this.queue[i] as UnitTicket
       if (ticket.jobId !== jobId) continue

@@ -36,6 +36,39 @@ test('a failing unit is reported once with its log and ends the job', t => {
   t.true(mesh.sent.some(s => s.message.type === 'ended' && !s.message.ok))
 })
 
+test('when a unit fails, the units still running elsewhere are cancelled on their workers', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 })
+  mesh.add('w1', { slots: 2, msPerCost: 1 })
+  mesh.add('w2', { slots: 2, msPerCost: 1 })
+  const units = [
+    { id: 'bad', dependsOn: [], cost: 5, payload: 'fail:5' },
+    ...['l1', 'l2', 'l3'].map(id => ({ id, dependsOn: [], cost: 5000, payload: 'ok:5000' }))
+  ]
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units }, mesh.now) })
+  mesh.runUntil(3000)
+  t.is(mesh.commandsOf('jobFailed').length, 1)
+  const started = mesh.commandsOf('runUnit').filter(c => (c.command as { unitId: string }).unitId !== 'bad')
+  const cancelled = mesh.commandsOf('cancelUnit')
+  t.true(started.length > 0)
+  t.deepEqual(
+    cancelled.map(c => `${c.node}/${(c.command as { unitId: string }).unitId}`).sort(),
+    started.map(c => `${c.node}/${(c.command as { unitId: string }).unitId}`).sort())
+})
+
+test('the submitter reports every term it grants, with the leader', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 })
+  mesh.add('w1', { slots: 2, msPerCost: 1 })
+  mesh.add('w2', { slots: 4, msPerCost: 1 })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 20, 50), mesh.now) })
+  mesh.runUntil(400)
+  mesh.down.add('w2')
+  mesh.runUntil(20_000)
+  const granted = mesh.commandsOf('granted').map(c => ({ node: c.node, ...(c.command as { term: number, leader: string }) }))
+  t.deepEqual(granted.map(g => [g.node, g.term, g.leader]), [['s', 1, 'w2'], ['s', 2, 'w1']])
+})
+
 test('a straggler gets a speculative copy and the first result wins', t => {
   const mesh = new JobsMesh()
   const config = { stealing: false, speculationSlackMs: 200 }
