@@ -6,6 +6,6 @@ export type { JobsConfig } from './config.js'
 export { topologicalOrder, bottomLevels, jobBounds, InvalidJobError } from './dag.js'
 export type { JobSpec } from './dag.js'
 export {
-  jobsCodec, JOBS_TOPIC, JOBS_PROTOCOL, JOBS_WIRE_VERSION, JOBS_MAX_BYTES, MAX_UNITS
+  jobsCodec, JOBS_TOPIC, JOBS_PROTOCOL, JOBS_WIRE_VERSION, JOBS_MAX_BYTES, MAX_UNITS, MAX_PAYLOAD_BYTES, MAX_SUMMARY_BYTES
 } from './messages.js'
 export type { JobsMessage, UnitSpec, UnitTicket, WorkerSlots } from './messages.js'

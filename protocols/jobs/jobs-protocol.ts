@@ -60,7 +60,11 @@ export class JobsProtocol implements SansIoProtocol {
       view: options.view,
       wire: {
         send: (to, message) => { this.sendMessage(to, message) },
-        publish: message => { this.effects.publish(JOBS_TOPIC, jobsCodec.encode(message)) }
+        publish: message => {
+          this.effects.publish(JOBS_TOPIC, jobsCodec.encode(message))
+          // Gossip does not come back to its sender: this node's own worker and leader learn of the end here.
+          if (message.type === 'ended') this.inbox.push(message)
+        }
       }
     }
     this.submitter = new Submitter(ctx)
@@ -89,6 +93,13 @@ export class JobsProtocol implements SansIoProtocol {
     const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
     this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots() } : undefined, now)
     this.settle(now)
+  }
+
+  /** Ends a job this node submitted as failed without a unit failing (the user gave up); false if not running. */
+  cancelJob (jobId: string, now: Millis): boolean {
+    const cancelled = this.submitter.cancel(jobId)
+    this.settle(now)
+    return cancelled
   }
 
   /** The driver's report for an earlier `runUnit`. `summary` is the result summary, or the failing task's log. */

@@ -85,6 +85,14 @@ export class Submitter {
     }
   }
 
+  /** Ends a running job as failed and tells the mesh (`ended`); false if it is not running. */
+  cancel (jobId: string): boolean {
+    const job = this.jobs.get(jobId)
+    if (job === undefined) return false
+    this.finish(job, false)
+    return true
+  }
+
   /** Results recorded so far for a job this node submitted (the simulator's "no result lost" check). */
   resultsOf (jobId: string): ReadonlyMap<string, string> | undefined {
     return this.jobs.get(jobId)?.results

@@ -56,6 +56,22 @@ test('when a unit fails, the units still running elsewhere are cancelled on thei
     started.map(c => `${c.node}/${(c.command as { unitId: string }).unitId}`).sort())
 })
 
+test('a cancelled job ends everywhere: its submitter\'s own slots and the other workers stop its units', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 2, msPerCost: 1 })
+  mesh.add('w1', { slots: 2, msPerCost: 1 })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 8, 5000), mesh.now) })
+  mesh.runUntil(2000)
+  const started = mesh.commandsOf('runUnit').map(c => `${c.node}/${(c.command as { unitId: string }).unitId}`).sort()
+  t.deepEqual(new Set(started.map(s => s.split('/')[0])), new Set(['s', 'w1']))
+  let cancelled = false
+  mesh.input('s', p => { cancelled = p.cancelJob('j', mesh.now) })
+  mesh.runUntil(3000)
+  t.true(cancelled)
+  t.deepEqual(mesh.commandsOf('cancelUnit').map(c => `${c.node}/${(c.command as { unitId: string }).unitId}`).sort(), started)
+  t.is(mesh.commandsOf('jobCompleted').length + mesh.commandsOf('jobFailed').length, 0)
+})
+
 test('the submitter reports every term it grants, with the leader', t => {
   const mesh = new JobsMesh()
   mesh.add('s', { slots: 0 })
