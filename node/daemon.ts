@@ -9,7 +9,8 @@ import type { Logger } from '../src/config/logger.js'
 import { GradleCacheHandler, DEFAULT_MAX_ENTRY_BYTES } from '../src/gradle/http-cache.js'
 import { DataDirLock, prepareDataDir, writeJsonAtomic } from './data-dir.js'
 import { loadOrCreateIdentity, loadOrCreateToken } from './identity.js'
-import { ControlApi } from './http/control-api.js'
+import { ControlApi, type JobsView } from './http/control-api.js'
+import type { JobsHost } from './jobs/jobs-host.js'
 import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
@@ -107,6 +108,7 @@ export class Daemon {
       node: () => this.nodeInfo(),
       peers: () => this.mesh?.peerList() ?? [],
       cache: () => this.cacheInfo(),
+      ...(mesh?.jobs == null ? {} : { jobs: jobsView(mesh.jobs) }),
       events
     })
     const metrics = new NodeMetrics({
@@ -132,7 +134,14 @@ export class Daemon {
 
   private async startMesh (privateKey: PrivateKey, store: ContentStore, maxEntryBytes: number, logger: Logger): Promise<Mesh | undefined> {
     if (this.options.mesh == null) return undefined
-    const mesh = new Mesh({ privateKey, store, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes })
+    const builds = {
+      workDir: join(this.options.dataDir, DataFiles.builds),
+      cacheUrl: () => {
+        if (this.ready == null) throw new Error('the node\'s cache is not serving yet')
+        return this.ready.cacheUrl
+      }
+    }
+    const mesh = new Mesh({ privateKey, store, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes, builds })
     this.undo.push(async () => { await mesh.stop() })
     await mesh.start()
     this.mesh = mesh
@@ -176,7 +185,10 @@ export class Daemon {
       sharing: this.mesh?.cache == null
         ? undefined
         : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, protocol: this.mesh.cache.protocol.stats() },
-      peers: this.mesh?.peerList() ?? []
+      peers: this.mesh?.peerList() ?? [],
+      jobs: this.mesh?.jobs == null
+        ? undefined
+        : { submitted: this.mesh.jobs.list(), leading: Object.fromEntries(this.mesh.jobs.leading), worker: this.mesh.jobs.protocol.load() }
     }
   }
 
@@ -190,5 +202,16 @@ export class Daemon {
         this.options.logger.warn({ err }, 'error while stopping the node')
       }
     }
+  }
+}
+
+/** Submitted jobs as the control API serves them. */
+function jobsView (jobs: JobsHost): JobsView {
+  return {
+    list: () => jobs.list(),
+    units: jobId => jobs.units(jobId),
+    cancel: async (jobId, reason) => jobs.cancel(jobId, reason),
+    submit: async (request, signal) => await jobs.submit(request, signal),
+    report: jobId => jobs.report(jobId)
   }
 }

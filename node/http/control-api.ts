@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
-import type { JobInfo, UnitInfo } from '../../src/client/api-types.js'
+import type { JobInfo, JobReport, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
@@ -15,6 +15,10 @@ export interface JobsView {
   units: (jobId: string) => UnitInfo[] | undefined
   /** Resolves true when the job was known and is now cancelled. */
   cancel: (jobId: string, reason: string) => Promise<boolean>
+  /** Snapshots a project and starts a distributed build of its units (`gmesh build`). */
+  submit?: (request: SubmitJobRequest, signal: AbortSignal) => Promise<{ jobId: string }>
+  /** A submitted job in full: units with their results, terms, lost peers. */
+  report?: (jobId: string) => JobReport | undefined
 }
 
 /** What the control API can read and do; the daemon supplies it. */
@@ -38,6 +42,24 @@ interface Route { method: string, pattern: RegExp, handler: Handler, stream?: bo
 const JOB_ID = '([A-Za-z0-9._-]{1,128})'
 const gcBody = z.strictObject({ targetBytes: z.number().int().nonnegative().optional() })
 const cancelBody = z.strictObject({ reason: z.string().max(500).optional() })
+const taskPath = z.string().regex(/^:\S{0,300}$/)
+const MAX_SUBMIT_BYTES = 16 * 1024 * 1024
+const submitBody = z.strictObject({
+  projectDir: z.string().min(1).max(4096).refine(p => p.startsWith('/'), 'must be an absolute path'),
+  requested: z.array(z.string().min(1).max(300)).min(1).max(100),
+  unitTimeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
+  units: z.array(z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    name: z.string().min(1).max(300),
+    project: taskPath,
+    tasks: z.array(taskPath).max(10_000),
+    run: z.array(taskPath).min(1).max(100),
+    exclude: z.array(taskPath).max(100),
+    testFilters: z.array(z.string().min(1).max(500)).max(200),
+    dependsOn: z.array(z.string().max(64)).max(20_000),
+    shard: z.strictObject({ testTask: taskPath, index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional()
+  })).min(1).max(20_000)
+})
 const NO_JOBS: JobsView = { list: () => [], units: () => undefined, cancel: async () => false }
 
 /**
@@ -67,6 +89,20 @@ export class ControlApi {
     })
     this.add('GET', 'jobs', async () => ({ jobs: jobs.list() }))
     this.add('GET', `jobs/${JOB_ID}`, async ({ params }) => this.job(jobs, params[0]!))
+    this.add('POST', 'jobs', async ({ req, signal }) => {
+      if (jobs.submit == null) throw new ApiError(404, 'this node does not run distributed builds: start it with a mesh (gmesh up)')
+      const request = await readJsonBody(req, submitBody, MAX_SUBMIT_BYTES)
+      try {
+        return await jobs.submit(request, signal)
+      } catch (err) {
+        throw new ApiError(400, `cannot start the build: ${(err as Error).message}`)
+      }
+    })
+    this.add('GET', `jobs/${JOB_ID}/report`, async ({ params }) => {
+      const report = jobs.report?.(params[0]!)
+      if (report == null) throw new ApiError(404, `no such job submitted from this node: ${params[0]!}`)
+      return report
+    })
     this.add('GET', `jobs/${JOB_ID}/units`, async ({ params }) => ({ units: jobs.units(this.job(jobs, params[0]!).id) ?? [] }))
     this.add('POST', `jobs/${JOB_ID}/cancel`, async ({ req, params }) => {
       const { reason } = await readJsonBody(req, cancelBody)

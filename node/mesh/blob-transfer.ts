@@ -59,21 +59,25 @@ export class BlobServer {
       throw new BadRequestError(`undecodable ${CAS_PROTOCOL} request: ${(err as Error).message}`)
     }
     if (frame.type === 'push') return await this.components.onPush(peer.toString(), request, signal)
-    if (frame.type !== 'fetch' || frame.by !== 'key') throw new BadRequestError(`unexpected ${frame.type} frame on ${CAS_PROTOCOL}`)
-    return await this.serveFetch(frame.gradleKey, signal)
+    if (frame.type !== 'fetch') throw new BadRequestError(`unexpected ${frame.type} frame on ${CAS_PROTOCOL}`)
+    return frame.by === 'key' ? await this.serveFetch('key', frame.gradleKey, signal) : await this.serveFetch('sha256', frame.sha256, signal)
   }
 
-  private async serveFetch (key: string, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
+  /**
+   * By Gradle key: a cache entry with its signed record. By SHA-256: a blob stored under its own
+   * hash (a snapshot's manifest and files, which workers fetch from the submitter).
+   */
+  private async serveFetch (by: 'key' | 'sha256', key: string, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
     if (this.active >= (this.init.maxConcurrentUploads ?? 16)) {
       this.stats.busy++
-      return fetchResponseHeader('key', undefined, true)
+      return fetchResponseHeader(by, undefined, true)
     }
     const entry = await this.components.store.get(key, { signal })
-    const header = fetchResponseHeader('key', entry?.meta)
-    if (entry == null || isMissing(header)) {
+    const header = fetchResponseHeader(by, entry?.meta)
+    if (entry == null || isMissing(header) || (by === 'sha256' && entry.meta.sha256 !== key)) {
       entry?.body.destroy()
       this.stats.missing++
-      return fetchResponseHeader('key', undefined)
+      return fetchResponseHeader(by, undefined)
     }
     this.active++
     this.stats.uploads++
@@ -93,6 +97,12 @@ export interface FetchBlobOptions {
   signal: AbortSignal
   deadlineMs: number
   maxBodyBytes: number
+}
+
+/** Asks `peer` for a blob stored under its own SHA-256 (a snapshot's manifest or file): the header and the streamed body. */
+export async function fetchBlobBySha256 (libp2p: MeshLibp2p, peer: PeerId, sha256: string, options: FetchBlobOptions): Promise<RpcBodyResponse> {
+  const request = casFrameCodec.encode({ type: 'fetch', by: 'sha256', sha256 })
+  return await openRpc(libp2p, peer, CAS_PROTOCOL, request, { ...options, maxReplyBytes: CAS_HEADER_MAX_BYTES })
 }
 
 /** Asks `peer` for the entry of a Gradle key: resolves to the response header and the streamed body. */

@@ -11,6 +11,14 @@ import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import type { EventSink } from '../events/index.js'
+import { JobsHost } from '../jobs/jobs-host.js'
+import type { JobsConfig } from '../../protocols/jobs/index.js'
+
+/**
+ * Jobs timing on real nodes: a unit costs its task count plus a Gradle start, about 2 s per task
+ * until the leader has measured some, so speculation waits for real stragglers.
+ */
+const REAL_BUILD_JOBS_CONFIG: Partial<JobsConfig> = { initialMsPerCost: 2000, speculationSlackMs: 15_000 }
 
 export interface MeshComponents {
   privateKey: PrivateKey
@@ -30,6 +38,8 @@ export interface MeshInit {
   maxEntryBytes: number
   cache?: CacheConfigOverrides
   trust?: TrustPolicy
+  /** Distributed builds: where units run (`<data>/builds`) and the node's cache URL for their Gradle. */
+  builds?: { workDir: string, cacheUrl: () => string, config?: Partial<JobsConfig>, gradleExecutable?: string }
 }
 
 /** One peer as `gmesh status` and `gmesh peers` show it. */
@@ -54,6 +64,7 @@ export class Mesh {
   private loadTimer?: NodeJS.Timeout
   private known = new Set<string>()
   cache?: CacheHost
+  jobs?: JobsHost
 
   constructor (private readonly components: MeshComponents, private readonly init: MeshInit) {}
 
@@ -87,13 +98,16 @@ export class Mesh {
       maxMessageBytes: MEMBERSHIP_MAX_BYTES,
       afterInput: () => { this.noticeMembershipChanges() }
     })
+    if (this.init.builds != null) this.jobs = this.createJobsHost(libp2p, guard, membership, this.init.builds)
     await this.cache.start()
     await this.membershipHost.start()
+    await this.jobs?.start()
     this.loadTimer = setInterval(() => { membership.setLoad(this.load()) }, 2000).unref()
   }
 
   async stop (): Promise<void> {
     clearInterval(this.loadTimer)
+    await this.jobs?.stop()
     await this.membershipHost?.stop()
     await this.cache?.stop()
     await this.libp2p?.stop()
@@ -117,8 +131,23 @@ export class Mesh {
     })
   }
 
+  private createJobsHost (libp2p: MeshLibp2p, guard: TopicGuard, membership: Membership, builds: NonNullable<MeshInit['builds']>): JobsHost {
+    const { store, logger, events } = this.components
+    return new JobsHost({ libp2p, guard, view: membership.view, store, logger: logger.child({ part: 'jobs' }), ...(events == null ? {} : { events }) }, {
+      self: this.peerId,
+      slots: this.init.slots,
+      ...(this.init.trust == null ? {} : { trust: this.init.trust }),
+      workDir: builds.workDir,
+      cacheUrl: builds.cacheUrl,
+      config: { ...REAL_BUILD_JOBS_CONFIG, ...builds.config },
+      ...(builds.gradleExecutable == null ? {} : { gradleExecutable: builds.gradleExecutable }),
+      afterInput: () => { membership.setLoad(this.load()) }
+    })
+  }
+
   private load (): Load {
-    return { capacity: this.init.slots, running: 0, queued: 0, cacheBytes: this.components.store.stats().bytes }
+    const cacheBytes = this.components.store.stats().bytes
+    return this.jobs?.protocol.load(cacheBytes) ?? { capacity: this.init.slots, running: 0, queued: 0, cacheBytes }
   }
 
   /** Tells cache sharing who came and went, as membership learns it. */
@@ -134,6 +163,7 @@ export class Mesh {
     for (const peer of this.known) {
       if (!live.has(peer)) {
         this.cache.peerDown(peer)
+        this.jobs?.peerDown(peer)
         this.components.events?.emit({ type: 'peer-down', peer })
         this.peers?.forget(peer)
       }

@@ -52,6 +52,44 @@ export interface JobInfo {
   error?: string
 }
 
+/** How one unit went, as its worker reported it. */
+export interface UnitResultInfo {
+  worker: string
+  outcome: 'success' | 'failed' | 'timeout' | 'cancelled' | 'error'
+  durationMs: number
+  setupMs: number
+  fetchedBytes: number
+  tasks: { executed: number, fromCache: number, upToDate: number }
+  failure?: { task?: string, message: string, logTail: string[] }
+}
+
+/** A submitted job in full, for `gmesh build`'s summary (`GET /api/v1/jobs/ID/report`). */
+export interface JobReport {
+  id: string
+  state: JobState
+  startedAt: string
+  /** Milliseconds from submission to the end (or to now while running). */
+  elapsedMs: number
+  requested: string[]
+  snapshot: { id: string, files: number, bytes: number, newBlobs: number, ms: number }
+  /** Every term the submitter granted: who led the job from when. */
+  terms: Array<{ term: number, leader: string, atMs: number }>
+  /** Peers that left the mesh while the job ran (their units were run again elsewhere). */
+  lostPeers: string[]
+  units: Array<{ id: string, name: string, dependsOn: string[], result?: UnitResultInfo }>
+  /** Why the job failed: the failing unit's task and log. */
+  error?: string
+}
+
+/** What `POST /api/v1/jobs` takes: the project to snapshot and the planned units. */
+export interface SubmitJobRequest {
+  projectDir: string
+  requested: string[]
+  units: Array<{ id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[], shard?: { testTask: string, index: number, count: number } }>
+  /** Deadline of each unit (default 30 minutes). */
+  unitTimeoutMs?: number
+}
+
 export interface UnitInfo { id: string, jobId: string, node?: string, state: string, tasks: string[], attempts: number }
 
 export type NodeEventBody =

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
 import { isAlive } from '../config/pid.js'
-import type { CacheInfo, EventsPage, GcResult, JobInfo, NodeEvent, NodeInfo, PeerInfo, UnitInfo, VerifyResult } from './api-types.js'
+import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
 import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
 
@@ -77,6 +77,13 @@ export class NodeClient {
 
   /** Buffered events after `after` (default: the last 100). */
   async events (after = 0, signal?: AbortSignal): Promise<EventsPage> { return await this.get(`events?after=${after}`, signal) as EventsPage }
+
+  /** Starts a distributed build: the node snapshots `request.projectDir` and submits the units. */
+  async submitJob (request: SubmitJobRequest, signal?: AbortSignal): Promise<{ jobId: string }> {
+    return await this.call('POST', 'jobs', signal, request) as { jobId: string }
+  }
+
+  async jobReport (id: string, signal?: AbortSignal): Promise<JobReport> { return await this.get(`jobs/${encodeURIComponent(id)}/report`, signal) as JobReport }
 
   async cancelJob (id: string, reason?: string, signal?: AbortSignal): Promise<{ cancelled: string }> {
     return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as { cancelled: string }

@@ -15,5 +15,7 @@ export const DataFiles = {
   token: 'token',
   ready: 'node.json',
   lock: 'lock',
-  cas: 'cas'
+  cas: 'cas',
+  /** Workspaces and the Gradle user home of the build units this node runs. */
+  builds: 'builds'
 } as const

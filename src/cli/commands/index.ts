@@ -8,8 +8,9 @@ import * as keygen from './keygen.js'
 import * as demo from './demo.js'
 import * as peers from './peers.js'
 import * as top from './top.js'
+import * as build from './build.js'
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands (program: Command): void {
-  for (const command of [up, status, peers, cache, gradle, sim, keygen, demo, top]) command.register(program)
+  for (const command of [up, status, peers, cache, gradle, build, sim, keygen, demo, top]) command.register(program)
 }

@@ -1,0 +1,159 @@
+/**
+ * Distributed builds on a real node: the jobs protocol (the same sans-IO code the simulator runs)
+ * on libp2p through a ProtocolHost, its `runUnit` commands run by the UnitExecutor, its submitter
+ * commands recorded by the JobTracker. `submit` snapshots a project and starts a job from here.
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { JobsProtocol, JOBS_MAX_BYTES, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
+import type { TrustPolicy } from '../../protocols/cache/index.js'
+import type { MembershipView } from '../../protocols/membership/index.js'
+import type { ContentStore } from '../../src/cas/store.js'
+import type { Logger } from '../../src/config/logger.js'
+import type { JobInfo, JobReport, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import { createSnapshot, pinSnapshot, Workspaces } from '../../src/snapshot/index.js'
+import type { EventSink } from '../events/index.js'
+import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
+import { ProtocolHost } from '../mesh/protocol-host.js'
+import { JobTracker } from './job-tracker.js'
+import { snapshotSource } from './snapshot-source.js'
+import { UnitExecutor } from './unit-executor.js'
+import { encodeUnitPayload } from './unit-payload.js'
+import { encodeUnitReport } from './unit-report.js'
+
+const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
+/** Workspaces older than this that no running unit owns are left-overs of a crash: removed at start. */
+const STALE_WORKSPACE_MS = 60 * 60_000
+
+export interface JobsHostComponents {
+  libp2p: MeshLibp2p
+  guard: TopicGuard
+  view: MembershipView
+  store: ContentStore
+  logger: Logger
+  events?: EventSink
+}
+
+export interface JobsHostInit {
+  self: string
+  slots: number
+  trust?: TrustPolicy
+  /** Where unit workspaces and the units' Gradle user home live (`<data>/builds`). */
+  workDir: string
+  cacheUrl: () => string
+  config?: Partial<JobsConfig>
+  gradleExecutable?: string
+  /** Called after every input (the node refreshes the load membership gossips). */
+  afterInput?: () => void
+}
+
+export class JobsHost {
+  readonly protocol: JobsProtocol
+  readonly tracker: JobTracker
+  private readonly host: ProtocolHost
+  private readonly workspaces: Workspaces
+  private readonly executor: UnitExecutor
+  private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
+  /** Jobs this node leads now, with the term. */
+  readonly leading = new Map<string, number>()
+
+  constructor (private readonly components: JobsHostComponents, init: JobsHostInit) {
+    const { libp2p, guard, view, store, logger, events } = components
+    this.protocol = new JobsProtocol({ self: init.self, slots: init.slots, view, ...(init.trust == null ? {} : { trust: init.trust }), ...(init.config == null ? {} : { config: init.config }) })
+    this.tracker = new JobTracker(init.self, events)
+    this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
+      maxMessageBytes: JOBS_MAX_BYTES,
+      afterInput: () => {
+        for (const command of this.protocol.drainCommands()) this.obey(command)
+        init.afterInput?.()
+      }
+    })
+    this.workspaces = new Workspaces({ root: join(init.workDir, 'workspaces') })
+    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, snapshotSource: peer => snapshotSource(libp2p, peer), logger }, {
+      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: join(init.workDir, 'gradle-home'),
+      ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
+    })
+  }
+
+  async start (): Promise<void> {
+    await this.workspaces.start()
+    const stale = await this.workspaces.cleanupStale(STALE_WORKSPACE_MS)
+    if (stale.length > 0) this.components.logger.info({ removed: stale.length }, 'removed workspaces left by an earlier run')
+    await this.host.start()
+  }
+
+  /** Stops taking work, kills the units running here and waits for them to clean up. */
+  async stop (): Promise<void> {
+    await this.host.stop()
+    for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
+    await Promise.all([...this.runs.values()].map(async run => { await run.done }))
+  }
+
+  /** Snapshots the project, starts a job of its planned units and returns the job's id. */
+  async submit (request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
+    const { store } = this.components
+    const snapshot = await createSnapshot(request.projectDir, store, { signal })
+    const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
+    const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+    try {
+      const timeout = request.unitTimeoutMs ?? DEFAULT_UNIT_TIMEOUT_MS
+      const spec: JobSpec = {
+        jobId,
+        units: request.units.map(unit => ({ id: unit.id, dependsOn: unit.dependsOn, cost: Math.max(1, unit.tasks.length), payload: encodeUnitPayload(snapshot.id, unit, timeout) }))
+      }
+      const { stats } = snapshot
+      this.tracker.add(jobId, {
+        requested: request.requested,
+        snapshot: { id: snapshot.id, files: stats.files, bytes: stats.bytes, newBlobs: stats.newBlobs, ms: Math.round(stats.ms) },
+        units: request.units,
+        onEnd: unpin
+      })
+      this.host.input(() => { this.protocol.submitJob(spec, Date.now()) })
+    } catch (err) {
+      unpin()
+      throw err
+    }
+    return { jobId }
+  }
+
+  /** Cancels a job this node submitted: every node stops its units. */
+  cancel (jobId: string, reason: string): boolean {
+    if (!this.tracker.isRunning(jobId)) return false
+    this.tracker.cancelled(jobId, reason)
+    this.host.input(() => this.protocol.cancelJob(jobId, Date.now()))
+    return true
+  }
+
+  report (jobId: string): JobReport | undefined { return this.tracker.report(jobId) }
+  list (): JobInfo[] { return this.tracker.list() }
+  units (jobId: string): UnitInfo[] | undefined { return this.tracker.units(jobId) }
+
+  /** A peer left the mesh (membership): jobs running now note it for their summary. */
+  peerDown (peer: string): void { this.tracker.peerLost(peer) }
+
+  private obey (command: JobsCommand): void {
+    switch (command.kind) {
+      case 'runUnit': this.runUnit(command); break
+      case 'cancelUnit': this.runs.get(`${command.jobId}/${command.unitId}`)?.controller.abort(new Error('the job ended')); break
+      case 'granted': this.tracker.granted(command.jobId, command.term, command.leader); break
+      case 'jobCompleted': this.tracker.completed(command.jobId, command.results); break
+      case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
+      case 'leading':
+        if (command.acting) this.leading.set(command.jobId, command.term)
+        else this.leading.delete(command.jobId)
+        break
+    }
+  }
+
+  private runUnit (command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
+    const key = `${command.jobId}/${command.unitId}`
+    const controller = new AbortController()
+    const done = this.executor.run(command, controller.signal).then(report => {
+      this.runs.delete(key)
+      if (controller.signal.aborted) return
+      const outcome = report.outcome === 'success' ? 'ok' : 'failed'
+      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, outcome, encodeUnitReport(report), Date.now()) })
+    })
+    this.runs.set(key, { controller, done })
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The worker's side of a unit: fetch the snapshot from the submitter (only the blobs this node
+ * lacks), materialise it into a fresh workspace, run the unit's Gradle tasks there with the node's
+ * own cache (push on, so the results travel back through the mesh), and report. Every run gets its
+ * own workspace, removed afterwards; cancelling kills Gradle's whole process tree.
+ */
+import type { Logger } from '../../src/config/logger.js'
+import { countOutcomes } from '../../src/gradle/build-output.js'
+import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
+import { fetchManifest, fetchMissing, materialise, pinSnapshot, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
+import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
+import type { UnitReport } from './unit-report.js'
+
+export interface UnitExecutorComponents {
+  store: SnapshotStore
+  workspaces: Workspaces
+  /** Fetches snapshot blobs from `peer` (the job's submitter). */
+  snapshotSource: (peer: string) => FetchBlob
+  logger: Logger
+}
+
+export interface UnitExecutorInit {
+  self: string
+  /** The node's Gradle cache endpoint (known once its HTTP server listens). */
+  cacheUrl: () => string
+  /** Gradle user home shared by the units this node runs. */
+  gradleUserHome: string
+  /** Gradle executable instead of ./gradlew or gradle on PATH. */
+  gradleExecutable?: string
+}
+
+export interface UnitRequest { jobId: string, unitId: string, payload: string, submitter: string }
+
+export class UnitExecutor {
+  private runs = 0
+
+  constructor (private readonly components: UnitExecutorComponents, private readonly init: UnitExecutorInit) {}
+
+  /** Runs one unit; never throws: every failure (bad payload, snapshot gone, Gradle failing) is a report. */
+  async run (request: UnitRequest, signal: AbortSignal): Promise<UnitReport> {
+    const started = performance.now()
+    let payload: UnitPayload | undefined
+    try {
+      payload = decodeUnitPayload(request.payload)
+      return await this.build(request, payload, signal, started)
+    } catch (err) {
+      const message = signal.aborted ? 'the unit was cancelled before Gradle started' : `the unit could not run: ${(err as Error).message}`
+      this.components.logger.warn({ err, jobId: request.jobId, unitId: request.unitId }, 'unit could not run')
+      return {
+        worker: this.init.self, unit: payload?.unit.name ?? request.unitId, outcome: signal.aborted ? 'cancelled' : 'error',
+        durationMs: 0, setupMs: performance.now() - started, fetchedBytes: 0, tasks: { executed: 0, fromCache: 0, upToDate: 0 },
+        failure: { message, logTail: [] }
+      }
+    }
+  }
+
+  private async build (request: UnitRequest, payload: UnitPayload, signal: AbortSignal, started: number): Promise<UnitReport> {
+    const { store, workspaces } = this.components
+    const source = this.components.snapshotSource(request.submitter)
+    const manifest = await fetchManifest(payload.snapshot, store, source, { signal })
+    const unpin = pinSnapshot(store, payload.snapshot, manifest)
+    const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
+    try {
+      const transfer = await fetchMissing(manifest, store, source, { signal })
+      const dir = await workspaces.create(workspace)
+      await materialise(manifest, store, dir, { signal })
+      const setupMs = performance.now() - started
+      const result = await runUnit({
+        unit: payload.unit,
+        workspaceDir: dir,
+        cacheUrl: this.init.cacheUrl(),
+        gradleUserHome: this.init.gradleUserHome,
+        timeoutMs: payload.timeoutMs,
+        signal,
+        ...(this.init.gradleExecutable == null ? {} : { gradleExecutable: this.init.gradleExecutable })
+      })
+      return this.report(payload, result, setupMs, transfer.bytes)
+    } finally {
+      unpin()
+      await workspaces.remove(workspace).catch((err: unknown) => { this.components.logger.warn({ err, workspace }, 'could not remove a unit workspace') })
+    }
+  }
+
+  private report (payload: UnitPayload, result: UnitRunResult, setupMs: number, fetchedBytes: number): UnitReport {
+    const counts = countOutcomes(result.tasks)
+    return {
+      worker: this.init.self,
+      unit: payload.unit.name,
+      outcome: result.outcome,
+      durationMs: Math.round(result.durationMs),
+      setupMs: Math.round(setupMs),
+      fetchedBytes,
+      tasks: { executed: counts.executed, fromCache: counts.fromCache, upToDate: counts.upToDate },
+      ...(result.failure == null ? {} : { failure: result.failure })
+    }
+  }
+}

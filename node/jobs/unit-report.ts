@@ -1,0 +1,52 @@
+/**
+ * A unit's result as it travels back to the submitter (`result.summary`, at most 16 KiB): where it
+ * ran, how long it took, what Gradle did, and for a failure the failing task and the end of its log.
+ */
+import { z } from 'zod'
+import { MAX_SUMMARY_BYTES } from '../../protocols/jobs/index.js'
+
+const reportSchema = z.object({
+  worker: z.string().max(128),
+  unit: z.string().max(300),
+  outcome: z.enum(['success', 'failed', 'timeout', 'cancelled', 'error']),
+  /** Gradle's run, milliseconds. */
+  durationMs: z.number().nonnegative(),
+  /** Fetching and materialising the snapshot before it, milliseconds. */
+  setupMs: z.number().nonnegative(),
+  /** Snapshot bytes this worker had to fetch for the unit. */
+  fetchedBytes: z.number().int().nonnegative(),
+  tasks: z.object({ executed: z.number().int().nonnegative(), fromCache: z.number().int().nonnegative(), upToDate: z.number().int().nonnegative() }),
+  failure: z.object({ task: z.string().max(300).optional(), message: z.string(), logTail: z.array(z.string()) }).optional()
+})
+
+export type UnitReport = z.infer<typeof reportSchema>
+
+/** The report as a result summary; the log tail is cut from its start until it fits the limit. */
+export function encodeUnitReport (report: UnitReport): string {
+  let text = JSON.stringify(report)
+  if (Buffer.byteLength(text) <= MAX_SUMMARY_BYTES || report.failure == null) return text
+  const failure = { ...report.failure, message: report.failure.message.slice(0, 4000), logTail: [...report.failure.logTail] }
+  do {
+    failure.logTail.shift()
+    text = JSON.stringify({ ...report, failure })
+  } while (Buffer.byteLength(text) > MAX_SUMMARY_BYTES && failure.logTail.length > 0)
+  return text
+}
+
+/** A summary from the wire as a report; undefined if it is not one (a worker of another version). */
+export function decodeUnitReport (text: string): UnitReport | undefined {
+  try {
+    const checked = reportSchema.safeParse(JSON.parse(text))
+    return checked.success ? checked.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The failure as a person reads it: the task, Gradle's message, then the lines before it. */
+export function describeFailure (report: UnitReport): string {
+  const failure = report.failure
+  if (failure == null) return `unit ${report.unit} ${report.outcome} on ${report.worker}`
+  const head = `unit ${report.unit} ${report.outcome} on ${report.worker}${failure.task == null ? '' : ` in ${failure.task}`}`
+  return [head, ...failure.logTail.map(line => `  | ${line}`), failure.message].join('\n')
+}

@@ -1,0 +1,53 @@
+/**
+ * What `gmesh build` prints when it is done: where each unit ran and how long it took, the terms
+ * of the job's leadership, peers lost on the way, and what the final local build took from the
+ * cache. `buildSummaryJson` is the same for scripts (`--json`).
+ */
+import { shortId } from '../tui/format.js'
+import type { DistributedBuildResult } from './distributed-build.js'
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+
+export function formatBuildSummary (result: DistributedBuildResult): string {
+  const { job, final, timings } = result
+  const ok = result.exitCode === 0
+  const lines: string[] = []
+  const workers = new Set(job.units.flatMap(u => u.result == null ? [] : [u.result.worker]))
+  lines.push(`gmesh build ${ok ? 'succeeded' : 'FAILED'} in ${seconds(timings.totalMs)} ` +
+    `(plan ${seconds(timings.probeMs)}, units on the mesh ${seconds(timings.distributedMs)}, final build ${seconds(timings.finalMs)})`)
+  lines.push(`  job ${job.id}: ${job.units.length} units, ran on ${workers.size} node${workers.size === 1 ? '' : 's'}; snapshot ${job.snapshot.files} files, ${job.snapshot.newBlobs} new`)
+  const width = Math.max(4, ...job.units.map(u => u.name.length))
+  lines.push(`  ${'unit'.padEnd(width)}  ${'node'.padEnd(10)}  ${'time'.padStart(7)}  executed/from-cache/up-to-date`)
+  for (const unit of job.units) {
+    const r = unit.result
+    const node = r == null ? '-' : shortId(r.worker)
+    const time = r == null ? '-' : seconds(r.durationMs + r.setupMs)
+    const tasks = r == null ? (job.state === 'done' ? '' : 'not run') : `${r.tasks.executed}/${r.tasks.fromCache}/${r.tasks.upToDate}${r.outcome === 'success' ? '' : ` ${r.outcome}`}`
+    lines.push(`  ${unit.name.padEnd(width)}  ${node.padEnd(10)}  ${time.padStart(7)}  ${tasks}`)
+  }
+  lines.push(`  leader: ${job.terms.map(t => `term ${t.term} ${shortId(t.leader)} at ${seconds(t.atMs)}`).join(', then ') || 'none granted'}` +
+    (job.terms.length > 1 ? ' (a new term: the previous leader stopped renewing its lease)' : ''))
+  if (job.lostPeers.length > 0) lines.push(`  lost mid-job: ${job.lostPeers.map(p => shortId(p)).join(', ')} (what they held was reassigned)`)
+  const actionable = final?.summary.actionable
+  if (actionable != null) {
+    lines.push(`  final build: ${actionable.total} actionable tasks: ${actionable.fromCache} from cache, ${actionable.upToDate} up-to-date, ${actionable.executed} executed`)
+  } else if (final != null) {
+    lines.push(`  final build: Gradle exited with code ${final.exitCode}`)
+  }
+  if (job.error != null) lines.push('', job.error)
+  return `${lines.join('\n')}\n`
+}
+
+export function buildSummaryJson (result: DistributedBuildResult): unknown {
+  const { job, final, timings, plan } = result
+  return {
+    ok: result.exitCode === 0,
+    exitCode: result.exitCode,
+    timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+    plan: { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length },
+    job,
+    final: final == null
+      ? undefined
+      : { exitCode: final.exitCode, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `gmesh build` from the submitter's side (design.md, "Distributed builds"): ask Gradle for the
+ * task graph, cut it into units, hand them to the local node (which snapshots the project and
+ * runs the job on the mesh), wait for the job, then run the requested tasks locally with the
+ * mesh cache, where the units' work comes back FROM-CACHE.
+ */
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Writable } from 'node:stream'
+import type { JobReport } from '../client/api-types.js'
+import type { NodeClient } from '../client/node-client.js'
+import { renderInitScript } from '../gradle/init-script.js'
+import { runGradle, type GradleRunResult } from '../gradle/runner.js'
+import { probeTaskGraph } from '../gradle/task-graph.js'
+import { planBuild } from '../plan/plan-build.js'
+import { finalBuildArgs, type UnitPlan } from '../plan/units.js'
+
+const POLL_MS = 250
+
+export interface DistributedBuildOptions {
+  client: NodeClient
+  /** The node's cache endpoint, for the final build. */
+  cacheUrl: string
+  projectDir: string
+  /** Tasks (and nothing else) as given after `--`. */
+  tasks: string[]
+  unitTimeoutMs?: number
+  gradleUserHome?: string
+  env?: Record<string, string>
+  signal?: AbortSignal
+  /** Progress lines (plan, job state), e.g. process.stderr; nothing when absent. */
+  progress?: Writable
+  /** Where the final build's output goes (default: nowhere). */
+  finalOutput?: Writable
+}
+
+export interface BuildTimings { probeMs: number, submitMs: number, distributedMs: number, finalMs: number, totalMs: number }
+
+export interface DistributedBuildResult {
+  plan: UnitPlan
+  job: JobReport
+  /** The local build of the requested tasks after a successful job; absent when the job failed. */
+  final?: GradleRunResult
+  timings: BuildTimings
+  /** Exit code for the CLI: 0 only when the job and the final build succeeded. */
+  exitCode: number
+}
+
+/** Runs a whole distributed build; a failed unit is a result (exit code 1), not an exception. */
+export async function distributedBuild (options: DistributedBuildOptions): Promise<DistributedBuildResult> {
+  const started = performance.now()
+  const { client, signal } = options
+  const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
+  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: true, ...(signal == null ? {} : { signal }) })
+  const plan = await planBuild(graph, { rootDir: options.projectDir, requested: options.tasks })
+  const probeMs = performance.now() - started
+  options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)
+  const { jobId } = await client.submitJob({
+    projectDir: options.projectDir, requested: options.tasks, units: plan.units,
+    ...(options.unitTimeoutMs == null ? {} : { unitTimeoutMs: options.unitTimeoutMs })
+  }, signal)
+  const submitMs = performance.now() - started - probeMs
+  options.progress?.write(`gmesh: job ${jobId} running\n`)
+  const job = await waitForJob(client, jobId, signal)
+  const distributedMs = performance.now() - started - probeMs - submitMs
+  const timings = { probeMs, submitMs, distributedMs, finalMs: 0, totalMs: 0 }
+  if (job.state !== 'done') {
+    timings.totalMs = performance.now() - started
+    return { plan, job, timings, exitCode: 1 }
+  }
+  options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
+  const final = await runGradle({
+    ...gradle,
+    args: finalBuildArgs(plan),
+    initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
+    stdout: options.finalOutput ?? null,
+    stderr: options.finalOutput ?? null,
+    ...(signal == null ? {} : { signal })
+  })
+  timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
+  timings.totalMs = performance.now() - started
+  return { plan, job, final, timings, exitCode: final.exitCode === 0 ? 0 : 1 }
+}
+
+/** Follows the job until it ends; on abort, cancels it on the node first so no unit keeps running. */
+async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined): Promise<JobReport> {
+  try {
+    for (;;) {
+      const report = await client.jobReport(jobId, signal)
+      if (report.state !== 'running') return report
+      await delay(POLL_MS, undefined, signal == null ? {} : { signal })
+    }
+  } catch (err) {
+    if (signal?.aborted === true) await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)').catch(() => {})
+    throw err
+  }
+}

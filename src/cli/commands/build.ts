@@ -1,0 +1,64 @@
+import type { Command } from 'commander'
+import path from 'node:path'
+import { resolveDataDir } from '../../config/data-dir.js'
+import { NodeClient } from '../../client/node-client.js'
+import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
+import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
+import { parsePositiveInt } from '../../config/parse.js'
+import { OperationError, UsageError } from '../errors.js'
+
+interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean }
+
+/** Registers `gmesh build -- <tasks>`. */
+export function register (program: Command): void {
+  program.command('build')
+    .description('spread a Gradle build over the mesh, then build locally from the mesh cache: gmesh build -- build')
+    .argument('[tasks...]', 'Gradle tasks, after --')
+    .option('--data <dir>', 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)')
+    .option('--project <dir>', 'Gradle project directory (default: the current directory)')
+    .option('--unit-timeout <seconds>', 'deadline of each unit on its worker (default 1800)')
+    .option('--json', 'print the summary as JSON')
+    .option('--no-output', 'hide the final local build\'s Gradle output')
+    .action(async (tasks: string[], options: BuildOptions) => {
+      process.exitCode = await build(tasks, options)
+    })
+}
+
+async function build (tasks: string[], options: BuildOptions): Promise<number> {
+  if (tasks.length === 0) throw new UsageError('no tasks: put them after --, e.g. `gmesh build -- build`')
+  const flag = tasks.find(t => t.startsWith('-'))
+  if (flag != null) throw new UsageError(`gmesh build takes task names only, not Gradle flags (got ${flag}); use gmesh gradle -- ... for other builds`)
+  const unitTimeoutMs = options.unitTimeout == null ? undefined : parsePositiveInt(options.unitTimeout, '--unit-timeout') * 1000
+  let client: NodeClient
+  try {
+    client = await NodeClient.connect(resolveDataDir(options.data), { timeoutMs: 120_000 })
+  } catch (err) {
+    throw new OperationError(`${(err as Error).message}`)
+  }
+  const controller = new AbortController()
+  const stop = (): void => { controller.abort(new Error('interrupted')) }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  let result: DistributedBuildResult
+  try {
+    result = await distributedBuild({
+      client,
+      cacheUrl: client.info.cacheUrl,
+      projectDir: path.resolve(options.project ?? '.'),
+      tasks,
+      signal: controller.signal,
+      ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
+      ...(options.json === true ? {} : { progress: process.stderr }),
+      ...(options.json === true || options.output === false ? {} : { finalOutput: process.stdout })
+    })
+  } catch (err) {
+    if (controller.signal.aborted) throw new OperationError('build interrupted; the job was cancelled on the mesh')
+    throw new OperationError((err as Error).message)
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+  if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
+  else process.stderr.write(formatBuildSummary(result))
+  return result.exitCode
+}
