@@ -134,7 +134,7 @@ export class JobTracker {
   }
 
   private forgetOldJobs (): void {
-    const ended = [...this.jobs.values()].filter(j => j.report.state !== 'running')
+    const ended = [...this.jobs.values()].filter(j => j.report.state !== 'running').sort((a, b) => (a.endedMs ?? 0) - (b.endedMs ?? 0))
     for (const job of ended.slice(0, Math.max(0, ended.length - KEPT_ENDED_JOBS))) this.jobs.delete(job.report.id)
   }
 }
