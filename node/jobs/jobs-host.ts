@@ -18,12 +18,11 @@ import { ProtocolHost } from '../mesh/protocol-host.js'
 import { JobTracker } from './job-tracker.js'
 import { snapshotSource } from './snapshot-source.js'
 import { UnitExecutor } from './unit-executor.js'
+import { UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
 import { encodeUnitReport } from './unit-report.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
-/** Workspaces older than this that no running unit owns are left-overs of a crash: removed at start. */
-const STALE_WORKSPACE_MS = 60 * 60_000
 
 export interface JobsHostComponents {
   libp2p: MeshLibp2p
@@ -52,6 +51,7 @@ export class JobsHost {
   readonly tracker: JobTracker
   private readonly host: ProtocolHost
   private readonly workspaces: Workspaces
+  private readonly processes: UnitProcesses
   private readonly executor: UnitExecutor
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
   /** Jobs this node leads now, with the term. */
@@ -69,7 +69,8 @@ export class JobsHost {
       }
     })
     this.workspaces = new Workspaces({ root: join(init.workDir, 'workspaces') })
-    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, snapshotSource: peer => snapshotSource(libp2p, peer), logger }, {
+    this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
+    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), logger }, {
       self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: join(init.workDir, 'gradle-home'),
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
@@ -77,7 +78,11 @@ export class JobsHost {
 
   async start (): Promise<void> {
     await this.workspaces.start()
-    const stale = await this.workspaces.cleanupStale(STALE_WORKSPACE_MS)
+    await this.processes.start()
+    const killed = await this.processes.killLeftovers()
+    if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
+    // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
+    const stale = await this.workspaces.cleanupStale(0)
     if (stale.length > 0) this.components.logger.info({ removed: stale.length }, 'removed workspaces left by an earlier run')
     await this.host.start()
   }

@@ -10,10 +10,12 @@ import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
 import { fetchManifest, fetchMissing, materialise, pinSnapshot, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
 import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
 import type { UnitReport } from './unit-report.js'
+import type { UnitProcesses } from './unit-processes.js'
 
 export interface UnitExecutorComponents {
   store: SnapshotStore
   workspaces: Workspaces
+  processes: UnitProcesses
   /** Fetches snapshot blobs from `peer` (the job's submitter). */
   snapshotSource: (peer: string) => FetchBlob
   logger: Logger
@@ -60,6 +62,7 @@ export class UnitExecutor {
     const manifest = await fetchManifest(payload.snapshot, store, source, { signal })
     const unpin = pinSnapshot(store, payload.snapshot, manifest)
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
+    let pid: number | undefined
     try {
       const transfer = await fetchMissing(manifest, store, source, { signal })
       const dir = await workspaces.create(workspace)
@@ -72,10 +75,15 @@ export class UnitExecutor {
         gradleUserHome: this.init.gradleUserHome,
         timeoutMs: payload.timeoutMs,
         signal,
+        onSpawn: spawned => {
+          pid = spawned
+          this.components.processes.track(spawned)
+        },
         ...(this.init.gradleExecutable == null ? {} : { gradleExecutable: this.init.gradleExecutable })
       })
       return this.report(payload, result, setupMs, transfer.bytes)
     } finally {
+      if (pid != null) await this.components.processes.untrack(pid)
       unpin()
       await workspaces.remove(workspace).catch((err: unknown) => { this.components.logger.warn({ err, workspace }, 'could not remove a unit workspace') })
     }

@@ -23,14 +23,23 @@ export type UnitReport = z.infer<typeof reportSchema>
 
 /** The report as a result summary; the log tail is cut from its start until it fits the limit. */
 export function encodeUnitReport (report: UnitReport): string {
-  let text = JSON.stringify(report)
-  if (Buffer.byteLength(text) <= MAX_SUMMARY_BYTES || report.failure == null) return text
-  const failure = { ...report.failure, message: report.failure.message.slice(0, 4000), logTail: [...report.failure.logTail] }
-  do {
+  const text = JSON.stringify(report)
+  if (fits(text) || report.failure == null) return text
+  const failure = { ...report.failure, message: cutToBytes(report.failure.message, 4000), logTail: [...report.failure.logTail] }
+  for (;;) {
+    const cut = JSON.stringify({ ...report, failure })
+    if (fits(cut) || failure.logTail.length === 0) return cut
     failure.logTail.shift()
-    text = JSON.stringify({ ...report, failure })
-  } while (Buffer.byteLength(text) > MAX_SUMMARY_BYTES && failure.logTail.length > 0)
-  return text
+  }
+}
+
+const fits = (text: string): boolean => Buffer.byteLength(text) <= MAX_SUMMARY_BYTES
+
+/** At most `bytes` bytes of `text` as JSON encodes it (control characters take 6). */
+function cutToBytes (text: string, bytes: number): string {
+  let end = Math.min(text.length, bytes)
+  while (end > 0 && Buffer.byteLength(JSON.stringify(text.slice(0, end))) - 2 > bytes) end = Math.floor(end * 0.9)
+  return text.slice(0, end)
 }
 
 /** A summary from the wire as a report; undefined if it is not one (a worker of another version). */

@@ -13,6 +13,8 @@ export interface JobSpec {
   readonly units: readonly UnitSpec[]
 }
 
+const utf8 = new TextEncoder()
+
 /**
  * Checks that `units` form a DAG within the wire limits and returns them in a topological order.
  * Throws `InvalidJobError` naming the first problem.
@@ -22,8 +24,9 @@ export function topologicalOrder (units: readonly UnitSpec[]): UnitSpec[] {
   if (units.length > MAX_UNITS) throw new InvalidJobError(`${units.length} units are over the limit of ${MAX_UNITS}`)
   const byId = new Map<string, UnitSpec>()
   for (const unit of units) {
-    if (unit.id.length === 0 || unit.id.length > MAX_ID_BYTES / 4) throw new InvalidJobError(`unit id "${unit.id}" is empty or too long`)
-    if (unit.payload.length > MAX_PAYLOAD_BYTES / 4) throw new InvalidJobError(`payload of unit ${unit.id} is too long`)
+    if (unit.id.length === 0 || utf8.encode(unit.id).length > MAX_ID_BYTES) throw new InvalidJobError(`unit id "${unit.id.slice(0, 80)}" is empty or over ${MAX_ID_BYTES} bytes`)
+    const payloadBytes = utf8.encode(unit.payload).length
+    if (payloadBytes > MAX_PAYLOAD_BYTES) throw new InvalidJobError(`payload of unit ${unit.id} is ${payloadBytes} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`)
     if (!Number.isSafeInteger(unit.cost) || unit.cost < 0) throw new InvalidJobError(`cost of unit ${unit.id} is not a non-negative integer`)
     if (byId.has(unit.id)) throw new InvalidJobError(`unit id ${unit.id} appears twice`)
     byId.set(unit.id, unit)

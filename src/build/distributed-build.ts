@@ -25,6 +25,8 @@ export interface DistributedBuildOptions {
   tasks: string[]
   unitTimeoutMs?: number
   gradleUserHome?: string
+  /** Run the final local build without the Gradle daemon (the probe never uses one). */
+  noDaemon?: boolean
   env?: Record<string, string>
   signal?: AbortSignal
   /** Progress lines (plan, job state), e.g. process.stderr; nothing when absent. */
@@ -71,6 +73,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const final = await runGradle({
     ...gradle,
     args: finalBuildArgs(plan),
+    noDaemon: options.noDaemon === true,
     initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
     stdout: options.finalOutput ?? null,
     stderr: options.finalOutput ?? null,

@@ -33,6 +33,8 @@ export interface GradleRunOptions {
   stderr?: Writable | null
   /** The executable to run instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
+  /** Told Gradle's process id (also its process group id) as soon as it runs. */
+  onSpawn?: (pid: number) => void
 }
 
 export interface GradleRunResult {
@@ -91,6 +93,7 @@ async function spawnGradle (executable: string, args: string[], options: GradleR
     // Own process group, so an abort can kill Gradle and any JVM it forked.
     detached: true
   })
+  if (child.pid != null) options.onSpawn?.(child.pid)
   const stdout = options.stdout === undefined ? process.stdout : options.stdout
   const stderr = options.stderr === undefined ? process.stderr : options.stderr
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

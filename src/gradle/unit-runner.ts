@@ -33,6 +33,8 @@ export interface RunUnitOptions {
   gradleExecutable?: string
   /** Where Gradle's output is copied to, besides the runner's own tail (default: nowhere). */
   log?: Writable
+  /** Told Gradle's process (group) id as soon as it runs. */
+  onSpawn?: (pid: number) => void
 }
 
 export interface UnitFailure {
@@ -86,7 +88,8 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       stdout: output.stream('stdout'),
       stderr: output.stream('stderr'),
       ...(options.env != null ? { env: options.env } : {}),
-      ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {})
+      ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {}),
+      ...(options.onSpawn != null ? { onSpawn: options.onSpawn } : {})
     })
     // Decided by whether Gradle was killed, so a deadline passing as Gradle exits cannot turn success into timeout.
     const outcome: UnitOutcome = result.aborted

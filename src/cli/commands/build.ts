@@ -7,7 +7,7 @@ import { distributedBuild, type DistributedBuildResult } from '../../build/distr
 import { parsePositiveInt } from '../../config/parse.js'
 import { OperationError, UsageError } from '../errors.js'
 
-interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean }
+interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean }
 
 /** Registers `gmesh build -- <tasks>`. */
 export function register (program: Command): void {
@@ -19,6 +19,7 @@ export function register (program: Command): void {
     .option('--unit-timeout <seconds>', 'deadline of each unit on its worker (default 1800)')
     .option('--json', 'print the summary as JSON')
     .option('--no-output', 'hide the final local build\'s Gradle output')
+    .option('--no-daemon', 'run the final local build without the Gradle daemon')
     .action(async (tasks: string[], options: BuildOptions) => {
       process.exitCode = await build(tasks, options)
     })
@@ -46,6 +47,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
       cacheUrl: client.info.cacheUrl,
       projectDir: path.resolve(options.project ?? '.'),
       tasks,
+      noDaemon: options.daemon === false,
       signal: controller.signal,
       ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
       ...(options.json === true ? {} : { progress: process.stderr }),

@@ -67,3 +67,9 @@ test('describeFailure without a task or a failure still says what happened where
     'unit :money timeout on 12D3KooWWorkerAlpha\nunit timed out after 60 s')
   t.is(describeFailure({ ...success, outcome: 'cancelled' }), 'unit :money cancelled on 12D3KooWWorkerAlpha')
 })
+
+test('a message of control characters, six bytes each in JSON, still fits the summary limit', t => {
+  const text = encodeUnitReport(failedWith(['last line'], '\u0001'.repeat(20_000)))
+  t.true(Buffer.byteLength(text) <= MAX_SUMMARY_BYTES)
+  t.is(decodeUnitReport(text)?.failure?.logTail.at(-1), 'last line')
+})

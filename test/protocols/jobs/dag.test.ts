@@ -22,3 +22,10 @@ test('bottom levels are the longest remaining path; bounds are total work and cr
   t.deepEqual(Object.fromEntries(levels), { a: 10, b: 8, c: 4, d: 3 })
   t.deepEqual(jobBounds(units), { totalCost: 11, criticalPath: 10 })
 })
+
+test('a payload is measured in UTF-8 bytes against the 4 KiB wire limit, not in characters against a quarter of it', t => {
+  const withPayload = (payload: string): Array<{ id: string, dependsOn: string[], cost: number, payload: string }> => [{ ...unit('a'), payload }]
+  t.is(topologicalOrder(withPayload('x'.repeat(4096))).length, 1)
+  t.throws(() => topologicalOrder(withPayload('x'.repeat(4097))), { instanceOf: InvalidJobError, message: /4097 bytes, over the limit of 4096/ })
+  t.throws(() => topologicalOrder(withPayload('é'.repeat(2049))), { instanceOf: InvalidJobError, message: /4098 bytes/ })
+})
