@@ -6,7 +6,7 @@ import { BenchUsageError, parseBenchArgs, setCurrentBenchOptions, USAGE, type Be
 import { processes } from './lib/processes.js'
 
 /** Benchmark modules in the order they run; each exports run(options?): Promise<void>. Missing ones are skipped. */
-export const MODULES = ['cache-http', 'gradle-build', 'sim', 'libp2p-stream', 'mesh-fetch', 'mesh-build', 'tui', 'node-idle', 'sim-jobs'] as const
+export const MODULES = ['cache-http', 'gradle-build', 'sim', 'libp2p-stream', 'mesh-fetch', 'mesh-build', 'tui', 'node-idle', 'sim-jobs', 'distributed-build'] as const
 
 interface BenchModule { run: (options?: BenchOptions) => Promise<void> }
 
