@@ -25,6 +25,8 @@ export interface DistributedBuildOptions {
   tasks: string[]
   unitTimeoutMs?: number
   gradleUserHome?: string
+  /** Each module's tests in a unit of their own, so other modules need not wait for them (default true). */
+  separateTests?: boolean
   /** Run the final local build without the Gradle daemon (the probe never uses one). */
   noDaemon?: boolean
   env?: Record<string, string>
@@ -53,7 +55,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const { client, signal } = options
   const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
   const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: true, ...(signal == null ? {} : { signal }) })
-  const plan = await planBuild(graph, { rootDir: options.projectDir, requested: options.tasks })
+  const plan = await planBuild(graph, { rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true })
   const probeMs = performance.now() - started
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)
   const { jobId } = await client.submitJob({

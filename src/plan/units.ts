@@ -75,6 +75,13 @@ export interface PlanOptions {
   testClasses?: ReadonlyMap<string, readonly TestClass[]>
   /** Name of the test task to shard (default `test`). */
   testTaskName?: string
+  /**
+   * Give each module's (unsharded) test task a unit of its own, with the tasks that depend on it
+   * in that module (`check`, `build`): other modules' units then wait only for the module's
+   * classes and jar, not for its tests, so tests of a chain of modules run side by side. The test
+   * task runs without filters, so its result keeps its cache key. Default false.
+   */
+  separateTests?: boolean
 }
 
 export class PlanError extends Error {
@@ -104,8 +111,9 @@ export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   for (const [project, projectTasks] of groupByProject(tasks)) {
     const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
     const classes = shards.get(testTask)
-    if (classes == null) builder.addProjectUnit(project, projectTasks)
-    else builder.addShardedProject(project, projectTasks, testTask, classes)
+    if (classes != null) builder.addShardedProject(project, projectTasks, testTask, classes)
+    else if (options.separateTests === true && projectTasks.some(task => task.path === testTask)) builder.addSeparateTestProject(project, projectTasks, testTask)
+    else builder.addProjectUnit(project, projectTasks)
   }
   return builder.finish(graph.gradleVersion, options.requested)
 }
@@ -191,15 +199,23 @@ class UnitBuilder {
     this.byPath = new Map(tasks.map(task => [task.path, task]))
   }
 
-  addProjectUnit (project: string, tasks: readonly ProbedTask[]): UnitDraft {
+  addProjectUnit (project: string, tasks: readonly ProbedTask[], name = project): UnitDraft {
     const paths = tasks.map(task => task.path)
     const inUnit = new Set(paths)
     const dependedOn = new Set(tasks.flatMap(task => task.dependencies.filter(dep => inUnit.has(dep))))
     const run = paths.filter(taskPath => !dependedOn.has(taskPath))
     const exclude = [...this.shardedTests].filter(testTask => run.some(taskPath => this.reaches(taskPath, testTask, new Set()))).sort()
-    const draft = this.add({ name: project, project, tasks: paths, run, exclude, testFilters: [] }, tasks)
+    const draft = this.add({ name, project, tasks: paths, run, exclude, testFilters: [] }, tasks)
     for (const taskPath of paths) this.doneBy.set(taskPath, [draft.id])
     return draft
+  }
+
+  /** The project's test task and what depends on it there in one unit, the rest in another. */
+  addSeparateTestProject (project: string, tasks: readonly ProbedTask[], testTask: string): void {
+    const after = this.dependentsWithin(testTask, tasks)
+    const main = tasks.filter(task => task.path !== testTask && !after.has(task.path))
+    if (main.length > 0) this.addProjectUnit(project, main)
+    this.addProjectUnit(project, tasks.filter(task => task.path === testTask || after.has(task.path)), testTask)
   }
 
   addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, classes: string[][]): void {

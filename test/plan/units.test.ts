@@ -170,3 +170,25 @@ test('the submitter merges the reports of every shard of a test task, and refuse
   t.like(merged[0], { task: ':text:test', tests: 4, failures: 0, files: ['TEST-example.text.ColumnsTest.xml', 'TEST-example.text.SlugTest.xml'] })
   t.is(merged[0]?.dir, path.join(root, 'text', 'build', 'test-results', 'test'))
 })
+
+test('separate tests: a module\'s test task and what follows it get their own unit, and other modules wait only for its classes', t => {
+  const plan = planUnits(TWO_MODULES, { requested: ['build'], separateTests: true })
+  t.deepEqual(plan.units.map(u => u.name).sort(), [':a', ':a:test', ':b'])
+  const a = unitNamed(plan, ':a')
+  const aTest = unitNamed(plan, ':a:test')
+  t.deepEqual(a.tasks, [':a:compileJava', ':a:jar'])
+  t.deepEqual(aTest.tasks, [':a:test', ':a:build'])
+  t.deepEqual(aTest.run, [':a:build'])
+  t.deepEqual(aTest.testFilters, [], 'the test task runs unfiltered, so the final build finds its cache entry')
+  t.deepEqual(dependencyNames(plan, aTest), [':a'])
+  t.deepEqual(dependencyNames(plan, unitNamed(plan, ':b')), [':a'], ':b does not wait for :a\'s tests')
+  t.deepEqual(plan.finalBuildExcludes, [])
+  t.deepEqual(finalBuildArgs(plan), ['build'])
+})
+
+test('separate tests on java-multi: one test unit per module beside its compile unit, a chain of compiles and tests in parallel', async t => {
+  const plan = planUnits(await javaMultiGraph(), { requested: ['build'], separateTests: true })
+  const modules = ['app', 'catalog', 'money', 'pricing', 'text']
+  t.deepEqual(plan.units.map(u => u.name).sort(), modules.flatMap(m => [`:${m}`, `:${m}:test`]).sort())
+  for (const m of modules) t.deepEqual(dependencyNames(plan, unitNamed(plan, `:${m}:test`)).filter(n => n.endsWith(':test')), [], `:${m}:test waits for no other tests`)
+})

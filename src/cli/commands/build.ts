@@ -7,7 +7,7 @@ import { distributedBuild, type DistributedBuildResult } from '../../build/distr
 import { parsePositiveInt } from '../../config/parse.js'
 import { OperationError, UsageError } from '../errors.js'
 
-interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean }
+interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean, separateTests?: boolean }
 
 /** Registers `gmesh build -- <tasks>`. */
 export function register (program: Command): void {
@@ -20,6 +20,7 @@ export function register (program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--no-output', 'hide the final local build\'s Gradle output')
     .option('--no-daemon', 'run the final local build without the Gradle daemon')
+    .option('--no-separate-tests', 'run each module\'s tests in the same unit as its compilation')
     .action(async (tasks: string[], options: BuildOptions) => {
       process.exitCode = await build(tasks, options)
     })
@@ -48,6 +49,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
       projectDir: path.resolve(options.project ?? '.'),
       tasks,
       noDaemon: options.daemon === false,
+      separateTests: options.separateTests !== false,
       signal: controller.signal,
       ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
       ...(options.json === true ? {} : { progress: process.stderr }),
