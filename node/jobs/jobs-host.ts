@@ -4,6 +4,7 @@
  * commands recorded by the JobTracker. `submit` snapshots a project and starts a job from here.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JobsProtocol, JOBS_MAX_BYTES, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../protocols/cache/index.js'
@@ -18,11 +19,20 @@ import { ProtocolHost } from '../mesh/protocol-host.js'
 import { JobTracker } from './job-tracker.js'
 import { snapshotSource } from './snapshot-source.js'
 import { UnitExecutor } from './unit-executor.js'
-import { UnitProcesses } from './unit-processes.js'
+import { killProcessesUnder, UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
 import { encodeUnitReport } from './unit-report.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
+
+/** Warm unit daemons of a node that died without stopping them go away on their own after this. */
+const UNIT_DAEMON_IDLE_MS = 10 * 60_000
+
+/** The units' Gradle user home, with daemons that do not outlive a dead node by long. */
+async function prepareGradleHome (dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'gradle.properties'), `# written by gmesh: daemons of build units\norg.gradle.daemon.idletimeout=${UNIT_DAEMON_IDLE_MS}\n`)
+}
 
 export interface JobsHostComponents {
   libp2p: MeshLibp2p
@@ -42,6 +52,8 @@ export interface JobsHostInit {
   cacheUrl: () => string
   config?: Partial<JobsConfig>
   gradleExecutable?: string
+  /** Units build in warm Gradle daemons of the node's own Gradle user home (default true). */
+  gradleDaemon?: boolean
   /** Called after every input (the node refreshes the load membership gossips). */
   afterInput?: () => void
 }
@@ -52,6 +64,7 @@ export class JobsHost {
   private readonly host: ProtocolHost
   private readonly workspaces: Workspaces
   private readonly processes: UnitProcesses
+  private readonly gradleHome: string
   private readonly executor: UnitExecutor
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
   /** Jobs this node leads now, with the term. */
@@ -70,8 +83,9 @@ export class JobsHost {
     })
     this.workspaces = new Workspaces({ root: join(init.workDir, 'workspaces') })
     this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
+    this.gradleHome = join(init.workDir, 'gradle-home')
     this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), logger }, {
-      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: join(init.workDir, 'gradle-home'),
+      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
   }
@@ -79,7 +93,8 @@ export class JobsHost {
   async start (): Promise<void> {
     await this.workspaces.start()
     await this.processes.start()
-    const killed = await this.processes.killLeftovers()
+    await prepareGradleHome(this.gradleHome)
+    const killed = [...await this.processes.killLeftovers(), ...await killProcessesUnder(join(this.gradleHome, 'daemon'))]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
     const stale = await this.workspaces.cleanupStale(0)
@@ -92,6 +107,8 @@ export class JobsHost {
     await this.host.stop()
     for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
     await Promise.all([...this.runs.values()].map(async run => { await run.done }))
+    const daemons = await killProcessesUnder(join(this.gradleHome, 'daemon'))
+    if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
   }
 
   /** Snapshots the project, starts a job of its planned units and returns the job's id. */

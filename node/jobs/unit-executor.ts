@@ -27,6 +27,8 @@ export interface UnitExecutorInit {
   cacheUrl: () => string
   /** Gradle user home shared by the units this node runs. */
   gradleUserHome: string
+  /** Build in warm Gradle daemons of that home rather than single-use JVMs. */
+  daemon?: boolean
   /** Gradle executable instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
 }
@@ -73,6 +75,7 @@ export class UnitExecutor {
         workspaceDir: dir,
         cacheUrl: this.init.cacheUrl(),
         gradleUserHome: this.init.gradleUserHome,
+        daemon: this.init.daemon === true,
         timeoutMs: payload.timeoutMs,
         signal,
         onSpawn: spawned => {

@@ -52,3 +52,28 @@ export class UnitProcesses {
     return cwd != null && (cwd === this.workspacesRoot || cwd.startsWith(this.workspacesRoot + path.sep))
   }
 }
+
+/**
+ * Processes whose working directory is `dir` or below it (Linux /proc; none elsewhere). Gradle
+ * daemons work in `<gradle user home>/daemon/<version>`, so this finds the daemons of a home.
+ */
+export async function processesUnder (dir: string): Promise<number[]> {
+  const pids: number[] = []
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => undefined)
+    if (cwd != null && (cwd === dir || cwd.startsWith(dir + path.sep))) pids.push(Number(name))
+  }
+  return pids
+}
+
+/** SIGKILLs every process working under `dir`; returns their pids. */
+export async function killProcessesUnder (dir: string): Promise<number[]> {
+  const pids = await processesUnder(dir)
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+  return pids
+}

@@ -1,5 +1,5 @@
 /**
- * Runs one unit of a distributed build in a worker's workspace: real Gradle, no daemon, with the
+ * Runs one unit of a distributed build in a worker's workspace: real Gradle (a single-use JVM, or the worker's warm daemon), with the
  * mesh cache (push on), so what the unit builds is shared with the rest of the mesh. The unit has
  * a deadline; on timeout or cancel, Gradle's whole process group is killed (see `runGradle`).
  * A failed unit reports the failing task, Gradle's "What went wrong" text and the tail of the
@@ -35,6 +35,11 @@ export interface RunUnitOptions {
   log?: Writable
   /** Told Gradle's process (group) id as soon as it runs. */
   onSpawn?: (pid: number) => void
+  /**
+   * Build in a Gradle daemon of `gradleUserHome` (kept warm between units: no JVM start and a warm
+   * classpath per unit) instead of a single-use JVM. Default false.
+   */
+  daemon?: boolean
 }
 
 export interface UnitFailure {
@@ -80,10 +85,10 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
   try {
     const result = await runGradle({
       projectDir: options.workspaceDir,
-      args: unitGradleArgs(unit),
+      args: [...unitGradleArgs(unit), ...(options.daemon === true ? ['--daemon'] : [])],
       initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
       gradleUserHome: options.gradleUserHome,
-      noDaemon: true,
+      noDaemon: options.daemon !== true,
       signal,
       stdout: output.stream('stdout'),
       stderr: output.stream('stderr'),

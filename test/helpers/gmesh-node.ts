@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
 import { GMESH_BIN, spawnNode, type NodeProcess } from '../../src/client/node-process.js'
+import { killProcessesUnder } from '../../node/jobs/unit-processes.js'
 
 const GMESH = GMESH_BIN
 
@@ -34,8 +35,9 @@ export async function runGmesh (args: string[], env: NodeJS.ProcessEnv = {}): Pr
   return { code, stdout, stderr }
 }
 
-/** Removes a node's data dir once it has stopped. */
+/** Kills the node, then the Gradle daemons its build units left in its data dir, then removes the dir. */
 export async function removeDataDir (node: NodeProcess): Promise<void> {
   await node.kill()
+  await killProcessesUnder(node.dataDir)
   await rm(node.dataDir, { recursive: true, force: true })
 }

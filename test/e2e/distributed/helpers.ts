@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { JobReport } from '../../../src/client/api-types.js'
 import type { TaskResult } from '../../../src/gradle/build-output.js'
+import { killProcessesUnder } from '../../../node/jobs/unit-processes.js'
 import { runGmesh, type NodeProcess } from '../../helpers/gmesh-node.js'
 import { awaitPeers, bootstrapAddress, meshStatus, startMeshNode } from '../../node/mesh/helpers.js'
 
@@ -57,8 +58,9 @@ export function unitProcessFiles (node: NodeProcess): string[] {
 }
 
 /**
- * Kills Gradle processes a node killed with SIGKILL left behind: their process groups, by the pids
- * the node recorded in `<data>/builds/pids`.
+ * Kills Gradle processes a node killed with SIGKILL left behind: the process groups of its units'
+ * Gradle clients, by the pids the node recorded in `<data>/builds/pids` (resolves to how many),
+ * and the Gradle daemons working in its data dir.
  */
 export async function killLeftoverUnits (node: NodeProcess): Promise<number> {
   const names = await readdir(path.join(node.dataDir, 'builds', 'pids')).catch(() => [] as string[])
@@ -69,6 +71,7 @@ export async function killLeftoverUnits (node: NodeProcess): Promise<number> {
       killed++
     } catch {}
   }
+  await killProcessesUnder(node.dataDir)
   return killed
 }
 
