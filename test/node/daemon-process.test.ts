@@ -54,6 +54,14 @@ test('bad options are usage errors with exit code 2', async t => {
   }
 })
 
+test('a trust list with something that is not a peer id is refused before the node starts', async t => {
+  for (const flag of ['--trust-submitters', '--trust-producers']) {
+    const result = await runGmesh(['up', flag, '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p,bob'])
+    t.is(result.code, 2, flag)
+    t.regex(result.stderr, /"bob" is not a peer id/, flag)
+  }
+})
+
 test('a node killed with SIGKILL during a stream of PUTs restarts with a consistent store', async t => {
   const first = await startNode()
   t.teardown(async () => { await removeDataDir(first) })

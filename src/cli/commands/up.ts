@@ -15,6 +15,7 @@ interface UpOptions {
   slots?: string
   replicas: string
   trustProducers?: string
+  trustSubmitters?: string
   announce: boolean
   cacheMax: string
   maxEntry: string
@@ -38,6 +39,7 @@ export function register (program: Command): void {
     .option('--slots <n>', 'build units run at once with --accept-builds (default: CPU cores)')
     .option('--replicas <n>', 'push each entry built here to this many peers, so it outlives this machine', '0')
     .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers (comma-separated; default: any member)')
+    .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
     .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', '100MiB')
@@ -82,7 +84,8 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const replicas = Number(options.replicas)
   if (!/^\d+$/.test(options.replicas) || replicas > 16) throw new UsageError(`invalid --replicas "${options.replicas}": use a whole number from 0 to 16`)
   const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
-  const producers = options.trustProducers?.split(',').map(p => p.trim()).filter(p => p !== '')
+  const producers = peerList(options.trustProducers)
+  const submitters = peerList(options.trustSubmitters)
   return {
     dataDir: resolveDataDir(options.data),
     http: parseHostPort(options.http),
@@ -97,7 +100,7 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
       slots: options.acceptBuilds === true ? slots : 0,
       ...(options.swarmKey == null ? {} : { swarmKey: await readSwarmKey(options.swarmKey) }),
       cache: { replication: { replicas } },
-      trust: await trustPolicy(producers, options.announce)
+      trust: await trustPolicy(producers, submitters, options.announce)
     }
   }
 }
@@ -111,11 +114,22 @@ async function readSwarmKey (path: string): Promise<Uint8Array> {
   }
 }
 
-async function trustPolicy (producers: string[] | undefined, announce: boolean): Promise<import('../../../protocols/cache/index.js').TrustPolicy> {
+/** A comma-separated list of peer ids; each must parse as one (a typo must not silently trust nobody). */
+function peerList (text: string | undefined): string[] | undefined {
+  const peers = text?.split(',').map(p => p.trim()).filter(p => p !== '')
+  for (const peer of peers ?? []) {
+    if (!/^(12D3Koo|Qm)[1-9A-HJ-NP-Za-km-z]{20,100}$/.test(peer)) throw new UsageError(`"${peer}" is not a peer id (gmesh status shows a node's peer id, e.g. 12D3KooW...)`)
+  }
+  return peers
+}
+
+async function trustPolicy (producers: string[] | undefined, submitters: string[] | undefined, announce: boolean): Promise<import('../../../protocols/cache/index.js').TrustPolicy> {
   const { TrustPolicy } = await import('../../../protocols/cache/index.js')
+  const listed = (peers: string[] | undefined): { mode: 'any-member' } | { mode: 'peers', peers: string[] } =>
+    peers == null || peers.length === 0 ? { mode: 'any-member' } : { mode: 'peers', peers }
   return new TrustPolicy({
-    producers: producers == null || producers.length === 0 ? { mode: 'any-member' } : { mode: 'peers', peers: producers },
-    submitters: { mode: 'any-member' },
+    producers: listed(producers),
+    submitters: listed(submitters),
     announceOwnPuts: announce
   })
 }
