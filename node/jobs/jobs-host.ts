@@ -67,6 +67,8 @@ export class JobsHost {
   private readonly gradleHome: string
   private readonly executor: UnitExecutor
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
+  /** Units stolen by this node's worker that events have reported. */
+  private stolenSeen = 0
   /** Jobs this node leads now, with the term. */
   readonly leading = new Map<string, number>()
 
@@ -78,6 +80,7 @@ export class JobsHost {
       maxMessageBytes: JOBS_MAX_BYTES,
       afterInput: () => {
         for (const command of this.protocol.drainCommands()) this.obey(command)
+        this.noticeSteals()
         init.afterInput?.()
       }
     })
@@ -160,11 +163,23 @@ export class JobsHost {
       case 'granted': this.tracker.granted(command.jobId, command.term, command.leader); break
       case 'jobCompleted': this.tracker.completed(command.jobId, command.results); break
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
+      case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
       case 'leading':
-        if (command.acting) this.leading.set(command.jobId, command.term)
-        else this.leading.delete(command.jobId)
+        if (command.acting) {
+          this.leading.set(command.jobId, command.term)
+          this.components.events?.emit({ type: 'leading', jobId: command.jobId, term: command.term })
+        } else {
+          this.leading.delete(command.jobId)
+        }
         break
     }
+  }
+
+  private noticeSteals (): void {
+    const stolen = this.protocol.worker.stolenIn - this.stolenSeen
+    if (stolen <= 0) return
+    this.stolenSeen += stolen
+    this.components.events?.emit({ type: 'units-stolen', units: stolen })
   }
 
   private runUnit (command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
@@ -172,6 +187,7 @@ export class JobsHost {
     const controller = new AbortController()
     const done = this.executor.run(command, controller.signal).then(report => {
       this.runs.delete(key)
+      this.components.events?.emit({ type: 'unit', jobId: command.jobId, unitId: command.unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
       if (controller.signal.aborted) return
       const outcome = report.outcome === 'success' ? 'ok' : 'failed'
       this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, outcome, encodeUnitReport(report), Date.now()) })

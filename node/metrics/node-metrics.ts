@@ -85,6 +85,10 @@ export class NodeMetrics {
       case 'peer-down': this.peerChanges.inc({ change: 'down' }); break
       case 'cache-gc': this.gcs.inc(); break
       case 'job': break
+      case 'unit': this.units.inc({ outcome: 'run' }); break
+      case 'units-requeued': this.units.inc({ outcome: 'requeued' }, event.units); break
+      case 'units-stolen': this.units.inc({ outcome: 'stolen' }, event.units); break
+      case 'leading': this.elections.inc(); break
     }
   }
 

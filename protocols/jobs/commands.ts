@@ -15,6 +15,8 @@ export type JobsCommand =
   | { readonly kind: 'leading', readonly jobId: string, readonly term: number, readonly acting: boolean }
   /** The job ended while this node ran one of its units: stop it (its result is no longer wanted). */
   | { readonly kind: 'cancelUnit', readonly jobId: string, readonly unitId: string }
+  /** This node, leading the job, took a unit back from `from` (silent, dead, or no longer holding it) to assign it again. */
+  | { readonly kind: 'requeued', readonly jobId: string, readonly unitId: string, readonly from: PeerId }
   /** This node, the job's submitter, granted term `term` to `leader` (for the build's report). */
   | { readonly kind: 'granted', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 

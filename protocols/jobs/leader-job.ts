@@ -171,6 +171,7 @@ export class LeaderJob {
     if (unit.done || unit.owners.size > 0) return
     this.inFlight.delete(id)
     if (unit.waiting === 0) this.ready.push(id)
+    this.ctx.commands.push({ kind: 'requeued', jobId: this.jobId, unitId: id, from: peer })
   }
 
   private expireWorkers (now: Millis): void {

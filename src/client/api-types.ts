@@ -101,6 +101,14 @@ export type NodeEventBody =
   | { type: 'message-rejected', topic: string, peer: string, reason: string }
   | { type: 'cache-gc', evicted: number, freedBytes: number }
   | { type: 'job', jobId: string, state: JobState }
+  /** This node ran a unit of a distributed build (as a worker). */
+  | { type: 'unit', jobId: string, unitId: string, name: string, outcome: UnitResultInfo['outcome'], ms: number }
+  /** This node, leading a job, took units back from a worker (silent, dead, or no longer holding them). */
+  | { type: 'units-requeued', jobId: string, units: number, from: string }
+  /** This node took units from a busy neighbour's queue. */
+  | { type: 'units-stolen', units: number }
+  /** This node became the acting leader of a job for a term. */
+  | { type: 'leading', jobId: string, term: number }
 
 /** An event with its stream id (increasing from 1) and time (ms since the epoch). */
 export type NodeEvent = NodeEventBody & { id: number, time: number }

@@ -44,5 +44,9 @@ function describeBody (event: NodeEvent): string {
     case 'message-rejected': return `rejected    ${event.topic} from ${shortId(event.peer)}: ${event.reason}`
     case 'cache-gc': return `cache gc    ${event.evicted} evicted`
     case 'job': return `job         ${event.jobId} ${event.state}`
+    case 'unit': return `unit        ${event.name} ${event.outcome} (${(event.ms / 1000).toFixed(1)} s)`
+    case 'units-requeued': return `requeued    ${event.units} unit${event.units === 1 ? '' : 's'} of ${event.jobId} from ${shortId(event.from)}`
+    case 'units-stolen': return `stole       ${event.units} unit${event.units === 1 ? '' : 's'} from a busy neighbour`
+    case 'leading': return `leading     ${event.jobId} term ${event.term}`
   }
 }

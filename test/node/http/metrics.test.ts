@@ -37,3 +37,17 @@ test('/metrics counts lookups by source, bytes, GET latency and rejected gossip;
   t.is(sample(text, 'gmesh_peers'), 0)
   t.is((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405)
 })
+
+test('/metrics counts the units this node ran, stole and requeued, and the terms it led', async t => {
+  const { url, events } = await serveApi(t)
+  events.emit({ type: 'unit', jobId: 'j', unitId: 'u1', name: ':money', outcome: 'success', ms: 900 })
+  events.emit({ type: 'unit', jobId: 'j', unitId: 'u2', name: ':text', outcome: 'failed', ms: 300 })
+  events.emit({ type: 'units-stolen', units: 3 })
+  events.emit({ type: 'units-requeued', jobId: 'j', units: 2, from: 'w2' })
+  events.emit({ type: 'leading', jobId: 'j', term: 2 })
+  const text = await (await fetch(`${url}/metrics`)).text()
+  t.is(sample(text, 'gmesh_units_total{outcome="run"}'), 2)
+  t.is(sample(text, 'gmesh_units_total{outcome="stolen"}'), 3)
+  t.is(sample(text, 'gmesh_units_total{outcome="requeued"}'), 2)
+  t.is(sample(text, 'gmesh_elections_total'), 1)
+})

@@ -20,6 +20,8 @@ test('a dead worker\'s units go back to the queue and the job still completes', 
   const lostOnW2 = mesh.commandsOf('runUnit').filter(c => c.node === 'w2').map(c => (c.command as { unitId: string }).unitId)
   t.true(lostOnW2.length > 0)
   for (const id of lostOnW2) t.true(results.has(id), `${id} was rerun elsewhere`)
+  const requeued = mesh.commandsOf('requeued').map(c => c.command as { unitId: string, from: string })
+  t.true(requeued.length > 0 && requeued.every(r => r.from === 'w2'), 'the leader says which units it took back from w2')
 })
 
 test('a failing unit is reported once with its log and ends the job', t => {
