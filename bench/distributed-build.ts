@@ -1,7 +1,13 @@
 // A test-heavy build (examples/java-tests-io, JUnit tests that wait on I/O) spread by `gmesh build` over
 // 3 loopback nodes (--accept-builds --slots 1), against the same build by plain Gradle on one node, in
-// the same run. Both start from a fresh copy of the project and an empty Gradle user home; the plain build
-// runs second, after the nodes are stopped, so any warm-page-cache advantage goes to the reference.
+// the same run, in two rounds:
+// - cold: a fresh copy of the project, empty Gradle user homes; `gmesh build --no-daemon` against
+//   `gradle --no-daemon build`. The first unit on each node pays for starting its Gradle daemon.
+// - warm (steady state, what always-on nodes see): the same nodes, still running, build the copy again after
+//   one main class of every module changed (bench/lib/project-change.ts); the CLI's final build and the
+//   one-node build use a daemon warmed by an untimed up-to-date build of the unchanged copy.
+// Order: both mesh rounds, nodes stopped, then both one-node rounds, so the reference never shares the
+// cores with the nodes, and any warm-page-cache advantage goes to the reference.
 // The figures (speedup, critical path, scheduling overhead per unit) are defined in bench/lib/build-overhead.ts.
 // Runnable alone: node dist/bench/distributed-build.js [--keep]
 import { cp, mkdtemp, rm } from 'node:fs/promises'
@@ -11,28 +17,33 @@ import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { NodeClient } from '../src/client/node-client.js'
 import { findGradleCommand } from '../src/gradle/gradle-command.js'
-import { runGradle, type GradleRunResult } from '../src/gradle/runner.js'
-import { shortId } from '../src/tui/format.js'
-import { meshFigures, parseBuildSummary, type BuildSummaryJson, type MeshFigures } from './lib/build-overhead.js'
+import { runGradle } from '../src/gradle/runner.js'
+import { meshFigures, parseBuildSummary } from './lib/build-overhead.js'
+import { roundTable, sideBySide, unitTimings, type Distributed, type Reference, type Round } from './lib/distributed-report.js'
 import { GMESH_BIN, GmeshNode, REPO_ROOT, type NodeInfo } from './lib/gmesh-node.js'
-import { stopGradleDaemons } from './lib/gradle-daemon.js'
+import { daemonPids, stopGradleDaemons } from './lib/gradle-daemon.js'
 import { bootstrapAddress } from './lib/mesh-cache.js'
 import { waitForPeers, type MeshNode } from './lib/mesh-nodes.js'
 import { stopChildrenOnSignal } from './lib/mesh-standalone.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
+import { changeEveryModule, type ChangedSource } from './lib/project-change.js'
 import { processes, runCommand } from './lib/processes.js'
-import { fmtMs, fmtSeconds, renderTable, type ResultRow } from './lib/table.js'
+import { fmtSeconds } from './lib/table.js'
 
 export const EXAMPLE = 'examples/java-tests-io'
 export const NODES = 3
 const BUILD_TIMEOUT_MS = 15 * 60_000
+const REVISION_NOTE = 'one main class per module got a new static final String constant'
 
 export class DistributedBuildError extends Error {
   override name = 'DistributedBuildError'
 }
 
-interface Distributed { wallMs: number, summary: BuildSummaryJson, flags: string[] }
-interface Reference { wallMs: number, result: GradleRunResult }
+type BuildNode = MeshNode & { dataDir: string }
+
+/** What a warm round's daemon did: reused the warm-up's (no new daemon in its user home) or started one. */
+interface Warmth { warmUpMs: number, newDaemons: number[] }
+interface Side<T> { cold: T, warm: T, warmth: Warmth, changed: ChangedSource[] }
 
 /** Stops the Gradle daemons of the user homes it was given (gradle --stop, then by pid). */
 class DaemonHomes {
@@ -55,7 +66,7 @@ async function copyExample (root: string, name: string): Promise<string> {
 }
 
 /** A loopback `gmesh up --accept-builds --slots 1` in `root/name`, joining `seed` when given. */
-async function startBuildNode (root: string, name: string, seed?: NodeInfo): Promise<MeshNode & { dataDir: string }> {
+async function startBuildNode (root: string, name: string, seed?: NodeInfo): Promise<BuildNode> {
   const args = ['--log-level', 'warn', '--accept-builds', '--slots', '1']
   if (seed != null) {
     const address = bootstrapAddress(seed)
@@ -73,15 +84,48 @@ async function startBuildNode (root: string, name: string, seed?: NodeInfo): Pro
   }
 }
 
-/** `--no-daemon` when this build of `gmesh build` has it, so its final build runs like the one-node build. */
+/** `--no-daemon` when this build of `gmesh build` has it, so the cold final build runs like the one-node build. */
 async function noDaemonFlag (): Promise<string[]> {
   const help = await runCommand('gmesh build --help', process.execPath, [GMESH_BIN, 'build', '--help'], { cwd: REPO_ROOT, timeoutMs: 30_000 })
   return help.stdout.includes('--no-daemon') ? ['--no-daemon'] : []
 }
 
-/** 3 fresh nodes that see each other; `gmesh build --json -- build` through the first; the nodes stopped after. */
-async function distributed (root: string, daemons: DaemonHomes): Promise<Distributed> {
-  const nodes: Array<MeshNode & { dataDir: string }> = []
+/** `gmesh build --json [flags] -- build` of `project` through `node`, the final build in `gradleUserHome`. */
+async function gmeshBuild (node: BuildNode, project: string, gradleUserHome: string, flags: string[]): Promise<Distributed> {
+  const res = await runCommand('gmesh build', process.execPath,
+    [GMESH_BIN, 'build', '--data', node.dataDir, '--project', project, '--json', ...flags, '--', 'build'],
+    { cwd: REPO_ROOT, env: { ...process.env, GRADLE_USER_HOME: gradleUserHome }, timeoutMs: BUILD_TIMEOUT_MS })
+  if (res.code !== 0) {
+    let why = ''
+    try { why = parseBuildSummary(res.stdout).job.state } catch { /* no summary: the stderr tail says why */ }
+    throw new DistributedBuildError(`gmesh build exited ${res.code}${why === '' ? '' : ` (job ${why})`}\n${res.stderr.slice(-3000)}`)
+  }
+  return { wallMs: res.ms, summary: parseBuildSummary(res.stdout), flags }
+}
+
+/** `gradle build` of projectDir in gradleUserHome, no build cache; with the daemon unless noDaemon. */
+async function gradleBuild (gradle: string, projectDir: string, gradleUserHome: string, noDaemon: boolean, signal: AbortSignal): Promise<Reference> {
+  let tail = ''
+  const out = new Writable({ write (chunk, _enc, done) { tail = (tail + (chunk as Buffer).toString()).slice(-3000); done() } })
+  const started = performance.now()
+  const result = await runGradle({ projectDir, args: ['build'], gradleUserHome, gradleExecutable: gradle, noDaemon, buildCache: false, signal, stdout: out, stderr: out })
+  if (result.exitCode !== 0) throw new DistributedBuildError(`gradle build in ${projectDir} exited ${result.exitCode}\n${tail}`)
+  return { wallMs: performance.now() - started, result }
+}
+
+/** Warms a daemon with an up-to-date build of the unchanged copy, changes every module, then runs `warm`. */
+async function warmRound<T> (gradle: string, projectDir: string, home: string, signal: AbortSignal, warm: () => Promise<T>): Promise<{ warm: T, warmth: Warmth, changed: ChangedSource[] }> {
+  const warmUpMs = (await gradleBuild(gradle, projectDir, home, false, signal)).wallMs
+  const before = await daemonPids(home)
+  const changed = await changeEveryModule(projectDir)
+  const result = await warm()
+  const newDaemons = (await daemonPids(home)).filter(pid => !before.includes(pid))
+  return { warm: result, warmth: { warmUpMs, newDaemons }, changed }
+}
+
+/** 3 fresh nodes that see each other build the fresh copy, then the changed copy; the nodes stopped after. */
+async function meshRounds (root: string, gradle: string, daemons: DaemonHomes, signal: AbortSignal): Promise<Side<Distributed>> {
+  const nodes: BuildNode[] = []
   try {
     nodes.push(await startBuildNode(root, 'node-1'))
     for (let i = 2; i <= NODES; i++) nodes.push(await startBuildNode(root, `node-${i}`, nodes[0].info))
@@ -90,17 +134,12 @@ async function distributed (root: string, daemons: DaemonHomes): Promise<Distrib
       await waitForPeers(n, NODES - 1)
     }
     const project = await copyExample(root, 'project-mesh')
-    const flags = await noDaemonFlag()
-    const gradleUserHome = daemons.add(join(root, 'gradle-home-mesh'))
-    const res = await runCommand('gmesh build', process.execPath,
-      [GMESH_BIN, 'build', '--data', nodes[0].dataDir, '--project', project, '--json', ...flags, '--', 'build'],
-      { cwd: REPO_ROOT, env: { ...process.env, GRADLE_USER_HOME: gradleUserHome }, timeoutMs: BUILD_TIMEOUT_MS })
-    if (res.code !== 0) {
-      let why = ''
-      try { why = parseBuildSummary(res.stdout).job.state } catch { /* no summary: the stderr tail says why */ }
-      throw new DistributedBuildError(`gmesh build exited ${res.code}${why === '' ? '' : ` (job ${why})`}\n${res.stderr.slice(-3000)}`)
-    }
-    return { wallMs: res.ms, summary: parseBuildSummary(res.stdout), flags }
+    const home = daemons.add(join(root, 'gradle-home-mesh'))
+    const cold = await gmeshBuild(nodes[0], project, home, await noDaemonFlag())
+    console.log(`  cold, ${NODES} nodes: ${fmtSeconds(cold.wallMs)}, job ${cold.summary.job.id} ${cold.summary.job.state}`)
+    const rest = await warmRound(gradle, project, home, signal, async () => await gmeshBuild(nodes[0], project, home, []))
+    console.log(`  warm, ${NODES} nodes: ${fmtSeconds(rest.warm.wallMs)}, job ${rest.warm.summary.job.id} ${rest.warm.summary.job.state}`)
+    return { cold, ...rest }
   } finally {
     await daemons.stopAll()
     for (const n of nodes) {
@@ -110,55 +149,42 @@ async function distributed (root: string, daemons: DaemonHomes): Promise<Distrib
   }
 }
 
-/** `gradle --no-daemon build` of a fresh copy, empty Gradle user home, no build cache: the one-node build. */
-async function reference (root: string, gradle: string, daemons: DaemonHomes, signal: AbortSignal): Promise<Reference> {
+/** The one-node builds: `gradle --no-daemon build` of a fresh copy, then the changed copy with a warm daemon. */
+async function referenceRounds (root: string, gradle: string, daemons: DaemonHomes, signal: AbortSignal): Promise<Side<Reference>> {
   const projectDir = await copyExample(root, 'project-one')
-  let tail = ''
-  const keepTail = (b: Buffer | string): void => { tail = (tail + b.toString()).slice(-3000) }
-  const out = new Writable({ write (chunk, _enc, done) { keepTail(chunk as Buffer); done() } })
-  const started = performance.now()
+  const home = daemons.add(join(root, 'gradle-home-one'))
   try {
-    const result = await runGradle({
-      projectDir, args: ['build'], gradleUserHome: daemons.add(join(root, 'gradle-home-one')), gradleExecutable: gradle,
-      noDaemon: true, buildCache: false, signal, stdout: out, stderr: out
-    })
-    if (result.exitCode !== 0) throw new DistributedBuildError(`one-node gradle build exited ${result.exitCode}\n${tail}`)
-    return { wallMs: performance.now() - started, result }
+    const cold = await gradleBuild(gradle, projectDir, home, true, signal)
+    console.log(`  cold, one node: ${fmtSeconds(cold.wallMs)}`)
+    const rest = await warmRound(gradle, projectDir, home, signal, async () => await gradleBuild(gradle, projectDir, home, false, signal))
+    console.log(`  warm, one node: ${fmtSeconds(rest.warm.wallMs)}`)
+    return { cold, ...rest }
   } finally {
     await daemons.stopAll()
   }
 }
 
-function table (d: Distributed, ref: Reference, f: MeshFigures): string {
-  const t = d.summary.timings
-  const spread = f.perWorker.map(w => w.units).join('+')
-  const fin = d.summary.final?.actionable
-  const refTasks = ref.result.summary.actionable
-  const perUnit = (ms: number): string => f.units === 0 ? '-' : fmtMs(ms / f.units)
-  const rows: ResultRow[] = [
-    { measure: 'build wall time', figure: fmtSeconds(d.wallMs), reference: fmtSeconds(ref.wallMs), ratio: d.wallMs / ref.wallMs },
-    { measure: 'speedup (one node / 3 nodes)', figure: `${(ref.wallMs / d.wallMs).toFixed(2)}x`, reference: '1.00x' },
-    { measure: 'units, on how many nodes', figure: `${f.ran}/${f.units} on ${f.perWorker.length} (${spread})`, reference: '1 Gradle build' },
-    { measure: 'plan (task graph probe, --no-daemon)', figure: fmtSeconds(t.probeMs), reference: '-' },
-    { measure: 'mesh phase (submit to job end)', figure: fmtSeconds(f.meshMs), reference: '-' },
-    { measure: 'final build from the mesh cache (ref: the build)', figure: fmtSeconds(t.finalMs), reference: fmtSeconds(ref.result.durationMs) },
-    { measure: 'tasks from cache / actionable', figure: fin == null ? '-' : `${fin.fromCache}/${fin.total}`, reference: refTasks == null ? '-' : `${refTasks.fromCache}/${refTasks.total}` },
-    { measure: 'unit time: critical path (ref: sum of all units)', figure: fmtSeconds(f.critical.ms), reference: fmtSeconds(f.serialMs), ratio: f.critical.ms / f.serialMs },
-    { measure: 'scheduling overhead = mesh phase - critical path', figure: fmtSeconds(f.overheadMs), reference: '-' },
-    { measure: 'scheduling overhead per unit', figure: perUnit(f.overheadMs), reference: '-' },
-    { measure: 'worker setup on the critical path, per unit', figure: perUnit(f.critical.setupMs), reference: '-' }
-  ]
-  return renderTable(`${EXAMPLE}: gmesh build on ${NODES} loopback nodes (--slots 1) against plain Gradle on one node`, `${NODES} nodes`, 'one node', rows)
+function warmthNote (who: string, w: Warmth): string {
+  return `${who}: warm-up ${fmtSeconds(w.warmUpMs)}, ` +
+    (w.newDaemons.length === 0 ? 'warm round reused that daemon' : `warm round STARTED daemon(s) ${w.newDaemons.join(', ')} (not warm)`)
 }
 
-function notes (d: Distributed, ref: Reference, f: MeshFigures): string {
+function notes (mesh: Side<Distributed>, ref: Side<Reference>, rounds: Round[]): string {
+  const changed = mesh.changed.map(c => `${c.file}@${c.revision}`).join(', ')
   return [
-    `units (setup + Gradle run, worker): ${d.summary.job.units.map(u => u.result == null ? `${u.name} not run` : `${u.name} ${fmtSeconds(u.result.setupMs)} + ${fmtSeconds(u.result.durationMs)} ${shortId(u.result.worker)}`).join('; ')}`,
-    `notes: critical path ${f.critical.units.join(' -> ')}; a unit's time is its worker setup (snapshot fetch, workspace) plus its Gradle run.`,
+    sideBySide(rounds),
+    ...rounds.map(unitTimings),
+    `notes: critical path cold ${rounds[0].f.critical.units.join(' -> ')}, warm ${rounds[1].f.critical.units.join(' -> ')};` +
+    ' a unit\'s time is its worker setup (snapshot fetch, workspace) plus its Gradle run.',
     '  Scheduling overhead is the mesh phase (the CLI\'s submit + wait, job end seen by its 250 ms poll) minus the critical path:',
     '  time when no critical-path unit was being set up or run (snapshot and submit, assignment, waiting for a slot, reporting).',
-    `  Wall times are whole processes (gmesh build${d.flags.length > 0 ? ` ${d.flags.join(' ')}` : ''}: plan + mesh phase + final build; one node: gradle --no-daemon build, without --parallel,` +
-    ` Gradle ${d.summary.plan.gradleVersion}). The one-node build ran after the nodes stopped. Reference exit ${ref.result.exitCode}.`,
+    `  Wall times are whole processes (gmesh build: plan + mesh phase + final build; one node: gradle build, without --parallel, Gradle ${mesh.cold.summary.plan.gradleVersion}).`,
+    `  Cold: gmesh build ${mesh.cold.flags.join(' ')} and gradle --no-daemon build, fresh copies, empty Gradle user homes; each node's unit daemons start with its first unit.`,
+    `  Warm: after the cold round, ${REVISION_NOTE} (${changed}), identically in both copies; gmesh build (daemon) through the same running nodes,`,
+    '  whose unit daemons ran the cold units; gradle build (daemon) for one node. The CLI\'s final build and the one-node build each use a daemon',
+    '  in the benchmark\'s own Gradle user home warmed by an untimed up-to-date `gradle build` of the unchanged copy:',
+    `  ${warmthNote('mesh final build', mesh.warmth)}; ${warmthNote('one node', ref.warmth)}. The probe always runs --no-daemon.`,
+    `  Order: cold mesh, warm-up, warm mesh, nodes and their daemons stopped; then cold one node, warm-up, warm one node: the one-node builds never shared the cores with the nodes.`,
     `  Load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores; the ${NODES} nodes and their Gradle runs share these cores.`
   ].join('\n')
 }
@@ -170,14 +196,17 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
   const abort = new AbortController()
   const removeCleanup = processes.addCleanup(async () => { abort.abort(); await daemons.stopAll() })
   try {
-    console.log(`  ${EXAMPLE} (one build each${options.quick ? '; --quick changes nothing here' : ''}): gmesh build on ${NODES} nodes first, then plain Gradle`)
-    const d = await distributed(root, daemons)
-    console.log(`  ${NODES} nodes: ${fmtSeconds(d.wallMs)}, job ${d.summary.job.id} ${d.summary.job.state}`)
-    const ref = await reference(root, gradle, daemons, abort.signal)
-    console.log(`  one node: ${fmtSeconds(ref.wallMs)}`)
-    const figures = meshFigures(d.summary)
-    console.log(table(d, ref, figures))
-    console.log(notes(d, ref, figures))
+    console.log(`  ${EXAMPLE} (a cold and a warm round${options.quick ? '; --quick changes nothing here' : ''}): gmesh build on ${NODES} nodes first, then plain Gradle`)
+    const mesh = await meshRounds(root, gradle, daemons, abort.signal)
+    const ref = await referenceRounds(root, gradle, daemons, abort.signal)
+    if (JSON.stringify(mesh.changed) !== JSON.stringify(ref.changed)) throw new DistributedBuildError('the two copies were changed differently')
+    const rounds: Round[] = [
+      { name: 'cold', referenceLabel: 'one node, --no-daemon', d: mesh.cold, ref: ref.cold, f: meshFigures(mesh.cold.summary) },
+      { name: 'warm', referenceLabel: 'one node, warm daemon', d: mesh.warm, ref: ref.warm, f: meshFigures(mesh.warm.summary) }
+    ]
+    const title = `${EXAMPLE}: gmesh build on ${NODES} loopback nodes (--slots 1) against plain Gradle on one node`
+    for (const round of rounds) console.log(roundTable(round, title, NODES))
+    console.log(notes(mesh, ref, rounds))
   } finally {
     removeCleanup()
     await daemons.stopAll()

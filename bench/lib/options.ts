@@ -18,7 +18,8 @@ export class BenchUsageError extends Error {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only NAME] [--node-load] [--nginx-auto] [--keep]
   --quick        short runs (about a minute for the cache benchmarks)
-  --only NAME    run one module: cache-http, gradle-build, sim, libp2p-stream, mesh-fetch, mesh-build
+  --only NAME    run one module: cache-http, gradle-build, sim, libp2p-stream, mesh-fetch, mesh-build,
+                 distributed-build
   --node-load    use the Node load generator even when wrk is installed
   --nginx-auto   also measure nginx with worker_processes auto (one worker per core)
   --keep         keep temporary directories and logs

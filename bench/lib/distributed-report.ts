@@ -1,0 +1,56 @@
+/** Tables and notes of the distributed-build benchmark: one table per round (cold, warm), same rows. */
+import type { GradleRunResult } from '../../src/gradle/runner.js'
+import { shortId } from '../../src/tui/format.js'
+import type { BuildSummaryJson, MeshFigures } from './build-overhead.js'
+import { fmtMs, fmtSeconds, renderTable, type ResultRow } from './table.js'
+
+export interface Distributed { wallMs: number, summary: BuildSummaryJson, flags: string[] }
+export interface Reference { wallMs: number, result: GradleRunResult }
+
+/** One round: the mesh build and the one-node build of the same sources. */
+export interface Round {
+  /** 'cold' or 'warm'. */
+  name: string
+  /** How the one-node build ran, for the reference column header. */
+  referenceLabel: string
+  d: Distributed
+  ref: Reference
+  f: MeshFigures
+}
+
+export function roundTable (round: Round, title: string, nodes: number): string {
+  const { d, ref, f } = round
+  const t = d.summary.timings
+  const spread = f.perWorker.map(w => w.units).join('+')
+  const fin = d.summary.final?.actionable
+  const refTasks = ref.result.summary.actionable
+  const perUnit = (ms: number): string => f.units === 0 ? '-' : fmtMs(ms / f.units)
+  const rows: ResultRow[] = [
+    { measure: 'build wall time', figure: fmtSeconds(d.wallMs), reference: fmtSeconds(ref.wallMs), ratio: d.wallMs / ref.wallMs },
+    { measure: `speedup (one node / ${nodes} nodes)`, figure: `${(ref.wallMs / d.wallMs).toFixed(2)}x`, reference: '1.00x' },
+    { measure: 'units, on how many nodes', figure: `${f.ran}/${f.units} on ${f.perWorker.length} (${spread})`, reference: '1 Gradle build' },
+    { measure: 'plan (task graph probe, --no-daemon)', figure: fmtSeconds(t.probeMs), reference: '-' },
+    { measure: 'mesh phase (submit to job end)', figure: fmtSeconds(f.meshMs), reference: '-' },
+    { measure: 'final build from the mesh cache (ref: the build)', figure: fmtSeconds(t.finalMs), reference: fmtSeconds(ref.result.durationMs) },
+    { measure: 'tasks from cache / actionable', figure: fin == null ? '-' : `${fin.fromCache}/${fin.total}`, reference: refTasks == null ? '-' : `${refTasks.fromCache}/${refTasks.total}` },
+    { measure: 'unit time: critical path (ref: sum of all units)', figure: fmtSeconds(f.critical.ms), reference: fmtSeconds(f.serialMs), ratio: f.critical.ms / f.serialMs },
+    { measure: 'scheduling overhead = mesh phase - critical path', figure: fmtSeconds(f.overheadMs), reference: '-' },
+    { measure: 'scheduling overhead per unit', figure: perUnit(f.overheadMs), reference: '-' },
+    { measure: 'worker setup on the critical path, per unit', figure: perUnit(f.critical.setupMs), reference: '-' }
+  ]
+  return renderTable(`${round.name}: ${title}`, `${nodes} nodes`, round.referenceLabel, rows)
+}
+
+/** Both rounds' headline figures on one line each, to read the change from cold to warm at a glance. */
+export function sideBySide (rounds: readonly Round[]): string {
+  return rounds.map(r => `  ${r.name.padEnd(5)} mesh ${fmtSeconds(r.d.wallMs)} vs one node ${fmtSeconds(r.ref.wallMs)} (${r.referenceLabel}):` +
+    ` speedup ${(r.ref.wallMs / r.d.wallMs).toFixed(2)}x, mesh phase ${fmtSeconds(r.f.meshMs)}, critical path ${fmtSeconds(r.f.critical.ms)},` +
+    ` overhead/unit ${r.f.units === 0 ? '-' : fmtMs(r.f.overheadPerUnitMs)}`).join('\n')
+}
+
+/** Per-unit timings of one round: setup + Gradle run, and the worker. */
+export function unitTimings (round: Round): string {
+  return `${round.name} units (setup + Gradle run, worker): ${round.d.summary.job.units.map(u => u.result == null
+    ? `${u.name} not run`
+    : `${u.name} ${fmtSeconds(u.result.setupMs)} + ${fmtSeconds(u.result.durationMs)} ${shortId(u.result.worker)}`).join('; ')}`
+}
