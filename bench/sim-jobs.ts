@@ -1,6 +1,7 @@
 // Jobs simulator benchmark: 64 nodes of mixed speed (0.5–2 ms per unit of cost, 1–4 slots), one job of
 // 500, 2,000 and 5,000 units; makespan against the lower bound max(total work / capacity, critical path
-// on the fastest node), as p50/p99 over seeds, with and without work stealing.
+// on the fastest node), as p50/p99 over seeds, with and without work stealing. Each node bids with its speed
+// as a calibration would give it, off by up to 20% (the simulator's default speedHintError).
 // Runnable alone: `npx tsc -p . && node dist/bench/sim-jobs.js [--quick]`.
 import { fileURLToPath } from 'node:url'
 import { runJobsSim } from '../sim/jobs/run.js'

@@ -15,10 +15,12 @@ import { JobsHost } from '../jobs/jobs-host.js'
 import type { JobsConfig } from '../../protocols/jobs/index.js'
 
 /**
- * Jobs timing on real nodes: a unit costs its task count plus a Gradle start, about 2 s per task
- * until the leader has measured some, so speculation waits for real stragglers.
+ * Jobs timing on real nodes: a unit costs its task count, about 2 s per task until the leader has
+ * measured some, so speculation waits for real stragglers. Units take seconds, so queueing them
+ * on workers hides no latency worth having, while speeds measured from a few units of uneven
+ * length (a JVM start, a long test task) would pile units onto one node: units go to free slots only.
  */
-const REAL_BUILD_JOBS_CONFIG: Partial<JobsConfig> = { initialMsPerCost: 2000, speculationSlackMs: 15_000 }
+const REAL_BUILD_JOBS_CONFIG: Partial<JobsConfig> = { initialMsPerCost: 2000, speculationSlackMs: 15_000, queueDepthPerSlot: 0 }
 
 export interface MeshComponents {
   privateKey: PrivateKey

@@ -22,8 +22,13 @@ export interface JobsConfig {
   readonly assignGraceMs: Millis
   /** Unacknowledged results are sent again this often. */
   readonly resultRetryMs: Millis
-  /** Units the leader queues on a worker beyond its slots. */
+  /** Units the leader queues on a worker beyond its slots (critical units only, see `criticalShare`). */
   readonly queueDepthPerSlot: number
+  /**
+   * A ready unit whose remaining path is at least this share of the longest one is critical: it may
+   * queue on a busy worker where it would still finish soonest; other units only take free slots.
+   */
+  readonly criticalShare: number
   /** Whether idle workers steal half the queue of the busiest neighbour. */
   readonly stealing: boolean
   /** An idle worker asks again no sooner than this. */
@@ -49,6 +54,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = Object.freeze({
   assignGraceMs: 1500,
   resultRetryMs: 1000,
   queueDepthPerSlot: 1,
+  criticalShare: 0.7,
   stealing: true,
   stealBackoffMs: 300,
   speculation: true,

@@ -22,6 +22,11 @@ export interface JobsOptions {
   /** Membership's view: liveness of workers and leaders, load for stealing. */
   readonly view?: MembershipView
   readonly config?: Partial<JobsConfig>
+  /**
+   * How fast this node builds, in ms per unit of cost, if it knows before it has run a unit (a
+   * calibration, or its history); its own runs refine it. Leaders place critical units by it.
+   */
+  readonly speedHint?: number
 }
 
 const TICK_TIMER = 'jobs/tick'
@@ -69,7 +74,7 @@ export class JobsProtocol implements SansIoProtocol {
     }
     this.submitter = new Submitter(ctx)
     this.leadership = new Leadership(ctx)
-    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy())
+    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy(), options.speedHint)
   }
 
   get self (): PeerId { return this.options.self }
@@ -91,7 +96,7 @@ export class JobsProtocol implements SansIoProtocol {
   /** Submits a job from this node; throws `InvalidJobError` for a bad DAG. */
   submitJob (spec: JobSpec, now: Millis): void {
     const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
-    this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots() } : undefined, now)
+    this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots(), usPerCost: this.worker.usPerCost() } : undefined, now)
     this.settle(now)
   }
 

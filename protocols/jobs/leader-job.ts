@@ -3,6 +3,7 @@ import { bottomLevels, topologicalOrder } from './dag.js'
 import type { JobsMessage, UnitSpec, UnitTicket, WorkerSlots } from './messages.js'
 import { ReadyQueue } from './ready-queue.js'
 import { seemsLive } from './wire.js'
+import { WorkerLoad } from './worker-load.js'
 import type { RoleContext } from './wire.js'
 
 interface UnitState {
@@ -13,16 +14,6 @@ interface UnitState {
   done: boolean
   /** Workers holding a copy (two while speculating), with when they got it. */
   readonly owners: Map<PeerId, Millis>
-}
-
-interface WorkerState {
-  slots: number
-  readonly outstanding: Set<string>
-  lastHeard: Millis
-  /** Observed milliseconds per unit of cost on this worker (assignment to result), once measured. */
-  msPerCost: number | undefined
-  /** Lost its units for silence: gets no more until it reports again or this time passes. */
-  benchedUntil: Millis
 }
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
@@ -41,7 +32,9 @@ const MS_PER_COST_WEIGHT = 0.1
 export class LeaderJob {
   private readonly units = new Map<string, UnitState>()
   private readonly ready: ReadyQueue
-  private readonly workers = new Map<PeerId, WorkerState>()
+  /** Each unit's longest path to the end of the job (its own cost included). */
+  private readonly levels: ReadonlyMap<string, number>
+  private readonly workers = new Map<PeerId, WorkerLoad>()
   private readonly inFlight = new Set<string>()
   private readonly ranBy = new Map<string, PeerId>()
   private leaseUntil = -Infinity
@@ -56,6 +49,7 @@ export class LeaderJob {
     this.msPerCost = ctx.config.initialMsPerCost
     const order = topologicalOrder(grant.units)
     const levels = bottomLevels(order)
+    this.levels = levels
     this.ready = new ReadyQueue(id => levels.get(id) ?? 0)
     const done = new Set(grant.done)
     for (const spec of order) this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: done.has(spec.id), owners: new Map() })
@@ -69,6 +63,8 @@ export class LeaderJob {
     }
     for (const unit of this.units.values()) if (!unit.done && unit.waiting === 0) this.ready.push(unit.spec.id)
     this.updateWorkers(grant.workers, now)
+    const claims = grant.workers.filter(w => w.usPerCost > 0).map(w => w.usPerCost / 1000)
+    if (claims.length > 0) this.msPerCost = claims.reduce((a, b) => a + b, 0) / claims.length
     this.renewLease(now)
   }
 
@@ -105,12 +101,12 @@ export class LeaderJob {
       const unit = this.units.get(id)
       if (unit === undefined || unit.done || unit.owners.has(from)) continue
       unit.owners.set(from, now)
-      worker.outstanding.add(id)
+      worker.add(id, now)
       this.inFlight.add(id)
     }
     for (const id of [...worker.outstanding]) {
       const since = this.units.get(id)?.owners.get(from) ?? now
-      if (!held.has(id) && now - since > this.ctx.config.assignGraceMs) this.release(from, id)
+      if (!held.has(id) && now - since > this.ctx.config.assignGraceMs) this.release(from, id, now)
     }
     if (this.acting(now)) this.assignReady(now)
   }
@@ -119,12 +115,12 @@ export class LeaderJob {
   onResult (from: PeerId, unitId: string, ok: boolean, now: Millis): void {
     const unit = this.units.get(unitId)
     if (unit === undefined || unit.done) return
-    const since = unit.owners.get(from)
-    if (since !== undefined && unit.spec.cost > 0) this.measure(from, (now - since) / unit.spec.cost)
+    const started = unit.owners.has(from) ? this.workers.get(from)?.remove(unitId, now) : undefined
+    if (started !== undefined && unit.spec.cost > 0) this.measure(from, (now - started) / unit.spec.cost)
     unit.done = true
     this.remaining = ok ? this.remaining - 1 : 0
     this.ranBy.set(unitId, from)
-    for (const owner of unit.owners.keys()) this.workers.get(owner)?.outstanding.delete(unitId)
+    for (const owner of unit.owners.keys()) this.workers.get(owner)?.remove(unitId, now)
     unit.owners.clear()
     this.inFlight.delete(unitId)
     for (const next of unit.dependants) {
@@ -137,7 +133,9 @@ export class LeaderJob {
   private measure (peer: PeerId, observed: number): void {
     this.msPerCost += MS_PER_COST_WEIGHT * (observed - this.msPerCost)
     const worker = this.workers.get(peer)
-    if (worker !== undefined) worker.msPerCost = worker.msPerCost === undefined ? observed : worker.msPerCost + 0.3 * (observed - worker.msPerCost)
+    if (worker === undefined) return
+    worker.msPerCost = worker.msPerCost === undefined || !worker.measured ? observed : worker.msPerCost + 0.3 * (observed - worker.msPerCost)
+    worker.measured = true
   }
 
   private renewLease (now: Millis): void {
@@ -145,26 +143,31 @@ export class LeaderJob {
     this.ctx.wire.send(this.submitter, { type: 'lease', jobId: this.jobId, term: this.term, at: Math.floor(now) })
   }
 
+  /** Bidders from the submitter; a worker's own speed claim stands until this job measures it. */
   private updateWorkers (list: readonly WorkerSlots[], now: Millis): void {
-    for (const { peer, slots } of list) {
-      const worker = this.workers.get(peer)
-      if (worker === undefined) this.workers.set(peer, { slots, outstanding: new Set(), lastHeard: now, benchedUntil: 0, msPerCost: undefined })
-      else worker.slots = slots
+    for (const { peer, slots, usPerCost } of list) {
+      let worker = this.workers.get(peer)
+      if (worker === undefined) {
+        worker = new WorkerLoad(slots, now)
+        this.workers.set(peer, worker)
+      }
+      worker.slots = slots
+      if (!worker.measured && usPerCost > 0) worker.msPerCost = usPerCost / 1000
     }
   }
 
-  private workerOf (peer: PeerId, now: Millis): WorkerState {
+  private workerOf (peer: PeerId, now: Millis): WorkerLoad {
     let worker = this.workers.get(peer)
     if (worker === undefined) {
-      worker = { slots: 1, outstanding: new Set(), lastHeard: now, benchedUntil: 0, msPerCost: undefined }
+      worker = new WorkerLoad(1, now)
       this.workers.set(peer, worker)
     }
     return worker
   }
 
   /** `peer` no longer holds `id`: with no other copy out, the unit is ready again. */
-  private release (peer: PeerId, id: string): void {
-    this.workers.get(peer)?.outstanding.delete(id)
+  private release (peer: PeerId, id: string, now: Millis): void {
+    this.workers.get(peer)?.remove(id, now)
     const unit = this.units.get(id)
     if (unit === undefined) return
     unit.owners.delete(peer)
@@ -179,16 +182,23 @@ export class LeaderJob {
       if (worker.outstanding.size === 0) continue
       if (now - worker.lastHeard > this.ctx.config.workerLeaseMs || !seemsLive(this.ctx, peer)) {
         worker.benchedUntil = now + this.ctx.config.workerLeaseMs
-        for (const id of [...worker.outstanding]) this.release(peer, id)
+        for (const id of [...worker.outstanding]) this.release(peer, id, now)
       }
     }
   }
 
+  /**
+   * Hands out ready units, most critical first, each where it would finish soonest. Units on the
+   * critical frontier (within `criticalShare` of the longest remaining path) may queue behind a busy
+   * fast worker; the rest only take free slots, so they never stand in a critical unit's way.
+   */
   private assignReady (now: Millis): void {
     const batches = new Map<PeerId, UnitTicket[]>()
+    const frontier = this.frontierLevel()
     while (this.ready.size > 0) {
       const id = this.ready.pop() as string
-      const peer = this.pickWorker(id, undefined, false, now)
+      const critical = (this.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
+      const peer = this.pickWorker(id, undefined, !critical, now)
       if (peer === undefined) {
         this.ready.push(id)
         break
@@ -198,11 +208,19 @@ export class LeaderJob {
     this.sendBatches(batches)
   }
 
+  /** The longest remaining path among units ready or out. */
+  private frontierLevel (): number {
+    let level = 0
+    for (const id of this.inFlight) level = Math.max(level, this.levels.get(id) ?? 0)
+    const top = this.ready.peek()
+    return top === undefined ? level : Math.max(level, this.levels.get(top) ?? 0)
+  }
+
   private handOut (peer: PeerId, id: string, now: Millis, batches: Map<PeerId, UnitTicket[]>): void {
     const unit = this.units.get(id) as UnitState
-    const worker = this.workers.get(peer) as WorkerState
+    const worker = this.workers.get(peer) as WorkerLoad
     if (worker.outstanding.size === 0) worker.lastHeard = now
-    worker.outstanding.add(id)
+    worker.add(id, now)
     unit.owners.set(peer, now)
     this.inFlight.add(id)
     this.assigned++
@@ -217,19 +235,22 @@ export class LeaderJob {
   }
 
   /**
-   * The live worker where a unit would finish soonest: its measured speed times how full it is
-   * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency gets a 10% edge.
+   * The live worker where a unit would finish soonest, from its measured speed and what it holds
+   * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency (its outputs
+   * are in that node's cache) gets a tenth of the unit's run time as an edge.
    */
   private pickWorker (id: string, exclude: ReadonlyMap<PeerId, Millis> | undefined, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
-    const deps = (this.units.get(id) as UnitState).spec.dependsOn
+    const { dependsOn: deps, cost } = (this.units.get(id) as UnitState).spec
+    const costOf = (unitId: string): number => this.units.get(unitId)?.spec.cost ?? 0
     let best: PeerId | undefined
     let bestScore = Infinity
     for (const [peer, worker] of this.workers) {
       if (now < worker.benchedUntil || exclude?.has(peer) === true || !seemsLive(this.ctx, peer)) continue
       const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
       if (worker.outstanding.size >= limit) continue
-      const local = deps.some(dep => this.ranBy.get(dep) === peer) ? 0.9 : 1
-      const score = (worker.msPerCost ?? this.msPerCost) * (1 + worker.outstanding.size / worker.slots) * local
+      const speed = worker.msPerCost ?? this.msPerCost
+      const edge = deps.some(dep => this.ranBy.get(dep) === peer) ? 0.1 * cost * speed : 0
+      const score = worker.finishEstimate(cost, speed, costOf, now) - edge
       if (score < bestScore || (score === bestScore && best !== undefined && peer < best)) {
         best = peer
         bestScore = score
@@ -244,8 +265,9 @@ export class LeaderJob {
     for (const id of this.inFlight) {
       const unit = this.units.get(id) as UnitState
       if (unit.owners.size !== 1) continue
-      const since = unit.owners.values().next().value as Millis
-      if (now - since <= speculationFactor * unit.spec.cost * this.msPerCost + speculationSlackMs) continue
+      const owner = unit.owners.keys().next().value as PeerId
+      const since = this.workers.get(owner)?.started.get(id)
+      if (since === undefined || now - since <= speculationFactor * unit.spec.cost * this.msPerCost + speculationSlackMs) continue
       const peer = this.pickWorker(id, unit.owners, true, now)
       if (peer === undefined) break
       this.speculated++

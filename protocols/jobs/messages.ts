@@ -33,12 +33,16 @@ export interface UnitTicket {
   readonly payload: string
 }
 
-export interface WorkerSlots { readonly peer: PeerId, readonly slots: number }
+/**
+ * A bidder as the submitter passes it on to leaders: its slots and how fast it says it is, in
+ * microseconds per unit of cost (0: it does not know yet), so a new leader need not guess.
+ */
+export interface WorkerSlots { readonly peer: PeerId, readonly slots: number, readonly usPerCost: number }
 
 export type JobsMessage =
   | { readonly type: 'announce', readonly jobId: string, readonly units: number }
   | { readonly type: 'ended', readonly jobId: string, readonly ok: boolean }
-  | { readonly type: 'bid', readonly jobId: string, readonly slots: number, readonly free: number }
+  | { readonly type: 'bid', readonly jobId: string, readonly slots: number, readonly free: number, readonly usPerCost: number }
   | { readonly type: 'grant', readonly jobId: string, readonly term: number, readonly units: readonly UnitSpec[], readonly done: readonly string[], readonly workers: readonly WorkerSlots[] }
   /** Leader -> submitter: renew my lease; `at` is the leader's clock when sent, echoed in the ack. */
   | { readonly type: 'lease', readonly jobId: string, readonly term: number, readonly at: number }
@@ -119,13 +123,13 @@ function readTickets (r: WireReader): UnitTicket[] {
 
 function writeWorkers (w: WireWriter, workers: readonly WorkerSlots[]): void {
   w.uint(workers.length)
-  for (const x of workers) w.string(x.peer).uint(x.slots)
+  for (const x of workers) w.string(x.peer).uint(x.slots).uint(x.usPerCost)
 }
 
 function readWorkers (r: WireReader): WorkerSlots[] {
   const count = r.uint(MAX_UNITS)
   const workers: WorkerSlots[] = []
-  for (let i = 0; i < count; i++) workers.push({ peer: readId(r, 'worker'), slots: r.uint(MAX_COUNT) })
+  for (let i = 0; i < count; i++) workers.push({ peer: readId(r, 'worker'), slots: r.uint(MAX_COUNT), usPerCost: r.uint(MAX_COUNT) })
   return workers
 }
 
@@ -133,7 +137,7 @@ function encodeBody (w: WireWriter, m: JobsMessage): void {
   switch (m.type) {
     case 'announce': w.string(m.jobId).uint(m.units); break
     case 'ended': w.string(m.jobId).byte(m.ok ? 1 : 0); break
-    case 'bid': w.string(m.jobId).uint(m.slots).uint(m.free); break
+    case 'bid': w.string(m.jobId).uint(m.slots).uint(m.free).uint(m.usPerCost); break
     case 'grant': writeUnits(w.string(m.jobId).uint(m.term), m.units); writeIds(w, m.done); writeWorkers(w, m.workers); break
     case 'lease': w.string(m.jobId).uint(m.term).uint(m.at); break
     case 'lease-ack': writeWorkers(w.string(m.jobId).uint(m.term).uint(m.at), m.workers); break
@@ -150,7 +154,7 @@ function decodeBody (r: WireReader): JobsMessage {
   switch (r.type) {
     case 1: return { type: 'announce', jobId: readId(r, 'job id'), units: r.uint(MAX_UNITS) }
     case 2: return { type: 'ended', jobId: readId(r, 'job id'), ok: readBool(r) }
-    case 3: return { type: 'bid', jobId: readId(r, 'job id'), slots: r.uint(MAX_COUNT), free: r.uint(MAX_COUNT) }
+    case 3: return { type: 'bid', jobId: readId(r, 'job id'), slots: r.uint(MAX_COUNT), free: r.uint(MAX_COUNT), usPerCost: r.uint(MAX_COUNT) }
     case 4: return { type: 'grant', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), units: readUnits(r), done: readIds(r, 'unit id'), workers: readWorkers(r) }
     case 5: return { type: 'lease', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), at: r.uint() }
     case 6: return { type: 'lease-ack', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), at: r.uint(), workers: readWorkers(r) }

@@ -22,6 +22,11 @@ export class ReadyQueue {
     }
   }
 
+  /** The most critical id, left in the queue. */
+  peek (): string | undefined {
+    return this.ids[0]
+  }
+
   pop (): string | undefined {
     const ids = this.ids
     if (ids.length === 0) return undefined

@@ -5,7 +5,7 @@ import type { JobsMessage, WorkerSlots } from './messages.js'
 import { seemsLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
-interface Bid { readonly slots: number, readonly free: number }
+interface Bid { readonly slots: number, readonly free: number, readonly usPerCost: number }
 
 /** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
 interface SubmittedJob {
@@ -56,7 +56,7 @@ export class Submitter {
   onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined || m.slots === 0) return
-    job.bids.set(from, { slots: m.slots, free: Math.min(m.free, m.slots) })
+    job.bids.set(from, { slots: m.slots, free: Math.min(m.free, m.slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
   }
 
@@ -163,5 +163,5 @@ function better (peer: PeerId, bid: Bid, best: PeerId, bestBid: Bid): boolean {
 }
 
 function workersOf (job: SubmittedJob): WorkerSlots[] {
-  return [...job.bids].map(([peer, bid]) => ({ peer, slots: bid.slots }))
+  return [...job.bids].map(([peer, bid]) => ({ peer, slots: bid.slots, usPerCost: bid.usPerCost }))
 }

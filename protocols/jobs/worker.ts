@@ -33,7 +33,19 @@ export class Worker {
   stolenIn = 0
   stolenOut = 0
 
-  constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy) {}
+  /** Milliseconds per unit of cost of this node's own runs (a moving average), seeded by the hint. */
+  private msPerCost: number | undefined
+  /** When each running unit started here. */
+  private readonly startedAt = new Map<string, Millis>()
+
+  constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, speedHint?: number) {
+    this.msPerCost = speedHint !== undefined && speedHint > 0 ? speedHint : undefined
+  }
+
+  /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
+  usPerCost (): number {
+    return this.msPerCost === undefined ? 0 : Math.min(1_000_000_000, Math.max(1, Math.round(this.msPerCost * 1000)))
+  }
 
   get runningCount (): number { return this.running.size }
   get queuedCount (): number { return this.queue.length }
@@ -46,7 +58,7 @@ export class Worker {
 
   onAnnounce (from: PeerId, m: Extract<JobsMessage, { type: 'announce' }>): void {
     if (!this.accepts(from) || this.endedJobs.has(m.jobId)) return
-    this.ctx.wire.send(from, { type: 'bid', jobId: m.jobId, slots: this.slots, free: this.freeSlots() })
+    this.ctx.wire.send(from, { type: 'bid', jobId: m.jobId, slots: this.slots, free: this.freeSlots(), usPerCost: this.usPerCost() })
   }
 
   freeSlots (): number {
@@ -73,6 +85,8 @@ export class Worker {
     const ticket = this.running.get(k)
     if (ticket === undefined) return
     this.running.delete(k)
+    this.measure(ticket.cost, now - (this.startedAt.get(k) ?? now))
+    this.startedAt.delete(k)
     const leader = this.leaders.get(jobId)?.leader ?? ticket.leader
     const message = { type: 'result', jobId, unitId, ok, summary } as const
     const entry: PendingResult = { message, waiting: new Set([ticket.submitter, leader]), lastSent: now }
@@ -97,6 +111,7 @@ export class Worker {
     for (const [k, ticket] of this.running) {
       if (ticket.jobId !== jobId) continue
       this.running.delete(k)
+      this.startedAt.delete(k)
       this.ctx.commands.push({ kind: 'cancelUnit', jobId, unitId: ticket.unitId })
     }
     for (let i = this.queue.length - 1; i >= 0; i--) {
@@ -136,12 +151,19 @@ export class Worker {
     if (this.ctx.config.stealing && this.slots > 0 && this.queue.length === 0 && this.running.size < this.slots && now >= this.nextStealAt) this.steal(now)
   }
 
-  private pump (_now: Millis): void {
+  private measure (cost: number, ms: number): void {
+    if (cost <= 0 || ms <= 0) return
+    const observed = ms / cost
+    this.msPerCost = this.msPerCost === undefined ? observed : this.msPerCost + 0.3 * (observed - this.msPerCost)
+  }
+
+  private pump (now: Millis): void {
     while (this.running.size < this.slots && this.queue.length > 0) {
       const ticket = this.queue.shift() as UnitTicket
       const k = key(ticket.jobId, ticket.unitId)
       this.queued.delete(k)
       this.running.set(k, ticket)
+      this.startedAt.set(k, now)
       this.ctx.commands.push({ kind: 'runUnit', jobId: ticket.jobId, unitId: ticket.unitId, payload: ticket.payload, submitter: ticket.submitter })
     }
   }

@@ -28,6 +28,8 @@ export interface JobsHarnessParts {
   readonly slots: readonly number[]
   /** Milliseconds per unit of cost per node (mixed speed). */
   readonly msPerCost: readonly number[]
+  /** What each node believes its speed is before it has run a unit (its calibration), if anything. */
+  readonly speedHints?: readonly number[]
   readonly observer: JobsObserver
   readonly jobsConfig?: Partial<JobsConfig>
   readonly membershipConfig?: Partial<MembershipConfig>
@@ -166,7 +168,11 @@ export class JobsHarness implements EventHandler {
       ...(membershipConfig === undefined ? {} : { config: membershipConfig }),
       ...(node.diskIncarnation === undefined ? {} : { restoredIncarnation: node.diskIncarnation })
     })
-    const options: JobsOptions = { self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view, ...(jobsConfig === undefined ? {} : { config: jobsConfig }) }
+    const hint = this.parts.speedHints?.[i]
+    const options: JobsOptions = {
+      self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view,
+      ...(jobsConfig === undefined ? {} : { config: jobsConfig }), ...(hint === undefined ? {} : { speedHint: hint })
+    }
     node.membership = membership
     node.jobs = createJobs === undefined ? new JobsProtocol(options) : createJobs(options)
     membership.setLoad(node.jobs.load())

@@ -24,6 +24,11 @@ export interface JobsSimOptions {
   /** Liveness phase budget after faults end. */
   readonly livenessMs?: number
   readonly jobsConfig?: Partial<JobsConfig>
+  /**
+   * Each node's belief about its own speed before it runs a unit (a calibration), off by up to
+   * this share either way; null: nodes know nothing until they run units. Default 0.2.
+   */
+  readonly speedHintError?: number | null
   readonly createJobs?: JobsFactory
 }
 
@@ -63,11 +68,14 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
     slots.push(i === 0 || engine.random.nextFloat() >= acceptShare ? 0 : 1 + engine.random.nextInt(4))
     msPerCost.push(0.5 + engine.random.nextFloat() * 1.5)
   }
+  const hintError = options.speedHintError === undefined ? 0.2 : options.speedHintError
+  const speedHints = hintError === null ? undefined : msPerCost.map(speed => speed * (1 + hintError * (2 * engine.random.nextFloat() - 1)))
   const peers = Array.from({ length: size }, (_, i) => simPeerId(i))
   const checker = new JobsChecker(slots, peers)
   const share = scenario.straggleShare ?? 0
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
+    ...(speedHints === undefined ? {} : { speedHints }),
     jobsConfig: { ...(scenario.queueDepthPerSlot === undefined ? {} : { queueDepthPerSlot: scenario.queueDepthPerSlot }), ...options.jobsConfig },
     ...(options.createJobs === undefined ? {} : { createJobs: options.createJobs }),
     ...(share > 0 ? { straggle: (_node: number, random: { nextFloat: () => number }) => random.nextFloat() < share ? 20 : 1 } : {})

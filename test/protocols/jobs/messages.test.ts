@@ -8,10 +8,10 @@ const ticket = { jobId: 'j1', unitId: 'u1', submitter: 's', leader: 'l', term: 3
 const samples: JobsMessage[] = [
   { type: 'announce', jobId: 'j1', units: 12 },
   { type: 'ended', jobId: 'j1', ok: false },
-  { type: 'bid', jobId: 'j1', slots: 8, free: 3 },
-  { type: 'grant', jobId: 'j1', term: 2, units: [{ id: 'a', dependsOn: [], cost: 5, payload: 'p' }, { id: 'b', dependsOn: ['a'], cost: 7, payload: '' }], done: ['a'], workers: [{ peer: 'w1', slots: 4 }] },
+  { type: 'bid', jobId: 'j1', slots: 8, free: 3, usPerCost: 1500 },
+  { type: 'grant', jobId: 'j1', term: 2, units: [{ id: 'a', dependsOn: [], cost: 5, payload: 'p' }, { id: 'b', dependsOn: ['a'], cost: 7, payload: '' }], done: ['a'], workers: [{ peer: 'w1', slots: 4, usPerCost: 0 }, { peer: 'w2', slots: 1, usPerCost: 2_000_000 }] },
   { type: 'lease', jobId: 'j1', term: 2, at: 123456 },
-  { type: 'lease-ack', jobId: 'j1', term: 2, at: 123456, workers: [] },
+  { type: 'lease-ack', jobId: 'j1', term: 2, at: 123456, workers: [{ peer: 'w1', slots: 4, usPerCost: 700 }] },
   { type: 'assign', tickets: [ticket] },
   { type: 'held', jobId: 'j1', term: 2, units: ['a', 'b'] },
   { type: 'result', jobId: 'j1', unitId: 'b', ok: true, summary: 'BUILD SUCCESSFUL ✓' },
