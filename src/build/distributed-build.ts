@@ -27,7 +27,7 @@ export interface DistributedBuildOptions {
   gradleUserHome?: string
   /** Each module's tests in a unit of their own, so other modules need not wait for them (default true). */
   separateTests?: boolean
-  /** Run the final local build without the Gradle daemon (the probe never uses one). */
+  /** Probe and build locally without the Gradle daemon (default: the daemon, as plain Gradle would). */
   noDaemon?: boolean
   env?: Record<string, string>
   signal?: AbortSignal
@@ -54,7 +54,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const started = performance.now()
   const { client, signal } = options
   const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
-  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: true, ...(signal == null ? {} : { signal }) })
+  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: options.noDaemon === true, ...(signal == null ? {} : { signal }) })
   const plan = await planBuild(graph, { rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true })
   const probeMs = performance.now() - started
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)

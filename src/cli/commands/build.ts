@@ -19,7 +19,7 @@ export function register (program: Command): void {
     .option('--unit-timeout <seconds>', 'deadline of each unit on its worker (default 1800)')
     .option('--json', 'print the summary as JSON')
     .option('--no-output', 'hide the final local build\'s Gradle output')
-    .option('--no-daemon', 'run the final local build without the Gradle daemon')
+    .option('--no-daemon', 'plan and run the final local build without the Gradle daemon')
     .option('--no-separate-tests', 'run each module\'s tests in the same unit as its compilation')
     .action(async (tasks: string[], options: BuildOptions) => {
       process.exitCode = await build(tasks, options)
