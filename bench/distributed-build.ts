@@ -183,7 +183,7 @@ function notes (mesh: Side<Distributed>, ref: Side<Reference>, rounds: Round[]):
     `  Warm: after the cold round, ${REVISION_NOTE} (${changed}), identically in both copies; gmesh build (daemon) through the same running nodes,`,
     '  whose unit daemons ran the cold units; gradle build (daemon) for one node. The CLI\'s final build and the one-node build each use a daemon',
     '  in the benchmark\'s own Gradle user home warmed by an untimed up-to-date `gradle build` of the unchanged copy:',
-    `  ${warmthNote('mesh final build', mesh.warmth)}; ${warmthNote('one node', ref.warmth)}. The probe always runs --no-daemon.`,
+    `  ${warmthNote('mesh final build', mesh.warmth)}; ${warmthNote('one node', ref.warmth)}. The task-graph probe runs with gmesh build's daemon choice (cold: --no-daemon, warm: the warm daemon).`,
     `  Order: cold mesh, warm-up, warm mesh, nodes and their daemons stopped; then cold one node, warm-up, warm one node: the one-node builds never shared the cores with the nodes.`,
     `  Load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores; the ${NODES} nodes and their Gradle runs share these cores.`
   ].join('\n')

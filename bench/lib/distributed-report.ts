@@ -29,7 +29,7 @@ export function roundTable (round: Round, title: string, nodes: number): string 
     { measure: 'build wall time', figure: fmtSeconds(d.wallMs), reference: fmtSeconds(ref.wallMs), ratio: d.wallMs / ref.wallMs },
     { measure: `speedup (one node / ${nodes} nodes)`, figure: `${(ref.wallMs / d.wallMs).toFixed(2)}x`, reference: '1.00x' },
     { measure: 'units, on how many nodes', figure: `${f.ran}/${f.units} on ${f.perWorker.length} (${spread})`, reference: '1 Gradle build' },
-    { measure: 'plan (task graph probe, --no-daemon)', figure: fmtSeconds(t.probeMs), reference: '-' },
+    { measure: 'plan (task graph probe)', figure: fmtSeconds(t.probeMs), reference: '-' },
     { measure: 'mesh phase (submit to job end)', figure: fmtSeconds(f.meshMs), reference: '-' },
     { measure: 'final build from the mesh cache (ref: the build)', figure: fmtSeconds(t.finalMs), reference: fmtSeconds(ref.result.durationMs) },
     { measure: 'tasks from cache / actionable', figure: fin == null ? '-' : `${fin.fromCache}/${fin.total}`, reference: refTasks == null ? '-' : `${refTasks.fromCache}/${refTasks.total}` },
