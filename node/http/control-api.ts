@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
-import type { JobInfo, JobReport, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
@@ -19,6 +19,11 @@ export interface JobsView {
   submit?: (request: SubmitJobRequest, signal: AbortSignal) => Promise<{ jobId: string }>
   /** A submitted job in full: units with their results, terms, lost peers. */
   report?: (jobId: string) => JobReport | undefined
+  /**
+   * The test shards' JUnit reports of a done job, by unit id; undefined for a job not submitted
+   * here; throws why they cannot be served (the job is not done, the reports are gone).
+   */
+  testReports?: (jobId: string, signal: AbortSignal) => Promise<JobTestReports | undefined>
 }
 
 /** What the control API can read and do; the daemon supplies it. */
@@ -103,6 +108,7 @@ export class ControlApi {
       if (report == null) throw new ApiError(404, `no such job submitted from this node: ${params[0]!}`)
       return report
     })
+    this.add('GET', `jobs/${JOB_ID}/test-reports`, async ({ params, signal }) => await this.testReports(jobs, params[0]!, signal))
     this.add('GET', `jobs/${JOB_ID}/units`, async ({ params }) => ({ units: jobs.units(this.job(jobs, params[0]!).id) ?? [] }))
     this.add('POST', `jobs/${JOB_ID}/cancel`, async ({ req, params }) => {
       const { reason } = await readJsonBody(req, cancelBody)
@@ -148,6 +154,18 @@ export class ControlApi {
     const job = jobs.list().find(j => j.id === id)
     if (job == null) throw new ApiError(404, `no such job: ${id}`)
     return job
+  }
+
+  private async testReports (jobs: JobsView, id: string, signal: AbortSignal): Promise<JobTestReports> {
+    if (jobs.testReports == null) throw new ApiError(404, 'this node does not run distributed builds: start it with a mesh (gmesh up)')
+    let reports: JobTestReports | undefined
+    try {
+      reports = await jobs.testReports(id, signal)
+    } catch (err) {
+      throw new ApiError(409, `no test reports for job ${id}: ${(err as Error).message}`)
+    }
+    if (reports == null) throw new ApiError(404, `no such job submitted from this node: ${id}`)
+    return reports
   }
 
   private eventsPage (query: URLSearchParams): unknown {

@@ -5,9 +5,13 @@
  */
 import type { JobInfo, JobReport, JobState, NodeProgress, UnitInfo, UnitResultInfo } from '../../src/client/api-types.js'
 import type { EventSink } from '../events/index.js'
+import type { TestReportsRef } from './test-report-blob.js'
 import { decodeUnitReport, describeFailure } from './unit-report.js'
 
 export interface TrackedUnit { id: string, name: string, tasks: string[], dependsOn: string[] }
+
+/** A test shard's reports: its unit, the worker that ran it and the blob there. */
+export interface ShardReportRef { unitId: string, name: string, worker: string, ref: TestReportsRef }
 
 interface TrackedJob {
   report: JobReport
@@ -48,6 +52,10 @@ export class JobTracker {
     }
   }
 
+  /**
+   * Every unit succeeded. A job with test shards is then `assembling` until the submitter has their
+   * reports (`assembled`, or `assemblyFailed`); any other job is done.
+   */
   completed (jobId: string, results: ReadonlyMap<string, string>): void {
     const job = this.running(jobId)
     if (job == null) return
@@ -56,7 +64,33 @@ export class JobTracker {
       const result = summary == null ? undefined : decodeUnitReport(summary)
       if (result != null) unit.result = resultInfo(result)
     }
-    this.end(job, 'done')
+    if (job.report.units.some(u => u.result?.testReports != null)) {
+      job.report.state = 'assembling'
+      this.events?.emit({ type: 'job', jobId, state: 'assembling' })
+    } else {
+      this.end(job, 'done')
+    }
+  }
+
+  /** Where the test shards' reports of a job are: each shard unit with the worker that stored them. */
+  testReportRefs (jobId: string): ShardReportRef[] {
+    return (this.jobs.get(jobId)?.report.units ?? []).flatMap(unit => unit.result?.testReports == null
+      ? []
+      : [{ unitId: unit.id, name: unit.name, worker: unit.result.worker, ref: unit.result.testReports }])
+  }
+
+  /** The test shards' reports are in this node's store: the job is done. */
+  assembled (jobId: string): void {
+    const job = this.jobs.get(jobId)
+    if (job?.report.state === 'assembling') this.end(job, 'done')
+  }
+
+  /** The test shards' reports could not be had: the job failed with `error`. */
+  assemblyFailed (jobId: string, error: string): void {
+    const job = this.jobs.get(jobId)
+    if (job?.report.state !== 'assembling') return
+    job.report.error = error
+    this.end(job, 'failed')
   }
 
   failed (jobId: string, unitId: string, log: string): void {
@@ -70,14 +104,15 @@ export class JobTracker {
   }
 
   cancelled (jobId: string, reason: string): void {
-    const job = this.running(jobId)
+    const job = this.running(jobId) ?? this.assembling(jobId)
     if (job == null) return
     job.report.error = reason
     this.end(job, 'cancelled')
   }
 
   has (jobId: string): boolean { return this.jobs.has(jobId) }
-  isRunning (jobId: string): boolean { return this.running(jobId) != null }
+  /** Running or assembling: not ended yet. */
+  isRunning (jobId: string): boolean { return (this.running(jobId) ?? this.assembling(jobId)) != null }
 
   report (jobId: string): JobReport | undefined {
     const job = this.jobs.get(jobId)
@@ -126,6 +161,11 @@ export class JobTracker {
     return job?.report.state === 'running' ? job : undefined
   }
 
+  private assembling (jobId: string): TrackedJob | undefined {
+    const job = this.jobs.get(jobId)
+    return job?.report.state === 'assembling' ? job : undefined
+  }
+
   private end (job: TrackedJob, state: JobState): void {
     job.report.state = state
     job.endedMs = this.now()
@@ -134,7 +174,7 @@ export class JobTracker {
   }
 
   private forgetOldJobs (): void {
-    const ended = [...this.jobs.values()].filter(j => j.report.state !== 'running').sort((a, b) => (a.endedMs ?? 0) - (b.endedMs ?? 0))
+    const ended = [...this.jobs.values()].filter(j => j.endedMs != null).sort((a, b) => (a.endedMs ?? 0) - (b.endedMs ?? 0))
     for (const job of ended.slice(0, Math.max(0, ended.length - KEPT_ENDED_JOBS))) this.jobs.delete(job.report.id)
   }
 }

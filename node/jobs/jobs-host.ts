@@ -11,13 +11,15 @@ import type { TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import type { JobInfo, JobReport, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
 import { createSnapshot, pinSnapshot, Workspaces } from '../../src/snapshot/index.js'
 import type { EventSink } from '../events/index.js'
 import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
 import { ProtocolHost } from '../mesh/protocol-host.js'
 import { JobTracker } from './job-tracker.js'
+import { ShardReports } from './shard-reports.js'
 import { snapshotSource } from './snapshot-source.js'
+import { TestReportBlobs } from './test-report-blob.js'
 import { UnitExecutor } from './unit-executor.js'
 import { killProcessesUnder, UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
@@ -66,6 +68,9 @@ export class JobsHost {
   private readonly processes: UnitProcesses
   private readonly gradleHome: string
   private readonly executor: UnitExecutor
+  /** Test shards' reports: kept here as a worker, fetched here as the submitter. */
+  private readonly reportBlobs: TestReportBlobs
+  private readonly shardReports: ShardReports
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
   /** Units stolen by this node's worker that events have reported. */
   private stolenSeen = 0
@@ -87,7 +92,12 @@ export class JobsHost {
     this.workspaces = new Workspaces({ root: join(init.workDir, 'workspaces') })
     this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
     this.gradleHome = join(init.workDir, 'gradle-home')
-    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), logger }, {
+    this.reportBlobs = new TestReportBlobs(store)
+    this.shardReports = new ShardReports({
+      tracker: this.tracker, blobs: this.reportBlobs, logger,
+      source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
+    })
+    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, logger }, {
       self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
@@ -108,10 +118,12 @@ export class JobsHost {
   /** Stops taking work, kills the units running here and waits for them to clean up. */
   async stop (): Promise<void> {
     await this.host.stop()
+    this.shardReports.stop()
     for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
     await Promise.all([...this.runs.values()].map(async run => { await run.done }))
     const daemons = await killProcessesUnder(join(this.gradleHome, 'daemon'))
     if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
+    this.reportBlobs.stop()
   }
 
   /** Snapshots the project, starts a job of its planned units and returns the job's id. */
@@ -152,6 +164,8 @@ export class JobsHost {
   report (jobId: string): JobReport | undefined { return this.tracker.report(jobId) }
   list (): JobInfo[] { return this.tracker.list() }
   units (jobId: string): UnitInfo[] | undefined { return this.tracker.units(jobId) }
+  /** The test shards' reports of a done job, by unit id (see ShardReports). */
+  async testReports (jobId: string, signal?: AbortSignal): Promise<JobTestReports | undefined> { return await this.shardReports.reports(jobId, signal) }
 
   /** A peer left the mesh (membership): jobs running now note it for their summary. */
   peerDown (peer: string): void { this.tracker.peerLost(peer) }
@@ -161,7 +175,10 @@ export class JobsHost {
       case 'runUnit': this.runUnit(command); break
       case 'cancelUnit': this.runs.get(`${command.jobId}/${command.unitId}`)?.controller.abort(new Error('the job ended')); break
       case 'granted': this.tracker.granted(command.jobId, command.term, command.leader); break
-      case 'jobCompleted': this.tracker.completed(command.jobId, command.results); break
+      case 'jobCompleted':
+        this.tracker.completed(command.jobId, command.results)
+        if (this.tracker.report(command.jobId)?.state === 'assembling') void this.shardReports.collect(command.jobId)
+        break
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
       case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
       case 'leading':

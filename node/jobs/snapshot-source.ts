@@ -18,8 +18,11 @@ export class SnapshotUnavailableError extends Error {
   override name = 'SnapshotUnavailableError'
 }
 
-/** A FetchBlob that asks `peer` for blobs by SHA-256, bounded by their size from the manifest. */
-export function snapshotSource (libp2p: MeshLibp2p, peer: string): FetchBlob {
+/**
+ * A FetchBlob that asks `peer` for blobs by SHA-256, bounded by their size from the manifest. `names`
+ * words its errors for other blobs (a worker's test reports).
+ */
+export function snapshotSource (libp2p: MeshLibp2p, peer: string, names = { peer: 'submitter', blob: 'snapshot blob' }): FetchBlob {
   const remote = peerIdFromString(peer)
   return async (sha256, options) => {
     const response = await fetchBlobBySha256(libp2p, remote, sha256, {
@@ -31,7 +34,7 @@ export function snapshotSource (libp2p: MeshLibp2p, peer: string): FetchBlob {
     if (header.type !== 'fetch-response' || header.status !== 'found') {
       response.abort()
       const status = header.type === 'fetch-response' ? header.status : header.type
-      throw new SnapshotUnavailableError(`the submitter ${peer} answered ${status} for snapshot blob ${sha256.slice(0, 12)}`)
+      throw new SnapshotUnavailableError(`the ${names.peer} ${peer} answered ${status} for ${names.blob} ${sha256.slice(0, 12)}`)
     }
     return response.body
   }

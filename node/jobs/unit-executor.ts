@@ -1,7 +1,8 @@
 /**
  * The worker's side of a unit: fetch the snapshot from the submitter (only the blobs this node
  * lacks), materialise it into a fresh workspace, run the unit's Gradle tasks there with the node's
- * own cache (push on, so the results travel back through the mesh), and report. Every run gets its
+ * own cache (push on, so the results travel back through the mesh), and report; a test shard's
+ * JUnit reports are kept in the store for the submitter to fetch. Every run gets its
  * own workspace, removed afterwards; cancelling kills Gradle's whole process tree.
  */
 import type { Logger } from '../../src/config/logger.js'
@@ -9,6 +10,7 @@ import { countOutcomes } from '../../src/gradle/build-output.js'
 import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
 import { fetchManifest, fetchMissing, materialise, pinSnapshot, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
 import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
+import type { TestReportBlobs } from './test-report-blob.js'
 import type { UnitReport } from './unit-report.js'
 import type { UnitProcesses } from './unit-processes.js'
 
@@ -18,6 +20,8 @@ export interface UnitExecutorComponents {
   processes: UnitProcesses
   /** Fetches snapshot blobs from `peer` (the job's submitter). */
   snapshotSource: (peer: string) => FetchBlob
+  /** Where a test shard's reports are kept for the submitter to fetch. */
+  testReports: Pick<TestReportBlobs, 'keep'>
   logger: Logger
 }
 
@@ -84,7 +88,8 @@ export class UnitExecutor {
         },
         ...(this.init.gradleExecutable == null ? {} : { gradleExecutable: this.init.gradleExecutable })
       })
-      return this.report(payload, result, setupMs, transfer.bytes)
+      const testReports = result.testReports == null ? undefined : await this.components.testReports.keep(result.testReports, signal)
+      return { ...this.report(payload, result, setupMs, transfer.bytes), ...(testReports == null ? {} : { testReports }) }
     } finally {
       if (pid != null) await this.components.processes.untrack(pid)
       unpin()

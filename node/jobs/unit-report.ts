@@ -1,9 +1,11 @@
 /**
  * A unit's result as it travels back to the submitter (`result.summary`, at most 16 KiB): where it
- * ran, how long it took, what Gradle did, and for a failure the failing task and the end of its log.
+ * ran, how long it took, what Gradle did, for a failure the failing task and the end of its log, and
+ * for a test shard where its reports are (see test-report-blob.ts).
  */
 import { z } from 'zod'
 import { MAX_SUMMARY_BYTES } from '../../protocols/jobs/index.js'
+import { testReportsRefSchema } from './test-report-blob.js'
 
 const reportSchema = z.object({
   worker: z.string().max(128),
@@ -16,7 +18,9 @@ const reportSchema = z.object({
   /** Snapshot bytes this worker had to fetch for the unit. */
   fetchedBytes: z.number().int().nonnegative(),
   tasks: z.object({ executed: z.number().int().nonnegative(), fromCache: z.number().int().nonnegative(), upToDate: z.number().int().nonnegative() }),
-  failure: z.object({ task: z.string().max(300).optional(), message: z.string(), logTail: z.array(z.string()) }).optional()
+  failure: z.object({ task: z.string().max(300).optional(), message: z.string(), logTail: z.array(z.string()) }).optional(),
+  /** A test shard's JUnit reports: a blob in the worker's store, fetched by the submitter. */
+  testReports: testReportsRefSchema.optional()
 })
 
 export type UnitReport = z.infer<typeof reportSchema>

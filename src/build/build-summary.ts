@@ -1,7 +1,7 @@
 /**
  * What `gmesh build` prints when it is done: where each unit ran and how long it took, the terms
- * of the job's leadership, peers lost on the way, and what the final local build took from the
- * cache. `buildSummaryJson` is the same for scripts (`--json`).
+ * of the job's leadership, the merged test counts of sharded test tasks, peers lost on the way,
+ * and what the final local build took from the cache. `buildSummaryJson` is the same for scripts (`--json`).
  */
 import { shortId } from '../tui/format.js'
 import type { DistributedBuildResult } from './distributed-build.js'
@@ -27,6 +27,10 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
   }
   lines.push(`  leader: ${job.terms.map(t => `term ${t.term} ${shortId(t.leader)} at ${seconds(t.atMs)}`).join(', then ') || 'none granted'}` +
     (job.terms.length > 1 ? ' (a new term: the previous leader stopped renewing its lease)' : ''))
+  for (const sharded of result.testShards ?? []) {
+    const shards = result.plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0
+    lines.push(`  ${sharded.task} in ${shards} shards: ${sharded.tests} tests, ${sharded.failures} failures, ${sharded.errors} errors, ${sharded.skipped} skipped (reports merged)`)
+  }
   if (job.lostPeers.length > 0) lines.push(`  lost mid-job: ${job.lostPeers.map(p => shortId(p)).join(', ')} (what they held was reassigned)`)
   const actionable = final?.summary.actionable
   if (actionable != null) {
@@ -46,6 +50,11 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     plan: { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length },
     job,
+    testShards: result.testShards?.map(sharded => ({
+      task: sharded.task,
+      shards: plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits ?? [],
+      tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir
+    })),
     final: final == null
       ? undefined
       : { exitCode: final.exitCode, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }

@@ -11,8 +11,9 @@ import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
 import { runGradle, type GradleRunResult } from '../gradle/runner.js'
 import { probeTaskGraph } from '../gradle/task-graph.js'
+import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
 import { planBuild } from '../plan/plan-build.js'
-import { finalBuildArgs, type UnitPlan } from '../plan/units.js'
+import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
 
 const POLL_MS = 250
 
@@ -27,6 +28,10 @@ export interface DistributedBuildOptions {
   gradleUserHome?: string
   /** Each module's tests in a unit of their own, so other modules need not wait for them (default true). */
   separateTests?: boolean
+  /** Every module's test task in this many shards by test class (`--shard-tests`). */
+  testShardsPerModule?: number
+  /** Shards of given modules' test tasks, overriding `testShardsPerModule` (`--shard`). */
+  shardTests?: ShardRequest[]
   /** Probe and build locally without the Gradle daemon (default: the daemon, as plain Gradle would). */
   noDaemon?: boolean
   env?: Record<string, string>
@@ -44,6 +49,8 @@ export interface DistributedBuildResult {
   job: JobReport
   /** The local build of the requested tasks after a successful job; absent when the job failed. */
   final?: GradleRunResult
+  /** Each sharded test task's reports, merged into its module before the final build (absent when none was sharded or the job failed). */
+  testShards?: ShardedTestResult[]
   timings: BuildTimings
   /** Exit code for the CLI: 0 only when the job and the final build succeeded. */
   exitCode: number
@@ -55,7 +62,11 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const { client, signal } = options
   const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
   const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: options.noDaemon === true, ...(signal == null ? {} : { signal }) })
-  const plan = await planBuild(graph, { rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true })
+  const plan = await planBuild(graph, {
+    rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true,
+    ...(options.testShardsPerModule == null ? {} : { testShardsPerModule: options.testShardsPerModule }),
+    ...(options.shardTests == null ? {} : { shardTests: options.shardTests })
+  })
   const probeMs = performance.now() - started
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)
   const { jobId } = await client.submitJob({
@@ -71,6 +82,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
     timings.totalMs = performance.now() - started
     return { plan, job, timings, exitCode: 1 }
   }
+  const testShards = await mergeTestShards(client, plan, job.id, options)
   options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
   const final = await runGradle({
     ...gradle,
@@ -83,15 +95,26 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   })
   timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
   timings.totalMs = performance.now() - started
-  return { plan, job, final, timings, exitCode: final.exitCode === 0 ? 0 : 1 }
+  return { plan, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : 1 }
 }
 
-/** Follows the job until it ends; on abort, cancels it on the node first so no unit keeps running. */
+/** The test shards' reports, from the node, merged into their modules as if their test tasks had run here. */
+async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: string, options: DistributedBuildOptions): Promise<ShardedTestResult[]> {
+  if (plan.shardedTestTasks.length === 0) return []
+  const { units } = await client.jobTestReports(jobId, options.signal)
+  const merged = await mergeShardReports(options.projectDir, plan, new Map(Object.entries(units)))
+  for (const sharded of merged) {
+    options.progress?.write(`gmesh: ${sharded.task}: ${sharded.tests} tests from ${plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0} shards merged into ${sharded.dir}\n`)
+  }
+  return merged
+}
+
+/** Follows the job until it ends (past `assembling`, while the node fetches test shards' reports); on abort, cancels it on the node first so no unit keeps running. */
 async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined): Promise<JobReport> {
   try {
     for (;;) {
       const report = await client.jobReport(jobId, signal)
-      if (report.state !== 'running') return report
+      if (report.state !== 'running' && report.state !== 'assembling') return report
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }
   } catch (err) {

@@ -34,6 +34,7 @@ export interface CacheInfo {
   sharing?: { peerHits: number, peerMisses: number, fetchedBytes: number, servedBytes: number }
 }
 
+/** `assembling`: every unit is done and the submitter fetches the test shards' reports from their workers. */
 export type JobState = 'planning' | 'running' | 'assembling' | 'done' | 'failed' | 'cancelled'
 
 /** Progress of a job's units on one node. */
@@ -61,7 +62,15 @@ export interface UnitResultInfo {
   fetchedBytes: number
   tasks: { executed: number, fromCache: number, upToDate: number }
   failure?: { task?: string, message: string, logTail: string[] }
+  /** A test shard's JUnit reports: the blob (SHA-256 and size) its worker stored. */
+  testReports?: { sha256: string, size: number }
 }
+
+/** One JUnit XML report file of a test shard. */
+export interface TestReportFileInfo { name: string, content: string }
+
+/** What `GET /api/v1/jobs/ID/test-reports` answers: each test shard unit's reports, by unit id. */
+export interface JobTestReports { units: Record<string, TestReportFileInfo[]> }
 
 /** A submitted job in full, for `gmesh build`'s summary (`GET /api/v1/jobs/ID/report`). */
 export interface JobReport {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
 import { isAlive } from '../config/pid.js'
-import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
+import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
 import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
 
@@ -84,6 +84,11 @@ export class NodeClient {
   }
 
   async jobReport (id: string, signal?: AbortSignal): Promise<JobReport> { return await this.get(`jobs/${encodeURIComponent(id)}/report`, signal) as JobReport }
+
+  /** The JUnit reports of a done job's test shards, by unit id (the node fetched them from the workers). */
+  async jobTestReports (id: string, signal?: AbortSignal): Promise<JobTestReports> {
+    return await this.get(`jobs/${encodeURIComponent(id)}/test-reports`, signal) as JobTestReports
+  }
 
   async cancelJob (id: string, reason?: string, signal?: AbortSignal): Promise<{ cancelled: string }> {
     return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as { cancelled: string }

@@ -5,9 +5,13 @@ import { NodeClient } from '../../client/node-client.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
+import type { ShardRequest } from '../../plan/units.js'
 import { OperationError, UsageError } from '../errors.js'
 
-interface BuildOptions { data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean, separateTests?: boolean }
+interface BuildOptions {
+  data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean, separateTests?: boolean
+  shardTests?: string, shard?: string[]
+}
 
 /** Registers `gmesh build -- <tasks>`. */
 export function register (program: Command): void {
@@ -21,6 +25,8 @@ export function register (program: Command): void {
     .option('--no-output', 'hide the final local build\'s Gradle output')
     .option('--no-daemon', 'plan and run the final local build without the Gradle daemon')
     .option('--no-separate-tests', 'run each module\'s tests in the same unit as its compilation')
+    .option('--shard-tests <n>', 'run every module\'s test task in n shards by test class, on any nodes')
+    .option('--shard <module=n>', 'run one module\'s test task in n shards (repeatable; overrides --shard-tests)', (value: string, all: string[] = []) => [...all, value])
     .action(async (tasks: string[], options: BuildOptions) => {
       process.exitCode = await build(tasks, options)
     })
@@ -31,6 +37,8 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   const flag = tasks.find(t => t.startsWith('-'))
   if (flag != null) throw new UsageError(`gmesh build takes task names only, not Gradle flags (got ${flag}); use gmesh gradle -- ... for other builds`)
   const unitTimeoutMs = options.unitTimeout == null ? undefined : parsePositiveInt(options.unitTimeout, '--unit-timeout') * 1000
+  const testShardsPerModule = options.shardTests == null ? undefined : parsePositiveInt(options.shardTests, '--shard-tests')
+  const shardTests = options.shard?.map(parseShard)
   let client: NodeClient
   try {
     client = await NodeClient.connect(resolveDataDir(options.data), { timeoutMs: 120_000 })
@@ -50,6 +58,8 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
       tasks,
       noDaemon: options.daemon === false,
       separateTests: options.separateTests !== false,
+      ...(testShardsPerModule == null ? {} : { testShardsPerModule }),
+      ...(shardTests == null ? {} : { shardTests }),
       signal: controller.signal,
       ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
       ...(options.json === true ? {} : { progress: process.stderr }),
@@ -65,4 +75,11 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
   else process.stderr.write(formatBuildSummary(result))
   return result.exitCode
+}
+
+/** `--shard money=3` (or `:money=3`) as a shard request. */
+function parseShard (text: string): ShardRequest {
+  const match = /^(:?[A-Za-z0-9_.:-]+)=(\d+)$/.exec(text)
+  if (match == null) throw new UsageError(`--shard takes MODULE=N, e.g. --shard money=3 (got "${text}")`)
+  return { module: match[1]!, shards: parsePositiveInt(match[2]!, `--shard ${match[1]!}`) }
 }

@@ -96,3 +96,31 @@ test('events: the JSON page and the stream both carry ids; gc and cache GETs app
   t.like(page.events[0], { source: 'miss', key: missKey })
   t.deepEqual((await client.events(1)).events.map(e => e.id), [2])
 })
+
+test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
+  const plain = await serveApi(t)
+  t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not run distributed builds/)
+
+  const units = { s1: [{ name: 'TEST-example.money.MoneyTest.xml', content: '<testsuite tests="3"/>' }], s2: [] }
+  const asked: string[] = []
+  const { client } = await serveApi(t, {
+    jobs: {
+      list: () => [],
+      units: () => undefined,
+      cancel: async () => false,
+      testReports: async id => {
+        asked.push(id)
+        if (id === 'running-job') throw new Error('job running-job is running: its test reports are served once it is done')
+        return id === 'done-job' ? { units } : undefined
+      }
+    }
+  })
+  t.deepEqual(await client.jobTestReports('done-job'), { units })
+  const missing = await t.throwsAsync(async () => await client.jobTestReports('other'), { instanceOf: NodeApiError })
+  t.is(missing.status, 404)
+  t.regex(missing.message, /no such job submitted from this node: other/)
+  const early = await t.throwsAsync(async () => await client.jobTestReports('running-job'), { instanceOf: NodeApiError })
+  t.is(early.status, 409)
+  t.regex(early.message, /no test reports for job running-job: .*served once it is done/)
+  t.deepEqual(asked, ['done-job', 'other', 'running-job'], 'a 4xx is not retried')
+})

@@ -1,0 +1,85 @@
+/**
+ * The submitter's side of test shard reports: when a job with test shards completes, the reports
+ * blob of every shard unit is fetched from the worker that ran it into this node's store
+ * (verified by hash and size) and checked; only then is the job done, so `gmesh build` never
+ * waits on reports that will not come. A blob that cannot be had fails the job with the unit and
+ * the worker named. The control API then serves the reports from the store.
+ */
+import type { JobTestReports } from '../../src/client/api-types.js'
+import type { Logger } from '../../src/config/logger.js'
+import type { FetchBlob } from '../../src/snapshot/index.js'
+import type { JobTracker, ShardReportRef } from './job-tracker.js'
+import type { TestReportBlobs } from './test-report-blob.js'
+
+/** Most bytes of reports blobs one answer of `test-reports` carries. */
+export const MAX_JOB_TEST_REPORTS_BYTES = 64 * 1024 * 1024
+
+/** The job's reports cannot be served: it is not done, or they are too big or gone. */
+export class TestReportsUnavailableError extends Error {
+  static readonly code = 'ERR_TEST_REPORTS_UNAVAILABLE'
+  override name = 'TestReportsUnavailableError'
+}
+
+export interface ShardReportsComponents {
+  tracker: JobTracker
+  blobs: TestReportBlobs
+  /** Fetches blobs by SHA-256 from `peer` (the worker of a shard). */
+  source: (peer: string) => FetchBlob
+  logger: Logger
+}
+
+export class ShardReports {
+  private readonly stopping = new AbortController()
+
+  constructor (private readonly components: ShardReportsComponents) {}
+
+  /** Fetches the reports of an assembling job, then marks it done (or failed). Never throws. */
+  async collect (jobId: string): Promise<void> {
+    const { tracker, logger } = this.components
+    const refs = tracker.testReportRefs(jobId)
+    const failures = (await Promise.all(refs.map(async ref => await this.fetchOne(ref)))).filter(f => f != null)
+    if (failures.length === 0) {
+      logger.debug({ jobId, shards: refs.length }, 'fetched the test shards\' reports')
+      tracker.assembled(jobId)
+    } else {
+      tracker.assemblyFailed(jobId, failures.join('\n'))
+    }
+  }
+
+  /** Every test shard's reports of a done job, by unit id; undefined for a job this node did not submit. */
+  async reports (jobId: string, signal?: AbortSignal): Promise<JobTestReports | undefined> {
+    const { tracker, blobs } = this.components
+    const report = tracker.report(jobId)
+    if (report == null) return undefined
+    if (report.state !== 'done') throw new TestReportsUnavailableError(`job ${jobId} is ${report.state}: its test reports are served once it is done`)
+    const refs = tracker.testReportRefs(jobId)
+    const bytes = refs.reduce((sum, r) => sum + r.ref.size, 0)
+    if (bytes > MAX_JOB_TEST_REPORTS_BYTES) throw new TestReportsUnavailableError(`job ${jobId} has ${bytes} bytes of test reports, over the limit of ${MAX_JOB_TEST_REPORTS_BYTES}`)
+    const units: JobTestReports['units'] = {}
+    for (const ref of refs) {
+      try {
+        units[ref.unitId] = await blobs.read(ref.ref, signal)
+      } catch (err) {
+        throw new TestReportsUnavailableError(`the test reports of ${ref.name}: ${(err as Error).message}`)
+      }
+    }
+    return { units }
+  }
+
+  /** Aborts fetches under way (the node stops). */
+  stop (): void { this.stopping.abort(new Error('the node is stopping')) }
+
+  /** Fetches and checks one shard's blob; resolves to what went wrong, or undefined. */
+  private async fetchOne (shard: ShardReportRef): Promise<string | undefined> {
+    const { blobs, source, logger } = this.components
+    const signal = this.stopping.signal
+    try {
+      await blobs.fetch(shard.ref, source(shard.worker), signal)
+      await blobs.read(shard.ref, signal)
+      return undefined
+    } catch (err) {
+      logger.warn({ err, unit: shard.name, worker: shard.worker }, 'could not fetch a test shard\'s reports')
+      return `the test reports of unit ${shard.name} could not be fetched from ${shard.worker}: ${(err as Error).message}`
+    }
+  }
+}
