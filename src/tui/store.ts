@@ -54,10 +54,18 @@ export class TuiStore {
     return () => { this.listeners.delete(listener) }
   }
 
+  /**
+   * A polled snapshot. Parts equal to what the store has keep their identity, so a view whose data
+   * did not change (200 idle peers polled every 2 s) is not redrawn.
+   */
   applySnapshot (snapshot: Snapshot): void {
     const sample = cacheSample(snapshot.cache, this.init.now())
     const history = [...this.state.history, sample].slice(-this.init.maxHistory)
-    this.update({ ...snapshot, history, connected: true, error: undefined })
+    const { node, peers, jobs, cache } = this.state
+    this.update({
+      node: sameOr(node, snapshot.node), peers: sameOr(peers, snapshot.peers), jobs: sameOr(jobs, snapshot.jobs), cache: sameOr(cache, snapshot.cache),
+      history, connected: true, error: undefined
+    })
   }
 
   applyEvent (event: NodeEvent): void {
@@ -116,6 +124,11 @@ function eventEffects (state: TuiState, event: NodeEvent): Partial<TuiState> {
     case 'job': return { jobs: state.jobs.map(j => j.id === event.jobId ? { ...j, state: event.state } : j) }
     default: return {}
   }
+}
+
+/** `previous` when `next` has the same content, else `next`. */
+function sameOr<T> (previous: T | undefined, next: T): T {
+  return previous !== undefined && JSON.stringify(previous) === JSON.stringify(next) ? previous : next
 }
 
 function cacheSample (cache: CacheInfo, time: number): CacheSample {

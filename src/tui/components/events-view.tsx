@@ -4,20 +4,16 @@ import { cell, describeEvent } from '../format.js'
 
 export interface EventsViewProps { events: NodeEvent[], width: number, height: number }
 
-const COLORS: Partial<Record<NodeEvent['type'], string>> = { 'peer-down': 'yellow', 'message-rejected': 'red', 'peer-up': 'green' }
+/** Marks the events worth a second look, in the first column (cheaper to draw than colour). */
+const MARKS: Partial<Record<NodeEvent['type'], string>> = { 'peer-down': '↓', 'message-rejected': '!', 'peer-up': '↑', 'units-requeued': '!' }
 
-/** The newest events, newest at the bottom, as many as fit. */
+/**
+ * The newest events, newest at the bottom, as many as fit: one plain string, no nested styled
+ * nodes, so a redraw per event costs ink one text node and no escape codes to parse.
+ */
 export function EventsView ({ events, width, height }: EventsViewProps): React.JSX.Element {
   if (events.length === 0) return <Text dimColor>no events yet</Text>
   const shown = events.slice(-Math.max(1, height))
-  // One Text of nested lines: a single layout node however many lines (cheap to redraw per event).
-  return (
-    <Text>
-      {shown.map((event, i) => {
-        const color = COLORS[event.type]
-        const line = cell(describeEvent(event), width) + (i === shown.length - 1 ? '' : '\n')
-        return <Text key={event.id} {...(color == null ? {} : { color })}>{line}</Text>
-      })}
-    </Text>
-  )
+  const lines = shown.map(event => cell(`${MARKS[event.type] ?? ' '} ${describeEvent(event)}`, width))
+  return <Text>{lines.join('\n')}</Text>
 }

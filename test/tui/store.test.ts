@@ -1,0 +1,28 @@
+import test from 'ava'
+import type { CacheInfo, NodeInfo } from '../../src/client/api-types.js'
+import { TuiStore, type Snapshot } from '../../src/tui/store.js'
+import { fakeJob, fakePeers } from './fake-api.js'
+
+const node: NodeInfo = { peerId: 'self', multiaddrs: [], httpUrl: 'http://127.0.0.1:1', cacheUrl: 'http://127.0.0.1:1/cache/', pid: 1, version: '0', startedAt: '', dataDir: '/d', uptimeMs: 1, rssBytes: 1 }
+const cache: CacheInfo = { store: { entries: 0, bytes: 0, maxBytes: 1, hits: 0, misses: 0 }, http: { gets: 0, hits: 0, misses: 0, puts: 0, stored: 0 } }
+
+/** A fresh snapshot as a poll would parse it: new objects every time. */
+function poll (peerCount: number): Snapshot {
+  const peers = fakePeers(peerCount)
+  return structuredClone({ node, peers, jobs: [fakeJob('j', 10, peers.slice(0, 2).map(p => p.peerId))], cache })
+}
+
+test('a poll that brings the same peers and jobs keeps them as they were, so their views are not redrawn', t => {
+  const store = new TuiStore({ batchMs: 0 })
+  let notified = 0
+  store.subscribe(() => { notified++ })
+  store.applySnapshot(poll(200))
+  const { peers, jobs } = store.snapshot
+  store.applySnapshot(poll(200))
+  t.is(store.snapshot.peers, peers)
+  t.is(store.snapshot.jobs, jobs)
+  t.is(notified, 2, 'listeners still hear of the poll (the cache history grew)')
+  store.applySnapshot(poll(201))
+  t.not(store.snapshot.peers, peers, 'a changed peer list replaces the old one')
+  t.is(store.snapshot.peers.length, 201)
+})
