@@ -157,7 +157,7 @@ export class ControlApi {
   }
 
   private async testReports (jobs: JobsView, id: string, signal: AbortSignal): Promise<JobTestReports> {
-    if (jobs.testReports == null) throw new ApiError(404, 'this node does not run distributed builds: start it with a mesh (gmesh up)')
+    if (jobs.testReports == null) throw new ApiError(404, 'this node does not serve test reports: it runs no distributed builds, or is older than test shards')
     let reports: JobTestReports | undefined
     try {
       reports = await jobs.testReports(id, signal)

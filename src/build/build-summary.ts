@@ -50,11 +50,15 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     plan: { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length },
     job,
-    testShards: result.testShards?.map(sharded => ({
-      task: sharded.task,
-      shards: plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits ?? [],
-      tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir
-    })),
+    ...(result.testShards == null
+      ? {}
+      : {
+          testShards: result.testShards.map(sharded => ({
+            task: sharded.task,
+            shards: plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits ?? [],
+            tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir
+          }))
+        }),
     final: final == null
       ? undefined
       : { exitCode: final.exitCode, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }

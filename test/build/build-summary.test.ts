@@ -147,3 +147,18 @@ test('the JSON summary has ok, the exit code, whole-millisecond timings, the pla
   t.is(failed.exitCode, 1)
   t.is(failed.final, undefined)
 })
+
+test('sharded test tasks: the summary and the JSON give each one\'s shards and merged test counts', t => {
+  const sharded: UnitPlan = {
+    ...plan,
+    units: [...plan.units, planUnit('s1', ':money:test [1/2]'), planUnit('s2', ':money:test [2/2]')],
+    shardedTestTasks: [{ task: ':money:test', project: ':money', shardUnits: ['s1', 's2'] }],
+    finalBuildExcludes: [':money:test']
+  }
+  const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'] }]
+  const text = formatBuildSummary(built({ plan: sharded, testShards }))
+  t.true(text.includes('  :money:test in 2 shards: 9 tests, 0 failures, 0 errors, 1 skipped (reports merged)\n'), text)
+  const json = buildSummaryJson(built({ plan: sharded, testShards })) as { testShards: unknown }
+  t.deepEqual(json.testShards, [{ task: ':money:test', shards: ['s1', 's2'], tests: 9, failures: 0, errors: 0, skipped: 1, files: 2, dir: '/p/money/build/test-results/test' }])
+  t.is((buildSummaryJson(built()) as { testShards?: unknown }).testShards, undefined, 'nothing sharded, no testShards')
+})

@@ -99,7 +99,7 @@ test('events: the JSON page and the stream both carry ids; gc and cache GETs app
 
 test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
   const plain = await serveApi(t)
-  t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not run distributed builds/)
+  t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not serve test reports/)
 
   const units = { s1: [{ name: 'TEST-example.money.MoneyTest.xml', content: '<testsuite tests="3"/>' }], s2: [] }
   const asked: string[] = []
