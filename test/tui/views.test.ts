@@ -37,7 +37,7 @@ test('jobs view: none, then a failing job with its leader, per-node bars and err
   rerender(createElement(JobsView, { jobs: [job], width: 100, height: 20 }))
   const frame = lastFrame()!
   t.regex(frame, /job-7 failed leader …aderAAAA \(term 1\) 3\/6 units, 1 failed build/)
-  t.regex(frame, /…WworkerBBBB +█+▒+ 2\/3 1 failed/)
+  t.regex(frame, /…WworkerBBBB +█+▒+·+ 2 done, 1 running 1 failed/, "a node's bar is its share of the whole job")
   t.regex(frame, /:app:test failed on/)
   unmount()
 })

@@ -6,7 +6,7 @@ export interface JobsViewProps { jobs: JobInfo[], width: number, height: number 
 
 const STATE_COLORS: Record<string, string> = { running: 'cyan', done: 'green', failed: 'red', cancelled: 'yellow' }
 
-/** Jobs with their leader and a progress bar per node. */
+/** Jobs with their leader, a progress bar of the whole job and one per node: its share of the job's units. */
 export function JobsView ({ jobs, width, height }: JobsViewProps): React.JSX.Element {
   if (jobs.length === 0) return <Text dimColor>no jobs (distributed builds start with gmesh build)</Text>
   const barWidth = Math.max(10, Math.min(40, width - 40))
@@ -36,7 +36,7 @@ function JobBlock ({ job, barWidth }: { job: JobInfo, barWidth: number }): React
       </Text>
       <Text>  {cell('all', 12)} {progressBar(done, running, total, barWidth)}</Text>
       {job.nodes.map(node => (
-        <Text key={node.peerId}>  {cell(shortId(node.peerId, 11), 12)} {progressBar(node.done, node.running, node.total, barWidth)} {node.done}/{node.total}{node.failed > 0 ? <Text color='red'> {node.failed} failed</Text> : ''}</Text>
+        <Text key={node.peerId}>  {cell(shortId(node.peerId, 11), 12)} {progressBar(node.done, node.running, total, barWidth)} {node.done} done{node.running > 0 ? `, ${node.running} running` : ''}{node.failed > 0 ? <Text color='red'> {node.failed} failed</Text> : ''}</Text>
       ))}
       {job.error == null ? null : <Text color='red'>  {job.error}</Text>}
     </Box>
