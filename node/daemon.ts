@@ -212,6 +212,7 @@ function jobsView (jobs: JobsHost): JobsView {
     units: jobId => jobs.units(jobId),
     cancel: async (jobId, reason) => jobs.cancel(jobId, reason),
     submit: async (request, signal) => await jobs.submit(request, signal),
-    report: jobId => jobs.report(jobId)
+    report: jobId => jobs.report(jobId),
+    testReports: async (jobId, signal) => await jobs.testReports(jobId, signal)
   }
 }
