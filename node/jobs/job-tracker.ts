@@ -56,6 +56,13 @@ export class JobTracker {
    * Every unit succeeded. A job with test shards is then `assembling` until the submitter has their
    * reports (`assembled`, or `assemblyFailed`); any other job is done.
    */
+  /** A unit's result arrived while the job runs: its progress shows at once. */
+  unitDone (jobId: string, unitId: string, summary: string): void {
+    const unit = this.running(jobId)?.report.units.find(u => u.id === unitId)
+    const result = decodeUnitReport(summary)
+    if (unit != null && result != null) unit.result = resultInfo(result)
+  }
+
   completed (jobId: string, results: ReadonlyMap<string, string>): void {
     const job = this.running(jobId)
     if (job == null) return

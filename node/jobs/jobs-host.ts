@@ -175,6 +175,7 @@ export class JobsHost {
       case 'runUnit': this.runUnit(command); break
       case 'cancelUnit': this.runs.get(`${command.jobId}/${command.unitId}`)?.controller.abort(new Error('the job ended')); break
       case 'granted': this.tracker.granted(command.jobId, command.term, command.leader); break
+      case 'unitDone': this.tracker.unitDone(command.jobId, command.unitId, command.summary); break
       case 'jobCompleted':
         this.tracker.completed(command.jobId, command.results)
         if (this.tracker.report(command.jobId)?.state === 'assembling') void this.shardReports.collect(command.jobId)

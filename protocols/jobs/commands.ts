@@ -17,6 +17,8 @@ export type JobsCommand =
   | { readonly kind: 'cancelUnit', readonly jobId: string, readonly unitId: string }
   /** This node, leading the job, took a unit back from `from` (silent, dead, or no longer holding it) to assign it again. */
   | { readonly kind: 'requeued', readonly jobId: string, readonly unitId: string, readonly from: PeerId }
+  /** This node, the job's submitter, recorded the first successful result of a unit (progress, before the job ends). */
+  | { readonly kind: 'unitDone', readonly jobId: string, readonly unitId: string, readonly summary: string }
   /** This node, the job's submitter, granted term `term` to `leader` (for the build's report). */
   | { readonly kind: 'granted', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 

@@ -79,6 +79,7 @@ export class Submitter {
       return
     }
     job.results.set(m.unitId, m.summary)
+    this.ctx.commands.push({ kind: 'unitDone', jobId: m.jobId, unitId: m.unitId, summary: m.summary })
     if (job.results.size === job.spec.units.length) {
       this.ctx.commands.push({ kind: 'jobCompleted', jobId: m.jobId, results: job.results })
       this.finish(job, true)

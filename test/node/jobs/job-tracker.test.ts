@@ -191,3 +191,16 @@ test('a long job that has just ended outlives the 50 that ended before it', t =>
   t.is(tracker.report('long')?.state, 'done', 'the submitter may not have read its report yet')
   t.false(tracker.has('quick-0'))
 })
+
+test('results that arrive while the job runs show at once: the job list counts them per node before the job ends', t => {
+  const { tracker, add } = setup()
+  add('job-1')
+  tracker.unitDone('job-1', 'u1', encodeUnitReport(report(':core', ALPHA)))
+  tracker.unitDone('job-1', 'u9', encodeUnitReport(report(':nowhere', ALPHA)))
+  tracker.unitDone('job-1', 'u2', 'not a report')
+  t.true(tracker.isRunning('job-1'))
+  const [info] = tracker.list()
+  t.deepEqual(info?.units, { total: 3, done: 1, running: 0, queued: 2, failed: 0 })
+  t.deepEqual(info?.nodes.map(n => [n.peerId, n.done]), [[ALPHA, 1]])
+  t.deepEqual(tracker.units('job-1')?.map(u => u.state), ['success', 'pending', 'pending'])
+})

@@ -25,6 +25,9 @@ test('accepting nodes bid, the most free slots (then smallest id) lead term 1, a
   t.is(completed.length, 1)
   const results = (completed[0]?.command as { results: ReadonlyMap<string, string> }).results
   t.is(results.size, 20)
+  const progress = mesh.commandsOf('unitDone')
+  t.is(progress.length, 20, 'the submitter reports each unit once as its result arrives')
+  t.true(progress.every(c => c.node === 'laptop'))
   const ranOn = new Set(mesh.commandsOf('runUnit').map(c => c.node))
   t.false(ranOn.has('laptop'), 'a node without slots runs nothing')
   t.true(ranOn.size >= 2, 'units are spread over the farm')
