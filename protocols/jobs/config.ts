@@ -54,7 +54,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = Object.freeze({
   assignGraceMs: 1500,
   resultRetryMs: 1000,
   queueDepthPerSlot: 1,
-  criticalShare: 0.7,
+  criticalShare: 0.65,
   stealing: true,
   stealBackoffMs: 300,
   speculation: true,
