@@ -170,8 +170,9 @@ export class CacheHost {
         result = 'missing'
         return
       }
+      // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
       await this.components.store.put(key, response.body, {
-        expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), signal
+        expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal
       })
       this.stats.fetchedBytes += decision.size
       bytes = decision.size

@@ -221,7 +221,7 @@ export class ContentStore implements BlobStore {
   }
 
   private async putTracked (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions): Promise<EntryMeta> {
-    const written = await writeTemp(this.layout.newTempPath(), body, { ...options, sync: this.syncBlobs })
+    const written = await writeTemp(this.layout.newTempPath(), body, { ...options, sync: this.syncBlobs && options.durable !== false })
     try {
       if (options.expectedSha256 !== undefined && written.sha256 !== options.expectedSha256) {
         throw new IntegrityError(options.expectedSha256, written.sha256)

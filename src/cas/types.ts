@@ -38,6 +38,12 @@ export interface PutOptions {
   maxSize?: number
   /** When given, the PUT fails with SizeMismatchError unless the body has exactly this many bytes (e.g. Content-Length), and stores nothing. */
   expectedSize?: number
+  /**
+   * fdatasync the blob before it is indexed (default: the store's `syncBlobs`). `false` for a copy
+   * that can be fetched again (from a peer): a power loss may lose it, and since every read is
+   * verified, a damaged copy is never served.
+   */
+  durable?: boolean
   signal?: AbortSignal
 }
 

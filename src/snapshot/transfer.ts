@@ -40,7 +40,7 @@ export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fe
     options.signal?.throwIfAborted()
     const size = blobs.get(sha256)!
     const body = await fetchBlob(sha256, { size, signal: options.signal })
-    await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, signal: options.signal })
+    await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, durable: false, signal: options.signal })
     bytes += size
   })
   return { fetched: missing.length, bytes, present: blobs.size - missing.length }
