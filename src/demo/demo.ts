@@ -74,7 +74,7 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
 }
 
 /** Resolves once every node sees all the others as live members (bounded: 30 s). */
-async function waitForMesh (nodes: NodeProcess[], signal?: AbortSignal): Promise<void> {
+export async function waitForMesh (nodes: NodeProcess[], signal?: AbortSignal): Promise<void> {
   const clients = await Promise.all(nodes.map(async n => await NodeClient.connect(n.dataDir)))
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {

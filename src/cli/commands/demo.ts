@@ -1,16 +1,19 @@
 import type { Command } from 'commander'
 import { runDemo, type DemoReport } from '../../demo/demo.js'
+import { runDistributedDemo } from '../../demo/distributed-demo.js'
+import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { parsePositiveInt } from '../../config/parse.js'
 import { OperationError } from '../errors.js'
 
-interface DemoCliOptions { nodes: string, example: string, keep?: boolean, json?: boolean, verbose?: boolean }
+interface DemoCliOptions { nodes?: string, example: string, keep?: boolean, json?: boolean, verbose?: boolean, distributed?: boolean }
 
 /** Registers `gmesh demo`: a small mesh on loopback builds an example project twice. */
 export function register (program: Command): void {
   program.command('demo')
     .description('start nodes on loopback and build an example project twice: the second build comes from the cache')
     .argument('[gradle-args...]', 'Gradle tasks, after -- (default: build)')
-    .option('--nodes <n>', 'how many nodes to start', '2')
+    .option('--nodes <n>', 'how many nodes to start (default 2, or 3 with --distributed)')
+    .option('--distributed', 'instead: nodes that accept builds, and gmesh build of the project through node 1 with empty caches')
     .option('--example <name>', 'example project under examples/', 'java-multi')
     .option('--keep', 'keep the temp directory with the nodes\' data and the projects')
     .option('--verbose', 'show Gradle\'s output')
@@ -20,9 +23,13 @@ export function register (program: Command): void {
       const stop = (): void => { controller.abort() }
       process.once('SIGINT', stop)
       const say = options.json === true ? () => {} : (line: string) => { process.stdout.write(`gmesh demo: ${line}\n`) }
+      if (options.distributed === true) {
+        await distributedDemo(gradleArgs, options, say, controller.signal).finally(() => { process.off('SIGINT', stop) })
+        return
+      }
       const report = await runDemo({
         example: options.example,
-        nodes: parsePositiveInt(options.nodes, '--nodes'),
+        nodes: parsePositiveInt(options.nodes ?? '2', '--nodes'),
         gradleArgs: gradleArgs.length > 0 ? gradleArgs : ['build'],
         keep: options.keep === true,
         say,
@@ -33,6 +40,20 @@ export function register (program: Command): void {
       const failed = report.builds.find(b => b.result.exitCode !== 0)
       if (failed != null) throw new OperationError(`the ${failed.label} failed (Gradle exit ${failed.result.exitCode}); run with --verbose to see Gradle's output`)
     })
+}
+
+async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal): Promise<void> {
+  const report = await runDistributedDemo({
+    example: options.example,
+    nodes: parsePositiveInt(options.nodes ?? '3', '--nodes'),
+    tasks: tasks.length > 0 ? tasks : ['build'],
+    keep: options.keep === true,
+    say,
+    gradleOutput: options.verbose === true ? process.stderr : null,
+    signal
+  })
+  process.stdout.write(options.json === true ? JSON.stringify(buildSummaryJson(report.build), null, 2) + '\n' : formatBuildSummary(report.build))
+  if (report.build.exitCode !== 0) throw new OperationError('the distributed build failed; run with --verbose to see Gradle\'s output')
 }
 
 function summarise (report: DemoReport): unknown {
