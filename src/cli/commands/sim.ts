@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto'
 import type { Command } from 'commander'
 import { SCENARIOS, SimConfigError, formatSummary, runSimulation } from '../../../sim/index.js'
+import { CACHE_SCENARIOS } from '../../../sim/cache/scenarios.js'
+import { formatCacheSummary, runCacheSim } from '../../../sim/cache/run.js'
 import { UsageError } from '../errors.js'
 
 interface SimFlags {
@@ -19,11 +21,16 @@ function integerFlag (name: string, value: string, min: number, max: number): nu
   return n
 }
 
+/** Membership scenarios first, then the cache scenarios (Membership + cache sharing). */
+function scenarioNames (): string[] {
+  return [...SCENARIOS.keys(), ...CACHE_SCENARIOS.map(s => s.name)]
+}
+
 /** Registers `gmesh sim`: runs a seeded scenario of virtual nodes with the real protocol code. */
 export function register (program: Command): void {
   program
     .command('sim')
-    .description(`run virtual nodes with the mesh's protocol code, inject faults, check invariants (scenarios: ${[...SCENARIOS.keys()].join(', ')})`)
+    .description(`run virtual nodes with the mesh's protocol code, inject faults, check invariants (scenarios: ${scenarioNames().join(', ')})`)
     .option('--scenario <name>', 'scenario to run', 'steady')
     .option('--nodes <n>', 'number of virtual nodes (default: the scenario\'s)')
     .option('--seed <s>', 'seed (0..4294967295); the same seed replays the same run (default: random, printed)')
@@ -33,12 +40,16 @@ export function register (program: Command): void {
 }
 
 function runCommand (flags: SimFlags): void {
-  if (!SCENARIOS.has(flags.scenario)) {
-    throw new UsageError(`unknown scenario "${flags.scenario}": choose one of ${[...SCENARIOS.keys()].join(', ')}`)
+  if (!scenarioNames().includes(flags.scenario)) {
+    throw new UsageError(`unknown scenario "${flags.scenario}": choose one of ${scenarioNames().join(', ')}`)
   }
   const seed = flags.seed === undefined ? randomInt(0, 2 ** 32 - 1) : integerFlag('seed', flags.seed, 0, 2 ** 32 - 1)
   const nodes = flags.nodes === undefined ? undefined : integerFlag('nodes', flags.nodes, 2, 100_000)
   const durationMs = flags.duration === undefined ? undefined : integerFlag('duration', flags.duration, 1, 86_400) * 1000
+  if (!SCENARIOS.has(flags.scenario)) {
+    runCacheCommand(flags, seed, nodes, durationMs)
+    return
+  }
   let result
   try {
     result = runSimulation({ scenario: flags.scenario, seed, ...(nodes === undefined ? {} : { nodes }), ...(durationMs === undefined ? {} : { durationMs }) })
@@ -49,4 +60,17 @@ function runCommand (flags: SimFlags): void {
   }
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatSummary(result)}\n`)
   if (!result.invariantsOk) process.exitCode = 1
+}
+
+function runCacheCommand (flags: SimFlags, seed: number, nodes: number | undefined, durationMs: number | undefined): void {
+  let result
+  try {
+    result = runCacheSim({ scenario: flags.scenario, seed, ...(nodes === undefined ? {} : { nodes }), ...(durationMs === undefined ? {} : { durationMs }) })
+  } catch (err) {
+    if (err instanceof SimConfigError) throw new UsageError(err.message)
+    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with --scenario ${flags.scenario} --seed ${seed}\n`)
+    throw err
+  }
+  process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatCacheSummary(result)}\n`)
+  if (!result.ok) process.exitCode = 1
 }

@@ -1,0 +1,164 @@
+import type { CacheConfigOverrides } from '../../protocols/cache/index.js'
+import { DEFAULT_MEMBERSHIP_CONFIG } from '../../protocols/membership/index.js'
+import { Engine } from '../engine/index.js'
+import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
+import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
+import { SimConfigError, boundsFor } from '../run.js'
+import { CacheHarness } from './harness.js'
+import type { CacheFactory } from './harness.js'
+import { CacheChecker } from './invariants.js'
+import type { CacheViolation } from './invariants.js'
+import { cacheScenarioNamed } from './scenarios.js'
+import { DEFAULT_WORKLOAD, scheduleGets, startWorkload } from './workload.js'
+import type { CacheWorkloadShape } from './workload.js'
+
+export interface CacheSimOptions {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes?: number
+  readonly faultsEndMs?: number
+  /** How long the liveness phase issues GETs (after membership has had time to converge). */
+  readonly livenessMs?: number
+  /** Whole virtual duration instead of `livenessMs` (the CLI's --duration). */
+  readonly durationMs?: number
+  readonly workload?: Partial<CacheWorkloadShape>
+  readonly cacheConfig?: CacheConfigOverrides
+  /** Test hooks: a broken protocol variant, or a driver that skips the SHA-256 check. */
+  readonly createCache?: CacheFactory
+  readonly verifyFetches?: boolean
+}
+
+export interface CacheSimResult {
+  readonly scenario: string
+  readonly seed: number
+  readonly nodes: number
+  readonly ok: boolean
+  readonly violations: readonly CacheViolation[]
+  readonly puts: number
+  readonly localHits: number
+  readonly gets: number
+  readonly hits: number
+  readonly misses: number
+  readonly missReasons: Readonly<Record<string, number>>
+  readonly livenessGets: number
+  readonly livenessHits: number
+  readonly probes: number
+  readonly probeMisses: number
+  readonly corruptRejected: number
+  readonly servedCorrupt: number
+  readonly replicasStored: number
+  readonly crashes: number
+  readonly faultsEndMs: number
+  readonly livenessFromMs: number
+  readonly virtualMs: number
+  readonly wallMs: number
+  readonly traceHash: string
+}
+
+const TICK_MS = 100
+/** Membership joins before the first PUT. */
+const WARMUP_MS = 3000
+/** After the last GET is issued, time for it to answer. */
+const END_SLACK_MS = 3000
+const MIN_LIVENESS_MS = 5000
+
+function livenessBudget (options: CacheSimOptions, livenessFrom: number): number {
+  if (options.durationMs === undefined) return options.livenessMs ?? 20_000
+  const budget = options.durationMs - END_SLACK_MS - livenessFrom
+  if (budget < MIN_LIVENESS_MS) throw new SimConfigError(`--duration must be at least ${Math.ceil((livenessFrom + END_SLACK_MS + MIN_LIVENESS_MS) / 1000)} s for this cache scenario`)
+  return budget
+}
+
+/** Runs one seeded cache scenario: Membership + CacheProtocol on every node, faults, then a liveness phase. */
+export function runCacheSim (options: CacheSimOptions): CacheSimResult {
+  const scenario = cacheScenarioNamed(options.scenario)
+  if (scenario === undefined) throw new SimConfigError(`unknown cache scenario ${options.scenario}`)
+  const size = options.nodes ?? 24
+  if (!Number.isInteger(size) || size < 8) throw new SimConfigError(`a cache scenario needs at least 8 nodes (got ${size})`)
+  const faultsEnd = WARMUP_MS + (options.faultsEndMs ?? 40_000)
+  const livenessFrom = faultsEnd + boundsFor(DEFAULT_MEMBERSHIP_CONFIG, size).convergenceMs + 5000
+  const end = livenessFrom + livenessBudget(options, livenessFrom)
+  const started = performance.now()
+  const { engine, links, faults, checker, harness } = build(options, size, scenario.malicious ?? 0)
+  harness.startAll()
+  const span = faultsEnd - WARMUP_MS
+  const window = scenario.putWindow ?? [0, 1 - 5000 / span]
+  const { puts, counter, probe } = startWorkload(harness, checker, { ...DEFAULT_WORKLOAD, ...options.workload }, [WARMUP_MS + window[0] * span, WARMUP_MS + window[1] * span], faultsEnd)
+  scenario.inject({ engine, harness, faults, checker, size, faultsEnd, puts, probe })
+  const tick = (): void => {
+    checker.check(engine.now)
+    engine.at(engine.now + TICK_MS, tick)
+  }
+  engine.at(TICK_MS, tick)
+  engine.runUntil(faultsEnd, harness)
+  faults.heal(engine.now)
+  links.profile = { ...LAN_PROFILE }
+  checker.livenessFrom = livenessFrom
+  scheduleGets(harness, puts, { ...DEFAULT_WORKLOAD, ...options.workload }, livenessFrom, end, counter)
+  engine.runUntil(end + END_SLACK_MS, harness)
+  checker.check(engine.now)
+  const c = checker.counts
+  const t = harness.transfers.stats
+  return {
+    scenario: scenario.name,
+    seed: options.seed,
+    nodes: size,
+    ok: checker.violations.length === 0,
+    violations: checker.violations,
+    puts: puts.length,
+    localHits: counter.local,
+    gets: c.gets,
+    hits: c.hits,
+    misses: c.misses,
+    missReasons: checker.missReasons,
+    livenessGets: c.livenessGets,
+    livenessHits: c.livenessHits,
+    probes: c.probes,
+    probeMisses: c.probeMisses,
+    corruptRejected: t.corruptRejected,
+    servedCorrupt: t.servedCorrupt,
+    replicasStored: t.replicasStored,
+    crashes: harness.injected.crashes,
+    faultsEndMs: faultsEnd,
+    livenessFromMs: checker.livenessFrom,
+    virtualMs: engine.now,
+    wallMs: Math.round(performance.now() - started),
+    traceHash: engine.trace.digest()
+  }
+}
+
+function build (options: CacheSimOptions, size: number, maliciousCount: number): { engine: Engine, links: Links, faults: FaultState, checker: CacheChecker, harness: CacheHarness } {
+  const engine = new Engine(options.seed)
+  const links = new Links(size, LAN_PROFILE, engine.random)
+  const faults = new FaultState(size)
+  const malicious = new Set<number>()
+  while (malicious.size < maliciousCount) malicious.add(5 + engine.random.nextInt(size - 5))
+  const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious })
+  const harness = new CacheHarness(size, {
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious,
+    cacheConfig: { replication: { replicas: 2 }, ...options.cacheConfig },
+    ...(options.createCache === undefined ? {} : { createCache: options.createCache }),
+    ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches })
+  })
+  return { engine, links, faults, checker, harness }
+}
+
+/** Human-readable summary; always names the seed and the trace hash. */
+export function formatCacheSummary (r: CacheSimResult): string {
+  const reasons = Object.entries(r.missReasons).map(([k, v]) => `${k} ${v}`).join(', ')
+  const lines = [
+    `scenario ${r.scenario}  nodes ${r.nodes}  seed ${r.seed}`,
+    `virtual ${(r.virtualMs / 1000).toFixed(0)} s in ${(r.wallMs / 1000).toFixed(2)} s wall`,
+    `puts ${r.puts}  gets ${r.gets} on the mesh (+${r.localHits} local): ${r.hits} hits, ${r.misses} misses${reasons === '' ? '' : ` (${reasons})`}`,
+    `liveness phase from ${r.livenessFromMs} ms: ${r.livenessHits} of ${r.livenessGets} GETs hit; watched GETs ${r.probes} (${r.probeMisses} missed)`,
+    `faults: ${r.crashes} crashes; corrupt bytes served ${r.servedCorrupt}, rejected ${r.corruptRejected}; replicas stored ${r.replicasStored}`,
+    `trace ${r.traceHash}`
+  ]
+  if (r.ok) {
+    lines.push('invariants OK')
+  } else {
+    lines.push(`INVARIANTS VIOLATED (${r.violations.length}) with seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --nodes ${r.nodes} --seed ${r.seed}`)
+    for (const v of r.violations.slice(0, 10)) lines.push(`  ${v.invariant} at ${v.at} ms on n${v.node} key ${v.key}: ${v.detail}`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,123 @@
+import type { Engine } from '../engine/index.js'
+import type { FaultState } from '../network/index.js'
+import type { SimEntry } from './blobs.js'
+import type { CacheHarness } from './harness.js'
+import type { CacheChecker } from './invariants.js'
+
+/** An entry of the workload: who PUTs it and when. */
+export interface PlannedPut {
+  readonly entry: SimEntry
+  readonly producer: number
+  readonly at: number
+}
+
+/** What a cache scenario's faults may touch; faults happen in [0, faultsEnd). */
+export interface CacheChaos {
+  readonly engine: Engine
+  readonly harness: CacheHarness
+  readonly faults: FaultState
+  readonly checker: CacheChecker
+  readonly size: number
+  readonly faultsEnd: number
+  readonly puts: readonly PlannedPut[]
+  /** A GET the checker watches (counted in `probes` / `probeMisses`). */
+  readonly probe: (node: number, key: string) => void
+}
+
+export interface CacheScenario {
+  readonly name: string
+  readonly description: string
+  /** Malicious providers (serve corrupt bytes under honest records). */
+  readonly malicious?: number
+  /** When PUTs happen, as shares of the fault phase; default the whole phase but its last 5 s. */
+  readonly putWindow?: readonly [number, number]
+  readonly inject: (ctx: CacheChaos) => void
+}
+
+/** Nodes holding `key` now (the harness's stores are the truth). */
+function holdersOf (ctx: CacheChaos, key: string): number[] {
+  const out: number[] = []
+  for (let i = 0; i < ctx.size; i++) if (ctx.harness.isUp(i) && ctx.harness.node(i).store.has(key)) out.push(i)
+  return out
+}
+
+const steady: CacheScenario = { name: 'cache-steady', description: 'PUTs and GETs on a healthy mesh', inject: () => {} }
+
+const providerCrash: CacheScenario = {
+  name: 'cache-provider-crash',
+  description: 'a quarter of the nodes crash at random times, and every provider of a few entries crashes at once; all stay down',
+  inject: ctx => {
+    const { engine, harness, size, faultsEnd } = ctx
+    for (let k = 0; k < Math.floor(size / 4); k++) {
+      const node = engine.random.nextInt(size)
+      engine.at(5000 + engine.random.nextFloat() * (faultsEnd - 10_000), () => { harness.crash(node) })
+    }
+    engine.at(faultsEnd / 2, () => {
+      for (const put of ctx.puts.slice(0, 3)) {
+        const holders = holdersOf(ctx, put.entry.key)
+        if (holders.length <= size / 4) for (const node of holders) harness.crash(node)
+      }
+    })
+  }
+}
+
+const corruptProvider: CacheScenario = {
+  name: 'cache-corrupt-provider',
+  description: 'three malicious nodes fetch every entry (so they provide it) and serve every fetch with one byte flipped',
+  malicious: 3,
+  inject: ctx => {
+    const { engine, harness } = ctx
+    for (const node of harness.parts.malicious) {
+      for (const put of ctx.puts) engine.at(put.at + 1500 + engine.random.nextFloat() * 1000, () => { harness.get(node, put.entry.key) })
+    }
+  }
+}
+
+const partition: CacheScenario = {
+  name: 'cache-partition',
+  description: 'after the PUTs, the mesh splits 60/40 for 20 s: GETs of entries whose providers are all on the other side miss in time; after healing they hit',
+  putWindow: [0, 0.2],
+  inject: ctx => {
+    const { engine, faults, size, checker, faultsEnd } = ctx
+    const start = Math.round(faultsEnd * 0.3)
+    const end = Math.min(faultsEnd, start + 20_000)
+    const groups = new Int32Array(size)
+    for (let i = 0; i < size; i++) groups[i] = engine.random.nextFloat() < 0.4 ? 1 : 0
+    checker.notePartition(start, end)
+    engine.at(start, () => { faults.partition(groups, true, engine.now) })
+    engine.at(end, () => { faults.heal(engine.now) })
+    const probeHidden = (): void => {
+      for (const put of ctx.puts) {
+        const holders = holdersOf(ctx, put.entry.key)
+        if (holders.length === 0) continue
+        const side = groups[holders[0] as number] as number
+        if (!holders.every(h => groups[h] === side)) continue
+        const other: number[] = []
+        for (let i = 0; i < size; i++) if (groups[i] !== side && ctx.harness.isUp(i)) other.push(i)
+        if (other.length > 0) ctx.probe(other[engine.random.nextInt(other.length)] as number, put.entry.key)
+      }
+    }
+    for (let t = start + 1000; t < end - 2000; t += 3000) engine.at(t, probeHidden)
+  }
+}
+
+/**
+ * Both at once: after a malicious provider's header is accepted and its body fails the hash check,
+ * the lookup keeps the deadline it extended for that body and goes on trying (crashed, not yet
+ * detected) providers past the GET's deadline (protocols/cache/lookup.ts `onFetchHeader`); seed 3 shows it.
+ */
+const corruptCrash: CacheScenario = {
+  name: 'cache-corrupt-crash',
+  description: 'malicious providers and crashing providers together (exposes a lookup that outlives its deadline after a corrupt body)',
+  malicious: 3,
+  inject: ctx => {
+    providerCrash.inject(ctx)
+    corruptProvider.inject(ctx)
+  }
+}
+
+export const CACHE_SCENARIOS: readonly CacheScenario[] = [steady, providerCrash, corruptProvider, partition, corruptCrash]
+
+export function cacheScenarioNamed (name: string): CacheScenario | undefined {
+  return CACHE_SCENARIOS.find(s => s.name === name)
+}

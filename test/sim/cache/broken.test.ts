@@ -1,0 +1,43 @@
+import test from 'ava'
+import { CacheProtocol } from '../../../protocols/cache/index.js'
+import type { CacheConfigOverrides, CacheProtocolDeps } from '../../../protocols/cache/index.js'
+import { runCacheSim } from '../../../sim/cache/run.js'
+
+/** A lookup that ignores the GET's deadline and waits 20 s for providers. */
+class PatientLookup extends CacheProtocol {
+  constructor (deps: CacheProtocolDeps, overrides: CacheConfigOverrides) {
+    super(deps, overrides)
+  }
+
+  override get (key: string, now: number): void {
+    super.get(key, now, now + 20_000)
+  }
+}
+
+test('a driver that stores fetched bytes without checking their SHA-256 is caught serving corrupt blobs', t => {
+  const healthy = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 1 })
+  t.deepEqual(healthy.violations, [], 'seed 1: the verifying driver passes')
+  const broken = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 1, verifyFetches: false })
+  t.true(broken.violations.some(v => v.invariant === 'no-corrupt-served'), `seed 1: ${JSON.stringify(broken.violations.slice(0, 2))}`)
+})
+
+test('a lookup that outlives the GET deadline is caught while a partition hides providers', t => {
+  const broken = runCacheSim({ scenario: 'cache-partition', seed: 1, createCache: (deps, overrides) => new PatientLookup(deps, overrides) })
+  t.true(broken.violations.some(v => v.invariant === 'answer-within-deadline'), `seed 1: ${JSON.stringify(broken.violations.slice(0, 2))}`)
+})
+
+test('a negative cache that outlasts the partition, with nothing announced after it, is caught missing entries with live providers', t => {
+  const broken = runCacheSim({ scenario: 'cache-partition', seed: 1, cacheConfig: { announceHeld: false, lookup: { negativeTtlMs: 10 * 60_000 } } })
+  t.true(broken.violations.some(v => v.invariant === 'live-provider-found'), `seed 1: ${JSON.stringify(broken.violations.slice(0, 2))}`)
+})
+
+test('nodes that never index announcements are caught: entries with live providers are not found', t => {
+  const deaf = (deps: CacheProtocolDeps, overrides: CacheConfigOverrides): CacheProtocol => {
+    const cache = new CacheProtocol(deps, overrides)
+    const onMessage = cache.onMessage.bind(cache)
+    cache.onMessage = (from, via, bytes, now) => via === cache.topics[0] ? 'ignore' : onMessage(from, via, bytes, now)
+    return cache
+  }
+  const broken = runCacheSim({ scenario: 'cache-steady', seed: 2, createCache: deaf })
+  t.true(broken.violations.some(v => v.invariant === 'live-provider-found'), `seed 2: ${JSON.stringify(broken.violations.slice(0, 2))}`)
+})

@@ -1,0 +1,73 @@
+import test from 'ava'
+import { CACHE_SCENARIOS } from '../../../sim/cache/scenarios.js'
+import { runCacheSim } from '../../../sim/cache/run.js'
+import type { CacheSimResult } from '../../../sim/cache/run.js'
+
+/** The CI seed set: each scenario on each seed, 24 nodes, 40 entries, 20 GETs per second. */
+const SEEDS = [1, 2]
+const PASSING = CACHE_SCENARIOS.filter(s => s.name !== 'cache-corrupt-crash')
+
+function replay (r: CacheSimResult): string {
+  return `seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --seed ${r.seed}`
+}
+
+for (const scenario of PASSING) {
+  for (const seed of SEEDS) {
+    test(`${scenario.name} seed ${seed}: no corrupt blob served, every GET answered in time, live providers found`, t => {
+      const r = runCacheSim({ scenario: scenario.name, seed })
+      t.deepEqual(r.violations, [], replay(r))
+      t.true(r.gets > 100, `${replay(r)}: ${r.gets} GETs reached the mesh`)
+      t.true(r.livenessGets > 20, `${replay(r)}: ${r.livenessGets} GETs in the liveness phase`)
+      t.is(r.hits + r.misses, r.gets, `${replay(r)}: every GET answered`)
+    })
+  }
+}
+
+test('on a healthy mesh every GET of a PUT entry is a hit and replicas take the pushes', t => {
+  const r = runCacheSim({ scenario: 'cache-steady', seed: 3 })
+  t.deepEqual(r.violations, [], replay(r))
+  t.is(r.misses, 0, replay(r))
+  t.true(r.replicasStored >= r.puts, `${replay(r)}: ${r.replicasStored} replicas stored for ${r.puts} PUTs`)
+})
+
+test('crashed providers turn GETs into timely misses, and entries with a surviving provider are still found', t => {
+  const r = runCacheSim({ scenario: 'cache-provider-crash', seed: 4 })
+  t.deepEqual(r.violations, [], replay(r))
+  t.true(r.crashes >= 5, `${replay(r)}: ${r.crashes} crashes`)
+  t.true(r.misses > 0, `${replay(r)}: some entries lost every provider`)
+  t.true(r.livenessHits > 0 && r.livenessHits < r.livenessGets, `${replay(r)}: ${r.livenessHits} of ${r.livenessGets}`)
+})
+
+test('corrupt bytes from malicious providers are detected and never served; the GET moves on to an honest provider', t => {
+  const r = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 5 })
+  t.deepEqual(r.violations, [], replay(r))
+  t.true(r.corruptRejected > 0, `${replay(r)}: the malicious providers were tried`)
+  t.true(r.servedCorrupt >= r.corruptRejected, replay(r))
+  t.is(r.livenessHits, r.livenessGets, replay(r))
+})
+
+test('a partition hiding every provider of an entry makes its GETs miss in time; after healing they hit', t => {
+  const r = runCacheSim({ scenario: 'cache-partition', seed: 6 })
+  t.deepEqual(r.violations, [], replay(r))
+  t.true(r.probes > 0, `${replay(r)}: GETs of hidden entries were made`)
+  t.is(r.probeMisses, r.probes, `${replay(r)}: hidden entries are not found`)
+  t.is(r.livenessHits, r.livenessGets, replay(r))
+})
+
+test('a run replays bit for bit from its seed', t => {
+  const a = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 9 })
+  const b = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 9 })
+  const c = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 10 })
+  t.is(a.traceHash, b.traceHash)
+  t.deepEqual({ ...a, wallMs: 0 }, { ...b, wallMs: 0 })
+  t.not(a.traceHash, c.traceHash)
+})
+
+// Protocol bug (protocols/cache/lookup.ts, onFetchHeader): accepting a header extends the lookup's
+// deadline for the body; when that body then fails its hash check, the extension stays and the
+// lookup tries further (crashed, not yet detected) providers past the GET's deadline.
+// Remove `.failing` once the lookup restores the deadline after a failed body.
+test.failing('after a corrupt body the lookup still answers within the GET deadline (known bug, seed 3)', t => {
+  const r = runCacheSim({ scenario: 'cache-corrupt-crash', seed: 3 })
+  t.deepEqual(r.violations, [], replay(r))
+})
