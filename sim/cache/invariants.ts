@@ -31,7 +31,7 @@ const ANNOUNCE_SETTLE_MS = 1000
  * - answer-within-deadline: every GET answers by its deadline, or at the moment an accepted body
  *   transfer that was still moving at the deadline ends (checked at answers and every tick);
  * - live-provider-found: from `livenessFrom`, a GET of an entry that a live honest node holds
- *   and announced while the network was whole is a hit.
+ *   and announced while the network was whole (with `strictLiveness`: at any time) is a hit.
  */
 export class CacheChecker implements CacheObserver {
   readonly violations: CacheViolation[] = []
@@ -43,6 +43,8 @@ export class CacheChecker implements CacheObserver {
   /** key -> node -> when it started holding (and announcing) the entry. */
   readonly holders = new Map<string, Map<number, number>>()
   livenessFrom = Infinity
+  /** Count holders that announced during a partition too (their announcement reached only their side). */
+  strictLiveness = false
   private readonly open = new Map<string, OpenGet[]>()
   private readonly lastAcceptedEnd = new Map<string, number>()
   private readonly partitions: Array<[number, number]> = []
@@ -142,7 +144,8 @@ export class CacheChecker implements CacheObserver {
   private liveProvider (node: number, key: string, at: number): number | undefined {
     for (const [holder, since] of this.holders.get(key) ?? []) {
       if (holder === node || !this.world.isUp(holder) || this.world.malicious.has(holder)) continue
-      if (since > at - ANNOUNCE_SETTLE_MS || this.partitionedDuring(since, since + ANNOUNCE_SETTLE_MS)) continue
+      if (since > at - ANNOUNCE_SETTLE_MS) continue
+      if (!this.strictLiveness && this.partitionedDuring(since, since + ANNOUNCE_SETTLE_MS)) continue
       return holder
     }
     return undefined

@@ -80,6 +80,7 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
   const end = livenessFrom + livenessBudget(options, livenessFrom)
   const started = performance.now()
   const { engine, links, faults, checker, harness } = build(options, size, scenario.malicious ?? 0)
+  checker.strictLiveness = scenario.strictLiveness === true
   harness.startAll()
   const span = faultsEnd - WARMUP_MS
   const window = scenario.putWindow ?? [0, 1 - 5000 / span]

@@ -5,7 +5,9 @@ import type { CacheSimResult } from '../../../sim/cache/run.js'
 
 /** The CI seed set: each scenario on each seed, 24 nodes, 40 entries, 20 GETs per second. */
 const SEEDS = [1, 2]
-const PASSING = CACHE_SCENARIOS.filter(s => s.name !== 'cache-corrupt-crash')
+/** Scenarios that expose a known protocol gap fail on purpose (the `test.failing` cases below). */
+const KNOWN_FAILING = new Set(['cache-corrupt-crash', 'cache-partition-put'])
+const PASSING = CACHE_SCENARIOS.filter(s => !KNOWN_FAILING.has(s.name))
 
 function replay (r: CacheSimResult): string {
   return `seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --seed ${r.seed}`
@@ -69,5 +71,13 @@ test('a run replays bit for bit from its seed', t => {
 // Remove `.failing` once the lookup restores the deadline after a failed body.
 test.failing('after a corrupt body the lookup still answers within the GET deadline (known bug, seed 3)', t => {
   const r = runCacheSim({ scenario: 'cache-corrupt-crash', seed: 3 })
+  t.deepEqual(r.violations, [], replay(r))
+})
+
+// Protocol gap (protocols/cache): an announcement lost to a partition is repeated only by the 3 h
+// refresh and index sync runs only at start, so an entry PUT on one side of a partition is not
+// found from the other side after healing, though its provider is live and reachable.
+test.failing('entries PUT during a partition are found from the other side after healing (known gap, seed 1)', t => {
+  const r = runCacheSim({ scenario: 'cache-partition-put', seed: 1 })
   t.deepEqual(r.violations, [], replay(r))
 })

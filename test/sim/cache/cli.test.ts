@@ -1,0 +1,52 @@
+import test from 'ava'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const BIN = fileURLToPath(new URL('../../../../bin/gmesh.js', import.meta.url))
+
+interface Outcome { code: number | null, stdout: string, stderr: string }
+
+/** Runs the real CLI as a child process and waits for it to exit. */
+async function gmesh (args: string[]): Promise<Outcome> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+  return { code, stdout, stderr }
+}
+
+test('gmesh sim --scenario cache-corrupt-provider names the seed and trace hash and replays bit for bit', async t => {
+  const args = ['sim', '--scenario', 'cache-corrupt-provider', '--seed', '7']
+  const [first, second] = await Promise.all([gmesh(args), gmesh([...args, '--json'])])
+  t.is(first.code, 0, first.stderr)
+  t.regex(first.stdout, /seed 7/)
+  t.regex(first.stdout, /invariants OK/)
+  const trace = /trace ([0-9a-f]{16})/.exec(first.stdout)?.[1] ?? 'none'
+  t.not(trace, 'none', first.stdout)
+  t.is(second.code, 0, second.stderr)
+  const json = JSON.parse(second.stdout) as { traceHash: string, ok: boolean, seed: number }
+  t.is(json.seed, 7)
+  t.true(json.ok)
+  t.is(json.traceHash, trace)
+})
+
+test('a cache scenario that breaks an invariant exits 1 and prints the replay command', async t => {
+  const out = await gmesh(['sim', '--scenario', 'cache-corrupt-crash', '--seed', '3'])
+  t.is(out.code, 1, out.stderr)
+  t.regex(out.stdout, /INVARIANTS VIOLATED .* with seed 3; replay: gmesh sim --scenario cache-corrupt-crash --nodes 24 --seed 3/)
+  t.regex(out.stdout, /answer-within-deadline/)
+})
+
+test('cache scenarios are listed with the others and bad cache flags are usage errors', async t => {
+  const unknown = await gmesh(['sim', '--scenario', 'nope'])
+  t.is(unknown.code, 2)
+  t.regex(unknown.stderr, /steady, churn, partition-heal, lossy-lan, swarm, cache-steady, cache-provider-crash, cache-corrupt-provider, cache-partition/)
+  const nodes = await gmesh(['sim', '--scenario', 'cache-steady', '--nodes', '4'])
+  t.is(nodes.code, 2)
+  t.regex(nodes.stderr, /at least 8 nodes/)
+  const duration = await gmesh(['sim', '--scenario', 'cache-steady', '--duration', '30'])
+  t.is(duration.code, 2)
+  t.regex(duration.stderr, /--duration must be at least \d+ s/)
+})
