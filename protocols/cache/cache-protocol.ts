@@ -51,6 +51,9 @@ export interface CacheProtocolStats {
   readonly synced: boolean
 }
 
+/** Bound on the peers remembered as departed (the oldest are forgotten first). */
+const MAX_DEPARTED = 4096
+
 /**
  * The cache-sharing protocol of one node, sans IO. Gossip and index-sync frames come in through
  * `onMessage`, timers through `onTimer`; the node's store and HTTP server call the local commands
@@ -66,6 +69,10 @@ export class CacheProtocol implements SansIoProtocol {
   readonly announcer: CacheAnnouncer
   readonly trust: TrustPolicy
   private readonly sync: IndexSync
+  /** Peers membership declared dead and has not seen again. */
+  private readonly departed = new Set<PeerId>()
+  private rejoinWindowStart = -Infinity
+  private rejoinRequests = 0
   private readonly verified: VerifiedRecords
   private readonly effects = new EffectQueue()
   private readonly commands = new CommandQueue()
@@ -192,6 +199,8 @@ export class CacheProtocol implements SansIoProtocol {
    */
   onPeerDown (peer: PeerId, now: Millis): void {
     this.lookup.onPeerDown(peer, now)
+    this.departed.add(peer)
+    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.values().next().value as PeerId)
   }
 
   /** Figures for `/metrics` and `gmesh status`. */
@@ -209,9 +218,25 @@ export class CacheProtocol implements SansIoProtocol {
     }
   }
 
-  /** Membership saw `peer` come up: a node that has not learnt the index yet may ask it. */
-  onPeerUp (_peer: PeerId, now: Millis): void {
-    if (this.running) this.sync.maybeStart(this.deps.peers.alivePeers(), now)
+  /**
+   * Membership saw `peer` come up: a node that has not learnt the index yet may ask it; a peer back
+   * after it was declared dead is asked for what was announced while they could not hear each other
+   * (at most `rejoinResyncPeers` such requests per `rejoinResyncMs`: a healed partition costs a few
+   * exchanges per node, not a mesh-wide re-announcement).
+   */
+  onPeerUp (peer: PeerId, now: Millis): void {
+    if (!this.running) return
+    if (this.departed.delete(peer)) {
+      if (now - this.rejoinWindowStart >= this.config.sync.rejoinResyncMs) {
+        this.rejoinWindowStart = now
+        this.rejoinRequests = 0
+      }
+      if (this.rejoinRequests < this.config.sync.rejoinResyncPeers) {
+        this.rejoinRequests++
+        this.sync.requestFrom(peer, now)
+      }
+    }
+    this.sync.maybeStart(this.deps.peers.alivePeers(), now)
   }
 
   private holds (record: SignedRecord, now: Millis): void {

@@ -5,6 +5,13 @@ import { recordWireBytes } from './announcer.js'
 import { trimOldest } from './negative-cache.js'
 
 export interface IndexSyncConfig {
+  /**
+   * Peers back after they were declared dead (a partition healed, a pause ended) are asked for
+   * their index, the first `rejoinResyncPeers` of them per `rejoinResyncMs`: what was announced
+   * while they could not hear each other arrives in a few exchanges, not by re-announcing it all.
+   */
+  readonly rejoinResyncMs: Millis
+  readonly rejoinResyncPeers: number
   /** Peers a newcomer asks at once for what they know. */
   readonly peersPerRound: number
   /** Rounds before giving up (a round ends when a page stops arriving for `timeoutMs`). */
@@ -17,11 +24,13 @@ export interface IndexSyncConfig {
 }
 
 export const DEFAULT_INDEX_SYNC: IndexSyncConfig = Object.freeze({
+  rejoinResyncMs: 10_000,
+  rejoinResyncPeers: 3,
   peersPerRound: 2,
   maxRounds: 3,
   timeoutMs: 5000,
   maxClaims: 8192,
-  answerIntervalMs: 60_000
+  answerIntervalMs: 10_000
 })
 
 export const SYNC_TIMER = 'cache/index-sync'
@@ -78,6 +87,14 @@ export class IndexSync {
     } else {
       this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
     }
+  }
+
+  /** Asks one peer for its index outside the start-up rounds (a peer back after a partition). */
+  requestFrom (peer: PeerId, now: Millis): void {
+    const requestId = this.nextRequestId++
+    this.outstanding.set(requestId, peer)
+    this.send(peer, { type: 'index-request', requestId })
+    this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
   }
 
   /** The round timed out: forget unanswered requests; the caller may start another round. */

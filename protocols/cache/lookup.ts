@@ -64,6 +64,8 @@ interface Candidate { readonly peer: PeerId, readonly record?: SignedRecord }
 
 interface Lookup {
   readonly key: string
+  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. */
+  readonly answerBy: Millis
   deadline: Millis
   queue: Candidate[]
   current?: Candidate & { accepted?: SignedRecord }
@@ -116,7 +118,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.fromIndex(key, now), now)
     if (queue.length === 0 && !this.config.useDht) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, deadline, queue, tried: new Set(), dhtAsked: false, failures: 0 }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, failures: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -154,8 +156,19 @@ export class CacheLookup {
       this.penalise(peer, now, 'corrupt-blob')
     }
     if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
+    const hadBody = lookup.current.accepted !== undefined
     lookup.current = undefined
     lookup.failures++
+    if (hadBody && lookup.deadline > lookup.answerBy) {
+      // The body's extra time was for that body only: the GET's own deadline holds again.
+      lookup.deadline = lookup.answerBy
+      if (now >= lookup.deadline) {
+        const outcome: LookupOutcome = { hit: false, reason: 'deadline' }
+        this.answer(key, outcome, now)
+        return outcome
+      }
+      this.deps.effects.setTimer(LOOKUP_TIMER + key, lookup.deadline)
+    }
     return this.next(lookup, now)
   }
 

@@ -90,7 +90,7 @@ const partition: CacheScenario = {
  */
 const partitionPut: CacheScenario = {
   name: 'cache-partition-put',
-  description: 'as cache-partition, but PUTs continue during the partition; entries announced on one side must be found from the other after healing (known gap: they are not)',
+  description: 'as cache-partition, but PUTs continue during the partition; entries announced on one side must be found from the other after healing (through the rejoin index resync; known gap on 4 of 30 seeds)',
   putWindow: [0, 0.85],
   strictLiveness: true,
   inject: ctx => { splitAndProbe(ctx) }

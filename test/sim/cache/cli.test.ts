@@ -33,10 +33,10 @@ test('gmesh sim --scenario cache-corrupt-provider names the seed and trace hash 
 })
 
 test('a cache scenario that breaks an invariant exits 1 and prints the replay command', async t => {
-  const out = await gmesh(['sim', '--scenario', 'cache-corrupt-crash', '--seed', '3'])
+  const out = await gmesh(['sim', '--scenario', 'cache-partition-put', '--seed', '7'])
   t.is(out.code, 1, out.stderr)
-  t.regex(out.stdout, /INVARIANTS VIOLATED .* with seed 3; replay: gmesh sim --scenario cache-corrupt-crash --nodes 24 --seed 3/)
-  t.regex(out.stdout, /answer-within-deadline/)
+  t.regex(out.stdout, /INVARIANTS VIOLATED .* with seed 7; replay: gmesh sim --scenario cache-partition-put --nodes 24 --seed 7/)
+  t.regex(out.stdout, /live-provider-found/)
 })
 
 test('cache scenarios are listed with the others and bad cache flags are usage errors', async t => {
