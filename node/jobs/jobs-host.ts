@@ -4,7 +4,7 @@
  * commands recorded by the JobTracker. `submit` snapshots a project and starts a job from here.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JobsProtocol, JOBS_MAX_BYTES, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../protocols/cache/index.js'
@@ -67,6 +67,7 @@ export class JobsHost {
   private readonly workspaces: Workspaces
   private readonly processes: UnitProcesses
   private readonly gradleHome: string
+  private readonly scratchDir: string
   private readonly executor: UnitExecutor
   /** Test shards' reports: kept here as a worker, fetched here as the submitter. */
   private readonly reportBlobs: TestReportBlobs
@@ -92,13 +93,14 @@ export class JobsHost {
     this.workspaces = new Workspaces({ root: join(init.workDir, 'workspaces') })
     this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
     this.gradleHome = join(init.workDir, 'gradle-home')
+    this.scratchDir = join(init.workDir, 'scratch')
     this.reportBlobs = new TestReportBlobs(store)
     this.shardReports = new ShardReports({
       tracker: this.tracker, blobs: this.reportBlobs, logger,
       source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
     })
     this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, logger }, {
-      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true,
+      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
   }
@@ -107,6 +109,9 @@ export class JobsHost {
     await this.workspaces.start()
     await this.processes.start()
     await prepareGradleHome(this.gradleHome)
+    // Scratch files of an earlier run's units (their init scripts) are left-overs now.
+    await rm(this.scratchDir, { recursive: true, force: true })
+    await mkdir(this.scratchDir, { recursive: true })
     const killed = [...await this.processes.killLeftovers(), ...await killProcessesUnder(join(this.gradleHome, 'daemon'))]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.

@@ -33,6 +33,8 @@ export interface UnitExecutorInit {
   gradleUserHome: string
   /** Build in warm Gradle daemons of that home rather than single-use JVMs. */
   daemon?: boolean
+  /** Scratch files of unit runs (init scripts): inside the node's data dir, so nothing outlives it in /tmp. */
+  scratchDir?: string
   /** Gradle executable instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
 }
@@ -80,6 +82,7 @@ export class UnitExecutor {
         cacheUrl: this.init.cacheUrl(),
         gradleUserHome: this.init.gradleUserHome,
         daemon: this.init.daemon === true,
+        ...(this.init.scratchDir == null ? {} : { scratchDir: this.init.scratchDir }),
         timeoutMs: payload.timeoutMs,
         signal,
         onSpawn: spawned => {

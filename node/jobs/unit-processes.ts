@@ -7,6 +7,7 @@
  */
 import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { setTimeout } from 'node:timers/promises'
 import type { Logger } from '../../src/config/logger.js'
 
 export class UnitProcesses {
@@ -67,7 +68,7 @@ export async function processesUnder (dir: string): Promise<number[]> {
   return pids
 }
 
-/** SIGKILLs every process working under `dir`; returns their pids. */
+/** SIGKILLs every process working under `dir` and waits (up to 5 s) until they are gone; returns their pids. */
 export async function killProcessesUnder (dir: string): Promise<number[]> {
   const pids = await processesUnder(dir)
   for (const pid of pids) {
@@ -75,5 +76,16 @@ export async function killProcessesUnder (dir: string): Promise<number[]> {
       process.kill(pid, 'SIGKILL')
     } catch {}
   }
+  const giveUpAt = Date.now() + 5000
+  while (pids.some(alive) && Date.now() < giveUpAt) await setTimeout(20)
   return pids
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }

@@ -35,6 +35,8 @@ export interface GradleRunOptions {
   gradleExecutable?: string
   /** Told Gradle's process id (also its process group id) as soon as it runs. */
   onSpawn?: (pid: number) => void
+  /** Where the init script's temporary directory goes (default the OS temp dir). */
+  scratchDir?: string
 }
 
 export interface GradleRunResult {
@@ -72,7 +74,7 @@ export async function runGradle (options: GradleRunOptions): Promise<GradleRunRe
   try {
     let initScriptPath: string | undefined
     if (options.initScript != null) {
-      tempDir = await mkdtemp(path.join(tmpdir(), 'gmesh-init-'))
+      tempDir = await mkdtemp(path.join(options.scratchDir ?? tmpdir(), 'gmesh-init-'))
       initScriptPath = path.join(tempDir, 'gmesh.gradle')
       await writeFile(initScriptPath, options.initScript, { mode: 0o600 })
     }

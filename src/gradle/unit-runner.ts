@@ -40,6 +40,8 @@ export interface RunUnitOptions {
    * classpath per unit) instead of a single-use JVM. Default false.
    */
   daemon?: boolean
+  /** Where the unit's init script is written (default the OS temp dir); a node uses its own data dir. */
+  scratchDir?: string
 }
 
 export interface UnitFailure {
@@ -94,7 +96,8 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       stderr: output.stream('stderr'),
       ...(options.env != null ? { env: options.env } : {}),
       ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {}),
-      ...(options.onSpawn != null ? { onSpawn: options.onSpawn } : {})
+      ...(options.onSpawn != null ? { onSpawn: options.onSpawn } : {}),
+      ...(options.scratchDir != null ? { scratchDir: options.scratchDir } : {})
     })
     // Decided by whether Gradle was killed, so a deadline passing as Gradle exits cannot turn success into timeout.
     const outcome: UnitOutcome = result.aborted
