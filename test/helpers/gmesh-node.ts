@@ -31,7 +31,8 @@ export async function runGmesh (args: string[], env: NodeJS.ProcessEnv = {}): Pr
   let stderr = ''
   child.stdout.on('data', chunk => { stdout += String(chunk) })
   child.stderr.on('data', chunk => { stderr += String(chunk) })
-  const [code] = await once(child, 'exit') as [number | null]
+  // 'close', not 'exit': only then has all of stdout and stderr been read.
+  const [code] = await once(child, 'close') as [number | null]
   return { code, stdout, stderr }
 }
 

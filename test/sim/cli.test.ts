@@ -1,21 +1,5 @@
 import test from 'ava'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-
-const BIN = fileURLToPath(new URL('../../../bin/gmesh.js', import.meta.url))
-
-interface Outcome { code: number | null, stdout: string, stderr: string }
-
-/** Runs the real CLI as a child process and waits for it to exit. */
-async function gmesh (args: string[]): Promise<Outcome> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-  return { code, stdout, stderr }
-}
+import { runGmesh as gmesh } from '../helpers/gmesh-node.js'
 
 test('gmesh sim --json prints the contract fields and replays a seed bit for bit', async t => {
   const args = ['sim', '--scenario', 'partition-heal', '--nodes', '40', '--seed', '7', '--json']
