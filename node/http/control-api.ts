@@ -6,6 +6,7 @@ import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } f
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
+import { taskPathSchema, unitSchema } from '../jobs/unit-payload.js'
 
 export { ApiError }
 
@@ -47,22 +48,14 @@ interface Route { method: string, pattern: RegExp, handler: Handler, stream?: bo
 const JOB_ID = '([A-Za-z0-9._-]{1,128})'
 const gcBody = z.strictObject({ targetBytes: z.number().int().nonnegative().optional() })
 const cancelBody = z.strictObject({ reason: z.string().max(500).optional() })
-const taskPath = z.string().regex(/^:\S{0,300}$/)
 const MAX_SUBMIT_BYTES = 16 * 1024 * 1024
 const submitBody = z.strictObject({
   projectDir: z.string().min(1).max(4096).refine(p => p.startsWith('/'), 'must be an absolute path'),
   requested: z.array(z.string().min(1).max(300)).min(1).max(100),
   unitTimeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
-  units: z.array(z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-    name: z.string().min(1).max(300),
-    project: taskPath,
-    tasks: z.array(taskPath).max(10_000),
-    run: z.array(taskPath).min(1).max(100),
-    exclude: z.array(taskPath).max(100),
-    testFilters: z.array(z.string().min(1).max(500)).max(200),
-    dependsOn: z.array(z.string().max(64)).max(20_000),
-    shard: z.strictObject({ testTask: taskPath, index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional()
+  units: z.array(unitSchema.extend({
+    tasks: z.array(taskPathSchema).max(10_000),
+    dependsOn: z.array(z.string().max(64)).max(20_000)
   })).min(1).max(20_000)
 })
 const NO_JOBS: JobsView = { list: () => [], units: () => undefined, cancel: async () => false }

@@ -10,19 +10,25 @@ import type { Unit } from '../../src/plan/units.js'
 const TASK_PATH = /^:[^\s]{0,300}$/
 const taskPath = z.string().regex(TASK_PATH)
 
+/** What a worker needs of a planned unit; the control API checks submitted units against it too. */
+export const unitSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: z.string().min(1).max(300),
+  project: taskPath,
+  run: z.array(taskPath).min(1).max(100),
+  exclude: z.array(taskPath).max(100),
+  testFilters: z.array(z.string().min(1).max(500).regex(/^[^\s-][^\s]*$/)).max(200),
+  shard: z.strictObject({ testTask: taskPath, index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional()
+})
+
+/** A task path, e.g. `:money:compileJava`. */
+export { taskPath as taskPathSchema }
+
 const payloadSchema = z.strictObject({
   v: z.literal(1),
   /** SHA-256 of the snapshot manifest, fetched from the submitter. */
   snapshot: z.string().regex(/^[0-9a-f]{64}$/),
-  unit: z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-    name: z.string().min(1).max(300),
-    project: taskPath,
-    run: z.array(taskPath).min(1).max(100),
-    exclude: z.array(taskPath).max(100),
-    testFilters: z.array(z.string().min(1).max(500).regex(/^[^\s-][^\s]*$/)).max(200),
-    shard: z.strictObject({ testTask: taskPath, index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional()
-  }),
+  unit: unitSchema,
   timeoutMs: z.number().int().positive().max(24 * 3600 * 1000)
 })
 
