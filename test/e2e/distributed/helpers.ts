@@ -5,7 +5,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { JobReport } from '../../../src/client/api-types.js'
 import type { TaskResult } from '../../../src/gradle/build-output.js'
-import { killProcessesUnder } from '../../../node/jobs/unit-processes.js'
+import { killProcessesUnder, UnitProcesses } from '../../../node/jobs/unit-processes.js'
+import { silentLogger } from '../../../src/config/logger.js'
 import { runGmesh, type NodeProcess } from '../../helpers/gmesh-node.js'
 import { awaitPeers, bootstrapAddress, meshStatus, startMeshNode } from '../../node/mesh/helpers.js'
 
@@ -63,16 +64,11 @@ export function unitProcessFiles (node: NodeProcess): string[] {
  * and the Gradle daemons working in its data dir.
  */
 export async function killLeftoverUnits (node: NodeProcess): Promise<number> {
-  const names = await readdir(path.join(node.dataDir, 'builds', 'pids')).catch(() => [] as string[])
-  let killed = 0
-  for (const name of names) {
-    try {
-      process.kill(-Number(name), 'SIGKILL')
-      killed++
-    } catch {}
-  }
+  // What a restarted node does with what its units left: process groups by recorded pid, if still in its workspaces.
+  const builds = path.join(node.dataDir, 'builds')
+  const killed = await new UnitProcesses(path.join(builds, 'pids'), path.join(builds, 'workspaces'), silentLogger()).killLeftovers()
   await killProcessesUnder(node.dataDir)
-  return killed
+  return killed.length
 }
 
 /** SHA-256 of every compiled class under each module's build/classes, keyed by relative path. */
