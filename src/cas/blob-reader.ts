@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import fs, { type BigIntStats } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { closeFd, fstatBig, isMissing, openFd, readFully, readFullySync } from './fs-calls.js'
+import { HotBlobs } from './hot-blobs.js'
 import type { StoreLayout } from './layout.js'
 
 /** Blobs up to this size are read whole, hashed and served from memory on every read. */
@@ -23,7 +24,8 @@ export type CheckResult = { kind: 'ok' } | { kind: 'missing' } | { kind: 'corrup
 /**
  * Verify-on-read. Small blobs are hashed on every read. A big blob is hashed once, then its stamp
  * (dev, ino, size, mtime, ctime in ns) is remembered and the file is streamed without hashing while the
- * stamp still matches; any write to the file changes the stamp and forces a new hash.
+ * stamp still matches; any write to the file changes the stamp and forces a new hash. The verified bytes of
+ * recently read blobs up to the sync-read size stay in memory (`HotBlobs`) under the same stamp rule.
  */
 export class BlobReader {
   private readonly layout: StoreLayout
@@ -31,12 +33,17 @@ export class BlobReader {
   private readonly syncBytes: number
   private readonly stamps = new Map<string, string>()
   private readonly hashing = new Map<string, Promise<boolean>>()
+  private readonly hot: HotBlobs
 
-  constructor (layout: StoreLayout, smallBytes = DEFAULT_SMALL_BLOB_BYTES, syncBytes = DEFAULT_SYNC_READ_BYTES) {
+  constructor (layout: StoreLayout, options: { smallBytes?: number, syncBytes?: number, hotBytes?: number } = {}) {
     this.layout = layout
-    this.smallBytes = smallBytes
-    this.syncBytes = Math.min(syncBytes, smallBytes)
+    this.smallBytes = options.smallBytes ?? DEFAULT_SMALL_BLOB_BYTES
+    this.syncBytes = Math.min(options.syncBytes ?? DEFAULT_SYNC_READ_BYTES, this.smallBytes)
+    this.hot = new HotBlobs(options.hotBytes)
   }
+
+  /** Bytes of verified small blobs held in memory. */
+  get hotBytes (): number { return this.hot.bytes }
 
   /** Opens a blob for reading, verified; never returns bytes that do not hash to `sha256`. */
   async read (sha256: string, size: number): Promise<ReadResult> {
@@ -80,21 +87,34 @@ export class BlobReader {
 
   forget (sha256: string): void {
     this.stamps.delete(sha256)
+    this.hot.forget(sha256)
   }
 
+  /**
+   * One stat, then the bytes kept from an earlier read if the file is unchanged, else a read and a hash. The stamp
+   * is taken before the read, so a file changed meanwhile gets a stamp that no longer matches: read again next time.
+   */
   private readSmallSync (sha256: string, size: number): ReadResult {
+    const path = this.layout.blobPath(sha256)
+    const before = fs.statSync(path, { bigint: true, throwIfNoEntry: false })
+    if (before === undefined) return { kind: 'missing' }
+    const stamp = stampOf(before)
+    const kept = this.hot.get(sha256, stamp)
+    if (kept !== undefined) return { kind: 'ok', bytes: kept }
     let fd: number
     try {
-      fd = fs.openSync(this.layout.blobPath(sha256), 'r')
+      fd = fs.openSync(path, 'r')
     } catch (err) {
       if (isMissing(err)) return { kind: 'missing' }
       throw err
     }
     try {
-      // one byte more than expected: a short read proves the file ends where it should
-      const buffer = Buffer.allocUnsafe(size + 1)
+      // one byte more than expected: a short read proves the file ends where it should; not from the shared
+      // pool, so a kept copy holds its own bytes only
+      const buffer = Buffer.allocUnsafeSlow(size + 1)
       const bytes = buffer.subarray(0, readFullySync(fd, buffer, 0))
       if (!matches(bytes, size, sha256)) return { kind: 'corrupt', ino: fs.fstatSync(fd, { bigint: true }).ino }
+      this.hot.set(sha256, stamp, bytes)
       return { kind: 'ok', bytes }
     } finally {
       fs.closeSync(fd)

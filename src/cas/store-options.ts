@@ -11,6 +11,11 @@ export interface ContentStoreOptions {
   /** Blobs up to this size are hashed on every read (default 1 MiB). */
   smallBlobBytes?: number
   /**
+   * Memory for the verified bytes of recently read small blobs (up to 64 KiB each), served again while their file
+   * is unchanged (default 32 MiB; 0 keeps none).
+   */
+  hotBytes?: number
+  /**
    * fdatasync every blob before it is renamed into place and indexed (default true). Only for measuring or for
    * throwaway caches: without it a power loss can leave a blob with the right name and wrong bytes, which
    * verify-on-read then quarantines (a process crash loses nothing either way: the page cache survives it).

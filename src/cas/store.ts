@@ -54,7 +54,7 @@ export class ContentStore implements BlobStore {
     this.logger = options.logger ?? silentLogger
     this.smallBlobBytes = options.smallBlobBytes ?? DEFAULT_SMALL_BLOB_BYTES
     this.syncBlobs = options.syncBlobs ?? true
-    this.reader = new BlobReader(this.layout, this.smallBlobBytes)
+    this.reader = new BlobReader(this.layout, { smallBytes: this.smallBlobBytes, ...(options.hotBytes === undefined ? {} : { hotBytes: options.hotBytes }) })
     this.access = new AccessFlusher(this.catalog, this.index, options.accessFlushMs ?? 5000, err => {
       this.logger.warn({ err }, 'cas: writing lastAccess to the index failed')
     })

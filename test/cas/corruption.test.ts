@@ -53,6 +53,19 @@ test('a big blob written to after it was read once is re-hashed and quarantined'
   t.like(store.stats(), { entries: 0, hits: 1, misses: 1, quarantined: 1 })
 })
 
+test('a small blob kept in memory after a read is read and hashed again once its file is written to', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(5 * 1024)
+  const key = newKey()
+  await store.put(key, bytes)
+  t.deepEqual((await store.get(key))?.bytes, bytes)
+  t.deepEqual((await store.get(key))?.bytes, bytes, 'the second hit comes from memory')
+  await flipByte(blobPath(dir, bytes), 100)
+  t.is(await store.get(key), undefined)
+  t.like(store.stats(), { entries: 0, hits: 2, misses: 1, quarantined: 1 })
+})
+
 test('a blob truncated on disk is quarantined on read', async t => {
   const dir = await tempDir(t)
   const store = await openStore(t, { dir })
