@@ -10,6 +10,7 @@ import type { LoadGenerator, LoadResult, LoadSpec } from './lib/load.js'
 import { chooseLoadGenerator } from './lib/machine.js'
 import { findNginx, NGINX_INSTALL_HINT, NginxServer } from './lib/nginx.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
+import { PlainNodeServer } from './lib/plain-node-server.js'
 import { processes } from './lib/processes.js'
 import { cacheTable, type Figures, type Measured } from './lib/cache-report.js'
 
@@ -85,6 +86,14 @@ async function startNginx (root: string, workers: 1 | 'auto', small: Entry[]): P
   return { nginx, target: { label: nginx.label, cacheUrl: nginx.cacheUrl, pid: nginx.pid, figures: {} } }
 }
 
+/** Node's own http module on the same files: how much of the gap to nginx is the platform's, not the node's. */
+async function startPlainNode (root: string, small: Entry[]): Promise<{ server: PlainNodeServer, target: Target }> {
+  const server = new PlainNodeServer(join(root, 'files'))
+  await server.start()
+  await verifyServes(server.label, server.cacheUrl, small[0])
+  return { server, target: { label: server.label, cacheUrl: server.cacheUrl, pid: server.pid, figures: {} } }
+}
+
 /** The node's own view (gmesh status --json) next to what the load generator counted, as a cross-check. */
 async function nodeCounters (node: GmeshNode, figures: Figures): Promise<string> {
   const status = await node.status() as { http?: Record<string, number>, cache?: Record<string, number> } | undefined
@@ -120,16 +129,23 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
         references.push(target)
       }
     }
+    const plainNode = await startPlainNode(root, small)
+    stops.push(async () => { await plainNode.server.stop() })
+    references.push(plainNode.target)
     console.log(`load generator: ${gen.name}; measuring ${[...targets, ...references].map((t) => t.label).join(', ')}`)
     await measureAll(gen, plan, [...targets, ...references], small, large)
     if (typeof started !== 'string') console.log(await nodeCounters(started.node, started.target.figures))
     const node = targets[0]?.figures
-    for (const ref of references.length > 0 ? references : [undefined]) {
+    const nginxRefs = references.filter(ref => ref !== plainNode.target)
+    for (const ref of nginxRefs.length > 0 ? nginxRefs : [undefined]) {
       console.log(cacheTable(plan, node, ref?.figures, ref?.label ?? 'nginx (skipped)'))
     }
+    console.log(cacheTable(plan, node, plainNode.target.figures, plainNode.target.label, false))
     console.log(`notes: the load generator (${gen.name}) shares the machine's cores with the servers; ` +
       'nginx runs worker_processes 1 to compare with the single-threaded node (--nginx-auto adds one worker per core); ' +
-      'CPU = cores the server process tree kept busy during the measurement.' +
+      'CPU = cores the server process tree kept busy during the measurement. ' +
+      `${plainNode.target.label} is Node's http module reading the same files per GET (no verification, no index) and writing PUTs to a temp file, fdatasync, rename: ` +
+      'the ceiling of a single-threaded Node server on this machine.' +
       (gen.name.startsWith('node') ? '\nThe Node load generator saturates long before nginx does: figures near its ceiling are its limit, not the server\'s (apt-get install wrk).' : ''))
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {})

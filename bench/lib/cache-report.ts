@@ -49,8 +49,9 @@ function relativeRow (measure: string, p: ReturnType<typeof pair>, goalRatio?: n
   }
 }
 
-function absoluteRow (measure: string, p: ReturnType<typeof pair>, goal: string, met: (a: number) => boolean): ResultRow {
-  return { measure, figure: p.figure, reference: p.reference, ratio: p.ratio, goal, met: p.a != null ? met(p.a) : undefined }
+function absoluteRow (measure: string, p: ReturnType<typeof pair>, goal: number | undefined, show: (goal: number) => string, met: (a: number, goal: number) => boolean): ResultRow {
+  if (goal == null) return { measure, figure: p.figure, reference: p.reference, ratio: p.ratio }
+  return { measure, figure: p.figure, reference: p.reference, ratio: p.ratio, goal: show(goal), met: p.a != null ? met(p.a, goal) : undefined }
 }
 
 const perSec = (n: number): string => `${fmtNumber(n)}/s`
@@ -59,9 +60,12 @@ const cores = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(2))
 const plain = (n: number): string => (Number.isNaN(n) ? 'n/a' : fmtNumber(n))
 const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`)
 
-/** The comparison table of the node's figures against one reference server. */
-export function cacheTable (plan: CachePlanView, node: Figures | undefined, ref: Figures | undefined, refLabel: string): string {
-  const g = CACHE_GOALS
+/**
+ * The comparison table of the node's figures against one reference server. The goals are set against nginx; a
+ * table against another reference (`withGoals` false) shows the ratios only.
+ */
+export function cacheTable (plan: CachePlanView, node: Figures | undefined, ref: Figures | undefined, refLabel: string, withGoals = true): string {
+  const g = withGoals ? CACHE_GOALS : { smallGetRatio: undefined, smallGetP99Ms: undefined, largeGetRatio: undefined, putPerSecond: undefined }
   const s = `GET ${size(plan.small.size)} hit, ${plan.small.connections} conns`
   const l = `GET ${size(plan.large.size)} hit, ${plan.large.connections} conns`
   const p = `PUT ${size(plan.put.size)}, ${plan.put.connections} conns`
@@ -71,12 +75,12 @@ export function cacheTable (plan: CachePlanView, node: Figures | undefined, ref:
   const rows: ResultRow[] = [
     relativeRow(`${s}: requests`, pair(node?.small, ref?.small, (m) => requestsPerSecond(m.result), perSec), g.smallGetRatio),
     relativeRow(`${s}: p50 latency`, pair(node?.small, ref?.small, (m) => m.result.p50Ms, fmtMs)),
-    absoluteRow(`${s}: p99 latency`, pair(node?.small, ref?.small, (m) => m.result.p99Ms, fmtMs), `< ${g.smallGetP99Ms} ms`, (a) => a < g.smallGetP99Ms),
+    absoluteRow(`${s}: p99 latency`, pair(node?.small, ref?.small, (m) => m.result.p99Ms, fmtMs), g.smallGetP99Ms, (goal) => `< ${goal} ms`, (a, goal) => a < goal),
     relativeRow(`${s}: server CPU (cores)`, pair(node?.small, ref?.small, cpu, cores)),
     relativeRow(`${s}: requests per CPU-second`, pair(node?.small, ref?.small, perCpu, plain)),
     relativeRow(`${l}: throughput`, pair(node?.large, ref?.large, (m) => mibPerSecond(m.result), mibps), g.largeGetRatio),
     relativeRow(`${l}: server CPU (cores)`, pair(node?.large, ref?.large, cpu, cores)),
-    absoluteRow(`${p}: PUTs`, pair(node?.put, ref?.put, (m) => requestsPerSecond(m.result), perSec), `>= ${fmtNumber(g.putPerSecond)}/s`, (a) => a >= g.putPerSecond),
+    absoluteRow(`${p}: PUTs`, pair(node?.put, ref?.put, (m) => requestsPerSecond(m.result), perSec), g.putPerSecond, (goal) => `>= ${fmtNumber(goal)}/s`, (a, goal) => a >= goal),
     relativeRow(`${p}: p99 latency`, pair(node?.put, ref?.put, (m) => m.result.p99Ms, fmtMs)),
     relativeRow(`${p}: server CPU (cores)`, pair(node?.put, ref?.put, cpu, cores)),
     relativeRow(`${p}: PUTs per CPU-second`, pair(node?.put, ref?.put, perCpu, plain)),
