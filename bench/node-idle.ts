@@ -8,7 +8,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { spawnNode } from '../src/client/node-process.js'
+import { spawnNode, type NodeProcess } from '../src/client/node-process.js'
 import { NodeClient } from '../src/client/node-client.js'
 import { median } from './lib/load.js'
 import { fmtMs, fmtNumber, renderTable } from './lib/table.js'
@@ -60,6 +60,32 @@ async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: num
   }
 }
 
+/**
+ * Three nodes joined on loopback, left idle: each one's memory and CPU share over `windowMs` once the mesh has
+ * settled (membership probes and heartbeats, gossipsub and DHT upkeep). Medians of the three.
+ */
+async function idleMesh (settleMs: number, windowMs: number): Promise<{ rss: number, cpuShare: number, peers: number }> {
+  const dirs: string[] = []
+  const nodes: NodeProcess[] = []
+  try {
+    for (let i = 0; i < 3; i++) {
+      dirs.push(await mkdtemp(join(tmpdir(), 'gmesh-idle-mesh-')))
+      const bootstrap = nodes[0] == null ? [] : ['--bootstrap', nodes[0].info.multiaddrs[0]!]
+      nodes.push(await spawnNode({ dataDir: dirs[i]!, args: bootstrap }))
+    }
+    await sleep(settleMs)
+    const before = await Promise.all(nodes.map(async n => await cpuMsOf(n.info.pid)))
+    await sleep(windowMs)
+    const after = await Promise.all(nodes.map(async n => await cpuMsOf(n.info.pid)))
+    const rss = await Promise.all(nodes.map(async n => await rssOf(n.info.pid)))
+    const peers = (await (await NodeClient.connect(dirs[0]!)).peers()).length
+    return { rss: median(rss), cpuShare: median(after.map((ms, i) => (ms - before[i]!) / windowMs)), peers }
+  } finally {
+    await Promise.all(nodes.map(async n => await n.stop()))
+    await Promise.all(dirs.map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+  }
+}
+
 export async function run (options: { quick?: boolean } = {}): Promise<void> {
   const runs = options.quick === true ? 2 : 5
   const settleMs = options.quick === true ? 2000 : 5000
@@ -69,6 +95,7 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
     bare.push(await bareNode(settleMs))
     nodes.push(await gmeshNode(settleMs))
   }
+  const mesh = await idleMesh(options.quick === true ? 5000 : 10_000, options.quick === true ? 5000 : 20_000)
   const startMs = median(nodes.map(n => n.startMs))
   const rss = median(nodes.map(n => n.rss))
   const bareStart = median(bare.map(b => b.startMs))
@@ -77,10 +104,12 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
     { measure: 'start: spawn to ready file', figure: fmtMs(startMs), reference: fmtMs(bareStart), ratio: startMs / bareStart, goal: '< 1 s', met: startMs < 1000 },
     { measure: 'start: CPU time used to ready', figure: fmtMs(median(nodes.map(n => n.cpuMs))), reference: fmtMs(median(bare.map(b => b.cpuMs))) },
     { measure: 'resident memory (VmRSS)', figure: `${fmtNumber(rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: rss / bareRss, goal: '< 150 MiB', met: rss < 150 * MiB },
-    { measure: 'resident memory (its own /api/v1/node)', figure: `${fmtNumber(median(nodes.map(n => n.apiRss)) / MiB, 1)} MiB`, reference: '-' }
+    { measure: 'resident memory (its own /api/v1/node)', figure: `${fmtNumber(median(nodes.map(n => n.apiRss)) / MiB, 1)} MiB`, reference: '-' },
+    { measure: 'resident memory, idle in a 3-node mesh', figure: `${fmtNumber(mesh.rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: mesh.rss / bareRss, goal: '< 150 MiB', met: mesh.rss < 150 * MiB },
+    { measure: 'CPU, idle in a 3-node mesh (one core)', figure: `${fmtNumber(mesh.cpuShare * 100, 1)}%`, reference: '0%' }
   ]))
   console.log(`notes: each start is a new process in a new data dir (identity key, token and LevelDB created); starts: ${nodes.map(n => fmtMs(n.startMs)).join(', ')}; ` +
-    `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (on a busy machine wall time exceeds CPU time: compare the CPU row).`)
+    `the mesh node saw ${mesh.peers} peers; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (on a busy machine wall time exceeds CPU time: compare the CPU row).`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run({ quick: process.argv.includes('--quick') })

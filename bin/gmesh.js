@@ -9,6 +9,15 @@ if (major < 24) {
 // Cache PUTs fsync every blob; more libuv threads let those fsyncs overlap. This must be set
 // before the first file system call, hence the dynamic import below.
 process.env.UV_THREADPOOL_SIZE ??= '16'
+// A node runs for days: a young generation of 2 MiB semi-spaces (V8's default grows to 16 MiB) keeps an idle
+// node near 120 MiB instead of 155 MiB and a loaded one near 160 MiB instead of 280 MiB, with the same cache
+// throughput (measured on this project's benchmarks). V8 reads it only at start, so the process replaces itself
+// (same pid, same stdio) with one started with the flag.
+const SEMI_SPACE_FLAG = '--max-semi-space-size=2'
+if (process.argv[2] === 'up' && typeof process.execve === 'function' &&
+    !process.execArgv.some(arg => arg.startsWith('--max-semi-space-size'))) {
+  process.execve(process.execPath, [process.execPath, SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env)
+}
 const { main } = await import('../dist/src/cli/main.js')
 
 process.exitCode = await main(process.argv.slice(2))
