@@ -184,7 +184,7 @@ export class Daemon {
       http: this.cacheHandler?.counters,
       sharing: this.mesh?.cache == null
         ? undefined
-        : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, protocol: this.mesh.cache.protocol.stats() },
+        : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, dht: this.mesh.cache.dhtStats, protocol: this.mesh.cache.protocol.stats() },
       peers: this.mesh?.peerList() ?? [],
       jobs: this.mesh?.jobs == null
         ? undefined

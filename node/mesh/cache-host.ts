@@ -10,6 +10,7 @@ import type { EntryMeta } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
 import { callRpc, type MeshLibp2p, type TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
+import { DhtProviders } from './dht-providers.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
@@ -58,6 +59,7 @@ export class CacheHost {
   private readonly waiters = new Map<string, Array<(hit: boolean) => void>>()
   private readonly fetches = new Map<string, AbortController>()
   private readonly stopping = new AbortController()
+  private readonly dht: DhtProviders
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
     const { libp2p, privateKey, peers, logger, guard, store } = components
@@ -74,7 +76,11 @@ export class CacheHost {
       afterInput: () => { this.runCommands() }
     })
     this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, signal) => await this.onPush(from, frame, signal) })
+    this.dht = new DhtProviders({ libp2p, logger }, this.stopping.signal)
   }
+
+  /** Provides and provider lookups in the DHT (large meshes). */
+  get dhtStats (): DhtProviders['stats'] { return this.dht.stats }
 
   get uploads (): BlobServer['stats'] { return this.blobs.stats }
 
@@ -131,8 +137,10 @@ export class CacheHost {
     switch (command.kind) {
       case 'fetch': void this.fetch(command.key, command.peer, command.deadline); break
       case 'cancelFetch': this.fetches.get(`${command.key} ${command.peer}`)?.abort(new Error('lookup moved on')); break
-      case 'findProviders': break // no DHT provider records yet: the announcement index answers
-      case 'provide': break
+      case 'findProviders':
+        void this.dht.find(command.key, command.deadline, peer => { this.host.input(() => { this.protocol.onProvidersFound(command.key, [peer], Date.now()) }) })
+        break
+      case 'provide': void this.dht.provide(command.key); break
       case 'answer': this.answer(command.key, command.outcome.hit); break
       case 'penalise':
         this.stats.penalised++

@@ -3,7 +3,7 @@ import { DEFAULT_ANNOUNCER } from './announcer.js'
 import type { AnnouncerConfig } from './announcer.js'
 import { DEFAULT_INDEX_SYNC } from './index-sync.js'
 import type { IndexSyncConfig } from './index-sync.js'
-import { DEFAULT_LOOKUP } from './lookup.js'
+import { DEFAULT_LOOKUP, DHT_MIN_PEERS } from './lookup.js'
 import type { LookupConfig } from './lookup.js'
 import { DEFAULT_PROVIDER_INDEX } from './provider-index.js'
 import type { ProviderIndexConfig } from './provider-index.js'
@@ -33,7 +33,7 @@ export const DEFAULT_CACHE_CONFIG: CacheProtocolConfig = Object.freeze({
   sync: DEFAULT_INDEX_SYNC,
   replication: DEFAULT_REPLICATION,
   announceHeld: true,
-  dhtProvideMinPeers: 64,
+  dhtProvideMinPeers: DHT_MIN_PEERS,
   sweepIntervalMs: 10 * 60 * 1000,
   defaultGetDeadlineMs: 2000
 })

@@ -27,8 +27,10 @@ export interface LookupConfig {
   readonly bodyTimeoutMs: Millis
   readonly negativeTtlMs: Millis
   readonly negativeMaxKeys: number
-  /** Ask the DHT when the index knows no provider (large meshes). */
+  /** Ask the DHT when the index knows no provider, in meshes of at least `dhtMinPeers` live nodes. */
   readonly useDht: boolean
+  /** Smaller meshes rely on the announcement index alone: every member hears every announcement. */
+  readonly dhtMinPeers: number
   readonly dhtTimeoutMs: Millis
   /** How long a peer that served corrupt bytes or bad signatures is skipped. */
   readonly penaltyMs: Millis
@@ -39,12 +41,16 @@ export interface LookupConfig {
   readonly jitterMs: Millis
 }
 
+/** Meshes from this many live nodes provide their entries in the DHT and ask it when the index knows no provider. */
+export const DHT_MIN_PEERS = 64
+
 export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   attemptTimeoutMs: 750,
   bodyTimeoutMs: 25_000,
   negativeTtlMs: 3000,
   negativeMaxKeys: 10_000,
-  useDht: false,
+  useDht: true,
+  dhtMinPeers: DHT_MIN_PEERS,
   dhtTimeoutMs: 500,
   penaltyMs: 10 * 60 * 1000,
   loadWeightMs: 25,
@@ -117,7 +123,7 @@ export class CacheLookup {
     if (this.negative.has(key, now)) return this.answer(key, { hit: false, reason: 'negative-cache' }, now, false)
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.fromIndex(key, now), now)
-    if (queue.length === 0 && !this.config.useDht) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
+    if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
     const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, failures: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
@@ -254,7 +260,7 @@ export class CacheLookup {
       this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
       return undefined
     }
-    if (this.config.useDht && !lookup.dhtAsked) {
+    if (!lookup.dhtAsked && this.asksDht()) {
       lookup.dhtAsked = true
       const deadline = Math.min(lookup.deadline, now + this.config.dhtTimeoutMs)
       this.deps.effects.setTimer(DHT_TIMER + lookup.key, deadline)
@@ -265,6 +271,10 @@ export class CacheLookup {
     const outcome: LookupOutcome = { hit: false, reason }
     this.answer(lookup.key, outcome, now)
     return outcome
+  }
+
+  private asksDht (): boolean {
+    return this.config.useDht && this.deps.peers.alivePeers().length + 1 >= this.config.dhtMinPeers
   }
 
   private refuse (lookup: Lookup, result: FetchResult, now: Millis, penalty?: 'bad-signature' | 'malformed-message'): HeaderDecision {

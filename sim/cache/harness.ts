@@ -13,6 +13,8 @@ import { Transport } from '../transport.js'
 import { simSigner, simVerifier } from './blobs.js'
 import type { SimEntry, StoredBlob } from './blobs.js'
 import { BlobTransfers, CAS_RESPONSE, isCasVia } from './transfers.js'
+import type { DhtModel } from '../dht.js'
+import { SimDht } from './sim-dht.js'
 
 /** Builds a node's cache protocol; tests pass deliberately broken variants here. */
 export type CacheFactory = (deps: CacheProtocolDeps, overrides: CacheConfigOverrides) => CacheProtocol
@@ -42,6 +44,8 @@ export interface CacheHarnessParts {
   readonly createCache?: CacheFactory
   /** Test hook: false stores fetched bytes without checking their SHA-256 (a broken driver). */
   readonly verifyFetches?: boolean
+  /** The DHT large meshes provide to and look up in; without it those commands go unanswered. */
+  readonly dht?: DhtModel
 }
 
 export interface CacheSimNode {
@@ -68,6 +72,7 @@ export class CacheHarness implements EventHandler {
   readonly transport: Transport
   readonly transfers: BlobTransfers
   readonly injected = { crashes: 0 }
+  private readonly dht: SimDht | undefined
   private readonly index = new Map<PeerId, number>()
   private readonly seeds: PeerId[] = []
   private nextToken = 0
@@ -81,6 +86,14 @@ export class CacheHarness implements EventHandler {
       if (i < SEEDS) this.seeds.push(peer)
     }
     this.transfers = new BlobTransfers(this)
+    this.dht = parts.dht === undefined
+      ? undefined
+      : new SimDht({
+        ...parts,
+        size,
+        node: i => this.node(i),
+        deliverProviders: (i, key, providers) => { this.input(i, (cache, now) => { cache.onProvidersFound(key, providers, now) }) }
+      }, parts.dht)
   }
 
   startAll (): void {
@@ -200,7 +213,9 @@ export class CacheHarness implements EventHandler {
       case 'cancelFetch': this.transfers.cancel(i, command.key, command.peer); break
       case 'answer': this.answer(i, command.key, command.outcome); break
       case 'push': for (const to of command.to) this.transfers.push(i, command.record, to); break
-      case 'findProviders': case 'provide': case 'penalise': break
+      case 'provide': this.dht?.provide(i, command.key); break
+      case 'findProviders': this.dht?.findProviders(i, command.key); break
+      case 'penalise': break
     }
   }
 

@@ -1,5 +1,6 @@
 import type { CacheConfigOverrides } from '../../protocols/cache/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG } from '../../protocols/membership/index.js'
+import { DhtModel, KAD_PROFILE } from '../dht.js'
 import { Engine } from '../engine/index.js'
 import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
@@ -136,7 +137,7 @@ function build (options: CacheSimOptions, size: number, maliciousCount: number):
   while (malicious.size < maliciousCount) malicious.add(5 + engine.random.nextInt(size - 5))
   const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious })
   const harness = new CacheHarness(size, {
-    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious,
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious, dht: new DhtModel(KAD_PROFILE),
     cacheConfig: { replication: { replicas: 2 }, ...options.cacheConfig },
     ...(options.createCache === undefined ? {} : { createCache: options.createCache }),
     ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches })

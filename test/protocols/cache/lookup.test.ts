@@ -139,8 +139,8 @@ test('a header with a forged record, an untrusted producer or "missing" moves on
   t.false(me.cache.index.has(KEY, 'far'), 'so is one that serves something other than the trusted record it announced')
 })
 
-test('with no provider in the index, the DHT is asked under its own short deadline', t => {
-  const me = makeNode('me', ['x'], { config: { lookup: { useDht: true } } })
+test('with no provider in the index, a large mesh asks the DHT under its own short deadline', t => {
+  const me = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 2 } } })
   me.cache.start(0)
   const timers = new Timers()
   me.cache.get(KEY, 100, 2100)
@@ -158,6 +158,16 @@ test('with no provider in the index, the DHT is asked under its own short deadli
   step(me, timers)
   t.true(timers.fireDue(me.cache, 1000).includes(`cache/dht/${gradleKey(2)}`))
   t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' }, 'the DHT stayed silent')
+})
+
+test('a mesh smaller than the DHT threshold answers a miss from the index alone, without waiting on the DHT', t => {
+  const me = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 3 } } })
+  me.cache.start(0)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'findProviders'), [])
+  t.deepEqual(only(commands, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
 })
 
 test('concurrent GETs of one key share one lookup and one answer', t => {
