@@ -280,9 +280,11 @@ export class CacheProtocol implements SansIoProtocol {
       this.lookup.penalise(from, now, 'bad-signature')
       return 'reject'
     }
+    // Claims of providers this node counts as dead are kept too, as the index keeps a departed peer's own claims:
+    // after a partition heals, peers come back one by one, and a page applied before its provider is back would
+    // otherwise lose that claim for good (lookups skip providers that are not alive; the TTL and LRU bound them).
     for (const { provider, record } of message.claims) {
-      const live = provider === from || this.deps.peers.isAlive(provider)
-      if (provider !== this.deps.self && live && this.trust.mayProduce(record.producer)) this.index.add(provider, record, now)
+      if (provider !== this.deps.self && this.trust.mayProduce(record.producer)) this.index.add(provider, record, now)
     }
     this.sync.pageApplied(message, now)
     return 'accept'

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CacheProtocol } from '../../../protocols/cache/index.js'
 import type { CacheConfigOverrides, CacheProtocolDeps } from '../../../protocols/cache/index.js'
-import { runCacheSim } from '../../../sim/cache/run.js'
+import { formatCacheSummary, runCacheSim } from '../../../sim/cache/run.js'
 
 /** A lookup that ignores the GET's deadline and waits 20 s for providers. */
 class PatientLookup extends CacheProtocol {
@@ -19,6 +19,14 @@ test('a driver that stores fetched bytes without checking their SHA-256 is caugh
   t.deepEqual(healthy.violations, [], 'seed 1: the verifying driver passes')
   const broken = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 1, verifyFetches: false })
   t.true(broken.violations.some(v => v.invariant === 'no-corrupt-served'), `seed 1: ${JSON.stringify(broken.violations.slice(0, 2))}`)
+})
+
+test('a run that breaks an invariant says so, with the seed and the command that replays it', t => {
+  const broken = runCacheSim({ scenario: 'cache-corrupt-provider', seed: 1, verifyFetches: false })
+  const summary = formatCacheSummary(broken)
+  t.false(broken.ok)
+  t.regex(summary, /INVARIANTS VIOLATED \(\d+\) with seed 1; replay: gmesh sim --scenario cache-corrupt-provider --nodes 24 --seed 1/)
+  t.regex(summary, /no-corrupt-served/)
 })
 
 test('a lookup that outlives the GET deadline is caught while a partition hides providers', t => {
