@@ -6,6 +6,7 @@ import { EventKind, bytesHash } from './engine/index.js'
 import type { Engine, EventHandler, SimEvent } from './engine/index.js'
 import type { GossipModel } from './gossip.js'
 import type { FaultState, Links } from './network/index.js'
+import { TimerBook, readyUnderFaults } from './node-events.js'
 import { Transport } from './transport.js'
 import { simPeerId } from './peers.js'
 
@@ -43,10 +44,11 @@ export class Harness implements EventHandler {
   private readonly index = new Map<PeerId, number>()
   private readonly drivers: Driver[] = []
   private readonly seeds: PeerId[] = []
-  private nextToken = 0
+  private readonly timers: TimerBook
 
   constructor (readonly size: number, private readonly parts: HarnessParts) {
     this.transport = new Transport(size, parts.engine, parts.links, parts.faults, parts.gossip)
+    this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
       this.nodes.push({ index: i, peer, protocol: undefined, timers: new Map(), pending: [], diskIncarnation: undefined })
@@ -79,18 +81,7 @@ export class Harness implements EventHandler {
       return
     }
     const node = this.nodes[event.node] as SimNode
-    const faults = this.parts.faults
-    if (faults.up[event.node] === 0) return
-    if (faults.paused[event.node] === 1) {
-      node.pending.push(event)
-      return
-    }
-    const slow = faults.slowMs[event.node] as number
-    if (slow > 0 && !event.deferred) {
-      event.deferred = true
-      this.parts.engine.requeue(event, event.time + slow)
-      return
-    }
+    if (!readyUnderFaults(event, this.parts.faults, this.parts.engine, node.pending)) return
     if (event.kind === EventKind.timer) this.fireTimer(node, event)
     else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array, bytesHash(event.bytes as Uint8Array))
   }
@@ -170,12 +161,9 @@ export class Harness implements EventHandler {
   }
 
   private fireTimer (node: SimNode, event: SimEvent): void {
-    const key = event.key as string
-    if (node.timers.get(key) !== event.token) return
-    node.timers.delete(key)
-    const engine = this.parts.engine
-    engine.trace.event(engine.now, EventKind.timer, node.index, -1, event.token)
-    node.protocol?.onTimer(key, engine.now)
+    const key = this.timers.take(node.timers, event)
+    if (key === undefined) return
+    node.protocol?.onTimer(key, this.parts.engine.now)
     this.flush(node.index)
   }
 
@@ -215,19 +203,9 @@ export class Harness implements EventHandler {
         if (target !== undefined) this.transport.send(i, target, protocolId, bytes)
       },
       publish: (topic, bytes) => { this.transport.publish(i, topic, bytes) },
-      setTimer: (key, at) => { this.setTimer(i, key, at) },
+      setTimer: (key, at) => { this.timers.set((this.nodes[i] as SimNode).timers, i, key, at) },
       cancelTimer: (key) => { this.nodes[i]?.timers.delete(key) }
     }
   }
 
-  private setTimer (i: number, key: string, at: number): void {
-    const engine = this.parts.engine
-    const token = ++this.nextToken
-    ;(this.nodes[i] as SimNode).timers.set(key, token)
-    const event = engine.event(Math.max(at, engine.now), EventKind.timer)
-    event.node = i
-    event.key = key
-    event.token = token
-    engine.push(event)
-  }
 }

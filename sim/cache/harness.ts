@@ -9,6 +9,7 @@ import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
 import type { GossipModel } from '../gossip.js'
 import type { FaultState, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
+import { TimerBook } from '../node-events.js'
 import { Transport } from '../transport.js'
 import { simSigner, simVerifier } from './blobs.js'
 import type { SimEntry, StoredBlob } from './blobs.js'
@@ -75,10 +76,11 @@ export class CacheHarness implements EventHandler {
   private readonly dht: SimDht | undefined
   private readonly index = new Map<PeerId, number>()
   private readonly seeds: PeerId[] = []
-  private nextToken = 0
+  private readonly timers: TimerBook
 
   constructor (readonly size: number, readonly parts: CacheHarnessParts) {
     this.transport = new Transport(size, parts.engine, parts.links, parts.faults, parts.gossip)
+    this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
       this.nodes.push({ index: i, peer, membership: undefined, cache: undefined, peers: undefined, store: new Map(), known: new Set(), timers: new Map(), waiters: new Map() })
@@ -242,11 +244,9 @@ export class CacheHarness implements EventHandler {
   }
 
   private fireTimer (node: CacheSimNode, event: SimEvent): void {
-    const key = event.key as string
-    if (node.timers.get(key) !== event.token) return
-    node.timers.delete(key)
+    const key = this.timers.take(node.timers, event)
+    if (key === undefined) return
     const now = this.parts.engine.now
-    this.parts.engine.trace.event(now, EventKind.timer, node.index, -1, event.token)
     if (key.startsWith(CACHE_PREFIX)) node.cache?.onTimer(key.slice(CACHE_PREFIX.length), now)
     else node.membership?.onTimer(key.slice(MEMBERSHIP_PREFIX.length), now)
     this.flush(node.index)
@@ -261,20 +261,10 @@ export class CacheHarness implements EventHandler {
           break
         }
         case 'publish': this.transport.publish(i, e.topic, e.bytes); break
-        case 'setTimer': this.setTimer(i, prefix + e.key, e.at); break
+        case 'setTimer': this.timers.set(this.node(i).timers, i, prefix + e.key, e.at); break
         case 'cancelTimer': this.node(i).timers.delete(prefix + e.key); break
       }
     }
   }
 
-  private setTimer (i: number, key: string, at: number): void {
-    const engine = this.parts.engine
-    const token = ++this.nextToken
-    this.node(i).timers.set(key, token)
-    const event = engine.event(Math.max(at, engine.now), EventKind.timer)
-    event.node = i
-    event.key = key
-    event.token = token
-    engine.push(event)
-  }
 }

@@ -8,6 +8,7 @@ import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
 import type { GossipModel } from '../gossip.js'
 import type { FaultState, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
+import { TimerBook, readyUnderFaults } from '../node-events.js'
 import { Transport } from '../transport.js'
 
 /** Builds a node's jobs protocol; tests pass deliberately broken variants here. */
@@ -61,10 +62,11 @@ export class JobsHarness implements EventHandler {
   readonly injected = { crashes: 0, restarts: 0, pauses: 0 }
   private readonly index = new Map<PeerId, number>()
   private readonly seeds: PeerId[] = []
-  private nextToken = 0
+  private readonly timers: TimerBook
 
   constructor (readonly size: number, private readonly parts: JobsHarnessParts) {
     this.transport = new Transport(size, parts.engine, parts.links, parts.faults, parts.gossip)
+    this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
       this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, timers: new Map(), pending: [], diskIncarnation: undefined })
@@ -100,18 +102,7 @@ export class JobsHarness implements EventHandler {
       return
     }
     const node = this.nodes[event.node] as JobsSimNode
-    const { faults, engine } = this.parts
-    if (faults.up[event.node] === 0) return
-    if (faults.paused[event.node] === 1) {
-      node.pending.push(event)
-      return
-    }
-    const slow = faults.slowMs[event.node] as number
-    if (slow > 0 && !event.deferred) {
-      event.deferred = true
-      engine.requeue(event, event.time + slow)
-      return
-    }
+    if (!readyUnderFaults(event, this.parts.faults, this.parts.engine, node.pending)) return
     if (event.kind === EventKind.timer) this.fireTimer(node, event)
     else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array)
   }
@@ -234,11 +225,9 @@ export class JobsHarness implements EventHandler {
   }
 
   private fireTimer (node: JobsSimNode, event: SimEvent): void {
-    const key = event.key as string
-    if (node.timers.get(key) !== event.token) return
-    node.timers.delete(key)
+    const key = this.timers.take(node.timers, event)
+    if (key === undefined) return
     const now = this.parts.engine.now
-    this.parts.engine.trace.event(now, EventKind.timer, node.index, -1, event.token)
     if (key.startsWith(JOBS_PREFIX)) node.jobs?.onTimer(key.slice(JOBS_PREFIX.length), now)
     else node.membership?.onTimer(key.slice(MEMBERSHIP_PREFIX.length), now)
     this.flush(node.index)
@@ -263,19 +252,9 @@ export class JobsHarness implements EventHandler {
         if (target !== undefined) this.transport.send(i, target, protocolId, bytes)
       },
       publish: (topic, bytes) => { this.transport.publish(i, topic, bytes) },
-      setTimer: (key, at) => { this.setTimer(i, prefix + key, at) },
+      setTimer: (key, at) => { this.timers.set((this.nodes[i] as JobsSimNode).timers, i, prefix + key, at) },
       cancelTimer: key => { this.nodes[i]?.timers.delete(prefix + key) }
     }
   }
 
-  private setTimer (i: number, key: string, at: number): void {
-    const engine = this.parts.engine
-    const token = ++this.nextToken
-    ;(this.nodes[i] as JobsSimNode).timers.set(key, token)
-    const event = engine.event(Math.max(at, engine.now), EventKind.timer)
-    event.node = i
-    event.key = key
-    event.token = token
-    engine.push(event)
-  }
 }
