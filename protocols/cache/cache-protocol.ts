@@ -87,7 +87,8 @@ export class CacheProtocol implements SansIoProtocol {
     this.verified = new VerifiedRecords(deps.verify)
     const checkSignature = (record: SignedRecord): boolean => this.verified.check(record)
     const { self, random, peers } = deps
-    this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, checkSignature, effects: this.effects, commands: this.commands }, this.config.lookup)
+    const indexComplete = (): boolean => this.sync.synced && this.index.evictedKeys === 0
+    this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, checkSignature, indexComplete, effects: this.effects, commands: this.commands }, this.config.lookup)
   }
 
   get synced (): boolean {

@@ -27,7 +27,10 @@ export interface LookupConfig {
   readonly bodyTimeoutMs: Millis
   readonly negativeTtlMs: Millis
   readonly negativeMaxKeys: number
-  /** Ask the DHT when the index knows no provider, in meshes of at least `dhtMinPeers` live nodes. */
+  /**
+   * Ask the DHT when the index knows no provider, in meshes of at least `dhtMinPeers` live nodes, unless the index
+   * is complete (`LookupDeps.indexComplete`): a true miss in a healthy mesh then answers at once.
+   */
   readonly useDht: boolean
   /** Smaller meshes rely on the announcement index alone: every member hears every announcement. */
   readonly dhtMinPeers: number
@@ -88,6 +91,11 @@ export interface LookupDeps {
   readonly random: Random
   /** True when the record's signature verifies against its producer (memoised by the caller). */
   readonly checkSignature: (record: SignedRecord) => boolean
+  /**
+   * True while the index can be trusted to name every provider it heard of: synced at start and nothing evicted.
+   * Then a key it lacks has no provider, and a miss does not wait on the DHT (absent: never trusted).
+   */
+  readonly indexComplete?: () => boolean
   readonly effects: EffectQueue
   readonly commands: CommandQueue
 }
@@ -274,7 +282,8 @@ export class CacheLookup {
   }
 
   private asksDht (): boolean {
-    return this.config.useDht && this.deps.peers.alivePeers().length + 1 >= this.config.dhtMinPeers
+    if (!this.config.useDht || this.deps.indexComplete?.() === true) return false
+    return this.deps.peers.alivePeers().length + 1 >= this.config.dhtMinPeers
   }
 
   private refuse (lookup: Lookup, result: FetchResult, now: Millis, penalty?: 'bad-signature' | 'malformed-message'): HeaderDecision {

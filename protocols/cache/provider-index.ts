@@ -33,6 +33,9 @@ export class ProviderIndex {
   constructor (readonly config: ProviderIndexConfig = DEFAULT_PROVIDER_INDEX) {}
 
   /** (key, provider) pairs held. */
+  /** Keys dropped to stay under `maxEntries`: once there are any, a key missing here may still have providers. */
+  evictedKeys = 0
+
   get size (): number {
     return this.entries
   }
@@ -143,6 +146,7 @@ export class ProviderIndex {
     for (const [key, providers] of this.byKey) {
       if (this.entries <= target) return
       for (const peer of [...providers.keys()]) this.remove(key, peer)
+      this.evictedKeys++
     }
   }
 }

@@ -1,6 +1,6 @@
 import test from 'ava'
-import { CACHE_TOPIC, DEFAULT_LOOKUP, NegativeCache, TrustPolicy, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
-import type { CacheCommand, SignedRecord } from '../../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, DEFAULT_LOOKUP, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
+import type { CacheCommand, CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, only, recordBy, signerFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
@@ -168,6 +168,35 @@ test('a mesh smaller than the DHT threshold answers a miss from the index alone,
   const commands = step(me, timers)
   t.deepEqual(only(commands, 'findProviders'), [])
   t.deepEqual(only(commands, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+})
+
+/** A node of a mesh large enough for the DHT whose start-up index sync got its last page from `x`. */
+function syncedLargeMeshNode (config: CacheConfigOverrides = {}): TestNode {
+  const me = makeNode('me', ['x'], { config: { ...config, lookup: { dhtMinPeers: 2 }, sync: { peersPerRound: 1 } } })
+  me.cache.start(0)
+  const request = me.cache.drainEffects().find(e => e.kind === 'send')
+  if (request?.kind !== 'send') throw new Error('no index request sent')
+  const { requestId } = indexSyncCodec.decode(request.bytes)
+  me.cache.onMessage('x', CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-page', requestId, last: true, claims: [{ provider: 'x', record: recordBy('x', 5) }] }), 10)
+  return me
+}
+
+test('a large mesh whose index is synced and has evicted nothing answers a miss at once, without the DHT', t => {
+  const me = syncedLargeMeshNode()
+  t.true(me.cache.synced)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'findProviders'), [])
+  t.deepEqual(only(commands, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+})
+
+test('once the index has evicted keys to stay in bounds, a miss in a large mesh asks the DHT', t => {
+  const me = syncedLargeMeshNode({ index: { maxEntries: 2 } })
+  for (const n of [6, 7, 8]) me.cache.onMessage('x', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('x', n)] }), 20 + n)
+  t.true(me.cache.index.evictedKeys > 0)
+  me.cache.get(KEY, 100, 2100)
+  t.deepEqual(only(step(me, new Timers()), 'findProviders').map(c => c.key), [KEY])
 })
 
 test('concurrent GETs of one key share one lookup and one answer', t => {
