@@ -16,7 +16,11 @@ process.env.UV_THREADPOOL_SIZE ??= '16'
 const SEMI_SPACE_FLAG = '--max-semi-space-size=2'
 if (process.argv[2] === 'up' && typeof process.execve === 'function' &&
     !process.execArgv.some(arg => arg.startsWith('--max-semi-space-size'))) {
-  process.execve(process.execPath, [process.execPath, SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env)
+  try {
+    process.execve(process.execPath, [process.execPath, SEMI_SPACE_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env)
+  } catch {
+    // exec refused (a sandbox, say): run on with V8's default young generation
+  }
 }
 const { main } = await import('../dist/src/cli/main.js')
 
