@@ -64,6 +64,8 @@ class TempFile {
   private readonly path: string
   private fd: number | undefined
   private created = false
+  /** The write started by `appendBehind`, if any. */
+  private writing: Promise<void> = Promise.resolve()
 
   constructor (path: string) {
     this.path = path
@@ -75,7 +77,19 @@ class TempFile {
     else await writeAll(fd, bytes)
   }
 
+  /**
+   * Starts writing `bytes` once the write before it is done and returns without waiting for it, so the body is read
+   * on while the disk works (a stream that waited on each write stalled its sender). A failed write surfaces at the
+   * next call, at `finish` or at `discard`. `bytes` must not change afterwards: callers pass their own copy.
+   */
+  async appendBehind (bytes: Uint8Array): Promise<void> {
+    await this.writing
+    this.writing = this.append(bytes)
+    this.writing.catch(() => {})
+  }
+
   async finish (sync: boolean): Promise<void> {
+    await this.writing
     const fd = await this.open()
     if (sync) await fdatasyncFd(fd)
     this.fd = undefined
@@ -83,6 +97,8 @@ class TempFile {
   }
 
   async discard (): Promise<void> {
+    // never close the descriptor under a write still running in the threadpool
+    await this.writing.catch(() => {})
     if (this.fd !== undefined) fs.closeSync(this.fd)
     this.fd = undefined
     if (this.created) await unlink(this.path).catch(() => {})
@@ -117,13 +133,14 @@ async function writeStream (file: TempFile, hash: Hash, body: AsyncIterable<Uint
       pending.push(chunk)
       pendingBytes += chunk.byteLength
       if (pendingBytes >= FLUSH_BYTES) {
-        await file.append(joined(pending, pendingBytes))
+        // a copy: the source may reuse a chunk's memory once asked for the next one
+        await file.appendBehind(Buffer.concat(pending, pendingBytes))
         pending = []
         pendingBytes = 0
       }
     }
     done = true
-    if (pending.length > 0) await file.append(joined(pending, pendingBytes))
+    if (pending.length > 0) await file.appendBehind(Buffer.concat(pending, pendingBytes))
     return size
   } finally {
     abort.dispose()
@@ -150,10 +167,6 @@ function closeIterator (iterator: AsyncIterator<Uint8Array>): void {
   } catch {
     // the body already failed; its own error is the one reported
   }
-}
-
-function joined (chunks: Uint8Array[], total: number): Uint8Array {
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
 }
 
 function checkSize (size: number, limits: WriteLimits): void {

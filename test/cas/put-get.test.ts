@@ -32,6 +32,23 @@ test('a streamed body larger than the in-memory limit round-trips through the ve
   }
 })
 
+test('a body whose source refills one buffer for every chunk is stored as it was read, though the disk writes behind', async t => {
+  const store = await openStore(t, { smallBlobBytes: 64 * 1024 })
+  const parts = Array.from({ length: 12 }, () => randomBytes(300 * 1024))
+  const reused = Buffer.alloc(300 * 1024)
+  async function * refilling (): AsyncGenerator<Uint8Array> {
+    for (const part of parts) {
+      part.copy(reused)
+      yield reused
+    }
+  }
+  const key = newKey()
+  const meta = await store.put(key, refilling())
+  const whole = Buffer.concat(parts)
+  t.is(meta.sha256, sha256(whole))
+  t.deepEqual(await readAll((await store.get(key))!.body), whole)
+})
+
 test('a missing key is a miss; a malformed key is rejected', async t => {
   const store = await openStore(t)
   t.is(await store.get(newKey()), undefined)
