@@ -42,9 +42,6 @@ export class BlobReader {
     this.hot = new HotBlobs(options.hotBytes)
   }
 
-  /** Bytes of verified small blobs held in memory. */
-  get hotBytes (): number { return this.hot.bytes }
-
   /** Opens a blob for reading, verified; never returns bytes that do not hash to `sha256`. */
   async read (sha256: string, size: number): Promise<ReadResult> {
     if (size <= this.syncBytes) return this.readSmallSync(sha256, size)

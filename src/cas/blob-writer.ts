@@ -80,7 +80,7 @@ class TempFile {
   /**
    * Starts writing `bytes` once the write before it is done and returns without waiting for it, so the body is read
    * on while the disk works (a stream that waited on each write stalled its sender). A failed write surfaces at the
-   * next call, at `finish` or at `discard`. `bytes` must not change afterwards: callers pass their own copy.
+   * next call or at `finish`; `discard` waits for it. `bytes` must not change afterwards: callers pass their own copy.
    */
   async appendBehind (bytes: Uint8Array): Promise<void> {
     await this.writing
