@@ -1,5 +1,6 @@
 // An idle gmesh node: time from spawn to its ready file, and its memory after it has settled,
-// each beside a bare Node process doing nothing (the floor any node pays).
+// each beside a bare Node process doing nothing (the floor any node pays); then three nodes joined
+// on loopback and left idle: each one's memory and share of a core.
 // Runnable alone: node dist/bench/node-idle.js [--quick]
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
