@@ -9,7 +9,7 @@ import { MeshConfigError } from '../../../node/libp2p/errors.js'
 import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
 import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
 import type { GuardedMessage, TopicSchema } from '../../../node/libp2p/topic-guard.js'
-import { addressOf, connected, nextEvent, startNode, subscribed } from './helpers.js'
+import { addressOf, lineOfThree, nextEvent, startNode, subscribed } from './helpers.js'
 
 interface Note { text: string }
 const notes: TopicSchema<Note> = {
@@ -74,11 +74,7 @@ test('a bad multiaddr or swarm key is a configuration error', async t => {
 })
 
 test('the DHT finds a peer known only by its ID through a third node on loopback', async t => {
-  const a = await startNode(t)
-  const b = await startNode(t, { bootstrap: [addressOf(a)] })
-  const c = await startNode(t, { bootstrap: [addressOf(b)] })
-  await connected(c, b)
-  await connected(b, a)
+  const [a, , c] = await lineOfThree(t)
   const found = await c.peerRouting.findPeer(a.peerId, { signal: AbortSignal.timeout(20_000) })
   t.true(found.multiaddrs.some(address => addressOf(a).startsWith(address.toString())))
   const connection = await c.dial(a.peerId, { signal: AbortSignal.timeout(10_000) })

@@ -58,3 +58,13 @@ export async function connected (node: MeshLibp2p, peer: MeshLibp2p): Promise<vo
   if (node.getConnections(peer.peerId).length > 0 && (await node.peerStore.get(peer.peerId)).protocols.length > 0) return
   await identified
 }
+
+/** Three started nodes in a line on loopback (b bootstraps to a, c to b), once both links are identified. */
+export async function lineOfThree (t: ExecutionContext): Promise<[MeshLibp2p, MeshLibp2p, MeshLibp2p]> {
+  const a = await startNode(t)
+  const b = await startNode(t, { bootstrap: [addressOf(a)] })
+  const c = await startNode(t, { bootstrap: [addressOf(b)] })
+  await connected(c, b)
+  await connected(b, a)
+  return [a, b, c]
+}

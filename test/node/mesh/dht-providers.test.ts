@@ -1,7 +1,7 @@
 import test from 'ava'
 import { pino } from 'pino'
 import { DhtProviders, cacheKeyCid } from '../../../node/mesh/dht-providers.js'
-import { addressOf, connected, startNode } from '../libp2p/helpers.js'
+import { lineOfThree, startNode } from '../libp2p/helpers.js'
 
 const logger = pino({ level: 'silent' })
 const KEY = 'ab'.repeat(32)
@@ -12,11 +12,7 @@ test('a cache key names the same content id on every node, and another key anoth
 })
 
 test('a node finds the provider of a key through the DHT of a line of three nodes on loopback', async t => {
-  const a = await startNode(t)
-  const b = await startNode(t, { bootstrap: [addressOf(a)] })
-  const c = await startNode(t, { bootstrap: [addressOf(b)] })
-  await connected(c, b)
-  await connected(b, a)
+  const [a, , c] = await lineOfThree(t)
   const stop = new AbortController()
   t.teardown(() => { stop.abort() })
   const onA = new DhtProviders({ libp2p: a, logger }, stop.signal)
