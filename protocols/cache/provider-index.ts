@@ -32,10 +32,10 @@ export class ProviderIndex {
 
   constructor (readonly config: ProviderIndexConfig = DEFAULT_PROVIDER_INDEX) {}
 
-  /** (key, provider) pairs held. */
   /** Keys dropped to stay under `maxEntries`: once there are any, a key missing here may still have providers. */
   evictedKeys = 0
 
+  /** (key, provider) pairs held. */
   get size (): number {
     return this.entries
   }
