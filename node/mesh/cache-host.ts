@@ -11,6 +11,7 @@ import type { Logger } from '../../src/config/logger.js'
 import { callRpc, type MeshLibp2p, type TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
 import { DhtProviders } from './dht-providers.js'
+import { IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
@@ -33,7 +34,12 @@ export interface CacheHostInit {
   trust?: TrustPolicy
   /** Largest blob fetched from a peer. */
   maxEntryBytes: number
+  /** Fetches up to this size are verified in memory and answered from there while being stored (default 1 MiB). */
+  inMemoryFetchBytes?: number
 }
+
+/** What a GET waiting on a peer fetch gets: a miss, the entry now in the store, or its verified bytes. */
+export type PeerFetchAnswer = boolean | Uint8Array
 
 /** Counters of the driver side of cache sharing (the protocol keeps its own). */
 export interface CacheHostStats {
@@ -56,7 +62,9 @@ export class CacheHost {
   readonly protocol: CacheProtocol
   private readonly host: ProtocolHost
   private readonly blobs: BlobServer
-  private readonly waiters = new Map<string, Array<(hit: boolean) => void>>()
+  private readonly waiters = new Map<string, Array<(answer: PeerFetchAnswer) => void>>()
+  /** Verified bytes of fetches still being stored: GETs for them are answered from here meanwhile. */
+  private readonly storing = new Map<string, Uint8Array>()
   private readonly fetches = new Map<string, AbortController>()
   private readonly stopping = new AbortController()
   private readonly dht: DhtProviders
@@ -93,17 +101,23 @@ export class CacheHost {
     this.stopping.abort(new Error('cache host stopped'))
     for (const waiting of this.waiters.values()) for (const resolve of waiting) resolve(false)
     this.waiters.clear()
+    this.storing.clear()
     await this.host.stop()
     await this.blobs.stop()
   }
 
-  /** The HTTP server's miss hook: resolves true once the entry is in the local store. */
-  async fetchMissing (key: string, signal: AbortSignal): Promise<boolean> {
+  /**
+   * The HTTP server's miss hook: resolves to the verified bytes of a small entry as soon as they are
+   * checked (the store writes them meanwhile), true once a bigger one is in the local store, false on a miss.
+   */
+  async fetchMissing (key: string, signal: AbortSignal): Promise<PeerFetchAnswer> {
     if (signal.aborted) return false
-    return await new Promise<boolean>(resolve => {
-      const settle = (hit: boolean): void => {
+    const verified = this.storing.get(key)
+    if (verified !== undefined) return verified
+    return await new Promise<PeerFetchAnswer>(resolve => {
+      const settle = (answer: PeerFetchAnswer): void => {
         signal.removeEventListener('abort', onAbort)
-        resolve(hit)
+        resolve(answer)
       }
       const onAbort = (): void => {
         const list = this.waiters.get(key) ?? []
@@ -153,9 +167,14 @@ export class CacheHost {
   private answer (key: string, hit: boolean): void {
     if (hit) this.stats.peerHits++
     else this.stats.peerMisses++
+    this.storing.delete(key)
+    this.settle(key, hit)
+  }
+
+  private settle (key: string, answer: PeerFetchAnswer): void {
     const waiting = this.waiters.get(key) ?? []
     this.waiters.delete(key)
-    for (const resolve of waiting) resolve(hit)
+    for (const resolve of waiting) resolve(answer)
   }
 
   private async fetch (key: string, peer: string, deadline: number): Promise<void> {
@@ -178,8 +197,14 @@ export class CacheHost {
         result = 'missing'
         return
       }
+      let body: AsyncIterable<Uint8Array> | Uint8Array = response.body
+      if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
+        body = await readVerifiedBody(response.body, decision.size, decision.sha256)
+        this.storing.set(key, body)
+        this.settle(key, body)
+      }
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
-      await this.components.store.put(key, response.body, {
+      await this.components.store.put(key, body, {
         expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal
       })
       this.stats.fetchedBytes += decision.size

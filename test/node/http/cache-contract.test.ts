@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { ContentStore } from '../../../src/cas/store.js'
-import { GradleCacheHandler } from '../../../src/gradle/http-cache.js'
+import { GradleCacheHandler, type CacheGetObservation, type FetchMissing } from '../../../src/gradle/http-cache.js'
 import type { BlobStore } from '../../../src/cas/types.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { ControlApi } from '../../../node/http/control-api.js'
@@ -14,11 +14,18 @@ import { NodeHttpServer } from '../../../node/http/server.js'
 
 interface Served { url: string, port: number, store: ContentStore, cache: GradleCacheHandler, http: NodeHttpServer, dir: string }
 
-async function serve (t: { teardown: (fn: () => Promise<void>) => void }, wrap?: (store: BlobStore) => BlobStore): Promise<Served> {
+interface ServeOptions {
+  wrap?: (store: BlobStore) => BlobStore
+  fetchMissing?: FetchMissing
+  onGet?: (observation: CacheGetObservation) => void
+}
+
+async function serve (t: { teardown: (fn: () => Promise<void>) => void }, options: ServeOptions = {}): Promise<Served> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-http-'))
   const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger: silentLogger() })
   const logger = silentLogger()
-  const cache = new GradleCacheHandler({ store: wrap == null ? store : wrap(store), logger })
+  const { wrap, fetchMissing, onGet } = options
+  const cache = new GradleCacheHandler({ store: wrap == null ? store : wrap(store), logger, ...(fetchMissing == null ? {} : { fetchMissing }), ...(onGet == null ? {} : { onGet }) })
   const api = new ControlApi({ token: 'a'.repeat(64), logger, status: () => ({ cache: store.stats() }), cacheGc: async () => await store.gc(), cacheVerify: async () => await store.verify() })
   const http = new NodeHttpServer({ cache, api, logger }, { host: '127.0.0.1', port: 0 })
   await http.start()
@@ -150,8 +157,30 @@ test('a blob corrupted on disk is never served: 404 and quarantined', async t =>
 })
 
 test('an internal read error is answered 404, so Gradle keeps its remote cache on', async t => {
-  const { url } = await serve(t, store => ({ ...store, stats: () => store.stats(), head: async k => await store.head(k), put: async (k, b, o) => await store.put(k, b, o), get: async () => { throw new Error('disk on fire') } }))
+  const { url } = await serve(t, { wrap: store => ({ ...store, stats: () => store.stats(), head: async k => await store.head(k), put: async (k, b, o) => await store.put(k, b, o), get: async () => { throw new Error('disk on fire') } }) })
   t.is((await fetch(`${url}/cache/${key(8)}`)).status, 404)
+})
+
+test('a local miss is answered from what the peer lookup brings: verified bytes, the entry now stored, or nothing', async t => {
+  const inMemory = randomBytes(3000)
+  const stored = randomBytes(2000)
+  const seen: CacheGetObservation[] = []
+  const { url, store } = await serve(t, {
+    onGet: observation => { seen.push(observation) },
+    fetchMissing: async k => {
+      if (k === key(20)) return inMemory
+      if (k !== key(21)) return false
+      await store.put(k, stored)
+      return true
+    }
+  })
+  const fromMemory = await fetch(`${url}/cache/${key(20)}`)
+  t.is(fromMemory.status, 200)
+  t.is(fromMemory.headers.get('content-length'), '3000')
+  t.deepEqual(Buffer.from(await fromMemory.arrayBuffer()), inMemory)
+  t.deepEqual(Buffer.from(await (await fetch(`${url}/cache/${key(21)}`)).arrayBuffer()), stored)
+  t.is((await fetch(`${url}/cache/${key(22)}`)).status, 404)
+  t.deepEqual(seen.map(o => [o.source, o.bytes]), [['peer', 3000], ['peer', 2000], ['miss', 0]])
 })
 
 test('the control API wants the bearer token', async t => {

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto'
+import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
+
+/**
+ * Peer fetches up to this size are read into memory and checked there, then answered from memory
+ * while the store writes them: the same bound under which the store itself reads a blob whole.
+ */
+export const IN_MEMORY_FETCH_BYTES = 1024 * 1024
+
+/**
+ * Reads a whole body of `size` bytes that must hash to `sha256`. Throws `SizeMismatchError` as soon as
+ * it runs past `size` (or ends short of it) and `IntegrityError` when the bytes hash to anything else:
+ * the caller sees bytes only once they are verified.
+ */
+export async function readVerifiedBody (body: AsyncIterable<Uint8Array>, size: number, sha256: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size)
+  let received = 0
+  for await (const chunk of body) {
+    if (received + chunk.byteLength > size) throw new SizeMismatchError(size, received + chunk.byteLength)
+    bytes.set(chunk, received)
+    received += chunk.byteLength
+  }
+  if (received !== size) throw new SizeMismatchError(size, received)
+  const actual = createHash('sha256').update(bytes).digest('hex')
+  if (actual !== sha256) throw new IntegrityError(sha256, actual)
+  return bytes
+}
