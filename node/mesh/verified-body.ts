@@ -14,14 +14,16 @@ export const IN_MEMORY_FETCH_BYTES = 1024 * 1024
  */
 export async function readVerifiedBody (body: AsyncIterable<Uint8Array>, size: number, sha256: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(size)
+  const hash = createHash('sha256')
   let received = 0
   for await (const chunk of body) {
     if (received + chunk.byteLength > size) throw new SizeMismatchError(size, received + chunk.byteLength)
     bytes.set(chunk, received)
+    hash.update(chunk)
     received += chunk.byteLength
   }
   if (received !== size) throw new SizeMismatchError(size, received)
-  const actual = createHash('sha256').update(bytes).digest('hex')
+  const actual = hash.digest('hex')
   if (actual !== sha256) throw new IntegrityError(sha256, actual)
   return bytes
 }
