@@ -26,6 +26,11 @@ export interface SpawnNodeOptions {
   args?: string[]
   env?: NodeJS.ProcessEnv
   logLevel?: string
+  /**
+   * A command the node is started under, which must exec it in place (same pid), e.g.
+   * `['ip', 'netns', 'exec', 'lan-a']` for a node on a test LAN of network namespaces.
+   */
+  launcher?: string[]
 }
 
 /** Local nodes (tests, the demo, benchmarks) keep their peer traffic on loopback and off the LAN. */
@@ -34,7 +39,8 @@ const LOOPBACK_MESH = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
 /** Starts `gmesh up` as a child process and resolves once it has written its ready file. */
 export async function spawnNode (options: SpawnNodeOptions): Promise<NodeProcess> {
   const { dataDir } = options
-  const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', options.http ?? '127.0.0.1:0',
+  const [command, ...launch] = [...(options.launcher ?? []), process.execPath]
+  const child = spawn(command!, [...launch, GMESH_BIN, 'up', '--data', dataDir, '--http', options.http ?? '127.0.0.1:0',
     '--log-level', options.logLevel ?? 'warn', ...(options.args?.includes('--listen') === true ? [] : LOOPBACK_MESH), ...(options.args ?? [])], {
     // A node started from here stops by itself if this process dies without stopping it.
     env: { ...process.env, GMESH_EXIT_WITH_PARENT: '1', ...options.env },

@@ -1,0 +1,61 @@
+// Runs on a host of a test LAN (inside its network namespace), next to that host's node, whose
+// loopback HTTP server no process outside the namespace can reach. Prints one JSON value.
+//   lan-client.js put <dataDir> <key> <file>        PUT the file as a cache entry: {"status":200}
+//   lan-client.js get <dataDir> <key> <file>        GET the entry into the file: {"status":200,"bytes":5000}
+//   lan-client.js await <dataDir> <peerId> <keys>   the status, once the peer is a connected member and the index holds `keys` keys
+//   lan-client.js status <dataDir>                  the status (what `gmesh status --json` prints)
+import { readFile, writeFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { NodeClient } from '../../src/client/node-client.js'
+
+interface Status {
+  peers?: Array<{ peerId: string, connected: boolean }>
+  sharing?: { protocol?: { indexedKeys?: number } }
+}
+
+const AWAIT_MS = 30_000
+const POLL_MS = 100
+
+async function cacheUrl (dataDir: string, key: string): Promise<string> {
+  return `${(await NodeClient.connect(dataDir)).info.httpUrl}/cache/${key}`
+}
+
+async function awaitPeer (dataDir: string, peerId: string, keys: number): Promise<Status> {
+  const client = await NodeClient.connect(dataDir)
+  const giveUpAt = Date.now() + AWAIT_MS
+  let status: Status = {}
+  while (Date.now() < giveUpAt) {
+    status = await client.status() as Status
+    const connected = status.peers?.some(p => p.peerId === peerId && p.connected) === true
+    if (connected && (status.sharing?.protocol?.indexedKeys ?? 0) >= keys) return status
+    await sleep(POLL_MS)
+  }
+  throw new Error(`no connected peer ${peerId} with ${keys} indexed keys after ${AWAIT_MS} ms; last status: ${JSON.stringify(status)}`)
+}
+
+async function main (args: string[]): Promise<unknown> {
+  const [command, dataDir, ...rest] = args
+  if (dataDir == null) throw new Error('usage: lan-client.js put|get|await|status <dataDir> ...')
+  switch (command) {
+    case 'put': {
+      const response = await fetch(await cacheUrl(dataDir, rest[0]!), { method: 'PUT', body: await readFile(rest[1]!) })
+      return { status: response.status }
+    }
+    case 'get': {
+      const response = await fetch(await cacheUrl(dataDir, rest[0]!))
+      const body = Buffer.from(await response.arrayBuffer())
+      await writeFile(rest[1]!, body)
+      return { status: response.status, bytes: body.byteLength }
+    }
+    case 'await': return await awaitPeer(dataDir, rest[0]!, Number(rest[1] ?? 0))
+    case 'status': return await (await NodeClient.connect(dataDir)).status()
+    default: throw new Error(`unknown lan-client command ${String(command)}`)
+  }
+}
+
+try {
+  process.stdout.write(JSON.stringify(await main(process.argv.slice(2))) + '\n')
+} catch (err) {
+  process.stderr.write(`lan-client: ${(err as Error).message}\n`)
+  process.exitCode = 1
+}
