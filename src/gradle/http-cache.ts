@@ -55,7 +55,7 @@ export interface CacheHttpCounters {
 type FoundEntry = { size: number, bytes: Uint8Array, body?: undefined } | { size: number, bytes?: undefined, body: Readable }
 
 function foundOf (entry: OpenEntry | undefined): FoundEntry | undefined {
-  if (entry === undefined) return undefined
+  if (entry == null) return undefined
   return entry.bytes === undefined ? { size: entry.meta.size, body: entry.body } : { size: entry.meta.size, bytes: entry.bytes }
 }
 
