@@ -28,7 +28,10 @@ export interface DemoBuild {
   label: string
   node: number
   result: GradleRunResult
+  /** The node's store after the build: entries, bytes, and its own lookups (a GET served from a peer fetch is a store miss). */
   cache: Record<string, number>
+  /** The node's answers to Gradle after the build: GETs answered 200 (`hits`) or 404 (`misses`), PUTs stored. */
+  http: Record<string, number>
   sharing?: Record<string, unknown>
 }
 
@@ -99,5 +102,5 @@ async function demoBuild (step: { label: string, node: number }, node: NodeProce
     ...(options.signal == null ? {} : { signal: options.signal })
   })
   const status = await (await NodeClient.connect(node.dataDir)).status()
-  return { ...step, result, cache: status.cache as Record<string, number>, sharing: status.sharing as Record<string, unknown> }
+  return { ...step, result, cache: status.cache as Record<string, number>, http: status.http as Record<string, number>, sharing: status.sharing as Record<string, unknown> }
 }

@@ -16,6 +16,12 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
   const parsed = JSON.parse(status.stdout) as { node: { peerId: string }, cache: { entries: number } }
   t.is(parsed.node.peerId, node.info.peerId)
   t.is(parsed.cache.entries, 0)
+  t.is((await fetch(node.info.cacheUrl + keyOf(1), { method: 'PUT', body: randomBytes(1000) })).status, 200)
+  t.is((await fetch(node.info.cacheUrl + keyOf(1))).status, 200)
+  t.is((await fetch(node.info.cacheUrl + keyOf(2))).status, 404)
+  const text = await runGmesh(['status', '--data', node.dataDir])
+  t.regex(text.stdout, /^entries +1 \(1000 B of 5\.0 GiB\)$/m)
+  t.regex(text.stdout, /^GETs +1 hits, 1 misses \(hit rate 50%\)$/m, 'Gradle\'s GETs, as the node answered them')
   t.is(await node.stop(), 0)
   const left = await readdir(node.dataDir)
   t.false(left.includes('node.json'), 'no stale ready file')

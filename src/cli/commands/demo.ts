@@ -66,7 +66,8 @@ function summarise (report: DemoReport): unknown {
       seconds: Math.round(b.result.durationMs / 100) / 10,
       tasks: b.result.summary.counts,
       actionable: b.result.summary.actionable,
-      cache: b.cache
+      cache: b.cache,
+      http: b.http
     }))
   }
 }
@@ -75,7 +76,7 @@ function table (report: DemoReport): string {
   const rows = report.builds.map(b => {
     const a = b.result.summary.actionable
     const peerHits = Number(b.sharing?.peerHits ?? 0)
-    const cells = a == null ? ['-', '-', '-'] : [a.executed, a.fromCache, `${b.cache.hits ?? 0} (${peerHits} from peers)`]
+    const cells = a == null ? ['-', '-', '-'] : [a.executed, a.fromCache, `${b.http.hits ?? 0} (${peerHits} from peers)`]
     return `  ${b.label.padEnd(30)} node ${String(b.node + 1).padEnd(3)} ${(b.result.durationMs / 1000).toFixed(1).padStart(6)} s` +
       `  ${String(cells[0]).padStart(8)}  ${String(cells[1]).padStart(10)}  ${String(cells[2])}`
   })

@@ -28,16 +28,18 @@ export async function connect (data?: string): Promise<NodeClient> {
 
 function describeStatus (status: Record<string, unknown>): string {
   const node = status.node as { peerId: string, cacheUrl: string, pid: number, dataDir: string }
-  const cache = status.cache as { entries: number, bytes: number, maxBytes: number, hits: number, misses: number }
+  const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
+  // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
+  const http = (status.http ?? { hits: 0, misses: 0 }) as { hits: number, misses: number }
   const peers = status.peers as unknown[]
-  const lookups = cache.hits + cache.misses
-  const hitRate = lookups === 0 ? '-' : `${Math.round(100 * cache.hits / lookups)}%`
+  const gets = http.hits + http.misses
+  const hitRate = gets === 0 ? '-' : `${Math.round(100 * http.hits / gets)}%`
   return [
     `node     ${node.peerId} (pid ${node.pid})`,
     `cache    ${node.cacheUrl}`,
     `data     ${node.dataDir}`,
     `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,
-    `lookups  ${cache.hits} hits, ${cache.misses} misses (hit rate ${hitRate})`,
+    `GETs     ${http.hits} hits, ${http.misses} misses (hit rate ${hitRate})`,
     `peers    ${peers.length}`,
     ''
   ].join('\n')
