@@ -186,6 +186,7 @@ export class Daemon {
         ? undefined
         : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, dht: this.mesh.cache.dhtStats, protocol: this.mesh.cache.protocol.stats() },
       peers: this.mesh?.peerList() ?? [],
+      discovery: this.mesh?.discovery,
       jobs: this.mesh?.jobs == null
         ? undefined
         : { submitted: this.mesh.jobs.list(), leading: Object.fromEntries(this.mesh.jobs.leading), worker: this.mesh.jobs.protocol.load() }

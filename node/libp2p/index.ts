@@ -1,6 +1,7 @@
 // The libp2p side of a gmesh node: what the daemon and the protocol adapters use.
 export { createMeshLibp2p, MESH_DHT_PROTOCOL, MESH_MDNS_SERVICE } from './create-node.js'
 export type { MeshLibp2p, MeshNodeConfig, MeshServices } from './create-node.js'
+export type { PeerDialerStats } from './peer-dialer.js'
 export { MeshTopics, meshGossipOptions, MAX_GOSSIP_MESSAGE_BYTES } from './gossip-config.js'
 export { TopicGuard } from './topic-guard.js'
 export type { GuardedMessage, Judge, RejectReason, TopicGuardInit, TopicRejection, TopicSchema, Verdict } from './topic-guard.js'

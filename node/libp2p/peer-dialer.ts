@@ -31,6 +31,19 @@ export interface PeerDialerComponents {
   }
 }
 
+/**
+ * What the dialer did, for `gmesh status`. A peer that is discovered again and again but never
+ * connects is down, or (on a LAN shared with another mesh) has another swarm key.
+ */
+export interface PeerDialerStats {
+  /** Reports of a peer by a discovery (mDNS, DHT answers, identify); one peer may be reported many times. */
+  discoveries: number
+  dials: number
+  failedDials: number
+  /** Why the newest failed dial failed. */
+  lastDialError?: string
+}
+
 interface BootstrapTarget {
   address: Multiaddr
   /** From the address' /p2p/ part, or learnt from the first connection. */
@@ -38,6 +51,7 @@ interface BootstrapTarget {
 }
 
 export class PeerDialer implements Startable {
+  readonly stats: PeerDialerStats = { discoveries: 0, dials: 0, failedDials: 0 }
   private readonly targets: BootstrapTarget[]
   private readonly retryMs: number
   private readonly dialTimeoutMs: number
@@ -88,7 +102,9 @@ export class PeerDialer implements Startable {
 
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const peer = evt.detail.id
-    if (peer.equals(this.components.peerId) || this.isConnected(peer)) return
+    if (peer.equals(this.components.peerId)) return
+    this.stats.discoveries++
+    if (this.isConnected(peer)) return
     if (this.components.connectionManager.getConnections().length >= this.maxAutoDial) return
     void this.dial(peer.toString(), peer)
   }
@@ -101,15 +117,27 @@ export class PeerDialer implements Startable {
   private async dial (key: string, target: PeerId | Multiaddr): Promise<Connection | undefined> {
     if (this.dialing.has(key) || this.controller.signal.aborted) return undefined
     this.dialing.add(key)
+    this.stats.dials++
     try {
       const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.dialTimeoutMs)])
       return await this.components.connectionManager.openConnection(target, { signal })
-    } catch {
+    } catch (err) {
+      if (!this.controller.signal.aborted) {
+        this.stats.failedDials++
+        this.stats.lastDialError = describeDialError(err)
+      }
       return undefined
     } finally {
       this.dialing.delete(key)
     }
   }
+}
+
+/** libp2p fails a dial of several addresses with an AggregateError: name each address' own failure too. */
+function describeDialError (err: unknown): string {
+  const message = (err as Error)?.message ?? String(err)
+  const causes = err instanceof AggregateError ? err.errors.map(e => (e as Error)?.message ?? String(e)) : []
+  return causes.length === 0 ? message : `${message} (${[...new Set(causes)].join('; ')})`
 }
 
 export function peerDialer (init: PeerDialerInit): (components: PeerDialerComponents) => PeerDialer {

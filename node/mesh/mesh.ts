@@ -6,7 +6,7 @@ import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import { createMeshLibp2p, TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
+import { createMeshLibp2p, TopicGuard, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
@@ -114,6 +114,9 @@ export class Mesh {
     await this.cache?.stop()
     await this.libp2p?.stop()
   }
+
+  /** Peers discovered and dialled (bootstrap, mDNS, the DHT), and the dials that failed. */
+  get discovery (): PeerDialerStats | undefined { return this.libp2p?.services.dialer.stats }
 
   /** Live peers with their load and round-trip time. */
   peerList (): PeerStatus[] {

@@ -3,6 +3,7 @@
 //   lan-client.js put <dataDir> <key> <file>        PUT the file as a cache entry: {"status":200}
 //   lan-client.js get <dataDir> <key> <file>        GET the entry into the file: {"status":200,"bytes":5000}
 //   lan-client.js await <dataDir> <peerId> <keys>   the status, once the peer is a connected member and the index holds `keys` keys
+//   lan-client.js await-failed-dial <dataDir>       the status, once the node has failed to dial a peer it discovered
 //   lan-client.js status <dataDir>                  the status (what `gmesh status --json` prints)
 import { readFile, writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,6 +12,7 @@ import { NodeClient } from '../../src/client/node-client.js'
 interface Status {
   peers?: Array<{ peerId: string, connected: boolean }>
   sharing?: { protocol?: { indexedKeys?: number } }
+  discovery?: { failedDials?: number }
 }
 
 const AWAIT_MS = 30_000
@@ -20,17 +22,17 @@ async function cacheUrl (dataDir: string, key: string): Promise<string> {
   return `${(await NodeClient.connect(dataDir)).info.httpUrl}/cache/${key}`
 }
 
-async function awaitPeer (dataDir: string, peerId: string, keys: number): Promise<Status> {
+/** Reads the node's status until `accept` holds; fails after AWAIT_MS with the last status seen. */
+async function awaitStatus (dataDir: string, what: string, accept: (status: Status) => boolean): Promise<Status> {
   const client = await NodeClient.connect(dataDir)
   const giveUpAt = Date.now() + AWAIT_MS
   let status: Status = {}
   while (Date.now() < giveUpAt) {
     status = await client.status() as Status
-    const connected = status.peers?.some(p => p.peerId === peerId && p.connected) === true
-    if (connected && (status.sharing?.protocol?.indexedKeys ?? 0) >= keys) return status
+    if (accept(status)) return status
     await sleep(POLL_MS)
   }
-  throw new Error(`no connected peer ${peerId} with ${keys} indexed keys after ${AWAIT_MS} ms; last status: ${JSON.stringify(status)}`)
+  throw new Error(`${what} not seen after ${AWAIT_MS} ms; last status: ${JSON.stringify(status)}`)
 }
 
 async function main (args: string[]): Promise<unknown> {
@@ -47,7 +49,13 @@ async function main (args: string[]): Promise<unknown> {
       await writeFile(rest[1]!, body)
       return { status: response.status, bytes: body.byteLength }
     }
-    case 'await': return await awaitPeer(dataDir, rest[0]!, Number(rest[1] ?? 0))
+    case 'await': {
+      const [peerId, keys] = [rest[0]!, Number(rest[1] ?? 0)]
+      return await awaitStatus(dataDir, `a connected peer ${peerId} with ${keys} indexed keys`, status =>
+        status.peers?.some(p => p.peerId === peerId && p.connected) === true && (status.sharing?.protocol?.indexedKeys ?? 0) >= keys)
+    }
+    case 'await-failed-dial':
+      return await awaitStatus(dataDir, 'a failed dial of a discovered peer', status => (status.discovery?.failedDials ?? 0) > 0)
     case 'status': return await (await NodeClient.connect(dataDir)).status()
     default: throw new Error(`unknown lan-client command ${String(command)}`)
   }

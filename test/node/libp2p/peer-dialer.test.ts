@@ -62,6 +62,7 @@ test('a discovered peer is dialled once; self and connected peers are not', asyn
   discover(peer)
   await connections.dialled(1)
   t.deepEqual(connections.dials, [peer.toString()])
+  t.deepEqual(service.stats, { discoveries: 3, dials: 1, failedDials: 0 }, 'reports of others counted, self not')
 })
 
 test('discovered peers are not dialled past the connection cap', async t => {
@@ -80,4 +81,5 @@ test('a bootstrap address is dialled at start and redialled until it connects', 
   connections.failNext = 2
   await connections.dialled(3)
   t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
+  t.like(service.stats, { failedDials: 2, lastDialError: 'connection refused' }, 'the failures and why, for gmesh status')
 })
