@@ -22,6 +22,7 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
   const text = await runGmesh(['status', '--data', node.dataDir])
   t.regex(text.stdout, /^entries +1 \(1000 B of 5\.0 GiB\)$/m)
   t.regex(text.stdout, /^GETs +1 hits, 1 misses \(hit rate 50%\)$/m, 'Gradle\'s GETs, as the node answered them')
+  t.regex(text.stdout, /^dials +0$/m, 'a node alone has dialled nobody')
   t.is(await node.stop(), 0)
   const left = await readdir(node.dataDir)
   t.false(left.includes('node.json'), 'no stale ready file')

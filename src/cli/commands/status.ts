@@ -26,6 +26,13 @@ export async function connect (data?: string): Promise<NodeClient> {
   }
 }
 
+/** Dials of discovered and bootstrap peers; failures name the newest reason (a peer down, another swarm key). */
+function describeDials (discovery: { dials: number, failedDials: number, lastDialError?: string } | undefined): string[] {
+  if (discovery == null) return []
+  const failed = discovery.failedDials === 0 ? '' : `, ${discovery.failedDials} failed (last: ${discovery.lastDialError ?? 'unknown'})`
+  return [`dials    ${discovery.dials}${failed}`]
+}
+
 function describeStatus (status: Record<string, unknown>): string {
   const node = status.node as { peerId: string, cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
@@ -41,6 +48,7 @@ function describeStatus (status: Record<string, unknown>): string {
     `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,
     `GETs     ${http.hits} hits, ${http.misses} misses (hit rate ${hitRate})`,
     `peers    ${peers.length}`,
+    ...describeDials(status.discovery as { dials: number, failedDials: number, lastDialError?: string } | undefined),
     ''
   ].join('\n')
 }
