@@ -86,6 +86,9 @@ export async function runGradle (options: GradleRunOptions): Promise<GradleRunRe
 }
 
 async function spawnGradle (executable: string, args: string[], options: GradleRunOptions): Promise<GradleRunResult> {
+  // An abort during the awaits before this point fired no event this run could hear: start no Gradle at all.
+  // From here to the listener below nothing awaits, so a later abort always reaches onAbort.
+  options.signal?.throwIfAborted()
   const started = performance.now()
   const parser = new BuildOutputParser()
   const child = spawn(executable, args, {

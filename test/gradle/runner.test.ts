@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { findGradleCommand, GradleNotFoundError } from '../../src/gradle/gradle-command.js'
-import { gradleArguments } from '../../src/gradle/runner.js'
+import { gradleArguments, runGradle } from '../../src/gradle/runner.js'
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-runner-'))
@@ -53,4 +53,18 @@ test('arguments: init script first, defaults added, the user\'s own choices resp
     gradleArguments({ projectDir: '.', args: ['build'], buildCache: false, plainConsole: false }),
     ['build']
   )
+})
+
+test('an abort while the init script is being written starts no Gradle at all', async t => {
+  const dir = await tempDir(t)
+  const gradle = path.join(dir, 'bin', 'gradle')
+  await executable(gradle)
+  const stop = new AbortController()
+  const spawned: number[] = []
+  const run = runGradle({
+    projectDir: dir, args: ['build'], gradleExecutable: gradle, initScript: '// gmesh', scratchDir: dir, signal: stop.signal, onSpawn: pid => { spawned.push(pid) }
+  })
+  stop.abort(new Error('job cancelled')) // runGradle is now awaiting its temp dir
+  await t.throwsAsync(run, { message: 'job cancelled' })
+  t.deepEqual(spawned, [], 'no process to leave running')
 })
