@@ -153,6 +153,7 @@ export class CacheHost {
       case 'cancelFetch': this.fetches.get(`${command.key} ${command.peer}`)?.abort(new Error('lookup moved on')); break
       case 'findProviders':
         void this.dht.find(command.key, command.deadline, peer => { this.host.input(() => { this.protocol.onProvidersFound(command.key, [peer], Date.now()) }) })
+          .then(() => { if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onProvidersFound(command.key, [], Date.now(), true) }) })
         break
       case 'provide': void this.dht.provide(command.key); break
       case 'answer': this.answer(command.key, command.outcome.hit); break

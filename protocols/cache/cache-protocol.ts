@@ -183,8 +183,8 @@ export class CacheProtocol implements SansIoProtocol {
   }
 
   /** The DHT answered a `findProviders` command. */
-  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis): void {
-    this.lookup.onProvidersFound(key, providers, now)
+  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis, done = false): void {
+    this.lookup.onProvidersFound(key, providers, now, done)
   }
 
   /** Should this node keep the replica a peer is pushing? (After storing it, call `localStored`.) */

@@ -80,6 +80,8 @@ interface Lookup {
   current?: Candidate & { accepted?: SignedRecord }
   readonly tried: Set<PeerId>
   dhtAsked: boolean
+  /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */
+  dhtPending: boolean
   failures: number
 }
 
@@ -132,7 +134,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, failures: 0 }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -186,11 +188,18 @@ export class CacheLookup {
     return this.next(lookup, now)
   }
 
-  /** The DHT answered with providers of `key` (peer ids only; their records come with the fetch header). */
-  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis): void {
+  /**
+   * The DHT named providers of `key` (peer ids only; their records come with the fetch header). It may
+   * name them over several calls; `done` says its walk has ended, else the lookup waits for more until
+   * the DHT deadline before it answers a miss.
+   */
+  onProvidersFound (key: string, providers: readonly PeerId[], now: Millis, done = false): void {
     const lookup = this.lookups.get(key)
-    if (lookup === undefined || !lookup.dhtAsked) return
-    this.deps.effects.cancelTimer(DHT_TIMER + key)
+    if (lookup === undefined || !lookup.dhtPending) return
+    if (done) {
+      lookup.dhtPending = false
+      this.deps.effects.cancelTimer(DHT_TIMER + key)
+    }
     const fresh = providers.filter(peer => !lookup.tried.has(peer)).map(peer => ({ peer }))
     lookup.queue = this.rank([...lookup.queue, ...fresh], now)
     if (lookup.current === undefined) this.next(lookup, now)
@@ -217,6 +226,7 @@ export class CacheLookup {
       this.onFetchResult(lookup.key, lookup.current.peer, 'timeout', now)
     } else if (timer.startsWith(DHT_TIMER)) {
       const lookup = this.lookups.get(timer.slice(DHT_TIMER.length))
+      if (lookup !== undefined) lookup.dhtPending = false
       if (lookup !== undefined && lookup.current === undefined) this.next(lookup, now)
     } else {
       return false
@@ -268,8 +278,10 @@ export class CacheLookup {
       this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
       return undefined
     }
+    if (lookup.dhtPending) return undefined
     if (!lookup.dhtAsked && this.asksDht()) {
       lookup.dhtAsked = true
+      lookup.dhtPending = true
       const deadline = Math.min(lookup.deadline, now + this.config.dhtTimeoutMs)
       this.deps.effects.setTimer(DHT_TIMER + lookup.key, deadline)
       this.deps.commands.push({ kind: 'findProviders', key: lookup.key, deadline })

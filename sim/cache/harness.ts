@@ -94,7 +94,7 @@ export class CacheHarness implements EventHandler {
         ...parts,
         size,
         node: i => this.node(i),
-        deliverProviders: (i, key, providers) => { this.input(i, (cache, now) => { cache.onProvidersFound(key, providers, now) }) }
+        deliverProviders: (i, key, providers) => { this.input(i, (cache, now) => { cache.onProvidersFound(key, providers, now, true) }) }
       }, parts.dht)
   }
 

@@ -160,6 +160,39 @@ test('with no provider in the index, a large mesh asks the DHT under its own sho
   t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' }, 'the DHT stayed silent')
 })
 
+test('the DHT names providers one by one: a dead first name or a first provider that lost the entry does not end the lookup', t => {
+  const me = makeNode('me', ['x', 'y'], { config: { lookup: { dhtMinPeers: 2 } } })
+  me.cache.start(0)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  me.cache.onProvidersFound(KEY, ['gone'], 200) // not a live member: nothing to fetch from yet
+  t.deepEqual(step(me, timers).filter(c => c.kind === 'answer' || c.kind === 'fetch'), [], 'the DHT is still walking: no miss yet')
+  me.cache.onProvidersFound(KEY, ['x'], 250)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['x'])
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'x', casFrameCodec.encode({ type: 'fetch-response', status: 'missing' }), 260), { accept: false })
+  t.deepEqual(step(me, timers).filter(c => c.kind === 'answer'), [], 'x evicted it; the DHT may name another')
+  me.cache.onProvidersFound(KEY, ['y'], 300)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['y'])
+  const record = recordBy('y', 1)
+  t.like(me.cache.onFetchHeader(KEY, 'y', found(record), 320), { accept: true })
+  me.cache.onFetchResult(KEY, 'y', 'ok', 400)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: true, peer: 'y', record })
+})
+
+test('a DHT walk that ends with no usable provider answers the miss at once, before the DHT deadline', t => {
+  const me = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 2 } } })
+  me.cache.start(0)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  me.cache.onProvidersFound(KEY, ['gone'], 200)
+  t.deepEqual(only(step(me, timers), 'answer'), [])
+  me.cache.onProvidersFound(KEY, [], 250, true)
+  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+  t.is(me.cache.lookup.inFlight, 0)
+})
+
 test('a mesh smaller than the DHT threshold answers a miss from the index alone, without waiting on the DHT', t => {
   const me = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 3 } } })
   me.cache.start(0)
