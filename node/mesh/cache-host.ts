@@ -78,7 +78,7 @@ export class CacheHost {
       peers,
       random: new Xoshiro128(randomInt(2 ** 31)),
       ...(init.trust == null ? {} : { trust: init.trust })
-    }, init.overrides)
+    }, { ...init.overrides, lookup: { maxEntryBytes: init.maxEntryBytes, ...init.overrides?.lookup } })
     this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
       maxMessageBytes: CACHE_MESSAGE_MAX_BYTES,
       afterInput: () => { this.runCommands() }
@@ -240,6 +240,7 @@ export class CacheHost {
     const decision = this.host.input(() => this.protocol.onPushHeader(from, frame))
     if (!decision.accept) return casFrameCodec.encode({ type: 'push-ack', status: decision.status })
     const { record } = decision
+    if (record.size > this.init.maxEntryBytes) return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
     if (await this.components.store.head(record.gradleKey) != null) return casFrameCodec.encode({ type: 'push-ack', status: 'have' })
     const response = await fetchBlob(this.components.libp2p, peerIdFromString(from), record.gradleKey, { signal, deadlineMs: 25_000, maxBodyBytes: this.init.maxEntryBytes })
     const check = checkReplicaPullHeader(record, response.header)

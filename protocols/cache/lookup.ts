@@ -42,6 +42,8 @@ export interface LookupConfig {
   readonly unknownRttMs: Millis
   /** Random jitter added to scores so equally good providers share the load. */
   readonly jitterMs: Millis
+  /** Entries larger than this are never fetched: the node would not keep them (its own size limit). */
+  readonly maxEntryBytes: number
 }
 
 /** Meshes from this many live nodes provide their entries in the DHT and ask it when the index knows no provider. */
@@ -58,7 +60,8 @@ export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   penaltyMs: 10 * 60 * 1000,
   loadWeightMs: 25,
   unknownRttMs: 100,
-  jitterMs: 2
+  jitterMs: 2,
+  maxEntryBytes: Number.POSITIVE_INFINITY
 })
 
 /** How one fetch attempt ended, as the driver saw it. */
@@ -148,7 +151,8 @@ export class CacheLookup {
     if (frame.status !== 'found') return this.refuse(lookup, frame.status, now)
     const record = frame.record
     if (record === undefined || record.gradleKey !== key || !this.deps.checkSignature(record)) return this.refuse(lookup, 'error', now, 'bad-signature')
-    if (!this.deps.trust.mayProduce(record.producer)) return this.refuse(lookup, 'missing', now)
+    // another trust list, or an entry over this node's size limit: not misbehaviour, just not usable here
+    if (!this.deps.trust.mayProduce(record.producer) || record.size > this.config.maxEntryBytes) return this.refuse(lookup, 'missing', now)
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
     lookup.deadline = Math.max(lookup.deadline, now + this.config.bodyTimeoutMs)
@@ -250,7 +254,7 @@ export class CacheLookup {
 
   private fromIndex (key: string, now: Millis): Candidate[] {
     return this.deps.index.lookup(key, now)
-      .filter(p => this.deps.trust.mayProduce(p.record.producer))
+      .filter(p => this.deps.trust.mayProduce(p.record.producer) && p.record.size <= this.config.maxEntryBytes)
       .map(p => ({ peer: p.peer, record: p.record }))
   }
 

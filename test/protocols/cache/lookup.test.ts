@@ -193,6 +193,26 @@ test('a DHT walk that ends with no usable provider answers the miss at once, bef
   t.is(me.cache.lookup.inFlight, 0)
 })
 
+test('an entry over this node\'s size limit is never fetched: not from the index, not from a provider the DHT names', t => {
+  const { me, timers } = meshWithThreeProviders({ config: { lookup: { maxEntryBytes: 1000 } } }) // record 1 is 1,001 bytes
+  me.cache.get(KEY, 100, 2100)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'fetch'), [], 'three providers in the index, none fetched')
+  t.deepEqual(only(commands, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+
+  const viaDht = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 2, maxEntryBytes: 1000 } } })
+  viaDht.cache.start(0)
+  const dhtTimers = new Timers()
+  viaDht.cache.get(KEY, 100, 2100)
+  step(viaDht, dhtTimers)
+  viaDht.cache.onProvidersFound(KEY, ['x'], 200, true)
+  step(viaDht, dhtTimers)
+  t.deepEqual(viaDht.cache.onFetchHeader(KEY, 'x', found(recordBy('x', 1)), 220), { accept: false })
+  const after = step(viaDht, dhtTimers)
+  t.deepEqual(only(after, 'penalise'), [], 'a bigger limit elsewhere is no misbehaviour')
+  t.deepEqual(only(after, 'answer')[0]?.outcome, { hit: false, reason: 'all-providers-failed' })
+})
+
 test('a mesh smaller than the DHT threshold answers a miss from the index alone, without waiting on the DHT', t => {
   const me = makeNode('me', ['x'], { config: { lookup: { dhtMinPeers: 3 } } })
   me.cache.start(0)
