@@ -134,10 +134,15 @@ export class CacheHost {
     })
   }
 
-  /** A Gradle PUT was stored: sign and announce it, and keep the proof with the entry. */
+  /**
+   * A Gradle PUT was stored: sign and announce it, and keep the proof with the entry. Not if the store no
+   * longer holds that entry (evicted at once, or replaced by another PUT of the key): offering it would cost
+   * every asker a failed fetch.
+   */
   async onLocalPut (meta: EntryMeta): Promise<void> {
+    if ((await this.components.store.head(meta.key))?.sha256 !== meta.sha256) return
     const record = this.host.input(() => this.protocol.localPut({ gradleKey: meta.key, sha256: meta.sha256, size: meta.size, time: Date.now() }, Date.now()))
-    if (record != null) await this.components.store.annotate(meta.key, { producer: record.producer, signature: recordProof(record) })
+    if (record != null) await this.components.store.annotate(meta.key, { sha256: meta.sha256, producer: record.producer, signature: recordProof(record) })
   }
 
   peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, Date.now()) }) }

@@ -160,13 +160,14 @@ export class ContentStore implements BlobStore {
 
   /**
    * Attaches who produced an entry and the proof of its signed record (the mesh signs a local PUT
-   * after it is stored). Resolves false when the key is not (or no longer) in the store.
+   * after it is stored). Resolves false when the key is not in the store, or no longer holds the blob
+   * `proof.sha256` names: another PUT of the key may have replaced it meanwhile, and the proof is not its.
    */
-  async annotate (key: string, proof: { producer: string, signature: string }): Promise<boolean> {
+  async annotate (key: string, proof: { sha256: string, producer: string, signature: string }): Promise<boolean> {
     this.checkOpen()
     checkKey(key)
     const meta = this.catalog.get(key)
-    if (meta === undefined) return false
+    if (meta === undefined || meta.sha256 !== proof.sha256) return false
     const annotated: EntryMeta = { ...meta, producer: proof.producer, signature: proof.signature }
     this.catalog.set(annotated)
     await this.track(this.index.write([{ type: 'put', meta: { ...annotated } }]))

@@ -129,3 +129,15 @@ test('with directory fsync on, or blob fdatasync off, entries round-trip the sam
     t.deepEqual((await store.get(key))?.bytes, bytes, JSON.stringify(options))
   }
 })
+
+test('a proof is attached only to the blob it was made for: a key replaced meanwhile keeps its own', async t => {
+  const store = await openStore(t)
+  const key = newKey()
+  const first = await store.put(key, randomBytes(1000))
+  const second = await store.put(key, randomBytes(1000), { producer: 'peerB', signature: 'cHJvb2ZC' })
+  t.false(await store.annotate(key, { sha256: first.sha256, producer: 'peerA', signature: 'cHJvb2ZB' }), 'made for the replaced blob')
+  t.like(await store.head(key), { sha256: second.sha256, producer: 'peerB', signature: 'cHJvb2ZC' })
+  t.true(await store.annotate(key, { sha256: second.sha256, producer: 'peerC', signature: 'cHJvb2ZD' }))
+  t.like(await store.head(key), { producer: 'peerC', signature: 'cHJvb2ZD' })
+  t.false(await store.annotate(newKey(), { sha256: second.sha256, producer: 'peerC', signature: 'cHJvb2ZD' }), 'an unknown key')
+})
