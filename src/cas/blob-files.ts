@@ -6,6 +6,7 @@ import { checkAborted, type WrittenTemp } from './blob-writer.js'
 import type { Catalog } from './catalog.js'
 import type { IndexDb } from './index-db.js'
 import { KeyedMutex } from './keyed-mutex.js'
+import { closeFd, fdatasyncFd, openFd } from './fs-calls.js'
 import { fsyncDir, type StoreLayout } from './layout.js'
 import type { CasLogger } from './logger.js'
 import type { EntryMeta } from './types.js'
@@ -43,7 +44,7 @@ export class BlobFiles {
    */
   async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string }> {
     return await this.locks.run(meta.sha256, async () => {
-      if (this.c.catalog.hasBlob(meta.sha256)) await unlink(written.path)
+      if (this.c.catalog.hasBlob(meta.sha256)) await this.keepExisting(written)
       else await this.moveIntoPlace(written)
       const replaced = this.c.catalog.set(meta)
       const indexed = this.c.index.write([{ type: 'put', meta: { ...meta } }])
@@ -114,15 +115,51 @@ export class BlobFiles {
   }
 
   /** The rename is a blocking call, as in blob-writer: microseconds on a local disk, cheaper than a pool round trip. */
+  /**
+   * The blob is already in place (another key has the same bytes): the new copy goes. The file kept may have
+   * come from a peer fetch, which is not fdatasynced; a PUT that must be durable makes it so first, and if the
+   * kept file cannot be synced (gone, unreadable) the new, verified copy takes its place.
+   */
+  private async keepExisting (written: WrittenTemp): Promise<void> {
+    if (written.synced && !await syncFile(this.c.layout.blobPath(written.sha256)).then(() => true, () => false)) {
+      this.c.reader.forget(written.sha256)
+      await this.moveIntoPlace(written)
+      return
+    }
+    await unlink(written.path).catch(() => {}) // a temp file left over is collected at the next start
+  }
+
+  /** Renames the temp file into place. On a failure nothing is left behind: no temp file, no blob no key names. */
   private async moveIntoPlace (written: WrittenTemp): Promise<void> {
     const shard = this.c.layout.shardDir(written.sha256)
-    if (!this.shards.has(shard)) {
-      await mkdir(shard, { recursive: true })
-      this.shards.add(shard)
+    const target = this.c.layout.blobPath(written.sha256)
+    try {
+      if (!this.shards.has(shard)) {
+        await mkdir(shard, { recursive: true })
+        this.shards.add(shard)
+      }
+      renameSync(written.path, target)
+    } catch (err) {
+      await unlink(written.path).catch(() => {})
+      throw err
     }
-    renameSync(written.path, this.c.layout.blobPath(written.sha256))
-    if (this.options.syncDirs) await fsyncDir(shard)
-    if (written.size > this.options.smallBlobBytes) await this.c.reader.trust(written.sha256)
+    try {
+      if (this.options.syncDirs) await fsyncDir(shard)
+    } catch (err) {
+      await unlink(target).catch(() => {}) // under the blob's lock, and no key names it yet
+      throw err
+    }
+    // only a shortcut for later reads (they hash the blob once without it)
+    if (written.size > this.options.smallBlobBytes) await this.c.reader.trust(written.sha256).catch(() => {})
+  }
+}
+
+async function syncFile (path: string): Promise<void> {
+  const fd = await openFd(path, 'r')
+  try {
+    await fdatasyncFd(fd)
+  } finally {
+    await closeFd(fd)
   }
 }
 

@@ -10,6 +10,8 @@ export interface WrittenTemp {
   path: string
   sha256: string
   size: number
+  /** The bytes were fdatasynced: a PUT that must be durable. */
+  synced: boolean
 }
 
 export interface WriteLimits {
@@ -46,8 +48,9 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
     }
     if (limits.expectedSize !== undefined && size !== limits.expectedSize) throw new SizeMismatchError(limits.expectedSize, size)
     checkAborted(limits.signal)
-    await file.finish(limits.sync !== false)
-    return { path, sha256: hash.digest('hex'), size }
+    const synced = limits.sync !== false
+    await file.finish(synced)
+    return { path, sha256: hash.digest('hex'), size, synced }
   } catch (err) {
     await file.discard()
     throw err

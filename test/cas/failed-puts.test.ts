@@ -1,5 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { AbortError, BodyError, IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
 import { chunks, listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
@@ -110,4 +112,28 @@ test('a Readable body refused past maxSize is left undestroyed, so an HTTP serve
   for await (const chunk of body) drained += (chunk as Buffer).length
   t.is(drained, 800, 'the chunk the store had not read yet is still there')
   await assertNothingStored(t, dir, store, key)
+})
+
+test('a put whose blob cannot be moved into place fails and leaves no temp file behind', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(4096)
+  await mkdir(join(dir, 'blobs'), { recursive: true })
+  await writeFile(join(dir, 'blobs', sha256(bytes).slice(0, 2)), 'a file where the shard directory should be')
+  const key = newKey()
+  await t.throwsAsync(store.put(key, bytes))
+  t.is(await store.head(key), undefined)
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('tmp/')), [], 'the temp file went with the failure')
+})
+
+test('a durable put of bytes whose kept blob file has gone puts its own copy in place, so both keys are served', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(4096)
+  const fetched = newKey()
+  await store.put(fetched, bytes, { durable: false }) // as a peer fetch stores it
+  await rm(join(dir, 'blobs', sha256(bytes).slice(0, 2), sha256(bytes)))
+  const built = newKey()
+  await store.put(built, bytes)
+  for (const key of [fetched, built]) t.deepEqual(Buffer.from((await store.get(key))!.bytes!), bytes)
 })
