@@ -197,6 +197,8 @@ export class LeaderJob {
     const frontier = this.frontierLevel()
     while (this.ready.size > 0) {
       const id = this.ready.pop() as string
+      // Queued when its last holder let go; a worker reporting it again, or its result, may have come since.
+      if (!this.isReady(id)) continue
       const critical = (this.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
       const peer = this.pickWorker(id, undefined, !critical, now)
       if (peer === undefined) {
@@ -206,6 +208,11 @@ export class LeaderJob {
       this.handOut(peer, id, now, batches)
     }
     this.sendBatches(batches)
+  }
+
+  private isReady (id: string): boolean {
+    const unit = this.units.get(id)
+    return unit !== undefined && !unit.done && unit.owners.size === 0 && unit.waiting === 0
   }
 
   /** The longest remaining path among units ready or out. */
