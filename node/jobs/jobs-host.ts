@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { JobsProtocol, JOBS_MAX_BYTES, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
+import { JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
@@ -134,6 +134,8 @@ export class JobsHost {
   /** Snapshots the project, starts a job of its planned units and returns the job's id. */
   async submit (request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
     const { store } = this.components
+    // A bad DAG (a cycle, an unknown or repeated unit) throws InvalidJobError here, before a snapshot is taken or a job tracked.
+    topologicalOrder(request.units.map(unit => ({ id: unit.id, dependsOn: unit.dependsOn, cost: 1, payload: '' })))
     const snapshot = await createSnapshot(request.projectDir, store, { signal })
     const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
     const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
