@@ -67,11 +67,17 @@ export class Submitter {
     this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: workersOf(job) })
   }
 
-  /** Records a unit result (first one wins) and acknowledges it, also for jobs already over. */
+  /**
+   * Records a unit result (first one wins) and acknowledges it, also for jobs already over. A result for a job
+   * that is over also tells its sender so: that worker missed the gossiped `ended` (a partition, say) and would
+   * otherwise run every unit of the job it still has queued.
+   */
   onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): void {
     const job = this.jobs.get(m.jobId)
-    if (job === undefined && !this.ended.has(m.jobId)) return
+    const endedOk = this.ended.get(m.jobId)
+    if (job === undefined && endedOk === undefined) return
     this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
+    if (job === undefined && endedOk !== undefined && from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: endedOk })
     if (job === undefined || job.results.has(m.unitId) || !job.unitIds.has(m.unitId)) return
     if (!m.ok) {
       this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.summary })

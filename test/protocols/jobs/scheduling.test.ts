@@ -147,3 +147,24 @@ function fakeView (self: string, loads: Array<{ peer: string, queued: number }>)
     busiest: limit => members.slice(0, limit)
   }
 }
+
+test('a worker that missed the gossiped end of a job hears of it with its next result and cancels the rest of its queue', t => {
+  const mesh = new JobsMesh()
+  const config = { stealing: false, speculation: false }
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('w1', { slots: 1, msPerCost: 1 }, config)
+  mesh.add('w2', { slots: 1, msPerCost: 1 }, config)
+  let endsToW2 = 0
+  mesh.drop = (_from, to, message) => message.type === 'ended' && to === 'w2' && endsToW2++ === 0 // w2 is cut off when the end is gossiped
+  // equal costs: every unit is critical, so each worker holds one running and one queued; 'bad' goes first and fails fast
+  const units = [{ id: 'bad', dependsOn: [], cost: 100, payload: 'fail:5' }, ...Array.from({ length: 12 }, (_, i) => ({ id: `l${i}`, dependsOn: [], cost: 100, payload: 'ok:100' }))]
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units }, mesh.now) })
+  mesh.runUntil(10_000)
+  t.is(mesh.commandsOf('jobFailed').length, 1)
+  t.is(endsToW2, 2, 'the gossiped end was lost; it came again, sent to w2 with the acknowledgement of its result')
+  const onW2 = (kind: 'runUnit' | 'cancelUnit'): string[] => mesh.commandsOf(kind).filter(c => c.node === 'w2').map(c => (c.command as { unitId: string }).unitId)
+  const finishedOnW2 = mesh.sent.filter(m => m.from === 'w2' && m.to === 's' && m.message.type === 'result').length
+  t.is(finishedOnW2, 1, 'w2 finished the unit it was running when the job ended')
+  t.is(onW2('runUnit').length, 2)
+  t.deepEqual(onW2('cancelUnit'), onW2('runUnit').slice(1), 'and cancelled the one it had taken from its queue since')
+})
