@@ -110,6 +110,14 @@ export class JobTracker {
     this.end(job, 'failed')
   }
 
+  /** Nobody could run the job (no node accepting builds): it failed with `reason`. */
+  abandoned (jobId: string, reason: string): void {
+    const job = this.running(jobId)
+    if (job == null) return
+    job.report.error = reason
+    this.end(job, 'failed')
+  }
+
   cancelled (jobId: string, reason: string): void {
     const job = this.running(jobId) ?? this.assembling(jobId)
     if (job == null) return

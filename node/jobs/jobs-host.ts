@@ -188,6 +188,7 @@ export class JobsHost {
         if (this.tracker.report(command.jobId)?.state === 'assembling') void this.shardReports.collect(command.jobId)
         break
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
+      case 'jobAbandoned': this.tracker.abandoned(command.jobId, command.reason); break
       case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
       case 'leading':
         if (command.acting) {

@@ -8,6 +8,8 @@ export interface JobsConfig {
   readonly bidWindowMs: Millis
   /** The submitter re-announces a job without a leader this often (gossip is lossy). */
   readonly announceRetryMs: Millis
+  /** A job without a leader and without a live bidder this long ends unrun (`jobAbandoned`): nobody accepts builds. */
+  readonly noBidderMs: Millis
   /** A leader renews its lease with the submitter this often. */
   readonly leaseRenewMs: Millis
   /** A leader acts for `leaseMs` after sending a lease request the submitter acknowledged. */
@@ -46,6 +48,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = Object.freeze({
   tickMs: 100,
   bidWindowMs: 300,
   announceRetryMs: 1000,
+  noBidderMs: 60_000,
   leaseRenewMs: 500,
   leaseMs: 2000,
   leaseMarginMs: 500,

@@ -21,6 +21,8 @@ interface SubmittedJob {
   lastHeard: Millis
   firstAnnounce: Millis
   lastAnnounce: Millis
+  /** Since when the job has had no leader and no live bidder to grant a term to (undefined: it has one). */
+  unledSince: Millis | undefined
 }
 
 /**
@@ -46,7 +48,7 @@ export class Submitter {
     topologicalOrder(spec.units)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
-      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now
+      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
     }
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
@@ -112,6 +114,10 @@ export class Submitter {
   tick (now: Millis): void {
     const { config } = this.ctx
     for (const job of this.jobs.values()) {
+      if (job.unledSince !== undefined && now - job.unledSince >= config.noBidderMs && this.pickLeader(job) === undefined) {
+        this.abandon(job)
+        continue
+      }
       if (job.leader === undefined) {
         if (job.bids.size > 0 && now >= job.firstAnnounce + config.bidWindowMs) this.grantNext(job, now)
         else if (now >= job.lastAnnounce + config.announceRetryMs) this.reannounce(job, now)
@@ -134,9 +140,12 @@ export class Submitter {
     job.lastHeard = now
     if (leader === undefined) {
       job.lapsed.clear()
-      this.reannounce(job, now)
+      job.unledSince ??= now
+      // every tick finds no leader while the only bidders are dead: ask again at the announce pace, not each tick
+      if (now >= job.lastAnnounce + this.ctx.config.announceRetryMs) this.reannounce(job, now)
       return
     }
+    job.unledSince = undefined
     job.term++
     this.ctx.commands.push({ kind: 'granted', jobId: job.spec.jobId, term: job.term, leader })
     const done = [...job.results.keys()]
@@ -154,6 +163,13 @@ export class Submitter {
       }
     }
     return best
+  }
+
+  /** Ends a job nobody can run: no live node that accepts builds has bid for it in `noBidderMs`. */
+  private abandon (job: SubmittedJob): void {
+    const seconds = Math.round(this.ctx.config.noBidderMs / 1000)
+    this.ctx.commands.push({ kind: 'jobAbandoned', jobId: job.spec.jobId, reason: `no live node that accepts builds answered for ${seconds} s: start nodes with gmesh up --accept-builds` })
+    this.finish(job, false)
   }
 
   private finish (job: SubmittedJob, ok: boolean): void {

@@ -47,6 +47,7 @@ export class JobsChecker implements JobsObserver {
         this.results.set(command.jobId, command.results)
         break
       case 'jobFailed':
+      case 'jobAbandoned':
         this.failed.add(command.jobId)
         break
       case 'leading':

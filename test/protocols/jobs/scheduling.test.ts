@@ -168,3 +168,19 @@ test('a worker that missed the gossiped end of a job hears of it with its next r
   t.is(onW2('runUnit').length, 2)
   t.deepEqual(onW2('cancelUnit'), onW2('runUnit').slice(1), 'and cancelled the one it had taken from its queue since')
 })
+
+test('a job nobody accepts to run ends as abandoned after a minute, with the reason, instead of waiting forever', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 })
+  mesh.add('laptop', { slots: 0 })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 4), mesh.now) })
+  mesh.runUntil(59_000)
+  t.deepEqual(mesh.commandsOf('jobAbandoned'), [])
+  mesh.runUntil(61_000)
+  const abandoned = mesh.commandsOf('jobAbandoned').map(c => c.command as { jobId: string, reason: string })
+  t.is(abandoned.length, 1)
+  t.regex(abandoned[0]!.reason, /no live node that accepts builds answered for 60 s/)
+  t.true(mesh.sent.some(s => s.message.type === 'ended' && !s.message.ok), 'the mesh hears the job is over')
+  const announces = mesh.sent.filter(s => s.from === 's' && s.to === 'laptop' && s.message.type === 'announce').length
+  t.true(announces >= 55 && announces <= 62, `re-announced about once a second while waiting (${announces})`)
+})
