@@ -37,6 +37,8 @@ export class LeaderJob {
   private readonly workers = new Map<PeerId, WorkerLoad>()
   private readonly inFlight = new Set<string>()
   private readonly ranBy = new Map<string, PeerId>()
+  /** `peer unit` -> when the worker's report first left out a unit it was given (see `onHeld`). */
+  private readonly missingSince = new Map<string, Millis>()
   private leaseUntil = -Infinity
   private lastLeaseSent = -Infinity
   private msPerCost: number
@@ -106,7 +108,15 @@ export class LeaderJob {
     }
     for (const id of [...worker.outstanding]) {
       const since = this.units.get(id)?.owners.get(from) ?? now
-      if (!held.has(id) && now - since > this.ctx.config.assignGraceMs) this.release(from, id, now)
+      if (held.has(id) || now - since <= this.ctx.config.assignGraceMs) {
+        this.missingSince.delete(`${from} ${id}`)
+        continue
+      }
+      // Left out: a thief may have it, and the thief's own report comes a hop later. Only a unit still
+      // left out a report later (and that nobody else reports meanwhile) goes back to the queue.
+      const missing = this.missingSince.get(`${from} ${id}`)
+      if (missing === undefined) this.missingSince.set(`${from} ${id}`, now)
+      else if (now - missing >= this.ctx.config.heldReportMs) this.release(from, id, now)
     }
     if (this.acting(now)) this.assignReady(now)
   }
@@ -120,7 +130,10 @@ export class LeaderJob {
     unit.done = true
     this.remaining = ok ? this.remaining - 1 : 0
     this.ranBy.set(unitId, from)
-    for (const owner of unit.owners.keys()) this.workers.get(owner)?.remove(unitId, now)
+    for (const owner of unit.owners.keys()) {
+      this.workers.get(owner)?.remove(unitId, now)
+      this.missingSince.delete(`${owner} ${unitId}`)
+    }
     unit.owners.clear()
     this.inFlight.delete(unitId)
     for (const next of unit.dependants) {
@@ -167,6 +180,7 @@ export class LeaderJob {
 
   /** `peer` no longer holds `id`: with no other copy out, the unit is ready again. */
   private release (peer: PeerId, id: string, now: Millis): void {
+    this.missingSince.delete(`${peer} ${id}`)
     this.workers.get(peer)?.remove(id, now)
     const unit = this.units.get(id)
     if (unit === undefined) return
