@@ -42,13 +42,14 @@ export class BlobFiles {
    * Moves the temp file into blobs/ (or drops it when the blob is already there), records the entry in memory
    * and queues its index write. Resolves with that write and the sha256 of a blob the key no longer refers to.
    */
-  async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string }> {
+  async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string, previous?: EntryMeta }> {
     return await this.locks.run(meta.sha256, async () => {
       if (this.c.catalog.hasBlob(meta.sha256)) await this.keepExisting(written)
       else await this.moveIntoPlace(written)
+      const previous = this.c.catalog.get(meta.key)
       const replaced = this.c.catalog.set(meta)
       const indexed = this.c.index.write([{ type: 'put', meta: { ...meta } }])
-      return replaced === undefined ? { indexed } : { indexed, replaced }
+      return { indexed, ...(replaced === undefined ? {} : { replaced }), ...(previous === undefined ? {} : { previous }) }
     })
   }
 

@@ -241,20 +241,27 @@ export class ContentStore implements BlobStore {
     return { ...meta }
   }
 
-  /** Moves the temp file into place and records the entry; undoes the entry if the index write fails. */
+  /** Moves the temp file into place and records the entry; the blob it replaced goes once the index says so. */
   private async commit (meta: EntryMeta, written: WrittenTemp): Promise<void> {
-    const { indexed, replaced } = await this.blobs.commit(meta, written)
+    const { indexed, replaced, previous } = await this.blobs.commit(meta, written)
     try {
       await indexed
     } catch (err) {
-      if (this.catalog.get(meta.key) === meta) {
-        const orphan = this.catalog.delete(meta.key)
-        if (orphan !== undefined) await this.blobs.delete(orphan)
-      }
+      await this.undoCommit(meta, previous)
       throw err
-    } finally {
-      if (replaced !== undefined) await this.blobs.delete(replaced)
     }
+    if (replaced !== undefined) await this.blobs.delete(replaced)
+  }
+
+  /**
+   * The index write failed, so the index on disk still holds what the key had before (a batch is all or
+   * nothing): memory goes back to that, the blob it names is kept, and the new blob goes if nothing names it.
+   */
+  private async undoCommit (meta: EntryMeta, previous: EntryMeta | undefined): Promise<void> {
+    if (this.catalog.get(meta.key) !== meta) return // a later PUT of the key came since: its own commit decides
+    const orphan = this.catalog.delete(meta.key)
+    if (previous !== undefined) this.catalog.set(previous)
+    if (orphan !== undefined && orphan !== previous?.sha256) await this.blobs.delete(orphan)
   }
 
   /** Removes LRU entries from memory at once (so stats reflect the budget), then from the index and disk. */
