@@ -1,4 +1,6 @@
 import test from 'ava'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,9 +27,46 @@ test('a lock left by a dead node is taken over and released', async t => {
   const dir = await tempDir(t)
   await writeFile(join(dir, 'lock'), '4194303\n')
   const lock = await DataDirLock.acquire(dir)
-  t.is((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.pid))
+  t.is((await readFile(join(dir, 'lock'), 'utf8')).split(' ')[0], String(process.pid))
   await lock.release()
   await t.throwsAsync(stat(join(dir, 'lock')), { code: 'ENOENT' })
+})
+
+test('a lock whose pid now belongs to another process (reused after a reboot) is taken over', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'lock'), `${process.ppid} 1\n`) // the parent is alive, but it did not start at tick 1
+  const lock = await DataDirLock.acquire(dir)
+  t.is((await readFile(join(dir, 'lock'), 'utf8')).split(' ')[0], String(process.pid))
+  await lock.release()
+})
+
+test('processes claiming a stale lock at the same moment: exactly one wins, the others are refused, and the winner keeps its lock', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'lock'), '4194303\n') // left by a dead node: every claimant tries to take it over
+  const dataDirModule = new URL('../../node/data-dir.js', import.meta.url).href
+  const script = `const { DataDirLock } = await import(${JSON.stringify(dataDirModule)})
+    try {
+      const lock = await DataDirLock.acquire(process.argv[1])
+      process.stdout.write('won\\n')
+      process.stdin.on('end', async () => { await lock.release() }).resume()
+    } catch (err) { process.stdout.write(err.name + '\\n') }`
+  const claimants = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['pipe', 'pipe', 'inherit'] }))
+  t.teardown(() => { for (const child of claimants) if (child.exitCode === null) child.kill('SIGKILL') })
+  const answers = await Promise.all(claimants.map(async child => {
+    let text = ''
+    for await (const chunk of child.stdout!) {
+      text += String(chunk)
+      if (text.includes('\n')) break
+    }
+    return text.trim()
+  }))
+  t.deepEqual(answers.filter(a => a === 'won').length, 1, answers.join(', '))
+  t.true(answers.every(a => a === 'won' || a === 'DataDirLockedError'), answers.join(', '))
+  const winner = claimants[answers.indexOf('won')]!
+  t.regex(await readFile(join(dir, 'lock'), 'utf8'), new RegExp(`^${winner.pid ?? -1}( |\\n)`), 'the lock is the winner\'s')
+  for (const child of claimants) child.stdin!.end()
+  await Promise.all(claimants.map(async child => { if (child.exitCode === null) await once(child, 'exit') }))
+  await t.throwsAsync(stat(join(dir, 'lock')), { code: 'ENOENT' }, 'released by its owner')
 })
 
 test('an unwritable data dir is a clear error', async t => {
