@@ -1,9 +1,13 @@
 import test, { type ExecutionContext } from 'ava'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { main, ExitCode } from '../../src/cli/main.js'
 import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
+import { GMESH_BIN } from '../../src/client/node-process.js'
+import { isAlive } from '../../src/config/pid.js'
 
 interface Sandbox { root: string, dataDir: string, gradleHome: string, project: string }
 
@@ -100,4 +104,31 @@ test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
 test.serial('gradle without arguments is a usage error', async t => {
   const box = await sandbox(t)
   t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)
+})
+
+test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh gradle and the Gradle it started', async t => {
+  const box = await sandbox(t)
+  await mkdir(box.project, { recursive: true })
+  await writeFile(path.join(box.project, 'gradlew'), '#!/bin/sh\necho "gradle started $$"\nexec sleep 600\n')
+  await chmod(path.join(box.project, 'gradlew'), 0o755)
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  let gradlePid: number | undefined
+  t.teardown(() => {
+    if (gmesh.exitCode === null) gmesh.kill('SIGKILL')
+    if (gradlePid !== undefined && isAlive(gradlePid)) process.kill(gradlePid, 'SIGKILL')
+  })
+  let seen = ''
+  for await (const chunk of gmesh.stdout) {
+    seen += String(chunk)
+    const started = /gradle started (\d+)/.exec(seen)
+    if (started != null) {
+      gradlePid = Number(started[1])
+      break
+    }
+  }
+  t.true(gradlePid !== undefined && isAlive(gradlePid), 'Gradle runs')
+  const exited = once(gmesh, 'exit')
+  gmesh.kill('SIGHUP')
+  await exited
+  t.false(isAlive(gradlePid!), 'gmesh stopped Gradle before it exited; nothing is left running')
 })

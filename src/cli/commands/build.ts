@@ -1,3 +1,4 @@
+import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
@@ -47,8 +48,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   }
   const controller = new AbortController()
   const stop = (): void => { controller.abort(new Error('interrupted')) }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  const offSignals = onStopSignals(stop)
   let result: DistributedBuildResult
   try {
     result = await distributedBuild({
@@ -69,8 +69,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
     if (controller.signal.aborted) throw new OperationError('build interrupted; the job was cancelled on the mesh')
     throw new OperationError((err as Error).message)
   } finally {
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    offSignals()
   }
   if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
   else process.stderr.write(formatBuildSummary(result))

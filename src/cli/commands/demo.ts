@@ -1,3 +1,4 @@
+import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { runDemo, type DemoReport } from '../../demo/demo.js'
 import { runDistributedDemo } from '../../demo/distributed-demo.js'
@@ -21,10 +22,10 @@ export function register (program: Command): void {
     .action(async (gradleArgs: string[], options: DemoCliOptions) => {
       const controller = new AbortController()
       const stop = (): void => { controller.abort() }
-      process.once('SIGINT', stop)
+      const offSignals = onStopSignals(stop)
       const say = options.json === true ? () => {} : (line: string) => { process.stdout.write(`gmesh demo: ${line}\n`) }
       if (options.distributed === true) {
-        await distributedDemo(gradleArgs, options, say, controller.signal).finally(() => { process.off('SIGINT', stop) })
+        await distributedDemo(gradleArgs, options, say, controller.signal).finally(offSignals)
         return
       }
       const report = await runDemo({
@@ -35,7 +36,7 @@ export function register (program: Command): void {
         say,
         gradleOutput: options.verbose === true ? process.stderr : null,
         signal: controller.signal
-      }).finally(() => { process.off('SIGINT', stop) })
+      }).finally(offSignals)
       process.stdout.write(options.json === true ? JSON.stringify(summarise(report), null, 2) + '\n' : table(report))
       const failed = report.builds.find(b => b.result.exitCode !== 0)
       if (failed != null) throw new OperationError(`the ${failed.label} failed (Gradle exit ${failed.result.exitCode}); run with --verbose to see Gradle's output`)

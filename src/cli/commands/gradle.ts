@@ -1,3 +1,4 @@
+import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
@@ -87,8 +88,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   // signal is handled (not just the first), so gmesh never dies leaving Gradle behind.
   const controller = new AbortController()
   const stop = (): void => { controller.abort() }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  const offSignals = onStopSignals(stop)
   let result: GradleRunResult
   try {
     result = await runGradle({
@@ -100,8 +100,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   } catch (err) {
     throw new OperationError((err as Error).message)
   } finally {
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+    offSignals()
   }
   process.stderr.write(describeOutcome(result, node))
   return result.exitCode

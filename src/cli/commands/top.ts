@@ -1,3 +1,4 @@
+import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { parsePositiveInt } from '../../config/parse.js'
 import { connect } from './status.js'
@@ -17,11 +18,11 @@ export function register (program: Command): void {
       const { runTop } = await import('../../tui/run-top.js')
       const stop = new AbortController()
       const onSignal = (): void => { stop.abort() }
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
+      const offSignals = onStopSignals(onSignal)
       try {
         await runTop({ client, stdout: process.stdout, stdin: process.stdin, intervalMs, signal: stop.signal, ...(count == null ? {} : { count }) })
       } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+        offSignals()
       }
     })
 }

@@ -1,3 +1,4 @@
+import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
@@ -56,8 +57,8 @@ async function up (options: UpOptions): Promise<void> {
   process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
     multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
   const signal = await new Promise<NodeJS.Signals | 'parent exited'>(resolve => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    // every signal is heard, also while stopping: a second Ctrl-C does not kill the node halfway through its stop
+    onStopSignals(resolve)
     if (process.env.GMESH_EXIT_WITH_PARENT === '1') watchParent(() => { resolve('parent exited') })
   })
   config.logger.info({ signal }, 'stopping')
