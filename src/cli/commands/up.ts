@@ -26,10 +26,10 @@ interface UpOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-/** Registers `gmesh up`: runs a node in the foreground until SIGINT or SIGTERM. */
+/** Registers `gmesh up`: runs a node in the foreground until SIGINT, SIGTERM or SIGHUP. */
 export function register (program: Command): void {
   program.command('up')
-    .description('run a node in the foreground (SIGINT/SIGTERM stop it cleanly)')
+    .description('run a node in the foreground (SIGINT, SIGTERM or SIGHUP stop it cleanly)')
     .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
     .option('--http <host:port>', 'where to serve the Gradle cache and the control API', '127.0.0.1:5071')
     .option('--listen <multiaddr>', 'where peers connect (repeatable; default /ip4/0.0.0.0/tcp/5072)', collect)
