@@ -91,7 +91,11 @@ export class Mesh {
         events?.emit({ type: 'message-rejected', topic: rejection.topic, peer, reason: rejection.reason })
       }
     })
-    const membership = new Membership({ self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load() })
+    // A restarted node keeps its peer id: its incarnation starts from the clock (seconds), above the one its peers
+    // remember, so its new records (load, liveness) are not taken for stale ones.
+    const membership = new Membership({
+      self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000)
+    })
     this.membership = membership
     this.peers = new MembershipPeerLoad(membership.view)
     this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }), ...(events == null ? {} : { events }) },

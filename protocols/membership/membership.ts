@@ -2,7 +2,7 @@ import { CodecError, EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
-import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { WelcomeParts, joinTargets, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
@@ -256,9 +256,10 @@ export class Membership implements SansIoProtocol {
    * hid it), and so may others: the current record is published again, at most once per period.
    */
   protected learnAboutSelf (record: MemberRecord): void {
-    if (record.status === 'alive') return
+    if (record.peer !== this.self || record.status === 'alive') return
     if (record.incarnation >= this.incarnation) {
-      this.incarnation = record.incarnation + 1
+      // never past what the wire carries: a node that did would have every later message refused
+      this.incarnation = Math.min(record.incarnation + 1, MAX_INCARNATION)
     } else if (this.lastInput - this.lastRepublish < this.config.probeIntervalMs) {
       return
     }

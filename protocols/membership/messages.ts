@@ -46,6 +46,8 @@ export type MembershipMessage =
 const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6 } as const
 const MAX_COUNT = 1_000_000_000
 const MAX_SEQ = 2 ** 32 - 1
+/** The largest incarnation the wire carries: a node never refutes past it (its messages would all be refused). */
+export const MAX_INCARNATION = MAX_SEQ
 
 function writeLoad (w: WireWriter, load: Load): void {
   w.uint(load.capacity).uint(load.running).uint(load.queued).uint(load.cacheBytes)

@@ -87,6 +87,25 @@ test('a node told it is suspect refutes once with a higher incarnation', t => {
   t.is(b.currentIncarnation, 1)
 })
 
+test('a rumour at the largest incarnation is refuted at that incarnation, never past what the wire carries', t => {
+  const b = node('b')
+  b.start(0)
+  b.drainEffects()
+  const top = 2 ** 32 - 1
+  b.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [{ peer: 'b', status: 'dead', incarnation: top, load }] }), 50)
+  t.is(b.currentIncarnation, top)
+  for (const message of publishes(b.drainEffects())) t.notThrows(() => membershipCodec.decode(membershipCodec.encode(message)), 'every message it sends still decodes')
+})
+
+test('a ping carrying a record about someone else is not taken as news about the receiver', t => {
+  const b = node('b')
+  b.start(0)
+  b.drainEffects()
+  b.onMessage('c', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'ping', seq: 1, incarnation: 0, load, about: { peer: 'x', status: 'dead', incarnation: 7, load } }), 50)
+  t.is(b.currentIncarnation, 0, 'no refutation of a death that was not its own')
+  t.deepEqual(publishes(b.drainEffects()), [])
+})
+
 test('a helper relays an indirect probe and forwards the ack to the requester', t => {
   const c = node('c')
   c.start(0)
