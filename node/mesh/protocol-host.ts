@@ -6,6 +6,8 @@ import { BadRequestError, sendFrame, StreamRpcServer, type TopicGuard, type Mesh
 
 const PUBLISH_RETRIES = 3
 const PUBLISH_RETRY_MS = 500
+/** How long a stopping protocol waits for its last words to leave. */
+const FAREWELL_MS = 500
 
 export interface ProtocolHostComponents {
   libp2p: MeshLibp2p
@@ -70,12 +72,25 @@ export class ProtocolHost {
     if (!this.running) return
     this.running = false
     this.protocol.stop(this.now())
-    this.protocol.drainEffects()
+    await this.sayGoodbye(this.protocol.drainEffects())
     this.stopping.abort(new Error('protocol host stopped'))
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
     for (const unguard of this.unguards.splice(0)) unguard()
     await Promise.all(this.servers.splice(0).map(async server => { await server.stop() }))
+  }
+
+  /**
+   * Publishes what the protocol says as it stops (membership: "this incarnation leaves"), waiting at most
+   * FAREWELL_MS for gossipsub to take it: peers then know at once instead of after their failure detection.
+   */
+  private async sayGoodbye (effects: readonly Effect[]): Promise<void> {
+    const pubsub = this.components.libp2p.services.pubsub
+    const farewells = effects.flatMap(e => e.kind === 'publish' ? [pubsub.publish(e.topic, e.bytes).catch(() => {})] : [])
+    if (farewells.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(farewells), new Promise<void>(resolve => { timer = setTimeout(resolve, FAREWELL_MS) })])
+    clearTimeout(timer)
   }
 
   /** Feeds one input (or a local command) to the protocol and carries out what it emits. */
