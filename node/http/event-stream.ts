@@ -8,7 +8,14 @@ export interface EventStreamInit {
   retryMs?: number
   /** Ends the stream (the server is stopping). */
   signal?: AbortSignal
+  /**
+   * A client this far behind (bytes written but not yet taken by its socket) is cut off: it reconnects with
+   * `Last-Event-ID` and gets what it missed, or a `gap`. A client that stopped reading costs no more. Default 1 MiB.
+   */
+  maxBufferedBytes?: number
 }
+
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
 
 /**
  * Serves the event bus as server-sent events: every event with its id, so a client that reconnects
@@ -23,20 +30,32 @@ export function serveEventStream (bus: EventBus, req: IncomingMessage, res: Serv
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no'
   })
-  res.write(`retry: ${init.retryMs ?? 1000}\n\n`)
-  const missed = bus.since(after)
-  const firstKept = missed[0]?.id ?? bus.lastId + 1
-  if (firstKept > after + 1) res.write(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - after - 1 })}\n\n`)
-  for (const event of missed) res.write(frame(event))
-  const unsubscribe = bus.subscribe(event => { res.write(frame(event)) })
-  const heartbeat = setInterval(() => { res.write(': heartbeat\n\n') }, init.heartbeatMs ?? 15_000).unref()
-  const end = (): void => { res.end() }
-  init.signal?.addEventListener('abort', end, { once: true })
-  res.once('close', () => {
+  const maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
+  let open = true
+  // Nothing is written once the stream is ended: not an event that comes while a stopping server waits for a
+  // slow socket to close (a write after end would raise an error on the response, and crash the node).
+  const end = (): void => {
+    if (!open) return
+    open = false
     unsubscribe()
     clearInterval(heartbeat)
     init.signal?.removeEventListener('abort', end)
-  })
+    res.end()
+  }
+  const send = (text: string): void => {
+    if (!open) return
+    res.write(text)
+    if (res.writableLength > maxBuffered) end()
+  }
+  res.on('error', end).once('close', end)
+  const unsubscribe = bus.subscribe(event => { send(frame(event)) })
+  const heartbeat = setInterval(() => { send(': heartbeat\n\n') }, init.heartbeatMs ?? 15_000).unref()
+  init.signal?.addEventListener('abort', end, { once: true })
+  send(`retry: ${init.retryMs ?? 1000}\n\n`)
+  const missed = bus.since(after)
+  const firstKept = missed[0]?.id ?? bus.lastId + 1
+  if (firstKept > after + 1) send(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - after - 1 })}\n\n`)
+  for (const event of missed) send(frame(event))
 }
 
 function frame (event: NodeEvent): string {

@@ -1,5 +1,9 @@
 import test from 'ava'
+import { createServer, type ServerResponse } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import { SseParser } from '../../../src/client/sse.js'
+import { EventBus } from '../../../node/events/index.js'
+import { serveEventStream } from '../../../node/http/event-stream.js'
 import { serveApi, TOKEN } from './api-server.js'
 
 /** Opens the SSE stream with optional Last-Event-ID and reads `count` node events, then closes it. */
@@ -44,4 +48,41 @@ test('a client further behind than the ring buffer is told how many events it lo
   const behind = await readStream(url, 4, '2')
   t.deepEqual(behind.gaps, [4])
   t.deepEqual(behind.ids, [7, 8, 9, 10])
+})
+
+/** `serveEventStream` on a plain server, and a client socket that asks for the stream and then never reads. */
+async function stuckClient (t: import('ava').ExecutionContext, init: { maxBufferedBytes?: number, signal?: AbortSignal }): Promise<{ bus: EventBus, response: () => ServerResponse }> {
+  const bus = new EventBus({ capacity: 100 })
+  let served: ServerResponse | undefined
+  const answered = new Promise<void>(resolve => {
+    const server = createServer((req, res) => { served = res; serveEventStream(bus, req, res, init); resolve() })
+    server.listen(0, '127.0.0.1', () => {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
+        socket.write('GET /events HTTP/1.1\r\nHost: node\r\n\r\n')
+        socket.pause() // never reads a byte
+      })
+      t.teardown(() => { socket.destroy(); server.closeAllConnections(); server.close() })
+    })
+  })
+  await answered
+  return { bus, response: () => served! }
+}
+
+test('a client that stops reading is cut off once it is far behind, so it cannot make the node buffer without end', async t => {
+  const { bus, response } = await stuckClient(t, { maxBufferedBytes: 64 * 1024 })
+  for (let i = 0; i < 100_000; i++) bus.emit({ type: 'cache-get', key: `${i}`.padStart(64, '0'), source: 'local', bytes: 5120, ms: 0.3 })
+  t.true(response().writableEnded, 'the stream was ended; the client reconnects with Last-Event-ID')
+  t.true(response().writableLength < 64 * 1024 + 1024, `what it holds stays near the bound (${response().writableLength} bytes)`)
+})
+
+test('an event that comes while a stopping server waits for a slow client to go is not written to the ended stream', async t => {
+  const stopping = new AbortController()
+  const { bus, response } = await stuckClient(t, { signal: stopping.signal })
+  const errors: Error[] = []
+  response().on('error', err => { errors.push(err) })
+  stopping.abort()
+  bus.emit({ type: 'peer-down', peer: 'p1' })
+  await new Promise(resolve => setImmediate(resolve))
+  t.true(response().writableEnded)
+  t.deepEqual(errors, [], 'no write after end')
 })
