@@ -32,8 +32,16 @@ export async function readReadyFile (dataDir: string): Promise<NodeReadyInfo> {
   return info
 }
 
+/** An action whose work grows with the store (gc, verify): it gets no per-request timeout. */
+const STORE_WIDE = 'store-wide'
+
+function withSignals (signal: AbortSignal | undefined, timeout: AbortSignal | undefined): { signal?: AbortSignal } {
+  if (signal == null) return timeout == null ? {} : { signal: timeout }
+  return { signal: timeout == null ? signal : AbortSignal.any([signal, timeout]) }
+}
+
 export interface NodeClientOptions {
-  /** Per-attempt timeout in milliseconds (default 10 s). */
+  /** Per-attempt timeout in milliseconds (default 10 s); gc and verify, whose work grows with the store, have none. */
   timeoutMs?: number
   /** Extra attempts of a read (GET) that failed on the network or with a 5xx (default 2). Actions are never retried. */
   retries?: number
@@ -94,11 +102,13 @@ export class NodeClient {
     return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as { cancelled: string }
   }
 
+  /** Evicts down to the budget: as long as the store needs (no timeout; `signal` cancels). */
   async cacheGc (options: { targetBytes?: number } = {}, signal?: AbortSignal): Promise<GcResult> {
-    return await this.call('POST', 'cache/gc', signal, options) as GcResult
+    return await this.call('POST', 'cache/gc', signal, options, STORE_WIDE) as GcResult
   }
 
-  async cacheVerify (signal?: AbortSignal): Promise<VerifyResult> { return await this.call('POST', 'cache/verify', signal) as VerifyResult }
+  /** Hashes every blob: minutes for a big cache on a slow disk, so no timeout (`signal` cancels). */
+  async cacheVerify (signal?: AbortSignal): Promise<VerifyResult> { return await this.call('POST', 'cache/verify', signal, undefined, STORE_WIDE) as VerifyResult }
 
   /** The node's events as they happen, reconnecting with `Last-Event-ID` until `signal` aborts. */
   subscribe (options: Omit<EventStreamOptions, 'url' | 'token'>): AsyncGenerator<NodeEvent> {
@@ -120,15 +130,15 @@ export class NodeClient {
     }
   }
 
-  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000)
+  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'store-wide' = 'request'): Promise<unknown> {
+    const timeout = work === 'store-wide' ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 10_000)
     let response: Response
     try {
       response = await fetch(`${this.info.httpUrl}/api/v1/${path}`, {
         method,
         headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
         ...(body == null ? {} : { body: JSON.stringify(body) }),
-        signal: signal == null ? timeout : AbortSignal.any([signal, timeout])
+        ...withSignals(signal, timeout)
       })
     } catch (err) {
       if (signal?.aborted === true) throw err

@@ -57,6 +57,25 @@ test('a node that does not answer in time fails the call with NodeUnreachableErr
   t.is(calls, 2)
 })
 
+test('a verify or gc takes as long as the store needs: the per-request timeout is not theirs', async t => {
+  let finishVerify!: () => void
+  const verifying = new Promise<void>(resolve => { finishVerify = resolve })
+  let verifyArrived!: () => void
+  const arrived = new Promise<void>(resolve => { verifyArrived = resolve })
+  const url = await serve(t, (req, res) => {
+    if (req.url === '/api/v1/cache/verify') {
+      verifyArrived()
+      void verifying.then(() => { json(res, 200, { checked: 3, quarantined: 0 }) })
+    }
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, retries: 0 })
+  const verify = client.cacheVerify()
+  await arrived
+  await t.throwsAsync(async () => await client.node(), { instanceOf: NodeUnreachableError }, 'a read still times out after 50 ms')
+  finishVerify() // well past the 50 ms: the node hashed a big cache
+  t.deepEqual(await verify, { checked: 3, quarantined: 0 })
+})
+
 test('the event stream reconnects after the node drops it, resuming from Last-Event-ID without loss or repeats', async t => {
   const resumes: Array<string | undefined> = []
   let next = 1
