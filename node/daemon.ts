@@ -15,7 +15,7 @@ import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
-import { EventBus } from './events/index.js'
+import { EventBus, firstIdFromClock } from './events/index.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
 import type { CacheInfo, NodeInfo } from '../src/client/api-types.js'
 import type { EntryMeta } from '../src/cas/types.js'
@@ -48,7 +48,7 @@ export class Daemon {
   private mesh?: Mesh
   private ready?: ReadyInfo
   /** Everything that happens on this node: the control API's event stream and the metrics read it. */
-  readonly events = new EventBus()
+  readonly events = new EventBus({ firstId: firstIdFromClock() })
 
   private constructor (private readonly options: DaemonOptions) {}
 

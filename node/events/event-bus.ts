@@ -8,6 +8,16 @@ export interface EventBusInit {
   /** Events kept for replay after a reconnect (default 1,000). */
   capacity?: number
   now?: () => number
+  /**
+   * The first event's id (default 1). A node starts from its clock (ms × 1000), so ids grow across restarts
+   * and a client resuming with an id from an earlier run gets this run's events, not silence.
+   */
+  firstId?: number
+}
+
+/** A first id above every id an earlier run of the node gave (it would need 1,000 events per ms to catch up). */
+export function firstIdFromClock (now = Date.now()): number {
+  return now * 1000 + 1
 }
 
 /**
@@ -18,14 +28,17 @@ export class EventBus {
   private readonly ring: Array<NodeEvent | undefined>
   private readonly listeners = new Set<EventListener>()
   private readonly now: () => number
-  private nextId = 1
+  readonly firstId: number
+  private nextId: number
 
   constructor (init: EventBusInit = {}) {
     this.ring = new Array<NodeEvent | undefined>(init.capacity ?? 1000)
     this.now = init.now ?? Date.now
+    this.firstId = init.firstId ?? 1
+    this.nextId = this.firstId
   }
 
-  /** The id the last event got (0 before any). */
+  /** The id the last event got (`firstId - 1` before any). */
   get lastId (): number { return this.nextId - 1 }
 
   emit (body: NodeEventBody): NodeEvent {

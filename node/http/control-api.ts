@@ -191,7 +191,7 @@ export class ControlApi {
 function integerParam (query: URLSearchParams, name: string, fallback: number): number {
   const raw = query.get(name)
   if (raw == null) return fallback
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError(400, `query parameter ${name} must be a whole number (got "${raw}")`)
+  if (!/^\d{1,16}$/.test(raw)) throw new ApiError(400, `query parameter ${name} must be a whole number (got "${raw}")`)
   return Number(raw)
 }
 

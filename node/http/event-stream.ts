@@ -52,9 +52,11 @@ export function serveEventStream (bus: EventBus, req: IncomingMessage, res: Serv
   const heartbeat = setInterval(() => { send(': heartbeat\n\n') }, init.heartbeatMs ?? 15_000).unref()
   init.signal?.addEventListener('abort', end, { once: true })
   send(`retry: ${init.retryMs ?? 1000}\n\n`)
-  const missed = bus.since(after)
+  // a client from an earlier run of the node resumes at this run's first event (what it missed of the old run is gone)
+  const from = Math.max(after, bus.firstId - 1)
+  const missed = bus.since(from)
   const firstKept = missed[0]?.id ?? bus.lastId + 1
-  if (firstKept > after + 1) send(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - after - 1 })}\n\n`)
+  if (firstKept > from + 1) send(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - from - 1 })}\n\n`)
   for (const event of missed) send(frame(event))
 }
 
@@ -67,6 +69,6 @@ function resumePoint (req: IncomingMessage, now: number): number {
   const header = req.headers['last-event-id']
   const query = new URL(req.url ?? '/', 'http://node').searchParams.get('after')
   const raw = typeof header === 'string' && header !== '' ? header : query
-  if (raw == null || !/^\d{1,15}$/.test(raw)) return now
+  if (raw == null || !/^\d{1,16}$/.test(raw)) return now
   return Math.min(Number(raw), now)
 }

@@ -2,7 +2,7 @@ import test from 'ava'
 import { createServer, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { SseParser } from '../../../src/client/sse.js'
-import { EventBus } from '../../../node/events/index.js'
+import { EventBus, firstIdFromClock } from '../../../node/events/index.js'
 import { serveEventStream } from '../../../node/http/event-stream.js'
 import { serveApi, TOKEN } from './api-server.js'
 
@@ -85,4 +85,32 @@ test('an event that comes while a stopping server waits for a slow client to go 
   await new Promise(resolve => setImmediate(resolve))
   t.true(response().writableEnded)
   t.deepEqual(errors, [], 'no write after end')
+})
+
+test('a client that resumes with an id from before the node restarted gets the new run\'s events, not silence', async t => {
+  const before = new EventBus({ firstId: firstIdFromClock(1_000_000) })
+  for (let i = 0; i < 10; i++) before.emit({ type: 'peer-up', peer: `old-${i}` })
+  const seen = before.lastId
+  const after = new EventBus({ firstId: firstIdFromClock(1_000_500) }) // the node came back half a second later
+  for (let i = 0; i < 4; i++) after.emit({ type: 'peer-up', peer: `new-${i}` })
+  t.true(after.firstId > seen, 'ids grow across restarts')
+  const server = createServer((req, res) => { serveEventStream(after, req, res) })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const controller = new AbortController()
+  const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { headers: { 'Last-Event-ID': String(seen) }, signal: controller.signal })
+  const parser = new SseParser()
+  const peers: string[] = []
+  const gaps: string[] = []
+  const decoder = new TextDecoder()
+  for await (const chunk of response.body!) {
+    for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
+      if (message.event === 'gap') gaps.push(message.data)
+      if (message.event === 'node') peers.push((JSON.parse(message.data) as { peer: string }).peer)
+    }
+    if (peers.length >= 4) break
+  }
+  controller.abort()
+  t.deepEqual(peers, ['new-0', 'new-1', 'new-2', 'new-3'])
+  t.deepEqual(gaps, [], 'all of this run is still in the buffer')
 })
