@@ -165,8 +165,10 @@ export class ControlApi {
     const bus = this.requireEvents()
     const after = integerParam(query, 'after', 0)
     const limit = Math.min(integerParam(query, 'limit', 100), 1000)
+    // the oldest first, right after `after`: a client that pages on with `next` misses nothing still buffered
     const events = bus.since(after)
-    return { events: events.slice(Math.max(0, events.length - limit)), lastId: bus.lastId }
+    const page = events.slice(0, limit)
+    return { events: page, lastId: bus.lastId, next: page.length < events.length ? page.at(-1)!.id : bus.lastId }
   }
 
   private stream (req: IncomingMessage, res: ServerResponse): void {

@@ -122,6 +122,7 @@ export type NodeEventBody =
 /** An event with its stream id (increasing from 1) and time (ms since the epoch). */
 export type NodeEvent = NodeEventBody & { id: number, time: number }
 
-export interface EventsPage { events: NodeEvent[], lastId: number }
+/** Buffered events right after the asked id, oldest first; `next` is the id to ask after for the rest, `lastId` the newest the node gave. */
+export interface EventsPage { events: NodeEvent[], lastId: number, next: number }
 export type GcResult = { evicted: number, freedBytes: number }
 export type VerifyResult = { checked: number, quarantined: number }

@@ -54,7 +54,7 @@ async function runPlain (options: TopOptions): Promise<void> {
     })
     if (signal.aborted) return
     const [snapshot, page] = await Promise.all([readSnapshot(client, signal), client.events(after, signal)])
-    after = page.lastId
+    after = page.next
     options.stdout.write(formatPlain(snapshot, page.events))
   }
 }

@@ -97,6 +97,20 @@ test('events: the JSON page and the stream both carry ids; gc and cache GETs app
   t.deepEqual((await client.events(1)).events.map(e => e.id), [2])
 })
 
+test('events: a page holds the oldest events right after the asked id, and `next` pages on to the rest without a hole', async t => {
+  const { url, events } = await serveApi(t)
+  for (let i = 0; i < 250; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
+  const ids: number[] = []
+  let after = 0
+  for (let pages = 0; pages < 5 && after < events.lastId; pages++) {
+    const page = await (await fetch(`${url}/api/v1/events?after=${after}&limit=100`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json() as { events: Array<{ id: number }>, next: number, lastId: number }
+    ids.push(...page.events.map(e => e.id))
+    t.is(page.lastId, 250)
+    after = page.next
+  }
+  t.deepEqual(ids, Array.from({ length: 250 }, (_, i) => i + 1), 'every event once, in order, over three pages')
+})
+
 test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
   const plain = await serveApi(t)
   t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not serve test reports/)
