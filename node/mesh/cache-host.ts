@@ -171,9 +171,10 @@ export class CacheHost {
   }
 
   private answer (key: string, hit: boolean): void {
-    if (hit) this.stats.peerHits++
-    else this.stats.peerMisses++
-    this.storing.delete(key)
+    // a lookup whose GETs already got the verified bytes was counted then, as the hit Gradle saw
+    const answeredEarly = this.storing.delete(key)
+    if (!answeredEarly && hit) this.stats.peerHits++
+    if (!answeredEarly && !hit) this.stats.peerMisses++
     this.settle(key, hit)
   }
 
@@ -207,6 +208,7 @@ export class CacheHost {
       if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
         body = await readVerifiedBody(response.body, decision.size, decision.sha256)
         this.storing.set(key, body)
+        this.stats.peerHits++
         this.settle(key, body)
       }
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
