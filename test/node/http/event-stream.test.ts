@@ -6,26 +6,32 @@ import { EventBus, firstIdFromClock } from '../../../node/events/index.js'
 import { serveEventStream } from '../../../node/http/event-stream.js'
 import { serveApi, TOKEN } from './api-server.js'
 
-/** Opens the SSE stream with optional Last-Event-ID and reads `count` node events, then closes it. */
-async function readStream (url: string, count: number, lastEventId?: string): Promise<{ ids: number[], gaps: number[] }> {
+interface StreamRead { ids: number[], gaps: number[], peers: string[] }
+
+/** GETs an event stream at `url` and reads `count` node events (their ids and peers) and any gaps, then closes it. */
+async function readEvents (url: string, count: number, headers: Record<string, string>): Promise<StreamRead> {
   const controller = new AbortController()
-  const response = await fetch(`${url}/api/v1/events/stream`, {
-    headers: { Authorization: `Bearer ${TOKEN}`, ...(lastEventId == null ? {} : { 'Last-Event-ID': lastEventId }) },
-    signal: controller.signal
-  })
+  const response = await fetch(url, { headers, signal: controller.signal })
   const parser = new SseParser()
-  const ids: number[] = []
-  const gaps: number[] = []
+  const read: StreamRead = { ids: [], gaps: [], peers: [] }
   const decoder = new TextDecoder()
   for await (const chunk of response.body!) {
     for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (message.event === 'gap') gaps.push((JSON.parse(message.data) as { missed: number }).missed)
-      if (message.event === 'node') ids.push(Number(message.id))
+      if (message.event === 'gap') read.gaps.push((JSON.parse(message.data) as { missed: number }).missed)
+      if (message.event === 'node') {
+        read.ids.push(Number(message.id))
+        read.peers.push((JSON.parse(message.data) as { peer?: string }).peer ?? '')
+      }
     }
-    if (ids.length >= count) break
+    if (read.ids.length >= count) break
   }
   controller.abort()
-  return { ids, gaps }
+  return read
+}
+
+/** Opens the node's stream with optional Last-Event-ID and reads `count` node events, then closes it. */
+async function readStream (url: string, count: number, lastEventId?: string): Promise<StreamRead> {
+  return await readEvents(`${url}/api/v1/events/stream`, count, { Authorization: `Bearer ${TOKEN}`, ...(lastEventId == null ? {} : { 'Last-Event-ID': lastEventId }) })
 }
 
 test('a client that reconnects with Last-Event-ID gets exactly the events it missed, then live ones', async t => {
@@ -97,20 +103,7 @@ test('a client that resumes with an id from before the node restarted gets the n
   const server = createServer((req, res) => { serveEventStream(after, req, res) })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { server.closeAllConnections(); server.close() })
-  const controller = new AbortController()
-  const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { headers: { 'Last-Event-ID': String(seen) }, signal: controller.signal })
-  const parser = new SseParser()
-  const peers: string[] = []
-  const gaps: string[] = []
-  const decoder = new TextDecoder()
-  for await (const chunk of response.body!) {
-    for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (message.event === 'gap') gaps.push(message.data)
-      if (message.event === 'node') peers.push((JSON.parse(message.data) as { peer: string }).peer)
-    }
-    if (peers.length >= 4) break
-  }
-  controller.abort()
+  const { peers, gaps } = await readEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 4, { 'Last-Event-ID': String(seen) })
   t.deepEqual(peers, ['new-0', 'new-1', 'new-2', 'new-3'])
   t.deepEqual(gaps, [], 'all of this run is still in the buffer')
 })
