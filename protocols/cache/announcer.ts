@@ -14,7 +14,10 @@ export interface AnnouncerConfig {
   readonly refreshIntervalMs: Millis
   /** A held record is announced again once its last announcement is this old (keep it under the index TTL). */
   readonly refreshAfterMs: Millis
-  /** Most records re-announced per refresh pass (spreads the traffic). */
+  /**
+   * Records re-announced per refresh pass (spreads the traffic), at least: a pass takes more when the node holds
+   * so many that this pace would not announce them all within another `refreshAfterMs` (before peers forget them).
+   */
   readonly refreshPerPass: number
   /** Most held records remembered for refreshing (LRU). */
   readonly maxHeldRecords: number
@@ -128,9 +131,12 @@ export class CacheAnnouncer {
   }
 
   private refresh (now: Millis): void {
+    const { refreshPerPass, refreshIntervalMs, refreshAfterMs } = this.config
+    // every held record may fall due at once (a cold build's PUTs): all of them must go out within one more refreshAfterMs
+    const perPass = Math.max(refreshPerPass, Math.ceil(this.held.size * refreshIntervalMs / refreshAfterMs))
     const due: SignedRecord[] = []
     for (const { record, announcedAt } of this.held.values()) {
-      if (now - announcedAt < this.config.refreshAfterMs || due.length >= this.config.refreshPerPass) break
+      if (now - announcedAt < refreshAfterMs || due.length >= perPass) break
       due.push(record)
     }
     for (const record of due) this.announce(record, now)

@@ -65,3 +65,19 @@ test('a stopping node publishes what is still pending', t => {
   announcer.stop()
   t.deepEqual(published(effects.drain()), [[gradleKey(9)]])
 })
+
+test('a node holding 100,000 records announced at once announces every one again before the index TTL ends', t => {
+  const effects = new EffectQueue()
+  const announcer = new CacheAnnouncer(effects, DEFAULT_ANNOUNCER) // 5-minute passes, due after 3 h; peers forget after 6 h
+  announcer.start(0)
+  for (let n = 1; n <= 100_000; n++) announcer.announce(recordBy('a', n), 0)
+  effects.drain()
+  const hour = 60 * 60 * 1000
+  const again = new Set<string>()
+  for (let now = DEFAULT_ANNOUNCER.refreshIntervalMs; now < 6 * hour; now += DEFAULT_ANNOUNCER.refreshIntervalMs) {
+    announcer.onTimer('cache/announce-refresh', now)
+    announcer.stop() // publishes the pass's pending batch
+    for (const batch of published(effects.drain())) for (const key of batch) again.add(key)
+  }
+  t.is(again.size, 100_000, 'none left unannounced for 6 h')
+})
