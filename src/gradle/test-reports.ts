@@ -3,7 +3,7 @@
  * per test class): read from a shard's workspace, counted, and merged into the module's results
  * directory of the final build, which skips the sharded test task.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { projectDirectory } from '../plan/test-classes.js'
 
@@ -33,7 +33,8 @@ export class TestReportError extends Error {
   override name = 'TestReportError'
 }
 
-const REPORT_NAME = /^TEST-[A-Za-z0-9_.$-]+\.xml$/
+/** `TEST-<class>.xml`: Java class names may hold any letters (Unicode too), never a path separator. */
+const REPORT_NAME = /^TEST-[^/\\\u0000-\u001f]+\.xml$/u
 
 /** The results directory of a module's test task inside a build's root directory. */
 export function testResultsDir (rootDir: string, project: string, testTaskName = 'test'): string {
@@ -99,6 +100,8 @@ export async function mergeTestReports (
   const counts = sumTestCounts(all)
   const dir = testResultsDir(rootDir, project, testTaskName)
   await mkdir(dir, { recursive: true })
+  // as the test task itself does: reports of an earlier run (a class since renamed or deleted) do not stay beside these
+  for (const old of (await readdir(dir)).filter(name => REPORT_NAME.test(name))) await rm(path.join(dir, old), { force: true })
   for (const report of all) await writeFile(path.join(dir, report.name), report.content)
   return { ...counts, dir, files: [...seen].sort() }
 }

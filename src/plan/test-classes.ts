@@ -1,10 +1,12 @@
 /**
  * Test classes of a module, found from its sources, and their split into shards.
  *
- * A module `:a:b` lives in `<root>/a/b` (Gradle's default project directory); its JUnit test
- * classes are the `src/test/java/**` files whose names match a filter (default: `*Test`,
- * `*Tests`, `Test*`, `*TestCase`), minus abstract classes and classes with no `@Test`,
- * `@RunWith` or `extends TestCase` (a `--tests` filter naming them would fail the shard).
+ * A module `:a:b` lives in `<root>/a/b` (Gradle's default project directory). Gradle runs every
+ * concrete class of the test source set that has JUnit tests, whatever its name, so its test
+ * classes here are the concrete `src/test/java/**` classes with `@Test`, `@RunWith` or
+ * `extends TestCase`, and those that extend a class of the same sources that has tests (they
+ * inherit them). A filter on the name (default: `*Test`, `*Tests`, `Test*`, `*TestCase`) lets in,
+ * besides, any concrete class so named that extends another: its tests may come from elsewhere.
  * Each class weighs its number of `@Test` methods (at least 1), so shards get similar amounts
  * of work.
  */
@@ -39,19 +41,37 @@ export function projectDirectory (rootDir: string, projectPath: string): string 
 /** Test classes of one module, sorted by name; none when it has no `src/test/java`. */
 export async function listTestClasses (rootDir: string, projectPath: string, filter = DEFAULT_TEST_CLASS_FILTER): Promise<TestClass[]> {
   const sourceRoot = path.join(projectDirectory(rootDir, projectPath), 'src', 'test', 'java')
-  const files = await javaFilesUnder(sourceRoot)
-  const classes: TestClass[] = []
-  for (const relative of files) {
-    const simpleName = path.basename(relative, '.java')
-    if (!filter.test(simpleName)) continue
-    const source = await readFile(path.join(sourceRoot, relative), 'utf8')
-    if (new RegExp(`abstract\\s+class\\s+${simpleName}\\b`).test(source)) continue
-    // A filter naming a class without tests makes Gradle fail the shard ("No tests found").
-    if (!/@Test\b|@RunWith\b|extends\s+TestCase\b/.test(source)) continue
-    const name = relative.slice(0, -'.java'.length).split(path.sep).join('.')
-    classes.push({ name, weight: Math.max(1, source.match(/@Test\b/g)?.length ?? 0) })
+  const sources = await Promise.all((await javaFilesUnder(sourceRoot)).map(async relative => describeSource(relative, await readFile(path.join(sourceRoot, relative), 'utf8'))))
+  // classes with tests of their own or inherited from one in these sources (a fixed point over `extends`)
+  const withTests = new Set(sources.filter(s => s.hasTests).map(s => s.simpleName))
+  for (let grew = true; grew;) {
+    grew = false
+    for (const s of sources) {
+      if (withTests.has(s.simpleName) || s.parent === undefined || !withTests.has(s.parent)) continue
+      withTests.add(s.simpleName)
+      grew = true
+    }
   }
+  const classes = sources
+    .filter(s => !s.isAbstract && (withTests.has(s.simpleName) || (filter.test(s.simpleName) && s.parent !== undefined)))
+    .map(s => ({ name: s.name, weight: s.weight }))
   return classes.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
+interface SourceClass { name: string, simpleName: string, isAbstract: boolean, hasTests: boolean, parent?: string, weight: number }
+
+/** What the test source file `relative` (`pkg/Name.java`) declares, as far as choosing test classes needs. */
+function describeSource (relative: string, source: string): SourceClass {
+  const simpleName = path.basename(relative, '.java')
+  const parent = new RegExp(`class\\s+${simpleName}\\b[^{]*?\\bextends\\s+([\\w.]+)`).exec(source)?.[1]?.split('.').at(-1)
+  return {
+    name: relative.slice(0, -'.java'.length).split(path.sep).join('.'),
+    simpleName,
+    isAbstract: new RegExp(`abstract\\s+class\\s+${simpleName}\\b`).test(source),
+    hasTests: /@Test\b|@RunWith\b|extends\s+TestCase\b/.test(source),
+    ...(parent === undefined ? {} : { parent }),
+    weight: Math.max(1, source.match(/@Test\b/g)?.length ?? 0)
+  }
 }
 
 async function javaFilesUnder (dir: string): Promise<string[]> {

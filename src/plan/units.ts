@@ -293,10 +293,13 @@ class UnitBuilder {
   }
 }
 
-/** Gradle arguments that run a unit: its tasks, `-x` for its exclusions, `--tests` after the test task. */
+/**
+ * Gradle arguments that run a unit: its tasks, `-x` for its exclusions, `--tests` after the test task. A
+ * class filter also names the class's nested classes (`Outer$*`), which JUnit runs as classes of their own.
+ */
 export function unitGradleArgs (unit: Pick<Unit, 'run' | 'exclude' | 'testFilters'>): string[] {
   const args = [...unit.run]
-  for (const filter of unit.testFilters) args.push('--tests', filter)
+  for (const filter of unit.testFilters) args.push('--tests', filter, '--tests', `${filter}$*`)
   for (const task of unit.exclude) args.push('-x', task)
   return args
 }

@@ -29,6 +29,18 @@ test('reports of two shards land in the module\'s results directory with their c
   t.deepEqual(await readTestReports(root, ':io:store'), [report('p.ATest', 4, 1), report('p.BTest', 5, 0, 2), report('p.CTest', 3)])
 })
 
+test('the merge replaces the reports of an earlier run, as the test task does, and keeps classes with any letters in their names', async t => {
+  const root = await tempRoot(t)
+  const dir = testResultsDir(root, ':text')
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, 'TEST-p.GoneTest.xml'), report('p.GoneTest', 1, 1).content) // a class deleted since the last local run
+  await writeFile(path.join(dir, 'output.bin'), 'not a report: left alone')
+  const merged = await mergeTestReports(root, ':text', [[report('p.ÜberTest', 2)], [report('p.Outer$InnerTest', 1)]])
+  t.deepEqual((await readdir(dir)).sort(), ['TEST-p.Outer$InnerTest.xml', 'TEST-p.ÜberTest.xml', 'output.bin'])
+  t.like(merged, { tests: 3, failures: 0 })
+  t.deepEqual((await readTestReports(root, ':text')).map(r => r.name), ['TEST-p.Outer$InnerTest.xml', 'TEST-p.ÜberTest.xml'], 'read back, Unicode name included')
+})
+
 test('a class reported by two shards, a file name that is not a report, or a non-report body is refused before anything is written', async t => {
   const root = await tempRoot(t)
   await t.throwsAsync(mergeTestReports(root, ':m', [[report('p.ATest', 1)], [report('p.ATest', 1)]]), { instanceOf: TestReportError, message: /more than one shard/ })

@@ -22,8 +22,26 @@ test('test classes of a module come from src/test/java, named by package, weighe
     { name: 'org.ex.ParserTest', weight: 2 },
     { name: 'org.ex.TestHelpers', weight: 1 }
   ])
-  t.deepEqual(await listTestClasses(root, ':lib:core', /Parser/), [{ name: 'org.ex.ParserTest', weight: 2 }])
   t.deepEqual(await listTestClasses(root, ':lib:none'), [], 'a module without tests has none')
+})
+
+test('Gradle runs every concrete class with tests, whatever its name, and one that inherits them: so do the shards', async t => {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-test-classes-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const dir = path.join(root, 'text', 'src', 'test', 'java', 'ex')
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, 'BaseChecks.java'), 'public abstract class BaseChecks { @Test public void sane() {} }')
+  await writeFile(path.join(dir, 'InheritedTest.java'), 'public class InheritedTest extends BaseChecks {}')
+  await writeFile(path.join(dir, 'DeeperCase.java'), 'public class DeeperCase extends InheritedTest {}')
+  await writeFile(path.join(dir, 'SlugSpec.java'), 'public class SlugSpec { @Test public void slug() {} }')
+  await writeFile(path.join(dir, 'FrameworkTest.java'), 'public class FrameworkTest extends org.lib.FancyRunnerBase {}')
+  await writeFile(path.join(dir, 'Helper.java'), 'public class Helper extends Object {}')
+  t.deepEqual((await listTestClasses(root, ':text')).map(c => c.name), [
+    'ex.DeeperCase', // inherits, two levels down
+    'ex.FrameworkTest', // named like a test and extends a class from elsewhere: its tests may come from there
+    'ex.InheritedTest',
+    'ex.SlugSpec'
+  ])
 })
 
 test('project paths map to directories under the root and cannot leave it', t => {

@@ -111,7 +111,7 @@ test('java-multi with :text tests in two shards: one class per shard after :text
   t.deepEqual(shards.flatMap(u => u.testFilters).sort(), ['example.text.ColumnsTest', 'example.text.SlugTest'])
   for (const shard of shards) {
     t.deepEqual(shard.dependsOn, [text.id])
-    t.deepEqual(unitGradleArgs(shard), [':text:test', '--tests', shard.testFilters[0]])
+    t.deepEqual(unitGradleArgs(shard), [':text:test', '--tests', shard.testFilters[0], '--tests', `${shard.testFilters[0]!}$*`], 'the class and its nested classes')
   }
   t.not(shards[0]?.id, shards[1]?.id)
   // The module's unit builds everything up to the tests, never the test task itself.
