@@ -145,6 +145,9 @@ export class Daemon {
     this.undo.push(async () => { await mesh.stop() })
     await mesh.start()
     this.mesh = mesh
+    // an entry the store evicted or quarantined is no longer offered to peers (re-announced, shared in index sync)
+    const unwatch = store.watchDropped(keys => { mesh.cache?.forgetHeld(keys) })
+    this.undo.push(async () => { unwatch() })
     return mesh
   }
 

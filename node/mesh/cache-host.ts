@@ -145,6 +145,11 @@ export class CacheHost {
     if (record != null) await this.components.store.annotate(meta.key, { sha256: meta.sha256, producer: record.producer, signature: recordProof(record) })
   }
 
+  /** The local store no longer holds these entries: stop offering them (re-announcing, index sync). */
+  forgetHeld (keys: readonly string[]): void {
+    this.host.input(() => { for (const key of keys) this.protocol.localEvicted(key) })
+  }
+
   peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, Date.now()) }) }
   peerDown (peer: string): void { this.host.input(() => { this.protocol.onPeerDown(peer, Date.now()) }) }
 

@@ -20,6 +20,8 @@ export interface BlobFilesComponents {
   logger: CasLogger
   now: () => number
   onQuarantined: () => void
+  /** Keys whose entries went with their blob (quarantined, or missing from disk). */
+  onDropped: (keys: readonly string[]) => void
 }
 
 /**
@@ -74,6 +76,7 @@ export class BlobFiles {
       await this.c.index.write(keys.map(key => ({ type: 'del', key })))
       if (current !== undefined) await rename(path, this.c.layout.quarantinePath(sha256, this.c.now())).catch(ignoreMissing)
       this.c.onQuarantined()
+      this.c.onDropped(keys)
       this.c.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
     })
   }
@@ -85,6 +88,7 @@ export class BlobFiles {
       if (await stat(this.c.layout.blobPath(sha256)).then(() => true, () => false)) return
       const keys = this.dropEntries(sha256)
       this.c.logger.warn({ sha256, keys: keys.length }, 'cas: blob missing from disk; entries dropped')
+      this.c.onDropped(keys)
       await this.c.index.write(keys.map(key => ({ type: 'del', key })))
     })
   }

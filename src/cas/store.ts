@@ -31,6 +31,7 @@ export class ContentStore implements BlobStore {
   private readonly reader: BlobReader
   private readonly access: AccessFlusher
   private readonly blobs: BlobFiles
+  private readonly droppedListeners = new Set<(keys: readonly string[]) => void>()
   private readonly now: () => number
   private readonly logger: CasLogger
   private readonly smallBlobBytes: number
@@ -66,7 +67,8 @@ export class ContentStore implements BlobStore {
       access: this.access,
       logger: this.logger,
       now: this.now,
-      onQuarantined: () => { this.counters.quarantined++ }
+      onQuarantined: () => { this.counters.quarantined++ },
+      onDropped: keys => { this.dropped(keys) }
     }, { smallBlobBytes: this.smallBlobBytes, syncDirs: options.syncDirs ?? false })
   }
 
@@ -144,6 +146,26 @@ export class ContentStore implements BlobStore {
     return await this.track(this.putTracked(key, body, { ...options, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
+  /**
+   * Calls `listener` with the keys of entries the store no longer holds: evicted, quarantined, found missing on
+   * disk, or deleted (the mesh stops offering them). Returns the function that stops the calls.
+   */
+  watchDropped (listener: (keys: readonly string[]) => void): () => void {
+    this.droppedListeners.add(listener)
+    return () => { this.droppedListeners.delete(listener) }
+  }
+
+  private dropped (keys: readonly string[]): void {
+    if (keys.length === 0) return
+    for (const listener of this.droppedListeners) {
+      try {
+        listener(keys)
+      } catch (err) {
+        this.logger.warn({ err }, 'cas: a listener of dropped entries failed')
+      }
+    }
+  }
+
   /** Removes one entry; its blob is deleted when no other key refers to it. Resolves whether the key existed. */
   async delete (key: string): Promise<boolean> {
     this.checkOpen()
@@ -151,6 +173,7 @@ export class ContentStore implements BlobStore {
     if (this.catalog.get(key) === undefined) return false
     const orphan = this.catalog.delete(key)
     this.access.drop(key)
+    this.dropped([key])
     await this.track((async () => {
       await this.index.write([{ type: 'del', key }])
       if (orphan !== undefined) await this.blobs.delete(orphan)
@@ -270,6 +293,7 @@ export class ContentStore implements BlobStore {
     if (keys.length === 0) return Promise.resolve({ evicted: 0, freedBytes: 0 })
     this.counters.evictions += keys.length
     for (const key of keys) this.access.drop(key)
+    this.dropped(keys)
     const indexed = this.index.write(keys.map(key => ({ type: 'del', key })))
     const done = (async () => {
       await indexed

@@ -1,5 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
 
 const KIB = 1024
@@ -55,4 +57,25 @@ test('reopening with a smaller budget evicts down to it, oldest access first', a
   t.truthy(await second.head(keys[0]!))
   t.truthy(await second.head(keys[2]!))
   t.like(second.stats(), { entries: 2, evictions: 1 })
+})
+
+test('whoever watches is told of every entry the store lets go: evicted, quarantined, deleted', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir, maxBytes: 2 * KIB })
+  const dropped: string[] = []
+  const unwatch = store.watchDropped(keys => { dropped.push(...keys) })
+  const [a, b, c, d] = [newKey(), newKey(), newKey(), newKey()]
+  for (const key of [a, b, c]) await store.put(key, randomBytes(KIB))
+  t.deepEqual(dropped, [a], 'a was evicted to make room for c')
+  const bytes = randomBytes(KIB / 2)
+  await store.put(d, bytes)
+  t.deepEqual(dropped, [a, b], 'then b, for d')
+  await writeFile(join(dir, 'blobs', sha256(bytes).slice(0, 2), sha256(bytes)), Buffer.alloc(KIB / 2)) // the disk damaged d
+  t.is(await store.get(d), undefined)
+  await store.delete(c)
+  t.deepEqual(dropped, [a, b, d, c], 'd quarantined, c deleted')
+  unwatch()
+  await store.put(newKey(), randomBytes(KIB))
+  await store.put(newKey(), randomBytes(KIB))
+  t.is(dropped.length, 4, 'nothing more once unwatched')
 })

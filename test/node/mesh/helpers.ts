@@ -14,7 +14,7 @@ export interface MeshStatus {
     penalised: number
     replicasPushed: number
     replicasStored: number
-    protocol: { providerClaims: number, indexedKeys: number }
+    protocol: { providerClaims: number, indexedKeys: number, heldRecords: number }
   }
   peers: Array<{ peerId: string, status: string, connected: boolean, rttMs?: number, gossipScore?: number }>
 }
