@@ -41,10 +41,30 @@ export class BlobFiles {
   }
 
   /**
+   * Moves the temp file into place and records the entry, in memory and in the index; the blob the key no longer
+   * refers to goes once the index says so. If the index write fails, memory goes back to what the index on disk
+   * still holds (a batch is all or nothing): the blob it names is kept, and the new blob goes if nothing names it.
+   */
+  async commitIndexed (meta: EntryMeta, written: WrittenTemp): Promise<void> {
+    const { indexed, replaced, previous } = await this.commit(meta, written)
+    try {
+      await indexed
+    } catch (err) {
+      if (this.c.catalog.get(meta.key) === meta) { // else a later PUT of the key came since: its own commit decides
+        const orphan = this.c.catalog.delete(meta.key)
+        if (previous !== undefined) this.c.catalog.set(previous)
+        if (orphan !== undefined && orphan !== previous?.sha256) await this.delete(orphan)
+      }
+      throw err
+    }
+    if (replaced !== undefined) await this.delete(replaced)
+  }
+
+  /**
    * Moves the temp file into blobs/ (or drops it when the blob is already there), records the entry in memory
    * and queues its index write. Resolves with that write and the sha256 of a blob the key no longer refers to.
    */
-  async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string, previous?: EntryMeta }> {
+  private async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string, previous?: EntryMeta }> {
     return await this.locks.run(meta.sha256, async () => {
       if (this.c.catalog.hasBlob(meta.sha256)) await this.keepExisting(written)
       else await this.moveIntoPlace(written)

@@ -1,7 +1,7 @@
 import { unlink } from 'node:fs/promises'
 import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
-import { checkAborted, writeTemp, type WrittenTemp } from './blob-writer.js'
+import { checkAborted, writeTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
 import { AbortError, IntegrityError, InvalidArgumentError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
@@ -146,23 +146,15 @@ export class ContentStore implements BlobStore {
     return await this.track(this.putTracked(key, body, { ...options, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
-  /**
-   * Calls `listener` with the keys of entries the store no longer holds: evicted, quarantined, found missing on
-   * disk, or deleted (the mesh stops offering them). Returns the function that stops the calls.
-   */
+  /** Tells `listener` the keys of entries the store lets go (evicted, quarantined, missing, deleted); returns the unwatch. */
   watchDropped (listener: (keys: readonly string[]) => void): () => void {
     this.droppedListeners.add(listener)
     return () => { this.droppedListeners.delete(listener) }
   }
 
   private dropped (keys: readonly string[]): void {
-    if (keys.length === 0) return
-    for (const listener of this.droppedListeners) {
-      try {
-        listener(keys)
-      } catch (err) {
-        this.logger.warn({ err }, 'cas: a listener of dropped entries failed')
-      }
+    for (const listener of keys.length === 0 ? [] : this.droppedListeners) {
+      try { listener(keys) } catch (err) { this.logger.warn({ err }, 'cas: a listener of dropped entries failed') }
     }
   }
 
@@ -258,33 +250,10 @@ export class ContentStore implements BlobStore {
     const meta: EntryMeta = { key, sha256: written.sha256, size: written.size, lastAccess: this.now() }
     if (options.producer !== undefined) meta.producer = options.producer
     if (options.signature !== undefined) meta.signature = options.signature
-    await this.commit(meta, written)
+    await this.blobs.commitIndexed(meta, written)
     this.counters.puts++
     this.evict(this.maxBytes)
     return { ...meta }
-  }
-
-  /** Moves the temp file into place and records the entry; the blob it replaced goes once the index says so. */
-  private async commit (meta: EntryMeta, written: WrittenTemp): Promise<void> {
-    const { indexed, replaced, previous } = await this.blobs.commit(meta, written)
-    try {
-      await indexed
-    } catch (err) {
-      await this.undoCommit(meta, previous)
-      throw err
-    }
-    if (replaced !== undefined) await this.blobs.delete(replaced)
-  }
-
-  /**
-   * The index write failed, so the index on disk still holds what the key had before (a batch is all or
-   * nothing): memory goes back to that, the blob it names is kept, and the new blob goes if nothing names it.
-   */
-  private async undoCommit (meta: EntryMeta, previous: EntryMeta | undefined): Promise<void> {
-    if (this.catalog.get(meta.key) !== meta) return // a later PUT of the key came since: its own commit decides
-    const orphan = this.catalog.delete(meta.key)
-    if (previous !== undefined) this.catalog.set(previous)
-    if (orphan !== undefined && orphan !== previous?.sha256) await this.blobs.delete(orphan)
   }
 
   /** Removes LRU entries from memory at once (so stats reflect the budget), then from the index and disk. */
