@@ -284,8 +284,9 @@ export class CacheProtocol implements SansIoProtocol {
     // Claims of providers this node counts as dead are kept too, as the index keeps a departed peer's own claims:
     // after a partition heals, peers come back one by one, and a page applied before its provider is back would
     // otherwise lose that claim for good (lookups skip providers that are not alive; the TTL and LRU bound them).
-    for (const { provider, record } of message.claims) {
-      if (provider !== this.deps.self && this.trust.mayProduce(record.producer)) this.index.add(provider, record, now)
+    for (const { provider, record, ageMs = 0 } of message.claims) {
+      if (provider === this.deps.self || !this.trust.mayProduce(record.producer) || ageMs > this.config.index.ttlMs) continue
+      this.index.add(provider, record, now, now - ageMs) // it keeps the age it had: relayed, a claim does not live longer
     }
     this.sync.pageApplied(message, now)
     return 'accept'
@@ -293,7 +294,7 @@ export class CacheProtocol implements SansIoProtocol {
 
   /** What this node holds, then what it heard others hold. */
   private * claimsToShare (now: Millis): Generator<ProviderClaim> {
-    for (const record of this.announcer.heldRecords()) yield { provider: this.deps.self, record }
-    for (const p of this.index.claims(now, this.config.sync.maxClaims)) yield { provider: p.peer, record: p.record }
+    for (const record of this.announcer.heldRecords()) yield { provider: this.deps.self, record, ageMs: 0 }
+    for (const p of this.index.claims(now, this.config.sync.maxClaims)) yield { provider: p.peer, record: p.record, ageMs: now - p.seenAt }
   }
 }

@@ -9,7 +9,7 @@ export const CACHE_TOPIC = 'gmesh/v1/cache'
 /** Request/response stream protocol for fetching and pushing blobs (a header frame, then raw bytes). */
 export const CAS_PROTOCOL = '/gmesh/cas/1.0.0'
 /** One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. */
-export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.0.0'
+export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.1.0'
 export const CACHE_WIRE_VERSION = 1
 
 /** Most records in one announcement batch or index page. */
@@ -56,7 +56,14 @@ export const announceCodec: MessageCodec<AnnounceBatch> = {
 }
 
 /** A provider entry as one node passes it on to another during index sync. */
-export interface ProviderClaim { readonly provider: PeerId, readonly record: SignedRecord }
+/**
+ * A provider's claim to hold the entry `record` names. `ageMs`: how long ago the sender's node heard it first-hand
+ * (0: the provider itself), so a claim passed on through index sync keeps its age and expires on time.
+ */
+export interface ProviderClaim { readonly provider: PeerId, readonly record: SignedRecord, readonly ageMs?: number }
+
+/** Ages past this are sent as this (49 days: far past any index TTL). */
+const MAX_CLAIM_AGE_MS = 2 ** 32 - 1
 
 export type IndexSyncMessage =
   | { readonly type: 'index-request', readonly requestId: number }
@@ -67,7 +74,10 @@ function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
   if (m.type === 'index-request') return
   if (m.claims.length > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(m.claims.length, MAX_RECORDS_PER_MESSAGE)
   w.byte(m.last ? 1 : 0).uint(m.claims.length)
-  for (const claim of m.claims) writeRecord(w.string(claim.provider), claim.record)
+  for (const claim of m.claims) {
+    writeRecord(w.string(claim.provider), claim.record)
+    w.uint(Math.min(MAX_CLAIM_AGE_MS, Math.max(0, Math.floor(claim.ageMs ?? 0))))
+  }
 }
 
 function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
@@ -76,7 +86,7 @@ function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
   const count = r.uint()
   if (count > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(count, MAX_RECORDS_PER_MESSAGE)
   const claims: ProviderClaim[] = []
-  for (let i = 0; i < count; i++) claims.push({ provider: readPeerId(r), record: readRecord(r) })
+  for (let i = 0; i < count; i++) claims.push({ provider: readPeerId(r), record: readRecord(r), ageMs: r.uint(MAX_CLAIM_AGE_MS) })
   return { type: 'index-page', requestId, last: flag === 1, claims }
 }
 

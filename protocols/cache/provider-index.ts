@@ -45,7 +45,7 @@ export class ProviderIndex {
   }
 
   /** Records that `peer` provides `record.gradleKey`; a newer claim by the same peer replaces the older. Returns true if new. */
-  add (peer: PeerId, record: SignedRecord, now: Millis): boolean {
+  add (peer: PeerId, record: SignedRecord, now: Millis, seenAt: Millis = now): boolean {
     const key = record.gradleKey
     let providers = this.byKey.get(key)
     if (providers === undefined) {
@@ -54,8 +54,11 @@ export class ProviderIndex {
       this.byKey.delete(key)
     }
     this.byKey.set(key, providers)
+    const previous = providers.get(peer)
     const isNew = !providers.delete(peer)
-    providers.set(peer, { peer, record, seenAt: now })
+    // second-hand news of an older sighting never makes a claim look older than what this node heard itself
+    const since = previous?.record.sha256 === record.sha256 ? Math.max(previous.seenAt, seenAt) : seenAt
+    providers.set(peer, { peer, record, seenAt: since })
     if (!isNew) return false
     this.entries++
     let keys = this.byPeer.get(peer)

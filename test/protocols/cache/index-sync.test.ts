@@ -92,3 +92,23 @@ test('peers back after membership declared them dead are asked for their index, 
   c.cache.onPeerUp('e', 30_100)
   t.deepEqual(requestsTo(), ['e'])
 })
+
+test('a claim passed on through index sync keeps its age: however many newcomers relay it, a provider that left is forgotten on time', t => {
+  const hour = 60 * 60 * 1000
+  const c = makeNode('c', ['a', 'b'])
+  c.cache.start(0)
+  const request = c.cache.drainEffects().find(e => e.kind === 'send')
+  if (request?.kind !== 'send') return t.fail()
+  const { requestId } = indexSyncCodec.decode(request.bytes)
+  // the asked node last heard p announce these 5 h and 10 min ago; q it heard from just now
+  const page = indexSyncCodec.encode({
+    type: 'index-page', requestId, last: true,
+    claims: [{ provider: 'p', record: recordBy('p', 1), ageMs: 5 * hour }, { provider: 'p', record: recordBy('p', 2), ageMs: 7 * hour }, { provider: 'q', record: recordBy('q', 3), ageMs: 0 }]
+  })
+  t.is(c.cache.onMessage(request.to, CACHE_INDEX_PROTOCOL, page, 10), 'accept')
+  t.is(c.cache.index.keyCount, 2, 'a claim older than the TTL is not taken at all')
+  const shared = [...c.cache.index.claims(20, 10)].map(p => [p.peer, Math.round((20 - p.seenAt) / hour)])
+  t.deepEqual(shared.sort(), [['p', 5], ['q', 0]], 'passed on with the age it came with')
+  t.deepEqual(c.cache.index.lookup(gradleKey(1), hour + 100).map(p => p.peer), [], 'p\'s claim ran out with its own 6 h, an hour later')
+  t.deepEqual(c.cache.index.lookup(gradleKey(3), hour + 100).map(p => p.peer), ['q'])
+})
