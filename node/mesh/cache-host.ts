@@ -212,8 +212,8 @@ export class CacheHost {
       let body: AsyncIterable<Uint8Array> | Uint8Array = response.body
       if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
         body = await readVerifiedBody(response.body, decision.size, decision.sha256)
+        if (!this.storing.has(key)) this.stats.peerHits++ // once per lookup, also if a failed write sends it to another provider
         this.storing.set(key, body)
-        this.stats.peerHits++
         this.settle(key, body)
       }
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
