@@ -94,6 +94,8 @@ test('providers serving wrong bytes under valid records are rejected and penalis
   const fetched = await cacheGet(b, both.key)
   t.is(fetched.status, 200, 'an entry the honest node also holds is fetched from it')
   t.true(fetched.body.equals(both.body), 'with the producer\'s exact bytes')
+  // answered from the verified bytes in memory while B's store writes them
+  await awaitStatus(b, 'B stored what it fetched', status => status.cache.entries === 1)
   const again = await cacheGet(b, both.key)
   t.true(again.body.equals(both.body), 'and served from B\'s store afterwards')
   for (const entry of lied.values()) t.is((await cacheGet(b, entry.key)).status, 404, 'the lies are still not served')

@@ -35,7 +35,7 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
   t.is(atB.sharing.peerHits, TASKS, 'every hit at B was fetched from a peer')
   t.is(atB.sharing.corruptRejected, 0)
   t.true(atB.sharing.fetchedBytes > 0)
-  t.is(atB.cache.entries, TASKS, 'B keeps what it fetched')
+  await awaitStatus(b, 'B keeps what it fetched (written just after each GET was answered)', status => status.cache.entries === TASKS)
   const listed = await runGmesh(['peers', '--data', b.dataDir, '--json'])
   t.is(listed.code, 0, listed.stderr)
   const seenA = (JSON.parse(listed.stdout) as PeerRow[]).find(peer => peer.peerId === a.info.peerId)
