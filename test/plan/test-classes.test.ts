@@ -5,18 +5,26 @@ import path from 'node:path'
 import { InvalidProjectPathError, listTestClasses, projectDirectory, splitIntoShards } from '../../src/plan/test-classes.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
-test('test classes of a module come from src/test/java, named by package, weighed by their @Test methods; helpers without tests are left out', async t => {
+/** A build root whose module `moduleDir` has these test sources under `src/test/java/<pkg>/`; removed when the test ends. */
+async function testSources (t: { teardown: (fn: () => Promise<void>) => void }, moduleDir: string, pkg: string, files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'gmesh-test-classes-'))
   t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
-  const dir = path.join(root, 'lib', 'core', 'src', 'test', 'java', 'org', 'ex')
+  const dir = path.join(root, moduleDir, 'src', 'test', 'java', ...pkg.split('.'))
   await mkdir(dir, { recursive: true })
-  await writeFile(path.join(dir, 'ParserTest.java'), 'class ParserTest { @Test void a() {} @Test void b() {} }')
-  await writeFile(path.join(dir, 'TestHelpers.java'), 'class TestHelpers { @Test void a() {} }')
-  await writeFile(path.join(dir, 'AbstractBaseTest.java'), 'public abstract class AbstractBaseTest { @Test void a() {} }')
-  await writeFile(path.join(dir, 'Fixtures.java'), 'class Fixtures {}')
-  await writeFile(path.join(dir, 'DataTest.java'), 'class DataTest { static int[] rows() { return new int[0]; } }')
-  await writeFile(path.join(dir, 'LegacyTest.java'), 'class LegacyTest extends TestCase { void testIt() {} }')
-  await writeFile(path.join(dir, 'notes.txt'), 'not java')
+  for (const [name, source] of Object.entries(files)) await writeFile(path.join(dir, name), source)
+  return root
+}
+
+test('test classes of a module come from src/test/java, named by package, weighed by their @Test methods; helpers without tests are left out', async t => {
+  const root = await testSources(t, path.join('lib', 'core'), 'org.ex', {
+    'ParserTest.java': 'class ParserTest { @Test void a() {} @Test void b() {} }',
+    'TestHelpers.java': 'class TestHelpers { @Test void a() {} }',
+    'AbstractBaseTest.java': 'public abstract class AbstractBaseTest { @Test void a() {} }',
+    'Fixtures.java': 'class Fixtures {}',
+    'DataTest.java': 'class DataTest { static int[] rows() { return new int[0]; } }',
+    'LegacyTest.java': 'class LegacyTest extends TestCase { void testIt() {} }',
+    'notes.txt': 'not java'
+  })
   t.deepEqual(await listTestClasses(root, ':lib:core'), [
     { name: 'org.ex.LegacyTest', weight: 1 },
     { name: 'org.ex.ParserTest', weight: 2 },
@@ -26,16 +34,14 @@ test('test classes of a module come from src/test/java, named by package, weighe
 })
 
 test('Gradle runs every concrete class with tests, whatever its name, and one that inherits them: so do the shards', async t => {
-  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-test-classes-'))
-  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
-  const dir = path.join(root, 'text', 'src', 'test', 'java', 'ex')
-  await mkdir(dir, { recursive: true })
-  await writeFile(path.join(dir, 'BaseChecks.java'), 'public abstract class BaseChecks { @Test public void sane() {} }')
-  await writeFile(path.join(dir, 'InheritedTest.java'), 'public class InheritedTest extends BaseChecks {}')
-  await writeFile(path.join(dir, 'DeeperCase.java'), 'public class DeeperCase extends InheritedTest {}')
-  await writeFile(path.join(dir, 'SlugSpec.java'), 'public class SlugSpec { @Test public void slug() {} }')
-  await writeFile(path.join(dir, 'FrameworkTest.java'), 'public class FrameworkTest extends org.lib.FancyRunnerBase {}')
-  await writeFile(path.join(dir, 'Helper.java'), 'public class Helper extends Object {}')
+  const root = await testSources(t, 'text', 'ex', {
+    'BaseChecks.java': 'public abstract class BaseChecks { @Test public void sane() {} }',
+    'InheritedTest.java': 'public class InheritedTest extends BaseChecks {}',
+    'DeeperCase.java': 'public class DeeperCase extends InheritedTest {}',
+    'SlugSpec.java': 'public class SlugSpec { @Test public void slug() {} }',
+    'FrameworkTest.java': 'public class FrameworkTest extends org.lib.FancyRunnerBase {}',
+    'Helper.java': 'public class Helper extends Object {}'
+  })
   t.deepEqual((await listTestClasses(root, ':text')).map(c => c.name), [
     'ex.DeeperCase', // inherits, two levels down
     'ex.FrameworkTest', // named like a test and extends a class from elsewhere: its tests may come from there
