@@ -26,8 +26,11 @@ export async function connect (data?: string): Promise<NodeClient> {
   }
 }
 
+/** The dialler's part of the status (`discovery`). */
+interface DialStats { dials: number, failedDials: number, lastDialError?: string }
+
 /** Dials of discovered and bootstrap peers; failures name the newest reason (a peer down, another swarm key). */
-function describeDials (discovery: { dials: number, failedDials: number, lastDialError?: string } | undefined): string[] {
+function describeDials (discovery: DialStats | undefined): string[] {
   if (discovery == null) return []
   const failed = discovery.failedDials === 0 ? '' : `, ${discovery.failedDials} failed (last: ${discovery.lastDialError ?? 'unknown'})`
   return [`dials    ${discovery.dials}${failed}`]
@@ -48,7 +51,7 @@ function describeStatus (status: Record<string, unknown>): string {
     `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,
     `GETs     ${http.hits} hits, ${http.misses} misses (hit rate ${hitRate})`,
     `peers    ${peers.length}`,
-    ...describeDials(status.discovery as { dials: number, failedDials: number, lastDialError?: string } | undefined),
+    ...describeDials(status.discovery as DialStats | undefined),
     ''
   ].join('\n')
 }
