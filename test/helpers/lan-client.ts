@@ -6,33 +6,11 @@
 //   lan-client.js await-failed-dial <dataDir>       the status, once the node has failed to dial a peer it discovered
 //   lan-client.js status <dataDir>                  the status (what `gmesh status --json` prints)
 import { readFile, writeFile } from 'node:fs/promises'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { NodeClient } from '../../src/client/node-client.js'
-
-interface Status {
-  peers?: Array<{ peerId: string, connected: boolean }>
-  sharing?: { protocol?: { indexedKeys?: number } }
-  discovery?: { failedDials?: number }
-}
-
-const AWAIT_MS = 30_000
-const POLL_MS = 100
+import { awaitStatus, meshStatus } from '../node/mesh/helpers.js'
 
 async function cacheUrl (dataDir: string, key: string): Promise<string> {
   return `${(await NodeClient.connect(dataDir)).info.httpUrl}/cache/${key}`
-}
-
-/** Reads the node's status until `accept` holds; fails after AWAIT_MS with the last status seen. */
-async function awaitStatus (dataDir: string, what: string, accept: (status: Status) => boolean): Promise<Status> {
-  const client = await NodeClient.connect(dataDir)
-  const giveUpAt = Date.now() + AWAIT_MS
-  let status: Status = {}
-  while (Date.now() < giveUpAt) {
-    status = await client.status() as Status
-    if (accept(status)) return status
-    await sleep(POLL_MS)
-  }
-  throw new Error(`${what} not seen after ${AWAIT_MS} ms; last status: ${JSON.stringify(status)}`)
 }
 
 async function main (args: string[]): Promise<unknown> {
@@ -51,12 +29,12 @@ async function main (args: string[]): Promise<unknown> {
     }
     case 'await': {
       const [peerId, keys] = [rest[0]!, Number(rest[1] ?? 0)]
-      return await awaitStatus(dataDir, `a connected peer ${peerId} with ${keys} indexed keys`, status =>
-        status.peers?.some(p => p.peerId === peerId && p.connected) === true && (status.sharing?.protocol?.indexedKeys ?? 0) >= keys)
+      return await awaitStatus({ dataDir }, `a connected peer ${peerId} with ${keys} indexed keys`, status =>
+        status.peers.some(p => p.peerId === peerId && p.connected) && status.sharing.protocol.indexedKeys >= keys)
     }
     case 'await-failed-dial':
-      return await awaitStatus(dataDir, 'a failed dial of a discovered peer', status => (status.discovery?.failedDials ?? 0) > 0)
-    case 'status': return await (await NodeClient.connect(dataDir)).status()
+      return await awaitStatus({ dataDir }, 'a failed dial of a discovered peer', status => (status.discovery?.failedDials ?? 0) > 0)
+    case 'status': return await meshStatus({ dataDir })
     default: throw new Error(`unknown lan-client command ${String(command)}`)
   }
 }

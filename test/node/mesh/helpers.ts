@@ -17,6 +17,7 @@ export interface MeshStatus {
     protocol: { providerClaims: number, indexedKeys: number, heldRecords: number }
   }
   peers: Array<{ peerId: string, status: string, connected: boolean, rttMs?: number, gossipScore?: number }>
+  discovery?: { discoveries: number, dials: number, failedDials: number, lastDialError?: string }
 }
 
 /** Starts `gmesh up` on loopback (mDNS off) with `args`; the process is killed by pid in the teardown. */
@@ -34,7 +35,7 @@ export function bootstrapAddress (node: NodeProcess): string {
 }
 
 /** The node's status through its control API (what `gmesh status --json` prints). */
-export async function meshStatus (node: NodeProcess): Promise<MeshStatus> {
+export async function meshStatus (node: Pick<NodeProcess, 'dataDir'>): Promise<MeshStatus> {
   const client = await NodeClient.connect(node.dataDir)
   return await client.status() as unknown as MeshStatus
 }
@@ -52,7 +53,7 @@ export interface PollOptions {
  * Reads `node`'s status until `accept` holds (a bounded number of tries), resolving to that status;
  * fails with the last status seen, so a test that times out says what it was waiting for.
  */
-export async function awaitStatus (node: NodeProcess, what: string, accept: (status: MeshStatus) => boolean,
+export async function awaitStatus (node: Pick<NodeProcess, 'dataDir'>, what: string, accept: (status: MeshStatus) => boolean,
   options: PollOptions = {}): Promise<MeshStatus> {
   const tries = options.tries ?? 120
   const giveUpAt = Date.now() + (options.withinMs ?? 45_000)
