@@ -1,5 +1,6 @@
 import type { Millis, PeerId, Random } from '../core/index.js'
 import type { Load } from './messages.js'
+import { DEFAULT_MAX_MEMBERS } from './table.js'
 
 /** Tunables of the membership protocol (SWIM-style probing plus gossiped load heartbeats). */
 export interface MembershipConfig {
@@ -23,6 +24,10 @@ export interface MembershipConfig {
   readonly boundProbeRounds: number
   /** Allowance in the bounds for gossip and stream latency. */
   readonly boundSlackMs: Millis
+  /** A member dead this long is forgotten; its heartbeat brings it back if it lives. */
+  readonly deadRetentionMs: Millis
+  /** Members held at most, tombstones included (see MemberTable). */
+  readonly maxMembers: number
 }
 
 export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
@@ -36,7 +41,9 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   staleHeartbeats: 3,
   joinRetryMs: 2000,
   boundProbeRounds: 20,
-  boundSlackMs: 3000
+  boundSlackMs: 3000,
+  deadRetentionMs: 3_600_000,
+  maxMembers: DEFAULT_MAX_MEMBERS
 })
 
 /** How long a suspicion lasts in a mesh of `n` members. */

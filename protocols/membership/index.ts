@@ -2,7 +2,7 @@ export { Membership } from './membership.js'
 export type { MembershipOptions } from './config.js'
 export type { MembershipView } from './view.js'
 export type { MemberInfo } from './table.js'
-export { MemberTable } from './table.js'
+export { DEFAULT_MAX_MEMBERS, MemberTable } from './table.js'
 export {
   DEFAULT_MEMBERSHIP_CONFIG, suspicionTimeoutMs, heartbeatIntervalMs, detectionBoundMs, refutationBoundMs
 } from './config.js'

@@ -31,7 +31,7 @@ export class Membership implements SansIoProtocol {
   readonly protocolIds = [MEMBERSHIP_PROTOCOL]
   readonly view: MembershipView
   readonly config: MembershipConfig
-  private readonly table = new MemberTable()
+  private readonly table: MemberTable
   private readonly effects = new EffectQueue()
   private readonly prober: Prober
   private readonly suspicionOrigins = new Set<PeerId>()
@@ -48,6 +48,7 @@ export class Membership implements SansIoProtocol {
 
   constructor (private readonly options: MembershipOptions) {
     this.config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
+    this.table = new MemberTable(this.config.maxMembers)
     this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
@@ -180,8 +181,12 @@ export class Membership implements SansIoProtocol {
     this.effects.setTimer('heartbeat', now + Math.round(interval * (0.75 + 0.5 * this.options.random.nextFloat())))
   }
 
-  /** Suspects alive members silent for `staleHeartbeats` heartbeat intervals (lost gossip backstop). */
+  /**
+   * Suspects alive members silent for `staleHeartbeats` heartbeat intervals (lost gossip backstop),
+   * and forgets members dead for longer than `deadRetentionMs`.
+   */
   private onSweepTick (now: Millis): void {
+    this.table.reapDead(now - this.config.deadRetentionMs)
     const interval = heartbeatIntervalMs(this.config, this.meshSize)
     const staleBefore = now - interval * this.config.staleHeartbeats - this.config.probeIntervalMs
     const stale: PeerId[] = []

@@ -48,8 +48,11 @@ class Member implements MemberInfo {
   }
 }
 
-/** What applying a record did to the table. */
-export type ApplyOutcome = 'new' | 'status' | 'load' | 'stale'
+/** What applying a record did to the table; `full`: a new member was refused, the table being at its bound. */
+export type ApplyOutcome = 'new' | 'status' | 'load' | 'stale' | 'full'
+
+/** Members a table holds at most by default: far above any real mesh, low enough that forged records cannot exhaust memory. */
+export const DEFAULT_MAX_MEMBERS = 50_000
 
 const RANK: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2 }
 
@@ -63,13 +66,24 @@ export function peerHash (peer: PeerId): number {
 /**
  * The member table with SWIM's precedence rules: a higher incarnation always wins; at the same
  * incarnation dead beats suspect beats alive. Only the peer itself raises its incarnation (to refute).
- * Dead members stay as tombstones so a stale "alive" cannot resurrect them.
+ * Dead members stay as tombstones so a stale "alive" cannot resurrect them, until `reapDead` lets go
+ * of old ones. The table holds at most `maxMembers`: a new member past that replaces the oldest
+ * tombstone, or is refused when there is none.
  */
 export class MemberTable {
   private readonly members = new Map<PeerId, Member>()
   private readonly dead: Member[] = []
   private aliveHash = 0
   private alive = 0
+  /** New members refused because the table was full of live ones. */
+  refused = 0
+
+  constructor (private readonly maxMembers = DEFAULT_MAX_MEMBERS) {}
+
+  /** Members held, tombstones included. */
+  get size (): number {
+    return this.members.size
+  }
 
   get (peer: PeerId): MemberInfo | undefined {
     return this.members.get(peer)
@@ -107,6 +121,10 @@ export class MemberTable {
   apply (record: MemberRecord, now: Millis): ApplyOutcome {
     const member = this.members.get(record.peer)
     if (member === undefined) {
+      if (this.members.size >= this.maxMembers && !this.evictOldestDead()) {
+        this.refused++
+        return 'full'
+      }
       const added = new Member(record.peer, record, now)
       this.members.set(record.peer, added)
       this.enterStatus(added, record.status)
@@ -134,6 +152,31 @@ export class MemberTable {
   touch (peer: PeerId, now: Millis): void {
     const member = this.members.get(peer)
     if (member !== undefined) member.lastHeard = Math.floor(now)
+  }
+
+  /** Forgets members dead since before `before` (a heartbeat brings a live one back); returns how many. */
+  reapDead (before: Millis): number {
+    let reaped = 0
+    for (let i = this.dead.length - 1; i >= 0; i--) {
+      const member = this.dead[i] as Member
+      if (member.statusSince >= before) continue
+      this.remove(member)
+      reaped++
+    }
+    return reaped
+  }
+
+  private evictOldestDead (): boolean {
+    let oldest: Member | undefined
+    for (const member of this.dead) if (oldest === undefined || member.statusSince < oldest.statusSince) oldest = member
+    if (oldest === undefined) return false
+    this.remove(oldest)
+    return true
+  }
+
+  private remove (member: Member): void {
+    this.leaveStatus(member)
+    this.members.delete(member.peer)
   }
 
   private enterStatus (member: Member, status: MemberStatus): void {

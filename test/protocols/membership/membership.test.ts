@@ -162,3 +162,17 @@ test('a joiner asks again until every part of a welcome has arrived', t => {
   b.onTimer('join', 4000)
   t.deepEqual(sends(b.drainEffects()), [], 'a complete welcome ends joining')
 })
+
+test('a member dead for longer than the retention is forgotten at the next sweep; its heartbeat brings it back', t => {
+  const a = new Membership({ self: 'a', seeds: [], random: new Xoshiro128(1), load, config: { deadRetentionMs: 60_000 } })
+  a.start(0)
+  hearHeartbeat(a, 'b', 0, 1)
+  a.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [{ peer: 'b', status: 'dead', incarnation: 0, load }] }), 1000)
+  a.onTimer('sweep', 30_000)
+  t.is(a.members.get('b')?.status, 'dead', 'kept while within the retention')
+  a.onTimer('sweep', 61_001)
+  t.is(a.members.get('b'), undefined)
+  t.is(a.members.deadCount, 0)
+  hearHeartbeat(a, 'b', 1, 62_000)
+  t.is(a.view.get('b')?.status, 'alive')
+})
