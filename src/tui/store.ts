@@ -32,6 +32,9 @@ export interface TuiStoreInit {
 
 type Listener = () => void
 
+/** Default window of redraw batching: an event is on screen within about this long. */
+export const DEFAULT_BATCH_MS = 80
+
 /**
  * The TUI's state, fed by snapshots (polled) and events (streamed). Listeners are told at most once
  * per `batchMs`: an event after a quiet spell is drawn at once, a burst costs one redraw per window.
@@ -44,7 +47,7 @@ export class TuiStore {
   private readonly init: Required<Omit<TuiStoreInit, 'now'>> & { now: () => number }
 
   constructor (init: TuiStoreInit = {}) {
-    this.init = { maxEvents: 500, maxHistory: 120, batchMs: 80, now: Date.now, ...init }
+    this.init = { maxEvents: 500, maxHistory: 120, batchMs: DEFAULT_BATCH_MS, now: Date.now, ...init }
   }
 
   get snapshot (): TuiState { return this.state }

@@ -1,0 +1,12 @@
+// The terminal gmesh top draws into in bench/tui: a TTY as far as ink can tell, kept in memory.
+import { PassThrough, Writable } from 'node:stream'
+
+export interface FakeTerminal { stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, onWrite: (fn: (text: string) => void) => void }
+
+/** A terminal of `columns` x `rows`: a TTY-like stdout that hands each write to a listener, and a stdin ink can put in raw mode. */
+export function fakeTerminal (columns: number, rows: number): FakeTerminal {
+  let listener: (text: string) => void = () => {}
+  const stdout = Object.assign(new Writable({ write (chunk, _enc, done) { listener(String(chunk)); done() } }), { columns, rows, isTTY: true })
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode () { return stdin }, ref () { return stdin }, unref () { return stdin } })
+  return { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, onWrite: fn => { listener = fn } }
+}
