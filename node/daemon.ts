@@ -13,6 +13,7 @@ import { ControlApi, type JobsView } from './http/control-api.js'
 import type { JobsHost } from './jobs/jobs-host.js'
 import { NodeHttpServer } from './http/server.js'
 import { VERSION } from '../src/version.js'
+import { processStartTime } from '../src/config/pid.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
 import { EventBus, firstIdFromClock } from './events/index.js'
@@ -35,7 +36,7 @@ export interface DaemonOptions {
 }
 
 /** What `DIR/node.json` says once a node is ready (design.md, CLI contract): the clients' type, every field set. */
-export type ReadyInfo = Required<NodeReadyInfo>
+export type ReadyInfo = Required<Omit<NodeReadyInfo, 'pidStart'>> & Pick<NodeReadyInfo, 'pidStart'>
 
 /**
  * One gmesh node: claims its data directory, loads its identity, opens the store and serves HTTP.
@@ -159,6 +160,7 @@ export class Daemon {
       httpUrl,
       cacheUrl: `${httpUrl}/cache/`,
       pid: process.pid,
+      ...pidStartOf(process.pid),
       version: VERSION,
       startedAt: new Date().toISOString()
     }
@@ -219,4 +221,10 @@ function jobsView (jobs: JobsHost): JobsView {
     report: jobId => jobs.report(jobId),
     testReports: async (jobId, signal) => await jobs.testReports(jobId, signal)
   }
+}
+
+/** `{ pidStart }` where the system tells a process's start time (Linux), else nothing. */
+function pidStartOf (pid: number): Pick<ReadyInfo, 'pidStart'> {
+  const pidStart = processStartTime(pid)
+  return pidStart === undefined ? {} : { pidStart }
 }

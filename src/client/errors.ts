@@ -21,6 +21,23 @@ export class NodeUnreachableError extends Error {
   static readonly code = 'ERR_NODE_UNREACHABLE'
   override name = 'NodeUnreachableError'
   constructor (readonly url: string, cause: unknown) {
-    super(`the node at ${url} did not answer (${(cause as Error)?.message ?? String(cause)}): is it running? see gmesh status`, { cause })
+    super(`the node at ${url} did not answer (${describeCause(cause)}): is it running? \`gmesh up\` starts one`, { cause })
   }
+}
+
+/** The control token of a running node could not be read. */
+export class NodeTokenError extends Error {
+  static readonly code = 'ERR_NODE_TOKEN'
+  override name = 'NodeTokenError'
+  constructor (readonly path: string, cause: unknown) {
+    super(`cannot read the node's control token ${path} (${describeCause(cause)}): run gmesh as the user that started the node, with its --data`, { cause })
+  }
+}
+
+/** The most telling part of a network or file error: `fetch failed: ECONNREFUSED`, not just `fetch failed`. */
+function describeCause (cause: unknown): string {
+  const err = cause as { message?: string, code?: string, cause?: { code?: string, message?: string } } | undefined
+  const code = err?.code ?? err?.cause?.code
+  const message = err?.message ?? String(cause)
+  return code === undefined || message.includes(code) ? message : `${message}: ${code}`
 }

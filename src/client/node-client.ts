@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
-import { isAlive } from '../config/pid.js'
+import { isAlive, processStartTime } from '../config/pid.js'
 import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
-import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from './errors.js'
+import { NodeApiError, NodeNotRunningError, NodeTokenError, NodeUnreachableError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
 
 export type * from './api-types.js'
@@ -18,6 +18,8 @@ export interface NodeReadyInfo {
   pid: number
   version?: string
   startedAt?: string
+  /** The node process's start time (see processStartTime): with `pid`, names that process and no later one that reuses the pid. */
+  pidStart?: string
 }
 
 /** Reads `DIR/node.json` of a live node, or throws NodeNotRunningError. */
@@ -29,6 +31,8 @@ export async function readReadyFile (dataDir: string): Promise<NodeReadyInfo> {
     throw new NodeNotRunningError(dataDir)
   }
   if (typeof info?.httpUrl !== 'string' || !isAlive(info.pid)) throw new NodeNotRunningError(dataDir)
+  // a ready file left by a node that died, whose pid another process now has
+  if (info.pidStart !== undefined && processStartTime(info.pid) !== info.pidStart) throw new NodeNotRunningError(dataDir)
   return info
 }
 
@@ -69,7 +73,8 @@ export class NodeClient {
   /** A client of the node running at `dataDir` (its ready file and token). */
   static async connect (dataDir: string, options: NodeClientOptions = {}): Promise<NodeClient> {
     const info = await readReadyFile(dataDir)
-    const token = (await readFile(join(dataDir, DataFiles.token), 'utf8')).trim()
+    const tokenFile = join(dataDir, DataFiles.token)
+    const token = await readFile(tokenFile, 'utf8').then(text => text.trim(), (err: unknown) => { throw new NodeTokenError(tokenFile, err) })
     return new NodeClient({ ...info, token }, options)
   }
 
@@ -144,8 +149,30 @@ export class NodeClient {
       if (signal?.aborted === true) throw err
       throw new NodeUnreachableError(this.info.httpUrl, err)
     }
-    const answer = await response.json().catch(() => ({})) as { error?: string }
-    if (!response.ok) throw new NodeApiError(response.status, answer.error ?? `the node answered ${response.status}`)
-    return answer
+    const answer = await this.readAnswer(response, signal)
+    if (response.ok) return answer
+    const error = (answer as { error?: unknown } | undefined)?.error
+    if (response.status === 401) throw new NodeApiError(401, `the node at ${this.info.httpUrl} refused this client's token (${typeof error === 'string' ? error : 'unauthorized'}): is --data the directory of the node you mean?`)
+    throw new NodeApiError(response.status, typeof error === 'string' ? error : `the node answered ${response.status}`)
+  }
+
+  /**
+   * The JSON body of an answer. A body cut off by the timeout is the node not answering (a read retries
+   * it); one that is not JSON, on a success status, means something other than a gmesh node answered.
+   */
+  private async readAnswer (response: Response, signal: AbortSignal | undefined): Promise<unknown> {
+    let text: string
+    try {
+      text = await response.text()
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      throw new NodeUnreachableError(this.info.httpUrl, err)
+    }
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      if (!response.ok) return undefined
+      throw new NodeApiError(response.status, `${this.info.httpUrl} answered ${response.status} with something other than JSON: is a gmesh node listening there?`)
+    }
   }
 }

@@ -1,8 +1,12 @@
 import test from 'ava'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { NodeClient } from '../../src/client/node-client.js'
-import { NodeApiError, NodeUnreachableError } from '../../src/client/errors.js'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NodeClient, readReadyFile } from '../../src/client/node-client.js'
+import { processStartTime } from '../../src/config/pid.js'
+import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from '../../src/client/errors.js'
 import { SseParser } from '../../src/client/sse.js'
 import type { NodeEvent } from '../../src/client/api-types.js'
 
@@ -55,6 +59,40 @@ test('a node that does not answer in time fails the call with NodeUnreachableErr
   t.regex(err.message, /did not answer/)
   await second // the retry reached the node (a loaded machine may see it just after the client gave up)
   t.is(calls, 2)
+})
+
+test('an answer whose body stalls is the node not answering: retried, then NodeUnreachableError, never an empty result', async t => {
+  let calls = 0
+  const url = await serve(t, (_req, res) => {
+    calls++
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.write('{"jobs": [') // and nothing more
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 200, retries: 1, retryDelayMs: 1 })
+  await t.throwsAsync(async () => await client.jobs(), { instanceOf: NodeUnreachableError })
+  t.is(calls, 2)
+})
+
+test('a server that is not a gmesh node is named as such, and a refused token points at --data', async t => {
+  const url = await serve(t, (req, res) => {
+    if (req.url === '/api/v1/node') res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>hello</html>')
+    else json(res, 401, { error: 'missing or wrong bearer token' })
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { retries: 0 })
+  const html = await t.throwsAsync(async () => await client.node(), { instanceOf: NodeApiError })
+  t.regex(html.message, /something other than JSON: is a gmesh node listening there\?/)
+  const refused = await t.throwsAsync(async () => await client.peers(), { instanceOf: NodeApiError })
+  t.is(refused.status, 401)
+  t.regex(refused.message, /refused this client's token \(missing or wrong bearer token\): is --data the directory of the node you mean\?/)
+})
+
+test('a node that is not listening is named with the reason, and where to start one', async t => {
+  const server = createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  await new Promise<void>(resolve => server.close(() => { resolve() })) // nothing listens there now
+  const err = await t.throwsAsync(async () => await new NodeClient({ httpUrl: closed, token: 'tok' }, { retries: 0 }).node(), { instanceOf: NodeUnreachableError })
+  t.regex(err.message, /did not answer \(fetch failed: ECONNREFUSED\): is it running\? `gmesh up` starts one/)
 })
 
 test('a verify or gc takes as long as the store needs: the per-request timeout is not theirs', async t => {
@@ -118,4 +156,14 @@ test('SSE parser: any chunking, CRLF, multi-line data, comments and retry lines'
     for (let i = 0; i < text.length; i += size) messages.push(...parser.push(text.slice(i, i + size)))
     t.deepEqual(messages, [{ id: '7', event: 'node', data: '{"a":\n1}' }, { id: '7', event: 'message', data: 'plain' }], `chunks of ${size}`)
   }
+})
+
+test('a ready file whose pid now names another process (same pid, other start time) is no running node', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'gmesh-ready-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const ready = { peerId: 'p', multiaddrs: [], httpUrl: 'http://127.0.0.1:1', cacheUrl: 'http://127.0.0.1:1/cache/', pid: process.pid }
+  await writeFile(join(dir, 'node.json'), JSON.stringify({ ...ready, pidStart: processStartTime(process.pid) }))
+  t.is((await readReadyFile(dir)).pid, process.pid, 'this very process: running')
+  await writeFile(join(dir, 'node.json'), JSON.stringify({ ...ready, pidStart: '1' }))
+  await t.throwsAsync(readReadyFile(dir), { instanceOf: NodeNotRunningError })
 })
