@@ -3,7 +3,7 @@ import type { Snapshot } from './store.js'
 import { cell, describeEvent, formatBytes, shortId } from './format.js'
 
 /** The dashboard as plain text, for a pipe or a log file: node, peers, jobs, cache, new events. */
-export function formatPlain (snapshot: Snapshot, events: NodeEvent[], now = new Date()): string {
+export function formatPlain (snapshot: Snapshot, events: NodeEvent[], now = new Date(), lost = false): string {
   const { node, peers, jobs, cache } = snapshot
   const lookups = cache.http.hits + cache.http.misses
   const lines = [
@@ -19,6 +19,8 @@ export function formatPlain (snapshot: Snapshot, events: NodeEvent[], now = new 
   }
   lines.push(jobs.length === 0 ? 'jobs: none' : `jobs: ${jobs.length}`)
   for (const job of jobs) lines.push(`  ${job.id} ${job.state} leader ${job.leader == null ? '-' : shortId(job.leader)} ${job.units.done}/${job.units.total} units${job.units.failed > 0 ? `, ${job.units.failed} failed` : ''}`)
-  if (events.length > 0) lines.push('events:', ...events.map(e => `  ${describeEvent(e)}`))
+  if (events.length > 0 || lost) lines.push('events:')
+  if (lost) lines.push('  ! earlier events were lost: the node\'s buffer moved on, or the node restarted')
+  lines.push(...events.map(e => `  ${describeEvent(e)}`))
   return lines.join('\n') + '\n'
 }

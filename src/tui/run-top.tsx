@@ -1,5 +1,6 @@
 import { render, type Instance } from 'ink'
-import type { NodeClient } from '../client/node-client.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { NodeClient, NodeEvent } from '../client/node-client.js'
 import { App, type ViewName } from './components/app.js'
 import { readSnapshot, runFeed } from './feed.js'
 import { formatPlain } from './plain.js'
@@ -44,17 +45,47 @@ async function runInteractive (options: TopOptions): Promise<void> {
   await feed
 }
 
+/**
+ * Prints a table every interval until `signal` (or `count` tables). A node that does not answer gets a
+ * line saying so, and the next table follows when it answers again; a reader that goes away (EPIPE) ends it.
+ */
 async function runPlain (options: TopOptions): Promise<void> {
-  const { client, signal } = options
-  let after = (await client.events(0, signal)).lastId
-  for (let printed = 0; options.count == null || printed < options.count; printed++) {
-    if (printed > 0) await new Promise<void>(resolve => {
-      const timer = setTimeout(resolve, options.intervalMs ?? 2000)
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-    })
-    if (signal.aborted) return
-    const [snapshot, page] = await Promise.all([readSnapshot(client, signal), client.events(after, signal)])
-    after = page.next
-    options.stdout.write(formatPlain(snapshot, page.events))
+  const { client } = options
+  const stop = new AbortController()
+  const signal = AbortSignal.any([stop.signal, options.signal])
+  const onOutputError = (): void => { stop.abort() } // EPIPE: nobody reads any more
+  options.stdout.on('error', onOutputError)
+  try {
+    // undefined when the node did not say where its events stand: the first table then shows what it buffers
+    let after = await client.events(0, signal).then(page => page.lastId, () => undefined)
+    for (let printed = 0; options.count == null || printed < options.count; printed++) {
+      if (printed > 0) await sleep(options.intervalMs ?? 2000, undefined, { signal }).catch(() => {})
+      if (signal.aborted) return
+      try {
+        const [snapshot, events] = await Promise.all([readSnapshot(client, signal), readEventsAfter(client, after, signal)])
+        after = events.next
+        options.stdout.write(formatPlain(snapshot, events.events, new Date(), events.lost))
+      } catch (err) {
+        if (signal.aborted) return
+        options.stdout.write(`== gmesh top ${new Date().toISOString()}: ${(err as Error).message}\n`)
+      }
+    }
+  } finally {
+    options.stdout.off('error', onOutputError)
   }
+}
+
+/** Every buffered event after `after`, page by page; `lost` when the node no longer held the first ones (or restarted). */
+async function readEventsAfter (client: NodeClient, after: number | undefined, signal: AbortSignal): Promise<{ events: NodeEvent[], next: number, lost: boolean }> {
+  const events: NodeEvent[] = []
+  let next = after ?? 0
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await client.events(next, signal)
+    events.push(...page.events)
+    const done = page.next === next || page.next >= page.lastId
+    next = page.next
+    if (done) break
+  }
+  const first = events[0]
+  return { events, next, lost: after !== undefined && first !== undefined && first.id > after + 1 }
 }

@@ -11,6 +11,8 @@ export interface TuiState {
   cache?: CacheInfo
   history: CacheSample[]
   events: NodeEvent[]
+  /** Events the node reported lost to this store: its buffer moved on while the stream was down. */
+  missedEvents: number
   connected: boolean
   error?: string
   /** Bumped on every change: views compare it instead of deep state. */
@@ -40,7 +42,7 @@ export const DEFAULT_BATCH_MS = 80
  * per `batchMs`: an event after a quiet spell is drawn at once, a burst costs one redraw per window.
  */
 export class TuiStore {
-  private state: TuiState = { peers: [], jobs: [], history: [], events: [], connected: false, version: 0 }
+  private state: TuiState = { peers: [], jobs: [], history: [], events: [], missedEvents: 0, connected: false, version: 0 }
   private readonly listeners = new Set<Listener>()
   private pending?: NodeJS.Timeout
   private dirty = false
@@ -76,6 +78,11 @@ export class TuiStore {
       ? [...this.state.events.slice(this.state.events.length - this.init.maxEvents + 1), event]
       : [...this.state.events, event]
     this.update({ events, ...eventEffects(this.state, event) })
+  }
+
+  /** The node no longer held `missed` events this store had not seen. */
+  applyGap (missed: number): void {
+    this.update({ missedEvents: this.state.missedEvents + missed })
   }
 
   setConnection (connected: boolean, error?: string): void {

@@ -52,6 +52,18 @@ test('200 peers scroll with the arrow keys and fit the terminal after a resize',
   t.truthy(await untilFrame(instance, f => /peers 3-36 of 200/.test(f)))
 })
 
+test('scrolling down past the last peer stops there, so the first ↑ scrolls back at once', async t => {
+  const api = await startFakeApi({ peers: fakePeers(40) })
+  const { instance } = await dashboard(t, api)
+  await untilFrame(instance, f => f.includes('of 40'))
+  resize(instance, 120, 15) // 9 peer rows: the last offset shows peers 32-40
+  await untilFrame(instance, f => f.includes('peers 1-9 of 40'))
+  for (let i = 0; i < 45; i++) instance.stdin.write(KEYS.down)
+  await untilFrame(instance, f => f.includes('peers 32-40 of 40'))
+  instance.stdin.write(KEYS.up)
+  t.truthy(await untilFrame(instance, f => f.includes('peers 31-39 of 40')))
+})
+
 test('a job failing shows in the jobs view as the node reports it, and its event in the log', async t => {
   const nodes = ['12D3KooWleaderAAAA', '12D3KooWworkerBBBB']
   const api = await startFakeApi({ jobs: [fakeJob('job-1', 4, nodes)] })

@@ -52,6 +52,16 @@ test('events view: newest at the bottom, cut to the height', t => {
   unmount()
 })
 
+test('events view: events lost while disconnected are said above the log, which still fits the height', t => {
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5, missed: 12 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 5)
+  t.regex(lines[0]!, /^! 12 events were lost while disconnected/)
+  t.regex(lines[4]!, /peer-29/)
+  unmount()
+})
+
 test('cache view: hit rate and bytes now, and over time as sparklines', t => {
   const cache = {
     store: { entries: 3, bytes: 3072, maxBytes: 1024 ** 3, hits: 0, misses: 0 },

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Box, Text, useApp, useInput, useStdout } from 'ink'
 import type { TuiState, TuiStore } from '../store.js'
 import { shortId } from '../format.js'
 import { CacheView } from './cache-view.js'
 import { EventsView } from './events-view.js'
 import { JobsView } from './jobs-view.js'
-import { PeersView } from './peers-view.js'
+import { PeersView, peersMaxOffset } from './peers-view.js'
 
 export const VIEWS = ['peers', 'jobs', 'cache', 'events'] as const
 export type ViewName = typeof VIEWS[number]
@@ -32,7 +32,7 @@ function useTerminalSize (): { columns: number, rows: number } {
 
 /** What each view draws from, besides the header: a change elsewhere does not redraw it. */
 const SLICES: Record<ViewName, Array<keyof TuiState>> = {
-  peers: ['peers'], jobs: ['jobs'], cache: ['cache', 'history'], events: ['events']
+  peers: ['peers'], jobs: ['jobs'], cache: ['cache', 'history'], events: ['events', 'missedEvents']
 }
 const HEADER: Array<keyof TuiState> = ['node', 'peers', 'jobs', 'connected', 'error']
 
@@ -55,6 +55,10 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   const [offset, setOffset] = useState(0)
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
+  const body = Math.max(3, rows - 4)
+  // Only the peers view scrolls; the offset never passes its end, so ↑ moves at once after many ↓.
+  const maxOffset = useRef(0)
+  maxOffset.current = view === 'peers' ? peersMaxOffset(state.peers.length, body) : 0
   useInput((input, key) => {
     // The handler may be one render behind: view changes go through updaters, never the closure's `view`.
     if (input === 'q' || (key.ctrl && input === 'c')) {
@@ -63,15 +67,14 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
     } else if (key.tab || key.rightArrow) switchBy(key.shift ? -1 : 1)
     else if (key.leftArrow) switchBy(-1)
     else if (/^[1-4]$/.test(input)) switchTo(() => VIEWS[Number(input) - 1]!)
-    else if (key.downArrow) setOffset(o => o + 1)
-    else if (key.upArrow) setOffset(o => Math.max(0, o - 1))
+    else if (key.downArrow) setOffset(o => Math.min(maxOffset.current, o + 1))
+    else if (key.upArrow) setOffset(o => Math.max(0, Math.min(maxOffset.current, o) - 1))
   })
   const switchTo = (next: (current: ViewName) => ViewName): void => {
     setView(next)
     setOffset(0)
   }
   const switchBy = (step: number): void => { switchTo(current => VIEWS[(VIEWS.indexOf(current) + step + VIEWS.length) % VIEWS.length]!) }
-  const body = Math.max(3, rows - 4)
   return (
     <Box flexDirection='column' width={columns}>
       <Header state={state} />
@@ -83,7 +86,7 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
         {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
         {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
         {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} /> : null}
-        {view === 'events' ? <EventsView events={state.events} width={columns} height={body} /> : null}
+        {view === 'events' ? <EventsView events={state.events} missed={state.missedEvents} width={columns} height={body} /> : null}
       </Box>
     </Box>
   )

@@ -4,12 +4,17 @@ import { cell, formatBytes, progressBar, shortId } from '../format.js'
 
 export interface PeersViewProps { peers: PeerInfo[], width: number, height: number, offset: number }
 
+/** The largest useful scroll offset: the last peers fill the view. */
+export function peersMaxOffset (peers: number, height: number): number {
+  return Math.max(0, peers - Math.max(1, height - 2))
+}
+
 /** Live peers: id, status, round-trip time, load bar and cache size; scrolls by `offset`. */
 export function PeersView ({ peers, width, height, offset }: PeersViewProps): React.JSX.Element {
   if (peers.length === 0) return <Text dimColor>no live peers (is the node bootstrapped? see gmesh up --bootstrap)</Text>
   const barWidth = Math.max(4, Math.min(20, width - 60))
   const rows = Math.max(1, height - 2)
-  const first = Math.min(offset, Math.max(0, peers.length - rows))
+  const first = Math.min(offset, peersMaxOffset(peers.length, height))
   const shown = peers.slice(first, first + rows)
   return (
     <Box flexDirection='column'>
