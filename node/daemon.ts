@@ -86,6 +86,7 @@ export class Daemon {
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
+    await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX })
     const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
     const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
     const events = this.events

@@ -16,6 +16,8 @@ export const DataFiles = {
   ready: 'node.json',
   lock: 'lock',
   cas: 'cas',
+  /** `{ maxBytes }`: the cache budget the node last ran with, for \`gmesh cache gc\` while none runs. */
+  cacheBudget: 'cache-budget.json',
   /** Workspaces and the Gradle user home of the build units this node runs. */
   builds: 'builds'
 } as const

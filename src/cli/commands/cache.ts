@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DataFiles, resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
@@ -6,8 +7,9 @@ import { NodeNotRunningError } from '../../client/errors.js'
 import { silentLogger } from '../../config/logger.js'
 import { formatBytes } from '../format.js'
 import { parseSize } from '../../config/parse.js'
+import { OperationError } from '../errors.js'
 
-interface CacheOptions { data?: string, json?: boolean, cacheMax: string }
+interface CacheOptions { data?: string, json?: boolean, cacheMax?: string }
 type Action = 'stats' | 'gc' | 'verify'
 
 /** Registers `gmesh cache stats|gc|verify`: through the running node, or on the store directly when none runs. */
@@ -23,16 +25,16 @@ export function register (program: Command): void {
       .description(describe[action])
       .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
       .option('--json', 'print JSON for scripts')
-      .option('--cache-max <size>', 'size budget when no node runs (a running node uses its own)', '5GiB')
+      .option('--cache-max <size>', 'gc when no node runs: the size budget (default: the one the node last ran with; a running node uses its own)')
       .action(async (options: CacheOptions) => {
-        const maxBytes = parseSize(options.cacheMax, '--cache-max')
+        const maxBytes = options.cacheMax == null ? undefined : parseSize(options.cacheMax, '--cache-max')
         const result = await runAction(action, resolveDataDir(options.data), maxBytes)
         process.stdout.write(options.json === true ? JSON.stringify(result, null, 2) + '\n' : describeResult(result))
       })
   }
 }
 
-async function runAction (action: Action, dataDir: string, maxBytes: number): Promise<Record<string, unknown>> {
+async function runAction (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
   let client: NodeClient | undefined
   try {
     client = await NodeClient.connect(dataDir)
@@ -47,24 +49,43 @@ async function runAction (action: Action, dataDir: string, maxBytes: number): Pr
   return await runOffline(action, dataDir, maxBytes)
 }
 
-/** No node runs: claim the data dir so none starts meanwhile, and work on the store itself. */
-async function runOffline (action: Action, dataDir: string, maxBytes: number): Promise<Record<string, unknown>> {
-  const { DataDirLock, prepareDataDir } = await import('../../../node/data-dir.js')
+/**
+ * No node runs: claim the data dir so none starts meanwhile, and work on the store itself. Only gc evicts:
+ * stats and verify open the store without a budget, so asking never deletes anything.
+ */
+async function runOffline (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
+  const casDir = join(dataDir, DataFiles.cas)
+  if (!await exists(casDir)) throw new OperationError(`no cache at ${dataDir}: no node has run with this data directory (see --data)`)
+  const { DataDirLock } = await import('../../../node/data-dir.js')
   const { ContentStore } = await import('../../cas/store.js')
-  await prepareDataDir(dataDir)
   const lock = await DataDirLock.acquire(dataDir)
   try {
-    const store = await ContentStore.open({ dir: join(dataDir, DataFiles.cas), maxBytes, logger: silentLogger() })
+    // opened without a budget, so that opening evicts nothing and gc reports what it evicted
+    const store = await ContentStore.open({ dir: casDir, maxBytes: Number.MAX_SAFE_INTEGER, logger: silentLogger() })
     try {
-      if (action === 'gc') return { ...await store.gc() }
+      if (action === 'gc') return { ...await store.gc({ targetBytes: maxBytes ?? await lastBudget(dataDir) }) }
       if (action === 'verify') return { ...await store.verify() }
-      return { ...store.stats() }
+      return { ...store.stats(), maxBytes: await lastBudget(dataDir) }
     } finally {
       await store.close()
     }
   } finally {
     await lock.release()
   }
+}
+
+/** The budget the node last ran with (the default before it first wrote one). */
+async function lastBudget (dataDir: string): Promise<number> {
+  const { DEFAULT_CACHE_MAX } = await import('../../../node/daemon.js')
+  try {
+    const { maxBytes } = JSON.parse(await readFile(join(dataDir, DataFiles.cacheBudget), 'utf8')) as { maxBytes?: unknown }
+    if (typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes >= 0) return maxBytes
+  } catch {}
+  return DEFAULT_CACHE_MAX
+}
+
+async function exists (path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false)
 }
 
 function describeResult (result: Record<string, unknown>): string {

@@ -1,9 +1,13 @@
 import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
+import { multiaddr } from '@multiformats/multiaddr'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
+
+/** The default of --max-entry; a limit above --cache-max is shrunk to it only when it is this default. */
+const DEFAULT_MAX_ENTRY = '100MiB'
 
 interface UpOptions {
   data?: string
@@ -43,7 +47,7 @@ export function register (program: Command): void {
     .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
-    .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', '100MiB')
+    .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', DEFAULT_MAX_ENTRY)
     .option('--no-fsync', 'do not fsync blobs before indexing them: more PUTs per second; a power loss may lose recent entries (a damaged blob is still never served)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
     .action(async (options: UpOptions) => { await up(options) })
@@ -87,16 +91,19 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
   const producers = peerList(options.trustProducers)
   const submitters = peerList(options.trustSubmitters)
+  const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
+  const listen = multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
+  const bootstrap = multiaddrList(options.bootstrap, '--bootstrap') ?? []
   return {
     dataDir: resolveDataDir(options.data),
     http: parseHostPort(options.http),
-    cacheMaxBytes: parseSize(options.cacheMax, '--cache-max'),
-    maxEntryBytes: parseSize(options.maxEntry, '--max-entry'),
+    cacheMaxBytes,
+    maxEntryBytes,
     syncBlobs: options.fsync,
     logger: createLogger(options.logLevel as LogLevel),
     mesh: {
-      listen: options.listen ?? ['/ip4/0.0.0.0/tcp/5072'],
-      bootstrap: options.bootstrap ?? [],
+      listen,
+      bootstrap,
       mdns: options.mdns,
       slots: options.acceptBuilds === true ? slots : 0,
       ...(options.swarmKey == null ? {} : { swarmKey: await readSwarmKey(options.swarmKey) }),
@@ -104,6 +111,35 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
       trust: await trustPolicy(producers, submitters, options.announce)
     }
   }
+}
+
+/**
+ * The cache budget and the largest entry. An entry bigger than the whole budget would evict every other
+ * one and then itself: the default entry limit shrinks to the budget, and an explicit one above it is refused.
+ */
+function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cacheMaxBytes: number, maxEntryBytes: number } {
+  const cacheMaxBytes = parseSize(options.cacheMax, '--cache-max')
+  const maxEntryBytes = parseSize(options.maxEntry, '--max-entry')
+  if (maxEntryBytes <= cacheMaxBytes) return { cacheMaxBytes, maxEntryBytes }
+  if (options.maxEntry !== DEFAULT_MAX_ENTRY) {
+    throw new UsageError(`--max-entry ${options.maxEntry} is larger than --cache-max ${options.cacheMax}: an entry that big would evict the whole cache; lower --max-entry or raise --cache-max`)
+  }
+  return { cacheMaxBytes, maxEntryBytes: cacheMaxBytes }
+}
+
+/** Multiaddrs checked before anything starts: a typo is a usage error, not a half-started node. A peer to join through must name its peer id. */
+function multiaddrList (values: string[] | undefined, flag: '--listen' | '--bootstrap'): string[] | undefined {
+  const example = flag === '--listen' ? '/ip4/0.0.0.0/tcp/5072' : '/ip4/10.0.0.5/tcp/5072/p2p/12D3KooW...'
+  for (const value of values ?? []) {
+    let named: boolean
+    try {
+      named = multiaddr(value).getComponents().some(component => component.name === 'p2p')
+    } catch (err) {
+      throw new UsageError(`invalid ${flag} "${value}": ${(err as Error).message}; write a multiaddr such as ${example}`)
+    }
+    if (flag === '--bootstrap' && !named) throw new UsageError(`invalid --bootstrap "${value}": it must end with the peer's id, as in ${example} (gmesh status shows it)`)
+  }
+  return values
 }
 
 async function readSwarmKey (path: string): Promise<Uint8Array> {

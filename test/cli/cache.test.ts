@@ -1,0 +1,62 @@
+import test from 'ava'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { startNode, runGmesh, removeDataDir } from '../helpers/gmesh-node.js'
+
+const KiB = 1024
+const keyOf = (n: number): string => createHash('sha256').update(`offline-${n}`).digest('hex')
+
+interface Stats { entries: number, bytes: number, maxBytes: number }
+const stats = async (dataDir: string): Promise<Stats> => JSON.parse((await runGmesh(['cache', 'stats', '--data', dataDir, '--json'])).stdout) as Stats
+
+test('with no node running, stats and verify leave the cache as it is and gc keeps to the budget the node ran with', async t => {
+  const node = await startNode({ args: ['--cache-max', '1MiB'] })
+  t.teardown(async () => { await removeDataDir(node) })
+  for (let i = 0; i < 6; i++) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(100 * KiB) })).status, 200)
+  await node.stop()
+  t.like(await stats(node.dataDir), { entries: 6, maxBytes: 1024 * KiB }, 'the budget shown is the node\'s')
+  t.like(JSON.parse((await runGmesh(['cache', 'verify', '--data', node.dataDir, '--json'])).stdout), { checked: 6, quarantined: 0 })
+  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--json'])).stdout), { evicted: 0 }, 'within the node\'s own budget')
+  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
+  t.like(await stats(node.dataDir), { entries: 2, bytes: 200 * KiB })
+})
+
+test('a data directory no node has used is named, not created', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-nocache-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const typo = path.join(parent, 'typo')
+  const result = await runGmesh(['cache', 'stats', '--data', typo])
+  t.is(result.code, 1)
+  t.regex(result.stderr, /no cache at .*typo: no node has run with this data directory/)
+  await t.throwsAsync(stat(typo), { code: 'ENOENT' })
+})
+
+test('bad addresses and an entry limit above the cache budget are refused before anything is written', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badup-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const dataDir = path.join(parent, 'node')
+  const cases: Array<[string[], RegExp]> = [
+    [['--listen', 'garbage'], /invalid --listen "garbage": .*such as \/ip4\/0\.0\.0\.0\/tcp\/5072/],
+    [['--listen', '/ip4/127.0.0.1/tcp/99999'], /invalid --listen .*65535/],
+    [['--bootstrap', '/ip4/127.0.0.1/tcp/5072'], /invalid --bootstrap .*must end with the peer's id/],
+    [['--cache-max', '1MiB', '--max-entry', '2MiB'], /--max-entry 2MiB is larger than --cache-max 1MiB/]
+  ]
+  for (const [args, message] of cases) {
+    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', ...args])
+    t.is(result.code, 2, args.join(' '))
+    t.regex(result.stderr, message)
+  }
+  await t.throwsAsync(stat(dataDir), { code: 'ENOENT' })
+})
+
+test('a budget smaller than the default entry limit shrinks the limit: a bigger PUT is dropped, the cache kept', async t => {
+  const node = await startNode({ args: ['--cache-max', '64KiB'] })
+  t.teardown(async () => { await removeDataDir(node) })
+  for (const i of [1, 2]) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(10 * KiB) })).status, 200)
+  const oversized = await fetch(node.info.cacheUrl + keyOf(3), { method: 'PUT', body: randomBytes(100 * KiB) })
+  t.true(oversized.status >= 200 && oversized.status < 300, `drained and dropped with a 2xx, as Gradle expects: ${oversized.status}`)
+  t.is((await fetch(node.info.cacheUrl + keyOf(3))).status, 404)
+  for (const i of [1, 2]) t.is((await fetch(node.info.cacheUrl + keyOf(i))).status, 200, 'the entries already there stay')
+})
