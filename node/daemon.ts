@@ -195,7 +195,7 @@ export class Daemon {
       discovery: this.mesh?.discovery,
       jobs: this.mesh?.jobs == null
         ? undefined
-        : { submitted: this.mesh.jobs.list(), leading: Object.fromEntries(this.mesh.jobs.leading), worker: this.mesh.jobs.protocol.load() }
+        : { submitted: this.mesh.jobs.list(), leading: Object.fromEntries(this.mesh.jobs.leading), worker: this.mesh.jobs.protocol.load(this.store?.stats().bytes ?? 0) }
     }
   }
 

@@ -15,10 +15,10 @@ export const TOKEN = 'b'.repeat(64)
 export interface ApiServer { url: string, store: ContentStore, events: EventBus, metrics: NodeMetrics, client: NodeClient }
 
 /** A node's HTTP server in this process: a real store, event bus, metrics and control API. */
-export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number } = {}): Promise<ApiServer> {
+export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number, cacheMaxBytes?: number } = {}): Promise<ApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-api-'))
   const logger = silentLogger()
-  const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger })
+  const store = await ContentStore.open({ dir, maxBytes: options.cacheMaxBytes ?? 1024 ** 3, logger })
   const events = new EventBus({ capacity: options.ringCapacity ?? 1000 })
   const cache = new GradleCacheHandler({
     store, logger,

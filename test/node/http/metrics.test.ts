@@ -34,6 +34,9 @@ test('/metrics counts lookups by source, bytes, GET latency and rejected gossip;
   t.is(sample(text, 'gmesh_units_total{outcome="stolen"}'), 0)
   t.is(sample(text, 'gmesh_elections_total'), 0)
   t.is(sample(text, 'gmesh_cache_entries'), 1)
+  t.is(sample(text, 'gmesh_cache_evictions_total'), 0)
+  t.is(sample(text, 'gmesh_cache_get_seconds_bucket{le="0.0001",source="miss"}') !== undefined, true, 'buckets from 100 µs')
+  t.is(sample(text, 'gmesh_cache_get_seconds_bucket{le="30",source="local"}'), 1, 'up to the 30 s Gradle waits')
   t.is(sample(text, 'gmesh_peers'), 0)
   t.is((await fetch(`${url}/metrics`, { method: 'POST' })).status, 405)
 })
@@ -50,4 +53,12 @@ test('/metrics counts the units this node ran, stole and requeued, and the terms
   t.is(sample(text, 'gmesh_units_total{outcome="stolen"}'), 3)
   t.is(sample(text, 'gmesh_units_total{outcome="requeued"}'), 2)
   t.is(sample(text, 'gmesh_elections_total'), 1)
+})
+
+test('/metrics counts the entries the store evicted to keep its budget', async t => {
+  const { url } = await serveApi(t, { cacheMaxBytes: 2500 })
+  for (const n of [1, 2, 3, 4]) t.is((await fetch(`${url}/cache/${key(10 + n)}`, { method: 'PUT', body: Buffer.alloc(1000, n) })).status, 200)
+  const text = await (await fetch(`${url}/metrics`)).text()
+  t.is(sample(text, 'gmesh_cache_evictions_total'), 2)
+  t.is(sample(text, 'gmesh_cache_entries'), 2)
 })
