@@ -17,6 +17,7 @@ import { processStartTime } from '../src/config/pid.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
 import { EventBus, firstIdFromClock } from './events/index.js'
+import { logJobEvents } from './events/job-log.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
 import type { CacheInfo, NodeInfo } from '../src/client/api-types.js'
 import type { EntryMeta } from '../src/cas/types.js'
@@ -48,6 +49,7 @@ export class Daemon {
   private cacheHandler?: GradleCacheHandler
   private mesh?: Mesh
   private ready?: ReadyInfo
+  private nodeLogger?: Logger
   /** Everything that happens on this node: the control API's event stream and the metrics read it. */
   readonly events = new EventBus({ firstId: firstIdFromClock() })
 
@@ -64,6 +66,11 @@ export class Daemon {
     return daemon
   }
 
+  /** The node's logger: every line carries its peer id (the options' logger until the identity is loaded). */
+  get logger (): Logger {
+    return this.nodeLogger ?? this.options.logger
+  }
+
   get info (): ReadyInfo {
     if (this.ready == null) throw new Error('the node is not ready')
     return this.ready
@@ -77,6 +84,9 @@ export class Daemon {
     const privateKey = await loadOrCreateIdentity(dataDir)
     const peerId = peerIdFromPrivateKey(privateKey).toString()
     const logger = this.options.logger.child({ node: peerId })
+    this.nodeLogger = logger
+    const unlog = logJobEvents(this.events, logger)
+    this.undo.push(async () => { unlog() })
     const token = await loadOrCreateToken(dataDir)
     const store = await ContentStore.open({
       dir: join(dataDir, DataFiles.cas),
@@ -206,7 +216,7 @@ export class Daemon {
       try {
         await step?.()
       } catch (err) {
-        this.options.logger.warn({ err }, 'error while stopping the node')
+        this.logger.warn({ err }, 'error while stopping the node')
       }
     }
   }

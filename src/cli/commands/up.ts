@@ -65,7 +65,7 @@ async function up (options: UpOptions): Promise<void> {
     onStopSignals(resolve)
     if (process.env.GMESH_EXIT_WITH_PARENT === '1') watchParent(() => { resolve('parent exited') })
   })
-  config.logger.info({ signal }, 'stopping')
+  daemon.logger.info({ signal }, 'stopping')
   await daemon.stop()
   config.logger.flush()
 }
