@@ -3,6 +3,9 @@ import type { Command } from 'commander'
 import { SCENARIOS, SimConfigError, formatSummary, runSimulation } from '../../../sim/index.js'
 import { CACHE_SCENARIOS } from '../../../sim/cache/scenarios.js'
 import { formatCacheSummary, runCacheSim } from '../../../sim/cache/run.js'
+import { JOBS_SCENARIOS } from '../../../sim/jobs/scenarios.js'
+import { runJobsSim } from '../../../sim/jobs/run.js'
+import { formatJobsSummary } from '../../../sim/jobs/summary.js'
 import { UsageError } from '../errors.js'
 
 interface SimFlags {
@@ -10,6 +13,7 @@ interface SimFlags {
   nodes?: string
   seed?: string
   duration?: string
+  jobs?: string
   json?: boolean
 }
 
@@ -30,16 +34,22 @@ function scenarioNames (): string[] {
 export function register (program: Command): void {
   program
     .command('sim')
-    .description(`run virtual nodes with the mesh's protocol code, inject faults, check invariants (scenarios: ${scenarioNames().join(', ')})`)
+    .description(`run virtual nodes with the mesh's protocol code, inject faults, check invariants (scenarios: ${scenarioNames().join(', ')}; ` +
+      `with --jobs: ${JOBS_SCENARIOS.map(s => s.name).join(', ')})`)
     .option('--scenario <name>', 'scenario to run', 'steady')
     .option('--nodes <n>', 'number of virtual nodes (default: the scenario\'s)')
     .option('--seed <s>', 'seed (0..4294967295); the same seed replays the same run (default: random, printed)')
     .option('--duration <seconds>', 'virtual duration in seconds (default: the scenario\'s)')
+    .option('--jobs <j>', 'run J distributed builds on the virtual mesh (leader election, scheduling, work stealing) under the scenario\'s faults')
     .option('--json', 'print the result as JSON')
     .action((flags: SimFlags) => { runCommand(flags) })
 }
 
 function runCommand (flags: SimFlags): void {
+  if (flags.jobs !== undefined) {
+    runJobsCommand(flags)
+    return
+  }
   if (!scenarioNames().includes(flags.scenario)) {
     throw new UsageError(`unknown scenario "${flags.scenario}": choose one of ${scenarioNames().join(', ')}`)
   }
@@ -72,5 +82,23 @@ function runCacheCommand (flags: SimFlags, seed: number, nodes: number | undefin
     throw err
   }
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatCacheSummary(result)}\n`)
+  if (!result.ok) process.exitCode = 1
+}
+
+function runJobsCommand (flags: SimFlags): void {
+  const names = JOBS_SCENARIOS.map(s => s.name)
+  if (!names.includes(flags.scenario)) throw new UsageError(`unknown jobs scenario "${flags.scenario}": with --jobs choose one of ${names.join(', ')}`)
+  if (flags.duration !== undefined) throw new UsageError('--duration does not apply with --jobs: a jobs run lasts until every job completes (or its liveness budget ends)')
+  const jobs = integerFlag('jobs', flags.jobs ?? '', 1, 1000)
+  const seed = flags.seed === undefined ? randomInt(0, 2 ** 32 - 1) : integerFlag('seed', flags.seed, 0, 2 ** 32 - 1)
+  const nodes = flags.nodes === undefined ? undefined : integerFlag('nodes', flags.nodes, 4, 10_000)
+  let result
+  try {
+    result = runJobsSim({ scenario: flags.scenario, seed, jobs, ...(nodes === undefined ? {} : { nodes }) })
+  } catch (err) {
+    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with --jobs ${jobs} --scenario ${flags.scenario} --seed ${seed}\n`)
+    throw err
+  }
+  process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatJobsSummary(result)}\n`)
   if (!result.ok) process.exitCode = 1
 }
