@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
 import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import { MAX_UNIT_TIMEOUT_MS } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
@@ -52,7 +53,7 @@ const MAX_SUBMIT_BYTES = 16 * 1024 * 1024
 const submitBody = z.strictObject({
   projectDir: z.string().min(1).max(4096).refine(p => p.startsWith('/'), 'must be an absolute path'),
   requested: z.array(z.string().min(1).max(300)).min(1).max(100),
-  unitTimeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
+  unitTimeoutMs: z.number().int().positive().max(MAX_UNIT_TIMEOUT_MS).optional(),
   units: z.array(unitSchema.extend({
     tasks: z.array(taskPathSchema).max(10_000),
     dependsOn: z.array(z.string().max(64)).max(20_000)

@@ -95,7 +95,7 @@ export interface SubmitJobRequest {
   projectDir: string
   requested: string[]
   units: Array<{ id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[], shard?: { testTask: string, index: number, count: number } }>
-  /** Deadline of each unit (default 30 minutes). */
+  /** Deadline of each unit (default 30 minutes, at most MAX_UNIT_TIMEOUT_MS). */
   unitTimeoutMs?: number
 }
 
@@ -126,3 +126,6 @@ export type NodeEvent = NodeEventBody & { id: number, time: number }
 export interface EventsPage { events: NodeEvent[], lastId: number, next: number }
 export type GcResult = { evicted: number, freedBytes: number }
 export type VerifyResult = { checked: number, quarantined: number }
+
+/** The longest deadline a unit may have: a day. */
+export const MAX_UNIT_TIMEOUT_MS = 24 * 3600_000

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
+import { MAX_UNIT_TIMEOUT_MS } from '../../client/api-types.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
@@ -37,7 +38,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   if (tasks.length === 0) throw new UsageError('no tasks: put them after --, e.g. `gmesh build -- build`')
   const flag = tasks.find(t => t.startsWith('-'))
   if (flag != null) throw new UsageError(`gmesh build takes task names only, not Gradle flags (got ${flag}); use gmesh gradle -- ... for other builds`)
-  const unitTimeoutMs = options.unitTimeout == null ? undefined : parsePositiveInt(options.unitTimeout, '--unit-timeout') * 1000
+  const unitTimeoutMs = options.unitTimeout == null ? undefined : parseUnitTimeout(options.unitTimeout) * 1000
   const testShardsPerModule = options.shardTests == null ? undefined : parsePositiveInt(options.shardTests, '--shard-tests')
   const shardTests = options.shard?.map(parseShard)
   let client: NodeClient
@@ -81,4 +82,11 @@ function parseShard (text: string): ShardRequest {
   const match = /^(:?[A-Za-z0-9_.:-]+)=(\d+)$/.exec(text)
   if (match == null) throw new UsageError(`--shard takes MODULE=N, e.g. --shard money=3 (got "${text}")`)
   return { module: match[1]!, shards: parsePositiveInt(match[2]!, `--shard ${match[1]!}`) }
+}
+
+/** Seconds of a unit's deadline: at most a day, as the node takes it. */
+function parseUnitTimeout (text: string): number {
+  const seconds = parsePositiveInt(text, '--unit-timeout')
+  if (seconds * 1000 > MAX_UNIT_TIMEOUT_MS) throw new UsageError(`invalid --unit-timeout "${text}": at most ${MAX_UNIT_TIMEOUT_MS / 1000} seconds (a day)`)
+  return seconds
 }

@@ -1,10 +1,11 @@
 import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
-import { runDemo, type DemoReport } from '../../demo/demo.js'
+import { readdir } from 'node:fs/promises'
+import { EXAMPLES_DIR, runDemo, type DemoReport } from '../../demo/demo.js'
 import { runDistributedDemo } from '../../demo/distributed-demo.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { parsePositiveInt } from '../../config/parse.js'
-import { OperationError } from '../errors.js'
+import { OperationError, UsageError } from '../errors.js'
 
 interface DemoCliOptions { nodes?: string, example: string, keep?: boolean, json?: boolean, verbose?: boolean, distributed?: boolean }
 
@@ -20,6 +21,7 @@ export function register (program: Command): void {
     .option('--verbose', 'show Gradle\'s output')
     .option('--json', 'print the report as JSON')
     .action(async (gradleArgs: string[], options: DemoCliOptions) => {
+      await checkExample(options.example)
       const controller = new AbortController()
       const stop = (): void => { controller.abort() }
       const offSignals = onStopSignals(stop)
@@ -83,4 +85,10 @@ function table (report: DemoReport): string {
   })
   const header = `  ${'build'.padEnd(30)} ${'via'.padEnd(8)} ${'time'.padStart(8)}  executed  from-cache  cache hits at the node`
   return ['', header, ...rows, '', '  (tasks with actions, from Gradle\'s own summary; cache hits: GETs the node answered 200, and how many it first fetched from a peer)', ''].join('\n') + '\n'
+}
+
+/** An example that is not under examples/ is a usage error naming the ones that are. */
+async function checkExample (name: string): Promise<void> {
+  const examples = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter(e => e.isDirectory()).map(e => e.name).sort()
+  if (!examples.includes(name)) throw new UsageError(`unknown --example "${name}": choose one of ${examples.join(', ')}`)
 }

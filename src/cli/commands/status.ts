@@ -20,7 +20,8 @@ export function register (program: Command): void {
 /** Connects to the node at a data dir, turning "not running" into an operation failure (exit 1). */
 export async function connect (data?: string): Promise<NodeClient> {
   try {
-    return await NodeClient.connect(resolveDataDir(data))
+    // a node that hangs is reported within about 10 s, not the SDK's default 30 s
+    return await NodeClient.connect(resolveDataDir(data), { timeoutMs: 5000, retries: 1 })
   } catch (err) {
     throw new OperationError((err as Error).message)
   }
