@@ -27,6 +27,8 @@ const CACHE_PREFIX = '/cache/'
 const API_PREFIX = '/api/v1/'
 const METRICS_PATH = '/metrics'
 
+const IDLE_SOCKET_MS = 120_000
+
 /** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/, Prometheus at /metrics. */
 export class NodeHttpServer {
   private server?: Server
@@ -42,7 +44,10 @@ export class NodeHttpServer {
   }
 
   async start (): Promise<void> {
-    const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => { this.route(req, res) })
+    // No limit on a whole request (a big upload may take long), but on headers (60 s) and on a silent socket
+    // (2 min; event streams send a heartbeat every 15 s): a client that stalls cannot hold a socket forever.
+    const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => { this.route(req, res) })
+    server.setTimeout(IDLE_SOCKET_MS, socket => { socket.destroy() })
     server.on('clientError', (err, socket) => {
       this.components.logger.debug({ err }, 'malformed HTTP request')
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')

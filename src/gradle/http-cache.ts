@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream/promises'
+import { finished, pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import type { BlobStore, EntryMeta, OpenEntry } from '../cas/types.js'
 import { GRADLE_KEY_PATTERN } from '../cas/types.js'
@@ -172,7 +172,8 @@ export class GradleCacheHandler {
       this.components.onStored?.(meta).catch((err: unknown) => { this.components.logger.warn({ err, key }, 'announcing a stored entry failed') })
     } catch (err) {
       if ((err as { name?: string }).name === 'TooLargeError') return this.dropOversized(req, res, key, declared)
-      if (req.readableAborted || req.destroyed) {
+      // a request whose whole body was read is destroyed too (Node does that): only an incomplete one was cut short
+      if (!req.complete && (req.readableAborted || req.destroyed)) {
         this.counters.aborted++
         this.components.logger.debug({ key }, 'cache PUT aborted by the client: nothing stored')
         return
@@ -180,6 +181,7 @@ export class GradleCacheHandler {
       // A 5xx would turn Gradle's remote cache off for the whole build: losing one entry is cheaper.
       this.counters.internalErrors++
       this.components.logger.warn({ err, key }, 'cache PUT failed: nothing stored')
+      req.resume() // the rest of the body, if the store stopped reading, is drained so the connection stays usable
       this.reply(req, res, 202, 'the entry could not be stored\n')
     }
   }
@@ -188,7 +190,8 @@ export class GradleCacheHandler {
     this.counters.oversized++
     this.components.logger.info({ key, size, limit: this.maxEntryBytes }, 'cache entry over the size limit: dropped')
     req.resume()
-    if (!req.readableEnded) await new Promise<void>(resolve => { req.once('end', resolve).once('close', resolve) })
+    // settles at once for a request already ended or destroyed (its 'close' may have fired before this)
+    await finished(req).catch(() => {})
     this.reply(req, res, 202, `entry over the ${this.maxEntryBytes}-byte limit: not stored\n`)
   }
 

@@ -161,6 +161,30 @@ test('an internal read error is answered 404, so Gradle keeps its remote cache o
   t.is((await fetch(`${url}/cache/${key(8)}`)).status, 404)
 })
 
+test('a PUT the store fails after reading the whole body is answered 202, so Gradle keeps its remote cache on', async t => {
+  const failingPut = (store: BlobStore): BlobStore => ({
+    ...store, stats: () => store.stats(), head: async k => await store.head(k), get: async (k, o) => await store.get(k, o),
+    put: async (_k, body) => {
+      for await (const _ of body as AsyncIterable<Uint8Array>) {} // the whole body read, then the disk is full
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    }
+  })
+  const { url, cache } = await serve(t, { wrap: failingPut })
+  for (const size of [5 * 1024, 300 * 1024]) {
+    const res = await fetch(`${url}/cache/${key(20 + size)}`, { method: 'PUT', body: randomBytes(size), signal: AbortSignal.timeout(5000) })
+    t.is(res.status, 202, `${size} bytes`)
+  }
+  t.is(cache.counters.internalErrors, 2)
+  t.is(cache.counters.aborted, 0)
+})
+
+test('the server bounds how long headers and a silent socket may take, so a stalled client cannot hold a socket forever', async t => {
+  const { http } = await serve(t)
+  const server = (http as unknown as { server: import('node:http').Server }).server
+  t.is(server.headersTimeout, 60_000)
+  t.is(server.timeout, 120_000, 'a silent socket is closed after 2 minutes')
+})
+
 test('a local miss is answered from what the peer lookup brings: verified bytes, the entry now stored, or nothing', async t => {
   const inMemory = randomBytes(3000)
   const stored = randomBytes(2000)
