@@ -101,13 +101,22 @@ async function spawnGradle (executable: string, args: string[], options: GradleR
   if (child.pid != null) options.onSpawn?.(child.pid)
   const stdout = options.stdout === undefined ? process.stdout : options.stdout
   const stderr = options.stderr === undefined ? process.stderr : options.stderr
+  // Where the output went is gone (`gmesh gradle ... | head` after head exits: EPIPE): stop the build, as a
+  // program that gets SIGPIPE would, instead of dying and leaving Gradle running.
+  let outputGone = false
+  const onOutputError = (): void => {
+    outputGone = true
+    if (!aborted) onAbort()
+  }
+  stdout?.on('error', onOutputError)
+  stderr?.on('error', onOutputError)
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     parser.push(chunk)
-    stdout?.write(chunk)
+    if (!outputGone) stdout?.write(chunk)
   })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     parser.push(chunk, 'stderr')
-    stderr?.write(chunk)
+    if (!outputGone) stderr?.write(chunk)
   })
   let aborted = false
   let escalation: NodeJS.Timeout | undefined
@@ -134,6 +143,8 @@ async function spawnGradle (executable: string, args: string[], options: GradleR
   } finally {
     clearTimeout(escalation)
     options.signal?.removeEventListener('abort', onAbort)
+    stdout?.off('error', onOutputError)
+    stderr?.off('error', onOutputError)
   }
 }
 

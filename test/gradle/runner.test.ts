@@ -2,6 +2,7 @@ import test from 'ava'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Writable } from 'node:stream'
 import { findGradleCommand, GradleNotFoundError } from '../../src/gradle/gradle-command.js'
 import { gradleArguments, runGradle } from '../../src/gradle/runner.js'
 
@@ -67,4 +68,17 @@ test('an abort while the init script is being written starts no Gradle at all', 
   stop.abort(new Error('job cancelled')) // runGradle is now awaiting its temp dir
   await t.throwsAsync(run, { message: 'job cancelled' })
   t.deepEqual(spawned, [], 'no process to leave running')
+})
+
+test('output that nobody reads any more (EPIPE) stops the build instead of leaving Gradle running', async t => {
+  const dir = await tempDir(t)
+  const gradle = path.join(dir, 'bin', 'gradle')
+  await mkdir(path.dirname(gradle), { recursive: true })
+  await writeFile(gradle, '#!/bin/sh\necho "> Task :compileJava"\nexec sleep 60\n')
+  await chmod(gradle, 0o755)
+  const closedPipe = new Writable({ write (_chunk, _enc, done) { done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })) } })
+  closedPipe.on('error', () => {}) // as process.stdout would, once gmesh listens
+  const result = await runGradle({ projectDir: dir, args: ['build'], gradleExecutable: gradle, stdout: closedPipe, stderr: null })
+  t.true(result.aborted)
+  t.throws(() => process.kill(result.pid!, 0), { code: 'ESRCH' }, 'Gradle is gone')
 })
