@@ -27,7 +27,15 @@ export interface InitScriptOptions {
    * overrides it: for a single build, prefer false and pass `--build-cache` (the runner does).
    */
   enableBuildCache?: boolean
+  /**
+   * The script is installed in `init.d`, so it also runs for builds gmesh starts with a script of its own
+   * (`-I`, for the node and mode gmesh chose): there it stands aside. Default false.
+   */
+  installed?: boolean
 }
+
+/** The system property gmesh sets on a build it gives its own init script (see `InitScriptOptions.installed`). */
+export const SUPPLIED_SCRIPT_PROPERTY = 'gmesh.initScript'
 
 export class InvalidCacheUrlError extends Error {
   static readonly code = 'ERR_INVALID_CACHE_URL'
@@ -80,6 +88,15 @@ export function renderInitScript (options: InitScriptOptions): string {
     'def gmeshCacheUrl = ' + groovyString(url),
     ''
   ]
+  if (options.installed === true) {
+    lines.push(
+      '// A build gmesh runs with its own script (gmesh gradle: another node, --read-only) is configured by that one.',
+      `if (gradle.startParameter.systemPropertiesArgs.containsKey('${SUPPLIED_SCRIPT_PROPERTY}')) {`,
+      '    return',
+      '}',
+      ''
+    )
+  }
   if (enable) {
     // Assigned only when needed: Gradle 9 deprecates the assignment, and `--build-cache` makes it moot.
     lines.push(

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { BuildOutputParser, type BuildSummary } from './build-output.js'
 import { findGradleCommand } from './gradle-command.js'
+import { SUPPLIED_SCRIPT_PROPERTY } from './init-script.js'
 
 /** How long Gradle gets to stop after SIGTERM before its process group gets SIGKILL. */
 const KILL_GRACE_MS = 10_000
@@ -57,7 +58,8 @@ export interface GradleRunResult {
 export function gradleArguments (options: GradleRunOptions, initScriptPath?: string): string[] {
   const args: string[] = []
   const has = (prefix: string): boolean => options.args.some(a => a === prefix || a.startsWith(`${prefix}=`))
-  if (initScriptPath != null) args.push('-I', initScriptPath)
+  // the property tells a script installed in init.d to leave the cache settings to this one
+  if (initScriptPath != null) args.push('-I', initScriptPath, `-D${SUPPLIED_SCRIPT_PROPERTY}=1`)
   if (options.gradleUserHome != null) args.push('--gradle-user-home', options.gradleUserHome)
   if (options.noDaemon === true && !has('--daemon') && !has('--no-daemon')) args.push('--no-daemon')
   if ((options.buildCache ?? true) && !has('--build-cache') && !has('--no-build-cache')) args.push('--build-cache')

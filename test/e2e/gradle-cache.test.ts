@@ -82,3 +82,25 @@ test('a build after init-gradle fills a real node; a clean build elsewhere throu
   t.is(afterSecond.entries, afterFirst.entries, 'nothing new was stored')
   t.is(await node.stop(), 0, 'the node stops cleanly on SIGTERM')
 })
+
+test('gmesh gradle --read-only pushes nothing, even where init-gradle installed a script that pushes', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'a real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  const node = await startNode()
+  t.teardown(async () => {
+    await removeDataDir(node)
+    await project.cleanup()
+  })
+  const init = await runGmesh(['init-gradle', '--data', node.dataDir, '--gradle-user-home', project.gradleUserHome])
+  t.is(init.code, 0, init.stderr)
+  const build = await runGmesh([
+    'gradle', '--read-only', '--data', node.dataDir, '--project', project.projectDir,
+    '--', '--no-daemon', '--gradle-user-home', project.gradleUserHome, 'build'
+  ])
+  t.is(build.code, 0, build.stderr)
+  const summary = parseBuildOutput(`${build.stdout}\n${build.stderr}`)
+  t.deepEqual(pathsWith(summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS, 'the build ran its tasks')
+  const stats = await cacheStats(node)
+  t.true(stats.misses >= JAVA_MULTI_CACHEABLE_TASKS.length, 'it read from the node')
+  t.is(stats.entries, 0, 'and stored nothing in it')
+})

@@ -41,10 +41,10 @@ test('neither wrapper nor gradle on PATH is a clear error', async t => {
   t.regex(err?.message ?? '', /no executable \.\/gradlew.*no 'gradle' on PATH/)
 })
 
-test('arguments: init script first, defaults added, the user\'s own choices respected', t => {
+test('arguments: init script first (with the property that tells an installed script to stand aside), defaults added, the user\'s own choices respected', t => {
   t.deepEqual(
     gradleArguments({ projectDir: '.', args: ['build'], gradleUserHome: '/tmp/gh', noDaemon: true }, '/tmp/i.gradle'),
-    ['-I', '/tmp/i.gradle', '--gradle-user-home', '/tmp/gh', '--no-daemon', '--build-cache', '--console=plain', 'build']
+    ['-I', '/tmp/i.gradle', '-Dgmesh.initScript=1', '--gradle-user-home', '/tmp/gh', '--no-daemon', '--build-cache', '--console=plain', 'build']
   )
   t.deepEqual(
     gradleArguments({ projectDir: '.', args: ['--no-build-cache', '--console=rich', '--daemon', 'test'], noDaemon: true }),

@@ -45,13 +45,13 @@ async function runningNode (data: string | undefined): Promise<NodeReadyInfo> {
 }
 
 /**
- * The init script for the node. `selfEnabling`: the script turns the build cache on by itself,
- * as an init.d script must; for one build, `--build-cache` does it instead, so that a
- * `--no-build-cache` the user gives still wins.
+ * The init script for the node. `selfEnabling`: the script is for init.d and turns the build cache on
+ * by itself, as it must there (and stands aside for builds gmesh gives a script of their own); for one
+ * build, `--build-cache` does it instead, so that a `--no-build-cache` the user gives still wins.
  */
 function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined, selfEnabling: boolean): string {
   try {
-    return renderInitScript({ cacheUrl: node.cacheUrl, push: readOnly !== true, enableBuildCache: selfEnabling })
+    return renderInitScript({ cacheUrl: node.cacheUrl, push: readOnly !== true, enableBuildCache: selfEnabling, installed: selfEnabling })
   } catch (err) {
     throw new OperationError(`the node's node.json has an unusable cacheUrl: ${(err as Error).message}`)
   }
