@@ -36,16 +36,41 @@ export async function whichExecutable (name: string, searchPath: string | undefi
 }
 
 /**
- * The Gradle command for a project: its `./gradlew` if present and executable, else `gradle`
- * on `searchPath` (default: this process's PATH).
+ * The Gradle command for a project: its wrapper (`gradlew` in `projectDir` or a directory above it, up to the
+ * build's root, the first with a settings file) if present and executable, else `gradle` on `searchPath`
+ * (default: this process's PATH).
  */
 export async function findGradleCommand (projectDir: string, searchPath = process.env.PATH): Promise<GradleCommand> {
-  const wrapper = path.resolve(projectDir, 'gradlew')
-  if (await isExecutableFile(wrapper)) return { executable: wrapper, kind: 'wrapper' }
+  const wrapper = await findWrapper(path.resolve(projectDir))
+  if (wrapper !== undefined) return { executable: wrapper, kind: 'wrapper' }
   const onPath = await whichExecutable('gradle', searchPath)
   if (onPath != null) return { executable: onPath, kind: 'path' }
   throw new GradleNotFoundError(
     `no Gradle found: ${projectDir} has no executable ./gradlew and there is no 'gradle' on PATH; ` +
     'add the Gradle wrapper to the project or install Gradle'
   )
+}
+
+/** `gradlew` in `dir` or above, not past the build's root directory (the one with settings.gradle or settings.gradle.kts). */
+async function findWrapper (dir: string): Promise<string | undefined> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const wrapper = path.join(current, 'gradlew')
+    if (await isExecutableFile(wrapper)) return wrapper
+    if (await exists(path.join(current, 'settings.gradle')) || await exists(path.join(current, 'settings.gradle.kts'))) return undefined
+    if (path.dirname(current) === current) return undefined
+  }
+}
+
+async function exists (file: string): Promise<boolean> {
+  return await stat(file).then(() => true, () => false)
+}
+
+/** The directory Gradle's own `-p DIR` / `--project-dir DIR` names among `args`, resolved from `cwd`, if any. */
+export function projectDirArgument (args: readonly string[], cwd: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if ((arg === '-p' || arg === '--project-dir') && args[i + 1] !== undefined) return path.resolve(cwd, args[i + 1]!)
+    if (arg.startsWith('--project-dir=')) return path.resolve(cwd, arg.slice('--project-dir='.length))
+  }
+  return undefined
 }

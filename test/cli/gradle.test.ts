@@ -86,7 +86,7 @@ test.serial('gradle runs the project\'s wrapper with the init script and exits w
   }
   const args = (await readFile(path.join(box.project, 'args.txt'), 'utf8')).trim().split('\n')
   t.is(args[0], '-I')
-  t.deepEqual(args.slice(2), ['--build-cache', '--console=plain', '--no-daemon', 'build'])
+  t.deepEqual(args.slice(2), ['-Dgmesh.initScript=1', '--build-cache', '--console=plain', '--no-daemon', 'build'])
   const script = await readFile(path.join(box.project, 'init-script.txt'), 'utf8')
   t.true(script.includes("'http://127.0.0.1:45999/cache/'"))
   t.false(script.includes('buildCacheEnabled'), 'for one build --build-cache enables the cache, so --no-build-cache still wins')

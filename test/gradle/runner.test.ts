@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { findGradleCommand, GradleNotFoundError } from '../../src/gradle/gradle-command.js'
+import { findGradleCommand, GradleNotFoundError, projectDirArgument } from '../../src/gradle/gradle-command.js'
 import { gradleArguments, runGradle } from '../../src/gradle/runner.js'
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -24,6 +24,28 @@ test('the project\'s own ./gradlew wins over gradle on PATH', async t => {
   await executable(path.join(dir, 'bin', 'gradle'))
   const found = await findGradleCommand(path.join(dir, 'project'), path.join(dir, 'bin'))
   t.deepEqual(found, { executable: path.join(dir, 'project', 'gradlew'), kind: 'wrapper' })
+})
+
+test('from a subproject, the wrapper of its build is found above it, but never one past the build\'s root', async t => {
+  const dir = await tempDir(t)
+  await executable(path.join(dir, 'outer', 'gradlew')) // another build's wrapper, above this build
+  await executable(path.join(dir, 'outer', 'build', 'gradlew'))
+  await writeFile(path.join(dir, 'outer', 'build', 'settings.gradle'), "include 'lib'\n")
+  await mkdir(path.join(dir, 'outer', 'build', 'lib', 'src'), { recursive: true })
+  await executable(path.join(dir, 'bin', 'gradle'))
+  const fromLib = await findGradleCommand(path.join(dir, 'outer', 'build', 'lib', 'src'), path.join(dir, 'bin'))
+  t.deepEqual(fromLib, { executable: path.join(dir, 'outer', 'build', 'gradlew'), kind: 'wrapper' })
+  await rm(path.join(dir, 'outer', 'build', 'gradlew'))
+  const noWrapper = await findGradleCommand(path.join(dir, 'outer', 'build', 'lib'), path.join(dir, 'bin'))
+  t.deepEqual(noWrapper, { executable: path.join(dir, 'bin', 'gradle'), kind: 'path' }, 'the build root has a settings file: the search stops there')
+})
+
+test('Gradle\'s own -p and --project-dir name the build whose wrapper runs', t => {
+  t.is(projectDirArgument(['-p', 'sub', 'build'], '/work'), '/work/sub')
+  t.is(projectDirArgument(['--project-dir=/abs', 'build'], '/work'), '/abs')
+  t.is(projectDirArgument(['--project-dir', '../x'], '/work/a'), '/work/x')
+  t.is(projectDirArgument(['build', '-p'], '/work'), undefined)
+  t.is(projectDirArgument(['build'], '/work'), undefined)
 })
 
 test('without a wrapper, gradle is looked up on PATH; a non-executable gradlew is not a wrapper', async t => {

@@ -6,6 +6,7 @@ import { readReadyFile, type NodeReadyInfo } from '../../client/node-client.js'
 import { renderInitScript } from '../../gradle/init-script.js'
 import { installInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
 import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
+import { findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
 import { OperationError, UsageError } from '../errors.js'
 
 const DATA_HELP = 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)'
@@ -91,8 +92,12 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   const offSignals = onStopSignals(stop)
   let result: GradleRunResult
   try {
+    const projectDir = path.resolve(options.project ?? '.')
+    // the wrapper of the build Gradle will run: the one -p names, else the project dir's (or its root's)
+    const { executable } = await findGradleCommand(projectDirArgument(gradleArgs, projectDir) ?? projectDir)
     result = await runGradle({
-      projectDir: path.resolve(options.project ?? '.'),
+      projectDir,
+      gradleExecutable: executable,
       args: gradleArgs,
       initScript,
       signal: controller.signal
