@@ -58,7 +58,7 @@ export class NodeHttpServer {
       server.listen(this.init.port, this.init.host, resolve)
     })
     const address = server.address() as AddressInfo
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    const host = advertisedHost(address)
     this.boundUrl = `http://${host}:${address.port}`
     this.server = server
   }
@@ -110,4 +110,11 @@ function notFound (res: ServerResponse): void {
   const body = 'not found: the node serves /cache/<key> (Gradle), /api/v1/ (control API) and /metrics (Prometheus)\n'
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
   res.end(body)
+}
+
+/** Where clients on this machine reach the server: loopback when it listens on every address (0.0.0.0, ::). */
+export function advertisedHost (address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1'
+  if (address.address === '::') return '[::1]'
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address
 }

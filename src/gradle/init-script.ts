@@ -56,7 +56,8 @@ export function normalizeCacheUrl (cacheUrl: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidCacheUrlError(`cache URL must be http or https, got '${cacheUrl}'`)
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  // a bare `?` or `#` leaves search and hash empty, and would still end up in the URL Gradle builds
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || /[?#]/.test(url.href)) {
     throw new InvalidCacheUrlError(`cache URL must not carry credentials, a query or a fragment: '${cacheUrl}'`)
   }
   const text = url.toString()

@@ -35,7 +35,7 @@ test('a missing trailing slash is added, because Gradle appends the key to the U
 })
 
 test('URLs Gradle cannot use are refused with a clear error', t => {
-  for (const bad of ['not a url', 'ftp://127.0.0.1/cache/', 'http://u:p@127.0.0.1/cache/', 'http://127.0.0.1/cache/?x=1']) {
+  for (const bad of ['not a url', 'ftp://127.0.0.1/cache/', 'http://u:p@127.0.0.1/cache/', 'http://127.0.0.1/cache/?x=1', 'http://127.0.0.1/cache/?', 'http://127.0.0.1/cache/#']) {
     const err = t.throws(() => renderInitScript({ cacheUrl: bad }), { instanceOf: InvalidCacheUrlError })
     t.true(err?.message.includes(bad), `message names the URL: ${err?.message ?? ''}`)
   }

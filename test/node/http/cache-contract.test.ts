@@ -10,7 +10,7 @@ import { GradleCacheHandler, type CacheGetObservation, type FetchMissing } from 
 import type { BlobStore } from '../../../src/cas/types.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { ControlApi } from '../../../node/http/control-api.js'
-import { NodeHttpServer } from '../../../node/http/server.js'
+import { advertisedHost, NodeHttpServer } from '../../../node/http/server.js'
 
 interface Served { url: string, port: number, store: ContentStore, cache: GradleCacheHandler, http: NodeHttpServer, dir: string }
 
@@ -215,4 +215,11 @@ test('the control API wants the bearer token', async t => {
   t.is(ok.status, 200)
   t.is(((await ok.json()) as { cache: { entries: number } }).cache.entries, 0)
   t.is((await fetch(`${url}/api/v1/nothing`, { headers: { Authorization: `Bearer ${'a'.repeat(64)}` } })).status, 404)
+})
+
+test('a server listening on every address says it is reached on loopback', t => {
+  t.is(advertisedHost({ address: '0.0.0.0', family: 'IPv4', port: 5071 }), '127.0.0.1')
+  t.is(advertisedHost({ address: '::', family: 'IPv6', port: 5071 }), '[::1]')
+  t.is(advertisedHost({ address: '127.0.0.1', family: 'IPv4', port: 5071 }), '127.0.0.1')
+  t.is(advertisedHost({ address: '::1', family: 'IPv6', port: 5071 }), '[::1]')
 })
