@@ -115,7 +115,7 @@ export class JobsHost {
     const killed = [...await this.processes.killLeftovers(), ...await killProcessesUnder(join(this.gradleHome, 'daemon'))]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
-    const stale = await this.workspaces.cleanupStale(0)
+    const stale = await this.workspaces.cleanupStale(0, (jobId, err) => { this.components.logger.warn({ err, jobId }, 'could not remove a workspace left by an earlier run') })
     if (stale.length > 0) this.components.logger.info({ removed: stale.length }, 'removed workspaces left by an earlier run')
     await this.host.start()
   }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { TestReportFile } from '../../src/gradle/test-reports.js'
-import type { FetchBlob, SnapshotStore } from '../../src/snapshot/index.js'
+import { holdsBlob, type FetchBlob, type SnapshotStore } from '../../src/snapshot/index.js'
 
 /** Largest reports blob of one shard that is stored, fetched or served. */
 export const MAX_TEST_REPORTS_BYTES = 32 * 1024 * 1024
@@ -72,7 +72,7 @@ export class TestReportBlobs {
   /** Brings the blob of `ref` into the store from `source` unless it is there, verified and pinned. */
   async fetch (ref: TestReportsRef, source: FetchBlob, signal?: AbortSignal): Promise<void> {
     this.pin(ref.sha256)
-    if (await this.store.head(ref.sha256) !== undefined) return
+    if (await holdsBlob(this.store, ref.sha256)) return
     const body = await source(ref.sha256, { size: ref.size, ...(signal == null ? {} : { signal }) })
     await this.store.put(ref.sha256, body, { expectedSha256: ref.sha256, expectedSize: ref.size, ...(signal == null ? {} : { signal }) })
   }

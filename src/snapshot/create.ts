@@ -1,7 +1,7 @@
 import { linkEscapes } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
-import type { SnapshotStore } from './store-view.js'
+import { holdsBlob, type SnapshotStore } from './store-view.js'
 import { storeFile } from './store-file.js'
 import { walkProject } from './walk.js'
 
@@ -61,7 +61,7 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
     const { id, manifest, bytes } = encodeManifest([...files, ...links])
     signal?.throwIfAborted()
     pin(id)
-    if (await store.head(id) === undefined) await store.put(id, bytes, { expectedSha256: id, signal })
+    if (!await holdsBlob(store, id)) await store.put(id, bytes, { expectedSha256: id, signal })
     const reusedBlobs = [...reusedOf.values()].filter(Boolean).length
     const stats: SnapshotStats = {
       files: files.length,

@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError, SizeMismatchError } from '../cas/errors.js'
 import { FileChangedError } from './errors.js'
-import type { SnapshotStore } from './store-view.js'
+import { holdsBlob, type SnapshotStore } from './store-view.js'
 
 /** Files up to this size are read once into memory; bigger ones are streamed (twice when new to the store). */
 export const IN_MEMORY_FILE_BYTES = 1024 * 1024
@@ -32,7 +32,7 @@ export async function storeFile (absolute: string, relative: string, store: Snap
     const small = stats.size <= IN_MEMORY_FILE_BYTES ? await readSmall(handle, stats.size, relative) : undefined
     const { sha256, size } = small ?? await hashHandle(handle, options.signal)
     options.pin(sha256)
-    if (await store.head(sha256) !== undefined) return { sha256, size, executable, reused: true }
+    if (await holdsBlob(store, sha256)) return { sha256, size, executable, reused: true }
     // a stream of its own (destroying a stream closes its descriptor); the store re-hashes it against sha256
     const stream = small === undefined ? (await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: HASH_CHUNK }) : undefined
     try {

@@ -11,6 +11,15 @@ export interface SnapshotStore extends Pick<BlobStore, 'get' | 'head' | 'put'> {
 }
 
 /**
+ * Whether the store holds the blob `sha256` under that key. The key space is shared with Gradle's cache,
+ * whose PUTs (and peers' replica pushes) may put any bytes under a key that looks like a SHA-256: such an
+ * entry is not the blob, and is replaced when the blob is stored.
+ */
+export async function holdsBlob (store: Pick<SnapshotStore, 'head'>, sha256: string): Promise<boolean> {
+  return (await store.head(sha256))?.sha256 === sha256
+}
+
+/**
  * Pins every blob of `sha256s` (for a snapshot: its files and the manifest) and gives back the function that
  * unpins them, once, however often it is called. A submitter holds this while workers may still fetch; a worker
  * while its job runs.

@@ -1,7 +1,7 @@
 import { InvalidManifestError, MissingBlobsError } from './errors.js'
 import { decodeManifest, manifestTotals, MAX_MANIFEST_BYTES, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
-import { pinBlobs, type SnapshotStore } from './store-view.js'
+import { holdsBlob, pinBlobs, type SnapshotStore } from './store-view.js'
 
 /**
  * Gets the bytes of one blob from wherever the snapshot lives (the submitter, over the mesh). The store verifies
@@ -22,7 +22,7 @@ export interface TransferResult {
 export async function missingBlobs (manifest: Manifest, store: Pick<SnapshotStore, 'head'>): Promise<string[]> {
   const missing: string[] = []
   for (const sha256 of manifestTotals(manifest).blobs.keys()) {
-    if (await store.head(sha256) === undefined) missing.push(sha256)
+    if (!await holdsBlob(store, sha256)) missing.push(sha256)
   }
   return missing.sort()
 }
@@ -48,7 +48,7 @@ export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fe
 
 /** The manifest of snapshot `id`, fetched first if the store lacks it; refused past MAX_MANIFEST_BYTES. */
 export async function fetchManifest (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
-  if (await store.head(id) === undefined) {
+  if (!await holdsBlob(store, id)) {
     const body = await fetchBlob(id, { signal: options.signal })
     await store.put(id, body, { expectedSha256: id, maxSize: MAX_MANIFEST_BYTES, signal: options.signal })
   }

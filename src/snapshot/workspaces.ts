@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm, utimes } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, rm, utimes } from 'node:fs/promises'
 import path from 'node:path'
 import { WorkspaceError } from './errors.js'
 
@@ -61,12 +61,15 @@ export class Workspaces {
     const dir = this.pathOf(jobId)
     this.active.delete(jobId)
     const existed = await lstat(dir).then(() => true, () => false)
-    await rm(dir, { recursive: true, force: true })
+    await removeTree(dir)
     return existed
   }
 
-  /** Deletes workspaces not active in this process whose directory is older than `maxAgeMs`; returns their job ids. */
-  async cleanupStale (maxAgeMs: number): Promise<string[]> {
+  /**
+   * Deletes workspaces not active in this process whose directory is older than `maxAgeMs`; returns their job ids.
+   * One that cannot be deleted is left (and named in `failed`): it must not stop a node from starting.
+   */
+  async cleanupStale (maxAgeMs: number, failed: (jobId: string, err: unknown) => void = () => {}): Promise<string[]> {
     const cutoff = this.now() - maxAgeMs
     const removed: string[] = []
     for (const entry of await readdir(this.root, { withFileTypes: true })) {
@@ -74,9 +77,36 @@ export class Workspaces {
       const dir = path.join(this.root, entry.name)
       const stats = await lstat(dir).catch(() => undefined)
       if (stats === undefined || stats.mtimeMs > cutoff) continue
-      await rm(dir, { recursive: true, force: true })
-      removed.push(entry.name)
+      try {
+        await removeTree(dir)
+        removed.push(entry.name)
+      } catch (err) {
+        failed(entry.name, err)
+      }
     }
     return removed.sort()
+  }
+}
+
+/**
+ * Deletes a workspace tree. A build may leave directories without write permission (an unpacked archive, a
+ * module cache): their entries cannot be unlinked until the directory is writable again, so on EACCES or
+ * EPERM every directory of the tree is made writable by its owner and the removal tried once more.
+ */
+async function removeTree (dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') throw err
+    await makeWritable(dir)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function makeWritable (dir: string): Promise<void> {
+  await chmod(dir, 0o700).catch(() => {})
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory()) await makeWritable(path.join(dir, entry.name))
   }
 }

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
@@ -92,4 +93,22 @@ test('manifests read back are size-limited, hash-checked, schema-checked and can
   t.deepEqual((await loadManifest(junkId, store)).entries, [])
   await t.throwsAsync(fetchManifest('a'.repeat(64), store, async () => junk), { instanceOf: IntegrityError })
   await t.throwsAsync(fetchManifest('a'.repeat(64), store, async () => (async function * () { yield new Uint8Array(MAX_MANIFEST_BYTES + 1) })()), { instanceOf: TooLargeError })
+})
+
+test('a cache entry that a Gradle PUT left under a blob\'s SHA-256 does not stand for the blob: it is fetched and stored over it', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, { 'gradlew': '#!/bin/sh\necho hi\n', 'a.txt': 'alpha' })
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const wrapperSha = createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex')
+  // a build's own PUT to /cache/<that hash> on both machines, with other bytes
+  for (const store of [submitter, worker]) await store.put(wrapperSha, Buffer.from('not the wrapper'))
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  t.is((await submitter.head(wrapperSha))?.sha256, wrapperSha, 'the submitter stored the real file over the stray entry')
+  const { fetchBlob } = fetcherOf(submitter)
+  const manifest = await fetchManifest(snapshot.id, worker, fetchBlob)
+  t.true((await missingBlobs(manifest, worker)).includes(wrapperSha))
+  await fetchMissing(manifest, worker, fetchBlob)
+  t.is((await worker.head(wrapperSha))?.sha256, wrapperSha)
 })

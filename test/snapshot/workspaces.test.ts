@@ -1,8 +1,14 @@
 import test from 'ava'
-import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { chmod, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { createSnapshot, materialise, WorkspaceError, Workspaces } from '../../src/snapshot/index.js'
 import { describeTree, openStore, tempDir, writeTree } from './helpers.js'
+import { leaveReadOnlyWorkspaces } from './readonly-workspace.js'
+
+const exec = promisify(execFile)
 
 const HOUR = 60 * 60 * 1000
 
@@ -66,4 +72,19 @@ test('cleanupStale removes old workspaces left by another run, keeps fresh and a
   t.deepEqual(await other.cleanupStale(HOUR), ['crashed-recent'])
   t.deepEqual((await readdir(root)).sort(), ['not-a-workspace', 'running'])
   await workspaces.remove('running')
+})
+
+test('a workspace a build left read-only directories in is removed, by remove and by the next run\'s cleanupStale', async t => {
+  const parent = await tempDir(t)
+  let result: Awaited<ReturnType<typeof leaveReadOnlyWorkspaces>>
+  if (process.getuid?.() === 0) {
+    // as root nothing is read-only: run it as nobody, in a directory nobody may write
+    await chmod(parent, 0o777)
+    const script = fileURLToPath(new URL('./readonly-workspace.js', import.meta.url))
+    const { stdout } = await exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, script, parent])
+    result = JSON.parse(stdout) as typeof result
+  } else {
+    result = await leaveReadOnlyWorkspaces(parent)
+  }
+  t.deepEqual(result, { removed: true, stale: ['job-b'], failed: [], left: [] })
 })
