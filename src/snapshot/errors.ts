@@ -106,6 +106,16 @@ export class WorkspaceError extends SnapshotError {
   }
 }
 
+/** A name in the project that is not UTF-8: a manifest cannot carry it, nor a worker recreate it. */
+export class UnsupportedFileNameError extends SnapshotError {
+  readonly directory: string
+
+  constructor (directory: string, name: string) {
+    super(`${JSON.stringify(shorten(directory === '' ? '.' : directory))} holds a name that is not UTF-8 (${JSON.stringify(shorten(name))}): rename it, or ignore it in .gitignore, to build it on the mesh`, 'ERR_SNAPSHOT_FILE_NAME')
+    this.directory = directory
+  }
+}
+
 function shorten (text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }

@@ -79,7 +79,8 @@ async function hashHandle (handle: FileHandle, signal: AbortSignal | undefined):
 
 async function openRegular (absolute: string, relative: string): Promise<FileHandle> {
   try {
-    return await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)
+    // O_NONBLOCK: a FIFO put where the walk saw a file would block the open for good (fstat then refuses it)
+    return await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // removed since the walk, or replaced by a link (O_NOFOLLOW)

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs'
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises'
 import path from 'node:path'
+import { UnsupportedFileNameError } from './errors.js'
 import { IgnoreRules } from './ignore-rules.js'
 
 /** What a walk of a project tree found. Paths are relative POSIX paths. */
@@ -28,6 +29,8 @@ async function walkDirectory (root: string, dir: string, inherited: IgnoreRules,
   const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
   const subdirectories: string[] = []
   for (const entry of entries) {
+    // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
+    if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
     const relative = dir === '' ? entry.name : `${dir}/${entry.name}`
     const absolute = path.join(absoluteDir, entry.name)
     const kind = await kindOf(entry, absolute)

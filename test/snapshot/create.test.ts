@@ -1,9 +1,13 @@
 import test from 'ava'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSnapshot, FileChangedError, loadManifest, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
+import { createSnapshot, FileChangedError, loadManifest, UnsupportedFileNameError, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
 import { repoPath } from '../helpers/repo-paths.js'
 import { openStore, sha256, tempDir, writeTree } from './helpers.js'
+
+const exec = promisify(execFile)
 
 function paths (manifest: Manifest): string[] {
   return manifest.entries.map(entry => entry.path)
@@ -186,4 +190,36 @@ test('names the ignore library cannot take (dots only) are snapshotted like any 
   await writeTree(dir, { '.gitignore': '*.tmp\n', '...': 'dots', 'sub/...': 'dots', 'x.tmp': 'ignored' })
   const store = await openStore(t)
   t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['...', '.gitignore', 'sub/...'])
+})
+
+test('a name that is not UTF-8 is refused with an error naming its directory, not taken for a file that changed', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { 'src/ok.txt': 'fine' })
+  await writeFile(Buffer.concat([Buffer.from(path.join(dir, 'src') + '/caf'), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name')
+  const store = await openStore(t)
+  const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: UnsupportedFileNameError })
+  t.regex(err.message, /"src" holds a name that is not UTF-8/)
+})
+
+test('a FIFO put where the walk saw a file fails the snapshot at once instead of blocking it', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { 'a.txt': 'a', 'b.txt': 'b' })
+  const real = await openStore(t)
+  let swapped = false
+  const store: SnapshotStore = {
+    get: async (key, options) => await real.get(key, options),
+    put: async (key, body, options) => await real.put(key, body, options),
+    pin: sha => { real.pin(sha) },
+    unpin: sha => { real.unpin(sha) },
+    head: async key => {
+      // the first file is read by now; the other one becomes a FIFO nobody writes to before it is opened
+      if (!swapped) {
+        await rm(path.join(dir, 'b.txt'))
+        await exec('mkfifo', [path.join(dir, 'b.txt')])
+      }
+      swapped = true
+      return await real.head(key)
+    }
+  }
+  await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
