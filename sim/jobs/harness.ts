@@ -18,6 +18,8 @@ export type JobsFactory = (options: JobsOptions) => JobsProtocol
 export interface JobsObserver {
   onSend: (from: number, to: PeerId, bytes: Uint8Array, now: number) => void
   onCommand: (node: number, command: JobsCommand, now: number) => void
+  /** A unit the harness ran finished on `node` with `result`, which it now hands to the node's protocol. */
+  onUnitFinished?: (node: number, jobId: string, unitId: string, result: string, now: number) => void
 }
 
 export interface JobsHarnessParts {
@@ -210,7 +212,9 @@ export class JobsHarness implements EventHandler {
         engine.at(engine.now + 100, finish)
         return
       }
-      this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, 'ok', `${command.unitId}@${node.peer}`, now) })
+      const result = `${command.unitId}@${node.peer}`
+      this.parts.observer.onUnitFinished?.(i, command.jobId, command.unitId, result, engine.now)
+      this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, 'ok', result, now) })
     }
     engine.at(engine.now + cost * (msPerCost[i] ?? 1) * factor, finish)
   }

@@ -3,7 +3,7 @@ import { jobsCodec } from '../../protocols/jobs/index.js'
 import type { JobsCommand, JobSpec } from '../../protocols/jobs/index.js'
 import type { JobsObserver } from './harness.js'
 
-export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'job-completes' | 'no-result-lost'
+export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first'
 
 export interface JobsViolation {
   readonly invariant: JobsInvariant
@@ -14,7 +14,8 @@ export interface JobsViolation {
 /**
  * Checks the jobs invariants while a run goes: at most one node hands out units per (job, term)
  * (read off the wire: every `assign` names its term), and no unit runs on a node without slots.
- * At the end: every job completed, and its recorded results cover every unit.
+ * At the end: every job completed; its recorded results cover every unit, each one the result of a run
+ * that finished; and no unit started before a run of each unit it depends on had finished.
  */
 export class JobsChecker implements JobsObserver {
   readonly violations: JobsViolation[] = []
@@ -24,6 +25,10 @@ export class JobsChecker implements JobsObserver {
   readonly leaders = new Map<string, PeerId>()
   runs = 0
   private readonly selfIds: readonly PeerId[]
+  /** Start times of each unit's runs, by `jobId/unitId`. */
+  private readonly started = new Map<string, number[]>()
+  /** Finished runs of each unit: when, and the result they gave. */
+  private readonly finished = new Map<string, Array<{ at: number, result: string }>>()
 
   constructor (private readonly slots: readonly number[], peers: readonly PeerId[]) {
     this.selfIds = peers
@@ -40,6 +45,7 @@ export class JobsChecker implements JobsObserver {
     switch (command.kind) {
       case 'runUnit':
         this.runs++
+        push(this.started, `${command.jobId}/${command.unitId}`, now)
         if ((this.slots[node] ?? 0) === 0) this.violate('accepting-nodes-only', now, `${command.jobId}/${command.unitId} ran on ${this.selfIds[node] ?? node}, which has no build slots`)
         break
       case 'jobCompleted':
@@ -56,9 +62,14 @@ export class JobsChecker implements JobsObserver {
     }
   }
 
-  /** End of run: every job done, every unit with a recorded result. */
+  onUnitFinished (_node: number, jobId: string, unitId: string, result: string, now: number): void {
+    push(this.finished, `${jobId}/${unitId}`, { at: now, result })
+  }
+
+  /** End of run: every job done, every unit with the result of one of its runs, every run after its inputs. */
   checkEnd (jobs: readonly JobSpec[], now: number): void {
     for (const job of jobs) {
+      this.checkOrder(job, now)
       const results = this.results.get(job.jobId)
       if (results === undefined) {
         this.violate('job-completes', now, `job ${job.jobId} did not complete in the liveness phase${this.failed.has(job.jobId) ? ' (reported failed)' : ''}`)
@@ -66,7 +77,21 @@ export class JobsChecker implements JobsObserver {
       }
       const missing = job.units.filter(u => results.get(u.id) === undefined)
       if (missing.length > 0) this.violate('no-result-lost', now, `job ${job.jobId} completed without results for ${missing.length} units (${missing.slice(0, 3).map(u => u.id).join(', ')})`)
+      const unran = job.units.filter(u => results.get(u.id) !== undefined && !(this.finished.get(`${job.jobId}/${u.id}`) ?? []).some(run => run.result === results.get(u.id)))
+      if (unran.length > 0) this.violate('result-from-a-run', now, `job ${job.jobId} completed with results no run gave for ${unran.length} units (${unran.slice(0, 3).map(u => u.id).join(', ')})`)
     }
+  }
+
+  /** Every run of a unit started once a run of each unit it depends on had finished. */
+  private checkOrder (job: JobSpec, now: number): void {
+    const early: string[] = []
+    for (const unit of job.units) {
+      for (const start of this.started.get(`${job.jobId}/${unit.id}`) ?? []) {
+        const ready = unit.dependsOn.every(dep => (this.finished.get(`${job.jobId}/${dep}`) ?? []).some(run => run.at <= start))
+        if (!ready) early.push(unit.id)
+      }
+    }
+    if (early.length > 0) this.violate('dependencies-first', now, `job ${job.jobId}: ${early.length} runs started before their inputs were done (${early.slice(0, 3).join(', ')})`)
   }
 
   private noteLeader (jobId: string, term: number, peer: PeerId, now: number): void {
@@ -82,3 +107,9 @@ export class JobsChecker implements JobsObserver {
 }
 
 const ASSIGN_TAG = 7
+
+function push<T> (map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}

@@ -1,13 +1,14 @@
 import test from 'ava'
 import { JOBS_SCENARIOS } from '../../../sim/jobs/scenarios.js'
 import { runJobsSim } from '../../../sim/jobs/run.js'
+import { JobsProtocol, type JobsCommand, type JobSpec } from '../../../protocols/jobs/index.js'
 
 /** The CI seed set: every scenario on each seed, 24 nodes, two jobs of 60 units. */
 const SEEDS = [11, 12]
 
 for (const scenario of JOBS_SCENARIOS) {
   for (const seed of SEEDS) {
-    test(`${scenario.name} seed ${seed}: every job completes, no result lost, one leader per term, accepting nodes only`, t => {
+    test(`${scenario.name} seed ${seed}: every job completes with results its runs gave, inputs first, one leader per term, accepting nodes only`, t => {
       const result = runJobsSim({ scenario: scenario.name, seed })
       const replay = `replay: runJobsSim({ scenario: '${scenario.name}', seed: ${seed} })`
       t.deepEqual(result.violations, [], `seed ${seed} failed; ${replay}`)
@@ -38,4 +39,33 @@ test('a run replays bit for bit from its seed', t => {
   t.is(a.traceHash, b.traceHash)
   t.is(a.makespanMs, b.makespanMs)
   t.not(a.traceHash, c.traceHash)
+})
+
+/** Broken on purpose: a worker reports each unit it is handed as done, without running it. */
+class ForgesResults extends JobsProtocol {
+  private at = 0
+  override onMessage (from: string, via: string, bytes: Uint8Array, now: number): ReturnType<JobsProtocol['onMessage']> { this.at = now; return super.onMessage(from, via, bytes, now) }
+  override onTimer (key: string, now: number): void { this.at = now; super.onTimer(key, now) }
+  override drainCommands (): JobsCommand[] {
+    const kept: JobsCommand[] = []
+    for (let batch = super.drainCommands(); batch.length > 0; batch = super.drainCommands()) {
+      for (const command of batch) {
+        if (command.kind === 'runUnit') this.unitFinished(command.jobId, command.unitId, 'ok', 'forged', this.at)
+        else kept.push(command)
+      }
+    }
+    return kept
+  }
+}
+
+/** Broken on purpose: the submitter drops every dependency, so units run before their inputs exist. */
+class DropsDependencies extends JobsProtocol {
+  override submitJob (spec: JobSpec, now: number): void { super.submitJob({ ...spec, units: spec.units.map(unit => ({ ...unit, dependsOn: [] })) }, now) }
+}
+
+test('the checker catches results no run gave, and runs that start before their inputs are done', t => {
+  const forged = runJobsSim({ scenario: 'steady', seed: 4, createJobs: options => new ForgesResults(options) })
+  t.true(forged.violations.some(v => v.invariant === 'result-from-a-run'), `seed 4: ${JSON.stringify(forged.violations.slice(0, 2))}`)
+  const unordered = runJobsSim({ scenario: 'steady', seed: 4, createJobs: options => new DropsDependencies(options) })
+  t.true(unordered.violations.some(v => v.invariant === 'dependencies-first'), `seed 4: ${JSON.stringify(unordered.violations.slice(0, 2))}`)
 })
