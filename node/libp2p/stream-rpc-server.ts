@@ -38,6 +38,17 @@ export interface RpcServerInit {
   maxInboundStreamsPerPeer?: number
   /** Time allowed to receive the request and produce the reply header. Default 10 s. */
   requestTimeoutMs?: number
+  /** While the reply is written, the longest the peer may take nothing before the stream is reset. Default 30 s. */
+  replyStallTimeoutMs?: number
+}
+
+/** The peer stopped reading a reply (paused, frozen, or holding its window shut): its stream is reset. */
+export class ReplyStalledError extends Error {
+  static readonly code = 'ERR_REPLY_STALLED'
+  override name = 'ReplyStalledError'
+  constructor (protocol: string, ms: number) {
+    super(`${protocol} reply stalled: the peer took nothing for ${ms} ms`)
+  }
 }
 
 export interface RpcServerStats {
@@ -64,6 +75,7 @@ export class StreamRpcServer {
   private readonly maxRequestBytes: number
   private readonly maxPerPeer: number
   private readonly requestTimeoutMs: number
+  private readonly stallTimeoutMs: number
   private readonly active = new Map<string, number>()
   private readonly running = new Set<AbortController>()
 
@@ -73,6 +85,7 @@ export class StreamRpcServer {
     this.maxRequestBytes = init.maxRequestBytes ?? 64 * 1024
     this.maxPerPeer = init.maxInboundStreamsPerPeer ?? 8
     this.requestTimeoutMs = init.requestTimeoutMs ?? 10_000
+    this.stallTimeoutMs = init.replyStallTimeoutMs ?? 30_000
   }
 
   async start (): Promise<void> {
@@ -104,18 +117,25 @@ export class StreamRpcServer {
     }
     stream.addEventListener('close', onClose)
     const reader = new StreamReader(stream)
+    let reply: Uint8Array | RpcReply | undefined
+    let stalled: NodeJS.Timeout | undefined
     try {
       const request = await reader.readFrame(this.maxRequestBytes, controller.signal)
-      const reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal })
+      reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal })
       clearTimeout(timer)
-      await writeReply(stream, reply, controller.signal)
+      // no deadline on a whole reply (a big body takes as long as it takes), but one on a peer that stops reading
+      stalled = setTimeout(() => { controller.abort(new ReplyStalledError(this.protocol, this.stallTimeoutMs)) }, this.stallTimeoutMs)
+      await writeReply(stream, reply, controller.signal, () => { stalled?.refresh() })
       this.stats.served++
     } catch (err) {
       if (isMalformed(err)) this.stats.malformed++
       else this.stats.failed++
       stream.abort(err instanceof Error ? err : new Error(String(err)))
+      // a body never read (the header did not go out) is closed here: its owner counts on its 'close'
+      if (reply !== undefined && !(reply instanceof Uint8Array)) destroyBody(reply.body)
     } finally {
       clearTimeout(timer)
+      clearTimeout(stalled)
       stream.removeEventListener('close', onClose)
       reader.release()
       this.running.delete(controller)
@@ -130,20 +150,28 @@ export class StreamRpcServer {
   }
 }
 
-async function writeReply (stream: Stream, reply: Uint8Array | RpcReply | undefined, signal: AbortSignal): Promise<void> {
+/** Writes the reply; `progress` is told after every piece the stream took. */
+async function writeReply (stream: Stream, reply: Uint8Array | RpcReply | undefined, signal: AbortSignal, progress: () => void): Promise<void> {
   if (reply === undefined) {
     await stream.close({ signal })
     return
   }
   const { header, body } = reply instanceof Uint8Array ? { header: reply, body: undefined } : reply
   await sendAll(stream, encodeFrame(header), signal)
+  progress()
   if (body != null) {
     for await (const chunk of body) {
       signal.throwIfAborted()
       await sendAll(stream, chunk, signal)
+      progress()
     }
   }
   await stream.close({ signal })
+}
+
+function destroyBody (body: RpcReply['body']): void {
+  const destroyable = body as { destroy?: () => void } | undefined
+  destroyable?.destroy?.()
 }
 
 function isMalformed (err: unknown): boolean {

@@ -38,10 +38,21 @@ export interface RpcBodyResponse {
 /** Sends `request` and resolves to the reply frame. */
 export async function callRpc (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, request: Uint8Array,
   options: RpcCallOptions): Promise<Uint8Array> {
-  const { reader, header } = await exchange(node, peer, protocol, request, options)
+  const { stream, reader, header } = await exchange(node, peer, protocol, request, options)
   reader.release()
+  closeAfterReply(stream)
   return header
 }
+
+/** A remote that sent its reply but never ends its side would keep the stream (and a slot of the per-peer limit): reset it after a grace period. */
+function closeAfterReply (stream: Stream): void {
+  if (stream.status !== 'open') return
+  const timer = setTimeout(() => { stream.abort(new Error('the remote sent its reply but did not end the stream')) }, REPLY_END_GRACE_MS)
+  timer.unref()
+  stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+}
+
+const REPLY_END_GRACE_MS = 5000
 
 /**
  * Sends one frame without waiting for a reply (a sans-IO `send` effect): resolves once the frame

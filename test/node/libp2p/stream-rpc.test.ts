@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import type { Stream, StreamCloseEvent } from '@libp2p/interface'
 import { BadRequestError, callRpc, openRpc, sendFrame, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
+import { encodeFrame } from '../../../node/libp2p/stream-reader.js'
 import type { RpcHandler, RpcServerInit } from '../../../node/libp2p/stream-rpc.js'
 import { BodyTooLargeError, DeadlineExceededError, FrameTooLargeError } from '../../../node/libp2p/errors.js'
 import type { MeshLibp2p } from '../../../node/libp2p/create-node.js'
@@ -181,5 +182,26 @@ test('abandoning a body stops the sender', async t => {
     break
   }
   await senderStopped
+  t.is(server.stats.served, 0)
+})
+
+test('a peer that stops reading a reply is cut off once it has taken nothing for the stall timeout, and the body is closed', async t => {
+  let stopped!: () => void
+  const senderStopped = new Promise<void>(resolve => { stopped = resolve })
+  async function * big (): AsyncGenerator<Uint8Array> {
+    try {
+      for (let i = 0; i < 256; i++) yield new Uint8Array(64 * 1024) // 16 MiB, far more than the windows hold
+    } finally {
+      stopped()
+    }
+  }
+  const { server, serverNode, client } = await serve(t, { replyStallTimeoutMs: 300, handler: async () => ({ header: Uint8Array.of(1), body: big() }) })
+  const stream = await client.dialProtocol(serverNode.peerId, PROTOCOL)
+  stream.pause() // asks, then reads nothing: no window is granted, the server's writes wait for a drain
+  const reset = closed(stream)
+  stream.send(encodeFrame(request(new Uint8Array(0))))
+  await senderStopped
+  t.truthy(await reset, 'the server reset the stream')
+  t.is(server.stats.failed, 1)
   t.is(server.stats.served, 0)
 })
