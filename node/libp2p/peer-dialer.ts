@@ -7,6 +7,9 @@ import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startabl
  * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
  * dials the bootstrap list at start (and again every `retryMs` while a bootstrap peer is not
  * connected) and dials peers that mDNS (or any discovery) reports, up to a connection cap.
+ * libp2p reports a peer as discovered only the first time, so the service remembers discovered
+ * peers and dials them again when their dial failed or their connection dropped, backing off
+ * from `retryMs` to `maxRetryMs`: a LAN split for hours joins again when it heals.
  */
 export interface PeerDialerInit {
   bootstrap: string[]
@@ -20,6 +23,8 @@ export interface PeerDialerInit {
    * without a cap a large mesh would become a full mesh. Default 64.
    */
   maxAutoDialConnections?: number
+  /** Longest wait between dials of a discovered peer that keeps failing. Default 5 min. */
+  maxRetryMs?: number
 }
 
 export interface PeerDialerComponents {
@@ -44,6 +49,16 @@ export interface PeerDialerStats {
   lastDialError?: string
 }
 
+/** A discovered peer this node keeps dialling while it is not connected. */
+interface Discovered {
+  peer: PeerId
+  failures: number
+  nextDialAt: number
+}
+
+/** Discovered peers remembered at most (the most recently discovered or connected stay). */
+const MAX_REMEMBERED = 256
+
 interface BootstrapTarget {
   address: Multiaddr
   /** From the address' /p2p/ part, or learnt from the first connection. */
@@ -56,7 +71,9 @@ export class PeerDialer implements Startable {
   private readonly retryMs: number
   private readonly dialTimeoutMs: number
   private readonly maxAutoDial: number
+  private readonly maxRetryMs: number
   private readonly dialing = new Set<string>()
+  private readonly discovered = new Map<string, Discovered>()
   private controller = new AbortController()
   private timer?: NodeJS.Timeout
 
@@ -69,6 +86,7 @@ export class PeerDialer implements Startable {
     this.retryMs = init.retryMs ?? 5000
     this.dialTimeoutMs = init.dialTimeoutMs ?? 10_000
     this.maxAutoDial = init.maxAutoDialConnections ?? 64
+    this.maxRetryMs = init.maxRetryMs ?? 5 * 60_000
   }
 
   readonly [Symbol.toStringTag] = '@gmesh/peer-dialer'
@@ -76,17 +94,20 @@ export class PeerDialer implements Startable {
   start (): void {
     this.controller = new AbortController()
     this.components.events.addEventListener('peer:discovery', this.onDiscovery)
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
   }
 
   afterStart (): void {
     this.dialBootstrap()
-    if (this.targets.length > 0) {
-      this.timer = setInterval(() => { this.dialBootstrap() }, this.retryMs)
-    }
+    this.timer = setInterval(() => {
+      this.dialBootstrap()
+      this.redialDiscovered()
+    }, this.retryMs)
   }
 
   stop (): void {
     this.components.events.removeEventListener('peer:discovery', this.onDiscovery)
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     clearInterval(this.timer)
     this.controller.abort(new Error('peer dialer stopped'))
   }
@@ -104,9 +125,42 @@ export class PeerDialer implements Startable {
     const peer = evt.detail.id
     if (peer.equals(this.components.peerId)) return
     this.stats.discoveries++
+    this.remember(peer)
     if (this.isConnected(peer)) return
-    if (this.components.connectionManager.getConnections().length >= this.maxAutoDial) return
-    void this.dial(peer.toString(), peer)
+    this.dialDiscovered(peer)
+  }
+
+  /** A discovered peer's connection dropped: dial it again at the next tick (it may have restarted). */
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const entry = this.discovered.get(evt.detail.toString())
+    if (entry !== undefined) entry.nextDialAt = 0
+  }
+
+  private remember (peer: PeerId): void {
+    const key = peer.toString()
+    this.discovered.delete(key)
+    this.discovered.set(key, { peer, failures: 0, nextDialAt: 0 })
+    if (this.discovered.size > MAX_REMEMBERED) this.discovered.delete(this.discovered.keys().next().value!)
+  }
+
+  /** Discovered peers not connected whose wait is over, while the connection cap allows. */
+  private redialDiscovered (): void {
+    const now = Date.now()
+    for (const entry of this.discovered.values()) {
+      if (entry.nextDialAt > now || this.isConnected(entry.peer)) continue
+      this.dialDiscovered(entry.peer)
+    }
+  }
+
+  private dialDiscovered (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.dialing.has(key) || this.components.connectionManager.getConnections().length >= this.maxAutoDial) return
+    void this.dial(key, peer).then(connection => {
+      const entry = this.discovered.get(key)
+      if (entry === undefined) return
+      entry.failures = connection === undefined ? entry.failures + 1 : 0
+      entry.nextDialAt = connection === undefined ? Date.now() + Math.min(this.maxRetryMs, this.retryMs * 2 ** entry.failures) : 0
+    })
   }
 
   private isConnected (peer: PeerId): boolean {

@@ -39,7 +39,7 @@ class FakeConnections {
 
 let bootstrapPeer: PeerId
 
-async function dialer (init: { bootstrap?: string[], maxAutoDialConnections?: number, retryMs?: number } = {}) {
+async function dialer (init: { bootstrap?: string[], maxAutoDialConnections?: number, retryMs?: number, maxRetryMs?: number } = {}) {
   const self = await newPeer()
   const events = new TypedEventEmitter<Libp2pEvents>() as TypedEventTarget<Libp2pEvents>
   const connections = new FakeConnections()
@@ -47,7 +47,8 @@ async function dialer (init: { bootstrap?: string[], maxAutoDialConnections?: nu
   service.start()
   service.afterStart()
   const discover = (id: PeerId): void => { events.dispatchEvent(new CustomEvent<PeerInfo>('peer:discovery', { detail: { id, multiaddrs: [] } })) }
-  return { self, service, connections, discover }
+  const disconnect = (id: PeerId): void => { events.dispatchEvent(new CustomEvent<PeerId>('peer:disconnect', { detail: id })) }
+  return { self, service, connections, discover, disconnect }
 }
 
 test('a discovered peer is dialled once; self and connected peers are not', async t => {
@@ -82,4 +83,28 @@ test('a bootstrap address is dialled at start and redialled until it connects', 
   await connections.dialled(3)
   t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
   t.like(service.stats, { failedDials: 2, lastDialError: 'connection refused' }, 'the failures and why, for gmesh status')
+})
+
+test('a discovered peer whose dial failed is dialled again, later each time, though libp2p never reports it again', async t => {
+  const { service, connections, discover } = await dialer({ retryMs: 10, maxRetryMs: 40 })
+  t.teardown(() => { service.stop() })
+  const peer = await newPeer()
+  connections.failNext = 3
+  discover(peer)
+  await connections.dialled(4) // the first dial and three more, 20, 40 and 40 ms apart
+  t.deepEqual(new Set(connections.dials), new Set([peer.toString()]))
+  t.is(service.stats.failedDials, 3)
+})
+
+test('a discovered peer whose connection dropped is dialled again', async t => {
+  const { service, connections, discover, disconnect } = await dialer({ retryMs: 10 })
+  t.teardown(() => { service.stop() })
+  const peer = await newPeer()
+  discover(peer)
+  await connections.dialled(1)
+  connections.connected.push(peer) // the dial connected it
+  disconnect(peer)
+  connections.connected.splice(0) // and now it is gone (a partition, a restart)
+  await connections.dialled(2)
+  t.deepEqual(connections.dials, [peer.toString(), peer.toString()])
 })
