@@ -38,6 +38,11 @@ export interface TopicRejection {
 export interface TopicGuardInit {
   /** Called for each rejected message (metrics, logs). */
   onReject?: (rejection: TopicRejection) => void
+  /**
+   * Called when a judging protocol threw: a bug of this node, not a fault of the message, so the message
+   * is ignored and nobody is penalised for it.
+   */
+  onJudgeError?: (topic: string, error: unknown) => void
 }
 
 type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' |
@@ -81,7 +86,8 @@ export class TopicGuard {
   /**
    * Lets a protocol that both checks and handles a message (a sans-IO `onMessage` returning a
    * verdict) run as the validator of `topic`: oversize or unsigned -> reject; otherwise its
-   * verdict decides (reject penalises the forwarder). Returns an unsubscribe.
+   * verdict decides (reject penalises the forwarder); a protocol that throws has a bug, and the
+   * message is ignored (see `onJudgeError`). Returns an unsubscribe.
    */
   judge (topic: string, maxBytes: number, judge: Judge): () => void {
     if (this.unguards.has(topic)) throw new Error(`topic ${topic} is already guarded`)
@@ -92,7 +98,8 @@ export class TopicGuard {
       try {
         verdict = judge(msg.from, msg.data)
       } catch (error) {
-        return this.reject(topic, peer, 'malformed', error)
+        this.init.onJudgeError?.(topic, error)
+        return TopicValidatorResult.Ignore
       }
       if (verdict === 'reject') return this.reject(topic, peer, 'malformed')
       return verdict === 'accept' ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore

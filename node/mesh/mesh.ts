@@ -89,7 +89,8 @@ export class Mesh {
         const peer = rejection.peer.toString()
         logger.debug({ topic: rejection.topic, peer, reason: rejection.reason }, 'gossip message rejected')
         events?.emit({ type: 'message-rejected', topic: rejection.topic, peer, reason: rejection.reason })
-      }
+      },
+      onJudgeError: (topic, err) => { logger.error({ err, topic }, 'a protocol failed on a gossip message: ignored') }
     })
     // A restarted node keeps its peer id: its incarnation starts from the clock (seconds), above the one its peers
     // remember, so its new records (load, liveness) are not taken for stale ones.

@@ -135,7 +135,7 @@ export class ProtocolHost {
       .then(result => {
         const somebodyListens = pubsub.getSubscribers(topic).length > 0
         if (result.recipients.length === 0 && somebodyListens && attempt < PUBLISH_RETRIES && this.running) {
-          setTimeout(() => { this.publish(topic, bytes, attempt + 1) }, PUBLISH_RETRY_MS * (attempt + 1)).unref()
+          setTimeout(() => { if (this.running) this.publish(topic, bytes, attempt + 1) }, PUBLISH_RETRY_MS * (attempt + 1)).unref()
         }
       })
       .catch((err: unknown) => { this.components.logger.debug({ err, topic }, 'publish failed (protocols tolerate loss)') })
@@ -145,7 +145,13 @@ export class ProtocolHost {
     this.cancelTimer(key)
     const timer = setTimeout(() => {
       this.timers.delete(key)
-      if (this.running) this.input(() => { this.protocol.onTimer(key, this.now()) })
+      if (!this.running) return
+      // nothing above a timer catches: a bug in a protocol's timer must cost that step, not the whole node
+      try {
+        this.input(() => { this.protocol.onTimer(key, this.now()) })
+      } catch (err) {
+        this.components.logger.error({ err, timer: key }, 'a protocol timer failed')
+      }
     }, Math.max(0, at - this.now()))
     timer.unref()
     this.timers.set(key, timer)

@@ -90,3 +90,21 @@ test('a judging protocol decides each message\'s fate; its rejections are report
   t.deepEqual(judged.sort(), ['garbage', 'job:1', 'job:stale'])
   t.deepEqual(rejections.map(r => r.reason), ['malformed'])
 })
+
+test('a judging protocol that throws has a bug of its own: the message is ignored and its forwarder not penalised', async t => {
+  const receiver = await startNode(t)
+  const rejections: TopicRejection[] = []
+  let failed!: (error: unknown) => void
+  const judgeFailed = new Promise<unknown>(resolve => { failed = resolve })
+  const guard = new TopicGuard(receiver.services.pubsub, { onReject: r => { rejections.push(r) }, onJudgeError: (_topic, error) => { failed(error) } })
+  guard.judge(MeshTopics.jobs, 64, () => { throw new TypeError('a bug in the protocol') })
+  const sender = await startNode(t, { bootstrap: [addressOf(receiver)] })
+  await subscribed(sender.services.pubsub, MeshTopics.jobs, receiver.peerId)
+  await sender.services.pubsub.publish(MeshTopics.jobs, bytes('job:1'))
+  t.regex(String(await judgeFailed), /a bug in the protocol/)
+  t.deepEqual(rejections, [])
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  const pubsub = receiver.services.pubsub as unknown as { getScore: (peer: string) => number }
+  t.true(pubsub.getScore(sender.peerId.toString()) >= 0, 'the forwarder keeps its score')
+})
