@@ -65,7 +65,7 @@ function runCommand (flags: SimFlags): void {
     result = runSimulation({ scenario: flags.scenario, seed, ...(nodes === undefined ? {} : { nodes }), ...(durationMs === undefined ? {} : { durationMs }) })
   } catch (err) {
     if (err instanceof SimConfigError) throw new UsageError(err.message)
-    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with --scenario ${flags.scenario} --seed ${seed}\n`)
+    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with ${replayArgs(flags, seed)}\n`)
     throw err
   }
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatSummary(result)}\n`)
@@ -78,7 +78,7 @@ function runCacheCommand (flags: SimFlags, seed: number, nodes: number | undefin
     result = runCacheSim({ scenario: flags.scenario, seed, ...(nodes === undefined ? {} : { nodes }), ...(durationMs === undefined ? {} : { durationMs }) })
   } catch (err) {
     if (err instanceof SimConfigError) throw new UsageError(err.message)
-    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with --scenario ${flags.scenario} --seed ${seed}\n`)
+    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with ${replayArgs(flags, seed)}\n`)
     throw err
   }
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatCacheSummary(result)}\n`)
@@ -96,9 +96,18 @@ function runJobsCommand (flags: SimFlags): void {
   try {
     result = runJobsSim({ scenario: flags.scenario, seed, jobs, ...(nodes === undefined ? {} : { nodes }) })
   } catch (err) {
-    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with --jobs ${jobs} --scenario ${flags.scenario} --seed ${seed}\n`)
+    process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with ${replayArgs(flags, seed)}\n`)
     throw err
   }
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatJobsSummary(result)}\n`)
   if (!result.ok) process.exitCode = 1
+}
+
+/** Every option that shapes a run, so the printed command replays it exactly. */
+function replayArgs (flags: SimFlags, seed: number): string {
+  const args = [`--scenario ${flags.scenario}`, `--seed ${seed}`]
+  if (flags.jobs !== undefined) args.unshift(`--jobs ${flags.jobs}`)
+  if (flags.nodes !== undefined) args.push(`--nodes ${flags.nodes}`)
+  if (flags.duration !== undefined) args.push(`--duration ${flags.duration}`)
+  return args.join(' ')
 }
