@@ -154,6 +154,8 @@ export class Harness implements EventHandler {
   }
 
   private deliver (node: SimNode, from: number, via: string, bytes: Uint8Array, hash: number): void {
+    // a partition that began while the message was on its way cuts it off too, as a real link would
+    if (!this.parts.faults.reachable(from, node.index)) return
     const engine = this.parts.engine
     engine.trace.event(engine.now, EventKind.deliver, node.index, from, hash)
     node.protocol?.onMessage((this.nodes[from] as SimNode).peer, via, bytes, engine.now)

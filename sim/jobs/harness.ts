@@ -220,6 +220,8 @@ export class JobsHarness implements EventHandler {
   }
 
   private deliver (node: JobsSimNode, from: number, via: string, bytes: Uint8Array): void {
+    // a partition that began while the message was on its way cuts it off too, as a real link would
+    if (!this.parts.faults.reachable(from, node.index)) return
     const fromPeer = (this.nodes[from] as JobsSimNode).peer
     const now = this.parts.engine.now
     this.parts.engine.trace.event(now, EventKind.deliver, node.index, from, bytesHash(bytes))

@@ -1,6 +1,8 @@
 import test from 'ava'
 import { SCENARIOS, runSimulation } from '../../sim/index.js'
 import type { SimResult } from '../../sim/index.js'
+import { FaultState } from '../../sim/network/index.js'
+import { EventKind, TraceHash } from '../../sim/engine/index.js'
 
 /** The CI set: a few fixed seeds per scenario on small meshes (big swarms: npm run sim:swarm). */
 const SEEDS = [1, 2, 3]
@@ -29,4 +31,30 @@ test('the fault scenarios do inject their faults', t => {
   const split = runSimulation({ scenario: 'partition-heal', nodes: NODES, seed })
   t.is(split.faults.partitions, 1, `partition-heal seed ${seed}`)
   t.true((split.convergedAfterMs ?? 0) > 0, `partition-heal seed ${seed}: views cannot agree the instant a split heals`)
+})
+
+test('no message is delivered across a partition, also one sent before the partition began', t => {
+  let faults: FaultState | undefined
+  let crossed = 0
+  const partition = FaultState.prototype.partition
+  const event = TraceHash.prototype.event
+  FaultState.prototype.partition = function (this: FaultState, ...args: Parameters<FaultState['partition']>) {
+    faults = this
+    return partition.apply(this, args)
+  }
+  TraceHash.prototype.event = function (this: TraceHash, time, kind, node, from, payload) {
+    if (kind === EventKind.deliver && from >= 0 && faults?.partitioned === true && !faults.reachable(from, node)) crossed++
+    return event.call(this, time, kind, node, from, payload)
+  }
+  try {
+    for (const [scenario, seed] of [['partition-heal', 1], ['swarm', 2]] as const) {
+      faults = undefined
+      const result = runSimulation({ scenario, seed, nodes: 60 })
+      t.true(result.invariantsOk, `${scenario} seed ${seed}`)
+    }
+  } finally {
+    FaultState.prototype.partition = partition
+    TraceHash.prototype.event = event
+  }
+  t.is(crossed, 0, 'deliveries across an active partition (seeds: partition-heal 1, swarm 2)')
 })
