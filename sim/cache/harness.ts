@@ -30,6 +30,8 @@ export interface CacheObserver {
   onFetchResult: (node: number, key: string, peer: PeerId, result: FetchResult, accepted: boolean, now: number) => void
   /** A node's store gained an entry and the node announced it. */
   onHeld: (node: number, key: string, now: number) => void
+  /** A GET hit the node's own store, which serves `served`. */
+  onLocalHit?: (node: number, key: string, served: StoredBlob | undefined, now: number) => void
 }
 
 export interface CacheHarnessParts {
@@ -128,8 +130,12 @@ export class CacheHarness implements EventHandler {
   /** A Gradle GET on node `i`: a local hit, or a wait on the mesh (one lookup per key, as cache-host). Returns false on a local hit. */
   get (i: number, key: string): boolean {
     const node = this.node(i)
-    if (node.cache === undefined || node.store.has(key)) return false
+    if (node.cache === undefined) return false
     const now = this.parts.engine.now
+    if (node.store.has(key)) {
+      this.parts.observer.onLocalHit?.(i, key, node.store.get(key), now)
+      return false
+    }
     const waiting = (node.waiters.get(key) ?? 0) + 1
     node.waiters.set(key, waiting)
     this.parts.observer.onGet(i, key, now + node.cache.config.defaultGetDeadlineMs, now)

@@ -27,7 +27,7 @@ const ANNOUNCE_SETTLE_MS = 1000
 
 /**
  * Checks the cache invariants while a run goes:
- * - no-corrupt-served: every hit serves bytes whose SHA-256 is the entry's true one;
+ * - no-corrupt-served: every hit, from peers or the node's own store, serves bytes whose SHA-256 is the entry's true one;
  * - answer-within-deadline: every GET answers by its deadline, or at the moment an accepted body
  *   transfer that was still moving at the deadline ends (checked at answers and every tick);
  * - live-provider-found: from `livenessFrom`, a GET of an entry that a live honest node holds
@@ -35,7 +35,7 @@ const ANNOUNCE_SETTLE_MS = 1000
  */
 export class CacheChecker implements CacheObserver {
   readonly violations: CacheViolation[] = []
-  readonly counts = { gets: 0, answers: 0, hits: 0, misses: 0, livenessGets: 0, livenessHits: 0, corruptResults: 0, probes: 0, probeMisses: 0 }
+  readonly counts = { gets: 0, answers: 0, hits: 0, misses: 0, localHits: 0, livenessGets: 0, livenessHits: 0, corruptResults: 0, probes: 0, probeMisses: 0 }
   /** GETs the scenario watches (node|key), e.g. of entries a partition hides. */
   readonly probes = new Set<string>()
   readonly missReasons: Record<string, number> = {}
@@ -74,6 +74,12 @@ export class CacheChecker implements CacheObserver {
     const map = this.holders.get(key) ?? new Map<number, number>()
     if (!map.has(node)) map.set(node, now)
     this.holders.set(key, map)
+  }
+
+  /** A local hit is Gradle's common path: what the store serves must be the entry too. */
+  onLocalHit (node: number, key: string, served: StoredBlob | undefined, now: number): void {
+    this.counts.localHits++
+    this.checkServed(node, key, served, now)
   }
 
   onAnswer (node: number, key: string, outcome: LookupOutcome, served: StoredBlob | undefined, now: number): void {
