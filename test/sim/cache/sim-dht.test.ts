@@ -43,3 +43,28 @@ test('a node that crashed before its lookup came back hears nothing', t => {
   engine.runUntil(10_000, { handle: () => {} })
   t.deepEqual(answers, [], `seed ${seed}`)
 })
+
+test('a partition hides providers on the other side, and a record provided during it stays on its side until provided again', t => {
+  const seed = 13
+  const { engine, faults, dht, answers } = setup(seed)
+  const groups = Array.from({ length: SIZE }, (_, i) => i < SIZE / 2 ? 0 : 1)
+  dht.provide(3, 'before') // side 0, before the split
+  faults.partition(groups, true, 0)
+  dht.provide(4, 'during') // side 0, during the split
+  dht.findProviders(80, 'before')
+  dht.findProviders(81, 'during')
+  dht.findProviders(10, 'during')
+  engine.runUntil(10_000, { handle: () => {} })
+  faults.heal(engine.now)
+  dht.findProviders(82, 'before')
+  dht.findProviders(83, 'during')
+  engine.runUntil(20_000, { handle: () => {} })
+  dht.provide(4, 'during') // the provider's next provide, with the network whole
+  dht.findProviders(84, 'during')
+  engine.runUntil(30_000, { handle: () => {} })
+  const heard = Object.fromEntries(answers.map(a => [`${a.node} ${a.key}`, a.providers]))
+  t.deepEqual(heard, {
+    '80 before': [], '81 during': [], '10 during': [simPeerId(4)],
+    '82 before': [simPeerId(3)], '83 during': [], '84 during': [simPeerId(4)]
+  }, `seed ${seed}`)
+})
