@@ -23,8 +23,10 @@ export class TraceHash {
   /** Mixes one delivered event: its virtual time, kind, target node, source and payload hash. */
   event (time: number, kind: number, node: number, from: number, payload: number): void {
     this.count++
-    this.mix(time)
-    this.mix(Math.floor(time / 4294967296))
+    // in microseconds: two runs that differ below a millisecond hash apart
+    const micros = Math.round(time * 1000)
+    this.mix(micros % 4294967296)
+    this.mix(Math.floor(micros / 4294967296))
     this.mix((kind << 24) ^ node)
     this.mix(from)
     this.mix(payload)

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { Xoshiro128 } from '../../protocols/core/index.js'
-import { Engine, EventKind, EventQueue, SimEvent, TimeTravelError } from '../../sim/engine/index.js'
+import { Engine, EventKind, EventQueue, SimEvent, TimeTravelError, TraceHash } from '../../sim/engine/index.js'
 import { DhtModel, KAD_PROFILE } from '../../sim/dht.js'
 import { GOSSIPSUB_PROFILE, GossipModel } from '../../sim/gossip.js'
 import { FaultState } from '../../sim/network/index.js'
@@ -81,4 +81,14 @@ test('partitions cut links by group, symmetric or one way, until healed', t => {
   faults.heal(300)
   t.true(faults.reachable(1, 0) && !faults.partitioned)
   t.is(faults.partitions, 2)
+})
+
+test('the trace hash tells apart events less than a millisecond apart', t => {
+  const at = (time: number): string => {
+    const trace = new TraceHash()
+    trace.event(time, 0, 1, 2, 3)
+    return trace.digest()
+  }
+  t.not(at(1000.01), at(1000.99))
+  t.is(at(1000.25), at(1000.25))
 })
