@@ -23,6 +23,8 @@ export class StreamReader {
   private ended = false
   private failure?: Error
   private wake?: () => void
+  /** Bytes a read waits to have buffered (a frame may be bigger than highWaterMark): no pause below them. */
+  private awaiting = 0
 
   constructor (private readonly stream: Stream, options: StreamReaderOptions = {}) {
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024
@@ -85,11 +87,22 @@ export class StreamReader {
 
   /** Waits until `bytes` are buffered, the stream ended or failed, or `signal` aborts. */
   private async fill (bytes: number, signal?: AbortSignal): Promise<void> {
+    this.awaiting = bytes
+    try {
+      await this.fillTo(bytes, signal)
+    } finally {
+      this.awaiting = 0
+    }
+  }
+
+  private async fillTo (bytes: number, signal?: AbortSignal): Promise<void> {
     while (this.buffer.byteLength < bytes) {
       if (this.failure != null) throw this.failure
       if (this.ended) return
       signal?.throwIfAborted()
-      this.maybeResume()
+      // waiting for more than the pause threshold holds (a frame over highWaterMark): the stream must flow
+      if (this.stream.readStatus === 'paused' && bytes > this.buffer.byteLength) this.stream.resume()
+      else this.maybeResume()
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => { reject(signal?.reason) }
         this.wake = () => {
@@ -109,7 +122,7 @@ export class StreamReader {
 
   private readonly onMessage = (evt: StreamMessageEvent): void => {
     this.buffer.append(evt.data)
-    if (this.buffer.byteLength >= this.highWaterMark && this.stream.readStatus === 'readable') {
+    if (this.buffer.byteLength >= Math.max(this.highWaterMark, this.awaiting) && this.stream.readStatus === 'readable') {
       this.stream.pause()
     }
     this.notify()

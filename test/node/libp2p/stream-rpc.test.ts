@@ -205,3 +205,10 @@ test('a peer that stops reading a reply is cut off once it has taken nothing for
   t.is(server.stats.failed, 1)
   t.is(server.stats.served, 0)
 })
+
+test('a request frame bigger than the reader\'s buffer threshold (1 MiB) still arrives whole', async t => {
+  const payload = randomBytes(2 * 1024 * 1024)
+  const { serverNode, client } = await serve(t, { maxRequestBytes: 4 * 1024 * 1024 })
+  const reply = await callRpc(client, serverNode.peerId, PROTOCOL, request(payload), { ...options(), maxReplyBytes: 4 * 1024 * 1024 })
+  t.true(Buffer.from(reply).equals(payload))
+})
