@@ -8,7 +8,7 @@
 import type { Logger } from '../../src/config/logger.js'
 import { countOutcomes } from '../../src/gradle/build-output.js'
 import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
-import { fetchManifest, fetchMissing, materialise, pinSnapshot, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
+import { fetchManifest, fetchMissing, materialise, pinSnapshot, type BlobFetches, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
 import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
 import type { TestReportBlobs } from './test-report-blob.js'
 import type { UnitReport } from './unit-report.js'
@@ -43,6 +43,8 @@ export interface UnitRequest { jobId: string, unitId: string, payload: string, s
 
 export class UnitExecutor {
   private runs = 0
+  /** Blob fetches of units starting together: each blob of a snapshot is fetched once. */
+  private readonly blobFetches: BlobFetches = new Map()
 
   constructor (private readonly components: UnitExecutorComponents, private readonly init: UnitExecutorInit) {}
 
@@ -72,7 +74,7 @@ export class UnitExecutor {
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
     let pid: number | undefined
     try {
-      const transfer = await fetchMissing(manifest, store, source, { signal })
+      const transfer = await fetchMissing(manifest, store, source, { signal, shared: this.blobFetches })
       const dir = await workspaces.create(workspace)
       await materialise(manifest, store, dir, { signal })
       const setupMs = performance.now() - started

@@ -16,7 +16,7 @@
  */
 export { createSnapshot, type CreateSnapshotOptions, type Snapshot, type SnapshotStats } from './create.js'
 export { materialise, type MaterialiseOptions, type MaterialiseResult } from './materialise.js'
-export { fetchManifest, fetchMissing, loadManifest, missingBlobs, pinSnapshot, type FetchBlob, type TransferResult } from './transfer.js'
+export { fetchManifest, fetchMissing, loadManifest, missingBlobs, pinSnapshot, type BlobFetches, type FetchBlob, type TransferResult } from './transfer.js'
 export { Workspaces, type WorkspacesOptions } from './workspaces.js'
 export { checkManifest, decodeManifest, encodeManifest, MANIFEST_FORMAT, MANIFEST_VERSION, MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, type FileEntry, type LinkEntry, type Manifest, type ManifestEntry } from './manifest.js'
 export { checkTree, linkEscapes, unsafePathReason } from './paths.js'

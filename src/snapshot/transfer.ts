@@ -27,23 +27,41 @@ export async function missingBlobs (manifest: Manifest, store: Pick<SnapshotStor
   return missing.sort()
 }
 
+/** Blob fetches in flight on one node, by SHA-256: units that start together fetch each blob once. */
+export type BlobFetches = Map<string, Promise<void>>
+
 /**
  * Fetches only the blobs the store lacks (incremental transfer), each verified by the store against its sha256
  * and size; a wrong blob fails with the store's IntegrityError or SizeMismatchError and stores nothing.
- * Pin the snapshot first (pinSnapshot), so nothing fetched is evicted before the job uses it.
+ * Pin the snapshot first (pinSnapshot), so nothing fetched is evicted before the job uses it. With `shared`, a
+ * blob another call is fetching is waited for instead of fetched again (and fetched here if that one fails).
  */
-export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<TransferResult> {
+export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fetchBlob: FetchBlob,
+  options: { signal?: AbortSignal, concurrency?: number, shared?: BlobFetches } = {}): Promise<TransferResult> {
   const { blobs } = manifestTotals(manifest)
   const missing = await missingBlobs(manifest, store)
   let bytes = 0
+  let fetched = 0
   await forEachLimited(missing, options.concurrency ?? 4, async sha256 => {
     options.signal?.throwIfAborted()
+    const other = options.shared?.get(sha256)
+    if (other !== undefined && await other.then(() => true, () => false) && await holdsBlob(store, sha256)) return
+    options.signal?.throwIfAborted()
     const size = blobs.get(sha256)!
-    const body = await fetchBlob(sha256, { size, signal: options.signal })
-    await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, durable: false, signal: options.signal })
+    const fetching = (async () => {
+      const body = await fetchBlob(sha256, { size, signal: options.signal })
+      await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, durable: false, signal: options.signal })
+    })()
+    options.shared?.set(sha256, fetching)
+    try {
+      await fetching
+    } finally {
+      if (options.shared?.get(sha256) === fetching) options.shared.delete(sha256)
+    }
     bytes += size
+    fetched++
   })
-  return { fetched: missing.length, bytes, present: blobs.size - missing.length }
+  return { fetched, bytes, present: blobs.size - missing.length }
 }
 
 /** The manifest of snapshot `id`, fetched first if the store lacks it; refused past MAX_MANIFEST_BYTES. */

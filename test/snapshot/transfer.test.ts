@@ -112,3 +112,31 @@ test('a cache entry that a Gradle PUT left under a blob\'s SHA-256 does not stan
   await fetchMissing(manifest, worker, fetchBlob)
   t.is((await worker.head(wrapperSha))?.sha256, wrapperSha)
 })
+
+test('units starting together on one worker fetch each blob once; one whose fetch fails leaves the others to fetch it', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}.txt`, `content ${i}`])))
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  const manifest = await fetchManifest(snapshot.id, worker, fetchBlob)
+  asked.length = 0
+  const shared = new Map<string, Promise<void>>()
+  const results = await Promise.all([1, 2, 3, 4].map(async () => await fetchMissing(manifest, worker, fetchBlob, { shared })))
+  t.is(asked.length, 12, 'each of the 12 blobs fetched once for the four units')
+  t.is(results.reduce((n, r) => n + r.fetched, 0), 12)
+  t.deepEqual(await missingBlobs(manifest, worker), [])
+  t.is(shared.size, 0, 'nothing left in flight')
+
+  const other = await openStore(t)
+  await fetchManifest(snapshot.id, other, fetchBlob)
+  const unreachable: FetchBlob = async () => { await Promise.resolve(); throw new Error('submitter unreachable from this unit') }
+  const [first, second] = await Promise.allSettled([
+    fetchMissing(manifest, other, unreachable, { shared }),
+    fetchMissing(manifest, other, fetchBlob, { shared }) // waits on the first one's fetches, which fail
+  ])
+  t.is(first.status, 'rejected')
+  t.like(second, { status: 'fulfilled', value: { fetched: 12 } })
+})
