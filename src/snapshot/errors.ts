@@ -10,7 +10,7 @@ export class SnapshotError extends Error {
 }
 
 /** Why a manifest path was refused. */
-export type UnsafePathReason = 'empty' | 'absolute' | 'dot-segment' | 'empty-segment' | 'nul' | 'too-long'
+export type UnsafePathReason = 'empty' | 'absolute' | 'dot-segment' | 'empty-segment' | 'nul' | 'too-long' | 'too-deep'
 
 /** A manifest path that could write outside the workspace or is not a plain relative POSIX path. */
 export class UnsafePathError extends SnapshotError {

@@ -4,6 +4,8 @@ import { DuplicatePathError, PathThroughLinkError, UnsafeLinkError, UnsafePathEr
 export const MAX_PATH_BYTES = 4096
 /** Longest single path segment accepted, in UTF-8 bytes (Linux NAME_MAX). */
 export const MAX_SEGMENT_BYTES = 255
+/** Most segments in a manifest path or link target: far deeper than any project, and it keeps the tree checks linear. */
+export const MAX_PATH_DEPTH = 256
 /** Symbolic links followed while resolving one link target (Linux MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40
 
@@ -13,7 +15,9 @@ export function unsafePathReason (path: string): UnsafePathReason | undefined {
   if (path.includes('\0')) return 'nul'
   if (path.startsWith('/')) return 'absolute'
   if (Buffer.byteLength(path) > MAX_PATH_BYTES) return 'too-long'
-  for (const segment of path.split('/')) {
+  const segments = path.split('/')
+  if (segments.length > MAX_PATH_DEPTH) return 'too-deep'
+  for (const segment of segments) {
     if (segment === '') return 'empty-segment'
     if (segment === '.' || segment === '..') return 'dot-segment'
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return 'too-long'
@@ -68,6 +72,7 @@ export function linkEscapes (path: string, target: string, links: ReadonlyMap<st
   if (target.length === 0) return 'the target is empty'
   if (target.includes('\0')) return 'the target contains NUL'
   if (target.startsWith('/')) return 'the target is absolute'
+  if (Buffer.byteLength(target) > MAX_PATH_BYTES || target.split('/').length > MAX_PATH_DEPTH) return `the target is longer than ${MAX_PATH_BYTES} bytes or ${MAX_PATH_DEPTH} segments`
   const resolved = path.split('/').slice(0, -1)
   const pending = target.split('/').reverse()
   let hops = 0

@@ -54,7 +54,9 @@ const TRICKS: Array<{ name: string, entries: ManifestEntry[], error: new (...arg
   { name: 'link through a link with an absolute target', entries: [link('abs', '/tmp'), link('l', 'abs/x')], error: UnsafeLinkError },
   { name: 'link loop', entries: [link('a', 'b/x'), link('b', 'a/y')], error: UnsafeLinkError },
   { name: 'empty link target', entries: [link('l', '')], error: UnsafeLinkError },
-  { name: 'NUL in a link target', entries: [link('l', 'a\0b')], error: UnsafeLinkError }
+  { name: 'NUL in a link target', entries: [link('l', 'a\0b')], error: UnsafeLinkError },
+  { name: 'path 300 directories deep', entries: [ok(`${'d/'.repeat(300)}f`)], error: UnsafePathError },
+  { name: 'link target 300 segments long', entries: [link('l', 'x/'.repeat(300) + 'y')], error: UnsafeLinkError }
 ]
 
 for (const trick of TRICKS) {
