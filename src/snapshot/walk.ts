@@ -3,6 +3,7 @@ import { lstat, readFile, readdir, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import { UnsupportedFileNameError } from './errors.js'
 import { IgnoreRules } from './ignore-rules.js'
+import { TrackedFiles } from './git-tracked.js'
 
 /** What a walk of a project tree found. Paths are relative POSIX paths. */
 export interface WalkResult {
@@ -13,34 +14,47 @@ export interface WalkResult {
 }
 
 /**
- * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips.
- * Links are never followed; a `.gitignore` is read in every directory entered.
+ * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips unless git
+ * tracks it. Links are never followed; a `.gitignore` is read in every directory entered.
  */
 export async function walkProject (root: string, options: { signal?: AbortSignal } = {}): Promise<WalkResult> {
   const result: WalkResult = { files: [], links: [], special: [] }
-  await walkDirectory(root, '', IgnoreRules.empty(), result, options.signal)
+  const tracked = await TrackedFiles.of(root, options.signal)
+  await walkDirectory({ root, tracked, result, signal: options.signal }, '', IgnoreRules.empty())
   return result
 }
 
-async function walkDirectory (root: string, dir: string, inherited: IgnoreRules, result: WalkResult, signal: AbortSignal | undefined): Promise<void> {
+interface Walk {
+  root: string
+  /** What git tracks, which is kept whatever the ignore rules say (undefined outside a git work tree). */
+  tracked: TrackedFiles | undefined
+  result: WalkResult
+  signal: AbortSignal | undefined
+}
+
+/** `onlyTracked`: the rules leave this directory out and it is walked for what git tracks in it, nothing else. */
+async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, onlyTracked = false): Promise<void> {
+  const { root, tracked, result, signal } = walk
   signal?.throwIfAborted()
   const absoluteDir = dir === '' ? root : path.join(root, dir)
   const entries = await readdir(absoluteDir, { withFileTypes: true })
   const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
-  const subdirectories: string[] = []
+  const subdirectories: Array<{ path: string, onlyTracked: boolean }> = []
   for (const entry of entries) {
     // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
     if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
     const relative = dir === '' ? entry.name : `${dir}/${entry.name}`
     const absolute = path.join(absoluteDir, entry.name)
     const kind = await kindOf(entry, absolute)
-    if (rules.skips(relative, kind === 'directory')) continue
-    if (kind === 'directory') subdirectories.push(relative)
+    const isTracked = tracked?.holds(relative, kind === 'directory') === true
+    const skipped = onlyTracked || rules.skips(relative, kind === 'directory')
+    if (skipped && !isTracked) continue
+    if (kind === 'directory') subdirectories.push({ path: relative, onlyTracked: skipped })
     else if (kind === 'file') result.files.push({ path: relative, absolute })
     else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })
     else result.special.push(relative)
   }
-  for (const subdirectory of subdirectories) await walkDirectory(root, subdirectory, rules, result, signal)
+  for (const subdirectory of subdirectories) await walkDirectory(walk, subdirectory.path, rules, subdirectory.onlyTracked)
 }
 
 async function gitignoreOf (dir: string, entries: Dirent[]): Promise<string | undefined> {

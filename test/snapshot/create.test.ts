@@ -223,3 +223,19 @@ test('a FIFO put where the walk saw a file fails the snapshot at once instead of
   }
   await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
+
+test('in a git work tree, what git tracks is kept even where the ignore rules would drop it', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    '.gitignore': '*.jar\n',
+    'gradlew': { exec: 'exec java -jar gradle/wrapper/gradle-wrapper.jar' },
+    'gradle/wrapper/gradle-wrapper.jar': 'the wrapper',
+    'tools/build/build.gradle': '// a subproject in a directory named build',
+    'tools/build/classes/Out.class': 'an output nobody tracks',
+    'lib/local.jar': 'ignored and untracked'
+  })
+  await exec('git', ['init', '-q'], { cwd: dir })
+  await exec('git', ['add', '-f', '.gitignore', 'gradlew', 'gradle/wrapper/gradle-wrapper.jar', 'tools/build/build.gradle'], { cwd: dir })
+  const store = await openStore(t)
+  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'gradlew', 'tools/build/build.gradle'])
+})
