@@ -21,13 +21,15 @@ export interface NodeHttpServerComponents {
 export interface NodeHttpServerInit {
   host: string
   port: number
+  /** A socket silent this long is closed (default 2 min), except while an action (a POST to the API) works. */
+  idleSocketMs?: number
 }
 
 const CACHE_PREFIX = '/cache/'
 const API_PREFIX = '/api/v1/'
 const METRICS_PATH = '/metrics'
 
-const IDLE_SOCKET_MS = 120_000
+const DEFAULT_IDLE_SOCKET_MS = 120_000
 
 /** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/, Prometheus at /metrics. */
 export class NodeHttpServer {
@@ -47,7 +49,7 @@ export class NodeHttpServer {
     // No limit on a whole request (a big upload may take long), but on headers (60 s) and on a silent socket
     // (2 min; event streams send a heartbeat every 15 s): a client that stalls cannot hold a socket forever.
     const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => { this.route(req, res) })
-    server.setTimeout(IDLE_SOCKET_MS, socket => { socket.destroy() })
+    server.setTimeout(this.idleSocketMs, socket => { socket.destroy() })
     server.on('clientError', (err, socket) => {
       this.components.logger.debug({ err }, 'malformed HTTP request')
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
@@ -79,7 +81,11 @@ export class NodeHttpServer {
     const url = req.url ?? '/'
     let work: Promise<void>
     if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
-    else if (url.startsWith(API_PREFIX)) work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
+    else if (url.startsWith(API_PREFIX)) {
+      // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
+      if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
+      work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
+    }
     else if (url.split('?', 1)[0] === METRICS_PATH && this.components.metrics != null) work = serveMetrics(this.components.metrics, req, res)
     else work = Promise.resolve(notFound(res))
     const tracked = work.catch(err => {
@@ -88,6 +94,13 @@ export class NodeHttpServer {
       else res.destroy()
     }).finally(() => { this.inFlight.delete(tracked) })
     this.inFlight.add(tracked)
+  }
+
+  private get idleSocketMs (): number { return this.init.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS }
+
+  private noIdleLimitWhileHandled (req: IncomingMessage, res: ServerResponse): void {
+    req.socket.setTimeout(0)
+    res.once('close', () => { if (!req.socket.destroyed) req.socket.setTimeout(this.idleSocketMs) })
   }
 
   /** Resolves once every request handled so far has finished (its store work included). */

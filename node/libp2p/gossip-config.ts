@@ -14,8 +14,9 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 256 * 1024
  * Gossipsub options for a small, quiet LAN mesh.
  *
  * - Only the gmesh topics are allowed; messages are signed (StrictSign) so `from` is authentic.
- * - Scoring: a rejected message costs its forwarder `invalidMessageDeliveriesWeight` squared
- *   per count (2 invalid messages -> graylisted), decaying with a ~70 s half-life.
+ * - Scoring: rejected messages cost their forwarder `invalidMessageDeliveriesWeight` times their count
+ *   squared (-20, -80, -180, ...), decaying with a ~70 s half-life; with the small credit of time in
+ *   the mesh and first deliveries, three invalid messages put a peer below the graylist threshold.
  * - The mesh-delivery-rate penalties (P3/P3b) are off: gmesh topics are quiet for minutes,
  *   and with the defaults every mesh peer of a quiet topic falls below the publish threshold.
  * - IP colocation is off: several nodes per host (loopback demos, CI) are normal here.

@@ -185,6 +185,20 @@ test('the server bounds how long headers and a silent socket may take, so a stal
   t.is(server.timeout, 120_000, 'a silent socket is closed after 2 minutes')
 })
 
+test('an action that works longer than the idle limit before it answers (a verify of a big cache) still gets its answer', async t => {
+  const logger = silentLogger()
+  const dir = await mkdtemp(join(tmpdir(), 'gmesh-http-idle-'))
+  const store = await ContentStore.open({ dir, maxBytes: 1024 ** 2, logger })
+  const cache = new GradleCacheHandler({ store, logger })
+  const slowVerify = async (): Promise<{ checked: number, quarantined: number }> => await new Promise(resolve => { setTimeout(() => { resolve({ checked: 7, quarantined: 0 }) }, 600) })
+  const api = new ControlApi({ token: 'a'.repeat(64), logger, status: () => ({}), cacheGc: async () => await store.gc(), cacheVerify: slowVerify })
+  const http = new NodeHttpServer({ cache, api, logger }, { host: '127.0.0.1', port: 0, idleSocketMs: 200 })
+  await http.start()
+  t.teardown(async () => { await http.stop(); await store.close(); await rm(dir, { recursive: true, force: true }) })
+  const res = await fetch(`${http.url}/api/v1/cache/verify`, { method: 'POST', headers: { Authorization: `Bearer ${'a'.repeat(64)}` } })
+  t.deepEqual(await res.json(), { checked: 7, quarantined: 0 })
+})
+
 test('a local miss is answered from what the peer lookup brings: verified bytes, the entry now stored, or nothing', async t => {
   const inMemory = randomBytes(3000)
   const stored = randomBytes(2000)
