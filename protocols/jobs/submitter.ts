@@ -2,7 +2,7 @@ import type { Millis, PeerId } from '../core/index.js'
 import { topologicalOrder } from './dag.js'
 import type { JobSpec } from './dag.js'
 import type { JobsMessage, WorkerSlots } from './messages.js'
-import { seemsLive } from './wire.js'
+import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
 interface Bid { readonly slots: number, readonly free: number, readonly usPerCost: number }
@@ -156,7 +156,7 @@ export class Submitter {
     let best: PeerId | undefined
     let bestBid: Bid | undefined
     for (const [peer, bid] of job.bids) {
-      if (job.lapsed.has(peer) || !seemsLive(this.ctx, peer)) continue
+      if (job.lapsed.has(peer) || !knownLive(this.ctx, peer)) continue
       if (bestBid === undefined || better(peer, bid, best as PeerId, bestBid)) {
         best = peer
         bestBid = bid

@@ -26,3 +26,13 @@ export function seemsLive (ctx: RoleContext, peer: PeerId): boolean {
   const member = ctx.view.get(peer)
   return member === undefined || member.status !== 'dead'
 }
+
+/**
+ * True when membership knows `peer` and does not hold it dead (the local node always). Stricter than seemsLive, for
+ * choosing a leader among bidders: membership forgets a member dead for long, and a bid must not outlive that.
+ */
+export function knownLive (ctx: RoleContext, peer: PeerId): boolean {
+  if (ctx.view === undefined || peer === ctx.self) return true
+  const member = ctx.view.get(peer)
+  return member !== undefined && member.status !== 'dead'
+}

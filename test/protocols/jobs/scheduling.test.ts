@@ -184,3 +184,14 @@ test('a job nobody accepts to run ends as abandoned after a minute, with the rea
   const announces = mesh.sent.filter(s => s.from === 's' && s.to === 'laptop' && s.message.type === 'announce').length
   t.true(announces >= 55 && announces <= 62, `re-announced about once a second while waiting (${announces})`)
 })
+
+test('a bid from a node membership no longer knows (dead for long, then forgotten) is not granted: the job ends as abandoned', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0, view: fakeView('s', []) }) // the submitter's membership has forgotten w
+  mesh.add('w', { slots: 2, msPerCost: 1 })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 4), mesh.now) })
+  mesh.runUntil(61_000)
+  t.true(mesh.sent.some(s => s.from === 'w' && s.message.type === 'bid'), 'w bid')
+  t.deepEqual(mesh.commandsOf('granted'), [], 'but was never granted a term')
+  t.is(mesh.commandsOf('jobAbandoned').length, 1)
+})
