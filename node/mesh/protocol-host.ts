@@ -6,6 +6,8 @@ import { BadRequestError, sendFrame, StreamRpcServer, type TopicGuard, type Mesh
 
 const PUBLISH_RETRIES = 3
 const PUBLISH_RETRY_MS = 500
+/** A timer whose step threw is fired again this much later. */
+const TIMER_RETRY_MS = 1000
 /** How long a stopping protocol waits for its last words to leave. */
 const FAREWELL_MS = 500
 
@@ -146,11 +148,13 @@ export class ProtocolHost {
     const timer = setTimeout(() => {
       this.timers.delete(key)
       if (!this.running) return
-      // nothing above a timer catches: a bug in a protocol's timer must cost that step, not the whole node
+      // nothing above a timer catches: a bug in a protocol's timer must cost that step, not the whole node. The
+      // step is tried again, since a periodic timer (a probe, a heartbeat) re-arms itself only when its step ends.
       try {
         this.input(() => { this.protocol.onTimer(key, this.now()) })
       } catch (err) {
-        this.components.logger.error({ err, timer: key }, 'a protocol timer failed')
+        this.components.logger.error({ err, timer: key }, 'a protocol timer failed: trying it again in a second')
+        if (!this.timers.has(key)) this.setTimer(key, this.now() + TIMER_RETRY_MS)
       }
     }, Math.max(0, at - this.now()))
     timer.unref()

@@ -73,6 +73,8 @@ export function peerHash (peer: PeerId): number {
 export class MemberTable {
   private readonly members = new Map<PeerId, Member>()
   private readonly dead: Member[] = []
+  /** The dead members in the order they died (time only moves forward): the oldest first, found at once. */
+  private readonly deathOrder = new Map<PeerId, Member>()
   private aliveHash = 0
   private alive = 0
   /** New members refused because the table was full of live ones. */
@@ -157,9 +159,8 @@ export class MemberTable {
   /** Forgets members dead since before `before` (a heartbeat brings a live one back); returns how many. */
   reapDead (before: Millis): number {
     let reaped = 0
-    for (let i = this.dead.length - 1; i >= 0; i--) {
-      const member = this.dead[i] as Member
-      if (member.statusSince >= before) continue
+    for (const member of this.deathOrder.values()) {
+      if (member.statusSince >= before) break
       this.remove(member)
       reaped++
     }
@@ -167,8 +168,7 @@ export class MemberTable {
   }
 
   private evictOldestDead (): boolean {
-    let oldest: Member | undefined
-    for (const member of this.dead) if (oldest === undefined || member.statusSince < oldest.statusSince) oldest = member
+    const oldest = this.deathOrder.values().next().value
     if (oldest === undefined) return false
     this.remove(oldest)
     return true
@@ -187,6 +187,7 @@ export class MemberTable {
     } else if (status === 'dead') {
       member.deadIndex = this.dead.length
       this.dead.push(member)
+      this.deathOrder.set(member.peer, member)
     }
   }
 
@@ -201,6 +202,7 @@ export class MemberTable {
         last.deadIndex = member.deadIndex
       }
       member.deadIndex = -1
+      this.deathOrder.delete(member.peer)
     }
   }
 }

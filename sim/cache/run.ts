@@ -159,7 +159,7 @@ export function formatCacheSummary (r: CacheSimResult): string {
   if (r.ok) {
     lines.push('invariants OK')
   } else {
-    lines.push(`INVARIANTS VIOLATED (${r.violations.length}) with seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --nodes ${r.nodes} --seed ${r.seed} --duration ${r.virtualMs / 1000}`)
+    lines.push(`INVARIANTS VIOLATED (${r.violations.length}) with seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --nodes ${r.nodes} --seed ${r.seed}${r.virtualMs % 1000 === 0 ? ` --duration ${r.virtualMs / 1000}` : ''}`)
     for (const v of r.violations.slice(0, 10)) lines.push(`  ${v.invariant} at ${v.at} ms on n${v.node} key ${v.key}: ${v.detail}`)
   }
   return lines.join('\n')

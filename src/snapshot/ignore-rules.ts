@@ -28,6 +28,11 @@ export class IgnoreRules {
     return new IgnoreRules([])
   }
 
+  /** Names never snapshotted, whatever the rules or git say: `.git` and `.gradle`. */
+  static alwaysSkips (name: string): boolean {
+    return ALWAYS_SKIPPED.has(name)
+  }
+
   /** The rules for the directory `dir` (relative), adding the text of its own .gitignore when it has one. */
   withFile (dir: string, gitignoreText: string | undefined): IgnoreRules {
     if (gitignoreText === undefined) return this

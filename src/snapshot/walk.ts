@@ -41,14 +41,16 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
   const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
   const subdirectories: Array<{ path: string, onlyTracked: boolean }> = []
   for (const entry of entries) {
-    // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
-    if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
+    // VCS data and Gradle's state are never taken, tracked or not
+    if (IgnoreRules.alwaysSkips(entry.name)) continue
     const relative = dir === '' ? entry.name : `${dir}/${entry.name}`
     const absolute = path.join(absoluteDir, entry.name)
     const kind = await kindOf(entry, absolute)
     const isTracked = tracked?.holds(relative, kind === 'directory') === true
     const skipped = onlyTracked || rules.skips(relative, kind === 'directory')
     if (skipped && !isTracked) continue
+    // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
+    if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
     if (kind === 'directory') subdirectories.push({ path: relative, onlyTracked: skipped })
     else if (kind === 'file') result.files.push({ path: relative, absolute })
     else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })

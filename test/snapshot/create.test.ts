@@ -192,11 +192,14 @@ test('names the ignore library cannot take (dots only) are snapshotted like any 
   t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['...', '.gitignore', 'sub/...'])
 })
 
-test('a name that is not UTF-8 is refused with an error naming its directory, not taken for a file that changed', async t => {
+test('a name that is not UTF-8 is refused with an error naming its directory, unless the project ignores it', async t => {
   const dir = await tempDir(t)
-  await writeTree(dir, { 'src/ok.txt': 'fine' })
-  await writeFile(Buffer.concat([Buffer.from(path.join(dir, 'src') + '/caf'), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1 name')
+  await writeTree(dir, { '.gitignore': '*.log\n', 'src/ok.txt': 'fine' })
+  const latin1 = (name: string, ext: string): Buffer => Buffer.concat([Buffer.from(path.join(dir, name)), Buffer.from([0xe9]), Buffer.from(ext)])
+  await writeFile(latin1('src/caf', '.log'), 'ignored: no matter')
   const store = await openStore(t)
+  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'src/ok.txt'])
+  await writeFile(latin1('src/caf', '.txt'), 'latin-1 name')
   const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: UnsupportedFileNameError })
   t.regex(err.message, /"src" holds a name that is not UTF-8/)
 })

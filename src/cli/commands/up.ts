@@ -127,17 +127,18 @@ function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cach
   return { cacheMaxBytes, maxEntryBytes: cacheMaxBytes }
 }
 
-/** Multiaddrs checked before anything starts: a typo is a usage error, not a half-started node. A peer to join through must name its peer id. */
+/**
+ * Multiaddrs checked before anything starts: a typo is a usage error, not a half-started node. (A peer to join
+ * through may leave out its /p2p/ id: the dialler learns it from the first connection.)
+ */
 function multiaddrList (values: string[] | undefined, flag: '--listen' | '--bootstrap'): string[] | undefined {
   const example = flag === '--listen' ? '/ip4/0.0.0.0/tcp/5072' : '/ip4/10.0.0.5/tcp/5072/p2p/12D3KooW...'
   for (const value of values ?? []) {
-    let named: boolean
     try {
-      named = multiaddr(value).getComponents().some(component => component.name === 'p2p')
+      multiaddr(value)
     } catch (err) {
       throw new UsageError(`invalid ${flag} "${value}": ${(err as Error).message}; write a multiaddr such as ${example}`)
     }
-    if (flag === '--bootstrap' && !named) throw new UsageError(`invalid --bootstrap "${value}": it must end with the peer's id, as in ${example} (gmesh status shows it)`)
   }
   return values
 }
