@@ -9,6 +9,22 @@ import { openStore, sha256, tempDir, writeTree } from './helpers.js'
 
 const exec = promisify(execFile)
 
+/** The store, but the first time the snapshot asks it whether it has a blob, `change` is made to the tree first. */
+function changingTheTree (real: SnapshotStore, change: () => Promise<void>): SnapshotStore {
+  let changed = false
+  return {
+    get: async (key, options) => await real.get(key, options),
+    put: async (key, body, options) => await real.put(key, body, options),
+    pin: sha => { real.pin(sha) },
+    unpin: sha => { real.unpin(sha) },
+    head: async key => {
+      if (!changed) await change()
+      changed = true
+      return await real.head(key)
+    }
+  }
+}
+
 function paths (manifest: Manifest): string[] {
   return manifest.entries.map(entry => entry.path)
 }
@@ -168,20 +184,8 @@ test('a big file that changes while it is snapshotted fails with FileChangedErro
 test('a file removed between the walk and its hashing fails with FileChangedError', async t => {
   const dir = await tempDir(t)
   await writeTree(dir, { 'a.txt': 'a', 'b.txt': 'b' })
-  const real = await openStore(t)
-  let removed = false
-  const store: SnapshotStore = {
-    get: async (key, options) => await real.get(key, options),
-    put: async (key, body, options) => await real.put(key, body, options),
-    pin: sha => { real.pin(sha) },
-    unpin: sha => { real.unpin(sha) },
-    head: async key => {
-      // the first file is read by now; the other one goes before it is opened
-      if (!removed) await Promise.all(['a.txt', 'b.txt'].map(async name => { await rm(path.join(dir, name)) }))
-      removed = true
-      return await real.head(key)
-    }
-  }
+  // the first file is read by now; the other one goes before it is opened
+  const store = changingTheTree(await openStore(t), async () => { await Promise.all(['a.txt', 'b.txt'].map(async name => { await rm(path.join(dir, name)) })) })
   await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
 
@@ -207,23 +211,11 @@ test('a name that is not UTF-8 is refused with an error naming its directory, un
 test('a FIFO put where the walk saw a file fails the snapshot at once instead of blocking it', async t => {
   const dir = await tempDir(t)
   await writeTree(dir, { 'a.txt': 'a', 'b.txt': 'b' })
-  const real = await openStore(t)
-  let swapped = false
-  const store: SnapshotStore = {
-    get: async (key, options) => await real.get(key, options),
-    put: async (key, body, options) => await real.put(key, body, options),
-    pin: sha => { real.pin(sha) },
-    unpin: sha => { real.unpin(sha) },
-    head: async key => {
-      // the first file is read by now; the other one becomes a FIFO nobody writes to before it is opened
-      if (!swapped) {
-        await rm(path.join(dir, 'b.txt'))
-        await exec('mkfifo', [path.join(dir, 'b.txt')])
-      }
-      swapped = true
-      return await real.head(key)
-    }
-  }
+  // the first file is read by now; the other one becomes a FIFO nobody writes to before it is opened
+  const store = changingTheTree(await openStore(t), async () => {
+    await rm(path.join(dir, 'b.txt'))
+    await exec('mkfifo', [path.join(dir, 'b.txt')])
+  })
   await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
 
