@@ -99,8 +99,10 @@ export class NodeHttpServer {
   private get idleSocketMs (): number { return this.init.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS }
 
   private noIdleLimitWhileHandled (req: IncomingMessage, res: ServerResponse): void {
-    req.socket.setTimeout(0)
-    res.once('close', () => { if (!req.socket.destroyed) req.socket.setTimeout(this.idleSocketMs) })
+    // held here: once the response is done, Node may have detached the socket from the request (req.socket is null)
+    const socket = req.socket
+    socket.setTimeout(0)
+    res.once('close', () => { if (!socket.destroyed) socket.setTimeout(this.idleSocketMs) })
   }
 
   /** Resolves once every request handled so far has finished (its store work included). */
