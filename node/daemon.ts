@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { ContentStore } from '../src/cas/store.js'
+import { DEFAULT_CACHE_MAX } from '../src/cas/store-options.js'
 import { DataFiles } from '../src/config/data-dir.js'
 import type { HostPort } from '../src/config/parse.js'
 import type { Logger } from '../src/config/logger.js'
@@ -21,8 +22,6 @@ import { logJobEvents } from './events/job-log.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
 import type { CacheInfo, NodeInfo } from '../src/client/api-types.js'
 import type { EntryMeta } from '../src/cas/types.js'
-
-export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
 
 export interface DaemonOptions {
   dataDir: string
@@ -88,15 +87,16 @@ export class Daemon {
     const unlog = logJobEvents(this.events, logger)
     this.undo.push(async () => { unlog() })
     const token = await loadOrCreateToken(dataDir)
+    const cacheMaxBytes = this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX
     const store = await ContentStore.open({
       dir: join(dataDir, DataFiles.cas),
-      maxBytes: this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX,
+      maxBytes: cacheMaxBytes,
       syncBlobs: this.options.syncBlobs ?? true,
       logger: logger.child({ part: 'cas' })
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
-    await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX })
+    await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: cacheMaxBytes })
     const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
     const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
     const events = this.events

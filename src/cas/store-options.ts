@@ -1,5 +1,8 @@
 import type { CasLogger } from './logger.js'
 
+/** A node's cache budget unless `--cache-max` says otherwise. */
+export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
+
 export interface ContentStoreOptions {
   /** Directory of the store; created if missing. */
   dir: string

@@ -7,6 +7,7 @@ import { NodeNotRunningError } from '../../client/errors.js'
 import { silentLogger } from '../../config/logger.js'
 import { formatBytes } from '../format.js'
 import { parseSize } from '../../config/parse.js'
+import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { OperationError } from '../errors.js'
 
 interface CacheOptions { data?: string, json?: boolean, cacheMax?: string }
@@ -76,7 +77,6 @@ async function runOffline (action: Action, dataDir: string, maxBytes: number | u
 
 /** The budget the node last ran with (the default before it first wrote one). */
 async function lastBudget (dataDir: string): Promise<number> {
-  const { DEFAULT_CACHE_MAX } = await import('../../../node/daemon.js')
   try {
     const { maxBytes } = JSON.parse(await readFile(join(dataDir, DataFiles.cacheBudget), 'utf8')) as { maxBytes?: unknown }
     if (typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes >= 0) return maxBytes
