@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import { closeFd, fstatBig, isMissing, openFd, readFully, readFullySync } from './fs-calls.js'
 import { HotBlobs } from './hot-blobs.js'
 import type { StoreLayout } from './layout.js'
+import type { BlobFileReader } from './types.js'
 
 /** Blobs up to this size are read whole, hashed and served from memory on every read. */
 export const DEFAULT_SMALL_BLOB_BYTES = 1024 * 1024
@@ -15,7 +16,7 @@ const STREAM_CHUNK = 512 * 1024
 
 export type ReadResult =
   | { kind: 'ok', bytes: Buffer }
-  | { kind: 'ok', stream: Readable }
+  | { kind: 'ok', stream: Readable, file: BlobFileReader }
   | { kind: 'missing' }
   | { kind: 'corrupt', ino: bigint }
 
@@ -53,7 +54,7 @@ export class BlobReader {
       const result = await this.checkOpen(fd, sha256, size)
       if (result.kind !== 'ok') return result
       streaming = true
-      return { kind: 'ok', stream: fs.createReadStream('', { fd, start: 0, highWaterMark: STREAM_CHUNK, autoClose: true }) }
+      return streamOf(fd)
     } finally {
       if (!streaming) await closeFd(fd)
     }
@@ -150,6 +151,18 @@ export class BlobReader {
     if (stampOf(await fstatBig(fd)) === stamp) this.stamps.set(sha256, stamp)
     return true
   }
+}
+
+/** The stream owns `fd` and closes it when destroyed; the reader refuses to read from then on. */
+function streamOf (fd: number): ReadResult {
+  const stream = fs.createReadStream('', { fd, start: 0, highWaterMark: STREAM_CHUNK, autoClose: true })
+  const file: BlobFileReader = {
+    read: async (buffer, position) => {
+      if (stream.destroyed) throw new Error('blob file already closed')
+      return await readFully(fd, buffer, position)
+    }
+  }
+  return { kind: 'ok', stream, file }
 }
 
 function matches (bytes: Uint8Array, size: number, sha256: string): boolean {

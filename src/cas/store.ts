@@ -130,7 +130,7 @@ export class ContentStore implements BlobStore {
     this.counters.hits++
     const touched = this.catalog.get(key)?.sha256 === sha256 ? this.catalog.touch(key, this.now()) : undefined
     if (touched !== undefined) this.access.mark(key)
-    return 'stream' in result ? { meta: { ...(touched ?? meta) }, body: result.stream } : entryOfBytes({ ...(touched ?? meta) }, result.bytes)
+    return 'stream' in result ? { meta: { ...(touched ?? meta) }, body: result.stream, file: result.file } : entryOfBytes({ ...(touched ?? meta) }, result.bytes)
   }
 
   /**

@@ -47,12 +47,23 @@ export interface PutOptions {
   signal?: AbortSignal
 }
 
+/** Positional reads of a verified blob file; `OpenEntry.body` owns the file and closes it when destroyed. */
+export interface BlobFileReader {
+  /** Fills `buffer` with the bytes from `position` on; fewer only at the end of the file. Fails once `body` is destroyed. */
+  read(buffer: Uint8Array, position: number): Promise<number>
+}
+
 export interface OpenEntry {
   meta: EntryMeta
   /** The verified bytes. Small entries are verified in memory before this resolves. */
   body: Readable
   /** For small entries, the same verified bytes already in memory: a server may send these and ignore `body`. */
   bytes?: Uint8Array
+  /**
+   * For entries streamed from their file, the same file for positional reads: a server may send it from buffers
+   * of its own instead of reading `body` (no new buffer per chunk), then must still destroy `body`.
+   */
+  file?: BlobFileReader
 }
 
 /** The narrow view of the store that the HTTP cache server and the mesh need. */

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { finished, pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
-import type { BlobStore, EntryMeta, OpenEntry } from '../cas/types.js'
+import type { BlobFileReader, BlobStore, EntryMeta, OpenEntry } from '../cas/types.js'
 import { GRADLE_KEY_PATTERN } from '../cas/types.js'
 import type { Logger } from '../config/logger.js'
+import { FileSender } from './file-sender.js'
 
 /**
  * Looks a locally missing key up elsewhere (peers): resolves to the entry's verified bytes when it has
@@ -52,11 +53,13 @@ export interface CacheHttpCounters {
 }
 
 /** An entry to answer a GET with: verified bytes in memory, or a verified stream. */
-type FoundEntry = { size: number, bytes: Uint8Array, body?: undefined } | { size: number, bytes?: undefined, body: Readable }
+type FoundEntry =
+  | { size: number, bytes: Uint8Array, body?: undefined, file?: undefined }
+  | { size: number, bytes?: undefined, body: Readable, file?: BlobFileReader }
 
 function foundOf (entry: OpenEntry | undefined): FoundEntry | undefined {
   if (entry == null) return undefined
-  return entry.bytes === undefined ? { size: entry.meta.size, body: entry.body } : { size: entry.meta.size, bytes: entry.bytes }
+  return entry.bytes === undefined ? { size: entry.meta.size, body: entry.body, file: entry.file } : { size: entry.meta.size, bytes: entry.bytes }
 }
 
 export const DEFAULT_MAX_ENTRY_BYTES = 100 * 1024 * 1024
@@ -76,6 +79,7 @@ export class GradleCacheHandler {
 
   private readonly maxEntryBytes: number
   private readonly missDeadlineMs: number
+  private readonly files = new FileSender()
 
   constructor (private readonly components: CacheHandlerComponents, init: CacheHandlerInit = {}) {
     this.maxEntryBytes = init.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
@@ -130,11 +134,13 @@ export class GradleCacheHandler {
       return
     }
     try {
-      await pipeline(entry.body, res, { signal: gone.signal })
+      if (entry.file !== undefined) await this.files.send(entry.file, entry.size, res, gone.signal)
+      else await pipeline(entry.body, res, { signal: gone.signal })
     } catch (err) {
-      entry.body.destroy()
       if (!gone.signal.aborted) this.components.logger.warn({ err, key }, 'cache response failed mid-body')
       res.destroy()
+    } finally {
+      entry.body.destroy()
     }
   }
 

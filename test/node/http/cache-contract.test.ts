@@ -1,7 +1,7 @@
 import test from 'ava'
 import { connect } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readlink, rm, writeFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
@@ -100,8 +100,14 @@ test('a truncated PUT body stores nothing and leaves no temp file', async t => {
   t.is((await fetch(`${url}/cache/${key(3)}`)).status, 404)
 })
 
+/** Files under `dir` this process holds open (Linux). */
+async function openFilesUnder (dir: string): Promise<string[]> {
+  const targets = await Promise.all((await readdir('/proc/self/fd')).map(async fd => await readlink(`/proc/self/fd/${fd}`).catch(() => '')))
+  return targets.filter(target => target.startsWith(dir))
+}
+
 test('a client that disconnects mid-GET does not disturb the node', async t => {
-  const { port, http, url } = await serve(t)
+  const { port, http, url, dir } = await serve(t)
   const body = randomBytes(20 * 1024 * 1024)
   await fetch(`${url}/cache/${key(4)}`, { method: 'PUT', body })
   const socket = connect(port, '127.0.0.1')
@@ -109,8 +115,10 @@ test('a client that disconnects mid-GET does not disturb the node', async t => {
   await new Promise(resolve => socket.once('data', resolve))
   socket.destroy()
   await http.whenIdle()
+  t.deepEqual(await openFilesUnder(join(dir, 'blobs')), [], 'the blob file is closed')
   const again = await fetch(`${url}/cache/${key(4)}`)
   t.true(Buffer.from(await again.arrayBuffer()).equals(body))
+  t.deepEqual(await openFilesUnder(join(dir, 'blobs')), [], 'and closed after a whole response too')
 })
 
 async function putStreamed (port: number, k: string, total: number, chunked: boolean): Promise<number> {
