@@ -21,7 +21,8 @@ import { ShardReports } from './shard-reports.js'
 import { snapshotSource } from './snapshot-source.js'
 import { TestReportBlobs } from './test-report-blob.js'
 import { UnitExecutor } from './unit-executor.js'
-import { killProcessesUnder, UnitProcesses } from './unit-processes.js'
+import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
+import { UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
 import { encodeUnitReport } from './unit-report.js'
 
@@ -112,7 +113,7 @@ export class JobsHost {
     // Scratch files of an earlier run's units (their init scripts) are left-overs now.
     await rm(this.scratchDir, { recursive: true, force: true })
     await mkdir(this.scratchDir, { recursive: true })
-    const killed = [...await this.processes.killLeftovers(), ...await killProcessesUnder(join(this.gradleHome, 'daemon'))]
+    const killed = [...await this.processes.killLeftovers(), ...await killDaemonsOf(this.gradleHome)]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
     const stale = await this.workspaces.cleanupStale(0, (jobId, err) => { this.components.logger.warn({ err, jobId }, 'could not remove a workspace left by an earlier run') })
@@ -126,7 +127,7 @@ export class JobsHost {
     this.shardReports.stop()
     for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
     await Promise.all([...this.runs.values()].map(async run => { await run.done }))
-    const daemons = await killProcessesUnder(join(this.gradleHome, 'daemon'))
+    const daemons = await killDaemonsOf(this.gradleHome)
     if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
     this.reportBlobs.stop()
   }

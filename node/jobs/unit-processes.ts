@@ -7,7 +7,6 @@
  */
 import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { setTimeout } from 'node:timers/promises'
 import type { Logger } from '../../src/config/logger.js'
 
 export class UnitProcesses {
@@ -51,41 +50,5 @@ export class UnitProcesses {
   private async isOurs (pid: number): Promise<boolean> {
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined)
     return cwd != null && (cwd === this.workspacesRoot || cwd.startsWith(this.workspacesRoot + path.sep))
-  }
-}
-
-/**
- * Processes whose working directory is `dir` or below it (Linux /proc; none elsewhere). Gradle
- * daemons work in `<gradle user home>/daemon/<version>`, so this finds the daemons of a home.
- */
-export async function processesUnder (dir: string): Promise<number[]> {
-  const pids: number[] = []
-  for (const name of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
-    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => undefined)
-    if (cwd != null && (cwd === dir || cwd.startsWith(dir + path.sep))) pids.push(Number(name))
-  }
-  return pids
-}
-
-/** SIGKILLs every process working under `dir` and waits (up to 5 s) until they are gone; returns their pids. */
-export async function killProcessesUnder (dir: string): Promise<number[]> {
-  const pids = await processesUnder(dir)
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {}
-  }
-  const giveUpAt = Date.now() + 5000
-  while (pids.some(alive) && Date.now() < giveUpAt) await setTimeout(20)
-  return pids
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }

@@ -1,12 +1,14 @@
 /**
  * Runs one unit of a distributed build in a worker's workspace: real Gradle (a single-use JVM, or the worker's warm daemon), with the
  * mesh cache (push on), so what the unit builds is shared with the rest of the mesh. The unit has
- * a deadline; on timeout or cancel, Gradle's whole process group is killed (see `runGradle`).
+ * a deadline; on timeout or cancel, Gradle's whole process group is killed (see `runGradle`), and a
+ * daemon still building in the workspace 3 s later too.
  * A failed unit reports the failing task, Gradle's "What went wrong" text and the tail of the
  * output before it (the compiler's error lines, for instance), for the build's failure report.
  */
 import { Writable } from 'node:stream'
 import type { TaskResult } from './build-output.js'
+import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
 import { runGradle } from './runner.js'
 import { readTestReports, type TestReportFile } from './test-reports.js'
@@ -14,6 +16,8 @@ import { unitGradleArgs, type Unit } from '../plan/units.js'
 
 /** Lines of output kept for the failure report. */
 const LOG_TAIL_LINES = 40
+/** How long a daemon whose client was killed gets to stop building in the workspace before it is killed too. */
+const DAEMON_RELEASE_GRACE_MS = 3000
 
 export type UnitOutcome = 'success' | 'failed' | 'timeout' | 'cancelled'
 
@@ -65,6 +69,8 @@ export interface UnitRunResult {
   testReports?: TestReportFile[]
   /** The Gradle command line that was run. */
   command: string[]
+  /** Daemons killed after a cancel or timeout because they were still building in the workspace. */
+  killedDaemons?: number[]
   /** Process id of the Gradle client, also its process group id (every process of it is gone when this returns after a kill). */
   pid?: number
 }
@@ -107,7 +113,12 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
     }
     if (result.pid != null) runResult.pid = result.pid
-    if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs)
+    // Killing the client leaves its daemon building until the running task ends: that task may hang (a timeout)
+    // and writes into a workspace about to be removed.
+    if (result.aborted && options.daemon === true) {
+      runResult.killedDaemons = await releaseProjectFromDaemons(options.gradleUserHome, options.workspaceDir, { graceMs: DAEMON_RELEASE_GRACE_MS })
+    }
+    if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
     if (unit.shard != null) runResult.testReports = await readTestReports(options.workspaceDir, unit.project, taskNameOf(unit.shard.testTask))
     return runResult
   } finally {
@@ -139,16 +150,17 @@ class OutputTail {
     })
   }
 
-  failure (outcome: UnitOutcome, tasks: readonly TaskResult[], timeoutMs: number): UnitFailure {
+  failure (outcome: UnitOutcome, tasks: readonly TaskResult[], timeoutMs: number, killedDaemons: number): UnitFailure {
     for (const name of ['stdout', 'stderr'] as const) {
       if (this.partial[name] !== '') this.line(this.partial[name])
       this.partial[name] = ''
     }
     const named = /Execution failed for task '(:[^']+)'/.exec(this.wentWrong.join('\n'))?.[1]
     const task = tasks.find(result => result.outcome === 'FAILED')?.path ?? named
+    const killed = killedDaemons > 0 ? `Gradle was killed, and so was its daemon, still building ${DAEMON_RELEASE_GRACE_MS / 1000} s later` : 'Gradle was killed'
     const message = outcome === 'timeout'
-      ? `the unit ran longer than its ${timeoutMs} ms deadline; Gradle was killed`
-      : outcome === 'cancelled' ? 'the unit was cancelled; Gradle was killed' : this.wentWrong.join('\n').trim() || 'Gradle failed without saying why'
+      ? `the unit ran longer than its ${timeoutMs} ms deadline; ${killed}`
+      : outcome === 'cancelled' ? `the unit was cancelled; ${killed}` : this.wentWrong.join('\n').trim() || 'Gradle failed without saying why'
     return { ...(task != null ? { task } : {}), message, logTail: [...this.lines] }
   }
 

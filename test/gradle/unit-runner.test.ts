@@ -4,6 +4,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Writable } from 'node:stream'
+import { daemonsBuildingIn, killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { mergeTestReports } from '../../src/gradle/test-reports.js'
 import { runUnit } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
@@ -104,4 +106,31 @@ test.serial('real Gradle: a unit past its deadline is killed with its whole proc
   t.regex(result.failure?.message ?? '', /2000 ms deadline/)
   t.truthy(result.pid)
   t.throws(() => process.kill(-(result.pid ?? 0), 0), { code: 'ESRCH' }, 'no process of the group is left')
+})
+
+test.serial('real Gradle: a cancelled unit in a warm daemon does not leave the daemon building in its workspace', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle daemon start on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(async () => {
+    await killDaemonsOf(project.gradleUserHome)
+    await project.cleanup()
+  })
+  // A task that ignores Gradle's cancellation: a daemon whose client is killed would go on with it.
+  await appendFile(path.join(project.projectDir, 'build.gradle'), "\ntask hang { doLast { println 'hang started'; Thread.sleep(600000) } }\n")
+  const unit: Unit = { id: 'hang', name: ':hang', project: ':', tasks: [':hang'], run: [':hang'], exclude: [], testFilters: [], dependsOn: [] }
+  const cancel = new AbortController()
+  const log = new Writable({
+    write (chunk, _encoding, done) {
+      if (String(chunk).includes('hang started')) cancel.abort()
+      done()
+    }
+  })
+  const result = await runUnit({
+    unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, daemon: true, timeoutMs: 4 * 60_000, signal: cancel.signal, log
+  })
+  t.is(result.outcome, 'cancelled', JSON.stringify(result.failure))
+  t.is(result.killedDaemons?.length, 1)
+  t.regex(result.failure?.message ?? '', /so was its daemon/)
+  t.deepEqual(await daemonsBuildingIn(project.gradleUserHome, project.projectDir), [])
+  t.throws(() => process.kill(result.killedDaemons?.[0] ?? 0, 0), { code: 'ESRCH' }, 'the daemon is gone')
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
 import { GMESH_BIN, spawnNode, type NodeProcess } from '../../src/client/node-process.js'
-import { killProcessesUnder } from '../../node/jobs/unit-processes.js'
+import { killProcessesUnder } from '../../src/gradle/gradle-processes.js'
 
 const GMESH = GMESH_BIN
 
