@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { BuildOutputParser, type BuildSummary } from './build-output.js'
 import { findGradleCommand } from './gradle-command.js'
 import { SUPPLIED_SCRIPT_PROPERTY } from './init-script.js'
+import { initScriptFile } from './init-script-file.js'
 
 /** How long Gradle gets to stop after SIGTERM before its process group gets SIGKILL. */
 const KILL_GRACE_MS = 10_000
@@ -36,7 +34,7 @@ export interface GradleRunOptions {
   gradleExecutable?: string
   /** Told Gradle's process id (also its process group id) as soon as it runs. */
   onSpawn?: (pid: number) => void
-  /** Where the init script's temporary directory goes (default the OS temp dir). */
+  /** Where the init script is kept, named by its content (default the OS temp dir; see init-script-file.ts). */
   scratchDir?: string
 }
 
@@ -72,18 +70,11 @@ export function gradleArguments (options: GradleRunOptions, initScriptPath?: str
 export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
   options.signal?.throwIfAborted()
   const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
-  let tempDir: string | undefined
+  const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, options.scratchDir)
   try {
-    let initScriptPath: string | undefined
-    if (options.initScript != null) {
-      tempDir = await mkdtemp(path.join(options.scratchDir ?? tmpdir(), 'gmesh-init-'))
-      initScriptPath = path.join(tempDir, 'gmesh.gradle')
-      await writeFile(initScriptPath, options.initScript, { mode: 0o600 })
-    }
-    const args = gradleArguments(options, initScriptPath)
-    return await spawnGradle(executable, args, options)
+    return await spawnGradle(executable, gradleArguments(options, initScript?.path), options)
   } finally {
-    if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
+    await initScript?.release()
   }
 }
 

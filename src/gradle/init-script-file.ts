@@ -1,0 +1,53 @@
+/**
+ * Where a build's init script is written. Gradle's configuration cache (Gradle 6.6+) fingerprints the init scripts
+ * of a build: a script at a new temp path each run, deleted afterwards, made every `gmesh gradle` build miss it
+ * and configure from scratch. The script is therefore kept at a path named by its content, in a directory only
+ * this user can write (another user's file there would run as this user's build).
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { lstat, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+export interface InitScriptFile {
+  path: string
+  /** Removes what only this run used (nothing for a kept script). */
+  release: () => Promise<void>
+}
+
+/**
+ * The init script with `content` under `parent` (default: the system temp dir): `gmesh-init-<uid>/<hash>.gradle`,
+ * written once and reused. If that directory is not private to this user, a one-run temp dir is used instead.
+ */
+export async function initScriptFile (content: string, parent: string = tmpdir()): Promise<InitScriptFile> {
+  const dir = path.join(parent, `gmesh-init-${process.getuid?.() ?? 'user'}`)
+  if (await privateDir(dir)) {
+    const file = path.join(dir, `${createHash('sha256').update(content).digest('hex').slice(0, 32)}.gradle`)
+    if (await readFile(file, 'utf8').catch(() => undefined) !== content) await writeAtomically(file, content)
+    return { path: file, release: async () => {} }
+  }
+  const oneRun = await mkdtemp(path.join(parent, 'gmesh-init-'))
+  const file = path.join(oneRun, 'gmesh.gradle')
+  await writeFile(file, content, { mode: 0o600 })
+  return { path: file, release: async () => { await rm(oneRun, { recursive: true, force: true }) } }
+}
+
+/** Creates `dir` (0700) if missing; true when it is a real directory of this user that nobody else can write. */
+async function privateDir (dir: string): Promise<boolean> {
+  await mkdir(dir, { mode: 0o700 }).catch(() => {})
+  const stat = await lstat(dir).catch(() => undefined)
+  if (stat == null || !stat.isDirectory()) return false
+  const uid = process.getuid?.()
+  return (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0
+}
+
+/** A concurrent run writing the same script renames the same bytes over it: readers never see half a file. */
+async function writeAtomically (file: string, content: string): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await writeFile(temp, content, { mode: 0o600 })
+    await rename(temp, file)
+  } finally {
+    await rm(temp, { force: true })
+  }
+}

@@ -1,0 +1,63 @@
+import test from 'ava'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { initScriptFile } from '../../src/gradle/init-script-file.js'
+
+async function parent (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-init-file-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+const SCRIPT = "settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) { url = 'http://127.0.0.1:5071/cache/' } } }\n"
+
+test('the same script gets the same path run after run, and stays there for the next build (Gradle\'s configuration cache)', async t => {
+  const dir = await parent(t)
+  const first = await initScriptFile(SCRIPT, dir)
+  await first.release()
+  const second = await initScriptFile(SCRIPT, dir)
+  t.is(second.path, first.path)
+  t.is(await readFile(second.path, 'utf8'), SCRIPT)
+  t.is(path.dirname(first.path), path.join(dir, `gmesh-init-${process.getuid!()}`))
+  t.is((await stat(path.dirname(first.path))).mode & 0o777, 0o700)
+})
+
+test('another script (another cache URL) gets a path of its own', async t => {
+  const dir = await parent(t)
+  const a = await initScriptFile(SCRIPT, dir)
+  const b = await initScriptFile(SCRIPT.replace('5071', '6071'), dir)
+  t.not(a.path, b.path)
+  t.is(await readFile(a.path, 'utf8'), SCRIPT)
+})
+
+test('a kept script whose bytes changed is written again', async t => {
+  const dir = await parent(t)
+  const { path: file } = await initScriptFile(SCRIPT, dir)
+  await writeFile(file, 'println "not ours"\n')
+  t.is((await initScriptFile(SCRIPT, dir)).path, file)
+  t.is(await readFile(file, 'utf8'), SCRIPT)
+})
+
+test('builds starting together share one whole script', async t => {
+  const dir = await parent(t)
+  const files = await Promise.all(Array.from({ length: 12 }, async () => await initScriptFile(SCRIPT, dir)))
+  t.is(new Set(files.map(f => f.path)).size, 1)
+  t.is(await readFile(files[0]!.path, 'utf8'), SCRIPT)
+})
+
+for (const [what, prepare] of [
+  ['writable by others', async (dir: string) => { await mkdir(dir); await chmod(dir, 0o777) }],
+  ['a symbolic link', async (dir: string) => { await mkdir(`${dir}-real`, { mode: 0o700 }); await symlink(`${dir}-real`, dir) }],
+  ['a file', async (dir: string) => { await writeFile(dir, '') }]
+] as const) {
+  test(`a script directory that is ${what} is not trusted: the script goes to a one-run temp dir, removed afterwards`, async t => {
+    const dir = await parent(t)
+    await prepare(path.join(dir, `gmesh-init-${process.getuid!()}`))
+    const file = await initScriptFile(SCRIPT, dir)
+    t.false(file.path.startsWith(path.join(dir, `gmesh-init-${process.getuid!()}`) + path.sep))
+    t.is(await readFile(file.path, 'utf8'), SCRIPT)
+    await file.release()
+    await t.throwsAsync(stat(path.dirname(file.path)), { code: 'ENOENT' })
+  })
+}
