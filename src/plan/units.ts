@@ -56,6 +56,12 @@ export interface UnitPlan {
   finalBuildOnly: string[]
   /** What the final local build skips (`-x`): the sharded test tasks, whose reports are merged instead. */
   finalBuildExcludes: string[]
+  /**
+   * What the final local build names besides the requested tasks: the sharded test tasks' own dependencies
+   * (`:mod:testClasses`). `-x` drops a task's dependencies that nothing else needs, so without them the final
+   * build would not compile the tests at all; named, they come FROM-CACHE as the shards built them.
+   */
+  finalBuildKeeps: string[]
 }
 
 export interface ShardRequest {
@@ -193,6 +199,7 @@ class UnitBuilder {
   private readonly doneBy = new Map<string, string[]>()
   private readonly finalOnly: string[] = []
   private readonly sharded: ShardedTestTask[] = []
+  private readonly keeps: string[] = []
 
   /** @param shardedTests the test tasks run as shards: no other unit may run them unfiltered. */
   constructor (tasks: readonly ProbedTask[], private readonly shardedTests: ReadonlySet<string>) {
@@ -229,6 +236,7 @@ class UnitBuilder {
     })
     this.doneBy.set(testTask, ids)
     this.sharded.push({ task: testTask, project, shardUnits: ids })
+    this.keeps.push(...test.dependencies)
     this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
   }
 
@@ -242,7 +250,8 @@ class UnitBuilder {
       return { ...unit, dependsOn: dependsOn.get(id) ?? [] }
     })
     const finalBuildExcludes = this.sharded.map(sharded => sharded.task)
-    return { gradleVersion, requested: [...requested], units, shardedTestTasks: this.sharded, finalBuildOnly: this.finalOnly, finalBuildExcludes }
+    const finalBuildKeeps = [...new Set(this.keeps)].filter(task => !finalBuildExcludes.includes(task)).sort()
+    return { gradleVersion, requested: [...requested], units, shardedTestTasks: this.sharded, finalBuildOnly: this.finalOnly, finalBuildExcludes, finalBuildKeeps }
   }
 
   private add (unit: Omit<Unit, 'id' | 'dependsOn'>, tasks: readonly ProbedTask[]): UnitDraft {
@@ -304,7 +313,7 @@ export function unitGradleArgs (unit: Pick<Unit, 'run' | 'exclude' | 'testFilter
   return args
 }
 
-/** Gradle arguments of the final local build: the requested tasks, skipping the sharded test tasks. */
-export function finalBuildArgs (plan: Pick<UnitPlan, 'requested' | 'finalBuildExcludes'>): string[] {
-  return [...plan.requested, ...plan.finalBuildExcludes.flatMap(task => ['-x', task])]
+/** Gradle arguments of the final local build: the requested tasks, skipping the sharded test tasks but not what they need. */
+export function finalBuildArgs (plan: Pick<UnitPlan, 'requested' | 'finalBuildExcludes' | 'finalBuildKeeps'>): string[] {
+  return [...plan.requested, ...plan.finalBuildKeeps, ...plan.finalBuildExcludes.flatMap(task => ['-x', task])]
 }

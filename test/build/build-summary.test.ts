@@ -19,7 +19,8 @@ const plan: UnitPlan = {
   units: [planUnit('u1', ':core'), planUnit('u2', ':money'), planUnit('u3', ':app')],
   shardedTestTasks: [],
   finalBuildOnly: [],
-  finalBuildExcludes: []
+  finalBuildExcludes: [],
+  finalBuildKeeps: []
 }
 
 function result (worker: string, over: Partial<UnitResultInfo> = {}): UnitResultInfo {
@@ -153,7 +154,8 @@ test('sharded test tasks: the summary and the JSON give each one\'s shards and m
     ...plan,
     units: [...plan.units, planUnit('s1', ':money:test [1/2]'), planUnit('s2', ':money:test [2/2]')],
     shardedTestTasks: [{ task: ':money:test', project: ':money', shardUnits: ['s1', 's2'] }],
-    finalBuildExcludes: [':money:test']
+    finalBuildExcludes: [':money:test'],
+    finalBuildKeeps: [':money:testClasses']
   }
   const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'] }]
   const text = formatBuildSummary(built({ plan: sharded, testShards }))

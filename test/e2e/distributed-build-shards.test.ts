@@ -73,6 +73,9 @@ test.serial('--shard-tests 2 on three nodes: shard units run on the mesh, the fi
   }
   const sharded = [':money:test', ':text:test']
   t.deepEqual(final!.tasks.filter(task => sharded.includes(task.path)), [], 'the final build did not run the sharded test tasks')
+  for (const module of ['money', 'text']) {
+    t.true(final!.tasks.some(task => task.path === `:${module}:compileTestJava`), `the final build still compiled :${module}'s tests, as a plain build does`)
+  }
   t.deepEqual(testShards?.map(s => [s.task, s.shards.length]).sort(), [[':money:test', 2], [':text:test', 2]])
 
   const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, noDaemon: true, buildCache: false, stdout: null, stderr: null })

@@ -122,7 +122,9 @@ test('java-multi with :text tests in two shards: one class per shard after :text
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
   t.deepEqual(plan.shardedTestTasks, [{ task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) }])
   t.deepEqual(plan.finalBuildOnly, [':text:check', ':text:build'])
-  t.deepEqual(finalBuildArgs(plan), ['build', '-x', ':text:test'])
+  // -x drops what only the test task needs: named, the test classes still compile (FROM-CACHE) in the final build
+  t.deepEqual(plan.finalBuildKeeps, [':text:classes', ':text:testClasses'])
+  t.deepEqual(finalBuildArgs(plan), ['build', ':text:classes', ':text:testClasses', '-x', ':text:test'])
 })
 
 test('testShardsPerModule shards only modules with more than one test class', async t => {
