@@ -37,15 +37,16 @@ test('bad addresses and an entry limit above the cache budget are refused before
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badup-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
   const dataDir = path.join(parent, 'node')
-  const cases: Array<[string[], RegExp]> = [
+  const cases: Array<[string[], RegExp, string?]> = [
     [['--listen', 'garbage'], /invalid --listen "garbage": .*such as \/ip4\/0\.0\.0\.0\/tcp\/5072/],
     [['--listen', '/ip4/127.0.0.1/tcp/99999'], /invalid --listen .*65535/],
     [['--bootstrap', '/ip4/127.0.0.1/tcpp/5072'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcpp\/5072"/],
-    [['--cache-max', '1MiB', '--max-entry', '2MiB'], /--max-entry 2MiB is larger than --cache-max 1MiB/]
+    [['--cache-max', '1MiB', '--max-entry', '2MiB'], /--max-entry 2MiB is larger than --cache-max 1MiB/],
+    [['--cache-max', '1MiB', '--max-entry', '100MiB'], /--max-entry 100MiB is larger/, 'even when it is spelled as the default']
   ]
-  for (const [args, message] of cases) {
+  for (const [args, message, why] of cases) {
     const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', ...args])
-    t.is(result.code, 2, args.join(' '))
+    t.is(result.code, 2, `${args.join(' ')} ${why ?? ''}`)
     t.regex(result.stderr, message)
   }
   await t.throwsAsync(stat(dataDir), { code: 'ENOENT' })

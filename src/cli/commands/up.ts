@@ -6,7 +6,7 @@ import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.j
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
 
-/** The default of --max-entry; a limit above --cache-max is shrunk to it only when it is this default. */
+/** The largest entry kept when --max-entry is not given (or --cache-max, if smaller). */
 const DEFAULT_MAX_ENTRY = '100MiB'
 
 interface UpOptions {
@@ -23,7 +23,7 @@ interface UpOptions {
   trustSubmitters?: string
   announce: boolean
   cacheMax: string
-  maxEntry: string
+  maxEntry?: string
   fsync: boolean
   logLevel: string
 }
@@ -47,7 +47,7 @@ export function register (program: Command): void {
     .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
-    .option('--max-entry <size>', 'largest cache entry kept; bigger ones are dropped', DEFAULT_MAX_ENTRY)
+    .option('--max-entry <size>', `largest cache entry kept; bigger ones are dropped (default: ${DEFAULT_MAX_ENTRY}, or --cache-max if smaller)`)
     .option('--no-fsync', 'do not fsync blobs before indexing them: more PUTs per second; a power loss may lose recent entries (a damaged blob is still never served)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
     .action(async (options: UpOptions) => { await up(options) })
@@ -119,12 +119,12 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
  */
 function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cacheMaxBytes: number, maxEntryBytes: number } {
   const cacheMaxBytes = parseSize(options.cacheMax, '--cache-max')
+  if (options.maxEntry === undefined) return { cacheMaxBytes, maxEntryBytes: Math.min(parseSize(DEFAULT_MAX_ENTRY, '--max-entry'), cacheMaxBytes) }
   const maxEntryBytes = parseSize(options.maxEntry, '--max-entry')
-  if (maxEntryBytes <= cacheMaxBytes) return { cacheMaxBytes, maxEntryBytes }
-  if (options.maxEntry !== DEFAULT_MAX_ENTRY) {
+  if (maxEntryBytes > cacheMaxBytes) {
     throw new UsageError(`--max-entry ${options.maxEntry} is larger than --cache-max ${options.cacheMax}: an entry that big would evict the whole cache; lower --max-entry or raise --cache-max`)
   }
-  return { cacheMaxBytes, maxEntryBytes: cacheMaxBytes }
+  return { cacheMaxBytes, maxEntryBytes }
 }
 
 /**
