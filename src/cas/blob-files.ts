@@ -6,7 +6,6 @@ import { checkAborted, type WrittenTemp } from './blob-writer.js'
 import type { Catalog } from './catalog.js'
 import type { IndexDb } from './index-db.js'
 import { KeyedMutex } from './keyed-mutex.js'
-import { closeFd, fdatasyncFd, openFd } from './fs-calls.js'
 import { fsyncDir, type StoreLayout } from './layout.js'
 import type { CasLogger } from './logger.js'
 import type { EntryMeta } from './types.js'
@@ -139,23 +138,27 @@ export class BlobFiles {
     return keys
   }
 
-  /** The rename is a blocking call, as in blob-writer: microseconds on a local disk, cheaper than a pool round trip. */
   /**
-   * The blob is already in place (another key has the same bytes): the new copy goes. The file kept may have
-   * come from a peer fetch, which is not fdatasynced; a PUT that must be durable makes it so first, and if the
-   * kept file cannot be synced (gone, unreadable) the new, verified copy takes its place.
+   * The blob is already in place (another key has the same bytes). A durable PUT's fresh copy, just hashed and
+   * fdatasynced, takes its place: the file there may be a peer's copy that was never synced, or may have rotted
+   * since it was last read, and a rename costs less than syncing it. A copy that is not durable (a peer fetch)
+   * goes instead, leaving the file in place as it is.
    */
   private async keepExisting (written: WrittenTemp): Promise<void> {
-    if (written.synced && !await syncFile(this.c.layout.blobPath(written.sha256)).then(() => true, () => false)) {
+    if (written.synced) {
       this.c.reader.forget(written.sha256)
-      await this.moveIntoPlace(written)
+      await this.moveIntoPlace(written, { replacing: true })
       return
     }
     await unlink(written.path).catch(() => {}) // a temp file left over is collected at the next start
   }
 
-  /** Renames the temp file into place. On a failure nothing is left behind: no temp file, no blob no key names. */
-  private async moveIntoPlace (written: WrittenTemp): Promise<void> {
+  /**
+   * Renames the temp file into place (the rename is a blocking call, as in blob-writer: microseconds on a local disk,
+   * cheaper than a pool round trip). On a failure nothing is left behind: no temp file, no blob no key names; a
+   * copy that replaced a blob other keys name stays, as it holds the same bytes.
+   */
+  private async moveIntoPlace (written: WrittenTemp, options: { replacing?: boolean } = {}): Promise<void> {
     const shard = this.c.layout.shardDir(written.sha256)
     const target = this.c.layout.blobPath(written.sha256)
     try {
@@ -171,20 +174,11 @@ export class BlobFiles {
     try {
       if (this.options.syncDirs) await fsyncDir(shard)
     } catch (err) {
-      await unlink(target).catch(() => {}) // under the blob's lock, and no key names it yet
+      if (options.replacing !== true) await unlink(target).catch(() => {}) // under the blob's lock, and no key names it yet
       throw err
     }
     // only a shortcut for later reads (they hash the blob once without it)
     if (written.size > this.options.smallBlobBytes) await this.c.reader.trust(written.sha256).catch(() => {})
-  }
-}
-
-async function syncFile (path: string): Promise<void> {
-  const fd = await openFd(path, 'r')
-  try {
-    await fdatasyncFd(fd)
-  } finally {
-    await closeFd(fd)
   }
 }
 

@@ -39,6 +39,7 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
   try {
     let size: number
     if (body instanceof Uint8Array) {
+      // the caller keeps `body` unchanged until the put settles (it is hashed, then written as it is)
       checkSize(body.byteLength, limits)
       hash.update(body)
       await file.append(body)
@@ -132,24 +133,32 @@ async function writeStream (file: TempFile, hash: Hash, body: AsyncIterable<Uint
       if (!(chunk instanceof Uint8Array)) throw new BodyError(new TypeError('body chunks must be Uint8Array'))
       size += chunk.byteLength
       checkSize(size, limits)
-      hash.update(chunk)
       pending.push(chunk)
       pendingBytes += chunk.byteLength
       if (pendingBytes >= FLUSH_BYTES) {
-        // a copy: the source may reuse a chunk's memory once asked for the next one
-        await file.appendBehind(Buffer.concat(pending, pendingBytes))
+        await flush(file, hash, pending, pendingBytes)
         pending = []
         pendingBytes = 0
       }
     }
     done = true
-    if (pending.length > 0) await file.appendBehind(Buffer.concat(pending, pendingBytes))
+    if (pending.length > 0) await flush(file, hash, pending, pendingBytes)
     return size
   } finally {
     abort.dispose()
     if (!done) closeIterator(iterator)
     if (!done && limits.signal?.aborted === true && body instanceof Readable) body.destroy()
   }
+}
+
+/**
+ * Copies the chunks read since the last flush, then hashes and writes that copy: the name of the blob is the hash
+ * of exactly the bytes on disk even when a source reuses a chunk's memory once asked for the next one.
+ */
+async function flush (file: TempFile, hash: Hash, chunks: Uint8Array[], bytes: number): Promise<void> {
+  const copy = Buffer.concat(chunks, bytes)
+  hash.update(copy)
+  await file.appendBehind(copy)
 }
 
 async function nextChunk (iterator: AsyncIterator<Uint8Array>, aborted: Promise<never>): Promise<IteratorResult<Uint8Array>> {

@@ -80,6 +80,9 @@ export class IndexDb {
   }
 
   private async drain (): Promise<void> {
+    // never finish before `running` is assigned: a drain that ended synchronously (an empty write) left it set
+    // for good, and every later write waited on it forever
+    await null
     try {
       while (this.waiters.length > 0) {
         const ops = this.queued

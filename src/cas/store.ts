@@ -121,8 +121,8 @@ export class ContentStore implements BlobStore {
     const result = await this.reader.read(sha256, size)
     if (result.kind !== 'ok') {
       this.counters.misses++
-      if (result.kind === 'corrupt') await this.blobs.quarantine(sha256, result.ino, 'read')
-      else await this.blobs.dropMissing(sha256)
+      // tracked, so close() waits for it; once closed the index is gone, and the next read finds the blob again
+      if (!this.closed) await this.track(result.kind === 'corrupt' ? this.blobs.quarantine(sha256, result.ino, 'read') : this.blobs.dropMissing(sha256))
       return undefined
     }
     if (options.signal?.aborted === true && 'stream' in result) result.stream.destroy()
@@ -135,7 +135,8 @@ export class ContentStore implements BlobStore {
 
   /**
    * Streams `body` into the store under `key` (replacing what the key had). Resolves once the blob is fdatasynced,
-   * in place and indexed. On TooLargeError, IntegrityError, SizeMismatchError, BodyError or an abort nothing is
+   * in place and indexed (LevelDB's write is not synced: a power loss may lose the newest entries, but recovery never
+   * lets one point at a missing blob). On TooLargeError, IntegrityError, SizeMismatchError, BodyError or an abort nothing is
    * stored; a Readable body is destroyed only on abort, so a server can drain it after the other errors.
    */
   async put (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions = {}): Promise<EntryMeta> {

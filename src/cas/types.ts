@@ -57,7 +57,10 @@ export interface OpenEntry {
   meta: EntryMeta
   /** The verified bytes. Small entries are verified in memory before this resolves. */
   body: Readable
-  /** For small entries, the same verified bytes already in memory: a server may send these and ignore `body`. */
+  /**
+   * For small entries, the same verified bytes already in memory: a server may send these and ignore `body`.
+   * Shared with later reads of the entry (they are not hashed again): never change them.
+   */
   bytes?: Uint8Array
   /**
    * For entries streamed from their file, the same file for positional reads: a server may send it from buffers

@@ -104,3 +104,48 @@ test('verify() hashes every blob and quarantines the corrupt ones, big ones incl
   t.deepEqual(await store.verify(), { checked: 1, quarantined: 0 })
   await t.throwsAsync(store.verify({ signal: AbortSignal.abort() }), { code: 'ABORT_ERR' } as any)
 })
+
+test('a PUT of bytes already stored replaces the file there with its fresh copy, so a rotted copy does not outlive it', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(5 * 1024)
+  const [a, b] = [newKey(), newKey()]
+  await store.put(a, bytes)
+  await flipByte(blobPath(dir, bytes), 7) // rots where nobody reads it
+  await store.put(b, bytes)
+  t.deepEqual((await store.get(b))?.bytes, bytes, 'the new entry is served')
+  t.deepEqual((await store.get(a))?.bytes, bytes, 'and so is the old one, on the same blob')
+  t.like(store.stats(), { entries: 2, quarantined: 0 })
+})
+
+test('a body whose source reuses its chunk memory is stored as the bytes written, named by their hash', async t => {
+  const store = await openStore(t)
+  const expected = randomBytes(2 * 1024 * 1024)
+  async function * reusing (): AsyncGenerator<Uint8Array> {
+    const chunk = Buffer.alloc(64 * 1024)
+    for (let at = 0; at < expected.byteLength; at += chunk.byteLength) {
+      expected.copy(chunk, 0, at, at + chunk.byteLength)
+      yield chunk // overwritten as soon as the next one is asked for
+    }
+  }
+  const key = newKey()
+  const meta = await store.put(key, reusing())
+  const entry = await store.get(key)
+  t.truthy(entry)
+  const served = await readAll(entry!.body)
+  t.is(sha256(served), meta.sha256, 'served bytes hash to the name the store gave them')
+})
+
+test('closing the store while a read finds a corrupt blob: the read is a plain miss, and the next store to open catches the blob', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(5 * 1024)
+  const key = newKey()
+  await store.put(key, bytes)
+  await flipByte(blobPath(dir, bytes), 1)
+  const [read] = await Promise.all([store.get(key), store.close()])
+  t.is(read, undefined, 'a miss, not an error from the closed index')
+  const reopened = await openStore(t, { dir })
+  t.is(await reopened.get(key), undefined)
+  t.true((await listFiles(dir)).some(f => f.startsWith(`quarantine/${sha256(bytes)}`)))
+})
