@@ -74,6 +74,8 @@ export class JobsHost {
   private readonly reportBlobs: TestReportBlobs
   private readonly shardReports: ShardReports
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
+  /** Aborted by stop(): units still running skip the wait for their daemons to let go. */
+  private readonly stopping = new AbortController()
   /** Units stolen by this node's worker that events have reported. */
   private stolenSeen = 0
   /** Jobs this node leads now, with the term. */
@@ -101,7 +103,7 @@ export class JobsHost {
       source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
     })
     this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, logger }, {
-      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir,
+      self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir, stopping: this.stopping.signal,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
   }
@@ -125,6 +127,7 @@ export class JobsHost {
   async stop (): Promise<void> {
     await this.host.stop()
     this.shardReports.stop()
+    this.stopping.abort()
     for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
     await Promise.all([...this.runs.values()].map(async run => { await run.done }))
     const daemons = await killDaemonsOf(this.gradleHome)

@@ -37,6 +37,8 @@ export interface UnitExecutorInit {
   scratchDir?: string
   /** Gradle executable instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
+  /** Aborted when the node stops (see `RunUnitOptions.stopping`). */
+  stopping?: AbortSignal
 }
 
 export interface UnitRequest { jobId: string, unitId: string, payload: string, submitter: string }
@@ -84,6 +86,7 @@ export class UnitExecutor {
         cacheUrl: this.init.cacheUrl(),
         gradleUserHome: this.init.gradleUserHome,
         daemon: this.init.daemon === true,
+        ...(this.init.stopping == null ? {} : { stopping: this.init.stopping }),
         ...(this.init.scratchDir == null ? {} : { scratchDir: this.init.scratchDir }),
         timeoutMs: payload.timeoutMs,
         signal,

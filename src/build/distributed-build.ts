@@ -89,6 +89,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
     args: finalBuildArgs(plan),
     noDaemon: options.noDaemon === true,
     initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
+    keepInitScript: true,
     stdout: options.finalOutput ?? null,
     stderr: options.finalOutput ?? null,
     ...(signal == null ? {} : { signal })

@@ -49,7 +49,10 @@ export interface PutOptions {
 
 /** Positional reads of a verified blob file; `OpenEntry.body` owns the file and closes it when destroyed. */
 export interface BlobFileReader {
-  /** Fills `buffer` with the bytes from `position` on; fewer only at the end of the file. Fails once `body` is destroyed. */
+  /**
+   * Fills `buffer` with the bytes from `position` on; fewer only at the end of the file. Fails once `body` is
+   * destroyed; destroy it only when no read is pending (its descriptor is closed then, and may be reused).
+   */
   read(buffer: Uint8Array, position: number): Promise<number>
 }
 

@@ -1,8 +1,9 @@
 /**
  * Where a build's init script is written. Gradle's configuration cache (Gradle 6.6+) fingerprints the init scripts
  * of a build: a script at a new temp path each run, deleted afterwards, made every `gmesh gradle` build miss it
- * and configure from scratch. The script is therefore kept at a path named by its content, in a directory only
- * this user can write (another user's file there would run as this user's build).
+ * and configure from scratch. A script for such builds is therefore kept at a path named by its content, in a
+ * directory only this user can write (another user's file there would run as this user's build). Scripts of
+ * one-off runs (a task-graph probe, a unit in a fresh workspace) gain nothing from that and go when the run ends.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { lstat, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -16,12 +17,14 @@ export interface InitScriptFile {
 }
 
 /**
- * The init script with `content` under `parent` (default: the system temp dir): `gmesh-init-<uid>/<hash>.gradle`,
- * written once and reused. If that directory is not private to this user, a one-run temp dir is used instead.
+ * The init script with `content` under `parent` (default: the system temp dir). Kept: `gmesh-init-<uid>/<hash>.gradle`,
+ * written once and reused, as long as that directory and its parent are safe from other users; else, or unless
+ * `keep`, in a one-run temp dir removed by `release`.
  */
-export async function initScriptFile (content: string, parent: string = tmpdir()): Promise<InitScriptFile> {
+export async function initScriptFile (content: string, options: { keep: boolean, parent?: string }): Promise<InitScriptFile> {
+  const parent = options.parent ?? tmpdir()
   const dir = path.join(parent, `gmesh-init-${process.getuid?.() ?? 'user'}`)
-  if (await privateDir(dir)) {
+  if (options.keep && await safeParent(parent) && await privateDir(dir)) {
     const file = path.join(dir, `${createHash('sha256').update(content).digest('hex').slice(0, 32)}.gradle`)
     if (await readFile(file, 'utf8').catch(() => undefined) !== content) await writeAtomically(file, content)
     return { path: file, release: async () => {} }
@@ -30,6 +33,18 @@ export async function initScriptFile (content: string, parent: string = tmpdir()
   const file = path.join(oneRun, 'gmesh.gradle')
   await writeFile(file, content, { mode: 0o600 })
   return { path: file, release: async () => { await rm(oneRun, { recursive: true, force: true }) } }
+}
+
+/**
+ * Another user may not rename or replace entries of `parent`: it belongs to this user or root, and others cannot
+ * write it, or it is sticky (/tmp). Otherwise the private dir could be swapped for theirs after it is checked.
+ */
+async function safeParent (parent: string): Promise<boolean> {
+  const stat = await lstat(parent).catch(() => undefined)
+  if (stat == null || !stat.isDirectory()) return false
+  const uid = process.getuid?.()
+  if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) return false
+  return (stat.mode & 0o1000) !== 0 || (stat.mode & 0o022) === 0
 }
 
 /** Creates `dir` (0700) if missing; true when it is a real directory of this user that nobody else can write. */

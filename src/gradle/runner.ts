@@ -34,8 +34,13 @@ export interface GradleRunOptions {
   gradleExecutable?: string
   /** Told Gradle's process id (also its process group id) as soon as it runs. */
   onSpawn?: (pid: number) => void
-  /** Where the init script is kept, named by its content (default the OS temp dir; see init-script-file.ts). */
+  /** Where the init script is written (default the OS temp dir; see init-script-file.ts). */
   scratchDir?: string
+  /**
+   * Keep the init script at a path named by its content rather than in a one-run temp dir (default false): for
+   * builds of a user's own project, where Gradle's configuration cache can then hit from one run to the next.
+   */
+  keepInitScript?: boolean
 }
 
 export interface GradleRunResult {
@@ -70,7 +75,7 @@ export function gradleArguments (options: GradleRunOptions, initScriptPath?: str
 export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
   options.signal?.throwIfAborted()
   const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
-  const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, options.scratchDir)
+  const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, { keep: options.keepInitScript === true, ...(options.scratchDir == null ? {} : { parent: options.scratchDir }) })
   try {
     return await spawnGradle(executable, gradleArguments(options, initScript?.path), options)
   } finally {

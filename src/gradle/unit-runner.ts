@@ -32,6 +32,8 @@ export interface RunUnitOptions {
   timeoutMs: number
   /** Cancels the unit (outcome `cancelled`). */
   signal?: AbortSignal
+  /** Aborted when the node stops: a daemon still building after a cancel is killed without waiting for it. */
+  stopping?: AbortSignal
   env?: Record<string, string>
   /** The Gradle executable instead of the workspace's ./gradlew or gradle on PATH. */
   gradleExecutable?: string
@@ -116,7 +118,9 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
     // Killing the client leaves its daemon building until the running task ends: that task may hang (a timeout)
     // and writes into a workspace about to be removed.
     if (result.aborted && options.daemon === true) {
-      runResult.killedDaemons = await releaseProjectFromDaemons(options.gradleUserHome, options.workspaceDir, { graceMs: DAEMON_RELEASE_GRACE_MS })
+      runResult.killedDaemons = await releaseProjectFromDaemons(options.gradleUserHome, options.workspaceDir, {
+        graceMs: DAEMON_RELEASE_GRACE_MS, ...(options.stopping == null ? {} : { skipGrace: options.stopping })
+      })
     }
     if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
     if (unit.shard != null) runResult.testReports = await readTestReports(options.workspaceDir, unit.project, taskNameOf(unit.shard.testTask))

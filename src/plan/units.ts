@@ -57,9 +57,10 @@ export interface UnitPlan {
   /** What the final local build skips (`-x`): the sharded test tasks, whose reports are merged instead. */
   finalBuildExcludes: string[]
   /**
-   * What the final local build names besides the requested tasks: the sharded test tasks' own dependencies
-   * (`:mod:testClasses`). `-x` drops a task's dependencies that nothing else needs, so without them the final
-   * build would not compile the tests at all; named, they come FROM-CACHE as the shards built them.
+   * What the final local build names besides the requested tasks: the source-set tasks the sharded test tasks
+   * depend on (`:mod:classes`, `:mod:testClasses`). `-x` drops a task's dependencies that nothing else needs, so
+   * without them the final build would not compile the tests at all; named, they come FROM-CACHE as the shards
+   * built them. Other dependencies of a test task (a fixture that starts a database) stay dropped with it.
    */
   finalBuildKeeps: string[]
 }
@@ -236,7 +237,7 @@ class UnitBuilder {
     })
     this.doneBy.set(testTask, ids)
     this.sharded.push({ task: testTask, project, shardUnits: ids })
-    this.keeps.push(...test.dependencies)
+    this.keeps.push(...test.dependencies.filter(isClassesTask))
     this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
   }
 
@@ -311,6 +312,12 @@ export function unitGradleArgs (unit: Pick<Unit, 'run' | 'exclude' | 'testFilter
   for (const filter of unit.testFilters) args.push('--tests', filter, '--tests', `${filter}$*`)
   for (const task of unit.exclude) args.push('-x', task)
   return args
+}
+
+/** A source set's lifecycle task (`classes`, `testClasses`, `integrationTestClasses`): compilation and resources. */
+function isClassesTask (taskPath: string): boolean {
+  const name = taskPath.slice(taskPath.lastIndexOf(':') + 1)
+  return name === 'classes' || name.endsWith('Classes')
 }
 
 /** Gradle arguments of the final local build: the requested tasks, skipping the sharded test tasks but not what they need. */

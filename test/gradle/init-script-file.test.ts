@@ -14,9 +14,9 @@ const SCRIPT = "settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) {
 
 test('the same script gets the same path run after run, and stays there for the next build (Gradle\'s configuration cache)', async t => {
   const dir = await parent(t)
-  const first = await initScriptFile(SCRIPT, dir)
+  const first = await initScriptFile(SCRIPT, { keep: true, parent: dir })
   await first.release()
-  const second = await initScriptFile(SCRIPT, dir)
+  const second = await initScriptFile(SCRIPT, { keep: true, parent: dir })
   t.is(second.path, first.path)
   t.is(await readFile(second.path, 'utf8'), SCRIPT)
   t.is(path.dirname(first.path), path.join(dir, `gmesh-init-${process.getuid!()}`))
@@ -25,25 +25,44 @@ test('the same script gets the same path run after run, and stays there for the 
 
 test('another script (another cache URL) gets a path of its own', async t => {
   const dir = await parent(t)
-  const a = await initScriptFile(SCRIPT, dir)
-  const b = await initScriptFile(SCRIPT.replace('5071', '6071'), dir)
+  const a = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  const b = await initScriptFile(SCRIPT.replace('5071', '6071'), { keep: true, parent: dir })
   t.not(a.path, b.path)
   t.is(await readFile(a.path, 'utf8'), SCRIPT)
 })
 
 test('a kept script whose bytes changed is written again', async t => {
   const dir = await parent(t)
-  const { path: file } = await initScriptFile(SCRIPT, dir)
+  const { path: file } = await initScriptFile(SCRIPT, { keep: true, parent: dir })
   await writeFile(file, 'println "not ours"\n')
-  t.is((await initScriptFile(SCRIPT, dir)).path, file)
+  t.is((await initScriptFile(SCRIPT, { keep: true, parent: dir })).path, file)
   t.is(await readFile(file, 'utf8'), SCRIPT)
 })
 
 test('builds starting together share one whole script', async t => {
   const dir = await parent(t)
-  const files = await Promise.all(Array.from({ length: 12 }, async () => await initScriptFile(SCRIPT, dir)))
+  const files = await Promise.all(Array.from({ length: 12 }, async () => await initScriptFile(SCRIPT, { keep: true, parent: dir })))
   t.is(new Set(files.map(f => f.path)).size, 1)
   t.is(await readFile(files[0]!.path, 'utf8'), SCRIPT)
+})
+
+test('a script of a one-off run (keep off) goes to a one-run temp dir, removed afterwards', async t => {
+  const dir = await parent(t)
+  const file = await initScriptFile(SCRIPT, { keep: false, parent: dir })
+  t.false(file.path.includes(`gmesh-init-${process.getuid!()}`))
+  await file.release()
+  await t.throwsAsync(stat(path.dirname(file.path)), { code: 'ENOENT' })
+})
+
+test('under a parent others may write (not sticky), the script is not kept: they could swap the private dir after the check', async t => {
+  const dir = await parent(t)
+  const open = path.join(dir, 'open')
+  await mkdir(open)
+  await chmod(open, 0o777)
+  const file = await initScriptFile(SCRIPT, { keep: true, parent: open })
+  t.false(file.path.includes(`gmesh-init-${process.getuid!()}`))
+  await chmod(open, 0o1777)
+  t.true((await initScriptFile(SCRIPT, { keep: true, parent: open })).path.includes(`gmesh-init-${process.getuid!()}`), 'a sticky one, like /tmp, is fine')
 })
 
 for (const [what, prepare] of [
@@ -54,7 +73,7 @@ for (const [what, prepare] of [
   test(`a script directory that is ${what} is not trusted: the script goes to a one-run temp dir, removed afterwards`, async t => {
     const dir = await parent(t)
     await prepare(path.join(dir, `gmesh-init-${process.getuid!()}`))
-    const file = await initScriptFile(SCRIPT, dir)
+    const file = await initScriptFile(SCRIPT, { keep: true, parent: dir })
     t.false(file.path.startsWith(path.join(dir, `gmesh-init-${process.getuid!()}`) + path.sep))
     t.is(await readFile(file.path, 'utf8'), SCRIPT)
     await file.release()

@@ -1,11 +1,11 @@
 import test from 'ava'
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { daemonsBuildingIn, killDaemonsOf } from '../../src/gradle/gradle-processes.js'
+import { daemonsBuildingIn, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
 import { mergeTestReports } from '../../src/gradle/test-reports.js'
 import { runUnit } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
@@ -108,20 +108,23 @@ test.serial('real Gradle: a unit past its deadline is killed with its whole proc
   t.throws(() => process.kill(-(result.pid ?? 0), 0), { code: 'ESRCH' }, 'no process of the group is left')
 })
 
-test.serial('real Gradle: a cancelled unit in a warm daemon does not leave the daemon building in its workspace', async t => {
+test.serial('real Gradle: a cancelled unit in a warm daemon leaves nothing working in its workspace, not even the test JVM', async t => {
   t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle daemon start on a shared 2-core machine')
   const project = await copyExample('java-multi')
   t.teardown(async () => {
     await killDaemonsOf(project.gradleUserHome)
+    await killProcessesUnder(project.projectDir)
     await project.cleanup()
   })
-  // A task that ignores Gradle's cancellation: a daemon whose client is killed would go on with it.
-  await appendFile(path.join(project.projectDir, 'build.gradle'), "\ntask hang { doLast { println 'hang started'; Thread.sleep(600000) } }\n")
-  const unit: Unit = { id: 'hang', name: ':hang', project: ':', tasks: [':hang'], run: [':hang'], exclude: [], testFilters: [], dependsOn: [] }
+  // A test that hangs where Gradle's cancellation cannot reach it: in the test JVM the daemon forked.
+  await writeFile(path.join(project.projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'HangTest.java'),
+    'package example.text;\npublic class HangTest {\n  @org.junit.Test public void hangs () throws Exception { Thread.sleep(600000); }\n}\n')
+  await appendFile(path.join(project.projectDir, 'build.gradle'), "\nproject(':text') { test { testLogging { events 'started' } } }\n")
+  const unit: Unit = { id: 'hang', name: ':text:test', project: ':text', tasks: [':text:test'], run: [':text:test'], exclude: [], testFilters: ['example.text.HangTest'], dependsOn: [] }
   const cancel = new AbortController()
   const log = new Writable({
     write (chunk, _encoding, done) {
-      if (String(chunk).includes('hang started')) cancel.abort()
+      if (String(chunk).includes('HangTest > hangs STARTED')) cancel.abort()
       done()
     }
   })
@@ -132,5 +135,5 @@ test.serial('real Gradle: a cancelled unit in a warm daemon does not leave the d
   t.is(result.killedDaemons?.length, 1)
   t.regex(result.failure?.message ?? '', /so was its daemon/)
   t.deepEqual(await daemonsBuildingIn(project.gradleUserHome, project.projectDir), [])
-  t.throws(() => process.kill(result.killedDaemons?.[0] ?? 0, 0), { code: 'ESRCH' }, 'the daemon is gone')
+  t.deepEqual(await processesUnder(project.projectDir), [], 'no test JVM left working in the workspace')
 })

@@ -155,6 +155,22 @@ test('a task that depends on a sharded test task waits for every shard', t => {
   t.throws(() => planUnits(graph, { requested: ['report'], shardTests: [{ module: ':a', shards: 2 }] }), { instanceOf: PlanError, message: /testClasses/ })
 })
 
+test('the final build keeps the classes a sharded test task needs, but not its other dependencies (a fixture that starts a database)', t => {
+  const graph = graphOf({
+    ':a:compileJava': [],
+    ':a:classes': [':a:compileJava'],
+    ':a:compileTestJava': [':a:classes'],
+    ':a:testClasses': [':a:compileTestJava'],
+    ':a:startTestDb': [],
+    ':a:test': [':a:classes', ':a:testClasses', ':a:startTestDb'],
+    ':a:build': [':a:test']
+  })
+  const testClasses = new Map([[':a', [{ name: 'p.OneTest', weight: 1 }, { name: 'p.TwoTest', weight: 1 }]]])
+  const plan = planUnits(graph, { requested: ['build'], shardTests: [{ module: ':a', shards: 2 }], testClasses })
+  t.deepEqual(plan.finalBuildKeeps, [':a:classes', ':a:testClasses'])
+  t.deepEqual(finalBuildArgs(plan), ['build', ':a:classes', ':a:testClasses', '-x', ':a:test'])
+})
+
 test('the submitter merges the reports of every shard of a test task, and refuses while one is missing', async t => {
   const plan = await planBuild(await javaMultiGraph(), {
     rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }]

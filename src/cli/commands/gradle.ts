@@ -100,6 +100,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
       gradleExecutable: executable,
       args: gradleArgs,
       initScript,
+      keepInitScript: true,
       signal: controller.signal
     })
   } catch (err) {
