@@ -1,5 +1,5 @@
 import type { Effect, PeerId } from '../../protocols/core/index.js'
-import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, CacheProtocol } from '../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, CacheProtocol, TrustPolicy } from '../../protocols/cache/index.js'
 import type { CacheCommand, CacheConfigOverrides, CacheProtocolDeps, FetchResult, LookupOutcome } from '../../protocols/cache/index.js'
 import { Membership } from '../../protocols/membership/index.js'
 import type { MembershipConfig } from '../../protocols/membership/index.js'
@@ -16,6 +16,8 @@ import type { SimEntry, StoredBlob } from './blobs.js'
 import { BlobTransfers, CAS_RESPONSE, isCasVia } from './transfers.js'
 import type { DhtModel } from '../dht.js'
 import { SimDht } from './sim-dht.js'
+import { CountingTrust, ForgeryLedger } from './trust.js'
+import type { TrustFactory } from './trust.js'
 
 /** Builds a node's cache protocol; tests pass deliberately broken variants here. */
 export type CacheFactory = (deps: CacheProtocolDeps, overrides: CacheConfigOverrides) => CacheProtocol
@@ -42,6 +44,10 @@ export interface CacheHarnessParts {
   readonly observer: CacheObserver
   /** Nodes that answer every fetch with corrupted bytes (under the honest record). */
   readonly malicious: ReadonlySet<number>
+  /** Nodes that sign records of their own for other nodes' keys (sim/cache/forgers.ts); never GET. */
+  readonly forgers?: ReadonlySet<number>
+  /** Each node's trust policy (absent: an open mesh); every answer about a forger's record is counted. */
+  readonly trust?: TrustFactory
   readonly cacheConfig?: CacheConfigOverrides
   readonly membershipConfig?: Partial<MembershipConfig>
   readonly createCache?: CacheFactory
@@ -75,6 +81,7 @@ export class CacheHarness implements EventHandler {
   readonly transport: Transport
   readonly transfers: BlobTransfers
   readonly injected = { crashes: 0 }
+  readonly forgery: ForgeryLedger
   private readonly dht: SimDht | undefined
   private readonly index = new Map<PeerId, number>()
   private readonly seeds: PeerId[] = []
@@ -89,6 +96,7 @@ export class CacheHarness implements EventHandler {
       this.index.set(peer, i)
       if (i < SEEDS) this.seeds.push(peer)
     }
+    this.forgery = new ForgeryLedger(new Set([...parts.forgers ?? []].map(simPeerId)))
     this.transfers = new BlobTransfers(this)
     this.dht = parts.dht === undefined
       ? undefined
@@ -107,6 +115,8 @@ export class CacheHarness implements EventHandler {
   node (i: number): CacheSimNode { return this.nodes[i] as CacheSimNode }
   indexOf (peer: PeerId): number | undefined { return this.index.get(peer) }
   isUp (i: number): boolean { return this.parts.faults.up[i] === 1 }
+  /** Malicious providers and forgers: they PUT and GET nothing of the workload. */
+  isAdversary (i: number): boolean { return this.parts.malicious.has(i) || this.parts.forgers?.has(i) === true }
 
   /** Runs a local call on a live node's cache protocol, then carries out what it emitted. */
   input<T> (i: number, action: (cache: CacheProtocol, now: number) => T): T | undefined {
@@ -189,7 +199,8 @@ export class CacheHarness implements EventHandler {
     const { engine, membershipConfig, cacheConfig, createCache } = this.parts
     const membership = new Membership({ self: node.peer, seeds: this.seeds, random: engine.random.fork(), ...(membershipConfig === undefined ? {} : { config: membershipConfig }) })
     const peers = new MembershipPeerLoad(membership.view)
-    const deps: CacheProtocolDeps = { self: node.peer, sign: simSigner(node.peer), verify: simVerifier, peers, random: engine.random.fork() }
+    const trust = new CountingTrust(this.parts.trust?.(i, node.peer) ?? new TrustPolicy(), this.forgery)
+    const deps: CacheProtocolDeps = { self: node.peer, sign: simSigner(node.peer), verify: simVerifier, peers, random: engine.random.fork(), trust }
     const overrides = cacheConfig ?? {}
     node.membership = membership
     node.peers = peers
@@ -217,7 +228,10 @@ export class CacheHarness implements EventHandler {
 
   private run (i: number, command: CacheCommand): void {
     switch (command.kind) {
-      case 'fetch': this.transfers.fetch(i, command.key, command.peer, command.deadline); break
+      case 'fetch':
+        if (command.record === undefined) this.forgery.namedByDht(command.peer)
+        this.transfers.fetch(i, command.key, command.peer, command.deadline)
+        break
       case 'cancelFetch': this.transfers.cancel(i, command.key, command.peer); break
       case 'answer': this.answer(i, command.key, command.outcome); break
       case 'push': for (const to of command.to) this.transfers.push(i, command.record, to); break
@@ -246,7 +260,8 @@ export class CacheHarness implements EventHandler {
       else this.transfers.onRequest(node.index, from, bytes)
       return
     }
-    if (via === CACHE_TOPIC || via === CACHE_INDEX_PROTOCOL) node.cache?.onMessage(fromPeer, via, bytes, now)
+    if (via === CACHE_TOPIC) this.forgery.at('announcement', () => node.cache?.onMessage(fromPeer, via, bytes, now))
+    else if (via === CACHE_INDEX_PROTOCOL) this.forgery.at('index-page', () => node.cache?.onMessage(fromPeer, via, bytes, now))
     else node.membership?.onMessage(fromPeer, via, bytes, now)
     this.flush(node.index)
   }

@@ -102,13 +102,13 @@ export class BlobTransfers {
     this.pending.delete(id)
     this.ended(node, peer)
     this.host.node(node).peers?.recordRtt(peer, this.host.parts.engine.now - pending.startedAt)
-    if (response.purpose === Purpose.pull) this.finishPull(node, response, pending.offered as SignedRecord)
+    if (response.purpose === Purpose.pull) this.finishPull(node, response, pending.offered as SignedRecord, peer)
     else this.finishLookup(node, peer, response)
   }
 
   private finishLookup (node: number, peer: PeerId, response: DecodedResponse): void {
     const { key, header, body } = response
-    const decision = this.host.input(node, (cache, now) => cache.onFetchHeader(key, peer, header, now))
+    const decision = this.host.input(node, (cache, now) => this.host.forgery.at('fetch-header', () => cache.onFetchHeader(key, peer, header, now)))
     if (decision === undefined) return
     if (!decision.accept) {
       this.report(node, key, peer, 'missing', false)
@@ -126,8 +126,9 @@ export class BlobTransfers {
   }
 
   /** A replica's pull of an accepted push: the header must match the offered record, the bytes its hash. */
-  private finishPull (node: number, response: DecodedResponse, offered: SignedRecord): void {
+  private finishPull (node: number, response: DecodedResponse, offered: SignedRecord, from?: PeerId): void {
     const check = checkReplicaPullHeader(offered, response.header)
+    if (!check.accept && from !== undefined && this.host.forgery.isForger(from)) this.host.forgery.stats.pullsRefused++
     const store = this.host.node(node).store
     if (!check.accept || store.has(offered.gradleKey) || !this.verified(response.body, check.sha256, check.size)) return
     store.set(offered.gradleKey, { record: offered, bytes: response.body.slice() })
@@ -138,7 +139,7 @@ export class BlobTransfers {
 
   private onPush (server: number, from: number, raw: Uint8Array, record: SignedRecord): void {
     const fromPeer = this.host.node(from).peer
-    const decision = this.host.input(server, cache => cache.onPushHeader(fromPeer, raw))
+    const decision = this.host.input(server, cache => this.host.forgery.at('push-offer', () => cache.onPushHeader(fromPeer, raw)))
     if (decision?.accept !== true || this.host.node(server).store.has(record.gradleKey)) return
     this.start(server, Purpose.pull, decision.record.gradleKey, fromPeer, this.host.parts.engine.now + 25_000, decision.record)
   }
@@ -186,3 +187,4 @@ export class BlobTransfers {
 function fetchId (node: number, purpose: PurposeValue, key: string, peer: PeerId): string {
   return `${node}|${purpose}|${key}|${peer}`
 }
+

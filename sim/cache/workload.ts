@@ -41,7 +41,7 @@ export function scheduleGets (harness: CacheHarness, puts: readonly PlannedPut[]
     const put = known[engine.random.nextInt(known.length)] as PlannedPut
     const node = engine.random.nextInt(harness.size)
     engine.at(at, () => {
-      if (!harness.isUp(node) || harness.parts.malicious.has(node)) return
+      if (!harness.isUp(node) || harness.isAdversary(node)) return
       if (harness.get(node, put.entry.key)) counter.mesh++
       else counter.local++
     })
@@ -56,12 +56,12 @@ export interface StartedWorkload {
 }
 
 /**
- * Plans the PUTs in `putWindow` (honest producers only), tells the checker each entry's true hash,
+ * Plans the PUTs in `putWindow` (honest producers only: neither malicious nor forgers), tells the checker each entry's true hash,
  * and schedules the fault phase's GETs over [first PUT window start, faultsEnd).
  */
 export function startWorkload (harness: CacheHarness, checker: CacheChecker, shape: CacheWorkloadShape, putWindow: readonly [number, number], faultsEnd: number): StartedWorkload {
-  const { engine, malicious } = harness.parts
-  const honest = Array.from({ length: harness.size }, (_, i) => i).filter(i => !malicious.has(i))
+  const { engine } = harness.parts
+  const honest = Array.from({ length: harness.size }, (_, i) => i).filter(i => !harness.isAdversary(i))
   const puts = planPuts(shape, harness.size, honest, putWindow, engine.random)
   for (const put of puts) {
     checker.truth.set(put.entry.key, put.entry.sha256)

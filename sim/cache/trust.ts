@@ -1,0 +1,101 @@
+import type { PeerId } from '../../protocols/core/index.js'
+import { TrustPolicy, ciPushesDevelopersRead } from '../../protocols/cache/index.js'
+
+/** Builds node `i`'s trust policy; tests pass deliberately broken ones through the run options. */
+export type TrustFactory = (node: number, peer: PeerId) => TrustPolicy
+
+/**
+ * Every node trusts only the honest nodes' entries, as `ciPushesDevelopersRead` with the honest
+ * nodes for CI: an explicit list of peer ids that leaves the forgers out. Every node announces its
+ * own PUTs (a forger signs what it likes anyway).
+ */
+export function honestProducersTrust (honest: readonly PeerId[]): TrustFactory {
+  const config = ciPushesDevelopersRead(honest, true)
+  return () => new TrustPolicy(config)
+}
+
+/** Where a node's trust policy was asked about a forger's record (the driver call that led there). */
+export type ForgeryCheckpoint = 'announcement' | 'index-page' | 'push-offer' | 'fetch-header' | 'other'
+
+export interface ForgeryStats {
+  /** Records forgers signed with their own keys for keys honest nodes produce, mapping them to other bytes. */
+  forged: number
+  /** Honest records forgers re-announced and offered as replica pushes while serving their forged entry. */
+  baits: number
+  /** A node's trust policy refused a forger's record, by where it was asked ('other': lookups ranking the index). */
+  readonly refused: Record<ForgeryCheckpoint, number>
+  /** A node's trust policy let a forger's record in (0 unless trust is broken). */
+  admitted: number
+  /** Replica pulls of a baited offer refused because the forger's response header named other bytes than the offer. */
+  pullsRefused: number
+  /** Fetches from a forger that the DHT named (no announced record with them): their headers carry the forged record. */
+  dhtFetches: number
+}
+
+/**
+ * Counts what the nodes' trust policies answer about forgers' records. The driver runs each protocol
+ * call that may ask through `at(checkpoint, ...)`, so every answer is credited to where it was given
+ * (the simulator is single-threaded: the checkpoint is a dynamic scope).
+ */
+export class ForgeryLedger {
+  readonly stats: ForgeryStats = {
+    forged: 0,
+    baits: 0,
+    refused: { announcement: 0, 'index-page': 0, 'push-offer': 0, 'fetch-header': 0, other: 0 },
+    admitted: 0,
+    pullsRefused: 0,
+    dhtFetches: 0
+  }
+
+  private checkpoint: ForgeryCheckpoint = 'other'
+
+  constructor (private readonly forgerPeers: ReadonlySet<PeerId>) {}
+
+  isForger (peer: PeerId): boolean {
+    return this.forgerPeers.has(peer)
+  }
+
+  /** Runs `action`, crediting the trust answers it leads to `checkpoint`. */
+  at<T> (checkpoint: ForgeryCheckpoint, action: () => T): T {
+    const outer = this.checkpoint
+    this.checkpoint = checkpoint
+    try {
+      return action()
+    } finally {
+      this.checkpoint = outer
+    }
+  }
+
+  /** A trust policy answered whether `producer` may produce entries here. */
+  answered (producer: PeerId, admitted: boolean): void {
+    if (!this.forgerPeers.has(producer)) return
+    if (admitted) this.stats.admitted++
+    else this.stats.refused[this.checkpoint]++
+  }
+
+  /** A lookup fetches from `peer`, which the DHT named. */
+  namedByDht (peer: PeerId): void {
+    if (this.forgerPeers.has(peer)) this.stats.dhtFetches++
+  }
+}
+
+/** The node's policy as given, reporting every answer about a forger's record to the ledger. */
+export class CountingTrust extends TrustPolicy {
+  constructor (private readonly inner: TrustPolicy, private readonly ledger: ForgeryLedger) {
+    super(inner.config)
+  }
+
+  override mayProduce (peer: PeerId): boolean {
+    const admitted = this.inner.mayProduce(peer)
+    this.ledger.answered(peer, admitted)
+    return admitted
+  }
+
+  override maySubmit (peer: PeerId): boolean {
+    return this.inner.maySubmit(peer)
+  }
+
+  override get announcesOwnPuts (): boolean {
+    return this.inner.announcesOwnPuts
+  }
+}
