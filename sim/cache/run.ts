@@ -5,11 +5,16 @@ import { Engine } from '../engine/index.js'
 import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { SimConfigError, boundsFor } from '../run.js'
+import { simPeerId } from '../peers.js'
+import { sha256Hex } from './blobs.js'
 import { CacheHarness } from './harness.js'
 import type { CacheFactory } from './harness.js'
 import { CacheChecker } from './invariants.js'
 import type { CacheViolation } from './invariants.js'
 import { cacheScenarioNamed } from './scenarios.js'
+import type { CacheScenario } from './scenarios.js'
+import { honestProducersTrust } from './trust.js'
+import type { ForgeryStats, TrustFactory } from './trust.js'
 import { DEFAULT_WORKLOAD, scheduleGets, startWorkload } from './workload.js'
 import type { CacheWorkloadShape } from './workload.js'
 
@@ -27,6 +32,8 @@ export interface CacheSimOptions {
   /** Test hooks: a broken protocol variant, or a driver that skips the SHA-256 check. */
   readonly createCache?: CacheFactory
   readonly verifyFetches?: boolean
+  /** Test hook: every node's trust policy instead of the scenario's (e.g. one that trusts every producer). */
+  readonly trust?: TrustFactory
 }
 
 export interface CacheSimResult {
@@ -49,6 +56,10 @@ export interface CacheSimResult {
   readonly servedCorrupt: number
   readonly replicasStored: number
   readonly crashes: number
+  readonly forgers: number
+  readonly forgery: ForgeryStats
+  /** Entries live honest nodes hold at the end whose bytes are not the entry's (forged or corrupt): 0 unless something broke. */
+  readonly wrongHeld: number
   readonly faultsEndMs: number
   readonly livenessFromMs: number
   readonly virtualMs: number
@@ -80,7 +91,7 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
   const livenessFrom = faultsEnd + boundsFor(DEFAULT_MEMBERSHIP_CONFIG, size).convergenceMs + 5000
   const end = livenessFrom + livenessBudget(options, livenessFrom)
   const started = performance.now()
-  const { engine, links, faults, checker, harness } = build(options, size, scenario.malicious ?? 0)
+  const { engine, links, faults, checker, harness } = build(options, size, scenario)
   checker.strictLiveness = scenario.strictLiveness === true
   harness.startAll()
   const span = faultsEnd - WARMUP_MS
@@ -121,6 +132,9 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
     servedCorrupt: t.servedCorrupt,
     replicasStored: t.replicasStored,
     crashes: harness.injected.crashes,
+    forgers: harness.parts.forgers?.size ?? 0,
+    forgery: harness.forgery.stats,
+    wrongHeld: wrongHeld(harness, checker),
     faultsEndMs: faultsEnd,
     livenessFromMs: checker.livenessFrom,
     virtualMs: engine.now,
@@ -129,20 +143,51 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
   }
 }
 
-function build (options: CacheSimOptions, size: number, maliciousCount: number): { engine: Engine, links: Links, faults: FaultState, checker: CacheChecker, harness: CacheHarness } {
+interface Built { engine: Engine, links: Links, faults: FaultState, checker: CacheChecker, harness: CacheHarness }
+
+function build (options: CacheSimOptions, size: number, scenario: CacheScenario): Built {
   const engine = new Engine(options.seed)
   const links = new Links(size, LAN_PROFILE, engine.random)
   const faults = new FaultState(size)
-  const malicious = new Set<number>()
-  while (malicious.size < maliciousCount) malicious.add(5 + engine.random.nextInt(size - 5))
-  const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious })
+  const malicious = pickNodes(engine, size, scenario.malicious ?? 0, new Set())
+  const forgers = pickNodes(engine, size, scenario.forgers ?? 0, malicious)
+  const trust = options.trust ?? (scenario.trustHonestProducers === true ? honestTrust(size, malicious, forgers) : undefined)
+  const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious: new Set([...malicious, ...forgers]) })
   const harness = new CacheHarness(size, {
-    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious, dht: new DhtModel(KAD_PROFILE),
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious, forgers, dht: new DhtModel(KAD_PROFILE),
     cacheConfig: { replication: { replicas: 2 }, ...options.cacheConfig },
+    ...(trust === undefined ? {} : { trust }),
     ...(options.createCache === undefined ? {} : { createCache: options.createCache }),
     ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches })
   })
   return { engine, links, faults, checker, harness }
+}
+
+/** `count` distinct nodes past the membership seeds (0–4), none of `taken`. */
+function pickNodes (engine: Engine, size: number, count: number, taken: ReadonlySet<number>): Set<number> {
+  const out = new Set<number>()
+  while (out.size < count) {
+    const node = 5 + engine.random.nextInt(size - 5)
+    if (!taken.has(node)) out.add(node)
+  }
+  return out
+}
+
+/** The explicit list of the nodes that PUT: neither malicious nor forgers. */
+function honestTrust (size: number, malicious: ReadonlySet<number>, forgers: ReadonlySet<number>): TrustFactory {
+  const honest: string[] = []
+  for (let i = 0; i < size; i++) if (!malicious.has(i) && !forgers.has(i)) honest.push(simPeerId(i))
+  return honestProducersTrust(honest)
+}
+
+/** Entries live honest nodes hold whose bytes do not hash to the entry's true SHA-256. */
+function wrongHeld (harness: CacheHarness, checker: CacheChecker): number {
+  let n = 0
+  for (const node of harness.nodes) {
+    if (!harness.isUp(node.index) || harness.isAdversary(node.index)) continue
+    for (const [key, blob] of node.store) if (sha256Hex(blob.bytes) !== checker.truth.get(key)) n++
+  }
+  return n
 }
 
 /** Human-readable summary; always names the seed and the trace hash. */
@@ -154,6 +199,7 @@ export function formatCacheSummary (r: CacheSimResult): string {
     `puts ${r.puts}  gets ${r.gets} on the mesh (+${r.localHits} local): ${r.hits} hits, ${r.misses} misses${reasons === '' ? '' : ` (${reasons})`}`,
     `liveness phase from ${r.livenessFromMs} ms: ${r.livenessHits} of ${r.livenessGets} GETs hit; watched GETs ${r.probes} (${r.probeMisses} missed)`,
     `faults: ${r.crashes} crashes; corrupt bytes served ${r.servedCorrupt}, rejected ${r.corruptRejected}; replicas stored ${r.replicasStored}`,
+    ...(r.forgers === 0 ? [] : [forgeryLine(r)]),
     `trace ${r.traceHash}`
   ]
   if (r.ok) {
@@ -163,4 +209,12 @@ export function formatCacheSummary (r: CacheSimResult): string {
     for (const v of r.violations.slice(0, 10)) lines.push(`  ${v.invariant} at ${v.at} ms on n${v.node} key ${v.key}: ${v.detail}`)
   }
   return lines.join('\n')
+}
+
+function forgeryLine (r: CacheSimResult): string {
+  const f = r.forgery
+  const where = Object.entries(f.refused).map(([k, v]) => `${k} ${v}`).join(', ')
+  const refused = Object.values(f.refused).reduce((a, b) => a + b, 0)
+  return `forgers ${r.forgers}: ${f.forged} records forged, ${f.baits} honest records used as bait; forged records refused ${refused} (${where}), ` +
+    `replica pulls refused ${f.pullsRefused}; fetches from forgers the DHT named ${f.dhtFetches}; admitted ${f.admitted}; wrong bytes held by honest nodes ${r.wrongHeld}`
 }

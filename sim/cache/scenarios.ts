@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/index.js'
 import type { FaultState } from '../network/index.js'
 import type { SimEntry } from './blobs.js'
+import { scheduleForgeries } from './forgers.js'
 import type { CacheHarness } from './harness.js'
 import type { CacheChecker } from './invariants.js'
 
@@ -29,6 +30,10 @@ export interface CacheScenario {
   readonly description: string
   /** Malicious providers (serve corrupt bytes under honest records). */
   readonly malicious?: number
+  /** Forgers (sim/cache/forgers.ts): sign records of their own for honest nodes' keys. */
+  readonly forgers?: number
+  /** Every node trusts only the honest nodes as producers (an explicit list); default an open mesh. */
+  readonly trustHonestProducers?: boolean
   /** When PUTs happen, as shares of the fault phase; default the whole phase but its last 5 s. */
   readonly putWindow?: readonly [number, number]
   /** Entries announced during a partition must be found after it heals too (`CacheChecker.strictLiveness`). */
@@ -135,7 +140,33 @@ const corruptCrash: CacheScenario = {
   }
 }
 
-export const CACHE_SCENARIOS: readonly CacheScenario[] = [steady, providerCrash, corruptProvider, partition, corruptCrash, partitionPut]
+/**
+ * Forgers with valid keys sign records mapping honest keys to other bytes (see `scheduleForgeries`).
+ * Halfway through, the forgers are cut off for 20 s: when they come back, honest nodes ask them for
+ * their index (the rejoin resync), so their index pages carry the forged records too.
+ */
+const forgedRecords: CacheScenario = {
+  name: 'cache-forged-records',
+  description: 'three forgers sign records of their own mapping honest keys to other bytes, announce them, offer them as replica pushes and bait lookups; every node trusts only the honest producers',
+  forgers: 3,
+  trustHonestProducers: true,
+  inject: ctx => {
+    scheduleForgeries(ctx.harness, ctx.puts)
+    isolateForgers(ctx)
+  }
+}
+
+function isolateForgers (ctx: CacheChaos): void {
+  const { engine, faults, checker, faultsEnd, harness } = ctx
+  const start = Math.round(faultsEnd * 0.5)
+  const end = Math.min(faultsEnd, start + 20_000)
+  const groups = Int32Array.from({ length: ctx.size }, (_, i) => harness.parts.forgers?.has(i) === true ? 1 : 0)
+  checker.notePartition(start, end)
+  engine.at(start, () => { faults.partition(groups, true, engine.now) })
+  engine.at(end, () => { faults.heal(engine.now) })
+}
+
+export const CACHE_SCENARIOS: readonly CacheScenario[] = [steady, providerCrash, corruptProvider, partition, corruptCrash, partitionPut, forgedRecords]
 
 export function cacheScenarioNamed (name: string): CacheScenario | undefined {
   return CACHE_SCENARIOS.find(s => s.name === name)
