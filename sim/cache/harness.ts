@@ -53,6 +53,8 @@ export interface CacheHarnessParts {
   readonly createCache?: CacheFactory
   /** Test hook: false stores fetched bytes without checking their SHA-256 (a broken driver). */
   readonly verifyFetches?: boolean
+  /** Test hook: false lets a replica pull take the bytes its provider's header names, not the offered record's (a broken driver). */
+  readonly checkPullHeaders?: boolean
   /** The DHT large meshes provide to and look up in; without it those commands go unanswered. */
   readonly dht?: DhtModel
 }

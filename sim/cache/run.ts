@@ -34,6 +34,8 @@ export interface CacheSimOptions {
   readonly verifyFetches?: boolean
   /** Test hook: every node's trust policy instead of the scenario's (e.g. one that trusts every producer). */
   readonly trust?: TrustFactory
+  /** Test hook: false makes replica pulls take the provider's header instead of checking it against the offer. */
+  readonly checkPullHeaders?: boolean
 }
 
 export interface CacheSimResult {
@@ -158,7 +160,8 @@ function build (options: CacheSimOptions, size: number, scenario: CacheScenario)
     cacheConfig: { replication: { replicas: 2 }, ...options.cacheConfig },
     ...(trust === undefined ? {} : { trust }),
     ...(options.createCache === undefined ? {} : { createCache: options.createCache }),
-    ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches })
+    ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches }),
+    ...(options.checkPullHeaders === undefined ? {} : { checkPullHeaders: options.checkPullHeaders })
   })
   return { engine, links, faults, checker, harness }
 }

@@ -127,7 +127,7 @@ export class BlobTransfers {
 
   /** A replica's pull of an accepted push: the header must match the offered record, the bytes its hash. */
   private finishPull (node: number, response: DecodedResponse, offered: SignedRecord, from?: PeerId): void {
-    const check = checkReplicaPullHeader(offered, response.header)
+    const check = this.host.parts.checkPullHeaders === false ? headerAsSent(response.header) : checkReplicaPullHeader(offered, response.header)
     if (!check.accept && from !== undefined && this.host.forgery.isForger(from)) this.host.forgery.stats.pullsRefused++
     const store = this.host.node(node).store
     if (!check.accept || store.has(offered.gradleKey) || !this.verified(response.body, check.sha256, check.size)) return
@@ -188,3 +188,9 @@ function fetchId (node: number, purpose: PurposeValue, key: string, peer: PeerId
   return `${node}|${purpose}|${key}|${peer}`
 }
 
+/** What a broken driver takes from a pull's response header: whatever hash and size it names. */
+function headerAsSent (header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
+  const frame = casFrameCodec.decode(header)
+  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false }
+  return { accept: true, sha256: frame.sha256, size: frame.size }
+}

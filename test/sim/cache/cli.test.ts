@@ -35,3 +35,11 @@ test('cache scenarios are listed with the others and bad cache flags are usage e
   t.is(duration.code, 2)
   t.regex(duration.stderr, /--duration must be at least \d+ s/)
 })
+
+test('gmesh sim --scenario cache-forged-records counts the forged records refused and keeps the invariants', async t => {
+  const out = await gmesh(['sim', '--scenario', 'cache-forged-records', '--seed', '3'])
+  t.is(out.code, 0, out.stdout + out.stderr)
+  t.regex(out.stdout, /forgers 3: 120 records forged, \d+ honest records used as bait; forged records refused [1-9]\d* \(announcement [1-9]/)
+  t.regex(out.stdout, /admitted 0; wrong bytes held by honest nodes 0/)
+  t.regex(out.stdout, /invariants OK/)
+})
