@@ -54,15 +54,27 @@ export async function killProcessesUnder (dir: string): Promise<number[]> {
  */
 export async function killAndWait (refs: ProcessRef[], options: { groups?: boolean } = {}): Promise<number[]> {
   const killed: number[] = []
+  const waitFor: number[] = []
   for (const ref of refs) {
     if ((await refOf(ref.pid))?.startTime !== ref.startTime) continue
-    if (options.groups === true) signalQuietly(-ref.pid)
+    if (options.groups === true) {
+      waitFor.push(...await groupMembers(ref.pid))
+      signalQuietly(-ref.pid)
+    }
     signalQuietly(ref.pid)
     killed.push(ref.pid)
   }
+  waitFor.push(...killed)
   const giveUpAt = Date.now() + 5000
-  while (Date.now() < giveUpAt && (await Promise.all(killed.map(running))).some(Boolean)) await setTimeout(20)
+  while (Date.now() < giveUpAt && (await Promise.all(waitFor.map(running))).some(Boolean)) await setTimeout(20)
   return killed
+}
+
+/** The processes of process group `pgid` (field 5 of /proc/<pid>/stat). */
+async function groupMembers (pgid: number): Promise<number[]> {
+  const members: number[] = []
+  for (const ref of await allProcesses()) if ((await statFields(ref.pid))?.[2] === String(pgid)) members.push(ref.pid)
+  return members
 }
 
 async function worksUnder (pid: number, dir: string): Promise<boolean> {
@@ -70,20 +82,22 @@ async function worksUnder (pid: number, dir: string): Promise<boolean> {
   return cwd != null && isUnder(cwd, dir)
 }
 
-/** The process's start time, or undefined once it is gone. The command name (field 2) may hold spaces and ')'. */
-async function refOf (pid: number): Promise<ProcessRef | undefined> {
+/** The fields of /proc/<pid>/stat from field 3 (state) on; the command name (field 2) may hold spaces and ')'. */
+async function statFields (pid: number): Promise<string[] | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // fields[0] is field 3 (state), so field 22 (starttime) is fields[19]
-  return fields?.[19] === undefined ? undefined : { pid, startTime: fields[19] }
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/** The process's start time (field 22), or undefined once it is gone. */
+async function refOf (pid: number): Promise<ProcessRef | undefined> {
+  const startTime = (await statFields(pid))?.[19]
+  return startTime === undefined ? undefined : { pid, startTime }
 }
 
 /** Alive and not a zombie: a killed child of a pid 1 that never reaps it stays a zombie for good. */
 async function running (pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
-  if (stat === undefined) return false
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-  return state !== 'Z' && state !== 'X'
+  const state = (await statFields(pid))?.[0]
+  return state !== undefined && state !== 'Z' && state !== 'X'
 }
 
 function signalQuietly (pid: number): void {
