@@ -1,5 +1,14 @@
 import test from 'ava'
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import { main, ExitCode } from '../../src/cli/main.js'
+import { VERSION } from '../../src/version.js'
+import { repoPath } from '../helpers/repo-paths.js'
+
+const execFileAsync = promisify(execFile)
 
 test('an unknown command is a usage error with exit code 2', async t => {
   const code = await main(['no-such-command'])
@@ -15,4 +24,14 @@ test('values a command cannot take are usage errors before anything runs: an unk
   t.is(await main(['demo', '--example', 'no-such-example']), ExitCode.usage)
   t.is(await main(['build', '--unit-timeout', '100000', '--', 'build']), ExitCode.usage)
   t.is(await main(['sim', '--jobs', '0']), ExitCode.usage)
+})
+
+test('the gmesh launcher runs on the checkout\'s Node 24 from anywhere, through a symbolic link, whatever node is on PATH', async t => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-launcher-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  await symlink(repoPath('bin', 'gmesh'), path.join(dir, 'gmesh'))
+  // a PATH whose only node is an old one that bin/gmesh.js would refuse
+  await writeFile(path.join(dir, 'node'), '#!/bin/sh\necho "v20.0.0"\nexit 3\n', { mode: 0o755 })
+  const { stdout } = await execFileAsync(path.join(dir, 'gmesh'), ['--version'], { cwd: dir, env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } })
+  t.is(stdout.trim(), VERSION)
 })

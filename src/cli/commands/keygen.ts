@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
 import { OperationError } from '../errors.js'
 import { SwarmKeyExistsError, writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
 
@@ -15,11 +17,13 @@ export function register (program: Command): void {
 
 async function keygen (file: string): Promise<void> {
   try {
+    // a fresh machine has no ~/.gmesh before its first `gmesh up`: the README's first command writes there
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 })
     await writeSwarmKeyFile(file)
   } catch (err) {
     if (err instanceof SwarmKeyExistsError) throw new OperationError(err.message)
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-    throw new OperationError(`cannot write swarm key ${file} (${code}): check that its directory exists and is writable`)
+    throw new OperationError(`cannot write swarm key ${file} (${code}): check that its directory can be written`)
   }
   process.stdout.write(`wrote swarm key ${file} (mode 0600); start every node of the mesh with --swarm-key ${file}\n`)
 }

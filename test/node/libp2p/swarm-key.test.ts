@@ -65,3 +65,9 @@ test('gmesh keygen writes a key, then refuses to overwrite it with exit code 1',
   t.deepEqual(await readFile(file), first)
   t.is(await main(['keygen']), ExitCode.usage)
 })
+
+test('gmesh keygen into a directory that does not exist yet (~/.gmesh before the first gmesh up) creates it', async t => {
+  const file = join(await tempDir(t), 'home', '.gmesh', 'swarm.key')
+  t.is(await main(['keygen', file]), ExitCode.ok)
+  t.is((await readSwarmKeyFile(file)).byteLength, 32)
+})
