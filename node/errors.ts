@@ -29,6 +29,19 @@ export class HttpListenError extends Error {
   }
 }
 
+/** libp2p could not listen on a --listen address (taken port, address not on this machine). */
+export class P2pListenError extends Error {
+  static readonly code = 'ERR_P2P_LISTEN'
+  override name = 'P2pListenError'
+  constructor (readonly addresses: string[], cause: unknown) {
+    const text = String((cause as Error)?.message ?? cause)
+    const why = /EADDRINUSE/.test(text)
+      ? 'the port is already in use (another gmesh node?)'
+      : /EADDRNOTAVAIL/.test(text) ? 'the address is not one of this machine\'s' : (/\b(E[A-Z]+)\b/.exec(text)?.[1] ?? 'libp2p refused it')
+    super(`cannot listen for peers on ${addresses.join(', ')}: ${why}; choose another with --listen /ip4/0.0.0.0/tcp/PORT`, { cause })
+  }
+}
+
 /** A file in the data directory exists but cannot be used as it is; it is left untouched. */
 export class CorruptDataFileError extends Error {
   static readonly code = 'ERR_CORRUPT_DATA_FILE'

@@ -1,3 +1,4 @@
+import { P2pListenError } from '../errors.js'
 import { randomInt } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { PrivateKey } from '@libp2p/interface'
@@ -82,6 +83,8 @@ export class Mesh {
     const libp2p = await createMeshLibp2p({
       privateKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns,
       ...(this.init.swarmKey == null ? {} : { swarmKey: this.init.swarmKey })
+    }).catch((err: unknown) => {
+      throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(this.init.listen, err) : err
     })
     this.libp2p = libp2p
     const guard = new TopicGuard(libp2p.services.pubsub, {

@@ -40,6 +40,11 @@ test('a second node on the same data dir, or on a taken port, fails with a clear
   const other = await startNodeExpectingFailure(['--http', `127.0.0.1:${port}`])
   t.is(other.code, 1)
   t.regex(other.stderr, /port is already in use/)
+  const p2p = node.info.multiaddrs.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))!.replace(/\/p2p\/.*$/, '')
+  const sameListen = await startNodeExpectingFailure(['--http', '127.0.0.1:0', '--listen', p2p])
+  t.is(sameListen.code, 1)
+  t.regex(sameListen.stderr, new RegExp(`cannot listen for peers on ${p2p}: the port is already in use .*--listen`))
+  t.notRegex(sameListen.stderr, /faultTolerance|at Server/, 'none of libp2p\'s own advice or stack')
 })
 
 async function startNodeExpectingFailure (args: string[]): Promise<{ code: number | null, stderr: string }> {
