@@ -23,6 +23,15 @@ test('with no node running, stats and verify leave the cache as it is and gc kee
   t.like(await stats(node.dataDir), { entries: 2, bytes: 200 * KiB })
 })
 
+test('gc --cache-max through a running node evicts down to that size once; the node keeps its own budget', async t => {
+  const node = await startNode({ args: ['--cache-max', '1MiB'] })
+  t.teardown(async () => { await removeDataDir(node) })
+  for (let i = 0; i < 6; i++) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(100 * KiB) })).status, 200)
+  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
+  t.like(await stats(node.dataDir), { entries: 2, maxBytes: 1024 * KiB })
+  t.is((await runGmesh(['cache', 'stats', '--data', node.dataDir, '--cache-max', '1KiB'])).code, 2, 'only gc takes a size')
+})
+
 test('a data directory no node has used is named, not created', async t => {
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-nocache-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })

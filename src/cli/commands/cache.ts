@@ -22,16 +22,16 @@ export function register (program: Command): void {
     verify: 'hash every blob and quarantine the ones that do not match'
   }
   for (const action of Object.keys(describe) as Action[]) {
-    cache.command(action)
+    const command = cache.command(action)
       .description(describe[action])
       .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
       .option('--json', 'print JSON for scripts')
-      .option('--cache-max <size>', 'gc when no node runs: the size budget (default: the one the node last ran with; a running node uses its own)')
-      .action(async (options: CacheOptions) => {
-        const maxBytes = options.cacheMax == null ? undefined : parseSize(options.cacheMax, '--cache-max')
-        const result = await runAction(action, resolveDataDir(options.data), maxBytes)
-        process.stdout.write(options.json === true ? JSON.stringify(result, null, 2) + '\n' : describeResult(result))
-      })
+    if (action === 'gc') command.option('--cache-max <size>', 'evict down to this size, once (default: the running node\'s budget, or else the one the node last ran with)')
+    command.action(async (options: CacheOptions) => {
+      const maxBytes = options.cacheMax == null ? undefined : parseSize(options.cacheMax, '--cache-max')
+      const result = await runAction(action, resolveDataDir(options.data), maxBytes)
+      process.stdout.write(options.json === true ? JSON.stringify(result, null, 2) + '\n' : describeResult(result))
+    })
   }
 }
 
@@ -43,7 +43,7 @@ async function runAction (action: Action, dataDir: string, maxBytes: number | un
     if (!(err instanceof NodeNotRunningError)) throw err
   }
   if (client != null) {
-    if (action === 'gc') return await client.cacheGc()
+    if (action === 'gc') return await client.cacheGc(maxBytes === undefined ? {} : { targetBytes: maxBytes })
     if (action === 'verify') return await client.cacheVerify()
     return (await client.status()).cache as Record<string, unknown>
   }
