@@ -7,6 +7,15 @@ export class GradleNotFoundError extends Error {
   override name = 'GradleNotFoundError'
 }
 
+/** The directory a build should run in is missing or not a directory. */
+export class ProjectDirError extends Error {
+  static readonly code = 'ERR_PROJECT_DIR'
+  override name = 'ProjectDirError'
+  constructor (readonly projectDir: string, why: string) {
+    super(`no Gradle project at ${projectDir}: ${why}`)
+  }
+}
+
 export interface GradleCommand {
   /** Absolute path of the executable to spawn. */
   executable: string

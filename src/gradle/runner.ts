@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { stat } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { BuildOutputParser, type BuildSummary } from './build-output.js'
-import { findGradleCommand } from './gradle-command.js'
+import { findGradleCommand, ProjectDirError } from './gradle-command.js'
 import { SUPPLIED_SCRIPT_PROPERTY } from './init-script.js'
 import { initScriptFile } from './init-script-file.js'
 
@@ -74,6 +75,9 @@ export function gradleArguments (options: GradleRunOptions, initScriptPath?: str
 /** Runs one Gradle build, streaming its output through and parsing task outcomes on the way. */
 export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
   options.signal?.throwIfAborted()
+  // spawning in a missing directory fails as if the executable were missing (ENOENT): say what is missing
+  const dir = await stat(options.projectDir).catch(() => undefined)
+  if (dir === undefined || !dir.isDirectory()) throw new ProjectDirError(options.projectDir, dir === undefined ? 'it does not exist' : 'it is not a directory')
   const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
   const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, { keep: options.keepInitScript === true, ...(options.scratchDir == null ? {} : { parent: options.scratchDir }) })
   try {

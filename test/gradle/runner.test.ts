@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { findGradleCommand, GradleNotFoundError, projectDirArgument } from '../../src/gradle/gradle-command.js'
+import { findGradleCommand, GradleNotFoundError, ProjectDirError, projectDirArgument } from '../../src/gradle/gradle-command.js'
 import { gradleArguments, runGradle } from '../../src/gradle/runner.js'
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -61,6 +61,15 @@ test('neither wrapper nor gradle on PATH is a clear error', async t => {
   const dir = await tempDir(t)
   const err = await t.throwsAsync(findGradleCommand(dir, path.join(dir, 'nothing-here')), { instanceOf: GradleNotFoundError })
   t.regex(err?.message ?? '', /no executable \.\/gradlew.*no 'gradle' on PATH/)
+})
+
+test('a project directory that does not exist is named as such, not as a missing Gradle', async t => {
+  const dir = await tempDir(t)
+  const gradle = path.join(dir, 'bin', 'gradle')
+  await executable(gradle)
+  const missing = path.join(dir, 'no-such-project')
+  const err = await t.throwsAsync(runGradle({ projectDir: missing, args: ['build'], gradleExecutable: gradle }), { instanceOf: ProjectDirError })
+  t.is(err?.message, `no Gradle project at ${missing}: it does not exist`)
 })
 
 test('arguments: init script first (with the property that tells an installed script to stand aside), defaults added, the user\'s own choices respected', t => {
