@@ -24,7 +24,7 @@ import { UnitExecutor } from './unit-executor.js'
 import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
-import { encodeUnitReport } from './unit-report.js'
+import { decodeUnitReport, encodeUnitReport } from './unit-report.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
 
@@ -83,7 +83,10 @@ export class JobsHost {
 
   constructor (private readonly components: JobsHostComponents, init: JobsHostInit) {
     const { libp2p, guard, view, store, logger, events } = components
-    this.protocol = new JobsProtocol({ self: init.self, slots: init.slots, view, ...(init.trust == null ? {} : { trust: init.trust }), ...(init.config == null ? {} : { config: init.config }) })
+    this.protocol = new JobsProtocol({
+      self: init.self, slots: init.slots, view, resultAuthor: summary => decodeUnitReport(summary)?.worker,
+      ...(init.trust == null ? {} : { trust: init.trust }), ...(init.config == null ? {} : { config: init.config })
+    })
     this.tracker = new JobTracker(init.self, events)
     this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
       maxMessageBytes: JOBS_MAX_BYTES,

@@ -7,8 +7,9 @@ import type { JobsCommand } from './commands.js'
 import { DEFAULT_JOBS_CONFIG } from './config.js'
 import type { JobsConfig } from './config.js'
 import type { JobSpec } from './dag.js'
+import { JobBook } from './job-book.js'
 import { Leadership } from './leadership.js'
-import { JOBS_PROTOCOL, JOBS_TOPIC, jobsCodec } from './messages.js'
+import { JOBS_PROTOCOL, JOBS_TOPIC, allowedOn, jobsCodec } from './messages.js'
 import type { JobsMessage } from './messages.js'
 import { Submitter } from './submitter.js'
 import { Worker } from './worker.js'
@@ -27,6 +28,11 @@ export interface JobsOptions {
    * calibration, or its history); its own runs refine it. Leaders place critical units by it.
    */
   readonly speedHint?: number
+  /**
+   * The worker a result summary names (the driver's format), if the driver can read it: leaders then take a
+   * result only from the worker it names, so the submitter never credits (or fetches test reports from) another.
+   */
+  readonly resultAuthor?: (summary: string) => PeerId | undefined
 }
 
 const TICK_TIMER = 'jobs/tick'
@@ -41,6 +47,11 @@ const MAX_LOCAL_HOPS = 10_000
  * speculation. Local commands: `submitJob`, `unitFinished`. After every input drain both
  * `drainEffects()` and `drainCommands()` (`runUnit`, `jobCompleted`, `jobFailed`, `leading`).
  * Messages to itself (a submitter that is also the leader or a worker) are handled in place.
+ *
+ * Who may say what: `from` is authenticated by the driver (the gossip message's signed author, the stream's
+ * remote peer), and every role checks it: only a job's submitter grants, acknowledges leases, names leaders and
+ * ends the job; a worker takes units only from the leader its submitter named; a leader takes results only from
+ * the unit's workers, and the submitter only from its leaders. A message type on the wrong channel is rejected.
  */
 export class JobsProtocol implements SansIoProtocol {
   readonly topics = [JOBS_TOPIC] as const
@@ -49,6 +60,8 @@ export class JobsProtocol implements SansIoProtocol {
   readonly submitter: Submitter
   readonly leadership: Leadership
   readonly worker: Worker
+  /** What this node knows of other nodes' jobs: submitters, leaders, ended jobs (all bounded). */
+  readonly book = new JobBook()
   private readonly effects = new EffectQueue()
   private readonly commands = new JobsCommandQueue()
   private readonly inbox: JobsMessage[] = []
@@ -63,6 +76,7 @@ export class JobsProtocol implements SansIoProtocol {
       config: this.config,
       commands: this.commands,
       view: options.view,
+      resultAuthor: options.resultAuthor,
       wire: {
         send: (to, message) => { this.sendMessage(to, message) },
         publish: message => {
@@ -73,8 +87,8 @@ export class JobsProtocol implements SansIoProtocol {
       }
     }
     this.submitter = new Submitter(ctx)
-    this.leadership = new Leadership(ctx)
-    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy(), options.speedHint)
+    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy(), this.book, options.speedHint)
+    this.leadership = new Leadership(ctx, this.book, submitter => this.worker.accepts(submitter))
   }
 
   get self (): PeerId { return this.options.self }
@@ -97,6 +111,7 @@ export class JobsProtocol implements SansIoProtocol {
   submitJob (spec: JobSpec, now: Millis): void {
     const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
     this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots(), usPerCost: this.worker.usPerCost() } : undefined, now)
+    if (slots > 0) this.book.join(spec.jobId, this.self)
     this.settle(now)
   }
 
@@ -113,13 +128,18 @@ export class JobsProtocol implements SansIoProtocol {
     this.settle(now)
   }
 
-  onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
+  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.self) return 'ignore'
     let message: JobsMessage
     try {
       message = jobsCodec.decode(bytes)
     } catch (err) {
       if (!(err instanceof CodecError)) throw err
+      this.rejected++
+      return 'reject'
+    }
+    const channel = via === JOBS_TOPIC ? 'gossip' : via === JOBS_PROTOCOL ? 'direct' : undefined
+    if (channel === undefined || !allowedOn(message.type, channel)) {
       this.rejected++
       return 'reject'
     }
@@ -148,20 +168,24 @@ export class JobsProtocol implements SansIoProtocol {
   private dispatch (from: PeerId, m: JobsMessage, now: Millis): void {
     switch (m.type) {
       case 'announce': this.worker.onAnnounce(from, m); break
-      case 'ended': this.worker.onEnded(m.jobId, now); this.leadership.onEnded(m.jobId); break
+      case 'ended': this.worker.onEnded(from, m.jobId, now); this.leadership.onEnded(from, m.jobId); break
       case 'bid': this.submitter.onBid(from, m); break
-      case 'grant': this.leadership.onGrant(from, m, now); break
+      case 'grant':
+        // this node's worker takes units of the job from itself now
+        if (this.leadership.onGrant(from, m, now)) this.worker.onLeader(from, { type: 'leader', jobId: m.jobId, term: m.term, leader: this.self }, now)
+        break
       case 'lease': this.submitter.onLease(from, m, now); break
       case 'lease-ack': this.leadership.onLeaseAck(from, m, now); break
-      case 'assign': this.worker.take(m.tickets, now); break
+      case 'leader': this.worker.onLeader(from, m, now); break
+      case 'assign': this.worker.take(from, m.tickets, true, now); break
       case 'held': this.leadership.onHeld(from, m, now); break
       case 'result':
         this.submitter.onResult(from, m)
         this.leadership.onResult(from, m, now)
         break
-      case 'result-ack': this.worker.onResultAck(from, m); break
-      case 'steal': this.worker.onSteal(from, m.want); break
-      case 'stolen': this.worker.onStolen(m.tickets, now); break
+      case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); break
+      case 'steal': this.worker.onSteal(from, m.want, now); break
+      case 'stolen': this.worker.onStolen(from, m.tickets, now); break
     }
   }
 

@@ -1,113 +1,107 @@
 import type { Millis, PeerId } from '../core/index.js'
-import { bottomLevels, topologicalOrder } from './dag.js'
-import type { JobsMessage, UnitSpec, UnitTicket, WorkerSlots } from './messages.js'
-import { ReadyQueue } from './ready-queue.js'
-import { seemsLive } from './wire.js'
-import { WorkerLoad } from './worker-load.js'
+import type { JobsMessage, UnitTicket } from './messages.js'
+import { ResultRelay } from './result-relay.js'
+import { UnitTable } from './unit-table.js'
+import type { UnitState } from './unit-table.js'
+import type { WorkerLoad } from './worker-load.js'
+import { WorkerPool } from './worker-pool.js'
 import type { RoleContext } from './wire.js'
 
-interface UnitState {
-  readonly spec: UnitSpec
-  /** Dependencies without a result yet. */
-  waiting: number
-  readonly dependants: string[]
-  done: boolean
-  /** Workers holding a copy (two while speculating), with when they got it. */
-  readonly owners: Map<PeerId, Millis>
-}
-
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
+type Result = Extract<JobsMessage, { type: 'result' }>
 
-const MS_PER_COST_WEIGHT = 0.1
 
 /**
  * One job led by this node for one term. It acts (hands out units) only while its lease is valid:
  * `leaseMs` from the send time of a lease request the submitter acknowledged. Ready units go out
- * most critical first (longest path to the end), each to the live worker with the most free room,
- * a worker that ran one of its dependencies winning ties (its outputs are in that node's cache).
+ * most critical first (longest path to the end), each to the live worker where it would finish soonest.
  * Workers report the units they hold; a unit missing from its worker's report, or held by a worker
  * that went silent or died, goes back to the queue. A straggler gets one speculative copy on
- * another worker with a free slot; the first result wins.
+ * another worker with a free slot; the first result wins. Results count only from the unit's workers
+ * (see `counts`) and are passed on to the submitter, which takes them from its leaders only.
  */
 export class LeaderJob {
-  private readonly units = new Map<string, UnitState>()
-  private readonly ready: ReadyQueue
-  /** Each unit's longest path to the end of the job (its own cost included). */
-  private readonly levels: ReadonlyMap<string, number>
-  private readonly workers = new Map<PeerId, WorkerLoad>()
+  private readonly units: UnitTable
+  private readonly workers: WorkerPool
   private readonly inFlight = new Set<string>()
   private readonly ranBy = new Map<string, PeerId>()
   /** `peer unit` -> when the worker's report first left out a unit it was given (see `onHeld`). */
   private readonly missingSince = new Map<string, Millis>()
+  private readonly relay: ResultRelay
   private leaseUntil = -Infinity
   private lastLeaseSent = -Infinity
-  private msPerCost: number
-  remaining = 0
+  /**
+   * Until then (one report period into a later term), a listed worker's report or result for a unit this term has not
+   * handed out counts as its assignment: it got the unit in an earlier term. Workers report to a new leader as soon as
+   * the submitter names it, before that leader can act, so what they hold (queued, running, or finished with the
+   * result not yet recorded) stays with them.
+   */
+  private readonly adoptUntil: Millis
   /** Units handed out (speculative copies included), for reports. */
   assigned = 0
   speculated = 0
 
   constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis) {
-    this.msPerCost = ctx.config.initialMsPerCost
-    const order = topologicalOrder(grant.units)
-    const levels = bottomLevels(order)
-    this.levels = levels
-    this.ready = new ReadyQueue(id => levels.get(id) ?? 0)
-    const done = new Set(grant.done)
-    for (const spec of order) this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: done.has(spec.id), owners: new Map() })
-    for (const unit of this.units.values()) {
-      if (!unit.done) this.remaining++
-      for (const dep of unit.spec.dependsOn) {
-        const parent = this.units.get(dep) as UnitState
-        parent.dependants.push(unit.spec.id)
-        if (!parent.done) unit.waiting++
-      }
-    }
-    for (const unit of this.units.values()) if (!unit.done && unit.waiting === 0) this.ready.push(unit.spec.id)
-    this.updateWorkers(grant.workers, now)
-    const claims = grant.workers.filter(w => w.usPerCost > 0).map(w => w.usPerCost / 1000)
-    if (claims.length > 0) this.msPerCost = claims.reduce((a, b) => a + b, 0) / claims.length
+    this.units = new UnitTable(grant.units, grant.done)
+    this.relay = new ResultRelay(ctx, submitter)
+    this.adoptUntil = term > 1 ? now + ctx.config.heldReportMs : -Infinity
+    this.workers = new WorkerPool(ctx, grant.workers, now)
     this.renewLease(now)
   }
 
+  get remaining (): number { return this.units.remaining }
+
   acting (now: Millis): boolean {
-    return now < this.leaseUntil && this.remaining > 0
+    return now < this.leaseUntil && this.units.remaining > 0
   }
 
-  /** Past its lease by this long, the job is forgotten (a newer term leads it, or it is over). */
+  /** Forgotten once every result is in and passed on, or this long past its lease (a newer term leads the job, or it is over). */
   expired (now: Millis): boolean {
-    return this.remaining === 0 || now > Math.max(this.leaseUntil, this.lastLeaseSent) + 3 * this.ctx.config.leaseMs
+    return (this.units.remaining === 0 && this.relay.size === 0) || now > Math.max(this.leaseUntil, this.lastLeaseSent) + 3 * this.ctx.config.leaseMs
   }
 
   onLeaseAck (m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
     this.leaseUntil = Math.max(this.leaseUntil, m.at + this.ctx.config.leaseMs)
-    this.updateWorkers(m.workers, now)
+    this.workers.update(m.workers, now)
     this.assignReady(now)
   }
 
   tick (now: Millis): void {
+    this.relay.tick(now)
+    if (this.units.remaining === 0) return
     if (now >= this.lastLeaseSent + this.ctx.config.leaseRenewMs) this.renewLease(now)
     if (!this.acting(now)) return
-    this.expireWorkers(now)
+    this.workers.expire(now, (peer, id) => { this.release(peer, id, now) })
     this.assignReady(now)
-    if (this.ctx.config.speculation && this.ready.size === 0) this.speculate(now)
+    if (this.ctx.config.speculation && this.units.ready.size === 0) this.speculate(now)
   }
 
-  /** A worker's unit lease report: what it holds now (queued or running) for this job. */
+  /** The submitter acknowledged a result passed on to it. */
+  confirmed (unitId: string): void {
+    this.relay.confirm(unitId)
+  }
+
+  /**
+   * A worker's unit lease report: what it holds now (queued, running, or finished with the result unrecorded) for
+   * this job. A unit it was given counts as held again; one it took from a worker that holds it (a steal) makes it a
+   * holder too; early in a later term, a listed worker's report of a unit not handed out yet counts as its assignment
+   * (see `adoptUntil`).
+   */
   onHeld (from: PeerId, units: readonly string[], now: Millis): void {
-    const worker = this.workerOf(from, now)
+    const worker = this.workers.of(from, now)
     worker.lastHeard = now
     worker.benchedUntil = 0
     const held = new Set(units)
     for (const id of held) {
       const unit = this.units.get(id)
       if (unit === undefined || unit.done || unit.owners.has(from)) continue
-      unit.owners.set(from, now)
-      worker.add(id, now)
-      this.inFlight.add(id)
+      if (unit.assignees.has(from) || (unit.waiting === 0 && (unit.owners.size > 0 || this.adopts(unit, worker, now)))) this.hold(unit, from, worker, now)
     }
     for (const id of [...worker.outstanding]) {
-      const since = this.units.get(id)?.owners.get(from) ?? now
+      const unit = this.units.get(id)
+      if (held.has(id)) unit?.omittedBy.delete(from)
+      else unit?.omittedBy.add(from)
+      const since = unit?.owners.get(from) ?? now
       if (held.has(id) || now - since <= this.ctx.config.assignGraceMs) {
         this.missingSince.delete(`${from} ${id}`)
         continue
@@ -121,61 +115,64 @@ export class LeaderJob {
     if (this.acting(now)) this.assignReady(now)
   }
 
-  /** First result wins; a failure ends the job (the submitter reports it). */
-  onResult (from: PeerId, unitId: string, ok: boolean, now: Millis): void {
+  /**
+   * First result that counts wins; a failure ends the job (the submitter reports it). Returns whether the
+   * sender should be acknowledged: its result counted, or the unit is done anyway.
+   */
+  onResult (from: PeerId, unitId: string, ok: boolean, now: Millis, summary = ''): boolean {
     const unit = this.units.get(unitId)
-    if (unit === undefined || unit.done) return
-    const started = unit.owners.has(from) ? this.workers.get(from)?.remove(unitId, now) : undefined
-    if (started !== undefined && unit.spec.cost > 0) this.measure(from, (now - started) / unit.spec.cost)
-    unit.done = true
-    this.remaining = ok ? this.remaining - 1 : 0
-    this.ranBy.set(unitId, from)
+    if (unit === undefined) return false
+    if (unit.done) return true
+    if (!this.counts(unit, from, now) || (this.ctx.resultAuthor !== undefined && this.ctx.resultAuthor(summary) !== from)) return false
+    this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now)
+    return true
+  }
+
+  /** Early in a later term, a leader takes a listed worker's word that it got a unit (that this term has not handed out) before. */
+  private adopts (unit: UnitState, worker: WorkerLoad | undefined, now: Millis): boolean {
+    return now < this.adoptUntil && worker?.listed === true && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
+  }
+
+  /**
+   * A result counts from a worker given the unit (or adopted: see `adoptUntil`), or from a thief once every holder
+   * the unit was given to has left it out of its latest report: a peer that only claims to hold a unit another
+   * worker runs cannot finish it in that worker's place.
+   */
+  private counts (unit: UnitState, from: PeerId, now: Millis): boolean {
+    if (unit.assignees.has(from) || this.adopts(unit, this.workers.get(from), now)) return true
+    if (!unit.thieves.has(from)) return false
+    for (const owner of unit.owners.keys()) if (unit.assignees.has(owner) && !unit.omittedBy.has(owner)) return false
+    return true
+  }
+
+  private complete (unit: UnitState, from: PeerId, m: Result, now: Millis): void {
+    const id = unit.spec.id
+    const started = unit.owners.has(from) ? this.workers.get(from)?.remove(id, now) : undefined
+    if (started !== undefined && unit.spec.cost > 0) this.workers.measure(from, (now - started) / unit.spec.cost)
+    this.ranBy.set(id, from)
     for (const owner of unit.owners.keys()) {
-      this.workers.get(owner)?.remove(unitId, now)
-      this.missingSince.delete(`${owner} ${unitId}`)
+      this.workers.get(owner)?.remove(id, now)
+      this.missingSince.delete(`${owner} ${id}`)
     }
-    unit.owners.clear()
-    this.inFlight.delete(unitId)
-    for (const next of unit.dependants) {
-      const child = this.units.get(next) as UnitState
-      if (--child.waiting === 0 && !child.done) this.ready.push(next)
-    }
+    unit.omittedBy.clear()
+    this.units.complete(unit, m.ok)
+    this.inFlight.delete(id)
+    this.relay.send(m, now)
     if (this.acting(now)) this.assignReady(now)
   }
 
-  private measure (peer: PeerId, observed: number): void {
-    this.msPerCost += MS_PER_COST_WEIGHT * (observed - this.msPerCost)
-    const worker = this.workers.get(peer)
-    if (worker === undefined) return
-    worker.msPerCost = worker.msPerCost === undefined || !worker.measured ? observed : worker.msPerCost + 0.3 * (observed - worker.msPerCost)
-    worker.measured = true
+  private hold (unit: UnitState, peer: PeerId, worker: WorkerLoad, now: Millis): void {
+    if (unit.owners.size === 0 && this.adopts(unit, worker, now)) unit.assignees.add(peer)
+    if (!unit.assignees.has(peer)) unit.thieves.add(peer)
+    unit.omittedBy.delete(peer)
+    unit.owners.set(peer, now)
+    worker.add(unit.spec.id, now)
+    this.inFlight.add(unit.spec.id)
   }
 
   private renewLease (now: Millis): void {
     this.lastLeaseSent = now
     this.ctx.wire.send(this.submitter, { type: 'lease', jobId: this.jobId, term: this.term, at: Math.floor(now) })
-  }
-
-  /** Bidders from the submitter; a worker's own speed claim stands until this job measures it. */
-  private updateWorkers (list: readonly WorkerSlots[], now: Millis): void {
-    for (const { peer, slots, usPerCost } of list) {
-      let worker = this.workers.get(peer)
-      if (worker === undefined) {
-        worker = new WorkerLoad(slots, now)
-        this.workers.set(peer, worker)
-      }
-      worker.slots = slots
-      if (!worker.measured && usPerCost > 0) worker.msPerCost = usPerCost / 1000
-    }
-  }
-
-  private workerOf (peer: PeerId, now: Millis): WorkerLoad {
-    let worker = this.workers.get(peer)
-    if (worker === undefined) {
-      worker = new WorkerLoad(1, now)
-      this.workers.set(peer, worker)
-    }
-    return worker
   }
 
   /** `peer` no longer holds `id`: with no other copy out, the unit is ready again. */
@@ -187,18 +184,8 @@ export class LeaderJob {
     unit.owners.delete(peer)
     if (unit.done || unit.owners.size > 0) return
     this.inFlight.delete(id)
-    if (unit.waiting === 0) this.ready.push(id)
+    if (unit.waiting === 0) this.units.ready.push(id)
     this.ctx.commands.push({ kind: 'requeued', jobId: this.jobId, unitId: id, from: peer })
-  }
-
-  private expireWorkers (now: Millis): void {
-    for (const [peer, worker] of this.workers) {
-      if (worker.outstanding.size === 0) continue
-      if (now - worker.lastHeard > this.ctx.config.workerLeaseMs || !seemsLive(this.ctx, peer)) {
-        worker.benchedUntil = now + this.ctx.config.workerLeaseMs
-        for (const id of [...worker.outstanding]) this.release(peer, id, now)
-      }
-    }
   }
 
   /**
@@ -208,33 +195,21 @@ export class LeaderJob {
    */
   private assignReady (now: Millis): void {
     const batches = new Map<PeerId, UnitTicket[]>()
-    const frontier = this.frontierLevel()
-    while (this.ready.size > 0) {
-      const id = this.ready.pop() as string
+    const frontier = this.units.frontierLevel(this.inFlight)
+    const ready = this.units.ready
+    while (ready.size > 0) {
+      const id = ready.pop() as string
       // Queued when its last holder let go; a worker reporting it again, or its result, may have come since.
-      if (!this.isReady(id)) continue
-      const critical = (this.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
-      const peer = this.pickWorker(id, undefined, !critical, now)
+      if (!this.units.isReady(id)) continue
+      const critical = (this.units.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
+      const peer = this.pickWorker(id, false, !critical, now)
       if (peer === undefined) {
-        this.ready.push(id)
+        ready.push(id)
         break
       }
       this.handOut(peer, id, now, batches)
     }
     this.sendBatches(batches)
-  }
-
-  private isReady (id: string): boolean {
-    const unit = this.units.get(id)
-    return unit !== undefined && !unit.done && unit.owners.size === 0 && unit.waiting === 0
-  }
-
-  /** The longest remaining path among units ready or out. */
-  private frontierLevel (): number {
-    let level = 0
-    for (const id of this.inFlight) level = Math.max(level, this.levels.get(id) ?? 0)
-    const top = this.ready.peek()
-    return top === undefined ? level : Math.max(level, this.levels.get(top) ?? 0)
   }
 
   private handOut (peer: PeerId, id: string, now: Millis, batches: Map<PeerId, UnitTicket[]>): void {
@@ -243,6 +218,8 @@ export class LeaderJob {
     if (worker.outstanding.size === 0) worker.lastHeard = now
     worker.add(id, now)
     unit.owners.set(peer, now)
+    unit.assignees.add(peer)
+    unit.omittedBy.delete(peer)
     this.inFlight.add(id)
     this.assigned++
     const ticket: UnitTicket = { jobId: this.jobId, unitId: id, submitter: this.submitter, leader: this.ctx.self, term: this.term, cost: unit.spec.cost, payload: unit.spec.payload }
@@ -255,29 +232,8 @@ export class LeaderJob {
     for (const [peer, tickets] of batches) this.ctx.wire.send(peer, { type: 'assign', tickets })
   }
 
-  /**
-   * The live worker where a unit would finish soonest, from its measured speed and what it holds
-   * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency (its outputs
-   * are in that node's cache) gets a tenth of the unit's run time as an edge.
-   */
-  private pickWorker (id: string, exclude: ReadonlyMap<PeerId, Millis> | undefined, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
-    const { dependsOn: deps, cost } = (this.units.get(id) as UnitState).spec
-    const costOf = (unitId: string): number => this.units.get(unitId)?.spec.cost ?? 0
-    let best: PeerId | undefined
-    let bestScore = Infinity
-    for (const [peer, worker] of this.workers) {
-      if (now < worker.benchedUntil || exclude?.has(peer) === true || !seemsLive(this.ctx, peer)) continue
-      const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
-      if (worker.outstanding.size >= limit) continue
-      const speed = worker.msPerCost ?? this.msPerCost
-      const edge = deps.some(dep => this.ranBy.get(dep) === peer) ? 0.1 * cost * speed : 0
-      const score = worker.finishEstimate(cost, speed, costOf, now) - edge
-      if (score < bestScore || (score === bestScore && best !== undefined && peer < best)) {
-        best = peer
-        bestScore = score
-      }
-    }
-    return best
+  private pickWorker (id: string, notOwners: boolean, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
+    return this.workers.pick(this.units.get(id) as UnitState, unitId => this.units.costOf(unitId), this.ranBy, notOwners, freeSlotOnly, now)
   }
 
   private speculate (now: Millis): void {
@@ -288,8 +244,8 @@ export class LeaderJob {
       if (unit.owners.size !== 1) continue
       const owner = unit.owners.keys().next().value as PeerId
       const since = this.workers.get(owner)?.started.get(id)
-      if (since === undefined || now - since <= speculationFactor * unit.spec.cost * this.msPerCost + speculationSlackMs) continue
-      const peer = this.pickWorker(id, unit.owners, true, now)
+      if (since === undefined || now - since <= speculationFactor * unit.spec.cost * this.workers.msPerCost + speculationSlackMs) continue
+      const peer = this.pickWorker(id, true, true, now)
       if (peer === undefined) break
       this.speculated++
       this.handOut(peer, id, now, batches)

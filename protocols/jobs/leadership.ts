@@ -1,24 +1,37 @@
 import type { Millis, PeerId } from '../core/index.js'
+import { InvalidJobError } from './dag.js'
+import type { JobBook } from './job-book.js'
 import { LeaderJob } from './leader-job.js'
 import type { JobsMessage } from './messages.js'
 import type { RoleContext } from './wire.js'
 
-/** The jobs this node leads: one `LeaderJob` per job, for the newest term it was granted. */
+/**
+ * The jobs this node leads: one `LeaderJob` per job, for the newest term it was granted. Only the job's
+ * submitter grants, acknowledges leases and ends a job; a grant counts only for a job this node bid on
+ * (so from a submitter it trusts, while it has build slots) that has not ended.
+ */
 export class Leadership {
   private readonly jobs = new Map<string, LeaderJob>()
   private readonly acting = new Set<string>()
 
-  constructor (private readonly ctx: RoleContext) {}
+  constructor (private readonly ctx: RoleContext, private readonly book: JobBook, private readonly accepts: (submitter: PeerId) => boolean) {}
 
   get size (): number { return this.jobs.size }
 
   get (jobId: string): LeaderJob | undefined { return this.jobs.get(jobId) }
 
-  /** A grant from the job's submitter: lead the job for that term (newer terms replace older ones). */
-  onGrant (from: PeerId, m: Extract<JobsMessage, { type: 'grant' }>, now: Millis): void {
+  /** A grant from the job's submitter: lead the job for that term (newer terms replace older ones). Returns whether it was taken. */
+  onGrant (from: PeerId, m: Extract<JobsMessage, { type: 'grant' }>, now: Millis): boolean {
+    if (!this.accepts(from) || this.book.hasEnded(m.jobId) || this.book.get(m.jobId)?.submitter !== from) return false
     const current = this.jobs.get(m.jobId)
-    if (current !== undefined && current.term >= m.term) return
-    this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now))
+    if (current !== undefined && current.term >= m.term) return false
+    try {
+      this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now))
+    } catch (err) {
+      if (err instanceof InvalidJobError) return false
+      throw err
+    }
+    return true
   }
 
   onLeaseAck (from: PeerId, m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
@@ -32,16 +45,26 @@ export class Leadership {
     this.jobs.get(m.jobId)?.onHeld(from, m.units, now)
   }
 
+  /**
+   * A worker's result: acknowledged when it counted (or the unit is done anyway). Not otherwise: the worker sends
+   * it again, and a thief's result counts once its victim's report has let go of the unit.
+   */
   onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) return
-    if (job.submitter !== this.ctx.self) this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
-    job.onResult(from, m.unitId, m.ok, now)
+    if (job.onResult(from, m.unitId, m.ok, now, m.summary)) this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
     this.note(job, now)
   }
 
-  onEnded (jobId: string): void {
-    this.drop(jobId)
+  /** The submitter acknowledged a result this node passed on. */
+  onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
+    const job = this.jobs.get(m.jobId)
+    if (job !== undefined && job.submitter === from) job.confirmed(m.unitId)
+  }
+
+  /** The job's submitter says it is over. */
+  onEnded (from: PeerId, jobId: string): void {
+    if (this.jobs.get(jobId)?.submitter === from) this.drop(jobId)
   }
 
   tick (now: Millis): void {

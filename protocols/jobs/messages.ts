@@ -53,10 +53,21 @@ export type JobsMessage =
   | { readonly type: 'result-ack', readonly jobId: string, readonly unitId: string }
   | { readonly type: 'steal', readonly want: number }
   | { readonly type: 'stolen', readonly tickets: readonly UnitTicket[] }
+  /** Submitter -> bidder: `leader` leads `jobId` for `term` (sent on each grant, and in answer to a bid once the job has a leader). */
+  | { readonly type: 'leader', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 
 const TYPE_TAGS = {
-  announce: 1, ended: 2, bid: 3, grant: 4, lease: 5, 'lease-ack': 6, assign: 7, held: 8, result: 9, 'result-ack': 10, steal: 11, stolen: 12
+  announce: 1, ended: 2, bid: 3, grant: 4, lease: 5, 'lease-ack': 6, assign: 7, held: 8, result: 9, 'result-ack': 10, steal: 11, stolen: 12, leader: 13
 } as const
+
+/**
+ * Which channel each message type may arrive on: `announce` only on the gossip topic, `ended` on both (gossiped by
+ * the submitter, and sent direct in answer to a late result or lease), everything else only on the direct stream.
+ */
+export function allowedOn (type: JobsMessage['type'], channel: 'gossip' | 'direct'): boolean {
+  if (type === 'ended') return true
+  return (type === 'announce') === (channel === 'gossip')
+}
 
 function readId (r: WireReader, what: string): string {
   const id = r.string(MAX_ID_BYTES)
@@ -147,6 +158,7 @@ function encodeBody (w: WireWriter, m: JobsMessage): void {
     case 'result-ack': w.string(m.jobId).string(m.unitId); break
     case 'steal': w.uint(m.want); break
     case 'stolen': writeTickets(w, m.tickets); break
+    case 'leader': w.string(m.jobId).uint(m.term).string(m.leader); break
   }
 }
 
@@ -164,6 +176,7 @@ function decodeBody (r: WireReader): JobsMessage {
     case 10: return { type: 'result-ack', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id') }
     case 11: return { type: 'steal', want: r.uint(MAX_UNITS) }
     case 12: return { type: 'stolen', tickets: readTickets(r) }
+    case 13: return { type: 'leader', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), leader: readId(r, 'leader') }
     default: throw new MalformedMessageError(`unknown jobs message type ${r.type}`)
   }
 }

@@ -1,6 +1,8 @@
 import type { Millis, PeerId } from '../core/index.js'
+import { BoundedMap } from './bounded.js'
 import { topologicalOrder } from './dag.js'
 import type { JobSpec } from './dag.js'
+import { MAX_ENDED_JOBS } from './job-book.js'
 import type { JobsMessage, WorkerSlots } from './messages.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
@@ -15,6 +17,8 @@ interface SubmittedJob {
   readonly results: Map<string, string>
   /** Leaders whose lease lapsed: passed over while another bidder is available. */
   readonly lapsed: Set<PeerId>
+  /** Every peer granted a term of the job: results are taken from them only. */
+  readonly leaders: Set<PeerId>
   term: number
   leader: PeerId | undefined
   /** When the leader was last heard (grant time, then every lease request of the current term). */
@@ -33,11 +37,15 @@ interface SubmittedJob {
  * Single granter per job: every term is granted once, to one peer, so at most one leader exists
  * per (job, term). A new term is granted only after `leaseMs + leaseMarginMs` without a lease
  * request, and a leader acts only within `leaseMs` of a request the submitter acknowledged, so an
- * old leader has stopped acting before the next one starts.
+ * old leader has stopped acting before the next one starts. Each grant is also told to every bidder
+ * (`leader`): workers take units only from the leader the submitter named.
+ *
+ * Results are recorded only from the job's leaders (or this node's own worker): only a leader knows
+ * which worker was given a unit, and it passes on a result only from such a worker.
  */
 export class Submitter {
   private readonly jobs = new Map<string, SubmittedJob>()
-  private readonly ended = new Map<string, boolean>()
+  private readonly ended = new BoundedMap<string, boolean>(MAX_ENDED_JOBS)
 
   constructor (private readonly ctx: RoleContext) {}
 
@@ -48,18 +56,20 @@ export class Submitter {
     topologicalOrder(spec.units)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
-      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
+      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
     }
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
     this.ctx.wire.publish({ type: 'announce', jobId: spec.jobId, units: spec.units.length })
   }
 
+  /** A bid; one that comes once the job has a leader (a worker asking who leads) is answered with the leader. */
   onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined || m.slots === 0) return
     job.bids.set(from, { slots: m.slots, free: Math.min(m.free, m.slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
+    if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, { type: 'leader', jobId: m.jobId, term: job.term, leader: job.leader })
   }
 
   onLease (from: PeerId, m: Extract<JobsMessage, { type: 'lease' }>, now: Millis): void {
@@ -70,17 +80,27 @@ export class Submitter {
   }
 
   /**
-   * Records a unit result (first one wins) and acknowledges it, also for jobs already over. A result for a job
-   * that is over also tells its sender so: that worker missed the gossiped `ended` (a partition, say) and would
-   * otherwise run every unit of the job it still has queued.
+   * Records a unit result (first one wins) from one of the job's leaders or this node's own worker, and
+   * acknowledges it. A result from anyone else is acknowledged only once the unit is recorded (its worker
+   * then stops sending it). A result for a job that is over is acknowledged and also answered `ended`: that
+   * worker missed the gossiped end (a partition, say) and would otherwise run every unit it still has queued.
    */
   onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): void {
     const job = this.jobs.get(m.jobId)
-    const endedOk = this.ended.get(m.jobId)
-    if (job === undefined && endedOk === undefined) return
-    this.ctx.wire.send(from, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
-    if (job === undefined && endedOk !== undefined && from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: endedOk })
-    if (job === undefined || job.results.has(m.unitId) || !job.unitIds.has(m.unitId)) return
+    if (job === undefined) {
+      const endedOk = this.ended.get(m.jobId)
+      if (endedOk === undefined) return
+      this.ack(from, m)
+      if (from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: endedOk })
+      return
+    }
+    if (!job.unitIds.has(m.unitId)) return
+    if (job.results.has(m.unitId)) {
+      this.ack(from, m)
+      return
+    }
+    if (from !== this.ctx.self && !job.leaders.has(from)) return
+    this.ack(from, m)
     if (!m.ok) {
       this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.summary })
       this.finish(job, false)
@@ -128,12 +148,16 @@ export class Submitter {
     }
   }
 
+  private ack (to: PeerId, m: Extract<JobsMessage, { type: 'result' }>): void {
+    this.ctx.wire.send(to, { type: 'result-ack', jobId: m.jobId, unitId: m.unitId })
+  }
+
   private reannounce (job: SubmittedJob, now: Millis): void {
     job.lastAnnounce = now
     this.ctx.wire.publish({ type: 'announce', jobId: job.spec.jobId, units: job.spec.units.length })
   }
 
-  /** Grants the next term to the best live bidder; with none, waits for bids (re-announcing). */
+  /** Grants the next term to the best live bidder and tells the other bidders; with none, waits for bids (re-announcing). */
   private grantNext (job: SubmittedJob, now: Millis): void {
     const leader = this.pickLeader(job)
     job.leader = leader
@@ -147,9 +171,11 @@ export class Submitter {
     }
     job.unledSince = undefined
     job.term++
-    this.ctx.commands.push({ kind: 'granted', jobId: job.spec.jobId, term: job.term, leader })
-    const done = [...job.results.keys()]
-    this.ctx.wire.send(leader, { type: 'grant', jobId: job.spec.jobId, term: job.term, units: job.spec.units, done, workers: workersOf(job) })
+    const jobId = job.spec.jobId
+    this.ctx.wire.send(leader, { type: 'grant', jobId, term: job.term, units: job.spec.units, done: [...job.results.keys()], workers: workersOf(job) })
+    job.leaders.add(leader)
+    this.ctx.commands.push({ kind: 'granted', jobId, term: job.term, leader })
+    for (const peer of job.bids.keys()) if (peer !== leader) this.ctx.wire.send(peer, { type: 'leader', jobId, term: job.term, leader })
   }
 
   private pickLeader (job: SubmittedJob): PeerId | undefined {

@@ -18,6 +18,11 @@ export interface RoleContext {
   readonly config: JobsConfig
   /** Live peers and their load (membership); absent in unit tests that do not need it. */
   readonly view: MembershipView | undefined
+  /**
+   * The worker a result summary says ran the unit (the driver's summary format), if the driver can tell: a
+   * leader then takes a result only from the worker its summary names. Undefined: summaries are not checked.
+   */
+  readonly resultAuthor?: ((summary: string) => PeerId | undefined) | undefined
 }
 
 /** True unless membership holds `peer` dead. The local node is always live. */

@@ -17,7 +17,11 @@ export class WorkerLoad {
   /** Lost its units for silence: gets no more until it reports again or this time passes. */
   benchedUntil: Millis = 0
 
-  constructor (public slots: number, public lastHeard: Millis) {}
+  /**
+   * `listed`: the submitter named it among the job's bidders, so units may be handed to it. A worker the leader
+   * knows only from its reports (a thief) is followed, but gets nothing until the submitter lists it.
+   */
+  constructor (public slots: number, public lastHeard: Millis, public listed = true) {}
 
   /** The worker now holds `id` (handed out, or reported after a steal). */
   add (id: string, now: Millis): void {

@@ -1,11 +1,14 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
+import type { JobBook } from './job-book.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import type { RoleContext } from './wire.js'
 
 interface PendingResult {
   readonly message: Extract<JobsMessage, { type: 'result' }>
-  /** Who has not acknowledged it yet (submitter, leader). */
+  readonly submitter: PeerId
+  leader: PeerId
+  /** Who has not acknowledged it yet (submitter, leader); only the submitter's acknowledgement ends it. */
   readonly waiting: Set<PeerId>
   lastSent: Millis
 }
@@ -15,21 +18,22 @@ const key = (jobId: string, unitId: string): string => `${jobId}\u0000${unitId}`
 /**
  * A node's build slots: a queue of unit tickets from leaders (or stolen from a neighbour), run up to
  * `slots` at a time through `runUnit` commands. Only a node with slots > 0 takes units, and only of
- * jobs whose submitter the trust policy admits. Results go to the submitter and the leader until each
- * acknowledges them. Every `heldReportMs` the worker tells each job's leader which of its units it
- * holds (the unit lease). Idle with stealing on, it asks the busiest live neighbour (membership
- * load) for half of its queue.
+ * jobs it knows from their submitter's own messages (see `admits`). Results go to the submitter and the
+ * leader until the submitter acknowledges them. Every `heldReportMs` the worker tells each job's leader
+ * which of its units it holds (the unit lease). Idle with stealing on, it asks the busiest live neighbour
+ * (membership load) for half of its queue.
  */
 export class Worker {
   private readonly queue: UnitTicket[] = []
   private readonly queued = new Set<string>()
   private readonly running = new Map<string, UnitTicket>()
   private readonly pending = new Map<string, PendingResult>()
-  /** Per job: the newest leader and term seen on a ticket. */
-  private readonly leaders = new Map<string, { leader: PeerId, term: number }>()
-  private readonly endedJobs = new Set<string>()
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
+  /** The neighbour last asked for work: `stolen` is taken from it only. */
+  private stealingFrom: PeerId | undefined
+  /** Jobs this node just gave units of to a thief: reported (even with nothing left) so their leaders see it let go. */
+  private readonly gaveAway = new Set<string>()
   stolenIn = 0
   stolenOut = 0
 
@@ -38,7 +42,7 @@ export class Worker {
   /** When each running unit started here. */
   private readonly startedAt = new Map<string, Millis>()
 
-  constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, speedHint?: number) {
+  constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, private readonly book: JobBook, speedHint?: number) {
     this.msPerCost = speedHint !== undefined && speedHint > 0 ? speedHint : undefined
   }
 
@@ -56,21 +60,40 @@ export class Worker {
     return this.slots > 0 && this.trust.maySubmit(submitter)
   }
 
+  /** `from` (the gossip's signed author) announced a job: bid if this node runs its builds. */
   onAnnounce (from: PeerId, m: Extract<JobsMessage, { type: 'announce' }>): void {
-    if (!this.accepts(from) || this.endedJobs.has(m.jobId)) return
-    this.ctx.wire.send(from, { type: 'bid', jobId: m.jobId, slots: this.slots, free: this.freeSlots(), usPerCost: this.usPerCost() })
+    if (!this.accepts(from) || !this.book.join(m.jobId, from)) return
+    this.ctx.wire.send(from, this.bid(m.jobId))
+  }
+
+  /**
+   * The submitter `from` names the leader of a term: results waiting for the old leader go to the new one, and what
+   * this node holds of the job is reported to it at once (before it can act: see LeaderJob `adoptUntil`).
+   */
+  onLeader (from: PeerId, m: Extract<JobsMessage, { type: 'leader' }>, now: Millis): void {
+    if (!this.accepts(from)) return
+    const job = this.book.confirm(from, m.jobId, m.term, m.leader)
+    if (job === undefined) return
+    const units = this.heldUnits().get(m.jobId)
+    if (units !== undefined) this.ctx.wire.send(m.leader, { type: 'held', jobId: m.jobId, term: m.term, units })
+    for (const entry of this.pending.values()) {
+      if (entry.message.jobId !== m.jobId || entry.leader === m.leader) continue
+      entry.waiting.delete(entry.leader)
+      entry.leader = m.leader
+      entry.waiting.add(m.leader)
+      entry.lastSent = now
+      this.ctx.wire.send(m.leader, entry.message)
+    }
   }
 
   freeSlots (): number {
     return Math.max(0, this.slots - this.running.size - this.queue.length)
   }
 
-  /** Takes tickets (assigned or stolen); refuses untrusted submitters, ended jobs and duplicates. */
-  take (tickets: readonly UnitTicket[], now: Millis): void {
+  /** Tickets from `from`: assigned by a leader (`assigned`) or given by the neighbour this node stole from. */
+  take (from: PeerId, tickets: readonly UnitTicket[], assigned: boolean, now: Millis): void {
     for (const ticket of tickets) {
-      if (!this.accepts(ticket.submitter) || this.endedJobs.has(ticket.jobId)) continue
-      const known = this.leaders.get(ticket.jobId)
-      if (known === undefined || ticket.term > known.term) this.leaders.set(ticket.jobId, { leader: ticket.leader, term: ticket.term })
+      if (!this.admits(from, ticket, assigned, now)) continue
       const k = key(ticket.jobId, ticket.unitId)
       if (this.queued.has(k) || this.running.has(k) || this.pending.has(k)) continue
       this.queued.add(k)
@@ -79,35 +102,51 @@ export class Worker {
     this.pump(now)
   }
 
+  /**
+   * A ticket is taken only for a job this node knows from its submitter (it bid on it), whose submitter it trusts,
+   * from the leader that submitter named for the ticket's term; an assignment must come from that leader itself.
+   * A ticket of a newer term than this node has heard of makes it ask the submitter who leads now (a bid).
+   */
+  private admits (from: PeerId, ticket: UnitTicket, assigned: boolean, now: Millis): boolean {
+    if (!this.accepts(ticket.submitter) || this.book.hasEnded(ticket.jobId)) return false
+    if (assigned && ticket.leader !== from) return false
+    const job = this.book.get(ticket.jobId)
+    if (job !== undefined && job.submitter !== ticket.submitter) return false
+    if (job === undefined || job.leader === undefined || ticket.term > job.term) {
+      if (this.book.shouldAsk(ticket.jobId, now, this.ctx.config.announceRetryMs)) this.ctx.wire.send(ticket.submitter, this.bid(ticket.jobId))
+      return false
+    }
+    return ticket.term === job.term && ticket.leader === job.leader
+  }
+
   /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader. */
   finished (jobId: string, unitId: string, ok: boolean, summary: string, now: Millis): void {
     const k = key(jobId, unitId)
     const ticket = this.running.get(k)
     if (ticket === undefined) return
     this.running.delete(k)
+    const leader = this.book.get(jobId)?.leader ?? ticket.leader
     this.measure(ticket.cost, now - (this.startedAt.get(k) ?? now))
     this.startedAt.delete(k)
-    const leader = this.leaders.get(jobId)?.leader ?? ticket.leader
     const message = { type: 'result', jobId, unitId, ok, summary } as const
-    const entry: PendingResult = { message, waiting: new Set([ticket.submitter, leader]), lastSent: now }
+    const entry: PendingResult = { message, submitter: ticket.submitter, leader, waiting: new Set([ticket.submitter, leader]), lastSent: now }
     this.pending.set(k, entry)
     for (const peer of entry.waiting) this.ctx.wire.send(peer, message)
     this.pump(now)
   }
 
+  /** The submitter's acknowledgement ends a pending result (it is recorded); the leader's stops sending it the result. */
   onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
     const k = key(m.jobId, m.unitId)
     const entry = this.pending.get(k)
     if (entry === undefined) return
-    entry.waiting.delete(from)
-    // The submitter's acknowledgement is the one that matters: the result is recorded.
-    if (entry.waiting.size === 0 || from !== this.leaders.get(m.jobId)?.leader) this.pending.delete(k)
+    if (from === entry.submitter) this.pending.delete(k)
+    else if (from === entry.leader) entry.waiting.delete(from)
   }
 
-  /** The job is over: drop its queued units and unsent results, and cancel the ones running here. */
-  onEnded (jobId: string, now: Millis): void {
-    this.endedJobs.add(jobId)
-    this.leaders.delete(jobId)
+  /** The job's submitter says it is over: drop its queued units and unsent results, and cancel the ones running here. */
+  onEnded (from: PeerId, jobId: string, now: Millis): void {
+    if (!this.book.end(from, jobId)) return
     for (const [k, ticket] of this.running) {
       if (ticket.jobId !== jobId) continue
       this.running.delete(k)
@@ -124,20 +163,29 @@ export class Worker {
     this.pump(now)
   }
 
-  /** A thief asks for work: give it the newer half of the queue. */
-  onSteal (from: PeerId, want: number): void {
+  /**
+   * A thief asks for work: give it the newer half of the queue, and tell the leaders
+   * at once what is left here, so a thief's result counts as soon as it comes (see LeaderJob `counts`).
+   */
+  onSteal (from: PeerId, want: number, now: Millis): void {
     const give = Math.min(want, Math.floor(this.queue.length / 2))
     if (give <= 0) return
     const tickets = this.queue.splice(this.queue.length - give, give)
-    for (const t of tickets) this.queued.delete(key(t.jobId, t.unitId))
+    for (const t of tickets) {
+      this.queued.delete(key(t.jobId, t.unitId))
+      this.gaveAway.add(t.jobId)
+    }
     this.stolenOut += tickets.length
     this.ctx.wire.send(from, { type: 'stolen', tickets })
+    this.report(now)
   }
 
-  /** Stolen tickets arrive: run them and tell their leaders at once that they moved here. */
-  onStolen (tickets: readonly UnitTicket[], now: Millis): void {
+  /** Stolen tickets arrive from the neighbour this node asked: run them and tell their leaders at once that they moved here. */
+  onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): void {
+    if (from !== this.stealingFrom) return
+    this.stealingFrom = undefined
     this.stolenIn += tickets.length
-    this.take(tickets, now)
+    this.take(from, tickets, false, now)
     this.report(now)
   }
 
@@ -149,6 +197,10 @@ export class Worker {
       for (const peer of entry.waiting) this.ctx.wire.send(peer, entry.message)
     }
     if (this.ctx.config.stealing && this.slots > 0 && this.queue.length === 0 && this.running.size < this.slots && now >= this.nextStealAt) this.steal(now)
+  }
+
+  private bid (jobId: string): Extract<JobsMessage, { type: 'bid' }> {
+    return { type: 'bid', jobId, slots: this.slots, free: this.freeSlots(), usPerCost: this.usPerCost() }
   }
 
   private measure (cost: number, ms: number): void {
@@ -168,16 +220,29 @@ export class Worker {
     }
   }
 
-  /** Unit leases: to each job's leader, the units of that job held here. */
+  /**
+   * Unit leases: to each job's leader, the units of that job held here: queued, running, or finished with the result
+   * not yet recorded (a new leader keeps those here); none, for a job whose last units were stolen.
+   */
   private report (now: Millis): void {
     this.lastReport = now
-    const held = new Map<string, string[]>()
-    for (const t of this.queue) (held.get(t.jobId) ?? held.set(t.jobId, []).get(t.jobId) as string[]).push(t.unitId)
-    for (const t of this.running.values()) (held.get(t.jobId) ?? held.set(t.jobId, []).get(t.jobId) as string[]).push(t.unitId)
+    const held = this.heldUnits()
+    for (const jobId of this.gaveAway) if (!held.has(jobId)) held.set(jobId, [])
+    this.gaveAway.clear()
     for (const [jobId, units] of held) {
-      const lead = this.leaders.get(jobId)
-      if (lead !== undefined) this.ctx.wire.send(lead.leader, { type: 'held', jobId, term: lead.term, units })
+      const job = this.book.get(jobId)
+      if (job?.leader !== undefined) this.ctx.wire.send(job.leader, { type: 'held', jobId, term: job.term, units })
     }
+  }
+
+  /** Per job, the units held here: queued, running, or finished with the result not yet recorded. */
+  private heldUnits (): Map<string, string[]> {
+    const held = new Map<string, string[]>()
+    const add = (jobId: string, unitId: string): void => { (held.get(jobId) ?? held.set(jobId, []).get(jobId) as string[]).push(unitId) }
+    for (const t of this.queue) add(t.jobId, t.unitId)
+    for (const t of this.running.values()) add(t.jobId, t.unitId)
+    for (const { message } of this.pending.values()) add(message.jobId, message.unitId)
+    return held
   }
 
   private steal (now: Millis): void {
@@ -185,6 +250,8 @@ export class Worker {
     const view = this.ctx.view
     if (view === undefined) return
     const victim = view.busiest(1).find(m => m.load.queued >= 2 && m.peer !== this.ctx.self)
-    if (victim !== undefined) this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
+    if (victim === undefined) return
+    this.stealingFrom = victim.peer
+    this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
   }
 }

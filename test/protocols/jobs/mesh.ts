@@ -1,5 +1,5 @@
-import type { PeerId } from '../../../protocols/core/index.js'
-import { JobsProtocol } from '../../../protocols/jobs/index.js'
+import type { PeerId, Verdict } from '../../../protocols/core/index.js'
+import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../../protocols/jobs/index.js'
 import type { JobsCommand, JobsConfig, JobsMessage } from '../../../protocols/jobs/index.js'
 import { jobsCodec } from '../../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../../protocols/cache/trust.js'
@@ -13,6 +13,8 @@ export interface MeshNodeOptions {
   readonly view?: MembershipView
   /** Milliseconds per unit of cost when this node runs a unit (undefined: units never finish by themselves). */
   readonly msPerCost?: number
+  readonly speedHint?: number
+  readonly resultAuthor?: (summary: string) => PeerId | undefined
 }
 
 /**
@@ -25,6 +27,8 @@ export class JobsMesh {
   readonly nodes = new Map<PeerId, JobsProtocol>()
   readonly commands: Array<{ node: PeerId, command: JobsCommand }> = []
   readonly sent: Array<{ from: PeerId, to: PeerId, message: JobsMessage }> = []
+  /** What each receiver answered (`onMessage`'s verdict), in delivery order. */
+  readonly verdicts: Array<{ from: PeerId, to: PeerId, type: JobsMessage['type'], verdict: Verdict }> = []
   readonly down = new Set<PeerId>()
   drop: (from: PeerId, to: PeerId, message: JobsMessage) => boolean = () => false
   private readonly queue: Pending[] = []
@@ -33,7 +37,10 @@ export class JobsMesh {
   private seq = 0
 
   add (peer: PeerId, options: MeshNodeOptions, config: Partial<JobsConfig> = {}): JobsProtocol {
-    const protocol = new JobsProtocol({ self: peer, slots: options.slots, config, ...(options.trust === undefined ? {} : { trust: options.trust }), ...(options.view === undefined ? {} : { view: options.view }) })
+    const protocol = new JobsProtocol({
+      self: peer, slots: options.slots, config, ...(options.trust === undefined ? {} : { trust: options.trust }), ...(options.view === undefined ? {} : { view: options.view }),
+      ...(options.speedHint === undefined ? {} : { speedHint: options.speedHint }), ...(options.resultAuthor === undefined ? {} : { resultAuthor: options.resultAuthor })
+    })
     this.nodes.set(peer, protocol)
     this.speed.set(peer, options.msPerCost)
     protocol.start(this.now)
@@ -53,6 +60,11 @@ export class JobsMesh {
   input (peer: PeerId, action: (p: JobsProtocol) => void): void {
     action(this.node(peer))
     this.flush(peer)
+  }
+
+  /** Delivers `message` to `to` as if `from` (a mesh node or not) sent it now: on the stream, or on the topic (`gossip`). */
+  forge (from: PeerId, to: PeerId, message: JobsMessage, gossip = false): void {
+    this.deliver(from, to, gossip ? JOBS_TOPIC : JOBS_PROTOCOL, jobsCodec.encode(message))
   }
 
   runUntil (end: number): void {
@@ -100,8 +112,9 @@ export class JobsMesh {
     this.sent.push({ from, to, message })
     if (this.down.has(from) || this.drop(from, to, message)) return
     this.at(this.now + 1, () => {
-      if (this.down.has(to)) return
-      this.nodes.get(to)?.onMessage(from, via, bytes, this.now)
+      const node = this.nodes.get(to)
+      if (this.down.has(to) || node === undefined) return
+      this.verdicts.push({ from, to, type: jobsCodec.decode(bytes).type, verdict: node.onMessage(from, via, bytes, this.now) })
       this.flush(to)
     })
   }

@@ -109,7 +109,9 @@ test('an idle worker steals half of the busiest neighbour\'s queue', t => {
   mesh.add('victim', { slots: 1 }, { speculation: false })
   mesh.add('thief', { slots: 2, view: busyVictim }, { speculation: false })
   const tickets = Array.from({ length: 7 }, (_, i) => ({ jobId: 'j', unitId: `u${i}`, submitter: 'victim', leader: 'victim', term: 1, cost: 1, payload: '' }))
-  mesh.input('victim', p => { p.worker.take(tickets, mesh.now) })
+  // both know job j from its submitter (the victim itself here), which leads it for term 1: workers take tickets of such jobs only
+  for (const node of ['victim', 'thief']) mesh.node(node).book.confirm('victim', 'j', 1, 'victim')
+  mesh.input('victim', p => { p.worker.take('victim', tickets, true, mesh.now) })
   t.is(mesh.node('victim').worker.queuedCount, 6)
   mesh.runUntil(1000)
   t.is(mesh.node('victim').worker.queuedCount, 3)

@@ -1,0 +1,81 @@
+import type { Millis, PeerId } from '../core/index.js'
+import { bottomLevels, topologicalOrder } from './dag.js'
+import type { UnitSpec } from './messages.js'
+import { ReadyQueue } from './ready-queue.js'
+
+export interface UnitState {
+  readonly spec: UnitSpec
+  /** Dependencies without a result yet. */
+  waiting: number
+  readonly dependants: string[]
+  done: boolean
+  /** Workers holding a copy now (two while speculating), with when they got it. */
+  readonly owners: Map<PeerId, Millis>
+  /** Every worker this term gave the unit to: their results count. */
+  readonly assignees: Set<PeerId>
+  /** Workers that reported holding it while another did (they stole it): their results count once the others let go. */
+  readonly thieves: Set<PeerId>
+  /** Holders whose latest report left it out (a victim of a steal lets go of it so). */
+  readonly omittedBy: Set<PeerId>
+}
+
+/**
+ * A job's units as its leader sees them: the DAG (throws `InvalidJobError` for a bad one), which units are done,
+ * which are ready (most critical first: longest path to the end of the job), and how many are left.
+ */
+export class UnitTable {
+  private readonly units = new Map<string, UnitState>()
+  readonly ready: ReadyQueue
+  /** Each unit's longest path to the end of the job (its own cost included). */
+  readonly levels: ReadonlyMap<string, number>
+  remaining = 0
+
+  constructor (specs: readonly UnitSpec[], done: readonly string[]) {
+    const order = topologicalOrder(specs)
+    const levels = bottomLevels(order)
+    this.levels = levels
+    this.ready = new ReadyQueue(id => levels.get(id) ?? 0)
+    const finished = new Set(done)
+    for (const spec of order) {
+      this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: finished.has(spec.id), owners: new Map(), assignees: new Set(), thieves: new Set(), omittedBy: new Set() })
+    }
+    for (const unit of this.units.values()) {
+      if (!unit.done) this.remaining++
+      for (const dep of unit.spec.dependsOn) {
+        const parent = this.units.get(dep) as UnitState
+        parent.dependants.push(unit.spec.id)
+        if (!parent.done) unit.waiting++
+      }
+    }
+    for (const unit of this.units.values()) if (!unit.done && unit.waiting === 0) this.ready.push(unit.spec.id)
+  }
+
+  get (id: string): UnitState | undefined { return this.units.get(id) }
+
+  costOf (id: string): number { return this.units.get(id)?.spec.cost ?? 0 }
+
+  /** Not done, held by nobody, every input done. */
+  isReady (id: string): boolean {
+    const unit = this.units.get(id)
+    return unit !== undefined && !unit.done && unit.owners.size === 0 && unit.waiting === 0
+  }
+
+  /** A result came in: the unit is done (a failure ends the job: nothing remains), its dependants may be ready. */
+  complete (unit: UnitState, ok: boolean): void {
+    unit.done = true
+    unit.owners.clear()
+    this.remaining = ok ? this.remaining - 1 : 0
+    for (const next of unit.dependants) {
+      const child = this.units.get(next) as UnitState
+      if (--child.waiting === 0 && !child.done) this.ready.push(next)
+    }
+  }
+
+  /** The longest remaining path among the units in `inFlight` and the ready ones. */
+  frontierLevel (inFlight: Iterable<string>): number {
+    let level = 0
+    for (const id of inFlight) level = Math.max(level, this.levels.get(id) ?? 0)
+    const top = this.ready.peek()
+    return top === undefined ? level : Math.max(level, this.levels.get(top) ?? 0)
+  }
+}
