@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
+import { assertGrantFits, JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
@@ -27,6 +27,8 @@ import { encodeUnitPayload } from './unit-payload.js'
 import { decodeUnitReport, encodeUnitReport } from './unit-report.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
+/** A snapshot id as long as every real one (a SHA-256 in hex): payloads with it are exactly as large. */
+const SIZING_SNAPSHOT_ID = '0'.repeat(64)
 
 /** Warm unit daemons of a node that died without stopping them go away on their own after this. */
 const UNIT_DAEMON_IDLE_MS = 10 * 60_000
@@ -141,17 +143,16 @@ export class JobsHost {
   /** Snapshots the project, starts a job of its planned units and returns the job's id. */
   async submit (request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
     const { store } = this.components
-    // A bad DAG (a cycle, an unknown or repeated unit) throws InvalidJobError here, before a snapshot is taken or a job tracked.
-    topologicalOrder(request.units.map(unit => ({ id: unit.id, dependsOn: unit.dependsOn, cost: 1, payload: '' })))
+    const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+    // A bad DAG (a cycle, an unknown or repeated unit) or one too large to hand to a leader throws InvalidJobError
+    // here, before a snapshot is taken or a job tracked: the payloads are sized with a snapshot id of the real length.
+    const sized = jobSpec(jobId, request, SIZING_SNAPSHOT_ID)
+    topologicalOrder(sized.units)
+    assertGrantFits(sized)
     const snapshot = await createSnapshot(request.projectDir, store, { signal })
     const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
-    const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
     try {
-      const timeout = request.unitTimeoutMs ?? DEFAULT_UNIT_TIMEOUT_MS
-      const spec: JobSpec = {
-        jobId,
-        units: request.units.map(unit => ({ id: unit.id, dependsOn: unit.dependsOn, cost: Math.max(1, unit.tasks.length), payload: encodeUnitPayload(snapshot.id, unit, timeout) }))
-      }
+      const spec = jobSpec(jobId, request, snapshot.id)
       const { stats } = snapshot
       this.tracker.add(jobId, {
         requested: request.requested,
@@ -226,5 +227,14 @@ export class JobsHost {
       this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, outcome, encodeUnitReport(report), Date.now()) })
     })
     this.runs.set(key, { controller, done })
+  }
+}
+
+/** The job of a submitted plan: one unit per planned unit, its payload naming snapshot `snapshotId`. */
+function jobSpec (jobId: string, request: SubmitJobRequest, snapshotId: string): JobSpec {
+  const timeout = request.unitTimeoutMs ?? DEFAULT_UNIT_TIMEOUT_MS
+  return {
+    jobId,
+    units: request.units.map(unit => ({ id: unit.id, dependsOn: unit.dependsOn, cost: Math.max(1, unit.tasks.length), payload: encodeUnitPayload(snapshotId, unit, timeout) }))
   }
 }

@@ -107,7 +107,7 @@ export class JobsProtocol implements SansIoProtocol {
     this.running = false
   }
 
-  /** Submits a job from this node; throws `InvalidJobError` for a bad DAG. */
+  /** Submits a job from this node; throws `InvalidJobError` for a bad DAG or one too large to grant (`JobTooLargeError`). */
   submitJob (spec: JobSpec, now: Millis): void {
     const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
     this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots(), usPerCost: this.worker.usPerCost() } : undefined, now)

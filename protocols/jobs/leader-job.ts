@@ -1,4 +1,5 @@
 import type { Millis, PeerId } from '../core/index.js'
+import { MAX_TICKETS_PER_MESSAGE } from './messages.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import { ResultRelay } from './result-relay.js'
 import { UnitTable } from './unit-table.js'
@@ -229,7 +230,9 @@ export class LeaderJob {
   }
 
   private sendBatches (batches: Map<PeerId, UnitTicket[]>): void {
-    for (const [peer, tickets] of batches) this.ctx.wire.send(peer, { type: 'assign', tickets })
+    for (const [peer, tickets] of batches) {
+      for (let i = 0; i < tickets.length; i += MAX_TICKETS_PER_MESSAGE) this.ctx.wire.send(peer, { type: 'assign', tickets: tickets.slice(i, i + MAX_TICKETS_PER_MESSAGE) })
+    }
   }
 
   private pickWorker (id: string, notOwners: boolean, freeSlotOnly: boolean, now: Millis): PeerId | undefined {

@@ -1,3 +1,4 @@
+import { CodecError } from '../core/index.js'
 import type { Millis, PeerId } from '../core/index.js'
 import { InvalidJobError } from './dag.js'
 import type { JobBook } from './job-book.js'
@@ -13,6 +14,8 @@ import type { RoleContext } from './wire.js'
 export class Leadership {
   private readonly jobs = new Map<string, LeaderJob>()
   private readonly acting = new Set<string>()
+  /** Ticks of a job that threw (a message that could not be encoded): that job's step is lost, not the others'. */
+  failedTicks = 0
 
   constructor (private readonly ctx: RoleContext, private readonly book: JobBook, private readonly accepts: (submitter: PeerId) => boolean) {}
 
@@ -69,7 +72,12 @@ export class Leadership {
 
   tick (now: Millis): void {
     for (const job of [...this.jobs.values()]) {
-      job.tick(now)
+      try {
+        job.tick(now)
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err
+        this.failedTicks++
+      }
       this.note(job, now)
       if (job.expired(now)) this.drop(job.jobId)
     }

@@ -12,7 +12,8 @@ export const MAX_UNITS = 20_000
 export const MAX_ID_BYTES = 256
 export const MAX_PAYLOAD_BYTES = 4096
 export const MAX_SUMMARY_BYTES = 16 * 1024
-const MAX_COUNT = 1_000_000_000
+/** Largest count or term on the wire. */
+export const MAX_COUNT = 1_000_000_000
 
 /** One unit of a job as it travels: id, dependencies, estimated cost, opaque payload (driver-defined). */
 export interface UnitSpec {
@@ -68,6 +69,9 @@ export function allowedOn (type: JobsMessage['type'], channel: 'gossip' | 'direc
   if (type === 'ended') return true
   return (type === 'announce') === (channel === 'gossip')
 }
+
+/** Tickets per `assign` or `stolen` message: at most ~5.2 KB each, so a full batch stays far under `JOBS_MAX_BYTES`. */
+export const MAX_TICKETS_PER_MESSAGE = 128
 
 function readId (r: WireReader, what: string): string {
   const id = r.string(MAX_ID_BYTES)

@@ -1,13 +1,18 @@
+import { CodecError } from '../core/index.js'
 import type { Millis, PeerId } from '../core/index.js'
 import { BoundedMap } from './bounded.js'
 import { topologicalOrder } from './dag.js'
 import type { JobSpec } from './dag.js'
 import { MAX_ENDED_JOBS } from './job-book.js'
+import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
 import type { JobsMessage, WorkerSlots } from './messages.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
 interface Bid { readonly slots: number, readonly free: number, readonly usPerCost: number }
+
+/** Slots a bid may claim: more would only let one bidder take every unit of a job in one batch. */
+export const MAX_BID_SLOTS = 1024
 
 /** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
 interface SubmittedJob {
@@ -51,9 +56,10 @@ export class Submitter {
 
   get activeJobs (): number { return this.jobs.size }
 
-  /** Throws `InvalidJobError` for a bad DAG; a job id already used is ignored (idempotent). */
+  /** Throws `InvalidJobError` for a bad DAG or one too large to grant; a job id already used is ignored (idempotent). */
   submit (spec: JobSpec, ownBid: Bid | undefined, now: Millis): void {
     topologicalOrder(spec.units)
+    assertGrantFits(spec)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
       spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
@@ -67,7 +73,8 @@ export class Submitter {
   onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined || m.slots === 0) return
-    job.bids.set(from, { slots: m.slots, free: Math.min(m.free, m.slots), usPerCost: m.usPerCost })
+    const slots = Math.min(m.slots, MAX_BID_SLOTS)
+    job.bids.set(from, { slots, free: Math.min(m.free, slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
     if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, { type: 'leader', jobId: m.jobId, term: job.term, leader: job.leader })
   }
@@ -131,20 +138,31 @@ export class Submitter {
     return this.ended.get(jobId)
   }
 
+  /** Leases, grants and announces of every job; one whose grant cannot be sent ends as abandoned, the others go on. */
   tick (now: Millis): void {
+    for (const job of [...this.jobs.values()]) {
+      try {
+        this.step(job, now)
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err
+        this.abandon(job, `its grant could not be sent to a leader: ${err.message}`)
+      }
+    }
+  }
+
+  private step (job: SubmittedJob, now: Millis): void {
     const { config } = this.ctx
-    for (const job of this.jobs.values()) {
-      if (job.unledSince !== undefined && now - job.unledSince >= config.noBidderMs && this.pickLeader(job) === undefined) {
-        this.abandon(job)
-        continue
-      }
-      if (job.leader === undefined) {
-        if (job.bids.size > 0 && now >= job.firstAnnounce + config.bidWindowMs) this.grantNext(job, now)
-        else if (now >= job.lastAnnounce + config.announceRetryMs) this.reannounce(job, now)
-      } else if (now > job.lastHeard + config.leaseMs + config.leaseMarginMs) {
-        job.lapsed.add(job.leader)
-        this.grantNext(job, now)
-      }
+    if (job.unledSince !== undefined && now - job.unledSince >= config.noBidderMs && this.pickLeader(job) === undefined) {
+      const seconds = Math.round(config.noBidderMs / 1000)
+      this.abandon(job, `no live node that accepts builds answered for ${seconds} s: start nodes with gmesh up --accept-builds`)
+      return
+    }
+    if (job.leader === undefined) {
+      if (job.bids.size > 0 && now >= job.firstAnnounce + config.bidWindowMs) this.grantNext(job, now)
+      else if (now >= job.lastAnnounce + config.announceRetryMs) this.reannounce(job, now)
+    } else if (now > job.lastHeard + config.leaseMs + config.leaseMarginMs) {
+      job.lapsed.add(job.leader)
+      this.grantNext(job, now)
     }
   }
 
@@ -191,10 +209,9 @@ export class Submitter {
     return best
   }
 
-  /** Ends a job nobody can run: no live node that accepts builds has bid for it in `noBidderMs`. */
-  private abandon (job: SubmittedJob): void {
-    const seconds = Math.round(this.ctx.config.noBidderMs / 1000)
-    this.ctx.commands.push({ kind: 'jobAbandoned', jobId: job.spec.jobId, reason: `no live node that accepts builds answered for ${seconds} s: start nodes with gmesh up --accept-builds` })
+  /** Ends a job nobody can run: no live node that accepts builds bid for it in `noBidderMs`, or it cannot be granted. */
+  private abandon (job: SubmittedJob, reason: string): void {
+    this.ctx.commands.push({ kind: 'jobAbandoned', jobId: job.spec.jobId, reason })
     this.finish(job, false)
   }
 
@@ -211,6 +228,9 @@ function better (peer: PeerId, bid: Bid, best: PeerId, bestBid: Bid): boolean {
   return peer < best
 }
 
+/** The bidders as leaders get them: the best `MAX_GRANT_WORKERS` (a grant must fit in one message). */
 function workersOf (job: SubmittedJob): WorkerSlots[] {
-  return [...job.bids].map(([peer, bid]) => ({ peer, slots: bid.slots, usPerCost: bid.usPerCost }))
+  let bids = [...job.bids]
+  if (bids.length > MAX_GRANT_WORKERS) bids = bids.sort(([a, x], [b, y]) => better(a, x, b, y) ? -1 : 1).slice(0, MAX_GRANT_WORKERS)
+  return bids.map(([peer, bid]) => ({ peer, slots: bid.slots, usPerCost: bid.usPerCost }))
 }

@@ -1,6 +1,7 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
 import type { JobBook } from './job-book.js'
+import { MAX_TICKETS_PER_MESSAGE } from './messages.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import type { RoleContext } from './wire.js'
 
@@ -164,11 +165,11 @@ export class Worker {
   }
 
   /**
-   * A thief asks for work: give it the newer half of the queue, and tell the leaders
+   * A thief asks for work: give it the newer half of the queue (one message's worth at most), and tell the leaders
    * at once what is left here, so a thief's result counts as soon as it comes (see LeaderJob `counts`).
    */
   onSteal (from: PeerId, want: number, now: Millis): void {
-    const give = Math.min(want, Math.floor(this.queue.length / 2))
+    const give = Math.min(want, Math.floor(this.queue.length / 2), MAX_TICKETS_PER_MESSAGE)
     if (give <= 0) return
     const tickets = this.queue.splice(this.queue.length - give, give)
     for (const t of tickets) {

@@ -21,3 +21,22 @@ test('a job whose units form a cycle is refused with the reason, and nothing is 
   t.regex(refused?.message ?? '', /cycle/)
   t.deepEqual(await client.jobs(), [], 'no job stays "running" forever')
 })
+
+test('a job too large to hand to a leader is refused with the reason before a snapshot is taken, and nothing is left tracked', async t => {
+  const node = await startNode()
+  t.teardown(async () => { await removeDataDir(node) })
+  const project = await mkdtemp(path.join(tmpdir(), 'gmesh-huge-'))
+  t.teardown(async () => { await rm(project, { recursive: true, force: true }) })
+  await writeFile(path.join(project, 'build.gradle'), '')
+  const client = await NodeClient.connect(node.dataDir)
+  // 2,000 modules of two units each, with long task names: well within the unit limit, but a grant of them is over 1 MiB
+  const units = Array.from({ length: 4000 }, (_, i) => {
+    const project = `:services:${'module-with-a-rather-long-name'.repeat(2)}-${Math.floor(i / 2)}`
+    const u = unit(`u${i}`, i > 0 ? [`u${i - 1}`] : [])
+    return { ...u, name: `${project}:${i % 2 === 0 ? 'jar' : 'test'}`, project, tasks: [`${project}:jar`], run: [`${project}:jar`, `${project}:javadoc`] }
+  })
+  const refused = await t.throwsAsync(client.submitJob({ projectDir: project, requested: ['build'], units }), { instanceOf: NodeApiError })
+  t.is(refused?.status, 400)
+  t.regex(refused?.message ?? '', /too large to hand to a leader: its grant would take \d+ bytes/)
+  t.deepEqual(await client.jobs(), [])
+})
