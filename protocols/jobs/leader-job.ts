@@ -11,6 +11,8 @@ import type { RoleContext } from './wire.js'
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
 type Result = Extract<JobsMessage, { type: 'result' }>
 
+/** A leader whose lease requests go unacknowledged this many lease periods forgets the job. */
+export const FORGET_AFTER_LEASES = 3
 
 /**
  * One job led by this node for one term. It acts (hands out units) only while its lease is valid:
@@ -31,6 +33,8 @@ export class LeaderJob {
   private readonly relay: ResultRelay
   private leaseUntil = -Infinity
   private lastLeaseSent = -Infinity
+  /** When the submitter last acknowledged a lease request (the grant counts as one). */
+  private lastAcked: Millis
   /**
    * Until then (one report period into a later term), a listed worker's report or result for a unit this term has not
    * handed out counts as its assignment: it got the unit in an earlier term. Workers report to a new leader as soon as
@@ -45,6 +49,7 @@ export class LeaderJob {
   constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis) {
     this.units = new UnitTable(grant.units, grant.done)
     this.relay = new ResultRelay(ctx, submitter)
+    this.lastAcked = now
     this.adoptUntil = term > 1 ? now + ctx.config.heldReportMs : -Infinity
     this.workers = new WorkerPool(ctx, grant.workers, now)
     this.renewLease(now)
@@ -56,12 +61,16 @@ export class LeaderJob {
     return now < this.leaseUntil && this.units.remaining > 0
   }
 
-  /** Forgotten once every result is in and passed on, or this long past its lease (a newer term leads the job, or it is over). */
+  /**
+   * Forgotten once every result is in and passed on, or after `FORGET_AFTER_LEASES` lease periods without an
+   * acknowledged lease request: a newer term leads the job, it is over, or its submitter is gone.
+   */
   expired (now: Millis): boolean {
-    return (this.units.remaining === 0 && this.relay.size === 0) || now > Math.max(this.leaseUntil, this.lastLeaseSent) + 3 * this.ctx.config.leaseMs
+    return (this.units.remaining === 0 && this.relay.size === 0) || now > this.lastAcked + FORGET_AFTER_LEASES * this.ctx.config.leaseMs
   }
 
   onLeaseAck (m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
+    this.lastAcked = Math.max(this.lastAcked, now)
     this.leaseUntil = Math.max(this.leaseUntil, m.at + this.ctx.config.leaseMs)
     this.workers.update(m.workers, now)
     this.assignReady(now)

@@ -79,9 +79,15 @@ export class Submitter {
     if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, { type: 'leader', jobId: m.jobId, term: job.term, leader: job.leader })
   }
 
+  /** A lease request from the current leader is acknowledged; one for a job that is over is answered `ended`. */
   onLease (from: PeerId, m: Extract<JobsMessage, { type: 'lease' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
-    if (job === undefined || job.leader !== from || job.term !== m.term) return
+    if (job === undefined) {
+      const ok = this.ended.get(m.jobId)
+      if (ok !== undefined) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok })
+      return
+    }
+    if (job.leader !== from || job.term !== m.term) return
     job.lastHeard = Math.max(job.lastHeard, now)
     this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: workersOf(job) })
   }
