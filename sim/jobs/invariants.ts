@@ -1,9 +1,9 @@
 import type { PeerId } from '../../protocols/core/index.js'
 import { jobsCodec } from '../../protocols/jobs/index.js'
 import type { JobsCommand, JobSpec } from '../../protocols/jobs/index.js'
-import type { JobsObserver } from './harness.js'
+import type { JobsHarness, JobsObserver } from './harness.js'
 
-export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first'
+export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first' | 'nodes-go-quiet'
 
 export interface JobsViolation {
   readonly invariant: JobsInvariant
@@ -15,7 +15,8 @@ export interface JobsViolation {
  * Checks the jobs invariants while a run goes: at most one node hands out units per (job, term)
  * (read off the wire: every `assign` names its term), and no unit runs on a node without slots.
  * At the end: every job completed; its recorded results cover every unit, each one the result of a run
- * that finished; and no unit started before a run of each unit it depends on had finished.
+ * that finished; and no unit started before a run of each unit it depends on had finished. After a quiet
+ * period past the last job's end: no node still leads a job or holds units or results of one.
  */
 export class JobsChecker implements JobsObserver {
   readonly violations: JobsViolation[] = []
@@ -79,6 +80,20 @@ export class JobsChecker implements JobsObserver {
       if (missing.length > 0) this.violate('no-result-lost', now, `job ${job.jobId} completed without results for ${missing.length} units (${missing.slice(0, 3).map(u => u.id).join(', ')})`)
       const unran = job.units.filter(u => results.get(u.id) !== undefined && !(this.finished.get(`${job.jobId}/${u.id}`) ?? []).some(run => run.result === results.get(u.id)))
       if (unran.length > 0) this.violate('result-from-a-run', now, `job ${job.jobId} completed with results no run gave for ${unran.length} units (${unran.slice(0, 3).map(u => u.id).join(', ')})`)
+    }
+  }
+
+  /**
+   * Once every job is over and `quietMs` has passed: no node leads a job any more (a leader that never learnt its job
+   * ended keeps asking its submitter for leases forever), and no worker holds units or results of one.
+   */
+  checkQuiet (harness: JobsHarness, quietMs: number, now: number): void {
+    for (let i = 0; i < harness.size; i++) {
+      const jobs = harness.jobsOf(i)
+      if (jobs === undefined) continue
+      const peer = this.selfIds[i] ?? String(i)
+      if (jobs.leadership.size > 0) this.violate('nodes-go-quiet', now, `${peer} still leads ${jobs.leadership.size} job(s) ${quietMs} ms after the last job ended`)
+      if (jobs.worker.busy) this.violate('nodes-go-quiet', now, `${peer} still holds units or results (${jobs.worker.queuedCount} queued, ${jobs.worker.runningCount} running) ${quietMs} ms after the last job ended`)
     }
   }
 

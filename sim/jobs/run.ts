@@ -23,6 +23,8 @@ export interface JobsSimOptions {
   readonly faultsEndMs?: number
   /** Liveness phase budget after faults end. */
   readonly livenessMs?: number
+  /** How long after the last job ends every node must have gone quiet (`nodes-go-quiet`). Default 20 s. */
+  readonly quietMs?: number
   readonly jobsConfig?: Partial<JobsConfig>
   /**
    * Each node's belief about its own speed before it runs a unit (a calibration), off by up to
@@ -52,6 +54,7 @@ export interface JobsSimResult {
 }
 
 const DEFAULT_SHAPE: WorkloadShape = { units: 60, cost: [100, 600], maxDeps: 2, window: 10 }
+const DEFAULT_QUIET_MS = 20_000
 
 /** Runs one seeded jobs scenario: membership + jobs on every node, faults, then a liveness phase. */
 export function runJobsSim (options: JobsSimOptions): JobsSimResult {
@@ -102,6 +105,11 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const deadline = faultsEnd + (options.livenessMs ?? 120_000)
   while (engine.now < deadline && checker.completedAt.size < jobs.length) engine.runUntil(Math.min(deadline, engine.now + 1000), harness)
   checker.checkEnd(jobs, engine.now)
+  if (checker.completedAt.size === jobs.length) {
+    const quietMs = options.quietMs ?? DEFAULT_QUIET_MS
+    engine.runUntil(engine.now + quietMs, harness)
+    checker.checkQuiet(harness, quietMs, engine.now)
+  }
   return summarise(options, scenario.name, size, { engine, harness, checker, jobs, slots, msPerCost, submitAt })
 }
 

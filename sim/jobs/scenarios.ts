@@ -115,7 +115,26 @@ const lossy: JobsScenario = {
   }
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy]
+const leaderCutOff: JobsScenario = {
+  name: 'leader-cut-off',
+  description: 'the first acting leader is cut off from every other node until faults end; its jobs go on under the next term',
+  inject: ctx => {
+    const cut = (): void => {
+      const first = ctx.checker.leaders.values().next()
+      const node = first.done === true ? undefined : ctx.harness.indexOf(first.value)
+      if (node === undefined) {
+        if (ctx.engine.now + 100 < ctx.faultsEnd) ctx.engine.at(ctx.engine.now + 100, cut)
+        return
+      }
+      const groups = new Int32Array(ctx.size)
+      groups[node] = 1
+      ctx.faults.partition(groups, true, ctx.engine.now)
+    }
+    ctx.engine.at(3000, cut)
+  }
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

@@ -46,3 +46,13 @@ test('workers that never report results to the submitter are caught: the jobs ne
   const broken = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, livenessMs: 20_000, createJobs })
   t.true(broken.violations.some(v => v.invariant === 'job-completes'), `seed 4: ${JSON.stringify(broken.violations)}`)
 })
+
+test('a leader that never lets go of a job it led is caught by nodes-go-quiet', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => {
+    const jobs = new JobsProtocol(options)
+    ;(jobs.leadership as unknown as { drop: () => void }).drop = () => {}
+    return jobs
+  }
+  const result = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, createJobs })
+  t.true(result.violations.some(v => v.invariant === 'nodes-go-quiet'), `seed 4: ${JSON.stringify(result.violations.slice(0, 2))}`)
+})
