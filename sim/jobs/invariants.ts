@@ -31,12 +31,13 @@ export class JobsChecker implements JobsObserver {
   /** Finished runs of each unit: when, and the result they gave. */
   private readonly finished = new Map<string, Array<{ at: number, result: string }>>()
 
-  constructor (private readonly slots: readonly number[], peers: readonly PeerId[]) {
+  /** `liars`: nodes that misbehave on purpose (forgers); what they send is not taken as what a leader did. */
+  constructor (private readonly slots: readonly number[], peers: readonly PeerId[], private readonly liars: ReadonlySet<number> = new Set()) {
     this.selfIds = peers
   }
 
   onSend (from: number, _to: PeerId, bytes: Uint8Array, now: number): void {
-    if (bytes[1] !== ASSIGN_TAG) return
+    if (bytes[1] !== ASSIGN_TAG || this.liars.has(from)) return
     const message = jobsCodec.decode(bytes)
     if (message.type !== 'assign') return
     for (const ticket of message.tickets) this.noteLeader(ticket.jobId, ticket.term, this.selfIds[from] as PeerId, now)
@@ -85,12 +86,13 @@ export class JobsChecker implements JobsObserver {
 
   /**
    * Once every job is over and `quietMs` has passed: no node leads a job any more (a leader that never learnt its job
-   * ended keeps asking its submitter for leases forever), and no worker holds units or results of one.
+   * ended keeps asking its submitter for leases forever), and no worker holds units or results of one. Nodes in `skip`
+   * (deliberately misbehaving ones) are not checked.
    */
-  checkQuiet (harness: JobsHarness, quietMs: number, now: number): void {
+  checkQuiet (harness: JobsHarness, quietMs: number, now: number, skip: ReadonlySet<number> = new Set()): void {
     for (let i = 0; i < harness.size; i++) {
       const jobs = harness.jobsOf(i)
-      if (jobs === undefined) continue
+      if (jobs === undefined || skip.has(i)) continue
       const peer = this.selfIds[i] ?? String(i)
       if (jobs.leadership.size > 0) this.violate('nodes-go-quiet', now, `${peer} still leads ${jobs.leadership.size} job(s) ${quietMs} ms after the last job ended`)
       if (jobs.worker.busy) this.violate('nodes-go-quiet', now, `${peer} still holds units or results (${jobs.worker.queuedCount} queued, ${jobs.worker.runningCount} running) ${quietMs} ms after the last job ended`)

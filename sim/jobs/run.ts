@@ -1,9 +1,10 @@
 import type { JobsConfig, JobSpec } from '../../protocols/jobs/index.js'
-import { jobBounds } from '../../protocols/jobs/index.js'
+import { JobsProtocol, jobBounds } from '../../protocols/jobs/index.js'
 import { Engine } from '../engine/index.js'
 import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
+import { Forger } from './forger.js'
 import { JobsHarness } from './harness.js'
 import type { JobsFactory } from './harness.js'
 import { JobsChecker } from './invariants.js'
@@ -50,6 +51,8 @@ export interface JobsSimResult {
   readonly units: number
   readonly stolen: number
   readonly crashes: number
+  /** Nodes that forged messages (the `forgers` scenario). */
+  readonly forgers: readonly number[]
   readonly traceHash: string
 }
 
@@ -74,17 +77,20 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const hintError = options.speedHintError === undefined ? 0.2 : options.speedHintError
   const speedHints = hintError === null ? undefined : msPerCost.map(speed => speed * (1 + hintError * (2 * engine.random.nextFloat() - 1)))
   const peers = Array.from({ length: size }, (_, i) => simPeerId(i))
-  const checker = new JobsChecker(slots, peers)
+  const submitters = new Set([0, ...Array.from({ length: size }, (_, i) => i).filter(i => slots[i] === 0).slice(0, 3)])
+  const forgers = pickForgers(scenario.forgers ?? 0, size, submitters)
+  for (const i of forgers) slots[i] = 0
+  const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
+  const createJobs = withForgers(forgers, peers, options.createJobs)
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
     ...(speedHints === undefined ? {} : { speedHints }),
     jobsConfig: { ...(scenario.queueDepthPerSlot === undefined ? {} : { queueDepthPerSlot: scenario.queueDepthPerSlot }), ...options.jobsConfig },
-    ...(options.createJobs === undefined ? {} : { createJobs: options.createJobs }),
+    ...(createJobs === undefined ? {} : { createJobs }),
     ...(share > 0 ? { straggle: (_node: number, random: { nextFloat: () => number }) => random.nextFloat() < share ? 20 : 1 } : {})
   })
   harness.startAll()
-  const submitters = new Set([0, ...Array.from({ length: size }, (_, i) => i).filter(i => slots[i] === 0).slice(0, 3)])
   const jobs: JobSpec[] = []
   const submitAt = 3000
   const count = options.jobs ?? scenario.jobs ?? 2
@@ -108,9 +114,23 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   if (checker.completedAt.size === jobs.length) {
     const quietMs = options.quietMs ?? DEFAULT_QUIET_MS
     engine.runUntil(engine.now + quietMs, harness)
-    checker.checkQuiet(harness, quietMs, engine.now)
+    checker.checkQuiet(harness, quietMs, engine.now, forgers)
   }
-  return summarise(options, scenario.name, size, { engine, harness, checker, jobs, slots, msPerCost, submitAt })
+  return summarise(options, scenario.name, size, { engine, harness, checker, jobs, slots, msPerCost, submitAt, forgers })
+}
+
+/** The scenario's forging nodes: the last ones that do not submit. */
+function pickForgers (count: number, size: number, submitters: ReadonlySet<number>): ReadonlySet<number> {
+  const forgers = new Set<number>()
+  for (let i = size - 1; i >= 0 && forgers.size < count; i--) if (!submitters.has(i)) forgers.add(i)
+  return forgers
+}
+
+/** Forging nodes run a `Forger`; the others what the run asked for. */
+function withForgers (forgers: ReadonlySet<number>, peers: readonly string[], createJobs: JobsFactory | undefined): JobsFactory | undefined {
+  if (forgers.size === 0) return createJobs
+  const forging = new Set([...forgers].map(i => peers[i] as string))
+  return options => forging.has(options.self) ? new Forger(options, peers) : (createJobs?.(options) ?? new JobsProtocol(options))
 }
 
 interface RunParts {
@@ -121,10 +141,11 @@ interface RunParts {
   slots: number[]
   msPerCost: number[]
   submitAt: number
+  forgers: ReadonlySet<number>
 }
 
 function summarise (options: JobsSimOptions, scenario: string, size: number, parts: RunParts): JobsSimResult {
-  const { engine, harness, checker, jobs, slots, msPerCost, submitAt } = parts
+  const { engine, harness, checker, jobs, slots, msPerCost, submitAt, forgers } = parts
   let capacity = 0
   let fastest = Infinity
   for (let i = 0; i < size; i++) {
@@ -155,6 +176,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     units: jobs.reduce((n, j) => n + j.units.length, 0),
     stolen,
     crashes: harness.injected.crashes,
+    forgers: [...forgers],
     traceHash: engine.trace.digest()
   }
 }

@@ -28,6 +28,8 @@ export interface JobsScenario {
   /** Workload when the run does not say: jobs submitted and their shape. */
   readonly jobs?: number
   readonly shape?: WorkloadShape
+  /** Nodes (without build slots, never submitters) that run a `Forger`: they lie to everyone about every job. */
+  readonly forgers?: number
 }
 
 function acceptingWorkers (ctx: JobsChaos): number[] {
@@ -134,7 +136,14 @@ const leaderCutOff: JobsScenario = {
   }
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff]
+const forgers: JobsScenario = {
+  name: 'forgers',
+  description: 'two members forge results, ends, grants, assignments and acknowledgements of every job, and a leader crashes',
+  forgers: 2,
+  inject: crashLeaders
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

@@ -56,3 +56,26 @@ test('a leader that never lets go of a job it led is caught by nodes-go-quiet', 
   const result = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, createJobs })
   t.true(result.violations.some(v => v.invariant === 'nodes-go-quiet'), `seed 4: ${JSON.stringify(result.violations.slice(0, 2))}`)
 })
+
+test('with forgers about, a submitter that records results from anyone is caught: its jobs complete with results no run gave', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => {
+    const jobs = new JobsProtocol(options)
+    const record = jobs.submitter.onResult.bind(jobs.submitter)
+    // as if every sender were the job's leader
+    jobs.submitter.onResult = (from, m) => { record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m) }
+    return jobs
+  }
+  const result = runJobsSim({ scenario: 'forgers', seed: 11, createJobs })
+  t.true(result.violations.some(v => v.invariant === 'result-from-a-run'), `seed 11: ${JSON.stringify(result.violations.slice(0, 2))}`)
+})
+
+test('with forgers about, workers that take `ended` from anyone are caught: the jobs never complete', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => {
+    const jobs = new JobsProtocol(options)
+    const end = jobs.worker.onEnded.bind(jobs.worker)
+    jobs.worker.onEnded = (from, jobId, now) => { end(jobs.book.get(jobId)?.submitter ?? from, jobId, now) }
+    return jobs
+  }
+  const result = runJobsSim({ scenario: 'forgers', seed: 11, createJobs, livenessMs: 30_000 })
+  t.true(result.violations.some(v => v.invariant === 'job-completes'), `seed 11: ${JSON.stringify(result.violations.slice(0, 2))}`)
+})
