@@ -24,7 +24,7 @@ import { UnitExecutor } from './unit-executor.js'
 import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
-import { decodeUnitReport, encodeUnitReport } from './unit-report.js'
+import { decodeUnitReport, encodeUnitReport, protocolOutcome } from './unit-report.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
 /** A snapshot id as long as every real one (a SHA-256 in hex): payloads with it are exactly as large. */
@@ -223,8 +223,7 @@ export class JobsHost {
       this.runs.delete(key)
       this.components.events?.emit({ type: 'unit', jobId: command.jobId, unitId: command.unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
       if (controller.signal.aborted) return
-      const outcome = report.outcome === 'success' ? 'ok' : 'failed'
-      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, outcome, encodeUnitReport(report), Date.now()) })
+      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, protocolOutcome(report.outcome), encodeUnitReport(report), Date.now()) })
     })
     this.runs.set(key, { controller, done })
   }

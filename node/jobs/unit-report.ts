@@ -4,7 +4,7 @@
  * for a test shard where its reports are (see test-report-blob.ts).
  */
 import { z } from 'zod'
-import { MAX_SUMMARY_BYTES } from '../../protocols/jobs/index.js'
+import { MAX_SUMMARY_BYTES, type UnitOutcome } from '../../protocols/jobs/index.js'
 import { testReportsRefSchema } from './test-report-blob.js'
 
 const reportSchema = z.object({
@@ -62,4 +62,17 @@ export function describeFailure (report: UnitReport): string {
   if (failure == null) return `unit ${report.unit} ${report.outcome} on ${report.worker}`
   const head = `unit ${report.unit} ${report.outcome} on ${report.worker}${failure.task == null ? '' : ` in ${failure.task}`}`
   return [head, ...failure.logTail.map(line => `  | ${line}`), failure.message].join('\n')
+}
+
+/**
+ * What the jobs protocol hears of a unit's report. A setup error (the snapshot could not be fetched, the workspace
+ * not made, Gradle not started) or a run stopped by this node stopping is `not-run`: the leader runs the unit on
+ * another worker. Gradle failing the build, or running past the unit's deadline, is `failed`: that fails the job.
+ */
+export function protocolOutcome (outcome: UnitReport['outcome']): UnitOutcome {
+  switch (outcome) {
+    case 'success': return 'ok'
+    case 'failed': case 'timeout': return 'failed'
+    case 'error': case 'cancelled': return 'not-run'
+  }
 }

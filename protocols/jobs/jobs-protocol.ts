@@ -13,6 +13,7 @@ import { JOBS_PROTOCOL, JOBS_TOPIC, allowedOn, jobsCodec } from './messages.js'
 import type { JobsMessage } from './messages.js'
 import { Submitter } from './submitter.js'
 import { Worker } from './worker.js'
+import type { UnitOutcome } from './worker.js'
 import type { RoleContext } from './wire.js'
 
 export interface JobsOptions {
@@ -122,9 +123,12 @@ export class JobsProtocol implements SansIoProtocol {
     return cancelled
   }
 
-  /** The driver's report for an earlier `runUnit`. `summary` is the result summary, or the failing task's log. */
-  unitFinished (jobId: string, unitId: string, outcome: 'ok' | 'failed', summary: string, now: Millis): void {
-    this.worker.finished(jobId, unitId, outcome === 'ok', summary, now)
+  /**
+   * The driver's report for an earlier `runUnit`. `summary` is the result summary, or the failing task's log.
+   * `not-run`: the unit could not even start here (fetching the snapshot failed, say): the leader runs it elsewhere.
+   */
+  unitFinished (jobId: string, unitId: string, outcome: UnitOutcome, summary: string, now: Millis): void {
+    this.worker.finished(jobId, unitId, outcome, summary, now)
     this.settle(now)
   }
 
@@ -183,6 +187,7 @@ export class JobsProtocol implements SansIoProtocol {
         this.submitter.onResult(from, m)
         this.leadership.onResult(from, m, now)
         break
+      case 'not-run': this.leadership.onNotRun(from, m, now); break
       case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); break
       case 'steal': this.worker.onSteal(from, m.want, now); break
       case 'stolen': this.worker.onStolen(from, m.tickets, now); break

@@ -13,6 +13,8 @@ type Result = Extract<JobsMessage, { type: 'result' }>
 
 /** A leader whose lease requests go unacknowledged this many lease periods forgets the job. */
 export const FORGET_AFTER_LEASES = 3
+/** A unit given back unrun this many times fails the job with the last worker's report. */
+export const MAX_NOT_RUN = 3
 
 /**
  * One job led by this node for one term. It acts (hands out units) only while its lease is valid:
@@ -143,6 +145,19 @@ export class LeaderJob {
     return now < this.adoptUntil && worker?.listed === true && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
   }
 
+  /** A worker gave a unit back unrun: it goes to another worker (this one is passed over for it a while). */
+  onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): void {
+    const unit = this.units.get(unitId)
+    if (unit === undefined || unit.done || !unit.owners.has(from)) return
+    if (++unit.notRun >= MAX_NOT_RUN) {
+      this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok: false, summary: reason }, now)
+      return
+    }
+    unit.declined.set(from, now + this.ctx.config.workerLeaseMs)
+    this.release(from, unitId, now)
+    if (this.acting(now)) this.assignReady(now)
+  }
+
   /**
    * A result counts from a worker given the unit (or adopted: see `adoptUntil`), or from a thief once every holder
    * the unit was given to has left it out of its latest report: a peer that only claims to hold a unit another
@@ -158,7 +173,7 @@ export class LeaderJob {
   private complete (unit: UnitState, from: PeerId, m: Result, now: Millis): void {
     const id = unit.spec.id
     const started = unit.owners.has(from) ? this.workers.get(from)?.remove(id, now) : undefined
-    if (started !== undefined && unit.spec.cost > 0) this.workers.measure(from, (now - started) / unit.spec.cost)
+    if (started !== undefined && unit.spec.cost > 0 && m.ok) this.workers.measure(from, (now - started) / unit.spec.cost)
     this.ranBy.set(id, from)
     for (const owner of unit.owners.keys()) {
       this.workers.get(owner)?.remove(id, now)

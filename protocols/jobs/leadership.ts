@@ -65,6 +65,13 @@ export class Leadership {
     if (job !== undefined && job.submitter === from) job.confirmed(m.unitId)
   }
 
+  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, now: Millis): void {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined) return
+    job.onNotRun(from, m.unitId, m.reason, now)
+    this.note(job, now)
+  }
+
   /** The job's submitter says it is over. */
   onEnded (from: PeerId, jobId: string): void {
     if (this.jobs.get(jobId)?.submitter === from) this.drop(jobId)

@@ -56,9 +56,11 @@ export type JobsMessage =
   | { readonly type: 'stolen', readonly tickets: readonly UnitTicket[] }
   /** Submitter -> bidder: `leader` leads `jobId` for `term` (sent on each grant, and in answer to a bid once the job has a leader). */
   | { readonly type: 'leader', readonly jobId: string, readonly term: number, readonly leader: PeerId }
+  /** Worker -> leader: the unit was not run here (its setup failed): run it elsewhere. `reason` is the worker's report. */
+  | { readonly type: 'not-run', readonly jobId: string, readonly unitId: string, readonly reason: string }
 
 const TYPE_TAGS = {
-  announce: 1, ended: 2, bid: 3, grant: 4, lease: 5, 'lease-ack': 6, assign: 7, held: 8, result: 9, 'result-ack': 10, steal: 11, stolen: 12, leader: 13
+  announce: 1, ended: 2, bid: 3, grant: 4, lease: 5, 'lease-ack': 6, assign: 7, held: 8, result: 9, 'result-ack': 10, steal: 11, stolen: 12, leader: 13, 'not-run': 14
 } as const
 
 /**
@@ -163,6 +165,7 @@ function encodeBody (w: WireWriter, m: JobsMessage): void {
     case 'steal': w.uint(m.want); break
     case 'stolen': writeTickets(w, m.tickets); break
     case 'leader': w.string(m.jobId).uint(m.term).string(m.leader); break
+    case 'not-run': w.string(m.jobId).string(m.unitId).string(m.reason); break
   }
 }
 
@@ -181,6 +184,7 @@ function decodeBody (r: WireReader): JobsMessage {
     case 11: return { type: 'steal', want: r.uint(MAX_UNITS) }
     case 12: return { type: 'stolen', tickets: readTickets(r) }
     case 13: return { type: 'leader', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), leader: readId(r, 'leader') }
+    case 14: return { type: 'not-run', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id'), reason: r.string(MAX_SUMMARY_BYTES) }
     default: throw new MalformedMessageError(`unknown jobs message type ${r.type}`)
   }
 }

@@ -17,6 +17,10 @@ export interface UnitState {
   readonly thieves: Set<PeerId>
   /** Holders whose latest report left it out (a victim of a steal lets go of it so). */
   readonly omittedBy: Set<PeerId>
+  /** Workers that gave the unit back unrun, with until when they are passed over for it. */
+  readonly declined: Map<PeerId, Millis>
+  /** How many times it was given back unrun. */
+  notRun: number
 }
 
 /**
@@ -37,7 +41,7 @@ export class UnitTable {
     this.ready = new ReadyQueue(id => levels.get(id) ?? 0)
     const finished = new Set(done)
     for (const spec of order) {
-      this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: finished.has(spec.id), owners: new Map(), assignees: new Set(), thieves: new Set(), omittedBy: new Set() })
+      this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: finished.has(spec.id), owners: new Map(), assignees: new Set(), thieves: new Set(), omittedBy: new Set(), declined: new Map(), notRun: 0 })
     }
     for (const unit of this.units.values()) {
       if (!unit.done) this.remaining++

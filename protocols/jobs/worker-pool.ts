@@ -69,15 +69,15 @@ export class WorkerPool {
   /**
    * The live listed worker where `unit` would finish soonest, from its measured speed and what it holds
    * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency (its outputs
-   * are in that node's cache) gets a tenth of the unit's run time as an edge. Passed over: benched workers and
-   * (`notOwners`) the unit's current holders.
+   * are in that node's cache) gets a tenth of the unit's run time as an edge. Passed over: benched workers,
+   * workers that just gave this unit back unrun, and (`notOwners`) the unit's current holders.
    */
   pick (unit: UnitState, costOf: (unitId: string) => number, ranBy: ReadonlyMap<string, PeerId>, notOwners: boolean, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
     const { dependsOn: deps, cost } = unit.spec
     let best: PeerId | undefined
     let bestScore = Infinity
     for (const [peer, worker] of this.workers) {
-      if (!worker.listed || now < worker.benchedUntil || (notOwners && unit.owners.has(peer)) || !seemsLive(this.ctx, peer)) continue
+      if (!worker.listed || now < worker.benchedUntil || (notOwners && unit.owners.has(peer)) || now < (unit.declined.get(peer) ?? 0) || !seemsLive(this.ctx, peer)) continue
       const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
       if (worker.outstanding.size >= limit) continue
       const speed = worker.msPerCost ?? this.msPerCost

@@ -14,6 +14,9 @@ interface PendingResult {
   lastSent: Millis
 }
 
+/** How a unit run ended on this node: `not-run` means its setup failed here and it should run elsewhere. */
+export type UnitOutcome = 'ok' | 'failed' | 'not-run'
+
 const key = (jobId: string, unitId: string): string => `${jobId}\u0000${unitId}`
 
 /**
@@ -120,16 +123,22 @@ export class Worker {
     return ticket.term === job.term && ticket.leader === job.leader
   }
 
-  /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader. */
-  finished (jobId: string, unitId: string, ok: boolean, summary: string, now: Millis): void {
+  /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader, or give it back unrun. */
+  finished (jobId: string, unitId: string, outcome: UnitOutcome, summary: string, now: Millis): void {
     const k = key(jobId, unitId)
     const ticket = this.running.get(k)
     if (ticket === undefined) return
     this.running.delete(k)
     const leader = this.book.get(jobId)?.leader ?? ticket.leader
+    if (outcome === 'not-run') {
+      this.startedAt.delete(k)
+      this.ctx.wire.send(leader, { type: 'not-run', jobId, unitId, reason: summary })
+      this.pump(now)
+      return
+    }
     this.measure(ticket.cost, now - (this.startedAt.get(k) ?? now))
     this.startedAt.delete(k)
-    const message = { type: 'result', jobId, unitId, ok, summary } as const
+    const message = { type: 'result', jobId, unitId, ok: outcome === 'ok', summary } as const
     const entry: PendingResult = { message, submitter: ticket.submitter, leader, waiting: new Set([ticket.submitter, leader]), lastSent: now }
     this.pending.set(k, entry)
     for (const peer of entry.waiting) this.ctx.wire.send(peer, message)

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { MAX_SUMMARY_BYTES } from '../../../protocols/jobs/index.js'
-import { decodeUnitReport, describeFailure, encodeUnitReport, type UnitReport } from '../../../node/jobs/unit-report.js'
+import { decodeUnitReport, describeFailure, encodeUnitReport, protocolOutcome, type UnitReport } from '../../../node/jobs/unit-report.js'
 
 const success: UnitReport = {
   worker: '12D3KooWWorkerAlpha',
@@ -72,4 +72,12 @@ test('a message of control characters, six bytes each in JSON, still fits the su
   const text = encodeUnitReport(failedWith(['last line'], '\u0001'.repeat(20_000)))
   t.true(Buffer.byteLength(text) <= MAX_SUMMARY_BYTES)
   t.is(decodeUnitReport(text)?.failure?.logTail.at(-1), 'last line')
+})
+
+test('a unit that could not be set up (snapshot fetch, workspace, Gradle not starting) is given back to run elsewhere; Gradle failing it fails the job', t => {
+  t.is(protocolOutcome('success'), 'ok')
+  t.is(protocolOutcome('error'), 'not-run')
+  t.is(protocolOutcome('cancelled'), 'not-run', 'a unit this node stopped (it is shutting down) did not fail')
+  t.is(protocolOutcome('failed'), 'failed')
+  t.is(protocolOutcome('timeout'), 'failed')
 })

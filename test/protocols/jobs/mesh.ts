@@ -13,6 +13,8 @@ export interface MeshNodeOptions {
   readonly view?: MembershipView
   /** Milliseconds per unit of cost when this node runs a unit (undefined: units never finish by themselves). */
   readonly msPerCost?: number
+  /** This node's unit setup always fails: it gives every unit back unrun (`not-run`). */
+  readonly notRun?: boolean
   readonly speedHint?: number
   readonly resultAuthor?: (summary: string) => PeerId | undefined
 }
@@ -34,6 +36,7 @@ export class JobsMesh {
   private readonly queue: Pending[] = []
   private readonly timers = new Map<string, number>()
   private readonly speed = new Map<PeerId, number | undefined>()
+  private readonly unrunnable = new Set<PeerId>()
   private seq = 0
 
   add (peer: PeerId, options: MeshNodeOptions, config: Partial<JobsConfig> = {}): JobsProtocol {
@@ -43,6 +46,7 @@ export class JobsMesh {
     })
     this.nodes.set(peer, protocol)
     this.speed.set(peer, options.msPerCost)
+    if (options.notRun === true) this.unrunnable.add(peer)
     protocol.start(this.now)
     this.flush(peer)
     return protocol
@@ -103,7 +107,8 @@ export class JobsMesh {
     const cost = Number(command.payload.split(':')[1] ?? 1)
     this.at(this.now + cost * msPerCost, () => {
       if (this.down.has(peer)) return
-      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, command.payload.startsWith('fail') ? 'failed' : 'ok', `${command.unitId}@${peer}`, this.now) })
+      const outcome = this.unrunnable.has(peer) ? 'not-run' : command.payload.startsWith('fail') ? 'failed' : 'ok'
+      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, `${command.unitId}@${peer}`, this.now) })
     })
   }
 

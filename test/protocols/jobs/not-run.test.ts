@@ -1,0 +1,32 @@
+import test from 'ava'
+import { JobsMesh, simpleJob } from './mesh.js'
+
+const config = { stealing: false, speculation: false }
+
+test('a unit whose setup fails on one worker is given back and runs on another: the job completes', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('broken', { slots: 2, msPerCost: 1, notRun: true }, config) // it cannot fetch the snapshot, say
+  mesh.add('good', { slots: 2, msPerCost: 1 }, config)
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 6, 10), mesh.now) })
+  mesh.runUntil(10_000)
+  t.deepEqual(mesh.commandsOf('jobFailed'), [])
+  const completed = mesh.commandsOf('jobCompleted')
+  t.is(completed.length, 1)
+  t.true([...(completed[0]?.command as { results: ReadonlyMap<string, string> }).results.values()].every(r => r.endsWith('@good')))
+  const givenBack = mesh.commandsOf('requeued').filter(c => (c.command as { from: string }).from === 'broken')
+  t.true(givenBack.length > 0, 'the leader took the units broken gave back and handed them to good')
+})
+
+test('a unit no worker can set up fails the job after three tries, with the last worker\'s report', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('b1', { slots: 1, msPerCost: 1, notRun: true }, config)
+  mesh.add('b2', { slots: 1, msPerCost: 1, notRun: true }, config)
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 10, payload: 'ok:10' }] }, mesh.now) })
+  mesh.runUntil(30_000)
+  t.is(mesh.commandsOf('runUnit').length, 3)
+  const failed = mesh.commandsOf('jobFailed').map(c => c.command as { unitId: string, log: string })
+  t.is(failed.length, 1)
+  t.regex(failed[0]?.log ?? '', /^a@b[12]$/)
+})
