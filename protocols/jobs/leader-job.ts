@@ -97,7 +97,8 @@ export class LeaderJob {
    * A worker's unit lease report: what it holds now (queued, running, or finished with the result unrecorded) for
    * this job. A unit it was given counts as held again; one it took from a worker that holds it (a steal) makes it a
    * holder too; early in a later term, a listed worker's report of a unit not handed out yet counts as its assignment
-   * (see `adoptUntil`).
+   * (see `adoptUntil`). Units already done are acknowledged to it, so it drops them instead of
+   * running (or giving away) finished work.
    */
   onHeld (from: PeerId, units: readonly string[], now: Millis): void {
     const worker = this.workers.of(from, now)
@@ -106,8 +107,9 @@ export class LeaderJob {
     const held = new Set(units)
     for (const id of held) {
       const unit = this.units.get(id)
-      if (unit === undefined || unit.done || unit.owners.has(from)) continue
-      if (unit.assignees.has(from) || (unit.waiting === 0 && (unit.owners.size > 0 || this.adopts(unit, worker, now)))) this.hold(unit, from, worker, now)
+      if (unit === undefined || unit.owners.has(from)) continue
+      if (unit.done) this.ctx.wire.send(from, { type: 'result-ack', jobId: this.jobId, unitId: id })
+      else if (unit.assignees.has(from) || (unit.waiting === 0 && (unit.owners.size > 0 || this.adopts(unit, worker, now)))) this.hold(unit, from, worker, now)
     }
     for (const id of [...worker.outstanding]) {
       const unit = this.units.get(id)

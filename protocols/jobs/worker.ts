@@ -145,13 +145,22 @@ export class Worker {
     this.pump(now)
   }
 
-  /** The submitter's acknowledgement ends a pending result (it is recorded); the leader's stops sending it the result. */
+  /**
+   * The submitter's acknowledgement ends a pending result (it is recorded); the leader's stops sending it the result.
+   * From the job's submitter or leader, it also means the unit is done: a copy still queued here is dropped.
+   */
   onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
     const k = key(m.jobId, m.unitId)
     const entry = this.pending.get(k)
-    if (entry === undefined) return
-    if (from === entry.submitter) this.pending.delete(k)
-    else if (from === entry.leader) entry.waiting.delete(from)
+    if (entry !== undefined) {
+      if (from === entry.submitter) this.pending.delete(k)
+      else if (from === entry.leader) entry.waiting.delete(from)
+    }
+    const job = this.book.get(m.jobId)
+    if (job !== undefined && (from === job.submitter || from === job.leader) && this.queued.delete(k)) {
+      const at = this.queue.findIndex(t => t.jobId === m.jobId && t.unitId === m.unitId)
+      if (at >= 0) this.queue.splice(at, 1)
+    }
   }
 
   /** The job's submitter says it is over: drop its queued units and unsent results, and cancel the ones running here. */

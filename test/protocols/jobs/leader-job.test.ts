@@ -8,7 +8,7 @@ import type { JobsMessage, UnitSpec, WorkerSlots } from '../../../protocols/jobs
  * A leader of job J (submitter S) with four independent units U0..U3 and two one-slot workers V and W;
  * `handedOut()` returns the assignments sent since the last call, as `worker:unit`.
  */
-function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, handedOut: () => string[] } {
+function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, handedOut: () => string[], sent: Array<{ to: string, message: JobsMessage }> } {
   const sent: Array<{ to: string, message: JobsMessage }> = []
   const ctx = {
     self: 'L', config: { ...DEFAULT_JOBS_CONFIG, speculation: false }, commands: new JobsCommandQueue(), view: undefined,
@@ -19,7 +19,7 @@ function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, hand
   const job = new LeaderJob(ctx, 'J', 1, 'S', { type: 'grant', jobId: 'J', term: 1, units, done: [], workers }, 0)
   const ack = (at: number): void => { job.onLeaseAck({ type: 'lease-ack', jobId: 'J', term: 1, at, workers }, at) }
   const handedOut = (): string[] => sent.splice(0).flatMap(({ to, message }) => message.type === 'assign' ? message.tickets.map(t => `${to}:${t.unitId}`) : [])
-  return { job, ack, handedOut }
+  return { job, ack, handedOut, sent }
 }
 
 /** V reports U0 and U2 every 500 ms while W stays silent past its worker lease: W's U1 and U3 go back to the queue. */
@@ -90,4 +90,19 @@ test('a unit a worker keeps leaving out of its reports, and nobody else reports,
   job.onHeld('V', ['U0'], 2500)
   job.onResult('V', 'U0', true, 2600)
   t.deepEqual(handedOut(), ['V:U2'], 'V lost U2 (a restart, say): it runs again')
+})
+
+test('a worker that reports a unit already done is told so, and the unit is not handed out again', t => {
+  const { job, ack, handedOut, sent } = leaderOfFourUnits()
+  ack(0)
+  t.deepEqual(handedOut().sort(), ['V:U0', 'V:U2', 'W:U1', 'W:U3'])
+  wGoesQuiet(job, ack) // W's U1 and U3 go back to the queue
+  ack(3300)
+  job.onResult('V', 'U0', true, 3300)
+  job.onResult('V', 'U2', true, 3310)
+  t.deepEqual(handedOut().sort(), ['V:U1', 'V:U3'])
+  job.onResult('V', 'U1', true, 3400)
+  sent.splice(0)
+  job.onHeld('W', ['U1', 'U3'], 3500) // W was only cut off from the leader: it still queues both
+  t.deepEqual(sent.map(({ to, message }) => `${to}:${message.type}:${'unitId' in message ? message.unitId : ''}`), ['W:result-ack:U1'], 'W drops U1, done by V')
 })

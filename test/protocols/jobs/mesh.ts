@@ -3,7 +3,7 @@ import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../../protocols/jobs
 import type { JobsCommand, JobsConfig, JobsMessage } from '../../../protocols/jobs/index.js'
 import { jobsCodec } from '../../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../../protocols/cache/trust.js'
-import type { MembershipView } from '../../../protocols/membership/index.js'
+import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
 
 interface Pending { at: number, seq: number, run: () => void }
 
@@ -143,4 +143,20 @@ export function simpleJob (jobId: string, count: number, cost = 10, fail: Readon
     units.push({ id, dependsOn: i > 0 && i % 4 === 0 ? [`u${i - 1}`] : [], cost, payload: `${fail.has(id) ? 'fail' : 'ok'}:${cost}` })
   }
   return { jobId, units }
+}
+
+/** Membership as `self` would see `mesh`: every node there is alive, with the load its jobs protocol reports now. */
+export function liveView (mesh: JobsMesh, self: PeerId): MembershipView {
+  const info = (peer: PeerId): MemberInfo => ({ peer, status: mesh.down.has(peer) ? 'dead' : 'alive', incarnation: 0, load: mesh.node(peer).load() }) as unknown as MemberInfo
+  const others = (): MemberInfo[] => [...mesh.nodes.keys()].filter(p => p !== self).map(info)
+  return {
+    self,
+    get liveCount () { return others().length },
+    get aliveCount () { return others().length + 1 },
+    aliveDigest: 0,
+    get: peer => mesh.nodes.has(peer) && peer !== self ? info(peer) : undefined,
+    isLive: peer => mesh.nodes.has(peer) && !mesh.down.has(peer),
+    liveMembers: others,
+    busiest: limit => others().sort((a, b) => b.load.queued - a.load.queued).slice(0, limit)
+  }
 }
