@@ -1,4 +1,4 @@
-import type { PeerId, Random } from '../core/index.js'
+import type { Millis, PeerId, Random } from '../core/index.js'
 import { MAX_RECORDS_PER_MESSAGE } from './messages.js'
 import type { MemberRecord, MembershipMessage } from './messages.js'
 import type { MemberTable } from './table.js'
@@ -54,5 +54,24 @@ export class WelcomeParts {
       this.received.clear()
     }
     return this.complete
+  }
+}
+
+/** Joining: whom to ask for a welcome, and when to ask again (doubling backoff, with jitter) until one is complete. */
+export class Joiner {
+  readonly welcomes = new WelcomeParts()
+  private attempts = 0
+
+  constructor (private readonly seeds: readonly PeerId[], private readonly retryMs: Millis, private readonly random: Random) {}
+
+  get complete (): boolean { return this.welcomes.complete }
+
+  /** Members to send a join to now, and when to try again (undefined: joined, or nobody to ask). */
+  next (view: MembershipView, now: Millis): { targets: PeerId[], retryAt: Millis | undefined } {
+    if (this.welcomes.complete) return { targets: [], retryAt: undefined }
+    const targets = joinTargets(view, this.seeds, this.random)
+    if (this.seeds.length === 0 && view.liveCount === 0) return { targets, retryAt: undefined }
+    const backoff = this.retryMs * Math.min(32, 2 ** this.attempts++)
+    return { targets, retryAt: now + Math.round(backoff * (0.5 + this.random.nextFloat())) }
   }
 }

@@ -4,9 +4,9 @@ import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } fr
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
-import { WelcomeParts, joinTargets, welcomeMessages } from './joining.js'
+import { Joiner, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
-import { MemberTable, peerHash } from './table.js'
+import { MemberTable, aboutPeer, peerHash } from './table.js'
 import { TableView } from './view.js'
 import type { MembershipView } from './view.js'
 
@@ -38,8 +38,7 @@ export class Membership implements SansIoProtocol {
   private incarnation: number
   private load: Load
   private running = false
-  private readonly welcomes = new WelcomeParts()
-  private joinAttempts = 0
+  private readonly joiner: Joiner
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -52,6 +51,7 @@ export class Membership implements SansIoProtocol {
     this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
+    this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
     this.view = new TableView(options.self, this.table, peerHash(options.self))
   }
 
@@ -80,13 +80,9 @@ export class Membership implements SansIoProtocol {
   }
 
   /** Local command: the node's load changed; it travels with the next heartbeat, ping and ack. */
-  setLoad (load: Load): void {
-    this.load = load
-  }
+  setLoad (load: Load): void { this.load = load }
 
-  drainEffects (): Effect[] {
-    return this.effects.drain()
-  }
+  drainEffects (): Effect[] { return this.effects.drain() }
 
   onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.self) return 'ignore'
@@ -120,21 +116,16 @@ export class Membership implements SansIoProtocol {
       case 'ping':
         this.heardFrom(from, m.incarnation, m.load, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
-        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(from) })
+        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, from) })
         return
       case 'ack': this.onAck(from, m, now); return
-      case 'ping-req': {
-        const seq = this.prober.nextSeq()
-        this.prober.relay(seq, from, m.seq, m.target, now)
-        this.send(m.target, this.ping(seq, m.target))
-        return
-      }
+      case 'ping-req': this.send(m.target, this.ping(this.prober.relay(from, m.seq, m.target, now), m.target)); return
       case 'join':
         this.heardFrom(from, m.incarnation, m.load, now)
-        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, this.aboutPeer(from))) this.send(from, welcome)
+        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, aboutPeer(this.table, from))) this.send(from, welcome)
         return
       case 'welcome':
-        this.welcomes.add(from, m.part, m.parts)
+        this.joiner.welcomes.add(from, m.part, m.parts)
         this.applyAll(m.members, from, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         return
@@ -170,9 +161,7 @@ export class Membership implements SansIoProtocol {
   private onAckTimeout (): void {
     const probe = this.prober.pending()
     if (probe === undefined) return
-    for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) {
-      this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
-    }
+    for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
   }
 
   private onHeartbeatTick (now: Millis): void {
@@ -189,11 +178,7 @@ export class Membership implements SansIoProtocol {
     this.table.reapDead(now - this.config.deadRetentionMs)
     const interval = heartbeatIntervalMs(this.config, this.meshSize)
     const staleBefore = now - interval * this.config.staleHeartbeats - this.config.probeIntervalMs
-    const stale: PeerId[] = []
-    for (const member of this.table.values()) {
-      if (member.status === 'alive' && member.lastHeard < staleBefore) stale.push(member.peer)
-    }
-    for (const peer of stale) this.suspect(peer, now)
+    for (const peer of this.table.silentSince(staleBefore)) this.suspect(peer, now)
     this.effects.setTimer('sweep', now + interval)
   }
 
@@ -235,7 +220,7 @@ export class Membership implements SansIoProtocol {
 
   /** A ping to `peer`, carrying its record if this node holds it suspect or dead. */
   private ping (seq: number, peer: PeerId): MembershipMessage {
-    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...this.aboutPeer(peer) }
+    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, peer) }
   }
 
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
@@ -272,22 +257,11 @@ export class Membership implements SansIoProtocol {
     this.publishSelf()
   }
 
-  /** `{ about }` carrying the peer's record when this node holds it suspect or dead. */
-  private aboutPeer (peer: PeerId): { about?: MemberRecord } {
-    const member = this.table.get(peer)
-    if (member === undefined || member.status === 'alive') return {}
-    return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
-  }
-
   /** Asks one member (a seed until some member is known) for a welcome, until a complete one arrives. */
   private join (now: Millis): void {
-    if (this.welcomes.complete) return
-    for (const target of joinTargets(this.view, this.options.seeds, this.options.random)) {
-      this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
-    }
-    if (this.options.seeds.length === 0 && this.table.liveCount === 0) return
-    const backoff = this.config.joinRetryMs * Math.min(32, 2 ** this.joinAttempts++)
-    this.effects.setTimer('join', now + Math.round(backoff * (0.5 + this.options.random.nextFloat())))
+    const { targets, retryAt } = this.joiner.next(this.view, now)
+    for (const target of targets) this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
+    if (retryAt !== undefined) this.effects.setTimer('join', retryAt)
   }
 
   private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load } }

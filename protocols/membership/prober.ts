@@ -83,9 +83,11 @@ export class Prober {
     return out
   }
 
-  /** Remembers that our ping `seq` probes `target` on behalf of `requester`. */
-  relay (seq: number, requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): void {
+  /** Opens a ping to `target` on behalf of `requester` (an indirect probe); returns the ping's seq. */
+  relay (requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): number {
+    const seq = this.nextSeq()
     this.relays.set(seq, { requester, requesterSeq, target, at: now })
+    return seq
   }
 
   /** The relay an ack answers, removed from the table, if (seq, subject) match one. */

@@ -156,6 +156,13 @@ export class MemberTable {
     if (member !== undefined) member.lastHeard = Math.floor(now)
   }
 
+  /** Members held alive that nobody has heard from since before `before`. */
+  silentSince (before: Millis): PeerId[] {
+    const silent: PeerId[] = []
+    for (const member of this.members.values()) if (member.status === 'alive' && member.lastHeard < before) silent.push(member.peer)
+    return silent
+  }
+
   /** Forgets members dead since before `before` (a heartbeat brings a live one back); returns how many. */
   reapDead (before: Millis): number {
     let reaped = 0
@@ -205,4 +212,11 @@ export class MemberTable {
       this.deathOrder.delete(member.peer)
     }
   }
+}
+
+/** `{ about }` carrying the peer's record when `table` holds it suspect or dead (so the peer can refute). */
+export function aboutPeer (table: MemberTable, peer: PeerId): { about?: MemberRecord } {
+  const member = table.get(peer)
+  if (member === undefined || member.status === 'alive') return {}
+  return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
 }
