@@ -132,6 +132,11 @@ export class WireReader {
     }
   }
 
+  /** Whether every byte has been read (an optional field at the end of a message is absent). */
+  get atEnd (): boolean {
+    return this.pos >= this.bytes.length
+  }
+
   /** Asserts the whole message was consumed (trailing bytes are a schema violation). */
   end (): void {
     if (this.pos !== this.bytes.length) throw new MalformedMessageError(`${this.bytes.length - this.pos} trailing bytes after the message`)

@@ -11,6 +11,8 @@ export const MEMBERSHIP_MAX_BYTES = 64 * 1024
 /** Most member records in one message (a welcome is split into chunks of this size). */
 export const MAX_RECORDS_PER_MESSAGE = 256
 export const MAX_PEER_ID_BYTES = 128
+/** Peers fall into this many buckets by hash; a pull carries one alive-set digest per bucket. */
+export const DIGEST_BUCKETS = 64
 
 /** What a node says about its own work; read by scheduling and stealing. */
 export interface Load {
@@ -35,19 +37,27 @@ export interface MemberRecord {
   readonly load: Load
 }
 
+/**
+ * Pings and direct acks carry `digest`, the sender's alive-set digest (anti-entropy: a mismatch
+ * that persists makes the receiver pull what it may lack from the sender). It is the last field and
+ * optional on the wire, so a ping or ack without it still decodes; a relayed ack has none.
+ */
 export type MembershipMessage =
-  | { readonly type: 'ping', readonly seq: number, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord }
-  | { readonly type: 'ack', readonly seq: number, readonly subject: PeerId, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord }
+  | { readonly type: 'ping', readonly seq: number, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord, readonly digest?: number }
+  | { readonly type: 'ack', readonly seq: number, readonly subject: PeerId, readonly incarnation: number, readonly load: Load, readonly about?: MemberRecord, readonly digest?: number }
   | { readonly type: 'ping-req', readonly seq: number, readonly target: PeerId }
   | { readonly type: 'join', readonly incarnation: number, readonly load: Load }
   | { readonly type: 'welcome', readonly part: number, readonly parts: number, readonly members: readonly MemberRecord[], readonly about?: MemberRecord }
   | { readonly type: 'gossip', readonly updates: readonly MemberRecord[] }
+  /** Anti-entropy: asks for the records of every bucket whose digest differs from `buckets` (answered with welcome parts). */
+  | { readonly type: 'pull', readonly buckets: readonly number[] }
 
-const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6 } as const
+const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6, pull: 7 } as const
 const MAX_COUNT = 1_000_000_000
 const MAX_SEQ = 2 ** 32 - 1
 /** The largest incarnation the wire carries: a node never refutes past it (its messages would all be refused). */
 export const MAX_INCARNATION = MAX_SEQ
+const MAX_DIGEST = 2 ** 32 - 1
 
 function writeLoad (w: WireWriter, load: Load): void {
   w.uint(load.capacity).uint(load.running).uint(load.queued).uint(load.cacheBytes)
@@ -101,23 +111,25 @@ function readRecords (r: WireReader): MemberRecord[] {
 
 function encodeBody (w: WireWriter, m: MembershipMessage): void {
   switch (m.type) {
-    case 'ping': writeLoad(w.uint(m.seq).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); break
-    case 'ack': writeLoad(w.uint(m.seq).string(m.subject).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); break
+    case 'ping': writeLoad(w.uint(m.seq).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); writeDigest(w, m.digest); break
+    case 'ack': writeLoad(w.uint(m.seq).string(m.subject).uint(m.incarnation), m.load); writeOptionalRecord(w, m.about); writeDigest(w, m.digest); break
     case 'ping-req': w.uint(m.seq).string(m.target); break
     case 'join': writeLoad(w.uint(m.incarnation), m.load); break
     case 'welcome': writeRecords(w.uint(m.part).uint(m.parts), m.members); writeOptionalRecord(w, m.about); break
     case 'gossip': writeRecords(w, m.updates); break
+    case 'pull': writeBuckets(w, m.buckets); break
   }
 }
 
 function decodeBody (r: WireReader): MembershipMessage {
   switch (r.type) {
-    case 1: return withAbout({ type: 'ping', seq: r.uint(MAX_SEQ), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r)
-    case 2: return withAbout({ type: 'ack', seq: r.uint(MAX_SEQ), subject: readPeer(r), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r)
+    case 1: return withDigest(withAbout({ type: 'ping', seq: r.uint(MAX_SEQ), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r), r)
+    case 2: return withDigest(withAbout({ type: 'ack', seq: r.uint(MAX_SEQ), subject: readPeer(r), incarnation: r.uint(MAX_SEQ), load: readLoad(r) }, r), r)
     case 3: return { type: 'ping-req', seq: r.uint(MAX_SEQ), target: readPeer(r) }
     case 4: return { type: 'join', incarnation: r.uint(MAX_SEQ), load: readLoad(r) }
     case 5: return withAbout(readWelcomeHead(r), r)
     case 6: return { type: 'gossip', updates: readRecords(r) }
+    case 7: return { type: 'pull', buckets: readBuckets(r) }
     default: throw new MalformedMessageError(`unknown membership message type ${r.type}`)
   }
 }
@@ -134,6 +146,25 @@ function readWelcomeHead (r: WireReader): MembershipMessage {
 function withAbout<T extends MembershipMessage> (message: T, r: WireReader): T {
   const about = readOptionalRecord(r)
   return about === undefined ? message : { ...message, about }
+}
+
+function writeDigest (w: WireWriter, digest: number | undefined): void {
+  if (digest !== undefined) w.uint(digest)
+}
+
+function withDigest<T extends MembershipMessage> (message: T, r: WireReader): T {
+  return r.atEnd ? message : { ...message, digest: r.uint(MAX_DIGEST) }
+}
+
+function writeBuckets (w: WireWriter, buckets: readonly number[]): void {
+  if (buckets.length !== DIGEST_BUCKETS) throw new MalformedMessageError(`a pull carries ${DIGEST_BUCKETS} bucket digests, not ${buckets.length}`)
+  for (const digest of buckets) w.uint(digest)
+}
+
+function readBuckets (r: WireReader): number[] {
+  const buckets: number[] = []
+  for (let i = 0; i < DIGEST_BUCKETS; i++) buckets.push(r.uint(MAX_DIGEST))
+  return buckets
 }
 
 /** The membership wire codec: one version byte, one type byte, then varint/string fields. */

@@ -13,11 +13,15 @@ const samples: MembershipMessage[] = [
   { type: 'ping', seq: 2 ** 32 - 1, incarnation: 4, load, about: record },
   { type: 'ack', seq: 9, subject: 'n3', incarnation: 2, load },
   { type: 'ack', seq: 9, subject: 'n3', incarnation: 2, load, about: { ...record, status: 'dead' } },
+  { type: 'ping', seq: 3, incarnation: 1, load, digest: 0 },
+  { type: 'ping', seq: 4, incarnation: 1, load, about: record, digest: 2 ** 32 - 1 },
+  { type: 'ack', seq: 9, subject: 'n3', incarnation: 2, load, digest: 123_456_789 },
   { type: 'ping-req', seq: 77, target: 'n999' },
   { type: 'join', incarnation: 3, load },
   { type: 'welcome', part: 0, parts: 2, members: [record, { ...record, peer: 'ünïcode-peer', status: 'alive' }] },
   { type: 'welcome', part: 1, parts: 2, members: [], about: record },
-  { type: 'gossip', updates: [record] }
+  { type: 'gossip', updates: [record] },
+  { type: 'pull', buckets: Array.from({ length: 64 }, (_, i) => i === 0 ? 2 ** 32 - 1 : i * 1_000_003) }
 ]
 
 test('every membership message survives an encode/decode round trip', t => {
@@ -31,7 +35,7 @@ test('a frame starts with the wire version and a type tag', t => {
 })
 
 test('malformed input is rejected with a named error', t => {
-  const good = membershipCodec.encode(samples[1] as MembershipMessage)
+  const good = membershipCodec.encode({ type: 'ping', seq: 2, incarnation: 4, load, about: record, digest: 7 })
   t.throws(() => membershipCodec.decode(new Uint8Array(0)), { instanceOf: MalformedMessageError })
   t.throws(() => membershipCodec.decode(good.subarray(0, good.length - 3)), { instanceOf: MalformedMessageError })
   t.throws(() => membershipCodec.decode(Uint8Array.of(...good, 0)), { instanceOf: MalformedMessageError, message: /trailing/ })
@@ -70,4 +74,12 @@ test('random bytes never crash the decoder: they decode or throw a CodecError', 
     }
   }
   t.true(rejected > 4000, `seed ${seed}: only ${rejected} of 5000 random inputs rejected`)
+})
+
+test('the digest is the optional last field of a ping or ack: without it the message still decodes, past 32 bits it is refused', t => {
+  const plain = membershipCodec.encode({ type: 'ping', seq: 1, incarnation: 0, load })
+  const withDigest = membershipCodec.encode({ type: 'ping', seq: 1, incarnation: 0, load, digest: 5 })
+  t.is(withDigest.length, plain.length + 1)
+  t.deepEqual(membershipCodec.decode(plain), { type: 'ping', seq: 1, incarnation: 0, load })
+  t.throws(() => membershipCodec.decode(Uint8Array.of(...plain, 0x80, 0x80, 0x80, 0x80, 0x10)), { instanceOf: MalformedMessageError, message: /over its limit/ })
 })
