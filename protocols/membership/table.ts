@@ -1,4 +1,5 @@
 import type { Millis, PeerId } from '../core/index.js'
+import { DIGEST_BUCKETS } from './messages.js'
 import type { Load, MemberRecord, MemberStatus } from './messages.js'
 
 /** A peer as this node currently sees it. */
@@ -63,6 +64,11 @@ export function peerHash (peer: PeerId): number {
   return h >>> 0
 }
 
+/** The digest bucket of a peer hash. */
+export function bucketOf (hash: number): number {
+  return hash & (DIGEST_BUCKETS - 1)
+}
+
 /**
  * The member table with SWIM's precedence rules: a higher incarnation always wins; at the same
  * incarnation dead beats suspect beats alive. Only the peer itself raises its incarnation (to refute).
@@ -76,6 +82,8 @@ export class MemberTable {
   /** The dead members in the order they died (time only moves forward): the oldest first, found at once. */
   private readonly deathOrder = new Map<PeerId, Member>()
   private aliveHash = 0
+  /** The alive digest split by `bucketOf(peerHash)`: XOR of the buckets is `aliveHash`. */
+  private readonly bucketHashes = new Uint32Array(DIGEST_BUCKETS)
   private alive = 0
   /** New members refused because the table was full of live ones. */
   refused = 0
@@ -104,6 +112,11 @@ export class MemberTable {
   /** XOR of the hashes of members whose status is alive: equal sets give equal digests. */
   get aliveDigest (): number {
     return this.aliveHash
+  }
+
+  /** The alive digest of each bucket of peers (a copy). */
+  aliveBuckets (): number[] {
+    return Array.from(this.bucketHashes)
   }
 
   get deadCount (): number {
@@ -186,11 +199,18 @@ export class MemberTable {
     this.members.delete(member.peer)
   }
 
+  private flipAlive (peer: PeerId): void {
+    const hash = peerHash(peer)
+    this.aliveHash = (this.aliveHash ^ hash) >>> 0
+    const bucket = bucketOf(hash)
+    this.bucketHashes[bucket] = (this.bucketHashes[bucket] as number) ^ hash
+  }
+
   private enterStatus (member: Member, status: MemberStatus): void {
     member.status = status
     if (status === 'alive') {
       this.alive++
-      this.aliveHash = (this.aliveHash ^ peerHash(member.peer)) >>> 0
+      this.flipAlive(member.peer)
     } else if (status === 'dead') {
       member.deadIndex = this.dead.length
       this.dead.push(member)
@@ -201,7 +221,7 @@ export class MemberTable {
   private leaveStatus (member: Member): void {
     if (member.status === 'alive') {
       this.alive--
-      this.aliveHash = (this.aliveHash ^ peerHash(member.peer)) >>> 0
+      this.flipAlive(member.peer)
     } else if (member.status === 'dead') {
       const last = this.dead.pop() as Member
       if (last !== member) {

@@ -41,3 +41,17 @@ test('reaping forgets only tombstones older than the cut-off, and a forgotten me
   t.is(table.apply(record('d1', 'alive'), 1000), 'new', 'a heartbeat of a forgotten member brings it back')
   t.is(table.aliveCount, 2)
 })
+
+test('the bucket digests of a table split its alive digest, and follow every status change', t => {
+  const table = new MemberTable()
+  const xor = (buckets: number[]): number => buckets.reduce((a, b) => (a ^ b) >>> 0, 0)
+  for (let i = 0; i < 300; i++) table.apply(record(`n${i}`, i % 7 === 0 ? 'dead' : 'alive'), 0)
+  t.is(table.aliveBuckets().length, 64)
+  t.is(xor(table.aliveBuckets()), table.aliveDigest)
+  const before = table.aliveBuckets()
+  table.apply(record('n1', 'dead'), 1)
+  t.is(xor(table.aliveBuckets()), table.aliveDigest)
+  t.is(table.aliveBuckets().filter((digest, bucket) => digest !== before[bucket]).length, 1, 'one death changes one bucket')
+  table.apply(record('n1', 'alive', 1), 2)
+  t.deepEqual(table.aliveBuckets(), before)
+})
