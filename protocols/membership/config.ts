@@ -18,6 +18,12 @@ export interface MembershipConfig {
   readonly heartbeatMaxMs: Millis
   /** A member silent for this many heartbeat intervals is suspected even if no probe reached it. */
   readonly staleHeartbeats: number
+  /**
+   * Anti-entropy: a node shown alive-set digests that differ from its own for this long, with no
+   * equal one in between, pulls the records it may lack from the member that showed the last one
+   * (see AntiEntropy).
+   */
+  readonly pullAfterMs: Millis
   /** First delay before joins are sent again (doubling each time, up to 32×) until a welcome is complete. */
   readonly joinRetryMs: Millis
   /** First-probe rounds the detection bound allows for: P(a crash is not probed in r rounds) ≈ e^-r. */
@@ -39,6 +45,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   heartbeatMinMs: 1000,
   heartbeatMaxMs: 120_000,
   staleHeartbeats: 3,
+  pullAfterMs: 3000,
   joinRetryMs: 2000,
   boundProbeRounds: 20,
   boundSlackMs: 3000,

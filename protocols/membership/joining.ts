@@ -16,12 +16,13 @@ export function joinTargets (view: MembershipView, seeds: readonly PeerId[], ran
 /**
  * The answer to a join: every member, tombstones included (so a joiner learns of deaths announced
  * before it came), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
- * joiner's own record when it is held suspect or dead, so it refutes at once.
+ * joiner's own record when it is held suspect or dead, so it refutes at once. The answer to a
+ * pull is the same, restricted to the members `wanted` (those of the buckets that differ).
  */
-export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner: PeerId, about: { about?: MemberRecord }): MembershipMessage[] {
+export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner: PeerId, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
   const records: MemberRecord[] = [self]
   for (const m of table.values()) {
-    if (m.peer !== joiner) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+    if (m.peer !== joiner && (wanted === undefined || wanted(m.peer))) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
   }
   const messages: MembershipMessage[] = []
   const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)

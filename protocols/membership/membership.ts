@@ -4,6 +4,7 @@ import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } fr
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
+import { AntiEntropy, inDifferingBuckets, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { Joiner, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
 import { MemberTable, aboutPeer, peerHash } from './table.js'
@@ -25,6 +26,10 @@ const SUSPECT_PREFIX = 'suspect:'
  *   member refutes at once. A member is pinged with the verdict when it is declared dead, and every
  *   period the node pings the next member it holds dead (round-robin reconnect probe), so a live one
  *   wrongly held dead, or partitioned away, refutes once it can be reached.
+ * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for
+ *   `pullAfterMs` pulls the records of the buckets of peers whose digests differ from a member and
+ *   merges them: the repair for a rumour it missed (AntiEntropy). A member it holds dead but the
+ *   answer holds alive is pinged with the verdict.
  */
 export class Membership implements SansIoProtocol {
   readonly topics = [MEMBERSHIP_TOPIC]
@@ -39,6 +44,7 @@ export class Membership implements SansIoProtocol {
   private load: Load
   private running = false
   private readonly joiner: Joiner
+  private readonly antiEntropy: AntiEntropy
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -51,6 +57,7 @@ export class Membership implements SansIoProtocol {
     this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
+    this.antiEntropy = new AntiEntropy(this.config.pullAfterMs)
     this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
     this.view = new TableView(options.self, this.table, peerHash(options.self))
   }
@@ -58,6 +65,8 @@ export class Membership implements SansIoProtocol {
   get self (): PeerId { return this.options.self }
   /** The full member table, tombstones included (read by the simulator's invariant checkers). */
   get members (): MemberTable { return this.table }
+  /** Pulls sent so far because digests kept differing (anti-entropy). */
+  get pulls (): number { return this.antiEntropy.pulls }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.incarnation }
   private get meshSize (): number { return this.table.liveCount + 1 }
@@ -116,7 +125,8 @@ export class Membership implements SansIoProtocol {
       case 'ping':
         this.heardFrom(from, m.incarnation, m.load, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
-        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, from) })
+        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
+        this.compareDigest(from, m.digest)
         return
       case 'ack': this.onAck(from, m, now); return
       case 'ping-req': this.send(m.target, this.ping(this.prober.relay(from, m.seq, m.target, now), m.target)); return
@@ -127,15 +137,21 @@ export class Membership implements SansIoProtocol {
       case 'welcome':
         this.joiner.welcomes.add(from, m.part, m.parts)
         this.applyAll(m.members, from, now)
+        for (const peer of vouchedDead(this.table, m.members)) this.pingHeldDead(peer)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         return
-      case 'gossip': this.applyAll(m.updates, from, now)
+      case 'gossip': this.applyAll(m.updates, from, now); return
+      case 'pull': {
+        const wanted = inDifferingBuckets(viewBuckets(this.table, this.self), m.buckets)
+        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, aboutPeer(this.table, from), wanted)) this.send(from, welcome)
+      }
     }
   }
 
   private onAck (from: PeerId, m: Extract<MembershipMessage, { type: 'ack' }>, now: Millis): void {
     this.heardFrom(m.subject, m.incarnation, m.load, now)
     if (m.about !== undefined && m.subject === from) this.learnAboutSelf(m.about)
+    if (m.subject === from) this.compareDigest(from, m.digest)
     const relay = this.prober.takeRelay(m.seq, m.subject)
     if (relay !== undefined) {
       this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
@@ -218,9 +234,15 @@ export class Membership implements SansIoProtocol {
     this.send(peer, this.ping(this.prober.nextSeq(), peer))
   }
 
-  /** A ping to `peer`, carrying its record if this node holds it suspect or dead. */
+  /** A ping to `peer`, carrying its record if this node holds it suspect or dead, and this node's digest. */
   private ping (seq: number, peer: PeerId): MembershipMessage {
-    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, peer) }
+    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, peer), digest: this.view.aliveDigest }
+  }
+
+  /** Anti-entropy: pulls the records of `from` whose buckets differ, once digests have differed long enough. */
+  private compareDigest (from: PeerId, digest: number | undefined): void {
+    const own = this.joiner.complete ? this.view.aliveDigest : undefined
+    if (this.antiEntropy.observe(own, digest, this.lastInput)) this.send(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
   }
 
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {

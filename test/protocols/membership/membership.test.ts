@@ -45,7 +45,7 @@ test('a ping is answered with an ack carrying incarnation and load; the pinger e
   a.drainEffects()
   const ping = membershipCodec.encode({ type: 'ping', seq: 5, incarnation: 3, load })
   t.is(a.onMessage('b', MEMBERSHIP_PROTOCOL, ping, 10), 'accept')
-  t.deepEqual(sends(a.drainEffects()), [{ to: 'b', message: { type: 'ack', seq: 5, subject: 'a', incarnation: 0, load } }])
+  t.deepEqual(sends(a.drainEffects()), [{ to: 'b', message: { type: 'ack', seq: 5, subject: 'a', incarnation: 0, load, digest: a.view.aliveDigest } }])
   t.is(a.view.get('b')?.status, 'alive')
   t.deepEqual(a.view.get('b')?.load, load)
   t.deepEqual(a.view.busiest(1).map(m => m.peer), ['b'])
