@@ -65,13 +65,26 @@ export function heartbeatIntervalMs (config: MembershipConfig, n: number): Milli
 }
 
 /**
+ * Repair delay: gossip delivers a rumour once, and a node that missed it (loss, a partition that
+ * cut it in flight, a pause) is the only one holding its view. Its digest then differs from every
+ * digest it is shown (at least the ack of its own probe each period), so it pulls from a member
+ * once the mismatch has lasted `pullAfterMs`, at its next digest after that (within a period, one
+ * more for a lost ack); the answer's round trip is in the slack.
+ */
+export function repairBoundMs (config: MembershipConfig): Millis {
+  return config.pullAfterMs + 2 * config.probeIntervalMs
+}
+
+/**
  * Detection bound while the network is whole: a crashed member is first probed within
  * `boundProbeRounds` periods (each live member probes one member per period, so a given member is
  * probed about once per period), the probe and its indirect probes fail within one period, the
- * suspicion times out, and the declaration spreads by gossip.
+ * suspicion times out, and the declaration spreads by gossip; a node that missed the suspicion and
+ * the declaration learns of them from a pull within the repair delay (and, if it pulled
+ * the suspicion, declares the death itself a suspicion timeout later, hence repair + suspicion).
  */
 export function detectionBoundMs (config: MembershipConfig, n: number): Millis {
-  return (config.boundProbeRounds + 1) * config.probeIntervalMs + suspicionTimeoutMs(config, n) + config.boundSlackMs
+  return (config.boundProbeRounds + 1) * config.probeIntervalMs + suspicionTimeoutMs(config, n) + repairBoundMs(config) + config.boundSlackMs
 }
 
 /**
@@ -79,10 +92,12 @@ export function detectionBoundMs (config: MembershipConfig, n: number): Millis {
  * from the ping sent with every death declaration, or from a reconnect probe (each member pings the
  * next member it holds dead, round-robin, every period) — and refutes it with a higher incarnation
  * (or republishes its current one if the verdict is about an older incarnation); the refutation
- * spreads by gossip.
+ * spreads by gossip. A node that missed the refutation, or alone holds the member dead, pulls
+ * within the repair delay: it takes the refutation from the answer, or finds the member alive
+ * there and pings it with the verdict at once.
  */
 export function refutationBoundMs (config: MembershipConfig, _n: number): Millis {
-  return (config.boundProbeRounds + 1) * config.probeIntervalMs + config.boundSlackMs
+  return (config.boundProbeRounds + 1) * config.probeIntervalMs + repairBoundMs(config) + config.boundSlackMs
 }
 
 /** What a membership instance is built from. */

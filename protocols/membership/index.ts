@@ -5,7 +5,7 @@ export type { MembershipView } from './view.js'
 export type { MemberInfo } from './table.js'
 export { DEFAULT_MAX_MEMBERS, MemberTable } from './table.js'
 export {
-  DEFAULT_MEMBERSHIP_CONFIG, suspicionTimeoutMs, heartbeatIntervalMs, detectionBoundMs, refutationBoundMs
+  DEFAULT_MEMBERSHIP_CONFIG, suspicionTimeoutMs, heartbeatIntervalMs, detectionBoundMs, refutationBoundMs, repairBoundMs
 } from './config.js'
 export type { MembershipConfig } from './config.js'
 export {
