@@ -20,6 +20,8 @@ export interface SimOptions {
   readonly durationMs?: number
   /** Test hook: run a (possibly deliberately broken) protocol variant. */
   readonly createProtocol?: ProtocolFactory
+  /** Test hook: schedules the safety phase's faults instead of the scenario (which still gives the link profile). */
+  readonly injectFaults?: (ctx: ChaosContext) => void
   readonly config?: Partial<MembershipConfig>
   /** How often the safety invariants are checked (virtual ms). */
   readonly checkIntervalMs?: number
@@ -88,7 +90,8 @@ export function runSimulation (options: SimOptions): SimResult {
   const faultsEnd = durationMs - livenessMs
   const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd }
   harness.startAll()
-  scenario.inject(ctx)
+  const inject = options.injectFaults ?? scenario.inject
+  inject(ctx)
   engine.at(faultsEnd, () => { endFaults(ctx) })
   const checkEvery = options.checkIntervalMs ?? 2000
   for (let t = checkEvery; t <= durationMs; t += checkEvery) engine.at(t, () => { checker.checkSafety(engine.now) })
