@@ -113,7 +113,8 @@ test('plain mode: a node that does not answer gets a line, and the tables go on 
   let reads = 0
   // 1 read of the newest event id, then 5 per table (4 snapshot reads and the events page): the second table's reads stall
   const { httpUrl } = await scriptedNode(t, path => ++reads > 6 && reads <= 11 ? 'stall' : answers(() => [])(path))
-  const client = new NodeClient({ httpUrl, token: 'tok' }, { retries: 0, timeoutMs: 100 })
+  // long enough for an answer on a loaded machine (100 ms was not, once): only the stalled reads time out
+  const client = new NodeClient({ httpUrl, token: 'tok' }, { retries: 0, timeoutMs: 1000 })
   const out = pipe()
   await runTop({ client, stdout: out.stdout, stdin, intervalMs: 10, count: 3, signal: new AbortController().signal })
   const lines = out.text().split('\n').filter(line => line.startsWith('== gmesh top'))
