@@ -5,9 +5,10 @@
  * workspaces, so a reused pid of an unrelated process is never touched. Tests read the same files
  * to stop what a killed node left behind.
  */
-import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Logger } from '../../src/config/logger.js'
+import { worksUnder } from '../../src/gradle/linux-processes.js'
 
 export class UnitProcesses {
   private readonly writes = new Map<number, Promise<void>>()
@@ -48,7 +49,6 @@ export class UnitProcesses {
   }
 
   private async isOurs (pid: number): Promise<boolean> {
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined)
-    return cwd != null && (cwd === this.workspacesRoot || cwd.startsWith(this.workspacesRoot + path.sep))
+    return await worksUnder(pid, this.workspacesRoot)
   }
 }

@@ -77,7 +77,8 @@ async function groupMembers (pgid: number): Promise<number[]> {
   return members
 }
 
-async function worksUnder (pid: number, dir: string): Promise<boolean> {
+/** True when the process's working directory is `dir` or below it. */
+export async function worksUnder (pid: number, dir: string): Promise<boolean> {
   const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined)
   return cwd != null && isUnder(cwd, dir)
 }

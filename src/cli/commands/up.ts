@@ -5,9 +5,8 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
+import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
 
-/** The largest entry kept when --max-entry is not given (or --cache-max, if smaller). */
-const DEFAULT_MAX_ENTRY = '100MiB'
 
 interface UpOptions {
   data?: string
@@ -47,7 +46,7 @@ export function register (program: Command): void {
     .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
-    .option('--max-entry <size>', `largest cache entry kept; bigger ones are dropped (default: ${DEFAULT_MAX_ENTRY}, or --cache-max if smaller)`)
+    .option('--max-entry <size>', `largest cache entry kept; bigger ones are dropped (default: ${DEFAULT_MAX_ENTRY_BYTES / 1024 ** 2}MiB, or --cache-max if smaller)`)
     .option('--no-fsync', 'do not fsync blobs before indexing them: more PUTs per second; a power loss may lose recent entries (a damaged blob is still never served)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
     .action(async (options: UpOptions) => { await up(options) })
@@ -119,7 +118,8 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
  */
 function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cacheMaxBytes: number, maxEntryBytes: number } {
   const cacheMaxBytes = parseSize(options.cacheMax, '--cache-max')
-  if (options.maxEntry === undefined) return { cacheMaxBytes, maxEntryBytes: Math.min(parseSize(DEFAULT_MAX_ENTRY, '--max-entry'), cacheMaxBytes) }
+  // the daemon's own default, shrunk to the budget
+  if (options.maxEntry === undefined) return { cacheMaxBytes, maxEntryBytes: Math.min(DEFAULT_MAX_ENTRY_BYTES, cacheMaxBytes) }
   const maxEntryBytes = parseSize(options.maxEntry, '--max-entry')
   if (maxEntryBytes > cacheMaxBytes) {
     throw new UsageError(`--max-entry ${options.maxEntry} is larger than --cache-max ${options.cacheMax}: an entry that big would evict the whole cache; lower --max-entry or raise --cache-max`)
