@@ -48,6 +48,14 @@ export class WireWriter {
     return this
   }
 
+  /** Bytes as they are, without a length: for fields of a fixed size (a hash), which the reader must know. */
+  raw (value: Uint8Array): this {
+    this.reserve(value.length)
+    this.buf.set(value, this.pos)
+    this.pos += value.length
+    return this
+  }
+
   /** Length-prefixed UTF-8 string. */
   string (value: string): this {
     this.reserve(value.length * 3 + 8)
@@ -115,6 +123,14 @@ export class WireReader {
       scale *= 0x80
     }
     throw new MalformedMessageError('varint is longer than 8 bytes')
+  }
+
+  /** Exactly `length` bytes written by `WireWriter.raw` (a copy). */
+  raw (length: number): Uint8Array {
+    if (this.pos + length > this.bytes.length) throw new MalformedMessageError('message ends inside a field')
+    const out = this.bytes.slice(this.pos, this.pos + length)
+    this.pos += length
+    return out
   }
 
   /** Length-prefixed UTF-8 string of at most `maxLength` bytes. */
