@@ -3,7 +3,7 @@
  * on libp2p through a ProtocolHost, its `runUnit` commands run by the UnitExecutor, its submitter
  * commands recorded by the JobTracker. `submit` snapshots a project and starts a job from here.
  */
-import { randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assertGrantFits, JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
@@ -86,7 +86,7 @@ export class JobsHost {
   constructor (private readonly components: JobsHostComponents, init: JobsHostInit) {
     const { libp2p, guard, view, store, logger, events } = components
     this.protocol = new JobsProtocol({
-      self: init.self, slots: init.slots, view, resultAuthor: summary => decodeUnitReport(summary)?.worker,
+      self: init.self, slots: init.slots, view, resultAuthor: summary => decodeUnitReport(summary)?.worker, sha256: data => hash('sha256', data, 'buffer'),
       ...(init.trust == null ? {} : { trust: init.trust }), ...(init.config == null ? {} : { config: init.config })
     })
     this.tracker = new JobTracker(init.self, events)
@@ -198,6 +198,7 @@ export class JobsHost {
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
       case 'jobAbandoned': this.tracker.abandoned(command.jobId, command.reason); break
       case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
+      case 'forgedTickets': this.components.logger.warn({ peer: command.from, tickets: command.tickets }, 'refused units that are not as their submitter submitted them (forged tickets from a leader or a steal victim)'); break
       case 'leading':
         if (command.acting) {
           this.leading.set(command.jobId, command.term)

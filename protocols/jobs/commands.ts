@@ -5,8 +5,11 @@ import type { PeerId } from '../core/index.js'
  * closed, so these come out of `JobsProtocol.drainCommands()`; drain both queues after every input.
  */
 export type JobsCommand =
-  /** Run unit `unitId` of `jobId` (payload as submitted); report `unitFinished` when it ends. */
-  | { readonly kind: 'runUnit', readonly jobId: string, readonly unitId: string, readonly payload: string, readonly submitter: PeerId }
+  /**
+   * Run unit `unitId` of `jobId`, exactly as `submitter` submitted it (payload, cost, dependencies: checked against
+   * the job's commitment); report `unitFinished` when it ends.
+   */
+  | { readonly kind: 'runUnit', readonly jobId: string, readonly unitId: string, readonly payload: string, readonly submitter: PeerId, readonly cost: number, readonly dependsOn: readonly string[] }
   /** Every unit of a job this node submitted has a successful result (unit id -> result summary). */
   | { readonly kind: 'jobCompleted', readonly jobId: string, readonly results: ReadonlyMap<string, string> }
   /** A unit of a job this node submitted failed: reported once, with that unit's log. */
@@ -21,6 +24,11 @@ export type JobsCommand =
   | { readonly kind: 'requeued', readonly jobId: string, readonly unitId: string, readonly from: PeerId }
   /** This node, the job's submitter, recorded the first successful result of a unit (progress, before the job ends). */
   | { readonly kind: 'unitDone', readonly jobId: string, readonly unitId: string, readonly summary: string }
+  /**
+   * A leader or a steal victim, `from`, handed this node `tickets` tickets that are not units as their submitter
+   * submitted them (their Merkle proof fails): refused, never run, the message rejected (for logs and metrics).
+   */
+  | { readonly kind: 'forgedTickets', readonly from: PeerId, readonly tickets: number }
   /** This node, the job's submitter, granted term `term` to `leader` (for the build's report). */
   | { readonly kind: 'granted', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 

@@ -18,7 +18,10 @@ export class JobTooLargeError extends InvalidJobError {
 
 /**
  * Throws `JobTooLargeError` unless the largest grant the job can ever need fits in one message: the highest
- * term, every unit done, and `MAX_GRANT_WORKERS` workers of the longest peer id.
+ * term, every unit done, and `MAX_GRANT_WORKERS` workers of the longest peer id. The units' commitment costs a grant
+ * nothing (the leader hashes the units itself), and the largest ticket then fits too: its unit is part of the grant,
+ * and the rest of a ticket (three peer ids, the job id, a proof of at most `MAX_PROOF_HASHES` hashes: under 1.6 KB)
+ * is far less than the room kept for the workers.
  */
 export function assertGrantFits (spec: JobSpec): void {
   const reserve = 5 + MAX_GRANT_WORKERS * WORKER_ENTRY_BYTES

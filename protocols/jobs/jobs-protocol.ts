@@ -4,10 +4,12 @@ import { TrustPolicy } from '../cache/trust.js'
 import type { Load, MembershipView } from '../membership/index.js'
 import { JobsCommandQueue } from './commands.js'
 import type { JobsCommand } from './commands.js'
+import type { Sha256 } from './commitment.js'
 import { DEFAULT_JOBS_CONFIG } from './config.js'
 import type { JobsConfig } from './config.js'
 import type { JobSpec } from './dag.js'
 import { JobBook } from './job-book.js'
+import type { LeaderJob } from './leader-job.js'
 import { Leadership } from './leadership.js'
 import { JOBS_PROTOCOL, JOBS_TOPIC, allowedOn, jobsCodec } from './messages.js'
 import type { JobsMessage } from './messages.js'
@@ -18,6 +20,11 @@ import type { RoleContext } from './wire.js'
 
 export interface JobsOptions {
   readonly self: PeerId
+  /**
+   * SHA-256, synchronous (node: `data => crypto.hash('sha256', data, 'buffer')`): the Merkle commitment to a job's
+   * units, which workers check every ticket against. Injected, so the protocol stays free of runtime modules.
+   */
+  readonly sha256: Sha256
   /** Build slots offered (`--slots`); 0 unless the node runs with `--accept-builds`. */
   readonly slots: number
   readonly trust?: TrustPolicy
@@ -53,6 +60,8 @@ const MAX_LOCAL_HOPS = 10_000
  * remote peer), and every role checks it: only a job's submitter grants, acknowledges leases, names leaders and
  * ends the job; a worker takes units only from the leader its submitter named; a leader takes results only from
  * the unit's workers, and the submitter only from its leaders. A message type on the wrong channel is rejected.
+ * What a worker runs is checked too: the submitter's announce commits to every unit (a Merkle root), and a ticket
+ * (from a leader or a steal victim) that is not one of those units exactly is refused, its message rejected.
  */
 export class JobsProtocol implements SansIoProtocol {
   readonly topics = [JOBS_TOPIC] as const
@@ -75,6 +84,7 @@ export class JobsProtocol implements SansIoProtocol {
     const ctx: RoleContext = {
       self: options.self,
       config: this.config,
+      sha256: options.sha256,
       commands: this.commands,
       view: options.view,
       resultAuthor: options.resultAuthor,
@@ -112,7 +122,8 @@ export class JobsProtocol implements SansIoProtocol {
   submitJob (spec: JobSpec, now: Millis): void {
     const slots = this.worker.accepts(this.self) ? this.worker.slots : 0
     this.submitter.submit(spec, slots > 0 ? { slots, free: this.worker.freeSlots(), usPerCost: this.worker.usPerCost() } : undefined, now)
-    if (slots > 0) this.book.join(spec.jobId, this.self)
+    const commitment = this.submitter.commitmentOf(spec.jobId)
+    if (slots > 0 && commitment !== undefined) this.book.join(spec.jobId, this.self, commitment)
     this.settle(now)
   }
 
@@ -147,9 +158,10 @@ export class JobsProtocol implements SansIoProtocol {
       this.rejected++
       return 'reject'
     }
-    this.dispatch(from, message, now)
+    const verdict = this.dispatch(from, message, now)
+    if (verdict === 'reject') this.rejected++
     this.settle(now)
-    return 'accept'
+    return verdict
   }
 
   onTimer (key: TimerKey, now: Millis): void {
@@ -169,19 +181,23 @@ export class JobsProtocol implements SansIoProtocol {
     return this.commands.drain()
   }
 
-  private dispatch (from: PeerId, m: JobsMessage, now: Millis): void {
+  /** Hands a message to its roles; 'reject' when it carried forged tickets (see Worker `take`). */
+  private dispatch (from: PeerId, m: JobsMessage, now: Millis): Verdict {
     switch (m.type) {
       case 'announce': this.worker.onAnnounce(from, m); break
       case 'ended': this.worker.onEnded(from, m.jobId, now); this.leadership.onEnded(from, m.jobId); break
       case 'bid': this.submitter.onBid(from, m); break
       case 'grant':
         // this node's worker takes units of the job from itself now
-        if (this.leadership.onGrant(from, m, now)) this.worker.onLeader(from, { type: 'leader', jobId: m.jobId, term: m.term, leader: this.self }, now)
+        if (this.leadership.onGrant(from, m, now)) {
+          const { units, root } = (this.leadership.get(m.jobId) as LeaderJob).commitment
+          this.worker.onLeader(from, { type: 'leader', jobId: m.jobId, term: m.term, leader: this.self, units, root }, now)
+        }
         break
       case 'lease': this.submitter.onLease(from, m, now); break
       case 'lease-ack': this.leadership.onLeaseAck(from, m, now); break
       case 'leader': this.worker.onLeader(from, m, now); break
-      case 'assign': this.worker.take(from, m.tickets, true, now); break
+      case 'assign': return this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
       case 'held': this.leadership.onHeld(from, m, now); break
       case 'result':
         this.submitter.onResult(from, m)
@@ -190,8 +206,9 @@ export class JobsProtocol implements SansIoProtocol {
       case 'not-run': this.leadership.onNotRun(from, m, now); break
       case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); break
       case 'steal': this.worker.onSteal(from, m.want, now); break
-      case 'stolen': this.worker.onStolen(from, m.tickets, now); break
+      case 'stolen': return this.worker.onStolen(from, m.tickets, now) > 0 ? 'reject' : 'accept'
     }
+    return 'accept'
   }
 
   private sendMessage (to: PeerId, message: JobsMessage): void {

@@ -1,6 +1,7 @@
 import type { Millis, PeerId } from '../core/index.js'
-import { MAX_TICKETS_PER_MESSAGE } from './messages.js'
-import type { JobsMessage, UnitTicket } from './messages.js'
+import { UnitTree } from './commitment.js'
+import { ticketBatches } from './messages.js'
+import type { JobCommitment, JobsMessage, UnitTicket } from './messages.js'
 import { ResultRelay } from './result-relay.js'
 import { UnitTable } from './unit-table.js'
 import type { UnitState } from './unit-table.js'
@@ -24,9 +25,15 @@ export const MAX_NOT_RUN = 3
  * that went silent or died, goes back to the queue. A straggler gets one speculative copy on
  * another worker with a free slot; the first result wins. Results count only from the unit's workers
  * (see `counts`) and are passed on to the submitter, which takes them from its leaders only.
+ * Every ticket carries the unit's Merkle proof against the root the submitter announced (the leader builds the same
+ * tree from the granted units): workers run nothing else.
  */
 export class LeaderJob {
   private readonly units: UnitTable
+  /** The Merkle tree over the granted units, in the order granted (the submitter's): each ticket's proof. */
+  private readonly tree: UnitTree
+  /** Each unit's position in the grant: its leaf in `tree`. */
+  private readonly indexOf = new Map<string, number>()
   private readonly workers: WorkerPool
   private readonly inFlight = new Set<string>()
   private readonly ranBy = new Map<string, PeerId>()
@@ -48,8 +55,11 @@ export class LeaderJob {
   assigned = 0
   speculated = 0
 
-  constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis) {
+  /** `tree`: the Merkle tree over the granted units, if the caller built it already. */
+  constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis, tree?: UnitTree) {
     this.units = new UnitTable(grant.units, grant.done)
+    this.tree = tree ?? new UnitTree(ctx.sha256, grant.units)
+    grant.units.forEach((u, i) => this.indexOf.set(u.id, i))
     this.relay = new ResultRelay(ctx, submitter)
     this.lastAcked = now
     this.adoptUntil = term > 1 ? now + ctx.config.heldReportMs : -Infinity
@@ -58,6 +68,9 @@ export class LeaderJob {
   }
 
   get remaining (): number { return this.units.remaining }
+
+  /** What the granted units commit to (the submitter's announce said the same: see Leadership `onGrant`). */
+  get commitment (): JobCommitment { return this.tree.commitment }
 
   acting (now: Millis): boolean {
     return now < this.leaseUntil && this.units.remaining > 0
@@ -249,7 +262,9 @@ export class LeaderJob {
     unit.omittedBy.delete(peer)
     this.inFlight.add(id)
     this.assigned++
-    const ticket: UnitTicket = { jobId: this.jobId, unitId: id, submitter: this.submitter, leader: this.ctx.self, term: this.term, cost: unit.spec.cost, payload: unit.spec.payload }
+    const index = this.indexOf.get(id) as number
+    const { cost, payload, dependsOn } = unit.spec
+    const ticket: UnitTicket = { jobId: this.jobId, unitId: id, submitter: this.submitter, leader: this.ctx.self, term: this.term, dependsOn, cost, payload, index, proof: this.tree.proof(index) }
     const batch = batches.get(peer)
     if (batch === undefined) batches.set(peer, [ticket])
     else batch.push(ticket)
@@ -257,7 +272,7 @@ export class LeaderJob {
 
   private sendBatches (batches: Map<PeerId, UnitTicket[]>): void {
     for (const [peer, tickets] of batches) {
-      for (let i = 0; i < tickets.length; i += MAX_TICKETS_PER_MESSAGE) this.ctx.wire.send(peer, { type: 'assign', tickets: tickets.slice(i, i + MAX_TICKETS_PER_MESSAGE) })
+      for (const batch of ticketBatches(tickets)) this.ctx.wire.send(peer, { type: 'assign', tickets: batch })
     }
   }
 

@@ -1,5 +1,6 @@
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId } from '../core/index.js'
+import { sameCommitment, UnitTree } from './commitment.js'
 import { InvalidJobError } from './dag.js'
 import type { JobBook } from './job-book.js'
 import { LeaderJob } from './leader-job.js'
@@ -23,13 +24,21 @@ export class Leadership {
 
   get (jobId: string): LeaderJob | undefined { return this.jobs.get(jobId) }
 
-  /** A grant from the job's submitter: lead the job for that term (newer terms replace older ones). Returns whether it was taken. */
+  /**
+   * A grant from the job's submitter: lead the job for that term (newer terms replace older ones). Returns whether it
+   * was taken. Its units must be the ones the submitter committed to (announce or `leader`): workers check every
+   * ticket against that commitment, and would take none from a leader of other units.
+   */
   onGrant (from: PeerId, m: Extract<JobsMessage, { type: 'grant' }>, now: Millis): boolean {
-    if (!this.accepts(from) || this.book.hasEnded(m.jobId) || this.book.get(m.jobId)?.submitter !== from) return false
+    const known = this.book.get(m.jobId)
+    if (!this.accepts(from) || this.book.hasEnded(m.jobId) || known?.submitter !== from) return false
     const current = this.jobs.get(m.jobId)
     if (current !== undefined && current.term >= m.term) return false
+    if (m.units.length === 0) return false
+    const tree = new UnitTree(this.ctx.sha256, m.units)
+    if (!sameCommitment(tree.commitment, known.commitment)) return false
     try {
-      this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now))
+      this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now, tree))
     } catch (err) {
       if (err instanceof InvalidJobError) return false
       throw err

@@ -1,11 +1,12 @@
 import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
 import type { MessageCodec, PeerId } from '../core/index.js'
 
-/** Gossip topic for job announcements and job ends. */
-export const JOBS_TOPIC = 'gmesh/v1/jobs'
+/** Gossip topic for job announcements and job ends (v2: announcements carry the units' commitment). */
+export const JOBS_TOPIC = 'gmesh/v2/jobs'
 /** Direct stream protocol for bids, grants, leases, assignments, results and steals. */
-export const JOBS_PROTOCOL = '/gmesh/jobs/1.0.0'
-export const JOBS_WIRE_VERSION = 1
+export const JOBS_PROTOCOL = '/gmesh/jobs/2.0.0'
+/** 2: announces and `leader` carry the job's commitment, tickets the unit's dependencies and Merkle proof. */
+export const JOBS_WIRE_VERSION = 2
 /** Hard limit on one encoded jobs message (a grant carries the whole DAG). */
 export const JOBS_MAX_BYTES = 1024 * 1024
 export const MAX_UNITS = 20_000
@@ -14,6 +15,10 @@ export const MAX_PAYLOAD_BYTES = 4096
 export const MAX_SUMMARY_BYTES = 16 * 1024
 /** Largest count or term on the wire. */
 export const MAX_COUNT = 1_000_000_000
+/** Bytes of a SHA-256 hash: a job's Merkle root, each hash of a proof. */
+export const HASH_BYTES = 32
+/** Hashes in a unit's Merkle proof at most: the depth of a tree of `MAX_UNITS` leaves, ceil(log2(20,000)). */
+export const MAX_PROOF_HASHES = 15
 
 /** One unit of a job as it travels: id, dependencies, estimated cost, opaque payload (driver-defined). */
 export interface UnitSpec {
@@ -23,15 +28,30 @@ export interface UnitSpec {
   readonly payload: string
 }
 
-/** A unit handed to a worker: enough to run it and report its result without the DAG. */
+/**
+ * What a submitter commits to when it announces a job: how many units it has and the Merkle root over them (see
+ * `commitment.ts`). Workers learn it from the submitter itself and check every ticket against it.
+ */
+export interface JobCommitment {
+  readonly units: number
+  readonly root: Uint8Array
+}
+
+/**
+ * A unit handed to a worker: the unit as submitted (id, dependencies, cost, payload), enough to report its result
+ * without the DAG, and its Merkle proof: its position among the job's units and the sibling hashes up to the root.
+ */
 export interface UnitTicket {
   readonly jobId: string
   readonly unitId: string
   readonly submitter: PeerId
   readonly leader: PeerId
   readonly term: number
+  readonly dependsOn: readonly string[]
   readonly cost: number
   readonly payload: string
+  readonly index: number
+  readonly proof: readonly Uint8Array[]
 }
 
 /**
@@ -41,7 +61,8 @@ export interface UnitTicket {
 export interface WorkerSlots { readonly peer: PeerId, readonly slots: number, readonly usPerCost: number }
 
 export type JobsMessage =
-  | { readonly type: 'announce', readonly jobId: string, readonly units: number }
+  /** Submitter -> everyone (gossip, signed by its author): a job of `units` units whose Merkle root is `root`. */
+  | { readonly type: 'announce', readonly jobId: string, readonly units: number, readonly root: Uint8Array }
   | { readonly type: 'ended', readonly jobId: string, readonly ok: boolean }
   | { readonly type: 'bid', readonly jobId: string, readonly slots: number, readonly free: number, readonly usPerCost: number }
   | { readonly type: 'grant', readonly jobId: string, readonly term: number, readonly units: readonly UnitSpec[], readonly done: readonly string[], readonly workers: readonly WorkerSlots[] }
@@ -54,8 +75,11 @@ export type JobsMessage =
   | { readonly type: 'result-ack', readonly jobId: string, readonly unitId: string }
   | { readonly type: 'steal', readonly want: number }
   | { readonly type: 'stolen', readonly tickets: readonly UnitTicket[] }
-  /** Submitter -> bidder: `leader` leads `jobId` for `term` (sent on each grant, and in answer to a bid once the job has a leader). */
-  | { readonly type: 'leader', readonly jobId: string, readonly term: number, readonly leader: PeerId }
+  /**
+   * Submitter -> bidder: `leader` leads `jobId` for `term` (sent on each grant, and in answer to a bid once the job has
+   * a leader), with the job's commitment (`units`, `root`): a worker that missed the announce learns it here.
+   */
+  | { readonly type: 'leader', readonly jobId: string, readonly term: number, readonly leader: PeerId, readonly units: number, readonly root: Uint8Array }
   /** Worker -> leader: the unit was not run here (its setup failed): run it elsewhere. `reason` is the worker's report. */
   | { readonly type: 'not-run', readonly jobId: string, readonly unitId: string, readonly reason: string }
 
@@ -72,8 +96,59 @@ export function allowedOn (type: JobsMessage['type'], channel: 'gossip' | 'direc
   return (type === 'announce') === (channel === 'gossip')
 }
 
-/** Tickets per `assign` or `stolen` message: at most ~5.2 KB each, so a full batch stays far under `JOBS_MAX_BYTES`. */
+/** Tickets per `assign` or `stolen` message at most; `ticketBatches` also keeps each batch under `TICKET_BATCH_BYTES`. */
 export const MAX_TICKETS_PER_MESSAGE = 128
+/** Encoded tickets per message at most: room is left for the header and the count. */
+export const TICKET_BATCH_BYTES = JOBS_MAX_BYTES - 64
+
+/** UTF-8 length of a string, without encoding it. */
+function utf8Length (s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
+}
+
+const varintLength = (n: number): number => n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5 + Math.floor(Math.log2(n / 0x10000000) / 7)
+const stringLength = (s: string): number => { const n = utf8Length(s); return varintLength(n) + n }
+
+/** The encoded size of one ticket in an `assign` or `stolen` message. */
+export function ticketBytes (t: UnitTicket): number {
+  let n = stringLength(t.jobId) + stringLength(t.unitId) + stringLength(t.submitter) + stringLength(t.leader) + stringLength(t.payload)
+  n += varintLength(t.term) + varintLength(t.cost) + varintLength(t.index) + varintLength(t.dependsOn.length) + varintLength(t.proof.length)
+  for (const dep of t.dependsOn) n += stringLength(dep)
+  return n + t.proof.length * HASH_BYTES
+}
+
+/**
+ * Tickets in message-sized batches: at most `MAX_TICKETS_PER_MESSAGE` and `TICKET_BATCH_BYTES` each (a unit that
+ * depends on many others takes more room). One ticket always fits: a job whose grant fits in a message (see
+ * `assertGrantFits`) has no unit near the limit.
+ */
+export function ticketBatches (tickets: readonly UnitTicket[]): UnitTicket[][] {
+  const batches: UnitTicket[][] = []
+  let batch: UnitTicket[] = []
+  let bytes = 0
+  for (const t of tickets) {
+    const size = ticketBytes(t)
+    if (batch.length > 0 && (batch.length >= MAX_TICKETS_PER_MESSAGE || bytes + size > TICKET_BATCH_BYTES)) {
+      batches.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(t)
+    bytes += size
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}
 
 function readId (r: WireReader, what: string): string {
   const id = r.string(MAX_ID_BYTES)
@@ -99,9 +174,14 @@ function readIds (r: WireReader, what: string): string[] {
   return ids
 }
 
+/** One unit as grants carry it (and as its Merkle leaf hashes it): id, cost, payload, dependencies. */
+export function writeUnit (w: WireWriter, u: UnitSpec): void {
+  writeIds(w.string(u.id).uint(u.cost).string(u.payload), u.dependsOn)
+}
+
 function writeUnits (w: WireWriter, units: readonly UnitSpec[]): void {
   w.uint(units.length)
-  for (const u of units) writeIds(w.string(u.id).uint(u.cost).string(u.payload), u.dependsOn)
+  for (const u of units) writeUnit(w, u)
 }
 
 function readUnits (r: WireReader): UnitSpec[] {
@@ -116,26 +196,46 @@ function readUnits (r: WireReader): UnitSpec[] {
   return units
 }
 
+function writeHash (w: WireWriter, hash: Uint8Array): void {
+  if (hash.length !== HASH_BYTES) throw new MalformedMessageError(`a hash of ${hash.length} bytes, not ${HASH_BYTES}`)
+  w.raw(hash)
+}
+
 function writeTickets (w: WireWriter, tickets: readonly UnitTicket[]): void {
   w.uint(tickets.length)
-  for (const t of tickets) w.string(t.jobId).string(t.unitId).string(t.submitter).string(t.leader).uint(t.term).uint(t.cost).string(t.payload)
+  for (const t of tickets) {
+    w.string(t.jobId).string(t.unitId).string(t.submitter).string(t.leader).uint(t.term).uint(t.cost).string(t.payload)
+    writeIds(w, t.dependsOn)
+    w.uint(t.index).uint(t.proof.length)
+    for (const hash of t.proof) writeHash(w, hash)
+  }
 }
 
 function readTickets (r: WireReader): UnitTicket[] {
   const count = r.uint(MAX_UNITS)
   const tickets: UnitTicket[] = []
   for (let i = 0; i < count; i++) {
-    tickets.push({
-      jobId: readId(r, 'job id'),
-      unitId: readId(r, 'unit id'),
-      submitter: readId(r, 'submitter'),
-      leader: readId(r, 'leader'),
-      term: r.uint(MAX_COUNT),
-      cost: r.uint(MAX_COUNT),
-      payload: r.string(MAX_PAYLOAD_BYTES)
-    })
+    const jobId = readId(r, 'job id')
+    const unitId = readId(r, 'unit id')
+    const submitter = readId(r, 'submitter')
+    const leader = readId(r, 'leader')
+    const term = r.uint(MAX_COUNT)
+    const cost = r.uint(MAX_COUNT)
+    const payload = r.string(MAX_PAYLOAD_BYTES)
+    const dependsOn = readIds(r, 'dependency id')
+    const index = r.uint(MAX_UNITS - 1)
+    const proof: Uint8Array[] = []
+    for (let n = r.uint(MAX_PROOF_HASHES); n > 0; n--) proof.push(r.raw(HASH_BYTES))
+    tickets.push({ jobId, unitId, submitter, leader, term, dependsOn, cost, payload, index, proof })
   }
   return tickets
+}
+
+/** A job's unit count as announced: at least one, at most `MAX_UNITS`. */
+function readUnitCount (r: WireReader): number {
+  const units = r.uint(MAX_UNITS)
+  if (units === 0) throw new MalformedMessageError('a job of no units')
+  return units
 }
 
 function writeWorkers (w: WireWriter, workers: readonly WorkerSlots[]): void {
@@ -152,7 +252,7 @@ function readWorkers (r: WireReader): WorkerSlots[] {
 
 function encodeBody (w: WireWriter, m: JobsMessage): void {
   switch (m.type) {
-    case 'announce': w.string(m.jobId).uint(m.units); break
+    case 'announce': writeHash(w.string(m.jobId).uint(m.units), m.root); break
     case 'ended': w.string(m.jobId).byte(m.ok ? 1 : 0); break
     case 'bid': w.string(m.jobId).uint(m.slots).uint(m.free).uint(m.usPerCost); break
     case 'grant': writeUnits(w.string(m.jobId).uint(m.term), m.units); writeIds(w, m.done); writeWorkers(w, m.workers); break
@@ -164,14 +264,14 @@ function encodeBody (w: WireWriter, m: JobsMessage): void {
     case 'result-ack': w.string(m.jobId).string(m.unitId); break
     case 'steal': w.uint(m.want); break
     case 'stolen': writeTickets(w, m.tickets); break
-    case 'leader': w.string(m.jobId).uint(m.term).string(m.leader); break
+    case 'leader': writeHash(w.string(m.jobId).uint(m.term).string(m.leader).uint(m.units), m.root); break
     case 'not-run': w.string(m.jobId).string(m.unitId).string(m.reason); break
   }
 }
 
 function decodeBody (r: WireReader): JobsMessage {
   switch (r.type) {
-    case 1: return { type: 'announce', jobId: readId(r, 'job id'), units: r.uint(MAX_UNITS) }
+    case 1: return { type: 'announce', jobId: readId(r, 'job id'), units: readUnitCount(r), root: r.raw(HASH_BYTES) }
     case 2: return { type: 'ended', jobId: readId(r, 'job id'), ok: readBool(r) }
     case 3: return { type: 'bid', jobId: readId(r, 'job id'), slots: r.uint(MAX_COUNT), free: r.uint(MAX_COUNT), usPerCost: r.uint(MAX_COUNT) }
     case 4: return { type: 'grant', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), units: readUnits(r), done: readIds(r, 'unit id'), workers: readWorkers(r) }
@@ -183,7 +283,7 @@ function decodeBody (r: WireReader): JobsMessage {
     case 10: return { type: 'result-ack', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id') }
     case 11: return { type: 'steal', want: r.uint(MAX_UNITS) }
     case 12: return { type: 'stolen', tickets: readTickets(r) }
-    case 13: return { type: 'leader', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), leader: readId(r, 'leader') }
+    case 13: return { type: 'leader', jobId: readId(r, 'job id'), term: r.uint(MAX_COUNT), leader: readId(r, 'leader'), units: readUnitCount(r), root: r.raw(HASH_BYTES) }
     case 14: return { type: 'not-run', jobId: readId(r, 'job id'), unitId: readId(r, 'unit id'), reason: r.string(MAX_SUMMARY_BYTES) }
     default: throw new MalformedMessageError(`unknown jobs message type ${r.type}`)
   }

@@ -1,11 +1,12 @@
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId } from '../core/index.js'
 import { BoundedMap } from './bounded.js'
+import { commitTo } from './commitment.js'
 import { topologicalOrder } from './dag.js'
 import type { JobSpec } from './dag.js'
 import { MAX_ENDED_JOBS } from './job-book.js'
 import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
-import type { JobsMessage, WorkerSlots } from './messages.js'
+import type { JobCommitment, JobsMessage, WorkerSlots } from './messages.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
@@ -17,6 +18,8 @@ export const MAX_BID_SLOTS = 1024
 /** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
 interface SubmittedJob {
   readonly spec: JobSpec
+  /** The Merkle root over the units (announced, and told with every `leader`): workers run only units that match it. */
+  readonly commitment: JobCommitment
   readonly unitIds: ReadonlySet<string>
   readonly bids: Map<PeerId, Bid>
   readonly results: Map<string, string>
@@ -47,6 +50,10 @@ interface SubmittedJob {
  *
  * Results are recorded only from the job's leaders (or this node's own worker): only a leader knows
  * which worker was given a unit, and it passes on a result only from such a worker.
+ *
+ * The announce (gossip, signed by this node) commits to every unit: the root of a Merkle tree over them
+ * (`commitment.ts`), told again with every `leader` notice. A worker runs a unit only with a proof that it is one
+ * of those units exactly, so neither a leader nor a steal victim can make it run anything else in this node's name.
  */
 export class Submitter {
   private readonly jobs = new Map<string, SubmittedJob>()
@@ -62,11 +69,16 @@ export class Submitter {
     assertGrantFits(spec)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
-      spec, unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
+      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
     }
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
-    this.ctx.wire.publish({ type: 'announce', jobId: spec.jobId, units: spec.units.length })
+    this.ctx.wire.publish(announce(job))
+  }
+
+  /** What this node committed to for a job it runs now (undefined once it is over). */
+  commitmentOf (jobId: string): JobCommitment | undefined {
+    return this.jobs.get(jobId)?.commitment
   }
 
   /** A bid; one that comes once the job has a leader (a worker asking who leads) is answered with the leader. */
@@ -76,7 +88,7 @@ export class Submitter {
     const slots = Math.min(m.slots, MAX_BID_SLOTS)
     job.bids.set(from, { slots, free: Math.min(m.free, slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
-    if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, { type: 'leader', jobId: m.jobId, term: job.term, leader: job.leader })
+    if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, leaderNotice(job))
   }
 
   /** A lease request from the current leader is acknowledged; one for a job that is over is answered `ended`. */
@@ -178,7 +190,7 @@ export class Submitter {
 
   private reannounce (job: SubmittedJob, now: Millis): void {
     job.lastAnnounce = now
-    this.ctx.wire.publish({ type: 'announce', jobId: job.spec.jobId, units: job.spec.units.length })
+    this.ctx.wire.publish(announce(job))
   }
 
   /** Grants the next term to the best live bidder and tells the other bidders; with none, waits for bids (re-announcing). */
@@ -199,7 +211,7 @@ export class Submitter {
     this.ctx.wire.send(leader, { type: 'grant', jobId, term: job.term, units: job.spec.units, done: [...job.results.keys()], workers: workersOf(job) })
     job.leaders.add(leader)
     this.ctx.commands.push({ kind: 'granted', jobId, term: job.term, leader })
-    for (const peer of job.bids.keys()) if (peer !== leader) this.ctx.wire.send(peer, { type: 'leader', jobId, term: job.term, leader })
+    for (const peer of job.bids.keys()) if (peer !== leader) this.ctx.wire.send(peer, leaderNotice(job))
   }
 
   private pickLeader (job: SubmittedJob): PeerId | undefined {
@@ -226,6 +238,15 @@ export class Submitter {
     this.ended.set(job.spec.jobId, ok)
     this.ctx.wire.publish({ type: 'ended', jobId: job.spec.jobId, ok })
   }
+}
+
+function announce (job: SubmittedJob): JobsMessage {
+  return { type: 'announce', jobId: job.spec.jobId, units: job.commitment.units, root: job.commitment.root }
+}
+
+/** Who leads the job now, with the commitment (for a worker that missed the announce). */
+function leaderNotice (job: SubmittedJob): JobsMessage {
+  return { type: 'leader', jobId: job.spec.jobId, term: job.term, leader: job.leader as PeerId, units: job.commitment.units, root: job.commitment.root }
 }
 
 function better (peer: PeerId, bid: Bid, best: PeerId, bestBid: Bid): boolean {

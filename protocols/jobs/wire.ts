@@ -1,6 +1,7 @@
 import type { PeerId } from '../core/index.js'
 import type { MembershipView } from '../membership/index.js'
 import type { JobsCommandQueue } from './commands.js'
+import type { Sha256 } from './commitment.js'
 import type { JobsConfig } from './config.js'
 import type { JobsMessage } from './messages.js'
 
@@ -16,6 +17,8 @@ export interface RoleContext {
   readonly wire: JobsWire
   readonly commands: JobsCommandQueue
   readonly config: JobsConfig
+  /** SHA-256 (the driver's): units' Merkle leaves and proofs. */
+  readonly sha256: Sha256
   /** Live peers and their load (membership); absent in unit tests that do not need it. */
   readonly view: MembershipView | undefined
   /**

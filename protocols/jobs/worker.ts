@@ -1,7 +1,9 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
+import { BoundedMap } from './bounded.js'
+import { verifyTicket } from './commitment.js'
 import type { JobBook } from './job-book.js'
-import { MAX_TICKETS_PER_MESSAGE } from './messages.js'
+import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './messages.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import type { RoleContext } from './wire.js'
 
@@ -19,10 +21,19 @@ export type UnitOutcome = 'ok' | 'failed' | 'not-run'
 
 const key = (jobId: string, unitId: string): string => `${jobId}\u0000${unitId}`
 
+/** A neighbour that gave this node forged tickets is not asked for work again for this long. */
+export const SHUN_FORGER_MS = 60_000
+/** Neighbours remembered as forgers at most (the oldest are forgotten first). */
+const MAX_SHUNNED = 64
+
+/** What a worker makes of one ticket: run it (queue), leave it (not for this node now), or a forgery. */
+type Admission = 'take' | 'skip' | 'forged'
+
 /**
  * A node's build slots: a queue of unit tickets from leaders (or stolen from a neighbour), run up to
  * `slots` at a time through `runUnit` commands. Only a node with slots > 0 takes units, and only of
- * jobs it knows from their submitter's own messages (see `admits`). Results go to the submitter and the
+ * jobs it knows from their submitter's own messages (see `admits`), exactly as that submitter committed to
+ * them (the ticket's Merkle proof against the root of its announce). Results go to the submitter and the
  * leader until the submitter acknowledges them. Every `heldReportMs` the worker tells each job's leader
  * which of its units it holds (the unit lease). Idle with stealing on, it asks the busiest live neighbour
  * (membership load) for half of its queue.
@@ -38,8 +49,12 @@ export class Worker {
   private stealingFrom: PeerId | undefined
   /** Jobs this node just gave units of to a thief: reported (even with nothing left) so their leaders see it let go. */
   private readonly gaveAway = new Set<string>()
+  /** Neighbours that gave this node forged tickets, with until when they are not asked for work. */
+  private readonly shunned = new BoundedMap<PeerId, Millis>(MAX_SHUNNED)
   stolenIn = 0
   stolenOut = 0
+  /** Tickets refused because they were not a unit as its submitter committed to it. */
+  forgedTickets = 0
 
   /** Milliseconds per unit of cost of this node's own runs (a moving average), seeded by the hint. */
   private msPerCost: number | undefined
@@ -66,7 +81,7 @@ export class Worker {
 
   /** `from` (the gossip's signed author) announced a job: bid if this node runs its builds. */
   onAnnounce (from: PeerId, m: Extract<JobsMessage, { type: 'announce' }>): void {
-    if (!this.accepts(from) || !this.book.join(m.jobId, from)) return
+    if (!this.accepts(from) || !this.book.join(m.jobId, from, { units: m.units, root: m.root })) return
     this.ctx.wire.send(from, this.bid(m.jobId))
   }
 
@@ -76,7 +91,7 @@ export class Worker {
    */
   onLeader (from: PeerId, m: Extract<JobsMessage, { type: 'leader' }>, now: Millis): void {
     if (!this.accepts(from)) return
-    const job = this.book.confirm(from, m.jobId, m.term, m.leader)
+    const job = this.book.confirm(from, m.jobId, m.term, m.leader, { units: m.units, root: m.root })
     if (job === undefined) return
     const units = this.heldUnits().get(m.jobId)
     if (units !== undefined) this.ctx.wire.send(m.leader, { type: 'held', jobId: m.jobId, term: m.term, units })
@@ -94,33 +109,48 @@ export class Worker {
     return Math.max(0, this.slots - this.running.size - this.queue.length)
   }
 
-  /** Tickets from `from`: assigned by a leader (`assigned`) or given by the neighbour this node stole from. */
-  take (from: PeerId, tickets: readonly UnitTicket[], assigned: boolean, now: Millis): void {
+  /**
+   * Tickets from `from`: assigned by a leader (`assigned`) or given by the neighbour this node stole from. Returns how
+   * many were forged (not a unit as its submitter committed to it): none of those is queued, and the driver rejects
+   * the message (penalising `from`).
+   */
+  take (from: PeerId, tickets: readonly UnitTicket[], assigned: boolean, now: Millis): number {
+    let forged = 0
     for (const ticket of tickets) {
-      if (!this.admits(from, ticket, assigned, now)) continue
+      const admission = this.admits(from, ticket, assigned, now)
+      if (admission === 'forged') forged++
+      if (admission !== 'take') continue
       const k = key(ticket.jobId, ticket.unitId)
       if (this.queued.has(k) || this.running.has(k) || this.pending.has(k)) continue
       this.queued.add(k)
       this.queue.push(ticket)
     }
+    if (forged > 0) {
+      this.forgedTickets += forged
+      this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
+    }
     this.pump(now)
+    return forged
   }
 
   /**
    * A ticket is taken only for a job this node knows from its submitter (it bid on it), whose submitter it trusts,
    * from the leader that submitter named for the ticket's term; an assignment must come from that leader itself.
    * A ticket of a newer term than this node has heard of makes it ask the submitter who leads now (a bid).
+   * Then it must be one of the job's units exactly as the submitter committed to them (its Merkle proof against the
+   * root the submitter announced or told this node): else it is forged, and never runs.
    */
-  private admits (from: PeerId, ticket: UnitTicket, assigned: boolean, now: Millis): boolean {
-    if (!this.accepts(ticket.submitter) || this.book.hasEnded(ticket.jobId)) return false
-    if (assigned && ticket.leader !== from) return false
+  private admits (from: PeerId, ticket: UnitTicket, assigned: boolean, now: Millis): Admission {
+    if (!this.accepts(ticket.submitter) || this.book.hasEnded(ticket.jobId)) return 'skip'
+    if (assigned && ticket.leader !== from) return 'skip'
     const job = this.book.get(ticket.jobId)
-    if (job !== undefined && job.submitter !== ticket.submitter) return false
+    if (job !== undefined && job.submitter !== ticket.submitter) return 'skip'
     if (job === undefined || job.leader === undefined || ticket.term > job.term) {
       if (this.book.shouldAsk(ticket.jobId, now, this.ctx.config.announceRetryMs)) this.ctx.wire.send(ticket.submitter, this.bid(ticket.jobId))
-      return false
+      return 'skip'
     }
-    return ticket.term === job.term && ticket.leader === job.leader
+    if (ticket.term !== job.term || ticket.leader !== job.leader) return 'skip'
+    return verifyTicket(this.ctx.sha256, job.commitment, ticket) ? 'take' : 'forged'
   }
 
   /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader, or give it back unrun. */
@@ -189,7 +219,9 @@ export class Worker {
   onSteal (from: PeerId, want: number, now: Millis): void {
     const give = Math.min(want, Math.floor(this.queue.length / 2), MAX_TICKETS_PER_MESSAGE)
     if (give <= 0) return
-    const tickets = this.queue.splice(this.queue.length - give, give)
+    // as many as one message holds (tickets of units with many dependencies are larger)
+    const fits = (ticketBatches(this.queue.slice(this.queue.length - give))[0] as UnitTicket[]).length
+    const tickets = this.queue.splice(this.queue.length - give, fits)
     for (const t of tickets) {
       this.queued.delete(key(t.jobId, t.unitId))
       this.gaveAway.add(t.jobId)
@@ -199,13 +231,18 @@ export class Worker {
     this.report(now)
   }
 
-  /** Stolen tickets arrive from the neighbour this node asked: run them and tell their leaders at once that they moved here. */
-  onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): void {
-    if (from !== this.stealingFrom) return
+  /**
+   * Stolen tickets arrive from the neighbour this node asked: run them and tell their leaders at once that they moved
+   * here. Returns how many were forged (see `take`): a neighbour that gave any is not asked again for `SHUN_FORGER_MS`.
+   */
+  onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
+    if (from !== this.stealingFrom) return 0
     this.stealingFrom = undefined
-    this.stolenIn += tickets.length
-    this.take(from, tickets, false, now)
+    const forged = this.take(from, tickets, false, now)
+    this.stolenIn += tickets.length - forged
+    if (forged > 0) this.shunned.set(from, now + SHUN_FORGER_MS)
     this.report(now)
+    return forged
   }
 
   tick (now: Millis): void {
@@ -235,7 +272,8 @@ export class Worker {
       this.queued.delete(k)
       this.running.set(k, ticket)
       this.startedAt.set(k, now)
-      this.ctx.commands.push({ kind: 'runUnit', jobId: ticket.jobId, unitId: ticket.unitId, payload: ticket.payload, submitter: ticket.submitter })
+      const { jobId, unitId, payload, submitter, cost, dependsOn } = ticket
+      this.ctx.commands.push({ kind: 'runUnit', jobId, unitId, payload, submitter, cost, dependsOn })
     }
   }
 
@@ -264,11 +302,19 @@ export class Worker {
     return held
   }
 
+  private shuns (peer: PeerId, now: Millis): boolean {
+    const until = this.shunned.get(peer)
+    if (until === undefined) return false
+    if (now < until) return true
+    this.shunned.delete(peer)
+    return false
+  }
+
   private steal (now: Millis): void {
     this.nextStealAt = now + this.ctx.config.stealBackoffMs
     const view = this.ctx.view
     if (view === undefined) return
-    const victim = view.busiest(1).find(m => m.load.queued >= 2 && m.peer !== this.ctx.self)
+    const victim = view.busiest(1 + this.shunned.size).find(m => m.load.queued >= 2 && m.peer !== this.ctx.self && !this.shuns(m.peer, now))
     if (victim === undefined) return
     this.stealingFrom = victim.peer
     this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })

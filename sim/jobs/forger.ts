@@ -62,7 +62,7 @@ export class Forger extends JobsProtocol {
     const lies: JobsMessage[] = [
       { type: 'ended', jobId, ok: false },
       { type: 'grant', jobId, term: 1000 + job.strikes, units: [{ id: 'forged', dependsOn: [], cost: 1, payload: '1' }], done: [], workers: [{ peer: this.self, slots: 8, usPerCost: 1 }] },
-      { type: 'assign', tickets: [{ jobId, unitId: 'u0', submitter, leader: this.self, term: 1000 + job.strikes, cost: 1, payload: '1' }] }
+      { type: 'assign', tickets: [{ jobId, unitId: 'u0', submitter, leader: this.self, term: 1000 + job.strikes, dependsOn: [], cost: 1, payload: '1', index: 0, proof: [] }] }
     ]
     for (let i = 0; i < job.units; i++) {
       lies.push({ type: 'result', jobId, unitId: `u${i}`, ok: true, summary: `u${i}@${this.self}` })

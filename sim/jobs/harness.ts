@@ -8,6 +8,7 @@ import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
 import type { GossipModel } from '../gossip.js'
 import type { FaultState, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
+import { sha256 } from '../sha256.js'
 import { TimerBook, readyUnderFaults } from '../node-events.js'
 import { Transport } from '../transport.js'
 
@@ -163,7 +164,7 @@ export class JobsHarness implements EventHandler {
     })
     const hint = this.parts.speedHints?.[i]
     const options: JobsOptions = {
-      self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view,
+      self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view, sha256,
       ...(jobsConfig === undefined ? {} : { config: jobsConfig }), ...(hint === undefined ? {} : { speedHint: hint })
     }
     node.membership = membership

@@ -1,9 +1,9 @@
 import type { PeerId } from '../../protocols/core/index.js'
 import { jobsCodec } from '../../protocols/jobs/index.js'
-import type { JobsCommand, JobSpec } from '../../protocols/jobs/index.js'
+import type { JobsCommand, JobSpec, UnitSpec } from '../../protocols/jobs/index.js'
 import type { JobsHarness, JobsObserver } from './harness.js'
 
-export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first' | 'nodes-go-quiet'
+export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'runs-as-submitted' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first' | 'nodes-go-quiet'
 
 export interface JobsViolation {
   readonly invariant: JobsInvariant
@@ -13,7 +13,8 @@ export interface JobsViolation {
 
 /**
  * Checks the jobs invariants while a run goes: at most one node hands out units per (job, term)
- * (read off the wire: every `assign` names its term), and no unit runs on a node without slots.
+ * (read off the wire: every `assign` names its term), no unit runs on a node without slots, and no honest node
+ * runs a unit its submitter did not submit exactly (same job and submitter, same id, payload, cost, dependencies).
  * At the end: every job completed; its recorded results cover every unit, each one the result of a run
  * that finished; and no unit started before a run of each unit it depends on had finished. After a quiet
  * period past the last job's end: no node still leads a job or holds units or results of one.
@@ -30,10 +31,17 @@ export class JobsChecker implements JobsObserver {
   private readonly started = new Map<string, number[]>()
   /** Finished runs of each unit: when, and the result they gave. */
   private readonly finished = new Map<string, Array<{ at: number, result: string }>>()
+  /** Every submitted job: its units and who submitted it (see `submitted`). */
+  private readonly jobs = new Map<string, { readonly submitter: PeerId, readonly units: ReadonlyMap<string, UnitSpec> }>()
 
   /** `liars`: nodes that misbehave on purpose (forgers); what they send is not taken as what a leader did. */
   constructor (private readonly slots: readonly number[], peers: readonly PeerId[], private readonly liars: ReadonlySet<number> = new Set()) {
     this.selfIds = peers
+  }
+
+  /** `submitter` submits `job`: a unit of it runs only exactly as given here. */
+  submitted (job: JobSpec, submitter: PeerId): void {
+    this.jobs.set(job.jobId, { submitter, units: new Map(job.units.map(u => [u.id, u])) })
   }
 
   onSend (from: number, _to: PeerId, bytes: Uint8Array, now: number): void {
@@ -49,6 +57,7 @@ export class JobsChecker implements JobsObserver {
         this.runs++
         push(this.started, `${command.jobId}/${command.unitId}`, now)
         if ((this.slots[node] ?? 0) === 0) this.violate('accepting-nodes-only', now, `${command.jobId}/${command.unitId} ran on ${this.selfIds[node] ?? node}, which has no build slots`)
+        if (!this.liars.has(node)) this.checkSubmitted(node, command, now)
         break
       case 'jobCompleted':
         this.completedAt.set(command.jobId, now)
@@ -97,6 +106,22 @@ export class JobsChecker implements JobsObserver {
       if (jobs.leadership.size > 0) this.violate('nodes-go-quiet', now, `${peer} still leads ${jobs.leadership.size} job(s) ${quietMs} ms after the last job ended`)
       if (jobs.worker.busy) this.violate('nodes-go-quiet', now, `${peer} still holds units or results (${jobs.worker.queuedCount} queued, ${jobs.worker.runningCount} running) ${quietMs} ms after the last job ended`)
     }
+  }
+
+  /** A unit runs only as its submitter submitted it: a leader or a steal victim that forged its ticket is caught here. */
+  private checkSubmitted (node: number, run: Extract<JobsCommand, { kind: 'runUnit' }>, now: number): void {
+    const where = `${run.jobId}/${run.unitId} ran on ${this.selfIds[node] ?? node}`
+    const job = this.jobs.get(run.jobId)
+    const unit = job?.units.get(run.unitId)
+    const given = run as { readonly cost?: number, readonly dependsOn?: readonly string[] }
+    let wrong: string | undefined
+    if (job === undefined) wrong = 'no such job was submitted'
+    else if (job.submitter !== run.submitter) wrong = `in the name of ${run.submitter}, but ${job.submitter} submitted the job`
+    else if (unit === undefined) wrong = 'the job has no such unit'
+    else if (unit.payload !== run.payload) wrong = `with payload ${JSON.stringify(run.payload.slice(0, 40))}, submitted ${JSON.stringify(unit.payload.slice(0, 40))}`
+    else if (given.cost !== undefined && given.cost !== unit.cost) wrong = `with cost ${given.cost}, submitted ${unit.cost}`
+    else if (given.dependsOn !== undefined && given.dependsOn.join(' ') !== unit.dependsOn.join(' ')) wrong = `depending on [${given.dependsOn.join(' ')}], submitted [${unit.dependsOn.join(' ')}]`
+    if (wrong !== undefined) this.violate('runs-as-submitted', now, `${where} ${wrong}`)
   }
 
   /** Every run of a unit started once a run of each unit it depends on had finished. */

@@ -5,6 +5,7 @@ import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
 import { Forger } from './forger.js'
+import { ForgingLeader, ForgingVictim } from './ticket-forgers.js'
 import { JobsHarness } from './harness.js'
 import type { JobsFactory } from './harness.js'
 import { JobsChecker } from './invariants.js'
@@ -51,8 +52,10 @@ export interface JobsSimResult {
   readonly units: number
   readonly stolen: number
   readonly crashes: number
-  /** Nodes that forged messages (the `forgers` scenario). */
+  /** Nodes that forged messages (the `forgers` and `forged-tickets` scenarios). */
   readonly forgers: readonly number[]
+  /** Forged tickets the forging leader and the forging steal victim sent, and how many honest workers refused (`forged-tickets`). */
+  readonly forgedTickets: { readonly byLeader: number, readonly byVictim: number, readonly refused: number }
   readonly traceHash: string
 }
 
@@ -78,11 +81,21 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const speedHints = hintError === null ? undefined : msPerCost.map(speed => speed * (1 + hintError * (2 * engine.random.nextFloat() - 1)))
   const peers = Array.from({ length: size }, (_, i) => simPeerId(i))
   const submitters = new Set([0, ...Array.from({ length: size }, (_, i) => i).filter(i => slots[i] === 0).slice(0, 3)])
-  const forgers = pickForgers(scenario.forgers ?? 0, size, submitters)
-  for (const i of forgers) slots[i] = 0
+  const liars = pickForgers(scenario.forgers ?? 0, size, submitters)
+  for (const i of liars) slots[i] = 0
+  // the forging leader has more slots than any honest node (it wins every election); the forging victim some
+  const [forgingLeader, forgingVictim] = [...pickForgers(scenario.ticketForgers === true ? 2 : 0, size, new Set([...submitters, ...liars]))]
+  if (forgingLeader !== undefined) slots[forgingLeader] = 8
+  if (forgingVictim !== undefined) slots[forgingVictim] = 2
+  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim].filter(i => i !== undefined)])
   const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
-  const createJobs = withForgers(forgers, peers, options.createJobs)
+  const specs = new Map<string, JobSpec>()
+  const roles = new Map<string, JobsFactory>()
+  for (const i of liars) roles.set(peers[i] as string, o => new Forger(o, peers))
+  if (forgingLeader !== undefined) roles.set(peers[forgingLeader] as string, o => new ForgingLeader(o))
+  if (forgingVictim !== undefined) roles.set(peers[forgingVictim] as string, o => new ForgingVictim(o, specs))
+  const createJobs = withForgers(roles, options.createJobs)
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
     ...(speedHints === undefined ? {} : { speedHints }),
@@ -99,7 +112,9 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   for (let j = 0; j < count; j++) {
     const job = randomJob(`job${j}`, shape, engine.random)
     jobs.push(job)
+    specs.set(job.jobId, job)
     const node = submitterList[j % submitterList.length] as number
+    checker.submitted(job, peers[node] as string)
     engine.at(submitAt, () => { harness.input(node, (p, now) => { p.submitJob(job, now) }) })
   }
   const faultsEnd = submitAt + (options.faultsEndMs ?? 15_000)
@@ -126,11 +141,10 @@ function pickForgers (count: number, size: number, submitters: ReadonlySet<numbe
   return forgers
 }
 
-/** Forging nodes run a `Forger`; the others what the run asked for. */
-function withForgers (forgers: ReadonlySet<number>, peers: readonly string[], createJobs: JobsFactory | undefined): JobsFactory | undefined {
-  if (forgers.size === 0) return createJobs
-  const forging = new Set([...forgers].map(i => peers[i] as string))
-  return options => forging.has(options.self) ? new Forger(options, peers) : (createJobs?.(options) ?? new JobsProtocol(options))
+/** Forging nodes run their role (`Forger`, `ForgingLeader`, `ForgingVictim`); the others what the run asked for. */
+function withForgers (roles: ReadonlyMap<string, JobsFactory>, createJobs: JobsFactory | undefined): JobsFactory | undefined {
+  if (roles.size === 0) return createJobs
+  return options => roles.get(options.self)?.(options) ?? createJobs?.(options) ?? new JobsProtocol(options)
 }
 
 interface RunParts {
@@ -160,7 +174,14 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     critical = Math.max(critical, b.criticalPath * fastest)
   }
   let stolen = 0
-  for (let i = 0; i < size; i++) stolen += harness.jobsOf(i)?.worker.stolenIn ?? 0
+  const forgedTickets = { byLeader: 0, byVictim: 0, refused: 0 }
+  for (let i = 0; i < size; i++) {
+    const jobs = harness.jobsOf(i)
+    stolen += jobs?.worker.stolenIn ?? 0
+    if (jobs instanceof ForgingLeader) forgedTickets.byLeader += jobs.forged
+    else if (jobs instanceof ForgingVictim) forgedTickets.byVictim += jobs.forged
+    else if (!forgers.has(i)) forgedTickets.refused += jobs?.worker.forgedTickets ?? 0
+  }
   const done = checker.completedAt.size === jobs.length
   return {
     scenario,
@@ -177,6 +198,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     stolen,
     crashes: harness.injected.crashes,
     forgers: [...forgers],
+    forgedTickets,
     traceHash: engine.trace.digest()
   }
 }

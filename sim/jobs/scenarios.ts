@@ -30,6 +30,11 @@ export interface JobsScenario {
   readonly shape?: WorkloadShape
   /** Nodes (without build slots, never submitters) that run a `Forger`: they lie to everyone about every job. */
   readonly forgers?: number
+  /**
+   * Two more nodes that forge tickets (`sim/jobs/ticket-forgers.ts`): a `ForgingLeader` with more build slots than
+   * any other node (it leads every job) and a `ForgingVictim` that claims a long queue and answers steals.
+   */
+  readonly ticketForgers?: boolean
 }
 
 function acceptingWorkers (ctx: JobsChaos): number[] {
@@ -143,7 +148,14 @@ const forgers: JobsScenario = {
   inject: crashLeaders
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers]
+const forgedTickets: JobsScenario = {
+  name: 'forged-tickets',
+  description: 'the leader of every job and a steal victim hand workers forged tickets: changed payloads and dependencies, units not in the job, units of another job',
+  ticketForgers: true,
+  inject: () => {}
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

@@ -9,6 +9,8 @@ export function formatJobsSummary (r: JobsSimResult): string {
     `units ${r.units}, runs ${r.unitRuns}, stolen ${r.stolen}; faults: ${r.crashes} crashes`,
     `trace ${r.traceHash}`
   ]
+  const f = r.forgedTickets
+  if (f.byLeader + f.byVictim > 0) lines.splice(3, 0, `forged tickets: ${f.byLeader} from the leader, ${f.byVictim} from a steal victim; honest workers refused ${f.refused}`)
   if (r.ok) {
     lines.push('invariants OK')
   } else {

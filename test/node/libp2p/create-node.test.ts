@@ -7,6 +7,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createMeshLibp2p, MESH_DHT_PROTOCOL } from '../../../node/libp2p/create-node.js'
 import { MeshConfigError } from '../../../node/libp2p/errors.js'
 import { MeshTopics } from '../../../node/libp2p/gossip-config.js'
+import { CACHE_TOPIC } from '../../../protocols/cache/index.js'
+import { JOBS_TOPIC } from '../../../protocols/jobs/index.js'
+import { MEMBERSHIP_TOPIC } from '../../../protocols/membership/index.js'
 import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
 import type { GuardedMessage, TopicSchema } from '../../../node/libp2p/topic-guard.js'
 import { addressOf, lineOfThree, nextEvent, startNode, subscribed } from './helpers.js'
@@ -120,4 +123,9 @@ test('random bytes on every protocol of the node close those streams and the nod
   }
   t.true(await attacker.services.ping.ping(node.peerId) >= 0)
   t.is(node.status, 'started')
+})
+
+test('gossipsub allows the topics the protocols speak: their versioned names, the jobs topic of wire version 2 included', t => {
+  t.deepEqual(Object.values(MeshTopics).sort(), [CACHE_TOPIC, JOBS_TOPIC, MEMBERSHIP_TOPIC].sort())
+  t.is(MeshTopics.jobs, 'gmesh/v2/jobs')
 })

@@ -41,7 +41,7 @@ test('a peer cannot make a worker run a unit in a trusted submitter\'s name: ass
   const mesh = farm()
   mesh.input('s', p => { p.submitJob(simpleJob('j', 4, 100), mesh.now) })
   mesh.runUntil(50) // w1 and w2 bid: they know job j of s
-  const evil = { submitter: 's', cost: 1, payload: 'evil:1' }
+  const evil = { submitter: 's', dependsOn: [], cost: 1, payload: 'evil:1', index: 0, proof: [] }
   mesh.forge('x', 'w1', { type: 'assign', tickets: [{ ...evil, jobId: 'made-up', unitId: 'u', leader: 'x', term: 1 }] })
   mesh.forge('x', 'w1', { type: 'assign', tickets: [{ ...evil, jobId: 'j', unitId: 'u0', leader: 'x', term: 7 }] })
   mesh.runUntil(400)
@@ -90,9 +90,9 @@ test('grants make a leader only from the job\'s submitter, to a node that bid fo
 
 test('a message type on the wrong channel is rejected; `ended` travels on both', t => {
   const mesh = farm()
-  const ticket = { jobId: 'j', unitId: 'u', submitter: 's', leader: 'x', term: 1, cost: 1, payload: '' }
+  const ticket = { jobId: 'j', unitId: 'u', submitter: 's', leader: 'x', term: 1, dependsOn: [], cost: 1, payload: '', index: 0, proof: [] }
   const wrong: Array<[JobsMessage, boolean]> = [
-    [{ type: 'announce', jobId: 'j', units: 1 }, false],
+    [{ type: 'announce', jobId: 'j', units: 1, root: new Uint8Array(32) }, false],
     [{ type: 'result', jobId: 'j', unitId: 'u', ok: true, summary: '' }, true],
     [{ type: 'assign', tickets: [ticket] }, true],
     [{ type: 'lease-ack', jobId: 'j', term: 1, at: 0, workers: [] }, true]

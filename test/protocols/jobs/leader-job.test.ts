@@ -3,6 +3,7 @@ import { JobsCommandQueue } from '../../../protocols/jobs/commands.js'
 import { DEFAULT_JOBS_CONFIG } from '../../../protocols/jobs/config.js'
 import { LeaderJob } from '../../../protocols/jobs/leader-job.js'
 import type { JobsMessage, UnitSpec, WorkerSlots } from '../../../protocols/jobs/messages.js'
+import { sha256 } from '../../../sim/sha256.js'
 
 /**
  * A leader of job J (submitter S) with four independent units U0..U3 and two one-slot workers V and W;
@@ -11,7 +12,7 @@ import type { JobsMessage, UnitSpec, WorkerSlots } from '../../../protocols/jobs
 function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, handedOut: () => string[], sent: Array<{ to: string, message: JobsMessage }> } {
   const sent: Array<{ to: string, message: JobsMessage }> = []
   const ctx = {
-    self: 'L', config: { ...DEFAULT_JOBS_CONFIG, speculation: false }, commands: new JobsCommandQueue(), view: undefined,
+    self: 'L', config: { ...DEFAULT_JOBS_CONFIG, speculation: false }, commands: new JobsCommandQueue(), view: undefined, sha256,
     wire: { send: (to: string, message: JobsMessage) => { sent.push({ to, message }) }, publish: () => {} }
   }
   const units: UnitSpec[] = [0, 1, 2, 3].map(i => ({ id: `U${i}`, dependsOn: [], cost: 1000, payload: '' }))

@@ -4,6 +4,7 @@ import type { JobsCommand, JobsConfig, JobsMessage } from '../../../protocols/jo
 import { jobsCodec } from '../../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../../protocols/cache/trust.js'
 import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
+import { sha256 } from '../../../sim/sha256.js'
 
 interface Pending { at: number, seq: number, run: () => void }
 
@@ -41,7 +42,7 @@ export class JobsMesh {
 
   add (peer: PeerId, options: MeshNodeOptions, config: Partial<JobsConfig> = {}): JobsProtocol {
     const protocol = new JobsProtocol({
-      self: peer, slots: options.slots, config, ...(options.trust === undefined ? {} : { trust: options.trust }), ...(options.view === undefined ? {} : { view: options.view }),
+      self: peer, slots: options.slots, config, sha256, ...(options.trust === undefined ? {} : { trust: options.trust }), ...(options.view === undefined ? {} : { view: options.view }),
       ...(options.speedHint === undefined ? {} : { speedHint: options.speedHint }), ...(options.resultAuthor === undefined ? {} : { resultAuthor: options.resultAuthor })
     })
     this.nodes.set(peer, protocol)

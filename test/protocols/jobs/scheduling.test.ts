@@ -1,6 +1,7 @@
 import test from 'ava'
-import { InvalidJobError } from '../../../protocols/jobs/index.js'
+import { InvalidJobError, JOBS_TOPIC, UnitTree } from '../../../protocols/jobs/index.js'
 import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
+import { sha256 } from '../../../sim/sha256.js'
 import { JobsMesh, simpleJob } from './mesh.js'
 
 test('a dead worker\'s units go back to the queue and the job still completes', t => {
@@ -108,9 +109,11 @@ test('an idle worker steals half of the busiest neighbour\'s queue', t => {
   const busyVictim = fakeView('thief', [{ peer: 'victim', queued: 6 }])
   mesh.add('victim', { slots: 1 }, { speculation: false })
   mesh.add('thief', { slots: 2, view: busyVictim }, { speculation: false })
-  const tickets = Array.from({ length: 7 }, (_, i) => ({ jobId: 'j', unitId: `u${i}`, submitter: 'victim', leader: 'victim', term: 1, cost: 1, payload: '' }))
+  const units = Array.from({ length: 7 }, (_, i) => ({ id: `u${i}`, dependsOn: [], cost: 1, payload: '' }))
+  const tree = new UnitTree(sha256, units)
+  const tickets = units.map((u, i) => ({ jobId: 'j', unitId: u.id, submitter: 'victim', leader: 'victim', term: 1, dependsOn: [], cost: 1, payload: '', index: i, proof: tree.proof(i) }))
   // both know job j from its submitter (the victim itself here), which leads it for term 1: workers take tickets of such jobs only
-  for (const node of ['victim', 'thief']) mesh.node(node).book.confirm('victim', 'j', 1, 'victim')
+  for (const node of ['victim', 'thief']) mesh.node(node).book.confirm('victim', 'j', 1, 'victim', tree.commitment)
   mesh.input('victim', p => { p.worker.take('victim', tickets, true, mesh.now) })
   t.is(mesh.node('victim').worker.queuedCount, 6)
   mesh.runUntil(1000)
@@ -131,8 +134,8 @@ test('a bad DAG is refused at submission and nothing is announced', t => {
 test('random bytes on the jobs topic are rejected without throwing', t => {
   const mesh = new JobsMesh()
   const p = mesh.add('w', { slots: 1 })
-  t.is(p.onMessage('x', 'gmesh/v1/jobs', Uint8Array.from([1, 7, 200, 200, 200]), 0), 'reject')
-  t.is(p.onMessage('x', 'gmesh/v1/jobs', new Uint8Array(0), 0), 'reject')
+  t.is(p.onMessage('x', JOBS_TOPIC, Uint8Array.from([2, 7, 200, 200, 200]), 0), 'reject')
+  t.is(p.onMessage('x', JOBS_TOPIC, new Uint8Array(0), 0), 'reject')
   t.is(p.rejected, 2)
 })
 

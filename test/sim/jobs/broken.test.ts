@@ -79,3 +79,21 @@ test('with forgers about, workers that take `ended` from anyone are caught: the 
   const result = runJobsSim({ scenario: 'forgers', seed: 11, createJobs, livenessMs: 30_000 })
   t.true(result.violations.some(v => v.invariant === 'job-completes'), `seed 11: ${JSON.stringify(result.violations.slice(0, 2))}`)
 })
+
+test('with a forging leader and steal victim about, workers that run tickets without checking them against the submitter\'s commitment are caught by runs-as-submitted', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => {
+    const jobs = new JobsProtocol(options)
+    const worker = jobs.worker as unknown as { admits: (...args: unknown[]) => string }
+    const admits = worker.admits.bind(worker)
+    // as before commitments: a ticket from the right sender is taken, whatever unit it describes
+    worker.admits = (...args) => { const a = admits(...args); return a === 'forged' ? 'take' : a }
+    return jobs
+  }
+  const healthy = runJobsSim({ scenario: 'forged-tickets', seed: 11 })
+  t.deepEqual(healthy.violations, [], 'seed 11: the honest workers pass')
+  const broken = runJobsSim({ scenario: 'forged-tickets', seed: 11, createJobs })
+  const caught = broken.violations.filter(v => v.invariant === 'runs-as-submitted').map(v => v.detail)
+  t.true(caught.some(d => / with payload /.test(d)), `seed 11: ${caught.slice(0, 3).join('; ')}`)
+  t.true(caught.some(d => / the job has no such unit/.test(d)), 'a unit id not in the job')
+  t.true(caught.some(d => / depending on /.test(d) || / with cost /.test(d)), 'changed dependencies or cost')
+})

@@ -69,3 +69,13 @@ test('the checker catches results no run gave, and runs that start before their 
   const unordered = runJobsSim({ scenario: 'steady', seed: 4, createJobs: options => new DropsDependencies(options) })
   t.true(unordered.violations.some(v => v.invariant === 'dependencies-first'), `seed 4: ${JSON.stringify(unordered.violations.slice(0, 2))}`)
 })
+
+test('a forging leader and a forging steal victim hand out forged tickets; honest workers refuse them and run every unit as submitted', t => {
+  for (const seed of SEEDS) {
+    const r = runJobsSim({ scenario: 'forged-tickets', seed })
+    t.deepEqual(r.violations, [], `seed ${seed}`)
+    t.true(r.forgedTickets.byLeader > 0 && r.forgedTickets.byVictim > 0, `seed ${seed}: ${JSON.stringify(r.forgedTickets)}`)
+    t.true(r.forgedTickets.refused > 0, `seed ${seed}: ${JSON.stringify(r.forgedTickets)}`)
+    t.is(r.unitRuns, r.units, `seed ${seed}: no forged run, no unit run twice`)
+  }
+})
