@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { TestReportFile } from '../../src/gradle/test-reports.js'
-import { holdsBlob, type FetchBlob, type SnapshotStore } from '../../src/snapshot/index.js'
+import { holdsBlob, openBlob, storeBlob, type FetchBlob, type SnapshotStore } from '../../src/snapshot/index.js'
 
 /** Largest reports blob of one shard that is stored, fetched or served. */
 export const MAX_TEST_REPORTS_BYTES = 32 * 1024 * 1024
@@ -65,7 +65,7 @@ export class TestReportBlobs {
   async keep (reports: readonly TestReportFile[], signal?: AbortSignal): Promise<TestReportsRef> {
     const { bytes, ref } = encodeTestReports(reports)
     this.pin(ref.sha256)
-    await this.store.put(ref.sha256, bytes, { expectedSha256: ref.sha256, expectedSize: ref.size, ...(signal == null ? {} : { signal }) })
+    await storeBlob(this.store, ref.sha256, bytes, { expectedSize: ref.size, ...(signal == null ? {} : { signal }) })
     return ref
   }
 
@@ -74,17 +74,13 @@ export class TestReportBlobs {
     this.pin(ref.sha256)
     if (await holdsBlob(this.store, ref.sha256)) return
     const body = await source(ref.sha256, { size: ref.size, ...(signal == null ? {} : { signal }) })
-    await this.store.put(ref.sha256, body, { expectedSha256: ref.sha256, expectedSize: ref.size, ...(signal == null ? {} : { signal }) })
+    await storeBlob(this.store, ref.sha256, body, { expectedSize: ref.size, ...(signal == null ? {} : { signal }) })
   }
 
   /** The reports of `ref` from the store; throws TestReportsBlobError when the store no longer has them. */
   async read (ref: TestReportsRef, signal?: AbortSignal): Promise<TestReportFile[]> {
-    const entry = await this.store.get(ref.sha256, signal == null ? {} : { signal })
+    const entry = await openBlob(this.store, ref.sha256, signal == null ? {} : { signal })
     if (entry === undefined) throw new TestReportsBlobError(`the test reports blob ${ref.sha256.slice(0, 12)} is no longer in this node's store`)
-    if (entry.meta.size !== ref.size || entry.meta.sha256 !== ref.sha256) {
-      entry.body.destroy()
-      throw new TestReportsBlobError(`the store holds something else under the test reports blob ${ref.sha256.slice(0, 12)}`)
-    }
     let bytes = entry.bytes
     if (bytes === undefined) {
       const chunks: Uint8Array[] = []

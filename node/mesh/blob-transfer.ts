@@ -1,5 +1,6 @@
 import type { PeerId } from '@libp2p/interface'
 import { casFrameCodec, CAS_HEADER_MAX_BYTES, CAS_PROTOCOL, fetchResponseHeader, type CasFrame } from '../../protocols/cache/index.js'
+import { contentKey } from '../../src/cas/keys.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
 import { BadRequestError, openRpc, StreamRpcServer, type MeshLibp2p, type RpcBodyResponse, type RpcReply } from '../libp2p/index.js'
@@ -64,17 +65,17 @@ export class BlobServer {
   }
 
   /**
-   * By Gradle key: a cache entry with its signed record. By SHA-256: a blob stored under its own
-   * hash (a snapshot's manifest and files, which workers fetch from the submitter).
+   * By Gradle key: a cache entry with its signed record. By SHA-256: a blob stored under its content
+   * key (a snapshot's manifest and files, which workers fetch from the submitter; test reports).
    */
   private async serveFetch (by: 'key' | 'sha256', key: string, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
     if (this.active >= (this.init.maxConcurrentUploads ?? 16)) {
       this.stats.busy++
       return fetchResponseHeader(by, undefined, true)
     }
-    const entry = await this.components.store.get(key, { signal })
+    const entry = await this.components.store.get(by === 'sha256' ? contentKey(key) : key, { signal })
     const header = fetchResponseHeader(by, entry?.meta)
-    if (entry == null || isMissing(header) || (by === 'sha256' && entry.meta.sha256 !== key)) {
+    if (entry == null || isMissing(header)) {
       entry?.body.destroy()
       this.stats.missing++
       return fetchResponseHeader(by, undefined)

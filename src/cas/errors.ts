@@ -43,11 +43,11 @@ export class SizeMismatchError extends CasError {
   }
 }
 
-/** A key that is not a Gradle cache key (lowercase hex, 32 to 128 characters). */
+/** A key that is neither a Gradle cache key (lowercase hex, 32 to 128 characters) nor a content key (`sha256:<hex>`). */
 export class InvalidKeyError extends CasError {
   constructor (key: string) {
     const shown = key.length > 140 ? `${key.slice(0, 140)}…` : key
-    super(`invalid cache key "${shown}": expected 32 to 128 lowercase hex characters`, 'ERR_CAS_INVALID_KEY')
+    super(`invalid cache key "${shown}": expected 32 to 128 lowercase hex characters, or sha256: and 64 of them`, 'ERR_CAS_INVALID_KEY')
   }
 }
 

@@ -1,10 +1,10 @@
 import { Level } from 'level'
 import type { EntryMeta } from './types.js'
 import { SHA256_PATTERN } from './layout.js'
-import { GRADLE_KEY_PATTERN } from './types.js'
+import { isStoreKey, namedSha256 } from './keys.js'
 import { StoreLockedError } from './errors.js'
 
-/** What is stored under one Gradle key (the key itself is the LevelDB key). */
+/** What is stored under one key (the key, prefixed, is the LevelDB key). */
 interface StoredEntry {
   sha256: string
   size: number
@@ -20,7 +20,7 @@ const ENTRY_PREFIX = 'e!'
 interface Waiter { resolve: () => void, reject: (err: unknown) => void }
 
 /**
- * The LevelDB index: Gradle key -> {sha256, size, lastAccess, producer, signature}.
+ * The LevelDB index: Gradle key or content key -> {sha256, size, lastAccess, producer, signature}.
  * Writes go through one queue: they are applied in call order, and writes queued while a batch is
  * in flight are coalesced into the next batch (group commit).
  */
@@ -110,9 +110,10 @@ function toStored (meta: EntryMeta): StoredEntry {
 }
 
 function toMeta (key: string, value: unknown): EntryMeta | undefined {
-  if (!GRADLE_KEY_PATTERN.test(key) || typeof value !== 'object' || value === null) return undefined
+  if (!isStoreKey(key) || typeof value !== 'object' || value === null) return undefined
   const v = value as Record<string, unknown>
   if (typeof v.sha256 !== 'string' || !SHA256_PATTERN.test(v.sha256)) return undefined
+  if ((namedSha256(key) ?? v.sha256) !== v.sha256) return undefined // a content key holds only what it names
   if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) return undefined
   if (typeof v.lastAccess !== 'number' || !Number.isFinite(v.lastAccess)) return undefined
   const meta: EntryMeta = { key, sha256: v.sha256, size: v.size, lastAccess: v.lastAccess }

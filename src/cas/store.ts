@@ -11,7 +11,7 @@ import { entryOfBytes } from './open-entry.js'
 import { silentLogger, type CasLogger } from './logger.js'
 import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 import { recover, type RecoveryReport } from './recovery.js'
-import { checkKey, checkSha256 } from './validate.js'
+import { checkKey, checkSha256, expectedSha256Of } from './validate.js'
 import { type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
 
 export type { CasLogger } from './logger.js'
@@ -19,7 +19,8 @@ export type { ContentStoreOptions, GcResult, VerifyResult } from './store-option
 
 /**
  * The node's content-addressed blob store (design.md, "Content-addressed store"): blobs named by SHA-256 under
- * `blobs/`, a LevelDB index of Gradle keys, LRU eviction to a byte budget, verify-on-read and quarantine.
+ * `blobs/`, a LevelDB index of Gradle keys and content keys (keys.ts), LRU eviction to a byte budget,
+ * verify-on-read and quarantine.
  */
 export class ContentStore implements BlobStore {
   readonly dir: string
@@ -134,7 +135,8 @@ export class ContentStore implements BlobStore {
   }
 
   /**
-   * Streams `body` into the store under `key` (replacing what the key had). Resolves once the blob is fdatasynced,
+   * Streams `body` into the store under `key` (replacing what the key had; under a content key only bytes that hash
+   * to its name are taken, so what it holds never changes). Resolves once the blob is fdatasynced,
    * in place and indexed (LevelDB's write is not synced: a power loss may lose the newest entries, but recovery never
    * lets one point at a missing blob). On TooLargeError, IntegrityError, SizeMismatchError, BodyError or an abort nothing is
    * stored; a Readable body is destroyed only on abort, so a server can drain it after the other errors.
@@ -142,9 +144,9 @@ export class ContentStore implements BlobStore {
   async put (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions = {}): Promise<EntryMeta> {
     this.checkOpen()
     checkKey(key)
-    if (options.expectedSha256 !== undefined) checkSha256('expectedSha256', options.expectedSha256)
+    const expectedSha256 = expectedSha256Of(key, options.expectedSha256)
     const signal = this.withClosing(options.signal)
-    return await this.track(this.putTracked(key, body, { ...options, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
+    return await this.track(this.putTracked(key, body, { ...options, expectedSha256, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
   }
 
   /** Tells `listener` the keys of entries the store lets go (evicted, quarantined, missing, deleted); returns the unwatch. */

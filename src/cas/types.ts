@@ -3,9 +3,9 @@ import type { Readable } from 'node:stream'
 /** Gradle build cache keys: lowercase hex, 32 to 128 characters (design.md). */
 export const GRADLE_KEY_PATTERN = /^[0-9a-f]{32,128}$/
 
-/** What the index keeps for one Gradle key. */
+/** What the index keeps for one key. */
 export interface EntryMeta {
-  /** The Gradle cache key. */
+  /** The Gradle cache key, or a content key `sha256:<hex>` (keys.ts) for bytes stored under their own SHA-256. */
   key: string
   /** SHA-256 of the blob's bytes, lowercase hex: also the blob's name on disk. */
   sha256: string
@@ -32,7 +32,10 @@ export interface CasStats {
 export interface PutOptions {
   producer?: string
   signature?: string
-  /** When given, the PUT fails with IntegrityError if the bytes hash to anything else (peer fetches). */
+  /**
+   * When given, the PUT fails with IntegrityError if the bytes hash to anything else (peer fetches). A PUT under a
+   * content key always checks the SHA-256 it names (and refuses another one here with InvalidArgumentError).
+   */
   expectedSha256?: string
   /** When given, the PUT fails with TooLargeError past this many bytes, and stores nothing. */
   maxSize?: number

@@ -1,7 +1,7 @@
 import { linkEscapes } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
-import { holdsBlob, type SnapshotStore } from './store-view.js'
+import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
 import { storeFile } from './store-file.js'
 import { walkProject } from './walk.js'
 
@@ -23,7 +23,7 @@ export interface SnapshotStats {
 }
 
 export interface Snapshot {
-  /** SHA-256 of the manifest's canonical bytes; also the manifest's key in the store. */
+  /** SHA-256 of the manifest's canonical bytes; the manifest is stored under it (its content key). */
   id: string
   manifest: Manifest
   stats: SnapshotStats
@@ -61,7 +61,7 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
     const { id, manifest, bytes } = encodeManifest([...files, ...links])
     signal?.throwIfAborted()
     pin(id)
-    if (!await holdsBlob(store, id)) await store.put(id, bytes, { expectedSha256: id, signal })
+    if (!await holdsBlob(store, id)) await storeBlob(store, id, bytes, { signal })
     const reusedBlobs = [...reusedOf.values()].filter(Boolean).length
     const stats: SnapshotStats = {
       files: files.length,

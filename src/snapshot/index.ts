@@ -20,5 +20,5 @@ export { fetchManifest, fetchMissing, loadManifest, missingBlobs, pinSnapshot, t
 export { Workspaces, type WorkspacesOptions } from './workspaces.js'
 export { checkManifest, decodeManifest, encodeManifest, MANIFEST_FORMAT, MANIFEST_VERSION, MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, type FileEntry, type LinkEntry, type Manifest, type ManifestEntry } from './manifest.js'
 export { checkTree, linkEscapes, unsafePathReason } from './paths.js'
-export { holdsBlob, pinBlobs, type SnapshotStore } from './store-view.js'
+export { holdsBlob, openBlob, pinBlobs, storeBlob, type SnapshotStore } from './store-view.js'
 export * from './errors.js'

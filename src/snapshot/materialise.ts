@@ -6,7 +6,7 @@ import { BlobIntegrityError, MissingBlobsError, WorkspaceError } from './errors.
 import { checkManifest, type FileEntry, type Manifest } from './manifest.js'
 import { parentsOf } from './paths.js'
 import { forEachLimited } from './pool.js'
-import { pinBlobs, type SnapshotStore } from './store-view.js'
+import { openBlob, pinBlobs, type SnapshotStore } from './store-view.js'
 import { missingBlobs } from './transfer.js'
 
 export interface MaterialiseResult {
@@ -70,7 +70,7 @@ async function makeDirectories (root: string, paths: string[]): Promise<void> {
 
 async function writeFile (root: string, file: FileEntry, store: SnapshotStore, signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted()
-  const entry = await store.get(file.sha256, { signal })
+  const entry = await openBlob(store, file.sha256, { signal })
   // gone since the check: evicted despite the pin, or quarantined by the store's own verification
   if (entry === undefined) throw new MissingBlobsError([file.sha256])
   const handle = await open(path.join(root, file.path), CREATE_FLAGS, 0o600)

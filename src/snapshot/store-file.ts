@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { IntegrityError, SizeMismatchError } from '../cas/errors.js'
 import { FileChangedError } from './errors.js'
-import { holdsBlob, type SnapshotStore } from './store-view.js'
+import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
 
 /** Files up to this size are read once into memory; bigger ones are streamed (twice when new to the store). */
 export const IN_MEMORY_FILE_BYTES = 1024 * 1024
@@ -36,7 +36,7 @@ export async function storeFile (absolute: string, relative: string, store: Snap
     // a stream of its own (destroying a stream closes its descriptor); the store re-hashes it against sha256
     const stream = small === undefined ? (await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: HASH_CHUNK }) : undefined
     try {
-      await store.put(sha256, small?.bytes ?? stream!, { expectedSha256: sha256, expectedSize: size, signal: options.signal })
+      await storeBlob(store, sha256, small?.bytes ?? stream!, { expectedSize: size, signal: options.signal })
     } catch (err) {
       if (err instanceof IntegrityError || err instanceof SizeMismatchError) throw new FileChangedError(relative, err)
       throw err

@@ -1,8 +1,10 @@
-import type { BlobStore } from '../cas/types.js'
+import { contentKey } from '../cas/keys.js'
+import type { BlobStore, EntryMeta, OpenEntry, PutOptions } from '../cas/types.js'
 
 /**
  * The part of the content store that snapshots use (ContentStore has it all). Snapshot blobs are stored under
- * their own SHA-256 as key, so a file identical across snapshots is stored once.
+ * their content key (`sha256:<hex>`), so a file identical across snapshots is stored once, and a Gradle PUT (or a
+ * peer's replica push) under a key that looks like the same SHA-256 is another entry, which cannot replace it.
  */
 export interface SnapshotStore extends Pick<BlobStore, 'get' | 'head' | 'put'> {
   /** Protects a blob from eviction until unpinned; pins count. */
@@ -10,13 +12,20 @@ export interface SnapshotStore extends Pick<BlobStore, 'get' | 'head' | 'put'> {
   unpin(sha256: string): void
 }
 
-/**
- * Whether the store holds the blob `sha256` under that key. The key space is shared with Gradle's cache,
- * whose PUTs (and peers' replica pushes) may put any bytes under a key that looks like a SHA-256: such an
- * entry is not the blob, and is replaced when the blob is stored.
- */
+/** Whether the store holds the blob `sha256`. */
 export async function holdsBlob (store: Pick<SnapshotStore, 'head'>, sha256: string): Promise<boolean> {
-  return (await store.head(sha256))?.sha256 === sha256
+  return await store.head(contentKey(sha256)) !== undefined
+}
+
+/** The verified bytes of the blob `sha256`, or undefined when the store lacks it. */
+export async function openBlob (store: Pick<SnapshotStore, 'get'>, sha256: string, options: { signal?: AbortSignal } = {}): Promise<OpenEntry | undefined> {
+  return await store.get(contentKey(sha256), options)
+}
+
+/** Stores the blob `sha256`; bytes that hash to anything else are refused with IntegrityError and store nothing. */
+export async function storeBlob (store: Pick<SnapshotStore, 'put'>, sha256: string, body: AsyncIterable<Uint8Array> | Uint8Array,
+  options: Omit<PutOptions, 'expectedSha256' | 'producer' | 'signature'> = {}): Promise<EntryMeta> {
+  return await store.put(contentKey(sha256), body, options)
 }
 
 /**

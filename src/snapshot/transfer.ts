@@ -1,7 +1,7 @@
 import { InvalidManifestError, MissingBlobsError } from './errors.js'
 import { decodeManifest, manifestTotals, MAX_MANIFEST_BYTES, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
-import { holdsBlob, pinBlobs, type SnapshotStore } from './store-view.js'
+import { holdsBlob, openBlob, pinBlobs, storeBlob, type SnapshotStore } from './store-view.js'
 
 /**
  * Gets the bytes of one blob from wherever the snapshot lives (the submitter, over the mesh). The store verifies
@@ -50,7 +50,7 @@ export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fe
     const size = blobs.get(sha256)!
     const fetching = (async () => {
       const body = await fetchBlob(sha256, { size, signal: options.signal })
-      await store.put(sha256, body, { expectedSha256: sha256, expectedSize: size, durable: false, signal: options.signal })
+      await storeBlob(store, sha256, body, { expectedSize: size, durable: false, signal: options.signal })
     })()
     options.shared?.set(sha256, fetching)
     try {
@@ -68,14 +68,14 @@ export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fe
 export async function fetchManifest (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
   if (!await holdsBlob(store, id)) {
     const body = await fetchBlob(id, { signal: options.signal })
-    await store.put(id, body, { expectedSha256: id, maxSize: MAX_MANIFEST_BYTES, signal: options.signal })
+    await storeBlob(store, id, body, { maxSize: MAX_MANIFEST_BYTES, signal: options.signal })
   }
   return await loadManifest(id, store, options)
 }
 
 /** Reads and checks the manifest of snapshot `id` from the store. */
 export async function loadManifest (id: string, store: Pick<SnapshotStore, 'get'>, options: { signal?: AbortSignal } = {}): Promise<Manifest> {
-  const entry = await store.get(id, options)
+  const entry = await openBlob(store, id, options)
   if (entry === undefined) throw new MissingBlobsError([id])
   if (entry.meta.size > MAX_MANIFEST_BYTES) {
     if (entry.bytes === undefined) entry.body.destroy()

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { InvalidKeyError } from '../../src/cas/index.js'
+import { contentKey, IntegrityError, InvalidArgumentError, InvalidKeyError } from '../../src/cas/index.js'
 import { chunks, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 test('a put entry comes back byte for byte, with its metadata', async t => {
@@ -56,6 +56,22 @@ test('a missing key is a miss; a malformed key is rejected', async t => {
   t.like(store.stats(), { misses: 1, hits: 0 })
   await t.throwsAsync(store.put('../etc/passwd', new Uint8Array(1)), { instanceOf: InvalidKeyError, code: 'ERR_CAS_INVALID_KEY' } as any)
   await t.throwsAsync(store.get('ABC'), { instanceOf: InvalidKeyError })
+})
+
+test('a content key takes only the bytes it names; the Gradle key of the same hex is another entry, and both outlive a restart', async t => {
+  const dir = await tempDir(t)
+  const first = await openStore(t, { dir })
+  const bytes = randomBytes(3000)
+  const sha = sha256(bytes)
+  await first.put(contentKey(sha), bytes)
+  await t.throwsAsync(first.put(contentKey(sha), randomBytes(3000)), { instanceOf: IntegrityError })
+  await t.throwsAsync(first.put(contentKey(sha), bytes, { expectedSha256: sha256(randomBytes(8)) }), { instanceOf: InvalidArgumentError })
+  await first.put(sha, Buffer.from('a Gradle entry under the same hex'))
+  await first.close()
+  const store = await openStore(t, { dir })
+  t.deepEqual(Buffer.from((await store.get(contentKey(sha)))!.bytes!), bytes)
+  t.deepEqual(Buffer.from((await store.get(sha))!.bytes!), Buffer.from('a Gradle entry under the same hex'))
+  await t.throwsAsync(store.get('sha256:' + sha.slice(1)), { instanceOf: InvalidKeyError })
 })
 
 test('the same bytes under two keys share one blob, which outlives either key alone', async t => {

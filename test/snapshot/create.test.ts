@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createSnapshot, FileChangedError, loadManifest, UnsupportedFileNameError, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
+import { contentKey } from '../../src/cas/keys.js'
 import { repoPath } from '../helpers/repo-paths.js'
 import { openStore, sha256, tempDir, writeTree } from './helpers.js'
 
@@ -60,11 +61,11 @@ test('a snapshot of a small tree is stable, records paths, sizes, hashes and exe
   t.is(first.stats.bytes, Object.entries(SMALL_TREE).filter(([p]) => paths(first.manifest).includes(p))
     .reduce((sum, [, node]) => sum + Buffer.byteLength(typeof node === 'string' ? node : (node as { exec: string }).exec), 0))
   t.like(second.stats, { files: 6, newBlobs: 0, reusedBlobs: 5 })
-  // the manifest is in the store under its own hash, and reads back equal
+  // the manifest is in the store under its content key, and reads back equal
   t.deepEqual(await loadManifest(first.id, store), first.manifest)
-  t.is((await store.head(first.id))?.sha256, first.id)
-  // every file's blob is in the store under its own sha256
-  for (const entry of first.manifest.entries) if (entry.type === 'file') t.is((await store.head(entry.sha256))?.sha256, entry.sha256)
+  t.is((await store.head(contentKey(first.id)))?.sha256, first.id)
+  // every file's blob is in the store under its content key
+  for (const entry of first.manifest.entries) if (entry.type === 'file') t.is((await store.head(contentKey(entry.sha256)))?.sha256, entry.sha256)
 })
 
 test('an edit gives another id and the next snapshot stores only the new blob', async t => {

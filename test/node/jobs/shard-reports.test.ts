@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
-import type { FetchBlob } from '../../../src/snapshot/index.js'
+import { openBlob, type FetchBlob } from '../../../src/snapshot/index.js'
 import type { NodeEventBody } from '../../../node/events/index.js'
 import { JobTracker } from '../../../node/jobs/job-tracker.js'
 import { ShardReports, TestReportsUnavailableError } from '../../../node/jobs/shard-reports.js'
@@ -45,7 +45,8 @@ async function setup (t: ExecutionContext) {
   const tracker = new JobTracker(SELF, { emit: body => { events.push(body) } })
   const blobs = new TestReportBlobs(await openStore(t))
   const source = (peer: string): FetchBlob => async sha256 => {
-    const entry = await workerStores.get(peer)?.get(sha256)
+    const store = workerStores.get(peer)
+    const entry = store === undefined ? undefined : await openBlob(store, sha256)
     if (entry == null) throw new Error(`the worker ${peer} answered not-found for test reports blob ${sha256.slice(0, 12)}`)
     return entry.bytes ?? entry.body
   }

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { IntegrityError } from '../../../src/cas/errors.js'
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
-import type { FetchBlob } from '../../../src/snapshot/index.js'
+import { contentKey } from '../../../src/cas/keys.js'
+import { holdsBlob, openBlob, type FetchBlob } from '../../../src/snapshot/index.js'
 import { decodeTestReports, encodeTestReports, TestReportBlobs, TestReportsBlobError } from '../../../node/jobs/test-report-blob.js'
 import { decodeUnitReport, encodeUnitReport, type UnitReport } from '../../../node/jobs/unit-report.js'
 
@@ -28,7 +29,7 @@ async function openStore (t: ExecutionContext): Promise<ContentStore> {
 /** A FetchBlob over another node's store, as a worker's blob server would answer. */
 function sourceOf (store: ContentStore): FetchBlob {
   return async sha256 => {
-    const entry = await store.get(sha256)
+    const entry = await openBlob(store, sha256)
     if (entry == null) throw new Error(`not found: ${sha256}`)
     return entry.bytes ?? entry.body
   }
@@ -64,10 +65,10 @@ test('the worker keeps reports pinned in its store; the submitter fetches them v
   const worker = new TestReportBlobs(workerStore)
   const submitter = new TestReportBlobs(submitterStore)
   const ref = await worker.keep(REPORTS)
-  t.is((await workerStore.head(ref.sha256))?.size, ref.size)
+  t.is((await workerStore.head(contentKey(ref.sha256)))?.size, ref.size)
   t.is(worker.pinned, 1)
 
-  t.is(await submitterStore.head(ref.sha256), undefined)
+  t.false(await holdsBlob(submitterStore, ref.sha256))
   await submitter.fetch(ref, sourceOf(workerStore))
   t.deepEqual(await submitter.read(ref), REPORTS)
   let asked = 0
@@ -86,7 +87,7 @@ test('a worker answering other bytes than the ref names stores nothing; reading 
   const forged = encodeTestReports([{ ...REPORTS[0]!, content: REPORTS[0]!.content.replace('failures="0"', 'failures="9"') }]).bytes
   const sameSize = Buffer.concat([forged, Buffer.alloc(Math.max(0, ref.size - forged.length), 0x20)]).subarray(0, ref.size)
   await t.throwsAsync(async () => { await blobs.fetch(ref, async () => sameSize) }, { instanceOf: IntegrityError })
-  t.is(await store.head(ref.sha256), undefined)
+  t.false(await holdsBlob(store, ref.sha256))
   t.regex((await t.throwsAsync(async () => await blobs.read(ref), { instanceOf: TestReportsBlobError })).message, /no longer in this node's store/)
   blobs.stop()
 })
