@@ -4,10 +4,11 @@ import type { AccessFlusher } from './access-flusher.js'
 import type { BlobReader } from './blob-reader.js'
 import { checkAborted, type WrittenTemp } from './blob-writer.js'
 import type { Catalog } from './catalog.js'
-import type { IndexDb } from './index-db.js'
+import type { IndexDb, IndexRepair } from './index-db.js'
 import { KeyedMutex } from './keyed-mutex.js'
 import { fsyncDir, type StoreLayout } from './layout.js'
 import type { CasLogger } from './logger.js'
+import type { GcResult } from './store-options.js'
 import type { EntryMeta } from './types.js'
 
 export interface BlobFilesComponents {
@@ -19,8 +20,10 @@ export interface BlobFilesComponents {
   logger: CasLogger
   now: () => number
   onQuarantined: () => void
-  /** Keys whose entries went with their blob (quarantined, or missing from disk). */
+  /** Keys whose entries the store let go (evicted, quarantined, missing from disk, or never indexed). */
   onDropped: (keys: readonly string[]) => void
+  /** Runs work nobody waits for (close() does), logging its failure. */
+  background: (work: Promise<unknown>) => void
 }
 
 /**
@@ -28,7 +31,7 @@ export interface BlobFilesComponents {
  * file runs under that blob's lock, and re-checks the catalog there: a put that brings a blob back and an
  * eviction that deletes it can never interleave into an entry without its file.
  */
-export class BlobFiles {
+export class BlobFiles implements IndexRepair {
   private readonly c: BlobFilesComponents
   private readonly locks = new KeyedMutex()
   private readonly shards = new Set<string>()
@@ -41,37 +44,93 @@ export class BlobFiles {
 
   /**
    * Moves the temp file into place and records the entry, in memory and in the index; the blob the key no longer
-   * refers to goes once the index says so. If the index write fails, memory goes back to what the index on disk
-   * still holds (a batch is all or nothing): the blob it names is kept, and the new blob goes if nothing names it.
+   * refers to goes once the index says so. If the index write fails, memory has gone back to what the index holds
+   * (restore, before the write rejects) and the new blob goes unless a key names it.
    */
   async commitIndexed (meta: EntryMeta, written: WrittenTemp): Promise<void> {
-    const { indexed, replaced, previous } = await this.commit(meta, written)
+    const { indexed, replaced } = await this.commit(meta, written)
     try {
       await indexed
     } catch (err) {
-      if (this.c.catalog.get(meta.key) === meta) { // else a later PUT of the key came since: its own commit decides
-        const orphan = this.c.catalog.delete(meta.key)
-        if (previous !== undefined) this.c.catalog.set(previous)
-        if (orphan !== undefined && orphan !== previous?.sha256) await this.delete(orphan)
-      }
+      await this.delete(meta.sha256)
       throw err
     }
     if (replaced !== undefined) await this.delete(replaced)
   }
 
   /**
+   * An index batch failed: memory takes what the index holds for these keys. A blob no key names any more goes;
+   * a blob named again that memory had let go is checked to be still on disk (dropMissing).
+   */
+  restore (indexed: ReadonlyMap<string, EntryMeta | undefined>): void {
+    const orphans = new Set<string>()
+    const recheck = new Set<string>()
+    const dropped: string[] = []
+    for (const [key, meta] of indexed) {
+      const current = this.c.catalog.get(key)
+      if (current !== undefined && meta !== undefined && sameEntry(current, meta)) continue
+      if (meta !== undefined && !this.c.catalog.hasBlob(meta.sha256)) recheck.add(meta.sha256)
+      const orphan = meta === undefined ? this.c.catalog.delete(key) : this.c.catalog.set(meta)
+      if (orphan !== undefined) orphans.add(orphan)
+      if (meta === undefined && current !== undefined) {
+        this.c.access.drop(key)
+        dropped.push(key)
+      }
+    }
+    this.c.onDropped(dropped)
+    this.c.background((async () => {
+      for (const sha256 of orphans) await this.delete(sha256)
+      for (const sha256 of recheck) await this.dropMissing(sha256)
+    })())
+  }
+
+  /** Blobs the index named for keys of a failed batch until later writes of those keys landed. */
+  released (sha256s: readonly string[]): void {
+    this.c.background((async () => { for (const sha256 of sha256s) await this.delete(sha256) })())
+  }
+
+  /**
    * Moves the temp file into blobs/ (or drops it when the blob is already there), records the entry in memory
    * and queues its index write. Resolves with that write and the sha256 of a blob the key no longer refers to.
    */
-  private async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string, previous?: EntryMeta }> {
+  private async commit (meta: EntryMeta, written: WrittenTemp): Promise<{ indexed: Promise<void>, replaced?: string }> {
     return await this.locks.run(meta.sha256, async () => {
       if (this.c.catalog.hasBlob(meta.sha256)) await this.keepExisting(written)
       else await this.moveIntoPlace(written)
-      const previous = this.c.catalog.get(meta.key)
       const replaced = this.c.catalog.set(meta)
       const indexed = this.c.index.write([{ type: 'put', meta: { ...meta } }])
-      return { indexed, ...(replaced === undefined ? {} : { replaced }), ...(previous === undefined ? {} : { previous }) }
+      return { indexed, ...(replaced === undefined ? {} : { replaced }) }
     })
+  }
+
+  /**
+   * Removes least-recently-used entries of unpinned blobs down to `targetBytes`: from memory at once (so stats
+   * reflect the budget), then from the index and, once it says so, their blobs from disk (`done`).
+   */
+  evict (targetBytes: number): { evicted: number, done: Promise<GcResult> } {
+    const { keys, blobs } = this.c.catalog.evictTo(targetBytes)
+    if (keys.length === 0) return { evicted: 0, done: Promise.resolve({ evicted: 0, freedBytes: 0 }) }
+    for (const key of keys) this.c.access.drop(key)
+    this.c.onDropped(keys)
+    const indexed = this.c.index.write(keys.map(key => ({ type: 'del', key })))
+    const done = (async () => {
+      await indexed
+      for (const blob of blobs) await this.delete(blob.sha256)
+      return { evicted: keys.length, freedBytes: blobs.reduce((sum, blob) => sum + blob.size, 0) }
+    })()
+    return { evicted: keys.length, done }
+  }
+
+  /** Removes the entry of `key` from memory, then the index, then its blob if no key names it; undefined when none. */
+  removeEntry (key: string): Promise<void> | undefined {
+    if (this.c.catalog.get(key) === undefined) return undefined
+    const orphan = this.c.catalog.delete(key)
+    this.c.access.drop(key)
+    this.c.onDropped([key])
+    return (async () => {
+      await this.c.index.write([{ type: 'del', key }])
+      if (orphan !== undefined) await this.delete(orphan)
+    })()
   }
 
   /** Deletes a blob file unless a key refers to it again by the time the lock is held. */
@@ -180,6 +239,11 @@ export class BlobFiles {
     // only a shortcut for later reads (they hash the blob once without it)
     if (written.size > this.options.smallBlobBytes) await this.c.reader.trust(written.sha256).catch(() => {})
   }
+}
+
+/** Whether two records of one key say the same but for lastAccess. */
+function sameEntry (a: EntryMeta, b: EntryMeta): boolean {
+  return a.sha256 === b.sha256 && a.size === b.size && a.producer === b.producer && a.signature === b.signature
 }
 
 function ignoreMissing (err: unknown): void {

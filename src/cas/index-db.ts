@@ -15,9 +15,28 @@ interface StoredEntry {
 
 export type IndexOp = { type: 'put', meta: EntryMeta } | { type: 'del', key: string }
 
+/**
+ * Told what the index really holds when a batch fails (LevelDB applies a batch whole or not at all), so the
+ * in-memory view can follow it.
+ */
+export interface IndexRepair {
+  /**
+   * For every key of the failed batch that no write queued since will set: its entry in the index, or undefined
+   * for none (also when the index could not be read: then the caller forgets the key, and start-up recovery
+   * sorts out whatever the index still says).
+   */
+  restore: (indexed: ReadonlyMap<string, EntryMeta | undefined>) => void
+  /**
+   * Blobs that entries of a failed batch's keys still named in the index until a later write of those keys
+   * landed now: nothing in memory tracked them meanwhile, so they may be due for deletion.
+   */
+  released: (sha256s: readonly string[]) => void
+}
+
 const ENTRY_PREFIX = 'e!'
 
 interface Waiter { resolve: () => void, reject: (err: unknown) => void }
+type QueuedOp = { type: 'put', key: string, value: StoredEntry } | { type: 'del', key: string }
 
 /**
  * The LevelDB index: Gradle key or content key -> {sha256, size, lastAccess, producer, signature}.
@@ -26,9 +45,12 @@ interface Waiter { resolve: () => void, reject: (err: unknown) => void }
  */
 export class IndexDb {
   private readonly db: Level<string, StoredEntry>
-  private queued: Array<{ type: 'put', key: string, value: StoredEntry } | { type: 'del', key: string }> = []
+  private queued: QueuedOp[] = []
   private waiters: Waiter[] = []
   private running: Promise<void> | undefined
+  private repair: IndexRepair | undefined
+  /** Keys of a failed batch that had later writes queued: the blob the index still names, until one of those lands. */
+  private readonly heldBefore = new Map<string, string>()
 
   private constructor (db: Level<string, StoredEntry>) {
     this.db = db
@@ -57,6 +79,11 @@ export class IndexDb {
       else entries.push(meta)
     }
     return { entries, malformed }
+  }
+
+  /** Who follows what the index holds after a failed batch (the store's in-memory catalog). */
+  repairWith (repair: IndexRepair): void {
+    this.repair = repair
   }
 
   write (ops: IndexOp[]): Promise<void> {
@@ -91,14 +118,53 @@ export class IndexDb {
         this.waiters = []
         try {
           if (ops.length > 0) await this.db.batch(ops)
-          for (const w of waiters) w.resolve()
         } catch (err) {
+          await this.afterFailedBatch(ops) // before the writers hear of it, so they see memory as the index has it
           for (const w of waiters) w.reject(err)
+          continue
         }
+        this.afterBatch(ops)
+        for (const w of waiters) w.resolve()
       }
     } finally {
       this.running = undefined
     }
+  }
+
+  private afterBatch (ops: QueuedOp[]): void {
+    if (this.heldBefore.size === 0) return
+    const released: string[] = []
+    for (const op of ops) {
+      const sha256 = this.heldBefore.get(op.key)
+      if (sha256 === undefined) continue
+      this.heldBefore.delete(op.key)
+      released.push(sha256)
+    }
+    if (released.length > 0) this.repair?.released(released)
+  }
+
+  /**
+   * Reads back what the index holds for the failed batch's keys (the drain waits meanwhile, so no other batch
+   * lands) and tells the repair about those no queued write will set; the others are decided by that write.
+   */
+  private async afterFailedBatch (ops: QueuedOp[]): Promise<void> {
+    if (this.repair === undefined) return
+    const dbKeys = [...new Set(ops.map(op => op.key))]
+    const values = await this.db.getMany(dbKeys).catch(() => undefined)
+    const queued = new Set(this.queued.map(op => op.key))
+    const indexed = new Map<string, EntryMeta | undefined>()
+    dbKeys.forEach((dbKey, i) => {
+      const key = dbKey.slice(ENTRY_PREFIX.length)
+      const value = values?.[i]
+      const meta = value === undefined ? undefined : toMeta(key, value)
+      if (!queued.has(dbKey)) {
+        this.heldBefore.delete(dbKey)
+        indexed.set(key, meta)
+      } else if (meta !== undefined) {
+        this.heldBefore.set(dbKey, meta.sha256)
+      }
+    })
+    if (indexed.size > 0) this.repair.restore(indexed)
   }
 }
 

@@ -3,7 +3,7 @@ import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
 import { checkAborted, writeTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
-import { AbortError, IntegrityError, InvalidArgumentError, StoreClosedError } from './errors.js'
+import { AbortError, IntegrityError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
 import { StoreLayout } from './layout.js'
@@ -11,7 +11,7 @@ import { entryOfBytes } from './open-entry.js'
 import { silentLogger, type CasLogger } from './logger.js'
 import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 import { recover, type RecoveryReport } from './recovery.js'
-import { checkKey, checkSha256, expectedSha256Of } from './validate.js'
+import { checkKey, checkLimit, checkSha256, expectedSha256Of } from './validate.js'
 import { type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
 
 export type { CasLogger } from './logger.js'
@@ -69,15 +69,15 @@ export class ContentStore implements BlobStore {
       logger: this.logger,
       now: this.now,
       onQuarantined: () => { this.counters.quarantined++ },
-      onDropped: keys => { this.dropped(keys) }
+      onDropped: keys => { this.dropped(keys) },
+      background: work => { this.track(work).catch(err => { this.logger.warn({ err }, 'cas: deleting blobs no entry names failed') }) }
     }, { smallBlobBytes: this.smallBlobBytes, syncDirs: options.syncDirs ?? false })
+    this.index.repairWith(this.blobs)
   }
 
   /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes` (on disk too). */
   static async open (options: ContentStoreOptions): Promise<ContentStore> {
-    if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 0) {
-      throw new InvalidArgumentError(`maxBytes must be a non-negative integer, got ${options.maxBytes}`)
-    }
+    checkLimit('maxBytes', options.maxBytes)
     const layout = new StoreLayout(options.dir)
     await layout.create()
     const index = await IndexDb.open(layout.indexDir, options.dir)
@@ -165,15 +165,9 @@ export class ContentStore implements BlobStore {
   async delete (key: string): Promise<boolean> {
     this.checkOpen()
     checkKey(key)
-    if (this.catalog.get(key) === undefined) return false
-    const orphan = this.catalog.delete(key)
-    this.access.drop(key)
-    this.dropped([key])
-    await this.track((async () => {
-      await this.index.write([{ type: 'del', key }])
-      if (orphan !== undefined) await this.blobs.delete(orphan)
-    })())
-    return true
+    const removed = this.blobs.removeEntry(key)
+    if (removed !== undefined) await this.track(removed)
+    return removed !== undefined
   }
 
   /**
@@ -259,20 +253,11 @@ export class ContentStore implements BlobStore {
     return { ...meta }
   }
 
-  /** Removes LRU entries from memory at once (so stats reflect the budget), then from the index and disk. */
+  /** Evicts down to `targetBytes` (BlobFiles.evict); resolves once the blobs are gone from disk too. */
   private evict (targetBytes: number): Promise<GcResult> {
-    const { keys, blobs } = this.catalog.evictTo(targetBytes)
-    if (keys.length === 0) return Promise.resolve({ evicted: 0, freedBytes: 0 })
-    this.counters.evictions += keys.length
-    for (const key of keys) this.access.drop(key)
-    this.dropped(keys)
-    const indexed = this.index.write(keys.map(key => ({ type: 'del', key })))
-    const done = (async () => {
-      await indexed
-      for (const blob of blobs) await this.blobs.delete(blob.sha256)
-      return { evicted: keys.length, freedBytes: blobs.reduce((sum, blob) => sum + blob.size, 0) }
-    })()
-    this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
+    const { evicted, done } = this.blobs.evict(targetBytes)
+    this.counters.evictions += evicted
+    if (evicted > 0) this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
     return done
   }
 

@@ -2,6 +2,11 @@ import { InvalidArgumentError, InvalidKeyError } from './errors.js'
 import { isStoreKey, namedSha256 } from './keys.js'
 import { SHA256_PATTERN } from './layout.js'
 
+/** A size or count option: a non-negative integer. */
+export function checkLimit (what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer, got ${value}`)
+}
+
 /** A Gradle key or a content key (keys.ts). */
 export function checkKey (key: string): void {
   if (typeof key !== 'string' || !isStoreKey(key)) throw new InvalidKeyError(String(key))

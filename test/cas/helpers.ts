@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { ExecutionContext } from 'ava'
 import { ContentStore, type ContentStoreOptions } from '../../src/cas/index.js'
+import type { IndexOp } from '../../src/cas/index-db.js'
 
 /** A fresh temp directory, removed when the test ends. */
 export async function tempDir (t: ExecutionContext): Promise<string> {
@@ -46,4 +47,42 @@ export async function listFiles (dir: string): Promise<string[]> {
 export async function * chunks (parts: Uint8Array[], error?: Error): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield part
   if (error !== undefined) throw error
+}
+
+/**
+ * Fault injection at the one place the index writes: LevelDB's batch. `decide` is asked about every batch in turn
+ * (0, 1, ...) and may hold it, or fail it with an error as a full disk does (nothing of the batch is applied).
+ */
+export function interceptIndexBatches (store: ContentStore, decide: (n: number) => Promise<Error | undefined>): void {
+  const db = Reflect.get(Reflect.get(store, 'index') as object, 'db') as { batch: (ops: unknown[]) => Promise<void> }
+  const batch = db.batch.bind(db)
+  let n = 0
+  db.batch = async ops => {
+    const error = await decide(n++)
+    if (error !== undefined) throw error
+    await batch(ops)
+  }
+}
+
+/** Resolves once the store has queued the index write that records a blob of `sha256` under some key. */
+export async function indexWriteOf (store: ContentStore, sha256: string): Promise<void> {
+  const index = Reflect.get(store, 'index') as { write: (ops: IndexOp[]) => Promise<void> }
+  const write = index.write.bind(index)
+  await new Promise<void>(resolve => {
+    index.write = async ops => {
+      const done = write(ops)
+      if (ops.some(op => op.type === 'put' && op.meta.sha256 === sha256)) {
+        index.write = write
+        resolve()
+      }
+      await done
+    }
+  })
+}
+
+/** A promise and the function that settles it. */
+export function latch (): { done: Promise<void>, open: () => void } {
+  let open = (): void => {}
+  const done = new Promise<void>(resolve => { open = resolve })
+  return { done, open }
 }
