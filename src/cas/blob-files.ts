@@ -1,5 +1,5 @@
 import { renameSync } from 'node:fs'
-import { mkdir, rename, stat, unlink } from 'node:fs/promises'
+import { mkdir, stat, unlink } from 'node:fs/promises'
 import type { AccessFlusher } from './access-flusher.js'
 import type { BlobReader } from './blob-reader.js'
 import { checkAborted, type WrittenTemp } from './blob-writer.js'
@@ -8,6 +8,7 @@ import type { IndexDb, IndexRepair } from './index-db.js'
 import { KeyedMutex } from './keyed-mutex.js'
 import { fsyncDir, type StoreLayout } from './layout.js'
 import type { CasLogger } from './logger.js'
+import type { Quarantine } from './quarantine.js'
 import type { GcResult } from './store-options.js'
 import type { EntryMeta } from './types.js'
 
@@ -17,6 +18,7 @@ export interface BlobFilesComponents {
   index: IndexDb
   reader: BlobReader
   access: AccessFlusher
+  quarantine: Quarantine
   logger: CasLogger
   now: () => number
   onQuarantined: () => void
@@ -152,7 +154,7 @@ export class BlobFiles implements IndexRepair {
       const keys = this.dropEntries(sha256)
       // entries first: a crash in between leaves an orphan blob (collected at start), never an entry without blob
       await this.c.index.write(keys.map(key => ({ type: 'del', key })))
-      if (current !== undefined) await rename(path, this.c.layout.quarantinePath(sha256, this.c.now())).catch(ignoreMissing)
+      if (current !== undefined) await this.c.quarantine.add(path, sha256, this.c.now())
       this.c.onQuarantined()
       this.c.onDropped(keys)
       this.c.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')

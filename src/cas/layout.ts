@@ -9,8 +9,8 @@ export const SHA256_PATTERN = /^[0-9a-f]{64}$/
 
 /**
  * Where the store keeps things under its directory:
- * `blobs/<sha[0..2]>/<sha>`, `tmp/` (files being written), `quarantine/` (blobs that failed verification),
- * `index/` (LevelDB).
+ * `blobs/<sha[0..2]>/<sha>`, `tmp/` (files being written), `quarantine/` (blobs that failed verification, kept
+ * within limits: quarantine.ts), `index/` (LevelDB).
  */
 export class StoreLayout {
   readonly root: string

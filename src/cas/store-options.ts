@@ -33,6 +33,10 @@ export interface ContentStoreOptions {
   syncDirs?: boolean
   /** How often lastAccess updates are written behind to the index (default 5 s). */
   accessFlushMs?: number
+  /** Blobs that failed verification kept in quarantine/ for inspection, the newest (default 100); older ones are deleted. */
+  quarantineMaxFiles?: number
+  /** Bytes kept in quarantine/, the newest blobs' (default 512 MiB). */
+  quarantineMaxBytes?: number
 }
 
 export interface GcResult { evicted: number, freedBytes: number }

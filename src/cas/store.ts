@@ -7,6 +7,7 @@ import { AbortError, IntegrityError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
 import { StoreLayout } from './layout.js'
+import { DEFAULT_QUARANTINE_MAX_BYTES, DEFAULT_QUARANTINE_MAX_FILES, Quarantine } from './quarantine.js'
 import { entryOfBytes } from './open-entry.js'
 import { silentLogger, type CasLogger } from './logger.js'
 import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
@@ -32,6 +33,7 @@ export class ContentStore implements BlobStore {
   private readonly reader: BlobReader
   private readonly access: AccessFlusher
   private readonly blobs: BlobFiles
+  private readonly quarantine: Quarantine
   private readonly droppedListeners = new Set<(keys: readonly string[]) => void>()
   private readonly now: () => number
   private readonly logger: CasLogger
@@ -60,12 +62,17 @@ export class ContentStore implements BlobStore {
     this.access = new AccessFlusher(this.catalog, this.index, options.accessFlushMs ?? 5000, err => {
       this.logger.warn({ err }, 'cas: writing lastAccess to the index failed')
     })
+    this.quarantine = new Quarantine(this.layout, {
+      maxFiles: options.quarantineMaxFiles ?? DEFAULT_QUARANTINE_MAX_FILES,
+      maxBytes: options.quarantineMaxBytes ?? DEFAULT_QUARANTINE_MAX_BYTES
+    }, this.logger)
     this.blobs = new BlobFiles({
       layout: this.layout,
       catalog: this.catalog,
       index: this.index,
       reader: this.reader,
       access: this.access,
+      quarantine: this.quarantine,
       logger: this.logger,
       now: this.now,
       onQuarantined: () => { this.counters.quarantined++ },
@@ -75,9 +82,13 @@ export class ContentStore implements BlobStore {
     this.index.repairWith(this.blobs)
   }
 
-  /** Opens (creating if needed) the store in `dir`, runs start-up recovery and evicts down to `maxBytes` (on disk too). */
+  /**
+   * Opens (creating if needed) the store in `dir`, runs start-up recovery, prunes quarantine/ and evicts down to
+   * `maxBytes` (on disk too).
+   */
   static async open (options: ContentStoreOptions): Promise<ContentStore> {
     checkLimit('maxBytes', options.maxBytes)
+    for (const limit of ['quarantineMaxFiles', 'quarantineMaxBytes'] as const) if (options[limit] !== undefined) checkLimit(limit, options[limit])
     const layout = new StoreLayout(options.dir)
     await layout.create()
     const index = await IndexDb.open(layout.indexDir, options.dir)
@@ -88,6 +99,7 @@ export class ContentStore implements BlobStore {
       for (const meta of entries) catalog.set(meta)
       const store = new ContentStore({ options, layout, index, catalog, recovery: report })
       store.logger.info({ dir: options.dir, entries: catalog.entryCount, bytes: catalog.bytes, ...report }, 'cas: store opened')
+      await store.quarantine.prune().catch(err => { store.logger.warn({ err }, 'cas: pruning the quarantine failed') })
       await store.evict(store.maxBytes)
       return store
     } catch (err) {
@@ -193,7 +205,8 @@ export class ContentStore implements BlobStore {
   }
 
   stats (): CasStats {
-    return { entries: this.catalog.entryCount, bytes: this.catalog.bytes, ...this.counters, maxBytes: this.maxBytes }
+    const { catalog, counters, quarantine } = this
+    return { entries: catalog.entryCount, bytes: catalog.bytes, ...counters, quarantinePruned: quarantine.pruned.files, maxBytes: this.maxBytes }
   }
 
   /** Protects a blob from eviction until unpinned (pins count: pin twice, unpin twice). */

@@ -26,6 +26,8 @@ export interface CasStats {
   evictions: number
   puts: number
   quarantined: number
+  /** Quarantined blobs deleted to keep quarantine/ within its limits (since the store opened). */
+  quarantinePruned: number
   maxBytes: number
 }
 

@@ -1,26 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { open, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
-
-function blobPath (dir: string, bytes: Uint8Array): string {
-  const sha = sha256(bytes)
-  return join(dir, 'blobs', sha.slice(0, 2), sha)
-}
-
-/** Flips one byte in place: same size, different content. */
-async function flipByte (path: string, position: number): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, position)
-    byte[0] = byte[0]! ^ 0xff
-    await handle.write(byte, 0, 1, position)
-  } finally {
-    await handle.close()
-  }
-}
+import { rm, writeFile } from 'node:fs/promises'
+import { blobPath, flipByte, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 test('a small blob corrupted on disk is a miss, is quarantined and takes every key on it along', async t => {
   const dir = await tempDir(t)

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -41,6 +41,25 @@ export async function readAll (body: Readable): Promise<Buffer> {
 export async function listFiles (dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
   return entries.filter(e => e.isFile()).map(e => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
+}
+
+/** Where the store in `dir` keeps the blob of `bytes`. */
+export function blobPath (dir: string, bytes: Uint8Array): string {
+  const sha = sha256(bytes)
+  return join(dir, 'blobs', sha.slice(0, 2), sha)
+}
+
+/** Flips one byte in place: same size, different content. */
+export async function flipByte (path: string, position: number): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    const byte = Buffer.alloc(1)
+    await handle.read(byte, 0, 1, position)
+    byte[0] = byte[0]! ^ 0xff
+    await handle.write(byte, 0, 1, position)
+  } finally {
+    await handle.close()
+  }
 }
 
 /** An async body that yields the given chunks, then throws `error` if given. */

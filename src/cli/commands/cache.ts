@@ -52,7 +52,8 @@ async function runAction (action: Action, dataDir: string, maxBytes: number | un
 
 /**
  * No node runs: claim the data dir so none starts meanwhile, and work on the store itself. Only gc evicts:
- * stats and verify open the store without a budget, so asking never deletes anything.
+ * stats and verify open the store without a budget, so asking never deletes anything; nor does any of them prune
+ * the quarantine (the node does when it starts).
  */
 async function runOffline (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
   const casDir = join(dataDir, DataFiles.cas)
@@ -62,7 +63,8 @@ async function runOffline (action: Action, dataDir: string, maxBytes: number | u
   const lock = await DataDirLock.acquire(dataDir)
   try {
     // opened without a budget, so that opening evicts nothing and gc reports what it evicted
-    const store = await ContentStore.open({ dir: casDir, maxBytes: Number.MAX_SAFE_INTEGER, logger: silentLogger() })
+    const unbounded = Number.MAX_SAFE_INTEGER
+    const store = await ContentStore.open({ dir: casDir, maxBytes: unbounded, quarantineMaxFiles: unbounded, quarantineMaxBytes: unbounded, logger: silentLogger() })
     try {
       if (action === 'gc') return { ...await store.gc({ targetBytes: maxBytes ?? await lastBudget(dataDir) }) }
       if (action === 'verify') return { ...await store.verify() }
