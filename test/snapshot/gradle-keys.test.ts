@@ -5,9 +5,9 @@ import path from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { silentLogger } from '../../src/config/logger.js'
 import { GradleCacheHandler } from '../../src/gradle/http-cache.js'
-import { createSnapshot, loadManifest, materialise, pinSnapshot } from '../../src/snapshot/index.js'
+import { loadManifest, materialise } from '../../src/snapshot/index.js'
 import type { ContentStore } from '../../src/cas/index.js'
-import { openStore, tempDir, writeTree } from './helpers.js'
+import { pinnedSnapshot, tempDir } from './helpers.js'
 
 /** The node's Gradle cache endpoint on loopback, in front of `store`; resolves to its base URL. */
 async function serveCache (t: import('ava').ExecutionContext, store: ContentStore): Promise<string> {
@@ -19,11 +19,7 @@ async function serveCache (t: import('ava').ExecutionContext, store: ContentStor
 }
 
 test('a Gradle PUT under the SHA-256 of a pinned snapshot file or manifest replaces neither: the job still materialises it, and Gradle gets its own bytes back', async t => {
-  const project = await tempDir(t)
-  await writeTree(project, { 'settings.gradle': 'rootProject.name = "x"\n', 'src/A.java': 'class A {}\n' })
-  const store = await openStore(t)
-  const snapshot = await createSnapshot(project, store)
-  t.teardown(pinSnapshot(store, snapshot.id, snapshot.manifest))
+  const { store, snapshot } = await pinnedSnapshot(t)
   const url = await serveCache(t, store)
   // a build (or any client of the cache port) PUTs other bytes under keys that are the snapshot's SHA-256s
   const keys = [snapshot.id, ...snapshot.manifest.entries.flatMap(e => e.type === 'file' ? [e.sha256] : [])]

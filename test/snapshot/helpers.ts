@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { ContentStore } from '../../src/cas/index.js'
+import { createSnapshot, pinSnapshot, type Snapshot } from '../../src/snapshot/index.js'
 
 /** A fresh temp directory, removed when the test ends. */
 export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Promise<string> {
@@ -17,6 +18,16 @@ export async function openStore (t: ExecutionContext, dir?: string): Promise<Con
   const store = await ContentStore.open({ dir: dir ?? await tempDir(t, 'gmesh-snap-cas-'), maxBytes: 1 << 30, syncBlobs: false })
   t.teardown(async () => { await store.close() })
   return store
+}
+
+/** A small Java project snapshotted into a fresh store and pinned (as a submitter holds it) until the test ends. */
+export async function pinnedSnapshot (t: ExecutionContext): Promise<{ store: ContentStore, snapshot: Snapshot }> {
+  const project = await tempDir(t)
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "x"\n', 'src/A.java': 'class A {}\n' })
+  const store = await openStore(t)
+  const snapshot = await createSnapshot(project, store)
+  t.teardown(pinSnapshot(store, snapshot.id, snapshot.manifest))
+  return { store, snapshot }
 }
 
 /** What a tree spec holds at one path: text, bytes, an executable file, or a symbolic link. */

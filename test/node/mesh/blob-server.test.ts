@@ -5,16 +5,12 @@ import { readFile } from 'node:fs/promises'
 import { BlobServer } from '../../../node/mesh/blob-transfer.js'
 import { snapshotSource } from '../../../node/jobs/snapshot-source.js'
 import { silentLogger } from '../../../src/config/logger.js'
-import { createSnapshot, fetchManifest, fetchMissing, materialise, pinSnapshot } from '../../../src/snapshot/index.js'
-import { openStore, tempDir, writeTree } from '../../snapshot/helpers.js'
+import { fetchManifest, fetchMissing, materialise } from '../../../src/snapshot/index.js'
+import { openStore, pinnedSnapshot, tempDir } from '../../snapshot/helpers.js'
 import { addressOf, startNode } from '../libp2p/helpers.js'
 
 test('a worker fetches a snapshot by SHA-256 from its submitter although a Gradle PUT there used the same hex as a key', async t => {
-  const project = await tempDir(t)
-  await writeTree(project, { 'settings.gradle': 'rootProject.name = "x"\n', 'src/A.java': 'class A {}\n' })
-  const submitterStore = await openStore(t)
-  const snapshot = await createSnapshot(project, submitterStore)
-  t.teardown(pinSnapshot(submitterStore, snapshot.id, snapshot.manifest))
+  const { store: submitterStore, snapshot } = await pinnedSnapshot(t)
   const fileSha = snapshot.manifest.entries.find(e => e.path === 'src/A.java')
   if (fileSha?.type !== 'file') throw new Error('the snapshot lacks src/A.java')
   // what the HTTP cache does with a Gradle PUT to /cache/<hex>, for the manifest's hex and a file's
