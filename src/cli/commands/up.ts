@@ -5,6 +5,7 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
+import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
 
 
@@ -45,7 +46,7 @@ export function register (program: Command): void {
     .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers (comma-separated; default: any member)')
     .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
-    .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', '5GiB')
+    .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', `${DEFAULT_CACHE_MAX / 1024 ** 3}GiB`)
     .option('--max-entry <size>', `largest cache entry kept; bigger ones are dropped (default: ${DEFAULT_MAX_ENTRY_BYTES / 1024 ** 2}MiB, or --cache-max if smaller)`)
     .option('--no-fsync', 'do not fsync blobs before indexing them: more PUTs per second; a power loss may lose recent entries (a damaged blob is still never served)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
