@@ -4,6 +4,7 @@ import type { Logger } from '../../src/config/logger.js'
 import type { GradleCacheHandler } from '../../src/gradle/http-cache.js'
 import type { ControlApi } from './control-api.js'
 import { HttpListenError } from '../errors.js'
+import { HostCheck } from './host-check.js'
 
 /** What `/metrics` serves (node/metrics `NodeMetrics`). */
 export interface MetricsSource {
@@ -36,8 +37,11 @@ export class NodeHttpServer {
   private server?: Server
   private boundUrl?: string
   private readonly inFlight = new Set<Promise<void>>()
+  private readonly hosts: HostCheck
 
-  constructor (private readonly components: NodeHttpServerComponents, private readonly init: NodeHttpServerInit) {}
+  constructor (private readonly components: NodeHttpServerComponents, private readonly init: NodeHttpServerInit) {
+    this.hosts = new HostCheck(init.host)
+  }
 
   /** `http://HOST:PORT` once started (with the real port when 0 was asked for). */
   get url (): string {
@@ -80,7 +84,8 @@ export class NodeHttpServer {
   private route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     let work: Promise<void>
-    if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
+    if (!this.hosts.allows(req.headers.host)) work = Promise.resolve(misdirected(req, res))
+    else if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
     else if (url.startsWith(API_PREFIX)) {
       // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
       if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
@@ -119,6 +124,14 @@ async function serveMetrics (metrics: MetricsSource, req: IncomingMessage, res: 
   const body = await metrics.text()
   res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
   res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+function misdirected (req: IncomingMessage, res: ServerResponse): void {
+  const body = `refused: requests must name this node by IP address or localhost, not "${req.headers.host ?? ''}" ` +
+    '(a web page can point a name of its own at this machine); bind --http to a host name to allow that name\n'
+  res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' })
+  res.end(body)
+  req.resume()
 }
 
 function notFound (res: ServerResponse): void {

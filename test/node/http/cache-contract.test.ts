@@ -80,16 +80,16 @@ test('path tricks and encoded slashes are refused', async t => {
   const { port, dir } = await serve(t)
   const before = await filesUnder(dir)
   for (const path of ['/cache/../x', '/cache/..%2f..%2fetc%2fpasswd', `/cache/${key(1).slice(0, 40)}%2F${key(1).slice(0, 20)}`, '/cache/%2e%2e/x']) {
-    t.is(await rawStatus(port, `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`), 400, path)
+    t.is(await rawStatus(port, `PUT ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`), 400, path)
   }
-  t.is(await rawStatus(port, `GET /../cache/${key(1)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 404)
+  t.is(await rawStatus(port, `GET /../cache/${key(1)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`), 404)
   t.deepEqual((await filesUnder(dir)).filter(f => !f.includes('/index/')), before.filter(f => !f.includes('/index/')))
 })
 
 test('a truncated PUT body stores nothing and leaves no temp file', async t => {
   const { port, http, store, dir, url } = await serve(t)
   const socket = connect(port, '127.0.0.1')
-  socket.write(`PUT /cache/${key(3)} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n`)
+  socket.write(`PUT /cache/${key(3)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n`)
   socket.write(randomBytes(1000))
   await new Promise<void>(resolve => socket.end(resolve))
   socket.destroy()
@@ -111,7 +111,7 @@ test('a client that disconnects mid-GET does not disturb the node', async t => {
   const body = randomBytes(20 * 1024 * 1024)
   await fetch(`${url}/cache/${key(4)}`, { method: 'PUT', body })
   const socket = connect(port, '127.0.0.1')
-  socket.write(`GET /cache/${key(4)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+  socket.write(`GET /cache/${key(4)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
   await new Promise(resolve => socket.once('data', resolve))
   socket.destroy()
   await http.whenIdle()
@@ -244,4 +244,16 @@ test('a server listening on every address says it is reached on loopback', t => 
   t.is(advertisedHost({ address: '::', family: 'IPv6', port: 5071 }), '[::1]')
   t.is(advertisedHost({ address: '127.0.0.1', family: 'IPv4', port: 5071 }), '127.0.0.1')
   t.is(advertisedHost({ address: '::1', family: 'IPv6', port: 5071 }), '[::1]')
+})
+
+test('a web page that points a name of its own at the node can neither PUT nor read the cache (DNS rebinding)', async t => {
+  const { port, store } = await serve(t)
+  const rebound = 'Host: evil.example:5071\r\nOrigin: http://evil.example:5071'
+  t.is(await rawStatus(port, `PUT /cache/${key(1)} HTTP/1.1\r\n${rebound}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nevil`), 421)
+  t.is(await store.head(key(1)), undefined, 'nothing stored')
+  await store.put(key(2), Buffer.from('kept'))
+  t.is(await rawStatus(port, `GET /cache/${key(2)} HTTP/1.1\r\n${rebound}\r\nConnection: close\r\n\r\n`), 421)
+  // what Gradle sends: the address it was given
+  t.is(await rawStatus(port, `GET /cache/${key(2)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), 200)
+  t.is(await rawStatus(port, `GET /cache/${key(2)} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`), 200)
 })
