@@ -169,7 +169,7 @@ export class ControlApi {
     // the oldest first, right after `after`: a client that pages on with `next` misses nothing still buffered
     const events = bus.since(after)
     const page = events.slice(0, limit)
-    return { events: page, lastId: bus.lastId, next: page.length < events.length ? page.at(-1)!.id : bus.lastId }
+    return { events: page, lastId: bus.lastId, next: page.length < events.length ? (page.at(-1)?.id ?? after) : bus.lastId }
   }
 
   private stream (req: IncomingMessage, res: ServerResponse): void {

@@ -111,6 +111,14 @@ test('events: a page holds the oldest events right after the asked id, and `next
   t.deepEqual(ids, Array.from({ length: 250 }, (_, i) => i + 1), 'every event once, in order, over three pages')
 })
 
+test('events: a page of limit 0 is empty and its `next` stays where the client asked, not a 500', async t => {
+  const { url, events } = await serveApi(t)
+  for (let i = 0; i < 3; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
+  const res = await fetch(`${url}/api/v1/events?after=1&limit=0`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+  t.is(res.status, 200)
+  t.like(await res.json(), { events: [], next: 1, lastId: 3 })
+})
+
 test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
   const plain = await serveApi(t)
   t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not serve test reports/)
