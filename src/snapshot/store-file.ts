@@ -33,8 +33,9 @@ export async function storeFile (absolute: string, relative: string, store: Snap
     const { sha256, size } = small ?? await hashHandle(handle, options.signal)
     options.pin(sha256)
     if (await holdsBlob(store, sha256)) return { sha256, size, executable, reused: true }
-    // a stream of its own (destroying a stream closes its descriptor); the store re-hashes it against sha256
-    const stream = small === undefined ? (await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW)).createReadStream({ highWaterMark: HASH_CHUNK }) : undefined
+    // the file just hashed, not whatever is at its path now (a FIFO there would block an open for good);
+    // the store re-hashes it against sha256, so a change since is caught
+    const stream = small === undefined ? handle.createReadStream({ start: 0, highWaterMark: HASH_CHUNK, autoClose: false }) : undefined
     try {
       await storeBlob(store, sha256, small?.bytes ?? stream!, { expectedSize: size, signal: options.signal })
     } catch (err) {

@@ -220,6 +220,19 @@ test('a FIFO put where the walk saw a file fails the snapshot at once instead of
   await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
 
+test('a big file swapped for a FIFO between its hash and its upload is stored from the file it hashed, without blocking', async t => {
+  const dir = await tempDir(t)
+  const big = Buffer.alloc(2 * 1024 * 1024, 7)
+  await writeTree(dir, { 'big.bin': big })
+  const store = changingTheTree(await openStore(t), async () => {
+    await rm(path.join(dir, 'big.bin'))
+    await exec('mkfifo', [path.join(dir, 'big.bin')])
+  })
+  const snapshot = await createSnapshot(dir, store)
+  t.like(snapshot.manifest.entries[0], { path: 'big.bin', sha256: sha256(big), size: big.byteLength })
+  t.like(snapshot.stats, { files: 1, newBlobs: 1 })
+})
+
 test('in a git work tree, what git tracks is kept even where the ignore rules would drop it', async t => {
   const dir = await tempDir(t)
   await writeTree(dir, {
