@@ -6,6 +6,7 @@ import { isAlive, processStartTime } from '../config/pid.js'
 import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
 import { NodeApiError, NodeNotRunningError, NodeTokenError, NodeUnreachableError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
+import { requestWithoutTimeouts } from './request-without-timeouts.js'
 
 export type * from './api-types.js'
 
@@ -36,16 +37,15 @@ export async function readReadyFile (dataDir: string): Promise<NodeReadyInfo> {
   return info
 }
 
-/** An action whose work grows with the store (gc, verify): it gets no per-request timeout. */
-const STORE_WIDE = 'store-wide'
+/** An action whose work grows with the store or the project (gc, verify, a job's snapshot): it gets no timeout. */
+const UNBOUNDED = 'unbounded'
 
-function withSignals (signal: AbortSignal | undefined, timeout: AbortSignal | undefined): { signal?: AbortSignal } {
-  if (signal == null) return timeout == null ? {} : { signal: timeout }
-  return { signal: timeout == null ? signal : AbortSignal.any([signal, timeout]) }
+function withTimeout (signal: AbortSignal | undefined, timeout: AbortSignal): AbortSignal {
+  return signal == null ? timeout : AbortSignal.any([signal, timeout])
 }
 
 export interface NodeClientOptions {
-  /** Per-attempt timeout in milliseconds (default 10 s); gc and verify, whose work grows with the store, have none. */
+  /** Per-attempt timeout in milliseconds (default 10 s); gc, verify and submitting a job, whose work grows with the store or the project, have none. */
   timeoutMs?: number
   /** Extra attempts of a read (GET) that failed on the network or with a 5xx (default 2). Actions are never retried. */
   retries?: number
@@ -93,7 +93,8 @@ export class NodeClient {
 
   /** Starts a distributed build: the node snapshots `request.projectDir` and submits the units. */
   async submitJob (request: SubmitJobRequest, signal?: AbortSignal): Promise<{ jobId: string }> {
-    return await this.call('POST', 'jobs', signal, request) as { jobId: string }
+    // the node snapshots the project first: minutes for a big tree the first time
+    return await this.call('POST', 'jobs', signal, request, UNBOUNDED) as { jobId: string }
   }
 
   async jobReport (id: string, signal?: AbortSignal): Promise<JobReport> { return await this.get(`jobs/${encodeURIComponent(id)}/report`, signal) as JobReport }
@@ -109,11 +110,11 @@ export class NodeClient {
 
   /** Evicts down to the budget: as long as the store needs (no timeout; `signal` cancels). */
   async cacheGc (options: { targetBytes?: number } = {}, signal?: AbortSignal): Promise<GcResult> {
-    return await this.call('POST', 'cache/gc', signal, options, STORE_WIDE) as GcResult
+    return await this.call('POST', 'cache/gc', signal, options, UNBOUNDED) as GcResult
   }
 
   /** Hashes every blob: minutes for a big cache on a slow disk, so no timeout (`signal` cancels). */
-  async cacheVerify (signal?: AbortSignal): Promise<VerifyResult> { return await this.call('POST', 'cache/verify', signal, undefined, STORE_WIDE) as VerifyResult }
+  async cacheVerify (signal?: AbortSignal): Promise<VerifyResult> { return await this.call('POST', 'cache/verify', signal, undefined, UNBOUNDED) as VerifyResult }
 
   /** The node's events as they happen, reconnecting with `Last-Event-ID` until `signal` aborts. */
   subscribe (options: Omit<EventStreamOptions, 'url' | 'token'>): AsyncGenerator<NodeEvent> {
@@ -135,16 +136,18 @@ export class NodeClient {
     }
   }
 
-  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'store-wide' = 'request'): Promise<unknown> {
-    const timeout = work === 'store-wide' ? undefined : AbortSignal.timeout(this.options.timeoutMs ?? 10_000)
+  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'unbounded' = 'request'): Promise<unknown> {
+    const url = `${this.info.httpUrl}/api/v1/${path}`
+    const init = {
+      method,
+      headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body == null ? {} : { body: JSON.stringify(body) })
+    }
     let response: Response
     try {
-      response = await fetch(`${this.info.httpUrl}/api/v1/${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body == null ? {} : { body: JSON.stringify(body) }),
-        ...withSignals(signal, timeout)
-      })
+      response = work === UNBOUNDED
+        ? await requestWithoutTimeouts(url, init, signal)
+        : await fetch(url, { ...init, signal: withTimeout(signal, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)) })
     } catch (err) {
       if (signal?.aborted === true) throw err
       throw new NodeUnreachableError(this.info.httpUrl, err)

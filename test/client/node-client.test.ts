@@ -114,6 +114,46 @@ test('a verify or gc takes as long as the store needs: the per-request timeout i
   t.deepEqual(await verify, { checked: 3, quarantined: 0 })
 })
 
+test('submitting a job waits while the node snapshots a big project, but the user can still give up', async t => {
+  let finishSnapshot!: () => void
+  const snapshotting = new Promise<void>(resolve => { finishSnapshot = resolve })
+  const arrivals: Array<() => void> = []
+  let closedUnanswered!: () => void
+  const abandonedClosed = new Promise<void>(resolve => { closedUnanswered = resolve })
+  const url = await serve(t, (req, res) => {
+    res.on('close', () => { if (!res.writableFinished) closedUnanswered() })
+    if (req.url === '/api/v1/jobs') {
+      arrivals.shift()?.()
+      void snapshotting.then(() => { json(res, 200, { jobId: 'j1' }) })
+    }
+  })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, retries: 0 })
+  const arrived = (): Promise<void> => new Promise<void>(resolve => { arrivals.push(resolve) })
+
+  const givenUp = new AbortController()
+  const first = arrived()
+  const abandoned = client.submitJob({ projectDir: '/p', tasks: ['build'] } as never, givenUp.signal)
+  await first
+  givenUp.abort(new Error('interrupted'))
+  await t.throwsAsync(abandoned, { message: 'interrupted' })
+  await abandonedClosed // the node sees the request go: it can stop snapshotting
+
+  const second = arrived()
+  const submitted = client.submitJob({ projectDir: '/p', tasks: ['build'] } as never)
+  await second
+  await t.throwsAsync(async () => await client.node(), { instanceOf: NodeUnreachableError }, 'a read still times out after 50 ms')
+  finishSnapshot() // well past the 50 ms
+  t.deepEqual(await submitted, { jobId: 'j1' })
+})
+
+test('an action without a timeout still names a node that is not there and a refusal the node gave', async t => {
+  const url = await serve(t, (_req, res) => { json(res, 409, { error: 'the store is closing' }) })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' })
+  t.is((await t.throwsAsync(async () => await client.cacheGc(), { instanceOf: NodeApiError })).message, 'the store is closing')
+  const gone = new NodeClient({ httpUrl: 'http://127.0.0.1:1', token: 'tok' })
+  t.regex((await t.throwsAsync(async () => await gone.cacheVerify(), { instanceOf: NodeUnreachableError })).message, /ECONNREFUSED/)
+})
+
 test('the event stream reconnects after the node drops it, resuming from Last-Event-ID without loss or repeats', async t => {
   const resumes: Array<string | undefined> = []
   let next = 1
