@@ -1,4 +1,4 @@
-import { linkEscapes } from './paths.js'
+import { linkEscapes, linkTargetsOf } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
 import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
@@ -82,7 +82,7 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
 function linksInside (candidates: ReadonlyArray<{ path: string, target: string }>): LinkEntry[] {
   let kept = [...candidates]
   while (true) {
-    const targets = new Map(kept.map(link => [link.path, link.target]))
+    const targets = linkTargetsOf(kept)
     const next = kept.filter(link => linkEscapes(link.path, link.target, targets) === undefined)
     if (next.length === kept.length) return kept.map(link => ({ path: link.path, type: 'link', target: link.target }))
     kept = next

@@ -55,12 +55,30 @@ export function checkTree (entries: ReadonlyArray<{ path: string, target?: strin
       if (kind === 'file') throw new DuplicatePathError(entry.path, `lies below ${JSON.stringify(parent)}, which is a file`)
     }
   }
-  const links = new Map<string, string>()
-  for (const entry of entries) if (entry.target !== undefined) links.set(entry.path, entry.target)
-  for (const [path, target] of links) {
-    const why = linkEscapes(path, target, links)
-    if (why !== undefined) throw new UnsafeLinkError(path, target, why)
+  const links = linkTargetsOf(entries)
+  for (const entry of entries) {
+    if (entry.target === undefined) continue
+    const why = linkEscapes(entry.path, entry.target, links)
+    if (why !== undefined) throw new UnsafeLinkError(entry.path, entry.target, why)
   }
+}
+
+/**
+ * The links of a tree by name as a case- and normalisation-insensitive filesystem (macOS's APFS by default)
+ * compares names: there `A/..` goes through a link named `a`, and a check that missed it would pass a link
+ * that leaves the workspace. On Linux the folded lookup only refuses more.
+ */
+export type LinkTargets = ReadonlyMap<string, string> & { readonly folded: true }
+
+export function linkTargetsOf (entries: ReadonlyArray<{ path: string, target?: string }>): LinkTargets {
+  const links = new Map<string, string>()
+  for (const entry of entries) if (entry.target !== undefined) links.set(foldName(entry.path), entry.target)
+  return Object.assign(links, { folded: true as const })
+}
+
+/** A path as a case- and normalisation-insensitive filesystem compares it. */
+export function foldName (path: string): string {
+  return path.normalize('NFC').toLowerCase()
 }
 
 /**
@@ -68,7 +86,7 @@ export function checkTree (entries: ReadonlyArray<{ path: string, target?: strin
  * the link points, not to its name), following the other links of `links`. Parts that do not exist resolve
  * lexically. Says why the target leaves the tree, or undefined when it stays inside.
  */
-export function linkEscapes (path: string, target: string, links: ReadonlyMap<string, string>): string | undefined {
+export function linkEscapes (path: string, target: string, links: LinkTargets): string | undefined {
   if (target.length === 0) return 'the target is empty'
   if (target.includes('\0')) return 'the target contains NUL'
   if (target.startsWith('/')) return 'the target is absolute'
@@ -85,7 +103,7 @@ export function linkEscapes (path: string, target: string, links: ReadonlyMap<st
       continue
     }
     resolved.push(segment)
-    const next = links.get(resolved.join('/'))
+    const next = links.get(foldName(resolved.join('/')))
     if (next === undefined) continue
     if (++hops > MAX_LINK_HOPS) return 'too many levels of symbolic links'
     if (next.startsWith('/') || next.length === 0) return 'the target goes through a link with an absolute or empty target'

@@ -52,6 +52,9 @@ const TRICKS: Array<{ name: string, entries: ManifestEntry[], error: new (...arg
   { name: 'absolute link target', entries: [link('l', '/etc/passwd')], error: UnsafeLinkError },
   { name: 'link target leaving by ..', entries: [link('a/l', '../../x')], error: UnsafeLinkError },
   { name: 'link leaving through another link', entries: [link('dot', '.'), link('l', 'dot/../x')], error: UnsafeLinkError },
+  // on a case- or normalisation-insensitive filesystem (macOS) `A` and `e + combining accent` name the links below
+  { name: 'link leaving through a link named in another case', entries: [link('a', '.'), link('x', 'A/../y')], error: UnsafeLinkError },
+  { name: 'link leaving through a link named in another Unicode form', entries: [link('\u00e9', '.'), link('x', 'e\u0301/../y')], error: UnsafeLinkError },
   { name: 'link through a link with an absolute target', entries: [link('abs', '/tmp'), link('l', 'abs/x')], error: UnsafeLinkError },
   { name: 'link loop', entries: [link('a', 'b/x'), link('b', 'a/y')], error: UnsafeLinkError },
   { name: 'empty link target', entries: [link('l', '')], error: UnsafeLinkError },
