@@ -14,7 +14,7 @@ export type JobsCommand =
   | { readonly kind: 'jobCompleted', readonly jobId: string, readonly results: ReadonlyMap<string, string> }
   /** A unit of a job this node submitted failed: reported once, with that unit's log. */
   | { readonly kind: 'jobFailed', readonly jobId: string, readonly unitId: string, readonly log: string }
-  /** A job this node submitted ended unrun: no live node that accepts builds bid for it in `noBidderMs`. */
+  /** A job this node submitted ended unrun: no member offers build slots (`noSlotsMs`), or no live node bid for it in `noBidderMs`. */
   | { readonly kind: 'jobAbandoned', readonly jobId: string, readonly reason: string }
   /** This node became (or stopped being) the acting leader of a job (for status and metrics). */
   | { readonly kind: 'leading', readonly jobId: string, readonly term: number, readonly acting: boolean }

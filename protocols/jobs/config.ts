@@ -10,6 +10,12 @@ export interface JobsConfig {
   readonly announceRetryMs: Millis
   /** A job without a leader and without a live bidder this long ends unrun (`jobAbandoned`): nobody accepts builds. */
   readonly noBidderMs: Millis
+  /**
+   * A job never granted ends this soon instead (`jobAbandoned`) when no live member of the mesh, this node included,
+   * offers build slots in its membership load: nobody could bid. At least `bidWindowMs`; a few seconds let a node
+   * that just joined learn its members' loads.
+   */
+  readonly noSlotsMs: Millis
   /** A leader renews its lease with the submitter this often. */
   readonly leaseRenewMs: Millis
   /** A leader acts for `leaseMs` after sending a lease request the submitter acknowledged. */
@@ -49,6 +55,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = Object.freeze({
   bidWindowMs: 300,
   announceRetryMs: 1000,
   noBidderMs: 60_000,
+  noSlotsMs: 5000,
   leaseRenewMs: 500,
   leaseMs: 2000,
   leaseMarginMs: 500,

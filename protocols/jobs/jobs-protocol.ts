@@ -97,7 +97,7 @@ export class JobsProtocol implements SansIoProtocol {
         }
       }
     }
-    this.submitter = new Submitter(ctx)
+    this.submitter = new Submitter(ctx, () => this.worker.slots)
     this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy(), this.book, options.speedHint)
     this.leadership = new Leadership(ctx, this.book, submitter => this.worker.accepts(submitter))
   }

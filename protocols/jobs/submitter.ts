@@ -7,6 +7,7 @@ import type { JobSpec } from './dag.js'
 import { MAX_ENDED_JOBS } from './job-book.js'
 import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
 import type { JobCommitment, JobsMessage, WorkerSlots } from './messages.js'
+import { whyNobodyRuns } from './nobody-to-run.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
@@ -59,7 +60,8 @@ export class Submitter {
   private readonly jobs = new Map<string, SubmittedJob>()
   private readonly ended = new BoundedMap<string, boolean>(MAX_ENDED_JOBS)
 
-  constructor (private readonly ctx: RoleContext) {}
+  /** `ownSlots`: the build slots this node offers (its membership load), whether or not it accepts its own jobs. */
+  constructor (private readonly ctx: RoleContext, private readonly ownSlots: () => number = () => 0) {}
 
   get activeJobs (): number { return this.jobs.size }
 
@@ -170,9 +172,9 @@ export class Submitter {
 
   private step (job: SubmittedJob, now: Millis): void {
     const { config } = this.ctx
-    if (job.unledSince !== undefined && now - job.unledSince >= config.noBidderMs && this.pickLeader(job) === undefined) {
-      const seconds = Math.round(config.noBidderMs / 1000)
-      this.abandon(job, `no live node that accepts builds answered for ${seconds} s: start nodes with gmesh up --accept-builds`)
+    const nobody = this.nobodyToRun(job, now)
+    if (nobody !== undefined) {
+      this.abandon(job, nobody)
       return
     }
     if (job.leader === undefined) {
@@ -214,6 +216,15 @@ export class Submitter {
     for (const peer of job.bids.keys()) if (peer !== leader) this.ctx.wire.send(peer, leaderNotice(job))
   }
 
+  /** Why a job without a leader or a live bidder ends now, if it does (see `whyNobodyRuns`). */
+  private nobodyToRun (job: SubmittedJob, now: Millis): string | undefined {
+    const { config } = this.ctx
+    if (job.unledSince === undefined) return undefined
+    const waited = now - job.unledSince
+    if (waited < Math.min(config.noSlotsMs, config.noBidderMs) || this.pickLeader(job) !== undefined) return undefined
+    return whyNobodyRuns(this.ctx, this.ownSlots(), job.term > 0, waited)
+  }
+
   private pickLeader (job: SubmittedJob): PeerId | undefined {
     let best: PeerId | undefined
     let bestBid: Bid | undefined
@@ -227,7 +238,7 @@ export class Submitter {
     return best
   }
 
-  /** Ends a job nobody can run: no live node that accepts builds bid for it in `noBidderMs`, or it cannot be granted. */
+  /** Ends a job nobody can run: nobody offers build slots, no live node bid for it in `noBidderMs`, or it cannot be granted. */
   private abandon (job: SubmittedJob, reason: string): void {
     this.ctx.commands.push({ kind: 'jobAbandoned', jobId: job.spec.jobId, reason })
     this.finish(job, false)

@@ -14,6 +14,8 @@ export interface MembershipView {
   isLive: (peer: PeerId) => boolean
   /** Live members in a deterministic order. */
   liveMembers: () => MemberInfo[]
+  /** Every member held, dead ones too until membership forgets them (`deadRetentionMs`), in a deterministic order. */
+  members: () => Iterable<MemberInfo>
   /** Live members sorted busiest first by queued then running work (for work stealing). */
   busiest: (limit: number) => MemberInfo[]
   /** Digest of the set {self} ∪ {members whose status is alive}: equal views give equal digests. */
@@ -42,6 +44,10 @@ export class TableView implements MembershipView {
     const out: MemberInfo[] = []
     for (const member of this.table.values()) if (member.status !== 'dead') out.push(member)
     return out
+  }
+
+  members (): Iterable<MemberInfo> {
+    return this.table.values()
   }
 
   busiest (limit: number): MemberInfo[] {

@@ -153,6 +153,7 @@ function xLooksBusy (mesh: JobsMesh, self: string): MembershipView {
     get: peer => members().find(m => m.peer === peer),
     isLive: peer => members().some(m => m.peer === peer),
     liveMembers: members,
+    members,
     busiest: limit => members().slice(0, limit)
   }
 }

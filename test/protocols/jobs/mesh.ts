@@ -146,7 +146,7 @@ export function simpleJob (jobId: string, count: number, cost = 10, fail: Readon
   return { jobId, units }
 }
 
-/** Membership as `self` would see `mesh`: every node there is alive, with the load its jobs protocol reports now. */
+/** Membership as `self` would see `mesh`: every node there is alive unless down (dead), with the load its jobs protocol reports now. */
 export function liveView (mesh: JobsMesh, self: PeerId): MembershipView {
   const info = (peer: PeerId): MemberInfo => ({ peer, status: mesh.down.has(peer) ? 'dead' : 'alive', incarnation: 0, load: mesh.node(peer).load() }) as unknown as MemberInfo
   const others = (): MemberInfo[] => [...mesh.nodes.keys()].filter(p => p !== self).map(info)
@@ -157,7 +157,8 @@ export function liveView (mesh: JobsMesh, self: PeerId): MembershipView {
     aliveDigest: 0,
     get: peer => mesh.nodes.has(peer) && peer !== self ? info(peer) : undefined,
     isLive: peer => mesh.nodes.has(peer) && !mesh.down.has(peer),
-    liveMembers: others,
-    busiest: limit => others().sort((a, b) => b.load.queued - a.load.queued).slice(0, limit)
+    liveMembers: () => others().filter(m => m.status !== 'dead'),
+    members: others,
+    busiest: limit => others().filter(m => m.status !== 'dead').sort((a, b) => b.load.queued - a.load.queued).slice(0, limit)
   }
 }

@@ -149,6 +149,7 @@ function fakeView (self: string, loads: Array<{ peer: string, queued: number }>)
     get: peer => members.find(m => m.peer === peer),
     isLive: peer => members.some(m => m.peer === peer),
     liveMembers: () => members,
+    members: () => members,
     busiest: limit => members.slice(0, limit)
   }
 }
