@@ -20,6 +20,7 @@ import { peerDialer } from './peer-dialer.js'
 import type { PeerDialer } from './peer-dialer.js'
 import { MeshConfigError } from './errors.js'
 import { patchPnetCipher } from './pnet-cipher-fix.js'
+import { HandshakeWatch } from './handshake-watch.js'
 
 /** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
 export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
@@ -51,6 +52,8 @@ export interface MeshServices extends Record<string, unknown> {
   pubsub: GossipSub
   dht: KadDHT
   dialer: PeerDialer
+  /** Connections that failed in the private-network or encryption handshake (another swarm key). */
+  handshakes: HandshakeWatch
 }
 
 export type MeshLibp2p = Libp2p<MeshServices>
@@ -58,7 +61,7 @@ export type MeshLibp2p = Libp2p<MeshServices>
 /**
  * Creates and starts the libp2p node of gmesh: TCP + Noise + Yamux, identify, ping,
  * gossipsub (gmesh topics, scoring tuned for quiet topics), a LAN-only kad-dht on its own
- * protocol, mDNS, the bootstrap dialer, and pnet when a swarm key is given.
+ * protocol, mDNS, the bootstrap dialer, pnet when a swarm key is given, and a watch on failed handshakes.
  * Stop it with `node.stop()`.
  */
 export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLibp2p> {
@@ -67,6 +70,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
     throw new MeshConfigError('cannot apply the pnet cipher workaround (unknown xsalsa20 version): a keyed mesh would crash on large transfers')
   }
   const protector = config.swarmKey == null ? undefined : preSharedKey({ psk: encodeSwarmKey(config.swarmKey) })
+  const handshakes = new HandshakeWatch()
   return await createLibp2p<MeshServices>({
     privateKey: config.privateKey,
     addresses: { listen: config.listen },
@@ -74,6 +78,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(protector == null ? {} : { connectionProtector: protector }),
+    connectionGater: handshakes.gater,
     peerDiscovery: config.mdns ? [mdns({ serviceTag: MESH_MDNS_SERVICE, interval: 10_000 })] : [],
     services: {
       identify: identify(),
@@ -91,7 +96,8 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
         bootstrap: config.bootstrap,
         retryMs: config.bootstrapRetryMs,
         maxAutoDialConnections: config.maxAutoDialConnections
-      })
+      }),
+      handshakes: () => handshakes
     }
   })
 }

@@ -3,7 +3,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createHash, randomBytes } from 'node:crypto'
 import { generateSwarmKey } from '../../../node/libp2p/swarm-key.js'
 import { openRpc, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
-import { addressOf, startNode } from './helpers.js'
+import type { HandshakeFailure } from '../../../node/libp2p/handshake-watch.js'
+import { addressOf, nextEvent, startNode } from './helpers.js'
 
 const BLOB = '/gmesh/test-blob/1.0.0'
 
@@ -16,19 +17,43 @@ test('nodes sharing a swarm key connect', async t => {
   t.is(await b.services.ping.ping(a.peerId) >= 0, true)
 })
 
-test('a node with a different swarm key never connects', async t => {
+test('nodes sharing a swarm key (or none) count no failed handshake', async t => {
+  const swarmKey = generateSwarmKey()
+  for (const key of [{ swarmKey }, {}]) {
+    const a = await startNode(t, key)
+    const b = await startNode(t, key)
+    await b.dial(multiaddr(addressOf(a)))
+    await b.services.ping.ping(a.peerId)
+    t.deepEqual([a.services.handshakes.stats, b.services.handshakes.stats], [{ inbound: 0, outbound: 0 }, { inbound: 0, outbound: 0 }])
+  }
+})
+
+test('a node with a different swarm key never connects; both count the failed handshake', async t => {
   const a = await startNode(t, { swarmKey: generateSwarmKey() })
   const intruder = await startNode(t, { swarmKey: generateSwarmKey() })
+  const counted = Promise.all([
+    nextEvent<HandshakeFailure>(a.services.handshakes, 'failure'),
+    nextEvent<HandshakeFailure>(intruder.services.handshakes, 'failure')
+  ])
   await t.throwsAsync(intruder.dial(multiaddr(addressOf(a)), { signal: AbortSignal.timeout(10_000) }))
+  const [inbound, outbound] = await counted
+  t.like([inbound, outbound], [{ direction: 'inbound' }, { direction: 'outbound', remoteAddr: addressOf(a) }])
+  t.like(a.services.handshakes.stats, { inbound: 1, outbound: 0 })
+  t.like(intruder.services.handshakes.stats, { inbound: 0, outbound: 1 })
   t.is(a.getConnections().length, 0)
   t.is(intruder.getConnections().length, 0)
 })
 
-test('a node without a key cannot join a keyed mesh, nor a keyed node an open one', async t => {
+test('a node without a key cannot join a keyed mesh, nor a keyed node an open one; each side counts the failed handshakes', async t => {
   const keyed = await startNode(t, { swarmKey: generateSwarmKey() })
   const open = await startNode(t)
-  await t.throwsAsync(open.dial(multiaddr(addressOf(keyed)), { signal: AbortSignal.timeout(10_000) }))
-  await t.throwsAsync(keyed.dial(multiaddr(addressOf(open)), { signal: AbortSignal.timeout(10_000) }))
+  for (const [from, to] of [[open, keyed], [keyed, open]] as const) {
+    const counted = Promise.all([nextEvent(from.services.handshakes, 'failure'), nextEvent(to.services.handshakes, 'failure')])
+    await t.throwsAsync(from.dial(multiaddr(addressOf(to)), { signal: AbortSignal.timeout(10_000) }))
+    await counted
+  }
+  t.like(keyed.services.handshakes.stats, { inbound: 1, outbound: 1 })
+  t.like(open.services.handshakes.stats, { inbound: 1, outbound: 1 })
   t.is(keyed.getConnections().length, 0)
   t.is(open.getConnections().length, 0)
 })
