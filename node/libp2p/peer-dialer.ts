@@ -45,6 +45,11 @@ export interface PeerDialerStats {
   discoveries: number
   dials: number
   failedDials: number
+  /**
+   * Failed dials that reached no node: refused, no route, the TCP connect timed out. The other failed dials reached
+   * a node and failed later, most in the handshake (see HandshakeWatch).
+   */
+  unreachable: number
   /** Why the newest failed dial failed. */
   lastDialError?: string
 }
@@ -66,7 +71,7 @@ interface BootstrapTarget {
 }
 
 export class PeerDialer implements Startable {
-  readonly stats: PeerDialerStats = { discoveries: 0, dials: 0, failedDials: 0 }
+  readonly stats: PeerDialerStats = { discoveries: 0, dials: 0, failedDials: 0, unreachable: 0 }
   private readonly targets: BootstrapTarget[]
   private readonly retryMs: number
   private readonly dialTimeoutMs: number
@@ -178,6 +183,7 @@ export class PeerDialer implements Startable {
     } catch (err) {
       if (!this.controller.signal.aborted) {
         this.stats.failedDials++
+        if (reachedNoNode(err)) this.stats.unreachable++
         this.stats.lastDialError = describeDialError(err)
       }
       return undefined
@@ -185,6 +191,21 @@ export class PeerDialer implements Startable {
       this.dialing.delete(key)
     }
   }
+}
+
+/** Socket errors of a connect that reached no node. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND'])
+
+/**
+ * True when no address of the dial reached a node: each failed with a socket error of the connect, or with the TCP
+ * transport's connect timeout. An error of the upgrade (libp2p's EncryptionFailedError, say) means a node answered.
+ */
+function reachedNoNode (err: unknown): boolean {
+  const failures = err instanceof AggregateError ? err.errors : [err]
+  return failures.length > 0 && failures.every(failure => {
+    const { code, name, message } = (failure ?? {}) as { code?: unknown, name?: unknown, message?: unknown }
+    return UNREACHABLE_CODES.has(String(code)) || (name === 'TimeoutError' && String(message).startsWith('Connection timeout'))
+  })
 }
 
 /** libp2p fails a dial of several addresses with an AggregateError: name each address' own failure too. */

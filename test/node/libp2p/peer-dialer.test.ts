@@ -14,6 +14,8 @@ class FakeConnections {
   readonly dials: string[] = []
   readonly connected: PeerId[] = []
   failNext = 0
+  /** What the failing dials throw (default: an error of the upgrade, after a node answered). */
+  failure: () => Error = () => new Error('connection refused')
   private waiters: Array<() => void> = []
 
   async openConnection (target: PeerId | Multiaddr): Promise<Connection> {
@@ -21,7 +23,7 @@ class FakeConnections {
     for (const wake of this.waiters.splice(0)) wake()
     if (this.failNext > 0) {
       this.failNext--
-      throw new Error('connection refused')
+      throw this.failure()
     }
     return { remotePeer: 'getComponents' in target ? bootstrapPeer : target } as unknown as Connection
   }
@@ -63,7 +65,7 @@ test('a discovered peer is dialled once; self and connected peers are not', asyn
   discover(peer)
   await connections.dialled(1)
   t.deepEqual(connections.dials, [peer.toString()])
-  t.deepEqual(service.stats, { discoveries: 3, dials: 1, failedDials: 0 }, 'reports of others counted, self not')
+  t.deepEqual(service.stats, { discoveries: 3, dials: 1, failedDials: 0, unreachable: 0 }, 'reports of others counted, self not')
 })
 
 test('discovered peers are not dialled past the connection cap', async t => {
@@ -83,6 +85,25 @@ test('a bootstrap address is dialled at start and redialled until it connects', 
   await connections.dialled(3)
   t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
   t.like(service.stats, { failedDials: 2, lastDialError: 'connection refused' }, 'the failures and why, for gmesh status')
+})
+
+test('dials whose every address reached no node (refused, no route, connect timeout) are counted apart', async t => {
+  bootstrapPeer = await newPeer()
+  const { service, connections } = await dialer({ bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${bootstrapPeer.toString()}`], retryMs: 20 })
+  t.teardown(() => { service.stop() })
+  const socketError = (code: string): Error => Object.assign(new Error(`connection error 127.0.0.1:4001: connect ${code}`), { code })
+  const timeout = Object.assign(new Error('Connection timeout after 5000ms'), { name: 'TimeoutError' })
+  const failures = [
+    socketError('ECONNREFUSED'),
+    new AggregateError([socketError('EHOSTUNREACH'), timeout], 'All multiaddr dials failed'),
+    new AggregateError([socketError('ECONNREFUSED'), Object.assign(new Error('read ECONNRESET'), { name: 'EncryptionFailedError' })], 'All multiaddr dials failed'),
+    Object.assign(new Error('The operation was aborted due to timeout'), { name: 'EncryptionFailedError' })
+  ]
+  const first = connections.dials.length // the dial at start connected
+  connections.failNext = failures.length
+  connections.failure = () => failures[connections.dials.length - first - 1]!
+  await connections.dialled(first + failures.length + 1)
+  t.like(service.stats, { failedDials: 4, unreachable: 2 }, 'an address that answered makes the dial not unreachable')
 })
 
 test('a discovered peer whose dial failed is dialled again, later each time, though libp2p never reports it again', async t => {
