@@ -180,7 +180,11 @@ export class Daemon {
   }
 
   nodeInfo (): NodeInfo {
-    return { ...this.info, dataDir: this.options.dataDir, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() }
+    const connectivity = this.mesh?.connectivity
+    return {
+      ...this.info, dataDir: this.options.dataDir, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss(),
+      ...(connectivity == null ? {} : { connectivity })
+    }
   }
 
   cacheInfo (): CacheInfo {
@@ -203,6 +207,7 @@ export class Daemon {
         : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, dht: this.mesh.cache.dhtStats, protocol: this.mesh.cache.protocol.stats() },
       peers: this.mesh?.peerList() ?? [],
       discovery: this.mesh?.discovery,
+      connectivity: this.mesh?.connectivity,
       jobs: this.mesh?.jobs == null
         ? undefined
         : { submitted: this.mesh.jobs.list(), leading: Object.fromEntries(this.mesh.jobs.leading), worker: this.mesh.jobs.protocol.load(this.store?.stats().bytes ?? 0) }

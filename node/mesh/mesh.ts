@@ -14,6 +14,7 @@ import { ProtocolHost } from './protocol-host.js'
 import type { EventSink } from '../events/index.js'
 import { JobsHost } from '../jobs/jobs-host.js'
 import type { JobsConfig } from '../../protocols/jobs/index.js'
+import type { ConnectivityInfo } from '../../src/client/api-types.js'
 
 /**
  * Jobs timing on real nodes: a unit costs its task count, about 2 s per task until the leader has
@@ -87,6 +88,9 @@ export class Mesh {
       throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(this.init.listen, err) : err
     })
     this.libp2p = libp2p
+    libp2p.services.handshakes.addEventListener('failure', ({ detail }) => {
+      logger.debug({ direction: detail.direction, remoteAddr: detail.remoteAddr, err: detail.error }, 'a connection failed in the handshake (another swarm key?)')
+    })
     const guard = new TopicGuard(libp2p.services.pubsub, {
       onReject: rejection => {
         const peer = rejection.peer.toString()
@@ -125,6 +129,18 @@ export class Mesh {
 
   /** Peers discovered and dialled (bootstrap, mDNS, the DHT), and the dials that failed. */
   get discovery (): PeerDialerStats | undefined { return this.libp2p?.services.dialer.stats }
+
+  /** How this node finds peers, and why its connection attempts failed (`gmesh status` hints from it). */
+  get connectivity (): ConnectivityInfo | undefined {
+    if (this.libp2p == null) return undefined
+    const { dialer, handshakes } = this.libp2p.services
+    return {
+      privateMesh: this.init.swarmKey != null,
+      mdns: this.init.mdns,
+      bootstrap: this.init.bootstrap.length,
+      failures: { handshake: { ...handshakes.stats }, unreachable: dialer.stats.unreachable }
+    }
+  }
 
   /** Live peers with their load and round-trip time. */
   peerList (): PeerStatus[] {

@@ -12,6 +12,27 @@ export interface NodeInfo {
   uptimeMs: number
   /** Resident memory of the node process, bytes. */
   rssBytes: number
+  /** How the node finds and reaches peers (absent on a node without a mesh). */
+  connectivity?: ConnectivityInfo
+}
+
+/** How a node finds and reaches peers, and its failed connection attempts by cause (what `gmesh status` hints from). */
+export interface ConnectivityInfo {
+  /** A swarm key closes the mesh (libp2p pnet): only nodes with the same key connect. */
+  privateMesh: boolean
+  /** Multicast DNS discovery on the LAN. */
+  mdns: boolean
+  /** `--bootstrap` addresses given. */
+  bootstrap: number
+  failures: {
+    /**
+     * Connections that reached the other node, then failed in the private-network or encryption handshake: another
+     * swarm key, or a key on one side only. `inbound`: the other node dialled; `lastError`: libp2p's words for the newest.
+     */
+    handshake: { inbound: number, outbound: number, lastError?: string }
+    /** Dials of this node that reached no node: refused, no route, the connect timed out. */
+    unreachable: number
+  }
 }
 
 export interface PeerLoad { capacity: number, running: number, queued: number, cacheBytes: number }
