@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { NodeClient } from '../../src/client/node-client.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
 import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
 
@@ -18,6 +19,9 @@ test('nodes with the same swarm key share entries; a node with another key or no
   }
 
   const a = await startMeshNode(t, ['--swarm-key', meshKey])
+  const alone = await statusText(a.dataDir)
+  t.regex(alone, /^hint {5}mDNS is off and no --bootstrap was given: this node finds no peers/m, 'alone, A says why')
+  t.true(alone.includes(`\naddress  ${bootstrapAddress(a)}`), 'and shows the address others bootstrap with')
   const seed = ['--bootstrap', bootstrapAddress(a)]
   // The outsiders start first: they get at least as long to join as the member that does join.
   const stranger = await startMeshNode(t, ['--swarm-key', otherKey, ...seed])
@@ -43,4 +47,23 @@ test('nodes with the same swarm key share entries; a node with another key or no
   }
   const members = (await meshStatus(a)).peers.map(peer => peer.peerId)
   t.deepEqual(members, [b.info.peerId], 'A lists only the member with the key')
+
+  for (const [name, outsider, hint] of [
+    ['other key', stranger, /^hint {5}\d+ connections? failed in the private-network handshake: do both nodes use the same --swarm-key\?$/m],
+    ['no key', keyless, /^hint {5}\d+ connections? failed in the private-network handshake: the other nodes use a --swarm-key and this one none\?/m]
+  ] as const) {
+    const status = await awaitStatus(outsider, `the node with ${name} counts its failed handshakes`, s => (s.connectivity?.failures.handshake.outbound ?? 0) >= 1)
+    t.like(status.connectivity, { privateMesh: name === 'other key', mdns: false, bootstrap: 1, failures: { unreachable: 0 } })
+    const info = await (await NodeClient.connect(outsider.dataDir)).node()
+    t.true((info.connectivity?.failures.handshake.outbound ?? 0) >= 1, 'the control API\'s node info has the counts too')
+    t.regex(await statusText(outsider.dataDir), hint, `gmesh status of the node with ${name} says why it has no peers`)
+  }
+  await awaitStatus(a, 'A counts the outsiders\' failed connections', s => (s.connectivity?.failures.handshake.inbound ?? 0) >= 2)
+  t.notRegex(await statusText(a.dataDir), /^hint/m, 'A has a peer: no hint')
 })
+
+async function statusText (dataDir: string): Promise<string> {
+  const result = await runGmesh(['status', '--data', dataDir])
+  if (result.code !== 0) throw new Error(`gmesh status failed: ${result.stderr}`)
+  return result.stdout
+}

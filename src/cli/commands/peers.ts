@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import { formatBytes } from '../format.js'
+import { connectivityHint } from '../connectivity-hint.js'
+import type { ConnectivityInfo } from '../../client/api-types.js'
 import { connect } from './status.js'
 
 /** One live peer as the node's status lists it (node/mesh `PeerStatus`). */
@@ -20,8 +22,9 @@ export function register (program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (options: { data?: string, json?: boolean }) => {
       const client = await connect(options.data)
-      const peers = peersOf(await client.status())
-      process.stdout.write(options.json === true ? JSON.stringify(peers, null, 2) + '\n' : describePeers(peers))
+      const status = await client.status()
+      const peers = peersOf(status)
+      process.stdout.write(options.json === true ? JSON.stringify(peers, null, 2) + '\n' : describePeers(peers, status.connectivity as ConnectivityInfo | undefined))
     })
 }
 
@@ -30,9 +33,9 @@ export function peersOf (status: Record<string, unknown>): PeerRow[] {
   return Array.isArray(status.peers) ? status.peers as PeerRow[] : []
 }
 
-/** A table for people: one line per peer, fixed columns. */
-export function describePeers (peers: readonly PeerRow[]): string {
-  if (peers.length === 0) return 'no live peers (is the node bootstrapped? see gmesh up --bootstrap)\n'
+/** A table for people: one line per peer, fixed columns; without peers, why (see connectivityHint) when the node can tell. */
+export function describePeers (peers: readonly PeerRow[], connectivity?: ConnectivityInfo): string {
+  if (peers.length === 0) return `no live peers: ${connectivityHint(0, connectivity) ?? 'is the node bootstrapped? see gmesh up --bootstrap'}\n`
   const rows = [['PEER', 'STATUS', 'CONNECTED', 'RTT', 'LOAD', 'CACHE'], ...peers.map(peerColumns)]
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map(row => row[column]!.length)))
   return rows.map(row => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n'

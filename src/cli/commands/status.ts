@@ -3,6 +3,8 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
 import { OperationError } from '../errors.js'
 import { formatBytes } from '../format.js'
+import { connectivityHint } from '../connectivity-hint.js'
+import type { ConnectivityInfo } from '../../client/api-types.js'
 
 /** Registers `gmesh status`: the running node's state, for people or (`--json`) for scripts. */
 export function register (program: Command): void {
@@ -38,21 +40,25 @@ function describeDials (discovery: DialStats | undefined): string[] {
 }
 
 function describeStatus (status: Record<string, unknown>): string {
-  const node = status.node as { peerId: string, cacheUrl: string, pid: number, dataDir: string }
+  const node = status.node as { peerId: string, multiaddrs?: string[], cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
   const http = (status.http ?? { hits: 0, misses: 0 }) as { hits: number, misses: number }
   const peers = status.peers as unknown[]
   const gets = http.hits + http.misses
   const hitRate = gets === 0 ? '-' : `${Math.round(100 * http.hits / gets)}%`
+  const hint = connectivityHint(peers.length, status.connectivity as ConnectivityInfo | undefined)
+  const addresses = node.multiaddrs ?? []
   return [
     `node     ${node.peerId} (pid ${node.pid})`,
+    ...(addresses.length === 0 ? [] : [`address  ${addresses.join(', ')}`]),
     `cache    ${node.cacheUrl}`,
     `data     ${node.dataDir}`,
     `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,
     `GETs     ${http.hits} hits, ${http.misses} misses (hit rate ${hitRate})`,
     `peers    ${peers.length}`,
     ...describeDials(status.discovery as DialStats | undefined),
+    ...(hint == null ? [] : [`hint     ${hint}`]),
     ''
   ].join('\n')
 }

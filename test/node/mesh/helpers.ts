@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
-import { NodeClient } from '../../../src/client/node-client.js'
+import { NodeClient, type ConnectivityInfo } from '../../../src/client/node-client.js'
 import { startNode, removeDataDir, type NodeProcess } from '../../helpers/gmesh-node.js'
 
 /** What the tests read from `gmesh status --json` (the control API's status). */
@@ -17,7 +17,8 @@ export interface MeshStatus {
     protocol: { providerClaims: number, indexedKeys: number, heldRecords: number }
   }
   peers: Array<{ peerId: string, status: string, connected: boolean, rttMs?: number, gossipScore?: number }>
-  discovery?: { discoveries: number, dials: number, failedDials: number, lastDialError?: string }
+  discovery?: { discoveries: number, dials: number, failedDials: number, unreachable: number, lastDialError?: string }
+  connectivity?: ConnectivityInfo
 }
 
 /** Starts `gmesh up` on loopback (mDNS off) with `args`; the process is killed by pid in the teardown. */
