@@ -30,6 +30,12 @@ export interface ForgeryStats {
   pullsRefused: number
   /** Fetches from a forger that the DHT named (no announced record with them): their headers carry the forged record. */
   dhtFetches: number
+  /** Lookup fetches sent to forgers: each is a wasted attempt (a forger answers every key with its forged record). */
+  lookupFetches: number
+  /** Penalties honest nodes gave forgers (a forger penalised is skipped by that node's lookups for a while). */
+  forgersPenalised: number
+  /** Penalties honest nodes gave honest peers: 0 unless a legitimate answer is taken for misbehaviour. */
+  honestPenalised: number
 }
 
 /**
@@ -44,7 +50,10 @@ export class ForgeryLedger {
     refused: { announcement: 0, 'index-page': 0, 'push-offer': 0, 'fetch-header': 0, other: 0 },
     admitted: 0,
     pullsRefused: 0,
-    dhtFetches: 0
+    dhtFetches: 0,
+    lookupFetches: 0,
+    forgersPenalised: 0,
+    honestPenalised: 0
   }
 
   private checkpoint: ForgeryCheckpoint = 'other'
@@ -73,9 +82,17 @@ export class ForgeryLedger {
     else this.stats.refused[this.checkpoint]++
   }
 
-  /** A lookup fetches from `peer`, which the DHT named. */
-  namedByDht (peer: PeerId): void {
-    if (this.forgerPeers.has(peer)) this.stats.dhtFetches++
+  /** A lookup fetches from `peer`; `namedByDht`: the DHT named it (no announced record came with it). */
+  fetchedFrom (peer: PeerId, namedByDht: boolean): void {
+    if (!this.forgerPeers.has(peer)) return
+    this.stats.lookupFetches++
+    if (namedByDht) this.stats.dhtFetches++
+  }
+
+  /** A node penalised `peer` (a `penalise` command). */
+  penalised (peer: PeerId): void {
+    if (this.forgerPeers.has(peer)) this.stats.forgersPenalised++
+    else this.stats.honestPenalised++
   }
 }
 
