@@ -257,7 +257,12 @@ export class CacheProtocol implements SansIoProtocol {
     if (!records.every(r => this.verified.check(r))) return 'reject'
     let trusted = 0
     for (const record of records) {
-      if (!this.trust.mayProduce(record.producer)) continue
+      if (!this.trust.mayProduce(record.producer)) {
+        // `from` now holds an entry by a producer this node does not trust (it replaced the one it announced before,
+        // or never had one this node could use): whatever it claimed for the key before is no longer there
+        this.index.remove(record.gradleKey, from)
+        continue
+      }
       trusted++
       this.index.add(from, record, now)
       this.lookup.negative.forget(record.gradleKey)

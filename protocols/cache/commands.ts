@@ -27,7 +27,13 @@ export type CacheCommand =
   /** Offer the local entry `record` to each of `to` on `/gmesh/cas/1.0.0` (a `push` frame; each replica pulls the bytes, then acks). */
   | { readonly kind: 'push', readonly record: SignedRecord, readonly to: readonly PeerId[] }
 
-export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'untrusted-record' | 'malformed-message'
+/**
+ * Why a peer was penalised: `corrupt-blob` (bytes that fail their hash), `bad-signature` (a record missing or not
+ * signed by its producer), `wrong-record` (a fetch answered with the record of another key), `untrusted-record`
+ * (a provider that announced a trusted record answered with one by a producer this node does not trust),
+ * `malformed-message`.
+ */
+export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'wrong-record' | 'untrusted-record' | 'malformed-message'
 
 export type MissReason = 'negative-cache' | 'no-provider' | 'all-providers-failed' | 'deadline'
 

@@ -1,9 +1,10 @@
 import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
-import type { CommandQueue, LookupOutcome, MissReason } from './commands.js'
+import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
 import type { CasFrame } from './messages.js'
 import { NegativeCache } from './negative-cache.js'
 import type { ProviderIndex } from './provider-index.js'
 import type { SignedRecord } from './record.js'
+import { fetchedRecordFault } from './trust.js'
 import type { TrustPolicy } from './trust.js'
 
 /** What the lookup needs to know about other peers (membership and transport give it). */
@@ -150,8 +151,10 @@ export class CacheLookup {
     if (frame === undefined || frame.type !== 'fetch-response') return this.refuse(lookup, 'error', now, 'malformed-message')
     if (frame.status !== 'found') return this.refuse(lookup, frame.status, now)
     const record = frame.record
-    if (record === undefined || record.gradleKey !== key || !this.deps.checkSignature(record)) return this.refuse(lookup, 'error', now, 'bad-signature')
-    // another trust list, or an entry over this node's size limit: not misbehaviour, just not usable here
+    if (record === undefined) return this.refuse(lookup, 'error', now, 'bad-signature')
+    const fault = fetchedRecordFault(key, lookup.current.record, record, this.deps.checkSignature, this.deps.trust)
+    if (fault !== undefined) return this.refuse(lookup, 'error', now, fault)
+    // named by the DHT under another trust list, or an entry over this node's size limit: not misbehaviour, just not usable here
     if (!this.deps.trust.mayProduce(record.producer) || record.size > this.config.maxEntryBytes) return this.refuse(lookup, 'missing', now)
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
@@ -239,7 +242,7 @@ export class CacheLookup {
   }
 
   /** Skips `peer` as a provider for `penaltyMs` and tells the driver. */
-  penalise (peer: PeerId, now: Millis, reason: 'corrupt-blob' | 'bad-signature' | 'malformed-message' | 'untrusted-record'): void {
+  penalise (peer: PeerId, now: Millis, reason: PenaltyReason): void {
     this.penalisedUntil.set(peer, now + this.config.penaltyMs)
     this.deps.commands.push({ kind: 'penalise', peer, reason })
   }
@@ -302,7 +305,7 @@ export class CacheLookup {
     return this.deps.peers.alivePeers().length + 1 >= this.config.dhtMinPeers
   }
 
-  private refuse (lookup: Lookup, result: FetchResult, now: Millis, penalty?: 'bad-signature' | 'malformed-message'): HeaderDecision {
+  private refuse (lookup: Lookup, result: FetchResult, now: Millis, penalty?: PenaltyReason): HeaderDecision {
     const peer = lookup.current?.peer
     if (peer === undefined) return { accept: false }
     if (penalty !== undefined) {

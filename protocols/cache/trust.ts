@@ -1,4 +1,5 @@
 import type { PeerId } from '../core/index.js'
+import type { PenaltyReason } from './commands.js'
 import { BadSignatureError, UntrustedProducerError } from './errors.js'
 import { verifyRecord } from './record.js'
 import type { SignedRecord, Verifier } from './record.js'
@@ -70,4 +71,20 @@ function asSet (list: TrustList): ReadonlySet<PeerId> | undefined {
 export function assertAcceptableRecord (record: SignedRecord, verify: Verifier, policy: TrustPolicy): void {
   if (!verifyRecord(record, verify)) throw new BadSignatureError(record.gradleKey, record.producer)
   if (!policy.mayProduce(record.producer)) throw new UntrustedProducerError(record.gradleKey, record.producer)
+}
+
+/**
+ * Why the record in a provider's `found` fetch header is misbehaviour, or undefined if it is not: a record for another
+ * key, or one its producer did not sign; or, from a provider fetched because it announced a trusted record for the key
+ * (`announced`: the index holds only trusted ones), a record by a producer `policy` does not trust: a substitution.
+ * A provider may have replaced its entry since it announced it (Gradle PUT the key again): a newer record signed by a
+ * trusted producer is as good as the announced one and is no fault. Without an announced record (the DHT named the
+ * provider), an untrusted producer is only another node's trust list.
+ */
+export function fetchedRecordFault (key: string, announced: SignedRecord | undefined, record: SignedRecord,
+  checkSignature: (record: SignedRecord) => boolean, policy: TrustPolicy): PenaltyReason | undefined {
+  if (record.gradleKey !== key) return 'wrong-record'
+  if (!checkSignature(record)) return 'bad-signature'
+  if (announced !== undefined && !policy.mayProduce(record.producer)) return 'untrusted-record'
+  return undefined
 }

@@ -1,7 +1,7 @@
 import test from 'ava'
-import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, DEFAULT_LOOKUP, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, DEFAULT_LOOKUP, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, indexSyncCodec, signRecord } from '../../../protocols/cache/index.js'
 import type { CacheCommand, CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy, signerFor } from './helpers.js'
+import { Timers, gradleKey, makeNode, only, recordBy, sha256Of, signerFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const KEY = gradleKey(1)
@@ -118,25 +118,94 @@ test('a mesh-wide miss is remembered for a few seconds, then asked again', t => 
   t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['a'], 'an announcement lifts the remembered miss at once')
 })
 
-test('a header with a forged record, an untrusted producer or "missing" moves on to the next provider', t => {
-  const { me, timers } = meshWithThreeProviders({ trust: new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true }) })
+const CI_ONLY = new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true })
+
+test('a header with a badly signed record or "missing" moves on to the next provider', t => {
+  const { me, timers } = meshWithThreeProviders({ trust: CI_ONLY })
   me.cache.get(KEY, 100, 5000)
   step(me, timers)
   const forged = recordBy('ci', 1, signerFor('near'))
   t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(forged), 110), { accept: false })
-  let commands = step(me, timers)
+  const commands = step(me, timers)
   t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'bad-signature' }])
   t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
 
-  t.deepEqual(me.cache.onFetchHeader(KEY, 'far', found(recordBy('laptop', 1)), 120), { accept: false })
-  commands = step(me, timers)
-  t.deepEqual(only(commands, 'penalise'), [], 'a different trust list is not misbehaviour')
-  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['busy'])
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'far', casFrameCodec.encode({ type: 'fetch-response', status: 'missing' }), 120), { accept: false })
+  t.deepEqual(only(step(me, timers), 'penalise'), [], 'losing an entry is no misbehaviour')
+  t.false(me.cache.index.has(KEY, 'far'), 'a provider that no longer has the entry is forgotten')
+})
 
-  t.deepEqual(me.cache.onFetchHeader(KEY, 'busy', casFrameCodec.encode({ type: 'fetch-response', status: 'missing' }), 130), { accept: false })
-  t.deepEqual(only(step(me, timers), 'answer')[0]?.outcome, { hit: false, reason: 'all-providers-failed' })
-  t.false(me.cache.index.has(KEY, 'busy'), 'a provider that no longer has the entry is forgotten')
-  t.false(me.cache.index.has(KEY, 'far'), 'so is one that serves something other than the trusted record it announced')
+test('a provider that announced a trusted record and answers with an untrusted one is penalised, and the lookup moves on within its deadline', t => {
+  const { me, timers, record } = meshWithThreeProviders({ trust: CI_ONLY })
+  me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2)] }), 50)
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  const substitute = recordBy('near', 1) // well signed, for the right key, by a producer `me` does not trust
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(substitute), 110), { accept: false })
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'untrusted-record' }])
+  t.deepEqual(only(commands, 'fetch').map(f => [f.peer, f.deadline]), [['far', 2100]], 'the next provider at once, under the same deadline')
+  t.false(me.cache.index.has(KEY, 'near'))
+  t.true(me.cache.lookup.isPenalised('near', 111))
+
+  t.like(me.cache.onFetchHeader(KEY, 'far', found(record), 200), { accept: true })
+  me.cache.onFetchResult(KEY, 'far', 'ok', 250)
+  t.deepEqual(only(step(me, timers), 'answer'), [{ kind: 'answer', key: KEY, outcome: { hit: true, peer: 'far', record } }])
+
+  me.cache.get(gradleKey(2), 300, 2300)
+  const other = step(me, timers)
+  t.deepEqual(only(other, 'fetch'), [], 'near is skipped for its other entries too')
+  t.deepEqual(only(other, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
+})
+
+test('a header with the record of another key is penalised as a wrong record', t => {
+  const { me, timers } = meshWithThreeProviders({ trust: CI_ONLY })
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(recordBy('ci', 9)), 110), { accept: false }, 'trusted and well signed, but for entry 9')
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'wrong-record' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
+})
+
+test('a provider that replaced its entry by a newer record of a trusted producer is used, not penalised', t => {
+  const { me, timers } = meshWithThreeProviders({ trust: new TrustPolicy({ producers: { mode: 'peers', peers: ['ci', 'ci2'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true }) })
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  const rebuilt = signRecord({ gradleKey: KEY, sha256: sha256Of('blob 1 rebuilt'), size: 1200, producer: 'ci2', time: 1_700_000_100_000 }, signerFor('ci2'))
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(rebuilt), 110), { accept: true, sha256: rebuilt.sha256, size: 1200, record: rebuilt })
+  me.cache.onFetchResult(KEY, 'near', 'ok', 150)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [])
+  t.deepEqual(only(commands, 'answer')[0]?.outcome, { hit: true, peer: 'near', record: rebuilt })
+  t.deepEqual(me.cache.index.lookup(KEY, 151).find(p => p.peer === 'near')?.record, rebuilt, 'the index now holds the newer record')
+})
+
+test('a provider the DHT named that holds an entry by a producer this node does not trust is not penalised: another trust list', t => {
+  const me = makeNode('me', ['x', 'y'], { trust: CI_ONLY, config: { lookup: { dhtMinPeers: 2 } } })
+  me.cache.start(0)
+  const timers = new Timers()
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  me.cache.onProvidersFound(KEY, ['x'], 200)
+  step(me, timers)
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'x', found(recordBy('laptop', 1)), 220), { accept: false })
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [])
+  t.false(me.cache.lookup.isPenalised('x', 221))
+})
+
+test('a provider that announces an untrusted record for a key it announced a trusted one for is no longer asked for it', t => {
+  const { me, timers, record } = meshWithThreeProviders({ trust: CI_ONLY })
+  // near's Gradle PUT the key again: near now holds its own build of it, which `me` does not trust
+  me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('near', 1)] }), 50)
+  t.false(me.cache.index.has(KEY, 'near'))
+  me.cache.get(KEY, 100, 2100)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'], 'no wasted attempt, no penalty for an honest provider')
+  me.cache.onFetchHeader(KEY, 'far', found(record), 120)
+  me.cache.onFetchResult(KEY, 'far', 'ok', 150)
+  t.deepEqual(only(step(me, timers), 'penalise'), [])
 })
 
 test('with no provider in the index, a large mesh asks the DHT under its own short deadline', t => {
