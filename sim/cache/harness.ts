@@ -231,7 +231,7 @@ export class CacheHarness implements EventHandler {
   private run (i: number, command: CacheCommand): void {
     switch (command.kind) {
       case 'fetch':
-        this.forgery.fetchedFrom(command.peer, command.record === undefined)
+        this.forgery.fetchedFrom(i, command.peer, command.record === undefined)
         this.transfers.fetch(i, command.key, command.peer, command.deadline)
         break
       case 'cancelFetch': this.transfers.cancel(i, command.key, command.peer); break
@@ -239,7 +239,7 @@ export class CacheHarness implements EventHandler {
       case 'push': for (const to of command.to) this.transfers.push(i, command.record, to); break
       case 'provide': this.dht?.provide(i, command.key); break
       case 'findProviders': this.dht?.findProviders(i, command.key); break
-      case 'penalise': this.forgery.penalised(command.peer); break
+      case 'penalise': this.forgery.penalised(i, command.peer); break
     }
   }
 

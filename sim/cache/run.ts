@@ -220,5 +220,5 @@ function forgeryLine (r: CacheSimResult): string {
   const refused = Object.values(f.refused).reduce((a, b) => a + b, 0)
   return `forgers ${r.forgers}: ${f.forged} records forged, ${f.baits} honest records used as bait; forged records refused ${refused} (${where}), ` +
     `replica pulls refused ${f.pullsRefused}; lookup fetches from forgers ${f.lookupFetches} (${f.dhtFetches} the DHT named), forgers penalised ${f.forgersPenalised} ` +
-    `(honest peers ${f.honestPenalised}); admitted ${f.admitted}; wrong bytes held by honest nodes ${r.wrongHeld}`
+    `(asked again after ${f.fetchesAfterPenalty}; honest peers penalised ${f.honestPenalised}); admitted ${f.admitted}; wrong bytes held by honest nodes ${r.wrongHeld}`
 }

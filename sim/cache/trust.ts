@@ -34,6 +34,8 @@ export interface ForgeryStats {
   lookupFetches: number
   /** Penalties honest nodes gave forgers (a forger penalised is skipped by that node's lookups for a while). */
   forgersPenalised: number
+  /** Lookup fetches a node sent to a forger it had penalised before (0: a penalty lasts longer than a run). */
+  fetchesAfterPenalty: number
   /** Penalties honest nodes gave honest peers: 0 unless a legitimate answer is taken for misbehaviour. */
   honestPenalised: number
 }
@@ -53,10 +55,13 @@ export class ForgeryLedger {
     dhtFetches: 0,
     lookupFetches: 0,
     forgersPenalised: 0,
+    fetchesAfterPenalty: 0,
     honestPenalised: 0
   }
 
   private checkpoint: ForgeryCheckpoint = 'other'
+  /** `node|forger` for every forger a node penalised. */
+  private readonly penalties = new Set<string>()
 
   constructor (private readonly forgerPeers: ReadonlySet<PeerId>) {}
 
@@ -82,17 +87,22 @@ export class ForgeryLedger {
     else this.stats.refused[this.checkpoint]++
   }
 
-  /** A lookup fetches from `peer`; `namedByDht`: the DHT named it (no announced record came with it). */
-  fetchedFrom (peer: PeerId, namedByDht: boolean): void {
+  /** Node `node`'s lookup fetches from `peer`; `namedByDht`: the DHT named it (no announced record came with it). */
+  fetchedFrom (node: number, peer: PeerId, namedByDht: boolean): void {
     if (!this.forgerPeers.has(peer)) return
     this.stats.lookupFetches++
     if (namedByDht) this.stats.dhtFetches++
+    if (this.penalties.has(`${node}|${peer}`)) this.stats.fetchesAfterPenalty++
   }
 
-  /** A node penalised `peer` (a `penalise` command). */
-  penalised (peer: PeerId): void {
-    if (this.forgerPeers.has(peer)) this.stats.forgersPenalised++
-    else this.stats.honestPenalised++
+  /** Node `node` penalised `peer` (a `penalise` command). */
+  penalised (node: number, peer: PeerId): void {
+    if (!this.forgerPeers.has(peer)) {
+      this.stats.honestPenalised++
+      return
+    }
+    this.stats.forgersPenalised++
+    this.penalties.add(`${node}|${peer}`)
   }
 }
 

@@ -41,6 +41,9 @@ for (const seed of [1, 2, 3]) {
       if (checkpoint !== 'other') t.true(refused > 0, `${replay(r)}: forged records refused at ${checkpoint}: ${refused}`)
     }
     t.true(f.pullsRefused > 0, `${replay(r)}: baited replica pulls refused ${f.pullsRefused}`)
+    t.true(f.forgersPenalised > 0, `${replay(r)}: forgers penalised for their forged fetch headers: ${f.forgersPenalised}`)
+    t.is(f.fetchesAfterPenalty, 0, `${replay(r)}: lookups asked a forger they had penalised`)
+    t.is(f.honestPenalised, 0, `${replay(r)}: honest providers penalised`)
     t.is(f.admitted, 0, replay(r))
     t.is(r.wrongHeld, 0, replay(r))
     t.is(r.livenessHits, r.livenessGets, replay(r))
