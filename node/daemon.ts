@@ -17,6 +17,7 @@ import { VERSION } from '../src/version.js'
 import { processStartTime } from '../src/config/pid.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
 import { Mesh, type MeshInit } from './mesh/mesh.js'
+import { dropUntrustedEntries } from './mesh/untrusted-entries.js'
 import { EventBus, firstIdFromClock } from './events/index.js'
 import { logJobEvents } from './events/job-log.js'
 import { NodeMetrics } from './metrics/node-metrics.js'
@@ -96,6 +97,9 @@ export class Daemon {
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
+    // a restart with a narrower --trust-producers: entries of producers no longer trusted are neither served nor offered
+    const trust = this.options.mesh?.trust
+    if (trust != null) await dropUntrustedEntries(store, trust, peerId, logger.child({ part: 'cas' }))
     await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: cacheMaxBytes })
     const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
     const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
