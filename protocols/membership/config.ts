@@ -24,6 +24,11 @@ export interface MembershipConfig {
    * (see AntiEntropy).
    */
   readonly pullAfterMs: Millis
+  /**
+   * A node answers at most one pull per requester in this long (and at most MAX_PULL_REQUESTERS requesters in it):
+   * keep it under `pullAfterMs`, the least time between two pulls of an honest node.
+   */
+  readonly pullAnswerIntervalMs: Millis
   /** First delay before joins are sent again (doubling each time, up to 32×) until a welcome is complete. */
   readonly joinRetryMs: Millis
   /** First-probe rounds the detection bound allows for: P(a crash is not probed in r rounds) ≈ e^-r. */
@@ -46,6 +51,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   heartbeatMaxMs: 120_000,
   staleHeartbeats: 3,
   pullAfterMs: 3000,
+  pullAnswerIntervalMs: 2000,
   joinRetryMs: 2000,
   boundProbeRounds: 20,
   boundSlackMs: 3000,

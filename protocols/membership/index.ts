@@ -1,5 +1,5 @@
 export { Membership } from './membership.js'
-export { AntiEntropy } from './anti-entropy.js'
+export { AntiEntropy, MAX_PULL_REQUESTERS, PullAnswerLimit } from './anti-entropy.js'
 export type { MembershipOptions } from './config.js'
 export type { MembershipView } from './view.js'
 export type { MemberInfo } from './table.js'

@@ -4,7 +4,7 @@ import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } fr
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
-import { AntiEntropy, inDifferingBuckets, viewBuckets, vouchedDead } from './anti-entropy.js'
+import { AntiEntropy, PullAnswerLimit, inDifferingBuckets, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { Joiner, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
 import { MemberTable, aboutPeer, peerHash } from './table.js'
@@ -29,7 +29,8 @@ const SUSPECT_PREFIX = 'suspect:'
  * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for
  *   `pullAfterMs` pulls the records of the buckets of peers whose digests differ from a member and
  *   merges them: the repair for a rumour it missed (AntiEntropy). A member it holds dead but the
- *   answer holds alive is pinged with the verdict.
+ *   answer holds alive is pinged with the verdict. A node answers one pull per requester per
+ *   `pullAnswerIntervalMs` (PullAnswerLimit): a pull is small and its answer may be the whole table.
  */
 export class Membership implements SansIoProtocol {
   readonly topics = [MEMBERSHIP_TOPIC]
@@ -45,6 +46,7 @@ export class Membership implements SansIoProtocol {
   private running = false
   private readonly joiner: Joiner
   private readonly antiEntropy: AntiEntropy
+  private readonly pullAnswers: PullAnswerLimit
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -58,6 +60,7 @@ export class Membership implements SansIoProtocol {
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
     this.antiEntropy = new AntiEntropy(this.config.pullAfterMs)
+    this.pullAnswers = new PullAnswerLimit(this.config.pullAnswerIntervalMs)
     this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
     this.view = new TableView(options.self, this.table, peerHash(options.self))
   }
@@ -67,6 +70,8 @@ export class Membership implements SansIoProtocol {
   get members (): MemberTable { return this.table }
   /** Pulls sent so far because digests kept differing (anti-entropy). */
   get pulls (): number { return this.antiEntropy.pulls }
+  /** Pulls from others left unanswered: the requester was answered less than `pullAnswerIntervalMs` ago (PullAnswerLimit). */
+  get pullsRefused (): number { return this.pullAnswers.refused }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.incarnation }
   private get meshSize (): number { return this.table.liveCount + 1 }
@@ -142,6 +147,7 @@ export class Membership implements SansIoProtocol {
         return
       case 'gossip': this.applyAll(m.updates, from, now); return
       case 'pull': {
+        if (!this.pullAnswers.allow(from, now)) return
         const wanted = inDifferingBuckets(viewBuckets(this.table, this.self), m.buckets)
         for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, aboutPeer(this.table, from), wanted)) this.send(from, welcome)
       }

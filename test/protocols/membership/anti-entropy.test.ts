@@ -1,7 +1,7 @@
 import test from 'ava'
 import { Xoshiro128 } from '../../../protocols/core/index.js'
 import type { Effect } from '../../../protocols/core/index.js'
-import { AntiEntropy, DIGEST_BUCKETS, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, MemberTable, Membership, membershipCodec } from '../../../protocols/membership/index.js'
+import { AntiEntropy, DEFAULT_MEMBERSHIP_CONFIG, DIGEST_BUCKETS, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, MemberTable, Membership, PullAnswerLimit, membershipCodec } from '../../../protocols/membership/index.js'
 import type { MemberRecord, MembershipMessage } from '../../../protocols/membership/index.js'
 
 const load = { capacity: 4, running: 1, queued: 2, cacheBytes: 1000 }
@@ -92,6 +92,39 @@ test('a pull is answered with the records of the buckets that differ, tombstones
   t.deepEqual(records.map(r => `${r.peer}:${r.status}`).sort(), ['b:suspect', 'd:alive', 'me:alive', 'x:dead'], 'only the differing buckets, and the answerer itself')
 })
 
+
+test('a node answers one pull per requester per interval, however fast the pulls come', t => {
+  const m = joined()
+  const interval = DEFAULT_MEMBERSHIP_CONFIG.pullAnswerIntervalMs
+  // made-up digests: every bucket differs, so each answer is the whole table
+  const pull = membershipCodec.encode({ type: 'pull', buckets: Array.from({ length: DIGEST_BUCKETS }, () => 1) })
+  const answersTo = (peer: string): number => sends(m.drainEffects()).filter(s => s.to === peer && s.message.type === 'welcome').length
+  const startedAt = 100
+  let answered = 0
+  for (let at = startedAt; at < startedAt + 10 * interval; at += interval / 100) {
+    m.onMessage('x', MEMBERSHIP_PROTOCOL, pull, at)
+    answered += answersTo('x')
+  }
+  t.is(answered, 10, `1,000 pulls over 10 intervals of ${interval} ms: one answer each interval (one welcome part for 6 members)`)
+  t.is(m.pullsRefused, 990)
+  m.onMessage('b', MEMBERSHIP_PROTOCOL, pull, startedAt + 10 * interval - 5)
+  t.is(answersTo('b'), 1, 'another requester is answered meanwhile')
+})
+
+test('the table of pull requesters is bounded: once full within an interval new requesters wait, and it empties as intervals pass', t => {
+  const limit = new PullAnswerLimit(2000, 3)
+  t.true(limit.allow('a', 0))
+  t.true(limit.allow('b', 500))
+  t.true(limit.allow('c', 1000))
+  t.false(limit.allow('d', 1500), 'three requesters answered within the interval: the table is full')
+  t.false(limit.allow('a', 1999), 'a was answered 1,999 ms ago')
+  t.true(limit.allow('a', 2000), 'a\'s interval is over')
+  t.true(limit.allow('d', 2500), 'b\'s entry expired: room for d')
+  t.is(limit.size, 3)
+  t.true(limit.allow('e', 10_000))
+  t.is(limit.size, 1, 'every older requester is forgotten')
+  t.is(limit.refused, 2)
+})
 
 test('a pulled table repairs a missed death under the precedence rules, and never resurrects', t => {
   const m = joined()
