@@ -1,11 +1,10 @@
 import test from 'ava'
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { NodeClient } from '../../src/client/node-client.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
-import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, meshStatus, MESH_TEST_TIMEOUT_MS, putAndFetch, startMeshNode } from '../node/mesh/helpers.js'
 
 test('nodes with the same swarm key share entries; a node with another key or none never joins', async t => {
   t.timeout(MESH_TEST_TIMEOUT_MS, 'four gmesh processes on a shared 2-core machine')
@@ -30,11 +29,8 @@ test('nodes with the same swarm key share entries; a node with another key or no
 
   await awaitPeers(b, [a.info.peerId])
   await awaitPeers(a, [b.info.peerId])
-  const key = randomKey()
-  const body = randomBytes(4096)
-  t.is(await cachePut(a, key, body), 200)
-  await awaitStatus(b, 'B indexed A\'s announcement', status => status.sharing.protocol.indexedKeys >= 1)
-  const got = await cacheGet(b, key)
+  const { key, body, put, got } = await putAndFetch(a, b)
+  t.is(put, 200)
   t.is(got.status, 200, 'a member with the key fetches the entry from A')
   t.true(got.body.equals(body))
   t.is((await meshStatus(b)).sharing.peerHits, 1)

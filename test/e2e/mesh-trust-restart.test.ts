@@ -2,7 +2,7 @@ import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, putAndFetch, randomKey, startMeshNode } from '../node/mesh/helpers.js'
 import { startNode, removeDataDir } from '../helpers/gmesh-node.js'
 
 // A developer restarts a node with a narrower trust list ("CI pushes, developers read" after an open mesh): what it
@@ -12,12 +12,9 @@ test('a node restarted with a narrower --trust-producers drops the entries of pr
   const a = await startMeshNode(t)
   const b = await startNode({ args: ['--bootstrap', bootstrapAddress(a)] })
   t.teardown(async () => { await removeDataDir(b) })
-  const fromA = randomKey()
-  const fromABody = randomBytes(8192)
-  t.is(await cachePut(a, fromA, fromABody), 200)
-  await awaitStatus(b, 'B indexed A\'s entry', status => status.sharing.protocol.providerClaims >= 1)
-  const fetched = await cacheGet(b, fromA)
-  t.is(fetched.status, 200, 'B fetches A\'s entry while it trusts every member')
+  const { key: fromA, put, got } = await putAndFetch(a, b, 8192)
+  t.is(put, 200)
+  t.is(got.status, 200, 'B fetches A\'s entry while it trusts every member')
   const own = randomKey()
   const ownBody = randomBytes(4096)
   t.is(await cachePut(b, own, ownBody), 200)

@@ -99,6 +99,18 @@ export async function cacheGet (node: NodeProcess, key: string): Promise<{ statu
 }
 
 /**
+ * PUTs a random entry of `size` bytes on `producer`, waits until `fetcher` has indexed an announcement, then GETs the
+ * entry on `fetcher`: the key, the bytes, the PUT's status and the GET's answer.
+ */
+export async function putAndFetch (producer: NodeProcess, fetcher: NodeProcess, size = 4096): Promise<{ key: string, body: Buffer, put: number, got: { status: number, body: Buffer } }> {
+  const key = randomKey()
+  const body = randomBytes(size)
+  const put = await cachePut(producer, key, body)
+  await awaitStatus(fetcher, `${fetcher.info.peerId} indexed ${producer.info.peerId}'s announcement`, status => status.sharing.protocol.indexedKeys >= 1)
+  return { key, body, put, got: await cacheGet(fetcher, key) }
+}
+
+/**
  * Per-test limit for tests that start several gmesh processes: each takes 1-2 s to start on an
  * idle 2-core machine and ten times that when the machine is shared with builds and benchmarks.
  */
