@@ -1,10 +1,10 @@
 import test from 'ava'
-import { TrustPolicy } from '../../../protocols/cache/trust.js'
 import { UnitTree, commitTo, unitLeaf, verifyTicket, verifyUnit } from '../../../protocols/jobs/index.js'
 import type { JobCommitment, JobsCommand, JobSpec, UnitSpec, UnitTicket } from '../../../protocols/jobs/index.js'
 import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
 import { sha256 } from '../../../sim/sha256.js'
 import { JobsMesh, simpleJob } from './mesh.js'
+import { farm, trustsOnlyS as onlyS } from './farm.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const unitsOf = (n: number, salt = ''): UnitSpec[] => Array.from({ length: n }, (_, i) => ({ id: `u${i}`, dependsOn: i > 0 ? [`u${i - 1}`] : [], cost: 10 + i, payload: `ok:${i}${salt}` }))
@@ -45,17 +45,7 @@ test('the commitment format is pinned: leaves hash 0x00, the wire version and th
   t.is(hex(commitTo(sha256, units).root), 'fc5a4ebab5b6ed2e461c266a2cb40ebff12f2f9bb72f2b8e6e16457335fe5c72')
 })
 
-const config = { stealing: false, speculation: false }
-const onlyS = new TrustPolicy({ producers: { mode: 'any-member' }, submitters: { mode: 'peers', peers: ['s'] }, announceOwnPuts: true })
 
-/** s submits; w1 and w2 (2 slots each, trusting s only) bid; w1 leads (equal bids: the smaller peer id). */
-function farm (): JobsMesh {
-  const mesh = new JobsMesh()
-  mesh.add('s', { slots: 0 }, config)
-  mesh.add('w1', { slots: 2, msPerCost: 1, trust: onlyS }, config)
-  mesh.add('w2', { slots: 2, msPerCost: 1, trust: onlyS }, config)
-  return mesh
-}
 
 /** The ticket an honest leader of term `term` would hand out for unit `i` of `job`. */
 function realTicket (job: JobSpec, i: number, leader: string, term = 1): UnitTicket {

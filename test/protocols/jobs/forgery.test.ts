@@ -1,22 +1,13 @@
 import test from 'ava'
-import { TrustPolicy } from '../../../protocols/cache/trust.js'
 import type { JobsMessage } from '../../../protocols/jobs/index.js'
 import { JobsMesh, simpleJob } from './mesh.js'
+import { farm, quietConfig as config } from './farm.js'
 
 /**
  * Peer x is a member of the mesh that lies: it is not a node of the test mesh, only a sender of forged messages.
  * Every check is on `from`, which the driver authenticates (gossip: the signed author; streams: the remote peer).
  */
-const config = { stealing: false, speculation: false }
-const onlyS = new TrustPolicy({ producers: { mode: 'any-member' }, submitters: { mode: 'peers', peers: ['s'] }, announceOwnPuts: true })
 
-function farm (): JobsMesh {
-  const mesh = new JobsMesh()
-  mesh.add('s', { slots: 0 }, config)
-  mesh.add('w1', { slots: 2, msPerCost: 1, trust: onlyS }, config)
-  mesh.add('w2', { slots: 2, msPerCost: 1, trust: onlyS }, config)
-  return mesh
-}
 
 const leaderOf = (mesh: JobsMesh): string => (mesh.commandsOf('granted')[0]?.command as { leader: string }).leader
 const resultsOf = (mesh: JobsMesh): string[] => [...(mesh.commandsOf('jobCompleted')[0]?.command as { results: ReadonlyMap<string, string> }).results.values()]
