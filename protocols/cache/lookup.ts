@@ -1,24 +1,13 @@
-import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
+import type { EffectQueue, Millis, PeerId } from '../core/index.js'
 import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
 import type { CasFrame } from './messages.js'
 import { NegativeCache } from './negative-cache.js'
-import type { ProviderIndex } from './provider-index.js'
+import { DEFAULT_PROVIDER_CHOICE, ProviderChoice } from './provider-choice.js'
+import type { Candidate, ProviderChoiceConfig, ProviderChoiceDeps } from './provider-choice.js'
 import type { SignedRecord } from './record.js'
-import { fetchedRecordFault } from './trust.js'
-import type { TrustPolicy } from './trust.js'
 
-/** What the lookup needs to know about other peers (membership and transport give it). */
-export interface PeerLoadView {
-  /** Smoothed round-trip time to `peer`, or undefined if never measured. */
-  rtt: (peer: PeerId) => Millis | undefined
-  /** How busy `peer` is (running + queued transfers or work units; 0 = idle). */
-  load: (peer: PeerId) => number
-  isAlive: (peer: PeerId) => boolean
-  /** Live peers other than this node, in a deterministic order. */
-  alivePeers: () => readonly PeerId[]
-}
-
-export interface LookupConfig {
+/** The lookup's own tunables, plus those of its provider choice (penalties and the provider score). */
+export interface LookupConfig extends ProviderChoiceConfig {
   /** How long one provider has to answer with a response header before the next is tried. */
   readonly attemptTimeoutMs: Millis
   /**
@@ -36,15 +25,6 @@ export interface LookupConfig {
   /** Smaller meshes rely on the announcement index alone: every member hears every announcement. */
   readonly dhtMinPeers: number
   readonly dhtTimeoutMs: Millis
-  /** How long a peer that served corrupt bytes or bad signatures is skipped. */
-  readonly penaltyMs: Millis
-  /** One unit of load weighs like this many milliseconds of RTT in the provider score. */
-  readonly loadWeightMs: Millis
-  readonly unknownRttMs: Millis
-  /** Random jitter added to scores so equally good providers share the load. */
-  readonly jitterMs: Millis
-  /** Entries larger than this are never fetched: the node would not keep them (its own size limit). */
-  readonly maxEntryBytes: number
 }
 
 /** Meshes from this many live nodes provide their entries in the DHT and ask it when the index knows no provider. */
@@ -58,11 +38,7 @@ export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   useDht: true,
   dhtMinPeers: DHT_MIN_PEERS,
   dhtTimeoutMs: 500,
-  penaltyMs: 10 * 60 * 1000,
-  loadWeightMs: 25,
-  unknownRttMs: 100,
-  jitterMs: 2,
-  maxEntryBytes: Number.POSITIVE_INFINITY
+  ...DEFAULT_PROVIDER_CHOICE
 })
 
 /** How one fetch attempt ended, as the driver saw it. */
@@ -72,8 +48,6 @@ export type FetchResult = 'ok' | 'corrupt' | 'missing' | 'busy' | 'timeout' | 'e
 export type HeaderDecision =
   | { readonly accept: true, readonly sha256: string, readonly size: number, readonly record: SignedRecord }
   | { readonly accept: false }
-
-interface Candidate { readonly peer: PeerId, readonly record?: SignedRecord }
 
 interface Lookup {
   readonly key: string
@@ -89,14 +63,7 @@ interface Lookup {
   failures: number
 }
 
-export interface LookupDeps {
-  readonly self: PeerId
-  readonly index: ProviderIndex
-  readonly trust: TrustPolicy
-  readonly peers: PeerLoadView
-  readonly random: Random
-  /** True when the record's signature verifies against its producer (memoised by the caller). */
-  readonly checkSignature: (record: SignedRecord) => boolean
+export interface LookupDeps extends ProviderChoiceDeps {
   /**
    * True while the index can be trusted to name every provider it heard of: synced at start and nothing evicted.
    * Then a key it lacks has no provider, and a miss does not wait on the DHT (absent: never trusted).
@@ -118,13 +85,14 @@ export const DHT_TIMER = 'cache/dht/'
  */
 export class CacheLookup {
   private readonly lookups = new Map<string, Lookup>()
-  private readonly penalisedUntil = new Map<PeerId, Millis>()
+  private readonly providers: ProviderChoice
   readonly negative: NegativeCache
   /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
   readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, attempts: 0 }
 
   constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
     this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
+    this.providers = new ProviderChoice(deps, config)
   }
 
   get inFlight (): number {
@@ -136,7 +104,7 @@ export class CacheLookup {
     if (this.lookups.has(key)) return
     if (this.negative.has(key, now)) return this.answer(key, { hit: false, reason: 'negative-cache' }, now, false)
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
-    const queue = this.rank(this.fromIndex(key, now), now)
+    const queue = this.providers.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
     const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0 }
     this.lookups.set(key, lookup)
@@ -148,14 +116,9 @@ export class CacheLookup {
   onFetchHeader (key: string, peer: PeerId, frame: CasFrame | undefined, now: Millis): HeaderDecision {
     const lookup = this.attemptOf(key, peer)
     if (lookup?.current === undefined) return { accept: false }
-    if (frame === undefined || frame.type !== 'fetch-response') return this.refuse(lookup, 'error', now, 'malformed-message')
-    if (frame.status !== 'found') return this.refuse(lookup, frame.status, now)
-    const record = frame.record
-    if (record === undefined) return this.refuse(lookup, 'error', now, 'bad-signature')
-    const fault = fetchedRecordFault(key, lookup.current.record, record, this.deps.checkSignature, this.deps.trust)
-    if (fault !== undefined) return this.refuse(lookup, 'error', now, fault)
-    // named by the DHT under another trust list, or an entry over this node's size limit: not misbehaviour, just not usable here
-    if (!this.deps.trust.mayProduce(record.producer) || record.size > this.config.maxEntryBytes) return this.refuse(lookup, 'missing', now)
+    const verdict = this.providers.judgeHeader(key, lookup.current.record, frame)
+    if (!verdict.usable) return this.refuse(lookup, verdict.result, now, verdict.penalty)
+    const record = verdict.record
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
     lookup.deadline = Math.max(lookup.deadline, now + this.config.bodyTimeoutMs)
@@ -208,7 +171,7 @@ export class CacheLookup {
       this.deps.effects.cancelTimer(DHT_TIMER + key)
     }
     const fresh = providers.filter(peer => !lookup.tried.has(peer)).map(peer => ({ peer }))
-    lookup.queue = this.rank([...lookup.queue, ...fresh], now)
+    lookup.queue = this.providers.rank([...lookup.queue, ...fresh], now)
     if (lookup.current === undefined) this.next(lookup, now)
   }
 
@@ -243,39 +206,18 @@ export class CacheLookup {
 
   /** Skips `peer` as a provider for `penaltyMs` and tells the driver. */
   penalise (peer: PeerId, now: Millis, reason: PenaltyReason): void {
-    this.penalisedUntil.set(peer, now + this.config.penaltyMs)
+    this.providers.penalise(peer, now)
     this.deps.commands.push({ kind: 'penalise', peer, reason })
   }
 
   isPenalised (peer: PeerId, now: Millis): boolean {
-    const until = this.penalisedUntil.get(peer)
-    if (until === undefined) return false
-    if (now < until) return true
-    this.penalisedUntil.delete(peer)
-    return false
-  }
-
-  private fromIndex (key: string, now: Millis): Candidate[] {
-    return this.deps.index.lookup(key, now)
-      .filter(p => this.deps.trust.mayProduce(p.record.producer) && p.record.size <= this.config.maxEntryBytes)
-      .map(p => ({ peer: p.peer, record: p.record }))
-  }
-
-  /** Usable candidates, best score first. */
-  private rank (candidates: readonly Candidate[], now: Millis): Candidate[] {
-    const { peers, random, self } = this.deps
-    const { unknownRttMs, loadWeightMs, jitterMs } = this.config
-    return candidates
-      .filter(c => c.peer !== self && peers.isAlive(c.peer) && !this.isPenalised(c.peer, now))
-      .map(c => ({ c, score: (peers.rtt(c.peer) ?? unknownRttMs) + peers.load(c.peer) * loadWeightMs + random.nextFloat() * jitterMs }))
-      .sort((a, b) => a.score - b.score)
-      .map(s => s.c)
+    return this.providers.isPenalised(peer, now)
   }
 
   /** Starts the next attempt, or the DHT step, or answers the miss. */
   private next (lookup: Lookup, now: Millis): LookupOutcome | undefined {
     let candidate = lookup.queue.shift()
-    while (candidate !== undefined && (lookup.tried.has(candidate.peer) || !this.deps.peers.isAlive(candidate.peer) || this.isPenalised(candidate.peer, now))) candidate = lookup.queue.shift()
+    while (candidate !== undefined && (lookup.tried.has(candidate.peer) || !this.providers.mayAsk(candidate.peer, now))) candidate = lookup.queue.shift()
     if (candidate !== undefined) {
       lookup.tried.add(candidate.peer)
       this.counters.attempts++

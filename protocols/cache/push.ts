@@ -1,6 +1,6 @@
 import { CodecError } from '../core/index.js'
 import type { PeerId } from '../core/index.js'
-import type { PeerLoadView } from './lookup.js'
+import type { PeerLoadView } from './provider-choice.js'
 import { casFrameCodec } from './messages.js'
 import type { PushStatus } from './messages.js'
 import { BadSignatureError, UntrustedProducerError } from './errors.js'
