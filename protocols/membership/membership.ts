@@ -7,11 +7,10 @@ import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, PullAnswerLimit, inDifferingBuckets, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { Joiner, welcomeMessages } from './joining.js'
 import { Prober } from './prober.js'
+import { Suspicion, suspectOfTimer } from './suspicion.js'
 import { MemberTable, aboutPeer, peerHash } from './table.js'
 import { TableView } from './view.js'
 import type { MembershipView } from './view.js'
-
-const SUSPECT_PREFIX = 'suspect:'
 
 /**
  * Membership and failure detection (SWIM with suspicion) plus gossiped load heartbeats.
@@ -40,7 +39,7 @@ export class Membership implements SansIoProtocol {
   private readonly table: MemberTable
   private readonly effects = new EffectQueue()
   private readonly prober: Prober
-  private readonly suspicionOrigins = new Set<PeerId>()
+  private readonly suspicion: Suspicion
   private incarnation: number
   private load: Load
   private running = false
@@ -59,6 +58,7 @@ export class Membership implements SansIoProtocol {
     this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
+    this.suspicion = new Suspicion(this.table, this.effects, () => suspicionTimeoutMs(this.config, this.meshSize))
     this.antiEntropy = new AntiEntropy(this.config.pullAfterMs)
     this.pullAnswers = new PullAnswerLimit(this.config.pullAnswerIntervalMs)
     this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
@@ -122,7 +122,8 @@ export class Membership implements SansIoProtocol {
       case 'sweep': this.onSweepTick(now); return
       case 'join': this.join(now); return
     }
-    if (key.startsWith(SUSPECT_PREFIX)) this.onSuspicionTimeout(key.slice(SUSPECT_PREFIX.length), now)
+    const suspect = suspectOfTimer(key)
+    if (suspect !== undefined) this.onSuspicionTimeout(suspect, now)
   }
 
   private dispatch (from: PeerId, m: MembershipMessage, now: Millis): void {
@@ -205,34 +206,20 @@ export class Membership implements SansIoProtocol {
   }
 
   private onSuspicionTimeout (peer: PeerId, now: Millis): void {
-    const member = this.table.get(peer)
-    if (member === undefined || member.status !== 'suspect') return
-    const declared: MemberRecord = { peer, status: 'dead', incarnation: member.incarnation, load: member.load }
-    const origin = this.suspicionOrigins.delete(peer)
-    this.apply(declared, now)
-    if (origin) this.publish([declared])
+    const expired = this.suspicion.expire(peer)
+    if (expired === undefined) return
+    this.apply(expired.declared, now)
+    if (expired.publish) this.publish([expired.declared])
   }
 
   private suspect (peer: PeerId, now: Millis): void {
-    const member = this.table.get(peer)
-    if (member === undefined || member.status !== 'alive') return
-    const record: MemberRecord = { peer, status: 'suspect', incarnation: member.incarnation, load: member.load }
-    this.apply(record, now)
-    this.suspicionOrigins.add(peer)
-    this.publish([record])
+    const record = this.suspicion.suspect(peer, now)
+    if (record !== undefined) this.publish([record])
   }
 
-  /** Applies a record from the network and keeps suspicion timers in step with it. */
+  /** Applies a record from the network (Suspicion keeps the timers in step); a member it makes dead is pinged with the verdict. */
   private apply (record: MemberRecord, now: Millis): void {
-    const outcome = this.table.apply(record, now)
-    if (outcome !== 'new' && outcome !== 'status') return
-    if (record.status === 'suspect') {
-      this.effects.setTimer(SUSPECT_PREFIX + record.peer, now + suspicionTimeoutMs(this.config, this.meshSize))
-    } else if (outcome === 'status') {
-      this.suspicionOrigins.delete(record.peer)
-      this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
-    }
-    if (record.status === 'dead') this.pingHeldDead(record.peer)
+    if (this.suspicion.apply(record, now)) this.pingHeldDead(record.peer)
   }
 
   /** Pings a member held dead with the verdict: if it lives and hears it, it refutes or republishes. */

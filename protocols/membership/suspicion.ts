@@ -1,0 +1,58 @@
+import type { EffectQueue, Millis, PeerId, TimerKey } from '../core/index.js'
+import type { MemberRecord } from './messages.js'
+import type { MemberTable } from './table.js'
+
+const SUSPECT_PREFIX = 'suspect:'
+
+/** The member whose suspicion timer `key` is, or undefined if it is another timer. */
+export function suspectOfTimer (key: TimerKey): PeerId | undefined {
+  return key.startsWith(SUSPECT_PREFIX) ? key.slice(SUSPECT_PREFIX.length) : undefined
+}
+
+/**
+ * SWIM's suspicion over the member table: every record (a rumour, a probe's verdict, a direct
+ * message) goes through `apply`, so a member that becomes suspect, whoever suspected it, gets a
+ * timer (`suspect:<peer>`, `timeoutMs()` from then) and one that leaves suspicion (refuted, or
+ * dead) loses it. A suspicion that times out makes the member dead; only the node that suspected
+ * the member itself publishes the death (the others hold the same timer and need not repeat it).
+ */
+export class Suspicion {
+  /** Members this node suspected itself (and so publishes the death of). */
+  private readonly origins = new Set<PeerId>()
+
+  constructor (private readonly table: MemberTable, private readonly effects: EffectQueue, private readonly timeoutMs: () => Millis) {}
+
+  /** Applies a record under the precedence rules and keeps suspicion timers in step; true when it made its member dead here. */
+  apply (record: MemberRecord, now: Millis): boolean {
+    const outcome = this.table.apply(record, now)
+    if (outcome !== 'new' && outcome !== 'status') return false
+    if (record.status === 'suspect') {
+      this.effects.setTimer(SUSPECT_PREFIX + record.peer, now + this.timeoutMs())
+    } else if (outcome === 'status') {
+      this.origins.delete(record.peer)
+      this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
+    }
+    return record.status === 'dead'
+  }
+
+  /** This node suspects `peer` (its probe failed, or its heartbeats stopped): the record to publish, if it was alive. */
+  suspect (peer: PeerId, now: Millis): MemberRecord | undefined {
+    const member = this.table.get(peer)
+    if (member === undefined || member.status !== 'alive') return undefined
+    const record: MemberRecord = { peer, status: 'suspect', incarnation: member.incarnation, load: member.load }
+    this.apply(record, now)
+    this.origins.add(peer)
+    return record
+  }
+
+  /**
+   * The suspicion of `peer` timed out: its death to apply, and whether to publish it (this node
+   * suspected it); undefined when `peer` is no longer suspect.
+   */
+  expire (peer: PeerId): { declared: MemberRecord, publish: boolean } | undefined {
+    const member = this.table.get(peer)
+    if (member === undefined || member.status !== 'suspect') return undefined
+    const declared: MemberRecord = { peer, status: 'dead', incarnation: member.incarnation, load: member.load }
+    return { declared, publish: this.origins.delete(peer) }
+  }
+}
