@@ -49,51 +49,6 @@ export class AntiEntropy {
   }
 }
 
-/** Most requesters whose pulls were answered within the last interval (`PullAnswerLimit`). */
-export const MAX_PULL_REQUESTERS = 128
-
-/**
- * Answers to pulls, at most one per requester per `intervalMs`. A pull costs its sender one small message and its
- * answerer up to every bucket of records (the whole table, for a pull of made-up digests), so a peer sending pulls
- * as fast as it can would otherwise have this node send its table as fast. An honest node pulls at most once per
- * `pullAfterMs`, which is longer than `intervalMs` (their difference absorbs the network's jitter). The table of
- * requesters holds only those answered within the last interval, at most `maxRequesters`: while it is full, new
- * requesters are refused too, so whoever sends them this node answers at most `maxRequesters` pulls per interval.
- * A refused puller pulls again once its wait has run again.
- */
-export class PullAnswerLimit {
-  /** Requester -> when its last pull was answered, oldest first. */
-  private readonly answeredAt = new Map<PeerId, Millis>()
-  /** Pulls not answered so far. */
-  refused = 0
-
-  constructor (private readonly intervalMs: Millis, private readonly maxRequesters = MAX_PULL_REQUESTERS) {}
-
-  /** Requesters answered within the last interval (as of the latest call). */
-  get size (): number {
-    return this.answeredAt.size
-  }
-
-  /** Whether to answer a pull from `requester` at `now` (if so, it is counted as answered). */
-  allow (requester: PeerId, now: Millis): boolean {
-    this.forgetBefore(now - this.intervalMs)
-    if (this.answeredAt.has(requester) || this.answeredAt.size >= this.maxRequesters) {
-      this.refused++
-      return false
-    }
-    this.answeredAt.set(requester, now)
-    return true
-  }
-
-  /** Drops the requesters answered at or before `time` (they are in time order). */
-  private forgetBefore (time: Millis): void {
-    for (const [peer, at] of this.answeredAt) {
-      if (at > time) return
-      this.answeredAt.delete(peer)
-    }
-  }
-}
-
 /** The alive-set digest of each bucket of this node's view: the table's, plus the node itself. */
 export function viewBuckets (table: MemberTable, self: PeerId): number[] {
   const buckets = table.aliveBuckets()

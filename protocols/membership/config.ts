@@ -25,12 +25,21 @@ export interface MembershipConfig {
    */
   readonly pullAfterMs: Millis
   /**
-   * A node answers at most one pull per requester in this long (and at most MAX_PULL_REQUESTERS requesters in it):
+   * A node answers at most one pull per requester in this long (and at most MAX_ANSWERED_REQUESTERS requesters in it):
    * keep it under `pullAfterMs`, the least time between two pulls of an honest node.
    */
   readonly pullAnswerIntervalMs: Millis
-  /** First delay before joins are sent again (doubling each time, up to 32×) until a welcome is complete. */
+  /**
+   * First delay before joins are sent again (doubling each time, up to 32×, each drawn from 0.5–1.5× of it) until a
+   * welcome is complete.
+   */
   readonly joinRetryMs: Millis
+  /**
+   * A node answers at most one join per joiner in this long (and at most MAX_ANSWERED_REQUESTERS joiners in it): keep
+   * it well under `joinRetryMs / 2`, the least time between two joins of an honest node, so that a retry is answered
+   * even when it arrives sooner after the join it repeats than it was sent.
+   */
+  readonly joinAnswerIntervalMs: Millis
   /** First-probe rounds the detection bound allows for: P(a crash is not probed in r rounds) ≈ e^-r. */
   readonly boundProbeRounds: number
   /** Allowance in the bounds for gossip and stream latency. */
@@ -53,6 +62,7 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   pullAfterMs: 3000,
   pullAnswerIntervalMs: 2000,
   joinRetryMs: 2000,
+  joinAnswerIntervalMs: 500,
   boundProbeRounds: 20,
   boundSlackMs: 3000,
   deadRetentionMs: 3_600_000,

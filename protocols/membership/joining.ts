@@ -1,7 +1,4 @@
 import type { Millis, PeerId, Random } from '../core/index.js'
-import { MAX_RECORDS_PER_MESSAGE } from './messages.js'
-import type { MemberRecord, MembershipMessage } from './messages.js'
-import type { MemberTable } from './table.js'
 import type { MembershipView } from './view.js'
 
 /** One member to ask for a welcome: a known live member, or a seed while none is known (each retry draws again). */
@@ -11,26 +8,6 @@ export function joinTargets (view: MembershipView, seeds: readonly PeerId[], ran
   const targets: PeerId[] = []
   if (candidates.length > 0) targets.push(candidates[random.nextInt(candidates.length)] as PeerId)
   return targets
-}
-
-/**
- * The answer to a join: every member, tombstones included (so a joiner learns of deaths announced
- * before it came), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
- * joiner's own record when it is held suspect or dead, so it refutes at once. The answer to a
- * pull is the same, restricted to the members `wanted` (those of the buckets that differ).
- */
-export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner: PeerId, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
-  const records: MemberRecord[] = [self]
-  for (const m of table.values()) {
-    if (m.peer !== joiner && (wanted === undefined || wanted(m.peer))) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
-  }
-  const messages: MembershipMessage[] = []
-  const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)
-  for (let part = 0; part < parts; part++) {
-    const members = records.slice(part * MAX_RECORDS_PER_MESSAGE, (part + 1) * MAX_RECORDS_PER_MESSAGE)
-    messages.push(part === parts - 1 ? { type: 'welcome', part, parts, members, ...about } : { type: 'welcome', part, parts, members })
-  }
-  return messages
 }
 
 /**

@@ -4,10 +4,11 @@ import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } fr
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
-import { AntiEntropy, PullAnswerLimit, inDifferingBuckets, viewBuckets, vouchedDead } from './anti-entropy.js'
-import { Joiner, welcomeMessages } from './joining.js'
+import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
+import { Joiner } from './joining.js'
 import { Prober } from './prober.js'
 import { Suspicion, suspectOfTimer } from './suspicion.js'
+import { TableAnswers } from './table-answers.js'
 import { MemberTable, aboutPeer, peerHash } from './table.js'
 import { TableView } from './view.js'
 import type { MembershipView } from './view.js'
@@ -28,8 +29,9 @@ import type { MembershipView } from './view.js'
  * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for
  *   `pullAfterMs` pulls the records of the buckets of peers whose digests differ from a member and
  *   merges them: the repair for a rumour it missed (AntiEntropy). A member it holds dead but the
- *   answer holds alive is pinged with the verdict. A node answers one pull per requester per
- *   `pullAnswerIntervalMs` (PullAnswerLimit): a pull is small and its answer may be the whole table.
+ *   answer holds alive is pinged with the verdict.
+ * - A join is answered with the whole table, a pull with part of it: a node answers one join per joiner
+ *   per `joinAnswerIntervalMs` and one pull per requester per `pullAnswerIntervalMs` (TableAnswers).
  */
 export class Membership implements SansIoProtocol {
   readonly topics = [MEMBERSHIP_TOPIC]
@@ -45,7 +47,7 @@ export class Membership implements SansIoProtocol {
   private running = false
   private readonly joiner: Joiner
   private readonly antiEntropy: AntiEntropy
-  private readonly pullAnswers: PullAnswerLimit
+  private readonly answers: TableAnswers
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
   private lastRepublish: Millis = -Infinity
@@ -60,7 +62,7 @@ export class Membership implements SansIoProtocol {
     this.prober = new Prober(this.table, options.random)
     this.suspicion = new Suspicion(this.table, this.effects, () => suspicionTimeoutMs(this.config, this.meshSize))
     this.antiEntropy = new AntiEntropy(this.config.pullAfterMs)
-    this.pullAnswers = new PullAnswerLimit(this.config.pullAnswerIntervalMs)
+    this.answers = new TableAnswers(this.table, this.config)
     this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
     this.view = new TableView(options.self, this.table, peerHash(options.self))
   }
@@ -70,8 +72,10 @@ export class Membership implements SansIoProtocol {
   get members (): MemberTable { return this.table }
   /** Pulls sent so far because digests kept differing (anti-entropy). */
   get pulls (): number { return this.antiEntropy.pulls }
-  /** Pulls from others left unanswered: the requester was answered less than `pullAnswerIntervalMs` ago (PullAnswerLimit). */
-  get pullsRefused (): number { return this.pullAnswers.refused }
+  /** Pulls from others left unanswered: the requester was answered less than `pullAnswerIntervalMs` ago (TableAnswers). */
+  get pullsRefused (): number { return this.answers.pullsRefused }
+  /** Joins left unanswered: the joiner was answered less than `joinAnswerIntervalMs` ago (TableAnswers). */
+  get joinsRefused (): number { return this.answers.joinsRefused }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.incarnation }
   private get meshSize (): number { return this.table.liveCount + 1 }
@@ -138,7 +142,7 @@ export class Membership implements SansIoProtocol {
       case 'ping-req': this.send(m.target, this.ping(this.prober.relay(from, m.seq, m.target, now), m.target)); return
       case 'join':
         this.heardFrom(from, m.incarnation, m.load, now)
-        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, aboutPeer(this.table, from))) this.send(from, welcome)
+        for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
         return
       case 'welcome':
         this.joiner.welcomes.add(from, m.part, m.parts)
@@ -147,11 +151,8 @@ export class Membership implements SansIoProtocol {
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         return
       case 'gossip': this.applyAll(m.updates, from, now); return
-      case 'pull': {
-        if (!this.pullAnswers.allow(from, now)) return
-        const wanted = inDifferingBuckets(viewBuckets(this.table, this.self), m.buckets)
-        for (const welcome of welcomeMessages(this.selfRecord(), this.table, from, aboutPeer(this.table, from), wanted)) this.send(from, welcome)
-      }
+      case 'pull':
+        for (const welcome of this.answers.toPull(this.selfRecord(), from, m.buckets, now)) this.send(from, welcome)
     }
   }
 

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { Xoshiro128 } from '../../../protocols/core/index.js'
 import type { Effect } from '../../../protocols/core/index.js'
-import { AntiEntropy, DEFAULT_MEMBERSHIP_CONFIG, DIGEST_BUCKETS, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, MemberTable, Membership, PullAnswerLimit, membershipCodec } from '../../../protocols/membership/index.js'
+import { AntiEntropy, DEFAULT_MEMBERSHIP_CONFIG, DIGEST_BUCKETS, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, MemberTable, Membership, AnswerLimit, membershipCodec } from '../../../protocols/membership/index.js'
 import type { MemberRecord, MembershipMessage } from '../../../protocols/membership/index.js'
 
 const load = { capacity: 4, running: 1, queued: 2, cacheBytes: 1000 }
@@ -112,7 +112,7 @@ test('a node answers one pull per requester per interval, however fast the pulls
 })
 
 test('the table of pull requesters is bounded: once full within an interval new requesters wait, and it empties as intervals pass', t => {
-  const limit = new PullAnswerLimit(2000, 3)
+  const limit = new AnswerLimit(2000, 3)
   t.true(limit.allow('a', 0))
   t.true(limit.allow('b', 500))
   t.true(limit.allow('c', 1000))

@@ -2,9 +2,9 @@ import test from 'ava'
 import { Xoshiro128 } from '../../../protocols/core/index.js'
 import type { Effect } from '../../../protocols/core/index.js'
 import {
-  MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, Membership, MemberTable, membershipCodec, suspicionTimeoutMs
+  DEFAULT_MEMBERSHIP_CONFIG, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, Membership, MemberTable, membershipCodec, suspicionTimeoutMs
 } from '../../../protocols/membership/index.js'
-import type { MembershipMessage } from '../../../protocols/membership/index.js'
+import type { MembershipConfig, MembershipMessage } from '../../../protocols/membership/index.js'
 
 const load = { capacity: 4, running: 1, queued: 2, cacheBytes: 1000 }
 
@@ -161,6 +161,91 @@ test('a joiner asks again until every part of a welcome has arrived', t => {
   t.is(b.view.get('c')?.status, 'alive')
   b.onTimer('join', 4000)
   t.deepEqual(sends(b.drainEffects()), [], 'a complete welcome ends joining')
+})
+
+/** `a`, a seed that has heard from c, d and e. */
+function seedNode (config: Partial<MembershipConfig> = {}): Membership {
+  const a = new Membership({ self: 'a', seeds: ['a'], random: new Xoshiro128(2), load, config })
+  a.start(0)
+  for (const peer of ['c', 'd', 'e']) hearHeartbeat(a, peer, 0, 1)
+  a.drainEffects()
+  return a
+}
+
+const joinFrom = (incarnation = 0): Uint8Array => membershipCodec.encode({ type: 'join', incarnation, load })
+const welcomesTo = (m: Membership, peer: string): number => sends(m.drainEffects()).filter(s => s.to === peer && s.message.type === 'welcome').length
+
+test('a node answers one join per joiner per interval, however fast the joins come; another joiner is answered meanwhile', t => {
+  const a = seedNode({ joinAnswerIntervalMs: 500 })
+  let answered = 0
+  for (let at = 100; at < 100 + 10 * 500; at += 5) {
+    a.onMessage('x', MEMBERSHIP_PROTOCOL, joinFrom(), at)
+    answered += welcomesTo(a, 'x')
+  }
+  t.is(answered, 10, '1,000 joins over 10 intervals of 500 ms: one welcome (a single part) each interval')
+  t.is(a.joinsRefused, 990)
+  t.is(a.view.get('x')?.status, 'alive', 'a refused join still shows the joiner alive')
+  a.onMessage('y', MEMBERSHIP_PROTOCOL, joinFrom(), 100 + 10 * 500 - 3)
+  t.is(welcomesTo(a, 'y'), 1, 'another joiner is answered meanwhile')
+})
+
+interface JoinRun { joins: number, answered: number, answeredAt?: number }
+
+/**
+ * Runs b's joining through seed a from `startAt` until b stops asking: join number i (from 0) reaches a `delay(i)` ms
+ * after b sent it; a's welcome reaches b a millisecond later, except the first one's when `loseFirst`.
+ */
+function joinThrough (a: Membership, b: Membership, startAt: number, delay: (i: number) => number, loseFirst: boolean): JoinRun {
+  const run: JoinRun = { joins: 0, answered: 0 }
+  let effects = b.drainEffects()
+  let now = startAt
+  while (run.joins < 10 && sends(effects).some(s => s.to === 'a' && s.message.type === 'join')) {
+    const arrival = now + delay(run.joins)
+    run.joins++
+    a.onMessage('b', MEMBERSHIP_PROTOCOL, joinFrom(b.currentIncarnation), arrival)
+    const welcomes = sends(a.drainEffects()).filter(s => s.to === 'b' && s.message.type === 'welcome')
+    if (welcomes.length > 0) {
+      run.answered++
+      run.answeredAt = now
+    }
+    if (!loseFirst || run.joins > 1) for (const w of welcomes) b.onMessage('a', MEMBERSHIP_PROTOCOL, membershipCodec.encode(w.message), arrival + 1)
+    const retry = timers(effects).get('join')
+    if (retry === undefined) break
+    now = retry
+    b.onTimer('join', now)
+    effects = b.drainEffects()
+  }
+  return run
+}
+
+test('a joiner whose welcome was lost is answered when it asks again, however its retry is jittered and the first join delayed', t => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const a = seedNode()
+    const b = new Membership({ self: 'b', seeds: ['a'], random: new Xoshiro128(seed), load })
+    b.start(1000)
+    // the lost join took 400 ms to arrive, its retry none: the two arrive closer together than they were sent
+    const run = joinThrough(a, b, 1000, i => i === 0 ? 400 : 0, true)
+    t.deepEqual([run.joins, run.answered], [2, 2], `seed ${seed}: the retry is answered`)
+    t.is(b.view.get('c')?.status, 'alive', `seed ${seed}: b holds the table`)
+    t.is(a.joinsRefused, 0)
+  }
+})
+
+test('a node that restarts just after it joined is refused once, then answered at its first retry', t => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const a = seedNode()
+    const first = new Membership({ self: 'b', seeds: ['a'], random: new Xoshiro128(seed), load })
+    first.start(1000)
+    t.is(joinThrough(a, first, 1000, () => 5, false).answered, 1)
+    const b = new Membership({ self: 'b', seeds: ['a'], random: new Xoshiro128(seed + 100), load, restoredIncarnation: first.currentIncarnation })
+    b.start(1100)
+    const run = joinThrough(a, b, 1100, () => 5, false)
+    t.deepEqual([run.joins, run.answered], [2, 1], `seed ${seed}: the join 100 ms after the last answer is refused, the retry answered`)
+    const retryAfter = (run.answeredAt ?? Infinity) - 1100
+    t.true(retryAfter < 1.5 * DEFAULT_MEMBERSHIP_CONFIG.joinRetryMs, `seed ${seed}: the retry came ${retryAfter} ms after the restart`)
+    t.is(b.view.get('c')?.status, 'alive')
+    t.is(a.joinsRefused, 1)
+  }
 })
 
 test('a member dead for longer than the retention is forgotten at the next sweep; its heartbeat brings it back', t => {

@@ -1,0 +1,105 @@
+import type { Millis, PeerId } from '../core/index.js'
+import { inDifferingBuckets, viewBuckets } from './anti-entropy.js'
+import type { MembershipConfig } from './config.js'
+import { MAX_RECORDS_PER_MESSAGE } from './messages.js'
+import type { MemberRecord, MembershipMessage } from './messages.js'
+import { aboutPeer } from './table.js'
+import type { MemberTable } from './table.js'
+
+/** Most requesters an `AnswerLimit` holds: those answered within its last interval. */
+export const MAX_ANSWERED_REQUESTERS = 128
+
+/**
+ * Answers to one kind of request, at most one per requester per `intervalMs`. A join or a pull costs its sender one
+ * small message and its answerer up to the whole table, so a peer sending them as fast as it can would otherwise have
+ * this node send its table as fast. The table of requesters holds only those answered within the last interval, at
+ * most `maxRequesters`: while it is full, new requesters are refused too, so whoever sends them this node answers at
+ * most `maxRequesters` requests per interval. Keep `intervalMs` under the least time between two requests of an
+ * honest node, so that one is never refused for asking again.
+ */
+export class AnswerLimit {
+  /** Requester -> when its last request was answered, oldest first. */
+  private readonly answeredAt = new Map<PeerId, Millis>()
+  /** Requests not answered so far. */
+  refused = 0
+
+  constructor (private readonly intervalMs: Millis, private readonly maxRequesters = MAX_ANSWERED_REQUESTERS) {}
+
+  /** Requesters answered within the last interval (as of the latest call). */
+  get size (): number {
+    return this.answeredAt.size
+  }
+
+  /** Whether to answer a request from `requester` at `now` (if so, it is counted as answered). */
+  allow (requester: PeerId, now: Millis): boolean {
+    this.forgetBefore(now - this.intervalMs)
+    if (this.answeredAt.has(requester) || this.answeredAt.size >= this.maxRequesters) {
+      this.refused++
+      return false
+    }
+    this.answeredAt.set(requester, now)
+    return true
+  }
+
+  /** Drops the requesters answered at or before `time` (they are in time order). */
+  private forgetBefore (time: Millis): void {
+    for (const [peer, at] of this.answeredAt) {
+      if (at > time) return
+      this.answeredAt.delete(peer)
+    }
+  }
+}
+
+/**
+ * The answer to a join: every member, tombstones included (so a joiner learns of deaths announced
+ * before it came), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
+ * joiner's own record when it is held suspect or dead, so it refutes at once. The answer to a
+ * pull is the same, restricted to the members `wanted` (those of the buckets that differ).
+ */
+export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner: PeerId, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
+  const records: MemberRecord[] = [self]
+  for (const m of table.values()) {
+    if (m.peer !== joiner && (wanted === undefined || wanted(m.peer))) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+  }
+  const messages: MembershipMessage[] = []
+  const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)
+  for (let part = 0; part < parts; part++) {
+    const members = records.slice(part * MAX_RECORDS_PER_MESSAGE, (part + 1) * MAX_RECORDS_PER_MESSAGE)
+    messages.push(part === parts - 1 ? { type: 'welcome', part, parts, members, ...about } : { type: 'welcome', part, parts, members })
+  }
+  return messages
+}
+
+/**
+ * The answers that carry this node's member table, as welcome parts: to a join, the whole table;
+ * to an anti-entropy pull, the buckets whose digests differ. Each kind is answered at most once
+ * per requester per its interval (AnswerLimit): `joinAnswerIntervalMs` (500 ms, under the 1 s an
+ * honest joiner waits at least before asking again) and `pullAnswerIntervalMs` (2 s, under the
+ * 3 s between two honest pulls). A refused joiner asks again at its next retry, a refused puller
+ * after its next wait.
+ */
+export class TableAnswers {
+  private readonly joins: AnswerLimit
+  private readonly pulls: AnswerLimit
+
+  constructor (private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs'>) {
+    this.joins = new AnswerLimit(config.joinAnswerIntervalMs)
+    this.pulls = new AnswerLimit(config.pullAnswerIntervalMs)
+  }
+
+  get joinsRefused (): number { return this.joins.refused }
+  get pullsRefused (): number { return this.pulls.refused }
+
+  /** The welcome parts answering a join from `joiner` at `now`; none when it was answered within the interval. */
+  toJoin (self: MemberRecord, joiner: PeerId, now: Millis): MembershipMessage[] {
+    if (!this.joins.allow(joiner, now)) return []
+    return welcomeMessages(self, this.table, joiner, aboutPeer(this.table, joiner))
+  }
+
+  /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
+  toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
+    if (!this.pulls.allow(requester, now)) return []
+    const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
+    return welcomeMessages(self, this.table, requester, aboutPeer(this.table, requester), wanted)
+  }
+}
