@@ -14,28 +14,25 @@ export function trimOldest<K, V> (map: Map<K, V>, max: number, onEvict?: (key: K
   }
 }
 
-/**
- * Keys that just missed mesh-wide, remembered for a few seconds so a build's burst of GETs for
- * the same missing key costs one Map lookup each. Bounded: the oldest entries go first.
- */
-export class NegativeCache {
-  private readonly until = new Map<string, Millis>()
+/** Keys each held until its own deadline; `has` drops an expired key on the way. Bounded: past `maxKeys` the oldest go first. */
+export class ExpiringKeys<K> {
+  private readonly until = new Map<K, Millis>()
 
-  constructor (readonly ttlMs: Millis, readonly maxKeys: number) {}
+  constructor (readonly maxKeys = Number.POSITIVE_INFINITY) {}
 
   get size (): number {
     return this.until.size
   }
 
-  remember (key: string, now: Millis): void {
-    if (this.ttlMs <= 0) return
+  /** Holds `key` until `until`, in place of any earlier deadline. */
+  hold (key: K, until: Millis): void {
     this.until.delete(key)
-    this.until.set(key, now + this.ttlMs)
+    this.until.set(key, until)
     if (this.until.size > this.maxKeys) trimOldest(this.until, this.maxKeys)
   }
 
-  /** True while the miss is fresh; an expired entry is dropped on the way. */
-  has (key: string, now: Millis): boolean {
+  /** True while `key` is held at `now`. */
+  has (key: K, now: Millis): boolean {
     const until = this.until.get(key)
     if (until === undefined) return false
     if (now < until) return true
@@ -43,8 +40,37 @@ export class NegativeCache {
     return false
   }
 
+  delete (key: K): void {
+    this.until.delete(key)
+  }
+}
+
+/**
+ * Keys that just missed mesh-wide, remembered for a few seconds so a build's burst of GETs for
+ * the same missing key costs one Map lookup each. Bounded: the oldest entries go first.
+ */
+export class NegativeCache {
+  private readonly keys: ExpiringKeys<string>
+
+  constructor (readonly ttlMs: Millis, readonly maxKeys: number) {
+    this.keys = new ExpiringKeys(maxKeys)
+  }
+
+  get size (): number {
+    return this.keys.size
+  }
+
+  remember (key: string, now: Millis): void {
+    if (this.ttlMs > 0) this.keys.hold(key, now + this.ttlMs)
+  }
+
+  /** True while the miss is fresh; an expired entry is dropped on the way. */
+  has (key: string, now: Millis): boolean {
+    return this.keys.has(key, now)
+  }
+
   /** A provider for `key` just appeared: the miss is no longer true. */
   forget (key: string): void {
-    this.until.delete(key)
+    this.keys.delete(key)
   }
 }

@@ -1,6 +1,7 @@
 import type { Millis, PeerId, Random } from '../core/index.js'
 import type { PenaltyReason } from './commands.js'
 import type { CasFrame } from './messages.js'
+import { ExpiringKeys } from './negative-cache.js'
 import type { ProviderIndex } from './provider-index.js'
 import type { SignedRecord } from './record.js'
 import { fetchedRecordFault } from './trust.js'
@@ -66,7 +67,7 @@ export type HeaderVerdict =
  * (corrupt bytes, bad or substituted records) is skipped for `penaltyMs`.
  */
 export class ProviderChoice {
-  private readonly penalisedUntil = new Map<PeerId, Millis>()
+  private readonly penalised = new ExpiringKeys<PeerId>()
 
   constructor (private readonly deps: ProviderChoiceDeps, private readonly config: ProviderChoiceConfig) {}
 
@@ -113,14 +114,10 @@ export class ProviderChoice {
 
   /** Skips `peer` as a provider for `penaltyMs`. */
   penalise (peer: PeerId, now: Millis): void {
-    this.penalisedUntil.set(peer, now + this.config.penaltyMs)
+    this.penalised.hold(peer, now + this.config.penaltyMs)
   }
 
   isPenalised (peer: PeerId, now: Millis): boolean {
-    const until = this.penalisedUntil.get(peer)
-    if (until === undefined) return false
-    if (now < until) return true
-    this.penalisedUntil.delete(peer)
-    return false
+    return this.penalised.has(peer, now)
   }
 }
