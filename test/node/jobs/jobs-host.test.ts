@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -9,13 +9,18 @@ import { removeDataDir, startNode } from '../../helpers/gmesh-node.js'
 const unit = (id: string, dependsOn: string[]): { id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[] } =>
   ({ id, name: id, project: `:${id}`, tasks: [`:${id}:build`], run: [`:${id}:build`], exclude: [], testFilters: [], dependsOn })
 
-test('a job whose units form a cycle is refused with the reason, and nothing is left tracked as running', async t => {
+/** A running node, a client of it, and an empty Gradle project to submit jobs from; all removed after the test. */
+async function nodeAndEmptyProject (t: ExecutionContext, prefix: string): Promise<{ project: string, client: NodeClient }> {
   const node = await startNode()
   t.teardown(async () => { await removeDataDir(node) })
-  const project = await mkdtemp(path.join(tmpdir(), 'gmesh-cycle-'))
+  const project = await mkdtemp(path.join(tmpdir(), prefix))
   t.teardown(async () => { await rm(project, { recursive: true, force: true }) })
   await writeFile(path.join(project, 'build.gradle'), '')
-  const client = await NodeClient.connect(node.dataDir)
+  return { project, client: await NodeClient.connect(node.dataDir) }
+}
+
+test('a job whose units form a cycle is refused with the reason, and nothing is left tracked as running', async t => {
+  const { project, client } = await nodeAndEmptyProject(t, 'gmesh-cycle-')
   const refused = await t.throwsAsync(client.submitJob({ projectDir: project, requested: ['build'], units: [unit('a', ['b']), unit('b', ['a'])] }), { instanceOf: NodeApiError })
   t.is(refused?.status, 400)
   t.regex(refused?.message ?? '', /cycle/)
@@ -23,12 +28,7 @@ test('a job whose units form a cycle is refused with the reason, and nothing is 
 })
 
 test('a job too large to hand to a leader is refused with the reason before a snapshot is taken, and nothing is left tracked', async t => {
-  const node = await startNode()
-  t.teardown(async () => { await removeDataDir(node) })
-  const project = await mkdtemp(path.join(tmpdir(), 'gmesh-huge-'))
-  t.teardown(async () => { await rm(project, { recursive: true, force: true }) })
-  await writeFile(path.join(project, 'build.gradle'), '')
-  const client = await NodeClient.connect(node.dataDir)
+  const { project, client } = await nodeAndEmptyProject(t, 'gmesh-huge-')
   // 2,000 modules of two units each, with long task names: well within the unit limit, but a grant of them is over 1 MiB
   const units = Array.from({ length: 4000 }, (_, i) => {
     const project = `:services:${'module-with-a-rather-long-name'.repeat(2)}-${Math.floor(i / 2)}`
