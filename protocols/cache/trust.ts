@@ -52,6 +52,11 @@ export class TrustPolicy {
     return this.producers === undefined || this.producers.has(peer)
   }
 
+  /** True when any member may produce entries (no producers list): then mayProduce never says no. */
+  get admitsEveryProducer (): boolean {
+    return this.producers === undefined
+  }
+
   /** May `peer` submit builds to this node? */
   maySubmit (peer: PeerId): boolean {
     return this.submitters === undefined || this.submitters.has(peer)
