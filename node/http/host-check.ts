@@ -36,9 +36,8 @@ export function hostNameOf (hostHeader: string): string | undefined {
   return match === null ? undefined : normalise(match[1])
 }
 
+/** Lower case, without the trailing dot a fully qualified name may have (`localhost.` is `localhost`). */
 function normalise (host: string): string {
   const lower = host.toLowerCase()
-  const unbracketed = lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower
-  // a fully qualified name may end in a dot: `localhost.` is `localhost`
-  return unbracketed.endsWith('.') ? unbracketed.slice(0, -1) : unbracketed
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower
 }
