@@ -15,8 +15,6 @@ import type { RoleContext } from './wire.js'
 export class Leadership {
   private readonly jobs = new Map<string, LeaderJob>()
   private readonly acting = new Set<string>()
-  /** Ticks of a job that threw (a message that could not be encoded): that job's step is lost, not the others'. */
-  failedTicks = 0
 
   constructor (private readonly ctx: RoleContext, private readonly book: JobBook, private readonly accepts: (submitter: PeerId) => boolean) {}
 
@@ -34,7 +32,8 @@ export class Leadership {
     if (!this.accepts(from) || this.book.hasEnded(m.jobId) || known?.submitter !== from) return false
     const current = this.jobs.get(m.jobId)
     if (current !== undefined && current.term >= m.term) return false
-    if (m.units.length === 0) return false
+    // a grant of another number of units than announced is refused before its tree is hashed (never 0: see readUnitCount)
+    if (m.units.length !== known.commitment.units) return false
     const tree = new UnitTree(this.ctx.sha256, m.units)
     if (!sameCommitment(tree.commitment, known.commitment)) return false
     try {
@@ -91,8 +90,8 @@ export class Leadership {
       try {
         job.tick(now)
       } catch (err) {
+        // a message of this job that could not be encoded: its step is lost, not the other jobs'
         if (!(err instanceof CodecError)) throw err
-        this.failedTicks++
       }
       this.note(job, now)
       if (job.expired(now)) this.drop(job.jobId)
