@@ -113,14 +113,13 @@ export class JobsChecker implements JobsObserver {
     const where = `${run.jobId}/${run.unitId} ran on ${this.selfIds[node] ?? node}`
     const job = this.jobs.get(run.jobId)
     const unit = job?.units.get(run.unitId)
-    const given = run as { readonly cost?: number, readonly dependsOn?: readonly string[] }
     let wrong: string | undefined
     if (job === undefined) wrong = 'no such job was submitted'
     else if (job.submitter !== run.submitter) wrong = `in the name of ${run.submitter}, but ${job.submitter} submitted the job`
     else if (unit === undefined) wrong = 'the job has no such unit'
     else if (unit.payload !== run.payload) wrong = `with payload ${JSON.stringify(run.payload.slice(0, 40))}, submitted ${JSON.stringify(unit.payload.slice(0, 40))}`
-    else if (given.cost !== undefined && given.cost !== unit.cost) wrong = `with cost ${given.cost}, submitted ${unit.cost}`
-    else if (given.dependsOn !== undefined && given.dependsOn.join(' ') !== unit.dependsOn.join(' ')) wrong = `depending on [${given.dependsOn.join(' ')}], submitted [${unit.dependsOn.join(' ')}]`
+    else if (run.cost !== unit.cost) wrong = `with cost ${run.cost}, submitted ${unit.cost}`
+    else if (run.dependsOn.join(' ') !== unit.dependsOn.join(' ')) wrong = `depending on [${run.dependsOn.join(' ')}], submitted [${unit.dependsOn.join(' ')}]`
     if (wrong !== undefined) this.violate('runs-as-submitted', now, `${where} ${wrong}`)
   }
 
