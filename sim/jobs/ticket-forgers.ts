@@ -1,10 +1,7 @@
 import type { Effect, Millis, PeerId, Verdict } from '../../protocols/core/index.js'
-import { JobsProtocol, JOBS_PROTOCOL, jobsCodec, UnitTree } from '../../protocols/jobs/index.js'
+import { JobsProtocol, JOBS_PROTOCOL, jobsCodec, ticketBatches, UnitTree } from '../../protocols/jobs/index.js'
 import type { JobsOptions, JobSpec, UnitTicket } from '../../protocols/jobs/index.js'
 import type { Load } from '../../protocols/membership/index.js'
-
-/** Tickets per forged message (the codec's batch limit). */
-const BATCH = 64
 
 /**
  * Forged variants of a real ticket `t` of a job, each with `t`'s Merkle proof: its payload, dependencies or cost
@@ -25,9 +22,7 @@ export function forgeriesOf (t: UnitTicket, other: UnitTicket | undefined): Unit
 }
 
 function sendAll (to: PeerId, type: 'assign' | 'stolen', tickets: readonly UnitTicket[], out: Effect[]): void {
-  for (let i = 0; i < tickets.length; i += BATCH) {
-    out.push({ kind: 'send', to, protocolId: JOBS_PROTOCOL, bytes: jobsCodec.encode({ type, tickets: tickets.slice(i, i + BATCH) }) })
-  }
+  for (const batch of ticketBatches(tickets)) out.push({ kind: 'send', to, protocolId: JOBS_PROTOCOL, bytes: jobsCodec.encode({ type, tickets: batch }) })
 }
 
 /**
