@@ -1,6 +1,6 @@
 export { Membership } from './membership.js'
 export { AntiEntropy } from './anti-entropy.js'
-export { AnswerLimit, MAX_ANSWERED_REQUESTERS, TableAnswers } from './table-answers.js'
+export { AnswerLimit } from './table-answers.js'
 export type { MembershipOptions } from './config.js'
 export type { MembershipView } from './view.js'
 export type { MemberInfo } from './table.js'
