@@ -1,5 +1,5 @@
 import { WireWriter } from '../core/index.js'
-import { HASH_BYTES, JOBS_WIRE_VERSION, writeUnit } from './messages.js'
+import { HASH_BYTES, writeUnit } from './messages.js'
 import type { JobCommitment, UnitSpec, UnitTicket } from './messages.js'
 
 /**
@@ -10,13 +10,15 @@ export type Sha256 = (data: Uint8Array) => Uint8Array
 
 const LEAF = 0x00
 const NODE = 0x01
+/** Version of the leaf format, hashed into every leaf: 2, the jobs wire version that brought commitments. */
+const LEAF_FORMAT = 2
 
 /**
- * A unit's Merkle leaf: SHA-256 of 0x00, the jobs wire version, then the unit as a grant encodes it (id, cost,
+ * A unit's Merkle leaf: SHA-256 of 0x00, the leaf format version (2), then the unit as a grant encodes it (id, cost,
  * payload, dependencies; strings length-prefixed), so no two different units share a leaf.
  */
 export function unitLeaf (sha256: Sha256, unit: UnitSpec): Uint8Array {
-  const w = new WireWriter(LEAF, JOBS_WIRE_VERSION, 64 + unit.payload.length)
+  const w = new WireWriter(LEAF, LEAF_FORMAT, 64 + unit.payload.length)
   writeUnit(w, unit)
   return sha256(w.finish(Number.MAX_SAFE_INTEGER))
 }

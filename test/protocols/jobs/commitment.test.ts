@@ -36,7 +36,7 @@ test('every unit of trees of 1 to 40 units proves against the root with at most 
   }
 })
 
-test('the commitment format is pinned: leaves hash 0x00, the wire version and the unit; inner nodes 0x01 and both children', t => {
+test('the commitment format is pinned: leaves hash 0x00, the leaf format version (2) and the unit; inner nodes 0x01 and both children', t => {
   const units: UnitSpec[] = [{ id: 'a', dependsOn: [], cost: 1, payload: 'p' }, { id: 'b', dependsOn: ['a'], cost: 2, payload: '' }, { id: 'c', dependsOn: ['a', 'b'], cost: 300, payload: 'ü' }]
   t.is(hex(unitLeaf(sha256, units[0] as UnitSpec)), hex(sha256(Uint8Array.from([0, 2, 1, 97, 1, 1, 112, 0]))))
   const [a, b, c] = units.map(u => unitLeaf(sha256, u)) as [Uint8Array, Uint8Array, Uint8Array]
