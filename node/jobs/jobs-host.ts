@@ -7,7 +7,7 @@ import { hash, randomBytes } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assertGrantFits, JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
-import type { TrustPolicy } from '../../protocols/cache/index.js'
+import type { Signer, TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
@@ -24,7 +24,9 @@ import { UnitExecutor } from './unit-executor.js'
 import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from './unit-processes.js'
 import { encodeUnitPayload } from './unit-payload.js'
-import { decodeUnitReport, encodeUnitReport, protocolOutcome } from './unit-report.js'
+import { protocolOutcome } from './unit-report.js'
+import { signUnitResult, unitResultAuthor } from './signed-unit-result.js'
+import { ed25519Verifier } from '../mesh/signing.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
 /** A snapshot id as long as every real one (a SHA-256 in hex): payloads with it are exactly as large. */
@@ -41,6 +43,8 @@ async function prepareGradleHome (dir: string): Promise<void> {
 
 export interface JobsHostComponents {
   libp2p: MeshLibp2p
+  /** Signs this node's unit results (its identity key), so the submitter can tell they are this worker's. */
+  sign: Signer
   guard: TopicGuard
   view: MembershipView
   store: ContentStore
@@ -85,8 +89,9 @@ export class JobsHost {
 
   constructor (private readonly components: JobsHostComponents, init: JobsHostInit) {
     const { libp2p, guard, view, store, logger, events } = components
+    const verify = ed25519Verifier()
     this.protocol = new JobsProtocol({
-      self: init.self, slots: init.slots, view, resultAuthor: summary => decodeUnitReport(summary)?.worker, sha256: data => hash('sha256', data, 'buffer'),
+      self: init.self, slots: init.slots, view, resultAuthor: claim => unitResultAuthor(claim, verify), sha256: data => hash('sha256', data, 'buffer'),
       ...(init.trust == null ? {} : { trust: init.trust }), ...(init.config == null ? {} : { config: init.config })
     })
     this.tracker = new JobTracker(init.self, events)
@@ -198,6 +203,7 @@ export class JobsHost {
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
       case 'jobAbandoned': this.tracker.abandoned(command.jobId, command.reason); break
       case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
+      case 'forgedResult': this.components.logger.warn({ peer: command.from, jobId: command.jobId, unitId: command.unitId }, 'refused a result no worker signed from the job\'s leader, and deposed it (a leader making up results)'); break
       case 'forgedTickets': this.components.logger.warn({ peer: command.from, tickets: command.tickets }, 'refused units that are not as their submitter submitted them (forged tickets from a leader or a steal victim)'); break
       case 'leading':
         if (command.acting) {
@@ -224,7 +230,7 @@ export class JobsHost {
       this.runs.delete(key)
       this.components.events?.emit({ type: 'unit', jobId: command.jobId, unitId: command.unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
       if (controller.signal.aborted) return
-      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, protocolOutcome(report.outcome), encodeUnitReport(report), Date.now()) })
+      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, protocolOutcome(report.outcome), signUnitResult(report, command.jobId, command.unitId, this.components.sign), Date.now()) })
     })
     this.runs.set(key, { controller, done })
   }

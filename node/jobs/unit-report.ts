@@ -25,8 +25,12 @@ const reportSchema = z.object({
 
 export type UnitReport = z.infer<typeof reportSchema>
 
-/** The report as a result summary; the log tail is cut from its start until it fits the limit. */
-export function encodeUnitReport (report: UnitReport): string {
+/**
+ * The report as JSON of at most `maxBytes` bytes (the log tail is cut from its start until it fits); a worker sends
+ * it signed (see signed-unit-result.ts).
+ */
+export function encodeUnitReport (report: UnitReport, maxBytes = MAX_SUMMARY_BYTES): string {
+  const fits = (text: string): boolean => Buffer.byteLength(text) <= maxBytes
   const text = JSON.stringify(report)
   if (fits(text) || report.failure == null) return text
   const failure = { ...report.failure, message: cutToBytes(report.failure.message, 4000), logTail: [...report.failure.logTail] }
@@ -37,8 +41,6 @@ export function encodeUnitReport (report: UnitReport): string {
   }
 }
 
-const fits = (text: string): boolean => Buffer.byteLength(text) <= MAX_SUMMARY_BYTES
-
 /** At most `bytes` bytes of `text` as JSON encodes it (control characters take 6). */
 function cutToBytes (text: string, bytes: number): string {
   let end = Math.min(text.length, bytes)
@@ -46,8 +48,16 @@ function cutToBytes (text: string, bytes: number): string {
   return text.slice(0, end)
 }
 
-/** A summary from the wire as a report; undefined if it is not one (a worker of another version). */
-export function decodeUnitReport (text: string): UnitReport | undefined {
+/**
+ * A result summary from the wire as a report, whether its signature holds or not (that is `unitResultAuthor`'s
+ * question: the signature comes before the JSON); undefined if it is not one (a worker of another version).
+ */
+export function decodeUnitReport (summary: string): UnitReport | undefined {
+  return parseUnitReport(summary.startsWith('{') ? summary : summary.slice(summary.indexOf(' ') + 1))
+}
+
+/** A report's JSON as a report; undefined if it is not one. */
+export function parseUnitReport (text: string): UnitReport | undefined {
   try {
     const checked = reportSchema.safeParse(JSON.parse(text))
     return checked.success ? checked.data : undefined

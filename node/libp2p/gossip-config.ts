@@ -5,7 +5,7 @@ export const MeshTopics = {
   membership: 'gmesh/v1/membership',
   cache: 'gmesh/v1/cache',
   /** v2: announces carry the units' Merkle root (protocols/jobs JOBS_TOPIC); v1 nodes do not mix with v2 ones. */
-  jobs: 'gmesh/v2/jobs'
+  jobs: 'gmesh/v3/jobs'
 } as const
 
 /** Largest gossip message gossipsub will even decode; topic guards set tighter per-topic limits. */

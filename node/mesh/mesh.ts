@@ -12,6 +12,7 @@ import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import type { EventSink } from '../events/index.js'
+import { ed25519Signer } from './signing.js'
 import { JobsHost } from '../jobs/jobs-host.js'
 import type { JobsConfig } from '../../protocols/jobs/index.js'
 import type { ConnectivityInfo } from '../../src/client/api-types.js'
@@ -162,7 +163,7 @@ export class Mesh {
 
   private createJobsHost (libp2p: MeshLibp2p, guard: TopicGuard, membership: Membership, builds: NonNullable<MeshInit['builds']>): JobsHost {
     const { store, logger, events } = this.components
-    return new JobsHost({ libp2p, guard, view: membership.view, store, logger: logger.child({ part: 'jobs' }), ...(events == null ? {} : { events }) }, {
+    return new JobsHost({ libp2p, guard, sign: ed25519Signer(this.components.privateKey), view: membership.view, store, logger: logger.child({ part: 'jobs' }), ...(events == null ? {} : { events }) }, {
       self: this.peerId,
       slots: this.init.slots,
       ...(this.init.trust == null ? {} : { trust: this.init.trust }),

@@ -29,6 +29,11 @@ export type JobsCommand =
    * submitted them (their Merkle proof fails): refused, never run, the message rejected (for logs and metrics).
    */
   | { readonly kind: 'forgedTickets', readonly from: PeerId, readonly tickets: number }
+  /**
+   * This node, the job's submitter, refused a result of `unitId` that `from`, a leader of the job, passed on although no
+   * worker vouches for it (see `resultAuthor`): the message is rejected and `from` deposed (for logs and metrics).
+   */
+  | { readonly kind: 'forgedResult', readonly jobId: string, readonly unitId: string, readonly from: PeerId }
   /** This node, the job's submitter, granted term `term` to `leader` (for the build's report). */
   | { readonly kind: 'granted', readonly jobId: string, readonly term: number, readonly leader: PeerId }
 

@@ -14,3 +14,4 @@ export {
   HASH_BYTES, MAX_PROOF_HASHES, MAX_TICKETS_PER_MESSAGE, TICKET_BATCH_BYTES, ticketBatches, ticketBytes
 } from './messages.js'
 export type { JobCommitment, JobsMessage, UnitSpec, UnitTicket, WorkerSlots } from './messages.js'
+export type { ResultClaim } from './wire.js'

@@ -16,7 +16,7 @@ import type { JobsMessage } from './messages.js'
 import { Submitter } from './submitter.js'
 import { Worker } from './worker.js'
 import type { UnitOutcome } from './worker.js'
-import type { RoleContext } from './wire.js'
+import type { ResultClaim, RoleContext } from './wire.js'
 
 export interface JobsOptions {
   readonly self: PeerId
@@ -37,10 +37,11 @@ export interface JobsOptions {
    */
   readonly speedHint?: number
   /**
-   * The worker a result summary names (the driver's format), if the driver can read it: leaders then take a
-   * result only from the worker it names, so the submitter never credits (or fetches test reports from) another.
+   * The worker that vouches for a result (the driver's summary format: a real node checks the worker's signature),
+   * if the driver can tell. Leaders then take a result only from the worker that vouches for it, and the submitter
+   * records only results some worker vouches for: a leader cannot pass off results (or failures) of its own making.
    */
-  readonly resultAuthor?: (summary: string) => PeerId | undefined
+  readonly resultAuthor?: (claim: ResultClaim) => PeerId | undefined
 }
 
 const TICK_TIMER = 'jobs/tick'
@@ -50,7 +51,7 @@ const MAX_LOCAL_HOPS = 10_000
 /**
  * Distributed builds, sans IO: one instance per node plays the submitter (jobs it submits), the
  * leader (jobs whose current term it was granted) and the worker (its build slots). Gossip
- * (`gmesh/v1/jobs`: announce, ended) and direct frames (`/gmesh/jobs/1.0.0`: everything else) come
+ * (`JOBS_TOPIC`: announce, ended) and direct frames (`JOBS_PROTOCOL`: everything else) come
  * in through `onMessage`; the single timer `jobs/tick` drives leases, reports, retries, steals and
  * speculation. Local commands: `submitJob`, `unitFinished`. After every input drain both
  * `drainEffects()` and `drainCommands()` (`runUnit`, `jobCompleted`, `jobFailed`, `leading`).
@@ -181,7 +182,7 @@ export class JobsProtocol implements SansIoProtocol {
     return this.commands.drain()
   }
 
-  /** Hands a message to its roles; 'reject' when it carried forged tickets (see Worker `take`). */
+  /** Hands a message to its roles; 'reject' when it carried forged tickets (see Worker `take`) or a result no worker vouches for. */
   private dispatch (from: PeerId, m: JobsMessage, now: Millis): Verdict {
     switch (m.type) {
       case 'announce': this.worker.onAnnounce(from, m); break
@@ -199,10 +200,11 @@ export class JobsProtocol implements SansIoProtocol {
       case 'leader': this.worker.onLeader(from, m, now); break
       case 'assign': return this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
       case 'held': this.leadership.onHeld(from, m, now); break
-      case 'result':
-        this.submitter.onResult(from, m)
+      case 'result': {
+        const verdict = this.submitter.onResult(from, m)
         this.leadership.onResult(from, m, now)
-        break
+        return verdict
+      }
       case 'not-run': this.leadership.onNotRun(from, m, now); break
       case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); break
       case 'steal': this.worker.onSteal(from, m.want, now); break

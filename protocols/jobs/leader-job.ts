@@ -7,7 +7,7 @@ import { UnitTable } from './unit-table.js'
 import type { UnitState } from './unit-table.js'
 import type { WorkerLoad } from './worker-load.js'
 import { WorkerPool } from './worker-pool.js'
-import type { RoleContext } from './wire.js'
+import { vouches, type RoleContext } from './wire.js'
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
 type Result = Extract<JobsMessage, { type: 'result' }>
@@ -150,7 +150,7 @@ export class LeaderJob {
     const unit = this.units.get(unitId)
     if (unit === undefined) return false
     if (unit.done) return true
-    if (!this.counts(unit, from, now) || (this.ctx.resultAuthor !== undefined && this.ctx.resultAuthor(summary) !== from)) return false
+    if (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, ok, summary })) return false
     this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now)
     return true
   }
@@ -160,11 +160,11 @@ export class LeaderJob {
     return now < this.adoptUntil && worker?.listed === true && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
   }
 
-  /** A worker gave a unit back unrun: it goes to another worker (this one is passed over for it a while). */
+  /** A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason fails it (the submitter's rule). */
   onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): void {
     const unit = this.units.get(unitId)
     if (unit === undefined || unit.done || !unit.owners.has(from)) return
-    if (++unit.notRun >= MAX_NOT_RUN) {
+    if (vouches(this.ctx, from, { jobId: this.jobId, unitId, ok: false, summary: reason }) && ++unit.notRun >= MAX_NOT_RUN) {
       this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok: false, summary: reason }, now)
       return
     }

@@ -1,12 +1,16 @@
 import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
 import type { MessageCodec, PeerId } from '../core/index.js'
 
-/** Gossip topic for job announcements and job ends (v2: announcements carry the units' commitment). */
-export const JOBS_TOPIC = 'gmesh/v2/jobs'
+/** Gossip topic for job announcements and job ends (v3: results are vouched for by their worker). */
+export const JOBS_TOPIC = 'gmesh/v3/jobs'
 /** Direct stream protocol for bids, grants, leases, assignments, results and steals. */
-export const JOBS_PROTOCOL = '/gmesh/jobs/2.0.0'
-/** 2: announces and `leader` carry the job's commitment, tickets the unit's dependencies and Merkle proof. */
-export const JOBS_WIRE_VERSION = 2
+export const JOBS_PROTOCOL = '/gmesh/jobs/3.0.0'
+/**
+ * 2: announces and `leader` carry the job's commitment, tickets the unit's dependencies and Merkle proof. 3: the
+ * same frames, but a submitter records only results their worker vouches for (a node: signs), which a worker of
+ * version 2 does not.
+ */
+export const JOBS_WIRE_VERSION = 3
 /** Hard limit on one encoded jobs message (a grant carries the whole DAG). */
 export const JOBS_MAX_BYTES = 1024 * 1024
 export const MAX_UNITS = 20_000

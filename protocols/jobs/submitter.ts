@@ -1,5 +1,5 @@
 import { CodecError } from '../core/index.js'
-import type { Millis, PeerId } from '../core/index.js'
+import type { Millis, PeerId, Verdict } from '../core/index.js'
 import { BoundedMap } from './bounded.js'
 import { commitTo } from './commitment.js'
 import { topologicalOrder } from './dag.js'
@@ -28,6 +28,8 @@ interface SubmittedJob {
   readonly lapsed: Set<PeerId>
   /** Every peer granted a term of the job: results are taken from them only. */
   readonly leaders: Set<PeerId>
+  /** Leaders that passed on a result no worker vouches for: deposed, and neither granted a term nor listed again. */
+  readonly forgers: Set<PeerId>
   term: number
   leader: PeerId | undefined
   /** When the leader was last heard (grant time, then every lease request of the current term). */
@@ -50,7 +52,9 @@ interface SubmittedJob {
  * (`leader`): workers take units only from the leader the submitter named.
  *
  * Results are recorded only from the job's leaders (or this node's own worker): only a leader knows
- * which worker was given a unit, and it passes on a result only from such a worker.
+ * which worker was given a unit, and it passes on a result only from such a worker. With a driver that can tell
+ * (`resultAuthor`), only results a worker vouches for (signed) are recorded: a leader that passes on one of its own
+ * making (a success nobody ran, a failure nobody had) is refused and deposed, and never leads or works on the job again.
  *
  * The announce (gossip, signed by this node) commits to every unit: the root of a Merkle tree over them
  * (`commitment.ts`), told again with every `leader` notice. A worker runs a unit only with a proof that it is one
@@ -71,7 +75,7 @@ export class Submitter {
     assertGrantFits(spec)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
-      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
+      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
     }
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
@@ -86,7 +90,7 @@ export class Submitter {
   /** A bid; one that comes once the job has a leader (a worker asking who leads) is answered with the leader. */
   onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
     const job = this.jobs.get(m.jobId)
-    if (job === undefined || m.slots === 0) return
+    if (job === undefined || m.slots === 0 || job.forgers.has(from)) return
     const slots = Math.min(m.slots, MAX_BID_SLOTS)
     job.bids.set(from, { slots, free: Math.min(m.free, slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
@@ -111,27 +115,32 @@ export class Submitter {
    * acknowledges it. A result from anyone else is acknowledged only once the unit is recorded (its worker
    * then stops sending it). A result for a job that is over is acknowledged and also answered `ended`: that
    * worker missed the gossiped end (a partition, say) and would otherwise run every unit it still has queued.
+   * 'reject' for a leader's result no worker vouches for.
    */
-  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): void {
+  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): Verdict {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) {
       const endedOk = this.ended.get(m.jobId)
-      if (endedOk === undefined) return
+      if (endedOk === undefined) return 'accept'
       this.ack(from, m)
       if (from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: endedOk })
-      return
+      return 'accept'
     }
-    if (!job.unitIds.has(m.unitId)) return
+    if (!job.unitIds.has(m.unitId)) return 'accept'
     if (job.results.has(m.unitId)) {
       this.ack(from, m)
-      return
+      return 'accept'
     }
-    if (from !== this.ctx.self && !job.leaders.has(from)) return
+    if (from !== this.ctx.self && !job.leaders.has(from)) return 'accept'
+    if (this.ctx.resultAuthor !== undefined && this.ctx.resultAuthor(m) === undefined) {
+      this.depose(job, from, m.unitId)
+      return 'reject'
+    }
     this.ack(from, m)
     if (!m.ok) {
       this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.summary })
       this.finish(job, false)
-      return
+      return 'accept'
     }
     job.results.set(m.unitId, m.summary)
     this.ctx.commands.push({ kind: 'unitDone', jobId: m.jobId, unitId: m.unitId, summary: m.summary })
@@ -139,6 +148,16 @@ export class Submitter {
       this.ctx.commands.push({ kind: 'jobCompleted', jobId: m.jobId, results: job.results })
       this.finish(job, true)
     }
+    return 'accept'
+  }
+
+  /** `from` passed on a result of `unitId` no worker vouches for: it leads no more (the next tick grants the next term). */
+  private depose (job: SubmittedJob, from: PeerId, unitId: string): void {
+    this.ctx.commands.push({ kind: 'forgedResult', jobId: job.spec.jobId, unitId, from })
+    if (from === this.ctx.self) return
+    job.forgers.add(from)
+    job.leaders.delete(from)
+    job.bids.delete(from)
   }
 
   /** Ends a running job as failed and tells the mesh (`ended`); false if it is not running. */
@@ -180,7 +199,7 @@ export class Submitter {
     if (job.leader === undefined) {
       if (job.bids.size > 0 && now >= job.firstAnnounce + config.bidWindowMs) this.grantNext(job, now)
       else if (now >= job.lastAnnounce + config.announceRetryMs) this.reannounce(job, now)
-    } else if (now > job.lastHeard + config.leaseMs + config.leaseMarginMs) {
+    } else if (now > job.lastHeard + config.leaseMs + config.leaseMarginMs || job.forgers.has(job.leader)) {
       job.lapsed.add(job.leader)
       this.grantNext(job, now)
     }

@@ -21,11 +21,26 @@ export interface RoleContext {
   readonly sha256: Sha256
   /** Live peers and their load (membership); absent in unit tests that do not need it. */
   readonly view: MembershipView | undefined
-  /**
-   * The worker a result summary says ran the unit (the driver's summary format), if the driver can tell: a
-   * leader then takes a result only from the worker its summary names. Undefined: summaries are not checked.
-   */
-  readonly resultAuthor?: ((summary: string) => PeerId | undefined) | undefined
+  /** The worker that vouches for a result (see `ResultClaim`); undefined: results are not checked. */
+  readonly resultAuthor?: ((claim: ResultClaim) => PeerId | undefined) | undefined
+}
+
+/**
+ * A unit's result as a leader or a submitter hears it. The driver's summary format can make a worker vouch for it
+ * (a real node: the worker's signature over the job, the unit, the outcome and the summary): `resultAuthor` names
+ * that worker, or nobody when the summary proves nothing (forged, changed, or of another job, unit or outcome).
+ * `ok` false covers a failed run and a unit its worker could not run (`not-run`).
+ */
+export interface ResultClaim {
+  readonly jobId: string
+  readonly unitId: string
+  readonly ok: boolean
+  readonly summary: string
+}
+
+/** Does `worker` vouch for this result? Always, when the driver cannot tell (no `resultAuthor`). */
+export function vouches (ctx: RoleContext, worker: PeerId, claim: ResultClaim): boolean {
+  return ctx.resultAuthor === undefined || ctx.resultAuthor(claim) === worker
 }
 
 /** True unless membership holds `peer` dead. The local node is always live. */

@@ -1,6 +1,7 @@
 import type { Effect, Millis, PeerId, TimerKey, Verdict } from '../../protocols/core/index.js'
 import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC, jobsCodec } from '../../protocols/jobs/index.js'
 import type { JobsMessage, JobsOptions } from '../../protocols/jobs/index.js'
+import { signedResult } from './result-signing.js'
 
 const FORGE_TIMER = 'forge'
 /** After hearing a job announced, the forger strikes at these delays: before a leader exists, and while units run. */
@@ -65,7 +66,8 @@ export class Forger extends JobsProtocol {
       { type: 'assign', tickets: [{ jobId, unitId: 'u0', submitter, leader: this.self, term: 1000 + job.strikes, dependsOn: [], cost: 1, payload: '1', index: 0, proof: [] }] }
     ]
     for (let i = 0; i < job.units; i++) {
-      lies.push({ type: 'result', jobId, unitId: `u${i}`, ok: true, summary: `u${i}@${this.self}` })
+      // vouched for in its own name (any node can): only leaders' results count, so these must not
+      lies.push({ type: 'result', jobId, unitId: `u${i}`, ok: true, summary: signedResult(this.self, jobId, `u${i}`, true) })
       lies.push({ type: 'result-ack', jobId, unitId: `u${i}` })
     }
     for (const m of lies) {

@@ -9,6 +9,7 @@ import type { GossipModel } from '../gossip.js'
 import type { FaultState, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
 import { sha256 } from '../sha256.js'
+import { resultAuthor, signedResult } from './result-signing.js'
 import { TimerBook, readyUnderFaults } from '../node-events.js'
 import { Transport } from '../transport.js'
 
@@ -164,7 +165,7 @@ export class JobsHarness implements EventHandler {
     })
     const hint = this.parts.speedHints?.[i]
     const options: JobsOptions = {
-      self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view, sha256,
+      self: node.peer, slots: this.parts.slots[i] ?? 0, view: membership.view, sha256, resultAuthor,
       ...(jobsConfig === undefined ? {} : { config: jobsConfig }), ...(hint === undefined ? {} : { speedHint: hint })
     }
     node.membership = membership
@@ -213,7 +214,7 @@ export class JobsHarness implements EventHandler {
         engine.at(engine.now + 100, finish)
         return
       }
-      const result = `${command.unitId}@${node.peer}`
+      const result = signedResult(node.peer, command.jobId, command.unitId, true)
       this.parts.observer.onUnitFinished?.(i, command.jobId, command.unitId, result, engine.now)
       this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, 'ok', result, now) })
     }

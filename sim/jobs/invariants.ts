@@ -26,6 +26,8 @@ export class JobsChecker implements JobsObserver {
   readonly failed = new Set<string>()
   readonly leaders = new Map<string, PeerId>()
   runs = 0
+  /** Results submitters refused because no worker vouched for them (their leader made them up). */
+  forgedResultsRefused = 0
   private readonly selfIds: readonly PeerId[]
   /** Start times of each unit's runs, by `jobId/unitId`. */
   private readonly started = new Map<string, number[]>()
@@ -66,6 +68,9 @@ export class JobsChecker implements JobsObserver {
       case 'jobFailed':
       case 'jobAbandoned':
         this.failed.add(command.jobId)
+        break
+      case 'forgedResult':
+        this.forgedResultsRefused++
         break
       case 'leading':
         if (command.acting) this.noteLeader(command.jobId, command.term, this.selfIds[node] as PeerId, now)

@@ -5,6 +5,7 @@ import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
 import { Forger } from './forger.js'
+import { ResultForgingLeader } from './result-forger.js'
 import { ForgingLeader, ForgingVictim } from './ticket-forgers.js'
 import { JobsHarness } from './harness.js'
 import type { JobsFactory } from './harness.js'
@@ -56,6 +57,8 @@ export interface JobsSimResult {
   readonly forgers: readonly number[]
   /** Forged tickets the forging leader and the forging steal victim sent, and how many honest workers refused (`forged-tickets`). */
   readonly forgedTickets: { readonly byLeader: number, readonly byVictim: number, readonly refused: number }
+  /** Results the result-forging leader passed off, and how many its submitters refused (`forged-results`). */
+  readonly forgedResults: { readonly sent: number, readonly refused: number }
   readonly traceHash: string
 }
 
@@ -87,7 +90,9 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const [forgingLeader, forgingVictim] = [...pickForgers(scenario.ticketForgers === true ? 2 : 0, size, new Set([...submitters, ...liars]))]
   if (forgingLeader !== undefined) slots[forgingLeader] = 8
   if (forgingVictim !== undefined) slots[forgingVictim] = 2
-  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim].filter(i => i !== undefined)])
+  const [resultForger] = [...pickForgers(scenario.resultForger === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
+  if (resultForger !== undefined) slots[resultForger] = 8
+  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger].filter(i => i !== undefined)])
   const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
   const specs = new Map<string, JobSpec>()
@@ -95,6 +100,7 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   for (const i of liars) roles.set(peers[i] as string, o => new Forger(o, peers))
   if (forgingLeader !== undefined) roles.set(peers[forgingLeader] as string, o => new ForgingLeader(o))
   if (forgingVictim !== undefined) roles.set(peers[forgingVictim] as string, o => new ForgingVictim(o, specs))
+  if (resultForger !== undefined) roles.set(peers[resultForger] as string, o => new ResultForgingLeader(o))
   const createJobs = withForgers(roles, options.createJobs)
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
@@ -141,7 +147,7 @@ function pickForgers (count: number, size: number, submitters: ReadonlySet<numbe
   return forgers
 }
 
-/** Forging nodes run their role (`Forger`, `ForgingLeader`, `ForgingVictim`); the others what the run asked for. */
+/** Forging nodes run their role (`Forger`, `ForgingLeader`, `ForgingVictim`, `ResultForgingLeader`); the others what the run asked for. */
 function withForgers (roles: ReadonlyMap<string, JobsFactory>, createJobs: JobsFactory | undefined): JobsFactory | undefined {
   if (roles.size === 0) return createJobs
   return options => roles.get(options.self)?.(options) ?? createJobs?.(options) ?? new JobsProtocol(options)
@@ -175,10 +181,12 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
   }
   let stolen = 0
   const forgedTickets = { byLeader: 0, byVictim: 0, refused: 0 }
+  const forgedResults = { sent: 0, refused: checker.forgedResultsRefused }
   for (let i = 0; i < size; i++) {
     const jobs = harness.jobsOf(i)
     stolen += jobs?.worker.stolenIn ?? 0
-    if (jobs instanceof ForgingLeader) forgedTickets.byLeader += jobs.forged
+    if (jobs instanceof ResultForgingLeader) forgedResults.sent += jobs.forged
+    else if (jobs instanceof ForgingLeader) forgedTickets.byLeader += jobs.forged
     else if (jobs instanceof ForgingVictim) forgedTickets.byVictim += jobs.forged
     else if (!forgers.has(i)) forgedTickets.refused += jobs?.worker.forgedTickets ?? 0
   }
@@ -199,6 +207,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     crashes: harness.injected.crashes,
     forgers: [...forgers],
     forgedTickets,
+    forgedResults,
     traceHash: engine.trace.digest()
   }
 }

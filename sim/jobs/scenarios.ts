@@ -35,6 +35,8 @@ export interface JobsScenario {
    * any other node (it leads every job) and a `ForgingVictim` that claims a long queue and answers steals.
    */
   readonly ticketForgers?: boolean
+  /** One more node, a `ResultForgingLeader` (`sim/jobs/result-forger.ts`) with more build slots than any other: it leads every job until deposed. */
+  readonly resultForger?: boolean
 }
 
 function acceptingWorkers (ctx: JobsChaos): number[] {
@@ -155,7 +157,14 @@ const forgedTickets: JobsScenario = {
   inject: () => {}
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets]
+const forgedResults: JobsScenario = {
+  name: 'forged-results',
+  description: 'the leader of every job tells its submitter of results of its own making: successes and failures in its workers\' names, real results of other units',
+  resultForger: true,
+  inject: () => {}
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets, forgedResults]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

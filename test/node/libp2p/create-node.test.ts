@@ -125,7 +125,7 @@ test('random bytes on every protocol of the node close those streams and the nod
   t.is(node.status, 'started')
 })
 
-test('gossipsub allows the topics the protocols speak: their versioned names, the jobs topic of wire version 2 included', t => {
+test('gossipsub allows the topics the protocols speak: their versioned names, the jobs topic of wire version 3 included', t => {
   t.deepEqual(Object.values(MeshTopics).sort(), [CACHE_TOPIC, JOBS_TOPIC, MEMBERSHIP_TOPIC].sort())
-  t.is(MeshTopics.jobs, 'gmesh/v2/jobs')
+  t.is(MeshTopics.jobs, 'gmesh/v3/jobs')
 })

@@ -1,5 +1,5 @@
 import test from 'ava'
-import type { JobsMessage } from '../../../protocols/jobs/index.js'
+import type { JobsMessage, ResultClaim } from '../../../protocols/jobs/index.js'
 import { JobsMesh, simpleJob } from './mesh.js'
 import { farm, quietConfig as config } from './farm.js'
 
@@ -116,7 +116,7 @@ test('only the submitter\'s acknowledgement ends a pending result: one from anot
 
 test('a leader takes a result only from the worker its summary names, when the driver can tell', t => {
   const mesh = new JobsMesh()
-  const resultAuthor = (summary: string): string | undefined => summary.split('@')[1]
+  const resultAuthor = (claim: ResultClaim): string | undefined => claim.summary.split('@')[1]
   mesh.add('s', { slots: 0, resultAuthor }, config)
   mesh.add('a-leader', { slots: 4, speedHint: 100, resultAuthor }, config) // most free slots: it leads; slow: it runs nothing
   mesh.add('w1', { slots: 1, speedHint: 0.01, resultAuthor }, config) // its units never finish by themselves

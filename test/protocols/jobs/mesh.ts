@@ -1,6 +1,6 @@
 import type { PeerId, Verdict } from '../../../protocols/core/index.js'
 import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../../protocols/jobs/index.js'
-import type { JobsCommand, JobsConfig, JobsMessage } from '../../../protocols/jobs/index.js'
+import type { JobsCommand, JobsConfig, JobsMessage, ResultClaim } from '../../../protocols/jobs/index.js'
 import { jobsCodec } from '../../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../../protocols/cache/trust.js'
 import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
@@ -17,7 +17,7 @@ export interface MeshNodeOptions {
   /** This node's unit setup always fails: it gives every unit back unrun (`not-run`). */
   readonly notRun?: boolean
   readonly speedHint?: number
-  readonly resultAuthor?: (summary: string) => PeerId | undefined
+  readonly resultAuthor?: (claim: ResultClaim) => PeerId | undefined
 }
 
 /**

@@ -62,7 +62,7 @@ test('with forgers about, a submitter that records results from anyone is caught
     const jobs = new JobsProtocol(options)
     const record = jobs.submitter.onResult.bind(jobs.submitter)
     // as if every sender were the job's leader
-    jobs.submitter.onResult = (from, m) => { record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m) }
+    jobs.submitter.onResult = (from, m) => record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m)
     return jobs
   }
   const result = runJobsSim({ scenario: 'forgers', seed: 11, createJobs })
@@ -96,4 +96,12 @@ test('with a forging leader and steal victim about, workers that run tickets wit
   t.true(caught.some(d => / with payload /.test(d)), `seed 11: ${caught.slice(0, 3).join('; ')}`)
   t.true(caught.some(d => / the job has no such unit/.test(d)), 'a unit id not in the job')
   t.true(caught.some(d => / depending on /.test(d) || / with cost /.test(d)), 'changed dependencies or cost')
+})
+
+test('with a leader that makes results up, submitters that record results no worker vouches for are caught', t => {
+  const healthy = runJobsSim({ scenario: 'forged-results', seed: 11 })
+  t.deepEqual(healthy.violations, [], 'seed 11: the honest submitters pass')
+  // as before vouched results: no node checks who vouches for a result
+  const broken = runJobsSim({ scenario: 'forged-results', seed: 11, createJobs: options => new JobsProtocol({ ...options, resultAuthor: undefined }) })
+  t.true(broken.violations.some(v => v.invariant === 'result-from-a-run' || v.invariant === 'job-completes'), `seed 11: ${JSON.stringify(broken.violations.slice(0, 2))}`)
 })

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { JOBS_SCENARIOS } from '../../../sim/jobs/scenarios.js'
 import { runJobsSim } from '../../../sim/jobs/run.js'
+import { signedResult } from '../../../sim/jobs/result-signing.js'
 import { JobsProtocol, type JobsCommand, type JobSpec } from '../../../protocols/jobs/index.js'
 
 /** The CI seed set: every scenario on each seed, 24 nodes, two jobs of 60 units. */
@@ -41,7 +42,7 @@ test('a run replays bit for bit from its seed', t => {
   t.not(a.traceHash, c.traceHash)
 })
 
-/** Broken on purpose: a worker reports each unit it is handed as done, without running it. */
+/** Broken on purpose: a worker reports each unit it is handed as done, without running it (vouching for that in its own name). */
 class ForgesResults extends JobsProtocol {
   private at = 0
   override onMessage (from: string, via: string, bytes: Uint8Array, now: number): ReturnType<JobsProtocol['onMessage']> { this.at = now; return super.onMessage(from, via, bytes, now) }
@@ -50,7 +51,7 @@ class ForgesResults extends JobsProtocol {
     const kept: JobsCommand[] = []
     for (let batch = super.drainCommands(); batch.length > 0; batch = super.drainCommands()) {
       for (const command of batch) {
-        if (command.kind === 'runUnit') this.unitFinished(command.jobId, command.unitId, 'ok', 'forged', this.at)
+        if (command.kind === 'runUnit') this.unitFinished(command.jobId, command.unitId, 'ok', signedResult(this.self, command.jobId, command.unitId, true), this.at)
         else kept.push(command)
       }
     }
@@ -77,5 +78,14 @@ test('a forging leader and a forging steal victim hand out forged tickets; hones
     t.true(r.forgedTickets.byLeader > 0 && r.forgedTickets.byVictim > 0, `seed ${seed}: ${JSON.stringify(r.forgedTickets)}`)
     t.true(r.forgedTickets.refused > 0, `seed ${seed}: ${JSON.stringify(r.forgedTickets)}`)
     t.is(r.unitRuns, r.units, `seed ${seed}: no forged run, no unit run twice`)
+  }
+})
+
+test('a leader that passes off results of its own making is refused and deposed; every job completes with results its runs gave', t => {
+  for (const seed of SEEDS) {
+    const r = runJobsSim({ scenario: 'forged-results', seed })
+    t.deepEqual(r.violations, [], `seed ${seed}`)
+    t.true(r.forgedResults.sent > 0, `seed ${seed}: ${JSON.stringify(r.forgedResults)}`)
+    t.is(r.forgedResults.refused, r.jobs, `seed ${seed}: one lie per job, then the liar leads it no more`)
   }
 })
