@@ -1,10 +1,10 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
-import { BoundedMap } from './bounded.js'
 import { verifyTicket } from './commitment.js'
 import type { JobBook } from './job-book.js'
 import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './messages.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
+import { StealTargets } from './steal-targets.js'
 import type { RoleContext } from './wire.js'
 
 interface PendingResult {
@@ -21,11 +21,6 @@ export type UnitOutcome = 'ok' | 'failed' | 'not-run'
 
 const key = (jobId: string, unitId: string): string => `${jobId}\u0000${unitId}`
 
-/** A neighbour that gave this node forged tickets is not asked for work again for this long. */
-export const SHUN_FORGER_MS = 60_000
-/** Neighbours remembered as forgers at most (the oldest are forgotten first). */
-const MAX_SHUNNED = 64
-
 /** What a worker makes of one ticket: run it (queue), leave it (not for this node now), or a forgery. */
 type Admission = 'take' | 'skip' | 'forged'
 
@@ -36,7 +31,7 @@ type Admission = 'take' | 'skip' | 'forged'
  * them (the ticket's Merkle proof against the root of its announce). Results go to the submitter and the
  * leader until the submitter acknowledges them. Every `heldReportMs` the worker tells each job's leader
  * which of its units it holds (the unit lease). Idle with stealing on, it asks the busiest live neighbour
- * (membership load) for half of its queue.
+ * (membership load) for half of its queue (see StealTargets for whom it passes over).
  */
 export class Worker {
   private readonly queue: UnitTicket[] = []
@@ -45,12 +40,10 @@ export class Worker {
   private readonly pending = new Map<string, PendingResult>()
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
-  /** The neighbour last asked for work: `stolen` is taken from it only. */
-  private stealingFrom: PeerId | undefined
+  /** Whom to ask for work (and whom not): `stolen` is taken from the neighbour asked only. */
+  private readonly stealTargets: StealTargets
   /** Jobs this node just gave units of to a thief: reported (even with nothing left) so their leaders see it let go. */
   private readonly gaveAway = new Set<string>()
-  /** Neighbours that gave this node forged tickets, with until when they are not asked for work. */
-  private readonly shunned = new BoundedMap<PeerId, Millis>(MAX_SHUNNED)
   stolenIn = 0
   stolenOut = 0
   /** Tickets refused because they were not a unit as its submitter committed to it. */
@@ -63,6 +56,7 @@ export class Worker {
 
   constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, private readonly book: JobBook, speedHint?: number) {
     this.msPerCost = speedHint !== undefined && speedHint > 0 ? speedHint : undefined
+    this.stealTargets = new StealTargets(ctx.self, ctx.config.stealBackoffMs)
   }
 
   /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
@@ -236,11 +230,10 @@ export class Worker {
    * here. Returns how many were forged (see `take`): a neighbour that gave any is not asked again for `SHUN_FORGER_MS`.
    */
   onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
-    if (from !== this.stealingFrom) return 0
-    this.stealingFrom = undefined
+    if (!this.stealTargets.answered(from)) return 0
     const forged = this.take(from, tickets, false, now)
     this.stolenIn += tickets.length - forged
-    if (forged > 0) this.shunned.set(from, now + SHUN_FORGER_MS)
+    if (forged > 0) this.stealTargets.shun(from, now)
     this.report(now)
     return forged
   }
@@ -302,21 +295,12 @@ export class Worker {
     return held
   }
 
-  private shuns (peer: PeerId, now: Millis): boolean {
-    const until = this.shunned.get(peer)
-    if (until === undefined) return false
-    if (now < until) return true
-    this.shunned.delete(peer)
-    return false
-  }
-
   private steal (now: Millis): void {
     this.nextStealAt = now + this.ctx.config.stealBackoffMs
     const view = this.ctx.view
     if (view === undefined) return
-    const victim = view.busiest(1 + this.shunned.size).find(m => m.load.queued >= 2 && m.peer !== this.ctx.self && !this.shuns(m.peer, now))
+    const victim = this.stealTargets.next(view, now)
     if (victim === undefined) return
-    this.stealingFrom = victim.peer
-    this.ctx.wire.send(victim.peer, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
+    this.ctx.wire.send(victim, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
   }
 }

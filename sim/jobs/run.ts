@@ -5,6 +5,7 @@ import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
 import { Forger } from './forger.js'
+import { HollowVictim } from './hollow-victim.js'
 import { ResultForgingLeader } from './result-forger.js'
 import { ForgingLeader, ForgingVictim } from './ticket-forgers.js'
 import { JobsHarness } from './harness.js'
@@ -59,6 +60,8 @@ export interface JobsSimResult {
   readonly forgedTickets: { readonly byLeader: number, readonly byVictim: number, readonly refused: number }
   /** Results the result-forging leader passed off, and how many its submitters refused (`forged-results`). */
   readonly forgedResults: { readonly sent: number, readonly refused: number }
+  /** Steal requests the hollow victim left unanswered (`hollow-victim`). */
+  readonly hollowAsked: number
   readonly traceHash: string
 }
 
@@ -92,7 +95,9 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   if (forgingVictim !== undefined) slots[forgingVictim] = 2
   const [resultForger] = [...pickForgers(scenario.resultForger === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
   if (resultForger !== undefined) slots[resultForger] = 8
-  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger].filter(i => i !== undefined)])
+  const [hollow] = [...pickForgers(scenario.hollowVictim === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
+  if (hollow !== undefined) slots[hollow] = 2
+  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger, hollow].filter(i => i !== undefined)])
   const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
   const specs = new Map<string, JobSpec>()
@@ -101,6 +106,7 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   if (forgingLeader !== undefined) roles.set(peers[forgingLeader] as string, o => new ForgingLeader(o))
   if (forgingVictim !== undefined) roles.set(peers[forgingVictim] as string, o => new ForgingVictim(o, specs))
   if (resultForger !== undefined) roles.set(peers[resultForger] as string, o => new ResultForgingLeader(o))
+  if (hollow !== undefined) roles.set(peers[hollow] as string, o => new HollowVictim(o))
   const createJobs = withForgers(roles, options.createJobs)
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
@@ -182,10 +188,12 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
   let stolen = 0
   const forgedTickets = { byLeader: 0, byVictim: 0, refused: 0 }
   const forgedResults = { sent: 0, refused: checker.forgedResultsRefused }
+  let hollowAsked = 0
   for (let i = 0; i < size; i++) {
     const jobs = harness.jobsOf(i)
     stolen += jobs?.worker.stolenIn ?? 0
-    if (jobs instanceof ResultForgingLeader) forgedResults.sent += jobs.forged
+    if (jobs instanceof HollowVictim) hollowAsked += jobs.asked
+    else if (jobs instanceof ResultForgingLeader) forgedResults.sent += jobs.forged
     else if (jobs instanceof ForgingLeader) forgedTickets.byLeader += jobs.forged
     else if (jobs instanceof ForgingVictim) forgedTickets.byVictim += jobs.forged
     else if (!forgers.has(i)) forgedTickets.refused += jobs?.worker.forgedTickets ?? 0
@@ -208,6 +216,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     forgers: [...forgers],
     forgedTickets,
     forgedResults,
+    hollowAsked,
     traceHash: engine.trace.digest()
   }
 }

@@ -35,6 +35,8 @@ export interface JobsScenario {
    * any other node (it leads every job) and a `ForgingVictim` that claims a long queue and answers steals.
    */
   readonly ticketForgers?: boolean
+  /** One more node, a `HollowVictim` (`sim/jobs/hollow-victim.ts`) with 2 slots: it claims a long queue and never answers a steal. */
+  readonly hollowVictim?: boolean
   /** One more node, a `ResultForgingLeader` (`sim/jobs/result-forger.ts`) with more build slots than any other: it leads every job until deposed. */
   readonly resultForger?: boolean
 }
@@ -164,7 +166,18 @@ const forgedResults: JobsScenario = {
   inject: () => {}
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets, forgedResults]
+const hollowVictim: JobsScenario = {
+  name: 'hollow-victim',
+  description: 'deep worker queues, stragglers, and a node that claims a long queue but answers no steal: idle nodes must steal from the really busy',
+  queueDepthPerSlot: 8,
+  straggleShare: 0.05,
+  jobs: 4,
+  shape: { units: 150, cost: [100, 600], maxDeps: 1, window: 50 },
+  hollowVictim: true,
+  inject: () => {}
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets, forgedResults, hollowVictim]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

@@ -13,6 +13,7 @@ export function formatJobsSummary (r: JobsSimResult): string {
   if (f.byLeader + f.byVictim > 0) lines.splice(3, 0, `forged tickets: ${f.byLeader} from the leader, ${f.byVictim} from a steal victim; honest workers refused ${f.refused}`)
   const { sent, refused } = r.forgedResults
   if (sent > 0) lines.splice(3, 0, `forged results: ${sent} from the leader; its submitters refused ${refused}`)
+  if (r.hollowAsked > 0) lines.splice(3, 0, `steal requests left unanswered by the hollow victim: ${r.hollowAsked}`)
   if (r.ok) {
     lines.push('invariants OK')
   } else {

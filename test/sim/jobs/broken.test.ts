@@ -105,3 +105,16 @@ test('with a leader that makes results up, submitters that record results no wor
   const broken = runJobsSim({ scenario: 'forged-results', seed: 11, createJobs: options => new JobsProtocol({ ...options, resultAuthor: undefined }) })
   t.true(broken.violations.some(v => v.invariant === 'result-from-a-run' || v.invariant === 'job-completes'), `seed 11: ${JSON.stringify(broken.violations.slice(0, 2))}`)
 })
+
+test('thieves that keep asking a neighbour that never answers are caught by its request count', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => {
+    const jobs = new JobsProtocol(options)
+    // as before: an unanswered request is forgotten at the next one
+    ;(jobs.worker as unknown as { stealTargets: { unanswered: () => void } }).stealTargets.unanswered = () => {}
+    return jobs
+  }
+  const healthy = runJobsSim({ scenario: 'hollow-victim', seed: 11 })
+  const broken = runJobsSim({ scenario: 'hollow-victim', seed: 11, createJobs })
+  t.true(broken.hollowAsked > 5 * healthy.hollowAsked, `seed 11: asked ${broken.hollowAsked} times, ${healthy.hollowAsked} with the rule`)
+  t.true(broken.hollowAsked > broken.stolen, `seed 11: asked ${broken.hollowAsked} times, ${broken.stolen} units stolen`)
+})

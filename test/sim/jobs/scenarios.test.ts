@@ -89,3 +89,12 @@ test('a leader that passes off results of its own making is refused and deposed;
     t.is(r.forgedResults.refused, r.jobs, `seed ${seed}: one lie per job, then the liar leads it no more`)
   }
 })
+
+test('with a node about that claims a long queue and answers no steal, idle nodes still steal from the really busy ones', t => {
+  for (const seed of SEEDS) {
+    const r = runJobsSim({ scenario: 'hollow-victim', seed })
+    t.deepEqual(r.violations, [], `seed ${seed}`)
+    t.true(r.hollowAsked > 0, `seed ${seed}: the hollow victim drew requests`)
+    t.true(r.stolen > 0, `seed ${seed}: nothing stolen`)
+  }
+})
