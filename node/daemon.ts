@@ -109,6 +109,7 @@ export class Daemon {
       logger: logger.child({ part: 'http-cache' }),
       onGet: observation => { events.emit({ type: 'cache-get', ...observation }) },
       onStored: this.announcer(mesh),
+      ...(mesh?.cache == null ? {} : { proofOf: mesh.cache.proofOfLocalPut.bind(mesh.cache) }),
       ...(mesh?.cache == null ? {} : { fetchMissing: mesh.cache.fetchMissing.bind(mesh.cache) })
     }, { maxEntryBytes })
     const api = new ControlApi({
@@ -140,7 +141,7 @@ export class Daemon {
     await this.writeReadyFile(peerId, http.url)
   }
 
-  /** Stored Gradle PUTs become events, then are signed and announced on the mesh. */
+  /** Stored Gradle PUTs become events, then are announced on the mesh (signed while stored, by proofOf). */
   private announcer (mesh: Mesh | undefined): (meta: EntryMeta) => Promise<void> {
     return async meta => {
       this.events.emit({ type: 'cache-put', key: meta.key, bytes: meta.size })

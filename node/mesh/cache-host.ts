@@ -1,12 +1,12 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordProof, CACHE_MESSAGE_MAX_BYTES, CAS_PROTOCOL,
+  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES, CAS_PROTOCOL,
   type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
-import type { EntryMeta } from '../../src/cas/types.js'
+import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
 import { callRpc, type MeshLibp2p, type TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
@@ -68,11 +68,13 @@ export class CacheHost {
   private readonly fetches = new Map<string, AbortController>()
   private readonly stopping = new AbortController()
   private readonly dht: DhtProviders
+  private readonly self: string
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
     const { libp2p, privateKey, peers, logger, guard, store } = components
+    this.self = libp2p.peerId.toString()
     this.protocol = new CacheProtocol({
-      self: libp2p.peerId.toString(),
+      self: this.self,
       sign: ed25519Signer(privateKey),
       verify: ed25519Verifier(),
       peers,
@@ -141,8 +143,22 @@ export class CacheHost {
    */
   async onLocalPut (meta: EntryMeta): Promise<void> {
     if ((await this.components.store.head(meta.key))?.sha256 !== meta.sha256) return
+    const signed = meta.producer === this.self ? recordFromStored(meta) : undefined
+    if (signed !== undefined) {
+      this.host.input(() => { this.protocol.localPutSigned(signed, Date.now()) })
+      return
+    }
     const record = this.host.input(() => this.protocol.localPut({ gradleKey: meta.key, sha256: meta.sha256, size: meta.size, time: Date.now() }, Date.now()))
     if (record != null) await this.components.store.annotate(meta.key, { sha256: meta.sha256, producer: record.producer, signature: recordProof(record) })
+  }
+
+  /**
+   * The proof a Gradle PUT's entry is stored with (a put's `proofOf`): its record signed while the store writes it,
+   * so the entry is indexed once, with the proof; `onLocalPut` announces it once stored.
+   */
+  proofOfLocalPut (entry: { key: string, sha256: string, size: number }): EntryProof | undefined {
+    const record = this.protocol.signLocal({ gradleKey: entry.key, sha256: entry.sha256, size: entry.size, time: Date.now() })
+    return record === undefined ? undefined : { producer: record.producer, signature: recordProof(record) }
   }
 
   /** The local store no longer holds these entries: stop offering them (re-announcing, index sync). */

@@ -142,13 +142,24 @@ export class CacheProtocol implements SansIoProtocol {
    * its own PUTs. Queues the announcement, a DHT provide in large meshes, and replica pushes.
    */
   localPut (entry: LocalEntry, now: Millis): SignedRecord | undefined {
+    const record = this.signLocal(entry)
+    if (record !== undefined) this.localPutSigned(record, now)
+    return record
+  }
+
+  /** `localPut` in two steps: the record signed while the entry is stored (undefined when own PUTs are not announced)... */
+  signLocal (entry: LocalEntry): SignedRecord | undefined {
     if (!this.trust.announcesOwnPuts) return undefined
-    const record = signRecord({ ...entry, producer: this.deps.self }, this.deps.sign)
+    return signRecord({ ...entry, producer: this.deps.self }, this.deps.sign)
+  }
+
+  /** ...then, once it is stored, what `localPut` queues for it (a record of another producer is ignored). */
+  localPutSigned (record: SignedRecord, now: Millis): void {
+    if (record.producer !== this.deps.self || !this.trust.announcesOwnPuts) return
     this.holds(record, now)
     const providing = new Set(this.index.lookup(record.gradleKey, now).map(p => p.peer))
     const to = pushTargets(record.gradleKey, this.deps.self, this.deps.peers.alivePeers(), record.size, providing, this.config.replication)
     if (to.length > 0) this.commands.push({ kind: 'push', record, to })
-    return record
   }
 
   /** This node stored an entry it fetched or was pushed (bytes verified): provide it too. */

@@ -13,7 +13,7 @@ import { silentLogger, type CasLogger } from './logger.js'
 import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 import { recover, type RecoveryReport } from './recovery.js'
 import { checkKey, checkLimit, checkSha256, expectedSha256Of } from './validate.js'
-import { type BlobStore, type CasStats, type EntryMeta, type OpenEntry, type PutOptions } from './types.js'
+import { type BlobStore, type CasStats, type EntryMeta, type EntryProof, type OpenEntry, type PutOptions } from './types.js'
 
 export type { CasLogger } from './logger.js'
 export type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
@@ -183,8 +183,8 @@ export class ContentStore implements BlobStore {
   }
 
   /**
-   * Attaches who produced an entry and the proof of its signed record (the mesh signs a local PUT
-   * after it is stored). Resolves false when the key is not in the store, or no longer holds the blob
+   * Attaches who produced an entry and the proof of its signed record, to an entry stored without them (a put's
+   * `proofOf` indexes them with the entry in one write). Resolves false when the key is not in the store, or no longer holds the blob
    * `proof.sha256` names: another PUT of the key may have replaced it meanwhile, and the proof is not its.
    */
   async annotate (key: string, proof: { sha256: string, producer: string, signature: string }): Promise<boolean> {
@@ -248,18 +248,20 @@ export class ContentStore implements BlobStore {
 
   private async putTracked (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions): Promise<EntryMeta> {
     const written = await writeTemp(this.layout.newTempPath(), body, { ...options, sync: this.syncBlobs && options.durable !== false })
+    let proof: Partial<EntryProof> = options
     try {
       if (options.expectedSha256 !== undefined && written.sha256 !== options.expectedSha256) {
         throw new IntegrityError(options.expectedSha256, written.sha256)
       }
       checkAborted(options.signal)
+      proof = options.proofOf?.({ sha256: written.sha256, size: written.size }) ?? options
     } catch (err) {
       await unlink(written.path).catch(() => {})
       throw err
     }
     const meta: EntryMeta = { key, sha256: written.sha256, size: written.size, lastAccess: this.now() }
-    if (options.producer !== undefined) meta.producer = options.producer
-    if (options.signature !== undefined) meta.signature = options.signature
+    if (proof.producer !== undefined) meta.producer = proof.producer
+    if (proof.signature !== undefined) meta.signature = proof.signature
     await this.blobs.commitIndexed(meta, written)
     this.counters.puts++
     this.evict(this.maxBytes)

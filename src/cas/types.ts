@@ -50,6 +50,18 @@ export interface PutOptions {
    */
   durable?: boolean
   signal?: AbortSignal
+  /**
+   * Asked once the bytes are hashed, before the entry is indexed: who produced them and the proof of their signed
+   * record, indexed with the entry in the same write (signing after the put cost a second index write per PUT).
+   * Undefined leaves the entry without them; `producer` and `signature` given as options are then kept.
+   */
+  proofOf?: (blob: { sha256: string, size: number }) => EntryProof | undefined
+}
+
+/** Who produced an entry and the proof of its signed record, as the store keeps them. */
+export interface EntryProof {
+  producer: string
+  signature: string
 }
 
 /** Positional reads of a verified blob file; `OpenEntry.body` owns the file and closes it when destroyed. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { finished, pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
-import type { BlobFileReader, BlobStore, EntryMeta, OpenEntry } from '../cas/types.js'
+import type { BlobFileReader, BlobStore, EntryMeta, EntryProof, OpenEntry, PutOptions } from '../cas/types.js'
 import { GRADLE_KEY_PATTERN } from '../cas/types.js'
 import type { Logger } from '../config/logger.js'
 import { FileSender } from './file-sender.js'
@@ -12,8 +12,11 @@ import { FileSender } from './file-sender.js'
  */
 export type FetchMissing = (key: string, signal: AbortSignal) => Promise<boolean | Uint8Array>
 
-/** Told about every entry a Gradle PUT stored (the mesh signs and announces it). */
+/** Told about every entry a Gradle PUT stored (the mesh announces it). */
 export type OnStored = (meta: EntryMeta) => Promise<void>
+
+/** Asked for the proof a Gradle PUT's entry is stored with, once its bytes are hashed (the mesh signs its record). */
+export type ProofOfPut = (entry: { key: string, sha256: string, size: number }) => EntryProof | undefined
 
 /** One answered GET: where the entry came from (or a miss), its size and the time to the headers. */
 export interface CacheGetObservation {
@@ -28,6 +31,7 @@ export interface CacheHandlerComponents {
   logger: Logger
   fetchMissing?: FetchMissing
   onStored?: OnStored
+  proofOf?: ProofOfPut
   /** Told about every GET answered with a hit or a miss (events, metrics). */
   onGet?: (observation: CacheGetObservation) => void
 }
@@ -172,7 +176,7 @@ export class GradleCacheHandler {
     const declared = req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
     if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
     try {
-      const meta = await this.components.store.put(key, req, { maxSize: this.maxEntryBytes, ...(declared == null ? {} : { expectedSize: declared }) })
+      const meta = await this.components.store.put(key, req, this.putOptions(key, declared))
       this.counters.stored++
       this.reply(req, res, 200, '')
       this.components.onStored?.(meta).catch((err: unknown) => { this.components.logger.warn({ err, key }, 'announcing a stored entry failed') })
@@ -190,6 +194,23 @@ export class GradleCacheHandler {
       req.resume() // the rest of the body, if the store stopped reading, is drained so the connection stays usable
       this.reply(req, res, 202, 'the entry could not be stored\n')
     }
+  }
+
+  private putOptions (key: string, declared: number | undefined): PutOptions {
+    const options: PutOptions = { maxSize: this.maxEntryBytes }
+    if (declared != null) options.expectedSize = declared
+    const proofOf = this.components.proofOf
+    if (proofOf === undefined) return options
+    options.proofOf = blob => {
+      try {
+        return proofOf({ key, sha256: blob.sha256, size: blob.size })
+      } catch (err) {
+        // the entry is still worth storing: it is then signed after the put, as onStored's business
+        this.components.logger.warn({ err, key }, 'signing a stored entry failed: storing it without its proof')
+        return undefined
+      }
+    }
+    return options
   }
 
   private async dropOversized (req: IncomingMessage, res: ServerResponse, key: string, size?: number): Promise<void> {

@@ -146,6 +146,35 @@ test('with directory fsync on, or blob fdatasync off, entries round-trip the sam
   }
 })
 
+test('a proof asked for once the bytes are hashed is indexed with the entry and outlives a restart', async t => {
+  const dir = await tempDir(t)
+  const first = await openStore(t, { dir })
+  const key = newKey()
+  const bytes = randomBytes(5 * 1024)
+  const asked: Array<{ sha256: string, size: number }> = []
+  const meta = await first.put(key, chunks([bytes.subarray(0, 100), bytes.subarray(100)]), {
+    proofOf: blob => {
+      asked.push(blob)
+      return { producer: 'peerA', signature: `1:7:${blob.sha256.slice(0, 8)}` }
+    }
+  })
+  t.deepEqual(asked, [{ sha256: sha256(bytes), size: bytes.length }])
+  t.like(meta, { producer: 'peerA', signature: `1:7:${sha256(bytes).slice(0, 8)}` })
+  await first.close()
+  const store = await openStore(t, { dir })
+  t.like(await store.head(key), { sha256: sha256(bytes), producer: 'peerA', signature: `1:7:${sha256(bytes).slice(0, 8)}` })
+})
+
+test('a put whose proofOf answers nothing keeps the producer and signature given as options; bytes refused are never signed', async t => {
+  const store = await openStore(t)
+  const kept = await store.put(newKey(), randomBytes(100), { producer: 'peerB', signature: 'c2ln', proofOf: () => undefined })
+  t.like(kept, { producer: 'peerB', signature: 'c2ln' })
+  let asked = 0
+  const proofOf = (): { producer: string, signature: string } => { asked++; return { producer: 'peerA', signature: 'x' } }
+  await t.throwsAsync(store.put(newKey(), randomBytes(100), { expectedSha256: sha256(randomBytes(8)), proofOf }), { instanceOf: IntegrityError })
+  t.is(asked, 0)
+})
+
 test('a proof is attached only to the blob it was made for: a key replaced meanwhile keeps its own', async t => {
   const store = await openStore(t)
   const key = newKey()

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { ContentStore } from '../../../src/cas/store.js'
-import { GradleCacheHandler, type CacheGetObservation, type FetchMissing } from '../../../src/gradle/http-cache.js'
+import { GradleCacheHandler, type CacheGetObservation, type FetchMissing, type ProofOfPut } from '../../../src/gradle/http-cache.js'
 import type { BlobStore } from '../../../src/cas/types.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { ControlApi } from '../../../node/http/control-api.js'
@@ -18,14 +18,17 @@ interface ServeOptions {
   wrap?: (store: BlobStore) => BlobStore
   fetchMissing?: FetchMissing
   onGet?: (observation: CacheGetObservation) => void
+  proofOf?: ProofOfPut
 }
 
 async function serve (t: { teardown: (fn: () => Promise<void>) => void }, options: ServeOptions = {}): Promise<Served> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-http-'))
   const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger: silentLogger() })
   const logger = silentLogger()
-  const { wrap, fetchMissing, onGet } = options
-  const cache = new GradleCacheHandler({ store: wrap == null ? store : wrap(store), logger, ...(fetchMissing == null ? {} : { fetchMissing }), ...(onGet == null ? {} : { onGet }) })
+  const { wrap, fetchMissing, onGet, proofOf } = options
+  const cache = new GradleCacheHandler({
+    store: wrap == null ? store : wrap(store), logger, ...(fetchMissing == null ? {} : { fetchMissing }), ...(onGet == null ? {} : { onGet }), ...(proofOf == null ? {} : { proofOf })
+  })
   const api = new ControlApi({ token: 'a'.repeat(64), logger, status: () => ({ cache: store.stats() }), cacheGc: async () => await store.gc(), cacheVerify: async () => await store.verify() })
   const http = new NodeHttpServer({ cache, api, logger }, { host: '127.0.0.1', port: 0 })
   await http.start()
@@ -63,6 +66,24 @@ test('an entry PUT is served back by GET and HEAD, and a miss is a 404', async t
   t.is(head.headers.get('content-length'), String(body.length))
   t.is((await fetch(`${url}/cache/${key(2)}`)).status, 404)
   t.is((await fetch(`${url}/cache/${key(2)}`, { method: 'HEAD' })).status, 404)
+})
+
+test('a PUT\'s entry carries the proof of its signed record by the time the 200 arrives; a signer that fails costs only the proof', async t => {
+  let failing = false
+  const proofOf: ProofOfPut = entry => {
+    if (failing) throw new Error('no key')
+    return { producer: 'self', signature: `1:5:${entry.key.slice(0, 4)}${entry.sha256.slice(0, 4)}${entry.size}` }
+  }
+  const { url, store } = await serve(t, { proofOf })
+  const body = randomBytes(5 * 1024)
+  const sha = createHash('sha256').update(body).digest('hex')
+  t.is((await fetch(`${url}/cache/${key(3)}`, { method: 'PUT', body })).status, 200)
+  t.like(await store.head(key(3)), { sha256: sha, producer: 'self', signature: `1:5:${key(3).slice(0, 4)}${sha.slice(0, 4)}${body.length}` })
+  failing = true
+  t.is((await fetch(`${url}/cache/${key(4)}`, { method: 'PUT', body })).status, 200)
+  const unsigned = await store.head(key(4))
+  t.is(unsigned?.sha256, sha)
+  t.is(unsigned?.producer, undefined)
 })
 
 test('malformed keys are 400, never a redirect or a crash', async t => {

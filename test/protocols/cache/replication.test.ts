@@ -41,6 +41,22 @@ test('a laptop that closes its lid loses nothing: its PUT was pushed to two repl
   t.true(expected.includes(fetches[0]?.peer ?? ''), 'the reader goes to a replica, not the sleeping laptop')
 })
 
+test('a record signed while its entry is stored, then announced, queues what a localPut queues; another producer\'s is ignored', t => {
+  const node = makeNode('n1', IDS, { config: { replication: { replicas: 2 } } })
+  node.cache.start(0)
+  node.cache.drainCommands()
+  const record = node.cache.signLocal({ gradleKey: gradleKey(4), sha256: sha256Of('w'), size: 9, time: 1 })
+  if (record === undefined) return t.fail()
+  t.deepEqual(node.cache.drainCommands(), [], 'nothing is queued before the entry is stored')
+  t.is(node.cache.announcer.heldCount, 0)
+  node.cache.localPutSigned(record, 2)
+  t.deepEqual(only(node.cache.drainCommands(), 'push').map(p => [...p.to]), [chooseReplicas(gradleKey(4), IDS.filter(id => id !== 'n1'), 2)])
+  t.is(node.cache.announcer.heldCount, 1)
+  node.cache.localPutSigned({ ...record, gradleKey: gradleKey(5), producer: 'n2' }, 3)
+  t.deepEqual(node.cache.drainCommands(), [])
+  t.is(node.cache.announcer.heldCount, 1)
+})
+
 test('replication off: a PUT pushes nowhere and a pushed entry is refused', t => {
   const node = makeNode('n1', IDS, { config: { replication: { replicas: 0, acceptRank: 0 } } })
   node.cache.start(0)
