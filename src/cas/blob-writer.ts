@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto'
 import fs from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { Readable } from 'node:stream'
@@ -35,7 +35,7 @@ const SYNC_WRITE_BYTES = 64 * 1024
 export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> | Uint8Array, limits: WriteLimits): Promise<WrittenTemp> {
   checkAborted(limits.signal)
   const file = new TempFile(path)
-  const hash = createHash('sha256')
+  const hash = new BodyHash()
   try {
     let size: number
     if (body instanceof Uint8Array) {
@@ -51,7 +51,7 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
     checkAborted(limits.signal)
     const synced = limits.sync !== false
     await file.finish(synced)
-    return { path, sha256: hash.digest('hex'), size, synced }
+    return { path, sha256: hash.digest(), size, synced }
   } catch (err) {
     await file.discard()
     throw err
@@ -117,7 +117,29 @@ class TempFile {
   }
 }
 
-async function writeStream (file: TempFile, hash: Hash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
+/**
+ * SHA-256 of a body's pieces. A body of one piece (every body up to FLUSH_BYTES: most Gradle entries) is hashed in
+ * one call when done: making a Hash object cost more than hashing a 5 KiB entry. Pieces must not change afterwards.
+ */
+class BodyHash {
+  private first: Uint8Array | undefined
+  private hash: Hash | undefined
+
+  update (bytes: Uint8Array): void {
+    if (this.hash !== undefined) this.hash.update(bytes)
+    else if (this.first === undefined) this.first = bytes
+    else {
+      this.hash = createHash('sha256').update(this.first).update(bytes)
+      this.first = undefined
+    }
+  }
+
+  digest (): string {
+    return this.hash?.digest('hex') ?? hashOnce('sha256', this.first ?? new Uint8Array(0), 'hex')
+  }
+}
+
+async function writeStream (file: TempFile, hash: BodyHash, body: AsyncIterable<Uint8Array>, limits: WriteLimits): Promise<number> {
   // a Readable is not destroyed when we stop early over a limit, so an HTTP server can still drain it
   const iterator = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
   const abort = abortRace(limits.signal)
@@ -155,7 +177,7 @@ async function writeStream (file: TempFile, hash: Hash, body: AsyncIterable<Uint
  * Copies the chunks read since the last flush, then hashes and writes that copy: the name of the blob is the hash
  * of exactly the bytes on disk even when a source reuses a chunk's memory once asked for the next one.
  */
-async function flush (file: TempFile, hash: Hash, chunks: Uint8Array[], bytes: number): Promise<void> {
+async function flush (file: TempFile, hash: BodyHash, chunks: Uint8Array[], bytes: number): Promise<void> {
   const copy = Buffer.concat(chunks, bytes)
   hash.update(copy)
   await file.appendBehind(copy)
