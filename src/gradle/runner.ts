@@ -26,6 +26,11 @@ export interface GradleRunOptions {
   plainConsole?: boolean
   /** Extra environment variables on top of this process's environment. */
   env?: Record<string, string>
+  /**
+   * `java.io.tmpdir` of Gradle's JVMs, the client and the daemon it starts or picks (see `gradleEnvironment`), where
+   * Gradle 4.x writes its temp files (test workers' classpath files, dependency resolution results) and never removes some.
+   */
+  tmpDir?: string
   /** Aborting kills Gradle's whole process tree. */
   signal?: AbortSignal
   /** Where Gradle's output is copied to; `null` to swallow it. Defaults: process.stdout / process.stderr. */
@@ -72,6 +77,35 @@ export function gradleArguments (options: GradleRunOptions, initScriptPath?: str
   return args
 }
 
+/** What a GRADLE_OPTS word holds unquoted: the launch scripts split GRADLE_OPTS at spaces, then honour quotes. */
+const PLAIN_WORD = /^[-\w./+,:=@]+$/
+/** A path single quotes keep whole in both scripts (Debian's `eval`s GRADLE_OPTS unquoted, the wrapper's runs `xargs`). */
+const QUOTABLE_WORD = /^[-\w./+,:=@]+( [-\w./+,:=@]+)*$/
+
+/** A directory that cannot be written into GRADLE_OPTS so that the launch scripts read it back the same. */
+export class UnquotableTmpDirError extends Error {
+  static readonly code = 'ERR_UNQUOTABLE_TMP_DIR'
+  override name = 'UnquotableTmpDirError'
+}
+
+/**
+ * The environment of a Gradle run: this process's, the caller's `env` over it, and with `tmpDir`, GRADLE_OPTS
+ * (the caller's or this process's) plus `-Djava.io.tmpdir`. Set on the client JVM, the directory reaches the
+ * daemon too: Gradle (4.x to 8.x) counts java.io.tmpdir among the JVM's immutable system properties, starts the
+ * daemon with the client's and reuses only a daemon started with the same one. `org.gradle.jvmargs`, the
+ * project's or the Gradle user home's, still applies on top, which `-Dorg.gradle.jvmargs` would replace; and
+ * unlike JAVA_TOOL_OPTIONS it makes no JVM print "Picked up ..." into the build's output.
+ */
+export function gradleEnvironment (options: Pick<GradleRunOptions, 'env' | 'tmpDir'>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base, ...options.env }
+  if (options.tmpDir == null) return env
+  const option = `-Djava.io.tmpdir=${options.tmpDir}`
+  if (!QUOTABLE_WORD.test(option)) throw new UnquotableTmpDirError(`cannot pass ${JSON.stringify(options.tmpDir)} to Gradle in GRADLE_OPTS: only letters, digits, single spaces and -_./+,:=@ survive its launch scripts`)
+  const word = PLAIN_WORD.test(option) ? option : `'${option}'`
+  env.GRADLE_OPTS = [env.GRADLE_OPTS?.trim(), word].filter(part => part != null && part !== '').join(' ')
+  return env
+}
+
 /** Runs one Gradle build, streaming its output through and parsing task outcomes on the way. */
 export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
   options.signal?.throwIfAborted()
@@ -79,15 +113,16 @@ export async function runGradle (options: GradleRunOptions): Promise<GradleRunRe
   const dir = await stat(options.projectDir).catch(() => undefined)
   if (dir === undefined || !dir.isDirectory()) throw new ProjectDirError(options.projectDir, dir === undefined ? 'it does not exist' : 'it is not a directory')
   const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
+  const env = gradleEnvironment(options)
   const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, { keep: options.keepInitScript === true, ...(options.scratchDir == null ? {} : { parent: options.scratchDir }) })
   try {
-    return await spawnGradle(executable, gradleArguments(options, initScript?.path), options)
+    return await spawnGradle(executable, gradleArguments(options, initScript?.path), env, options)
   } finally {
     await initScript?.release()
   }
 }
 
-async function spawnGradle (executable: string, args: string[], options: GradleRunOptions): Promise<GradleRunResult> {
+async function spawnGradle (executable: string, args: string[], env: NodeJS.ProcessEnv, options: GradleRunOptions): Promise<GradleRunResult> {
   // An abort during the awaits before this point fired no event this run could hear: start no Gradle at all.
   // From here to the listener below nothing awaits, so a later abort always reaches onAbort.
   options.signal?.throwIfAborted()
@@ -95,7 +130,7 @@ async function spawnGradle (executable: string, args: string[], options: GradleR
   const parser = new BuildOutputParser()
   const child = spawn(executable, args, {
     cwd: options.projectDir,
-    env: { ...process.env, ...options.env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group, so an abort can kill Gradle and any JVM it forked.
     detached: true

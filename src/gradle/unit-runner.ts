@@ -48,6 +48,8 @@ export interface RunUnitOptions {
   daemon?: boolean
   /** Where the unit's init script is written (default the OS temp dir); a node uses its own data dir. */
   scratchDir?: string
+  /** `java.io.tmpdir` of Gradle's JVMs (see `GradleRunOptions.tmpDir`); a node uses its own data dir. */
+  tmpDir?: string
 }
 
 export interface UnitFailure {
@@ -105,7 +107,8 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       ...(options.env != null ? { env: options.env } : {}),
       ...(options.gradleExecutable != null ? { gradleExecutable: options.gradleExecutable } : {}),
       ...(options.onSpawn != null ? { onSpawn: options.onSpawn } : {}),
-      ...(options.scratchDir != null ? { scratchDir: options.scratchDir } : {})
+      ...(options.scratchDir != null ? { scratchDir: options.scratchDir } : {}),
+      ...(options.tmpDir != null ? { tmpDir: options.tmpDir } : {})
     })
     // Decided by whether Gradle was killed, so a deadline passing as Gradle exits cannot turn success into timeout.
     const outcome: UnitOutcome = result.aborted

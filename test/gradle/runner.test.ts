@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { findGradleCommand, GradleNotFoundError, ProjectDirError, projectDirArgument } from '../../src/gradle/gradle-command.js'
-import { gradleArguments, runGradle } from '../../src/gradle/runner.js'
+import { gradleArguments, gradleEnvironment, runGradle, UnquotableTmpDirError } from '../../src/gradle/runner.js'
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-runner-'))
@@ -85,6 +85,19 @@ test('arguments: init script first (with the property that tells an installed sc
     gradleArguments({ projectDir: '.', args: ['build'], buildCache: false, plainConsole: false }),
     ['build']
   )
+})
+
+test('environment: a tmpDir joins GRADLE_OPTS as java.io.tmpdir, after the options already there (the caller\'s over this process\'s)', t => {
+  const base = { PATH: '/bin', GRADLE_OPTS: '-Dhttp.proxyHost=proxy' }
+  t.deepEqual(gradleEnvironment({ env: { CI: '1' } }, base), { PATH: '/bin', GRADLE_OPTS: '-Dhttp.proxyHost=proxy', CI: '1' }, 'no tmpDir: left as it is')
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, base).GRADLE_OPTS, '-Dhttp.proxyHost=proxy -Djava.io.tmpdir=/data/builds/tmp')
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp', env: { GRADLE_OPTS: '-Xmx64m' } }, base).GRADLE_OPTS, '-Xmx64m -Djava.io.tmpdir=/data/builds/tmp')
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, { PATH: '/bin' }).GRADLE_OPTS, '-Djava.io.tmpdir=/data/builds/tmp')
+  // the launch scripts split GRADLE_OPTS at spaces and then honour single quotes
+  t.is(gradleEnvironment({ tmpDir: '/home/me/My Data/tmp' }, {}).GRADLE_OPTS, '\'-Djava.io.tmpdir=/home/me/My Data/tmp\'')
+  for (const odd of ['/data/it\'s', '/data/$HOME', '/data/a  b', '/data/*']) {
+    t.throws(() => gradleEnvironment({ tmpDir: odd }, {}), { instanceOf: UnquotableTmpDirError }, odd)
+  }
 })
 
 test('an abort while the init script is being written starts no Gradle at all', async t => {

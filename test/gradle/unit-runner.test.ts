@@ -1,11 +1,11 @@
 import test from 'ava'
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { daemonsBuildingIn, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
+import { daemonsBuildingIn, daemonsOf, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
 import { mergeTestReports } from '../../src/gradle/test-reports.js'
 import { runUnit } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
@@ -38,6 +38,42 @@ async function javaMultiPlan (shardText: boolean): Promise<UnitPlan> {
   const graph = parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
   if (!shardText) return planUnits(graph, { requested: ['build'] })
   return await planBuild(graph, { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
+}
+
+/** The files Gradle 4.x leaves in its java.io.tmpdir: a test JVM's classpath file, dependency resolution results. */
+const GRADLE_TEMP_FILE = /^(gradle-worker-classpath\d+txt|gradle\d+\.bin)$/
+
+/**
+ * Gradle temp files in `dir` last modified since `since` that hold `mark` (a classpath file names the workspace, a
+ * resolution result the root project): other tests' builds leave theirs in /tmp at the same time.
+ */
+async function gradleTempFilesOf (dir: string, since: number, mark: string): Promise<string[]> {
+  const found: string[] = []
+  for (const name of (await readdir(dir)).filter(name => GRADLE_TEMP_FILE.test(name))) {
+    const file = path.join(dir, name)
+    const info = await stat(file).catch(() => undefined)
+    if (info == null || info.mtimeMs < since) continue
+    if ((await readFile(file).catch(() => Buffer.alloc(0))).includes(mark)) found.push(name.replace(/\d+/, 'N'))
+  }
+  return found.sort()
+}
+
+/** A Java test that hangs where Gradle's cancellation cannot reach it: in the test JVM the daemon forked. */
+async function addHangingTest (projectDir: string): Promise<Unit> {
+  await writeFile(path.join(projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'HangTest.java'),
+    'package example.text;\npublic class HangTest {\n  @org.junit.Test public void hangs () throws Exception { Thread.sleep(600000); }\n}\n')
+  await appendFile(path.join(projectDir, 'build.gradle'), "\nproject(':text') { test { testLogging { events 'started' } } }\n")
+  return { id: 'hang', name: ':text:test', project: ':text', tasks: [':text:test'], run: [':text:test'], exclude: [], testFilters: ['example.text.HangTest'], dependsOn: [] }
+}
+
+/** A log that aborts `cancel` once the hanging test runs. */
+function cancelWhenHanging (cancel: AbortController): Writable {
+  return new Writable({
+    write (chunk, _encoding, done) {
+      if (String(chunk).includes('HangTest > hangs STARTED')) cancel.abort()
+      done()
+    }
+  })
 }
 
 function unitNamed (plan: UnitPlan, name: string): Unit {
@@ -116,18 +152,9 @@ test.serial('real Gradle: a cancelled unit in a warm daemon leaves nothing worki
     await killProcessesUnder(project.projectDir)
     await project.cleanup()
   })
-  // A test that hangs where Gradle's cancellation cannot reach it: in the test JVM the daemon forked.
-  await writeFile(path.join(project.projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'HangTest.java'),
-    'package example.text;\npublic class HangTest {\n  @org.junit.Test public void hangs () throws Exception { Thread.sleep(600000); }\n}\n')
-  await appendFile(path.join(project.projectDir, 'build.gradle'), "\nproject(':text') { test { testLogging { events 'started' } } }\n")
-  const unit: Unit = { id: 'hang', name: ':text:test', project: ':text', tasks: [':text:test'], run: [':text:test'], exclude: [], testFilters: ['example.text.HangTest'], dependsOn: [] }
+  const unit = await addHangingTest(project.projectDir)
   const cancel = new AbortController()
-  const log = new Writable({
-    write (chunk, _encoding, done) {
-      if (String(chunk).includes('HangTest > hangs STARTED')) cancel.abort()
-      done()
-    }
-  })
+  const log = cancelWhenHanging(cancel)
   const result = await runUnit({
     unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, daemon: true, timeoutMs: 4 * 60_000, signal: cancel.signal, log
   })
@@ -136,4 +163,40 @@ test.serial('real Gradle: a cancelled unit in a warm daemon leaves nothing worki
   t.regex(result.failure?.message ?? '', /so was its daemon/)
   t.deepEqual(await daemonsBuildingIn(project.gradleUserHome, project.projectDir), [])
   t.deepEqual(await processesUnder(project.projectDir), [], 'no test JVM left working in the workspace')
+})
+
+test.serial('real Gradle: the JVMs of units in a warm daemon keep their temp files in the given dir, /tmp gets none of them', async t => {
+  t.timeout(2 * GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds in a daemon on a shared 2-core machine')
+  const cache = await startMapCache()
+  const project = await copyExample('java-multi')
+  t.teardown(async () => {
+    await killDaemonsOf(project.gradleUserHome)
+    await killProcessesUnder(project.projectDir)
+    await cache.close()
+    await project.cleanup()
+  })
+  // A root project name of this run only: Gradle's resolution results name it, not the workspace.
+  const rootName = `gmesh-tmp-${Math.random().toString(36).slice(2)}`
+  await appendFile(path.join(project.projectDir, 'settings.gradle'), `\nrootProject.name = '${rootName}'\n`)
+  const hang = await addHangingTest(project.projectDir)
+  const tmpDir = path.join(project.scratchDir, 'unit-tmp')
+  await mkdir(tmpDir)
+  const since = Date.now() - 1000 // file times lag the clock by a few ms
+  const common = { workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, daemon: true, timeoutMs: 4 * 60_000, tmpDir }
+
+  const money = await runUnit({ ...common, unit: unitNamed(await javaMultiPlan(false), ':money') })
+  t.is(money.outcome, 'success', JSON.stringify(money.failure))
+  const daemons = (await daemonsOf(project.gradleUserHome)).map(ref => ref.pid)
+  t.is(daemons.length, 1)
+  // Killing the daemon mid-build (a cancelled unit's) leaves the build's resolution results behind too.
+  const cancel = new AbortController()
+  const hung = await runUnit({ ...common, unit: hang, signal: cancel.signal, log: cancelWhenHanging(cancel) })
+  t.is(hung.outcome, 'cancelled', JSON.stringify(hung.failure))
+  t.deepEqual(hung.killedDaemons, daemons, 'the second unit was built by the first one\'s daemon')
+
+  const inTmpDir = [...await gradleTempFilesOf(tmpDir, since, project.projectDir), ...await gradleTempFilesOf(tmpDir, since, rootName)]
+  t.true(inTmpDir.filter(name => name === 'gradle-worker-classpathNtxt').length >= 2, inTmpDir.join(' '))
+  t.true(inTmpDir.includes('gradleN.bin'), inTmpDir.join(' '))
+  // Java's java.io.tmpdir is /tmp on Linux whatever TMPDIR says.
+  t.deepEqual([...await gradleTempFilesOf('/tmp', since, project.projectDir), ...await gradleTempFilesOf('/tmp', since, rootName)], [])
 })
