@@ -23,6 +23,7 @@ import { TestReportBlobs } from './test-report-blob.js'
 import { UnitExecutor } from './unit-executor.js'
 import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from './unit-processes.js'
+import { UnitTmpDir } from './unit-tmp-dir.js'
 import { encodeUnitPayload } from './unit-payload.js'
 import { protocolOutcome } from './unit-report.js'
 import { signUnitResult, unitResultAuthor } from './signed-unit-result.js'
@@ -56,7 +57,7 @@ export interface JobsHostInit {
   self: string
   slots: number
   trust?: TrustPolicy
-  /** Where unit workspaces and the units' Gradle user home live (`<data>/builds`). */
+  /** Where unit workspaces, the units' Gradle user home and their scratch and temp dirs live (`<data>/builds`). */
   workDir: string
   cacheUrl: () => string
   config?: Partial<JobsConfig>
@@ -75,6 +76,7 @@ export class JobsHost {
   private readonly processes: UnitProcesses
   private readonly gradleHome: string
   private readonly scratchDir: string
+  private readonly unitTmp: UnitTmpDir
   private readonly executor: UnitExecutor
   /** Test shards' reports: kept here as a worker, fetched here as the submitter. */
   private readonly reportBlobs: TestReportBlobs
@@ -107,12 +109,13 @@ export class JobsHost {
     this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
     this.gradleHome = join(init.workDir, 'gradle-home')
     this.scratchDir = join(init.workDir, 'scratch')
+    this.unitTmp = new UnitTmpDir(join(init.workDir, 'tmp'), logger)
     this.reportBlobs = new TestReportBlobs(store)
     this.shardReports = new ShardReports({
       tracker: this.tracker, blobs: this.reportBlobs, logger,
       source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
     })
-    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, logger }, {
+    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, tmp: this.unitTmp, logger }, {
       self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir, stopping: this.stopping.signal,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
@@ -127,6 +130,8 @@ export class JobsHost {
     await mkdir(this.scratchDir, { recursive: true })
     const killed = [...await this.processes.killLeftovers(), ...await killDaemonsOf(this.gradleHome)]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
+    // Emptied once nothing of an earlier run can write there any more.
+    await this.unitTmp.start()
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
     const stale = await this.workspaces.cleanupStale(0, (jobId, err) => { this.components.logger.warn({ err, jobId }, 'could not remove a workspace left by an earlier run') })
     if (stale.length > 0) this.components.logger.info({ removed: stale.length }, 'removed workspaces left by an earlier run')
@@ -142,6 +147,7 @@ export class JobsHost {
     await Promise.all([...this.runs.values()].map(async run => { await run.done }))
     const daemons = await killDaemonsOf(this.gradleHome)
     if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
+    await this.unitTmp.stop()
     this.reportBlobs.stop()
   }
 

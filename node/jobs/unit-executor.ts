@@ -13,6 +13,7 @@ import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
 import type { TestReportBlobs } from './test-report-blob.js'
 import type { UnitReport } from './unit-report.js'
 import type { UnitProcesses } from './unit-processes.js'
+import type { UnitTmpDir } from './unit-tmp-dir.js'
 
 export interface UnitExecutorComponents {
   store: SnapshotStore
@@ -22,6 +23,8 @@ export interface UnitExecutorComponents {
   snapshotSource: (peer: string) => FetchBlob
   /** Where a test shard's reports are kept for the submitter to fetch. */
   testReports: Pick<TestReportBlobs, 'keep'>
+  /** The units' java.io.tmpdir (default the OS's): told when a unit builds, to keep it to what running units use. */
+  tmp?: Pick<UnitTmpDir, 'dir' | 'enter'>
   logger: Logger
 }
 
@@ -75,11 +78,13 @@ export class UnitExecutor {
     const unpin = pinSnapshot(store, payload.snapshot, manifest)
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
     let pid: number | undefined
+    let leaveTmp: (() => Promise<void>) | undefined
     try {
       const transfer = await fetchMissing(manifest, store, source, { signal, shared: this.blobFetches })
       const dir = await workspaces.create(workspace)
       await materialise(manifest, store, dir, { signal })
       const setupMs = performance.now() - started
+      leaveTmp = this.components.tmp?.enter()
       const result = await runUnit({
         unit: payload.unit,
         workspaceDir: dir,
@@ -88,6 +93,7 @@ export class UnitExecutor {
         daemon: this.init.daemon === true,
         ...(this.init.stopping == null ? {} : { stopping: this.init.stopping }),
         ...(this.init.scratchDir == null ? {} : { scratchDir: this.init.scratchDir }),
+        ...(this.components.tmp == null ? {} : { tmpDir: this.components.tmp.dir }),
         timeoutMs: payload.timeoutMs,
         signal,
         onSpawn: spawned => {
@@ -100,6 +106,8 @@ export class UnitExecutor {
       return { ...this.report(payload, result, setupMs, transfer.bytes), ...(testReports == null ? {} : { testReports }) }
     } finally {
       if (pid != null) await this.components.processes.untrack(pid)
+      // not awaited: the sweep must not hold back the unit's report (UnitTmpDir.stop waits for it)
+      void leaveTmp?.()
       unpin()
       await workspaces.remove(workspace).catch((err: unknown) => { this.components.logger.warn({ err, workspace }, 'could not remove a unit workspace') })
     }
