@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { runGradle } from '../../src/gradle/runner.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS, JAVA_MULTI_CACHEABLE_TASKS } from '../helpers/gradle-project.js'
+import { gradleTempFilesOf, JAVA_TMPDIR } from '../helpers/gradle-temp-files.js'
 import { awaitStatus, meshStatus } from '../node/mesh/helpers.js'
 import { classFiles, gmeshBuild, startFarm, unitProcessFiles, type JobsStatus } from './distributed/helpers.js'
 
@@ -13,6 +14,7 @@ test.serial('three nodes build java-multi: units on two nodes or more, the final
   const plainCopy = await copyExample('java-multi')
   t.teardown(async () => { await Promise.all([meshCopy.cleanup(), plainCopy.cleanup()]) })
 
+  const since = Date.now() - 1000 // file times lag the clock by a few ms
   const run = await gmeshBuild(a!, meshCopy.projectDir, meshCopy.gradleUserHome)
   t.is(run.code, 0, run.stderr)
   const { job, final } = run.json!
@@ -27,6 +29,9 @@ test.serial('three nodes build java-multi: units on two nodes or more, the final
   t.deepEqual(job.terms.map(term => term.term), job.terms.map((_, i) => i + 1), 'terms granted one after another from 1')
   const fromCache = final!.tasks.filter(task => task.outcome === 'FROM-CACHE').map(task => task.path).sort()
   t.deepEqual(fromCache, JAVA_MULTI_CACHEABLE_TASKS, 'every cacheable task of the final build came from the mesh cache')
+
+  // The units' test JVMs were started from classpath files in their node's <data>/builds/tmp, which names its workspaces.
+  t.deepEqual(await gradleTempFilesOf(JAVA_TMPDIR, since, [a, b, c].map(node => node!.dataDir)), [], 'no unit left a temp file in /tmp')
 
   const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, noDaemon: true, buildCache: false, stdout: null, stderr: null })
   t.is(plain.exitCode, 0)

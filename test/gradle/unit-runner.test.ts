@@ -1,5 +1,5 @@
 import test from 'ava'
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -12,6 +12,7 @@ import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { planBuild } from '../../src/plan/plan-build.js'
 import { planUnits, type Unit, type UnitPlan } from '../../src/plan/units.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+import { gradleTempFilesOf, JAVA_TMPDIR } from '../helpers/gradle-temp-files.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
 /** Gradle's HTTP build cache protocol over a Map, counting PUTs. */
@@ -38,24 +39,6 @@ async function javaMultiPlan (shardText: boolean): Promise<UnitPlan> {
   const graph = parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
   if (!shardText) return planUnits(graph, { requested: ['build'] })
   return await planBuild(graph, { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
-}
-
-/** The files Gradle 4.x leaves in its java.io.tmpdir: a test JVM's classpath file, dependency resolution results. */
-const GRADLE_TEMP_FILE = /^(gradle-worker-classpath\d+txt|gradle\d+\.bin)$/
-
-/**
- * Gradle temp files in `dir` last modified since `since` that hold `mark` (a classpath file names the workspace, a
- * resolution result the root project): other tests' builds leave theirs in /tmp at the same time.
- */
-async function gradleTempFilesOf (dir: string, since: number, mark: string): Promise<string[]> {
-  const found: string[] = []
-  for (const name of (await readdir(dir)).filter(name => GRADLE_TEMP_FILE.test(name))) {
-    const file = path.join(dir, name)
-    const info = await stat(file).catch(() => undefined)
-    if (info == null || info.mtimeMs < since) continue
-    if ((await readFile(file).catch(() => Buffer.alloc(0))).includes(mark)) found.push(name.replace(/\d+/, 'N'))
-  }
-  return found.sort()
 }
 
 /** A Java test that hangs where Gradle's cancellation cannot reach it: in the test JVM the daemon forked. */
@@ -194,9 +177,9 @@ test.serial('real Gradle: the JVMs of units in a warm daemon keep their temp fil
   t.is(hung.outcome, 'cancelled', JSON.stringify(hung.failure))
   t.deepEqual(hung.killedDaemons, daemons, 'the second unit was built by the first one\'s daemon')
 
-  const inTmpDir = [...await gradleTempFilesOf(tmpDir, since, project.projectDir), ...await gradleTempFilesOf(tmpDir, since, rootName)]
+  const ours = [project.projectDir, rootName] // a classpath file names the workspace, a resolution result the root project
+  const inTmpDir = await gradleTempFilesOf(tmpDir, since, ours)
   t.true(inTmpDir.filter(name => name === 'gradle-worker-classpathNtxt').length >= 2, inTmpDir.join(' '))
   t.true(inTmpDir.includes('gradleN.bin'), inTmpDir.join(' '))
-  // Java's java.io.tmpdir is /tmp on Linux whatever TMPDIR says.
-  t.deepEqual([...await gradleTempFilesOf('/tmp', since, project.projectDir), ...await gradleTempFilesOf('/tmp', since, rootName)], [])
+  t.deepEqual(await gradleTempFilesOf(JAVA_TMPDIR, since, ours), [])
 })
