@@ -4,7 +4,7 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
 export const MeshTopics = {
   membership: 'gmesh/v1/membership',
   cache: 'gmesh/v1/cache',
-  /** v2: announces carry the units' Merkle root (protocols/jobs JOBS_TOPIC); v1 nodes do not mix with v2 ones. */
+  /** v3: results vouched for by their worker; v2: announces carry the units' Merkle root (protocols/jobs JOBS_TOPIC). Versions do not mix. */
   jobs: 'gmesh/v3/jobs'
 } as const
 

@@ -53,8 +53,9 @@ interface SubmittedJob {
  *
  * Results are recorded only from the job's leaders (or this node's own worker): only a leader knows
  * which worker was given a unit, and it passes on a result only from such a worker. With a driver that can tell
- * (`resultAuthor`), only results a worker vouches for (signed) are recorded: a leader that passes on one of its own
- * making (a success nobody ran, a failure nobody had) is refused and deposed, and never leads or works on the job again.
+ * (`resultAuthor`), only results a worker of the job (a bidder) vouches for (signed) are recorded: a leader that passes
+ * on one of its own making in another's name, or in a name that never bid, is refused and deposed, and never leads or
+ * works on the job again. What a bidder vouches for in its own name is its word (a worker that lies is not caught).
  *
  * The announce (gossip, signed by this node) commits to every unit: the root of a Merkle tree over them
  * (`commitment.ts`), told again with every `leader` notice. A worker runs a unit only with a proof that it is one
@@ -132,7 +133,7 @@ export class Submitter {
       return 'accept'
     }
     if (from !== this.ctx.self && !job.leaders.has(from)) return 'accept'
-    if (this.ctx.resultAuthor !== undefined && this.ctx.resultAuthor(m) === undefined) {
+    if (!this.vouchedByAWorker(job, m)) {
       this.depose(job, from, m.unitId)
       return 'reject'
     }
@@ -149,6 +150,17 @@ export class Submitter {
       this.finish(job, true)
     }
     return 'accept'
+  }
+
+  /**
+   * Does a worker of the job vouch for this result: this node, or a peer that bid on the job (a worker bids before it
+   * takes or steals a unit)? Any key can sign, so who signed matters: a leader can still vouch for runs of its own
+   * making (it bid), never in another node's name, nor in one it made up. Always, when the driver cannot tell.
+   */
+  private vouchedByAWorker (job: SubmittedJob, m: Extract<JobsMessage, { type: 'result' }>): boolean {
+    if (this.ctx.resultAuthor === undefined) return true
+    const author = this.ctx.resultAuthor(m)
+    return author !== undefined && (author === this.ctx.self || job.bids.has(author))
   }
 
   /** `from` passed on a result of `unitId` no worker vouches for: it leads no more (the next tick grants the next term). */

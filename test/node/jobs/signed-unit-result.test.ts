@@ -46,8 +46,12 @@ test('a leader cannot make a result up, change one, or put a worker\'s name on i
   t.is(unitResultAuthor(claim(`${signature} ${encodeUnitReport({ ...reportOf(alpha.id), fetchedBytes: 1 })}`), verify), undefined, 'changed after signing')
   t.is(unitResultAuthor(claim(signUnitResult(reportOf(alpha.id), 'job-1', 'u1', leader.sign)), verify), undefined, 'in alpha\'s name, signed by the leader')
   t.is(unitResultAuthor(claim(`${signature.slice(4)} ${encodeUnitReport(reportOf(alpha.id))}`), verify), undefined, 'a cut signature')
+  const flipped = Buffer.from(signature, 'base64url')
+  flipped[10] = (flipped[10] as number) ^ 1
+  t.is(unitResultAuthor(claim(`${flipped.toString('base64url')} ${encodeUnitReport(reportOf(alpha.id))}`), verify), undefined, 'one bit of the signature changed')
   t.is(unitResultAuthor(claim('not a result'), verify), undefined)
-  t.is(unitResultAuthor(claim(signUnitResult(reportOf(leader.id), 'job-1', 'u1', leader.sign)), verify), leader.id, 'its own run, in its own name: a worker\'s word')
+  // in its own name (or a fresh key's) it signs fine: the submitter takes it only from a peer that bid on the job (protocols/jobs)
+  t.is(unitResultAuthor(claim(signUnitResult(reportOf(leader.id), 'job-1', 'u1', leader.sign)), verify), leader.id, 'its own run, in its own name')
 })
 
 test('a signed result with a long log still fits the protocol\'s summary limit, the log cut from its start', async t => {

@@ -44,6 +44,25 @@ for (const ok of [true, false]) {
   })
 }
 
+test('a result vouched for by a peer that never bid on the job (a key the leader made up) is refused, and the leader deposed', t => {
+  const mesh = leaderThatLies()
+  mesh.forge('a-leader', 's', { type: 'result', jobId: 'j', unitId: 'a', ok: false, summary: 'a@fresh-key' })
+  mesh.runUntil(600)
+  t.deepEqual(mesh.commandsOf('forgedResult').map(c => (c.command as { from: string }).from), ['a-leader'])
+  t.deepEqual(mesh.commandsOf('jobFailed'), [])
+  mesh.runUntil(20_000)
+  t.deepEqual(grants(mesh), ['1:a-leader', '2:b'])
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
+
+test('what the leader vouches for in its own name is recorded: it bid, so it is a worker of the job, and a worker\'s word is taken', t => {
+  const mesh = leaderThatLies()
+  mesh.forge('a-leader', 's', { type: 'result', jobId: 'j', unitId: 'a', ok: true, summary: 'a@a-leader' })
+  mesh.runUntil(600)
+  t.deepEqual(mesh.commandsOf('forgedResult'), [])
+  t.deepEqual(mesh.commandsOf('unitDone').map(c => (c.command as { summary: string }).summary), ['a@a-leader'])
+})
+
 test('a leader\'s result stops counting once it is deposed, even one a worker vouches for', t => {
   const mesh = leaderThatLies()
   mesh.forge('a-leader', 's', { type: 'result', jobId: 'j', unitId: 'a', ok: true, summary: 'a@b#made-up' })

@@ -59,7 +59,8 @@ test('a leader that never lets go of a job it led is caught by nodes-go-quiet', 
 
 test('with forgers about, a submitter that records results from anyone is caught: its jobs complete with results no run gave', t => {
   const createJobs = (options: JobsOptions): JobsProtocol => {
-    const jobs = new JobsProtocol(options)
+    // no vouching either: forgers (which never bid) vouch for their lies in their own name
+    const jobs = new JobsProtocol({ ...options, resultAuthor: undefined })
     const record = jobs.submitter.onResult.bind(jobs.submitter)
     // as if every sender were the job's leader
     jobs.submitter.onResult = (from, m) => record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m)
