@@ -39,7 +39,7 @@ export interface JobsConfig {
   readonly criticalShare: number
   /** Whether idle workers steal half the queue of the busiest neighbour. */
   readonly stealing: boolean
-  /** An idle worker asks again no sooner than this. */
+  /** An idle worker asks again no sooner than this; also the first pass-over of a victim that gave nothing (StealTargets). */
   readonly stealBackoffMs: Millis
   /** Whether the leader starts speculative copies of stragglers. */
   readonly speculation: boolean

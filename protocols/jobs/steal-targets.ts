@@ -4,39 +4,49 @@ import { BoundedMap } from './bounded.js'
 
 /** A neighbour that gave this node forged tickets is not asked for work again for this long. */
 export const SHUN_FORGER_MS = 60_000
-/** Longest a neighbour that left steal requests unanswered is passed over. */
+/** Longest a neighbour that gave nothing is passed over. */
 export const MAX_SILENT_PASS_MS = 10_000
+/** How long a thief waits for the answer to its request before it counts as silence and another neighbour is asked. */
+export const STEAL_ANSWER_WAIT_MS = 1000
+/** A neighbour's run of requests that gave nothing is forgotten after this long without another. */
+const NOTHING_FORGOTTEN_MS = 3 * MAX_SILENT_PASS_MS
 /** Neighbours remembered as passed over at most (the oldest are forgotten first). */
 const MAX_PASSED_OVER = 64
 
 /**
  * Which neighbour an idle worker asks for work: the busiest live member with 2 or more units queued (membership
- * load), except those it passes over. A neighbour that gave it forged tickets is passed over for `SHUN_FORGER_MS`.
- * One that left `n` requests in a row unanswered (one still unanswered when the next is due) is passed over for
- * `backoffMs` × 2^(n-1), at most `MAX_SILENT_PASS_MS`: a neighbour that claims a long queue in its load and gives
- * nothing would otherwise draw every request of every idle worker, and nobody would steal from the really busy.
- * An honest one whose queue ran short, or whose answer was lost, is passed over briefly; its next answer clears it.
+ * load), one request at a time, except those it passes over. A neighbour that gave forged tickets is passed over
+ * for `SHUN_FORGER_MS`. One that gave nothing (`n` times in a row: an empty answer, or none within
+ * `STEAL_ANSWER_WAIT_MS`) is passed over for `backoffMs` × 2^(n-1), at most `MAX_SILENT_PASS_MS`: a neighbour that
+ * claims a long queue in its load and gives nothing would otherwise draw every request of every idle worker, and
+ * nobody would steal from the really busy. An honest victim answers at once, with nothing when its queue ran short,
+ * so a thief moves on without waiting; its next tickets clear the run.
  */
 export class StealTargets {
-  /** The neighbour asked last, until it answers: `stolen` is taken from it only. */
-  private asking: PeerId | undefined
+  /** The request out: `stolen` is taken from that neighbour only, until another is asked. */
+  private asking: { readonly peer: PeerId, readonly at: Millis } | undefined
   private readonly passedOver = new BoundedMap<PeerId, Millis>(MAX_PASSED_OVER)
-  private readonly silences = new BoundedMap<PeerId, number>(MAX_PASSED_OVER)
+  private readonly nothing = new BoundedMap<PeerId, { count: number, last: Millis }>(MAX_PASSED_OVER)
 
   constructor (private readonly self: PeerId, private readonly backoffMs: Millis) {}
 
-  /** The neighbour to ask for work now, if any; it counts as asked. */
+  /** The neighbour to ask for work now (it counts as asked), or undefined: nobody to ask, or an answer is awaited. */
   next (view: MembershipView, now: Millis): PeerId | undefined {
-    if (this.asking !== undefined) this.unanswered(this.asking, now)
-    this.asking = view.busiest(1 + this.passedOver.size).find(m => m.load.queued >= 2 && m.peer !== this.self && !this.passesOver(m.peer, now))?.peer
-    return this.asking
+    if (this.asking !== undefined) {
+      if (now < this.asking.at + STEAL_ANSWER_WAIT_MS) return undefined
+      this.gaveNothing(this.asking.peer, now)
+    }
+    const peer = view.busiest(1 + this.passedOver.size).find(m => m.load.queued >= 2 && m.peer !== this.self && !this.passesOver(m.peer, now))?.peer
+    this.asking = peer === undefined ? undefined : { peer, at: now }
+    return peer
   }
 
-  /** An answer (`stolen`) from `from`: true if it is the neighbour asked, whose answer counts; it is asked no more. */
-  answered (from: PeerId): boolean {
-    if (from !== this.asking) return false
+  /** `from` answered with `tickets` tickets: true if it is the neighbour asked, whose answer counts (once). */
+  answered (from: PeerId, tickets: number, now: Millis): boolean {
+    if (from !== this.asking?.peer) return false
     this.asking = undefined
-    this.silences.delete(from)
+    if (tickets > 0) this.nothing.delete(from)
+    else this.gaveNothing(from, now)
     return true
   }
 
@@ -45,10 +55,11 @@ export class StealTargets {
     this.passOver(peer, now + SHUN_FORGER_MS)
   }
 
-  private unanswered (peer: PeerId, now: Millis): void {
-    const silences = (this.silences.get(peer) ?? 0) + 1
-    this.silences.set(peer, silences)
-    this.passOver(peer, now + Math.min(MAX_SILENT_PASS_MS, this.backoffMs * 2 ** Math.min(silences - 1, 30)))
+  private gaveNothing (peer: PeerId, now: Millis): void {
+    const before = this.nothing.get(peer)
+    const count = before !== undefined && now - before.last < NOTHING_FORGOTTEN_MS ? before.count + 1 : 1
+    this.nothing.set(peer, { count, last: now })
+    this.passOver(peer, now + Math.min(MAX_SILENT_PASS_MS, this.backoffMs * 2 ** Math.min(count - 1, 30)))
   }
 
   private passOver (peer: PeerId, until: Millis): void {

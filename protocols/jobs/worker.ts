@@ -212,7 +212,11 @@ export class Worker {
    */
   onSteal (from: PeerId, want: number, now: Millis): void {
     const give = Math.min(want, Math.floor(this.queue.length / 2), MAX_TICKETS_PER_MESSAGE)
-    if (give <= 0) return
+    if (give <= 0) {
+      // nothing to give (the queue ran short since the load the thief saw): say so, and it asks another at once
+      this.ctx.wire.send(from, { type: 'stolen', tickets: [] })
+      return
+    }
     // as many as one message holds (tickets of units with many dependencies are larger)
     const fits = (ticketBatches(this.queue.slice(this.queue.length - give))[0] as UnitTicket[]).length
     const tickets = this.queue.splice(this.queue.length - give, fits)
@@ -230,7 +234,7 @@ export class Worker {
    * here. Returns how many were forged (see `take`): a neighbour that gave any is not asked again for `SHUN_FORGER_MS`.
    */
   onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
-    if (!this.stealTargets.answered(from)) return 0
+    if (!this.stealTargets.answered(from, tickets.length, now) || tickets.length === 0) return 0
     const forged = this.take(from, tickets, false, now)
     this.stolenIn += tickets.length - forged
     if (forged > 0) this.stealTargets.shun(from, now)

@@ -110,8 +110,8 @@ test('with a leader that makes results up, submitters that record results no wor
 test('thieves that keep asking a neighbour that never answers are caught by its request count', t => {
   const createJobs = (options: JobsOptions): JobsProtocol => {
     const jobs = new JobsProtocol(options)
-    // as before: an unanswered request is forgotten at the next one
-    ;(jobs.worker as unknown as { stealTargets: { unanswered: () => void } }).stealTargets.unanswered = () => {}
+    // as before: a victim that gave nothing is asked again at the next steal
+    ;(jobs.worker as unknown as { stealTargets: { gaveNothing: () => void } }).stealTargets.gaveNothing = () => {}
     return jobs
   }
   const healthy = runJobsSim({ scenario: 'hollow-victim', seed: 11 })
