@@ -22,7 +22,7 @@ export interface WriteLimits {
   sync?: boolean
 }
 
-/** Chunks are gathered up to this many bytes before one write, so small chunks cost few syscalls. */
+/** A streamed body is copied into buffers of this many bytes, each written in one call, so small chunks cost few syscalls. */
 const FLUSH_BYTES = 256 * 1024
 /** Writes up to this size are blocking calls (page cache copies of microseconds); bigger ones go to the threadpool. */
 const SYNC_WRITE_BYTES = 64 * 1024
@@ -143,9 +143,8 @@ async function writeStream (file: TempFile, hash: BodyHash, body: AsyncIterable<
   // a Readable is not destroyed when we stop early over a limit, so an HTTP server can still drain it
   const iterator = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]()
   const abort = abortRace(limits.signal)
+  const copies = new ChunkCopies(file, hash, limits.expectedSize)
   let size = 0
-  let pending: Uint8Array[] = []
-  let pendingBytes = 0
   let done = false
   try {
     while (true) {
@@ -155,16 +154,10 @@ async function writeStream (file: TempFile, hash: BodyHash, body: AsyncIterable<
       if (!(chunk instanceof Uint8Array)) throw new BodyError(new TypeError('body chunks must be Uint8Array'))
       size += chunk.byteLength
       checkSize(size, limits)
-      pending.push(chunk)
-      pendingBytes += chunk.byteLength
-      if (pendingBytes >= FLUSH_BYTES) {
-        await flush(file, hash, pending, pendingBytes)
-        pending = []
-        pendingBytes = 0
-      }
+      await copies.add(chunk)
     }
     done = true
-    if (pending.length > 0) await flush(file, hash, pending, pendingBytes)
+    await copies.flush()
     return size
   } finally {
     abort.dispose()
@@ -174,13 +167,54 @@ async function writeStream (file: TempFile, hash: BodyHash, body: AsyncIterable<
 }
 
 /**
- * Copies the chunks read since the last flush, then hashes and writes that copy: the name of the blob is the hash
- * of exactly the bytes on disk even when a source reuses a chunk's memory once asked for the next one.
+ * Copies each chunk of a streamed body as it is read, before the source is asked for the next one (a source may
+ * refill the same memory for every chunk), into a buffer of up to FLUSH_BYTES that is hashed and written once full:
+ * the name of the blob is the hash of exactly the bytes on disk, and each byte is copied once. A buffer is sized to
+ * what `expectedSize` leaves, so a 5 KiB body costs 5 KiB, not FLUSH_BYTES, and one that fits is hashed in one piece.
  */
-async function flush (file: TempFile, hash: BodyHash, chunks: Uint8Array[], bytes: number): Promise<void> {
-  const copy = Buffer.concat(chunks, bytes)
-  hash.update(copy)
-  await file.appendBehind(copy)
+class ChunkCopies {
+  private readonly file: TempFile
+  private readonly hash: BodyHash
+  private readonly expectedSize: number | undefined
+  private buffer: Buffer | undefined
+  private filled = 0
+  /** Bytes in the buffers flushed before this one. */
+  private flushed = 0
+
+  constructor (file: TempFile, hash: BodyHash, expectedSize: number | undefined) {
+    this.file = file
+    this.hash = hash
+    this.expectedSize = expectedSize
+  }
+
+  async add (chunk: Uint8Array): Promise<void> {
+    let offset = 0
+    while (offset < chunk.byteLength) {
+      const buffer = this.buffer ??= this.allocate()
+      const n = Math.min(chunk.byteLength - offset, buffer.byteLength - this.filled)
+      buffer.set(n === chunk.byteLength ? chunk : chunk.subarray(offset, offset + n), this.filled)
+      this.filled += n
+      offset += n
+      if (this.filled === buffer.byteLength) await this.flush()
+    }
+  }
+
+  /** Hashes and writes the bytes copied since the last flush; their buffer is never written to again. */
+  async flush (): Promise<void> {
+    if (this.buffer === undefined) return
+    const bytes = this.filled === this.buffer.byteLength ? this.buffer : this.buffer.subarray(0, this.filled)
+    this.flushed += this.filled
+    this.buffer = undefined
+    this.filled = 0
+    this.hash.update(bytes)
+    await this.file.appendBehind(bytes)
+  }
+
+  private allocate (): Buffer {
+    // checkSize keeps a body within expectedSize, so what it leaves is at least the rest of the chunk
+    const left = this.expectedSize === undefined ? FLUSH_BYTES : this.expectedSize - this.flushed
+    return Buffer.allocUnsafe(Math.max(1, Math.min(FLUSH_BYTES, left)))
+  }
 }
 
 async function nextChunk (iterator: AsyncIterator<Uint8Array>, aborted: Promise<never>): Promise<IteratorResult<Uint8Array>> {

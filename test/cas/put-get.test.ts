@@ -49,6 +49,25 @@ test('a body whose source refills one buffer for every chunk is stored as it was
   t.deepEqual(await readAll((await store.get(key))!.body), whole)
 })
 
+test('a body of small chunks, all in one buffer its source refills, is stored as it was read, with or without a declared size', async t => {
+  const store = await openStore(t, { smallBlobBytes: 64 * 1024 })
+  // many chunks fit in one write: none of them may be kept by reference until then
+  const sent = randomBytes(300 * 1024 + 333)
+  const reused = Buffer.alloc(1024)
+  async function * refilling (): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < sent.length; at += reused.length) {
+      const n = sent.copy(reused, 0, at)
+      yield reused.subarray(0, n)
+    }
+  }
+  for (const expectedSize of [undefined, sent.length]) {
+    const key = newKey()
+    const meta = await store.put(key, refilling(), expectedSize === undefined ? {} : { expectedSize })
+    t.is(meta.sha256, sha256(sent), `declared size: ${expectedSize}`)
+    t.true(sent.equals(await readAll((await store.get(key))!.body)), `declared size: ${expectedSize}`)
+  }
+})
+
 test('a missing key is a miss; a malformed key is rejected', async t => {
   const store = await openStore(t)
   t.is(await store.get(newKey()), undefined)
