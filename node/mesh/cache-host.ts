@@ -137,8 +137,9 @@ export class CacheHost {
   }
 
   /**
-   * A Gradle PUT was stored: sign and announce it, and keep the proof with the entry. Not if the store no
-   * longer holds that entry (evicted at once, or replaced by another PUT of the key): offering it would cost
+   * A Gradle PUT was stored: announce it. Its record was signed as the store wrote it (`proofOfLocalPut`); only an
+   * entry stored without a proof of this node's is signed here and its proof added to the entry. Not if the store
+   * no longer holds that entry (evicted at once, or replaced by another PUT of the key): offering it would cost
    * every asker a failed fetch.
    */
   async onLocalPut (meta: EntryMeta): Promise<void> {
