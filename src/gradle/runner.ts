@@ -77,10 +77,13 @@ export function gradleArguments (options: GradleRunOptions, initScriptPath?: str
   return args
 }
 
-/** What a GRADLE_OPTS word holds unquoted: the launch scripts split GRADLE_OPTS at spaces, then honour quotes. */
-const PLAIN_WORD = /^[-\w./+,:=@]+$/
-/** A path single quotes keep whole in both scripts (Debian's `eval`s GRADLE_OPTS unquoted, the wrapper's runs `xargs`). */
-const QUOTABLE_WORD = /^[-\w./+,:=@]+( [-\w./+,:=@]+)*$/
+/**
+ * What no quoting carries through the launch scripts. Debian's `gradle` runs `eval set -- ... $GRADLE_OPTS ...`:
+ * the unquoted expansion splits at blanks and eval joins the pieces with one space, so a tab, a newline or a run of
+ * spaces comes out as one space (and the wrapper's `xargs` refuses a newline inside quotes). The same expansion
+ * globs each piece against the project dir, which the build's submitter fills: glob characters are refused too.
+ */
+const UNPASSABLE = /[\x00-\x1f\x7f]| {2}|[*?[]/
 
 /** A directory that cannot be written into GRADLE_OPTS so that the launch scripts read it back the same. */
 export class UnquotableTmpDirError extends Error {
@@ -89,19 +92,26 @@ export class UnquotableTmpDirError extends Error {
 }
 
 /**
+ * The GRADLE_OPTS word that makes `dir` java.io.tmpdir: single-quoted, a quote in it as `'\''`, which both Debian's
+ * script (`eval`) and the wrapper's (`xargs`, then `sed` escaping) read back as one argument, whatever letters it has.
+ */
+export function tmpDirOption (dir: string): string {
+  if (UNPASSABLE.test(dir)) throw new UnquotableTmpDirError(`cannot pass ${JSON.stringify(dir)} to Gradle in GRADLE_OPTS: its launch scripts do not keep control characters, runs of spaces or *?[ as they are`)
+  return `'-Djava.io.tmpdir=${dir.replaceAll("'", "'\\''")}'`
+}
+
+/**
  * The environment of a Gradle run: this process's, the caller's `env` over it, and with `tmpDir`, GRADLE_OPTS
- * (the caller's or this process's) plus `-Djava.io.tmpdir`. Set on the client JVM, the directory reaches the
- * daemon too: Gradle (4.x to 8.x) counts java.io.tmpdir among the JVM's immutable system properties, starts the
- * daemon with the client's and reuses only a daemon started with the same one. `org.gradle.jvmargs`, the
- * project's or the Gradle user home's, still applies on top, which `-Dorg.gradle.jvmargs` would replace; and
- * unlike JAVA_TOOL_OPTIONS it makes no JVM print "Picked up ..." into the build's output.
+ * (the caller's or this process's) plus `-Djava.io.tmpdir` (see `tmpDirOption`). Set on the client JVM, the
+ * directory reaches the daemon too: Gradle (4.x to 8.x) counts java.io.tmpdir among the JVM's immutable system
+ * properties, starts the daemon with the client's and reuses only a daemon started with the same one.
+ * `org.gradle.jvmargs`, the project's or the Gradle user home's, still applies on top, which `-Dorg.gradle.jvmargs`
+ * would replace; and unlike JAVA_TOOL_OPTIONS it makes no JVM print "Picked up ..." into the build's output.
  */
 export function gradleEnvironment (options: Pick<GradleRunOptions, 'env' | 'tmpDir'>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = { ...base, ...options.env }
   if (options.tmpDir == null) return env
-  const option = `-Djava.io.tmpdir=${options.tmpDir}`
-  if (!QUOTABLE_WORD.test(option)) throw new UnquotableTmpDirError(`cannot pass ${JSON.stringify(options.tmpDir)} to Gradle in GRADLE_OPTS: only letters, digits, single spaces and -_./+,:=@ survive its launch scripts`)
-  const word = PLAIN_WORD.test(option) ? option : `'${option}'`
+  const word = tmpDirOption(options.tmpDir)
   env.GRADLE_OPTS = [env.GRADLE_OPTS?.trim(), word].filter(part => part != null && part !== '').join(' ')
   return env
 }

@@ -1,10 +1,14 @@
 import test from 'ava'
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
+import { promisify } from 'node:util'
 import { findGradleCommand, GradleNotFoundError, ProjectDirError, projectDirArgument } from '../../src/gradle/gradle-command.js'
-import { gradleArguments, gradleEnvironment, runGradle, UnquotableTmpDirError } from '../../src/gradle/runner.js'
+import { gradleArguments, gradleEnvironment, runGradle, tmpDirOption, UnquotableTmpDirError } from '../../src/gradle/runner.js'
+
+const execFileAsync = promisify(execFile)
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-runner-'))
@@ -87,16 +91,48 @@ test('arguments: init script first (with the property that tells an installed sc
   )
 })
 
-test('environment: a tmpDir joins GRADLE_OPTS as java.io.tmpdir, after the options already there (the caller\'s over this process\'s)', t => {
+test('environment: a tmpDir joins GRADLE_OPTS as java.io.tmpdir, single-quoted, after the options already there (the caller\'s over this process\'s)', t => {
   const base = { PATH: '/bin', GRADLE_OPTS: '-Dhttp.proxyHost=proxy' }
   t.deepEqual(gradleEnvironment({ env: { CI: '1' } }, base), { PATH: '/bin', GRADLE_OPTS: '-Dhttp.proxyHost=proxy', CI: '1' }, 'no tmpDir: left as it is')
-  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, base).GRADLE_OPTS, '-Dhttp.proxyHost=proxy -Djava.io.tmpdir=/data/builds/tmp')
-  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp', env: { GRADLE_OPTS: '-Xmx64m' } }, base).GRADLE_OPTS, '-Xmx64m -Djava.io.tmpdir=/data/builds/tmp')
-  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, { PATH: '/bin' }).GRADLE_OPTS, '-Djava.io.tmpdir=/data/builds/tmp')
-  // the launch scripts split GRADLE_OPTS at spaces and then honour single quotes
-  t.is(gradleEnvironment({ tmpDir: '/home/me/My Data/tmp' }, {}).GRADLE_OPTS, '\'-Djava.io.tmpdir=/home/me/My Data/tmp\'')
-  for (const odd of ['/data/it\'s', '/data/$HOME', '/data/a  b', '/data/*']) {
-    t.throws(() => gradleEnvironment({ tmpDir: odd }, {}), { instanceOf: UnquotableTmpDirError }, odd)
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, base).GRADLE_OPTS, '-Dhttp.proxyHost=proxy \'-Djava.io.tmpdir=/data/builds/tmp\'')
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp', env: { GRADLE_OPTS: '-Xmx64m' } }, base).GRADLE_OPTS, '-Xmx64m \'-Djava.io.tmpdir=/data/builds/tmp\'')
+  t.is(gradleEnvironment({ tmpDir: '/data/builds/tmp' }, { PATH: '/bin' }).GRADLE_OPTS, '\'-Djava.io.tmpdir=/data/builds/tmp\'')
+  t.is(gradleEnvironment({ tmpDir: '/home/jörg/My Data/tmp' }, {}).GRADLE_OPTS, '\'-Djava.io.tmpdir=/home/jörg/My Data/tmp\'')
+  t.is(gradleEnvironment({ tmpDir: '/home/o\'brien/tmp' }, {}).GRADLE_OPTS, '\'-Djava.io.tmpdir=/home/o\'\\\'\'brien/tmp\'', 'a quote ends the quoted part, comes escaped, and a new one starts')
+})
+
+test('environment: a tmpDir the launch scripts would change (blanks other than single spaces, glob characters) is refused', t => {
+  for (const odd of ['/data/a  b', '/data/a\tb', '/data/a\nb', '/data/*', '/data/x?', '/data/[ab]']) {
+    t.throws(() => gradleEnvironment({ tmpDir: odd }, {}), { instanceOf: UnquotableTmpDirError }, JSON.stringify(odd))
+  }
+  t.is(tmpDirOption('/home/~me/#1 (old)/$HOME'), '\'-Djava.io.tmpdir=/home/~me/#1 (old)/$HOME\'')
+})
+
+/** The script `gradle` on PATH runs (Debian's /usr/share/gradle/bin/gradle), which evals GRADLE_OPTS unquoted. */
+async function installedGradleScript (): Promise<string> {
+  const { stdout } = await execFileAsync('sh', ['-c', 'command -v gradle'])
+  return await realpath(stdout.trim())
+}
+
+/** A JAVA_HOME whose java prints its arguments one per line. */
+async function echoingJavaHome (dir: string): Promise<string> {
+  const java = path.join(dir, 'jdk', 'bin', 'java')
+  await mkdir(path.dirname(java), { recursive: true })
+  await writeFile(java, '#!/bin/sh\nfor arg in "$@"; do printf \'%s\\n\' "$arg"; done\n')
+  await chmod(java, 0o755)
+  return path.join(dir, 'jdk')
+}
+
+test('the installed gradle script hands the JVM the tmpDir as one argument: ASCII, non-ASCII, with a quote, with a space', async t => {
+  const dir = await tempDir(t)
+  const script = await installedGradleScript()
+  const javaHome = await echoingJavaHome(dir)
+  for (const tmpDir of ['/data/builds/tmp', '/home/jörg/.gmesh/builds/tmp', '/home/o\'brien/.gmesh/builds/tmp', '/home/me/My Data/builds/tmp']) {
+    const env = gradleEnvironment({ tmpDir, env: { JAVA_HOME: javaHome, GRADLE_OPTS: '-Xmx64m' } }, { PATH: process.env.PATH })
+    const { stdout } = await execFileAsync(script, ['--version'], { cwd: dir, env })
+    const args = stdout.split('\n')
+    t.deepEqual(args.filter(arg => arg.includes('tmpdir')), [`-Djava.io.tmpdir=${tmpDir}`], tmpDir)
+    t.true(args.includes('-Xmx64m'), 'the options already in GRADLE_OPTS stay as they were')
   }
 })
 
