@@ -109,7 +109,7 @@ export class JobsHost {
     this.processes = new UnitProcesses(join(init.workDir, 'pids'), this.workspaces.root, logger)
     this.gradleHome = join(init.workDir, 'gradle-home')
     this.scratchDir = join(init.workDir, 'scratch')
-    this.unitTmp = new UnitTmpDir(join(init.workDir, 'tmp'), logger)
+    this.unitTmp = new UnitTmpDir({ logger }, { dir: join(init.workDir, 'tmp') })
     this.reportBlobs = new TestReportBlobs(store)
     this.shardReports = new ShardReports({
       tracker: this.tracker, blobs: this.reportBlobs, logger,
@@ -130,7 +130,8 @@ export class JobsHost {
     await mkdir(this.scratchDir, { recursive: true })
     const killed = [...await this.processes.killLeftovers(), ...await killDaemonsOf(this.gradleHome)]
     if (killed.length > 0) this.components.logger.warn({ pids: killed }, 'killed unit processes an earlier run of this node left running')
-    // Emptied once nothing of an earlier run can write there any more.
+    // Emptied once nothing of an earlier run can write there any more; units go without it (with an error logged)
+    // if the data dir's path cannot be passed to Gradle, rather than each failing on it.
     await this.unitTmp.start()
     // The data dir is locked to this node and it runs no unit yet: every workspace is a left-over.
     const stale = await this.workspaces.cleanupStale(0, (jobId, err) => { this.components.logger.warn({ err, jobId }, 'could not remove a workspace left by an earlier run') })

@@ -23,8 +23,8 @@ export interface UnitExecutorComponents {
   snapshotSource: (peer: string) => FetchBlob
   /** Where a test shard's reports are kept for the submitter to fetch. */
   testReports: Pick<TestReportBlobs, 'keep'>
-  /** The units' java.io.tmpdir (default the OS's): told when a unit builds, to keep it to what running units use. */
-  tmp?: Pick<UnitTmpDir, 'dir' | 'enter'>
+  /** The units' java.io.tmpdir (default the JVM's): told when a unit builds, so it is swept only of what none uses. */
+  tmp?: Pick<UnitTmpDir, 'javaTmpDir' | 'enter'>
   logger: Logger
 }
 
@@ -84,6 +84,7 @@ export class UnitExecutor {
       const dir = await workspaces.create(workspace)
       await materialise(manifest, store, dir, { signal })
       const setupMs = performance.now() - started
+      const tmpDir = this.components.tmp?.javaTmpDir
       leaveTmp = this.components.tmp?.enter()
       const result = await runUnit({
         unit: payload.unit,
@@ -93,7 +94,7 @@ export class UnitExecutor {
         daemon: this.init.daemon === true,
         ...(this.init.stopping == null ? {} : { stopping: this.init.stopping }),
         ...(this.init.scratchDir == null ? {} : { scratchDir: this.init.scratchDir }),
-        ...(this.components.tmp == null ? {} : { tmpDir: this.components.tmp.dir }),
+        ...(tmpDir == null ? {} : { tmpDir }),
         timeoutMs: payload.timeoutMs,
         signal,
         onSpawn: spawned => {
