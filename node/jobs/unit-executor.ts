@@ -115,7 +115,8 @@ export class UnitExecutor {
   }
 
   private report (payload: UnitPayload, result: UnitRunResult, setupMs: number, fetchedBytes: number): UnitReport {
-    const counts = countOutcomes(result.tasks)
+    // Gradle's own count of tasks with actions; the task lines also list lifecycle tasks (classes, jar, build...)
+    const counts = result.actionable ?? countOutcomes(result.tasks)
     return {
       worker: this.init.self,
       unit: payload.unit.name,

@@ -7,7 +7,7 @@
  * output before it (the compiler's error lines, for instance), for the build's failure report.
  */
 import { Writable } from 'node:stream'
-import type { TaskResult } from './build-output.js'
+import type { ActionableSummary, TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
 import { runGradle } from './runner.js'
@@ -68,6 +68,8 @@ export interface UnitRunResult {
   durationMs: number
   /** Task outcomes as Gradle printed them. */
   tasks: TaskResult[]
+  /** Gradle's own count of the tasks with actions (`N actionable tasks: ...`), when the build got that far. */
+  actionable?: ActionableSummary
   failure?: UnitFailure
   /** For a test shard: the JUnit XML reports its test task wrote (also on test failures). */
   testReports?: TestReportFile[]
@@ -118,6 +120,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
     }
     if (result.pid != null) runResult.pid = result.pid
+    if (result.summary.actionable != null) runResult.actionable = result.summary.actionable
     // Killing the client leaves its daemon building until the running task ends: that task may hang (a timeout)
     // and writes into a workspace about to be removed.
     if (result.aborted && options.daemon === true) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { daemonsBuildingIn, daemonsOf, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
+import { countOutcomes } from '../../src/gradle/build-output.js'
 import { mergeTestReports } from '../../src/gradle/test-reports.js'
 import { runUnit } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
@@ -87,6 +88,9 @@ test.serial('real Gradle: a test shard of java-multi runs its classes only, push
   t.is(result.tasks.find(task => task.path === ':text:test')?.outcome, 'EXECUTED')
   // compileJava, compileTestJava and the filtered test task were pushed.
   t.is(cache.entries.size, 3)
+  // Gradle's own count has those three; its task lines also list lifecycle tasks without actions (classes, testClasses)
+  t.like(result.actionable, { executed: 3, fromCache: 0 })
+  t.true(countOutcomes(result.tasks).executed > 3, JSON.stringify(result.tasks))
   t.deepEqual(result.testReports?.map(r => r.name), ['TEST-example.text.SlugTest.xml'])
   // The submitter merges the shards' reports into its own tree.
   const submitter = await mkdtemp(path.join(tmpdir(), 'gmesh-submitter-'))
