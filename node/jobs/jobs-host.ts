@@ -30,6 +30,16 @@ import { signUnitResult, unitResultAuthor } from './signed-unit-result.js'
 import { ed25519Verifier } from '../mesh/signing.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
+
+/** The submitter closed its request before the job started: a job it never hears of is not started. */
+export class SubmitterGoneError extends Error {
+  static readonly code = 'ERR_SUBMITTER_GONE'
+  override name = 'SubmitterGoneError'
+  constructor () {
+    super('the submitter closed its request while the snapshot was taken: no job was started')
+  }
+}
+
 /** A snapshot id as long as every real one (a SHA-256 in hex): payloads with it are exactly as large. */
 const SIZING_SNAPSHOT_ID = '0'.repeat(64)
 
@@ -164,6 +174,9 @@ export class JobsHost {
     const snapshot = await createSnapshot(request.projectDir, store, { signal })
     const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
     try {
+      // The submitter gave up (its request closed) while the snapshot was taken: it cannot learn this job's id,
+      // so it could not follow or cancel it. Start none.
+      if (signal.aborted) throw new SubmitterGoneError()
       const spec = jobSpec(jobId, request, snapshot.id)
       const { stats } = snapshot
       this.tracker.add(jobId, {

@@ -1,0 +1,60 @@
+import test from 'ava'
+import { JobsHost, SubmitterGoneError } from '../../../node/jobs/jobs-host.js'
+import type { MeshLibp2p, TopicGuard } from '../../../node/libp2p/index.js'
+import type { MembershipView } from '../../../protocols/membership/index.js'
+import type { ContentStore } from '../../../src/cas/store.js'
+import { silentLogger } from '../../../src/config/logger.js'
+import { openStore, tempDir, writeTree } from '../../snapshot/helpers.js'
+
+const SELF = '12D3KooWSubmitterSubmitter0001'
+
+/** A store that runs `onUnpin` when a blob is unpinned: createSnapshot unpins last, just before it returns. */
+function storeUnpinning (store: ContentStore, onUnpin: () => void): ContentStore {
+  return new Proxy(store, {
+    get (target, prop) {
+      if (prop === 'unpin') return (sha256: string) => { onUnpin(); target.unpin(sha256) }
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    }
+  })
+}
+
+/** A jobs host that is never started: no libp2p traffic, only `submit` and what it tracks. */
+function unstartedHost (store: ContentStore, workDir: string): JobsHost {
+  const view = { self: SELF, liveCount: 1, aliveCount: 1, aliveDigest: 0, get: () => undefined, isLive: () => true, liveMembers: () => [], members: () => [], busiest: () => [] }
+  return new JobsHost({
+    libp2p: {} as unknown as MeshLibp2p,
+    guard: {} as unknown as TopicGuard,
+    sign: () => new Uint8Array(64),
+    view: view as unknown as MembershipView,
+    store,
+    logger: silentLogger()
+  }, { self: SELF, slots: 1, workDir, cacheUrl: () => 'http://127.0.0.1:1/cache/' })
+}
+
+const request = (projectDir: string): Parameters<JobsHost['submit']>[0] => ({
+  projectDir,
+  requested: ['build'],
+  units: [{ id: 'a', name: ':a', project: ':a', tasks: [':a:build'], run: [':a:build'], exclude: [], testFilters: [], dependsOn: [] }]
+})
+
+test('a submitter whose request closed as the snapshot was finished gets no job started: it could never cancel it', async t => {
+  const project = await tempDir(t, 'gmesh-submit-abort-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  const request$ = new AbortController()
+  // the client's Ctrl-C closes the request after the snapshot's last check of the signal
+  const store = storeUnpinning(await openStore(t), () => { request$.abort() })
+  const host = unstartedHost(store, await tempDir(t, 'gmesh-submit-abort-work-'))
+
+  await t.throwsAsync(host.submit(request(project), request$.signal), { instanceOf: SubmitterGoneError })
+  t.deepEqual(host.list(), [], 'no job is tracked as running')
+})
+
+test('a submitter still waiting gets its job', async t => {
+  const project = await tempDir(t, 'gmesh-submit-ok-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  const host = unstartedHost(await openStore(t), await tempDir(t, 'gmesh-submit-ok-work-'))
+
+  const { jobId } = await host.submit(request(project), new AbortController().signal)
+  t.deepEqual(host.list().map(job => [job.id, job.state]), [[jobId, 'running']])
+})
