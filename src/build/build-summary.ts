@@ -4,6 +4,7 @@
  * and what the final local build took from the cache. `buildSummaryJson` is the same for scripts (`--json`).
  */
 import { shortId } from '../tui/format.js'
+import { INTERRUPTED_EXIT_CODE, interruptMessage, planJson } from './build-failure.js'
 import type { DistributedBuildResult } from './distributed-build.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
@@ -11,9 +12,11 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 export function formatBuildSummary (result: DistributedBuildResult): string {
   const { job, final, timings } = result
   const ok = result.exitCode === 0
+  const interrupted = result.exitCode === INTERRUPTED_EXIT_CODE
+  const outcome = ok ? 'succeeded' : interrupted ? 'interrupted' : 'FAILED'
   const lines: string[] = []
   const workers = new Set(job.units.flatMap(u => u.result == null ? [] : [u.result.worker]))
-  lines.push(`gmesh build ${ok ? 'succeeded' : 'FAILED'} in ${seconds(timings.totalMs)} ` +
+  lines.push(`gmesh build ${outcome} in ${seconds(timings.totalMs)} ` +
     `(plan ${seconds(timings.probeMs)}, units on the mesh ${seconds(timings.distributedMs)}, final build ${seconds(timings.finalMs)})`)
   lines.push(`  job ${job.id}: ${job.units.length} units, ran on ${workers.size} node${workers.size === 1 ? '' : 's'}; snapshot ${job.snapshot.files} files, ${job.snapshot.newBlobs} new`)
   const width = Math.max(4, ...job.units.map(u => u.name.length))
@@ -33,7 +36,9 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
   }
   if (job.lostPeers.length > 0) lines.push(`  lost mid-job: ${job.lostPeers.map(p => shortId(p)).join(', ')} (what they held was reassigned)`)
   const actionable = final?.summary.actionable
-  if (actionable != null) {
+  if (interrupted) {
+    lines.push('  final build: interrupted (Gradle was stopped); every unit had built on the mesh')
+  } else if (actionable != null) {
     lines.push(`  final build: ${actionable.total} actionable tasks: ${actionable.fromCache} from cache, ${actionable.upToDate} up-to-date, ${actionable.executed} executed`)
   } else if (final != null) {
     lines.push(`  final build: Gradle exited with code ${final.exitCode}`)
@@ -47,8 +52,9 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
   return {
     ok: result.exitCode === 0,
     exitCode: result.exitCode,
+    ...(result.exitCode === INTERRUPTED_EXIT_CODE ? { error: interruptMessage({ stage: 'final' }, undefined), stage: 'final', interrupted: true } : {}),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
-    plan: { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length },
+    plan: planJson(plan),
     job,
     ...(result.testShards == null
       ? {}

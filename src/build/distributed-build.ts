@@ -6,6 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Writable } from 'node:stream'
+import { INTERRUPTED_EXIT_CODE, JobCancelError, type BuildState } from './build-failure.js'
 import type { JobReport } from '../client/api-types.js'
 import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
@@ -16,6 +17,8 @@ import { planBuild } from '../plan/plan-build.js'
 import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
 
 const POLL_MS = 250
+/** How long an interrupted build waits for the node to cancel its job. */
+export const CANCEL_DEADLINE_MS = 5000
 
 export interface DistributedBuildOptions {
   client: NodeClient
@@ -40,6 +43,8 @@ export interface DistributedBuildOptions {
   progress?: Writable
   /** Where the final build's output goes (default: nowhere). */
   finalOutput?: Writable
+  /** Moved on as the build goes (stage, plan, job, the Gradle running), so an error or an interrupt can say where it stopped. */
+  state?: BuildState
 }
 
 export interface BuildTimings { probeMs: number, submitMs: number, distributedMs: number, finalMs: number, totalMs: number }
@@ -52,7 +57,7 @@ export interface DistributedBuildResult {
   /** Each sharded test task's reports, merged into its module before the final build (absent when none was sharded or the job failed). */
   testShards?: ShardedTestResult[]
   timings: BuildTimings
-  /** Exit code for the CLI: 0 only when the job and the final build succeeded. */
+  /** Exit code for the CLI: 0 only when the job and the final build succeeded; 130 when the final build was interrupted. */
   exitCode: number
 }
 
@@ -60,28 +65,38 @@ export interface DistributedBuildResult {
 export async function distributedBuild (options: DistributedBuildOptions): Promise<DistributedBuildResult> {
   const started = performance.now()
   const { client, signal } = options
+  const state: BuildState = options.state ?? { stage: 'probe' }
+  state.stage = 'probe'
+  const onSpawn = (pid: number): void => { state.gradlePid = pid }
   const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
-  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: options.noDaemon === true, ...(signal == null ? {} : { signal }) })
+  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: options.noDaemon === true, onSpawn, ...(signal == null ? {} : { signal }) })
+  delete state.gradlePid
   const plan = await planBuild(graph, {
     rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true,
     ...(options.testShardsPerModule == null ? {} : { testShardsPerModule: options.testShardsPerModule }),
     ...(options.shardTests == null ? {} : { shardTests: options.shardTests })
   })
+  state.plan = plan
+  state.stage = 'submit'
   const probeMs = performance.now() - started
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)
   const { jobId } = await client.submitJob({
     projectDir: options.projectDir, requested: options.tasks, units: plan.units,
     ...(options.unitTimeoutMs == null ? {} : { unitTimeoutMs: options.unitTimeoutMs })
   }, signal)
+  state.jobId = jobId
+  state.stage = 'job'
   const submitMs = performance.now() - started - probeMs
   options.progress?.write(`gmesh: job ${jobId} running\n`)
   const job = await waitForJob(client, jobId, signal)
+  state.job = job
   const distributedMs = performance.now() - started - probeMs - submitMs
   const timings = { probeMs, submitMs, distributedMs, finalMs: 0, totalMs: 0 }
   if (job.state !== 'done') {
     timings.totalMs = performance.now() - started
     return { plan, job, timings, exitCode: 1 }
   }
+  state.stage = 'final'
   const testShards = await mergeTestShards(client, plan, job.id, options)
   options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
   const final = await runGradle({
@@ -92,11 +107,13 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
     keepInitScript: true,
     stdout: options.finalOutput ?? null,
     stderr: options.finalOutput ?? null,
+    onSpawn,
     ...(signal == null ? {} : { signal })
   })
+  delete state.gradlePid
   timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
   timings.totalMs = performance.now() - started
-  return { plan, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : 1 }
+  return { plan, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : final.aborted && signal?.aborted === true ? INTERRUPTED_EXIT_CODE : 1 }
 }
 
 /** The test shards' reports, from the node, merged into their modules as if their test tasks had run here. */
@@ -110,7 +127,10 @@ async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: strin
   return merged
 }
 
-/** Follows the job until it ends (past `assembling`, while the node fetches test shards' reports); on abort, cancels it on the node first so no unit keeps running. */
+/**
+ * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports); on abort, cancels it
+ * on the node first so no unit keeps running, and throws JobCancelError if the node does not within CANCEL_DEADLINE_MS.
+ */
 async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined): Promise<JobReport> {
   try {
     for (;;) {
@@ -119,7 +139,18 @@ async function waitForJob (client: NodeClient, jobId: string, signal: AbortSigna
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }
   } catch (err) {
-    if (signal?.aborted === true) await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)').catch(() => {})
+    if (signal?.aborted === true) await cancelJob(client, jobId)
     throw err
+  }
+}
+
+/** Cancels an interrupted build's job, within CANCEL_DEADLINE_MS: a node that hangs must not hold the user's Ctrl-C. */
+async function cancelJob (client: NodeClient, jobId: string): Promise<void> {
+  const deadline = AbortSignal.timeout(CANCEL_DEADLINE_MS)
+  try {
+    await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)', deadline)
+  } catch (err) {
+    const reason = deadline.aborted ? `the node did not answer within ${CANCEL_DEADLINE_MS / 1000} s` : (err as Error).message
+    throw new JobCancelError(jobId, reason, err)
   }
 }

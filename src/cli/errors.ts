@@ -9,3 +9,9 @@ export class OperationError extends Error {
   static readonly code = 'ERR_OPERATION'
   override name = 'OperationError'
 }
+
+/** A stop signal (Ctrl-C, a kill, a hangup) ended the operation: exit code 130, the message says what it left behind. */
+export class InterruptedError extends Error {
+  static readonly code = 'ERR_INTERRUPTED'
+  override name = 'InterruptedError'
+}

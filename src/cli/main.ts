@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander'
 import { VERSION } from '../version.js'
-import { UsageError, OperationError } from './errors.js'
+import { InterruptedError, UsageError, OperationError } from './errors.js'
+import { INTERRUPTED_EXIT_CODE } from '../build/build-failure.js'
 import { registerCommands } from './commands/index.js'
 
-/** Exit codes of the CLI contract (design.md): 0 success, 1 operation failed, 2 usage error. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
+/** Exit codes of the CLI contract (design.md): 0 success, 1 operation failed, 2 usage error; 130 a build stopped by a signal. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: INTERRUPTED_EXIT_CODE } as const
 
 export function buildProgram (): Command {
   const program = new Command()
@@ -39,6 +40,7 @@ function exitCodeFor (err: unknown): number {
   }
   const message = err instanceof Error ? err.message : String(err)
   process.stderr.write(`gmesh: ${message}\n`)
+  if (err instanceof InterruptedError) return ExitCode.interrupted
   if (!(err instanceof OperationError) && process.env.GMESH_DEBUG != null && err instanceof Error) {
     process.stderr.write(`${err.stack ?? ''}\n`)
   }

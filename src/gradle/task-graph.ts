@@ -72,7 +72,7 @@ export function renderTaskGraphProbeScript (outputFile: string): string {
   ].join('\n')
 }
 
-export type ProbeOptions = Pick<GradleRunOptions, 'projectDir' | 'gradleUserHome' | 'noDaemon' | 'env' | 'signal' | 'gradleExecutable'> & {
+export type ProbeOptions = Pick<GradleRunOptions, 'projectDir' | 'gradleUserHome' | 'noDaemon' | 'env' | 'signal' | 'gradleExecutable' | 'onSpawn'> & {
   /** The tasks whose graph is wanted, e.g. `['build']`. */
   tasks: string[]
 }

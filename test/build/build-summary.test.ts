@@ -133,6 +133,17 @@ test('a final build without an actionable line reports Gradle\'s exit code', t =
   t.true(text.includes('  final build: Gradle exited with code 1\n'))
 })
 
+test('a final build stopped by Ctrl-C reads as interrupted, not as a failure of Gradle, in the text and the JSON', t => {
+  const stopped: GradleRunResult = { ...final, exitCode: 143, signal: null, aborted: true, summary: { ...final.summary, actionable: undefined, result: 'failed' } }
+  const result = built({ final: stopped, exitCode: 130 })
+  const text = formatBuildSummary(result)
+  t.true(text.startsWith('gmesh build interrupted in 13.3 s'), text)
+  t.true(text.includes('  final build: interrupted (Gradle was stopped); every unit had built on the mesh\n'))
+  t.false(text.includes('143'))
+  const json = buildSummaryJson(result) as Record<string, unknown>
+  t.like(json, { ok: false, exitCode: 130, stage: 'final', interrupted: true, error: 'build interrupted during the final local build (the job was done on the mesh)' })
+})
+
 test('the JSON summary has ok, the exit code, whole-millisecond timings, the plan in brief, the job and the final counts', t => {
   const json = buildSummaryJson(built())
   t.deepEqual(json, {

@@ -1,14 +1,15 @@
-import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
 import { MAX_UNIT_TIMEOUT_MS } from '../../client/api-types.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
+import { buildFailureJson, describeFailure, type BuildState } from '../../build/build-failure.js'
+import { watchBuildInterrupts } from '../build-interrupts.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
 import type { ShardRequest } from '../../plan/units.js'
-import { OperationError, UsageError } from '../errors.js'
+import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
 interface BuildOptions {
   data?: string, project?: string, json?: boolean, unitTimeout?: string, output?: boolean, daemon?: boolean, separateTests?: boolean
@@ -41,15 +42,16 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   const unitTimeoutMs = options.unitTimeout == null ? undefined : parseUnitTimeout(options.unitTimeout) * 1000
   const testShardsPerModule = options.shardTests == null ? undefined : parsePositiveInt(options.shardTests, '--shard-tests')
   const shardTests = options.shard?.map(parseShard)
+  const json = options.json === true
+  const state: BuildState = { stage: 'connect' }
   let client: NodeClient
   try {
     client = await NodeClient.connect(resolveDataDir(options.data), { timeoutMs: 120_000 })
   } catch (err) {
-    throw new OperationError(`${(err as Error).message}`)
+    throw failed(state, err, false, json)
   }
   const controller = new AbortController()
-  const stop = (): void => { controller.abort(new Error('interrupted')) }
-  const offSignals = onStopSignals(stop)
+  const offSignals = watchBuildInterrupts({ controller, state, json })
   let result: DistributedBuildResult
   try {
     result = await distributedBuild({
@@ -62,19 +64,26 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
       ...(testShardsPerModule == null ? {} : { testShardsPerModule }),
       ...(shardTests == null ? {} : { shardTests }),
       signal: controller.signal,
+      state,
       ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
       ...(options.json === true ? {} : { progress: process.stderr }),
       ...(options.json === true || options.output === false ? {} : { finalOutput: process.stdout })
     })
   } catch (err) {
-    if (controller.signal.aborted) throw new OperationError('build interrupted; the job was cancelled on the mesh')
-    throw new OperationError((err as Error).message)
+    throw failed(state, err, controller.signal.aborted, json)
   } finally {
     offSignals()
   }
   if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
   else process.stderr.write(formatBuildSummary(result))
   return result.exitCode
+}
+
+/** The error a build that stopped at `state.stage` ends with; with `--json`, its document goes to stdout first. */
+function failed (state: BuildState, err: unknown, interrupted: boolean, json: boolean): Error {
+  const failure = describeFailure(state, err, interrupted)
+  if (json) process.stdout.write(`${JSON.stringify(buildFailureJson(state, failure), null, 2)}\n`)
+  return interrupted ? new InterruptedError(failure.message) : new OperationError(failure.message)
 }
 
 /** `--shard money=3` (or `:money=3`) as a shard request. */
