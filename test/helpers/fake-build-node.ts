@@ -1,0 +1,84 @@
+/**
+ * A stand-in for a node's control API in a process of its own (so a test can SIGSTOP it), for `gmesh build`:
+ * it takes one job, `job-1`, which runs until cancelled (`running`) or is done at once (`done`), and prints
+ * `submitted job-1`, `report job-1` and `cancel job-1` on stdout as it is asked. Run: node fake-build-node.js DIR MODE.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export type FakeJobMode = 'running' | 'done'
+
+const JOB_ID = 'job-1'
+
+function report (state: string): unknown {
+  const done = state === 'done'
+  return {
+    id: JOB_ID, state, startedAt: new Date(0).toISOString(), elapsedMs: 10, requested: ['compileJava'],
+    snapshot: { id: 'ab'.repeat(32), files: 2, bytes: 20, newBlobs: 2, ms: 1 }, terms: [], lostPeers: [],
+    units: [{
+      id: 'u1', name: ':compileJava', dependsOn: [],
+      ...(done ? { result: { worker: 'self', outcome: 'success', durationMs: 1, setupMs: 1, fetchedBytes: 0, tasks: { executed: 1, fromCache: 0, upToDate: 0 } } } : {})
+    }]
+  }
+}
+
+async function serve (dataDir: string, mode: FakeJobMode): Promise<void> {
+  let state = 'none'
+  const answer = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body))
+  }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume()
+    req.on('end', () => {
+      const url = req.url ?? ''
+      if (req.method === 'POST' && url === '/api/v1/jobs') {
+        state = mode
+        process.stdout.write(`submitted ${JOB_ID}\n`)
+        answer(res, 200, { jobId: JOB_ID })
+      } else if (url === `/api/v1/jobs/${JOB_ID}/report` && state !== 'none') {
+        process.stdout.write(`report ${JOB_ID}\n`)
+        answer(res, 200, report(state))
+      } else if (req.method === 'POST' && url === `/api/v1/jobs/${JOB_ID}/cancel` && state === 'running') {
+        state = 'cancelled'
+        process.stdout.write(`cancel ${JOB_ID}\n`)
+        answer(res, 200, { cancelled: JOB_ID })
+      } else {
+        answer(res, 404, { error: `no such thing: ${req.method ?? ''} ${url}` })
+      }
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const httpUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  await writeFile(path.join(dataDir, 'token'), 'f'.repeat(64))
+  await writeFile(path.join(dataDir, 'node.json'), JSON.stringify({ peerId: 'self', multiaddrs: [], httpUrl, cacheUrl: `${httpUrl}/cache/`, pid: process.pid }))
+  process.stdout.write('ready\n')
+}
+
+/** The fake node, running; `lines` are what it printed. */
+export interface FakeBuildNode { child: ChildProcess, pid: number, lines: string[], until: (line: string) => Promise<void> }
+
+/** Starts the fake node for `dataDir` and resolves once its ready file is written. */
+export async function startFakeBuildNode (dataDir: string, mode: FakeJobMode): Promise<FakeBuildNode> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines: string[] = []
+  const waiting: Array<{ line: string, resolve: () => void }> = []
+  createInterface({ input: child.stdout! }).on('line', line => {
+    lines.push(line)
+    for (const w of waiting.filter(w => w.line === line)) w.resolve()
+  })
+  const until = async (line: string): Promise<void> => {
+    if (lines.includes(line)) return
+    await new Promise<void>(resolve => { waiting.push({ line, resolve }) })
+  }
+  await until('ready')
+  return { child, pid: child.pid!, lines, until }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await serve(process.argv[2]!, process.argv[3] as FakeJobMode)
