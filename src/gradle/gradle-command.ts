@@ -1,5 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { directoriesUpToBuildRoot } from './build-root.js'
 
 /** Neither `./gradlew` in the project nor `gradle` on PATH was found. */
 export class GradleNotFoundError extends Error {
@@ -7,14 +8,7 @@ export class GradleNotFoundError extends Error {
   override name = 'GradleNotFoundError'
 }
 
-/** The directory a build should run in is missing or not a directory. */
-export class ProjectDirError extends Error {
-  static readonly code = 'ERR_PROJECT_DIR'
-  override name = 'ProjectDirError'
-  constructor (readonly projectDir: string, why: string) {
-    super(`no Gradle project at ${projectDir}: ${why}`)
-  }
-}
+export { ProjectDirError } from './build-root.js'
 
 export interface GradleCommand {
   /** Absolute path of the executable to spawn. */
@@ -60,18 +54,13 @@ export async function findGradleCommand (projectDir: string, searchPath = proces
   )
 }
 
-/** `gradlew` in `dir` or above, not past the build's root directory (the one with settings.gradle or settings.gradle.kts). */
+/** `gradlew` in `dir` or above, not past the build's root directory (see `directoriesUpToBuildRoot`). */
 async function findWrapper (dir: string): Promise<string | undefined> {
-  for (let current = dir; ; current = path.dirname(current)) {
+  for (const current of (await directoriesUpToBuildRoot(dir)).dirs) {
     const wrapper = path.join(current, 'gradlew')
     if (await isExecutableFile(wrapper)) return wrapper
-    if (await exists(path.join(current, 'settings.gradle')) || await exists(path.join(current, 'settings.gradle.kts'))) return undefined
-    if (path.dirname(current) === current) return undefined
   }
-}
-
-async function exists (file: string): Promise<boolean> {
-  return await stat(file).then(() => true, () => false)
+  return undefined
 }
 
 /** The directory Gradle's own `-p DIR` / `--project-dir DIR` names among `args`, resolved from `cwd`, if any. */
