@@ -2,7 +2,9 @@
  * The task graph of a build, asked from Gradle itself: an init script hooked on
  * `gradle.taskGraph.whenReady` writes every task of the graph and its direct dependencies to a
  * JSON file, then disables every task, so the build executes nothing (every task SKIPPED).
- * Not `--dry-run`: Gradle 4.4 never calls `whenReady` in a dry run.
+ * Not `--dry-run`: Gradle 4.4 never calls `whenReady` in a dry run. The script also records the root project's
+ * directory and, where the graph tells them (`getRequestedTasks`: Gradle 4.4 has it, the script asks rather than assumes), the tasks Gradle selected for the
+ * requested names: abbreviations and names relative to the project Gradle ran in resolved the way Gradle does.
  *
  * `TaskExecutionGraph.getDependencies(Task)` exists only from Gradle 4.6; before that the script
  * asks each task's `taskDependencies` and keeps the dependencies that are in the graph. The
@@ -30,6 +32,15 @@ export interface TaskGraph {
   gradleVersion: string
   /** In Gradle's execution order. */
   tasks: ProbedTask[]
+  /** The tasks the graph was probed for, as given to Gradle (absent in a graph made by hand). */
+  requested?: string[]
+  /**
+   * The tasks Gradle selected for `requested` (task paths, sorted): names resolved in the project Gradle ran in and
+   * its subprojects, abbreviations (`cJ`) expanded. Absent when this Gradle's graph does not tell them.
+   */
+  selected?: string[]
+  /** The root project's directory, where Gradle found the build's settings file. */
+  rootDir?: string
 }
 
 export class TaskGraphProbeError extends Error {
@@ -39,7 +50,10 @@ export class TaskGraphProbeError extends Error {
 
 const TaskGraphSchema = z.object({
   gradleVersion: z.string(),
-  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()) }))
+  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()) })),
+  requested: z.array(z.string()).optional(),
+  selected: z.array(z.string()).optional(),
+  rootDir: z.string().optional()
 })
 
 /** System properties that keep the configuration cache off on every Gradle that has one. */
@@ -65,7 +79,9 @@ export function renderTaskGraphProbeScript (outputFile: string): string {
     '            dependencies: deps.collect { it.path }.sort()',
     '        ]',
     '    }',
-    '    gmeshProbeOutput.text = groovy.json.JsonOutput.toJson([gradleVersion: gradle.gradleVersion, tasks: tasks])',
+    '    def probed = [gradleVersion: gradle.gradleVersion, tasks: tasks, rootDir: gradle.rootProject.projectDir.path]',
+    '    if (graph.respondsTo(\'getRequestedTasks\')) probed.selected = graph.requestedTasks.collect { it.path }.sort()',
+    '    gmeshProbeOutput.text = groovy.json.JsonOutput.toJson(probed)',
     '    graph.allTasks.each { it.enabled = false }',
     '}',
     ''
@@ -97,7 +113,7 @@ export async function probeTaskGraph (options: ProbeOptions): Promise<TaskGraph>
     const json = await readFile(outputFile, 'utf8').catch(() => {
       throw new TaskGraphProbeError(`Gradle planned ${options.tasks.join(' ')} but the probe wrote no task graph`)
     })
-    return parseTaskGraph(json)
+    return { ...parseTaskGraph(json), requested: [...options.tasks] }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -16,7 +16,10 @@
 import { createHash } from 'node:crypto'
 import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
 import { topologicalOrder } from './dag.js'
+import { selectRequested } from './requested-tasks.js'
 import { splitIntoShards, type TestClass } from './test-classes.js'
+
+export { UnresolvedTaskError } from './requested-tasks.js'
 
 export interface Unit {
   /** Stable id derived from what the unit runs (same tasks and filters, same id). */
@@ -106,7 +109,7 @@ function taskName (taskPath: string): string {
   return taskPath.slice(taskPath.lastIndexOf(':') + 1)
 }
 
-/** Cuts the task graph into a DAG of units. Throws {@link PlanError}, or `UnitCycleError` on a cycle. */
+/** Cuts the task graph into a DAG of units. Throws {@link PlanError}, `UnresolvedTaskError` for a task it cannot tell, or `UnitCycleError` on a cycle. */
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
   const shards = new Map<string, string[][]>()
@@ -137,12 +140,8 @@ function neededTasks (graph: TaskGraph, requested: readonly string[]): ProbedTas
     needed.add(taskPath)
     for (const dep of task.dependencies) visit(dep, taskPath)
   }
-  for (const request of requested) {
-    const isPath = request.includes(':')
-    const wanted = isPath ? (request.startsWith(':') ? request : `:${request}`) : request
-    const matches = graph.tasks.filter(task => isPath ? task.path === wanted : taskName(task.path) === wanted)
-    if (matches.length === 0) throw new PlanError(`requested task '${request}' is not in the task graph; probe the graph for the same tasks`)
-    for (const task of matches) visit(task.path, `requested task '${request}'`)
+  for (const [request, paths] of selectRequested(graph, requested)) {
+    for (const taskPath of paths) visit(taskPath, `requested task '${request}'`)
   }
   return graph.tasks.filter(task => needed.has(task.path))
 }

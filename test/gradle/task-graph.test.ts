@@ -4,6 +4,7 @@ import path from 'node:path'
 import {
   probeTaskGraph, parseTaskGraph, renderTaskGraphProbeScript, TaskGraphProbeError
 } from '../../src/gradle/task-graph.js'
+import { planUnits } from '../../src/plan/units.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 
 test('the probe script picks the dependency API by what the graph interface has, then skips every task', t => {
@@ -51,4 +52,17 @@ test('a task that does not exist is a probe error carrying Gradle\'s message', a
     projectDir: project.projectDir, tasks: ['noSuchTask'], gradleUserHome: project.gradleUserHome, noDaemon: true
   }), { instanceOf: TaskGraphProbeError })
   t.regex(err?.message ?? '', /noSuchTask/)
+})
+
+test('real Gradle: from a subproject, the probe records the build\'s root and what Gradle selected for an abbreviation there', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  const graph = await probeTaskGraph({
+    projectDir: path.join(project.projectDir, 'money'), tasks: ['cJ'], gradleUserHome: project.gradleUserHome, noDaemon: true
+  })
+  t.is(graph.rootDir, project.projectDir)
+  t.deepEqual(graph.requested, ['cJ'])
+  t.deepEqual(graph.selected, [':money:compileJava'], 'cJ is compileJava, of money only')
+  t.deepEqual(planUnits(graph, { requested: ['cJ'] }).units.map(u => u.run), [[':money:compileJava']])
 })

@@ -7,7 +7,7 @@ import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { UnitCycleError } from '../../src/plan/dag.js'
 import { mergeShardReports } from '../../src/plan/final-build.js'
 import { planBuild } from '../../src/plan/plan-build.js'
-import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, UnresolvedTaskError, type Unit, type UnitPlan } from '../../src/plan/units.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
 /** A graph from `path: deps` pairs, in the given (execution) order. */
@@ -71,12 +71,32 @@ test('unit ids are derived from what the unit runs: the same plan twice has the 
 })
 
 test('a requested task missing from the graph, or an edge to a task outside it, is a plan error', t => {
-  t.throws(() => planUnits(TWO_MODULES, { requested: ['deploy'] }), { instanceOf: PlanError, message: /'deploy' is not in the task graph/ })
+  t.throws(() => planUnits(TWO_MODULES, { requested: ['deploy'] }), { instanceOf: UnresolvedTaskError, message: /no task of the build is named 'deploy'.*give full task names/ })
   t.throws(() => planUnits(TWO_MODULES, { requested: [] }), { instanceOf: PlanError })
   const broken = graphOf({ ':a:jar': [':a:ghost'] })
   t.throws(() => planUnits(broken, { requested: ['jar'] }), { instanceOf: PlanError, message: /:a:ghost, which is not in the task graph/ })
   t.throws(() => planUnits(TWO_MODULES, { requested: ['build'], shardTests: [{ module: 'b', shards: 2 }] }), { instanceOf: PlanError, message: /:b:test is not among the planned tasks/ })
   t.throws(() => planUnits(TWO_MODULES, { requested: ['build'], shardTests: [{ module: 'a', shards: 0 }] }), { instanceOf: PlanError })
+})
+
+test('an abbreviation (cJ) plans the tasks Gradle selected for it when the graph was probed for it, and the final build asks Gradle the same', t => {
+  const probed: TaskGraph = { ...TWO_MODULES, requested: ['cJ'], selected: [':a:compileJava', ':b:compileJava'] }
+  const plan = planUnits(probed, { requested: ['cJ'] })
+  t.deepEqual(plan.units.map(u => u.run), [[':a:jar'], [':b:compileJava']])
+  t.deepEqual(finalBuildArgs(plan), ['cJ'])
+})
+
+test('from a subproject, a name plans only what Gradle selected there, not the same name in other projects of the graph', t => {
+  // `gradle jar` in b/: :b:jar, which needs :a:jar (in the graph, as a dependency)
+  const probed: TaskGraph = { ...graphOf({ ':a:compileJava': [], ':a:jar': [':a:compileJava'], ':b:compileJava': [':a:jar'], ':b:jar': [':b:compileJava'] }), requested: ['jar'], selected: [':b:jar'] }
+  const plan = planUnits(probed, { requested: ['jar'] })
+  t.deepEqual(plan.units.map(u => u.run), [[':a:jar'], [':b:jar']])
+})
+
+test('a graph probed for other tasks is matched by name: a subset of it can be planned, an unknown name is refused', t => {
+  const probed: TaskGraph = { ...TWO_MODULES, requested: ['build'], selected: [':a:build', ':b:build'] }
+  t.deepEqual(planUnits(probed, { requested: [':a:jar'] }).units.map(u => u.run), [[':a:jar']])
+  t.throws(() => planUnits(probed, { requested: ['cJ'] }), { instanceOf: UnresolvedTaskError })
 })
 
 test('projects whose tasks depend on each other both ways are a named cycle error', t => {
