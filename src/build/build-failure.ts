@@ -68,7 +68,7 @@ export function forcedExitMessage (state: BuildState): string {
 }
 
 /** The plan as the summaries give it. */
-export function planJson (plan: UnitPlan): unknown {
+export function planJson (plan: UnitPlan): { gradleVersion: string, requested: readonly string[], units: number } {
   return { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length }
 }
 

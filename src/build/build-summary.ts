@@ -18,7 +18,7 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
   const workers = new Set(job.units.flatMap(u => u.result == null ? [] : [u.result.worker]))
   lines.push(`gmesh build ${outcome} in ${seconds(timings.totalMs)} ` +
     `(plan ${seconds(timings.probeMs)}, units on the mesh ${seconds(timings.distributedMs)}, final build ${seconds(timings.finalMs)})`)
-  lines.push(`  job ${job.id}: ${job.units.length} units, ran on ${workers.size} node${workers.size === 1 ? '' : 's'}; snapshot ${job.snapshot.files} files, ${job.snapshot.newBlobs} new`)
+  lines.push(`  job ${job.id}: ${job.units.length} units, ran on ${workers.size} node${workers.size === 1 ? '' : 's'}; snapshot of ${result.buildRoot}: ${job.snapshot.files} files, ${job.snapshot.newBlobs} new`)
   const width = Math.max(4, ...job.units.map(u => u.name.length))
   lines.push(`  ${'unit'.padEnd(width)}  ${'node'.padEnd(10)}  ${'time'.padStart(7)}  executed/from-cache/up-to-date`)
   for (const unit of job.units) {
@@ -54,7 +54,7 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
     exitCode: result.exitCode,
     ...(result.exitCode === INTERRUPTED_EXIT_CODE ? { error: interruptMessage({ stage: 'final' }, undefined), stage: 'final', interrupted: true } : {}),
     timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
-    plan: planJson(plan),
+    plan: { ...planJson(plan), buildRoot: result.buildRoot },
     job,
     ...(result.testShards == null
       ? {}

@@ -11,9 +11,8 @@ import type { JobReport } from '../client/api-types.js'
 import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
 import { runGradle, type GradleRunResult } from '../gradle/runner.js'
-import { probeTaskGraph } from '../gradle/task-graph.js'
 import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
-import { planBuild } from '../plan/plan-build.js'
+import { planDistributedBuild } from './build-plan.js'
 import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
 
 const POLL_MS = 250
@@ -24,6 +23,7 @@ export interface DistributedBuildOptions {
   client: NodeClient
   /** The node's cache endpoint, for the final build. */
   cacheUrl: string
+  /** Where the build is asked for, as `gradle` would be run there: the build's root or a subproject's directory. */
   projectDir: string
   /** Tasks (and nothing else) as given after `--`. */
   tasks: string[]
@@ -51,6 +51,8 @@ export interface BuildTimings { probeMs: number, submitMs: number, distributedMs
 
 export interface DistributedBuildResult {
   plan: UnitPlan
+  /** The build's root directory, which was snapshotted (where the settings file is). */
+  buildRoot: string
   job: JobReport
   /** The local build of the requested tasks after a successful job; absent when the job failed. */
   final?: GradleRunResult
@@ -68,20 +70,15 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const state: BuildState = options.state ?? { stage: 'probe' }
   state.stage = 'probe'
   const onSpawn = (pid: number): void => { state.gradlePid = pid }
-  const gradle = { projectDir: options.projectDir, ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }), ...(options.env == null ? {} : { env: options.env }) }
-  const graph = await probeTaskGraph({ ...gradle, tasks: options.tasks, noDaemon: options.noDaemon === true, onSpawn, ...(signal == null ? {} : { signal }) })
+  const { plan, graph, buildRoot, projectDir } = await planDistributedBuild({ ...options, onSpawn })
   delete state.gradlePid
-  const plan = await planBuild(graph, {
-    rootDir: options.projectDir, requested: options.tasks, separateTests: options.separateTests ?? true,
-    ...(options.testShardsPerModule == null ? {} : { testShardsPerModule: options.testShardsPerModule }),
-    ...(options.shardTests == null ? {} : { shardTests: options.shardTests })
-  })
   state.plan = plan
   state.stage = 'submit'
   const probeMs = performance.now() - started
-  options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting\n`)
+  const from = projectDir === buildRoot ? '' : ` (tasks as named in ${projectDir})`
+  options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting; snapshot of the build at ${buildRoot}${from}\n`)
   const { jobId } = await client.submitJob({
-    projectDir: options.projectDir, requested: options.tasks, units: plan.units,
+    projectDir: buildRoot, requested: options.tasks, units: plan.units,
     ...(options.unitTimeoutMs == null ? {} : { unitTimeoutMs: options.unitTimeoutMs })
   }, signal)
   state.jobId = jobId
@@ -94,13 +91,15 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const timings = { probeMs, submitMs, distributedMs, finalMs: 0, totalMs: 0 }
   if (job.state !== 'done') {
     timings.totalMs = performance.now() - started
-    return { plan, job, timings, exitCode: 1 }
+    return { plan, buildRoot, job, timings, exitCode: 1 }
   }
   state.stage = 'final'
-  const testShards = await mergeTestShards(client, plan, job.id, options)
+  const testShards = await mergeTestShards(client, plan, job.id, buildRoot, options)
   options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
   const final = await runGradle({
-    ...gradle,
+    projectDir,
+    ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }),
+    ...(options.env == null ? {} : { env: options.env }),
     args: finalBuildArgs(plan),
     noDaemon: options.noDaemon === true,
     initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
@@ -113,14 +112,14 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   delete state.gradlePid
   timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
   timings.totalMs = performance.now() - started
-  return { plan, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : final.aborted && signal?.aborted === true ? INTERRUPTED_EXIT_CODE : 1 }
+  return { plan, buildRoot, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : final.aborted && signal?.aborted === true ? INTERRUPTED_EXIT_CODE : 1 }
 }
 
 /** The test shards' reports, from the node, merged into their modules as if their test tasks had run here. */
-async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: string, options: DistributedBuildOptions): Promise<ShardedTestResult[]> {
+async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: string, buildRoot: string, options: DistributedBuildOptions): Promise<ShardedTestResult[]> {
   if (plan.shardedTestTasks.length === 0) return []
   const { units } = await client.jobTestReports(jobId, options.signal)
-  const merged = await mergeShardReports(options.projectDir, plan, new Map(Object.entries(units)))
+  const merged = await mergeShardReports(buildRoot, plan, new Map(Object.entries(units)))
   for (const sharded of merged) {
     options.progress?.write(`gmesh: ${sharded.task}: ${sharded.tests} tests from ${plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0} shards merged into ${sharded.dir}\n`)
   }

@@ -66,7 +66,7 @@ const timings = { probeMs: 1234.4, submitMs: 55.6, distributedMs: 8765.49, final
 const short = (peer: string): string => `…${peer.slice(-8)}`
 
 /** A successful build, changed by `over`. */
-const built = (over: Partial<DistributedBuildResult> = {}): DistributedBuildResult => ({ plan, job: job(), final, timings, exitCode: 0, ...over })
+const built = (over: Partial<DistributedBuildResult> = {}): DistributedBuildResult => ({ plan, buildRoot: '/src/shop', job: job(), final, timings, exitCode: 0, ...over })
 
 /** A line's columns: what two or more spaces separate. */
 const columns = (line: string | undefined): string[] => (line ?? '').trim().split(/\s{2,}/)
@@ -75,7 +75,7 @@ test('a successful build lists each unit with its node, time and task counts, th
   const text = formatBuildSummary(built())
   const lines = text.split('\n')
   t.is(lines[0], 'gmesh build succeeded in 13.3 s (plan 1.2 s, units on the mesh 8.8 s, final build 3.2 s)')
-  t.is(lines[1], '  job job-7f3a: 3 units, ran on 2 nodes; snapshot 212 files, 9 new')
+  t.is(lines[1], '  job job-7f3a: 3 units, ran on 2 nodes; snapshot of /src/shop: 212 files, 9 new')
   t.regex(lines[2] ?? '', /^ {2}unit\s+node\s+time {2}executed\/from-cache\/up-to-date$/)
   t.deepEqual(lines.slice(3, 6).map(columns), [
     [':core', short(ALPHA), '2.5 s', '4/1/2'],
@@ -100,7 +100,7 @@ test('a second term is shown with the note on why, and lost peers are listed by 
 
 test('one term has no new-term note, and a job without terms says none was granted', t => {
   t.false(formatBuildSummary(built()).includes('a new term'))
-  t.true(formatBuildSummary({ plan, job: job({ terms: [], state: 'cancelled', error: 'interrupted' }), timings, exitCode: 1 }).includes('  leader: none granted\n'))
+  t.true(formatBuildSummary({ plan, buildRoot: '/src/shop', job: job({ terms: [], state: 'cancelled', error: 'interrupted' }), timings, exitCode: 1 }).includes('  leader: none granted\n'))
 })
 
 test('a failed job shows FAILED, the failing unit\'s outcome, the units not run and the error text, and no final build', t => {
@@ -114,7 +114,7 @@ test('a failed job shows FAILED, the failing unit\'s outcome, the units not run 
       { id: 'u3', name: ':app', dependsOn: ['u1'] }
     ]
   })
-  const text = formatBuildSummary({ plan, job: failedJob, timings: { ...timings, finalMs: 0 }, exitCode: 1 })
+  const text = formatBuildSummary({ plan, buildRoot: '/src/shop', job: failedJob, timings: { ...timings, finalMs: 0 }, exitCode: 1 })
   const lines = text.split('\n')
   t.regex(lines[0] ?? '', /^gmesh build FAILED in 13\.3 s /)
   t.deepEqual(lines.slice(3, 6).map(columns), [
@@ -150,11 +150,11 @@ test('the JSON summary has ok, the exit code, whole-millisecond timings, the pla
     ok: true,
     exitCode: 0,
     timings: { probeMs: 1234, submitMs: 56, distributedMs: 8765, finalMs: 3211, totalMs: 13266 },
-    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 3 },
+    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 3, buildRoot: '/src/shop' },
     job: job(),
     final: { exitCode: 0, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }
   })
-  const failed = buildSummaryJson({ plan, job: job({ state: 'failed', error: 'boom' }), timings, exitCode: 1 }) as { ok: boolean, exitCode: number, final: unknown }
+  const failed = buildSummaryJson({ plan, buildRoot: '/src/shop', job: job({ state: 'failed', error: 'boom' }), timings, exitCode: 1 }) as { ok: boolean, exitCode: number, final: unknown }
   t.false(failed.ok)
   t.is(failed.exitCode, 1)
   t.is(failed.final, undefined)

@@ -26,6 +26,13 @@ test('values a command cannot take are usage errors before anything runs: an unk
   t.is(await main(['sim', '--jobs', '0']), ExitCode.usage)
 })
 
+test('gmesh build in a directory without a Gradle project is a usage error, before any node is asked to snapshot it', async t => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-not-gradle-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  // no node runs in --data: the project is refused before gmesh connects to one
+  t.is(await main(['build', '--project', dir, '--data', path.join(dir, 'no-node'), '--', 'build']), ExitCode.usage)
+})
+
 test('the gmesh launcher runs on the checkout\'s Node 24 from anywhere, through a symbolic link, whatever node is on PATH', async t => {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-launcher-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })

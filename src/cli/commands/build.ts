@@ -8,7 +8,8 @@ import { buildFailureJson, describeFailure, type BuildState } from '../../build/
 import { watchBuildInterrupts } from '../build-interrupts.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
-import type { ShardRequest } from '../../plan/units.js'
+import { locateGradleProject, ProjectDirError } from '../../gradle/build-root.js'
+import { UnresolvedTaskError, type ShardRequest } from '../../plan/units.js'
 import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
 interface BuildOptions {
@@ -22,7 +23,7 @@ export function register (program: Command): void {
     .description('spread a Gradle build over the mesh, then build locally from the mesh cache: gmesh build -- build')
     .argument('[tasks...]', 'Gradle tasks, after --')
     .option('--data <dir>', 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)')
-    .option('--project <dir>', 'Gradle project directory (default: the current directory)')
+    .option('--project <dir>', 'Gradle project directory, as gradle would run in it: the build\'s root or a subproject (default: the current directory)')
     .option('--unit-timeout <seconds>', 'deadline of each unit on its worker (default 1800)')
     .option('--json', 'print the summary as JSON')
     .option('--no-output', 'hide the final local build\'s Gradle output')
@@ -42,6 +43,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
   const unitTimeoutMs = options.unitTimeout == null ? undefined : parseUnitTimeout(options.unitTimeout) * 1000
   const testShardsPerModule = options.shardTests == null ? undefined : parsePositiveInt(options.shardTests, '--shard-tests')
   const shardTests = options.shard?.map(parseShard)
+  const projectDir = await gradleProjectDir(options.project ?? '.')
   const json = options.json === true
   const state: BuildState = { stage: 'connect' }
   let client: NodeClient
@@ -57,7 +59,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
     result = await distributedBuild({
       client,
       cacheUrl: client.info.cacheUrl,
-      projectDir: path.resolve(options.project ?? '.'),
+      projectDir,
       tasks,
       noDaemon: options.daemon === false,
       separateTests: options.separateTests !== false,
@@ -70,6 +72,7 @@ async function build (tasks: string[], options: BuildOptions): Promise<number> {
       ...(options.json === true || options.output === false ? {} : { finalOutput: process.stdout })
     })
   } catch (err) {
+    if (!controller.signal.aborted && (err instanceof UnresolvedTaskError || err instanceof ProjectDirError)) throw new UsageError(err.message)
     throw failed(state, err, controller.signal.aborted, json)
   } finally {
     offSignals()
@@ -84,6 +87,16 @@ function failed (state: BuildState, err: unknown, interrupted: boolean, json: bo
   const failure = describeFailure(state, err, interrupted)
   if (json) process.stdout.write(`${JSON.stringify(buildFailureJson(state, failure), null, 2)}\n`)
   return interrupted ? new InterruptedError(failure.message) : new OperationError(failure.message)
+}
+
+/** The project directory, refused before anything is snapshotted when no Gradle build is in it or above it. */
+async function gradleProjectDir (dir: string): Promise<string> {
+  try {
+    return (await locateGradleProject(path.resolve(dir))).projectDir
+  } catch (err) {
+    if (err instanceof ProjectDirError) throw new UsageError(`${err.message}; run gmesh build in a Gradle project's directory or give --project DIR`)
+    throw err
+  }
 }
 
 /** `--shard money=3` (or `:money=3`) as a shard request. */
