@@ -47,10 +47,11 @@ export async function directoriesUpToBuildRoot (dir: string): Promise<{ dirs: st
   }
 }
 
-/** The build's root directory as Gradle finds it from `dir` (see the module comment). */
-export async function findBuildRoot (dir: string): Promise<string> {
-  const { dirs, settingsFound } = await directoriesUpToBuildRoot(dir)
-  return settingsFound ? dirs[dirs.length - 1]! : path.resolve(dir)
+/** Throws {@link ProjectDirError}, naming `dir` as given, when it is missing or not a directory. */
+export async function assertDirectory (dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined)
+  if (info === undefined) throw new ProjectDirError(dir, 'it does not exist')
+  if (!info.isDirectory()) throw new ProjectDirError(dir, 'it is not a directory')
 }
 
 /**
@@ -59,9 +60,7 @@ export async function findBuildRoot (dir: string): Promise<string> {
  */
 export async function locateGradleProject (dir: string): Promise<GradleProjectLocation> {
   const projectDir = path.resolve(dir)
-  const info = await stat(projectDir).catch(() => undefined)
-  if (info === undefined) throw new ProjectDirError(projectDir, 'it does not exist')
-  if (!info.isDirectory()) throw new ProjectDirError(projectDir, 'it is not a directory')
+  await assertDirectory(projectDir)
   const { dirs, settingsFound } = await directoriesUpToBuildRoot(projectDir)
   if (settingsFound) return { projectDir, buildRoot: dirs[dirs.length - 1]! }
   for (const candidate of dirs) {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { stat } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { BuildOutputParser, type BuildSummary } from './build-output.js'
-import { findGradleCommand, ProjectDirError } from './gradle-command.js'
+import { assertDirectory } from './build-root.js'
+import { findGradleCommand } from './gradle-command.js'
 import { SUPPLIED_SCRIPT_PROPERTY } from './init-script.js'
 import { initScriptFile } from './init-script-file.js'
 
@@ -120,8 +120,7 @@ export function gradleEnvironment (options: Pick<GradleRunOptions, 'env' | 'tmpD
 export async function runGradle (options: GradleRunOptions): Promise<GradleRunResult> {
   options.signal?.throwIfAborted()
   // spawning in a missing directory fails as if the executable were missing (ENOENT): say what is missing
-  const dir = await stat(options.projectDir).catch(() => undefined)
-  if (dir === undefined || !dir.isDirectory()) throw new ProjectDirError(options.projectDir, dir === undefined ? 'it does not exist' : 'it is not a directory')
+  await assertDirectory(options.projectDir)
   const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
   const env = gradleEnvironment(options)
   const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, { keep: options.keepInitScript === true, ...(options.scratchDir == null ? {} : { parent: options.scratchDir }) })

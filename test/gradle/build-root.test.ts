@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { findBuildRoot, locateGradleProject, ProjectDirError } from '../../src/gradle/build-root.js'
+import { locateGradleProject, ProjectDirError } from '../../src/gradle/build-root.js'
 
 async function tempDir (t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-build-root-'))
@@ -17,8 +17,8 @@ test('from a subproject, the build root is the first directory above with a sett
   await mkdir(path.join(root, 'money', 'src'), { recursive: true })
   await writeFile(path.join(root, 'settings.gradle.kts'), 'include("money")\n')
   t.deepEqual(await locateGradleProject(path.join(root, 'money')), { projectDir: path.join(root, 'money'), buildRoot: root })
-  t.is(await findBuildRoot(path.join(root, 'money', 'src')), root)
-  t.is(await findBuildRoot(root), root)
+  t.is((await locateGradleProject(path.join(root, 'money', 'src'))).buildRoot, root)
+  t.is((await locateGradleProject(root)).buildRoot, root)
 })
 
 test('without a settings file, a directory with a build file (or under one) is a build of its own', async t => {
