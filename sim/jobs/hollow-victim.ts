@@ -24,7 +24,8 @@ export class HollowVictim extends JobsProtocol {
   }
 }
 
-function isSteal (bytes: Uint8Array): boolean {
+/** Whether a direct jobs frame is a steal request (an undecodable one is not). */
+export function isSteal (bytes: Uint8Array): boolean {
   try {
     return jobsCodec.decode(bytes).type === 'steal'
   } catch {

@@ -2,6 +2,7 @@ import type { Effect, Millis, PeerId, Verdict } from '../../protocols/core/index
 import { JobsProtocol, JOBS_PROTOCOL, jobsCodec, ticketBatches, UnitTree } from '../../protocols/jobs/index.js'
 import type { JobsOptions, JobSpec, UnitTicket } from '../../protocols/jobs/index.js'
 import type { Load } from '../../protocols/membership/index.js'
+import { isSteal } from './hollow-victim.js'
 
 /**
  * Forged variants of a real ticket `t` of a job, each with `t`'s Merkle proof: its payload, dependencies or cost
@@ -78,15 +79,9 @@ export class ForgingVictim extends JobsProtocol {
   }
 
   override onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
-    if (via === JOBS_PROTOCOL && from !== this.self) {
-      let steal = false
-      try {
-        steal = jobsCodec.decode(bytes).type === 'steal'
-      } catch {}
-      if (steal) {
-        this.answer(from)
-        return 'accept'
-      }
+    if (via === JOBS_PROTOCOL && from !== this.self && isSteal(bytes)) {
+      this.answer(from)
+      return 'accept'
     }
     return super.onMessage(from, via, bytes, now)
   }
