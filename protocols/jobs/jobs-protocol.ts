@@ -98,8 +98,9 @@ export class JobsProtocol implements SansIoProtocol {
         }
       }
     }
-    this.submitter = new Submitter(ctx, () => this.worker.slots)
-    this.worker = new Worker(ctx, Math.max(0, options.slots), options.trust ?? new TrustPolicy(), this.book, options.speedHint)
+    const trust = options.trust ?? new TrustPolicy()
+    this.submitter = new Submitter(ctx, () => this.worker.slots, trust)
+    this.worker = new Worker(ctx, Math.max(0, options.slots), trust, this.book, options.speedHint)
     this.leadership = new Leadership(ctx, this.book, submitter => this.worker.accepts(submitter))
   }
 

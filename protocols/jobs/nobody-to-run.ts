@@ -7,14 +7,21 @@ import type { RoleContext } from './wire.js'
  * its load: nobody could bid; the user forgot `--accept-builds`. Otherwise only after `noBidderMs`. A member held
  * dead counts as offering: a partition may hide the nodes that accept builds for a while, and a job that had a
  * leader had nodes to run it, which may come back. Without membership nobody's slots are known: `noBidderMs`.
+ * `untrustedBidders`: nodes whose bids were ignored because `--trust-producers` leaves them out (the reason says so).
  */
-export function whyNobodyRuns (ctx: RoleContext, ownSlots: number, everGranted: boolean, waitedMs: Millis): string | undefined {
+export function whyNobodyRuns (ctx: RoleContext, ownSlots: number, everGranted: boolean, waitedMs: Millis, untrustedBidders = 0): string | undefined {
   const { noSlotsMs, noBidderMs } = ctx.config
   const offers = slotOffers(ctx, ownSlots)
   const noSlots = offers !== undefined && offers.offering + offers.unreachable === 0
   if (!everGranted && noSlots && waitedMs >= noSlotsMs) return noSlotsReason(offers.live)
-  if (waitedMs >= noBidderMs) return noBidderReason(noBidderMs, offers)
-  return undefined
+  if (waitedMs < noBidderMs) return undefined
+  return untrustedBidders > 0 ? untrustedReason(noBidderMs, untrustedBidders) : noBidderReason(noBidderMs, offers)
+}
+
+/** Nodes bid, but none of them is a producer this node's `--trust-producers` names. */
+function untrustedReason (waitedMs: Millis, bidders: number): string {
+  const who = bidders === 1 ? '1 node bid but is' : `${bidders} nodes bid but are`
+  return `no node this node trusts as a producer bid for ${Math.round(waitedMs / 1000)} s: ${who} not on its --trust-producers list (their cache entries would not be used)`
 }
 
 /** What membership says of build slots: who could bid for a job. */

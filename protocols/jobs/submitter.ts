@@ -1,3 +1,4 @@
+import type { TrustPolicy } from '../cache/trust.js'
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId, Verdict } from '../core/index.js'
 import { BoundedMap } from './bounded.js'
@@ -38,6 +39,8 @@ interface SubmittedJob {
   lastAnnounce: Millis
   /** Since when the job has had no leader and no live bidder to grant a term to (undefined: it has one). */
   unledSince: Millis | undefined
+  /** Peers that bid but are not producers this node trusts (their bids are ignored; counted for the abandon reason). */
+  readonly untrustedBidders: Set<PeerId>
 }
 
 /**
@@ -65,8 +68,12 @@ export class Submitter {
   private readonly jobs = new Map<string, SubmittedJob>()
   private readonly ended = new BoundedMap<string, boolean>(MAX_ENDED_JOBS)
 
-  /** `ownSlots`: the build slots this node offers (its membership load), whether or not it accepts its own jobs. */
-  constructor (private readonly ctx: RoleContext, private readonly ownSlots: () => number = () => 0) {}
+  /**
+   * `ownSlots`: the build slots this node offers (its membership load), whether or not it accepts its own jobs.
+   * `trust`: only producers it admits (`--trust-producers`) may bid, lead or work: the final build takes cache entries
+   * from those alone, and skips sharded test tasks on the strength of their reports.
+   */
+  constructor (private readonly ctx: RoleContext, private readonly ownSlots: () => number = () => 0, private readonly trust?: TrustPolicy) {}
 
   get activeJobs (): number { return this.jobs.size }
 
@@ -76,7 +83,7 @@ export class Submitter {
     assertGrantFits(spec)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
     const job: SubmittedJob = {
-      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
+      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), untrustedBidders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
     }
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
@@ -88,10 +95,17 @@ export class Submitter {
     return this.jobs.get(jobId)?.commitment
   }
 
-  /** A bid; one that comes once the job has a leader (a worker asking who leads) is answered with the leader. */
+  /**
+   * A bid; one that comes once the job has a leader (a worker asking who leads) is answered with the leader. A bid
+   * from a producer this node does not trust goes unanswered: never told the leader, that node takes no ticket.
+   */
   onBid (from: PeerId, m: Extract<JobsMessage, { type: 'bid' }>): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined || m.slots === 0 || job.forgers.has(from)) return
+    if (from !== this.ctx.self && this.trust !== undefined && !this.trust.mayProduce(from)) {
+      if (job.untrustedBidders.size < MAX_GRANT_WORKERS) job.untrustedBidders.add(from)
+      return
+    }
     const slots = Math.min(m.slots, MAX_BID_SLOTS)
     job.bids.set(from, { slots, free: Math.min(m.free, slots), usPerCost: m.usPerCost })
     job.lapsed.delete(from)
@@ -253,7 +267,7 @@ export class Submitter {
     if (job.unledSince === undefined) return undefined
     const waited = now - job.unledSince
     if (waited < Math.min(config.noSlotsMs, config.noBidderMs) || this.pickLeader(job) !== undefined) return undefined
-    return whyNobodyRuns(this.ctx, this.ownSlots(), job.term > 0, waited)
+    return whyNobodyRuns(this.ctx, this.ownSlots(), job.term > 0, waited, job.untrustedBidders.size)
   }
 
   private pickLeader (job: SubmittedJob): PeerId | undefined {

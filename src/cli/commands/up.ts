@@ -43,7 +43,7 @@ export function register (program: Command): void {
     .option('--accept-builds', 'run build units for trusted peers')
     .option('--slots <n>', 'build units run at once with --accept-builds (default: CPU cores)')
     .option('--replicas <n>', 'push each entry built here to this many peers, so it outlives this machine', '0')
-    .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers (comma-separated; default: any member)')
+    .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers, and run the builds this node submits only on them (comma-separated; default: any member)')
     .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', `${DEFAULT_CACHE_MAX / 1024 ** 3}GiB`)

@@ -92,3 +92,17 @@ test('a submitter that accepts builds can lead and run its own job', t => {
   t.is(mesh.commandsOf('jobCompleted').length, 1)
   t.deepEqual(mesh.commandsOf('leading').map(c => (c.command as { acting: boolean }).acting), [true, false])
 })
+
+test('a submitter with a producer trust list lets only those producers bid, lead and run its units', t => {
+  const mesh = new JobsMesh()
+  const ciProduces = new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true })
+  mesh.add('laptop', { slots: 0, trust: ciProduces }, config)
+  mesh.add('ci', { slots: 2, msPerCost: 1 }, config)
+  mesh.add('big', { slots: 8, msPerCost: 1 }, config) // more free slots: it would lead if its bid counted
+  mesh.input('laptop', p => { p.submitJob(simpleJob('j', 6), mesh.now) })
+  mesh.runUntil(5000)
+  t.deepEqual(mesh.commandsOf('jobCompleted').map(c => c.node), ['laptop'])
+  t.deepEqual([...new Set(mesh.commandsOf('runUnit').map(c => c.node))], ['ci'], 'every unit runs on the trusted producer')
+  t.true(mesh.sent.some(s => s.message.type === 'bid' && s.from === 'big'), 'the untrusted node did bid')
+  t.false(mesh.sent.some(s => s.to === 'big' && ['grant', 'leader', 'assign'].includes(s.message.type)), 'it is never granted, told the leader or assigned')
+})

@@ -85,3 +85,17 @@ test('a job submitted while its only build node is unreachable (dead in membersh
   t.is(mesh.commandsOf('granted').length, 1)
   t.is(mesh.commandsOf('jobCompleted').length, 1)
 })
+
+test('a job whose only bidders are producers the submitter does not trust ends with a --trust-producers hint', t => {
+  const mesh = new JobsMesh()
+  const ciProduces = new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, submitters: { mode: 'any-member' }, announceOwnPuts: true })
+  mesh.add('s', { slots: 0, trust: ciProduces, view: liveView(mesh, 's') })
+  mesh.add('w', { slots: 2, msPerCost: 1, view: liveView(mesh, 'w') })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 4), mesh.now) })
+  mesh.runUntil(noBidderMs - 1000)
+  t.deepEqual(abandonedReasons(mesh), [])
+  t.true(mesh.sent.some(s => s.message.type === 'bid' && s.from === 'w'), 'w bids')
+  t.deepEqual(mesh.commandsOf('runUnit'), [], 'w runs nothing')
+  mesh.runUntil(noBidderMs + 200)
+  t.deepEqual(abandonedReasons(mesh), ['no node this node trusts as a producer bid for 60 s: 1 node bid but is not on its --trust-producers list (their cache entries would not be used)'])
+})
