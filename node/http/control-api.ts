@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
-import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import type { CancelOutcome, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import { JOB_ID_PATTERN } from '../../src/client/job-id.js'
 import { MAX_UNIT_TIMEOUT_MS } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
 import { taskPathSchema, unitSchema } from '../jobs/unit-payload.js'
+import { JobIdTakenError } from '../jobs/pending-submissions.js'
 
 export { ApiError }
 
@@ -15,8 +17,11 @@ export { ApiError }
 export interface JobsView {
   list: () => JobInfo[]
   units: (jobId: string) => UnitInfo[] | undefined
-  /** Resolves true when the job was known and is now cancelled. */
-  cancel: (jobId: string, reason: string) => Promise<boolean>
+  /**
+   * Cancels a job: `cancelled` when it was running, `stopped-before-start` when its submission was still under way
+   * (the snapshot: no job starts), `ended` when the job is over already, `unknown` when there is no such job.
+   */
+  cancel: (jobId: string, reason: string) => Promise<CancelOutcome>
   /** Snapshots a project and starts a distributed build of its units (`gmesh build`). */
   submit?: (request: SubmitJobRequest, signal: AbortSignal) => Promise<{ jobId: string }>
   /** A submitted job in full: units with their results, terms, lost peers. */
@@ -51,6 +56,7 @@ const gcBody = z.strictObject({ targetBytes: z.number().int().nonnegative().opti
 const cancelBody = z.strictObject({ reason: z.string().max(500).optional() })
 const MAX_SUBMIT_BYTES = 16 * 1024 * 1024
 const submitBody = z.strictObject({
+  jobId: z.string().regex(JOB_ID_PATTERN, 'must look like the ids newJobId makes (base-36 time, a dash, hex)').optional(),
   projectDir: z.string().min(1).max(4096).refine(p => p.startsWith('/'), 'must be an absolute path'),
   requested: z.array(z.string().min(1).max(300)).min(1).max(100),
   unitTimeoutMs: z.number().int().positive().max(MAX_UNIT_TIMEOUT_MS).optional(),
@@ -59,7 +65,7 @@ const submitBody = z.strictObject({
     dependsOn: z.array(z.string().max(64)).max(20_000)
   })).min(1).max(20_000)
 })
-const NO_JOBS: JobsView = { list: () => [], units: () => undefined, cancel: async () => false }
+const NO_JOBS: JobsView = { list: () => [], units: () => undefined, cancel: async () => 'unknown' }
 
 /**
  * The node's control API under `/api/v1/` (bearer token from `DIR/token`, compared in constant time).
@@ -94,7 +100,7 @@ export class ControlApi {
       try {
         return await jobs.submit(request, signal)
       } catch (err) {
-        throw new ApiError(400, `cannot start the build: ${(err as Error).message}`)
+        throw new ApiError(err instanceof JobIdTakenError ? 409 : 400, `cannot start the build: ${(err as Error).message}`)
       }
     })
     this.add('GET', `jobs/${JOB_ID}/report`, async ({ params }) => {
@@ -106,8 +112,10 @@ export class ControlApi {
     this.add('GET', `jobs/${JOB_ID}/units`, async ({ params }) => ({ units: jobs.units(this.job(jobs, params[0]!).id) ?? [] }))
     this.add('POST', `jobs/${JOB_ID}/cancel`, async ({ req, params }) => {
       const { reason } = await readJsonBody(req, cancelBody)
-      if (!await jobs.cancel(params[0]!, reason ?? 'cancelled through the control API')) throw new ApiError(404, `no such job: ${params[0]!}`)
-      return { cancelled: params[0]! }
+      const outcome = await jobs.cancel(params[0]!, reason ?? 'cancelled through the control API')
+      if (outcome === 'unknown') throw new ApiError(404, `no such job: ${params[0]!}`)
+      if (outcome === 'ended') throw new ApiError(409, `job ${params[0]!} is over already (${jobs.report?.(params[0]!)?.state ?? 'ended'}): nothing to cancel`)
+      return { cancelled: params[0]!, started: outcome === 'cancelled' }
     })
     this.add('GET', 'events', async ({ query }) => this.eventsPage(query))
     this.routes.push({ method: 'GET', pattern: /^events\/stream$/, handler: async ({ req, res }) => { this.stream(req, res) }, stream: true })

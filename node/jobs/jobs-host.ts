@@ -3,7 +3,7 @@
  * on libp2p through a ProtocolHost, its `runUnit` commands run by the UnitExecutor, its submitter
  * commands recorded by the JobTracker. `submit` snapshots a project and starts a job from here.
  */
-import { hash, randomBytes } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assertGrantFits, JobsProtocol, JOBS_MAX_BYTES, topologicalOrder, type JobsCommand, type JobsConfig, type JobSpec } from '../../protocols/jobs/index.js'
@@ -11,7 +11,8 @@ import type { Signer, TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import type { JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import type { CancelOutcome, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import { newJobId } from '../../src/client/job-id.js'
 import { createSnapshot, pinSnapshot, Workspaces } from '../../src/snapshot/index.js'
 import type { EventSink } from '../events/index.js'
 import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
@@ -24,6 +25,7 @@ import { UnitExecutor } from './unit-executor.js'
 import { killDaemonsOf } from '../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from './unit-processes.js'
 import { UnitTmpDir } from './unit-tmp-dir.js'
+import { JobIdTakenError, PendingSubmissions } from './pending-submissions.js'
 import { encodeUnitPayload } from './unit-payload.js'
 import { protocolOutcome } from './unit-report.js'
 import { signUnitResult, unitResultAuthor } from './signed-unit-result.js'
@@ -31,12 +33,12 @@ import { ed25519Verifier } from '../mesh/signing.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
 
-/** The submitter closed its request before the job started: a job it never hears of is not started. */
+/** The submitter closed its request, or cancelled the job, before the job started: none is started. */
 export class SubmitterGoneError extends Error {
   static readonly code = 'ERR_SUBMITTER_GONE'
   override name = 'SubmitterGoneError'
   constructor () {
-    super('the submitter closed its request while the snapshot was taken: no job was started')
+    super('the submitter closed its request or cancelled the job while the snapshot was taken: no job was started')
   }
 }
 
@@ -92,6 +94,7 @@ export class JobsHost {
   private readonly reportBlobs: TestReportBlobs
   private readonly shardReports: ShardReports
   private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
+  private readonly submissions = new PendingSubmissions()
   /** Aborted by stop(): units still running skip the wait for their daemons to let go. */
   private readonly stopping = new AbortController()
   /** Units stolen by this node's worker that events have reported. */
@@ -162,20 +165,34 @@ export class JobsHost {
     this.reportBlobs.stop()
   }
 
-  /** Snapshots the project, starts a job of its planned units and returns the job's id. */
-  async submit (request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
-    const { store } = this.components
-    const jobId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+  /**
+   * Snapshots the project, starts a job of its planned units and returns the job's id: the client's (`request.jobId`),
+   * or one picked here. Throws JobIdTakenError for an id in use, SubmitterGoneError when the client went or cancelled
+   * the job while the snapshot was taken (no job starts then).
+   */
+  async submit (request: SubmitJobRequest, clientGone: AbortSignal): Promise<{ jobId: string }> {
+    const jobId = request.jobId ?? newJobId()
+    if (this.tracker.has(jobId)) throw new JobIdTakenError(jobId)
     // A bad DAG (a cycle, an unknown or repeated unit) or one too large to hand to a leader throws InvalidJobError
     // here, before a snapshot is taken or a job tracked: the payloads are sized with a snapshot id of the real length.
     const sized = jobSpec(jobId, request, SIZING_SNAPSHOT_ID)
     topologicalOrder(sized.units)
     assertGrantFits(sized)
+    const signal = this.submissions.begin(jobId, clientGone)
+    try {
+      return await this.startJob(jobId, request, signal)
+    } finally {
+      this.submissions.end(jobId)
+    }
+  }
+
+  private async startJob (jobId: string, request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
+    const { store } = this.components
     const snapshot = await createSnapshot(request.projectDir, store, { signal })
     const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
     try {
-      // The submitter gave up (its request closed) while the snapshot was taken: it cannot learn this job's id,
-      // so it could not follow or cancel it. Start none.
+      // The submitter gave up (its request closed) or cancelled the job while the snapshot was taken. Start none:
+      // a client that went could not follow or cancel it.
       if (signal.aborted) throw new SubmitterGoneError()
       const spec = jobSpec(jobId, request, snapshot.id)
       const { stats } = snapshot
@@ -193,12 +210,13 @@ export class JobsHost {
     return { jobId }
   }
 
-  /** Cancels a job this node submitted: every node stops its units. */
-  cancel (jobId: string, reason: string): boolean {
-    if (!this.tracker.isRunning(jobId)) return false
+  /** Cancels a job this node submitted (every node stops its units), or its submission before the job starts. */
+  cancel (jobId: string, reason: string): CancelOutcome {
+    if (this.submissions.cancel(jobId, reason)) return 'stopped-before-start'
+    if (!this.tracker.isRunning(jobId)) return this.tracker.has(jobId) ? 'ended' : 'unknown'
     this.tracker.cancelled(jobId, reason)
     this.host.input(() => this.protocol.cancelJob(jobId, Date.now()))
-    return true
+    return 'cancelled'
   }
 
   report (jobId: string): JobReport | undefined { return this.tracker.report(jobId) }

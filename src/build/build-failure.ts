@@ -17,8 +17,10 @@ export type BuildStage = 'connect' | 'probe' | 'submit' | 'job' | 'final'
 export interface BuildState {
   stage: BuildStage
   plan?: UnitPlan
-  /** Known once the node accepted the job. */
+  /** The id the client picked for its job, before it submits it. */
   jobId?: string
+  /** Whether the node had started the job when a cancel during the submission stopped it. */
+  jobStarted?: boolean
   /** The job's report once it ended. */
   job?: JobReport
   /** The Gradle running now (the probe or the final build), whose process group a forced exit kills. */
@@ -50,7 +52,10 @@ export function interruptMessage (state: BuildState, err: unknown): string {
     case 'probe':
       return 'build interrupted while planning; no job was submitted'
     case 'submit':
-      return 'build interrupted while the node took the snapshot; no job was started'
+      if (err instanceof JobCancelError) return `build interrupted while submitting; ${err.message}: it may run on the mesh`
+      return state.jobStarted === true
+        ? `build interrupted as the job started; job ${state.jobId ?? '?'} was cancelled on the mesh`
+        : 'build interrupted while the node took the snapshot; no job was started'
     case 'job':
       if (err instanceof JobCancelError) return `build interrupted; ${err.message}: it may still be running on the mesh`
       return `build interrupted; job ${state.jobId ?? '?'} was cancelled on the mesh`

@@ -7,7 +7,9 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Writable } from 'node:stream'
 import { INTERRUPTED_EXIT_CODE, JobCancelError, type BuildState } from './build-failure.js'
-import type { JobReport } from '../client/api-types.js'
+import type { JobReport, SubmitJobRequest } from '../client/api-types.js'
+import { NodeApiError } from '../client/errors.js'
+import { newJobId } from '../client/job-id.js'
 import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
 import { runGradle, type GradleRunResult } from '../gradle/runner.js'
@@ -77,11 +79,10 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const probeMs = performance.now() - started
   const from = projectDir === buildRoot ? '' : ` (tasks as named in ${projectDir})`
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting; snapshot of the build at ${buildRoot}${from}\n`)
-  const { jobId } = await client.submitJob({
-    projectDir: buildRoot, requested: options.tasks, units: plan.units,
+  const jobId = await submit(client, state, {
+    jobId: newJobId(), projectDir: buildRoot, requested: options.tasks, units: plan.units,
     ...(options.unitTimeoutMs == null ? {} : { unitTimeoutMs: options.unitTimeoutMs })
   }, signal)
-  state.jobId = jobId
   state.stage = 'job'
   const submitMs = performance.now() - started - probeMs
   options.progress?.write(`gmesh: job ${jobId} running\n`)
@@ -127,6 +128,23 @@ async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: strin
 }
 
 /**
+ * Submits the job under the id this client picked (`state.jobId` from the start), so an interrupt while the node takes
+ * the snapshot can still cancel it: the node then stops the submission, or the job if it had just started.
+ */
+async function submit (client: NodeClient, state: BuildState, request: SubmitJobRequest & { jobId: string }, signal: AbortSignal | undefined): Promise<string> {
+  state.jobId = request.jobId
+  try {
+    // a node older than client-chosen ids picks its own
+    state.jobId = (await client.submitJob(request, signal)).jobId
+    return state.jobId
+  } catch (err) {
+    if (signal?.aborted !== true) throw err
+    state.jobStarted = await cancelJob(client, request.jobId, true)
+    throw err
+  }
+}
+
+/**
  * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports); on abort, cancels it
  * on the node first so no unit keeps running, and throws JobCancelError if the node does not within CANCEL_DEADLINE_MS.
  */
@@ -138,17 +156,22 @@ async function waitForJob (client: NodeClient, jobId: string, signal: AbortSigna
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }
   } catch (err) {
-    if (signal?.aborted === true) await cancelJob(client, jobId)
+    if (signal?.aborted === true) await cancelJob(client, jobId, false)
     throw err
   }
 }
 
-/** Cancels an interrupted build's job, within CANCEL_DEADLINE_MS: a node that hangs must not hold the user's Ctrl-C. */
-async function cancelJob (client: NodeClient, jobId: string): Promise<void> {
+/**
+ * Cancels an interrupted build's job, within CANCEL_DEADLINE_MS: a node that hangs must not hold the user's Ctrl-C.
+ * Resolves whether the job had started; while `submitting`, a node that knows no such job never started it (404).
+ */
+async function cancelJob (client: NodeClient, jobId: string, submitting: boolean): Promise<boolean> {
   const deadline = AbortSignal.timeout(CANCEL_DEADLINE_MS)
   try {
-    await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)', deadline)
+    return (await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)', deadline)).started
   } catch (err) {
+    if (submitting && err instanceof NodeApiError && err.status === 404) return false
+    if (err instanceof NodeApiError && err.status === 409) return true // it ended just before the cancel: nothing runs
     const reason = deadline.aborted ? `the node did not answer within ${CANCEL_DEADLINE_MS / 1000} s` : (err as Error).message
     throw new JobCancelError(jobId, reason, err)
   }

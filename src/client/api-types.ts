@@ -112,7 +112,15 @@ export interface JobReport {
 }
 
 /** What `POST /api/v1/jobs` takes: the project to snapshot and the planned units. */
+/** What a cancel did: stopped a running job or a submission before its job started; found the job over, or none. */
+export type CancelOutcome = 'cancelled' | 'stopped-before-start' | 'ended' | 'unknown'
+
+/** The answer to a cancel: `started` is false when the job was stopped while the node still took its snapshot. */
+export interface CancelJobResult { cancelled: string, started: boolean }
+
 export interface SubmitJobRequest {
+  /** The job's id, chosen by the client (`newJobId`) so it can cancel the job before the answer comes; the node picks one without it. */
+  jobId?: string
   projectDir: string
   requested: string[]
   units: Array<{ id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[], shard?: { testTask: string, index: number, count: number } }>

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
 import { isAlive, processStartTime } from '../config/pid.js'
-import type { CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
+import type { CancelJobResult, CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
 import { NodeApiError, NodeNotRunningError, NodeTokenError, NodeUnreachableError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
 import { requestWithoutTimeouts } from './request-without-timeouts.js'
@@ -104,8 +104,9 @@ export class NodeClient {
     return await this.get(`jobs/${encodeURIComponent(id)}/test-reports`, signal) as JobTestReports
   }
 
-  async cancelJob (id: string, reason?: string, signal?: AbortSignal): Promise<{ cancelled: string }> {
-    return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as { cancelled: string }
+  /** Cancels a job, or its submission while the node still takes the snapshot (`started: false`); 404 for neither. */
+  async cancelJob (id: string, reason?: string, signal?: AbortSignal): Promise<CancelJobResult> {
+    return await this.call('POST', `jobs/${encodeURIComponent(id)}/cancel`, signal, reason == null ? {} : { reason }) as CancelJobResult
   }
 
   /** Evicts down to the budget: as long as the store needs (no timeout; `signal` cancels). */

@@ -192,3 +192,19 @@ test('--json prints a failure document when no node runs and when Gradle cannot 
   t.regex(doc.error, /Gradle could not plan compileJava \(exit code 1\)/)
   t.regex(unplannable.stderr(), /gmesh: Gradle could not plan compileJava/)
 })
+
+test('Ctrl-C while the node takes the snapshot cancels the submission by the id the client picked: no job starts', async t => {
+  t.timeout(30_000)
+  const box = await sandbox(t, 'none')
+  const node = await fakeNode(t, box, 'snapshotting')
+  const run = gmeshBuild(t, box, ['--json'])
+  const submitted = await node.untilPrefix('submitting ')
+  run.child.kill('SIGINT')
+
+  t.is(await run.closed, 130)
+  const jobId = submitted.slice('submitting '.length)
+  t.regex(jobId, /^[0-9a-z]+-[0-9a-f]{16}$/)
+  t.true(node.lines.includes(`cancel-submission ${jobId}`), 'the node was asked to stop the submission of that job')
+  t.regex(run.stderr(), /gmesh: build interrupted while the node took the snapshot; no job was started\n/)
+  t.like(JSON.parse(run.stdout()), { ok: false, exitCode: 130, stage: 'submit', jobId })
+})

@@ -64,7 +64,7 @@ export async function startFakeApi (initial: Partial<FakeNodeState> = {}): Promi
     node: () => state.node,
     peers: () => state.peers,
     cache: () => state.cache,
-    jobs: { list: () => state.jobs, units: () => [], cancel: async () => false },
+    jobs: { list: () => state.jobs, units: () => [], cancel: async () => 'unknown' },
     cacheGc: async () => ({ evicted: 0, freedBytes: 0 }),
     cacheVerify: async () => ({ checked: 0, quarantined: 0 })
   })

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { request } from 'node:http'
 import { NodeApiError } from '../../../src/client/errors.js'
-import type { JobInfo } from '../../../src/client/api-types.js'
+import type { CancelOutcome, JobInfo } from '../../../src/client/api-types.js'
 import { serveApi, TOKEN } from './api-server.js'
 
 const auth = { Authorization: `Bearer ${TOKEN}` }
@@ -76,12 +76,12 @@ test('jobs: a node without distributed builds lists none; a jobs view plugs in w
     jobs: {
       list: () => [job],
       units: id => id === 'j1' ? [{ id: 'u1', jobId: 'j1', node: 'peer-a', state: 'done', tasks: [':a:test'], attempts: 1 }] : undefined,
-      cancel: async (id, reason) => { cancelled.push(`${id}: ${reason}`); return id === 'j1' }
+      cancel: async (id, reason) => { cancelled.push(`${id}: ${reason}`); return id === 'j1' ? 'cancelled' : 'unknown' }
     }
   })
   t.deepEqual(await withJobs.client.jobs(), [job])
   t.is((await withJobs.client.units('j1'))[0]?.id, 'u1')
-  t.deepEqual(await withJobs.client.cancelJob('j1', 'wrong branch'), { cancelled: 'j1' })
+  t.deepEqual(await withJobs.client.cancelJob('j1', 'wrong branch'), { cancelled: 'j1', started: true })
   t.deepEqual(cancelled, ['j1: wrong branch'])
 })
 
@@ -129,7 +129,7 @@ test('jobs/ID/test-reports: a done job\'s shard reports by unit through the clie
     jobs: {
       list: () => [],
       units: () => undefined,
-      cancel: async () => false,
+      cancel: async () => 'unknown',
       testReports: async id => {
         asked.push(id)
         if (id === 'running-job') throw new Error('job running-job is running: its test reports are served once it is done')
@@ -145,4 +145,30 @@ test('jobs/ID/test-reports: a done job\'s shard reports by unit through the clie
   t.is(early.status, 409)
   t.regex(early.message, /no test reports for job running-job: .*served once it is done/)
   t.deepEqual(asked, ['done-job', 'other', 'running-job'], 'a 4xx is not retried')
+})
+
+test('jobs: a cancel says whether the job had started, 409 once it is over; a submission with a malformed job id is 400', async t => {
+  const outcomes = new Map<string, CancelOutcome>([['a-00000001', 'cancelled'], ['b-00000002', 'stopped-before-start'], ['c-00000003', 'ended']])
+  const submitted: string[] = []
+  const { client } = await serveApi(t, {
+    jobs: {
+      list: () => [],
+      units: () => undefined,
+      cancel: async id => outcomes.get(id) ?? 'unknown',
+      submit: async request => { submitted.push(request.jobId ?? 'none'); return { jobId: request.jobId ?? 'picked' } }
+    }
+  })
+  t.deepEqual(await client.cancelJob('a-00000001'), { cancelled: 'a-00000001', started: true })
+  t.deepEqual(await client.cancelJob('b-00000002'), { cancelled: 'b-00000002', started: false })
+  const over = await t.throwsAsync(client.cancelJob('c-00000003'), { instanceOf: NodeApiError })
+  t.is(over.status, 409)
+  t.regex(over.message, /job c-00000003 is over already.*nothing to cancel/)
+  t.is((await t.throwsAsync(client.cancelJob('d-00000004'), { instanceOf: NodeApiError })).status, 404)
+
+  const units = [{ id: 'u', name: ':a', project: ':a', tasks: [':a:build'], run: [':a:build'], exclude: [], testFilters: [], dependsOn: [] }]
+  const bad = await t.throwsAsync(client.submitJob({ jobId: '../x', projectDir: '/p', requested: ['build'], units }), { instanceOf: NodeApiError })
+  t.is(bad.status, 400)
+  t.regex(bad.message, /jobId/)
+  t.deepEqual(await client.submitJob({ jobId: 'lz1x2y3-0123456789abcdef', projectDir: '/p', requested: ['build'], units }), { jobId: 'lz1x2y3-0123456789abcdef' })
+  t.deepEqual(submitted, ['lz1x2y3-0123456789abcdef'], 'the malformed one never reached the jobs view')
 })

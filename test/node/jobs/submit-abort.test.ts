@@ -1,5 +1,6 @@
 import test from 'ava'
 import { JobsHost, SubmitterGoneError } from '../../../node/jobs/jobs-host.js'
+import { JobIdTakenError } from '../../../node/jobs/pending-submissions.js'
 import type { MeshLibp2p, TopicGuard } from '../../../node/libp2p/index.js'
 import type { MembershipView } from '../../../protocols/membership/index.js'
 import type { ContentStore } from '../../../src/cas/store.js'
@@ -57,4 +58,31 @@ test('a submitter still waiting gets its job', async t => {
 
   const { jobId } = await host.submit(request(project), new AbortController().signal)
   t.deepEqual(host.list().map(job => [job.id, job.state]), [[jobId, 'running']])
+})
+
+test('a cancel that comes while the snapshot is taken stops the submission under the client\'s job id: no job starts', async t => {
+  const project = await tempDir(t, 'gmesh-submit-cancel-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  let host: JobsHost | undefined
+  const outcomes: string[] = []
+  // the client's Ctrl-C: it cancels the id it picked while the node is still in the snapshot
+  const store = storeUnpinning(await openStore(t), () => { outcomes.push(host!.cancel('lz1x2y3-00112233aabbccdd', 'interrupted')) })
+  host = unstartedHost(store, await tempDir(t, 'gmesh-submit-cancel-work-'))
+
+  await t.throwsAsync(host.submit({ ...request(project), jobId: 'lz1x2y3-00112233aabbccdd' }, new AbortController().signal), { instanceOf: SubmitterGoneError })
+  t.deepEqual(outcomes.slice(0, 1), ['stopped-before-start'])
+  t.deepEqual(host.list(), [], 'no job is tracked')
+  t.is(host.cancel('lz1x2y3-00112233aabbccdd', 'again'), 'unknown', 'once the submission is over, the id names nothing')
+})
+
+test('a job takes the id its client picked; a second submission under that id is refused; a cancel after the end says so', async t => {
+  const project = await tempDir(t, 'gmesh-submit-id-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  const host = unstartedHost(await openStore(t), await tempDir(t, 'gmesh-submit-id-work-'))
+
+  const { jobId } = await host.submit({ ...request(project), jobId: 'lz1x2y3-0123456789abcdef' }, new AbortController().signal)
+  t.is(jobId, 'lz1x2y3-0123456789abcdef')
+  await t.throwsAsync(host.submit({ ...request(project), jobId }, new AbortController().signal), { instanceOf: JobIdTakenError })
+  t.is(host.cancel(jobId, 'changed my mind'), 'cancelled')
+  t.is(host.cancel(jobId, 'twice'), 'ended')
 })
