@@ -21,8 +21,14 @@ export interface DemoOptions {
   say: (line: string) => void
   /** Gradle's own output; null to hide it. */
   gradleOutput: Writable | null
+  /** Stops the demo: the Gradle running is stopped, the nodes too, and the call throws the abort reason. */
   signal?: AbortSignal
+  /** Where the demo keeps the pid of the Gradle running now, for a forced exit to kill its process group. */
+  running?: RunningGradle
 }
+
+/** The Gradle a command runs now, if any (a `BuildState` is one too). */
+export interface RunningGradle { gradlePid?: number }
 
 export interface DemoBuild {
   label: string
@@ -51,6 +57,7 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
   const nodes: NodeProcess[] = []
   try {
     for (let i = 0; i < options.nodes; i++) {
+      options.signal?.throwIfAborted()
       const bootstrap = nodes[0]?.info.multiaddrs[0]
       const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`), args: bootstrap == null ? [] : ['--bootstrap', bootstrap] })
       nodes.push(node)
@@ -68,6 +75,7 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
       options.say(`${step.label}: gradle ${options.gradleArgs.join(' ')} through node ${step.node + 1} in ${projectDir}`)
       // Each build gets its own Gradle user home, as on another machine: Gradle's local cache there is empty.
       builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, `project-${i + 1}`, 'gradle-user-home'), options))
+      options.signal?.throwIfAborted()
     }
     return { root, nodes: nodes.map(n => ({ peerId: n.info.peerId, cacheUrl: n.info.cacheUrl })), builds }
   } finally {
@@ -99,8 +107,9 @@ async function demoBuild (step: { label: string, node: number }, node: NodeProce
     noDaemon: true,
     stdout: options.gradleOutput,
     stderr: options.gradleOutput,
+    onSpawn: pid => { if (options.running != null) options.running.gradlePid = pid },
     ...(options.signal == null ? {} : { signal: options.signal })
-  })
+  }).finally(() => { delete options.running?.gradlePid })
   const status = await (await NodeClient.connect(node.dataDir)).status()
   return { ...step, result, cache: status.cache as Record<string, number>, http: status.http as Record<string, number>, sharing: status.sharing as Record<string, unknown> }
 }

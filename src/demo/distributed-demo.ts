@@ -23,6 +23,7 @@ export async function runDistributedDemo (options: Omit<DemoOptions, 'gradleArgs
   const nodes: NodeProcess[] = []
   try {
     for (let i = 0; i < Math.max(2, options.nodes); i++) {
+      options.signal?.throwIfAborted()
       const bootstrap = nodes[0]?.info.multiaddrs[0]
       const args = ['--accept-builds', '--slots', '1', ...(bootstrap == null ? [] : ['--bootstrap', bootstrap])]
       const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`), args })
@@ -44,6 +45,8 @@ export async function runDistributedDemo (options: Omit<DemoOptions, 'gradleArgs
       noDaemon: true,
       progress: lines(options.say),
       ...(options.gradleOutput == null ? {} : { finalOutput: options.gradleOutput }),
+      // the build keeps its Gradle's pid in its state: make that state the caller's `running`
+      state: Object.assign(options.running ?? {}, { stage: 'probe' as const }),
       ...(options.signal == null ? {} : { signal: options.signal })
     })
     return { root, nodes: nodes.map(n => ({ peerId: n.info.peerId, cacheUrl: n.info.cacheUrl })), build }

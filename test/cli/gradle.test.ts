@@ -1,6 +1,7 @@
 import test, { type ExecutionContext } from 'ava'
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -106,12 +107,26 @@ test.serial('gradle without arguments is a usage error', async t => {
   t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)
 })
 
-test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh gradle and the Gradle it started', async t => {
+/** Is `pid` a process that still runs: alive and not a zombie (killed, its parent gone, not yet reaped)? */
+function runsStill (pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** `gmesh gradle -- build` with a wrapper running `script` (after printing its pid); resolves once it runs. */
+async function gradleRunning (t: ExecutionContext, script: string): Promise<{ gmesh: ChildProcess, gradlePid: number, stderr: () => string, exited: Promise<unknown[]> }> {
   const box = await sandbox(t)
   await mkdir(box.project, { recursive: true })
-  await writeFile(path.join(box.project, 'gradlew'), '#!/bin/sh\necho "gradle started $$"\nexec sleep 600\n')
+  await writeFile(path.join(box.project, 'gradlew'), `#!/bin/sh\necho "gradle started $$"\n${script}\n`)
   await chmod(path.join(box.project, 'gradlew'), 0o755)
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
+  const exited = once(gmesh, 'exit')
   let gradlePid: number | undefined
   t.teardown(() => {
     if (gmesh.exitCode === null) gmesh.kill('SIGKILL')
@@ -126,9 +141,36 @@ test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh 
       break
     }
   }
-  t.true(gradlePid !== undefined && isAlive(gradlePid), 'Gradle runs')
-  const exited = once(gmesh, 'exit')
+  if (gradlePid === undefined) throw new Error(`Gradle never started:\n${stderr}`)
+  return { gmesh, gradlePid, stderr: () => stderr, exited }
+}
+
+test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh gradle and the Gradle it started', async t => {
+  const { gmesh, gradlePid, exited } = await gradleRunning(t, 'exec sleep 600')
+  t.true(isAlive(gradlePid), 'Gradle runs')
   gmesh.kill('SIGHUP')
   await exited
-  t.false(isAlive(gradlePid!), 'gmesh stopped Gradle before it exited; nothing is left running')
+  t.false(isAlive(gradlePid), 'gmesh stopped Gradle before it exited; nothing is left running')
+})
+
+test.serial('Ctrl-C stops the Gradle of gmesh gradle and exits 130, saying it was interrupted', async t => {
+  const { gmesh, gradlePid, stderr, exited } = await gradleRunning(t, 'exec sleep 600')
+  gmesh.kill('SIGINT')
+  const [code] = await exited
+  t.is(code, 130)
+  t.false(isAlive(gradlePid))
+  t.regex(stderr(), /gmesh: SIGINT: stopping Gradle; again to exit at once\ngmesh: build interrupted; Gradle was stopped\n/)
+})
+
+test.serial('a second Ctrl-C kills a Gradle that ignores the first and exits at once', async t => {
+  const { gmesh, gradlePid, stderr, exited } = await gradleRunning(t, "trap '' TERM INT\nexec sleep 600")
+  gmesh.kill('SIGINT')
+  while (!stderr().includes('again to exit at once')) await once(gmesh.stderr!, 'data')
+  const again = performance.now()
+  gmesh.kill('SIGINT')
+  const [code] = await exited
+  t.is(code, 130)
+  t.true(performance.now() - again < 3000, 'no wait for the grace period of Gradle\'s stop')
+  t.false(runsStill(gradlePid), 'Gradle was killed (gone, or a zombie until init reaps it: gmesh did not wait)')
+  t.regex(stderr(), /gmesh: interrupted again: killed Gradle and exited at once\n/)
 })

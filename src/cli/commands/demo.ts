@@ -1,11 +1,11 @@
-import { onStopSignals } from '../stop-signals.js'
+import { watchInterrupts } from '../interrupts.js'
 import type { Command } from 'commander'
 import { readdir } from 'node:fs/promises'
-import { EXAMPLES_DIR, runDemo, type DemoReport } from '../../demo/demo.js'
+import { EXAMPLES_DIR, runDemo, type DemoReport, type RunningGradle } from '../../demo/demo.js'
 import { runDistributedDemo } from '../../demo/distributed-demo.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { parsePositiveInt } from '../../config/parse.js'
-import { OperationError, UsageError } from '../errors.js'
+import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
 interface DemoCliOptions { nodes?: string, example: string, keep?: boolean, json?: boolean, verbose?: boolean, distributed?: boolean }
 
@@ -23,29 +23,46 @@ export function register (program: Command): void {
     .action(async (gradleArgs: string[], options: DemoCliOptions) => {
       await checkExample(options.example)
       const controller = new AbortController()
-      const stop = (): void => { controller.abort() }
-      const offSignals = onStopSignals(stop)
+      const running: RunningGradle = {}
+      const offSignals = watchInterrupts({
+        controller,
+        stopping: signal => `${signal}: stopping the demo, its Gradle and its nodes`,
+        gradlePid: () => running.gradlePid,
+        sayForcedExit: () => { process.stderr.write('gmesh: interrupted again: killed Gradle and exited at once; the demo\'s nodes stop by themselves once gmesh is gone\n') }
+      })
       const say = options.json === true ? () => {} : (line: string) => { process.stdout.write(`gmesh demo: ${line}\n`) }
-      if (options.distributed === true) {
-        await distributedDemo(gradleArgs, options, say, controller.signal).finally(offSignals)
-        return
+      try {
+        if (options.distributed === true) {
+          await distributedDemo(gradleArgs, options, say, controller.signal, running)
+          return
+        }
+        await plainDemo(gradleArgs, options, say, controller.signal, running)
+      } catch (err) {
+        if (!controller.signal.aborted) throw err
+        throw new InterruptedError(`demo interrupted; its nodes were stopped${options.keep === true ? '' : ' and its temp directory removed'}`)
+      } finally {
+        offSignals()
       }
-      const report = await runDemo({
-        example: options.example,
-        nodes: parsePositiveInt(options.nodes ?? '2', '--nodes'),
-        gradleArgs: gradleArgs.length > 0 ? gradleArgs : ['build'],
-        keep: options.keep === true,
-        say,
-        gradleOutput: options.verbose === true ? process.stderr : null,
-        signal: controller.signal
-      }).finally(offSignals)
-      process.stdout.write(options.json === true ? JSON.stringify(summarise(report), null, 2) + '\n' : table(report))
-      const failed = report.builds.find(b => b.result.exitCode !== 0)
-      if (failed != null) throw new OperationError(`the ${failed.label} failed (Gradle exit ${failed.result.exitCode}); run with --verbose to see Gradle's output`)
     })
 }
 
-async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal): Promise<void> {
+async function plainDemo (gradleArgs: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
+  const report = await runDemo({
+    example: options.example,
+    nodes: parsePositiveInt(options.nodes ?? '2', '--nodes'),
+    gradleArgs: gradleArgs.length > 0 ? gradleArgs : ['build'],
+    keep: options.keep === true,
+    say,
+    gradleOutput: options.verbose === true ? process.stderr : null,
+    signal,
+    running
+  })
+  process.stdout.write(options.json === true ? JSON.stringify(summarise(report), null, 2) + '\n' : table(report))
+  const failed = report.builds.find(b => b.result.exitCode !== 0)
+  if (failed != null) throw new OperationError(`the ${failed.label} failed (Gradle exit ${failed.result.exitCode}); run with --verbose to see Gradle's output`)
+}
+
+async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
   const report = await runDistributedDemo({
     example: options.example,
     nodes: parsePositiveInt(options.nodes ?? '3', '--nodes'),
@@ -53,7 +70,8 @@ async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (
     keep: options.keep === true,
     say,
     gradleOutput: options.verbose === true ? process.stderr : null,
-    signal
+    signal,
+    running
   })
   process.stdout.write(options.json === true ? JSON.stringify(buildSummaryJson(report.build), null, 2) + '\n' : formatBuildSummary(report.build))
   if (report.build.exitCode !== 0) throw new OperationError('the distributed build failed; run with --verbose to see Gradle\'s output')

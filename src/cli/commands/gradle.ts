@@ -1,4 +1,5 @@
-import { onStopSignals } from '../stop-signals.js'
+import { INTERRUPTED_EXIT_CODE } from '../../build/build-failure.js'
+import { watchInterrupts } from '../interrupts.js'
 import type { Command } from 'commander'
 import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
@@ -85,11 +86,16 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
     process.stderr.write('gmesh: warning: Gradle does not use a remote build cache with --offline, so this build ' +
       'will not use the node; the node is on loopback, so --offline is not needed to stay off the network\n')
   }
-  // Gradle runs in its own process group, so Ctrl-C reaches only us: stop its whole group. Every
-  // signal is handled (not just the first), so gmesh never dies leaving Gradle behind.
+  // Gradle runs in its own process group, so Ctrl-C reaches only us: the first stops its whole group, a second kills
+  // it and exits at once. Every signal is handled, so gmesh never dies leaving Gradle behind.
   const controller = new AbortController()
-  const stop = (): void => { controller.abort() }
-  const offSignals = onStopSignals(stop)
+  let gradlePid: number | undefined
+  const offSignals = watchInterrupts({
+    controller,
+    stopping: signal => `${signal}: stopping Gradle`,
+    gradlePid: () => gradlePid,
+    sayForcedExit: () => { process.stderr.write('gmesh: interrupted again: killed Gradle and exited at once\n') }
+  })
   let result: GradleRunResult
   try {
     const projectDir = path.resolve(options.project ?? '.')
@@ -101,6 +107,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
       args: gradleArgs,
       initScript,
       keepInitScript: true,
+      onSpawn: pid => { gradlePid = pid },
       signal: controller.signal
     })
   } catch (err) {
@@ -109,12 +116,12 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
     offSignals()
   }
   process.stderr.write(describeOutcome(result, node))
-  return result.exitCode
+  return result.aborted && controller.signal.aborted ? INTERRUPTED_EXIT_CODE : result.exitCode
 }
 
 /** One line after the build: what the cache did for it. */
 export function describeOutcome (result: GradleRunResult, node: NodeReadyInfo): string {
-  if (result.aborted) return 'gmesh: build stopped\n'
+  if (result.aborted) return 'gmesh: build interrupted; Gradle was stopped\n'
   const actionable = result.summary.actionable
   if (actionable == null) return `gmesh: Gradle exited with code ${result.exitCode}\n`
   return `gmesh: ${actionable.total} actionable tasks: ${actionable.fromCache} from cache, ` +
