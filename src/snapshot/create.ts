@@ -33,18 +33,21 @@ export interface CreateSnapshotOptions {
   signal?: AbortSignal
   /** Files hashed and stored at once (default 4). */
   concurrency?: number
+  /** The git command that says what is tracked and ignored (default `git`; without it only `.gitignore` files count). */
+  git?: string
 }
 
 /**
  * Hashes the project tree at `projectDir` into the store and stores its manifest (design.md, "Distributed
  * builds", step 1). Leaves out `.git/`, `.gradle/`, Gradle `build/` directories and what `.gitignore` files
- * say; keeps symbolic links only when they resolve inside the project. Blobs are pinned while the snapshot is
- * made and unpinned when it returns: a submitter that serves the snapshot pins it again with `pinSnapshot`.
+ * say (in a git work tree: all git ignores, also by rules above the project and in `.git/info/exclude`); keeps
+ * symbolic links only when they resolve inside the project. Blobs are pinned while the snapshot is made and
+ * unpinned when it returns: a submitter that serves the snapshot pins it again with `pinSnapshot`.
  */
 export async function createSnapshot (projectDir: string, store: SnapshotStore, options: CreateSnapshotOptions = {}): Promise<Snapshot> {
   const started = performance.now()
   const { signal } = options
-  const walked = await walkProject(projectDir, { signal })
+  const walked = await walkProject(projectDir, { signal, ...(options.git === undefined ? {} : { git: options.git }) })
   const pinned: string[] = []
   const pin = (sha256: string): void => { store.pin(sha256); pinned.push(sha256) }
   try {

@@ -3,7 +3,7 @@ import { lstat, readFile, readdir, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import { UnsupportedFileNameError } from './errors.js'
 import { IgnoreRules } from './ignore-rules.js'
-import { TrackedFiles } from './git-tracked.js'
+import { GitView } from './git-view.js'
 
 /** What a walk of a project tree found. Paths are relative POSIX paths. */
 export interface WalkResult {
@@ -13,28 +13,34 @@ export interface WalkResult {
   special: string[]
 }
 
+export interface WalkOptions {
+  signal?: AbortSignal
+  /** The git command (default `git`); without one, or outside a work tree, only the `.gitignore` files are read. */
+  git?: string
+}
+
 /**
- * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips unless git
- * tracks it. Links are never followed; a `.gitignore` is read in every directory entered.
+ * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips or git
+ * ignores, unless git tracks it. Links are never followed; a `.gitignore` is read in every directory entered.
  */
-export async function walkProject (root: string, options: { signal?: AbortSignal } = {}): Promise<WalkResult> {
+export async function walkProject (root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const result: WalkResult = { files: [], links: [], special: [] }
-  const tracked = await TrackedFiles.of(root, options.signal)
-  await walkDirectory({ root, tracked, result, signal: options.signal }, '', IgnoreRules.empty())
+  const git = await GitView.of(root, options)
+  await walkDirectory({ root, git, result, signal: options.signal }, '', IgnoreRules.empty())
   return result
 }
 
 interface Walk {
   root: string
-  /** What git tracks, which is kept whatever the ignore rules say (undefined outside a git work tree). */
-  tracked: TrackedFiles | undefined
+  /** What git tracks (kept whatever any rule says) and ignores; undefined outside a git work tree. */
+  git: GitView | undefined
   result: WalkResult
   signal: AbortSignal | undefined
 }
 
 /** `onlyTracked`: the rules leave this directory out and it is walked for what git tracks in it, nothing else. */
 async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, onlyTracked = false): Promise<void> {
-  const { root, tracked, result, signal } = walk
+  const { root, git, result, signal } = walk
   signal?.throwIfAborted()
   const absoluteDir = dir === '' ? root : path.join(root, dir)
   const entries = await readdir(absoluteDir, { withFileTypes: true })
@@ -46,12 +52,13 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
     const relative = dir === '' ? entry.name : `${dir}/${entry.name}`
     const absolute = path.join(absoluteDir, entry.name)
     const kind = await kindOf(entry, absolute)
-    const isTracked = tracked?.holds(relative, kind === 'directory') === true
-    const skipped = onlyTracked || rules.skips(relative, kind === 'directory')
+    const isDirectory = kind === 'directory'
+    const isTracked = git?.tracks(relative, isDirectory) === true
+    const skipped = onlyTracked || rules.skips(relative, isDirectory) || git?.ignores(relative, isDirectory) === true
     if (skipped && !isTracked) continue
     // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
     if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
-    if (kind === 'directory') subdirectories.push({ path: relative, onlyTracked: skipped })
+    if (isDirectory) subdirectories.push({ path: relative, onlyTracked: skipped })
     else if (kind === 'file') result.files.push({ path: relative, absolute })
     else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })
     else result.special.push(relative)

@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
@@ -247,4 +247,48 @@ test('in a git work tree, what git tracks is kept even where the ignore rules wo
   await exec('git', ['add', '-f', '.gitignore', 'gradlew', 'gradle/wrapper/gradle-wrapper.jar', 'tools/build/build.gradle'], { cwd: dir })
   const store = await openStore(t)
   t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'gradlew', 'tools/build/build.gradle'])
+})
+
+/** A repository whose build root is its subdirectory `app`, with ignore rules that only git reads. */
+async function repositoryAboveTheProject (t: ExecutionContext): Promise<string> {
+  const repo = await tempDir(t)
+  await writeTree(repo, {
+    '.gitignore': 'local.properties\nsecrets/\n*.jar\n',
+    'global-excludes': '*.secret\n',
+    'app/settings.gradle': 'rootProject.name = "app"\n',
+    'app/src/A.java': 'class A {}\n',
+    'app/.gitignore': '*.log\n',
+    'app/debug.log': 'ignored by the project\'s own .gitignore',
+    'app/local.properties': 'sdk.dir=/secret',
+    'app/secrets/k': 'key',
+    'app/keystore.jks': 'keystore',
+    'app/token.secret': 'token',
+    'app/gradle/wrapper/gradle-wrapper.jar': 'tracked although *.jar is ignored'
+  })
+  await exec('git', ['init', '-q'], { cwd: repo })
+  await appendFile(path.join(repo, '.git/info/exclude'), 'keystore.jks\n')
+  await exec('git', ['config', 'core.excludesFile', path.join(repo, 'global-excludes')], { cwd: repo })
+  await exec('git', ['add', '-f', 'app/gradle/wrapper/gradle-wrapper.jar'], { cwd: repo })
+  return repo
+}
+
+test('in a git work tree, what git ignores is left out: .gitignore files above the project, .git/info/exclude, core.excludesFile', async t => {
+  const repo = await repositoryAboveTheProject(t)
+  const store = await openStore(t)
+  t.deepEqual(paths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'settings.gradle', 'src/A.java'])
+})
+
+test('a project that git ignores as a whole gives only what git tracks in it', async t => {
+  const repo = await repositoryAboveTheProject(t)
+  await appendFile(path.join(repo, '.gitignore'), 'app/\n')
+  const store = await openStore(t)
+  t.deepEqual(paths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['gradle/wrapper/gradle-wrapper.jar'])
+})
+
+test('without git, the .gitignore files of the project still apply (git\'s other rules cannot be known)', async t => {
+  const repo = await repositoryAboveTheProject(t)
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(path.join(repo, 'app'), store, { git: path.join(repo, 'no-such-git') })
+  t.false(paths(manifest).includes('debug.log'))
+  t.true(paths(manifest).includes('keystore.jks'))
 })
