@@ -1,4 +1,4 @@
-import { linkEscapes, linkTargetsOf } from './paths.js'
+import { linkEscapes, linksNamedAlike, linkTargetsOf } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
 import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
@@ -16,7 +16,7 @@ export interface SnapshotStats {
   newBlobs: number
   /** Distinct file blobs the store already had. */
   reusedBlobs: number
-  /** Entries left out although not ignored: links leaving the project, sockets, FIFOs, devices. */
+  /** Entries left out although not ignored: links leaving the project or named like another but for case, sockets, FIFOs, devices. */
   skipped: number
   /** Wall time of the whole snapshot in milliseconds. */
   ms: number
@@ -81,9 +81,13 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
   }
 }
 
-/** The links that resolve inside the tree; dropping one can change how others resolve, so until none changes. */
+/**
+ * The links that resolve inside the tree; dropping one can change how others resolve, so until none changes.
+ * Links whose names differ only in case go first: a worker refuses them (checkTree), macOS cannot hold both.
+ */
 function linksInside (candidates: ReadonlyArray<{ path: string, target: string }>): LinkEntry[] {
-  let kept = [...candidates]
+  const alike = new Set(linksNamedAlike(candidates).flat())
+  let kept = candidates.filter(link => !alike.has(link.path))
   while (true) {
     const targets = linkTargetsOf(kept)
     const next = kept.filter(link => linkEscapes(link.path, link.target, targets) === undefined)

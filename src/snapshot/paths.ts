@@ -55,6 +55,8 @@ export function checkTree (entries: ReadonlyArray<{ path: string, target?: strin
       if (kind === 'file') throw new DuplicatePathError(entry.path, `lies below ${JSON.stringify(parent)}, which is a file`)
     }
   }
+  const alike = linksNamedAlike(entries)[0]
+  if (alike !== undefined) throw new DuplicatePathError(alike[1], `differs from the link ${JSON.stringify(alike[0])} only in case or Unicode form, which macOS's default file system does not tell apart`)
   const links = linkTargetsOf(entries)
   for (const entry of entries) {
     if (entry.target === undefined) continue
@@ -64,16 +66,39 @@ export function checkTree (entries: ReadonlyArray<{ path: string, target?: strin
 }
 
 /**
- * The links of a tree by name as a case- and normalisation-insensitive filesystem (macOS's APFS by default)
- * compares names: there `A/..` goes through a link named `a`, and a check that missed it would pass a link
- * that leaves the workspace. On Linux the folded lookup only refuses more.
+ * The links of a tree by exact name (as Linux resolves them) and by folded name (as a case- and
+ * normalisation-insensitive filesystem does, macOS's APFS by default: there `A/..` goes through a link named
+ * `a`). A link must stay inside the tree both ways. The folded names are only unambiguous when no two links
+ * differ only in case or Unicode form (linksNamedAlike), which checkTree refuses and createSnapshot leaves out.
  */
-export type LinkTargets = ReadonlyMap<string, string> & { readonly folded: true }
+export interface LinkTargets {
+  readonly exact: ReadonlyMap<string, string>
+  readonly folded: ReadonlyMap<string, string>
+}
 
 export function linkTargetsOf (entries: ReadonlyArray<{ path: string, target?: string }>): LinkTargets {
-  const links = new Map<string, string>()
-  for (const entry of entries) if (entry.target !== undefined) links.set(foldName(entry.path), entry.target)
-  return Object.assign(links, { folded: true as const })
+  const exact = new Map<string, string>()
+  const folded = new Map<string, string>()
+  for (const entry of entries) {
+    if (entry.target === undefined) continue
+    exact.set(entry.path, entry.target)
+    folded.set(foldName(entry.path), entry.target)
+  }
+  return { exact, folded }
+}
+
+/** Pairs of links whose names differ only in case or Unicode form: [the first one, the other one]. */
+export function linksNamedAlike (entries: ReadonlyArray<{ path: string, target?: string }>): Array<[string, string]> {
+  const byFolded = new Map<string, string>()
+  const pairs: Array<[string, string]> = []
+  for (const entry of entries) {
+    if (entry.target === undefined) continue
+    const folded = foldName(entry.path)
+    const first = byFolded.get(folded)
+    if (first === undefined) byFolded.set(folded, entry.path)
+    else pairs.push([first, entry.path])
+  }
+  return pairs
 }
 
 /** A path as a case- and normalisation-insensitive filesystem compares it. */
@@ -87,6 +112,10 @@ export function foldName (path: string): string {
  * lexically. Says why the target leaves the tree, or undefined when it stays inside.
  */
 export function linkEscapes (path: string, target: string, links: LinkTargets): string | undefined {
+  return resolvedOutside(path, target, name => links.exact.get(name)) ?? resolvedOutside(path, target, name => links.folded.get(foldName(name)))
+}
+
+function resolvedOutside (path: string, target: string, linkAt: (name: string) => string | undefined): string | undefined {
   if (target.length === 0) return 'the target is empty'
   if (target.includes('\0')) return 'the target contains NUL'
   if (target.startsWith('/')) return 'the target is absolute'
@@ -103,7 +132,7 @@ export function linkEscapes (path: string, target: string, links: LinkTargets): 
       continue
     }
     resolved.push(segment)
-    const next = links.get(foldName(resolved.join('/')))
+    const next = linkAt(resolved.join('/'))
     if (next === undefined) continue
     if (++hops > MAX_LINK_HOPS) return 'too many levels of symbolic links'
     if (next.startsWith('/') || next.length === 0) return 'the target goes through a link with an absolute or empty target'

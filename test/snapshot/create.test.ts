@@ -133,6 +133,21 @@ test('links are kept as links when they resolve inside the project, and left out
   t.like(stats, { files: 1, links: 5, skipped: 4 })
 })
 
+test('links whose names differ only in case are left out, and so is a link that left through one of them', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    'a/b/c/x': 'x',
+    'D': { link: '.' },
+    'd': { link: 'a/b/c' },
+    'e': { link: 'D/../../..' },
+    'f': { link: 'a/b' }
+  })
+  const store = await openStore(t)
+  const { manifest, stats } = await createSnapshot(dir, store)
+  t.deepEqual(paths(manifest), ['a/b/c/x', 'f'])
+  t.like(stats, { links: 1, skipped: 3 })
+})
+
 test('examples/java-multi: same id twice, another after an edit, its own .gitignore honoured', async t => {
   const dir = await tempDir(t)
   await cp(repoPath('examples', 'java-multi'), dir, { recursive: true, filter: source => !/[/\\](build|\.gradle)$/.test(source) })

@@ -55,6 +55,9 @@ const TRICKS: Array<{ name: string, entries: ManifestEntry[], error: new (...arg
   // on a case- or normalisation-insensitive filesystem (macOS) `A` and `e + combining accent` name the links below
   { name: 'link leaving through a link named in another case', entries: [link('a', '.'), link('x', 'A/../y')], error: UnsafeLinkError },
   { name: 'link leaving through a link named in another Unicode form', entries: [link('\u00e9', '.'), link('x', 'e\u0301/../y')], error: UnsafeLinkError },
+  // `D` and `d` are two links on Linux: a check that took one for the other passed `e`, which leaves by `D`
+  { name: 'link leaving through one of two links named alike but for case', entries: [link('D', '.'), link('d', 'a/b/c'), link('e', 'D/../../..')], error: DuplicatePathError },
+  { name: 'two links named alike but for Unicode form', entries: [link('\u00e9', 'x'), link('e\u0301', 'y')], error: DuplicatePathError },
   { name: 'link through a link with an absolute target', entries: [link('abs', '/tmp'), link('l', 'abs/x')], error: UnsafeLinkError },
   { name: 'link loop', entries: [link('a', 'b/x'), link('b', 'a/y')], error: UnsafeLinkError },
   { name: 'empty link target', entries: [link('l', '')], error: UnsafeLinkError },
