@@ -1,4 +1,4 @@
-import { linkEscapes, linksNamedAlike, linkTargetsOf } from './paths.js'
+import { linksEscaping, linksNamedAlike } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
 import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
@@ -89,8 +89,8 @@ function linksInside (candidates: ReadonlyArray<{ path: string, target: string }
   const alike = new Set(linksNamedAlike(candidates).flat())
   let kept = candidates.filter(link => !alike.has(link.path))
   while (true) {
-    const targets = linkTargetsOf(kept)
-    const next = kept.filter(link => linkEscapes(link.path, link.target, targets) === undefined)
+    const escaping = new Set(linksEscaping(kept).map(link => link.path))
+    const next = kept.filter(link => !escaping.has(link.path))
     if (next.length === kept.length) return kept.map(link => ({ path: link.path, type: 'link', target: link.target }))
     kept = next
   }

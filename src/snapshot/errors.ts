@@ -58,6 +58,13 @@ export class UnsafeLinkError extends SnapshotError {
   }
 }
 
+/** A manifest whose links take more steps to check than any real tree's (crafted to hold up the node). */
+export class LinkCheckBudgetError extends SnapshotError {
+  constructor (budget: number) {
+    super(`the manifest's symbolic links take more than ${budget} steps to check; a real project's take a few per link`, 'ERR_SNAPSHOT_LINK_CHECK_BUDGET')
+  }
+}
+
 /** Manifest bytes that are not a valid snapshot manifest (bad JSON, wrong schema, too large, wrong hash). */
 export class InvalidManifestError extends SnapshotError {
   constructor (message: string, options?: ErrorOptions) {

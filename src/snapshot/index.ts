@@ -19,6 +19,6 @@ export { materialise, type MaterialiseOptions, type MaterialiseResult } from './
 export { fetchManifest, fetchMissing, loadManifest, missingBlobs, pinSnapshot, type BlobFetches, type FetchBlob, type TransferResult } from './transfer.js'
 export { Workspaces, type WorkspacesOptions } from './workspaces.js'
 export { checkManifest, decodeManifest, encodeManifest, MANIFEST_FORMAT, MANIFEST_VERSION, MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, type FileEntry, type LinkEntry, type Manifest, type ManifestEntry } from './manifest.js'
-export { checkTree, linkEscapes, unsafePathReason } from './paths.js'
+export { checkTree, linksEscaping, unsafePathReason } from './paths.js'
 export { holdsBlob, openBlob, pinBlobs, storeBlob, type SnapshotStore } from './store-view.js'
 export * from './errors.js'

@@ -98,12 +98,17 @@ export function decodeManifest (bytes: Uint8Array, options: { expectedId?: strin
   return manifest
 }
 
+/** Manifests this process checked: frozen, so they cannot have changed since, and not checked again. */
+const checked = new WeakSet<Manifest>()
+
 /**
  * Checks a manifest (decoded or built) before anything is written from it: the schema (InvalidManifestError),
- * every path and link (checkTree's UnsafePathError, DuplicatePathError, PathThroughLinkError, UnsafeLinkError),
- * and one size per blob.
+ * every path and link (checkTree's UnsafePathError, DuplicatePathError, PathThroughLinkError, UnsafeLinkError,
+ * LinkCheckBudgetError), and one size per blob. Gives back a frozen copy, which passes at once when checked
+ * again (decodeManifest checks, then materialise).
  */
 export function checkManifest (value: unknown): Manifest {
+  if (checked.has(value as Manifest)) return value as Manifest
   const parsed = ManifestSchema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -117,6 +122,9 @@ export function checkManifest (value: unknown): Manifest {
     if ((sizes.get(entry.sha256) ?? entry.size) !== entry.size) throw new InvalidManifestError(`blob ${entry.sha256} is given two sizes`)
     sizes.set(entry.sha256, entry.size)
   }
+  for (const entry of manifest.entries) Object.freeze(entry)
+  Object.freeze(manifest.entries)
+  checked.add(Object.freeze(manifest))
   return manifest
 }
 

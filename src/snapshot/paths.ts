@@ -1,4 +1,6 @@
-import { DuplicatePathError, PathThroughLinkError, UnsafeLinkError, UnsafePathError, type UnsafePathReason } from './errors.js'
+import { DuplicatePathError, InvalidManifestError, UnsafeLinkError, UnsafePathError, type UnsafePathReason } from './errors.js'
+import { LinkResolver } from './link-resolver.js'
+import { checkNesting } from './path-nesting.js'
 
 /** Longest manifest path accepted, in UTF-8 bytes (Linux PATH_MAX). */
 export const MAX_PATH_BYTES = 4096
@@ -6,8 +8,8 @@ export const MAX_PATH_BYTES = 4096
 export const MAX_SEGMENT_BYTES = 255
 /** Most segments in a manifest path or link target: far deeper than any project, and it keeps the tree checks linear. */
 export const MAX_PATH_DEPTH = 256
-/** Symbolic links followed while resolving one link target (Linux MAXSYMLINKS). */
-const MAX_LINK_HOPS = 40
+/** Most symbolic links in one manifest: far more than any project has, and it bounds the link checks. */
+export const MAX_LINKS = 10_000
 
 /** Why `path` is not a plain relative POSIX path (no leading `/`, no empty, `.` or `..` segment, no NUL), or undefined. */
 export function unsafePathReason (path: string): UnsafePathReason | undefined {
@@ -39,64 +41,32 @@ export function parentsOf (path: string): string[] {
 
 /**
  * Checks a set of entries as a tree: every path is safe, none appears twice, none lies below a file or a
- * link, and every link resolves (following the other links, as the kernel would) inside the tree.
+ * link, no two links are named alike but for case, and every link resolves (following the other links, as the
+ * kernel would) inside the tree. Linear in the entries' bytes; the links' checks have a budget of steps.
  */
 export function checkTree (entries: ReadonlyArray<{ path: string, target?: string }>): void {
-  const kinds = new Map<string, 'file' | 'link'>()
+  const links: Array<{ path: string, target: string }> = []
   for (const entry of entries) {
     checkPath(entry.path)
-    if (kinds.has(entry.path)) throw new DuplicatePathError(entry.path)
-    kinds.set(entry.path, entry.target === undefined ? 'file' : 'link')
+    if (entry.target !== undefined) links.push({ path: entry.path, target: entry.target })
   }
-  for (const entry of entries) {
-    for (const parent of parentsOf(entry.path)) {
-      const kind = kinds.get(parent)
-      if (kind === 'link') throw new PathThroughLinkError(entry.path, parent)
-      if (kind === 'file') throw new DuplicatePathError(entry.path, `lies below ${JSON.stringify(parent)}, which is a file`)
-    }
-  }
-  const alike = linksNamedAlike(entries)[0]
+  if (links.length > MAX_LINKS) throw new InvalidManifestError(`${links.length} symbolic links is over the limit of ${MAX_LINKS}`)
+  checkNesting(entries)
+  const alike = linksNamedAlike(links)[0]
   if (alike !== undefined) throw new DuplicatePathError(alike[1], `differs from the link ${JSON.stringify(alike[0])} only in case or Unicode form, which macOS's default file system does not tell apart`)
-  const links = linkTargetsOf(entries)
-  for (const entry of entries) {
-    if (entry.target === undefined) continue
-    const why = linkEscapes(entry.path, entry.target, links)
-    if (why !== undefined) throw new UnsafeLinkError(entry.path, entry.target, why)
-  }
-}
-
-/**
- * The links of a tree by exact name (as Linux resolves them) and by folded name (as a case- and
- * normalisation-insensitive filesystem does, macOS's APFS by default: there `A/..` goes through a link named
- * `a`). A link must stay inside the tree both ways. The folded names are only unambiguous when no two links
- * differ only in case or Unicode form (linksNamedAlike), which checkTree refuses and createSnapshot leaves out.
- */
-export interface LinkTargets {
-  readonly exact: ReadonlyMap<string, string>
-  readonly folded: ReadonlyMap<string, string>
-}
-
-export function linkTargetsOf (entries: ReadonlyArray<{ path: string, target?: string }>): LinkTargets {
-  const exact = new Map<string, string>()
-  const folded = new Map<string, string>()
-  for (const entry of entries) {
-    if (entry.target === undefined) continue
-    exact.set(entry.path, entry.target)
-    folded.set(foldName(entry.path), entry.target)
-  }
-  return { exact, folded }
+  const escaping = linksEscaping(links)[0]
+  if (escaping !== undefined) throw new UnsafeLinkError(escaping.path, escaping.target, escaping.why)
 }
 
 /** Pairs of links whose names differ only in case or Unicode form: [the first one, the other one]. */
-export function linksNamedAlike (entries: ReadonlyArray<{ path: string, target?: string }>): Array<[string, string]> {
+export function linksNamedAlike (links: ReadonlyArray<{ path: string }>): Array<[string, string]> {
   const byFolded = new Map<string, string>()
   const pairs: Array<[string, string]> = []
-  for (const entry of entries) {
-    if (entry.target === undefined) continue
-    const folded = foldName(entry.path)
+  for (const link of links) {
+    const folded = foldName(link.path)
     const first = byFolded.get(folded)
-    if (first === undefined) byFolded.set(folded, entry.path)
-    else pairs.push([first, entry.path])
+    if (first === undefined) byFolded.set(folded, link.path)
+    else pairs.push([first, link.path])
   }
   return pairs
 }
@@ -107,37 +77,23 @@ export function foldName (path: string): string {
 }
 
 /**
- * Resolves the link at `path` within the tree the way the kernel would (a `..` after a link applies to where
- * the link points, not to its name), following the other links of `links`. Parts that do not exist resolve
- * lexically. Says why the target leaves the tree, or undefined when it stays inside.
+ * The links of a tree that leave it, and why. A link must stay inside both as Linux resolves names (exactly)
+ * and as a case- and normalisation-insensitive file system does (macOS's APFS by default: there `A/..` goes
+ * through a link named `a`). The folded names are only unambiguous when no two links are named alike
+ * (linksNamedAlike), which checkTree refuses and createSnapshot leaves out. Each link is resolved once per way.
  */
-export function linkEscapes (path: string, target: string, links: LinkTargets): string | undefined {
-  return resolvedOutside(path, target, name => links.exact.get(name)) ?? resolvedOutside(path, target, name => links.folded.get(foldName(name)))
+export function linksEscaping (links: ReadonlyArray<{ path: string, target: string }>): Array<{ path: string, target: string, why: string }> {
+  const escaping: Array<{ path: string, target: string, why: string }> = []
+  const exact = new LinkResolver(links)
+  const folded = new LinkResolver(links, foldName)
+  for (const link of links) {
+    const why = targetTooLong(link.target) ?? exact.escapes(link.path) ?? folded.escapes(link.path)
+    if (why !== undefined) escaping.push({ ...link, why })
+  }
+  return escaping
 }
 
-function resolvedOutside (path: string, target: string, linkAt: (name: string) => string | undefined): string | undefined {
-  if (target.length === 0) return 'the target is empty'
-  if (target.includes('\0')) return 'the target contains NUL'
-  if (target.startsWith('/')) return 'the target is absolute'
+function targetTooLong (target: string): string | undefined {
   if (Buffer.byteLength(target) > MAX_PATH_BYTES || target.split('/').length > MAX_PATH_DEPTH) return `the target is longer than ${MAX_PATH_BYTES} bytes or ${MAX_PATH_DEPTH} segments`
-  const resolved = path.split('/').slice(0, -1)
-  const pending = target.split('/').reverse()
-  let hops = 0
-  while (pending.length > 0) {
-    const segment = pending.pop()!
-    if (segment === '' || segment === '.') continue
-    if (segment === '..') {
-      if (resolved.length === 0) return 'the target leaves the tree'
-      resolved.pop()
-      continue
-    }
-    resolved.push(segment)
-    const next = linkAt(resolved.join('/'))
-    if (next === undefined) continue
-    if (++hops > MAX_LINK_HOPS) return 'too many levels of symbolic links'
-    if (next.startsWith('/') || next.length === 0) return 'the target goes through a link with an absolute or empty target'
-    resolved.pop()
-    for (const part of next.split('/').reverse()) pending.push(part)
-  }
   return undefined
 }

@@ -95,6 +95,14 @@ test('manifests read back are size-limited, hash-checked, schema-checked and can
   await t.throwsAsync(fetchManifest('a'.repeat(64), store, async () => (async function * () { yield new Uint8Array(MAX_MANIFEST_BYTES + 1) })()), { instanceOf: TooLargeError })
 })
 
+test('a manifest read back is frozen: what was checked is what gets materialised, so it is not checked again', t => {
+  const { bytes } = encodeManifest([{ path: 'a', type: 'link', target: 'b' }, { path: 'b', type: 'file', size: 1, sha256: 'b'.repeat(64), executable: false }])
+  const manifest = decodeManifest(bytes)
+  t.throws(() => { manifest.entries.push({ path: 'c', type: 'link', target: '..' }) }, { instanceOf: TypeError })
+  t.throws(() => { (manifest.entries[0] as { target: string }).target = '/etc' }, { instanceOf: TypeError })
+  t.deepEqual(manifest.entries.map(entry => entry.path), ['a', 'b'])
+})
+
 test('a cache entry that a Gradle PUT left under a blob\'s SHA-256 does not stand for the blob: the blob is fetched and stored beside it', async t => {
   const project = await tempDir(t)
   await writeTree(project, { 'gradlew': '#!/bin/sh\necho hi\n', 'a.txt': 'alpha' })
