@@ -1,6 +1,7 @@
 import { linksEscaping, linksNamedAlike } from './paths.js'
 import { encodeManifest, type FileEntry, type LinkEntry, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
+import { checkSnapshotSize, sizesOf, snapshotBudget } from './size-budget.js'
 import { holdsBlob, storeBlob, type SnapshotStore } from './store-view.js'
 import { storeFile } from './store-file.js'
 import { walkProject } from './walk.js'
@@ -35,6 +36,8 @@ export interface CreateSnapshotOptions {
   concurrency?: number
   /** The git command that says what is tracked and ignored (default `git`; without it only `.gitignore` files count). */
   git?: string
+  /** Most bytes of files the snapshot may hold (default: half the store's cache budget); SnapshotTooLargeError past it. */
+  maxBytes?: number
 }
 
 /**
@@ -48,6 +51,8 @@ export async function createSnapshot (projectDir: string, store: SnapshotStore, 
   const started = performance.now()
   const { signal } = options
   const walked = await walkProject(projectDir, { signal, ...(options.git === undefined ? {} : { git: options.git }) })
+  // before anything is stored: a huge untracked directory would evict this node's cache, then every worker's
+  checkSnapshotSize(await sizesOf(walked.files, signal), options.maxBytes ?? snapshotBudget(store))
   const pinned: string[] = []
   const pin = (sha256: string): void => { store.pin(sha256); pinned.push(sha256) }
   try {

@@ -65,6 +65,20 @@ export class LinkCheckBudgetError extends SnapshotError {
   }
 }
 
+/** A snapshot bigger than a node takes: it would evict the node's cache and fill its disk. */
+export class SnapshotTooLargeError extends SnapshotError {
+  readonly bytes: number
+  readonly maxBytes: number
+
+  constructor (bytes: number, maxBytes: number, biggest: ReadonlyArray<{ path: string, bytes: number }>) {
+    const named = biggest.map(dir => `${JSON.stringify(shorten(dir.path))} ${formatBytes(dir.bytes)}`).join(', ')
+    super(`the snapshot holds ${formatBytes(bytes)} of files, more than the ${formatBytes(maxBytes)} a node takes (half its cache budget)` +
+      (named === '' ? '' : `; the biggest directories: ${named}. Ignore what the build does not need in .gitignore, or raise --cache-max`), 'ERR_SNAPSHOT_TOO_LARGE')
+    this.bytes = bytes
+    this.maxBytes = maxBytes
+  }
+}
+
 /** Manifest bytes that are not a valid snapshot manifest (bad JSON, wrong schema, too large, wrong hash). */
 export class InvalidManifestError extends SnapshotError {
   constructor (message: string, options?: ErrorOptions) {
@@ -121,6 +135,10 @@ export class UnsupportedFileNameError extends SnapshotError {
     super(`${JSON.stringify(shorten(directory === '' ? '.' : directory))} holds a name that is not UTF-8 (${JSON.stringify(shorten(name))}): rename it, or ignore it in .gitignore, to build it on the mesh`, 'ERR_SNAPSHOT_FILE_NAME')
     this.directory = directory
   }
+}
+
+function formatBytes (bytes: number): string {
+  return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`
 }
 
 function shorten (text: string): string {

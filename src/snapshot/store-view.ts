@@ -10,6 +10,8 @@ export interface SnapshotStore extends Pick<BlobStore, 'get' | 'head' | 'put'> {
   /** Protects a blob from eviction until unpinned; pins count. */
   pin(sha256: string): void
   unpin(sha256: string): void
+  /** The cache budget (ContentStore has it); a snapshot may take half of it. Without it snapshots are not limited. */
+  stats?(): { maxBytes: number }
 }
 
 /** Whether the store holds the blob `sha256`. */

@@ -1,6 +1,7 @@
 import { InvalidManifestError, MissingBlobsError } from './errors.js'
 import { decodeManifest, manifestTotals, MAX_MANIFEST_BYTES, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
+import { checkSnapshotSize, snapshotBudget } from './size-budget.js'
 import { holdsBlob, openBlob, pinBlobs, storeBlob, type SnapshotStore } from './store-view.js'
 
 /**
@@ -35,9 +36,12 @@ export type BlobFetches = Map<string, Promise<void>>
  * and size; a wrong blob fails with the store's IntegrityError or SizeMismatchError and stores nothing.
  * Pin the snapshot first (pinSnapshot), so nothing fetched is evicted before the job uses it. With `shared`, a
  * blob another call is fetching is waited for instead of fetched again (and fetched here if that one fails).
+ * A snapshot whose files add up to more than `maxBytes` (default: half the store's cache budget) is refused with
+ * SnapshotTooLargeError before anything is fetched.
  */
 export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fetchBlob: FetchBlob,
-  options: { signal?: AbortSignal, concurrency?: number, shared?: BlobFetches } = {}): Promise<TransferResult> {
+  options: { signal?: AbortSignal, concurrency?: number, shared?: BlobFetches, maxBytes?: number } = {}): Promise<TransferResult> {
+  checkSnapshotSize(manifest.entries.flatMap(entry => entry.type === 'file' ? [entry] : []), options.maxBytes ?? snapshotBudget(store))
   const { blobs } = manifestTotals(manifest)
   const missing = await missingBlobs(manifest, store)
   let bytes = 0

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSnapshot, FileChangedError, loadManifest, UnsupportedFileNameError, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
+import { createSnapshot, FileChangedError, loadManifest, SnapshotTooLargeError, UnsupportedFileNameError, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
 import { contentKey } from '../../src/cas/keys.js'
 import { repoPath } from '../helpers/repo-paths.js'
 import { openStore, sha256, tempDir, writeTree } from './helpers.js'
@@ -306,4 +306,21 @@ test('without git, the .gitignore files of the project still apply (git\'s other
   const { manifest } = await createSnapshot(path.join(repo, 'app'), store, { git: path.join(repo, 'no-such-git') })
   t.false(paths(manifest).includes('debug.log'))
   t.true(paths(manifest).includes('keystore.jks'))
+})
+
+test('a tree bigger than half the store\'s cache budget is refused before anything is stored, naming its biggest directories', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    'settings.gradle': 'rootProject.name = "x"\n',
+    'app/src/A.java': 'class A {}\n',
+    'app/datasets/raw/a.bin': Buffer.alloc(300 * 1024, 1),
+    'app/datasets/raw/b.bin': Buffer.alloc(300 * 1024, 2),
+    'docs/manual.pdf': Buffer.alloc(100 * 1024, 3)
+  })
+  const store = await openStore(t, undefined, 1024 * 1024)
+  const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: SnapshotTooLargeError })
+  t.like(err, { bytes: 700 * 1024 + 34, maxBytes: 512 * 1024 })
+  t.regex(err.message, /"app\/datasets\/raw" 0\.6 MiB, "docs" 0\.1 MiB/)
+  t.is(store.stats().entries, 0)
+  t.like((await createSnapshot(dir, store, { maxBytes: 1024 * 1024 })).stats, { files: 5 })
 })

@@ -13,9 +13,9 @@ export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Pro
   return dir
 }
 
-/** A store in a fresh temp directory (no fdatasync: throwaway), closed when the test ends. */
-export async function openStore (t: ExecutionContext, dir?: string): Promise<ContentStore> {
-  const store = await ContentStore.open({ dir: dir ?? await tempDir(t, 'gmesh-snap-cas-'), maxBytes: 1 << 30, syncBlobs: false })
+/** A store in a fresh temp directory (no fdatasync: throwaway), with a 1 GiB cache budget unless given, closed when the test ends. */
+export async function openStore (t: ExecutionContext, dir?: string, maxBytes = 1 << 30): Promise<ContentStore> {
+  const store = await ContentStore.open({ dir: dir ?? await tempDir(t, 'gmesh-snap-cas-'), maxBytes, syncBlobs: false })
   t.teardown(async () => { await store.close() })
   return store
 }

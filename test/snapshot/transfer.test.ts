@@ -5,7 +5,7 @@ import path from 'node:path'
 import { IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
 import {
   createSnapshot, decodeManifest, encodeManifest, fetchManifest, fetchMissing, holdsBlob, InvalidManifestError, loadManifest,
-  MAX_MANIFEST_BYTES, missingBlobs, openBlob, pinSnapshot, storeBlob, UnsafePathError, type FetchBlob
+  MAX_MANIFEST_BYTES, missingBlobs, openBlob, pinSnapshot, SnapshotTooLargeError, storeBlob, UnsafePathError, type FetchBlob
 } from '../../src/snapshot/index.js'
 import type { ContentStore } from '../../src/cas/index.js'
 import { openStore, tempDir, writeTree } from './helpers.js'
@@ -50,6 +50,19 @@ test('incremental transfer between two stores moves only the blobs the worker la
   t.deepEqual(warm, { fetched: 1, bytes: Buffer.byteLength('beta, edited'), present: distinct.size - 1 })
   const edited = second.manifest.entries.find(e => e.path === 'b.txt')
   t.deepEqual(asked, [second.id, edited?.type === 'file' ? edited.sha256 : ''])
+})
+
+test('a worker refuses a snapshot bigger than half its cache budget before it fetches any file', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, { 'a.bin': Buffer.alloc(400 * 1024, 1), 'b.bin': Buffer.alloc(400 * 1024, 2) })
+  const submitter = await openStore(t)
+  const worker = await openStore(t, undefined, 1024 * 1024)
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  const manifest = await fetchManifest(snapshot.id, worker, fetchBlob)
+  await t.throwsAsync(fetchMissing(manifest, worker, fetchBlob), { instanceOf: SnapshotTooLargeError, message: /800\.0 KiB|0\.8 MiB/ })
+  t.deepEqual(asked, [snapshot.id], 'only the manifest was fetched')
 })
 
 test('a submitter serving wrong bytes or a wrong size stores nothing on the worker', async t => {
