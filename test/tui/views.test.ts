@@ -1,6 +1,7 @@
 import test from 'ava'
 import { createElement } from 'react'
 import { render } from 'ink-testing-library'
+import stringWidth from 'string-width'
 import { PeersView } from '../../src/tui/components/peers-view.js'
 import { JobsView } from '../../src/tui/components/jobs-view.js'
 import { EventsView } from '../../src/tui/components/events-view.js'
@@ -39,6 +40,50 @@ test('jobs view: none, then a failing job with its leader, per-node bars and err
   t.regex(frame, /job-7 failed leader …aderAAAA \(term 1\) 3\/6 units, 1 failed build/)
   t.regex(frame, /…WworkerBBBB +█+▒+·+ 2 done, 1 running 1 failed/, "a node's bar is its share of the whole job")
   t.regex(frame, /:app:test failed on/)
+  unmount()
+})
+
+/** The frame's lines, each at most `width` columns: a line wider than that would wrap on the terminal. */
+function fitLines (t: { true: (value: boolean, message?: string) => void }, frame: string, width: number): string[] {
+  const lines = frame.split('\n')
+  for (const line of lines) t.true(stringWidth(line) <= width, `wider than ${width}: ${line}`)
+  return lines
+}
+
+test('jobs view: a job over 200 nodes keeps its header and "all" bar and shows the most active nodes, then how many more', t => {
+  const nodes = fakePeers(200).map(p => p.peerId)
+  const job = fakeJob('job-big', 1000, nodes)
+  job.nodes.forEach((node, i) => { node.running = i === 150 ? 3 : 0 })
+  const { lastFrame, unmount } = render(createElement(JobsView, { jobs: [job], width: 80, height: 20 }))
+  const lines = fitLines(t, lastFrame()!, 80)
+  t.is(lines.length, 20)
+  t.regex(lines[0]!, /^job-big running leader/)
+  t.regex(lines[1]!, /^ +all +[█▒·]+$/)
+  t.regex(lines[18]!, /…kepeer00150 .* 3 running$/, 'the busiest node is among them, in the job\'s order')
+  t.regex(lines[19]!, /^ +\+183 nodes$/)
+  unmount()
+})
+
+test('jobs view: a long task list and a multi-line error take one line each, so the next job is not drawn over', t => {
+  const tasks = Array.from({ length: 40 }, (_, i) => `:module${i}:assembleRelease`)
+  const first = { ...fakeJob('job-1', 4, ['12D3KooWleaderAAAA']), tasks, state: 'failed' as const, error: 'unit :app:test failed\n  at line 1\n  at line 2' }
+  const second = fakeJob('job-2', 4, ['12D3KooWleaderAAAA'])
+  const { lastFrame, unmount } = render(createElement(JobsView, { jobs: [first, second], width: 80, height: 20 }))
+  const lines = fitLines(t, lastFrame()!, 80)
+  t.is(lines.length, 7)
+  t.regex(lines[0]!, /^job-1 failed .*:module0:assembleRelease .*…$/)
+  t.regex(lines[3]!, /^ +unit :app:test failed at line 1 at line 2$/)
+  t.regex(lines[4]!, /^job-2 running/)
+  unmount()
+})
+
+test('jobs view: jobs that do not fit the height are counted on the last line', t => {
+  const jobs = Array.from({ length: 10 }, (_, i) => fakeJob(`job-${i}`, 4, ['12D3KooWleaderAAAA', '12D3KooWworkerBBBB']))
+  const { lastFrame, unmount } = render(createElement(JobsView, { jobs, width: 80, height: 10 }))
+  const lines = fitLines(t, lastFrame()!, 80)
+  t.is(lines.length, 9)
+  t.regex(lines[4]!, /^job-1 running/)
+  t.is(lines[8], '8 more job(s) not shown')
   unmount()
 })
 
