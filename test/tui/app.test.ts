@@ -1,9 +1,11 @@
 import test from 'ava'
 import { createElement } from 'react'
 import { render } from 'ink-testing-library'
+import stringWidth from 'string-width'
 import { App } from '../../src/tui/components/app.js'
 import { runFeed } from '../../src/tui/feed.js'
 import { TuiStore } from '../../src/tui/store.js'
+import type { CacheInfo, NodeInfo } from '../../src/client/api-types.js'
 import { fakeJob, fakePeers, startFakeApi, type FakeApi } from './fake-api.js'
 import { KEYS, resize, untilFrame } from './frames.js'
 
@@ -102,4 +104,39 @@ test('q quits: the app exits and tells its owner', async t => {
   instance.stdin.write('q')
   await quit
   t.is(quits, 1)
+})
+
+const NODE: NodeInfo = { peerId: '12D3KooWfakenodeSELF0001', multiaddrs: [], httpUrl: '', cacheUrl: '', pid: 1, version: '0.0.0-fake', startedAt: '', dataDir: '/d', uptimeMs: 1, rssBytes: 1 }
+const CACHE: CacheInfo = { store: { entries: 0, bytes: 0, maxBytes: 1, hits: 0, misses: 0 }, http: { gets: 0, hits: 0, misses: 0, puts: 0, stored: 0 } }
+
+/** The dashboard over a store the test fills itself (no node). */
+function dashboardOf (t: { teardown: (fn: () => void) => void }, store: TuiStore): ReturnType<typeof render> {
+  const instance = render(createElement(App, { store }))
+  t.teardown(() => { instance.unmount() })
+  return instance
+}
+
+/** Whether every line of `frame` fits `columns` and the frame is shorter than `rows` (ink redraws the whole screen otherwise). */
+function fits (frame: string, columns: number, rows: number): boolean {
+  const lines = frame.split('\n')
+  return lines.length < rows && lines.every(line => stringWidth(line) <= columns)
+}
+
+test('a long disconnection reason on a narrow terminal: "disconnected" in the header, the reason cut on a line below, the frame fits', async t => {
+  const store = new TuiStore({ batchMs: 0 })
+  store.applySnapshot({ node: NODE, peers: fakePeers(200), jobs: [], cache: CACHE })
+  store.setConnection(false, 'the node at http://127.0.0.1:50713 did not answer (connect ECONNREFUSED 127.0.0.1:50713): is it running? see gmesh status')
+  const instance = dashboardOf(t, store)
+  const wide = await untilFrame(instance, f => f.includes('disconnected'))
+  t.regex(wide, /· disconnected\n +the node at http:\/\/127\.0\.0\.1:50713 did not answer/)
+  resize(instance, 30, 24)
+  const frame = await untilFrame(instance, f => fits(f, 30, 24))
+  t.regex(frame, /^gmesh top node …/)
+  t.regex(frame, /peers \d+-\d+ of 200/, 'the view\'s last line is still on screen')
+})
+
+test('before the first poll the header says it is connecting, not that it is disconnected', t => {
+  const instance = dashboardOf(t, new TuiStore({ batchMs: 0 }))
+  const header = instance.lastFrame()!.split('\n')[0]
+  t.is(header, 'gmesh top · connecting…')
 })

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react'
 import { Box, Text, useApp, useInput, useStdout } from 'ink'
 import type { TuiState, TuiStore } from '../store.js'
-import { shortId } from '../format.js'
 import { CacheView } from './cache-view.js'
 import { EventsView } from './events-view.js'
+import { Header, headerLines } from './header.js'
 import { JobsView } from './jobs-view.js'
 import { PeersView, peersMaxOffset } from './peers-view.js'
 
@@ -55,7 +55,9 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   const [offset, setOffset] = useState(0)
   const { exit } = useApp()
   const { columns, rows } = useTerminalSize()
-  const body = Math.max(3, rows - 4)
+  // header and tab bar are cut to one screen line each, so their lines are known; one line is
+  // left free, as output as tall as the terminal makes ink clear and redraw the whole screen
+  const body = Math.max(1, rows - headerLines(state) - 1 - 2)
   // Only the peers view scrolls; the offset never passes its end, so ↑ moves at once after many ↓.
   const maxOffset = useRef(0)
   maxOffset.current = view === 'peers' ? peersMaxOffset(state.peers.length, body) : 0
@@ -77,27 +79,17 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   const switchBy = (step: number): void => { switchTo(current => VIEWS[(VIEWS.indexOf(current) + step + VIEWS.length) % VIEWS.length]!) }
   return (
     <Box flexDirection='column' width={columns}>
-      <Header state={state} />
-      <Text>
+      <Header state={state} width={columns} />
+      <Text wrap='truncate-end'>
         {VIEWS.map((name, i) => <Text key={name} inverse={name === view}>{` ${i + 1} ${name} `}</Text>)}
         <Text dimColor>  tab: next view  q: quit</Text>
       </Text>
-      <Box flexDirection='column' height={body}>
+      <Box flexDirection='column' height={body} overflow='hidden'>
         {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
         {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
         {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} /> : null}
         {view === 'events' ? <EventsView events={state.events} missed={state.missedEvents} width={columns} height={body} /> : null}
       </Box>
     </Box>
-  )
-}
-
-function Header ({ state }: { state: TuiState }): React.JSX.Element {
-  const node = state.node
-  const link = state.connected ? <Text color='green'>connected</Text> : <Text color='red'>disconnected{state.error == null ? '' : `: ${state.error}`}</Text>
-  return (
-    <Text>
-      <Text bold>gmesh top</Text> {node == null ? 'connecting…' : `node ${shortId(node.peerId, 12)} v${node.version}`} · {state.peers.length} peers · {state.jobs.length} jobs · {link}
-    </Text>
   )
 }
