@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import type { NodeEvent } from '../client/api-types.js'
 
 export { formatBytes } from '../cli/format.js'
@@ -23,9 +24,27 @@ export function sparkline (values: number[]): string {
   return values.map(v => SPARKS[max === 0 ? 0 : Math.min(7, Math.floor(7 * v / max))]).join('')
 }
 
-/** Pads or cuts to exactly `width` characters. */
+/** Printable ASCII only: one column per character, so `length` is the width (the common case, kept cheap). */
+const NARROW = /^[\x20-\x7e]*$/
+
+/**
+ * Pads or cuts to exactly `width` terminal columns: wide characters (CJK, emoji) take two, marks
+ * none. A cut ends in '…' and never splits a character.
+ */
 export function cell (text: string, width: number): string {
-  return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width)
+  if (width <= 0) return ''
+  if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width)
+  const columns = stringWidth(text)
+  if (columns <= width) return text + ' '.repeat(width - columns)
+  let kept = ''
+  let used = 0
+  for (const char of text) {
+    const w = stringWidth(char)
+    if (used + w > width - 1) break
+    kept += char
+    used += w
+  }
+  return kept + '…' + ' '.repeat(width - 1 - used)
 }
 
 /** One line of the event log. */

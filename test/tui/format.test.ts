@@ -1,0 +1,31 @@
+import test from 'ava'
+import { createElement } from 'react'
+import { render } from 'ink-testing-library'
+import stringWidth from 'string-width'
+import { cell } from '../../src/tui/format.js'
+import { EventsView } from '../../src/tui/components/events-view.js'
+
+test('cell: pads and cuts to terminal columns, wide characters taking two', t => {
+  const project = ':アプリケーション:テスト:コンパイル:リリース:ユニット'
+  t.is(stringWidth(cell(project, 40)), 40)
+  t.is(cell(project, 10), ':アプリケ…')
+  t.is(cell(project, 9), ':アプリ… ', 'a wide character that would pass the width is left out whole, the cell padded')
+  t.is(cell('日本', 6), '日本  ')
+  t.is(cell('abc', 5), 'abc  ')
+  t.is(cell('abcdef', 4), 'abc…')
+  t.is(cell('abc', 0), '')
+})
+
+test('cell: a cut never splits an emoji (two UTF-16 units) in half', t => {
+  t.is(cell('a📦📦', 3), 'a… ')
+  t.is(cell('📦 cache', 9), '📦 cache ')
+})
+
+test('events view: a unit with a wide-character name takes one line of the width', t => {
+  const event = { type: 'unit' as const, jobId: 'job-1', unitId: 'u1', name: ':アプリケーション:テスト:コンパイル:リリース:ユニット:テスト', outcome: 'success' as const, ms: 1500, id: 1, time: Date.UTC(2026, 0, 1) }
+  const { lastFrame, unmount } = render(createElement(EventsView, { events: [event], width: 60, height: 5 }))
+  const line = lastFrame()!
+  t.false(line.includes('\n'))
+  t.is(stringWidth(line), 60)
+  unmount()
+})
