@@ -29,6 +29,24 @@ test('peers view: 200 peers show a window that fits the height, scrolled by offs
   unmount()
 })
 
+test('peers view: a narrow terminal drops columns (cache, then RTT) and narrows the bar, so no row wraps', t => {
+  const peers = fakePeers(30)
+  const { lastFrame, rerender, unmount } = render(createElement(PeersView, { peers, width: 40, height: 12, offset: 0 }))
+  let lines = fitLines(t, lastFrame()!, 40)
+  t.is(lines.length, 12)
+  t.regex(lines[0]!, /^PEER +STATUS +LOAD$/)
+  t.regex(lines[2]!, /^…kepeer00001 alive +█+·+ 1\/8\+1$/)
+  rerender(createElement(PeersView, { peers, width: 50, height: 12, offset: 0 }))
+  lines = fitLines(t, lastFrame()!, 50)
+  t.regex(lines[0]!, /^PEER +STATUS +RTT +LOAD$/)
+  t.regex(lines[2]!, /^…kepeer00001 alive +1\.1 ms +█+·+ 1\/8\+1/)
+  rerender(createElement(PeersView, { peers, width: 20, height: 12, offset: 0 }))
+  lines = fitLines(t, lastFrame()!, 20)
+  t.is(lines.length, 12)
+  t.regex(lines[2]!, /^…kepeer00001 alive/)
+  unmount()
+})
+
 test('jobs view: none, then a failing job with its leader, per-node bars and error', t => {
   const { lastFrame, rerender, unmount } = render(createElement(JobsView, { jobs: [], width: 100, height: 20 }))
   t.regex(lastFrame()!, /no jobs/)
