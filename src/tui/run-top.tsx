@@ -2,7 +2,7 @@ import { render, type Instance } from 'ink'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { NodeClient, NodeEvent } from '../client/node-client.js'
 import { App, type ViewName } from './components/app.js'
-import { readSnapshot, runFeed } from './feed.js'
+import { isMoved, readSnapshot, runFeed } from './feed.js'
 import { formatPlain } from './plain.js'
 import { TuiStore } from './store.js'
 
@@ -12,6 +12,8 @@ export interface TopOptions {
   stdin: NodeJS.ReadStream
   /** Poll interval of the full state; the plain table is printed this often (default 2 s). */
   intervalMs?: number
+  /** A client of the node as its data dir names it now: after a failed read, a node restarted at another address is followed. */
+  reconnect?: () => Promise<NodeClient>
   /** Plain mode: print this many tables, then return (default: until `signal`). */
   count?: number
   signal: AbortSignal
@@ -37,7 +39,7 @@ async function runInteractive (options: TopOptions): Promise<void> {
   const store = new TuiStore()
   const stop = new AbortController()
   const signal = AbortSignal.any([stop.signal, options.signal])
-  const feed = runFeed(options.client, store, { signal, pollMs: options.intervalMs ?? 2000 })
+  const feed = runFeed(options.client, store, { signal, pollMs: options.intervalMs ?? 2000, ...(options.reconnect == null ? {} : { reconnect: options.reconnect }) })
   const app = renderTop(store, options, () => { stop.abort() })
   signal.addEventListener('abort', () => { app.unmount() }, { once: true })
   await app.waitUntilExit()
@@ -50,7 +52,7 @@ async function runInteractive (options: TopOptions): Promise<void> {
  * line saying so, and the next table follows when it answers again; a reader that goes away (EPIPE) ends it.
  */
 async function runPlain (options: TopOptions): Promise<void> {
-  const { client } = options
+  let client = options.client
   const stop = new AbortController()
   const signal = AbortSignal.any([stop.signal, options.signal])
   const onOutputError = (): void => { stop.abort() } // EPIPE: nobody reads any more
@@ -67,12 +69,23 @@ async function runPlain (options: TopOptions): Promise<void> {
         options.stdout.write(formatPlain(snapshot, events.events, new Date(), events.lost))
       } catch (err) {
         if (signal.aborted) return
-        options.stdout.write(`== gmesh top ${new Date().toISOString()}: ${(err as Error).message}\n`)
+        const moved = await movedClient(client, options.reconnect)
+        if (moved != null) {
+          client = moved
+          after = undefined // the new node's event ids start anew
+        }
+        options.stdout.write(`== gmesh top ${new Date().toISOString()}: ${(err as Error).message}${moved == null ? '' : `; the node is now at ${moved.info.httpUrl}`}\n`)
       }
     }
   } finally {
     options.stdout.off('error', onOutputError)
   }
+}
+
+/** A client of the node where its data dir now says it is, if that is another node than `client`'s. */
+async function movedClient (client: NodeClient, reconnect: TopOptions['reconnect']): Promise<NodeClient | undefined> {
+  const next = await reconnect?.().catch(() => undefined)
+  return next != null && isMoved(client, next) ? next : undefined
 }
 
 /** Every buffered event after `after`, page by page; `lost` when the node no longer held the first ones (or restarted). */

@@ -143,3 +143,35 @@ test('plain mode: every event since the last table is printed, past the API page
   t.regex(second, /cache put +0200aaaaaaaa[^]*cache put +1199aaaaaaaa/, 'the 1,000 newest, oldest first')
   t.notRegex(second, /0199aaaaaaaa/)
 })
+
+test('a node restarted at another address is followed: after a failed poll the feed asks where it is now, then polls and streams from there', async t => {
+  const before = await startFakeApi({ peers: fakePeers(1) })
+  const after = await startFakeApi({ peers: fakePeers(3) })
+  t.teardown(async () => { await before.stop(); await after.stop() })
+  let named = before.client // what the data dir's node.json names
+  let asked = 0
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(before.client, store, { signal: stop.signal, pollMs: 20, reconnect: async () => { asked++; return named } })
+  t.teardown(async () => { stop.abort(); await feed })
+  await until(store, () => store.snapshot.peers.length === 1 && store.snapshot.connected)
+  t.is(asked, 0, 'a node that answers is not looked for')
+  named = after.client
+  await before.stop()
+  await until(store, () => store.snapshot.peers.length === 3 && store.snapshot.connected)
+  after.events.emit({ type: 'peer-up', peer: '12D3KooWrestarted0001' })
+  await until(store, () => store.snapshot.events.some(e => e.type === 'peer-up' && e.peer === '12D3KooWrestarted0001'))
+  t.pass()
+})
+
+test('a data dir with no node running says so in place of the failed read', async t => {
+  const api = await startFakeApi()
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(api.client, store, { signal: stop.signal, pollMs: 20, reconnect: async () => { throw new Error('no gmesh node is running at /tmp/x') } })
+  t.teardown(async () => { stop.abort(); await feed })
+  await until(store, () => store.snapshot.connected)
+  await api.stop()
+  await until(store, () => store.snapshot.error === 'no gmesh node is running at /tmp/x')
+  t.false(store.snapshot.connected)
+})

@@ -1,6 +1,7 @@
 import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { parsePositiveInt } from '../../config/parse.js'
+import type { NodeClient } from '../../client/node-client.js'
 import { connect } from './status.js'
 
 /** Registers `gmesh top`: a live dashboard of the node and its mesh (a plain periodic table when not on a terminal). */
@@ -20,7 +21,9 @@ export function register (program: Command): void {
       const onSignal = (): void => { stop.abort() }
       const offSignals = onStopSignals(onSignal)
       try {
-        await runTop({ client, stdout: process.stdout, stdin: process.stdin, intervalMs, signal: stop.signal, ...(count == null ? {} : { count }) })
+        // node.json and the token read again after a failed read: a restarted node may be on another port
+        const reconnect = async (): Promise<NodeClient> => await connect(options.data)
+        await runTop({ client, reconnect, stdout: process.stdout, stdin: process.stdin, intervalMs, signal: stop.signal, ...(count == null ? {} : { count }) })
       } finally {
         offSignals()
       }
