@@ -18,10 +18,12 @@ export function progressBar (done: number, running: number, total: number, width
 
 const SPARKS = '▁▂▃▄▅▆▇█'
 
-/** A sparkline of values (highest = full block). */
-export function sparkline (values: number[]): string {
-  const max = Math.max(0, ...values)
-  return values.map(v => SPARKS[max === 0 ? 0 : Math.min(7, Math.floor(7 * v / max))]).join('')
+/**
+ * A sparkline of values: a full block is `max` (default: the highest value, for amounts with no
+ * natural top), a blank is no value (an interval with nothing to measure).
+ */
+export function sparkline (values: Array<number | undefined>, max = Math.max(0, ...values.map(v => v ?? 0))): string {
+  return values.map(v => v === undefined ? ' ' : SPARKS[max <= 0 ? 0 : Math.max(0, Math.min(7, Math.floor(7 * v / max)))]).join('')
 }
 
 /** Printable ASCII only: one column per character, so `length` is the width (the common case, kept cheap). */

@@ -2,7 +2,8 @@ import test from 'ava'
 import { createElement } from 'react'
 import { render } from 'ink-testing-library'
 import stringWidth from 'string-width'
-import { cell } from '../../src/tui/format.js'
+import { cell, sparkline } from '../../src/tui/format.js'
+import { CacheView } from '../../src/tui/components/cache-view.js'
 import { EventsView } from '../../src/tui/components/events-view.js'
 
 test('cell: pads and cuts to terminal columns, wide characters taking two', t => {
@@ -27,5 +28,25 @@ test('events view: a unit with a wide-character name takes one line of the width
   const line = lastFrame()!
   t.false(line.includes('\n'))
   t.is(stringWidth(line), 60)
+  unmount()
+})
+
+test('sparkline: scaled to a fixed top when given one, blank where there is no value', t => {
+  t.is(sparkline([0.1, 0.1, 0.1], 1), '▁▁▁', '10% is low, however steady')
+  t.is(sparkline([0, 0.5, 1], 1), '▁▄█')
+  t.is(sparkline([1, undefined, 1], 1), '█ █')
+  t.is(sparkline([1, 2, 4]), '▂▄█', 'without a top, the highest value is full')
+})
+
+test('cache view: the hit-rate sparkline is against 100%, and an interval with no lookups is blank', t => {
+  const cache = {
+    store: { entries: 0, bytes: 0, maxBytes: 1024, hits: 0, misses: 0 },
+    http: { gets: 30, hits: 3, misses: 27, puts: 0, stored: 0 }
+  }
+  // 1 hit in 10 lookups, then an idle poll, then 1 in 10 twice
+  const totals = [[0, 0], [1, 9], [1, 9], [2, 18], [3, 27]]
+  const history = totals.map(([hits, misses], time) => ({ time, hits: hits!, misses: misses!, servedBytes: 0, fetchedBytes: 0 }))
+  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80 }))
+  t.regex(lastFrame()!, /hit rate +▁ ▁▁\n/)
   unmount()
 })

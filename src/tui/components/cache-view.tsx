@@ -5,7 +5,7 @@ import { formatBytes, sparkline } from '../format.js'
 
 export interface CacheViewProps { cache?: CacheInfo, history: CacheSample[], width: number }
 
-/** Hit rate and bytes served and fetched, now and over time (one sparkline column per poll). */
+/** Hit rate and bytes served and fetched, now and over time (one sparkline column per poll; the hit rate's full block is 100%). */
 export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX.Element {
   if (cache == null) return <Text dimColor>waiting for the node…</Text>
   const { store, http, sharing } = cache
@@ -16,7 +16,7 @@ export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX
   const hitRates = recent.slice(1).map((s, i) => {
     const hits = s.hits - recent[i]!.hits
     const all = hits + s.misses - recent[i]!.misses
-    return all <= 0 ? 0 : hits / all
+    return all <= 0 ? undefined : hits / all
   })
   return (
     <Box flexDirection='column'>
@@ -25,7 +25,7 @@ export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX
       <Text>from peers   {sharing == null ? 'no mesh' : `${sharing.peerHits} hits, ${formatBytes(sharing.fetchedBytes)} fetched`}</Text>
       <Text>to peers     {sharing == null ? 'no mesh' : `${formatBytes(sharing.servedBytes)} served`}</Text>
       <Text> </Text>
-      <Text>hit rate     <Text color='green'>{sparkline(hitRates)}</Text></Text>
+      <Text>hit rate     <Text color='green'>{sparkline(hitRates, 1)}</Text></Text>
       <Text>fetched      <Text color='cyan'>{sparkline(deltas(s => s.fetchedBytes))}</Text></Text>
       <Text>served       <Text color='magenta'>{sparkline(deltas(s => s.servedBytes))}</Text></Text>
     </Box>
