@@ -140,3 +140,19 @@ test('before the first poll the header says it is connecting, not that it is dis
   const header = instance.lastFrame()!.split('\n')[0]
   t.is(header, 'gmesh top · connecting…')
 })
+
+test('keys that arrive in one read all count: two tabs move two views, the last digit wins, q anywhere quits', async t => {
+  const api = await startFakeApi()
+  let quits = 0
+  let quitted!: () => void
+  const quit = new Promise<void>(resolve => { quitted = resolve })
+  const { instance } = await dashboard(t, api, () => { quits++; quitted() })
+  await untilFrame(instance, f => f.includes('no live peers'))
+  instance.stdin.write('\t\t')
+  t.truthy(await untilFrame(instance, f => f.includes('entries')), 'peers → jobs → cache')
+  instance.stdin.write('42')
+  t.truthy(await untilFrame(instance, f => f.includes('no jobs')))
+  instance.stdin.write('xqq')
+  await quit
+  t.is(quits, 1)
+})

@@ -6,6 +6,7 @@ import { EventsView } from './events-view.js'
 import { Header, headerLines } from './header.js'
 import { JobsView } from './jobs-view.js'
 import { PeersView, peersMaxOffset } from './peers-view.js'
+import { readKeys } from '../keys.js'
 
 export const VIEWS = ['peers', 'jobs', 'cache', 'events'] as const
 export type ViewName = typeof VIEWS[number]
@@ -63,20 +64,21 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
   maxOffset.current = view === 'peers' ? peersMaxOffset(state.peers.length, body) : 0
   useInput((input, key) => {
     // The handler may be one render behind: view changes go through updaters, never the closure's `view`.
-    if (input === 'q' || (key.ctrl && input === 'c')) {
+    const command = readKeys(input, key)
+    if (command.quit) {
       onQuit?.()
       exit()
-    } else if (key.tab || key.rightArrow) switchBy(key.shift ? -1 : 1)
-    else if (key.leftArrow) switchBy(-1)
-    else if (/^[1-4]$/.test(input)) switchTo(() => VIEWS[Number(input) - 1]!)
-    else if (key.downArrow) setOffset(o => Math.min(maxOffset.current, o + 1))
-    else if (key.upArrow) setOffset(o => Math.max(0, Math.min(maxOffset.current, o) - 1))
+      return
+    }
+    const move = command.view
+    if (move != null) {
+      setView(current => VIEWS[move(VIEWS.indexOf(current), VIEWS.length)]!)
+      setOffset(0)
+    }
+    const scroll = command.scroll
+    // from the offset as shown (a resize may have lowered the end), never past either end
+    if (scroll !== 0) setOffset(o => Math.max(0, Math.min(maxOffset.current, Math.min(maxOffset.current, o) + scroll)))
   })
-  const switchTo = (next: (current: ViewName) => ViewName): void => {
-    setView(next)
-    setOffset(0)
-  }
-  const switchBy = (step: number): void => { switchTo(current => VIEWS[(VIEWS.indexOf(current) + step + VIEWS.length) % VIEWS.length]!) }
   return (
     <Box flexDirection='column' width={columns}>
       <Header state={state} width={columns} />
