@@ -160,6 +160,9 @@ export class MemberTable {
     this.leaveStatus(member)
     this.enterStatus(member, record.status)
     member.statusSince = Math.floor(now)
+    // a member brought back to alive (a refutation, from whoever passed it on) starts its silence
+    // now: its last heartbeat is from before the suspicion, and the sweep would suspect it again
+    if (record.status === 'alive') member.lastHeard = member.statusSince
     return 'status'
   }
 
