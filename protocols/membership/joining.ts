@@ -35,10 +35,16 @@ export class WelcomeParts {
   }
 }
 
-/** Joining: whom to ask for a welcome, and when to ask again (doubling backoff, with jitter) until one is complete. */
+/**
+ * Joining: whom to ask for a welcome, and when to ask again (doubling backoff, with jitter) until one is complete.
+ * A node with no seeds (peers found by mDNS only) has nobody to ask until it hears of a member: it then
+ * waits (`awaitingMember`) until one is known, and joins through it.
+ */
 export class Joiner {
   readonly welcomes = new WelcomeParts()
   private attempts = 0
+  /** Nobody to ask was known at the last attempt, and no retry is due: join once a member is heard of. */
+  awaitingMember = false
 
   constructor (private readonly seeds: readonly PeerId[], private readonly retryMs: Millis, private readonly random: Random) {}
 
@@ -46,9 +52,13 @@ export class Joiner {
 
   /** Members to send a join to now, and when to try again (undefined: joined, or nobody to ask). */
   next (view: MembershipView, now: Millis): { targets: PeerId[], retryAt: Millis | undefined } {
+    this.awaitingMember = false
     if (this.welcomes.complete) return { targets: [], retryAt: undefined }
     const targets = joinTargets(view, this.seeds, this.random)
-    if (this.seeds.length === 0 && view.liveCount === 0) return { targets, retryAt: undefined }
+    if (targets.length === 0 && this.seeds.length === 0) {
+      this.awaitingMember = true
+      return { targets, retryAt: undefined }
+    }
     const backoff = this.retryMs * Math.min(32, 2 ** this.attempts++)
     return { targets, retryAt: now + Math.round(backoff * (0.5 + this.random.nextFloat())) }
   }

@@ -114,6 +114,7 @@ export class Membership implements SansIoProtocol {
       return 'reject'
     }
     this.dispatch(from, message, now)
+    if (this.joiner.awaitingMember && this.view.liveCount > 0) this.join(now)
     return 'accept'
   }
 
