@@ -22,10 +22,15 @@ export class Suspicion {
 
   constructor (private readonly table: MemberTable, private readonly effects: EffectQueue, private readonly timeoutMs: () => Millis) {}
 
-  /** Applies a record under the precedence rules and keeps suspicion timers in step; true when it made its member dead here. */
+  /**
+   * Applies a record under the precedence rules and keeps suspicion timers in step; true when it made its member dead here.
+   * A suspicion of a later incarnation (the member refuted one suspicion, this node missed it, and it is suspected
+   * again) is a new suspicion: its own full timeout, and the node that raised it declares the death.
+   */
   apply (record: MemberRecord, now: Millis): boolean {
     const outcome = this.table.apply(record, now)
-    if (outcome !== 'new' && outcome !== 'status') return false
+    if (outcome === 'incarnation' && record.status === 'suspect') this.origins.delete(record.peer)
+    else if (outcome !== 'new' && outcome !== 'status') return false
     if (record.status === 'suspect') {
       this.effects.setTimer(SUSPECT_PREFIX + record.peer, now + this.timeoutMs())
     } else if (outcome === 'status') {

@@ -49,8 +49,11 @@ class Member implements MemberInfo {
   }
 }
 
-/** What applying a record did to the table; `full`: a new member was refused, the table being at its bound. */
-export type ApplyOutcome = 'new' | 'status' | 'load' | 'stale' | 'full'
+/**
+ * What applying a record did to the table: `incarnation`, the member kept its status at a higher incarnation;
+ * `load`, only its load changed; `full`, a new member was refused, the table being at its bound.
+ */
+export type ApplyOutcome = 'new' | 'status' | 'incarnation' | 'load' | 'stale' | 'full'
 
 /** Members a table holds at most by default: far above any real mesh, low enough that forged records cannot exhaust memory. */
 export const DEFAULT_MAX_MEMBERS = 50_000
@@ -156,7 +159,7 @@ export class MemberTable {
     }
     member.incarnation = record.incarnation
     member.setLoad(record.load)
-    if (record.status === member.status) return 'load'
+    if (record.status === member.status) return 'incarnation'
     this.leaveStatus(member)
     this.enterStatus(member, record.status)
     member.statusSince = Math.floor(now)
