@@ -157,16 +157,19 @@ export class Membership implements SansIoProtocol {
     }
   }
 
+  /**
+   * An ack proves its subject alive when the subject sent it, or when it answers a probe or relay of
+   * this node's; anyone else's ack about a subject (a forgery) changes nothing, not even a tombstone.
+   */
   private onAck (from: PeerId, m: Extract<MembershipMessage, { type: 'ack' }>, now: Millis): void {
-    this.heardFrom(m.subject, m.incarnation, m.load, now)
-    if (m.about !== undefined && m.subject === from) this.learnAboutSelf(m.about)
-    if (m.subject === from) this.compareDigest(from, m.digest)
+    const direct = m.subject === from
     const relay = this.prober.takeRelay(m.seq, m.subject)
-    if (relay !== undefined) {
-      this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
-      return
-    }
-    this.prober.acknowledge(m.seq, m.subject)
+    const answersProbe = relay !== undefined || this.prober.acknowledge(m.seq, m.subject)
+    if (!direct && !answersProbe) return
+    this.heardFrom(m.subject, m.incarnation, m.load, now)
+    if (direct && m.about !== undefined) this.learnAboutSelf(m.about)
+    if (direct) this.compareDigest(from, m.digest)
+    if (relay !== undefined) this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
   }
 
   private onProbeTick (now: Millis): void {

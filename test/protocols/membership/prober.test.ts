@@ -1,0 +1,31 @@
+import test from 'ava'
+import { Driven, gossip, record } from './fixtures.js'
+
+const ack = (seq: number, subject: string, incarnation = 0) => ({ type: 'ack' as const, seq, subject, incarnation, load: record(subject, 'alive').load })
+
+test('an ack about someone else that answers no probe is ignored: a forged one cannot bring back a member that left', t => {
+  const a = Driven.node('a', { seeds: [] }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('x', gossip(record('x', 'dead')), 10) // x left
+  a.receive('e', gossip(record('e', 'alive')), 20)
+  for (let seq = 0; seq < 50; seq++) a.receive('e', ack(seq, 'x', 5), 100)
+  t.deepEqual([a.m.view.get('x')?.status, a.m.view.get('x')?.incarnation], ['dead', 0])
+  a.receive('e', ack(1, 'y', 0), 100)
+  t.is(a.m.view.get('y'), undefined, 'nor make up a member')
+})
+
+test('an ack forwarded by a helper for this node\'s probe proves the target alive', t => {
+  const a = Driven.node('a', { seeds: [] }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('c', gossip(record('c', 'alive')), 1)
+  const probedAt = a.timers.get('probe') as number
+  a.advance(probedAt)
+  const probe = a.takeSent().find(s => s.message.type === 'ping')
+  t.truthy(probe)
+  const target = probe?.to as string
+  const seq = probe?.message.type === 'ping' ? probe.message.seq : -1
+  const helper = target === 'x' ? 'c' : 'x'
+  a.receive(helper, ack(seq, target, 0), probedAt + 500)
+  a.advance(probedAt + a.m.config.probeIntervalMs)
+  t.deepEqual(a.takePublished().filter(r => r.status !== 'alive'), [], 'the probe was answered: no suspicion')
+})
