@@ -23,7 +23,7 @@ export class Suspicion {
   constructor (private readonly table: MemberTable, private readonly effects: EffectQueue, private readonly timeoutMs: () => Millis) {}
 
   /**
-   * Applies a record under the precedence rules and keeps suspicion timers in step; true when it made its member dead here.
+   * Applies a record under the precedence rules and keeps suspicion timers in step; true when it made a member held live dead.
    * A suspicion of a later incarnation (the member refuted one suspicion, this node missed it, and it is suspected
    * again) is a new suspicion: its own full timeout, and the node that raised it declares the death.
    */
@@ -37,7 +37,9 @@ export class Suspicion {
       this.origins.delete(record.peer)
       this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
     }
-    return record.status === 'dead'
+    // only a member this node held live is worth a verdict ping: a tombstone of a member it never knew
+    // (a welcome carries up to hundreds) would cost a dial each, and is still reached by the reconnect round-robin
+    return outcome === 'status' && record.status === 'dead'
   }
 
   /** This node suspects `peer` (its probe failed, or its heartbeats stopped): the record to publish, if it was alive. */

@@ -1,5 +1,6 @@
 import test from 'ava'
-import { Driven, gossip, record } from './fixtures.js'
+import { MAX_RECORDS_PER_MESSAGE } from '../../../protocols/membership/index.js'
+import { Driven, gossip, record, welcome } from './fixtures.js'
 
 const ack = (seq: number, subject: string, incarnation = 0) => ({ type: 'ack' as const, seq, subject, incarnation, load: record(subject, 'alive').load })
 
@@ -28,4 +29,16 @@ test('an ack forwarded by a helper for this node\'s probe proves the target aliv
   a.receive(helper, ack(seq, target, 0), probedAt + 500)
   a.advance(probedAt + a.m.config.probeIntervalMs)
   t.deepEqual(a.takePublished().filter(r => r.status !== 'alive'), [], 'the probe was answered: no suspicion')
+})
+
+test('a welcome full of tombstones of members never known costs no dial; a member held alive and declared dead is pinged with the verdict', t => {
+  const b = Driven.node('b').start(0)
+  b.takeSent()
+  const tombstones = Array.from({ length: MAX_RECORDS_PER_MESSAGE - 1 }, (_, i) => record(`gone${i}`, 'dead', 3))
+  b.receive('a', welcome(record('a', 'alive'), ...tombstones), 10)
+  t.is(b.m.members.deadCount, MAX_RECORDS_PER_MESSAGE - 1)
+  t.deepEqual(b.takeSent().filter(s => s.message.type === 'ping'), [])
+  b.receive('x', gossip(record('x', 'alive')), 20)
+  b.receive('c', gossip(record('x', 'dead')), 30)
+  t.deepEqual(b.takeSent().filter(s => s.message.type === 'ping').map(s => s.to), ['x'])
 })
