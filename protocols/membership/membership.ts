@@ -76,6 +76,8 @@ export class Membership implements SansIoProtocol {
   get pullsRefused (): number { return this.answers.pullsRefused }
   /** Joins left unanswered: the joiner was answered less than `joinAnswerIntervalMs` ago (TableAnswers). */
   get joinsRefused (): number { return this.answers.joinsRefused }
+  /** Ping-reqs not relayed: from or about a peer not held live, or over the relay caps (Prober). */
+  get relaysRefused (): number { return this.prober.relaysRefused }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.incarnation }
   private get meshSize (): number { return this.table.liveCount + 1 }
@@ -140,7 +142,7 @@ export class Membership implements SansIoProtocol {
         this.compareDigest(from, m.digest)
         return
       case 'ack': this.onAck(from, m, now); return
-      case 'ping-req': this.send(m.target, this.ping(this.prober.relay(from, m.seq, m.target, now), m.target)); return
+      case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
       case 'join':
         this.heardFrom(from, m.incarnation, m.load, now)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
@@ -170,6 +172,16 @@ export class Membership implements SansIoProtocol {
     if (direct && m.about !== undefined) this.learnAboutSelf(m.about)
     if (direct) this.compareDigest(from, m.digest)
     if (relay !== undefined) this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
+  }
+
+  /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
+  private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
+    if (target === this.self || !this.view.isLive(requester) || !this.view.isLive(target)) {
+      this.prober.relaysRefused++
+      return
+    }
+    const relaySeq = this.prober.relay(requester, seq, target, now)
+    if (relaySeq !== undefined) this.send(target, this.ping(relaySeq, target))
   }
 
   private onProbeTick (now: Millis): void {

@@ -16,6 +16,15 @@ interface Relay {
 }
 
 /**
+ * Indirect probes relayed at once, at most, for one requester and in all. An honest requester asks a
+ * helper at most once per period and a relay lives a period or two; a ping-req costs its sender one
+ * small message and this node a ping to a peer of the sender's choosing, so without a cap a flood of
+ * them would make this node a ping amplifier.
+ */
+export const MAX_RELAYS_PER_REQUESTER = 3
+export const MAX_RELAYS = 64
+
+/**
  * SWIM probe bookkeeping: a shuffled round-robin over live members (every member is probed once per
  * round, in random order), the probe in flight, and indirect probes relayed for others.
  */
@@ -26,6 +35,8 @@ export class Prober {
   private seq = 0
   private deadCursor = 0
   private readonly relays = new Map<number, Relay>()
+  /** Ping-reqs not relayed because of the caps. */
+  relaysRefused = 0
 
   constructor (private readonly table: MemberTable, private readonly random: Random) {}
 
@@ -83,11 +94,21 @@ export class Prober {
     return out
   }
 
-  /** Opens a ping to `target` on behalf of `requester` (an indirect probe); returns the ping's seq. */
-  relay (requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): number {
+  /** Opens a ping to `target` on behalf of `requester` (an indirect probe); returns the ping's seq, or undefined over the caps. */
+  relay (requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): number | undefined {
+    if (this.relays.size >= MAX_RELAYS || this.relaysFor(requester) >= MAX_RELAYS_PER_REQUESTER) {
+      this.relaysRefused++
+      return undefined
+    }
     const seq = this.nextSeq()
     this.relays.set(seq, { requester, requesterSeq, target, at: now })
     return seq
+  }
+
+  private relaysFor (requester: PeerId): number {
+    let count = 0
+    for (const relay of this.relays.values()) if (relay.requester === requester) count++
+    return count
   }
 
   /** The relay an ack answers, removed from the table, if (seq, subject) match one. */

@@ -109,6 +109,8 @@ test('a ping carrying a record about someone else is not taken as news about the
 test('a helper relays an indirect probe and forwards the ack to the requester', t => {
   const c = node('c')
   c.start(0)
+  hearHeartbeat(c, 'a', 0, 1)
+  hearHeartbeat(c, 'b', 0, 1)
   c.drainEffects()
   c.onMessage('a', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'ping-req', seq: 41, target: 'b' }), 5)
   const [ping] = sends(c.drainEffects())

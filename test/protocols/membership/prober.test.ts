@@ -1,5 +1,6 @@
 import test from 'ava'
 import { MAX_RECORDS_PER_MESSAGE } from '../../../protocols/membership/index.js'
+import { MAX_RELAYS, MAX_RELAYS_PER_REQUESTER } from '../../../protocols/membership/prober.js'
 import { Driven, gossip, record, welcome } from './fixtures.js'
 
 const ack = (seq: number, subject: string, incarnation = 0) => ({ type: 'ack' as const, seq, subject, incarnation, load: record(subject, 'alive').load })
@@ -41,4 +42,38 @@ test('a welcome full of tombstones of members never known costs no dial; a membe
   b.receive('x', gossip(record('x', 'alive')), 20)
   b.receive('c', gossip(record('x', 'dead')), 30)
   t.deepEqual(b.takeSent().filter(s => s.message.type === 'ping').map(s => s.to), ['x'])
+})
+
+const pingReq = (seq: number, target: string) => ({ type: 'ping-req' as const, seq, target })
+
+test('a flood of ping-reqs is relayed only between members held live, and within the caps', t => {
+  const c = Driven.node('c', { seeds: [] }).start(0)
+  for (const peer of ['a', 'b', 'd', 'gone']) c.receive(peer, gossip(record(peer, 'alive')), 1)
+  c.receive('gone', gossip(record('gone', 'dead')), 2)
+  c.takeSent()
+  const relayedTo = (): string[] => c.takeSent().filter(s => s.message.type === 'ping').map(s => s.to)
+
+  for (let seq = 0; seq < 5000; seq++) c.receive('a', pingReq(seq, 'b'), 10)
+  t.deepEqual(relayedTo(), ['b', 'b', 'b'], `5,000 ping-reqs from one member: ${MAX_RELAYS_PER_REQUESTER} pings`)
+  c.receive('d', pingReq(1, 'b'), 11)
+  t.deepEqual(relayedTo(), ['b'], 'another requester is still served')
+  c.receive('stranger', pingReq(1, 'b'), 12)
+  c.receive('d', pingReq(2, 'gone'), 12)
+  c.receive('d', pingReq(3, 'unknown'), 12)
+  t.deepEqual(relayedTo(), [], 'nothing for a requester not held live, nor to a target held dead or unknown')
+
+  c.advance(2 * c.m.config.probeIntervalMs + 10)
+  c.takeSent()
+  c.receive('a', pingReq(9, 'b'), c.now)
+  t.deepEqual(relayedTo(), ['b'], 'relays that were never answered expire, and the requester is served again')
+})
+
+test('ping-reqs from many members are relayed at most MAX_RELAYS at once', t => {
+  const c = Driven.node('c', { seeds: [] }).start(0)
+  c.receive('b', gossip(record('b', 'alive')), 1)
+  for (let i = 0; i < 200; i++) c.receive(`r${i}`, gossip(record(`r${i}`, 'alive')), 1)
+  c.takeSent()
+  for (let i = 0; i < 200; i++) c.receive(`r${i}`, pingReq(1, 'b'), 10)
+  t.is(c.takeSent().filter(s => s.message.type === 'ping').length, MAX_RELAYS)
+  t.is(c.m.relaysRefused, 200 - MAX_RELAYS)
 })
