@@ -5,6 +5,7 @@ import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
+import { MAX_VOUCHED_INCARNATION, credible } from './credence.js'
 import { Joiner } from './joining.js'
 import { Prober } from './prober.js'
 import { Suspicion, suspectOfTimer } from './suspicion.js'
@@ -53,6 +54,8 @@ export class Membership implements SansIoProtocol {
   private lastRepublish: Millis = -Infinity
   /** Malformed inputs rejected so far. */
   rejected = 0
+  /** Records about others refused as forgeries (see credible). */
+  incredible = 0
 
   constructor (private readonly options: MembershipOptions) {
     this.config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
@@ -168,6 +171,7 @@ export class Membership implements SansIoProtocol {
     const relay = this.prober.takeRelay(m.seq, m.subject)
     const answersProbe = relay !== undefined || this.prober.acknowledge(m.seq, m.subject)
     if (!direct && !answersProbe) return
+    if (!direct && m.incarnation > MAX_VOUCHED_INCARNATION) return
     this.heardFrom(m.subject, m.incarnation, m.load, now)
     if (direct && m.about !== undefined) this.learnAboutSelf(m.about)
     if (direct) this.compareDigest(from, m.digest)
@@ -258,6 +262,7 @@ export class Membership implements SansIoProtocol {
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
     for (const record of records) {
       if (record.peer === this.self) this.learnAboutSelf(record)
+      else if (!credible(this.table, record, from)) this.incredible++
       else {
         this.apply(record, now)
         if (record.peer === from && record.status === 'alive') this.table.touch(from, now)
@@ -279,6 +284,11 @@ export class Membership implements SansIoProtocol {
    */
   protected learnAboutSelf (record: MemberRecord): void {
     if (record.peer !== this.self || record.status === 'alive') return
+    if (record.incarnation > MAX_VOUCHED_INCARNATION) {
+      // a forgery (see credible): nobody else takes it, and refuting it would leave no room for the next
+      this.incredible++
+      return
+    }
     if (record.incarnation >= this.incarnation) {
       // never past what the wire carries: a node that did would have every later message refused
       this.incarnation = Math.min(record.incarnation + 1, MAX_INCARNATION)

@@ -87,14 +87,14 @@ test('a node told it is suspect refutes once with a higher incarnation', t => {
   t.is(b.currentIncarnation, 1)
 })
 
-test('a rumour at the largest incarnation is refuted at that incarnation, never past what the wire carries', t => {
+test('a rumour near the largest incarnation is ignored: the node could not refute the next one', t => {
   const b = node('b')
   b.start(0)
   b.drainEffects()
   const top = 2 ** 32 - 1
   b.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [{ peer: 'b', status: 'dead', incarnation: top, load }] }), 50)
-  t.is(b.currentIncarnation, top)
-  for (const message of publishes(b.drainEffects())) t.notThrows(() => membershipCodec.decode(membershipCodec.encode(message)), 'every message it sends still decodes')
+  t.is(b.currentIncarnation, 0)
+  t.deepEqual(publishes(b.drainEffects()), [])
 })
 
 test('a ping carrying a record about someone else is not taken as news about the receiver', t => {

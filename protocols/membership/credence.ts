@@ -1,0 +1,32 @@
+import type { PeerId } from '../core/index.js'
+import { MAX_INCARNATION } from './messages.js'
+import type { MemberRecord } from './messages.js'
+import type { MemberTable } from './table.js'
+
+/**
+ * The highest incarnation taken from anyone but the peer itself. A peer refutes a rumour with a
+ * higher incarnation and cannot go past MAX_INCARNATION, so a rumour near it, forged by any member,
+ * would hold the peer dead until the tombstone is forgotten. The margin leaves a peer 2^20 refutations.
+ */
+export const MAX_VOUCHED_INCARNATION = MAX_INCARNATION - 2 ** 20
+
+/**
+ * How far above the incarnation held a suspicion or death passed on by another peer may be: the
+ * member refuted that many times while this node heard none of it. Farther is a forgery (or a gap the
+ * member's own heartbeat, or this node's own probes, will close).
+ */
+export const MAX_INCARNATION_STEP = 8
+
+/**
+ * Whether to take a record `from` passed on. A peer speaks for itself at any incarnation (its
+ * heartbeat after a restart, its leaving). About others: never near the largest incarnation, and a
+ * suspicion or death at most MAX_INCARNATION_STEP above the incarnation held (any, for a member not
+ * held yet: a joiner's welcome may hold tombstones of any age).
+ */
+export function credible (table: MemberTable, record: MemberRecord, from: PeerId): boolean {
+  if (record.peer === from) return true
+  if (record.incarnation > MAX_VOUCHED_INCARNATION) return false
+  if (record.status === 'alive') return true
+  const held = table.get(record.peer)
+  return held === undefined || record.incarnation <= held.incarnation + MAX_INCARNATION_STEP
+}

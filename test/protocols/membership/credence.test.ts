@@ -1,0 +1,47 @@
+import test from 'ava'
+import { MAX_INCARNATION_STEP } from '../../../protocols/membership/credence.js'
+import { Driven, gossip, record, welcome } from './fixtures.js'
+
+const TOP = 2 ** 32 - 1
+
+/** a, holding v alive at incarnation 3 and f (the forger) alive. */
+function observer (): Driven {
+  const a = Driven.node('a', { seeds: [] }).start(0)
+  a.receive('v', gossip(record('v', 'alive', 3)), 1)
+  a.receive('f', gossip(record('f', 'alive')), 1)
+  return a
+}
+
+test('one forged death at the largest incarnation neither kills a peer elsewhere nor leaves it unable to refute', t => {
+  const a = observer()
+  a.receive('f', gossip(record('v', 'dead', TOP)), 100)
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation], ['alive', 3])
+  t.is(a.m.incredible, 1)
+
+  const v = Driven.node('v', { seeds: [], restoredIncarnation: 2 }).start(0)
+  v.takePublished()
+  v.receive('f', gossip(record('v', 'dead', TOP)), 100)
+  t.is(v.m.currentIncarnation, 3, 'v does not jump to where it could not refute again')
+  v.receive('a', gossip(record('v', 'suspect', 3)), 200)
+  t.deepEqual(v.takePublished(), [record('v', 'alive', 4)], 'and refutes a real suspicion as ever')
+})
+
+test('a suspicion or death far above the incarnation held is refused from others; a few refutations missed are not', t => {
+  const a = observer()
+  a.receive('f', gossip(record('v', 'suspect', 3 + MAX_INCARNATION_STEP + 1)), 100)
+  t.is(a.m.view.get('v')?.status, 'alive')
+  a.receive('c', gossip(record('v', 'suspect', 3 + MAX_INCARNATION_STEP)), 200)
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation], ['suspect', 3 + MAX_INCARNATION_STEP], 'v refuted unseen, and was suspected again')
+})
+
+test('a peer speaks for itself at any incarnation, and a member not held yet is taken at its incarnation', t => {
+  const a = observer()
+  // v restarted with an incarnation from the clock, as a node does, then left
+  const restarted = 1_764_000_000
+  a.receive('v', gossip(record('v', 'alive', restarted)), 100)
+  a.receive('v', gossip(record('v', 'dead', restarted)), 200)
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation], ['dead', restarted])
+  a.receive('f', welcome(record('f', 'alive'), record('w', 'dead', restarted)), 300)
+  t.is(a.m.view.get('w')?.status, 'dead', 'a tombstone of a member a never knew')
+  t.is(a.m.incredible, 0)
+})
