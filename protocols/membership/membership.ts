@@ -283,10 +283,14 @@ export class Membership implements SansIoProtocol {
    * hid it), and so may others: the current record is published again, at most once per period.
    */
   protected learnAboutSelf (record: MemberRecord): void {
-    if (record.peer !== this.self || record.status === 'alive') return
+    if (record.peer !== this.self) return
     if (record.incarnation > MAX_VOUCHED_INCARNATION) {
       // a forgery (see credible): nobody else takes it, and refuting it would leave no room for the next
       this.incredible++
+      return
+    }
+    if (record.status === 'alive') {
+      this.catchUp(record.incarnation)
       return
     }
     if (record.incarnation >= this.incarnation) {
@@ -296,6 +300,17 @@ export class Membership implements SansIoProtocol {
       return
     }
     this.lastRepublish = this.lastInput
+    this.publishSelf()
+  }
+
+  /**
+   * Others hold this node alive at a later incarnation than its own (it restarted without its disk, or
+   * refuted a rumour it no longer remembers): its own records would be stale to them, its load frozen
+   * at what they last took, so it takes that incarnation and says so.
+   */
+  private catchUp (incarnation: number): void {
+    if (incarnation <= this.incarnation) return
+    this.incarnation = incarnation
     this.publishSelf()
   }
 

@@ -53,13 +53,15 @@ export class AnswerLimit {
 /**
  * The answer to a join: every member, tombstones included (so a joiner learns of deaths announced
  * before it came), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
- * joiner's own record when it is held suspect or dead, so it refutes at once. The answer to a
- * pull is the same, restricted to the members `wanted` (those of the buckets that differ).
+ * joiner's own record when it is held suspect or dead, so it refutes at once. The joiner's record is
+ * among the members too, so one restarted without its disk, held alive at a later incarnation than
+ * its own, takes that incarnation. The answer to a pull is the same, restricted to the members
+ * `wanted` (those of the buckets that differ).
  */
-export function welcomeMessages (self: MemberRecord, table: MemberTable, joiner: PeerId, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
+export function welcomeMessages (self: MemberRecord, table: MemberTable, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
   const records: MemberRecord[] = [self]
   for (const m of table.values()) {
-    if (m.peer !== joiner && (wanted === undefined || wanted(m.peer))) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+    if (wanted === undefined || wanted(m.peer)) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
   }
   const messages: MembershipMessage[] = []
   const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)
@@ -93,13 +95,13 @@ export class TableAnswers {
   /** The welcome parts answering a join from `joiner` at `now`; none when it was answered within the interval. */
   toJoin (self: MemberRecord, joiner: PeerId, now: Millis): MembershipMessage[] {
     if (!this.joins.allow(joiner, now)) return []
-    return welcomeMessages(self, this.table, joiner, aboutPeer(this.table, joiner))
+    return welcomeMessages(self, this.table, aboutPeer(this.table, joiner))
   }
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
   toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
     if (!this.pulls.allow(requester, now)) return []
     const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
-    return welcomeMessages(self, this.table, requester, aboutPeer(this.table, requester), wanted)
+    return welcomeMessages(self, this.table, aboutPeer(this.table, requester), wanted)
   }
 }

@@ -23,3 +23,15 @@ test('a node without seeds (peers found by mDNS) joins through the first member 
   t.deepEqual(b.takeSent().filter(s => s.message.type === 'pull').map(s => s.to), ['x'])
   t.is(b.m.pulls, 1)
 })
+
+test('a node restarted without its disk, held alive at a later incarnation, takes that incarnation from its welcome and its load is seen again', t => {
+  const a = Driven.node('a', { seeds: ['a'] }).start(0)
+  a.receive('b', gossip(record('b', 'alive', 5)), 10)
+  const busy = { capacity: 4, running: 4, queued: 9, cacheBytes: 5000 }
+  const b = Driven.node('b', { seeds: ['a'], load: busy }).start(1000)
+  for (const join of b.takeSent().filter(s => s.to === 'a')) a.receive('b', join.message, 1005)
+  for (const part of a.takeSent().filter(s => s.to === 'b')) b.receive('a', part.message, 1010)
+  t.is(b.m.currentIncarnation, 5)
+  for (const update of b.takePublished()) a.receive('b', gossip(update), 1020)
+  t.deepEqual(a.m.view.get('b')?.load, busy, 'its heartbeat is news again to a')
+})
