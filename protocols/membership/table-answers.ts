@@ -4,7 +4,7 @@ import type { MembershipConfig } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE } from './messages.js'
 import type { MemberRecord, MembershipMessage } from './messages.js'
 import { aboutPeer } from './table.js'
-import type { MemberTable } from './table.js'
+import type { MemberInfo, MemberTable } from './table.js'
 
 /** Most requesters an `AnswerLimit` holds: those answered within its last interval. */
 export const MAX_ANSWERED_REQUESTERS = 128
@@ -52,16 +52,16 @@ export class AnswerLimit {
 
 /**
  * The answer to a join: every member, tombstones included (so a joiner learns of deaths announced
- * before it came), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
+ * before it came; those this node saw happen, for half the retention), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
  * joiner's own record when it is held suspect or dead, so it refutes at once. The joiner's record is
  * among the members too, so one restarted without its disk, held alive at a later incarnation than
  * its own, takes that incarnation. The answer to a pull is the same, restricted to the members
- * `wanted` (those of the buckets that differ).
+ * of the buckets that differ. `wanted` picks the members.
  */
-export function welcomeMessages (self: MemberRecord, table: MemberTable, about: { about?: MemberRecord }, wanted?: (peer: PeerId) => boolean): MembershipMessage[] {
+export function welcomeMessages (self: MemberRecord, table: MemberTable, about: { about?: MemberRecord }, wanted: (member: MemberInfo) => boolean): MembershipMessage[] {
   const records: MemberRecord[] = [self]
   for (const m of table.values()) {
-    if (wanted === undefined || wanted(m.peer)) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
+    if (wanted(m)) records.push({ peer: m.peer, status: m.status, incarnation: m.incarnation, load: m.load })
   }
   const messages: MembershipMessage[] = []
   const parts = Math.ceil(records.length / MAX_RECORDS_PER_MESSAGE)
@@ -83,10 +83,12 @@ export function welcomeMessages (self: MemberRecord, table: MemberTable, about: 
 export class TableAnswers {
   private readonly joins: AnswerLimit
   private readonly pulls: AnswerLimit
+  private readonly passOnDeadFor: Millis
 
-  constructor (private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs'>) {
+  constructor (private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs' | 'deadRetentionMs'>) {
     this.joins = new AnswerLimit(config.joinAnswerIntervalMs)
     this.pulls = new AnswerLimit(config.pullAnswerIntervalMs)
+    this.passOnDeadFor = config.deadRetentionMs / 2
   }
 
   get joinsRefused (): number { return this.joins.refused }
@@ -95,13 +97,18 @@ export class TableAnswers {
   /** The welcome parts answering a join from `joiner` at `now`; none when it was answered within the interval. */
   toJoin (self: MemberRecord, joiner: PeerId, now: Millis): MembershipMessage[] {
     if (!this.joins.allow(joiner, now)) return []
-    return welcomeMessages(self, this.table, aboutPeer(this.table, joiner))
+    // a joiner keeps a tombstone for the whole retention from when it got it: passed on by every holder, a
+    // tombstone would go round an active mesh for good. So only a node that saw the member die passes it
+    // on, for half the retention: a joiner has it for 1.5 retentions after the death at most. (A pull's
+    // answer keeps them all: the puller may hold that member alive.)
+    const passOn = (m: MemberInfo): boolean => m.status !== 'dead' || (m.heldLive && now - m.statusSince < this.passOnDeadFor)
+    return welcomeMessages(self, this.table, aboutPeer(this.table, joiner), passOn)
   }
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
   toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
     if (!this.pulls.allow(requester, now)) return []
     const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
-    return welcomeMessages(self, this.table, aboutPeer(this.table, requester), wanted)
+    return welcomeMessages(self, this.table, aboutPeer(this.table, requester), m => wanted(m.peer))
   }
 }

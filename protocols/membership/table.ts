@@ -8,6 +8,8 @@ export interface MemberInfo extends MemberRecord {
   readonly lastHeard: Millis
   /** When the peer entered its current status in this node's view. */
   readonly statusSince: Millis
+  /** Whether this node ever held the peer alive or suspect: if not, a tombstone it holds was passed on to it. */
+  readonly heldLive: boolean
 }
 
 /**
@@ -23,6 +25,7 @@ class Member implements MemberInfo {
   cacheBytes: number
   lastHeard: Millis
   statusSince: Millis
+  heldLive: boolean
   /** Position in the dead list, -1 when not dead. */
   deadIndex = -1
 
@@ -35,6 +38,7 @@ class Member implements MemberInfo {
     this.cacheBytes = record.load.cacheBytes
     this.lastHeard = Math.floor(now)
     this.statusSince = this.lastHeard
+    this.heldLive = record.status !== 'dead'
   }
 
   get load (): Load {
@@ -166,6 +170,7 @@ export class MemberTable {
     // a member brought back to alive (a refutation, from whoever passed it on) starts its silence
     // now: its last heartbeat is from before the suspicion, and the sweep would suspect it again
     if (record.status === 'alive') member.lastHeard = member.statusSince
+    if (record.status !== 'dead') member.heldLive = true
     return 'status'
   }
 

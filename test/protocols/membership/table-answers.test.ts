@@ -1,0 +1,31 @@
+import test from 'ava'
+import { Driven, gossip, record } from './fixtures.js'
+
+const RETENTION = 3_600_000
+
+/** The peers and statuses of the welcome `a` sends `joiner` when it asks at `at`. */
+function welcomeTo (a: Driven, joiner: string, at: number): string[] {
+  a.receive(joiner, { type: 'join', incarnation: 0, load: record(joiner, 'alive').load }, at)
+  return a.takeSent().flatMap(s => s.to === joiner && s.message.type === 'welcome' ? s.message.members.map(r => `${r.peer}:${r.status}`) : [])
+}
+
+test('a node that saw a member die passes its tombstone on to joiners for half the retention, and keeps it the whole retention', t => {
+  const a = Driven.node('a', { seeds: ['a'], config: { deadRetentionMs: RETENTION } }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('c', gossip(record('x', 'dead')), 1000)
+  t.true(welcomeTo(a, 'j1', 1000 + RETENTION / 2 - 1).includes('x:dead'))
+  t.false(welcomeTo(a, 'j2', 1000 + RETENTION / 2).some(r => r.startsWith('x:')))
+  t.is(a.m.members.get('x')?.status, 'dead')
+})
+
+test('a joiner does not pass on the tombstones it was given: joins in an active mesh cannot keep one going round for good', t => {
+  const a = Driven.node('a', { seeds: ['a'], config: { deadRetentionMs: RETENTION } }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('c', gossip(record('x', 'dead')), 1000)
+  const j1 = Driven.node('j1', { seeds: ['a'], config: { deadRetentionMs: RETENTION } }).start(2000)
+  for (const join of j1.takeSent()) a.receive('j1', join.message, 2000)
+  for (const part of a.takeSent().filter(s => s.to === 'j1')) j1.receive('a', part.message, 2001)
+  t.is(j1.m.members.get('x')?.status, 'dead', 'j1 learns of the death from a')
+  // a joiner asking j1 just before j1 would forget it (it used to pass it on, restarting its retention)
+  t.false(welcomeTo(j1, 'j2', 2001 + RETENTION - 1).some(r => r.startsWith('x:')), 'and passes it on to nobody')
+})
