@@ -2,11 +2,12 @@ import { CodecError, EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
-import { MAX_INCARNATION, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_VOUCHED_INCARNATION, credible } from './credence.js'
 import { Joiner } from './joining.js'
+import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
 import { Suspicion, suspectOfTimer } from './suspicion.js'
 import { TableAnswers } from './table-answers.js'
@@ -24,9 +25,10 @@ import type { MembershipView } from './view.js'
  *   publishes its own record with its load every `heartbeatIntervalMs(n)`, a period that grows with
  *   the mesh so every node hears about `heartbeatDeliveriesPerSec` heartbeats per second.
  * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live
- *   member refutes at once. A member is pinged with the verdict when it is declared dead, and every
- *   period the node pings the next member it holds dead (round-robin reconnect probe), so a live one
- *   wrongly held dead, or partitioned away, refutes once it can be reached.
+ *   member refutes at once. A member held live is pinged with the verdict when it is declared dead,
+ *   and every period the node pings the next member it holds dead (round-robin reconnect probe), so a
+ *   live one wrongly held dead, or partitioned away, refutes once it can be reached.
+ * - Records about others are taken only if credible (`credible`); those about self go to OwnIncarnation.
  * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for
  *   `pullAfterMs` pulls the records of the buckets of peers whose digests differ from a member and
  *   merges them: the repair for a rumour it missed (AntiEntropy). A member it holds dead but the
@@ -43,7 +45,7 @@ export class Membership implements SansIoProtocol {
   private readonly effects = new EffectQueue()
   private readonly prober: Prober
   private readonly suspicion: Suspicion
-  private incarnation: number
+  private readonly own: OwnIncarnation
   private load: Load
   private running = false
   private readonly joiner: Joiner
@@ -51,16 +53,15 @@ export class Membership implements SansIoProtocol {
   private readonly answers: TableAnswers
   /** Time of the input being handled (for rate limits inside helpers). */
   private lastInput: Millis = 0
-  private lastRepublish: Millis = -Infinity
   /** Malformed inputs rejected so far. */
   rejected = 0
-  /** Records about others refused as forgeries (see credible). */
-  incredible = 0
+  private refusedRecords = 0
+
 
   constructor (private readonly options: MembershipOptions) {
     this.config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
     this.table = new MemberTable(this.config.maxMembers)
-    this.incarnation = options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1
+    this.own = new OwnIncarnation(options.restoredIncarnation === undefined ? 0 : options.restoredIncarnation + 1, this.config.probeIntervalMs)
     this.load = options.load ?? NO_LOAD
     this.prober = new Prober(this.table, options.random)
     this.suspicion = new Suspicion(this.table, this.effects, () => suspicionTimeoutMs(this.config, this.meshSize))
@@ -82,7 +83,9 @@ export class Membership implements SansIoProtocol {
   /** Ping-reqs not relayed: from or about a peer not held live, or over the relay caps (Prober). */
   get relaysRefused (): number { return this.prober.relaysRefused }
   /** The incarnation to persist (restart with disk). */
-  get currentIncarnation (): number { return this.incarnation }
+  get currentIncarnation (): number { return this.own.value }
+  /** Records refused as forgeries: about others (see credible) and about this node (OwnIncarnation). */
+  get incredible (): number { return this.refusedRecords + this.own.incredible }
   private get meshSize (): number { return this.table.liveCount + 1 }
 
   start (now: Millis): void {
@@ -141,7 +144,7 @@ export class Membership implements SansIoProtocol {
       case 'ping':
         this.heardFrom(from, m.incarnation, m.load, now)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
-        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
+        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.own.value, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
         this.compareDigest(from, m.digest)
         return
       case 'ack': this.onAck(from, m, now); return
@@ -162,29 +165,24 @@ export class Membership implements SansIoProtocol {
     }
   }
 
-  /**
-   * An ack proves its subject alive when the subject sent it, or when it answers a probe or relay of
-   * this node's; anyone else's ack about a subject (a forgery) changes nothing, not even a tombstone.
-   */
+  /** An ack proves its subject alive when the subject sent it or it answers a probe or relay of this node's; else it is ignored. */
   private onAck (from: PeerId, m: Extract<MembershipMessage, { type: 'ack' }>, now: Millis): void {
     const direct = m.subject === from
     const relay = this.prober.takeRelay(m.seq, m.subject)
     const answersProbe = relay !== undefined || this.prober.acknowledge(m.seq, m.subject)
-    if (!direct && !answersProbe) return
-    if (!direct && m.incarnation > MAX_VOUCHED_INCARNATION) return
+    if (!direct && (!answersProbe || m.incarnation > MAX_VOUCHED_INCARNATION)) return
     this.heardFrom(m.subject, m.incarnation, m.load, now)
-    if (direct && m.about !== undefined) this.learnAboutSelf(m.about)
-    if (direct) this.compareDigest(from, m.digest)
+    if (direct) {
+      if (m.about !== undefined) this.learnAboutSelf(m.about)
+      this.compareDigest(from, m.digest)
+    }
     if (relay !== undefined) this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
   }
 
   /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
   private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
-    if (target === this.self || !this.view.isLive(requester) || !this.view.isLive(target)) {
-      this.prober.relaysRefused++
-      return
-    }
-    const relaySeq = this.prober.relay(requester, seq, target, now)
+    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target)
+    const relaySeq = live ? this.prober.relay(requester, seq, target, now) : this.prober.refuseRelay()
     if (relaySeq !== undefined) this.send(target, this.ping(relaySeq, target))
   }
 
@@ -250,7 +248,7 @@ export class Membership implements SansIoProtocol {
 
   /** A ping to `peer`, carrying its record if this node holds it suspect or dead, and this node's digest. */
   private ping (seq: number, peer: PeerId): MembershipMessage {
-    return { type: 'ping', seq, incarnation: this.incarnation, load: this.load, ...aboutPeer(this.table, peer), digest: this.view.aliveDigest }
+    return { type: 'ping', seq, incarnation: this.own.value, load: this.load, ...aboutPeer(this.table, peer), digest: this.view.aliveDigest }
   }
 
   /** Anti-entropy: pulls the records of `from` whose buckets differ, once digests have differed long enough. */
@@ -262,7 +260,7 @@ export class Membership implements SansIoProtocol {
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
     for (const record of records) {
       if (record.peer === this.self) this.learnAboutSelf(record)
-      else if (!credible(this.table, record, from)) this.incredible++
+      else if (!credible(this.table, record, from)) this.refusedRecords++
       else {
         this.apply(record, now)
         if (record.peer === from && record.status === 'alive') this.table.touch(from, now)
@@ -277,51 +275,19 @@ export class Membership implements SansIoProtocol {
     this.table.touch(peer, now)
   }
 
-  /**
-   * Someone holds this node suspect or dead: refute with a higher incarnation, published at once.
-   * A rumour about an older incarnation means its holder missed an earlier refutation (a partition
-   * hid it), and so may others: the current record is published again, at most once per period.
-   */
+  /** Someone holds a record about this node: refute it, republish, or catch up (OwnIncarnation). */
   protected learnAboutSelf (record: MemberRecord): void {
-    if (record.peer !== this.self) return
-    if (record.incarnation > MAX_VOUCHED_INCARNATION) {
-      // a forgery (see credible): nobody else takes it, and refuting it would leave no room for the next
-      this.incredible++
-      return
-    }
-    if (record.status === 'alive') {
-      this.catchUp(record.incarnation)
-      return
-    }
-    if (record.incarnation >= this.incarnation) {
-      // never past what the wire carries: a node that did would have every later message refused
-      this.incarnation = Math.min(record.incarnation + 1, MAX_INCARNATION)
-    } else if (this.lastInput - this.lastRepublish < this.config.probeIntervalMs) {
-      return
-    }
-    this.lastRepublish = this.lastInput
-    this.publishSelf()
-  }
-
-  /**
-   * Others hold this node alive at a later incarnation than its own (it restarted without its disk, or
-   * refuted a rumour it no longer remembers): its own records would be stale to them, its load frozen
-   * at what they last took, so it takes that incarnation and says so.
-   */
-  private catchUp (incarnation: number): void {
-    if (incarnation <= this.incarnation) return
-    this.incarnation = incarnation
-    this.publishSelf()
+    if (record.peer === this.self && this.own.learn(record, this.lastInput)) this.publishSelf()
   }
 
   /** Asks one member (a seed until some member is known) for a welcome, until a complete one arrives. */
   private join (now: Millis): void {
     const { targets, retryAt } = this.joiner.next(this.view, now)
-    for (const target of targets) this.send(target, { type: 'join', incarnation: this.incarnation, load: this.load })
+    for (const target of targets) this.send(target, { type: 'join', incarnation: this.own.value, load: this.load })
     if (retryAt !== undefined) this.effects.setTimer('join', retryAt)
   }
 
-  private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.incarnation, load: this.load } }
+  private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.own.value, load: this.load } }
   private publishSelf (): void { this.publish([this.selfRecord()]) }
 
   private publish (updates: MemberRecord[]): void {

@@ -96,13 +96,16 @@ export class Prober {
 
   /** Opens a ping to `target` on behalf of `requester` (an indirect probe); returns the ping's seq, or undefined over the caps. */
   relay (requester: PeerId, requesterSeq: number, target: PeerId, now: Millis): number | undefined {
-    if (this.relays.size >= MAX_RELAYS || this.relaysFor(requester) >= MAX_RELAYS_PER_REQUESTER) {
-      this.relaysRefused++
-      return undefined
-    }
+    if (this.relays.size >= MAX_RELAYS || this.relaysFor(requester) >= MAX_RELAYS_PER_REQUESTER) return this.refuseRelay()
     const seq = this.nextSeq()
     this.relays.set(seq, { requester, requesterSeq, target, at: now })
     return seq
+  }
+
+  /** Counts a ping-req not relayed (over the caps, or refused by the caller). */
+  refuseRelay (): undefined {
+    this.relaysRefused++
+    return undefined
   }
 
   private relaysFor (requester: PeerId): number {

@@ -1,0 +1,43 @@
+import type { Millis } from '../core/index.js'
+import { MAX_VOUCHED_INCARNATION } from './credence.js'
+import { MAX_INCARNATION } from './messages.js'
+import type { MemberRecord } from './messages.js'
+
+/**
+ * This node's incarnation, and what the records others hold about it call for (SWIM's refutation):
+ * - suspect or dead at its incarnation or later: refute with a higher one;
+ * - suspect or dead at an older one: its holder missed an earlier refutation (a partition hid it), and
+ *   so may others: the current record is published again, at most once per `republishMs`;
+ * - alive at a later one: others hold the node at an incarnation it does not know (it restarted without
+ *   its disk), so its own records would be stale to them and its load frozen: it takes that one;
+ * - near the largest incarnation: a forgery (see `credible`), ignored: nobody else takes it, and
+ *   refuting it would leave no room for the next.
+ */
+export class OwnIncarnation {
+  private lastRepublish: Millis = -Infinity
+  /** Records about this node ignored as forgeries. */
+  incredible = 0
+
+  constructor (public value: number, private readonly republishMs: Millis) {}
+
+  /** Takes in a record others hold about this node at `now`; true when the node should publish its own record. */
+  learn (record: MemberRecord, now: Millis): boolean {
+    if (record.incarnation > MAX_VOUCHED_INCARNATION) {
+      this.incredible++
+      return false
+    }
+    if (record.status === 'alive') {
+      if (record.incarnation <= this.value) return false
+      this.value = record.incarnation
+      return true
+    }
+    if (record.incarnation >= this.value) {
+      // never past what the wire carries: a node that did would have every later message refused
+      this.value = Math.min(record.incarnation + 1, MAX_INCARNATION)
+    } else if (now - this.lastRepublish < this.republishMs) {
+      return false
+    }
+    this.lastRepublish = now
+    return true
+  }
+}
