@@ -4,6 +4,16 @@ export type { NodeEvent, NodeEventBody }
 
 export type EventListener = (event: NodeEvent) => void
 
+/** What a client that saw events up to some id gets on its return (see `EventBus.replay`). */
+export interface Replay {
+  /** The buffered events after its id, oldest first. */
+  events: NodeEvent[]
+  /** Events of this run after its id that the buffer no longer holds. */
+  missed: number
+  /** Its id is from an earlier run of the node: what that run sent after it is gone, and how much is unknown. */
+  restarted: boolean
+}
+
 export interface EventBusInit {
   /** Events kept for replay after a reconnect (default 1,000). */
   capacity?: number
@@ -69,6 +79,19 @@ export class EventBus {
       if (event?.id === id) events.push(event)
     }
     return events
+  }
+
+  /**
+   * What a client that saw events up to `afterId` (0: none) missed. An id from an earlier run resumes at this run's
+   * first event, with `restarted` set: the buffer of that run is gone, so how many of its events the client lost is
+   * unknown (maybe none), but it must not be told none were.
+   */
+  replay (afterId: number): Replay {
+    const restarted = afterId > 0 && afterId < this.firstId - 1
+    const from = Math.max(afterId, this.firstId - 1)
+    const events = this.since(from)
+    const firstKept = events[0]?.id ?? this.nextId
+    return { events, missed: Math.max(0, firstKept - from - 1), restarted }
   }
 
   /** The last `count` buffered events, oldest first. */

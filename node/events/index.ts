@@ -1,4 +1,4 @@
-export { EventBus, firstIdFromClock, type NodeEvent, type NodeEventBody, type EventListener, type EventBusInit } from './event-bus.js'
+export { EventBus, firstIdFromClock, type NodeEvent, type NodeEventBody, type EventListener, type EventBusInit, type Replay } from './event-bus.js'
 
 /** Where node parts report events; the daemon's EventBus is one. */
 export interface EventSink {

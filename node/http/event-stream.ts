@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { EventBus, NodeEvent } from '../events/index.js'
+import type { EventBus, NodeEvent, Replay } from '../events/index.js'
 
 export interface EventStreamInit {
   /** Comment lines sent this often keep proxies and idle timers from closing the stream (default 15 s). */
@@ -20,7 +20,9 @@ const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
 /**
  * Serves the event bus as server-sent events: every event with its id, so a client that reconnects
  * with `Last-Event-ID` (or `?after=ID`) first gets what it missed from the ring buffer. When the
- * buffer no longer holds all of that, a `gap` event says how many were lost.
+ * buffer no longer holds all of that, a `gap` event says how many were lost (or, after a restart of the
+ * node, that an unknown number may have been). A stream that opens with no event to replay names the
+ * newest id (`id:` alone), so the client has an id to resume from before any event comes.
  */
 export function serveEventStream (bus: EventBus, req: IncomingMessage, res: ServerResponse, init: EventStreamInit = {}): void {
   const after = resumePoint(req, bus.lastId)
@@ -52,12 +54,17 @@ export function serveEventStream (bus: EventBus, req: IncomingMessage, res: Serv
   const heartbeat = setInterval(() => { send(': heartbeat\n\n') }, init.heartbeatMs ?? 15_000).unref()
   init.signal?.addEventListener('abort', end, { once: true })
   send(`retry: ${init.retryMs ?? 1000}\n\n`)
-  // a client from an earlier run of the node resumes at this run's first event (what it missed of the old run is gone)
-  const from = Math.max(after, bus.firstId - 1)
-  const missed = bus.since(from)
-  const firstKept = missed[0]?.id ?? bus.lastId + 1
-  if (firstKept > from + 1) send(`event: gap\ndata: ${JSON.stringify({ missed: firstKept - from - 1 })}\n\n`)
-  for (const event of missed) send(frame(event))
+  const replay = bus.replay(after)
+  if (replay.missed > 0 || replay.restarted) send(`event: gap\ndata: ${JSON.stringify(gapOf(replay))}\n\n`)
+  for (const event of replay.events) send(frame(event))
+  // A client that gets no event yet still learns where it stands: if this connection drops before the next event,
+  // it resumes from here, and what came meanwhile is replayed, not lost.
+  if (replay.events.length === 0) send(`id: ${bus.lastId}\n\n`)
+}
+
+/** `missed`: events of this run no longer buffered; `restarted`: the client's id is from an earlier run (count unknown). */
+function gapOf (replay: Replay): { missed: number, restarted?: true } {
+  return replay.restarted ? { missed: replay.missed, restarted: true } : { missed: replay.missed }
 }
 
 function frame (event: NodeEvent): string {

@@ -16,6 +16,11 @@ export interface EventStreamOptions {
   onConnect?: () => void
   /** Called when the node's buffer no longer held `missed` events the client had not seen. */
   onGap?: (missed: number) => void
+  /**
+   * Called when the node restarted since the last event the client saw: what its earlier run sent after that event
+   * is gone, and the node cannot say how much that was (maybe nothing). The stream goes on with the new run's events.
+   */
+  onRestart?: () => void
   /** Called when the stream broke and will be reconnected. */
   onDisconnect?: (err: unknown) => void
 }
@@ -27,13 +32,11 @@ export interface EventStreamOptions {
  */
 export async function * streamEvents (options: EventStreamOptions): AsyncGenerator<NodeEvent> {
   const { signal } = options
-  let lastId = options.after
+  // where to resume: the id of the last event seen, or the one the node named when the stream opened
+  const position = { lastId: options.after }
   while (!signal.aborted) {
     try {
-      for await (const event of connectOnce(options, lastId)) {
-        lastId = event.id
-        yield event
-      }
+      yield * connectOnce(options, position)
     } catch (err) {
       if (signal.aborted) return
       if (err instanceof NodeApiError && err.status < 500) throw err
@@ -43,12 +46,12 @@ export async function * streamEvents (options: EventStreamOptions): AsyncGenerat
   }
 }
 
-async function * connectOnce (options: EventStreamOptions, lastId: number | undefined): AsyncGenerator<NodeEvent> {
+async function * connectOnce (options: EventStreamOptions, position: { lastId: number | undefined }): AsyncGenerator<NodeEvent> {
   const response = await fetch(options.url, {
     headers: {
       Authorization: `Bearer ${options.token}`,
       Accept: 'text/event-stream',
-      ...(lastId == null ? {} : { 'Last-Event-ID': String(lastId) })
+      ...(position.lastId == null ? {} : { 'Last-Event-ID': String(position.lastId) })
     },
     signal: options.signal
   })
@@ -61,8 +64,18 @@ async function * connectOnce (options: EventStreamOptions, lastId: number | unde
   const decoder = new TextDecoder()
   for await (const chunk of response.body) {
     for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (message.event === 'gap') options.onGap?.((JSON.parse(message.data) as { missed: number }).missed)
+      if (message.id != null && /^\d+$/.test(message.id)) position.lastId = Number(message.id)
+      if (message.event === 'gap') reportGap(options, message.data)
       else if (message.event === 'node') yield JSON.parse(message.data) as NodeEvent
     }
+    // an id the node sent without an event (when the stream opened) counts too
+    const named = parser.lastEventId
+    if (named != null && /^\d+$/.test(named)) position.lastId = Number(named)
   }
+}
+
+function reportGap (options: EventStreamOptions, data: string): void {
+  const gap = JSON.parse(data) as { missed?: unknown, restarted?: unknown }
+  if (gap.restarted === true) options.onRestart?.()
+  if (typeof gap.missed === 'number' && gap.missed > 0) options.onGap?.(gap.missed)
 }

@@ -10,6 +10,13 @@ export class SseParser {
   private data: string[] = []
   private event = ''
   private id?: string
+  private dispatchedId?: string
+
+  /**
+   * The id of the last dispatched block, as an `EventSource` keeps it: set by a block with an `id:` and no data too
+   * (a stream naming where it stands), and not by an `id:` line whose block never ended (a connection cut mid-event).
+   */
+  get lastEventId (): string | undefined { return this.dispatchedId }
 
   push (text: string): SseMessage[] {
     this.buffer += text
@@ -43,6 +50,7 @@ export class SseParser {
   private dispatch (): SseMessage | undefined {
     const data = this.data
     const event = this.event === '' ? 'message' : this.event
+    this.dispatchedId = this.id
     this.data = []
     this.event = ''
     if (data.length === 0) return undefined

@@ -207,3 +207,14 @@ test('a ready file whose pid now names another process (same pid, other start ti
   await writeFile(join(dir, 'node.json'), JSON.stringify({ ...ready, pidStart: '1' }))
   await t.throwsAsync(readReadyFile(dir), { instanceOf: NodeNotRunningError })
 })
+
+test('SSE parser: the last event id is the last dispatched block\'s, data or not, never a block cut off mid-way', t => {
+  const parser = new SseParser()
+  t.is(parser.lastEventId, undefined)
+  t.deepEqual(parser.push('retry: 1000\n\nid: 41\n\n'), [], 'a block with only an id dispatches no message...')
+  t.is(parser.lastEventId, '41', '...but names where the stream stands')
+  parser.push('id: 42\nevent: node\ndata: {"a"')
+  t.is(parser.lastEventId, '41', 'the connection could drop before event 42 is whole')
+  t.deepEqual(parser.push(':1}\n\n'), [{ id: '42', event: 'node', data: '{"a":1}' }])
+  t.is(parser.lastEventId, '42')
+})

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { EventBus, type NodeEvent } from '../../../node/events/index.js'
+import { EventBus, firstIdFromClock, type NodeEvent } from '../../../node/events/index.js'
 import { TuiStore } from '../../../src/tui/store.js'
 
 test('events get increasing ids and times; since() replays from the ring, which keeps only the newest', t => {
@@ -43,4 +43,12 @@ test('the TUI store draws the first event of a burst at once and the rest once a
   t.deepEqual(seen, [1, 3])
   t.deepEqual(store.snapshot.events.map(e => e.id), [4, 5, 6])
   t.deepEqual(store.snapshot.peers.map(p => p.peerId), ['p0', 'p2', 'p3', 'p4'])
+})
+
+test('a client of this run, or one asking from the start (after=0), is not told of a restart', async t => {
+  const bus = new EventBus({ firstId: firstIdFromClock(1_000_000) })
+  for (let i = 0; i < 3; i++) bus.emit({ type: 'peer-up', peer: `p${i}` })
+  t.deepEqual(bus.replay(bus.firstId - 1), { events: bus.since(0), missed: 0, restarted: false })
+  t.like(bus.replay(0), { missed: 0, restarted: false })
+  t.is(bus.replay(0).events.length, 3)
 })

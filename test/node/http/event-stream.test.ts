@@ -6,7 +6,8 @@ import { EventBus, firstIdFromClock } from '../../../node/events/index.js'
 import { serveEventStream } from '../../../node/http/event-stream.js'
 import { serveApi, TOKEN } from './api-server.js'
 
-interface StreamRead { ids: number[], gaps: number[], peers: string[] }
+interface Gap { missed: number, restarted?: true }
+interface StreamRead { ids: number[], gaps: Gap[], peers: string[] }
 
 /** GETs an event stream at `url` and reads `count` node events (their ids and peers) and any gaps, then closes it. */
 async function readEvents (url: string, count: number, headers: Record<string, string>): Promise<StreamRead> {
@@ -17,7 +18,7 @@ async function readEvents (url: string, count: number, headers: Record<string, s
   const decoder = new TextDecoder()
   for await (const chunk of response.body!) {
     for (const message of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (message.event === 'gap') read.gaps.push((JSON.parse(message.data) as { missed: number }).missed)
+      if (message.event === 'gap') read.gaps.push(JSON.parse(message.data) as Gap)
       if (message.event === 'node') {
         read.ids.push(Number(message.id))
         read.peers.push((JSON.parse(message.data) as { peer?: string }).peer ?? '')
@@ -52,7 +53,7 @@ test('a client further behind than the ring buffer is told how many events it lo
   const { url, events } = await serveApi(t, { ringCapacity: 4 })
   for (let i = 0; i < 10; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
   const behind = await readStream(url, 4, '2')
-  t.deepEqual(behind.gaps, [4])
+  t.deepEqual(behind.gaps, [{ missed: 4 }])
   t.deepEqual(behind.ids, [7, 8, 9, 10])
 })
 
@@ -93,10 +94,10 @@ test('an event that comes while a stopping server waits for a slow client to go 
   t.deepEqual(errors, [], 'no write after end')
 })
 
-test('a client that resumes with an id from before the node restarted gets the new run\'s events, not silence', async t => {
+test('a client that resumes with an id from before the node restarted gets the new run\'s events, after a gap saying the old run\'s last ones may be lost', async t => {
   const before = new EventBus({ firstId: firstIdFromClock(1_000_000) })
   for (let i = 0; i < 10; i++) before.emit({ type: 'peer-up', peer: `old-${i}` })
-  const seen = before.lastId
+  const seen = before.lastId - 2 // the old run sent two more the client never got: this run cannot know how many
   const after = new EventBus({ firstId: firstIdFromClock(1_000_500) }) // the node came back half a second later
   for (let i = 0; i < 4; i++) after.emit({ type: 'peer-up', peer: `new-${i}` })
   t.true(after.firstId > seen, 'ids grow across restarts')
@@ -105,5 +106,22 @@ test('a client that resumes with an id from before the node restarted gets the n
   t.teardown(() => { server.closeAllConnections(); server.close() })
   const { peers, gaps } = await readEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 4, { 'Last-Event-ID': String(seen) })
   t.deepEqual(peers, ['new-0', 'new-1', 'new-2', 'new-3'])
-  t.deepEqual(gaps, [], 'all of this run is still in the buffer')
+  t.deepEqual(gaps, [{ missed: 0, restarted: true }], 'none of this run was lost; an unknown number of the old one may have been')
+})
+
+test('a stream opened from "now" names the newest id before any event comes, so a client has somewhere to resume from', async t => {
+  const { url, events } = await serveApi(t)
+  for (let i = 0; i < 3; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
+  const controller = new AbortController()
+  t.teardown(() => { controller.abort() })
+  const response = await fetch(`${url}/api/v1/events/stream`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: controller.signal })
+  const parser = new SseParser()
+  const decoder = new TextDecoder()
+  const delivered = []
+  for await (const chunk of response.body!) {
+    delivered.push(...parser.push(decoder.decode(chunk, { stream: true })))
+    if (parser.lastEventId != null) break
+  }
+  t.is(parser.lastEventId, '3')
+  t.deepEqual(delivered, [], 'no event is made up for it')
 })
