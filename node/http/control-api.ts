@@ -130,7 +130,7 @@ export class ControlApi {
     const gone = new AbortController()
     res.once('close', () => { gone.abort() })
     try {
-      if (!this.authorized(req)) throw new ApiError(401, 'missing or wrong bearer token: send "Authorization: Bearer <contents of DIR/token>"')
+      if (!this.authorized(req)) throw new ApiError(401, 'missing or wrong bearer token: send "Authorization: Bearer <contents of DIR/token>"', { 'WWW-Authenticate': 'Bearer realm="gmesh"' })
       const [path = '', search = ''] = rest.split('?', 2)
       const { route, params } = this.find(req.method ?? '', path)
       const result = await route.handler({ req, res, signal: gone.signal, params, query: new URLSearchParams(search) })
@@ -140,7 +140,7 @@ export class ControlApi {
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
       // A refused body was not read: close the connection rather than read what may be huge.
       if (status === 413) res.setHeader('Connection', 'close')
-      send(res, status, { error: err instanceof Error ? err.message : String(err) })
+      send(res, status, { error: err instanceof Error ? err.message : String(err) }, err instanceof ApiError ? err.headers : {})
     }
   }
 
@@ -148,7 +148,8 @@ export class ControlApi {
     const matching = this.routes.map(route => ({ route, match: route.pattern.exec(path) })).filter(m => m.match != null)
     const hit = matching.find(m => m.route.method === method)
     if (hit != null) return { route: hit.route, params: hit.match!.slice(1) }
-    if (matching.length > 0) throw new ApiError(405, `${method} not allowed on /api/v1/${path}: use ${matching.map(m => m.route.method).join(', ')}`)
+    const allowed = matching.map(m => m.route.method).join(', ')
+    if (matching.length > 0) throw new ApiError(405, `${method} not allowed on /api/v1/${path}: use ${allowed}`, { Allow: allowed })
     throw new ApiError(404, `no such API endpoint: /api/v1/${path}`)
   }
 
@@ -210,9 +211,9 @@ function digest (text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
-function send (res: ServerResponse, status: number, value: unknown): void {
+function send (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return
   const body = JSON.stringify(value ?? null)
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers })
   res.end(body)
 }

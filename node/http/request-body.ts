@@ -4,7 +4,8 @@ import type { z } from 'zod'
 /** A request the API refuses, with the HTTP status and the message the caller sees. */
 export class ApiError extends Error {
   override name = 'ApiError'
-  constructor (readonly status: number, message: string) { super(message) }
+  /** `headers`: what the status calls for (`Allow` with a 405, `WWW-Authenticate` with a 401). */
+  constructor (readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message) }
 }
 
 /** Largest JSON body a control API request may carry. */

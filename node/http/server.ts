@@ -13,8 +13,8 @@ export interface MetricsSource {
 }
 
 export interface NodeHttpServerComponents {
-  cache: GradleCacheHandler
-  api: ControlApi
+  cache: Pick<GradleCacheHandler, 'handle'>
+  api: Pick<ControlApi, 'handle' | 'close'>
   logger: Logger
   metrics?: MetricsSource
 }
@@ -27,7 +27,7 @@ export interface NodeHttpServerInit {
 }
 
 const CACHE_PREFIX = '/cache/'
-const API_PREFIX = '/api/v1/'
+const API_ROOT = '/api/v1'
 const METRICS_PATH = '/metrics'
 
 const DEFAULT_IDLE_SOCKET_MS = 120_000
@@ -54,9 +54,9 @@ export class NodeHttpServer {
     // (2 min; event streams send a heartbeat every 15 s): a client that stalls cannot hold a socket forever.
     const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => { this.route(req, res) })
     server.setTimeout(this.idleSocketMs, socket => { socket.destroy() })
-    server.on('clientError', (err, socket) => {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.components.logger.debug({ err }, 'malformed HTTP request')
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      if (socket.writable) socket.end(clientErrorAnswer(err))
       else socket.destroy()
     })
     await new Promise<void>((resolve, reject) => {
@@ -83,22 +83,24 @@ export class NodeHttpServer {
 
   private route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
-    let work: Promise<void>
-    if (!this.hosts.allows(req.headers.host)) work = Promise.resolve(misdirected(req, res))
-    else if (url.startsWith(CACHE_PREFIX)) work = this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
-    else if (url.startsWith(API_PREFIX)) {
-      // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
-      if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
-      work = this.components.api.handle(req, res, url.slice(API_PREFIX.length))
-    }
-    else if (url.split('?', 1)[0] === METRICS_PATH && this.components.metrics != null) work = serveMetrics(this.components.metrics, req, res)
-    else work = Promise.resolve(notFound(res))
-    const tracked = work.catch(err => {
+    const tracked = this.dispatch(req, res, url).catch(err => {
       this.components.logger.error({ err, url }, 'HTTP handler failed')
-      if (!res.headersSent) res.writeHead(404).end()
-      else res.destroy()
+      answerFailure(req, res, url, err)
     }).finally(() => { this.inFlight.delete(tracked) })
     this.inFlight.add(tracked)
+  }
+
+  private async dispatch (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    if (!this.hosts.allows(req.headers.host)) return misdirected(req, res, url)
+    if (url.startsWith(CACHE_PREFIX)) return await this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
+    const api = apiPathOf(url)
+    if (api !== undefined) {
+      // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
+      if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
+      return await this.components.api.handle(req, res, api)
+    }
+    if (url.split('?', 1)[0] === METRICS_PATH && this.components.metrics != null) return await serveMetrics(this.components.metrics, req, res)
+    notFound(res)
   }
 
   private get idleSocketMs (): number { return this.init.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS }
@@ -126,17 +128,65 @@ async function serveMetrics (metrics: MetricsSource, req: IncomingMessage, res: 
   res.end(req.method === 'HEAD' ? undefined : body)
 }
 
-function misdirected (req: IncomingMessage, res: ServerResponse): void {
-  const body = `refused: requests must name this node by IP address or localhost, not "${req.headers.host ?? ''}" ` +
-    '(a web page can point a name of its own at this machine); bind --http to a host name to allow that name\n'
-  res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' })
-  res.end(body)
+/** The raw answer to a request Node could not parse: 431 for headers over Node's limit (16 KiB), else 400. */
+function clientErrorAnswer (err: NodeJS.ErrnoException): string {
+  const [status, body] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? ['431 Request Header Fields Too Large', 'request headers are over the 16 KiB limit\n']
+    : ['400 Bad Request', 'malformed HTTP request\n']
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+}
+
+/** What follows `/api/v1/` (`''` for `/api/v1` itself), or undefined for a path outside the control API. */
+function apiPathOf (url: string): string | undefined {
+  if (!url.startsWith(API_ROOT)) return undefined
+  const rest = url.slice(API_ROOT.length)
+  if (rest === '' || rest.startsWith('?')) return rest
+  return rest.startsWith('/') ? rest.slice(1) : undefined
+}
+
+/**
+ * The answer to a request whose handler threw. Gradle turns its remote cache off for the rest of a build on a
+ * 5xx (design.md): to it, a failed GET or HEAD is a miss (404) and a failed PUT an entry not stored (202, as
+ * the cache handler answers its own store errors). Everything else gets a 500 saying what failed.
+ */
+function answerFailure (req: IncomingMessage, res: ServerResponse, url: string, err: unknown): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy()
+    return
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  if (url.startsWith(CACHE_PREFIX) && (req.method === 'GET' || req.method === 'HEAD')) {
+    reply(res, 404, '')
+  } else if (url.startsWith(CACHE_PREFIX) && req.method === 'PUT') {
+    req.resume() // drained, so the connection stays usable for Gradle's next request
+    reply(res, 202, 'the entry could not be stored\n')
+  } else if (apiPathOf(url) !== undefined) {
+    replyJson(res, 500, { error: `internal error: ${message}` })
+  } else {
+    reply(res, 500, `internal error: ${message}\n`)
+  }
+}
+
+function misdirected (req: IncomingMessage, res: ServerResponse, url: string): void {
+  const error = `refused: requests must name this node by IP address or localhost, not "${req.headers.host ?? ''}" ` +
+    '(a web page can point a name of its own at this machine); bind --http to a host name to allow that name'
+  if (apiPathOf(url) !== undefined) replyJson(res, 421, { error }, { Connection: 'close' })
+  else reply(res, 421, error + '\n', { Connection: 'close' })
   req.resume()
 }
 
 function notFound (res: ServerResponse): void {
-  const body = 'not found: the node serves /cache/<key> (Gradle), /api/v1/ (control API) and /metrics (Prometheus)\n'
-  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
+  reply(res, 404, 'not found: the node serves /cache/<key> (Gradle), /api/v1/ (control API) and /metrics (Prometheus)\n')
+}
+
+function reply (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers })
+  res.end(body)
+}
+
+function replyJson (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value)
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers })
   res.end(body)
 }
 
