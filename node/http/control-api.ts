@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
-import type { CancelOutcome, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import type { CancelOutcome, EventsPage, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
 import { JOB_ID_PATTERN } from '../../src/client/job-id.js'
 import { MAX_UNIT_TIMEOUT_MS } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
@@ -171,14 +171,18 @@ export class ControlApi {
     return reports
   }
 
-  private eventsPage (query: URLSearchParams): unknown {
+  private eventsPage (query: URLSearchParams): EventsPage {
     const bus = this.requireEvents()
-    const after = integerParam(query, 'after', 0)
-    const limit = Math.min(integerParam(query, 'limit', 100), 1000)
+    const limit = integerParam(query, 'limit', 100)
+    // a page of none would leave `next` where it was: a client paging on it would ask forever
+    if (limit < 1) throw new ApiError(400, 'query parameter limit must be 1 or more (at most 1000 are served)')
+    const size = Math.min(limit, 1000)
+    if (!query.has('after')) return { events: bus.recent(size), lastId: bus.lastId, next: bus.lastId, missed: 0 }
     // the oldest first, right after `after`: a client that pages on with `next` misses nothing still buffered
-    const events = bus.since(after)
-    const page = events.slice(0, limit)
-    return { events: page, lastId: bus.lastId, next: page.length < events.length ? (page.at(-1)?.id ?? after) : bus.lastId }
+    const { events, missed, restarted } = bus.replay(integerParam(query, 'after', 0))
+    const page = events.slice(0, size)
+    const next = page.length < events.length ? page.at(-1)!.id : bus.lastId
+    return { events: page, lastId: bus.lastId, next, missed, ...(restarted ? { restarted } : {}) }
   }
 
   private stream (req: IncomingMessage, res: ServerResponse): void {

@@ -152,7 +152,12 @@ export type NodeEventBody =
 export type NodeEvent = NodeEventBody & { id: number, time: number }
 
 /** Buffered events right after the asked id, oldest first; `next` is the id to ask after for the rest, `lastId` the newest the node gave. */
-export interface EventsPage { events: NodeEvent[], lastId: number, next: number }
+/**
+ * A page of buffered events: `next` is the id to ask after for the rest; `missed` counts events after the asked id
+ * that the node's buffer no longer holds; `restarted` says the asked id is from an earlier run of the node, whose
+ * last events are gone (how many is unknown).
+ */
+export interface EventsPage { events: NodeEvent[], lastId: number, next: number, missed: number, restarted?: true }
 export type GcResult = { evicted: number, freedBytes: number }
 export type VerifyResult = { checked: number, quarantined: number }
 

@@ -88,8 +88,10 @@ export class NodeClient {
     return (await this.get(`jobs/${encodeURIComponent(jobId)}/units`, signal) as { units: UnitInfo[] }).units
   }
 
-  /** Buffered events after `after` (default: the last 100). */
-  async events (after = 0, signal?: AbortSignal): Promise<EventsPage> { return await this.get(`events?after=${after}`, signal) as EventsPage }
+  /** Up to 100 buffered events right after id `after` (0: the oldest kept), oldest first; without `after`, the newest 100. */
+  async events (after?: number, signal?: AbortSignal): Promise<EventsPage> {
+    return await this.get(after === undefined ? 'events' : `events?after=${after}`, signal) as EventsPage
+  }
 
   /** Starts a distributed build: the node snapshots `request.projectDir` and submits the units. */
   async submitJob (request: SubmitJobRequest, signal?: AbortSignal): Promise<{ jobId: string }> {

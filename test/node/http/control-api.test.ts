@@ -111,12 +111,30 @@ test('events: a page holds the oldest events right after the asked id, and `next
   t.deepEqual(ids, Array.from({ length: 250 }, (_, i) => i + 1), 'every event once, in order, over three pages')
 })
 
-test('events: a page of limit 0 is empty and its `next` stays where the client asked, not a 500', async t => {
+test('events: a page of limit 0 is refused with 400 (its `next` could never move on), not a 500', async t => {
   const { url, events } = await serveApi(t)
   for (let i = 0; i < 3; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
   const res = await fetch(`${url}/api/v1/events?after=1&limit=0`, { headers: { Authorization: `Bearer ${TOKEN}` } })
-  t.is(res.status, 200)
-  t.like(await res.json(), { events: [], next: 1, lastId: 3 })
+  t.is(res.status, 400)
+  t.regex((await res.json() as { error: string }).error, /limit must be 1 or more/)
+})
+
+test('events: without `after` the client gets the newest 100, not the oldest', async t => {
+  const { client, events } = await serveApi(t)
+  for (let i = 0; i < 500; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
+  const page = await client.events()
+  t.deepEqual(page.events.map(e => e.id), events.recent(100).map(e => e.id))
+  t.is(page.events.at(-1)?.id, events.lastId)
+  t.like(page, { next: events.lastId, lastId: events.lastId, missed: 0 })
+})
+
+test('events: a page after an id older than the buffer says how many events it no longer holds', async t => {
+  const { client, events } = await serveApi(t, { ringCapacity: 4 })
+  for (let i = 0; i < 10; i++) events.emit({ type: 'peer-up', peer: `p${i}` })
+  const page = await client.events(2)
+  t.deepEqual(page.events.map(e => e.id), [7, 8, 9, 10])
+  t.is(page.missed, 4, 'events 3 to 6 were overwritten')
+  t.is((await client.events(8)).missed, 0)
 })
 
 test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
