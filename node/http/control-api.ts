@@ -9,7 +9,7 @@ import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
 import { taskPathSchema, unitSchema } from '../jobs/unit-payload.js'
-import { JobIdTakenError } from '../jobs/pending-submissions.js'
+import { submitFailureStatus, testReportsFailureStatus } from './failure-status.js'
 
 export { ApiError }
 
@@ -100,7 +100,7 @@ export class ControlApi {
       try {
         return await jobs.submit(request, signal)
       } catch (err) {
-        throw new ApiError(err instanceof JobIdTakenError ? 409 : 400, `cannot start the build: ${(err as Error).message}`)
+        throw new ApiError(submitFailureStatus(err, request.projectDir), `cannot start the build: ${(err as Error).message}`)
       }
     })
     this.add('GET', `jobs/${JOB_ID}/report`, async ({ params }) => {
@@ -165,7 +165,7 @@ export class ControlApi {
     try {
       reports = await jobs.testReports(id, signal)
     } catch (err) {
-      throw new ApiError(409, `no test reports for job ${id}: ${(err as Error).message}`)
+      throw new ApiError(testReportsFailureStatus(err), `no test reports for job ${id}: ${(err as Error).message}`)
     }
     if (reports == null) throw new ApiError(404, `no such job submitted from this node: ${id}`)
     return reports

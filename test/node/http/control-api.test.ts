@@ -2,6 +2,9 @@ import test from 'ava'
 import { request } from 'node:http'
 import { NodeApiError } from '../../../src/client/errors.js'
 import type { CancelOutcome, JobInfo } from '../../../src/client/api-types.js'
+import { InvalidJobError } from '../../../protocols/jobs/index.js'
+import { SubmitterGoneError } from '../../../node/jobs/jobs-host.js'
+import { TestReportsUnavailableError } from '../../../node/jobs/shard-reports.js'
 import { serveApi, TOKEN } from './api-server.js'
 
 const auth = { Authorization: `Bearer ${TOKEN}` }
@@ -137,7 +140,7 @@ test('events: a page after an id older than the buffer says how many events it n
   t.is((await client.events(8)).missed, 0)
 })
 
-test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason', async t => {
+test('jobs/ID/test-reports: a done job\'s shard reports by unit through the client; unknown jobs 404, unavailable reports 409 with the reason, a node failing to read them 500', async t => {
   const plain = await serveApi(t)
   t.regex((await t.throwsAsync(async () => await plain.client.jobTestReports('j1'), { instanceOf: NodeApiError })).message, /does not serve test reports/)
 
@@ -150,7 +153,8 @@ test('jobs/ID/test-reports: a done job\'s shard reports by unit through the clie
       cancel: async () => 'unknown',
       testReports: async id => {
         asked.push(id)
-        if (id === 'running-job') throw new Error('job running-job is running: its test reports are served once it is done')
+        if (id === 'running-job') throw new TestReportsUnavailableError('job running-job is running: its test reports are served once it is done')
+        if (id === 'broken-job') throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })
         return id === 'done-job' ? { units } : undefined
       }
     }
@@ -163,6 +167,9 @@ test('jobs/ID/test-reports: a done job\'s shard reports by unit through the clie
   t.is(early.status, 409)
   t.regex(early.message, /no test reports for job running-job: .*served once it is done/)
   t.deepEqual(asked, ['done-job', 'other', 'running-job'], 'a 4xx is not retried')
+  const broken = await t.throwsAsync(async () => await client.jobTestReports('broken-job'), { instanceOf: NodeApiError })
+  t.is(broken.status, 500, 'the node failing is no conflict of the client\'s')
+  t.regex(broken.message, /EIO: i\/o error/)
 })
 
 test('jobs: a cancel says whether the job had started, 409 once it is over; a submission with a malformed job id is 400', async t => {
@@ -189,4 +196,32 @@ test('jobs: a cancel says whether the job had started, 409 once it is over; a su
   t.regex(bad.message, /jobId/)
   t.deepEqual(await client.submitJob({ jobId: 'lz1x2y3-0123456789abcdef', projectDir: '/p', requested: ['build'], units }), { jobId: 'lz1x2y3-0123456789abcdef' })
   t.deepEqual(submitted, ['lz1x2y3-0123456789abcdef'], 'the malformed one never reached the jobs view')
+})
+
+test('jobs: a submission the node fails to start is a 500 with the reason; only what the submitter can change is a 4xx', async t => {
+  const failures = new Map<string, Error>([
+    ['/disk-full', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })],
+    ['/unreadable-file', Object.assign(new Error('EACCES: permission denied, open \'/unreadable-file/secret\''), { code: 'EACCES', path: '/unreadable-file/secret' })],
+    ['/missing', Object.assign(new Error('ENOENT: no such file or directory, scandir \'/missing\''), { code: 'ENOENT', path: '/missing' })],
+    ['/cycle', new InvalidJobError('unit a depends on itself')],
+    ['/cancelled', new SubmitterGoneError()]
+  ])
+  const { client } = await serveApi(t, {
+    jobs: {
+      list: () => [],
+      units: () => undefined,
+      cancel: async () => 'unknown',
+      submit: async request => { throw failures.get(request.projectDir)! }
+    }
+  })
+  const units = [{ id: 'u', name: ':a', project: ':a', tasks: [':a:build'], run: [':a:build'], exclude: [], testFilters: [], dependsOn: [] }]
+  const statusOf = async (projectDir: string): Promise<[number, string]> => {
+    const err = await t.throwsAsync(client.submitJob({ projectDir, requested: ['build'], units }), { instanceOf: NodeApiError })
+    return [err.status, err.message]
+  }
+  t.deepEqual(await statusOf('/disk-full'), [500, 'cannot start the build: ENOSPC: no space left on device, write'])
+  t.is((await statusOf('/unreadable-file'))[0], 500, 'a file inside the project the node cannot read while snapshotting')
+  t.deepEqual(await statusOf('/missing'), [400, 'cannot start the build: ENOENT: no such file or directory, scandir \'/missing\''])
+  t.is((await statusOf('/cycle'))[0], 400)
+  t.is((await statusOf('/cancelled'))[0], 409)
 })
