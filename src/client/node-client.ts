@@ -40,6 +40,9 @@ export async function readReadyFile (dataDir: string): Promise<NodeReadyInfo> {
 /** An action whose work grows with the store or the project (gc, verify, a job's snapshot): it gets no timeout. */
 const UNBOUNDED = 'unbounded'
 
+/** The default longest wait for the probe before an unbounded action: a live node answers in milliseconds. */
+const MAX_PROBE_MS = 10_000
+
 function withTimeout (signal: AbortSignal | undefined, timeout: AbortSignal): AbortSignal {
   return signal == null ? timeout : AbortSignal.any([signal, timeout])
 }
@@ -47,6 +50,11 @@ function withTimeout (signal: AbortSignal | undefined, timeout: AbortSignal): Ab
 export interface NodeClientOptions {
   /** Per-attempt timeout in milliseconds (default 10 s); gc, verify and submitting a job, whose work grows with the store or the project, have none. */
   timeoutMs?: number
+  /**
+   * Before gc, verify or submitting a job, the node must answer a read within this (default: `timeoutMs`, at most
+   * 10 s), else the action fails with NodeUnreachableError: a frozen node takes connections and never answers.
+   */
+  probeTimeoutMs?: number
   /** Extra attempts of a read (GET) that failed on the network or with a 5xx (default 2). Actions are never retried. */
   retries?: number
   /** Delay before the first retry, doubled each time (default 100 ms). */
@@ -125,14 +133,19 @@ export class NodeClient {
   }
 
   private async get (path: string, signal?: AbortSignal): Promise<unknown> {
+    return await this.retrying(signal, async () => await this.call('GET', path, signal))
+  }
+
+  /** Runs `attempt` again after a network error or a 5xx, `retries` times at most, with a doubling delay. */
+  private async retrying<T> (signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     const retries = this.options.retries ?? 2
     let delay = this.options.retryDelayMs ?? 100
-    for (let attempt = 0; ; attempt++) {
+    for (let tries = 0; ; tries++) {
       try {
-        return await this.call('GET', path, signal)
+        return await attempt()
       } catch (err) {
         const transient = err instanceof NodeUnreachableError || (err instanceof NodeApiError && err.status >= 500)
-        if (!transient || attempt >= retries || signal?.aborted === true) throw err
+        if (!transient || tries >= retries || signal?.aborted === true) throw err
         await sleep(delay, undefined, signal == null ? {} : { signal })
         delay *= 2
       }
@@ -140,26 +153,39 @@ export class NodeClient {
   }
 
   private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'unbounded' = 'request'): Promise<unknown> {
-    const url = `${this.info.httpUrl}/api/v1/${path}`
+    // A frozen node (SIGSTOPped, its event loop stuck) still accepts connections: an action without a timeout would
+    // wait for it forever. So the node must answer a read first; then the action takes as long as its work does.
+    if (work === UNBOUNDED) await this.retrying(signal, async () => { await this.probe(signal) })
     const init = {
       method,
       headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
       ...(body == null ? {} : { body: JSON.stringify(body) })
     }
-    let response: Response
-    try {
-      response = work === UNBOUNDED
-        ? await requestWithoutTimeouts(url, init, signal)
-        : await fetch(url, { ...init, signal: withTimeout(signal, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)) })
-    } catch (err) {
-      if (signal?.aborted === true) throw err
-      throw new NodeUnreachableError(this.info.httpUrl, err)
-    }
+    const response = await this.reach(path, signal, async url => work === UNBOUNDED
+      ? await requestWithoutTimeouts(url, init, signal)
+      : await fetch(url, { ...init, signal: withTimeout(signal, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)) }))
     const answer = await this.readAnswer(response, signal)
     if (response.ok) return answer
     const error = (answer as { error?: unknown } | undefined)?.error
     if (response.status === 401) throw new NodeApiError(401, `the node at ${this.info.httpUrl} refused this client's token (${typeof error === 'string' ? error : 'unauthorized'}): is --data the directory of the node you mean?`)
     throw new NodeApiError(response.status, typeof error === 'string' ? error : `the node answered ${response.status}`)
+  }
+
+  /** Resolves once the node answers a status read with any HTTP status; NodeUnreachableError if it does not in time. */
+  private async probe (signal: AbortSignal | undefined): Promise<void> {
+    const timeout = AbortSignal.timeout(this.options.probeTimeoutMs ?? Math.min(this.options.timeoutMs ?? 10_000, MAX_PROBE_MS))
+    const response = await this.reach('status', signal, async url => await fetch(url, { headers: { Authorization: `Bearer ${this.token}` }, signal: withTimeout(signal, timeout) }))
+    await response.body?.cancel()
+  }
+
+  /** The response of `send` for a path under the API; a failure to get one is the node being unreachable. */
+  private async reach (path: string, signal: AbortSignal | undefined, send: (url: string) => Promise<Response>): Promise<Response> {
+    try {
+      return await send(`${this.info.httpUrl}/api/v1/${path}`)
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      throw new NodeUnreachableError(this.info.httpUrl, err)
+    }
   }
 
   /**

@@ -1,9 +1,14 @@
 import test from 'ava'
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { once } from 'node:events'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startNode, runGmesh, removeDataDir } from '../helpers/gmesh-node.js'
+import { GMESH_BIN } from '../../src/client/node-process.js'
 
 const KiB = 1024
 const keyOf = (n: number): string => createHash('sha256').update(`offline-${n}`).digest('hex')
@@ -69,4 +74,28 @@ test('a budget smaller than the default entry limit shrinks the limit: a bigger 
   t.true(oversized.status >= 200 && oversized.status < 300, `drained and dropped with a 2xx, as Gradle expects: ${oversized.status}`)
   t.is((await fetch(node.info.cacheUrl + keyOf(3))).status, 404)
   for (const i of [1, 2]) t.is((await fetch(node.info.cacheUrl + keyOf(i))).status, 200, 'the entries already there stay')
+})
+
+test('gc through a frozen node (it takes connections, answers nothing) fails within seconds, naming the node', async t => {
+  t.timeout(60_000)
+  const frozen = createServer(() => {}) // as a SIGSTOPped node: the kernel accepts, nothing answers
+  frozen.listen(0, '127.0.0.1')
+  await once(frozen, 'listening')
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gmesh-frozen-'))
+  t.teardown(async () => {
+    frozen.closeAllConnections()
+    frozen.close()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  const httpUrl = `http://127.0.0.1:${(frozen.address() as AddressInfo).port}`
+  await writeFile(path.join(dataDir, 'token'), 'f'.repeat(64))
+  // this test's process stands in for the node's pid: alive, so the ready file names a running node
+  await writeFile(path.join(dataDir, 'node.json'), JSON.stringify({ peerId: 'p', multiaddrs: [], httpUrl, cacheUrl: `${httpUrl}/cache/`, pid: process.pid }))
+  // killed past 30 s, the bound of the old behaviour (waiting forever)
+  const child = spawn(process.execPath, [GMESH_BIN, 'cache', 'gc', '--data', dataDir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 })
+  let stderr = ''
+  child.stderr.on('data', chunk => { stderr += String(chunk) })
+  const [code] = await once(child, 'close') as [number | null]
+  t.is(code, 1, stderr)
+  t.regex(stderr, /the node at http:\/\/127\.0\.0\.1:\d+ did not answer/)
 })

@@ -44,9 +44,10 @@ test('reads are retried after a 5xx or a reset connection; actions and 4xx are n
   seen.length = 0
   const gc = await t.throwsAsync(async () => await client.cacheGc(), { instanceOf: NodeApiError })
   t.is(gc.message, 'disk gone')
-  t.is(seen.length, 1)
+  t.deepEqual(seen, ['GET /api/v1/status Bearer tok', 'POST /api/v1/cache/gc Bearer tok'], 'the node answered the probe; the gc went once')
+  seen.length = 0
   t.is((await t.throwsAsync(async () => await client.job('x'), { instanceOf: NodeApiError })).status, 404)
-  t.is(seen.length, 2)
+  t.is(seen.length, 1)
 })
 
 test('a node that does not answer in time fails the call with NodeUnreachableError after the retries', async t => {
@@ -101,12 +102,13 @@ test('a verify or gc takes as long as the store needs: the per-request timeout i
   let verifyArrived!: () => void
   const arrived = new Promise<void>(resolve => { verifyArrived = resolve })
   const url = await serve(t, (req, res) => {
+    if (req.url === '/api/v1/status') json(res, 200, {}) // the node answers: the verify may take its time
     if (req.url === '/api/v1/cache/verify') {
       verifyArrived()
       void verifying.then(() => { json(res, 200, { checked: 3, quarantined: 0 }) })
     }
   })
-  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, retries: 0 })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, probeTimeoutMs: 10_000, retries: 0 })
   const verify = client.cacheVerify()
   await arrived
   await t.throwsAsync(async () => await client.node(), { instanceOf: NodeUnreachableError }, 'a read still times out after 50 ms')
@@ -122,12 +124,13 @@ test('submitting a job waits while the node snapshots a big project, but the use
   const abandonedClosed = new Promise<void>(resolve => { closedUnanswered = resolve })
   const url = await serve(t, (req, res) => {
     res.on('close', () => { if (!res.writableFinished) closedUnanswered() })
+    if (req.url === '/api/v1/status') json(res, 200, {})
     if (req.url === '/api/v1/jobs') {
       arrivals.shift()?.()
       void snapshotting.then(() => { json(res, 200, { jobId: 'j1' }) })
     }
   })
-  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, retries: 0 })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 50, probeTimeoutMs: 10_000, retries: 0 })
   const arrived = (): Promise<void> => new Promise<void>(resolve => { arrivals.push(resolve) })
 
   const givenUp = new AbortController()
@@ -146,11 +149,29 @@ test('submitting a job waits while the node snapshots a big project, but the use
   t.deepEqual(await submitted, { jobId: 'j1' })
 })
 
+test('gc, verify and submitting a job fail with NodeUnreachableError on a frozen node (it takes connections, answers nothing) instead of waiting forever', async t => {
+  const asked: string[] = []
+  const url = await serve(t, req => { asked.push(`${req.method ?? ''} ${req.url ?? ''}`) }) // never answers: SIGSTOPped
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { timeoutMs: 100, retries: 0 })
+  // The bound of the old behaviour (waiting forever): a TimeoutError from this signal, not NodeUnreachableError.
+  const patience = AbortSignal.timeout(10_000)
+  for (const action of [
+    async () => await client.cacheGc({}, patience),
+    async () => await client.cacheVerify(patience),
+    async () => await client.submitJob({ projectDir: '/p', requested: ['build'], units: [] }, patience)
+  ]) t.regex((await t.throwsAsync(action, { instanceOf: NodeUnreachableError })).message, /did not answer/)
+  t.deepEqual(asked, Array(3).fill('GET /api/v1/status'), 'no action was sent to a node that could not be seen to answer')
+})
+
 test('an action without a timeout still names a node that is not there and a refusal the node gave', async t => {
   const url = await serve(t, (_req, res) => { json(res, 409, { error: 'the store is closing' }) })
   const client = new NodeClient({ httpUrl: url, token: 'tok' })
   t.is((await t.throwsAsync(async () => await client.cacheGc(), { instanceOf: NodeApiError })).message, 'the store is closing')
-  const gone = new NodeClient({ httpUrl: 'http://127.0.0.1:1', token: 'tok' })
+  const free = createServer()
+  await new Promise<void>(resolve => free.listen(0, '127.0.0.1', resolve))
+  const closed = `http://127.0.0.1:${(free.address() as AddressInfo).port}`
+  await new Promise<void>(resolve => free.close(() => { resolve() })) // nothing listens there now
+  const gone = new NodeClient({ httpUrl: closed, token: 'tok' }, { retries: 0 })
   t.regex((await t.throwsAsync(async () => await gone.cacheVerify(), { instanceOf: NodeUnreachableError })).message, /ECONNREFUSED/)
 })
 

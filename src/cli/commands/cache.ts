@@ -9,6 +9,7 @@ import { formatBytes } from '../format.js'
 import { parseSize } from '../../config/parse.js'
 import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { OperationError } from '../errors.js'
+import { CLI_CLIENT_OPTIONS } from './status.js'
 
 interface CacheOptions { data?: string, json?: boolean, cacheMax?: string }
 type Action = 'stats' | 'gc' | 'verify'
@@ -38,7 +39,8 @@ export function register (program: Command): void {
 async function runAction (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
   let client: NodeClient | undefined
   try {
-    client = await NodeClient.connect(dataDir)
+    // gc and verify take as long as the store needs, once the node has answered within CLI_CLIENT_OPTIONS' timeout
+    client = await NodeClient.connect(dataDir, CLI_CLIENT_OPTIONS)
   } catch (err) {
     if (!(err instanceof NodeNotRunningError)) throw err
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { resolveDataDir } from '../../config/data-dir.js'
-import { NodeClient } from '../../client/node-client.js'
+import { NodeClient, type NodeClientOptions } from '../../client/node-client.js'
 import { OperationError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { connectivityHint } from '../connectivity-hint.js'
@@ -19,11 +19,16 @@ export function register (program: Command): void {
     })
 }
 
+/**
+ * How the CLI's commands talk to a node: one that hangs is reported within about 10 s (5 s, one retry), not the
+ * SDK's default of about 30 s (10 s, two retries).
+ */
+export const CLI_CLIENT_OPTIONS: NodeClientOptions = { timeoutMs: 5000, retries: 1 }
+
 /** Connects to the node at a data dir, turning "not running" into an operation failure (exit 1). */
 export async function connect (data?: string): Promise<NodeClient> {
   try {
-    // a node that hangs is reported within about 10 s, not the SDK's default 30 s
-    return await NodeClient.connect(resolveDataDir(data), { timeoutMs: 5000, retries: 1 })
+    return await NodeClient.connect(resolveDataDir(data), CLI_CLIENT_OPTIONS)
   } catch (err) {
     throw new OperationError((err as Error).message)
   }
