@@ -65,7 +65,9 @@ test('a node that stops answering gets one poll at a time, not a pile of them, a
   // Three polls of four reads time out one after the other; with a timer per poll there were dozens open meanwhile.
   await new Promise<void>(resolve => { node.onStalled = () => { if (node.stalledRequests >= 12) resolve() } })
   t.false(store.snapshot.connected)
-  t.true(node.mostInFlight <= 4 + 1, `at most one poll (4 reads) and the event stream in flight, saw ${node.mostInFlight}`)
+  // The node counts a timed-out read until it sees its socket close, which on a loaded machine can come after the next
+  // poll's reads arrive: so at most two polls (4 reads each) and the stream, where a timer per poll left dozens open.
+  t.true(node.mostInFlight <= 2 * 4 + 1, `at most two polls (4 reads each) and the event stream in flight, saw ${node.mostInFlight}`)
   peers = fakePeers(3)
   node.stalled = false
   await until(store, () => store.snapshot.connected && store.snapshot.peers.length === 3)
