@@ -103,7 +103,8 @@ async function followEvents (link: Link, store: TuiStore, signal: AbortSignal, r
         signal: stream, after,
         onDisconnect: err => { store.setConnection(false, `event stream: ${(err as Error).message}`) },
         onConnect: () => { store.setConnection(true) },
-        onGap: missed => { store.applyGap(missed) }
+        onGap: missed => { store.applyGap(missed) },
+        onRestart: () => { store.noteRestart() }
       })) store.applyEvent(event)
     } catch (err) {
       if (!stream.aborted) store.setConnection(false, `event stream: ${(err as Error).message}`)

@@ -13,6 +13,8 @@ export interface TuiState {
   events: NodeEvent[]
   /** Events the node reported lost to this store: its buffer moved on while the stream was down. */
   missedEvents: number
+  /** Times the node restarted under the event stream: what its earlier run sent last may be missing. */
+  nodeRestarts: number
   connected: boolean
   error?: string
   /** Bumped on every change: views compare it instead of deep state. */
@@ -42,7 +44,7 @@ export const DEFAULT_BATCH_MS = 80
  * per `batchMs`: an event after a quiet spell is drawn at once, a burst costs one redraw per window.
  */
 export class TuiStore {
-  private state: TuiState = { peers: [], jobs: [], history: [], events: [], missedEvents: 0, connected: false, version: 0 }
+  private state: TuiState = { peers: [], jobs: [], history: [], events: [], missedEvents: 0, nodeRestarts: 0, connected: false, version: 0 }
   private readonly listeners = new Set<Listener>()
   private pending?: NodeJS.Timeout
   private dirty = false
@@ -83,6 +85,11 @@ export class TuiStore {
   /** The node no longer held `missed` events this store had not seen. */
   applyGap (missed: number): void {
     this.update({ missedEvents: this.state.missedEvents + missed })
+  }
+
+  /** The node restarted since the last event the stream saw (it cannot say how many events that run sent after it). */
+  noteRestart (): void {
+    this.update({ nodeRestarts: this.state.nodeRestarts + 1 })
   }
 
   setConnection (connected: boolean, error?: string): void {

@@ -125,6 +125,17 @@ test('events view: events lost while disconnected are said above the log, which 
   unmount()
 })
 
+test('events view: a node that restarted under the stream is said above the log, as its last events may be missing', t => {
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5, missed: 3, restarts: 1 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 5)
+  t.regex(lines[0]!, /^! 3 events were lost/)
+  t.regex(lines[1]!, /^! the node restarted: the last events of its earlier run may be missing/)
+  t.regex(lines[4]!, /peer-29/)
+  unmount()
+})
+
 test('cache view: hit rate and bytes now, and over time as sparklines', t => {
   const cache = {
     store: { entries: 3, bytes: 3072, maxBytes: 1024 ** 3, hits: 0, misses: 0 },

@@ -33,7 +33,7 @@ function useTerminalSize (): { columns: number, rows: number } {
 
 /** What each view draws from, besides the header: a change elsewhere does not redraw it. */
 const SLICES: Record<ViewName, Array<keyof TuiState>> = {
-  peers: ['peers'], jobs: ['jobs'], cache: ['cache', 'history'], events: ['events', 'missedEvents']
+  peers: ['peers'], jobs: ['jobs'], cache: ['cache', 'history'], events: ['events', 'missedEvents', 'nodeRestarts']
 }
 const HEADER: Array<keyof TuiState> = ['node', 'peers', 'jobs', 'connected', 'error']
 
@@ -90,7 +90,7 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
         {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
         {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
         {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} /> : null}
-        {view === 'events' ? <EventsView events={state.events} missed={state.missedEvents} width={columns} height={body} /> : null}
+        {view === 'events' ? <EventsView events={state.events} missed={state.missedEvents} restarts={state.nodeRestarts} width={columns} height={body} /> : null}
       </Box>
     </Box>
   )
