@@ -36,17 +36,21 @@ export const DEFAULT_INDEX_SYNC: IndexSyncConfig = Object.freeze({
 export const SYNC_TIMER = 'cache/index-sync'
 const PAGE_BUDGET_BYTES = CACHE_MESSAGE_MAX_BYTES - 1024
 
+/** An index request in flight: the pages of its answer that arrived, and how many there are once the last came. */
+interface Outstanding { readonly peer: PeerId, readonly pages: Set<number>, total?: number }
+
 /**
  * How a node that joins late learns what exists: it asks one or two live peers for their index
- * (`index-request`), and each answers with pages of signed provider claims (`index-page`, the last
- * one flagged). Cost is O(index) per newcomer on two peers, not a periodic mesh-wide digest.
+ * (`index-request`), and each answers with numbered pages of signed provider claims (`index-page`, the
+ * last one flagged). Pages may arrive in any order: an answer is complete once every page up to the last
+ * one's number came. Cost is O(index) per newcomer on two peers, not a periodic mesh-wide digest.
  * Requests time out and are retried on other peers for a few rounds; answers are rate-limited per peer.
  */
 export class IndexSync {
   private nextRequestId = 1
   private round = 0
   private done = false
-  private readonly outstanding = new Map<number, PeerId>()
+  private readonly outstanding = new Map<number, Outstanding>()
   private readonly asked = new Set<PeerId>()
   private readonly answeredAt = new Map<PeerId, Millis>()
 
@@ -63,10 +67,8 @@ export class IndexSync {
     const pool = fresh.length > 0 ? fresh : [...alivePeers]
     for (let i = 0; i < this.config.peersPerRound && pool.length > 0; i++) {
       const peer = pool.splice(this.random.nextInt(pool.length), 1)[0] as PeerId
-      const requestId = this.nextRequestId++
-      this.outstanding.set(requestId, peer)
       this.asked.add(peer)
-      this.send(peer, { type: 'index-request', requestId })
+      this.ask(peer)
     }
     if (this.outstanding.size === 0) return
     this.round++
@@ -75,25 +77,27 @@ export class IndexSync {
 
   /** Whether a page from `from` with this request id answers one of our requests. */
   expects (from: PeerId, requestId: number): boolean {
-    return this.outstanding.get(requestId) === from
+    return this.outstanding.get(requestId)?.peer === from
   }
 
-  /** An expected page was verified and applied: the last one completes the sync. */
+  /** An expected page was verified and applied: the answer is complete once all its pages came, whatever their order. */
   pageApplied (page: Extract<IndexSyncMessage, { type: 'index-page' }>, now: Millis): void {
-    if (page.last) {
-      this.outstanding.delete(page.requestId)
-      this.done = true
-      if (this.outstanding.size === 0) this.effects.cancelTimer(SYNC_TIMER)
-    } else {
+    const request = this.outstanding.get(page.requestId)
+    if (request === undefined) return
+    request.pages.add(page.page)
+    if (page.last) request.total = page.page + 1
+    if (request.total === undefined || request.pages.size < request.total) {
       this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+      return
     }
+    this.outstanding.delete(page.requestId)
+    this.done = true
+    if (this.outstanding.size === 0) this.effects.cancelTimer(SYNC_TIMER)
   }
 
   /** Asks one peer for its index outside the start-up rounds (a peer back after a partition). */
   requestFrom (peer: PeerId, now: Millis): void {
-    const requestId = this.nextRequestId++
-    this.outstanding.set(requestId, peer)
-    this.send(peer, { type: 'index-request', requestId })
+    this.ask(peer)
     this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
   }
 
@@ -110,21 +114,28 @@ export class IndexSync {
     this.answeredAt.set(from, now)
     if (this.answeredAt.size > 4096) trimOldest(this.answeredAt, 4096)
     let page: ProviderClaim[] = []
+    let number = 0
     let bytes = 0
     let given = 0
     for (const claim of claims) {
       if (given++ >= this.config.maxClaims) break
       const size = recordWireBytes(claim.record) + claim.provider.length + 2
       if (page.length >= MAX_RECORDS_PER_MESSAGE || bytes + size > PAGE_BUDGET_BYTES) {
-        this.send(from, { type: 'index-page', requestId, last: false, claims: page })
+        this.send(from, { type: 'index-page', requestId, page: number++, last: false, claims: page })
         page = []
         bytes = 0
       }
       page.push(claim)
       bytes += size
     }
-    this.send(from, { type: 'index-page', requestId, last: true, claims: page })
+    this.send(from, { type: 'index-page', requestId, page: number, last: true, claims: page })
     return true
+  }
+
+  private ask (peer: PeerId): void {
+    const requestId = this.nextRequestId++
+    this.outstanding.set(requestId, { peer, pages: new Set() })
+    this.send(peer, { type: 'index-request', requestId })
   }
 
   private send (to: PeerId, message: IndexSyncMessage): void {

@@ -8,8 +8,11 @@ import type { SignedRecord } from './record.js'
 export const CACHE_TOPIC = 'gmesh/v1/cache'
 /** Request/response stream protocol for fetching and pushing blobs (a header frame, then raw bytes). */
 export const CAS_PROTOCOL = '/gmesh/cas/1.0.0'
-/** One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. */
-export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.1.0'
+/**
+ * One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. 1.2.0: each page
+ * carries its number, so the asker knows it has them all whatever order they arrive in (1.1.0 pages cannot say).
+ */
+export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.2.0'
 export const CACHE_WIRE_VERSION = 1
 
 /** Most records in one announcement batch or index page. */
@@ -20,6 +23,8 @@ export const CACHE_MESSAGE_MAX_BYTES = 64 * 1024
 export const CAS_HEADER_MAX_BYTES = 4 * 1024
 
 const MAX_REQUEST_ID = 2 ** 32 - 1
+/** Page numbers of one index answer stay below this (8,192 claims fill about 64 pages). */
+export const MAX_INDEX_PAGES = 4096
 
 /** Gossip on `gmesh/v1/cache`: the publisher (gossipsub's signed `from`) provides every record it lists. */
 export interface AnnounceBatch { readonly type: 'announce', readonly records: readonly SignedRecord[] }
@@ -67,13 +72,15 @@ const MAX_CLAIM_AGE_MS = 2 ** 32 - 1
 
 export type IndexSyncMessage =
   | { readonly type: 'index-request', readonly requestId: number }
-  | { readonly type: 'index-page', readonly requestId: number, readonly last: boolean, readonly claims: readonly ProviderClaim[] }
+  /** `page` counts from 0; the `last` page's number + 1 is how many pages the answer has. */
+  | { readonly type: 'index-page', readonly requestId: number, readonly page: number, readonly last: boolean, readonly claims: readonly ProviderClaim[] }
 
 function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
   w.uint(m.requestId)
   if (m.type === 'index-request') return
   if (m.claims.length > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(m.claims.length, MAX_RECORDS_PER_MESSAGE)
-  w.byte(m.last ? 1 : 0).uint(m.claims.length)
+  if (m.page >= MAX_INDEX_PAGES) throw new MalformedMessageError(`index page ${m.page} is past the ${MAX_INDEX_PAGES} an answer may have`)
+  w.byte(m.last ? 1 : 0).uint(m.page).uint(m.claims.length)
   for (const claim of m.claims) {
     writeRecord(w.string(claim.provider), claim.record)
     w.uint(Math.min(MAX_CLAIM_AGE_MS, Math.max(0, Math.floor(claim.ageMs ?? 0))))
@@ -83,11 +90,12 @@ function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
 function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
   const flag = r.byte()
   if (flag > 1) throw new MalformedMessageError('index page "last" flag is neither 0 nor 1')
+  const page = r.uint(MAX_INDEX_PAGES - 1)
   const count = r.uint()
   if (count > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(count, MAX_RECORDS_PER_MESSAGE)
   const claims: ProviderClaim[] = []
   for (let i = 0; i < count; i++) claims.push({ provider: readPeerId(r), record: readRecord(r), ageMs: r.uint(MAX_CLAIM_AGE_MS) })
-  return { type: 'index-page', requestId, last: flag === 1, claims }
+  return { type: 'index-page', requestId, page, last: flag === 1, claims }
 }
 
 export const indexSyncCodec: MessageCodec<IndexSyncMessage> = {

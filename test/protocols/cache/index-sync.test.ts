@@ -54,7 +54,7 @@ test('a page nobody asked for is ignored, and a page with a forged record is rej
   if (request?.kind !== 'send') return t.fail()
   const { requestId } = indexSyncCodec.decode(request.bytes)
   const page = (claims: ProviderClaim[]): Uint8Array =>
-    indexSyncCodec.encode({ type: 'index-page', requestId, last: true, claims })
+    indexSyncCodec.encode({ type: 'index-page', requestId, page: 0, last: true, claims })
   t.is(c.cache.onMessage(request.to === 'a' ? 'b' : 'a', CACHE_INDEX_PROTOCOL, page([]), 10), 'ignore', 'wrong peer for this request id')
   const forged = { ...recordBy('a', 1), size: 1 }
   t.is(c.cache.onMessage(request.to, CACHE_INDEX_PROTOCOL, page([{ provider: request.to, record: forged }]), 20), 'reject')
@@ -102,7 +102,7 @@ test('a claim passed on through index sync keeps its age: however many newcomers
   const { requestId } = indexSyncCodec.decode(request.bytes)
   // the asked node last heard p announce these 5 h and 10 min ago; q it heard from just now
   const page = indexSyncCodec.encode({
-    type: 'index-page', requestId, last: true,
+    type: 'index-page', requestId, page: 0, last: true,
     claims: [{ provider: 'p', record: recordBy('p', 1), ageMs: 5 * hour }, { provider: 'p', record: recordBy('p', 2), ageMs: 7 * hour }, { provider: 'q', record: recordBy('q', 3), ageMs: 0 }]
   })
   t.is(c.cache.onMessage(request.to, CACHE_INDEX_PROTOCOL, page, 10), 'accept')
@@ -111,4 +111,25 @@ test('a claim passed on through index sync keeps its age: however many newcomers
   t.deepEqual(shared.sort(), [['p', 5], ['q', 0]], 'passed on with the age it came with')
   t.deepEqual(c.cache.index.lookup(gradleKey(1), hour + 100).map(p => p.peer), [], 'p\'s claim ran out with its own 6 h, an hour later')
   t.deepEqual(c.cache.index.lookup(gradleKey(3), hour + 100).map(p => p.peer), ['q'])
+})
+
+test('an answer\'s pages may arrive in any order: the last one first does not close the request, the sync ends with the final page', t => {
+  const a = makeNode('a', ['a', 'c'])
+  a.cache.start(0)
+  putMany(a, 1, 300, 0)
+  a.cache.drainEffects()
+  const c = makeNode('c', ['a'])
+  c.cache.start(10)
+  const request = c.cache.drainEffects().find(e => e.kind === 'send')
+  if (request?.kind !== 'send') return t.fail()
+  t.is(a.cache.onMessage('c', CACHE_INDEX_PROTOCOL, request.bytes, 20), 'accept')
+  const pages = a.cache.drainEffects().flatMap(e => e.kind === 'send' ? [e.bytes] : [])
+  t.is(pages.length, 3, '300 claims make three pages of up to 128')
+
+  for (const [i, page] of [...pages].reverse().entries()) {
+    t.false(c.cache.synced, `not synced before page ${i + 1} of 3`)
+    t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page, 30 + i), 'accept', 'pages after the last one still count')
+  }
+  t.true(c.cache.synced)
+  t.is(c.cache.index.keyCount, 300, 'every claim, none lost to the last page arriving first')
 })

@@ -299,7 +299,7 @@ function syncedLargeMeshNode (config: CacheConfigOverrides = {}): TestNode {
   const request = me.cache.drainEffects().find(e => e.kind === 'send')
   if (request?.kind !== 'send') throw new Error('no index request sent')
   const { requestId } = indexSyncCodec.decode(request.bytes)
-  me.cache.onMessage('x', CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-page', requestId, last: true, claims: [{ provider: 'x', record: recordBy('x', 5) }] }), 10)
+  me.cache.onMessage('x', CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-page', requestId, page: 0, last: true, claims: [{ provider: 'x', record: recordBy('x', 5) }] }), 10)
   return me
 }
 

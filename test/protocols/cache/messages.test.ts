@@ -32,8 +32,8 @@ test('every CAS stream frame survives the wire intact', t => {
 test('index sync request and pages survive the wire intact', t => {
   const messages: IndexSyncMessage[] = [
     { type: 'index-request', requestId: 9 },
-    { type: 'index-page', requestId: 9, last: false, claims: [{ provider: 'n2', record: recordBy('n1', 1), ageMs: 0 }, { provider: 'n3', record: recordBy('n1', 2), ageMs: 3_600_000 }] },
-    { type: 'index-page', requestId: 9, last: true, claims: [] }
+    { type: 'index-page', requestId: 9, page: 0, last: false, claims: [{ provider: 'n2', record: recordBy('n1', 1), ageMs: 0 }, { provider: 'n3', record: recordBy('n1', 2), ageMs: 3_600_000 }] },
+    { type: 'index-page', requestId: 9, page: 1, last: true, claims: [] }
   ]
   for (const m of messages) t.deepEqual(indexSyncCodec.decode(indexSyncCodec.encode(m)), m)
 })
