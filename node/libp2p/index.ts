@@ -8,7 +8,7 @@ export { MeshTopics, meshGossipOptions, MAX_GOSSIP_MESSAGE_BYTES } from './gossi
 export { TopicGuard } from './topic-guard.js'
 export type { GuardedMessage, Judge, RejectReason, TopicGuardInit, TopicRejection, TopicSchema, Verdict } from './topic-guard.js'
 export { BadRequestError, callRpc, openRpc, sendFrame, StreamRpcServer } from './stream-rpc.js'
-export type { RpcBodyResponse, RpcCallOptions, RpcContext, RpcHandler, RpcOpenOptions, RpcReply, RpcServerInit, RpcServerStats } from './stream-rpc.js'
+export type { RpcBodyResponse, RpcCallOptions, RpcContext, RpcHandler, RpcOpenOptions, RpcReply, RpcServerInit, RpcServerStats, SendFrameOptions } from './stream-rpc.js'
 export {
   encodeSwarmKey, generateSwarmKey, parseSwarmKey, readSwarmKeyFile, writeSwarmKeyFile, SwarmKeyExistsError, SwarmKeyFormatError,
   SWARM_KEY_BYTES

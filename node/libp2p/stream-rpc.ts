@@ -54,20 +54,34 @@ function closeAfterReply (stream: Stream): void {
 
 const REPLY_END_GRACE_MS = 5000
 
+export interface SendFrameOptions extends RpcCallOptions {
+  /**
+   * Resolve only once the remote has handled the frame and ended its side of the stream (a one-way server does so
+   * when its handler returns), so that a sender can pace frames to stay under the remote's per-peer stream limit.
+   */
+  untilHandled?: boolean
+}
+
 /**
  * Sends one frame without waiting for a reply (a sans-IO `send` effect): resolves once the frame
- * is handed to the connection. Delivery is not confirmed, as the protocols expect.
+ * is handed to the connection, or with `untilHandled` once the remote handled it. Delivery is not
+ * confirmed, as the protocols expect.
  */
 export async function sendFrame (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, message: Uint8Array,
-  options: RpcCallOptions): Promise<void> {
+  options: SendFrameOptions): Promise<void> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.deadlineMs)])
   const stream = await node.dialProtocol(peer, protocol, { signal })
+  const reader = options.untilHandled === true ? new StreamReader(stream) : undefined
   try {
     await sendAll(stream, encodeFrame(message), signal)
     await stream.close({ signal })
+    // a one-way server sends nothing back: the end of its side says it is done with the frame
+    if (reader !== undefined) for await (const _ of reader.readToEnd(signal)) continue
   } catch (err) {
     stream.abort(asError(err))
     throw err
+  } finally {
+    reader?.release()
   }
 }
 

@@ -2,7 +2,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId as Libp2pPeerId } from '@libp2p/interface'
 import type { Effect, SansIoProtocol } from '../../protocols/core/index.js'
 import type { Logger } from '../../src/config/logger.js'
-import { BadRequestError, sendFrame, StreamRpcServer, type TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
+import { BadRequestError, StreamRpcServer, type TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
+import { PacedSender } from './paced-sender.js'
 
 const PUBLISH_RETRIES = 3
 const PUBLISH_RETRY_MS = 500
@@ -20,7 +21,7 @@ export interface ProtocolHostComponents {
 export interface ProtocolHostInit {
   /** Largest gossip message accepted per topic of the protocol. */
   maxMessageBytes: number
-  /** Deadline of one `send` effect (dial + frame). Default 5 s. */
+  /** Deadline of one `send` effect (dial, frame, the peer's handling). Default 5 s. */
   sendDeadlineMs?: number
   /** The driver clock; default Date.now. */
   now?: () => number
@@ -40,11 +41,13 @@ export class ProtocolHost {
   private readonly unguards: Array<() => void> = []
   private readonly stopping = new AbortController()
   private readonly now: () => number
+  private readonly sender: PacedSender
   private running = false
 
   constructor (private readonly components: ProtocolHostComponents, readonly protocol: SansIoProtocol,
     private readonly init: ProtocolHostInit) {
     this.now = init.now ?? Date.now
+    this.sender = new PacedSender(components, { deadlineMs: init.sendDeadlineMs ?? 5000, signal: this.stopping.signal })
   }
 
   async start (): Promise<void> {
@@ -123,8 +126,7 @@ export class ProtocolHost {
       this.components.logger.warn({ to }, 'protocol tried to send to an invalid peer id')
       return
     }
-    sendFrame(this.components.libp2p, peer, protocolId, bytes, { signal: this.stopping.signal, deadlineMs: this.init.sendDeadlineMs ?? 5000 })
-      .catch((err: unknown) => { this.components.logger.debug({ err, to, protocolId }, 'send failed (protocols tolerate loss)') })
+    this.sender.send(peer, protocolId, bytes)
   }
 
   /**
