@@ -276,8 +276,7 @@ export class CacheProtocol implements SansIoProtocol {
         continue
       }
       trusted++
-      this.index.add(from, record, now)
-      this.lookup.negative.forget(record.gradleKey)
+      this.heard(from, record, now)
     }
     return trusted > 0 ? 'accept' : 'ignore'
   }
@@ -303,10 +302,20 @@ export class CacheProtocol implements SansIoProtocol {
     // otherwise lose that claim for good (lookups skip providers that are not alive; the TTL and LRU bound them).
     for (const { provider, record, ageMs = 0 } of message.claims) {
       if (provider === this.deps.self || !this.trust.mayProduce(record.producer) || ageMs > this.config.index.ttlMs) continue
-      this.index.add(provider, record, now, now - ageMs) // it keeps the age it had: relayed, a claim does not live longer
+      this.heard(provider, record, now, now - ageMs) // it keeps the age it had: relayed, a claim does not live longer
     }
     this.sync.pageApplied(message, now)
     return 'accept'
+  }
+
+  /**
+   * `provider` holds `record`'s entry: a miss remembered for the key is no longer true, and a lookup in flight for it
+   * asks that provider too (else it would end in a miss and remember it again, after the announcement lifted it).
+   */
+  private heard (provider: PeerId, record: SignedRecord, now: Millis, seenAt = now): void {
+    this.index.add(provider, record, now, seenAt)
+    this.lookup.negative.forget(record.gradleKey)
+    this.lookup.onProviderAdded(record.gradleKey, provider, record, now)
   }
 
   /** What this node holds, then what it heard others hold. */

@@ -1,61 +1,30 @@
 import type { EffectQueue, Millis, PeerId } from '../core/index.js'
 import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
+import { DEFAULT_LOOKUP } from './lookup-config.js'
+import type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
 import type { CasFrame } from './messages.js'
 import { NegativeCache } from './negative-cache.js'
-import { DEFAULT_PROVIDER_CHOICE, ProviderChoice } from './provider-choice.js'
-import type { Candidate, ProviderChoiceConfig, ProviderChoiceDeps } from './provider-choice.js'
+import { ProviderChoice } from './provider-choice.js'
+import { ProviderSlots } from './provider-slots.js'
+import type { Candidate, ProviderChoiceDeps } from './provider-choice.js'
 import type { SignedRecord } from './record.js'
 
-/** The lookup's own tunables, plus those of its provider choice (penalties and the provider score). */
-export interface LookupConfig extends ProviderChoiceConfig {
-  /** How long one provider has to answer with a response header before the next is tried. */
-  readonly attemptTimeoutMs: Millis
-  /**
-   * Once a provider's header is accepted, how long its body may take: the GET's deadline bounds
-   * finding a provider, not moving a big entry (kept under Gradle's 30 s request timeout).
-   */
-  readonly bodyTimeoutMs: Millis
-  readonly negativeTtlMs: Millis
-  readonly negativeMaxKeys: number
-  /**
-   * Ask the DHT when the index knows no provider, in meshes of at least `dhtMinPeers` live nodes, unless the index
-   * is complete (`LookupDeps.indexComplete`): a true miss in a healthy mesh then answers at once.
-   */
-  readonly useDht: boolean
-  /** Smaller meshes rely on the announcement index alone: every member hears every announcement. */
-  readonly dhtMinPeers: number
-  readonly dhtTimeoutMs: Millis
-}
-
-/** Meshes from this many live nodes provide their entries in the DHT and ask it when the index knows no provider. */
-export const DHT_MIN_PEERS = 64
-
-export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
-  attemptTimeoutMs: 750,
-  bodyTimeoutMs: 25_000,
-  negativeTtlMs: 3000,
-  negativeMaxKeys: 10_000,
-  useDht: true,
-  dhtMinPeers: DHT_MIN_PEERS,
-  dhtTimeoutMs: 500,
-  ...DEFAULT_PROVIDER_CHOICE
-})
-
-/** How one fetch attempt ended, as the driver saw it. */
-export type FetchResult = 'ok' | 'corrupt' | 'missing' | 'busy' | 'timeout' | 'error'
-
-/** What the driver does with a response header: stream the bytes (verifying them) or drop the stream. */
-export type HeaderDecision =
-  | { readonly accept: true, readonly sha256: string, readonly size: number, readonly record: SignedRecord }
-  | { readonly accept: false }
+export { DEFAULT_LOOKUP, DHT_MIN_PEERS } from './lookup-config.js'
+export type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
 
 interface Lookup {
   readonly key: string
-  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. */
-  readonly answerBy: Millis
+  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot wait. */
+  answerBy: Millis
   deadline: Millis
   queue: Candidate[]
   current?: Candidate & { accepted?: SignedRecord }
+  /** The provider this lookup waits for a fetch slot of (see `ProviderSlots`), since when. */
+  waitingOn?: Candidate
+  waitingSince?: Millis
+  /** Providers that answered `busy`: asked again after `busyRetryMs` once the others are exhausted. */
+  busy: Candidate[]
+  retryPending: boolean
   readonly tried: Set<PeerId>
   dhtAsked: boolean
   /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */
@@ -76,16 +45,19 @@ export interface LookupDeps extends ProviderChoiceDeps {
 export const LOOKUP_TIMER = 'cache/lookup/'
 export const ATTEMPT_TIMER = 'cache/attempt/'
 export const DHT_TIMER = 'cache/dht/'
+export const RETRY_TIMER = 'cache/busy-retry/'
 
 /**
  * Every GET that missed locally, as one state machine per key: providers from the index in order
  * of score (RTT + load), one fetch at a time, the next provider after a corrupt, missing, busy or
  * slow one, the DHT when the index knows nobody, and a miss at the deadline. Concurrent GETs of
- * one key share one lookup. Misses are remembered for `negativeTtlMs`.
+ * one key share one lookup; lookups share each provider's fetch slots. A miss is remembered for
+ * `negativeTtlMs` only when no live provider is left for the key (busy or failing providers are not a miss).
  */
 export class CacheLookup {
   private readonly lookups = new Map<string, Lookup>()
   private readonly providers: ProviderChoice
+  private readonly slots: ProviderSlots<Lookup>
   readonly negative: NegativeCache
   /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
   readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, attempts: 0 }
@@ -93,6 +65,7 @@ export class CacheLookup {
   constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
     this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
     this.providers = new ProviderChoice(deps, config)
+    this.slots = new ProviderSlots(config.maxFetchesPerProvider)
   }
 
   get inFlight (): number {
@@ -104,9 +77,9 @@ export class CacheLookup {
     if (this.lookups.has(key)) return
     if (this.negative.has(key, now)) return this.answer(key, { hit: false, reason: 'negative-cache' }, now, false)
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
-    const queue = this.providers.rank(this.providers.fromIndex(key, now), now)
+    const queue = this.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0 }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -142,8 +115,9 @@ export class CacheLookup {
       this.penalise(peer, now, 'corrupt-blob')
     }
     if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
+    if (result === 'busy') lookup.busy.push(lookup.current)
     const hadBody = lookup.current.accepted !== undefined
-    lookup.current = undefined
+    this.endAttempt(lookup, now)
     lookup.failures++
     if (hadBody && lookup.deadline > lookup.answerBy) {
       // The body's extra time was for that body only: the GET's own deadline holds again.
@@ -171,12 +145,24 @@ export class CacheLookup {
       this.deps.effects.cancelTimer(DHT_TIMER + key)
     }
     const fresh = providers.filter(peer => !lookup.tried.has(peer)).map(peer => ({ peer }))
-    lookup.queue = this.providers.rank([...lookup.queue, ...fresh], now)
-    if (lookup.current === undefined) this.next(lookup, now)
+    lookup.queue = this.rank([...lookup.queue, ...fresh], now)
+    if (isIdle(lookup)) this.next(lookup, now)
+  }
+
+  /** An announcement or an index page named `peer` a provider of `key`: a lookup in flight asks it too. */
+  onProviderAdded (key: string, peer: PeerId, record: SignedRecord, now: Millis): void {
+    const lookup = this.lookups.get(key)
+    if (lookup === undefined || lookup.tried.has(peer) || lookup.queue.some(c => c.peer === peer) || !this.providers.wouldKeep(record)) return
+    lookup.queue = this.rank([...lookup.queue, { peer, record }], now)
+    if (isIdle(lookup)) this.next(lookup, now)
   }
 
   /** Membership declared `peer` dead: lookups fetching from it move on now instead of at their attempt timeout. */
   onPeerDown (peer: PeerId, now: Millis): void {
+    for (const waiter of this.slots.dropWaiters(peer)) {
+      this.stopWaiting(waiter, now)
+      this.next(waiter, now)
+    }
     for (const lookup of [...this.lookups.values()]) {
       if (lookup.current?.peer !== peer) continue
       this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer })
@@ -197,7 +183,10 @@ export class CacheLookup {
     } else if (timer.startsWith(DHT_TIMER)) {
       const lookup = this.lookups.get(timer.slice(DHT_TIMER.length))
       if (lookup !== undefined) lookup.dhtPending = false
-      if (lookup !== undefined && lookup.current === undefined) this.next(lookup, now)
+      if (lookup !== undefined && isIdle(lookup)) this.next(lookup, now)
+    } else if (timer.startsWith(RETRY_TIMER)) {
+      const lookup = this.lookups.get(timer.slice(RETRY_TIMER.length))
+      if (lookup !== undefined) this.retryBusy(lookup, now)
     } else {
       return false
     }
@@ -214,20 +203,33 @@ export class CacheLookup {
     return this.providers.isPenalised(peer, now)
   }
 
-  /** Starts the next attempt, or the DHT step, or answers the miss. */
+  /**
+   * Starts the next attempt (the best provider with a free slot, else waits for a slot of the best one), or the
+   * DHT step, or a retry of busy providers, or answers the miss.
+   */
   private next (lookup: Lookup, now: Millis): LookupOutcome | undefined {
-    let candidate = lookup.queue.shift()
-    while (candidate !== undefined && (lookup.tried.has(candidate.peer) || !this.providers.mayAsk(candidate.peer, now))) candidate = lookup.queue.shift()
+    lookup.queue = lookup.queue.filter(c => !lookup.tried.has(c.peer) && this.providers.mayAsk(c.peer, now))
+    const free = lookup.queue.findIndex(c => this.slots.hasRoom(c.peer))
+    const candidate = lookup.queue.splice(Math.max(0, free), 1)[0]
     if (candidate !== undefined) {
       lookup.tried.add(candidate.peer)
-      this.counters.attempts++
-      lookup.current = candidate
-      const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
-      this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
-      this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
+      if (free >= 0) {
+        this.slots.take(candidate.peer)
+        this.attempt(lookup, candidate, now)
+      } else {
+        lookup.waitingOn = candidate
+        lookup.waitingSince = now
+        this.slots.wait(candidate.peer, lookup)
+        this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs))
+      }
       return undefined
     }
-    if (lookup.dhtPending) return undefined
+    if (lookup.dhtPending || lookup.retryPending) return undefined
+    if (lookup.busy.length > 0 && now + this.config.busyRetryMs < lookup.deadline) {
+      lookup.retryPending = true
+      this.deps.effects.setTimer(RETRY_TIMER + lookup.key, now + this.config.busyRetryMs)
+      return undefined
+    }
     if (!lookup.dhtAsked && this.asksDht()) {
       lookup.dhtAsked = true
       lookup.dhtPending = true
@@ -240,6 +242,61 @@ export class CacheLookup {
     const outcome: LookupOutcome = { hit: false, reason }
     this.answer(lookup.key, outcome, now)
     return outcome
+  }
+
+  /** Asks `candidate` (a slot of it is held for this lookup). */
+  private attempt (lookup: Lookup, candidate: Candidate, now: Millis): void {
+    this.counters.attempts++
+    lookup.current = candidate
+    const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
+    this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
+    this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
+  }
+
+  /** The current attempt is over: its slot goes to the next lookup waiting for that provider. */
+  private endAttempt (lookup: Lookup, now: Millis): void {
+    const peer = lookup.current?.peer
+    lookup.current = undefined
+    if (peer !== undefined) this.handOver(peer, now)
+  }
+
+  /** A slot of `peer` freed up: the first waiter that may still ask it takes it; those that may not move on. */
+  private handOver (peer: PeerId, now: Millis): void {
+    for (let waiter = this.slots.release(peer); waiter !== undefined; waiter = this.slots.release(peer)) {
+      const candidate = this.stopWaiting(waiter, now)
+      if (candidate !== undefined && this.providers.mayAsk(peer, now)) return this.attempt(waiter, candidate, now)
+      this.next(waiter, now)
+    }
+  }
+
+  /** The wait for a slot is over: the GET's deadline moves by the time it took. */
+  private stopWaiting (lookup: Lookup, now: Millis): Candidate | undefined {
+    const candidate = lookup.waitingOn
+    const waited = now - (lookup.waitingSince ?? now)
+    lookup.waitingOn = undefined
+    lookup.waitingSince = undefined
+    lookup.answerBy += waited
+    lookup.deadline += waited
+    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    return candidate
+  }
+
+  /** Providers that answered `busy` get another turn. */
+  private retryBusy (lookup: Lookup, now: Millis): void {
+    lookup.retryPending = false
+    for (const candidate of lookup.busy) lookup.tried.delete(candidate.peer)
+    lookup.queue = this.rank([...lookup.queue, ...lookup.busy], now)
+    lookup.busy = []
+    if (isIdle(lookup)) this.next(lookup, now)
+  }
+
+  private rank (candidates: readonly Candidate[], now: Millis): Candidate[] {
+    return this.providers.rank(candidates, now, peer => this.slots.queued(peer))
+  }
+
+  /** Whether a live provider of `key` is left that this node may ask: then a miss is not remembered. */
+  private providerLeft (key: string, now: Millis): boolean {
+    return this.providers.fromIndex(key, now).some(c => c.peer !== this.deps.self && this.providers.mayAsk(c.peer, now))
   }
 
   private asksDht (): boolean {
@@ -280,10 +337,20 @@ export class CacheLookup {
       this.deps.effects.cancelTimer(LOOKUP_TIMER + key)
       this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
       this.deps.effects.cancelTimer(DHT_TIMER + key)
+      this.deps.effects.cancelTimer(RETRY_TIMER + key)
       if (lookup.current !== undefined && !outcome.hit) this.deps.commands.push({ kind: 'cancelFetch', key, peer: lookup.current.peer })
+      if (lookup.waitingOn !== undefined) this.slots.cancel(lookup.waitingOn.peer, lookup)
+      this.endAttempt(lookup, now)
     }
     this.count(outcome)
-    if (!outcome.hit && fresh) this.negative.remember(key, now)
+    // only "nobody has it" is worth remembering: a busy, slow or failing provider may serve the next GET, and one
+    // announced while this lookup ran has the entry
+    if (!outcome.hit && fresh && !this.providerLeft(key, now)) this.negative.remember(key, now)
     this.deps.commands.push({ kind: 'answer', key, outcome })
   }
+}
+
+/** Neither fetching nor waiting for a slot: the lookup may move on to its next step. */
+function isIdle (lookup: Lookup): boolean {
+  return lookup.current === undefined && lookup.waitingOn === undefined
 }

@@ -96,13 +96,14 @@ export class ProviderChoice {
     return { usable: true, record }
   }
 
-  /** Usable candidates, best score first. */
-  rank (candidates: readonly Candidate[], now: Millis): Candidate[] {
+  /** Usable candidates, best score first; `queued` adds this node's fetches waiting for each peer to its load. */
+  rank (candidates: readonly Candidate[], now: Millis, queued: (peer: PeerId) => number = () => 0): Candidate[] {
     const { peers, random, self } = this.deps
     const { unknownRttMs, loadWeightMs, jitterMs } = this.config
+    const load = (peer: PeerId): number => peers.load(peer) + queued(peer)
     return candidates
       .filter(c => c.peer !== self && this.mayAsk(c.peer, now))
-      .map(c => ({ c, score: (peers.rtt(c.peer) ?? unknownRttMs) + peers.load(c.peer) * loadWeightMs + random.nextFloat() * jitterMs }))
+      .map(c => ({ c, score: (peers.rtt(c.peer) ?? unknownRttMs) + load(c.peer) * loadWeightMs + random.nextFloat() * jitterMs }))
       .sort((a, b) => a.score - b.score)
       .map(s => s.c)
   }
