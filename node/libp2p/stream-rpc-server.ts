@@ -63,6 +63,9 @@ export interface RpcServerStats {
 
 type RpcHost = Pick<Libp2p, 'handle' | 'unhandle'>
 
+/** libp2p's own default for outbound streams of one protocol on one connection. */
+const DEFAULT_MAX_OUTBOUND_STREAMS = 64
+
 /**
  * Serves one request/response protocol: each inbound stream carries one length-prefixed
  * request frame; the reply is a header frame plus an optional raw body, then the stream
@@ -89,9 +92,11 @@ export class StreamRpcServer {
   }
 
   async start (): Promise<void> {
-    // libp2p's own per-connection cap sits above ours so that excess streams reach us and are counted
+    // libp2p's own per-connection caps sit above ours so that excess streams reach us and are counted; its outbound
+    // cap (this node as the asker) follows, so a protocol allowed many streams in is allowed as many out
     await this.host.handle(this.protocol, (stream, connection) => this.serve(stream, connection), {
-      maxInboundStreams: this.maxPerPeer * 2
+      maxInboundStreams: this.maxPerPeer * 2,
+      maxOutboundStreams: Math.max(DEFAULT_MAX_OUTBOUND_STREAMS, this.maxPerPeer * 2)
     })
   }
 

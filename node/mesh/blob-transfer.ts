@@ -20,6 +20,14 @@ export interface BlobServerInit {
   maxConcurrentUploads?: number
 }
 
+const MAX_CONCURRENT_UPLOADS = 16
+/**
+ * Streams one peer may have open at once: above the `busy` limit, so that a peer asking for more than this node
+ * serves gets `busy` (and asks again or elsewhere), not a reset stream it can only take for a failed provider;
+ * replica offers and pulls share the protocol.
+ */
+const MAX_STREAMS_PER_PEER = 2 * MAX_CONCURRENT_UPLOADS
+
 /** Counters of the blob protocol, for status and metrics. */
 export interface BlobTransferStats {
   uploads: number
@@ -43,6 +51,7 @@ export class BlobServer {
       protocol: CAS_PROTOCOL,
       maxRequestBytes: CAS_HEADER_MAX_BYTES,
       requestTimeoutMs: 30_000,
+      maxInboundStreamsPerPeer: Math.max(MAX_STREAMS_PER_PEER, (init.maxConcurrentUploads ?? 0) + MAX_CONCURRENT_UPLOADS),
       handler: async (request, context) => await this.answer(request, context.peer, context.signal)
     })
   }
@@ -69,7 +78,7 @@ export class BlobServer {
    * key (a snapshot's manifest and files, which workers fetch from the submitter; test reports).
    */
   private async serveFetch (by: 'key' | 'sha256', key: string, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
-    if (this.active >= (this.init.maxConcurrentUploads ?? 16)) {
+    if (this.active >= (this.init.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS)) {
       this.stats.busy++
       return fetchResponseHeader(by, undefined, true)
     }
