@@ -29,6 +29,8 @@ export interface LookupConfig extends ProviderChoiceConfig {
   /**
    * Longest wait for a fetch slot. The wait does not count against the GET's deadline (it bounds finding a
    * provider, and this one was found): a burst of GETs served one slot after another is not a burst of misses.
+   * Kept short: with the answer deadline and the body's, a GET must end within Gradle's 30 s read timeout, past
+   * which Gradle turns the remote cache off for the rest of the build.
    */
   readonly maxSlotWaitMs: Millis
 }
@@ -46,7 +48,7 @@ export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   dhtTimeoutMs: 500,
   maxFetchesPerProvider: 6,
   busyRetryMs: 200,
-  maxSlotWaitMs: 10_000,
+  maxSlotWaitMs: 2_000,
   ...DEFAULT_PROVIDER_CHOICE
 })
 
