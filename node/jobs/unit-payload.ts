@@ -18,7 +18,7 @@ export const unitSchema = z.strictObject({
   run: z.array(taskPath).min(1).max(100),
   exclude: z.array(taskPath).max(100),
   testFilters: z.array(z.string().min(1).max(500).regex(/^[^\s-][^\s]*$/)).max(200),
-  shard: z.strictObject({ testTask: taskPath, index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional()
+  shard: z.strictObject({ testTask: taskPath, index: z.number().int().positive(), count: z.number().int().positive(), salt: z.number().int().nonnegative().max(2 ** 31) }).optional()
 })
 
 /** A task path, e.g. `:money:compileJava`. */

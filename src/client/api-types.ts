@@ -123,7 +123,7 @@ export interface SubmitJobRequest {
   jobId?: string
   projectDir: string
   requested: string[]
-  units: Array<{ id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[], shard?: { testTask: string, index: number, count: number } }>
+  units: Array<{ id: string, name: string, project: string, tasks: string[], run: string[], exclude: string[], testFilters: string[], dependsOn: string[], shard?: { testTask: string, index: number, count: number, salt: number } }>
   /** Deadline of each unit (default 30 minutes, at most MAX_UNIT_TIMEOUT_MS). */
   unitTimeoutMs?: number
 }

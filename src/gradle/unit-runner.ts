@@ -11,6 +11,8 @@ import type { ActionableSummary, TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
 import { runGradle } from './runner.js'
+import { NO_CONFIGURATION_CACHE_ARGS } from './task-graph.js'
+import { renderTestShardScript } from './test-shard-script.js'
 import { readTestReports, type TestReportFile } from './test-reports.js'
 import { unitGradleArgs, type Unit } from '../plan/units.js'
 
@@ -99,8 +101,9 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
   try {
     const result = await runGradle({
       projectDir: options.workspaceDir,
-      args: [...unitGradleArgs(unit), ...(options.daemon === true ? ['--daemon'] : [])],
-      initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }),
+      // a shard's class selection is a closure in the init script, which a configuration cache could not store
+      args: [...unitGradleArgs(unit), ...(unit.shard == null ? [] : NO_CONFIGURATION_CACHE_ARGS), ...(options.daemon === true ? ['--daemon'] : [])],
+      initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }) + (unit.shard == null ? '' : renderTestShardScript(unit.shard)),
       gradleUserHome: options.gradleUserHome,
       noDaemon: options.daemon !== true,
       signal,

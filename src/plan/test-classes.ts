@@ -1,5 +1,5 @@
 /**
- * Test classes of a module, found from its sources, and their split into shards.
+ * Test classes of a module, found from its sources, to balance its test shards (see `test-shards.ts`).
  *
  * A module `:a:b` lives in `<root>/a/b` (Gradle's default project directory). Gradle runs every
  * concrete class of the test source set that has JUnit tests, whatever its name, so its test
@@ -8,7 +8,8 @@
  * inherit them). A filter on the name (default: `*Test`, `*Tests`, `Test*`, `*TestCase`) lets in,
  * besides, any concrete class so named that extends another: its tests may come from elsewhere.
  * Each class weighs its number of `@Test` methods (at least 1), so shards get similar amounts
- * of work.
+ * of work. A class missed here (a Groovy test, a @ParameterizedTest-only class) still runs, in the
+ * shard its name hashes to: this list only balances the shards.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -85,22 +86,4 @@ async function javaFilesUnder (dir: string): Promise<string[]> {
   return entries
     .filter(entry => entry.isFile() && entry.name.endsWith('.java'))
     .map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
-}
-
-/**
- * Splits classes into at most `shards` non-empty groups of similar total weight: heaviest class
- * first into the lightest group (ties: the lower group index). Each group is sorted by name.
- */
-export function splitIntoShards (classes: readonly TestClass[], shards: number): string[][] {
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`)
-  const groups = Array.from({ length: Math.min(shards, classes.length) }, () => ({ weight: 0, names: [] as string[] }))
-  const heaviestFirst = [...classes].sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const testClass of heaviestFirst) {
-    let lightest = groups[0]
-    for (const group of groups) if (lightest == null || group.weight < lightest.weight) lightest = group
-    if (lightest == null) break
-    lightest.weight += testClass.weight
-    lightest.names.push(testClass.name)
-  }
-  return groups.map(group => group.names.sort())
 }

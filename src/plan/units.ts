@@ -7,17 +7,18 @@
  * the units they depend on are done). Unit A depends on unit B when a task of A depends on a
  * task of B.
  *
- * A module's test task may be sharded by test class: each shard is a unit running the test task
- * with `--tests` filters, after the module's own unit. A filtered test task has its own cache
- * key, so the final build must skip the sharded test task (`-x :mod:test`) and merge the shards'
- * reports; the module's tasks that depend on its test task (`check`, `build`) are left to the
- * final build.
+ * A module's test task may be sharded by test class: each shard is a unit running the test task on
+ * the classes that hash to it (see `test-shards.ts`), after the module's own unit. A shard's test
+ * task has its own cache key, so the final build must skip the sharded test task (`-x :mod:test`)
+ * and merge the shards' reports; the module's tasks that depend on its test task (`check`,
+ * `build`) are left to the final build.
  */
 import { createHash } from 'node:crypto'
 import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
 import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
-import { splitIntoShards, type TestClass } from './test-classes.js'
+import type { TestClass } from './test-classes.js'
+import { splitIntoShards, type TestShards } from './test-shards.js'
 
 export { UnresolvedTaskError } from './requested-tasks.js'
 
@@ -34,9 +35,10 @@ export interface Unit {
   run: string[]
   /** Task paths a worker excludes with `-x`. */
   exclude: string[]
-  /** Test class filters, passed as `--tests` after the test task (shard units only). */
+  /** Test class filters, passed as `--tests` after the test task (none in planned units: shards select by `shard`). */
   testFilters: string[]
-  shard?: { testTask: string, index: number, count: number }
+  /** A test shard runs the classes of `testTask` whose hash with `salt` gives `index` (1-based) of `count` (see `shardOfClass`). */
+  shard?: { testTask: string, index: number, count: number, salt: number }
   /** Ids of the units that must be done first, sorted. */
   dependsOn: string[]
 }
@@ -47,6 +49,8 @@ export interface ShardedTestTask {
   project: string
   /** Ids of its shard units, in shard order. */
   shardUnits: string[]
+  /** The test classes the planner found, per shard; any other class runs in the shard its hash gives. */
+  classes: string[][]
 }
 
 export interface UnitPlan {
@@ -112,16 +116,16 @@ function taskName (taskPath: string): string {
 /** Cuts the task graph into a DAG of units. Throws {@link PlanError}, `UnresolvedTaskError` for a task it cannot tell, or `UnitCycleError` on a cycle. */
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
-  const shards = new Map<string, string[][]>()
+  const shards = new Map<string, TestShards>()
   for (const [testTask, count] of shardCounts(tasks, options)) {
-    const classes = splitIntoShards(classesOf(projectOf(testTask), options), count)
-    if (classes.length >= 2) shards.set(testTask, classes)
+    const split = splitIntoShards(classesOf(projectOf(testTask), options), count)
+    if (split.groups.length >= 2) shards.set(testTask, split)
   }
   const builder = new UnitBuilder(tasks, new Set(shards.keys()))
   for (const [project, projectTasks] of groupByProject(tasks)) {
     const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
-    const classes = shards.get(testTask)
-    if (classes != null) builder.addShardedProject(project, projectTasks, testTask, classes)
+    const split = shards.get(testTask)
+    if (split != null) builder.addShardedProject(project, projectTasks, testTask, split)
     else if (options.separateTests === true && projectTasks.some(task => task.path === testTask)) builder.addSeparateTestProject(project, projectTasks, testTask)
     else builder.addProjectUnit(project, projectTasks)
   }
@@ -184,8 +188,9 @@ function groupByProject (tasks: readonly ProbedTask[]): Map<string, ProbedTask[]
 }
 
 /** A unit id: a hash over what a worker would run. */
-export function unitId (unit: Pick<Unit, 'project' | 'tasks' | 'run' | 'exclude' | 'testFilters'>): string {
-  const content = JSON.stringify([unit.project, unit.tasks, unit.run, unit.exclude, unit.testFilters])
+export function unitId (unit: Pick<Unit, 'project' | 'tasks' | 'run' | 'exclude' | 'testFilters' | 'shard'>): string {
+  const { project, tasks, run, exclude, testFilters, shard } = unit
+  const content = JSON.stringify(shard == null ? [project, tasks, run, exclude, testFilters] : [project, tasks, run, exclude, testFilters, shard])
   return createHash('sha256').update(content).digest('hex').slice(0, 16)
 }
 
@@ -225,17 +230,18 @@ class UnitBuilder {
     this.addProjectUnit(project, tasks.filter(task => task.path === testTask || after.has(task.path)), testTask)
   }
 
-  addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, classes: string[][]): void {
+  addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, split: TestShards): void {
     const after = this.dependentsWithin(testTask, tasks)
     this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)))
     const test = this.byPath.get(testTask) as ProbedTask
-    const ids = classes.map((testFilters, index) => {
-      const shard = { testTask, index: index + 1, count: classes.length }
+    const count = split.groups.length
+    const ids = split.groups.map((_classes, index) => {
+      const shard = { testTask, index: index + 1, count, salt: split.salt }
       const name = `${testTask} [${shard.index}/${shard.count}]`
-      return this.add({ name, project, tasks: [testTask], run: [testTask], exclude: [], testFilters, shard }, [test]).id
+      return this.add({ name, project, tasks: [testTask], run: [testTask], exclude: [], testFilters: [], shard }, [test]).id
     })
     this.doneBy.set(testTask, ids)
-    this.sharded.push({ task: testTask, project, shardUnits: ids })
+    this.sharded.push({ task: testTask, project, shardUnits: ids, classes: split.groups })
     this.keeps.push(...test.dependencies.filter(isClassesTask))
     this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
   }

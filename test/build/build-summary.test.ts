@@ -164,7 +164,7 @@ test('sharded test tasks: the summary and the JSON give each one\'s shards and m
   const sharded: UnitPlan = {
     ...plan,
     units: [...plan.units, planUnit('s1', ':money:test [1/2]'), planUnit('s2', ':money:test [2/2]')],
-    shardedTestTasks: [{ task: ':money:test', project: ':money', shardUnits: ['s1', 's2'] }],
+    shardedTestTasks: [{ task: ':money:test', project: ':money', shardUnits: ['s1', 's2'], classes: [['a'], ['b']] }],
     finalBuildExcludes: [':money:test'],
     finalBuildKeeps: [':money:testClasses']
   }

@@ -7,10 +7,11 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import { daemonsBuildingIn, daemonsOf, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
 import { countOutcomes } from '../../src/gradle/build-output.js'
-import { mergeTestReports } from '../../src/gradle/test-reports.js'
+import { mergeTestReports, readTestReports } from '../../src/gradle/test-reports.js'
 import { runUnit } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { planBuild } from '../../src/plan/plan-build.js'
+import { shardOfClass } from '../../src/plan/test-shards.js'
 import { planUnits, type Unit, type UnitPlan } from '../../src/plan/units.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 import { gradleTempFilesOf, JAVA_TMPDIR } from '../helpers/gradle-temp-files.js'
@@ -36,10 +37,8 @@ async function startMapCache (): Promise<{ url: string, entries: Map<string, Buf
   return { url: `http://127.0.0.1:${port}/cache/`, entries, close: async () => { await new Promise(resolve => server.close(resolve)) } }
 }
 
-async function javaMultiPlan (shardText: boolean): Promise<UnitPlan> {
-  const graph = parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
-  if (!shardText) return planUnits(graph, { requested: ['build'] })
-  return await planBuild(graph, { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
+async function javaMultiPlan (): Promise<UnitPlan> {
+  return planUnits(parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8')), { requested: ['build'] })
 }
 
 /** A Java test that hangs where Gradle's cancellation cannot reach it: in the test JVM the daemon forked. */
@@ -67,37 +66,72 @@ function unitNamed (plan: UnitPlan, name: string): Unit {
 }
 
 test('a unit cancelled before it starts runs nothing', async t => {
-  const unit = unitNamed(await javaMultiPlan(false), ':money')
+  const unit = unitNamed(await javaMultiPlan(), ':money')
   const result = await runUnit({
     unit, workspaceDir: '/nonexistent', cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: '/nonexistent', timeoutMs: 1000, signal: AbortSignal.abort()
   })
   t.like(result, { unitId: unit.id, outcome: 'cancelled', command: [] })
 })
 
-test.serial('real Gradle: a test shard of java-multi runs its classes only, pushes to the cache and returns its reports', async t => {
-  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+/** Test sources the planner cannot tell from their text, and one the build script excludes from its test task. */
+async function addUnlistedAndExcludedTests (projectDir: string): Promise<void> {
+  const dir = path.join(projectDir, 'text', 'src', 'test', 'java', 'example', 'text')
+  await writeFile(path.join(dir, 'QualifiedChecks.java'), 'package example.text;\npublic class QualifiedChecks {\n  @org.junit.Test public void runs () {}\n}\n')
+  await writeFile(path.join(dir, 'SlowIntegrationTest.java'), 'package example.text;\nimport org.junit.Test;\npublic class SlowIntegrationTest {\n  @Test public void excluded () {}\n  @Test public void byTheBuild () {}\n}\n')
+  await appendFile(path.join(projectDir, 'build.gradle'), "\nproject(':text') { test { exclude '**/*IntegrationTest*' } }\n")
+}
+
+test.serial('real Gradle: the shards of a test task run every test class exactly once, even one the planner did not list, and push their own cache entries', async t => {
+  t.timeout(2 * GRADLE_TEST_TIMEOUT_MS, 'two real Gradle builds on a shared 2-core machine')
   const cache = await startMapCache()
   const project = await copyExample('java-multi')
   t.teardown(async () => { await cache.close(); await project.cleanup() })
-  const plan = await javaMultiPlan(true)
-  const shard = plan.units.find(u => u.shard?.testTask === ':text:test' && u.testFilters.includes('example.text.SlugTest'))
-  if (shard == null) throw new Error('no shard with SlugTest')
-  const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
-  t.is(result.outcome, 'success', JSON.stringify(result.failure))
-  t.true(result.command.includes('--tests'))
-  t.is(result.tasks.find(task => task.path === ':text:test')?.outcome, 'EXECUTED')
-  // compileJava, compileTestJava and the filtered test task were pushed.
-  t.is(cache.entries.size, 3)
-  // Gradle's own count has those three; its task lines also list lifecycle tasks without actions (classes, testClasses)
-  t.like(result.actionable, { executed: 3, fromCache: 0 })
-  t.true(countOutcomes(result.tasks).executed > 3, JSON.stringify(result.tasks))
-  t.deepEqual(result.testReports?.map(r => r.name), ['TEST-example.text.SlugTest.xml'])
+  await addUnlistedAndExcludedTests(project.projectDir)
+  const graph = parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
+  const plan = await planBuild(graph, { rootDir: project.projectDir, requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
+  t.false(plan.shardedTestTasks[0]?.classes.flat().includes('example.text.QualifiedChecks'), 'the planner does not see @org.junit.Test')
+  const ran: string[] = []
+  const shards = plan.units.filter(u => u.shard?.testTask === ':text:test')
+  for (const shard of shards) {
+    await rm(path.join(project.projectDir, 'text', 'build', 'test-results'), { recursive: true, force: true })
+    const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+    t.is(result.outcome, 'success', JSON.stringify(result.failure))
+    t.false(result.command.includes('--tests'))
+    const names = (result.testReports ?? []).map(r => r.name)
+    const hashedHere = ['example.text.ColumnsTest', 'example.text.SlugTest', 'example.text.QualifiedChecks']
+      .filter(name => shardOfClass(name, shard.shard?.salt ?? -1, 2) + 1 === shard.shard?.index)
+    t.deepEqual(names, hashedHere.sort().map(name => `TEST-${name}.xml`), 'Gradle put each class where the planner\'s hash does')
+    ran.push(...names)
+    if (shard === shards[0]) {
+      // compileJava, compileTestJava and the shard's test task were pushed.
+      t.is(cache.entries.size, 3)
+      t.like(result.actionable, { executed: 3, fromCache: 0 })
+      t.true(countOutcomes(result.tasks).executed > 3, JSON.stringify(result.tasks))
+    }
+  }
+  t.deepEqual(ran.sort(), ['TEST-example.text.ColumnsTest.xml', 'TEST-example.text.QualifiedChecks.xml', 'TEST-example.text.SlugTest.xml'], 'each once, none excluded by the build')
+  t.is(cache.entries.size, 4, 'the second shard\'s test task has a cache key of its own')
   // The submitter merges the shards' reports into its own tree.
   const submitter = await mkdtemp(path.join(tmpdir(), 'gmesh-submitter-'))
   t.teardown(async () => { await rm(submitter, { recursive: true, force: true }) })
-  const merged = await mergeTestReports(submitter, ':text', [result.testReports ?? []])
+  const merged = await mergeTestReports(submitter, ':text', [(await readTestReports(project.projectDir, ':text'))])
   t.true(merged.tests > 0)
   t.is(merged.failures + merged.errors, 0)
+})
+
+test.serial('real Gradle: a test shard whose only class the build script excludes succeeds with no reports', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  await addUnlistedAndExcludedTests(project.projectDir)
+  const others = ['example.text.ColumnsTest', 'example.text.SlugTest', 'example.text.QualifiedChecks']
+  const salt = Array.from({ length: 100 }, (_, i) => i).find(s => others.every(name => shardOfClass(name, s, 2) !== shardOfClass('example.text.SlowIntegrationTest', s, 2)))
+  if (salt === undefined) throw new Error('no salt puts SlowIntegrationTest alone')
+  const index = shardOfClass('example.text.SlowIntegrationTest', salt, 2) + 1
+  const shard = { id: 'alone', project: ':text', run: [':text:test'], exclude: [], testFilters: [], shard: { testTask: ':text:test', index, count: 2, salt } }
+  const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+  t.is(result.outcome, 'success', JSON.stringify(result.failure))
+  t.deepEqual(result.testReports, [])
 })
 
 test.serial('real Gradle: a unit that does not compile names the failing task and the compiler\'s error', async t => {
@@ -107,7 +141,7 @@ test.serial('real Gradle: a unit that does not compile names the failing task an
   t.teardown(async () => { await cache.close(); await project.cleanup() })
   const source = path.join(project.projectDir, 'money', 'src', 'main', 'java', 'example', 'money', 'Money.java')
   await appendFile(source, '\nclass Broken { String name() { return 42; } }\n')
-  const unit = unitNamed(await javaMultiPlan(false), ':money')
+  const unit = unitNamed(await javaMultiPlan(), ':money')
   const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
   t.is(result.outcome, 'failed')
   t.not(result.exitCode, 0)
@@ -122,7 +156,7 @@ test.serial('real Gradle: a unit past its deadline is killed with its whole proc
   t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle start on a shared 2-core machine')
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
-  const unit = unitNamed(await javaMultiPlan(false), ':app')
+  const unit = unitNamed(await javaMultiPlan(), ':app')
   // A no-daemon Gradle cannot even start its JVM and configure the build in 2 s, let alone build :app.
   const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 2000 })
   t.is(result.outcome, 'timeout')
@@ -171,7 +205,7 @@ test.serial('real Gradle: the JVMs of units in a warm daemon keep their temp fil
   const since = Date.now() - 1000 // file times lag the clock by a few ms
   const common = { workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, daemon: true, timeoutMs: 4 * 60_000, tmpDir }
 
-  const money = await runUnit({ ...common, unit: unitNamed(await javaMultiPlan(false), ':money') })
+  const money = await runUnit({ ...common, unit: unitNamed(await javaMultiPlan(), ':money') })
   t.is(money.outcome, 'success', JSON.stringify(money.failure))
   const daemons = (await daemonsOf(project.gradleUserHome)).map(ref => ref.pid)
   t.is(daemons.length, 1)

@@ -2,7 +2,7 @@ import test from 'ava'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { InvalidProjectPathError, listTestClasses, projectDirectory, splitIntoShards } from '../../src/plan/test-classes.js'
+import { InvalidProjectPathError, listTestClasses, projectDirectory } from '../../src/plan/test-classes.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
 /** A build root whose module `moduleDir` has these test sources under `src/test/java/<pkg>/`; removed when the test ends. */
@@ -55,18 +55,6 @@ test('project paths map to directories under the root and cannot leave it', t =>
   t.is(projectDirectory('/r', ':'), '/r')
   t.throws(() => projectDirectory('/r', ':..:etc'), { instanceOf: InvalidProjectPathError })
   t.throws(() => projectDirectory('/r', 'a'), { instanceOf: InvalidProjectPathError })
-})
-
-test('shards get similar weights, each class exactly once, never an empty shard', t => {
-  const classes = [
-    { name: 'A', weight: 5 }, { name: 'B', weight: 4 }, { name: 'C', weight: 3 }, { name: 'D', weight: 3 }, { name: 'E', weight: 1 }
-  ]
-  const shards = splitIntoShards(classes, 2)
-  t.deepEqual(shards, [['A', 'D'], ['B', 'C', 'E']])
-  t.deepEqual(splitIntoShards(classes.slice(0, 2), 5), [['A'], ['B']])
-  t.deepEqual(splitIntoShards(classes, 1), [['A', 'B', 'C', 'D', 'E']])
-  t.deepEqual(splitIntoShards([], 3), [])
-  t.throws(() => splitIntoShards(classes, 0), { instanceOf: RangeError })
 })
 
 test('examples/java-tests-io: three weighed test classes in each of its four modules', async t => {

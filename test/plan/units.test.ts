@@ -7,6 +7,7 @@ import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { UnitCycleError } from '../../src/plan/dag.js'
 import { mergeShardReports } from '../../src/plan/final-build.js'
 import { planBuild } from '../../src/plan/plan-build.js'
+import { shardOfClass } from '../../src/plan/test-shards.js'
 import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, UnresolvedTaskError, type Unit, type UnitPlan } from '../../src/plan/units.js'
 import { repoPath } from '../helpers/repo-paths.js'
 
@@ -128,10 +129,14 @@ test('java-multi with :text tests in two shards: one class per shard after :text
   const text = unitNamed(plan, ':text')
   const shards = plan.units.filter(u => u.shard?.testTask === ':text:test')
   t.is(shards.length, 2)
-  t.deepEqual(shards.flatMap(u => u.testFilters).sort(), ['example.text.ColumnsTest', 'example.text.SlugTest'])
-  for (const shard of shards) {
+  const [sharded] = plan.shardedTestTasks
+  t.deepEqual(sharded?.classes.map(group => group.length), [1, 1], 'one known class per shard')
+  t.deepEqual(sharded?.classes.flat().sort(), ['example.text.ColumnsTest', 'example.text.SlugTest'])
+  for (const [index, shard] of shards.entries()) {
     t.deepEqual(shard.dependsOn, [text.id])
-    t.deepEqual(unitGradleArgs(shard), [':text:test', '--tests', shard.testFilters[0], '--tests', `${shard.testFilters[0]!}$*`], 'the class and its nested classes')
+    t.like(shard.shard, { testTask: ':text:test', index: index + 1, count: 2 })
+    t.is(shardOfClass(sharded?.classes[index]?.[0] ?? '', shard.shard?.salt ?? -1, 2), index, 'the hash the worker applies puts the class there')
+    t.deepEqual(unitGradleArgs(shard), [':text:test'], 'classes are chosen by the unit\'s init script, not --tests')
   }
   t.not(shards[0]?.id, shards[1]?.id)
   // The module's unit builds everything up to the tests, never the test task itself.
@@ -140,7 +145,7 @@ test('java-multi with :text tests in two shards: one class per shard after :text
   t.deepEqual(unitGradleArgs(text), [':text:assemble', ':text:testClasses'])
   // :catalog needs :text's jar, not its tests.
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
-  t.deepEqual(plan.shardedTestTasks, [{ task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) }])
+  t.like(plan.shardedTestTasks[0], { task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) })
   t.deepEqual(plan.finalBuildOnly, [':text:check', ':text:build'])
   // -x drops what only the test task needs: named, the test classes still compile (FROM-CACHE) in the final build
   t.deepEqual(plan.finalBuildKeeps, [':text:classes', ':text:testClasses'])
@@ -164,7 +169,7 @@ test('a task that depends on a sharded test task waits for every shard', t => {
   const testClasses = new Map([[':a', [{ name: 'p.OneTest', weight: 3 }, { name: 'p.TwoTest', weight: 1 }, { name: 'p.ThreeTest', weight: 2 }]]])
   const plan = planUnits(graph, { requested: ['report'], shardTests: [{ module: ':a', shards: 2 }], testClasses })
   const shards = plan.units.filter(u => u.shard != null)
-  t.deepEqual(shards.map(u => u.testFilters), [['p.OneTest'], ['p.ThreeTest', 'p.TwoTest']])
+  t.deepEqual(plan.shardedTestTasks[0]?.classes.flat().sort(), ['p.OneTest', 'p.ThreeTest', 'p.TwoTest'])
   // :a:check is left to the final build; :b waits for what it stands for: both shards (which wait for :a).
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':b')), [':a:test [1/2]', ':a:test [2/2]'])
   for (const shard of shards) t.deepEqual(dependencyNames(plan, shard), [':a'])
@@ -197,7 +202,8 @@ test('the submitter merges the reports of every shard of a test task, and refuse
   })
   const root = await mkdtemp(path.join(tmpdir(), 'gmesh-final-'))
   t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
-  const reportsByUnit = new Map(plan.units.filter(u => u.shard != null).map(u => [u.id, u.testFilters.map(name => ({
+  const classes = plan.shardedTestTasks[0]?.classes ?? []
+  const reportsByUnit = new Map(plan.units.filter(u => u.shard != null).map((u, i) => [u.id, (classes[i] ?? []).map(name => ({
     name: `TEST-${name}.xml`, content: `<testsuite name="${name}" tests="2" failures="0" errors="0" skipped="0"></testsuite>`
   }))]))
   const [first] = reportsByUnit.keys()

@@ -11,7 +11,7 @@ const unit = {
   run: [':money:test'],
   exclude: [':money:javadoc'],
   testFilters: ['com.example.money.CurrencyTest', 'com.example.money.RateTest'],
-  shard: { testTask: ':money:test', index: 1, count: 3 }
+  shard: { testTask: ':money:test', index: 2, count: 3, salt: 17 }
 }
 
 /** A well-formed payload object, changed by `edit`, as it would come from the wire. */
@@ -56,7 +56,9 @@ test('task paths that are not Gradle paths are refused before anything runs', t 
     ['a second argument hidden after a space', p => { p.unit.exclude = [':app:test --init-script /tmp/evil.gradle'] }, /at unit\.exclude\.0:/],
     ['a newline in a path', p => { p.unit.run = [':app:build\n-I/tmp/evil'] }, /at unit\.run\.0:/],
     ['a test filter that is a flag', p => { p.unit.testFilters = ['--init-script=/tmp/evil.gradle'] }, /at unit\.testFilters\.0:/],
-    ['a shard task that is a file', p => { p.unit.shard = { testTask: 'build.gradle', index: 0, count: 2 } }, /at unit\.shard\.testTask:/],
+    ['a shard task that is a file', p => { p.unit.shard = { testTask: 'build.gradle', index: 1, count: 2, salt: 0 } }, /at unit\.shard\.testTask:/],
+    ['shard 0 of shards numbered from 1', p => { p.unit.shard = { testTask: ':money:test', index: 0, count: 2, salt: 0 } }, /at unit\.shard\.index:/],
+    ['a negative salt', p => { p.unit.shard = { testTask: ':money:test', index: 1, count: 2, salt: -1 } }, /at unit\.shard\.salt:/],
     ['a unit id with a slash', p => { p.unit.id = '../escape' }, /at unit\.id:/],
     ['a snapshot that is not a SHA-256', p => { p.snapshot = '../'.repeat(22) }, /at snapshot:/]
   ]
