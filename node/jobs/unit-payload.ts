@@ -49,7 +49,7 @@ export function encodeUnitPayload (snapshot: string, unit: Pick<Unit, 'id' | 'na
   if (!checked.success) throw new InvalidUnitPayloadError(`unit ${name} cannot be sent: ${checked.error.issues[0]?.message ?? 'invalid'}`)
   const text = JSON.stringify(payload)
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
-    throw new InvalidUnitPayloadError(`unit ${name} needs ${Buffer.byteLength(text)} bytes to describe, over the ${MAX_PAYLOAD_BYTES}-byte limit: use fewer test shards or filters`)
+    throw new InvalidUnitPayloadError(`unit ${name} needs ${Buffer.byteLength(text)} bytes to describe, over the ${MAX_PAYLOAD_BYTES}-byte limit: split its test filters over more shards (fewer classes in each), or name fewer tasks`)
   }
   return text
 }

@@ -74,12 +74,12 @@ test('unknown fields, a missing run and a zero deadline are refused', t => {
   t.throws(() => decodeUnitPayload(wire(p => { p.timeoutMs = 0 })), { instanceOf: InvalidUnitPayloadError, message: /at timeoutMs:/ })
 })
 
-test('a unit with so many test filters that it passes 4 KiB cannot be sent, and the message says why', t => {
+test('a unit with so many test filters that it passes 4 KiB cannot be sent, and the message says to spread them over more shards', t => {
   const testFilters = Array.from({ length: 80 }, (_, i) => `com.example.money.generated.CurrencyConversionScenario${i}Test`)
   const err = t.throws(() => encodeUnitPayload(SNAPSHOT, { ...unit, testFilters }, 60_000), { instanceOf: InvalidUnitPayloadError })
   const bytes = Number(/needs (\d+) bytes/.exec(err?.message ?? '')?.[1])
   t.true(bytes > MAX_PAYLOAD_BYTES)
-  t.is(err?.message, `unit ${unit.name} needs ${bytes} bytes to describe, over the ${MAX_PAYLOAD_BYTES}-byte limit: use fewer test shards or filters`)
+  t.is(err?.message, `unit ${unit.name} needs ${bytes} bytes to describe, over the ${MAX_PAYLOAD_BYTES}-byte limit: split its test filters over more shards (fewer classes in each), or name fewer tasks`)
 })
 
 test('a unit that does not check cannot be sent either, naming the unit', t => {
