@@ -85,23 +85,36 @@ export function sumTestCounts (reports: readonly TestReportFile[]): TestCounts {
 /**
  * Writes the reports of all shards of a module's test task into the module's results directory
  * under `rootDir`, and sums their counts. Every report is checked before anything is written; a
- * class reported by two shards, or a file name that is not a report's, is refused.
+ * file name that is not a report's is refused. A class reported by two shards (a JUnit 4 suite in
+ * one runs a class that also runs in another) ran twice, as in a plain build: both reports are
+ * kept, the later shard's as `TEST-<class>-<shard>.xml` (no Java class name holds a `-`).
  */
 export async function mergeTestReports (
   rootDir: string, project: string, shards: ReadonlyArray<readonly TestReportFile[]>, testTaskName = 'test'
 ): Promise<MergedTestReports> {
-  const all = shards.flat()
-  const seen = new Set<string>()
-  for (const report of all) {
-    if (!REPORT_NAME.test(report.name)) throw new TestReportError(`'${report.name}' is not a test report file name (expected TEST-<class>.xml)`)
-    if (seen.has(report.name)) throw new TestReportError(`${report.name} comes from more than one shard of ${project}`)
-    seen.add(report.name)
+  const named = new Map<string, TestReportFile>()
+  for (const [index, reports] of shards.entries()) {
+    for (const report of reports) {
+      if (!REPORT_NAME.test(report.name)) throw new TestReportError(`'${report.name}' is not a test report file name (expected TEST-<class>.xml)`)
+      named.set(distinctName(report.name, index + 1, named), report)
+    }
   }
+  const all = [...named.values()]
   const counts = sumTestCounts(all)
   const dir = testResultsDir(rootDir, project, testTaskName)
   await mkdir(dir, { recursive: true })
   // as the test task itself does: reports of an earlier run (a class since renamed or deleted) do not stay beside these
   for (const old of (await readdir(dir)).filter(name => REPORT_NAME.test(name))) await rm(path.join(dir, old), { force: true })
-  for (const report of all) await writeFile(path.join(dir, report.name), report.content)
-  return { ...counts, dir, files: [...seen].sort() }
+  for (const [name, report] of named) await writeFile(path.join(dir, name), report.content)
+  return { ...counts, dir, files: [...named.keys()].sort() }
+}
+
+/** `name`, or for a name already `taken`, `TEST-<class>-<shard>.xml` (then `-<shard>-2`, ...) not taken either. */
+function distinctName (name: string, shard: number, taken: ReadonlyMap<string, unknown>): string {
+  if (!taken.has(name)) return name
+  const stem = name.slice(0, -'.xml'.length)
+  for (let extra = 1; ; extra++) {
+    const candidate = `${stem}-${shard}${extra === 1 ? '' : `-${extra}`}.xml`
+    if (!taken.has(candidate)) return candidate
+  }
 }

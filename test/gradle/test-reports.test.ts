@@ -41,9 +41,16 @@ test('the merge replaces the reports of an earlier run, as the test task does, a
   t.deepEqual((await readTestReports(root, ':text')).map(r => r.name), ['TEST-p.Outer$InnerTest.xml', 'TEST-p.ÜberTest.xml'], 'read back, Unicode name included')
 })
 
-test('a class reported by two shards, a file name that is not a report, or a non-report body is refused before anything is written', async t => {
+test('a class reported by two shards (a JUnit 4 suite in one ran it too) is kept twice and counted twice, as a plain build runs it twice', async t => {
   const root = await tempRoot(t)
-  await t.throwsAsync(mergeTestReports(root, ':m', [[report('p.ATest', 1)], [report('p.ATest', 1)]]), { instanceOf: TestReportError, message: /more than one shard/ })
+  const merged = await mergeTestReports(root, ':m', [[report('p.ATest', 2), report('p.AllTests', 2)], [report('p.ATest', 2, 1)], [report('p.ATest', 2)]])
+  t.deepEqual(merged.files, ['TEST-p.ATest-2.xml', 'TEST-p.ATest-3.xml', 'TEST-p.ATest.xml', 'TEST-p.AllTests.xml'])
+  t.like(merged, { tests: 8, failures: 1 })
+  t.deepEqual((await readTestReports(root, ':m')).map(r => r.name), merged.files, 'every copy is a report Gradle and CI tools read back')
+})
+
+test('a file name that is not a report, or a non-report body is refused before anything is written', async t => {
+  const root = await tempRoot(t)
   await t.throwsAsync(mergeTestReports(root, ':m', [[{ name: '../../evil.xml', content: '<testsuite tests="1">' }]]), { instanceOf: TestReportError })
   await t.throwsAsync(mergeTestReports(root, ':m', [[{ name: 'TEST-x.xml', content: 'garbage' }]]), { instanceOf: TestReportError, message: /no <testsuite>/ })
   t.deepEqual(await readTestReports(root, ':m'), [], 'nothing was written')
