@@ -13,6 +13,7 @@ import { newJobId } from '../client/job-id.js'
 import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
 import { runGradle, type GradleRunResult } from '../gradle/runner.js'
+import type { TestReportFile } from '../gradle/test-reports.js'
 import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
 import { planDistributedBuild } from './build-plan.js'
 import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
@@ -58,7 +59,7 @@ export interface DistributedBuildResult {
   job: JobReport
   /** The local build of the requested tasks after a successful job; absent when the job failed. */
   final?: GradleRunResult
-  /** Each sharded test task's reports, merged into its module before the final build (absent when none was sharded or the job failed). */
+  /** Each sharded test task's reports, merged into its module after the final build (absent when none was sharded, the job failed or the final build was interrupted). */
   testShards?: ShardedTestResult[]
   timings: BuildTimings
   /** Exit code for the CLI: 0 only when the job and the final build succeeded; 130 when the final build was interrupted. */
@@ -95,7 +96,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
     return { plan, buildRoot, job, timings, exitCode: 1 }
   }
   state.stage = 'final'
-  const testShards = await mergeTestShards(client, plan, job.id, buildRoot, options)
+  const shardReports = await fetchShardReports(client, plan, job.id, options.signal)
   options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
   const final = await runGradle({
     projectDir,
@@ -111,16 +112,24 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
     ...(signal == null ? {} : { signal })
   })
   delete state.gradlePid
+  // after the final build, whose `clean` (if asked for) would delete them; none of its tasks reads them, it skips the test tasks
+  const testShards = final.aborted ? [] : await mergeTestShards(plan, shardReports, buildRoot, options)
   timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
   timings.totalMs = performance.now() - started
   return { plan, buildRoot, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : final.aborted && signal?.aborted === true ? INTERRUPTED_EXIT_CODE : 1 }
 }
 
-/** The test shards' reports, from the node, merged into their modules as if their test tasks had run here. */
-async function mergeTestShards (client: NodeClient, plan: UnitPlan, jobId: string, buildRoot: string, options: DistributedBuildOptions): Promise<ShardedTestResult[]> {
+/** The test shards' reports by unit id, from the node (before the final build, so a node that lost them stops the build early). */
+async function fetchShardReports (client: NodeClient, plan: UnitPlan, jobId: string, signal: AbortSignal | undefined): Promise<Map<string, TestReportFile[]>> {
+  if (plan.shardedTestTasks.length === 0) return new Map()
+  const { units } = await client.jobTestReports(jobId, signal)
+  return new Map(Object.entries(units))
+}
+
+/** The test shards' reports merged into their modules, as if their test tasks had run here. */
+async function mergeTestShards (plan: UnitPlan, reports: ReadonlyMap<string, TestReportFile[]>, buildRoot: string, options: DistributedBuildOptions): Promise<ShardedTestResult[]> {
   if (plan.shardedTestTasks.length === 0) return []
-  const { units } = await client.jobTestReports(jobId, options.signal)
-  const merged = await mergeShardReports(buildRoot, plan, new Map(Object.entries(units)))
+  const merged = await mergeShardReports(buildRoot, plan, reports)
   for (const sharded of merged) {
     options.progress?.write(`gmesh: ${sharded.task}: ${sharded.tests} tests from ${plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0} shards merged into ${sharded.dir}\n`)
   }

@@ -1,7 +1,7 @@
 /**
- * The submitter's side of test shards: before the final local build (which skips the sharded
- * test tasks, see `finalBuildArgs`), the reports the shard units returned are merged into each
- * module's results directory, as if its test task had run there.
+ * The submitter's side of test shards: after the final local build (which skips the sharded
+ * test tasks, see `finalBuildArgs`, and may `clean` the modules), the reports the shard units
+ * returned are merged into each module's results directory, as if its test task had run there.
  */
 import { mergeTestReports, type MergedTestReports, type TestReportFile } from '../gradle/test-reports.js'
 import { PlanError, type UnitPlan } from './units.js'

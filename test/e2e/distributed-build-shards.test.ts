@@ -10,6 +10,17 @@ import { startFarm, type BuildJson } from './distributed/helpers.js'
 
 const MODULES = ['text', 'money', 'catalog', 'pricing', 'app']
 
+/** A test class gmesh cannot tell from its source (a fully qualified annotation): it must run in a shard all the same. */
+const QUALIFIED_CHECKS = `package example.text;
+
+public class QualifiedChecks {
+    @org.junit.Test
+    public void slugsAreLowercase() {
+        org.junit.Assert.assertEquals("tea", Slug.of("TEA"));
+    }
+}
+`
+
 /** A second test class for `money`, so two modules (text and money) have enough classes for two shards. */
 const MONEY_ROUNDING_TEST = `package example.money;
 
@@ -33,7 +44,8 @@ public class MoneyRoundingTest {
 type ShardJson = BuildJson & { testShards?: Array<Omit<ShardedTestResult, 'files'> & { shards: string[], files: number }> }
 
 async function gmeshShardedBuild (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, json?: ShardJson, stderr: string }> {
-  const args = ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--shard-tests', '2', '--', 'build']
+  // clean too: the merged reports must outlive the final build's clean
+  const args = ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--shard-tests', '2', '--', 'clean', 'build']
   const result = await runGmesh(args, { GRADLE_USER_HOME: gradleUserHome })
   try {
     return { ...result, json: JSON.parse(result.stdout) as ShardJson }
@@ -49,7 +61,7 @@ async function moduleCounts (projectDir: string): Promise<Map<string, TestCounts
   return counts
 }
 
-test.serial('--shard-tests 2 on three nodes: shard units run on the mesh, the final build skips the sharded test tasks, and their merged reports count as a plain build\'s', async t => {
+test.serial('--shard-tests 2 -- clean build on three nodes: shard units run on the mesh, the final build skips the sharded test tasks, and their merged reports count as a plain build\'s', async t => {
   t.timeout(GRADLE_TEST_TIMEOUT_MS, 'a distributed and a plain Gradle build on a shared 2-core machine')
   const [a, b, c] = await startFarm(t, [1, 1, 1])
   const meshCopy = await copyExample('java-multi')
@@ -57,6 +69,7 @@ test.serial('--shard-tests 2 on three nodes: shard units run on the mesh, the fi
   t.teardown(async () => { await Promise.all([meshCopy.cleanup(), plainCopy.cleanup()]) })
   for (const copy of [meshCopy, plainCopy]) {
     await writeFile(path.join(copy.projectDir, 'money', 'src', 'test', 'java', 'example', 'money', 'MoneyRoundingTest.java'), MONEY_ROUNDING_TEST)
+    await writeFile(path.join(copy.projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'QualifiedChecks.java'), QUALIFIED_CHECKS)
   }
 
   const run = await gmeshShardedBuild(a!, meshCopy.projectDir, meshCopy.gradleUserHome)
