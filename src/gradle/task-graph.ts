@@ -9,7 +9,8 @@
  * `TaskExecutionGraph.getDependencies(Task)` exists only from Gradle 4.6; before that the script
  * asks each task's `taskDependencies` and keeps the dependencies that are in the graph. The
  * configuration cache is turned off for the probe (through system properties, which older Gradle
- * ignores), since the script reads the live graph.
+ * ignores), since the script reads the live graph. In an included build (`gradle.parent`, Gradle
+ * 4.4 has it) the script does nothing.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -66,6 +67,11 @@ export const NO_CONFIGURATION_CACHE_ARGS = [
 export function renderTaskGraphProbeScript (outputFile: string): string {
   return [
     '// gmesh: task-graph probe: records the task graph, then skips every task',
+    '// Only the build asked for: -I scripts run in included builds too, which must build as usual (a pluginManagement',
+    '// includeBuild of convention plugins is built while the root build is configured), and whose graphs are not this one.',
+    'if (gradle.parent != null) {',
+    '    return',
+    '}',
     `def gmeshProbeOutput = new File(${groovyString(outputFile)})`,
     'def gmeshGraphHasDependencies = TaskExecutionGraph.methods.any { it.name == \'getDependencies\' }',
     'gradle.taskGraph.whenReady { graph ->',

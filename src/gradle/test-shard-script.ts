@@ -32,6 +32,7 @@ export function renderTestShardScript (shard: TestShardScriptOptions): string {
     `def gmeshShardCount = ${shard.count}L`,
     `def gmeshShardSalt = '${shard.salt}:'`,
     'gradle.taskGraph.whenReady { graph ->',
+    '    if (gradle.parent != null) return // an included build has task paths of its own',
     '    graph.allTasks.findAll { it.path == gmeshShardTask }.each { test ->',
     '        test.filter.failOnNoMatchingTests = false',
     '        test.exclude { element ->',

@@ -1,5 +1,6 @@
 import test from 'ava'
 import { existsSync } from 'node:fs'
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import {
   probeTaskGraph, parseTaskGraph, renderTaskGraphProbeScript, TaskGraphProbeError
@@ -13,6 +14,7 @@ test('the probe script picks the dependency API by what the graph interface has,
   t.true(script.includes("TaskExecutionGraph.methods.any { it.name == 'getDependencies' }"))
   t.true(script.includes('task.taskDependencies.getDependencies(task).findAll { graph.hasTask(it) }'))
   t.true(script.includes('graph.allTasks.each { it.enabled = false }'))
+  t.true(script.indexOf('if (gradle.parent != null)') < script.indexOf('gradle.taskGraph.whenReady'), 'an included build returns before hooking its graph')
 })
 
 test('probe output of an unexpected shape is refused', t => {
@@ -42,6 +44,27 @@ test('real Gradle: the graph of `build` has every task with its direct dependenc
     for (const dep of task.dependencies) t.true((order.get(dep) ?? Infinity) < (order.get(task.path) ?? -1), `${dep} before ${task.path}`)
   }
   t.false(existsSync(path.join(project.projectDir, 'app', 'build')), 'no task was executed')
+})
+
+test('real Gradle: the probe leaves an included build alone, its tasks enabled, and records the graph of the build asked for', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+  const project = await copyExample('java-multi')
+  t.teardown(project.cleanup)
+  // an included build that says, once its graph is ready, whether its jar task is still enabled
+  const tools = path.join(project.projectDir, 'tools')
+  await mkdir(path.join(tools, 'src', 'main', 'java', 'example', 'tools'), { recursive: true })
+  await writeFile(path.join(tools, 'src', 'main', 'java', 'example', 'tools', 'Tool.java'), 'package example.tools;\npublic class Tool {}\n')
+  await writeFile(path.join(tools, 'settings.gradle'), "rootProject.name = 'tools'\n")
+  await writeFile(path.join(tools, 'build.gradle'), [
+    "apply plugin: 'java'", "group = 'example.tools'", "version = '1'",
+    "gradle.taskGraph.whenReady { graph -> file('jar-enabled.txt').text = graph.allTasks.find { it.name == 'jar' }.enabled }", ''
+  ].join('\n'))
+  await appendFile(path.join(project.projectDir, 'settings.gradle'), "\nincludeBuild 'tools'\n")
+  await appendFile(path.join(project.projectDir, 'build.gradle'), "\nproject(':app') { dependencies { implementation 'example.tools:tools:1' } }\n")
+  const graph = await probeTaskGraph({ projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true })
+  t.is(await readFile(path.join(tools, 'jar-enabled.txt'), 'utf8'), 'true')
+  t.true(graph.tasks.some(task => task.path === ':app:build'))
+  t.false(graph.tasks.some(task => task.path === ':jar'), 'no task of the included build')
 })
 
 test('a task that does not exist is a probe error carrying Gradle\'s message', async t => {
