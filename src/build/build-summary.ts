@@ -32,7 +32,8 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
     (job.terms.length > 1 ? ' (a new term: the previous leader stopped renewing its lease)' : ''))
   for (const sharded of result.testShards ?? []) {
     const shards = result.plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0
-    lines.push(`  ${sharded.task} in ${shards} shards: ${sharded.tests} tests, ${sharded.failures} failures, ${sharded.errors} errors, ${sharded.skipped} skipped (reports merged)`)
+    const stale = sharded.removedStale.length === 0 ? '' : `; removed what an earlier local run left: ${sharded.removedStale.join(', ')}`
+    lines.push(`  ${sharded.task} in ${shards} shards: ${sharded.tests} tests, ${sharded.failures} failures, ${sharded.errors} errors, ${sharded.skipped} skipped (XML reports merged${stale})`)
   }
   if (job.lostPeers.length > 0) lines.push(`  lost mid-job: ${job.lostPeers.map(p => shortId(p)).join(', ')} (what they held was reassigned)`)
   const actionable = final?.summary.actionable
@@ -62,7 +63,8 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
           testShards: result.testShards.map(sharded => ({
             task: sharded.task,
             shards: plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits ?? [],
-            tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir
+            tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir,
+            removedStale: sharded.removedStale
           }))
         }),
     final: final == null

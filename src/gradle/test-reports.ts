@@ -3,6 +3,7 @@
  * per test class): read from a shard's workspace, counted, and merged into the module's results
  * directory of the final build, which skips the sharded test task.
  */
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { projectDirectory } from '../plan/test-classes.js'
@@ -26,6 +27,11 @@ export interface MergedTestReports extends TestCounts {
   dir: string
   /** Report files written, sorted. */
   files: string[]
+  /**
+   * What an earlier local run of the task left that the merge does not make and would contradict it: the binary
+   * results (`<results>/binary`) and the HTML report (`build/reports/tests/<task>`), removed.
+   */
+  removedStale: string[]
 }
 
 export class TestReportError extends Error {
@@ -106,7 +112,14 @@ export async function mergeTestReports (
   // as the test task itself does: reports of an earlier run (a class since renamed or deleted) do not stay beside these
   for (const old of (await readdir(dir)).filter(name => REPORT_NAME.test(name))) await rm(path.join(dir, old), { force: true })
   for (const [name, report] of named) await writeFile(path.join(dir, name), report.content)
-  return { ...counts, dir, files: [...named.keys()].sort() }
+  const stale = [path.join(dir, 'binary'), path.join(projectDirectory(rootDir, project), 'build', 'reports', 'tests', testTaskName)]
+  const removedStale: string[] = []
+  for (const old of stale) {
+    if (!existsSync(old)) continue
+    await rm(old, { recursive: true, force: true })
+    removedStale.push(old)
+  }
+  return { ...counts, dir, files: [...named.keys()].sort(), removedStale }
 }
 
 /** `name`, or for a name already `taken`, `TEST-<class>-<shard>.xml` (then `-<shard>-2`, ...) not taken either. */

@@ -168,10 +168,10 @@ test('sharded test tasks: the summary and the JSON give each one\'s shards and m
     finalBuildExcludes: [':money:test'],
     finalBuildKeeps: [':money:testClasses']
   }
-  const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'] }]
+  const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'], removedStale: ['/p/money/build/reports/tests/test'] }]
   const text = formatBuildSummary(built({ plan: sharded, testShards }))
-  t.true(text.includes('  :money:test in 2 shards: 9 tests, 0 failures, 0 errors, 1 skipped (reports merged)\n'), text)
+  t.true(text.includes('  :money:test in 2 shards: 9 tests, 0 failures, 0 errors, 1 skipped (XML reports merged; removed what an earlier local run left: /p/money/build/reports/tests/test)\n'), text)
   const json = buildSummaryJson(built({ plan: sharded, testShards })) as { testShards: unknown }
-  t.deepEqual(json.testShards, [{ task: ':money:test', shards: ['s1', 's2'], tests: 9, failures: 0, errors: 0, skipped: 1, files: 2, dir: '/p/money/build/test-results/test' }])
+  t.deepEqual(json.testShards, [{ task: ':money:test', shards: ['s1', 's2'], tests: 9, failures: 0, errors: 0, skipped: 1, files: 2, dir: '/p/money/build/test-results/test', removedStale: ['/p/money/build/reports/tests/test'] }])
   t.is((buildSummaryJson(built()) as { testShards?: unknown }).testShards, undefined, 'nothing sharded, no testShards')
 })

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -47,6 +48,21 @@ test('a class reported by two shards (a JUnit 4 suite in one ran it too) is kept
   t.deepEqual(merged.files, ['TEST-p.ATest-2.xml', 'TEST-p.ATest-3.xml', 'TEST-p.ATest.xml', 'TEST-p.AllTests.xml'])
   t.like(merged, { tests: 8, failures: 1 })
   t.deepEqual((await readTestReports(root, ':m')).map(r => r.name), merged.files, 'every copy is a report Gradle and CI tools read back')
+})
+
+test('the binary results and HTML report an earlier local run left are removed, as they would contradict the merged reports', async t => {
+  const root = await tempRoot(t)
+  const binary = path.join(testResultsDir(root, ':m'), 'binary')
+  const html = path.join(root, 'm', 'build', 'reports', 'tests', 'test')
+  for (const dir of [binary, html]) {
+    await mkdir(dir, { recursive: true })
+    await writeFile(path.join(dir, 'index.html'), 'an earlier run')
+  }
+  const merged = await mergeTestReports(root, ':m', [[report('p.ATest', 1)], [report('p.BTest', 1)]])
+  t.deepEqual(merged.removedStale, [binary, html])
+  t.false(existsSync(binary))
+  t.false(existsSync(html))
+  t.deepEqual((await mergeTestReports(root, ':m', [[report('p.ATest', 1)]])).removedStale, [], 'nothing left to remove')
 })
 
 test('a file name that is not a report, or a non-report body is refused before anything is written', async t => {
