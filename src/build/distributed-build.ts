@@ -79,6 +79,7 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   state.stage = 'submit'
   const probeMs = performance.now() - started
   const from = projectDir === buildRoot ? '' : ` (tasks as named in ${projectDir})`
+  for (const warning of plan.warnings) options.progress?.write(`gmesh: warning: ${warning}\n`)
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting; snapshot of the build at ${buildRoot}${from}\n`)
   const jobId = await submit(client, state, {
     jobId: newJobId(), projectDir: buildRoot, requested: options.tasks, units: plan.units,

@@ -70,6 +70,8 @@ export interface UnitPlan {
    * built them. Other dependencies of a test task (a fixture that starts a database) stay dropped with it.
    */
   finalBuildKeeps: string[]
+  /** What the plan could not do as asked, for the user: a module asked to be sharded that runs in one unit. */
+  warnings: string[]
 }
 
 export interface ShardRequest {
@@ -117,9 +119,11 @@ function taskName (taskPath: string): string {
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
   const shards = new Map<string, TestShards>()
+  const warnings: string[] = []
   for (const [testTask, count] of shardCounts(tasks, options)) {
     const split = splitIntoShards(classesOf(projectOf(testTask), options), count)
     if (split.groups.length >= 2) shards.set(testTask, split)
+    else if (count >= 2 && isExplicitShardRequest(testTask, options)) warnings.push(unsplitWarning(testTask, split.groups.flat().length))
   }
   const builder = new UnitBuilder(tasks, new Set(shards.keys()))
   for (const [project, projectTasks] of groupByProject(tasks)) {
@@ -129,7 +133,16 @@ export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
     else if (options.separateTests === true && projectTasks.some(task => task.path === testTask)) builder.addSeparateTestProject(project, projectTasks, testTask)
     else builder.addProjectUnit(project, projectTasks)
   }
-  return builder.finish(graph.gradleVersion, options.requested)
+  return { ...builder.finish(graph.gradleVersion, options.requested), warnings }
+}
+
+function isExplicitShardRequest (testTask: string, options: PlanOptions): boolean {
+  return (options.shardTests ?? []).some(request => `${request.module.startsWith(':') ? '' : ':'}${request.module}` === projectOf(testTask))
+}
+
+function unsplitWarning (testTask: string, classes: number): string {
+  return `${testTask} runs in one unit, not in shards: gmesh found ${classes === 0 ? 'no test class' : 'one test class'} in the module's sources ` +
+    '(it reads src/test/java of the project\'s default directory; a projectDir set in settings.gradle is not followed)'
 }
 
 /** The tasks of the graph the requested tasks need, in graph order. */
@@ -246,7 +259,7 @@ class UnitBuilder {
     this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
   }
 
-  finish (gradleVersion: string, requested: string[]): UnitPlan {
+  finish (gradleVersion: string, requested: string[]): Omit<UnitPlan, 'warnings'> {
     const dependsOn = new Map(this.drafts.map(draft => [draft.id, this.unitDependencies(draft)]))
     const names = new Map(this.drafts.map(draft => [draft.id, draft.name]))
     const order = topologicalOrder(this.drafts.map(draft => draft.id), dependsOn, id => names.get(id) ?? id)

@@ -3,7 +3,7 @@ import { buildFailureJson, describeFailure, forcedExitMessage, JobCancelError, t
 import type { UnitPlan } from '../../src/plan/units.js'
 
 const plan: UnitPlan = {
-  gradleVersion: '8.14.3', requested: ['build'], units: [], shardedTestTasks: [], finalBuildOnly: [], finalBuildExcludes: [], finalBuildKeeps: []
+  gradleVersion: '8.14.3', requested: ['build'], units: [], shardedTestTasks: [], finalBuildOnly: [], finalBuildExcludes: [], finalBuildKeeps: [], warnings: []
 }
 const aborted = new Error('interrupted')
 

@@ -20,7 +20,8 @@ const plan: UnitPlan = {
   shardedTestTasks: [],
   finalBuildOnly: [],
   finalBuildExcludes: [],
-  finalBuildKeeps: []
+  finalBuildKeeps: [],
+  warnings: []
 }
 
 function result (worker: string, over: Partial<UnitResultInfo> = {}): UnitResultInfo {

@@ -159,6 +159,16 @@ test('testShardsPerModule shards only modules with more than one test class', as
   t.deepEqual(unitNamed(plan, ':money').run, [':money:build'])
 })
 
+test('a module asked to be sharded whose sources show fewer than two test classes (a projectDir moved in settings) runs unsplit, with a warning', t => {
+  const testClasses = new Map([[':a', [{ name: 'p.OnlyTest', weight: 1 }]], [':b', []]])
+  const plan = planUnits(TWO_MODULES, { requested: ['build'], shardTests: [{ module: 'a', shards: 3 }], testClasses })
+  t.deepEqual(plan.shardedTestTasks, [])
+  t.is(plan.warnings.length, 1)
+  t.regex(plan.warnings[0] ?? '', /^:a:test runs in one unit, not in shards: gmesh found one test class .*projectDir set in settings\.gradle/)
+  const perModule = planUnits(TWO_MODULES, { requested: ['build'], testShardsPerModule: 2, testClasses })
+  t.deepEqual(perModule.warnings, [], '--shard-tests leaves modules with too few classes alone, as documented')
+})
+
 test('a task that depends on a sharded test task waits for every shard', t => {
   const graph = graphOf({
     ':a:compileJava': [],
