@@ -12,7 +12,8 @@ export class UnitCycleError extends Error {
 
   constructor (cycle: string[], describe: (node: string) => string = node => node) {
     super(`the build's units depend on each other in a cycle: ${cycle.map(describe).join(' -> ')}; ` +
-      'tasks of these projects depend on each other both ways, so they cannot be split into units by project')
+      'tasks of these projects depend on each other both ways (a test-support module that needs the module it tests, for instance), ' +
+      'so they cannot be split into units by project; build on this machine with the mesh cache instead: gmesh gradle -- <tasks>')
     this.cycle = cycle
   }
 }

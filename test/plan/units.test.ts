@@ -104,6 +104,7 @@ test('projects whose tasks depend on each other both ways are a named cycle erro
   const graph = graphOf({ ':a:x': [], ':b:y': [':a:x'], ':a:z': [':b:y'], ':c:w': [':a:z'] })
   const err = t.throws(() => planUnits(graph, { requested: ['w'] }), { instanceOf: UnitCycleError })
   t.regex(err?.message ?? '', /:a -> :b -> :a|:b -> :a -> :b/)
+  t.regex(err?.message ?? '', /instead: gmesh gradle -- <tasks>$/, 'and what to do')
   t.is(err?.cycle.length, 3)
 })
 
