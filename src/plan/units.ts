@@ -17,10 +17,13 @@ import { createHash } from 'node:crypto'
 import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
 import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
+import { planShards } from './shard-plan.js'
+import { PlanError, projectOf } from './task-paths.js'
 import type { TestClass } from './test-classes.js'
-import { splitIntoShards, type TestShards } from './test-shards.js'
+import type { TestShards } from './test-shards.js'
 
 export { UnresolvedTaskError } from './requested-tasks.js'
+export { PlanError, projectOf } from './task-paths.js'
 
 export interface Unit {
   /** Stable id derived from what the unit runs (same tasks and filters, same id). */
@@ -100,31 +103,10 @@ export interface PlanOptions {
   separateTests?: boolean
 }
 
-export class PlanError extends Error {
-  static readonly code = 'ERR_PLAN'
-  override name = 'PlanError'
-}
-
-/** Project path of a task path: `:a:b:compileJava` -> `:a:b`, `:build` -> `:`. */
-export function projectOf (taskPath: string): string {
-  const cut = taskPath.lastIndexOf(':')
-  return cut <= 0 ? ':' : taskPath.slice(0, cut)
-}
-
-function taskName (taskPath: string): string {
-  return taskPath.slice(taskPath.lastIndexOf(':') + 1)
-}
-
 /** Cuts the task graph into a DAG of units. Throws {@link PlanError}, `UnresolvedTaskError` for a task it cannot tell, or `UnitCycleError` on a cycle. */
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
-  const shards = new Map<string, TestShards>()
-  const warnings: string[] = []
-  for (const [testTask, count] of shardCounts(tasks, options)) {
-    const split = splitIntoShards(classesOf(projectOf(testTask), options), count)
-    if (split.groups.length >= 2) shards.set(testTask, split)
-    else if (count >= 2 && isExplicitShardRequest(testTask, options)) warnings.push(unsplitWarning(testTask, split.groups.flat().length))
-  }
+  const { shards, warnings } = planShards(tasks, options)
   const builder = new UnitBuilder(tasks, new Set(shards.keys()))
   for (const [project, projectTasks] of groupByProject(tasks)) {
     const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
@@ -134,15 +116,6 @@ export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
     else builder.addProjectUnit(project, projectTasks)
   }
   return { ...builder.finish(graph.gradleVersion, options.requested), warnings }
-}
-
-function isExplicitShardRequest (testTask: string, options: PlanOptions): boolean {
-  return (options.shardTests ?? []).some(request => `${request.module.startsWith(':') ? '' : ':'}${request.module}` === projectOf(testTask))
-}
-
-function unsplitWarning (testTask: string, classes: number): string {
-  return `${testTask} runs in one unit, not in shards: gmesh found ${classes === 0 ? 'no test class' : 'one test class'} in the module's sources ` +
-    '(it reads src/test/java of the project\'s default directory; a projectDir set in settings.gradle is not followed)'
 }
 
 /** The tasks of the graph the requested tasks need, in graph order. */
@@ -161,34 +134,6 @@ function neededTasks (graph: TaskGraph, requested: readonly string[]): ProbedTas
     for (const taskPath of paths) visit(taskPath, `requested task '${request}'`)
   }
   return graph.tasks.filter(task => needed.has(task.path))
-}
-
-/** Shard count per test task path, for the test tasks that exist in the plan. */
-function shardCounts (tasks: readonly ProbedTask[], options: PlanOptions): Map<string, number> {
-  const testName = options.testTaskName ?? 'test'
-  const testTasks = new Set(tasks.filter(task => taskName(task.path) === testName).map(task => task.path))
-  const counts = new Map<string, number>()
-  const check = (shards: number, what: string): number => {
-    if (!Number.isInteger(shards) || shards < 1) throw new PlanError(`${what}: shards must be a positive integer, got ${shards}`)
-    return shards
-  }
-  if (options.testShardsPerModule != null) {
-    const shards = check(options.testShardsPerModule, 'testShardsPerModule')
-    for (const task of testTasks) counts.set(task, shards)
-  }
-  for (const request of options.shardTests ?? []) {
-    const project = request.module.startsWith(':') ? request.module : `:${request.module}`
-    const task = `${project === ':' ? '' : project}:${testName}`
-    if (!testTasks.has(task)) throw new PlanError(`cannot shard the tests of '${request.module}': ${task} is not among the planned tasks`)
-    counts.set(task, check(request.shards, `shardTests for ${request.module}`))
-  }
-  return counts
-}
-
-function classesOf (project: string, options: PlanOptions): readonly TestClass[] {
-  const classes = options.testClasses?.get(project)
-  if (classes == null) throw new PlanError(`test classes of ${project} are needed to shard its tests: pass testClasses (see listTestClasses)`)
-  return classes
 }
 
 function groupByProject (tasks: readonly ProbedTask[]): Map<string, ProbedTask[]> {
