@@ -81,8 +81,15 @@ test('providers serving wrong bytes under valid records are rejected and penalis
   step('B indexed every record')
 
   for (const [lie, entry] of lied) {
-    const refused = await cacheGet(b, entry.key)
-    t.is(refused.status, 404, `${lie} from the only provider: B answers 404`)
+    const caughtBefore = (await meshStatus(b)).sharing.corruptRejected
+    // On a loaded machine a GET can reach its deadline before the lie's bytes arrive: that GET is a plain miss (the
+    // liar is not caught yet, nor remembered as holding nothing), so it is asked again, at most three times.
+    for (let attempt = 1; ; attempt++) {
+      const refused = await cacheGet(b, entry.key)
+      t.is(refused.status, 404, `${lie} from the only provider: B answers 404`)
+      if ((await meshStatus(b)).sharing.corruptRejected > caughtBefore || attempt === 3) break
+      t.log(`${lie}: GET ${attempt} ended before the lie was read; asked again`)
+    }
   }
   step('B refused the lies')
   const afterLies = await meshStatus(b)
