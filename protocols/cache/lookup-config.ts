@@ -29,10 +29,13 @@ export interface LookupConfig extends ProviderChoiceConfig {
   /**
    * Longest wait for a fetch slot. The wait does not count against the GET's deadline (it bounds finding a
    * provider, and this one was found): a burst of GETs served one slot after another is not a burst of misses.
-   * Kept short: with the answer deadline and the body's, a GET must end within Gradle's 30 s read timeout, past
-   * which Gradle turns the remote cache off for the rest of the build.
    */
   readonly maxSlotWaitMs: Millis
+  /**
+   * A GET ends within this from its start, whatever it waited for (a slot, a body): Gradle's read timeout is 30 s,
+   * past which it turns the remote cache off for the rest of the build.
+   */
+  readonly maxGetMs: Millis
 }
 
 /** Meshes from this many live nodes provide their entries in the DHT and ask it when the index knows no provider. */
@@ -48,7 +51,8 @@ export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   dhtTimeoutMs: 500,
   maxFetchesPerProvider: 6,
   busyRetryMs: 200,
-  maxSlotWaitMs: 2_000,
+  maxSlotWaitMs: 10_000,
+  maxGetMs: 28_000,
   ...DEFAULT_PROVIDER_CHOICE
 })
 

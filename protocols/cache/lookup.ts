@@ -17,6 +17,8 @@ interface Lookup {
   /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot wait. */
   answerBy: Millis
   deadline: Millis
+  /** The latest either may move to: `maxGetMs` after the GET started. */
+  readonly endsBy: Millis
   queue: Candidate[]
   current?: Candidate & { accepted?: SignedRecord }
   /** The provider this lookup waits for a fetch slot of (see `ProviderSlots`), since when. */
@@ -79,7 +81,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -94,7 +96,7 @@ export class CacheLookup {
     const record = verdict.record
     lookup.current.accepted = record
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
-    lookup.deadline = Math.max(lookup.deadline, now + this.config.bodyTimeoutMs)
+    lookup.deadline = Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.bodyTimeoutMs))
     this.deps.effects.setTimer(LOOKUP_TIMER + key, lookup.deadline)
     return { accept: true, sha256: record.sha256, size: record.size, record }
   }
@@ -220,7 +222,7 @@ export class CacheLookup {
         lookup.waitingOn = candidate
         lookup.waitingSince = now
         this.slots.wait(candidate.peer, lookup)
-        this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs))
+        this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs)))
       }
       return undefined
     }
@@ -275,8 +277,8 @@ export class CacheLookup {
     const waited = now - (lookup.waitingSince ?? now)
     lookup.waitingOn = undefined
     lookup.waitingSince = undefined
-    lookup.answerBy += waited
-    lookup.deadline += waited
+    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + waited)
+    lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + waited)
     this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
     return candidate
   }

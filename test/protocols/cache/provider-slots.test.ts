@@ -78,3 +78,21 @@ test('a busy provider is asked again shortly, and a GET that still ends in a mis
   me.cache.get(other, 600, 2600)
   t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['a'], 'a failed fetch is no "nobody has it": the next GET asks again')
 })
+
+test('a GET that waited long for a slot still ends within 28 s of its start, under Gradle\'s 30 s read timeout', t => {
+  const { me, timers, records } = meshWithEntries(['a'], 2, 1)
+  me.cache.get(gradleKey(1), 100, 2100)
+  me.cache.get(gradleKey(2), 100, 2100)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.key), [gradleKey(1)], 'one slot: the second GET waits')
+  // the first body takes 9 s: the second GET gets its slot at 9,100 ms, its header at once, then a body that never ends
+  me.cache.onFetchHeader(gradleKey(1), 'a', found(records[0] as SignedRecord), 150)
+  step(me, timers)
+  t.false(timers.fireDue(me.cache, 9100).some(timer => timer.startsWith('cache/lookup/')), 'neither GET ran out of time')
+  me.cache.onFetchResult(gradleKey(1), 'a', 'ok', 9100)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.key), [gradleKey(2)])
+  me.cache.onFetchHeader(gradleKey(2), 'a', found(records[1] as SignedRecord), 9110)
+  step(me, timers)
+  t.is(timers.at.get(`cache/lookup/${gradleKey(2)}`), 100 + 28_000, 'the body gets until 28 s after the GET, not 25 s after its header')
+  timers.fireDue(me.cache, 100 + 28_000)
+  t.like(only(step(me, timers), 'answer'), [{ key: gradleKey(2), outcome: { hit: false, reason: 'deadline' } }])
+})
