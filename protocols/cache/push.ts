@@ -57,16 +57,19 @@ function refuse (reason: PushRefusal): PushDecision {
 
 /**
  * A replica pulling an accepted offer: may it stream the bytes the pusher's fetch response
- * announces? Only if they are the offered (already verified) entry's hash and size.
+ * announces? Only if they are the offered (already verified) entry's hash and size. A pusher too
+ * busy to serve the pull is answered `busy` (it offers again later), anything else `refused`.
  */
-export function checkReplicaPullHeader (offered: SignedRecord, header: Uint8Array): { readonly accept: true, readonly sha256: string, readonly size: number } | { readonly accept: false } {
+export function checkReplicaPullHeader (offered: SignedRecord, header: Uint8Array):
+{ readonly accept: true, readonly sha256: string, readonly size: number } | { readonly accept: false, readonly status: 'refused' | 'busy' } {
   try {
     const frame = casFrameCodec.decode(header)
     if (frame.type === 'fetch-response' && frame.status === 'found' && frame.sha256 === offered.sha256 && frame.size === offered.size) {
       return { accept: true, sha256: offered.sha256, size: offered.size }
     }
+    if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy' }
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
   }
-  return { accept: false }
+  return { accept: false, status: 'refused' }
 }

@@ -191,6 +191,6 @@ function fetchId (node: number, purpose: PurposeValue, key: string, peer: PeerId
 /** What a broken driver takes from a pull's response header: whatever hash and size it names. */
 function headerAsSent (header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
   const frame = casFrameCodec.decode(header)
-  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false }
+  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false, status: 'refused' }
   return { accept: true, sha256: frame.sha256, size: frame.size }
 }
