@@ -1,19 +1,20 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES, CAS_PROTOCOL,
+  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES,
   type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
-import { callRpc, type MeshLibp2p, type TopicGuard } from '../libp2p/index.js'
+import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
 import { DhtProviders } from './dht-providers.js'
 import { IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
+import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
 import type { EventSink } from '../events/index.js'
 import { randomInt } from 'node:crypto'
@@ -49,6 +50,8 @@ export interface CacheHostStats {
   corruptRejected: number
   penalised: number
   replicasPushed: number
+  /** Replica offers given up: the replica could not be reached, or stayed busy, for every try. */
+  replicaPushesFailed: number
   replicasStored: number
 }
 
@@ -58,7 +61,7 @@ export interface CacheHostStats {
  * serves blobs and replication offers to peers.
  */
 export class CacheHost {
-  readonly stats: CacheHostStats = { peerHits: 0, peerMisses: 0, fetchedBytes: 0, corruptRejected: 0, penalised: 0, replicasPushed: 0, replicasStored: 0 }
+  readonly stats: CacheHostStats = { peerHits: 0, peerMisses: 0, fetchedBytes: 0, corruptRejected: 0, penalised: 0, replicasPushed: 0, replicaPushesFailed: 0, replicasStored: 0 }
   readonly protocol: CacheProtocol
   private readonly host: ProtocolHost
   private readonly blobs: BlobServer
@@ -68,6 +71,7 @@ export class CacheHost {
   private readonly fetches = new Map<string, AbortController>()
   private readonly stopping = new AbortController()
   private readonly dht: DhtProviders
+  private readonly pusher: ReplicaPusher
   private readonly self: string
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
@@ -87,6 +91,10 @@ export class CacheHost {
     })
     this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, signal) => await this.onPush(from, frame, signal) })
     this.dht = new DhtProviders({ libp2p, logger }, this.stopping.signal)
+    this.pusher = new ReplicaPusher({
+      send: async (record, to, signal) => await sendPushOffer(libp2p, record, to, signal),
+      onDone: (record, to, outcome) => { this.pushed(record, to, outcome) }
+    }, this.stopping.signal)
   }
 
   /** Provides and provider lookups in the DHT (large meshes). */
@@ -168,7 +176,10 @@ export class CacheHost {
   }
 
   peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, Date.now()) }) }
-  peerDown (peer: string): void { this.host.input(() => { this.protocol.onPeerDown(peer, Date.now()) }) }
+  peerDown (peer: string): void {
+    this.pusher.forget(peer)
+    this.host.input(() => { this.protocol.onPeerDown(peer, Date.now()) })
+  }
 
   private runCommands (): void {
     for (const command of this.protocol.drainCommands()) this.run(command)
@@ -188,7 +199,7 @@ export class CacheHost {
         this.stats.penalised++
         this.components.logger.warn({ peer: command.peer, reason: command.reason }, 'peer penalised')
         break
-      case 'push': for (const to of command.to) void this.push(command.record, to); break
+      case 'push': for (const to of command.to) this.pusher.push(command.record, to); break
     }
   }
 
@@ -252,17 +263,10 @@ export class CacheHost {
     }
   }
 
-  private async push (record: SignedRecord, to: string): Promise<void> {
-    try {
-      const ack = await callRpc(this.components.libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), {
-        signal: this.stopping.signal, deadlineMs: 30_000
-      })
-      const frame = casFrameCodec.decode(ack)
-      if (frame.type === 'push-ack' && (frame.status === 'stored' || frame.status === 'have')) this.stats.replicasPushed++
-      else this.components.logger.debug({ to, frame }, 'replica refused the push')
-    } catch (err) {
-      this.components.logger.debug({ err, to }, 'replica push failed')
-    }
+  private pushed (record: SignedRecord, to: string, outcome: PushOutcome): void {
+    if (outcome === 'pushed') this.stats.replicasPushed++
+    if (outcome === 'failed') this.stats.replicaPushesFailed++
+    if (outcome !== 'pushed') this.components.logger.debug({ to, key: record.gradleKey, outcome }, 'replica push not taken')
   }
 
   private async onPush (from: string, frame: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
@@ -275,7 +279,7 @@ export class CacheHost {
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {
       response.abort()
-      return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
+      return casFrameCodec.encode({ type: 'push-ack', status: check.status })
     }
     await this.components.store.put(record.gradleKey, response.body, {
       expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal

@@ -13,6 +13,7 @@ export interface MeshStatus {
     corruptRejected: number
     penalised: number
     replicasPushed: number
+    replicaPushesFailed: number
     replicasStored: number
     protocol: { providerClaims: number, indexedKeys: number, heldRecords: number }
   }

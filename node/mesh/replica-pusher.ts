@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { casFrameCodec, CAS_PROTOCOL, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import { callRpc, type MeshLibp2p } from '../libp2p/index.js'
+
+/** Offers `record` to `to` and resolves to its push-ack status; rejects if the stream failed (reset, deadline). */
+export type SendPush = (record: SignedRecord, to: string, signal: AbortSignal) => Promise<PushStatus>
+
+/** How one push ended: the replica has it, refused it, or could not be reached in `maxAttempts` tries. */
+export type PushOutcome = 'pushed' | 'refused' | 'failed'
+
+export interface ReplicaPusherInit {
+  send: SendPush
+  /** Told once per push how it ended (stats, logs). */
+  onDone: (record: SignedRecord, to: string, outcome: PushOutcome) => void
+  /** Waits between tries; injected so that tests need not wait. */
+  delay?: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Pushes to one peer at once. Default 4. */
+  maxInFlightPerPeer?: number
+  /** Tries of one push (a reset stream, `busy`, an error) before it is given up. Default 4. */
+  maxAttempts?: number
+  /** Wait before the second try, doubled for each further one. Default 500 ms. */
+  retryBaseMs?: number
+  /** Pushes waiting for one peer; more are given up at once. Default 4096. */
+  maxQueuedPerPeer?: number
+}
+
+interface PeerQueue {
+  waiting: SignedRecord[]
+  inFlight: number
+}
+
+/**
+ * Sends replica offers, a few per target at a time, and tries a failed one again after a backoff.
+ * A replica holds the offer's stream while it pulls the bytes: a burst of PUTs that offered every
+ * entry at once went past the replica's per-peer stream limit, and the offers reset there were lost.
+ */
+export class ReplicaPusher {
+  private readonly queues = new Map<string, PeerQueue>()
+  private readonly delay: (ms: number, signal: AbortSignal) => Promise<void>
+  private readonly maxInFlight: number
+  private readonly maxAttempts: number
+  private readonly retryBaseMs: number
+  private readonly maxQueued: number
+
+  constructor (private readonly init: ReplicaPusherInit, private readonly signal: AbortSignal) {
+    this.delay = init.delay ?? (async (ms, signal) => { await sleep(ms, undefined, { signal }) })
+    this.maxInFlight = init.maxInFlightPerPeer ?? 4
+    this.maxAttempts = init.maxAttempts ?? 4
+    this.retryBaseMs = init.retryBaseMs ?? 500
+    this.maxQueued = init.maxQueuedPerPeer ?? 4096
+  }
+
+  /** Queues an offer of `record` to `to`. */
+  push (record: SignedRecord, to: string): void {
+    if (this.signal.aborted) return
+    const queue = this.queues.get(to) ?? { waiting: [], inFlight: 0 }
+    this.queues.set(to, queue)
+    if (queue.waiting.length >= this.maxQueued) {
+      this.init.onDone(record, to, 'failed')
+      return
+    }
+    queue.waiting.push(record)
+    this.pump(to, queue)
+  }
+
+  /** `peer` left: the offers still waiting for it are given up (those in flight end on their own). */
+  forget (peer: string): void {
+    const queue = this.queues.get(peer)
+    if (queue === undefined) return
+    const dropped = queue.waiting.splice(0)
+    if (queue.inFlight === 0) this.queues.delete(peer)
+    for (const record of dropped) this.init.onDone(record, peer, 'failed')
+  }
+
+  private pump (to: string, queue: PeerQueue): void {
+    while (queue.inFlight < this.maxInFlight && queue.waiting.length > 0) {
+      const record = queue.waiting.shift()
+      if (record === undefined) break
+      queue.inFlight++
+      void this.deliver(record, to).then(outcome => {
+        queue.inFlight--
+        if (outcome !== undefined) this.init.onDone(record, to, outcome)
+        if (queue.inFlight === 0 && queue.waiting.length === 0 && this.queues.get(to) === queue) this.queues.delete(to)
+        else if (!this.signal.aborted) this.pump(to, queue)
+      })
+    }
+  }
+
+  /** Tries the offer until it is answered for good or out of tries; undefined once the node stops. */
+  private async deliver (record: SignedRecord, to: string): Promise<PushOutcome | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      let status: PushStatus | 'error'
+      try {
+        status = await this.init.send(record, to, this.signal)
+      } catch {
+        status = 'error'
+      }
+      if (this.signal.aborted) return undefined
+      if (status === 'stored' || status === 'have') return 'pushed'
+      if (status === 'refused') return 'refused'
+      if (attempt >= this.maxAttempts) return 'failed'
+      try {
+        await this.delay(this.retryBaseMs * 2 ** (attempt - 1), this.signal)
+      } catch {
+        return undefined
+      }
+    }
+  }
+}
+
+/** Offers `record` to `to` on the blob protocol: one `push` frame, answered by a `push-ack` once the replica pulled it. */
+export async function sendPushOffer (libp2p: MeshLibp2p, record: SignedRecord, to: string, signal: AbortSignal): Promise<PushStatus> {
+  const ack = await callRpc(libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), { signal, deadlineMs: 30_000 })
+  const frame = casFrameCodec.decode(ack)
+  return frame.type === 'push-ack' ? frame.status : 'refused'
+}

@@ -1,0 +1,25 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { awaitPeers, awaitStatus, bootstrapAddress, cachePut, MESH_TEST_TIMEOUT_MS, meshStatus, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+
+const BURST = 200
+const REPLICAS = ['--replicas', '1']
+
+// A parallel build PUTs its outputs in a burst. Before, every PUT pushed to its replica at once: the pushes held the
+// replica's streams for their whole pull, the ones past its per-peer stream limit were reset and those replicas were
+// never stored (200 PUTs at once: 8 stored).
+test('a burst of 200 PUTs with --replicas 1 ends with every entry replicated on the one other peer', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS)
+  const a = await startMeshNode(t, REPLICAS)
+  const b = await startMeshNode(t, [...REPLICAS, '--bootstrap', bootstrapAddress(a)])
+  await awaitPeers(a, [b.info.peerId])
+  await awaitPeers(b, [a.info.peerId])
+
+  const puts = await Promise.all(Array.from({ length: BURST }, async () => await cachePut(a, randomKey(), randomBytes(2048))))
+  t.deepEqual(puts.filter(status => status !== 200), [], 'A stored every PUT')
+  const pushed = await awaitStatus(a, 'A pushed a replica of every entry', status => status.sharing.replicasPushed >= BURST)
+  const atB = await meshStatus(b)
+  t.log('A:', JSON.stringify(pushed.sharing), 'B:', JSON.stringify(atB.sharing))
+  t.is(atB.sharing.replicasStored, BURST, 'B stored one replica of each entry')
+  t.is(atB.cache.entries, BURST, 'B holds them')
+})
