@@ -1,6 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from '../../src/config/logger.js'
 import { sendFrame, type MeshLibp2p } from '../libp2p/index.js'
+import { KeyedLanes } from './keyed-lanes.js'
 
 export interface PacedSenderComponents {
   libp2p: MeshLibp2p
@@ -17,7 +18,7 @@ export interface PacedSenderInit {
   signal: AbortSignal
 }
 
-interface Lane { inFlight: number, readonly queue: Uint8Array[] }
+interface Frame { readonly to: PeerId, readonly protocolId: string, readonly bytes: Uint8Array }
 
 /**
  * Carries a protocol's `send` effects: one-way frames to one peer on one protocol go a few at a time,
@@ -25,39 +26,28 @@ interface Lane { inFlight: number, readonly queue: Uint8Array[] }
  * every page past the peer's limit of 8 streams was reset, the last one among them.
  */
 export class PacedSender {
-  private readonly lanes = new Map<string, Lane>()
-  private readonly maxInFlight: number
-  private readonly maxQueued: number
+  private readonly lanes: KeyedLanes<Frame>
 
   constructor (private readonly components: PacedSenderComponents, private readonly init: PacedSenderInit) {
-    this.maxInFlight = init.maxInFlight ?? 4
-    this.maxQueued = init.maxQueued ?? 1024
+    this.lanes = new KeyedLanes<Frame>({
+      run: async (_key, frame) => { await this.deliver(frame) },
+      maxRunning: init.maxInFlight ?? 4,
+      maxWaiting: init.maxQueued ?? 1024,
+      signal: init.signal
+    })
   }
 
   send (to: PeerId, protocolId: string, bytes: Uint8Array): void {
-    const id = `${to.toString()} ${protocolId}`
-    const lane = this.lanes.get(id) ?? { inFlight: 0, queue: [] }
-    this.lanes.set(id, lane)
-    if (lane.queue.length >= this.maxQueued) {
+    if (!this.lanes.add(`${to.toString()} ${protocolId}`, { to, protocolId, bytes })) {
       this.components.logger.debug({ to: to.toString(), protocolId }, 'send queue full: frame dropped (protocols tolerate loss)')
-      return
     }
-    lane.queue.push(bytes)
-    this.pump(id, lane, to, protocolId)
   }
 
-  private pump (id: string, lane: Lane, to: PeerId, protocolId: string): void {
-    while (lane.inFlight < this.maxInFlight && !this.init.signal.aborted) {
-      const bytes = lane.queue.shift()
-      if (bytes === undefined) break
-      lane.inFlight++
-      sendFrame(this.components.libp2p, to, protocolId, bytes, { signal: this.init.signal, deadlineMs: this.init.deadlineMs, untilHandled: true })
-        .catch((err: unknown) => { this.components.logger.debug({ err, to: to.toString(), protocolId }, 'send failed (protocols tolerate loss)') })
-        .finally(() => {
-          lane.inFlight--
-          this.pump(id, lane, to, protocolId)
-        })
+  private async deliver ({ to, protocolId, bytes }: Frame): Promise<void> {
+    try {
+      await sendFrame(this.components.libp2p, to, protocolId, bytes, { signal: this.init.signal, deadlineMs: this.init.deadlineMs, untilHandled: true })
+    } catch (err) {
+      this.components.logger.debug({ err, to: to.toString(), protocolId }, 'send failed (protocols tolerate loss)')
     }
-    if (lane.inFlight === 0 && lane.queue.length === 0) this.lanes.delete(id)
   }
 }

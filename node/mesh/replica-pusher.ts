@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { casFrameCodec, CAS_PROTOCOL, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
 import { callRpc, type MeshLibp2p } from '../libp2p/index.js'
+import { KeyedLanes } from './keyed-lanes.js'
 
 /** Offers `record` to `to` and resolves to its push-ack status; rejects if the stream failed (reset, deadline). */
 export type SendPush = (record: SignedRecord, to: string, signal: AbortSignal) => Promise<PushStatus>
@@ -25,66 +26,41 @@ export interface ReplicaPusherInit {
   maxQueuedPerPeer?: number
 }
 
-interface PeerQueue {
-  waiting: SignedRecord[]
-  inFlight: number
-}
-
 /**
  * Sends replica offers, a few per target at a time, and tries a failed one again after a backoff.
  * A replica holds the offer's stream while it pulls the bytes: a burst of PUTs that offered every
  * entry at once went past the replica's per-peer stream limit, and the offers reset there were lost.
  */
 export class ReplicaPusher {
-  private readonly queues = new Map<string, PeerQueue>()
+  private readonly lanes: KeyedLanes<SignedRecord>
   private readonly delay: (ms: number, signal: AbortSignal) => Promise<void>
-  private readonly maxInFlight: number
   private readonly maxAttempts: number
   private readonly retryBaseMs: number
-  private readonly maxQueued: number
 
   constructor (private readonly init: ReplicaPusherInit, private readonly signal: AbortSignal) {
     this.delay = init.delay ?? (async (ms, signal) => { await sleep(ms, undefined, { signal }) })
-    this.maxInFlight = init.maxInFlightPerPeer ?? 4
     this.maxAttempts = init.maxAttempts ?? 4
     this.retryBaseMs = init.retryBaseMs ?? 500
-    this.maxQueued = init.maxQueuedPerPeer ?? 4096
+    this.lanes = new KeyedLanes<SignedRecord>({
+      run: async (to, record) => {
+        const outcome = await this.deliver(record, to)
+        if (outcome !== undefined) this.init.onDone(record, to, outcome)
+      },
+      maxRunning: init.maxInFlightPerPeer ?? 4,
+      maxWaiting: init.maxQueuedPerPeer ?? 4096,
+      signal
+    })
   }
 
   /** Queues an offer of `record` to `to`. */
   push (record: SignedRecord, to: string): void {
     if (this.signal.aborted) return
-    const queue = this.queues.get(to) ?? { waiting: [], inFlight: 0 }
-    this.queues.set(to, queue)
-    if (queue.waiting.length >= this.maxQueued) {
-      this.init.onDone(record, to, 'failed')
-      return
-    }
-    queue.waiting.push(record)
-    this.pump(to, queue)
+    if (!this.lanes.add(to, record)) this.init.onDone(record, to, 'failed')
   }
 
   /** `peer` left: the offers still waiting for it are given up (those in flight end on their own). */
   forget (peer: string): void {
-    const queue = this.queues.get(peer)
-    if (queue === undefined) return
-    const dropped = queue.waiting.splice(0)
-    if (queue.inFlight === 0) this.queues.delete(peer)
-    for (const record of dropped) this.init.onDone(record, peer, 'failed')
-  }
-
-  private pump (to: string, queue: PeerQueue): void {
-    while (queue.inFlight < this.maxInFlight && queue.waiting.length > 0) {
-      const record = queue.waiting.shift()
-      if (record === undefined) break
-      queue.inFlight++
-      void this.deliver(record, to).then(outcome => {
-        queue.inFlight--
-        if (outcome !== undefined) this.init.onDone(record, to, outcome)
-        if (queue.inFlight === 0 && queue.waiting.length === 0 && this.queues.get(to) === queue) this.queues.delete(to)
-        else if (!this.signal.aborted) this.pump(to, queue)
-      })
-    }
+    for (const record of this.lanes.drain(peer)) this.init.onDone(record, peer, 'failed')
   }
 
   /** Tries the offer until it is answered for good or out of tries; undefined once the node stops. */
