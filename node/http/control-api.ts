@@ -134,13 +134,13 @@ export class ControlApi {
       const [path = '', search = ''] = rest.split('?', 2)
       const { route, params } = this.find(req.method ?? '', path)
       const result = await route.handler({ req, res, signal: gone.signal, params, query: new URLSearchParams(search) })
-      if (route.stream !== true) send(res, 200, result)
+      if (route.stream !== true) sendJson(res, 200, result)
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 500
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
       // A refused body was not read: close the connection rather than read what may be huge.
       if (status === 413) res.setHeader('Connection', 'close')
-      send(res, status, { error: err instanceof Error ? err.message : String(err) }, err instanceof ApiError ? err.headers : {})
+      sendJson(res, status, { error: err instanceof Error ? err.message : String(err) }, err instanceof ApiError ? err.headers : {})
     }
   }
 
@@ -215,7 +215,8 @@ function digest (text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
-function send (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+/** A JSON answer of the control API (errors are `{ error }`); nothing when an answer already went out. */
+export function sendJson (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return
   const body = JSON.stringify(value ?? null)
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers })

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../../src/config/logger.js'
 import type { GradleCacheHandler } from '../../src/gradle/http-cache.js'
-import type { ControlApi } from './control-api.js'
+import { sendJson, type ControlApi } from './control-api.js'
 import { HttpListenError } from '../errors.js'
 import { HostCheck } from './host-check.js'
 
@@ -161,7 +161,7 @@ function answerFailure (req: IncomingMessage, res: ServerResponse, url: string, 
     req.resume() // drained, so the connection stays usable for Gradle's next request
     reply(res, 202, 'the entry could not be stored\n')
   } else if (apiPathOf(url) !== undefined) {
-    replyJson(res, 500, { error: `internal error: ${message}` })
+    sendJson(res, 500, { error: `internal error: ${message}` })
   } else {
     reply(res, 500, `internal error: ${message}\n`)
   }
@@ -170,7 +170,7 @@ function answerFailure (req: IncomingMessage, res: ServerResponse, url: string, 
 function misdirected (req: IncomingMessage, res: ServerResponse, url: string): void {
   const error = `refused: requests must name this node by IP address or localhost, not "${req.headers.host ?? ''}" ` +
     '(a web page can point a name of its own at this machine); bind --http to a host name to allow that name'
-  if (apiPathOf(url) !== undefined) replyJson(res, 421, { error }, { Connection: 'close' })
+  if (apiPathOf(url) !== undefined) sendJson(res, 421, { error }, { Connection: 'close' })
   else reply(res, 421, error + '\n', { Connection: 'close' })
   req.resume()
 }
@@ -181,12 +181,6 @@ function notFound (res: ServerResponse): void {
 
 function reply (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers })
-  res.end(body)
-}
-
-function replyJson (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value)
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers })
   res.end(body)
 }
 
