@@ -73,8 +73,8 @@ export function forcedExitMessage (state: BuildState): string {
 }
 
 /** The plan as the summaries give it. */
-export function planJson (plan: UnitPlan): { gradleVersion: string, requested: readonly string[], units: number } {
-  return { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length }
+export function planJson (plan: UnitPlan): { gradleVersion: string, requested: readonly string[], units: number, warnings: readonly string[] } {
+  return { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length, warnings: plan.warnings }
 }
 
 /** The `--json` document of a build that stopped before its summary: what the success document has, as far as it is known. */

@@ -42,7 +42,7 @@ test('the --json document of a failure has the stage, the error and the plan and
   const state: BuildState = { stage: 'job', plan, jobId: 'job-7f3a' }
   t.deepEqual(buildFailureJson(state, describeFailure(state, aborted, true)), {
     ok: false, exitCode: 130, error: 'build interrupted; job job-7f3a was cancelled on the mesh', stage: 'job', interrupted: true,
-    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 0 }, jobId: 'job-7f3a'
+    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 0, warnings: [] }, jobId: 'job-7f3a'
   })
   const early: BuildState = { stage: 'connect' }
   t.deepEqual(buildFailureJson(early, describeFailure(early, new Error('no node running at /d'), false)),

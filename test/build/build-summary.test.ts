@@ -151,7 +151,7 @@ test('the JSON summary has ok, the exit code, whole-millisecond timings, the pla
     ok: true,
     exitCode: 0,
     timings: { probeMs: 1234, submitMs: 56, distributedMs: 8765, finalMs: 3211, totalMs: 13266 },
-    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 3, buildRoot: '/src/shop' },
+    plan: { gradleVersion: '8.14.3', requested: ['build'], units: 3, warnings: [], buildRoot: '/src/shop' },
     job: job(),
     final: { exitCode: 0, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }
   })
@@ -175,4 +175,10 @@ test('sharded test tasks: the summary and the JSON give each one\'s shards and m
   const json = buildSummaryJson(built({ plan: sharded, testShards })) as { testShards: unknown }
   t.deepEqual(json.testShards, [{ task: ':money:test', shards: ['s1', 's2'], tests: 9, failures: 0, errors: 0, skipped: 1, files: 2, dir: '/p/money/build/test-results/test', removedStale: ['/p/money/build/reports/tests/test'] }])
   t.is((buildSummaryJson(built()) as { testShards?: unknown }).testShards, undefined, 'nothing sharded, no testShards')
+})
+
+test('a plan warning (a requested shard that found too few test classes) reaches the JSON summary, not only stderr', t => {
+  const warning = ':money:test: --shard asked for 2 shards but 1 test class was found; it runs unsplit'
+  const json = buildSummaryJson(built({ plan: { ...plan, warnings: [warning] } })) as { plan: { warnings: string[] } }
+  t.deepEqual(json.plan.warnings, [warning])
 })
