@@ -82,10 +82,7 @@ export class ContentStore implements BlobStore {
     this.index.repairWith(this.blobs)
   }
 
-  /**
-   * Opens (creating if needed) the store in `dir`, runs start-up recovery, prunes quarantine/ and evicts down to
-   * `maxBytes` (on disk too).
-   */
+  /** Opens (creating if needed) the store in `dir`: start-up recovery, quarantine/ pruned, evicted down to `maxBytes`. */
   static async open (options: ContentStoreOptions): Promise<ContentStore> {
     checkLimit('maxBytes', options.maxBytes)
     for (const limit of ['quarantineMaxFiles', 'quarantineMaxBytes'] as const) if (options[limit] !== undefined) checkLimit(limit, options[limit])
@@ -131,7 +128,10 @@ export class ContentStore implements BlobStore {
       return undefined
     }
     const { sha256, size } = meta
-    const result = await this.reader.read(sha256, size)
+    const result = await this.reader.read(sha256, size).catch((err: unknown) => {
+      this.counters.misses++ // EIO, EMFILE...: the GET is answered as a miss, and counted as one here too
+      throw err
+    })
     if (result.kind !== 'ok') {
       this.counters.misses++
       // tracked, so close() waits for it; once closed the index is gone, and the next read finds the blob again
