@@ -154,8 +154,8 @@ export class BlobFiles implements IndexRepair {
       const keys = this.dropEntries(sha256)
       // entries first: a crash in between leaves an orphan blob (collected at start), never an entry without blob
       await this.c.index.write(keys.map(key => ({ type: 'del', key })))
-      if (current !== undefined) await this.c.quarantine.add(path, sha256, this.c.now())
-      this.c.onQuarantined()
+      // a file gone meanwhile (deleted from outside) was not quarantined: only its entries go
+      if (current !== undefined && await this.c.quarantine.add(path, sha256, this.c.now())) this.c.onQuarantined()
       this.c.onDropped(keys)
       this.c.logger.warn({ sha256, keys: keys.length, during }, 'cas: blob failed verification; quarantined')
     })

@@ -37,17 +37,18 @@ export class Quarantine {
   }
 
   /**
-   * Moves the file at `path` (a blob that failed verification) in, then prunes; a file already gone is no error,
-   * and a prune that fails is only logged (the blob is out of blobs/ either way).
+   * Moves the file at `path` (a blob that failed verification) in, then prunes; a file already gone is no error
+   * (resolves false: nothing was moved), and a prune that fails is only logged (the blob is out of blobs/ either way).
    */
-  async add (path: string, sha256: string, now: number): Promise<void> {
+  async add (path: string, sha256: string, now: number): Promise<boolean> {
     try {
       await rename(path, this.layout.quarantinePath(sha256, now))
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
       throw err
     }
     await this.prune().catch(err => { this.logger.warn({ err }, 'cas: pruning the quarantine failed') })
+    return true
   }
 
   /** Removes the oldest files until the rest fit the limits; resolves to what this call removed. */

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { blobPath, flipByte, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 test('a small blob corrupted on disk is a miss, is quarantined and takes every key on it along', async t => {
@@ -129,4 +129,30 @@ test('closing the store while a read finds a corrupt blob: the read is a plain m
   const reopened = await openStore(t, { dir })
   t.is(await reopened.get(key), undefined)
   t.true((await listFiles(dir)).some(f => f.startsWith(`quarantine/${sha256(bytes)}`)))
+})
+
+test('a blob that cannot be read (a directory in its place) fails the read and still counts as a miss', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(3000)
+  const key = newKey()
+  await store.put(key, bytes)
+  await rm(blobPath(dir, bytes))
+  await mkdir(blobPath(dir, bytes))
+  await t.throwsAsync(store.get(key))
+  t.like(store.stats(), { hits: 0, misses: 1 }, 'the HTTP side answers 404 and counts a miss: the store agrees')
+})
+
+test('a corrupt blob deleted from outside before it could be quarantined drops its entries but is not counted as quarantined', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const bytes = randomBytes(3000)
+  const key = newKey()
+  await store.put(key, bytes)
+  await rm(blobPath(dir, bytes))
+  // what a read that found the blob corrupt does next, after the file went
+  const blobs = Reflect.get(store, 'blobs') as { quarantine: (sha256: string, ino: bigint, during: string) => Promise<void> }
+  await blobs.quarantine(sha256(bytes), 1n, 'read')
+  t.like(store.stats(), { entries: 0, quarantined: 0 })
+  t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('quarantine/')), [])
 })
