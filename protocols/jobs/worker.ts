@@ -2,9 +2,9 @@ import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
 import { verifyTicket } from './commitment.js'
 import type { JobBook } from './job-book.js'
-import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './messages.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import { StealTargets } from './steal-targets.js'
+import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './ticket-batches.js'
 import type { RoleContext } from './wire.js'
 
 interface PendingResult {
