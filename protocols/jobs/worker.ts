@@ -3,23 +3,13 @@ import type { TrustPolicy } from '../cache/trust.js'
 import { verifyTicket } from './commitment.js'
 import type { JobBook } from './job-book.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
+import { PendingResults, unitKey } from './pending-results.js'
 import { StealTargets } from './steal-targets.js'
 import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './ticket-batches.js'
 import type { RoleContext } from './wire.js'
 
-interface PendingResult {
-  readonly message: Extract<JobsMessage, { type: 'result' }>
-  readonly submitter: PeerId
-  leader: PeerId
-  /** Who has not acknowledged it yet (submitter, leader); only the submitter's acknowledgement ends it. */
-  readonly waiting: Set<PeerId>
-  lastSent: Millis
-}
-
 /** How a unit run ended on this node: `not-run` means its setup failed here and it should run elsewhere. */
 export type UnitOutcome = 'ok' | 'failed' | 'not-run'
-
-const key = (jobId: string, unitId: string): string => `${jobId}\u0000${unitId}`
 
 /** What a worker makes of one ticket: run it (queue), leave it (not for this node now), or a forgery. */
 type Admission = 'take' | 'skip' | 'forged'
@@ -37,7 +27,7 @@ export class Worker {
   private readonly queue: UnitTicket[] = []
   private readonly queued = new Set<string>()
   private readonly running = new Map<string, UnitTicket>()
-  private readonly pending = new Map<string, PendingResult>()
+  private readonly pending: PendingResults
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
   /** Whom to ask for work (and whom not): `stolen` is taken from the neighbour asked only. */
@@ -57,6 +47,7 @@ export class Worker {
   constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, private readonly book: JobBook, speedHint?: number) {
     this.msPerCost = speedHint !== undefined && speedHint > 0 ? speedHint : undefined
     this.stealTargets = new StealTargets(ctx.self, ctx.config.stealBackoffMs)
+    this.pending = new PendingResults(ctx)
   }
 
   /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
@@ -89,14 +80,7 @@ export class Worker {
     if (job === undefined) return
     const units = this.heldUnits().get(m.jobId)
     if (units !== undefined) this.ctx.wire.send(m.leader, { type: 'held', jobId: m.jobId, term: m.term, units })
-    for (const entry of this.pending.values()) {
-      if (entry.message.jobId !== m.jobId || entry.leader === m.leader) continue
-      entry.waiting.delete(entry.leader)
-      entry.leader = m.leader
-      entry.waiting.add(m.leader)
-      entry.lastSent = now
-      this.ctx.wire.send(m.leader, entry.message)
-    }
+    this.pending.newLeader(m.jobId, m.leader, now)
   }
 
   freeSlots (): number {
@@ -114,7 +98,7 @@ export class Worker {
       const admission = this.admits(from, ticket, assigned, now)
       if (admission === 'forged') forged++
       if (admission !== 'take') continue
-      const k = key(ticket.jobId, ticket.unitId)
+      const k = unitKey(ticket.jobId, ticket.unitId)
       if (this.queued.has(k) || this.running.has(k) || this.pending.has(k)) continue
       this.queued.add(k)
       this.queue.push(ticket)
@@ -149,7 +133,7 @@ export class Worker {
 
   /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader, or give it back unrun. */
   finished (jobId: string, unitId: string, outcome: UnitOutcome, summary: string, now: Millis): void {
-    const k = key(jobId, unitId)
+    const k = unitKey(jobId, unitId)
     const ticket = this.running.get(k)
     if (ticket === undefined) return
     this.running.delete(k)
@@ -162,10 +146,7 @@ export class Worker {
     }
     this.measure(ticket.cost, now - (this.startedAt.get(k) ?? now))
     this.startedAt.delete(k)
-    const message = { type: 'result', jobId, unitId, ok: outcome === 'ok', summary } as const
-    const entry: PendingResult = { message, submitter: ticket.submitter, leader, waiting: new Set([ticket.submitter, leader]), lastSent: now }
-    this.pending.set(k, entry)
-    for (const peer of entry.waiting) this.ctx.wire.send(peer, message)
+    this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, now)
     this.pump(now)
   }
 
@@ -174,12 +155,8 @@ export class Worker {
    * From the job's submitter or leader, it also means the unit is done: a copy still queued here is dropped.
    */
   onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
-    const k = key(m.jobId, m.unitId)
-    const entry = this.pending.get(k)
-    if (entry !== undefined) {
-      if (from === entry.submitter) this.pending.delete(k)
-      else if (from === entry.leader) entry.waiting.delete(from)
-    }
+    this.pending.acknowledged(from, m.jobId, m.unitId)
+    const k = unitKey(m.jobId, m.unitId)
     const job = this.book.get(m.jobId)
     if (job !== undefined && (from === job.submitter || from === job.leader) && this.queued.delete(k)) {
       const at = this.queue.findIndex(t => t.jobId === m.jobId && t.unitId === m.unitId)
@@ -200,9 +177,9 @@ export class Worker {
       const ticket = this.queue[i] as UnitTicket
       if (ticket.jobId !== jobId) continue
       this.queue.splice(i, 1)
-      this.queued.delete(key(ticket.jobId, ticket.unitId))
+      this.queued.delete(unitKey(ticket.jobId, ticket.unitId))
     }
-    for (const [k, entry] of this.pending) if (entry.message.jobId === jobId) this.pending.delete(k)
+    this.pending.dropJob(jobId)
     this.pump(now)
   }
 
@@ -221,7 +198,7 @@ export class Worker {
     const fits = (ticketBatches(this.queue.slice(this.queue.length - give))[0] as UnitTicket[]).length
     const tickets = this.queue.splice(this.queue.length - give, fits)
     for (const t of tickets) {
-      this.queued.delete(key(t.jobId, t.unitId))
+      this.queued.delete(unitKey(t.jobId, t.unitId))
       this.gaveAway.add(t.jobId)
     }
     this.stolenOut += tickets.length
@@ -244,11 +221,7 @@ export class Worker {
 
   tick (now: Millis): void {
     if (now >= this.lastReport + this.ctx.config.heldReportMs) this.report(now)
-    for (const entry of this.pending.values()) {
-      if (now < entry.lastSent + this.ctx.config.resultRetryMs) continue
-      entry.lastSent = now
-      for (const peer of entry.waiting) this.ctx.wire.send(peer, entry.message)
-    }
+    this.pending.tick(now)
     if (this.ctx.config.stealing && this.slots > 0 && this.queue.length === 0 && this.running.size < this.slots && now >= this.nextStealAt) this.steal(now)
   }
 
@@ -265,7 +238,7 @@ export class Worker {
   private pump (now: Millis): void {
     while (this.running.size < this.slots && this.queue.length > 0) {
       const ticket = this.queue.shift() as UnitTicket
-      const k = key(ticket.jobId, ticket.unitId)
+      const k = unitKey(ticket.jobId, ticket.unitId)
       this.queued.delete(k)
       this.running.set(k, ticket)
       this.startedAt.set(k, now)
@@ -295,7 +268,7 @@ export class Worker {
     const add = (jobId: string, unitId: string): void => { (held.get(jobId) ?? held.set(jobId, []).get(jobId) as string[]).push(unitId) }
     for (const t of this.queue) add(t.jobId, t.unitId)
     for (const t of this.running.values()) add(t.jobId, t.unitId)
-    for (const { message } of this.pending.values()) add(message.jobId, message.unitId)
+    for (const message of this.pending.messages()) add(message.jobId, message.unitId)
     return held
   }
 
