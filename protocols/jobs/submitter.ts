@@ -1,47 +1,21 @@
 import type { TrustPolicy } from '../cache/trust.js'
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId, Verdict } from '../core/index.js'
+import { bestBidder, cappedBid, grantWorkers } from './bids.js'
+import type { Bid } from './bids.js'
 import { BoundedMap } from './bounded.js'
-import { commitTo } from './commitment.js'
 import { topologicalOrder } from './dag.js'
 import type { JobSpec } from './dag.js'
 import { MAX_ENDED_JOBS } from './job-book.js'
 import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
-import type { JobCommitment, JobsMessage, WorkerSlots } from './messages.js'
+import type { JobCommitment, JobsMessage } from './messages.js'
 import { whyNobodyRuns } from './nobody-to-run.js'
+import { announce, leaderNotice, newSubmittedJob } from './submitted-job.js'
+import type { SubmittedJob } from './submitted-job.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
-interface Bid { readonly slots: number, readonly free: number, readonly usPerCost: number }
-
-/** Slots a bid may claim: more would only let one bidder take every unit of a job in one batch. */
-export const MAX_BID_SLOTS = 1024
-
-/** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
-interface SubmittedJob {
-  readonly spec: JobSpec
-  /** The Merkle root over the units (announced, and told with every `leader`): workers run only units that match it. */
-  readonly commitment: JobCommitment
-  readonly unitIds: ReadonlySet<string>
-  readonly bids: Map<PeerId, Bid>
-  readonly results: Map<string, string>
-  /** Leaders whose lease lapsed: passed over while another bidder is available. */
-  readonly lapsed: Set<PeerId>
-  /** Every peer granted a term of the job: results are taken from them only. */
-  readonly leaders: Set<PeerId>
-  /** Leaders that passed on a result no worker vouches for: deposed, and neither granted a term nor listed again. */
-  readonly forgers: Set<PeerId>
-  term: number
-  leader: PeerId | undefined
-  /** When the leader was last heard (grant time, then every lease request of the current term). */
-  lastHeard: Millis
-  firstAnnounce: Millis
-  lastAnnounce: Millis
-  /** Since when the job has had no leader and no live bidder to grant a term to (undefined: it has one). */
-  unledSince: Millis | undefined
-  /** Peers that bid but are not producers this node trusts (their bids are ignored; counted for the abandon reason). */
-  readonly untrustedBidders: Set<PeerId>
-}
+export { MAX_BID_SLOTS } from './bids.js'
 
 /**
  * The submitter's side of a job: announce, collect bids, grant terms by a deterministic rule over
@@ -82,9 +56,7 @@ export class Submitter {
     topologicalOrder(spec.units)
     assertGrantFits(spec)
     if (this.jobs.has(spec.jobId) || this.ended.has(spec.jobId)) return
-    const job: SubmittedJob = {
-      spec, commitment: commitTo(this.ctx.sha256, spec.units), unitIds: new Set(spec.units.map(u => u.id)), bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), untrustedBidders: new Set(), term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
-    }
+    const job = newSubmittedJob(this.ctx.sha256, spec, now)
     if (ownBid !== undefined) job.bids.set(this.ctx.self, ownBid)
     this.jobs.set(spec.jobId, job)
     this.ctx.wire.publish(announce(job))
@@ -106,8 +78,7 @@ export class Submitter {
       if (job.untrustedBidders.size < MAX_GRANT_WORKERS) job.untrustedBidders.add(from)
       return
     }
-    const slots = Math.min(m.slots, MAX_BID_SLOTS)
-    job.bids.set(from, { slots, free: Math.min(m.free, slots), usPerCost: m.usPerCost })
+    job.bids.set(from, cappedBid(m))
     job.lapsed.delete(from)
     if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, leaderNotice(job))
   }
@@ -122,7 +93,7 @@ export class Submitter {
     }
     if (job.leader !== from || job.term !== m.term) return
     job.lastHeard = Math.max(job.lastHeard, now)
-    this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: workersOf(job) })
+    this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: grantWorkers(job.bids) })
   }
 
   /**
@@ -255,7 +226,7 @@ export class Submitter {
     job.unledSince = undefined
     job.term++
     const jobId = job.spec.jobId
-    this.ctx.wire.send(leader, { type: 'grant', jobId, term: job.term, units: job.spec.units, done: [...job.results.keys()], workers: workersOf(job) })
+    this.ctx.wire.send(leader, { type: 'grant', jobId, term: job.term, units: job.spec.units, done: [...job.results.keys()], workers: grantWorkers(job.bids) })
     job.leaders.add(leader)
     this.ctx.commands.push({ kind: 'granted', jobId, term: job.term, leader })
     for (const peer of job.bids.keys()) if (peer !== leader) this.ctx.wire.send(peer, leaderNotice(job))
@@ -270,17 +241,9 @@ export class Submitter {
     return whyNobodyRuns(this.ctx, this.ownSlots(), job.term > 0, waited, job.untrustedBidders.size)
   }
 
+  /** The best live bidder, passing over leaders whose lease lapsed (see `bestBidder`). */
   private pickLeader (job: SubmittedJob): PeerId | undefined {
-    let best: PeerId | undefined
-    let bestBid: Bid | undefined
-    for (const [peer, bid] of job.bids) {
-      if (job.lapsed.has(peer) || !knownLive(this.ctx, peer)) continue
-      if (bestBid === undefined || better(peer, bid, best as PeerId, bestBid)) {
-        best = peer
-        bestBid = bid
-      }
-    }
-    return best
+    return bestBidder(job.bids, peer => !job.lapsed.has(peer) && knownLive(this.ctx, peer))
   }
 
   /** Ends a job nobody can run: nobody offers build slots, no live node bid for it in `noBidderMs`, or it cannot be granted. */
@@ -294,26 +257,4 @@ export class Submitter {
     this.ended.set(job.spec.jobId, ok)
     this.ctx.wire.publish({ type: 'ended', jobId: job.spec.jobId, ok })
   }
-}
-
-function announce (job: SubmittedJob): JobsMessage {
-  return { type: 'announce', jobId: job.spec.jobId, units: job.commitment.units, root: job.commitment.root }
-}
-
-/** Who leads the job now, with the commitment (for a worker that missed the announce). */
-function leaderNotice (job: SubmittedJob): JobsMessage {
-  return { type: 'leader', jobId: job.spec.jobId, term: job.term, leader: job.leader as PeerId, units: job.commitment.units, root: job.commitment.root }
-}
-
-function better (peer: PeerId, bid: Bid, best: PeerId, bestBid: Bid): boolean {
-  if (bid.free !== bestBid.free) return bid.free > bestBid.free
-  if (bid.slots !== bestBid.slots) return bid.slots > bestBid.slots
-  return peer < best
-}
-
-/** The bidders as leaders get them: the best `MAX_GRANT_WORKERS` (a grant must fit in one message). */
-function workersOf (job: SubmittedJob): WorkerSlots[] {
-  let bids = [...job.bids]
-  if (bids.length > MAX_GRANT_WORKERS) bids = bids.sort(([a, x], [b, y]) => better(a, x, b, y) ? -1 : 1).slice(0, MAX_GRANT_WORKERS)
-  return bids.map(([peer, bid]) => ({ peer, slots: bid.slots, usPerCost: bid.usPerCost }))
 }
