@@ -1,12 +1,12 @@
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSnapshot, FileChangedError, loadManifest, SnapshotTooLargeError, UnsupportedFileNameError, type Manifest, type SnapshotStore } from '../../src/snapshot/index.js'
+import { createSnapshot, FileChangedError, loadManifest, SnapshotTooLargeError, UnsupportedFileNameError, type SnapshotStore } from '../../src/snapshot/index.js'
 import { contentKey } from '../../src/cas/keys.js'
 import { repoPath } from '../helpers/repo-paths.js'
-import { openStore, sha256, tempDir, writeTree } from './helpers.js'
+import { manifestPaths, openStore, sha256, tempDir, writeTree } from './helpers.js'
 
 const exec = promisify(execFile)
 
@@ -24,10 +24,6 @@ function changingTheTree (real: SnapshotStore, change: () => Promise<void>): Sna
       return await real.head(key)
     }
   }
-}
-
-function paths (manifest: Manifest): string[] {
-  return manifest.entries.map(entry => entry.path)
 }
 
 const SMALL_TREE = {
@@ -51,14 +47,14 @@ test('a snapshot of a small tree is stable, records paths, sizes, hashes and exe
   const first = await createSnapshot(dir, store)
   const second = await createSnapshot(dir, store)
   t.is(second.id, first.id)
-  t.deepEqual(paths(first.manifest), ['build.gradle', 'gradlew', 'lib/src/main/java/a/A.java', 'lib/src/main/java/a/Same.java', 'lib/src/test/java/a/Same.java', 'settings.gradle'])
+  t.deepEqual(manifestPaths(first.manifest), ['build.gradle', 'gradlew', 'lib/src/main/java/a/A.java', 'lib/src/main/java/a/Same.java', 'lib/src/test/java/a/Same.java', 'settings.gradle'])
   const gradlew = SMALL_TREE.gradlew.exec
   t.deepEqual(first.manifest.entries.find(e => e.path === 'gradlew'), {
     path: 'gradlew', type: 'file', size: Buffer.byteLength(gradlew), sha256: sha256(gradlew), executable: true
   })
   t.like(first.manifest.entries.find(e => e.path === 'build.gradle'), { executable: false })
   t.like(first.stats, { files: 6, links: 0, newBlobs: 5, reusedBlobs: 0, skipped: 0 })
-  t.is(first.stats.bytes, Object.entries(SMALL_TREE).filter(([p]) => paths(first.manifest).includes(p))
+  t.is(first.stats.bytes, Object.entries(SMALL_TREE).filter(([p]) => manifestPaths(first.manifest).includes(p))
     .reduce((sum, [, node]) => sum + Buffer.byteLength(typeof node === 'string' ? node : (node as { exec: string }).exec), 0))
   t.like(second.stats, { files: 6, newBlobs: 0, reusedBlobs: 5 })
   // the manifest is in the store under its content key, and reads back equal
@@ -81,30 +77,6 @@ test('an edit gives another id and the next snapshot stores only the new blob', 
   t.is(store.stats().entries, entriesBefore + 2, 'one new file blob and one new manifest')
   await writeFile(path.join(dir, 'lib/src/main/java/a/A.java'), 'class A {}\n')
   t.is((await createSnapshot(dir, store)).id, before.id, 'undoing the edit gives the first id back')
-})
-
-test('.gitignore rules apply at every level: anchored, directory-only, negated, and deeper files override', async t => {
-  const dir = await tempDir(t)
-  await writeTree(dir, {
-    '.gitignore': '*.log\n/local.properties\nout/\n!keep.log\n',
-    'keep.log': 'kept by negation',
-    'debug.log': 'ignored',
-    'local.properties': 'ignored at the root only',
-    'sub/local.properties': 'kept: the rule is anchored',
-    'sub/out/file': 'ignored: out/ matches at any level',
-    'sub/out.txt': 'kept',
-    'sub/.gitignore': '!debug.log\n*.tmp\n',
-    'sub/debug.log': 'kept: the deeper file re-includes it',
-    'sub/x.tmp': 'ignored by the deeper file',
-    'x.tmp': 'kept: sub/.gitignore does not reach here',
-    'lib/src/main/java/org/build/Tool.java': 'kept: a build package among sources'
-  })
-  const store = await openStore(t)
-  const { manifest } = await createSnapshot(dir, store)
-  t.deepEqual(paths(manifest), [
-    '.gitignore', 'keep.log', 'lib/src/main/java/org/build/Tool.java', 'sub/.gitignore', 'sub/debug.log',
-    'sub/local.properties', 'sub/out.txt', 'x.tmp'
-  ])
 })
 
 test('links are kept as links when they resolve inside the project, and left out when they escape', async t => {
@@ -144,7 +116,7 @@ test('links whose names differ only in case are left out, and so is a link that 
   })
   const store = await openStore(t)
   const { manifest, stats } = await createSnapshot(dir, store)
-  t.deepEqual(paths(manifest), ['a/b/c/x', 'f'])
+  t.deepEqual(manifestPaths(manifest), ['a/b/c/x', 'f'])
   t.like(stats, { links: 1, skipped: 3 })
 })
 
@@ -156,9 +128,9 @@ test('examples/java-multi: same id twice, another after an edit, its own .gitign
   const cold = await createSnapshot(dir, store)
   const warm = await createSnapshot(dir, store)
   t.is(warm.id, cold.id)
-  t.true(paths(cold.manifest).includes('app/src/main/java/example/app/Main.java'))
-  t.true(paths(cold.manifest).includes('settings.gradle'))
-  t.false(paths(cold.manifest).some(p => p.includes('build/') || p.startsWith('.gradle/')))
+  t.true(manifestPaths(cold.manifest).includes('app/src/main/java/example/app/Main.java'))
+  t.true(manifestPaths(cold.manifest).includes('settings.gradle'))
+  t.false(manifestPaths(cold.manifest).some(p => p.includes('build/') || p.startsWith('.gradle/')))
   t.is(warm.stats.newBlobs, 0)
   t.is(warm.stats.reusedBlobs, cold.stats.newBlobs)
   await writeFile(path.join(dir, 'money/src/main/java/example/money/Money.java'), '// edited\n', { flag: 'a' })
@@ -205,20 +177,13 @@ test('a file removed between the walk and its hashing fails with FileChangedErro
   await t.throwsAsync(createSnapshot(dir, store, { concurrency: 1 }), { instanceOf: FileChangedError })
 })
 
-test('names the ignore library cannot take (dots only) are snapshotted like any other', async t => {
-  const dir = await tempDir(t)
-  await writeTree(dir, { '.gitignore': '*.tmp\n', '...': 'dots', 'sub/...': 'dots', 'x.tmp': 'ignored' })
-  const store = await openStore(t)
-  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['...', '.gitignore', 'sub/...'])
-})
-
 test('a name that is not UTF-8 is refused with an error naming its directory, unless the project ignores it', async t => {
   const dir = await tempDir(t)
   await writeTree(dir, { '.gitignore': '*.log\n', 'src/ok.txt': 'fine' })
   const latin1 = (name: string, ext: string): Buffer => Buffer.concat([Buffer.from(path.join(dir, name)), Buffer.from([0xe9]), Buffer.from(ext)])
   await writeFile(latin1('src/caf', '.log'), 'ignored: no matter')
   const store = await openStore(t)
-  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'src/ok.txt'])
+  t.deepEqual(manifestPaths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'src/ok.txt'])
   await writeFile(latin1('src/caf', '.txt'), 'latin-1 name')
   const err = await t.throwsAsync(createSnapshot(dir, store), { instanceOf: UnsupportedFileNameError })
   t.regex(err.message, /"src" holds a name that is not UTF-8/)
@@ -246,66 +211,6 @@ test('a big file swapped for a FIFO between its hash and its upload is stored fr
   const snapshot = await createSnapshot(dir, store)
   t.like(snapshot.manifest.entries[0], { path: 'big.bin', sha256: sha256(big), size: big.byteLength })
   t.like(snapshot.stats, { files: 1, newBlobs: 1 })
-})
-
-test('in a git work tree, what git tracks is kept even where the ignore rules would drop it', async t => {
-  const dir = await tempDir(t)
-  await writeTree(dir, {
-    '.gitignore': '*.jar\n',
-    'gradlew': { exec: 'exec java -jar gradle/wrapper/gradle-wrapper.jar' },
-    'gradle/wrapper/gradle-wrapper.jar': 'the wrapper',
-    'tools/build/build.gradle': '// a subproject in a directory named build',
-    'tools/build/classes/Out.class': 'an output nobody tracks',
-    'lib/local.jar': 'ignored and untracked'
-  })
-  await exec('git', ['init', '-q'], { cwd: dir })
-  await exec('git', ['add', '-f', '.gitignore', 'gradlew', 'gradle/wrapper/gradle-wrapper.jar', 'tools/build/build.gradle'], { cwd: dir })
-  const store = await openStore(t)
-  t.deepEqual(paths((await createSnapshot(dir, store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'gradlew', 'tools/build/build.gradle'])
-})
-
-/** A repository whose build root is its subdirectory `app`, with ignore rules that only git reads. */
-async function repositoryAboveTheProject (t: ExecutionContext): Promise<string> {
-  const repo = await tempDir(t)
-  await writeTree(repo, {
-    '.gitignore': 'local.properties\nsecrets/\n*.jar\n',
-    'global-excludes': '*.secret\n',
-    'app/settings.gradle': 'rootProject.name = "app"\n',
-    'app/src/A.java': 'class A {}\n',
-    'app/.gitignore': '*.log\n',
-    'app/debug.log': 'ignored by the project\'s own .gitignore',
-    'app/local.properties': 'sdk.dir=/secret',
-    'app/secrets/k': 'key',
-    'app/keystore.jks': 'keystore',
-    'app/token.secret': 'token',
-    'app/gradle/wrapper/gradle-wrapper.jar': 'tracked although *.jar is ignored'
-  })
-  await exec('git', ['init', '-q'], { cwd: repo })
-  await appendFile(path.join(repo, '.git/info/exclude'), 'keystore.jks\n')
-  await exec('git', ['config', 'core.excludesFile', path.join(repo, 'global-excludes')], { cwd: repo })
-  await exec('git', ['add', '-f', 'app/gradle/wrapper/gradle-wrapper.jar'], { cwd: repo })
-  return repo
-}
-
-test('in a git work tree, what git ignores is left out: .gitignore files above the project, .git/info/exclude, core.excludesFile', async t => {
-  const repo = await repositoryAboveTheProject(t)
-  const store = await openStore(t)
-  t.deepEqual(paths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'settings.gradle', 'src/A.java'])
-})
-
-test('a project that git ignores as a whole gives only what git tracks in it', async t => {
-  const repo = await repositoryAboveTheProject(t)
-  await appendFile(path.join(repo, '.gitignore'), 'app/\n')
-  const store = await openStore(t)
-  t.deepEqual(paths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['gradle/wrapper/gradle-wrapper.jar'])
-})
-
-test('without git, the .gitignore files of the project still apply (git\'s other rules cannot be known)', async t => {
-  const repo = await repositoryAboveTheProject(t)
-  const store = await openStore(t)
-  const { manifest } = await createSnapshot(path.join(repo, 'app'), store, { git: path.join(repo, 'no-such-git') })
-  t.false(paths(manifest).includes('debug.log'))
-  t.true(paths(manifest).includes('keystore.jks'))
 })
 
 test('a tree bigger than half the store\'s cache budget is refused before anything is stored, naming its biggest directories', async t => {

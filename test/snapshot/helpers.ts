@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { ContentStore } from '../../src/cas/index.js'
-import { createSnapshot, pinSnapshot, type Snapshot } from '../../src/snapshot/index.js'
+import { createSnapshot, pinSnapshot, type Manifest, type Snapshot } from '../../src/snapshot/index.js'
 
 /** A fresh temp directory, removed when the test ends. */
 export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Promise<string> {
@@ -64,6 +64,11 @@ export async function describeTree (root: string): Promise<Record<string, string
     }
   }
   return described
+}
+
+/** The paths a manifest lists, in its order. */
+export function manifestPaths (manifest: Manifest): string[] {
+  return manifest.entries.map(entry => entry.path)
 }
 
 export function sha256 (bytes: string | Uint8Array): string {
