@@ -1,38 +1,18 @@
 import type { EffectQueue, Millis, PeerId } from '../core/index.js'
 import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
+import { ATTEMPT_TIMER, Attempts, LOOKUP_TIMER, isIdle } from './lookup-attempts.js'
+import type { Lookup } from './lookup-attempts.js'
 import { DEFAULT_LOOKUP } from './lookup-config.js'
 import type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
 import type { CasFrame } from './messages.js'
 import { NegativeCache } from './negative-cache.js'
 import { ProviderChoice } from './provider-choice.js'
-import { ProviderSlots } from './provider-slots.js'
 import type { Candidate, ProviderChoiceDeps } from './provider-choice.js'
 import type { SignedRecord } from './record.js'
 
 export { DEFAULT_LOOKUP, DHT_MIN_PEERS } from './lookup-config.js'
 export type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
-
-interface Lookup {
-  readonly key: string
-  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot wait. */
-  answerBy: Millis
-  deadline: Millis
-  /** The latest either may move to: `maxGetMs` after the GET started. */
-  readonly endsBy: Millis
-  queue: Candidate[]
-  current?: Candidate & { accepted?: SignedRecord }
-  /** The provider this lookup waits for a fetch slot of (see `ProviderSlots`), since when. */
-  waitingOn?: Candidate
-  waitingSince?: Millis
-  /** Providers that answered `busy`: asked again after `busyRetryMs` once the others are exhausted. */
-  busy: Candidate[]
-  retryPending: boolean
-  readonly tried: Set<PeerId>
-  dhtAsked: boolean
-  /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */
-  dhtPending: boolean
-  failures: number
-}
+export { ATTEMPT_TIMER, LOOKUP_TIMER } from './lookup-attempts.js'
 
 export interface LookupDeps extends ProviderChoiceDeps {
   /**
@@ -44,22 +24,20 @@ export interface LookupDeps extends ProviderChoiceDeps {
   readonly commands: CommandQueue
 }
 
-export const LOOKUP_TIMER = 'cache/lookup/'
-export const ATTEMPT_TIMER = 'cache/attempt/'
 export const DHT_TIMER = 'cache/dht/'
 export const RETRY_TIMER = 'cache/busy-retry/'
 
 /**
  * Every GET that missed locally, as one state machine per key: providers from the index in order
  * of score (RTT + load), one fetch at a time, the next provider after a corrupt, missing, busy or
- * slow one, the DHT when the index knows nobody, and a miss at the deadline. Concurrent GETs of
- * one key share one lookup; lookups share each provider's fetch slots. A miss is remembered for
- * `negativeTtlMs` only when no live provider is left for the key (busy or failing providers are not a miss).
+ * slow one, the DHT when the index knows nobody, and a miss at the deadline. Concurrent GETs of one key share one lookup; lookups share each provider's fetch slots
+ * (`Attempts`). A miss is remembered for `negativeTtlMs` only when no live provider is left for the
+ * key (busy or failing providers are not a miss).
  */
 export class CacheLookup {
   private readonly lookups = new Map<string, Lookup>()
   private readonly providers: ProviderChoice
-  private readonly slots: ProviderSlots<Lookup>
+  private readonly attempts: Attempts
   readonly negative: NegativeCache
   /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
   readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, attempts: 0 }
@@ -67,7 +45,13 @@ export class CacheLookup {
   constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
     this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
     this.providers = new ProviderChoice(deps, config)
-    this.slots = new ProviderSlots(config.maxFetchesPerProvider)
+    this.attempts = new Attempts({
+      effects: deps.effects,
+      commands: deps.commands,
+      mayAsk: (peer, now) => this.providers.mayAsk(peer, now),
+      moveOn: (lookup, now) => { this.next(lookup, now) },
+      counters: this.counters
+    }, config)
   }
 
   get inFlight (): number {
@@ -94,10 +78,7 @@ export class CacheLookup {
     const verdict = this.providers.judgeHeader(key, lookup.current.record, frame)
     if (!verdict.usable) return this.refuse(lookup, verdict.result, now, verdict.penalty)
     const record = verdict.record
-    lookup.current.accepted = record
-    this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
-    lookup.deadline = Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.bodyTimeoutMs))
-    this.deps.effects.setTimer(LOOKUP_TIMER + key, lookup.deadline)
+    this.attempts.bodyAccepted(lookup, lookup.current, record, now)
     return { accept: true, sha256: record.sha256, size: record.size, record }
   }
 
@@ -119,17 +100,12 @@ export class CacheLookup {
     if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
     if (result === 'busy') lookup.busy.push(lookup.current)
     const hadBody = lookup.current.accepted !== undefined
-    this.endAttempt(lookup, now)
+    this.attempts.end(lookup, now)
     lookup.failures++
-    if (hadBody && lookup.deadline > lookup.answerBy) {
-      // The body's extra time was for that body only: the GET's own deadline holds again.
-      lookup.deadline = lookup.answerBy
-      if (now >= lookup.deadline) {
-        const outcome: LookupOutcome = { hit: false, reason: 'deadline' }
-        this.answer(key, outcome, now)
-        return outcome
-      }
-      this.deps.effects.setTimer(LOOKUP_TIMER + key, lookup.deadline)
+    if (hadBody && !this.attempts.bodyFailed(lookup, now)) {
+      const outcome: LookupOutcome = { hit: false, reason: 'deadline' }
+      this.answer(key, outcome, now)
+      return outcome
     }
     return this.next(lookup, now)
   }
@@ -161,10 +137,7 @@ export class CacheLookup {
 
   /** Membership declared `peer` dead: lookups fetching from it move on now instead of at their attempt timeout. */
   onPeerDown (peer: PeerId, now: Millis): void {
-    for (const waiter of this.slots.dropWaiters(peer)) {
-      this.stopWaiting(waiter, now)
-      this.next(waiter, now)
-    }
+    this.attempts.dropWaiters(peer, now)
     for (const lookup of [...this.lookups.values()]) {
       if (lookup.current?.peer !== peer) continue
       this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer })
@@ -211,19 +184,10 @@ export class CacheLookup {
    */
   private next (lookup: Lookup, now: Millis): LookupOutcome | undefined {
     lookup.queue = lookup.queue.filter(c => !lookup.tried.has(c.peer) && this.providers.mayAsk(c.peer, now))
-    const free = lookup.queue.findIndex(c => this.slots.hasRoom(c.peer))
-    const candidate = lookup.queue.splice(Math.max(0, free), 1)[0]
+    const candidate = this.attempts.pick(lookup)
     if (candidate !== undefined) {
       lookup.tried.add(candidate.peer)
-      if (free >= 0) {
-        this.slots.take(candidate.peer)
-        this.attempt(lookup, candidate, now)
-      } else {
-        lookup.waitingOn = candidate
-        lookup.waitingSince = now
-        this.slots.wait(candidate.peer, lookup)
-        this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs)))
-      }
+      this.attempts.begin(lookup, candidate, now)
       return undefined
     }
     if (lookup.dhtPending || lookup.retryPending) return undefined
@@ -246,43 +210,6 @@ export class CacheLookup {
     return outcome
   }
 
-  /** Asks `candidate` (a slot of it is held for this lookup). */
-  private attempt (lookup: Lookup, candidate: Candidate, now: Millis): void {
-    this.counters.attempts++
-    lookup.current = candidate
-    const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
-    this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
-    this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
-  }
-
-  /** The current attempt is over: its slot goes to the next lookup waiting for that provider. */
-  private endAttempt (lookup: Lookup, now: Millis): void {
-    const peer = lookup.current?.peer
-    lookup.current = undefined
-    if (peer !== undefined) this.handOver(peer, now)
-  }
-
-  /** A slot of `peer` freed up: the first waiter that may still ask it takes it; those that may not move on. */
-  private handOver (peer: PeerId, now: Millis): void {
-    for (let waiter = this.slots.release(peer); waiter !== undefined; waiter = this.slots.release(peer)) {
-      const candidate = this.stopWaiting(waiter, now)
-      if (candidate !== undefined && this.providers.mayAsk(peer, now)) return this.attempt(waiter, candidate, now)
-      this.next(waiter, now)
-    }
-  }
-
-  /** The wait for a slot is over: the GET's deadline moves by the time it took. */
-  private stopWaiting (lookup: Lookup, now: Millis): Candidate | undefined {
-    const candidate = lookup.waitingOn
-    const waited = now - (lookup.waitingSince ?? now)
-    lookup.waitingOn = undefined
-    lookup.waitingSince = undefined
-    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + waited)
-    lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + waited)
-    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
-    return candidate
-  }
-
   /** Providers that answered `busy` get another turn. */
   private retryBusy (lookup: Lookup, now: Millis): void {
     lookup.retryPending = false
@@ -293,7 +220,7 @@ export class CacheLookup {
   }
 
   private rank (candidates: readonly Candidate[], now: Millis): Candidate[] {
-    return this.providers.rank(candidates, now, peer => this.slots.queued(peer))
+    return this.providers.rank(candidates, now, peer => this.attempts.queued(peer))
   }
 
   /** Whether a live provider of `key` is left that this node may ask: then a miss is not remembered. */
@@ -337,12 +264,9 @@ export class CacheLookup {
     if (lookup !== undefined) {
       this.lookups.delete(key)
       this.deps.effects.cancelTimer(LOOKUP_TIMER + key)
-      this.deps.effects.cancelTimer(ATTEMPT_TIMER + key)
       this.deps.effects.cancelTimer(DHT_TIMER + key)
       this.deps.effects.cancelTimer(RETRY_TIMER + key)
-      if (lookup.current !== undefined && !outcome.hit) this.deps.commands.push({ kind: 'cancelFetch', key, peer: lookup.current.peer })
-      if (lookup.waitingOn !== undefined) this.slots.cancel(lookup.waitingOn.peer, lookup)
-      this.endAttempt(lookup, now)
+      this.attempts.close(lookup, outcome.hit, now)
     }
     this.count(outcome)
     // only "nobody has it" is worth remembering: a busy, slow or failing provider may serve the next GET, and one
@@ -350,9 +274,4 @@ export class CacheLookup {
     if (!outcome.hit && fresh && !this.providerLeft(key, now)) this.negative.remember(key, now)
     this.deps.commands.push({ kind: 'answer', key, outcome })
   }
-}
-
-/** Neither fetching nor waiting for a slot: the lookup may move on to its next step. */
-function isIdle (lookup: Lookup): boolean {
-  return lookup.current === undefined && lookup.waitingOn === undefined
 }

@@ -1,0 +1,162 @@
+import type { EffectQueue, Millis, PeerId } from '../core/index.js'
+import type { CommandQueue } from './commands.js'
+import type { LookupConfig } from './lookup-config.js'
+import type { Candidate } from './provider-choice.js'
+import { ProviderSlots } from './provider-slots.js'
+import type { SignedRecord } from './record.js'
+
+/** The provider a lookup asks now; once its header is accepted, the record of the body. */
+export interface Attempt extends Candidate {
+  accepted?: SignedRecord
+}
+
+/** One key's lookup (see `CacheLookup`). */
+export interface Lookup {
+  readonly key: string
+  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot wait. */
+  answerBy: Millis
+  deadline: Millis
+  /** The latest either may move to: `maxGetMs` after the GET started. */
+  readonly endsBy: Millis
+  queue: Candidate[]
+  current?: Attempt
+  /** The provider this lookup waits for a fetch slot of (see `ProviderSlots`), since when. */
+  waitingOn?: Candidate
+  waitingSince?: Millis
+  /** Providers that answered `busy`: asked again after `busyRetryMs` once the others are exhausted. */
+  busy: Candidate[]
+  retryPending: boolean
+  readonly tried: Set<PeerId>
+  dhtAsked: boolean
+  /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */
+  dhtPending: boolean
+  failures: number
+}
+
+export const LOOKUP_TIMER = 'cache/lookup/'
+export const ATTEMPT_TIMER = 'cache/attempt/'
+
+export interface AttemptsDeps {
+  readonly effects: EffectQueue
+  readonly commands: CommandQueue
+  /** Whether `peer` may be asked now: a lookup that waited for its slot moves on if not. */
+  readonly mayAsk: (peer: PeerId, now: Millis) => boolean
+  /** A lookup that no longer waits for a slot (its provider went down, or may not be asked now): its next step. */
+  readonly moveOn: (lookup: Lookup, now: Millis) => void
+  /** Counts the fetches sent. */
+  readonly counters: { attempts: number }
+}
+
+/** Neither fetching nor waiting for a slot: the lookup may move on to its next step. */
+export function isIdle (lookup: Lookup): boolean {
+  return lookup.current === undefined && lookup.waitingOn === undefined
+}
+
+/**
+ * Each lookup's fetch from one provider at a time: a fetch slot of that provider, held or waited for (lookups share
+ * them, `ProviderSlots`); the header's timeout; once the header is accepted, the body's deadline.
+ */
+export class Attempts {
+  private readonly slots: ProviderSlots<Lookup>
+
+  constructor (private readonly deps: AttemptsDeps, private readonly config: LookupConfig) {
+    this.slots = new ProviderSlots(config.maxFetchesPerProvider)
+  }
+
+  /** This node's fetches waiting for a slot of `peer` (they count in its load). */
+  queued (peer: PeerId): number {
+    return this.slots.queued(peer)
+  }
+
+  /** Takes the provider to ask next off `lookup`'s queue: the best with a free slot, else the best. */
+  pick (lookup: Lookup): Candidate | undefined {
+    const free = lookup.queue.findIndex(c => this.slots.hasRoom(c.peer))
+    return lookup.queue.splice(Math.max(0, free), 1)[0]
+  }
+
+  /** Asks `candidate` if a slot of it is free, else waits for one (the wait does not count against the GET's deadline). */
+  begin (lookup: Lookup, candidate: Candidate, now: Millis): void {
+    if (this.slots.hasRoom(candidate.peer)) {
+      this.slots.take(candidate.peer)
+      this.attempt(lookup, candidate, now)
+      return
+    }
+    lookup.waitingOn = candidate
+    lookup.waitingSince = now
+    this.slots.wait(candidate.peer, lookup)
+    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs)))
+  }
+
+  /** The provider's header was accepted: its body gets `bodyTimeoutMs`. */
+  bodyAccepted (lookup: Lookup, current: Attempt, record: SignedRecord, now: Millis): void {
+    current.accepted = record
+    this.deps.effects.cancelTimer(ATTEMPT_TIMER + lookup.key)
+    lookup.deadline = Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.bodyTimeoutMs))
+    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+  }
+
+  /**
+   * The accepted body of the attempt that just ended failed: its extra time was for that body only, the GET's own
+   * deadline holds again. False if that has passed.
+   */
+  bodyFailed (lookup: Lookup, now: Millis): boolean {
+    if (lookup.deadline <= lookup.answerBy) return true
+    lookup.deadline = lookup.answerBy
+    if (now >= lookup.deadline) return false
+    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    return true
+  }
+
+  /** The current attempt is over: its slot goes to the next lookup waiting for that provider. */
+  end (lookup: Lookup, now: Millis): void {
+    const current = lookup.current
+    lookup.current = undefined
+    if (current !== undefined) this.handOver(current.peer, now)
+  }
+
+  /** The lookup was answered: its fetch (unless it was the hit) and its wait for a slot are called off. */
+  close (lookup: Lookup, hit: boolean, now: Millis): void {
+    this.deps.effects.cancelTimer(ATTEMPT_TIMER + lookup.key)
+    if (lookup.current !== undefined && !hit) this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer })
+    if (lookup.waitingOn !== undefined) this.slots.cancel(lookup.waitingOn.peer, lookup)
+    this.end(lookup, now)
+  }
+
+  /** `peer` is down: the lookups waiting for a slot of it move on. */
+  dropWaiters (peer: PeerId, now: Millis): void {
+    for (const waiter of this.slots.dropWaiters(peer)) {
+      this.stopWaiting(waiter, now)
+      this.deps.moveOn(waiter, now)
+    }
+  }
+
+  /** Asks `candidate` (a slot of it is held for this lookup). */
+  private attempt (lookup: Lookup, candidate: Candidate, now: Millis): void {
+    this.deps.counters.attempts++
+    lookup.current = candidate
+    const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
+    this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
+    this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
+  }
+
+  /** A slot of `peer` freed up: the first waiter that may still ask it takes it; those that may not move on. */
+  private handOver (peer: PeerId, now: Millis): void {
+    for (let waiter = this.slots.release(peer); waiter !== undefined; waiter = this.slots.release(peer)) {
+      const candidate = this.stopWaiting(waiter, now)
+      if (candidate !== undefined && this.deps.mayAsk(peer, now)) return this.attempt(waiter, candidate, now)
+      this.deps.moveOn(waiter, now)
+    }
+  }
+
+  /** The wait for a slot is over: the GET's deadline moves by the time it took. */
+  private stopWaiting (lookup: Lookup, now: Millis): Candidate | undefined {
+    const candidate = lookup.waitingOn
+    const waited = now - (lookup.waitingSince ?? now)
+    lookup.waitingOn = undefined
+    lookup.waitingSince = undefined
+    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + waited)
+    lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + waited)
+    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    return candidate
+  }
+}
