@@ -1,6 +1,7 @@
 import { CodecError, EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, Random, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { CacheAnnouncer } from './announcer.js'
+import { ClaimIntake } from './claim-intake.js'
 import { CommandQueue } from './commands.js'
 import type { CacheCommand } from './commands.js'
 import { resolveCacheConfig } from './config.js'
@@ -9,8 +10,8 @@ import { IndexSync, SYNC_TIMER } from './index-sync.js'
 import { CacheLookup } from './lookup.js'
 import type { FetchResult, HeaderDecision } from './lookup.js'
 import type { PeerLoadView } from './provider-choice.js'
-import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, casFrameCodec, indexSyncCodec } from './messages.js'
-import type { CasFrame, IndexSyncMessage, ProviderClaim } from './messages.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, casFrameCodec } from './messages.js'
+import type { CasFrame } from './messages.js'
 import { ProviderIndex } from './provider-index.js'
 import { signRecord } from './record.js'
 import { VerifiedRecords } from './verified-records.js'
@@ -75,6 +76,7 @@ export class CacheProtocol implements SansIoProtocol {
   private rejoinWindowStart = -Infinity
   private rejoinRequests = 0
   private readonly verified: VerifiedRecords
+  private readonly claims: ClaimIntake
   private readonly effects = new EffectQueue()
   private readonly commands = new CommandQueue()
   private running = false
@@ -90,6 +92,9 @@ export class CacheProtocol implements SansIoProtocol {
     const { self, random, peers } = deps
     const indexComplete = (): boolean => this.sync.synced && this.index.evictedKeys === 0
     this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, checkSignature, indexComplete, effects: this.effects, commands: this.commands }, this.config.lookup)
+    this.claims = new ClaimIntake({
+      self, index: this.index, lookup: this.lookup, trust: this.trust, verified: this.verified, sync: this.sync, announcer: this.announcer, ttlMs: this.config.index.ttlMs, maxClaims: this.config.sync.maxClaims
+    })
   }
 
   get synced (): boolean {
@@ -119,8 +124,8 @@ export class CacheProtocol implements SansIoProtocol {
 
   onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.deps.self) return 'ignore'
-    if (via === CACHE_TOPIC) return this.onAnnouncement(from, bytes, now)
-    if (via === CACHE_INDEX_PROTOCOL) return this.onIndexSync(from, bytes, now)
+    if (via === CACHE_TOPIC) return this.claims.onAnnouncement(from, bytes, now)
+    if (via === CACHE_INDEX_PROTOCOL) return this.claims.onIndexSync(from, bytes, now)
     return 'ignore'
   }
 
@@ -256,71 +261,5 @@ export class CacheProtocol implements SansIoProtocol {
     this.announcer.announce(record, now)
     this.lookup.negative.forget(record.gradleKey)
     if (this.deps.peers.alivePeers().length + 1 >= this.config.dhtProvideMinPeers) this.commands.push({ kind: 'provide', key: record.gradleKey })
-  }
-
-  private onAnnouncement (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
-    let records: readonly SignedRecord[]
-    try {
-      records = announceCodec.decode(bytes).records
-    } catch (err) {
-      if (err instanceof CodecError) return 'reject'
-      throw err
-    }
-    if (!records.every(r => this.verified.check(r))) return 'reject'
-    let trusted = 0
-    for (const record of records) {
-      if (!this.trust.mayProduce(record.producer)) {
-        // `from` now holds an entry by a producer this node does not trust (it replaced the one it announced before,
-        // or never had one this node could use): whatever it claimed for the key before is no longer there
-        this.index.remove(record.gradleKey, from)
-        continue
-      }
-      trusted++
-      this.heard(from, record, now)
-    }
-    return trusted > 0 ? 'accept' : 'ignore'
-  }
-
-  private onIndexSync (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
-    let message: IndexSyncMessage
-    try {
-      message = indexSyncCodec.decode(bytes)
-    } catch (err) {
-      if (err instanceof CodecError) return 'reject'
-      throw err
-    }
-    if (message.type === 'index-request') {
-      return this.sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
-    }
-    if (!this.sync.expects(from, message.requestId)) return 'ignore'
-    if (!message.claims.every(c => this.verified.check(c.record))) {
-      this.lookup.penalise(from, now, 'bad-signature')
-      return 'reject'
-    }
-    // Claims of providers this node counts as dead are kept too, as the index keeps a departed peer's own claims:
-    // after a partition heals, peers come back one by one, and a page applied before its provider is back would
-    // otherwise lose that claim for good (lookups skip providers that are not alive; the TTL and LRU bound them).
-    for (const { provider, record, ageMs = 0 } of message.claims) {
-      if (provider === this.deps.self || !this.trust.mayProduce(record.producer) || ageMs > this.config.index.ttlMs) continue
-      this.heard(provider, record, now, now - ageMs) // it keeps the age it had: relayed, a claim does not live longer
-    }
-    this.sync.pageApplied(message, now)
-    return 'accept'
-  }
-
-  /**
-   * `provider` holds `record`'s entry: a miss remembered for the key is no longer true, and a lookup in flight for it
-   * asks that provider too (else it would end in a miss and remember it again, after the announcement lifted it).
-   */
-  private heard (provider: PeerId, record: SignedRecord, now: Millis, seenAt = now): void {
-    this.index.add(provider, record, now, seenAt)
-    this.lookup.negative.forget(record.gradleKey)
-    this.lookup.onProviderAdded(record.gradleKey, provider, record, now)
-  }
-
-  /** What this node holds, then what it heard others hold. */
-  private * claimsToShare (now: Millis): Generator<ProviderClaim> {
-    for (const record of this.announcer.heldRecords()) yield { provider: this.deps.self, record, ageMs: 0 }
-    for (const p of this.index.claims(now, this.config.sync.maxClaims)) yield { provider: p.peer, record: p.record, ageMs: now - p.seenAt }
   }
 }

@@ -1,0 +1,101 @@
+import { CodecError } from '../core/index.js'
+import type { Millis, PeerId, Verdict } from '../core/index.js'
+import type { CacheAnnouncer } from './announcer.js'
+import type { IndexSync } from './index-sync.js'
+import type { CacheLookup } from './lookup.js'
+import { announceCodec, indexSyncCodec } from './messages.js'
+import type { IndexSyncMessage, ProviderClaim } from './messages.js'
+import type { ProviderIndex } from './provider-index.js'
+import type { SignedRecord } from './record.js'
+import type { TrustPolicy } from './trust.js'
+import type { VerifiedRecords } from './verified-records.js'
+
+export interface ClaimIntakeDeps {
+  readonly self: PeerId
+  readonly index: ProviderIndex
+  readonly lookup: CacheLookup
+  readonly trust: TrustPolicy
+  readonly verified: VerifiedRecords
+  readonly sync: IndexSync
+  readonly announcer: CacheAnnouncer
+  /** A claim older than this is not taken from an index page (the index's TTL). */
+  readonly ttlMs: Millis
+  /** Most claims one index answer carries. */
+  readonly maxClaims: number
+}
+
+/**
+ * What peers say they hold, as it comes in: announcements on the cache topic and index-sync frames, checked
+ * (signatures, trust, age) into the provider index; and the claims this node shares when a peer asks for its index.
+ */
+export class ClaimIntake {
+  constructor (private readonly deps: ClaimIntakeDeps) {}
+
+  onAnnouncement (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+    const { verified, trust, index } = this.deps
+    let records: readonly SignedRecord[]
+    try {
+      records = announceCodec.decode(bytes).records
+    } catch (err) {
+      if (err instanceof CodecError) return 'reject'
+      throw err
+    }
+    if (!records.every(r => verified.check(r))) return 'reject'
+    let trusted = 0
+    for (const record of records) {
+      if (!trust.mayProduce(record.producer)) {
+        // `from` now holds an entry by a producer this node does not trust (it replaced the one it announced before,
+        // or never had one this node could use): whatever it claimed for the key before is no longer there
+        index.remove(record.gradleKey, from)
+        continue
+      }
+      trusted++
+      this.heard(from, record, now)
+    }
+    return trusted > 0 ? 'accept' : 'ignore'
+  }
+
+  onIndexSync (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+    const { sync, verified, trust, self, ttlMs } = this.deps
+    let message: IndexSyncMessage
+    try {
+      message = indexSyncCodec.decode(bytes)
+    } catch (err) {
+      if (err instanceof CodecError) return 'reject'
+      throw err
+    }
+    if (message.type === 'index-request') {
+      return sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
+    }
+    if (!sync.expects(from, message.requestId)) return 'ignore'
+    if (!message.claims.every(c => verified.check(c.record))) {
+      this.deps.lookup.penalise(from, now, 'bad-signature')
+      return 'reject'
+    }
+    // Claims of providers this node counts as dead are kept too, as the index keeps a departed peer's own claims:
+    // after a partition heals, peers come back one by one, and a page applied before its provider is back would
+    // otherwise lose that claim for good (lookups skip providers that are not alive; the TTL and LRU bound them).
+    for (const { provider, record, ageMs = 0 } of message.claims) {
+      if (provider === self || !trust.mayProduce(record.producer) || ageMs > ttlMs) continue
+      this.heard(provider, record, now, now - ageMs) // it keeps the age it had: relayed, a claim does not live longer
+    }
+    sync.pageApplied(message, now)
+    return 'accept'
+  }
+
+  /**
+   * `provider` holds `record`'s entry: a miss remembered for the key is no longer true, and a lookup in flight for it
+   * asks that provider too (else it would end in a miss and remember it again, after the announcement lifted it).
+   */
+  private heard (provider: PeerId, record: SignedRecord, now: Millis, seenAt = now): void {
+    this.deps.index.add(provider, record, now, seenAt)
+    this.deps.lookup.negative.forget(record.gradleKey)
+    this.deps.lookup.onProviderAdded(record.gradleKey, provider, record, now)
+  }
+
+  /** What this node holds, then what it heard others hold. */
+  private * claimsToShare (now: Millis): Generator<ProviderClaim> {
+    for (const record of this.deps.announcer.heldRecords()) yield { provider: this.deps.self, record, ageMs: 0 }
+    for (const p of this.deps.index.claims(now, this.deps.maxClaims)) yield { provider: p.peer, record: p.record, ageMs: now - p.seenAt }
+  }
+}
