@@ -10,8 +10,9 @@ import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
 import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
+import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
-import { IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
+import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
@@ -237,9 +238,10 @@ export class CacheHost {
         result = 'missing'
         return
       }
-      let body: AsyncIterable<Uint8Array> | Uint8Array = response.body
+      const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, Date.now()) }) }
+      let body: AsyncIterable<Uint8Array> | Uint8Array = reportingProgress(response.body, decision.size, progress)
       if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
-        body = await readVerifiedBody(response.body, decision.size, decision.sha256)
+        body = await readVerifiedBody(body, decision.size, decision.sha256)
         if (!this.storing.has(key)) this.stats.peerHits++ // once per lookup, also if a failed write sends it to another provider
         this.storing.set(key, body)
         this.settle(key, body)
@@ -252,7 +254,7 @@ export class CacheHost {
       bytes = decision.size
       result = 'ok'
     } catch (err) {
-      result = classify(err, signal)
+      result = fetchFailure(err, signal)
       if (result === 'corrupt') this.stats.corruptRejected++
       this.components.logger.debug({ err, key, peer, result }, 'peer fetch failed')
     } finally {
@@ -288,11 +290,4 @@ export class CacheHost {
     this.host.input(() => { this.protocol.localStored(record, Date.now()) })
     return casFrameCodec.encode({ type: 'push-ack', status: 'stored' })
   }
-}
-
-function classify (err: unknown, signal: AbortSignal): 'corrupt' | 'timeout' | 'error' {
-  const name = (err as { name?: string })?.name
-  if (name === 'IntegrityError' || name === 'SizeMismatchError') return 'corrupt'
-  if (signal.aborted || name === 'DeadlineExceededError' || name === 'AbortError' || name === 'TimeoutError') return 'timeout'
-  return 'error'
 }

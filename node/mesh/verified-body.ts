@@ -27,3 +27,11 @@ export async function readVerifiedBody (body: AsyncIterable<Uint8Array>, size: n
   if (actual !== sha256) throw new IntegrityError(sha256, actual)
   return bytes
 }
+
+/** What a peer fetch that threw counts as: bytes that failed their check are corrupt, a fetch called off or late timed out. */
+export function fetchFailure (err: unknown, signal: AbortSignal): 'corrupt' | 'timeout' | 'error' {
+  const name = (err as { name?: string })?.name
+  if (name === 'IntegrityError' || name === 'SizeMismatchError') return 'corrupt'
+  if (signal.aborted || name === 'DeadlineExceededError' || name === 'AbortError' || name === 'TimeoutError') return 'timeout'
+  return 'error'
+}

@@ -41,6 +41,8 @@ export interface CacheProtocolStats {
   readonly negativeHits: number
   readonly deadlineMisses: number
   readonly corrupt: number
+  /** Accepted bodies abandoned because they stopped or slowed to a trickle. */
+  readonly stalledBodies: number
   readonly attempts: number
   readonly providerClaims: number
   readonly indexedKeys: number
@@ -191,6 +193,14 @@ export class CacheProtocol implements SansIoProtocol {
       if (!(err instanceof CodecError)) throw err
     }
     return this.lookup.onFetchHeader(key, peer, frame, now)
+  }
+
+  /**
+   * An accepted fetch's body has brought `bytes` so far: report it now and then while it streams (a few times a
+   * second is plenty) and once all of it is in; a body that stops moving is abandoned (`LookupConfig.bodyStallMs`).
+   */
+  onFetchProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
+    this.lookup.onBodyProgress(key, peer, bytes, now)
   }
 
   /** How a `fetch` command ended: `ok` only once the bytes are verified and stored. */

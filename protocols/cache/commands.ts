@@ -10,7 +10,8 @@ export type CacheCommand =
   /**
    * Open `/gmesh/cas/1.0.0` to `peer`, send `{fetch by key}`, hand the response header to
    * `onFetchHeader`, and if it is accepted stream the bytes into the store with
-   * `expectedSha256`/`expectedSize` from the accepted header; then report `onFetchResult`.
+   * `expectedSha256`/`expectedSize` from the accepted header, reporting `onFetchProgress` as they arrive;
+   * then report `onFetchResult`.
    * Abort at `deadline`. `record` is the provider's announced record (absent after a DHT lookup).
    */
   | { readonly kind: 'fetch', readonly key: string, readonly peer: PeerId, readonly record?: SignedRecord, readonly deadline: Millis }
@@ -22,7 +23,7 @@ export type CacheCommand =
   | { readonly kind: 'provide', readonly key: string }
   /** The lookup for `key` is over: answer every GET waiting on it (hit: serve from the local store now). */
   | { readonly kind: 'answer', readonly key: string, readonly outcome: LookupOutcome }
-  /** `peer` misbehaved (served corrupt bytes, signed garbage): lower its gossipsub score, log it. */
+  /** `peer` misbehaved (served corrupt bytes, signed garbage) or stalled a body: count it, log it. */
   | { readonly kind: 'penalise', readonly peer: PeerId, readonly reason: PenaltyReason }
   /** Offer the local entry `record` to each of `to` on `/gmesh/cas/1.0.0` (a `push` frame; each replica pulls the bytes, then acks). */
   | { readonly kind: 'push', readonly record: SignedRecord, readonly to: readonly PeerId[] }
@@ -31,9 +32,10 @@ export type CacheCommand =
  * Why a peer was penalised: `corrupt-blob` (bytes that fail their hash), `bad-signature` (a record missing or not
  * signed by its producer), `wrong-record` (a fetch answered with the record of another key), `untrusted-record`
  * (a provider that announced a trusted record answered with one by a producer this node does not trust),
- * `malformed-message`.
+ * `malformed-message`; and `stalled-body` (a body that stopped or slowed to a trickle after its header: skipped for a
+ * while, `LookupConfig.stallPenaltyMs`, not taken for misbehaviour).
  */
-export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'wrong-record' | 'untrusted-record' | 'malformed-message'
+export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'wrong-record' | 'untrusted-record' | 'malformed-message' | 'stalled-body'
 
 export type MissReason = 'negative-cache' | 'no-provider' | 'all-providers-failed' | 'deadline'
 

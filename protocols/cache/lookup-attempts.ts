@@ -5,9 +5,13 @@ import type { Candidate } from './provider-choice.js'
 import { ProviderSlots } from './provider-slots.js'
 import type { SignedRecord } from './record.js'
 
-/** The provider a lookup asks now; once its header is accepted, the record of the body. */
+/** The provider a lookup asks now; once its header is accepted, the body's record and how it moves. */
 export interface Attempt extends Candidate {
   accepted?: SignedRecord
+  /** When the header was accepted (the body's start). */
+  bodySince?: Millis
+  /** The body's byte count when it last showed progress (`bodyProgressBytes` more than the mark before). */
+  bodyMark?: number
 }
 
 /** One key's lookup (see `CacheLookup`). */
@@ -35,6 +39,7 @@ export interface Lookup {
 
 export const LOOKUP_TIMER = 'cache/lookup/'
 export const ATTEMPT_TIMER = 'cache/attempt/'
+export const BODY_STALL_TIMER = 'cache/body-stall/'
 
 export interface AttemptsDeps {
   readonly effects: EffectQueue
@@ -54,7 +59,7 @@ export function isIdle (lookup: Lookup): boolean {
 
 /**
  * Each lookup's fetch from one provider at a time: a fetch slot of that provider, held or waited for (lookups share
- * them, `ProviderSlots`); the header's timeout; once the header is accepted, the body's deadline.
+ * them, `ProviderSlots`); the header's timeout; once the header is accepted, the body's deadline and its stall watch.
  */
 export class Attempts {
   private readonly slots: ProviderSlots<Lookup>
@@ -87,12 +92,40 @@ export class Attempts {
     this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.maxSlotWaitMs)))
   }
 
-  /** The provider's header was accepted: its body gets `bodyTimeoutMs`. */
+  /** The provider's header was accepted: its body gets `bodyTimeoutMs`, and must keep moving (`bodyStallMs`). */
   bodyAccepted (lookup: Lookup, current: Attempt, record: SignedRecord, now: Millis): void {
     current.accepted = record
+    current.bodySince = now
+    current.bodyMark = 0
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + lookup.key)
     lookup.deadline = Math.min(lookup.endsBy, Math.max(lookup.deadline, now + this.config.bodyTimeoutMs))
     this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    this.deps.effects.setTimer(BODY_STALL_TIMER + lookup.key, now + this.config.bodyStallMs)
+  }
+
+  /** The body has `bytes` so far: each `bodyProgressBytes` more starts the stall watch over; the whole body ends it. */
+  bodyProgress (lookup: Lookup, current: Attempt, bytes: number, now: Millis): void {
+    const { accepted, bodyMark } = current
+    if (accepted === undefined || bodyMark === undefined || bodyMark >= accepted.size) return
+    if (bytes >= accepted.size) {
+      current.bodyMark = accepted.size
+      this.deps.effects.cancelTimer(BODY_STALL_TIMER + lookup.key)
+    } else if (bytes - bodyMark >= this.config.bodyProgressBytes) {
+      current.bodyMark = bytes
+      this.deps.effects.setTimer(BODY_STALL_TIMER + lookup.key, now + this.config.bodyStallMs)
+    }
+  }
+
+  /**
+   * The body stalled: its fetch is called off, and the time it took does not count against the GET's deadline, like a
+   * slot wait (that deadline bounds finding a provider; this one was found, then failed in bounded time), so that the
+   * next provider may serve the GET.
+   */
+  bodyStalled (lookup: Lookup, now: Millis): void {
+    const current = lookup.current
+    if (current === undefined) return
+    this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: current.peer })
+    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + (now - (current.bodySince ?? now)))
   }
 
   /**
@@ -111,7 +144,9 @@ export class Attempts {
   end (lookup: Lookup, now: Millis): void {
     const current = lookup.current
     lookup.current = undefined
-    if (current !== undefined) this.handOver(current.peer, now)
+    if (current === undefined) return
+    if (current.accepted !== undefined) this.deps.effects.cancelTimer(BODY_STALL_TIMER + lookup.key)
+    this.handOver(current.peer, now)
   }
 
   /** The lookup was answered: its fetch (unless it was the hit) and its wait for a slot are called off. */

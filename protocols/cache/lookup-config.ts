@@ -12,6 +12,21 @@ export interface LookupConfig extends ProviderChoiceConfig {
    * finding a provider, not moving a big entry (kept under Gradle's 30 s request timeout).
    */
   readonly bodyTimeoutMs: Millis
+  /**
+   * An accepted body must bring `bodyProgressBytes` more bytes within this long (from its header, then from the last
+   * time it did), else it is abandoned for the next provider: a provider that sends its header and then stalls or
+   * drips would hold the GET until `bodyTimeoutMs`. A working provider moves megabytes a second even on a loaded
+   * machine (its pauses, a GC or a busy disk, last a fraction of this), and a stall caught this early leaves
+   * most of the GET's time for the next provider.
+   */
+  readonly bodyStallMs: Millis
+  /** The least a body must bring per `bodyStallMs`: a rate floor (64 KiB per 3 s is about 21 KiB/s). */
+  readonly bodyProgressBytes: number
+  /**
+   * How long a provider whose body stalled is skipped: slowness is not misbehaviour (`penaltyMs`), an overloaded
+   * honest peer serves again soon, but the next GETs of a build must not wait on it again.
+   */
+  readonly stallPenaltyMs: Millis
   readonly negativeTtlMs: Millis
   readonly negativeMaxKeys: number
   /**
@@ -44,6 +59,9 @@ export const DHT_MIN_PEERS = 64
 export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   attemptTimeoutMs: 750,
   bodyTimeoutMs: 25_000,
+  bodyStallMs: 3000,
+  bodyProgressBytes: 64 * 1024,
+  stallPenaltyMs: 60_000,
   negativeTtlMs: 3000,
   negativeMaxKeys: 10_000,
   useDht: true,

@@ -1,6 +1,6 @@
 import type { EffectQueue, Millis, PeerId } from '../core/index.js'
 import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
-import { ATTEMPT_TIMER, Attempts, LOOKUP_TIMER, isIdle } from './lookup-attempts.js'
+import { ATTEMPT_TIMER, Attempts, BODY_STALL_TIMER, LOOKUP_TIMER, isIdle } from './lookup-attempts.js'
 import type { Lookup } from './lookup-attempts.js'
 import { DEFAULT_LOOKUP } from './lookup-config.js'
 import type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
@@ -12,7 +12,7 @@ import type { SignedRecord } from './record.js'
 
 export { DEFAULT_LOOKUP, DHT_MIN_PEERS } from './lookup-config.js'
 export type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
-export { ATTEMPT_TIMER, LOOKUP_TIMER } from './lookup-attempts.js'
+export { ATTEMPT_TIMER, BODY_STALL_TIMER, LOOKUP_TIMER } from './lookup-attempts.js'
 
 export interface LookupDeps extends ProviderChoiceDeps {
   /**
@@ -30,7 +30,8 @@ export const RETRY_TIMER = 'cache/busy-retry/'
 /**
  * Every GET that missed locally, as one state machine per key: providers from the index in order
  * of score (RTT + load), one fetch at a time, the next provider after a corrupt, missing, busy or
- * slow one, the DHT when the index knows nobody, and a miss at the deadline. Concurrent GETs of one key share one lookup; lookups share each provider's fetch slots
+ * slow one (a late header, a stalled body), the DHT when the index knows nobody, and a miss at the
+ * deadline. Concurrent GETs of one key share one lookup; lookups share each provider's fetch slots
  * (`Attempts`). A miss is remembered for `negativeTtlMs` only when no live provider is left for the
  * key (busy or failing providers are not a miss).
  */
@@ -40,7 +41,7 @@ export class CacheLookup {
   private readonly attempts: Attempts
   readonly negative: NegativeCache
   /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
-  readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, attempts: 0 }
+  readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, stalledBodies: 0, attempts: 0 }
 
   constructor (private readonly deps: LookupDeps, readonly config: LookupConfig = DEFAULT_LOOKUP) {
     this.negative = new NegativeCache(config.negativeTtlMs, config.negativeMaxKeys)
@@ -80,6 +81,12 @@ export class CacheLookup {
     const record = verdict.record
     this.attempts.bodyAccepted(lookup, lookup.current, record, now)
     return { accept: true, sha256: record.sha256, size: record.size, record }
+  }
+
+  /** An accepted body has brought `bytes` so far (reported now and then, and once all are in). */
+  onBodyProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
+    const lookup = this.attemptOf(key, peer)
+    if (lookup?.current !== undefined) this.attempts.bodyProgress(lookup, lookup.current, bytes, now)
   }
 
   /** How a fetch ended. Returns the lookup's outcome if this result ended it. */
@@ -155,6 +162,9 @@ export class CacheLookup {
       if (lookup?.current === undefined) return true
       this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer })
       this.onFetchResult(lookup.key, lookup.current.peer, 'timeout', now)
+    } else if (timer.startsWith(BODY_STALL_TIMER)) {
+      const lookup = this.lookups.get(timer.slice(BODY_STALL_TIMER.length))
+      if (lookup?.current?.accepted !== undefined) this.abandonStalledBody(lookup, lookup.current, now)
     } else if (timer.startsWith(DHT_TIMER)) {
       const lookup = this.lookups.get(timer.slice(DHT_TIMER.length))
       if (lookup !== undefined) lookup.dhtPending = false
@@ -168,9 +178,9 @@ export class CacheLookup {
     return true
   }
 
-  /** Skips `peer` as a provider for `penaltyMs` and tells the driver. */
-  penalise (peer: PeerId, now: Millis, reason: PenaltyReason): void {
-    this.providers.penalise(peer, now)
+  /** Skips `peer` as a provider for `forMs` (default `penaltyMs`) and tells the driver. */
+  penalise (peer: PeerId, now: Millis, reason: PenaltyReason, forMs?: Millis): void {
+    this.providers.penalise(peer, now, forMs)
     this.deps.commands.push({ kind: 'penalise', peer, reason })
   }
 
@@ -208,6 +218,17 @@ export class CacheLookup {
     const outcome: LookupOutcome = { hit: false, reason }
     this.answer(lookup.key, outcome, now)
     return outcome
+  }
+
+  /**
+   * The accepted body stopped, or slowed below `bodyProgressBytes` per `bodyStallMs`: its provider is skipped for
+   * `stallPenaltyMs` and the next one asked. The driver answers GETs only with verified bytes: none of this body's went out.
+   */
+  private abandonStalledBody (lookup: Lookup, current: Candidate, now: Millis): void {
+    this.counters.stalledBodies++
+    this.attempts.bodyStalled(lookup, now)
+    this.penalise(current.peer, now, 'stalled-body', this.config.stallPenaltyMs)
+    this.onFetchResult(lookup.key, current.peer, 'timeout', now)
   }
 
   /** Providers that answered `busy` get another turn. */

@@ -31,6 +31,11 @@ export class ExpiringKeys<K> {
     if (this.until.size > this.maxKeys) trimOldest(this.until, this.maxKeys)
   }
 
+  /** Holds `key` until `until` or its current deadline, whichever is later. */
+  extend (key: K, until: Millis): void {
+    this.hold(key, Math.max(until, this.until.get(key) ?? until))
+  }
+
   /** True while `key` is held at `now`. */
   has (key: K, now: Millis): boolean {
     const until = this.until.get(key)

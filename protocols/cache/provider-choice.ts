@@ -113,9 +113,9 @@ export class ProviderChoice {
     return this.deps.peers.isAlive(peer) && !this.isPenalised(peer, now)
   }
 
-  /** Skips `peer` as a provider for `penaltyMs`. */
-  penalise (peer: PeerId, now: Millis): void {
-    this.penalised.hold(peer, now + this.config.penaltyMs)
+  /** Skips `peer` as a provider for `forMs` (default `penaltyMs`), or longer if it is skipped longer already. */
+  penalise (peer: PeerId, now: Millis, forMs: Millis = this.config.penaltyMs): void {
+    this.penalised.extend(peer, now + forMs)
   }
 
   isPenalised (peer: PeerId, now: Millis): boolean {

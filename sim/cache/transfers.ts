@@ -32,7 +32,7 @@ export interface TransferStats {
 /**
  * The `/gmesh/cas/1.0.0` side of cache-host.ts on the virtual network: a fetch is a request
  * message and a response message (header + body, so the body's size costs uplink bandwidth), with
- * the same calls into the protocol: `onFetchHeader`, the store's SHA-256 and size check,
+ * the same calls into the protocol: `onFetchHeader`, `onFetchProgress`, the store's SHA-256 and size check,
  * `onFetchResult` (ok / corrupt / missing / timeout), aborts at the deadline or on `cancelFetch`.
  * Replica pushes are one frame; an accepting replica pulls the bytes by key and calls `localStored`.
  */
@@ -114,6 +114,8 @@ export class BlobTransfers {
       this.report(node, key, peer, 'missing', false)
       return
     }
+    // the body came whole with the header: all of it is in at once, as cache-host reports a fast body
+    this.host.input(node, (cache, now) => { cache.onFetchProgress(key, peer, body.length, now) })
     if (!this.verified(body, decision.sha256, decision.size)) {
       this.stats.corruptRejected++
       this.report(node, key, peer, 'corrupt', true)

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { CACHE_TOPIC, DEFAULT_LOOKUP, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, signRecord } from '../../../protocols/cache/index.js'
+import { CACHE_TOPIC, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, signRecord } from '../../../protocols/cache/index.js'
 import type { CacheCommand, SignedRecord } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, only, recordBy, sha256Of, signerFor } from './helpers.js'
 import type { TestNode } from './helpers.js'
@@ -59,36 +59,6 @@ test('a provider that serves corrupt bytes is penalised and the next one is trie
   me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2)] }), 140)
   me.cache.get(gradleKey(2), 150, 2150)
   t.deepEqual(only(step(me, timers), 'answer').map(a => a.key), [gradleKey(2)], 'the only provider of entry 2 is near, which is benched')
-})
-
-test('a provider that does not answer in time is abandoned for the next', t => {
-  const { me, timers } = meshWithThreeProviders()
-  me.cache.get(KEY, 100, 2100)
-  step(me, timers)
-  t.is(timers.at.get(`cache/attempt/${KEY}`), 850, 'one provider gets 750 ms to answer its header')
-  t.deepEqual(timers.fireDue(me.cache, 850), [`cache/attempt/${KEY}`])
-  const commands = step(me, timers)
-  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'near' }])
-  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
-  t.deepEqual(only(commands, 'penalise'), [], 'slowness is not misbehaviour')
-})
-
-test('finding a provider is bounded by the GET deadline; a body that started streaming gets the body timeout instead', t => {
-  const { me, timers, record } = meshWithThreeProviders()
-  me.cache.get(KEY, 100, 1000)
-  step(me, timers)
-  timers.fireDue(me.cache, 850)
-  step(me, timers)
-  t.like(me.cache.onFetchHeader(KEY, 'far', found(record), 900), { accept: true })
-  step(me, timers)
-  t.is(timers.at.get(`cache/attempt/${KEY}`), undefined, 'streaming started: no per-attempt timeout')
-  t.deepEqual(timers.fireDue(me.cache, 1000), [], 'a big entry may take longer than the GET deadline to arrive')
-  t.true(timers.fireDue(me.cache, 900 + DEFAULT_LOOKUP.bodyTimeoutMs).includes(`cache/lookup/${KEY}`))
-  const commands = step(me, timers)
-  t.deepEqual(only(commands, 'answer'), [{ kind: 'answer', key: KEY, outcome: { hit: false, reason: 'deadline' } }])
-  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'far' }])
-  me.cache.onFetchResult(KEY, 'far', 'ok', 26_000)
-  t.deepEqual(step(me, timers), [], 'a result after the answer changes nothing')
 })
 
 test('when no provider answers its header, the GET answers a miss exactly at its deadline', t => {
