@@ -1,3 +1,12 @@
+/** A partition layout that has ended: its groups (two nodes can talk both ways only within one) and when it ended. */
+interface PastLayout {
+  readonly groups: Int32Array
+  readonly until: number
+}
+
+/** Past partition layouts kept for `connectedSince`; a run has a handful, a long one forgets the oldest. */
+const LAYOUTS_KEPT = 64
+
 /** Where each node stands: up, paused, slow, and which side of which partition. */
 export class FaultState {
   readonly up: Uint8Array
@@ -14,6 +23,10 @@ export class FaultState {
   private readonly blocked = new Set<number>()
   /** When the partition layout last changed. */
   partitionChangedAt = 0
+  /** Ended partition layouts, oldest first (a whole network connects every pair and is not kept). */
+  private readonly past: PastLayout[] = []
+  /** When the newest layout dropped from `past` ended: what came before is unknown. */
+  private forgottenUntil = 0
   /** Partitions started so far. */
   partitions = 0
 
@@ -49,6 +62,7 @@ export class FaultState {
   /** Splits nodes into groups; `symmetric` cuts both directions, otherwise only lower → higher group. */
   partition (groups: ArrayLike<number>, symmetric: boolean, now: number): void {
     this.partitions++
+    this.endLayout(now)
     this.blocked.clear()
     let count = 0
     for (let i = 0; i < this.size; i++) {
@@ -66,13 +80,34 @@ export class FaultState {
 
   heal (now: number): void {
     if (this.blocked.size === 0) return
+    this.endLayout(now)
     this.blocked.clear()
     this.group.fill(0)
     this.partitionChangedAt = now
   }
 
-  /** Since when `a` and `b` have been able to talk in both directions with neither disturbed. */
+  /**
+   * Since when `a` and `b` have been able to talk in both directions with neither disturbed (infinite while they
+   * cannot): a partition that cut neither of them off from the other does not reset it.
+   */
   connectedSince (a: number, b: number): number {
-    return Math.max(this.partitionChangedAt, this.disturbedAt[a] as number, this.disturbedAt[b] as number)
+    return Math.max(this.linkedSince(a, b), this.disturbedAt[a] as number, this.disturbedAt[b] as number)
+  }
+
+  /** Since when no partition has cut `a` and `b` apart: every partition cuts one direction between groups at least. */
+  private linkedSince (a: number, b: number): number {
+    if (this.partitioned && this.group[a] !== this.group[b]) return Number.POSITIVE_INFINITY
+    for (let k = this.past.length - 1; k >= 0; k--) {
+      const layout = this.past[k] as PastLayout
+      if (layout.groups[a] !== layout.groups[b]) return layout.until
+    }
+    return this.forgottenUntil
+  }
+
+  /** Keeps the layout in force until `now`, unless the network is whole. */
+  private endLayout (now: number): void {
+    if (this.blocked.size === 0) return
+    this.past.push({ groups: Int32Array.from(this.group), until: now })
+    if (this.past.length > LAYOUTS_KEPT) this.forgottenUntil = (this.past.shift() as PastLayout).until
   }
 }

@@ -3,6 +3,8 @@ import { Membership } from '../../protocols/membership/index.js'
 import type { MemberRecord } from '../../protocols/membership/index.js'
 import type { Millis, TimerKey } from '../../protocols/core/index.js'
 import { runSimulation } from '../../sim/index.js'
+import type { ChaosContext } from '../../sim/index.js'
+import { simPeerId } from '../../sim/peers.js'
 
 /** Broken on purpose: never refutes a suspicion or death, so a wrongly dead node stays dead. */
 class NeverRefutes extends Membership {
@@ -41,5 +43,45 @@ test('the correct protocol passes the same runs', t => {
   for (const [scenario, nodes, seed, durationMs] of [['partition-heal', 60, 11, 120_000], ['churn', 80, 5, 200_000]] as const) {
     const result = runSimulation({ scenario, nodes, seed, durationMs })
     t.true(result.invariantsOk, `${scenario} seed ${seed}: ${JSON.stringify(result.violations.slice(0, 3))}`)
+  }
+})
+
+const PAUSED = 7
+const RESUMED_AT = 25_000
+/** runSimulation's default interval between safety checks. */
+const CHECK_INTERVAL_MS = 2000
+const CRASHED = 30
+
+/**
+ * n7 pauses from 10 s to 25 s, long enough to be declared dead, and never refutes. From 15 s on a
+ * partition every 15 s cuts off only n30, crashed at 5 s: no link to n7 ever changes, so n7 must be
+ * reported held dead a refutation bound after its resume, not once the partitions stop.
+ */
+function pausedWhileOthersArePartitioned (withPartitions: boolean) {
+  return (ctx: ChaosContext): void => {
+    const { engine, faults, harness, size, faultsEnd } = ctx
+    engine.at(5000, () => { harness.crash(CRASHED) })
+    engine.at(10_000, () => { harness.pause(PAUSED) })
+    engine.at(RESUMED_AT, () => { harness.resume(PAUSED) })
+    if (!withPartitions) return
+    const groups = new Int32Array(size)
+    groups[CRASHED] = 1
+    for (let t = 15_000; t + 5000 < faultsEnd; t += 15_000) {
+      engine.at(t, () => { faults.partition(groups, true, engine.now) })
+      engine.at(t + 5000, () => { faults.heal(engine.now) })
+    }
+  }
+}
+
+test('a live node held dead is reported a refutation bound after it can talk, whatever partitions elsewhere do', t => {
+  const seed = 3
+  for (const withPartitions of [false, true]) {
+    const result = runSimulation({
+      scenario: 'steady', nodes: 60, seed, durationMs: 150_000, createProtocol: options => new NeverRefutes(options), injectFaults: pausedWhileOthersArePartitioned(withPartitions)
+    })
+    const first = result.violations.find(v => v.invariant === 'live-node-held-dead' && v.subject === simPeerId(PAUSED))
+    const latest = RESUMED_AT + result.bounds.refutationMs + CHECK_INTERVAL_MS
+    t.log(`seed ${seed} partitions ${String(withPartitions)} trace ${result.traceHash}: n7 first reported held dead at ${first?.atMs ?? 'never'} ms (latest ${latest} ms, faults end ${result.faultsEndMs} ms)`)
+    t.true(first !== undefined && first.atMs <= latest, `seed ${seed}, partitions ${String(withPartitions)}: n7 first reported at ${first?.atMs ?? 'never'} ms`)
   }
 })

@@ -83,6 +83,24 @@ test('partitions cut links by group, symmetric or one way, until healed', t => {
   t.is(faults.partitions, 2)
 })
 
+test('a pair is connected since the last partition that cut it apart, not since any partition', t => {
+  const faults = new FaultState(3)
+  faults.partition([0, 0, 1], true, 100)
+  t.is(faults.connectedSince(0, 2), Number.POSITIVE_INFINITY, 'cut apart now')
+  faults.heal(150)
+  faults.partition([0, 0, 1], false, 400)
+  faults.partition([1, 0, 0], true, 500)
+  faults.heal(600)
+  t.is(faults.connectedSince(0, 1), 600, 'cut apart by the last layout')
+  t.is(faults.connectedSince(1, 2), 500, 'cut apart one way by the layout before')
+  faults.partition([0, 0, 1], true, 700)
+  t.is(faults.connectedSince(0, 1), 600, 'a partition of another node does not reset it')
+  faults.disturbedAt[1] = 650
+  t.is(faults.connectedSince(0, 1), 650, 'a pause or restart does')
+  for (let k = 0; k < 100; k++) faults.partition([0, 0, 1 + k % 2], true, 1000 + k)
+  t.is(faults.connectedSince(0, 1), 1035, 'past the layouts kept, since the newest one forgotten')
+})
+
 test('the trace hash tells apart events less than a millisecond apart', t => {
   const at = (time: number): string => {
     const trace = new TraceHash()
