@@ -2,7 +2,7 @@ import { peerHashOf } from './peers.js'
 import type { Harness } from './harness.js'
 import type { FaultState } from './network/index.js'
 
-export type InvariantName = 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged'
+export type InvariantName = 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged' | 'convergence-late'
 
 export interface Violation {
   readonly invariant: InvariantName
@@ -28,7 +28,7 @@ export class InvariantChecker {
   readonly violations: Violation[] = []
   violationCount = 0
   /** Violations per invariant (each observer/subject pair counted once). */
-  readonly counts: Record<InvariantName, number> = { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0 }
+  readonly counts: Record<InvariantName, number> = { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0, 'convergence-late': 0 }
   private readonly reported = new Set<string>()
 
   constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds) {}
@@ -99,8 +99,21 @@ export class InvariantChecker {
     return true
   }
 
+  /** The convergence bound after faults ended (`faultsEnd`): views that still disagree are late. */
+  checkConvergedInTime (now: number, faultsEnd: number): void {
+    if (this.agreed()) return
+    const first = this.disagreements().next()
+    const [y, x, detail] = first.done === true ? [0, 0, 'views differ'] : first.value
+    this.report('convergence-late', now, y, x, `views still differ ${Math.round(now - faultsEnd)} ms after faults ended (the convergence bound): ${detail}`)
+  }
+
   /** End of the liveness phase: exact comparison of every live node's view against the truth. */
   checkConverged (now: number): void {
+    for (const [y, x, detail] of this.disagreements()) this.report('membership-diverged', now, y, x, `${detail} after the liveness phase`)
+  }
+
+  /** Each live observer y and node x where y's view of x is not the truth, with what y holds. */
+  private * disagreements (): Generator<[number, number, string]> {
     const { faults, harness } = this
     for (let y = 0; y < harness.size; y++) {
       const protocol = harness.protocolOf(y)
@@ -110,9 +123,7 @@ export class InvariantChecker {
         const member = protocol.members.get(harness.peerOf(x))
         const held = member?.status ?? 'unknown'
         const live = faults.isLive(x)
-        if (live !== (held === 'alive')) {
-          this.report('membership-diverged', now, y, x, `${live ? 'live' : 'down'} node held ${held} after the liveness phase`)
-        }
+        if (live !== (held === 'alive')) yield [y, x, `${live ? 'live' : 'down'} node held ${held}`]
       }
     }
   }

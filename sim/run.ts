@@ -101,6 +101,8 @@ export function runSimulation (options: SimOptions): SimResult {
     else if (engine.now + 250 <= durationMs) engine.at(engine.now + 250, watchConvergence)
   }
   engine.at(faultsEnd, watchConvergence)
+  // a late agreement is a violation of the run itself, so every caller (CLI, swarm runner, tests) sees it
+  engine.at(faultsEnd + bounds.convergenceMs, () => { if (convergedAt === null) checker.checkConvergedInTime(engine.now, faultsEnd) })
   engine.runUntil(durationMs, harness)
   checker.checkConverged(durationMs)
   const wallMs = performance.now() - started
