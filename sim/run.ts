@@ -12,6 +12,8 @@ import { InvariantChecker } from './invariants.js'
 import type { Bounds, InvariantName, Violation } from './invariants.js'
 import { FaultState, Links } from './network/index.js'
 import { scenarioNamed } from './scenarios.js'
+import type { Scenario } from './scenarios.js'
+import { withSeed } from './seeded-run.js'
 
 export interface SimOptions {
   readonly scenario: string
@@ -79,6 +81,28 @@ export function runSimulation (options: SimOptions): SimResult {
   if (durationMs < livenessMs + 10_000) {
     throw new SimConfigError(`--duration must be at least ${Math.ceil((livenessMs + 10_000) / 1000)} s for ${nodes} nodes (the liveness phase alone takes ${Math.ceil(livenessMs / 1000)} s)`)
   }
+  const plan: RunPlan = { scenario, nodes, durationMs, config, bounds, livenessMs }
+  return withSeed(options.seed, replayCommand(options, nodes, durationMs), () => simulate(options, plan))
+}
+
+/** The gmesh command that replays a run, unless test hooks shaped it. */
+export function replayCommand (options: SimOptions, nodes: number, durationMs: number): string | undefined {
+  const hooked = options.createProtocol !== undefined || options.injectFaults !== undefined || options.config !== undefined || options.checkIntervalMs !== undefined
+  return hooked ? undefined : `gmesh sim --scenario ${options.scenario} --nodes ${nodes} --seed ${options.seed} --duration ${durationMs / 1000}`
+}
+
+/** A run's checked options and what follows from them. */
+interface RunPlan {
+  readonly scenario: Scenario
+  readonly nodes: number
+  readonly durationMs: number
+  readonly config: MembershipConfig
+  readonly bounds: Bounds
+  readonly livenessMs: number
+}
+
+function simulate (options: SimOptions, plan: RunPlan): SimResult {
+  const { scenario, nodes, durationMs, config, bounds, livenessMs } = plan
   const started = performance.now()
   const engine = new Engine(options.seed >>> 0)
   const links = new Links(nodes, scenario.profile(engine.random), engine.random)

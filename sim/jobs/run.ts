@@ -13,6 +13,8 @@ import type { JobsFactory } from './harness.js'
 import { JobsChecker } from './invariants.js'
 import type { JobsViolation } from './invariants.js'
 import { jobsScenarioNamed } from './scenarios.js'
+import type { JobsScenario } from './scenarios.js'
+import { withSeed } from '../seeded-run.js'
 import { randomJob } from './workload.js'
 import type { WorkloadShape } from './workload.js'
 
@@ -67,12 +69,25 @@ export interface JobsSimResult {
 
 const DEFAULT_SHAPE: WorkloadShape = { units: 60, cost: [100, 600], maxDeps: 2, window: 10 }
 const DEFAULT_QUIET_MS = 20_000
+const DEFAULT_NODES = 24
+const DEFAULT_JOBS = 2
 
 /** Runs one seeded jobs scenario: membership + jobs on every node, faults, then a liveness phase. */
 export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const scenario = jobsScenarioNamed(options.scenario)
   if (scenario === undefined) throw new Error(`unknown jobs scenario ${options.scenario}`)
-  const size = options.nodes ?? 24
+  return withSeed(options.seed, jobsReplayCommand(options, scenario), () => simulateJobs(options, scenario))
+}
+
+/** The gmesh command that replays a jobs run, unless options the command has no flag for shaped it. */
+export function jobsReplayCommand (options: JobsSimOptions, scenario: JobsScenario): string | undefined {
+  const flagged = new Set(['scenario', 'seed', 'nodes', 'jobs'])
+  if (Object.entries(options).some(([key, value]) => !flagged.has(key) && value !== undefined)) return undefined
+  return `gmesh sim --jobs ${options.jobs ?? scenario.jobs ?? DEFAULT_JOBS} --scenario ${scenario.name} --nodes ${options.nodes ?? DEFAULT_NODES} --seed ${options.seed}`
+}
+
+function simulateJobs (options: JobsSimOptions, scenario: JobsScenario): JobsSimResult {
+  const size = options.nodes ?? DEFAULT_NODES
   const engine = new Engine(options.seed)
   const links = new Links(size, LAN_PROFILE, engine.random)
   const faults = new FaultState(size)
@@ -118,7 +133,7 @@ export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   harness.startAll()
   const jobs: JobSpec[] = []
   const submitAt = 3000
-  const count = options.jobs ?? scenario.jobs ?? 2
+  const count = options.jobs ?? scenario.jobs ?? DEFAULT_JOBS
   const shape = options.shape ?? scenario.shape ?? DEFAULT_SHAPE
   const submitterList = [...submitters]
   for (let j = 0; j < count; j++) {

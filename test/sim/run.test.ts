@@ -2,7 +2,7 @@ import test from 'ava'
 import { Membership } from '../../protocols/membership/index.js'
 import type { MemberRecord } from '../../protocols/membership/index.js'
 import type { Millis, TimerKey, Verdict } from '../../protocols/core/index.js'
-import { runSimulation } from '../../sim/index.js'
+import { SeededRunError, replayCommand, runSimulation } from '../../sim/index.js'
 import type { ChaosContext } from '../../sim/index.js'
 
 const NODES = 60
@@ -57,4 +57,25 @@ test('a run whose views agree within the convergence bound reports no convergenc
   t.log(`seed ${seed} trace ${result.traceHash}: agreed ${result.convergedAfterMs ?? 'never'} ms after faults ended (bound ${result.bounds.convergenceMs} ms)`)
   t.true(result.invariantsOk, `seed ${seed}: ${JSON.stringify(result.violations.slice(0, 3))}`)
   t.true(result.convergedAfterMs !== null && result.convergedAfterMs <= result.bounds.convergenceMs, `seed ${seed}`)
+})
+
+/** Broken on purpose: throws from its probe timer once 20 virtual seconds have passed. */
+class ThrowsLate extends Membership {
+  override onTimer (key: TimerKey, now: Millis): void {
+    if (now > 20_000) throw new Error(`timer ${key} threw at ${now} ms`)
+    super.onTimer(key, now)
+  }
+}
+
+test('a run that throws names its seed', t => {
+  const seed = 12
+  const err = t.throws(() => runSimulation({ scenario: 'swarm', nodes: 40, seed, createProtocol: options => new ThrowsLate(options) }), { instanceOf: SeededRunError })
+  t.log(err?.message)
+  t.is(err?.seed, seed)
+  t.regex(err?.message ?? '', /^run with seed 12 threw Error: timer \S+ threw at/)
+})
+
+test('a run without test hooks is replayed by the gmesh command that names its scenario, nodes, seed and duration', t => {
+  t.is(replayCommand({ scenario: 'swarm', seed: 41 }, 200, 180_000), 'gmesh sim --scenario swarm --nodes 200 --seed 41 --duration 180')
+  t.is(replayCommand({ scenario: 'swarm', seed: 41, injectFaults: () => {} }, 200, 180_000), undefined)
 })

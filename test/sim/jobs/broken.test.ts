@@ -2,7 +2,10 @@ import test from 'ava'
 import type { Effect } from '../../../protocols/core/index.js'
 import { JobsProtocol, jobsCodec } from '../../../protocols/jobs/index.js'
 import type { JobsOptions } from '../../../protocols/jobs/index.js'
-import { runJobsSim } from '../../../sim/jobs/run.js'
+import { jobsReplayCommand, runJobsSim } from '../../../sim/jobs/run.js'
+import { jobsScenarioNamed } from '../../../sim/jobs/scenarios.js'
+import type { JobsScenario } from '../../../sim/jobs/scenarios.js'
+import { SeededRunError } from '../../../sim/seeded-run.js'
 
 /** Rewrites a node's outgoing jobs frames: the deliberately broken variants below. */
 class Rewriting extends JobsProtocol {
@@ -118,4 +121,19 @@ test('thieves that keep asking a neighbour that never answers are caught by its 
   const broken = runJobsSim({ scenario: 'hollow-victim', seed: 11, createJobs })
   t.true(broken.hollowAsked > 5 * healthy.hollowAsked, `seed 11: asked ${broken.hollowAsked} times, ${healthy.hollowAsked} with the rule`)
   t.true(broken.hollowAsked > broken.stolen, `seed 11: asked ${broken.hollowAsked} times, ${broken.stolen} units stolen`)
+})
+
+test('a jobs run that throws names its seed', t => {
+  const createJobs = (options: JobsOptions): JobsProtocol => new Rewriting(options, e => {
+    if (e.kind === 'send') throw new Error('a send went wrong')
+    return e
+  })
+  const err = t.throws(() => runJobsSim({ scenario: 'steady', seed: 6, createJobs }), { instanceOf: SeededRunError })
+  t.is(err?.message, 'run with seed 6 threw Error: a send went wrong; replay: the same call with the same seed')
+})
+
+test('a jobs run of the command\'s options only is replayed by the gmesh command', t => {
+  const steady = jobsScenarioNamed('steady') as JobsScenario
+  t.is(jobsReplayCommand({ scenario: 'steady', seed: 4, jobs: 3 }, steady), 'gmesh sim --jobs 3 --scenario steady --nodes 24 --seed 4')
+  t.is(jobsReplayCommand({ scenario: 'steady', seed: 4, livenessMs: 20_000 }, steady), undefined)
 })
