@@ -178,12 +178,10 @@ export class Harness implements EventHandler {
         this.transport.stats.gossipDropped++
         continue
       }
+      // a duplicated copy is not handed on: gossipsub drops a message id it has seen (only direct messages arrive twice)
       this.transport.stats.gossipDelivered++
-      const copies = links.profile.duplicate > 0 && engine.random.nextFloat() < links.profile.duplicate ? 2 : 1
-      for (let c = 0; c < copies; c++) {
-        if (faults.paused[r] === 1 || (faults.slowMs[r] as number) > 0) this.handle(this.directEvent(r, wave.from, wave.key as string, wave.bytes as Uint8Array, engine.now))
-        else this.deliver(this.nodes[r] as SimNode, wave.from, wave.key as string, wave.bytes as Uint8Array, wave.hash)
-      }
+      if (faults.paused[r] === 1 || (faults.slowMs[r] as number) > 0) this.handle(this.directEvent(r, wave.from, wave.key as string, wave.bytes as Uint8Array, engine.now))
+      else this.deliver(this.nodes[r] as SimNode, wave.from, wave.key as string, wave.bytes as Uint8Array, wave.hash)
     }
   }
 
