@@ -52,6 +52,8 @@ interface JobsSimNode {
   life: number
   timers: Map<string, number>
   pending: SimEvent[]
+  /** Pauses begun and not yet ended (they may overlap). */
+  pausesHeld: number
   diskIncarnation: number | undefined
 }
 
@@ -73,7 +75,7 @@ export class JobsHarness implements EventHandler {
     this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
-      this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, timers: new Map(), pending: [], diskIncarnation: undefined })
+      this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, timers: new Map(), pending: [], pausesHeld: 0, diskIncarnation: undefined })
       this.index.set(peer, i)
       if (i < SEEDS) this.seeds.push(peer)
     }
@@ -122,6 +124,7 @@ export class JobsHarness implements EventHandler {
     node.life++
     node.timers = new Map()
     node.pending = []
+    node.pausesHeld = 0
     faults.up[i] = 0
     faults.paused[i] = 0
     faults.downSince[i] = engine.now
@@ -137,17 +140,39 @@ export class JobsHarness implements EventHandler {
     this.boot(i)
   }
 
+  /** Stops a live node (what reaches it waits); pauses of one node may overlap: it runs again when the last ends. */
   pause (i: number): void {
-    if (this.parts.faults.up[i] === 0) return
+    const node = this.nodes[i] as JobsSimNode
+    const { faults, engine } = this.parts
+    if (faults.up[i] === 0) return
+    node.pausesHeld++
+    if (node.pausesHeld > 1) return
     this.injected.pauses++
-    this.parts.faults.paused[i] = 1
+    faults.paused[i] = 1
+    faults.disturbedAt[i] = engine.now
   }
 
+  /** Ends one pause of the node; when none is left it handles what arrived or fell due meanwhile, in order. */
   resume (i: number): void {
-    const { faults, engine } = this.parts
-    if (faults.paused[i] === 0) return
-    faults.paused[i] = 0
     const node = this.nodes[i] as JobsSimNode
+    if (node.pausesHeld === 0) return
+    node.pausesHeld--
+    if (node.pausesHeld === 0) this.wake(node)
+  }
+
+  /** Faults end: every pause of every node ends. */
+  resumeAll (): void {
+    for (const node of this.nodes) {
+      if (node.pausesHeld === 0) continue
+      node.pausesHeld = 0
+      this.wake(node)
+    }
+  }
+
+  private wake (node: JobsSimNode): void {
+    const { faults, engine } = this.parts
+    faults.paused[node.index] = 0
+    faults.disturbedAt[node.index] = engine.now
     const held = node.pending
     node.pending = []
     for (const event of held) engine.requeue(event, engine.now)

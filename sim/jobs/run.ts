@@ -149,7 +149,7 @@ function simulateJobs (options: JobsSimOptions, scenario: JobsScenario): JobsSim
   engine.runUntil(faultsEnd, harness)
   faults.heal(engine.now)
   links.profile = { ...LAN_PROFILE }
-  for (let i = 0; i < size; i++) harness.resume(i)
+  harness.resumeAll()
   const deadline = faultsEnd + (options.livenessMs ?? 120_000)
   while (engine.now < deadline && checker.completedAt.size < jobs.length) engine.runUntil(Math.min(deadline, engine.now + 1000), harness)
   checker.checkEnd(jobs, engine.now)
