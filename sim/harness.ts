@@ -158,6 +158,7 @@ export class Harness implements EventHandler {
     if (!this.parts.faults.reachable(from, node.index)) return
     const engine = this.parts.engine
     engine.trace.event(engine.now, EventKind.deliver, node.index, from, hash)
+    // the verdict would stop gossipsub forwarding an ignored or rejected message; not modelled (sim/README.md)
     node.protocol?.onMessage((this.nodes[from] as SimNode).peer, via, bytes, engine.now)
     this.flush(node.index)
   }

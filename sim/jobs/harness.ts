@@ -252,6 +252,7 @@ export class JobsHarness implements EventHandler {
     const fromPeer = (this.nodes[from] as JobsSimNode).peer
     const now = this.parts.engine.now
     this.parts.engine.trace.event(now, EventKind.deliver, node.index, from, bytesHash(bytes))
+    // the verdict would stop gossipsub forwarding an ignored or rejected message; not modelled (sim/README.md)
     if (via === JOBS_TOPIC || via === JOBS_PROTOCOL) node.jobs?.onMessage(fromPeer, via, bytes, now)
     else node.membership?.onMessage(fromPeer, via, bytes, now)
     this.flush(node.index)
