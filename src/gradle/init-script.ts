@@ -109,10 +109,30 @@ export function renderInitScript (options: InitScriptOptions): string {
     )
   }
   lines.push(
+    '// Names a remote cache for a log line, without credentials (a URL\'s user info included).',
+    'def gmeshRemoteName = { remote ->',
+    '    def type = remote.getClass().simpleName - \'_Decorated\'',
+    '    if (!(remote instanceof HttpBuildCache) || remote.url == null) return type',
+    '    def url = remote.url',
+    '    try {',
+    '        return new URI(url.scheme, null, url.host, url.port, url.path, null, null).toString()',
+    '    } catch (URISyntaxException ignored) {',
+    '        return type',
+    '    }',
+    '}',
+    '',
+    // Settings hooks of init scripts run after settings.gradle's buildCache block, and remote(HttpBuildCache)
+    // then reconfigures the object that block made, credentials included.
     'gradle.settingsEvaluated { settings ->',
+    '    def ownRemote = settings.buildCache.remote',
+    '    def ownRemoteName = ownRemote == null ? null : gmeshRemoteName(ownRemote)',
+    ...(options.installed === true ? leaveOwnRemote() : []),
     '    settings.buildCache {',
     '        remote(HttpBuildCache) { cache ->',
     '            cache.url = gmeshCacheUrl',
+    '            // credentials the build set for its own cache server must never go to the node',
+    '            cache.credentials.username = null',
+    '            cache.credentials.password = null',
     `            cache.push = ${String(push)}`,
     '            cache.enabled = true',
     '            if (cache.hasProperty(\'allowInsecureProtocol\')) {',
@@ -123,8 +143,34 @@ export function renderInitScript (options: InitScriptOptions): string {
     '            }',
     '        }',
     '    }',
+    ...(options.installed === true ? [] : sayOwnRemoteReplaced()),
     '}',
     ''
   )
   return lines.join('\n')
+}
+
+/**
+ * For the init.d script, which runs for every build of the user: a remote cache the build configured itself
+ * (its settings.gradle, another init script) is the team's choice and stays; one line says the node is not used.
+ * Only the root build says it (`gradle.parent`: buildSrc and included builds run the script too).
+ */
+function leaveOwnRemote (): string[] {
+  return [
+    '    if (ownRemote != null) {',
+    '        if (gradle.parent == null) {',
+    '            logger.lifecycle(\'gmesh: this build configures its own remote build cache (\' + ownRemoteName + \'), so it does not use the gmesh node\\\'s cache at \' + gmeshCacheUrl + \'; gmesh gradle -- <tasks> builds it with the node\\\'s cache\')',
+    '        }',
+    '        return',
+    '    }'
+  ]
+}
+
+/** For a build gmesh runs (gmesh gradle, units, the demo): the node's cache was asked for, and replaces the build's own. */
+function sayOwnRemoteReplaced (): string[] {
+  return [
+    '    if (ownRemote != null && gradle.parent == null) {',
+    '        logger.lifecycle(\'gmesh: this build uses the gmesh node\\\'s cache at \' + gmeshCacheUrl + \' instead of its own remote build cache (\' + ownRemoteName + \'); credentials set for that one are not sent\')',
+    '    }'
+  ]
 }

@@ -6,11 +6,26 @@ import {
 test('the script configures HttpBuildCache at the node URL after settings are evaluated', t => {
   const script = renderInitScript({ cacheUrl: 'http://127.0.0.1:5071/cache/' })
   t.true(script.startsWith(`${INIT_SCRIPT_MARKER}\n`))
-  t.regex(script, /gradle\.settingsEvaluated \{ settings ->\n\s+settings\.buildCache \{\n\s+remote\(HttpBuildCache\) \{ cache ->/)
+  t.regex(script, /gradle\.settingsEvaluated \{ settings ->\n[^]*\n\s+settings\.buildCache \{\n\s+remote\(HttpBuildCache\) \{ cache ->/)
   t.true(script.includes("def gmeshCacheUrl = 'http://127.0.0.1:5071/cache/'"))
   t.true(script.includes('cache.url = gmeshCacheUrl'))
   t.true(script.includes('cache.push = true'))
   t.regex(script, /if \(!gradle\.startParameter\.buildCacheEnabled\) \{\n\s+gradle\.startParameter\.buildCacheEnabled = true\n\}/)
+})
+
+test('credentials a build set for its own remote cache are cleared before the node\'s URL is used', t => {
+  for (const installed of [true, false]) {
+    const script = renderInitScript({ cacheUrl: 'http://127.0.0.1:5071/cache/', installed })
+    t.regex(script, /cache\.url = gmeshCacheUrl\n\s+.*\n\s+cache\.credentials\.username = null\n\s+cache\.credentials\.password = null\n/)
+  }
+})
+
+test('the installed script stands aside for a remote the build configured; a script gmesh passes replaces it and says so', t => {
+  const installed = renderInitScript({ cacheUrl: 'http://127.0.0.1:5071/cache/', installed: true })
+  t.regex(installed, /if \(ownRemote != null\) \{\n[^]*logger\.lifecycle\('gmesh: this build configures its own remote build cache[^]*\n\s+return\n/)
+  const passed = renderInitScript({ cacheUrl: 'http://127.0.0.1:5071/cache/' })
+  t.notRegex(passed, /\n\s+return\n/)
+  t.regex(passed, /logger\.lifecycle\('gmesh: this build uses the gmesh node\\'s cache at ' \+ gmeshCacheUrl \+ ' instead of its own remote build cache/)
 })
 
 test('properties newer Gradle added are set only where the object has them', t => {
