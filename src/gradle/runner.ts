@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { Writable } from 'node:stream'
 import { BuildOutputParser, type BuildSummary } from './build-output.js'
 import { assertDirectory } from './build-root.js'
-import { findGradleCommand } from './gradle-command.js'
+import { commandLine, findGradleCommand, type GradleCommand } from './gradle-command.js'
 import { SUPPLIED_SCRIPT_PROPERTY } from './init-script.js'
 import { initScriptFile } from './init-script-file.js'
 
@@ -38,6 +38,8 @@ export interface GradleRunOptions {
   stderr?: Writable | null
   /** The executable to run instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
+  /** The Gradle to run, as `findGradleCommand` found it (wins over `gradleExecutable`). */
+  gradleCommand?: GradleCommand
   /** Told Gradle's process id (also its process group id) as soon as it runs. */
   onSpawn?: (pid: number) => void
   /** Where the init script is written (default the OS temp dir; see init-script-file.ts). */
@@ -121,23 +123,24 @@ export async function runGradle (options: GradleRunOptions): Promise<GradleRunRe
   options.signal?.throwIfAborted()
   // spawning in a missing directory fails as if the executable were missing (ENOENT): say what is missing
   await assertDirectory(options.projectDir)
-  const executable = options.gradleExecutable ?? (await findGradleCommand(options.projectDir)).executable
+  const command = options.gradleCommand ??
+    (options.gradleExecutable == null ? await findGradleCommand(options.projectDir) : { executable: options.gradleExecutable, kind: 'path' })
   const env = gradleEnvironment(options)
   const initScript = options.initScript == null ? undefined : await initScriptFile(options.initScript, { keep: options.keepInitScript === true, ...(options.scratchDir == null ? {} : { parent: options.scratchDir }) })
   try {
-    return await spawnGradle(executable, gradleArguments(options, initScript?.path), env, options)
+    return await spawnGradle(commandLine(command, gradleArguments(options, initScript?.path)), env, options)
   } finally {
     await initScript?.release()
   }
 }
 
-async function spawnGradle (executable: string, args: string[], env: NodeJS.ProcessEnv, options: GradleRunOptions): Promise<GradleRunResult> {
+async function spawnGradle ({ file, args }: { file: string, args: string[] }, env: NodeJS.ProcessEnv, options: GradleRunOptions): Promise<GradleRunResult> {
   // An abort during the awaits before this point fired no event this run could hear: start no Gradle at all.
   // From here to the listener below nothing awaits, so a later abort always reaches onAbort.
   options.signal?.throwIfAborted()
   const started = performance.now()
   const parser = new BuildOutputParser()
-  const child = spawn(executable, args, {
+  const child = spawn(file, args, {
     cwd: options.projectDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -184,7 +187,7 @@ async function spawnGradle (executable: string, args: string[], env: NodeJS.Proc
       aborted,
       summary: parser.summary(),
       durationMs: performance.now() - started,
-      command: [executable, ...args]
+      command: [file, ...args]
     }
   } finally {
     clearTimeout(escalation)

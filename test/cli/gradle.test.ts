@@ -102,6 +102,45 @@ test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
   t.true(args.includes('--no-build-cache'))
 })
 
+/** `gmesh gradle -- build` in `project` as a separate process, with `bin` first on PATH; its exit code and stderr. */
+async function gmeshGradleIn (box: Sandbox, bin: string): Promise<{ code: number | null, stderr: string }> {
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--', 'build'], { cwd: box.project, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
+  const [code] = await once(gmesh, 'exit') as [number | null]
+  return { code, stderr }
+}
+
+/** A `gradle` on PATH that only notes it ran. */
+async function systemGradle (bin: string): Promise<string> {
+  await mkdir(bin, { recursive: true })
+  await writeFile(path.join(bin, 'gradle'), '#!/bin/sh\ntouch system-gradle-ran\n', { mode: 0o755 })
+  return path.join(bin, 'gradle')
+}
+
+test.serial('gradle runs a gradlew that lost its executable bit with its interpreter, not the gradle on PATH, and says so', async t => {
+  const box = await sandbox(t)
+  await systemGradle(path.join(box.root, 'bin'))
+  await fakeWrapper(box.project, 0)
+  await chmod(path.join(box.project, 'gradlew'), 0o644)
+  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  t.is(code, 0, stderr)
+  t.true(stderr.startsWith('gmesh: running /bin/sh ./gradlew (./gradlew is not executable)\n'), stderr)
+  t.deepEqual((await readFile(path.join(box.project, 'args.txt'), 'utf8')).trim().split('\n').slice(-2), ['--console=plain', 'build'])
+  await t.throwsAsync(readFile(path.join(box.project, 'system-gradle-ran')), { code: 'ENOENT' })
+})
+
+test.serial('gradle without a wrapper names the gradle on PATH it runs and why', async t => {
+  const box = await sandbox(t)
+  const gradle = await systemGradle(path.join(box.root, 'bin'))
+  await mkdir(box.project)
+  await writeFile(path.join(box.project, 'settings.gradle'), '')
+  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  t.is(code, 0, stderr)
+  t.true(stderr.startsWith(`gmesh: running ${gradle} (no gradlew for the build at ${box.project})\n`), stderr)
+  await readFile(path.join(box.project, 'system-gradle-ran'))
+})
+
 test.serial('gradle without arguments is a usage error', async t => {
   const box = await sandbox(t)
   t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)

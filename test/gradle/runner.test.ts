@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
-import { findGradleCommand, GradleNotFoundError, ProjectDirError, projectDirArgument } from '../../src/gradle/gradle-command.js'
+import { commandLine, describeGradleCommand, findGradleCommand, GradleNotFoundError, ProjectDirError, projectDirArgument, UnrunnableWrapperError } from '../../src/gradle/gradle-command.js'
 import { gradleArguments, gradleEnvironment, runGradle, tmpDirOption, UnquotableTmpDirError } from '../../src/gradle/runner.js'
 
 const execFileAsync = promisify(execFile)
@@ -52,19 +52,57 @@ test('Gradle\'s own -p and --project-dir name the build whose wrapper runs', t =
   t.is(projectDirArgument(['build'], '/work'), undefined)
 })
 
-test('without a wrapper, gradle is looked up on PATH; a non-executable gradlew is not a wrapper', async t => {
+test('without a wrapper, gradle is looked up on PATH', async t => {
   const dir = await tempDir(t)
   await mkdir(path.join(dir, 'project'))
-  await writeFile(path.join(dir, 'project', 'gradlew'), 'not executable')
   await executable(path.join(dir, 'bin', 'gradle'))
   const found = await findGradleCommand(path.join(dir, 'project'), `${path.join(dir, 'empty')}:${path.join(dir, 'bin')}`)
   t.deepEqual(found, { executable: path.join(dir, 'bin', 'gradle'), kind: 'path' })
 })
 
+test('a gradlew without its executable bit is still the wrapper: its #! interpreter runs it, not gradle on PATH', async t => {
+  const dir = await tempDir(t)
+  await executable(path.join(dir, 'bin', 'gradle'))
+  const wrapper = path.join(dir, 'project', 'gradlew')
+  await mkdir(path.dirname(wrapper))
+  await writeFile(wrapper, '#!/usr/bin/env sh\necho "wrapper ran as $0 with $*"\n', { mode: 0o644 })
+  const found = await findGradleCommand(path.dirname(wrapper), path.join(dir, 'bin'))
+  t.deepEqual(found, { executable: wrapper, kind: 'wrapper', interpreter: ['/usr/bin/env', 'sh'] })
+  t.deepEqual(commandLine(found, ['build']), { file: '/usr/bin/env', args: ['sh', wrapper, 'build'] })
+
+  let out = ''
+  const result = await runGradle({ projectDir: path.dirname(wrapper), args: ['build'], plainConsole: false, buildCache: false, stdout: new Writable({ write (chunk, _encoding, done) { out += String(chunk); done() } }), stderr: null })
+  t.is(result.exitCode, 0)
+  t.is(out, `wrapper ran as ${wrapper} with build\n`, 'the script sees its own path as $0, as gradlew needs to find its jar')
+
+  await writeFile(wrapper, 'echo no first line\n')
+  t.deepEqual((await findGradleCommand(path.dirname(wrapper), path.join(dir, 'bin'))).interpreter, ['/bin/sh'])
+})
+
+test('a gradlew that cannot be run by any interpreter is a clear error, not a silent switch to another Gradle', async t => {
+  const dir = await tempDir(t)
+  await executable(path.join(dir, 'bin', 'gradle'))
+  const wrapper = path.join(dir, 'gradlew')
+  await writeFile(wrapper, '#!/no/such/shell\n', { mode: 0o644 })
+  const missing = await t.throwsAsync(findGradleCommand(dir, path.join(dir, 'bin')), { instanceOf: UnrunnableWrapperError })
+  t.regex(missing?.message ?? '', /gradlew: it is not executable and its interpreter \/no\/such\/shell is missing/)
+  if (process.getuid?.() === 0) return // root reads any file
+  await chmod(wrapper, 0o000)
+  const unreadable = await t.throwsAsync(findGradleCommand(dir, path.join(dir, 'bin')), { instanceOf: UnrunnableWrapperError })
+  t.regex(unreadable?.message ?? '', /cannot be read \(EACCES\)/)
+})
+
+test('the line gmesh gradle prints says which Gradle runs and why', t => {
+  t.is(describeGradleCommand({ executable: '/p/gradlew', kind: 'wrapper' }, '/p', '/p'), 'running ./gradlew')
+  t.is(describeGradleCommand({ executable: '/p/gradlew', kind: 'wrapper' }, '/p/sub', '/elsewhere'), 'running /p/gradlew')
+  t.is(describeGradleCommand({ executable: '/p/gradlew', kind: 'wrapper', interpreter: ['/bin/sh'] }, '/p', '/p'), 'running /bin/sh ./gradlew (./gradlew is not executable)')
+  t.is(describeGradleCommand({ executable: '/usr/bin/gradle', kind: 'path' }, '/p', '/p'), 'running /usr/bin/gradle (no gradlew for the build at /p)')
+})
+
 test('neither wrapper nor gradle on PATH is a clear error', async t => {
   const dir = await tempDir(t)
   const err = await t.throwsAsync(findGradleCommand(dir, path.join(dir, 'nothing-here')), { instanceOf: GradleNotFoundError })
-  t.regex(err?.message ?? '', /no executable \.\/gradlew.*no 'gradle' on PATH/)
+  t.regex(err?.message ?? '', /no \.\/gradlew.*no 'gradle' on PATH/)
 })
 
 test('a project directory that does not exist is named as such, not as a missing Gradle', async t => {

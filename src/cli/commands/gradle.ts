@@ -7,7 +7,7 @@ import { readReadyFile, type NodeReadyInfo } from '../../client/node-client.js'
 import { renderInitScript } from '../../gradle/init-script.js'
 import { installInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
 import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
-import { findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
+import { describeGradleCommand, findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
 import { OperationError, UsageError } from '../errors.js'
 
 const DATA_HELP = 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)'
@@ -100,10 +100,12 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   try {
     const projectDir = path.resolve(options.project ?? '.')
     // the wrapper of the build Gradle will run: the one -p names, else the project dir's (or its root's)
-    const { executable } = await findGradleCommand(projectDirArgument(gradleArgs, projectDir) ?? projectDir)
+    const buildDir = projectDirArgument(gradleArgs, projectDir) ?? projectDir
+    const gradleCommand = await findGradleCommand(buildDir)
+    process.stderr.write(`gmesh: ${describeGradleCommand(gradleCommand, buildDir)}\n`)
     result = await runGradle({
       projectDir,
-      gradleExecutable: executable,
+      gradleCommand,
       args: gradleArgs,
       initScript,
       keepInitScript: true,
