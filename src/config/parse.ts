@@ -34,14 +34,18 @@ export interface HostPort {
   port: number
 }
 
-/** Parses `--http HOST:PORT` (port 0 picks a free port); IPv6 hosts go in brackets: `[::1]:5071`. */
+/**
+ * Parses `--http HOST:PORT` (port 0 picks a free port); IPv6 hosts go in brackets: `[::1]:5071`. Without a
+ * host (`:0`, `:5071`) the address is on loopback, 127.0.0.1.
+ */
 export function parseHostPort (text: string, what = '--http'): HostPort {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text.trim())
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text.trim())
   const port = Number(match?.[3])
   if (match == null || port > 65535) {
-    throw new UsageError(`invalid ${what} address "${text}": use HOST:PORT, e.g. 127.0.0.1:5071`)
+    throw new UsageError(`invalid ${what} address "${text}": use HOST:PORT, e.g. 127.0.0.1:5071, or :PORT for 127.0.0.1`)
   }
-  return { host: match[1] ?? match[2] ?? '127.0.0.1', port }
+  const host = match[1] ?? match[2] ?? ''
+  return { host: host === '' ? '127.0.0.1' : host, port }
 }
 
 /** Parses a positive whole number option such as `--slots`. */

@@ -21,9 +21,14 @@ test('host and port, with port 0 for any free port and brackets for IPv6', t => 
   t.deepEqual(parseHostPort('127.0.0.1:5071'), { host: '127.0.0.1', port: 5071 })
   t.deepEqual(parseHostPort('127.0.0.1:0'), { host: '127.0.0.1', port: 0 })
   t.deepEqual(parseHostPort('[::1]:8080'), { host: '::1', port: 8080 })
-  for (const bad of ['5071', '127.0.0.1', '127.0.0.1:99999', ':80', 'a b:1']) {
+  for (const bad of ['5071', '127.0.0.1', '127.0.0.1:99999', 'a b:1', '[]:80', ':', ':99999']) {
     t.throws(() => parseHostPort(bad), { instanceOf: UsageError }, bad)
   }
+})
+
+test('without a host, as in the README\'s --http :0, the address is 127.0.0.1', t => {
+  t.deepEqual(parseHostPort(':0'), { host: '127.0.0.1', port: 0 })
+  t.deepEqual(parseHostPort(' :5071 '), { host: '127.0.0.1', port: 5071 })
 })
 
 test('slots must be a positive whole number', t => {

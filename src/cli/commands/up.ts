@@ -35,7 +35,7 @@ export function register (program: Command): void {
   program.command('up')
     .description('run a node in the foreground (SIGINT, SIGTERM or SIGHUP stop it cleanly)')
     .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
-    .option('--http <host:port>', 'where to serve the Gradle cache and the control API', '127.0.0.1:5071')
+    .option('--http <host:port>', 'where to serve the Gradle cache and the control API (:PORT is 127.0.0.1:PORT; port 0 picks a free one)', '127.0.0.1:5071')
     .option('--listen <multiaddr>', 'where peers connect (repeatable; default /ip4/0.0.0.0/tcp/5072)', collect)
     .option('--bootstrap <multiaddr>', 'a peer to join through, e.g. /ip4/10.0.0.5/tcp/5072/p2p/12D3Koo... (repeatable)', collect)
     .option('--swarm-key <file>', 'private mesh key (see gmesh keygen): only nodes with the same key connect')
