@@ -66,6 +66,26 @@ test.serial('init-gradle keeps a gmesh.gradle it did not write unless --force', 
   t.true((await readFile(file, 'utf8')).startsWith(INIT_SCRIPT_MARKER))
 })
 
+test.serial('init-gradle --remove deletes the script gmesh wrote, needs no running node, and says when there is nothing to remove', async t => {
+  const box = await sandbox(t)
+  const file = path.join(box.gradleHome, 'init.d', 'gmesh.gradle')
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome]), ExitCode.ok)
+  const noNode = path.join(box.root, 'no-node')
+  t.is(await main(['init-gradle', '--remove', '--data', noNode, '--gradle-user-home', box.gradleHome]), ExitCode.ok)
+  await t.throwsAsync(readFile(file), { code: 'ENOENT' })
+  t.is(await main(['init-gradle', '--remove', '--gradle-user-home', box.gradleHome]), ExitCode.ok, 'nothing to remove is no failure')
+})
+
+test.serial('init-gradle --remove keeps a gmesh.gradle it did not write and takes no --force', async t => {
+  const box = await sandbox(t)
+  const file = path.join(box.gradleHome, 'init.d', 'gmesh.gradle')
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, '// mine\n')
+  t.is(await main(['init-gradle', '--remove', '--gradle-user-home', box.gradleHome]), ExitCode.failed)
+  t.is(await main(['init-gradle', '--remove', '--force', '--gradle-user-home', box.gradleHome]), ExitCode.usage)
+  t.is(await readFile(file, 'utf8'), '// mine\n')
+})
+
 test.serial('both commands fail with exit code 1 when no node runs at the data dir', async t => {
   const box = await sandbox(t)
   const empty = path.join(box.root, 'empty')

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { readReadyFile, type NodeReadyInfo } from '../../client/node-client.js'
 import { renderInitScript } from '../../gradle/init-script.js'
-import { installInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
+import { installInitScript, removeInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
 import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
 import { describeGradleCommand, findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
 import { OperationError, UsageError } from '../errors.js'
@@ -15,12 +15,16 @@ const DATA_HELP = 'data directory of the running node (default $GMESH_HOME or ~/
 /** Registers `gmesh init-gradle` and `gmesh gradle -- <args>`. */
 export function register (program: Command): void {
   program.command('init-gradle')
-    .description('make every Gradle build on this machine use the node\'s cache (writes $GRADLE_USER_HOME/init.d/gmesh.gradle)')
+    .description('make every Gradle build on this machine use the node\'s cache (writes $GRADLE_USER_HOME/init.d/gmesh.gradle); --remove undoes it')
     .option('--data <dir>', DATA_HELP)
     .option('--gradle-user-home <dir>', 'Gradle user home to install into (default $GRADLE_USER_HOME or ~/.gradle)')
     .option('--read-only', 'only read from the cache, never push build outputs to it')
     .option('--force', 'replace an init.d/gmesh.gradle that gmesh did not write')
-    .action(async (options: InitGradleOptions) => { await initGradle(options) })
+    .option('--remove', 'delete the init.d/gmesh.gradle gmesh wrote, so Gradle builds no longer use a gmesh node (needs no running node)')
+    .action(async (options: InitGradleOptions) => {
+      if (options.remove === true) await removeInitGradle(options)
+      else await initGradle(options)
+    })
 
   program.command('gradle')
     .description('run one Gradle build with the node\'s cache: gmesh gradle -- build')
@@ -33,7 +37,7 @@ export function register (program: Command): void {
     })
 }
 
-interface InitGradleOptions { data?: string, gradleUserHome?: string, readOnly?: boolean, force?: boolean }
+interface InitGradleOptions { data?: string, gradleUserHome?: string, readOnly?: boolean, force?: boolean, remove?: boolean }
 interface GradleCommandOptions { data?: string, project?: string, readOnly?: boolean }
 
 /** The running node at `--data`, or an operation error saying how to start one. */
@@ -71,9 +75,25 @@ async function initGradle (options: InitGradleOptions): Promise<void> {
   }
   const verb = result.changed ? 'wrote' : 'already up to date:'
   process.stdout.write(`${verb} ${result.file}\nGradle builds using ${home} now use the cache at ${node.cacheUrl}` +
-    `${options.readOnly === true ? ' (read-only)' : ''}; delete that file to stop.\n` +
+    `${options.readOnly === true ? ' (read-only)' : ''}; gmesh init-gradle --remove stops that.\n` +
     'With Gradle\'s configuration cache on, also set org.gradle.caching=true: a configuration-cache hit ' +
     'does not rerun the script that turns the build cache on.\n')
+}
+
+async function removeInitGradle (options: InitGradleOptions): Promise<void> {
+  if (options.readOnly === true || options.force === true) {
+    throw new UsageError('--remove takes neither --read-only nor --force: it deletes only a script gmesh wrote')
+  }
+  const home = resolveGradleUserHome(options.gradleUserHome)
+  let result
+  try {
+    result = await removeInitScript(home)
+  } catch (err) {
+    throw new OperationError((err as Error).message)
+  }
+  process.stdout.write(result.removed
+    ? `removed ${result.file}; Gradle builds using ${home} no longer use a gmesh node's cache\n`
+    : `nothing to remove: there is no ${result.file}\n`)
 }
 
 async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions): Promise<number> {

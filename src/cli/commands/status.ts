@@ -5,18 +5,33 @@ import { OperationError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { connectivityHint } from '../connectivity-hint.js'
 import type { ConnectivityInfo } from '../../client/api-types.js'
+import { installedScriptFor, resolveGradleUserHome, type InstalledScript } from '../../gradle/install-init-script.js'
 
 /** Registers `gmesh status`: the running node's state, for people or (`--json`) for scripts. */
 export function register (program: Command): void {
   program.command('status')
-    .description('show the running node\'s state')
+    .description('show the running node\'s state, and warn when Gradle\'s init.d/gmesh.gradle points at another node\'s cache')
     .option('--data <dir>', 'data directory (default $GMESH_HOME or ~/.gmesh)')
     .option('--json', 'print JSON for scripts')
-    .action(async (options: { data?: string, json?: boolean }) => {
+    .option('--gradle-user-home <dir>', 'Gradle user home whose init.d/gmesh.gradle is checked (default $GRADLE_USER_HOME or ~/.gradle)')
+    .action(async (options: { data?: string, json?: boolean, gradleUserHome?: string }) => {
       const client = await connect(options.data)
       const status = await client.status()
-      process.stdout.write(options.json === true ? JSON.stringify(status, null, 2) + '\n' : describeStatus(status))
+      const node = status.node as { cacheUrl: string }
+      // null: no script of gmesh's installed (builds use the node only through gmesh gradle)
+      const gradleInitScript = await installedScriptFor(resolveGradleUserHome(options.gradleUserHome), node.cacheUrl) ?? null
+      process.stdout.write(options.json === true
+        ? JSON.stringify({ ...status, gradleInitScript }, null, 2) + '\n'
+        : describeStatus(status, gradleInitScript))
     })
+}
+
+/** The installed init script's line: this node's cache, or a warning that Gradle is pointed elsewhere. */
+export function describeInitScript (script: InstalledScript | null, nodeCacheUrl: string): string[] {
+  if (script == null) return []
+  if (script.current) return [`gradle   ${script.file} uses this node's cache`]
+  return [`warning  ${script.file} points Gradle at ${script.cacheUrl}, not at this node's ${nodeCacheUrl}: ` +
+    'run gmesh init-gradle again for this node (or gmesh init-gradle --remove)']
 }
 
 /**
@@ -44,7 +59,7 @@ function describeDials (discovery: DialStats | undefined): string[] {
   return [`dials    ${discovery.dials}${failed}`]
 }
 
-function describeStatus (status: Record<string, unknown>): string {
+function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null): string {
   const node = status.node as { peerId: string, multiaddrs?: string[], cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
@@ -64,6 +79,7 @@ function describeStatus (status: Record<string, unknown>): string {
     `peers    ${peers.length}`,
     ...describeDials(status.discovery as DialStats | undefined),
     ...(hint == null ? [] : [`hint     ${hint}`]),
+    ...describeInitScript(initScript, node.cacheUrl),
     ''
   ].join('\n')
 }

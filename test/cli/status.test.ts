@@ -1,0 +1,35 @@
+import test from 'ava'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { renderInitScript } from '../../src/gradle/init-script.js'
+import { installInitScript } from '../../src/gradle/install-init-script.js'
+import { runGmesh } from '../helpers/gmesh-node.js'
+import { MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
+
+test('gmesh status warns when the installed init script points Gradle at another cache than this node\'s', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const node = await startMeshNode(t)
+  const home = await mkdtemp(path.join(tmpdir(), 'gmesh-status-gradle-'))
+  t.teardown(async () => { await rm(home, { recursive: true, force: true }) })
+  const env = { GRADLE_USER_HOME: home }
+  const file = path.join(home, 'init.d', 'gmesh.gradle')
+
+  const none = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
+  t.is(none.code, 0, none.stderr)
+  t.is((JSON.parse(none.stdout) as { gradleInitScript: unknown }).gradleInitScript, null, 'no script installed')
+
+  // As after `gmesh init-gradle` for a node that has since been started on another port.
+  const stale = 'http://127.0.0.1:9/cache/'
+  await installInitScript(home, renderInitScript({ cacheUrl: stale, installed: true }))
+  const text = await runGmesh(['status', '--data', node.dataDir], env)
+  t.is(text.code, 0, text.stderr)
+  t.true(text.stdout.includes(`warning  ${file} points Gradle at ${stale}, not at this node's ${node.info.cacheUrl}: run gmesh init-gradle again`), text.stdout)
+  const json = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
+  t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false })
+
+  await installInitScript(home, renderInitScript({ cacheUrl: node.info.cacheUrl, installed: true }))
+  const current = await runGmesh(['status', '--data', node.dataDir], env)
+  t.false(current.stdout.includes('warning'), current.stdout)
+  t.true(current.stdout.includes(`gradle   ${file} uses this node's cache`), current.stdout)
+})
