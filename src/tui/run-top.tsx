@@ -19,6 +19,12 @@ export interface TopOptions {
   signal: AbortSignal
 }
 
+/** Plain mode ended without a single table: every read of the node failed. */
+export class NoTableError extends Error {
+  static readonly code = 'ERR_NO_TABLE'
+  override name = 'NoTableError'
+}
+
 /** `gmesh top`: the ink dashboard on a terminal, a plain periodic table otherwise. */
 export async function runTop (options: TopOptions): Promise<void> {
   if (options.stdout.isTTY === true && options.stdin.isTTY === true) await runInteractive(options)
@@ -50,8 +56,21 @@ async function runInteractive (options: TopOptions): Promise<void> {
 /**
  * Prints a table every interval until `signal` (or `count` tables). A node that does not answer gets a
  * line saying so, and the next table follows when it answers again; a reader that goes away (EPIPE) ends it.
+ * Throws {@link NoTableError} when it ends having printed only such lines, so a script sees the failure.
  */
 async function runPlain (options: TopOptions): Promise<void> {
+  let tables = 0
+  let lastError: string | undefined
+  await printTables(options, {
+    printed: () => { tables++ },
+    failed: message => { lastError = message }
+  })
+  if (tables === 0 && lastError !== undefined) {
+    throw new NoTableError(`no table printed: the node did not answer (last: ${lastError})`)
+  }
+}
+
+async function printTables (options: TopOptions, outcome: { printed: () => void, failed: (message: string) => void }): Promise<void> {
   let client = options.client
   const stop = new AbortController()
   const signal = AbortSignal.any([stop.signal, options.signal])
@@ -67,8 +86,10 @@ async function runPlain (options: TopOptions): Promise<void> {
         const [snapshot, events] = await Promise.all([readSnapshot(client, signal), readEventsAfter(client, after, signal)])
         after = events.next
         options.stdout.write(formatPlain(snapshot, events.events, new Date(), events.lost))
+        outcome.printed()
       } catch (err) {
         if (signal.aborted) return
+        outcome.failed((err as Error).message)
         const moved = await movedClient(client, options.reconnect)
         if (moved != null) {
           client = moved

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { NodeClient } from '../../src/client/node-client.js'
 import { runFeed } from '../../src/tui/feed.js'
-import { runTop } from '../../src/tui/run-top.js'
+import { NoTableError, runTop } from '../../src/tui/run-top.js'
 import { TuiStore } from '../../src/tui/store.js'
 import { fakePeers, startFakeApi } from './fake-api.js'
 
@@ -124,6 +124,20 @@ test('plain mode: a node that does not answer gets a line, and the tables go on 
   t.regex(lines[0] ?? '', /node self/)
   t.regex(lines[1] ?? '', /did not answer/)
   t.regex(lines[2] ?? '', /node self/)
+})
+
+test('plain mode: a run that printed no table, every read having failed, ends in an error; one table is enough', async t => {
+  const { httpUrl } = await scriptedNode(t, () => [503, { error: 'node is stopping' }])
+  const out = pipe()
+  const client = new NodeClient({ httpUrl, token: 'tok' }, { retries: 0 })
+  const err = await t.throwsAsync(runTop({ client, stdout: out.stdout, stdin, intervalMs: 5, count: 2, signal: new AbortController().signal }), { instanceOf: NoTableError })
+  t.regex(err?.message ?? '', /^no table printed: the node did not answer \(last: .*node is stopping/)
+  t.is(out.text().match(/^== gmesh top .*node is stopping/gm)?.length, 2, 'each failed read still gets its line')
+
+  let reads = 0
+  // the newest event id, then the first table's 5 reads answer; every later read fails
+  const { httpUrl: onceUrl } = await scriptedNode(t, path => ++reads <= 6 ? answers(() => [])(path) : [503, { error: 'node is stopping' }])
+  await t.notThrowsAsync(runTop({ client: new NodeClient({ httpUrl: onceUrl, token: 'tok' }, { retries: 0 }), stdout: pipe().stdout, stdin, intervalMs: 5, count: 3, signal: new AbortController().signal }))
 })
 
 test('plain mode: every event since the last table is printed, past the API page size, and lost ones are said', async t => {
