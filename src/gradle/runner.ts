@@ -33,6 +33,12 @@ export interface GradleRunOptions {
   tmpDir?: string
   /** Aborting kills Gradle's whole process tree. */
   signal?: AbortSignal
+  /**
+   * Gradle's stdin (default 'ignore'): 'inherit' for a user's own build (`gmesh gradle`), where a `run` task or
+   * `--scan`'s terms prompt reads it. Gradle runs in a session of its own, so reading the terminal never stops it
+   * (no SIGTTIN: that is only for a background job of the terminal's own session).
+   */
+  stdin?: 'ignore' | 'inherit'
   /** Where Gradle's output is copied to; `null` to swallow it. Defaults: process.stdout / process.stderr. */
   stdout?: Writable | null
   stderr?: Writable | null
@@ -143,7 +149,7 @@ async function spawnGradle ({ file, args }: { file: string, args: string[] }, en
   const child = spawn(file, args, {
     cwd: options.projectDir,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     // Own process group, so an abort can kill Gradle and any JVM it forked.
     detached: true
   })

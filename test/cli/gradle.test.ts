@@ -161,6 +161,19 @@ test.serial('gradle without a wrapper names the gradle on PATH it runs and why',
   await readFile(path.join(box.project, 'system-gradle-ran'))
 })
 
+test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that reads it', async t => {
+  const box = await sandbox(t)
+  await mkdir(box.project)
+  await writeFile(path.join(box.project, 'gradlew'), '#!/bin/sh\nread line\necho "gradle read: $line"\n', { mode: 0o755 })
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'run'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  gmesh.stdout.on('data', chunk => { stdout += String(chunk) })
+  gmesh.stdin.end('an answer\n')
+  const [code] = await once(gmesh, 'close') as [number | null]
+  t.is(code, 0)
+  t.is(stdout, 'gradle read: an answer\n')
+})
+
 test.serial('gradle without arguments is a usage error', async t => {
   const box = await sandbox(t)
   t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)

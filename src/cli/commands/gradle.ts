@@ -127,6 +127,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
       projectDir,
       gradleCommand,
       args: gradleArgs,
+      stdin: 'inherit',
       initScript,
       keepInitScript: true,
       onSpawn: pid => { gradlePid = pid },
