@@ -1,6 +1,6 @@
 import test from 'ava'
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -41,4 +41,11 @@ test('the gmesh launcher runs on the checkout\'s Node 24 from anywhere, through 
   await writeFile(path.join(dir, 'node'), '#!/bin/sh\necho "v20.0.0"\nexit 3\n', { mode: 0o755 })
   const { stdout } = await execFileAsync(path.join(dir, 'gmesh'), ['--version'], { cwd: dir, env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } })
   t.is(stdout.trim(), VERSION)
+})
+
+test('package-lock.json\'s root entry names the same gmesh launcher as package.json', async t => {
+  const manifest = JSON.parse(await readFile(repoPath('package.json'), 'utf8')) as { bin: Record<string, string> }
+  const lock = JSON.parse(await readFile(repoPath('package-lock.json'), 'utf8')) as { packages: Record<string, { bin?: Record<string, string> }> }
+  t.is(manifest.bin.gmesh, 'bin/gmesh', 'the shell launcher that picks the checkout\'s Node 24')
+  t.deepEqual(lock.packages['']?.bin, manifest.bin)
 })
