@@ -1,5 +1,5 @@
 // A test-heavy build (examples/java-tests-io, JUnit tests that wait on I/O) spread by `gmesh build` over
-// 3 loopback nodes (--accept-builds --slots 1), against the same build by plain Gradle on one node, in
+// 3 loopback nodes (--accept-builds --slots 1, one --swarm-key), against the same build by plain Gradle on one node, in
 // the same run, in two rounds:
 // - cold: a fresh copy of the project, empty Gradle user homes; `gmesh build --no-daemon` against
 //   `gradle --no-daemon build`. The first unit on each node pays for starting its Gradle daemon.
@@ -29,6 +29,7 @@ import { currentBenchOptions, type BenchOptions } from './lib/options.js'
 import { changeEveryModule, type ChangedSource } from './lib/project-change.js'
 import { processes, runCommand } from './lib/processes.js'
 import { fmtSeconds } from './lib/table.js'
+import { writeSwarmKeyFile } from '../node/libp2p/swarm-key.js'
 
 export const EXAMPLE = 'examples/java-tests-io'
 export const NODES = 3
@@ -65,9 +66,12 @@ async function copyExample (root: string, name: string): Promise<string> {
   return dir
 }
 
-/** A loopback `gmesh up --accept-builds --slots 1` in `root/name`, joining `seed` when given. */
-async function startBuildNode (root: string, name: string, seed?: NodeInfo): Promise<BuildNode> {
-  const args = ['--log-level', 'warn', '--accept-builds', '--slots', '1']
+/**
+ * A loopback `gmesh up --accept-builds --slots 1` in `root/name` with the mesh's swarm key (a node accepts builds
+ * only in a private mesh or from listed submitters), joining `seed` when given.
+ */
+async function startBuildNode (root: string, name: string, swarmKey: string, seed?: NodeInfo): Promise<BuildNode> {
+  const args = ['--log-level', 'warn', '--accept-builds', '--slots', '1', '--swarm-key', swarmKey]
   if (seed != null) {
     const address = bootstrapAddress(seed)
     if (address == null) throw new DistributedBuildError('the first node listens on no multiaddr')
@@ -127,8 +131,10 @@ async function warmRound<T> (gradle: string, projectDir: string, home: string, s
 async function meshRounds (root: string, gradle: string, daemons: DaemonHomes, signal: AbortSignal): Promise<Side<Distributed>> {
   const nodes: BuildNode[] = []
   try {
-    nodes.push(await startBuildNode(root, 'node-1'))
-    for (let i = 2; i <= NODES; i++) nodes.push(await startBuildNode(root, `node-${i}`, nodes[0].info))
+    const swarmKey = join(root, 'swarm.key')
+    await writeSwarmKeyFile(swarmKey)
+    nodes.push(await startBuildNode(root, 'node-1', swarmKey))
+    for (let i = 2; i <= NODES; i++) nodes.push(await startBuildNode(root, `node-${i}`, swarmKey, nodes[0].info))
     for (const n of nodes) {
       daemons.add(join(n.dataDir, 'builds', 'gradle-home'))
       await waitForPeers(n, NODES - 1)

@@ -1,5 +1,5 @@
 /**
- * `gmesh demo --distributed`: nodes on loopback that accept builds (one slot each), and
+ * `gmesh demo --distributed`: nodes on loopback that accept builds (one slot each, a private mesh of one swarm key), and
  * `gmesh build` of a fresh copy of an example project through node 1 with every cache empty: the
  * units run on several nodes, the final local build takes their work FROM-CACHE.
  */
@@ -18,14 +18,23 @@ export interface DistributedDemoReport {
   build: DistributedBuildResult
 }
 
-export async function runDistributedDemo (options: Omit<DemoOptions, 'gradleArgs'> & { tasks: string[] }): Promise<DistributedDemoReport> {
+export interface DistributedDemoOptions extends Omit<DemoOptions, 'gradleArgs'> {
+  tasks: string[]
+  /** Writes a new swarm key file (`gmesh keygen`'s code, given by the CLI: src/ does not depend on node/). */
+  writeSwarmKey: (file: string) => Promise<unknown>
+}
+
+export async function runDistributedDemo (options: DistributedDemoOptions): Promise<DistributedDemoReport> {
   const root = await mkdtemp(path.join(tmpdir(), 'gmesh-demo-'))
   const nodes: NodeProcess[] = []
   try {
+    // nodes accept builds only in a private mesh (or from listed submitters): the demo's mesh has a key of its own
+    const swarmKey = path.join(root, 'swarm.key')
+    await options.writeSwarmKey(swarmKey)
     for (let i = 0; i < Math.max(2, options.nodes); i++) {
       options.signal?.throwIfAborted()
       const bootstrap = nodes[0]?.info.multiaddrs[0]
-      const args = ['--accept-builds', '--slots', '1', ...(bootstrap == null ? [] : ['--bootstrap', bootstrap])]
+      const args = ['--accept-builds', '--slots', '1', '--swarm-key', swarmKey, ...(bootstrap == null ? [] : ['--bootstrap', bootstrap])]
       const node = await spawnNode({ dataDir: path.join(root, `node-${i + 1}`), args })
       nodes.push(node)
       options.say(`node ${i + 1} up, accepting builds (1 slot): ${node.info.peerId}`)

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describePeers, type PeerRow } from '../../src/cli/commands/peers.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
-import { awaitPeers, bootstrapAddress, MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
+import { awaitPeers, bootstrapAddress, MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
 
 test('gmesh peers lists the live peers of a running node, as a table and as JSON', async t => {
   t.timeout(MESH_TEST_TIMEOUT_MS, 'two gmesh processes on a shared 2-core machine')
-  const a = await startMeshNode(t, ['--accept-builds', '--slots', '3'])
-  const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(a)])
+  const key = await swarmKeyArgs(t)
+  const a = await startMeshNode(t, ['--accept-builds', '--slots', '3', ...key])
+  const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(a), ...key])
   await awaitPeers(b, [a.info.peerId])
 
   const json = await runGmesh(['peers', '--data', b.dataDir, '--json'])

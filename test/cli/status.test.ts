@@ -6,6 +6,8 @@ import { renderInitScript } from '../../src/gradle/init-script.js'
 import { installInitScript } from '../../src/gradle/install-init-script.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
+import { describeStatus } from '../../src/cli/commands/status.js'
+import type { ConnectivityInfo } from '../../src/client/api-types.js'
 
 test('gmesh status warns when the installed init script points Gradle at another cache than this node\'s', async t => {
   t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
@@ -32,4 +34,28 @@ test('gmesh status warns when the installed init script points Gradle at another
   const current = await runGmesh(['status', '--data', node.dataDir], env)
   t.false(current.stdout.includes('warning'), current.stdout)
   t.true(current.stdout.includes(`gradle   ${file} uses this node's cache`), current.stdout)
+})
+
+function status (privateMesh: boolean): Record<string, unknown> {
+  const connectivity: ConnectivityInfo = { privateMesh, mdns: true, bootstrap: 0, failures: { handshake: { inbound: 0, outbound: 0 }, unreachable: 0 } }
+  return {
+    node: { peerId: '12D3KooWA', pid: 7, cacheUrl: 'http://127.0.0.1:5071/cache/', dataDir: '/d', multiaddrs: ['/ip4/10.0.0.5/tcp/5072'] },
+    cache: { entries: 0, bytes: 0, maxBytes: 1024 },
+    http: { hits: 0, misses: 0 },
+    peers: [{}],
+    connectivity
+  }
+}
+
+test('gmesh status says a mesh without a swarm key is open to any host that reaches the node', t => {
+  t.regex(describeStatus(status(false), null), /^mesh {5}open \(no --swarm-key\): any host running gmesh that reaches this node joins/m)
+})
+
+test('gmesh status says a mesh with a swarm key is private', t => {
+  t.regex(describeStatus(status(true), null), /^mesh {5}private: only nodes with the same --swarm-key connect$/m)
+})
+
+test('a node without a mesh shows no mesh line', t => {
+  const { connectivity: _, ...local } = status(false)
+  t.notRegex(describeStatus(local, null), /^mesh/m)
 })

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { readdir } from 'node:fs/promises'
 import { EXAMPLES_DIR, runDemo, type DemoReport, type RunningGradle } from '../../demo/demo.js'
 import { runDistributedDemo } from '../../demo/distributed-demo.js'
+import { writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
 import { parsePositiveInt } from '../../config/parse.js'
 import { InterruptedError, OperationError, UsageError } from '../errors.js'
@@ -67,6 +68,7 @@ async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (
     example: options.example,
     nodes: parsePositiveInt(options.nodes ?? '3', '--nodes'),
     tasks: tasks.length > 0 ? tasks : ['build'],
+    writeSwarmKey: writeSwarmKeyFile,
     keep: options.keep === true,
     say,
     gradleOutput: options.verbose === true ? process.stderr : null,

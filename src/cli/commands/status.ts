@@ -59,7 +59,16 @@ function describeDials (discovery: DialStats | undefined): string[] {
   return [`dials    ${discovery.dials}${failed}`]
 }
 
-function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null): string {
+/** Whether strangers can join: a mesh without a swarm key is open to any host that reaches the node. */
+function describeMesh (connectivity: ConnectivityInfo | undefined): string[] {
+  if (connectivity == null) return []
+  return [connectivity.privateMesh
+    ? 'mesh     private: only nodes with the same --swarm-key connect'
+    : 'mesh     open (no --swarm-key): any host running gmesh that reaches this node joins and may serve it entries']
+}
+
+/** `gmesh status` for people. */
+export function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null): string {
   const node = status.node as { peerId: string, multiaddrs?: string[], cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
@@ -67,11 +76,13 @@ function describeStatus (status: Record<string, unknown>, initScript: InstalledS
   const peers = status.peers as unknown[]
   const gets = http.hits + http.misses
   const hitRate = gets === 0 ? '-' : `${Math.round(100 * http.hits / gets)}%`
-  const hint = connectivityHint(peers.length, status.connectivity as ConnectivityInfo | undefined)
+  const connectivity = status.connectivity as ConnectivityInfo | undefined
+  const hint = connectivityHint(peers.length, connectivity)
   const addresses = node.multiaddrs ?? []
   return [
     `node     ${node.peerId} (pid ${node.pid})`,
     ...(addresses.length === 0 ? [] : [`address  ${addresses.join(', ')}`]),
+    ...describeMesh(connectivity),
     `cache    ${node.cacheUrl}`,
     `data     ${node.dataDir}`,
     `entries  ${cache.entries} (${formatBytes(cache.bytes)} of ${formatBytes(cache.maxBytes)})`,

@@ -38,13 +38,13 @@ export function register (program: Command): void {
     .option('--http <host:port>', 'where to serve the Gradle cache and the control API (:PORT is 127.0.0.1:PORT; port 0 picks a free one)', '127.0.0.1:5071')
     .option('--listen <multiaddr>', 'where peers connect (repeatable; default /ip4/0.0.0.0/tcp/5072)', collect)
     .option('--bootstrap <multiaddr>', 'a peer to join through, e.g. /ip4/10.0.0.5/tcp/5072/p2p/12D3Koo... (repeatable)', collect)
-    .option('--swarm-key <file>', 'private mesh key (see gmesh keygen): only nodes with the same key connect')
+    .option('--swarm-key <file>', 'private mesh key (see gmesh keygen): only nodes with the same key connect; without it any host running gmesh that reaches this node joins')
     .option('--no-mdns', 'do not discover peers on the LAN by multicast DNS')
-    .option('--accept-builds', 'run build units for trusted peers')
+    .option('--accept-builds', 'run build units for trusted peers (needs --swarm-key or --trust-submitters: a unit runs its submitter\'s code)')
     .option('--slots <n>', 'build units run at once with --accept-builds (default: CPU cores)')
     .option('--replicas <n>', 'push each entry built here to this many peers, so it outlives this machine', '0')
     .option('--trust-producers <peer-ids>', 'accept cache entries only from these peers, and run the builds this node submits only on them (comma-separated; default: any member)')
-    .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member)')
+    .option('--trust-submitters <peer-ids>', 'with --accept-builds, run units only of builds these peers submit (comma-separated; default: any member of the private mesh)')
     .option('--no-announce', 'keep this node\'s own builds local: read from the mesh, never offer to it')
     .option('--cache-max <size>', 'size budget of the local cache; least recently used entries go first', `${DEFAULT_CACHE_MAX / 1024 ** 3}GiB`)
     .option('--max-entry <size>', `largest cache entry kept; bigger ones are dropped (default: ${DEFAULT_MAX_ENTRY_BYTES / 1024 ** 2}MiB, or --cache-max if smaller)`)
@@ -57,6 +57,7 @@ async function up (options: UpOptions): Promise<void> {
   const config = await nodeConfig(options)
   const { Daemon } = await import('../../../node/daemon.js')
   const daemon = await Daemon.start(config)
+  if (config.mesh?.swarmKey == null) daemon.logger.warn(OPEN_MESH_WARNING)
   const { peerId, cacheUrl, multiaddrs } = daemon.info
   process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
     multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
@@ -69,6 +70,10 @@ async function up (options: UpOptions): Promise<void> {
   await daemon.stop()
   config.logger.flush()
 }
+
+/** Logged once at start by a node without a swarm key: cache sharing stays open (zero-config LAN), but says so. */
+const OPEN_MESH_WARNING = 'no --swarm-key: this mesh is open, any host on the network running gmesh can join it and serve ' +
+  'entries to this node\'s builds; to close it, make a key with gmesh keygen FILE and start every node with --swarm-key FILE'
 
 /** A node started by a test or the demo stops when whoever started it is gone (it is re-parented). */
 function watchParent (onGone: () => void): void {
@@ -91,6 +96,7 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
   const producers = peerList(options.trustProducers)
   const submitters = peerList(options.trustSubmitters)
+  refuseOpenBuilds(options, submitters)
   const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
   const listen = multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
   const bootstrap = multiaddrList(options.bootstrap, '--bootstrap') ?? []
@@ -111,6 +117,17 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
       trust: await trustPolicy(producers, submitters, options.announce)
     }
   }
+}
+
+/**
+ * A unit runs its submitter's build code: a node accepts builds only from members of a private mesh or from listed
+ * submitters. In an open mesh "any member" is any host that reaches the listen port.
+ */
+function refuseOpenBuilds (options: Pick<UpOptions, 'acceptBuilds' | 'swarmKey'>, submitters: string[] | undefined): void {
+  if (options.acceptBuilds !== true || options.swarmKey != null || (submitters ?? []).length > 0) return
+  throw new UsageError('--accept-builds without --swarm-key would run the build code of any host that reaches this node: ' +
+    'close the mesh with --swarm-key FILE (make it once with gmesh keygen FILE, give every node the same file), ' +
+    'or name who may submit builds with --trust-submitters ID,ID (gmesh status shows a node\'s peer id)')
 }
 
 /**

@@ -9,7 +9,7 @@ import { killProcessesUnder } from '../../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from '../../../node/jobs/unit-processes.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { runGmesh, type NodeProcess } from '../../helpers/gmesh-node.js'
-import { awaitPeers, bootstrapAddress, meshStatus, startMeshNode } from '../../node/mesh/helpers.js'
+import { awaitPeers, bootstrapAddress, meshStatus, startMeshNode, swarmKeyArgs } from '../../node/mesh/helpers.js'
 
 /** What `gmesh build --json` prints (the parts these tests read). */
 export interface BuildJson {
@@ -24,9 +24,10 @@ export interface BuildRun { code: number | null, json?: BuildJson, stdout: strin
 /** The jobs part of a node's status. */
 export interface JobsStatus { worker: { running: number, queued: number }, leading: Record<string, number> }
 
-/** A submitter and two workers on loopback, all seeing each other; slots per node as given. */
+/** A submitter and two workers on loopback in a private mesh (one swarm key), all seeing each other; slots per node as given. */
 export async function startFarm (t: ExecutionContext, slots: [number, number, number]): Promise<NodeProcess[]> {
-  const args = (n: number): string[] => n > 0 ? ['--accept-builds', '--slots', String(n)] : []
+  const key = await swarmKeyArgs(t)
+  const args = (n: number): string[] => [...key, ...(n > 0 ? ['--accept-builds', '--slots', String(n)] : [])]
   const first = await startMeshNode(t, args(slots[0]))
   const seed = ['--bootstrap', bootstrapAddress(first)]
   const rest = await Promise.all([startMeshNode(t, [...seed, ...args(slots[1])]), startMeshNode(t, [...seed, ...args(slots[2])])])

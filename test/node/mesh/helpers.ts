@@ -1,5 +1,9 @@
 import type { ExecutionContext } from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
 import { NodeClient, type ConnectivityInfo } from '../../../src/client/node-client.js'
 import { startNode, removeDataDir, type NodeProcess } from '../../helpers/gmesh-node.js'
 
@@ -27,6 +31,18 @@ export async function startMeshNode (t: ExecutionContext, args: string[] = []): 
   const node = await startNode({ args })
   t.teardown(async () => { await removeDataDir(node) })
   return node
+}
+
+/**
+ * `--swarm-key FILE` of a fresh key in a temp dir removed in the teardown: the nodes of a test that accept builds form
+ * a private mesh (an open one may not run builds without --trust-submitters).
+ */
+export async function swarmKeyArgs (t: ExecutionContext): Promise<string[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-swarm-key-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const file = path.join(dir, 'swarm.key')
+  await writeSwarmKeyFile(file)
+  return ['--swarm-key', file]
 }
 
 /** The node's libp2p address with its /p2p/ id, for `--bootstrap`. */

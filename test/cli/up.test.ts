@@ -1,0 +1,70 @@
+import test from 'ava'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { GMESH_BIN } from '../../src/client/node-process.js'
+import type { NodeProcess } from '../helpers/gmesh-node.js'
+import { MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
+
+const OPEN_MESH_WARNING = 'no --swarm-key: this mesh is open, any host on the network running gmesh can join it and serve entries to this ' +
+  'node\'s builds; to close it, make a key with gmesh keygen FILE and start every node with --swarm-key FILE'
+const SOME_PEER = '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p'
+
+/**
+ * `gmesh up ARGS` on loopback with mDNS off: its exit code and stderr, or 'ready' if it started (then it is killed at
+ * once by its pid).
+ */
+async function upOutcome (dataDir: string, args: string[]): Promise<{ code: number | null, stderr: string } | 'ready'> {
+  const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...args],
+    { env: { ...process.env, GMESH_EXIT_WITH_PARENT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', chunk => { stderr += String(chunk) })
+  const closed = once(child, 'close') as Promise<[number | null]>
+  const ready = new Promise<'ready'>(resolve => { child.stdout.on('data', chunk => { if (String(chunk).includes('ready')) resolve('ready') }) })
+  const outcome = await Promise.race([closed.then(([code]) => ({ code, stderr })), ready])
+  if (outcome === 'ready') {
+    process.kill(child.pid!, 'SIGKILL')
+    await closed
+  }
+  return outcome
+}
+
+/** Stops the node cleanly and resolves to all it wrote on stderr (its logs are written asynchronously). */
+async function stderrWhenStopped (node: NodeProcess): Promise<string> {
+  const code = await node.stop()
+  if (code !== 0) throw new Error(`the node exited with ${code}: ${node.stderr()}`)
+  if (!node.child.stderr!.closed) await once(node.child.stderr!, 'close')
+  return node.stderr()
+}
+
+test('gmesh up --accept-builds in an open mesh without --trust-submitters is a usage error naming both ways out', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gmesh-open-builds-'))
+  t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+  const outcome = await upOutcome(dataDir, ['--accept-builds'])
+  if (outcome === 'ready') {
+    t.fail('the node started and accepts builds from anyone')
+    return
+  }
+  t.is(outcome.code, 2, outcome.stderr)
+  t.regex(outcome.stderr, /--accept-builds without --swarm-key would run the build code of any host that reaches this node/)
+  t.regex(outcome.stderr, /--swarm-key FILE \(make it once with gmesh keygen FILE/)
+  t.regex(outcome.stderr, /--trust-submitters ID,ID/)
+  t.deepEqual(await readdir(dataDir), [], 'refused before the data dir was touched')
+})
+
+test('a node accepting builds from listed submitters starts, and warns once that its mesh is open', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const node = await startMeshNode(t, ['--accept-builds', '--trust-submitters', SOME_PEER])
+  const stderr = await stderrWhenStopped(node)
+  t.is(stderr.split(OPEN_MESH_WARNING).length - 1, 1, stderr)
+})
+
+test('a node with a swarm key accepts builds from any member and gives no open-mesh warning', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const node = await startMeshNode(t, ['--accept-builds', ...await swarmKeyArgs(t)])
+  const stderr = await stderrWhenStopped(node)
+  t.false(stderr.includes(OPEN_MESH_WARNING), stderr)
+})
