@@ -24,6 +24,19 @@ import { HandshakeWatch } from './handshake-watch.js'
 
 /** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
 export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
+/**
+ * An inbound connection must finish its handshake (pnet's nonce exchange, Noise XX, the muxer's negotiation: about
+ * five round trips) within this. libp2p's default of 10 s let an idle connection hold a slot that long; a handshake
+ * takes tens of ms on loopback with the machine loaded 7x its cores (150 ms at worst) and well under 2 s across
+ * continents, so 5 s leaves room for a node whose event loop stalls.
+ */
+export const INBOUND_HANDSHAKE_TIMEOUT_MS = 5000
+/**
+ * Inbound connections in the handshake at once, from all addresses (libp2p's default: 10). Each address may hold only
+ * a few of them (HandshakeWatch), so a host holding idle connections no longer fills them all.
+ */
+export const MAX_PENDING_INBOUND = 64
+
 /** mDNS service name, so gmesh nodes answer each other and not every libp2p node on the LAN. */
 export const MESH_MDNS_SERVICE = '_gmesh._udp.local'
 
@@ -52,7 +65,7 @@ export interface MeshServices extends Record<string, unknown> {
   pubsub: GossipSub
   dht: KadDHT
   dialer: PeerDialer
-  /** Connections that failed in the private-network or encryption handshake (another swarm key). */
+  /** Connections that failed in the private-network or encryption handshake (another swarm key), and a cap per address on those under way. */
   handshakes: HandshakeWatch
 }
 
@@ -79,6 +92,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
     streamMuxers: [yamux()],
     ...(protector == null ? {} : { connectionProtector: protector }),
     connectionGater: handshakes.gater,
+    connectionManager: { inboundUpgradeTimeout: INBOUND_HANDSHAKE_TIMEOUT_MS, maxIncomingPendingConnections: MAX_PENDING_INBOUND },
     peerDiscovery: config.mdns ? [mdns({ serviceTag: MESH_MDNS_SERVICE, interval: 10_000 })] : [],
     services: {
       identify: identify(),

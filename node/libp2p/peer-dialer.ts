@@ -210,9 +210,29 @@ function reachedNoNode (err: unknown): boolean {
 
 /** libp2p fails a dial of several addresses with an AggregateError: name each address' own failure too. */
 function describeDialError (err: unknown): string {
-  const message = (err as Error)?.message ?? String(err)
-  const causes = err instanceof AggregateError ? err.errors.map(e => (e as Error)?.message ?? String(e)) : []
+  const message = describeFailure(err)
+  const causes = err instanceof AggregateError ? err.errors.map(describeFailure) : []
   return causes.length === 0 ? message : `${message} (${[...new Set(causes)].join('; ')})`
+}
+
+/**
+ * Words for whatever a dial was rejected with. Parts of libp2p reject with a stream's event instead of an Error
+ * (String() of one is "[object Event]"): its error, or its detail, or else its type is what it says.
+ */
+function describeFailure (failure: unknown): string {
+  if (failure instanceof Error) return failure.message === '' ? failure.name : failure.message
+  if (failure instanceof Event) {
+    const { error, detail } = failure as Event & { error?: unknown, detail?: unknown }
+    if (error != null) return describeFailure(error)
+    if (detail != null) return describeFailure(detail)
+    return `the connection ended ("${failure.type}" event, no error given)`
+  }
+  if (typeof failure === 'string') return failure
+  try {
+    return JSON.stringify(failure) ?? String(failure)
+  } catch {
+    return String(failure)
+  }
 }
 
 export function peerDialer (init: PeerDialerInit): (components: PeerDialerComponents) => PeerDialer {

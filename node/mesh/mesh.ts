@@ -90,7 +90,8 @@ export class Mesh {
     })
     this.libp2p = libp2p
     libp2p.services.handshakes.addEventListener('failure', ({ detail }) => {
-      logger.debug({ direction: detail.direction, remoteAddr: detail.remoteAddr, err: detail.error }, 'a connection failed in the handshake (another swarm key?)')
+      logger.debug({ direction: detail.direction, remoteAddr: detail.remoteAddr, err: detail.error },
+        detail.timedOut ? 'a connection timed out in the handshake (idle, or a node overloaded)' : 'a connection failed in the handshake (another swarm key?)')
     })
     const guard = new TopicGuard(libp2p.services.pubsub, {
       onReject: rejection => {

@@ -28,8 +28,10 @@ export interface ConnectivityInfo {
     /**
      * Connections that reached the other node, then failed in the private-network or encryption handshake: another
      * swarm key, or a key on one side only. `inbound`: the other node dialled; `lastError`: libp2p's words for the newest.
+     * `timedOut`: (either way) not finished before the deadline: mostly a connection that sends nothing (a port scan,
+     * connections held open); `refused`: inbound ones refused because their address had too many in the handshake.
      */
-    handshake: { inbound: number, outbound: number, lastError?: string }
+    handshake: { inbound: number, outbound: number, timedOut: number, refused: number, lastError?: string }
     /** Dials of this node that reached no node: refused, no route, the connect timed out. */
     unreachable: number
   }

@@ -37,7 +37,7 @@ test('gmesh status warns when the installed init script points Gradle at another
 })
 
 function status (privateMesh: boolean): Record<string, unknown> {
-  const connectivity: ConnectivityInfo = { privateMesh, mdns: true, bootstrap: 0, failures: { handshake: { inbound: 0, outbound: 0 }, unreachable: 0 } }
+  const connectivity: ConnectivityInfo = { privateMesh, mdns: true, bootstrap: 0, failures: { handshake: { inbound: 0, outbound: 0, timedOut: 0, refused: 0 }, unreachable: 0 } }
   return {
     node: { peerId: '12D3KooWA', pid: 7, cacheUrl: 'http://127.0.0.1:5071/cache/', dataDir: '/d', multiaddrs: ['/ip4/10.0.0.5/tcp/5072'] },
     cache: { entries: 0, bytes: 0, maxBytes: 1024 },

@@ -15,7 +15,7 @@ class FakeConnections {
   readonly connected: PeerId[] = []
   failNext = 0
   /** What the failing dials throw (default: an error of the upgrade, after a node answered). */
-  failure: () => Error = () => new Error('connection refused')
+  failure: () => unknown = () => new Error('connection refused')
   private waiters: Array<() => void> = []
 
   async openConnection (target: PeerId | Multiaddr): Promise<Connection> {
@@ -85,6 +85,26 @@ test('a bootstrap address is dialled at start and redialled until it connects', 
   await connections.dialled(3)
   t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
   t.like(service.stats, { failedDials: 2, lastDialError: 'connection refused' }, 'the failures and why, for gmesh status')
+})
+
+test('a dial rejected with an event instead of an Error says what it can, never "[object Event]"', async t => {
+  bootstrapPeer = await newPeer()
+  const { service, connections } = await dialer({ bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${bootstrapPeer.toString()}`], retryMs: 20 })
+  t.teardown(() => { service.stop() })
+  const closedWithError = Object.assign(new Event('close'), { error: new Error('read ECONNRESET') })
+  const failures = [new Event('close'), new AggregateError([closedWithError, new Error('connect ECONNREFUSED')], 'All multiaddr dials failed')]
+  const seen: Array<string | undefined> = []
+  connections.failNext = failures.length
+  connections.failure = () => {
+    seen.push(service.stats.lastDialError)
+    return failures[seen.length - 1]
+  }
+  await connections.dialled(failures.length + 1)
+  seen.push(service.stats.lastDialError)
+  t.deepEqual(seen.slice(1), [
+    'the connection ended ("close" event, no error given)',
+    'All multiaddr dials failed (read ECONNRESET; connect ECONNREFUSED)'
+  ])
 })
 
 test('dials whose every address reached no node (refused, no route, connect timeout) are counted apart', async t => {

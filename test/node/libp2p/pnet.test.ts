@@ -24,7 +24,8 @@ test('nodes sharing a swarm key (or none) count no failed handshake', async t =>
     const b = await startNode(t, key)
     await b.dial(multiaddr(addressOf(a)))
     await b.services.ping.ping(a.peerId)
-    t.deepEqual([a.services.handshakes.stats, b.services.handshakes.stats], [{ inbound: 0, outbound: 0 }, { inbound: 0, outbound: 0 }])
+    const none = { inbound: 0, outbound: 0, timedOut: 0, refused: 0 }
+    t.deepEqual([a.services.handshakes.stats, b.services.handshakes.stats], [none, none])
   }
 })
 
