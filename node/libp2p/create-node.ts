@@ -21,6 +21,7 @@ import type { PeerDialer } from './peer-dialer.js'
 import { MeshConfigError } from './errors.js'
 import { patchPnetCipher } from './pnet-cipher-fix.js'
 import { HandshakeWatch } from './handshake-watch.js'
+import { mdnsChoice } from './mdns-choice.js'
 
 /** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
 export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
@@ -49,7 +50,7 @@ export interface MeshNodeConfig {
   bootstrap: string[]
   /** The 32 raw bytes of the private mesh key (see swarm-key.ts); without it the mesh is open. */
   swarmKey?: Uint8Array
-  /** Discover peers on the LAN by multicast DNS. */
+  /** Discover peers on the LAN by multicast DNS (never when every listen address is loopback: see mdnsChoice). */
   mdns: boolean
   /** Gossip topics this node may use. Default: the gmesh topics. */
   topics?: string[]
@@ -93,7 +94,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
     ...(protector == null ? {} : { connectionProtector: protector }),
     connectionGater: handshakes.gater,
     connectionManager: { inboundUpgradeTimeout: INBOUND_HANDSHAKE_TIMEOUT_MS, maxIncomingPendingConnections: MAX_PENDING_INBOUND },
-    peerDiscovery: config.mdns ? [mdns({ serviceTag: MESH_MDNS_SERVICE, interval: 10_000 })] : [],
+    peerDiscovery: mdnsChoice(config.listen, config.mdns).on ? [mdns({ serviceTag: MESH_MDNS_SERVICE, interval: 10_000 })] : [],
     services: {
       identify: identify(),
       ping: ping(),

@@ -2,6 +2,8 @@
 export { createMeshLibp2p, MESH_DHT_PROTOCOL, MESH_MDNS_SERVICE } from './create-node.js'
 export type { MeshLibp2p, MeshNodeConfig, MeshServices } from './create-node.js'
 export type { PeerDialerStats } from './peer-dialer.js'
+export { mdnsChoice } from './mdns-choice.js'
+export type { MdnsChoice } from './mdns-choice.js'
 export { HandshakeWatch } from './handshake-watch.js'
 export type { HandshakeFailure, HandshakeFailureStats } from './handshake-watch.js'
 export { MeshTopics, meshGossipOptions, MAX_GOSSIP_MESSAGE_BYTES } from './gossip-config.js'

@@ -7,7 +7,7 @@ import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import { createMeshLibp2p, TopicGuard, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
+import { createMeshLibp2p, mdnsChoice, TopicGuard, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
@@ -89,6 +89,8 @@ export class Mesh {
       throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(this.init.listen, err) : err
     })
     this.libp2p = libp2p
+    const mdns = mdnsChoice(this.init.listen, this.init.mdns)
+    if (this.init.mdns && !mdns.on) logger.info({ listen: this.init.listen }, `mDNS is off: ${mdns.reason}`)
     libp2p.services.handshakes.addEventListener('failure', ({ detail }) => {
       logger.debug({ direction: detail.direction, remoteAddr: detail.remoteAddr, err: detail.error },
         detail.timedOut ? 'a connection timed out in the handshake (idle, or a node overloaded)' : 'a connection failed in the handshake (another swarm key?)')
@@ -136,9 +138,11 @@ export class Mesh {
   get connectivity (): ConnectivityInfo | undefined {
     if (this.libp2p == null) return undefined
     const { dialer, handshakes } = this.libp2p.services
+    const mdns = mdnsChoice(this.init.listen, this.init.mdns)
     return {
       privateMesh: this.init.swarmKey != null,
-      mdns: this.init.mdns,
+      mdns: mdns.on,
+      ...(mdns.on ? {} : { mdnsOff: mdns.reason }),
       bootstrap: this.init.bootstrap.length,
       failures: { handshake: { ...handshakes.stats }, unreachable: dialer.stats.unreachable }
     }

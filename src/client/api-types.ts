@@ -22,6 +22,8 @@ export interface ConnectivityInfo {
   privateMesh: boolean
   /** Multicast DNS discovery on the LAN. */
   mdns: boolean
+  /** Why mDNS is off: --no-mdns, or every listen address is loopback. */
+  mdnsOff?: string
   /** `--bootstrap` addresses given. */
   bootstrap: number
   failures: {

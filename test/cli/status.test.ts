@@ -36,8 +36,8 @@ test('gmesh status warns when the installed init script points Gradle at another
   t.true(current.stdout.includes(`gradle   ${file} uses this node's cache`), current.stdout)
 })
 
-function status (privateMesh: boolean): Record<string, unknown> {
-  const connectivity: ConnectivityInfo = { privateMesh, mdns: true, bootstrap: 0, failures: { handshake: { inbound: 0, outbound: 0, timedOut: 0, refused: 0 }, unreachable: 0 } }
+function status (privateMesh: boolean, mdnsOff?: string): Record<string, unknown> {
+  const connectivity: ConnectivityInfo = { privateMesh, mdns: mdnsOff == null, ...(mdnsOff == null ? {} : { mdnsOff }), bootstrap: 0, failures: { handshake: { inbound: 0, outbound: 0, timedOut: 0, refused: 0 }, unreachable: 0 } }
   return {
     node: { peerId: '12D3KooWA', pid: 7, cacheUrl: 'http://127.0.0.1:5071/cache/', dataDir: '/d', multiaddrs: ['/ip4/10.0.0.5/tcp/5072'] },
     cache: { entries: 0, bytes: 0, maxBytes: 1024 },
@@ -55,7 +55,12 @@ test('gmesh status says a mesh with a swarm key is private', t => {
   t.regex(describeStatus(status(true), null), /^mesh {5}private: only nodes with the same --swarm-key connect$/m)
 })
 
+test('gmesh status says whether mDNS runs, and why not', t => {
+  t.regex(describeStatus(status(true), null), /^mdns {5}on: finds gmesh nodes on the LAN$/m)
+  t.regex(describeStatus(status(true, 'every listen address is loopback: no other machine could connect'), null), /^mdns {5}off: every listen address is loopback/m)
+})
+
 test('a node without a mesh shows no mesh line', t => {
   const { connectivity: _, ...local } = status(false)
-  t.notRegex(describeStatus(local, null), /^mesh/m)
+  t.notRegex(describeStatus(local, null), /^(mesh|mdns)/m)
 })

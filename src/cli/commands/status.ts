@@ -59,12 +59,18 @@ function describeDials (discovery: DialStats | undefined): string[] {
   return [`dials    ${discovery.dials}${failed}`]
 }
 
-/** Whether strangers can join: a mesh without a swarm key is open to any host that reaches the node. */
+/**
+ * Whether strangers can join (a mesh without a swarm key is open to any host that reaches the node), and whether the
+ * node looks for peers on the LAN.
+ */
 function describeMesh (connectivity: ConnectivityInfo | undefined): string[] {
   if (connectivity == null) return []
-  return [connectivity.privateMesh
-    ? 'mesh     private: only nodes with the same --swarm-key connect'
-    : 'mesh     open (no --swarm-key): any host running gmesh that reaches this node joins and may serve it entries']
+  return [
+    connectivity.privateMesh
+      ? 'mesh     private: only nodes with the same --swarm-key connect'
+      : 'mesh     open (no --swarm-key): any host running gmesh that reaches this node joins and may serve it entries',
+    connectivity.mdns ? 'mdns     on: finds gmesh nodes on the LAN' : `mdns     off: ${connectivity.mdnsOff ?? '--no-mdns'}`
+  ]
 }
 
 /** `gmesh status` for people. */

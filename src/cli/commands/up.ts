@@ -39,7 +39,7 @@ export function register (program: Command): void {
     .option('--listen <multiaddr>', 'where peers connect (repeatable; default /ip4/0.0.0.0/tcp/5072)', collect)
     .option('--bootstrap <multiaddr>', 'a peer to join through, e.g. /ip4/10.0.0.5/tcp/5072/p2p/12D3Koo... (repeatable)', collect)
     .option('--swarm-key <file>', 'private mesh key (see gmesh keygen): only nodes with the same key connect; without it any host running gmesh that reaches this node joins')
-    .option('--no-mdns', 'do not discover peers on the LAN by multicast DNS')
+    .option('--no-mdns', 'do not discover peers on the LAN by multicast DNS (off anyway when every --listen address is loopback)')
     .option('--accept-builds', 'run build units for trusted peers (needs --swarm-key or --trust-submitters: a unit runs its submitter\'s code)')
     .option('--slots <n>', 'build units run at once with --accept-builds (default: CPU cores)')
     .option('--replicas <n>', 'push each entry built here to this many peers, so it outlives this machine', '0')
