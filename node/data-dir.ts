@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile, rename, chmod, link } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { DataFiles } from '../src/config/data-dir.js'
 import { isAlive, processStartTime } from '../src/config/pid.js'
 import { DataDirLockedError, DataDirUnwritableError, CorruptDataFileError } from './errors.js'
@@ -17,34 +17,56 @@ export async function prepareDataDir (dir: string): Promise<void> {
   }
 }
 
+/** Lock files this process holds: a second node in it (a test, an embedding) is refused, never handed the first one's lock. */
+const lockedHere = new Set<string>()
+
 /**
- * An exclusive claim on a data directory: a lock file holding the owner's pid and start time, created whole
- * (a temp file linked into place, so nobody reads it half written). A dead owner's lock is taken over; a pid
- * now used by another process (after a reboot, say) does not count as the owner. The store's own LevelDB
- * lock stays the last word: two nodes never open one store.
+ * An exclusive claim on a data directory: a lock file holding the owner's pid and start time (and a token of the
+ * claim), created whole (a temp file linked into place, so nobody reads it half written). A dead owner's lock is taken
+ * over; a pid now used by another process (after a reboot, or a container restarted as pid 1 again) does not count as
+ * the owner: a lock with this process's own pid is stale only when it records another start time. A lock this process
+ * holds is never taken over. The store's own LevelDB lock stays the last word: two nodes never open one store.
  */
 export class DataDirLock {
   private constructor (private readonly path: string, private readonly content: string) {}
 
   static async acquire (dir: string): Promise<DataDirLock> {
-    const path = join(dir, DataFiles.lock)
-    const start = processStartTime(process.pid)
-    const content = start === undefined ? `${process.pid}\n` : `${process.pid} ${start}\n`
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await createWhole(path, content, dir)) return new DataDirLock(path, content)
-      const text = await readFile(path, 'utf8').catch(() => undefined)
-      if (text === undefined) continue // released meanwhile
-      const owner = parseLock(text)
-      if (owner.pid !== process.pid && ownerAlive(owner)) throw new DataDirLockedError(dir, owner.pid)
-      await moveAsideIfStill(path, text)
+    const path = resolve(dir, DataFiles.lock)
+    if (lockedHere.has(path)) throw new DataDirLockedError(dir, process.pid)
+    lockedHere.add(path) // claimed before the first await: two claims in this process cannot both get past here
+    try {
+      return new DataDirLock(path, await claim(path, dir))
+    } catch (err) {
+      lockedHere.delete(path)
+      throw err
     }
-    throw new DataDirLockedError(dir, NaN)
   }
 
-  /** Removes the lock if it is still this node's (after a takeover race it may be another's). */
+  /** Removes the lock if it is still this claim's (after a takeover race it may be another's). */
   async release (): Promise<void> {
-    if (await readFile(this.path, 'utf8').catch(() => undefined) === this.content) await rm(this.path, { force: true })
+    try {
+      if (await readFile(this.path, 'utf8').catch(() => undefined) === this.content) await rm(this.path, { force: true })
+    } finally {
+      lockedHere.delete(this.path)
+    }
   }
+}
+
+/** Creates the lock file at `path`, taking a stale one over; resolves to its content. */
+async function claim (path: string, dir: string): Promise<string> {
+  const start = processStartTime(process.pid)
+  const token = randomBytes(8).toString('hex')
+  // the token makes this claim's content its own: release() never removes a lock another claim with this pid wrote
+  const content = start === undefined ? `${process.pid} - ${token}\n` : `${process.pid} ${start} ${token}\n`
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await createWhole(path, content, dir)) return content
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    if (text === undefined) continue // released meanwhile
+    const owner = parseLock(text)
+    if (ownerAlive(owner, start)) throw new DataDirLockedError(dir, owner.pid)
+    await moveAsideIfStill(path, text)
+  }
+  throw new DataDirLockedError(dir, NaN)
 }
 
 /** Creates `path` with all of `content` at once, or resolves false if it exists. */
@@ -62,12 +84,19 @@ async function createWhole (path: string, content: string, dir: string): Promise
   }
 }
 
+/** A lock's owner: `pid [start|-] [token]` (older locks hold `pid` or `pid start`). */
 function parseLock (text: string): { pid: number, start?: string } {
   const [pid, start] = text.trim().split(/\s+/)
-  return start === undefined ? { pid: Number(pid) } : { pid: Number(pid), start }
+  return start === undefined || start === '-' ? { pid: Number(pid) } : { pid: Number(pid), start }
 }
 
-function ownerAlive (owner: { pid: number, start?: string }): boolean {
+/**
+ * Whether the lock's owner still runs. With this process's pid (`ownStart`: its start time) the owner is alive only if
+ * it started at the same tick: another process of a shared volume with the same pid (two containers, both pid 1); one
+ * that started at another time is a dead one whose pid this process got. Locks this process holds never come here.
+ */
+function ownerAlive (owner: { pid: number, start?: string }, ownStart: string | undefined): boolean {
+  if (owner.pid === process.pid) return owner.start !== undefined && owner.start === ownStart
   if (!isAlive(owner.pid)) return false
   const start = owner.start === undefined ? undefined : processStartTime(owner.pid)
   return start === undefined || start === owner.start

@@ -8,6 +8,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { DataDirLock, prepareDataDir } from '../../node/data-dir.js'
 import { loadOrCreateIdentity, loadOrCreateToken } from '../../node/identity.js'
 import { CorruptDataFileError, DataDirLockedError, DataDirUnwritableError } from '../../node/errors.js'
+import { processStartTime } from '../../src/config/pid.js'
 
 async function tempDir (t: { teardown: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-data-'))
@@ -38,6 +39,62 @@ test('a lock whose pid now belongs to another process (reused after a reboot) is
   const lock = await DataDirLock.acquire(dir)
   t.is((await readFile(join(dir, 'lock'), 'utf8')).split(' ')[0], String(process.pid))
   await lock.release()
+})
+
+test('a second claim in the same process is refused and leaves the first claim\'s lock in place', async t => {
+  const dir = await tempDir(t)
+  const first = await DataDirLock.acquire(dir)
+  const held = await readFile(join(dir, 'lock'), 'utf8')
+  const err = await t.throwsAsync(DataDirLock.acquire(dir), { instanceOf: DataDirLockedError })
+  t.is(err?.pid, process.pid)
+  t.is(await readFile(join(dir, 'lock'), 'utf8'), held, 'the first claim keeps its lock')
+  await first.release()
+  await t.throwsAsync(stat(join(dir, 'lock')), { code: 'ENOENT' })
+  const again = await DataDirLock.acquire(dir)
+  t.teardown(async () => { await again.release() })
+  t.pass('once released, the dir can be claimed again')
+})
+
+test('two claims in one process at the same moment: one wins', async t => {
+  const dir = await tempDir(t)
+  const results = await Promise.allSettled([DataDirLock.acquire(dir), DataDirLock.acquire(dir)])
+  const won = results.filter(r => r.status === 'fulfilled')
+  t.is(won.length, 1)
+  t.true(results.some(r => r.status === 'rejected' && r.reason instanceof DataDirLockedError))
+  await won[0]!.value.release()
+})
+
+const ownStart = processStartTime(process.pid)
+
+test('a lock with this process\'s pid and another start time (a container restarted as pid 1) is taken over', async t => {
+  const dir = await tempDir(t)
+  await writeFile(join(dir, 'lock'), `${process.pid} 1\n`)
+  const lock = await DataDirLock.acquire(dir)
+  t.regex(await readFile(join(dir, 'lock'), 'utf8'), new RegExp(`^${process.pid} `))
+  t.not(await readFile(join(dir, 'lock'), 'utf8'), `${process.pid} 1\n`)
+  await lock.release()
+})
+
+test('a lock with this process\'s pid and start time written by another process (two containers, both pid 1, one volume) is refused', async t => {
+  if (ownStart === undefined) {
+    t.pass('this system does not tell start times')
+    return
+  }
+  const dir = await tempDir(t)
+  const theirs = `${process.pid} ${ownStart}\n`
+  await writeFile(join(dir, 'lock'), theirs)
+  await t.throwsAsync(DataDirLock.acquire(dir), { instanceOf: DataDirLockedError })
+  t.is(await readFile(join(dir, 'lock'), 'utf8'), theirs, 'their lock stays')
+})
+
+test('a release removes only the lock its own claim wrote, not one another claim with the same pid wrote since', async t => {
+  const dir = await tempDir(t)
+  const lock = await DataDirLock.acquire(dir)
+  // what another process with this pid and start time (another container's pid 1) would write after a takeover
+  const theirs = ownStart === undefined ? `${process.pid}\n` : `${process.pid} ${ownStart}\n`
+  await writeFile(join(dir, 'lock'), theirs)
+  await lock.release()
+  t.is(await readFile(join(dir, 'lock'), 'utf8'), theirs)
 })
 
 test('processes claiming a stale lock at the same moment: exactly one wins, the others are refused, and the winner keeps its lock', async t => {
