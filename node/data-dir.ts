@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, writeFile, rename, chmod, link } from 'node:fs/promises'
+import { mkdir, open, readFile, rm, writeFile, rename, chmod, link } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { DataFiles } from '../src/config/data-dir.js'
 import { isAlive, processStartTime } from '../src/config/pid.js'
+import { fsyncDir } from '../src/cas/layout.js'
 import { DataDirLockedError, DataDirUnwritableError, CorruptDataFileError } from './errors.js'
 
 /** Creates the data directory (0700) and proves it is writable. */
@@ -117,7 +118,7 @@ async function moveAsideIfStill (path: string, staleText: string): Promise<void>
   await rm(aside, { force: true })
 }
 
-/** Reads a secret file, creating it with `create()` (mode 0600, written atomically) when it does not exist. */
+/** Reads a secret file, creating it with `create()` (mode 0600, written atomically and durably) when it does not exist. */
 export async function loadOrCreateSecret (path: string, create: () => Uint8Array, what: string,
   valid: (bytes: Uint8Array) => boolean): Promise<Uint8Array> {
   try {
@@ -129,10 +130,29 @@ export async function loadOrCreateSecret (path: string, create: () => Uint8Array
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const bytes = create()
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(temp, bytes, { mode: 0o600 })
-  await rename(temp, path)
+  await writeDurably(path, bytes, 0o600)
   return bytes
+}
+
+/**
+ * Writes a file whole and durably: a temp file, fsynced, renamed into place, then the directory fsynced. A power loss
+ * leaves the old file or the new one; without the syncs, a fresh identity could come back empty after a crash (the
+ * rename reached the disk before the data) and the node would refuse to start, or its peer id would change.
+ */
+async function writeDurably (path: string, bytes: Uint8Array, mode: number): Promise<void> {
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`
+  const handle = await open(temp, 'wx', mode)
+  try {
+    await handle.writeFile(bytes)
+    await handle.sync()
+  } catch (err) {
+    await handle.close()
+    await rm(temp, { force: true })
+    throw err
+  }
+  await handle.close()
+  await rename(temp, path)
+  await fsyncDir(dirname(path))
 }
 
 /** Writes JSON atomically (temp file + rename) so readers never see half a file. */

@@ -1,7 +1,8 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { mkdtemp, open, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -139,6 +140,34 @@ test('the identity persists across restarts with mode 0600, so the peer ID is st
   const again = peerIdFromPrivateKey(await loadOrCreateIdentity(dir)).toString()
   t.is(again, first)
   t.is((await stat(join(dir, 'identity.key'))).mode & 0o777, 0o600)
+})
+
+test.serial('a new identity and token are synced to disk before they are renamed into place', async t => {
+  const dir = await tempDir(t)
+  // FileHandle's prototype, watched while this (serial) test runs: which of the data dir's files existed at each sync
+  const probe = await open(join(dir, '.probe'), 'w')
+  const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> }
+  await probe.close()
+  await rm(join(dir, '.probe'))
+  const sync = proto.sync
+  const seen: string[][] = []
+  proto.sync = async function (this: unknown) {
+    seen.push((await readdir(dir)).filter(name => !name.endsWith('.tmp')).sort())
+    return await sync.call(this)
+  }
+  t.teardown(() => { proto.sync = sync })
+  await loadOrCreateIdentity(dir)
+  await loadOrCreateToken(dir)
+  proto.sync = sync
+  t.deepEqual(seen, [[], ['identity.key']], 'each file synced once, while only its temp file existed')
+  t.true(existsSync(join(dir, 'token')))
+  t.deepEqual((await readdir(dir)).filter(name => name.endsWith('.tmp')), [], 'no temp file left')
+  seen.length = 0
+  proto.sync = async function (this: unknown) { seen.push([]); return await sync.call(this) }
+  await loadOrCreateIdentity(dir)
+  await loadOrCreateToken(dir)
+  proto.sync = sync
+  t.deepEqual(seen, [], 'existing files are only read')
 })
 
 test('a damaged identity file is refused and left as it was', async t => {
