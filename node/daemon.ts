@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { rm } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 import { ContentStore } from '../src/cas/store.js'
 import { DEFAULT_CACHE_MAX } from '../src/cas/store-options.js'
 import { DataFiles } from '../src/config/data-dir.js'
@@ -41,7 +41,7 @@ export type ReadyInfo = Required<Omit<NodeReadyInfo, 'pidStart'>> & Pick<NodeRea
 
 /**
  * One gmesh node: claims its data directory, loads its identity, opens the store and serves HTTP.
- * `start` undoes what it did when a step fails; `stop` releases everything in reverse order.
+ * `start` undoes what it did when a step fails or its signal aborts it; `stop` releases everything in reverse order.
  */
 export class Daemon {
   private readonly undo: Array<() => Promise<void>> = []
@@ -55,10 +55,14 @@ export class Daemon {
 
   private constructor (private readonly options: DaemonOptions) {}
 
-  static async start (options: DaemonOptions): Promise<Daemon> {
+  /**
+   * Starts a node. An aborted `signal` (SIGTERM while starting) stops it after the step under way: what started is
+   * stopped, and the call rejects with the signal's reason. The node is ready only if it resolves.
+   */
+  static async start (options: DaemonOptions, init: AbortOptions = {}): Promise<Daemon> {
     const daemon = new Daemon(options)
     try {
-      await daemon.startParts()
+      await daemon.startParts(() => { init.signal?.throwIfAborted() })
     } catch (err) {
       await daemon.stop()
       throw err
@@ -76,11 +80,14 @@ export class Daemon {
     return this.ready
   }
 
-  private async startParts (): Promise<void> {
+  /** `checkpoint` throws when the start was called off: between steps, so that each step is undone whole. */
+  private async startParts (checkpoint: () => void): Promise<void> {
     const { dataDir } = this.options
+    checkpoint()
     await prepareDataDir(dataDir)
     const lock = await DataDirLock.acquire(dataDir)
     this.undo.push(async () => { await lock.release() })
+    checkpoint()
     const privateKey = await loadOrCreateIdentity(dataDir)
     const peerId = peerIdFromPrivateKey(privateKey).toString()
     const logger = this.options.logger.child({ node: peerId })
@@ -97,12 +104,14 @@ export class Daemon {
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
+    checkpoint()
     // a restart with a narrower --trust-producers: entries of producers no longer trusted are neither served nor offered
     const trust = this.options.mesh?.trust
     if (trust != null) await dropUntrustedEntries(store, trust, peerId, logger.child({ part: 'cas' }))
     await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: cacheMaxBytes })
     const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
     const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
+    checkpoint()
     const events = this.events
     this.cacheHandler = new GradleCacheHandler({
       store,
@@ -138,6 +147,7 @@ export class Daemon {
     const http = new NodeHttpServer({ cache: this.cacheHandler, api, logger, metrics }, this.options.http)
     await http.start()
     this.undo.push(async () => { await http.stop() })
+    checkpoint()
     await this.writeReadyFile(peerId, http.url)
   }
 

@@ -1,4 +1,5 @@
 import test from 'ava'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -67,4 +68,32 @@ test('a node with a swarm key accepts builds from any member and gives no open-m
   const node = await startMeshNode(t, ['--accept-builds', ...await swarmKeyArgs(t)])
   const stderr = await stderrWhenStopped(node)
   t.false(stderr.includes(OPEN_MESH_WARNING), stderr)
+})
+
+test('SIGTERM while the node starts stops it cleanly: exit 0, its lock released, and it says it stopped', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gmesh-term-at-start-'))
+  t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+  const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--log-level', 'info'],
+    { env: { ...process.env, GMESH_EXIT_WITH_PARENT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL') })
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
+  let stderr = ''
+  // the store opens halfway through the start: the data dir is locked, the mesh and the HTTP server are still to come
+  const midStart = new Promise<void>(resolve => {
+    child.stderr.on('data', chunk => {
+      stderr += String(chunk)
+      if (stderr.includes('store opened')) resolve()
+    })
+  })
+  await Promise.race([midStart, closed])
+  const readyAlready = existsSync(path.join(dataDir, 'node.json'))
+  process.kill(child.pid!, 'SIGTERM')
+  const [code, signal] = await closed
+  t.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+  t.false(existsSync(path.join(dataDir, 'lock')), 'the data dir is released')
+  t.false(existsSync(path.join(dataDir, 'node.json')), 'no ready file left')
+  const said = /"msg":"(stopped while starting|stopped)"/.exec(stderr)
+  t.truthy(said, stderr)
+  t.log(readyAlready || said?.[1] === 'stopped' ? 'the node was ready before SIGTERM arrived: its ordinary stop was tested' : 'stopped while starting')
 })

@@ -21,3 +21,12 @@ test('a second node started in the same process on the same data dir is refused,
   await first.stop()
   await t.throwsAsync(stat(join(dataDir, 'lock')), { code: 'ENOENT' }, 'released when it stops')
 })
+
+test('a start called off by its signal undoes what it did and never says ready', async t => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gmesh-start-aborted-'))
+  t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+  const reason = new Error('stop requested (SIGTERM)')
+  await t.throwsAsync(Daemon.start({ dataDir, http: { host: '127.0.0.1', port: 0 }, logger: silentLogger() }, { signal: AbortSignal.abort(reason) }), { is: reason })
+  await t.throwsAsync(stat(join(dataDir, 'lock')), { code: 'ENOENT' })
+  await t.throwsAsync(stat(join(dataDir, 'node.json')), { code: 'ENOENT' })
+})

@@ -56,19 +56,41 @@ export function register (program: Command): void {
 async function up (options: UpOptions): Promise<void> {
   const config = await nodeConfig(options)
   const { Daemon } = await import('../../../node/daemon.js')
-  const daemon = await Daemon.start(config)
+  // heard from before the start: a Ctrl-C or SIGTERM while the node starts stops it cleanly too (lock released)
+  const stop = stopRequests()
+  let daemon: import('../../../node/daemon.js').Daemon
+  try {
+    daemon = await Daemon.start(config, { signal: stop.signal })
+  } catch (err) {
+    if (!stop.signal.aborted) throw err
+    config.logger.info({ signal: await stop.requested }, 'stopped while starting')
+    config.logger.flush()
+    return
+  }
   if (config.mesh?.swarmKey == null) daemon.logger.warn(OPEN_MESH_WARNING)
   const { peerId, cacheUrl, multiaddrs } = daemon.info
   process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
     multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
-  const signal = await new Promise<NodeJS.Signals | 'parent exited'>(resolve => {
-    // every signal is heard, also while stopping: a second Ctrl-C does not kill the node halfway through its stop
-    onStopSignals(resolve)
-    if (process.env.GMESH_EXIT_WITH_PARENT === '1') watchParent(() => { resolve('parent exited') })
-  })
+  const signal = await stop.requested
   daemon.logger.info({ signal }, 'stopping')
   await daemon.stop()
+  daemon.logger.info('stopped')
   config.logger.flush()
+}
+
+/** The first request to stop: a stop signal, or (for a node a test or the demo started) its parent gone. */
+function stopRequests (): { signal: AbortSignal, requested: Promise<NodeJS.Signals | 'parent exited'> } {
+  const controller = new AbortController()
+  const requested = new Promise<NodeJS.Signals | 'parent exited'>(resolve => {
+    const request = (why: NodeJS.Signals | 'parent exited'): void => {
+      resolve(why)
+      controller.abort(new Error(`stop requested (${why})`))
+    }
+    // every signal is heard, also while stopping: a second Ctrl-C does not kill the node halfway through its stop
+    onStopSignals(request)
+    if (process.env.GMESH_EXIT_WITH_PARENT === '1') watchParent(() => { request('parent exited') })
+  })
+  return { signal: controller.signal, requested }
 }
 
 /** Logged once at start by a node without a swarm key: cache sharing stays open (zero-config LAN), but says so. */
