@@ -1,6 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
+import { DEFAULT_GOSSIP_BUDGET, GossipBudget, type GossipBudgetInit } from './gossip-budget.js'
 
 /**
  * What a gmesh gossip topic carries: a size limit and a decoder that throws on anything
@@ -43,6 +44,10 @@ export interface TopicGuardInit {
    * is ignored and nobody is penalised for it.
    */
   onJudgeError?: (topic: string, error: unknown) => void
+  /** Messages per author over all guarded topics (default DEFAULT_GOSSIP_BUDGET); past it they are ignored. */
+  budget?: GossipBudgetInit
+  /** Called for each message ignored because its author spent its budget. */
+  onThrottle?: (topic: string, author: PeerId) => void
 }
 
 type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' |
@@ -51,14 +56,20 @@ type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscr
 /**
  * Validates every message on the guarded topics before gossipsub delivers or forwards it:
  * over `maxBytes`, unsigned or failing `decode` -> `Reject`, which counts as an invalid
- * message delivery in the forwarding peer's score. Subscribers get the decoded value,
- * decoded once.
+ * message delivery in the forwarding peer's score. A valid message whose author has spent its
+ * budget (a flood) -> `Ignore`: neither delivered nor forwarded, and no penalty (a relay is not
+ * at fault). Subscribers get the decoded value, decoded once.
  */
 export class TopicGuard {
+  /** Messages ignored because their author spent its budget. */
+  throttled = 0
   private readonly decoded = new WeakMap<Message, unknown>()
   private readonly unguards = new Map<string, () => void>()
+  private readonly budget: GossipBudget
 
-  constructor (private readonly pubsub: GuardedPubSub, private readonly init: TopicGuardInit = {}) {}
+  constructor (private readonly pubsub: GuardedPubSub, private readonly init: TopicGuardInit = {}) {
+    this.budget = new GossipBudget(init.budget ?? DEFAULT_GOSSIP_BUDGET)
+  }
 
   /** Subscribes to `schema.topic` and delivers its valid messages to `onMessage`. Returns an unsubscribe. */
   guard<T>(schema: TopicSchema<T>, onMessage: (message: GuardedMessage<T>) => void): () => void {
@@ -94,6 +105,7 @@ export class TopicGuard {
     this.pubsub.topicValidators.set(topic, (peer, msg) => {
       if (msg.type !== 'signed') return this.reject(topic, peer, 'unsigned')
       if (msg.data.byteLength > maxBytes) return this.reject(topic, peer, 'oversize')
+      if (!this.withinBudget(topic, msg.from)) return TopicValidatorResult.Ignore
       let verdict: Verdict
       try {
         verdict = judge(msg.from, msg.data)
@@ -131,12 +143,20 @@ export class TopicGuard {
   private validate<T>(schema: TopicSchema<T>, peer: PeerId, msg: Message): TopicValidatorResult {
     if (msg.type !== 'signed') return this.reject(schema.topic, peer, 'unsigned')
     if (msg.data.byteLength > schema.maxBytes) return this.reject(schema.topic, peer, 'oversize')
+    if (!this.withinBudget(schema.topic, msg.from)) return TopicValidatorResult.Ignore
     try {
       this.decoded.set(msg, schema.decode(msg.data))
     } catch (error) {
       return this.reject(schema.topic, peer, 'malformed', error)
     }
     return TopicValidatorResult.Accept
+  }
+
+  private withinBudget (topic: string, author: PeerId): boolean {
+    if (this.budget.take(author.toString())) return true
+    this.throttled++
+    this.init.onThrottle?.(topic, author)
+    return false
   }
 
   private reject (topic: string, peer: PeerId, reason: RejectReason, error?: unknown): TopicValidatorResult {

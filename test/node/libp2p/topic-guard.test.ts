@@ -108,3 +108,34 @@ test('a judging protocol that throws has a bug of its own: the message is ignore
   const pubsub = receiver.services.pubsub as unknown as { getScore: (peer: string) => number }
   t.true(pubsub.getScore(sender.peerId.toString()) >= 0, 'the forwarder keeps its score')
 })
+
+test('an author that floods valid gossip past its budget has the rest ignored on every topic, without a penalty', async t => {
+  const receiver = await startNode(t)
+  const delivered: number[] = []
+  const judged: string[] = []
+  let throttled!: () => void
+  const allThrottled = new Promise<void>(resolve => { throttled = resolve })
+  const rejections: TopicRejection[] = []
+  const guard = new TopicGuard(receiver.services.pubsub, {
+    budget: { burst: 5, perSecond: 0.001 },
+    onReject: r => { rejections.push(r) },
+    onThrottle: () => { if (guard.throttled === 15) throttled() }
+  })
+  guard.guard(counts, m => { delivered.push(m.value) })
+  guard.judge(MeshTopics.jobs, 64, (_from, data) => { judged.push(new TextDecoder().decode(data)); return 'accept' })
+  const sender = await startNode(t, { bootstrap: [addressOf(receiver)] })
+  await subscribed(sender.services.pubsub, counts.topic, receiver.peerId)
+  await subscribed(sender.services.pubsub, MeshTopics.jobs, receiver.peerId)
+  for (let i = 0; i < 10; i++) {
+    await sender.services.pubsub.publish(counts.topic, bytes(`count:${i}`))
+    await sender.services.pubsub.publish(MeshTopics.jobs, bytes(`job:${i}`))
+  }
+  await allThrottled
+  t.is(delivered.length + judged.length, 5, 'the budget of 5, over both topics')
+  t.is(guard.throttled, 15)
+  t.deepEqual(rejections, [])
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  await nextEvent(receiver.services.pubsub, 'gossipsub:heartbeat')
+  const pubsub = receiver.services.pubsub as unknown as { getScore: (peer: string) => number }
+  t.true(pubsub.getScore(sender.peerId.toString()) >= 0, 'ignored, not penalised')
+})
