@@ -55,7 +55,7 @@ function noSlotsReason (live: number): string {
   const seen = live === 1
     ? 'this node sees no other member of the mesh (gmesh status tells why) and does not accept builds itself'
     : `none of the ${live} live members of the mesh (this node included) offers build slots`
-  return `no node accepts builds: ${seen}; start one with gmesh up --accept-builds`
+  return `no node accepts builds: ${seen}; start one with gmesh up --accept-builds (in a mesh with --swarm-key, or with --trust-submitters)`
 }
 
 function noBidderReason (waitedMs: Millis, offers: SlotOffers | undefined): string {
@@ -67,5 +67,5 @@ function noBidderReason (waitedMs: Millis, offers: SlotOffers | undefined): stri
     return `${waited}: ${who} build slots but none bid; does their --trust-submitters leave this node out?`
   }
   if (unreachable > 0) return `${waited}: ${unreachable === 1 ? 'the member that offered build slots is' : `the ${unreachable} members that offered build slots are`} unreachable`
-  return `${waited}: start nodes with gmesh up --accept-builds`
+  return `${waited}: start nodes with gmesh up --accept-builds (in a mesh with --swarm-key, or with --trust-submitters)`
 }

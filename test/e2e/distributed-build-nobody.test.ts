@@ -17,6 +17,6 @@ test('gmesh build in a mesh where no node accepts builds ends within seconds, sa
   t.is(job.state, 'failed')
   t.is(final, undefined)
   t.deepEqual(job.terms, [], 'no term was granted')
-  t.is(job.error, 'no node accepts builds: none of the 2 live members of the mesh (this node included) offers build slots; start one with gmesh up --accept-builds')
+  t.is(job.error, 'no node accepts builds: none of the 2 live members of the mesh (this node included) offers build slots; start one with gmesh up --accept-builds (in a mesh with --swarm-key, or with --trust-submitters)')
   t.true(job.elapsedMs < 45_000, `abandoned well before the 60 s wait for bidders (${job.elapsedMs} ms)`)
 })
