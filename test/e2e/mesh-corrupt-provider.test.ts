@@ -1,14 +1,8 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { Readable } from 'node:stream'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { Mesh } from '../../node/mesh/mesh.js'
-import { ContentStore } from '../../src/cas/store.js'
-import { silentLogger } from '../../src/config/logger.js'
 import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { holdAndAnnounce, startBentNode, type InProcessNode } from './in-process-node.js'
 
 /** How a lying provider bends the bytes of an entry it holds. */
 const LIES = {
@@ -19,48 +13,18 @@ const LIES = {
 
 type Lie = keyof typeof LIES
 
-interface LyingNode { mesh: Mesh, store: ContentStore, stop: () => Promise<void> }
-
-/**
- * A mesh node whose store lies: it holds and announces real entries (validly signed records)
- * but serves `lie` bytes for every fetch.
- */
-async function startLyingNode (bootstrap: string, lie: Lie): Promise<LyingNode> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-liar-'))
-  const logger = silentLogger()
-  const store = await ContentStore.open({ dir, maxBytes: 64 * 1024 * 1024, logger })
-  const honestGet = store.get.bind(store)
-  store.get = async (key, options) => {
-    const entry = await honestGet(key, options)
-    if (entry == null) return undefined
+/** A mesh node that holds and announces real entries (validly signed records) but serves `lie` bytes for every fetch. */
+async function startLyingNode (bootstrap: string, lie: Lie): Promise<InProcessNode> {
+  return await startBentNode(bootstrap, 'gmesh-liar-', (_key, entry) => {
     entry.body.destroy()
     return { meta: entry.meta, body: Readable.from([LIES[lie](entry.meta.size)]) }
-  }
-  const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger }, {
-    listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024
   })
-  await mesh.start()
-  return {
-    mesh,
-    store,
-    stop: async () => {
-      await mesh.stop()
-      await store.close()
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
-}
-
-/** Stores `body` under `key` in the liar's store and announces it with its validly signed record. */
-async function holdAndAnnounce (liar: LyingNode, key: string, body: Uint8Array): Promise<void> {
-  const meta = await liar.store.put(key, body)
-  await liar.mesh.cache?.onLocalPut(meta)
 }
 
 test('providers serving wrong bytes under valid records are rejected and penalised; nothing corrupt is ever served', async t => {
   t.timeout(MESH_TEST_TIMEOUT_MS, 'two gmesh processes and three lying nodes on a shared 2-core machine')
   const honest = await startMeshNode(t)
-  const liars = new Map<Lie, LyingNode>()
+  const liars = new Map<Lie, InProcessNode>()
   for (const lie of Object.keys(LIES) as Lie[]) {
     const liar = await startLyingNode(bootstrapAddress(honest), lie)
     t.teardown(liar.stop)

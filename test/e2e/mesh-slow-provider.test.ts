@@ -1,38 +1,24 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { Readable } from 'node:stream'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { Mesh } from '../../node/mesh/mesh.js'
-import { ContentStore } from '../../src/cas/store.js'
-import { silentLogger } from '../../src/config/logger.js'
 import { awaitPeers, awaitStatus, bootstrapAddress, cacheGet, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
+import { holdAndAnnounce, startBentNode, type InProcessNode } from './in-process-node.js'
 
-interface InProcessNode {
-  mesh: Mesh
-  store: ContentStore
-  /** Keys whose body this node drips, and a promise per key that resolves when a peer first asks for it. */
+interface DrippingNode extends InProcessNode {
+  /** Drip `key`'s body from now on; resolves when a peer first asks for it. */
   drip: (key: string) => Promise<void>
-  stop: () => Promise<void>
 }
 
 /**
  * A mesh node in this process. Entries it was told to `drip` it serves like a slow-drip provider: the header at
  * once (a validly signed record), then one byte of the body a second.
  */
-async function startNode (bootstrap: string): Promise<InProcessNode> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-drip-'))
-  const logger = silentLogger()
-  const store = await ContentStore.open({ dir, maxBytes: 64 * 1024 * 1024, logger })
+async function startNode (bootstrap: string): Promise<DrippingNode> {
   const dripping = new Map<string, () => void>()
   const ticking = new Set<NodeJS.Timeout>()
-  const honestGet = store.get.bind(store)
-  store.get = async (key, options) => {
-    const entry = await honestGet(key, options)
+  const node = await startBentNode(bootstrap, 'gmesh-drip-', (key, entry) => {
     const asked = dripping.get(key)
-    if (entry == null || asked === undefined) return entry
+    if (asked === undefined) return entry
     asked()
     entry.body.destroy()
     const body = new Readable({ read () {} })
@@ -41,28 +27,15 @@ async function startNode (bootstrap: string): Promise<InProcessNode> {
     body.once('close', () => { clearInterval(tick); ticking.delete(tick) })
     body.push(Buffer.of(0))
     return { meta: entry.meta, body }
-  }
-  const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger }, {
-    listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024
   })
-  await mesh.start()
   return {
-    mesh,
-    store,
+    ...node,
     drip: async key => { await new Promise<void>(resolve => { dripping.set(key, resolve) }) },
     stop: async () => {
       for (const tick of ticking) clearInterval(tick)
-      await mesh.stop()
-      await store.close()
-      await rm(dir, { recursive: true, force: true })
+      await node.stop()
     }
   }
-}
-
-/** Stores `body` under `key` and announces it with the node's validly signed record. */
-async function holdAndAnnounce (node: InProcessNode, key: string, body: Uint8Array): Promise<void> {
-  const meta = await node.store.put(key, body)
-  await node.mesh.cache?.onLocalPut(meta)
 }
 
 async function timedGet (node: Parameters<typeof cacheGet>[0], key: string): Promise<{ status: number, body: Buffer, ms: number }> {
