@@ -5,7 +5,7 @@ import type { JobBook } from './job-book.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import { PendingResults, unitKey } from './pending-results.js'
 import { StealTargets } from './steal-targets.js'
-import { MAX_TICKETS_PER_MESSAGE, ticketBatches } from './ticket-batches.js'
+import { UnitSlots } from './unit-slots.js'
 import type { RoleContext } from './wire.js'
 
 /** How a unit run ended on this node: `not-run` means its setup failed here and it should run elsewhere. */
@@ -24,9 +24,7 @@ type Admission = 'take' | 'skip' | 'forged'
  * (membership load) for half of its queue (see StealTargets for whom it passes over).
  */
 export class Worker {
-  private readonly queue: UnitTicket[] = []
-  private readonly queued = new Set<string>()
-  private readonly running = new Map<string, UnitTicket>()
+  private readonly units: UnitSlots
   private readonly pending: PendingResults
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
@@ -41,11 +39,10 @@ export class Worker {
 
   /** Milliseconds per unit of cost of this node's own runs (a moving average), seeded by the hint. */
   private msPerCost: number | undefined
-  /** When each running unit started here. */
-  private readonly startedAt = new Map<string, Millis>()
 
   constructor (private readonly ctx: RoleContext, readonly slots: number, private readonly trust: TrustPolicy, private readonly book: JobBook, speedHint?: number) {
     this.msPerCost = speedHint !== undefined && speedHint > 0 ? speedHint : undefined
+    this.units = new UnitSlots(ctx.commands, slots)
     this.stealTargets = new StealTargets(ctx.self, ctx.config.stealBackoffMs)
     this.pending = new PendingResults(ctx)
   }
@@ -55,9 +52,9 @@ export class Worker {
     return this.msPerCost === undefined ? 0 : Math.min(1_000_000_000, Math.max(1, Math.round(this.msPerCost * 1000)))
   }
 
-  get runningCount (): number { return this.running.size }
-  get queuedCount (): number { return this.queue.length }
-  get busy (): boolean { return this.queue.length > 0 || this.running.size > 0 || this.pending.size > 0 }
+  get runningCount (): number { return this.units.runningCount }
+  get queuedCount (): number { return this.units.queuedCount }
+  get busy (): boolean { return this.queuedCount > 0 || this.runningCount > 0 || this.pending.size > 0 }
 
   /** Whether this node bids for (and runs units of) a job from `submitter`. */
   accepts (submitter: PeerId): boolean {
@@ -84,7 +81,7 @@ export class Worker {
   }
 
   freeSlots (): number {
-    return Math.max(0, this.slots - this.running.size - this.queue.length)
+    return this.units.freeSlots()
   }
 
   /**
@@ -99,15 +96,14 @@ export class Worker {
       if (admission === 'forged') forged++
       if (admission !== 'take') continue
       const k = unitKey(ticket.jobId, ticket.unitId)
-      if (this.queued.has(k) || this.running.has(k) || this.pending.has(k)) continue
-      this.queued.add(k)
-      this.queue.push(ticket)
+      if (this.units.holds(k) || this.pending.has(k)) continue
+      this.units.enqueue(ticket)
     }
     if (forged > 0) {
       this.forgedTickets += forged
       this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
     }
-    this.pump(now)
+    this.units.pump(now)
     return forged
   }
 
@@ -133,21 +129,17 @@ export class Worker {
 
   /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader, or give it back unrun. */
   finished (jobId: string, unitId: string, outcome: UnitOutcome, summary: string, now: Millis): void {
-    const k = unitKey(jobId, unitId)
-    const ticket = this.running.get(k)
-    if (ticket === undefined) return
-    this.running.delete(k)
+    const ran = this.units.finish(unitKey(jobId, unitId))
+    if (ran === undefined) return
+    const { ticket } = ran
     const leader = this.book.get(jobId)?.leader ?? ticket.leader
     if (outcome === 'not-run') {
-      this.startedAt.delete(k)
       this.ctx.wire.send(leader, { type: 'not-run', jobId, unitId, reason: summary })
-      this.pump(now)
-      return
+    } else {
+      this.measure(ticket.cost, now - ran.startedAt)
+      this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, now)
     }
-    this.measure(ticket.cost, now - (this.startedAt.get(k) ?? now))
-    this.startedAt.delete(k)
-    this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, now)
-    this.pump(now)
+    this.units.pump(now)
   }
 
   /**
@@ -156,31 +148,16 @@ export class Worker {
    */
   onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
     this.pending.acknowledged(from, m.jobId, m.unitId)
-    const k = unitKey(m.jobId, m.unitId)
     const job = this.book.get(m.jobId)
-    if (job !== undefined && (from === job.submitter || from === job.leader) && this.queued.delete(k)) {
-      const at = this.queue.findIndex(t => t.jobId === m.jobId && t.unitId === m.unitId)
-      if (at >= 0) this.queue.splice(at, 1)
-    }
+    if (job !== undefined && (from === job.submitter || from === job.leader)) this.units.dropQueued(m.jobId, m.unitId)
   }
 
   /** The job's submitter says it is over: drop its queued units and unsent results, and cancel the ones running here. */
   onEnded (from: PeerId, jobId: string, now: Millis): void {
     if (!this.book.end(from, jobId)) return
-    for (const [k, ticket] of this.running) {
-      if (ticket.jobId !== jobId) continue
-      this.running.delete(k)
-      this.startedAt.delete(k)
-      this.ctx.commands.push({ kind: 'cancelUnit', jobId, unitId: ticket.unitId })
-    }
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const ticket = this.queue[i] as UnitTicket
-      if (ticket.jobId !== jobId) continue
-      this.queue.splice(i, 1)
-      this.queued.delete(unitKey(ticket.jobId, ticket.unitId))
-    }
+    this.units.dropJob(jobId)
     this.pending.dropJob(jobId)
-    this.pump(now)
+    this.units.pump(now)
   }
 
   /**
@@ -188,19 +165,13 @@ export class Worker {
    * at once what is left here, so a thief's result counts as soon as it comes (see LeaderJob `counts`).
    */
   onSteal (from: PeerId, want: number, now: Millis): void {
-    const give = Math.min(want, Math.floor(this.queue.length / 2), MAX_TICKETS_PER_MESSAGE)
-    if (give <= 0) {
+    const tickets = this.units.giveNewest(want)
+    if (tickets.length === 0) {
       // nothing to give (the queue ran short since the load the thief saw): say so, and it asks another at once
       this.ctx.wire.send(from, { type: 'stolen', tickets: [] })
       return
     }
-    // as many as one message holds (tickets of units with many dependencies are larger)
-    const fits = (ticketBatches(this.queue.slice(this.queue.length - give))[0] as UnitTicket[]).length
-    const tickets = this.queue.splice(this.queue.length - give, fits)
-    for (const t of tickets) {
-      this.queued.delete(unitKey(t.jobId, t.unitId))
-      this.gaveAway.add(t.jobId)
-    }
+    for (const t of tickets) this.gaveAway.add(t.jobId)
     this.stolenOut += tickets.length
     this.ctx.wire.send(from, { type: 'stolen', tickets })
     this.report(now)
@@ -222,7 +193,7 @@ export class Worker {
   tick (now: Millis): void {
     if (now >= this.lastReport + this.ctx.config.heldReportMs) this.report(now)
     this.pending.tick(now)
-    if (this.ctx.config.stealing && this.slots > 0 && this.queue.length === 0 && this.running.size < this.slots && now >= this.nextStealAt) this.steal(now)
+    if (this.ctx.config.stealing && this.slots > 0 && this.queuedCount === 0 && this.runningCount < this.slots && now >= this.nextStealAt) this.steal(now)
   }
 
   private bid (jobId: string): Extract<JobsMessage, { type: 'bid' }> {
@@ -233,18 +204,6 @@ export class Worker {
     if (cost <= 0 || ms <= 0) return
     const observed = ms / cost
     this.msPerCost = this.msPerCost === undefined ? observed : this.msPerCost + 0.3 * (observed - this.msPerCost)
-  }
-
-  private pump (now: Millis): void {
-    while (this.running.size < this.slots && this.queue.length > 0) {
-      const ticket = this.queue.shift() as UnitTicket
-      const k = unitKey(ticket.jobId, ticket.unitId)
-      this.queued.delete(k)
-      this.running.set(k, ticket)
-      this.startedAt.set(k, now)
-      const { jobId, unitId, payload, submitter, cost, dependsOn } = ticket
-      this.ctx.commands.push({ kind: 'runUnit', jobId, unitId, payload, submitter, cost, dependsOn })
-    }
   }
 
   /**
@@ -266,8 +225,7 @@ export class Worker {
   private heldUnits (): Map<string, string[]> {
     const held = new Map<string, string[]>()
     const add = (jobId: string, unitId: string): void => { (held.get(jobId) ?? held.set(jobId, []).get(jobId) as string[]).push(unitId) }
-    for (const t of this.queue) add(t.jobId, t.unitId)
-    for (const t of this.running.values()) add(t.jobId, t.unitId)
+    for (const t of this.units.tickets()) add(t.jobId, t.unitId)
     for (const message of this.pending.messages()) add(message.jobId, message.unitId)
     return held
   }
@@ -278,6 +236,6 @@ export class Worker {
     if (view === undefined) return
     const victim = this.stealTargets.next(view, now)
     if (victim === undefined) return
-    this.ctx.wire.send(victim, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.running.size })
+    this.ctx.wire.send(victim, { type: 'steal', want: this.slots * (1 + this.ctx.config.queueDepthPerSlot) - this.runningCount })
   }
 }
