@@ -30,6 +30,11 @@ export interface JobsConfig {
   readonly assignGraceMs: Millis
   /** Unacknowledged results are sent again this often. */
   readonly resultRetryMs: Millis
+  /**
+   * A worker gives up a job whose submitter membership has held dead this long: drops its queued units and
+   * unacknowledged results and cancels its running ones (nobody is left to take them).
+   */
+  readonly submitterGoneMs: Millis
   /** Units the leader queues on a worker beyond its slots (critical units only, see `criticalShare`). */
   readonly queueDepthPerSlot: number
   /**
@@ -63,6 +68,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = Object.freeze({
   workerLeaseMs: 3000,
   assignGraceMs: 1500,
   resultRetryMs: 1000,
+  submitterGoneMs: 30_000,
   queueDepthPerSlot: 1,
   criticalShare: 0.65,
   stealing: true,

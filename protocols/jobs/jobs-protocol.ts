@@ -202,7 +202,7 @@ export class JobsProtocol implements SansIoProtocol {
       case 'assign': return this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
       case 'held': this.leadership.onHeld(from, m, now); break
       case 'result': {
-        const verdict = this.submitter.onResult(from, m)
+        const verdict = this.othersJob(m.jobId) ? 'accept' : this.submitter.onResult(from, m)
         this.leadership.onResult(from, m, now)
         return verdict
       }
@@ -212,6 +212,15 @@ export class JobsProtocol implements SansIoProtocol {
       case 'stolen': return this.worker.onStolen(from, m.tickets, now) > 0 ? 'reject' : 'accept'
     }
     return 'accept'
+  }
+
+  /**
+   * Whether this node knows `jobId` as another node's job (it bid on it, leads or led it): a result of it is for the
+   * leader role alone. The submitter role answers a result of a job it does not know with `ended` (it restarted since).
+   */
+  private othersJob (jobId: string): boolean {
+    if (this.submitter.submitted(jobId)) return false
+    return this.leadership.get(jobId) !== undefined || this.book.get(jobId) !== undefined || this.book.hasEnded(jobId)
   }
 
   private sendMessage (to: PeerId, message: JobsMessage): void {

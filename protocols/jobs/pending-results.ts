@@ -38,6 +38,11 @@ export class PendingResults {
     for (const entry of this.entries.values()) yield entry.message
   }
 
+  /** The results waiting for an acknowledgement, with the submitter each waits for. */
+  * waiting (): Generator<{ readonly message: Result, readonly submitter: PeerId }> {
+    yield * this.entries.values()
+  }
+
   send (message: Result, submitter: PeerId, leader: PeerId, now: Millis): void {
     const entry: PendingResult = { message, submitter, leader, waiting: new Set([submitter, leader]), lastSent: now }
     this.entries.set(unitKey(message.jobId, message.unitId), entry)

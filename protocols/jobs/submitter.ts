@@ -62,6 +62,11 @@ export class Submitter {
     this.ctx.wire.publish(announce(job))
   }
 
+  /** Whether this node submitted `jobId` (running, or over and still remembered). */
+  submitted (jobId: string): boolean {
+    return this.jobs.has(jobId) || this.ended.has(jobId)
+  }
+
   /** What this node committed to for a job it runs now (undefined once it is over). */
   commitmentOf (jobId: string): JobCommitment | undefined {
     return this.jobs.get(jobId)?.commitment
@@ -83,12 +88,14 @@ export class Submitter {
     if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, leaderNotice(job))
   }
 
-  /** A lease request from the current leader is acknowledged; one for a job that is over is answered `ended`. */
+  /**
+   * A lease request from the current leader is acknowledged; one for a job that is over, or that this node does not
+   * know (it restarted since, and lost it), is answered `ended`.
+   */
   onLease (from: PeerId, m: Extract<JobsMessage, { type: 'lease' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) {
-      const ok = this.ended.get(m.jobId)
-      if (ok !== undefined) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok })
+      this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: this.ended.get(m.jobId) ?? false })
       return
     }
     if (job.leader !== from || job.term !== m.term) return
@@ -101,15 +108,15 @@ export class Submitter {
    * acknowledges it. A result from anyone else is acknowledged only once the unit is recorded (its worker
    * then stops sending it). A result for a job that is over is acknowledged and also answered `ended`: that
    * worker missed the gossiped end (a partition, say) and would otherwise run every unit it still has queued.
+   * So is one for a job this node does not know: it restarted since (same peer id), and nobody is left to take it
+   * (the caller hands this role no result of a job it knows as another node's: see JobsProtocol `othersJob`).
    * 'reject' for a leader's result no worker vouches for.
    */
   onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): Verdict {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) {
-      const endedOk = this.ended.get(m.jobId)
-      if (endedOk === undefined) return 'accept'
       this.ack(from, m)
-      if (from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: endedOk })
+      if (from !== this.ctx.self) this.ctx.wire.send(from, { type: 'ended', jobId: m.jobId, ok: this.ended.get(m.jobId) ?? false })
       return 'accept'
     }
     if (!job.unitIds.has(m.unitId)) return 'accept'

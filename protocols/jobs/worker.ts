@@ -1,6 +1,7 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
 import { verifyTicket } from './commitment.js'
+import { GoneSubmitters } from './gone-submitters.js'
 import type { JobBook } from './job-book.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import { PendingResults, unitKey } from './pending-results.js'
@@ -26,6 +27,7 @@ type Admission = 'take' | 'skip' | 'forged'
 export class Worker {
   private readonly units: UnitSlots
   private readonly pending: PendingResults
+  private readonly goneSubmitters: GoneSubmitters
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
   /** Whom to ask for work (and whom not): `stolen` is taken from the neighbour asked only. */
@@ -45,6 +47,7 @@ export class Worker {
     this.units = new UnitSlots(ctx.commands, slots)
     this.stealTargets = new StealTargets(ctx.self, ctx.config.stealBackoffMs)
     this.pending = new PendingResults(ctx)
+    this.goneSubmitters = new GoneSubmitters(ctx)
   }
 
   /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
@@ -154,10 +157,23 @@ export class Worker {
 
   /** The job's submitter says it is over: drop its queued units and unsent results, and cancel the ones running here. */
   onEnded (from: PeerId, jobId: string, now: Millis): void {
-    if (!this.book.end(from, jobId)) return
+    if (this.book.end(from, jobId)) this.dropJob(jobId, now)
+  }
+
+  private dropJob (jobId: string, now: Millis): void {
     this.units.dropJob(jobId)
     this.pending.dropJob(jobId)
     this.units.pump(now)
+  }
+
+  /** Gives up the jobs whose submitter is gone (see GoneSubmitters) as if they had ended; a ticket of one later asks it again. */
+  private giveUpGone (now: Millis): void {
+    const submitterOf = new Map<string, PeerId>()
+    for (const t of this.units.tickets()) submitterOf.set(t.jobId, t.submitter)
+    for (const { message, submitter } of this.pending.waiting()) submitterOf.set(message.jobId, submitter)
+    const gone = new Set(this.goneSubmitters.gone(new Set(submitterOf.values()), now))
+    if (gone.size === 0) return
+    for (const [jobId, submitter] of submitterOf) if (gone.has(submitter)) this.dropJob(jobId, now)
   }
 
   /**
@@ -191,7 +207,10 @@ export class Worker {
   }
 
   tick (now: Millis): void {
-    if (now >= this.lastReport + this.ctx.config.heldReportMs) this.report(now)
+    if (now >= this.lastReport + this.ctx.config.heldReportMs) {
+      this.giveUpGone(now)
+      this.report(now)
+    }
     this.pending.tick(now)
     if (this.ctx.config.stealing && this.slots > 0 && this.queuedCount === 0 && this.runningCount < this.slots && now >= this.nextStealAt) this.steal(now)
   }
