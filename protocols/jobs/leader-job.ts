@@ -2,7 +2,7 @@ import type { Millis, PeerId } from '../core/index.js'
 import { UnitTree } from './commitment.js'
 import type { JobCommitment, JobsMessage, UnitTicket } from './messages.js'
 import { ResultRelay } from './result-relay.js'
-import { ticketBatches } from './ticket-batches.js'
+import { Assignments } from './ticket-batches.js'
 import { UnitTable } from './unit-table.js'
 import type { UnitState } from './unit-table.js'
 import type { WorkerLoad } from './worker-load.js'
@@ -234,7 +234,7 @@ export class LeaderJob {
    * fast worker; the rest only take free slots, so they never stand in a critical unit's way.
    */
   private assignReady (now: Millis): void {
-    const batches = new Map<PeerId, UnitTicket[]>()
+    const batches = new Assignments()
     const frontier = this.units.frontierLevel(this.inFlight)
     const ready = this.units.ready
     while (ready.size > 0) {
@@ -249,10 +249,10 @@ export class LeaderJob {
       }
       this.handOut(peer, id, now, batches)
     }
-    this.sendBatches(batches)
+    batches.send(this.ctx.wire)
   }
 
-  private handOut (peer: PeerId, id: string, now: Millis, batches: Map<PeerId, UnitTicket[]>): void {
+  private handOut (peer: PeerId, id: string, now: Millis, batches: Assignments): void {
     const unit = this.units.get(id) as UnitState
     const worker = this.workers.get(peer) as WorkerLoad
     if (worker.outstanding.size === 0) worker.lastHeard = now
@@ -265,15 +265,7 @@ export class LeaderJob {
     const index = this.indexOf.get(id) as number
     const { cost, payload, dependsOn } = unit.spec
     const ticket: UnitTicket = { jobId: this.jobId, unitId: id, submitter: this.submitter, leader: this.ctx.self, term: this.term, dependsOn, cost, payload, index, proof: this.tree.proof(index) }
-    const batch = batches.get(peer)
-    if (batch === undefined) batches.set(peer, [ticket])
-    else batch.push(ticket)
-  }
-
-  private sendBatches (batches: Map<PeerId, UnitTicket[]>): void {
-    for (const [peer, tickets] of batches) {
-      for (const batch of ticketBatches(tickets)) this.ctx.wire.send(peer, { type: 'assign', tickets: batch })
-    }
+    batches.add(peer, ticket)
   }
 
   private pickWorker (id: string, notOwners: boolean, freeSlotOnly: boolean, now: Millis): PeerId | undefined {
@@ -282,7 +274,7 @@ export class LeaderJob {
 
   private speculate (now: Millis): void {
     const { speculationFactor, speculationSlackMs } = this.ctx.config
-    const batches = new Map<PeerId, UnitTicket[]>()
+    const batches = new Assignments()
     for (const id of this.inFlight) {
       const unit = this.units.get(id) as UnitState
       if (unit.owners.size !== 1) continue
@@ -294,6 +286,6 @@ export class LeaderJob {
       this.speculated++
       this.handOut(peer, id, now, batches)
     }
-    this.sendBatches(batches)
+    batches.send(this.ctx.wire)
   }
 }

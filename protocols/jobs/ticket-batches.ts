@@ -1,5 +1,7 @@
+import type { PeerId } from '../core/index.js'
 import { HASH_BYTES, JOBS_MAX_BYTES } from './messages.js'
 import type { UnitTicket } from './messages.js'
+import type { JobsWire } from './wire.js'
 
 /** Tickets per `assign` or `stolen` message at most; `ticketBatches` also keeps each batch under `TICKET_BATCH_BYTES`. */
 export const MAX_TICKETS_PER_MESSAGE = 128
@@ -53,4 +55,21 @@ export function ticketBatches (tickets: readonly UnitTicket[]): UnitTicket[][] {
   }
   if (batch.length > 0) batches.push(batch)
   return batches
+}
+
+/** A leader's tickets for each worker, sent as `assign` messages in message-sized batches. */
+export class Assignments {
+  private readonly byPeer = new Map<PeerId, UnitTicket[]>()
+
+  add (peer: PeerId, ticket: UnitTicket): void {
+    const tickets = this.byPeer.get(peer)
+    if (tickets === undefined) this.byPeer.set(peer, [ticket])
+    else tickets.push(ticket)
+  }
+
+  send (wire: JobsWire): void {
+    for (const [peer, tickets] of this.byPeer) {
+      for (const batch of ticketBatches(tickets)) wire.send(peer, { type: 'assign', tickets: batch })
+    }
+  }
 }
