@@ -231,24 +231,28 @@ export class LeaderJob {
   /**
    * Hands out ready units, most critical first, each where it would finish soonest. Units on the
    * critical frontier (within `criticalShare` of the longest remaining path) may queue behind a busy
-   * fast worker; the rest only take free slots, so they never stand in a critical unit's way.
+   * fast worker; the rest only take free slots, so they never stand in a critical unit's way. A unit that every
+   * worker with room just gave back unrun is set aside: it waits out those declines, the units after it do not.
    */
   private assignReady (now: Millis): void {
     const batches = new Assignments()
     const frontier = this.units.frontierLevel(this.inFlight)
     const ready = this.units.ready
+    const declined: string[] = []
     while (ready.size > 0) {
       const id = ready.pop() as string
       // Queued when its last holder let go; a worker reporting it again, or its result, may have come since.
       if (!this.units.isReady(id)) continue
       const critical = (this.units.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
       const peer = this.pickWorker(id, false, !critical, now)
-      if (peer === undefined) {
+      if (peer !== undefined) this.handOut(peer, id, now, batches)
+      else if (this.units.declinedNow(id, now)) declined.push(id)
+      else {
         ready.push(id)
         break
       }
-      this.handOut(peer, id, now, batches)
     }
+    for (const id of declined) ready.push(id)
     batches.send(this.ctx.wire)
   }
 

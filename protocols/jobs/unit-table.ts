@@ -64,6 +64,12 @@ export class UnitTable {
     return unit !== undefined && !unit.done && unit.owners.size === 0 && unit.waiting === 0
   }
 
+  /** Whether a worker gave the unit back unrun and is still passed over for it. */
+  declinedNow (id: string, now: Millis): boolean {
+    for (const until of this.units.get(id)?.declined.values() ?? []) if (now < until) return true
+    return false
+  }
+
   /** A result came in: the unit is done (a failure ends the job: nothing remains), its dependants may be ready. */
   complete (unit: UnitState, ok: boolean): void {
     unit.done = true

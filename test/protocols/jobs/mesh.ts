@@ -1,6 +1,6 @@
 import type { PeerId, Verdict } from '../../../protocols/core/index.js'
 import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../../protocols/jobs/index.js'
-import type { JobsCommand, JobsConfig, JobsMessage, ResultClaim } from '../../../protocols/jobs/index.js'
+import type { JobsCommand, JobsConfig, JobsMessage, ResultClaim, UnitOutcome } from '../../../protocols/jobs/index.js'
 import { jobsCodec } from '../../../protocols/jobs/index.js'
 import type { TrustPolicy } from '../../../protocols/cache/trust.js'
 import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
@@ -22,7 +22,8 @@ export interface MeshNodeOptions {
 
 /**
  * A tiny in-memory network for driving jobs protocols directly: 1 ms per message, gossip to every
- * other node, timers, and `runUnit` commands finished after cost × msPerCost. Crashed nodes and
+ * other node, timers, and `runUnit` commands finished after cost × msPerCost (payload `kind:cost`: `fail` fails,
+ * `flaky` is given back unrun the first time it runs on a node, anything else succeeds). Crashed nodes and
  * `drop` rules lose messages. Deterministic: events run in (time, sequence) order.
  */
 export class JobsMesh {
@@ -38,6 +39,8 @@ export class JobsMesh {
   private readonly timers = new Map<string, number>()
   private readonly speed = new Map<PeerId, number | undefined>()
   private readonly unrunnable = new Set<PeerId>()
+  /** `node job unit` of the flaky units that ran once already. */
+  private readonly flakyRan = new Set<string>()
   private seq = 0
 
   add (peer: PeerId, options: MeshNodeOptions, config: Partial<JobsConfig> = {}): JobsProtocol {
@@ -108,9 +111,15 @@ export class JobsMesh {
     const cost = Number(command.payload.split(':')[1] ?? 1)
     this.at(this.now + cost * msPerCost, () => {
       if (this.down.has(peer)) return
-      const outcome = this.unrunnable.has(peer) ? 'not-run' : command.payload.startsWith('fail') ? 'failed' : 'ok'
+      const outcome = this.outcome(peer, command)
       this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, `${command.unitId}@${peer}`, this.now) })
     })
+  }
+
+  private outcome (peer: PeerId, { jobId, unitId, payload }: Extract<JobsCommand, { kind: 'runUnit' }>): UnitOutcome {
+    const firstFlakyRun = payload.startsWith('flaky') && !this.flakyRan.has(`${peer} ${jobId} ${unitId}`)
+    this.flakyRan.add(`${peer} ${jobId} ${unitId}`)
+    return this.unrunnable.has(peer) || firstFlakyRun ? 'not-run' : payload.startsWith('fail') ? 'failed' : 'ok'
   }
 
   private deliver (from: PeerId, to: PeerId, via: string, bytes: Uint8Array): void {

@@ -30,3 +30,17 @@ test('a unit no worker can set up fails the job after three tries, with the last
   t.is(failed.length, 1)
   t.regex(failed[0]?.log ?? '', /^a@b[12]$/)
 })
+
+test('a unit given back unrun by the only worker waits out its decline alone: the other ready units still go to that worker', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('w', { slots: 1, msPerCost: 1 }, config)
+  // `a` is the most critical unit (it goes out first) and its setup fails once on w; the others run 100 ms each
+  const units = [{ id: 'a', dependsOn: [], cost: 500, payload: 'flaky:1' }, ...['b', 'c', 'd', 'e'].map(id => ({ id, dependsOn: [], cost: 100, payload: 'ok:100' }))]
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units }, mesh.now) })
+  mesh.runUntil(1500)
+  const started = mesh.commandsOf('runUnit').map(c => (c.command as { unitId: string }).unitId)
+  t.deepEqual(started, ['a', 'b', 'c', 'd', 'e'], 'w ran the others back to back while it declined a')
+  mesh.runUntil(10_000)
+  t.is(mesh.commandsOf('jobCompleted').length, 1, 'a ran on w once its decline was over')
+})
