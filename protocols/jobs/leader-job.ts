@@ -8,12 +8,11 @@ import type { UnitState } from './unit-table.js'
 import type { WorkerLoad } from './worker-load.js'
 import { WorkerPool } from './worker-pool.js'
 import { vouches, type RoleContext } from './wire.js'
+import { LeaderLease } from './leader-lease.js'
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
 type Result = Extract<JobsMessage, { type: 'result' }>
 
-/** A leader whose lease requests go unacknowledged this many lease periods forgets the job. */
-export const FORGET_AFTER_LEASES = 3
 /** A unit given back unrun this many times fails the job with the last worker's report. */
 export const MAX_NOT_RUN = 3
 
@@ -40,10 +39,7 @@ export class LeaderJob {
   /** `peer unit` -> when the worker's report first left out a unit it was given (see `onHeld`). */
   private readonly missingSince = new Map<string, Millis>()
   private readonly relay: ResultRelay
-  private leaseUntil = -Infinity
-  private lastLeaseSent = -Infinity
-  /** When the submitter last acknowledged a lease request (the grant counts as one). */
-  private lastAcked: Millis
+  private readonly lease: LeaderLease
   /**
    * Until then (one report period into a later term), a listed worker's report or result for a unit this term has not
    * handed out counts as its assignment: it got the unit in an earlier term. Workers report to a new leader as soon as
@@ -61,10 +57,9 @@ export class LeaderJob {
     this.tree = tree ?? new UnitTree(ctx.sha256, grant.units)
     grant.units.forEach((u, i) => this.indexOf.set(u.id, i))
     this.relay = new ResultRelay(ctx, submitter)
-    this.lastAcked = now
     this.adoptUntil = term > 1 ? now + ctx.config.heldReportMs : -Infinity
     this.workers = new WorkerPool(ctx, grant.workers, now)
-    this.renewLease(now)
+    this.lease = new LeaderLease(ctx, jobId, term, submitter, now)
   }
 
   get remaining (): number { return this.units.remaining }
@@ -73,20 +68,19 @@ export class LeaderJob {
   get commitment (): JobCommitment { return this.tree.commitment }
 
   acting (now: Millis): boolean {
-    return now < this.leaseUntil && this.units.remaining > 0
+    return this.lease.valid(now) && this.units.remaining > 0
   }
 
   /**
    * Forgotten once every result is in and passed on, or after `FORGET_AFTER_LEASES` lease periods without an
-   * acknowledged lease request: a newer term leads the job, it is over, or its submitter is gone.
+   * acknowledged lease request (see LeaderLease).
    */
   expired (now: Millis): boolean {
-    return (this.units.remaining === 0 && this.relay.size === 0) || now > this.lastAcked + FORGET_AFTER_LEASES * this.ctx.config.leaseMs
+    return (this.units.remaining === 0 && this.relay.size === 0) || this.lease.lapsedLong(now)
   }
 
   onLeaseAck (m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
-    this.lastAcked = Math.max(this.lastAcked, now)
-    this.leaseUntil = Math.max(this.leaseUntil, m.at + this.ctx.config.leaseMs)
+    this.lease.acknowledged(m.at, now)
     this.workers.update(m.workers, now)
     this.assignReady(now)
   }
@@ -94,7 +88,7 @@ export class LeaderJob {
   tick (now: Millis): void {
     this.relay.tick(now)
     if (this.units.remaining === 0) return
-    if (now >= this.lastLeaseSent + this.ctx.config.leaseRenewMs) this.renewLease(now)
+    this.lease.renewIfDue(now)
     if (!this.acting(now)) return
     this.workers.expire(now, (peer, id) => { this.release(peer, id, now) })
     this.assignReady(now)
@@ -208,11 +202,6 @@ export class LeaderJob {
     unit.owners.set(peer, now)
     worker.add(unit.spec.id, now)
     this.inFlight.add(unit.spec.id)
-  }
-
-  private renewLease (now: Millis): void {
-    this.lastLeaseSent = now
-    this.ctx.wire.send(this.submitter, { type: 'lease', jobId: this.jobId, term: this.term, at: Math.floor(now) })
   }
 
   /** `peer` no longer holds `id`: with no other copy out, the unit is ready again. */
