@@ -154,16 +154,25 @@ export class LeaderJob {
     return now < this.adoptUntil && worker?.listed === true && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
   }
 
-  /** A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason fails it (the submitter's rule). */
+  /**
+   * A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason fails it (the submitter's rule).
+   * From a peer that does not hold it, a thief that will not run it (see Worker `onStolen`): it is ready again at once
+   * if every holder's latest report left it out (they gave it away), instead of a report later.
+   */
   onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): void {
     const unit = this.units.get(unitId)
-    if (unit === undefined || unit.done || !unit.owners.has(from)) return
-    if (vouches(this.ctx, from, { jobId: this.jobId, unitId, ok: false, summary: reason }) && ++unit.notRun >= MAX_NOT_RUN) {
+    if (unit === undefined || unit.done) return
+    if (!unit.owners.has(from)) {
+      const holders = [...unit.owners.keys()]
+      if (holders.length === 0 || !holders.every(holder => unit.omittedBy.has(holder))) return
+      for (const holder of holders) this.release(holder, unitId, now)
+    } else if (vouches(this.ctx, from, { jobId: this.jobId, unitId, ok: false, summary: reason }) && ++unit.notRun >= MAX_NOT_RUN) {
       this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok: false, summary: reason }, now)
       return
+    } else {
+      unit.declined.set(from, now + this.ctx.config.workerLeaseMs)
+      this.release(from, unitId, now)
     }
-    unit.declined.set(from, now + this.ctx.config.workerLeaseMs)
-    this.release(from, unitId, now)
     if (this.acting(now)) this.assignReady(now)
   }
 

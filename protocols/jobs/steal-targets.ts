@@ -16,8 +16,8 @@ const MAX_PASSED_OVER = 64
 /**
  * Which neighbour an idle worker asks for work: the busiest live member with 2 or more units queued (membership
  * load), one request at a time, except those it passes over. A neighbour that gave forged tickets is passed over
- * for `SHUN_FORGER_MS`. One that gave nothing (`n` times in a row: an empty answer, or none within
- * `STEAL_ANSWER_WAIT_MS`) is passed over for `backoffMs` × 2^(n-1), at most `MAX_SILENT_PASS_MS`: a neighbour that
+ * for `SHUN_FORGER_MS`. One that gave nothing (`n` times in a row: an empty answer, only tickets this node could not
+ * take, or none within `STEAL_ANSWER_WAIT_MS`) is passed over for `backoffMs` × 2^(n-1), at most `MAX_SILENT_PASS_MS`: a neighbour that
  * claims a long queue in its load and gives nothing would otherwise draw every request of every idle worker, and
  * nobody would steal from the really busy. An honest victim answers at once, with nothing when its queue ran short,
  * so a thief moves on without waiting; its next tickets clear the run.
@@ -41,9 +41,14 @@ export class StealTargets {
     return peer
   }
 
-  /** `from` answered with `tickets` tickets: true if it is the neighbour asked, whose answer counts (once). */
+  /** Whether `from` is the neighbour asked, whose answer counts (once). */
+  awaits (from: PeerId): boolean {
+    return from === this.asking?.peer
+  }
+
+  /** `from` answered with `tickets` tickets this node took: true if it is the neighbour asked, whose answer counts (once). */
   answered (from: PeerId, tickets: number, now: Millis): boolean {
-    if (from !== this.asking?.peer) return false
+    if (!this.awaits(from)) return false
     this.asking = undefined
     if (tickets > 0) this.nothing.delete(from)
     else this.gaveNothing(from, now)

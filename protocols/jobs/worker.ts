@@ -93,21 +93,30 @@ export class Worker {
    * the message (penalising `from`).
    */
   take (from: PeerId, tickets: readonly UnitTicket[], assigned: boolean, now: Millis): number {
+    return this.admit(from, tickets, assigned, now).forged
+  }
+
+  /** `take`, telling how many tickets were queued, how many forged, and which were left (see `admits`). */
+  private admit (from: PeerId, tickets: readonly UnitTicket[], assigned: boolean, now: Millis): { taken: number, forged: number, skipped: UnitTicket[] } {
+    let taken = 0
     let forged = 0
+    const skipped: UnitTicket[] = []
     for (const ticket of tickets) {
       const admission = this.admits(from, ticket, assigned, now)
       if (admission === 'forged') forged++
+      if (admission === 'skip') skipped.push(ticket)
       if (admission !== 'take') continue
       const k = unitKey(ticket.jobId, ticket.unitId)
       if (this.units.holds(k) || this.pending.has(k)) continue
       this.units.enqueue(ticket)
+      taken++
     }
     if (forged > 0) {
       this.forgedTickets += forged
       this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
     }
     this.units.pump(now)
-    return forged
+    return { taken, forged, skipped }
   }
 
   /**
@@ -196,13 +205,20 @@ export class Worker {
   /**
    * Stolen tickets arrive from the neighbour this node asked: run them and tell their leaders at once that they moved
    * here. Returns how many were forged (see `take`): a neighbour that gave any is not asked again for `SHUN_FORGER_MS`.
+   * Tickets this node leaves (see `admits`: a submitter it does not trust, a term it has not heard of) go back to their
+   * leader at once (`not-run`) instead of waiting out the unit lease, and only tickets it takes count: one that gave
+   * none it takes is passed over as if it gave nothing (see StealTargets).
    */
   onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
-    if (!this.stealTargets.answered(from, tickets.length, now) || tickets.length === 0) return 0
-    const forged = this.take(from, tickets, false, now)
-    this.stolenIn += tickets.length - forged
+    if (!this.stealTargets.awaits(from)) return 0
+    const { taken, forged, skipped } = this.admit(from, tickets, false, now)
+    this.stealTargets.answered(from, taken, now)
     if (forged > 0) this.stealTargets.shun(from, now)
-    this.report(now)
+    this.stolenIn += taken
+    for (const { jobId, unitId, leader } of skipped) {
+      this.ctx.wire.send(this.book.get(jobId)?.leader ?? leader, { type: 'not-run', jobId, unitId, reason: 'stolen by a node that does not run it' })
+    }
+    if (tickets.length > 0) this.report(now)
     return forged
   }
 

@@ -171,3 +171,19 @@ export function liveView (mesh: JobsMesh, self: PeerId): MembershipView {
     busiest: limit => others().filter(m => m.status !== 'dead').sort((a, b) => b.load.queued - a.load.queued).slice(0, limit)
   }
 }
+
+/** Membership as `self` would see it: `loads` alive, busiest first as listed, each running one unit and queuing `queued`. */
+export function fakeView (self: string, loads: Array<{ peer: string, queued: number }>): MembershipView {
+  const members = loads.map(l => ({ peer: l.peer, status: 'alive', incarnation: 0, load: { capacity: 1, running: 1, queued: l.queued, cacheBytes: 0 } }) as unknown as MemberInfo)
+  return {
+    self,
+    liveCount: members.length,
+    aliveCount: members.length + 1,
+    aliveDigest: 0,
+    get: peer => members.find(m => m.peer === peer),
+    isLive: peer => members.some(m => m.peer === peer),
+    liveMembers: () => members,
+    members: () => members,
+    busiest: limit => members.slice(0, limit)
+  }
+}

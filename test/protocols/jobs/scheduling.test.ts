@@ -1,8 +1,7 @@
 import test from 'ava'
 import { InvalidJobError, JOBS_TOPIC, UnitTree } from '../../../protocols/jobs/index.js'
-import type { MemberInfo, MembershipView } from '../../../protocols/membership/index.js'
 import { sha256 } from '../../../sim/sha256.js'
-import { JobsMesh, simpleJob } from './mesh.js'
+import { JobsMesh, fakeView, simpleJob } from './mesh.js'
 
 test('a dead worker\'s units go back to the queue and the job still completes', t => {
   const mesh = new JobsMesh()
@@ -138,21 +137,6 @@ test('random bytes on the jobs topic are rejected without throwing', t => {
   t.is(p.onMessage('x', JOBS_TOPIC, new Uint8Array(0), 0), 'reject')
   t.is(p.rejected, 2)
 })
-
-function fakeView (self: string, loads: Array<{ peer: string, queued: number }>): MembershipView {
-  const members = loads.map(l => ({ peer: l.peer, status: 'alive', incarnation: 0, load: { capacity: 1, running: 1, queued: l.queued, cacheBytes: 0 } }) as unknown as MemberInfo)
-  return {
-    self,
-    liveCount: members.length,
-    aliveCount: members.length + 1,
-    aliveDigest: 0,
-    get: peer => members.find(m => m.peer === peer),
-    isLive: peer => members.some(m => m.peer === peer),
-    liveMembers: () => members,
-    members: () => members,
-    busiest: limit => members.slice(0, limit)
-  }
-}
 
 test('a worker that missed the gossiped end of a job hears of it with its next result and cancels the rest of its queue', t => {
   const mesh = new JobsMesh()
