@@ -116,8 +116,10 @@ export class JobsProtocol implements SansIoProtocol {
     this.armTick(now)
   }
 
+  /** Stops handling input; no unit starts any more, even when the driver reports one finished while it stops. */
   stop (_now: Millis): void {
     this.running = false
+    this.worker.stop()
   }
 
   /** Submits a job from this node; throws `InvalidJobError` for a bad DAG or one too large to grant (`JobTooLargeError`). */

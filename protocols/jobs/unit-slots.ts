@@ -18,6 +18,8 @@ export class UnitSlots {
   private readonly queue: UnitTicket[] = []
   private readonly queued = new Set<string>()
   private readonly running = new Map<string, RunningUnit>()
+  /** Set when the node stops: nothing starts any more (the driver is aborting what runs). */
+  private stopped = false
 
   constructor (private readonly commands: JobsCommandQueue, readonly slots: number) {}
 
@@ -45,9 +47,14 @@ export class UnitSlots {
     this.queue.push(ticket)
   }
 
+  /** Nothing starts from now on: the node is stopping (a unit that finishes meanwhile must not start the next). */
+  stop (): void {
+    this.stopped = true
+  }
+
   /** Starts queued units while slots are free. */
   pump (now: Millis): void {
-    while (this.running.size < this.slots && this.queue.length > 0) {
+    while (!this.stopped && this.running.size < this.slots && this.queue.length > 0) {
       const ticket = this.queue.shift() as UnitTicket
       const k = unitKey(ticket.jobId, ticket.unitId)
       this.queued.delete(k)

@@ -83,6 +83,11 @@ export class Worker {
     this.pending.newLeader(m.jobId, m.leader, now)
   }
 
+  /** The node stops: no unit starts here any more. */
+  stop (): void {
+    this.units.stop()
+  }
+
   freeSlots (): number {
     return this.units.freeSlots()
   }

@@ -185,3 +185,18 @@ test('a bid from a node membership no longer knows (dead for long, then forgotte
   t.deepEqual(mesh.commandsOf('granted'), [], 'but was never granted a term')
   t.is(mesh.commandsOf('jobAbandoned').length, 1)
 })
+
+test('a stopping node starts no unit: one that finishes while it stops leaves the next one queued', t => {
+  const mesh = new JobsMesh()
+  const config = { stealing: false, speculation: false }
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('w', { slots: 1, msPerCost: 1 }, config)
+  const units = Array.from({ length: 8 }, (_, i) => ({ id: `u${i}`, dependsOn: [], cost: 100, payload: 'ok:100' }))
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units }, mesh.now) })
+  mesh.runUntil(350)
+  t.deepEqual([mesh.node('w').worker.runningCount, mesh.node('w').worker.queuedCount], [1, 1])
+  const started = mesh.commandsOf('runUnit').length
+  mesh.input('w', p => { p.stop(mesh.now) }) // the driver still waits for its farewell, and for its runs to end
+  mesh.runUntil(1000) // the running unit finishes meanwhile
+  t.is(mesh.commandsOf('runUnit').length, started)
+})
