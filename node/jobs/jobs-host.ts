@@ -27,8 +27,8 @@ import { UnitProcesses } from './unit-processes.js'
 import { UnitTmpDir } from './unit-tmp-dir.js'
 import { JobIdTakenError, PendingSubmissions } from './pending-submissions.js'
 import { encodeUnitPayload } from './unit-payload.js'
-import { protocolOutcome } from './unit-report.js'
-import { signUnitResult, unitResultAuthor } from './signed-unit-result.js'
+import { unitResultAuthor } from './signed-unit-result.js'
+import { UnitRuns } from './unit-runs.js'
 import { ed25519Verifier } from '../mesh/signing.js'
 
 const DEFAULT_UNIT_TIMEOUT_MS = 30 * 60_000
@@ -89,11 +89,10 @@ export class JobsHost {
   private readonly gradleHome: string
   private readonly scratchDir: string
   private readonly unitTmp: UnitTmpDir
-  private readonly executor: UnitExecutor
+  private readonly unitRuns: UnitRuns
   /** Test shards' reports: kept here as a worker, fetched here as the submitter. */
   private readonly reportBlobs: TestReportBlobs
   private readonly shardReports: ShardReports
-  private readonly runs = new Map<string, { controller: AbortController, done: Promise<void> }>()
   private readonly submissions = new PendingSubmissions()
   /** Aborted by stop(): units still running skip the wait for their daemons to let go. */
   private readonly stopping = new AbortController()
@@ -128,9 +127,12 @@ export class JobsHost {
       tracker: this.tracker, blobs: this.reportBlobs, logger,
       source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
     })
-    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, tmp: this.unitTmp, logger }, {
+    const executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, tmp: this.unitTmp, logger }, {
       self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir, stopping: this.stopping.signal,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
+    })
+    this.unitRuns = new UnitRuns({ executor, sign: components.sign, logger, ...(events == null ? {} : { events }) }, {
+      finished: (jobId, unitId, outcome, summary) => { this.host.input(() => { this.protocol.unitFinished(jobId, unitId, outcome, summary, Date.now()) }) }
     })
   }
 
@@ -157,8 +159,7 @@ export class JobsHost {
     await this.host.stop()
     this.shardReports.stop()
     this.stopping.abort()
-    for (const run of this.runs.values()) run.controller.abort(new Error('the node is stopping'))
-    await Promise.all([...this.runs.values()].map(async run => { await run.done }))
+    await this.unitRuns.stop(new Error('the node is stopping'))
     const daemons = await killDaemonsOf(this.gradleHome)
     if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
     await this.unitTmp.stop()
@@ -230,8 +231,8 @@ export class JobsHost {
 
   private obey (command: JobsCommand): void {
     switch (command.kind) {
-      case 'runUnit': this.runUnit(command); break
-      case 'cancelUnit': this.runs.get(`${command.jobId}/${command.unitId}`)?.controller.abort(new Error('the job ended')); break
+      case 'runUnit': this.unitRuns.start(command); break
+      case 'cancelUnit': this.unitRuns.cancel(command.jobId, command.unitId, new Error('the job ended')); break
       case 'granted': this.tracker.granted(command.jobId, command.term, command.leader); break
       case 'unitDone': this.tracker.unitDone(command.jobId, command.unitId, command.summary); break
       case 'jobCompleted':
@@ -259,18 +260,6 @@ export class JobsHost {
     if (stolen <= 0) return
     this.stolenSeen += stolen
     this.components.events?.emit({ type: 'units-stolen', units: stolen })
-  }
-
-  private runUnit (command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
-    const key = `${command.jobId}/${command.unitId}`
-    const controller = new AbortController()
-    const done = this.executor.run(command, controller.signal).then(report => {
-      this.runs.delete(key)
-      this.components.events?.emit({ type: 'unit', jobId: command.jobId, unitId: command.unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
-      if (controller.signal.aborted) return
-      this.host.input(() => { this.protocol.unitFinished(command.jobId, command.unitId, protocolOutcome(report.outcome), signUnitResult(report, command.jobId, command.unitId, this.components.sign), Date.now()) })
-    })
-    this.runs.set(key, { controller, done })
   }
 }
 

@@ -7,7 +7,7 @@ import type { PeerId } from '../core/index.js'
 export type JobsCommand =
   /**
    * Run unit `unitId` of `jobId`, exactly as `submitter` submitted it (payload, cost, dependencies: checked against
-   * the job's commitment); report `unitFinished` when it ends.
+   * the job's commitment); report `unitFinished` when it ends, also after a `cancelUnit` (its slot is taken until then).
    */
   | { readonly kind: 'runUnit', readonly jobId: string, readonly unitId: string, readonly payload: string, readonly submitter: PeerId, readonly cost: number, readonly dependsOn: readonly string[] }
   /** Every unit of a job this node submitted has a successful result (unit id -> result summary). */
@@ -18,7 +18,10 @@ export type JobsCommand =
   | { readonly kind: 'jobAbandoned', readonly jobId: string, readonly reason: string }
   /** This node became (or stopped being) the acting leader of a job (for status and metrics). */
   | { readonly kind: 'leading', readonly jobId: string, readonly term: number, readonly acting: boolean }
-  /** The job ended while this node ran one of its units: stop it (its result is no longer wanted). */
+  /**
+   * The job ended while this node ran one of its units: stop it (its result is no longer wanted), and report
+   * `unitFinished` (any outcome) once the run is over: the unit keeps its slot until then.
+   */
   | { readonly kind: 'cancelUnit', readonly jobId: string, readonly unitId: string }
   /** This node, leading the job, took a unit back from `from` (silent, dead, or no longer holding it) to assign it again. */
   | { readonly kind: 'requeued', readonly jobId: string, readonly unitId: string, readonly from: PeerId }

@@ -12,28 +12,33 @@ export interface RunningUnit {
 
 /**
  * A worker's build slots: the queue of tickets it took, run in order up to `slots` at a time (each start is a
- * `runUnit` command to the driver), and the units running now.
+ * `runUnit` command to the driver), and the units running now. A unit cancelled while it runs (its job ended) keeps
+ * its slot until the driver reports its run over: a killed Gradle takes a while to exit, and the next unit must not
+ * run beside it past the node's slots.
  */
 export class UnitSlots {
   private readonly queue: UnitTicket[] = []
   private readonly queued = new Set<string>()
   private readonly running = new Map<string, RunningUnit>()
+  /** Units cancelled while running, whose run the driver has not reported over yet. */
+  private readonly cancelling = new Set<string>()
   /** Set when the node stops: nothing starts any more (the driver is aborting what runs). */
   private stopped = false
 
   constructor (private readonly commands: JobsCommandQueue, readonly slots: number) {}
 
-  get runningCount (): number { return this.running.size }
+  /** Slots taken: units running, and cancelled ones still exiting. */
+  get runningCount (): number { return this.running.size + this.cancelling.size }
   get queuedCount (): number { return this.queue.length }
 
-  /** Slots neither running nor promised to a queued unit. */
+  /** Slots neither taken nor promised to a queued unit. */
   freeSlots (): number {
-    return Math.max(0, this.slots - this.running.size - this.queue.length)
+    return Math.max(0, this.slots - this.runningCount - this.queue.length)
   }
 
-  /** Whether the unit keyed `key` (see `unitKey`) is queued or running here. */
+  /** Whether the unit keyed `key` (see `unitKey`) is queued or running here (a cancelled run still exiting too). */
   holds (key: string): boolean {
-    return this.queued.has(key) || this.running.has(key)
+    return this.queued.has(key) || this.running.has(key) || this.cancelling.has(key)
   }
 
   /** Every ticket held: queued (in order), then running. */
@@ -54,7 +59,7 @@ export class UnitSlots {
 
   /** Starts queued units while slots are free. */
   pump (now: Millis): void {
-    while (!this.stopped && this.running.size < this.slots && this.queue.length > 0) {
+    while (!this.stopped && this.runningCount < this.slots && this.queue.length > 0) {
       const ticket = this.queue.shift() as UnitTicket
       const k = unitKey(ticket.jobId, ticket.unitId)
       this.queued.delete(k)
@@ -64,8 +69,9 @@ export class UnitSlots {
     }
   }
 
-  /** The run of the unit keyed `key` ended: what ran, or undefined if it was not running here. */
+  /** The run of the unit keyed `key` ended: what ran, or undefined if it was not running here (or was cancelled). */
   finish (key: string): RunningUnit | undefined {
+    if (this.cancelling.delete(key)) return undefined
     const unit = this.running.get(key)
     this.running.delete(key)
     return unit
@@ -79,11 +85,12 @@ export class UnitSlots {
     return true
   }
 
-  /** The job is over: its queued units are dropped, its running ones cancelled (`cancelUnit`). */
+  /** The job is over: its queued units are dropped, its running ones cancelled (`cancelUnit`: their slots stay taken). */
   dropJob (jobId: string): void {
     for (const [k, { ticket }] of this.running) {
       if (ticket.jobId !== jobId) continue
       this.running.delete(k)
+      this.cancelling.add(k)
       this.commands.push({ kind: 'cancelUnit', jobId, unitId: ticket.unitId })
     }
     for (let i = this.queue.length - 1; i >= 0; i--) {

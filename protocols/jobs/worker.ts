@@ -147,7 +147,11 @@ export class Worker {
   /** The driver finished a unit (`runUnit` earlier): report it to the submitter and the leader, or give it back unrun. */
   finished (jobId: string, unitId: string, outcome: UnitOutcome, summary: string, now: Millis): void {
     const ran = this.units.finish(unitKey(jobId, unitId))
-    if (ran === undefined) return
+    if (ran === undefined) {
+      // a cancelled run is over: its slot is free now
+      this.units.pump(now)
+      return
+    }
     const { ticket } = ran
     const leader = this.book.get(jobId)?.leader ?? ticket.leader
     if (outcome === 'not-run') {

@@ -50,6 +50,8 @@ interface JobsSimNode {
   jobs: JobsProtocol | undefined
   /** Bumped on every crash: unit runs of an earlier life never report. */
   life: number
+  /** Runs not over yet, by `job/unit`: what stops one when its job ends (`cancelUnit`). */
+  runs: Map<string, () => void>
   timers: Map<string, number>
   pending: SimEvent[]
   /** Pauses begun and not yet ended (they may overlap). */
@@ -58,6 +60,8 @@ interface JobsSimNode {
 }
 
 const SEEDS = 5
+/** A cancelled unit run (a killed Gradle) exits this long after the cancel, with no result. */
+const CANCEL_EXIT_MS = 1000
 const MEMBERSHIP_PREFIX = 'm|'
 const JOBS_PREFIX = 'j|'
 
@@ -75,7 +79,7 @@ export class JobsHarness implements EventHandler {
     this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
-      this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, timers: new Map(), pending: [], pausesHeld: 0, diskIncarnation: undefined })
+      this.nodes.push({ index: i, peer, membership: undefined, jobs: undefined, life: 0, runs: new Map(), timers: new Map(), pending: [], pausesHeld: 0, diskIncarnation: undefined })
       this.index.set(peer, i)
       if (i < SEEDS) this.seeds.push(peer)
     }
@@ -122,6 +126,7 @@ export class JobsHarness implements EventHandler {
     node.membership = undefined
     node.jobs = undefined
     node.life++
+    node.runs = new Map()
     node.timers = new Map()
     node.pending = []
     node.pausesHeld = 0
@@ -210,6 +215,7 @@ export class JobsHarness implements EventHandler {
     for (const command of node.jobs.drainCommands()) {
       this.parts.observer.onCommand(i, command, now)
       if (command.kind === 'runUnit') this.runUnit(i, command)
+      if (command.kind === 'cancelUnit') node.runs.get(`${command.jobId}/${command.unitId}`)?.()
     }
     node.membership?.setLoad(node.jobs.load())
   }
@@ -226,23 +232,35 @@ export class JobsHarness implements EventHandler {
     }
   }
 
-  /** A unit runs for cost × the node's ms per cost (× a straggler factor), unless the node crashes first. */
+  /**
+   * A unit runs for cost × the node's ms per cost (× a straggler factor), unless the node crashes first; cancelled,
+   * it exits `CANCEL_EXIT_MS` later (or at its end, if sooner) without a result.
+   */
   private runUnit (i: number, command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
     const { engine, msPerCost, straggle } = this.parts
     const node = this.nodes[i] as JobsSimNode
     const life = node.life
+    const key = `${command.jobId}/${command.unitId}`
     const cost = Number(command.payload)
     const factor = straggle === undefined ? 1 : straggle(i, engine.random)
+    let cancelled = false
     const finish = (): void => {
-      if (node.life !== life || this.parts.faults.up[i] === 0) return
+      if (node.life !== life || node.runs.get(key) !== cancel || this.parts.faults.up[i] === 0) return
       if (this.parts.faults.paused[i] === 1) {
         engine.at(engine.now + 100, finish)
         return
       }
-      const result = signedResult(node.peer, command.jobId, command.unitId, true)
-      this.parts.observer.onUnitFinished?.(i, command.jobId, command.unitId, result, engine.now)
-      this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, 'ok', result, now) })
+      node.runs.delete(key)
+      const result = cancelled ? '' : signedResult(node.peer, command.jobId, command.unitId, true)
+      if (!cancelled) this.parts.observer.onUnitFinished?.(i, command.jobId, command.unitId, result, engine.now)
+      this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, cancelled ? 'failed' : 'ok', result, now) })
     }
+    const cancel = (): void => {
+      if (cancelled) return
+      cancelled = true
+      engine.at(engine.now + CANCEL_EXIT_MS, finish)
+    }
+    node.runs.set(key, cancel)
     engine.at(engine.now + cost * (msPerCost[i] ?? 1) * factor, finish)
   }
 

@@ -35,6 +35,13 @@ export class JobsMesh {
   readonly verdicts: Array<{ from: PeerId, to: PeerId, type: JobsMessage['type'], verdict: Verdict }> = []
   readonly down = new Set<PeerId>()
   drop: (from: PeerId, to: PeerId, message: JobsMessage) => boolean = () => false
+  /** How long a cancelled run takes to exit (then reported failed); undefined: it goes on to its end unaware. */
+  cancelExitMs: number | undefined
+  /** Most runs alive at once on each node (a cancelled run counts until it exits). */
+  readonly peakRuns = new Map<PeerId, number>()
+  private readonly alive = new Map<PeerId, number>()
+  /** Runs not over yet, by `node job unit`: each ends once (its own end, or its exit after a cancel). */
+  private readonly runs = new Map<string, (outcome: UnitOutcome) => void>()
   private readonly queue: Pending[] = []
   private readonly timers = new Map<string, number>()
   private readonly speed = new Map<PeerId, number | undefined>()
@@ -102,18 +109,32 @@ export class JobsMesh {
     for (const command of protocol.drainCommands()) {
       this.commands.push({ node: peer, command })
       if (command.kind === 'runUnit') this.run(peer, command)
+      if (command.kind === 'cancelUnit') this.cancel(peer, command.jobId, command.unitId)
     }
   }
 
   private run (peer: PeerId, command: Extract<JobsCommand, { kind: 'runUnit' }>): void {
+    const key = `${peer} ${command.jobId} ${command.unitId}`
+    const alive = (this.alive.get(peer) ?? 0) + 1
+    this.alive.set(peer, alive)
+    this.peakRuns.set(peer, Math.max(alive, this.peakRuns.get(peer) ?? 0))
+    const end = (outcome: UnitOutcome): void => {
+      if (this.runs.get(key) !== end) return
+      this.runs.delete(key)
+      this.alive.set(peer, (this.alive.get(peer) ?? 1) - 1)
+      if (this.down.has(peer)) return
+      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, `${command.unitId}@${peer}`, this.now) })
+    }
+    this.runs.set(key, end)
     const msPerCost = this.speed.get(peer)
     if (msPerCost === undefined) return
     const cost = Number(command.payload.split(':')[1] ?? 1)
-    this.at(this.now + cost * msPerCost, () => {
-      if (this.down.has(peer)) return
-      const outcome = this.outcome(peer, command)
-      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, `${command.unitId}@${peer}`, this.now) })
-    })
+    this.at(this.now + cost * msPerCost, () => { end(this.outcome(peer, command)) })
+  }
+
+  private cancel (peer: PeerId, jobId: string, unitId: string): void {
+    const end = this.runs.get(`${peer} ${jobId} ${unitId}`)
+    if (end !== undefined && this.cancelExitMs !== undefined) this.at(this.now + this.cancelExitMs, () => { end('failed') })
   }
 
   private outcome (peer: PeerId, { jobId, unitId, payload }: Extract<JobsCommand, { kind: 'runUnit' }>): UnitOutcome {
