@@ -29,7 +29,9 @@ interface Run {
 /**
  * A worker's unit runs: each `runUnit` command runs on the UnitExecutor, and its end goes to the jobs protocol with
  * the report signed by this node. A cancelled run is reported too, once it is over: the protocol keeps its slot until
- * then (a killed Gradle takes a while to exit).
+ * then (a killed Gradle takes a while to exit). A report that cannot be made (signing threw, or the protocol did) is
+ * logged and the unit given back unrun, unsigned: its leader runs it elsewhere. Nothing is left to reject unhandled,
+ * which would end the node.
  */
 export class UnitRuns {
   private readonly runs = new Map<string, Run>()
@@ -59,10 +61,20 @@ export class UnitRuns {
 
   private async run (command: RunUnit, run: Run, key: string): Promise<void> {
     const { jobId, unitId } = command
-    const report = await this.components.executor.run(command, run.controller.signal)
-    this.forget(key, run)
-    this.components.events?.emit({ type: 'unit', jobId, unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
-    this.init.finished(jobId, unitId, protocolOutcome(report.outcome), signUnitResult(report, jobId, unitId, this.components.sign))
+    try {
+      const report = await this.components.executor.run(command, run.controller.signal)
+      this.forget(key, run)
+      this.components.events?.emit({ type: 'unit', jobId, unitId, name: report.unit, outcome: report.outcome, ms: report.setupMs + report.durationMs })
+      this.init.finished(jobId, unitId, protocolOutcome(report.outcome), signUnitResult(report, jobId, unitId, this.components.sign))
+    } catch (err) {
+      this.forget(key, run)
+      this.components.logger.error({ err, jobId, unitId }, 'could not report the end of a unit run: the unit is given back unrun')
+      try {
+        this.init.finished(jobId, unitId, 'not-run', `the worker could not report its run: ${(err as Error).message}`)
+      } catch (again) {
+        this.components.logger.error({ err: again, jobId, unitId }, 'could not give back a unit either')
+      }
+    }
   }
 
   /** Done with `run` before its report: the protocol may start the same unit again while it takes the report. */

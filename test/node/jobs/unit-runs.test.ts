@@ -37,3 +37,25 @@ test('a run\'s end goes to the protocol signed, and a cancelled run\'s too, once
   t.regex(finished[0]?.summary ?? '', /^\S{86} \{/, 'signed')
   t.is(runs.size, 0)
 })
+
+test('a run whose report cannot be made (signing throws) is logged and given back unrun, unsigned: nothing rejects unhandled, which would end the node', async t => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+  const errors: string[] = []
+  const logger = silentLogger()
+  logger.error = ((_obj: unknown, message: string) => { errors.push(message) }) as typeof logger.error
+  const { run, end } = executor()
+  const finished: string[] = []
+  const runs = new UnitRuns({ executor: { run }, sign: () => { throw new Error('the identity key is unreadable') }, logger }, {
+    finished: (_jobId, unitId, outcome, summary) => { finished.push(`${unitId}:${outcome}:${summary}`) }
+  })
+  runs.start(command('a'))
+  end('a')
+  await new Promise(resolve => { setImmediate(resolve) }) // an unhandled rejection is reported by now
+  t.deepEqual(unhandled, [])
+  t.deepEqual(finished, ['a:not-run:the worker could not report its run: the identity key is unreadable'])
+  t.is(errors.length, 1)
+  await t.notThrowsAsync(runs.stop(new Error('the test ends')))
+})
