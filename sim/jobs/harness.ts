@@ -1,47 +1,17 @@
-import type { Driver, Effect, PeerId, Random } from '../../protocols/core/index.js'
+import type { Driver, Effect, PeerId } from '../../protocols/core/index.js'
 import { JobsProtocol, JOBS_PROTOCOL, JOBS_TOPIC } from '../../protocols/jobs/index.js'
-import type { JobsCommand, JobsConfig, JobsOptions } from '../../protocols/jobs/index.js'
+import type { JobsCommand, JobsOptions } from '../../protocols/jobs/index.js'
 import { Membership } from '../../protocols/membership/index.js'
-import type { MembershipConfig } from '../../protocols/membership/index.js'
 import { EventKind, bytesHash } from '../engine/index.js'
-import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
-import type { GossipModel } from '../gossip.js'
-import type { FaultState, Links } from '../network/index.js'
+import type { EventHandler, SimEvent } from '../engine/index.js'
 import { simPeerId } from '../peers.js'
 import { sha256 } from '../sha256.js'
 import { resultAuthor, signedResult } from './result-signing.js'
 import { TimerBook, readyUnderFaults } from '../node-events.js'
 import { Transport } from '../transport.js'
+import type { JobsHarnessParts } from './harness-parts.js'
 
-/** Builds a node's jobs protocol; tests pass deliberately broken variants here. */
-export type JobsFactory = (options: JobsOptions) => JobsProtocol
-
-/** Watches what nodes do (the invariant checker implements it). */
-export interface JobsObserver {
-  onSend: (from: number, to: PeerId, bytes: Uint8Array, now: number) => void
-  onCommand: (node: number, command: JobsCommand, now: number) => void
-  /** A unit the harness ran finished on `node` with `result`, which it now hands to the node's protocol. */
-  onUnitFinished?: (node: number, jobId: string, unitId: string, result: string, now: number) => void
-}
-
-export interface JobsHarnessParts {
-  readonly engine: Engine
-  readonly links: Links
-  readonly faults: FaultState
-  readonly gossip: GossipModel
-  /** Build slots per node (0: does not accept builds). */
-  readonly slots: readonly number[]
-  /** Milliseconds per unit of cost per node (mixed speed). */
-  readonly msPerCost: readonly number[]
-  /** What each node believes its speed is before it has run a unit (its calibration), if anything. */
-  readonly speedHints?: readonly number[]
-  readonly observer: JobsObserver
-  readonly jobsConfig?: Partial<JobsConfig>
-  readonly membershipConfig?: Partial<MembershipConfig>
-  readonly createJobs?: JobsFactory
-  /** Extra slowdown of one unit run on a node (stragglers); 1 = none. */
-  readonly straggle?: (node: number, random: Random) => number
-}
+export type { JobsFactory, JobsHarnessParts, JobsObserver } from './harness-parts.js'
 
 interface JobsSimNode {
   readonly index: number
