@@ -1,77 +1,23 @@
+import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { Effect, PeerId } from '../../protocols/core/index.js'
-import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, CacheProtocol, TrustPolicy } from '../../protocols/cache/index.js'
-import type { CacheCommand, CacheConfigOverrides, CacheProtocolDeps, FetchResult, LookupOutcome } from '../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, CAS_PROTOCOL, CacheProtocol, TrustPolicy } from '../../protocols/cache/index.js'
+import type { CacheCommand, CacheProtocolDeps, LookupOutcome } from '../../protocols/cache/index.js'
 import { Membership } from '../../protocols/membership/index.js'
-import type { MembershipConfig } from '../../protocols/membership/index.js'
 import { MembershipPeerLoad } from '../../node/mesh/peer-load.js'
 import { EventKind, bytesHash } from '../engine/index.js'
 import type { Engine, EventHandler, SimEvent } from '../engine/index.js'
-import type { GossipModel } from '../gossip.js'
-import type { FaultState, Links } from '../network/index.js'
 import { simPeerId } from '../peers.js'
-import { TimerBook } from '../node-events.js'
+import { TimerBook, readyUnderFaults } from '../node-events.js'
 import { Transport } from '../transport.js'
+import { NodeBandwidth } from './bandwidth.js'
 import { simSigner, simVerifier } from './blobs.js'
-import type { SimEntry, StoredBlob } from './blobs.js'
+import type { SimEntry } from './blobs.js'
+import type { CacheHarnessParts, CacheSimNode } from './harness-parts.js'
 import { BlobTransfers, CAS_RESPONSE, isCasVia } from './transfers.js'
-import type { DhtModel } from '../dht.js'
 import { SimDht } from './sim-dht.js'
 import { CountingTrust, ForgeryLedger } from './trust.js'
-import type { TrustFactory } from './trust.js'
 
-/** Builds a node's cache protocol; tests pass deliberately broken variants here. */
-export type CacheFactory = (deps: CacheProtocolDeps, overrides: CacheConfigOverrides) => CacheProtocol
-
-/** Watches what the nodes' drivers see (the invariant checker implements it). */
-export interface CacheObserver {
-  /** A GET missed the local store and now waits on the mesh until `deadline`. */
-  onGet: (node: number, key: string, deadline: number, now: number) => void
-  /** The lookup answered; on a hit `served` is what the node's store now serves. */
-  onAnswer: (node: number, key: string, outcome: LookupOutcome, served: StoredBlob | undefined, now: number) => void
-  /** A fetch ended as the driver reported it to the protocol (`accepted`: its header was accepted). */
-  onFetchResult: (node: number, key: string, peer: PeerId, result: FetchResult, accepted: boolean, now: number) => void
-  /** A node's store gained an entry and the node announced it. */
-  onHeld: (node: number, key: string, now: number) => void
-  /** A GET hit the node's own store, which serves `served`. */
-  onLocalHit?: (node: number, key: string, served: StoredBlob | undefined, now: number) => void
-}
-
-export interface CacheHarnessParts {
-  readonly engine: Engine
-  readonly links: Links
-  readonly faults: FaultState
-  readonly gossip: GossipModel
-  readonly observer: CacheObserver
-  /** Nodes that answer every fetch with corrupted bytes (under the honest record). */
-  readonly malicious: ReadonlySet<number>
-  /** Nodes that sign records of their own for other nodes' keys (sim/cache/forgers.ts); never GET. */
-  readonly forgers?: ReadonlySet<number>
-  /** Each node's trust policy (absent: an open mesh); every answer about a forger's record is counted. */
-  readonly trust?: TrustFactory
-  readonly cacheConfig?: CacheConfigOverrides
-  readonly membershipConfig?: Partial<MembershipConfig>
-  readonly createCache?: CacheFactory
-  /** Test hook: false stores fetched bytes without checking their SHA-256 (a broken driver). */
-  readonly verifyFetches?: boolean
-  /** Test hook: false lets a replica pull take the bytes its provider's header names, not the offered record's (a broken driver). */
-  readonly checkPullHeaders?: boolean
-  /** The DHT large meshes provide to and look up in; without it those commands go unanswered. */
-  readonly dht?: DhtModel
-}
-
-export interface CacheSimNode {
-  readonly index: number
-  readonly peer: PeerId
-  membership: Membership | undefined
-  cache: CacheProtocol | undefined
-  peers: MembershipPeerLoad | undefined
-  readonly store: Map<string, StoredBlob>
-  /** Live peers as cache sharing was last told (cache-host's `noticeMembershipChanges`). */
-  known: Set<PeerId>
-  timers: Map<string, number>
-  /** GETs waiting on the mesh, per key. */
-  readonly waiters: Map<string, number>
-}
+export type { CacheFactory, CacheHarnessParts, CacheObserver, CacheSimNode } from './harness-parts.js'
 
 const SEEDS = 5
 const MEMBERSHIP_PREFIX = 'm|'
@@ -82,7 +28,10 @@ export class CacheHarness implements EventHandler {
   readonly nodes: CacheSimNode[] = []
   readonly transport: Transport
   readonly transfers: BlobTransfers
-  readonly injected = { crashes: 0 }
+  readonly bandwidth: NodeBandwidth
+  readonly injected = { crashes: 0, pauses: 0 }
+  /** Providers the lookups abandoned for a stalled body (`stalled-body` penalties). */
+  stalledBodies = 0
   readonly forgery: ForgeryLedger
   private readonly dht: SimDht | undefined
   private readonly index = new Map<PeerId, number>()
@@ -94,11 +43,13 @@ export class CacheHarness implements EventHandler {
     this.timers = new TimerBook(parts.engine)
     for (let i = 0; i < size; i++) {
       const peer = simPeerId(i)
-      this.nodes.push({ index: i, peer, membership: undefined, cache: undefined, peers: undefined, store: new Map(), known: new Set(), timers: new Map(), waiters: new Map() })
+      this.nodes.push({ index: i, peer, membership: undefined, cache: undefined, peers: undefined, store: new Map(), known: new Set(), timers: new Map(), waiters: new Map(), pending: [], deferred: [] })
       this.index.set(peer, i)
       if (i < SEEDS) this.seeds.push(peer)
     }
     this.forgery = new ForgeryLedger(new Set([...parts.forgers ?? []].map(simPeerId)))
+    // a stream of its own: the cards do not shift the draws of the workload and the faults
+    this.bandwidth = new NodeBandwidth(size, new Xoshiro128((parts.engine.seed ^ 0x2545f491) >>> 0), parts.drippers)
     this.transfers = new BlobTransfers(this)
     this.dht = parts.dht === undefined
       ? undefined
@@ -106,7 +57,7 @@ export class CacheHarness implements EventHandler {
         ...parts,
         size,
         node: i => this.node(i),
-        deliverProviders: (i, key, providers) => { this.input(i, (cache, now) => { cache.onProvidersFound(key, providers, now, true) }) }
+        deliverProviders: (i, key, providers) => { this.whenLive(i, () => { this.input(i, (cache, now) => { cache.onProvidersFound(key, providers, now, true) }) }) }
       }, parts.dht)
   }
 
@@ -117,8 +68,16 @@ export class CacheHarness implements EventHandler {
   node (i: number): CacheSimNode { return this.nodes[i] as CacheSimNode }
   indexOf (peer: PeerId): number | undefined { return this.index.get(peer) }
   isUp (i: number): boolean { return this.parts.faults.up[i] === 1 }
+  isLive (i: number): boolean { return this.parts.faults.isLive(i) }
   /** Malicious providers and forgers: they PUT and GET nothing of the workload. */
   isAdversary (i: number): boolean { return this.parts.malicious.has(i) || this.parts.forgers?.has(i) === true }
+
+  /** Runs `call` now on a live node, at its resume on a paused one, never on a crashed one. */
+  whenLive (i: number, call: () => void): void {
+    if (!this.isUp(i)) return
+    if (this.parts.faults.paused[i] === 1) this.node(i).deferred.push(call)
+    else call()
+  }
 
   /** Runs a local call on a live node's cache protocol, then carries out what it emitted. */
   input<T> (i: number, action: (cache: CacheProtocol, now: number) => T): T | undefined {
@@ -133,7 +92,7 @@ export class CacheHarness implements EventHandler {
   put (i: number, entry: SimEntry): void {
     const node = this.node(i)
     if (node.cache === undefined || node.store.has(entry.key)) return
-    const record = this.input(i, (cache, now) => cache.localPut({ gradleKey: entry.key, sha256: entry.sha256, size: entry.bytes.length, time: now }, now))
+    const record = this.input(i, (cache, now) => cache.localPut({ gradleKey: entry.key, sha256: entry.sha256, size: entry.bytes.length, time: Math.floor(now) }, now))
     if (record === undefined) return
     node.store.set(entry.key, { record, bytes: entry.bytes })
     this.parts.observer.onHeld(i, entry.key, this.parts.engine.now)
@@ -158,29 +117,61 @@ export class CacheHarness implements EventHandler {
   /** The node dies with its store; it stays down. */
   crash (i: number): void {
     const node = this.node(i)
+    const { faults, engine } = this.parts
     if (!this.isUp(i)) return
     this.injected.crashes++
-    node.membership = undefined
-    node.cache = undefined
-    node.timers = new Map()
+    Object.assign(node, { membership: undefined, cache: undefined, timers: new Map(), pending: [], deferred: [] })
     node.waiters.clear()
+    faults.up[i] = 0
+    faults.paused[i] = 0
+    faults.downSince[i] = engine.now
+    faults.disturbedAt[i] = engine.now
     this.transfers.forget(i)
-    this.parts.faults.up[i] = 0
-    this.parts.faults.downSince[i] = this.parts.engine.now
-    this.parts.faults.disturbedAt[i] = this.parts.engine.now
+  }
+
+  /** A laptop's lid closes: the node handles nothing (its events wait), its bodies stop moving both ways. */
+  pause (i: number): void {
+    const { faults, engine } = this.parts
+    if (!faults.isLive(i)) return
+    this.injected.pauses++
+    faults.paused[i] = 1
+    faults.disturbedAt[i] = engine.now
+    this.transfers.flows.refresh(i)
+    this.parts.observer.onPause?.(i, true, engine.now)
+  }
+
+  /** The lid opens: what arrived or fell due meanwhile is handled now, in order; its bodies move again. */
+  resume (i: number): void {
+    const { faults, engine } = this.parts
+    if (faults.paused[i] === 0 || !this.isUp(i)) return
+    faults.paused[i] = 0
+    faults.disturbedAt[i] = engine.now
+    const node = this.node(i)
+    const [held, calls] = [node.pending, node.deferred]
+    Object.assign(node, { pending: [], deferred: [] })
+    for (const event of held) engine.requeue(event, engine.now)
+    engine.at(engine.now, () => { for (const call of calls) this.whenLive(i, call) })
+    this.transfers.flows.refresh(i)
+    this.parts.observer.onPause?.(i, false, engine.now)
   }
 
   handle (event: SimEvent): void {
+    const { engine, faults } = this.parts
     if (event.kind === EventKind.gossipWave) {
-      const { engine, gossip, links } = this.parts
+      const { gossip, links } = this.parts
       const miss = gossip.missProbability(links.profile.loss)
       for (const r of event.list as number[]) {
         if (miss > 0 && engine.random.nextFloat() < miss) continue
-        if (this.isUp(r)) this.deliver(this.node(r), event.from, event.key as string, event.bytes as Uint8Array)
+        if (faults.paused[r] === 1) this.node(r).pending.push(heldWave(engine, r, event))
+        else if (this.isUp(r)) this.deliver(this.node(r), event.from, event.key as string, event.bytes as Uint8Array)
       }
       return
     }
-    if (!this.isUp(event.node)) return
+    if (!this.isUp(event.node) && event.kind === EventKind.deliver && event.key === CAS_PROTOCOL) {
+      this.transfers.refused(event.node, event.from, event.bytes as Uint8Array)
+      return
+    }
+    if (!readyUnderFaults(event, faults, engine, this.node(event.node).pending)) return
     const node = this.node(event.node)
     if (event.kind === EventKind.timer) this.fireTimer(node, event)
     else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array)
@@ -239,7 +230,10 @@ export class CacheHarness implements EventHandler {
       case 'push': for (const to of command.to) this.transfers.push(i, command.record, to); break
       case 'provide': this.dht?.provide(i, command.key); break
       case 'findProviders': this.dht?.findProviders(i, command.key); break
-      case 'penalise': this.forgery.penalised(i, command.peer); break
+      case 'penalise':
+        if (command.reason === 'stalled-body') this.stalledBodies++
+        else this.forgery.penalised(i, command.peer)
+        break
     }
   }
 
@@ -247,6 +241,7 @@ export class CacheHarness implements EventHandler {
     const node = this.node(i)
     const waiting = node.waiters.get(key) ?? 0
     node.waiters.delete(key)
+    this.transfers.lookupAnswered(i, key)
     const served = outcome.hit ? node.store.get(key) : undefined
     for (let w = 0; w < waiting; w++) this.parts.observer.onAnswer(i, key, outcome, served, this.parts.engine.now)
   }
@@ -291,5 +286,14 @@ export class CacheHarness implements EventHandler {
       }
     }
   }
+}
 
+/** A gossip wave's delivery to a paused node, as a direct event it handles on resume. */
+function heldWave (engine: Engine, node: number, wave: SimEvent): SimEvent {
+  const event = engine.event(engine.now, EventKind.deliver)
+  event.node = node
+  event.from = wave.from
+  event.key = wave.key
+  event.bytes = wave.bytes
+  return event
 }

@@ -1,3 +1,4 @@
+import { resolveCacheConfig } from '../../protocols/cache/index.js'
 import type { CacheConfigOverrides } from '../../protocols/cache/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG } from '../../protocols/membership/index.js'
 import { DhtModel, KAD_PROFILE } from '../dht.js'
@@ -6,7 +7,6 @@ import { GOSSIPSUB_PROFILE, GossipModel } from '../gossip.js'
 import { FaultState, LAN_PROFILE, Links } from '../network/index.js'
 import { SimConfigError, boundsFor } from '../run.js'
 import { simPeerId } from '../peers.js'
-import { sha256Hex } from './blobs.js'
 import { CacheHarness } from './harness.js'
 import type { CacheFactory } from './harness.js'
 import { CacheChecker } from './invariants.js'
@@ -15,8 +15,13 @@ import { cacheScenarioNamed } from './scenarios.js'
 import type { CacheScenario } from './scenarios.js'
 import { honestProducersTrust } from './trust.js'
 import type { ForgeryStats, TrustFactory } from './trust.js'
+import { transferFigures } from './summary.js'
+import type { TransferFigures } from './summary.js'
 import { DEFAULT_WORKLOAD, scheduleGets, startWorkload } from './workload.js'
 import type { CacheWorkloadShape } from './workload.js'
+
+export { formatCacheSummary } from './summary.js'
+export type { TransferFigures } from './summary.js'
 
 export interface CacheSimOptions {
   readonly scenario: string
@@ -54,10 +59,15 @@ export interface CacheSimResult {
   readonly livenessHits: number
   readonly probes: number
   readonly probeMisses: number
+  /** GETs of nodes that crashed before they were answered. */
+  readonly getsLost: number
   readonly corruptRejected: number
   readonly servedCorrupt: number
   readonly replicasStored: number
   readonly crashes: number
+  readonly pauses: number
+  /** What real transfers do (header and body apart, upload limits, crashes and pauses mid-body, drippers). */
+  readonly transfers: TransferFigures
   readonly forgers: number
   readonly forgery: ForgeryStats
   /** Entries live honest nodes hold at the end whose bytes are not the entry's (forged or corrupt): 0 unless something broke. */
@@ -65,6 +75,8 @@ export interface CacheSimResult {
   readonly faultsEndMs: number
   readonly livenessFromMs: number
   readonly virtualMs: number
+  /** Where the run was planned to end (the CLI's --duration); GETs still open then were given up to `maxGetMs` more. */
+  readonly plannedMs: number
   readonly wallMs: number
   readonly traceHash: string
 }
@@ -98,7 +110,8 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
   harness.startAll()
   const span = faultsEnd - WARMUP_MS
   const window = scenario.putWindow ?? [0, 1 - 5000 / span]
-  const { puts, counter, probe } = startWorkload(harness, checker, { ...DEFAULT_WORKLOAD, ...options.workload }, [WARMUP_MS + window[0] * span, WARMUP_MS + window[1] * span], faultsEnd)
+  const workload = { ...DEFAULT_WORKLOAD, ...scenario.workload, ...options.workload }
+  const { puts, counter, probe } = startWorkload(harness, checker, workload, [WARMUP_MS + window[0] * span, WARMUP_MS + window[1] * span], faultsEnd)
   scenario.inject({ engine, harness, faults, checker, size, faultsEnd, puts, probe })
   const tick = (): void => {
     checker.check(engine.now)
@@ -109,8 +122,9 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
   faults.heal(engine.now)
   links.profile = { ...LAN_PROFILE }
   checker.livenessFrom = livenessFrom
-  scheduleGets(harness, puts, { ...DEFAULT_WORKLOAD, ...options.workload }, livenessFrom, end, counter)
+  scheduleGets(harness, puts, workload, livenessFrom, end, counter)
   engine.runUntil(end + END_SLACK_MS, harness)
+  drainOpenGets(engine, harness, checker, end + END_SLACK_MS + checker.maxGetMs)
   checker.check(engine.now)
   const c = checker.counts
   const t = harness.transfers.stats
@@ -130,19 +144,28 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
     livenessHits: c.livenessHits,
     probes: c.probes,
     probeMisses: c.probeMisses,
+    getsLost: c.lostToCrashes,
     corruptRejected: t.corruptRejected,
     servedCorrupt: t.servedCorrupt,
     replicasStored: t.replicasStored,
     crashes: harness.injected.crashes,
+    pauses: harness.injected.pauses,
+    transfers: transferFigures(harness, checker),
     forgers: harness.parts.forgers?.size ?? 0,
     forgery: harness.forgery.stats,
     wrongHeld: wrongHeld(harness, checker),
     faultsEndMs: faultsEnd,
     livenessFromMs: checker.livenessFrom,
     virtualMs: engine.now,
+    plannedMs: end + END_SLACK_MS,
     wallMs: Math.round(performance.now() - started),
     traceHash: engine.trace.digest()
   }
+}
+
+/** A GET may take up to the lookup's `maxGetMs` (a long body, stalls, slot waits): those open at the planned end may finish. */
+function drainOpenGets (engine: Engine, harness: CacheHarness, checker: CacheChecker, by: number): void {
+  while (checker.openFor(i => harness.isUp(i)) > 0 && engine.now < by) engine.runUntil(Math.min(by, engine.now + TICK_MS), harness)
 }
 
 interface Built { engine: Engine, links: Links, faults: FaultState, checker: CacheChecker, harness: CacheHarness }
@@ -153,11 +176,13 @@ function build (options: CacheSimOptions, size: number, scenario: CacheScenario)
   const faults = new FaultState(size)
   const malicious = pickNodes(engine, size, scenario.malicious ?? 0, new Set())
   const forgers = pickNodes(engine, size, scenario.forgers ?? 0, malicious)
+  const drippers = pickNodes(engine, size, Math.round((scenario.drippers ?? 0) * size), new Set([...malicious, ...forgers]))
   const trust = options.trust ?? (scenario.trustHonestProducers === true ? honestTrust(size, malicious, forgers) : undefined)
-  const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious: new Set([...malicious, ...forgers]) })
+  const cacheConfig: CacheConfigOverrides = { replication: { replicas: 2 }, ...options.cacheConfig }
+  const checker = new CacheChecker({ isUp: i => faults.up[i] === 1, malicious: new Set([...malicious, ...forgers]), slow: drippers, lookup: resolveCacheConfig(cacheConfig).lookup })
   const harness = new CacheHarness(size, {
-    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious, forgers, dht: new DhtModel(KAD_PROFILE),
-    cacheConfig: { replication: { replicas: 2 }, ...options.cacheConfig },
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), observer: checker, malicious, forgers, drippers, dht: new DhtModel(KAD_PROFILE),
+    cacheConfig,
     ...(trust === undefined ? {} : { trust }),
     ...(options.createCache === undefined ? {} : { createCache: options.createCache }),
     ...(options.verifyFetches === undefined ? {} : { verifyFetches: options.verifyFetches }),
@@ -188,37 +213,7 @@ function wrongHeld (harness: CacheHarness, checker: CacheChecker): number {
   let n = 0
   for (const node of harness.nodes) {
     if (!harness.isUp(node.index) || harness.isAdversary(node.index)) continue
-    for (const [key, blob] of node.store) if (sha256Hex(blob.bytes) !== checker.truth.get(key)) n++
+    for (const [key, blob] of node.store) if (!checker.holdsTruth(key, blob.bytes)) n++
   }
   return n
-}
-
-/** Human-readable summary; always names the seed and the trace hash. */
-export function formatCacheSummary (r: CacheSimResult): string {
-  const reasons = Object.entries(r.missReasons).map(([k, v]) => `${k} ${v}`).join(', ')
-  const lines = [
-    `scenario ${r.scenario}  nodes ${r.nodes}  seed ${r.seed}`,
-    `virtual ${(r.virtualMs / 1000).toFixed(0)} s in ${(r.wallMs / 1000).toFixed(2)} s wall`,
-    `puts ${r.puts}  gets ${r.gets} on the mesh (+${r.localHits} local): ${r.hits} hits, ${r.misses} misses${reasons === '' ? '' : ` (${reasons})`}`,
-    `liveness phase from ${r.livenessFromMs} ms: ${r.livenessHits} of ${r.livenessGets} GETs hit; watched GETs ${r.probes} (${r.probeMisses} missed)`,
-    `faults: ${r.crashes} crashes; corrupt bytes served ${r.servedCorrupt}, rejected ${r.corruptRejected}; replicas stored ${r.replicasStored}`,
-    ...(r.forgers === 0 ? [] : [forgeryLine(r)]),
-    `trace ${r.traceHash}`
-  ]
-  if (r.ok) {
-    lines.push('invariants OK')
-  } else {
-    lines.push(`INVARIANTS VIOLATED (${r.violations.length}) with seed ${r.seed}; replay: gmesh sim --scenario ${r.scenario} --nodes ${r.nodes} --seed ${r.seed}${r.virtualMs % 1000 === 0 ? ` --duration ${r.virtualMs / 1000}` : ''}`)
-    for (const v of r.violations.slice(0, 10)) lines.push(`  ${v.invariant} at ${v.at} ms on n${v.node} key ${v.key}: ${v.detail}`)
-  }
-  return lines.join('\n')
-}
-
-function forgeryLine (r: CacheSimResult): string {
-  const f = r.forgery
-  const where = Object.entries(f.refused).map(([k, v]) => `${k} ${v}`).join(', ')
-  const refused = Object.values(f.refused).reduce((a, b) => a + b, 0)
-  return `forgers ${r.forgers}: ${f.forged} records forged, ${f.baits} honest records used as bait; forged records refused ${refused} (${where}), ` +
-    `replica pulls refused ${f.pullsRefused}; lookup fetches from forgers ${f.lookupFetches} (${f.dhtFetches} the DHT named), forgers penalised ${f.forgersPenalised} ` +
-    `(asked again after ${f.fetchesAfterPenalty}; honest peers penalised ${f.honestPenalised}); admitted ${f.admitted}; wrong bytes held by honest nodes ${r.wrongHeld}`
 }

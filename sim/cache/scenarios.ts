@@ -4,6 +4,7 @@ import type { SimEntry } from './blobs.js'
 import { scheduleForgeries } from './forgers.js'
 import type { CacheHarness } from './harness.js'
 import type { CacheChecker } from './invariants.js'
+import type { CacheWorkloadShape } from './workload.js'
 
 /** An entry of the workload: who PUTs it and when. */
 export interface PlannedPut {
@@ -32,6 +33,10 @@ export interface CacheScenario {
   readonly malicious?: number
   /** Forgers (sim/cache/forgers.ts): sign records of their own for honest nodes' keys. */
   readonly forgers?: number
+  /** Share of the honest nodes whose uploads drip (`NodeBandwidth`); default none. */
+  readonly drippers?: number
+  /** The scenario's workload, over `DEFAULT_WORKLOAD`. */
+  readonly workload?: Partial<CacheWorkloadShape>
   /** Every node trusts only the honest nodes as producers (an explicit list); default an open mesh. */
   readonly trustHonestProducers?: boolean
   /** When PUTs happen, as shares of the fault phase; default the whole phase but its last 5 s. */

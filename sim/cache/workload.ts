@@ -8,15 +8,19 @@ export interface CacheWorkloadShape {
   readonly entries: number
   /** GETs per second over the whole mesh. */
   readonly getsPerSec: number
+  /** Share of entries of `largeBytes` (a module's jar or compile output); the rest are 0.5-16 KiB. */
+  readonly largeShare: number
+  readonly largeBytes: readonly [number, number]
 }
 
-export const DEFAULT_WORKLOAD: CacheWorkloadShape = { entries: 40, getsPerSec: 20 }
+export const DEFAULT_WORKLOAD: CacheWorkloadShape = { entries: 40, getsPerSec: 20, largeShare: 0.15, largeBytes: [256 * 1024, 4 * 1024 * 1024] }
 
 /** Plans the PUTs: each entry made from the seed, PUT once by a random honest node at a random time in the window. */
 export function planPuts (shape: CacheWorkloadShape, size: number, honest: readonly number[], window: readonly [number, number], random: Random): PlannedPut[] {
   const puts: PlannedPut[] = []
   for (let i = 0; i < shape.entries; i++) {
-    const entry = makeEntry(i, random)
+    const large = random.nextFloat() < shape.largeShare
+    const entry = large ? makeEntry(i, random, shape.largeBytes) : makeEntry(i, random)
     const producer = honest[random.nextInt(honest.length)] as number
     const at = Math.round(window[0] + random.nextFloat() * (window[1] - window[0]))
     puts.push({ entry, producer: Math.min(producer, size - 1), at })
@@ -41,7 +45,7 @@ export function scheduleGets (harness: CacheHarness, puts: readonly PlannedPut[]
     const put = known[engine.random.nextInt(known.length)] as PlannedPut
     const node = engine.random.nextInt(harness.size)
     engine.at(at, () => {
-      if (!harness.isUp(node) || harness.isAdversary(node)) return
+      if (!harness.isLive(node) || harness.isAdversary(node)) return
       if (harness.get(node, put.entry.key)) counter.mesh++
       else counter.local++
     })
@@ -64,8 +68,8 @@ export function startWorkload (harness: CacheHarness, checker: CacheChecker, sha
   const honest = Array.from({ length: harness.size }, (_, i) => i).filter(i => !harness.isAdversary(i))
   const puts = planPuts(shape, harness.size, honest, putWindow, engine.random)
   for (const put of puts) {
-    checker.truth.set(put.entry.key, put.entry.sha256)
-    engine.at(put.at, () => { harness.put(put.producer, put.entry) })
+    checker.truth.set(put.entry.key, put.entry)
+    engine.at(put.at, () => { harness.whenLive(put.producer, () => { harness.put(put.producer, put.entry) }) })
   }
   const counter: GetCounter = { local: 0, mesh: 0 }
   scheduleGets(harness, puts, shape, putWindow[0], faultsEnd, counter)

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CacheProtocol } from '../../../protocols/cache/index.js'
 import type { CacheConfigOverrides, CacheProtocolDeps, SignedRecord } from '../../../protocols/cache/index.js'
-import { BlobTransfers } from '../../../sim/cache/transfers.js'
+import { ReplicaPulls } from '../../../sim/cache/replica-pulls.js'
 import { formatCacheSummary, runCacheSim } from '../../../sim/cache/run.js'
 
 /** A lookup that ignores the GET's deadline and waits 20 s for providers. */
@@ -59,19 +59,22 @@ test('nodes that never index announcements are caught: entries with live provide
 })
 
 test('a store that damages a replica after checking it is caught when a local GET serves it', t => {
-  type Pull = (this: BlobTransfers, node: number, response: unknown, offered: SignedRecord) => void
-  const transfers = BlobTransfers.prototype as unknown as { finishPull: Pull, host: { node: (i: number) => { store: Map<string, { bytes: Uint8Array }> } } }
-  const finishPull = transfers.finishPull
-  transfers.finishPull = function (this: BlobTransfers, node, response, offered) {
-    finishPull.call(this, node, response, offered)
-    const held = (this as unknown as typeof transfers).host.node(node).store.get(offered.gradleKey)
-    if (held !== undefined) held.bytes[0]! ^= 0xff // a bad write path: the bytes change after their check
+  type Store = (this: ReplicaPulls, node: number, offered: SignedRecord, body: Uint8Array) => void
+  type Host = { node: (i: number) => { store: Map<string, { record: SignedRecord, bytes: Uint8Array }> } }
+  const pulls = ReplicaPulls.prototype as unknown as { store: Store }
+  const store = pulls.store
+  pulls.store = function (this: ReplicaPulls, node, offered, body) {
+    store.call(this, node, offered, body)
+    // a bad write path: what the store keeps is not the bytes it checked (stored bytes are shared, so it writes a copy)
+    const damaged = body.slice()
+    damaged[0]! ^= 0xff
+    ;(this as unknown as { host: Host }).host.node(node).store.set(offered.gradleKey, { record: offered, bytes: damaged })
   }
   try {
     const broken = runCacheSim({ scenario: 'cache-steady', seed: 2 })
     t.true(broken.localHits > 0 && broken.replicasStored > 0, 'seed 2 has replicas and local hits')
     t.true(broken.violations.some(v => v.invariant === 'no-corrupt-served'), `seed 2: ${JSON.stringify(broken.violations.slice(0, 2))}`)
   } finally {
-    transfers.finishPull = finishPull
+    pulls.store = store
   }
 })
