@@ -4,6 +4,7 @@ import type { SimEntry } from './blobs.js'
 import { scheduleForgeries } from './forgers.js'
 import type { CacheHarness } from './harness.js'
 import type { CacheChecker } from './invariants.js'
+import { busyBurst, slowProviders } from './transfer-scenarios.js'
 import type { CacheWorkloadShape } from './workload.js'
 
 /** An entry of the workload: who PUTs it and when. */
@@ -171,7 +172,7 @@ function isolateForgers (ctx: CacheChaos): void {
   engine.at(end, () => { faults.heal(engine.now) })
 }
 
-export const CACHE_SCENARIOS: readonly CacheScenario[] = [steady, providerCrash, corruptProvider, partition, corruptCrash, partitionPut, forgedRecords]
+export const CACHE_SCENARIOS: readonly CacheScenario[] = [steady, providerCrash, corruptProvider, partition, corruptCrash, partitionPut, forgedRecords, busyBurst, slowProviders]
 
 export function cacheScenarioNamed (name: string): CacheScenario | undefined {
   return CACHE_SCENARIOS.find(s => s.name === name)
