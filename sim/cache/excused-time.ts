@@ -6,6 +6,8 @@ interface KeyClock {
   /** Lookup fetches of the key in flight, and those whose header was accepted (a body streams). */
   fetching: number
   bodies: number
+  /** A provider answered this key's lookup busy (until the lookup answers): the lookup may wait to ask it again. */
+  busyHeard: boolean
   /** Excused time so far, and since when it runs (undefined: it does not now). */
   total: number
   since: number | undefined
@@ -25,8 +27,9 @@ interface NodeClock {
  * How much of a GET's time its lookup does not count against the GET's deadline, measured from what the driver sees:
  * time while an accepted body streams (it may run to its end, or, stalled, is not counted: protocols/cache
  * lookup-attempts.ts), time waiting for a fetch slot (no fetch of the key in flight while every slot of some provider
- * is taken by the node's other fetches; the wait moves the deadline), and time the node is paused (its Gradle waits
- * too). Each clock only grows; a GET's excused time is its clock now minus its clock when the GET was issued.
+ * is taken by the node's other fetches; the wait moves the deadline), time waiting for busy providers (no fetch of the
+ * key in flight after a provider answered its lookup busy: protocols/cache/busy-waits.ts), and time the node is paused
+ * (its Gradle waits too). Each clock only grows; a GET's excused time is its clock now minus its clock when the GET was issued.
  */
 export class ExcusedTime {
   private readonly keys = new Map<string, KeyClock>()
@@ -80,6 +83,20 @@ export class ExcusedTime {
     else this.update(k, now)
   }
 
+  /** A provider answered `key`'s lookup busy. */
+  busyHeard (node: number, key: string, now: number): void {
+    const k = this.keyClock(node, key, now)
+    k.busyHeard = true
+    this.update(k, now)
+  }
+
+  /** `key`'s lookup answered: the busy providers it heard are its own. */
+  lookupAnswered (node: number, key: string, now: number): void {
+    const k = this.keyClock(node, key, now)
+    k.busyHeard = false
+    this.update(k, now)
+  }
+
   paused (node: number, paused: boolean, now: number): void {
     const n = this.nodeClock(node)
     if (n.paused === paused) return
@@ -96,7 +113,7 @@ export class ExcusedTime {
 
   private excused (k: KeyClock): boolean {
     const n = this.nodeClock(k.node)
-    return n.paused || k.bodies > 0 || (k.fetching === 0 && n.fullProviders > 0)
+    return n.paused || k.bodies > 0 || (k.fetching === 0 && (n.fullProviders > 0 || k.busyHeard))
   }
 
   private update (k: KeyClock, now: number): void {
@@ -113,7 +130,7 @@ export class ExcusedTime {
     const id = `${node}|${key}`
     let k = this.keys.get(id)
     if (k === undefined) {
-      k = { node, fetching: 0, bodies: 0, total: 0, since: undefined }
+      k = { node, fetching: 0, bodies: 0, busyHeard: false, total: 0, since: undefined }
       this.keys.set(id, k)
       this.nodeClock(node).keys.add(k)
       this.update(k, now)

@@ -22,6 +22,8 @@ export interface CacheObserver {
   onFetchStart?: (node: number, key: string, peer: PeerId, now: number) => void
   /** Its header was accepted: the body streams from now on. */
   onBodyStart?: (node: number, key: string, peer: PeerId, now: number) => void
+  /** The provider answered the fetch's header `busy` (the fetch then ends as refused). */
+  onBusy?: (node: number, key: string, peer: PeerId, now: number) => void
   /** The driver told the lookup that the body has brought `bytes` so far. */
   onBodyProgress?: (node: number, key: string, peer: PeerId, bytes: number, now: number) => void
   /** A fetch ended as the driver reported it to the protocol (`accepted`: its header was accepted). */

@@ -44,7 +44,7 @@ const ANNOUNCE_SETTLE_MS = 1000
  * Checks the cache invariants while a run goes:
  * - no-corrupt-served: every hit, from peers or the node's own store, serves bytes whose SHA-256 is the entry's true one;
  * - answer-within-deadline: every GET answers by its deadline moved by the time its lookup does not count against it
- *   (`ExcusedTime`: accepted bodies, slot waits, the node paused), checked at answers and every tick;
+ *   (`ExcusedTime`: accepted bodies, slot waits, waits for busy providers, the node paused), checked at answers and every tick;
  * - answer-within-max-get: every GET answers within the lookup's `maxGetMs` (Gradle's read timeout is 30 s), paused
  *   time aside;
  * - body-keeps-moving: no accepted body is held longer than `bodyStallMs` without bringing `bodyProgressBytes` more
@@ -109,6 +109,10 @@ export class CacheChecker implements CacheObserver {
     this.bodies.started(node, key, peer, now, this.excused.pausedClock(node, now))
   }
 
+  onBusy (node: number, key: string, _peer: PeerId, now: number): void {
+    this.excused.busyHeard(node, key, now)
+  }
+
   onBodyProgress (node: number, key: string, peer: PeerId, bytes: number, now: number): void {
     this.bodies.progress(node, key, peer, bytes, now, this.excused.pausedClock(node, now))
   }
@@ -138,6 +142,7 @@ export class CacheChecker implements CacheObserver {
   onAnswer (node: number, key: string, outcome: LookupOutcome, served: StoredBlob | undefined, now: number): void {
     const id = `${node}|${key}`
     const get = this.open.get(id)?.shift()
+    this.excused.lookupAnswered(node, key, now)
     if (this.open.get(id)?.length === 0) this.open.delete(id)
     this.counts.answers++
     if (outcome.hit) this.counts.hits++

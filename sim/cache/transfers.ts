@@ -150,7 +150,10 @@ export class BlobTransfers {
 
   private lookupHeader (transfer: Transfer, header: Uint8Array): void {
     const { client, key, peer } = transfer
-    if (isBusy(header)) this.noteBusy(client, key, peer)
+    if (isBusy(header)) {
+      this.noteBusy(client, key, peer)
+      this.host.parts.observer.onBusy?.(client, key, peer, this.host.parts.engine.now)
+    }
     const decision = this.host.input(client, (cache, now) => this.host.forgery.at('fetch-header', () => cache.onFetchHeader(key, peer, header, now)))
     if (decision === undefined) return
     const body = transfer.body

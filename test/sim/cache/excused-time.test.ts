@@ -33,3 +33,16 @@ test('a paused node\'s time is not counted, and shows in its paused clock', t =>
   t.is(clock.pausedClock(2, 5000), 4000)
   t.is(clock.pausedClock(3, 5000), 0)
 })
+
+test('a lookup waiting to ask busy providers again is not counted, until its next fetch and after its answer', t => {
+  const clock = new ExcusedTime(6)
+  const atIssue = clock.clock(1, 'k', 0)
+  clock.fetchStarted(1, 'k', 'p', 0)
+  clock.busyHeard(1, 'k', 10)
+  clock.fetchEnded(1, 'k', 'p', false, 10)
+  clock.fetchStarted(1, 'k', 'p', 810)
+  t.is(clock.clock(1, 'k', 1000) - atIssue, 800, 'waited 800 ms on the busy provider, then fetching')
+  clock.fetchEnded(1, 'k', 'p', false, 1000)
+  clock.lookupAnswered(1, 'k', 1000)
+  t.is(clock.clock(1, 'k', 3000) - atIssue, 800, 'the next lookup of the key has heard no busy answer')
+})
