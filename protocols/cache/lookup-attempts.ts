@@ -17,7 +17,10 @@ export interface Attempt extends Candidate {
 /** One key's lookup (see `CacheLookup`). */
 export interface Lookup {
   readonly key: string
-  /** When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot wait. */
+  /**
+   * When the GET must be answered; `deadline` runs past it only while an accepted body streams. Both move by a slot
+   * wait and a wait for busy providers.
+   */
   answerBy: Millis
   deadline: Millis
   /** The latest either may move to: `maxGetMs` after the GET started. */
@@ -27,9 +30,15 @@ export interface Lookup {
   /** The provider this lookup waits for a fetch slot of (see `ProviderSlots`), since when. */
   waitingOn?: Candidate
   waitingSince?: Millis
-  /** Providers that answered `busy`: asked again after `busyRetryMs` once the others are exhausted. */
+  /** Providers that answered `busy`: asked again after a wait once the others are exhausted (`BusyWaits`). */
   busy: Candidate[]
   retryPending: boolean
+  /** When the pending retry is due; since when the lookup waits for it (undefined: it is asking someone else). */
+  retryAt?: Millis
+  busySince?: Millis
+  /** Waits for busy providers so far, and how much of them moved the GET's deadline (at most `maxBusyWaitMs`). */
+  busyRounds: number
+  busyWaited: Millis
   readonly tried: Set<PeerId>
   dhtAsked: boolean
   /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */

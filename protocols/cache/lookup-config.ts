@@ -39,8 +39,18 @@ export interface LookupConfig extends ProviderChoiceConfig {
   readonly dhtTimeoutMs: Millis
   /** Fetches run at once from one provider; more wait for a slot (kept below a provider's own `busy` limit of 16). */
   readonly maxFetchesPerProvider: number
-  /** A provider that answered `busy` is asked again this much later, while the GET's deadline allows. */
+  /**
+   * A provider that answered `busy` is asked again this much later (jittered down by up to half), doubling with each
+   * wait of the GET up to `busyRetryMaxMs`: a provider asked by a whole mesh at once is not asked again in lockstep.
+   */
   readonly busyRetryMs: Millis
+  readonly busyRetryMaxMs: Millis
+  /**
+   * Waits for busy providers move the GET's deadline by up to this much per GET: a busy provider is alive, holds the
+   * entry and is working, like one whose fetch slots are full (`maxSlotWaitMs`); a burst it serves one upload after
+   * another is not a burst of misses.
+   */
+  readonly maxBusyWaitMs: Millis
   /**
    * Longest wait for a fetch slot. The wait does not count against the GET's deadline (it bounds finding a
    * provider, and this one was found): a burst of GETs served one slot after another is not a burst of misses.
@@ -69,6 +79,8 @@ export const DEFAULT_LOOKUP: LookupConfig = Object.freeze({
   dhtTimeoutMs: 500,
   maxFetchesPerProvider: 6,
   busyRetryMs: 200,
+  busyRetryMaxMs: 1600,
+  maxBusyWaitMs: 10_000,
   maxSlotWaitMs: 10_000,
   maxGetMs: 28_000,
   ...DEFAULT_PROVIDER_CHOICE

@@ -1,5 +1,6 @@
 import type { EffectQueue, Millis, PeerId } from '../core/index.js'
 import type { CommandQueue, LookupOutcome, MissReason, PenaltyReason } from './commands.js'
+import { BusyWaits, RETRY_TIMER } from './busy-waits.js'
 import { ATTEMPT_TIMER, Attempts, BODY_STALL_TIMER, LOOKUP_TIMER, isIdle } from './lookup-attempts.js'
 import type { Lookup } from './lookup-attempts.js'
 import { DEFAULT_LOOKUP } from './lookup-config.js'
@@ -25,20 +26,19 @@ export interface LookupDeps extends ProviderChoiceDeps {
 }
 
 export const DHT_TIMER = 'cache/dht/'
-export const RETRY_TIMER = 'cache/busy-retry/'
 
 /**
- * Every GET that missed locally, as one state machine per key: providers from the index in order
- * of score (RTT + load), one fetch at a time, the next provider after a corrupt, missing, busy or
- * slow one (a late header, a stalled body), the DHT when the index knows nobody, and a miss at the
- * deadline. Concurrent GETs of one key share one lookup; lookups share each provider's fetch slots
- * (`Attempts`). A miss is remembered for `negativeTtlMs` only when no live provider is left for the
- * key (busy or failing providers are not a miss).
+ * Every GET that missed locally, as one state machine per key: providers from the index in order of score (RTT +
+ * load), one fetch at a time, the next provider after a corrupt, missing, busy or slow one (a late header, a stalled
+ * body), busy ones again after a wait (`BusyWaits`), the DHT when the index knows nobody, and a miss at the deadline.
+ * Concurrent GETs of one key share one lookup; lookups share each provider's fetch slots (`Attempts`). A miss is
+ * remembered for `negativeTtlMs` only when no live provider is left for the key (busy or failing ones are not a miss).
  */
 export class CacheLookup {
   private readonly lookups = new Map<string, Lookup>()
   private readonly providers: ProviderChoice
   private readonly attempts: Attempts
+  private readonly busyWaits: BusyWaits
   readonly negative: NegativeCache
   /** Counters for metrics: answers by outcome, and fetch attempts that ended badly. */
   readonly counters = { hits: 0, misses: 0, negativeHits: 0, deadlineMisses: 0, corrupt: 0, stalledBodies: 0, attempts: 0 }
@@ -53,6 +53,7 @@ export class CacheLookup {
       moveOn: (lookup, now) => { this.next(lookup, now) },
       counters: this.counters
     }, config)
+    this.busyWaits = new BusyWaits(deps.effects, deps.random, config)
   }
 
   get inFlight (): number {
@@ -66,7 +67,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false, busyRounds: 0, busyWaited: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -196,16 +197,17 @@ export class CacheLookup {
     lookup.queue = lookup.queue.filter(c => !lookup.tried.has(c.peer) && this.providers.mayAsk(c.peer, now))
     const candidate = this.attempts.pick(lookup)
     if (candidate !== undefined) {
+      this.busyWaits.stop(lookup, now)
       lookup.tried.add(candidate.peer)
       this.attempts.begin(lookup, candidate, now)
       return undefined
     }
-    if (lookup.dhtPending || lookup.retryPending) return undefined
-    if (lookup.busy.length > 0 && now + this.config.busyRetryMs < lookup.deadline) {
-      lookup.retryPending = true
-      this.deps.effects.setTimer(RETRY_TIMER + lookup.key, now + this.config.busyRetryMs)
+    if (lookup.dhtPending) return undefined
+    if (lookup.retryPending) {
+      this.busyWaits.resume(lookup, now)
       return undefined
     }
+    if (this.busyWaits.schedule(lookup, now)) return undefined
     if (!lookup.dhtAsked && this.asksDht()) {
       lookup.dhtAsked = true
       lookup.dhtPending = true
@@ -233,7 +235,7 @@ export class CacheLookup {
 
   /** Providers that answered `busy` get another turn. */
   private retryBusy (lookup: Lookup, now: Millis): void {
-    lookup.retryPending = false
+    this.busyWaits.fired(lookup, now)
     for (const candidate of lookup.busy) lookup.tried.delete(candidate.peer)
     lookup.queue = this.rank([...lookup.queue, ...lookup.busy], now)
     lookup.busy = []
