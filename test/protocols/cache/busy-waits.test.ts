@@ -1,8 +1,8 @@
 import test from 'ava'
 import { CACHE_TOPIC, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
-import type { CacheCommand, LookupOutcome, SignedRecord } from '../../../protocols/cache/index.js'
+import type { LookupOutcome, SignedRecord } from '../../../protocols/cache/index.js'
 import type { Millis } from '../../../protocols/core/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy } from './helpers.js'
+import { gradleKey, makeNode, only, recordBy, step, Timers } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const BUSY = casFrameCodec.encode({ type: 'fetch-response', status: 'busy' })
@@ -22,11 +22,6 @@ function meWithProvider (others: readonly string[] = []): { me: TestNode, timers
   const timers = new Timers()
   timers.apply(me.cache.drainEffects())
   return { me, timers, record }
-}
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
 }
 
 /**

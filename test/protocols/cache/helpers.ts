@@ -120,3 +120,9 @@ export function settle (nodes: readonly TestNode[], timers: Map<PeerId, Timers>,
   }
   throw new Error('the nodes kept talking for 100 rounds')
 }
+
+/** Hands `me`'s queued effects to `timers` and returns the commands it issued meanwhile: one step of a scenario. */
+export function step (me: TestNode, timers: Timers): CacheCommand[] {
+  timers.apply(me.cache.drainEffects())
+  return me.cache.drainCommands()
+}

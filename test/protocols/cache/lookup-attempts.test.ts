@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CACHE_TOPIC, DEFAULT_LOOKUP, announceCodec, casFrameCodec, signRecord } from '../../../protocols/cache/index.js'
-import type { CacheCommand, CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy, sha256Of, signerFor } from './helpers.js'
+import type { CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
+import { gradleKey, makeNode, only, recordBy, sha256Of, signerFor, step, Timers } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const KEY = gradleKey(1)
@@ -9,11 +9,6 @@ const MiB = 1024 * 1024
 
 function found (record: SignedRecord): Uint8Array {
   return casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: record.sha256, size: record.size, record })
-}
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
 }
 
 /** `me` knows two providers of each record: near (5 ms) and far (80 ms). */

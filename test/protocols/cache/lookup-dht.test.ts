@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, TrustPolicy, announceCodec, casFrameCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
-import type { CacheCommand, CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy } from './helpers.js'
+import type { CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
+import { gradleKey, makeNode, only, recordBy, step, Timers } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const KEY = gradleKey(1)
@@ -9,11 +9,6 @@ const CI_ONLY = new TrustPolicy({ producers: { mode: 'peers', peers: ['ci'] }, s
 
 function found (record: SignedRecord): Uint8Array {
   return casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: record.sha256, size: record.size, record })
-}
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
 }
 
 test('a provider the DHT named that holds an entry by a producer this node does not trust is not penalised: another trust list', t => {

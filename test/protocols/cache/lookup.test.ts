@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CACHE_TOPIC, NegativeCache, TrustPolicy, announceCodec, casFrameCodec, signRecord } from '../../../protocols/cache/index.js'
-import type { CacheCommand, SignedRecord } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy, sha256Of, signerFor } from './helpers.js'
+import type { SignedRecord } from '../../../protocols/cache/index.js'
+import { gradleKey, makeNode, only, recordBy, sha256Of, signerFor, step, Timers } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const KEY = gradleKey(1)
@@ -21,11 +21,6 @@ function meshWithThreeProviders (options: Parameters<typeof makeNode>[2] = {}): 
   const timers = new Timers()
   timers.apply(me.cache.drainEffects())
   return { me, timers, record }
-}
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
 }
 
 test('a GET fetches from the nearest idle provider and answers a hit once the bytes are verified', t => {

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { CACHE_TOPIC, announceCodec, casFrameCodec } from '../../../protocols/cache/index.js'
-import type { CacheCommand, LookupConfig, SignedRecord } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy } from './helpers.js'
+import type { LookupConfig, SignedRecord } from '../../../protocols/cache/index.js'
+import { gradleKey, makeNode, only, recordBy, step, Timers } from './helpers.js'
 import type { TestNode } from './helpers.js'
 
 const BUSY = casFrameCodec.encode({ type: 'fetch-response', status: 'busy' })
@@ -20,11 +20,6 @@ function meshWithEntries (providers: readonly string[], entries: number, perProv
   const timers = new Timers()
   timers.apply(me.cache.drainEffects())
   return { me, timers, records }
-}
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
 }
 
 test('parallel GETs from one provider run a few at a time: the others wait for a slot instead of failing', t => {

@@ -1,16 +1,9 @@
 import test from 'ava'
 import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, casFrameCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
-import type { CacheCommand } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, recordBy } from './helpers.js'
-import type { TestNode } from './helpers.js'
+import { gradleKey, makeNode, only, recordBy, step, Timers } from './helpers.js'
 
 const KEY = gradleKey(5)
 const MISSING = casFrameCodec.encode({ type: 'fetch-response', status: 'missing' })
-
-function step (me: TestNode, timers: Timers): CacheCommand[] {
-  timers.apply(me.cache.drainEffects())
-  return me.cache.drainCommands()
-}
 
 test('a provider announced while a lookup runs is asked by that lookup, and its miss is not remembered', t => {
   const me = makeNode('me', ['a', 'b'])
