@@ -1,5 +1,5 @@
 import type { EffectQueue, Millis, Random } from '../core/index.js'
-import { LOOKUP_TIMER } from './lookup-attempts.js'
+import { creditWait, LOOKUP_TIMER } from './lookup-attempts.js'
 import type { Lookup } from './lookup-attempts.js'
 import type { LookupConfig } from './lookup-config.js'
 
@@ -41,9 +41,7 @@ export class BusyWaits {
     lookup.busySince = undefined
     const credit = this.credit(lookup, now - since)
     lookup.busyWaited += credit
-    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + credit)
-    lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + credit)
-    this.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    creditWait(lookup, credit, this.effects)
   }
 
   /** The retry timer fired. */

@@ -61,6 +61,16 @@ export interface AttemptsDeps {
   readonly counters: { attempts: number }
 }
 
+/**
+ * A wait that was not the search for a provider's (a full slot, busy providers) moves the GET's deadlines by its
+ * length, never past `endsBy`, and re-arms the lookup's timer.
+ */
+export function creditWait (lookup: Lookup, waited: Millis, effects: EffectQueue): void {
+  lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + waited)
+  lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + waited)
+  effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+}
+
 /** Neither fetching nor waiting for a slot: the lookup may move on to its next step. */
 export function isIdle (lookup: Lookup): boolean {
   return lookup.current === undefined && lookup.waitingOn === undefined
@@ -198,9 +208,7 @@ export class Attempts {
     const waited = now - (lookup.waitingSince ?? now)
     lookup.waitingOn = undefined
     lookup.waitingSince = undefined
-    lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + waited)
-    lookup.deadline = Math.min(lookup.endsBy, lookup.deadline + waited)
-    this.deps.effects.setTimer(LOOKUP_TIMER + lookup.key, lookup.deadline)
+    creditWait(lookup, waited, this.deps.effects)
     return candidate
   }
 }
