@@ -20,7 +20,6 @@ export class BusyWaits {
     const retryAt = now + this.delay(lookup.busyRounds)
     if (retryAt >= this.deadlineIfWaited(lookup, now, retryAt)) return false
     lookup.busyRounds++
-    lookup.retryPending = true
     lookup.retryAt = retryAt
     this.effects.setTimer(RETRY_TIMER + lookup.key, retryAt)
     this.resume(lookup, now)
@@ -47,7 +46,6 @@ export class BusyWaits {
   /** The retry timer fired. */
   fired (lookup: Lookup, now: Millis): void {
     this.stop(lookup, now)
-    lookup.retryPending = false
     lookup.retryAt = undefined
   }
 

@@ -32,8 +32,7 @@ export interface Lookup {
   waitingSince?: Millis
   /** Providers that answered `busy`: asked again after a wait once the others are exhausted (`BusyWaits`). */
   busy: Candidate[]
-  retryPending: boolean
-  /** When the pending retry is due; since when the lookup waits for it (undefined: it is asking someone else). */
+  /** When the pending retry is due (undefined: none pending); since when the lookup waits for it (undefined: it is asking someone else). */
   retryAt?: Millis
   busySince?: Millis
   /** Waits for busy providers so far, and how much of them moved the GET's deadline (at most `maxBusyWaitMs`). */

@@ -67,7 +67,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], retryPending: false, busyRounds: 0, busyWaited: 0 }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], busyRounds: 0, busyWaited: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -203,7 +203,7 @@ export class CacheLookup {
       return undefined
     }
     if (lookup.dhtPending) return undefined
-    if (lookup.retryPending) {
+    if (lookup.retryAt !== undefined) {
       this.busyWaits.resume(lookup, now)
       return undefined
     }
