@@ -1,8 +1,7 @@
 import type { Engine } from '../engine/index.js'
 import type { NodeBandwidth } from './bandwidth.js'
-
-/** As node/mesh/body-progress.ts: a body's progress is reported at most this often, and once all of it is in. */
-export const PROGRESS_REPORT_MS = 250
+// the node's own pace: a body's progress is reported at most this often, and once all of it is in
+import { PROGRESS_REPORT_MS } from '../../node/mesh/body-progress.js'
 
 /** What the flows may ask about the world: a body moves only between two live nodes that reach each other. */
 export interface FlowWorld {
