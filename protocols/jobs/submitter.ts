@@ -15,7 +15,6 @@ import type { SubmittedJob } from './submitted-job.js'
 import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
-export { MAX_BID_SLOTS } from './bids.js'
 
 /**
  * The submitter's side of a job: announce, collect bids, grant terms by a deterministic rule over
