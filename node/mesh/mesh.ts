@@ -7,7 +7,7 @@ import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import { createMeshLibp2p, mdnsChoice, TopicGuard, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
+import { createMeshLibp2p, mdnsChoice, TopicGuard, type MdnsChoice, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
@@ -63,6 +63,8 @@ export interface PeerStatus {
  */
 export class Mesh {
   private libp2p?: MeshLibp2p
+  /** Whether mDNS runs and why not, as decided when the node started (createMeshLibp2p decides the same). */
+  private mdns?: MdnsChoice
   private membership?: Membership
   private membershipHost?: ProtocolHost
   private peers?: MembershipPeerLoad
@@ -89,7 +91,7 @@ export class Mesh {
       throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(this.init.listen, err) : err
     })
     this.libp2p = libp2p
-    const mdns = mdnsChoice(this.init.listen, this.init.mdns)
+    const mdns = this.mdns = mdnsChoice(this.init.listen, this.init.mdns)
     if (this.init.mdns && !mdns.on) logger.info({ listen: this.init.listen }, `mDNS is off: ${mdns.reason}`)
     libp2p.services.handshakes.addEventListener('failure', ({ detail }) => {
       logger.debug({ direction: detail.direction, remoteAddr: detail.remoteAddr, err: detail.error },
@@ -136,9 +138,9 @@ export class Mesh {
 
   /** How this node finds peers, and why its connection attempts failed (`gmesh status` hints from it). */
   get connectivity (): ConnectivityInfo | undefined {
-    if (this.libp2p == null) return undefined
+    const mdns = this.mdns
+    if (this.libp2p == null || mdns == null) return undefined
     const { dialer, handshakes } = this.libp2p.services
-    const mdns = mdnsChoice(this.init.listen, this.init.mdns)
     return {
       privateMesh: this.init.swarmKey != null,
       mdns: mdns.on,
