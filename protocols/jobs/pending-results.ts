@@ -33,11 +33,6 @@ export class PendingResults {
     return this.entries.has(key)
   }
 
-  /** The results waiting for an acknowledgement. */
-  * messages (): Generator<Result> {
-    for (const entry of this.entries.values()) yield entry.message
-  }
-
   /** The results waiting for an acknowledgement, with the submitter each waits for. */
   * waiting (): Generator<{ readonly message: Result, readonly submitter: PeerId }> {
     yield * this.entries.values()

@@ -270,7 +270,7 @@ export class Worker {
     const held = new Map<string, string[]>()
     const add = (jobId: string, unitId: string): void => { (held.get(jobId) ?? held.set(jobId, []).get(jobId) as string[]).push(unitId) }
     for (const t of this.units.tickets()) add(t.jobId, t.unitId)
-    for (const message of this.pending.messages()) add(message.jobId, message.unitId)
+    for (const { message } of this.pending.waiting()) add(message.jobId, message.unitId)
     return held
   }
 
