@@ -5,6 +5,7 @@
 import type { TaskGraph } from '../gradle/task-graph.js'
 import { listTestClasses, type TestClass } from './test-classes.js'
 import { planUnits, projectOf, type PlanOptions, type UnitPlan } from './units.js'
+import { projectPath } from './task-paths.js'
 
 export interface PlanBuildOptions extends Omit<PlanOptions, 'testClasses'> {
   /** The build's root directory (where settings.gradle is). */
@@ -20,7 +21,7 @@ export async function planBuild (graph: TaskGraph, options: PlanBuildOptions): P
   if (options.testShardsPerModule != null) {
     for (const task of graph.tasks) if (task.path.endsWith(`:${testName}`)) projects.add(projectOf(task.path))
   }
-  for (const request of options.shardTests ?? []) projects.add(request.module.startsWith(':') ? request.module : `:${request.module}`)
+  for (const request of options.shardTests ?? []) projects.add(projectPath(request.module))
   const testClasses = new Map<string, TestClass[]>()
   for (const project of [...projects].sort()) {
     testClasses.set(project, await listTestClasses(options.rootDir, project, options.testClassFilter))

@@ -4,7 +4,7 @@
  * two shards is a warning, not an error: the test task then runs in one unit.
  */
 import type { ProbedTask } from '../gradle/task-graph.js'
-import { PlanError, projectOf, taskName } from './task-paths.js'
+import { PlanError, projectOf, projectPath, taskName, taskPathIn } from './task-paths.js'
 import type { TestClass } from './test-classes.js'
 import { splitIntoShards, type TestShards } from './test-shards.js'
 import type { PlanOptions } from './units.js'
@@ -22,7 +22,7 @@ export function planShards (tasks: readonly ProbedTask[], options: PlanOptions):
 }
 
 function isExplicitShardRequest (testTask: string, options: PlanOptions): boolean {
-  return (options.shardTests ?? []).some(request => `${request.module.startsWith(':') ? '' : ':'}${request.module}` === projectOf(testTask))
+  return (options.shardTests ?? []).some(request => projectPath(request.module) === projectOf(testTask))
 }
 
 function unsplitWarning (testTask: string, classes: number): string {
@@ -44,8 +44,7 @@ function shardCounts (tasks: readonly ProbedTask[], options: PlanOptions): Map<s
     for (const task of testTasks) counts.set(task, shards)
   }
   for (const request of options.shardTests ?? []) {
-    const project = request.module.startsWith(':') ? request.module : `:${request.module}`
-    const task = `${project === ':' ? '' : project}:${testName}`
+    const task = taskPathIn(projectPath(request.module), testName)
     if (!testTasks.has(task)) throw new PlanError(`cannot shard the tests of '${request.module}': ${task} is not among the planned tasks`)
     counts.set(task, check(request.shards, `shardTests for ${request.module}`))
   }

@@ -15,3 +15,13 @@ export function projectOf (taskPath: string): string {
 export function taskName (taskPath: string): string {
   return taskPath.slice(taskPath.lastIndexOf(':') + 1)
 }
+
+/** Project path of a module as a user names it: `money` or `:money` -> `:money`, `:` -> `:`. */
+export function projectPath (module: string): string {
+  return module.startsWith(':') ? module : `:${module}`
+}
+
+/** Path of the task `name` in the project at `project`: (`:money`, `test`) -> `:money:test`, (`:`, `test`) -> `:test`. */
+export function taskPathIn (project: string, name: string): string {
+  return `${project === ':' ? '' : project}:${name}`
+}

@@ -18,7 +18,7 @@ import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
 import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
 import { planShards } from './shard-plan.js'
-import { PlanError, projectOf } from './task-paths.js'
+import { PlanError, projectOf, taskPathIn } from './task-paths.js'
 import type { TestClass } from './test-classes.js'
 import type { TestShards } from './test-shards.js'
 
@@ -109,7 +109,7 @@ export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const { shards, warnings } = planShards(tasks, options)
   const builder = new UnitBuilder(tasks, new Set(shards.keys()))
   for (const [project, projectTasks] of groupByProject(tasks)) {
-    const testTask = `${project === ':' ? '' : project}:${options.testTaskName ?? 'test'}`
+    const testTask = taskPathIn(project, options.testTaskName ?? 'test')
     const split = shards.get(testTask)
     if (split != null) builder.addShardedProject(project, projectTasks, testTask, split)
     else if (options.separateTests === true && projectTasks.some(task => task.path === testTask)) builder.addSeparateTestProject(project, projectTasks, testTask)
