@@ -86,6 +86,23 @@ async function pollUntilAborted (link: Link, store: TuiStore, signal: AbortSigna
   }
 }
 
+/** How many of a node's latest events the log shows when the feed first reaches it. */
+const LATEST_EVENTS = 50
+
+/**
+ * The latest events of a node the feed has just reached, those newer than the store's added (event ids grow from the
+ * clock across a node's restarts, so a node that moved never adds an event twice); resolves the id to stream on from.
+ * It asks for the newest page rather than resuming some ids back: ids before a young node's first event are those of
+ * an earlier run, and the node would say it restarted.
+ */
+async function catchUp (client: NodeClient, store: TuiStore, signal: AbortSignal): Promise<number> {
+  const page = await client.events(undefined, signal).catch(() => undefined)
+  if (page === undefined) return 0
+  const seen = store.snapshot.events.at(-1)?.id ?? 0
+  for (const event of page.events.slice(-LATEST_EVENTS)) if (event.id > seen) store.applyEvent(event)
+  return page.next
+}
+
 /**
  * The event stream, from just after what the store has; when the node refuses it (4xx), asked again
  * every `retryMs`; when the node moved, at once from the new one (whose event ids start anew).
@@ -98,7 +115,7 @@ async function followEvents (link: Link, store: TuiStore, signal: AbortSignal, r
     try {
       const lastId = client === streamed ? store.snapshot.events.at(-1)?.id : undefined
       streamed = client
-      const after = lastId ?? Math.max(0, (await client.events(0, stream).catch(() => ({ lastId: 0 }))).lastId - 50)
+      const after = lastId ?? await catchUp(client, store, stream)
       for await (const event of client.subscribe({
         signal: stream, after,
         onDisconnect: err => { store.setConnection(false, `event stream: ${(err as Error).message}`) },

@@ -55,9 +55,9 @@ function baseState (): FakeNodeState {
 }
 
 /** The real control API (routes, token, SSE) over fake node data, on a loopback port. */
-export async function startFakeApi (initial: Partial<FakeNodeState> = {}): Promise<FakeApi> {
+export async function startFakeApi (initial: Partial<FakeNodeState> = {}, options: { firstEventId?: number } = {}): Promise<FakeApi> {
   const state: FakeNodeState = { ...baseState(), ...initial }
-  const events = new EventBus()
+  const events = new EventBus(options.firstEventId === undefined ? {} : { firstId: options.firstEventId })
   const api = new ControlApi({
     token: TOKEN, logger: silentLogger(), events,
     status: () => state,

@@ -6,6 +6,7 @@ import { NodeClient } from '../../src/client/node-client.js'
 import { runFeed } from '../../src/tui/feed.js'
 import { NoTableError, runTop } from '../../src/tui/run-top.js'
 import { TuiStore } from '../../src/tui/store.js'
+import { firstIdFromClock } from '../../node/events/index.js'
 import { fakePeers, startFakeApi } from './fake-api.js'
 
 /** A node that answers polls from `answer`, or never while `stalled`; counts requests in flight. */
@@ -190,4 +191,21 @@ test('a data dir with no node running says so in place of the failed read', asyn
   await api.stop()
   await until(store, () => store.snapshot.error === 'no gmesh node is running at /tmp/x')
   t.false(store.snapshot.connected)
+})
+
+test('a young node (fewer events than the log shows) is not said to have restarted, and its events are shown once each', async t => {
+  // a real node numbers its events from the clock: ids before its first one are those of an earlier run
+  const api = await startFakeApi({ peers: fakePeers(1) }, { firstEventId: firstIdFromClock() })
+  t.teardown(async () => { await api.stop() })
+  for (const n of [1, 2, 3]) api.events.emit({ type: 'peer-up', peer: `12D3KooWyoungnode000${n}` })
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(api.client, store, { signal: stop.signal, pollMs: 20 })
+  t.teardown(async () => { stop.abort(); await feed })
+  await until(store, () => store.snapshot.events.length >= 3 && store.snapshot.connected)
+  api.events.emit({ type: 'peer-up', peer: '12D3KooWyoungnode0004' })
+  await until(store, () => store.snapshot.events.some(e => e.type === 'peer-up' && e.peer === '12D3KooWyoungnode0004'))
+  t.is(store.snapshot.nodeRestarts, 0)
+  t.is(store.snapshot.missedEvents, 0)
+  t.deepEqual(store.snapshot.events.map(e => e.type === 'peer-up' ? e.peer.slice(-1) : e.type), ['1', '2', '3', '4'])
 })
