@@ -48,6 +48,12 @@ export function parseHostPort (text: string, what = '--http'): HostPort {
   return { host: host === '' ? '127.0.0.1' : host, port }
 }
 
+/** True for a host only this machine reaches: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost (host: string): boolean {
+  const name = host.toLowerCase()
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '::1' || name === '0:0:0:0:0:0:0:1' || name === 'localhost'
+}
+
 /** Parses a positive whole number option such as `--slots`. */
 export function parsePositiveInt (text: string, what: string): number {
   const value = Number(text)

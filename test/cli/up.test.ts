@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { exposedHttpWarning } from '../../src/cli/commands/up.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import type { NodeProcess } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
@@ -68,6 +69,7 @@ test('a node with a swarm key accepts builds from any member and gives no open-m
   const node = await startMeshNode(t, ['--accept-builds', ...await swarmKeyArgs(t)])
   const stderr = await stderrWhenStopped(node)
   t.false(stderr.includes(OPEN_MESH_WARNING), stderr)
+  t.false(stderr.includes('not loopback'), 'a node on 127.0.0.1 gives no warning about its HTTP address')
 })
 
 test('SIGTERM while the node starts stops it cleanly: exit 0, its lock released, and it says it stopped', async t => {
@@ -96,4 +98,11 @@ test('SIGTERM while the node starts stops it cleanly: exit 0, its lock released,
   const said = /"msg":"(stopped while starting|stopped)"/.exec(stderr)
   t.truthy(said, stderr)
   t.log(readyAlready || said?.[1] === 'stopped' ? 'the node was ready before SIGTERM arrived: its ordinary stop was tested' : 'stopped while starting')
+})
+
+test('a node whose --http other hosts reach is warned that its cache and /metrics take no token', t => {
+  const warning = exposedHttpWarning('0.0.0.0')
+  t.regex(warning, /--http on 0\.0\.0\.0, not loopback/)
+  t.regex(warning, /read and write this node's cache and read \/metrics/)
+  t.regex(warning, /keep --http on 127\.0\.0\.1/)
 })

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { parseHostPort, parseSize, parsePositiveInt } from '../../src/config/parse.js'
+import { isLoopbackHost, parseHostPort, parseSize, parsePositiveInt } from '../../src/config/parse.js'
 import { resolveDataDir } from '../../src/config/data-dir.js'
 import { UsageError } from '../../src/cli/errors.js'
 
@@ -40,4 +40,9 @@ test('the data dir comes from --data, then GMESH_HOME, then ~/.gmesh', t => {
   t.is(resolveDataDir('/tmp/a', { GMESH_HOME: '/tmp/b' }), '/tmp/a')
   t.is(resolveDataDir(undefined, { GMESH_HOME: '/tmp/b' }), '/tmp/b')
   t.true(resolveDataDir(undefined, {}).endsWith('/.gmesh'))
+})
+
+test('loopback hosts are 127.0.0.0/8, ::1 and localhost; every other address, the wildcards among them, is reachable by other hosts', t => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', 'localhost', 'LOCALHOST']) t.true(isLoopbackHost(host), host)
+  for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', '128.0.0.1', 'build-box', '127.0.0.1.example.com']) t.false(isLoopbackHost(host), host)
 })

@@ -2,7 +2,7 @@ import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { multiaddr } from '@multiformats/multiaddr'
 import { resolveDataDir } from '../../config/data-dir.js'
-import { parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
+import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
 import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
@@ -68,6 +68,7 @@ async function up (options: UpOptions): Promise<void> {
     return
   }
   if (config.mesh?.swarmKey == null) daemon.logger.warn(OPEN_MESH_WARNING)
+  if (!isLoopbackHost(config.http.host)) daemon.logger.warn(exposedHttpWarning(config.http.host))
   const { peerId, cacheUrl, multiaddrs } = daemon.info
   process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
     multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
@@ -96,6 +97,15 @@ function stopRequests (): { signal: AbortSignal, requested: Promise<NodeJS.Signa
 /** Logged once at start by a node without a swarm key: cache sharing stays open (zero-config LAN), but says so. */
 const OPEN_MESH_WARNING = 'no --swarm-key: this mesh is open, any host on the network running gmesh can join it and serve ' +
   'entries to this node\'s builds; to close it, make a key with gmesh keygen FILE and start every node with --swarm-key FILE'
+
+/**
+ * Logged at start by a node whose HTTP server other hosts can reach: Gradle's cache protocol and /metrics carry no
+ * token (the control API does), so any host that reaches the port reads and writes this node's cache.
+ */
+export function exposedHttpWarning (host: string): string {
+  return `--http on ${host}, not loopback: any host that reaches it can read and write this node's cache and read /metrics ` +
+    '(no token; the control API still needs DIR/token); keep --http on 127.0.0.1 (the default) unless a firewall or a trusted network guards the port'
+}
 
 /** A node started by a test or the demo stops when whoever started it is gone (it is re-parented). */
 function watchParent (onGone: () => void): void {
