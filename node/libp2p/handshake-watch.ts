@@ -13,7 +13,7 @@ export interface HandshakeFailureStats {
    * connections held open), an overloaded node, now and then another swarm key (the other side waits for more bytes).
    */
   timedOut: number
-  /** Inbound connections refused at once: their address already had `maxPerAddress` handshakes under way. */
+  /** Inbound connections refused at once: their address already had `MAX_HANDSHAKES_PER_ADDRESS` handshakes under way. */
   refused: number
   /** Why the newest one failed, in libp2p's words (when it said). */
   lastError?: string
@@ -32,16 +32,12 @@ export interface HandshakeWatchEvents {
   failure: CustomEvent<HandshakeFailure>
 }
 
-export interface HandshakeWatchInit {
-  /**
-   * Inbound connections from one address still in the handshake at once; more are refused. A member opens one or two
-   * at a time; without a cap, one host holding idle connections fills libp2p's pending-connection limit and keeps
-   * every member out. Default 3.
-   */
-  maxPerAddress?: number
-}
-
-export const DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 3
+/**
+ * Inbound connections from one address still in the handshake at once; more are refused. A member opens one or two at
+ * a time; without a cap, one host holding idle connections fills libp2p's pending-connection limit and keeps every
+ * member out.
+ */
+export const MAX_HANDSHAKES_PER_ADDRESS = 3
 
 /**
  * Counts connections that reached the other node (TCP connected) but closed before their private-network (pnet)
@@ -55,17 +51,11 @@ export const DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 3
  */
 export class HandshakeWatch extends TypedEventEmitter<HandshakeWatchEvents> {
   readonly stats: HandshakeFailureStats = { inbound: 0, outbound: 0, timedOut: 0, refused: 0 }
-  private readonly maxPerAddress: number
   private readonly secured = new WeakSet<MultiaddrConnection>()
   /** Inbound handshakes under way, by remote address. */
   private readonly underway = new Map<string, number>()
   /** Ends an inbound connection's place in `underway` (once: secured or closed, whichever comes first). */
   private readonly leave = new WeakMap<MultiaddrConnection, () => void>()
-
-  constructor (init: HandshakeWatchInit = {}) {
-    super()
-    this.maxPerAddress = init.maxPerAddress ?? DEFAULT_MAX_HANDSHAKES_PER_ADDRESS
-  }
 
   /** What to give libp2p as `connectionGater`. */
   readonly gater: ConnectionGater = {
@@ -86,7 +76,7 @@ export class HandshakeWatch extends TypedEventEmitter<HandshakeWatchEvents> {
   private admitInbound (maConn: MultiaddrConnection): boolean {
     const host = hostOf(maConn.remoteAddr)
     const count = this.underway.get(host) ?? 0
-    if (count >= this.maxPerAddress) {
+    if (count >= MAX_HANDSHAKES_PER_ADDRESS) {
       this.stats.refused++
       return true
     }

@@ -3,7 +3,7 @@ import { createConnection, type Socket } from 'node:net'
 import { setTimeout as pause } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generateSwarmKey } from '../../../node/libp2p/swarm-key.js'
-import { DEFAULT_MAX_HANDSHAKES_PER_ADDRESS, type HandshakeFailure } from '../../../node/libp2p/handshake-watch.js'
+import { MAX_HANDSHAKES_PER_ADDRESS, type HandshakeFailure } from '../../../node/libp2p/handshake-watch.js'
 import { addressOf, nextEvent, startNode } from './helpers.js'
 
 /** Where the stranger connects from: another loopback address, as another host would (libp2p limits rates per address). */
@@ -33,7 +33,7 @@ test('a keyless host holding idle connections to a keyed node does not keep a me
   const a = await startNode(t, { swarmKey })
   const port = Number(multiaddr(addressOf(a)).getComponents().find(c => c.name === 'tcp')!.value)
   await holdIdleConnections(t, port)
-  t.true(a.services.handshakes.handshakesFrom(multiaddr(`/ip4/${STRANGER}/tcp/1`)) <= DEFAULT_MAX_HANDSHAKES_PER_ADDRESS,
+  t.true(a.services.handshakes.handshakesFrom(multiaddr(`/ip4/${STRANGER}/tcp/1`)) <= MAX_HANDSHAKES_PER_ADDRESS,
     'the stranger holds at most a few handshakes')
 
   const member = await startNode(t, { swarmKey })
@@ -41,7 +41,7 @@ test('a keyless host holding idle connections to a keyed node does not keep a me
   const connection = await member.dial(multiaddr(addressOf(a)), { signal: AbortSignal.timeout(10_000) })
   t.log(`the member joined in ${Math.round(performance.now() - started)} ms while the stranger held its connections`)
   t.true(connection.remotePeer.equals(a.peerId))
-  t.true(a.services.handshakes.stats.refused >= IDLE_CONNECTIONS - DEFAULT_MAX_HANDSHAKES_PER_ADDRESS, 'the rest were refused at once')
+  t.true(a.services.handshakes.stats.refused >= IDLE_CONNECTIONS - MAX_HANDSHAKES_PER_ADDRESS, 'the rest were refused at once')
 })
 
 test('an idle connection that runs out of time in the handshake is counted as such, not as another swarm key', async t => {
