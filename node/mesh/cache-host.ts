@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES,
+  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES, REPLICA_TIMING,
   type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
@@ -277,7 +277,7 @@ export class CacheHost {
     const { record } = decision
     if (record.size > this.init.maxEntryBytes) return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
     if (await this.components.store.head(record.gradleKey) != null) return casFrameCodec.encode({ type: 'push-ack', status: 'have' })
-    const response = await fetchBlob(this.components.libp2p, peerIdFromString(from), record.gradleKey, { signal, deadlineMs: 25_000, maxBodyBytes: this.init.maxEntryBytes })
+    const response = await fetchBlob(this.components.libp2p, peerIdFromString(from), record.gradleKey, { signal, deadlineMs: REPLICA_TIMING.pullHeaderMs, maxBodyBytes: this.init.maxEntryBytes })
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {
       response.abort()

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { casFrameCodec, CAS_PROTOCOL, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import { casFrameCodec, CAS_PROTOCOL, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
 import { callRpc, type MeshLibp2p } from '../libp2p/index.js'
 import { KeyedLanes } from './keyed-lanes.js'
 
@@ -18,9 +18,9 @@ export interface ReplicaPusherInit {
   delay?: (ms: number, signal: AbortSignal) => Promise<void>
   /** Pushes to one peer at once. Default 4. */
   maxInFlightPerPeer?: number
-  /** Tries of one push (a reset stream, `busy`, an error) before it is given up. Default 4. */
+  /** Tries of one push (a reset stream, `busy`, an error) before it is given up. Default REPLICA_TIMING.offerTries. */
   maxAttempts?: number
-  /** Wait before the second try, doubled for each further one. Default 500 ms. */
+  /** Wait before the second try, doubled for each further one. Default REPLICA_TIMING.retryBaseMs. */
   retryBaseMs?: number
   /** Pushes waiting for one peer; more are given up at once. Default 4096. */
   maxQueuedPerPeer?: number
@@ -39,8 +39,8 @@ export class ReplicaPusher {
 
   constructor (private readonly init: ReplicaPusherInit, private readonly signal: AbortSignal) {
     this.delay = init.delay ?? (async (ms, signal) => { await sleep(ms, undefined, { signal }) })
-    this.maxAttempts = init.maxAttempts ?? 4
-    this.retryBaseMs = init.retryBaseMs ?? 500
+    this.maxAttempts = init.maxAttempts ?? REPLICA_TIMING.offerTries
+    this.retryBaseMs = init.retryBaseMs ?? REPLICA_TIMING.retryBaseMs
     this.lanes = new KeyedLanes<SignedRecord>({
       run: async (to, record) => {
         const outcome = await this.deliver(record, to)
@@ -87,7 +87,7 @@ export class ReplicaPusher {
 
 /** Offers `record` to `to` on the blob protocol: one `push` frame, answered by a `push-ack` once the replica pulled it. */
 export async function sendPushOffer (libp2p: MeshLibp2p, record: SignedRecord, to: string, signal: AbortSignal): Promise<PushStatus> {
-  const ack = await callRpc(libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), { signal, deadlineMs: 30_000 })
+  const ack = await callRpc(libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), { signal, deadlineMs: REPLICA_TIMING.offerTimeoutMs })
   const frame = casFrameCodec.decode(ack)
   return frame.type === 'push-ack' ? frame.status : 'refused'
 }

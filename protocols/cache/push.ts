@@ -19,6 +19,18 @@ export type PushDecision =
   | { readonly accept: true, readonly record: SignedRecord }
   | { readonly accept: false, readonly status: Exclude<PushStatus, 'stored'>, readonly reason: PushRefusal }
 
+/** Replication's timings, the same on a node (replica-pusher.ts, cache-host.ts) and in the simulator. */
+export const REPLICA_TIMING = Object.freeze({
+  /** A push offer's request times out after this long: the replica pulls the bytes while it holds the offer. */
+  offerTimeoutMs: 30_000,
+  /** The replica's pull must bring its header within this. */
+  pullHeaderMs: 25_000,
+  /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
+  offerTries: 4,
+  /** Wait before an offer's second try, doubled for each further one. */
+  retryBaseMs: 500
+})
+
 export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica'
 
 export interface PushContext {

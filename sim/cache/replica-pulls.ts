@@ -1,17 +1,17 @@
 import type { PeerId } from '../../protocols/core/index.js'
-import { CAS_PROTOCOL, casFrameCodec, checkReplicaPullHeader } from '../../protocols/cache/index.js'
+import { CAS_PROTOCOL, REPLICA_TIMING, casFrameCodec, checkReplicaPullHeader } from '../../protocols/cache/index.js'
 import type { SignedRecord } from '../../protocols/cache/index.js'
 import { Purpose, encodeRequest } from './blobs.js'
 import type { BodyFlows } from './body-flows.js'
 import type { CacheHarness } from './harness.js'
 import type { Transfer, TransferStats } from './transfer.js'
 
-/** A replica's pull: its header within 25 s (cache-host's deadline), all of it within the push offer's 30 s request timeout. */
-const PULL_HEADER_MS = 25_000
-const PULL_TIMEOUT_MS = 30_000
+/** A replica's pull: its header within cache-host's deadline, all of it within the push offer's request timeout. */
+const PULL_HEADER_MS = REPLICA_TIMING.pullHeaderMs
+const PULL_TIMEOUT_MS = REPLICA_TIMING.offerTimeoutMs
 /** As node/mesh/replica-pusher.ts: an offer whose pull found the pusher busy (or failed) is made again 500 ms, 1 s, 2 s later. */
-const PUSH_TRIES = 4
-const PUSH_RETRY_BASE_MS = 500
+const PUSH_TRIES = REPLICA_TIMING.offerTries
+const PUSH_RETRY_BASE_MS = REPLICA_TIMING.retryBaseMs
 
 /** What the pulls use of `BlobTransfers`: its table of transfers, the flows, the store's check. */
 export interface PullTransfers {
