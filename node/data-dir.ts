@@ -140,24 +140,29 @@ export async function loadOrCreateSecret (path: string, create: () => Uint8Array
  * rename reached the disk before the data) and the node would refuse to start, or its peer id would change.
  */
 async function writeDurably (path: string, bytes: Uint8Array, mode: number): Promise<void> {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`
-  const handle = await open(temp, 'wx', mode)
-  try {
-    await handle.writeFile(bytes)
-    await handle.sync()
-  } catch (err) {
-    await handle.close()
-    await rm(temp, { force: true })
-    throw err
-  }
-  await handle.close()
-  await rename(temp, path)
+  await writeWhole(path, bytes, mode, true)
   await fsyncDir(dirname(path))
 }
 
 /** Writes JSON atomically (temp file + rename) so readers never see half a file. */
 export async function writeJsonAtomic (path: string, value: unknown, mode = 0o644): Promise<void> {
+  await writeWhole(path, Buffer.from(JSON.stringify(value, null, 2) + '\n'), mode, false)
+}
+
+/** Writes `bytes` to a temp file beside `path` (fsynced when `sync`) and renames it into place; a failure leaves no temp file. */
+async function writeWhole (path: string, bytes: Uint8Array, mode: number, sync: boolean): Promise<void> {
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(temp, JSON.stringify(value, null, 2) + '\n', { mode })
-  await rename(temp, path)
+  try {
+    const handle = await open(temp, 'wx', mode)
+    try {
+      await handle.writeFile(bytes)
+      if (sync) await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, path)
+  } catch (err) {
+    await rm(temp, { force: true })
+    throw err
+  }
 }

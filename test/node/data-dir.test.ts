@@ -1,12 +1,12 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, open, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { DataDirLock, prepareDataDir } from '../../node/data-dir.js'
+import { DataDirLock, prepareDataDir, writeJsonAtomic } from '../../node/data-dir.js'
 import { loadOrCreateIdentity, loadOrCreateToken } from '../../node/identity.js'
 import { CorruptDataFileError, DataDirLockedError, DataDirUnwritableError } from '../../node/errors.js'
 import { processStartTime } from '../../src/config/pid.js'
@@ -184,4 +184,14 @@ test('the control token is 64 hex characters, stable and private', async t => {
   await chmod(join(dir, 'token'), 0o644)
   t.is(await loadOrCreateToken(dir), token)
   t.is((await stat(join(dir, 'token'))).mode & 0o777, 0o600, 'a loosened mode is tightened again')
+})
+
+test('a JSON file that cannot be put in place (a directory holds its name) is an error and leaves no temp file behind', async t => {
+  const dir = await tempDir(t)
+  await mkdir(join(dir, 'node.json', 'taken'), { recursive: true })
+  await t.throwsAsync(writeJsonAtomic(join(dir, 'node.json'), { ready: true }))
+  t.deepEqual(await readdir(dir), ['node.json'])
+  await writeJsonAtomic(join(dir, 'budget.json'), { maxBytes: 5 })
+  t.deepEqual(JSON.parse(await readFile(join(dir, 'budget.json'), 'utf8')), { maxBytes: 5 })
+  t.deepEqual((await readdir(dir)).sort(), ['budget.json', 'node.json'])
 })
