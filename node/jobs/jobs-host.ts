@@ -78,6 +78,8 @@ export interface JobsHostInit {
   gradleDaemon?: boolean
   /** Called after every input (the node refreshes the load membership gossips). */
   afterInput?: () => void
+  /** The protocol's clock (its leases, timeouts); default monotonicNow, for tests. */
+  now?: () => number
 }
 
 export class JobsHost {
@@ -111,6 +113,7 @@ export class JobsHost {
     this.tracker = new JobTracker(init.self, events)
     this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
       maxMessageBytes: JOBS_MAX_BYTES,
+      ...(init.now == null ? {} : { now: init.now }),
       afterInput: () => {
         for (const command of this.protocol.drainCommands()) this.obey(command)
         this.noticeSteals()
@@ -132,7 +135,7 @@ export class JobsHost {
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
     this.unitRuns = new UnitRuns({ executor, sign: components.sign, logger, ...(events == null ? {} : { events }) }, {
-      finished: (jobId, unitId, outcome, summary) => { this.host.input(() => { this.protocol.unitFinished(jobId, unitId, outcome, summary, Date.now()) }) }
+      finished: (jobId, unitId, outcome, summary) => { this.host.input(() => { this.protocol.unitFinished(jobId, unitId, outcome, summary, this.host.now()) }) }
     })
   }
 
@@ -203,7 +206,7 @@ export class JobsHost {
         units: request.units,
         onEnd: unpin
       })
-      this.host.input(() => { this.protocol.submitJob(spec, Date.now()) })
+      this.host.input(() => { this.protocol.submitJob(spec, this.host.now()) })
     } catch (err) {
       unpin()
       throw err
@@ -216,7 +219,7 @@ export class JobsHost {
     if (this.submissions.cancel(jobId, reason)) return 'stopped-before-start'
     if (!this.tracker.isRunning(jobId)) return this.tracker.has(jobId) ? 'ended' : 'unknown'
     this.tracker.cancelled(jobId, reason)
-    this.host.input(() => this.protocol.cancelJob(jobId, Date.now()))
+    this.host.input(() => this.protocol.cancelJob(jobId, this.host.now()))
     return 'cancelled'
   }
 

@@ -141,7 +141,7 @@ export class CacheHost {
       const list = this.waiters.get(key) ?? []
       list.push(settle)
       this.waiters.set(key, list)
-      if (list.length === 1) this.host.input(() => { this.protocol.get(key, Date.now()) })
+      if (list.length === 1) this.host.input(() => { this.protocol.get(key, this.host.now()) })
     })
   }
 
@@ -155,10 +155,10 @@ export class CacheHost {
     if ((await this.components.store.head(meta.key))?.sha256 !== meta.sha256) return
     const signed = meta.producer === this.self ? recordFromStored(meta) : undefined
     if (signed !== undefined) {
-      this.host.input(() => { this.protocol.localPutSigned(signed, Date.now()) })
+      this.host.input(() => { this.protocol.localPutSigned(signed, this.host.now()) })
       return
     }
-    const record = this.host.input(() => this.protocol.localPut({ gradleKey: meta.key, sha256: meta.sha256, size: meta.size, time: Date.now() }, Date.now()))
+    const record = this.host.input(() => this.protocol.localPut({ gradleKey: meta.key, sha256: meta.sha256, size: meta.size, time: Date.now() }, this.host.now()))
     if (record != null) await this.components.store.annotate(meta.key, { sha256: meta.sha256, producer: record.producer, signature: recordProof(record) })
   }
 
@@ -176,10 +176,10 @@ export class CacheHost {
     this.host.input(() => { for (const key of keys) this.protocol.localEvicted(key) })
   }
 
-  peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, Date.now()) }) }
+  peerUp (peer: string): void { this.host.input(() => { this.protocol.onPeerUp(peer, this.host.now()) }) }
   peerDown (peer: string): void {
     this.pusher.forget(peer)
-    this.host.input(() => { this.protocol.onPeerDown(peer, Date.now()) })
+    this.host.input(() => { this.protocol.onPeerDown(peer, this.host.now()) })
   }
 
   private runCommands (): void {
@@ -191,8 +191,8 @@ export class CacheHost {
       case 'fetch': void this.fetch(command.key, command.peer, command.deadline); break
       case 'cancelFetch': this.fetches.get(`${command.key} ${command.peer}`)?.abort(new Error('lookup moved on')); break
       case 'findProviders':
-        void this.dht.find(command.key, command.deadline, peer => { this.host.input(() => { this.protocol.onProvidersFound(command.key, [peer], Date.now()) }) })
-          .then(() => { if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onProvidersFound(command.key, [], Date.now(), true) }) })
+        void this.dht.find(command.key, command.deadline - this.host.now(), peer => { this.host.input(() => { this.protocol.onProvidersFound(command.key, [peer], this.host.now()) }) })
+          .then(() => { if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onProvidersFound(command.key, [], this.host.now(), true) }) })
         break
       case 'provide': void this.dht.provide(command.key); break
       case 'answer': this.answer(command.key, command.outcome.hit); break
@@ -229,16 +229,16 @@ export class CacheHost {
     let bytes = 0
     try {
       const response = await fetchBlob(this.components.libp2p, peerIdFromString(peer), key, {
-        signal, deadlineMs: Math.max(1, deadline - Date.now()), maxBodyBytes: this.init.maxEntryBytes
+        signal, deadlineMs: Math.max(1, deadline - this.host.now()), maxBodyBytes: this.init.maxEntryBytes
       })
       this.components.peers.recordRtt(peer, performance.now() - started)
-      const decision = this.host.input(() => this.protocol.onFetchHeader(key, peer, response.header, Date.now()))
+      const decision = this.host.input(() => this.protocol.onFetchHeader(key, peer, response.header, this.host.now()))
       if (!decision.accept) {
         response.abort()
         result = 'missing'
         return
       }
-      const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, Date.now()) }) }
+      const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, this.host.now()) }) }
       let body: AsyncIterable<Uint8Array> | Uint8Array = reportingProgress(response.body, decision.size, progress)
       if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
         body = await readVerifiedBody(body, decision.size, decision.sha256)
@@ -261,7 +261,7 @@ export class CacheHost {
       this.fetches.delete(id)
       this.components.peers.transferEnded(peer)
       this.components.events?.emit({ type: 'peer-fetch', key, peer, result, bytes, ms: performance.now() - started })
-      if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, Date.now()) })
+      if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, this.host.now()) })
     }
   }
 
@@ -287,7 +287,7 @@ export class CacheHost {
       expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
     })
     this.stats.replicasStored++
-    this.host.input(() => { this.protocol.localStored(record, Date.now()) })
+    this.host.input(() => { this.protocol.localStored(record, this.host.now()) })
     return casFrameCodec.encode({ type: 'push-ack', status: 'stored' })
   }
 }

@@ -50,11 +50,11 @@ export class DhtProviders {
     return await provided
   }
 
-  /** Calls `onProvider` with each provider (other than this node) the DHT names before `deadline`. */
-  async find (gradleKey: string, deadline: number, onProvider: (peer: string) => void): Promise<void> {
+  /** Calls `onProvider` with each provider (other than this node) the DHT names within `withinMs`. */
+  async find (gradleKey: string, withinMs: number, onProvider: (peer: string) => void): Promise<void> {
     this.stats.lookups++
     const { libp2p, logger } = this.components
-    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(Math.max(0, deadline - Date.now()))])
+    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(Math.max(0, withinMs))])
     const self = libp2p.peerId.toString()
     try {
       for await (const provider of libp2p.contentRouting.findProviders(await cacheKeyCid(gradleKey), { signal })) {

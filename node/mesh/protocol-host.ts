@@ -4,6 +4,7 @@ import type { Effect, SansIoProtocol } from '../../protocols/core/index.js'
 import type { Logger } from '../../src/config/logger.js'
 import { BadRequestError, StreamRpcServer, type TopicGuard, type MeshLibp2p } from '../libp2p/index.js'
 import { PacedSender } from './paced-sender.js'
+import { monotonicNow } from '../clock.js'
 
 const PUBLISH_RETRIES = 3
 const PUBLISH_RETRY_MS = 500
@@ -23,7 +24,7 @@ export interface ProtocolHostInit {
   maxMessageBytes: number
   /** Deadline of one `send` effect (dial, frame, the peer's handling). Default 5 s. */
   sendDeadlineMs?: number
-  /** The driver clock; default Date.now. */
+  /** The driver clock, which the protocol's leases, timeouts and timers are measured on; default monotonicNow (see node/clock.ts). */
   now?: () => number
   /** Called after every input, once the effects are carried out (metrics, status). */
   afterInput?: () => void
@@ -40,13 +41,14 @@ export class ProtocolHost {
   private readonly servers: StreamRpcServer[] = []
   private readonly unguards: Array<() => void> = []
   private readonly stopping = new AbortController()
-  private readonly now: () => number
+  /** The clock the protocol is driven on: what its host passes with local commands too. */
+  readonly now: () => number
   private readonly sender: PacedSender
   private running = false
 
   constructor (private readonly components: ProtocolHostComponents, readonly protocol: SansIoProtocol,
     private readonly init: ProtocolHostInit) {
-    this.now = init.now ?? Date.now
+    this.now = init.now ?? monotonicNow
     this.sender = new PacedSender(components, { deadlineMs: init.sendDeadlineMs ?? 5000, signal: this.stopping.signal })
   }
 
