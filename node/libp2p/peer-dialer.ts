@@ -58,6 +58,7 @@ export interface PeerDialerStats {
 interface Discovered {
   peer: PeerId
   failures: number
+  /** When to dial again, on performance.now() (a wait, which a step of the wall clock must not stretch); 0: at once. */
   nextDialAt: number
 }
 
@@ -150,7 +151,7 @@ export class PeerDialer implements Startable {
 
   /** Discovered peers not connected whose wait is over, while the connection cap allows. */
   private redialDiscovered (): void {
-    const now = Date.now()
+    const now = performance.now()
     for (const entry of this.discovered.values()) {
       if (entry.nextDialAt > now || this.isConnected(entry.peer)) continue
       this.dialDiscovered(entry.peer)
@@ -164,7 +165,7 @@ export class PeerDialer implements Startable {
       const entry = this.discovered.get(key)
       if (entry === undefined) return
       entry.failures = connection === undefined ? entry.failures + 1 : 0
-      entry.nextDialAt = connection === undefined ? Date.now() + Math.min(this.maxRetryMs, this.retryMs * 2 ** entry.failures) : 0
+      entry.nextDialAt = connection === undefined ? performance.now() + Math.min(this.maxRetryMs, this.retryMs * 2 ** entry.failures) : 0
     })
   }
 

@@ -149,3 +149,22 @@ test('a discovered peer whose connection dropped is dialled again', async t => {
   await connections.dialled(2)
   t.deepEqual(connections.dials, [peer.toString(), peer.toString()])
 })
+
+// serial: it steps Date.now back for the whole process while it runs
+test.serial('a discovered peer whose dial failed is dialled again after its wait although the wall clock stepped back 30 s', async t => {
+  t.timeout(5000, 'the redial waited for the wall clock to catch up')
+  const wallNow = Date.now
+  let steppedBack = 0
+  Date.now = () => wallNow() - steppedBack
+  t.teardown(() => { Date.now = wallNow })
+  const { service, connections, discover } = await dialer({ retryMs: 10, maxRetryMs: 40 })
+  t.teardown(() => { service.stop() })
+  const peer = await newPeer()
+  connections.failNext = 1
+  discover(peer)
+  await connections.dialled(1)
+  await new Promise(resolve => setImmediate(resolve)) // the failed dial's wait is set (microtasks) before the clock steps
+  steppedBack = 30_000
+  await connections.dialled(2)
+  t.deepEqual(connections.dials, [peer.toString(), peer.toString()])
+})
