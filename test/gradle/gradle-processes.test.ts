@@ -115,3 +115,17 @@ test('killing the daemons of a home also kills one in the middle of a build', as
   t.false(isAlive(building.pid!))
   t.false(isAlive(building.workerPid), 'with the worker it forked')
 })
+
+// serial: it steps Date.now back for the whole process while it runs
+test.serial('the grace period ends on time although the wall clock steps back 30 s in it', async t => {
+  t.timeout(5000, 'the grace period waited for the wall clock to catch up')
+  const h = await homes(t)
+  const stuck = await fakeDaemon(t, h, path.join(h.project, '.gradle'))
+  const wallNow = Date.now
+  let steppedBack = 0
+  Date.now = () => wallNow() - steppedBack
+  t.teardown(() => { Date.now = wallNow })
+  const releasing = releaseProjectFromDaemons(h.gradleUserHome, h.project, { graceMs: 200, pollMs: 20 })
+  steppedBack = 30_000 // NTP steps the clock back as the grace period starts
+  t.deepEqual(await releasing, [stuck.pid])
+})
