@@ -105,8 +105,9 @@ export class Mesh {
       },
       onJudgeError: (topic, err) => { logger.error({ err, topic }, 'a protocol failed on a gossip message: ignored') }
     })
-    // A restarted node keeps its peer id: its incarnation starts from the clock (seconds), above the one its peers
-    // remember, so its new records (load, liveness) are not taken for stale ones.
+    // A restarted node keeps its peer id: its incarnation starts from the wall clock (seconds; it must grow across
+    // restarts, which the monotonic clock of the protocols does not), above the one its peers remember, so its new
+    // records (load, liveness) are not taken for stale ones.
     const membership = new Membership({
       self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000)
     })

@@ -52,9 +52,10 @@ export class EffectQueue {
 const EMPTY: Effect[] = []
 
 /**
- * What a driver must provide to run protocols: the four effects plus a clock. A libp2p adapter
- * implements it with `libp2p.dialProtocol`, `pubsub.publish`, `setTimeout` and `Date.now`;
- * the simulator with events on its virtual network.
+ * What a driver must provide to run protocols: the four effects plus a clock. The clock must be
+ * monotonic (leases, timeouts and timers are durations on it, and a stepped wall clock would stretch
+ * or cut them). A libp2p adapter implements it with `libp2p.dialProtocol`, `pubsub.publish`,
+ * `setTimeout` and a monotonic clock (node/clock.ts); the simulator with events on its virtual network.
  */
 export interface Driver {
   now: () => Millis
