@@ -17,7 +17,10 @@
  */
 export const MONOTONIC_ORIGIN_MS = Math.floor(performance.timeOrigin)
 
-/** Milliseconds on the monotonic clock (`performance.now()` from MONOTONIC_ORIGIN_MS): never goes back. */
+/**
+ * Whole milliseconds on the monotonic clock (`performance.now()` from MONOTONIC_ORIGIN_MS): never goes back. Whole, as
+ * Date.now's are: deadlines worked out from it go to timers and `AbortSignal.timeout`, which refuses a fraction.
+ */
 export function monotonicNow (): number {
-  return MONOTONIC_ORIGIN_MS + performance.now()
+  return Math.floor(MONOTONIC_ORIGIN_MS + performance.now())
 }

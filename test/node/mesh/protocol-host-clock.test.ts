@@ -8,6 +8,7 @@ import { silentLogger } from '../../../src/config/logger.js'
 import { TopicGuard } from '../../../node/libp2p/topic-guard.js'
 import { ProtocolHost } from '../../../node/mesh/protocol-host.js'
 import { startNode } from '../libp2p/helpers.js'
+import { monotonicNow } from '../../../node/clock.js'
 
 const LEASE_MS = 200
 const RENEW_MS = 50
@@ -66,4 +67,15 @@ test.serial('a lease acknowledged just before the wall clock steps back 30 s run
   steppedBack = 0
   t.false(seen.valid, `the lease ran out ${LEASE_MS} ms after it was acknowledged, not ${STEP_BACK_MS} ms later`)
   t.is(seen.requests, 2, 'the lease was asked for again once the renewal was due')
+})
+
+test('the driver clock reads whole milliseconds that never go back, as deadlines from it go to AbortSignal.timeout, which refuses a fraction', t => {
+  let last = monotonicNow()
+  for (let i = 0; i < 1000; i++) {
+    const now = monotonicNow()
+    t.true(Number.isInteger(now), `${now}`)
+    t.true(now >= last)
+    last = now
+  }
+  t.notThrows(() => AbortSignal.timeout(monotonicNow() + 2000 - monotonicNow()))
 })
