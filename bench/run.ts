@@ -2,11 +2,10 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describeMachine, machineFacts } from './lib/machine.js'
-import { BenchUsageError, parseBenchArgs, setCurrentBenchOptions, USAGE, type BenchOptions } from './lib/options.js'
+import { BenchUsageError, MODULES, parseBenchArgs, setCurrentBenchOptions, USAGE, type BenchOptions } from './lib/options.js'
 import { processes } from './lib/processes.js'
 
-/** Benchmark modules in the order they run; each exports run(options?): Promise<void>. Missing ones are skipped. */
-export const MODULES = ['cache-http', 'gradle-build', 'sim', 'libp2p-stream', 'mesh-fetch', 'mesh-build', 'tui', 'node-idle', 'sim-jobs', 'distributed-build'] as const
+export { MODULES }
 
 interface BenchModule { run: (options?: BenchOptions) => Promise<void> }
 

@@ -7,7 +7,7 @@ import { cacheTable, type Measured } from '../../bench/lib/cache-report.js'
 import { daemonPids } from '../../bench/lib/gradle-daemon.js'
 import { bootstrapAddress } from '../../bench/lib/mesh-cache.js'
 import { median, percentile, putBodyStamp, putKey, type LoadResult } from '../../bench/lib/load.js'
-import { BenchUsageError, parseBenchArgs } from '../../bench/lib/options.js'
+import { BenchUsageError, MODULES, parseBenchArgs, usage, USAGE } from '../../bench/lib/options.js'
 import { renderTable } from '../../bench/lib/table.js'
 import { parseWrkOutput } from '../../bench/lib/wrk.js'
 
@@ -90,4 +90,10 @@ test('the mesh peer bootstraps to the provider\'s loopback address, with its pee
   t.is(bootstrapAddress({ ...info, multiaddrs: ['/ip4/10.0.0.2/tcp/4001', '/ip4/127.0.0.1/tcp/4001'] }), '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA')
   t.is(bootstrapAddress({ ...info, multiaddrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA'] }), '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA')
   t.is(bootstrapAddress({ ...info, multiaddrs: [] }), undefined)
+})
+
+test('the --only help lists every benchmark module, on lines no wider than the rest of the help', (t) => {
+  for (const name of MODULES) t.regex(USAGE, new RegExp(`[ ,]${name}(,|\\n|$)`))
+  t.true(USAGE.split('\n').every((line) => line.length <= 100))
+  t.regex(usage(['a', 'b']), /run one module: a, b\n/)
 })
