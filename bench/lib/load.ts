@@ -76,3 +76,20 @@ export function median (values: readonly number[]): number {
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
+
+/** A high percentile with an honest name: `p99`, or `max of 20 seeds` when there are too few samples to tell them apart. */
+export interface Tail {
+  label: string
+  value: number
+}
+
+/**
+ * The p-th percentile of an ascending array, labelled. Nearest-rank p99 over fewer than 100 samples is the
+ * largest sample, so it is called what it is: "max of N <what>".
+ */
+export function tail (sorted: readonly number[], p: number, what: string): Tail {
+  const n = sorted.length
+  if (n === 0) return { label: `p${p} of no ${what}`, value: Number.NaN }
+  if (Math.ceil((p / 100) * n) >= n) return { label: `max of ${n} ${n === 1 ? what.replace(/s$/, '') : what}`, value: sorted[n - 1] }
+  return { label: `p${p}`, value: percentile(sorted, p) }
+}

@@ -6,7 +6,7 @@ import { GRADLE_KEY_PATTERN } from '../../src/cas/types.js'
 import { cacheTable, type Measured } from '../../bench/lib/cache-report.js'
 import { daemonPids } from '../../bench/lib/gradle-daemon.js'
 import { bootstrapAddress } from '../../bench/lib/mesh-cache.js'
-import { median, percentile, putBodyStamp, putKey, type LoadResult } from '../../bench/lib/load.js'
+import { median, percentile, putBodyStamp, putKey, tail, type LoadResult } from '../../bench/lib/load.js'
 import { BenchUsageError, MODULES, parseBenchArgs, usage, USAGE } from '../../bench/lib/options.js'
 import { renderTable } from '../../bench/lib/table.js'
 import { parseWrkOutput } from '../../bench/lib/wrk.js'
@@ -96,4 +96,14 @@ test('the --only help lists every benchmark module, on lines no wider than the r
   for (const name of MODULES) t.regex(USAGE, new RegExp(`[ ,]${name}(,|\\n|$)`))
   t.true(USAGE.split('\n').every((line) => line.length <= 100))
   t.regex(usage(['a', 'b']), /run one module: a, b\n/)
+})
+
+test('a tail percentile over too few samples to differ from the max is labelled as the max', (t) => {
+  const twenty = Array.from({ length: 20 }, (_, i) => i + 1)
+  t.deepEqual(tail(twenty, 99, 'seeds'), { label: 'max of 20 seeds', value: 20 })
+  t.deepEqual(tail(twenty, 50, 'seeds'), { label: 'p50', value: 10 })
+  t.deepEqual(tail([7], 99, 'seeds'), { label: 'max of 1 seed', value: 7 })
+  const many = Array.from({ length: 1000 }, (_, i) => i + 1)
+  t.deepEqual(tail(many, 99, 'calls'), { label: 'p99', value: 990 })
+  t.true(Number.isNaN(tail([], 99, 'seeds').value))
 })
