@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test from 'ava'
 import { GRADLE_KEY_PATTERN } from '../../src/cas/types.js'
-import { cacheTable, type Measured } from '../../bench/lib/cache-report.js'
+import { cacheTable, chargeUnstored, unstoredPuts, type Measured } from '../../bench/lib/cache-report.js'
 import { daemonPids } from '../../bench/lib/gradle-daemon.js'
 import { bootstrapAddress } from '../../bench/lib/mesh-cache.js'
 import { median, percentile, putBodyStamp, putKey, tail, type LoadResult } from '../../bench/lib/load.js'
@@ -106,4 +106,14 @@ test('a tail percentile over too few samples to differ from the max is labelled 
   const many = Array.from({ length: 1000 }, (_, i) => i + 1)
   t.deepEqual(tail(many, 99, 'calls'), { label: 'p99', value: 990 })
   t.true(Number.isNaN(tail([], 99, 'seeds').value))
+})
+
+test('PUTs the load generator counted ok but the node did not store become errors', (t) => {
+  const put: Measured = { result: { generator: 'wrk', ok: 1000, errors: 2, seconds: 2, bytes: 5_120_000, p50Ms: 1, p99Ms: 3 } }
+  t.is(unstoredPuts(1260, 260, put), 0)
+  t.is(unstoredPuts(1300, 260, put), 0, 'PUTs stored after the generator stopped counting are no shortfall')
+  t.is(unstoredPuts(1200, 260, put), 60)
+  t.is(unstoredPuts(0, 0, undefined), 0)
+  t.like(chargeUnstored(put, 60).result, { ok: 940, errors: 62 })
+  t.like(chargeUnstored(put, 5000).result, { ok: 0, errors: 1002 })
 })
