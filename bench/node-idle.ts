@@ -2,7 +2,6 @@
 // each beside a bare Node process doing nothing (the floor any node pays); then three nodes joined
 // on loopback and left idle: each one's memory and share of a core.
 // Runnable alone: node dist/bench/node-idle.js [--quick]
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { spawnNode, type NodeProcess } from '../src/client/node-process.js'
 import { NodeClient } from '../src/client/node-client.js'
 import { median } from './lib/load.js'
+import { processes } from './lib/processes.js'
 import { fmtMs, fmtNumber, renderTable } from './lib/table.js'
 
 const MiB = 1024 * 1024
@@ -29,35 +29,78 @@ async function cpuMsOf (pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-/** A bare `node` that only waits: its start time (to its first output) and its memory. */
+/** A bare `node` that only waits: its start time (to its first output) and its memory. Tracked, so SIGINT stops it. */
 async function bareNode (settleMs: number): Promise<{ startMs: number, rss: number, cpuMs: number }> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['-e', 'process.stdout.write("ready\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  await once(child.stdout, 'data')
-  const startMs = performance.now() - started
-  const cpuMs = await cpuMsOf(child.pid!)
-  await sleep(settleMs)
-  const rss = await rssOf(child.pid!)
-  child.kill('SIGKILL')
-  await once(child, 'exit')
-  return { startMs, rss, cpuMs }
+  const proc = processes.spawn('bare node', process.execPath, ['-e', 'process.stdout.write("ready\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    await once(proc.child.stdout!, 'data')
+    const startMs = performance.now() - started
+    const cpuMs = await cpuMsOf(proc.pid)
+    await sleep(settleMs)
+    return { startMs, rss: await rssOf(proc.pid), cpuMs }
+  } finally {
+    await processes.stop(proc)
+  }
+}
+
+/**
+ * The nodes and data directories of one measurement: gone at its end, or when run.ts stops everything on SIGINT
+ * (the registered cleanup stops the nodes, then removes their directories; the nodes are listed as its children).
+ */
+class IdleNodes {
+  readonly nodes: NodeProcess[] = []
+  private dirs: string[] = []
+  private closed = false
+  private readonly removeCleanup = processes.addCleanup(async () => { await this.close() })
+
+  async dataDir (prefix: string): Promise<string> {
+    this.checkOpen()
+    const dir = await mkdtemp(join(tmpdir(), prefix))
+    this.dirs.push(dir)
+    return dir
+  }
+
+  /** A node that became ready after close() (it was starting on SIGINT) is stopped at once. */
+  async start (dataDir: string, args: string[] = []): Promise<NodeProcess> {
+    this.checkOpen()
+    const node = await spawnNode({ dataDir, args })
+    processes.adopt('gmesh up', node.child)
+    this.nodes.push(node)
+    this.checkOpen()
+    return node
+  }
+
+  private checkOpen (): void {
+    if (this.closed) throw new Error('interrupted: the idle nodes were stopped')
+  }
+
+  /** Stops the nodes, then removes the directories; again in the measurement's finally for what came after. */
+  async close (): Promise<void> {
+    this.closed = true
+    this.removeCleanup()
+    const nodes = this.nodes.splice(0)
+    const dirs = this.dirs.splice(0)
+    await Promise.all(nodes.map(async n => await n.stop()))
+    await Promise.all(dirs.map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+  }
 }
 
 /** One fresh node: spawn to ready file (what spawnNode waits for), then memory once idle. */
 async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: number, apiRss: number, cpuMs: number }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gmesh-idle-'))
-  const started = performance.now()
-  const node = await spawnNode({ dataDir })
-  const startMs = performance.now() - started
+  const session = new IdleNodes()
   try {
+    const dataDir = await session.dataDir('gmesh-idle-')
+    const started = performance.now()
+    const node = await session.start(dataDir)
+    const startMs = performance.now() - started
     const cpuMs = await cpuMsOf(node.info.pid)
     await sleep(settleMs)
     const rss = await rssOf(node.info.pid)
     const apiRss = (await (await NodeClient.connect(dataDir)).node()).rssBytes
     return { startMs, rss, apiRss, cpuMs }
   } finally {
-    await node.stop()
-    await rm(dataDir, { recursive: true, force: true })
+    await session.close()
   }
 }
 
@@ -66,14 +109,15 @@ async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: num
  * settled (membership probes and heartbeats, gossipsub and DHT upkeep). Medians of the three.
  */
 async function idleMesh (settleMs: number, windowMs: number): Promise<{ rss: number, cpuShare: number, peers: number }> {
-  const dirs: string[] = []
-  const nodes: NodeProcess[] = []
+  const session = new IdleNodes()
   try {
+    const dirs: string[] = []
     for (let i = 0; i < 3; i++) {
-      dirs.push(await mkdtemp(join(tmpdir(), 'gmesh-idle-mesh-')))
-      const bootstrap = nodes[0] == null ? [] : ['--bootstrap', nodes[0].info.multiaddrs[0]!]
-      nodes.push(await spawnNode({ dataDir: dirs[i]!, args: bootstrap }))
+      dirs.push(await session.dataDir('gmesh-idle-mesh-'))
+      const first = session.nodes[0]
+      await session.start(dirs[i]!, first == null ? [] : ['--bootstrap', first.info.multiaddrs[0]!])
     }
+    const nodes = session.nodes
     await sleep(settleMs)
     const before = await Promise.all(nodes.map(async n => await cpuMsOf(n.info.pid)))
     await sleep(windowMs)
@@ -82,8 +126,7 @@ async function idleMesh (settleMs: number, windowMs: number): Promise<{ rss: num
     const peers = (await (await NodeClient.connect(dirs[0]!)).peers()).length
     return { rss: median(rss), cpuShare: median(after.map((ms, i) => (ms - before[i]!) / windowMs)), peers }
   } finally {
-    await Promise.all(nodes.map(async n => await n.stop()))
-    await Promise.all(dirs.map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+    await session.close()
   }
 }
 

@@ -28,7 +28,15 @@ export class ProcessRegistry {
   spawn (name: string, command: string, args: readonly string[], options: SpawnOptions = {}): TrackedProcess {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
     if (child.pid == null) throw new ProcessStartError(`could not start ${name} (${command})`)
+    return this.adopt(name, child)
+  }
+
+  /** Tracks a child started elsewhere (spawnNode of src/client): listed, and stopped by pid with the rest. */
+  adopt (name: string, child: ChildProcess): TrackedProcess {
+    if (child.pid == null) throw new ProcessStartError(`${name} has no pid`)
     const pid = child.pid
+    const gone = child.exitCode ?? child.signalCode
+    if (gone != null) return { name, child, pid, exited: Promise.resolve(gone) }
     const exited = new Promise<number | string>((resolve) => {
       child.once('exit', (code, signal) => {
         this.running.delete(pid)

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { bootstrapAddress } from '../../bench/lib/mesh-cache.js'
 import { median, percentile, putBodyStamp, putKey, tail, type LoadResult } from '../../bench/lib/load.js'
 import { BenchUsageError, MODULES, parseBenchArgs, usage, USAGE } from '../../bench/lib/options.js'
 import { renderTable } from '../../bench/lib/table.js'
+import { ProcessRegistry } from '../../bench/lib/processes.js'
 import { parseWrkOutput } from '../../bench/lib/wrk.js'
 
 test('bench arguments: flags, --only NAME and --only=NAME; unknown ones are usage errors', (t) => {
@@ -116,4 +118,16 @@ test('PUTs the load generator counted ok but the node did not store become error
   t.is(unstoredPuts(0, 0, undefined), 0)
   t.like(chargeUnstored(put, 60).result, { ok: 940, errors: 62 })
   t.like(chargeUnstored(put, 5000).result, { ok: 0, errors: 1002 })
+})
+
+test('a child started elsewhere and adopted is listed and stopped by pid with the rest', async (t) => {
+  const registry = new ProcessRegistry()
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+  const tracked = registry.adopt('sleeper', child)
+  t.deepEqual(registry.list().map(p => p.pid), [child.pid])
+  await registry.stopAll()
+  t.is(await tracked.exited, 'SIGTERM')
+  t.deepEqual(registry.list(), [])
+  t.is(await registry.adopt('gone', child).exited, 'SIGTERM', 'a child already gone is not listed and reads as exited')
+  t.deepEqual(registry.list(), [])
 })
