@@ -1,5 +1,5 @@
 import { InvalidJobError } from '../../protocols/jobs/index.js'
-import { UnsupportedFileNameError } from '../../src/snapshot/index.js'
+import { NotAGradleBuildError, UnsupportedFileNameError } from '../../src/snapshot/index.js'
 import { InvalidUnitPayloadError } from '../jobs/unit-payload.js'
 import { JobIdTakenError } from '../jobs/pending-submissions.js'
 import { SubmitterGoneError } from '../jobs/jobs-host.js'
@@ -10,12 +10,13 @@ const UNREADABLE_DIR = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM'])
 
 /**
  * The status of a submission that failed: 4xx only for what the submitter can change (the plan, the project
- * directory, a file name the mesh cannot carry, the job id, its own cancel); anything else (a full disk, an I/O
- * error while taking the snapshot) is the node failing, 500.
+ * directory, one that is no Gradle build's root, a file name the mesh cannot carry, the job id, its own cancel);
+ * anything else (a full disk, an I/O error while taking the snapshot, git failing on the project) is the node
+ * failing, 500.
  */
 export function submitFailureStatus (err: unknown, projectDir: string): number {
   if (err instanceof JobIdTakenError || err instanceof SubmitterGoneError) return 409
-  if (err instanceof InvalidJobError || err instanceof InvalidUnitPayloadError || err instanceof UnsupportedFileNameError) return 400
+  if (err instanceof InvalidJobError || err instanceof InvalidUnitPayloadError || err instanceof UnsupportedFileNameError || err instanceof NotAGradleBuildError) return 400
   if (isUnreadableProjectDir(err, projectDir)) return 400
   return 500
 }

@@ -11,7 +11,7 @@ import type { Signer, TrustPolicy } from '../../protocols/cache/index.js'
 import type { MembershipView } from '../../protocols/membership/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
-import type { CancelOutcome, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
+import { SKIPPED_PATHS_SHOWN, type CancelOutcome, type JobInfo, type JobReport, type JobTestReports, type SubmitJobRequest, type UnitInfo } from '../../src/client/api-types.js'
 import { newJobId } from '../../src/client/job-id.js'
 import { createSnapshot, pinSnapshot, Workspaces } from '../../src/snapshot/index.js'
 import type { EventSink } from '../events/index.js'
@@ -192,7 +192,8 @@ export class JobsHost {
 
   private async startJob (jobId: string, request: SubmitJobRequest, signal: AbortSignal): Promise<{ jobId: string }> {
     const { store } = this.components
-    const snapshot = await createSnapshot(request.projectDir, store, { signal })
+    const logger = this.components.logger
+    const snapshot = await createSnapshot(request.projectDir, store, { signal, requireGradleRoot: true, warn: message => { logger.warn({ jobId, projectDir: request.projectDir }, message) } })
     const unpin = pinSnapshot(store, snapshot.id, snapshot.manifest)
     try {
       // The submitter gave up (its request closed) or cancelled the job while the snapshot was taken. Start none:
@@ -202,7 +203,10 @@ export class JobsHost {
       const { stats } = snapshot
       this.tracker.add(jobId, {
         requested: request.requested,
-        snapshot: { id: snapshot.id, files: stats.files, bytes: stats.bytes, newBlobs: stats.newBlobs, ms: Math.round(stats.ms) },
+        snapshot: {
+          id: snapshot.id, files: stats.files, bytes: stats.bytes, newBlobs: stats.newBlobs, ms: Math.round(stats.ms), skipped: stats.skipped,
+          skippedPaths: stats.skippedEntries.slice(0, SKIPPED_PATHS_SHOWN).map(entry => `${entry.path} (${entry.why})`)
+        },
         units: request.units,
         onEnd: unpin
       })

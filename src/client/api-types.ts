@@ -97,6 +97,22 @@ export interface TestReportFileInfo { name: string, content: string }
 /** What `GET /api/v1/jobs/ID/test-reports` answers: each test shard unit's reports, by unit id. */
 export interface JobTestReports { units: Record<string, TestReportFileInfo[]> }
 
+/** The snapshot a job builds. */
+export interface SnapshotInfo {
+  id: string
+  files: number
+  bytes: number
+  newBlobs: number
+  ms: number
+  /** Entries the snapshot left out although no ignore rule says so: links leaving the project, sockets, FIFOs (absent from older nodes). */
+  skipped?: number
+  /** The first of those (SKIPPED_PATHS_SHOWN at most), each `path (why)`. */
+  skippedPaths?: string[]
+}
+
+/** How many of the entries a snapshot left out a job's report names. */
+export const SKIPPED_PATHS_SHOWN = 10
+
 /** A submitted job in full, for `gmesh build`'s summary (`GET /api/v1/jobs/ID/report`). */
 export interface JobReport {
   id: string
@@ -105,7 +121,7 @@ export interface JobReport {
   /** Milliseconds from submission to the end (or to now while running). */
   elapsedMs: number
   requested: string[]
-  snapshot: { id: string, files: number, bytes: number, newBlobs: number, ms: number }
+  snapshot: SnapshotInfo
   /** Every term the submitter granted: who led the job from when. */
   terms: Array<{ term: number, leader: string, atMs: number }>
   /** Peers that left the mesh while the job ran (their units were run again elsewhere). */

@@ -137,6 +137,42 @@ export class UnsupportedFileNameError extends SnapshotError {
   }
 }
 
+/** git failed on the project for another reason than it being in no work tree: what it tracks cannot be known. */
+export class GitFailedError extends SnapshotError {
+  readonly directory: string
+  readonly stderr: string
+
+  constructor (directory: string, command: string, stderr: string, options?: ErrorOptions) {
+    const said = stderr.trim() === '' ? 'nothing on stderr' : shorten(stderr.trim())
+    const owner = /dubious ownership/.test(stderr)
+      ? `; the node runs as another user than the one owning the repository: run \`git config --global --add safe.directory ${gitDirectoryOf(stderr) ?? directory}\` as the node's user`
+      : ''
+    super(`cannot snapshot ${JSON.stringify(shorten(directory))}: \`${command}\` failed (${said})${owner}. ` +
+      'Without git the snapshot would drop tracked files that .gitignore rules match (gradle-wrapper.jar under *.jar)', 'ERR_SNAPSHOT_GIT_FAILED', options)
+    this.directory = directory
+    this.stderr = stderr
+  }
+}
+
+/** A snapshot without a Gradle build script at its root: the directory is not a Gradle build, or its build files are ignored. */
+export class NotAGradleBuildError extends SnapshotError {
+  readonly directory: string
+
+  constructor (directory: string, ignored: string[]) {
+    super(`${JSON.stringify(shorten(directory))} has no settings.gradle(.kts) or build.gradle(.kts) at its root` +
+      (ignored.length === 0
+        ? ': snapshot the root directory of a Gradle build'
+        : ` that the snapshot may take: ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored (.gitignore or git's exclude rules); track or un-ignore ${ignored.length === 1 ? 'it' : 'them'}`),
+    'ERR_SNAPSHOT_NOT_A_GRADLE_BUILD')
+    this.directory = directory
+  }
+}
+
+/** The directory that git's "dubious ownership" message names. */
+function gitDirectoryOf (stderr: string): string | undefined {
+  return /dubious ownership in repository at '([^']*)'/.exec(stderr)?.[1]
+}
+
 function formatBytes (bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`
 }

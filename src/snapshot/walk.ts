@@ -17,6 +17,8 @@ export interface WalkOptions {
   signal?: AbortSignal
   /** The git command (default `git`); without one, or outside a work tree, only the `.gitignore` files are read. */
   git?: string
+  /** Told what the walk could not take into account (git missing, an enclosing repository ignoring the project). */
+  warn?: (message: string) => void
 }
 
 /**
@@ -45,7 +47,7 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
   const absoluteDir = dir === '' ? root : path.join(root, dir)
   const entries = await readdir(absoluteDir, { withFileTypes: true })
   const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
-  const subdirectories: Array<{ path: string, onlyTracked: boolean }> = []
+  const subdirectories: Array<{ path: string, onlyTracked: boolean, rules: IgnoreRules }> = []
   for (const entry of entries) {
     // VCS data and Gradle's state are never taken, tracked or not
     if (IgnoreRules.alwaysSkips(entry.name)) continue
@@ -58,12 +60,13 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
     if (skipped && !isTracked) continue
     // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
     if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
-    if (isDirectory) subdirectories.push({ path: relative, onlyTracked: skipped })
+    // in a submodule its own .gitignore files apply, not those above it (as in git, which asked it: git-view.ts)
+    if (isDirectory) subdirectories.push(git?.isSubmodule(relative) === true ? { path: relative, onlyTracked: false, rules: IgnoreRules.empty() } : { path: relative, onlyTracked: skipped, rules })
     else if (kind === 'file') result.files.push({ path: relative, absolute })
     else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })
     else result.special.push(relative)
   }
-  for (const subdirectory of subdirectories) await walkDirectory(walk, subdirectory.path, rules, subdirectory.onlyTracked)
+  for (const subdirectory of subdirectories) await walkDirectory(walk, subdirectory.path, subdirectory.rules, subdirectory.onlyTracked)
 }
 
 async function gitignoreOf (dir: string, entries: Dirent[]): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { appendFile, cp, rm, writeFile } from 'node:fs/promises'
+import { appendFile, cp, realpath, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createSnapshot, FileChangedError, loadManifest, SnapshotTooLargeError, UnsupportedFileNameError, type SnapshotStore } from '../../src/snapshot/index.js'
 import { contentKey } from '../../src/cas/keys.js'
@@ -103,6 +103,35 @@ test('links are kept as links when they resolve inside the project, and left out
     { path: 'up/in.java', type: 'link', target: '../lib/A.java' }
   ])
   t.like(stats, { files: 1, links: 5, skipped: 4 })
+  t.deepEqual(stats.skippedEntries, [
+    { path: 'abs', why: '-> /etc/passwd: the target is absolute' },
+    { path: 'out', why: '-> ../outside: the target leaves the tree' },
+    { path: 'tricky', why: '-> dot/../escaped: the target leaves the tree' },
+    { path: 'via-abs', why: '-> abs: the target goes through the link "abs", which is refused: the target is absolute' }
+  ])
+})
+
+test('a link with an absolute target inside the project is kept, made relative to where it lies; one leaving the project is named as skipped', async t => {
+  const dir = await tempDir(t)
+  const real = await realpath(dir)
+  await writeTree(dir, {
+    'settings.gradle': 'include "app"\n',
+    'libs/tool.jar': 'jar',
+    'app/libs/tool.jar': { link: path.join(dir, 'libs/tool.jar') },
+    'app/shared': { link: `${real}//libs/` },
+    'root': { link: dir },
+    'app/escape': { link: path.join(dir, 'libs/../..') },
+    'home': { link: path.dirname(dir) }
+  })
+  const store = await openStore(t)
+  const { manifest, stats } = await createSnapshot(dir, store)
+  t.deepEqual(manifest.entries.filter(e => e.type === 'link'), [
+    { path: 'app/libs/tool.jar', type: 'link', target: '../../libs/tool.jar' },
+    { path: 'app/shared', type: 'link', target: '../libs/' },
+    { path: 'root', type: 'link', target: '.' }
+  ])
+  t.deepEqual(stats.skippedEntries.map(entry => entry.path).sort(), ['app/escape', 'home'])
+  t.like(stats, { links: 3, skipped: 2 })
 })
 
 test('links whose names differ only in case are left out, and so is a link that left through one of them', async t => {

@@ -86,11 +86,13 @@ test('in a git work tree, what git ignores is left out: .gitignore files above t
   t.deepEqual(manifestPaths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'settings.gradle', 'src/A.java'])
 })
 
-test('a project that git ignores as a whole gives only what git tracks in it', async t => {
+test('a project that git ignores as a whole is taken by its own .gitignore files, not emptied down to what git tracks in it', async t => {
   const repo = await repositoryAboveTheProject(t)
   await appendFile(path.join(repo, '.gitignore'), 'app/\n')
   const store = await openStore(t)
-  t.deepEqual(manifestPaths((await createSnapshot(path.join(repo, 'app'), store)).manifest), ['gradle/wrapper/gradle-wrapper.jar'])
+  // the user asked for this directory: the rule ignoring it (and so the rest of that repository's rules) is not used
+  t.deepEqual(manifestPaths((await createSnapshot(path.join(repo, 'app'), store)).manifest),
+    ['.gitignore', 'gradle/wrapper/gradle-wrapper.jar', 'keystore.jks', 'local.properties', 'secrets/k', 'settings.gradle', 'src/A.java', 'token.secret'])
 })
 
 test('without git, the .gitignore files of the project still apply (git\'s other rules cannot be known)', async t => {

@@ -40,3 +40,13 @@ test('a job too large to hand to a leader is refused with the reason before a sn
   t.regex(refused?.message ?? '', /too large to hand to a leader: its grant would take \d+ bytes/)
   t.deepEqual(await client.jobs(), [])
 })
+
+test('a directory with no settings file or build script at its root is refused with a 400 naming it, before a job starts', async t => {
+  const { project, client } = await nodeAndEmptyProject(t, 'gmesh-nobuild-')
+  await rm(path.join(project, 'build.gradle'))
+  await writeFile(path.join(project, 'Main.java'), 'class Main {}\n')
+  const refused = await t.throwsAsync(client.submitJob({ projectDir: project, requested: ['build'], units: [unit('a', [])] }), { instanceOf: NodeApiError })
+  t.is(refused?.status, 400)
+  t.is(refused?.message, `cannot start the build: ${JSON.stringify(project)} has no settings.gradle(.kts) or build.gradle(.kts) at its root: snapshot the root directory of a Gradle build`)
+  t.deepEqual(await client.jobs(), [])
+})
