@@ -6,6 +6,7 @@
 import { shortId } from '../tui/format.js'
 import { INTERRUPTED_EXIT_CODE, interruptMessage, planJson } from './build-failure.js'
 import type { DistributedBuildResult } from './distributed-build.js'
+import type { SnapshotInfo } from '../client/api-types.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
@@ -46,6 +47,16 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
   }
   if (job.error != null) lines.push('', job.error)
   return `${lines.join('\n')}\n`
+}
+
+/** The warning line for what the snapshot left out although not ignored (links leaving the project...), or undefined. */
+export function skippedWarning (snapshot: SnapshotInfo): string | undefined {
+  const paths = snapshot.skippedPaths ?? []
+  const count = snapshot.skipped ?? paths.length
+  if (count === 0) return undefined
+  const more = count > paths.length ? `, and ${count - paths.length} more` : ''
+  return `the snapshot left out ${count} entr${count === 1 ? 'y' : 'ies'} (symbolic links leaving the project, sockets, FIFOs): ${paths.join(', ')}${more}; ` +
+    'units that read them will fail on the mesh: point links inside the project, or ignore what the build does not need in .gitignore'
 }
 
 export function buildSummaryJson (result: DistributedBuildResult): unknown {

@@ -16,6 +16,7 @@ import { runGradle, type GradleRunResult } from '../gradle/runner.js'
 import type { TestReportFile } from '../gradle/test-reports.js'
 import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
 import { planDistributedBuild } from './build-plan.js'
+import { skippedWarning } from './build-summary.js'
 import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
 
 const POLL_MS = 250
@@ -88,7 +89,10 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   state.stage = 'job'
   const submitMs = performance.now() - started - probeMs
   options.progress?.write(`gmesh: job ${jobId} running\n`)
-  const job = await waitForJob(client, jobId, signal)
+  const job = await waitForJob(client, jobId, signal, report => {
+    const warning = skippedWarning(report.snapshot)
+    if (warning !== undefined) options.progress?.write(`gmesh: warning: ${warning}\n`)
+  })
   state.job = job
   const distributedMs = performance.now() - started - probeMs - submitMs
   const timings = { probeMs, submitMs, distributedMs, finalMs: 0, totalMs: 0 }
@@ -155,13 +159,15 @@ async function submit (client: NodeClient, state: BuildState, request: SubmitJob
 }
 
 /**
- * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports); on abort, cancels it
+ * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports), showing `first` its
+ * first report; on abort, cancels it
  * on the node first so no unit keeps running, and throws JobCancelError if the node does not within CANCEL_DEADLINE_MS.
  */
-async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined): Promise<JobReport> {
+async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined, first: (report: JobReport) => void): Promise<JobReport> {
   try {
-    for (;;) {
+    for (let polls = 0; ; polls++) {
       const report = await client.jobReport(jobId, signal)
+      if (polls === 0) first(report)
       if (report.state !== 'running' && report.state !== 'assembling') return report
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { buildSummaryJson, formatBuildSummary } from '../../src/build/build-summary.js'
+import { buildSummaryJson, formatBuildSummary, skippedWarning } from '../../src/build/build-summary.js'
 import type { DistributedBuildResult } from '../../src/build/distributed-build.js'
 import type { JobReport, UnitResultInfo } from '../../src/client/api-types.js'
 import type { GradleRunResult } from '../../src/gradle/runner.js'
@@ -181,4 +181,13 @@ test('a plan warning (a requested shard that found too few test classes) reaches
   const warning = ':money:test: --shard asked for 2 shards but 1 test class was found; it runs unsplit'
   const json = buildSummaryJson(built({ plan: { ...plan, warnings: [warning] } })) as { plan: { warnings: string[] } }
   t.deepEqual(json.plan.warnings, [warning])
+})
+
+test('what the snapshot left out is one warning line naming the first entries and counting the rest', t => {
+  const snapshot = { id: 'ef'.repeat(32), files: 212, bytes: 300_000, newBlobs: 9, ms: 80 }
+  t.is(skippedWarning(snapshot), undefined, 'a node that names nothing (older, or nothing skipped) gives no warning')
+  t.is(skippedWarning({ ...snapshot, skipped: 0, skippedPaths: [] }), undefined)
+  t.is(skippedWarning({ ...snapshot, skipped: 12, skippedPaths: ['app/libs (-> /opt/libs: the target is absolute)', 'run.sock (not a regular file, directory or symbolic link)'] }),
+    'the snapshot left out 12 entries (symbolic links leaving the project, sockets, FIFOs): app/libs (-> /opt/libs: the target is absolute), ' +
+    'run.sock (not a regular file, directory or symbolic link), and 10 more; units that read them will fail on the mesh: point links inside the project, or ignore what the build does not need in .gitignore')
 })
