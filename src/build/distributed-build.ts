@@ -16,6 +16,8 @@ import { runGradle, type GradleRunResult } from '../gradle/runner.js'
 import type { TestReportFile } from '../gradle/test-reports.js'
 import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
 import { planDistributedBuild } from './build-plan.js'
+import { BuildProgress } from './build-progress.js'
+import { followJobEvents, type JobEvents } from './job-events.js'
 import { skippedWarning } from './build-summary.js'
 import { finalBuildArgs, type ShardRequest, type UnitPlan } from '../plan/units.js'
 
@@ -69,6 +71,17 @@ export interface DistributedBuildResult {
 
 /** Runs a whole distributed build; a failed unit is a result (exit code 1), not an exception. */
 export async function distributedBuild (options: DistributedBuildOptions): Promise<DistributedBuildResult> {
+  // opened while Gradle plans, so it is open by the time the job is submitted
+  const progress = options.progress == null ? undefined : new BuildProgress(options.progress, options.client.info.peerId)
+  const events = progress == null ? undefined : followJobEvents(options.client, progress, options.signal)
+  try {
+    return await build(options, progress, events)
+  } finally {
+    events?.stop()
+  }
+}
+
+async function build (options: DistributedBuildOptions, progress: BuildProgress | undefined, events: JobEvents | undefined): Promise<DistributedBuildResult> {
   const started = performance.now()
   const { client, signal } = options
   const state: BuildState = options.state ?? { stage: 'probe' }
@@ -82,17 +95,25 @@ export async function distributedBuild (options: DistributedBuildOptions): Promi
   const from = projectDir === buildRoot ? '' : ` (tasks as named in ${projectDir})`
   for (const warning of plan.warnings) options.progress?.write(`gmesh: warning: ${warning}\n`)
   options.progress?.write(`gmesh: ${plan.units.length} units from ${graph.tasks.length} tasks (Gradle ${plan.gradleVersion}), submitting; snapshot of the build at ${buildRoot}${from}\n`)
-  const jobId = await submit(client, state, {
+  if (progress != null) progress.total = plan.units.length
+  const request = {
     jobId: newJobId(), projectDir: buildRoot, requested: options.tasks, units: plan.units,
     ...(options.unitTimeoutMs == null ? {} : { unitTimeoutMs: options.unitTimeoutMs })
-  }, signal)
+  }
+  // the job's events are this job's from its first one on; the node names the job once it answers
+  if (progress != null) progress.jobId = request.jobId
+  await events?.opened()
+  const jobId = await submit(client, state, request, signal)
+  if (progress != null) progress.jobId = jobId
   state.stage = 'job'
   const submitMs = performance.now() - started - probeMs
-  options.progress?.write(`gmesh: job ${jobId} running\n`)
-  const job = await waitForJob(client, jobId, signal, report => {
-    const warning = skippedWarning(report.snapshot)
+  options.progress?.write(`gmesh: job ${jobId} running (watch it live with gmesh top)\n`)
+  const job = await waitForJob(client, jobId, signal, (report, first) => {
+    const warning = first ? skippedWarning(report.snapshot) : undefined
     if (warning !== undefined) options.progress?.write(`gmesh: warning: ${warning}\n`)
+    progress?.report(report)
   })
+  events?.stop()
   state.job = job
   const distributedMs = performance.now() - started - probeMs - submitMs
   const timings = { probeMs, submitMs, distributedMs, finalMs: 0, totalMs: 0 }
@@ -159,15 +180,15 @@ async function submit (client: NodeClient, state: BuildState, request: SubmitJob
 }
 
 /**
- * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports), showing `first` its
- * first report; on abort, cancels it
+ * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports), showing `seen` each
+ * report (`first` the first one); on abort, cancels it
  * on the node first so no unit keeps running, and throws JobCancelError if the node does not within CANCEL_DEADLINE_MS.
  */
-async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined, first: (report: JobReport) => void): Promise<JobReport> {
+async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined, seen: (report: JobReport, first: boolean) => void): Promise<JobReport> {
   try {
     for (let polls = 0; ; polls++) {
       const report = await client.jobReport(jobId, signal)
-      if (polls === 0) first(report)
+      seen(report, polls === 0)
       if (report.state !== 'running' && report.state !== 'assembling') return report
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }
