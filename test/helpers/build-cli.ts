@@ -1,0 +1,89 @@
+/**
+ * `gmesh build` against a fake node (fake-build-node.ts) in a sandbox: a temp data directory and a project whose
+ * ./gradlew is a script that plans one task (or hangs where asked), so no Gradle runs. Every process started here
+ * is killed by its pid when the test ends.
+ */
+import type { ExecutionContext } from 'ava'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { GMESH_BIN } from '../../src/client/node-process.js'
+import { startFakeBuildNode, type FakeBuildNode, type FakeJobMode } from './fake-build-node.js'
+
+/** Where a fake ./gradlew hangs (until killed), after touching `gradle-started`; else it plans one task and builds it. */
+export type Hang = 'probe' | 'final' | 'none' | 'fail-probe'
+
+const GRAPH = JSON.stringify({ gradleVersion: '4.4.1', tasks: [{ path: ':compileJava', type: 'org.gradle.api.tasks.compile.JavaCompile', dependencies: [] }] })
+
+function wrapper (hang: Hang): string {
+  const stall = 'touch gradle-started; exec sleep 60'
+  return [
+    '#!/bin/sh',
+    'init=""; prev=""',
+    'for a in "$@"; do [ "$prev" = "-I" ] && init="$a"; prev="$a"; done',
+    'if grep -q "task-graph probe" "$init"; then',
+    hang === 'probe' ? `  ${stall}` : hang === 'fail-probe' ? '  echo "What went wrong: a broken build script" >&2; exit 1' : '  :',
+    `  out=$(sed -n "s/^def gmeshProbeOutput = new File('\\(.*\\)')$/\\1/p" "$init")`,
+    `  printf '%s' '${GRAPH}' > "$out"; exit 0`,
+    'fi',
+    hang === 'final' ? stall : 'echo "BUILD SUCCESSFUL"',
+    ''
+  ].join('\n')
+}
+
+export interface Box { dataDir: string, project: string }
+
+export async function sandbox (t: ExecutionContext, hang: Hang): Promise<Box> {
+  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-cli-build-'))
+  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const box = { dataDir: path.join(root, 'data'), project: path.join(root, 'project') }
+  await mkdir(box.dataDir)
+  await mkdir(box.project)
+  await writeFile(path.join(box.project, 'settings.gradle'), 'rootProject.name = "x"\n')
+  await writeFile(path.join(box.project, 'gradlew'), wrapper(hang))
+  await chmod(path.join(box.project, 'gradlew'), 0o755)
+  return box
+}
+
+/** The fake node, resumed and killed by pid when the test ends (it may be stopped with SIGSTOP). */
+export async function fakeNode (t: ExecutionContext, box: Box, mode: FakeJobMode): Promise<FakeBuildNode> {
+  const node = await startFakeBuildNode(box.dataDir, mode)
+  t.teardown(async () => {
+    const exited = once(node.child, 'exit')
+    if (node.child.exitCode != null || node.child.signalCode != null) return
+    process.kill(node.pid, 'SIGCONT')
+    process.kill(node.pid, 'SIGKILL')
+    await exited
+  })
+  return node
+}
+
+export interface Run { child: ChildProcess, stdout: () => string, stderr: () => string, untilStderr: (text: string) => Promise<void>, closed: Promise<number | null> }
+
+/** `gmesh build` against the box, killed by pid if it outlives the test. */
+export function gmeshBuild (t: ExecutionContext, box: Box, extra: string[] = []): Run {
+  const child = spawn(process.execPath, [GMESH_BIN, 'build', '--data', box.dataDir, '--project', box.project, ...extra, '--', 'compileJava'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  const waiting: Array<{ text: string, resolve: () => void }> = []
+  child.stdout!.on('data', chunk => { stdout += String(chunk) })
+  child.stderr!.on('data', chunk => {
+    stderr += String(chunk)
+    for (const w of waiting.filter(w => stderr.includes(w.text))) w.resolve()
+  })
+  const closed = once(child, 'close').then(([code]) => code as number | null)
+  t.teardown(async () => {
+    if (child.exitCode == null && child.signalCode == null) child.kill('SIGKILL')
+    await closed
+  })
+  const untilStderr = async (text: string): Promise<void> => {
+    if (stderr.includes(text)) return
+    await Promise.race([
+      new Promise<void>(resolve => { waiting.push({ text, resolve }) }),
+      closed.then(code => { throw new Error(`gmesh build exited (${code}) before it said "${text}":\n${stderr}`) })
+    ])
+  }
+  return { child, stdout: () => stdout, stderr: () => stderr, untilStderr, closed }
+}
