@@ -99,16 +99,25 @@ export class TableAnswers {
     if (!this.joins.allow(joiner, now)) return []
     // a joiner keeps a tombstone for the whole retention from when it got it: passed on by every holder, a
     // tombstone would go round an active mesh for good. So only a node that saw the member die passes it
-    // on, for half the retention: a joiner has it for 1.5 retentions after the death at most. (A pull's
-    // answer keeps them all: the puller may hold that member alive.)
-    const passOn = (m: MemberInfo): boolean => m.status !== 'dead' || (m.heldLive && now - m.statusSince < this.passOnDeadFor)
-    return welcomeMessages(self, this.table, aboutPeer(this.table, joiner), passOn)
+    // on, for half the retention: a joiner has it for 1.5 retentions after the death at most.
+    return welcomeMessages(self, this.table, aboutPeer(this.table, joiner), m => this.passOn(m, now))
+  }
+
+  /**
+   * Whether a member goes into an answer at `now`: every live one; a tombstone only from a node that saw the
+   * member die, for half the retention. A pull's answer is filtered the same way: a puller that had reaped a
+   * tombstone would otherwise take it back from a holder that got it second-hand, and hold it a whole retention
+   * again (and be its source for the next). A puller that holds the member alive still hears of the death from
+   * the nodes that saw it, or finds it silent itself.
+   */
+  private passOn (m: MemberInfo, now: Millis): boolean {
+    return m.status !== 'dead' || (m.heldLive && now - m.statusSince < this.passOnDeadFor)
   }
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
   toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
     if (!this.pulls.allow(requester, now)) return []
     const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
-    return welcomeMessages(self, this.table, aboutPeer(this.table, requester), m => wanted(m.peer))
+    return welcomeMessages(self, this.table, aboutPeer(this.table, requester), m => wanted(m.peer) && this.passOn(m, now))
   }
 }

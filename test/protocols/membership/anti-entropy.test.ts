@@ -77,7 +77,7 @@ test('a node shown differing digests for pullAfterMs pulls from the member that 
   t.false(sends(m.drainEffects()).some(s => s.message.type === 'pull'), 'an equal digest restarted the wait')
 })
 
-test('a pull is answered with the records of the buckets that differ, tombstones included, and the puller\'s own record if held dead', t => {
+test('a pull is answered with the records of the buckets that differ, tombstones it saw fall included, and the puller\'s own record if held dead', t => {
   const m = joined()
   m.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record('x', 'dead'), record('b', 'suspect')] }), 50)
   m.drainEffects()

@@ -29,3 +29,23 @@ test('a joiner does not pass on the tombstones it was given: joins in an active 
   // a joiner asking j1 just before j1 would forget it (it used to pass it on, restarting its retention)
   t.false(welcomeTo(j1, 'j2', 2001 + RETENTION - 1).some(r => r.startsWith('x:')), 'and passes it on to nobody')
 })
+
+/** The peers and statuses of the answer `a` sends `puller` when it pulls with bucket digests no view has at `at` (every bucket differs). */
+function pullAnswerTo (a: Driven, puller: string, at: number): string[] {
+  a.receive(puller, { type: 'pull', buckets: Array.from({ length: 64 }, () => 1) }, at)
+  return a.takeSent().flatMap(s => s.to === puller && s.message.type === 'welcome' ? s.message.members.map(r => `${r.peer}:${r.status}`) : [])
+}
+
+test('a pull is answered with the tombstones a join would get: a reaped tombstone does not come back from a node that got it second-hand', t => {
+  const config = { deadRetentionMs: RETENTION }
+  const a = Driven.node('a', { seeds: ['a'], config }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('c', gossip(record('x', 'dead')), 1000)
+  t.true(pullAnswerTo(a, 'p1', 2000).includes('x:dead'), 'a saw x die: it passes the death on to a puller')
+  t.false(pullAnswerTo(a, 'p2', 1000 + RETENTION / 2).some(r => r.startsWith('x:')), 'but for half the retention only')
+  // j joins at 30 min and gets the tombstone from a node that saw x die; a pull from j after a reaped x gets none
+  const j = Driven.node('j', { seeds: ['b'], config }).start(RETENTION / 2)
+  j.receive('b', { type: 'welcome', part: 0, parts: 1, members: [record('b', 'alive'), record('x', 'dead')] }, RETENTION / 2)
+  t.is(j.m.members.get('x')?.status, 'dead')
+  t.false(pullAnswerTo(j, 'a', RETENTION + 5 * 60_000).some(r => r.startsWith('x:')), 'j got the tombstone second-hand: it passes it on to no puller')
+})
