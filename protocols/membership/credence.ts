@@ -7,6 +7,10 @@ import type { MemberTable } from './table.js'
  * The highest incarnation taken from anyone but the peer itself. A peer refutes a rumour with a
  * higher incarnation and cannot go past MAX_INCARNATION, so a rumour near it, forged by any member,
  * would hold the peer dead until the tombstone is forgotten. The margin leaves a peer 2^20 refutations.
+ * A suspicion or death passed on must also leave room for its refutation at or under this bound
+ * (`refutable`): a peer restarted from the clock (far below it) takes back, from any member, the
+ * incarnation it is held at only when that is vouchable, so a refutation above it, forced by a
+ * forged death at the bound, would leave the restarted peer stale everywhere and unable to refute.
  */
 export const MAX_VOUCHED_INCARNATION = MAX_INCARNATION - 2 ** 20
 
@@ -25,8 +29,13 @@ export const MAX_INCARNATION_STEP = 8
  */
 export function credible (table: MemberTable, record: MemberRecord, from: PeerId): boolean {
   if (record.peer === from) return true
-  if (record.incarnation > MAX_VOUCHED_INCARNATION) return false
+  if (!refutable(record)) return false
   if (record.status === 'alive') return true
   const held = table.get(record.peer)
   return held === undefined || record.incarnation <= held.incarnation + MAX_INCARNATION_STEP
+}
+
+/** Whether a record passed on by another peer is vouchable: alive at most MAX_VOUCHED_INCARNATION, suspect or dead below it. */
+export function refutable (record: MemberRecord): boolean {
+  return record.status === 'alive' ? record.incarnation <= MAX_VOUCHED_INCARNATION : record.incarnation < MAX_VOUCHED_INCARNATION
 }

@@ -1,6 +1,5 @@
 import type { Millis } from '../core/index.js'
-import { MAX_VOUCHED_INCARNATION } from './credence.js'
-import { MAX_INCARNATION } from './messages.js'
+import { refutable } from './credence.js'
 import type { MemberRecord } from './messages.js'
 
 /**
@@ -10,8 +9,11 @@ import type { MemberRecord } from './messages.js'
  *   so may others: the current record is published again, at most once per `republishMs`;
  * - alive at a later one: others hold the node at an incarnation it does not know (it restarted without
  *   its disk), so its own records would be stale to them and its load frozen: it takes that one;
- * - near the largest incarnation: a forgery (see `credible`), ignored: nobody else takes it, and
- *   refuting it would leave no room for the next.
+ * - near the largest incarnation (not `refutable`): a forgery (see `credible`), ignored: nobody else takes
+ *   it, and refuting it would leave no room for the next. A suspicion or death at MAX_VOUCHED_INCARNATION
+ *   is one too: its refutation would go past the bound, and this node restarted (from the clock, far below)
+ *   could not take that incarnation back from others, nor out-number it: its records would be stale
+ *   everywhere. So no other peer can move this node's incarnation past the bound.
  */
 export class OwnIncarnation {
   private lastRepublish: Millis = -Infinity
@@ -22,7 +24,7 @@ export class OwnIncarnation {
 
   /** Takes in a record others hold about this node at `now`; true when the node should publish its own record. */
   learn (record: MemberRecord, now: Millis): boolean {
-    if (record.incarnation > MAX_VOUCHED_INCARNATION) {
+    if (!refutable(record)) {
       this.incredible++
       return false
     }
@@ -32,8 +34,8 @@ export class OwnIncarnation {
       return true
     }
     if (record.incarnation >= this.value) {
-      // never past what the wire carries: a node that did would have every later message refused
-      this.value = Math.min(record.incarnation + 1, MAX_INCARNATION)
+      // at most MAX_VOUCHED_INCARNATION (refutable): a restarted node can take it back from others
+      this.value = record.incarnation + 1
     } else if (now - this.lastRepublish < this.republishMs) {
       return false
     }

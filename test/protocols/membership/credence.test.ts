@@ -1,5 +1,5 @@
 import test from 'ava'
-import { MAX_INCARNATION_STEP } from '../../../protocols/membership/credence.js'
+import { MAX_INCARNATION_STEP, MAX_VOUCHED_INCARNATION } from '../../../protocols/membership/credence.js'
 import { Driven, gossip, record, welcome } from './fixtures.js'
 
 const TOP = 2 ** 32 - 1
@@ -24,6 +24,31 @@ test('one forged death at the largest incarnation neither kills a peer elsewhere
   t.is(v.m.currentIncarnation, 3, 'v does not jump to where it could not refute again')
   v.receive('a', gossip(record('v', 'suspect', 3)), 200)
   t.deepEqual(v.takePublished(), [record('v', 'alive', 4)], 'and refutes a real suspicion as ever')
+})
+
+test('no other peer moves a node past the vouched bound: restarted from the clock, it takes back where it is held', t => {
+  const V = MAX_VOUCHED_INCARNATION
+  // f raises v to the bound (an alive record about v is taken from anyone), then forges v's death there
+  const v = Driven.node('v', { seeds: [], restoredIncarnation: 2 }).start(0)
+  v.receive('f', gossip(record('v', 'alive', V)), 100)
+  v.receive('f', gossip(record('v', 'dead', V)), 200)
+  t.true(v.m.currentIncarnation <= V, 'v does not refute past the bound')
+  const a = observer()
+  a.receive('f', gossip(record('v', 'alive', V)), 100)
+  a.receive('f', gossip(record('v', 'dead', V)), 200)
+  for (const r of v.takePublished()) a.receive('v', gossip(r), 300)
+  const held = a.m.view.get('v')?.incarnation ?? Infinity
+  t.true(held <= V, 'others hold v within the bound')
+  // v restarts, its incarnation from the clock: the welcome's record about it lets it catch up, and it refutes a death there
+  const restarted = Driven.node('v', { seeds: ['a'], restoredIncarnation: 1_764_000_000 }).start(1000)
+  restarted.receive('a', welcome(record('a', 'alive'), record('v', 'alive', held)), 1001)
+  t.is(restarted.m.currentIncarnation, held, 'the restarted v takes the incarnation it is held at')
+  restarted.takePublished()
+  restarted.fire('heartbeat', 2000)
+  for (const r of restarted.takePublished()) a.receive('v', gossip(r), 2000)
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.lastHeard], ['alive', 2000], 'its heartbeat is current at a')
+  a.receive('f', gossip(record('v', 'dead', held)), 2100)
+  t.is(a.m.view.get('v')?.status, 'alive', 'and a death at the bound, which it could not refute, is taken by nobody')
 })
 
 test('a suspicion or death far above the incarnation held is refused from others; a few refutations missed are not', t => {
