@@ -2,7 +2,7 @@ import { CodecError, EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
-import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_VOUCHED_INCARNATION, credible } from './credence.js'
@@ -18,21 +18,21 @@ import type { MembershipView } from './view.js'
 /**
  * Membership and failure detection (SWIM with suspicion) plus gossiped load heartbeats.
  *
- * - Every period the node pings one member (shuffled round-robin); without an ack by `ackTimeoutMs`
- *   it asks `indirectProbes` members to ping it; without any ack by the end of the period the member
- *   becomes suspect, and dead after `suspicionTimeoutMs` unless it refutes with a higher incarnation.
- * - Suspicions, deaths and refutations are published on `gmesh/v1/membership` at once; each node also
- *   publishes its own record with its load every `heartbeatIntervalMs(n)`, a period that grows with
- *   the mesh so every node hears about `heartbeatDeliveriesPerSec` heartbeats per second.
- * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live
- *   member refutes at once. A member held live is pinged with the verdict when it is declared dead,
- *   and every period the node pings the next member it holds dead (round-robin reconnect probe), so a
- *   live one wrongly held dead, or partitioned away, refutes once it can be reached.
+ * - Every period the node pings one member (shuffled round-robin); without an ack by `ackTimeoutMs` it asks
+ *   `indirectProbes` members to ping it; without any ack by the end of the period the member becomes suspect, and
+ *   dead after `suspicionTimeoutMs` unless it refutes with a higher incarnation.
+ * - Suspicions, deaths and refutations are published on `gmesh/v1/membership` at once; each node also publishes its
+ *   own record with its load every `heartbeatIntervalMs(n)`, a period that grows with the mesh so every node hears
+ *   about `heartbeatDeliveriesPerSec` heartbeats per second.
+ * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live member refutes at
+ *   once. A member held live is pinged with the verdict when it is declared dead, and every period the node pings the
+ *   next member it holds dead (round-robin reconnect probe), so a live one wrongly held dead refutes once reachable.
  * - Records about others are taken only if credible (`credible`); those about self go to OwnIncarnation.
- * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for
- *   `pullAfterMs` pulls the records of the buckets of peers whose digests differ from a member and
- *   merges them: the repair for a rumour it missed (AntiEntropy). A member it holds dead but the
- *   answer holds alive is pinged with the verdict.
+ * - A member heard of only from others is a rumour (it may not exist) until heard from directly: probed directly only,
+ *   it is let go unannounced if that fails or its heartbeats do (Suspicion.silent), with no verdict or reconnect ping.
+ * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for `pullAfterMs` pulls
+ *   the records of the buckets whose digests differ from a member and merges them: the repair for a rumour it missed
+ *   (AntiEntropy). A member it heard from and holds dead but the answer holds alive is pinged with the verdict.
  * - A join is answered with the whole table, a pull with part of it: a node answers one join per joiner
  *   per `joinAnswerIntervalMs` and one pull per requester per `pullAnswerIntervalMs` (TableAnswers).
  */
@@ -56,7 +56,6 @@ export class Membership implements SansIoProtocol {
   /** Malformed inputs rejected so far. */
   rejected = 0
   private refusedRecords = 0
-
 
   constructor (private readonly options: MembershipOptions) {
     this.config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
@@ -181,14 +180,14 @@ export class Membership implements SansIoProtocol {
 
   /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
   private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
-    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target)
+    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target) && this.table.get(target)?.confirmed === true
     const relaySeq = live ? this.prober.relay(requester, seq, target, now) : this.prober.refuseRelay()
     if (relaySeq !== undefined) this.send(target, this.ping(relaySeq, target))
   }
 
   private onProbeTick (now: Millis): void {
     const silent = this.prober.finish()
-    if (silent !== undefined) this.suspect(silent, now)
+    if (silent !== undefined) this.publish(this.suspicion.silent([silent], now))
     this.prober.expireRelays(now, this.config.probeIntervalMs)
     const probe = this.prober.begin()
     if (probe !== undefined) {
@@ -202,7 +201,8 @@ export class Membership implements SansIoProtocol {
 
   private onAckTimeout (): void {
     const probe = this.prober.pending()
-    if (probe === undefined) return
+    // a rumour is probed directly only: asking others to probe a peer that may not exist would multiply the cost of a forgery
+    if (probe === undefined || this.table.get(probe.target)?.confirmed !== true) return
     for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
   }
 
@@ -213,14 +213,14 @@ export class Membership implements SansIoProtocol {
   }
 
   /**
-   * Suspects alive members silent for `staleHeartbeats` heartbeat intervals (lost gossip backstop),
-   * and forgets members dead for longer than `deadRetentionMs`.
+   * Suspects alive members silent for `staleHeartbeats` heartbeat intervals (lost gossip backstop), in one
+   * publication, and forgets members dead for longer than `deadRetentionMs`.
    */
   private onSweepTick (now: Millis): void {
     this.table.reapDead(now - this.config.deadRetentionMs)
     const interval = heartbeatIntervalMs(this.config, this.meshSize)
     const staleBefore = now - interval * this.config.staleHeartbeats - this.config.probeIntervalMs
-    for (const peer of this.table.silentSince(staleBefore)) this.suspect(peer, now)
+    this.publish(this.suspicion.silent(this.table.silentSince(staleBefore), now))
     this.effects.setTimer('sweep', now + interval)
   }
 
@@ -231,14 +231,12 @@ export class Membership implements SansIoProtocol {
     if (expired.publish) this.publish([expired.declared])
   }
 
-  private suspect (peer: PeerId, now: Millis): void {
-    const record = this.suspicion.suspect(peer, now)
-    if (record !== undefined) this.publish([record])
-  }
-
-  /** Applies a record from the network (Suspicion keeps the timers in step); a member it makes dead is pinged with the verdict. */
+  /**
+   * Applies a record from the network (Suspicion keeps the timers in step); a member it makes dead is pinged with the
+   * verdict, if this node ever heard from it (a rumour's death costs no dial).
+   */
   private apply (record: MemberRecord, now: Millis): void {
-    if (this.suspicion.apply(record, now)) this.pingHeldDead(record.peer)
+    if (this.suspicion.apply(record, now) && this.table.get(record.peer)?.confirmed === true) this.pingHeldDead(record.peer)
   }
 
   /** Pings a member held dead with the verdict: if it lives and hears it, it refutes or republishes. */
@@ -290,8 +288,10 @@ export class Membership implements SansIoProtocol {
   private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.own.value, load: this.load } }
   private publishSelf (): void { this.publish([this.selfRecord()]) }
 
+  /** Publishes `updates` in gossip messages of at most MAX_RECORDS_PER_MESSAGE records (none when empty). */
   private publish (updates: MemberRecord[]): void {
-    this.effects.publish(MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates }))
+    const n = MAX_RECORDS_PER_MESSAGE
+    for (let i = 0; i < updates.length; i += n) this.effects.publish(MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: updates.slice(i, i + n) }))
   }
 
   private send (to: PeerId, message: MembershipMessage): void {

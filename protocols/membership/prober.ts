@@ -81,7 +81,7 @@ export class Prober {
     return true
   }
 
-  /** Up to `k` distinct live members other than `exclude`, chosen at random. */
+  /** Up to `k` distinct members other than `exclude`, alive and confirmed (a rumour may not exist), chosen at random. */
   helpers (k: number, exclude: PeerId): PeerId[] {
     const out: PeerId[] = []
     const n = this.order.length
@@ -89,7 +89,7 @@ export class Prober {
       const peer = this.order[this.random.nextInt(n)] as PeerId
       if (peer === exclude || out.includes(peer)) continue
       const member = this.table.get(peer)
-      if (member !== undefined && member.status === 'alive') out.push(peer)
+      if (member !== undefined && member.status === 'alive' && member.confirmed) out.push(peer)
     }
     return out
   }
@@ -127,12 +127,19 @@ export class Prober {
     for (const [seq, relay] of this.relays) if (now - relay.at > maxAge) this.relays.delete(seq)
   }
 
-  /** The next member held dead, round-robin, for a reconnect probe, or undefined. */
+  /**
+   * The next member held dead that this node once heard from directly, round-robin, for a reconnect probe, or
+   * undefined. A tombstone of a peer it never heard from (passed on, or a rumour that never answered) is left to
+   * those that did hear from it: it may not exist, and each would otherwise cost a dial every round.
+   */
   nextDead (): PeerId | undefined {
     const n = this.table.deadCount
-    if (n === 0) return undefined
-    this.deadCursor = (this.deadCursor + 1) % n
-    return this.table.deadAt(this.deadCursor)?.peer
+    for (let tries = 0; tries < n; tries++) {
+      this.deadCursor = (this.deadCursor + 1) % n
+      const member = this.table.deadAt(this.deadCursor)
+      if (member?.confirmed === true) return member.peer
+    }
+    return undefined
   }
 
   private rebuildRound (): void {

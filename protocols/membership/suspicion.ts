@@ -37,8 +37,8 @@ export class Suspicion {
       this.origins.delete(record.peer)
       this.effects.cancelTimer(SUSPECT_PREFIX + record.peer)
     }
-    // only a member this node held live is worth a verdict ping: a tombstone of a member it never knew
-    // (a welcome carries up to hundreds) would cost a dial each, and is still reached by the reconnect round-robin
+    // only a member this node held live is worth a verdict ping (and Membership pings only one it heard from): a
+    // tombstone of a member it never knew (a welcome carries up to hundreds) would cost a dial each
     return outcome === 'status' && record.status === 'dead'
   }
 
@@ -50,6 +50,23 @@ export class Suspicion {
     this.apply(record, now)
     this.origins.add(peer)
     return record
+  }
+
+  /**
+   * `peers` went silent (a probe failed, or heartbeats stopped): the suspicions to publish, of those confirmed and
+   * alive. A rumour (never heard from directly) is let go instead, silently (MemberTable.dropRumour): nothing to
+   * publish, no verdict to ping.
+   */
+  silent (peers: readonly PeerId[], now: Millis): MemberRecord[] {
+    const suspicions: MemberRecord[] = []
+    for (const peer of peers) {
+      if (this.table.dropRumour(peer, now)) this.effects.cancelTimer(SUSPECT_PREFIX + peer)
+      else {
+        const record = this.suspect(peer, now)
+        if (record !== undefined) suspicions.push(record)
+      }
+    }
+    return suspicions
   }
 
   /**

@@ -10,6 +10,11 @@ export interface MemberInfo extends MemberRecord {
   readonly statusSince: Millis
   /** Whether this node ever held the peer alive or suspect: if not, a tombstone it holds was passed on to it. */
   readonly heldLive: boolean
+  /**
+   * Whether this node ever heard from the peer directly (its own message, or an ack to a probe): if not, the peer is a
+   * rumour, passed on by others only, and may not exist at all (see `Membership`).
+   */
+  readonly confirmed: boolean
 }
 
 /**
@@ -26,6 +31,7 @@ class Member implements MemberInfo {
   lastHeard: Millis
   statusSince: Millis
   heldLive: boolean
+  confirmed = false
   /** Position in the dead list, -1 when not dead. */
   deadIndex = -1
 
@@ -174,10 +180,27 @@ export class MemberTable {
     return 'status'
   }
 
-  /** Notes that the peer was heard from at `now` (a heartbeat, probe or ack). */
+  /** Notes that the peer was heard from directly at `now` (a heartbeat, probe or ack): it is confirmed. */
   touch (peer: PeerId, now: Millis): void {
     const member = this.members.get(peer)
-    if (member !== undefined) member.lastHeard = Math.floor(now)
+    if (member === undefined) return
+    member.lastHeard = Math.floor(now)
+    member.confirmed = true
+  }
+
+  /**
+   * Lets go of a rumour that did not answer: a member held live but never heard from directly is held dead at its
+   * incarnation, as a tombstone this node passes on to nobody (it saw nothing die) and which keeps the same rumour
+   * from coming back through a pull until it is reaped. False (and nothing done) if `peer` is not such a member.
+   */
+  dropRumour (peer: PeerId, now: Millis): boolean {
+    const member = this.members.get(peer)
+    if (member === undefined || member.confirmed || member.status === 'dead') return false
+    this.leaveStatus(member)
+    this.enterStatus(member, 'dead')
+    member.statusSince = Math.floor(now)
+    member.heldLive = false
+    return true
   }
 
   /** Members held alive that nobody has heard from since before `before`. */

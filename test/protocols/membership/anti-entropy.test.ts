@@ -139,11 +139,12 @@ test('a pulled table repairs a missed death under the precedence rules, and neve
   t.is(m.members.get('x')?.status, 'dead', 'an alive record at the dead incarnation does not resurrect')
 })
 
-test('a member the pulled table holds alive but this node holds dead is pinged with the verdict at once', t => {
+test('a member this node heard from, held dead here but alive in the pulled table, is pinged with the verdict at once (a rumour is not)', t => {
   const m = joined()
-  m.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record('x', 'dead')] }), 50)
+  m.onMessage('x', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record('x', 'alive')] }), 20)
+  m.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record('x', 'dead'), record('d', 'dead')] }), 50)
   m.drainEffects()
-  const members = [record('x', 'alive'), record('b', 'alive')]
+  const members = [record('x', 'alive'), record('b', 'alive'), record('d', 'alive')]
   m.onMessage('a', MEMBERSHIP_PROTOCOL, membershipCodec.encode({ type: 'welcome', part: 0, parts: 1, members }), 5000)
   const pings = sends(m.drainEffects()).filter(s => s.message.type === 'ping')
   t.deepEqual(pings.map(s => s.to), ['x'])

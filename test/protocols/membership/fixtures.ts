@@ -72,9 +72,14 @@ export class Driven {
   }
 
   takePublished (): MemberRecord[] {
+    return this.takePublishedMessages().flatMap(m => m.type === 'gossip' ? m.updates : [])
+  }
+
+  /** The messages published since the last take, one per publication. */
+  takePublishedMessages (): MembershipMessage[] {
     const published = this.published
     this.published = []
-    return published.flatMap(m => m.type === 'gossip' ? m.updates : [])
+    return published
   }
 
   private collect (): void {
