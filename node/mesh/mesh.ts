@@ -10,6 +10,7 @@ import type { Logger } from '../../src/config/logger.js'
 import { createMeshLibp2p, mdnsChoice, TopicGuard, type MdnsChoice, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
+import { isCanonicalPeerId } from './peer-ids.js'
 import { ProtocolHost } from './protocol-host.js'
 import type { EventSink } from '../events/index.js'
 import { ed25519Signer } from './signing.js'
@@ -109,7 +110,8 @@ export class Mesh {
     // restarts, which the monotonic clock of the protocols does not), above the one its peers remember, so its new
     // records (load, liveness) are not taken for stale ones.
     const membership = new Membership({
-      self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000)
+      self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000),
+      isPeerId: isCanonicalPeerId
     })
     this.membership = membership
     this.peers = new MembershipPeerLoad(membership.view)

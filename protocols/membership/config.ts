@@ -126,4 +126,9 @@ export interface MembershipOptions {
   readonly load?: Load
   /** Incarnation persisted by an earlier run (restart with disk); the new run starts above it. */
   readonly restoredIncarnation?: number
+  /**
+   * Whether a string names a peer (the node checks it is a libp2p peer id, outside this package): records about
+   * others that fail it are refused, counted in `incredible`. Any peer id is taken when absent (the simulator).
+   */
+  readonly isPeerId?: (peer: PeerId) => boolean
 }

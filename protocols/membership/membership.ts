@@ -83,7 +83,7 @@ export class Membership implements SansIoProtocol {
   get relaysRefused (): number { return this.prober.relaysRefused }
   /** The incarnation to persist (restart with disk). */
   get currentIncarnation (): number { return this.own.value }
-  /** Records refused as forgeries: about others (see credible) and about this node (OwnIncarnation). */
+  /** Records refused as forgeries: about others (credible, options.isPeerId) and about this node (OwnIncarnation). */
   get incredible (): number { return this.refusedRecords + this.own.incredible }
   private get meshSize (): number { return this.table.liveCount + 1 }
 
@@ -258,7 +258,7 @@ export class Membership implements SansIoProtocol {
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
     for (const record of records) {
       if (record.peer === this.self) this.learnAboutSelf(record)
-      else if (!credible(this.table, record, from)) this.refusedRecords++
+      else if (!credible(this.table, record, from) || this.options.isPeerId?.(record.peer) === false) this.refusedRecords++
       else {
         this.apply(record, now)
         if (record.peer === from && record.status === 'alive') this.table.touch(from, now)

@@ -1,4 +1,6 @@
 import test from 'ava'
+import { Xoshiro128 } from '../../../protocols/core/index.js'
+import { Membership } from '../../../protocols/membership/index.js'
 import { Driven, gossip, record } from './fixtures.js'
 import type { Sent } from './fixtures.js'
 
@@ -59,4 +61,11 @@ test('the sweep suspects the members gone silent in one publication', t => {
   const messages = a.takePublishedMessages()
   t.is(messages.length, 1)
   t.deepEqual(messages.flatMap(m => m.type === 'gossip' ? m.updates.map(r => `${r.peer}:${r.status}`) : []), silent.map(peer => `${peer}:suspect`))
+})
+
+test('records about names the node does not take for peer ids are refused', t => {
+  const a = new Driven(new Membership({ self: 'peer-a', seeds: [], random: new Xoshiro128(1), isPeerId: peer => peer.startsWith('peer-') })).start(0)
+  a.receive('peer-b', gossip(record('peer-b', 'alive'), record('peer-x', 'alive'), record('made-up', 'alive'), record('junk', 'dead')), 10)
+  t.deepEqual([...a.m.view.members()].map(m => m.peer), ['peer-b', 'peer-x'])
+  t.is(a.m.incredible, 2)
 })
