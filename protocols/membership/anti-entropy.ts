@@ -71,15 +71,16 @@ export const MAX_VOUCHED_PINGS = 16
  * Members a welcome holds alive that `table` holds dead at the same or a later incarnation (so the
  * record cannot win): the sender heard from them since, or never heard of their death. Either way
  * they are worth pinging with the verdict now, rather than when the reconnect round-robin comes to
- * them: a live one refutes at once, a dead one costs one unanswered ping. At most MAX_VOUCHED_PINGS,
- * and only members this node heard from directly: a rumour it let go may not exist.
+ * them: a live one refutes at once, a dead one costs one unanswered ping. At most MAX_VOUCHED_PINGS, and only
+ * members this node heard from directly or let go as rumours (a real one whose probe was lost answers and is
+ * back); not tombstones passed on to it of members it never knew: those that saw them die ping them.
  */
 export function vouchedDead (table: MemberTable, records: readonly MemberRecord[]): PeerId[] {
   const out: PeerId[] = []
   for (const record of records) {
     if (out.length === MAX_VOUCHED_PINGS) break
     const held = table.get(record.peer)
-    if (record.status === 'alive' && held?.status === 'dead' && held.confirmed) out.push(record.peer)
+    if (record.status === 'alive' && held?.status === 'dead' && (held.confirmed || held.dropped)) out.push(record.peer)
   }
   return out
 }

@@ -259,16 +259,15 @@ export class Membership implements SansIoProtocol {
     for (const record of records) {
       if (record.peer === this.self) this.learnAboutSelf(record)
       else if (!credible(this.table, record, from) || this.options.isPeerId?.(record.peer) === false) this.refusedRecords++
-      else {
-        this.apply(record, now)
-        if (record.peer === from && record.status === 'alive') this.table.touch(from, now)
-      }
+      else if (record.peer === from && record.status === 'alive') this.heardFrom(from, record.incarnation, record.load, now)
+      else this.apply(record, now)
     }
   }
 
   /** A direct message from `peer` proves it was alive at `incarnation`. */
   private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis): void {
     if (peer === this.self) return
+    this.table.heardFromDirectly(peer)
     this.apply({ peer, status: 'alive', incarnation, load }, now)
     this.table.touch(peer, now)
   }

@@ -15,6 +15,8 @@ export interface MemberInfo extends MemberRecord {
    * rumour, passed on by others only, and may not exist at all (see `Membership`).
    */
   readonly confirmed: boolean
+  /** Whether this node let the peer go as a rumour that did not answer (MemberTable.dropRumour): dead on its word alone. */
+  readonly dropped: boolean
 }
 
 /**
@@ -32,6 +34,7 @@ class Member implements MemberInfo {
   statusSince: Millis
   heldLive: boolean
   confirmed = false
+  dropped = false
   /** Position in the dead list, -1 when not dead. */
   deadIndex = -1
 
@@ -200,7 +203,17 @@ export class MemberTable {
     this.enterStatus(member, 'dead')
     member.statusSince = Math.floor(now)
     member.heldLive = false
+    member.dropped = true
     return true
+  }
+
+  /**
+   * The peer is heard from directly: if it is a rumour this node let go, forget that tombstone (nobody else holds
+   * it, and the peer's record at the same incarnation would not beat it), so that the message brings it back.
+   */
+  heardFromDirectly (peer: PeerId): void {
+    const member = this.members.get(peer)
+    if (member?.dropped === true) this.remove(member)
   }
 
   /** Members held alive that nobody has heard from since before `before`. */
@@ -268,9 +281,12 @@ export class MemberTable {
   }
 }
 
-/** `{ about }` carrying the peer's record when `table` holds it suspect or dead (so the peer can refute). */
+/**
+ * `{ about }` carrying the peer's record when `table` holds it suspect or dead (so the peer can refute); none for a
+ * rumour let go: that is this node's word alone, and the peer's answer brings it back here (heardFromDirectly).
+ */
 export function aboutPeer (table: MemberTable, peer: PeerId): { about?: MemberRecord } {
   const member = table.get(peer)
-  if (member === undefined || member.status === 'alive') return {}
+  if (member === undefined || member.status === 'alive' || member.dropped) return {}
   return { about: { peer, status: member.status, incarnation: member.incarnation, load: member.load } }
 }

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { Xoshiro128 } from '../../../protocols/core/index.js'
 import { Membership } from '../../../protocols/membership/index.js'
+import { MAX_VOUCHED_PINGS } from '../../../protocols/membership/anti-entropy.js'
 import { Driven, gossip, record } from './fixtures.js'
 import type { Sent } from './fixtures.js'
 
@@ -40,7 +41,24 @@ test('members made up in one gossip message are let go unannounced: no suspicion
   // nor do they come back from a member that still holds them: the rumour would go round again
   a.receive('c', { type: 'welcome', part: 0, parts: 1, members: made.map(peer => record(peer, 'alive')) }, a.now + 1)
   t.deepEqual(made.filter(peer => a.m.view.isLive(peer)), [])
-  t.deepEqual(a.takeSent().filter(s => s.to.startsWith('made-up')), [], 'nor are they pinged with the verdict')
+  const pinged = a.takeSent().filter(s => s.to.startsWith('made-up'))
+  t.true(pinged.length <= MAX_VOUCHED_PINGS, 'they cost at most MAX_VOUCHED_PINGS pings per welcome part')
+  t.true(pinged.every(s => s.message.type === 'ping' && s.message.about === undefined), 'with no verdict to refute: it is a\'s word alone')
+})
+
+test('a real member let go as a rumour (its probe was lost) is pinged when a pull shows it alive, and its answer brings it back', t => {
+  const a = Driven.node('a', { seeds: [] }).start(0)
+  for (const peer of HONEST) a.receive(peer, gossip(record(peer, 'alive')), 1)
+  a.receive('b', gossip(record('z', 'alive', 7)), 10)
+  const { published } = run(a, 60_000)
+  t.deepEqual([a.m.view.get('z')?.status, a.m.view.get('z')?.dropped], ['dead', true], 'z never answered: let go')
+  a.receive('c', { type: 'welcome', part: 0, parts: 1, members: [record('c', 'alive'), record('z', 'alive', 7)] }, a.now + 1)
+  const ping = a.takeSent().find(s => s.to === 'z')
+  t.true(ping?.message.type === 'ping' && ping.message.about === undefined)
+  const seq = ping?.message.type === 'ping' ? ping.message.seq : -1
+  a.receive('z', { type: 'ack', seq, subject: 'z', incarnation: 7, load: record('z', 'alive').load }, a.now + 10)
+  t.deepEqual([a.m.view.get('z')?.status, a.m.view.get('z')?.incarnation, a.m.view.get('z')?.confirmed], ['alive', 7, true])
+  t.deepEqual([...published, ...a.takePublished().map(r => r.peer)].filter(r => r.startsWith('z')), [], 'nothing about z was ever published')
 })
 
 test('a rumour heard from directly is a member like any other: suspected and declared dead when it goes silent', t => {
