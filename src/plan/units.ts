@@ -19,6 +19,7 @@ import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
 import { planShards } from './shard-plan.js'
 import { PlanError, projectOf, taskPathIn } from './task-paths.js'
+import { dependentsWithin, testOnlyTasks } from './task-sets.js'
 import type { TestClass } from './test-classes.js'
 import type { TestShards } from './test-shards.js'
 
@@ -180,16 +181,21 @@ class UnitBuilder {
     return draft
   }
 
-  /** The project's test task and what depends on it there in one unit, the rest in another. */
+  /**
+   * The project's test task, what depends on it there and its test source set's tasks (see `testOnlyTasks`) in one
+   * unit, the rest in another.
+   */
   addSeparateTestProject (project: string, tasks: readonly ProbedTask[], testTask: string): void {
-    const after = this.dependentsWithin(testTask, tasks)
-    const main = tasks.filter(task => task.path !== testTask && !after.has(task.path))
+    const after = dependentsWithin(testTask, tasks)
+    const testOnly = testOnlyTasks(testTask, tasks.filter(task => task.path !== testTask && !after.has(task.path)), this.byPath)
+    const inTestUnit = (task: ProbedTask): boolean => task.path === testTask || after.has(task.path) || testOnly.has(task.path)
+    const main = tasks.filter(task => !inTestUnit(task))
     if (main.length > 0) this.addProjectUnit(project, main)
-    this.addProjectUnit(project, tasks.filter(task => task.path === testTask || after.has(task.path)), testTask)
+    this.addProjectUnit(project, tasks.filter(inTestUnit), testTask)
   }
 
   addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, split: TestShards): void {
-    const after = this.dependentsWithin(testTask, tasks)
+    const after = dependentsWithin(testTask, tasks)
     this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)))
     const test = this.byPath.get(testTask) as ProbedTask
     const count = split.groups.length
@@ -249,20 +255,6 @@ class UnitBuilder {
     if (seen.has(from)) return false
     seen.add(from)
     return (this.byPath.get(from)?.dependencies ?? []).some(dep => this.reaches(dep, target, seen))
-  }
-
-  /** Tasks among `tasks` that depend on `target`, directly or through each other. */
-  private dependentsWithin (target: string, tasks: readonly ProbedTask[]): Set<string> {
-    const found = new Set<string>()
-    let grew = true
-    while (grew) {
-      grew = false
-      for (const task of tasks) {
-        if (found.has(task.path)) continue
-        if (task.dependencies.some(dep => dep === target || found.has(dep))) { found.add(task.path); grew = true }
-      }
-    }
-    return found
   }
 }
 
