@@ -27,6 +27,8 @@ export interface ProbedTask {
   type: string
   /** Paths of the tasks in the graph this task directly depends on, sorted. */
   dependencies: string[]
+  /** Whether the task declares outputs (`task.outputs.hasOutput`); absent from a graph made by hand or by an older probe. */
+  hasOutputs?: boolean
 }
 
 export interface TaskGraph {
@@ -51,7 +53,7 @@ export class TaskGraphProbeError extends Error {
 
 const TaskGraphSchema = z.object({
   gradleVersion: z.string(),
-  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()) })),
+  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()), hasOutputs: z.boolean().optional() })),
   requested: z.array(z.string()).optional(),
   selected: z.array(z.string()).optional(),
   rootDir: z.string().optional()
@@ -82,7 +84,8 @@ export function renderTaskGraphProbeScript (outputFile: string): string {
     '        [',
     '            path: task.path,',
     '            type: task.getClass().name.replaceAll(/_Decorated$/, \'\'),',
-    '            dependencies: deps.collect { it.path }.sort()',
+    '            dependencies: deps.collect { it.path }.sort(),',
+    '            hasOutputs: task.outputs.hasOutput',
     '        ]',
     '    }',
     '    def probed = [gradleVersion: gradle.gradleVersion, tasks: tasks, rootDir: gradle.rootProject.projectDir.path]',

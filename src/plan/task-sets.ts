@@ -1,9 +1,18 @@
 /**
- * Sets of tasks the planner reads off the task graph: what depends on what, and which of a project's tasks serve only
- * its test task (its test source set).
+ * Sets of tasks the planner reads off the task graph: what depends on what, which tasks no worker needs to run, and
+ * which of a project's tasks serve only its test task (its test source set).
  */
 import type { ProbedTask } from '../gradle/task-graph.js'
-import { projectOf } from './task-paths.js'
+import { PlanError, projectOf } from './task-paths.js'
+
+/** Every task asked for is left to the final build (see {@link outputlessTopTasks}): there is no work for workers. */
+export class NothingToDistributeError extends PlanError {
+  override name = 'NothingToDistributeError'
+
+  constructor (requested: readonly string[]) {
+    super(`nothing for workers to build: ${requested.join(' ')} and what it needs declare no outputs; run it on this machine: gmesh gradle -- ${requested.join(' ')}`)
+  }
+}
 
 /** Tasks among `tasks` that depend on `target`, directly or through each other. */
 export function dependentsWithin (target: string, tasks: readonly ProbedTask[]): Set<string> {
@@ -30,6 +39,29 @@ export function dependencyClosure (
     if (found.has(taskPath)) continue
     found.add(taskPath)
     for (const dep of byPath.get(taskPath)?.dependencies ?? []) if (follow(dep)) stack.push(dep)
+  }
+  return found
+}
+
+/**
+ * Tasks no worker needs to run, left to the final build: a task that declares no outputs (`build`, `check`,
+ * `publish`, `publishToMavenLocal`, an `Exec` without outputs) leaves nothing in the cache for the final build, so
+ * a worker would run it for nothing, or twice with its side effects (publishing from its workspace). Only those that
+ * no other task of the plan needs, save tasks of the same kind: a task without outputs that compilation depends on
+ * (one that generates sources it does not declare) still runs where the compilation does. A graph without the
+ * probe's `hasOutputs` (made by hand, or by an older probe) has no such tasks.
+ */
+export function outputlessTopTasks (tasks: readonly ProbedTask[]): Set<string> {
+  const dependents = new Map<string, string[]>()
+  for (const task of tasks) for (const dep of task.dependencies) dependents.set(dep, [...(dependents.get(dep) ?? []), task.path])
+  const found = new Set<string>()
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const task of tasks) {
+      if (found.has(task.path) || task.hasOutputs !== false) continue
+      if ((dependents.get(task.path) ?? []).every(dependent => found.has(dependent))) { found.add(task.path); grew = true }
+    }
   }
   return found
 }

@@ -5,7 +5,8 @@
  * invoking the unit's terminal tasks (those no other task of the unit depends on), and Gradle runs
  * the rest of the unit, plus whatever of other projects they need (from the mesh cache, once
  * the units they depend on are done). Unit A depends on unit B when a task of A depends on a
- * task of B.
+ * task of B. Tasks that declare no outputs and that only such tasks need (`build`, `publish`) are in no unit: a
+ * worker would leave nothing for the cache, or publish from its workspace; the final build runs them.
  *
  * A module's test task may be sharded by test class: each shard is a unit running the test task on
  * the classes that hash to it (see `test-shards.ts`), after the module's own unit. A shard's test
@@ -19,12 +20,13 @@ import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
 import { planShards } from './shard-plan.js'
 import { PlanError, projectOf, taskPathIn } from './task-paths.js'
-import { dependentsWithin, testOnlyTasks } from './task-sets.js'
+import { dependentsWithin, NothingToDistributeError, outputlessTopTasks, testOnlyTasks } from './task-sets.js'
 import type { TestClass } from './test-classes.js'
 import type { TestShards } from './test-shards.js'
 
 export { UnresolvedTaskError } from './requested-tasks.js'
 export { PlanError, projectOf } from './task-paths.js'
+export { NothingToDistributeError } from './task-sets.js'
 
 export interface Unit {
   /** Stable id derived from what the unit runs (same tasks and filters, same id). */
@@ -63,7 +65,10 @@ export interface UnitPlan {
   /** Every unit, dependencies first. */
   units: Unit[]
   shardedTestTasks: ShardedTestTask[]
-  /** Tasks that no unit runs: they depend on a sharded test task and are left to the final build. */
+  /**
+   * Tasks that no unit runs, left to the final build (in graph order): those that depend on a sharded test task, and
+   * those that declare no outputs and that only such tasks need (`build`, `check`, `publish`: see `outputlessTopTasks`).
+   */
   finalBuildOnly: string[]
   /** What the final local build skips (`-x`): the sharded test tasks, whose reports are merged instead. */
   finalBuildExcludes: string[]
@@ -108,8 +113,10 @@ export interface PlanOptions {
 export function planUnits (graph: TaskGraph, options: PlanOptions): UnitPlan {
   const tasks = neededTasks(graph, options.requested)
   const { shards, warnings } = planShards(tasks, options)
-  const builder = new UnitBuilder(tasks, new Set(shards.keys()))
-  for (const [project, projectTasks] of groupByProject(tasks)) {
+  const outputless = outputlessTopTasks(tasks)
+  if (outputless.size === tasks.length) throw new NothingToDistributeError(options.requested)
+  const builder = new UnitBuilder(tasks, new Set(shards.keys()), outputless)
+  for (const [project, projectTasks] of groupByProject(tasks.filter(task => !outputless.has(task.path)))) {
     const testTask = taskPathIn(project, options.testTaskName ?? 'test')
     const split = shards.get(testTask)
     if (split != null) builder.addShardedProject(project, projectTasks, testTask, split)
@@ -161,13 +168,17 @@ class UnitBuilder {
   private readonly drafts: UnitDraft[] = []
   /** Which units a task is done by (a sharded test task: all its shards). */
   private readonly doneBy = new Map<string, string[]>()
-  private readonly finalOnly: string[] = []
+  private readonly finalOnly: Set<string>
   private readonly sharded: ShardedTestTask[] = []
   private readonly keeps: string[] = []
 
-  /** @param shardedTests the test tasks run as shards: no other unit may run them unfiltered. */
-  constructor (tasks: readonly ProbedTask[], private readonly shardedTests: ReadonlySet<string>) {
+  /**
+   * @param shardedTests the test tasks run as shards: no other unit may run them unfiltered.
+   * @param finalOnly tasks left to the final build from the start (see `outputlessTopTasks`).
+   */
+  constructor (private readonly tasks: readonly ProbedTask[], private readonly shardedTests: ReadonlySet<string>, finalOnly: ReadonlySet<string>) {
     this.byPath = new Map(tasks.map(task => [task.path, task]))
+    this.finalOnly = new Set(finalOnly)
   }
 
   addProjectUnit (project: string, tasks: readonly ProbedTask[], name = project): UnitDraft {
@@ -207,7 +218,7 @@ class UnitBuilder {
     this.doneBy.set(testTask, ids)
     this.sharded.push({ task: testTask, project, shardUnits: ids, classes: split.groups })
     this.keeps.push(...test.dependencies.filter(isClassesTask))
-    this.finalOnly.push(...tasks.filter(task => after.has(task.path)).map(task => task.path))
+    for (const taskPath of after) this.finalOnly.add(taskPath)
   }
 
   finish (gradleVersion: string, requested: string[]): Omit<UnitPlan, 'warnings'> {
@@ -221,7 +232,8 @@ class UnitBuilder {
     })
     const finalBuildExcludes = this.sharded.map(sharded => sharded.task)
     const finalBuildKeeps = [...new Set(this.keeps)].filter(task => !finalBuildExcludes.includes(task)).sort()
-    return { gradleVersion, requested: [...requested], units, shardedTestTasks: this.sharded, finalBuildOnly: this.finalOnly, finalBuildExcludes, finalBuildKeeps }
+    const finalBuildOnly = this.tasks.map(task => task.path).filter(taskPath => this.finalOnly.has(taskPath))
+    return { gradleVersion, requested: [...requested], units, shardedTestTasks: this.sharded, finalBuildOnly, finalBuildExcludes, finalBuildKeeps }
   }
 
   private add (unit: Omit<Unit, 'id' | 'dependsOn'>, tasks: readonly ProbedTask[]): UnitDraft {

@@ -14,6 +14,7 @@ test('the probe script picks the dependency API by what the graph interface has,
   t.true(script.includes("TaskExecutionGraph.methods.any { it.name == 'getDependencies' }"))
   t.true(script.includes('task.taskDependencies.getDependencies(task).findAll { graph.hasTask(it) }'))
   t.true(script.includes('graph.allTasks.each { it.enabled = false }'))
+  t.true(script.includes('hasOutputs: task.outputs.hasOutput'), 'whether each task declares outputs (Gradle 4.4 and 8)')
   t.true(script.indexOf('if (gradle.parent != null)') < script.indexOf('gradle.taskGraph.whenReady'), 'an included build returns before hooking its graph')
 })
 
@@ -21,6 +22,9 @@ test('probe output of an unexpected shape is refused', t => {
   t.throws(() => parseTaskGraph('{"gradleVersion":"8.5","tasks":[{"path":":a"}]}'), { instanceOf: TaskGraphProbeError })
   t.throws(() => parseTaskGraph('not json'), { instanceOf: TaskGraphProbeError, message: /invalid JSON/ })
   t.deepEqual(parseTaskGraph('{"gradleVersion":"4.4.1","tasks":[]}'), { gradleVersion: '4.4.1', tasks: [] })
+  const task = { path: ':a:build', type: 'org.gradle.api.DefaultTask', dependencies: [], hasOutputs: false }
+  t.deepEqual(parseTaskGraph(JSON.stringify({ gradleVersion: '4.4.1', tasks: [task] })).tasks, [task])
+  t.throws(() => parseTaskGraph(JSON.stringify({ gradleVersion: '4.4.1', tasks: [{ ...task, hasOutputs: 'no' }] })), { instanceOf: TaskGraphProbeError })
 })
 
 test('real Gradle: the graph of `build` has every task with its direct dependencies, and nothing runs', async t => {
@@ -44,6 +48,15 @@ test('real Gradle: the graph of `build` has every task with its direct dependenc
     for (const dep of task.dependencies) t.true((order.get(dep) ?? Infinity) < (order.get(task.path) ?? -1), `${dep} before ${task.path}`)
   }
   t.false(existsSync(path.join(project.projectDir, 'app', 'build')), 'no task was executed')
+  for (const name of ['compileJava', 'jar', 'test']) t.is(byPath.get(`:app:${name}`)?.hasOutputs, true, name)
+  for (const name of ['classes', 'assemble', 'check', 'build']) t.is(byPath.get(`:app:${name}`)?.hasOutputs, false, name)
+  // planned: the lifecycle tasks are left to the final build, the units run the real work
+  const plan = planUnits(graph, { requested: ['build'], separateTests: true })
+  for (const module of ['text', 'money', 'catalog', 'pricing', 'app']) {
+    t.deepEqual(plan.units.find(u => u.name === `:${module}`)?.run, [`:${module}:jar`])
+    t.deepEqual(plan.units.find(u => u.name === `:${module}:test`)?.run, [`:${module}:test`])
+  }
+  t.true(plan.finalBuildOnly.includes(':app:build') && plan.finalBuildOnly.includes(':app:check'))
 })
 
 test('real Gradle: the probe leaves an included build alone, its tasks enabled, and records the graph of the build asked for', async t => {

@@ -1,12 +1,14 @@
 import test from 'ava'
 import type { ProbedTask, TaskGraph } from '../../src/gradle/task-graph.js'
-import { finalBuildArgs, planUnits, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { finalBuildArgs, NothingToDistributeError, planUnits, PlanError, type Unit, type UnitPlan } from '../../src/plan/units.js'
 
-/** A graph from `path: deps` pairs, in the given (execution) order. */
-function graphOf (tasks: Record<string, string[]>): TaskGraph {
+/** A graph from `path: deps` pairs, in the given (execution) order; `outputless` tasks declare no outputs. */
+function graphOf (tasks: Record<string, string[]>, outputless: readonly string[] = []): TaskGraph {
   return {
     gradleVersion: '8.5',
-    tasks: Object.entries(tasks).map(([path, dependencies]): ProbedTask => ({ path, type: 'org.gradle.api.DefaultTask', dependencies }))
+    tasks: Object.entries(tasks).map(([path, dependencies]): ProbedTask => ({
+      path, type: 'org.gradle.api.DefaultTask', dependencies, ...(outputless.length === 0 ? {} : { hasOutputs: !outputless.includes(path) })
+    }))
   }
 }
 
@@ -79,4 +81,57 @@ test('separate tests of a module nothing else needs, asked for its tests alone: 
   }), { requested: ['test'], separateTests: true })
   t.deepEqual(plan.units.map(u => [u.name, u.run]), [[':a:test', [':a:test']]])
   t.is(plan.units[0]?.tasks.length, 5)
+})
+
+/** A library published to a repository, with a lifecycle `build` (Gradle 4.4's java and maven-publish plugins). */
+const PUBLISHED = {
+  ':lib:compileJava': [],
+  ':lib:classes': [':lib:compileJava'],
+  ':lib:jar': [':lib:classes'],
+  ':lib:assemble': [':lib:jar'],
+  ':lib:compileTestJava': [':lib:classes'],
+  ':lib:testClasses': [':lib:compileTestJava'],
+  ':lib:test': [':lib:classes', ':lib:testClasses'],
+  ':lib:check': [':lib:test'],
+  ':lib:build': [':lib:assemble', ':lib:check'],
+  ':lib:generatePomFileForMavenPublication': [],
+  ':lib:publishMavenPublicationToMavenRepository': [':lib:generatePomFileForMavenPublication', ':lib:jar'],
+  ':lib:publish': [':lib:publishMavenPublicationToMavenRepository']
+}
+const PUBLISHED_OUTPUTLESS = [':lib:classes', ':lib:assemble', ':lib:testClasses', ':lib:check', ':lib:build', ':lib:publishMavenPublicationToMavenRepository', ':lib:publish']
+
+test('a requested task without outputs (publish) is left to the final build: workers run what it needs, never the task itself', t => {
+  const plan = planUnits(graphOf(PUBLISHED, PUBLISHED_OUTPUTLESS), { requested: ['publish'], separateTests: true })
+  t.deepEqual(plan.units.map(u => [u.name, u.run]), [[':lib', [':lib:jar', ':lib:generatePomFileForMavenPublication']]])
+  t.false(plan.units.some(u => u.tasks.some(task => task.includes('publish'))))
+  t.deepEqual(plan.finalBuildOnly, [':lib:publishMavenPublicationToMavenRepository', ':lib:publish'])
+  t.deepEqual(finalBuildArgs(plan), ['publish'])
+})
+
+test('`build`, `check` and `assemble` (no outputs) are left to the final build; the units still run the compilation and the tests', t => {
+  const plan = planUnits(graphOf(PUBLISHED, PUBLISHED_OUTPUTLESS), { requested: ['build'], separateTests: true })
+  t.deepEqual(plan.units.map(u => [u.name, u.run]), [[':lib', [':lib:jar']], [':lib:test', [':lib:test']]])
+  t.deepEqual(plan.finalBuildOnly, [':lib:assemble', ':lib:check', ':lib:build'])
+  t.deepEqual(unitNamed(plan, ':lib:test').tasks, [':lib:compileTestJava', ':lib:testClasses', ':lib:test'])
+  t.deepEqual(finalBuildArgs(plan), ['build'])
+  const together = planUnits(graphOf(PUBLISHED, PUBLISHED_OUTPUTLESS), { requested: ['build'] })
+  t.deepEqual(together.units.map(u => u.run), [[':lib:jar', ':lib:test']])
+})
+
+test('a task without outputs that a task with outputs needs (an Exec generating sources) still runs on the worker', t => {
+  const plan = planUnits(graphOf({
+    ':a:generate': [],
+    ':a:compileJava': [':a:generate'],
+    ':a:exec': [':a:compileJava'],
+    ':b:compileJava': [':a:exec']
+  }, [':a:generate', ':a:exec']), { requested: [':b:compileJava'] })
+  t.deepEqual(plan.units.map(u => [u.name, u.tasks]), [[':a', [':a:generate', ':a:compileJava', ':a:exec']], [':b', [':b:compileJava']]])
+  t.deepEqual(plan.finalBuildOnly, [])
+})
+
+test('tasks that all declare no outputs (clean) leave workers nothing to do: a plan error saying to run them locally', t => {
+  const graph = graphOf({ ':a:clean': [], ':b:clean': [] }, [':a:clean', ':b:clean'])
+  const err = t.throws(() => planUnits(graph, { requested: ['clean'] }), { instanceOf: NothingToDistributeError })
+  t.true(err instanceof PlanError)
+  t.regex(err?.message ?? '', /nothing for workers to build: clean .*gmesh gradle -- clean$/)
 })
