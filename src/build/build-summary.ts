@@ -35,6 +35,7 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
     const shards = result.plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0
     const stale = sharded.removedStale.length === 0 ? '' : `; removed what an earlier local run left: ${sharded.removedStale.join(', ')}`
     lines.push(`  ${sharded.task} in ${shards} shards: ${sharded.tests} tests, ${sharded.failures} failures, ${sharded.errors} errors, ${sharded.skipped} skipped (XML reports merged${stale})`)
+    for (const warning of sharded.warnings) lines.push(`    warning: ${warning}`)
   }
   if (job.lostPeers.length > 0) lines.push(`  lost mid-job: ${job.lostPeers.map(p => shortId(p)).join(', ')} (what they held was reassigned)`)
   const actionable = final?.summary.actionable
@@ -75,7 +76,8 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
             task: sharded.task,
             shards: plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits ?? [],
             tests: sharded.tests, failures: sharded.failures, errors: sharded.errors, skipped: sharded.skipped, files: sharded.files.length, dir: sharded.dir,
-            removedStale: sharded.removedStale
+            removedStale: sharded.removedStale,
+            ...(sharded.warnings.length === 0 ? {} : { warnings: sharded.warnings })
           }))
         }),
     final: final == null

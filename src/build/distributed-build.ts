@@ -158,6 +158,7 @@ async function mergeTestShards (plan: UnitPlan, reports: ReadonlyMap<string, Tes
   const merged = await mergeShardReports(buildRoot, plan, reports)
   for (const sharded of merged) {
     options.progress?.write(`gmesh: ${sharded.task}: ${sharded.tests} tests from ${plan.shardedTestTasks.find(s => s.task === sharded.task)?.shardUnits.length ?? 0} shards merged into ${sharded.dir}\n`)
+    for (const warning of sharded.warnings) options.progress?.write(`gmesh: warning: ${warning}\n`)
   }
   return merged
 }

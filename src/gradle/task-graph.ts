@@ -19,6 +19,7 @@ import { Writable } from 'node:stream'
 import { z } from 'zod'
 import { groovyString } from './init-script.js'
 import { runGradle, type GradleRunOptions } from './runner.js'
+import { REPORT_DIR_GROOVY } from './test-shard-script.js'
 
 export interface ProbedTask {
   /** Task path, e.g. `:core:compileJava`. */
@@ -29,6 +30,10 @@ export interface ProbedTask {
   dependencies: string[]
   /** Whether the task declares outputs (`task.outputs.hasOutput`); absent from a graph made by hand or by an older probe. */
   hasOutputs?: boolean
+  /** A test task's JUnit XML directory (`reports.junitXml`), absolute, where the build puts it; absent for other tasks. */
+  junitXmlDir?: string
+  /** A test task's HTML report directory (`reports.html`), absolute. */
+  htmlReportDir?: string
 }
 
 export interface TaskGraph {
@@ -53,7 +58,14 @@ export class TaskGraphProbeError extends Error {
 
 const TaskGraphSchema = z.object({
   gradleVersion: z.string(),
-  tasks: z.array(z.object({ path: z.string(), type: z.string(), dependencies: z.array(z.string()), hasOutputs: z.boolean().optional() })),
+  tasks: z.array(z.object({
+    path: z.string(),
+    type: z.string(),
+    dependencies: z.array(z.string()),
+    hasOutputs: z.boolean().optional(),
+    junitXmlDir: z.string().optional(),
+    htmlReportDir: z.string().optional()
+  })),
   requested: z.array(z.string()).optional(),
   selected: z.array(z.string()).optional(),
   rootDir: z.string().optional()
@@ -76,17 +88,25 @@ export function renderTaskGraphProbeScript (outputFile: string): string {
     '}',
     `def gmeshProbeOutput = new File(${groovyString(outputFile)})`,
     'def gmeshGraphHasDependencies = TaskExecutionGraph.methods.any { it.name == \'getDependencies\' }',
+    REPORT_DIR_GROOVY,
     'gradle.taskGraph.whenReady { graph ->',
     '    def tasks = graph.allTasks.collect { task ->',
     '        def deps = gmeshGraphHasDependencies',
     '            ? graph.getDependencies(task)',
     '            : task.taskDependencies.getDependencies(task).findAll { graph.hasTask(it) }',
-    '        [',
+    '        def entry = [',
     '            path: task.path,',
     '            type: task.getClass().name.replaceAll(/_Decorated$/, \'\'),',
     '            dependencies: deps.collect { it.path }.sort(),',
     '            hasOutputs: task.outputs.hasOutput',
     '        ]',
+    '        if (task instanceof org.gradle.api.tasks.testing.Test) {',
+    '            def junitXml = gmeshReportDir(task.reports.junitXml)',
+    '            if (junitXml != null) entry.junitXmlDir = junitXml',
+    '            def html = gmeshReportDir(task.reports.html)',
+    '            if (html != null) entry.htmlReportDir = html',
+    '        }',
+    '        entry',
     '    }',
     '    def probed = [gradleVersion: gradle.gradleVersion, tasks: tasks, rootDir: gradle.rootProject.projectDir.path]',
     '    if (graph.respondsTo(\'getRequestedTasks\')) probed.selected = graph.requestedTasks.collect { it.path }.sort()',

@@ -1,7 +1,7 @@
 /**
- * JUnit XML results of a test task (`<module>/build/test-results/<task>/TEST-<class>.xml`, one file
- * per test class): read from a shard's workspace, counted, and merged into the module's results
- * directory of the final build, which skips the sharded test task.
+ * JUnit XML results of a test task (`<module>/build/test-results/<task>/TEST-<class>.xml` by default, one file
+ * per test class, wherever the build puts them: see `ReportDirs`): read from a shard's workspace, counted, and merged
+ * into the module's results directory of the final build, which skips the sharded test task.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -29,7 +29,7 @@ export interface MergedTestReports extends TestCounts {
   files: string[]
   /**
    * What an earlier local run of the task left that the merge does not make and would contradict it: the binary
-   * results (`<results>/binary`) and the HTML report (`build/reports/tests/<task>`), removed.
+   * results (`<results>/binary`) and the HTML report (`build/reports/tests/<task>`, or where the task puts it), removed.
    */
   removedStale: string[]
 }
@@ -37,6 +37,17 @@ export interface MergedTestReports extends TestCounts {
 export class TestReportError extends Error {
   static readonly code = 'ERR_TEST_REPORT'
   override name = 'TestReportError'
+}
+
+/**
+ * Where a test task writes its reports, as Gradle says (the task-graph probe, the shard's init script): a build that
+ * moves its build directory (`buildDir = 'out'`) or its reports moves them. Absent: the defaults under `build/`.
+ */
+export interface ReportDirs {
+  /** The JUnit XML directory (`reports.junitXml`), absolute. */
+  junitXml?: string
+  /** The HTML report directory (`reports.html`), absolute. */
+  html?: string
 }
 
 /** `TEST-<class>.xml`: Java class names may hold any letters (Unicode too), never a path separator. */
@@ -47,9 +58,8 @@ export function testResultsDir (rootDir: string, project: string, testTaskName =
   return path.join(projectDirectory(rootDir, project), 'build', 'test-results', testTaskName)
 }
 
-/** The report files a test task left in a workspace, sorted by name; none if it wrote none. */
-export async function readTestReports (rootDir: string, project: string, testTaskName = 'test'): Promise<TestReportFile[]> {
-  const dir = testResultsDir(rootDir, project, testTaskName)
+/** The report files a test task left in a workspace (in `dir`, else the default one), sorted by name; none if it wrote none. */
+export async function readTestReports (rootDir: string, project: string, testTaskName = 'test', dir = testResultsDir(rootDir, project, testTaskName)): Promise<TestReportFile[]> {
   let names: string[]
   try {
     names = await readdir(dir)
@@ -96,7 +106,7 @@ export function sumTestCounts (reports: readonly TestReportFile[]): TestCounts {
  * kept, the later shard's as `TEST-<class>-<shard>.xml` (no Java class name holds a `-`).
  */
 export async function mergeTestReports (
-  rootDir: string, project: string, shards: ReadonlyArray<readonly TestReportFile[]>, testTaskName = 'test'
+  rootDir: string, project: string, shards: ReadonlyArray<readonly TestReportFile[]>, testTaskName = 'test', dirs: ReportDirs = {}
 ): Promise<MergedTestReports> {
   const named = new Map<string, TestReportFile>()
   for (const [index, reports] of shards.entries()) {
@@ -107,12 +117,12 @@ export async function mergeTestReports (
   }
   const all = [...named.values()]
   const counts = sumTestCounts(all)
-  const dir = testResultsDir(rootDir, project, testTaskName)
+  const dir = dirs.junitXml ?? testResultsDir(rootDir, project, testTaskName)
   await mkdir(dir, { recursive: true })
   // as the test task itself does: reports of an earlier run (a class since renamed or deleted) do not stay beside these
   for (const old of (await readdir(dir)).filter(name => REPORT_NAME.test(name))) await rm(path.join(dir, old), { force: true })
   for (const [name, report] of named) await writeFile(path.join(dir, name), report.content)
-  const stale = [path.join(dir, 'binary'), path.join(projectDirectory(rootDir, project), 'build', 'reports', 'tests', testTaskName)]
+  const stale = [path.join(dir, 'binary'), dirs.html ?? path.join(projectDirectory(rootDir, project), 'build', 'reports', 'tests', testTaskName)]
   const removedStale: string[] = []
   for (const old of stale) {
     if (!existsSync(old)) continue

@@ -10,6 +10,22 @@
  */
 import { groovyString } from './init-script.js'
 
+/**
+ * Groovy defining `gmeshReportDir(report)`: the absolute directory of a test task's directory report
+ * (`reports.junitXml`, `reports.html`), or null. Gradle 6.1+ has `outputLocation` (a `DirectoryProperty` on Gradle 8,
+ * where `destination` is gone); Gradle 4.4 has only `destination` (a `File`).
+ */
+export const REPORT_DIR_GROOVY = [
+  'def gmeshReportDir = { report ->',
+  '    try {',
+  '        if (report.respondsTo(\'getOutputLocation\')) return report.outputLocation.get().asFile.absolutePath',
+  '        return report.destination?.absolutePath',
+  '    } catch (Exception ignored) {',
+  '        return null',
+  '    }',
+  '}'
+].join('\n')
+
 export interface TestShardScriptOptions {
   /** The sharded test task, e.g. `:money:test`. */
   testTask: string
@@ -17,6 +33,8 @@ export interface TestShardScriptOptions {
   index: number
   count: number
   salt: number
+  /** A file the script writes the test task's JUnit XML directory to, as this Gradle says, for the worker to read the reports from. */
+  reportDirFile?: string
 }
 
 /** Groovy to append to a shard unit's init script. */
@@ -31,9 +49,13 @@ export function renderTestShardScript (shard: TestShardScriptOptions): string {
     `def gmeshShardIndex = ${shard.index - 1}L`,
     `def gmeshShardCount = ${shard.count}L`,
     `def gmeshShardSalt = '${shard.salt}:'`,
+    `def gmeshReportDirFile = ${shard.reportDirFile == null ? 'null' : `new File(${groovyString(shard.reportDirFile)})`}`,
+    REPORT_DIR_GROOVY,
     'gradle.taskGraph.whenReady { graph ->',
     '    if (gradle.parent != null) return // an included build has task paths of its own',
     '    graph.allTasks.findAll { it.path == gmeshShardTask }.each { test ->',
+    '        def reportDir = gmeshReportDir(test.reports.junitXml)',
+    '        if (gmeshReportDirFile != null && reportDir != null) gmeshReportDirFile.text = reportDir',
     '        test.filter.failOnNoMatchingTests = false',
     '        test.exclude { element ->',
     '            if (element.directory || !element.name.endsWith(\'.class\')) return false',

@@ -6,6 +6,9 @@
  * A failed unit reports the failing task, Gradle's "What went wrong" text and the tail of the
  * output before it (the compiler's error lines, for instance), for the build's failure report.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { ActionableSummary, TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
@@ -94,6 +97,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
   if (options.signal?.aborted === true) {
     return { unitId: unit.id, outcome: 'cancelled', exitCode: 1, durationMs: 0, tasks: [], command: [], failure: { message: 'cancelled before it started', logTail: [] } }
   }
+  const shard = unit.shard == null ? undefined : await ShardReports.prepare(unit.shard, options.scratchDir)
   const deadline = new AbortController()
   const timer = setTimeout(() => { deadline.abort() }, options.timeoutMs)
   const signal = options.signal == null ? deadline.signal : AbortSignal.any([options.signal, deadline.signal])
@@ -103,7 +107,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       projectDir: options.workspaceDir,
       // a shard's class selection is a closure in the init script, which a configuration cache could not store
       args: [...unitGradleArgs(unit), ...(unit.shard == null ? [] : NO_CONFIGURATION_CACHE_ARGS), ...(options.daemon === true ? ['--daemon'] : [])],
-      initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }) + (unit.shard == null ? '' : renderTestShardScript(unit.shard)),
+      initScript: renderInitScript({ cacheUrl: options.cacheUrl, push: true, enableBuildCache: false }) + (shard?.script ?? ''),
       gradleUserHome: options.gradleUserHome,
       noDaemon: options.daemon !== true,
       signal,
@@ -132,15 +136,36 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       })
     }
     if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
-    if (unit.shard != null) runResult.testReports = await readTestReports(options.workspaceDir, unit.project, taskNameOf(unit.shard.testTask))
+    if (shard != null) runResult.testReports = await shard.read(options.workspaceDir, unit.project)
     return runResult
   } finally {
     clearTimeout(timer)
+    await shard?.cleanup()
   }
 }
 
-function taskNameOf (taskPath: string): string {
-  return taskPath.slice(taskPath.lastIndexOf(':') + 1)
+/**
+ * A test shard's init script and its reports: the script writes where this Gradle puts the test task's JUnit XML
+ * (`buildDir = 'out'` moves it) to a file of a scratch directory, and the reports are read from there.
+ */
+class ShardReports {
+  private constructor (private readonly testTask: string, private readonly dir: string, readonly script: string) {}
+
+  static async prepare (shard: NonNullable<Unit['shard']>, scratchDir: string | undefined): Promise<ShardReports> {
+    const dir = await mkdtemp(path.join(scratchDir ?? tmpdir(), 'gmesh-shard-'))
+    return new ShardReports(shard.testTask, dir, renderTestShardScript({ ...shard, reportDirFile: path.join(dir, 'junit-xml-dir') }))
+  }
+
+  /** The reports the test task wrote, where Gradle said it would (the default directory if it did not say). */
+  async read (workspaceDir: string, project: string): Promise<TestReportFile[]> {
+    const said = (await readFile(path.join(this.dir, 'junit-xml-dir'), 'utf8').catch(() => '')).trim()
+    const name = this.testTask.slice(this.testTask.lastIndexOf(':') + 1)
+    return await readTestReports(workspaceDir, project, name, said === '' ? undefined : said)
+  }
+
+  async cleanup (): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
+  }
 }
 
 /** Keeps the last lines of Gradle's output (both streams, in arrival order) and reads failures from them. */

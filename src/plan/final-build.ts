@@ -1,14 +1,20 @@
 /**
  * The submitter's side of test shards: after the final local build (which skips the sharded
  * test tasks, see `finalBuildArgs`, and may `clean` the modules), the reports the shard units
- * returned are merged into each module's results directory, as if its test task had run there.
+ * returned are merged into each module's results directory (where the probe found the test task
+ * writes them), as if its test task had run there.
  */
 import { mergeTestReports, type MergedTestReports, type TestReportFile } from '../gradle/test-reports.js'
-import { PlanError, type UnitPlan } from './units.js'
+import { PlanError, type ShardedTestTask, type UnitPlan } from './units.js'
 
 export interface ShardedTestResult extends MergedTestReports {
   /** The sharded test task, e.g. `:money:test`. */
   task: string
+  /**
+   * What looks wrong in the reports, for the summary: a shard that returned no report although the planner found
+   * test classes for it (its reports were written where the worker did not look, say).
+   */
+  warnings: string[]
 }
 
 /**
@@ -24,7 +30,18 @@ export async function mergeShardReports (
   for (const sharded of plan.shardedTestTasks) {
     const shards = sharded.shardUnits.map(id => reportsByUnit.get(id) ?? [])
     const testTaskName = sharded.task.slice(sharded.task.lastIndexOf(':') + 1)
-    results.push({ task: sharded.task, ...await mergeTestReports(rootDir, sharded.project, shards, testTaskName) })
+    const merged = await mergeTestReports(rootDir, sharded.project, shards, testTaskName, sharded.reportDirs ?? {})
+    results.push({ task: sharded.task, ...merged, warnings: emptyShardWarnings(sharded, shards) })
   }
   return results
+}
+
+/** A warning for each shard that returned no report although the planner found test classes that hash to it. */
+function emptyShardWarnings (sharded: Pick<ShardedTestTask, 'task' | 'classes'>, shards: ReadonlyArray<readonly TestReportFile[]>): string[] {
+  return shards.flatMap((reports, index) => {
+    const known = sharded.classes[index] ?? []
+    if (reports.length > 0 || known.length === 0) return []
+    return [`${sharded.task} [${index + 1}/${shards.length}] returned no test reports, though its classes include ${known[0] ?? ''}` +
+      `${known.length > 1 ? ` and ${known.length - 1} more` : ''}: its tests may not have run, or wrote their reports where gmesh did not look`]
+  })
 }

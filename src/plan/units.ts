@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
+import type { ReportDirs } from '../gradle/test-reports.js'
 import { topologicalOrder } from './dag.js'
 import { selectRequested } from './requested-tasks.js'
 import { planShards } from './shard-plan.js'
@@ -57,6 +58,8 @@ export interface ShardedTestTask {
   shardUnits: string[]
   /** The test classes the planner found, per shard; any other class runs in the shard its hash gives. */
   classes: string[][]
+  /** Where the test task writes its reports here, as the probe found (absent or empty: the defaults), for the merge. */
+  reportDirs?: ReportDirs
 }
 
 export interface UnitPlan {
@@ -216,7 +219,8 @@ class UnitBuilder {
       return this.add({ name, project, tasks: [testTask], run: [testTask], exclude: [], testFilters: [], shard }, [test]).id
     })
     this.doneBy.set(testTask, ids)
-    this.sharded.push({ task: testTask, project, shardUnits: ids, classes: split.groups })
+    const reportDirs = { ...(test.junitXmlDir == null ? {} : { junitXml: test.junitXmlDir }), ...(test.htmlReportDir == null ? {} : { html: test.htmlReportDir }) }
+    this.sharded.push({ task: testTask, project, shardUnits: ids, classes: split.groups, reportDirs })
     this.keeps.push(...test.dependencies.filter(isClassesTask))
     for (const taskPath of after) this.finalOnly.add(taskPath)
   }

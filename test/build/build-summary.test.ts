@@ -169,12 +169,17 @@ test('sharded test tasks: the summary and the JSON give each one\'s shards and m
     finalBuildExcludes: [':money:test'],
     finalBuildKeeps: [':money:testClasses']
   }
-  const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'], removedStale: ['/p/money/build/reports/tests/test'] }]
+  const testShards = [{ task: ':money:test', tests: 9, failures: 0, errors: 0, skipped: 1, dir: '/p/money/build/test-results/test', files: ['TEST-a.xml', 'TEST-b.xml'], removedStale: ['/p/money/build/reports/tests/test'], warnings: [] }]
   const text = formatBuildSummary(built({ plan: sharded, testShards }))
   t.true(text.includes('  :money:test in 2 shards: 9 tests, 0 failures, 0 errors, 1 skipped (XML reports merged; removed what an earlier local run left: /p/money/build/reports/tests/test)\n'), text)
   const json = buildSummaryJson(built({ plan: sharded, testShards })) as { testShards: unknown }
   t.deepEqual(json.testShards, [{ task: ':money:test', shards: ['s1', 's2'], tests: 9, failures: 0, errors: 0, skipped: 1, files: 2, dir: '/p/money/build/test-results/test', removedStale: ['/p/money/build/reports/tests/test'] }])
   t.is((buildSummaryJson(built()) as { testShards?: unknown }).testShards, undefined, 'nothing sharded, no testShards')
+  const warning = ':money:test [2/2] returned no test reports, though its classes include p.BTest: its tests may not have run, or wrote their reports where gmesh did not look'
+  const warned = [{ ...testShards[0], tests: 4, files: ['TEST-a.xml'], warnings: [warning] }] as typeof testShards
+  t.true(formatBuildSummary(built({ plan: sharded, testShards: warned })).includes(`  :money:test in 2 shards: 4 tests,`))
+  t.true(formatBuildSummary(built({ plan: sharded, testShards: warned })).includes(`\n    warning: ${warning}\n`))
+  t.like((buildSummaryJson(built({ plan: sharded, testShards: warned })) as { testShards: unknown[] }).testShards[0], { warnings: [warning] })
 })
 
 test('a plan warning (a requested shard that found too few test classes) reaches the JSON summary, not only stderr', t => {

@@ -82,3 +82,16 @@ test('reading reports skips other files, and a module without results has none',
   t.deepEqual(await readTestReports(root, ':other'), [])
   t.deepEqual(countTestReport(report('a.BTest', 2, 1)), { tests: 2, failures: 1, errors: 0, skipped: 0 })
 })
+
+test('reports go where the build puts them (buildDir = \'out\'), and the stale HTML report removed is the one there', async t => {
+  const root = await tempRoot(t)
+  const junitXml = path.join(root, 'text', 'out', 'test-results', 'test')
+  const html = path.join(root, 'text', 'out', 'reports', 'tests', 'test')
+  await mkdir(html, { recursive: true })
+  const merged = await mergeTestReports(root, ':text', [[report('p.ATest', 2)]], 'test', { junitXml, html })
+  t.is(merged.dir, junitXml)
+  t.deepEqual(await readdir(junitXml), ['TEST-p.ATest.xml'])
+  t.deepEqual(merged.removedStale, [html])
+  t.false(existsSync(path.join(root, 'text', 'build')), 'nothing written under the default build/')
+  t.deepEqual(await readTestReports(root, ':text', 'test', junitXml), [report('p.ATest', 2)])
+})
