@@ -67,19 +67,18 @@ export function outputlessTopTasks (tasks: readonly ProbedTask[]): Set<string> {
 }
 
 /**
- * The tasks of a project that only its test task needs: its test source set (`compileTestJava`,
+ * The tasks of a project that only its test unit needs: its test source set (`compileTestJava`,
  * `processTestResources`, `testClasses`, their Groovy or Kotlin kin), found from the graph, not by name. They are the
- * project's tasks the test task reaches through tasks of the project, less those the rest of the project's unit
- * (`kept`: its tasks other than the test task and what follows it) needs, through any project. A test source set
- * that depends on a test-support module which itself depends on the project (`testImplementation
- * project(':testing')`) can then run after that module, in the test unit, without a cycle of units.
+ * project's tasks the test task reaches through tasks of the project, less those that any other task of the plan
+ * (`byPath`) needs, through any project, other than through the test unit's own tasks (`testUnit`: the test task and
+ * what follows it in the project). So the module's jar, which its own test runtime and other modules both need,
+ * stays out; and a test source set that depends on a test-support module which itself depends on the project
+ * (`testImplementation project(':testing')`) runs after that module, in the test unit, without a cycle of units.
  */
-export function testOnlyTasks (
-  testTask: string, kept: readonly ProbedTask[], byPath: ReadonlyMap<string, ProbedTask>
-): Set<string> {
+export function testOnlyTasks (testTask: string, testUnit: ReadonlySet<string>, byPath: ReadonlyMap<string, ProbedTask>): Set<string> {
   const project = projectOf(testTask)
-  const fromTest = dependencyClosure([testTask], byPath, dep => projectOf(dep) === project)
-  const keptRoots = kept.map(task => task.path).filter(taskPath => !fromTest.has(taskPath))
-  const neededByKept = dependencyClosure(keptRoots, byPath)
-  return new Set([...fromTest].filter(taskPath => taskPath !== testTask && !neededByKept.has(taskPath)))
+  const candidates = dependencyClosure([testTask], byPath, dep => projectOf(dep) === project)
+  const roots = [...byPath.keys()].filter(taskPath => !candidates.has(taskPath) && !testUnit.has(taskPath))
+  const neededElsewhere = dependencyClosure(roots, byPath, dep => !testUnit.has(dep) && dep !== testTask)
+  return new Set([...candidates].filter(taskPath => taskPath !== testTask && !neededElsewhere.has(taskPath)))
 }

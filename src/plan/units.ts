@@ -201,7 +201,7 @@ class UnitBuilder {
    */
   addSeparateTestProject (project: string, tasks: readonly ProbedTask[], testTask: string): void {
     const after = dependentsWithin(testTask, tasks)
-    const testOnly = testOnlyTasks(testTask, tasks.filter(task => task.path !== testTask && !after.has(task.path)), this.byPath)
+    const testOnly = testOnlyTasks(testTask, new Set([testTask, ...after]), this.byPath)
     const inTestUnit = (task: ProbedTask): boolean => task.path === testTask || after.has(task.path) || testOnly.has(task.path)
     const main = tasks.filter(task => !inTestUnit(task))
     if (main.length > 0) this.addProjectUnit(project, main)

@@ -1,6 +1,8 @@
 import test from 'ava'
-import type { ProbedTask, TaskGraph } from '../../src/gradle/task-graph.js'
+import { readFile } from 'node:fs/promises'
+import { parseTaskGraph, type ProbedTask, type TaskGraph } from '../../src/gradle/task-graph.js'
 import { finalBuildArgs, NothingToDistributeError, planUnits, PlanError, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { repoPath } from '../helpers/repo-paths.js'
 
 /** A graph from `path: deps` pairs, in the given (execution) order; `outputless` tasks declare no outputs. */
 function graphOf (tasks: Record<string, string[]>, outputless: readonly string[] = []): TaskGraph {
@@ -22,38 +24,29 @@ function dependencyNames (plan: UnitPlan, unit: Unit): string[] {
   return unit.dependsOn.map(id => plan.units.find(u => u.id === id)?.name ?? id).sort()
 }
 
-/** `:testing` holds shared test helpers and compiles against `:money`; `:money`'s tests use `:testing` (Gradle 4.4's java plugin). */
-const TEST_SUPPORT = {
-  ':money:compileJava': [],
-  ':money:processResources': [],
-  ':money:classes': [':money:compileJava', ':money:processResources'],
-  ':money:jar': [':money:classes'],
-  ':money:assemble': [':money:jar'],
-  ':testing:compileJava': [':money:jar'],
-  ':testing:processResources': [],
-  ':testing:classes': [':testing:compileJava', ':testing:processResources'],
-  ':testing:jar': [':testing:classes'],
-  ':testing:assemble': [':testing:jar'],
-  ':testing:check': [],
-  ':testing:build': [':testing:assemble', ':testing:check'],
-  ':money:compileTestJava': [':money:classes', ':testing:jar'],
-  ':money:processTestResources': [],
-  ':money:testClasses': [':money:compileTestJava', ':money:processTestResources'],
-  ':money:test': [':money:classes', ':money:testClasses'],
-  ':money:check': [':money:test'],
-  ':money:build': [':money:assemble', ':money:check']
+/**
+ * java-multi plus `:testing`, shared test helpers that compile against `:money`, used by `:money`'s tests
+ * (`testImplementation project(':testing')`): captured from the probe (src/gradle/task-graph.ts) with Gradle 4.4.1.
+ * `:money:test` depends on `:money:jar` too (its runtime classpath has `:testing`'s, which has `:money`'s jar).
+ */
+async function testSupportGraph (): Promise<TaskGraph> {
+  return parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'test-support-build.json'), 'utf8'))
 }
 
-test('separate tests with a test-support module: the test source set goes to the test unit, after the support module, without a cycle', t => {
-  const plan = planUnits(graphOf(TEST_SUPPORT), { requested: ['build'], separateTests: true })
-  t.deepEqual(plan.units.map(u => u.name), [':money', ':testing', ':money:test'])
+test('separate tests with a test-support module (Gradle 4.4.1): the test source set goes to the test unit, after the support module, without a cycle', async t => {
+  const graph = await testSupportGraph()
+  t.deepEqual(graph.tasks.find(task => task.path === ':money:test')?.dependencies, [':money:classes', ':money:jar', ':money:testClasses', ':testing:jar'])
+  const plan = planUnits(graph, { requested: ['build'], separateTests: true })
   const money = unitNamed(plan, ':money')
   const moneyTest = unitNamed(plan, ':money:test')
-  t.deepEqual(money.tasks, [':money:compileJava', ':money:processResources', ':money:classes', ':money:jar', ':money:assemble'])
-  t.deepEqual(moneyTest.tasks, [':money:compileTestJava', ':money:processTestResources', ':money:testClasses', ':money:test', ':money:check', ':money:build'])
-  t.deepEqual(moneyTest.run, [':money:build'])
+  t.deepEqual(money.tasks, [':money:compileJava', ':money:processResources', ':money:classes', ':money:jar'])
+  t.deepEqual(moneyTest.tasks, [':money:compileTestJava', ':money:processTestResources', ':money:testClasses', ':money:test'])
+  t.deepEqual(moneyTest.run, [':money:test'])
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':testing')), [':money'])
   t.deepEqual(dependencyNames(plan, moneyTest), [':money', ':testing'])
+  const position = new Map(plan.units.map((u, i) => [u.id, i]))
+  for (const unit of plan.units) for (const dep of unit.dependsOn) t.true((position.get(dep) ?? 99) < (position.get(unit.id) ?? -1))
+  t.deepEqual([...plan.units.flatMap(u => u.tasks), ...plan.finalBuildOnly].sort(), graph.tasks.map(task => task.path).sort(), 'every task once')
   t.deepEqual(finalBuildArgs(plan), ['build'])
 })
 
