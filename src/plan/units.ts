@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto'
 import type { ProbedTask, TaskGraph } from '../gradle/task-graph.js'
 import type { ReportDirs } from '../gradle/test-reports.js'
 import { topologicalOrder } from './dag.js'
+import { isClassesTask } from './gradle-args.js'
 import { selectRequested } from './requested-tasks.js'
 import { planShards } from './shard-plan.js'
 import { PlanError, projectOf, taskPathIn } from './task-paths.js'
@@ -28,6 +29,7 @@ import type { TestShards } from './test-shards.js'
 export { UnresolvedTaskError } from './requested-tasks.js'
 export { PlanError, projectOf } from './task-paths.js'
 export { NothingToDistributeError } from './task-sets.js'
+export { finalBuildArgs, unitGradleArgs } from './gradle-args.js'
 
 export interface Unit {
   /** Stable id derived from what the unit runs (same tasks and filters, same id). */
@@ -272,26 +274,4 @@ class UnitBuilder {
     seen.add(from)
     return (this.byPath.get(from)?.dependencies ?? []).some(dep => this.reaches(dep, target, seen))
   }
-}
-
-/**
- * Gradle arguments that run a unit: its tasks, `-x` for its exclusions, `--tests` after the test task. A
- * class filter also names the class's nested classes (`Outer$*`), which JUnit runs as classes of their own.
- */
-export function unitGradleArgs (unit: Pick<Unit, 'run' | 'exclude' | 'testFilters'>): string[] {
-  const args = [...unit.run]
-  for (const filter of unit.testFilters) args.push('--tests', filter, '--tests', `${filter}$*`)
-  for (const task of unit.exclude) args.push('-x', task)
-  return args
-}
-
-/** A source set's lifecycle task (`classes`, `testClasses`, `integrationTestClasses`): compilation and resources. */
-function isClassesTask (taskPath: string): boolean {
-  const name = taskPath.slice(taskPath.lastIndexOf(':') + 1)
-  return name === 'classes' || name.endsWith('Classes')
-}
-
-/** Gradle arguments of the final local build: the requested tasks, skipping the sharded test tasks but not what they need. */
-export function finalBuildArgs (plan: Pick<UnitPlan, 'requested' | 'finalBuildExcludes' | 'finalBuildKeeps'>): string[] {
-  return [...plan.requested, ...plan.finalBuildKeeps, ...plan.finalBuildExcludes.flatMap(task => ['-x', task])]
 }
