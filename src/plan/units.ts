@@ -9,7 +9,7 @@
  * worker would leave nothing for the cache, or publish from its workspace; the final build runs them.
  *
  * A module's test task may be sharded by test class: each shard is a unit running the test task on
- * the classes that hash to it (see `test-shards.ts`), after the module's own unit. A shard's test
+ * the classes that hash to it (see `test-shards.ts`), after the module's own unit and the unit of its test source set. A shard's test
  * task has its own cache key, so the final build must skip the sharded test task (`-x :mod:test`)
  * and merge the shards' reports; the module's tasks that depend on its test task (`check`,
  * `build`) are left to the final build.
@@ -210,9 +210,18 @@ class UnitBuilder {
     this.addProjectUnit(project, tasks.filter(inTestUnit), testTask)
   }
 
+  /**
+   * The project's tasks in one unit, but its test source set's (see `testOnlyTasks`) in a unit of their own (`:mod:test
+   * classes`, so a test-support module may depend on the module), the test task in shards after both, and what
+   * depends on the test task left to the final build.
+   */
   addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, split: TestShards): void {
     const after = dependentsWithin(testTask, tasks)
-    this.addProjectUnit(project, tasks.filter(task => task.path !== testTask && !after.has(task.path)))
+    const testOnly = testOnlyTasks(testTask, new Set([testTask, ...after]), this.byPath)
+    const main = tasks.filter(task => task.path !== testTask && !after.has(task.path) && !testOnly.has(task.path))
+    const sourceSet = tasks.filter(task => testOnly.has(task.path))
+    if (main.length > 0) this.addProjectUnit(project, main)
+    if (sourceSet.length > 0) this.addProjectUnit(project, sourceSet, main.length > 0 ? `${testTask} classes` : project)
     const test = this.byPath.get(testTask) as ProbedTask
     const count = split.groups.length
     const ids = split.groups.map((_classes, index) => {

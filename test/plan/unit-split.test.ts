@@ -128,3 +128,14 @@ test('tasks that all declare no outputs (clean) leave workers nothing to do: a p
   t.true(err instanceof PlanError)
   t.regex(err?.message ?? '', /nothing for workers to build: clean .*gmesh gradle -- clean$/)
 })
+
+test('sharded tests with a test-support module: the test source set is a unit of its own after the support module, the shards after it', async t => {
+  const testClasses = new Map([[':money', [{ name: 'p.OneTest', weight: 1 }, { name: 'p.TwoTest', weight: 1 }]]])
+  const plan = planUnits(await testSupportGraph(), { requested: ['build'], separateTests: true, shardTests: [{ module: 'money', shards: 2 }], testClasses })
+  const sourceSet = unitNamed(plan, ':money:test classes')
+  t.deepEqual(sourceSet.tasks, [':money:compileTestJava', ':money:processTestResources', ':money:testClasses'])
+  t.deepEqual(dependencyNames(plan, sourceSet), [':money', ':testing'])
+  t.deepEqual(unitNamed(plan, ':money').run, [':money:jar'])
+  for (const shard of plan.units.filter(u => u.shard != null)) t.deepEqual(dependencyNames(plan, shard), [':money', ':money:test classes', ':testing'])
+  t.deepEqual(finalBuildArgs(plan), ['build', ':money:classes', ':money:testClasses', '-x', ':money:test'])
+})

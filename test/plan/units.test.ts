@@ -123,27 +123,30 @@ test('java-multi (probed with Gradle 4.4.1): five units following the module dep
   for (const unit of plan.units) for (const dep of unit.dependsOn) t.true((position.get(dep) ?? 99) < (position.get(unit.id) ?? -1))
 })
 
-test('java-multi with :text tests in two shards: one class per shard after :text, and the final build skips :text:test', async t => {
+test('java-multi with :text tests in two shards: one class per shard after :text and its test classes, and the final build skips :text:test', async t => {
   const plan = await planBuild(await javaMultiGraph(), {
     rootDir: repoPath('examples', 'java-multi'), requested: ['build'], shardTests: [{ module: 'text', shards: 2 }]
   })
   const text = unitNamed(plan, ':text')
+  const testClasses = unitNamed(plan, ':text:test classes')
   const shards = plan.units.filter(u => u.shard?.testTask === ':text:test')
   t.is(shards.length, 2)
   const [sharded] = plan.shardedTestTasks
   t.deepEqual(sharded?.classes.map(group => group.length), [1, 1], 'one known class per shard')
   t.deepEqual(sharded?.classes.flat().sort(), ['example.text.ColumnsTest', 'example.text.SlugTest'])
   for (const [index, shard] of shards.entries()) {
-    t.deepEqual(shard.dependsOn, [text.id])
+    t.deepEqual(dependencyNames(plan, shard), [':text', ':text:test classes'])
     t.like(shard.shard, { testTask: ':text:test', index: index + 1, count: 2 })
     t.is(shardOfClass(sharded?.classes[index]?.[0] ?? '', shard.shard?.salt ?? -1, 2), index, 'the hash the worker applies puts the class there')
     t.deepEqual(unitGradleArgs(shard), [':text:test'], 'classes are chosen by the unit\'s init script, not --tests')
   }
   t.not(shards[0]?.id, shards[1]?.id)
-  // The module's unit builds everything up to the tests, never the test task itself.
-  t.false(text.tasks.includes(':text:test'))
-  t.deepEqual(text.run, [':text:assemble', ':text:testClasses'])
-  t.deepEqual(unitGradleArgs(text), [':text:assemble', ':text:testClasses'])
+  // The module's unit and its test source set's build everything up to the tests, never the test task itself.
+  t.false(text.tasks.includes(':text:test') || testClasses.tasks.includes(':text:test'))
+  t.deepEqual(text.run, [':text:assemble'])
+  t.deepEqual(testClasses.tasks, [':text:compileTestJava', ':text:processTestResources', ':text:testClasses'])
+  t.deepEqual(unitGradleArgs(testClasses), [':text:testClasses'])
+  t.deepEqual(dependencyNames(plan, testClasses), [':text'])
   // :catalog needs :text's jar, not its tests.
   t.deepEqual(dependencyNames(plan, unitNamed(plan, ':catalog')), [':money', ':text'])
   t.like(plan.shardedTestTasks[0], { task: ':text:test', project: ':text', shardUnits: shards.map(u => u.id) })
@@ -156,7 +159,7 @@ test('java-multi with :text tests in two shards: one class per shard after :text
 test('testShardsPerModule shards only modules with more than one test class', async t => {
   const plan = await planBuild(await javaMultiGraph(), { rootDir: repoPath('examples', 'java-multi'), requested: ['build'], testShardsPerModule: 4 })
   t.deepEqual(plan.finalBuildExcludes, [':text:test'])
-  t.is(plan.units.length, 5 + 2)
+  t.is(plan.units.length, 5 + 1 + 2, 'the modules, :text\'s test classes, its shards')
   t.deepEqual(unitNamed(plan, ':money').run, [':money:build'])
 })
 
