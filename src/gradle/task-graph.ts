@@ -5,6 +5,9 @@
  * Not `--dry-run`: Gradle 4.4 never calls `whenReady` in a dry run. The script also records the root project's
  * directory and, where the graph tells them (`getRequestedTasks`: Gradle 4.4 has it, the script asks rather than assumes), the tasks Gradle selected for the
  * requested names: abbreviations and names relative to the project Gradle ran in resolved the way Gradle does.
+ * Per task it records whether the task declares outputs (`outputs.hasOutput`, Gradle 4.4 and 8), and for a test
+ * task where its JUnit XML and HTML reports go (`reports.junitXml`: `outputLocation` on Gradle 6.1+, `destination`
+ * before).
  *
  * `TaskExecutionGraph.getDependencies(Task)` exists only from Gradle 4.6; before that the script
  * asks each task's `taskDependencies` and keeps the dependencies that are in the graph. The
