@@ -1,5 +1,5 @@
 import type { Millis } from '../core/index.js'
-import { refutable } from './credence.js'
+import { MAX_INCARNATION_STEP, refutable } from './credence.js'
 import type { MemberRecord } from './messages.js'
 
 /**
@@ -14,6 +14,9 @@ import type { MemberRecord } from './messages.js'
  *   is one too: its refutation would go past the bound, and this node restarted (from the clock, far below)
  *   could not take that incarnation back from others, nor out-number it: its records would be stale
  *   everywhere. So no other peer can move this node's incarnation past the bound.
+ * - suspect or dead more than MAX_INCARNATION_STEP above its incarnation: a forgery too, as `credible` holds it for
+ *   others (a node cannot have refuted what it never heard): refuting it would let one message move this node
+ *   next to the bound, where no suspicion of it could be refuted any more.
  */
 export class OwnIncarnation {
   private lastRepublish: Millis = -Infinity
@@ -24,7 +27,7 @@ export class OwnIncarnation {
 
   /** Takes in a record others hold about this node at `now`; true when the node should publish its own record. */
   learn (record: MemberRecord, now: Millis): boolean {
-    if (!refutable(record)) {
+    if (!refutable(record) || (record.status !== 'alive' && record.incarnation > this.value + MAX_INCARNATION_STEP)) {
       this.incredible++
       return false
     }

@@ -70,3 +70,16 @@ test('a peer speaks for itself at any incarnation, and a member not held yet is 
   t.is(a.m.view.get('w')?.status, 'dead', 'a tombstone of a member a never knew')
   t.is(a.m.incredible, 0)
 })
+
+test('a forged suspicion far above a node\'s incarnation does not move it next to the bound, where it could refute nothing', t => {
+  const v = Driven.node('v', { seeds: [] }).start(0)
+  const start = v.m.currentIncarnation
+  v.takePublished()
+  v.receive('f', gossip(record('v', 'suspect', MAX_VOUCHED_INCARNATION - 1)), 100)
+  t.is(v.m.currentIncarnation, start, 'v does not take the forged suspicion')
+  t.deepEqual(v.takePublished(), [])
+  v.receive('c', gossip(record('v', 'suspect', start)), 200)
+  t.deepEqual(v.takePublished(), [record('v', 'alive', start + 1)], 'and refutes a real suspicion')
+  v.receive('c', gossip(record('v', 'dead', start + 1 + MAX_INCARNATION_STEP)), 300)
+  t.deepEqual(v.takePublished(), [record('v', 'alive', start + 2 + MAX_INCARNATION_STEP)], 'a few refutations it missed are still refuted')
+})
