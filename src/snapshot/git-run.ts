@@ -9,8 +9,11 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 
 /** git's exit code for a fatal error (`die()`): a missing repository, but also dubious ownership, a corrupt index... */
 const GIT_FATAL = 128
-/** How git starts the message for a directory in no work tree (setup.c), also with "(or any parent up to mount point …)". */
-const NOT_A_REPOSITORY = /^fatal: not a git repository\b/m
+/**
+ * How git starts the message for a directory in no work tree (setup.c), also with "(or any parent up to mount point …)",
+ * and for one inside a bare repository's directory, which has none either.
+ */
+const NOT_A_REPOSITORY = /^fatal: (not a git repository\b|this operation must be run in a work tree)/m
 
 /** What one git command gave: its output, or why there is none that is not an error (no work tree here, no git). */
 export type GitAnswer = { stdout: string, exitCode: number } | { notARepository: true } | { gitMissing: true }

@@ -100,3 +100,13 @@ test('in a submodule, its tracked files are kept and its own .gitignore files ap
   const { manifest } = await createSnapshot(dir, store)
   t.deepEqual(manifestPaths(manifest), ['.gitignore', '.gitmodules', 'lib/.gitignore', 'lib/generated/Gen.java', 'lib/libs/tool.jar', 'settings.gradle'])
 })
+
+test('a project inside a bare repository\'s directory (no work tree) is snapshotted by its own .gitignore files, as outside git', async t => {
+  const dir = await tempDir(t)
+  await exec('git', ['init', '-q', '--bare', 'mirror.git'], { cwd: dir })
+  const project = path.join(dir, 'mirror.git', 'proj')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "proj"\n', '.gitignore': '*.log\n', 'debug.log': 'ignored', 'src/A.java': 'class A {}\n' })
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(project, store, { requireGradleRoot: true })
+  t.deepEqual(manifestPaths(manifest), ['.gitignore', 'settings.gradle', 'src/A.java'])
+})
