@@ -30,6 +30,8 @@ export class BuildProgress {
   private readonly leaders = new Set<number>()
   private readonly lost = new Set<string>()
   private unitIds: ReadonlySet<string> | undefined
+  /** The job is over (a report said so, or a unit failed, which ends it): a unit cancelled now is not run again. */
+  private over = false
   /** The job's units: the plan's count until a report says. */
   total = 0
 
@@ -52,6 +54,7 @@ export class BuildProgress {
   /** A report of the job, as the build polls it: the units, terms and lost peers the events did not show. */
   report (report: JobReport): void {
     if (report.id !== this.jobId) return
+    if (report.state !== 'running') this.over = true
     this.unitIds = new Set(report.units.map(u => u.id))
     this.total = report.units.length
     for (const unit of report.units) {
@@ -76,9 +79,10 @@ export class BuildProgress {
     if (this.finished.has(unitId)) return
     if (this.unitIds !== undefined && !this.unitIds.has(unitId)) return
     if (!recorded && RUN_AGAIN.has(outcome)) {
-      this.write(`${name} ${OUTCOME_WORDS[outcome]} on ${peerName(worker)} (${seconds(ms)}), queued again`)
+      if (!this.over) this.write(`${name} ${OUTCOME_WORDS[outcome]} on ${peerName(worker)} (${seconds(ms)}), queued again`)
       return
     }
+    if (outcome === 'failed' || outcome === 'timeout') this.over = true
     this.finished.add(unitId)
     this.write(`[${this.finished.size}/${Math.max(this.total, this.finished.size)}] ${name} ${OUTCOME_WORDS[outcome]} on ${peerName(worker)} (${seconds(ms)})`)
   }

@@ -93,3 +93,15 @@ test('a report of another job (before the node named it) or a unit it does not h
   t.deepEqual(lines(), [])
   t.is(p.done, 0)
 })
+
+test('once a unit failed (the job ends) or a report says the job is over, the units every node stops are not said to be queued again', t => {
+  const { progress: p, lines } = progress()
+  p.event(event({ type: 'unit', jobId: 'job-1', unitId: 'u-a', name: ':a', outcome: 'failed', ms: 1_000 }))
+  p.event(event({ type: 'unit', jobId: 'job-1', unitId: 'u-b', name: ':b', outcome: 'cancelled', ms: 400 }))
+  t.deepEqual(lines(), [`gmesh: [1/3] :a FAILED on …${SELF.slice(-8)} (1.0 s)`])
+
+  const other = progress()
+  other.progress.report(report({ 'u-a': result(OTHER, 'failed', 2_000) }, { state: 'failed' }))
+  other.progress.event(event({ type: 'unit', jobId: 'job-1', unitId: 'u-c', name: ':c', outcome: 'cancelled', ms: 400 }))
+  t.deepEqual(other.lines(), ['gmesh: [1/3] :a FAILED on …wB7k4AEC (2.0 s)'])
+})
