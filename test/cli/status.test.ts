@@ -6,7 +6,8 @@ import { renderInitScript } from '../../src/gradle/init-script.js'
 import { installInitScript } from '../../src/gradle/install-init-script.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
-import { describeStatus } from '../../src/cli/commands/status.js'
+import { describeStatus, initGradleCommand } from '../../src/cli/commands/status.js'
+import { resolveDataDir } from '../../src/config/data-dir.js'
 import type { ConnectivityInfo } from '../../src/client/api-types.js'
 
 test('gmesh status warns when the installed init script points Gradle at another cache than this node\'s', async t => {
@@ -26,7 +27,11 @@ test('gmesh status warns when the installed init script points Gradle at another
   await installInitScript(home, renderInitScript({ cacheUrl: stale, installed: true }))
   const text = await runGmesh(['status', '--data', node.dataDir], env)
   t.is(text.code, 0, text.stderr)
-  t.true(text.stdout.includes(`warning  ${file} points Gradle at ${stale}, not at this node's ${node.info.cacheUrl}: run gmesh init-gradle again`), text.stdout)
+  // the node's data dir is not the default one: the fix has to name it, or it would point Gradle at another node
+  t.true(text.stdout.includes(`warning  ${file} points Gradle at ${stale}, not at this node's ${node.info.cacheUrl}: ` +
+    `run gmesh init-gradle --data ${node.dataDir} for this node`), text.stdout)
+  const given = await runGmesh(['status', '--data', node.dataDir, '--gradle-user-home', home], {})
+  t.true(given.stdout.includes(`run gmesh init-gradle --data ${node.dataDir} --gradle-user-home ${home} for this node`), given.stdout)
   const json = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
   t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false })
 
@@ -63,4 +68,12 @@ test('gmesh status says whether mDNS runs, and why not', t => {
 test('a node without a mesh shows no mesh line', t => {
   const { connectivity: _, ...local } = status(false)
   t.notRegex(describeStatus(local, null), /^(mesh|mdns)/m)
+})
+
+test('the init-gradle a stale-script warning suggests names --data only for a data dir other than the default', t => {
+  t.is(initGradleCommand(resolveDataDir()), 'gmesh init-gradle')
+  t.is(initGradleCommand('/srv/gmesh b', '/g'), "gmesh init-gradle --data '/srv/gmesh b' --gradle-user-home /g")
+  const stale = { file: '/g/init.d/gmesh.gradle', cacheUrl: 'http://127.0.0.1:18311/cache/', current: false }
+  t.regex(describeStatus(status(true), stale, initGradleCommand('/d2')),
+    /^warning .* not at this node's http:\/\/127\.0\.0\.1:5071\/cache\/: run gmesh init-gradle --data \/d2 for this node \(or gmesh init-gradle --data \/d2 --remove\)$/m)
 })

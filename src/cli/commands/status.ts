@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient, type NodeClientOptions } from '../../client/node-client.js'
 import { OperationError } from '../errors.js'
@@ -17,21 +18,40 @@ export function register (program: Command): void {
     .action(async (options: { data?: string, json?: boolean, gradleUserHome?: string }) => {
       const client = await connect(options.data)
       const status = await client.status()
-      const node = status.node as { cacheUrl: string }
+      const node = status.node as { cacheUrl: string, dataDir: string }
       // null: no script of gmesh's installed (builds use the node only through gmesh gradle)
       const gradleInitScript = await installedScriptFor(resolveGradleUserHome(options.gradleUserHome), node.cacheUrl) ?? null
       process.stdout.write(options.json === true
         ? JSON.stringify({ ...status, gradleInitScript }, null, 2) + '\n'
-        : describeStatus(status, gradleInitScript))
+        : describeStatus(status, gradleInitScript, initGradleCommand(node.dataDir, options.gradleUserHome)))
     })
 }
 
-/** The installed init script's line: this node's cache, or a warning that Gradle is pointed elsewhere. */
-export function describeInitScript (script: InstalledScript | null, nodeCacheUrl: string): string[] {
+/**
+ * The `gmesh init-gradle` that points Gradle at the node in `dataDir`: with `--data` unless that is the directory
+ * init-gradle takes without it, and with the `--gradle-user-home` status was given.
+ */
+export function initGradleCommand (dataDir: string, gradleUserHome?: string): string {
+  const words = ['gmesh', 'init-gradle']
+  if (path.resolve(dataDir) !== resolveDataDir()) words.push('--data', shellWord(dataDir))
+  if (gradleUserHome != null && gradleUserHome !== '') words.push('--gradle-user-home', shellWord(path.resolve(gradleUserHome)))
+  return words.join(' ')
+}
+
+/** `text` as one word for a POSIX shell: as it is when safe, else in single quotes. */
+function shellWord (text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`
+}
+
+/**
+ * The installed init script's line: this node's cache, or a warning that Gradle is pointed elsewhere, with the
+ * exact `gmesh init-gradle` (`fix`) that points it at this node.
+ */
+export function describeInitScript (script: InstalledScript | null, nodeCacheUrl: string, fix = 'gmesh init-gradle'): string[] {
   if (script == null) return []
   if (script.current) return [`gradle   ${script.file} uses this node's cache`]
   return [`warning  ${script.file} points Gradle at ${script.cacheUrl}, not at this node's ${nodeCacheUrl}: ` +
-    'run gmesh init-gradle again for this node (or gmesh init-gradle --remove)']
+    `run ${fix} for this node (or ${fix} --remove)`]
 }
 
 /**
@@ -74,7 +94,7 @@ function describeMesh (connectivity: ConnectivityInfo | undefined): string[] {
 }
 
 /** `gmesh status` for people. */
-export function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null): string {
+export function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null, initGradle?: string): string {
   const node = status.node as { peerId: string, multiaddrs?: string[], cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
@@ -96,7 +116,7 @@ export function describeStatus (status: Record<string, unknown>, initScript: Ins
     `peers    ${peers.length}`,
     ...describeDials(status.discovery as DialStats | undefined),
     ...(hint == null ? [] : [`hint     ${hint}`]),
-    ...describeInitScript(initScript, node.cacheUrl),
+    ...describeInitScript(initScript, node.cacheUrl, initGradle),
     ''
   ].join('\n')
 }
