@@ -38,8 +38,18 @@ export class P2pListenError extends Error {
     const why = /EADDRINUSE/.test(text)
       ? 'the port is already in use (another gmesh node?)'
       : /EADDRNOTAVAIL/.test(text) ? 'the address is not one of this machine\'s' : (/\b(E[A-Z]+)\b/.exec(text)?.[1] ?? 'libp2p refused it')
-    super(`cannot listen for peers on ${addresses.join(', ')}: ${why}; choose another with --listen /ip4/0.0.0.0/tcp/PORT`, { cause })
+    super(`cannot listen for peers on ${addresses.join(', ')}: ${why}; choose another with ${listenSuggestion(addresses)}`, { cause })
   }
+}
+
+/**
+ * `--listen` for each of `addresses` with its port left to choose: the same host (an /ip4 or /ip6 one), so that a
+ * node kept on loopback is not told to listen on every interface.
+ */
+function listenSuggestion (addresses: string[]): string {
+  const withPort = addresses.map(address => /^(\/ip[46]\/[^/]+\/tcp\/)\d+(\/.*)?$/.exec(address))
+  if (withPort.length === 0 || withPort.some(match => match == null)) return '--listen /ip4/0.0.0.0/tcp/PORT'
+  return withPort.map(match => `--listen ${match![1]!}PORT${match![2] ?? ''}`).join(' ')
 }
 
 /** A file in the data directory exists but cannot be used as it is; it is left untouched. */

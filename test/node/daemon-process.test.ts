@@ -43,7 +43,8 @@ test('a second node on the same data dir, or on a taken port, fails with a clear
   const p2p = node.info.multiaddrs.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))!.replace(/\/p2p\/.*$/, '')
   const sameListen = await startNodeExpectingFailure(['--http', '127.0.0.1:0', '--listen', p2p])
   t.is(sameListen.code, 1)
-  t.regex(sameListen.stderr, new RegExp(`cannot listen for peers on ${p2p}: the port is already in use .*--listen`))
+  t.regex(sameListen.stderr, new RegExp(`cannot listen for peers on ${p2p}: the port is already in use .*; choose another with --listen /ip4/127\\.0\\.0\\.1/tcp/PORT$`, 'm'),
+    'the same host as given: a loopback node is not told to listen on every interface')
   t.notRegex(sameListen.stderr, /faultTolerance|at Server/, 'none of libp2p\'s own advice or stack')
 })
 
