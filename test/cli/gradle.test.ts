@@ -30,6 +30,7 @@ async function sandbox (t: ExecutionContext, pid = process.pid): Promise<Sandbox
  */
 async function fakeWrapper (project: string, exitCode: number): Promise<void> {
   await mkdir(project, { recursive: true })
+  await writeFile(path.join(project, 'settings.gradle'), '')
   const script = [
     '#!/bin/sh',
     'printf "%s\\n" "$@" > args.txt',
@@ -90,10 +91,11 @@ test.serial('both commands fail with exit code 1 when no node runs at the data d
   const box = await sandbox(t)
   const empty = path.join(box.root, 'empty')
   t.is(await main(['init-gradle', '--data', empty, '--gradle-user-home', box.gradleHome]), ExitCode.failed)
-  t.is(await main(['gradle', '--data', empty, '--', 'build']), ExitCode.failed)
+  await fakeWrapper(box.project, 0)
+  t.is(await main(['gradle', '--data', empty, '--project', box.project, '--', 'build']), ExitCode.failed)
   // A node.json whose pid is gone counts as no node.
   const stale = await sandbox(t, 2 ** 22 + 12345)
-  t.is(await main(['gradle', '--data', stale.dataDir, '--', 'build']), ExitCode.failed)
+  t.is(await main(['gradle', '--data', stale.dataDir, '--project', box.project, '--', 'build']), ExitCode.failed)
 })
 
 test.serial('gradle runs the project\'s wrapper with the init script and exits with Gradle\'s code', async t => {
@@ -122,9 +124,9 @@ test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
   t.true(args.includes('--no-build-cache'))
 })
 
-/** `gmesh gradle -- build` in `project` as a separate process, with `bin` first on PATH; its exit code and stderr. */
-async function gmeshGradleIn (box: Sandbox, bin: string): Promise<{ code: number | null, stderr: string }> {
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--', 'build'], { cwd: box.project, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
+/** `gmesh gradle -- build` (or `args`) in `project` as a separate process, with `bin` first on PATH; its exit code and stderr. */
+async function gmeshGradleIn (box: Sandbox, bin: string, args = ['--', 'build']): Promise<{ code: number | null, stderr: string }> {
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, ...args], { cwd: box.project, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
   const [code] = await once(gmesh, 'exit') as [number | null]
@@ -161,9 +163,35 @@ test.serial('gradle without a wrapper names the gradle on PATH it runs and why',
   await readFile(path.join(box.project, 'system-gradle-ran'))
 })
 
+test.serial('gradle refuses a missing project dir before it names a Gradle to run, with exit code 2', async t => {
+  const box = await sandbox(t)
+  await systemGradle(path.join(box.root, 'bin'))
+  await mkdir(box.project)
+  const missing = path.join(box.root, 'nonexistent')
+  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--project', missing, '--', 'build'])
+  t.is(code, ExitCode.usage, stderr)
+  t.is(stderr, `gmesh: no Gradle project at ${missing}: it does not exist; run gmesh gradle in a Gradle project's directory or give --project DIR\n`)
+})
+
+test.serial('gradle refuses a directory with no settings or build file in it or above it, and runs no Gradle there', async t => {
+  const box = await sandbox(t)
+  await systemGradle(path.join(box.root, 'bin'))
+  await mkdir(box.project)
+  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  t.is(code, ExitCode.usage, stderr)
+  t.regex(stderr, /^gmesh: no Gradle project at .*: no settings\.gradle\(\.kts\) or build\.gradle\(\.kts\) in it or in a directory above it; run gmesh gradle in/)
+  t.false(stderr.includes('running'), stderr)
+  await t.throwsAsync(readFile(path.join(box.project, 'system-gradle-ran')), { code: 'ENOENT' })
+  // gradle init makes a build where there is none: that one runs
+  const init = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', 'init'])
+  t.is(init.code, 0, init.stderr)
+  await readFile(path.join(box.project, 'system-gradle-ran'))
+})
+
 test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that reads it', async t => {
   const box = await sandbox(t)
   await mkdir(box.project)
+  await writeFile(path.join(box.project, 'build.gradle'), '')
   await writeFile(path.join(box.project, 'gradlew'), '#!/bin/sh\nread line\necho "gradle read: $line"\n', { mode: 0o755 })
   const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'run'], { stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
@@ -196,6 +224,7 @@ function runsStill (pid: number): boolean {
 async function gradleRunning (t: ExecutionContext, script: string, setup = ''): Promise<{ gmesh: ChildProcess, gradlePid: number, stderr: () => string, exited: Promise<unknown[]> }> {
   const box = await sandbox(t)
   await mkdir(box.project, { recursive: true })
+  await writeFile(path.join(box.project, 'settings.gradle'), '')
   await writeFile(path.join(box.project, 'gradlew'), `#!/bin/sh\n${setup}\necho "gradle started $$"\n${script}\n`)
   await chmod(path.join(box.project, 'gradlew'), 0o755)
   const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'pipe'] })

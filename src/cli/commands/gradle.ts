@@ -8,6 +8,7 @@ import { renderInitScript } from '../../gradle/init-script.js'
 import { installInitScript, removeInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
 import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
 import { describeGradleCommand, findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
+import { assertDirectory, locateGradleProject, ProjectDirError } from '../../gradle/build-root.js'
 import { OperationError, UsageError } from '../errors.js'
 
 const DATA_HELP = 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)'
@@ -100,6 +101,10 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   if (gradleArgs.length === 0) {
     throw new UsageError('no Gradle arguments: put them after --, e.g. `gmesh gradle -- build`')
   }
+  const projectDir = path.resolve(options.project ?? '.')
+  // the build Gradle will run (and whose wrapper): the one -p names, else the project dir's (or its root's)
+  const buildDir = projectDirArgument(gradleArgs, projectDir) ?? projectDir
+  await checkProject(projectDir, buildDir, gradleArgs)
   const node = await runningNode(options.data)
   const initScript = initScriptFor(node, options.readOnly, false)
   if (gradleArgs.includes('--offline')) {
@@ -118,9 +123,6 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   })
   let result: GradleRunResult
   try {
-    const projectDir = path.resolve(options.project ?? '.')
-    // the wrapper of the build Gradle will run: the one -p names, else the project dir's (or its root's)
-    const buildDir = projectDirArgument(gradleArgs, projectDir) ?? projectDir
     const gradleCommand = await findGradleCommand(buildDir)
     process.stderr.write(`gmesh: ${describeGradleCommand(gradleCommand, buildDir)}\n`)
     result = await runGradle({
@@ -140,6 +142,26 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   }
   process.stderr.write(describeOutcome(result, node))
   return result.aborted && controller.signal.aborted ? INTERRUPTED_EXIT_CODE : result.exitCode
+}
+
+/** Gradle arguments that need no build where Gradle runs: they make one, name another, or only print. */
+const NO_BUILD_NEEDED = new Set(['init', 'wrapper', '--version', '-v', '--help', '-h', '-?', '-b', '--build-file', '-c', '--settings-file'])
+
+/**
+ * Refuses (usage error, exit 2) a project dir that is missing, as `gmesh build` does a build dir with no
+ * settings.gradle(.kts) or build.gradle(.kts) in it or above it: Gradle would take an empty folder for a project,
+ * run whatever task name matches one of its own (`build` is `buildEnvironment`) and leave a `.gradle` there.
+ */
+async function checkProject (projectDir: string, buildDir: string, gradleArgs: readonly string[]): Promise<void> {
+  const noBuildNeeded = gradleArgs.some(arg => NO_BUILD_NEEDED.has(arg.replace(/=.*$/, '')))
+  try {
+    await assertDirectory(projectDir)
+    if (noBuildNeeded) await assertDirectory(buildDir)
+    else await locateGradleProject(buildDir)
+  } catch (err) {
+    if (!(err instanceof ProjectDirError)) throw err
+    throw new UsageError(`${err.message}; run gmesh gradle in a Gradle project's directory or give --project DIR`)
+  }
 }
 
 /** One line after the build: what the cache did for it. */
