@@ -188,6 +188,18 @@ test.serial('gradle refuses a directory with no settings or build file in it or 
   await readFile(path.join(box.project, 'system-gradle-ran'))
 })
 
+test.serial('gradle says the hits of an --offline build came from Gradle\'s local cache, not the node', async t => {
+  const box = await sandbox(t)
+  await fakeWrapper(box.project, 0)
+  const online = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  t.true(online.stderr.endsWith('gmesh: 1 actionable tasks: 1 from cache, 0 up-to-date, 0 executed (cache http://127.0.0.1:45999/cache/)\n'), online.stderr)
+  const offline = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', '--offline', 'build'])
+  t.is(offline.code, 0, offline.stderr)
+  t.true(offline.stderr.startsWith('gmesh: warning: Gradle does not use a remote build cache with --offline'), offline.stderr)
+  t.true(offline.stderr.endsWith('gmesh: 1 actionable tasks: 1 from cache, 0 up-to-date, 0 executed ' +
+    '(from Gradle\'s local cache: with --offline the node at http://127.0.0.1:45999/cache/ was not used)\n'), offline.stderr)
+})
+
 test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that reads it', async t => {
   const box = await sandbox(t)
   await mkdir(box.project)

@@ -140,7 +140,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
   } finally {
     offSignals()
   }
-  process.stderr.write(describeOutcome(result, node))
+  process.stderr.write(describeOutcome(result, node, gradleArgs.includes('--offline')))
   return result.aborted && controller.signal.aborted ? INTERRUPTED_EXIT_CODE : result.exitCode
 }
 
@@ -164,11 +164,17 @@ async function checkProject (projectDir: string, buildDir: string, gradleArgs: r
   }
 }
 
-/** One line after the build: what the cache did for it. */
-export function describeOutcome (result: GradleRunResult, node: NodeReadyInfo): string {
+/**
+ * One line after the build: what the cache did for it. With `--offline` Gradle uses no remote cache: its hits came
+ * from its local cache, and the line says the node was not used rather than name it as their source.
+ */
+export function describeOutcome (result: GradleRunResult, node: NodeReadyInfo, offline = false): string {
   if (result.aborted) return 'gmesh: build interrupted; Gradle was stopped\n'
   const actionable = result.summary.actionable
   if (actionable == null) return `gmesh: Gradle exited with code ${result.exitCode}\n`
+  const source = offline
+    ? `from Gradle's local cache: with --offline the node at ${node.cacheUrl} was not used`
+    : `cache ${node.cacheUrl}`
   return `gmesh: ${actionable.total} actionable tasks: ${actionable.fromCache} from cache, ` +
-    `${actionable.upToDate} up-to-date, ${actionable.executed} executed (cache ${node.cacheUrl})\n`
+    `${actionable.upToDate} up-to-date, ${actionable.executed} executed (${source})\n`
 }
