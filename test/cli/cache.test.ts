@@ -37,6 +37,20 @@ test('gc --cache-max through a running node evicts down to that size once; the n
   t.is((await runGmesh(['cache', 'stats', '--data', node.dataDir, '--cache-max', '1KiB'])).code, 2, 'only gc takes a size')
 })
 
+test('stats through a running node shows Gradle\'s GETs apart from the store\'s reads; --json keeps the store record', async t => {
+  const node = await startNode({ args: ['--cache-max', '1MiB'] })
+  t.teardown(async () => { await removeDataDir(node) })
+  t.is((await fetch(node.info.cacheUrl + keyOf(0), { method: 'PUT', body: randomBytes(KiB) })).status, 200)
+  t.is((await fetch(node.info.cacheUrl + keyOf(0))).status, 200)
+  t.is((await fetch(node.info.cacheUrl + keyOf(1))).status, 404)
+  const text = await runGmesh(['cache', 'stats', '--data', node.dataDir])
+  t.is(text.code, 0, text.stderr)
+  t.regex(text.stdout, /^Gradle GETs {2}1 hit, 1 miss \(hit rate 50%; what gmesh status shows\)$/m)
+  t.regex(text.stdout, /^store reads {2}\d+ hits?, \d+ miss(es)? \(Gradle GETs, peers served, snapshots\)$/m)
+  t.like(await stats(node.dataDir), { entries: 1, bytes: KiB, maxBytes: 1024 * KiB })
+  t.false('Gradle GETs' in await stats(node.dataDir), 'the JSON is the store\'s record, as before')
+})
+
 test('a data directory no node has used is named, not created', async t => {
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-nocache-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })

@@ -5,7 +5,7 @@ import { DataFiles, resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
 import { NodeNotRunningError } from '../../client/errors.js'
 import { silentLogger } from '../../config/logger.js'
-import { formatBytes } from '../format.js'
+import { describeResult, describeStats, type GradleGets } from '../cache-format.js'
 import { parseSize } from '../../config/parse.js'
 import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { OperationError } from '../errors.js'
@@ -30,13 +30,18 @@ export function register (program: Command): void {
     if (action === 'gc') command.option('--cache-max <size>', 'evict down to this size, once (default: the running node\'s budget, or else the one the node last ran with)')
     command.action(async (options: CacheOptions) => {
       const maxBytes = options.cacheMax == null ? undefined : parseSize(options.cacheMax, '--cache-max')
-      const result = await runAction(action, resolveDataDir(options.data), maxBytes)
-      process.stdout.write(options.json === true ? JSON.stringify(result, null, 2) + '\n' : describeResult(result))
+      const { result, gets } = await runAction(action, resolveDataDir(options.data), maxBytes)
+      process.stdout.write(options.json === true
+        ? JSON.stringify(result, null, 2) + '\n'
+        : action === 'stats' ? describeStats(result, gets) : describeResult(result))
     })
   }
 }
 
-async function runAction (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
+/** What an action printed: `result` (as `--json` shows it) and, for stats through a running node, its Gradle GETs. */
+interface ActionOutcome { result: Record<string, unknown>, gets?: GradleGets }
+
+async function runAction (action: Action, dataDir: string, maxBytes: number | undefined): Promise<ActionOutcome> {
   let client: NodeClient | undefined
   try {
     // gc and verify take as long as the store needs, once the node has answered within CLI_CLIENT_OPTIONS' timeout
@@ -45,11 +50,12 @@ async function runAction (action: Action, dataDir: string, maxBytes: number | un
     if (!(err instanceof NodeNotRunningError)) throw err
   }
   if (client != null) {
-    if (action === 'gc') return await client.cacheGc(maxBytes === undefined ? {} : { targetBytes: maxBytes })
-    if (action === 'verify') return await client.cacheVerify()
-    return (await client.status()).cache as Record<string, unknown>
+    if (action === 'gc') return { result: await client.cacheGc(maxBytes === undefined ? {} : { targetBytes: maxBytes }) }
+    if (action === 'verify') return { result: await client.cacheVerify() }
+    const status = await client.status()
+    return { result: status.cache as Record<string, unknown>, gets: (status.http ?? { hits: 0, misses: 0 }) as GradleGets }
   }
-  return await runOffline(action, dataDir, maxBytes)
+  return { result: await runOffline(action, dataDir, maxBytes) }
 }
 
 /**
@@ -90,10 +96,4 @@ async function lastBudget (dataDir: string): Promise<number> {
 
 async function exists (path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false)
-}
-
-function describeResult (result: Record<string, unknown>): string {
-  return Object.entries(result)
-    .map(([name, value]) => `${name.padEnd(12)} ${/bytes$/i.test(name) && typeof value === 'number' ? formatBytes(value) : String(value)}`)
-    .join('\n') + '\n'
 }
