@@ -1,33 +1,39 @@
 /**
  * Where a build's init script is written. Gradle's configuration cache (Gradle 6.6+) fingerprints the init scripts
- * of a build: a script at a new temp path each run, deleted afterwards, made every `gmesh gradle` build miss it
- * and configure from scratch. A script for such builds is therefore kept at a path named by its content, in a
- * directory only this user can write (another user's file there would run as this user's build). Scripts of
- * one-off runs (a task-graph probe, a unit in a fresh workspace) gain nothing from that and go when the run ends.
+ * of a build by path and content: a script at a new temp path each run made every `gmesh gradle` build miss it
+ * and configure from scratch. A script for such builds is therefore written at a path named by its content, in a
+ * directory only this user can write (another user's file there would run as this user's build), and removed
+ * when the last run using it ends (init-script-users.ts): the next run writes the same bytes at the same path,
+ * which is all the fingerprint checks. Scripts of one-off runs (a task-graph probe, a unit in a fresh workspace)
+ * go to a one-run temp dir, removed when the run ends.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { lstat, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { useScript } from './init-script-users.js'
 
 export interface InitScriptFile {
   path: string
-  /** Removes what only this run used (nothing for a kept script). */
+  /** Removes what only this run used (a kept script once no other run uses it). */
   release: () => Promise<void>
 }
 
 /**
  * The init script with `content` under `parent` (default: the system temp dir). Kept: `gmesh-init-<uid>/<hash>.gradle`,
- * written once and reused, as long as that directory and its parent are safe from other users; else, or unless
- * `keep`, in a one-run temp dir removed by `release`.
+ * shared by the runs of the same script at once and removed by the release of the last, as long as that directory
+ * and its parent are safe from other users; else, or unless `keep`, in a one-run temp dir removed by `release`.
  */
 export async function initScriptFile (content: string, options: { keep: boolean, parent?: string }): Promise<InitScriptFile> {
   const parent = options.parent ?? tmpdir()
   const dir = path.join(parent, `gmesh-init-${process.getuid?.() ?? 'user'}`)
   if (options.keep && await safeParent(parent) && await privateDir(dir)) {
-    const file = path.join(dir, `${createHash('sha256').update(content).digest('hex').slice(0, 32)}.gradle`)
-    if (await readFile(file, 'utf8').catch(() => undefined) !== content) await writeAtomically(file, content)
-    return { path: file, release: async () => {} }
+    const hash = createHash('sha256').update(content).digest('hex').slice(0, 32)
+    const file = path.join(dir, `${hash}.gradle`)
+    const use = await useScript(dir, hash, async () => {
+      if (await readFile(file, 'utf8').catch(() => undefined) !== content) await writeAtomically(file, content)
+    })
+    if (use != null) return { path: file, release: use.release }
   }
   const oneRun = await mkdtemp(path.join(parent, 'gmesh-init-'))
   const file = path.join(oneRun, 'gmesh.gradle')

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { main, ExitCode } from '../../src/cli/main.js'
@@ -34,6 +34,7 @@ async function fakeWrapper (project: string, exitCode: number): Promise<void> {
   const script = [
     '#!/bin/sh',
     'printf "%s\\n" "$@" > args.txt',
+    'echo "$2" > init-script-path.txt',
     'cp "$2" init-script.txt',
     'echo ":app:compileJava FROM-CACHE"',
     'echo "1 actionable task: 1 from cache"',
@@ -126,7 +127,7 @@ test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
 
 /** `gmesh gradle -- build` (or `args`) in `project` as a separate process, with `bin` first on PATH; its exit code and stderr. */
 async function gmeshGradleIn (box: Sandbox, bin: string, args = ['--', 'build']): Promise<{ code: number | null, stderr: string }> {
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, ...args], { cwd: box.project, env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, ...args], { cwd: box.project, env: { ...process.env, TMPDIR: box.root, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
   const [code] = await once(gmesh, 'exit') as [number | null]
@@ -200,6 +201,18 @@ test.serial('gradle says the hits of an --offline build came from Gradle\'s loca
     '(from Gradle\'s local cache: with --offline the node at http://127.0.0.1:45999/cache/ was not used)\n'), offline.stderr)
 })
 
+test.serial('gradle removes its init script when the build ends, and keeps the private script dir', async t => {
+  const box = await sandbox(t)
+  await fakeWrapper(box.project, 3)
+  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  t.is(code, 3, stderr)
+  const script = (await readFile(path.join(box.project, 'init-script-path.txt'), 'utf8')).trim()
+  t.is(path.dirname(script), path.join(box.root, `gmesh-init-${process.getuid!()}`))
+  t.true((await readFile(path.join(box.project, 'init-script.txt'), 'utf8')).includes("'http://127.0.0.1:45999/cache/'"), 'Gradle had it')
+  await t.throwsAsync(readFile(script), { code: 'ENOENT' })
+  t.deepEqual(await readdir(path.dirname(script)), [])
+})
+
 test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that reads it', async t => {
   const box = await sandbox(t)
   await mkdir(box.project)
@@ -233,17 +246,19 @@ function runsStill (pid: number): boolean {
  * `gmesh gradle -- build` with a wrapper that runs `setup`, prints its pid, then runs `script`; resolves once it
  * printed (so what `setup` does, such as trapping signals, is in place before the test sends any).
  */
-async function gradleRunning (t: ExecutionContext, script: string, setup = ''): Promise<{ gmesh: ChildProcess, gradlePid: number, stderr: () => string, exited: Promise<unknown[]> }> {
+async function gradleRunning (t: ExecutionContext, script: string, setup = ''): Promise<{ gmesh: ChildProcess, gradlePid: number, initScript: string, stderr: () => string, exited: Promise<unknown[]> }> {
   const box = await sandbox(t)
   await mkdir(box.project, { recursive: true })
   await writeFile(path.join(box.project, 'settings.gradle'), '')
-  await writeFile(path.join(box.project, 'gradlew'), `#!/bin/sh\n${setup}\necho "gradle started $$"\n${script}\n`)
+  await writeFile(path.join(box.project, 'gradlew'), `#!/bin/sh\n${setup}\necho "gradle started $$ with $2"\n${script}\n`)
   await chmod(path.join(box.project, 'gradlew'), 0o755)
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // its init scripts in a temp dir of its own (the sandbox), not among other runs' in the system's
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: box.root } })
   let stderr = ''
   gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
   const exited = once(gmesh, 'exit')
   let gradlePid: number | undefined
+  let initScript = ''
   t.teardown(() => {
     if (gmesh.exitCode === null) gmesh.kill('SIGKILL')
     if (gradlePid !== undefined && isAlive(gradlePid)) process.kill(gradlePid, 'SIGKILL')
@@ -251,14 +266,15 @@ async function gradleRunning (t: ExecutionContext, script: string, setup = ''): 
   let seen = ''
   for await (const chunk of gmesh.stdout) {
     seen += String(chunk)
-    const started = /gradle started (\d+)/.exec(seen)
+    const started = /gradle started (\d+) with (.*)\n/.exec(seen)
     if (started != null) {
       gradlePid = Number(started[1])
+      initScript = started[2]!
       break
     }
   }
   if (gradlePid === undefined) throw new Error(`Gradle never started:\n${stderr}`)
-  return { gmesh, gradlePid, stderr: () => stderr, exited }
+  return { gmesh, gradlePid, initScript, stderr: () => stderr, exited }
 }
 
 test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh gradle and the Gradle it started', async t => {
@@ -270,16 +286,18 @@ test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh 
 })
 
 test.serial('Ctrl-C stops the Gradle of gmesh gradle and exits 130, saying it was interrupted', async t => {
-  const { gmesh, gradlePid, stderr, exited } = await gradleRunning(t, 'exec sleep 600')
+  const { gmesh, gradlePid, initScript, stderr, exited } = await gradleRunning(t, 'exec sleep 600')
+  t.is(await readFile(initScript, 'utf8').then(() => 'there'), 'there', 'Gradle has its init script while it runs')
   gmesh.kill('SIGINT')
   const [code] = await exited
   t.is(code, 130)
   t.false(isAlive(gradlePid))
+  await t.throwsAsync(readFile(initScript), { code: 'ENOENT' }, 'the run\'s init script is gone')
   t.regex(stderr(), /gmesh: SIGINT: stopping Gradle; again to exit at once\ngmesh: build interrupted; Gradle was stopped\n/)
 })
 
 test.serial('a second Ctrl-C kills a Gradle that ignores the first and exits at once', async t => {
-  const { gmesh, gradlePid, stderr, exited } = await gradleRunning(t, 'exec sleep 600', "trap '' TERM INT")
+  const { gmesh, gradlePid, initScript, stderr, exited } = await gradleRunning(t, 'exec sleep 600', "trap '' TERM INT")
   gmesh.kill('SIGINT')
   while (!stderr().includes('again to exit at once')) await once(gmesh.stderr!, 'data')
   const again = performance.now()
@@ -290,4 +308,5 @@ test.serial('a second Ctrl-C kills a Gradle that ignores the first and exits at 
   t.true(performance.now() - again < 6000, 'no wait for the grace period of Gradle\'s stop')
   t.false(runsStill(gradlePid), 'Gradle was killed (gone, or a zombie until init reaps it: gmesh did not wait)')
   t.regex(stderr(), /gmesh: interrupted again: killed Gradle and exited at once\n/)
+  await t.throwsAsync(readFile(initScript), { code: 'ENOENT' }, 'even a forced exit removes the run\'s init script')
 })

@@ -1,5 +1,7 @@
 import test from 'ava'
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { initScriptFile } from '../../src/gradle/init-script-file.js'
@@ -12,7 +14,7 @@ async function parent (t: { teardown: (fn: () => Promise<void>) => void }): Prom
 
 const SCRIPT = "settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) { url = 'http://127.0.0.1:5071/cache/' } } }\n"
 
-test('the same script gets the same path run after run, and stays there for the next build (Gradle\'s configuration cache)', async t => {
+test('the same script gets the same path run after run, for the next build (Gradle\'s configuration cache)', async t => {
   const dir = await parent(t)
   const first = await initScriptFile(SCRIPT, { keep: true, parent: dir })
   await first.release()
@@ -82,3 +84,48 @@ for (const [what, prepare] of [
     await t.throwsAsync(stat(path.dirname(file.path)), { code: 'ENOENT' })
   })
 }
+
+/** A pid that no process has any more: a child's, once it exited. */
+async function deadPid (): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await once(child, 'exit')
+  return child.pid!
+}
+
+test('a kept script is removed when the run that used it ends; its directory stays', async t => {
+  const dir = await parent(t)
+  const file = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  t.is(await readFile(file.path, 'utf8'), SCRIPT)
+  await file.release()
+  await t.throwsAsync(stat(file.path), { code: 'ENOENT' })
+  t.deepEqual(await readdir(path.dirname(file.path)), [], 'no note, no lock left either')
+  t.is((await stat(path.dirname(file.path))).mode & 0o777, 0o700)
+})
+
+test('runs of the same script share it: it goes only when the last of them ends', async t => {
+  const dir = await parent(t)
+  const [a, b] = await Promise.all([initScriptFile(SCRIPT, { keep: true, parent: dir }), initScriptFile(SCRIPT, { keep: true, parent: dir })])
+  await a!.release()
+  t.is(await readFile(b!.path, 'utf8'), SCRIPT, 'the other run still uses it')
+  const c = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  await b!.release()
+  t.is(await readFile(c.path, 'utf8'), SCRIPT, 'a run that started meanwhile keeps it too')
+  await c.release()
+  await t.throwsAsync(stat(c.path), { code: 'ENOENT' })
+})
+
+test('another script\'s file is never removed, and the note of a run that died does not keep a script', async t => {
+  const dir = await parent(t)
+  const other = await initScriptFile(SCRIPT.replace('5071', '6071'), { keep: true, parent: dir })
+  const file = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  const hash = path.basename(file.path, '.gradle')
+  const dead = path.join(path.dirname(file.path), `${hash}.${await deadPid()}.abcdef.run`)
+  await writeFile(dead, '')
+  // and a lock left by a run that died holding it
+  await writeFile(path.join(path.dirname(file.path), `${hash}.lock`), String(await deadPid()))
+  await file.release()
+  await t.throwsAsync(stat(file.path), { code: 'ENOENT' })
+  await t.throwsAsync(stat(dead), { code: 'ENOENT' })
+  t.is(await readFile(other.path, 'utf8'), SCRIPT.replace('5071', '6071'))
+  await other.release()
+})
