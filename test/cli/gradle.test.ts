@@ -1,48 +1,12 @@
-import test, { type ExecutionContext } from 'ava'
-import { spawn, type ChildProcess } from 'node:child_process'
+import test from 'ava'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { main, ExitCode } from '../../src/cli/main.js'
 import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
-import { isAlive } from '../../src/config/pid.js'
-
-interface Sandbox { root: string, dataDir: string, gradleHome: string, project: string }
-
-/** A data dir whose node.json names a live pid (this test process) and a cache URL. */
-async function sandbox (t: ExecutionContext, pid = process.pid): Promise<Sandbox> {
-  const root = await mkdtemp(path.join(tmpdir(), 'gmesh-cli-gradle-'))
-  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
-  const dataDir = path.join(root, 'data')
-  await mkdir(dataDir)
-  await writeFile(path.join(dataDir, 'node.json'), JSON.stringify({
-    peerId: '12D3KooWTest', multiaddrs: [], httpUrl: 'http://127.0.0.1:45999', cacheUrl: 'http://127.0.0.1:45999/cache/', pid
-  }))
-  return { root, dataDir, gradleHome: path.join(root, 'gradle-home'), project: path.join(root, 'project') }
-}
-
-/**
- * A stand-in ./gradlew that records its arguments and the init script it was given,
- * then exits with `exitCode`.
- */
-async function fakeWrapper (project: string, exitCode: number): Promise<void> {
-  await mkdir(project, { recursive: true })
-  await writeFile(path.join(project, 'settings.gradle'), '')
-  const script = [
-    '#!/bin/sh',
-    'printf "%s\\n" "$@" > args.txt',
-    'echo "$2" > init-script-path.txt',
-    'cp "$2" init-script.txt',
-    'echo ":app:compileJava FROM-CACHE"',
-    'echo "1 actionable task: 1 from cache"',
-    `exit ${exitCode}`
-  ].join('\n')
-  await writeFile(path.join(project, 'gradlew'), script)
-  await chmod(path.join(project, 'gradlew'), 0o755)
-}
+import { fakeWrapper, sandbox, type Sandbox } from './gradle-sandbox.js'
 
 test.serial('init-gradle installs the script for the running node into the Gradle user home', async t => {
   const box = await sandbox(t)
@@ -230,83 +194,4 @@ test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that r
 test.serial('gradle without arguments is a usage error', async t => {
   const box = await sandbox(t)
   t.is(await main(['gradle', '--data', box.dataDir]), ExitCode.usage)
-})
-
-/** Is `pid` a process that still runs: alive and not a zombie (killed, its parent gone, not yet reaped)? */
-function runsStill (pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
-
-/**
- * `gmesh gradle -- build` with a wrapper that runs `setup`, prints its pid, then runs `script`; resolves once it
- * printed (so what `setup` does, such as trapping signals, is in place before the test sends any).
- */
-async function gradleRunning (t: ExecutionContext, script: string, setup = ''): Promise<{ gmesh: ChildProcess, gradlePid: number, initScript: string, stderr: () => string, exited: Promise<unknown[]> }> {
-  const box = await sandbox(t)
-  await mkdir(box.project, { recursive: true })
-  await writeFile(path.join(box.project, 'settings.gradle'), '')
-  await writeFile(path.join(box.project, 'gradlew'), `#!/bin/sh\n${setup}\necho "gradle started $$ with $2"\n${script}\n`)
-  await chmod(path.join(box.project, 'gradlew'), 0o755)
-  // its init scripts in a temp dir of its own (the sandbox), not among other runs' in the system's
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'build'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: box.root } })
-  let stderr = ''
-  gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
-  const exited = once(gmesh, 'exit')
-  let gradlePid: number | undefined
-  let initScript = ''
-  t.teardown(() => {
-    if (gmesh.exitCode === null) gmesh.kill('SIGKILL')
-    if (gradlePid !== undefined && isAlive(gradlePid)) process.kill(gradlePid, 'SIGKILL')
-  })
-  let seen = ''
-  for await (const chunk of gmesh.stdout) {
-    seen += String(chunk)
-    const started = /gradle started (\d+) with (.*)\n/.exec(seen)
-    if (started != null) {
-      gradlePid = Number(started[1])
-      initScript = started[2]!
-      break
-    }
-  }
-  if (gradlePid === undefined) throw new Error(`Gradle never started:\n${stderr}`)
-  return { gmesh, gradlePid, initScript, stderr: () => stderr, exited }
-}
-
-test.serial('a hangup (the terminal closed, an SSH session dropped) stops gmesh gradle and the Gradle it started', async t => {
-  const { gmesh, gradlePid, exited } = await gradleRunning(t, 'exec sleep 600')
-  t.true(isAlive(gradlePid), 'Gradle runs')
-  gmesh.kill('SIGHUP')
-  await exited
-  t.false(isAlive(gradlePid), 'gmesh stopped Gradle before it exited; nothing is left running')
-})
-
-test.serial('Ctrl-C stops the Gradle of gmesh gradle and exits 130, saying it was interrupted', async t => {
-  const { gmesh, gradlePid, initScript, stderr, exited } = await gradleRunning(t, 'exec sleep 600')
-  t.is(await readFile(initScript, 'utf8').then(() => 'there'), 'there', 'Gradle has its init script while it runs')
-  gmesh.kill('SIGINT')
-  const [code] = await exited
-  t.is(code, 130)
-  t.false(isAlive(gradlePid))
-  await t.throwsAsync(readFile(initScript), { code: 'ENOENT' }, 'the run\'s init script is gone')
-  t.regex(stderr(), /gmesh: SIGINT: stopping Gradle; again to exit at once\ngmesh: build interrupted; Gradle was stopped\n/)
-})
-
-test.serial('a second Ctrl-C kills a Gradle that ignores the first and exits at once', async t => {
-  const { gmesh, gradlePid, initScript, stderr, exited } = await gradleRunning(t, 'exec sleep 600', "trap '' TERM INT")
-  gmesh.kill('SIGINT')
-  while (!stderr().includes('again to exit at once')) await once(gmesh.stderr!, 'data')
-  const again = performance.now()
-  gmesh.kill('SIGINT')
-  const [code] = await exited
-  t.is(code, 130)
-  // well under the 10 s grace a stopped Gradle gets before its SIGKILL, with room for a loaded machine
-  t.true(performance.now() - again < 6000, 'no wait for the grace period of Gradle\'s stop')
-  t.false(runsStill(gradlePid), 'Gradle was killed (gone, or a zombie until init reaps it: gmesh did not wait)')
-  t.regex(stderr(), /gmesh: interrupted again: killed Gradle and exited at once\n/)
-  await t.throwsAsync(readFile(initScript), { code: 'ENOENT' }, 'even a forced exit removes the run\'s init script')
 })
