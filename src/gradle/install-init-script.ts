@@ -84,6 +84,8 @@ export interface InstalledScript {
   cacheUrl: string
   /** Whether that is the given node's cache. */
   current: boolean
+  /** Installed with `--read-only`: builds read the cache and push nothing. */
+  readOnly: boolean
 }
 
 /**
@@ -98,7 +100,8 @@ export async function installedScriptFor (gradleUserHome: string, nodeCacheUrl: 
   const literal = /^def gmeshCacheUrl = '((?:[^'\\]|\\.)*)'$/m.exec(text)?.[1]
   if (literal == null) return undefined
   const cacheUrl = literal.replace(/\\(.)/g, '$1')
-  return { file, cacheUrl, current: sameUrl(cacheUrl, nodeCacheUrl) }
+  const readOnly = /^\s*cache\.push = false$/m.test(text)
+  return { file, cacheUrl, current: sameUrl(cacheUrl, nodeCacheUrl), readOnly }
 }
 
 function sameUrl (a: string, b: string): boolean {

@@ -33,7 +33,7 @@ test('gmesh status warns when the installed init script points Gradle at another
   const given = await runGmesh(['status', '--data', node.dataDir, '--gradle-user-home', home], {})
   t.true(given.stdout.includes(`run gmesh init-gradle --data ${node.dataDir} --gradle-user-home ${home} for this node`), given.stdout)
   const json = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
-  t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false })
+  t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false, readOnly: false })
 
   await installInitScript(home, renderInitScript({ cacheUrl: node.info.cacheUrl, installed: true }))
   const current = await runGmesh(['status', '--data', node.dataDir], env)
@@ -73,7 +73,8 @@ test('a node without a mesh shows no mesh line', t => {
 test('the init-gradle a stale-script warning suggests names --data only for a data dir other than the default', t => {
   t.is(initGradleCommand(resolveDataDir()), 'gmesh init-gradle')
   t.is(initGradleCommand('/srv/gmesh b', '/g'), "gmesh init-gradle --data '/srv/gmesh b' --gradle-user-home /g")
-  const stale = { file: '/g/init.d/gmesh.gradle', cacheUrl: 'http://127.0.0.1:18311/cache/', current: false }
+  t.is(initGradleCommand('/d2', undefined, true), 'gmesh init-gradle --read-only --data /d2', 'a read-only script is fixed by a read-only one')
+  const stale = { file: '/g/init.d/gmesh.gradle', cacheUrl: 'http://127.0.0.1:18311/cache/', current: false, readOnly: false }
   t.regex(describeStatus(status(true), stale, initGradleCommand('/d2')),
     /^warning .* not at this node's http:\/\/127\.0\.0\.1:5071\/cache\/: run gmesh init-gradle --data \/d2 for this node \(or gmesh init-gradle --data \/d2 --remove\)$/m)
 })

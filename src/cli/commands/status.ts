@@ -23,16 +23,18 @@ export function register (program: Command): void {
       const gradleInitScript = await installedScriptFor(resolveGradleUserHome(options.gradleUserHome), node.cacheUrl) ?? null
       process.stdout.write(options.json === true
         ? JSON.stringify({ ...status, gradleInitScript }, null, 2) + '\n'
-        : describeStatus(status, gradleInitScript, initGradleCommand(node.dataDir, options.gradleUserHome)))
+        : describeStatus(status, gradleInitScript, initGradleCommand(node.dataDir, options.gradleUserHome, gradleInitScript?.readOnly === true)))
     })
 }
 
 /**
  * The `gmesh init-gradle` that points Gradle at the node in `dataDir`: with `--data` unless that is the directory
- * init-gradle takes without it, and with the `--gradle-user-home` status was given.
+ * init-gradle takes without it, with the `--gradle-user-home` status was given, and `--read-only` when the installed
+ * script has it (without, the fix would turn pushing on for every build of the user).
  */
-export function initGradleCommand (dataDir: string, gradleUserHome?: string): string {
+export function initGradleCommand (dataDir: string, gradleUserHome?: string, readOnly = false): string {
   const words = ['gmesh', 'init-gradle']
+  if (readOnly) words.push('--read-only')
   if (path.resolve(dataDir) !== resolveDataDir()) words.push('--data', shellWord(dataDir))
   if (gradleUserHome != null && gradleUserHome !== '') words.push('--gradle-user-home', shellWord(path.resolve(gradleUserHome)))
   return words.join(' ')
