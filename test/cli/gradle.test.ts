@@ -1,7 +1,7 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { main, ExitCode } from '../../src/cli/main.js'
 import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
@@ -150,6 +150,11 @@ test.serial('gradle refuses a directory with no settings or build file in it or 
   // gradle init makes a build where there is none: that one runs
   const init = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', 'init'])
   t.is(init.code, 0, init.stderr)
+  await readFile(path.join(box.project, 'system-gradle-ran'))
+  await rm(path.join(box.project, 'system-gradle-ran'))
+  // so do Gradle's daemon commands, which need no build either
+  const stop = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', '--stop'])
+  t.is(stop.code, 0, stop.stderr)
   await readFile(path.join(box.project, 'system-gradle-ran'))
 })
 

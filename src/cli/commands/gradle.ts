@@ -145,7 +145,7 @@ async function gradleBuild (gradleArgs: string[], options: GradleCommandOptions)
 }
 
 /** Gradle arguments that need no build where Gradle runs: they make one, name another, or only print. */
-const NO_BUILD_NEEDED = new Set(['init', 'wrapper', '--version', '-v', '--help', '-h', '-?', '-b', '--build-file', '-c', '--settings-file'])
+const NO_BUILD_NEEDED = new Set(['init', 'wrapper', '--stop', '--status', '--version', '-v', '--help', '-h', '-?', '-b', '--build-file', '-c', '--settings-file'])
 
 /**
  * Refuses (usage error, exit 2) a project dir that is missing, as `gmesh build` does a build dir with no
