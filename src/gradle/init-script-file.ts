@@ -30,9 +30,10 @@ export async function initScriptFile (content: string, options: { keep: boolean,
   if (options.keep && await safeParent(parent) && await privateDir(dir)) {
     const hash = createHash('sha256').update(content).digest('hex').slice(0, 32)
     const file = path.join(dir, `${hash}.gradle`)
+    // a lock, note or script that cannot be written (a full disk, a read-only dir) costs the kept path, not the build
     const use = await useScript(dir, hash, async () => {
       if (await readFile(file, 'utf8').catch(() => undefined) !== content) await writeAtomically(file, content)
-    })
+    }).catch(() => undefined)
     if (use != null) return { path: file, release: use.release }
   }
   const oneRun = await mkdtemp(path.join(parent, 'gmesh-init-'))

@@ -9,13 +9,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import { openSync, closeSync, readdirSync, rmSync, writeSync } from 'node:fs'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { isAlive } from '../config/pid.js'
 
 /** How long a run waits for another's lock before it does without the kept script (or leaves it in place). */
 const LOCK_WAIT_MS = 5000
+/**
+ * A lock is held for milliseconds: one older than this was left behind (its holder died, maybe before it wrote its
+ * pid, or its pid now names another process) and is taken over, so no later run waits on it forever.
+ */
+const LOCK_STALE_MS = 3000
 
 export interface ScriptUse {
   /** Ends this run's use; removes the script when no other live run uses it. */
@@ -87,9 +92,10 @@ async function takeLock (lock: string): Promise<boolean> {
     return true
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-    // empty: its holder is between creating and writing it
+    // empty: its holder is between creating and writing it, unless the lock is stale
     const holder = Number(await readFile(lock, 'utf8').catch(() => ''))
-    if (holder > 0 && !isAlive(holder)) await rm(lock, { force: true })
+    const since = (await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now()
+    if ((holder > 0 && !isAlive(holder)) || Date.now() - since > LOCK_STALE_MS) await rm(lock, { force: true })
     return false
   }
 }

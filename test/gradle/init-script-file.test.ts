@@ -1,7 +1,7 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { initScriptFile } from '../../src/gradle/init-script-file.js'
@@ -128,4 +128,31 @@ test('another script\'s file is never removed, and the note of a run that died d
   await t.throwsAsync(stat(dead), { code: 'ENOENT' })
   t.is(await readFile(other.path, 'utf8'), SCRIPT.replace('5071', '6071'))
   await other.release()
+})
+
+test('a lock left empty by a run that died before writing its pid is taken over: the script is still kept', async t => {
+  const dir = await parent(t)
+  const first = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  await first.release()
+  const lock = first.path.replace(/\.gradle$/, '.lock')
+  await writeFile(lock, '')
+  const longAgo = new Date(Date.now() - 60_000)
+  await utimes(lock, longAgo, longAgo)
+  const again = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  t.is(again.path, first.path, 'the kept path, not a one-run script after a 5 s wait')
+  await again.release()
+  await t.throwsAsync(stat(lock), { code: 'ENOENT' })
+})
+
+test('a kept script that cannot be written falls back to a one-run script instead of failing the build', async t => {
+  const dir = await parent(t)
+  const first = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  await first.release()
+  // a directory where the script goes: reading it fails, and so does the rename of the new script onto it
+  await mkdir(path.join(first.path, 'in-the-way'), { recursive: true })
+  const file = await initScriptFile(SCRIPT, { keep: true, parent: dir })
+  t.not(file.path, first.path)
+  t.is(await readFile(file.path, 'utf8'), SCRIPT)
+  await file.release()
+  await t.throwsAsync(stat(file.path), { code: 'ENOENT' })
 })
