@@ -15,22 +15,23 @@ import type { MemberTable } from './table.js'
 export const MAX_VOUCHED_INCARNATION = MAX_INCARNATION - 2 ** 20
 
 /**
- * How far above the incarnation held a suspicion or death passed on by another peer may be: the
+ * How far above the incarnation held a record passed on by another peer may be, whatever its status: the
  * member refuted that many times while this node heard none of it. Farther is a forgery (or a gap the
- * member's own heartbeat, or this node's own probes, will close).
+ * member's own heartbeat, or this node's own probes, will close). An alive record is no exception: one
+ * forged at the bound, taken by all, would leave every suspicion of the member unrefutable.
  */
 export const MAX_INCARNATION_STEP = 8
 
 /**
  * Whether to take a record `from` passed on. A peer speaks for itself at any incarnation (its
- * heartbeat after a restart, its leaving). About others: never near the largest incarnation, and a
- * suspicion or death at most MAX_INCARNATION_STEP above the incarnation held (any, for a member not
- * held yet: a joiner's welcome may hold tombstones of any age).
+ * heartbeat after a restart, its leaving). About others: never near the largest incarnation, and at
+ * most MAX_INCARNATION_STEP above the incarnation held, whatever the status (any, for a member not
+ * held yet: a joiner's welcome may hold tombstones of any age; such a rumour is re-based on the
+ * member's own first message, MemberTable.heardFromDirectly).
  */
 export function credible (table: MemberTable, record: MemberRecord, from: PeerId): boolean {
   if (record.peer === from) return true
   if (!refutable(record)) return false
-  if (record.status === 'alive') return true
   const held = table.get(record.peer)
   return held === undefined || record.incarnation <= held.incarnation + MAX_INCARNATION_STEP
 }

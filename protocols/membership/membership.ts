@@ -5,7 +5,7 @@ import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
-import { MAX_VOUCHED_INCARNATION, credible } from './credence.js'
+import { credible } from './credence.js'
 import { Joiner } from './joining.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
@@ -169,7 +169,8 @@ export class Membership implements SansIoProtocol {
     const direct = m.subject === from
     const relay = this.prober.takeRelay(m.seq, m.subject)
     const answersProbe = relay !== undefined || this.prober.acknowledge(m.seq, m.subject)
-    if (!direct && (!answersProbe || m.incarnation > MAX_VOUCHED_INCARNATION)) return
+    // relayed, the incarnation is the helper's word: taken as any record passed on (credible)
+    if (!direct && (!answersProbe || !credible(this.table, { peer: m.subject, status: 'alive', incarnation: m.incarnation, load: m.load }, from))) return
     this.heardFrom(m.subject, m.incarnation, m.load, now)
     if (direct) {
       if (m.about !== undefined) this.learnAboutSelf(m.about)

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { MAX_INCARNATION_STEP, MAX_VOUCHED_INCARNATION } from '../../../protocols/membership/credence.js'
-import { Driven, gossip, record, welcome } from './fixtures.js'
+import { Driven, gossip, load, record, welcome } from './fixtures.js'
 
 const TOP = 2 ** 32 - 1
 
@@ -82,4 +82,34 @@ test('a forged suspicion far above a node\'s incarnation does not move it next t
   t.deepEqual(v.takePublished(), [record('v', 'alive', start + 1)], 'and refutes a real suspicion')
   v.receive('c', gossip(record('v', 'dead', start + 1 + MAX_INCARNATION_STEP)), 300)
   t.deepEqual(v.takePublished(), [record('v', 'alive', start + 2 + MAX_INCARNATION_STEP)], 'a few refutations it missed are still refuted')
+})
+
+test('one forged alive record far above the incarnation held moves nobody\'s view of the member: in gossip, a pull answer or a relayed ack', t => {
+  const V = MAX_VOUCHED_INCARNATION
+  const a = observer()
+  a.receive('f', gossip(record('v', 'alive', V)), 100)
+  a.receive('f', welcome(record('f', 'alive'), record('v', 'alive', 3 + MAX_INCARNATION_STEP + 1)), 200)
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation], ['alive', 3])
+  t.is(a.m.incredible, 2)
+  // a probes v, gets no ack, asks f to: f's relayed ack vouches for v at the bound
+  a.fire('probe', 1000)
+  let probe = a.takeSent().find(s => s.message.type === 'ping')
+  if (probe?.to === 'f' && probe.message.type === 'ping') {
+    a.receive('f', { type: 'ack', seq: probe.message.seq, subject: 'f', incarnation: 0, load }, 1100)
+    a.fire('probe', 1200)
+    probe = a.takeSent().find(s => s.message.type === 'ping')
+  }
+  t.is(probe?.to, 'v')
+  a.fire('ack', 1400)
+  const relay = a.takeSent().find(s => s.message.type === 'ping-req')
+  t.is(relay?.to, 'f')
+  const seq = relay?.message.type === 'ping-req' ? relay.message.seq : -1
+  a.receive('f', { type: 'ack', seq, subject: 'v', incarnation: V, load }, 1500)
+  t.is(a.m.view.get('v')?.incarnation, 3, 'a relayed ack is taken as a record passed on')
+  a.receive('f', { type: 'ack', seq, subject: 'v', incarnation: 4, load }, 1600)
+  t.is(a.m.view.get('v')?.incarnation, 4, 'and at a step or two above, taken')
+  a.receive('c', gossip(record('v', 'alive', 4 + MAX_INCARNATION_STEP)), 1700)
+  t.is(a.m.view.get('v')?.incarnation, 4 + MAX_INCARNATION_STEP, 'as is a record passed on after a few refutations missed')
+  a.receive('v', gossip(record('v', 'alive', 1_764_000_000)), 1800)
+  t.is(a.m.view.get('v')?.incarnation, 1_764_000_000, 'and the member itself, restarted from the clock, at any incarnation')
 })
