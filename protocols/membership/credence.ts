@@ -23,6 +23,15 @@ export const MAX_VOUCHED_INCARNATION = MAX_INCARNATION - 2 ** 20
 export const MAX_INCARNATION_STEP = 8
 
 /**
+ * How far above the incarnation it started at a node takes a record about itself from the welcomes
+ * answering its join (from a peer it asked: Joiner.answersJoin; OwnIncarnation): it restarted (from the clock, in seconds) less than that after
+ * as many refutations, or its clock stepped back, and others hold it higher. Anything else moves a node
+ * by MAX_INCARNATION_STEP at most. Forged welcomes move a joining node by this much at most, in all:
+ * 2^16 leaves it over 2^31 refutations below the bound.
+ */
+export const MAX_WELCOME_STEP = 2 ** 16
+
+/**
  * Whether to take a record `from` passed on. A peer speaks for itself at any incarnation (its
  * heartbeat after a restart, its leaving). About others: never near the largest incarnation, and at
  * most MAX_INCARNATION_STEP above the incarnation held, whatever the status (any, for a member not

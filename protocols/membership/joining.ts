@@ -45,16 +45,27 @@ export class Joiner {
   private attempts = 0
   /** Nobody to ask was known at the last attempt, and no retry is due: join once a member is heard of. */
   awaitingMember = false
+  /** The peers asked for a welcome so far. */
+  private readonly asked = new Set<PeerId>()
 
   constructor (private readonly seeds: readonly PeerId[], private readonly retryMs: Millis, private readonly random: Random) {}
 
   get complete (): boolean { return this.welcomes.complete }
+
+  /** Whether a welcome from `from` answers this node's join: it asked `from`, and no welcome was complete before. */
+  answersJoin (from: PeerId): boolean { return !this.welcomes.complete && this.asked.has(from) }
+
+  /** Notes one part of a welcome from `from`: only one from a peer asked completes the join. */
+  welcomed (from: PeerId, part: number, parts: number): void {
+    if (this.asked.has(from)) this.welcomes.add(from, part, parts)
+  }
 
   /** Members to send a join to now, and when to try again (undefined: joined, or nobody to ask). */
   next (view: MembershipView, now: Millis): { targets: PeerId[], retryAt: Millis | undefined } {
     this.awaitingMember = false
     if (this.welcomes.complete) return { targets: [], retryAt: undefined }
     const targets = joinTargets(view, this.seeds, this.random)
+    for (const target of targets) this.asked.add(target)
     if (targets.length === 0 && this.seeds.length === 0) {
       this.awaitingMember = true
       return { targets, retryAt: undefined }

@@ -152,11 +152,11 @@ export class Membership implements SansIoProtocol {
         this.heardFrom(from, m.incarnation, m.load, now)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
         return
-      case 'welcome':
-        this.joiner.welcomes.add(from, m.part, m.parts)
-        this.applyAll(m.members, from, now)
+      case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
+        this.applyAll(m.members, from, now, this.joiner.answersJoin(from))
         for (const peer of vouchedDead(this.table, m.members)) this.pingHeldDead(peer)
-        if (m.about !== undefined) this.learnAboutSelf(m.about)
+        if (m.about !== undefined) this.learnAboutSelf(m.about, this.joiner.answersJoin(from))
+        this.joiner.welcomed(from, m.part, m.parts)
         return
       case 'gossip': this.applyAll(m.updates, from, now); return
       case 'pull':
@@ -256,9 +256,9 @@ export class Membership implements SansIoProtocol {
     if (this.antiEntropy.observe(own, digest, this.lastInput)) this.send(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
   }
 
-  private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis): void {
+  private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis, joining = false): void {
     for (const record of records) {
-      if (record.peer === this.self) this.learnAboutSelf(record)
+      if (record.peer === this.self) this.learnAboutSelf(record, joining)
       else if (!credible(this.table, record, from) || this.options.isPeerId?.(record.peer) === false) this.refusedRecords++
       else if (record.peer === from && record.status === 'alive') this.heardFrom(from, record.incarnation, record.load, now)
       else this.apply(record, now)
@@ -274,8 +274,8 @@ export class Membership implements SansIoProtocol {
   }
 
   /** Someone holds a record about this node: refute it, republish, or catch up (OwnIncarnation). */
-  protected learnAboutSelf (record: MemberRecord): void {
-    if (record.peer === this.self && this.own.learn(record, this.lastInput)) this.publishSelf()
+  protected learnAboutSelf (record: MemberRecord, joining = false): void {
+    if (record.peer === this.self && this.own.learn(record, this.lastInput, joining)) this.publishSelf()
   }
 
   /** Asks one member (a seed until some member is known) for a welcome, until a complete one arrives. */

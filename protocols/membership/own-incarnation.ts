@@ -1,5 +1,5 @@
 import type { Millis } from '../core/index.js'
-import { MAX_INCARNATION_STEP, refutable } from './credence.js'
+import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, refutable } from './credence.js'
 import type { MemberRecord } from './messages.js'
 
 /**
@@ -8,26 +8,39 @@ import type { MemberRecord } from './messages.js'
  * - suspect or dead at an older one: its holder missed an earlier refutation (a partition hid it), and
  *   so may others: the current record is published again, at most once per `republishMs`;
  * - alive at a later one: others hold the node at an incarnation it does not know (it restarted without
- *   its disk), so its own records would be stale to them and its load frozen: it takes that one;
+ *   its disk, or from a clock behind where it was held), so its own records would be stale to them and its
+ *   load frozen: it takes that one;
  * - near the largest incarnation (not `refutable`): a forgery (see `credible`), ignored: nobody else takes
  *   it, and refuting it would leave no room for the next. A suspicion or death at MAX_VOUCHED_INCARNATION
  *   is one too: its refutation would go past the bound, and this node restarted (from the clock, far below)
  *   could not take that incarnation back from others, nor out-number it: its records would be stale
  *   everywhere. So no other peer can move this node's incarnation past the bound.
- * - suspect or dead more than MAX_INCARNATION_STEP above its incarnation: a forgery too, as `credible` holds it for
- *   others (a node cannot have refuted what it never heard): refuting it would let one message move this node
- *   next to the bound, where no suspicion of it could be refuted any more.
+ * - any status more than MAX_INCARNATION_STEP above its incarnation: a forgery too, as `credible` holds it for
+ *   others (a node cannot have refuted what it never heard, nor been held alive where it never was): taking it
+ *   would let one message move this node next to the bound, where no suspicion of it could be refuted any more.
+ *   But the welcomes answering its join may hold it up to MAX_WELCOME_STEP above where it started (`joining`):
+ *   it restarted from the clock soon after many refutations, or its clock stepped back; forged ones move it
+ *   that far at most, however many.
  */
 export class OwnIncarnation {
   private lastRepublish: Millis = -Infinity
   /** Records about this node ignored as forgeries. */
   incredible = 0
 
-  constructor (public value: number, private readonly republishMs: Millis) {}
+  /** The incarnation the node started at: welcomes answering its join are taken up to MAX_WELCOME_STEP above it. */
+  private readonly start: number
 
-  /** Takes in a record others hold about this node at `now`; true when the node should publish its own record. */
-  learn (record: MemberRecord, now: Millis): boolean {
-    if (!refutable(record) || (record.status !== 'alive' && record.incarnation > this.value + MAX_INCARNATION_STEP)) {
+  constructor (public value: number, private readonly republishMs: Millis) {
+    this.start = value
+  }
+
+  /**
+   * Takes in a record others hold about this node at `now` (`joining`: from a welcome answering its join); true
+   * when the node should publish its own record.
+   */
+  learn (record: MemberRecord, now: Millis, joining = false): boolean {
+    const highest = joining ? Math.max(this.value + MAX_INCARNATION_STEP, this.start + MAX_WELCOME_STEP) : this.value + MAX_INCARNATION_STEP
+    if (!refutable(record) || record.incarnation > highest) {
       this.incredible++
       return false
     }

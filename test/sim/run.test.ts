@@ -29,8 +29,8 @@ class LateRefuter extends Membership {
     if (!key.startsWith('suspect:')) super.onTimer(key, now)
   }
 
-  protected override learnAboutSelf (record: MemberRecord): void {
-    if (this.clock >= REFUTES_FROM) super.learnAboutSelf(record)
+  protected override learnAboutSelf (record: MemberRecord, joining?: boolean): void {
+    if (this.clock >= REFUTES_FROM) super.learnAboutSelf(record, joining)
   }
 }
 

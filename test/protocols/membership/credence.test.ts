@@ -1,5 +1,5 @@
 import test from 'ava'
-import { MAX_INCARNATION_STEP, MAX_VOUCHED_INCARNATION } from '../../../protocols/membership/credence.js'
+import { MAX_INCARNATION_STEP, MAX_VOUCHED_INCARNATION, MAX_WELCOME_STEP } from '../../../protocols/membership/credence.js'
 import { Driven, gossip, load, record, welcome } from './fixtures.js'
 
 const TOP = 2 ** 32 - 1
@@ -26,29 +26,48 @@ test('one forged death at the largest incarnation neither kills a peer elsewhere
   t.deepEqual(v.takePublished(), [record('v', 'alive', 4)], 'and refutes a real suspicion as ever')
 })
 
-test('no other peer moves a node past the vouched bound: restarted from the clock, it takes back where it is held', t => {
+test('no other peer moves a node, nor others\' view of it, toward the bound: restarted from the clock, it is taken at its own', t => {
   const V = MAX_VOUCHED_INCARNATION
-  // f raises v to the bound (an alive record about v is taken from anyone), then forges v's death there
+  // f forges v alive at the bound, then v's death there
   const v = Driven.node('v', { seeds: [], restoredIncarnation: 2 }).start(0)
+  v.takePublished()
   v.receive('f', gossip(record('v', 'alive', V)), 100)
   v.receive('f', gossip(record('v', 'dead', V)), 200)
-  t.true(v.m.currentIncarnation <= V, 'v does not refute past the bound')
+  v.receive('f', gossip(record('v', 'alive', 3 + MAX_INCARNATION_STEP + 1)), 300)
+  t.is(v.m.currentIncarnation, 3, 'v takes none of it')
+  t.deepEqual(v.takePublished(), [])
   const a = observer()
   a.receive('f', gossip(record('v', 'alive', V)), 100)
   a.receive('f', gossip(record('v', 'dead', V)), 200)
-  for (const r of v.takePublished()) a.receive('v', gossip(r), 300)
-  const held = a.m.view.get('v')?.incarnation ?? Infinity
-  t.true(held <= V, 'others hold v within the bound')
-  // v restarts, its incarnation from the clock: the welcome's record about it lets it catch up, and it refutes a death there
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation], ['alive', 3], 'nor does a')
+  // v restarts, its incarnation from the clock: far above where it is held, which it keeps; others take its own heartbeat
   const restarted = Driven.node('v', { seeds: ['a'], restoredIncarnation: 1_764_000_000 }).start(1000)
-  restarted.receive('a', welcome(record('a', 'alive'), record('v', 'alive', held)), 1001)
-  t.is(restarted.m.currentIncarnation, held, 'the restarted v takes the incarnation it is held at')
+  restarted.receive('a', welcome(record('a', 'alive'), record('v', 'alive', 3)), 1001)
+  t.is(restarted.m.currentIncarnation, 1_764_000_001)
   restarted.takePublished()
   restarted.fire('heartbeat', 2000)
   for (const r of restarted.takePublished()) a.receive('v', gossip(r), 2000)
-  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.lastHeard], ['alive', 2000], 'its heartbeat is current at a')
-  a.receive('f', gossip(record('v', 'dead', held)), 2100)
-  t.is(a.m.view.get('v')?.status, 'alive', 'and a death at the bound, which it could not refute, is taken by nobody')
+  t.deepEqual([a.m.view.get('v')?.status, a.m.view.get('v')?.incarnation, a.m.view.get('v')?.lastHeard], ['alive', 1_764_000_001, 2000], 'its heartbeat is current at a')
+  a.receive('f', gossip(record('v', 'dead', V)), 2100)
+  t.is(a.m.view.get('v')?.status, 'alive', 'and a death at the bound is taken by nobody')
+})
+
+test('a node restarted from a clock behind where it is held takes that incarnation from its welcome, up to MAX_WELCOME_STEP; later, a step at most', t => {
+  const C = 1_764_000_000
+  const held = C + 500 // it refuted 500 times in the seconds before its restart, or its clock stepped back
+  const v = Driven.node('v', { seeds: ['a'], restoredIncarnation: C }).start(0)
+  v.receive('f', welcome(record('f', 'alive'), record('v', 'alive', held)), 3)
+  t.is(v.m.currentIncarnation, C + 1, 'a welcome from a peer v did not ask is no answer to its join: a step at most')
+  v.receive('a', { type: 'welcome', part: 0, parts: 2, members: [record('v', 'alive', C + 1 + MAX_WELCOME_STEP + 1)] }, 5)
+  t.is(v.m.currentIncarnation, C + 1, 'one past the window is refused, even from the peer asked')
+  v.receive('a', { type: 'welcome', part: 1, parts: 2, members: [record('a', 'alive'), record('v', 'dead', held)] }, 10)
+  t.is(v.m.currentIncarnation, held + 1, 'the welcome answering its join: it refutes where it is held')
+  v.receive('f', { type: 'welcome', part: 0, parts: 1, members: [record('v', 'alive', held + 1 + MAX_INCARNATION_STEP + 1)] }, 20)
+  v.receive('f', gossip(record('v', 'alive', held + 1 + MAX_INCARNATION_STEP + 1)), 30)
+  t.is(v.m.currentIncarnation, held + 1, 'once joined, neither a pull answer nor gossip moves it more than a step')
+  v.receive('c', gossip(record('v', 'alive', held + 1 + MAX_INCARNATION_STEP)), 40)
+  t.is(v.m.currentIncarnation, held + 1 + MAX_INCARNATION_STEP, 'a step is taken')
+  t.is(v.m.incredible, 4)
 })
 
 test('a suspicion or death far above the incarnation held is refused from others; a few refutations missed are not', t => {
