@@ -5,7 +5,7 @@ import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
-import { credible } from './credence.js'
+import { MAX_INCARNATION_STEP, credible } from './credence.js'
 import { Joiner } from './joining.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
@@ -268,7 +268,7 @@ export class Membership implements SansIoProtocol {
   /** A direct message from `peer` proves it was alive at `incarnation`. */
   private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis): void {
     if (peer === this.self) return
-    this.table.heardFromDirectly(peer)
+    this.table.heardFromDirectly(peer, incarnation, MAX_INCARNATION_STEP)
     this.apply({ peer, status: 'alive', incarnation, load }, now)
     this.table.touch(peer, now)
   }

@@ -208,12 +208,14 @@ export class MemberTable {
   }
 
   /**
-   * The peer is heard from directly: if it is a rumour this node let go, forget that tombstone (nobody else holds
-   * it, and the peer's record at the same incarnation would not beat it), so that the message brings it back.
+   * The peer is heard from directly at `incarnation`: if it is a rumour this node let go, forget that tombstone (nobody
+   * else holds it, and the peer's record at the same incarnation would not beat it), so that the message brings it back.
+   * So too a rumour held more than `maxStep` above the peer's own word: others' word only (any incarnation is taken
+   * about a member not held), maybe forged near the bound, where no suspicion of the peer could be refuted.
    */
-  heardFromDirectly (peer: PeerId): void {
+  heardFromDirectly (peer: PeerId, incarnation: number, maxStep: number): void {
     const member = this.members.get(peer)
-    if (member?.dropped === true) this.remove(member)
+    if (member !== undefined && (member.dropped || (!member.confirmed && member.incarnation > incarnation + maxStep))) this.remove(member)
   }
 
   /** Members held alive that nobody has heard from since before `before`. */
