@@ -1,28 +1,7 @@
 import test from 'ava'
-import { readFile } from 'node:fs/promises'
-import { parseTaskGraph, type ProbedTask, type TaskGraph } from '../../src/gradle/task-graph.js'
-import { finalBuildArgs, NothingToDistributeError, planUnits, PlanError, type Unit, type UnitPlan } from '../../src/plan/units.js'
-import { repoPath } from '../helpers/repo-paths.js'
-
-/** A graph from `path: deps` pairs, in the given (execution) order; `outputless` tasks declare no outputs. */
-function graphOf (tasks: Record<string, string[]>, outputless: readonly string[] = []): TaskGraph {
-  return {
-    gradleVersion: '8.5',
-    tasks: Object.entries(tasks).map(([path, dependencies]): ProbedTask => ({
-      path, type: 'org.gradle.api.DefaultTask', dependencies, ...(outputless.length === 0 ? {} : { hasOutputs: !outputless.includes(path) })
-    }))
-  }
-}
-
-function unitNamed (plan: UnitPlan, name: string): Unit {
-  const unit = plan.units.find(u => u.name === name)
-  if (unit == null) throw new Error(`no unit ${name} in ${plan.units.map(u => u.name).join(', ')}`)
-  return unit
-}
-
-function dependencyNames (plan: UnitPlan, unit: Unit): string[] {
-  return unit.dependsOn.map(id => plan.units.find(u => u.id === id)?.name ?? id).sort()
-}
+import type { TaskGraph } from '../../src/gradle/task-graph.js'
+import { finalBuildArgs, NothingToDistributeError, planUnits, PlanError } from '../../src/plan/units.js'
+import { capturedGraph, dependencyNames, graphOf, unitNamed } from './plan-fixtures.js'
 
 /**
  * java-multi plus `:testing`, shared test helpers that compile against `:money`, used by `:money`'s tests
@@ -30,7 +9,7 @@ function dependencyNames (plan: UnitPlan, unit: Unit): string[] {
  * `:money:test` depends on `:money:jar` too (its runtime classpath has `:testing`'s, which has `:money`'s jar).
  */
 async function testSupportGraph (): Promise<TaskGraph> {
-  return parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'test-support-build.json'), 'utf8'))
+  return await capturedGraph('test-support-build.json')
 }
 
 test('separate tests with a test-support module (Gradle 4.4.1): the test source set goes to the test unit, after the support module, without a cycle', async t => {

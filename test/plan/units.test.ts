@@ -1,20 +1,15 @@
 import test from 'ava'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TaskGraph } from '../../src/gradle/task-graph.js'
-import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { UnitCycleError } from '../../src/plan/dag.js'
 import { mergeShardReports } from '../../src/plan/final-build.js'
 import { planBuild } from '../../src/plan/plan-build.js'
 import { shardOfClass } from '../../src/plan/test-shards.js'
-import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, UnresolvedTaskError, type Unit, type UnitPlan } from '../../src/plan/units.js'
+import { finalBuildArgs, planUnits, PlanError, projectOf, unitGradleArgs, UnresolvedTaskError, type Unit } from '../../src/plan/units.js'
 import { repoPath } from '../helpers/repo-paths.js'
-
-/** A graph from `path: deps` pairs, in the given (execution) order. */
-function graphOf (tasks: Record<string, string[]>): TaskGraph {
-  return { gradleVersion: '8.5', tasks: Object.entries(tasks).map(([path, dependencies]) => ({ path, type: 'org.gradle.api.DefaultTask', dependencies })) }
-}
+import { capturedGraph, dependencyNames, graphOf, unitNamed } from './plan-fixtures.js'
 
 /** Two Java-like modules: :b compiles against :a's jar. */
 const TWO_MODULES = graphOf({
@@ -27,19 +22,8 @@ const TWO_MODULES = graphOf({
   ':b:build': [':b:jar']
 })
 
-function unitNamed (plan: UnitPlan, name: string): Unit {
-  const unit = plan.units.find(u => u.name === name)
-  if (unit == null) throw new Error(`no unit ${name} in ${plan.units.map(u => u.name).join(', ')}`)
-  return unit
-}
-
-function dependencyNames (plan: UnitPlan, unit: Unit): string[] {
-  return unit.dependsOn.map(id => plan.units.find(u => u.id === id)?.name ?? id).sort()
-}
-
 async function javaMultiGraph (): Promise<TaskGraph> {
-  // Captured from the probe (src/gradle/task-graph.ts) on examples/java-multi with Gradle 4.4.1.
-  return parseTaskGraph(await readFile(repoPath('test', 'plan', 'fixtures', 'java-multi-build.json'), 'utf8'))
+  return await capturedGraph('java-multi-build.json') // examples/java-multi
 }
 
 test('project of a task path', t => {
