@@ -148,8 +148,8 @@ export class Membership implements SansIoProtocol {
         return
       case 'ack': this.onAck(from, m, now); return
       case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
-      case 'join':
-        this.heardFrom(from, m.incarnation, m.load, now)
+      case 'join': // a joiner's incarnation is its restart's, honestly below the mesh's: no re-base on it
+        this.heardFrom(from, m.incarnation, m.load, now, false)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
         return
       case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
@@ -266,9 +266,9 @@ export class Membership implements SansIoProtocol {
   }
 
   /** A direct message from `peer` proves it was alive at `incarnation`. */
-  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis): void {
+  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis, rebase = true): void {
     if (peer === this.self) return
-    this.table.heardFromDirectly(peer, incarnation, MAX_INCARNATION_STEP)
+    this.table.heardFromDirectly(peer, incarnation, rebase ? MAX_INCARNATION_STEP : Infinity)
     this.apply({ peer, status: 'alive', incarnation, load }, now)
     this.table.touch(peer, now)
   }

@@ -35,3 +35,19 @@ test('a node restarted without its disk, held alive at a later incarnation, take
   for (const update of b.takePublished()) a.receive('b', gossip(update), 1020)
   t.deepEqual(a.m.view.get('b')?.load, busy, 'its heartbeat is news again to a')
 })
+
+test('a restarted node joining through a peer that holds it only by others\' word still learns where the mesh holds it', t => {
+  // s knows n only from x's welcome (n went down before s joined): a rumour at incarnation 20
+  const s = Driven.node('s', { seeds: ['x'] }).start(0)
+  for (const join of s.takeSent().filter(m => m.message.type === 'join')) s.receive(join.to, welcome(record('x', 'alive'), record('n', 'alive', 20)), 10)
+  t.is(s.m.view.get('n')?.incarnation, 20)
+  // n restarts lower (from the clock after many refutations, or a clock stepped back) and joins through s
+  const n = Driven.node('n', { seeds: ['s'], restoredIncarnation: 4 }).start(1000)
+  for (const join of n.takeSent().filter(m => m.to === 's')) s.receive('n', join.message, 1005)
+  const answers = s.takeSent().filter(m => m.to === 'n')
+  for (const part of answers) n.receive('s', part.message, 1010)
+  t.is(n.m.currentIncarnation, 20, 'the welcome tells n where the mesh holds it; its join does not re-base that')
+  n.takePublished()
+  n.receive('c', gossip(record('n', 'suspect', 20)), 1100)
+  t.deepEqual(n.takePublished(), [record('n', 'alive', 21)], 'so n refutes a suspicion there')
+})
