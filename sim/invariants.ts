@@ -2,7 +2,8 @@ import { peerHashOf } from './peers.js'
 import type { Harness } from './harness.js'
 import type { FaultState } from './network/index.js'
 
-export type InvariantName = 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged' | 'convergence-late'
+export type InvariantName = 'live-node-held-dead' | 'crash-unnoticed' | 'membership-diverged' | 'convergence-late' |
+  'incarnation-near-bound' | 'made-up-peer-held' | 'made-up-peer-published'
 
 export interface Violation {
   readonly invariant: InvariantName
@@ -28,10 +29,20 @@ export class InvariantChecker {
   readonly violations: Violation[] = []
   violationCount = 0
   /** Violations per invariant (each observer/subject pair counted once). */
-  readonly counts: Record<InvariantName, number> = { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0, 'convergence-late': 0 }
+  readonly counts: Record<InvariantName, number> = {
+    'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0, 'convergence-late': 0,
+    'incarnation-near-bound': 0, 'made-up-peer-held': 0, 'made-up-peer-published': 0
+  }
+
   private readonly reported = new Set<string>()
 
-  constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds) {}
+  /** `forgers`: nodes that lie (forged-members): neither observers nor subjects of these invariants. */
+  constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds, private readonly forgers: ReadonlySet<number> = new Set()) {}
+
+  /** A live node that does not lie: the invariants are about these only. */
+  private honestLive (i: number): boolean {
+    return this.faults.isLive(i) && !this.forgers.has(i)
+  }
 
   get ok (): boolean {
     return this.violationCount === 0
@@ -48,12 +59,12 @@ export class InvariantChecker {
     const { faults, harness } = this
     for (let y = 0; y < harness.size; y++) {
       const table = harness.protocolOf(y)?.members
-      if (table === undefined || !faults.isLive(y)) continue
+      if (table === undefined || !this.honestLive(y)) continue
       for (let d = 0; d < table.deadCount; d++) {
         const member = table.deadAt(d)
         if (member === undefined) continue
         const x = harness.indexOf(member.peer)
-        if (x === undefined || !faults.isLive(x) || !faults.reachable(x, y) || !faults.reachable(y, x)) continue
+        if (x === undefined || !this.honestLive(x) || !faults.reachable(x, y) || !faults.reachable(y, x)) continue
         const since = Math.max(faults.connectedSince(x, y), member.statusSince)
         if (now - since > this.bounds.refutationMs) {
           this.report('live-node-held-dead', now, y, x, `held dead since ${member.statusSince} ms, connected since ${faults.connectedSince(x, y)} ms`)
@@ -72,7 +83,7 @@ export class InvariantChecker {
       const crashedAt = Math.max(faults.downSince[x] as number, faults.partitionChangedAt)
       if (now - crashedAt <= this.bounds.detectionMs) continue
       for (let y = 0; y < harness.size; y++) {
-        if (!faults.isLive(y) || now - (faults.disturbedAt[y] as number) <= this.bounds.detectionMs) continue
+        if (!this.honestLive(y) || now - (faults.disturbedAt[y] as number) <= this.bounds.detectionMs) continue
         const member = harness.protocolOf(y)?.members.get(peer)
         if (member !== undefined && member.status !== 'dead') {
           this.report('crash-unnoticed', now, y, x, `down since ${faults.downSince[x] as number} ms, still ${member.status}`)
@@ -81,9 +92,10 @@ export class InvariantChecker {
     }
   }
 
-  /** Whether every live node's alive set is exactly the set of live nodes (digest comparison, O(N)). */
+  /** Whether every live node's alive set is exactly the set of live nodes (digest comparison, O(N)); forgers aside, exactly. */
   agreed (): boolean {
     const { faults, harness } = this
+    if (this.forgers.size > 0) return this.disagreements().next().done === true
     let digest = 0
     let count = 0
     for (let x = 0; x < harness.size; x++) {
@@ -117,9 +129,9 @@ export class InvariantChecker {
     const { faults, harness } = this
     for (let y = 0; y < harness.size; y++) {
       const protocol = harness.protocolOf(y)
-      if (protocol === undefined || !faults.isLive(y)) continue
+      if (protocol === undefined || !this.honestLive(y)) continue
       for (let x = 0; x < harness.size; x++) {
-        if (x === y) continue
+        if (x === y || this.forgers.has(x)) continue
         const member = protocol.members.get(harness.peerOf(x))
         const held = member?.status ?? 'unknown'
         const live = faults.isLive(x)
@@ -128,14 +140,15 @@ export class InvariantChecker {
     }
   }
 
-  private report (invariant: InvariantName, atMs: number, y: number, x: number, detail: string): void {
+  /** Records a violation by observer `y` about node `x` (or a peer id the simulator never started), once per pair. */
+  report (invariant: InvariantName, atMs: number, y: number, x: number | string, detail: string): void {
     const key = `${invariant}/${y}/${x}`
     if (this.reported.has(key)) return
     this.reported.add(key)
     this.violationCount++
     this.counts[invariant]++
     if (this.violations.length < MAX_KEPT) {
-      this.violations.push({ invariant, atMs: Math.round(atMs), observer: this.harness.peerOf(y), subject: this.harness.peerOf(x), detail })
+      this.violations.push({ invariant, atMs: Math.round(atMs), observer: this.harness.peerOf(y), subject: typeof x === 'string' ? x : this.harness.peerOf(x), detail })
     }
   }
 }

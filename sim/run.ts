@@ -10,6 +10,8 @@ import { Harness } from './harness.js'
 import type { ProtocolFactory } from './harness.js'
 import { InvariantChecker } from './invariants.js'
 import type { Bounds, InvariantName, Violation } from './invariants.js'
+import { Forgery } from './membership-forgers/setup.js'
+import type { ForgeryResult } from './membership-forgers/setup.js'
 import { FaultState, Links } from './network/index.js'
 import { scenarioNamed } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
@@ -56,6 +58,8 @@ export interface SimResult {
   readonly bounds: Bounds
   /** Faults the run injected. */
   readonly faults: { readonly crashes: number, readonly restarts: number, readonly pauses: number, readonly partitions: number }
+  /** Forgers' scenarios (forged-members): what they forged and what the honest nodes made of it. */
+  readonly forgery?: ForgeryResult
 }
 
 export class SimConfigError extends Error {
@@ -107,18 +111,21 @@ function simulate (options: SimOptions, plan: RunPlan): SimResult {
   const engine = new Engine(options.seed >>> 0)
   const links = new Links(nodes, scenario.profile(engine.random), engine.random)
   const faults = new FaultState(nodes)
-  const harness = new Harness(nodes, {
-    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), config, ...(options.createProtocol === undefined ? {} : { createProtocol: options.createProtocol })
-  })
-  const checker = new InvariantChecker(harness, faults, bounds)
   const faultsEnd = durationMs - livenessMs
+  const forgery = scenario.forgery === undefined ? undefined : new Forgery(scenario.forgery, nodes, faultsEnd, config, engine.random)
+  const createProtocol = forgery === undefined ? options.createProtocol : forgery.factory(options.createProtocol)
+  const harness = new Harness(nodes, {
+    engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), config, ...(createProtocol === undefined ? {} : { createProtocol })
+  })
+  const checker = new InvariantChecker(harness, faults, bounds, forgery?.forgers)
+  forgery?.attach(harness, faults, checker, bounds, () => engine.now)
   const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd }
   harness.startAll()
   const inject = options.injectFaults ?? scenario.inject
   inject(ctx)
   engine.at(faultsEnd, () => { endFaults(ctx) })
   const checkEvery = options.checkIntervalMs ?? 2000
-  for (let t = checkEvery; t <= durationMs; t += checkEvery) engine.at(t, () => { checker.checkSafety(engine.now) })
+  for (let t = checkEvery; t <= durationMs; t += checkEvery) engine.at(t, () => { checker.checkSafety(engine.now); forgery?.check(engine.now) })
   let convergedAt: number | null = null
   const watchConvergence = (): void => {
     if (checker.agreed()) convergedAt = engine.now
@@ -130,7 +137,8 @@ function simulate (options: SimOptions, plan: RunPlan): SimResult {
   engine.runUntil(durationMs, harness)
   checker.checkConverged(durationMs)
   const wallMs = performance.now() - started
-  return summarize({ options, scenario: scenario.name, nodes, durationMs, engine, harness, checker, wallMs, faultsEnd, convergedAt, partitions: faults.partitions })
+  const result = summarize({ options, scenario: scenario.name, nodes, durationMs, engine, harness, checker, wallMs, faultsEnd, convergedAt, partitions: faults.partitions })
+  return forgery === undefined ? result : { ...result, forgery: forgery.result() }
 }
 
 interface RunParts {

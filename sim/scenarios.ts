@@ -3,6 +3,7 @@ import { between, schedulePartitions, schedulePauses, scheduleChurn, slowNodes }
 import type { ChaosContext } from './chaos.js'
 import { LAN_PROFILE } from './network/index.js'
 import type { LinkProfile } from './network/index.js'
+import type { ForgerySpec } from './membership-forgers/setup.js'
 
 /** A named run: its network and the faults of its safety phase. */
 export interface Scenario {
@@ -14,6 +15,8 @@ export interface Scenario {
   readonly profile: (random: Random) => LinkProfile
   /** Schedules the safety phase's faults. */
   readonly inject: (ctx: ChaosContext) => void
+  /** Members that forge records about others (their views are left out of the invariants). */
+  readonly forgery?: ForgerySpec
 }
 
 const steady: Scenario = {
@@ -85,8 +88,19 @@ const swarm: Scenario = {
   }
 }
 
+const forgedMembers: Scenario = {
+  name: 'forged-members',
+  description: 'three members forge records about others (alive at the incarnation bound, suspicions and deaths just under it, ' +
+    'made-up peers, deaths of live members) in gossip, pings, pull answers and welcomes, one of them otherwise silent; 2% loss',
+  defaultNodes: 30,
+  defaultDurationMs: 120_000,
+  profile: () => ({ ...LAN_PROFILE, loss: 0.02 }),
+  inject: ctx => { schedulePauses(ctx, 2, [500, 5000]) },
+  forgery: { forgers: 3, madeUpPeers: 6 }
+}
+
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [steady, churn, partitionHeal, lossyLan, swarm].map(s => [s.name, s])
+  [steady, churn, partitionHeal, lossyLan, swarm, forgedMembers].map(s => [s.name, s])
 )
 
 export class UnknownScenarioError extends Error {
