@@ -46,7 +46,7 @@ test('a run whose views agree after the convergence bound is not OK: it reports 
   t.log(`seed ${seed} trace ${result.traceHash}: agreed ${result.convergedAfterMs ?? 'never'} ms after faults ended (bound ${result.bounds.convergenceMs} ms); ${JSON.stringify(result.violations)}`)
   t.true(result.convergedAfterMs !== null && result.convergedAfterMs > result.bounds.convergenceMs, `seed ${seed}: agreed ${result.convergedAfterMs ?? 'never'} ms after faults ended`)
   t.false(result.invariantsOk, `seed ${seed}: a late agreement passed`)
-  t.deepEqual(result.violationsByInvariant, { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0, 'convergence-late': 1 }, `seed ${seed}`)
+  t.deepEqual(result.violationsByInvariant, { 'live-node-held-dead': 0, 'crash-unnoticed': 0, 'membership-diverged': 0, 'convergence-late': 1, 'incarnation-near-bound': 0, 'made-up-peer-held': 0, 'made-up-peer-published': 0 }, `seed ${seed}`)
   t.is(late[0]?.atMs, Math.round(result.faultsEndMs + result.bounds.convergenceMs), `seed ${seed}`)
   t.regex(late[0]?.detail ?? '', /live node held suspect/, `seed ${seed}`)
 })
