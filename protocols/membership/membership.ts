@@ -5,7 +5,7 @@ import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
-import { MAX_INCARNATION_STEP, credible } from './credence.js'
+import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
 import { Joiner } from './joining.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
@@ -148,8 +148,8 @@ export class Membership implements SansIoProtocol {
         return
       case 'ack': this.onAck(from, m, now); return
       case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
-      case 'join': // a joiner's incarnation is its restart's, honestly below the mesh's: no re-base on it
-        this.heardFrom(from, m.incarnation, m.load, now, false)
+      case 'join': // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
+        this.heardFrom(from, m.incarnation, m.load, now, MAX_WELCOME_STEP)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
         return
       case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
@@ -266,9 +266,9 @@ export class Membership implements SansIoProtocol {
   }
 
   /** A direct message from `peer` proves it was alive at `incarnation`. */
-  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis, rebase = true): void {
+  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis, rebaseStep = MAX_INCARNATION_STEP): void {
     if (peer === this.self) return
-    this.table.heardFromDirectly(peer, incarnation, rebase ? MAX_INCARNATION_STEP : Infinity)
+    this.table.heardFromDirectly(peer, incarnation, rebaseStep)
     this.apply({ peer, status: 'alive', incarnation, load }, now)
     this.table.touch(peer, now)
   }
