@@ -53,7 +53,13 @@ export function dependencyClosure (
  */
 export function outputlessTopTasks (tasks: readonly ProbedTask[]): Set<string> {
   const dependents = new Map<string, string[]>()
-  for (const task of tasks) for (const dep of task.dependencies) dependents.set(dep, [...(dependents.get(dep) ?? []), task.path])
+  for (const task of tasks) {
+    for (const dep of task.dependencies) {
+      const list = dependents.get(dep)
+      if (list === undefined) dependents.set(dep, [task.path])
+      else list.push(task.path)
+    }
+  }
   const found = new Set<string>()
   let grew = true
   while (grew) {

@@ -202,8 +202,7 @@ class UnitBuilder {
    * unit, the rest in another.
    */
   addSeparateTestProject (project: string, tasks: readonly ProbedTask[], testTask: string): void {
-    const after = dependentsWithin(testTask, tasks)
-    const testOnly = testOnlyTasks(testTask, new Set([testTask, ...after]), this.byPath)
+    const { after, testOnly } = this.testSide(testTask, tasks)
     const inTestUnit = (task: ProbedTask): boolean => task.path === testTask || after.has(task.path) || testOnly.has(task.path)
     const main = tasks.filter(task => !inTestUnit(task))
     if (main.length > 0) this.addProjectUnit(project, main)
@@ -216,8 +215,7 @@ class UnitBuilder {
    * depends on the test task left to the final build.
    */
   addShardedProject (project: string, tasks: readonly ProbedTask[], testTask: string, split: TestShards): void {
-    const after = dependentsWithin(testTask, tasks)
-    const testOnly = testOnlyTasks(testTask, new Set([testTask, ...after]), this.byPath)
+    const { after, testOnly } = this.testSide(testTask, tasks)
     const main = tasks.filter(task => task.path !== testTask && !after.has(task.path) && !testOnly.has(task.path))
     const sourceSet = tasks.filter(task => testOnly.has(task.path))
     if (main.length > 0) this.addProjectUnit(project, main)
@@ -234,6 +232,12 @@ class UnitBuilder {
     this.sharded.push({ task: testTask, project, shardUnits: ids, classes: split.groups, reportDirs })
     this.keeps.push(...test.dependencies.filter(isClassesTask))
     for (const taskPath of after) this.finalOnly.add(taskPath)
+  }
+
+  /** Of a project's `tasks`: those that depend on its test task (`after`) and its test source set's (`testOnly`). */
+  private testSide (testTask: string, tasks: readonly ProbedTask[]): { after: Set<string>, testOnly: Set<string> } {
+    const after = dependentsWithin(testTask, tasks)
+    return { after, testOnly: testOnlyTasks(testTask, new Set([testTask, ...after]), this.byPath) }
   }
 
   finish (gradleVersion: string, requested: string[]): Omit<UnitPlan, 'warnings'> {
