@@ -15,8 +15,10 @@ export class ProjectDirError extends Error {
   }
 }
 
-const SETTINGS_FILES = ['settings.gradle', 'settings.gradle.kts']
-const BUILD_FILES = ['build.gradle', 'build.gradle.kts']
+const SETTINGS_FILES = ['settings.gradle.kts', 'settings.gradle']
+const BUILD_FILES = ['build.gradle.kts', 'build.gradle']
+/** What a Gradle build's root holds one of (a single-project build may have only a build script). */
+export const ROOT_BUILD_FILES: readonly string[] = [...SETTINGS_FILES, ...BUILD_FILES]
 
 export interface GradleProjectLocation {
   /** The directory the build runs in, as given (absolute): the project whose tasks a name like `build` selects. */

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises'
 import path from 'node:path'
+import { ROOT_BUILD_FILES } from '../gradle/build-root.js'
 import { NotAGradleBuildError } from './errors.js'
 import { projectRelativeLinks } from './link-targets.js'
 import { linksEscaping, linksNamedAlike } from './paths.js'
@@ -49,9 +50,6 @@ export interface CreateSnapshotOptions {
   /** Told what the snapshot could not take into account (git missing, an enclosing repository ignoring the project). */
   warn?: (message: string) => void
 }
-
-/** A Gradle build's root holds one of these (a single-project build may have only a build script). */
-const ROOT_BUILD_FILES = ['settings.gradle.kts', 'settings.gradle', 'build.gradle.kts', 'build.gradle']
 
 /**
  * Hashes the project tree at `projectDir` into the store and stores its manifest (design.md, "Distributed
