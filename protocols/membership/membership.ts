@@ -181,7 +181,7 @@ export class Membership implements SansIoProtocol {
 
   /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
   private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
-    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target) && this.table.get(target)?.confirmed === true
+    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target) && this.table.isConfirmed(target)
     const relaySeq = live ? this.prober.relay(requester, seq, target, now) : this.prober.refuseRelay()
     if (relaySeq !== undefined) this.send(target, this.ping(relaySeq, target))
   }
@@ -203,7 +203,7 @@ export class Membership implements SansIoProtocol {
   private onAckTimeout (): void {
     const probe = this.prober.pending()
     // a rumour is probed directly only: asking others to probe a peer that may not exist would multiply the cost of a forgery
-    if (probe === undefined || this.table.get(probe.target)?.confirmed !== true) return
+    if (probe === undefined || !this.table.isConfirmed(probe.target)) return
     for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
   }
 
@@ -237,7 +237,7 @@ export class Membership implements SansIoProtocol {
    * verdict, if this node ever heard from it (a rumour's death costs no dial).
    */
   private apply (record: MemberRecord, now: Millis): void {
-    if (this.suspicion.apply(record, now) && this.table.get(record.peer)?.confirmed === true) this.pingHeldDead(record.peer)
+    if (this.suspicion.apply(record, now) && this.table.isConfirmed(record.peer)) this.pingHeldDead(record.peer)
   }
 
   /** Pings a member held dead with the verdict: if it lives and hears it, it refutes or republishes. */

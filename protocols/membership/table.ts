@@ -191,6 +191,11 @@ export class MemberTable {
     member.confirmed = true
   }
 
+  /** Whether `peer` is held and was heard from directly: not a rumour. */
+  isConfirmed (peer: PeerId): boolean {
+    return this.members.get(peer)?.confirmed === true
+  }
+
   /**
    * Lets go of a rumour that did not answer: a member held live but never heard from directly is held dead at its
    * incarnation, as a tombstone this node passes on to nobody (it saw nothing die) and which keeps the same rumour
