@@ -3,7 +3,7 @@
  * hits are not `gmesh status`'s, which counts Gradle's GETs only: each line says which it is, under a label, in
  * aligned columns. `--json` prints the records as they are.
  */
-import { formatBytes } from './format.js'
+import { formatBytes, formatHitRate } from './format.js'
 
 /** Gradle's GETs to the node (`status.http`): 200 from the store or a peer, else 404. */
 export interface GradleGets { hits: number, misses: number }
@@ -18,11 +18,6 @@ function count (n: unknown, one: string, many = `${one}s`): string {
   return `${String(n)} ${n === 1 ? one : many}`
 }
 
-function hitRate (hits: number, misses: number): string {
-  const all = hits + misses
-  return all === 0 ? '-' : `${Math.round(100 * hits / all)}%`
-}
-
 /**
  * `gmesh cache stats`: `stats` is the store's record (`status.cache`, or the store's own when no node runs);
  * `gets` the running node's Gradle GETs, undefined when none runs (the counters then start at this command).
@@ -32,7 +27,7 @@ export function describeStats (stats: Record<string, unknown>, gets: GradleGets 
   const since = gets == null ? 'no node runs: counted since this command opened the store' : 'since the node started'
   const rows: Array<[string, string]> = [
     ['entries', `${n('entries')} (${formatBytes(n('bytes'))} of ${formatBytes(n('maxBytes'))})`],
-    ...(gets == null ? [] : [['Gradle GETs', `${count(gets.hits, 'hit')}, ${count(gets.misses, 'miss', 'misses')} (hit rate ${hitRate(gets.hits, gets.misses)}; what gmesh status shows)`] as [string, string]]),
+    ...(gets == null ? [] : [['Gradle GETs', `${count(gets.hits, 'hit')}, ${count(gets.misses, 'miss', 'misses')} (hit rate ${formatHitRate(gets.hits, gets.misses)}; what gmesh status shows)`] as [string, string]]),
     ['store reads', `${count(n('hits'), 'hit')}, ${count(n('misses'), 'miss', 'misses')} (Gradle GETs, peers served, snapshots)`],
     ['stored', `${count(n('puts'), 'put')}, ${count(n('evictions'), 'eviction')}`],
     ['quarantined', `${count(n('quarantined'), 'blob')} failed verification, ${n('quarantinePruned')} older ones deleted`],

@@ -1,5 +1,11 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
+/** Hits among `hits + misses` as a whole percentage ("61%"), or "-" before any. */
+export function formatHitRate (hits: number, misses: number): string {
+  const all = hits + misses
+  return all === 0 ? '-' : `${Math.round(100 * hits / all)}%`
+}
+
 /** 1536 -> "1.5 KiB": sizes for people. */
 export function formatBytes (bytes: number): string {
   let value = bytes

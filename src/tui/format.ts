@@ -1,7 +1,7 @@
 import stringWidth from 'string-width'
 import type { NodeEvent } from '../client/api-types.js'
 
-export { formatBytes } from '../cli/format.js'
+export { formatBytes, formatHitRate } from '../cli/format.js'
 
 /** The last `n` characters of a peer id: enough to tell peers apart on one screen. */
 export function shortId (peerId: string, n = 8): string {

@@ -1,6 +1,6 @@
 import type { NodeEvent } from '../client/api-types.js'
 import type { Snapshot } from './store.js'
-import { cell, describeEvent, formatBytes, shortId } from './format.js'
+import { cell, describeEvent, formatBytes, formatHitRate, shortId } from './format.js'
 
 /** The dashboard as plain text, for a pipe or a log file: node, peers, jobs, cache, new events. */
 export function formatPlain (snapshot: Snapshot, events: NodeEvent[], now = new Date(), lost = false): string {
@@ -8,7 +8,7 @@ export function formatPlain (snapshot: Snapshot, events: NodeEvent[], now = new 
   const lookups = cache.http.hits + cache.http.misses
   const lines = [
     `== gmesh top ${now.toISOString()} node ${node.peerId} (pid ${node.pid}, ${formatBytes(node.rssBytes)} rss)`,
-    `cache: ${cache.store.entries} entries, ${formatBytes(cache.store.bytes)}; hit rate ${lookups === 0 ? '-' : `${Math.round(100 * cache.http.hits / lookups)}%`} ` +
+    `cache: ${cache.store.entries} entries, ${formatBytes(cache.store.bytes)}; hit rate ${formatHitRate(cache.http.hits, cache.http.misses)} ` +
       `(${cache.http.hits}/${lookups})` + (cache.sharing == null ? '' : `; peers: ${cache.sharing.peerHits} hits, ${formatBytes(cache.sharing.fetchedBytes)} fetched, ${formatBytes(cache.sharing.servedBytes)} served`),
     `peers: ${peers.length}`
   ]

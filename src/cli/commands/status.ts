@@ -3,7 +3,7 @@ import path from 'node:path'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient, type NodeClientOptions } from '../../client/node-client.js'
 import { OperationError } from '../errors.js'
-import { formatBytes } from '../format.js'
+import { formatBytes, formatHitRate } from '../format.js'
 import { connectivityHint } from '../connectivity-hint.js'
 import type { ConnectivityInfo } from '../../client/api-types.js'
 import { installedScriptFor, resolveGradleUserHome, type InstalledScript } from '../../gradle/install-init-script.js'
@@ -102,8 +102,7 @@ export function describeStatus (status: Record<string, unknown>, initScript: Ins
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
   const http = (status.http ?? { hits: 0, misses: 0 }) as { hits: number, misses: number }
   const peers = status.peers as unknown[]
-  const gets = http.hits + http.misses
-  const hitRate = gets === 0 ? '-' : `${Math.round(100 * http.hits / gets)}%`
+  const hitRate = formatHitRate(http.hits, http.misses)
   const connectivity = status.connectivity as ConnectivityInfo | undefined
   const hint = connectivityHint(peers.length, connectivity)
   const addresses = node.multiaddrs ?? []

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink'
 import type { CacheInfo } from '../../client/api-types.js'
 import type { CacheSample } from '../store.js'
-import { formatBytes, sparkline } from '../format.js'
+import { formatBytes, formatHitRate, sparkline } from '../format.js'
 
 export interface CacheViewProps { cache?: CacheInfo, history: CacheSample[], width: number }
 
@@ -9,7 +9,6 @@ export interface CacheViewProps { cache?: CacheInfo, history: CacheSample[], wid
 export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX.Element {
   if (cache == null) return <Text dimColor>waiting for the node…</Text>
   const { store, http, sharing } = cache
-  const lookups = http.hits + http.misses
   const columns = Math.max(10, width - 22)
   const recent = history.slice(-(columns + 1))
   const deltas = (pick: (s: CacheSample) => number): number[] => recent.slice(1).map((s, i) => Math.max(0, pick(s) - pick(recent[i]!)))
@@ -21,7 +20,7 @@ export function CacheView ({ cache, history, width }: CacheViewProps): React.JSX
   return (
     <Box flexDirection='column'>
       <Text>entries      {store.entries} ({formatBytes(store.bytes)} of {formatBytes(store.maxBytes)})</Text>
-      <Text>hit rate     {lookups === 0 ? '-' : `${Math.round(100 * http.hits / lookups)}%`} ({http.hits} hits, {http.misses} misses, {http.stored} stored)</Text>
+      <Text>hit rate     {formatHitRate(http.hits, http.misses)} ({http.hits} hits, {http.misses} misses, {http.stored} stored)</Text>
       <Text>from peers   {sharing == null ? 'no mesh' : `${sharing.peerHits} hits, ${formatBytes(sharing.fetchedBytes)} fetched`}</Text>
       <Text>to peers     {sharing == null ? 'no mesh' : `${formatBytes(sharing.servedBytes)} served`}</Text>
       <Text> </Text>
