@@ -5,6 +5,9 @@ import type { Candidate } from './provider-choice.js'
 import { ProviderSlots } from './provider-slots.js'
 import type { SignedRecord } from './record.js'
 
+/** How much faster than so far a body may yet go: it is given up only if even that would not bring it in time. */
+export const SLOW_BODY_GRACE = 2
+
 /** The provider a lookup asks now; once its header is accepted, the body's record and how it moves. */
 export interface Attempt extends Candidate {
   accepted?: SignedRecord
@@ -121,10 +124,13 @@ export class Attempts {
     this.deps.effects.setTimer(BODY_STALL_TIMER + lookup.key, now + this.config.bodyStallMs)
   }
 
-  /** The body has `bytes` so far: each `bodyProgressBytes` more starts the stall watch over; the whole body ends it. */
-  bodyProgress (lookup: Lookup, current: Attempt, bytes: number, now: Millis): void {
+  /**
+   * The body has `bytes` so far: each `bodyProgressBytes` more starts the stall watch over; the whole body ends it.
+   * False when the body cannot finish in time (`canFinish`): the caller abandons it as it would a stalled one.
+   */
+  bodyProgress (lookup: Lookup, current: Attempt, bytes: number, now: Millis): boolean {
     const { accepted, bodyMark } = current
-    if (accepted === undefined || bodyMark === undefined || bodyMark >= accepted.size) return
+    if (accepted === undefined || bodyMark === undefined || bodyMark >= accepted.size) return true
     if (bytes >= accepted.size) {
       current.bodyMark = accepted.size
       this.deps.effects.cancelTimer(BODY_STALL_TIMER + lookup.key)
@@ -132,6 +138,20 @@ export class Attempts {
       current.bodyMark = bytes
       this.deps.effects.setTimer(BODY_STALL_TIMER + lookup.key, now + this.config.bodyStallMs)
     }
+    return this.canFinish(lookup, current, bytes, now)
+  }
+
+  /**
+   * Whether the body may still be in by the lookup's deadline: after `bodyStallMs`, at `SLOW_BODY_GRACE` times its
+   * average rate so far. A body above the rate floor but far too slow for its size (10 MiB at 160 KiB/s) would hold
+   * the GET to its deadline and then miss anyway; given up early, the next provider (or Gradle itself) gets that time.
+   */
+  private canFinish (lookup: Lookup, current: Attempt, bytes: number, now: Millis): boolean {
+    const elapsed = now - (current.bodySince ?? now)
+    const size = current.accepted?.size ?? 0
+    if (elapsed < this.config.bodyStallMs || bytes <= 0 || bytes >= size) return true
+    const rest = ((size - bytes) * elapsed) / (bytes * SLOW_BODY_GRACE)
+    return now + rest <= lookup.deadline
   }
 
   /**

@@ -87,7 +87,8 @@ export class CacheLookup {
   /** An accepted body has brought `bytes` so far (reported now and then, and once all are in). */
   onBodyProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
     const lookup = this.attemptOf(key, peer)
-    if (lookup?.current !== undefined) this.attempts.bodyProgress(lookup, lookup.current, bytes, now)
+    const current = lookup?.current
+    if (lookup !== undefined && current !== undefined && !this.attempts.bodyProgress(lookup, current, bytes, now)) this.abandonStalledBody(lookup, current, now)
   }
 
   /** How a fetch ended. Returns the lookup's outcome if this result ended it. */
@@ -223,8 +224,9 @@ export class CacheLookup {
   }
 
   /**
-   * The accepted body stopped, or slowed below `bodyProgressBytes` per `bodyStallMs`: its provider is skipped for
-   * `stallPenaltyMs` and the next one asked. The driver answers GETs only with verified bytes: none of this body's went out.
+   * The accepted body stopped, slowed below `bodyProgressBytes` per `bodyStallMs`, or cannot finish in time (see
+   * Attempts.bodyProgress): its provider is skipped for `stallPenaltyMs` and the next one asked. The driver answers
+   * GETs only with verified bytes: none of this body's went out.
    */
   private abandonStalledBody (lookup: Lookup, current: Candidate, now: Millis): void {
     this.counters.stalledBodies++

@@ -44,19 +44,59 @@ test('a provider that does not answer its header in time is abandoned for the ne
   t.deepEqual(only(commands, 'penalise'), [], 'a late header is not misbehaviour')
 })
 
-test('a body that keeps moving may take longer than the GET deadline, up to the body timeout', t => {
-  const record = entryOf(1, 10 * MiB)
+test('a body that keeps moving and can finish may take longer than the GET deadline', t => {
+  const record = entryOf(1, MiB)
   const { me, timers } = meshWithTwoProviders([record])
   me.cache.get(KEY, 100, 1000)
   step(me, timers)
   t.like(me.cache.onFetchHeader(KEY, 'near', found(record), 120), { accept: true })
   step(me, timers)
   t.is(timers.at.get(`cache/attempt/${KEY}`), undefined, 'streaming started: no header timeout')
-  // 100 KiB every 2 s: slow, but above the floor of 64 KiB per 3 s
-  for (let at = 2120, bytes = 100 * 1024; at < 120 + DEFAULT_LOOKUP.bodyTimeoutMs; at += 2000, bytes += 100 * 1024) {
+  // 100 KiB every 2 s: slow, but above the floor of 64 KiB per 3 s, and 1 MiB is in after 22 s
+  let at = 2120
+  for (let bytes = 100 * 1024; bytes < MiB; at += 2000, bytes += 100 * 1024) {
     me.cache.onFetchProgress(KEY, 'near', bytes, at)
     t.deepEqual(timersOf(KEY, timers.fireDue(me.cache, at)), [], `still moving at ${at} ms`)
-    step(me, timers)
+    t.deepEqual(only(step(me, timers), 'cancelFetch'), [], `still expected in time at ${at} ms`)
+  }
+  me.cache.onFetchProgress(KEY, 'near', MiB, at)
+  me.cache.onFetchResult(KEY, 'near', 'ok', at + 10)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'answer'), [{ kind: 'answer', key: KEY, outcome: { hit: true, peer: 'near', record } }])
+  t.deepEqual(only(commands, 'penalise'), [], 'a slow body that came in is not a stall')
+})
+
+test('a body above the rate floor but too slow to finish in time is given up early, not at the deadline', t => {
+  const record = entryOf(1, 10 * MiB)
+  const { me, timers } = meshWithTwoProviders([record])
+  me.cache.get(KEY, 100, 1000)
+  step(me, timers)
+  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  step(me, timers)
+  // 160 KiB/s: 10 MiB would take 64 s, past the 25 s a body gets; at twice that rate, 32 s
+  me.cache.onFetchProgress(KEY, 'near', 160 * 1024, 1120)
+  t.deepEqual(only(step(me, timers), 'cancelFetch'), [], 'one second is too soon to judge a rate')
+  me.cache.onFetchProgress(KEY, 'near', 480 * 1024, 3120)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'near' }])
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'stalled-body' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'], 'the next provider gets the time the slow body would have taken')
+  t.like(me.cache.stats(), { stalledBodies: 1 })
+})
+
+test('a body that slows down near its end but keeps moving holds the GET until the body timeout, then misses', t => {
+  const record = entryOf(1, 10 * MiB)
+  const { me, timers } = meshWithTwoProviders([record])
+  me.cache.get(KEY, 100, 1000)
+  step(me, timers)
+  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  me.cache.onFetchProgress(KEY, 'near', 9 * MiB, 500)
+  step(me, timers)
+  // then 64 KiB per 2.9 s: above the floor, and its average rate keeps the rest in reach until the end
+  for (let at = 3400, bytes = 9 * MiB + 64 * 1024; at < 120 + DEFAULT_LOOKUP.bodyTimeoutMs; at += 2900, bytes += 64 * 1024) {
+    me.cache.onFetchProgress(KEY, 'near', bytes, at)
+    t.deepEqual(timersOf(KEY, timers.fireDue(me.cache, at)), [], `still moving at ${at} ms`)
+    t.deepEqual(only(step(me, timers), 'cancelFetch'), [], `still expected in time at ${at} ms`)
   }
   t.deepEqual(timersOf(KEY, timers.fireDue(me.cache, 120 + DEFAULT_LOOKUP.bodyTimeoutMs)), [`cache/lookup/${KEY}`])
   const commands = step(me, timers)
