@@ -11,6 +11,10 @@ export const CAS_PROTOCOL = '/gmesh/cas/1.0.0'
 /**
  * One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. 1.2.0: each page
  * carries its number, so the asker knows it has them all whatever order they arrive in (1.1.0 pages cannot say).
+ * Optional trailing fields, written only when set (so a frame without them is byte for byte what it was): a last
+ * page's `next` says the answer was cut short, and a request's `after` asks for the rest. A node without them
+ * answers a request that lacks `after` as before; it rejects a page with `next` (trailing bytes), so it never takes
+ * a cut-off answer for the whole index.
  */
 export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.2.0'
 export const CACHE_WIRE_VERSION = 1
@@ -71,13 +75,24 @@ export interface ProviderClaim { readonly provider: PeerId, readonly record: Sig
 const MAX_CLAIM_AGE_MS = 2 ** 32 - 1
 
 export type IndexSyncMessage =
-  | { readonly type: 'index-request', readonly requestId: number }
-  /** `page` counts from 0; the `last` page's number + 1 is how many pages the answer has. */
-  | { readonly type: 'index-page', readonly requestId: number, readonly page: number, readonly last: boolean, readonly claims: readonly ProviderClaim[] }
+  /** `after`: only claims of keys after this Gradle key (key order), to go on with an answer that was cut short. */
+  | { readonly type: 'index-request', readonly requestId: number, readonly after?: string }
+  /**
+   * `page` counts from 0; the `last` page's number + 1 is how many pages the answer has. `next` (last page only): the
+   * answer stopped after this key's claims and more follow it; ask again with `after: next` for the rest.
+   */
+  | {
+    readonly type: 'index-page', readonly requestId: number, readonly page: number, readonly last: boolean,
+    readonly claims: readonly ProviderClaim[], readonly next?: string
+  }
 
 function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
   w.uint(m.requestId)
-  if (m.type === 'index-request') return
+  if (m.type === 'index-request') {
+    if (m.after !== undefined) w.string(checked(m.after, GRADLE_KEY_PATTERN, 'after'))
+    return
+  }
+  if (m.next !== undefined && !m.last) throw new MalformedMessageError('only the last index page says where the answer stopped')
   if (m.claims.length > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(m.claims.length, MAX_RECORDS_PER_MESSAGE)
   if (m.page >= MAX_INDEX_PAGES) throw new MalformedMessageError(`index page ${m.page} is past the ${MAX_INDEX_PAGES} an answer may have`)
   w.byte(m.last ? 1 : 0).uint(m.page).uint(m.claims.length)
@@ -85,6 +100,12 @@ function encodeIndexBody (w: WireWriter, m: IndexSyncMessage): void {
     writeRecord(w.string(claim.provider), claim.record)
     w.uint(Math.min(MAX_CLAIM_AGE_MS, Math.max(0, Math.floor(claim.ageMs ?? 0))))
   }
+  if (m.next !== undefined) w.string(checked(m.next, GRADLE_KEY_PATTERN, 'next'))
+}
+
+/** A Gradle key written at the end of a frame, if there is one (the field is optional). */
+function readOptionalKey (r: WireReader, what: string): string | undefined {
+  return r.atEnd ? undefined : checked(r.string(128), GRADLE_KEY_PATTERN, what)
 }
 
 function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
@@ -95,7 +116,15 @@ function decodeIndexPage (r: WireReader, requestId: number): IndexSyncMessage {
   if (count > MAX_RECORDS_PER_MESSAGE) throw new TooManyRecordsError(count, MAX_RECORDS_PER_MESSAGE)
   const claims: ProviderClaim[] = []
   for (let i = 0; i < count; i++) claims.push({ provider: readPeerId(r), record: readRecord(r), ageMs: r.uint(MAX_CLAIM_AGE_MS) })
-  return { type: 'index-page', requestId, page, last: flag === 1, claims }
+  const message = { type: 'index-page', requestId, page, last: flag === 1, claims } as const
+  if (flag === 0) return message // a page before the last carries no `next`: trailing bytes fail r.end()
+  const next = readOptionalKey(r, 'next')
+  return next === undefined ? message : { ...message, next }
+}
+
+function decodeIndexRequest (r: WireReader, requestId: number): IndexSyncMessage {
+  const after = readOptionalKey(r, 'after')
+  return after === undefined ? { type: 'index-request', requestId } : { type: 'index-request', requestId, after }
 }
 
 export const indexSyncCodec: MessageCodec<IndexSyncMessage> = {
@@ -110,7 +139,7 @@ export const indexSyncCodec: MessageCodec<IndexSyncMessage> = {
     const r = new WireReader(bytes, CACHE_WIRE_VERSION, CACHE_MESSAGE_MAX_BYTES)
     const requestId = r.uint(MAX_REQUEST_ID)
     let message: IndexSyncMessage
-    if (r.type === 1) message = { type: 'index-request', requestId }
+    if (r.type === 1) message = decodeIndexRequest(r, requestId)
     else if (r.type === 2) message = decodeIndexPage(r, requestId)
     else throw new MalformedMessageError(`unknown index sync message type ${r.type}`)
     r.end()

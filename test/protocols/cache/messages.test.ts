@@ -38,6 +38,23 @@ test('index sync request and pages survive the wire intact', t => {
   for (const m of messages) t.deepEqual(indexSyncCodec.decode(indexSyncCodec.encode(m)), m)
 })
 
+test('an index answer cut short says after which key it stopped, and a request may ask for the keys after one; frames without them are unchanged', t => {
+  const claims = [{ provider: 'n2', record: recordBy('n1', 1), ageMs: 0 }]
+  const request: IndexSyncMessage = { type: 'index-request', requestId: 4, after: 'ab'.repeat(16) }
+  const last: IndexSyncMessage = { type: 'index-page', requestId: 4, page: 2, last: true, claims, next: 'cd'.repeat(16) }
+  for (const m of [request, last]) t.deepEqual(indexSyncCodec.decode(indexSyncCodec.encode(m)), m)
+  const plain = indexSyncCodec.encode({ type: 'index-request', requestId: 4 })
+  t.deepEqual([...plain], [1, 1, 4], 'a request without `after` is the 1.2.0 frame')
+  const withNext = indexSyncCodec.encode(last)
+  const withoutNext = indexSyncCodec.encode({ type: 'index-page', requestId: 4, page: 2, last: true, claims })
+  t.deepEqual([...withNext.subarray(0, withoutNext.length)], [...withoutNext], '`next` is a trailing field only')
+  t.throws(() => indexSyncCodec.encode({ type: 'index-page', requestId: 4, page: 0, last: false, claims, next: 'cd'.repeat(16) }), { instanceOf: MalformedMessageError })
+  const notLast = indexSyncCodec.encode({ type: 'index-page', requestId: 4, page: 0, last: false, claims })
+  const smuggled = new Uint8Array([...notLast, 32, ...new TextEncoder().encode('cd'.repeat(16))])
+  t.throws(() => indexSyncCodec.decode(smuggled), { instanceOf: MalformedMessageError }, 'only the last page may carry it')
+  t.throws(() => indexSyncCodec.encode({ type: 'index-request', requestId: 4, after: 'not a key' }), { instanceOf: MalformedMessageError })
+})
+
 test('a batch over the record limit is refused on both ends with TooManyRecordsError', t => {
   const records = Array.from({ length: MAX_RECORDS_PER_MESSAGE + 1 }, (_, i) => recordBy('ci-1', i))
   t.throws(() => announceCodec.encode({ type: 'announce', records }), { instanceOf: TooManyRecordsError })
