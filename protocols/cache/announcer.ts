@@ -71,10 +71,14 @@ export class CacheAnnouncer {
     return this.held.size
   }
 
-  /** Records this node holds, most recently announced first (for answering index sync). */
-  * heldRecords (): Generator<SignedRecord> {
-    const entries = [...this.held.values()]
-    for (let i = entries.length - 1; i >= 0; i--) yield (entries[i] as { record: SignedRecord }).record
+  /** Keys of the entries this node holds. */
+  heldKeys (): IterableIterator<string> {
+    return this.held.keys()
+  }
+
+  /** The record of a held entry, if this node holds it. */
+  heldRecord (gradleKey: string): SignedRecord | undefined {
+    return this.held.get(gradleKey)?.record
   }
 
   /** This node now holds the entry `record` describes: announce it in the next batch. */

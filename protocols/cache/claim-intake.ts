@@ -1,7 +1,7 @@
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId, Verdict } from '../core/index.js'
 import type { CacheAnnouncer } from './announcer.js'
-import type { IndexSync } from './index-sync.js'
+import type { IndexSync, SharedClaims } from './index-sync.js'
 import type { CacheLookup } from './lookup.js'
 import { announceCodec, indexSyncCodec } from './messages.js'
 import type { IndexSyncMessage, ProviderClaim } from './messages.js'
@@ -65,7 +65,8 @@ export class ClaimIntake {
       throw err
     }
     if (message.type === 'index-request') {
-      return sync.answer(from, message.requestId, this.claimsToShare(now), now) ? 'accept' : 'ignore'
+      const { requestId, after } = message
+      return sync.answer(from, requestId, after, () => this.claimsToShare(now, after), now) ? 'accept' : 'ignore'
     }
     if (!sync.expects(from, message.requestId)) return 'ignore'
     if (!message.claims.every(c => verified.check(c.record))) {
@@ -93,9 +94,28 @@ export class ClaimIntake {
     this.deps.lookup.onProviderAdded(record.gradleKey, provider, record, now)
   }
 
-  /** What this node holds, then what it heard others hold. */
-  private * claimsToShare (now: Millis): Generator<ProviderClaim> {
-    for (const record of this.deps.announcer.heldRecords()) yield { provider: this.deps.self, record, ageMs: 0 }
-    for (const p of this.deps.index.claims(now, this.deps.maxClaims)) yield { provider: p.peer, record: p.record, ageMs: now - p.seenAt }
+  /**
+   * What this node holds and what it heard others hold, for the keys after `after` in key order (a stable order
+   * any later request can go on from), ending before the key whose claims would take the answer past `maxClaims`
+   * (a key's claims are never split; the first key always goes). `next` is the last key sent when more keys follow.
+   * Cost: one pass over the keys and a sort of those left, per request; the answer itself stays bounded.
+   */
+  private claimsToShare (now: Millis, after: string | undefined): SharedClaims {
+    const { announcer, index, self, maxClaims } = this.deps
+    const keys = new Set<string>()
+    for (const source of [announcer.heldKeys(), index.keys()]) {
+      for (const key of source) if (after === undefined || key > after) keys.add(key)
+    }
+    const claims: ProviderClaim[] = []
+    let sent: string | undefined
+    for (const key of [...keys].sort()) {
+      const held = announcer.heldRecord(key)
+      const ofKey: ProviderClaim[] = held === undefined ? [] : [{ provider: self, record: held, ageMs: 0 }]
+      for (const p of index.unexpired(key, now)) ofKey.push({ provider: p.peer, record: p.record, ageMs: now - p.seenAt })
+      if (claims.length > 0 && claims.length + ofKey.length > maxClaims) return { claims, next: sent }
+      claims.push(...ofKey)
+      sent = key
+    }
+    return { claims }
   }
 }

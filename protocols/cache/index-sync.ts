@@ -17,7 +17,7 @@ export interface IndexSyncConfig {
   /** Rounds before giving up (a round ends when a page stops arriving for `timeoutMs`). */
   readonly maxRounds: number
   readonly timeoutMs: Millis
-  /** Most claims one answer carries (pages of up to 128 records). */
+  /** Most claims one answer carries (pages of up to 128 records); the asker asks again for the rest. */
   readonly maxClaims: number
   /** A peer gets at most one answer per this interval (an index request is cheap to send, costly to answer). */
   readonly answerIntervalMs: Millis
@@ -36,15 +36,28 @@ export const DEFAULT_INDEX_SYNC: IndexSyncConfig = Object.freeze({
 export const SYNC_TIMER = 'cache/index-sync'
 const PAGE_BUDGET_BYTES = CACHE_MESSAGE_MAX_BYTES - 1024
 
-/** An index request in flight: the pages of its answer that arrived, and how many there are once the last came. */
-interface Outstanding { readonly peer: PeerId, readonly pages: Set<number>, total?: number }
+/**
+ * An index request in flight: the pages of its answer that arrived, how many there are once the last came, and
+ * the key the answer stopped after when it was cut short (the next request to the same peer goes on from there).
+ */
+interface Outstanding { readonly peer: PeerId, readonly after?: string | undefined, readonly pages: Set<number>, total?: number, next?: string | undefined }
+
+/** What one answer carries: claims in key order, and `next` (the last key sent) when more keys follow it. */
+export interface SharedClaims { readonly claims: readonly ProviderClaim[], readonly next?: string | undefined }
+
+/** When a peer was last answered, and the key that answer stopped after if it was cut short. */
+interface Answered { readonly at: Millis, readonly next: string | undefined }
 
 /**
  * How a node that joins late learns what exists: it asks one or two live peers for their index
  * (`index-request`), and each answers with numbered pages of signed provider claims (`index-page`, the
  * last one flagged). Pages may arrive in any order: an answer is complete once every page up to the last
- * one's number came. Cost is O(index) per newcomer on two peers, not a periodic mesh-wide digest.
- * Requests time out and are retried on other peers for a few rounds; answers are rate-limited per peer.
+ * one's number came. An answer holds at most `maxClaims` claims, in key order; one cut short says after which key
+ * it stopped, and the asker asks the same peer again from there, until an answer that is not cut short: only then
+ * is the node synced (a peer gone mid-way leaves it unsynced, and the next round starts over on another peer).
+ * Cost is O(index) per newcomer on two peers, in bounded answers, not a periodic mesh-wide digest.
+ * Requests time out and are retried on other peers for a few rounds; answers are rate-limited per peer (an answer
+ * going on from where the previous one to that peer stopped is not: its key only moves forward).
  */
 export class IndexSync {
   private nextRequestId = 1
@@ -52,7 +65,7 @@ export class IndexSync {
   private done = false
   private readonly outstanding = new Map<number, Outstanding>()
   private readonly asked = new Set<PeerId>()
-  private readonly answeredAt = new Map<PeerId, Millis>()
+  private readonly answered = new Map<PeerId, Answered>()
 
   constructor (private readonly effects: EffectQueue, private readonly random: Random, readonly config: IndexSyncConfig = DEFAULT_INDEX_SYNC) {}
 
@@ -85,12 +98,22 @@ export class IndexSync {
     const request = this.outstanding.get(page.requestId)
     if (request === undefined) return
     request.pages.add(page.page)
-    if (page.last) request.total = page.page + 1
+    if (page.last) {
+      request.total = page.page + 1
+      request.next = page.next
+    }
     if (request.total === undefined || request.pages.size < request.total) {
       this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
       return
     }
     this.outstanding.delete(page.requestId)
+    if (request.next !== undefined) {
+      // a `next` that does not move past where this answer started would ask for the same part forever: the round
+      // runs out instead, unsynced
+      if (request.after === undefined || request.next > request.after) this.ask(request.peer, request.next)
+      this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+      return
+    }
     this.done = true
     if (this.outstanding.size === 0) this.effects.cancelTimer(SYNC_TIMER)
   }
@@ -106,19 +129,27 @@ export class IndexSync {
     this.outstanding.clear()
   }
 
-  /** Answers `from`'s index request with `claims` in pages, unless it was answered recently. */
-  answer (from: PeerId, requestId: number, claims: Iterable<ProviderClaim>, now: Millis): boolean {
-    const last = this.answeredAt.get(from)
-    if (last !== undefined && now - last < this.config.answerIntervalMs) return false
-    this.answeredAt.delete(from)
-    this.answeredAt.set(from, now)
-    if (this.answeredAt.size > 4096) trimOldest(this.answeredAt, 4096)
+  /**
+   * Answers `from`'s index request (for keys after `after`, if set) with what `share` gives, in pages, unless `from`
+   * was answered recently and this request does not go on from where that answer stopped.
+   */
+  answer (from: PeerId, requestId: number, after: string | undefined, share: () => SharedClaims, now: Millis): boolean {
+    const previous = this.answered.get(from)
+    const goesOn = after !== undefined && previous?.next === after
+    if (!goesOn && previous !== undefined && now - previous.at < this.config.answerIntervalMs) return false
+    const { claims, next } = share()
+    this.answered.delete(from)
+    this.answered.set(from, { at: now, next })
+    if (this.answered.size > 4096) trimOldest(this.answered, 4096)
+    this.sendPages(from, requestId, claims, next)
+    return true
+  }
+
+  private sendPages (from: PeerId, requestId: number, claims: readonly ProviderClaim[], next: string | undefined): void {
     let page: ProviderClaim[] = []
     let number = 0
     let bytes = 0
-    let given = 0
     for (const claim of claims) {
-      if (given++ >= this.config.maxClaims) break
       const size = recordWireBytes(claim.record) + claim.provider.length + 2
       if (page.length >= MAX_RECORDS_PER_MESSAGE || bytes + size > PAGE_BUDGET_BYTES) {
         this.send(from, { type: 'index-page', requestId, page: number++, last: false, claims: page })
@@ -128,14 +159,13 @@ export class IndexSync {
       page.push(claim)
       bytes += size
     }
-    this.send(from, { type: 'index-page', requestId, page: number, last: true, claims: page })
-    return true
+    this.send(from, { type: 'index-page', requestId, page: number, last: true, claims: page, ...(next === undefined ? {} : { next }) })
   }
 
-  private ask (peer: PeerId): void {
+  private ask (peer: PeerId, after?: string): void {
     const requestId = this.nextRequestId++
-    this.outstanding.set(requestId, { peer, pages: new Set() })
-    this.send(peer, { type: 'index-request', requestId })
+    this.outstanding.set(requestId, { peer, after, pages: new Set() })
+    this.send(peer, after === undefined ? { type: 'index-request', requestId } : { type: 'index-request', requestId, after })
   }
 
   private send (to: PeerId, message: IndexSyncMessage): void {

@@ -124,6 +124,18 @@ export class ProviderIndex {
     return dropped
   }
 
+  /** Every key with claims (some may have expired; no LRU touch). */
+  keys (): IterableIterator<string> {
+    return this.byKey.keys()
+  }
+
+  /** Unexpired providers of `key`, without marking it used or dropping anything (for answering index sync). */
+  unexpired (key: string, now: Millis): Provider[] {
+    const providers = this.byKey.get(key)
+    if (providers === undefined) return []
+    return [...providers.values()].filter(p => !this.isExpired(p, now))
+  }
+
   /** Unexpired claims, most recently used keys first, at most `limit` (for answering index sync). */
   * claims (now: Millis, limit: number): Generator<Provider> {
     if (limit <= 0) return

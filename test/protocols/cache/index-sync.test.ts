@@ -133,3 +133,102 @@ test('an answer\'s pages may arrive in any order: the last one first does not cl
   t.true(c.cache.synced)
   t.is(c.cache.index.keyCount, 300, 'every claim, none lost to the last page arriving first')
 })
+
+/** `a` knows `p`'s 500 entries and holds 100 of its own, more than one answer carries (256 claims): c syncs from `a` alone. */
+function largeMesh (): { a: TestNode, p: TestNode, c: TestNode, timers: Map<string, Timers> } {
+  const config = { sync: { maxClaims: 256, peersPerRound: 1 } }
+  const a = makeNode('a', ['a', 'p'], { config })
+  const p = makeNode('p', ['a', 'p'], { config })
+  const timers = new Map([['a', new Timers()], ['p', new Timers()], ['c', new Timers()]])
+  for (const n of [a, p]) n.cache.start(0)
+  putMany(p, 1000, 500, 10)
+  putMany(a, 1, 100, 10)
+  settle([a, p], timers, 10)
+  for (const n of [a, p]) timers.get(n.self)?.fireDue(n.cache, 300)
+  settle([a, p], timers, 300)
+  const c = makeNode('c', ['a'], { config, seed: 3 })
+  a.peers.alive.add('c')
+  return { a, p, c, timers }
+}
+
+test('a newcomer gets the whole index of a peer that knows more than one answer carries: it asks again after the last claim sent (fails before: it stopped at 256 claims and counted itself synced)', t => {
+  const { a, c, timers } = largeMesh()
+  t.is(a.cache.index.keyCount, 500, 'a heard p\'s announcements')
+  c.cache.start(1000)
+  const verdicts = settle([a, c], timers, 1000)
+  t.true(verdicts.every(v => v === 'accept'))
+  t.true(c.cache.synced)
+  t.is(c.cache.index.keyCount, 600, 'every entry a knows of, not just the first 256 claims')
+
+  c.peers.alive.add('p')
+  c.cache.drainCommands()
+  c.cache.get(gradleKey(1000), 2000)
+  const commands = c.cache.drainCommands()
+  t.deepEqual(commands.flatMap(cmd => cmd.kind === 'fetch' ? [cmd.peer] : []), ['p'], 'the entry beyond the old cut-off is fetched from its provider')
+  t.false(commands.some(cmd => cmd.kind === 'answer'), 'not a no-provider miss')
+})
+
+test('a sync cut off mid-way (the peer went silent before the rest of its index) does not count as complete', t => {
+  const { a, c, timers } = largeMesh()
+  c.cache.start(1000)
+  const request = c.cache.drainEffects().find(e => e.kind === 'send')
+  if (request?.kind !== 'send') return t.fail()
+  t.is(a.cache.onMessage('c', CACHE_INDEX_PROTOCOL, request.bytes, 1000), 'accept')
+  const pages = a.cache.drainEffects().flatMap(e => e.kind === 'send' ? [e.bytes] : [])
+  for (const page of pages) t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page, 1010), 'accept')
+  const followUp = c.cache.drainEffects().filter(e => e.kind === 'send')
+  t.is(followUp.length, 1, 'c asks a for the rest')
+  t.false(c.cache.synced, 'the first answer said it was not the whole index')
+  // a is gone: the follow-up is never answered; the rounds run out with a as the only peer
+  const mine = timers.get('c') as Timers
+  for (let now = 1010; now < 60_000; now += 5000) {
+    mine.apply(c.cache.drainEffects())
+    mine.fireDue(c.cache, now)
+  }
+  t.false(c.cache.synced)
+  t.false(c.cache.stats().synced)
+})
+
+test('a request going on from where the last answer to that peer stopped is answered at once; any other within 10 s is not', t => {
+  const { a } = largeMesh()
+  a.cache.drainEffects()
+  const ask = (requestId: number, after?: string): Uint8Array => indexSyncCodec.encode(after === undefined ? { type: 'index-request', requestId } : { type: 'index-request', requestId, after })
+  const answer = (): { claims: number, next?: string } => {
+    const pages = a.cache.drainEffects().flatMap(e => e.kind === 'send' ? [indexSyncCodec.decode(e.bytes)] : [])
+    const last = pages.find(p => p.type === 'index-page' && p.last)
+    return { claims: pages.reduce((n, p) => n + (p.type === 'index-page' ? p.claims.length : 0), 0), ...(last?.type === 'index-page' && last.next !== undefined ? { next: last.next } : {}) }
+  }
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(1), 1000), 'accept')
+  const first = answer()
+  t.is(first.claims, 256)
+  if (first.next === undefined) return t.fail('the first answer is cut short')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(2, gradleKey(3)), 1100), 'ignore', 'not where the answer stopped')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(3, first.next), 1200), 'accept')
+  const second = answer()
+  t.is(second.claims, 256)
+  if (second.next === undefined || second.next <= first.next) return t.fail('the second answer goes on further')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(4, first.next), 1300), 'ignore', 'the same part again waits its 10 s')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(5, second.next), 1400), 'accept')
+  t.deepEqual(answer(), { claims: 600 - 512 }, 'the rest, and no `next`: the whole index was sent')
+  t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(6), 1500), 'ignore', 'a new pass waits its 10 s')
+})
+
+test('an answer whose `next` does not move past where it started is not asked after again, and the node stays unsynced', t => {
+  const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1 } } })
+  c.cache.start(0)
+  const requestOf = (): { requestId: number, after?: string } => {
+    const sent = c.cache.drainEffects().flatMap(e => e.kind === 'send' ? [indexSyncCodec.decode(e.bytes)] : [])
+    const request = sent[0]
+    return request?.type === 'index-request' ? request : { requestId: -1 }
+  }
+  const first = requestOf()
+  const page = (requestId: number, n: number, next: string): Uint8Array =>
+    indexSyncCodec.encode({ type: 'index-page', requestId, page: 0, last: true, claims: [{ provider: 'a', record: recordBy('a', n) }], next })
+  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(first.requestId, 1, gradleKey(5)), 10), 'accept')
+  const second = requestOf()
+  t.is(second.after, gradleKey(5), 'asked for the keys after the cut')
+  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(second.requestId, 2, gradleKey(5)), 20), 'accept')
+  t.deepEqual(c.cache.drainEffects().filter(e => e.kind === 'send'), [], 'the same part is not asked for again')
+  t.false(c.cache.synced)
+  t.is(c.cache.index.keyCount, 2, 'what came is kept')
+})
