@@ -10,7 +10,7 @@ import { countOutcomes } from '../../src/gradle/build-output.js'
 import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
 import { fetchManifest, fetchMissing, materialise, pinSnapshot, type BlobFetches, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
 import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
-import type { TestReportBlobs } from './test-report-blob.js'
+import { TestReportsBlobError, type TestReportBlobs, type TestReportsRef } from './test-report-blob.js'
 import type { UnitReport } from './unit-report.js'
 import type { UnitProcesses } from './unit-processes.js'
 import type { UnitTmpDir } from './unit-tmp-dir.js'
@@ -103,14 +103,32 @@ export class UnitExecutor {
         },
         ...(this.init.gradleExecutable == null ? {} : { gradleExecutable: this.init.gradleExecutable })
       })
-      const testReports = result.testReports == null ? undefined : await this.components.testReports.keep(result.testReports, signal)
-      return { ...this.report(payload, result, setupMs, transfer.bytes), ...(testReports == null ? {} : { testReports }) }
+      const kept = await this.keepReports(result, signal)
+      return { ...this.report(payload, kept.result, setupMs, transfer.bytes), ...(kept.ref == null ? {} : { testReports: kept.ref }) }
     } finally {
       if (pid != null) await this.components.processes.untrack(pid)
       // not awaited: the sweep must not hold back the unit's report (UnitTmpDir.stop waits for it)
       void leaveTmp?.()
       unpin()
       await workspaces.remove(workspace).catch((err: unknown) => { this.components.logger.warn({ err, workspace }, 'could not remove a unit workspace') })
+    }
+  }
+
+  /**
+   * Stores a test shard's reports. Reports too big to keep (TestReportsBlobError) would be as big on any worker: the
+   * unit ends here instead of running elsewhere, with Gradle's outcome and a note (a success becomes a failure saying
+   * why). Any other error of the store throws: the unit is given back unrun.
+   */
+  private async keepReports (result: UnitRunResult, signal: AbortSignal): Promise<{ result: UnitRunResult, ref?: TestReportsRef }> {
+    if (result.testReports == null) return { result }
+    try {
+      return { result, ref: await this.components.testReports.keep(result.testReports, signal) }
+    } catch (err) {
+      if (!(err instanceof TestReportsBlobError)) throw err
+      const note = `the test reports were not kept: ${err.message}`
+      if (result.outcome === 'success') return { result: { ...result, outcome: 'failed', failure: { message: note, logTail: [] } } }
+      const failure = result.failure ?? { message: '', logTail: [] }
+      return { result: { ...result, failure: { ...failure, message: [failure.message, note].filter(line => line !== '').join('\n') } } }
     }
   }
 

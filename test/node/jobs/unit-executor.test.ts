@@ -1,0 +1,86 @@
+import test, { type ExecutionContext } from 'ava'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ContentStore } from '../../../src/cas/store.js'
+import { silentLogger } from '../../../src/config/logger.js'
+import { createSnapshot, Workspaces } from '../../../src/snapshot/index.js'
+import { MAX_TEST_REPORTS_BYTES, TestReportBlobs } from '../../../node/jobs/test-report-blob.js'
+import { UnitExecutor } from '../../../node/jobs/unit-executor.js'
+import { encodeUnitPayload } from '../../../node/jobs/unit-payload.js'
+import { UnitProcesses } from '../../../node/jobs/unit-processes.js'
+import { protocolOutcome, type UnitReport } from '../../../node/jobs/unit-report.js'
+
+const SHARD = {
+  id: 's1', name: ':money:test [1/2]', project: ':money', run: [':money:test'], exclude: [], testFilters: [],
+  shard: { testTask: ':money:test', index: 1, count: 2, salt: 0 }
+}
+
+/** The line a stand-in Gradle runs to leave a JUnit report of `bytes` bytes where the shard's test task puts it. */
+const writeReport = (bytes: number): string =>
+  `mkdir -p money/build/test-results/test && head -c ${bytes} /dev/zero | tr '\\0' a > money/build/test-results/test/TEST-example.money.MoneyTest.xml`
+const FAILING_TESTS = [
+  'echo "FAILURE: Build failed with an exception."', 'echo', 'echo "* What went wrong:"',
+  'echo "Execution failed for task \':money:test\'."', 'echo "> There were failing tests."', 'echo "* Try:"', 'exit 1'
+]
+
+/**
+ * A worker's executor over a real store (holding the snapshot of a one-file project), real workspaces and a stand-in
+ * Gradle running `script`; `keep` replaces the reports store's when given. Runs the shard and returns its report.
+ */
+async function runShard (t: ExecutionContext, script: string[], keep?: TestReportBlobs['keep']): Promise<UnitReport> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const store = await ContentStore.open({ dir: path.join(dir, 'store'), maxBytes: 1024 ** 3, logger: silentLogger() })
+  t.teardown(async () => { await store.close() })
+  const project = path.join(dir, 'project')
+  await mkdir(project)
+  await writeFile(path.join(project, 'build.gradle'), '')
+  const gradle = path.join(dir, 'gradle')
+  await writeFile(gradle, ['#!/bin/sh', ...script, ''].join('\n'))
+  await chmod(gradle, 0o755)
+  const snapshot = await createSnapshot(project, store)
+  const workspaces = new Workspaces({ root: path.join(dir, 'workspaces') })
+  await workspaces.start()
+  const processes = new UnitProcesses(path.join(dir, 'pids'), workspaces.root, silentLogger())
+  await processes.start()
+  const blobs = new TestReportBlobs(store)
+  t.teardown(() => { blobs.stop() })
+  const executor = new UnitExecutor({
+    store, workspaces, processes, logger: silentLogger(),
+    snapshotSource: () => async () => { throw new Error('the store holds the snapshot: nothing is fetched') },
+    testReports: { keep: keep ?? (async (reports, signal) => await blobs.keep(reports, signal)) }
+  }, { self: 'worker', cacheUrl: () => 'http://127.0.0.1:9/cache/', gradleUserHome: path.join(dir, 'home'), gradleExecutable: gradle, scratchDir: dir })
+  return await executor.run({ jobId: 'j', unitId: SHARD.id, payload: encodeUnitPayload(snapshot.id, SHARD, 60_000), submitter: 'submitter' }, new AbortController().signal)
+}
+
+test('a test shard whose failing tests write reports too big to keep reports Gradle\'s failure, with a note, for good: not a run elsewhere', async t => {
+  const report = await runShard(t, [writeReport(MAX_TEST_REPORTS_BYTES + 1000), ...FAILING_TESTS])
+  t.is(report.outcome, 'failed')
+  t.is(protocolOutcome(report.outcome), 'failed')
+  t.is(report.testReports, undefined)
+  t.is(report.failure?.task, ':money:test')
+  t.regex(report.failure?.message ?? '', /^Execution failed for task ':money:test'\.\n> There were failing tests\.\n/)
+  t.regex(report.failure?.message ?? '', /the test reports were not kept: the test reports take \d+ bytes, over the limit of 33554432$/)
+})
+
+test('a passing test shard whose reports are too big to keep fails for good, saying so: a run elsewhere would make them as big', async t => {
+  const report = await runShard(t, [writeReport(MAX_TEST_REPORTS_BYTES + 1000), 'exit 0'])
+  t.is(report.outcome, 'failed')
+  t.is(protocolOutcome(report.outcome), 'failed')
+  t.is(report.testReports, undefined)
+  t.regex(report.failure?.message ?? '', /^the test reports were not kept: the test reports take \d+ bytes, over the limit of 33554432$/)
+})
+
+test('a test shard whose reports the store cannot take for now (disk full) is given back unrun, to run elsewhere', async t => {
+  const report = await runShard(t, [writeReport(100), 'exit 0'], async () => { throw new Error('ENOSPC: no space left on device') })
+  t.is(report.outcome, 'error')
+  t.is(protocolOutcome(report.outcome), 'not-run')
+  t.is(report.failure?.message, 'the unit could not run: ENOSPC: no space left on device')
+})
+
+test('a test shard whose reports fit is reported with them', async t => {
+  const report = await runShard(t, [writeReport(100), 'exit 0'])
+  t.is(report.outcome, 'success')
+  t.is(report.testReports?.size, JSON.stringify([{ name: 'TEST-example.money.MoneyTest.xml', content: 'a'.repeat(100) }]).length)
+})
