@@ -138,7 +138,9 @@ export class UnitExecutor {
     return {
       worker: this.init.self,
       unit: payload.unit.name,
-      outcome: result.outcome,
+      // Gradle killed from outside (out of memory) failed nothing of the build: given back unrun, as `error` (the
+      // outcome an older node reads as that too), to run on another worker (the leader caps the tries)
+      outcome: result.outcome === 'killed' ? 'error' : result.outcome,
       durationMs: Math.round(result.durationMs),
       setupMs: Math.round(setupMs),
       fetchedBytes,

@@ -76,8 +76,9 @@ export function describeFailure (report: UnitReport): string {
 
 /**
  * What the jobs protocol hears of a unit's report. A setup error (the snapshot could not be fetched, the workspace
- * not made, Gradle not started) or a run stopped by this node stopping is `not-run`: the leader runs the unit on
- * another worker. Gradle failing the build, or running past the unit's deadline, is `failed`: that fails the job.
+ * not made, Gradle not started), a run stopped by this node stopping, or Gradle killed from outside (the
+ * out-of-memory killer) is `not-run`: the leader runs the unit on another worker (at most MAX_NOT_RUN times).
+ * Gradle failing the build, or running past the unit's deadline, is `failed`: that fails the job.
  */
 export function protocolOutcome (outcome: UnitReport['outcome']): UnitOutcome {
   switch (outcome) {

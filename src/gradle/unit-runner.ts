@@ -13,7 +13,7 @@ import { Writable } from 'node:stream'
 import type { ActionableSummary, TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
-import { runGradle } from './runner.js'
+import { runGradle, type GradleRunResult } from './runner.js'
 import { NO_CONFIGURATION_CACHE_ARGS } from './task-graph.js'
 import { renderTestShardScript } from './test-shard-script.js'
 import { readTestReports, type TestReportFile } from './test-reports.js'
@@ -24,7 +24,14 @@ const LOG_TAIL_LINES = 40
 /** How long a daemon whose client was killed gets to stop building in the workspace before it is killed too. */
 const DAEMON_RELEASE_GRACE_MS = 3000
 
-export type UnitOutcome = 'success' | 'failed' | 'timeout' | 'cancelled'
+/**
+ * `killed`: Gradle was ended by a signal gmesh did not send (the kernel's out-of-memory killer, say), or its client
+ * says the daemon disappeared. That says nothing of the build: the unit may well pass on another worker.
+ */
+export type UnitOutcome = 'success' | 'failed' | 'timeout' | 'cancelled' | 'killed'
+
+/** What Gradle's client says when the daemon running its build died under it (Gradle 4.x to 8.x). */
+const DAEMON_DISAPPEARED = 'Gradle build daemon disappeared unexpectedly'
 
 export interface RunUnitOptions {
   unit: Pick<Unit, 'id' | 'project' | 'run' | 'exclude' | 'testFilters' | 'shard'>
@@ -119,10 +126,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       ...(options.scratchDir != null ? { scratchDir: options.scratchDir } : {}),
       ...(options.tmpDir != null ? { tmpDir: options.tmpDir } : {})
     })
-    // Decided by whether Gradle was killed, so a deadline passing as Gradle exits cannot turn success into timeout.
-    const outcome: UnitOutcome = result.aborted
-      ? (deadline.signal.aborted ? 'timeout' : 'cancelled')
-      : result.exitCode === 0 ? 'success' : 'failed'
+    const outcome = outcomeOf(result, deadline.signal, output)
     const runResult: UnitRunResult = {
       unitId: unit.id, outcome, exitCode: result.exitCode, durationMs: performance.now() - started, tasks: result.summary.tasks, command: result.command
     }
@@ -130,18 +134,28 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
     if (result.summary.actionable != null) runResult.actionable = result.summary.actionable
     // Killing the client leaves its daemon building until the running task ends: that task may hang (a timeout)
     // and writes into a workspace about to be removed.
-    if (result.aborted && options.daemon === true) {
+    if ((result.aborted || outcome === 'killed') && options.daemon === true) {
       runResult.killedDaemons = await releaseProjectFromDaemons(options.gradleUserHome, options.workspaceDir, {
         graceMs: DAEMON_RELEASE_GRACE_MS, ...(options.stopping == null ? {} : { skipGrace: options.stopping })
       })
     }
-    if (outcome !== 'success') runResult.failure = output.failure(outcome, result.summary.tasks, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
+    if (outcome !== 'success') runResult.failure = output.failure(outcome, result, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
     if (shard != null) runResult.testReports = await shard.read(options.workspaceDir, unit.project)
     return runResult
   } finally {
     clearTimeout(timer)
     await shard?.cleanup()
   }
+}
+
+/**
+ * How the unit went. Decided by whether gmesh killed Gradle, so a deadline passing as Gradle exits cannot turn success
+ * into timeout; a signal gmesh did not send, or a daemon gone under its client, is `killed`.
+ */
+function outcomeOf (result: GradleRunResult, deadline: AbortSignal, output: OutputTail): UnitOutcome {
+  if (result.aborted) return deadline.aborted ? 'timeout' : 'cancelled'
+  if (result.signal != null || (result.exitCode !== 0 && output.wentWrongWith(DAEMON_DISAPPEARED))) return 'killed'
+  return result.exitCode === 0 ? 'success' : 'failed'
 }
 
 /**
@@ -188,18 +202,34 @@ class OutputTail {
     })
   }
 
-  failure (outcome: UnitOutcome, tasks: readonly TaskResult[], timeoutMs: number, killedDaemons: number): UnitFailure {
+  failure (outcome: UnitOutcome, run: Pick<GradleRunResult, 'summary' | 'signal'>, timeoutMs: number, killedDaemons: number): UnitFailure {
+    this.flush()
+    const named = /Execution failed for task '(:[^']+)'/.exec(this.wentWrong.join('\n'))?.[1]
+    const task = run.summary.tasks.find(result => result.outcome === 'FAILED')?.path ?? named
+    const killed = killedDaemons > 0 ? `Gradle was killed, and so was its daemon, still building ${DAEMON_RELEASE_GRACE_MS / 1000} s later` : 'Gradle was killed'
+    const wentWrong = this.wentWrong.join('\n').trim()
+    const message = outcome === 'timeout'
+      ? `the unit ran longer than its ${timeoutMs} ms deadline; ${killed}`
+      : outcome === 'cancelled'
+        ? `the unit was cancelled; ${killed}`
+        : outcome === 'killed' && run.signal != null
+          ? `Gradle was killed by ${run.signal}, which gmesh did not send (out of memory?)`
+          : wentWrong || 'Gradle failed without saying why'
+    return { ...(task != null ? { task } : {}), message, logTail: [...this.lines] }
+  }
+
+  /** Whether Gradle's "What went wrong" text starts with `text` (not the build's own output, which could say anything). */
+  wentWrongWith (text: string): boolean {
+    this.flush()
+    return this.wentWrong.join('\n').trim().startsWith(text)
+  }
+
+  /** Takes in the last unfinished line of each stream (Gradle has exited). */
+  private flush (): void {
     for (const name of ['stdout', 'stderr'] as const) {
       if (this.partial[name] !== '') this.line(this.partial[name])
       this.partial[name] = ''
     }
-    const named = /Execution failed for task '(:[^']+)'/.exec(this.wentWrong.join('\n'))?.[1]
-    const task = tasks.find(result => result.outcome === 'FAILED')?.path ?? named
-    const killed = killedDaemons > 0 ? `Gradle was killed, and so was its daemon, still building ${DAEMON_RELEASE_GRACE_MS / 1000} s later` : 'Gradle was killed'
-    const message = outcome === 'timeout'
-      ? `the unit ran longer than its ${timeoutMs} ms deadline; ${killed}`
-      : outcome === 'cancelled' ? `the unit was cancelled; ${killed}` : this.wentWrong.join('\n').trim() || 'Gradle failed without saying why'
-    return { ...(task != null ? { task } : {}), message, logTail: [...this.lines] }
   }
 
   private push (name: 'stdout' | 'stderr', chunk: string): void {

@@ -1,5 +1,5 @@
-import test from 'ava'
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import test, { type ExecutionContext } from 'ava'
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import { Writable } from 'node:stream'
 import { daemonsBuildingIn, daemonsOf, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
 import { countOutcomes } from '../../src/gradle/build-output.js'
 import { mergeTestReports, readTestReports } from '../../src/gradle/test-reports.js'
-import { runUnit } from '../../src/gradle/unit-runner.js'
+import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { planBuild } from '../../src/plan/plan-build.js'
 import { shardOfClass } from '../../src/plan/test-shards.js'
@@ -71,6 +71,38 @@ test('a unit cancelled before it starts runs nothing', async t => {
     unit, workspaceDir: '/nonexistent', cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: '/nonexistent', timeoutMs: 1000, signal: AbortSignal.abort()
   })
   t.like(result, { unitId: unit.id, outcome: 'cancelled', command: [] })
+})
+
+/** Runs `unit` with a stand-in Gradle: a shell script of `lines`, in an empty workspace. */
+async function runStandIn (t: ExecutionContext, unit: Unit, lines: string[]): Promise<UnitRunResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-standin-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const gradle = path.join(dir, 'gradle')
+  await writeFile(gradle, ['#!/bin/sh', ...lines, ''].join('\n'))
+  await chmod(gradle, 0o755)
+  await mkdir(path.join(dir, 'workspace'))
+  return await runUnit({
+    unit, workspaceDir: path.join(dir, 'workspace'), cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: path.join(dir, 'home'), timeoutMs: 60_000, gradleExecutable: gradle, scratchDir: dir
+  })
+}
+
+test('a Gradle killed by a signal gmesh did not send (the out-of-memory killer) is `killed`, naming the signal: not a failure of the build', async t => {
+  const unit = unitNamed(await javaMultiPlan(), ':money')
+  const result = await runStandIn(t, unit, ['echo "> Task :money:compileJava"', 'kill -9 $$'])
+  t.is(result.outcome, 'killed')
+  t.is(result.failure?.message, 'Gradle was killed by SIGKILL, which gmesh did not send (out of memory?)')
+  t.deepEqual(result.failure?.logTail, ['> Task :money:compileJava'])
+})
+
+test('a build whose daemon disappeared under its client is `killed`; any other failure of Gradle is `failed`', async t => {
+  const unit = unitNamed(await javaMultiPlan(), ':money')
+  const failure = (wentWrong: string): string[] => [
+    'echo "FAILURE: Build failed with an exception."', 'echo', 'echo "* What went wrong:"', `echo "${wentWrong}"`, 'echo "* Try:"', 'exit 1'
+  ]
+  const vanished = await runStandIn(t, unit, failure('Gradle build daemon disappeared unexpectedly (it may have been killed or may have crashed)'))
+  t.like(vanished, { outcome: 'killed', failure: { message: 'Gradle build daemon disappeared unexpectedly (it may have been killed or may have crashed)' } })
+  const failed = await runStandIn(t, unit, ['echo "Gradle build daemon disappeared unexpectedly (a test of the build prints this)"', ...failure("Execution failed for task ':money:compileJava'.")])
+  t.like(failed, { outcome: 'failed', exitCode: 1, failure: { task: ':money:compileJava', message: "Execution failed for task ':money:compileJava'." } })
 })
 
 /** Test sources the planner cannot tell from their text, and one the build script excludes from its test task. */

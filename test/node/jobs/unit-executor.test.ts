@@ -84,3 +84,10 @@ test('a test shard whose reports fit is reported with them', async t => {
   t.is(report.outcome, 'success')
   t.is(report.testReports?.size, JSON.stringify([{ name: 'TEST-example.money.MoneyTest.xml', content: 'a'.repeat(100) }]).length)
 })
+
+test('a shard whose Gradle is killed from outside (the out-of-memory killer) is given back unrun, naming the signal, to run elsewhere', async t => {
+  const report = await runShard(t, ['kill -9 $$'])
+  t.is(report.outcome, 'error')
+  t.is(protocolOutcome(report.outcome), 'not-run')
+  t.is(report.failure?.message, 'Gradle was killed by SIGKILL, which gmesh did not send (out of memory?)')
+})
