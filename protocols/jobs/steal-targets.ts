@@ -10,6 +10,8 @@ export const MAX_SILENT_PASS_MS = 10_000
 export const STEAL_ANSWER_WAIT_MS = 1000
 /** A neighbour's run of requests that gave nothing is forgotten after this long without another. */
 const NOTHING_FORGOTTEN_MS = 3 * MAX_SILENT_PASS_MS
+/** A request whose answer is still out is forgotten after this long: a later answer to it is no longer taken. */
+const LATE_ANSWER_KEPT_MS = NOTHING_FORGOTTEN_MS
 /** Neighbours remembered as passed over at most (the oldest are forgotten first). */
 const MAX_PASSED_OVER = 64
 
@@ -27,6 +29,8 @@ export class StealTargets {
   private asking: { readonly peer: PeerId, readonly at: Millis } | undefined
   private readonly passedOver = new BoundedMap<PeerId, Millis>(MAX_PASSED_OVER)
   private readonly nothing = new BoundedMap<PeerId, { count: number, last: Millis }>(MAX_PASSED_OVER)
+  /** Per neighbour, requests whose answer has not come (one per answer it may still send) and when it was last asked. */
+  private readonly unanswered = new BoundedMap<PeerId, { count: number, last: Millis }>(MAX_PASSED_OVER)
 
   constructor (private readonly self: PeerId, private readonly backoffMs: Millis) {}
 
@@ -38,6 +42,10 @@ export class StealTargets {
     }
     const peer = view.busiest(1 + this.passedOver.size).find(m => m.load.queued >= 2 && m.peer !== this.self && !this.passesOver(m.peer, now))?.peer
     this.asking = peer === undefined ? undefined : { peer, at: now }
+    if (peer !== undefined) {
+      const before = this.unanswered.get(peer)
+      this.unanswered.set(peer, { count: before !== undefined && now - before.last < LATE_ANSWER_KEPT_MS ? before.count + 1 : 1, last: now })
+    }
     return peer
   }
 
@@ -50,9 +58,34 @@ export class StealTargets {
   answered (from: PeerId, tickets: number, now: Millis): boolean {
     if (!this.awaits(from)) return false
     this.asking = undefined
+    this.answerCame(from)
     if (tickets > 0) this.nothing.delete(from)
     else this.gaveNothing(from, now)
     return true
+  }
+
+  /**
+   * An answer from `from` that is not awaited (`awaits` false): true if it answers a request this node gave up
+   * waiting for (`STEAL_ANSWER_WAIT_MS`) less than `LATE_ANSWER_KEPT_MS` ago, once per request. The victim let go of
+   * its tickets when it sent them: the thief takes them (as it would the awaited answer) rather than leave them
+   * idle until their lease runs out. It changes nothing else: the neighbour was already counted as giving nothing.
+   */
+  lateAnswer (from: PeerId, now: Millis): boolean {
+    const out = this.unanswered.get(from)
+    if (out === undefined || this.awaits(from)) return false
+    if (now - out.last >= LATE_ANSWER_KEPT_MS) {
+      this.unanswered.delete(from)
+      return false
+    }
+    this.answerCame(from)
+    return true
+  }
+
+  private answerCame (from: PeerId): void {
+    const out = this.unanswered.get(from)
+    if (out === undefined) return
+    if (out.count <= 1) this.unanswered.delete(from)
+    else out.count--
   }
 
   /** `peer` gave forged tickets. */

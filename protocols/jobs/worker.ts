@@ -216,12 +216,15 @@ export class Worker {
    * here. Returns how many were forged (see `take`): a neighbour that gave any is not asked again for `SHUN_FORGER_MS`.
    * Tickets this node leaves (see `admits`: a submitter it does not trust, a term it has not heard of) go back to their
    * leader at once (`not-run`) instead of waiting out the unit lease, and only tickets it takes count: one that gave
-   * none it takes is passed over as if it gave nothing (see StealTargets).
+   * none it takes is passed over as if it gave nothing (see StealTargets). A late answer (after the thief stopped
+   * waiting for it, see StealTargets `lateAnswer`) is taken the same way, since its victim already let go of the
+   * units, but leaves whom to ask next as it is; an answer to no request of this node is ignored.
    */
   onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
-    if (!this.stealTargets.awaits(from)) return 0
+    const awaited = this.stealTargets.awaits(from)
+    if (!awaited && !this.stealTargets.lateAnswer(from, now)) return 0
     const { taken, forged, skipped } = this.admit(from, tickets, false, now)
-    this.stealTargets.answered(from, taken, now)
+    if (awaited) this.stealTargets.answered(from, taken, now)
     if (forged > 0) this.stealTargets.shun(from, now)
     this.stolenIn += taken
     for (const { jobId, unitId, leader } of skipped) {

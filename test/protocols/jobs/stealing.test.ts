@@ -56,3 +56,51 @@ test('a victim whose tickets the thief cannot take (a job it has not heard of) i
   t.is(sentByThief('not-run'), sentByThief('steal'), 'each ticket went back to its leader')
   t.is(mesh.node('thief').worker.stolenIn, 0)
 })
+
+test('a steal answer that comes after the thief stopped waiting for it is still taken: the units run on the thief, not left idle until their lease runs out', t => {
+  const mesh = farm() // s submits; w1 leads, w1 and w2 run the units
+  mesh.add('thief', { slots: 2, msPerCost: 1, view: liveView(mesh, 'thief') }, { speculation: false })
+  const late: { answer?: Extract<JobsMessage, { type: 'stolen' }>, victim: string, at: number } = { victim: '', at: 0 }
+  mesh.drop = (from, to, m: JobsMessage) => {
+    if (from === 'thief' && m.type === 'bid') return true // its bid is lost: the leader gives it nothing...
+    if (from === 's' && to === 'w2' && m.type === 'leader') mesh.forge('s', 'thief', m) // ...but it hears who leads
+    if (late.answer !== undefined || to !== 'thief' || m.type !== 'stolen' || m.tickets.length === 0) return false
+    Object.assign(late, { answer: m, victim: from, at: mesh.now }) // the victim let go of these tickets now; they reach the thief late
+    return true
+  }
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 40, 200), mesh.now) })
+  while (late.answer === undefined && mesh.now < 10_000) mesh.runUntil(mesh.now + 5)
+  if (late.answer === undefined) return t.fail('the thief never got tickets')
+  const units = new Set(late.answer.tickets.map(x => x.unitId))
+  mesh.runUntil(late.at + 1500) // past STEAL_ANSWER_WAIT_MS: the thief gave up on this answer
+  mesh.forge(late.victim, 'thief', late.answer)
+  mesh.runUntil(mesh.now + 1)
+  t.is(mesh.verdicts.at(-1)?.verdict, 'accept')
+  mesh.runUntil(60_000)
+  t.deepEqual(mesh.commandsOf('requeued').filter(c => units.has((c.command as { unitId: string }).unitId)), [], 'the leader did not have to take them back')
+  const ranOnThief = new Set(mesh.commandsOf('runUnit').filter(c => c.node === 'thief').map(c => (c.command as { unitId: string }).unitId))
+  t.deepEqual([...units].filter(u => !ranOnThief.has(u)), [], 'every late ticket ran on the thief')
+  t.true(mesh.node('thief').worker.stolenIn >= units.size)
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
+
+test('stolen tickets from a neighbour this node never asked are ignored', t => {
+  const mesh = farm() // w1 leads; w1 and w2 run the units
+  mesh.add('idle', { slots: 2, msPerCost: 1, view: liveView(mesh, 'idle') }, quietConfig) // it never asks for work
+  const pushed = new Set<string>()
+  mesh.drop = (from, to, m: JobsMessage) => {
+    if (from === 'idle' && m.type === 'bid') return true // not a bidder: the leader gives it nothing...
+    if (from === 's' && to === 'w2' && m.type === 'leader') mesh.forge('s', 'idle', m) // ...but it knows who leads
+    if (from === 'w1' && to === 'w2' && m.type === 'assign' && pushed.size === 0) {
+      for (const ticket of m.tickets) pushed.add(ticket.unitId)
+      mesh.forge('w2', 'idle', { type: 'stolen', tickets: m.tickets })
+    }
+    return false
+  }
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 40, 200), mesh.now) })
+  mesh.runUntil(10_000)
+  t.true(pushed.size > 0)
+  t.is(mesh.node('idle').worker.stolenIn, 0)
+  t.deepEqual(mesh.commandsOf('runUnit').filter(c => c.node === 'idle'), [])
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
