@@ -37,6 +37,15 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** A body stopped arriving: nothing came for the caller's stall timeout (the sender may be alive, the stream open). */
+export class BodyStalledError extends Error {
+  static readonly code = 'ERR_BODY_STALLED'
+  override name = 'BodyStalledError'
+  constructor (readonly stallMs: number) {
+    super(`response body stalled: nothing arrived for ${stallMs} ms`)
+  }
+}
+
 /** A peer opened more concurrent inbound streams on a protocol than allowed. */
 export class TooManyStreamsError extends Error {
   static readonly code = 'ERR_TOO_MANY_STREAMS'

@@ -1,7 +1,7 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { StreamReader, encodeFrame, sendAll } from './stream-reader.js'
-import { BodyTooLargeError, DeadlineExceededError } from './errors.js'
+import { BodyStalledError, BodyTooLargeError, DeadlineExceededError } from './errors.js'
 
 export { StreamRpcServer, BadRequestError } from './stream-rpc-server.js'
 export type { RpcHandler, RpcReply, RpcContext, RpcServerInit, RpcServerStats } from './stream-rpc-server.js'
@@ -26,7 +26,16 @@ export interface RpcCallOptions {
 export interface RpcOpenOptions extends RpcCallOptions {
   /** Largest body accepted; more resets the stream with `BodyTooLargeError`. */
   maxBodyBytes: number
+  /**
+   * Longest wait for the next body chunk (`BodyStalledError`, the stream reset). Default `BODY_STALL_MS`. The
+   * deadline ends at the header: a body may take long as long as it keeps moving, but one that stops is abandoned
+   * (libp2p enforces no stream inactivity timeout, and the socket's does not fire while other streams use it).
+   */
+  bodyStallMs?: number
 }
+
+/** Default `bodyStallMs`. */
+export const BODY_STALL_MS = 30_000
 
 export interface RpcBodyResponse {
   header: Uint8Array
@@ -97,18 +106,43 @@ export async function openRpc (node: RpcDialer, peer: PeerId | Multiaddr, protoc
 }
 
 async function * readBody (stream: Stream, reader: StreamReader, options: RpcOpenOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  const stall = new StallTimer(options.bodyStallMs ?? BODY_STALL_MS)
+  const chunks = reader.readToEnd(AbortSignal.any([options.signal, stall.signal]))
   let received = 0
   let complete = false
   try {
-    for await (const chunk of reader.readToEnd(options.signal)) {
-      received += chunk.byteLength
+    while (true) {
+      stall.arm()
+      const next = await chunks.next().catch((err: unknown) => { throw stall.signal.aborted ? stall.signal.reason : err })
+      stall.disarm() // while the caller handles a chunk, the sender is not the one waited for
+      if (next.done === true) break
+      received += next.value.byteLength
       if (received > options.maxBodyBytes) throw new BodyTooLargeError(options.maxBodyBytes)
-      yield chunk
+      yield next.value
     }
     complete = true
   } finally {
+    stall.disarm()
+    await chunks.return(undefined)
     reader.release()
     if (!complete) stream.abort(new Error('body not read to the end'))
+  }
+}
+
+/** Aborts its signal with `BodyStalledError` once armed for `ms` without being disarmed. */
+class StallTimer {
+  private readonly controller = new AbortController()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  constructor (private readonly ms: number) {}
+  get signal (): AbortSignal { return this.controller.signal }
+  arm (): void {
+    this.disarm()
+    this.timer = setTimeout(() => { this.controller.abort(new BodyStalledError(this.ms)) }, this.ms)
+  }
+
+  disarm (): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
   }
 }
 

@@ -105,8 +105,11 @@ function isMissing (header: Uint8Array): boolean {
 
 export interface FetchBlobOptions {
   signal: AbortSignal
+  /** Dial to reply header. */
   deadlineMs: number
   maxBodyBytes: number
+  /** Longest wait for the next body chunk (see `RpcOpenOptions`). */
+  bodyStallMs?: number
 }
 
 /** Asks `peer` for a blob stored under its own SHA-256 (a snapshot's manifest or file): the header and the streamed body. */

@@ -6,7 +6,7 @@ import type { Stream, StreamCloseEvent } from '@libp2p/interface'
 import { BadRequestError, callRpc, openRpc, sendFrame, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
 import { encodeFrame } from '../../../node/libp2p/stream-reader.js'
 import type { RpcHandler, RpcServerInit } from '../../../node/libp2p/stream-rpc.js'
-import { BodyTooLargeError, DeadlineExceededError, FrameTooLargeError } from '../../../node/libp2p/errors.js'
+import { BodyStalledError, BodyTooLargeError, DeadlineExceededError, FrameTooLargeError } from '../../../node/libp2p/errors.js'
 import type { MeshLibp2p } from '../../../node/libp2p/create-node.js'
 import { addressOf, startNode } from './helpers.js'
 
@@ -211,4 +211,40 @@ test('a request frame bigger than the reader\'s buffer threshold (1 MiB) still a
   const { serverNode, client } = await serve(t, { maxRequestBytes: 4 * 1024 * 1024 })
   const reply = await callRpc(client, serverNode.peerId, PROTOCOL, request(payload), { ...options(), maxReplyBytes: 4 * 1024 * 1024 })
   t.true(Buffer.from(reply).equals(payload))
+})
+
+test('a body that stops moving is abandoned with BodyStalledError after the stall timeout, though the caller\'s signal and deadline still stand', async t => {
+  let release!: () => void
+  const stalled = new Promise<void>(resolve => { release = resolve })
+  t.teardown(release)
+  async function * stops (): AsyncGenerator<Uint8Array> {
+    yield Uint8Array.of(1, 2, 3)
+    await stalled // the sender is alive but sends no more
+  }
+  const { serverNode, client } = await serve(t, { handler: async () => ({ header: Uint8Array.of(1), body: stops() }) })
+  const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: 1024, bodyStallMs: 200 })
+  const started = Date.now()
+  const received: number[] = []
+  const read = (async () => { for await (const part of response.body) received.push(...part) })()
+  // a bound on the test, not a wait: the old code never settles
+  const bound = new Promise<'still reading'>(resolve => { setTimeout(() => { resolve('still reading') }, 5000).unref() })
+  const outcome = await Promise.race([read.then(() => 'ended', (err: unknown) => err), bound])
+  if (outcome === 'still reading') response.abort()
+  t.true(outcome instanceof BodyStalledError, String(outcome))
+  t.deepEqual(received, [1, 2, 3])
+  t.true(Date.now() - started < 4000, `abandoned after ${Date.now() - started} ms`)
+})
+
+test('a slow body that keeps moving is read to the end, however long it takes past the stall timeout', async t => {
+  async function * slow (): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < 8; i++) {
+      await new Promise(resolve => { setTimeout(resolve, 60) })
+      yield Uint8Array.of(i)
+    }
+  }
+  const { serverNode, client } = await serve(t, { handler: async () => ({ header: Uint8Array.of(1), body: slow() }) })
+  const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: 1024, bodyStallMs: 250 })
+  const received: number[] = []
+  for await (const part of response.body) received.push(...part)
+  t.deepEqual(received, [0, 1, 2, 3, 4, 5, 6, 7])
 })

@@ -1,0 +1,87 @@
+import test, { type ExecutionContext } from 'ava'
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { casFrameCodec, CAS_PROTOCOL } from '../../../protocols/cache/index.js'
+import { ContentStore } from '../../../src/cas/store.js'
+import { silentLogger } from '../../../src/config/logger.js'
+import { BodyStalledError } from '../../../node/libp2p/errors.js'
+import { StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
+import { JobTracker } from '../../../node/jobs/job-tracker.js'
+import { ShardReports } from '../../../node/jobs/shard-reports.js'
+import { snapshotSource } from '../../../node/jobs/snapshot-source.js'
+import { TestReportBlobs } from '../../../node/jobs/test-report-blob.js'
+import { encodeUnitReport } from '../../../node/jobs/unit-report.js'
+import { addressOf, startNode } from '../libp2p/helpers.js'
+
+const BLOB = new TextEncoder().encode('[{"name":"TEST-a.xml","content":"<testsuite/>"}]')
+const SHA256 = createHash('sha256').update(BLOB).digest('hex')
+const STALL_MS = 200
+/** A bound on each test, not a wait: before the fix a stalled body never settled. */
+const BOUND_MS = 5000
+
+/** A peer serving blobs whose body stops after a few bytes: the sender is alive, the stream stays open. */
+async function stallingPeer (t: ExecutionContext) {
+  let release!: () => void
+  const stalled = new Promise<void>(resolve => { release = resolve })
+  t.teardown(release)
+  async function * stops (): AsyncGenerator<Uint8Array> {
+    yield BLOB.subarray(0, 5)
+    await stalled
+  }
+  const peer = await startNode(t)
+  const server = new StreamRpcServer(peer, {
+    protocol: CAS_PROTOCOL,
+    maxRequestBytes: 4096,
+    handler: async () => ({ header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: SHA256, size: BLOB.byteLength }), body: stops() })
+  })
+  await server.start()
+  t.teardown(async () => { await server.stop() })
+  const client = await startNode(t)
+  await client.dial(multiaddr(addressOf(peer)))
+  return { client, peer: peer.peerId.toString() }
+}
+
+async function within<T> (work: Promise<T>): Promise<T | 'still waiting'> {
+  return await Promise.race([work, new Promise<'still waiting'>(resolve => { setTimeout(() => { resolve('still waiting') }, BOUND_MS).unref() })])
+}
+
+test('a snapshot blob whose body stops arriving fails the fetch after the stall timeout, though the unit\'s own signal never aborts', async t => {
+  const { client, peer } = await stallingPeer(t)
+  const fetch = snapshotSource(client, peer, undefined, STALL_MS)
+  const started = Date.now()
+  const outcome = await within((async () => {
+    const body = await fetch(SHA256, { size: BLOB.byteLength, signal: new AbortController().signal })
+    if (body instanceof Uint8Array) return 'whole'
+    for await (const chunk of body) void chunk
+    return 'ended'
+  })().catch((err: unknown) => err))
+  t.true(outcome instanceof BodyStalledError, String(outcome))
+  t.true(Date.now() - started < BOUND_MS - 1000, `failed after ${Date.now() - started} ms`)
+})
+
+test('a shard\'s reports blob whose body stops arriving fails the job instead of leaving it assembling', async t => {
+  const { client, peer } = await stallingPeer(t)
+  const dir = await mkdtemp(join(tmpdir(), 'gmesh-stall-'))
+  const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger: silentLogger() })
+  t.teardown(async () => { await store.close(); await rm(dir, { recursive: true, force: true }) })
+  const blobs = new TestReportBlobs(store)
+  t.teardown(() => { blobs.stop() })
+  const tracker = new JobTracker('12D3KooWSubmitter', { emit: () => {} })
+  const shards = new ShardReports({ tracker, blobs, source: worker => snapshotSource(client, worker, { peer: 'worker', blob: 'test reports blob' }, STALL_MS), logger: silentLogger() })
+  t.teardown(() => { shards.stop() })
+  tracker.add('job-1', {
+    requested: ['test'],
+    snapshot: { id: 'cd'.repeat(32), files: 1, bytes: 1, newBlobs: 0, ms: 1 },
+    units: [{ id: 's1', name: ':a:test [1/1]', tasks: [':a:test'], dependsOn: [] }],
+    onEnd: () => {}
+  })
+  const report = { worker: peer, unit: ':a:test [1/1]', outcome: 'success' as const, durationMs: 1, setupMs: 1, fetchedBytes: 0, tasks: { executed: 1, fromCache: 0, upToDate: 0 }, testReports: { sha256: SHA256, size: BLOB.byteLength } }
+  tracker.completed('job-1', new Map([['s1', encodeUnitReport(report)]]))
+  t.is(tracker.report('job-1')?.state, 'assembling')
+  t.is(await within(shards.collect('job-1').then(() => 'collected')), 'collected')
+  t.is(tracker.report('job-1')?.state, 'failed')
+  t.regex(tracker.report('job-1')?.error ?? '', /:a:test \[1\/1\] could not be fetched from .*stalled/)
+})
