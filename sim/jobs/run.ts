@@ -12,9 +12,11 @@ import { JobsHarness } from './harness.js'
 import type { JobsFactory } from './harness.js'
 import { JobsChecker } from './invariants.js'
 import type { JobsViolation } from './invariants.js'
+import { checkJobsMesh, checkJobsWorkers } from './needs.js'
 import { jobsScenarioNamed } from './scenarios.js'
 import type { JobsScenario } from './scenarios.js'
-import { withSeed } from '../seeded-run.js'
+import { SimConfigError } from '../run.js'
+import { SeededRunError, withSeed } from '../seeded-run.js'
 import { randomJob } from './workload.js'
 import type { WorkloadShape } from './workload.js'
 
@@ -75,8 +77,15 @@ const DEFAULT_JOBS = 2
 /** Runs one seeded jobs scenario: membership + jobs on every node, faults, then a liveness phase. */
 export function runJobsSim (options: JobsSimOptions): JobsSimResult {
   const scenario = jobsScenarioNamed(options.scenario)
-  if (scenario === undefined) throw new Error(`unknown jobs scenario ${options.scenario}`)
-  return withSeed(options.seed, jobsReplayCommand(options, scenario), () => simulateJobs(options, scenario))
+  if (scenario === undefined) throw new SimConfigError(`unknown jobs scenario ${options.scenario}`)
+  checkJobsMesh(scenario, options.nodes ?? DEFAULT_NODES)
+  try {
+    return withSeed(options.seed, jobsReplayCommand(options, scenario), () => simulateJobs(options, scenario))
+  } catch (err) {
+    // the seed drew too few honest workers for the scenario: a usage error, not a failed run
+    if (err instanceof SeededRunError && err.cause instanceof SimConfigError) throw err.cause
+    throw err
+  }
 }
 
 /** The gmesh command that replays a jobs run, unless options the command has no flag for shaped it. */
@@ -113,6 +122,7 @@ function simulateJobs (options: JobsSimOptions, scenario: JobsScenario): JobsSim
   const [hollow] = [...pickForgers(scenario.hollowVictim === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
   if (hollow !== undefined) slots[hollow] = 2
   const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger, hollow].filter(i => i !== undefined)])
+  checkJobsWorkers(scenario, options.seed, size, slots, forgers)
   const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
   const specs = new Map<string, JobSpec>()

@@ -39,6 +39,8 @@ export interface JobsScenario {
   readonly hollowVictim?: boolean
   /** One more node, a `ResultForgingLeader` (`sim/jobs/result-forger.ts`) with more build slots than any other: it leads every job until deposed. */
   readonly resultForger?: boolean
+  /** Honest nodes with build slots the scenario needs, and why (`sim/jobs/needs.ts`); default one, to run the units. */
+  readonly workers?: { readonly needed: number, readonly why: string }
 }
 
 function acceptingWorkers (ctx: JobsChaos): number[] {
@@ -47,7 +49,24 @@ function acceptingWorkers (ctx: JobsChaos): number[] {
   return out
 }
 
-/** Crashes the acting leader of every job shortly after it starts acting, once. */
+/**
+ * Acting leaders `crashLeaders` crashes in a run of jobs submitted together: they share their leader (every submitter
+ * grants the same best bid). The first grant comes `bidWindowMs` (0.3 s) after the jobs are submitted (at 3 s); the
+ * submitter grants the next term only `leaseMs + leaseMarginMs` (2.5 s) after the last lease request it heard, so
+ * leaders crashed as soon as they act follow each other at most every 2.5 s, and the fault window (to 18 s) holds
+ * 1 + floor((18 - 3.3) / 2.5) = 6 terms (24 nodes, seeds 1-30: 6 crashes each). Jobs that end up led by different
+ * nodes (bids lost under `lossy`) can cost a few more (up to 10): the schedule never crashes the last node with build
+ * slots that is up, so a job always has one to finish on.
+ */
+export const LEADER_CRASHES = 6
+
+/** What a scenario that crashes leaders and leaves them down needs: a node to build once they are all down. */
+const AFTER_LEADER_CRASHES = {
+  needed: LEADER_CRASHES + 1,
+  why: `the scenario crashes ${LEADER_CRASHES} acting leaders (nodes with build slots) and leaves them down, so one more must be left to build`
+}
+
+/** Crashes the acting leader of every job shortly after it starts acting, once; never the last node with slots up. */
 function crashLeaders (ctx: JobsChaos): void {
   const { engine, harness } = ctx
   const crashed = new Set<string>()
@@ -56,12 +75,15 @@ function crashLeaders (ctx: JobsChaos): void {
       const node = harness.indexOf(peer)
       if (crashed.has(key) || node === undefined || ctx.submitters.has(node)) continue
       crashed.add(key)
-      harness.crash(node)
+      if (acceptingWorkers(ctx).length > 1) harness.crash(node)
     }
     if (engine.now + 500 < ctx.faultsEnd) engine.at(engine.now + 500, check)
   }
   engine.at(1500, check)
 }
+
+/** What a stealing scenario needs: an idle honest node to steal and a busy one to steal from. */
+const STEALING = { needed: 2, why: 'stealing takes an idle node with build slots and a busy one to steal from' }
 
 const steady: JobsScenario = { name: 'steady', description: 'no faults', inject: () => {} }
 
@@ -76,7 +98,12 @@ const partition: JobsScenario = {
   }
 }
 
-const leaderCrash: JobsScenario = { name: 'leader-crash', description: 'each acting leader crashes and stays down, term after term, until faults end', inject: crashLeaders }
+const leaderCrash: JobsScenario = {
+  name: 'leader-crash',
+  description: 'each acting leader crashes and stays down, term after term, until faults end',
+  workers: AFTER_LEADER_CRASHES,
+  inject: crashLeaders
+}
 
 const workerCrash: JobsScenario = {
   name: 'worker-crash',
@@ -106,6 +133,7 @@ const stealStorm: JobsScenario = {
   queueDepthPerSlot: 8,
   jobs: 4,
   shape: { units: 150, cost: [100, 600], maxDeps: 1, window: 50 },
+  workers: STEALING,
   inject: ctx => {
     const workers = acceptingWorkers(ctx)
     for (let k = 0; k < Math.max(1, Math.floor(workers.length / 8)); k++) {
@@ -119,7 +147,8 @@ const stealStorm: JobsScenario = {
 
 const lossy: JobsScenario = {
   name: 'lossy',
-  description: '5% loss, 5% duplication, 20% reordering and a crashed leader: every message kind must be retried or redundant',
+  description: '5% loss, 5% duplication, 20% reordering and crashed leaders: every message kind must be retried or redundant',
+  workers: AFTER_LEADER_CRASHES,
   inject: ctx => {
     ctx.links.profile = { ...ctx.links.profile, jitterMs: 2, loss: 0.05, duplicate: 0.05, reorder: 0.2, reorderMs: 30 }
     crashLeaders(ctx)
@@ -149,6 +178,7 @@ const forgers: JobsScenario = {
   name: 'forgers',
   description: 'two members forge results, ends, grants, assignments and acknowledgements of every job, and a leader crashes',
   forgers: 2,
+  workers: AFTER_LEADER_CRASHES,
   inject: crashLeaders
 }
 
@@ -174,6 +204,7 @@ const hollowVictim: JobsScenario = {
   jobs: 4,
   shape: { units: 150, cost: [100, 600], maxDeps: 1, window: 50 },
   hollowVictim: true,
+  workers: STEALING,
   inject: () => {}
 }
 

@@ -91,11 +91,13 @@ function runJobsCommand (flags: SimFlags): void {
   if (flags.duration !== undefined) throw new UsageError('--duration does not apply with --jobs: a jobs run lasts until every job completes (or its liveness budget ends)')
   const jobs = integerFlag('jobs', flags.jobs ?? '', 1, 1000)
   const seed = flags.seed === undefined ? randomInt(0, 2 ** 32 - 1) : integerFlag('seed', flags.seed, 0, 2 ** 32 - 1)
-  const nodes = flags.nodes === undefined ? undefined : integerFlag('nodes', flags.nodes, 4, 10_000)
+  // each jobs scenario checks its own minimum (sim/jobs/needs.ts): 2 is a submitter and a node to build
+  const nodes = flags.nodes === undefined ? undefined : integerFlag('nodes', flags.nodes, 2, 10_000)
   let result
   try {
     result = runJobsSim({ scenario: flags.scenario, seed, jobs, ...(nodes === undefined ? {} : { nodes }) })
   } catch (err) {
+    if (err instanceof SimConfigError) throw new UsageError(err.message)
     process.stderr.write(`gmesh sim: run with seed ${seed} failed; replay with ${replayArgs(flags, seed)}\n`)
     throw err
   }

@@ -23,3 +23,22 @@ test('with --jobs, scenarios are the jobs ones and bad values are usage errors',
     t.is(out.code, 2, args.join(' '))
   }
 })
+
+test('a jobs scenario refuses a mesh too small for its faults with a usage error naming what it needs, instead of a failed run', async t => {
+  // before: both exited 1 with "job job0 did not complete in the liveness phase (reported failed)": every node
+  // with build slots had led a term and been crashed, and the job was abandoned with nobody left to build
+  const forgers = await gmesh(['sim', '--jobs', '1', '--scenario', 'forgers', '--nodes', '8', '--seed', '1'])
+  t.is(forgers.code, 2, forgers.stdout + forgers.stderr)
+  t.regex(forgers.stderr, /jobs scenario forgers needs at least 10 nodes \(got 8\): node 0 submits and has no build slots, 2 node\(s\) forge, and the scenario crashes 6 acting leaders/)
+  const leaderCrash = await gmesh(['sim', '--jobs', '1', '--scenario', 'leader-crash', '--nodes', '8', '--seed', '1'])
+  t.is(leaderCrash.code, 2, leaderCrash.stdout + leaderCrash.stderr)
+  t.regex(leaderCrash.stderr, /jobs scenario leader-crash needs 7 honest nodes with build slots, and seed 1 gives 8 nodes only 4: .*use more nodes/)
+  t.notRegex(leaderCrash.stdout, /INVARIANTS VIOLATED/)
+  // a mesh that leaves a node to build after the crashes runs, and its job completes
+  const enough = await gmesh(['sim', '--jobs', '1', '--scenario', 'leader-crash', '--nodes', '12', '--seed', '1'])
+  t.is(enough.code, 0, enough.stdout + enough.stderr)
+  t.regex(enough.stdout, /1 of 1 jobs completed/)
+  // a scenario without crashes runs on a submitter and one node to build
+  const steady = await gmesh(['sim', '--jobs', '1', '--scenario', 'steady', '--nodes', '3', '--seed', '1'])
+  t.is(steady.code, 0, steady.stdout + steady.stderr)
+})
