@@ -1,5 +1,5 @@
 import test from 'ava'
-import { existsSync } from 'node:fs'
+import { existsSync, watch } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { exposedHttpWarning } from '../../src/cli/commands/up.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
+import { NodeClient } from '../../src/client/node-client.js'
 import type { NodeProcess } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
 
@@ -105,4 +106,42 @@ test('a node whose --http other hosts reach is warned that its cache and /metric
   t.regex(warning, /--http on 0\.0\.0\.0, not loopback/)
   t.regex(warning, /read and write this node's cache and read \/metrics/)
   t.regex(warning, /keep --http on 127\.0\.0\.1/)
+})
+
+/** Resolves once `DIR/node.json` exists (the node is ready), or rejects if the node exits first. */
+async function readyFile (dataDir: string, exited: Promise<unknown>): Promise<void> {
+  const file = path.join(dataDir, 'node.json')
+  const watcher = watch(dataDir) // watching before the first look: a file written in between is not missed
+  try {
+    const written = new Promise<void>(resolve => {
+      watcher.on('change', () => { if (existsSync(file)) resolve() })
+      if (existsSync(file)) resolve()
+    })
+    await Promise.race([written, exited.then(() => { throw new Error('the node exited before it was ready') })])
+  } finally {
+    watcher.close()
+  }
+}
+
+test('a node whose stdout reader is gone keeps serving after its ready banner, and stops cleanly', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gmesh-stdout-gone-'))
+  t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+  const child = spawn(process.execPath, [GMESH_BIN, 'up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--log-level', 'warn'],
+    { env: { ...process.env, GMESH_EXIT_WITH_PARENT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL') })
+  child.stdout.destroy() // the reader is gone (`gmesh up | head -c 0`): the banner's write fails with EPIPE
+  let stderr = ''
+  child.stderr.on('data', chunk => { stderr += String(chunk) })
+  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
+  await readyFile(dataDir, closed)
+  const client = await NodeClient.connect(dataDir)
+  const info = await client.node().catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`) })
+  t.is(info.pid, child.pid!, 'the node answers after it became ready')
+  process.kill(child.pid!, 'SIGTERM')
+  const [code, signal] = await closed
+  t.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+  t.false(stderr.includes('EPIPE'), stderr)
+  t.false(existsSync(path.join(dataDir, 'lock')), 'the data dir is released')
+  t.false(existsSync(path.join(dataDir, 'node.json')), 'no ready file left')
 })

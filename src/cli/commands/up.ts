@@ -70,13 +70,25 @@ async function up (options: UpOptions): Promise<void> {
   if (config.mesh?.swarmKey == null) daemon.logger.warn(OPEN_MESH_WARNING)
   if (!isLoopbackHost(config.http.host)) daemon.logger.warn(exposedHttpWarning(config.http.host))
   const { peerId, cacheUrl, multiaddrs } = daemon.info
-  process.stdout.write(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
-    multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''))
+  writeBanner(`gmesh node ${peerId} ready\n  gradle cache: ${cacheUrl}\n  data: ${config.dataDir}\n` +
+    multiaddrs.map(a => `  peers connect to: ${a}\n`).join(''), daemon.logger)
   const signal = await stop.requested
   daemon.logger.info({ signal }, 'stopping')
   await daemon.stop()
   daemon.logger.info('stopped')
   config.logger.flush()
+}
+
+/**
+ * Writes the ready banner, the only thing `up` writes on stdout (logs go to stderr). A reader that is gone (`gmesh up |
+ * head -c 0`, a supervisor's dead log pipe) fails the write with EPIPE: the node keeps running, as it would have had
+ * it not written at all; another failure of stdout is logged, and the node keeps running too.
+ */
+function writeBanner (text: string, logger: { warn: (obj: object, msg: string) => void }): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') logger.warn({ err }, 'cannot write on stdout')
+  })
+  process.stdout.write(text)
 }
 
 /** The first request to stop: a stop signal, or (for a node a test or the demo started) its parent gone. */
