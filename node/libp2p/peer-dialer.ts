@@ -5,8 +5,8 @@ import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startabl
 
 /**
  * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
- * dials the bootstrap list at start (and again every `retryMs` while a bootstrap peer is not
- * connected) and dials peers that mDNS (or any discovery) reports, up to a connection cap.
+ * dials the bootstrap list (but for this node's own address, if listed) at start (and again every `retryMs` while
+ * a bootstrap peer is not connected) and dials peers that mDNS (or any discovery) reports, up to a connection cap.
  * libp2p reports a peer as discovered only the first time, so the service remembers discovered
  * peers and dials them again when their dial failed or their connection dropped, backing off
  * from `retryMs` to `maxRetryMs`: a LAN split for hours joins again when it heals.
@@ -84,11 +84,13 @@ export class PeerDialer implements Startable {
   private timer?: NodeJS.Timeout
 
   constructor (private readonly components: PeerDialerComponents, init: PeerDialerInit) {
-    this.targets = init.bootstrap.map(text => {
+    // one bootstrap list is often given to every node of a mesh: a node's own address in it is not a peer to dial
+    // (libp2p refuses to dial self; redialled every retryMs, it would fill failedDials and lastDialError)
+    this.targets = init.bootstrap.map((text): BootstrapTarget => {
       const address = multiaddr(text)
       const id = address.getComponents().find(c => c.name === 'p2p')?.value
       return { address, peerId: id == null ? undefined : peerIdFromString(id) }
-    })
+    }).filter(target => target.peerId?.equals(components.peerId) !== true)
     this.retryMs = init.retryMs ?? 5000
     this.dialTimeoutMs = init.dialTimeoutMs ?? 10_000
     this.maxAutoDial = init.maxAutoDialConnections ?? 64

@@ -1,6 +1,5 @@
 import { P2pListenError } from '../errors.js'
 import { randomInt } from 'node:crypto'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { PrivateKey } from '@libp2p/interface'
 import { Membership, MEMBERSHIP_MAX_BYTES, type Load } from '../../protocols/membership/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
@@ -10,7 +9,7 @@ import type { Logger } from '../../src/config/logger.js'
 import { createMeshLibp2p, mdnsChoice, TopicGuard, type MdnsChoice, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
 import { CacheHost } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
-import { isCanonicalPeerId } from './peer-ids.js'
+import { isCanonicalPeerId, seedPeers } from './peer-ids.js'
 import { ProtocolHost } from './protocol-host.js'
 import type { EventSink } from '../events/index.js'
 import { ed25519Signer } from './signing.js'
@@ -110,7 +109,7 @@ export class Mesh {
     // restarts, which the monotonic clock of the protocols does not), above the one its peers remember, so its new
     // records (load, liveness) are not taken for stale ones.
     const membership = new Membership({
-      self: this.peerId, seeds: seedPeers(this.init.bootstrap), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000),
+      self: this.peerId, seeds: seedPeers(this.init.bootstrap, this.peerId), random: new Xoshiro128(randomInt(2 ** 31)), load: this.load(), restoredIncarnation: Math.floor(Date.now() / 1000),
       isPeerId: isCanonicalPeerId
     })
     this.membership = membership
@@ -210,12 +209,4 @@ export class Mesh {
     }
     this.known = live
   }
-}
-
-/** Peer IDs named in bootstrap multiaddrs (`.../p2p/<id>`): membership's seeds. */
-function seedPeers (bootstrap: string[]): string[] {
-  return bootstrap.flatMap(address => {
-    const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
-    return id == null ? [] : [id]
-  })
 }

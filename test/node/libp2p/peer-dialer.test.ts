@@ -41,8 +41,8 @@ class FakeConnections {
 
 let bootstrapPeer: PeerId
 
-async function dialer (init: { bootstrap?: string[], maxAutoDialConnections?: number, retryMs?: number, maxRetryMs?: number } = {}) {
-  const self = await newPeer()
+async function dialer (init: { self?: PeerId, bootstrap?: string[], maxAutoDialConnections?: number, retryMs?: number, maxRetryMs?: number } = {}) {
+  const self = init.self ?? await newPeer()
   const events = new TypedEventEmitter<Libp2pEvents>() as TypedEventTarget<Libp2pEvents>
   const connections = new FakeConnections()
   const service = new PeerDialer({ peerId: self, events, connectionManager: connections }, { bootstrap: init.bootstrap ?? [], ...init })
@@ -85,6 +85,19 @@ test('a bootstrap address is dialled at start and redialled until it connects', 
   await connections.dialled(3)
   t.deepEqual(connections.dials.slice(0, 3), [address, address, address].map(a => multiaddr(a).toString()))
   t.like(service.stats, { failedDials: 2, lastDialError: 'connection refused' }, 'the failures and why, for gmesh status')
+})
+
+test('the node\'s own address in its bootstrap list (one list given to every node) is never dialled', async t => {
+  bootstrapPeer = await newPeer()
+  const self = await newPeer()
+  const own = `/ip4/127.0.0.1/tcp/4002/p2p/${self.toString()}`
+  const other = `/ip4/127.0.0.1/tcp/4001/p2p/${bootstrapPeer.toString()}`
+  const { service, connections } = await dialer({ self, bootstrap: [own, other], retryMs: 10 })
+  t.teardown(() => { service.stop() })
+  connections.failNext = 2 // the other peer is dialled again until it connects: three rounds of the list
+  await connections.dialled(3)
+  t.deepEqual(connections.dials, [other, other, other].map(a => multiaddr(a).toString()))
+  t.like(service.stats, { dials: 3, failedDials: 2 }, 'no dial of self counted, nor failed')
 })
 
 test('a dial rejected with an event instead of an Error says what it can, never "[object Event]"', async t => {
