@@ -8,6 +8,13 @@ function putMany (node: TestNode, from: number, count: number, now: number): voi
   for (let n = from; n < from + count; n++) node.cache.localPut({ gradleKey: gradleKey(n), sha256: sha256Of(`e${n}`), size: n, time: n }, now)
 }
 
+/** Lets `nodes` announce what they put at 10 ms and index each other's announcements (by 300 ms). */
+function announceAll (nodes: TestNode[], timers: Map<string, Timers>): void {
+  settle(nodes, timers, 10)
+  for (const n of nodes) timers.get(n.self)?.fireDue(n.cache, 300)
+  settle(nodes, timers, 300)
+}
+
 test('a node that joins late learns what exists by asking two peers for their index', t => {
   const a = makeNode('a', ['a', 'b'])
   const b = makeNode('b', ['a', 'b'])
@@ -15,9 +22,7 @@ test('a node that joins late learns what exists by asking two peers for their in
   for (const n of [a, b]) n.cache.start(0)
   putMany(a, 1, 200, 10)
   putMany(b, 1000, 100, 10)
-  settle([a, b], timers, 10)
-  for (const n of [a, b]) timers.get(n.self)?.fireDue(n.cache, 300)
-  settle([a, b], timers, 300)
+  announceAll([a, b], timers)
   t.is(b.cache.index.size, 200, 'b heard a\'s announcements')
 
   const c = makeNode('c', ['a', 'b', 'c'], { seed: 3 })
@@ -143,9 +148,7 @@ function largeMesh (): { a: TestNode, p: TestNode, c: TestNode, timers: Map<stri
   for (const n of [a, p]) n.cache.start(0)
   putMany(p, 1000, 500, 10)
   putMany(a, 1, 100, 10)
-  settle([a, p], timers, 10)
-  for (const n of [a, p]) timers.get(n.self)?.fireDue(n.cache, 300)
-  settle([a, p], timers, 300)
+  announceAll([a, p], timers)
   const c = makeNode('c', ['a'], { config, seed: 3 })
   a.peers.alive.add('c')
   return { a, p, c, timers }

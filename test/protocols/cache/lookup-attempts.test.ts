@@ -32,6 +32,17 @@ function entryOf (n: number, size: number): SignedRecord {
   return signRecord({ gradleKey: gradleKey(n), sha256: sha256Of(`entry ${n}`), size, producer: 'ci', time: 1_700_000_000_000 + n }, signerFor('ci'))
 }
 
+/** `me` GETs KEY (to answer by `answerBy`) and accepts near's header for an entry of `size` at 120 ms. */
+function bodyFromNear (size: number, answerBy: number): { me: TestNode, timers: Timers, record: SignedRecord } {
+  const record = entryOf(1, size)
+  const { me, timers } = meshWithTwoProviders([record])
+  me.cache.get(KEY, 100, answerBy)
+  step(me, timers)
+  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  step(me, timers)
+  return { me, timers, record }
+}
+
 test('a provider that does not answer its header in time is abandoned for the next, without a penalty', t => {
   const { me, timers } = meshWithTwoProviders([recordBy('ci', 1)])
   me.cache.get(KEY, 100, 2100)
@@ -45,12 +56,7 @@ test('a provider that does not answer its header in time is abandoned for the ne
 })
 
 test('a body that keeps moving and can finish may take longer than the GET deadline', t => {
-  const record = entryOf(1, MiB)
-  const { me, timers } = meshWithTwoProviders([record])
-  me.cache.get(KEY, 100, 1000)
-  step(me, timers)
-  t.like(me.cache.onFetchHeader(KEY, 'near', found(record), 120), { accept: true })
-  step(me, timers)
+  const { me, timers, record } = bodyFromNear(MiB, 1000)
   t.is(timers.at.get(`cache/attempt/${KEY}`), undefined, 'streaming started: no header timeout')
   // 100 KiB every 2 s: slow, but above the floor of 64 KiB per 3 s, and 1 MiB is in after 22 s
   let at = 2120
@@ -67,12 +73,7 @@ test('a body that keeps moving and can finish may take longer than the GET deadl
 })
 
 test('a body above the rate floor but too slow to finish in time is given up early, not at the deadline', t => {
-  const record = entryOf(1, 10 * MiB)
-  const { me, timers } = meshWithTwoProviders([record])
-  me.cache.get(KEY, 100, 1000)
-  step(me, timers)
-  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
-  step(me, timers)
+  const { me, timers } = bodyFromNear(10 * MiB, 1000)
   // 160 KiB/s: 10 MiB would take 64 s, past the 25 s a body gets; at twice that rate, 32 s
   me.cache.onFetchProgress(KEY, 'near', 160 * 1024, 1120)
   t.deepEqual(only(step(me, timers), 'cancelFetch'), [], 'one second is too soon to judge a rate')
@@ -85,11 +86,7 @@ test('a body above the rate floor but too slow to finish in time is given up ear
 })
 
 test('a body that slows down near its end but keeps moving holds the GET until the body timeout, then misses', t => {
-  const record = entryOf(1, 10 * MiB)
-  const { me, timers } = meshWithTwoProviders([record])
-  me.cache.get(KEY, 100, 1000)
-  step(me, timers)
-  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  const { me, timers } = bodyFromNear(10 * MiB, 1000)
   me.cache.onFetchProgress(KEY, 'near', 9 * MiB, 500)
   step(me, timers)
   // then 64 KiB per 2.9 s: above the floor, and its average rate keeps the rest in reach until the end
@@ -136,11 +133,7 @@ test('a body that stalls after its header is abandoned for the next provider, wh
 })
 
 test('a body that slows to a trickle is abandoned; one whose bytes are all in is not, however long the store takes', t => {
-  const record = entryOf(1, 10 * MiB)
-  const { me, timers } = meshWithTwoProviders([record])
-  me.cache.get(KEY, 100, 2100)
-  step(me, timers)
-  me.cache.onFetchHeader(KEY, 'near', found(record), 120)
+  const { me, timers, record } = bodyFromNear(10 * MiB, 2100)
   me.cache.onFetchProgress(KEY, 'near', 4 * MiB, 400)
   me.cache.onFetchProgress(KEY, 'near', 8 * MiB, 700)
   step(me, timers)
