@@ -25,7 +25,8 @@ export function parseSize (text: string, what = 'size'): number {
     throw new UsageError(`invalid ${what} "${text}": use a number with an optional unit, e.g. 5GiB, 500MiB or 1048576`)
   }
   const bytes = Math.floor(Number(match[1]) * unit)
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`invalid ${what} "${text}": it must be positive`)
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`invalid ${what} "${text}": too large, at most ${Math.floor(Number.MAX_SAFE_INTEGER / 1024 ** 4)}TiB`)
+  if (bytes <= 0) throw new UsageError(`invalid ${what} "${text}": it must be positive`)
   return bytes
 }
 

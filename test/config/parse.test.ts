@@ -17,6 +17,14 @@ test('a size that is not one is a usage error naming the input', t => {
   }
 })
 
+test('a size too large to count in bytes is called too large, not "not positive"', t => {
+  for (const big of ['99999999TiB', '1' + '0'.repeat(20)]) {
+    const err = t.throws(() => parseSize(big, '--cache-max'), { instanceOf: UsageError })
+    t.regex(err?.message ?? '', /too large/, big)
+    t.notRegex(err?.message ?? '', /positive/, big)
+  }
+})
+
 test('host and port, with port 0 for any free port and brackets for IPv6', t => {
   t.deepEqual(parseHostPort('127.0.0.1:5071'), { host: '127.0.0.1', port: 5071 })
   t.deepEqual(parseHostPort('127.0.0.1:0'), { host: '127.0.0.1', port: 0 })
