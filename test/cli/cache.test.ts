@@ -61,7 +61,7 @@ test('a data directory no node has used is named, not created', async t => {
   await t.throwsAsync(stat(typo), { code: 'ENOENT' })
 })
 
-test('bad addresses and an entry limit above the cache budget are refused before anything is written', async t => {
+test('bad addresses, a cache budget below 1 MiB and an entry limit above the budget are refused before anything is written', async t => {
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badup-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
   const dataDir = path.join(parent, 'node')
@@ -69,6 +69,9 @@ test('bad addresses and an entry limit above the cache budget are refused before
     [['--listen', 'garbage'], /invalid --listen "garbage": .*such as \/ip4\/0\.0\.0\.0\/tcp\/5072/],
     [['--listen', '/ip4/127.0.0.1/tcp/99999'], /invalid --listen .*65535/],
     [['--bootstrap', '/ip4/127.0.0.1/tcpp/5072'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcpp\/5072"/],
+    [['--cache-max', '5'], /invalid --cache-max "5": that is 5 bytes, below .*1MiB.*sizes take a unit: 500MiB, 5GiB/, 'a bare number is bytes: it would evict the whole cache'],
+    [['--cache-max', '500KiB'], /invalid --cache-max "500KiB": .*below/],
+    [['--cache-max', '99999999TiB'], /invalid --cache-max "99999999TiB": too large/],
     [['--cache-max', '1MiB', '--max-entry', '2MiB'], /--max-entry 2MiB is larger than --cache-max 1MiB/],
     [['--cache-max', '1MiB', '--max-entry', '100MiB'], /--max-entry 100MiB is larger/, 'even when it is spelled as the default']
   ]
@@ -81,10 +84,10 @@ test('bad addresses and an entry limit above the cache budget are refused before
 })
 
 test('a budget smaller than the default entry limit shrinks the limit: a bigger PUT is dropped, the cache kept', async t => {
-  const node = await startNode({ args: ['--cache-max', '64KiB'] })
+  const node = await startNode({ args: ['--cache-max', '1MiB'] })
   t.teardown(async () => { await removeDataDir(node) })
   for (const i of [1, 2]) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(10 * KiB) })).status, 200)
-  const oversized = await fetch(node.info.cacheUrl + keyOf(3), { method: 'PUT', body: randomBytes(100 * KiB) })
+  const oversized = await fetch(node.info.cacheUrl + keyOf(3), { method: 'PUT', body: randomBytes(1536 * KiB) })
   t.true(oversized.status >= 200 && oversized.status < 300, `drained and dropped with a 2xx, as Gradle expects: ${oversized.status}`)
   t.is((await fetch(node.info.cacheUrl + keyOf(3))).status, 404)
   for (const i of [1, 2]) t.is((await fetch(node.info.cacheUrl + keyOf(i))).status, 200, 'the entries already there stay')

@@ -174,12 +174,20 @@ function refuseOpenBuilds (options: Pick<UpOptions, 'acceptBuilds' | 'swarmKey'>
     'or name who may submit builds with --trust-submitters ID,ID (gmesh status shows a node\'s peer id)')
 }
 
+/** The smallest `--cache-max`: a budget below it is a typo (a bare number is bytes), not a cache. */
+export const MIN_CACHE_MAX = 1024 ** 2
+
 /**
  * The cache budget and the largest entry. An entry bigger than the whole budget would evict every other
  * one and then itself: the default entry limit shrinks to the budget, and an explicit one above it is refused.
  */
 function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cacheMaxBytes: number, maxEntryBytes: number } {
   const cacheMaxBytes = parseSize(options.cacheMax, '--cache-max')
+  if (cacheMaxBytes < MIN_CACHE_MAX) {
+    // `--cache-max 5` meant as 5 GiB would evict the whole cache at start, and every PUT after it
+    throw new UsageError(`invalid --cache-max "${options.cacheMax}": that is ${cacheMaxBytes} bytes, below the least a node's cache takes (1MiB); ` +
+      'sizes take a unit: 500MiB, 5GiB')
+  }
   // the daemon's own default, shrunk to the budget
   if (options.maxEntry === undefined) return { cacheMaxBytes, maxEntryBytes: Math.min(DEFAULT_MAX_ENTRY_BYTES, cacheMaxBytes) }
   const maxEntryBytes = parseSize(options.maxEntry, '--max-entry')
