@@ -97,7 +97,8 @@ export class ContentStore implements BlobStore {
       const store = new ContentStore({ options, layout, index, catalog, recovery: report })
       store.logger.info({ dir: options.dir, entries: catalog.entryCount, bytes: catalog.bytes, ...report }, 'cas: store opened')
       await store.quarantine.prune().catch(err => { store.logger.warn({ err }, 'cas: pruning the quarantine failed') })
-      await store.evict(store.maxBytes)
+      const { evicted, freedBytes } = await store.evict(store.maxBytes) // a budget lowered since the last run: never silently
+      if (evicted > 0) store.logger.warn({ evicted, freedBytes, maxBytes: store.maxBytes }, `cas: evicted ${evicted} entries (${freedBytes} bytes) at start to fit the budget of ${store.maxBytes} bytes`)
       return store
     } catch (err) {
       await index.close().catch(() => {})

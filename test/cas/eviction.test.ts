@@ -79,3 +79,21 @@ test('whoever watches is told of every entry the store lets go: evicted, quarant
   await store.put(newKey(), randomBytes(KIB))
   t.is(dropped.length, 4, 'nothing more once unwatched')
 })
+
+test('opening a store over its budget evicts down to it and warns how many entries and bytes went', async t => {
+  const dir = await tempDir(t)
+  const first = await openStore(t, { dir, maxBytes: 4 * KIB })
+  for (let i = 0; i < 3; i++) await first.put(newKey(), randomBytes(KIB))
+  await first.close()
+  const warnings: Array<{ obj: object, msg?: string }> = []
+  const logger = { info: () => {}, warn: (obj: object, msg?: string) => { warnings.push({ obj, ...(msg === undefined ? {} : { msg }) }) } }
+  const reopened = await openStore(t, { dir, maxBytes: KIB, logger })
+  t.like(reopened.stats(), { entries: 1, bytes: KIB })
+  t.is(warnings.length, 1)
+  t.like(warnings[0]?.obj, { evicted: 2, freedBytes: 2 * KIB, maxBytes: KIB })
+  t.is(warnings[0]?.msg, `cas: evicted 2 entries (${2 * KIB} bytes) at start to fit the budget of ${KIB} bytes`)
+  await reopened.close()
+  warnings.length = 0
+  await (await openStore(t, { dir, maxBytes: KIB, logger })).close()
+  t.deepEqual(warnings, [], 'a store within its budget opens without a warning')
+})
