@@ -69,6 +69,8 @@ test('bad addresses, a cache budget below 1 MiB and an entry limit above the bud
     [['--listen', 'garbage'], /invalid --listen "garbage": .*such as \/ip4\/0\.0\.0\.0\/tcp\/5072/],
     [['--listen', '/ip4/127.0.0.1/tcp/99999'], /invalid --listen .*65535/],
     [['--bootstrap', '/ip4/127.0.0.1/tcpp/5072'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcpp\/5072"/],
+    [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/notapeerid'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcp\/1\/p2p\/notapeerid": "notapeerid" is not a peer id/],
+    [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWabc'], /"12D3KooWabc" is not a peer id/, 'a truncated one'],
     [['--cache-max', '5'], /invalid --cache-max "5": that is 5 bytes, below .*1MiB.*sizes take a unit: 500MiB, 5GiB/, 'a bare number is bytes: it would evict the whole cache'],
     [['--cache-max', '500KiB'], /invalid --cache-max "500KiB": .*below/],
     [['--cache-max', '99999999TiB'], /invalid --cache-max "99999999TiB": too large/],

@@ -142,8 +142,8 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const submitters = peerList(options.trustSubmitters)
   refuseOpenBuilds(options, submitters)
   const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
-  const listen = multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
-  const bootstrap = multiaddrList(options.bootstrap, '--bootstrap') ?? []
+  const listen = await multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
+  const bootstrap = await multiaddrList(options.bootstrap, '--bootstrap') ?? []
   return {
     dataDir: resolveDataDir(options.data),
     http: parseHostPort(options.http),
@@ -198,19 +198,34 @@ function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cach
 }
 
 /**
- * Multiaddrs checked before anything starts: a typo is a usage error, not a half-started node. (A peer to join
- * through may leave out its /p2p/ id: the dialler learns it from the first connection.)
+ * Multiaddrs checked before anything starts: a typo is a usage error, not a half-started node, and so is a /p2p/
+ * part that is not a peer id (libp2p would refuse it only after the data directory is made). A peer to join
+ * through may leave out its /p2p/ id: the dialler learns it from the first connection.
  */
-function multiaddrList (values: string[] | undefined, flag: '--listen' | '--bootstrap'): string[] | undefined {
+async function multiaddrList (values: string[] | undefined, flag: '--listen' | '--bootstrap'): Promise<string[] | undefined> {
   const example = flag === '--listen' ? '/ip4/0.0.0.0/tcp/5072' : '/ip4/10.0.0.5/tcp/5072/p2p/12D3KooW...'
   for (const value of values ?? []) {
+    let peerId: string | undefined
     try {
-      multiaddr(value)
+      peerId = multiaddr(value).getComponents().find(c => c.name === 'p2p')?.value
     } catch (err) {
       throw new UsageError(`invalid ${flag} "${value}": ${(err as Error).message}; write a multiaddr such as ${example}`)
     }
+    if (peerId != null && !await isPeerId(peerId)) {
+      throw new UsageError(`invalid ${flag} "${value}": "${peerId}" is not a peer id (gmesh status shows a node's peer id, e.g. 12D3KooW...)`)
+    }
   }
   return values
+}
+
+async function isPeerId (text: string): Promise<boolean> {
+  const { peerIdFromString } = await import('@libp2p/peer-id')
+  try {
+    peerIdFromString(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function readSwarmKey (path: string): Promise<Uint8Array> {
