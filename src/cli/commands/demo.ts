@@ -10,18 +10,26 @@ import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
 interface DemoCliOptions { nodes?: string, example: string, keep?: boolean, json?: boolean, verbose?: boolean, distributed?: boolean }
 
+/**
+ * Nodes the demo runs: at least two (a peer hit needs a second node; the distributed demo starts two anyway), and few
+ * enough for one machine (each node is a process of ~100 MiB).
+ */
+export const MIN_DEMO_NODES = 2
+export const MAX_DEMO_NODES = 16
+
 /** Registers `gmesh demo`: a small mesh on loopback builds an example project twice. */
 export function register (program: Command): void {
   program.command('demo')
     .description('start nodes on loopback and build an example project twice: the second build comes from the cache')
     .argument('[gradle-args...]', 'Gradle tasks, after -- (default: build)')
-    .option('--nodes <n>', 'how many nodes to start (default 2, or 3 with --distributed)')
+    .option('--nodes <n>', `how many nodes to start, ${MIN_DEMO_NODES} to ${MAX_DEMO_NODES} (default 2, or 3 with --distributed)`)
     .option('--distributed', 'instead: nodes that accept builds, and gmesh build of the project through node 1 with empty caches')
     .option('--example <name>', 'example project under examples/', 'java-multi')
     .option('--keep', 'keep the temp directory with the nodes\' data and the projects')
     .option('--verbose', 'show Gradle\'s output')
     .option('--json', 'print the report as JSON')
     .action(async (gradleArgs: string[], options: DemoCliOptions) => {
+      const nodes = demoNodes(options)
       await checkExample(options.example)
       const controller = new AbortController()
       const running: RunningGradle = {}
@@ -34,10 +42,10 @@ export function register (program: Command): void {
       const say = options.json === true ? () => {} : (line: string) => { process.stdout.write(`gmesh demo: ${line}\n`) }
       try {
         if (options.distributed === true) {
-          await distributedDemo(gradleArgs, options, say, controller.signal, running)
+          await distributedDemo(gradleArgs, options, nodes, say, controller.signal, running)
           return
         }
-        await plainDemo(gradleArgs, options, say, controller.signal, running)
+        await plainDemo(gradleArgs, options, nodes, say, controller.signal, running)
       } catch (err) {
         if (!controller.signal.aborted) throw err
         throw new InterruptedError(`demo interrupted; its nodes were stopped${options.keep === true ? '' : ' and its temp directory removed'}`)
@@ -47,10 +55,10 @@ export function register (program: Command): void {
     })
 }
 
-async function plainDemo (gradleArgs: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
+async function plainDemo (gradleArgs: string[], options: DemoCliOptions, nodes: number, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
   const report = await runDemo({
     example: options.example,
-    nodes: parsePositiveInt(options.nodes ?? '2', '--nodes'),
+    nodes,
     gradleArgs: gradleArgs.length > 0 ? gradleArgs : ['build'],
     keep: options.keep === true,
     say,
@@ -63,10 +71,10 @@ async function plainDemo (gradleArgs: string[], options: DemoCliOptions, say: (l
   if (failed != null) throw new OperationError(`the ${failed.label} failed (Gradle exit ${failed.result.exitCode}); run with --verbose to see Gradle's output`)
 }
 
-async function distributedDemo (tasks: string[], options: DemoCliOptions, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
+async function distributedDemo (tasks: string[], options: DemoCliOptions, nodes: number, say: (line: string) => void, signal: AbortSignal, running: RunningGradle): Promise<void> {
   const report = await runDistributedDemo({
     example: options.example,
-    nodes: parsePositiveInt(options.nodes ?? '3', '--nodes'),
+    nodes,
     tasks: tasks.length > 0 ? tasks : ['build'],
     writeSwarmKey: writeSwarmKeyFile,
     keep: options.keep === true,
@@ -105,6 +113,16 @@ function table (report: DemoReport): string {
   })
   const header = `  ${'build'.padEnd(30)} ${'via'.padEnd(8)} ${'time'.padStart(8)}  executed  from-cache  cache hits at the node`
   return ['', header, ...rows, '', '  (tasks with actions, from Gradle\'s own summary; cache hits: GETs the node answered 200, and how many it first fetched from a peer)', ''].join('\n') + '\n'
+}
+
+/** `--nodes`, or the default; a usage error outside MIN_DEMO_NODES..MAX_DEMO_NODES. */
+function demoNodes (options: Pick<DemoCliOptions, 'nodes' | 'distributed'>): number {
+  const nodes = parsePositiveInt(options.nodes ?? (options.distributed === true ? '3' : '2'), '--nodes')
+  if (nodes < MIN_DEMO_NODES || nodes > MAX_DEMO_NODES) {
+    throw new UsageError(`invalid --nodes "${options.nodes ?? ''}": the demo runs ${MIN_DEMO_NODES} to ${MAX_DEMO_NODES} nodes ` +
+      `(${MIN_DEMO_NODES} to show a build taken from a peer's cache; each node is a process of about 100 MiB)`)
+  }
+  return nodes
 }
 
 /** An example that is not under examples/ is a usage error naming the ones that are. */
