@@ -10,6 +10,8 @@ import type { UnitPlan } from '../plan/units.js'
 export const INTERRUPTED_EXIT_CODE = 130
 /** Exit code of a build that failed. */
 export const FAILED_EXIT_CODE = 1
+/** The command line was wrong (the CLI's exit code 2). */
+export const USAGE_EXIT_CODE = 2
 
 export type BuildStage = 'connect' | 'probe' | 'submit' | 'job' | 'final'
 
@@ -75,6 +77,14 @@ export function forcedExitMessage (state: BuildState): string {
 /** The plan as the summaries give it. */
 export function planJson (plan: UnitPlan): { gradleVersion: string, requested: readonly string[], units: number, warnings: readonly string[] } {
   return { gradleVersion: plan.gradleVersion, requested: plan.requested, units: plan.units.length, warnings: plan.warnings }
+}
+
+/**
+ * The `--json` document of a build refused before it started: a usage error (a bad option value, no Gradle project,
+ * a task Gradle does not know), exit code 2. Its stage is `usage`: nothing ran.
+ */
+export function usageFailureJson (message: string): unknown {
+  return { ok: false, exitCode: USAGE_EXIT_CODE, error: message, stage: 'usage', interrupted: false }
 }
 
 /** The `--json` document of a build that stopped before its summary: what the success document has, as far as it is known. */

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { once } from 'node:events'
 import { watch } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fakeNode, gmeshBuild, sandbox } from '../helpers/build-cli.js'
 
@@ -112,6 +112,21 @@ test('--json prints a failure document when no node runs and when Gradle cannot 
   t.like(doc, { ok: false, exitCode: 1, stage: 'probe', interrupted: false })
   t.regex(doc.error, /Gradle could not plan compileJava \(exit code 1\)/)
   t.regex(unplannable.stderr(), /gmesh: Gradle could not plan compileJava/)
+})
+
+test('--json prints a failure document for usage errors too: stage usage, exit 2, the message still on stderr', async t => {
+  t.timeout(30_000)
+  const box = await sandbox(t, 'none')
+  const notGradle = path.join(box.dataDir, 'notgradle')
+  await mkdir(notGradle)
+  for (const [extra, message] of [[['--project', notGradle], /no settings\.gradle\(\.kts\) or build\.gradle/], [['--unit-timeout', 'x'], /invalid --unit-timeout "x"/]] as const) {
+    const run = gmeshBuild(t, box, ['--json', ...extra])
+    t.is(await run.closed, 2, run.stderr())
+    const doc = JSON.parse(run.stdout()) as { error: string }
+    t.like(doc, { ok: false, exitCode: 2, stage: 'usage', interrupted: false })
+    t.regex(doc.error, message)
+    t.regex(run.stderr(), message)
+  }
 })
 
 test('Ctrl-C while the node takes the snapshot cancels the submission by the id the client picked: no job starts', async t => {

@@ -4,7 +4,7 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { NodeClient } from '../../client/node-client.js'
 import { MAX_UNIT_TIMEOUT_MS } from '../../client/api-types.js'
 import { buildSummaryJson, formatBuildSummary } from '../../build/build-summary.js'
-import { buildFailureJson, describeFailure, type BuildState } from '../../build/build-failure.js'
+import { buildFailureJson, describeFailure, usageFailureJson, type BuildState } from '../../build/build-failure.js'
 import { watchBuildInterrupts } from '../build-interrupts.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
@@ -36,7 +36,17 @@ export function register (program: Command): void {
     })
 }
 
+/** The build; with `--json`, a usage error prints its document too (README: --json always prints one). */
 async function build (tasks: string[], options: BuildOptions): Promise<number> {
+  try {
+    return await checkedBuild(tasks, options)
+  } catch (err) {
+    if (err instanceof UsageError && options.json === true) process.stdout.write(`${JSON.stringify(usageFailureJson(err.message), null, 2)}\n`)
+    throw err
+  }
+}
+
+async function checkedBuild (tasks: string[], options: BuildOptions): Promise<number> {
   if (tasks.length === 0) throw new UsageError('no tasks: put them after --, e.g. `gmesh build -- build`')
   const flag = tasks.find(t => t.startsWith('-'))
   if (flag != null) throw new UsageError(`gmesh build takes task names only, not Gradle flags (got ${flag}); use gmesh gradle -- ... for other builds`)
