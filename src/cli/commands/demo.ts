@@ -1,4 +1,5 @@
 import { watchInterrupts } from '../interrupts.js'
+import { abortWhenOutputGone } from '../output-gone.js'
 import type { Command } from 'commander'
 import { readdir } from 'node:fs/promises'
 import { EXAMPLES_DIR, runDemo, type DemoReport, type RunningGradle } from '../../demo/demo.js'
@@ -39,7 +40,8 @@ export function register (program: Command): void {
         gradlePid: () => running.gradlePid,
         sayForcedExit: () => { process.stderr.write('gmesh: interrupted again: killed Gradle and exited at once; the demo\'s nodes stop by themselves once gmesh is gone\n') }
       })
-      const say = options.json === true ? () => {} : (line: string) => { process.stdout.write(`gmesh demo: ${line}\n`) }
+      const output = abortWhenOutputGone(process.stdout, controller)
+      const say = options.json === true ? () => {} : (line: string) => { if (!output.gone()) process.stdout.write(`gmesh demo: ${line}\n`) }
       try {
         if (options.distributed === true) {
           await distributedDemo(gradleArgs, options, nodes, say, controller.signal, running)
@@ -48,7 +50,10 @@ export function register (program: Command): void {
         await plainDemo(gradleArgs, options, nodes, say, controller.signal, running)
       } catch (err) {
         if (!controller.signal.aborted) throw err
-        throw new InterruptedError(`demo interrupted; its nodes were stopped${options.keep === true ? '' : ' and its temp directory removed'}`)
+        const cleaned = `its nodes were stopped${options.keep === true ? '' : ' and its temp directory removed'}`
+        const outputGone = output.error()
+        if (outputGone != null && controller.signal.reason === outputGone) throw new OperationError(`demo stopped: ${outputGone.message}; ${cleaned}`)
+        throw new InterruptedError(`demo interrupted; ${cleaned}`)
       } finally {
         offSignals()
       }
