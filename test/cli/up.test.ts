@@ -1,6 +1,6 @@
 import test from 'ava'
 import { existsSync, watch } from 'node:fs'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import { exposedHttpWarning } from '../../src/cli/commands/up.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import { NodeClient } from '../../src/client/node-client.js'
-import type { NodeProcess } from '../helpers/gmesh-node.js'
+import { runGmesh, type NodeProcess } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
 
 const OPEN_MESH_WARNING = 'no --swarm-key: this mesh is open, any host on the network running gmesh can join it and serve entries to this ' +
@@ -144,4 +144,22 @@ test('a node whose stdout reader is gone keeps serving after its ready banner, a
   t.false(stderr.includes('EPIPE'), stderr)
   t.false(existsSync(path.join(dataDir, 'lock')), 'the data dir is released')
   t.false(existsSync(path.join(dataDir, 'node.json')), 'no ready file left')
+})
+
+test('gmesh up --data naming a file, or a path under one, says so: exit 2, not "(EEXIST): choose a writable one"', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-datafile-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const file = path.join(parent, 'a-file')
+  await writeFile(file, 'not a directory\n')
+  const cases: Array<[string, RegExp]> = [
+    [file, /gmesh: --data \S*a-file is a file, not a directory/],
+    [path.join(file, 'node'), /gmesh: --data \S*a-file\/node: a directory above it is a file, not a directory/]
+  ]
+  for (const [dataDir, message] of cases) {
+    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    t.is(result.code, 2, result.stderr)
+    t.regex(result.stderr, message)
+    t.notRegex(result.stderr, /EEXIST|ENOTDIR/)
+  }
+  t.is(await readFile(file, 'utf8'), 'not a directory\n')
 })

@@ -5,6 +5,7 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
+import { refuseFile } from '../dir-option.js'
 import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
 
@@ -144,8 +145,10 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
   const listen = await multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
   const bootstrap = await multiaddrList(options.bootstrap, '--bootstrap') ?? []
+  const dataDir = resolveDataDir(options.data)
+  await refuseFile(dataDir, options.data == null ? 'the data dir' : '--data')
   return {
-    dataDir: resolveDataDir(options.data),
+    dataDir,
     http: parseHostPort(options.http),
     cacheMaxBytes,
     maxEntryBytes,
