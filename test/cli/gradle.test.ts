@@ -7,6 +7,7 @@ import { main, ExitCode } from '../../src/cli/main.js'
 import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import { fakeWrapper, sandbox, type Sandbox } from './gradle-sandbox.js'
+import { runGmesh } from '../helpers/gmesh-node.js'
 
 test.serial('init-gradle installs the script for the running node into the Gradle user home', async t => {
   const box = await sandbox(t)
@@ -50,6 +51,25 @@ test.serial('init-gradle --remove keeps a gmesh.gradle it did not write and take
   t.is(await main(['init-gradle', '--remove', '--gradle-user-home', box.gradleHome]), ExitCode.failed)
   t.is(await main(['init-gradle', '--remove', '--force', '--gradle-user-home', box.gradleHome]), ExitCode.usage)
   t.is(await readFile(file, 'utf8'), '// mine\n')
+})
+
+test.serial('init-gradle --gradle-user-home naming a file, or a path under one, says so: exit 2, no raw ENOTDIR', async t => {
+  const box = await sandbox(t)
+  const file = path.join(box.root, 'a-file')
+  await writeFile(file, 'not a directory\n')
+  const cases: Array<[string, RegExp]> = [
+    [file, /gmesh: --gradle-user-home \S*a-file is a file, not a directory/],
+    [path.join(file, 'sub'), /gmesh: --gradle-user-home \S*a-file\/sub: a directory above it is a file, not a directory/]
+  ]
+  for (const [home, message] of cases) {
+    for (const extra of [[], ['--remove']]) {
+      const result = await runGmesh(['init-gradle', '--data', box.dataDir, '--gradle-user-home', home, ...extra])
+      t.is(result.code, ExitCode.usage, `${home} ${extra.join(' ')}\n${result.stderr}`)
+      t.regex(result.stderr, message)
+      t.notRegex(result.stderr, /ENOTDIR|EEXIST/)
+    }
+  }
+  t.is(await readFile(file, 'utf8'), 'not a directory\n')
 })
 
 test.serial('both commands fail with exit code 1 when no node runs at the data dir', async t => {

@@ -1,3 +1,4 @@
+import { refuseFile } from '../dir-option.js'
 import { INTERRUPTED_EXIT_CODE } from '../../build/build-failure.js'
 import { watchInterrupts } from '../interrupts.js'
 import type { Command } from 'commander'
@@ -65,9 +66,10 @@ function initScriptFor (node: NodeReadyInfo, readOnly: boolean | undefined, self
 }
 
 async function initGradle (options: InitGradleOptions): Promise<void> {
+  const home = resolveGradleUserHome(options.gradleUserHome)
+  await refuseFile(home, options.gradleUserHome == null ? 'the Gradle user home' : '--gradle-user-home')
   const node = await runningNode(options.data)
   const script = initScriptFor(node, options.readOnly, true)
-  const home = resolveGradleUserHome(options.gradleUserHome)
   let result
   try {
     result = await installInitScript(home, script, options.force === true)
@@ -86,6 +88,7 @@ async function removeInitGradle (options: InitGradleOptions): Promise<void> {
     throw new UsageError('--remove takes neither --read-only nor --force: it deletes only a script gmesh wrote')
   }
   const home = resolveGradleUserHome(options.gradleUserHome)
+  await refuseFile(home, options.gradleUserHome == null ? 'the Gradle user home' : '--gradle-user-home')
   let result
   try {
     result = await removeInitScript(home)
