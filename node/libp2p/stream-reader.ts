@@ -25,6 +25,8 @@ export class StreamReader {
   private wake?: () => void
   /** Bytes a read waits to have buffered (a frame may be bigger than highWaterMark): no pause below them. */
   private awaiting = 0
+  /** Inside our call of stream.resume(), which may hand over buffered bytes before the muxer resumes. */
+  private resuming = false
 
   constructor (private readonly stream: Stream, options: StreamReaderOptions = {}) {
     this.highWaterMark = options.highWaterMark ?? 1024 * 1024
@@ -101,7 +103,7 @@ export class StreamReader {
       if (this.ended) return
       signal?.throwIfAborted()
       // waiting for more than the pause threshold holds (a frame over highWaterMark): the stream must flow
-      if (this.stream.readStatus === 'paused' && bytes > this.buffer.byteLength) this.stream.resume()
+      if (this.stream.readStatus === 'paused' && bytes > this.buffer.byteLength) this.resume()
       else this.maybeResume()
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => { reject(signal?.reason) }
@@ -115,16 +117,34 @@ export class StreamReader {
   }
 
   private maybeResume (): void {
-    if (this.stream.readStatus === 'paused' && this.buffer.byteLength < this.highWaterMark / 2) {
+    if (this.stream.readStatus === 'paused' && this.buffer.byteLength < this.highWaterMark / 2) this.resume()
+  }
+
+  /**
+   * Resumes the stream, then pauses it again if what it handed over filled the buffer. libp2p's resume() first
+   * dispatches the bytes that arrived while paused and only then tells the muxer to resume (yamux: grant window
+   * again); a pause taken inside that dispatch would be undone by the muxer straight away, leaving the stream
+   * 'paused' (so libp2p buffers every byte) while yamux keeps granting window, until the read buffer passes its limit.
+   */
+  private resume (): void {
+    this.resuming = true
+    try {
       this.stream.resume()
+    } finally {
+      this.resuming = false
+    }
+    this.maybePause()
+  }
+
+  private maybePause (): void {
+    if (this.buffer.byteLength >= Math.max(this.highWaterMark, this.awaiting) && this.stream.readStatus === 'readable') {
+      this.stream.pause()
     }
   }
 
   private readonly onMessage = (evt: StreamMessageEvent): void => {
     this.buffer.append(evt.data)
-    if (this.buffer.byteLength >= Math.max(this.highWaterMark, this.awaiting) && this.stream.readStatus === 'readable') {
-      this.stream.pause()
-    }
+    if (!this.resuming) this.maybePause() // inside resume() the pause waits until it returned
     this.notify()
   }
 
