@@ -70,7 +70,17 @@ export interface ReplicationConfig {
   readonly maxPushBytes: number
 }
 
-export const DEFAULT_REPLICATION: ReplicationConfig = Object.freeze({ replicas: 0, acceptRank: 5, maxPushBytes: 100 * 1024 * 1024 })
+/** Most replicas a node may push each entry to (`--replicas` above it is refused). */
+export const MAX_REPLICAS = 16
+
+/** How far below the pusher's R a receiver may rank in its own view of the mesh and still be one of the R (views differ a little). */
+export const REPLICA_RANK_SLACK = 2
+
+/**
+ * Receivers accept up to the largest R any pusher may use, plus slack: the push frame does not carry the pusher's R,
+ * and a member could claim any R up to the limit anyway, so this bounds what a peer may store here just as well.
+ */
+export const DEFAULT_REPLICATION: ReplicationConfig = Object.freeze({ replicas: 0, acceptRank: MAX_REPLICAS + REPLICA_RANK_SLACK, maxPushBytes: 100 * 1024 * 1024 })
 
 /**
  * Where to push an entry this node just produced: the top `replicas` live peers other than this

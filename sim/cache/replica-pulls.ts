@@ -53,7 +53,8 @@ export class ReplicaPulls {
   onHeader (transfer: Transfer, header: Uint8Array): void {
     const offered = transfer.offered as SignedRecord
     const check = this.host.parts.checkPullHeaders === false ? headerAsSent(header) : checkReplicaPullHeader(offered, header)
-    if (!check.accept && this.host.forgery.isForger(transfer.peer)) this.host.forgery.stats.pullsRefused++
+    // a forger too busy to serve the pull refused nothing: only a header that does not match the offer counts
+    if (!check.accept && check.status === 'refused' && this.host.forgery.isForger(transfer.peer)) this.host.forgery.stats.pullsRefused++
     const body = transfer.body
     if (!check.accept || body === undefined || this.host.node(transfer.client).store.has(offered.gradleKey)) {
       this.transfers.drop(transfer)
@@ -96,6 +97,7 @@ export class ReplicaPulls {
 /** What a broken driver takes from a pull's response header: whatever hash and size it names. */
 function headerAsSent (header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
   const frame = casFrameCodec.decode(header)
+  if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy' }
   if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false, status: 'refused' }
   return { accept: true, sha256: frame.sha256, size: frame.size }
 }

@@ -8,6 +8,7 @@ import { OperationError, UsageError } from '../errors.js'
 import { refuseFile } from '../dir-option.js'
 import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
 import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
+import { MAX_REPLICAS } from '../../../protocols/cache/rendezvous.js'
 
 
 interface UpOptions {
@@ -137,7 +138,7 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
     throw new UsageError(`invalid --log-level "${options.logLevel}": use one of ${LOG_LEVELS.join(', ')}`)
   }
   const replicas = Number(options.replicas)
-  if (!/^\d+$/.test(options.replicas) || replicas > 16) throw new UsageError(`invalid --replicas "${options.replicas}": use a whole number from 0 to 16`)
+  if (!/^\d+$/.test(options.replicas) || replicas > MAX_REPLICAS) throw new UsageError(`invalid --replicas "${options.replicas}": use a whole number from 0 to ${MAX_REPLICAS}`)
   const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
   const producers = peerList(options.trustProducers)
   const submitters = peerList(options.trustSubmitters)

@@ -1,6 +1,6 @@
 import test from 'ava'
-import { casFrameCodec, checkReplicaPullHeader, chooseReplicas } from '../../../protocols/cache/index.js'
-import { Timers, gradleKey, makeNode, only, settle, sha256Of } from './helpers.js'
+import { MAX_REPLICAS, casFrameCodec, checkReplicaPullHeader, chooseReplicas } from '../../../protocols/cache/index.js'
+import { Timers, gradleKey, makeNode, only, recordBy, settle, sha256Of } from './helpers.js'
 
 const IDS = ['laptop', 'n1', 'n2', 'n3', 'n4', 'n5']
 
@@ -97,4 +97,34 @@ test('a replica whose pull finds the pusher busy answers busy, so the pusher off
   const record = node.cache.localPut({ gradleKey: gradleKey(4), sha256: sha256Of('w'), size: 7, time: 1 }, 1)
   if (record === undefined) return t.fail()
   t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'busy' })), { accept: false, status: 'busy' })
+})
+
+test('--replicas 8 in a 12-node mesh: all eight replicas keep the entry (they refused from rank 6 on)', t => {
+  const mesh = Array.from({ length: 12 }, (_, i) => `m${i}`)
+  const nodes = mesh.map(id => makeNode(id, mesh, { config: { replication: { replicas: 8 } } }))
+  for (const n of nodes) n.cache.start(0)
+  const [producer, ...others] = nodes
+  if (producer === undefined) return t.fail()
+  producer.cache.drainCommands()
+  const record = producer.cache.localPut({ gradleKey: gradleKey(0xcafe), sha256: sha256Of('big.jar'), size: 64, time: 5 }, 10)
+  if (record === undefined) return t.fail()
+  const targets = only(producer.cache.drainCommands(), 'push').flatMap(p => [...p.to])
+  t.is(targets.length, 8)
+  const header = casFrameCodec.encode({ type: 'push', record })
+  const refused = others.filter(n => targets.includes(n.self)).filter(n => !n.cache.onPushHeader(producer.self, header).accept).map(n => n.self)
+  t.deepEqual(refused, [], 'every one of the R targets keeps its replica')
+})
+
+test('at the largest --replicas, a receiver that sees two more peers ranked above it still keeps its replica; one below all slack refuses', t => {
+  const mesh = Array.from({ length: 20 }, (_, i) => `m${i}`)
+  const key = gradleKey(0xf00d)
+  const record = recordBy('m0', 0xf00d)
+  const targets = chooseReplicas(key, mesh.slice(1), MAX_REPLICAS)
+  const last = targets[MAX_REPLICAS - 1] as string
+  // peers that joined since the pusher looked, each ranked above `last`
+  const above = Array.from({ length: 2000 }, (_, i) => `new${i}`).filter(p => chooseReplicas(key, [last, p], 1)[0] === p)
+  const header = casFrameCodec.encode({ type: 'push', record })
+  const receiver = (extra: number) => makeNode(last, [...mesh, ...above.slice(0, extra)])
+  t.true(receiver(2).cache.onPushHeader('m0', header).accept, 'ranked R+2 in its own view')
+  t.like(receiver(3).cache.onPushHeader('m0', header), { accept: false, reason: 'not-a-replica' }, 'ranked R+3: refused')
 })
