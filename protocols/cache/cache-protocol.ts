@@ -250,10 +250,12 @@ export class CacheProtocol implements SansIoProtocol {
    * Membership saw `peer` come up: a node that has not learnt the index yet may ask it; a peer back
    * after it was declared dead is asked for what was announced while they could not hear each other
    * (at most `rejoinResyncPeers` such requests per `rejoinResyncMs`: a healed partition costs a few
-   * exchanges per node, not a mesh-wide re-announcement).
+   * exchanges per node, not a mesh-wide re-announcement). Misses remembered for keys it claims are forgotten.
    */
   onPeerUp (peer: PeerId, now: Millis): void {
     if (!this.running) return
+    // a miss remembered while `peer` was down is no longer true for the keys it claims
+    this.lookup.negative.forgetProvided(key => this.index.has(key, peer))
     if (this.departed.delete(peer)) {
       if (now - this.rejoinWindowStart >= this.config.sync.rejoinResyncMs) {
         this.rejoinWindowStart = now

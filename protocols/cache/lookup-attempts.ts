@@ -42,6 +42,8 @@ export interface Lookup {
   busyRounds: number
   busyWaited: Millis
   readonly tried: Set<PeerId>
+  /** Providers asked that answered `missing` (or with an entry not usable here): they do not count against a miss. */
+  readonly lacking: Set<PeerId>
   dhtAsked: boolean
   /** The DHT was asked and may still name providers: an empty queue waits for them (or the DHT deadline). */
   dhtPending: boolean

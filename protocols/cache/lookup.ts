@@ -6,7 +6,7 @@ import type { Lookup } from './lookup-attempts.js'
 import { DEFAULT_LOOKUP } from './lookup-config.js'
 import type { FetchResult, HeaderDecision, LookupConfig } from './lookup-config.js'
 import type { CasFrame } from './messages.js'
-import { NegativeCache } from './negative-cache.js'
+import { NegativeCache, worthRemembering } from './negative-cache.js'
 import { ProviderChoice } from './provider-choice.js'
 import type { Candidate, ProviderChoiceDeps } from './provider-choice.js'
 import type { SignedRecord } from './record.js'
@@ -67,7 +67,7 @@ export class CacheLookup {
     if (deadline <= now) return this.answer(key, { hit: false, reason: 'deadline' }, now)
     const queue = this.rank(this.providers.fromIndex(key, now), now)
     if (queue.length === 0 && !this.asksDht()) return this.answer(key, { hit: false, reason: 'no-provider' }, now)
-    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], busyRounds: 0, busyWaited: 0 }
+    const lookup: Lookup = { key, answerBy: deadline, deadline, endsBy: now + this.config.maxGetMs, queue, tried: new Set(), lacking: new Set(), dhtAsked: false, dhtPending: false, failures: 0, busy: [], busyRounds: 0, busyWaited: 0 }
     this.lookups.set(key, lookup)
     this.deps.effects.setTimer(LOOKUP_TIMER + key, deadline)
     this.next(lookup, now)
@@ -107,6 +107,7 @@ export class CacheLookup {
       this.penalise(peer, now, 'corrupt-blob')
     }
     if (result === 'corrupt' || result === 'missing') this.deps.index.remove(key, peer)
+    if (result === 'missing') lookup.lacking.add(peer)
     if (result === 'busy') lookup.busy.push(lookup.current)
     const hadBody = lookup.current.accepted !== undefined
     this.attempts.end(lookup, now)
@@ -248,11 +249,6 @@ export class CacheLookup {
     return this.providers.rank(candidates, now, peer => this.attempts.queued(peer))
   }
 
-  /** Whether a live provider of `key` is left that this node may ask: then a miss is not remembered. */
-  private providerLeft (key: string, now: Millis): boolean {
-    return this.providers.fromIndex(key, now).some(c => c.peer !== this.deps.self && this.providers.mayAsk(c.peer, now))
-  }
-
   private asksDht (): boolean {
     if (!this.config.useDht || this.deps.indexComplete?.() === true) return false
     return this.deps.peers.alivePeers().length + 1 >= this.config.dhtMinPeers
@@ -294,9 +290,8 @@ export class CacheLookup {
       this.attempts.close(lookup, outcome.hit, now)
     }
     this.count(outcome)
-    // only "nobody has it" is worth remembering: a busy, slow or failing provider may serve the next GET, and one
-    // announced while this lookup ran has the entry
-    if (!outcome.hit && fresh && !this.providerLeft(key, now)) this.negative.remember(key, now)
+    // only "nobody has it" is worth remembering: a busy, slow or failing provider may serve the next GET
+    if (!outcome.hit && fresh && worthRemembering(this.deps.self, this.providers, this.providers.fromIndex(key, now), lookup, now)) this.negative.remember(key, now)
     this.deps.commands.push({ kind: 'answer', key, outcome })
   }
 }

@@ -1,4 +1,6 @@
-import type { Millis } from '../core/index.js'
+import type { Millis, PeerId } from '../core/index.js'
+import type { Lookup } from './lookup-attempts.js'
+import type { Candidate } from './provider-choice.js'
 
 /**
  * Deletes the oldest entries of an insertion-ordered Map down to 90% of `max`, in one pass.
@@ -48,6 +50,11 @@ export class ExpiringKeys<K> {
   delete (key: K): void {
     this.until.delete(key)
   }
+
+  /** The keys held (expired ones too, until `has` drops them). */
+  keys (): IterableIterator<K> {
+    return this.until.keys()
+  }
 }
 
 /**
@@ -78,4 +85,27 @@ export class NegativeCache {
   forget (key: string): void {
     this.keys.delete(key)
   }
+
+  /** Forgets every remembered miss `provided` says has a provider now (e.g. one that came back claims it). */
+  forgetProvided (provided: (key: string) => boolean): void {
+    for (const key of [...this.keys.keys()]) if (provided(key)) this.keys.delete(key)
+  }
+}
+
+/** Whether `peer` may be asked now: alive and not penalised (`ProviderChoice`). */
+export interface AskablePeers { mayAsk: (peer: PeerId, now: Millis) => boolean }
+
+/**
+ * Whether a miss of a lookup's key is worth remembering (`negativeTtlMs`): only when no live provider is left that this
+ * node may ask. Left are the providers the index names (one announced while the lookup ran has the entry) and the
+ * lookup's own: those still queued, busy ones, and those it asked that did not say they lack the entry (a provider the
+ * DHT named that answered busy until the deadline, or timed out, may serve the next GET; the index never names it).
+ * A provider that answered `missing` (or with an entry not usable here) is not left; neither is a dead or penalised one.
+ */
+export function worthRemembering (self: PeerId, peers: AskablePeers, fromIndex: readonly Candidate[], lookup: Lookup | undefined, now: Millis): boolean {
+  const left = (peer: PeerId): boolean => peer !== self && lookup?.lacking.has(peer) !== true && peers.mayAsk(peer, now)
+  if (fromIndex.some(c => left(c.peer))) return false
+  if (lookup === undefined) return true
+  for (const peer of lookup.tried) if (left(peer)) return false
+  return !lookup.queue.some(c => left(c.peer)) && !lookup.busy.some(c => left(c.peer))
 }

@@ -35,12 +35,13 @@ test('a lookup that outlives the GET deadline is caught while a partition hides 
   t.true(broken.violations.some(v => v.invariant === 'answer-within-deadline'), `seed 1: ${JSON.stringify(broken.violations.slice(0, 2))}`)
 })
 
-// Index sync after the partition heals now lifts remembered misses of the keys it names, so the broken cache also
-// ignores that: a miss remembered for 10 minutes that nothing lifts.
+// Index sync after the partition heals now lifts remembered misses of the keys it names, and so does a provider coming
+// back up, so the broken cache ignores both: a miss remembered for 10 minutes that nothing lifts.
 test('a negative cache that outlasts the partition and is never lifted is caught missing entries with live providers', t => {
   const stubborn = (deps: CacheProtocolDeps, overrides: CacheConfigOverrides): CacheProtocol => {
     const cache = new CacheProtocol(deps, overrides)
     cache.lookup.negative.forget = () => {}
+    cache.lookup.negative.forgetProvided = () => {}
     return cache
   }
   const broken = runCacheSim({ scenario: 'cache-partition', seed: 1, createCache: stubborn, cacheConfig: { announceHeld: false, lookup: { negativeTtlMs: 10 * 60_000 } } })
