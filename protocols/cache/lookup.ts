@@ -77,7 +77,7 @@ export class CacheLookup {
   onFetchHeader (key: string, peer: PeerId, frame: CasFrame | undefined, now: Millis): HeaderDecision {
     const lookup = this.attemptOf(key, peer)
     if (lookup?.current === undefined) return { accept: false }
-    const verdict = this.providers.judgeHeader(key, lookup.current.record, frame)
+    const verdict = this.providers.judgeHeader(key, peer, lookup.current.record, frame, now)
     if (!verdict.usable) return this.refuse(lookup, verdict.result, now, verdict.penalty)
     const record = verdict.record
     this.attempts.bodyAccepted(lookup, lookup.current, record, now)

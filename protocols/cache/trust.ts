@@ -81,8 +81,8 @@ export function assertAcceptableRecord (record: SignedRecord, verify: Verifier, 
 /**
  * Why the record in a provider's `found` fetch header is misbehaviour, or undefined if it is not: a record for another
  * key, or one its producer did not sign; or, from a provider fetched because it announced a trusted record for the key
- * (`announced`: the index holds only trusted ones), a record by a producer `policy` does not trust: a substitution.
- * A provider may have replaced its entry since it announced it (Gradle PUT the key again): a newer record signed by a
+ * (`announced`: the index holds only trusted ones), a record by a producer `policy` does not trust: a substitution
+ * (forgiven once in a while: ProviderChoice.judgeHeader). A provider may have replaced its entry since it announced it (Gradle PUT the key again): a newer record signed by a
  * trusted producer is as good as the announced one and is no fault. Without an announced record (the DHT named the
  * provider), an untrusted producer is only another node's trust list.
  */

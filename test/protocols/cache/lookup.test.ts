@@ -100,24 +100,41 @@ test('a header with a badly signed record or "missing" moves on to the next prov
   t.false(me.cache.index.has(KEY, 'far'), 'a provider that no longer has the entry is forgotten')
 })
 
-test('a provider that announced a trusted record and answers with an untrusted one is penalised, and the lookup moves on within its deadline', t => {
+test('a provider that announced a trusted record and answers with an untrusted one has rebuilt it: its claim is dropped, not penalised, and the lookup moves on', t => {
   const { me, timers, record } = meshWithThreeProviders({ trust: CI_ONLY })
   me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2)] }), 50)
   me.cache.get(KEY, 100, 2100)
   step(me, timers)
-  const substitute = recordBy('near', 1) // well signed, for the right key, by a producer `me` does not trust
-  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(substitute), 110), { accept: false })
+  const rebuilt = recordBy('near', 1) // well signed, for the right key, by a producer `me` does not trust: near PUT it again
+  t.deepEqual(me.cache.onFetchHeader(KEY, 'near', found(rebuilt), 110), { accept: false })
   const commands = step(me, timers)
-  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'untrusted-record' }])
+  t.deepEqual(only(commands, 'penalise'), [], 'an honest rebuild looks like this: forgiven once')
   t.deepEqual(only(commands, 'fetch').map(f => [f.peer, f.deadline]), [['far', 2100]], 'the next provider at once, under the same deadline')
-  t.false(me.cache.index.has(KEY, 'near'))
-  t.true(me.cache.lookup.isPenalised('near', 111))
+  t.false(me.cache.index.has(KEY, 'near'), 'its stale claim is dropped')
+  t.false(me.cache.lookup.isPenalised('near', 111))
 
   t.like(me.cache.onFetchHeader(KEY, 'far', found(record), 200), { accept: true })
   me.cache.onFetchResult(KEY, 'far', 'ok', 250)
   t.deepEqual(only(step(me, timers), 'answer'), [{ kind: 'answer', key: KEY, outcome: { hit: true, peer: 'far', record } }])
+  me.cache.get(gradleKey(2), 300, 2300)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['near'], 'near is still asked for its other entries')
+})
+
+test('a provider that substitutes an untrusted record a second time within the penalty time is penalised on every key', t => {
+  const { me, timers } = meshWithThreeProviders({ trust: CI_ONLY })
+  me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2), recordBy('ci', 3)] }), 50)
+  me.cache.get(KEY, 100, 2100)
+  step(me, timers)
+  me.cache.onFetchHeader(KEY, 'near', found(recordBy('near', 1)), 110)
+  t.deepEqual(only(step(me, timers), 'penalise'), [])
 
   me.cache.get(gradleKey(2), 300, 2300)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['near'])
+  me.cache.onFetchHeader(gradleKey(2), 'near', found(recordBy('near', 2)), 310)
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'untrusted-record' }], 'a second time is a forger baiting')
+  t.true(me.cache.lookup.isPenalised('near', 311))
+  me.cache.get(gradleKey(3), 400, 2400)
   const other = step(me, timers)
   t.deepEqual(only(other, 'fetch'), [], 'near is skipped for its other entries too')
   t.deepEqual(only(other, 'answer')[0]?.outcome, { hit: false, reason: 'no-provider' })
