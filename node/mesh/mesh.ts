@@ -129,10 +129,7 @@ export class Mesh {
 
   async stop (): Promise<void> {
     clearInterval(this.loadTimer)
-    await this.jobs?.stop()
-    await this.membershipHost?.stop()
-    await this.cache?.stop()
-    await this.libp2p?.stop()
+    await stopInOrder([this.jobs, this.membershipHost, this.cache, this.libp2p])
   }
 
   /** Peers discovered and dialled (bootstrap, mDNS, the DHT), and the dials that failed. */
@@ -209,4 +206,24 @@ export class Mesh {
     }
     this.known = live
   }
+}
+
+/** Something with a `stop` lifecycle step. */
+export interface Stoppable { stop: () => Promise<void> | void }
+
+/**
+ * Stops each part in turn, each even when one before it failed (a part left running, libp2p above all, keeps the
+ * process alive and its port taken); then throws the failures, if any.
+ */
+export async function stopInOrder (parts: ReadonlyArray<Stoppable | undefined>): Promise<void> {
+  const failures: unknown[] = []
+  for (const part of parts) {
+    try {
+      await part?.stop()
+    } catch (err) {
+      failures.push(err)
+    }
+  }
+  if (failures.length === 1) throw failures[0]
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} parts of the mesh failed to stop`)
 }
