@@ -3,6 +3,9 @@ import type { CasLogger } from './logger.js'
 /** A node's cache budget unless `--cache-max` says otherwise. */
 export const DEFAULT_CACHE_MAX = 5 * 1024 ** 3
 
+/** The smallest budget `gmesh up --cache-max` takes: one below it is a typo (a bare number is bytes), not a cache. */
+export const MIN_CACHE_MAX = 1024 ** 2
+
 export interface ContentStoreOptions {
   /** Directory of the store; created if missing. */
   dir: string

@@ -7,8 +7,8 @@ import { NodeNotRunningError } from '../../client/errors.js'
 import { silentLogger } from '../../config/logger.js'
 import { describeResult, describeStats, type GradleGets } from '../cache-format.js'
 import { parseSize } from '../../config/parse.js'
-import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
-import { OperationError } from '../errors.js'
+import { DEFAULT_CACHE_MAX, MIN_CACHE_MAX } from '../../cas/store-options.js'
+import { OperationError, UsageError } from '../errors.js'
 import { CLI_CLIENT_OPTIONS } from './status.js'
 
 interface CacheOptions { data?: string, json?: boolean, cacheMax?: string }
@@ -29,13 +29,26 @@ export function register (program: Command): void {
       .option('--json', 'print JSON for scripts')
     if (action === 'gc') command.option('--cache-max <size>', 'evict down to this size, once (default: the running node\'s budget, or else the one the node last ran with)')
     command.action(async (options: CacheOptions) => {
-      const maxBytes = options.cacheMax == null ? undefined : parseSize(options.cacheMax, '--cache-max')
+      const maxBytes = options.cacheMax == null ? undefined : gcTarget(options.cacheMax)
       const { result, gets } = await runAction(action, resolveDataDir(options.data), maxBytes)
       process.stdout.write(options.json === true
         ? JSON.stringify(result, null, 2) + '\n'
         : action === 'stats' ? describeStats(result, gets) : describeResult(result))
     })
   }
+}
+
+/**
+ * The size `gc --cache-max` evicts down to. A bare number is bytes: one under MIN_CACHE_MAX (`--cache-max 5`, meant
+ * as 5GiB) would empty the cache, so it must say so with a unit (`5B`), or be 0.
+ */
+function gcTarget (value: string): number {
+  const bytes = parseSize(value, '--cache-max')
+  if (/^\s*\d+\s*$/.test(value) && bytes > 0 && bytes < MIN_CACHE_MAX) {
+    throw new UsageError(`invalid --cache-max "${value}": a bare number is bytes, and ${bytes} bytes would empty the cache; ` +
+      'give a unit (5GiB, 500MiB, or 5B if bytes are meant), or 0 to empty it')
+  }
+  return bytes
 }
 
 /** What an action printed: `result` (as `--json` shows it) and, for stats through a running node, its Gradle GETs. */

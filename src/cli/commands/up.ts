@@ -6,7 +6,7 @@ import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize } from '../.
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { OperationError, UsageError } from '../errors.js'
 import { refuseFile } from '../dir-option.js'
-import { DEFAULT_CACHE_MAX } from '../../cas/store-options.js'
+import { DEFAULT_CACHE_MAX, MIN_CACHE_MAX } from '../../cas/store-options.js'
 import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
 import { MAX_REPLICAS } from '../../../protocols/cache/rendezvous.js'
 
@@ -177,9 +177,6 @@ function refuseOpenBuilds (options: Pick<UpOptions, 'acceptBuilds' | 'swarmKey'>
     'close the mesh with --swarm-key FILE (make it once with gmesh keygen FILE, give every node the same file), ' +
     'or name who may submit builds with --trust-submitters ID,ID (gmesh status shows a node\'s peer id)')
 }
-
-/** The smallest `--cache-max`: a budget below it is a typo (a bare number is bytes), not a cache. */
-export const MIN_CACHE_MAX = 1024 ** 2
 
 /**
  * The cache budget and the largest entry. An entry bigger than the whole budget would evict every other
