@@ -67,8 +67,9 @@ export class StealTargets {
   /**
    * An answer from `from` that is not awaited (`awaits` false): true if it answers a request this node gave up
    * waiting for (`STEAL_ANSWER_WAIT_MS`) less than `LATE_ANSWER_KEPT_MS` ago, once per request. The victim let go of
-   * its tickets when it sent them: the thief takes them (as it would the awaited answer) rather than leave them
-   * idle until their lease runs out. It changes nothing else: the neighbour was already counted as giving nothing.
+   * its tickets when it sent them: the thief gives them back to their leaders at once (Worker `onStolen`) rather than
+   * leave them idle until their lease runs out. It changes nothing else: the neighbour was already counted as giving
+   * nothing.
    */
   lateAnswer (from: PeerId, now: Millis): boolean {
     const out = this.unanswered.get(from)

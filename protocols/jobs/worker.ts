@@ -217,13 +217,14 @@ export class Worker {
    * Tickets this node leaves (see `admits`: a submitter it does not trust, a term it has not heard of) go back to their
    * leader at once (`not-run`) instead of waiting out the unit lease, and only tickets it takes count: one that gave
    * none it takes is passed over as if it gave nothing (see StealTargets). A late answer (after the thief stopped
-   * waiting for it, see StealTargets `lateAnswer`) is taken the same way, since its victim already let go of the
-   * units, but leaves whom to ask next as it is; an answer to no request of this node is ignored.
+   * waiting for it, see StealTargets `lateAnswer`) goes back whole, unrun: its victim let go of the units, but their
+   * leader may have handed them out again meanwhile, and running them here too would run them twice; given back, they
+   * are ready again at once if nobody holds them. An answer to no request of this node is ignored.
    */
   onStolen (from: PeerId, tickets: readonly UnitTicket[], now: Millis): number {
     const awaited = this.stealTargets.awaits(from)
     if (!awaited && !this.stealTargets.lateAnswer(from, now)) return 0
-    const { taken, forged, skipped } = this.admit(from, tickets, false, now)
+    const { taken, forged, skipped } = awaited ? this.admit(from, tickets, false, now) : this.refuseLate(from, tickets, now)
     if (awaited) this.stealTargets.answered(from, taken, now)
     if (forged > 0) this.stealTargets.shun(from, now)
     this.stolenIn += taken
@@ -232,6 +233,17 @@ export class Worker {
     }
     if (tickets.length > 0) this.report(now)
     return forged
+  }
+
+  /** The tickets of a late steal answer: every one not forged is skipped (given back), none taken. */
+  private refuseLate (from: PeerId, tickets: readonly UnitTicket[], now: Millis): { taken: number, forged: number, skipped: UnitTicket[] } {
+    const skipped = tickets.filter(ticket => this.admits(from, ticket, false, now) !== 'forged')
+    const forged = tickets.length - skipped.length
+    if (forged > 0) {
+      this.forgedTickets += forged
+      this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
+    }
+    return { taken: 0, forged, skipped }
   }
 
   tick (now: Millis): void {

@@ -1,4 +1,5 @@
 import test from 'ava'
+import type { ExecutionContext } from 'ava'
 import { TrustPolicy } from '../../../protocols/cache/trust.js'
 import type { JobsMessage } from '../../../protocols/jobs/index.js'
 import { farm, quietConfig } from './farm.js'
@@ -57,7 +58,12 @@ test('a victim whose tickets the thief cannot take (a job it has not heard of) i
   t.is(mesh.node('thief').worker.stolenIn, 0)
 })
 
-test('a steal answer that comes after the thief stopped waiting for it is still taken: the units run on the thief, not left idle until their lease runs out', t => {
+/**
+ * `farm()` plus a thief that hears who leads but gets no assignments; its first steal answer with tickets is held
+ * back and delivered `lateByMs` after the victim sent it (the job: 40 units of `unitCost` ms). Returns the mesh just
+ * after the late delivery, the late units, and when they arrived.
+ */
+function lateStealAnswer (t: ExecutionContext, lateByMs: number, unitCost: number): { mesh: JobsMesh, units: Set<string>, arrived: number } | undefined {
   const mesh = farm() // s submits; w1 leads, w1 and w2 run the units
   mesh.add('thief', { slots: 2, msPerCost: 1, view: liveView(mesh, 'thief') }, { speculation: false })
   const late: { answer?: Extract<JobsMessage, { type: 'stolen' }>, victim: string, at: number } = { victim: '', at: 0 }
@@ -68,19 +74,41 @@ test('a steal answer that comes after the thief stopped waiting for it is still 
     Object.assign(late, { answer: m, victim: from, at: mesh.now }) // the victim let go of these tickets now; they reach the thief late
     return true
   }
-  mesh.input('s', p => { p.submitJob(simpleJob('j', 40, 200), mesh.now) })
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 40, unitCost), mesh.now) })
   while (late.answer === undefined && mesh.now < 10_000) mesh.runUntil(mesh.now + 5)
-  if (late.answer === undefined) return t.fail('the thief never got tickets')
-  const units = new Set(late.answer.tickets.map(x => x.unitId))
-  mesh.runUntil(late.at + 1500) // past STEAL_ANSWER_WAIT_MS: the thief gave up on this answer
+  if (late.answer === undefined) {
+    t.fail('the thief never got tickets')
+    return undefined
+  }
+  mesh.runUntil(late.at + lateByMs) // past STEAL_ANSWER_WAIT_MS: the thief gave up on this answer
   mesh.forge(late.victim, 'thief', late.answer)
+  const arrived = mesh.now
   mesh.runUntil(mesh.now + 1)
+  return { mesh, units: new Set(late.answer.tickets.map(x => x.unitId)), arrived }
+}
+
+const unitsOf = (entries: Array<{ command: unknown }>): string[] => entries.map(c => (c.command as { unitId: string }).unitId)
+
+test('a steal answer that comes after the thief stopped waiting for it goes back to the leader at once, unrun, and its units are handed out again', t => {
+  const late = lateStealAnswer(t, 1500, 200)
+  if (late === undefined) return
+  const { mesh, units } = late
   t.is(mesh.verdicts.at(-1)?.verdict, 'accept')
+  const givenBack = mesh.sent.filter(s => s.from === 'thief' && s.message.type === 'not-run').map(s => (s.message as { unitId: string }).unitId)
+  t.deepEqual(givenBack.sort(), [...units].sort(), 'every late ticket went back at once')
   mesh.runUntil(60_000)
-  t.deepEqual(mesh.commandsOf('requeued').filter(c => units.has((c.command as { unitId: string }).unitId)), [], 'the leader did not have to take them back')
-  const ranOnThief = new Set(mesh.commandsOf('runUnit').filter(c => c.node === 'thief').map(c => (c.command as { unitId: string }).unitId))
-  t.deepEqual([...units].filter(u => !ranOnThief.has(u)), [], 'every late ticket ran on the thief')
-  t.true(mesh.node('thief').worker.stolenIn >= units.size)
+  t.deepEqual(unitsOf(mesh.commandsOf('runUnit').filter(c => c.node === 'thief')).filter(u => units.has(u)), [], 'the thief ran none of them')
+  t.is(mesh.node('thief').worker.stolenIn, 0)
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
+
+test('a steal answer that comes after the leader handed its units out again does not run them a second time', t => {
+  const late = lateStealAnswer(t, 6000, 2000)
+  if (late === undefined) return
+  const { mesh, units } = late
+  mesh.runUntil(200_000)
+  const runs = unitsOf(mesh.commandsOf('runUnit')).filter(u => units.has(u))
+  t.deepEqual(runs.sort(), [...units].sort(), 'each late unit ran once, on the worker the leader gave it to')
   t.is(mesh.commandsOf('jobCompleted').length, 1)
 })
 
