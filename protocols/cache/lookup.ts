@@ -88,7 +88,7 @@ export class CacheLookup {
   onBodyProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
     const lookup = this.attemptOf(key, peer)
     const current = lookup?.current
-    if (lookup !== undefined && current !== undefined && !this.attempts.bodyProgress(lookup, current, bytes, now)) this.abandonStalledBody(lookup, current, now)
+    if (lookup !== undefined && current !== undefined && !this.attempts.bodyProgress(lookup, current, bytes, now)) this.abandonBody(lookup, current, now, false)
   }
 
   /** How a fetch ended. Returns the lookup's outcome if this result ended it. */
@@ -167,7 +167,7 @@ export class CacheLookup {
       this.onFetchResult(lookup.key, lookup.current.peer, 'timeout', now)
     } else if (timer.startsWith(BODY_STALL_TIMER)) {
       const lookup = this.lookups.get(timer.slice(BODY_STALL_TIMER.length))
-      if (lookup?.current?.accepted !== undefined) this.abandonStalledBody(lookup, lookup.current, now)
+      if (lookup?.current?.accepted !== undefined) this.abandonBody(lookup, lookup.current, now, true)
     } else if (timer.startsWith(DHT_TIMER)) {
       const lookup = this.lookups.get(timer.slice(DHT_TIMER.length))
       if (lookup !== undefined) lookup.dhtPending = false
@@ -225,14 +225,15 @@ export class CacheLookup {
   }
 
   /**
-   * The accepted body stopped, slowed below `bodyProgressBytes` per `bodyStallMs`, or cannot finish in time (see
-   * Attempts.bodyProgress): its provider is skipped for `stallPenaltyMs` and the next one asked. The driver answers
-   * GETs only with verified bytes: none of this body's went out.
+   * The accepted body is given up and the next provider asked: it `stalled` (stopped, or slowed below
+   * `bodyProgressBytes` per `bodyStallMs`), and its provider is skipped for `stallPenaltyMs`; or it cannot finish in
+   * time (Attempts.bodyProgress), which may be this node's own slow link: no penalty, its provider still serves other
+   * keys. The driver answers GETs only with verified bytes: none of this body's went out.
    */
-  private abandonStalledBody (lookup: Lookup, current: Candidate, now: Millis): void {
+  private abandonBody (lookup: Lookup, current: Candidate, now: Millis, stalled: boolean): void {
     this.counters.stalledBodies++
     this.attempts.bodyStalled(lookup, now)
-    this.penalise(current.peer, now, 'stalled-body', this.config.stallPenaltyMs)
+    if (stalled) this.penalise(current.peer, now, 'stalled-body', this.config.stallPenaltyMs)
     this.onFetchResult(lookup.key, current.peer, 'timeout', now)
   }
 
