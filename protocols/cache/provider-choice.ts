@@ -4,6 +4,7 @@ import type { CasFrame } from './messages.js'
 import { ExpiringKeys } from './negative-cache.js'
 import type { ProviderIndex } from './provider-index.js'
 import type { SignedRecord } from './record.js'
+import { Substitutions } from './substitutions.js'
 import { fetchedRecordFault } from './trust.js'
 import type { TrustPolicy } from './trust.js'
 
@@ -64,14 +65,15 @@ export type HeaderVerdict =
  * Which providers a lookup asks, best first: those the index names with a record this node would
  * keep (trusted producer, within its size limit), live, not this node and not penalised, ordered
  * by RTT + load + a little jitter; and what their fetch headers make of them. A penalised peer
- * (corrupt bytes, bad records, a second substituted record) is skipped for `penaltyMs`.
+ * (corrupt bytes, bad records, substituted records past those forgiven) is skipped for `penaltyMs`.
  */
 export class ProviderChoice {
   private readonly penalised = new ExpiringKeys<PeerId>()
-  /** Providers whose first substitution was forgiven, until when (see `judgeHeader`). */
-  private readonly substituted = new ExpiringKeys<PeerId>()
+  private readonly substitutions: Substitutions
 
-  constructor (private readonly deps: ProviderChoiceDeps, private readonly config: ProviderChoiceConfig) {}
+  constructor (private readonly deps: ProviderChoiceDeps, private readonly config: ProviderChoiceConfig) {
+    this.substitutions = new Substitutions(config.penaltyMs)
+  }
 
   /** The providers of `key` the index names whose records this node would fetch. */
   fromIndex (key: string, now: Millis): Candidate[] {
@@ -87,9 +89,9 @@ export class ProviderChoice {
 
   /**
    * Judges the fetch header `peer` answered for `key` (undefined: it did not parse), asked because it announced
-   * `announced`. A substitution (an untrusted producer's record where a trusted one was announced) is forgiven once per
-   * `penaltyMs`: a provider that rebuilt the entry since (Gradle PUT it again there, so it is now the producer) looks
-   * the same, and its stale claim is only dropped; one that does it again within that time is penalised as a forger.
+   * `announced`. A substitution (an untrusted producer's record where a trusted one was announced) is forgiven for a
+   * few keys per `penaltyMs` (see `Substitutions`): a provider that rebuilt the entry since (Gradle PUT it again there,
+   * so it is now the producer) looks the same, and its stale claim is only dropped; past those, it is a forger.
    */
   judgeHeader (key: string, peer: PeerId, announced: SignedRecord | undefined, frame: CasFrame | undefined, now: Millis): HeaderVerdict {
     if (frame === undefined || frame.type !== 'fetch-response') return { usable: false, result: 'error', penalty: 'malformed-message' }
@@ -97,10 +99,7 @@ export class ProviderChoice {
     const record = frame.record
     if (record === undefined) return { usable: false, result: 'error', penalty: 'bad-signature' }
     const fault = fetchedRecordFault(key, announced, record, this.deps.checkSignature, this.deps.trust)
-    if (fault === 'untrusted-record' && !this.substituted.has(peer, now)) {
-      this.substituted.hold(peer, now + this.config.penaltyMs)
-      return { usable: false, result: 'missing' }
-    }
+    if (fault === 'untrusted-record' && this.substitutions.forgive(peer, key, now)) return { usable: false, result: 'missing' }
     if (fault !== undefined) return { usable: false, result: 'error', penalty: fault }
     // named by the DHT under another trust list, or an entry over this node's size limit: not misbehaviour, just not usable here
     if (!this.wouldKeep(record)) return { usable: false, result: 'missing' }

@@ -120,19 +120,20 @@ test('a provider that announced a trusted record and answers with an untrusted o
   t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['near'], 'near is still asked for its other entries')
 })
 
-test('a provider that substitutes an untrusted record a second time within the penalty time is penalised on every key', t => {
+test('a provider that substitutes the same key again within the penalty time is a forger, penalised on every key', t => {
   const { me, timers } = meshWithThreeProviders({ trust: CI_ONLY })
   me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2), recordBy('ci', 3)] }), 50)
-  me.cache.get(KEY, 100, 2100)
-  step(me, timers)
-  me.cache.onFetchHeader(KEY, 'near', found(recordBy('near', 1)), 110)
-  t.deepEqual(only(step(me, timers), 'penalise'), [])
-
-  me.cache.get(gradleKey(2), 300, 2300)
+  me.cache.get(gradleKey(2), 100, 2100)
   t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['near'])
+  me.cache.onFetchHeader(gradleKey(2), 'near', found(recordBy('near', 2)), 110)
+  t.deepEqual(only(step(me, timers), 'penalise'), [], 'a rebuilt key 2: forgiven, its claim dropped')
+
+  me.cache.onMessage('near', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy('ci', 2)] }), 200)
+  me.cache.get(gradleKey(2), 300, 2300)
+  t.deepEqual(only(step(me, timers), 'fetch').map(f => f.peer), ['near'], 'near claims key 2 by ci again')
   me.cache.onFetchHeader(gradleKey(2), 'near', found(recordBy('near', 2)), 310)
   const commands = step(me, timers)
-  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'untrusted-record' }], 'a second time is a forger baiting')
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'untrusted-record' }], 'the same bait twice is forgery')
   t.true(me.cache.lookup.isPenalised('near', 311))
   me.cache.get(gradleKey(3), 400, 2400)
   const other = step(me, timers)
