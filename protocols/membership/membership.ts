@@ -9,7 +9,7 @@ import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
 import { Joiner } from './joining.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
-import { DEATHS_TIMER, Suspicion, suspectOfTimer } from './suspicion.js'
+import { Suspicion, suspectOfTimer } from './suspicion.js'
 import { TableAnswers } from './table-answers.js'
 import { MemberTable, aboutPeer, peerHash } from './table.js'
 import { TableView } from './view.js'
@@ -133,7 +133,6 @@ export class Membership implements SansIoProtocol {
       case 'heartbeat': this.onHeartbeatTick(now); return
       case 'sweep': this.onSweepTick(now); return
       case 'join': this.join(now); return
-      case DEATHS_TIMER: this.publish(this.suspicion.takeDeclared()); return
     }
     const suspect = suspectOfTimer(key)
     if (suspect !== undefined) this.onSuspicionTimeout(suspect, now)
@@ -227,8 +226,10 @@ export class Membership implements SansIoProtocol {
   }
 
   private onSuspicionTimeout (peer: PeerId, now: Millis): void {
-    const declared = this.suspicion.expire(peer, now)
-    if (declared !== undefined) this.apply(declared, now)
+    const expired = this.suspicion.expire(peer)
+    if (expired === undefined) return
+    this.apply(expired.declared, now)
+    if (expired.publish) this.publish([expired.declared])
   }
 
   /**

@@ -3,8 +3,6 @@ import type { MemberRecord } from './messages.js'
 import type { MemberTable } from './table.js'
 
 const SUSPECT_PREFIX = 'suspect:'
-/** The timer that publishes the deaths declared since it was set: suspicions that time out together go out together. */
-export const DEATHS_TIMER = 'deaths'
 
 /** The member whose suspicion timer `key` is, or undefined if it is another timer. */
 export function suspectOfTimer (key: TimerKey): PeerId | undefined {
@@ -16,14 +14,11 @@ export function suspectOfTimer (key: TimerKey): PeerId | undefined {
  * message) goes through `apply`, so a member that becomes suspect, whoever suspected it, gets a
  * timer (`suspect:<peer>`, `timeoutMs()` from then) and one that leaves suspicion (refuted, or
  * dead) loses it. A suspicion that times out makes the member dead; only the node that suspected
- * the member itself publishes the death (the others hold the same timer and need not repeat it), and deaths declared
- * at the same time (the members one sweep suspected) are published in one message, at `DEATHS_TIMER`.
+ * the member itself publishes the death (the others hold the same timer and need not repeat it).
  */
 export class Suspicion {
   /** Members this node suspected itself (and so publishes the death of). */
   private readonly origins = new Set<PeerId>()
-  /** Deaths this node declared and has not published yet. */
-  private readonly declared: MemberRecord[] = []
 
   constructor (private readonly table: MemberTable, private readonly effects: EffectQueue, private readonly timeoutMs: () => Millis) {}
 
@@ -75,19 +70,13 @@ export class Suspicion {
   }
 
   /**
-   * The suspicion of `peer` timed out: its death to apply, undefined when `peer` is no longer suspect. A death this
-   * node must publish (it suspected the member) waits for `DEATHS_TIMER`, set for `now`, with those declared with it.
+   * The suspicion of `peer` timed out: its death to apply, and whether to publish it (this node
+   * suspected it); undefined when `peer` is no longer suspect.
    */
-  expire (peer: PeerId, now: Millis): MemberRecord | undefined {
+  expire (peer: PeerId): { declared: MemberRecord, publish: boolean } | undefined {
     const member = this.table.get(peer)
     if (member === undefined || member.status !== 'suspect') return undefined
     const declared: MemberRecord = { peer, status: 'dead', incarnation: member.incarnation, load: member.load }
-    if (this.origins.delete(peer) && this.declared.push(declared) === 1) this.effects.setTimer(DEATHS_TIMER, now)
-    return declared
-  }
-
-  /** The deaths to publish (`DEATHS_TIMER` fired): those declared since the last call. */
-  takeDeclared (): MemberRecord[] {
-    return this.declared.splice(0)
+    return { declared, publish: this.origins.delete(peer) }
   }
 }

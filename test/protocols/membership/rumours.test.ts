@@ -4,7 +4,6 @@ import { Membership } from '../../../protocols/membership/index.js'
 import { MAX_VOUCHED_PINGS } from '../../../protocols/membership/anti-entropy.js'
 import { Driven, gossip, record } from './fixtures.js'
 import type { Sent } from './fixtures.js'
-import type { MembershipMessage } from '../../../protocols/membership/index.js'
 
 const HONEST = ['b', 'c', 'd']
 const made = Array.from({ length: 20 }, (_, i) => `made-up-${i}`)
@@ -71,21 +70,15 @@ test('a rumour heard from directly is a member like any other: suspected and dec
   t.deepEqual(published.filter(r => r.startsWith('z:')), ['z:suspect', 'z:dead'])
 })
 
-test('the sweep suspects the members gone silent in one publication, and declares them dead in one more', t => {
+test('the sweep suspects the members gone silent in one publication', t => {
   const a = Driven.node('a', { seeds: [] }).start(0)
   const silent = ['b', 'c', 'd', 'e', 'f']
   for (const peer of silent) a.receive(peer, gossip(record(peer, 'alive')), 1)
   a.takePublishedMessages()
   a.fire('sweep', 60_000)
-  const statuses = (messages: MembershipMessage[]): string[] => messages.flatMap(m => m.type === 'gossip' ? m.updates.map(r => `${r.peer}:${r.status}`) : [])
-  const suspicions = a.takePublishedMessages()
-  t.is(suspicions.length, 1)
-  t.deepEqual(statuses(suspicions), silent.map(peer => `${peer}:suspect`))
-  const deadline = a.timers.get('suspect:b') as number
-  a.advance(deadline)
-  const deaths = a.takePublishedMessages().filter(m => m.type === 'gossip' && m.updates.some(r => r.status === 'dead'))
-  t.is(deaths.length, 1)
-  t.deepEqual(statuses(deaths), silent.map(peer => `${peer}:dead`))
+  const messages = a.takePublishedMessages()
+  t.is(messages.length, 1)
+  t.deepEqual(messages.flatMap(m => m.type === 'gossip' ? m.updates.map(r => `${r.peer}:${r.status}`) : []), silent.map(peer => `${peer}:suspect`))
 })
 
 test('records about names the node does not take for peer ids are refused', t => {
