@@ -69,6 +69,7 @@ export class ClaimIntake {
       return sync.answer(from, requestId, after, () => this.claimsToShare(now, after), now) ? 'accept' : 'ignore'
     }
     if (!sync.expects(from, message.requestId)) return 'ignore'
+    if (!sync.admits(message)) return 'reject'
     if (!message.claims.every(c => verified.check(c.record))) {
       this.deps.lookup.penalise(from, now, 'bad-signature')
       return 'reject'
@@ -97,7 +98,8 @@ export class ClaimIntake {
   /**
    * What this node holds and what it heard others hold, for the keys after `after` in key order (a stable order
    * any later request can go on from), ending before the key whose claims would take the answer past `maxClaims`
-   * (a key's claims are never split; the first key always goes). `next` is the last key sent when more keys follow.
+   * (a key's claims are never split; the first key with claims always goes). `next` is the last key sent when more keys
+   * follow: the key of the last claim, as the asker checks.
    * Cost: one pass over the keys and a sort of those left, per request; the answer itself stays bounded.
    */
   private claimsToShare (now: Millis, after: string | undefined): SharedClaims {
@@ -112,6 +114,7 @@ export class ClaimIntake {
       const held = announcer.heldRecord(key)
       const ofKey: ProviderClaim[] = held === undefined ? [] : [{ provider: self, record: held, ageMs: 0 }]
       for (const p of index.unexpired(key, now)) ofKey.push({ provider: p.peer, record: p.record, ageMs: now - p.seenAt })
+      if (ofKey.length === 0) continue // every claim of it expired: `next` names the last key with a claim sent
       if (claims.length > 0 && claims.length + ofKey.length > maxClaims) return { claims, next: sent }
       claims.push(...ofKey)
       sent = key

@@ -3,6 +3,7 @@ import { CACHE_INDEX_PROTOCOL, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE,
 import type { IndexSyncMessage, ProviderClaim } from './messages.js'
 import { recordWireBytes } from './announcer.js'
 import { trimOldest } from './negative-cache.js'
+import { DEFAULT_PROVIDER_INDEX } from './provider-index.js'
 
 export interface IndexSyncConfig {
   /**
@@ -17,6 +18,11 @@ export interface IndexSyncConfig {
   /** Rounds before giving up (a round ends when a page stops arriving for `timeoutMs`). */
   readonly maxRounds: number
   readonly timeoutMs: Millis
+  /**
+   * Longest a round lasts, follow-up answers included: pages stop pushing its end out past this (a peer that keeps
+   * saying more follows cannot hold a round open).
+   */
+  readonly maxRoundMs: Millis
   /** Most claims one answer carries (pages of up to 128 records); the asker asks again for the rest. */
   readonly maxClaims: number
   /** A peer gets at most one answer per this interval (an index request is cheap to send, costly to answer). */
@@ -29,6 +35,7 @@ export const DEFAULT_INDEX_SYNC: IndexSyncConfig = Object.freeze({
   peersPerRound: 2,
   maxRounds: 3,
   timeoutMs: 5000,
+  maxRoundMs: 120_000,
   maxClaims: 8192,
   answerIntervalMs: 10_000
 })
@@ -40,7 +47,16 @@ const PAGE_BUDGET_BYTES = CACHE_MESSAGE_MAX_BYTES - 1024
  * An index request in flight: the pages of its answer that arrived, how many there are once the last came, and
  * the key the answer stopped after when it was cut short (the next request to the same peer goes on from there).
  */
-interface Outstanding { readonly peer: PeerId, readonly after?: string | undefined, readonly pages: Set<number>, total?: number, next?: string | undefined }
+interface Outstanding {
+  readonly peer: PeerId
+  readonly after?: string | undefined
+  /** Requests before this one in its chain (0: the first), and whether the chain is a rejoin resync. */
+  readonly hop: number
+  readonly resync: boolean
+  readonly pages: Set<number>
+  total?: number
+  next?: string | undefined
+}
 
 /** What one answer carries: claims in key order, and `next` (the last key sent) when more keys follow it. */
 export interface SharedClaims { readonly claims: readonly ProviderClaim[], readonly next?: string | undefined }
@@ -66,8 +82,15 @@ export class IndexSync {
   private readonly outstanding = new Map<number, Outstanding>()
   private readonly asked = new Set<PeerId>()
   private readonly answered = new Map<PeerId, Answered>()
+  private roundEndsAt = -Infinity
+  /** Most follow-up requests in one chain: enough for a peer to pass on as many claims as this node's index keeps. */
+  private readonly maxFollowUps: number
 
-  constructor (private readonly effects: EffectQueue, private readonly random: Random, readonly config: IndexSyncConfig = DEFAULT_INDEX_SYNC) {}
+  /** `maxIndexEntries`: how many claims this node's provider index keeps. */
+  constructor (private readonly effects: EffectQueue, private readonly random: Random, readonly config: IndexSyncConfig = DEFAULT_INDEX_SYNC,
+    maxIndexEntries = DEFAULT_PROVIDER_INDEX.maxEntries) {
+    this.maxFollowUps = Math.ceil(maxIndexEntries / Math.max(1, config.maxClaims)) + 1
+  }
 
   get synced (): boolean {
     return this.done
@@ -81,11 +104,12 @@ export class IndexSync {
     for (let i = 0; i < this.config.peersPerRound && pool.length > 0; i++) {
       const peer = pool.splice(this.random.nextInt(pool.length), 1)[0] as PeerId
       this.asked.add(peer)
-      this.ask(peer)
+      this.ask(peer, { hop: 0, resync: false })
     }
     if (this.outstanding.size === 0) return
     this.round++
-    this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+    this.roundEndsAt = now + this.config.maxRoundMs
+    this.arm(now)
   }
 
   /** Whether a page from `from` with this request id answers one of our requests. */
@@ -93,7 +117,23 @@ export class IndexSync {
     return this.outstanding.get(requestId)?.peer === from
   }
 
-  /** An expected page was verified and applied: the answer is complete once all its pages came, whatever their order. */
+  /**
+   * Whether an expected page keeps to the paging rules an honest answerer follows: every claim is for a key after
+   * the request's `after`, and a `next` is the key of the last claim sent (so it has claims, and moves forward). A
+   * page that breaks them ends its request's chain (the round then runs out, unsynced).
+   */
+  admits (page: Extract<IndexSyncMessage, { type: 'index-page' }>): boolean {
+    const request = this.outstanding.get(page.requestId)
+    if (request === undefined) return false
+    const { after } = request
+    const inOrder = after === undefined || page.claims.every(c => c.record.gradleKey > after)
+    const next = page.next === undefined || page.claims.at(-1)?.record.gradleKey === page.next
+    if (inOrder && next) return true
+    this.outstanding.delete(page.requestId)
+    return false
+  }
+
+  /** An expected page was admitted, verified and applied: the answer is complete once all its pages came, whatever their order. */
   pageApplied (page: Extract<IndexSyncMessage, { type: 'index-page' }>, now: Millis): void {
     const request = this.outstanding.get(page.requestId)
     if (request === undefined) return
@@ -103,15 +143,18 @@ export class IndexSync {
       request.next = page.next
     }
     if (request.total === undefined || request.pages.size < request.total) {
-      this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+      this.arm(now)
       return
     }
     this.outstanding.delete(page.requestId)
     if (request.next !== undefined) {
-      // a `next` that does not move past where this answer started would ask for the same part forever: the round
-      // runs out instead, unsynced
-      if (request.after === undefined || request.next > request.after) this.ask(request.peer, request.next)
-      this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+      // the chain goes on only while it may: not past the follow-ups a whole index needs, nor the round's time, nor
+      // (a start-up chain) once another peer's answer synced this node; else it ends here, unsynced
+      const { peer, hop, resync, next } = request
+      if (hop < this.maxFollowUps && now < this.roundEndsAt && (resync || !this.done)) {
+        this.ask(peer, { after: next, hop: hop + 1, resync })
+        this.arm(now)
+      }
       return
     }
     this.done = true
@@ -120,8 +163,9 @@ export class IndexSync {
 
   /** Asks one peer for its index outside the start-up rounds (a peer back after a partition). */
   requestFrom (peer: PeerId, now: Millis): void {
-    this.ask(peer)
-    this.effects.setTimer(SYNC_TIMER, now + this.config.timeoutMs)
+    if (this.outstanding.size === 0) this.roundEndsAt = now + this.config.maxRoundMs
+    this.ask(peer, { hop: 0, resync: true })
+    this.arm(now)
   }
 
   /** The round timed out: forget unanswered requests; the caller may start another round. */
@@ -162,9 +206,15 @@ export class IndexSync {
     this.send(from, { type: 'index-page', requestId, page: number, last: true, claims: page, ...(next === undefined ? {} : { next }) })
   }
 
-  private ask (peer: PeerId, after?: string): void {
+  /** The round times out `timeoutMs` after its last request or page, and at the latest when it ends. */
+  private arm (now: Millis): void {
+    this.effects.setTimer(SYNC_TIMER, Math.min(now + this.config.timeoutMs, this.roundEndsAt))
+  }
+
+  private ask (peer: PeerId, chain: { readonly after?: string, readonly hop: number, readonly resync: boolean }): void {
     const requestId = this.nextRequestId++
-    this.outstanding.set(requestId, { peer, after, pages: new Set() })
+    const { after } = chain
+    this.outstanding.set(requestId, { peer, after, hop: chain.hop, resync: chain.resync, pages: new Set() })
     this.send(peer, after === undefined ? { type: 'index-request', requestId } : { type: 'index-request', requestId, after })
   }
 

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { CACHE_INDEX_PROTOCOL, indexSyncCodec } from '../../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
 import type { ProviderClaim } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, recordBy, settle, sha256Of } from './helpers.js'
 import type { TestNode } from './helpers.js'
@@ -216,7 +216,7 @@ test('a request going on from where the last answer to that peer stopped is answ
   t.is(a.cache.onMessage('x', CACHE_INDEX_PROTOCOL, ask(6), 1500), 'ignore', 'a new pass waits its 10 s')
 })
 
-test('an answer whose `next` does not move past where it started is not asked after again, and the node stays unsynced', t => {
+test('an answer whose `next` does not move past where it started is rejected, not asked after again, and the node stays unsynced', t => {
   const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1 } } })
   c.cache.start(0)
   const requestOf = (): { requestId: number, after?: string } => {
@@ -227,11 +227,31 @@ test('an answer whose `next` does not move past where it started is not asked af
   const first = requestOf()
   const page = (requestId: number, n: number, next: string): Uint8Array =>
     indexSyncCodec.encode({ type: 'index-page', requestId, page: 0, last: true, claims: [{ provider: 'a', record: recordBy('a', n) }], next })
-  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(first.requestId, 1, gradleKey(5)), 10), 'accept')
+  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(first.requestId, 5, gradleKey(5)), 10), 'accept')
   const second = requestOf()
   t.is(second.after, gradleKey(5), 'asked for the keys after the cut')
-  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(second.requestId, 2, gradleKey(5)), 20), 'accept')
-  t.deepEqual(c.cache.drainEffects().filter(e => e.kind === 'send'), [], 'the same part is not asked for again')
+  t.is(c.cache.onMessage('a', CACHE_INDEX_PROTOCOL, page(second.requestId, 2, gradleKey(2)), 20), 'reject')
+  t.deepEqual(c.cache.drainEffects().filter(e => e.kind === 'send'), [], 'nothing is asked for again')
   t.false(c.cache.synced)
-  t.is(c.cache.index.keyCount, 2, 'what came is kept')
+  t.is(c.cache.index.keyCount, 1, 'what came in order is kept')
+})
+
+test('an answer cut short right after a key whose claims all expired names the last key it sent a claim of, and the asker takes it (fails before: it named the expired key)', t => {
+  const hour = 60 * 60 * 1000
+  const a = makeNode('a', ['a', 'q', 'p', 'c'], { config: { sync: { maxClaims: 2, peersPerRound: 1 } } })
+  a.cache.start(0)
+  const heard = (from: string, n: number, now: number): void => {
+    t.is(a.cache.onMessage(from, CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: [recordBy(from, n)] }), now), 'accept')
+  }
+  heard('q', 2, 0) // expired by the time c asks
+  const later = 6 * hour + 1000
+  heard('p', 3, later)
+  for (const n of [1, 3]) a.cache.localPut({ gradleKey: gradleKey(n), sha256: sha256Of(`blob ${n}`), size: 1000 + n, time: n }, later)
+  a.cache.drainEffects()
+  t.is(a.cache.onMessage('c', CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-request', requestId: 1 }), later + 10), 'accept')
+  const pages = a.cache.drainEffects().flatMap(e => e.kind === 'send' ? [indexSyncCodec.decode(e.bytes)] : [])
+  const last = pages.find(p => p.type === 'index-page' && p.last)
+  if (last?.type !== 'index-page') return t.fail()
+  t.deepEqual(last.claims.map(c => c.record.gradleKey), [gradleKey(1)], 'key 3\'s two claims do not fit after key 1\'s')
+  t.is(last.next, gradleKey(1))
 })
