@@ -74,12 +74,12 @@ export interface SendFrameOptions extends RpcCallOptions {
 /**
  * Sends one frame without waiting for a reply (a sans-IO `send` effect): resolves once the frame
  * is handed to the connection, or with `untilHandled` once the remote handled it. Delivery is not
- * confirmed, as the protocols expect.
+ * confirmed, as the protocols expect. Given several protocols, it sends on the first of them the peer speaks.
  */
-export async function sendFrame (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string, message: Uint8Array,
+export async function sendFrame (node: RpcDialer, peer: PeerId | Multiaddr, protocol: string | readonly string[], message: Uint8Array,
   options: SendFrameOptions): Promise<void> {
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.deadlineMs)])
-  const stream = await node.dialProtocol(peer, protocol, { signal })
+  const stream = await node.dialProtocol(peer, typeof protocol === 'string' ? protocol : [...protocol], { signal })
   const reader = options.untilHandled === true ? new StreamReader(stream) : undefined
   try {
     await sendAll(stream, encodeFrame(message), signal)

@@ -18,7 +18,8 @@ export interface PacedSenderInit {
   signal: AbortSignal
 }
 
-interface Frame { readonly to: PeerId, readonly protocolId: string, readonly bytes: Uint8Array }
+/** `protocolIds`: the one to send on, then older ones to negotiate instead if the peer does not speak it. */
+interface Frame { readonly to: PeerId, readonly protocolIds: readonly string[], readonly bytes: Uint8Array }
 
 /**
  * Carries a protocol's `send` effects: one-way frames to one peer on one protocol go a few at a time,
@@ -37,17 +38,18 @@ export class PacedSender {
     })
   }
 
-  send (to: PeerId, protocolId: string, bytes: Uint8Array): void {
-    if (!this.lanes.add(`${to.toString()} ${protocolId}`, { to, protocolId, bytes })) {
-      this.components.logger.debug({ to: to.toString(), protocolId }, 'send queue full: frame dropped (protocols tolerate loss)')
+  send (to: PeerId, protocolIds: string | readonly string[], bytes: Uint8Array): void {
+    const ids = typeof protocolIds === 'string' ? [protocolIds] : protocolIds
+    if (!this.lanes.add(`${to.toString()} ${ids[0] ?? ''}`, { to, protocolIds: ids, bytes })) {
+      this.components.logger.debug({ to: to.toString(), protocolIds: ids }, 'send queue full: frame dropped (protocols tolerate loss)')
     }
   }
 
-  private async deliver ({ to, protocolId, bytes }: Frame): Promise<void> {
+  private async deliver ({ to, protocolIds, bytes }: Frame): Promise<void> {
     try {
-      await sendFrame(this.components.libp2p, to, protocolId, bytes, { signal: this.init.signal, deadlineMs: this.init.deadlineMs, untilHandled: true })
+      await sendFrame(this.components.libp2p, to, protocolIds, bytes, { signal: this.init.signal, deadlineMs: this.init.deadlineMs, untilHandled: true })
     } catch (err) {
-      this.components.logger.debug({ err, to: to.toString(), protocolId }, 'send failed (protocols tolerate loss)')
+      this.components.logger.debug({ err, to: to.toString(), protocolIds }, 'send failed (protocols tolerate loss)')
     }
   }
 }

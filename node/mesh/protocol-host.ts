@@ -112,7 +112,7 @@ export class ProtocolHost {
     if (!this.running && effects.length > 0) return
     for (const effect of effects) {
       switch (effect.kind) {
-        case 'send': this.send(effect.to, effect.protocolId, effect.bytes); break
+        case 'send': this.send(effect.to, [effect.protocolId, ...effect.fallbackProtocolIds ?? []], effect.bytes); break
         case 'publish': this.publish(effect.topic, effect.bytes); break
         case 'setTimer': this.setTimer(effect.key, effect.at); break
         case 'cancelTimer': this.cancelTimer(effect.key); break
@@ -120,7 +120,8 @@ export class ProtocolHost {
     }
   }
 
-  private send (to: string, protocolId: string, bytes: Uint8Array): void {
+  /** Sends on the first of `protocolIds` the peer speaks (multistream negotiates them in order). */
+  private send (to: string, protocolIds: readonly string[], bytes: Uint8Array): void {
     let peer: Libp2pPeerId
     try {
       peer = peerIdFromString(to)
@@ -128,7 +129,7 @@ export class ProtocolHost {
       this.components.logger.warn({ to }, 'protocol tried to send to an invalid peer id')
       return
     }
-    this.sender.send(peer, protocolId, bytes)
+    this.sender.send(peer, protocolIds, bytes)
   }
 
   /**

@@ -10,7 +10,7 @@ import { IndexSync, SYNC_TIMER } from './index-sync.js'
 import { CacheLookup } from './lookup.js'
 import type { FetchResult, HeaderDecision } from './lookup.js'
 import type { PeerLoadView } from './provider-choice.js'
-import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, casFrameCodec } from './messages.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, CACHE_TOPIC, casFrameCodec } from './messages.js'
 import type { CasFrame } from './messages.js'
 import { ProviderIndex } from './provider-index.js'
 import { signRecord } from './record.js'
@@ -66,7 +66,7 @@ const MAX_DEPARTED = 4096
  */
 export class CacheProtocol implements SansIoProtocol {
   readonly topics = [CACHE_TOPIC] as const
-  readonly protocolIds = [CACHE_INDEX_PROTOCOL] as const
+  readonly protocolIds = [CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2] as const
   readonly config: CacheProtocolConfig
   readonly index: ProviderIndex
   readonly lookup: CacheLookup
@@ -127,7 +127,7 @@ export class CacheProtocol implements SansIoProtocol {
   onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.deps.self) return 'ignore'
     if (via === CACHE_TOPIC) return this.claims.onAnnouncement(from, bytes, now)
-    if (via === CACHE_INDEX_PROTOCOL) return this.claims.onIndexSync(from, bytes, now)
+    if (via === CACHE_INDEX_PROTOCOL || via === CACHE_INDEX_PROTOCOL_1_2) return this.claims.onIndexSync(from, via, bytes, now)
     return 'ignore'
   }
 

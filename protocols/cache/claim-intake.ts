@@ -3,7 +3,7 @@ import type { Millis, PeerId, Verdict } from '../core/index.js'
 import type { CacheAnnouncer } from './announcer.js'
 import type { IndexSync, SharedClaims } from './index-sync.js'
 import type { CacheLookup } from './lookup.js'
-import { announceCodec, indexSyncCodec } from './messages.js'
+import { CACHE_INDEX_PROTOCOL_1_2, announceCodec, indexSyncCodec } from './messages.js'
 import type { IndexSyncMessage, ProviderClaim } from './messages.js'
 import type { ProviderIndex } from './provider-index.js'
 import type { SignedRecord } from './record.js'
@@ -55,7 +55,8 @@ export class ClaimIntake {
     return trusted > 0 ? 'accept' : 'ignore'
   }
 
-  onIndexSync (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+  /** An index-sync frame that came on `via` (1.3.0, or 1.2.0: without `after` or `next`, and answered as 1.2.0 nodes do). */
+  onIndexSync (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
     const { sync, verified, trust, self, ttlMs } = this.deps
     let message: IndexSyncMessage
     try {
@@ -64,9 +65,13 @@ export class ClaimIntake {
       if (err instanceof CodecError) return 'reject'
       throw err
     }
+    const v12 = via === CACHE_INDEX_PROTOCOL_1_2
+    if (v12 && (message.type === 'index-request' ? message.after : message.next) !== undefined) return 'reject' // trailing bytes for 1.2.0
     if (message.type === 'index-request') {
       const { requestId, after } = message
-      return sync.answer(from, requestId, after, () => this.claimsToShare(now, after), now) ? 'accept' : 'ignore'
+      // a 1.2.0 asker gets what 1.2.0 nodes sent: the first `maxClaims` claims, and no `next` it could not read
+      const share = (): SharedClaims => v12 ? { claims: this.claimsToShare(now, undefined).claims } : this.claimsToShare(now, after)
+      return sync.answer(from, requestId, after, share, now, via) ? 'accept' : 'ignore'
     }
     if (!sync.expects(from, message.requestId)) return 'ignore'
     if (!sync.admits(message)) return 'reject'

@@ -1,5 +1,5 @@
 import type { EffectQueue, Millis, PeerId, Random } from '../core/index.js'
-import { CACHE_INDEX_PROTOCOL, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE, indexSyncCodec } from './messages.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, CACHE_MESSAGE_MAX_BYTES, MAX_RECORDS_PER_MESSAGE, indexSyncCodec } from './messages.js'
 import type { IndexSyncMessage, ProviderClaim } from './messages.js'
 import { recordWireBytes } from './announcer.js'
 import { trimOldest } from './negative-cache.js'
@@ -174,10 +174,11 @@ export class IndexSync {
   }
 
   /**
-   * Answers `from`'s index request (for keys after `after`, if set) with what `share` gives, in pages, unless `from`
-   * was answered recently and this request does not go on from where that answer stopped.
+   * Answers `from`'s index request (for keys after `after`, if set) with what `share` gives, in pages on `via` (the
+   * protocol version it was asked on), unless `from` was answered recently and this request does not go on from where
+   * that answer stopped.
    */
-  answer (from: PeerId, requestId: number, after: string | undefined, share: () => SharedClaims, now: Millis): boolean {
+  answer (from: PeerId, requestId: number, after: string | undefined, share: () => SharedClaims, now: Millis, via = CACHE_INDEX_PROTOCOL): boolean {
     const previous = this.answered.get(from)
     const goesOn = after !== undefined && previous?.next === after
     if (!goesOn && previous !== undefined && now - previous.at < this.config.answerIntervalMs) return false
@@ -185,25 +186,26 @@ export class IndexSync {
     this.answered.delete(from)
     this.answered.set(from, { at: now, next })
     if (this.answered.size > 4096) trimOldest(this.answered, 4096)
-    this.sendPages(from, requestId, claims, next)
+    this.sendPages({ from, via, requestId }, claims, next)
     return true
   }
 
-  private sendPages (from: PeerId, requestId: number, claims: readonly ProviderClaim[], next: string | undefined): void {
+  private sendPages (to: { readonly from: PeerId, readonly via: string, readonly requestId: number }, claims: readonly ProviderClaim[], next: string | undefined): void {
+    const { from, via, requestId } = to
     let page: ProviderClaim[] = []
     let number = 0
     let bytes = 0
     for (const claim of claims) {
       const size = recordWireBytes(claim.record) + claim.provider.length + 2
       if (page.length >= MAX_RECORDS_PER_MESSAGE || bytes + size > PAGE_BUDGET_BYTES) {
-        this.send(from, { type: 'index-page', requestId, page: number++, last: false, claims: page })
+        this.send(from, via, { type: 'index-page', requestId, page: number++, last: false, claims: page })
         page = []
         bytes = 0
       }
       page.push(claim)
       bytes += size
     }
-    this.send(from, { type: 'index-page', requestId, page: number, last: true, claims: page, ...(next === undefined ? {} : { next }) })
+    this.send(from, via, { type: 'index-page', requestId, page: number, last: true, claims: page, ...(next === undefined ? {} : { next }) })
   }
 
   /** The round times out `timeoutMs` after its last request or page, and at the latest when it ends. */
@@ -215,10 +217,13 @@ export class IndexSync {
     const requestId = this.nextRequestId++
     const { after } = chain
     this.outstanding.set(requestId, { peer, after, hop: chain.hop, resync: chain.resync, pages: new Set() })
-    this.send(peer, after === undefined ? { type: 'index-request', requestId } : { type: 'index-request', requestId, after })
+    // a first request is a 1.2.0 frame too: asked on 1.3.0, or 1.2.0 by a peer that speaks only that (its answer
+    // then comes on 1.2.0, without `next`); one going on with `after` only follows a 1.3.0 answer
+    if (after === undefined) this.effects.send(peer, CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-request', requestId }), [CACHE_INDEX_PROTOCOL_1_2])
+    else this.send(peer, CACHE_INDEX_PROTOCOL, { type: 'index-request', requestId, after })
   }
 
-  private send (to: PeerId, message: IndexSyncMessage): void {
-    this.effects.send(to, CACHE_INDEX_PROTOCOL, indexSyncCodec.encode(message))
+  private send (to: PeerId, via: string, message: IndexSyncMessage): void {
+    this.effects.send(to, via, indexSyncCodec.encode(message))
   }
 }

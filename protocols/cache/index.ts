@@ -24,7 +24,7 @@ export type { ReplicationConfig } from './rendezvous.js'
 export { decidePush, checkReplicaPullHeader, REPLICA_TIMING } from './push.js'
 export type { PushDecision, PushRefusal } from './push.js'
 export {
-  CACHE_TOPIC, CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, CACHE_WIRE_VERSION, MAX_RECORDS_PER_MESSAGE,
+  CACHE_TOPIC, CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, CACHE_WIRE_VERSION, MAX_RECORDS_PER_MESSAGE,
   CACHE_MESSAGE_MAX_BYTES, CAS_HEADER_MAX_BYTES, announceCodec, indexSyncCodec, casFrameCodec
 } from './messages.js'
 export type { AnnounceBatch, IndexSyncMessage, ProviderClaim, CasFrame, FetchStatus, PushStatus } from './messages.js'

@@ -11,12 +11,15 @@ export const CAS_PROTOCOL = '/gmesh/cas/1.0.0'
 /**
  * One-way frames (core `send` effects) for index sync: a newcomer asks a peer for what it knows. 1.2.0: each page
  * carries its number, so the asker knows it has them all whatever order they arrive in (1.1.0 pages cannot say).
- * Optional trailing fields, written only when set (so a frame without them is byte for byte what it was): a last
- * page's `next` says the answer was cut short, and a request's `after` asks for the rest. A node without them
- * answers a request that lacks `after` as before; it rejects a page with `next` (trailing bytes), so it never takes
- * a cut-off answer for the whole index.
+ * 1.3.0 pages through a large index with two optional trailing fields, written only when set (so a frame without
+ * them is byte for byte a 1.2.0 one): a last page's `next` says the answer was cut short, and a request's `after`
+ * asks for the rest. A node speaks both: it asks on 1.3.0, or 1.2.0 if the peer speaks only that, and answers each
+ * on the version it was asked on, on 1.2.0 as a 1.2.0 node did (cut off at `maxClaims`, no `next`: a 1.2.0 decoder
+ * rejects trailing bytes, and would reject that answer and retry for good). Pages come back on the version asked.
  */
-export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.2.0'
+export const CACHE_INDEX_PROTOCOL = '/gmesh/cache-index/1.3.0'
+/** Index sync as 1.2.0 nodes speak it: no `after`, no `next` (see CACHE_INDEX_PROTOCOL). */
+export const CACHE_INDEX_PROTOCOL_1_2 = '/gmesh/cache-index/1.2.0'
 export const CACHE_WIRE_VERSION = 1
 
 /** Most records in one announcement batch or index page. */

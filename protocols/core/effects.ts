@@ -5,13 +5,15 @@ import type { Millis, PeerId, TimerKey } from './types.js'
  *
  * - `send`: one message to one peer over a direct stream protocol (libp2p: dial `protocolId`,
  *   write one length-prefixed frame). May be lost, delayed or reordered; never retried by the driver.
+ *   `fallbackProtocolIds`: older ids the driver may negotiate instead, in order, when the peer does not speak
+ *   `protocolId` (the frame must mean the same on each); a driver whose peers all speak `protocolId` ignores them.
  * - `publish`: one message to every subscriber of `topic` (libp2p: gossipsub). Lossy epidemic
  *   delivery, no ordering, may be duplicated; the publisher does not receive its own message.
  * - `setTimer`: call `onTimer(key)` at `at` (absolute, driver clock); replaces a timer of the same key.
  * - `cancelTimer`: forget the timer of that key if it is pending.
  */
 export type Effect =
-  | { readonly kind: 'send', readonly to: PeerId, readonly protocolId: string, readonly bytes: Uint8Array }
+  | { readonly kind: 'send', readonly to: PeerId, readonly protocolId: string, readonly bytes: Uint8Array, readonly fallbackProtocolIds?: readonly string[] }
   | { readonly kind: 'publish', readonly topic: string, readonly bytes: Uint8Array }
   | { readonly kind: 'setTimer', readonly key: TimerKey, readonly at: Millis }
   | { readonly kind: 'cancelTimer', readonly key: TimerKey }
@@ -20,8 +22,8 @@ export type Effect =
 export class EffectQueue {
   private items: Effect[] = []
 
-  send (to: PeerId, protocolId: string, bytes: Uint8Array): void {
-    this.items.push({ kind: 'send', to, protocolId, bytes })
+  send (to: PeerId, protocolId: string, bytes: Uint8Array, fallbackProtocolIds?: readonly string[]): void {
+    this.items.push(fallbackProtocolIds === undefined ? { kind: 'send', to, protocolId, bytes } : { kind: 'send', to, protocolId, bytes, fallbackProtocolIds })
   }
 
   publish (topic: string, bytes: Uint8Array): void {

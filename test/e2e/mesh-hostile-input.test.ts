@@ -4,12 +4,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Stream, StreamCloseEvent } from '@libp2p/interface'
 import { createMeshLibp2p, MeshTopics, type MeshLibp2p } from '../../node/libp2p/index.js'
-import { CACHE_INDEX_PROTOCOL, CAS_PROTOCOL } from '../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, CAS_PROTOCOL } from '../../protocols/cache/index.js'
 import { MEMBERSHIP_PROTOCOL } from '../../protocols/membership/index.js'
 import { subscribed } from '../node/libp2p/helpers.js'
 import { bootstrapAddress, cacheGet, cachePut, meshStatus, MESH_TEST_TIMEOUT_MS, randomKey, startMeshNode } from '../node/mesh/helpers.js'
 
-const PROTOCOLS = [CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, MEMBERSHIP_PROTOCOL]
+const PROTOCOLS = [CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, MEMBERSHIP_PROTOCOL]
 const TOPICS = [MeshTopics.membership, MeshTopics.cache]
 
 /** An unsigned LEB128 varint, the length prefix of every gmesh frame. */
