@@ -30,6 +30,8 @@ test('with no node running, stats and verify leave the cache as it is and gc kee
   t.like(await stats(node.dataDir), { entries: 6 }, 'nothing evicted')
   t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
   t.like(await stats(node.dataDir), { entries: 2, bytes: 200 * KiB })
+  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '0', '--json'])).stdout), { evicted: 2 }, '0 empties it, as the refusal says')
+  t.like(await stats(node.dataDir), { entries: 0, bytes: 0 })
 })
 
 test('gc --cache-max through a running node evicts down to that size once; the node keeps its own budget', async t => {

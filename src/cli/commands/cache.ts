@@ -43,6 +43,7 @@ export function register (program: Command): void {
  * as 5GiB) would empty the cache, so it must say so with a unit (`5B`), or be 0.
  */
 function gcTarget (value: string): number {
+  if (/^\s*0+\s*B?\s*$/i.test(value)) return 0 // empty the cache, on purpose
   const bytes = parseSize(value, '--cache-max')
   if (/^\s*\d+\s*$/.test(value) && bytes > 0 && bytes < MIN_CACHE_MAX) {
     throw new UsageError(`invalid --cache-max "${value}": a bare number is bytes, and ${bytes} bytes would empty the cache; ` +
