@@ -163,3 +163,17 @@ test('gmesh up --data naming a file, or a path under one, says so: exit 2, not "
   }
   t.is(await readFile(file, 'utf8'), 'not a directory\n')
 })
+
+test('gmesh up --swarm-key naming a missing file or one that is not a swarm key is a usage error (exit 2), before the data dir is made', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badkey-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const notAKey = path.join(parent, 'not-a-key')
+  await writeFile(notAKey, 'hello\n')
+  for (const [key, message] of [[path.join(parent, 'missing'), /cannot use swarm key \S*missing: .*ENOENT/], [notAKey, /cannot use swarm key \S*not-a-key/]] as const) {
+    const dataDir = path.join(parent, 'data')
+    const result = await runGmesh(['up', '--data', dataDir, '--swarm-key', key, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    t.is(result.code, 2, result.stderr)
+    t.regex(result.stderr, message)
+    t.false(existsSync(dataDir), 'nothing written')
+  }
+})

@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { resolveDataDir } from '../../config/data-dir.js'
 import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
-import { OperationError, UsageError } from '../errors.js'
+import { UsageError } from '../errors.js'
 import { refuseFile } from '../dir-option.js'
 import { DEFAULT_CACHE_MAX, MIN_CACHE_MAX } from '../../cas/store-options.js'
 import { DEFAULT_MAX_ENTRY_BYTES } from '../../gradle/http-cache.js'
@@ -234,7 +234,8 @@ async function readSwarmKey (path: string): Promise<Uint8Array> {
   try {
     return await readSwarmKeyFile(path)
   } catch (err) {
-    throw new OperationError(`cannot use swarm key ${path}: ${(err as Error).message}`)
+    // a bad option value, checked before anything is written (exit 2), as the others are
+    throw new UsageError(`cannot use swarm key ${path}: ${(err as Error).message}`)
   }
 }
 
