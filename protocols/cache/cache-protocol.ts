@@ -88,7 +88,7 @@ export class CacheProtocol implements SansIoProtocol {
     this.trust = deps.trust ?? new TrustPolicy()
     this.index = new ProviderIndex(this.config.index)
     this.announcer = new CacheAnnouncer(this.effects, this.config.announcer)
-    this.sync = new IndexSync(this.effects, deps.random, this.config.sync, this.config.index.maxEntries)
+    this.sync = new IndexSync(this.effects, deps.random, this.config.sync, this.config.index.maxProvidersPerKey)
     this.verified = new VerifiedRecords(deps.verify)
     const checkSignature = (record: SignedRecord): boolean => this.verified.check(record)
     const { self, random, peers } = deps

@@ -50,10 +50,11 @@ const PAGE_BUDGET_BYTES = CACHE_MESSAGE_MAX_BYTES - 1024
 interface Outstanding {
   readonly peer: PeerId
   readonly after?: string | undefined
-  /** Requests before this one in its chain (0: the first), and whether the chain is a rejoin resync. */
-  readonly hop: number
+  /** Whether its chain is a rejoin resync. */
   readonly resync: boolean
   readonly pages: Set<number>
+  /** Claims in the pages that came. */
+  claims: number
   total?: number
   next?: string | undefined
 }
@@ -83,13 +84,18 @@ export class IndexSync {
   private readonly asked = new Set<PeerId>()
   private readonly answered = new Map<PeerId, Answered>()
   private roundEndsAt = -Infinity
-  /** Most follow-up requests in one chain: enough for a peer to pass on as many claims as this node's index keeps. */
-  private readonly maxFollowUps: number
+  /**
+   * The fewest claims an honest answer cut short carries: it stops before the first key whose claims would take it
+   * past `maxClaims`, and a key has at most `maxProvidersPerKey` claims heard plus the answerer's own. A chain goes on
+   * only after such answers, so a peer keeps a newcomer asking only by sending it that much of an index each time
+   * (its length is bounded by the round's time, not by a count of answers an honest index might need more of).
+   */
+  private readonly minCutShortClaims: number
 
-  /** `maxIndexEntries`: how many claims this node's provider index keeps. */
+  /** `maxProvidersPerKey`: the most claims of one key a provider index keeps. */
   constructor (private readonly effects: EffectQueue, private readonly random: Random, readonly config: IndexSyncConfig = DEFAULT_INDEX_SYNC,
-    maxIndexEntries = DEFAULT_PROVIDER_INDEX.maxEntries) {
-    this.maxFollowUps = Math.ceil(maxIndexEntries / Math.max(1, config.maxClaims)) + 1
+    maxProvidersPerKey = DEFAULT_PROVIDER_INDEX.maxProvidersPerKey) {
+    this.minCutShortClaims = Math.max(1, config.maxClaims - maxProvidersPerKey - 1)
   }
 
   get synced (): boolean {
@@ -104,7 +110,7 @@ export class IndexSync {
     for (let i = 0; i < this.config.peersPerRound && pool.length > 0; i++) {
       const peer = pool.splice(this.random.nextInt(pool.length), 1)[0] as PeerId
       this.asked.add(peer)
-      this.ask(peer, { hop: 0, resync: false })
+      this.ask(peer, { resync: false })
     }
     if (this.outstanding.size === 0) return
     this.round++
@@ -138,6 +144,7 @@ export class IndexSync {
     const request = this.outstanding.get(page.requestId)
     if (request === undefined) return
     request.pages.add(page.page)
+    request.claims += page.claims.length
     if (page.last) {
       request.total = page.page + 1
       request.next = page.next
@@ -148,11 +155,11 @@ export class IndexSync {
     }
     this.outstanding.delete(page.requestId)
     if (request.next !== undefined) {
-      // the chain goes on only while it may: not past the follow-ups a whole index needs, nor the round's time, nor
-      // (a start-up chain) once another peer's answer synced this node; else it ends here, unsynced
-      const { peer, hop, resync, next } = request
-      if (hop < this.maxFollowUps && now < this.roundEndsAt && (resync || !this.done)) {
-        this.ask(peer, { after: next, hop: hop + 1, resync })
+      // the chain goes on only while it may: after an answer as full as an honest one cut short, within the round's
+      // time, and (a start-up chain) until another peer's answer synced this node; else it ends here, unsynced
+      const { peer, resync, next } = request
+      if (request.claims >= this.minCutShortClaims && now < this.roundEndsAt && (resync || !this.done)) {
+        this.ask(peer, { after: next, resync })
         this.arm(now)
       }
       return
@@ -164,7 +171,7 @@ export class IndexSync {
   /** Asks one peer for its index outside the start-up rounds (a peer back after a partition). */
   requestFrom (peer: PeerId, now: Millis): void {
     if (this.outstanding.size === 0) this.roundEndsAt = now + this.config.maxRoundMs
-    this.ask(peer, { hop: 0, resync: true })
+    this.ask(peer, { resync: true })
     this.arm(now)
   }
 
@@ -213,10 +220,10 @@ export class IndexSync {
     this.effects.setTimer(SYNC_TIMER, Math.min(now + this.config.timeoutMs, this.roundEndsAt))
   }
 
-  private ask (peer: PeerId, chain: { readonly after?: string, readonly hop: number, readonly resync: boolean }): void {
+  private ask (peer: PeerId, chain: { readonly after?: string, readonly resync: boolean }): void {
     const requestId = this.nextRequestId++
     const { after } = chain
-    this.outstanding.set(requestId, { peer, after, hop: chain.hop, resync: chain.resync, pages: new Set() })
+    this.outstanding.set(requestId, { peer, after, resync: chain.resync, pages: new Set(), claims: 0 })
     // a first request is a 1.2.0 frame too: asked on 1.3.0, or 1.2.0 by a peer that speaks only that (its answer
     // then comes on 1.2.0, without `next`); one going on with `after` only follows a 1.3.0 answer
     if (after === undefined) this.effects.send(peer, CACHE_INDEX_PROTOCOL, indexSyncCodec.encode({ type: 'index-request', requestId }), [CACHE_INDEX_PROTOCOL_1_2])

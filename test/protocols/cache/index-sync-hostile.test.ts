@@ -80,13 +80,34 @@ test('a peer answering every request with an empty page that says more follow ca
   t.is(run.requests.get('m'), c.cache.config.sync.maxRounds, 'one request per round, and the rounds run out')
 })
 
-test('a peer sending one valid claim per answer, always saying more follow, is asked a bounded number of times (fails before: unbounded)', t => {
+test('a peer sending one valid claim per answer, always saying more follow, is not followed: an answer cut short must be as full as an honest one (fails before: unbounded)', t => {
   const sync = { peersPerRound: 1, maxClaims: 10_000 }
-  const c = makeNode('c', ['m'], { config: { sync, index: { maxEntries: 20_000 } } })
+  const c = makeNode('c', ['m'], { config: { sync } })
   const run = drive(c, { m: oneClaimForever('m') }, HOUR)
   t.false(c.cache.synced)
-  const perChain = Math.ceil(20_000 / 10_000) + 1 + 1 // the first request and its follow-ups
-  t.is(run.requests.get('m'), perChain * c.cache.config.sync.maxRounds)
+  t.is(run.requests.get('m'), c.cache.config.sync.maxRounds, 'one request per round, and the rounds run out')
+})
+
+/** An honest peer holding `count` entries of its own, which pages through them `maxClaims` at a time in key order. */
+function honestPaging (peer: string, count: number, maxClaims: number): Answerer {
+  const claims: ProviderClaim[] = []
+  for (let n = 1; n <= count; n++) claims.push({ provider: peer, record: recordBy(peer, n), ageMs: 0 })
+  claims.sort((x, y) => x.record.gradleKey < y.record.gradleKey ? -1 : 1)
+  return request => {
+    const after = request.after
+    const rest = claims.filter(c => after === undefined || c.record.gradleKey > after)
+    const answer = rest.slice(0, maxClaims)
+    const next = rest.length > maxClaims ? answer.at(-1)?.record.gradleKey : undefined
+    return [{ type: 'index-page', requestId: request.requestId, page: 0, last: true, claims: answer, ...(next === undefined ? {} : { next }) }]
+  }
+}
+
+test('an honest peer whose answer takes many more follow-ups than this node\'s index holds keys for is paged through to its end (fails before: the chain stopped at a cap, unsynced)', t => {
+  const sync = { peersPerRound: 1, maxClaims: 10 }
+  const c = makeNode('c', ['p'], { config: { sync, index: { maxEntries: 40 } } })
+  const run = drive(c, { p: honestPaging('p', 120, 10) }, HOUR)
+  t.true(c.cache.synced)
+  t.is(run.requests.get('p'), 12)
 })
 
 test('once synced from an honest peer, a newcomer stops following a hostile peer\'s chain (fails before: it follows it forever)', t => {
@@ -107,7 +128,7 @@ test('follow-up pages do not stretch a round past its total time', t => {
 })
 
 test('a page that breaks the paging rules is rejected and ends that chain: claims not after `after`, or `next` not the last key sent', t => {
-  const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1 } } })
+  const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1, maxClaims: 1 } } }) // an answer of one claim is a full one
   c.cache.start(0)
   const requestOf = (): Request => {
     const sent = c.cache.drainEffects().flatMap(e => e.kind === 'send' ? [indexSyncCodec.decode(e.bytes)] : [])
@@ -122,7 +143,7 @@ test('a page that breaks the paging rules is rejected and ends that chain: claim
   t.deepEqual(requestOf().requestId, -1, 'nothing asked after it')
   t.false(c.cache.synced)
 
-  const c2 = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1 } } })
+  const c2 = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1, maxClaims: 2 } } }) // an answer of two claims is a full one
   c2.cache.start(0)
   const r1 = c2.cache.drainEffects().flatMap(e => e.kind === 'send' ? [indexSyncCodec.decode(e.bytes)] : [])[0]
   if (r1?.type !== 'index-request') return t.fail()
