@@ -69,8 +69,7 @@ export class ClaimIntake {
     if (v12 && (message.type === 'index-request' ? message.after : message.next) !== undefined) return 'reject' // trailing bytes for 1.2.0
     if (message.type === 'index-request') {
       const { requestId, after } = message
-      // a 1.2.0 asker gets what 1.2.0 nodes sent: the first `maxClaims` claims, and no `next` it could not read
-      const share = (): SharedClaims => v12 ? { claims: this.claimsToShare(now, undefined).claims } : this.claimsToShare(now, after)
+      const share = (): SharedClaims => v12 ? this.claimsAs12(now) : this.claimsToShare(now, after)
       return sync.answer(from, requestId, after, share, now, via) ? 'accept' : 'ignore'
     }
     if (!sync.expects(from, message.requestId)) return 'ignore'
@@ -98,6 +97,22 @@ export class ClaimIntake {
     this.deps.index.add(provider, record, now, seenAt)
     this.deps.lookup.negative.forget(record.gradleKey)
     this.deps.lookup.onProviderAdded(record.gradleKey, provider, record, now)
+  }
+
+  /**
+   * What a 1.2.0 node answered (no `next` it could not read): its own entries, newest first, then the claims it heard
+   * of its most recently used keys, `maxClaims` at most.
+   */
+  private claimsAs12 (now: Millis): SharedClaims {
+    const { announcer, index, self, maxClaims } = this.deps
+    const claims: ProviderClaim[] = []
+    for (const key of [...announcer.heldKeys()].reverse()) {
+      const record = announcer.heldRecord(key)
+      if (claims.length >= maxClaims) break
+      if (record !== undefined) claims.push({ provider: self, record, ageMs: 0 })
+    }
+    for (const p of index.claims(now, maxClaims - claims.length)) claims.push({ provider: p.peer, record: p.record, ageMs: now - p.seenAt })
+    return { claims }
   }
 
   /**

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { CACHE_INDEX_PROTOCOL, indexSyncCodec } from '../../../protocols/cache/index.js'
+import { CACHE_INDEX_PROTOCOL, CACHE_TOPIC, announceCodec, indexSyncCodec } from '../../../protocols/cache/index.js'
 import type { IndexSyncMessage } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, recordBy, settle, sha256Of } from './helpers.js'
 import type { TestNode } from './helpers.js'
@@ -33,6 +33,20 @@ test('a 1.2.0 asker of a node that knows more than one answer carries gets what 
   t.true(pages.every(p => p.message.type === 'index-page' && p.message.next === undefined), 'no trailing bytes for a 1.2.0 decoder')
 })
 
+test('a 1.2.0 answer starts with the node\'s own entries, newest first, then the claims it heard, as 1.2.0 nodes answered (fails before: the lowest keys first, its own entries left out)', t => {
+  const a = makeNode('a', ['a', 'b', 'c'], { config: { sync: { maxClaims: 5 } } })
+  a.cache.start(0)
+  const heard = Array.from({ length: 10 }, (_, i) => recordBy('b', i + 1)) // keys 1 to 10
+  a.cache.onMessage('b', CACHE_TOPIC, announceCodec.encode({ type: 'announce', records: heard }), 0)
+  for (let n = 0x100; n < 0x103; n++) a.cache.localPut({ gradleKey: gradleKey(n), sha256: sha256Of(`e${n}`), size: n, time: n }, 1)
+  a.cache.drainEffects()
+  t.is(a.cache.onMessage('c', V1_2, indexSyncCodec.encode({ type: 'index-request', requestId: 7 }), 100), 'accept')
+  const claims = sent(a).flatMap(p => p.message.type === 'index-page' ? p.message.claims : [])
+  t.deepEqual(claims.slice(0, 3).map(c => [c.provider, c.record.gradleKey]), [0x102, 0x101, 0x100].map(n => ['a', gradleKey(n)]))
+  t.is(claims.length, 5)
+  t.true(claims.slice(3).every(c => c.provider === 'b'))
+})
+
 test('a 1.2.0 frame with 1.3.0 fields is rejected, as a 1.2.0 decoder rejects trailing bytes', t => {
   const a = bigPeer()
   t.is(a.cache.onMessage('c', V1_2, indexSyncCodec.encode({ type: 'index-request', requestId: 7, after: gradleKey(5) }), 100), 'reject')
@@ -47,7 +61,7 @@ test('a 1.2.0 frame with 1.3.0 fields is rejected, as a 1.2.0 decoder rejects tr
 })
 
 test('a newcomer asks on 1.3.0, or 1.2.0 if the peer speaks only that; a 1.2.0 answer syncs it as before; a request going on asks 1.3.0 alone (fails before: 1.2.0 only, no fallback)', t => {
-  const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1 } } })
+  const c = makeNode('c', ['a'], { config: { sync: { peersPerRound: 1, maxClaims: 1 } } }) // an answer of one claim is a full one
   c.cache.start(0)
   const [first] = sent(c)
   if (first?.message.type !== 'index-request') return t.fail()
