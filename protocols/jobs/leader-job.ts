@@ -82,7 +82,8 @@ export class LeaderJob {
   onLeaseAck (m: Extract<JobsMessage, { type: 'lease-ack' }>, now: Millis): void {
     this.lease.acknowledged(m.at, now)
     this.workers.update(m.workers, now)
-    this.assignReady(now)
+    // a late answer to an old request may leave the lease run out: a leader without a valid lease hands out nothing
+    if (this.acting(now)) this.assignReady(now)
   }
 
   tick (now: Millis): void {
