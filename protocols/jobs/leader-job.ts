@@ -88,7 +88,9 @@ export class LeaderJob {
 
   tick (now: Millis): void {
     this.relay.tick(now)
-    if (this.units.remaining === 0) return
+    // with every unit done, the lease is kept while a result is still on its way to the submitter: lapsed, the
+    // submitter grants the next term, and this node forgets the job (its relay too) a few lease periods later
+    if (this.units.remaining === 0 && this.relay.size === 0) return
     this.lease.renewIfDue(now)
     if (!this.acting(now)) return
     this.workers.expire(now, (peer, id) => { this.release(peer, id, now) })

@@ -30,3 +30,21 @@ test('a lease acknowledgement that arrives after the lease ran out makes the old
   const stale = mesh.sent.slice(after).filter(s => s.from === 'l' && s.message.type === 'assign').flatMap(s => (s.message as Ticketed).tickets.map(k => k.term))
   t.deepEqual(stale, [], 'l, without a valid lease, sent no term-1 tickets')
 })
+
+test('a leader whose units are all done keeps its lease while a result it passes on has not reached the submitter', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, quietConfig)
+  // l leads (most slots) but says it is slow: the one unit runs on w, which the submitter does not take results from
+  mesh.add('l', { slots: 4, msPerCost: 1, speedHint: 1000 }, quietConfig)
+  mesh.add('w', { slots: 2, msPerCost: 1, speedHint: 0.001 }, quietConfig)
+  // l's result passed on to s is lost for 3 s; its lease requests get through
+  mesh.drop = (from, to, m) => m.type === 'result' && from === 'l' && to === 's' && mesh.now < 3000
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 500, payload: 'ok:500' }] }, mesh.now) })
+  mesh.runUntil(10_000)
+  t.deepEqual(mesh.commandsOf('runUnit').map(c => c.node), ['w'])
+  t.true(mesh.sent.some(s => s.from === 'l' && s.message.type === 'lease' && s.message.at > 2000), 'l asked for its lease on while its result was under way')
+  t.deepEqual(mesh.commandsOf('granted').map(c => (c.command as { leader: string }).leader), ['l'], 's never let l\'s lease lapse')
+  const completed = mesh.commandsOf('jobCompleted')
+  t.is(completed.length, 1)
+  t.is((completed[0]?.command as { results: ReadonlyMap<string, string> }).results.get('a'), 'a@w')
+})
