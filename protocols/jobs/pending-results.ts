@@ -8,6 +8,8 @@ interface PendingResult {
   readonly message: Result
   readonly submitter: PeerId
   leader: PeerId
+  /** The term `leader` leads (the one the result was sent for). */
+  term: number
   /** Who has not acknowledged it yet (submitter, leader); only the submitter's acknowledgement ends it. */
   readonly waiting: Set<PeerId>
   lastSent: Millis
@@ -19,7 +21,8 @@ export const unitKey = (jobId: string, unitId: string): string => `${jobId}\u000
 /**
  * The worker's side of results: each goes to the unit's submitter and its job's leader, again every
  * `resultRetryMs` to whichever has not acknowledged it, until the submitter does (it is recorded then).
- * A new leader of the job is sent the results the old one was waiting for.
+ * The leader of a newer term is sent every result not recorded yet, even one its node acknowledged in an earlier term:
+ * the same node may lead again without what it took before (the submitter takes results from its leaders only).
  */
 export class PendingResults {
   private readonly entries = new Map<string, PendingResult>()
@@ -38,8 +41,9 @@ export class PendingResults {
     yield * this.entries.values()
   }
 
-  send (message: Result, submitter: PeerId, leader: PeerId, now: Millis): void {
-    const entry: PendingResult = { message, submitter, leader, waiting: new Set([submitter, leader]), lastSent: now }
+  /** `leader` leads the job for `term`. */
+  send (message: Result, submitter: PeerId, leader: PeerId, term: number, now: Millis): void {
+    const entry: PendingResult = { message, submitter, leader, term, waiting: new Set([submitter, leader]), lastSent: now }
     this.entries.set(unitKey(message.jobId, message.unitId), entry)
     for (const peer of entry.waiting) this.ctx.wire.send(peer, message)
   }
@@ -53,12 +57,13 @@ export class PendingResults {
     else if (from === entry.leader) entry.waiting.delete(from)
   }
 
-  /** `leader` leads `jobId` now: results waiting for the old leader go to it instead. */
-  newLeader (jobId: string, leader: PeerId, now: Millis): void {
+  /** `leader` leads `jobId` for `term` now: results sent for an older term go to it (again, if it led that one too). */
+  newLeader (jobId: string, term: number, leader: PeerId, now: Millis): void {
     for (const entry of this.entries.values()) {
-      if (entry.message.jobId !== jobId || entry.leader === leader) continue
+      if (entry.message.jobId !== jobId || entry.term >= term) continue
       entry.waiting.delete(entry.leader)
       entry.leader = leader
+      entry.term = term
       entry.waiting.add(leader)
       entry.lastSent = now
       this.ctx.wire.send(leader, entry.message)

@@ -38,7 +38,6 @@ export class Worker {
   stolenOut = 0
   /** Tickets refused because they were not a unit as its submitter committed to it. */
   forgedTickets = 0
-
   /** Milliseconds per unit of cost of this node's own runs (a moving average), seeded by the hint. */
   private msPerCost: number | undefined
 
@@ -80,7 +79,7 @@ export class Worker {
     if (job === undefined) return
     const units = this.heldUnits().get(m.jobId)
     if (units !== undefined) this.ctx.wire.send(m.leader, { type: 'held', jobId: m.jobId, term: m.term, units })
-    this.pending.newLeader(m.jobId, m.leader, now)
+    this.pending.newLeader(m.jobId, m.term, m.leader, now)
   }
 
   /** The node stops: no unit starts here any more. */
@@ -153,12 +152,13 @@ export class Worker {
       return
     }
     const { ticket } = ran
-    const leader = this.book.get(jobId)?.leader ?? ticket.leader
+    const known = this.book.get(jobId)
+    const [leader, term] = known?.leader === undefined ? [ticket.leader, ticket.term] : [known.leader, known.term]
     if (outcome === 'not-run') {
       this.ctx.wire.send(leader, { type: 'not-run', jobId, unitId, reason: summary })
     } else {
       this.measure(ticket.cost, now - ran.startedAt)
-      this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, now)
+      this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, term, now)
     }
     this.units.pump(now)
   }
