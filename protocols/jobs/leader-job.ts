@@ -51,8 +51,8 @@ export class LeaderJob {
   assigned = 0
   speculated = 0
 
-  /** `tree`: the Merkle tree over the granted units, if the caller built it already. */
-  constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis, tree?: UnitTree) {
+  /** `tree`: the Merkle tree over the granted units, if built already; `carried`: `unconfirmed` of this node's earlier term (done here too). */
+  constructor (private readonly ctx: RoleContext, readonly jobId: string, readonly term: number, readonly submitter: PeerId, grant: Grant, now: Millis, tree?: UnitTree, carried: readonly Result[] = []) {
     this.units = new UnitTable(grant.units, grant.done)
     this.tree = tree ?? new UnitTree(ctx.sha256, grant.units)
     grant.units.forEach((u, i) => this.indexOf.set(u.id, i))
@@ -60,9 +60,12 @@ export class LeaderJob {
     this.adoptUntil = term > 1 ? now + ctx.config.heldReportMs : -Infinity
     this.workers = new WorkerPool(ctx, grant.workers, now)
     this.lease = new LeaderLease(ctx, jobId, term, submitter, now)
+    for (const m of carried) if (this.units.completeCarried(m.unitId, m.ok)) this.relay.send(m, now)
   }
 
   get remaining (): number { return this.units.remaining }
+  /** Results taken and passed on that the submitter has not acknowledged: the grant of a later term does not count them done. */
+  get unconfirmed (): Result[] { return this.relay.messages }
 
   /** What the granted units commit to (the submitter's announce said the same: see Leadership `onGrant`). */
   get commitment (): JobCommitment { return this.tree.commitment }

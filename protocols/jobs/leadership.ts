@@ -23,7 +23,8 @@ export class Leadership {
   get (jobId: string): LeaderJob | undefined { return this.jobs.get(jobId) }
 
   /**
-   * A grant from the job's submitter: lead the job for that term (newer terms replace older ones). Returns whether it
+   * A grant from the job's submitter: lead the job for that term (newer terms replace older ones, handing on the
+   * results they took that the submitter has not acknowledged: its grant does not count them done). Returns whether it
    * was taken. Its units must be the ones the submitter committed to (announce or `leader`): workers check every
    * ticket against that commitment, and would take none from a leader of other units.
    */
@@ -37,7 +38,7 @@ export class Leadership {
     const tree = new UnitTree(this.ctx.sha256, m.units)
     if (!sameCommitment(tree.commitment, known.commitment)) return false
     try {
-      this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now, tree))
+      this.jobs.set(m.jobId, new LeaderJob(this.ctx, m.jobId, m.term, from, m, now, tree, current?.unconfirmed))
     } catch (err) {
       if (err instanceof InvalidJobError) return false
       throw err

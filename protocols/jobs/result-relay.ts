@@ -16,6 +16,9 @@ export class ResultRelay {
 
   get size (): number { return this.unconfirmed.size }
 
+  /** The results passed on that the submitter has not acknowledged yet. */
+  get messages (): Result[] { return [...this.unconfirmed.values()].map(e => e.message) }
+
   send (message: Result, now: Millis): void {
     this.unconfirmed.set(message.unitId, { message, lastSent: now })
     this.ctx.wire.send(this.submitter, message)

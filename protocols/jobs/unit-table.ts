@@ -81,6 +81,14 @@ export class UnitTable {
     }
   }
 
+  /** A result taken before (an earlier term of this leader): the unit is done unless it was already. Returns whether it was not. */
+  completeCarried (id: string, ok: boolean): boolean {
+    const unit = this.units.get(id)
+    if (unit === undefined || unit.done) return false
+    this.complete(unit, ok)
+    return true
+  }
+
   /** The longest remaining path among the units in `inFlight` and the ready ones. */
   frontierLevel (inFlight: Iterable<string>): number {
     let level = 0

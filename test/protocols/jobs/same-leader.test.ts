@@ -35,3 +35,15 @@ test('a result the leader took in its last term reaches the submitter when the s
   t.is(completed.length, 1, 'the job is over, not hanging')
   t.is((completed[0]?.command as { results: ReadonlyMap<string, string> }).results.get('a'), 'a@w')
 })
+
+test('the same node leading the next term passes on the result it took in its last term, though the worker that ran it is gone', t => {
+  const mesh = resultLostBetweenTerms()
+  mesh.runUntil(900)
+  mesh.down.add('w') // once l acknowledged its result: only l has it now
+  mesh.runUntil(60_000)
+  t.deepEqual(mesh.commandsOf('granted').map(c => [(c.command as { leader: string }).leader, (c.command as { term: number }).term]), [['l', 1], ['l', 2]])
+  t.deepEqual(mesh.commandsOf('runUnit').map(c => c.node), ['w'], 'a is not run again')
+  const completed = mesh.commandsOf('jobCompleted')
+  t.is(completed.length, 1)
+  t.is((completed[0]?.command as { results: ReadonlyMap<string, string> }).results.get('a'), 'a@w')
+})
