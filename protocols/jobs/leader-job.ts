@@ -3,7 +3,7 @@ import { UnitTree } from './commitment.js'
 import type { JobCommitment, JobsMessage, UnitTicket } from './messages.js'
 import { ResultRelay } from './result-relay.js'
 import { Assignments } from './ticket-batches.js'
-import { UnitTable } from './unit-table.js'
+import { MAX_NOT_RUN, UnitTable } from './unit-table.js'
 import type { UnitState } from './unit-table.js'
 import type { WorkerLoad } from './worker-load.js'
 import { WorkerPool } from './worker-pool.js'
@@ -12,9 +12,6 @@ import { LeaderLease } from './leader-lease.js'
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
 type Result = Extract<JobsMessage, { type: 'result' }>
-
-/** A unit given back unrun this many times fails the job with the last worker's report. */
-export const MAX_NOT_RUN = 3
 
 /**
  * One job led by this node for one term. It acts (hands out units) only while its lease is valid:
@@ -161,25 +158,28 @@ export class LeaderJob {
   }
 
   /**
-   * A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason fails it (the submitter's rule).
+   * A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason this term fails it.
    * From a peer that does not hold it, a thief that will not run it (see Worker `onStolen`): it is ready again at once
-   * if every holder's latest report left it out (they gave it away), instead of a report later.
+   * if every holder's latest report left it out (they gave it away), instead of a report later. Returns whether the
+   * reason counted without failing the unit (the submitter counts those over every term: see Submitter `onNotRun`).
    */
-  onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): void {
+  onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): boolean {
     const unit = this.units.get(unitId)
-    if (unit === undefined || unit.done) return
+    if (unit === undefined || unit.done) return false
+    const counted = unit.notRun
     if (!unit.owners.has(from)) {
       const holders = [...unit.owners.keys()]
-      if (holders.length === 0 || !holders.every(holder => unit.omittedBy.has(holder))) return
+      if (holders.length === 0 || !holders.every(holder => unit.omittedBy.has(holder))) return false
       for (const holder of holders) this.release(holder, unitId, now)
     } else if (vouches(this.ctx, from, { jobId: this.jobId, unitId, ok: false, summary: reason }) && ++unit.notRun >= MAX_NOT_RUN) {
       this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok: false, summary: reason }, now)
-      return
+      return false
     } else {
       unit.declined.set(from, now + this.ctx.config.workerLeaseMs)
       this.release(from, unitId, now)
     }
     if (this.acting(now)) this.assignReady(now)
+    return unit.notRun > counted
   }
 
   /**

@@ -77,7 +77,8 @@ export class Leadership {
   onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) return
-    job.onNotRun(from, m.unitId, m.reason, now)
+    // passed on: the submitter counts them over every term (the next term's leader starts from none)
+    if (job.onNotRun(from, m.unitId, m.reason, now) && job.submitter !== this.ctx.self) this.ctx.wire.send(job.submitter, m)
     this.note(job, now)
   }
 

@@ -13,6 +13,8 @@ export interface SubmittedJob {
   readonly unitIds: ReadonlySet<string>
   readonly bids: Map<PeerId, Bid>
   readonly results: Map<string, string>
+  /** Vouched reasons its leaders passed on, over every term, for each unit given back unrun (`MAX_NOT_RUN` fail the job). */
+  readonly notRun: Map<string, number>
   /** Leaders whose lease lapsed: passed over while another bidder is available. */
   readonly lapsed: Set<PeerId>
   /** Every peer granted a term of the job: results are taken from them only. */
@@ -37,7 +39,7 @@ export function newSubmittedJob (sha256: Sha256, spec: JobSpec, now: Millis): Su
     spec,
     commitment: commitTo(sha256, spec.units),
     unitIds: new Set(spec.units.map(u => u.id)),
-    bids: new Map(), results: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), untrustedBidders: new Set(),
+    bids: new Map(), results: new Map(), notRun: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), untrustedBidders: new Set(),
     term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
   }
 }

@@ -10,6 +10,7 @@ import { MAX_ENDED_JOBS } from './job-book.js'
 import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
 import type { JobCommitment, JobsMessage } from './messages.js'
 import { whyNobodyRuns } from './nobody-to-run.js'
+import { MAX_NOT_RUN } from './unit-table.js'
 import { announce, leaderNotice, newSubmittedJob } from './submitted-job.js'
 import type { SubmittedJob } from './submitted-job.js'
 import { knownLive } from './wire.js'
@@ -141,6 +142,24 @@ export class Submitter {
       this.finish(job, true)
     }
     return 'accept'
+  }
+
+  /**
+   * The current leader (another node) passes on a unit given back unrun, with its worker's vouched reason: the
+   * `MAX_NOT_RUN`th over every term fails the job with it (each leader counts its own term only). Returns false for a
+   * `not-run` not meant for this role: from anyone else, it is a worker's, to this node as a leader.
+   */
+  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>): boolean {
+    const job = this.jobs.get(m.jobId)
+    if (job === undefined || from === this.ctx.self || from !== job.leader) return false
+    const claim = { type: 'result', jobId: m.jobId, unitId: m.unitId, ok: false, summary: m.reason } as const
+    if (!job.unitIds.has(m.unitId) || job.results.has(m.unitId) || !this.vouchedByAWorker(job, claim)) return true
+    const count = (job.notRun.get(m.unitId) ?? 0) + 1
+    job.notRun.set(m.unitId, count)
+    if (count < MAX_NOT_RUN) return true
+    this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.reason })
+    this.finish(job, false)
+    return true
   }
 
   /**

@@ -3,6 +3,9 @@ import { bottomLevels, topologicalOrder } from './dag.js'
 import type { UnitSpec } from './messages.js'
 import { ReadyQueue } from './ready-queue.js'
 
+/** A unit given back unrun this many times (vouched reasons, over every term: see Submitter `onNotRun`) fails the job with the last worker's report. */
+export const MAX_NOT_RUN = 3
+
 export interface UnitState {
   readonly spec: UnitSpec
   /** Dependencies without a result yet. */
@@ -19,7 +22,7 @@ export interface UnitState {
   readonly omittedBy: Set<PeerId>
   /** Workers that gave the unit back unrun, with until when they are passed over for it. */
   readonly declined: Map<PeerId, Millis>
-  /** How many times it was given back unrun. */
+  /** How many times it was given back unrun this term. */
   notRun: number
 }
 

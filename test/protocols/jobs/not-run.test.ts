@@ -44,3 +44,23 @@ test('a unit given back unrun by the only worker waits out its decline alone: th
   mesh.runUntil(10_000)
   t.is(mesh.commandsOf('jobCompleted').length, 1, 'a ran on w once its decline was over')
 })
+
+test('a unit no worker can set up fails the job at its third give-back in all, though its leader changed in between', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('b1', { slots: 1, msPerCost: 1, notRun: true }, config) // leads term 1 (equal bids: the smaller id)
+  mesh.add('b2', { slots: 1, msPerCost: 1, notRun: true }, config)
+  // b1's lease requests are lost from 400 ms to 3 s: once both gave `a` back, s lets b1's lease lapse and grants term 2 to b2
+  mesh.drop = (from, _to, m) => from === 'b1' && m.type === 'lease' && mesh.now >= 400 && mesh.now < 3000
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 10, payload: 'ok:10' }] }, mesh.now) })
+  while (mesh.commandsOf('jobFailed').length === 0 && mesh.now < 30_000) mesh.runUntil(mesh.now + 10)
+  t.deepEqual(mesh.commandsOf('granted').map(c => (c.command as { leader: string }).leader), ['b1', 'b2'])
+  t.deepEqual(mesh.commandsOf('requeued').map(c => (c.command as { from: string }).from), ['b1', 'b2', 'b1'], 'two give-backs in term 1, one in term 2')
+  t.true(mesh.now < 3500, `failed at ${mesh.now} ms: at the third give-back, not after two more`)
+  const failed = mesh.commandsOf('jobFailed').map(c => c.command as { unitId: string, log: string })
+  t.deepEqual(failed, [{ kind: 'jobFailed', jobId: 'j', unitId: 'a', log: 'a@b1' }])
+  // b2 ran `a` once more before it heard the job failed (it counts its own term only): that run is cancelled
+  mesh.runUntil(30_000)
+  t.deepEqual(mesh.commandsOf('runUnit').map(c => c.node), ['b1', 'b2', 'b1', 'b2'])
+  t.deepEqual(mesh.commandsOf('cancelUnit').map(c => c.node), ['b2'])
+})
