@@ -235,15 +235,16 @@ export class Worker {
     return forged
   }
 
-  /** The tickets of a late steal answer: every one not forged is skipped (given back), none taken. */
+  /** A late steal answer's tickets: none taken; the genuine ones go back, but those held here again since (they run here). */
   private refuseLate (from: PeerId, tickets: readonly UnitTicket[], now: Millis): { taken: number, forged: number, skipped: UnitTicket[] } {
-    const skipped = tickets.filter(ticket => this.admits(from, ticket, false, now) !== 'forged')
-    const forged = tickets.length - skipped.length
+    const genuine = tickets.filter(ticket => this.admits(from, ticket, false, now) !== 'forged')
+    const forged = tickets.length - genuine.length
     if (forged > 0) {
       this.forgedTickets += forged
       this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
     }
-    return { taken: 0, forged, skipped }
+    const heldHere = (t: UnitTicket): boolean => this.units.holds(unitKey(t.jobId, t.unitId)) || this.pending.has(unitKey(t.jobId, t.unitId))
+    return { taken: 0, forged, skipped: genuine.filter(t => !heldHere(t)) }
   }
 
   tick (now: Millis): void {

@@ -63,7 +63,8 @@ test('a victim whose tickets the thief cannot take (a job it has not heard of) i
  * back and delivered `lateByMs` after the victim sent it (the job: 40 units of `unitCost` ms). Returns the mesh just
  * after the late delivery, the late units, and when they arrived.
  */
-function lateStealAnswer (t: ExecutionContext, lateByMs: number, unitCost: number): { mesh: JobsMesh, units: Set<string>, arrived: number } | undefined {
+function lateStealAnswer (t: ExecutionContext, lateByMs: number, unitCost: number,
+  meanwhile?: (mesh: JobsMesh, tickets: Extract<JobsMessage, { type: 'stolen' }>['tickets']) => void): { mesh: JobsMesh, units: Set<string>, arrived: number } | undefined {
   const mesh = farm() // s submits; w1 leads, w1 and w2 run the units
   mesh.add('thief', { slots: 2, msPerCost: 1, view: liveView(mesh, 'thief') }, { speculation: false })
   const late: { answer?: Extract<JobsMessage, { type: 'stolen' }>, victim: string, at: number } = { victim: '', at: 0 }
@@ -81,6 +82,7 @@ function lateStealAnswer (t: ExecutionContext, lateByMs: number, unitCost: numbe
     return undefined
   }
   mesh.runUntil(late.at + lateByMs) // past STEAL_ANSWER_WAIT_MS: the thief gave up on this answer
+  meanwhile?.(mesh, late.answer.tickets)
   mesh.forge(late.victim, 'thief', late.answer)
   const arrived = mesh.now
   mesh.runUntil(mesh.now + 1)
@@ -109,6 +111,20 @@ test('a steal answer that comes after the leader handed its units out again does
   mesh.runUntil(200_000)
   const runs = unitsOf(mesh.commandsOf('runUnit')).filter(u => units.has(u))
   t.deepEqual(runs.sort(), [...units].sort(), 'each late unit ran once, on the worker the leader gave it to')
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
+
+test('a late steal answer for units the thief got again since (the leader assigned them to it) leaves those running, not given back', t => {
+  const late = lateStealAnswer(t, 1500, 2000, (mesh, tickets) => {
+    mesh.forge('w1', 'thief', { type: 'assign', tickets }) // the leader handed these units out again: to the thief
+    mesh.runUntil(mesh.now + 1)
+  })
+  if (late === undefined) return
+  const { mesh, units } = late
+  const givenBack = mesh.sent.filter(s => s.from === 'thief' && s.message.type === 'not-run').map(s => (s.message as { unitId: string }).unitId)
+  t.deepEqual(givenBack.filter(u => units.has(u)), [], 'a unit held here is not given back: that would count against it')
+  t.true(unitsOf(mesh.commandsOf('runUnit').filter(c => c.node === 'thief')).some(u => units.has(u)), 'the thief runs what it was assigned')
+  mesh.runUntil(200_000)
   t.is(mesh.commandsOf('jobCompleted').length, 1)
 })
 
