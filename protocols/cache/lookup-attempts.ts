@@ -147,11 +147,13 @@ export class Attempts {
    * Whether the body may still be in by the lookup's deadline: after `bodyStallMs`, at `SLOW_BODY_GRACE` times its
    * average rate so far. A body above the rate floor but far too slow for its size (10 MiB at 160 KiB/s) would hold
    * the GET to its deadline and then miss anyway; given up early, the next provider (or Gradle itself) gets that time.
+   * A body below the rate floor on average is left to the stall watch, which penalises its provider (a dripper).
    */
   private canFinish (lookup: Lookup, current: Attempt, bytes: number, now: Millis): boolean {
     const elapsed = now - (current.bodySince ?? now)
     const size = current.accepted?.size ?? 0
     if (elapsed < this.config.bodyStallMs || bytes <= 0 || bytes >= size) return true
+    if (bytes * this.config.bodyStallMs < this.config.bodyProgressBytes * elapsed) return true
     const rest = ((size - bytes) * elapsed) / (bytes * SLOW_BODY_GRACE)
     return now + rest <= lookup.deadline
   }

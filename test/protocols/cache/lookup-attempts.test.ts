@@ -106,6 +106,17 @@ test('a body that slows down near its end but keeps moving holds the GET until t
   t.deepEqual(step(me, timers), [], 'a result after the answer changes nothing')
 })
 
+test('a dripping body (below the rate floor) is left to the stall watch, which penalises its provider, though its last drop comes just as the watch is due', t => {
+  const { me, timers } = bodyFromNear(2 * MiB, 2100)
+  me.cache.onFetchProgress(KEY, 'near', 1, 370)
+  me.cache.onFetchProgress(KEY, 'near', 3, 3120) // a byte a second: far too slow to finish, and a dripper
+  t.deepEqual(only(step(me, timers), 'cancelFetch'), [], 'not given up as merely slow, without a penalty')
+  t.deepEqual(timersOf(KEY, timers.fireDue(me.cache, 3120)), [`cache/body-stall/${KEY}`])
+  const commands = step(me, timers)
+  t.deepEqual(only(commands, 'penalise'), [{ kind: 'penalise', peer: 'near', reason: 'stalled-body' }])
+  t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'])
+})
+
 test('a body that stalls after its header is abandoned for the next provider, which the GET still waits for', t => {
   const { me, timers } = meshWithTwoProviders([entryOf(1, 2 * MiB), entryOf(2, 2 * MiB)])
   me.cache.get(KEY, 100, 2100)
