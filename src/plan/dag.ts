@@ -18,6 +18,19 @@ export class UnitCycleError extends Error {
   }
 }
 
+/** The graph turned around: for each node, the nodes among `nodes` that depend on it directly, in `nodes`' order. */
+export function dependentsOf (nodes: Iterable<string>, dependsOn: (node: string) => readonly string[]): Map<string, string[]> {
+  const dependents = new Map<string, string[]>()
+  for (const node of nodes) {
+    for (const dep of dependsOn(node)) {
+      const list = dependents.get(dep)
+      if (list === undefined) dependents.set(dep, [node])
+      else list.push(node)
+    }
+  }
+  return dependents
+}
+
 /**
  * Orders `nodes` so that every node comes after the nodes it depends on. Among ready nodes, the
  * one earliest in `nodes` goes first. Throws {@link UnitCycleError} when there is a cycle.
@@ -29,15 +42,12 @@ export function topologicalOrder (
 ): string[] {
   const rank = new Map(nodes.map((node, i) => [node, i]))
   const waiting = new Map<string, number>()
-  const dependents = new Map<string, string[]>()
   for (const node of nodes) {
     const deps = dependsOn.get(node) ?? []
     waiting.set(node, deps.length)
-    for (const dep of deps) {
-      if (!rank.has(dep)) throw new Error(`${node} depends on ${dep}, which is not in the graph`)
-      dependents.set(dep, [...(dependents.get(dep) ?? []), node])
-    }
+    for (const dep of deps) if (!rank.has(dep)) throw new Error(`${node} depends on ${dep}, which is not in the graph`)
   }
+  const dependents = dependentsOf(nodes, node => dependsOn.get(node) ?? [])
   const ready = nodes.filter(node => waiting.get(node) === 0)
   const order: string[] = []
   while (ready.length > 0) {

@@ -3,6 +3,7 @@
  * which of a project's tasks serve only its test task (its test source set).
  */
 import type { ProbedTask } from '../gradle/task-graph.js'
+import { dependentsOf } from './dag.js'
 import { PlanError, projectOf } from './task-paths.js'
 
 /** Every task asked for is left to the final build (see {@link outputlessTopTasks}): there is no work for workers. */
@@ -52,14 +53,8 @@ export function dependencyClosure (
  * probe's `hasOutputs` (made by hand, or by an older probe) has no such tasks.
  */
 export function outputlessTopTasks (tasks: readonly ProbedTask[]): Set<string> {
-  const dependents = new Map<string, string[]>()
-  for (const task of tasks) {
-    for (const dep of task.dependencies) {
-      const list = dependents.get(dep)
-      if (list === undefined) dependents.set(dep, [task.path])
-      else list.push(task.path)
-    }
-  }
+  const byPath = new Map(tasks.map(task => [task.path, task]))
+  const dependents = dependentsOf(byPath.keys(), path => byPath.get(path)?.dependencies ?? [])
   const found = new Set<string>()
   let grew = true
   while (grew) {
