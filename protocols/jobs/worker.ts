@@ -109,16 +109,11 @@ export class Worker {
       const admission = this.admits(from, ticket, assigned, now)
       if (admission === 'forged') forged++
       if (admission === 'skip') skipped.push(ticket)
-      if (admission !== 'take') continue
-      const k = unitKey(ticket.jobId, ticket.unitId)
-      if (this.units.holds(k) || this.pending.has(k)) continue
+      if (admission !== 'take' || this.holds(ticket)) continue
       this.units.enqueue(ticket)
       taken++
     }
-    if (forged > 0) {
-      this.forgedTickets += forged
-      this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
-    }
+    this.noteForged(from, forged)
     this.units.pump(now)
     return { taken, forged, skipped }
   }
@@ -239,12 +234,21 @@ export class Worker {
   private refuseLate (from: PeerId, tickets: readonly UnitTicket[], now: Millis): { taken: number, forged: number, skipped: UnitTicket[] } {
     const genuine = tickets.filter(ticket => this.admits(from, ticket, false, now) !== 'forged')
     const forged = tickets.length - genuine.length
-    if (forged > 0) {
-      this.forgedTickets += forged
-      this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
-    }
-    const heldHere = (t: UnitTicket): boolean => this.units.holds(unitKey(t.jobId, t.unitId)) || this.pending.has(unitKey(t.jobId, t.unitId))
-    return { taken: 0, forged, skipped: genuine.filter(t => !heldHere(t)) }
+    this.noteForged(from, forged)
+    return { taken: 0, forged, skipped: genuine.filter(t => !this.holds(t)) }
+  }
+
+  /** `from` gave `forged` tickets that fail their proof (none: nothing to note). */
+  private noteForged (from: PeerId, forged: number): void {
+    if (forged === 0) return
+    this.forgedTickets += forged
+    this.ctx.commands.push({ kind: 'forgedTickets', from, tickets: forged })
+  }
+
+  /** Whether this node holds the ticket's unit: queued, running, or finished with its result not yet recorded. */
+  private holds (ticket: UnitTicket): boolean {
+    const k = unitKey(ticket.jobId, ticket.unitId)
+    return this.units.holds(k) || this.pending.has(k)
   }
 
   tick (now: Millis): void {
