@@ -107,6 +107,17 @@ export class Catalog {
   }
 
   /**
+   * The byte total to evict down to after a put with a budget of `budget`: the budget, raised by whatever pinned
+   * blobs (snapshots of running jobs) hold beyond half of it. Pins then never squeeze cache entries below half
+   * the budget; above that they are an overdraft, gone when unpinned.
+   */
+  evictionTarget (budget: number): number {
+    let pinnedBytes = 0
+    for (const sha256 of this.pins.keys()) pinnedBytes += this.blobs.get(sha256)?.size ?? 0
+    return budget + Math.max(0, pinnedBytes - Math.floor(budget / 2))
+  }
+
+  /**
    * Removes least-recently-used entries whose blob is not pinned until the blobs fit in `targetBytes`.
    * Returns the removed keys and the blobs that lost their last key (to delete from disk).
    */

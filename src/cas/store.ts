@@ -265,7 +265,7 @@ export class ContentStore implements BlobStore {
     if (proof.signature !== undefined) meta.signature = proof.signature
     await this.blobs.commitIndexed(meta, written)
     this.counters.puts++
-    this.evict(this.maxBytes)
+    this.evict(this.catalog.evictionTarget(this.maxBytes))
     return { ...meta }
   }
 

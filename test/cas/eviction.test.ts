@@ -44,6 +44,24 @@ test('a pinned blob is never evicted; once unpinned it is', async t => {
   t.deepEqual((await listFiles(dir)).filter(f => f.startsWith('blobs/')), [])
 })
 
+test('pinned blobs beyond half the budget go over it, and new entries still stay', async t => {
+  const store = await openStore(t, { maxBytes: 4 * KIB })
+  const snapshot = [randomBytes(2 * KIB), randomBytes(2 * KIB), randomBytes(2 * KIB)]
+  for (const bytes of snapshot) {
+    await store.put(newKey(), bytes)
+    store.pin(sha256(bytes))
+  }
+  const results = [newKey(), newKey(), newKey()]
+  for (const key of results) await store.put(key, randomBytes(KIB))
+  t.is(await store.head(results[0]!), undefined, 'the oldest result made room')
+  t.truthy(await store.head(results[1]!), 'half the budget is left to cache entries')
+  t.truthy(await store.head(results[2]!), 'the entry just put stays')
+  t.like(store.stats(), { entries: 5, bytes: 8 * KIB })
+  for (const bytes of snapshot) store.unpin(sha256(bytes))
+  await store.put(newKey(), randomBytes(KIB))
+  t.true(store.stats().bytes <= 4 * KIB, 'unpinned, the budget holds again')
+})
+
 test('reopening with a smaller budget evicts down to it, oldest access first', async t => {
   const dir = await tempDir(t)
   let clock = 1000
