@@ -91,13 +91,14 @@ const LATEST_EVENTS = 50
 
 /**
  * The latest events of a node the feed has just reached, those newer than the store's added (event ids grow from the
- * clock across a node's restarts, so a node that moved never adds an event twice); resolves the id to stream on from.
+ * clock across a node's restarts, so a node that moved never adds an event twice); resolves the id to stream on from,
+ * or undefined when the page could not be read.
  * It asks for the newest page rather than resuming some ids back: ids before a young node's first event are those of
  * an earlier run, and the node would say it restarted.
  */
-async function catchUp (client: NodeClient, store: TuiStore, signal: AbortSignal): Promise<number> {
+async function catchUp (client: NodeClient, store: TuiStore, signal: AbortSignal): Promise<number | undefined> {
   const page = await client.events(undefined, signal).catch(() => undefined)
-  if (page === undefined) return 0
+  if (page === undefined) return undefined // stream what comes from now on: after 0 would replay the node's whole buffer and call the rest lost
   const seen = store.snapshot.events.at(-1)?.id ?? 0
   for (const event of page.events.slice(-LATEST_EVENTS)) if (event.id > seen) store.applyEvent(event)
   return page.next

@@ -55,7 +55,7 @@ function baseState (): FakeNodeState {
 }
 
 /** The real control API (routes, token, SSE) over fake node data, on a loopback port. */
-export async function startFakeApi (initial: Partial<FakeNodeState> = {}, options: { firstEventId?: number } = {}): Promise<FakeApi> {
+export async function startFakeApi (initial: Partial<FakeNodeState> = {}, options: { firstEventId?: number, failedEventPages?: number } = {}): Promise<FakeApi> {
   const state: FakeNodeState = { ...baseState(), ...initial }
   const events = new EventBus(options.firstEventId === undefined ? {} : { firstId: options.firstEventId })
   const api = new ControlApi({
@@ -68,7 +68,15 @@ export async function startFakeApi (initial: Partial<FakeNodeState> = {}, option
     cacheGc: async () => ({ evicted: 0, freedBytes: 0 }),
     cacheVerify: async () => ({ checked: 0, quarantined: 0 })
   })
-  const server = createServer((req, res) => { void api.handle(req, res, (req.url ?? '').replace(/^\/api\/v1\//, '')) })
+  let failedEventPages = options.failedEventPages ?? 0 // reads of an events page (not the stream) answered 503 first
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').replace(/^\/api\/v1\//, '')
+    if (path.startsWith('events') && !path.startsWith('events/stream') && failedEventPages-- > 0) {
+      res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'busy' }))
+      return
+    }
+    void api.handle(req, res, path)
+  })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const httpUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {

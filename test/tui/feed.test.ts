@@ -209,3 +209,22 @@ test('a young node (fewer events than the log shows) is not said to have restart
   t.is(store.snapshot.missedEvents, 0)
   t.deepEqual(store.snapshot.events.map(e => e.type === 'peer-up' ? e.peer.slice(-1) : e.type), ['1', '2', '3', '4'])
 })
+
+test('a first read of the events that fails starts the log from now on, not with the node\'s whole buffer called lost', async t => {
+  const api = await startFakeApi({ peers: fakePeers(1) }, { firstEventId: firstIdFromClock(), failedEventPages: 1 })
+  t.teardown(async () => { await api.stop() })
+  for (let n = 0; n < 1500; n++) api.events.emit({ type: 'peer-up', peer: `12D3KooWbusynode${String(n).padStart(8, '0')}` })
+  const streaming = new Promise<void>(resolve => { // the event stream subscribes to the bus
+    const subscribe = api.events.subscribe.bind(api.events)
+    api.events.subscribe = listener => { resolve(); return subscribe(listener) }
+  })
+  const store = new TuiStore({ batchMs: 0 })
+  const stop = new AbortController()
+  const feed = runFeed(api.client, store, { signal: stop.signal, pollMs: 20 })
+  t.teardown(async () => { stop.abort(); await feed })
+  await streaming
+  api.events.emit({ type: 'peer-up', peer: '12D3KooWafterthefailure' })
+  await until(store, () => store.snapshot.events.some(e => e.type === 'peer-up' && e.peer === '12D3KooWafterthefailure'))
+  t.is(store.snapshot.missedEvents, 0, 'nothing was missed: the feed was never connected before')
+  t.deepEqual(store.snapshot.events.map(e => e.type === 'peer-up' ? e.peer : e.type), ['12D3KooWafterthefailure'])
+})
