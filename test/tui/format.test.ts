@@ -46,7 +46,7 @@ test('cache view: the hit-rate sparkline is against 100%, and an interval with n
   // 1 hit in 10 lookups, then an idle poll, then 1 in 10 twice
   const totals = [[0, 0], [1, 9], [1, 9], [2, 18], [3, 27]]
   const history = totals.map(([hits, misses], time) => ({ time, hits: hits!, misses: misses!, servedBytes: 0, fetchedBytes: 0 }))
-  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80 }))
+  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80, height: 20 }))
   t.regex(lastFrame()!, /hit rate +▁ ▁▁\n/)
   unmount()
 })

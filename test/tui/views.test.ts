@@ -136,6 +136,23 @@ test('events view: a node that restarted under the stream is said above the log,
   unmount()
 })
 
+test('cache view: a narrow, short terminal cuts each line to its width and leaves out lines from the bottom', t => {
+  const cache = {
+    store: { entries: 123456, bytes: 4 * 1024 ** 3, maxBytes: 5 * 1024 ** 3, hits: 0, misses: 0 },
+    http: { gets: 1111149, hits: 987694, misses: 123456, puts: 55555, stored: 55555 },
+    sharing: { peerHits: 45678, peerMisses: 0, fetchedBytes: 3 * 1024 ** 3, servedBytes: 2 * 1024 ** 3 }
+  }
+  const history = Array.from({ length: 100 }, (_, i) => ({ time: i, hits: i * 10, misses: i, servedBytes: i * 1024, fetchedBytes: i * 2048 }))
+  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 40, height: 4 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 4)
+  t.regex(lines[0]!, /^entries +123456/)
+  t.regex(lines[1]!, /^hit rate +89% \(987694 hits/)
+  t.regex(lines[3]!, /^to peers/)
+  for (const line of lines) t.true(stringWidth(line) <= 40, line)
+  unmount()
+})
+
 test('cache view: hit rate and bytes now, and over time as sparklines', t => {
   const cache = {
     store: { entries: 3, bytes: 3072, maxBytes: 1024 ** 3, hits: 0, misses: 0 },
@@ -143,7 +160,7 @@ test('cache view: hit rate and bytes now, and over time as sparklines', t => {
     sharing: { peerHits: 2, peerMisses: 0, fetchedBytes: 2048, servedBytes: 0 }
   }
   const history = [0, 1, 3].map((hits, i) => ({ time: i, hits, misses: i === 2 ? 1 : 0, servedBytes: 0, fetchedBytes: hits * 1024 }))
-  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80 }))
+  const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80, height: 20 }))
   const frame = lastFrame()!
   t.regex(frame, /hit rate +75% \(3 hits, 1 misses, 3 stored\)/)
   t.regex(frame, /from peers +2 hits, 2\.0 KiB fetched/)

@@ -89,7 +89,7 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
       <Box flexDirection='column' height={body} overflow='hidden'>
         {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
         {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
-        {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} /> : null}
+        {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} height={body} /> : null}
         {view === 'events' ? <EventsView events={state.events} missed={state.missedEvents} restarts={state.nodeRestarts} width={columns} height={body} /> : null}
       </Box>
     </Box>
