@@ -49,9 +49,9 @@ export function cell (text: string, width: number): string {
   return kept + '…' + ' '.repeat(width - 1 - used)
 }
 
-/** One line of the event log. */
+/** One line of the event log, its time of day in the local time zone (as the user's clock shows it). */
 export function describeEvent (event: NodeEvent): string {
-  const time = new Date(event.time).toISOString().slice(11, 19)
+  const time = new Date(event.time).toTimeString().slice(0, 8)
   return `${time} ${describeBody(event)}`
 }
 

@@ -2,7 +2,7 @@ import test from 'ava'
 import { createElement } from 'react'
 import { render } from 'ink-testing-library'
 import stringWidth from 'string-width'
-import { cell, sparkline } from '../../src/tui/format.js'
+import { cell, describeEvent, sparkline } from '../../src/tui/format.js'
 import { CacheView } from '../../src/tui/components/cache-view.js'
 import { EventsView } from '../../src/tui/components/events-view.js'
 
@@ -49,4 +49,17 @@ test('cache view: the hit-rate sparkline is against 100%, and an interval with n
   const { lastFrame, unmount } = render(createElement(CacheView, { cache, history, width: 80, height: 20 }))
   t.regex(lastFrame()!, /hit rate +▁ ▁▁\n/)
   unmount()
+})
+
+test('an event\'s time is shown as the local clock shows it', t => {
+  const zone = process.env.TZ
+  try {
+    process.env.TZ = 'Europe/Berlin' // UTC+1 in January
+    t.regex(describeEvent({ type: 'peer-up', peer: 'peer-1', id: 1, time: Date.UTC(2026, 0, 1, 9, 30, 0) }), /^10:30:00 peer up/)
+    process.env.TZ = 'America/New_York' // UTC-5
+    t.regex(describeEvent({ type: 'peer-up', peer: 'peer-1', id: 1, time: Date.UTC(2026, 0, 1, 9, 30, 0) }), /^04:30:00 peer up/)
+  } finally {
+    if (zone === undefined) delete process.env.TZ
+    else process.env.TZ = zone
+  }
 })

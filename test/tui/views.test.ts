@@ -106,7 +106,7 @@ test('jobs view: jobs that do not fit the height are counted on the last line', 
 })
 
 test('events view: newest at the bottom, cut to the height', t => {
-  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: new Date(2026, 0, 1, 12, 0, i).getTime() }))
   const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5 }))
   const lines = lastFrame()!.split('\n')
   t.is(lines.length, 5)
@@ -116,7 +116,7 @@ test('events view: newest at the bottom, cut to the height', t => {
 })
 
 test('events view: events lost while disconnected are said above the log, which still fits the height', t => {
-  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: new Date(2026, 0, 1, 12, 0, i).getTime() }))
   const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5, missed: 12 }))
   const lines = lastFrame()!.split('\n')
   t.is(lines.length, 5)
@@ -126,7 +126,7 @@ test('events view: events lost while disconnected are said above the log, which 
 })
 
 test('events view: a node that restarted under the stream is said above the log, as its last events may be missing', t => {
-  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: Date.UTC(2026, 0, 1, 12, 0, i) }))
+  const events = Array.from({ length: 30 }, (_, i) => ({ type: 'peer-up' as const, peer: `peer-${i}`, id: i + 1, time: new Date(2026, 0, 1, 12, 0, i).getTime() }))
   const { lastFrame, unmount } = render(createElement(EventsView, { events, width: 80, height: 5, missed: 3, restarts: 1 }))
   const lines = lastFrame()!.split('\n')
   t.is(lines.length, 5)
