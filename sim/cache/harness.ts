@@ -47,7 +47,7 @@ export class CacheHarness implements EventHandler {
       this.index.set(peer, i)
       if (i < SEEDS) this.seeds.push(peer)
     }
-    this.forgery = new ForgeryLedger(new Set([...parts.forgers ?? []].map(simPeerId)))
+    this.forgery = new ForgeryLedger(new Set([...parts.forgers ?? []].map(simPeerId)), new Set([...parts.malicious].map(simPeerId)))
     // a stream of its own: the cards do not shift the draws of the workload and the faults
     this.bandwidth = new NodeBandwidth(size, new Xoshiro128((parts.engine.seed ^ 0x2545f491) >>> 0), parts.drippers)
     this.transfers = new BlobTransfers(this)

@@ -36,6 +36,8 @@ export interface ForgeryStats {
   forgersPenalised: number
   /** Lookup fetches a node sent to a forger it had penalised before (0: a penalty lasts longer than a run). */
   fetchesAfterPenalty: number
+  /** Penalties honest nodes gave malicious providers (corrupt bytes under honest records). */
+  maliciousPenalised: number
   /** Penalties honest nodes gave honest peers: 0 unless a legitimate answer is taken for misbehaviour. */
   honestPenalised: number
 }
@@ -56,6 +58,7 @@ export class ForgeryLedger {
     lookupFetches: 0,
     forgersPenalised: 0,
     fetchesAfterPenalty: 0,
+    maliciousPenalised: 0,
     honestPenalised: 0
   }
 
@@ -63,7 +66,8 @@ export class ForgeryLedger {
   /** `node|forger` for every forger a node penalised. */
   private readonly penalties = new Set<string>()
 
-  constructor (private readonly forgerPeers: ReadonlySet<PeerId>) {}
+  /** `maliciousPeers`: providers that serve corrupt bytes; penalising them is right too, not counted as honest. */
+  constructor (private readonly forgerPeers: ReadonlySet<PeerId>, private readonly maliciousPeers: ReadonlySet<PeerId> = new Set()) {}
 
   isForger (peer: PeerId): boolean {
     return this.forgerPeers.has(peer)
@@ -98,7 +102,8 @@ export class ForgeryLedger {
   /** Node `node` penalised `peer` (a `penalise` command). */
   penalised (node: number, peer: PeerId): void {
     if (!this.forgerPeers.has(peer)) {
-      this.stats.honestPenalised++
+      if (this.maliciousPeers.has(peer)) this.stats.maliciousPenalised++
+      else this.stats.honestPenalised++
       return
     }
     this.stats.forgersPenalised++

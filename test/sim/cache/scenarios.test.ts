@@ -44,6 +44,8 @@ test('corrupt bytes from malicious providers are detected and never served; the 
   t.true(r.corruptRejected > 0, `${replay(r)}: the malicious providers were tried`)
   t.true(r.servedCorrupt >= r.corruptRejected, replay(r))
   t.is(r.livenessHits, r.livenessGets, replay(r))
+  t.true(r.forgery.maliciousPenalised > 0, `${replay(r)}: the malicious providers were penalised`)
+  t.is(r.forgery.honestPenalised, 0, `${replay(r)}: honest providers penalised`)
 })
 
 test('a partition hiding every provider of an entry makes its GETs miss in time; after healing they hit', t => {
