@@ -14,6 +14,9 @@ interface Layer {
  * overrides a higher one, and within a file the last matching rule wins; an excluded directory is not entered,
  * so nothing below it can be re-included.
  *
+ * Patterns match case-sensitively, as git's do with its default `core.ignorecase=false` on Linux (the `ignore`
+ * package would otherwise match `core` against `Core/`).
+ *
  * Known difference from git: a directory that a higher file excludes and a deeper file re-includes (`!dir/`)
  * is entered, but the higher file's rule still excludes the files in it.
  */
@@ -36,7 +39,7 @@ export class IgnoreRules {
   /** The rules for the directory `dir` (relative), adding the text of its own .gitignore when it has one. */
   withFile (dir: string, gitignoreText: string | undefined): IgnoreRules {
     if (gitignoreText === undefined) return this
-    return new IgnoreRules([...this.layers, { base: dir, rules: ignore().add(gitignoreText) }])
+    return new IgnoreRules([...this.layers, { base: dir, rules: ignore({ ignorecase: false }).add(gitignoreText) }])
   }
 
   /**

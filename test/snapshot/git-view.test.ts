@@ -110,3 +110,31 @@ test('a project inside a bare repository\'s directory (no work tree) is snapshot
   const { manifest } = await createSnapshot(project, store, { requireGradleRoot: true })
   t.deepEqual(manifestPaths(manifest), ['.gitignore', 'settings.gradle', 'src/A.java'])
 })
+
+test('in a work tree, .gitignore rules match case-sensitively as git\'s do: files git lists as untracked are snapshotted', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    '.gitignore': 'core\n*.LOG\n',
+    'settings.gradle': 'include "Core"\n',
+    'Core/src/main/java/c/C.java': 'class C {}\n',
+    'changes.log': 'not matched by *.LOG',
+    'core/x.txt': 'ignored',
+    'debug.LOG': 'ignored'
+  })
+  await gitInit(dir)
+  const { stdout } = await exec('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: dir })
+  t.deepEqual(stdout.split('\n').filter(line => line !== '').sort(), [
+    '!! core/x.txt', '!! debug.LOG', '?? .gitignore', '?? Core/src/main/java/c/C.java', '?? changes.log', '?? settings.gradle'
+  ], 'git\'s own verdict')
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(dir, store)
+  t.deepEqual(manifestPaths(manifest), ['.gitignore', 'Core/src/main/java/c/C.java', 'changes.log', 'settings.gradle'])
+})
+
+test('outside git, .gitignore rules match case-sensitively too', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { '.gitignore': 'core\n*.LOG\n', 'settings.gradle': '', 'Core/C.java': 'class C {}\n', 'changes.log': 'kept', 'core/x': 'ignored', 'debug.LOG': 'ignored' })
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(dir, store, { git: path.join(dir, 'no-such-git') })
+  t.deepEqual(manifestPaths(manifest), ['.gitignore', 'Core/C.java', 'changes.log', 'settings.gradle'])
+})
