@@ -61,6 +61,14 @@ export class GitView {
     return new GitView(listing)
   }
 
+  /**
+   * Whether git's ignore verdicts stand alone for the files git lists, the .gitignore files read by the walk
+   * aside: not when a repository around the project ignores the project itself (its verdicts are not used then).
+   */
+  get decidesIgnores (): boolean {
+    return !this.listing.rootIgnored
+  }
+
   /** Whether `path` is a tracked file, or a directory holding one. */
   tracks (path: string, isDirectory: boolean): boolean {
     return isDirectory ? this.trackedDirectories.has(path) : this.listing.tracked.has(path)

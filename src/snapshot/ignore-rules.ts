@@ -43,15 +43,23 @@ export class IgnoreRules {
   }
 
   /**
+   * Whether `path` is left out whatever the .gitignore files say: `.git` and `.gradle` everywhere, and `build`
+   * directories except below a `src` directory. In a git work tree, this and git's verdict decide (walk.ts).
+   */
+  static skipsGradleState (path: string, isDirectory: boolean): boolean {
+    const segments = path.split('/')
+    const name = segments[segments.length - 1]!
+    if (ALWAYS_SKIPPED.has(name)) return true
+    return isDirectory && name === 'build' && !segments.slice(0, -1).includes('src')
+  }
+
+  /**
    * Whether the project-relative `path` is left out of a snapshot. Besides the .gitignore rules: `.git` and
    * `.gradle` everywhere, and `build` directories except below a `src` directory (Gradle's output directories
    * sit beside build scripts, never among sources, where `build` may be a Java package).
    */
   skips (path: string, isDirectory: boolean): boolean {
-    const segments = path.split('/')
-    const name = segments[segments.length - 1]!
-    if (ALWAYS_SKIPPED.has(name)) return true
-    if (isDirectory && name === 'build' && !segments.slice(0, -1).includes('src')) return true
+    if (IgnoreRules.skipsGradleState(path, isDirectory)) return true
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!
       const relative = layer.base === '' ? path : path.slice(layer.base.length + 1)

@@ -23,29 +23,35 @@ export interface WalkOptions {
 
 /**
  * Lists the regular files and symbolic links of the tree at `root`, leaving out what IgnoreRules skips or git
- * ignores, unless git tracks it. Links are never followed; a `.gitignore` is read in every directory entered.
+ * ignores, unless git tracks it. In a git work tree git's verdict alone decides what is ignored (besides Gradle's
+ * state and output directories): the .gitignore files are read only outside one, where a repository around the
+ * project ignores the project itself, and in a repository nested in the work tree without being a submodule (git
+ * does not look into it). Links are never followed; a `.gitignore` is read in every directory entered.
  */
 export async function walkProject (root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const result: WalkResult = { files: [], links: [], special: [] }
   const git = await GitView.of(root, options)
-  await walkDirectory({ root, git, result, signal: options.signal }, '', IgnoreRules.empty())
+  await walkDirectory({ root, result, signal: options.signal }, '', IgnoreRules.empty(), git)
   return result
 }
 
 interface Walk {
   root: string
-  /** What git tracks (kept whatever any rule says) and ignores; undefined outside a git work tree. */
-  git: GitView | undefined
   result: WalkResult
   signal: AbortSignal | undefined
 }
 
-/** `onlyTracked`: the rules leave this directory out and it is walked for what git tracks in it, nothing else. */
-async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, onlyTracked = false): Promise<void> {
-  const { root, git, result, signal } = walk
+/**
+ * `git`: what git tracks (kept whatever any rule says) and ignores here; undefined outside a git work tree.
+ * `onlyTracked`: the rules leave this directory out and it is walked for what git tracks in it, nothing else.
+ */
+async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, gitAbove: GitView | undefined, onlyTracked = false): Promise<void> {
+  const { root, result, signal } = walk
   signal?.throwIfAborted()
   const absoluteDir = dir === '' ? root : path.join(root, dir)
   const entries = await readdir(absoluteDir, { withFileTypes: true })
+  // a repository nested in the work tree that is no submodule: git neither tracks nor ignores anything in it
+  const git = gitAbove !== undefined && dir !== '' && entries.some(e => e.name === '.git') && !gitAbove.isSubmodule(dir) ? undefined : gitAbove
   const rules = inherited.withFile(dir, await gitignoreOf(absoluteDir, entries))
   const subdirectories: Array<{ path: string, onlyTracked: boolean, rules: IgnoreRules }> = []
   for (const entry of entries) {
@@ -56,7 +62,8 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
     const kind = await kindOf(entry, absolute)
     const isDirectory = kind === 'directory'
     const isTracked = git?.tracks(relative, isDirectory) === true
-    const skipped = onlyTracked || rules.skips(relative, isDirectory) || git?.ignores(relative, isDirectory) === true
+    const ruled = git?.decidesIgnores === true ? IgnoreRules.skipsGradleState(relative, isDirectory) : rules.skips(relative, isDirectory)
+    const skipped = onlyTracked || ruled || git?.ignores(relative, isDirectory) === true
     if (skipped && !isTracked) continue
     // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name cannot be opened again
     if (entry.name.includes('\uFFFD')) throw new UnsupportedFileNameError(dir, entry.name)
@@ -66,7 +73,7 @@ async function walkDirectory (walk: Walk, dir: string, inherited: IgnoreRules, o
     else if (kind === 'link') result.links.push({ path: relative, target: await readlink(absolute) })
     else result.special.push(relative)
   }
-  for (const subdirectory of subdirectories) await walkDirectory(walk, subdirectory.path, subdirectory.rules, subdirectory.onlyTracked)
+  for (const subdirectory of subdirectories) await walkDirectory(walk, subdirectory.path, subdirectory.rules, git, subdirectory.onlyTracked)
 }
 
 async function gitignoreOf (dir: string, entries: Dirent[]): Promise<string | undefined> {

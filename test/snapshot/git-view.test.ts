@@ -138,3 +138,31 @@ test('outside git, .gitignore rules match case-sensitively too', async t => {
   const { manifest } = await createSnapshot(dir, store, { git: path.join(dir, 'no-such-git') })
   t.deepEqual(manifestPaths(manifest), ['.gitignore', 'Core/C.java', 'changes.log', 'settings.gradle'])
 })
+
+test('in a work tree git\'s verdict alone decides what is ignored: a directory a deeper .gitignore re-includes is taken whole, as git keeps it', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, {
+    '.gitignore': 'gen/\n',
+    'settings.gradle': 'include "sub"\n',
+    'sub/.gitignore': '!gen/\n',
+    'sub/gen/G.java': 'class G {}\n',
+    'gen/Top.java': 'ignored'
+  })
+  await gitInit(dir)
+  const { stdout } = await exec('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: dir })
+  t.true(stdout.split('\n').includes('?? sub/gen/G.java'), stdout)
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(dir, store)
+  t.deepEqual(manifestPaths(manifest), ['.gitignore', 'settings.gradle', 'sub/.gitignore', 'sub/gen/G.java'])
+})
+
+test('in a repository nested in the work tree (no submodule), which git does not look into, its .gitignore files apply', async t => {
+  const dir = await tempDir(t)
+  await writeTree(dir, { '.gitignore': '*.tmp\n', 'settings.gradle': 'include "inner"\n', 'x.tmp': 'ignored by git' })
+  await gitInit(dir)
+  await writeTree(dir, { 'inner/.gitignore': '*.log\n', 'inner/a.log': 'ignored by its own rule', 'inner/b.tmp': 'ignored by the outer rule', 'inner/B.java': 'class B {}\n' })
+  await gitInit(path.join(dir, 'inner'))
+  const store = await openStore(t)
+  const { manifest } = await createSnapshot(dir, store)
+  t.deepEqual(manifestPaths(manifest), ['.gitignore', 'inner/.gitignore', 'inner/B.java', 'settings.gradle'])
+})
