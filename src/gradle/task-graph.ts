@@ -59,6 +59,34 @@ export class TaskGraphProbeError extends Error {
   override name = 'TaskGraphProbeError'
 }
 
+/**
+ * Gradle refused the task names asked for: one it does not know, one that is ambiguous, or a project path in one
+ * that names no project. The message is Gradle's own, from its "What went wrong" section.
+ */
+export class UnknownTaskError extends TaskGraphProbeError {
+  override name = 'UnknownTaskError'
+}
+
+/**
+ * Gradle's words for a requested name it cannot select, as the first line of "What went wrong": Gradle 4.4
+ * `Task 'x' not found in root project 'y'.`, `Task 'c' is ambiguous in project ':a'. Candidates are: …`,
+ * `Project 'foo' not found in root project 'y'.`; Gradle 8 the same (`… in root project 'y' and its subprojects.`),
+ * or for a path `Cannot locate tasks that match ':a:x' as task 'x' not found in project ':a'.`. A build script failing
+ * on a missing task (`tasks.getByPath`) says `Task with path …` and is not taken for one.
+ */
+const UNSELECTABLE_TASK = /^(?:Cannot locate tasks that match '[^']*' as )?(?:[Tt]ask|[Pp]roject) '[^']*' (?:not found|is ambiguous) in (?:root )?project '[^']*'/
+
+/** Gradle's message when its output says it could not select a requested task (see {@link UNSELECTABLE_TASK}). */
+export function unselectableTaskMessage (gradleOutput: string): string | undefined {
+  const lines = gradleOutput.split(/\r?\n/)
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!/^\* What went wrong:\s*$/.test(lines[i]!)) continue
+    const message = lines[i + 1]!.trim()
+    if (UNSELECTABLE_TASK.test(message)) return message
+  }
+  return undefined
+}
+
 const TaskGraphSchema = z.object({
   gradleVersion: z.string(),
   tasks: z.array(z.object({
@@ -140,6 +168,10 @@ export async function probeTaskGraph (options: ProbeOptions): Promise<TaskGraph>
       stderr: new Writable({ write (chunk, _encoding, done) { stderr = (stderr + String(chunk)).slice(-4000); done() } })
     })
     if (result.exitCode !== 0) {
+      const unselectable = unselectableTaskMessage(stderr)
+      if (unselectable !== undefined) {
+        throw new UnknownTaskError(`Gradle cannot select ${options.tasks.join(' ')}: ${unselectable} (\`gmesh gradle -- tasks --all\` lists the build's tasks)`)
+      }
       throw new TaskGraphProbeError(`Gradle could not plan ${options.tasks.join(' ')} (exit code ${result.exitCode}):\n${stderr.trim()}`)
     }
     const json = await readFile(outputFile, 'utf8').catch(() => {

@@ -9,6 +9,11 @@ import type { TestClass } from './test-classes.js'
 import { splitIntoShards, type TestShards } from './test-shards.js'
 import type { PlanOptions } from './units.js'
 
+/** `--shard MODULE=N` names a module whose test task is not planned (no such module, or no test task): a usage error. */
+export class ShardModuleError extends PlanError {
+  override name = 'ShardModuleError'
+}
+
 /** The sharded test tasks with their splits, and what to warn of. */
 export function planShards (tasks: readonly ProbedTask[], options: PlanOptions): { shards: Map<string, TestShards>, warnings: string[] } {
   const shards = new Map<string, TestShards>()
@@ -45,7 +50,7 @@ function shardCounts (tasks: readonly ProbedTask[], options: PlanOptions): Map<s
   }
   for (const request of options.shardTests ?? []) {
     const task = taskPathIn(projectPath(request.module), testName)
-    if (!testTasks.has(task)) throw new PlanError(`cannot shard the tests of '${request.module}': ${task} is not among the planned tasks`)
+    if (!testTasks.has(task)) throw new ShardModuleError(`cannot shard the tests of '${request.module}': ${task} is not among the planned tasks`)
     counts.set(task, check(request.shards, `shardTests for ${request.module}`))
   }
   return counts

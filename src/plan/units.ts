@@ -29,6 +29,7 @@ import type { TestShards } from './test-shards.js'
 export { UnresolvedTaskError } from './requested-tasks.js'
 export { PlanError, projectOf } from './task-paths.js'
 export { NothingToDistributeError } from './task-sets.js'
+export { ShardModuleError } from './shard-plan.js'
 export { finalBuildArgs, unitGradleArgs } from './gradle-args.js'
 
 export interface Unit {

@@ -129,6 +129,26 @@ test('--json prints a failure document for usage errors too: stage usage, exit 2
   }
 })
 
+test('--json: a task Gradle does not know, and --shard for a module with no planned test task, are usage errors: stage usage, exit 2', async t => {
+  t.timeout(30_000)
+  const unknown = await sandbox(t, 'unknown-task')
+  await fakeNode(t, unknown, 'running')
+  const run = gmeshBuild(t, unknown, ['--json'])
+  t.is(await run.closed, 2, run.stderr())
+  const doc = JSON.parse(run.stdout()) as { error: string }
+  t.like(doc, { ok: false, exitCode: 2, stage: 'usage', interrupted: false })
+  t.regex(doc.error, /Gradle cannot select compileJava: Task 'compileJava' not found in root project 'x'\./)
+  t.regex(run.stderr(), /Task 'compileJava' not found in root project 'x'/)
+
+  const box = await sandbox(t, 'none')
+  await fakeNode(t, box, 'running')
+  const shard = gmeshBuild(t, box, ['--json', '--shard', 'nosuch=2'])
+  t.is(await shard.closed, 2, shard.stderr())
+  const shardDoc = JSON.parse(shard.stdout()) as { error: string }
+  t.like(shardDoc, { ok: false, exitCode: 2, stage: 'usage', interrupted: false })
+  t.regex(shardDoc.error, /cannot shard the tests of 'nosuch': :nosuch:test is not among the planned tasks/)
+})
+
 test('Ctrl-C while the node takes the snapshot cancels the submission by the id the client picked: no job starts', async t => {
   t.timeout(30_000)
   const box = await sandbox(t, 'none')

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import {
-  probeTaskGraph, parseTaskGraph, renderTaskGraphProbeScript, TaskGraphProbeError
+  probeTaskGraph, parseTaskGraph, renderTaskGraphProbeScript, TaskGraphProbeError, UnknownTaskError, unselectableTaskMessage
 } from '../../src/gradle/task-graph.js'
 import { planUnits } from '../../src/plan/units.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
@@ -80,14 +80,37 @@ test('real Gradle: the probe leaves an included build alone, its tasks enabled, 
   t.false(graph.tasks.some(task => task.path === ':jar'), 'no task of the included build')
 })
 
-test('a task that does not exist is a probe error carrying Gradle\'s message', async t => {
-  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'one real Gradle build on a shared 2-core machine')
+test('real Gradle: a task it does not know is an UnknownTaskError with Gradle\'s message; a broken build script is a probe error of another kind', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'three real Gradle runs on a shared 2-core machine')
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
-  const err = await t.throwsAsync(probeTaskGraph({
-    projectDir: project.projectDir, tasks: ['noSuchTask'], gradleUserHome: project.gradleUserHome, noDaemon: true
-  }), { instanceOf: TaskGraphProbeError })
-  t.regex(err?.message ?? '', /noSuchTask/)
+  const probe = async (tasks: string[]): Promise<unknown> => await probeTaskGraph({ projectDir: project.projectDir, tasks, gradleUserHome: project.gradleUserHome, noDaemon: true })
+  const unknown = await t.throwsAsync(probe(['noSuchTask']), { instanceOf: UnknownTaskError })
+  t.regex(unknown.message, /^Gradle cannot select noSuchTask: Task 'noSuchTask' not found in root project '[^']+'/)
+  const inProject = await t.throwsAsync(probe([':money:noSuchTask']), { instanceOf: UnknownTaskError })
+  t.regex(inProject.message, /[Tt]ask 'noSuchTask' not found in project ':money'/)
+  await appendFile(path.join(project.projectDir, 'build.gradle'), '\nthis is not groovy (\n')
+  const broken = await t.throwsAsync(probe(['build']), { instanceOf: TaskGraphProbeError })
+  t.false(broken instanceof UnknownTaskError, broken.message)
+  t.regex(broken.message, /^Gradle could not plan build \(exit code 1\)/)
+})
+
+test('what Gradle 4.4 and 8 say of a requested name they cannot select is told from other failures', t => {
+  const failure = (line: string): string => `\nFAILURE: Build failed with an exception.\n\n* What went wrong:\n${line}\n\n* Try:\nRun gradle tasks\n`
+  for (const line of [
+    "Task 'nosuch' not found in root project 'yy'.",
+    "Task 'clea' is ambiguous in project ':a'. Candidates are: 'cleanA', 'cleanB'.",
+    "Project 'foo' not found in root project 'yy'.",
+    "Task 'nosuch' not found in root project 'yy' and its subprojects.",
+    "Cannot locate tasks that match ':a:nosuch' as task 'nosuch' not found in project ':a'.",
+    "Cannot locate tasks that match 'foo:build' as project 'foo' not found in root project 'yy'."
+  ]) t.is(unselectableTaskMessage(failure(line)), line)
+  for (const line of [
+    "A problem occurred evaluating root project 'yy'.",
+    "Task with path ':nosuch' not found in root project 'yy'.",
+    "Could not get unknown property 'x' for root project 'yy' of type org.gradle.api.Project."
+  ]) t.is(unselectableTaskMessage(failure(line)), undefined, line)
+  t.is(unselectableTaskMessage("Task 'x' not found in root project 'y'."), undefined, 'only as what went wrong')
 })
 
 test('real Gradle: from a subproject, the probe records the build\'s root and what Gradle selected for an abbreviation there', async t => {

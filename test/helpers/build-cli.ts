@@ -12,8 +12,16 @@ import path from 'node:path'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import { startFakeBuildNode, type FakeBuildNode, type FakeJobMode } from './fake-build-node.js'
 
-/** Where a fake ./gradlew hangs (until killed), after touching `gradle-started`; else it plans one task and builds it. */
-export type Hang = 'probe' | 'final' | 'none' | 'fail-probe'
+/**
+ * Where a fake ./gradlew hangs (until killed), after touching `gradle-started`; else it plans one task and builds it.
+ * `fail-probe`: the probe fails as on a broken build script; `unknown-task`: as Gradle 4.4.1 does on a task it does not know.
+ */
+export type Hang = 'probe' | 'final' | 'none' | 'fail-probe' | 'unknown-task'
+
+const PROBE_FAILURES: Partial<Record<Hang, string>> = {
+  'fail-probe': '  echo "What went wrong: a broken build script" >&2; exit 1',
+  'unknown-task': '  printf \'%s\\n\' "FAILURE: Build failed with an exception." "" "* What went wrong:" "Task \'compileJava\' not found in root project \'x\'." "" "* Try:" >&2; exit 1'
+}
 
 const GRAPH = JSON.stringify({ gradleVersion: '4.4.1', tasks: [{ path: ':compileJava', type: 'org.gradle.api.tasks.compile.JavaCompile', dependencies: [] }] })
 
@@ -24,7 +32,7 @@ function wrapper (hang: Hang): string {
     'init=""; prev=""',
     'for a in "$@"; do [ "$prev" = "-I" ] && init="$a"; prev="$a"; done',
     'if grep -q "task-graph probe" "$init"; then',
-    hang === 'probe' ? `  ${stall}` : hang === 'fail-probe' ? '  echo "What went wrong: a broken build script" >&2; exit 1' : '  :',
+    hang === 'probe' ? `  ${stall}` : PROBE_FAILURES[hang] ?? '  :',
     `  out=$(sed -n "s/^def gmeshProbeOutput = new File('\\(.*\\)')$/\\1/p" "$init")`,
     `  printf '%s' '${GRAPH}' > "$out"; exit 0`,
     'fi',

@@ -9,7 +9,8 @@ import { watchBuildInterrupts } from '../build-interrupts.js'
 import { distributedBuild, type DistributedBuildResult } from '../../build/distributed-build.js'
 import { parsePositiveInt } from '../../config/parse.js'
 import { locateGradleProject, ProjectDirError } from '../../gradle/build-root.js'
-import { UnresolvedTaskError, type ShardRequest } from '../../plan/units.js'
+import { UnknownTaskError } from '../../gradle/task-graph.js'
+import { ShardModuleError, UnresolvedTaskError, type ShardRequest } from '../../plan/units.js'
 import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
 interface BuildOptions {
@@ -82,7 +83,7 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
       ...(options.json === true || options.output === false ? {} : { finalOutput: process.stdout })
     })
   } catch (err) {
-    if (!controller.signal.aborted && (err instanceof UnresolvedTaskError || err instanceof ProjectDirError)) throw new UsageError(err.message)
+    if (!controller.signal.aborted && isUsageError(err)) throw new UsageError((err as Error).message)
     throw failed(state, err, controller.signal.aborted, json)
   } finally {
     offSignals()
@@ -90,6 +91,15 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
   if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
   else process.stderr.write(formatBuildSummary(result))
   return result.exitCode
+}
+
+/**
+ * Whether planning refused what was asked rather than failing: a task Gradle does not know (or that is ambiguous),
+ * a task gmesh cannot tell, `--shard` for a module whose tests are not planned, a project directory gmesh cannot take.
+ * A probe that fails otherwise (a broken build script) is no usage error.
+ */
+function isUsageError (err: unknown): boolean {
+  return err instanceof UnknownTaskError || err instanceof UnresolvedTaskError || err instanceof ShardModuleError || err instanceof ProjectDirError
 }
 
 /** The error a build that stopped at `state.stage` ends with; with `--json`, its document goes to stdout first. */
