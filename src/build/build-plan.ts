@@ -5,6 +5,7 @@
  * `gradle` run in it: `build` in `money/` is `:money:build` and its subprojects'. The snapshot, the plan and the
  * units work from the build's root, where the settings file is; units run fully qualified task paths there.
  */
+import { checkBuildDirs } from '../gradle/build-dirs.js'
 import { locateGradleProject } from '../gradle/build-root.js'
 import { probeTaskGraph, type TaskGraph } from '../gradle/task-graph.js'
 import { planBuild } from '../plan/plan-build.js'
@@ -35,7 +36,10 @@ export interface BuildPlan {
   plan: UnitPlan
 }
 
-/** Locates the build (a `ProjectDirError` when there is none), probes its task graph and plans the units. */
+/**
+ * Locates the build (a `ProjectDirError` when there is none), probes its task graph and plans the units. A build
+ * reaching outside its root (an included build, a project elsewhere) is refused: `OutsideBuildRootError`.
+ */
 export async function planDistributedBuild (options: BuildPlanOptions): Promise<BuildPlan> {
   const location = await locateGradleProject(options.projectDir)
   const graph = await probeTaskGraph({
@@ -49,6 +53,7 @@ export async function planDistributedBuild (options: BuildPlanOptions): Promise<
   })
   // Gradle's own word where it gives it: Gradle 4.4 builds a directory its settings do not include as a build of its own
   const buildRoot = graph.rootDir ?? location.buildRoot
+  checkBuildDirs(graph, buildRoot)
   const plan = await planBuild(graph, {
     rootDir: buildRoot, requested: options.tasks, separateTests: options.separateTests ?? true,
     ...(options.testShardsPerModule == null ? {} : { testShardsPerModule: options.testShardsPerModule }),

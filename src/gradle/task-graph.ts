@@ -7,7 +7,9 @@
  * requested names: abbreviations and names relative to the project Gradle ran in resolved the way Gradle does.
  * Per task it records whether the task declares outputs (`outputs.hasOutput`, Gradle 4.4 and 8), and for a test
  * task where its JUnit XML and HTML reports go (`reports.junitXml`: `outputLocation` on Gradle 6.1+, `destination`
- * before).
+ * before). It records where every project of the build lies (`projectDir`, which settings may put anywhere) and
+ * every included build's directory (`gradle.includedBuilds`, Gradle 3.1+ and 8, each with `projectDir`): the
+ * planner refuses a build that reaches outside its root, which is all a worker gets (build-dirs.ts).
  *
  * `TaskExecutionGraph.getDependencies(Task)` exists only from Gradle 4.6; before that the script
  * asks each task's `taskDependencies` and keeps the dependencies that are in the graph. The
@@ -52,6 +54,16 @@ export interface TaskGraph {
   selected?: string[]
   /** The root project's directory, where Gradle found the build's settings file. */
   rootDir?: string
+  /** Every project of the build with its directory (absolute); absent from a graph made by hand or by an older probe. */
+  projects?: ProbedDir[]
+  /** The builds the settings include (`includeBuild`), by name with their directory (absolute). */
+  includedBuilds?: ProbedDir[]
+}
+
+/** A project (by path, `:money`) or an included build (by name) and the directory Gradle gives it. */
+export interface ProbedDir {
+  name: string
+  dir: string
 }
 
 export class TaskGraphProbeError extends Error {
@@ -99,7 +111,9 @@ const TaskGraphSchema = z.object({
   })),
   requested: z.array(z.string()).optional(),
   selected: z.array(z.string()).optional(),
-  rootDir: z.string().optional()
+  rootDir: z.string().optional(),
+  projects: z.array(z.object({ name: z.string(), dir: z.string() })).optional(),
+  includedBuilds: z.array(z.object({ name: z.string(), dir: z.string() })).optional()
 })
 
 /** System properties that keep the configuration cache off on every Gradle that has one. */
@@ -140,6 +154,8 @@ export function renderTaskGraphProbeScript (outputFile: string): string {
     '        entry',
     '    }',
     '    def probed = [gradleVersion: gradle.gradleVersion, tasks: tasks, rootDir: gradle.rootProject.projectDir.path]',
+    '    probed.projects = gradle.rootProject.allprojects.collect { [name: it.path, dir: it.projectDir.path] }',
+    '    probed.includedBuilds = gradle.includedBuilds.collect { [name: it.name, dir: it.projectDir.path] }',
     '    if (graph.respondsTo(\'getRequestedTasks\')) probed.selected = graph.requestedTasks.collect { it.path }.sort()',
     '    gmeshProbeOutput.text = groovy.json.JsonOutput.toJson(probed)',
     '    graph.allTasks.each { it.enabled = false }',

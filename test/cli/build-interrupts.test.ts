@@ -149,6 +149,21 @@ test('--json: a task Gradle does not know, and --shard for a module with no plan
   t.regex(shardDoc.error, /cannot shard the tests of 'nosuch': :nosuch:test is not among the planned tasks/)
 })
 
+test('--json: a build whose included build lies outside its root is a usage error naming it, before anything is submitted', async t => {
+  t.timeout(30_000)
+  const box = await sandbox(t, 'outside-root')
+  const node = await fakeNode(t, box, 'running')
+  const run = gmeshBuild(t, box, ['--json'])
+  t.is(await run.closed, 2, run.stderr())
+  const doc = JSON.parse(run.stdout()) as { error: string }
+  t.like(doc, { ok: false, exitCode: 2, stage: 'usage', interrupted: false })
+  const lib = path.join(path.dirname(box.project), 'lib')
+  t.true(doc.error.startsWith(`the included build 'lib' (${lib}) lies outside the build's root ${box.project}`), doc.error)
+  t.regex(doc.error, /give it with --project$/)
+  t.regex(run.stderr(), /the included build 'lib' .* lies outside the build's root/)
+  t.false(node.lines.some(line => line.startsWith('submit')), node.lines.join('\n'))
+})
+
 test('Ctrl-C while the node takes the snapshot cancels the submission by the id the client picked: no job starts', async t => {
   t.timeout(30_000)
   const box = await sandbox(t, 'none')

@@ -16,6 +16,8 @@ test('the probe script picks the dependency API by what the graph interface has,
   t.true(script.includes('graph.allTasks.each { it.enabled = false }'))
   t.true(script.includes('hasOutputs: task.outputs.hasOutput'), 'whether each task declares outputs (Gradle 4.4 and 8)')
   t.true(script.indexOf('if (gradle.parent != null)') < script.indexOf('gradle.taskGraph.whenReady'), 'an included build returns before hooking its graph')
+  t.true(script.includes('gradle.includedBuilds.collect { [name: it.name, dir: it.projectDir.path] }'), 'included builds\' directories (Gradle 4.4 and 8)')
+  t.true(script.includes('gradle.rootProject.allprojects.collect { [name: it.path, dir: it.projectDir.path] }'), 'every project\'s directory')
 })
 
 test('probe output of an unexpected shape is refused', t => {
@@ -78,6 +80,9 @@ test('real Gradle: the probe leaves an included build alone, its tasks enabled, 
   t.is(await readFile(path.join(tools, 'jar-enabled.txt'), 'utf8'), 'true')
   t.true(graph.tasks.some(task => task.path === ':app:build'))
   t.false(graph.tasks.some(task => task.path === ':jar'), 'no task of the included build')
+  t.deepEqual(graph.includedBuilds, [{ name: 'tools', dir: tools }])
+  t.deepEqual(graph.projects?.map(p => p.name).sort(), [':', ':app', ':catalog', ':money', ':pricing', ':text'])
+  t.is(graph.projects?.find(p => p.name === ':money')?.dir, path.join(project.projectDir, 'money'))
 })
 
 test('real Gradle: a task it does not know is an UnknownTaskError with Gradle\'s message; a broken build script is a probe error of another kind', async t => {

@@ -14,18 +14,20 @@ import { startFakeBuildNode, type FakeBuildNode, type FakeJobMode } from './fake
 
 /**
  * Where a fake ./gradlew hangs (until killed), after touching `gradle-started`; else it plans one task and builds it.
- * `fail-probe`: the probe fails as on a broken build script; `unknown-task`: as Gradle 4.4.1 does on a task it does not know.
+ * `fail-probe`: the probe fails as on a broken build script; `unknown-task`: as Gradle 4.4.1 does on a task it does not know;
+ * `outside-root`: the probe tells of an included build outside the project (`includeBuild '../lib'`).
  */
-export type Hang = 'probe' | 'final' | 'none' | 'fail-probe' | 'unknown-task'
+export type Hang = 'probe' | 'final' | 'none' | 'fail-probe' | 'unknown-task' | 'outside-root'
 
 const PROBE_FAILURES: Partial<Record<Hang, string>> = {
   'fail-probe': '  echo "What went wrong: a broken build script" >&2; exit 1',
   'unknown-task': '  printf \'%s\\n\' "FAILURE: Build failed with an exception." "" "* What went wrong:" "Task \'compileJava\' not found in root project \'x\'." "" "* Try:" >&2; exit 1'
 }
 
-const GRAPH = JSON.stringify({ gradleVersion: '4.4.1', tasks: [{ path: ':compileJava', type: 'org.gradle.api.tasks.compile.JavaCompile', dependencies: [] }] })
+const GRAPH = { gradleVersion: '4.4.1', tasks: [{ path: ':compileJava', type: 'org.gradle.api.tasks.compile.JavaCompile', dependencies: [] }] }
 
-function wrapper (hang: Hang): string {
+function wrapper (hang: Hang, project: string): string {
+  const graph = JSON.stringify(hang === 'outside-root' ? { ...GRAPH, includedBuilds: [{ name: 'lib', dir: path.join(path.dirname(project), 'lib') }] } : GRAPH)
   const stall = 'touch gradle-started; exec sleep 60'
   return [
     '#!/bin/sh',
@@ -34,7 +36,7 @@ function wrapper (hang: Hang): string {
     'if grep -q "task-graph probe" "$init"; then',
     hang === 'probe' ? `  ${stall}` : PROBE_FAILURES[hang] ?? '  :',
     `  out=$(sed -n "s/^def gmeshProbeOutput = new File('\\(.*\\)')$/\\1/p" "$init")`,
-    `  printf '%s' '${GRAPH}' > "$out"; exit 0`,
+    `  printf '%s' '${graph}' > "$out"; exit 0`,
     'fi',
     hang === 'final' ? stall : 'echo "BUILD SUCCESSFUL"',
     ''
@@ -50,7 +52,7 @@ export async function sandbox (t: ExecutionContext, hang: Hang): Promise<Box> {
   await mkdir(box.dataDir)
   await mkdir(box.project)
   await writeFile(path.join(box.project, 'settings.gradle'), 'rootProject.name = "x"\n')
-  await writeFile(path.join(box.project, 'gradlew'), wrapper(hang))
+  await writeFile(path.join(box.project, 'gradlew'), wrapper(hang, box.project))
   await chmod(path.join(box.project, 'gradlew'), 0o755)
   return box
 }

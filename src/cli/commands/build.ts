@@ -10,6 +10,7 @@ import { distributedBuild, type DistributedBuildResult } from '../../build/distr
 import { parsePositiveInt } from '../../config/parse.js'
 import { locateGradleProject, ProjectDirError } from '../../gradle/build-root.js'
 import { UnknownTaskError } from '../../gradle/task-graph.js'
+import { OutsideBuildRootError } from '../../gradle/build-dirs.js'
 import { ShardModuleError, UnresolvedTaskError, type ShardRequest } from '../../plan/units.js'
 import { InterruptedError, OperationError, UsageError } from '../errors.js'
 
@@ -95,11 +96,13 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
 
 /**
  * Whether planning refused what was asked rather than failing: a task Gradle does not know (or that is ambiguous),
- * a task gmesh cannot tell, `--shard` for a module whose tests are not planned, a project directory gmesh cannot take.
+ * a task gmesh cannot tell, `--shard` for a module whose tests are not planned, a project directory gmesh cannot take,
+ * a build reaching outside its root (an included build or a project elsewhere, which workers would not get).
  * A probe that fails otherwise (a broken build script) is no usage error.
  */
 function isUsageError (err: unknown): boolean {
-  return err instanceof UnknownTaskError || err instanceof UnresolvedTaskError || err instanceof ShardModuleError || err instanceof ProjectDirError
+  return err instanceof UnknownTaskError || err instanceof UnresolvedTaskError || err instanceof ShardModuleError || err instanceof ProjectDirError ||
+    err instanceof OutsideBuildRootError
 }
 
 /** The error a build that stopped at `state.stage` ends with; with `--json`, its document goes to stdout first. */
