@@ -83,10 +83,11 @@ async function rpcLatencies (pair: Pair, request: Uint8Array, count: number): Pr
 
 /** Plain TCP on loopback: a server that sends `blob` on each connection, or echoes `size`-byte messages. */
 async function tcpReference (blob: Uint8Array, runs: number, size: number, count: number): Promise<{ blobMs: number[], rttMs: number[] }> {
+  const reply = randomBytes(size) // made once, as the stream-rpc server's reply is: no work inside the timed round trip
   const server = createServer(socket => {
     socket.once('data', first => {
       if (first[0] === 0x42) socket.end(blob)
-      else echo(socket, size, first)
+      else echo(socket, reply, first)
     })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -100,11 +101,12 @@ async function tcpReference (blob: Uint8Array, runs: number, size: number, count
   }
 }
 
-function echo (socket: Socket, size: number, first: Buffer): void {
+/** Answers each `reply.byteLength` bytes received with `reply`. */
+function echo (socket: Socket, reply: Buffer, first: Buffer): void {
   let pending = first.byteLength
   const onData = (data: Buffer): void => {
     pending += data.byteLength
-    while (pending >= size) { pending -= size; socket.write(randomBytes(size)) }
+    while (pending >= reply.byteLength) { pending -= reply.byteLength; socket.write(reply) }
   }
   onData(Buffer.alloc(0))
   socket.on('data', onData)
