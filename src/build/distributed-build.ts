@@ -51,6 +51,8 @@ export interface DistributedBuildOptions {
   finalOutput?: Writable
   /** Moved on as the build goes (stage, plan, job, the Gradle running), so an error or an interrupt can say where it stopped. */
   state?: BuildState
+  /** How long an interrupted build waits for the node to cancel its job (default CANCEL_DEADLINE_MS). */
+  cancelDeadlineMs?: number
 }
 
 export interface BuildTimings { probeMs: number, submitMs: number, distributedMs: number, finalMs: number, totalMs: number }
@@ -103,12 +105,13 @@ async function build (options: DistributedBuildOptions, progress: BuildProgress 
   // the job's events are this job's from its first one on; the node names the job once it answers
   if (progress != null) progress.jobId = request.jobId
   await events?.opened()
-  const jobId = await submit(client, state, request, signal)
+  const cancelDeadlineMs = options.cancelDeadlineMs ?? CANCEL_DEADLINE_MS
+  const jobId = await submit(client, state, request, signal, cancelDeadlineMs)
   if (progress != null) progress.jobId = jobId
   state.stage = 'job'
   const submitMs = performance.now() - started - probeMs
   options.progress?.write(`gmesh: job ${jobId} running (watch it live with gmesh top)\n`)
-  const job = await waitForJob(client, jobId, signal, (report, first) => {
+  const job = await waitForJob(client, jobId, signal, cancelDeadlineMs, (report, first) => {
     const warning = first ? skippedWarning(report.snapshot) : undefined
     if (warning !== undefined) options.progress?.write(`gmesh: warning: ${warning}\n`)
     progress?.report(report)
@@ -167,7 +170,7 @@ async function mergeTestShards (plan: UnitPlan, reports: ReadonlyMap<string, Tes
  * Submits the job under the id this client picked (`state.jobId` from the start), so an interrupt while the node takes
  * the snapshot can still cancel it: the node then stops the submission, or the job if it had just started.
  */
-async function submit (client: NodeClient, state: BuildState, request: SubmitJobRequest & { jobId: string }, signal: AbortSignal | undefined): Promise<string> {
+async function submit (client: NodeClient, state: BuildState, request: SubmitJobRequest & { jobId: string }, signal: AbortSignal | undefined, cancelDeadlineMs: number): Promise<string> {
   state.jobId = request.jobId
   try {
     // a node older than client-chosen ids picks its own
@@ -175,7 +178,7 @@ async function submit (client: NodeClient, state: BuildState, request: SubmitJob
     return state.jobId
   } catch (err) {
     if (signal?.aborted !== true) throw err
-    state.jobStarted = await cancelJob(client, request.jobId, true)
+    state.jobStarted = await cancelJob(client, request.jobId, true, cancelDeadlineMs)
     throw err
   }
 }
@@ -183,9 +186,9 @@ async function submit (client: NodeClient, state: BuildState, request: SubmitJob
 /**
  * Follows the job until it ends (past `assembling`, while the node fetches test shards' reports), showing `seen` each
  * report (`first` the first one); on abort, cancels it
- * on the node first so no unit keeps running, and throws JobCancelError if the node does not within CANCEL_DEADLINE_MS.
+ * on the node first so no unit keeps running, and throws JobCancelError if the node does not within `cancelDeadlineMs`.
  */
-async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined, seen: (report: JobReport, first: boolean) => void): Promise<JobReport> {
+async function waitForJob (client: NodeClient, jobId: string, signal: AbortSignal | undefined, cancelDeadlineMs: number, seen: (report: JobReport, first: boolean) => void): Promise<JobReport> {
   try {
     for (let polls = 0; ; polls++) {
       const report = await client.jobReport(jobId, signal)
@@ -194,23 +197,23 @@ async function waitForJob (client: NodeClient, jobId: string, signal: AbortSigna
       await delay(POLL_MS, undefined, signal == null ? {} : { signal })
     }
   } catch (err) {
-    if (signal?.aborted === true) await cancelJob(client, jobId, false)
+    if (signal?.aborted === true) await cancelJob(client, jobId, false, cancelDeadlineMs)
     throw err
   }
 }
 
 /**
- * Cancels an interrupted build's job, within CANCEL_DEADLINE_MS: a node that hangs must not hold the user's Ctrl-C.
+ * Cancels an interrupted build's job, within `deadlineMs`: a node that hangs must not hold the user's Ctrl-C.
  * Resolves whether the job had started; while `submitting`, a node that knows no such job never started it (404).
  */
-async function cancelJob (client: NodeClient, jobId: string, submitting: boolean): Promise<boolean> {
-  const deadline = AbortSignal.timeout(CANCEL_DEADLINE_MS)
+async function cancelJob (client: NodeClient, jobId: string, submitting: boolean, deadlineMs: number): Promise<boolean> {
+  const deadline = AbortSignal.timeout(deadlineMs)
   try {
     return (await client.cancelJob(jobId, 'the submitter stopped waiting (interrupted)', deadline)).started
   } catch (err) {
     if (submitting && err instanceof NodeApiError && err.status === 404) return false
     if (err instanceof NodeApiError && err.status === 409) return true // it ended just before the cancel: nothing runs
-    const reason = deadline.aborted ? `the node did not answer within ${CANCEL_DEADLINE_MS / 1000} s` : (err as Error).message
+    const reason = deadline.aborted ? `the node did not answer within ${deadlineMs / 1000} s` : (err as Error).message
     throw new JobCancelError(jobId, reason, err)
   }
 }

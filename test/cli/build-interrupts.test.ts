@@ -20,20 +20,18 @@ async function untilFile (file: string): Promise<void> {
   }
 }
 
-test('Ctrl-C while the node hangs: the cancel gives up after 5 s, says so, and --json still prints a document', async t => {
+test('Ctrl-C while the node hangs: the cancel gives up after its deadline, says so, and --json still prints a document', async t => {
   t.timeout(30_000, 'the old client waited 120 s for the cancel')
   const box = await sandbox(t, 'none')
   const node = await fakeNode(t, box, 'running')
-  const run = gmeshBuild(t, box, ['--json'])
+  // the deadline cut from 5 s to 0.2 s (a test hook): the message names the deadline that ran out
+  const run = gmeshBuild(t, box, ['--json'], { GMESH_CANCEL_DEADLINE_MS: '200' })
   await node.until('report job-1')
   process.kill(node.pid, 'SIGSTOP')
-  const interrupted = performance.now()
   run.child.kill('SIGINT')
 
   t.is(await run.closed, 130)
-  const seconds = (performance.now() - interrupted) / 1000
-  t.true(seconds >= 4.5 && seconds < 12, `exited ${seconds.toFixed(1)} s after Ctrl-C`)
-  t.regex(run.stderr(), /gmesh: build interrupted; could not cancel job job-1: the node did not answer within 5 s: it may still be running on the mesh\n/)
+  t.regex(run.stderr(), /gmesh: build interrupted; could not cancel job job-1: the node did not answer within 0\.2 s: it may still be running on the mesh\n/)
   t.false(run.stderr().includes('was cancelled'))
   t.like(JSON.parse(run.stdout()), { ok: false, exitCode: 130, stage: 'job', interrupted: true, jobId: 'job-1', plan: { units: 1 } })
 })

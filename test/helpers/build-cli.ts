@@ -72,9 +72,9 @@ export async function fakeNode (t: ExecutionContext, box: Box, mode: FakeJobMode
 
 export interface Run { child: ChildProcess, stdout: () => string, stderr: () => string, untilStderr: (text: string) => Promise<void>, closed: Promise<number | null> }
 
-/** `gmesh build` against the box, killed by pid if it outlives the test. */
-export function gmeshBuild (t: ExecutionContext, box: Box, extra: string[] = []): Run {
-  const child = spawn(process.execPath, [GMESH_BIN, 'build', '--data', box.dataDir, '--project', box.project, ...extra, '--', 'compileJava'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** `gmesh build` against the box (`env` added to this process's), killed by pid if it outlives the test. */
+export function gmeshBuild (t: ExecutionContext, box: Box, extra: string[] = [], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [GMESH_BIN, 'build', '--data', box.dataDir, '--project', box.project, ...extra, '--', 'compileJava'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let stdout = ''
   let stderr = ''
   const waiting: Array<{ text: string, resolve: () => void }> = []

@@ -55,6 +55,7 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
   const unitTimeoutMs = options.unitTimeout == null ? undefined : parseUnitTimeout(options.unitTimeout) * 1000
   const testShardsPerModule = options.shardTests == null ? undefined : parsePositiveInt(options.shardTests, '--shard-tests')
   const shardTests = options.shard?.map(parseShard)
+  const hooks = cancelDeadline()
   const projectDir = await gradleProjectDir(options.project ?? '.')
   const json = options.json === true
   const state: BuildState = { stage: 'connect' }
@@ -79,6 +80,7 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
       ...(shardTests == null ? {} : { shardTests }),
       signal: controller.signal,
       state,
+      ...hooks,
       ...(unitTimeoutMs == null ? {} : { unitTimeoutMs }),
       ...(options.json === true ? {} : { progress: process.stderr }),
       ...(options.json === true || options.output === false ? {} : { finalOutput: process.stdout })
@@ -110,6 +112,15 @@ function failed (state: BuildState, err: unknown, interrupted: boolean, json: bo
   const failure = describeFailure(state, err, interrupted)
   if (json) process.stdout.write(`${JSON.stringify(buildFailureJson(state, failure), null, 2)}\n`)
   return interrupted ? new InterruptedError(failure.message) : new OperationError(failure.message)
+}
+
+/**
+ * A test hook, not a user option: GMESH_CANCEL_DEADLINE_MS shortens (or lengthens) how long an interrupted build
+ * waits for the node to cancel its job, so tests of a hung node need not wait the real 5 s. Absent: the default.
+ */
+function cancelDeadline (): { cancelDeadlineMs?: number } {
+  const text = process.env.GMESH_CANCEL_DEADLINE_MS
+  return text == null || text === '' ? {} : { cancelDeadlineMs: parsePositiveInt(text, 'GMESH_CANCEL_DEADLINE_MS') }
 }
 
 /** The project directory, refused before anything is snapshotted when no Gradle build is in it or above it. */
