@@ -40,17 +40,17 @@ test('a second Ctrl-C exits at once while the cancel waits on a hung node', asyn
   t.timeout(30_000, 'the old client ignored a second Ctrl-C for 120 s')
   const box = await sandbox(t, 'none')
   const node = await fakeNode(t, box, 'running')
-  const run = gmeshBuild(t, box)
+  // the cancel's deadline far past the test's timeout: a client that waited for it would time the test out
+  const run = gmeshBuild(t, box, [], { GMESH_CANCEL_DEADLINE_MS: '600000' })
   await run.untilStderr('gmesh: job job-1 running')
   process.kill(node.pid, 'SIGSTOP')
   run.child.kill('SIGINT')
   await run.untilStderr('again to exit at once')
-  const again = performance.now()
   run.child.kill('SIGINT')
 
   t.is(await run.closed, 130)
-  t.true(performance.now() - again < 3000, 'no wait for the node')
   t.regex(run.stderr(), /gmesh: interrupted again: exited at once; job job-1 may still be running on the mesh\n/)
+  t.false(run.stderr().includes('could not cancel'), 'it did not wait for the cancel to give up')
 })
 
 test('Ctrl-C while the job runs on a node that answers cancels it there and says so', async t => {

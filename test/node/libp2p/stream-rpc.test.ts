@@ -223,7 +223,6 @@ test('a body that stops moving is abandoned with BodyStalledError after the stal
   }
   const { serverNode, client } = await serve(t, { handler: async () => ({ header: Uint8Array.of(1), body: stops() }) })
   const response = await openRpc(client, serverNode.peerId, PROTOCOL, request(new Uint8Array(0)), { ...options(), maxBodyBytes: 1024, bodyStallMs: 200 })
-  const started = Date.now()
   const received: number[] = []
   const read = (async () => { for await (const part of response.body) received.push(...part) })()
   // a bound on the test, not a wait: the old code never settles
@@ -231,8 +230,8 @@ test('a body that stops moving is abandoned with BodyStalledError after the stal
   const outcome = await Promise.race([read.then(() => 'ended', (err: unknown) => err), bound])
   if (outcome === 'still reading') response.abort()
   t.true(outcome instanceof BodyStalledError, String(outcome))
+  t.is((outcome as BodyStalledError).stallMs, 200, 'abandoned by the stall timeout, not by the caller\'s deadline')
   t.deepEqual(received, [1, 2, 3])
-  t.true(Date.now() - started < 4000, `abandoned after ${Date.now() - started} ms`)
 })
 
 test('a slow body that keeps moving is read to the end, however long it takes past the stall timeout', async t => {
