@@ -84,7 +84,8 @@ test('bad addresses, a cache budget below 1 MiB and an entry limit above the bud
     [['--cache-max', '1MiB', '--max-entry', '100MiB'], /--max-entry 100MiB is larger/, 'even when it is spelled as the default']
   ]
   for (const [args, message, why] of cases) {
-    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', ...args])
+    // loopback only and no mDNS, should a regression let the node start
+    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...args])
     t.is(result.code, 2, `${args.join(' ')} ${why ?? ''}`)
     t.regex(result.stderr, message)
   }

@@ -1,10 +1,24 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startNode, runGmesh, removeDataDir } from '../helpers/gmesh-node.js'
 
 const keyOf = (n: number): string => createHash('sha256').update(`crash-${n}`).digest('hex')
+
+/**
+ * Where a `gmesh up` expected to fail would run if it did not: loopback only, no mDNS (given before the options
+ * under test, which a later --http overrides and a --listen adds to).
+ */
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', '127.0.0.1:0']
+
+/** A data dir of the test's own, removed when it ends: not ~/.gmesh. */
+async function tempDataDir (t: ExecutionContext): Promise<string> {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badup-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  return path.join(parent, 'node')
+}
 
 test('a node says where it serves, answers status, and cleans up on SIGTERM', async t => {
   const node = await startNode()
@@ -33,11 +47,11 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
 test('a second node on the same data dir, or on a taken port, fails with a clear message', async t => {
   const node = await startNode()
   t.teardown(async () => { await removeDataDir(node) })
-  const sameDir = await runGmesh(['up', '--data', node.dataDir, '--http', '127.0.0.1:0'])
+  const sameDir = await runGmesh(['up', '--data', node.dataDir, ...LOOPBACK])
   t.is(sameDir.code, 1)
   t.regex(sameDir.stderr, new RegExp(`in use by another gmesh node \\(pid ${node.info.pid}\\)`))
   const port = new URL(node.info.httpUrl).port
-  const other = await startNodeExpectingFailure(['--http', `127.0.0.1:${port}`])
+  const other = await startNodeExpectingFailure(['--listen', '/ip4/127.0.0.1/tcp/0', '--http', `127.0.0.1:${port}`])
   t.is(other.code, 1)
   t.regex(other.stderr, /port is already in use/)
   const p2p = node.info.multiaddrs.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))!.replace(/\/p2p\/.*$/, '')
@@ -48,28 +62,29 @@ test('a second node on the same data dir, or on a taken port, fails with a clear
   t.notRegex(sameListen.stderr, /faultTolerance|at Server/, 'none of libp2p\'s own advice or stack')
 })
 
+/** `gmesh up` in a temp data dir without mDNS; `args` give its --http and --listen (loopback ones). */
 async function startNodeExpectingFailure (args: string[]): Promise<{ code: number | null, stderr: string }> {
-  const { mkdtemp, rm } = await import('node:fs/promises')
-  const { tmpdir } = await import('node:os')
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-node-'))
   try {
-    return await runGmesh(['up', '--data', dir, ...args])
+    return await runGmesh(['up', '--data', dir, '--no-mdns', ...args])
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
 }
 
 test('bad options are usage errors with exit code 2', async t => {
-  for (const args of [['up', '--http', 'nowhere'], ['up', '--cache-max', 'lots'], ['up', '--log-level', 'loud'], ['up', '--no-such-flag']]) {
-    const result = await runGmesh(args)
+  const dataDir = await tempDataDir(t)
+  for (const args of [['--http', 'nowhere'], ['--cache-max', 'lots'], ['--log-level', 'loud'], ['--no-such-flag']]) {
+    const result = await runGmesh(['up', '--data', dataDir, ...LOOPBACK, ...args])
     t.is(result.code, 2, args.join(' '))
     t.regex(result.stderr, /invalid|unknown option/, args.join(' '))
   }
 })
 
 test('a trust list with something that is not a peer id is refused before the node starts', async t => {
+  const dataDir = await tempDataDir(t)
   for (const flag of ['--trust-submitters', '--trust-producers']) {
-    const result = await runGmesh(['up', flag, '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p,bob'])
+    const result = await runGmesh(['up', '--data', dataDir, ...LOOPBACK, flag, '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p,bob'])
     t.is(result.code, 2, flag)
     t.regex(result.stderr, /"bob" is not a peer id/, flag)
   }
