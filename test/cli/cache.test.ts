@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -14,33 +14,33 @@ const KiB = 1024
 const keyOf = (n: number): string => createHash('sha256').update(`offline-${n}`).digest('hex')
 
 interface Stats { entries: number, bytes: number, maxBytes: number }
-const stats = async (dataDir: string): Promise<Stats> => JSON.parse((await runGmesh(['cache', 'stats', '--data', dataDir, '--json'])).stdout) as Stats
+const stats = async (t: ExecutionContext, dataDir: string): Promise<Stats> => JSON.parse((await runGmesh(t, ['cache', 'stats', '--data', dataDir, '--json'])).stdout) as Stats
 
 test('with no node running, stats and verify leave the cache as it is and gc keeps to the budget the node ran with', async t => {
   const node = await startNode({ args: ['--cache-max', '1MiB'] })
   t.teardown(async () => { await removeDataDir(node) })
   for (let i = 0; i < 6; i++) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(100 * KiB) })).status, 200)
   await node.stop()
-  t.like(await stats(node.dataDir), { entries: 6, maxBytes: 1024 * KiB }, 'the budget shown is the node\'s')
-  t.like(JSON.parse((await runGmesh(['cache', 'verify', '--data', node.dataDir, '--json'])).stdout), { checked: 6, quarantined: 0 })
-  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--json'])).stdout), { evicted: 0 }, 'within the node\'s own budget')
-  const typo = await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '5'])
+  t.like(await stats(t, node.dataDir), { entries: 6, maxBytes: 1024 * KiB }, 'the budget shown is the node\'s')
+  t.like(JSON.parse((await runGmesh(t, ['cache', 'verify', '--data', node.dataDir, '--json'])).stdout), { checked: 6, quarantined: 0 })
+  t.like(JSON.parse((await runGmesh(t, ['cache', 'gc', '--data', node.dataDir, '--json'])).stdout), { evicted: 0 }, 'within the node\'s own budget')
+  const typo = await runGmesh(t, ['cache', 'gc', '--data', node.dataDir, '--cache-max', '5'])
   t.is(typo.code, 2, '--cache-max 5 meant as 5GiB')
   t.regex(typo.stderr, /a bare number is bytes, and 5 bytes would empty the cache; give a unit/)
-  t.like(await stats(node.dataDir), { entries: 6 }, 'nothing evicted')
-  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
-  t.like(await stats(node.dataDir), { entries: 2, bytes: 200 * KiB })
-  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '0', '--json'])).stdout), { evicted: 2 }, '0 empties it, as the refusal says')
-  t.like(await stats(node.dataDir), { entries: 0, bytes: 0 })
+  t.like(await stats(t, node.dataDir), { entries: 6 }, 'nothing evicted')
+  t.like(JSON.parse((await runGmesh(t, ['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
+  t.like(await stats(t, node.dataDir), { entries: 2, bytes: 200 * KiB })
+  t.like(JSON.parse((await runGmesh(t, ['cache', 'gc', '--data', node.dataDir, '--cache-max', '0', '--json'])).stdout), { evicted: 2 }, '0 empties it, as the refusal says')
+  t.like(await stats(t, node.dataDir), { entries: 0, bytes: 0 })
 })
 
 test('gc --cache-max through a running node evicts down to that size once; the node keeps its own budget', async t => {
   const node = await startNode({ args: ['--cache-max', '1MiB'] })
   t.teardown(async () => { await removeDataDir(node) })
   for (let i = 0; i < 6; i++) t.is((await fetch(node.info.cacheUrl + keyOf(i), { method: 'PUT', body: randomBytes(100 * KiB) })).status, 200)
-  t.like(JSON.parse((await runGmesh(['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
-  t.like(await stats(node.dataDir), { entries: 2, maxBytes: 1024 * KiB })
-  t.is((await runGmesh(['cache', 'stats', '--data', node.dataDir, '--cache-max', '1KiB'])).code, 2, 'only gc takes a size')
+  t.like(JSON.parse((await runGmesh(t, ['cache', 'gc', '--data', node.dataDir, '--cache-max', '250KiB', '--json'])).stdout), { evicted: 4 })
+  t.like(await stats(t, node.dataDir), { entries: 2, maxBytes: 1024 * KiB })
+  t.is((await runGmesh(t, ['cache', 'stats', '--data', node.dataDir, '--cache-max', '1KiB'])).code, 2, 'only gc takes a size')
 })
 
 test('stats through a running node shows Gradle\'s GETs apart from the store\'s reads; --json keeps the store record', async t => {
@@ -49,19 +49,19 @@ test('stats through a running node shows Gradle\'s GETs apart from the store\'s 
   t.is((await fetch(node.info.cacheUrl + keyOf(0), { method: 'PUT', body: randomBytes(KiB) })).status, 200)
   t.is((await fetch(node.info.cacheUrl + keyOf(0))).status, 200)
   t.is((await fetch(node.info.cacheUrl + keyOf(1))).status, 404)
-  const text = await runGmesh(['cache', 'stats', '--data', node.dataDir])
+  const text = await runGmesh(t, ['cache', 'stats', '--data', node.dataDir])
   t.is(text.code, 0, text.stderr)
   t.regex(text.stdout, /^Gradle GETs {2}1 hit, 1 miss \(hit rate 50%; what gmesh status shows\)$/m)
   t.regex(text.stdout, /^store reads {2}\d+ hits?, \d+ miss(es)? \(Gradle GETs, peers served, snapshots\)$/m)
-  t.like(await stats(node.dataDir), { entries: 1, bytes: KiB, maxBytes: 1024 * KiB })
-  t.false('Gradle GETs' in await stats(node.dataDir), 'the JSON is the store\'s record, as before')
+  t.like(await stats(t, node.dataDir), { entries: 1, bytes: KiB, maxBytes: 1024 * KiB })
+  t.false('Gradle GETs' in await stats(t, node.dataDir), 'the JSON is the store\'s record, as before')
 })
 
 test('a data directory no node has used is named, not created', async t => {
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-nocache-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
   const typo = path.join(parent, 'typo')
-  const result = await runGmesh(['cache', 'stats', '--data', typo])
+  const result = await runGmesh(t, ['cache', 'stats', '--data', typo])
   t.is(result.code, 1)
   t.regex(result.stderr, /no cache at .*typo: no node has run with this data directory/)
   await t.throwsAsync(stat(typo), { code: 'ENOENT' })
@@ -85,7 +85,7 @@ test('bad addresses, a cache budget below 1 MiB and an entry limit above the bud
   ]
   for (const [args, message, why] of cases) {
     // loopback only and no mDNS, should a regression let the node start
-    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...args])
+    const result = await runGmesh(t, ['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...args])
     t.is(result.code, 2, `${args.join(' ')} ${why ?? ''}`)
     t.regex(result.stderr, message)
   }

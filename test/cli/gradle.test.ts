@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -7,7 +7,7 @@ import { main, ExitCode } from '../../src/cli/main.js'
 import { INIT_SCRIPT_MARKER } from '../../src/gradle/init-script.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import { fakeWrapper, sandbox, type Sandbox } from './gradle-sandbox.js'
-import { runGmesh } from '../helpers/gmesh-node.js'
+import { runGmesh, stopAtTeardown } from '../helpers/gmesh-node.js'
 
 test.serial('init-gradle installs the script for the running node into the Gradle user home', async t => {
   const box = await sandbox(t)
@@ -63,7 +63,7 @@ test.serial('init-gradle --gradle-user-home naming a file, or a path under one, 
   ]
   for (const [home, message] of cases) {
     for (const extra of [[], ['--remove']]) {
-      const result = await runGmesh(['init-gradle', '--data', box.dataDir, '--gradle-user-home', home, ...extra])
+      const result = await runGmesh(t, ['init-gradle', '--data', box.dataDir, '--gradle-user-home', home, ...extra])
       t.is(result.code, ExitCode.usage, `${home} ${extra.join(' ')}\n${result.stderr}`)
       t.regex(result.stderr, message)
       t.notRegex(result.stderr, /ENOTDIR|EEXIST/)
@@ -110,8 +110,9 @@ test.serial('gradle leaves the user\'s --no-build-cache alone', async t => {
 })
 
 /** `gmesh gradle -- build` (or `args`) in `project` as a separate process, with `bin` first on PATH; its exit code and stderr. */
-async function gmeshGradleIn (box: Sandbox, bin: string, args = ['--', 'build']): Promise<{ code: number | null, stderr: string }> {
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, ...args], { cwd: box.project, env: { ...process.env, TMPDIR: box.root, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'] })
+async function gmeshGradleIn (t: ExecutionContext, box: Sandbox, bin: string, args = ['--', 'build']): Promise<{ code: number | null, stderr: string }> {
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, ...args], { cwd: box.project, env: { ...process.env, TMPDIR: box.root, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` }, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  stopAtTeardown(t, gmesh)
   let stderr = ''
   gmesh.stderr.on('data', chunk => { stderr += String(chunk) })
   const [code] = await once(gmesh, 'exit') as [number | null]
@@ -130,7 +131,7 @@ test.serial('gradle runs a gradlew that lost its executable bit with its interpr
   await systemGradle(path.join(box.root, 'bin'))
   await fakeWrapper(box.project, 0)
   await chmod(path.join(box.project, 'gradlew'), 0o644)
-  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  const { code, stderr } = await gmeshGradleIn(t, box, path.join(box.root, 'bin'))
   t.is(code, 0, stderr)
   t.true(stderr.startsWith('gmesh: running /bin/sh ./gradlew (./gradlew is not executable)\n'), stderr)
   t.deepEqual((await readFile(path.join(box.project, 'args.txt'), 'utf8')).trim().split('\n').slice(-2), ['--console=plain', 'build'])
@@ -142,7 +143,7 @@ test.serial('gradle without a wrapper names the gradle on PATH it runs and why',
   const gradle = await systemGradle(path.join(box.root, 'bin'))
   await mkdir(box.project)
   await writeFile(path.join(box.project, 'settings.gradle'), '')
-  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  const { code, stderr } = await gmeshGradleIn(t, box, path.join(box.root, 'bin'))
   t.is(code, 0, stderr)
   t.true(stderr.startsWith(`gmesh: running ${gradle} (no gradlew for the build at ${box.project})\n`), stderr)
   await readFile(path.join(box.project, 'system-gradle-ran'))
@@ -153,7 +154,7 @@ test.serial('gradle refuses a missing project dir before it names a Gradle to ru
   await systemGradle(path.join(box.root, 'bin'))
   await mkdir(box.project)
   const missing = path.join(box.root, 'nonexistent')
-  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--project', missing, '--', 'build'])
+  const { code, stderr } = await gmeshGradleIn(t, box, path.join(box.root, 'bin'), ['--project', missing, '--', 'build'])
   t.is(code, ExitCode.usage, stderr)
   t.is(stderr, `gmesh: no Gradle project at ${missing}: it does not exist; run gmesh gradle in a Gradle project's directory or give --project DIR\n`)
 })
@@ -162,18 +163,18 @@ test.serial('gradle refuses a directory with no settings or build file in it or 
   const box = await sandbox(t)
   await systemGradle(path.join(box.root, 'bin'))
   await mkdir(box.project)
-  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  const { code, stderr } = await gmeshGradleIn(t, box, path.join(box.root, 'bin'))
   t.is(code, ExitCode.usage, stderr)
   t.regex(stderr, /^gmesh: no Gradle project at .*: no settings\.gradle\(\.kts\) or build\.gradle\(\.kts\) in it or in a directory above it; run gmesh gradle in/)
   t.false(stderr.includes('running'), stderr)
   await t.throwsAsync(readFile(path.join(box.project, 'system-gradle-ran')), { code: 'ENOENT' })
   // gradle init makes a build where there is none: that one runs
-  const init = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', 'init'])
+  const init = await gmeshGradleIn(t, box, path.join(box.root, 'bin'), ['--', 'init'])
   t.is(init.code, 0, init.stderr)
   await readFile(path.join(box.project, 'system-gradle-ran'))
   await rm(path.join(box.project, 'system-gradle-ran'))
   // so do Gradle's daemon commands, which need no build either
-  const stop = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', '--stop'])
+  const stop = await gmeshGradleIn(t, box, path.join(box.root, 'bin'), ['--', '--stop'])
   t.is(stop.code, 0, stop.stderr)
   await readFile(path.join(box.project, 'system-gradle-ran'))
 })
@@ -181,9 +182,9 @@ test.serial('gradle refuses a directory with no settings or build file in it or 
 test.serial('gradle says the hits of an --offline build came from Gradle\'s local cache, not the node', async t => {
   const box = await sandbox(t)
   await fakeWrapper(box.project, 0)
-  const online = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  const online = await gmeshGradleIn(t, box, path.join(box.root, 'bin'))
   t.true(online.stderr.endsWith('gmesh: 1 actionable tasks: 1 from cache, 0 up-to-date, 0 executed (cache http://127.0.0.1:45999/cache/)\n'), online.stderr)
-  const offline = await gmeshGradleIn(box, path.join(box.root, 'bin'), ['--', '--offline', 'build'])
+  const offline = await gmeshGradleIn(t, box, path.join(box.root, 'bin'), ['--', '--offline', 'build'])
   t.is(offline.code, 0, offline.stderr)
   t.true(offline.stderr.startsWith('gmesh: warning: Gradle does not use a remote build cache with --offline'), offline.stderr)
   t.true(offline.stderr.endsWith('gmesh: 1 actionable tasks: 1 from cache, 0 up-to-date, 0 executed ' +
@@ -193,7 +194,7 @@ test.serial('gradle says the hits of an --offline build came from Gradle\'s loca
 test.serial('gradle removes its init script when the build ends, and keeps the private script dir', async t => {
   const box = await sandbox(t)
   await fakeWrapper(box.project, 3)
-  const { code, stderr } = await gmeshGradleIn(box, path.join(box.root, 'bin'))
+  const { code, stderr } = await gmeshGradleIn(t, box, path.join(box.root, 'bin'))
   t.is(code, 3, stderr)
   const script = (await readFile(path.join(box.project, 'init-script-path.txt'), 'utf8')).trim()
   t.is(path.dirname(script), path.join(box.root, `gmesh-init-${process.getuid!()}`))
@@ -207,7 +208,8 @@ test.serial('gradle hands its stdin to Gradle, for a run task or a prompt that r
   await mkdir(box.project)
   await writeFile(path.join(box.project, 'build.gradle'), '')
   await writeFile(path.join(box.project, 'gradlew'), '#!/bin/sh\nread line\necho "gradle read: $line"\n', { mode: 0o755 })
-  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'run'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const gmesh = spawn(process.execPath, [GMESH_BIN, 'gradle', '--data', box.dataDir, '--project', box.project, '--', 'run'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true })
+  stopAtTeardown(t, gmesh)
   let stdout = ''
   gmesh.stdout.on('data', chunk => { stdout += String(chunk) })
   gmesh.stdin.end('an answer\n')

@@ -13,7 +13,7 @@ test('gmesh peers lists the live peers of a running node, as a table and as JSON
   const b = await startMeshNode(t, ['--bootstrap', bootstrapAddress(a), ...key])
   await awaitPeers(b, [a.info.peerId])
 
-  const json = await runGmesh(['peers', '--data', b.dataDir, '--json'])
+  const json = await runGmesh(t, ['peers', '--data', b.dataDir, '--json'])
   t.is(json.code, 0, json.stderr)
   const peers = JSON.parse(json.stdout) as PeerRow[]
   t.is(peers.length, 1)
@@ -24,7 +24,7 @@ test('gmesh peers lists the live peers of a running node, as a table and as JSON
   t.is(seen.load.capacity, 3, 'the load A gossips: its three build slots')
   t.is(seen.load.running, 0)
 
-  const table = await runGmesh(['peers', '--data', b.dataDir])
+  const table = await runGmesh(t, ['peers', '--data', b.dataDir])
   t.is(table.code, 0, table.stderr)
   const [header, row, ...rest] = table.stdout.trimEnd().split('\n')
   t.regex(header ?? '', /^PEER\s+STATUS\s+CONNECTED\s+RTT\s+LOAD\s+CACHE$/)
@@ -35,14 +35,14 @@ test('gmesh peers lists the live peers of a running node, as a table and as JSON
 test('gmesh peers says so when a node has no peers, and fails with exit 1 when no node runs', async t => {
   t.timeout(MESH_TEST_TIMEOUT_MS, 'a gmesh process on a shared 2-core machine')
   const lonely = await startMeshNode(t)
-  const none = await runGmesh(['peers', '--data', lonely.dataDir])
+  const none = await runGmesh(t, ['peers', '--data', lonely.dataDir])
   t.is(none.code, 0, none.stderr)
   t.regex(none.stdout, /^no live peers/)
-  t.is((await runGmesh(['peers', '--data', lonely.dataDir, '--json'])).stdout, '[]\n')
+  t.is((await runGmesh(t, ['peers', '--data', lonely.dataDir, '--json'])).stdout, '[]\n')
 
   const empty = await mkdtemp(path.join(tmpdir(), 'gmesh-no-node-'))
   t.teardown(async () => { await rm(empty, { recursive: true, force: true }) })
-  const missing = await runGmesh(['peers', '--data', empty])
+  const missing = await runGmesh(t, ['peers', '--data', empty])
   t.is(missing.code, 1)
   t.regex(missing.stderr, /not running|no node|gmesh up/i)
 })

@@ -18,25 +18,25 @@ test('gmesh status warns when the installed init script points Gradle at another
   const env = { GRADLE_USER_HOME: home }
   const file = path.join(home, 'init.d', 'gmesh.gradle')
 
-  const none = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
+  const none = await runGmesh(t, ['status', '--data', node.dataDir, '--json'], env)
   t.is(none.code, 0, none.stderr)
   t.is((JSON.parse(none.stdout) as { gradleInitScript: unknown }).gradleInitScript, null, 'no script installed')
 
   // As after `gmesh init-gradle` for a node that has since been started on another port.
   const stale = 'http://127.0.0.1:9/cache/'
   await installInitScript(home, renderInitScript({ cacheUrl: stale, installed: true }))
-  const text = await runGmesh(['status', '--data', node.dataDir], env)
+  const text = await runGmesh(t, ['status', '--data', node.dataDir], env)
   t.is(text.code, 0, text.stderr)
   // the node's data dir is not the default one: the fix has to name it, or it would point Gradle at another node
   t.true(text.stdout.includes(`warning  ${file} points Gradle at ${stale}, not at this node's ${node.info.cacheUrl}: ` +
     `run gmesh init-gradle --data ${node.dataDir} for this node`), text.stdout)
-  const given = await runGmesh(['status', '--data', node.dataDir, '--gradle-user-home', home], {})
+  const given = await runGmesh(t, ['status', '--data', node.dataDir, '--gradle-user-home', home], {})
   t.true(given.stdout.includes(`run gmesh init-gradle --data ${node.dataDir} --gradle-user-home ${home} for this node`), given.stdout)
-  const json = await runGmesh(['status', '--data', node.dataDir, '--json'], env)
+  const json = await runGmesh(t, ['status', '--data', node.dataDir, '--json'], env)
   t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false, readOnly: false })
 
   await installInitScript(home, renderInitScript({ cacheUrl: node.info.cacheUrl, installed: true }))
-  const current = await runGmesh(['status', '--data', node.dataDir], env)
+  const current = await runGmesh(t, ['status', '--data', node.dataDir], env)
   t.false(current.stdout.includes('warning'), current.stdout)
   t.true(current.stdout.includes(`gradle   ${file} uses this node's cache`), current.stdout)
 })

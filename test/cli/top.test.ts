@@ -20,7 +20,7 @@ test('gmesh top --count N exits 1, saying why, when the node answered no read an
   await writeFile(path.join(dataDir, 'node.json'), JSON.stringify({ peerId: '12D3KooWTest', multiaddrs: [], httpUrl, cacheUrl: `${httpUrl}/cache/`, pid: process.pid }))
   await writeFile(path.join(dataDir, 'token'), 'tok\n', { mode: 0o600 })
 
-  const top = await runGmesh(['top', '--data', dataDir, '--count', '2', '--interval', '10'])
+  const top = await runGmesh(t, ['top', '--data', dataDir, '--count', '2', '--interval', '10'])
   t.is(top.code, 1, top.stderr)
   t.regex(top.stderr, /^gmesh: no table printed: the node did not answer \(last: .*node is stopping/)
   t.is(top.stdout.match(/^== gmesh top /gm)?.length, 2)

@@ -156,7 +156,7 @@ test('gmesh up --data naming a file, or a path under one, says so: exit 2, not "
     [path.join(file, 'node'), /gmesh: --data \S*a-file\/node: a directory above it is a file, not a directory/]
   ]
   for (const [dataDir, message] of cases) {
-    const result = await runGmesh(['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    const result = await runGmesh(t, ['up', '--data', dataDir, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
     t.is(result.code, 2, result.stderr)
     t.regex(result.stderr, message)
     t.notRegex(result.stderr, /EEXIST|ENOTDIR/)
@@ -171,7 +171,7 @@ test('gmesh up --swarm-key naming a missing file or one that is not a swarm key 
   await writeFile(notAKey, 'hello\n')
   for (const [key, message] of [[path.join(parent, 'missing'), /cannot use swarm key \S*missing: .*ENOENT/], [notAKey, /cannot use swarm key \S*not-a-key/]] as const) {
     const dataDir = path.join(parent, 'data')
-    const result = await runGmesh(['up', '--data', dataDir, '--swarm-key', key, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    const result = await runGmesh(t, ['up', '--data', dataDir, '--swarm-key', key, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
     t.is(result.code, 2, result.stderr)
     t.regex(result.stderr, message)
     t.false(existsSync(dataDir), 'nothing written')

@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ShardedTestResult } from '../../src/plan/final-build.js'
@@ -43,10 +43,10 @@ public class MoneyRoundingTest {
 
 type ShardJson = BuildJson & { testShards?: Array<Omit<ShardedTestResult, 'files'> & { shards: string[], files: number }> }
 
-async function gmeshShardedBuild (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, json?: ShardJson, stderr: string }> {
+async function gmeshShardedBuild (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, json?: ShardJson, stderr: string }> {
   // clean too: the merged reports must outlive the final build's clean
   const args = ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--shard-tests', '2', '--', 'clean', 'build']
-  const result = await runGmesh(args, { GRADLE_USER_HOME: gradleUserHome })
+  const result = await runGmesh(t, args, { GRADLE_USER_HOME: gradleUserHome })
   try {
     return { ...result, json: JSON.parse(result.stdout) as ShardJson }
   } catch {
@@ -72,7 +72,7 @@ test.serial('--shard-tests 2 -- clean build on three nodes: shard units run on t
     await writeFile(path.join(copy.projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'QualifiedChecks.java'), QUALIFIED_CHECKS)
   }
 
-  const run = await gmeshShardedBuild(a!, meshCopy.projectDir, meshCopy.gradleUserHome)
+  const run = await gmeshShardedBuild(t, a!, meshCopy.projectDir, meshCopy.gradleUserHome)
   t.is(run.code, 0, run.stderr)
   const { job, final, testShards } = run.json!
   t.is(job.state, 'done')

@@ -15,7 +15,7 @@ test.serial('three nodes build java-multi: units on two nodes or more, the final
   t.teardown(async () => { await Promise.all([meshCopy.cleanup(), plainCopy.cleanup()]) })
 
   const since = Date.now() - 1000 // file times lag the clock by a few ms
-  const run = await gmeshBuild(a!, meshCopy.projectDir, meshCopy.gradleUserHome)
+  const run = await gmeshBuild(t, a!, meshCopy.projectDir, meshCopy.gradleUserHome)
   t.is(run.code, 0, run.stderr)
   const { job, final } = run.json!
   t.is(job.state, 'done')
@@ -50,7 +50,7 @@ test.serial('a compile error in one module fails the build once, with the compil
   t.teardown(copy.cleanup)
   await appendFile(path.join(copy.projectDir, 'money', 'src', 'main', 'java', 'example', 'money', 'Money.java'), '\nclass Broken { int x = }\n')
 
-  const run = await gmeshBuild(nodes[0]!, copy.projectDir, copy.gradleUserHome)
+  const run = await gmeshBuild(t, nodes[0]!, copy.projectDir, copy.gradleUserHome)
   t.is(run.code, 1)
   const { job, final } = run.json!
   t.is(job.state, 'failed')

@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -11,8 +11,8 @@ const MODULES = ['text', 'money', 'catalog', 'pricing', 'app']
 
 interface CacheStats { entries: number, bytes: number, hits: number, misses: number }
 
-async function cacheStats (node: NodeProcess): Promise<CacheStats> {
-  const status = await runGmesh(['status', '--data', node.dataDir, '--json'])
+async function cacheStats (t: ExecutionContext, node: NodeProcess): Promise<CacheStats> {
+  const status = await runGmesh(t, ['status', '--data', node.dataDir, '--json'])
   if (status.code !== 0) throw new Error(`gmesh status failed (${String(status.code)}): ${status.stderr}`)
   return (JSON.parse(status.stdout) as { cache: CacheStats }).cache
 }
@@ -20,8 +20,8 @@ async function cacheStats (node: NodeProcess): Promise<CacheStats> {
 interface BuildRun { code: number | null, summary: BuildSummary, stderr: string }
 
 /** The laptop flow: `gmesh init-gradle`, then plain `gradle build` with no flag about caching. */
-async function buildAfterInitGradle (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
-  const init = await runGmesh(['init-gradle', '--data', node.dataDir, '--gradle-user-home', gradleUserHome])
+async function buildAfterInitGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+  const init = await runGmesh(t, ['init-gradle', '--data', node.dataDir, '--gradle-user-home', gradleUserHome])
   if (init.code !== 0) throw new Error(`gmesh init-gradle failed (${String(init.code)}): ${init.stderr}`)
   let stderr = ''
   const result = await runGradle({
@@ -37,8 +37,8 @@ async function buildAfterInitGradle (node: NodeProcess, projectDir: string, grad
 }
 
 /** One build through the node: `gmesh gradle -- build` as a real process, no daemon. */
-async function buildThroughGmeshGradle (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
-  const result = await runGmesh([
+async function buildThroughGmeshGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+  const result = await runGmesh(t, [
     'gradle', '--data', node.dataDir, '--project', projectDir,
     '--', '--no-daemon', '--gradle-user-home', gradleUserHome, 'build'
   ])
@@ -58,11 +58,11 @@ test('a build after init-gradle fills a real node; a clean build elsewhere throu
     await project.cleanup()
   })
 
-  const first = await buildAfterInitGradle(node, project.projectDir, project.gradleUserHome)
+  const first = await buildAfterInitGradle(t, node, project.projectDir, project.gradleUserHome)
   t.is(first.code, 0, first.stderr)
   t.deepEqual(pathsWith(first.summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(first.summary.actionable?.fromCache, 0)
-  const afterFirst = await cacheStats(node)
+  const afterFirst = await cacheStats(t, node)
   t.is(afterFirst.entries, JAVA_MULTI_CACHEABLE_TASKS.length, 'one entry per cacheable task was pushed')
   t.true(afterFirst.bytes > 0)
   t.is(afterFirst.hits, 0)
@@ -71,13 +71,13 @@ test('a build after init-gradle fills a real node; a clean build elsewhere throu
   // Delete the build outputs and build again with an empty Gradle home (an empty local cache,
   // as on another machine): everything cacheable has to come from the node.
   for (const module of MODULES) await rm(path.join(project.projectDir, module, 'build'), { recursive: true, force: true })
-  const second = await buildThroughGmeshGradle(node, project.projectDir, path.join(project.scratchDir, 'second-home'))
+  const second = await buildThroughGmeshGradle(t, node, project.projectDir, path.join(project.scratchDir, 'second-home'))
   t.is(second.code, 0, second.stderr)
   t.deepEqual(pathsWith(second.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(second.summary.actionable?.fromCache, JAVA_MULTI_CACHEABLE_TASKS.length)
   t.regex(second.stderr, new RegExp(`gmesh: \\d+ actionable tasks: ${JAVA_MULTI_CACHEABLE_TASKS.length} from cache`))
 
-  const afterSecond = await cacheStats(node)
+  const afterSecond = await cacheStats(t, node)
   t.is(afterSecond.hits - afterFirst.hits, JAVA_MULTI_CACHEABLE_TASKS.length, 'the node counted one hit per FROM-CACHE task')
   t.is(afterSecond.entries, afterFirst.entries, 'nothing new was stored')
   t.is(await node.stop(), 0, 'the node stops cleanly on SIGTERM')
@@ -91,16 +91,16 @@ test('gmesh gradle --read-only pushes nothing, even where init-gradle installed 
     await removeDataDir(node)
     await project.cleanup()
   })
-  const init = await runGmesh(['init-gradle', '--data', node.dataDir, '--gradle-user-home', project.gradleUserHome])
+  const init = await runGmesh(t, ['init-gradle', '--data', node.dataDir, '--gradle-user-home', project.gradleUserHome])
   t.is(init.code, 0, init.stderr)
-  const build = await runGmesh([
+  const build = await runGmesh(t, [
     'gradle', '--read-only', '--data', node.dataDir, '--project', project.projectDir,
     '--', '--no-daemon', '--gradle-user-home', project.gradleUserHome, 'build'
   ])
   t.is(build.code, 0, build.stderr)
   const summary = parseBuildOutput(`${build.stdout}\n${build.stderr}`)
   t.deepEqual(pathsWith(summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS, 'the build ran its tasks')
-  const stats = await cacheStats(node)
+  const stats = await cacheStats(t, node)
   t.true(stats.misses >= JAVA_MULTI_CACHEABLE_TASKS.length, 'it read from the node')
   t.is(stats.entries, 0, 'and stored nothing in it')
 })

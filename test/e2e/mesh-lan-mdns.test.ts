@@ -77,7 +77,7 @@ lanTest(`on a LAN shared with another team's mesh, mDNS introduces everyone but 
   const [hostA, hostB, hostC] = o.lan.hosts as [LanHost, LanHost, LanHost]
   const ours = path.join(o.dir, 'ours.key')
   const theirs = path.join(o.dir, 'theirs.key')
-  for (const file of [ours, theirs]) t.is((await runGmesh(['keygen', file])).code, 0)
+  for (const file of [ours, theirs]) t.is((await runGmesh(t, ['keygen', file])).code, 0)
   // The other team's node starts first: it hears of A and B by mDNS as soon as they come up.
   const c = await startOn(o, hostC, ['--swarm-key', theirs])
   const a = await startOn(o, hostA, ['--swarm-key', ours])

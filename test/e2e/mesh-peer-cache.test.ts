@@ -19,13 +19,13 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
   const ids = [a, b, c].map(node => node.info.peerId)
   for (const node of [a, b, c]) await awaitPeers(node, ids.filter(id => id !== node.info.peerId))
 
-  const cold = await buildThroughNode(a, first.projectDir, first.gradleUserHome)
+  const cold = await buildThroughNode(t, a, first.projectDir, first.gradleUserHome)
   t.is(cold.code, 0, cold.output)
   t.deepEqual(tasksWith(cold.summary, 'EXECUTED').filter(path => JAVA_MULTI_CACHEABLE_TASKS.includes(path)), JAVA_MULTI_CACHEABLE_TASKS)
   t.is((await meshStatus(a)).cache.entries, TASKS, 'A stored one entry per cacheable task')
   await awaitStatus(b, 'B indexed A\'s announcements', status => status.sharing.protocol.indexedKeys >= TASKS)
 
-  const warm = await buildThroughNode(b, second.projectDir, second.gradleUserHome)
+  const warm = await buildThroughNode(t, b, second.projectDir, second.gradleUserHome)
   t.is(warm.code, 0, warm.output)
   const atB = await meshStatus(b)
   // A lookup gives each provider 750 ms to answer and the whole GET 2 s (Gradle's remote cache
@@ -36,7 +36,7 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
   t.is(atB.sharing.corruptRejected, 0)
   t.true(atB.sharing.fetchedBytes > 0)
   await awaitStatus(b, 'B keeps what it fetched (written just after each GET was answered)', status => status.cache.entries === TASKS)
-  const listed = await runGmesh(['peers', '--data', b.dataDir, '--json'])
+  const listed = await runGmesh(t, ['peers', '--data', b.dataDir, '--json'])
   t.is(listed.code, 0, listed.stderr)
   const seenA = (JSON.parse(listed.stdout) as PeerRow[]).find(peer => peer.peerId === a.info.peerId)
   t.true(seenA?.connected, 'gmesh peers on B lists A as connected')

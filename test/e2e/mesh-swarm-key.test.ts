@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -13,12 +13,12 @@ test('nodes with the same swarm key share entries; a node with another key or no
   const meshKey = path.join(dir, 'mesh.key')
   const otherKey = path.join(dir, 'other.key')
   for (const file of [meshKey, otherKey]) {
-    const made = await runGmesh(['keygen', file])
+    const made = await runGmesh(t, ['keygen', file])
     t.is(made.code, 0, made.stderr)
   }
 
   const a = await startMeshNode(t, ['--swarm-key', meshKey])
-  const alone = await statusText(a.dataDir)
+  const alone = await statusText(t, a.dataDir)
   t.regex(alone, /^hint {5}mDNS is off and no --bootstrap was given: this node finds no peers/m, 'alone, A says why')
   t.true(alone.includes(`\naddress  ${bootstrapAddress(a)}`), 'and shows the address others bootstrap with')
   const seed = ['--bootstrap', bootstrapAddress(a)]
@@ -52,14 +52,14 @@ test('nodes with the same swarm key share entries; a node with another key or no
     t.like(status.connectivity, { privateMesh: name === 'other key', mdns: false, bootstrap: 1, failures: { unreachable: 0 } })
     const info = await (await NodeClient.connect(outsider.dataDir)).node()
     t.true((info.connectivity?.failures.handshake.outbound ?? 0) >= 1, 'the control API\'s node info has the counts too')
-    t.regex(await statusText(outsider.dataDir), hint, `gmesh status of the node with ${name} says why it has no peers`)
+    t.regex(await statusText(t, outsider.dataDir), hint, `gmesh status of the node with ${name} says why it has no peers`)
   }
   await awaitStatus(a, 'A counts the outsiders\' failed connections', s => (s.connectivity?.failures.handshake.inbound ?? 0) >= 2)
-  t.notRegex(await statusText(a.dataDir), /^hint/m, 'A has a peer: no hint')
+  t.notRegex(await statusText(t, a.dataDir), /^hint/m, 'A has a peer: no hint')
 })
 
-async function statusText (dataDir: string): Promise<string> {
-  const result = await runGmesh(['status', '--data', dataDir])
+async function statusText (t: ExecutionContext, dataDir: string): Promise<string> {
+  const result = await runGmesh(t, ['status', '--data', dataDir])
   if (result.code !== 0) throw new Error(`gmesh status failed: ${result.stderr}`)
   return result.stdout
 }

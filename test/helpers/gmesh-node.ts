@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process'
+import type { ExecutionContext } from 'ava'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -24,9 +25,10 @@ export async function startNode (options: StartNodeOptions = {}): Promise<NodePr
 
 export interface GmeshResult { code: number | null, stdout: string, stderr: string }
 
-/** Runs one gmesh command to completion. */
-export async function runGmesh (args: string[], env: NodeJS.ProcessEnv = {}): Promise<GmeshResult> {
-  const child = spawn(process.execPath, [GMESH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs one gmesh command to completion; stopped, with what it started, should the test end first (a throw, a timeout). */
+export async function runGmesh (t: ExecutionContext, args: string[], env: NodeJS.ProcessEnv = {}): Promise<GmeshResult> {
+  const child = spawn(process.execPath, [GMESH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  stopAtTeardown(t, child)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => { stdout += String(chunk) })
@@ -34,6 +36,29 @@ export async function runGmesh (args: string[], env: NodeJS.ProcessEnv = {}): Pr
   // 'close', not 'exit': only then has all of stdout and stderr been read.
   const [code] = await once(child, 'close') as [number | null]
   return { code, stdout, stderr }
+}
+
+/** How long a gmesh that outlived its test gets to stop its Gradle (whose stop has a 10 s grace) before its group is killed. */
+const STOP_BOUND_MS = 15_000
+
+/**
+ * When the test ends, stops `child` (a gmesh spawned `detached`: a process group of its own) if it still runs: a
+ * SIGTERM first, on which gmesh stops the Gradle it started (which runs in a process group of its own, out of reach of
+ * a kill of gmesh's), then, once it exited or after STOP_BOUND_MS, a SIGKILL of its process group, by its id.
+ */
+export function stopAtTeardown (t: ExecutionContext, child: ChildProcess): void {
+  const exited = once(child, 'exit')
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+    const pid = child.pid
+    child.kill('SIGTERM')
+    const bound = AbortSignal.timeout(STOP_BOUND_MS)
+    await Promise.race([exited, once(bound, 'abort')])
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch { /* the group is gone */ }
+    await exited
+  })
 }
 
 /** Kills the node, then the Gradle daemons its build units left in its data dir, then removes the dir. */

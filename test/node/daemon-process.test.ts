@@ -25,7 +25,7 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
   t.teardown(async () => { await removeDataDir(node) })
   t.regex(node.info.cacheUrl, /^http:\/\/127\.0\.0\.1:\d+\/cache\/$/)
   t.is(node.info.pid, node.child.pid ?? -1)
-  const status = await runGmesh(['status', '--data', node.dataDir, '--json'])
+  const status = await runGmesh(t, ['status', '--data', node.dataDir, '--json'])
   t.is(status.code, 0, status.stderr)
   const parsed = JSON.parse(status.stdout) as { node: { peerId: string }, cache: { entries: number } }
   t.is(parsed.node.peerId, node.info.peerId)
@@ -33,7 +33,7 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
   t.is((await fetch(node.info.cacheUrl + keyOf(1), { method: 'PUT', body: randomBytes(1000) })).status, 200)
   t.is((await fetch(node.info.cacheUrl + keyOf(1))).status, 200)
   t.is((await fetch(node.info.cacheUrl + keyOf(2))).status, 404)
-  const text = await runGmesh(['status', '--data', node.dataDir])
+  const text = await runGmesh(t, ['status', '--data', node.dataDir])
   t.regex(text.stdout, /^entries +1 \(1000 B of 5\.0 GiB\)$/m)
   t.regex(text.stdout, /^GETs +1 hits, 1 misses \(hit rate 50%\)$/m, 'Gradle\'s GETs, as the node answered them')
   t.regex(text.stdout, /^dials +0$/m, 'a node alone has dialled nobody')
@@ -41,21 +41,21 @@ test('a node says where it serves, answers status, and cleans up on SIGTERM', as
   const left = await readdir(node.dataDir)
   t.false(left.includes('node.json'), 'no stale ready file')
   t.false(left.includes('lock'), 'the data dir is released')
-  t.is((await runGmesh(['status', '--data', node.dataDir])).code, 1, 'status of a stopped node fails')
+  t.is((await runGmesh(t, ['status', '--data', node.dataDir])).code, 1, 'status of a stopped node fails')
 })
 
 test('a second node on the same data dir, or on a taken port, fails with a clear message', async t => {
   const node = await startNode()
   t.teardown(async () => { await removeDataDir(node) })
-  const sameDir = await runGmesh(['up', '--data', node.dataDir, ...LOOPBACK])
+  const sameDir = await runGmesh(t, ['up', '--data', node.dataDir, ...LOOPBACK])
   t.is(sameDir.code, 1)
   t.regex(sameDir.stderr, new RegExp(`in use by another gmesh node \\(pid ${node.info.pid}\\)`))
   const port = new URL(node.info.httpUrl).port
-  const other = await startNodeExpectingFailure(['--listen', '/ip4/127.0.0.1/tcp/0', '--http', `127.0.0.1:${port}`])
+  const other = await startNodeExpectingFailure(t, ['--listen', '/ip4/127.0.0.1/tcp/0', '--http', `127.0.0.1:${port}`])
   t.is(other.code, 1)
   t.regex(other.stderr, /port is already in use/)
   const p2p = node.info.multiaddrs.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))!.replace(/\/p2p\/.*$/, '')
-  const sameListen = await startNodeExpectingFailure(['--http', '127.0.0.1:0', '--listen', p2p])
+  const sameListen = await startNodeExpectingFailure(t, ['--http', '127.0.0.1:0', '--listen', p2p])
   t.is(sameListen.code, 1)
   t.regex(sameListen.stderr, new RegExp(`cannot listen for peers on ${p2p}: the port is already in use .*; choose another with --listen /ip4/127\\.0\\.0\\.1/tcp/PORT$`, 'm'),
     'the same host as given: a loopback node is not told to listen on every interface')
@@ -63,10 +63,10 @@ test('a second node on the same data dir, or on a taken port, fails with a clear
 })
 
 /** `gmesh up` in a temp data dir without mDNS; `args` give its --http and --listen (loopback ones). */
-async function startNodeExpectingFailure (args: string[]): Promise<{ code: number | null, stderr: string }> {
+async function startNodeExpectingFailure (t: ExecutionContext, args: string[]): Promise<{ code: number | null, stderr: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-node-'))
   try {
-    return await runGmesh(['up', '--data', dir, '--no-mdns', ...args])
+    return await runGmesh(t, ['up', '--data', dir, '--no-mdns', ...args])
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -75,7 +75,7 @@ async function startNodeExpectingFailure (args: string[]): Promise<{ code: numbe
 test('bad options are usage errors with exit code 2', async t => {
   const dataDir = await tempDataDir(t)
   for (const args of [['--http', 'nowhere'], ['--cache-max', 'lots'], ['--log-level', 'loud'], ['--no-such-flag']]) {
-    const result = await runGmesh(['up', '--data', dataDir, ...LOOPBACK, ...args])
+    const result = await runGmesh(t, ['up', '--data', dataDir, ...LOOPBACK, ...args])
     t.is(result.code, 2, args.join(' '))
     t.regex(result.stderr, /invalid|unknown option/, args.join(' '))
   }
@@ -84,7 +84,7 @@ test('bad options are usage errors with exit code 2', async t => {
 test('a trust list with something that is not a peer id is refused before the node starts', async t => {
   const dataDir = await tempDataDir(t)
   for (const flag of ['--trust-submitters', '--trust-producers']) {
-    const result = await runGmesh(['up', '--data', dataDir, ...LOOPBACK, flag, '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p,bob'])
+    const result = await runGmesh(t, ['up', '--data', dataDir, ...LOOPBACK, flag, '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p,bob'])
     t.is(result.code, 2, flag)
     t.regex(result.stderr, /"bob" is not a peer id/, flag)
   }
@@ -113,10 +113,10 @@ test('a node killed with SIGKILL during a stream of PUTs restarts with a consist
     t.is(res.status, 200, `acknowledged entry ${key} survives`)
     t.true(Buffer.from(await res.arrayBuffer()).equals(body))
   }
-  const verify = await runGmesh(['cache', 'verify', '--data', first.dataDir, '--json'])
+  const verify = await runGmesh(t, ['cache', 'verify', '--data', first.dataDir, '--json'])
   const checked = JSON.parse(verify.stdout) as { checked: number, quarantined: number }
   t.is(checked.quarantined, 0, 'every indexed blob verifies')
-  const stats = JSON.parse((await runGmesh(['cache', 'stats', '--data', first.dataDir, '--json'])).stdout) as { entries: number }
+  const stats = JSON.parse((await runGmesh(t, ['cache', 'stats', '--data', first.dataDir, '--json'])).stdout) as { entries: number }
   const cas = path.join(first.dataDir, 'cas')
   t.deepEqual(await readdir(path.join(cas, 'tmp')), [], 'no temp file left after start')
   const blobs = (await readdir(path.join(cas, 'blobs'), { recursive: true, withFileTypes: true })).filter(e => e.isFile())

@@ -3,7 +3,7 @@ import { runGmesh as gmesh } from '../helpers/gmesh-node.js'
 
 test('gmesh sim --json prints the contract fields and replays a seed bit for bit', async t => {
   const args = ['sim', '--scenario', 'partition-heal', '--nodes', '40', '--seed', '7', '--json']
-  const [first, second] = await Promise.all([gmesh(args), gmesh(args)])
+  const [first, second] = await Promise.all([gmesh(t, args), gmesh(t, args)])
   t.is(first.code, 0, first.stderr)
   const a = JSON.parse(first.stdout) as Record<string, unknown>
   const b = JSON.parse(second.stdout) as Record<string, unknown>
@@ -16,7 +16,7 @@ test('gmesh sim --json prints the contract fields and replays a seed bit for bit
 })
 
 test('the text summary names the seed and the trace hash', async t => {
-  const out = await gmesh(['sim', '--scenario', 'steady', '--nodes', '20', '--seed', '3'])
+  const out = await gmesh(t, ['sim', '--scenario', 'steady', '--nodes', '20', '--seed', '3'])
   t.is(out.code, 0, out.stderr)
   t.regex(out.stdout, /seed 3/)
   t.regex(out.stdout, /trace [0-9a-f]{16}/)
@@ -24,13 +24,13 @@ test('the text summary names the seed and the trace hash', async t => {
 })
 
 test('bad flags are usage errors (exit 2) that say what to type', async t => {
-  const scenario = await gmesh(['sim', '--scenario', 'nope'])
+  const scenario = await gmesh(t, ['sim', '--scenario', 'nope'])
   t.is(scenario.code, 2)
   t.regex(scenario.stderr, /choose one of steady, churn, partition-heal, lossy-lan, swarm/)
-  const nodes = await gmesh(['sim', '--nodes', 'many'])
+  const nodes = await gmesh(t, ['sim', '--nodes', 'many'])
   t.is(nodes.code, 2)
   t.regex(nodes.stderr, /--nodes must be an integer/)
-  const duration = await gmesh(['sim', '--nodes', '50', '--duration', '5'])
+  const duration = await gmesh(t, ['sim', '--nodes', '50', '--duration', '5'])
   t.is(duration.code, 2)
   t.regex(duration.stderr, /--duration must be at least/)
 })

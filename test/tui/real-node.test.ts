@@ -30,7 +30,7 @@ test('against a real node: the dashboard shows the node, then a Gradle-style PUT
   instance.stdin.write('3')
   t.regex(await untilFrame(instance, f => f.includes('100%')), /hit rate +100% \(1 hits, 0 misses, 1 stored\)/)
 
-  const plain = await runGmesh(['top', '--data', node.dataDir, '--count', '2', '--interval', '100'])
+  const plain = await runGmesh(t, ['top', '--data', node.dataDir, '--count', '2', '--interval', '100'])
   t.is(plain.code, 0, plain.stderr)
   t.is(plain.stdout.match(/^== gmesh top /gm)?.length, 2)
   t.regex(plain.stdout, /cache: 1 entries, 2\.0 KiB; hit rate 100% \(1\/1\)/)

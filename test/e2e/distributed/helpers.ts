@@ -38,8 +38,8 @@ export async function startFarm (t: ExecutionContext, slots: [number, number, nu
 }
 
 /** `gmesh build --json --no-daemon -- build` of `projectDir` through `node`, as a real process. */
-export async function gmeshBuild (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
-  const result = await runGmesh(['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--', 'build'], { GRADLE_USER_HOME: gradleUserHome })
+export async function gmeshBuild (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+  const result = await runGmesh(t, ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--', 'build'], { GRADLE_USER_HOME: gradleUserHome })
   let json: BuildJson | undefined
   try {
     json = JSON.parse(result.stdout) as BuildJson

@@ -1,11 +1,12 @@
+import type { ExecutionContext } from 'ava'
 import { parseBuildOutput, type BuildSummary } from '../../../src/gradle/build-output.js'
 import { runGmesh, type NodeProcess } from '../../helpers/gmesh-node.js'
 
 export interface MeshBuild { code: number | null, summary: BuildSummary, output: string }
 
 /** `gmesh gradle --data <node> --project <dir> -- --no-daemon --gradle-user-home <home> build` as a real process. */
-export async function buildThroughNode (node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<MeshBuild> {
-  const result = await runGmesh([
+export async function buildThroughNode (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<MeshBuild> {
+  const result = await runGmesh(t, [
     'gradle', '--data', node.dataDir, '--project', projectDir,
     '--', '--no-daemon', '--gradle-user-home', gradleUserHome, 'build'
   ])
