@@ -49,9 +49,26 @@ function answers (peers: () => unknown[]): (path: string) => [number, unknown] {
   }
 }
 
+/** A bound on each wait, not a wait: the store gets there in well under a second when the feed works. */
+const UNTIL_BOUND_MS = 20_000
+
+/** Resolves once `test` holds of the store; rejects after UNTIL_BOUND_MS, naming the test and what the store held. */
 async function until (store: TuiStore, test: () => boolean): Promise<void> {
   if (test()) return
-  await new Promise<void>(resolve => { const off = store.subscribe(() => { if (test()) { off(); resolve() } }) })
+  await new Promise<void>((resolve, reject) => {
+    const off = store.subscribe(() => {
+      if (!test()) return
+      clearTimeout(bound)
+      off()
+      resolve()
+    })
+    const bound = setTimeout(() => {
+      off()
+      const { connected, error, peers, jobs, events, version } = store.snapshot
+      const held = JSON.stringify({ connected, error, peers: peers.map(p => p.peerId), jobs: jobs.length, events: events.map(e => e.type), version })
+      reject(new Error(`the store did not get to ${String(test)} within ${UNTIL_BOUND_MS / 1000} s; it holds ${held}`))
+    }, UNTIL_BOUND_MS)
+  })
 }
 
 test('a node that stops answering gets one poll at a time, not a pile of them, and is shown again once it answers', async t => {
@@ -81,11 +98,15 @@ test('an event stream the node refuses (4xx) does not stop the polls', async t =
   const store = new TuiStore({ batchMs: 0 })
   const stop = new AbortController()
   const feed = runFeed(new NodeClient({ httpUrl, token: 'tok' }, { retries: 0 }), store, { signal: stop.signal, pollMs: 20 })
+  let ended = false
+  void feed.then(() => { ended = true }, () => { ended = true })
   t.teardown(async () => { stop.abort(); await feed })
   await until(store, () => store.snapshot.error?.includes('wrong token for the event stream') === true)
+  t.regex(store.snapshot.error!, /^event stream: .*wrong token for the event stream/, 'the error names the stream and why the node refused it')
   peers = fakePeers(2)
   await until(store, () => store.snapshot.peers.length === 2)
-  t.pass()
+  t.deepEqual(store.snapshot.peers.map(p => p.peerId), peers.map(p => p.peerId), 'the peers polled after the refusal are shown')
+  t.false(ended, 'the feed goes on')
 })
 
 /** A non-terminal stdout that keeps what is written, and fails every write after `fullAfter` with EPIPE (a reader that went away). */
