@@ -125,6 +125,9 @@ export class JobTracker {
     this.end(job, 'cancelled')
   }
 
+  /** Drops a job that never started (the protocol refused it): without ending it, so `onEnd` is not called. */
+  forget (jobId: string): void { this.jobs.delete(jobId) }
+
   has (jobId: string): boolean { return this.jobs.has(jobId) }
   /** Running or assembling: not ended yet. */
   isRunning (jobId: string): boolean { return (this.running(jobId) ?? this.assembling(jobId)) != null }

@@ -171,12 +171,14 @@ export class JobsHost {
 
   /**
    * Snapshots the project, starts a job of its planned units and returns the job's id: the client's (`request.jobId`),
-   * or one picked here. Throws JobIdTakenError for an id in use, SubmitterGoneError when the client went or cancelled
-   * the job while the snapshot was taken (no job starts then).
+   * or one picked here. Throws JobIdTakenError for an id in use, or used by a job the jobs protocol still remembers
+   * (it would ignore a job under that id, which would then run forever here), SubmitterGoneError when the client went
+   * or cancelled the job while the snapshot was taken (no job starts then).
    */
   async submit (request: SubmitJobRequest, clientGone: AbortSignal): Promise<{ jobId: string }> {
     const jobId = request.jobId ?? newJobId()
     if (this.tracker.has(jobId)) throw new JobIdTakenError(jobId)
+    if (this.protocol.submitter.submitted(jobId)) throw new JobIdTakenError(jobId, true)
     // A bad DAG (a cycle, an unknown or repeated unit) or one too large to hand to a leader throws InvalidJobError
     // here, before a snapshot is taken or a job tracked: the payloads are sized with a snapshot id of the real length.
     const sized = jobSpec(jobId, request, SIZING_SNAPSHOT_ID)
@@ -210,7 +212,13 @@ export class JobsHost {
         units: request.units,
         onEnd: unpin
       })
-      this.host.input(() => { this.protocol.submitJob(spec, this.host.now()) })
+      try {
+        this.host.input(() => { this.protocol.submitJob(spec, this.host.now()) })
+      } catch (err) {
+        // The protocol refused the job: no job runs, so none is left tracked as running (with its snapshot pinned).
+        this.tracker.forget(jobId)
+        throw err
+      }
     } catch (err) {
       unpin()
       throw err

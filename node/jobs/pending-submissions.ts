@@ -8,8 +8,9 @@
 export class JobIdTakenError extends Error {
   static readonly code = 'ERR_JOB_ID_TAKEN'
   override name = 'JobIdTakenError'
-  constructor (readonly jobId: string) {
-    super(`job id ${jobId} is already in use on this node: submit with another`)
+  /** `usedBefore`: the id was a job's that ended (the jobs protocol still remembers it, the job list has let it go). */
+  constructor (readonly jobId: string, usedBefore = false) {
+    super(`job id ${jobId} is already in use on this node${usedBefore ? ' (a job that ended used it before)' : ''}: submit with another`)
   }
 }
 

@@ -4,6 +4,7 @@ import { NodeApiError } from '../../../src/client/errors.js'
 import type { CancelOutcome, JobInfo } from '../../../src/client/api-types.js'
 import { InvalidJobError } from '../../../protocols/jobs/index.js'
 import { SubmitterGoneError } from '../../../node/jobs/jobs-host.js'
+import { JobIdTakenError } from '../../../node/jobs/pending-submissions.js'
 import { TestReportsUnavailableError } from '../../../node/jobs/shard-reports.js'
 import { GitFailedError, NotAGradleBuildError } from '../../../src/snapshot/index.js'
 import { serveApi, TOKEN } from './api-server.js'
@@ -206,6 +207,7 @@ test('jobs: a submission the node fails to start is a 500 with the reason; only 
     ['/missing', Object.assign(new Error('ENOENT: no such file or directory, scandir \'/missing\''), { code: 'ENOENT', path: '/missing' })],
     ['/cycle', new InvalidJobError('unit a depends on itself')],
     ['/cancelled', new SubmitterGoneError()],
+    ['/id-used-before', new JobIdTakenError('lz1x2y3-0123456789abcdef', true)],
     ['/not-a-build', new NotAGradleBuildError('/not-a-build', [])],
     ['/git-failed', new GitFailedError('/git-failed', 'git ls-files -z --stage', 'fatal: detected dubious ownership in repository at \'/git-failed\'')]
   ])
@@ -227,6 +229,7 @@ test('jobs: a submission the node fails to start is a 500 with the reason; only 
   t.deepEqual(await statusOf('/missing'), [400, 'cannot start the build: ENOENT: no such file or directory, scandir \'/missing\''])
   t.is((await statusOf('/cycle'))[0], 400)
   t.is((await statusOf('/cancelled'))[0], 409)
+  t.deepEqual(await statusOf('/id-used-before'), [409, 'cannot start the build: job id lz1x2y3-0123456789abcdef is already in use on this node (a job that ended used it before): submit with another'])
   t.deepEqual(await statusOf('/not-a-build'), [400, 'cannot start the build: "/not-a-build" has no settings.gradle(.kts) or build.gradle(.kts) at its root: snapshot the root directory of a Gradle build'])
   const [status, message] = await statusOf('/git-failed')
   t.is(status, 500, 'git failing on the project is the node\'s environment')

@@ -86,3 +86,54 @@ test('a job takes the id its client picked; a second submission under that id is
   t.is(host.cancel(jobId, 'changed my mind'), 'cancelled')
   t.is(host.cancel(jobId, 'twice'), 'ended')
 })
+
+/** A store that counts the pins each blob holds now (pins count: pinned twice, unpinned twice). */
+function storeCountingPins (store: ContentStore): { store: ContentStore, pins: Map<string, number> } {
+  const pins = new Map<string, number>()
+  const counted = new Proxy(store, {
+    get (target, prop) {
+      if (prop === 'pin') return (sha256: string) => { pins.set(sha256, (pins.get(sha256) ?? 0) + 1); target.pin(sha256) }
+      if (prop === 'unpin') return (sha256: string) => { pins.set(sha256, (pins.get(sha256) ?? 0) - 1); target.unpin(sha256) }
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    }
+  })
+  return { store: counted, pins }
+}
+
+test('the id of a job that ended long ago (gone from the job list, still remembered by the protocol) is refused as in use, not started to run forever', async t => {
+  const project = await tempDir(t, 'gmesh-submit-reuse-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  const { store, pins } = storeCountingPins(await openStore(t))
+  const host = unstartedHost(store, await tempDir(t, 'gmesh-submit-reuse-work-'))
+  const first = 'lz1x2y3-00000000000000aa'
+
+  // the first job ends, then 60 more: the job list keeps the last 50 ended jobs, the protocol 1,024
+  const ids = [first, ...Array.from({ length: 60 }, (_, i) => `lz1x2y3-${i.toString(16).padStart(16, '0')}`)]
+  for (const jobId of ids) {
+    await host.submit({ ...request(project), jobId }, new AbortController().signal)
+    t.is(host.cancel(jobId, 'done with it'), 'cancelled')
+  }
+  t.false(host.list().some(job => job.id === first), 'the job list has let the first job go')
+  const snapshotId = host.report(ids.at(-1)!)?.snapshot.id
+  t.is(pins.get(snapshotId!), 0, 'every ended job unpinned its snapshot')
+
+  const error = await t.throwsAsync(host.submit({ ...request(project), jobId: first }, new AbortController().signal), { instanceOf: JobIdTakenError })
+  t.regex(error?.message ?? '', /in use on this node \(a job that ended used it before\)/)
+  t.false(host.list().some(job => job.id === first), 'no job runs under the old id')
+  t.false(host.list().some(job => job.state === 'running'))
+  t.is(pins.get(snapshotId!), 0, 'no snapshot is left pinned')
+})
+
+test('a job the protocol refuses is not left tracked as running, and its snapshot is unpinned', async t => {
+  const project = await tempDir(t, 'gmesh-submit-refused-')
+  await writeTree(project, { 'settings.gradle': 'rootProject.name = "a"\n', 'a/src/A.java': 'class A {}\n' })
+  const { store, pins } = storeCountingPins(await openStore(t))
+  const host = unstartedHost(store, await tempDir(t, 'gmesh-submit-refused-work-'))
+  host.protocol.submitJob = () => { throw new Error('refused by the protocol') }
+
+  await t.throwsAsync(host.submit({ ...request(project), jobId: 'lz1x2y3-00000000000000bb' }, new AbortController().signal), { message: 'refused by the protocol' })
+  t.deepEqual(host.list(), [], 'no job is tracked')
+  t.true(pins.size > 0, 'the snapshot was pinned while the job was handed over')
+  t.deepEqual([...pins.values()].filter(count => count !== 0), [], 'and is unpinned')
+})
