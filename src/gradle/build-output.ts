@@ -154,3 +154,10 @@ export function parseBuildOutput (text: string): BuildSummary {
   parser.push(text)
   return parser.summary()
 }
+
+/** A line of output cut to at most `chars` UTF-16 units (not inside a surrogate pair), with `…` when it was cut. */
+export function capLine (line: string, chars: number): string {
+  if (line.length <= chars) return line
+  const end = /[\uD800-\uDBFF]/.test(line.charAt(chars - 1)) ? chars - 1 : chars
+  return `${line.slice(0, end)}…`
+}

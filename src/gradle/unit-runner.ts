@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import type { ActionableSummary, TaskResult } from './build-output.js'
+import { capLine, type ActionableSummary, type TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
 import { runGradle, type GradleRunResult } from './runner.js'
@@ -21,6 +21,13 @@ import { unitGradleArgs, type Unit } from '../plan/units.js'
 
 /** Lines of output kept for the failure report. */
 const LOG_TAIL_LINES = 40
+/**
+ * Characters kept of each of those lines (then `…`): javac echoes the offending source line and a caret line padded to
+ * its column, so one long source line would otherwise fill the report and push the `error:` lines out of it.
+ */
+export const LOG_LINE_CHARS = 1000
+/** Characters kept of a line still unfinished (a stream that never ends its line must not fill memory). */
+const PARTIAL_LINE_CHARS = 64 * 1024
 /** How long a daemon whose client was killed gets to stop building in the workspace before it is killed too. */
 const DAEMON_RELEASE_GRACE_MS = 3000
 
@@ -69,7 +76,7 @@ export interface UnitFailure {
   task?: string
   /** Gradle's "What went wrong" text, or why the unit was stopped. */
   message: string
-  /** The last lines of output before Gradle's failure summary. */
+  /** The last lines of output before Gradle's failure summary, each at most LOG_LINE_CHARS characters (then `…`). */
   logTail: string[]
 }
 
@@ -234,7 +241,7 @@ class OutputTail {
 
   private push (name: 'stdout' | 'stderr', chunk: string): void {
     const lines = (this.partial[name] + chunk).split('\n')
-    this.partial[name] = lines.pop() ?? ''
+    this.partial[name] = (lines.pop() ?? '').slice(0, PARTIAL_LINE_CHARS)
     for (const line of lines) this.line(line)
   }
 
@@ -245,7 +252,7 @@ class OutputTail {
     else if (line.startsWith('* Try:')) this.section = 'after'
     else if (this.section === 'what-went-wrong') this.wentWrong.push(line)
     else if (this.section === 'output' && line !== '') {
-      this.lines.push(line)
+      this.lines.push(capLine(line, LOG_LINE_CHARS))
       if (this.lines.length > LOG_TAIL_LINES) this.lines.shift()
     }
   }

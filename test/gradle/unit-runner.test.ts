@@ -8,7 +8,7 @@ import { Writable } from 'node:stream'
 import { daemonsBuildingIn, daemonsOf, killDaemonsOf, killProcessesUnder, processesUnder } from '../../src/gradle/gradle-processes.js'
 import { countOutcomes } from '../../src/gradle/build-output.js'
 import { mergeTestReports, readTestReports } from '../../src/gradle/test-reports.js'
-import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
+import { LOG_LINE_CHARS, runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
 import { parseTaskGraph } from '../../src/gradle/task-graph.js'
 import { planBuild } from '../../src/plan/plan-build.js'
 import { shardOfClass } from '../../src/plan/test-shards.js'
@@ -103,6 +103,27 @@ test('a build whose daemon disappeared under its client is `killed`; any other f
   t.like(vanished, { outcome: 'killed', failure: { message: 'Gradle build daemon disappeared unexpectedly (it may have been killed or may have crashed)' } })
   const failed = await runStandIn(t, unit, ['echo "Gradle build daemon disappeared unexpectedly (a test of the build prints this)"', ...failure("Execution failed for task ':money:compileJava'.")])
   t.like(failed, { outcome: 'failed', exitCode: 1, failure: { task: ':money:compileJava', message: "Execution failed for task ':money:compileJava'." } })
+})
+
+test('a compiler echoing a 20 KB source line keeps at most LOG_LINE_CHARS characters of it (then …) in the log tail, and its error lines whole', async t => {
+  const unit = unitNamed(await javaMultiPlan(), ':money')
+  const error = 'Money.java:3: error: incompatible types: int cannot be converted to String'
+  const result = await runStandIn(t, unit, [
+    'echo "> Task :money:compileJava"',
+    `echo "${error}"`,
+    // javac echoes the source line, then a caret line padded to the column
+    'printf \'class Broken { String name() { return 42; } } %s\\n\' "$(head -c 20000 /dev/zero | tr \'\\0\' x)"',
+    'printf \'%20050s^\\n\' \'\'',
+    'echo "1 error"',
+    'echo "> Task :money:compileJava FAILED"',
+    'echo "FAILURE: Build failed with an exception."', 'echo', 'echo "* What went wrong:"', 'echo "Execution failed for task \':money:compileJava\'."', 'echo "* Try:"', 'exit 1'
+  ])
+  const tail = result.failure?.logTail ?? []
+  t.is(tail.length, 6, tail.join('\n'))
+  t.is(tail[1], error)
+  t.is(tail[2], `class Broken { String name() { return 42; } } ${'x'.repeat(LOG_LINE_CHARS - 46)}…`)
+  t.is(tail[3], `${' '.repeat(LOG_LINE_CHARS)}…`, 'the caret line: its caret is beyond the cut')
+  t.deepEqual(tail.slice(4), ['1 error', '> Task :money:compileJava FAILED'])
 })
 
 /** Test sources the planner cannot tell from their text, and one the build script excludes from its test task. */
