@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { MAX_SUMMARY_BYTES, type UnitOutcome } from '../../protocols/jobs/index.js'
+import { fitLogTail } from './log-tail-fit.js'
 import { testReportsRefSchema } from './test-report-blob.js'
 
 const reportSchema = z.object({
@@ -26,19 +27,16 @@ const reportSchema = z.object({
 export type UnitReport = z.infer<typeof reportSchema>
 
 /**
- * The report as JSON of at most `maxBytes` bytes (the log tail is cut from its start until it fits); a worker sends
- * it signed (see signed-unit-result.ts).
+ * The report as JSON of at most `maxBytes` bytes: the failure message cut to 4000 bytes, then the log tail's longest
+ * lines shortened, then lines left out from its middle, those naming an error last (see log-tail-fit.ts). A worker
+ * sends it signed (see signed-unit-result.ts).
  */
 export function encodeUnitReport (report: UnitReport, maxBytes = MAX_SUMMARY_BYTES): string {
-  const fits = (text: string): boolean => Buffer.byteLength(text) <= maxBytes
   const text = JSON.stringify(report)
-  if (fits(text) || report.failure == null) return text
-  const failure = { ...report.failure, message: cutToBytes(report.failure.message, 4000), logTail: [...report.failure.logTail] }
-  for (;;) {
-    const cut = JSON.stringify({ ...report, failure })
-    if (fits(cut) || failure.logTail.length === 0) return cut
-    failure.logTail.shift()
-  }
+  if (Buffer.byteLength(text) <= maxBytes || report.failure == null) return text
+  const failure = { ...report.failure, message: cutToBytes(report.failure.message, 4000) }
+  const encode = (logTail: string[]): string => JSON.stringify({ ...report, failure: { ...failure, logTail } })
+  return encode(fitLogTail(failure.logTail, logTail => Buffer.byteLength(encode(logTail)) <= maxBytes))
 }
 
 /** At most `bytes` bytes of `text` as JSON encodes it (control characters take 6). */
