@@ -1,6 +1,7 @@
 // `npx tsc -p . && node dist/bench/sim-jobs-sweep.js [--seeds K] [--from S] [--scenario NAME]...`: every jobs scenario
 // (or the named ones) over seeds S..S+K-1 (default 1..30) at the simulator's defaults (24 nodes, the scenario's
-// workload). Prints one line per scenario: passing seeds, the makespan (p50, p90, max, mean) and unit runs per unit;
+// workload). Prints one line per scenario: passing seeds, the makespan (p50, p90, max, mean), unit runs per unit, and
+// units handed out and runs started once their submitter had recorded the unit's result (and in how many seeds);
 // then every failing seed with its first violations and the command that replays it. Exit code 1 on any failure.
 import { fileURLToPath } from 'node:url'
 import { JOBS_SCENARIOS } from '../sim/jobs/scenarios.js'
@@ -39,8 +40,12 @@ export function sweep (args: SweepArgs): number {
     let runs = 0
     let units = 0
     let ok = 0
+    const late = { seeds: 0, handouts: 0, runs: 0 }
     for (let seed = args.from; seed < args.from + args.seeds; seed++) {
       const r = runJobsSim({ scenario, seed })
+      if (r.afterRecorded.runs > 0) late.seeds++
+      late.handouts += r.afterRecorded.handouts
+      late.runs += r.afterRecorded.runs
       runs += r.unitRuns
       units += r.units
       if (r.makespanMs !== null) makespans.push(r.makespanMs)
@@ -49,7 +54,7 @@ export function sweep (args: SweepArgs): number {
     }
     makespans.sort((a, b) => a - b)
     const mean = makespans.reduce((a, b) => a + b, 0) / Math.max(1, makespans.length)
-    console.log(`${scenario.padEnd(15)} ok ${String(ok).padStart(3)}/${args.seeds}  makespan p50 ${s(at(makespans, 0.5))}  p90 ${s(at(makespans, 0.9))}  max ${s(at(makespans, 1))}  mean ${s(mean)}  runs/unit ${(runs / Math.max(1, units)).toFixed(3)}`)
+    console.log(`${scenario.padEnd(15)} ok ${String(ok).padStart(3)}/${args.seeds}  makespan p50 ${s(at(makespans, 0.5))}  p90 ${s(at(makespans, 0.9))}  max ${s(at(makespans, 1))}  mean ${s(mean)}  runs/unit ${(runs / Math.max(1, units)).toFixed(3)}  after recorded: ${late.handouts} handed out, ${late.runs} runs (${late.seeds} seeds)`)
   }
   for (const r of failed) {
     console.log(`FAILED ${r.scenario} seed ${r.seed} (${r.jobsCompleted} of ${r.jobs} jobs completed); replay: gmesh sim --jobs ${r.jobs} --scenario ${r.scenario} --nodes ${r.nodes} --seed ${r.seed}`)

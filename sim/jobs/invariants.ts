@@ -26,6 +26,13 @@ export class JobsChecker implements JobsObserver {
   readonly failed = new Set<string>()
   readonly leaders = new Map<string, PeerId>()
   runs = 0
+  /**
+   * Units a leader handed out (`assign`) once their submitter had recorded their result: a leader that did not know.
+   * A leader learns of a result recorded after its term was granted a message later (see Submitter `tellLeader`).
+   */
+  handoutsAfterRecorded = 0
+  /** Runs started once their unit's submitter had recorded its result: wasted (the first recorded result counts). */
+  runsAfterRecorded = 0
   /** Results submitters refused because no worker vouched for them (their leader made them up). */
   forgedResultsRefused = 0
   private readonly selfIds: readonly PeerId[]
@@ -33,6 +40,8 @@ export class JobsChecker implements JobsObserver {
   private readonly started = new Map<string, number[]>()
   /** Finished runs of each unit: when, and the result they gave. */
   private readonly finished = new Map<string, Array<{ at: number, result: string }>>()
+  /** Units whose submitter recorded their result (`unitDone`), as `jobId/unitId`. */
+  private readonly recorded = new Set<string>()
   /** Every submitted job: its units and who submitted it (see `submitted`). */
   private readonly jobs = new Map<string, { readonly submitter: PeerId, readonly units: ReadonlyMap<string, UnitSpec> }>()
 
@@ -50,7 +59,10 @@ export class JobsChecker implements JobsObserver {
     if (bytes[1] !== ASSIGN_TAG || this.liars.has(from)) return
     const message = jobsCodec.decode(bytes)
     if (message.type !== 'assign') return
-    for (const ticket of message.tickets) this.noteLeader(ticket.jobId, ticket.term, this.selfIds[from] as PeerId, now)
+    for (const ticket of message.tickets) {
+      this.noteLeader(ticket.jobId, ticket.term, this.selfIds[from] as PeerId, now)
+      if (this.recorded.has(`${ticket.jobId}/${ticket.unitId}`)) this.handoutsAfterRecorded++
+    }
   }
 
   onCommand (node: number, command: JobsCommand, now: number): void {
@@ -58,6 +70,7 @@ export class JobsChecker implements JobsObserver {
       case 'runUnit':
         this.runs++
         push(this.started, `${command.jobId}/${command.unitId}`, now)
+        if (this.recorded.has(`${command.jobId}/${command.unitId}`)) this.runsAfterRecorded++
         if ((this.slots[node] ?? 0) === 0) this.violate('accepting-nodes-only', now, `${command.jobId}/${command.unitId} ran on ${this.selfIds[node] ?? node}, which has no build slots`)
         if (!this.liars.has(node)) this.checkSubmitted(node, command, now)
         break
@@ -68,6 +81,9 @@ export class JobsChecker implements JobsObserver {
       case 'jobFailed':
       case 'jobAbandoned':
         this.failed.add(command.jobId)
+        break
+      case 'unitDone':
+        this.recorded.add(`${command.jobId}/${command.unitId}`)
         break
       case 'forgedResult':
         this.forgedResultsRefused++

@@ -55,6 +55,8 @@ export interface JobsSimResult {
   /** max(total work / capacity, critical path) for the whole workload, in ms. */
   readonly lowerBoundMs: number
   readonly unitRuns: number
+  /** Units handed out, and runs started, once their submitter had recorded their result (see JobsChecker). */
+  readonly afterRecorded: { readonly handouts: number, readonly runs: number }
   readonly units: number
   readonly stolen: number
   readonly crashes: number
@@ -235,6 +237,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     makespanMs: done ? Math.max(...checker.completedAt.values()) - submitAt : null,
     lowerBoundMs: Math.max(work / capacity, critical),
     unitRuns: checker.runs,
+    afterRecorded: { handouts: checker.handoutsAfterRecorded, runs: checker.runsAfterRecorded },
     units: jobs.reduce((n, j) => n + j.units.length, 0),
     stolen,
     crashes: harness.injected.crashes,

@@ -6,7 +6,7 @@ export function formatJobsSummary (r: JobsSimResult): string {
   const lines = [
     `scenario ${r.scenario}  nodes ${r.nodes}  jobs ${r.jobs}  seed ${r.seed}`,
     `${r.jobsCompleted} of ${r.jobs} jobs completed; ${makespan}`,
-    `units ${r.units}, runs ${r.unitRuns}, stolen ${r.stolen}; faults: ${r.crashes} crashes`,
+    `units ${r.units}, runs ${r.unitRuns} (${r.afterRecorded.runs} started after their result was recorded), stolen ${r.stolen}; faults: ${r.crashes} crashes`,
     `trace ${r.traceHash}`
   ]
   const f = r.forgedTickets
