@@ -204,12 +204,12 @@ export class JobsProtocol implements SansIoProtocol {
       case 'assign': return this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
       case 'held': this.leadership.onHeld(from, m, now); break
       case 'result': {
-        const verdict = this.othersJob(m.jobId) ? 'accept' : this.submitter.onResult(from, m)
+        const verdict = this.othersJob(m.jobId) ? 'accept' : this.submitter.onResult(from, m, now)
         this.leadership.onResult(from, m, now)
         return verdict
       }
       case 'not-run': if (!this.submitter.onNotRun(from, m)) this.leadership.onNotRun(from, m, now); break
-      case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); break
+      case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); this.submitter.onResultAck(from, m); break
       case 'steal': this.worker.onSteal(from, m.want, now); break
       case 'stolen': return this.worker.onStolen(from, m.tickets, now) > 0 ? 'reject' : 'accept'
     }

@@ -140,15 +140,16 @@ export class LeaderJob {
   }
 
   /**
-   * First result that counts wins; a failure ends the job (the submitter reports it). Returns whether the
-   * sender should be acknowledged: its result counted, or the unit is done anyway.
+   * First result that counts wins; a failure ends the job (the submitter reports it); one from the submitter is recorded
+   * there (see ToldLeader): done, not passed on. Returns whether to acknowledge it: it counted, or the unit is done.
    */
   onResult (from: PeerId, unitId: string, ok: boolean, now: Millis, summary = ''): boolean {
     const unit = this.units.get(unitId)
     if (unit === undefined) return false
     if (unit.done) return true
-    if (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, ok, summary })) return false
-    this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now)
+    const relay = from !== this.submitter
+    if (relay && (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, ok, summary }))) return false
+    this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now, relay)
     return true
   }
 
@@ -194,7 +195,7 @@ export class LeaderJob {
     return true
   }
 
-  private complete (unit: UnitState, from: PeerId, m: Result, now: Millis): void {
+  private complete (unit: UnitState, from: PeerId, m: Result, now: Millis, relay = true): void {
     const id = unit.spec.id
     const started = unit.owners.has(from) ? this.workers.get(from)?.remove(id, now) : undefined
     if (started !== undefined && unit.spec.cost > 0 && m.ok) this.workers.measure(from, (now - started) / unit.spec.cost)
@@ -206,7 +207,7 @@ export class LeaderJob {
     unit.omittedBy.clear()
     this.units.complete(unit, m.ok)
     this.inFlight.delete(id)
-    this.relay.send(m, now)
+    if (relay) this.relay.send(m, now)
     if (this.acting(now)) this.assignReady(now)
   }
 

@@ -4,6 +4,7 @@ import { commitTo } from './commitment.js'
 import type { Sha256 } from './commitment.js'
 import type { JobSpec } from './dag.js'
 import type { JobCommitment, JobsMessage } from './messages.js'
+import type { ToldLeader } from './told-leader.js'
 
 /** A job this node submitted: bids, the term it granted last, its leader's lease, and recorded results. */
 export interface SubmittedJob {
@@ -25,6 +26,8 @@ export interface SubmittedJob {
   leader: PeerId | undefined
   /** When the leader was last heard (grant time, then every lease request of the current term). */
   lastHeard: Millis
+  /** Results recorded since the current term was granted that its leader may not know of (see `ToldLeader`). */
+  told: ToldLeader | undefined
   firstAnnounce: Millis
   lastAnnounce: Millis
   /** Since when the job has had no leader and no live bidder to grant a term to (undefined: it has one). */
@@ -40,7 +43,7 @@ export function newSubmittedJob (sha256: Sha256, spec: JobSpec, now: Millis): Su
     commitment: commitTo(sha256, spec.units),
     unitIds: new Set(spec.units.map(u => u.id)),
     bids: new Map(), results: new Map(), notRun: new Map(), lapsed: new Set(), leaders: new Set(), forgers: new Set(), untrustedBidders: new Set(),
-    term: 0, leader: undefined, lastHeard: now, firstAnnounce: now, lastAnnounce: now, unledSince: now
+    term: 0, leader: undefined, lastHeard: now, told: undefined, firstAnnounce: now, lastAnnounce: now, unledSince: now
   }
 }
 

@@ -11,6 +11,7 @@ import { MAX_GRANT_WORKERS, assertGrantFits } from './job-size.js'
 import type { JobCommitment, JobsMessage } from './messages.js'
 import { whyNobodyRuns } from './nobody-to-run.js'
 import { MAX_NOT_RUN } from './unit-table.js'
+import { ToldLeader } from './told-leader.js'
 import { announce, leaderNotice, newSubmittedJob } from './submitted-job.js'
 import type { SubmittedJob } from './submitted-job.js'
 import { knownLive } from './wire.js'
@@ -100,7 +101,19 @@ export class Submitter {
     }
     if (job.leader !== from || job.term !== m.term) return
     job.lastHeard = Math.max(job.lastHeard, now)
-    this.ctx.wire.send(from, { type: 'lease-ack', jobId: m.jobId, term: m.term, at: m.at, workers: grantWorkers(job.bids) })
+    // held back while the leader has not acknowledged every result it was told of (see ToldLeader)
+    if (job.told?.lease(m.at, now) !== false) this.leaseAck(job, m.at)
+  }
+
+  /** The current leader acknowledged a result it was told of: the lease request held back meanwhile is answered once it knows of all. */
+  onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
+    const job = this.jobs.get(m.jobId)
+    const heldLease = job?.leader === from ? job.told?.acknowledged(m.unitId) : undefined
+    if (job !== undefined && heldLease !== undefined) this.leaseAck(job, heldLease)
+  }
+
+  private leaseAck (job: SubmittedJob, at: Millis): void {
+    this.ctx.wire.send(job.leader as PeerId, { type: 'lease-ack', jobId: job.spec.jobId, term: job.term, at, workers: grantWorkers(job.bids) })
   }
 
   /**
@@ -112,7 +125,7 @@ export class Submitter {
    * (the caller hands this role no result of a job it knows as another node's: see JobsProtocol `othersJob`).
    * 'reject' for a leader's result no worker vouches for.
    */
-  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>): Verdict {
+  onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>, now: Millis): Verdict {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) {
       this.ack(from, m)
@@ -136,6 +149,7 @@ export class Submitter {
       return 'accept'
     }
     job.results.set(m.unitId, m.summary)
+    job.told?.recorded(from, m, now)
     this.ctx.commands.push({ kind: 'unitDone', jobId: m.jobId, unitId: m.unitId, summary: m.summary })
     if (job.results.size === job.spec.units.length) {
       this.ctx.commands.push({ kind: 'jobCompleted', jobId: m.jobId, results: job.results })
@@ -241,6 +255,7 @@ export class Submitter {
     const leader = this.pickLeader(job)
     job.leader = leader
     job.lastHeard = now
+    job.told = leader === undefined ? undefined : new ToldLeader(this.ctx, leader)
     if (leader === undefined) {
       job.lapsed.clear()
       job.unledSince ??= now

@@ -66,7 +66,7 @@ test('with forgers about, a submitter that records results from anyone is caught
     const jobs = new JobsProtocol({ ...options, resultAuthor: undefined })
     const record = jobs.submitter.onResult.bind(jobs.submitter)
     // as if every sender were the job's leader
-    jobs.submitter.onResult = (from, m) => record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m)
+    jobs.submitter.onResult = (from, m, now) => record((jobs.submitter as unknown as { jobs: Map<string, { leader?: string }> }).jobs.get(m.jobId)?.leader ?? from, m, now)
     return jobs
   }
   const result = runJobsSim({ scenario: 'forgers', seed: 11, createJobs })
