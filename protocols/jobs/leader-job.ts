@@ -184,12 +184,12 @@ export class LeaderJob {
   }
 
   /**
-   * A result counts from a worker given the unit (or adopted: see `adoptUntil`), or from a thief once every holder
-   * the unit was given to has left it out of its latest report: a peer that only claims to hold a unit another
-   * worker runs cannot finish it in that worker's place.
+   * A result counts from this node's worker (its submitter records it from a leader anyway), a worker given the unit
+   * (or adopted: see `adoptUntil`), or a thief once every holder the unit was given to has left it out of its latest
+   * report: a peer that only claims to hold a unit another worker runs cannot finish it in that worker's place.
    */
   private counts (unit: UnitState, from: PeerId, now: Millis): boolean {
-    if (unit.assignees.has(from) || this.adopts(unit, this.workers.get(from), now)) return true
+    if (from === this.ctx.self || unit.assignees.has(from) || this.adopts(unit, this.workers.get(from), now)) return true
     if (!unit.thieves.has(from)) return false
     for (const owner of unit.owners.keys()) if (unit.assignees.has(owner) && !unit.omittedBy.has(owner)) return false
     return true

@@ -107,3 +107,21 @@ test('a worker that reports a unit already done is told so, and the unit is not 
   job.onHeld('W', ['U1', 'U3'], 3500) // W was only cut off from the leader: it still queues both
   t.deepEqual(sent.map(({ to, message }) => `${to}:${message.type}:${'unitId' in message ? message.unitId : ''}`), ['W:result-ack:U1'], 'W drops U1, done by V')
 })
+
+test('a result from this node\'s own worker counts, also of a unit it stole from a worker whose report has not let go of it yet: it is never handed out again', t => {
+  const { job, ack, handedOut } = leaderOfFourUnits()
+  ack(0)
+  t.deepEqual(handedOut().sort(), ['V:U0', 'V:U2', 'W:U1', 'W:U3'])
+  job.onHeld('L', ['U0'], 100) // this node's worker stole U0 from V; V's report that it let go is not in yet
+  // the submitter records it from this node (a leader) and acknowledges it: its worker lets go of U0
+  t.true(job.onResult('L', 'U0', true, 200), 'counted')
+  for (let at = 500; at <= 6000; at += 500) {
+    ack(at)
+    job.onHeld('V', ['U2'], at)
+    job.onHeld('W', ['U1', 'U3'], at)
+    job.onHeld('L', [], at)
+    job.tick(at)
+  }
+  t.deepEqual(handedOut().filter(h => h.endsWith(':U0')), [], 'U0 is done')
+  t.is(job.remaining, 3)
+})
