@@ -9,8 +9,8 @@ import { finalBuildArgs, unitGradleArgs } from '../../src/plan/units.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 
 /** The task paths a real Gradle dry run of `args` in `dir` lists (every one SKIPPED, none executed). */
-async function dryRunTasks (dir: string, args: string[], gradleUserHome: string): Promise<string[]> {
-  const result = await runGradle({ projectDir: dir, args: [...args, '--dry-run'], gradleUserHome, noDaemon: true, buildCache: false, stdout: null, stderr: null })
+async function dryRunTasks (dir: string, args: string[], gradleUserHome: string, tmpDir: string): Promise<string[]> {
+  const result = await runGradle({ projectDir: dir, args: [...args, '--dry-run'], gradleUserHome, tmpDir, noDaemon: true, buildCache: false, stdout: null, stderr: null })
   if (result.exitCode !== 0) throw new Error(`gradle ${args.join(' ')} --dry-run in ${dir} exited with ${result.exitCode}`)
   return result.summary.tasks.map(task => task.path).sort()
 }
@@ -20,18 +20,18 @@ test('real Gradle: from a subproject, the build root is planned and the units at
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
   const money = path.join(project.projectDir, 'money')
-  const built = await planDistributedBuild({ projectDir: money, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true })
+  const built = await planDistributedBuild({ projectDir: money, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv })
   t.is(built.buildRoot, project.projectDir, 'the root with settings.gradle is snapshotted, not money/')
   t.is(built.projectDir, money)
   t.deepEqual(built.plan.units.map(u => u.name), [':money', ':money:test'])
 
-  const gradleInMoney = await dryRunTasks(money, ['build'], project.gradleUserHome)
+  const gradleInMoney = await dryRunTasks(money, ['build'], project.gradleUserHome, project.javaTmpDir)
   t.true(gradleInMoney.includes(':money:test') && gradleInMoney.every(task => task.startsWith(':money:')), gradleInMoney.join(' '))
   const planned = built.plan.units.flatMap(u => u.tasks)
   t.deepEqual([...planned, ...built.plan.finalBuildOnly].sort(), gradleInMoney, 'the units and the final build cover exactly what gradle build runs in money/')
   t.deepEqual(built.plan.finalBuildOnly, [':money:assemble', ':money:check', ':money:build'], 'lifecycle tasks without outputs stay local')
   // a worker runs each unit's task paths in its workspace, a copy of the build root
-  const unitsAtRoot = await dryRunTasks(built.buildRoot, built.plan.units.flatMap(unitGradleArgs), project.gradleUserHome)
+  const unitsAtRoot = await dryRunTasks(built.buildRoot, built.plan.units.flatMap(unitGradleArgs), project.gradleUserHome, project.javaTmpDir)
   t.deepEqual(unitsAtRoot, [...planned].sort(), 'run at the root, the units\' task paths select the same tasks')
   t.deepEqual(finalBuildArgs(built.plan), ['build'], 'the final build asks Gradle in money/ for what the user asked')
 })

@@ -28,7 +28,7 @@ async function buildWhileKilling (t: ExecutionContext, victimRole: Victim): Prom
   const [a, b, c] = await startFarm(t, [0, 1, 1]) as [NodeProcess, NodeProcess, NodeProcess]
   const copy = await copyExample('java-multi')
   t.teardown(copy.cleanup)
-  const build = gmeshBuild(t, a, copy.projectDir, copy.gradleUserHome)
+  const build = gmeshBuild(t, a, copy)
   const leader = await firstLeader(a)
   const victim = [b, c].find(n => (n.info.peerId === leader) === (victimRole === 'leader'))!
   await awaitStatus(victim, `the ${victimRole} runs Gradle for a unit`, status =>

@@ -11,7 +11,7 @@ test('gmesh build in a mesh where no node accepts builds ends without the wait f
   const copy = await copyExample('java-multi')
   t.teardown(copy.cleanup)
 
-  const run = await gmeshBuild(t, a, copy.projectDir, copy.gradleUserHome)
+  const run = await gmeshBuild(t, a, copy)
   t.is(run.code, 1, run.stderr)
   const { job, final } = run.json!
   t.is(job.state, 'failed')

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { ShardedTestResult } from '../../src/plan/final-build.js'
 import { runGradle } from '../../src/gradle/runner.js'
 import { readTestReports, sumTestCounts, type TestCounts } from '../../src/gradle/test-reports.js'
-import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+import { copyExample, GRADLE_TEST_TIMEOUT_MS, type TempGradleProject } from '../helpers/gradle-project.js'
 import { runGmesh, type NodeProcess } from '../helpers/gmesh-node.js'
 import { startFarm, type BuildJson } from './distributed/helpers.js'
 
@@ -43,10 +43,10 @@ public class MoneyRoundingTest {
 
 type ShardJson = BuildJson & { testShards?: Array<Omit<ShardedTestResult, 'files'> & { shards: string[], files: number }> }
 
-async function gmeshShardedBuild (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<{ code: number | null, json?: ShardJson, stderr: string }> {
+async function gmeshShardedBuild (t: ExecutionContext, node: NodeProcess, copy: TempGradleProject): Promise<{ code: number | null, json?: ShardJson, stderr: string }> {
   // clean too: the merged reports must outlive the final build's clean
-  const args = ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--shard-tests', '2', '--', 'clean', 'build']
-  const result = await runGmesh(t, args, { GRADLE_USER_HOME: gradleUserHome })
+  const args = ['build', '--data', node.dataDir, '--project', copy.projectDir, '--json', '--no-daemon', '--shard-tests', '2', '--', 'clean', 'build']
+  const result = await runGmesh(t, args, { ...copy.gradleEnv, GRADLE_USER_HOME: copy.gradleUserHome })
   try {
     return { ...result, json: JSON.parse(result.stdout) as ShardJson }
   } catch {
@@ -72,7 +72,7 @@ test.serial('--shard-tests 2 -- clean build on three nodes: shard units run on t
     await writeFile(path.join(copy.projectDir, 'text', 'src', 'test', 'java', 'example', 'text', 'QualifiedChecks.java'), QUALIFIED_CHECKS)
   }
 
-  const run = await gmeshShardedBuild(t, a!, meshCopy.projectDir, meshCopy.gradleUserHome)
+  const run = await gmeshShardedBuild(t, a!, meshCopy)
   t.is(run.code, 0, run.stderr)
   const { job, final, testShards } = run.json!
   t.is(job.state, 'done')
@@ -91,7 +91,7 @@ test.serial('--shard-tests 2 -- clean build on three nodes: shard units run on t
   }
   t.deepEqual(testShards?.map(s => [s.task, s.shards.length]).sort(), [[':money:test', 2], [':text:test', 2]])
 
-  const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, noDaemon: true, buildCache: false, stdout: null, stderr: null })
+  const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, tmpDir: plainCopy.javaTmpDir, noDaemon: true, buildCache: false, stdout: null, stderr: null })
   t.is(plain.exitCode, 0)
   const expected = await moduleCounts(plainCopy.projectDir)
   const merged = await moduleCounts(meshCopy.projectDir)

@@ -15,7 +15,7 @@ test.serial('three nodes build java-multi: units on two nodes or more, the final
   t.teardown(async () => { await Promise.all([meshCopy.cleanup(), plainCopy.cleanup()]) })
 
   const since = Date.now() - 1000 // file times lag the clock by a few ms
-  const run = await gmeshBuild(t, a!, meshCopy.projectDir, meshCopy.gradleUserHome)
+  const run = await gmeshBuild(t, a!, meshCopy)
   t.is(run.code, 0, run.stderr)
   const { job, final } = run.json!
   t.is(job.state, 'done')
@@ -33,7 +33,7 @@ test.serial('three nodes build java-multi: units on two nodes or more, the final
   // The units' test JVMs were started from classpath files in their node's <data>/builds/tmp, which names its workspaces.
   t.deepEqual(await gradleTempFilesOf(JAVA_TMPDIR, since, [a, b, c].map(node => node!.dataDir)), [], 'no unit left a temp file in /tmp')
 
-  const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, noDaemon: true, buildCache: false, stdout: null, stderr: null })
+  const plain = await runGradle({ projectDir: plainCopy.projectDir, args: ['build'], gradleUserHome: plainCopy.gradleUserHome, tmpDir: plainCopy.javaTmpDir, noDaemon: true, buildCache: false, stdout: null, stderr: null })
   t.is(plain.exitCode, 0)
   const meshClasses = await classFiles(meshCopy.projectDir)
   t.true(meshClasses.size >= 10)
@@ -50,7 +50,7 @@ test.serial('a compile error in one module fails the build once, with the compil
   t.teardown(copy.cleanup)
   await appendFile(path.join(copy.projectDir, 'money', 'src', 'main', 'java', 'example', 'money', 'Money.java'), '\nclass Broken { int x = }\n')
 
-  const run = await gmeshBuild(t, nodes[0]!, copy.projectDir, copy.gradleUserHome)
+  const run = await gmeshBuild(t, nodes[0]!, copy)
   t.is(run.code, 1)
   const { job, final } = run.json!
   t.is(job.state, 'failed')

@@ -20,7 +20,7 @@ async function cacheStats (t: ExecutionContext, node: NodeProcess): Promise<Cach
 interface BuildRun { code: number | null, summary: BuildSummary, stderr: string }
 
 /** The laptop flow: `gmesh init-gradle`, then plain `gradle build` with no flag about caching. */
-async function buildAfterInitGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+async function buildAfterInitGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string, tmpDir: string): Promise<BuildRun> {
   const init = await runGmesh(t, ['init-gradle', '--data', node.dataDir, '--gradle-user-home', gradleUserHome])
   if (init.code !== 0) throw new Error(`gmesh init-gradle failed (${String(init.code)}): ${init.stderr}`)
   let stderr = ''
@@ -28,6 +28,7 @@ async function buildAfterInitGradle (t: ExecutionContext, node: NodeProcess, pro
     projectDir,
     args: ['build'],
     gradleUserHome,
+    tmpDir,
     noDaemon: true,
     buildCache: false,
     stdout: null,
@@ -37,11 +38,11 @@ async function buildAfterInitGradle (t: ExecutionContext, node: NodeProcess, pro
 }
 
 /** One build through the node: `gmesh gradle -- build` as a real process, no daemon. */
-async function buildThroughGmeshGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
+async function buildThroughGmeshGradle (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string, env: Record<string, string>): Promise<BuildRun> {
   const result = await runGmesh(t, [
     'gradle', '--data', node.dataDir, '--project', projectDir,
     '--', '--no-daemon', '--gradle-user-home', gradleUserHome, 'build'
-  ])
+  ], env)
   return { code: result.code, summary: parseBuildOutput(`${result.stdout}\n${result.stderr}`), stderr: result.stderr }
 }
 
@@ -58,7 +59,7 @@ test('a build after init-gradle fills a real node; a clean build elsewhere throu
     await project.cleanup()
   })
 
-  const first = await buildAfterInitGradle(t, node, project.projectDir, project.gradleUserHome)
+  const first = await buildAfterInitGradle(t, node, project.projectDir, project.gradleUserHome, project.javaTmpDir)
   t.is(first.code, 0, first.stderr)
   t.deepEqual(pathsWith(first.summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(first.summary.actionable?.fromCache, 0)
@@ -71,7 +72,7 @@ test('a build after init-gradle fills a real node; a clean build elsewhere throu
   // Delete the build outputs and build again with an empty Gradle home (an empty local cache,
   // as on another machine): everything cacheable has to come from the node.
   for (const module of MODULES) await rm(path.join(project.projectDir, module, 'build'), { recursive: true, force: true })
-  const second = await buildThroughGmeshGradle(t, node, project.projectDir, path.join(project.scratchDir, 'second-home'))
+  const second = await buildThroughGmeshGradle(t, node, project.projectDir, path.join(project.scratchDir, 'second-home'), project.gradleEnv)
   t.is(second.code, 0, second.stderr)
   t.deepEqual(pathsWith(second.summary, 'FROM-CACHE'), JAVA_MULTI_CACHEABLE_TASKS)
   t.is(second.summary.actionable?.fromCache, JAVA_MULTI_CACHEABLE_TASKS.length)
@@ -96,7 +97,7 @@ test('gmesh gradle --read-only pushes nothing, even where init-gradle installed 
   const build = await runGmesh(t, [
     'gradle', '--read-only', '--data', node.dataDir, '--project', project.projectDir,
     '--', '--no-daemon', '--gradle-user-home', project.gradleUserHome, 'build'
-  ])
+  ], project.gradleEnv)
   t.is(build.code, 0, build.stderr)
   const summary = parseBuildOutput(`${build.stdout}\n${build.stderr}`)
   t.deepEqual(pathsWith(summary, 'EXECUTED').filter(p => JAVA_MULTI_CACHEABLE_TASKS.includes(p)), JAVA_MULTI_CACHEABLE_TASKS, 'the build ran its tasks')

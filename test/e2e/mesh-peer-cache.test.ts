@@ -19,13 +19,13 @@ test('three nodes: a clean build through B gets every cacheable task FROM-CACHE 
   const ids = [a, b, c].map(node => node.info.peerId)
   for (const node of [a, b, c]) await awaitPeers(node, ids.filter(id => id !== node.info.peerId))
 
-  const cold = await buildThroughNode(t, a, first.projectDir, first.gradleUserHome)
+  const cold = await buildThroughNode(t, a, first)
   t.is(cold.code, 0, cold.output)
   t.deepEqual(tasksWith(cold.summary, 'EXECUTED').filter(path => JAVA_MULTI_CACHEABLE_TASKS.includes(path)), JAVA_MULTI_CACHEABLE_TASKS)
   t.is((await meshStatus(a)).cache.entries, TASKS, 'A stored one entry per cacheable task')
   await awaitStatus(b, 'B indexed A\'s announcements', status => status.sharing.protocol.indexedKeys >= TASKS)
 
-  const warm = await buildThroughNode(t, b, second.projectDir, second.gradleUserHome)
+  const warm = await buildThroughNode(t, b, second)
   t.is(warm.code, 0, warm.output)
   const atB = await meshStatus(b)
   // A lookup gives each provider 750 ms to answer and the whole GET 2 s (Gradle's remote cache

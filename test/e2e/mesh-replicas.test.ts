@@ -17,7 +17,7 @@ test('with --replicas 1 the entries of a build through A outlive A: a clean buil
   const ids = [a, b, c].map(node => node.info.peerId)
   for (const node of [a, b, c]) await awaitPeers(node, ids.filter(id => id !== node.info.peerId))
 
-  const cold = await buildThroughNode(t, a, first.projectDir, first.gradleUserHome)
+  const cold = await buildThroughNode(t, a, first)
   t.is(cold.code, 0, cold.output)
   t.is(tasksWith(cold.summary, 'FROM-CACHE').length, 0)
   await awaitStatus(a, 'A pushed a replica of every entry', status => status.sharing.replicasPushed >= TASKS)
@@ -29,7 +29,7 @@ test('with --replicas 1 the entries of a build through A outlive A: a clean buil
   await awaitPeers(d, [b.info.peerId, c.info.peerId])
   await awaitStatus(d, 'D learnt the replicas\' records', status => status.sharing.protocol.indexedKeys >= TASKS)
 
-  const warm = await buildThroughNode(t, d, second.projectDir, second.gradleUserHome)
+  const warm = await buildThroughNode(t, d, second)
   t.is(warm.code, 0, warm.output)
   const atD = await meshStatus(d)
   t.log('D after the build:', JSON.stringify(atD.sharing))

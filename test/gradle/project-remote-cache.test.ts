@@ -28,7 +28,7 @@ async function recordingCache (): Promise<{ url: string, requests: Array<{ metho
 }
 
 /** A one-class Java project whose settings.gradle points the remote cache at the team's server, with credentials. */
-async function projectWithOwnRemote (teamUrl: string): Promise<{ root: string, projectDir: string, gradleUserHome: string }> {
+async function projectWithOwnRemote (teamUrl: string): Promise<{ root: string, projectDir: string, gradleUserHome: string, javaTmpDir: string }> {
   const root = await mkdtemp(path.join(tmpdir(), 'gmesh-own-remote-'))
   const projectDir = path.join(root, 'project')
   await mkdir(path.join(projectDir, 'src/main/java/team'), { recursive: true })
@@ -45,7 +45,10 @@ async function projectWithOwnRemote (teamUrl: string): Promise<{ root: string, p
   ].join('\n'))
   await writeFile(path.join(projectDir, 'build.gradle'), "apply plugin: 'java'\n")
   await writeFile(path.join(projectDir, 'src/main/java/team/Hello.java'), 'package team;\npublic class Hello {}\n')
-  return { root, projectDir, gradleUserHome: path.join(root, 'gradle-user-home') }
+  // Gradle's JVMs keep their temp files in the test's dir, removed with it
+  const javaTmpDir = path.join(root, 'java-tmp')
+  await mkdir(javaTmpDir)
+  return { root, projectDir, gradleUserHome: path.join(root, 'gradle-user-home'), javaTmpDir }
 }
 
 function collect (): { stream: Writable, text: () => string } {
@@ -64,7 +67,7 @@ test.serial('real Gradle 4.4: the installed script leaves a remote cache the pro
   await installInitScript(project.gradleUserHome, renderInitScript({ cacheUrl: node.url, installed: true }))
   const output = collect()
 
-  const result = await runGradle({ projectDir: project.projectDir, gradleUserHome: project.gradleUserHome, noDaemon: true, buildCache: false, args: ['compileJava'], stdout: output.stream, stderr: null })
+  const result = await runGradle({ projectDir: project.projectDir, gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, noDaemon: true, buildCache: false, args: ['compileJava'], stdout: output.stream, stderr: null })
   t.is(result.exitCode, 0, output.text())
   t.deepEqual(node.requests, [], 'the node is not asked: the project chose its own cache')
   t.true(team.requests.length > 0, 'the project\'s own cache is used as it configured it')
@@ -80,7 +83,7 @@ test.serial('real Gradle 4.4: gmesh gradle\'s script uses the node\'s cache inst
   t.teardown(async () => { await team.close(); await node.close(); await rm(project.root, { recursive: true, force: true }) })
   const output = collect()
 
-  const result = await runGradle({ projectDir: project.projectDir, gradleUserHome: project.gradleUserHome, noDaemon: true, initScript: renderInitScript({ cacheUrl: node.url, enableBuildCache: false }), args: ['compileJava', '--info'], stdout: output.stream, stderr: null })
+  const result = await runGradle({ projectDir: project.projectDir, gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, noDaemon: true, initScript: renderInitScript({ cacheUrl: node.url, enableBuildCache: false }), args: ['compileJava', '--info'], stdout: output.stream, stderr: null })
   t.is(result.exitCode, 0, output.text())
   t.deepEqual(team.requests, [], 'the project\'s own cache is not used')
   t.deepEqual(node.requests.map(r => r.method), ['GET', 'PUT'], 'compileJava looked up and stored at the node')

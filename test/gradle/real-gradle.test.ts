@@ -50,7 +50,7 @@ test.serial('real Gradle 4.4: the installed init script alone enables and fills 
   const project = await copyExample('java-multi')
   t.teardown(async () => { await cache.close(); await project.cleanup() })
   const initScript = renderInitScript({ cacheUrl: cache.url })
-  const common = { projectDir: project.projectDir, noDaemon: true, stdout: null, stderr: null }
+  const common = { projectDir: project.projectDir, noDaemon: true, tmpDir: project.javaTmpDir, stdout: null, stderr: null }
 
   // As after `gmesh init-gradle`: the script sits in init.d and no --build-cache flag is given.
   await installInitScript(project.gradleUserHome, initScript)
@@ -81,6 +81,7 @@ test.serial('aborting a build kills Gradle\'s whole process group', async t => {
     args: ['build'],
     gradleUserHome: project.gradleUserHome,
     noDaemon: true,
+    tmpDir: project.javaTmpDir,
     signal: controller.signal,
     // Abort as soon as Gradle prints its first line of output.
     stdout: new Writable({ write (_chunk, _encoding, done) { controller.abort(); done() } }),

@@ -34,7 +34,7 @@ test('real Gradle: the graph of `build` has every task with its direct dependenc
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
   const graph = await probeTaskGraph({
-    projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true
+    projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv
   })
   t.regex(graph.gradleVersion, /^\d+\.\d+/)
   const byPath = new Map(graph.tasks.map(task => [task.path, task]))
@@ -76,7 +76,7 @@ test('real Gradle: the probe leaves an included build alone, its tasks enabled, 
   ].join('\n'))
   await appendFile(path.join(project.projectDir, 'settings.gradle'), "\nincludeBuild 'tools'\n")
   await appendFile(path.join(project.projectDir, 'build.gradle'), "\nproject(':app') { dependencies { implementation 'example.tools:tools:1' } }\n")
-  const graph = await probeTaskGraph({ projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true })
+  const graph = await probeTaskGraph({ projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv })
   t.is(await readFile(path.join(tools, 'jar-enabled.txt'), 'utf8'), 'true')
   t.true(graph.tasks.some(task => task.path === ':app:build'))
   t.false(graph.tasks.some(task => task.path === ':jar'), 'no task of the included build')
@@ -89,7 +89,7 @@ test('real Gradle: a task it does not know is an UnknownTaskError with Gradle\'s
   t.timeout(GRADLE_TEST_TIMEOUT_MS, 'three real Gradle runs on a shared 2-core machine')
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
-  const probe = async (tasks: string[]): Promise<unknown> => await probeTaskGraph({ projectDir: project.projectDir, tasks, gradleUserHome: project.gradleUserHome, noDaemon: true })
+  const probe = async (tasks: string[]): Promise<unknown> => await probeTaskGraph({ projectDir: project.projectDir, tasks, gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv })
   const unknown = await t.throwsAsync(probe(['noSuchTask']), { instanceOf: UnknownTaskError })
   t.regex(unknown.message, /^Gradle cannot select noSuchTask: Task 'noSuchTask' not found in root project '[^']+'/)
   const inProject = await t.throwsAsync(probe([':money:noSuchTask']), { instanceOf: UnknownTaskError })
@@ -123,7 +123,7 @@ test('real Gradle: from a subproject, the probe records the build\'s root and wh
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
   const graph = await probeTaskGraph({
-    projectDir: path.join(project.projectDir, 'money'), tasks: ['cJ'], gradleUserHome: project.gradleUserHome, noDaemon: true
+    projectDir: path.join(project.projectDir, 'money'), tasks: ['cJ'], gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv
   })
   t.is(graph.rootDir, project.projectDir)
   t.deepEqual(graph.requested, ['cJ'])

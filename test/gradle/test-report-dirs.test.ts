@@ -38,7 +38,7 @@ test.serial('real Gradle: with buildDir = \'out\', the shards return their repor
   const project = await copyExample('java-multi')
   t.teardown(project.cleanup)
   await appendFile(path.join(project.projectDir, 'build.gradle'), "\nproject(':text') { buildDir = 'out' }\n")
-  const graph = await probeTaskGraph({ projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true })
+  const graph = await probeTaskGraph({ projectDir: project.projectDir, tasks: ['build'], gradleUserHome: project.gradleUserHome, noDaemon: true, env: project.gradleEnv })
   const resultsDir = path.join(project.projectDir, 'text', 'out', 'test-results', 'test')
   t.is(graph.tasks.find(task => task.path === ':text:test')?.junitXmlDir, resultsDir)
   t.is(graph.tasks.find(task => task.path === ':text:test')?.htmlReportDir, path.join(project.projectDir, 'text', 'out', 'reports', 'tests', 'test'))
@@ -46,7 +46,7 @@ test.serial('real Gradle: with buildDir = \'out\', the shards return their repor
   const plan = await planBuild(graph, { rootDir: project.projectDir, requested: ['build'], shardTests: [{ module: 'text', shards: 2 }] })
   const reportsByUnit = new Map<string, Array<{ name: string, content: string }>>()
   for (const shard of plan.units.filter(u => u.shard != null)) {
-    const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+    const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, timeoutMs: 4 * 60_000 })
     t.is(result.outcome, 'success', JSON.stringify(result.failure))
     t.is(result.testReports?.length, 1, `${shard.name}: one class, one report, read from out/`)
     reportsByUnit.set(shard.id, result.testReports ?? [])

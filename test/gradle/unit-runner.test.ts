@@ -147,7 +147,7 @@ test.serial('real Gradle: the shards of a test task run every test class exactly
   const shards = plan.units.filter(u => u.shard?.testTask === ':text:test')
   for (const shard of shards) {
     await rm(path.join(project.projectDir, 'text', 'build', 'test-results'), { recursive: true, force: true })
-    const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+    const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, timeoutMs: 4 * 60_000 })
     t.is(result.outcome, 'success', JSON.stringify(result.failure))
     t.false(result.command.includes('--tests'))
     const names = (result.testReports ?? []).map(r => r.name)
@@ -182,7 +182,7 @@ test.serial('real Gradle: a test shard whose only class the build script exclude
   if (salt === undefined) throw new Error('no salt puts SlowIntegrationTest alone')
   const index = shardOfClass('example.text.SlowIntegrationTest', salt, 2) + 1
   const shard = { id: 'alone', project: ':text', run: [':text:test'], exclude: [], testFilters: [], shard: { testTask: ':text:test', index, count: 2, salt } }
-  const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+  const result = await runUnit({ unit: shard, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, timeoutMs: 4 * 60_000 })
   t.is(result.outcome, 'success', JSON.stringify(result.failure))
   t.deepEqual(result.testReports, [])
 })
@@ -195,7 +195,7 @@ test.serial('real Gradle: a unit that does not compile names the failing task an
   const source = path.join(project.projectDir, 'money', 'src', 'main', 'java', 'example', 'money', 'Money.java')
   await appendFile(source, '\nclass Broken { String name() { return 42; } }\n')
   const unit = unitNamed(await javaMultiPlan(), ':money')
-  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, timeoutMs: 4 * 60_000 })
+  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: cache.url, gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, timeoutMs: 4 * 60_000 })
   t.is(result.outcome, 'failed')
   t.not(result.exitCode, 0)
   t.is(result.failure?.task, ':money:compileJava')
@@ -211,7 +211,7 @@ test.serial('real Gradle: a unit past its deadline is killed with its whole proc
   t.teardown(project.cleanup)
   const unit = unitNamed(await javaMultiPlan(), ':app')
   // A no-daemon Gradle cannot even start its JVM and configure the build in 2 s, let alone build :app.
-  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, timeoutMs: 2000 })
+  const result = await runUnit({ unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, tmpDir: project.javaTmpDir, timeoutMs: 2000 })
   t.is(result.outcome, 'timeout')
   t.regex(result.failure?.message ?? '', /2000 ms deadline/)
   t.truthy(result.pid)
@@ -230,7 +230,7 @@ test.serial('real Gradle: a cancelled unit in a warm daemon leaves nothing worki
   const cancel = new AbortController()
   const log = cancelWhenHanging(cancel)
   const result = await runUnit({
-    unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, daemon: true, timeoutMs: 4 * 60_000, signal: cancel.signal, log
+    unit, workspaceDir: project.projectDir, cacheUrl: 'http://127.0.0.1:9/cache/', gradleUserHome: project.gradleUserHome, daemon: true, tmpDir: project.javaTmpDir, timeoutMs: 4 * 60_000, signal: cancel.signal, log
   })
   t.is(result.outcome, 'cancelled', JSON.stringify(result.failure))
   t.is(result.killedDaemons?.length, 1)

@@ -9,6 +9,7 @@ import { killProcessesUnder } from '../../../src/gradle/gradle-processes.js'
 import { UnitProcesses } from '../../../node/jobs/unit-processes.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { runGmesh, type NodeProcess } from '../../helpers/gmesh-node.js'
+import type { TempGradleProject } from '../../helpers/gradle-project.js'
 import { awaitPeers, bootstrapAddress, meshStatus, startMeshNode, swarmKeyArgs } from '../../node/mesh/helpers.js'
 
 /** What `gmesh build --json` prints (the parts these tests read). */
@@ -37,9 +38,9 @@ export async function startFarm (t: ExecutionContext, slots: [number, number, nu
   return nodes
 }
 
-/** `gmesh build --json --no-daemon -- build` of `projectDir` through `node`, as a real process. */
-export async function gmeshBuild (t: ExecutionContext, node: NodeProcess, projectDir: string, gradleUserHome: string): Promise<BuildRun> {
-  const result = await runGmesh(t, ['build', '--data', node.dataDir, '--project', projectDir, '--json', '--no-daemon', '--', 'build'], { GRADLE_USER_HOME: gradleUserHome })
+/** `gmesh build --json --no-daemon -- build` of the copy through `node`, as a real process, its own Gradle user home and temp dir. */
+export async function gmeshBuild (t: ExecutionContext, node: NodeProcess, copy: Pick<TempGradleProject, 'projectDir' | 'gradleUserHome' | 'gradleEnv'>): Promise<BuildRun> {
+  const result = await runGmesh(t, ['build', '--data', node.dataDir, '--project', copy.projectDir, '--json', '--no-daemon', '--', 'build'], { ...copy.gradleEnv, GRADLE_USER_HOME: copy.gradleUserHome })
   let json: BuildJson | undefined
   try {
     json = JSON.parse(result.stdout) as BuildJson
