@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +7,7 @@ import { setTimeout } from 'node:timers/promises'
 import { spawnNode, type NodeProcess } from '../client/node-process.js'
 import { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
-import { runGradle, type GradleRunResult } from '../gradle/runner.js'
+import { runGradle, tmpDirOption, UnquotableTmpDirError, type GradleRunResult } from '../gradle/runner.js'
 
 /** The example projects shipped with gmesh. */
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url))
@@ -25,6 +25,23 @@ export interface DemoOptions {
   signal?: AbortSignal
   /** Where the demo keeps the pid of the Gradle running now, for a forced exit to kill its process group. */
   running?: RunningGradle
+}
+
+/**
+ * `<root>/java-tmp`, made, as the java.io.tmpdir of the demo's Gradle JVMs: Gradle 4.x leaves a classpath file there
+ * for every test JVM and never removes it, so in /tmp every demo would leave some for good; the demo's root goes
+ * with them. Undefined (the JVM's default) when Gradle's launch scripts cannot be given the path.
+ */
+export async function demoJavaTmpDir (root: string): Promise<string | undefined> {
+  const dir = path.join(root, 'java-tmp')
+  try {
+    tmpDirOption(dir)
+  } catch (err) {
+    if (err instanceof UnquotableTmpDirError) return undefined
+    throw err
+  }
+  await mkdir(dir)
+  return dir
 }
 
 /** The Gradle a command runs now, if any (a `BuildState` is one too). */
@@ -68,13 +85,14 @@ export async function runDemo (options: DemoOptions): Promise<DemoReport> {
       options.say(`the ${nodes.length} nodes see each other`)
     }
     const builds: DemoBuild[] = []
+    const tmpDir = await demoJavaTmpDir(root)
     const plan = [{ label: 'first build (cold cache)', node: 0 }, { label: 'clean build of a fresh copy', node: nodes.length - 1 }]
     for (const [i, step] of plan.entries()) {
       const projectDir = path.join(root, `project-${i + 1}`, options.example)
       await cp(path.join(EXAMPLES_DIR, options.example), projectDir, { recursive: true, filter: src => !/\/(build|\.gradle)$/.test(src) })
       options.say(`${step.label}: gradle ${options.gradleArgs.join(' ')} through node ${step.node + 1} in ${projectDir}`)
       // Each build gets its own Gradle user home, as on another machine: Gradle's local cache there is empty.
-      builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, `project-${i + 1}`, 'gradle-user-home'), options))
+      builds.push(await demoBuild(step, nodes[step.node]!, projectDir, path.join(root, `project-${i + 1}`, 'gradle-user-home'), tmpDir, options))
       options.signal?.throwIfAborted()
     }
     return { root, nodes: nodes.map(n => ({ peerId: n.info.peerId, cacheUrl: n.info.cacheUrl })), builds }
@@ -98,13 +116,14 @@ export async function waitForMesh (nodes: NodeProcess[], signal?: AbortSignal): 
 }
 
 async function demoBuild (step: { label: string, node: number }, node: NodeProcess, projectDir: string,
-  gradleUserHome: string, options: DemoOptions): Promise<DemoBuild> {
+  gradleUserHome: string, tmpDir: string | undefined, options: DemoOptions): Promise<DemoBuild> {
   const result = await runGradle({
     projectDir,
     args: options.gradleArgs,
     initScript: renderInitScript({ cacheUrl: node.info.cacheUrl, push: true }),
     gradleUserHome,
     noDaemon: true,
+    ...(tmpDir == null ? {} : { tmpDir }),
     stdout: options.gradleOutput,
     stderr: options.gradleOutput,
     onSpawn: pid => { if (options.running != null) options.running.gradlePid = pid },

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { distributedBuild, type DistributedBuildResult } from '../build/distributed-build.js'
+import { gradleEnvironment } from '../gradle/runner.js'
 import { NodeClient } from '../client/node-client.js'
 import { spawnNode, type NodeProcess } from '../client/node-process.js'
-import { EXAMPLES_DIR, waitForMesh, type DemoOptions } from './demo.js'
+import { demoJavaTmpDir, EXAMPLES_DIR, waitForMesh, type DemoOptions } from './demo.js'
 
 export interface DistributedDemoReport {
   root: string
@@ -45,6 +46,9 @@ export async function runDistributedDemo (options: DistributedDemoOptions): Prom
     await cp(path.join(EXAMPLES_DIR, options.example), projectDir, { recursive: true, filter: src => !/\/(build|\.gradle)$/.test(src) })
     options.say(`gmesh build -- ${options.tasks.join(' ')} through node 1 in ${projectDir}`)
     const first = nodes[0]!
+    // the units' temp files go to their node's data dir; those of the probe and the final build, here
+    const tmpDir = await demoJavaTmpDir(root)
+    const gradleOpts = tmpDir == null ? undefined : gradleEnvironment({ tmpDir }).GRADLE_OPTS
     const build = await distributedBuild({
       client: await NodeClient.connect(first.dataDir, { timeoutMs: 120_000 }),
       cacheUrl: first.info.cacheUrl,
@@ -52,6 +56,7 @@ export async function runDistributedDemo (options: DistributedDemoOptions): Prom
       tasks: options.tasks,
       gradleUserHome: path.join(root, 'project', 'gradle-user-home'),
       noDaemon: true,
+      ...(gradleOpts == null ? {} : { env: { GRADLE_OPTS: gradleOpts } }),
       progress: lines(options.say),
       ...(options.gradleOutput == null ? {} : { finalOutput: options.gradleOutput }),
       // the build keeps its Gradle's pid in its state: make that state the caller's `running`

@@ -5,6 +5,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GMESH_BIN } from '../../src/client/node-process.js'
+import { GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+import { gradleTempFilePaths, gradleTempFilesOf, JAVA_TMPDIR } from '../helpers/gradle-temp-files.js'
 
 /** Runs `gmesh demo ARGS` with its temp directories under a scratch TMPDIR; the process is killed by the teardown if it still runs. */
 async function demo (t: { teardown: (fn: () => void | Promise<void>) => void }, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string, scratch: string }> {
@@ -35,4 +37,18 @@ test('--nodes outside 2 to 16 is a usage error before any node starts', async t 
     t.is(result.stdout, '', 'no node was started')
     t.deepEqual(await readdir(result.scratch), [], 'nothing was made')
   }
+})
+
+test('a demo\'s Gradle JVMs keep their temp files in the demo\'s temp dir, removed with it: /tmp gets none of them', async t => {
+  t.timeout(GRADLE_TEST_TIMEOUT_MS, 'two nodes and two real Gradle builds on a shared 2-core machine')
+  const since = Date.now() - 1000 // file times lag the clock by a few ms
+  const result = await demo(t, ['--json', '--', ':money:test'])
+  // a classpath file names the Gradle user home's jars, in the demo's dir under the scratch TMPDIR
+  t.teardown(async () => { for (const file of await gradleTempFilePaths(JAVA_TMPDIR, since, [result.scratch])) await rm(file, { force: true }) })
+  t.is(result.code, 0, result.stderr)
+  const report = JSON.parse(result.stdout) as { builds: Array<{ exitCode: number, actionable?: { executed: number } }> }
+  t.deepEqual(report.builds.map(build => build.exitCode), [0, 0])
+  t.true((report.builds[0]?.actionable?.executed ?? 0) >= 3, 'the first build compiled money and ran its tests in a test JVM')
+  t.deepEqual(await gradleTempFilesOf(JAVA_TMPDIR, since, [result.scratch]), [], 'no Gradle temp file of the demo in /tmp')
+  t.deepEqual(await readdir(result.scratch), [], 'the demo removed its temp dir, and their temp files with it')
 })
