@@ -6,7 +6,7 @@ import { planDistributedBuild } from '../../src/build/build-plan.js'
 import { OutsideBuildRootError } from '../../src/gradle/build-dirs.js'
 import { runGradle } from '../../src/gradle/runner.js'
 import { finalBuildArgs, unitGradleArgs } from '../../src/plan/units.js'
-import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
+import { copyExample, gradleTempEnv, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 
 /** The task paths a real Gradle dry run of `args` in `dir` lists (every one SKIPPED, none executed). */
 async function dryRunTasks (dir: string, args: string[], gradleUserHome: string, tmpDir: string): Promise<string[]> {
@@ -44,8 +44,12 @@ async function tempTree (t: ExecutionContext, files: Record<string, string>): Pr
     await mkdir(path.dirname(path.join(root, relative)), { recursive: true })
     await writeFile(path.join(root, relative), text)
   }
+  await mkdir(path.join(root, 'java-tmp'))
   return root
 }
+
+/** Gradle's JVMs keep their temp files in the tree's java-tmp, removed with it. */
+const tempEnv = (root: string): Record<string, string> => gradleTempEnv(path.join(root, 'java-tmp'))
 
 const JAVA_LIB = "apply plugin: 'java'\ngroup = 'example'\nversion = '1'\n"
 
@@ -63,11 +67,11 @@ test('real Gradle: a composite build including a build outside its root is refus
     'inner/lib/build.gradle': JAVA_LIB
   })
   const gradleUserHome = path.join(root, 'gradle-user-home')
-  const err = await t.throwsAsync(planDistributedBuild({ projectDir: path.join(root, 'app'), tasks: ['build'], gradleUserHome, noDaemon: true }), { instanceOf: OutsideBuildRootError })
+  const err = await t.throwsAsync(planDistributedBuild({ projectDir: path.join(root, 'app'), tasks: ['build'], gradleUserHome, noDaemon: true, env: tempEnv(root) }), { instanceOf: OutsideBuildRootError })
   t.is(err.message, `the included build 'lib' (${root}/lib) lies outside the build's root ${root}/app, and workers get only a copy of that directory: ` +
     `move it below it, or make a directory holding all of them, such as ${root}, the build's root (its settings.gradle including them) and give it with --project`)
 
-  const inside = await planDistributedBuild({ projectDir: path.join(root, 'inner'), tasks: ['build'], gradleUserHome, noDaemon: true })
+  const inside = await planDistributedBuild({ projectDir: path.join(root, 'inner'), tasks: ['build'], gradleUserHome, noDaemon: true, env: tempEnv(root) })
   t.deepEqual(inside.graph.includedBuilds, [{ name: 'lib', dir: path.join(root, 'inner/lib') }])
   t.deepEqual(inside.graph.projects, [{ name: ':', dir: path.join(root, 'inner') }])
   t.deepEqual(inside.plan.units.map(u => u.name), [':', ':test'])
@@ -81,6 +85,6 @@ test('real Gradle: a subproject whose projectDir settings put outside the build\
     'app/core/src/main/java/c/C.java': 'package c;\npublic class C {}\n',
     'x/src/main/java/x/X.java': 'package x;\npublic class X {}\n'
   })
-  const err = await t.throwsAsync(planDistributedBuild({ projectDir: path.join(root, 'app'), tasks: ['build'], gradleUserHome: path.join(root, 'gradle-user-home'), noDaemon: true }), { instanceOf: OutsideBuildRootError })
+  const err = await t.throwsAsync(planDistributedBuild({ projectDir: path.join(root, 'app'), tasks: ['build'], gradleUserHome: path.join(root, 'gradle-user-home'), noDaemon: true, env: tempEnv(root) }), { instanceOf: OutsideBuildRootError })
   t.regex(err.message, new RegExp(`^the project :x \\(${root}/x\\) lies outside the build's root ${root}/app, .* such as ${root}, .* give it with --project$`))
 })
