@@ -36,21 +36,40 @@ export function between (random: Random, [min, max]: readonly [number, number]):
   return min + random.nextFloat() * (max - min)
 }
 
-/** Crashes random nodes at exponential intervals; each restarts after its downtime, with or without disk. */
+/**
+ * Crashes random nodes at exponential intervals; each restarts after its downtime, with or without disk.
+ * The node is picked at crash time among the nodes then up (by a draw made when planning, so the plan takes
+ * the same draws whatever happens in the run), and its restart is scheduled only then: a crash never falls on
+ * a node already down, so no restart can revive a node that another crash took down for good.
+ */
 export function scheduleChurn (ctx: ChaosContext, plan: ChurnPlan): void {
-  const { engine, harness, size, faultsEnd } = ctx
+  const { engine, size, faultsEnd } = ctx
   const rate = (plan.crashesPerMinute * size) / 60_000
   if (rate <= 0) return
   let t = 1000 - Math.log(1 - engine.random.nextFloat()) / rate
   while (t < faultsEnd) {
-    const node = engine.random.nextInt(size)
+    const pick = engine.random.nextFloat()
     const down = between(engine.random, plan.downMs)
     const permanent = engine.random.nextFloat() < plan.permanent
     const withDisk = engine.random.nextFloat() < plan.withDisk
-    engine.at(t, () => { harness.crash(node) })
-    if (!permanent && t + down < faultsEnd) engine.at(t + down, () => { harness.restart(node, withDisk) })
+    const restartAt = permanent || t + down >= faultsEnd ? undefined : t + down
+    engine.at(t, () => { crashOneUp(ctx, pick, restartAt, withDisk) })
     t += -Math.log(1 - engine.random.nextFloat()) / rate
   }
+}
+
+/**
+ * Crashes the node `pick` (in [0, 1)) selects among the nodes up now, and schedules its restart at `restartAt`
+ * (none: it stays down). Returns the node crashed, or undefined when every node is down.
+ */
+export function crashOneUp (ctx: ChaosContext, pick: number, restartAt: number | undefined, withDisk: boolean): number | undefined {
+  const { engine, harness, faults, size } = ctx
+  const up: number[] = []
+  for (let i = 0; i < size; i++) if (faults.up[i] === 1) up.push(i)
+  const node = up[Math.floor(pick * up.length)]
+  if (node === undefined || !harness.crash(node)) return undefined
+  if (restartAt !== undefined) engine.at(restartAt, () => { harness.restart(node, withDisk) })
+  return node
 }
 
 /** Splits the nodes into random groups for a while, `count` times, one partition at a time. */

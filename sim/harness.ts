@@ -86,11 +86,11 @@ export class Harness implements EventHandler {
     else this.deliver(node, event.from, event.key as string, event.bytes as Uint8Array, bytesHash(event.bytes as Uint8Array))
   }
 
-  /** Crash: the process dies; its incarnation survives on disk, its timers and buffers do not. */
-  crash (i: number): void {
+  /** Crash: the process dies; its incarnation survives on disk, its timers and buffers do not. False if it was down already. */
+  crash (i: number): boolean {
     const node = this.nodes[i] as SimNode
     const faults = this.parts.faults
-    if (faults.up[i] === 0) return
+    if (faults.up[i] === 0) return false
     this.injected.crashes++
     node.diskIncarnation = node.protocol?.currentIncarnation
     node.protocol = undefined
@@ -100,6 +100,7 @@ export class Harness implements EventHandler {
     faults.paused[i] = 0
     faults.downSince[i] = this.parts.engine.now
     faults.disturbedAt[i] = this.parts.engine.now
+    return true
   }
 
   /** Restart after a crash, with the disk (incarnation kept) or with a blank disk. */
