@@ -1,6 +1,7 @@
 import type { Random } from '../protocols/core/index.js'
 import type { Engine } from './engine/index.js'
 import type { Harness } from './harness.js'
+import type { Bounds } from './invariants.js'
 import type { FaultState, Links } from './network/index.js'
 
 /** What a scenario's fault schedule may touch. Faults are scheduled in [0, faultsEnd). */
@@ -11,6 +12,8 @@ export interface ChaosContext {
   readonly links: Links
   readonly size: number
   readonly faultsEnd: number
+  /** The membership bounds of the run (a lasting crash starts a detection bound before the faults end). */
+  readonly bounds: Bounds
 }
 
 export interface ChurnPlan {
@@ -38,6 +41,9 @@ export function between (random: Random, [min, max]: readonly [number, number]):
 
 /**
  * Crashes random nodes at exponential intervals; each restarts after its downtime, with or without disk.
+ * At least one crash is for good and starts a detection bound before the faults end or sooner, so every run
+ * checks that a crash is noticed under faults (downtimes are shorter than the detection bound: a restart
+ * comes before anyone must have noticed); when the draws give none, one more crash is added.
  * The node is picked at crash time among the nodes then up (by a draw made when planning, so the plan takes
  * the same draws whatever happens in the run), and its restart is scheduled only then: a crash never falls on
  * a node already down, so no restart can revive a node that another crash took down for good.
@@ -45,8 +51,9 @@ export function between (random: Random, [min, max]: readonly [number, number]):
 export function scheduleChurn (ctx: ChaosContext, plan: ChurnPlan): void {
   const { engine, size, faultsEnd } = ctx
   const rate = (plan.crashesPerMinute * size) / 60_000
-  if (rate <= 0) return
-  let t = 1000 - Math.log(1 - engine.random.nextFloat()) / rate
+  const lastingBy = faultsEnd - ctx.bounds.detectionMs
+  let lasting = false
+  let t = rate <= 0 ? faultsEnd : 1000 - Math.log(1 - engine.random.nextFloat()) / rate
   while (t < faultsEnd) {
     const pick = engine.random.nextFloat()
     const down = between(engine.random, plan.downMs)
@@ -54,8 +61,19 @@ export function scheduleChurn (ctx: ChaosContext, plan: ChurnPlan): void {
     const withDisk = engine.random.nextFloat() < plan.withDisk
     const restartAt = permanent || t + down >= faultsEnd ? undefined : t + down
     engine.at(t, () => { crashOneUp(ctx, pick, restartAt, withDisk) })
+    lasting ||= restartAt === undefined && t <= lastingBy
     t += -Math.log(1 - engine.random.nextFloat()) / rate
   }
+  if (!lasting) scheduleLastingCrash(ctx)
+}
+
+/** Crashes a node that is up for good, at a random time from 1 s (or half the faults) to a detection bound before the faults end. */
+export function scheduleLastingCrash (ctx: ChaosContext): void {
+  const { engine, faultsEnd } = ctx
+  const from = Math.min(1000, faultsEnd / 2)
+  const at = between(engine.random, [from, Math.max(from, faultsEnd - ctx.bounds.detectionMs)])
+  const pick = engine.random.nextFloat()
+  engine.at(at, () => { crashOneUp(ctx, pick, undefined, false) })
 }
 
 /**

@@ -119,7 +119,7 @@ function simulate (options: SimOptions, plan: RunPlan): SimResult {
   })
   const checker = new InvariantChecker(harness, faults, bounds, forgery?.forgers)
   forgery?.attach(harness, faults, checker, bounds, () => engine.now)
-  const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd }
+  const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd, bounds }
   harness.startAll()
   const inject = options.injectFaults ?? scenario.inject
   inject(ctx)
