@@ -1,3 +1,4 @@
+import type { PeerId } from '../protocols/core/index.js'
 import { peerHashOf } from './peers.js'
 import type { Harness } from './harness.js'
 import type { FaultState } from './network/index.js'
@@ -36,8 +37,14 @@ export class InvariantChecker {
 
   private readonly reported = new Set<string>()
 
-  /** `forgers`: nodes that lie (forged-members): neither observers nor subjects of these invariants. */
-  constructor (private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds, private readonly forgers: ReadonlySet<number> = new Set()) {}
+  /**
+   * `forgers`: nodes that lie (forged-members): neither observers nor subjects of these invariants; `madeUp`: peer
+   * ids they made up, which no honest node may hold live at the end of the run.
+   */
+  constructor (
+    private readonly harness: Harness, private readonly faults: FaultState, readonly bounds: Bounds,
+    private readonly forgers: ReadonlySet<number> = new Set(), private readonly madeUp: readonly PeerId[] = []
+  ) {}
 
   /** A live node that does not lie: the invariants are about these only. */
   private honestLive (i: number): boolean {
@@ -119,9 +126,22 @@ export class InvariantChecker {
     this.report('convergence-late', now, y, x, `views still differ ${Math.round(now - faultsEnd)} ms after faults ended (the convergence bound): ${detail}`)
   }
 
-  /** End of the liveness phase: exact comparison of every live node's view against the truth. */
+  /** End of the liveness phase: exact comparison of every live node's view against the truth, made-up peers included. */
   checkConverged (now: number): void {
     for (const [y, x, detail] of this.disagreements()) this.report('membership-diverged', now, y, x, `${detail} after the liveness phase`)
+    for (const [y, peer, held] of this.madeUpHeld()) this.report('membership-diverged', now, y, peer, `made-up peer held ${held} after the liveness phase`)
+  }
+
+  /** Each honest live observer y holding a made-up peer live (alive or suspect), with what it holds. */
+  private * madeUpHeld (): Generator<[number, PeerId, string]> {
+    for (let y = 0; y < this.harness.size; y++) {
+      const members = this.harness.protocolOf(y)?.members
+      if (members === undefined || !this.honestLive(y)) continue
+      for (const peer of this.madeUp) {
+        const status = members.get(peer)?.status
+        if (status !== undefined && status !== 'dead') yield [y, peer, status]
+      }
+    }
   }
 
   /** Each live observer y and node x where y's view of x is not the truth, with what y holds. */

@@ -10,7 +10,7 @@ import { Harness } from './harness.js'
 import type { ProtocolFactory } from './harness.js'
 import { InvariantChecker } from './invariants.js'
 import type { Bounds, InvariantName, Violation } from './invariants.js'
-import { Forgery } from './membership-forgers/setup.js'
+import { Forgery, madeUpBoundFor } from './membership-forgers/setup.js'
 import type { ForgeryResult } from './membership-forgers/setup.js'
 import { FaultState, Links } from './network/index.js'
 import { scenarioNamed } from './scenarios.js'
@@ -73,17 +73,31 @@ export function boundsFor (config: MembershipConfig, n: number): Bounds {
   return { detectionMs, refutationMs, convergenceMs: Math.max(detectionMs, suspicionTimeoutMs(config, n) + refutationMs) }
 }
 
+/** Slack after the last bound the liveness phase waits for: a few safety checks past it. */
+const LIVENESS_SLACK_MS = 10_000
+
+/**
+ * How long a run of `scenario` on `nodes` nodes keeps faults off at its end: the convergence bound, and for
+ * forgers' scenarios the made-up peer bound (made-up peers must be let go within the run), plus slack.
+ */
+export function livenessPhaseMs (scenario: Scenario, config: MembershipConfig, nodes: number, bounds: Bounds): number {
+  const madeUpMs = scenario.forgery === undefined ? 0 : madeUpBoundFor(scenario.forgery, config, nodes)
+  return Math.max(bounds.convergenceMs, madeUpMs) + LIVENESS_SLACK_MS
+}
+
 /** Runs one seeded scenario: safety phase with faults, then a liveness phase long enough to converge. */
 export function runSimulation (options: SimOptions): SimResult {
   const scenario = scenarioNamed(options.scenario)
   const nodes = options.nodes ?? scenario.defaultNodes
-  const durationMs = options.durationMs ?? scenario.defaultDurationMs
   if (!Number.isInteger(nodes) || nodes < 2) throw new SimConfigError(`--nodes must be an integer of at least 2 (got ${nodes})`)
   const config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
   const bounds = boundsFor(config, nodes)
-  const livenessMs = bounds.convergenceMs + 10_000
-  if (durationMs < livenessMs + 10_000) {
-    throw new SimConfigError(`--duration must be at least ${Math.ceil((livenessMs + 10_000) / 1000)} s for ${nodes} nodes (the liveness phase alone takes ${Math.ceil(livenessMs / 1000)} s)`)
+  const livenessMs = livenessPhaseMs(scenario, config, nodes, bounds)
+  const shortestMs = livenessMs + 10_000
+  // the default duration stretches to the shortest a mesh this big needs; a duration asked for does not
+  const durationMs = options.durationMs ?? Math.max(scenario.defaultDurationMs, Math.ceil(shortestMs / 1000) * 1000)
+  if (durationMs < shortestMs) {
+    throw new SimConfigError(`--duration must be at least ${Math.ceil(shortestMs / 1000)} s for ${nodes} nodes (the liveness phase alone takes ${Math.ceil(livenessMs / 1000)} s)`)
   }
   const plan: RunPlan = { scenario, nodes, durationMs, config, bounds, livenessMs }
   return withSeed(options.seed, replayCommand(options, nodes, durationMs), () => simulate(options, plan))
@@ -117,7 +131,7 @@ function simulate (options: SimOptions, plan: RunPlan): SimResult {
   const harness = new Harness(nodes, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), config, ...(createProtocol === undefined ? {} : { createProtocol })
   })
-  const checker = new InvariantChecker(harness, faults, bounds, forgery?.forgers)
+  const checker = new InvariantChecker(harness, faults, bounds, forgery?.forgers, forgery?.madeUp)
   forgery?.attach(harness, faults, checker, bounds, () => engine.now)
   const ctx: ChaosContext = { engine, harness, faults, links, size: nodes, faultsEnd, bounds }
   harness.startAll()

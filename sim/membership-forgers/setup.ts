@@ -35,6 +35,11 @@ export function madeUpDropBoundMs (config: MembershipConfig, meshSize: number): 
   return Math.max(silentSweep, suspicionTimeoutMs(config, meshSize)) + config.boundSlackMs
 }
 
+/** The made-up peer bound of a run of `size` nodes under `spec`: the mesh size counts the made-up peers and a spare. */
+export function madeUpBoundFor (spec: ForgerySpec, config: MembershipConfig, size: number): Millis {
+  return madeUpDropBoundMs(config, size + spec.madeUpPeers + 1)
+}
+
 /** The forgers of a run: which nodes lie, the protocols they and the honest nodes run, and the watch over them. */
 export class Forgery {
   readonly forgers = new Set<number>()
@@ -50,7 +55,7 @@ export class Forgery {
     while (this.forgers.size < Math.min(spec.forgers, size - 2)) this.forgers.add(random.nextInt(size))
     for (let i = 0; i < size; i++) if (!this.forgers.has(i)) this.honestPeers.push(simPeerId(i))
     for (let k = 0; k < spec.madeUpPeers; k++) this.madeUp.push(madeUpPeerId(k))
-    this.madeUpBoundMs = madeUpDropBoundMs(config, size + spec.madeUpPeers + 1)
+    this.madeUpBoundMs = madeUpBoundFor(spec, config, size)
   }
 
   /** The protocol factory: forgers (every other one silent) for the forger nodes, `honest` (watched) for the rest. */

@@ -39,7 +39,7 @@ export function register (program: Command): void {
     .option('--scenario <name>', 'scenario to run', 'steady')
     .option('--nodes <n>', 'number of virtual nodes (default: the scenario\'s)')
     .option('--seed <s>', 'seed (0..4294967295); the same seed replays the same run (default: random, printed)')
-    .option('--duration <seconds>', 'virtual duration in seconds (default: the scenario\'s)')
+    .option('--duration <seconds>', 'virtual duration in seconds (default: the scenario\'s, longer if the mesh needs it)')
     .option('--jobs <j>', 'run J distributed builds on the virtual mesh (leader election, scheduling, work stealing) under the scenario\'s faults')
     .option('--json', 'print the result as JSON')
     .action((flags: SimFlags) => { runCommand(flags) })
