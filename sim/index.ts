@@ -1,4 +1,4 @@
-export { runSimulation, boundsFor, replayCommand, SimConfigError } from './run.js'
+export { runSimulation, boundsFor, phasesFor, replayCommand, SimConfigError } from './run.js'
 export type { SimOptions, SimResult } from './run.js'
 export { SCENARIOS, scenarioNamed, UnknownScenarioError } from './scenarios.js'
 export type { Scenario } from './scenarios.js'

@@ -85,6 +85,14 @@ export function livenessPhaseMs (scenario: Scenario, config: MembershipConfig, n
   return Math.max(bounds.convergenceMs, madeUpMs) + LIVENESS_SLACK_MS
 }
 
+/** The phases a run of `scenario` on `nodes` nodes needs: the shortest safety phase, the liveness phase, and their sum in whole seconds. */
+export function phasesFor (scenario: Scenario, config: MembershipConfig, nodes: number): { faultsMs: number, livenessMs: number, shortestMs: number } {
+  const bounds = boundsFor(config, nodes)
+  const faultsMs = scenario.minFaultsMs(bounds)
+  const livenessMs = livenessPhaseMs(scenario, config, nodes, bounds)
+  return { faultsMs, livenessMs, shortestMs: Math.ceil((faultsMs + livenessMs) / 1000) * 1000 }
+}
+
 /** Runs one seeded scenario: safety phase with faults, then a liveness phase long enough to converge. */
 export function runSimulation (options: SimOptions): SimResult {
   const scenario = scenarioNamed(options.scenario)
@@ -92,12 +100,12 @@ export function runSimulation (options: SimOptions): SimResult {
   if (!Number.isInteger(nodes) || nodes < 2) throw new SimConfigError(`--nodes must be an integer of at least 2 (got ${nodes})`)
   const config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
   const bounds = boundsFor(config, nodes)
-  const livenessMs = livenessPhaseMs(scenario, config, nodes, bounds)
-  const shortestMs = livenessMs + 10_000
+  const { faultsMs, livenessMs, shortestMs } = phasesFor(scenario, config, nodes)
   // the default duration stretches to the shortest a mesh this big needs; a duration asked for does not
-  const durationMs = options.durationMs ?? Math.max(scenario.defaultDurationMs, Math.ceil(shortestMs / 1000) * 1000)
+  const durationMs = options.durationMs ?? Math.max(scenario.defaultDurationMs, shortestMs)
   if (durationMs < shortestMs) {
-    throw new SimConfigError(`--duration must be at least ${Math.ceil(shortestMs / 1000)} s for ${nodes} nodes (the liveness phase alone takes ${Math.ceil(livenessMs / 1000)} s)`)
+    throw new SimConfigError(`--duration must be at least ${shortestMs / 1000} s for ${scenario.name} on ${nodes} nodes ` +
+      `(its faults need ${Math.ceil(faultsMs / 1000)} s, then the liveness phase takes ${Math.ceil(livenessMs / 1000)} s)`)
   }
   const plan: RunPlan = { scenario, nodes, durationMs, config, bounds, livenessMs }
   return withSeed(options.seed, replayCommand(options, nodes, durationMs), () => simulate(options, plan))

@@ -3,6 +3,7 @@ import { between, schedulePartitions, schedulePauses, scheduleChurn, slowNodes }
 import type { ChaosContext } from './chaos.js'
 import { LAN_PROFILE } from './network/index.js'
 import type { LinkProfile } from './network/index.js'
+import type { Bounds } from './invariants.js'
 import type { ForgerySpec } from './membership-forgers/setup.js'
 
 /** A named run: its network and the faults of its safety phase. */
@@ -15,8 +16,20 @@ export interface Scenario {
   readonly profile: (random: Random) => LinkProfile
   /** Schedules the safety phase's faults. */
   readonly inject: (ctx: ChaosContext) => void
+  /** The shortest safety phase (faults on) whose faults test what the scenario is for, given the run's bounds. */
+  readonly minFaultsMs: (bounds: Bounds) => number
   /** Members that forge records about others (their views are left out of the invariants). */
   readonly forgery?: ForgerySpec
+}
+
+/** The shortest safety phase of any scenario. */
+const ANY_FAULTS_MS = 10_000
+/** When partition-heal splits the mesh. */
+const SPLIT_AT_MS = 10_000
+
+/** Churn keeps a crash for good that starts from 1 s to a detection bound before the faults end (scheduleChurn), with room for the rest. */
+function lastingCrashFits (bounds: Bounds): number {
+  return bounds.detectionMs + ANY_FAULTS_MS
 }
 
 const steady: Scenario = {
@@ -25,7 +38,8 @@ const steady: Scenario = {
   defaultNodes: 100,
   defaultDurationMs: 120_000,
   profile: () => LAN_PROFILE,
-  inject: () => {}
+  inject: () => {},
+  minFaultsMs: () => ANY_FAULTS_MS
 }
 
 const churn: Scenario = {
@@ -37,7 +51,8 @@ const churn: Scenario = {
   inject: ctx => {
     scheduleChurn(ctx, { crashesPerMinute: 0.05, downMs: [3000, 30_000], withDisk: 0.5, permanent: 0.2 })
     schedulePauses(ctx, Math.max(1, Math.round(ctx.size * 0.02)), [500, 8000])
-  }
+  },
+  minFaultsMs: lastingCrashFits
 }
 
 const partitionHeal: Scenario = {
@@ -51,8 +66,10 @@ const partitionHeal: Scenario = {
     const groups = new Int32Array(size)
     const share = 0.3 + engine.random.nextFloat() * 0.2
     for (let i = 0; i < size; i++) groups[i] = engine.random.nextFloat() < share ? 1 : 0
-    engine.at(10_000, () => { faults.partition(groups, true, engine.now) })
-  }
+    engine.at(SPLIT_AT_MS, () => { faults.partition(groups, true, engine.now) })
+  },
+  // the split lasts a detection bound at least: each side has declared the other dead before it heals
+  minFaultsMs: bounds => SPLIT_AT_MS + bounds.detectionMs
 }
 
 const lossyLan: Scenario = {
@@ -61,7 +78,8 @@ const lossyLan: Scenario = {
   defaultNodes: 100,
   defaultDurationMs: 120_000,
   profile: () => ({ ...LAN_PROFILE, jitterMs: 2, loss: 0.1, duplicate: 0.05, reorder: 0.2, reorderMs: 30 }),
-  inject: ctx => { slowNodes(ctx, 0.02, 200) }
+  inject: ctx => { slowNodes(ctx, 0.02, 200) },
+  minFaultsMs: () => ANY_FAULTS_MS
 }
 
 const swarm: Scenario = {
@@ -85,7 +103,8 @@ const swarm: Scenario = {
     scheduleChurn(ctx, { crashesPerMinute: between(r, [0, 0.08]), downMs: [2000, 40_000], withDisk: r.nextFloat(), permanent: between(r, [0, 0.3]) })
     schedulePauses(ctx, r.nextInt(Math.max(2, Math.round(ctx.size * 0.03))), [200, 15_000])
     slowNodes(ctx, between(r, [0, 0.05]), between(r, [20, 300]))
-  }
+  },
+  minFaultsMs: lastingCrashFits
 }
 
 const forgedMembers: Scenario = {
@@ -96,6 +115,8 @@ const forgedMembers: Scenario = {
   defaultDurationMs: 120_000,
   profile: () => ({ ...LAN_PROFILE, loss: 0.02 }),
   inject: ctx => { schedulePauses(ctx, 2, [500, 5000]) },
+  // about 20 strikes per forger, every kind of lie
+  minFaultsMs: () => 20_000,
   forgery: { forgers: 3, madeUpPeers: 6 }
 }
 

@@ -2,7 +2,8 @@ import test from 'ava'
 import { Membership } from '../../protocols/membership/index.js'
 import type { MemberRecord } from '../../protocols/membership/index.js'
 import type { Millis, TimerKey } from '../../protocols/core/index.js'
-import { runSimulation } from '../../sim/index.js'
+import { DEFAULT_MEMBERSHIP_CONFIG } from '../../protocols/membership/index.js'
+import { SimConfigError, phasesFor, runSimulation, scenarioNamed } from '../../sim/index.js'
 import type { ChaosContext } from '../../sim/index.js'
 import { simPeerId } from '../../sim/peers.js'
 
@@ -62,6 +63,27 @@ test('the correct protocol passes the same runs', t => {
     const result = runSimulation({ scenario, nodes, seed, durationMs })
     t.true(result.invariantsOk, `${scenario} seed ${seed}: ${JSON.stringify(result.violations.slice(0, 3))}`)
   }
+})
+
+// partition-heal splits the mesh at 10 s: at --duration 57 (100 nodes) the faults ended at 10 s too, the split lasted
+// 0 ms, and this protocol passed 5 seeds out of 5
+test('partition-heal refuses a duration too short for its split, naming the shortest', t => {
+  const err = t.throws(() => runSimulation({ scenario: 'partition-heal', seed: 1, durationMs: 57_000 }), { instanceOf: SimConfigError })
+  const { shortestMs } = phasesFor(scenarioNamed('partition-heal'), DEFAULT_MEMBERSHIP_CONFIG, 100)
+  t.regex(err?.message ?? '', new RegExp(`--duration must be at least ${shortestMs / 1000} s for partition-heal on 100 nodes`))
+})
+
+test('a protocol that never refutes fails partition-heal at the shortest duration it accepts, on every seed', t => {
+  const nodes = 60
+  const { shortestMs } = phasesFor(scenarioNamed('partition-heal'), DEFAULT_MEMBERSHIP_CONFIG, nodes)
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const result = runSimulation({ scenario: 'partition-heal', nodes, seed, durationMs: shortestMs, createProtocol: options => new NeverRefutes(options) })
+    t.log(`seed ${seed} at ${shortestMs / 1000} s trace ${result.traceHash}: ${JSON.stringify(result.violationsByInvariant)}`)
+    t.false(result.invariantsOk, `partition-heal ${nodes} nodes seed ${seed} at ${shortestMs / 1000} s: the checkers missed a protocol that never refutes`)
+  }
+  // the honest protocol at the default duration: scenarios.test.ts
+  const honest = runSimulation({ scenario: 'partition-heal', nodes, seed: 1, durationMs: shortestMs })
+  t.true(honest.invariantsOk, `partition-heal ${nodes} nodes seed 1 at ${shortestMs / 1000} s: ${JSON.stringify(honest.violations.slice(0, 3))}`)
 })
 
 const PAUSED = 7

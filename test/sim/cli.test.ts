@@ -33,4 +33,8 @@ test('bad flags are usage errors (exit 2) that say what to type', async t => {
   const duration = await gmesh(t, ['sim', '--nodes', '50', '--duration', '5'])
   t.is(duration.code, 2)
   t.regex(duration.stderr, /--duration must be at least/)
+  // partition-heal splits the mesh at 10 s: the faults must last a detection bound past it
+  const split = await gmesh(['sim', '--scenario', 'partition-heal', '--seed', '1', '--duration', '57'])
+  t.is(split.code, 2, split.stdout)
+  t.regex(split.stderr, /--duration must be at least 94 s for partition-heal on 100 nodes \(its faults need 47 s/)
 })
