@@ -30,11 +30,15 @@ test('bad flags are usage errors (exit 2) that say what to type', async t => {
   const nodes = await gmesh(t, ['sim', '--nodes', 'many'])
   t.is(nodes.code, 2)
   t.regex(nodes.stderr, /--nodes must be an integer/)
+  // a short --duration too: were 5001 nodes accepted, the run would stop at the duration instead of running for minutes
+  const many = await gmesh(t, ['sim', '--nodes', '5001', '--duration', '1'])
+  t.is(many.code, 2)
+  t.regex(many.stderr, /--nodes must be an integer from 2 to 5000 \(got "5001"\): a run's time and memory grow/)
   const duration = await gmesh(t, ['sim', '--nodes', '50', '--duration', '5'])
   t.is(duration.code, 2)
   t.regex(duration.stderr, /--duration must be at least/)
   // partition-heal splits the mesh at 10 s: the faults must last a detection bound past it
-  const split = await gmesh(['sim', '--scenario', 'partition-heal', '--seed', '1', '--duration', '57'])
+  const split = await gmesh(t, ['sim', '--scenario', 'partition-heal', '--seed', '1', '--duration', '57'])
   t.is(split.code, 2, split.stdout)
   t.regex(split.stderr, /--duration must be at least 94 s for partition-heal on 100 nodes \(its faults need 47 s/)
 })
