@@ -15,6 +15,8 @@ export class Catalog {
   private readonly blobs = new Map<string, BlobInfo>()
   private readonly pins = new Map<string, number>()
   private totalBytes = 0
+  /** Bytes of the pinned blobs held here, kept as pins and blobs come and go (a put must not walk every pin). */
+  private pinnedTotal = 0
 
   get entryCount (): number { return this.entries.size }
   get blobCount (): number { return this.blobs.size }
@@ -66,6 +68,7 @@ export class Catalog {
       blob = { size: meta.size, keys: new Set() }
       this.blobs.set(meta.sha256, blob)
       this.totalBytes += meta.size
+      if (this.pins.has(meta.sha256)) this.pinnedTotal += meta.size
     }
     blob.keys.add(meta.key)
     return orphaned === meta.sha256 ? undefined : orphaned
@@ -82,6 +85,7 @@ export class Catalog {
     if (blob.keys.size > 0) return undefined
     this.blobs.delete(meta.sha256)
     this.totalBytes -= blob.size
+    if (this.pins.has(meta.sha256)) this.pinnedTotal -= blob.size
     return meta.sha256
   }
 
@@ -93,13 +97,24 @@ export class Catalog {
   }
 
   pin (sha256: string): void {
-    this.pins.set(sha256, (this.pins.get(sha256) ?? 0) + 1)
+    const count = this.pins.get(sha256) ?? 0
+    this.pins.set(sha256, count + 1)
+    if (count === 0) this.pinnedTotal += this.blobs.get(sha256)?.size ?? 0
   }
 
   unpin (sha256: string): void {
     const count = this.pins.get(sha256) ?? 0
-    if (count <= 1) this.pins.delete(sha256)
-    else this.pins.set(sha256, count - 1)
+    if (count > 1) {
+      this.pins.set(sha256, count - 1)
+      return
+    }
+    if (count === 1) this.pinnedTotal -= this.blobs.get(sha256)?.size ?? 0
+    this.pins.delete(sha256)
+  }
+
+  /** Bytes of the pinned blobs held here. */
+  get pinnedBytes (): number {
+    return this.pinnedTotal
   }
 
   isPinned (sha256: string): boolean {
@@ -107,14 +122,12 @@ export class Catalog {
   }
 
   /**
-   * The byte total to evict down to after a put with a budget of `budget`: the budget, raised by whatever pinned
+   * The byte total to evict down to with a budget of `budget` (after a put, an unpin, a gc without a target): the budget, raised by whatever pinned
    * blobs (snapshots of running jobs) hold beyond half of it. Pins then never squeeze cache entries below half
    * the budget; above that they are an overdraft, gone when unpinned.
    */
   evictionTarget (budget: number): number {
-    let pinnedBytes = 0
-    for (const sha256 of this.pins.keys()) pinnedBytes += this.blobs.get(sha256)?.size ?? 0
-    return budget + Math.max(0, pinnedBytes - Math.floor(budget / 2))
+    return budget + Math.max(0, this.pinnedTotal - Math.floor(budget / 2))
   }
 
   /**

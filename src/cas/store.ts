@@ -43,6 +43,7 @@ export class ContentStore implements BlobStore {
   private readonly pending = new Set<Promise<unknown>>()
   private readonly maxBytes: number
   private closed = false
+  private evictAfterUnpins: NodeJS.Immediate | undefined
   /** Aborted by close(): stops puts waiting on a stalled body and a running verify. */
   private readonly closing = new AbortController()
 
@@ -210,21 +211,27 @@ export class ContentStore implements BlobStore {
     return { entries: catalog.entryCount, bytes: catalog.bytes, ...counters, quarantinePruned: quarantine.pruned.files, maxBytes: this.maxBytes }
   }
 
-  /** Protects a blob from eviction until unpinned (pins count: pin twice, unpin twice). */
+  /** Protects a blob from eviction until unpinned (pins count: pin twice, unpin twice); see Catalog.evictionTarget. */
   pin (sha256: string): void {
     checkSha256('pin', sha256)
     this.catalog.pin(sha256)
   }
 
+  /** Lets a blob go; right after the unpins of this turn (a job's snapshot, as the job ends), the store evicts down to its budget. */
   unpin (sha256: string): void {
     checkSha256('unpin', sha256)
     this.catalog.unpin(sha256)
+    if (this.evictAfterUnpins !== undefined) return
+    this.evictAfterUnpins = setImmediate(() => {
+      this.evictAfterUnpins = undefined
+      if (!this.closed) this.evict(this.catalog.evictionTarget(this.maxBytes))
+    })
   }
 
-  /** Evicts least-recently-used entries down to `targetBytes` (default: the budget) and deletes their blobs. */
+  /** Evicts least-recently-used entries down to `targetBytes` (default: the budget, as after a put) and deletes their blobs. */
   async gc (options: { targetBytes?: number } = {}): Promise<GcResult> {
     this.checkOpen()
-    return await this.track(this.evict(options.targetBytes ?? this.maxBytes))
+    return await this.track(this.evict(options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)))
   }
 
   /** Hashes every blob; quarantines those that do not match (and drops their entries). */
