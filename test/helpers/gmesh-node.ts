@@ -47,7 +47,7 @@ const STOP_BOUND_MS = 15_000
  * a kill of gmesh's), then, once it exited or after STOP_BOUND_MS, a SIGKILL of its process group, by its id.
  */
 export function stopAtTeardown (t: ExecutionContext, child: ChildProcess): void {
-  const exited = once(child, 'exit')
+  const exited = once(child, 'exit').catch(() => {}) // a child that failed to spawn emits 'error' instead, which the caller hears
   t.teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
     const pid = child.pid

@@ -7,6 +7,7 @@ test('gmesh sim --scenario cache-corrupt-provider names the seed and trace hash 
   t.is(first.code, 0, first.stderr)
   t.regex(first.stdout, /seed 7/)
   t.regex(first.stdout, /invariants OK/)
+  t.regex(first.stdout, /corrupt bytes served \d+, rejected [1-9]\d* \(their providers penalised [1-9]\d* times\)/)
   const trace = /trace ([0-9a-f]{16})/.exec(first.stdout)?.[1] ?? 'none'
   t.not(trace, 'none', first.stdout)
   t.is(second.code, 0, second.stderr)
