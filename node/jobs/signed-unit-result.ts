@@ -1,9 +1,13 @@
 /**
  * A worker's unit result as it travels to the submitter: `<signature> <report JSON>`, the signature (Ed25519, by
  * the worker's identity key, base64url) over the job, the unit, whether the result is a success, and the report.
+ * The report's `outcome` (success, failed, timeout, error, cancelled) is signed with it, so the signature vouches for
+ * the protocol's outcome (`protocolOutcome`: ok, failed, or not-run), and a result is checked against that, never
+ * against success or not alone.
  * A leader passes results on and could make some up; the submitter records only what a worker signed (the jobs
  * protocol asks `unitResultAuthor`), so a leader can neither pass off a success nobody ran, nor fail a job with a
- * failure nobody had, nor point the submitter at test reports of its own.
+ * failure nobody had (a worker's report that it could not run the unit included), nor point the submitter at test
+ * reports of its own. The signed bytes are those of `gmesh-unit-result/1`: workers of either version check each other.
  */
 import type { PeerId } from '../../protocols/core/index.js'
 import type { Signer, Verifier } from '../../protocols/cache/index.js'
@@ -24,7 +28,8 @@ export function signUnitResult (report: UnitReport, jobId: string, unitId: strin
 
 /**
  * The worker that signed this result for exactly its job, unit and outcome (`JobsOptions.resultAuthor`), or
- * undefined: unsigned, signed by someone else than the report's worker, changed, or of another job, unit or outcome.
+ * undefined: unsigned, signed by someone else than the report's worker, changed, or of another job, unit or outcome
+ * (a report of a unit given back unrun, `error` or `cancelled`, claimed as a failed run, say).
  */
 export function unitResultAuthor (claim: ResultClaim, verify: Verifier): PeerId | undefined {
   const space = claim.summary.indexOf(' ')
@@ -33,8 +38,8 @@ export function unitResultAuthor (claim: ResultClaim, verify: Verifier): PeerId 
   const json = claim.summary.slice(space + 1)
   const report = parseUnitReport(json)
   if (signature.length !== SIGNATURE_BYTES || report === undefined) return undefined
-  if ((protocolOutcome(report.outcome) === 'ok') !== claim.ok) return undefined
-  return verify(report.worker, signingBytes(claim.jobId, claim.unitId, claim.ok, json), signature) ? report.worker : undefined
+  if (protocolOutcome(report.outcome) !== claim.outcome) return undefined
+  return verify(report.worker, signingBytes(claim.jobId, claim.unitId, claim.outcome === 'ok', json), signature) ? report.worker : undefined
 }
 
 function signingBytes (jobId: string, unitId: string, ok: boolean, json: string): Uint8Array {

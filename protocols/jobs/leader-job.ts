@@ -148,7 +148,7 @@ export class LeaderJob {
     if (unit === undefined) return false
     if (unit.done) return true
     const relay = from !== this.submitter
-    if (relay && (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, ok, summary }))) return false
+    if (relay && (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, outcome: ok ? 'ok' : 'failed', summary }))) return false
     this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now, relay)
     return true
   }
@@ -159,28 +159,27 @@ export class LeaderJob {
   }
 
   /**
-   * A unit given back unrun goes to another worker; the `MAX_NOT_RUN`th vouched reason this term fails it.
-   * From a peer that does not hold it, a thief that will not run it (see Worker `onStolen`): it is ready again at once
-   * if every holder's latest report left it out (they gave it away), instead of a report later. Returns whether the
-   * reason counted without failing the unit (the submitter counts those over every term: see Submitter `onNotRun`).
+   * A unit given back unrun goes to another worker. From a peer that does not hold it, a thief that will not run it
+   * (see Worker `onStolen`): it is ready again at once if every holder's latest report left it out (they gave it away).
+   * Returns whether its worker vouches for the reason: passed on, the submitter fails the job at the `MAX_NOT_RUN`th
+   * over every term; the leader fails no unit for it. At this term's `MAX_NOT_RUN`th the unit rests (`workerLeaseMs`).
    */
   onNotRun (from: PeerId, unitId: string, reason: string, now: Millis): boolean {
     const unit = this.units.get(unitId)
     if (unit === undefined || unit.done) return false
-    const counted = unit.notRun
+    let vouched = false
     if (!unit.owners.has(from)) {
       const holders = [...unit.owners.keys()]
       if (holders.length === 0 || !holders.every(holder => unit.omittedBy.has(holder))) return false
       for (const holder of holders) this.release(holder, unitId, now)
-    } else if (vouches(this.ctx, from, { jobId: this.jobId, unitId, ok: false, summary: reason }) && ++unit.notRun >= MAX_NOT_RUN) {
-      this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok: false, summary: reason }, now)
-      return false
     } else {
+      vouched = vouches(this.ctx, from, { jobId: this.jobId, unitId, outcome: 'not-run', summary: reason })
+      if (vouched && ++unit.notRun >= MAX_NOT_RUN) unit.restsUntil = now + this.ctx.config.workerLeaseMs
       unit.declined.set(from, now + this.ctx.config.workerLeaseMs)
       this.release(from, unitId, now)
     }
     if (this.acting(now)) this.assignReady(now)
-    return unit.notRun > counted
+    return vouched
   }
 
   /**
@@ -237,7 +236,8 @@ export class LeaderJob {
    * Hands out ready units, most critical first, each where it would finish soonest. Units on the
    * critical frontier (within `criticalShare` of the longest remaining path) may queue behind a busy
    * fast worker; the rest only take free slots, so they never stand in a critical unit's way. A unit that every
-   * worker with room just gave back unrun is set aside: it waits out those declines, the units after it do not.
+   * worker with room just gave back unrun (or that rests: see `onNotRun`) is set aside: it waits out those declines,
+   * the units after it do not.
    */
   private assignReady (now: Millis): void {
     const batches = new Assignments()
@@ -249,7 +249,7 @@ export class LeaderJob {
       // Queued when its last holder let go; a worker reporting it again, or its result, may have come since.
       if (!this.units.isReady(id)) continue
       const critical = (this.units.levels.get(id) ?? 0) >= this.ctx.config.criticalShare * frontier
-      const peer = this.pickWorker(id, false, !critical, now)
+      const peer = this.units.rests(id, now) ? undefined : this.pickWorker(id, false, !critical, now)
       if (peer !== undefined) this.handOut(peer, id, now, batches)
       else if (this.units.declinedNow(id, now)) declined.push(id)
       else {

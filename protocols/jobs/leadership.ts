@@ -74,12 +74,18 @@ export class Leadership {
     if (job !== undefined && job.submitter === from) job.confirmed(m.unitId)
   }
 
-  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, now: Millis): void {
+  /**
+   * A unit given back unrun: each one its worker vouches for is passed on to the submitter, which counts them over
+   * every term and fails the job at the `MAX_NOT_RUN`th. Returns true for one of a job this node submitted: the
+   * caller hands it to the submitter role (a message to itself would read as a worker's, to this leader).
+   */
+  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, now: Millis): boolean {
     const job = this.jobs.get(m.jobId)
-    if (job === undefined) return
-    // passed on: the submitter counts them over every term (the next term's leader starts from none)
-    if (job.onNotRun(from, m.unitId, m.reason, now) && job.submitter !== this.ctx.self) this.ctx.wire.send(job.submitter, m)
+    if (job === undefined) return false
+    const vouched = job.onNotRun(from, m.unitId, m.reason, now)
+    if (vouched && job.submitter !== this.ctx.self) this.ctx.wire.send(job.submitter, m)
     this.note(job, now)
+    return vouched && job.submitter === this.ctx.self
   }
 
   /** The job's submitter says it is over. */

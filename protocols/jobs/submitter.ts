@@ -14,8 +14,8 @@ import { MAX_NOT_RUN } from './unit-table.js'
 import { ToldLeader } from './told-leader.js'
 import { announce, leaderNotice, newSubmittedJob } from './submitted-job.js'
 import type { SubmittedJob } from './submitted-job.js'
-import { knownLive } from './wire.js'
-import type { RoleContext } from './wire.js'
+import { knownLive, resultClaim } from './wire.js'
+import type { ResultClaim, RoleContext } from './wire.js'
 
 
 /**
@@ -123,7 +123,7 @@ export class Submitter {
    * worker missed the gossiped end (a partition, say) and would otherwise run every unit it still has queued.
    * So is one for a job this node does not know: it restarted since (same peer id), and nobody is left to take it
    * (the caller hands this role no result of a job it knows as another node's: see JobsProtocol `othersJob`).
-   * 'reject' for a leader's result no worker vouches for.
+   * 'reject' for a leader's result no worker vouches for (a failure: a failed run's report, not one of a unit not run).
    */
   onResult (from: PeerId, m: Extract<JobsMessage, { type: 'result' }>, now: Millis): Verdict {
     const job = this.jobs.get(m.jobId)
@@ -138,7 +138,7 @@ export class Submitter {
       return 'accept'
     }
     if (from !== this.ctx.self && !job.leaders.has(from)) return 'accept'
-    if (!this.vouchedByAWorker(job, m)) {
+    if (!this.vouchedByAWorker(job, resultClaim(m))) {
       this.depose(job, from, m.unitId)
       return 'reject'
     }
@@ -159,14 +159,14 @@ export class Submitter {
   }
 
   /**
-   * The current leader (another node) passes on a unit given back unrun, with its worker's vouched reason: the
-   * `MAX_NOT_RUN`th over every term fails the job with it (each leader counts its own term only). Returns false for a
-   * `not-run` not meant for this role: from anyone else, it is a worker's, to this node as a leader.
+   * The current leader passes on a unit given back unrun, with its worker's vouched reason: the `MAX_NOT_RUN`th over
+   * every term fails the job (leaders fail no unit for it). `own`: this node leads, its leader role hands it over. False
+   * for a `not-run` not meant for this role: from anyone else (or self, not `own`), it is a worker's, to the leader role.
    */
-  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>): boolean {
+  onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, own = false): boolean {
     const job = this.jobs.get(m.jobId)
-    if (job === undefined || from === this.ctx.self || from !== job.leader) return false
-    const claim = { type: 'result', jobId: m.jobId, unitId: m.unitId, ok: false, summary: m.reason } as const
+    if (job === undefined || (from === this.ctx.self) !== own || from !== job.leader) return false
+    const claim = { jobId: m.jobId, unitId: m.unitId, outcome: 'not-run', summary: m.reason } as const
     if (!job.unitIds.has(m.unitId) || job.results.has(m.unitId) || !this.vouchedByAWorker(job, claim)) return true
     const count = (job.notRun.get(m.unitId) ?? 0) + 1
     job.notRun.set(m.unitId, count)
@@ -181,9 +181,9 @@ export class Submitter {
    * takes or steals a unit)? Any key can sign, so who signed matters: a leader can still vouch for runs of its own
    * making (it bid), never in another node's name, nor in one it made up. Always, when the driver cannot tell.
    */
-  private vouchedByAWorker (job: SubmittedJob, m: Extract<JobsMessage, { type: 'result' }>): boolean {
+  private vouchedByAWorker (job: SubmittedJob, claim: ResultClaim): boolean {
     if (this.ctx.resultAuthor === undefined) return true
-    const author = this.ctx.resultAuthor(m)
+    const author = this.ctx.resultAuthor(claim)
     return author !== undefined && (author === this.ctx.self || job.bids.has(author))
   }
 

@@ -22,8 +22,10 @@ export interface UnitState {
   readonly omittedBy: Set<PeerId>
   /** Workers that gave the unit back unrun, with until when they are passed over for it. */
   readonly declined: Map<PeerId, Millis>
-  /** How many times it was given back unrun this term. */
+  /** How many times its worker gave it back unrun this term, vouched for (the submitter counts them over every term). */
   notRun: number
+  /** Given back unrun `MAX_NOT_RUN` times this term: it goes out to no worker before then (the job should end first). */
+  restsUntil: Millis
 }
 
 /**
@@ -44,7 +46,7 @@ export class UnitTable {
     this.ready = new ReadyQueue(id => levels.get(id) ?? 0)
     const finished = new Set(done)
     for (const spec of order) {
-      this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: finished.has(spec.id), owners: new Map(), assignees: new Set(), thieves: new Set(), omittedBy: new Set(), declined: new Map(), notRun: 0 })
+      this.units.set(spec.id, { spec, waiting: 0, dependants: [], done: finished.has(spec.id), owners: new Map(), assignees: new Set(), thieves: new Set(), omittedBy: new Set(), declined: new Map(), notRun: 0, restsUntil: 0 })
     }
     for (const unit of this.units.values()) {
       if (!unit.done) this.remaining++
@@ -69,8 +71,14 @@ export class UnitTable {
 
   /** Whether a worker gave the unit back unrun and is still passed over for it. */
   declinedNow (id: string, now: Millis): boolean {
+    if (this.rests(id, now)) return true
     for (const until of this.units.get(id)?.declined.values() ?? []) if (now < until) return true
     return false
+  }
+
+  /** Whether the unit was given back unrun too often this term to go out now (see LeaderJob `onNotRun`). */
+  rests (id: string, now: Millis): boolean {
+    return now < (this.units.get(id)?.restsUntil ?? 0)
   }
 
   /** A result came in: the unit is done (a failure ends the job: nothing remains), its dependants may be ready. */

@@ -4,6 +4,7 @@ import type { JobsCommandQueue } from './commands.js'
 import type { Sha256 } from './commitment.js'
 import type { JobsConfig } from './config.js'
 import type { JobsMessage } from './messages.js'
+import type { UnitOutcome } from './worker.js'
 
 /** How a role talks: the protocol encodes, sends (to self: delivered locally) and publishes. */
 export interface JobsWire {
@@ -29,13 +30,19 @@ export interface RoleContext {
  * A unit's result as a leader or a submitter hears it. The driver's summary format can make a worker vouch for it
  * (a real node: the worker's signature over the job, the unit, the outcome and the summary): `resultAuthor` names
  * that worker, or nobody when the summary proves nothing (forged, changed, or of another job, unit or outcome).
- * `ok` false covers a failed run and a unit its worker could not run (`not-run`).
+ * `outcome` is what the message claims: a `result` is `ok` or `failed`, a `not-run` is `not-run`. A worker's report
+ * of a unit it could not run vouches for `not-run` only: passed off as a failed `result`, it vouches for nothing.
  */
 export interface ResultClaim {
   readonly jobId: string
   readonly unitId: string
-  readonly ok: boolean
+  readonly outcome: UnitOutcome
   readonly summary: string
+}
+
+/** What a `result` message claims: a success, or a run that failed (never a unit given back unrun: that is `not-run`). */
+export function resultClaim (m: Extract<JobsMessage, { type: 'result' }>): ResultClaim {
+  return { jobId: m.jobId, unitId: m.unitId, outcome: m.ok ? 'ok' : 'failed', summary: m.summary }
 }
 
 /** Does `worker` vouch for this result? Always, when the driver cannot tell (no `resultAuthor`). */

@@ -67,7 +67,7 @@ export class Forger extends JobsProtocol {
     ]
     for (let i = 0; i < job.units; i++) {
       // vouched for in its own name (any node can): only leaders' results count, so these must not
-      lies.push({ type: 'result', jobId, unitId: `u${i}`, ok: true, summary: signedResult(this.self, jobId, `u${i}`, true) })
+      lies.push({ type: 'result', jobId, unitId: `u${i}`, ok: true, summary: signedResult(this.self, jobId, `u${i}`, 'ok') })
       lies.push({ type: 'result-ack', jobId, unitId: `u${i}` })
     }
     for (const m of lies) {

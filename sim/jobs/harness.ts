@@ -221,7 +221,7 @@ export class JobsHarness implements EventHandler {
         return
       }
       node.runs.delete(key)
-      const result = cancelled ? '' : signedResult(node.peer, command.jobId, command.unitId, true)
+      const result = cancelled ? '' : signedResult(node.peer, command.jobId, command.unitId, 'ok')
       if (!cancelled) this.parts.observer.onUnitFinished?.(i, command.jobId, command.unitId, result, engine.now)
       this.input(i, (jobs, now) => { jobs.unitFinished(command.jobId, command.unitId, cancelled ? 'failed' : 'ok', result, now) })
     }

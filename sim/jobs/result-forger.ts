@@ -51,7 +51,7 @@ export class ResultForgingLeader extends JobsProtocol {
     const inWorkersName = `${t.unitId}@${worker}#${FAKE_TAG}`
     const real = this.realSummary !== undefined && this.realSummary.unitId !== t.unitId ? this.realSummary.summary : inWorkersName
     // signed, but by a key it made up for the purpose: a peer that never bid on the job
-    const madeUpKey = signedResult(`${this.self}-sybil`, t.jobId, t.unitId, kind === 4)
+    const madeUpKey = signedResult(`${this.self}-sybil`, t.jobId, t.unitId, kind === 4 ? 'ok' : 'failed')
     const lies: Array<[boolean, string]> = [[true, inWorkersName], [false, inWorkersName], [true, real], [false, real], [true, madeUpKey], [false, madeUpKey]]
     const [ok, summary] = lies[kind] as [boolean, string]
     return { type: 'result', jobId: t.jobId, unitId: t.unitId, ok, summary }

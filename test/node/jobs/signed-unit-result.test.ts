@@ -1,7 +1,7 @@
 import test from 'ava'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { MAX_SUMMARY_BYTES } from '../../../protocols/jobs/index.js'
+import { MAX_SUMMARY_BYTES, type ResultClaim } from '../../../protocols/jobs/index.js'
 import { ed25519Signer, ed25519Verifier } from '../../../node/mesh/signing.js'
 import { signUnitResult, unitResultAuthor } from '../../../node/jobs/signed-unit-result.js'
 import { decodeUnitReport, encodeUnitReport, type UnitReport } from '../../../node/jobs/unit-report.js'
@@ -20,26 +20,30 @@ const verify = ed25519Verifier()
 test('a worker vouches for its result: for that job, unit and outcome, and nothing else', async t => {
   const alpha = await worker()
   const summary = signUnitResult(reportOf(alpha.id), 'job-1', 'u1', alpha.sign)
-  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', ok: true, summary }, verify), alpha.id)
-  t.is(unitResultAuthor({ jobId: 'job-2', unitId: 'u1', ok: true, summary }, verify), undefined, 'another job')
-  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u2', ok: true, summary }, verify), undefined, 'another unit (a leader replaying it)')
-  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', ok: false, summary }, verify), undefined, 'a success passed off as a failure')
+  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: 'ok', summary }, verify), alpha.id)
+  t.is(unitResultAuthor({ jobId: 'job-2', unitId: 'u1', outcome: 'ok', summary }, verify), undefined, 'another job')
+  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u2', outcome: 'ok', summary }, verify), undefined, 'another unit (a leader replaying it)')
+  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: 'failed', summary }, verify), undefined, 'a success passed off as a failure')
+  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: 'not-run', summary }, verify), undefined, 'a success passed off as a unit not run')
   t.deepEqual(decodeUnitReport(summary), reportOf(alpha.id), 'the report reads back')
 })
 
-test('failures and units a worker could not run are vouched for as not ok', async t => {
+test('failed runs are vouched for as failed, and units a worker could not run as not run: neither passes for the other', async t => {
   const alpha = await worker()
-  for (const outcome of ['failed', 'timeout', 'error', 'cancelled'] as const) {
-    const summary = signUnitResult(reportOf(alpha.id, outcome), 'job-1', 'u1', alpha.sign)
-    t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', ok: false, summary }, verify), alpha.id, outcome)
-    t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', ok: true, summary }, verify), undefined, `${outcome} passed off as a success`)
+  const protocolOutcomes = { failed: 'failed', timeout: 'failed', error: 'not-run', cancelled: 'not-run' } as const
+  for (const [outcome, claimed] of Object.entries(protocolOutcomes)) {
+    const summary = signUnitResult(reportOf(alpha.id, outcome as UnitReport['outcome']), 'job-1', 'u1', alpha.sign)
+    const other = claimed === 'failed' ? 'not-run' : 'failed'
+    t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: claimed, summary }, verify), alpha.id, outcome)
+    t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: other, summary }, verify), undefined, `${outcome} passed off as ${other}`)
+    t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: 'ok', summary }, verify), undefined, `${outcome} passed off as a success`)
   }
 })
 
 test('a leader cannot make a result up, change one, or put a worker\'s name on its own', async t => {
   const alpha = await worker()
   const leader = await worker()
-  const claim = (summary: string): { jobId: string, unitId: string, ok: boolean, summary: string } => ({ jobId: 'job-1', unitId: 'u1', ok: true, summary })
+  const claim = (summary: string): ResultClaim => ({ jobId: 'job-1', unitId: 'u1', outcome: 'ok', summary })
   const real = signUnitResult(reportOf(alpha.id), 'job-1', 'u1', alpha.sign)
   const signature = real.slice(0, real.indexOf(' '))
   t.is(unitResultAuthor(claim(encodeUnitReport(reportOf(alpha.id))), verify), undefined, 'unsigned')
@@ -62,5 +66,5 @@ test('a signed result with a long log still fits the protocol\'s summary limit, 
   t.true(Buffer.byteLength(summary) <= MAX_SUMMARY_BYTES, `${Buffer.byteLength(summary)} bytes`)
   t.true(Buffer.byteLength(summary) > MAX_SUMMARY_BYTES - 200, 'nearly all of the room is used')
   t.is(decodeUnitReport(summary)?.failure?.logTail.at(-1), 'line 1999 of a long compiler error')
-  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', ok: false, summary }, verify), alpha.id)
+  t.is(unitResultAuthor({ jobId: 'job-1', unitId: 'u1', outcome: 'failed', summary }, verify), alpha.id)
 })

@@ -74,7 +74,7 @@ test('a leader\'s result stops counting once it is deposed, even one a worker vo
 
 test('a unit given back unrun with reasons no worker vouches for is sent elsewhere, but does not fail the job', t => {
   const mesh = new JobsMesh()
-  const onlySuccesses = (claim: ResultClaim): string | undefined => claim.ok ? vouched(claim) : undefined
+  const onlySuccesses = (claim: ResultClaim): string | undefined => claim.outcome === 'ok' ? vouched(claim) : undefined
   mesh.add('s', { slots: 0, resultAuthor: onlySuccesses }, config)
   mesh.add('b1', { slots: 1, msPerCost: 1, notRun: true, resultAuthor: onlySuccesses }, config)
   mesh.add('b2', { slots: 1, msPerCost: 1, notRun: true, resultAuthor: onlySuccesses }, config)

@@ -51,7 +51,7 @@ class ForgesResults extends JobsProtocol {
     const kept: JobsCommand[] = []
     for (let batch = super.drainCommands(); batch.length > 0; batch = super.drainCommands()) {
       for (const command of batch) {
-        if (command.kind === 'runUnit') this.unitFinished(command.jobId, command.unitId, 'ok', signedResult(this.self, command.jobId, command.unitId, true), this.at)
+        if (command.kind === 'runUnit') this.unitFinished(command.jobId, command.unitId, 'ok', signedResult(this.self, command.jobId, command.unitId, 'ok'), this.at)
         else kept.push(command)
       }
     }
