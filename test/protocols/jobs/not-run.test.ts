@@ -64,3 +64,32 @@ test('a unit no worker can set up fails the job at its third give-back in all, t
   t.deepEqual(mesh.commandsOf('runUnit').map(c => c.node), ['b1', 'b2', 'b1', 'b2'])
   t.deepEqual(mesh.commandsOf('cancelUnit').map(c => c.node), ['b2'])
 })
+
+test('a submitter that leads its own job fails it at the third give-back, its own worker\'s and another\'s alike', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 2, msPerCost: 1, notRun: true }, config) // most free slots: it leads
+  mesh.add('b1', { slots: 1, msPerCost: 1, notRun: true }, config)
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 10, payload: 'ok:10' }] }, mesh.now) })
+  mesh.runUntil(30_000)
+  t.deepEqual(mesh.commandsOf('granted').map(c => (c.command as { leader: string }).leader), ['s'])
+  const runs = mesh.commandsOf('runUnit').map(c => c.node)
+  t.is(runs.length, 3)
+  t.deepEqual([...new Set(runs)].sort(), ['b1', 's'])
+  const failed = mesh.commandsOf('jobFailed').map(c => c.command as { unitId: string, log: string })
+  t.deepEqual(failed.map(f => f.log), [`a@${runs[2] ?? ''}`], 'with the last worker\'s report')
+  t.deepEqual(mesh.commandsOf('forgedResult'), [])
+})
+
+test('a give-back the submitter missed does not leave the job waiting: the unit rests, then goes out again, and the next one fails the job', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, config)
+  mesh.add('b1', { slots: 1, msPerCost: 1, notRun: true }, config) // leads (equal bids: the smaller id)
+  mesh.add('b2', { slots: 1, msPerCost: 1, notRun: true }, config)
+  let lost = 0
+  mesh.drop = (from, to, m) => from === 'b1' && to === 's' && m.type === 'not-run' && lost++ === 0
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 10, payload: 'ok:10' }] }, mesh.now) })
+  mesh.runUntil(30_000)
+  t.is(lost, 4, 'the first of the four passed on was lost')
+  t.is(mesh.commandsOf('runUnit').length, 4)
+  t.is(mesh.commandsOf('jobFailed').length, 1)
+})
