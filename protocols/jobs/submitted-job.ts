@@ -14,8 +14,11 @@ export interface SubmittedJob {
   readonly unitIds: ReadonlySet<string>
   readonly bids: Map<PeerId, Bid>
   readonly results: Map<string, string>
-  /** Vouched reasons its leaders passed on, over every term, for each unit given back unrun (`MAX_NOT_RUN` fail the job). */
-  readonly notRun: Map<string, number>
+  /**
+   * Vouched reasons its leaders passed on, over every term, for each unit given back unrun, by the hash of each report
+   * (`MAX_NOT_RUN` different ones fail the job): the same report passed on again is a replay, not another give-back.
+   */
+  readonly notRun: Map<string, Set<string>>
   /** Leaders whose lease lapsed: passed over while another bidder is available. */
   readonly lapsed: Set<PeerId>
   /** Every peer granted a term of the job: results are taken from them only. */
@@ -55,4 +58,15 @@ export function announce (job: SubmittedJob): JobsMessage {
 /** Who leads the job now, with the commitment (for a worker that missed the announce). */
 export function leaderNotice (job: SubmittedJob): JobsMessage {
   return { type: 'leader', jobId: job.spec.jobId, term: job.term, leader: job.leader as PeerId, units: job.commitment.units, root: job.commitment.root }
+}
+
+/**
+ * Counts a vouched report of `unitId` given back unrun (see Submitter `onNotRun`) and returns how many different ones
+ * the job has for it: a report passed on again counts once, so a leader cannot fail a job by replaying one give-back.
+ */
+export function countNotRun (sha256: Sha256, job: SubmittedJob, unitId: string, report: string): number {
+  const hash = Array.from(sha256(new TextEncoder().encode(report)), b => b.toString(16).padStart(2, '0')).join('')
+  const reports = job.notRun.get(unitId) ?? new Set<string>()
+  job.notRun.set(unitId, reports.add(hash))
+  return reports.size
 }

@@ -12,7 +12,7 @@ import type { JobCommitment, JobsMessage } from './messages.js'
 import { whyNobodyRuns } from './nobody-to-run.js'
 import { MAX_NOT_RUN } from './unit-table.js'
 import { ToldLeader } from './told-leader.js'
-import { announce, leaderNotice, newSubmittedJob } from './submitted-job.js'
+import { announce, countNotRun, leaderNotice, newSubmittedJob } from './submitted-job.js'
 import type { SubmittedJob } from './submitted-job.js'
 import { knownLive, resultClaim } from './wire.js'
 import type { ResultClaim, RoleContext } from './wire.js'
@@ -159,18 +159,17 @@ export class Submitter {
   }
 
   /**
-   * The current leader passes on a unit given back unrun, with its worker's vouched reason: the `MAX_NOT_RUN`th over
-   * every term fails the job (leaders fail no unit for it). `own`: this node leads, its leader role hands it over. False
-   * for a `not-run` not meant for this role: from anyone else (or self, not `own`), it is a worker's, to the leader role.
+   * The current leader passes on a unit given back unrun, with its worker's vouched report: the `MAX_NOT_RUN`th
+   * different one over every term fails the job (leaders fail no unit for it; a replayed report counts once). `own`:
+   * this node leads, its leader role hands it over. False for a `not-run` not meant for this role: from anyone else
+   * (or self, not `own`), it is a worker's, to the leader role.
    */
   onNotRun (from: PeerId, m: Extract<JobsMessage, { type: 'not-run' }>, own = false): boolean {
     const job = this.jobs.get(m.jobId)
     if (job === undefined || (from === this.ctx.self) !== own || from !== job.leader) return false
     const claim = { jobId: m.jobId, unitId: m.unitId, outcome: 'not-run', summary: m.reason } as const
     if (!job.unitIds.has(m.unitId) || job.results.has(m.unitId) || !this.vouchedByAWorker(job, claim)) return true
-    const count = (job.notRun.get(m.unitId) ?? 0) + 1
-    job.notRun.set(m.unitId, count)
-    if (count < MAX_NOT_RUN) return true
+    if (countNotRun(this.ctx.sha256, job, m.unitId, m.reason) < MAX_NOT_RUN) return true
     this.ctx.commands.push({ kind: 'jobFailed', jobId: m.jobId, unitId: m.unitId, log: m.reason })
     this.finish(job, false)
     return true

@@ -23,7 +23,8 @@ export interface MeshNodeOptions {
 /**
  * A tiny in-memory network for driving jobs protocols directly: 1 ms per message, gossip to every
  * other node, timers, and `runUnit` commands finished after cost × msPerCost (payload `kind:cost`: `fail` fails,
- * `flaky` is given back unrun the first time it runs on a node, anything else succeeds). Crashed nodes and
+ * `flaky` is given back unrun the first time it runs on a node, anything else succeeds), reported `<unit>@<node>`
+ * (`<unit>@<node> at <time>` for a unit given back unrun). Crashed nodes and
  * `drop` rules lose messages. Deterministic: events run in (time, sequence) order.
  */
 export class JobsMesh {
@@ -123,7 +124,9 @@ export class JobsMesh {
       this.runs.delete(key)
       this.alive.set(peer, (this.alive.get(peer) ?? 1) - 1)
       if (this.down.has(peer)) return
-      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, `${command.unitId}@${peer}`, this.now) })
+      // a report of a unit not run says when, as a real one does (how long its setup took): each differs from the last
+      const summary = `${command.unitId}@${peer}${outcome === 'not-run' ? ` at ${this.now}` : ''}`
+      this.input(peer, p => { p.unitFinished(command.jobId, command.unitId, outcome, summary, this.now) })
     }
     this.runs.set(key, end)
     const msPerCost = this.speed.get(peer)
