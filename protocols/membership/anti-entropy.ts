@@ -14,8 +14,8 @@ import type { MemberTable } from './table.js'
  * few hundred milliseconds behind or ahead of a rumour sees equal digests again at once. So a
  * mismatch that has lasted `persistMs` without a single match in between makes the node pull from
  * the member that showed the last differing digest: the pull carries the node's digest of each of
- * `DIGEST_BUCKETS` buckets of peers, and the answer is every record (tombstones included) of the
- * buckets that differ, as welcome parts — a missed rumour costs about n / 64 records, not the
+ * `DIGEST_BUCKETS` buckets of peers, and the answer is every record the sender vouches for (live members it
+ * heard from directly, tombstones of deaths it saw: TableAnswers) of the buckets that differ, as welcome parts — a missed rumour costs about n / 64 records, not the
  * table. Records are merged under SWIM's precedence rules, so a pull can neither resurrect nor kill
  * anyone the sender's view could not. A pull restarts the wait, so a node pulls at most once per
  * `persistMs` (plus the time to its next digest) however its view differs.

@@ -104,14 +104,18 @@ export class TableAnswers {
   }
 
   /**
-   * Whether a member goes into an answer at `now`: every live one; a tombstone only from a node that saw the
-   * member die, for half the retention. A pull's answer is filtered the same way: a puller that had reaped a
-   * tombstone would otherwise take it back from a holder that got it second-hand, and hold it a whole retention
-   * again (and be its source for the next). A puller that holds the member alive still hears of the death from
-   * the nodes that saw it, or finds it silent itself.
+   * Whether a member goes into an answer at `now`: a live one only if this node heard from it directly (confirmed);
+   * a tombstone only from a node that saw the member die, for half the retention. A pull's answer is filtered the
+   * same way: a puller that had reaped a tombstone would otherwise take it back from a holder that got it
+   * second-hand, and hold it a whole retention again (and be its source for the next). A puller that holds the
+   * member alive still hears of the death from the nodes that saw it, or finds it silent itself.
+   * A rumour (a live member nobody here heard from) is not passed on: the taker would hold it with its silence
+   * starting at once, and pass it on in turn, so a made-up peer would go round honest nodes for good after its
+   * forgers stop (forged-members, 1,000 nodes: taken alive from an honest pull answer 157 s after the last forged
+   * record). A real member's own heartbeat, or a holder that heard from it, tells the asker of it.
    */
   private passOn (m: MemberInfo, now: Millis): boolean {
-    return m.status !== 'dead' || (m.heldLive && now - m.statusSince < this.passOnDeadFor)
+    return m.status === 'dead' ? m.heldLive && now - m.statusSince < this.passOnDeadFor : m.confirmed
   }
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */

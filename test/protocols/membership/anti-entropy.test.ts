@@ -79,6 +79,8 @@ test('a node shown differing digests for pullAfterMs pulls from the member that 
 
 test('a pull is answered with the records of the buckets that differ, tombstones it saw fall included, and the puller\'s own record if held dead', t => {
   const m = joined()
+  // members it heard from (a rumour is not passed on: TableAnswers)
+  for (const peer of ['b', 'd', 'x']) m.onMessage(peer, MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record(peer, 'alive')] }), 20)
   m.onMessage('c', MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: [record('x', 'dead'), record('b', 'suspect')] }), 50)
   m.drainEffects()
   // the puller holds x and b alive and knows nothing of d: every other bucket agrees

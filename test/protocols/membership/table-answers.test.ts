@@ -49,3 +49,21 @@ test('a pull is answered with the tombstones a join would get: a reaped tombston
   t.is(j.m.members.get('x')?.status, 'dead')
   t.false(pullAnswerTo(j, 'a', RETENTION + 5 * 60_000).some(r => r.startsWith('x:')), 'j got the tombstone second-hand: it passes it on to no puller')
 })
+
+test('answers pass on live members this node heard from, not rumours: a made-up peer does not go round honest nodes after its forgers stop', t => {
+  const a = Driven.node('a', { seeds: ['a'] }).start(0)
+  a.receive('x', gossip(record('x', 'alive')), 1)
+  a.receive('f', gossip(record('ghost', 'alive', 830), record('y', 'suspect')), 2)
+  t.true(a.m.view.isLive('ghost'), 'a holds the rumour')
+  for (const answer of [pullAnswerTo(a, 'p', 3000), welcomeTo(a, 'j', 3000)]) {
+    t.true(answer.includes('x:alive'), 'a member a heard from is passed on')
+    t.false(answer.some(r => r.startsWith('ghost:') || r.startsWith('y:')), 'a rumour, alive or suspect, is not')
+  }
+  // the puller held the rumour's tombstone at a lower incarnation (from a forger's welcome): taking the alive record
+  // from an honest answer would start its silence anew, 157 s after the forgers stopped at 1,000 nodes (seed 1)
+  const p = Driven.node('p', { seeds: ['a'] }).start(0)
+  p.receive('f', { type: 'welcome', part: 0, parts: 1, members: [record('f', 'alive'), record('ghost', 'dead', 825)] }, 5)
+  a.receive('p', { type: 'pull', buckets: Array.from({ length: 64 }, () => 1) }, 6000)
+  for (const part of a.takeSent().filter(s => s.to === 'p')) p.receive('a', part.message, 6002)
+  t.is(p.m.members.get('ghost')?.status, 'dead', 'p keeps the rumour dead')
+})
