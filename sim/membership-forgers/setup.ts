@@ -24,7 +24,8 @@ export function madeUpPeerId (k: number): PeerId {
 }
 
 /**
- * How long an honest node holds a made-up peer live after the last record naming it: a rumour alive is let go
+ * How long an honest node holds a made-up peer live after the last record naming it (a forger's: honest nodes pass on
+ * no rumour, TableAnswers, so none takes it anew from another once the forgers stop): a rumour alive is let go
  * by the first sweep after it has been silent `staleHeartbeats` heartbeat intervals and a period (sweeps come every
  * interval), one suspect when its suspicion times out (or sooner, dropped when a probe of it fails); the mesh size
  * counts the made-up peers too (they are held live), and the slack covers the last record's flight.
