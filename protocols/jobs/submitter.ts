@@ -100,9 +100,11 @@ export class Submitter {
       return
     }
     if (job.leader !== from || job.term !== m.term) return
-    job.lastHeard = Math.max(job.lastHeard, now)
-    // held back while the leader has not acknowledged every result it was told of (see ToldLeader)
-    if (job.told?.lease(m.at, now) !== false) this.leaseAck(job, m.at)
+    // held back while the leader has not acknowledged every result it was told of (see ToldLeader); one that leaves
+    // them unacknowledged for a lease (an older node, a link losing them) is heard no more, and its term lapses
+    const ack = job.told?.lease(m.at, now) !== false
+    if (ack || (job.told?.heldFor(now) ?? 0) < this.ctx.config.leaseMs) job.lastHeard = Math.max(job.lastHeard, now)
+    if (ack) this.leaseAck(job, m.at)
   }
 
   /** The current leader acknowledged a result it was told of: the lease request held back meanwhile is answered once it knows of all. */

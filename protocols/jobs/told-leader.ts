@@ -23,6 +23,8 @@ export class ToldLeader {
   private hasGrant = false
   /** The send time (`at`) of the last lease request held back, until the leader acknowledges what it was told. */
   private heldLease: Millis | undefined
+  /** When the submitter began holding back this leader's lease requests (undefined: it holds none back). */
+  private holdingSince: Millis | undefined
 
   constructor (ctx: RoleContext, readonly leader: PeerId) {
     this.relay = new ResultRelay(ctx, leader)
@@ -38,8 +40,14 @@ export class ToldLeader {
     this.hasGrant = true
     if (this.relay.size === 0) return true
     this.heldLease = at
+    this.holdingSince ??= now
     this.relay.tick(now, 0)
     return false
+  }
+
+  /** How long the leader's lease requests have been held back, unanswered, at `now` (0: none is). */
+  heldFor (now: Millis): Millis {
+    return this.holdingSince === undefined ? 0 : now - this.holdingSince
   }
 
   /**
@@ -51,7 +59,7 @@ export class ToldLeader {
     if (!this.hasGrant) return undefined
     this.relay.confirm(unitId)
     const at = this.relay.size === 0 ? this.heldLease : undefined
-    if (at !== undefined) this.heldLease = undefined
+    if (at !== undefined) this.heldLease = this.holdingSince = undefined
     return at
   }
 }

@@ -1,5 +1,5 @@
 import test from 'ava'
-import type { JobsMessage } from '../../../protocols/jobs/index.js'
+import { DEFAULT_JOBS_CONFIG, type JobsMessage } from '../../../protocols/jobs/index.js'
 import { JobsMesh } from './mesh.js'
 import { quietConfig } from './farm.js'
 
@@ -92,3 +92,16 @@ for (const lostTells of [0, 2]) {
     t.is(mesh.commandsOf('jobCompleted').length, 1)
   })
 }
+
+test('a next term\'s leader that never acknowledges what s tells it (every telling lost) is heard no more after a lease: s grants the next term, and a runs once', t => {
+  const mesh = ownResultBeforeTheGrant(Infinity)
+  const heldFrom = mesh.now
+  while (grants(mesh).length < 3 && mesh.now < heldFrom + 40_000) mesh.runUntil(mesh.now + 1)
+  t.deepEqual(grants(mesh).slice(0, 2), ['1:l1', '2:l2'])
+  t.is(grants(mesh).length, 3, 'a third term was granted')
+  const { leaseMs, leaseMarginMs } = DEFAULT_JOBS_CONFIG
+  t.true(mesh.now - heldFrom <= 2 * leaseMs + leaseMarginMs + 1000, `term 3 came ${mesh.now - heldFrom} ms after s began telling l2: it did not wait for l2 to give its term up`)
+  mesh.runUntil(mesh.now + 40_000)
+  t.deepEqual(mesh.commandsOf('runUnit').filter(c => (c.command as { unitId: string }).unitId === 'a').map(c => c.node), ['l2'], 'a ran once')
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
