@@ -257,7 +257,7 @@ export class JobsHost {
       case 'jobFailed': this.tracker.failed(command.jobId, command.unitId, command.log); break
       case 'jobAbandoned': this.tracker.abandoned(command.jobId, command.reason); break
       case 'requeued': this.components.events?.emit({ type: 'units-requeued', jobId: command.jobId, units: 1, from: command.from }); break
-      case 'forgedResult': this.components.logger.warn({ peer: command.from, jobId: command.jobId, unitId: command.unitId }, 'refused a result no worker signed from the job\'s leader, and deposed it (a leader making up results)'); break
+      case 'forgedResult': this.components.logger.warn({ peer: command.from, jobId: command.jobId, unitId: command.unitId }, 'refused a result from the job\'s leader that its worker did not sign as such, and deposed it (a leader making up results, or one on an older gmesh, which fails a unit itself after three give-backs)'); break
       case 'forgedTickets': this.components.logger.warn({ peer: command.from, tickets: command.tickets }, 'refused units that are not as their submitter submitted them (forged tickets from a leader or a steal victim)'); break
       case 'leading':
         if (command.acting) {
