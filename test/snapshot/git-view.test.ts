@@ -111,6 +111,12 @@ test('a project inside a bare repository\'s directory (no work tree) is snapshot
   t.deepEqual(manifestPaths(manifest), ['.gitignore', 'settings.gradle', 'src/A.java'])
 })
 
+/** What git itself says of every file in the work tree at `dir`: `?? path` untracked, `!! path` ignored, sorted. */
+async function gitVerdict (dir: string): Promise<string[]> {
+  const { stdout } = await exec('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: dir })
+  return stdout.split('\n').filter(line => line !== '').sort()
+}
+
 test('in a work tree, .gitignore rules match case-sensitively as git\'s do: files git lists as untracked are snapshotted', async t => {
   const dir = await tempDir(t)
   await writeTree(dir, {
@@ -122,8 +128,7 @@ test('in a work tree, .gitignore rules match case-sensitively as git\'s do: file
     'debug.LOG': 'ignored'
   })
   await gitInit(dir)
-  const { stdout } = await exec('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: dir })
-  t.deepEqual(stdout.split('\n').filter(line => line !== '').sort(), [
+  t.deepEqual(await gitVerdict(dir), [
     '!! core/x.txt', '!! debug.LOG', '?? .gitignore', '?? Core/src/main/java/c/C.java', '?? changes.log', '?? settings.gradle'
   ], 'git\'s own verdict')
   const store = await openStore(t)
@@ -149,8 +154,8 @@ test('in a work tree git\'s verdict alone decides what is ignored: a directory a
     'gen/Top.java': 'ignored'
   })
   await gitInit(dir)
-  const { stdout } = await exec('git', ['status', '--porcelain', '--ignored', '--untracked-files=all'], { cwd: dir })
-  t.true(stdout.split('\n').includes('?? sub/gen/G.java'), stdout)
+  const verdict = await gitVerdict(dir)
+  t.true(verdict.includes('?? sub/gen/G.java'), verdict.join('\n'))
   const store = await openStore(t)
   const { manifest } = await createSnapshot(dir, store)
   t.deepEqual(manifestPaths(manifest), ['.gitignore', 'settings.gradle', 'sub/.gitignore', 'sub/gen/G.java'])
