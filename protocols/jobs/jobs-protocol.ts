@@ -211,7 +211,7 @@ export class JobsProtocol implements SansIoProtocol {
       case 'not-run':
         if (!this.submitter.onNotRun(from, m) && this.leadership.onNotRun(from, m, now)) this.submitter.onNotRun(this.self, m, true)
         break
-      case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); this.submitter.onResultAck(from, m); break
+      case 'result-ack': this.worker.onResultAck(from, m); this.leadership.onResultAck(from, m); this.submitter.onResultAck(from, m, now); break
       case 'steal': this.worker.onSteal(from, m.want, now); break
       case 'stolen': return this.worker.onStolen(from, m.tickets, now) > 0 ? 'reject' : 'accept'
     }

@@ -89,10 +89,7 @@ export class Submitter {
     if (job.leader !== undefined && job.leader !== from) this.ctx.wire.send(from, leaderNotice(job))
   }
 
-  /**
-   * A lease request from the current leader is acknowledged; one for a job that is over, or that this node does not
-   * know (it restarted since, and lost it), is answered `ended`.
-   */
+  /** A lease request from the current leader is acknowledged; one for a job over or unknown here (restarted since) is answered `ended`. */
   onLease (from: PeerId, m: Extract<JobsMessage, { type: 'lease' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
     if (job === undefined) {
@@ -108,10 +105,12 @@ export class Submitter {
   }
 
   /** The current leader acknowledged a result it was told of: the lease request held back meanwhile is answered once it knows of all. */
-  onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>): void {
+  onResultAck (from: PeerId, m: Extract<JobsMessage, { type: 'result-ack' }>, now: Millis): void {
     const job = this.jobs.get(m.jobId)
     const heldLease = job?.leader === from ? job.told?.acknowledged(m.unitId) : undefined
-    if (job !== undefined && heldLease !== undefined) this.leaseAck(job, heldLease)
+    if (job === undefined || heldLease === undefined) return
+    job.lastHeard = Math.max(job.lastHeard, now) // the lease acknowledged now must run out before the term may lapse
+    this.leaseAck(job, heldLease)
   }
 
   private leaseAck (job: SubmittedJob, at: Millis): void {

@@ -105,3 +105,38 @@ test('a next term\'s leader that never acknowledges what s tells it (every telli
   t.deepEqual(mesh.commandsOf('runUnit').filter(c => (c.command as { unitId: string }).unitId === 'a').map(c => c.node), ['l2'], 'a ran once')
   t.is(mesh.commandsOf('jobCompleted').length, 1)
 })
+
+/**
+ * As ownResultBeforeTheGrant, with l3 bidding too: what s tells l2 is lost for 3.3 s (past a lease, so l2's held-back
+ * requests stop counting as hearing from it), then gets through; l2 acknowledges it, and s answers the request it held
+ * back, so l2 holds a lease from then on. l2's next lease requests are lost for 0.8 s: s must not grant term 3 while
+ * that lease runs.
+ */
+test('a leader whose held-back lease request s answers once it acknowledged what it was told keeps its term: no second leader while that lease runs', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0 }, quietConfig)
+  mesh.add('l1', { slots: 4, msPerCost: 1, speedHint: 1000 }, quietConfig)
+  mesh.add('l2', { slots: 3, msPerCost: 1, speedHint: 0.001 }, quietConfig)
+  mesh.add('l3', { slots: 2, msPerCost: 1, speedHint: 0.001 }, quietConfig)
+  let grant: JobsMessage | undefined
+  let tellsLostUntil = Infinity
+  let leasesLostFrom = Infinity
+  mesh.drop = (from, to, m) => {
+    if (m.type === 'grant' && m.term === 2 && grant === undefined) grant = m
+    if (from === 's' && to === 'l2' && m.type === 'result' && mesh.now < tellsLostUntil) return true
+    if (from === 'l2' && to === 's' && m.type === 'result-ack' && tellsLostUntil !== Infinity && mesh.now >= tellsLostUntil && leasesLostFrom === Infinity) leasesLostFrom = mesh.now
+    if (from === 'l2' && to === 's' && m.type === 'lease' && mesh.now > leasesLostFrom && mesh.now < leasesLostFrom + 800) return true
+    return (from === 'l1' && to === 's' && (m.type === 'result' || (m.type === 'lease' && mesh.now >= 1500))) || m === grant
+  }
+  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 1000, payload: 'ok:1000' }, { id: 'b', dependsOn: [], cost: 20_000, payload: 'ok:20000' }] }, mesh.now) })
+  while (mesh.commandsOf('unitDone').length === 0 && mesh.now < 10_000) mesh.runUntil(mesh.now + 1)
+  mesh.runUntil(mesh.now + 10)
+  if (grant === undefined) throw new Error('no grant of term 2')
+  tellsLostUntil = mesh.now + 3300
+  mesh.forge('s', 'l2', grant)
+  mesh.runUntil(mesh.now + 40_000)
+  t.not(leasesLostFrom, Infinity, 'l2 acknowledged what s told it once it got through')
+  t.deepEqual(grants(mesh), ['1:l1', '2:l2'], 'l2 kept its term')
+  t.deepEqual(mesh.commandsOf('runUnit').filter(c => (c.command as { unitId: string }).unitId === 'a').map(c => c.node), ['l2'], 'a ran once')
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
+})
