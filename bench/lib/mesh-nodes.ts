@@ -58,6 +58,12 @@ export async function livePeers (n: MeshNode): Promise<number> {
   return (await status(n)).peers?.length ?? 0
 }
 
+/** Waits until the node's local store holds `count` entries (a fetched entry is stored once its whole body was verified, after it was served). */
+export async function waitForStored (n: MeshNode, count: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`the store of ${n.info.peerId.slice(-6)} to hold ${count} entries`, async () =>
+    (await storedEntries(n)) >= count ? true : undefined, { timeoutMs, intervalMs: 50 })
+}
+
 /** Entries in the node's local store. */
 export async function storedEntries (n: MeshNode): Promise<number> {
   return (await status(n)).cache?.entries ?? 0
