@@ -59,16 +59,18 @@ test('a result recorded just after the next term was granted reaches that term\'
  * Meanwhile l2's own worker sends s the result of `a` again: l2 is one of the job's leaders now, so s records it and
  * acknowledges it, and l2's worker lets go of `a`. Then the grant reaches l2, not listing `a` as done.
  */
-function ownResultBeforeTheGrant (lostTells = 0): JobsMesh {
+function ownResultBeforeTheGrant (lostTells = 0, more: { thirdBidder?: boolean, drop?: (from: string, to: string, m: JobsMessage, now: number) => boolean } = {}): JobsMesh {
   const mesh = new JobsMesh()
   let tells = 0
   mesh.add('s', { slots: 0 }, quietConfig)
   mesh.add('l1', { slots: 4, msPerCost: 1, speedHint: 1000 }, quietConfig)
   mesh.add('l2', { slots: 3, msPerCost: 1, speedHint: 0.001 }, quietConfig)
+  if (more.thirdBidder === true) mesh.add('l3', { slots: 2, msPerCost: 1, speedHint: 0.001 }, quietConfig)
   let grant: JobsMessage | undefined
   mesh.drop = (from, to, m) => {
     if (m.type === 'grant' && m.term === 2 && grant === undefined) grant = m
     if (from === 's' && to === 'l2' && m.type === 'result' && tells++ < lostTells) return true
+    if (more.drop?.(from, to, m, mesh.now) === true) return true
     return (from === 'l1' && to === 's' && (m.type === 'result' || (m.type === 'lease' && mesh.now >= 1500))) || m === grant
   }
   mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 1000, payload: 'ok:1000' }, { id: 'b', dependsOn: [], cost: 20_000, payload: 'ok:20000' }] }, mesh.now) })
@@ -113,27 +115,17 @@ test('a next term\'s leader that never acknowledges what s tells it (every telli
  * that lease runs.
  */
 test('a leader whose held-back lease request s answers once it acknowledged what it was told keeps its term: no second leader while that lease runs', t => {
-  const mesh = new JobsMesh()
-  mesh.add('s', { slots: 0 }, quietConfig)
-  mesh.add('l1', { slots: 4, msPerCost: 1, speedHint: 1000 }, quietConfig)
-  mesh.add('l2', { slots: 3, msPerCost: 1, speedHint: 0.001 }, quietConfig)
-  mesh.add('l3', { slots: 2, msPerCost: 1, speedHint: 0.001 }, quietConfig)
-  let grant: JobsMessage | undefined
   let tellsLostUntil = Infinity
   let leasesLostFrom = Infinity
-  mesh.drop = (from, to, m) => {
-    if (m.type === 'grant' && m.term === 2 && grant === undefined) grant = m
-    if (from === 's' && to === 'l2' && m.type === 'result' && mesh.now < tellsLostUntil) return true
-    if (from === 'l2' && to === 's' && m.type === 'result-ack' && tellsLostUntil !== Infinity && mesh.now >= tellsLostUntil && leasesLostFrom === Infinity) leasesLostFrom = mesh.now
-    if (from === 'l2' && to === 's' && m.type === 'lease' && mesh.now > leasesLostFrom && mesh.now < leasesLostFrom + 800) return true
-    return (from === 'l1' && to === 's' && (m.type === 'result' || (m.type === 'lease' && mesh.now >= 1500))) || m === grant
-  }
-  mesh.input('s', p => { p.submitJob({ jobId: 'j', units: [{ id: 'a', dependsOn: [], cost: 1000, payload: 'ok:1000' }, { id: 'b', dependsOn: [], cost: 20_000, payload: 'ok:20000' }] }, mesh.now) })
-  while (mesh.commandsOf('unitDone').length === 0 && mesh.now < 10_000) mesh.runUntil(mesh.now + 1)
-  mesh.runUntil(mesh.now + 10)
-  if (grant === undefined) throw new Error('no grant of term 2')
-  tellsLostUntil = mesh.now + 3300
-  mesh.forge('s', 'l2', grant)
+  const mesh = ownResultBeforeTheGrant(0, {
+    thirdBidder: true,
+    drop: (from, to, m, now) => {
+      if (from === 's' && to === 'l2' && m.type === 'result' && now < tellsLostUntil) return true
+      if (from === 'l2' && to === 's' && m.type === 'result-ack' && now >= tellsLostUntil && leasesLostFrom === Infinity) leasesLostFrom = now
+      return from === 'l2' && to === 's' && m.type === 'lease' && now > leasesLostFrom && now < leasesLostFrom + 800
+    }
+  })
+  tellsLostUntil = mesh.now + 3300 // from the grant on (it reaches l2 now)
   mesh.runUntil(mesh.now + 40_000)
   t.not(leasesLostFrom, Infinity, 'l2 acknowledged what s told it once it got through')
   t.deepEqual(grants(mesh), ['1:l1', '2:l2'], 'l2 kept its term')
