@@ -7,7 +7,7 @@ import { MAX_NOT_RUN, UnitTable } from './unit-table.js'
 import type { UnitState } from './unit-table.js'
 import type { WorkerLoad } from './worker-load.js'
 import { WorkerPool } from './worker-pool.js'
-import { vouches, type RoleContext } from './wire.js'
+import { resultClaim, vouches, type RoleContext } from './wire.js'
 import { LeaderLease } from './leader-lease.js'
 
 export type Grant = Extract<JobsMessage, { type: 'grant' }>
@@ -147,9 +147,10 @@ export class LeaderJob {
     const unit = this.units.get(unitId)
     if (unit === undefined) return false
     if (unit.done) return true
+    const m: Result = { type: 'result', jobId: this.jobId, unitId, ok, summary }
     const relay = from !== this.submitter
-    if (relay && (!this.counts(unit, from, now) || !vouches(this.ctx, from, { jobId: this.jobId, unitId, outcome: ok ? 'ok' : 'failed', summary }))) return false
-    this.complete(unit, from, { type: 'result', jobId: this.jobId, unitId, ok, summary }, now, relay)
+    if (relay && (!this.counts(unit, from, now) || !vouches(this.ctx, from, resultClaim(m)))) return false
+    this.complete(unit, from, m, now, relay)
     return true
   }
 

@@ -9,7 +9,7 @@ type Result = Extract<JobsMessage, { type: 'result' }>
  * only from a leader it granted a term to (it cannot tell who was given a unit; the leader can), so the leader passes
  * on each result it accepted from one of the unit's workers, again every `resultRetryMs` until acknowledged. A
  * submitter's to the leader of its current term: the results it recorded that the term's grant did not list and that
- * leader may not know of (see Submitter `tellLeader`), again with every lease request until acknowledged.
+ * leader may not know of (see ToldLeader), again with every lease request until acknowledged.
  */
 export class ResultRelay {
   private readonly unconfirmed = new Map<string, { readonly message: Result, lastSent: Millis }>()
