@@ -13,7 +13,6 @@ export const MIN_LINE_CHARS = 200
 
 const IMPORTANT = /error:|FAILED|Exception/
 
-
 /**
  * The lines of `lines`, shortened and thinned as little as `fits` allows (see above); `fits` is asked of candidate
  * tails and must hold for the empty one for the result to fit. `lines` is left as it was.

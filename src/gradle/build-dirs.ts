@@ -24,12 +24,14 @@ export function isWithin (root: string, dir: string): boolean {
 /** Throws {@link OutsideBuildRootError} when an included build or a project of `graph` lies outside `buildRoot`. */
 export function checkBuildDirs (graph: TaskGraph, buildRoot: string): void {
   const outside = (dirs: readonly ProbedDir[] | undefined): ProbedDir[] => (dirs ?? []).filter(entry => !isWithin(buildRoot, entry.dir))
+  const builds = outside(graph.includedBuilds)
+  const projects = outside(graph.projects)
   const named = [
-    ...outside(graph.includedBuilds).map(entry => `the included build '${entry.name}' (${entry.dir})`),
-    ...outside(graph.projects).map(entry => `the project ${entry.name} (${entry.dir})`)
+    ...builds.map(entry => `the included build '${entry.name}' (${entry.dir})`),
+    ...projects.map(entry => `the project ${entry.name} (${entry.dir})`)
   ]
   if (named.length === 0) return
-  const parent = commonParent([buildRoot, ...outside(graph.includedBuilds).map(e => e.dir), ...outside(graph.projects).map(e => e.dir)])
+  const parent = commonParent([buildRoot, ...[...builds, ...projects].map(entry => entry.dir)])
   throw new OutsideBuildRootError(
     `${named.join(', ')} ${named.length === 1 ? 'lies' : 'lie'} outside the build's root ${buildRoot}, and workers get only a copy of that ` +
     `directory: move ${named.length === 1 ? 'it' : 'them'} below it, or make a directory holding all of them, such as ${parent}, ` +
