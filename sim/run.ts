@@ -85,12 +85,12 @@ export function livenessPhaseMs (scenario: Scenario, config: MembershipConfig, n
   return Math.max(bounds.convergenceMs, madeUpMs) + LIVENESS_SLACK_MS
 }
 
-/** The phases a run of `scenario` on `nodes` nodes needs: the shortest safety phase, the liveness phase, and their sum in whole seconds. */
-export function phasesFor (scenario: Scenario, config: MembershipConfig, nodes: number): { faultsMs: number, livenessMs: number, shortestMs: number } {
+/** The phases a run of `scenario` on `nodes` nodes needs, from its bounds: the shortest safety phase, the liveness phase, and their sum in whole seconds. */
+export function phasesFor (scenario: Scenario, config: MembershipConfig, nodes: number): { bounds: Bounds, faultsMs: number, livenessMs: number, shortestMs: number } {
   const bounds = boundsFor(config, nodes)
   const faultsMs = scenario.minFaultsMs(bounds)
   const livenessMs = livenessPhaseMs(scenario, config, nodes, bounds)
-  return { faultsMs, livenessMs, shortestMs: Math.ceil((faultsMs + livenessMs) / 1000) * 1000 }
+  return { bounds, faultsMs, livenessMs, shortestMs: Math.ceil((faultsMs + livenessMs) / 1000) * 1000 }
 }
 
 /** Runs one seeded scenario: safety phase with faults, then a liveness phase long enough to converge. */
@@ -99,8 +99,7 @@ export function runSimulation (options: SimOptions): SimResult {
   const nodes = options.nodes ?? scenario.defaultNodes
   if (!Number.isInteger(nodes) || nodes < 2) throw new SimConfigError(`--nodes must be an integer of at least 2 (got ${nodes})`)
   const config = { ...DEFAULT_MEMBERSHIP_CONFIG, ...options.config }
-  const bounds = boundsFor(config, nodes)
-  const { faultsMs, livenessMs, shortestMs } = phasesFor(scenario, config, nodes)
+  const { bounds, faultsMs, livenessMs, shortestMs } = phasesFor(scenario, config, nodes)
   // the default duration stretches to the shortest a mesh this big needs; a duration asked for does not
   const durationMs = options.durationMs ?? Math.max(scenario.defaultDurationMs, shortestMs)
   if (durationMs < shortestMs) {
