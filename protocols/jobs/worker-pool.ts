@@ -3,6 +3,7 @@ import type { WorkerSlots } from './messages.js'
 import type { UnitState } from './unit-table.js'
 import { seemsLive } from './wire.js'
 import type { RoleContext } from './wire.js'
+import { nextMsPerCost } from './run-speed.js'
 import { WorkerLoad } from './worker-load.js'
 
 const MS_PER_COST_WEIGHT = 0.1
@@ -51,7 +52,7 @@ export class WorkerPool {
     this.msPerCost += MS_PER_COST_WEIGHT * (observed - this.msPerCost)
     const worker = this.workers.get(peer)
     if (worker === undefined) return
-    worker.msPerCost = worker.msPerCost === undefined || !worker.measured ? observed : worker.msPerCost + 0.3 * (observed - worker.msPerCost)
+    worker.msPerCost = nextMsPerCost(worker.measured ? worker.msPerCost : undefined, observed)
     worker.measured = true
   }
 

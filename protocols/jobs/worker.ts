@@ -5,6 +5,7 @@ import { GoneSubmitters } from './gone-submitters.js'
 import type { JobBook } from './job-book.js'
 import type { JobsMessage, UnitTicket } from './messages.js'
 import { PendingResults, unitKey } from './pending-results.js'
+import { nextMsPerCost, usPerCostOf } from './run-speed.js'
 import { StealTargets } from './steal-targets.js'
 import { UnitSlots } from './unit-slots.js'
 import type { RoleContext } from './wire.js'
@@ -50,9 +51,7 @@ export class Worker {
   }
 
   /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
-  usPerCost (): number {
-    return this.msPerCost === undefined ? 0 : Math.min(1_000_000_000, Math.max(1, Math.round(this.msPerCost * 1000)))
-  }
+  usPerCost (): number { return usPerCostOf(this.msPerCost) }
 
   get runningCount (): number { return this.units.runningCount }
   get queuedCount (): number { return this.units.queuedCount }
@@ -152,7 +151,8 @@ export class Worker {
     if (outcome === 'not-run') {
       this.ctx.wire.send(leader, { type: 'not-run', jobId, unitId, reason: summary })
     } else {
-      this.measure(ticket.cost, now - ran.startedAt)
+      const ms = now - ran.startedAt
+      if (ticket.cost > 0 && ms > 0) this.msPerCost = nextMsPerCost(this.msPerCost, ms / ticket.cost)
       this.pending.send({ type: 'result', jobId, unitId, ok: outcome === 'ok', summary }, ticket.submitter, leader, term, now)
     }
     this.units.pump(now)
@@ -262,12 +262,6 @@ export class Worker {
 
   private bid (jobId: string): Extract<JobsMessage, { type: 'bid' }> {
     return { type: 'bid', jobId, slots: this.slots, free: this.freeSlots(), usPerCost: this.usPerCost() }
-  }
-
-  private measure (cost: number, ms: number): void {
-    if (cost <= 0 || ms <= 0) return
-    const observed = ms / cost
-    this.msPerCost = this.msPerCost === undefined ? observed : this.msPerCost + 0.3 * (observed - this.msPerCost)
   }
 
   /**
