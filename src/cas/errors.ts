@@ -86,3 +86,14 @@ export class BodyError extends CasError {
     super(`reading the body failed (${detail}); nothing was stored`, 'ERR_CAS_BODY', { cause })
   }
 }
+
+/**
+ * An index write failed and the index could not be reopened since (the disk is still full, say): nothing is
+ * stored until it can be; each later write tries again.
+ */
+export class IndexUnavailableError extends CasError {
+  constructor (cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    super(`the store's index could not be reopened after a failed write (${detail}); nothing was stored`, 'ERR_CAS_INDEX_UNAVAILABLE', { cause })
+  }
+}

@@ -2,7 +2,7 @@ import { Level } from 'level'
 import type { EntryMeta } from './types.js'
 import { SHA256_PATTERN } from './layout.js'
 import { isStoreKey, namedSha256 } from './keys.js'
-import { StoreLockedError } from './errors.js'
+import { IndexUnavailableError, StoreLockedError } from './errors.js'
 
 /** What is stored under one key (the key, prefixed, is the LevelDB key). */
 interface StoredEntry {
@@ -42,6 +42,14 @@ type QueuedOp = { type: 'put', key: string, value: StoredEntry } | { type: 'del'
  * The LevelDB index: Gradle key or content key -> {sha256, size, lastAccess, producer, signature}.
  * Writes go through one queue: they are applied in call order, and writes queued while a batch is
  * in flight are coalesced into the next batch (group commit).
+ *
+ * After a failed batch the database is closed and opened again before anything else touches it: LevelDB's log
+ * writer does not recover from a failed append (a full disk): it drops what it buffered but still counts it, so
+ * every record it appends afterwards is misaligned and dropped as corrupt at the next open, although each write
+ * said it succeeded. Opening again replays the log up to the failed record and starts a new one. While opening
+ * fails (the disk still full), every batch fails with IndexUnavailableError, and tries to open it first.
+ * Nothing else reads the database meanwhile: only the drain (afterFailedBatch) and loadAll, which runs at
+ * start-up before the first write, use it.
  */
 export class IndexDb {
   private readonly db: Level<string, StoredEntry>
@@ -51,6 +59,8 @@ export class IndexDb {
   private repair: IndexRepair | undefined
   /** Keys of a failed batch that had later writes queued: the blob the index still names, until one of those lands. */
   private readonly heldBefore = new Map<string, string>()
+  /** Why reopening the database after a failed batch failed; undefined while it is open. */
+  private unavailable: unknown
 
   private constructor (db: Level<string, StoredEntry>) {
     this.db = db
@@ -117,8 +127,12 @@ export class IndexDb {
         this.queued = []
         this.waiters = []
         try {
-          if (ops.length > 0) await this.db.batch(ops)
+          if (ops.length > 0) {
+            await this.openAgain()
+            await this.db.batch(ops)
+          }
         } catch (err) {
+          if (!(err instanceof IndexUnavailableError)) await this.reopen()
           await this.afterFailedBatch(ops) // before the writers hear of it, so they see memory as the index has it
           for (const w of waiters) w.reject(err)
           continue
@@ -129,6 +143,28 @@ export class IndexDb {
     } finally {
       this.running = undefined
     }
+  }
+
+  /** Closes and opens the database after a failed batch (see the class comment); a failure is kept for openAgain. */
+  private async reopen (): Promise<void> {
+    try {
+      await this.db.close()
+      await this.db.open()
+    } catch (err) {
+      this.unavailable = err
+    }
+  }
+
+  /** Opens the database if reopening it failed before; throws IndexUnavailableError if it still fails. */
+  private async openAgain (): Promise<void> {
+    if (this.unavailable === undefined) return
+    try {
+      await this.db.open()
+    } catch (err) {
+      this.unavailable = err
+      throw new IndexUnavailableError(err)
+    }
+    this.unavailable = undefined
   }
 
   private afterBatch (ops: QueuedOp[]): void {

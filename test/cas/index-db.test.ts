@@ -2,6 +2,7 @@ import test from 'ava'
 import { join } from 'node:path'
 import { IndexDb } from '../../src/cas/index-db.js'
 import { contentKey } from '../../src/cas/keys.js'
+import { IndexUnavailableError } from '../../src/cas/errors.js'
 import { newKey, tempDir } from './helpers.js'
 
 test('an empty write settles and the writes after it still reach the index', async t => {
@@ -27,4 +28,38 @@ test('a content key recorded with another blob than the one it names is read bac
   const { entries, malformed } = await index.loadAll()
   t.deepEqual(entries.map(e => e.key), [contentKey(named)])
   t.deepEqual(malformed, [contentKey(other)])
+})
+
+/** The index's LevelDB handle, with its batch failing as told and its open failing `openFailures` times. */
+function faultyDb (index: IndexDb, failBatch: (n: number) => boolean, openFailures: number): { opens: () => number } {
+  const db = Reflect.get(index, 'db') as { batch: (ops: unknown[]) => Promise<void>, open: () => Promise<void> }
+  const [batch, open] = [db.batch.bind(db), db.open.bind(db)]
+  let [batches, opens] = [0, 0]
+  db.batch = async ops => {
+    if (failBatch(batches++)) throw new Error('IO error: 000003.log: No space left on device')
+    await batch(ops)
+  }
+  db.open = async () => {
+    if (opens++ < openFailures) throw new Error('IO error: 000005.ldb: No space left on device')
+    await open()
+  }
+  return { opens: () => opens }
+}
+
+const entry = (key: string): { type: 'put', meta: { key: string, sha256: string, size: number, lastAccess: number } } =>
+  ({ type: 'put', meta: { key, sha256: 'a'.repeat(64), size: 1, lastAccess: 1 } })
+
+test('a failed batch reopens the index; while it cannot be opened every write fails, then the next one opens it', async t => {
+  const dir = await tempDir(t)
+  const index = await IndexDb.open(join(dir, 'index'), dir)
+  t.teardown(async () => { await index.close() })
+  const faults = faultyDb(index, n => n === 0, 2)
+  const keys = [newKey(), newKey(), newKey()]
+  await t.throwsAsync(index.write([entry(keys[0]!)]), { message: /No space left/ })
+  t.is(faults.opens(), 1, 'closed and opened again after the failed batch')
+  await t.throwsAsync(index.write([entry(keys[1]!)]), { instanceOf: IndexUnavailableError, code: 'ERR_CAS_INDEX_UNAVAILABLE' })
+  t.is(faults.opens(), 2, 'the write tried to open it first')
+  await index.write([entry(keys[2]!)])
+  t.is(faults.opens(), 3)
+  t.deepEqual((await index.loadAll()).entries.map(e => e.key), [keys[2]])
 })

@@ -1,0 +1,47 @@
+import test from 'ava'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { tempDir } from './helpers.js'
+
+const exec = promisify(execFile)
+const CHILD = fileURLToPath(new URL('./disk-full-child.js', import.meta.url))
+
+/** Why this machine cannot mount a tmpfs in a private mount namespace (needs root and unshare), or undefined. */
+async function mountNamespaceUnavailable (): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not root'
+  try {
+    await exec('unshare', ['-m', 'true'])
+    return undefined
+  } catch (err) {
+    return `unshare -m failed: ${(err as Error).message.split('\n')[0]}`
+  }
+}
+
+interface ChildReport {
+  acked: number
+  ackedBeforeFree: number
+  whileFull: Record<string, number>
+  afterFree: Record<string, number>
+  lost: number[]
+}
+
+test('after index writes fail on a full disk, every put acknowledged once it has room again is still there after a restart', async t => {
+  const unavailable = await mountNamespaceUnavailable()
+  if (unavailable !== undefined) {
+    t.log(`skipped: a 4 MiB tmpfs in a private mount namespace is needed (${unavailable})`)
+    t.pass()
+    return
+  }
+  const mount = await tempDir(t)
+  // the tmpfs is mounted in the child's own mount namespace only, and goes with it
+  const script = 'mount -t tmpfs -o size=4m gmesh-test "$0" && exec "$1" "$2" "$0"'
+  const { stdout } = await exec('unshare', ['-m', 'sh', '-c', script, mount, process.execPath, CHILD], { timeout: 30_000 })
+  const report = JSON.parse(stdout) as ChildReport
+  t.log(report)
+  t.true(Object.values(report.whileFull).reduce((a, b) => a + b, 0) > 0, 'the full disk refused index writes')
+  t.true(report.ackedBeforeFree >= 20)
+  t.deepEqual(report.afterFree, {}, 'once the disk has room, the index takes writes again without a restart')
+  t.is(report.acked, report.ackedBeforeFree + 100)
+  t.deepEqual(report.lost, [], 'indexes (in put order) of acknowledged puts the reopened store does not have')
+})
