@@ -13,7 +13,7 @@ export interface MetricsSource {
 }
 
 export interface NodeHttpServerComponents {
-  cache: Pick<GradleCacheHandler, 'handle'>
+  cache: Pick<GradleCacheHandler, 'handle' | 'refuseBeforeBody'>
   api: Pick<ControlApi, 'handle' | 'close'>
   logger: Logger
   metrics?: MetricsSource
@@ -54,6 +54,7 @@ export class NodeHttpServer {
     // (2 min; event streams send a heartbeat every 15 s): a client that stalls cannot hold a socket forever.
     const server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => { this.route(req, res) })
     server.setTimeout(this.idleSocketMs, socket => { socket.destroy() })
+    server.on('checkContinue', (req, res) => { this.continueOrRefuse(req, res) })
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       this.components.logger.debug({ err }, 'malformed HTTP request')
       if (socket.writable) socket.end(clientErrorAnswer(err))
@@ -79,6 +80,19 @@ export class NodeHttpServer {
     const force = setTimeout(() => { server.closeAllConnections() }, 2000)
     await closed
     clearTimeout(force)
+  }
+
+  /**
+   * A request that sent `Expect: 100-continue` waits for our word before its body: a cache PUT over the size
+   * limit is answered at once (GradleCacheHandler.refuseBeforeBody), so its body is never uploaded; any
+   * other request is told to continue and routed as usual.
+   */
+  private continueOrRefuse (req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/'
+    const cache = url.startsWith(CACHE_PREFIX) && this.hosts.allows(req.headers.host)
+    if (cache && this.components.cache.refuseBeforeBody(req, res, url.slice(CACHE_PREFIX.length))) return
+    res.writeContinue()
+    this.route(req, res)
   }
 
   private route (req: IncomingMessage, res: ServerResponse): void {

@@ -171,9 +171,26 @@ export class GradleCacheHandler {
     res.end()
   }
 
+  /**
+   * For a request that sent `Expect: 100-continue`, before its body comes: a cache PUT whose Content-Length is over
+   * the limit is answered here (202, dropped and counted, as any oversized entry) with Connection: close, so the
+   * client never sends the body; true then. False for any other request: the caller asks for the body
+   * (100 Continue) and hands the request to handle().
+   */
+  refuseBeforeBody (req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+    const key = rest.split('?', 1)[0] ?? ''
+    const declared = declaredSize(req)
+    if (req.method !== 'PUT' || !GRADLE_KEY_PATTERN.test(key) || declared == null || declared <= this.maxEntryBytes) return false
+    this.counters.puts++
+    this.countOversized(key, declared)
+    res.setHeader('Connection', 'close') // the body is neither sent nor read: the connection cannot carry another request
+    this.reply(req, res, 202, this.oversizedMessage())
+    return true
+  }
+
   private async put (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     this.counters.puts++
-    const declared = req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
+    const declared = declaredSize(req)
     if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
     try {
       const meta = await this.components.store.put(key, req, this.putOptions(key, declared))
@@ -214,12 +231,20 @@ export class GradleCacheHandler {
   }
 
   private async dropOversized (req: IncomingMessage, res: ServerResponse, key: string, size?: number): Promise<void> {
-    this.counters.oversized++
-    this.components.logger.info({ key, size, limit: this.maxEntryBytes }, 'cache entry over the size limit: dropped')
+    this.countOversized(key, size)
     req.resume()
     // settles at once for a request already ended or destroyed (its 'close' may have fired before this)
     await finished(req).catch(() => {})
-    this.reply(req, res, 202, `entry over the ${this.maxEntryBytes}-byte limit: not stored\n`)
+    this.reply(req, res, 202, this.oversizedMessage())
+  }
+
+  private countOversized (key: string, size: number | undefined): void {
+    this.counters.oversized++
+    this.components.logger.info({ key, size, limit: this.maxEntryBytes }, 'cache entry over the size limit: dropped')
+  }
+
+  private oversizedMessage (): string {
+    return `entry over the ${this.maxEntryBytes}-byte limit: not stored\n`
   }
 
   private reply (req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
@@ -227,4 +252,9 @@ export class GradleCacheHandler {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
     res.end(req.method === 'HEAD' ? undefined : body)
   }
+}
+
+/** The request's Content-Length, or undefined without one. */
+function declaredSize (req: IncomingMessage): number | undefined {
+  return req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
 }

@@ -12,7 +12,7 @@ const KEY = 'ab'.repeat(16)
 async function failingServer (t: ExecutionContext, failure: string): Promise<string> {
   const fail = async (): Promise<never> => { throw new Error(failure) }
   const components: NodeHttpServerComponents = {
-    cache: { handle: fail },
+    cache: { handle: fail, refuseBeforeBody: () => false },
     api: { handle: fail, close: () => {} },
     metrics: { text: fail, contentType: 'text/plain' },
     logger: silentLogger()
