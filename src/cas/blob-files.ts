@@ -161,6 +161,21 @@ export class BlobFiles implements IndexRepair {
     })
   }
 
+  /**
+   * One stat of the blob's file, no hash: a file that is missing has its entries dropped, one of another size is
+   * quarantined (as a read would find it); resolves whether the file is there with the size `size`.
+   */
+  async statCheck (sha256: string, size: number): Promise<boolean> {
+    const current = await stat(this.c.layout.blobPath(sha256), { bigint: true }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined
+      throw err
+    })
+    if (current !== undefined && current.size === BigInt(size)) return true
+    if (current === undefined) await this.dropMissing(sha256)
+    else await this.quarantine(sha256, current.ino, 'head')
+    return false
+  }
+
   /** The index pointed at a blob that is not on disk: drops its entries (unless it came back meanwhile). */
   async dropMissing (sha256: string): Promise<void> {
     await this.locks.run(sha256, async () => {

@@ -107,12 +107,18 @@ export class ContentStore implements BlobStore {
     }
   }
 
-  /** The entry's metadata, without reading the blob; not counted as a use. */
-  async head (key: string): Promise<EntryMeta | undefined> {
+  /**
+   * The entry's metadata, without reading the blob; not counted as a use. With `statBlob`, the blob's file is
+   * stat'ed (never hashed): when it is missing or of another size, the entry is dropped or its blob quarantined,
+   * as a GET would, and undefined returned.
+   */
+  async head (key: string, options: { statBlob?: boolean } = {}): Promise<EntryMeta | undefined> {
     this.checkOpen()
     checkKey(key)
     const meta = this.catalog.get(key)
-    return meta === undefined ? undefined : { ...meta }
+    if (meta === undefined) return undefined
+    if (options.statBlob === true && !await this.track(this.blobs.statCheck(meta.sha256, meta.size))) return undefined
+    return { ...meta }
   }
 
   /**

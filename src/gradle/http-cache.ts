@@ -164,7 +164,8 @@ export class GradleCacheHandler {
 
   private async head (res: ServerResponse, key: string): Promise<void> {
     this.counters.heads++
-    const meta = await this.components.store.head(key).catch((err: unknown) => {
+    // the blob file is stat'ed, so HEAD and GET agree on a file gone or truncated; a HEAD never hashes a blob
+    const meta = await this.components.store.head(key, { statBlob: true }).catch((err: unknown) => {
       this.components.logger.warn({ err, key }, 'cache head failed: answering 404')
     })
     res.writeHead(meta == null ? 404 : 200, meta == null ? { 'Content-Length': 0 } : { 'Content-Length': meta.size })
