@@ -128,7 +128,8 @@ export class IndexDb {
         this.waiters = []
         try {
           if (ops.length > 0) {
-            await this.openAgain()
+            if (this.unavailable !== undefined) await this.reopen()
+            if (this.unavailable !== undefined) throw new IndexUnavailableError(this.unavailable)
             await this.db.batch(ops)
           }
         } catch (err) {
@@ -145,26 +146,18 @@ export class IndexDb {
     }
   }
 
-  /** Closes and opens the database after a failed batch (see the class comment); a failure is kept for openAgain. */
+  /**
+   * Closes the database (if open) and opens it again, after a failed batch (see the class comment) and before
+   * each batch while that failed; a failure is kept in `unavailable`.
+   */
   private async reopen (): Promise<void> {
     try {
       await this.db.close()
       await this.db.open()
+      this.unavailable = undefined
     } catch (err) {
       this.unavailable = err
     }
-  }
-
-  /** Opens the database if reopening it failed before; throws IndexUnavailableError if it still fails. */
-  private async openAgain (): Promise<void> {
-    if (this.unavailable === undefined) return
-    try {
-      await this.db.open()
-    } catch (err) {
-      this.unavailable = err
-      throw new IndexUnavailableError(err)
-    }
-    this.unavailable = undefined
   }
 
   private afterBatch (ops: QueuedOp[]): void {
