@@ -1,14 +1,15 @@
 /**
- * How many gossip messages one author may have validated and forwarded: a token bucket per peer, `burst` deep,
- * refilled at `perSecond`. Gossipsub checks that a message is well-formed and signed, not how many a member sends:
- * one member publishing valid messages in a loop would have every node decode, handle and forward each of them.
+ * How many gossip messages one peer (an author, or a forwarder) may have validated and forwarded: a token bucket per
+ * peer, `burst` deep, refilled at `perSecond`. Gossipsub checks that a message is well-formed and signed, not how many
+ * a member sends: one member publishing valid messages in a loop would have every node decode, handle and forward each
+ * of them.
  */
 export interface GossipBudgetInit {
-  /** Messages an author may send at once after a quiet spell. */
+  /** Messages a peer may send at once after a quiet spell. */
   burst: number
-  /** Messages per second an author may keep up. */
+  /** Messages per second a peer may keep up. */
   perSecond: number
-  /** Authors remembered at most; the longest unheard are forgotten (a forgotten author starts with a full bucket). */
+  /** Peers remembered at most; the longest unheard are forgotten (a forgotten peer starts with a full bucket). */
   maxPeers?: number
   /** Milliseconds, for tests. Default `performance.now`. */
   now?: () => number
@@ -19,6 +20,30 @@ export interface GossipBudgetInit {
  * 250 ms, a job's lease every 500 ms plus its grants and results), so that only a flood is held back.
  */
 export const DEFAULT_GOSSIP_BUDGET: GossipBudgetInit = { burst: 1000, perSecond: 200 }
+
+/**
+ * What one honest node publishes at most, kept up (per second) and at once. Kept up: 4 cache announcement batches
+ * (protocols/cache DEFAULT_ANNOUNCER.flushIntervalMs = 250 ms) and a job announce (protocols/jobs announceRetryMs =
+ * 1 s); membership heartbeats add 10 a second over the whole mesh (heartbeatDeliveriesPerSec), whatever its size. At
+ * once: a cache refresh pass (refreshPerPass = 1024 records, 8 batches of 128) and a few membership rumours.
+ */
+const NODE_MESSAGES_PER_SEC = 5
+const NODE_BURST = 20
+const MEMBERSHIP_HEARTBEATS_PER_SEC = 10
+
+/**
+ * The budget of one forwarding peer (gossipsub's propagation source) in a mesh of `meshSize` nodes: what all of them
+ * publish together, at the rates above. A relay that is a node's only link forwards it everything; with floodPublish
+ * most messages come straight from their author instead, so a relay carries far less. Authors cost nothing (a fresh
+ * key signs as well as a member's), the forwarder a connection: this budget is what bounds a flood signed by many
+ * fresh keys, which the per-author budget does not.
+ */
+export function forwarderBudgetFor (meshSize: number): GossipBudgetInit {
+  return { burst: meshSize * NODE_BURST, perSecond: meshSize * NODE_MESSAGES_PER_SEC + MEMBERSHIP_HEARTBEATS_PER_SEC }
+}
+
+/** A 200-node mesh: a burst of 4000 messages, 1010 a second kept up, from one forwarder. */
+export const DEFAULT_FORWARDER_BUDGET: GossipBudgetInit = forwarderBudgetFor(200)
 
 interface Bucket { tokens: number, at: number }
 

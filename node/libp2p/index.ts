@@ -8,7 +8,7 @@ export { HandshakeWatch } from './handshake-watch.js'
 export type { HandshakeFailure, HandshakeFailureStats } from './handshake-watch.js'
 export { MeshTopics, meshGossipOptions, MAX_GOSSIP_MESSAGE_BYTES } from './gossip-config.js'
 export { TopicGuard } from './topic-guard.js'
-export type { GuardedMessage, Judge, RejectReason, TopicGuardInit, TopicRejection, TopicSchema, Verdict } from './topic-guard.js'
+export type { GuardedMessage, Judge, RejectReason, ThrottleReason, TopicGuardInit, TopicRejection, TopicSchema, Verdict } from './topic-guard.js'
 export { BadRequestError, BODY_STALL_MS, callRpc, openRpc, sendFrame, StreamRpcServer } from './stream-rpc.js'
 export type { RpcBodyResponse, RpcCallOptions, RpcContext, RpcHandler, RpcOpenOptions, RpcReply, RpcServerInit, RpcServerStats, SendFrameOptions } from './stream-rpc.js'
 export {

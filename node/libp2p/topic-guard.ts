@@ -1,7 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { DEFAULT_GOSSIP_BUDGET, GossipBudget, type GossipBudgetInit } from './gossip-budget.js'
+import { DEFAULT_FORWARDER_BUDGET, DEFAULT_GOSSIP_BUDGET, GossipBudget, type GossipBudgetInit } from './gossip-budget.js'
 
 /**
  * What a gmesh gossip topic carries: a size limit and a decoder that throws on anything
@@ -21,6 +21,9 @@ export interface GuardedMessage<T> {
 }
 
 export type RejectReason = 'oversize' | 'malformed' | 'unsigned'
+
+/** Whose budget a throttled message spent: its signed author's, or its forwarder's (the peer that sent it to us). */
+export type ThrottleReason = 'author' | 'forwarder'
 
 /** A sans-IO protocol's answer about a message (protocols/core `Verdict`). */
 export type Verdict = 'accept' | 'ignore' | 'reject'
@@ -46,8 +49,13 @@ export interface TopicGuardInit {
   onJudgeError?: (topic: string, error: unknown) => void
   /** Messages per author over all guarded topics (default DEFAULT_GOSSIP_BUDGET); past it they are ignored. */
   budget?: GossipBudgetInit
-  /** Called for each message ignored because its author spent its budget. */
-  onThrottle?: (topic: string, author: PeerId) => void
+  /**
+   * Messages per forwarding peer over all guarded topics, whoever signed them (default DEFAULT_FORWARDER_BUDGET, sized
+   * for honest relaying in a 200-node mesh); past it they are ignored.
+   */
+  forwarderBudget?: GossipBudgetInit
+  /** Called for each message ignored because its forwarder or its author spent its budget. */
+  onThrottle?: (topic: string, author: PeerId, forwarder: PeerId, reason: ThrottleReason) => void
 }
 
 type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' |
@@ -56,19 +64,26 @@ type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscr
 /**
  * Validates every message on the guarded topics before gossipsub delivers or forwards it:
  * over `maxBytes`, unsigned or failing `decode` -> `Reject`, which counts as an invalid
- * message delivery in the forwarding peer's score. A valid message whose author has spent its
- * budget (a flood) -> `Ignore`: neither delivered nor forwarded, and no penalty (a relay is not
- * at fault). Subscribers get the decoded value, decoded once.
+ * message delivery in the forwarding peer's score. A valid message whose forwarder or author has
+ * spent its budget (a flood) -> `Ignore`: neither delivered nor forwarded, and no penalty. The
+ * forwarder's budget is what holds back a flood signed by many fresh keys (each with a full author
+ * budget); it is not a proof of fault: an honest relay of a flooder forwards the flood up to its
+ * own budget for that flooder, on top of its honest traffic, and a penalty would have it graylisted
+ * and cut off with every node behind it. Counted in `throttledByForwarder` instead.
  */
 export class TopicGuard {
-  /** Messages ignored because their author spent its budget. */
+  /** Messages ignored because their forwarder or their author spent its budget. */
   throttled = 0
+  /** Of `throttled`, those ignored because their forwarder spent its budget. */
+  throttledByForwarder = 0
   private readonly decoded = new WeakMap<Message, unknown>()
   private readonly unguards = new Map<string, () => void>()
   private readonly budget: GossipBudget
+  private readonly forwarders: GossipBudget
 
   constructor (private readonly pubsub: GuardedPubSub, private readonly init: TopicGuardInit = {}) {
     this.budget = new GossipBudget(init.budget ?? DEFAULT_GOSSIP_BUDGET)
+    this.forwarders = new GossipBudget(init.forwarderBudget ?? DEFAULT_FORWARDER_BUDGET)
   }
 
   /** Subscribes to `schema.topic` and delivers its valid messages to `onMessage`. Returns an unsubscribe. */
@@ -105,7 +120,7 @@ export class TopicGuard {
     this.pubsub.topicValidators.set(topic, (peer, msg) => {
       if (msg.type !== 'signed') return this.reject(topic, peer, 'unsigned')
       if (msg.data.byteLength > maxBytes) return this.reject(topic, peer, 'oversize')
-      if (!this.withinBudget(topic, msg.from)) return TopicValidatorResult.Ignore
+      if (!this.withinBudget(topic, peer, msg.from)) return TopicValidatorResult.Ignore
       let verdict: Verdict
       try {
         verdict = judge(msg.from, msg.data)
@@ -143,7 +158,7 @@ export class TopicGuard {
   private validate<T>(schema: TopicSchema<T>, peer: PeerId, msg: Message): TopicValidatorResult {
     if (msg.type !== 'signed') return this.reject(schema.topic, peer, 'unsigned')
     if (msg.data.byteLength > schema.maxBytes) return this.reject(schema.topic, peer, 'oversize')
-    if (!this.withinBudget(schema.topic, msg.from)) return TopicValidatorResult.Ignore
+    if (!this.withinBudget(schema.topic, peer, msg.from)) return TopicValidatorResult.Ignore
     try {
       this.decoded.set(msg, schema.decode(msg.data))
     } catch (error) {
@@ -152,10 +167,15 @@ export class TopicGuard {
     return TopicValidatorResult.Accept
   }
 
-  private withinBudget (topic: string, author: PeerId): boolean {
-    if (this.budget.take(author.toString())) return true
+  /** Takes one message from the forwarder's budget, then (if it had some left) from the author's. */
+  private withinBudget (topic: string, forwarder: PeerId, author: PeerId): boolean {
+    const reason: ThrottleReason | undefined = !this.forwarders.take(forwarder.toString())
+      ? 'forwarder'
+      : (this.budget.take(author.toString()) ? undefined : 'author')
+    if (reason === undefined) return true
     this.throttled++
-    this.init.onThrottle?.(topic, author)
+    if (reason === 'forwarder') this.throttledByForwarder++
+    this.init.onThrottle?.(topic, author, forwarder, reason)
     return false
   }
 
