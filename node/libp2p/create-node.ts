@@ -9,6 +9,7 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Identify } from '@libp2p/identify'
@@ -22,9 +23,12 @@ import { MeshConfigError } from './errors.js'
 import { patchPnetCipher } from './pnet-cipher-fix.js'
 import { HandshakeWatch } from './handshake-watch.js'
 import { mdnsChoice } from './mdns-choice.js'
+import { BoundedDhtStore, DEFAULT_DHT_STORE_LIMITS, type DhtStoreLimits } from './dht-store.js'
 
 /** The DHT of gmesh is its own network: it never mixes with the public IPFS DHT. */
 export const MESH_DHT_PROTOCOL = '/gmesh/kad/1.0.0'
+/** Where the DHT keeps its records in the node's datastore (BoundedDhtStore caps those of other peers). */
+export const MESH_DHT_DATASTORE_PREFIX = '/gmesh-dht'
 /**
  * An inbound connection must finish its handshake (pnet's nonce exchange, Noise XX, the muxer's negotiation: about
  * five round trips) within this. libp2p's default of 10 s let an idle connection hold a slot that long; a handshake
@@ -58,6 +62,8 @@ export interface MeshNodeConfig {
   bootstrapRetryMs?: number
   /** Discovered peers are dialled while the node has fewer connections than this. Default 64. */
   maxAutoDialConnections?: number
+  /** Caps on the DHT records other peers may have this node hold. Default DEFAULT_DHT_STORE_LIMITS. */
+  dhtLimits?: Partial<DhtStoreLimits>
 }
 
 export interface MeshServices extends Record<string, unknown> {
@@ -75,7 +81,8 @@ export type MeshLibp2p = Libp2p<MeshServices>
 /**
  * Creates and starts the libp2p node of gmesh: TCP + Noise + Yamux, identify, ping,
  * gossipsub (gmesh topics, scoring tuned for quiet topics), a LAN-only kad-dht on its own
- * protocol, mDNS, the bootstrap dialer, pnet when a swarm key is given, and a watch on failed handshakes.
+ * protocol whose records of other peers are capped (BoundedDhtStore), mDNS, the bootstrap dialer, pnet when a swarm key
+ * is given, and a watch on failed handshakes.
  * Stop it with `node.stop()`.
  */
 export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLibp2p> {
@@ -87,6 +94,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
   const handshakes = new HandshakeWatch()
   return await createLibp2p<MeshServices>({
     privateKey: config.privateKey,
+    datastore: new BoundedDhtStore(MESH_DHT_DATASTORE_PREFIX, peerIdFromPrivateKey(config.privateKey).toString(), { ...DEFAULT_DHT_STORE_LIMITS, ...config.dhtLimits }),
     addresses: { listen: config.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -104,7 +112,7 @@ export async function createMeshLibp2p (config: MeshNodeConfig): Promise<MeshLib
         clientMode: false,
         peerInfoMapper: passthroughMapper,
         logPrefix: 'libp2p:gmesh-dht',
-        datastorePrefix: '/gmesh-dht',
+        datastorePrefix: MESH_DHT_DATASTORE_PREFIX,
         metricsPrefix: 'gmesh_dht'
       }),
       dialer: peerDialer({

@@ -1,6 +1,8 @@
 // The libp2p side of a gmesh node: what the daemon and the protocol adapters use.
 export { createMeshLibp2p, MESH_DHT_PROTOCOL, MESH_MDNS_SERVICE } from './create-node.js'
 export type { MeshLibp2p, MeshNodeConfig, MeshServices } from './create-node.js'
+export { BoundedDhtStore, DEFAULT_DHT_STORE_LIMITS } from './dht-store.js'
+export type { DhtStoreLimits } from './dht-store.js'
 export type { PeerDialerStats } from './peer-dialer.js'
 export { mdnsChoice } from './mdns-choice.js'
 export type { MdnsChoice } from './mdns-choice.js'
