@@ -14,6 +14,7 @@ import { Leadership } from './leadership.js'
 import { JOBS_PROTOCOL, JOBS_TOPIC, allowedOn, jobsCodec } from './messages.js'
 import type { JobsMessage } from './messages.js'
 import { Submitter } from './submitter.js'
+import { ofOneJob } from './ticket-batches.js'
 import { Worker } from './worker.js'
 import type { UnitOutcome } from './worker.js'
 import type { ResultClaim, RoleContext } from './wire.js'
@@ -185,7 +186,10 @@ export class JobsProtocol implements SansIoProtocol {
     return this.commands.drain()
   }
 
-  /** Hands a message to its roles; 'reject' when it carried forged tickets (see Worker `take`) or a result no worker vouches for. */
+  /**
+   * Hands a message to its roles; 'reject' when it carried forged tickets (see Worker `take`), an assign of several
+   * jobs (see `ofOneJob`), or a result no worker vouches for.
+   */
   private dispatch (from: PeerId, m: JobsMessage, now: Millis): Verdict {
     switch (m.type) {
       case 'announce': this.worker.onAnnounce(from, m); break
@@ -201,7 +205,7 @@ export class JobsProtocol implements SansIoProtocol {
       case 'lease': this.submitter.onLease(from, m, now); break
       case 'lease-ack': this.leadership.onLeaseAck(from, m, now); break
       case 'leader': this.worker.onLeader(from, m, now); break
-      case 'assign': return this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
+      case 'assign': return !ofOneJob(m.tickets) || this.worker.take(from, m.tickets, true, now) > 0 ? 'reject' : 'accept'
       case 'held': this.leadership.onHeld(from, m, now); break
       case 'result': {
         const verdict = this.othersJob(m.jobId) ? 'accept' : this.submitter.onResult(from, m, now)

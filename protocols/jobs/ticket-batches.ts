@@ -73,3 +73,13 @@ export class Assignments {
     }
   }
 }
+
+/**
+ * Whether `tickets` are all of one job, one submitter and one leader, as every honest `assign` is: a leader sends each
+ * job's tickets in their own batches (LeaderJob makes one `Assignments` per job). An assign of several jobs is
+ * rejected: one naming thousands of made-up jobs made a worker ask about each (see Asks).
+ */
+export function ofOneJob (tickets: readonly UnitTicket[]): boolean {
+  const first = tickets[0]
+  return first === undefined || tickets.every(t => t.jobId === first.jobId && t.submitter === first.submitter && t.leader === first.leader)
+}

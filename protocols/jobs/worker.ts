@@ -1,5 +1,6 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { TrustPolicy } from '../cache/trust.js'
+import { Asks } from './asks.js'
 import { verifyTicket } from './commitment.js'
 import { GoneSubmitters } from './gone-submitters.js'
 import type { JobBook } from './job-book.js'
@@ -29,6 +30,8 @@ export class Worker {
   private readonly units: UnitSlots
   private readonly pending: PendingResults
   private readonly goneSubmitters: GoneSubmitters
+  /** Whether a ticket of a job not known here makes this node ask its submitter. */
+  readonly asks: Asks
   private lastReport: Millis = -Infinity
   private nextStealAt: Millis = 0
   /** Whom to ask for work (and whom not): `stolen` is taken from the neighbour asked only. */
@@ -48,6 +51,7 @@ export class Worker {
     this.stealTargets = new StealTargets(ctx.self, ctx.config.stealBackoffMs)
     this.pending = new PendingResults(ctx)
     this.goneSubmitters = new GoneSubmitters(ctx)
+    this.asks = new Asks(ctx, book)
   }
 
   /** How fast this node says it is in bids: microseconds per unit of cost, 0 while unknown. */
@@ -82,13 +86,9 @@ export class Worker {
   }
 
   /** The node stops: no unit starts here any more. */
-  stop (): void {
-    this.units.stop()
-  }
+  stop (): void { this.units.stop() }
 
-  freeSlots (): number {
-    return this.units.freeSlots()
-  }
+  freeSlots (): number { return this.units.freeSlots() }
 
   /**
    * Tickets from `from`: assigned by a leader (`assigned`) or given by the neighbour this node stole from. Returns how
@@ -120,7 +120,7 @@ export class Worker {
   /**
    * A ticket is taken only for a job this node knows from its submitter (it bid on it), whose submitter it trusts,
    * from the leader that submitter named for the ticket's term; an assignment must come from that leader itself.
-   * A ticket of a newer term than this node has heard of makes it ask the submitter who leads now (a bid).
+   * A ticket of a newer term than this node has heard of makes it ask the submitter who leads now (a bid; see Asks).
    * Then it must be one of the job's units exactly as the submitter committed to them (its Merkle proof against the
    * root the submitter announced or told this node): else it is forged, and never runs.
    */
@@ -130,7 +130,7 @@ export class Worker {
     const job = this.book.get(ticket.jobId)
     if (job !== undefined && job.submitter !== ticket.submitter) return 'skip'
     if (job === undefined || job.leader === undefined || ticket.term > job.term) {
-      if (this.book.shouldAsk(ticket.jobId, now, this.ctx.config.announceRetryMs)) this.ctx.wire.send(ticket.submitter, this.bid(ticket.jobId))
+      if (this.asks.allow(from, ticket, now)) this.ctx.wire.send(ticket.submitter, this.bid(ticket.jobId))
       return 'skip'
     }
     if (ticket.term !== job.term || ticket.leader !== job.leader) return 'skip'
