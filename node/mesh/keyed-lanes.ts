@@ -9,6 +9,11 @@ export interface KeyedLanesInit<T> {
   maxRunning: number
   /** Items of one key waiting; `add` refuses more. */
   maxWaiting: number
+  /**
+   * Keys with a lane at once (items waiting or running); `add` refuses an item of a new key past it. Peers choose
+   * keys (a made-up peer id each): without a cap, one message could make a lane, a dial and a DHT lookup per key.
+   */
+  maxKeys: number
   /** Once aborted, nothing more starts. */
   signal: AbortSignal
 }
@@ -17,18 +22,33 @@ interface Lane<T> { running: number, readonly waiting: T[] }
 
 export class KeyedLanes<T> {
   private readonly lanes = new Map<string, Lane<T>>()
+  /** Items refused because their key would have been one lane past `maxKeys`. */
+  refusedKeys = 0
 
   constructor (private readonly init: KeyedLanesInit<T>) {}
 
-  /** Queues `item` under `key` and starts what may start; false (`item` not queued) when `key` has too many waiting. */
+  /**
+   * Queues `item` under `key` and starts what may start; false (`item` not queued) when `key` has too many waiting,
+   * or `key` has no lane and `maxKeys` others have one.
+   */
   add (key: string, item: T): boolean {
-    const lane = this.lanes.get(key) ?? { running: 0, waiting: [] }
-    this.lanes.set(key, lane)
+    let lane = this.lanes.get(key)
+    if (lane === undefined) {
+      if (this.lanes.size >= this.init.maxKeys) {
+        this.refusedKeys++
+        return false
+      }
+      lane = { running: 0, waiting: [] }
+      this.lanes.set(key, lane)
+    }
     if (lane.waiting.length >= this.init.maxWaiting) return false
     lane.waiting.push(item)
     this.pump(key, lane)
     return true
   }
+
+  /** Keys with a lane now. */
+  get size (): number { return this.lanes.size }
 
   /** Takes the items still waiting under `key`; those running go on. */
   drain (key: string): T[] {

@@ -13,10 +13,15 @@ export interface PacedSenderInit {
   maxInFlight?: number
   /** Frames waiting per peer and protocol; past it new ones are dropped, as a lossy network would. Default 1024. */
   maxQueued?: number
+  /** Peer and protocol pairs with frames waiting or in flight at once; a frame to another is dropped. Default MAX_SEND_LANES. */
+  maxLanes?: number
   /** Deadline of one frame (dial, send, the peer's handling). */
   deadlineMs: number
   signal: AbortSignal
 }
+
+/** Peer and protocol pairs a PacedSender sends to at once, by default: each may be a dial (and a DHT lookup). */
+export const MAX_SEND_LANES = 1024
 
 /** `protocolIds`: the one to send on, then older ones to negotiate instead if the peer does not speak it. */
 interface Frame { readonly to: PeerId, readonly protocolIds: readonly string[], readonly bytes: Uint8Array }
@@ -34,14 +39,20 @@ export class PacedSender {
       run: async (_key, frame) => { await this.deliver(frame) },
       maxRunning: init.maxInFlight ?? 4,
       maxWaiting: init.maxQueued ?? 1024,
+      maxKeys: init.maxLanes ?? MAX_SEND_LANES,
       signal: init.signal
     })
   }
 
+  /** Frames dropped because they were to a peer and protocol past `maxLanes` others. */
+  get refusedLanes (): number { return this.lanes.refusedKeys }
+
   send (to: PeerId, protocolIds: string | readonly string[], bytes: Uint8Array): void {
     const ids = typeof protocolIds === 'string' ? [protocolIds] : protocolIds
+    const refused = this.lanes.refusedKeys
     if (!this.lanes.add(`${to.toString()} ${ids[0] ?? ''}`, { to, protocolIds: ids, bytes })) {
-      this.components.logger.debug({ to: to.toString(), protocolIds: ids }, 'send queue full: frame dropped (protocols tolerate loss)')
+      const why = this.lanes.refusedKeys > refused ? 'sending to too many peers at once' : 'send queue full'
+      this.components.logger.debug({ to: to.toString(), protocolIds: ids }, `${why}: frame dropped (protocols tolerate loss)`)
     }
   }
 

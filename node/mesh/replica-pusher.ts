@@ -24,6 +24,8 @@ export interface ReplicaPusherInit {
   retryBaseMs?: number
   /** Pushes waiting for one peer; more are given up at once. Default 4096. */
   maxQueuedPerPeer?: number
+  /** Peers pushed to at once; a push to another is given up at once. Default 1024. */
+  maxPeers?: number
 }
 
 /**
@@ -48,6 +50,7 @@ export class ReplicaPusher {
       },
       maxRunning: init.maxInFlightPerPeer ?? 4,
       maxWaiting: init.maxQueuedPerPeer ?? 4096,
+      maxKeys: init.maxPeers ?? 1024,
       signal
     })
   }
