@@ -10,7 +10,7 @@ export {
 } from './config.js'
 export type { MembershipConfig } from './config.js'
 export {
-  membershipCodec, MEMBERSHIP_TOPIC, MEMBERSHIP_PROTOCOL, MEMBERSHIP_WIRE_VERSION, MEMBERSHIP_MAX_BYTES,
+  allowedOn, membershipCodec, MEMBERSHIP_TOPIC, MEMBERSHIP_PROTOCOL, MEMBERSHIP_WIRE_VERSION, MEMBERSHIP_MAX_BYTES,
   MAX_RECORDS_PER_MESSAGE, NO_LOAD, DIGEST_BUCKETS
 } from './messages.js'
 export type { Load, MemberRecord, MemberStatus, MembershipMessage } from './messages.js'

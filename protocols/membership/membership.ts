@@ -1,8 +1,8 @@
-import { CodecError, EffectQueue } from '../core/index.js'
+import { EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
-import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, membershipCodec } from './messages.js'
+import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, decodeOn, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
@@ -23,7 +23,8 @@ import type { MembershipView } from './view.js'
  *   dead after `suspicionTimeoutMs` unless it refutes with a higher incarnation.
  * - Suspicions, deaths and refutations are published on `gmesh/v1/membership` at once; each node also publishes its
  *   own record with its load every `heartbeatIntervalMs(n)`, a period that grows with the mesh so every node hears
- *   about `heartbeatDeliveriesPerSec` heartbeats per second.
+ *   about `heartbeatDeliveriesPerSec` heartbeats per second. Only gossip is taken from the topic, the rest from the
+ *   stream only (`allowedOn`): another message is rejected.
  * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live member refutes at
  *   once. A member held live is pinged with the verdict when it is declared dead, and every period the node pings the
  *   next member it holds dead (round-robin reconnect probe), so a live one wrongly held dead refutes once reachable.
@@ -109,14 +110,11 @@ export class Membership implements SansIoProtocol {
 
   drainEffects (): Effect[] { return this.effects.drain() }
 
-  onMessage (from: PeerId, _via: string, bytes: Uint8Array, now: Millis): Verdict {
+  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
     if (!this.running || from === this.self) return 'ignore'
     this.lastInput = now
-    let message: MembershipMessage
-    try {
-      message = membershipCodec.decode(bytes)
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err
+    const message = decodeOn(bytes, via)
+    if (message === undefined) {
       this.rejected++
       return 'reject'
     }
@@ -148,10 +146,12 @@ export class Membership implements SansIoProtocol {
         return
       case 'ack': this.onAck(from, m, now); return
       case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
-      case 'join': // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
+      case 'join': { // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
+        const member = this.table.isConfirmed(from) && this.view.isLive(from)
         this.heardFrom(from, m.incarnation, m.load, now, MAX_WELCOME_STEP)
-        for (const welcome of this.answers.toJoin(this.selfRecord(), from, now)) this.send(from, welcome)
+        for (const welcome of this.answers.toJoin(this.selfRecord(), from, now, member)) this.send(from, welcome)
         return
+      }
       case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
         this.applyAll(m.members, from, now, this.joiner.answersJoin(from))
         for (const peer of vouchedDead(this.table, m.members)) this.pingHeldDead(peer)

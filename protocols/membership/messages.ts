@@ -1,4 +1,4 @@
-import { MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
+import { CodecError, MalformedMessageError, WireReader, WireWriter } from '../core/index.js'
 import type { MessageCodec, PeerId } from '../core/index.js'
 
 /** Topic the membership protocol gossips on (gossipsub on a node, the gossip model in the simulator). */
@@ -51,6 +51,16 @@ export type MembershipMessage =
   | { readonly type: 'gossip', readonly updates: readonly MemberRecord[] }
   /** Anti-entropy: asks for the records of every bucket whose digest differs from `buckets` (answered with welcome parts). */
   | { readonly type: 'pull', readonly buckets: readonly number[] }
+
+/**
+ * Which channel each message type may arrive on: `gossip` (heartbeats, suspicions, deaths, refutations) only on the
+ * topic, everything else (pings, acks, relays, joins, welcomes, pulls) only on the stream. Gossipsub authenticates a
+ * message's author, not a connection: a join or ping taken from the topic was answered to whoever signed it, made-up
+ * keys included (a welcome to each, and the join answer limit full for the real joiners). `via`: the topic or protocol.
+ */
+export function allowedOn (type: MembershipMessage['type'], via: string): boolean {
+  return via === MEMBERSHIP_TOPIC ? type === 'gossip' : via === MEMBERSHIP_PROTOCOL && type !== 'gossip'
+}
 
 const TYPE_TAGS = { ping: 1, ack: 2, 'ping-req': 3, join: 4, welcome: 5, gossip: 6, pull: 7 } as const
 const MAX_COUNT = 1_000_000_000
@@ -181,5 +191,16 @@ export const membershipCodec: MessageCodec<MembershipMessage> = {
     const message = decodeBody(r)
     r.end()
     return message
+  }
+}
+
+/** The message `bytes` that arrived `via` (the topic or the protocol), or undefined: malformed, or on the wrong channel (see `allowedOn`). */
+export function decodeOn (bytes: Uint8Array, via: string): MembershipMessage | undefined {
+  try {
+    const message = membershipCodec.decode(bytes)
+    return allowedOn(message.type, via) ? message : undefined
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    return undefined
   }
 }

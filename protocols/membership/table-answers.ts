@@ -41,12 +41,46 @@ export class AnswerLimit {
     return true
   }
 
+  /** Whether `requester` was answered within the interval before `now`. */
+  holds (requester: PeerId, now: Millis): boolean {
+    this.forgetBefore(now - this.intervalMs)
+    return this.answeredAt.has(requester)
+  }
+
   /** Drops the requesters answered at or before `time` (they are in time order). */
   private forgetBefore (time: Millis): void {
     for (const [peer, at] of this.answeredAt) {
       if (at > time) return
       this.answeredAt.delete(peer)
     }
+  }
+}
+
+/**
+ * An AnswerLimit for live members this node heard from (confirmed) and one for everyone else: requesters it never
+ * heard from (new keys cost an attacker nothing but a connection each) fill only the second, and cannot turn away a
+ * member's pull or a restarted member's join. A requester answered by either is refused by both for the interval
+ * (a joiner is a member from its first join on).
+ */
+export class MemberAnswerLimit {
+  private readonly members: AnswerLimit
+  private readonly others: AnswerLimit
+  private refusedAsAnswered = 0
+
+  constructor (intervalMs: Millis, maxRequesters = MAX_ANSWERED_REQUESTERS) {
+    this.members = new AnswerLimit(intervalMs, maxRequesters)
+    this.others = new AnswerLimit(intervalMs, maxRequesters)
+  }
+
+  get refused (): number { return this.members.refused + this.others.refused + this.refusedAsAnswered }
+
+  allow (requester: PeerId, now: Millis, member: boolean): boolean {
+    const [own, other] = member ? [this.members, this.others] : [this.others, this.members]
+    if (other.holds(requester, now)) {
+      this.refusedAsAnswered++
+      return false
+    }
+    return own.allow(requester, now)
   }
 }
 
@@ -81,22 +115,25 @@ export function welcomeMessages (self: MemberRecord, table: MemberTable, about: 
  * after its next wait.
  */
 export class TableAnswers {
-  private readonly joins: AnswerLimit
-  private readonly pulls: AnswerLimit
+  private readonly joins: MemberAnswerLimit
+  private readonly pulls: MemberAnswerLimit
   private readonly passOnDeadFor: Millis
 
   constructor (private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs' | 'deadRetentionMs'>) {
-    this.joins = new AnswerLimit(config.joinAnswerIntervalMs)
-    this.pulls = new AnswerLimit(config.pullAnswerIntervalMs)
+    this.joins = new MemberAnswerLimit(config.joinAnswerIntervalMs)
+    this.pulls = new MemberAnswerLimit(config.pullAnswerIntervalMs)
     this.passOnDeadFor = config.deadRetentionMs / 2
   }
 
   get joinsRefused (): number { return this.joins.refused }
   get pullsRefused (): number { return this.pulls.refused }
 
-  /** The welcome parts answering a join from `joiner` at `now`; none when it was answered within the interval. */
-  toJoin (self: MemberRecord, joiner: PeerId, now: Millis): MembershipMessage[] {
-    if (!this.joins.allow(joiner, now)) return []
+  /**
+   * The welcome parts answering a join from `joiner` at `now`; none when it was answered within the interval.
+   * `member`: the joiner was a live member this node had heard from before this join (see MemberAnswerLimit).
+   */
+  toJoin (self: MemberRecord, joiner: PeerId, now: Millis, member: boolean): MembershipMessage[] {
+    if (!this.joins.allow(joiner, now, member)) return []
     // a joiner keeps a tombstone for the whole retention from when it got it: passed on by every holder, a
     // tombstone would go round an active mesh for good. So only a node that saw the member die passes it
     // on, for half the retention: a joiner has it for 1.5 retentions after the death at most.
@@ -120,7 +157,8 @@ export class TableAnswers {
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
   toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
-    if (!this.pulls.allow(requester, now)) return []
+    const member = this.table.isConfirmed(requester) && this.table.get(requester)?.status !== 'dead'
+    if (!this.pulls.allow(requester, now, member)) return []
     const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
     return welcomeMessages(self, this.table, aboutPeer(this.table, requester), m => wanted(m.peer) && this.passOn(m, now))
   }

@@ -67,3 +67,22 @@ test('answers pass on live members this node heard from, not rumours: a made-up 
   for (const part of a.takeSent().filter(s => s.to === 'p')) p.receive('a', part.message, 6002)
   t.is(p.m.members.get('ghost')?.status, 'dead', 'p keeps the rumour dead')
 })
+
+test('joins and pulls from 128 peers never heard from before turn away a new 129th, not a member that pulls or rejoins', t => {
+  const a = Driven.node('a', { seeds: ['a'] }).start(0)
+  for (const member of ['b', 'c']) a.receive(member, gossip(record(member, 'alive')), 1)
+  for (let i = 0; i < 128; i++) welcomeTo(a, `new${i}`, 1000)
+  for (let i = 0; i < 128; i++) pullAnswerTo(a, `puller${i}`, 1000)
+  t.deepEqual(welcomeTo(a, 'new128', 1001), [], 'the answer limit for requesters never heard from is full')
+  t.true(pullAnswerTo(a, 'b', 1002).includes('a:alive'), 'a member that pulls is answered')
+  t.true(welcomeTo(a, 'c', 1003).includes('a:alive'), 'a member that joins again (it restarted) is welcomed')
+  t.is(a.m.joinsRefused, 1)
+  t.is(a.m.pullsRefused, 0)
+})
+
+test('a joiner answered as a newcomer is not answered again within the interval as the member it became', t => {
+  const a = Driven.node('a', { seeds: ['a'], config: { joinAnswerIntervalMs: 500 } }).start(0)
+  t.true(welcomeTo(a, 'j', 1000).length > 0)
+  t.deepEqual(welcomeTo(a, 'j', 1100), [])
+  t.true(welcomeTo(a, 'j', 1501).length > 0, 'the next interval')
+})
