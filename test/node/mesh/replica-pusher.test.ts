@@ -18,7 +18,7 @@ interface Harness {
   ended: (n: number) => Promise<void>
 }
 
-function harness (init: { maxAttempts?: number } = {}): Harness {
+function harness (init: { maxAttempts?: number, maxPeers?: number } = {}): Harness {
   const offers: Offer[] = []
   const waits: number[] = []
   const outcomes: PushOutcome[] = []
@@ -106,4 +106,19 @@ test('offers still waiting for a peer that left are given up at once; those in f
   await ended(6)
   t.deepEqual(outcomes, Array(6).fill('failed'))
   t.is(offers.length, 0, 'the forgotten two were never sent')
+})
+
+test('a push to a peer past maxPeers others in flight is given up at once, as failed; once one is done, pushes go out again', async t => {
+  const { pusher, offers, outcomes, next, ended } = harness({ maxPeers: 2 })
+  pusher.push(records[0] as SignedRecord, 'r1')
+  pusher.push(records[1] as SignedRecord, 'r2')
+  pusher.push(records[2] as SignedRecord, 'r3')
+  t.deepEqual(offers.map(o => o.to), ['r1', 'r2'])
+  t.deepEqual(outcomes, ['failed'], 'the push to r3 is over at once')
+  ;(await next()).answer('stored')
+  await ended(2)
+  await new Promise(resolve => setImmediate(resolve)) // r1's lane closes once its run has settled
+  pusher.push(records[3] as SignedRecord, 'r3')
+  t.is((await next()).to, 'r2')
+  t.is((await next()).to, 'r3')
 })
