@@ -57,9 +57,12 @@ export class TrustPolicy {
     return this.producers === undefined
   }
 
-  /** May `peer` submit builds to this node? */
-  maySubmit (peer: PeerId): boolean {
-    return this.submitters === undefined || this.submitters.has(peer)
+  /**
+   * May `peer` submit builds to this node? Under "any member", `isMember` (membership's view, when the caller has one)
+   * says who is a member: a key merely able to sign a gossip message, or named in a ticket, is not one.
+   */
+  maySubmit (peer: PeerId, isMember?: (peer: PeerId) => boolean): boolean {
+    return this.submitters === undefined ? isMember?.(peer) ?? true : this.submitters.has(peer)
   }
 
   /** Does this node sign and announce its own PUTs? (And replicate them.) */

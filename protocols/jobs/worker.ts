@@ -9,6 +9,7 @@ import { PendingResults, unitKey } from './pending-results.js'
 import { nextMsPerCost, usPerCostOf } from './run-speed.js'
 import { StealTargets } from './steal-targets.js'
 import { UnitSlots } from './unit-slots.js'
+import { knownLive } from './wire.js'
 import type { RoleContext } from './wire.js'
 
 /** How a unit run ended on this node: `not-run` means its setup failed here and it should run elsewhere. */
@@ -61,9 +62,9 @@ export class Worker {
   get queuedCount (): number { return this.units.queuedCount }
   get busy (): boolean { return this.queuedCount > 0 || this.runningCount > 0 || this.pending.size > 0 }
 
-  /** Whether this node bids for (and runs units of) a job from `submitter`. */
+  /** Whether this node bids for (and runs units of) a job from `submitter`: under "any member", one membership holds live. */
   accepts (submitter: PeerId): boolean {
-    return this.slots > 0 && this.trust.maySubmit(submitter)
+    return this.slots > 0 && this.trust.maySubmit(submitter, peer => knownLive(this.ctx, peer))
   }
 
   /** `from` (the gossip's signed author) announced a job: bid if this node runs its builds. */

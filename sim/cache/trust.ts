@@ -123,8 +123,8 @@ export class CountingTrust extends TrustPolicy {
     return admitted
   }
 
-  override maySubmit (peer: PeerId): boolean {
-    return this.inner.maySubmit(peer)
+  override maySubmit (peer: PeerId, isMember?: (peer: PeerId) => boolean): boolean {
+    return this.inner.maySubmit(peer, isMember)
   }
 
   override get announcesOwnPuts (): boolean {

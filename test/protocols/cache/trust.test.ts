@@ -53,6 +53,14 @@ test('assertAcceptableRecord names the reason a record is refused', t => {
   t.throws(() => assertAcceptableRecord(recordBy('ci-1', 1, signerFor('dev-1')), verifyFake, policy), { instanceOf: BadSignatureError })
   t.true(policy.maySubmit('ci-1'))
   t.false(policy.maySubmit('dev-1'), 'developers cannot submit builds to this node either')
+  t.true(policy.maySubmit('ci-1', () => false), 'a listed peer need not be a member of the view')
+})
+
+test('under "any member", maySubmit asks the view who is a member, when the caller has one', t => {
+  const open = new TrustPolicy()
+  t.true(open.maySubmit('anyone'), 'no view: anyone')
+  t.true(open.maySubmit('m', peer => peer === 'm'))
+  t.false(open.maySubmit('made-up', peer => peer === 'm'))
 })
 
 test('a replica push is kept only from a trusted producer and only by a node the key hashes to', t => {

@@ -38,7 +38,6 @@ test('tickets naming submitters that are no live member make a worker with a mem
   for (let i = 0; i < 100; i++) mesh.forge('x', 'w3', { type: 'assign', tickets: [ticket(`j${i}`, fakeId(i), 'x')] })
   mesh.runUntil(60)
   t.deepEqual(bidsOf(mesh, 'w3', before), [])
-  t.is(mesh.node('w3').worker.asks.refused, 100)
   t.true(mesh.verdicts.filter(v => v.from === 'x').every(v => v.verdict === 'accept'), 'skipped, as a ticket of an unknown job is')
 })
 
@@ -58,4 +57,15 @@ test('one sender\'s tickets make a worker ask a live submitter at most MAX_ASKS_
   for (let i = 20; i < 40; i++) mesh.forge('x', 'w3', { type: 'assign', tickets: [ticket(`k${i}`, 's', 'x')] })
   mesh.runUntil(61 + retryMs)
   t.is(bidsOf(mesh, 'w3', later).length, MAX_ASKS_PER_SENDER, 'a new window, as many again')
+})
+
+test('announces gossiped by keys that are no live member get no bid and leave the book as it was; a member\'s gets one', t => {
+  const mesh = farmWithW3(true)
+  const before = mesh.sent.length
+  const root = new Uint8Array(32)
+  for (let i = 0; i < 100; i++) mesh.forge(fakeId(i), 'w3', { type: 'announce', jobId: `a${i}`, units: 1, root }, true)
+  mesh.forge('s', 'w3', { type: 'announce', jobId: 'real', units: 1, root }, true)
+  mesh.runUntil(60)
+  t.deepEqual(bidsOf(mesh, 'w3', before).map(b => b.to), ['s'])
+  t.is(mesh.node('w3').book.size, 1)
 })
