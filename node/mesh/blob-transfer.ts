@@ -2,6 +2,7 @@ import type { PeerId } from '@libp2p/interface'
 import { casFrameCodec, CAS_HEADER_MAX_BYTES, CAS_PROTOCOL, fetchResponseHeader, type CasFrame } from '../../protocols/cache/index.js'
 import { contentKey } from '../../src/cas/keys.js'
 import type { ContentStore } from '../../src/cas/store.js'
+import type { OpenEntry } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
 import { BadRequestError, openRpc, StreamRpcServer, type MeshLibp2p, type RpcBodyResponse, type RpcReply } from '../libp2p/index.js'
 
@@ -82,17 +83,25 @@ export class BlobServer {
       this.stats.busy++
       return fetchResponseHeader(by, undefined, true)
     }
-    const entry = await this.components.store.get(by === 'sha256' ? contentKey(key) : key, { signal })
+    // the upload counts from here: requests that arrive while the store opens this entry must see it
+    this.active++
+    const done = (): void => { this.active-- }
+    let entry: OpenEntry | undefined
+    try {
+      entry = await this.components.store.get(by === 'sha256' ? contentKey(key) : key, { signal })
+    } catch (err) {
+      done()
+      throw err
+    }
     const header = fetchResponseHeader(by, entry?.meta)
     if (entry == null || isMissing(header)) {
+      done()
       entry?.body.destroy()
       this.stats.missing++
       return fetchResponseHeader(by, undefined)
     }
-    this.active++
     this.stats.uploads++
     this.stats.uploadBytes += entry.meta.size
-    const done = (): void => { this.active-- }
     entry.body.once('close', done)
     return { header, body: entry.body }
   }

@@ -2,7 +2,11 @@ import test from 'ava'
 import { multiaddr } from '@multiformats/multiaddr'
 import path from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { BlobServer } from '../../../node/mesh/blob-transfer.js'
+import { BlobServer, fetchBlobBySha256 } from '../../../node/mesh/blob-transfer.js'
+import { casFrameCodec } from '../../../protocols/cache/index.js'
+import { contentKey } from '../../../src/cas/keys.js'
+import type { ContentStore } from '../../../src/cas/store.js'
+import { createHash } from 'node:crypto'
 import { snapshotSource } from '../../../node/jobs/snapshot-source.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { fetchManifest, fetchMissing, materialise } from '../../../src/snapshot/index.js'
@@ -32,3 +36,51 @@ test('a worker fetches a snapshot by SHA-256 from its submitter although a Gradl
   await materialise(manifest, workerStore, workspace)
   t.is(await readFile(path.join(workspace, 'src/A.java'), 'utf8'), 'class A {}\n')
 })
+
+test('requests that arrive together while the store opens their entries get no more uploads than the limit, the rest busy', async t => {
+  const store = await openStore(t)
+  const bytes = Buffer.alloc(64 * 1024, 7)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  await store.put(contentKey(sha256), bytes)
+  // the store opens no entry until every request waits on it or was answered busy: all of them met the limit by then
+  const asked = 4
+  let waiting = 0
+  let answered = 0
+  let release = (): void => {}
+  const settled = new Promise<void>(resolve => { release = resolve })
+  const check = (): void => { if (waiting + answered === asked) release() }
+  const slowStore = {
+    get: async (...args: Parameters<ContentStore['get']>) => {
+      waiting++
+      check()
+      await settled
+      return await store.get(...args)
+    }
+  } as unknown as ContentStore
+  const provider = await startNode(t)
+  const server = new BlobServer({ libp2p: provider, store: slowStore, logger: silentLogger(), onPush: async () => { throw new Error('no pushes here') } }, { maxConcurrentUploads: 2 })
+  await server.start()
+  t.teardown(async () => { await server.stop() })
+  const asker = await startNode(t)
+  await asker.dial(multiaddr(addressOf(provider)))
+
+  const signal = AbortSignal.timeout(20_000)
+  const responses = await Promise.all(Array.from({ length: asked }, async () => {
+    const response = await fetchBlobBySha256(asker, provider.peerId, sha256, { signal, deadlineMs: 20_000, maxBodyBytes: 1024 * 1024 })
+    if (!isFound(response.header)) answered++ // busy: the store was not asked for this one
+    check()
+    return response
+  }))
+  const statuses = responses.map(r => {
+    const frame = casFrameCodec.decode(r.header)
+    r.abort()
+    return frame.type === 'fetch-response' ? frame.status : frame.type
+  })
+  t.deepEqual(statuses.sort(), ['busy', 'busy', 'found', 'found'])
+  t.like(server.stats, { uploads: 2, busy: 2 })
+})
+
+function isFound (header: Uint8Array): boolean {
+  const frame = casFrameCodec.decode(header)
+  return frame.type === 'fetch-response' && frame.status === 'found'
+}
