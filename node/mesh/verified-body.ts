@@ -28,10 +28,26 @@ export async function readVerifiedBody (body: AsyncIterable<Uint8Array>, size: n
   return bytes
 }
 
-/** What a peer fetch that threw counts as: bytes that failed their check are corrupt, a fetch called off or late timed out. */
+/**
+ * What a peer fetch that threw counts as: a fetch called off or late timed out; `corrupt` only for bytes that prove the
+ * provider served a wrong entry (`provesCorrupt`); anything else, a body that ended short included, is an `error`.
+ */
 export function fetchFailure (err: unknown, signal: AbortSignal): 'corrupt' | 'timeout' | 'error' {
+  if (provesCorrupt(err)) return 'corrupt'
   const name = (err as { name?: string })?.name
-  if (name === 'IntegrityError' || name === 'SizeMismatchError') return 'corrupt'
   if (signal.aborted || name === 'DeadlineExceededError' || name === 'AbortError' || name === 'TimeoutError') return 'timeout'
   return 'error'
+}
+
+/**
+ * Bytes that hash to something else, or more bytes than the header announced: only a provider that sent them can
+ * cause that (the connection is authenticated and encrypted). A body that ends short proves nothing: when a
+ * provider's process dies or its connection drops, libp2p 3 ends the stream as cleanly as a provider that closes it,
+ * so penalising a short body penalised honest providers, while a liar that stops early could reset the stream
+ * instead and be taken for a lost connection anyway. As an `error` it costs the asker what a reset costs: this
+ * attempt, and the lookup asks the next provider.
+ */
+function provesCorrupt (err: unknown): boolean {
+  if (err instanceof IntegrityError) return true
+  return err instanceof SizeMismatchError && err.actual > err.expected
 }

@@ -29,11 +29,11 @@ export type CacheCommand =
   | { readonly kind: 'push', readonly record: SignedRecord, readonly to: readonly PeerId[] }
 
 /**
- * Why a peer was penalised: `corrupt-blob` (bytes that fail their hash), `bad-signature` (a record missing or not
- * signed by its producer), `wrong-record` (a fetch answered with the record of another key), `untrusted-record`
- * (a provider that announced a trusted record answered with one by a producer this node does not trust),
- * `malformed-message`; and `stalled-body` (a body that stopped or slowed to a trickle after its header: skipped for a
- * while, `LookupConfig.stallPenaltyMs`, not taken for misbehaviour).
+ * Why a peer was penalised: `corrupt-blob` (bytes that fail their hash, or more of them than announced),
+ * `bad-signature` (a record missing or not signed by its producer), `wrong-record` (a fetch answered with the record of
+ * another key), `untrusted-record` (a provider that announced a trusted record answered with one by a producer this
+ * node does not trust), `malformed-message`; and `stalled-body` (a body that stopped or slowed to a trickle after its
+ * header: skipped for a while, `LookupConfig.stallPenaltyMs`, not taken for misbehaviour).
  */
 export type PenaltyReason = 'corrupt-blob' | 'bad-signature' | 'wrong-record' | 'untrusted-record' | 'malformed-message' | 'stalled-body'
 

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
 import { IntegrityError, SizeMismatchError } from '../../../src/cas/errors.js'
-import { readVerifiedBody } from '../../../node/mesh/verified-body.js'
+import { fetchFailure, readVerifiedBody } from '../../../node/mesh/verified-body.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -42,4 +42,16 @@ test('a body that ends short of the announced size is refused', async t => {
   const bytes = randomBytes(3000)
   const err = await t.throwsAsync(readVerifiedBody(arriving(bytes).body, 4000, sha256(bytes)), { instanceOf: SizeMismatchError })
   t.like(err, { expected: 4000, actual: 3000 })
+})
+
+test('only a wrong hash or more bytes than announced make a fetch corrupt; a body that ended short is an error', t => {
+  const live = new AbortController().signal
+  t.is(fetchFailure(new IntegrityError('a'.repeat(64), 'b'.repeat(64)), live), 'corrupt')
+  t.is(fetchFailure(new SizeMismatchError(4000, 4001), live), 'corrupt', 'bytes past the announced size')
+  // a provider whose process died or whose connection dropped: libp2p 3 ends the stream as if the provider closed it
+  t.is(fetchFailure(new SizeMismatchError(4000, 3000), live), 'error', 'a body cut short')
+  t.is(fetchFailure(new SizeMismatchError(4000, 0), live), 'error', 'a body cut before its first byte')
+  const calledOff = new AbortController()
+  calledOff.abort(new Error('lookup moved on'))
+  t.is(fetchFailure(new SizeMismatchError(4000, 3000), calledOff.signal), 'timeout', 'a body the lookup called off')
 })
