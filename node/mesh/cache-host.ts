@@ -69,7 +69,8 @@ export class CacheHost {
   private readonly waiters = new Map<string, Array<(answer: PeerFetchAnswer) => void>>()
   /** Verified bytes of fetches still being stored: GETs for them are answered from here meanwhile. */
   private readonly storing = new Map<string, Uint8Array>()
-  private readonly fetches = new Map<string, AbortController>()
+  /** The fetches running, by their command's `attempt`: a fetch called off may still run when the next one of its key and peer starts. */
+  private readonly fetches = new Map<number, AbortController>()
   private readonly stopping = new AbortController()
   private readonly dht: DhtProviders
   private readonly pusher: ReplicaPusher
@@ -188,8 +189,8 @@ export class CacheHost {
 
   private run (command: CacheCommand): void {
     switch (command.kind) {
-      case 'fetch': void this.fetch(command.key, command.peer, command.deadline); break
-      case 'cancelFetch': this.fetches.get(`${command.key} ${command.peer}`)?.abort(new Error('lookup moved on')); break
+      case 'fetch': void this.fetch(command); break
+      case 'cancelFetch': this.fetches.get(command.attempt)?.abort(new Error('lookup moved on')); break
       case 'findProviders':
         void this.dht.find(command.key, command.deadline - this.host.now(), peer => { this.host.input(() => { this.protocol.onProvidersFound(command.key, [peer], this.host.now()) }) })
           .then(() => { if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onProvidersFound(command.key, [], this.host.now(), true) }) })
@@ -218,10 +219,9 @@ export class CacheHost {
     for (const resolve of waiting) resolve(answer)
   }
 
-  private async fetch (key: string, peer: string, deadline: number): Promise<void> {
-    const id = `${key} ${peer}`
+  private async fetch ({ key, peer, attempt, deadline }: Extract<CacheCommand, { kind: 'fetch' }>): Promise<void> {
     const controller = new AbortController()
-    this.fetches.set(id, controller)
+    this.fetches.set(attempt, controller)
     const signal = AbortSignal.any([controller.signal, this.stopping.signal])
     const started = performance.now()
     this.components.peers.transferStarted(peer)
@@ -232,13 +232,13 @@ export class CacheHost {
         signal, deadlineMs: Math.max(1, deadline - this.host.now()), maxBodyBytes: this.init.maxEntryBytes
       })
       this.components.peers.recordRtt(peer, performance.now() - started)
-      const decision = this.host.input(() => this.protocol.onFetchHeader(key, peer, response.header, this.host.now()))
+      const decision = this.host.input(() => this.protocol.onFetchHeader(key, peer, response.header, this.host.now(), attempt))
       if (!decision.accept) {
         response.abort()
         result = 'missing'
         return
       }
-      const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, this.host.now()) }) }
+      const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, this.host.now(), attempt) }) }
       let body: AsyncIterable<Uint8Array> | Uint8Array = reportingProgress(response.body, decision.size, progress)
       if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
         body = await readVerifiedBody(body, decision.size, decision.sha256)
@@ -258,10 +258,10 @@ export class CacheHost {
       if (result === 'corrupt') this.stats.corruptRejected++
       this.components.logger.debug({ err, key, peer, result }, 'peer fetch failed')
     } finally {
-      this.fetches.delete(id)
+      this.fetches.delete(attempt)
       this.components.peers.transferEnded(peer)
       this.components.events?.emit({ type: 'peer-fetch', key, peer, result, bytes, ms: performance.now() - started })
-      if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, this.host.now()) })
+      if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, this.host.now(), attempt) })
     }
   }
 

@@ -184,28 +184,32 @@ export class CacheProtocol implements SansIoProtocol {
     this.lookup.start(key, now, deadline)
   }
 
-  /** A provider's response header arrived for a `fetch` command: stream the bytes only if accepted. */
-  onFetchHeader (key: string, peer: PeerId, header: Uint8Array, now: Millis): HeaderDecision {
+  /**
+   * A provider's response header arrived for a `fetch` command: stream the bytes only if accepted. Here and in
+   * `onFetchProgress` and `onFetchResult`, `attempt` is the command's: a call for an earlier fetch (one called off
+   * that ends late) is ignored. A driver passes it; only a test that runs one fetch at a time may leave it out.
+   */
+  onFetchHeader (key: string, peer: PeerId, header: Uint8Array, now: Millis, attempt?: number): HeaderDecision {
     let frame: CasFrame | undefined
     try {
       frame = casFrameCodec.decode(header)
     } catch (err) {
       if (!(err instanceof CodecError)) throw err
     }
-    return this.lookup.onFetchHeader(key, peer, frame, now)
+    return this.lookup.onFetchHeader(key, peer, frame, now, attempt)
   }
 
   /**
    * An accepted fetch's body has brought `bytes` so far: report it now and then while it streams (a few times a
    * second is plenty) and once all of it is in; a body that stops moving is abandoned (`LookupConfig.bodyStallMs`).
    */
-  onFetchProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
-    this.lookup.onBodyProgress(key, peer, bytes, now)
+  onFetchProgress (key: string, peer: PeerId, bytes: number, now: Millis, attempt?: number): void {
+    this.lookup.onBodyProgress(key, peer, bytes, now, attempt)
   }
 
   /** How a `fetch` command ended: `ok` only once the bytes are verified and stored. */
-  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis): void {
-    const outcome = this.lookup.onFetchResult(key, peer, result, now)
+  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis, attempt?: number): void {
+    const outcome = this.lookup.onFetchResult(key, peer, result, now, attempt)
     if (outcome?.hit === true && outcome.record !== undefined) this.localStored(outcome.record, now)
   }
 

@@ -12,11 +12,13 @@ export type CacheCommand =
    * `onFetchHeader`, and if it is accepted stream the bytes into the store with
    * `expectedSha256`/`expectedSize` from the accepted header, reporting `onFetchProgress` as they arrive;
    * then report `onFetchResult`.
-   * Abort at `deadline`. `record` is the provider's announced record (absent after a DHT lookup).
+   * Abort at `deadline`. `record` is the provider's announced record (absent after a DHT lookup). `attempt` names this
+   * fetch: pass it with each of those calls, so that a fetch called off that ends only after the next fetch of the
+   * same key from the same peer began is not taken for that one.
    */
-  | { readonly kind: 'fetch', readonly key: string, readonly peer: PeerId, readonly record?: SignedRecord, readonly deadline: Millis }
-  /** Abort a fetch that the protocol gave up on (deadline, or it moved to the next provider). */
-  | { readonly kind: 'cancelFetch', readonly key: string, readonly peer: PeerId }
+  | { readonly kind: 'fetch', readonly key: string, readonly peer: PeerId, readonly attempt: number, readonly record?: SignedRecord, readonly deadline: Millis }
+  /** Abort the fetch `attempt`, which the protocol gave up on (deadline, or it moved to the next provider). */
+  | { readonly kind: 'cancelFetch', readonly key: string, readonly peer: PeerId, readonly attempt: number }
   /** Ask the DHT for providers of `key` (large meshes); report `onProvidersFound` before `deadline` or not at all. */
   | { readonly kind: 'findProviders', readonly key: string, readonly deadline: Millis }
   /** Provide `key` in the DHT (large meshes only). */

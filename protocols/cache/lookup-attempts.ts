@@ -10,6 +10,8 @@ export const SLOW_BODY_GRACE = 2
 
 /** The provider a lookup asks now; once its header is accepted, the body's record and how it moves. */
 export interface Attempt extends Candidate {
+  /** The `attempt` of its fetch command: results of an earlier fetch of the same key and peer do not match it. */
+  readonly id: number
   accepted?: SignedRecord
   /** When the header was accepted (the body's start). */
   bodySince?: Millis
@@ -86,6 +88,7 @@ export function isIdle (lookup: Lookup): boolean {
  */
 export class Attempts {
   private readonly slots: ProviderSlots<Lookup>
+  private lastId = 0
 
   constructor (private readonly deps: AttemptsDeps, private readonly config: LookupConfig) {
     this.slots = new ProviderSlots(config.maxFetchesPerProvider)
@@ -166,7 +169,7 @@ export class Attempts {
   bodyStalled (lookup: Lookup, now: Millis): void {
     const current = lookup.current
     if (current === undefined) return
-    this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: current.peer })
+    this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: current.peer, attempt: current.id })
     lookup.answerBy = Math.min(lookup.endsBy, lookup.answerBy + (now - (current.bodySince ?? now)))
   }
 
@@ -194,7 +197,7 @@ export class Attempts {
   /** The lookup was answered: its fetch (unless it was the hit) and its wait for a slot are called off. */
   close (lookup: Lookup, hit: boolean, now: Millis): void {
     this.deps.effects.cancelTimer(ATTEMPT_TIMER + lookup.key)
-    if (lookup.current !== undefined && !hit) this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer })
+    if (lookup.current !== undefined && !hit) this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer, attempt: lookup.current.id })
     if (lookup.waitingOn !== undefined) this.slots.cancel(lookup.waitingOn.peer, lookup)
     this.end(lookup, now)
   }
@@ -210,10 +213,12 @@ export class Attempts {
   /** Asks `candidate` (a slot of it is held for this lookup). */
   private attempt (lookup: Lookup, candidate: Candidate, now: Millis): void {
     this.deps.counters.attempts++
-    lookup.current = candidate
+    const { peer, record } = candidate
+    const current: Attempt = record === undefined ? { peer, id: ++this.lastId } : { peer, record, id: ++this.lastId }
+    lookup.current = current
     const deadline = Math.min(lookup.deadline, now + this.config.attemptTimeoutMs)
     this.deps.effects.setTimer(ATTEMPT_TIMER + lookup.key, deadline)
-    this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer: candidate.peer, ...(candidate.record === undefined ? {} : { record: candidate.record }), deadline: lookup.deadline })
+    this.deps.commands.push({ kind: 'fetch', key: lookup.key, peer, attempt: current.id, ...(record === undefined ? {} : { record }), deadline: lookup.deadline })
   }
 
   /** A slot of `peer` freed up: the first waiter that may still ask it takes it; those that may not move on. */

@@ -73,9 +73,9 @@ export class CacheLookup {
     this.next(lookup, now)
   }
 
-  /** A provider answered a fetch header (undefined: it did not parse): may the driver stream the bytes? */
-  onFetchHeader (key: string, peer: PeerId, frame: CasFrame | undefined, now: Millis): HeaderDecision {
-    const lookup = this.attemptOf(key, peer)
+  /** A provider answered a fetch header (undefined: it did not parse): may the driver stream the bytes? (`attempt`: see CacheProtocol) */
+  onFetchHeader (key: string, peer: PeerId, frame: CasFrame | undefined, now: Millis, attempt?: number): HeaderDecision {
+    const lookup = this.attemptOf(key, peer, attempt)
     if (lookup?.current === undefined) return { accept: false }
     const verdict = this.providers.judgeHeader(key, peer, lookup.current.record, frame, now)
     if (!verdict.usable) return this.refuse(lookup, verdict.result, now, verdict.penalty)
@@ -85,15 +85,15 @@ export class CacheLookup {
   }
 
   /** An accepted body has brought `bytes` so far (reported now and then, and once all are in). */
-  onBodyProgress (key: string, peer: PeerId, bytes: number, now: Millis): void {
-    const lookup = this.attemptOf(key, peer)
+  onBodyProgress (key: string, peer: PeerId, bytes: number, now: Millis, attempt?: number): void {
+    const lookup = this.attemptOf(key, peer, attempt)
     const current = lookup?.current
     if (lookup !== undefined && current !== undefined && !this.attempts.bodyProgress(lookup, current, bytes, now)) this.abandonBody(lookup, current, now, false)
   }
 
   /** How a fetch ended. Returns the lookup's outcome if this result ended it. */
-  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis): LookupOutcome | undefined {
-    const lookup = this.attemptOf(key, peer)
+  onFetchResult (key: string, peer: PeerId, result: FetchResult, now: Millis, attempt?: number): LookupOutcome | undefined {
+    const lookup = this.attemptOf(key, peer, attempt)
     if (lookup?.current === undefined) return undefined
     if (result === 'ok') {
       const record = lookup.current.accepted ?? lookup.current.record
@@ -150,7 +150,7 @@ export class CacheLookup {
     this.attempts.dropWaiters(peer, now)
     for (const lookup of [...this.lookups.values()]) {
       if (lookup.current?.peer !== peer) continue
-      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer })
+      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer, attempt: lookup.current.id })
       this.onFetchResult(lookup.key, peer, 'error', now)
     }
   }
@@ -163,7 +163,7 @@ export class CacheLookup {
     } else if (timer.startsWith(ATTEMPT_TIMER)) {
       const lookup = this.lookups.get(timer.slice(ATTEMPT_TIMER.length))
       if (lookup?.current === undefined) return true
-      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer })
+      this.deps.commands.push({ kind: 'cancelFetch', key: lookup.key, peer: lookup.current.peer, attempt: lookup.current.id })
       this.onFetchResult(lookup.key, lookup.current.peer, 'timeout', now)
     } else if (timer.startsWith(BODY_STALL_TIMER)) {
       const lookup = this.lookups.get(timer.slice(BODY_STALL_TIMER.length))
@@ -276,9 +276,10 @@ export class CacheLookup {
     if (outcome.reason === 'deadline') this.counters.deadlineMisses++
   }
 
-  private attemptOf (key: string, peer: PeerId): Lookup | undefined {
+  private attemptOf (key: string, peer: PeerId, attempt: number | undefined): Lookup | undefined {
     const lookup = this.lookups.get(key)
-    return lookup?.current?.peer === peer ? lookup : undefined
+    const current = lookup?.current
+    return current?.peer === peer && (attempt === undefined || current.id === attempt) ? lookup : undefined
   }
 
   private answer (key: string, outcome: LookupOutcome, now: Millis, fresh = true): void {

@@ -223,9 +223,9 @@ export class CacheHarness implements EventHandler {
     switch (command.kind) {
       case 'fetch':
         this.forgery.fetchedFrom(i, command.peer, command.record === undefined)
-        this.transfers.fetch(i, command.key, command.peer, command.deadline)
+        this.transfers.fetch(i, command.key, command.peer, command.attempt, command.deadline)
         break
-      case 'cancelFetch': this.transfers.cancel(i, command.key, command.peer); break
+      case 'cancelFetch': this.transfers.cancel(i, command.key, command.peer, command.attempt); break
       case 'answer': this.answer(i, command.key, command.outcome); break
       case 'push': for (const to of command.to) this.transfers.push(i, command.record, to); break
       case 'provide': this.dht?.provide(i, command.key); break

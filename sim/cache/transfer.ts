@@ -35,6 +35,8 @@ export interface Transfer {
   readonly retry: boolean
   /** A pull: which try of the push offer it answers. */
   readonly offerTry: number
+  /** A lookup's fetch: its command's `attempt`, passed back with each report (a pull has none). */
+  readonly attempt?: number
 }
 
 export function transferId (node: number, purpose: PurposeValue, key: string, peer: PeerId): string {

@@ -46,14 +46,14 @@ export class BlobTransfers {
   }
 
   /** A `fetch` command: ask `peer` for `key`; its header must come by `deadline`. */
-  fetch (node: number, key: string, peer: PeerId, deadline: number): void {
-    this.start(node, Purpose.lookup, key, peer, deadline, Infinity)
+  fetch (node: number, key: string, peer: PeerId, attempt: number, deadline: number): void {
+    this.start(node, Purpose.lookup, key, peer, deadline, Infinity, undefined, 0, attempt)
   }
 
   /** A `cancelFetch` command: abort the stream; like cache-host, the abort reports `timeout` a moment later. */
-  cancel (node: number, key: string, peer: PeerId): void {
+  cancel (node: number, key: string, peer: PeerId, attempt: number): void {
     const transfer = this.transfers.get(transferId(node, Purpose.lookup, key, peer))
-    if (transfer === undefined) return
+    if (transfer?.attempt !== attempt) return
     const accepted = transfer.phase === 'body'
     this.drop(transfer)
     const { engine } = this.host.parts
@@ -149,12 +149,12 @@ export class BlobTransfers {
   }
 
   private lookupHeader (transfer: Transfer, header: Uint8Array): void {
-    const { client, key, peer } = transfer
+    const { client, key, peer, attempt } = transfer
     if (isBusy(header)) {
       this.noteBusy(client, key, peer)
       this.host.parts.observer.onBusy?.(client, key, peer, this.host.parts.engine.now)
     }
-    const decision = this.host.input(client, (cache, now) => this.host.forgery.at('fetch-header', () => cache.onFetchHeader(key, peer, header, now)))
+    const decision = this.host.input(client, (cache, now) => this.host.forgery.at('fetch-header', () => cache.onFetchHeader(key, peer, header, now, attempt)))
     if (decision === undefined) return
     const body = transfer.body
     if (!decision.accept || body === undefined) {
@@ -168,7 +168,7 @@ export class BlobTransfers {
       progress: bytes => {
         this.stats.progressReports++
         this.host.parts.observer.onBodyProgress?.(client, key, peer, bytes, this.host.parts.engine.now)
-        this.host.input(client, (cache, now) => { cache.onFetchProgress(key, peer, bytes, now) })
+        this.host.input(client, (cache, now) => { cache.onFetchProgress(key, peer, bytes, now, attempt) })
       },
       done: () => { this.lookupBody(transfer, body, decision) }
     })
@@ -176,10 +176,10 @@ export class BlobTransfers {
 
   /** All of an accepted body is in: reported as the node does (all bytes, then the store's verdict). */
   private lookupBody (transfer: Transfer, body: Uint8Array, decision: Extract<HeaderDecision, { accept: true }>): void {
-    const { client, key, peer } = transfer
+    const { client, key, peer, attempt } = transfer
     this.drop(transfer)
     this.host.parts.observer.onBodyProgress?.(client, key, peer, body.length, this.host.parts.engine.now)
-    this.host.input(client, (cache, now) => { cache.onFetchProgress(key, peer, body.length, now) })
+    this.host.input(client, (cache, now) => { cache.onFetchProgress(key, peer, body.length, now, attempt) })
     if (!this.verified(body, decision.sha256, decision.size)) {
       this.stats.corruptRejected++
       this.report(transfer, 'corrupt', true)
@@ -199,7 +199,7 @@ export class BlobTransfers {
     return body.length === size && storedSha256(body) === sha256
   }
 
-  private start (node: number, purpose: PurposeValue, key: string, peer: PeerId, headerBy: number, doneBy: number, offered?: SignedRecord, offerTry = 0): void {
+  private start (node: number, purpose: PurposeValue, key: string, peer: PeerId, headerBy: number, doneBy: number, offered?: SignedRecord, offerTry = 0, attempt?: number): void {
     const server = this.host.indexOf(peer)
     if (server === undefined) return
     const { engine } = this.host.parts
@@ -209,7 +209,8 @@ export class BlobTransfers {
     const transfer: Transfer = {
       id, token: ++this.nextToken, purpose, client: node, server, peer, key, startedAt: engine.now, phase: 'asked', uploading: false, reset: false,
       retry: purpose === Purpose.lookup && this.busySeen.get(`${node}|${key}`)?.has(peer) === true, offerTry,
-      ...(offered === undefined ? {} : { offered })
+      ...(offered === undefined ? {} : { offered }),
+      ...(attempt === undefined ? {} : { attempt })
     }
     this.transfers.set(id, transfer)
     this.stats.fetches++
@@ -270,10 +271,10 @@ export class BlobTransfers {
   /** A lookup fetch's end, as the driver reports it; a paused node reports it when it resumes. */
   private report (transfer: Transfer, result: FetchResult, accepted: boolean): void {
     if (transfer.purpose !== Purpose.lookup) return
-    const { client, key, peer } = transfer
+    const { client, key, peer, attempt } = transfer
     this.host.whenLive(client, () => {
       this.host.parts.observer.onFetchResult(client, key, peer, result, accepted, this.host.parts.engine.now)
-      this.host.input(client, (cache, now) => { cache.onFetchResult(key, peer, result, now) })
+      this.host.input(client, (cache, now) => { cache.onFetchResult(key, peer, result, now, attempt) })
     })
   }
 }

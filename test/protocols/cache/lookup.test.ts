@@ -214,7 +214,7 @@ test('a provider declared dead mid-fetch is dropped at once, and the stats count
   me.peers.alive.delete('near')
   me.cache.onPeerDown('near', 200)
   const commands = step(me, timers)
-  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'near' }])
+  t.deepEqual(only(commands, 'cancelFetch'), [{ kind: 'cancelFetch', key: KEY, peer: 'near', attempt: 1 }])
   t.deepEqual(only(commands, 'fetch').map(f => f.peer), ['far'], 'no waiting for the attempt timeout')
   me.cache.onFetchHeader(KEY, 'far', found(record), 250)
   me.cache.onFetchResult(KEY, 'far', 'corrupt', 300)
