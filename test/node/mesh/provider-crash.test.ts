@@ -1,5 +1,7 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -13,8 +15,17 @@ test('a provider whose process is killed in the middle of a body is not taken fo
   const asker = await startMeshInProcess(t, 'gmesh-crash-asker-')
   const cache = asker.cache!
   const key = 'cd'.repeat(20)
-  const child = spawn(process.execPath, [CHILD, loopbackAddress(asker), key], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  // a killed provider leaves its store behind: it makes it under a temp dir of the test's
+  const childTmp = await mkdtemp(path.join(tmpdir(), 'gmesh-crash-provider-'))
+  const child = spawn(process.execPath, [CHILD, loopbackAddress(asker), key], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: childTmp } })
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+    }
+    await rm(childTmp, { recursive: true, force: true })
+  })
   const provider = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout })
     lines.on('line', line => { if (line.startsWith('ready ')) resolve(line.slice('ready '.length)) })
