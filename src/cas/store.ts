@@ -3,7 +3,7 @@ import { AccessFlusher } from './access-flusher.js'
 import { BlobReader, DEFAULT_SMALL_BLOB_BYTES } from './blob-reader.js'
 import { checkAborted, writeTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
-import { AbortError, IntegrityError, StoreClosedError } from './errors.js'
+import { IntegrityError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { IndexDb } from './index-db.js'
 import { StoreLayout } from './layout.js'
@@ -12,6 +12,7 @@ import { entryOfBytes } from './open-entry.js'
 import { silentLogger, type CasLogger } from './logger.js'
 import type { ContentStoreOptions, GcResult, VerifyResult } from './store-options.js'
 import { recover, type RecoveryReport } from './recovery.js'
+import { StoreWork } from './store-work.js'
 import { checkKey, checkLimit, checkSha256, expectedSha256Of } from './validate.js'
 import { type BlobStore, type CasStats, type EntryMeta, type EntryProof, type OpenEntry, type PutOptions } from './types.js'
 
@@ -40,12 +41,9 @@ export class ContentStore implements BlobStore {
   private readonly smallBlobBytes: number
   private readonly syncBlobs: boolean
   private readonly counters = { hits: 0, misses: 0, evictions: 0, puts: 0, quarantined: 0 }
-  private readonly pending = new Set<Promise<unknown>>()
+  private readonly work = new StoreWork()
   private readonly maxBytes: number
-  private closed = false
   private evictAfterUnpins: NodeJS.Immediate | undefined
-  /** Aborted by close(): stops puts waiting on a stalled body and a running verify. */
-  private readonly closing = new AbortController()
 
   private constructor (init: { options: ContentStoreOptions, layout: StoreLayout, index: IndexDb, catalog: Catalog, recovery: RecoveryReport }) {
     const { options } = init
@@ -78,7 +76,7 @@ export class ContentStore implements BlobStore {
       now: this.now,
       onQuarantined: () => { this.counters.quarantined++ },
       onDropped: keys => { this.dropped(keys) },
-      background: work => { this.track(work).catch(err => { this.logger.warn({ err }, 'cas: deleting blobs no entry names failed') }) }
+      background: deletion => { this.work.track(deletion).catch(err => { this.logger.warn({ err }, 'cas: deleting blobs no entry names failed') }) }
     }, { smallBlobBytes: this.smallBlobBytes, syncDirs: options.syncDirs ?? false })
     this.index.repairWith(this.blobs)
   }
@@ -117,7 +115,7 @@ export class ContentStore implements BlobStore {
     checkKey(key)
     const meta = this.catalog.get(key)
     if (meta === undefined) return undefined
-    if (options.statBlob === true && !await this.track(this.blobs.statCheck(meta.sha256, meta.size))) return undefined
+    if (options.statBlob === true && !await this.work.track(this.blobs.statCheck(meta.sha256, meta.size))) return undefined
     return { ...meta }
   }
 
@@ -143,7 +141,7 @@ export class ContentStore implements BlobStore {
     if (result.kind !== 'ok') {
       this.counters.misses++
       // tracked, so close() waits for it; once closed the index is gone, and the next read finds the blob again
-      if (!this.closed) await this.track(result.kind === 'corrupt' ? this.blobs.quarantine(sha256, result.ino, 'read') : this.blobs.dropMissing(sha256))
+      if (!this.work.closed) await this.work.track(result.kind === 'corrupt' ? this.blobs.quarantine(sha256, result.ino, 'read') : this.blobs.dropMissing(sha256))
       return undefined
     }
     if (options.signal?.aborted === true && 'stream' in result) result.stream.destroy()
@@ -165,8 +163,8 @@ export class ContentStore implements BlobStore {
     this.checkOpen()
     checkKey(key)
     const expectedSha256 = expectedSha256Of(key, options.expectedSha256)
-    const signal = this.withClosing(options.signal)
-    return await this.track(this.putTracked(key, body, { ...options, expectedSha256, signal }).catch(err => { throw this.closedInstead(err, options.signal) }))
+    const signal = this.work.signal(options.signal)
+    return await this.work.track(this.putTracked(key, body, { ...options, expectedSha256, signal }).catch(err => { throw this.work.closedInstead(err, options.signal) }))
   }
 
   /** Tells `listener` the keys of entries the store lets go (evicted, quarantined, missing, deleted); returns the unwatch. */
@@ -186,7 +184,7 @@ export class ContentStore implements BlobStore {
     this.checkOpen()
     checkKey(key)
     const removed = this.blobs.removeEntry(key)
-    if (removed !== undefined) await this.track(removed)
+    if (removed !== undefined) await this.work.track(removed)
     return removed !== undefined
   }
 
@@ -202,7 +200,7 @@ export class ContentStore implements BlobStore {
     if (meta === undefined || meta.sha256 !== proof.sha256) return false
     const annotated: EntryMeta = { ...meta, producer: proof.producer, signature: proof.signature }
     this.catalog.set(annotated)
-    await this.track(this.index.write([{ type: 'put', meta: { ...annotated } }]))
+    await this.work.track(this.index.write([{ type: 'put', meta: { ...annotated } }]))
     return true
   }
 
@@ -230,21 +228,21 @@ export class ContentStore implements BlobStore {
     if (this.evictAfterUnpins !== undefined) return
     this.evictAfterUnpins = setImmediate(() => {
       this.evictAfterUnpins = undefined
-      if (!this.closed) this.evict(this.catalog.evictionTarget(this.maxBytes))
+      if (!this.work.closed) this.evict(this.catalog.evictionTarget(this.maxBytes))
     })
   }
 
   /** Evicts least-recently-used entries down to `targetBytes` (default: the budget, as after a put) and deletes their blobs. */
   async gc (options: { targetBytes?: number } = {}): Promise<GcResult> {
     this.checkOpen()
-    return await this.track(this.evict(options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)))
+    return await this.work.track(this.evict(options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)))
   }
 
   /** Hashes every blob; quarantines those that do not match (and drops their entries). */
   async verify (options: { signal?: AbortSignal } = {}): Promise<VerifyResult> {
     this.checkOpen()
-    const signal = this.withClosing(options.signal)
-    return await this.track(this.blobs.verifyAll(signal).catch(err => { throw this.closedInstead(err, options.signal) }))
+    const signal = this.work.signal(options.signal)
+    return await this.work.track(this.blobs.verifyAll(signal).catch(err => { throw this.work.closedInstead(err, options.signal) }))
   }
 
   /**
@@ -252,10 +250,8 @@ export class ContentStore implements BlobStore {
    * already under way finish, lastAccess is flushed and the index closed. Further calls throw StoreClosedError.
    */
   async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.closing.abort(new StoreClosedError())
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+    if (this.work.closed) return
+    await this.work.close()
     await this.access.stop()
     await this.index.close()
   }
@@ -286,28 +282,11 @@ export class ContentStore implements BlobStore {
   private evict (targetBytes: number): Promise<GcResult> {
     const { evicted, done } = this.blobs.evict(targetBytes)
     this.counters.evictions += evicted
-    if (evicted > 0) this.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
+    if (evicted > 0) this.work.track(done).catch(err => { this.logger.warn({ err }, 'cas: eviction failed') })
     return done
   }
 
-  private track<T> (promise: Promise<T>): Promise<T> {
-    this.pending.add(promise)
-    const forget = (): void => { this.pending.delete(promise) }
-    promise.then(forget, forget)
-    return promise
-  }
-
-  private withClosing (signal: AbortSignal | undefined): AbortSignal {
-    return signal === undefined ? this.closing.signal : AbortSignal.any([signal, this.closing.signal])
-  }
-
-  /** An abort caused by close() (not by the caller's own signal) is reported as StoreClosedError. */
-  private closedInstead (err: unknown, callerSignal: AbortSignal | undefined): unknown {
-    const byClose = err instanceof AbortError && this.closing.signal.aborted && callerSignal?.aborted !== true
-    return byClose ? new StoreClosedError() : err
-  }
-
   private checkOpen (): void {
-    if (this.closed) throw new StoreClosedError()
+    if (this.work.closed) throw new StoreClosedError()
   }
 }
