@@ -5,6 +5,7 @@ import {
   type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
+import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
@@ -272,7 +273,7 @@ export class CacheHost {
   }
 
   private async onPush (from: string, frame: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const decision = this.host.input(() => this.protocol.onPushHeader(from, frame))
+    const decision = this.host.input(() => this.protocol.onPushHeader(from, frame, this.host.now()))
     if (!decision.accept) return casFrameCodec.encode({ type: 'push-ack', status: decision.status })
     const { record } = decision
     if (record.size > this.init.maxEntryBytes) return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
@@ -283,11 +284,28 @@ export class CacheHost {
       response.abort()
       return casFrameCodec.encode({ type: 'push-ack', status: check.status })
     }
-    await this.components.store.put(record.gradleKey, response.body, {
-      expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
-    })
+    try {
+      await this.components.store.put(record.gradleKey, response.body, {
+        expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
+      })
+    } catch (err) {
+      if (certainlyCorrupt(err)) {
+        this.stats.corruptRejected++
+        this.host.input(() => { this.protocol.onReplicaPullCorrupt(from, this.host.now()) })
+      }
+      throw err
+    }
     this.stats.replicasStored++
     this.host.input(() => { this.protocol.localStored(record, this.host.now()) })
     return casFrameCodec.encode({ type: 'push-ack', status: 'stored' })
   }
+}
+
+/**
+ * Whether a replica pull failed on bytes that cannot be the offered entry: they hash to something else, or run past
+ * its size. A body that ends short is not taken for corrupt here: a connection lost mid-body ends it short too.
+ */
+function certainlyCorrupt (err: unknown): boolean {
+  if (err instanceof IntegrityError) return true
+  return err instanceof SizeMismatchError && err.actual > err.expected
 }

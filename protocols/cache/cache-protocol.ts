@@ -218,9 +218,18 @@ export class CacheProtocol implements SansIoProtocol {
     this.lookup.onProvidersFound(key, providers, now, done)
   }
 
-  /** Should this node keep the replica a peer is pushing? (After storing it, call `localStored`.) */
-  onPushHeader (from: PeerId, header: Uint8Array): PushDecision {
-    return decidePush({ self: this.deps.self, verify: this.deps.verify, trust: this.trust, peers: this.deps.peers, replication: this.config.replication }, from, header)
+  /** Should this node keep the replica a peer is pushing? (After storing it, call `localStored`.) A penalised pusher is refused. */
+  onPushHeader (from: PeerId, header: Uint8Array, now: Millis): PushDecision {
+    const isPenalised = (peer: PeerId): boolean => this.lookup.isPenalised(peer, now)
+    return decidePush({ self: this.deps.self, verify: this.deps.verify, trust: this.trust, peers: this.deps.peers, replication: this.config.replication, isPenalised }, from, header)
+  }
+
+  /**
+   * The pull of a replica `from` offered brought bytes that are certainly not the offered entry (a wrong hash, more
+   * bytes than announced): `from` is penalised as a provider serving corrupt bytes, and its offers are refused meanwhile.
+   */
+  onReplicaPullCorrupt (from: PeerId, now: Millis): void {
+    this.lookup.penalise(from, now, 'corrupt-blob')
   }
 
   /** Membership declared `peer` dead: forget its claims. */

@@ -31,7 +31,8 @@ export const REPLICA_TIMING = Object.freeze({
   retryBaseMs: 500
 })
 
-export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica'
+/** `penalised-pusher`: the pusher served bytes that failed their check to a pull (or misbehaved otherwise) not long ago. */
+export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'
 
 export interface PushContext {
   readonly self: PeerId
@@ -39,6 +40,8 @@ export interface PushContext {
   readonly trust: TrustPolicy
   readonly peers: PeerLoadView
   readonly replication: ReplicationConfig
+  /** Whether `peer` is penalised now (the lookup's penalties): its offers are refused, so it cannot make this node pull garbage again. */
+  readonly isPenalised: (peer: PeerId) => boolean
 }
 
 /** Decides on an inbound push header (bytes of one `push` frame on `/gmesh/cas/1.0.0`). */
@@ -51,6 +54,7 @@ export function decidePush (ctx: PushContext, from: PeerId, header: Uint8Array):
     throw err
   }
   if (frame.type !== 'push') return refuse('malformed')
+  if (ctx.isPenalised(from)) return refuse('penalised-pusher')
   const { record } = frame
   try {
     assertAcceptableRecord(record, ctx.verify, ctx.trust)

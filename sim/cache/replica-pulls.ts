@@ -26,8 +26,8 @@ export interface PullTransfers {
 /**
  * Replication as cache-host.ts and replica-pusher.ts run it: a push offer is one frame; a replica that accepts it pulls
  * the bytes by key, checks the header against the offered record (`checkReplicaPullHeader`) and the bytes against its
- * hash, stores them and calls `localStored`. A pull that found the pusher busy or failed is answered so, and the pusher
- * offers again after a growing wait (4 tries).
+ * hash, stores them and calls `localStored`; bytes that fail it penalise the pusher, whose offers are refused meanwhile.
+ * A pull that found the pusher busy or failed is answered so, and the pusher offers again after a growing wait (4 tries).
  */
 export class ReplicaPulls {
   constructor (private readonly host: CacheHarness, private readonly transfers: PullTransfers) {}
@@ -43,7 +43,7 @@ export class ReplicaPulls {
   /** An offer reached the replica `server` from `from`: the protocol decides, and an accepted one is pulled. */
   onOffer (server: number, from: number, raw: Uint8Array, record: SignedRecord, offerTry: number): void {
     const fromPeer = this.host.node(from).peer
-    const decision = this.host.input(server, cache => this.host.forgery.at('push-offer', () => cache.onPushHeader(fromPeer, raw)))
+    const decision = this.host.input(server, (cache, now) => this.host.forgery.at('push-offer', () => cache.onPushHeader(fromPeer, raw, now)))
     if (decision?.accept !== true || this.host.node(server).store.has(record.gradleKey)) return
     const now = this.host.parts.engine.now
     this.transfers.start(server, Purpose.pull, decision.record.gradleKey, fromPeer, now + PULL_HEADER_MS, now + PULL_TIMEOUT_MS, decision.record, offerTry)
@@ -66,7 +66,9 @@ export class ReplicaPulls {
       done: () => {
         this.transfers.drop(transfer)
         const store = this.host.node(transfer.client).store
-        if (!store.has(offered.gradleKey) && this.transfers.verified(body, check.sha256, check.size)) this.store(transfer.client, offered, body)
+        if (store.has(offered.gradleKey)) return
+        if (this.transfers.verified(body, check.sha256, check.size)) this.store(transfer.client, offered, body)
+        else this.corrupt(transfer.client, transfer.peer)
       }
     })
   }
@@ -83,6 +85,12 @@ export class ReplicaPulls {
     const { engine } = this.host.parts
     const to = this.host.node(replica).peer
     engine.at(engine.now + PUSH_RETRY_BASE_MS * 2 ** (offerTry - 1), () => { if (this.host.isLive(pusher)) this.push(pusher, record, to, offerTry + 1) })
+  }
+
+  /** A pull brought bytes that are not the offered entry: the pusher is penalised, as cache-host.ts does. */
+  private corrupt (node: number, pusher: PeerId): void {
+    this.transfers.stats.corruptRejected++
+    this.host.input(node, (cache, now) => { cache.onReplicaPullCorrupt(pusher, now) })
   }
 
   /** A verified replica goes into the store and is announced. */

@@ -22,7 +22,7 @@ test('a laptop that closes its lid loses nothing: its PUT was pushed to two repl
 
   const header = casFrameCodec.encode({ type: 'push', record })
   for (const peer of others.filter(p => expected.includes(p.self))) {
-    const decision = peer.cache.onPushHeader('laptop', header)
+    const decision = peer.cache.onPushHeader('laptop', header, 20)
     if (!decision.accept) return t.fail(`${peer.self} refused its replica: ${decision.reason}`)
     peer.cache.localStored(decision.record, 20)
   }
@@ -63,7 +63,7 @@ test('replication off: a PUT pushes nowhere and a pushed entry is refused', t =>
   const record = node.cache.localPut({ gradleKey: gradleKey(1), sha256: sha256Of('x'), size: 1, time: 1 }, 1)
   t.deepEqual(only(node.cache.drainCommands(), 'push'), [])
   if (record === undefined) return t.fail()
-  t.like(node.cache.onPushHeader('n2', casFrameCodec.encode({ type: 'push', record })), { accept: false, reason: 'not-a-replica' })
+  t.like(node.cache.onPushHeader('n2', casFrameCodec.encode({ type: 'push', record }), 2), { accept: false, reason: 'not-a-replica' })
 })
 
 test('in a large mesh each PUT is also provided in the DHT', t => {
@@ -111,7 +111,7 @@ test('--replicas 8 in a 12-node mesh: all eight replicas keep the entry (they re
   const targets = only(producer.cache.drainCommands(), 'push').flatMap(p => [...p.to])
   t.is(targets.length, 8)
   const header = casFrameCodec.encode({ type: 'push', record })
-  const refused = others.filter(n => targets.includes(n.self)).filter(n => !n.cache.onPushHeader(producer.self, header).accept).map(n => n.self)
+  const refused = others.filter(n => targets.includes(n.self)).filter(n => !n.cache.onPushHeader(producer.self, header, 10).accept).map(n => n.self)
   t.deepEqual(refused, [], 'every one of the R targets keeps its replica')
 })
 
@@ -125,6 +125,20 @@ test('at the largest --replicas, a receiver that sees two more peers ranked abov
   const above = Array.from({ length: 2000 }, (_, i) => `new${i}`).filter(p => chooseReplicas(key, [last, p], 1)[0] === p)
   const header = casFrameCodec.encode({ type: 'push', record })
   const receiver = (extra: number) => makeNode(last, [...mesh, ...above.slice(0, extra)])
-  t.true(receiver(2).cache.onPushHeader('m0', header).accept, 'ranked R+2 in its own view')
-  t.like(receiver(3).cache.onPushHeader('m0', header), { accept: false, reason: 'not-a-replica' }, 'ranked R+3: refused')
+  t.true(receiver(2).cache.onPushHeader('m0', header, 0).accept, 'ranked R+2 in its own view')
+  t.like(receiver(3).cache.onPushHeader('m0', header, 0), { accept: false, reason: 'not-a-replica' }, 'ranked R+3: refused')
+})
+
+test('a pusher whose replica pull brought bytes that are not the entry is penalised, and its offers are refused meanwhile', t => {
+  const node = makeNode('n1', IDS, { config: { replication: { replicas: 2 } } })
+  node.cache.start(0)
+  node.cache.drainCommands()
+  const record = recordBy('n2', 7)
+  const header = casFrameCodec.encode({ type: 'push', record })
+  t.true(node.cache.onPushHeader('n2', header, 10).accept, 'a first offer is taken')
+  node.cache.onReplicaPullCorrupt('n2', 20)
+  t.deepEqual(only(node.cache.drainCommands(), 'penalise'), [{ kind: 'penalise', peer: 'n2', reason: 'corrupt-blob' }])
+  t.like(node.cache.onPushHeader('n2', header, 30), { accept: false, status: 'refused', reason: 'penalised-pusher' }, 'replaying the offer pulls nothing more')
+  t.true(node.cache.onPushHeader('n3', casFrameCodec.encode({ type: 'push', record: recordBy('n3', 7) }), 30).accept, 'other pushers are not affected')
+  t.true(node.cache.onPushHeader('n2', header, 20 + 60 * 60 * 1000).accept, 'taken again once the penalty is over')
 })

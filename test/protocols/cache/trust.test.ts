@@ -68,7 +68,7 @@ test('a replica push is kept only from a trusted producer and only by a node the
   const record = recordBy('n0', 42)
   const ranked = chooseReplicas(record.gradleKey, peers.filter(p => p !== 'n0'), peers.length)
   const replication = { replicas: 1, acceptRank: 2, maxPushBytes: 1 << 20 }
-  const ctx = (self: string, trust = new TrustPolicy()) => ({ self, verify: verifyFake, trust, peers: new FakePeers(peers.filter(p => p !== self)), replication })
+  const ctx = (self: string, trust = new TrustPolicy()) => ({ self, verify: verifyFake, trust, peers: new FakePeers(peers.filter(p => p !== self)), replication, isPenalised: () => false })
   const header = casFrameCodec.encode({ type: 'push', record })
 
   t.like(decidePush(ctx(ranked[0] as string), 'n0', header), { accept: true })

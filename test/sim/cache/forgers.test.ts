@@ -24,9 +24,10 @@ class TrustlessReplica extends CacheProtocol {
     super(pushDeps, overrides)
   }
 
-  override onPushHeader (from: string, header: Uint8Array): PushDecision {
+  override onPushHeader (from: string, header: Uint8Array, now: number): PushDecision {
     const { self, verify, peers } = this.pushDeps
-    return decidePush({ self, verify, peers, trust: new TrustPolicy(OPEN_MESH_TRUST), replication: this.config.replication }, from, header)
+    const isPenalised = (peer: string): boolean => this.lookup.isPenalised(peer, now)
+    return decidePush({ self, verify, peers, trust: new TrustPolicy(OPEN_MESH_TRUST), replication: this.config.replication, isPenalised }, from, header)
   }
 }
 
