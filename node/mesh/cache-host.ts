@@ -267,6 +267,7 @@ export class CacheHost {
   }
 
   private pushed (record: SignedRecord, to: string, outcome: PushOutcome): void {
+    if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onPushResult(record.gradleKey, to, outcome) })
     if (outcome === 'pushed') this.stats.replicasPushed++
     if (outcome === 'failed') this.stats.replicaPushesFailed++
     if (outcome !== 'pushed') this.components.logger.debug({ to, key: record.gradleKey, outcome }, 'replica push not taken')

@@ -16,7 +16,8 @@ import { ProviderIndex } from './provider-index.js'
 import { signRecord } from './record.js'
 import { VerifiedRecords } from './verified-records.js'
 import type { CacheRecordFields, SignedRecord, Signer, Verifier } from './record.js'
-import { pushTargets } from './rendezvous.js'
+import { Replicator } from './replicator.js'
+import type { PushResult } from './replicator.js'
 import { decidePush } from './push.js'
 import type { PushDecision } from './push.js'
 import { TrustPolicy } from './trust.js'
@@ -53,6 +54,10 @@ export interface CacheProtocolStats {
   /** Records whose signature was already verified once and not checked again. */
   readonly signatureChecksSaved: number
   readonly synced: boolean
+  /** Own entries waiting for R replicas to confirm them (offered again later). */
+  readonly replicaBacklog: number
+  /** Own entries given up before R replicas confirmed them (the backlog's bound, or out of offers). */
+  readonly replicaBacklogDropped: number
 }
 
 /** Bound on the peers remembered as departed (the oldest are forgotten first). */
@@ -81,6 +86,7 @@ export class CacheProtocol implements SansIoProtocol {
   private readonly claims: ClaimIntake
   private readonly effects = new EffectQueue()
   private readonly commands = new CommandQueue()
+  private readonly replicator: Replicator
   private running = false
 
   constructor (private readonly deps: CacheProtocolDeps, overrides: CacheConfigOverrides = {}) {
@@ -94,6 +100,8 @@ export class CacheProtocol implements SansIoProtocol {
     const { self, random, peers } = deps
     const indexComplete = (): boolean => this.sync.synced && this.index.evictedKeys === 0
     this.lookup = new CacheLookup({ self, index: this.index, trust: this.trust, peers, random, checkSignature, indexComplete, effects: this.effects, commands: this.commands }, this.config.lookup)
+    const { replication, replicaRetry: retry } = this.config
+    this.replicator = new Replicator({ self, index: this.index, peers, effects: this.effects, commands: this.commands, replication, retry })
     this.claims = new ClaimIntake({
       self, index: this.index, lookup: this.lookup, trust: this.trust, verified: this.verified, sync: this.sync, announcer: this.announcer, ttlMs: this.config.index.ttlMs, maxClaims: this.config.sync.maxClaims
     })
@@ -107,6 +115,7 @@ export class CacheProtocol implements SansIoProtocol {
     this.running = true
     this.announcer.start(now)
     this.effects.setTimer(SWEEP_TIMER, now + this.config.sweepIntervalMs)
+    this.replicator.start(now)
     this.sync.maybeStart(this.deps.peers.alivePeers(), now)
   }
 
@@ -133,7 +142,7 @@ export class CacheProtocol implements SansIoProtocol {
 
   onTimer (key: TimerKey, now: Millis): void {
     if (!this.running) return
-    if (this.lookup.onTimer(key, now) || this.announcer.onTimer(key, now)) return
+    if (this.lookup.onTimer(key, now) || this.announcer.onTimer(key, now) || this.replicator.onTimer(key, now)) return
     if (key === SYNC_TIMER) {
       this.sync.onTimeout()
       this.sync.maybeStart(this.deps.peers.alivePeers(), now)
@@ -164,9 +173,15 @@ export class CacheProtocol implements SansIoProtocol {
   localPutSigned (record: SignedRecord, now: Millis): void {
     if (record.producer !== this.deps.self || !this.trust.announcesOwnPuts) return
     this.holds(record, now)
-    const providing = new Set(this.index.lookup(record.gradleKey, now).map(p => p.peer))
-    const to = pushTargets(record.gradleKey, this.deps.self, this.deps.peers.alivePeers(), record.size, providing, this.config.replication)
-    if (to.length > 0) this.commands.push({ kind: 'push', record, to })
+    this.replicator.put(record, now)
+  }
+
+  /**
+   * How a `push` of the own entry `key` to `peer` ended: `pushed` (it answered `stored` or `have`) counts towards
+   * the R replicas; an entry short of R is offered again later (`ReplicaRetryConfig`).
+   */
+  onPushResult (key: string, peer: PeerId, result: PushResult): void {
+    this.replicator.onPushResult(key, peer, result)
   }
 
   /** This node stored an entry it fetched or was pushed (bytes verified): provide it too. */
@@ -177,6 +192,7 @@ export class CacheProtocol implements SansIoProtocol {
   /** The local store evicted or quarantined the entry. */
   localEvicted (gradleKey: string): void {
     this.announcer.forget(gradleKey)
+    this.replicator.forget(gradleKey)
   }
 
   /** A GET missed locally: look on peers. The answer comes as an `answer` command for `key`. */
@@ -255,7 +271,9 @@ export class CacheProtocol implements SansIoProtocol {
       lookupsInFlight: this.lookup.inFlight,
       negativeKeys: this.lookup.negative.size,
       signatureChecksSaved: this.verified.hits,
-      synced: this.sync.synced
+      synced: this.sync.synced,
+      replicaBacklog: this.replicator.waiting,
+      replicaBacklogDropped: this.replicator.givenUp
     }
   }
 
@@ -280,6 +298,7 @@ export class CacheProtocol implements SansIoProtocol {
       }
     }
     this.sync.maybeStart(this.deps.peers.alivePeers(), now)
+    this.replicator.onPeerUp(now)
   }
 
   private holds (record: SignedRecord, now: Millis): void {

@@ -9,6 +9,8 @@ import { DEFAULT_PROVIDER_INDEX } from './provider-index.js'
 import type { ProviderIndexConfig } from './provider-index.js'
 import { DEFAULT_REPLICATION } from './rendezvous.js'
 import type { ReplicationConfig } from './rendezvous.js'
+import { DEFAULT_REPLICA_RETRY } from './replica-backlog.js'
+import type { ReplicaRetryConfig } from './replica-backlog.js'
 
 export interface CacheProtocolConfig {
   readonly index: ProviderIndexConfig
@@ -16,6 +18,8 @@ export interface CacheProtocolConfig {
   readonly announcer: AnnouncerConfig
   readonly sync: IndexSyncConfig
   readonly replication: ReplicationConfig
+  /** Own entries short of R confirmed replicas: how they are offered again. */
+  readonly replicaRetry: ReplicaRetryConfig
   /** Announce entries this node fetched or received as a replica (more providers, spread load). */
   readonly announceHeld: boolean
   /** Emit DHT `provide` commands once the mesh has at least this many live nodes (Infinity: never). */
@@ -32,6 +36,7 @@ export const DEFAULT_CACHE_CONFIG: CacheProtocolConfig = Object.freeze({
   announcer: DEFAULT_ANNOUNCER,
   sync: DEFAULT_INDEX_SYNC,
   replication: DEFAULT_REPLICATION,
+  replicaRetry: DEFAULT_REPLICA_RETRY,
   announceHeld: true,
   dhtProvideMinPeers: DHT_MIN_PEERS,
   sweepIntervalMs: 10 * 60 * 1000,
@@ -51,6 +56,7 @@ export function resolveCacheConfig (overrides: CacheConfigOverrides = {}): Cache
     announcer: { ...d.announcer, ...overrides.announcer },
     sync: { ...d.sync, ...overrides.sync },
     replication: { ...d.replication, ...overrides.replication },
+    replicaRetry: { ...d.replicaRetry, ...overrides.replicaRetry },
     announceHeld: overrides.announceHeld ?? d.announceHeld,
     dhtProvideMinPeers: overrides.dhtProvideMinPeers ?? d.dhtProvideMinPeers,
     sweepIntervalMs: overrides.sweepIntervalMs ?? d.sweepIntervalMs,

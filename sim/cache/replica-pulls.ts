@@ -44,7 +44,11 @@ export class ReplicaPulls {
   onOffer (server: number, from: number, raw: Uint8Array, record: SignedRecord, offerTry: number): void {
     const fromPeer = this.host.node(from).peer
     const decision = this.host.input(server, (cache, now) => this.host.forgery.at('push-offer', () => cache.onPushHeader(fromPeer, raw, now)))
-    if (decision?.accept !== true || this.host.node(server).store.has(record.gradleKey)) return
+    if (decision?.accept !== true) return
+    if (this.host.node(server).store.has(record.gradleKey)) {
+      this.acked(from, record, server) // `have`
+      return
+    }
     const now = this.host.parts.engine.now
     this.transfers.start(server, Purpose.pull, decision.record.gradleKey, fromPeer, now + PULL_HEADER_MS, now + PULL_TIMEOUT_MS, decision.record, offerTry)
   }
@@ -67,7 +71,7 @@ export class ReplicaPulls {
         this.transfers.drop(transfer)
         const store = this.host.node(transfer.client).store
         if (store.has(offered.gradleKey)) return
-        if (this.transfers.verified(body, check.sha256, check.size)) this.store(transfer.client, offered, body)
+        if (this.transfers.verified(body, check.sha256, check.size)) this.store(transfer.client, offered, body, transfer.server)
         else this.corrupt(transfer.client, transfer.peer)
       }
     })
@@ -93,12 +97,19 @@ export class ReplicaPulls {
     this.host.input(node, (cache, now) => { cache.onReplicaPullCorrupt(pusher, now) })
   }
 
-  /** A verified replica goes into the store and is announced. */
-  private store (node: number, offered: SignedRecord, body: Uint8Array): void {
+  /** A verified replica goes into the store and is announced; the pusher gets its `stored`. */
+  private store (node: number, offered: SignedRecord, body: Uint8Array, pusher: number): void {
     this.host.node(node).store.set(offered.gradleKey, { record: offered, bytes: body })
     this.transfers.stats.replicasStored++
     this.host.input(node, (cache, now) => { cache.localStored(offered, now) })
     this.transfers.held(node, offered.gradleKey)
+    this.acked(pusher, offered, node)
+  }
+
+  /** The replica's `stored`/`have` reaches the pusher (the offer's stream is its answer: no loss, no delay modelled). */
+  private acked (pusher: number, record: SignedRecord, replica: number): void {
+    const peer = this.host.node(replica).peer
+    if (this.host.isLive(pusher)) this.host.input(pusher, cache => { cache.onPushResult(record.gradleKey, peer, 'pushed') })
   }
 }
 

@@ -64,6 +64,8 @@ export interface CacheSimResult {
   readonly corruptRejected: number
   readonly servedCorrupt: number
   readonly replicasStored: number
+  /** Own entries of live honest nodes still short of R confirmed replicas at the end (offered again later). */
+  readonly replicasShort: number
   readonly crashes: number
   readonly pauses: number
   /** What real transfers do (header and body apart, upload limits, crashes and pauses mid-body, drippers). */
@@ -148,6 +150,7 @@ export function runCacheSim (options: CacheSimOptions): CacheSimResult {
     corruptRejected: t.corruptRejected,
     servedCorrupt: t.servedCorrupt,
     replicasStored: t.replicasStored,
+    replicasShort: replicasShort(harness),
     crashes: harness.injected.crashes,
     pauses: harness.injected.pauses,
     transfers: transferFigures(harness, checker),
@@ -214,6 +217,15 @@ function wrongHeld (harness: CacheHarness, checker: CacheChecker): number {
   for (const node of harness.nodes) {
     if (!harness.isUp(node.index) || harness.isAdversary(node.index)) continue
     for (const [key, blob] of node.store) if (!checker.holdsTruth(key, blob.bytes)) n++
+  }
+  return n
+}
+
+/** Own entries that live honest nodes still wait to see confirmed by R replicas. */
+function replicasShort (harness: CacheHarness): number {
+  let n = 0
+  for (const node of harness.nodes) {
+    if (harness.isUp(node.index) && !harness.isAdversary(node.index)) n += node.cache?.stats().replicaBacklog ?? 0
   }
   return n
 }

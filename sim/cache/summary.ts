@@ -53,7 +53,7 @@ export function formatCacheSummary (r: CacheSimResult): string {
     `virtual ${(r.virtualMs / 1000).toFixed(0)} s in ${(r.wallMs / 1000).toFixed(2)} s wall`,
     `puts ${r.puts}  gets ${r.gets} on the mesh (+${r.localHits} local): ${r.hits} hits, ${r.misses} misses${reasons === '' ? '' : ` (${reasons})`}`,
     `liveness phase from ${r.livenessFromMs} ms: ${r.livenessHits} of ${r.livenessGets} GETs hit; watched GETs ${r.probes} (${r.probeMisses} missed)`,
-    `faults: ${r.crashes} crashes, ${r.pauses} pauses; corrupt bytes served ${r.servedCorrupt}, rejected ${r.corruptRejected} (their providers penalised ${r.forgery.maliciousPenalised} times); replicas stored ${r.replicasStored}`,
+    `faults: ${r.crashes} crashes, ${r.pauses} pauses; corrupt bytes served ${r.servedCorrupt}, rejected ${r.corruptRejected} (their providers penalised ${r.forgery.maliciousPenalised} times); replicas stored ${r.replicasStored} (own entries still short of R: ${r.replicasShort})`,
     transfersLine(r.transfers),
     ...(r.forgers === 0 ? [] : [forgeryLine(r)]),
     `trace ${r.traceHash}`

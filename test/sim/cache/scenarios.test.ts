@@ -78,3 +78,15 @@ test('entries PUT during a partition are found from the other side after healing
     t.deepEqual(r.violations, [], replay(r))
   }
 })
+
+test('own entries short of their replicas (a replica crashed, a partition) are offered again until R peers hold them', t => {
+  // retries every 10-20 s instead of 2-30 min, so that they fit in a run
+  const cacheConfig = { replicaRetry: { retryBaseMs: 10_000, maxRetryMs: 20_000, intervalMs: 5000 } }
+  for (const scenario of ['cache-provider-crash', 'cache-partition-put']) {
+    const r = runCacheSim({ scenario, seed: 1, cacheConfig })
+    t.deepEqual(r.violations, [], replay(r))
+    t.is(r.replicasShort, 0, `${replay(r)}: own entries of live nodes still short of R replicas`)
+  }
+  const steady = runCacheSim({ scenario: 'cache-steady', seed: 1 })
+  t.is(steady.replicasShort, 0, `${replay(steady)}: on a healthy mesh every PUT's first offers are enough`)
+})

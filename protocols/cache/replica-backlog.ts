@@ -1,0 +1,113 @@
+import type { Millis, PeerId } from '../core/index.js'
+import type { SignedRecord } from './record.js'
+
+export interface ReplicaRetryConfig {
+  /** Own entries remembered while fewer than R replicas have confirmed them; past this the oldest is given up. */
+  readonly maxEntries: number
+  /** How often the entries due are offered again (while any are waiting). */
+  readonly intervalMs: Millis
+  /** After a peer comes up the entries due are offered this much later (peers coming up together make one round). */
+  readonly peerUpDelayMs: Millis
+  /** Wait before an entry is offered again, doubled after each further offer up to `maxRetryMs`. */
+  readonly retryBaseMs: Millis
+  readonly maxRetryMs: Millis
+  /** Entries offered per round at most: a node with many entries and few replicas offers them a few at a time. */
+  readonly maxPerRound: number
+  /** Offers of one entry (the one at PUT time included) before it is given up. */
+  readonly maxOffers: number
+}
+
+export const DEFAULT_REPLICA_RETRY: ReplicaRetryConfig = Object.freeze({
+  maxEntries: 4096,
+  intervalMs: 30_000,
+  peerUpDelayMs: 2000,
+  // an offer is tried 4 times over a few seconds, each waiting for the replica's pull: look again well after that
+  retryBaseMs: 2 * 60 * 1000,
+  maxRetryMs: 30 * 60 * 1000,
+  maxPerRound: 32,
+  maxOffers: 12
+})
+
+interface Pending {
+  readonly record: SignedRecord
+  /** Peers that answered `stored` or `have`. */
+  readonly confirmed: Set<PeerId>
+  offers: number
+  nextAt: Millis
+}
+
+/** Where an entry due stands: done (R copies elsewhere), offered again to `to`, or waiting for more peers. */
+export type BacklogStep = { readonly kind: 'offer', readonly record: SignedRecord, readonly to: readonly PeerId[] }
+
+/**
+ * This node's own entries that fewer than R replicas have confirmed (pure state, time from outside): an entry PUT
+ * before any peer was known, or whose offers all failed, is offered again when peers come up and then with a growing
+ * wait, until R replicas answered `stored`/`have` (or the index shows R other holders), it was offered `maxOffers`
+ * times, or the store let it go. Bounded: `maxEntries` entries, `maxPerRound` offered per round.
+ */
+export class ReplicaBacklog {
+  private readonly pending = new Map<string, Pending>()
+  /** Entries given up: pushed out by newer ones, or out of offers. */
+  dropped = 0
+
+  constructor (private readonly config: ReplicaRetryConfig, private readonly replicas: () => number) {}
+
+  get size (): number { return this.pending.size }
+
+  /** An own entry was just offered to `offeredTo` peers (none when no replica was known). */
+  add (record: SignedRecord, offeredTo: number, now: Millis): void {
+    this.pending.delete(record.gradleKey)
+    const offers = offeredTo > 0 ? 1 : 0
+    this.pending.set(record.gradleKey, { record, confirmed: new Set(), offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
+    while (this.pending.size > this.config.maxEntries) {
+      this.pending.delete(this.pending.keys().next().value as string)
+      this.dropped++
+    }
+  }
+
+  /** `peer` answered `stored` or `have` for `key`: with R such answers the entry is done. */
+  confirm (key: string, peer: PeerId): void {
+    const entry = this.pending.get(key)
+    if (entry === undefined) return
+    entry.confirmed.add(peer)
+    if (entry.confirmed.size >= this.replicas()) this.pending.delete(key)
+  }
+
+  forget (key: string): void {
+    this.pending.delete(key)
+  }
+
+  /**
+   * One round: the entries due, oldest offer first, at most `maxPerRound` offered. `targets` names an entry's
+   * replicas now (holders excluded), `holders` the peers known to hold it; an entry with R confirmed or known holders
+   * is done, one with no replica left to ask waits for more peers (it is looked at again next round).
+   */
+  due (now: Millis, targets: (record: SignedRecord) => readonly PeerId[], holders: (key: string) => ReadonlySet<PeerId>): BacklogStep[] {
+    const out: BacklogStep[] = []
+    const offered: string[] = []
+    for (const [key, entry] of this.pending) {
+      if (out.length >= this.config.maxPerRound) break
+      if (entry.nextAt > now) continue
+      const held = holders(key)
+      const copies = new Set([...entry.confirmed, ...held])
+      if (copies.size >= this.replicas()) {
+        this.pending.delete(key)
+        continue
+      }
+      const to = targets(entry.record).filter(peer => !entry.confirmed.has(peer) && !held.has(peer))
+      if (to.length === 0) continue
+      entry.offers++
+      entry.nextAt = now + Math.min(this.config.maxRetryMs, this.config.retryBaseMs * 2 ** Math.max(0, entry.offers - 1))
+      out.push({ kind: 'offer', record: entry.record, to })
+      offered.push(key)
+    }
+    for (const key of offered) {
+      const entry = this.pending.get(key)
+      if (entry === undefined) continue
+      this.pending.delete(key)
+      if (entry.offers >= this.config.maxOffers) this.dropped++
+      else this.pending.set(key, entry) // to the back: the next round starts with the others
+    }
+    return out
+  }
+}

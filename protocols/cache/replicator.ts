@@ -1,0 +1,98 @@
+import type { EffectQueue, Millis, PeerId } from '../core/index.js'
+import type { CommandQueue } from './commands.js'
+import type { PeerLoadView } from './provider-choice.js'
+import type { ProviderIndex } from './provider-index.js'
+import type { SignedRecord } from './record.js'
+import { pushTargets } from './rendezvous.js'
+import type { ReplicationConfig } from './rendezvous.js'
+import { ReplicaBacklog } from './replica-backlog.js'
+import type { ReplicaRetryConfig } from './replica-backlog.js'
+
+export const REPLICATE_TIMER = 'cache/replicate'
+
+/** How a replica push offer ended at the driver (node/mesh/replica-pusher.ts `PushOutcome`). */
+export type PushResult = 'pushed' | 'refused' | 'failed'
+
+export interface ReplicatorDeps {
+  readonly self: PeerId
+  readonly index: ProviderIndex
+  readonly peers: PeerLoadView
+  readonly effects: EffectQueue
+  readonly commands: CommandQueue
+  readonly replication: ReplicationConfig
+  readonly retry: ReplicaRetryConfig
+}
+
+/**
+ * Pushes this node's own entries to their R replicas: at PUT time, and again (`ReplicaBacklog`) for an entry that
+ * fewer than R replicas confirmed, soon after a peer comes up and then on a timer with a growing wait per entry.
+ */
+export class Replicator {
+  private readonly backlog: ReplicaBacklog
+  private timerAt = Infinity
+
+  constructor (private readonly deps: ReplicatorDeps) {
+    this.backlog = new ReplicaBacklog(deps.retry, () => deps.replication.replicas)
+  }
+
+  /** Own entries waiting for their replicas, and those given up (the bound, or out of offers). */
+  get waiting (): number { return this.backlog.size }
+  get givenUp (): number { return this.backlog.dropped }
+
+  start (now: Millis): void {
+    this.replicateBy(now + this.deps.retry.intervalMs)
+  }
+
+  /** An own entry was stored: offer it to its replicas now, and remember it until R of them confirm it. */
+  put (record: SignedRecord, now: Millis): void {
+    const { replication } = this.deps
+    if (replication.replicas <= 0 || record.size > replication.maxPushBytes) return
+    const to = this.targets(record, now)
+    if (to.length > 0) this.deps.commands.push({ kind: 'push', record, to })
+    this.backlog.add(record, to.length, now)
+  }
+
+  onPushResult (key: string, peer: PeerId, result: PushResult): void {
+    if (result === 'pushed') this.backlog.confirm(key, peer)
+  }
+
+  forget (key: string): void {
+    this.backlog.forget(key)
+  }
+
+  /** A peer came up: own entries short of replicas may have one now (one round for peers coming up together). */
+  onPeerUp (now: Millis): void {
+    if (this.backlog.size > 0) this.replicateBy(now + this.deps.retry.peerUpDelayMs)
+  }
+
+  /** Handles the replicate timer; false for any other key. */
+  onTimer (key: string, now: Millis): boolean {
+    if (key !== REPLICATE_TIMER) return false
+    this.timerAt = Infinity
+    if (this.backlog.size > 0 && this.deps.peers.alivePeers().length > 0) {
+      const steps = this.backlog.due(now, record => this.targets(record, now), key => this.holders(key, now))
+      for (const step of steps) this.deps.commands.push({ kind: 'push', record: step.record, to: step.to })
+    }
+    this.replicateBy(now + this.deps.retry.intervalMs)
+    return true
+  }
+
+  /** The replicas `record` goes to now: the top R live peers, minus those known to provide it. */
+  private targets (record: SignedRecord, now: Millis): PeerId[] {
+    const { self, peers, replication } = this.deps
+    return pushTargets(record.gradleKey, self, peers.alivePeers(), record.size, this.holders(record.gradleKey, now), replication)
+  }
+
+  /** Other live peers the index says provide `key`. */
+  private holders (key: string, now: Millis): Set<PeerId> {
+    const { self, peers } = this.deps
+    return new Set(this.deps.index.lookup(key, now).map(p => p.peer).filter(peer => peer !== self && peers.isAlive(peer)))
+  }
+
+  /** The replicate timer fires by `at` (kept when it is already sooner). */
+  private replicateBy (at: Millis): void {
+    if (this.deps.replication.replicas <= 0 || at >= this.timerAt) return
+    this.timerAt = at
+    this.deps.effects.setTimer(REPLICATE_TIMER, at)
+  }
+}
