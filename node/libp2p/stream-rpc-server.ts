@@ -14,6 +14,11 @@ export interface RpcContext {
   peer: PeerId
   /** Aborted when the stream closes, the request deadline passes or the server stops. */
   signal: AbortSignal
+  /**
+   * Lifts the request deadline (`requestTimeoutMs`) from here on: for a handler that bounds its own time, e.g. by
+   * the progress of a transfer it waits for. The stream closing or the server stopping still abort `signal`.
+   */
+  releaseDeadline: () => void
 }
 
 /**
@@ -126,7 +131,7 @@ export class StreamRpcServer {
     let stalled: NodeJS.Timeout | undefined
     try {
       const request = await reader.readFrame(this.maxRequestBytes, controller.signal)
-      reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal })
+      reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal, releaseDeadline: () => { clearTimeout(timer) } })
       clearTimeout(timer)
       // no deadline on a whole reply (a big body takes as long as it takes), but one on a peer that stops reading
       stalled = setTimeout(() => { controller.abort(new ReplyStalledError(this.protocol, this.stallTimeoutMs)) }, this.stallTimeoutMs)

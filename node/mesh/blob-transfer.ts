@@ -4,10 +4,13 @@ import { contentKey } from '../../src/cas/keys.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { OpenEntry } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
-import { BadRequestError, openRpc, StreamRpcServer, type MeshLibp2p, type RpcBodyResponse, type RpcReply } from '../libp2p/index.js'
+import { BadRequestError, openRpc, StreamRpcServer, type MeshLibp2p, type RpcBodyResponse, type RpcContext, type RpcReply } from '../libp2p/index.js'
 
-/** Decides an inbound push offer and, if taken, pulls the blob; resolves to the push-ack frame. */
-export type PushHandler = (from: string, frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>
+/**
+ * Decides an inbound push offer and, if taken, pulls the blob; resolves to the push-ack frame. `signal` ends with the
+ * offer's stream; `releaseDeadline` lifts the request deadline while the pull shows progress of its own.
+ */
+export type PushHandler = (from: string, frame: Uint8Array, call: Pick<RpcContext, 'signal' | 'releaseDeadline'>) => Promise<Uint8Array>
 
 export interface BlobServerComponents {
   libp2p: MeshLibp2p
@@ -19,6 +22,8 @@ export interface BlobServerComponents {
 export interface BlobServerInit {
   /** Uploads served at once; more are answered `busy` so the asker tries another provider. */
   maxConcurrentUploads?: number
+  /** Time to receive a request and produce the reply header (a push offer lifts it once its pull is under way). Default 30 s. */
+  requestTimeoutMs?: number
 }
 
 const MAX_CONCURRENT_UPLOADS = 16
@@ -51,9 +56,9 @@ export class BlobServer {
     this.server = new StreamRpcServer(components.libp2p, {
       protocol: CAS_PROTOCOL,
       maxRequestBytes: CAS_HEADER_MAX_BYTES,
-      requestTimeoutMs: 30_000,
+      requestTimeoutMs: init.requestTimeoutMs ?? 30_000,
       maxInboundStreamsPerPeer: Math.max(MAX_STREAMS_PER_PEER, (init.maxConcurrentUploads ?? 0) + MAX_CONCURRENT_UPLOADS),
-      handler: async (request, context) => await this.answer(request, context.peer, context.signal)
+      handler: async (request, context) => await this.answer(request, context)
     })
   }
 
@@ -62,14 +67,15 @@ export class BlobServer {
   async start (): Promise<void> { await this.server.start() }
   async stop (): Promise<void> { await this.server.stop() }
 
-  private async answer (request: Uint8Array, peer: PeerId, signal: AbortSignal): Promise<RpcReply | Uint8Array> {
+  private async answer (request: Uint8Array, context: RpcContext): Promise<RpcReply | Uint8Array> {
+    const { peer, signal } = context
     let frame: CasFrame
     try {
       frame = casFrameCodec.decode(request)
     } catch (err) {
       throw new BadRequestError(`undecodable ${CAS_PROTOCOL} request: ${(err as Error).message}`)
     }
-    if (frame.type === 'push') return await this.components.onPush(peer.toString(), request, signal)
+    if (frame.type === 'push') return await this.components.onPush(peer.toString(), request, context)
     if (frame.type !== 'fetch') throw new BadRequestError(`unexpected ${frame.type} frame on ${CAS_PROTOCOL}`)
     return frame.by === 'key' ? await this.serveFetch('key', frame.gradleKey, signal) : await this.serveFetch('sha256', frame.sha256, signal)
   }

@@ -1,21 +1,21 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import {
-  CacheProtocol, casFrameCodec, checkReplicaPullHeader, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES, REPLICA_TIMING,
+  CacheProtocol, casFrameCodec, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES,
   type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
-import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { Logger } from '../../src/config/logger.js'
-import type { MeshLibp2p, TopicGuard } from '../libp2p/index.js'
+import type { MeshLibp2p, RpcContext, TopicGuard } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
 import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
 import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
 import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
+import { ReplicaPuller } from './replica-puller.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
 import type { EventSink } from '../events/index.js'
@@ -39,6 +39,14 @@ export interface CacheHostInit {
   maxEntryBytes: number
   /** Fetches up to this size are verified in memory and answered from there while being stored (default 1 MiB). */
   inMemoryFetchBytes?: number
+  /** Timings of the blob protocol; tests shorten them. */
+  timing?: CacheHostTiming
+}
+
+/** The blob server's request deadline (a push offer lifts it once its pull is under way), a replica pull's body stall limit. */
+export interface CacheHostTiming {
+  blobRequestTimeoutMs?: number
+  replicaPullStallMs?: number
 }
 
 /** What a GET waiting on a peer fetch gets: a miss, the entry now in the store, or its verified bytes. */
@@ -75,6 +83,7 @@ export class CacheHost {
   private readonly stopping = new AbortController()
   private readonly dht: DhtProviders
   private readonly pusher: ReplicaPusher
+  private readonly puller: ReplicaPuller
   private readonly self: string
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
@@ -92,8 +101,21 @@ export class CacheHost {
       maxMessageBytes: CACHE_MESSAGE_MAX_BYTES,
       afterInput: () => { this.runCommands() }
     })
-    this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, signal) => await this.onPush(from, frame, signal) })
+    const timing = init.timing ?? {}
+    this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, call) => await this.onPush(from, frame, call) },
+      timing.blobRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: timing.blobRequestTimeoutMs })
     this.dht = new DhtProviders({ libp2p, logger }, this.stopping.signal)
+    this.puller = new ReplicaPuller({
+      libp2p, store, maxEntryBytes: init.maxEntryBytes, ...(timing.replicaPullStallMs === undefined ? {} : { stallMs: timing.replicaPullStallMs }),
+      onStored: record => {
+        this.stats.replicasStored++
+        this.host.input(() => { this.protocol.localStored(record, this.host.now()) })
+      },
+      onCorrupt: from => {
+        this.stats.corruptRejected++
+        this.host.input(() => { this.protocol.onReplicaPullCorrupt(from, this.host.now()) })
+      }
+    }, this.stopping.signal)
     this.pusher = new ReplicaPusher({
       send: async (record, to, signal) => await sendPushOffer(libp2p, record, to, signal),
       onDone: (record, to, outcome) => { this.pushed(record, to, outcome) }
@@ -273,40 +295,17 @@ export class CacheHost {
     if (outcome !== 'pushed') this.components.logger.debug({ to, key: record.gradleKey, outcome }, 'replica push not taken')
   }
 
-  private async onPush (from: string, frame: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  /**
+   * A push offer: refused, `have`, or pulled. The request deadline is lifted once the offer is taken: the pull bounds
+   * itself by its progress (its header in time, then no long stall), so a big entry on a slow link is stored.
+   */
+  private async onPush (from: string, frame: Uint8Array, call: Pick<RpcContext, 'signal' | 'releaseDeadline'>): Promise<Uint8Array> {
     const decision = this.host.input(() => this.protocol.onPushHeader(from, frame, this.host.now()))
     if (!decision.accept) return casFrameCodec.encode({ type: 'push-ack', status: decision.status })
     const { record } = decision
     if (record.size > this.init.maxEntryBytes) return casFrameCodec.encode({ type: 'push-ack', status: 'refused' })
     if (await this.components.store.head(record.gradleKey) != null) return casFrameCodec.encode({ type: 'push-ack', status: 'have' })
-    const response = await fetchBlob(this.components.libp2p, peerIdFromString(from), record.gradleKey, { signal, deadlineMs: REPLICA_TIMING.pullHeaderMs, maxBodyBytes: this.init.maxEntryBytes })
-    const check = checkReplicaPullHeader(record, response.header)
-    if (!check.accept) {
-      response.abort()
-      return casFrameCodec.encode({ type: 'push-ack', status: check.status })
-    }
-    try {
-      await this.components.store.put(record.gradleKey, response.body, {
-        expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
-      })
-    } catch (err) {
-      if (certainlyCorrupt(err)) {
-        this.stats.corruptRejected++
-        this.host.input(() => { this.protocol.onReplicaPullCorrupt(from, this.host.now()) })
-      }
-      throw err
-    }
-    this.stats.replicasStored++
-    this.host.input(() => { this.protocol.localStored(record, this.host.now()) })
-    return casFrameCodec.encode({ type: 'push-ack', status: 'stored' })
+    call.releaseDeadline()
+    return casFrameCodec.encode({ type: 'push-ack', status: await this.puller.pull(from, record, call.signal) })
   }
-}
-
-/**
- * Whether a replica pull failed on bytes that cannot be the offered entry: they hash to something else, or run past
- * its size. A body that ends short is not taken for corrupt here: a connection lost mid-body ends it short too.
- */
-function certainlyCorrupt (err: unknown): boolean {
-  if (err instanceof IntegrityError) return true
-  return err instanceof SizeMismatchError && err.actual > err.expected
 }

@@ -7,7 +7,7 @@ import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/in
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
 import { createMeshLibp2p, mdnsChoice, TopicGuard, type MdnsChoice, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
-import { CacheHost } from './cache-host.js'
+import { CacheHost, type CacheHostTiming } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { isCanonicalPeerId, seedPeers } from './peer-ids.js'
 import { ProtocolHost } from './protocol-host.js'
@@ -42,6 +42,8 @@ export interface MeshInit {
   slots: number
   maxEntryBytes: number
   cache?: CacheConfigOverrides
+  /** Test hook: the blob protocol's timings (cache-host.ts). */
+  cacheTiming?: CacheHostTiming
   trust?: TrustPolicy
   /** Distributed builds: where units run (`<data>/builds`) and the node's cache URL for their Gradle. */
   builds?: { workDir: string, cacheUrl: () => string, config?: Partial<JobsConfig>, gradleExecutable?: string }
@@ -115,7 +117,8 @@ export class Mesh {
     this.membership = membership
     this.peers = new MembershipPeerLoad(membership.view)
     this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }), ...(events == null ? {} : { events }) },
-      { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }) })
+      { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }),
+        ...(this.init.cacheTiming == null ? {} : { timing: this.init.cacheTiming }) })
     this.membershipHost = new ProtocolHost({ libp2p, guard, logger: logger.child({ part: 'membership' }) }, membership, {
       maxMessageBytes: MEMBERSHIP_MAX_BYTES,
       afterInput: () => { this.noticeMembershipChanges() }

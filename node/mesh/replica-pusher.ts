@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { casFrameCodec, CAS_PROTOCOL, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import { casFrameCodec, CAS_PROTOCOL, offerDeadlineMs, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
 import { callRpc, type MeshLibp2p } from '../libp2p/index.js'
 import { KeyedLanes } from './keyed-lanes.js'
 
@@ -88,9 +88,12 @@ export class ReplicaPusher {
   }
 }
 
-/** Offers `record` to `to` on the blob protocol: one `push` frame, answered by a `push-ack` once the replica pulled it. */
+/**
+ * Offers `record` to `to` on the blob protocol: one `push` frame, answered by a `push-ack` once the replica pulled it
+ * (waited for longer the bigger the entry: `offerDeadlineMs`).
+ */
 export async function sendPushOffer (libp2p: MeshLibp2p, record: SignedRecord, to: string, signal: AbortSignal): Promise<PushStatus> {
-  const ack = await callRpc(libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), { signal, deadlineMs: REPLICA_TIMING.offerTimeoutMs })
+  const ack = await callRpc(libp2p, peerIdFromString(to), CAS_PROTOCOL, casFrameCodec.encode({ type: 'push', record }), { signal, deadlineMs: offerDeadlineMs(record.size) })
   const frame = casFrameCodec.decode(ack)
   return frame.type === 'push-ack' ? frame.status : 'refused'
 }

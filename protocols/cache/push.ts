@@ -21,10 +21,17 @@ export type PushDecision =
 
 /** Replication's timings, the same on a node (replica-pusher.ts, cache-host.ts) and in the simulator. */
 export const REPLICA_TIMING = Object.freeze({
-  /** A push offer's request times out after this long: the replica pulls the bytes while it holds the offer. */
+  /**
+   * A push offer's answer is awaited this long plus a second per `minPullBytesPerSecond` of the entry (`offerDeadlineMs`):
+   * the replica pulls the bytes while it holds the offer (older nodes wait 30 s whatever the size).
+   */
   offerTimeoutMs: 30_000,
+  /** Slowest pull a pusher waits for; a slower one is answered late, and the offer made again joins it. */
+  minPullBytesPerSecond: 64 * 1024,
   /** The replica's pull must bring its header within this. */
   pullHeaderMs: 25_000,
+  /** After its header, the replica's pull is abandoned once no byte came for this long (no deadline on the whole body). */
+  pullStallMs: 20_000,
   /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
   offerTries: 4,
   /** Wait before an offer's second try, doubled for each further one. */
@@ -32,6 +39,11 @@ export const REPLICA_TIMING = Object.freeze({
 })
 
 /** `penalised-pusher`: the pusher served bytes that failed their check to a pull (or misbehaved otherwise) not long ago. */
+/** How long a pusher waits for the answer to an offer of an entry of `size` bytes. */
+export function offerDeadlineMs (size: number): number {
+  return REPLICA_TIMING.offerTimeoutMs + Math.ceil(size / REPLICA_TIMING.minPullBytesPerSecond * 1000)
+}
+
 export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'
 
 export interface PushContext {

@@ -1,14 +1,16 @@
 import type { PeerId } from '../../protocols/core/index.js'
-import { CAS_PROTOCOL, REPLICA_TIMING, casFrameCodec, checkReplicaPullHeader } from '../../protocols/cache/index.js'
+import { CAS_PROTOCOL, REPLICA_TIMING, casFrameCodec, checkReplicaPullHeader, offerDeadlineMs } from '../../protocols/cache/index.js'
 import type { SignedRecord } from '../../protocols/cache/index.js'
 import { Purpose, encodeRequest } from './blobs.js'
 import type { BodyFlows } from './body-flows.js'
 import type { CacheHarness } from './harness.js'
 import type { Transfer, TransferStats } from './transfer.js'
 
-/** A replica's pull: its header within cache-host's deadline, all of it within the push offer's request timeout. */
+/**
+ * A replica's pull: its header within cache-host's deadline, all of it within the time the pusher waits for the offer's
+ * answer (`offerDeadlineMs`, longer for a bigger entry; the node's pull itself has no total deadline, only a stall limit).
+ */
 const PULL_HEADER_MS = REPLICA_TIMING.pullHeaderMs
-const PULL_TIMEOUT_MS = REPLICA_TIMING.offerTimeoutMs
 /** As node/mesh/replica-pusher.ts: an offer whose pull found the pusher busy (or failed) is made again 500 ms, 1 s, 2 s later. */
 const PUSH_TRIES = REPLICA_TIMING.offerTries
 const PUSH_RETRY_BASE_MS = REPLICA_TIMING.retryBaseMs
@@ -50,7 +52,7 @@ export class ReplicaPulls {
       return
     }
     const now = this.host.parts.engine.now
-    this.transfers.start(server, Purpose.pull, decision.record.gradleKey, fromPeer, now + PULL_HEADER_MS, now + PULL_TIMEOUT_MS, decision.record, offerTry)
+    this.transfers.start(server, Purpose.pull, decision.record.gradleKey, fromPeer, now + PULL_HEADER_MS, now + offerDeadlineMs(decision.record.size), decision.record, offerTry)
   }
 
   /** The pull's header: it must match the offered record, then the bytes stream and must match its hash. */

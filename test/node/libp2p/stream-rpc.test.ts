@@ -247,3 +247,18 @@ test('a slow body that keeps moving is read to the end, however long it takes pa
   for await (const part of response.body) received.push(...part)
   t.deepEqual(received, [0, 1, 2, 3, 4, 5, 6, 7])
 })
+
+test('a handler that released the request deadline answers after it; one that did not is cut off at it', async t => {
+  const { serverNode, client } = await serve(t, {
+    requestTimeoutMs: 1000,
+    handler: async (request, { signal, releaseDeadline }) => {
+      if (request[0] === 1) releaseDeadline()
+      await new Promise(resolve => setTimeout(resolve, 2000))
+      signal.throwIfAborted()
+      return request
+    }
+  })
+  const released = await callRpc(client, serverNode.peerId, PROTOCOL, Uint8Array.of(1), options())
+  t.deepEqual([...released], [1], 'answered 2 s in, past the 1 s request deadline')
+  await t.throwsAsync(callRpc(client, serverNode.peerId, PROTOCOL, Uint8Array.of(0), options()))
+})

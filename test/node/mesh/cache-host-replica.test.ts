@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Mesh, type MeshInit } from '../../../node/mesh/mesh.js'
 import { sendPushOffer } from '../../../node/mesh/replica-pusher.js'
@@ -74,4 +75,71 @@ test('a pusher whose replica pull brings wrong bytes is penalised: its offers ar
   t.is(replica.mesh.cache?.stats.corruptRejected, 1)
   t.true((replica.mesh.cache?.stats.penalised ?? 0) >= 1)
   t.true(replica.mesh.cache?.protocol.lookup.isPenalised(liar.mesh.peerId, monotonicNow()))
+})
+
+/** Serves each body in 16 KiB pieces, one every `everyMs`; counts the pulls that started. */
+function dripping (everyMs: number, pulls: { started: number }): BendEntry {
+  return (_key, entry) => {
+    pulls.started++
+    const body = Readable.from((async function * () {
+      for await (const chunk of entry.body as AsyncIterable<Buffer>) {
+        for (let at = 0; at < chunk.length; at += 16 * 1024) {
+          await sleep(everyMs)
+          yield chunk.subarray(at, at + 16 * 1024)
+        }
+      }
+    })())
+    return { meta: entry.meta, body }
+  }
+}
+
+test('a replica pull that takes longer than the request deadline is stored and answered, the body kept moving', async t => {
+  t.timeout(90_000, 'two in-process nodes on a shared 2-core machine')
+  // the blob server's request deadline (30 s in a node) shortened to 1 s: the pull below takes about 2 s
+  const replica = await startReplica(t, { cacheTiming: { blobRequestTimeoutMs: 1000 } })
+  const pulls = { started: 0 }
+  const pusher = await startPusher(t, replica, dripping(120, pulls))
+  const key = 'ef'.repeat(20)
+  const record = await ownEntry(pusher, key, randomBytes(256 * 1024))
+  t.is(await offer(pusher, record, replica.mesh.peerId), 'stored')
+  t.is(pulls.started, 1)
+  t.is((await replica.store.head(key))?.sha256, record.sha256)
+  t.is(replica.mesh.cache?.stats.replicasStored, 1)
+})
+
+test('a pull goes on when its offer\'s stream goes (an older pusher gives up after 30 s); the offer made again joins it', async t => {
+  t.timeout(90_000, 'two in-process nodes on a shared 2-core machine')
+  const replica = await startReplica(t)
+  const pulls = { started: 0 }
+  const pusher = await startPusher(t, replica, dripping(120, pulls))
+  const key = 'cd'.repeat(20)
+  const record = await ownEntry(pusher, key, randomBytes(256 * 1024))
+  t.regex(await offer(pusher, record, replica.mesh.peerId, 500), /^failed/, 'the pusher stops waiting half a second in')
+  t.is(await offer(pusher, record, replica.mesh.peerId), 'stored', 'the offer made again is answered when the running pull ends')
+  t.is(pulls.started, 1, 'one pull for both offers')
+  t.is((await replica.store.head(key))?.sha256, record.sha256)
+})
+
+test('a replica pull whose body stops moving is abandoned after the stall limit, and nothing is stored', async t => {
+  t.timeout(90_000, 'two in-process nodes on a shared 2-core machine')
+  const replica = await startReplica(t, { cacheTiming: { replicaPullStallMs: 500 } })
+  const pulls = { started: 0 }
+  const stuck: Readable[] = []
+  const pusher = await startPusher(t, replica, (_key, entry) => {
+    pulls.started++
+    entry.body.destroy()
+    const body = new Readable({ read () {} })
+    body.push(Buffer.alloc(1024))
+    stuck.push(body)
+    return { meta: entry.meta, body }
+  })
+  t.teardown(() => { for (const body of stuck) body.destroy() })
+  const key = '12'.repeat(20)
+  const record = await ownEntry(pusher, key, randomBytes(64 * 1024))
+  const started = performance.now()
+  t.regex(await offer(pusher, record, replica.mesh.peerId), /^failed/)
+  t.true(performance.now() - started < 10_000, 'abandoned on the stall limit, not a deadline of the whole pull')
+  t.is(pulls.started, 1)
+  t.is(await replica.store.head(key), undefined)
+  t.is(replica.mesh.cache?.stats.corruptRejected, 0, 'a stalled body is not taken for corrupt bytes')
 })

@@ -1,0 +1,105 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { checkReplicaPullHeader, recordProof, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
+import type { ContentStore } from '../../src/cas/store.js'
+import type { MeshLibp2p } from '../libp2p/index.js'
+import { fetchBlob } from './blob-transfer.js'
+
+export interface ReplicaPullerInit {
+  libp2p: MeshLibp2p
+  store: ContentStore
+  maxEntryBytes: number
+  /** The pull's header within this (default REPLICA_TIMING.pullHeaderMs)... */
+  headerMs?: number
+  /** ...then no deadline on the body, only on a body that brings nothing for this long (default REPLICA_TIMING.pullStallMs). */
+  stallMs?: number
+  /** Pulls from one pusher under way at once (default 8); another offer of that pusher is answered `busy`. */
+  maxPerPusher?: number
+  /** Pulls under way at once (default 32). */
+  maxRunning?: number
+  /** The bytes are verified and stored. */
+  onStored: (record: SignedRecord) => void
+  /** The bytes `from` served are certainly not the offered entry. */
+  onCorrupt: (from: string) => void
+}
+
+/**
+ * A replica's pulls of the entries it accepted offers of: fetched by key from the pusher, checked against the offer,
+ * and stored. A pull is not tied to the offer's stream: a pusher that gave up waiting (an older node waits 30 s
+ * whatever the size) and offers again joins the pull still running, which a body that keeps moving never outlives.
+ * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here.
+ */
+export class ReplicaPuller {
+  private readonly running = new Map<string, Promise<PushStatus>>()
+  private readonly perPusher = new Map<string, number>()
+
+  constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {}
+
+  /** Pulls `record`'s entry from `from`, or joins the pull of that key under way; resolves to the offer's answer. */
+  async pull (from: string, record: SignedRecord, offer: AbortSignal): Promise<PushStatus> {
+    let pull = this.running.get(record.gradleKey)
+    if (pull === undefined) {
+      const pusherPulls = this.perPusher.get(from) ?? 0
+      if (pusherPulls >= (this.init.maxPerPusher ?? 8) || this.running.size >= (this.init.maxRunning ?? 32)) return 'busy'
+      this.perPusher.set(from, pusherPulls + 1)
+      pull = this.fetch(from, record).finally(() => { this.ended(from, record.gradleKey) })
+      pull.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
+      this.running.set(record.gradleKey, pull)
+    }
+    return await untilAborted(pull, offer)
+  }
+
+  private ended (from: string, key: string): void {
+    this.running.delete(key)
+    const left = (this.perPusher.get(from) ?? 1) - 1
+    if (left <= 0) this.perPusher.delete(from)
+    else this.perPusher.set(from, left)
+  }
+
+  private async fetch (from: string, record: SignedRecord): Promise<PushStatus> {
+    const { libp2p, store, maxEntryBytes } = this.init
+    const signal = this.signal
+    const response = await fetchBlob(libp2p, peerIdFromString(from), record.gradleKey, {
+      signal, deadlineMs: this.init.headerMs ?? REPLICA_TIMING.pullHeaderMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
+    })
+    const check = checkReplicaPullHeader(record, response.header)
+    if (!check.accept) {
+      response.abort()
+      return check.status
+    }
+    try {
+      await store.put(record.gradleKey, response.body, {
+        expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
+      })
+    } catch (err) {
+      if (certainlyCorrupt(err)) this.init.onCorrupt(from)
+      throw err
+    }
+    this.init.onStored(record)
+    return 'stored'
+  }
+}
+
+/** `promise`, or a rejection with `signal`'s reason once it aborts (the work behind `promise` goes on). */
+async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * Whether a replica pull failed on bytes that cannot be the offered entry: they hash to something else, or run past
+ * its size. A body that ends short is not taken for corrupt here: a connection lost mid-body ends it short too.
+ */
+function certainlyCorrupt (err: unknown): boolean {
+  if (err instanceof IntegrityError) return true
+  return err instanceof SizeMismatchError && err.actual > err.expected
+}
