@@ -23,3 +23,18 @@ test('a burst of 200 PUTs with --replicas 1 ends with every entry replicated on 
   t.is(atB.sharing.replicasStored, BURST, 'B stored one replica of each entry')
   t.is(atB.cache.entries, BURST, 'B holds them')
 })
+
+// Replication used to happen at PUT time only: an entry PUT while the node knew no peer (just after `gmesh up`,
+// offline) was never replicated.
+test('entries PUT while A was alone are replicated once a peer joins', async t => {
+  t.timeout(MESH_TEST_TIMEOUT_MS)
+  const a = await startMeshNode(t, REPLICAS)
+  const keys = [randomKey(), randomKey(), randomKey()]
+  for (const key of keys) t.is(await cachePut(a, key, randomBytes(4096)), 200)
+  t.is((await meshStatus(a)).sharing.replicasPushed, 0, 'nobody to push to')
+  const b = await startMeshNode(t, [...REPLICAS, '--bootstrap', bootstrapAddress(a)])
+  await awaitPeers(a, [b.info.peerId])
+  const atB = await awaitStatus(b, 'B stored a replica of each entry A PUT alone', status => status.sharing.replicasStored >= keys.length)
+  t.is(atB.sharing.replicasStored, keys.length)
+  t.is(atB.cache.entries, keys.length)
+})
