@@ -1,12 +1,13 @@
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { chooseDir } from './dir-choice.js'
 
-/** The node's data directory: `--data`, else `$GMESH_HOME`, else `~/.gmesh` (design.md, CLI contract). */
+/**
+ * The node's data directory: `--data`, else `$GMESH_HOME`, else `~/.gmesh` (design.md, CLI contract). An empty
+ * `--data`, or an empty `$GMESH_HOME` without `--data`, is a usage error (chooseDir).
+ */
 export function resolveDataDir (option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (option != null && option !== '') return resolve(option)
-  const fromEnv = env.GMESH_HOME
-  if (fromEnv != null && fromEnv !== '') return resolve(fromEnv)
-  return join(homedir(), '.gmesh')
+  return chooseDir({ option, flag: '--data', envName: 'GMESH_HOME', env, fallback: () => join(homedir(), '.gmesh') })
 }
 
 /** Files a node keeps in its data directory. */

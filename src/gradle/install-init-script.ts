@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
+import { chooseDir } from '../config/dir-choice.js'
 import { INIT_SCRIPT_FILE_NAME, INIT_SCRIPT_MARKER, normalizeCacheUrl } from './init-script.js'
 
 /** The init.d file exists but was not written by gmesh; it is left alone. */
@@ -9,12 +10,12 @@ export class ForeignInitScriptError extends Error {
   override name = 'ForeignInitScriptError'
 }
 
-/** Gradle's user home: the given directory, else `$GRADLE_USER_HOME`, else `~/.gradle`. */
+/**
+ * Gradle's user home: `--gradle-user-home`, else `$GRADLE_USER_HOME`, else `~/.gradle`. An empty flag, or an empty
+ * `$GRADLE_USER_HOME` without the flag, is a usage error (chooseDir): never silently `~/.gradle`.
+ */
 export function resolveGradleUserHome (option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (option != null && option !== '') return path.resolve(option)
-  const fromEnv = env.GRADLE_USER_HOME
-  if (fromEnv != null && fromEnv !== '') return path.resolve(fromEnv)
-  return path.join(homedir(), '.gradle')
+  return chooseDir({ option, flag: '--gradle-user-home', envName: 'GRADLE_USER_HOME', env, fallback: () => path.join(homedir(), '.gradle') })
 }
 
 /** Where `gmesh init-gradle` puts its script in a Gradle user home. */

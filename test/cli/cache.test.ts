@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startNode, runGmesh, removeDataDir } from '../helpers/gmesh-node.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
+import { ContentStore } from '../../src/cas/store.js'
+import { silentLogger } from '../../src/config/logger.js'
 
 const KiB = 1024
 const keyOf = (n: number): string => createHash('sha256').update(`offline-${n}`).digest('hex')
@@ -55,6 +57,34 @@ test('stats through a running node shows Gradle\'s GETs apart from the store\'s 
   t.regex(text.stdout, /^store reads {2}\d+ hits?, \d+ miss(es)? \(Gradle GETs, peers served, snapshots\)$/m)
   t.like(await stats(t, node.dataDir), { entries: 1, bytes: KiB, maxBytes: 1024 * KiB })
   t.false('Gradle GETs' in await stats(t, node.dataDir), 'the JSON is the store\'s record, as before')
+})
+
+/** A data dir whose cache holds `count` entries of 1 KiB, as a node that ran there leaves it. */
+async function cacheWithEntries (dataDir: string, count: number): Promise<void> {
+  const store = await ContentStore.open({ dir: path.join(dataDir, 'cas'), maxBytes: 1024 * KiB, logger: silentLogger() })
+  for (let i = 0; i < count; i++) await store.put(keyOf(i), randomBytes(KiB))
+  await store.close()
+}
+
+test('an empty --data, or an empty $GMESH_HOME without it, is a usage error: gc never falls back to another data dir\'s cache', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-emptydata-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const home = path.join(parent, 'home') // its ~/.gmesh is the default data dir
+  const gmeshHome = path.join(parent, 'gmesh-home')
+  await cacheWithEntries(path.join(home, '.gmesh'), 3)
+  await cacheWithEntries(gmeshHome, 3)
+  const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--data', ''], { GMESH_HOME: gmeshHome }, /gmesh: --data is empty: give a directory/],
+    [['--data', ' '], { GMESH_HOME: undefined }, /gmesh: --data is empty: give a directory/],
+    [[], { GMESH_HOME: '' }, /gmesh: \$GMESH_HOME is set but empty/]
+  ]
+  for (const [args, env, message] of cases) {
+    const result = await runGmesh(t, ['cache', 'gc', ...args, '--cache-max', '0'], { HOME: home, ...env })
+    t.is(result.code, 2, `${JSON.stringify({ args, env })}: ${result.stderr}`)
+    t.regex(result.stderr, message)
+  }
+  t.like(await stats(t, path.join(home, '.gmesh')), { entries: 3 }, 'the default cache is untouched')
+  t.like(await stats(t, gmeshHome), { entries: 3 }, '$GMESH_HOME\'s cache is untouched')
 })
 
 test('a data directory no node has used is named, not created', async t => {

@@ -53,6 +53,30 @@ test.serial('init-gradle --remove keeps a gmesh.gradle it did not write and take
   t.is(await readFile(file, 'utf8'), '// mine\n')
 })
 
+test.serial('init-gradle with an empty --gradle-user-home, or an empty $GRADLE_USER_HOME without it, is a usage error: no script is written or removed elsewhere', async t => {
+  const box = await sandbox(t)
+  const home = path.join(box.root, 'home') // its ~/.gradle is the default Gradle user home
+  for (const gradleHome of [box.gradleHome, path.join(home, '.gradle')]) {
+    t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', gradleHome]), ExitCode.ok)
+  }
+  const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--gradle-user-home', ''], { GRADLE_USER_HOME: box.gradleHome }, /gmesh: --gradle-user-home is empty: give a directory/],
+    [['--gradle-user-home', ''], { GRADLE_USER_HOME: undefined }, /gmesh: --gradle-user-home is empty: give a directory/],
+    [[], { GRADLE_USER_HOME: '' }, /gmesh: \$GRADLE_USER_HOME is set but empty/]
+  ]
+  for (const [args, env, message] of cases) {
+    for (const extra of [['--remove'], ['--force', '--read-only']]) {
+      const result = await runGmesh(t, ['init-gradle', '--data', box.dataDir, ...extra, ...args], { HOME: home, ...env })
+      t.is(result.code, ExitCode.usage, `${JSON.stringify({ args, env, extra })}: ${result.stderr}`)
+      t.regex(result.stderr, message)
+    }
+  }
+  for (const gradleHome of [box.gradleHome, path.join(home, '.gradle')]) {
+    const script = await readFile(path.join(gradleHome, 'init.d', 'gmesh.gradle'), 'utf8')
+    t.true(script.includes('cache.push = true'), `${gradleHome}: still there, neither removed nor replaced by a read-only one`)
+  }
+})
+
 test.serial('init-gradle --gradle-user-home naming a file, or a path under one, says so: exit 2, no raw ENOTDIR', async t => {
   const box = await sandbox(t)
   const file = path.join(box.root, 'a-file')

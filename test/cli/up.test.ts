@@ -164,6 +164,29 @@ test('gmesh up --data naming a file, or a path under one, says so: exit 2, not "
   t.is(await readFile(file, 'utf8'), 'not a directory\n')
 })
 
+test('an empty --trust-producers or --trust-submitters is a usage error, not "any member"; so is an empty --data', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-emptylist-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const dataDir = path.join(parent, 'data')
+  for (const flag of ['--trust-producers', '--trust-submitters']) {
+    for (const list of ['', ',', ' , ']) {
+      const extra = flag === '--trust-submitters' ? ['--accept-builds'] : []
+      const outcome = await upOutcome(dataDir, [flag, list, ...extra])
+      t.not(outcome, 'ready', `${flag} "${list}" started a node`)
+      if (outcome === 'ready') continue
+      t.is(outcome.code, 2, outcome.stderr)
+      t.true(outcome.stderr.includes(`gmesh: ${flag} "${list}" names no peer, and an empty list would trust any member`), outcome.stderr)
+    }
+  }
+  t.false(existsSync(dataDir), 'nothing written')
+  const home = path.join(parent, 'home')
+  const result = await runGmesh(t, ['up', '--data', '', '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'],
+    { HOME: home, GMESH_HOME: dataDir, GMESH_EXIT_WITH_PARENT: '1' })
+  t.is(result.code, 2, result.stderr)
+  t.regex(result.stderr, /gmesh: --data is empty/)
+  t.false(existsSync(dataDir) || existsSync(home), 'neither $GMESH_HOME nor ~/.gmesh is made')
+})
+
 test('gmesh up --swarm-key naming a missing file or one that is not a swarm key is a usage error (exit 2), before the data dir is made', async t => {
   const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-badkey-'))
   t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })

@@ -16,11 +16,12 @@ export function register (program: Command): void {
     .option('--json', 'print JSON for scripts')
     .option('--gradle-user-home <dir>', 'Gradle user home whose init.d/gmesh.gradle is checked (default $GRADLE_USER_HOME or ~/.gradle)')
     .action(async (options: { data?: string, json?: boolean, gradleUserHome?: string }) => {
+      const gradleUserHome = resolveGradleUserHome(options.gradleUserHome) // an empty one is a usage error before any node is asked
       const client = await connect(options.data)
       const status = await client.status()
       const node = status.node as { cacheUrl: string, dataDir: string }
       // null: no script of gmesh's installed (builds use the node only through gmesh gradle)
-      const gradleInitScript = await installedScriptFor(resolveGradleUserHome(options.gradleUserHome), node.cacheUrl) ?? null
+      const gradleInitScript = await installedScriptFor(gradleUserHome, node.cacheUrl) ?? null
       process.stdout.write(options.json === true
         ? JSON.stringify({ ...status, gradleInitScript }, null, 2) + '\n'
         : describeStatus(status, gradleInitScript, initGradleCommand(node.dataDir, options.gradleUserHome, gradleInitScript?.readOnly === true)))
@@ -35,9 +36,18 @@ export function register (program: Command): void {
 export function initGradleCommand (dataDir: string, gradleUserHome?: string, readOnly = false): string {
   const words = ['gmesh', 'init-gradle']
   if (readOnly) words.push('--read-only')
-  if (path.resolve(dataDir) !== resolveDataDir()) words.push('--data', shellWord(dataDir))
+  if (path.resolve(dataDir) !== defaultDataDir()) words.push('--data', shellWord(dataDir))
   if (gradleUserHome != null && gradleUserHome !== '') words.push('--gradle-user-home', shellWord(path.resolve(gradleUserHome)))
   return words.join(' ')
+}
+
+/** The data dir init-gradle takes without --data; undefined when it takes none (an empty $GMESH_HOME is refused). */
+function defaultDataDir (): string | undefined {
+  try {
+    return resolveDataDir()
+  } catch {
+    return undefined
+  }
 }
 
 /** `text` as one word for a POSIX shell: as it is when safe, else in single quotes. */

@@ -140,8 +140,8 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const replicas = Number(options.replicas)
   if (!/^\d+$/.test(options.replicas) || replicas > MAX_REPLICAS) throw new UsageError(`invalid --replicas "${options.replicas}": use a whole number from 0 to ${MAX_REPLICAS}`)
   const slots = options.slots == null ? (await import('node:os')).availableParallelism() : parsePositiveInt(options.slots, '--slots')
-  const producers = peerList(options.trustProducers)
-  const submitters = peerList(options.trustSubmitters)
+  const producers = peerList(options.trustProducers, '--trust-producers')
+  const submitters = peerList(options.trustSubmitters, '--trust-submitters')
   refuseOpenBuilds(options, submitters)
   const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
   const listen = await multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
@@ -239,10 +239,18 @@ async function readSwarmKey (path: string): Promise<Uint8Array> {
   }
 }
 
-/** A comma-separated list of peer ids; each must parse as one (a typo must not silently trust nobody). */
-function peerList (text: string | undefined): string[] | undefined {
-  const peers = text?.split(',').map(p => p.trim()).filter(p => p !== '')
-  for (const peer of peers ?? []) {
+/**
+ * A comma-separated list of peer ids; each must parse as one (a typo must not silently trust nobody), and there must be
+ * one at least: an empty list (`--trust-producers ""`, `","`) would read as no list, which trusts any member.
+ */
+function peerList (text: string | undefined, flag: '--trust-producers' | '--trust-submitters'): string[] | undefined {
+  if (text === undefined) return undefined
+  const peers = text.split(',').map(p => p.trim()).filter(p => p !== '')
+  if (peers.length === 0) {
+    throw new UsageError(`${flag} "${text}" names no peer, and an empty list would trust any member: give peer ids, comma-separated ` +
+      `(gmesh status shows a node's peer id), or leave ${flag} out to trust any member`)
+  }
+  for (const peer of peers) {
     if (!/^(12D3Koo|Qm)[1-9A-HJ-NP-Za-km-z]{20,100}$/.test(peer)) throw new UsageError(`"${peer}" is not a peer id (gmesh status shows a node's peer id, e.g. 12D3KooW...)`)
   }
   return peers
