@@ -6,7 +6,7 @@ import { renderInitScript } from '../../src/gradle/init-script.js'
 import { installInitScript } from '../../src/gradle/install-init-script.js'
 import { runGmesh } from '../helpers/gmesh-node.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode } from '../node/mesh/helpers.js'
-import { describeStatus, initGradleCommand } from '../../src/cli/commands/status.js'
+import { describeStatus, initGradleCommand, removeInitGradleCommand } from '../../src/cli/commands/status.js'
 import { resolveDataDir } from '../../src/config/data-dir.js'
 import type { ConnectivityInfo } from '../../src/client/api-types.js'
 
@@ -31,7 +31,8 @@ test('gmesh status warns when the installed init script points Gradle at another
   t.true(text.stdout.includes(`warning  ${file} points Gradle at ${stale}, not at this node's ${node.info.cacheUrl}: ` +
     `run gmesh init-gradle --data ${node.dataDir} for this node`), text.stdout)
   const given = await runGmesh(t, ['status', '--data', node.dataDir, '--gradle-user-home', home], {})
-  t.true(given.stdout.includes(`run gmesh init-gradle --data ${node.dataDir} --gradle-user-home ${home} for this node`), given.stdout)
+  t.true(given.stdout.includes(`run gmesh init-gradle --data ${node.dataDir} --gradle-user-home ${home} for this node ` +
+    `(or gmesh init-gradle --remove --gradle-user-home ${home})`), given.stdout)
   const json = await runGmesh(t, ['status', '--data', node.dataDir, '--json'], env)
   t.deepEqual((JSON.parse(json.stdout) as { gradleInitScript: unknown }).gradleInitScript, { file, cacheUrl: stale, current: false, readOnly: false })
 
@@ -75,6 +76,22 @@ test('the init-gradle a stale-script warning suggests names --data only for a da
   t.is(initGradleCommand('/srv/gmesh b', '/g'), "gmesh init-gradle --data '/srv/gmesh b' --gradle-user-home /g")
   t.is(initGradleCommand('/d2', undefined, true), 'gmesh init-gradle --read-only --data /d2', 'a read-only script is fixed by a read-only one')
   const stale = { file: '/g/init.d/gmesh.gradle', cacheUrl: 'http://127.0.0.1:18311/cache/', current: false, readOnly: false }
-  t.regex(describeStatus(status(true), stale, initGradleCommand('/d2')),
-    /^warning .* not at this node's http:\/\/127\.0\.0\.1:5071\/cache\/: run gmesh init-gradle --data \/d2 for this node \(or gmesh init-gradle --data \/d2 --remove\)$/m)
+  t.regex(describeStatus(status(true), stale, { fix: initGradleCommand('/d2'), remove: removeInitGradleCommand() }),
+    /^warning .* not at this node's http:\/\/127\.0\.0\.1:5071\/cache\/: run gmesh init-gradle --data \/d2 for this node \(or gmesh init-gradle --remove\)$/m)
+})
+
+test('the --remove a stale read-only script\'s warning suggests is one init-gradle takes: no --read-only, the same --gradle-user-home', async t => {
+  const box = await mkdtemp(path.join(tmpdir(), 'gmesh-status-remove-'))
+  t.teardown(async () => { await rm(box, { recursive: true, force: true }) })
+  const home = path.join(box, 'gradle home')
+  await installInitScript(home, renderInitScript({ cacheUrl: 'http://127.0.0.1:9/cache/', installed: true, push: false }))
+  const stale = { file: path.join(home, 'init.d', 'gmesh.gradle'), cacheUrl: 'http://127.0.0.1:9/cache/', current: false, readOnly: true }
+  const warning = describeStatus(status(true), stale, { fix: initGradleCommand('/d2', home, true), remove: removeInitGradleCommand(home) })
+  t.true(warning.includes(`run gmesh init-gradle --read-only --data /d2 --gradle-user-home '${home}' for this node ` +
+    `(or gmesh init-gradle --remove --gradle-user-home '${home}')`), warning)
+  // the suggestion, as a user would paste it, removes the script
+  const removal = /\(or gmesh (init-gradle --remove --gradle-user-home) '([^']+)'\)/.exec(warning)
+  const result = await runGmesh(t, [...removal![1]!.split(' '), removal![2]!])
+  t.is(result.code, 0, result.stderr)
+  t.regex(result.stdout, /^removed /)
 })

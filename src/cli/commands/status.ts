@@ -24,7 +24,10 @@ export function register (program: Command): void {
       const gradleInitScript = await installedScriptFor(gradleUserHome, node.cacheUrl) ?? null
       process.stdout.write(options.json === true
         ? JSON.stringify({ ...status, gradleInitScript }, null, 2) + '\n'
-        : describeStatus(status, gradleInitScript, initGradleCommand(node.dataDir, options.gradleUserHome, gradleInitScript?.readOnly === true)))
+        : describeStatus(status, gradleInitScript, {
+          fix: initGradleCommand(node.dataDir, options.gradleUserHome, gradleInitScript?.readOnly === true),
+          remove: removeInitGradleCommand(options.gradleUserHome)
+        }))
     })
 }
 
@@ -37,8 +40,20 @@ export function initGradleCommand (dataDir: string, gradleUserHome?: string, rea
   const words = ['gmesh', 'init-gradle']
   if (readOnly) words.push('--read-only')
   if (path.resolve(dataDir) !== defaultDataDir()) words.push('--data', shellWord(dataDir))
-  if (gradleUserHome != null && gradleUserHome !== '') words.push('--gradle-user-home', shellWord(path.resolve(gradleUserHome)))
+  words.push(...gradleUserHomeWords(gradleUserHome))
   return words.join(' ')
+}
+
+/**
+ * The `gmesh init-gradle --remove` that deletes the installed script: with the `--gradle-user-home` status was given,
+ * and nothing else (--remove refuses --read-only and --force, and needs no node, so no --data).
+ */
+export function removeInitGradleCommand (gradleUserHome?: string): string {
+  return ['gmesh', 'init-gradle', '--remove', ...gradleUserHomeWords(gradleUserHome)].join(' ')
+}
+
+function gradleUserHomeWords (gradleUserHome: string | undefined): string[] {
+  return gradleUserHome == null || gradleUserHome === '' ? [] : ['--gradle-user-home', shellWord(path.resolve(gradleUserHome))]
 }
 
 /** The data dir init-gradle takes without --data; undefined when it takes none (an empty $GMESH_HOME is refused). */
@@ -55,15 +70,20 @@ function shellWord (text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`
 }
 
+/** The commands a stale-script warning suggests: `fix` points Gradle at this node, `remove` deletes the script. */
+export interface InitGradleCommands { fix: string, remove: string }
+
+const PLAIN_INIT_GRADLE: InitGradleCommands = { fix: 'gmesh init-gradle', remove: 'gmesh init-gradle --remove' }
+
 /**
  * The installed init script's line: this node's cache, or a warning that Gradle is pointed elsewhere, with the
- * exact `gmesh init-gradle` (`fix`) that points it at this node.
+ * exact `gmesh init-gradle` that points it at this node and the one that removes it.
  */
-export function describeInitScript (script: InstalledScript | null, nodeCacheUrl: string, fix = 'gmesh init-gradle'): string[] {
+export function describeInitScript (script: InstalledScript | null, nodeCacheUrl: string, commands = PLAIN_INIT_GRADLE): string[] {
   if (script == null) return []
   if (script.current) return [`gradle   ${script.file} uses this node's cache`]
   return [`warning  ${script.file} points Gradle at ${script.cacheUrl}, not at this node's ${nodeCacheUrl}: ` +
-    `run ${fix} for this node (or ${fix} --remove)`]
+    `run ${commands.fix} for this node (or ${commands.remove})`]
 }
 
 /**
@@ -106,7 +126,7 @@ function describeMesh (connectivity: ConnectivityInfo | undefined): string[] {
 }
 
 /** `gmesh status` for people. */
-export function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null, initGradle?: string): string {
+export function describeStatus (status: Record<string, unknown>, initScript: InstalledScript | null, initGradle?: InitGradleCommands): string {
   const node = status.node as { peerId: string, multiaddrs?: string[], cacheUrl: string, pid: number, dataDir: string }
   const cache = status.cache as { entries: number, bytes: number, maxBytes: number }
   // Gradle's view: GETs answered 200 (from the store or fetched from a peer) or 404.
