@@ -9,12 +9,35 @@ import { DataDirLockedError, DataDirUnwritableError, CorruptDataFileError } from
 /** Creates the data directory (0700) and proves it is writable. */
 export async function prepareDataDir (dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await makeDirs(dir, 0o700)
     const probe = join(dir, `.probe-${process.pid}`)
     await writeFile(probe, '')
     await rm(probe)
   } catch (err) {
     throw new DataDirUnwritableError(dir, err)
+  }
+}
+
+/**
+ * Makes `dir` and its missing parents, one level at a time, each tried once. Not `mkdir(dir, { recursive: true })`:
+ * where a file system answers ENOENT for a directory whose parent exists (`/proc`, `/sys`), Node's recursive mkdir
+ * retries forever at 100% CPU, and the start never gets to hear a SIGTERM; here that ENOENT is the error.
+ */
+export async function makeDirs (dir: string, mode: number): Promise<void> {
+  const missing: string[] = []
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    try {
+      await mkdir(current, { mode })
+      break
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') break
+      if (code !== 'ENOENT' || dirname(current) === current) throw err
+      missing.push(current)
+    }
+  }
+  for (const level of missing.reverse()) {
+    await mkdir(level, { mode }).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err })
   }
 }
 

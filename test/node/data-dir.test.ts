@@ -134,6 +134,25 @@ test('an unwritable data dir is a clear error', async t => {
   t.regex(err?.message ?? '', /cannot write to data dir .* --data/)
 })
 
+test('missing parents of the data dir are made, one level at a time, each private', async t => {
+  const dir = await tempDir(t)
+  await prepareDataDir(join(dir, 'a', 'b', 'c'))
+  for (const level of ['a', 'a/b', 'a/b/c']) t.is((await stat(join(dir, level))).mode & 0o777, 0o700, level)
+  await prepareDataDir(join(dir, 'a', 'b', 'c')) // there already: fine
+})
+
+const procFs = existsSync('/proc/self') ? test : test.skip
+
+procFs('a data dir where the file system answers ENOENT to mkdir although the parent exists (/proc) is an error, not an endless mkdir loop', async t => {
+  // Node's recursive mkdir retries this forever at 100% CPU; bounded here so that such a regression fails instead of hanging
+  let bound: NodeJS.Timeout | undefined
+  const hung = new Promise<'hung'>(resolve => { bound = setTimeout(() => { resolve('hung') }, 10_000) })
+  const outcome = await Promise.race([prepareDataDir('/proc/gmesh-no-such-dir/data').then(() => 'made', (err: unknown) => err), hung])
+  clearTimeout(bound)
+  t.true(outcome instanceof DataDirUnwritableError, String(outcome))
+  t.regex((outcome as Error).message, /cannot write to data dir \/proc\/gmesh-no-such-dir\/data \(ENOENT\)/)
+})
+
 test('the identity persists across restarts with mode 0600, so the peer ID is stable', async t => {
   const dir = await tempDir(t)
   const first = peerIdFromPrivateKey(await loadOrCreateIdentity(dir)).toString()
