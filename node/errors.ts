@@ -34,12 +34,28 @@ export class P2pListenError extends Error {
   static readonly code = 'ERR_P2P_LISTEN'
   override name = 'P2pListenError'
   constructor (readonly addresses: string[], cause: unknown) {
-    const text = String((cause as Error)?.message ?? cause)
-    const why = /EADDRINUSE/.test(text)
-      ? 'the port is already in use (another gmesh node?)'
-      : /EADDRNOTAVAIL/.test(text) ? 'the address is not one of this machine\'s' : (/\b(E[A-Z]+)\b/.exec(text)?.[1] ?? 'libp2p refused it')
-    super(`cannot listen for peers on ${addresses.join(', ')}: ${why}; choose another with ${listenSuggestion(addresses)}`, { cause })
+    super(`cannot listen for peers on ${addresses.join(', ')}: ${listenFailure(addresses, String((cause as Error)?.message ?? cause))}`, { cause })
   }
+}
+
+/** Why libp2p could not listen on `addresses` (its error's `text`), and what to give `--listen` instead. */
+function listenFailure (addresses: string[], text: string): string {
+  if (/EADDRNOTAVAIL/.test(text)) return `the address is not one of this machine's; ${addressSuggestion(addresses)}`
+  const why = /EADDRINUSE/.test(text) ? 'the port is already in use (another gmesh node?)' : (/\b(E[A-Z]+)\b/.exec(text)?.[1] ?? 'libp2p refused it')
+  return `${why}; choose another with ${listenSuggestion(addresses)}`
+}
+
+/**
+ * For an address not on this machine: the same port on loopback (this machine only) or on every interface, not the
+ * same address again.
+ */
+function addressSuggestion (addresses: string[]): string {
+  const parts = addresses.map(address => /^\/(ip[46])\/[^/]+\/tcp\/(\d+)(?:\/.*)?$/.exec(address))
+  const listen = (host: (family: string) => string): string => parts.map(match => match == null
+    ? `--listen /ip4/${host('ip4')}/tcp/PORT`
+    : `--listen /${match[1]!}/${host(match[1]!)}/tcp/${match[2]!}`).join(' ')
+  return `listen on one of its own, e.g. ${listen(family => family === 'ip4' ? '127.0.0.1' : '::1')} (this machine only) ` +
+    `or ${listen(family => family === 'ip4' ? '0.0.0.0' : '::')} (every interface)`
 }
 
 /**

@@ -104,6 +104,10 @@ test('bad addresses, a cache budget below 1 MiB and an entry limit above the bud
   const cases: Array<[string[], RegExp, string?]> = [
     [['--listen', 'garbage'], /invalid --listen "garbage": .*such as \/ip4\/0\.0\.0\.0\/tcp\/5072/],
     [['--listen', '/ip4/127.0.0.1/tcp/99999'], /invalid --listen .*65535/],
+    [['--listen', '/ip4/127.0.0.1/udp/0'], /invalid --listen "\/ip4\/127\.0\.0\.1\/udp\/0": nodes connect over TCP only/, 'a transport libp2p here lacks'],
+    [['--bootstrap', '/ip4/127.0.0.1/udp/5072/quic-v1'], /invalid --bootstrap .*TCP only/],
+    // a name no resolver is asked about (an empty label), so that the test stays off the network
+    [['--http', 'bad..host:0'], /invalid --http "bad\.\.host:0": cannot resolve bad\.\.host \(ENOTFOUND\)/, 'a host nobody resolves'],
     [['--bootstrap', '/ip4/127.0.0.1/tcpp/5072'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcpp\/5072"/],
     [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/notapeerid'], /invalid --bootstrap "\/ip4\/127.0.0.1\/tcp\/1\/p2p\/notapeerid": "notapeerid" is not a peer id/],
     [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWabc'], /"12D3KooWabc" is not a peer id/, 'a truncated one'],

@@ -2,7 +2,7 @@ import { onStopSignals } from '../stop-signals.js'
 import type { Command } from 'commander'
 import { multiaddr } from '@multiformats/multiaddr'
 import { resolveDataDir } from '../../config/data-dir.js'
-import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize } from '../../config/parse.js'
+import { isLoopbackHost, parseHostPort, parsePositiveInt, parseSize, type HostPort } from '../../config/parse.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../config/logger.js'
 import { UsageError } from '../errors.js'
 import { refuseFile } from '../dir-option.js'
@@ -146,11 +146,12 @@ async function nodeConfig (options: UpOptions): Promise<import('../../../node/da
   const { cacheMaxBytes, maxEntryBytes } = cacheLimits(options)
   const listen = await multiaddrList(options.listen, '--listen') ?? ['/ip4/0.0.0.0/tcp/5072']
   const bootstrap = await multiaddrList(options.bootstrap, '--bootstrap') ?? []
+  const http = await httpAddress(options.http)
   const dataDir = resolveDataDir(options.data)
   await refuseFile(dataDir, options.data == null ? 'the data dir' : '--data')
   return {
     dataDir,
-    http: parseHostPort(options.http),
+    http,
     cacheMaxBytes,
     maxEntryBytes,
     syncBlobs: options.fsync,
@@ -206,17 +207,48 @@ function cacheLimits (options: Pick<UpOptions, 'cacheMax' | 'maxEntry'>): { cach
 async function multiaddrList (values: string[] | undefined, flag: '--listen' | '--bootstrap'): Promise<string[] | undefined> {
   const example = flag === '--listen' ? '/ip4/0.0.0.0/tcp/5072' : '/ip4/10.0.0.5/tcp/5072/p2p/12D3KooW...'
   for (const value of values ?? []) {
-    let peerId: string | undefined
+    let components: Array<{ name: string, value?: string }>
     try {
-      peerId = multiaddr(value).getComponents().find(c => c.name === 'p2p')?.value
+      components = multiaddr(value).getComponents()
     } catch (err) {
       throw new UsageError(`invalid ${flag} "${value}": ${(err as Error).message}; write a multiaddr such as ${example}`)
     }
+    if (!isTcpAddress(components)) {
+      throw new UsageError(`invalid ${flag} "${value}": nodes connect over TCP only, an address is /ip4/HOST/tcp/PORT ` +
+        `(or /ip6/, /dns4/, /dns6/, /dns/)${flag === '--bootstrap' ? ', optionally with /p2p/ID' : ''}, such as ${example}`)
+    }
+    const peerId = components.find(c => c.name === 'p2p')?.value
     if (peerId != null && !await isPeerId(peerId)) {
       throw new UsageError(`invalid ${flag} "${value}": "${peerId}" is not a peer id (gmesh status shows a node's peer id, e.g. 12D3KooW...)`)
     }
   }
   return values
+}
+
+/**
+ * Whether a multiaddr is one the node's only transport (TCP) takes: a host, tcp and a port, then at most a /p2p/ id.
+ * A /udp/, /quic-v1 or /ws address would fail only after the data directory, identity and token were written.
+ */
+function isTcpAddress (components: Array<{ name: string }>): boolean {
+  const [host, transport, ...rest] = components.map(c => c.name)
+  return host != null && ['ip4', 'ip6', 'dns4', 'dns6', 'dns'].includes(host) && transport === 'tcp' &&
+    (rest.length === 0 || (rest.length === 1 && rest[0] === 'p2p'))
+}
+
+/**
+ * `--http`, with its host resolved now: a name nobody resolves is a usage error before anything is written, not a
+ * failed start after the data directory, identity and token were made.
+ */
+async function httpAddress (text: string): Promise<HostPort> {
+  const address = parseHostPort(text)
+  const { lookup } = await import('node:dns/promises')
+  try {
+    await lookup(address.host)
+  } catch (err) {
+    throw new UsageError(`invalid --http "${text}": cannot resolve ${address.host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ` +
+      'use an address of this machine, e.g. 127.0.0.1:5071')
+  }
+  return address
 }
 
 async function isPeerId (text: string): Promise<boolean> {
