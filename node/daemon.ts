@@ -12,11 +12,12 @@ import { DataDirLock, prepareDataDir, writeJsonAtomic } from './data-dir.js'
 import { loadOrCreateIdentity, loadOrCreateToken } from './identity.js'
 import { ControlApi, type JobsView } from './http/control-api.js'
 import type { JobsHost } from './jobs/jobs-host.js'
-import { NodeHttpServer } from './http/server.js'
+import { NodeHttpServer, type NodeHttpHandlers } from './http/server.js'
 import { VERSION } from '../src/version.js'
 import { processStartTime } from '../src/config/pid.js'
 import type { NodeReadyInfo } from '../src/client/node-client.js'
-import { Mesh, type MeshInit } from './mesh/mesh.js'
+import { listenForPeers, Mesh, type MeshInit } from './mesh/mesh.js'
+import type { MeshLibp2p } from './libp2p/index.js'
 import { dropUntrustedEntries } from './mesh/untrusted-entries.js'
 import { EventBus, firstIdFromClock } from './events/index.js'
 import { logJobEvents } from './events/job-log.js'
@@ -80,7 +81,12 @@ export class Daemon {
     return this.ready
   }
 
-  /** `checkpoint` throws when the start was called off: between steps, so that each step is undone whole. */
+  /**
+   * `checkpoint` throws when the start was called off: between steps, so that each step is undone whole. The listeners
+   * come before the store: a port taken or an address not on this machine fails the start before it changed the cache
+   * (the start-up eviction to the budget, the entries of producers no longer trusted, cache-budget.json). Until the
+   * store is open the HTTP server holds its requests, and libp2p speaks none of the mesh's protocols.
+   */
   private async startParts (checkpoint: () => void): Promise<void> {
     const { dataDir } = this.options
     checkpoint()
@@ -95,23 +101,53 @@ export class Daemon {
     const unlog = logJobEvents(this.events, logger)
     this.undo.push(async () => { unlog() })
     const token = await loadOrCreateToken(dataDir)
+    const http = new NodeHttpServer({ logger }, this.options.http)
+    await http.start()
+    this.undo.push(async () => { await http.stop() }) // a start that fails: nothing was served
+    checkpoint()
+    const libp2p = await this.listenForPeers(privateKey)
+    checkpoint()
+    const store = await this.openStore(peerId, logger)
+    checkpoint()
+    const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+    const mesh = await this.startMesh({ privateKey, store, libp2p }, maxEntryBytes, logger)
+    checkpoint()
+    http.serve(this.httpHandlers(store, mesh, token, maxEntryBytes, logger))
+    this.undo.push(async () => { await http.stop() }) // a node that stops: HTTP first, while the store is still open
+    await this.writeReadyFile(peerId, http.url)
+  }
+
+  /** The mesh's libp2p node, listening; undefined for a node without a mesh. */
+  private async listenForPeers (privateKey: PrivateKey): Promise<MeshLibp2p | undefined> {
+    if (this.options.mesh == null) return undefined
+    const libp2p = await listenForPeers(privateKey, this.options.mesh)
+    this.undo.push(async () => { await libp2p.stop() }) // Mesh.stop stops it too, once started (a second stop does nothing)
+    return libp2p
+  }
+
+  /**
+   * Opens the store, evicting down to the budget, drops the entries of producers no longer trusted and writes the
+   * budget for `gmesh cache gc`: what the start changes in the cache, done once the listeners are up.
+   */
+  private async openStore (peerId: string, logger: Logger): Promise<ContentStore> {
     const cacheMaxBytes = this.options.cacheMaxBytes ?? DEFAULT_CACHE_MAX
     const store = await ContentStore.open({
-      dir: join(dataDir, DataFiles.cas),
+      dir: join(this.options.dataDir, DataFiles.cas),
       maxBytes: cacheMaxBytes,
       syncBlobs: this.options.syncBlobs ?? true,
       logger: logger.child({ part: 'cas' })
     })
     this.store = store
     this.undo.push(async () => { await store.close() })
-    checkpoint()
     // a restart with a narrower --trust-producers: entries of producers no longer trusted are neither served nor offered
     const trust = this.options.mesh?.trust
     if (trust != null) await dropUntrustedEntries(store, trust, peerId, logger.child({ part: 'cas' }))
-    await writeJsonAtomic(join(dataDir, DataFiles.cacheBudget), { maxBytes: cacheMaxBytes })
-    const maxEntryBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
-    const mesh = await this.startMesh(privateKey, store, maxEntryBytes, logger)
-    checkpoint()
+    await writeJsonAtomic(join(this.options.dataDir, DataFiles.cacheBudget), { maxBytes: cacheMaxBytes })
+    return store
+  }
+
+  /** What the HTTP server answers with: Gradle's cache, the control API, /metrics. */
+  private httpHandlers (store: ContentStore, mesh: Mesh | undefined, token: string, maxEntryBytes: number, logger: Logger): NodeHttpHandlers {
     const events = this.events
     this.cacheHandler = new GradleCacheHandler({
       store,
@@ -144,11 +180,7 @@ export class Daemon {
     })
     metrics.attach(events)
     this.undo.push(async () => { metrics.detach() })
-    const http = new NodeHttpServer({ cache: this.cacheHandler, api, logger, metrics }, this.options.http)
-    await http.start()
-    this.undo.push(async () => { await http.stop() })
-    checkpoint()
-    await this.writeReadyFile(peerId, http.url)
+    return { cache: this.cacheHandler, api, metrics }
   }
 
   /** Stored Gradle PUTs become events, then are announced on the mesh (signed while stored, by proofOf). */
@@ -159,8 +191,9 @@ export class Daemon {
     }
   }
 
-  private async startMesh (privateKey: PrivateKey, store: ContentStore, maxEntryBytes: number, logger: Logger): Promise<Mesh | undefined> {
-    if (this.options.mesh == null) return undefined
+  private async startMesh ({ privateKey, store, libp2p }: { privateKey: PrivateKey, store: ContentStore, libp2p: MeshLibp2p | undefined },
+    maxEntryBytes: number, logger: Logger): Promise<Mesh | undefined> {
+    if (this.options.mesh == null || libp2p == null) return undefined
     const builds = {
       workDir: join(this.options.dataDir, DataFiles.builds),
       cacheUrl: () => {
@@ -168,7 +201,7 @@ export class Daemon {
         return this.ready.cacheUrl
       }
     }
-    const mesh = new Mesh({ privateKey, store, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes, builds })
+    const mesh = new Mesh({ privateKey, store, libp2p, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes, builds })
     this.undo.push(async () => { await mesh.stop() })
     await mesh.start()
     this.mesh = mesh

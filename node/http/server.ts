@@ -19,6 +19,9 @@ export interface NodeHttpServerComponents {
   metrics?: MetricsSource
 }
 
+/** What answers the requests: every component but the logger, which the server needs from the start. */
+export type NodeHttpHandlers = Omit<NodeHttpServerComponents, 'logger'>
+
 export interface NodeHttpServerInit {
   host: string
   port: number
@@ -32,15 +35,35 @@ const METRICS_PATH = '/metrics'
 
 const DEFAULT_IDLE_SOCKET_MS = 120_000
 
-/** The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/, Prometheus at /metrics. */
+/**
+ * The node's one HTTP server: Gradle's cache under /cache/, the control API under /api/v1/, Prometheus at /metrics.
+ * Made with only a logger, it binds its address at start() but holds every request until serve() gives it the
+ * handlers (the daemon binds before it opens the store, so that a port taken fails the start before the store changes
+ * anything); a stop before that answers the held requests as failed (a miss to Gradle).
+ */
 export class NodeHttpServer {
   private server?: Server
   private boundUrl?: string
   private readonly inFlight = new Set<Promise<void>>()
   private readonly hosts: HostCheck
+  private readonly logger: Logger
+  private handlers?: NodeHttpHandlers
+  private readonly opened: Promise<NodeHttpHandlers>
+  private open!: (handlers: NodeHttpHandlers) => void
+  private refuse!: (reason: Error) => void
 
-  constructor (private readonly components: NodeHttpServerComponents, private readonly init: NodeHttpServerInit) {
+  constructor (components: NodeHttpServerComponents | Pick<NodeHttpServerComponents, 'logger'>, private readonly init: NodeHttpServerInit) {
     this.hosts = new HostCheck(init.host)
+    this.logger = components.logger
+    this.opened = new Promise<NodeHttpHandlers>((resolve, reject) => { this.open = resolve; this.refuse = reject })
+    this.opened.catch(() => {}) // heard by the held requests, if any
+    if ('cache' in components) this.serve(components)
+  }
+
+  /** Answers requests with `handlers` from now on, the ones held since start() first. */
+  serve (handlers: NodeHttpHandlers): void {
+    this.handlers = handlers
+    this.open(handlers)
   }
 
   /** `http://HOST:PORT` once started (with the real port when 0 was asked for). */
@@ -56,7 +79,7 @@ export class NodeHttpServer {
     server.setTimeout(this.idleSocketMs, socket => { socket.destroy() })
     server.on('checkContinue', (req, res) => { this.continueOrRefuse(req, res) })
     server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      this.components.logger.debug({ err }, 'malformed HTTP request')
+      this.logger.debug({ err }, 'malformed HTTP request')
       if (socket.writable) socket.end(clientErrorAnswer(err))
       else socket.destroy()
     })
@@ -74,7 +97,8 @@ export class NodeHttpServer {
     const server = this.server
     if (server == null) return
     this.server = undefined
-    this.components.api.close()
+    this.refuse(new Error('the node stopped before it served this request'))
+    this.handlers?.api.close()
     const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
     server.closeIdleConnections()
     const force = setTimeout(() => { server.closeAllConnections() }, 2000)
@@ -98,7 +122,7 @@ export class NodeHttpServer {
   private route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     const tracked = this.dispatch(req, res, url).catch(err => {
-      this.components.logger.error({ err, url }, 'HTTP handler failed')
+      this.logger.error({ err, url }, 'HTTP handler failed')
       answerFailure(req, res, url, err)
     }).finally(() => { this.inFlight.delete(tracked) })
     this.inFlight.add(tracked)
@@ -106,15 +130,22 @@ export class NodeHttpServer {
 
   private async dispatch (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
     if (!this.hosts.allows(req.headers.host)) return misdirected(req, res, url)
-    if (url.startsWith(CACHE_PREFIX)) return await this.components.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
+    const handlers = this.handlers ?? await this.held(url)
+    if (url.startsWith(CACHE_PREFIX)) return await handlers.cache.handle(req, res, url.slice(CACHE_PREFIX.length))
     const api = apiPathOf(url)
     if (api !== undefined) {
       // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
       if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
-      return await this.components.api.handle(req, res, api)
+      return await handlers.api.handle(req, res, api)
     }
-    if (url.split('?', 1)[0] === METRICS_PATH && this.components.metrics != null) return await serveMetrics(this.components.metrics, req, res)
+    if (url.split('?', 1)[0] === METRICS_PATH && handlers.metrics != null) return await serveMetrics(handlers.metrics, req, res)
     notFound(res)
+  }
+
+  /** The handlers, once serve() gives them: a request that comes while the node starts waits for them. */
+  private async held (url: string): Promise<NodeHttpHandlers> {
+    this.logger.debug({ url }, 'request held until the node serves (it is starting)')
+    return await this.opened
   }
 
   private get idleSocketMs (): number { return this.init.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS }

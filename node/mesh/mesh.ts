@@ -31,6 +31,24 @@ export interface MeshComponents {
   logger: Logger
   /** Told about peers up and down, rejected gossip and peer fetches (the node's event bus). */
   events?: EventSink
+  /**
+   * The libp2p node, already listening (listenForPeers with the same private key and init): the daemon listens before
+   * it opens the store, so that a port taken fails the start before the store's start-up eviction. Made here otherwise.
+   */
+  libp2p?: MeshLibp2p
+}
+
+/**
+ * The mesh's libp2p node, started: listening on `init.listen`, dialling `init.bootstrap`, mDNS per `init.mdns`. A
+ * listen address taken or not on this machine is a P2pListenError. Stop it with `stop()` (Mesh.stop does).
+ */
+export async function listenForPeers (privateKey: PrivateKey, init: Pick<MeshInit, 'listen' | 'bootstrap' | 'mdns' | 'swarmKey'>): Promise<MeshLibp2p> {
+  return await createMeshLibp2p({
+    privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns,
+    ...(init.swarmKey == null ? {} : { swarmKey: init.swarmKey })
+  }).catch((err: unknown) => {
+    throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(init.listen, err) : err
+  })
 }
 
 export interface MeshInit {
@@ -86,12 +104,7 @@ export class Mesh {
 
   async start (): Promise<void> {
     const { privateKey, store, logger, events } = this.components
-    const libp2p = await createMeshLibp2p({
-      privateKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns,
-      ...(this.init.swarmKey == null ? {} : { swarmKey: this.init.swarmKey })
-    }).catch((err: unknown) => {
-      throw (err as Error)?.name === 'UnsupportedListenAddressesError' ? new P2pListenError(this.init.listen, err) : err
-    })
+    const libp2p = this.components.libp2p ?? await listenForPeers(privateKey, this.init)
     this.libp2p = libp2p
     const mdns = this.mdns = mdnsChoice(this.init.listen, this.init.mdns)
     if (this.init.mdns && !mdns.on) logger.info({ listen: this.init.listen }, `mDNS is off: ${mdns.reason}`)

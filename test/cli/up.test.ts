@@ -9,10 +9,16 @@ import { exposedHttpWarning } from '../../src/cli/commands/up.js'
 import { GMESH_BIN } from '../../src/client/node-process.js'
 import { NodeClient } from '../../src/client/node-client.js'
 import { runGmesh, type NodeProcess } from '../helpers/gmesh-node.js'
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { ContentStore } from '../../src/cas/store.js'
+import { silentLogger } from '../../src/config/logger.js'
 import { MESH_TEST_TIMEOUT_MS, startMeshNode, swarmKeyArgs } from '../node/mesh/helpers.js'
 
 const OPEN_MESH_WARNING = 'no --swarm-key: this mesh is open, any host on the network running gmesh can join it and serve entries to this ' +
   'node\'s builds; to close it, make a key with gmesh keygen FILE and start every node with --swarm-key FILE'
+const MiB = 1024 * 1024
 const SOME_PEER = '12D3KooWGzUkb2Ya8Rk9fHtFzK4T8n2bVmrWqEhCjRxYq3uE2s7p'
 
 /**
@@ -185,6 +191,36 @@ test('an empty --trust-producers or --trust-submitters is a usage error, not "an
   t.is(result.code, 2, result.stderr)
   t.regex(result.stderr, /gmesh: --data is empty/)
   t.false(existsSync(dataDir) || existsSync(home), 'neither $GMESH_HOME nor ~/.gmesh is made')
+})
+
+test('a port taken, for HTTP or for peers, fails the start before the cache changes: no start-up eviction, the budget file kept', async t => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'gmesh-taken-'))
+  t.teardown(async () => { await rm(parent, { recursive: true, force: true }) })
+  const dataDir = path.join(parent, 'node')
+  const store = await ContentStore.open({ dir: path.join(dataDir, 'cas'), maxBytes: 64 * MiB, logger: silentLogger() })
+  for (let i = 0; i < 8; i++) await store.put(createHash('sha256').update(`taken-${i}`).digest('hex'), randomBytes(MiB / 4))
+  await store.close()
+  const budgetFile = path.join(dataDir, 'cache-budget.json')
+  await writeFile(budgetFile, JSON.stringify({ maxBytes: 64 * MiB }))
+  const taken = createServer()
+  await new Promise<void>(resolve => { taken.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { taken.close() })
+  const port = (taken.address() as AddressInfo).port
+  const cases: Array<[string[], RegExp]> = [
+    [['--http', `127.0.0.1:${port}`, '--listen', '/ip4/127.0.0.1/tcp/0'], /cannot serve HTTP on 127\.0\.0\.1:\d+: the port is already in use/],
+    [['--http', '127.0.0.1:0', '--listen', `/ip4/127.0.0.1/tcp/${port}`], /cannot listen for peers on \/ip4\/127\.0\.0\.1\/tcp\/\d+: the port is already in use/]
+  ]
+  for (const [args, message] of cases) {
+    const result = await runGmesh(t, ['up', '--data', dataDir, '--cache-max', '1MiB', '--no-mdns', ...args], { GMESH_EXIT_WITH_PARENT: '1' })
+    t.is(result.code, 1, result.stderr)
+    t.regex(result.stderr, message)
+    t.notRegex(result.stderr, /evicted/, 'nothing evicted')
+    t.false(existsSync(path.join(dataDir, 'lock')), 'the data dir released')
+  }
+  const reopened = await ContentStore.open({ dir: path.join(dataDir, 'cas'), maxBytes: 64 * MiB, logger: silentLogger() })
+  t.is(reopened.stats().entries, 8, 'every entry is still there')
+  await reopened.close()
+  t.is(await readFile(budgetFile, 'utf8'), JSON.stringify({ maxBytes: 64 * MiB }), 'the budget of the last run that started is kept')
 })
 
 test('gmesh up --swarm-key naming a missing file or one that is not a swarm key is a usage error (exit 2), before the data dir is made', async t => {

@@ -2,7 +2,9 @@ import test, { type ExecutionContext } from 'ava'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { once } from 'node:events'
-import { silentLogger } from '../../../src/config/logger.js'
+import { silentLogger, type Logger } from '../../../src/config/logger.js'
+import { pino } from 'pino'
+import { Writable } from 'node:stream'
 import { NodeHttpServer, type NodeHttpServerComponents } from '../../../node/http/server.js'
 import { serveApi, TOKEN } from './api-server.js'
 
@@ -83,4 +85,38 @@ test('a request with more headers than the server takes is answered 431, not an 
   for await (const chunk of socket) answer += String(chunk)
   t.regex(answer, /^HTTP\/1\.1 431 /)
   t.regex(answer, /headers are over the 16 KiB limit/)
+})
+
+/** A debug logger and a promise of its first line with `text` in it. */
+function watchedLogger (text: string): { logger: Logger, logged: Promise<void> } {
+  let seen!: () => void
+  const logged = new Promise<void>(resolve => { seen = resolve })
+  const sink = new Writable({ write (chunk, _encoding, done) { if (String(chunk).includes(text)) seen(); done() } })
+  return { logger: pino({ level: 'debug' }, sink), logged }
+}
+
+test('a server bound before it serves holds requests until it is given its handlers, then answers them with those', async t => {
+  const { logger, logged } = watchedLogger('request held')
+  const http = new NodeHttpServer({ logger }, { host: '127.0.0.1', port: 0 })
+  await http.start()
+  t.teardown(async () => { await http.stop() })
+  const answer = fetch(`${http.url}/cache/${KEY}`)
+  await logged
+  http.serve({
+    cache: { handle: async (_req, res) => { res.writeHead(200, { 'Content-Length': 6 }).end('served') } },
+    api: { handle: async () => {}, close: () => {} }
+  })
+  const res = await answer
+  t.is(res.status, 200)
+  t.is(await res.text(), 'served')
+})
+
+test('a server stopped before it served answers the requests it held as failed: a miss for Gradle\'s GET', async t => {
+  const { logger, logged } = watchedLogger('request held')
+  const http = new NodeHttpServer({ logger }, { host: '127.0.0.1', port: 0 })
+  await http.start()
+  const answer = fetch(`${http.url}/cache/${KEY}`)
+  await logged
+  await http.stop()
+  t.is((await answer).status, 404)
 })
