@@ -22,6 +22,21 @@ test.serial('init-gradle installs the script for the running node into the Gradl
   t.true((await readFile(path.join(box.gradleHome, 'init.d', 'gmesh.gradle'), 'utf8')).includes('cache.push = false'))
 })
 
+test.serial('init-gradle --gradle-properties also sets org.gradle.caching=true in the Gradle user home, keeping its other lines; without it the file is left alone', async t => {
+  const box = await sandbox(t)
+  const properties = path.join(box.gradleHome, 'gradle.properties')
+  await mkdir(box.gradleHome, { recursive: true })
+  await writeFile(properties, 'org.gradle.jvmargs=-Xmx2g\norg.gradle.caching=false\n')
+  t.is(await main(['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome]), ExitCode.ok)
+  t.is(await readFile(properties, 'utf8'), 'org.gradle.jvmargs=-Xmx2g\norg.gradle.caching=false\n')
+  const result = await runGmesh(t, ['init-gradle', '--data', box.dataDir, '--gradle-user-home', box.gradleHome, '--gradle-properties'])
+  t.is(result.code, ExitCode.ok, result.stderr)
+  t.true(result.stdout.includes(`set org.gradle.caching=true in ${properties} (it was false)`), result.stdout)
+  t.is(await readFile(properties, 'utf8'), 'org.gradle.jvmargs=-Xmx2g\norg.gradle.caching=true\n')
+  t.is(await main(['init-gradle', '--remove', '--gradle-properties', '--gradle-user-home', box.gradleHome]), ExitCode.usage)
+  await readFile(path.join(box.gradleHome, 'init.d', 'gmesh.gradle'), 'utf8') // not removed
+})
+
 test.serial('init-gradle keeps a gmesh.gradle it did not write unless --force', async t => {
   const box = await sandbox(t)
   const file = path.join(box.gradleHome, 'init.d', 'gmesh.gradle')

@@ -7,6 +7,7 @@ import { resolveDataDir } from '../../config/data-dir.js'
 import { readReadyFile, type NodeReadyInfo } from '../../client/node-client.js'
 import { renderInitScript } from '../../gradle/init-script.js'
 import { installInitScript, removeInitScript, resolveGradleUserHome } from '../../gradle/install-init-script.js'
+import { CACHING_PROPERTY, enableCachingProperty } from '../../gradle/gradle-properties.js'
 import { runGradle, type GradleRunResult } from '../../gradle/runner.js'
 import { describeGradleCommand, findGradleCommand, projectDirArgument } from '../../gradle/gradle-command.js'
 import { assertDirectory, locateGradleProject, ProjectDirError } from '../../gradle/build-root.js'
@@ -23,6 +24,7 @@ export function register (program: Command): void {
     .option('--read-only', 'only read from the cache, never push build outputs to it')
     .option('--force', 'replace an init.d/gmesh.gradle that gmesh did not write')
     .option('--remove', 'delete the init.d/gmesh.gradle gmesh wrote, so Gradle builds no longer use a gmesh node (needs no running node)')
+    .option('--gradle-properties', 'also set org.gradle.caching=true in the Gradle user home\'s gradle.properties, other lines kept: with the configuration cache on, the script alone does not keep the build cache on')
     .action(async (options: InitGradleOptions) => {
       if (options.remove === true) await removeInitGradle(options)
       else await initGradle(options)
@@ -39,7 +41,7 @@ export function register (program: Command): void {
     })
 }
 
-interface InitGradleOptions { data?: string, gradleUserHome?: string, readOnly?: boolean, force?: boolean, remove?: boolean }
+interface InitGradleOptions { data?: string, gradleUserHome?: string, readOnly?: boolean, force?: boolean, remove?: boolean, gradleProperties?: boolean }
 interface GradleCommandOptions { data?: string, project?: string, readOnly?: boolean }
 
 /** The running node at `--data`, or an operation error saying how to start one. */
@@ -78,14 +80,32 @@ async function initGradle (options: InitGradleOptions): Promise<void> {
   }
   const verb = result.changed ? 'wrote' : 'already up to date:'
   process.stdout.write(`${verb} ${result.file}\nGradle builds using ${home} now use the cache at ${node.cacheUrl}` +
-    `${options.readOnly === true ? ' (read-only)' : ''}; gmesh init-gradle --remove stops that.\n` +
-    'With Gradle\'s configuration cache on, also set org.gradle.caching=true: a configuration-cache hit ' +
-    'does not rerun the script that turns the build cache on.\n')
+    `${options.readOnly === true ? ' (read-only)' : ''}; gmesh init-gradle --remove stops that.\n`)
+  if (options.gradleProperties === true) {
+    process.stdout.write(await setCachingProperty(home))
+    return
+  }
+  process.stdout.write('With Gradle\'s configuration cache on, also set org.gradle.caching=true (gmesh init-gradle --gradle-properties does): ' +
+    'a configuration-cache hit does not rerun the script that turns the build cache on.\n')
+}
+
+/** `--gradle-properties`: org.gradle.caching=true in the Gradle user home's gradle.properties; what it did, as a line. */
+async function setCachingProperty (home: string): Promise<string> {
+  let result
+  try {
+    result = await enableCachingProperty(home)
+  } catch (err) {
+    throw new OperationError(`the script is installed, but gradle.properties could not be updated: ${(err as Error).message}`)
+  }
+  if (!result.changed) return `already set: ${CACHING_PROPERTY}=true in ${result.file}\n`
+  const was = result.previous === undefined ? '' : ` (it was ${result.previous})`
+  return `set ${CACHING_PROPERTY}=true in ${result.file}${was}: builds keep the build cache on with the configuration cache too ` +
+    '(gmesh init-gradle --remove leaves this line)\n'
 }
 
 async function removeInitGradle (options: InitGradleOptions): Promise<void> {
-  if (options.readOnly === true || options.force === true) {
-    throw new UsageError('--remove takes neither --read-only nor --force: it deletes only a script gmesh wrote')
+  if (options.readOnly === true || options.force === true || options.gradleProperties === true) {
+    throw new UsageError('--remove takes neither --read-only, --force nor --gradle-properties: it deletes only a script gmesh wrote')
   }
   const home = resolveGradleUserHome(options.gradleUserHome)
   await refuseFile(home, options.gradleUserHome == null ? 'the Gradle user home' : '--gradle-user-home')
