@@ -105,7 +105,7 @@ export class Daemon {
     await http.start()
     this.undo.push(async () => { await http.stop() }) // a start that fails: nothing was served
     checkpoint()
-    const libp2p = await this.listenForPeers(privateKey)
+    const libp2p = await this.listenIfMeshed(privateKey)
     checkpoint()
     const store = await this.openStore(peerId, logger)
     checkpoint()
@@ -118,7 +118,7 @@ export class Daemon {
   }
 
   /** The mesh's libp2p node, listening; undefined for a node without a mesh. */
-  private async listenForPeers (privateKey: PrivateKey): Promise<MeshLibp2p | undefined> {
+  private async listenIfMeshed (privateKey: PrivateKey): Promise<MeshLibp2p | undefined> {
     if (this.options.mesh == null) return undefined
     const libp2p = await listenForPeers(privateKey, this.options.mesh)
     this.undo.push(async () => { await libp2p.stop() }) // Mesh.stop stops it too, once started (a second stop does nothing)
