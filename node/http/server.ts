@@ -114,7 +114,8 @@ export class NodeHttpServer {
   private continueOrRefuse (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     const cache = url.startsWith(CACHE_PREFIX) && this.hosts.allows(req.headers.host)
-    if (cache && this.components.cache.refuseBeforeBody(req, res, url.slice(CACHE_PREFIX.length))) return
+    // before serve() nobody can judge the size yet: the request continues and waits with the others
+    if (cache && this.handlers?.cache.refuseBeforeBody(req, res, url.slice(CACHE_PREFIX.length)) === true) return
     res.writeContinue()
     this.route(req, res)
   }

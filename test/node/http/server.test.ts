@@ -103,7 +103,7 @@ test('a server bound before it serves holds requests until it is given its handl
   const answer = fetch(`${http.url}/cache/${KEY}`)
   await logged
   http.serve({
-    cache: { handle: async (_req, res) => { res.writeHead(200, { 'Content-Length': 6 }).end('served') } },
+    cache: { handle: async (_req, res) => { res.writeHead(200, { 'Content-Length': 6 }).end('served') }, refuseBeforeBody: () => false },
     api: { handle: async () => {}, close: () => {} }
   })
   const res = await answer
