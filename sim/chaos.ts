@@ -1,5 +1,6 @@
 import type { Random } from '../protocols/core/index.js'
 import type { Engine } from './engine/index.js'
+import { SEED_COUNT } from './harness.js'
 import type { Harness } from './harness.js'
 import type { Bounds } from './invariants.js'
 import type { FaultState, Links } from './network/index.js'
@@ -121,6 +122,18 @@ export function schedulePauses (ctx: ChaosContext, count: number, pauseMs: reado
 export function slowNodes (ctx: ChaosContext, fraction: number, slowMs: number): void {
   const count = Math.round(ctx.size * fraction)
   for (let k = 0; k < count; k++) ctx.faults.slowMs[ctx.engine.random.nextInt(ctx.size)] = slowMs
+}
+
+/**
+ * Crashes every seed at once `downMs` before the faults end and restarts them all as the faults end, each with its
+ * disk or not: `convergedAfterMs` is then the time the mesh takes to agree once they are back (the seeds join
+ * through one another, so each is welcomed by one that has just restarted too).
+ */
+export function restartSeeds (ctx: ChaosContext, downMs: number, withDisk: readonly boolean[]): void {
+  const { engine, harness, size, faultsEnd } = ctx
+  const seeds = Math.min(SEED_COUNT, size)
+  engine.at(faultsEnd - downMs, () => { for (let i = 0; i < seeds; i++) harness.crash(i) })
+  engine.at(faultsEnd, () => { for (let i = 0; i < seeds; i++) harness.restart(i, withDisk[i] === true) })
 }
 
 /** Liveness phase: every fault stops; crashed nodes stay down (their crash must be noticed). */

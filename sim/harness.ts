@@ -33,7 +33,8 @@ export interface SimNode {
   diskIncarnation: number | undefined
 }
 
-const SEED_COUNT = 5
+/** Nodes 0 to SEED_COUNT - 1 are every node's seeds (its bootstrap list). */
+export const SEED_COUNT = 5
 
 /** Runs every node's real protocol code on the virtual network: turns effects into events and events into inputs. */
 export class Harness implements EventHandler {

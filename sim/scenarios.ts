@@ -1,5 +1,5 @@
 import type { Random } from '../protocols/core/index.js'
-import { between, schedulePartitions, schedulePauses, scheduleChurn, slowNodes } from './chaos.js'
+import { between, restartSeeds, schedulePartitions, schedulePauses, scheduleChurn, slowNodes } from './chaos.js'
 import type { ChaosContext } from './chaos.js'
 import { LAN_PROFILE } from './network/index.js'
 import type { LinkProfile } from './network/index.js'
@@ -107,6 +107,22 @@ const swarm: Scenario = {
   minFaultsMs: lastingCrashFits
 }
 
+const seedsRestart: Scenario = {
+  name: 'seeds-restart',
+  description: 'a healthy LAN where every seed crashes at once and all restart as the faults end (down 0-8 s, each with its disk or not): ' +
+    'the time to agreement is how fast restarted nodes that join through one another catch up',
+  defaultNodes: 100,
+  defaultDurationMs: 120_000,
+  profile: () => LAN_PROFILE,
+  inject: ctx => {
+    const r = ctx.engine.random
+    const downMs = Math.round(between(r, [0, 8000]))
+    restartSeeds(ctx, downMs, Array.from({ length: ctx.size }, () => r.nextFloat() < 0.5))
+  },
+  // the mesh has settled before the seeds crash: every node has heard every heartbeat (one interval is 20 s at 200 nodes)
+  minFaultsMs: () => 40_000
+}
+
 const forgedMembers: Scenario = {
   name: 'forged-members',
   description: 'three members forge records about others (alive at the incarnation bound, suspicions and deaths just under it, ' +
@@ -121,7 +137,7 @@ const forgedMembers: Scenario = {
 }
 
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map(
-  [steady, churn, partitionHeal, lossyLan, swarm, forgedMembers].map(s => [s.name, s])
+  [steady, churn, partitionHeal, lossyLan, swarm, seedsRestart, forgedMembers].map(s => [s.name, s])
 )
 
 export class UnknownScenarioError extends Error {
