@@ -22,17 +22,19 @@ import type { MemberTable } from './table.js'
  */
 export class AntiEntropy {
   private mismatchSince: Millis | undefined
+  /** The member this node last pulled from, and when. */
+  private lastPull: { readonly from: PeerId, readonly at: Millis } | undefined
   /** Pulls decided so far. */
   pulls = 0
 
   constructor (private readonly persistMs: Millis) {}
 
   /**
-   * Notes a digest shown by a member at `now` (undefined: none shown); true when this node should
+   * Notes a digest shown by member `from` at `now` (undefined: none shown); true when this node should
    * pull from that member. `own` is undefined while the node is still joining (its view is known
    * to be partial and a welcome is on its way): nothing is pulled and no mismatch is counted.
    */
-  observe (own: number | undefined, shown: number | undefined, now: Millis): boolean {
+  observe (own: number | undefined, shown: number | undefined, now: Millis, from?: PeerId): boolean {
     if (shown === undefined) return false
     if (own === undefined || own === shown) {
       this.mismatchSince = undefined
@@ -45,7 +47,13 @@ export class AntiEntropy {
     if (now - this.mismatchSince < this.persistMs) return false
     this.mismatchSince = undefined
     this.pulls++
+    if (from !== undefined) this.lastPull = { from, at: now }
     return true
+  }
+
+  /** Whether a welcome from `from` at `now` answers this node's last pull: it pulled from `from` less than `persistMs` ago (the next pull comes no sooner). */
+  answersPull (from: PeerId, now: Millis): boolean {
+    return this.lastPull !== undefined && this.lastPull.from === from && now - this.lastPull.at < this.persistMs
   }
 }
 

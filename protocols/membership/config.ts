@@ -48,6 +48,12 @@ export interface MembershipConfig {
   readonly deadRetentionMs: Millis
   /** Members held at most, tombstones included (see MemberTable). */
   readonly maxMembers: number
+  /**
+   * After its join completes, a node passes on in its answers the live members of the answers it asked for (its
+   * welcome, its pulls' answers) for one heartbeat interval or this long, the shorter (StartVouches). Short: a forger
+   * that answers a join has its made-up peers passed on by the joiner this long; the joiner's pulls come every 3 s.
+   */
+  readonly startVouchMaxMs: Millis
 }
 
 export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
@@ -66,7 +72,8 @@ export const DEFAULT_MEMBERSHIP_CONFIG: MembershipConfig = Object.freeze({
   boundProbeRounds: 20,
   boundSlackMs: 3000,
   deadRetentionMs: 3_600_000,
-  maxMembers: DEFAULT_MAX_MEMBERS
+  maxMembers: DEFAULT_MAX_MEMBERS,
+  startVouchMaxMs: 10_000
 })
 
 /** How long a suspicion lasts in a mesh of `n` members. */
@@ -78,6 +85,11 @@ export function suspicionTimeoutMs (config: MembershipConfig, n: number): Millis
 export function heartbeatIntervalMs (config: MembershipConfig, n: number): Millis {
   const ideal = (Math.max(n, 1) * 1000) / config.heartbeatDeliveriesPerSec
   return Math.min(config.heartbeatMaxMs, Math.max(config.heartbeatMinMs, Math.round(ideal)))
+}
+
+/** How long a node that just joined passes on the members of the answers it asked for (StartVouches). */
+export function startVouchMs (config: MembershipConfig, n: number): Millis {
+  return Math.min(heartbeatIntervalMs(config, n), config.startVouchMaxMs)
 }
 
 /**

@@ -55,9 +55,10 @@ export class Joiner {
   /** Whether a welcome from `from` answers this node's join: it asked `from`, and no welcome was complete before. */
   answersJoin (from: PeerId): boolean { return !this.welcomes.complete && this.asked.has(from) }
 
-  /** Notes one part of a welcome from `from`: only one from a peer asked completes the join. */
-  welcomed (from: PeerId, part: number, parts: number): void {
+  /** Notes one part of a welcome from `from`: only one from a peer asked completes the join. True once the join is complete. */
+  welcomed (from: PeerId, part: number, parts: number): boolean {
     if (this.asked.has(from)) this.welcomes.add(from, part, parts)
+    return this.welcomes.complete
   }
 
   /** Members to send a join to now, and when to try again (undefined: joined, or nobody to ask). */

@@ -1,6 +1,6 @@
 import { EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
-import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, suspicionTimeoutMs } from './config.js'
+import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, startVouchMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, decodeOn, membershipCodec } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
@@ -66,7 +66,7 @@ export class Membership implements SansIoProtocol {
     this.prober = new Prober(this.table, options.random)
     this.suspicion = new Suspicion(this.table, this.effects, () => suspicionTimeoutMs(this.config, this.meshSize))
     this.antiEntropy = new AntiEntropy(this.config.pullAfterMs)
-    this.answers = new TableAnswers(this.table, this.config)
+    this.answers = new TableAnswers(this.table, this.config, () => startVouchMs(this.config, this.meshSize))
     this.joiner = new Joiner(options.seeds, this.config.joinRetryMs, options.random)
     this.view = new TableView(options.self, this.table, peerHash(options.self))
   }
@@ -154,9 +154,10 @@ export class Membership implements SansIoProtocol {
       }
       case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
         this.applyAll(m.members, from, now, this.joiner.answersJoin(from))
+        this.answers.vouches.took(m.members, this.table, now, this.joiner.answersJoin(from) || this.antiEntropy.answersPull(from, now))
         for (const peer of vouchedDead(this.table, m.members)) this.pingHeldDead(peer)
         if (m.about !== undefined) this.learnAboutSelf(m.about, this.joiner.answersJoin(from))
-        this.joiner.welcomed(from, m.part, m.parts)
+        if (this.joiner.welcomed(from, m.part, m.parts)) this.answers.vouches.joined(now)
         return
       case 'gossip': this.applyAll(m.updates, from, now); return
       case 'pull':
@@ -253,7 +254,7 @@ export class Membership implements SansIoProtocol {
   /** Anti-entropy: pulls the records of `from` whose buckets differ, once digests have differed long enough. */
   private compareDigest (from: PeerId, digest: number | undefined): void {
     const own = this.joiner.complete ? this.view.aliveDigest : undefined
-    if (this.antiEntropy.observe(own, digest, this.lastInput)) this.send(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
+    if (this.antiEntropy.observe(own, digest, this.lastInput, from)) this.send(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
   }
 
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis, joining = false): void {

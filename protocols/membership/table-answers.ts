@@ -3,6 +3,7 @@ import { inDifferingBuckets, viewBuckets } from './anti-entropy.js'
 import type { MembershipConfig } from './config.js'
 import { MAX_RECORDS_PER_MESSAGE } from './messages.js'
 import type { MemberRecord, MembershipMessage } from './messages.js'
+import { StartVouches } from './start-vouches.js'
 import { aboutPeer } from './table.js'
 import type { MemberInfo, MemberTable } from './table.js'
 
@@ -118,8 +119,15 @@ export class TableAnswers {
   private readonly joins: MemberAnswerLimit
   private readonly pulls: MemberAnswerLimit
   private readonly passOnDeadFor: Millis
+  /** The members of the answers this node asked for, passed on for a short window after its join. */
+  readonly vouches: StartVouches
 
-  constructor (private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs' | 'deadRetentionMs'>) {
+  /** `startWindowMs`: how long after its join this node passes on the members of the answers it asked for (none by default). */
+  constructor (
+    private readonly table: MemberTable, config: Pick<MembershipConfig, 'joinAnswerIntervalMs' | 'pullAnswerIntervalMs' | 'deadRetentionMs'>,
+    startWindowMs: () => Millis = () => 0
+  ) {
+    this.vouches = new StartVouches(startWindowMs)
     this.joins = new MemberAnswerLimit(config.joinAnswerIntervalMs)
     this.pulls = new MemberAnswerLimit(config.pullAnswerIntervalMs)
     this.passOnDeadFor = config.deadRetentionMs / 2
@@ -149,10 +157,12 @@ export class TableAnswers {
    * A rumour (a live member nobody here heard from) is not passed on: the taker would hold it with its silence
    * starting at once, and pass it on in turn, so a made-up peer would go round honest nodes for good after its
    * forgers stop (forged-members, 1,000 nodes: taken alive from an honest pull answer 157 s after the last forged
-   * record). A real member's own heartbeat, or a holder that heard from it, tells the asker of it.
+   * record). A real member's own heartbeat, or a holder that heard from it, tells the asker of it. One exception: a
+   * node that just joined passes on the live members of the answers it asked for, for a short window (StartVouches).
    */
   private passOn (m: MemberInfo, now: Millis): boolean {
-    return m.status === 'dead' ? m.heldLive && now - m.statusSince < this.passOnDeadFor : m.confirmed
+    if (m.status === 'dead') return m.heldLive && now - m.statusSince < this.passOnDeadFor
+    return m.confirmed || this.vouches.passes(m.peer, now)
   }
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */

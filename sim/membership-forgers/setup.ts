@@ -25,7 +25,9 @@ export function madeUpPeerId (k: number): PeerId {
 
 /**
  * How long an honest node holds a made-up peer live after the last record naming it (a forger's: honest nodes pass on
- * no rumour, TableAnswers, so none takes it anew from another once the forgers stop): a rumour alive is let go
+ * no rumour, TableAnswers, so none takes it anew from another once the forgers stop; but for StartVouches, which lets
+ * a node pass on the members of the answers it asked for in the 10 s after its join: in forged-members the honest
+ * nodes join in the first seconds of the run, 20 s or more before the forgers stop): a rumour alive is let go
  * by the first sweep after it has been silent `staleHeartbeats` heartbeat intervals and a period (sweeps come every
  * interval), one suspect when its suspicion times out (or sooner, dropped when a probe of it fails); the mesh size
  * counts the made-up peers too (they are held live), and the slack covers the last record's flight.
