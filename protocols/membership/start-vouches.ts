@@ -11,11 +11,14 @@ import type { MemberTable } from './table.js'
  * node that just (re)started has heard from few members: until their heartbeats reach it (a heartbeat interval, 20 s
  * at 200 nodes) its answers to pulls and joins hold only those, and a node behind that pulls from it (a seed pulling
  * from another seed restarted with it) stays behind until its next pull. The members of an answer the node asked for
- * are the answerer's own confirmed view (an honest answerer's), so the node may pass them on while it catches up.
+ * are the answerer's own confirmed view (an honest answerer's, or its own start window's), so the node may pass them
+ * on while it catches up (seeds-restart, 200 nodes, seed 3: the mesh agreed 4 s after every seed came back, not 11 s).
  *
- * The window is anchored at the node's join, not at each answer: a node passes on rumours only within `windowMs` of
- * its own (re)start, whoever it took them from, so once the forgers stop, honest nodes stop passing on their made-up
- * peers within a window of the last (re)start a forger answered (or that pulled from one that just had), not for good.
+ * The window is anchored at the node's own join, not at each answer, and no taker restarts it: a node passes on
+ * rumours only within `windowMs` of its join, whoever it took them from. A welcome nobody asked for (anyone may send
+ * one) is not vouched for. A forger answering a join or a pull has its made-up peers passed on by that node for what
+ * is left of its window; once the forgers stop, only a chain of nodes each joining within a window of the one before
+ * and pulling from it carries one on, and with no joins it is passed on no more after one window: not for good.
  */
 export class StartVouches {
   private readonly peers = new Set<PeerId>()
