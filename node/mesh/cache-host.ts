@@ -1,69 +1,23 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { PrivateKey } from '@libp2p/interface'
 import {
   CacheProtocol, casFrameCodec, recordFromStored, recordProof, CACHE_MESSAGE_MAX_BYTES,
-  type CacheCommand, type CacheConfigOverrides, type SignedRecord, type TrustPolicy
+  type CacheCommand, type SignedRecord
 } from '../../protocols/cache/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
-import type { ContentStore } from '../../src/cas/store.js'
 import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
-import type { Logger } from '../../src/config/logger.js'
-import type { MeshLibp2p, RpcContext, TopicGuard } from '../libp2p/index.js'
+import type { RpcContext } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
 import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
 import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
-import type { MembershipPeerLoad } from './peer-load.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ReplicaPuller } from './replica-puller.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
-import type { EventSink } from '../events/index.js'
 import { randomInt } from 'node:crypto'
+import type { CacheHostComponents, CacheHostInit, CacheHostStats, PeerFetchAnswer } from './cache-host-types.js'
 
-export interface CacheHostComponents {
-  libp2p: MeshLibp2p
-  guard: TopicGuard
-  store: ContentStore
-  privateKey: PrivateKey
-  peers: MembershipPeerLoad
-  logger: Logger
-  /** Told about every peer fetch with its result (events, metrics). */
-  events?: EventSink
-}
-
-export interface CacheHostInit {
-  overrides?: CacheConfigOverrides
-  trust?: TrustPolicy
-  /** Largest blob fetched from a peer. */
-  maxEntryBytes: number
-  /** Fetches up to this size are verified in memory and answered from there while being stored (default 1 MiB). */
-  inMemoryFetchBytes?: number
-  /** Timings of the blob protocol; tests shorten them. */
-  timing?: CacheHostTiming
-}
-
-/** The blob server's request deadline (a push offer lifts it once its pull is under way), a replica pull's body stall limit. */
-export interface CacheHostTiming {
-  blobRequestTimeoutMs?: number
-  replicaPullStallMs?: number
-}
-
-/** What a GET waiting on a peer fetch gets: a miss, the entry now in the store, or its verified bytes. */
-export type PeerFetchAnswer = boolean | Uint8Array
-
-/** Counters of the driver side of cache sharing (the protocol keeps its own). */
-export interface CacheHostStats {
-  peerHits: number
-  peerMisses: number
-  fetchedBytes: number
-  corruptRejected: number
-  penalised: number
-  replicasPushed: number
-  /** Replica offers given up: the replica could not be reached, or stayed busy, for every try. */
-  replicaPushesFailed: number
-  replicasStored: number
-}
+export type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTiming, PeerFetchAnswer } from './cache-host-types.js'
 
 /**
  * Runs the cache-sharing protocol (protocols/cache) on libp2p: announces local PUTs, answers the
