@@ -28,8 +28,11 @@ export type ThrottleReason = 'author' | 'forwarder'
 /** A sans-IO protocol's answer about a message (protocols/core `Verdict`). */
 export type Verdict = 'accept' | 'ignore' | 'reject'
 
-/** Handles a message inside validation and says what gossipsub should do with it. */
-export type Judge = (from: PeerId, data: Uint8Array) => Verdict
+/**
+ * Handles a message inside validation and says what gossipsub should do with it. `seqno`: the message's signed
+ * sequence number (the author's clock, strictly increasing per author), which orders a replay after the seen-cache.
+ */
+export type Judge = (from: PeerId, data: Uint8Array, seqno: bigint) => Verdict
 
 export interface TopicRejection {
   topic: string
@@ -123,7 +126,7 @@ export class TopicGuard {
       if (!this.withinBudget(topic, peer, msg.from)) return TopicValidatorResult.Ignore
       let verdict: Verdict
       try {
-        verdict = judge(msg.from, msg.data)
+        verdict = judge(msg.from, msg.data, msg.sequenceNumber)
       } catch (error) {
         this.init.onJudgeError?.(topic, error)
         return TopicValidatorResult.Ignore

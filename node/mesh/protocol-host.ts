@@ -55,8 +55,8 @@ export class ProtocolHost {
   async start (): Promise<void> {
     const { libp2p, guard } = this.components
     for (const topic of this.protocol.topics) {
-      this.unguards.push(guard.judge(topic, this.init.maxMessageBytes, (from, data) =>
-        this.input(() => this.protocol.onMessage(from.toString(), topic, data, this.now()))))
+      this.unguards.push(guard.judge(topic, this.init.maxMessageBytes, (from, data, seqno) =>
+        this.input(() => this.protocol.onMessage(from.toString(), topic, data, this.now(), seqno))))
     }
     for (const protocolId of this.protocol.protocolIds) {
       const server = new StreamRpcServer(libp2p, {

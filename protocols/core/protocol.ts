@@ -24,7 +24,13 @@ export interface SansIoProtocol {
 
   start: (now: Millis) => void
   stop: (now: Millis) => void
-  onMessage: (from: PeerId, via: string, bytes: Uint8Array, now: Millis) => Verdict
+  /**
+   * `sent`: for a gossip message, its author's sequence number, covered by the author's signature and strictly
+   * increasing per author (gossipsub's seqno: the author's clock in nanoseconds, then one up per message): what
+   * orders an author's messages after gossipsub's seen-cache has let go of a replayed one. Undefined on a stream
+   * frame, and where the driver has none (the simulator).
+   */
+  onMessage: (from: PeerId, via: string, bytes: Uint8Array, now: Millis, sent?: bigint) => Verdict
   onTimer: (key: TimerKey, now: Millis) => void
   drainEffects: () => Effect[]
 }

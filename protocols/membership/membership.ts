@@ -6,6 +6,7 @@ import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
+import { noteBeats, replayedBeat } from './heartbeat-order.js'
 import { Joiner } from './joining.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
@@ -28,7 +29,8 @@ import type { MembershipView } from './view.js'
  * - Pings and acks carry the receiver's record when the sender holds it suspect or dead, so a live member refutes at
  *   once. A member held live is pinged with the verdict when it is declared dead, and every period the node pings the
  *   next member it holds dead (round-robin reconnect probe), so a live one wrongly held dead refutes once reachable.
- * - Records about others are taken only if credible (`credible`); those about self go to OwnIncarnation.
+ * - Records about others are taken only if credible (`credible`); those about self go to OwnIncarnation. A member's
+ *   heartbeat signed before one taken at its incarnation is a replay, ignored (heartbeat-order.ts).
  * - A member heard of only from others is a rumour (it may not exist) until heard from directly: probed directly only,
  *   it is let go unannounced if that fails or its heartbeats do (Suspicion.silent), with no verdict or reconnect ping.
  * - Pings and acks carry the sender's alive-set digest; a node shown only differing digests for `pullAfterMs` pulls
@@ -56,6 +58,8 @@ export class Membership implements SansIoProtocol {
   private lastInput: Millis = 0
   /** Malformed inputs rejected so far. */
   rejected = 0
+  /** Gossip ignored as a replay: its author's heartbeat, signed before one taken at that incarnation (heartbeat-order.ts). */
+  staleBeats = 0
   private refusedRecords = 0
 
   constructor (private readonly options: MembershipOptions) {
@@ -110,7 +114,7 @@ export class Membership implements SansIoProtocol {
 
   drainEffects (): Effect[] { return this.effects.drain() }
 
-  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
+  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis, sent?: bigint): Verdict {
     if (!this.running || from === this.self) return 'ignore'
     this.lastInput = now
     const message = decodeOn(bytes, via)
@@ -118,7 +122,12 @@ export class Membership implements SansIoProtocol {
       this.rejected++
       return 'reject'
     }
+    if (message.type === 'gossip' && sent !== undefined && replayedBeat(this.table, from, message.updates, sent)) {
+      this.staleBeats++
+      return 'ignore'
+    }
     this.dispatch(from, message, now)
+    if (message.type === 'gossip' && sent !== undefined) noteBeats(this.table, from, message.updates, sent)
     if (this.joiner.awaitingMember && this.view.liveCount > 0) this.join(now)
     return 'accept'
   }

@@ -35,6 +35,8 @@ class Member implements MemberInfo {
   heldLive: boolean
   confirmed = false
   dropped = false
+  /** The signed sequence number of the newest heartbeat of the peer's taken at `incarnation` (heartbeat-order.ts). */
+  beat: bigint | undefined = undefined
   /** Position in the dead list, -1 when not dead. */
   deadIndex = -1
 
@@ -170,6 +172,7 @@ export class MemberTable {
         return 'load'
       }
     }
+    if (record.incarnation !== member.incarnation) member.beat = undefined
     member.incarnation = record.incarnation
     member.setLoad(record.load)
     if (record.status === member.status) return 'incarnation'
@@ -189,6 +192,18 @@ export class MemberTable {
     if (member === undefined) return
     member.lastHeard = Math.floor(now)
     member.confirmed = true
+  }
+
+  /** Whether the peer's own heartbeat at `incarnation` signed `sent` is news (see heartbeat-order.ts). */
+  freshBeat (peer: PeerId, incarnation: number, sent: bigint): boolean {
+    const member = this.members.get(peer)
+    return member === undefined || member.incarnation !== incarnation || member.beat === undefined || sent > member.beat
+  }
+
+  /** Notes that the peer's heartbeat at `incarnation` signed `sent` was taken, if the peer is held at that incarnation. */
+  noteBeat (peer: PeerId, incarnation: number, sent: bigint): void {
+    const member = this.members.get(peer)
+    if (member !== undefined && member.incarnation === incarnation && (member.beat === undefined || sent > member.beat)) member.beat = sent
   }
 
   /** Whether `peer` is held and was heard from directly: not a rumour. */

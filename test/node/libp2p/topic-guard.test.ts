@@ -139,3 +139,22 @@ test('an author that floods valid gossip past its budget has the rest ignored on
   const pubsub = receiver.services.pubsub as unknown as { getScore: (peer: string) => number }
   t.true(pubsub.getScore(sender.peerId.toString()) >= 0, 'ignored, not penalised')
 })
+
+test('a judge is given each message\'s signed sequence number, higher for each message its author publishes', async t => {
+  const receiver = await startNode(t)
+  const guard = new TopicGuard(receiver.services.pubsub)
+  const seqnos: Array<[string, bigint]> = []
+  let judgedAll!: () => void
+  const allJudged = new Promise<void>(resolve => { judgedAll = resolve })
+  guard.judge(MeshTopics.jobs, 64, (_from, data, seqno) => {
+    if (seqnos.push([new TextDecoder().decode(data), seqno]) === 3) judgedAll()
+    return 'accept'
+  })
+  const sender = await startNode(t, { bootstrap: [addressOf(receiver)] })
+  await subscribed(sender.services.pubsub, MeshTopics.jobs, receiver.peerId)
+  for (const text of ['a', 'b', 'c']) await sender.services.pubsub.publish(MeshTopics.jobs, bytes(text))
+  await allJudged
+  const ordered = [...seqnos].sort((x, y) => (x[1] < y[1] ? -1 : 1)).map(([text]) => text)
+  t.deepEqual(ordered, ['a', 'b', 'c'])
+  t.is(new Set(seqnos.map(([, s]) => s)).size, 3)
+})
