@@ -107,6 +107,11 @@ export class CacheProtocol implements SansIoProtocol {
     })
   }
 
+  /** Announced records skipped as signed before one taken from the same provider for the same key (AnnouncementOrder). */
+  get staleAnnouncements (): number {
+    return this.claims.order.stale
+  }
+
   get synced (): boolean {
     return this.sync.synced
   }
@@ -133,9 +138,9 @@ export class CacheProtocol implements SansIoProtocol {
     return this.commands.drain()
   }
 
-  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis): Verdict {
+  onMessage (from: PeerId, via: string, bytes: Uint8Array, now: Millis, sent?: bigint): Verdict {
     if (!this.running || from === this.deps.self) return 'ignore'
-    if (via === CACHE_TOPIC) return this.claims.onAnnouncement(from, bytes, now)
+    if (via === CACHE_TOPIC) return this.claims.onAnnouncement(from, bytes, now, sent)
     if (via === CACHE_INDEX_PROTOCOL || via === CACHE_INDEX_PROTOCOL_1_2) return this.claims.onIndexSync(from, via, bytes, now)
     return 'ignore'
   }

@@ -1,5 +1,6 @@
 import { CodecError } from '../core/index.js'
 import type { Millis, PeerId, Verdict } from '../core/index.js'
+import { AnnouncementOrder } from './announcement-order.js'
 import type { CacheAnnouncer } from './announcer.js'
 import type { IndexSync, SharedClaims } from './index-sync.js'
 import type { CacheLookup } from './lookup.js'
@@ -29,9 +30,13 @@ export interface ClaimIntakeDeps {
  * (signatures, trust, age) into the provider index; and the claims this node shares when a peer asks for its index.
  */
 export class ClaimIntake {
+  /** Which announcements were signed after which, per (provider, key): a replayed one is skipped. */
+  readonly order = new AnnouncementOrder()
+
   constructor (private readonly deps: ClaimIntakeDeps) {}
 
-  onAnnouncement (from: PeerId, bytes: Uint8Array, now: Millis): Verdict {
+  /** `sent`: the announcement's signed sequence number, if the driver has it (see AnnouncementOrder). */
+  onAnnouncement (from: PeerId, bytes: Uint8Array, now: Millis, sent?: bigint): Verdict {
     const { verified, trust, index } = this.deps
     let records: readonly SignedRecord[]
     try {
@@ -43,6 +48,7 @@ export class ClaimIntake {
     if (!records.every(r => verified.check(r))) return 'reject'
     let trusted = 0
     for (const record of records) {
+      if (sent !== undefined && !this.order.take(from, record.gradleKey, sent)) continue // a replay, or out of order
       if (!trust.mayProduce(record.producer)) {
         // `from` now holds an entry by a producer this node does not trust (it replaced the one it announced before,
         // or never had one this node could use): whatever it claimed for the key before is no longer there
