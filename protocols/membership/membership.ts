@@ -148,7 +148,7 @@ export class Membership implements SansIoProtocol {
   private dispatch (from: PeerId, m: MembershipMessage, now: Millis): void {
     switch (m.type) {
       case 'ping':
-        this.heardFrom(from, m.incarnation, m.load, now)
+        this.heardFrom(from, m.incarnation, m.load, now, true)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
         this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.own.value, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
         this.compareDigest(from, m.digest)
@@ -157,7 +157,7 @@ export class Membership implements SansIoProtocol {
       case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
       case 'join': { // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
         const member = this.table.isConfirmed(from) && this.view.isLive(from)
-        this.heardFrom(from, m.incarnation, m.load, now, MAX_WELCOME_STEP)
+        this.heardFrom(from, m.incarnation, m.load, now, true, MAX_WELCOME_STEP)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now, member)) this.send(from, welcome)
         return
       }
@@ -181,7 +181,7 @@ export class Membership implements SansIoProtocol {
     const answersProbe = relay !== undefined || this.prober.acknowledge(m.seq, m.subject)
     // relayed, the incarnation is the helper's word: taken as any record passed on (credible)
     if (!direct && (!answersProbe || !credible(this.table, { peer: m.subject, status: 'alive', incarnation: m.incarnation, load: m.load }, from))) return
-    this.heardFrom(m.subject, m.incarnation, m.load, now)
+    this.heardFrom(m.subject, m.incarnation, m.load, now, direct)
     if (direct) {
       if (m.about !== undefined) this.learnAboutSelf(m.about)
       this.compareDigest(from, m.digest)
@@ -270,17 +270,20 @@ export class Membership implements SansIoProtocol {
     for (const record of records) {
       if (record.peer === this.self) this.learnAboutSelf(record, joining)
       else if (!credible(this.table, record, from) || this.options.isPeerId?.(record.peer) === false) this.refusedRecords++
-      else if (record.peer === from && record.status === 'alive') this.heardFrom(from, record.incarnation, record.load, now)
+      else if (record.peer === from && record.status === 'alive') this.heardFrom(from, record.incarnation, record.load, now, false)
       else this.apply(record, now)
     }
   }
 
-  /** A direct message from `peer` proves it was alive at `incarnation`. */
-  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis, rebaseStep = MAX_INCARNATION_STEP): void {
+  /**
+   * A direct message from `peer` proves it was alive at `incarnation`; `reached`: it came over a stream (a ping, join or
+   * the peer's own ack), not as signed gossip.
+   */
+  private heardFrom (peer: PeerId, incarnation: number, load: Load, now: Millis, reached: boolean, rebaseStep = MAX_INCARNATION_STEP): void {
     if (peer === this.self) return
     this.table.heardFromDirectly(peer, incarnation, rebaseStep)
     this.apply({ peer, status: 'alive', incarnation, load }, now)
-    this.table.touch(peer, now)
+    this.table.touch(peer, now, reached)
   }
 
   /** Someone holds a record about this node: refute it, republish, or catch up (OwnIncarnation). */

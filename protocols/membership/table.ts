@@ -15,6 +15,12 @@ export interface MemberInfo extends MemberRecord {
    * rumour, passed on by others only, and may not exist at all (see `Membership`).
    */
   readonly confirmed: boolean
+  /**
+   * Whether this node heard from the peer over a stream (its ping or join, or its own ack): a node holding its key
+   * connected to this one. A signature costs nothing (a fresh key signs a heartbeat as well as a member), a connection
+   * does: gossip from a reached member is not held to its forwarder's budget (node/libp2p TopicGuard `isMember`).
+   */
+  readonly reached: boolean
   /** Whether this node let the peer go as a rumour that did not answer (MemberTable.dropRumour): dead on its word alone. */
   readonly dropped: boolean
 }
@@ -34,6 +40,7 @@ class Member implements MemberInfo {
   statusSince: Millis
   heldLive: boolean
   confirmed = false
+  reached = false
   dropped = false
   /** The signed sequence number of the newest heartbeat of the peer's taken at `incarnation` (heartbeat-order.ts). */
   beat: bigint | undefined = undefined
@@ -186,12 +193,16 @@ export class MemberTable {
     return 'status'
   }
 
-  /** Notes that the peer was heard from directly at `now` (a heartbeat, probe or ack): it is confirmed. */
-  touch (peer: PeerId, now: Millis): void {
+  /**
+   * Notes that the peer was heard from directly at `now` (a heartbeat, probe or ack): it is confirmed; and `reached`
+   * too if that was over a stream.
+   */
+  touch (peer: PeerId, now: Millis, reached = false): void {
     const member = this.members.get(peer)
     if (member === undefined) return
     member.lastHeard = Math.floor(now)
     member.confirmed = true
+    if (reached) member.reached = true
   }
 
   /** Whether the peer's own heartbeat at `incarnation` signed `sent` is news (see heartbeat-order.ts). */
