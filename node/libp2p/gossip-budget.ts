@@ -36,7 +36,9 @@ const MEMBERSHIP_HEARTBEATS_PER_SEC = 10
  * publish together, at the rates above. A relay that is a node's only link forwards it everything; with floodPublish
  * most messages come straight from their author instead, so a relay carries far less. Authors cost nothing (a fresh
  * key signs as well as a member's), the forwarder a connection: this budget is what bounds a flood signed by many
- * fresh keys, which the per-author budget does not.
+ * fresh keys, which the per-author budget does not. TopicGuard takes from it only messages of authors that are not
+ * members (reached by this node: TopicGuardInit.isMember), so it carries the traffic of nodes not yet reached (a
+ * mesh starting, a node joining), not the whole mesh's for good.
  */
 export function forwarderBudgetFor (meshSize: number): GossipBudgetInit {
   return { burst: meshSize * NODE_BURST, perSecond: meshSize * NODE_MESSAGES_PER_SEC + MEMBERSHIP_HEARTBEATS_PER_SEC }

@@ -53,10 +53,15 @@ export interface TopicGuardInit {
   /** Messages per author over all guarded topics (default DEFAULT_GOSSIP_BUDGET); past it they are ignored. */
   budget?: GossipBudgetInit
   /**
-   * Messages per forwarding peer over all guarded topics, whoever signed them (default DEFAULT_FORWARDER_BUDGET, sized
-   * for honest relaying in a 200-node mesh); past it they are ignored.
+   * Messages per forwarding peer over all guarded topics signed by authors that are not members (`isMember`) (default
+   * DEFAULT_FORWARDER_BUDGET); past it they are ignored.
    */
   forwarderBudget?: GossipBudgetInit
+  /**
+   * Whether `author` is a live member this node has reached (membership's view: MemberInfo.reached): its messages are
+   * held to its author budget only, not to their forwarder's. Default: nobody is (every message takes from both).
+   */
+  isMember?: (author: PeerId) => boolean
   /** Called for each message ignored because its forwarder or its author spent its budget. */
   onThrottle?: (topic: string, author: PeerId, forwarder: PeerId, reason: ThrottleReason) => void
 }
@@ -70,9 +75,13 @@ type GuardedPubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscr
  * message delivery in the forwarding peer's score. A valid message whose forwarder or author has
  * spent its budget (a flood) -> `Ignore`: neither delivered nor forwarded, and no penalty. The
  * forwarder's budget is what holds back a flood signed by many fresh keys (each with a full author
- * budget); it is not a proof of fault: an honest relay of a flooder forwards the flood up to its
- * own budget for that flooder, on top of its honest traffic, and a penalty would have it graylisted
- * and cut off with every node behind it. Counted in `throttledByForwarder` instead.
+ * budget), so it counts only messages whose author is not a member (`isMember`): a member's traffic
+ * grows with the mesh and with the records it holds, which no fixed budget of a relay follows, and a
+ * message ignored here is lost for good (gossipsub has marked it seen before validating it, so copies
+ * from other forwarders are dropped as duplicates). Members are held to their author budget only.
+ * Being over a forwarder budget is not a proof of fault: an honest relay of a flooder forwards the
+ * flood up to its own budget for that flooder, on top of its honest traffic, and a penalty would have
+ * it graylisted and cut off with every node behind it. Counted in `throttledByForwarder` instead.
  */
 export class TopicGuard {
   /** Messages ignored because their forwarder or their author spent its budget. */
@@ -170,9 +179,13 @@ export class TopicGuard {
     return TopicValidatorResult.Accept
   }
 
-  /** Takes one message from the forwarder's budget, then (if it had some left) from the author's. */
+  /**
+   * Takes one message from the forwarder's budget, unless a member signed it, then (if it had some left) from the
+   * author's.
+   */
   private withinBudget (topic: string, forwarder: PeerId, author: PeerId): boolean {
-    const reason: ThrottleReason | undefined = !this.forwarders.take(forwarder.toString())
+    const member = this.init.isMember?.(author) === true
+    const reason: ThrottleReason | undefined = !member && !this.forwarders.take(forwarder.toString())
       ? 'forwarder'
       : (this.budget.take(author.toString()) ? undefined : 'author')
     if (reason === undefined) return true

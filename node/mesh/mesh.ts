@@ -1,7 +1,7 @@
 import { P2pListenError } from '../errors.js'
 import { randomInt } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
-import { Membership, MEMBERSHIP_MAX_BYTES, type Load } from '../../protocols/membership/index.js'
+import { Membership, MEMBERSHIP_MAX_BYTES, type Load, type MembershipView } from '../../protocols/membership/index.js'
 import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
@@ -118,7 +118,9 @@ export class Mesh {
         logger.debug({ topic: rejection.topic, peer, reason: rejection.reason }, 'gossip message rejected')
         events?.emit({ type: 'message-rejected', topic: rejection.topic, peer, reason: rejection.reason })
       },
-      onJudgeError: (topic, err) => { logger.error({ err, topic }, 'a protocol failed on a gossip message: ignored') }
+      onJudgeError: (topic, err) => { logger.error({ err, topic }, 'a protocol failed on a gossip message: ignored') },
+      // a member this node reached over a stream, not one that only signed a heartbeat (a fresh key can)
+      isMember: author => isReachedMember(this.membership?.view, author.toString())
     })
     // A restarted node keeps its peer id: its incarnation starts from the wall clock (seconds; it must grow across
     // restarts, which the monotonic clock of the protocols does not), above the one its peers remember, so its new
@@ -222,6 +224,12 @@ export class Mesh {
     }
     this.known = live
   }
+}
+
+/** Whether `peer` is a live member of `view` that this node heard from over a stream (MemberInfo.reached). */
+export function isReachedMember (view: MembershipView | undefined, peer: string): boolean {
+  const member = view?.get(peer)
+  return member !== undefined && member.status !== 'dead' && member.reached
 }
 
 /** Something with a `stop` lifecycle step. */
