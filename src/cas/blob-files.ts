@@ -47,7 +47,8 @@ export class BlobFiles implements IndexRepair {
   /**
    * Moves the temp file into place and records the entry, in memory and in the index; the blob the key no longer
    * refers to goes once the index says so. If the index write fails, memory has gone back to what the index holds
-   * (restore, before the write rejects) and the new blob goes unless a key names it.
+   * (restore, before the write rejects; what the key held before, when the index cannot be read back) and the new
+   * blob goes unless a key names it.
    */
   async commitIndexed (meta: EntryMeta, written: WrittenTemp): Promise<void> {
     const { indexed, replaced } = await this.commit(meta, written)
@@ -61,8 +62,9 @@ export class BlobFiles implements IndexRepair {
   }
 
   /**
-   * An index batch failed: memory takes what the index holds for these keys. A blob no key names any more goes;
-   * a blob named again that memory had let go is checked to be still on disk (dropMissing).
+   * An index batch failed: memory takes what the index holds for these keys (when it cannot be read, what memory
+   * held before the failed writes, for those that said). A blob no key names any more goes; a blob named again
+   * that memory had let go is checked to be still on disk (dropMissing).
    */
   restore (indexed: ReadonlyMap<string, EntryMeta | undefined>): void {
     const orphans = new Set<string>()
@@ -99,8 +101,10 @@ export class BlobFiles implements IndexRepair {
     return await this.locks.run(meta.sha256, async () => {
       if (this.c.catalog.hasBlob(meta.sha256)) await this.keepExisting(written)
       else await this.moveIntoPlace(written)
+      const before = this.c.catalog.get(meta.key)
+      const undo = before === undefined ? null : { ...before }
       const replaced = this.c.catalog.set(meta)
-      const indexed = this.c.index.write([{ type: 'put', meta: { ...meta } }])
+      const indexed = this.c.index.write([{ type: 'put', meta: { ...meta }, before: undo }])
       return { indexed, ...(replaced === undefined ? {} : { replaced }) }
     })
   }
@@ -125,12 +129,13 @@ export class BlobFiles implements IndexRepair {
 
   /** Removes the entry of `key` from memory, then the index, then its blob if no key names it; undefined when none. */
   removeEntry (key: string): Promise<void> | undefined {
-    if (this.c.catalog.get(key) === undefined) return undefined
+    const before = this.c.catalog.get(key)
+    if (before === undefined) return undefined
     const orphan = this.c.catalog.delete(key)
     this.c.access.drop(key)
     this.c.onDropped([key])
     return (async () => {
-      await this.c.index.write([{ type: 'del', key }])
+      await this.c.index.write([{ type: 'del', key, before: { ...before } }])
       if (orphan !== undefined) await this.delete(orphan)
     })()
   }

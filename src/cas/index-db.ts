@@ -13,7 +13,12 @@ interface StoredEntry {
   signature?: string
 }
 
-export type IndexOp = { type: 'put', meta: EntryMeta } | { type: 'del', key: string }
+/**
+ * `before`: what memory held for the key before the change this write records (null: no entry). When the index
+ * refuses the write and cannot be read back (it could not be reopened), memory goes back to it; without it memory
+ * keeps what it has (a lastAccess flush, say) until the index can be read again.
+ */
+export type IndexOp = { type: 'put', meta: EntryMeta, before?: EntryMeta | null } | { type: 'del', key: string, before?: EntryMeta | null }
 
 /**
  * Told what the index really holds when a batch fails (LevelDB applies a batch whole or not at all), so the
@@ -22,8 +27,8 @@ export type IndexOp = { type: 'put', meta: EntryMeta } | { type: 'del', key: str
 export interface IndexRepair {
   /**
    * For every key of the failed batch that no write queued since will set: its entry in the index, or undefined
-   * for none (also when the index could not be read: then the caller forgets the key, and start-up recovery
-   * sorts out whatever the index still says).
+   * for none. When the index cannot be read (it could not be reopened), only keys whose write said what memory
+   * held `before` it are told, with that; the others are read back once the index opens again.
    */
   restore: (indexed: ReadonlyMap<string, EntryMeta | undefined>) => void
   /**
@@ -36,7 +41,7 @@ export interface IndexRepair {
 const ENTRY_PREFIX = 'e!'
 
 interface Waiter { resolve: () => void, reject: (err: unknown) => void }
-type QueuedOp = { type: 'put', key: string, value: StoredEntry } | { type: 'del', key: string }
+type QueuedOp = ({ type: 'put', key: string, value: StoredEntry } | { type: 'del', key: string }) & { before?: EntryMeta | null }
 
 /**
  * The LevelDB index: Gradle key or content key -> {sha256, size, lastAccess, producer, signature}.
@@ -50,6 +55,10 @@ type QueuedOp = { type: 'put', key: string, value: StoredEntry } | { type: 'del'
  * fails (the disk still full), every batch fails with IndexUnavailableError, and tries to open it first.
  * Nothing else reads the database meanwhile: only the drain (afterFailedBatch) and loadAll, which runs at
  * start-up before the first write, use it.
+ *
+ * A closed index is never read as empty: the keys of batches that failed while it could not be read back are
+ * `unknown`, memory keeps their entries (and their blobs stay) but for the changes those writes made themselves,
+ * which go back to `before`; they are read back once an open succeeds.
  */
 export class IndexDb {
   private readonly db: Level<string, StoredEntry>
@@ -61,6 +70,13 @@ export class IndexDb {
   private readonly heldBefore = new Map<string, string>()
   /** Why reopening the database after a failed batch failed; undefined while it is open. */
   private unavailable: unknown
+  /** Keys of batches that failed while the index could not be read back: to be read once it opens again. */
+  private readonly unknown = new Set<string>()
+  /**
+   * For keys of a failed batch with later writes queued: what the index held (if read back; else what memory held
+   * before), for memory to go back to if those writes fail too while the index cannot be read.
+   */
+  private readonly earlier = new Map<string, EntryMeta | null>()
 
   private constructor (db: Level<string, StoredEntry>) {
     this.db = db
@@ -98,8 +114,9 @@ export class IndexDb {
 
   write (ops: IndexOp[]): Promise<void> {
     for (const op of ops) {
-      if (op.type === 'del') this.queued.push({ type: 'del', key: ENTRY_PREFIX + op.key })
-      else this.queued.push({ type: 'put', key: ENTRY_PREFIX + op.meta.key, value: toStored(op.meta) })
+      const before = op.before === undefined ? {} : { before: op.before }
+      if (op.type === 'del') this.queued.push({ type: 'del', key: ENTRY_PREFIX + op.key, ...before })
+      else this.queued.push({ type: 'put', key: ENTRY_PREFIX + op.meta.key, value: toStored(op.meta), ...before })
     }
     const done = new Promise<void>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
     this.running ??= this.drain()
@@ -128,9 +145,9 @@ export class IndexDb {
         this.waiters = []
         try {
           if (ops.length > 0) {
-            if (this.unavailable !== undefined) await this.reopen()
+            if (this.unavailable !== undefined) await this.reopenAndReadBack(ops)
             if (this.unavailable !== undefined) throw new IndexUnavailableError(this.unavailable)
-            await this.db.batch(ops)
+            await this.db.batch(ops.map(({ before, ...op }) => op))
           }
         } catch (err) {
           if (!(err instanceof IndexUnavailableError)) await this.reopen()
@@ -160,7 +177,18 @@ export class IndexDb {
     }
   }
 
+  /** Opens the index again before a batch while it could not be; then reads back the keys left unknown. */
+  private async reopenAndReadBack (ops: QueuedOp[]): Promise<void> {
+    await this.reopen()
+    if (this.unavailable !== undefined || this.unknown.size === 0) return
+    await this.readBack([...this.unknown], new Set([...ops, ...this.queued].map(op => op.key)))
+  }
+
   private afterBatch (ops: QueuedOp[]): void {
+    for (const op of ops) {
+      this.unknown.delete(op.key)
+      this.earlier.delete(op.key)
+    }
     if (this.heldBefore.size === 0) return
     const released: string[] = []
     for (const op of ops) {
@@ -173,27 +201,68 @@ export class IndexDb {
   }
 
   /**
-   * Reads back what the index holds for the failed batch's keys (the drain waits meanwhile, so no other batch
-   * lands) and tells the repair about those no queued write will set; the others are decided by that write.
+   * Reads back what the index holds for the failed batch's keys and those left unknown (the drain waits meanwhile,
+   * so no other batch lands) and tells the repair; when the index cannot be read, undoes the batch's own changes.
    */
   private async afterFailedBatch (ops: QueuedOp[]): Promise<void> {
-    if (this.repair === undefined) return
-    const dbKeys = [...new Set(ops.map(op => op.key))]
-    const values = await this.db.getMany(dbKeys).catch(() => undefined)
-    const queued = new Set(this.queued.map(op => op.key))
+    const keys = new Set([...ops.map(op => op.key), ...this.unknown])
+    if (this.unavailable === undefined && await this.readBack([...keys], new Set(this.queued.map(op => op.key)))) return
+    this.undo(ops)
+  }
+
+  /**
+   * Tells the repair what the index holds for `dbKeys`, but those `pending` (a queued write will set them: the
+   * blob the index names is held until it lands). Resolves false, changing nothing, when the index cannot be read.
+   */
+  private async readBack (dbKeys: string[], pending: ReadonlySet<string>): Promise<boolean> {
+    let values: Array<StoredEntry | undefined>
+    try {
+      values = await this.db.getMany(dbKeys)
+    } catch {
+      return false
+    }
     const indexed = new Map<string, EntryMeta | undefined>()
     dbKeys.forEach((dbKey, i) => {
       const key = dbKey.slice(ENTRY_PREFIX.length)
-      const value = values?.[i]
+      const value = values[i]
       const meta = value === undefined ? undefined : toMeta(key, value)
-      if (!queued.has(dbKey)) {
+      this.unknown.delete(dbKey)
+      this.earlier.delete(dbKey)
+      if (!pending.has(dbKey)) {
         this.heldBefore.delete(dbKey)
         indexed.set(key, meta)
-      } else if (meta !== undefined) {
-        this.heldBefore.set(dbKey, meta.sha256)
+        return
       }
+      this.earlier.set(dbKey, meta ?? null)
+      if (meta !== undefined) this.heldBefore.set(dbKey, meta.sha256)
     })
-    if (indexed.size > 0) this.repair.restore(indexed)
+    if (indexed.size > 0) this.repair?.restore(indexed)
+    return true
+  }
+
+  /**
+   * The batch failed and the index cannot be read back: its keys are unknown until it can, and memory undoes the
+   * batch's own changes (to what it held before the batch, or before an earlier refused write of the key).
+   */
+  private undo (ops: QueuedOp[]): void {
+    const befores = new Map<string, EntryMeta | null | undefined>()
+    for (const op of ops) {
+      this.unknown.add(op.key)
+      if (!befores.has(op.key) || befores.get(op.key) === undefined) befores.set(op.key, op.before)
+    }
+    const pending = new Set(this.queued.map(op => op.key))
+    const restored = new Map<string, EntryMeta | undefined>()
+    for (const [dbKey, own] of befores) {
+      const before = this.earlier.has(dbKey) ? this.earlier.get(dbKey) : own
+      if (before === undefined) continue // memory keeps what it has
+      if (pending.has(dbKey)) {
+        this.earlier.set(dbKey, before)
+      } else {
+        this.earlier.delete(dbKey)
+        restored.set(dbKey.slice(ENTRY_PREFIX.length), before === null ? undefined : { ...before })
+      }
+    }
+    if (restored.size > 0) this.repair?.restore(restored)
   }
 }
 

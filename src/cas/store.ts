@@ -200,7 +200,7 @@ export class ContentStore implements BlobStore {
     if (meta === undefined || meta.sha256 !== proof.sha256) return false
     const annotated: EntryMeta = { ...meta, producer: proof.producer, signature: proof.signature }
     this.catalog.set(annotated)
-    await this.work.track(this.index.write([{ type: 'put', meta: { ...annotated } }]))
+    await this.work.track(this.index.write([{ type: 'put', meta: { ...annotated }, before: { ...meta } }]))
     return true
   }
 

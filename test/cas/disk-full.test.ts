@@ -22,11 +22,14 @@ interface ChildReport {
   acked: number
   ackedBeforeFree: number
   whileFull: Record<string, number>
+  flushError?: string
+  servedWhileFull: number
+  firstBlobsKept: number
   afterFree: Record<string, number>
   lost: number[]
 }
 
-test('after index writes fail on a full disk, every put acknowledged once it has room again is still there after a restart', async t => {
+test('after index writes fail on a full disk, the entries stored before stay, and every put acknowledged once it has room again is still there after a restart', async t => {
   const unavailable = await mountNamespaceUnavailable()
   if (unavailable !== undefined) {
     t.log(`skipped: a 4 MiB tmpfs in a private mount namespace is needed (${unavailable})`)
@@ -41,6 +44,9 @@ test('after index writes fail on a full disk, every put acknowledged once it has
   t.log(report)
   t.true(Object.values(report.whileFull).reduce((a, b) => a + b, 0) > 0, 'the full disk refused index writes')
   t.true(report.ackedBeforeFree >= 20)
+  t.is(report.flushError, 'ERR_CAS_INDEX_UNAVAILABLE', 'the lastAccess flush was refused too')
+  t.is(report.servedWhileFull, 20, 'entries the index still names stay served while it cannot be reopened')
+  t.is(report.firstBlobsKept, 20, 'and their blobs stay')
   t.deepEqual(report.afterFree, {}, 'once the disk has room, the index takes writes again without a restart')
   t.is(report.acked, report.ackedBeforeFree + 100)
   t.deepEqual(report.lost, [], 'indexes (in put order) of acknowledged puts the reopened store does not have')
