@@ -1,13 +1,13 @@
-import { EffectQueue } from '../core/index.js'
 import type { Effect, Millis, PeerId, SansIoProtocol, TimerKey, Verdict } from '../core/index.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs, startVouchMs, suspicionTimeoutMs } from './config.js'
 import type { MembershipConfig, MembershipOptions } from './config.js'
-import { MAX_RECORDS_PER_MESSAGE, MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, decodeOn, membershipCodec } from './messages.js'
+import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, decodeOn } from './messages.js'
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
 import { noteBeats, replayedBeat } from './heartbeat-order.js'
 import { Joiner } from './joining.js'
+import { MembershipEffects } from './membership-effects.js'
 import { OwnIncarnation } from './own-incarnation.js'
 import { Prober } from './prober.js'
 import { Suspicion, suspectOfTimer } from './suspicion.js'
@@ -45,7 +45,7 @@ export class Membership implements SansIoProtocol {
   readonly view: MembershipView
   readonly config: MembershipConfig
   private readonly table: MemberTable
-  private readonly effects = new EffectQueue()
+  private readonly effects = new MembershipEffects()
   private readonly prober: Prober
   private readonly suspicion: Suspicion
   private readonly own: OwnIncarnation
@@ -106,7 +106,7 @@ export class Membership implements SansIoProtocol {
   stop (_now: Millis): void {
     if (!this.running) return
     this.running = false
-    this.publish([{ ...this.selfRecord(), status: 'dead' }])
+    this.effects.gossip([{ ...this.selfRecord(), status: 'dead' }])
   }
 
   /** Local command: the node's load changed; it travels with the next heartbeat, ping and ack. */
@@ -150,7 +150,7 @@ export class Membership implements SansIoProtocol {
       case 'ping':
         this.heardFrom(from, m.incarnation, m.load, now, true)
         if (m.about !== undefined) this.learnAboutSelf(m.about)
-        this.send(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.own.value, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
+        this.effects.sendMessage(from, { type: 'ack', seq: m.seq, subject: this.self, incarnation: this.own.value, load: this.load, ...aboutPeer(this.table, from), digest: this.view.aliveDigest })
         this.compareDigest(from, m.digest)
         return
       case 'ack': this.onAck(from, m, now); return
@@ -158,7 +158,7 @@ export class Membership implements SansIoProtocol {
       case 'join': { // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
         const member = this.table.isConfirmed(from) && this.view.isLive(from)
         this.heardFrom(from, m.incarnation, m.load, now, true, MAX_WELCOME_STEP)
-        for (const welcome of this.answers.toJoin(this.selfRecord(), from, now, member)) this.send(from, welcome)
+        for (const welcome of this.answers.toJoin(this.selfRecord(), from, now, member)) this.effects.sendMessage(from, welcome)
         return
       }
       case 'welcome': // one from a peer asked, before the join is complete, answers it (pulls come after): see OwnIncarnation
@@ -170,7 +170,7 @@ export class Membership implements SansIoProtocol {
         return
       case 'gossip': this.applyAll(m.updates, from, now); return
       case 'pull':
-        for (const welcome of this.answers.toPull(this.selfRecord(), from, m.buckets, now)) this.send(from, welcome)
+        for (const welcome of this.answers.toPull(this.selfRecord(), from, m.buckets, now)) this.effects.sendMessage(from, welcome)
     }
   }
 
@@ -186,23 +186,23 @@ export class Membership implements SansIoProtocol {
       if (m.about !== undefined) this.learnAboutSelf(m.about)
       this.compareDigest(from, m.digest)
     }
-    if (relay !== undefined) this.send(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
+    if (relay !== undefined) this.effects.sendMessage(relay.requester, { type: 'ack', seq: relay.requesterSeq, subject: m.subject, incarnation: m.incarnation, load: m.load })
   }
 
   /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
   private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
     const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target) && this.table.isConfirmed(target)
     const relaySeq = live ? this.prober.relay(requester, seq, target, now) : this.prober.refuseRelay()
-    if (relaySeq !== undefined) this.send(target, this.ping(relaySeq, target))
+    if (relaySeq !== undefined) this.effects.sendMessage(target, this.ping(relaySeq, target))
   }
 
   private onProbeTick (now: Millis): void {
     const silent = this.prober.finish()
-    if (silent !== undefined) this.publish(this.suspicion.silent([silent], now))
+    if (silent !== undefined) this.effects.gossip(this.suspicion.silent([silent], now))
     this.prober.expireRelays(now, this.config.probeIntervalMs)
     const probe = this.prober.begin()
     if (probe !== undefined) {
-      this.send(probe.target, this.ping(probe.seq, probe.target))
+      this.effects.sendMessage(probe.target, this.ping(probe.seq, probe.target))
       this.effects.setTimer('ack', now + this.config.ackTimeoutMs)
     }
     const dead = this.prober.nextDead()
@@ -214,7 +214,7 @@ export class Membership implements SansIoProtocol {
     const probe = this.prober.pending()
     // a rumour is probed directly only: asking others to probe a peer that may not exist would multiply the cost of a forgery
     if (probe === undefined || !this.table.isConfirmed(probe.target)) return
-    for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) this.send(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
+    for (const helper of this.prober.helpers(this.config.indirectProbes, probe.target)) this.effects.sendMessage(helper, { type: 'ping-req', seq: probe.seq, target: probe.target })
   }
 
   private onHeartbeatTick (now: Millis): void {
@@ -231,7 +231,7 @@ export class Membership implements SansIoProtocol {
     this.table.reapDead(now - this.config.deadRetentionMs)
     const interval = heartbeatIntervalMs(this.config, this.meshSize)
     const staleBefore = now - interval * this.config.staleHeartbeats - this.config.probeIntervalMs
-    this.publish(this.suspicion.silent(this.table.silentSince(staleBefore), now))
+    this.effects.gossip(this.suspicion.silent(this.table.silentSince(staleBefore), now))
     this.effects.setTimer('sweep', now + interval)
   }
 
@@ -239,7 +239,7 @@ export class Membership implements SansIoProtocol {
     const expired = this.suspicion.expire(peer)
     if (expired === undefined) return
     this.apply(expired.declared, now)
-    if (expired.publish) this.publish([expired.declared])
+    if (expired.publish) this.effects.gossip([expired.declared])
   }
 
   /**
@@ -252,7 +252,7 @@ export class Membership implements SansIoProtocol {
 
   /** Pings a member held dead with the verdict: if it lives and hears it, it refutes or republishes. */
   private pingHeldDead (peer: PeerId): void {
-    this.send(peer, this.ping(this.prober.nextSeq(), peer))
+    this.effects.sendMessage(peer, this.ping(this.prober.nextSeq(), peer))
   }
 
   /** A ping to `peer`, carrying its record if this node holds it suspect or dead, and this node's digest. */
@@ -263,7 +263,7 @@ export class Membership implements SansIoProtocol {
   /** Anti-entropy: pulls the records of `from` whose buckets differ, once digests have differed long enough. */
   private compareDigest (from: PeerId, digest: number | undefined): void {
     const own = this.joiner.complete ? this.view.aliveDigest : undefined
-    if (this.antiEntropy.observe(own, digest, this.lastInput, from)) this.send(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
+    if (this.antiEntropy.observe(own, digest, this.lastInput, from)) this.effects.sendMessage(from, { type: 'pull', buckets: viewBuckets(this.table, this.self) })
   }
 
   private applyAll (records: readonly MemberRecord[], from: PeerId, now: Millis, joining = false): void {
@@ -294,20 +294,10 @@ export class Membership implements SansIoProtocol {
   /** Asks one member (a seed until some member is known) for a welcome, until a complete one arrives. */
   private join (now: Millis): void {
     const { targets, retryAt } = this.joiner.next(this.view, now)
-    for (const target of targets) this.send(target, { type: 'join', incarnation: this.own.value, load: this.load })
+    for (const target of targets) this.effects.sendMessage(target, { type: 'join', incarnation: this.own.value, load: this.load })
     if (retryAt !== undefined) this.effects.setTimer('join', retryAt)
   }
 
   private selfRecord (): MemberRecord { return { peer: this.self, status: 'alive', incarnation: this.own.value, load: this.load } }
-  private publishSelf (): void { this.publish([this.selfRecord()]) }
-
-  /** Publishes `updates` in gossip messages of at most MAX_RECORDS_PER_MESSAGE records (none when empty). */
-  private publish (updates: MemberRecord[]): void {
-    const n = MAX_RECORDS_PER_MESSAGE
-    for (let i = 0; i < updates.length; i += n) this.effects.publish(MEMBERSHIP_TOPIC, membershipCodec.encode({ type: 'gossip', updates: updates.slice(i, i + n) }))
-  }
-
-  private send (to: PeerId, message: MembershipMessage): void {
-    this.effects.send(to, MEMBERSHIP_PROTOCOL, membershipCodec.encode(message))
-  }
+  private publishSelf (): void { this.effects.gossip([this.selfRecord()]) }
 }
