@@ -16,6 +16,7 @@ import { ProviderIndex } from './provider-index.js'
 import { signRecord } from './record.js'
 import { VerifiedRecords } from './verified-records.js'
 import type { CacheRecordFields, SignedRecord, Signer, Verifier } from './record.js'
+import { Rejoins } from './rejoins.js'
 import { Replicator } from './replicator.js'
 import type { PushResult } from './replicator.js'
 import { decidePush } from './push.js'
@@ -60,9 +61,6 @@ export interface CacheProtocolStats {
   readonly replicaBacklogDropped: number
 }
 
-/** Bound on the peers remembered as departed (the oldest are forgotten first). */
-const MAX_DEPARTED = 4096
-
 /**
  * The cache-sharing protocol of one node, sans IO. Gossip and index-sync frames come in through
  * `onMessage`, timers through `onTimer`; the node's store and HTTP server call the local commands
@@ -78,10 +76,7 @@ export class CacheProtocol implements SansIoProtocol {
   readonly announcer: CacheAnnouncer
   readonly trust: TrustPolicy
   private readonly sync: IndexSync
-  /** Peers membership declared dead and has not seen again. */
-  private readonly departed = new Set<PeerId>()
-  private rejoinWindowStart = -Infinity
-  private rejoinRequests = 0
+  private readonly rejoins: Rejoins
   private readonly verified: VerifiedRecords
   private readonly claims: ClaimIntake
   private readonly effects = new EffectQueue()
@@ -95,6 +90,7 @@ export class CacheProtocol implements SansIoProtocol {
     this.index = new ProviderIndex(this.config.index)
     this.announcer = new CacheAnnouncer(this.effects, this.config.announcer)
     this.sync = new IndexSync(this.effects, deps.random, this.config.sync, this.config.index.maxProvidersPerKey)
+    this.rejoins = new Rejoins(this.config.sync)
     this.verified = new VerifiedRecords(deps.verify)
     const checkSignature = (record: SignedRecord): boolean => this.verified.check(record)
     const { self, random, peers } = deps
@@ -261,8 +257,7 @@ export class CacheProtocol implements SansIoProtocol {
    */
   onPeerDown (peer: PeerId, now: Millis): void {
     this.lookup.onPeerDown(peer, now)
-    this.departed.add(peer)
-    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.values().next().value as PeerId)
+    this.rejoins.down(peer)
   }
 
   /** Figures for `/metrics` and `gmesh status`. */
@@ -292,16 +287,7 @@ export class CacheProtocol implements SansIoProtocol {
     if (!this.running) return
     // a miss remembered while `peer` was down is no longer true for the keys it claims
     this.lookup.negative.forgetProvided(key => this.index.has(key, peer))
-    if (this.departed.delete(peer)) {
-      if (now - this.rejoinWindowStart >= this.config.sync.rejoinResyncMs) {
-        this.rejoinWindowStart = now
-        this.rejoinRequests = 0
-      }
-      if (this.rejoinRequests < this.config.sync.rejoinResyncPeers) {
-        this.rejoinRequests++
-        this.sync.requestFrom(peer, now)
-      }
-    }
+    if (this.rejoins.up(peer, now)) this.sync.requestFrom(peer, now)
     this.sync.maybeStart(this.deps.peers.alivePeers(), now)
     this.replicator.onPeerUp(now)
   }
