@@ -1,6 +1,7 @@
 import type { Millis, PeerId } from '../core/index.js'
 import { UnitTree } from './commitment.js'
 import type { JobCommitment, JobsMessage, UnitTicket } from './messages.js'
+import { MissingUnits } from './missing-units.js'
 import { ResultRelay } from './result-relay.js'
 import { Assignments } from './ticket-batches.js'
 import { MAX_NOT_RUN, UnitTable } from './unit-table.js'
@@ -33,8 +34,8 @@ export class LeaderJob {
   private readonly workers: WorkerPool
   private readonly inFlight = new Set<string>()
   private readonly ranBy = new Map<string, PeerId>()
-  /** `peer unit` -> when the worker's report first left out a unit it was given (see `onHeld`). */
-  private readonly missingSince = new Map<string, Millis>()
+  /** Units workers' reports left out although they were given them, and since when (see `onHeld`). */
+  private readonly missing = new MissingUnits()
   private readonly relay: ResultRelay
   private readonly lease: LeaderLease
   /**
@@ -127,14 +128,12 @@ export class LeaderJob {
       else unit?.omittedBy.add(from)
       const since = unit?.owners.get(from) ?? now
       if (held.has(id) || now - since <= this.ctx.config.assignGraceMs) {
-        this.missingSince.delete(`${from} ${id}`)
+        this.missing.found(from, id)
         continue
       }
       // Left out: a thief may have it, and the thief's own report comes a hop later. Only a unit still
       // left out a report later (and that nobody else reports meanwhile) goes back to the queue.
-      const missing = this.missingSince.get(`${from} ${id}`)
-      if (missing === undefined) this.missingSince.set(`${from} ${id}`, now)
-      else if (now - missing >= this.ctx.config.heldReportMs) this.release(from, id, now)
+      if (this.missing.leftOut(from, id, now, this.ctx.config.heldReportMs)) this.release(from, id, now)
     }
     if (this.acting(now)) this.assignReady(now)
   }
@@ -202,7 +201,7 @@ export class LeaderJob {
     this.ranBy.set(id, from)
     for (const owner of unit.owners.keys()) {
       this.workers.get(owner)?.remove(id, now)
-      this.missingSince.delete(`${owner} ${id}`)
+      this.missing.found(owner, id)
     }
     unit.omittedBy.clear()
     this.units.complete(unit, m.ok)
@@ -222,7 +221,7 @@ export class LeaderJob {
 
   /** `peer` no longer holds `id`: with no other copy out, the unit is ready again. */
   private release (peer: PeerId, id: string, now: Millis): void {
-    this.missingSince.delete(`${peer} ${id}`)
+    this.missing.found(peer, id)
     this.workers.get(peer)?.remove(id, now)
     const unit = this.units.get(id)
     if (unit === undefined) return
