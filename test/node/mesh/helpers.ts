@@ -4,23 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
+import type { CacheHostStats } from '../../../node/mesh/cache-host.js'
 import { NodeClient, type ConnectivityInfo } from '../../../src/client/node-client.js'
 import { startNode, removeDataDir, type NodeProcess } from '../../helpers/gmesh-node.js'
 
 /** What the tests read from `gmesh status --json` (the control API's status). */
 export interface MeshStatus {
   cache: { entries: number, hits: number, misses: number }
-  sharing: {
-    peerHits: number
-    peerMisses: number
-    fetchedBytes: number
-    corruptRejected: number
-    penalised: number
-    replicasPushed: number
-    replicaPushesFailed: number
-    replicasStored: number
-    protocol: { providerClaims: number, indexedKeys: number, heldRecords: number }
-  }
+  sharing: CacheHostStats & { protocol: { providerClaims: number, indexedKeys: number, heldRecords: number } }
   peers: Array<{ peerId: string, status: string, connected: boolean, rttMs?: number, gossipScore?: number }>
   discovery?: { discoveries: number, dials: number, failedDials: number, unreachable: number, lastDialError?: string }
   connectivity?: ConnectivityInfo
