@@ -30,10 +30,15 @@ export interface CacheHostInit {
   timing?: CacheHostTiming
 }
 
-/** The blob server's request deadline (a push offer lifts it once its pull is under way), a replica pull's body stall limit. */
+/**
+ * The blob server's request deadline (a push offer lifts it once its pull is under way), a replica pull's body stall
+ * limit, and its total deadline's minimum rate and slack (`pullDeadlineMs`).
+ */
 export interface CacheHostTiming {
   blobRequestTimeoutMs?: number
   replicaPullStallMs?: number
+  replicaPullMinBytesPerSecond?: number
+  replicaPullSlackMs?: number
 }
 
 /** What a GET waiting on a peer fetch gets: a miss, the entry now in the store, or its verified bytes. */

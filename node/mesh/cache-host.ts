@@ -11,13 +11,22 @@ import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
 import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
 import { ProtocolHost } from './protocol-host.js'
-import { ReplicaPuller } from './replica-puller.js'
+import { ReplicaPuller, type ReplicaPullerInit } from './replica-puller.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
 import { randomInt } from 'node:crypto'
-import type { CacheHostComponents, CacheHostInit, CacheHostStats, PeerFetchAnswer } from './cache-host-types.js'
+import type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTiming, PeerFetchAnswer } from './cache-host-types.js'
 
 export type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTiming, PeerFetchAnswer } from './cache-host-types.js'
+
+/** The replica puller's timings the host was given (the rest stay the puller's defaults). */
+function pullTiming (timing: CacheHostTiming): Pick<ReplicaPullerInit, 'stallMs' | 'minBytesPerSecond' | 'slackMs'> {
+  return {
+    ...(timing.replicaPullStallMs === undefined ? {} : { stallMs: timing.replicaPullStallMs }),
+    ...(timing.replicaPullMinBytesPerSecond === undefined ? {} : { minBytesPerSecond: timing.replicaPullMinBytesPerSecond }),
+    ...(timing.replicaPullSlackMs === undefined ? {} : { slackMs: timing.replicaPullSlackMs })
+  }
+}
 
 /**
  * Runs the cache-sharing protocol (protocols/cache) on libp2p: announces local PUTs, answers the
@@ -60,7 +69,7 @@ export class CacheHost {
       timing.blobRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: timing.blobRequestTimeoutMs })
     this.dht = new DhtProviders({ libp2p, logger }, this.stopping.signal)
     this.puller = new ReplicaPuller({
-      libp2p, store, maxEntryBytes: init.maxEntryBytes, ...(timing.replicaPullStallMs === undefined ? {} : { stallMs: timing.replicaPullStallMs }),
+      libp2p, store, maxEntryBytes: init.maxEntryBytes, ...pullTiming(timing),
       onStored: record => {
         this.stats.replicasStored++
         this.host.input(() => { this.protocol.localStored(record, this.host.now()) })
@@ -251,7 +260,8 @@ export class CacheHost {
 
   /**
    * A push offer: refused, `have`, or pulled. The request deadline is lifted once the offer is taken: the pull bounds
-   * itself by its progress (its header in time, then no long stall), so a big entry on a slow link is stored.
+   * itself (its header in time, no long stall, and a total deadline that grows with the entry's size), so a big entry
+   * on a slow link is stored.
    */
   private async onPush (from: string, frame: Uint8Array, call: Pick<RpcContext, 'signal' | 'releaseDeadline'>): Promise<Uint8Array> {
     const decision = this.host.input(() => this.protocol.onPushHeader(from, frame, this.host.now()))

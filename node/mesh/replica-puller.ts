@@ -1,5 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkReplicaPullHeader, recordProof, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import { checkReplicaPullHeader, pullDeadlineMs, recordProof, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
 import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p } from '../libp2p/index.js'
@@ -11,8 +11,12 @@ export interface ReplicaPullerInit {
   maxEntryBytes: number
   /** The pull's header within this (default REPLICA_TIMING.pullHeaderMs)... */
   headerMs?: number
-  /** ...then no deadline on the body, only on a body that brings nothing for this long (default REPLICA_TIMING.pullStallMs). */
+  /** ...then the body must not bring nothing for this long (default REPLICA_TIMING.pullStallMs)... */
   stallMs?: number
+  /** ...and the whole pull must end within `pullDeadlineMs`: its header's time, the entry at this rate (default REPLICA_TIMING.minPullBytesPerSecond)... */
+  minBytesPerSecond?: number
+  /** ...and this slack (default REPLICA_TIMING.pullSlackMs). */
+  slackMs?: number
   /** Pulls from one pusher under way at once (default 8); another offer of that pusher is answered `busy`. */
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
@@ -27,7 +31,8 @@ export interface ReplicaPullerInit {
  * A replica's pulls of the entries it accepted offers of: fetched by key from the pusher, checked against the offer,
  * and stored. A pull is not tied to the offer's stream: a pusher that gave up waiting (an older node waits 30 s
  * whatever the size) and offers again joins the pull still running, which a body that keeps moving never outlives.
- * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here.
+ * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here, and each ends
+ * by its total deadline (`pullDeadlineMs`), so a pusher trickling a byte just inside each stall limit frees its slots too.
  */
 export class ReplicaPuller {
   private readonly running = new Map<string, Promise<PushStatus>>()
@@ -56,11 +61,27 @@ export class ReplicaPuller {
     else this.perPusher.set(from, left)
   }
 
+  /** `pull`'s own work, called off at its total deadline. */
   private async fetch (from: string, record: SignedRecord): Promise<PushStatus> {
+    const headerMs = this.init.headerMs ?? REPLICA_TIMING.pullHeaderMs
+    const ms = pullDeadlineMs(record.size, {
+      headerMs, minBytesPerSecond: this.init.minBytesPerSecond ?? REPLICA_TIMING.minPullBytesPerSecond, slackMs: this.init.slackMs ?? REPLICA_TIMING.pullSlackMs
+    })
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort(new PullDeadlineError(ms)) }, ms)
+    try {
+      return await this.fetchWithin(from, record, headerMs, AbortSignal.any([this.signal, deadline.signal]))
+    } catch (err) {
+      throw deadline.signal.aborted ? deadline.signal.reason : err
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async fetchWithin (from: string, record: SignedRecord, headerMs: number, signal: AbortSignal): Promise<PushStatus> {
     const { libp2p, store, maxEntryBytes } = this.init
-    const signal = this.signal
     const response = await fetchBlob(libp2p, peerIdFromString(from), record.gradleKey, {
-      signal, deadlineMs: this.init.headerMs ?? REPLICA_TIMING.pullHeaderMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
+      signal, deadlineMs: headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
     })
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {
@@ -78,6 +99,12 @@ export class ReplicaPuller {
     this.init.onStored(record)
     return 'stored'
   }
+}
+
+/** A replica pull ran past its total deadline (`pullDeadlineMs`). */
+export class PullDeadlineError extends Error {
+  override readonly name = 'PullDeadlineError'
+  constructor (readonly ms: number) { super(`replica pull not done within ${ms} ms`) }
 }
 
 /** `promise`, or a rejection with `signal`'s reason once it aborts (the work behind `promise` goes on). */

@@ -30,8 +30,13 @@ export const REPLICA_TIMING = Object.freeze({
   minPullBytesPerSecond: 64 * 1024,
   /** The replica's pull must bring its header within this. */
   pullHeaderMs: 25_000,
-  /** After its header, the replica's pull is abandoned once no byte came for this long (no deadline on the whole body). */
+  /** After its header, the replica's pull is abandoned once no byte came for this long... */
   pullStallMs: 20_000,
+  /**
+   * ...or once it ran past its total deadline (`pullDeadlineMs`): its header's time, the entry at `minPullBytesPerSecond`,
+   * and this slack. Without one, a pusher sending a byte just inside each stall limit held the pull (and its slot) forever.
+   */
+  pullSlackMs: 20_000,
   /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
   offerTries: 4,
   /** Wait before an offer's second try, doubled for each further one. */
@@ -42,6 +47,16 @@ export const REPLICA_TIMING = Object.freeze({
 /** How long a pusher waits for the answer to an offer of an entry of `size` bytes. */
 export function offerDeadlineMs (size: number): number {
   return REPLICA_TIMING.offerTimeoutMs + Math.ceil(size / REPLICA_TIMING.minPullBytesPerSecond * 1000)
+}
+
+/** The timings of a replica's pull (`REPLICA_TIMING`'s by default; tests shorten them). */
+export interface PullTiming { readonly headerMs: number, readonly minBytesPerSecond: number, readonly slackMs: number }
+
+/** How long a replica's pull of an entry of `size` bytes may take in all, from its dial to its last byte. */
+export function pullDeadlineMs (size: number, timing: PullTiming = {
+  headerMs: REPLICA_TIMING.pullHeaderMs, minBytesPerSecond: REPLICA_TIMING.minPullBytesPerSecond, slackMs: REPLICA_TIMING.pullSlackMs
+}): number {
+  return timing.headerMs + Math.ceil(size / timing.minBytesPerSecond * 1000) + timing.slackMs
 }
 
 export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'
