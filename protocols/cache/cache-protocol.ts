@@ -59,6 +59,8 @@ export interface CacheProtocolStats {
   readonly replicaBacklog: number
   /** Own entries given up before R replicas confirmed them (the backlog's bound, or out of offers). */
   readonly replicaBacklogDropped: number
+  /** Own entries every live peer holds, short of R copies only for lack of peers (offered again when a peer comes up). */
+  readonly replicaParked: number
 }
 
 /**
@@ -273,7 +275,8 @@ export class CacheProtocol implements SansIoProtocol {
       signatureChecksSaved: this.verified.hits,
       synced: this.sync.synced,
       replicaBacklog: this.replicator.waiting,
-      replicaBacklogDropped: this.replicator.givenUp
+      replicaBacklogDropped: this.replicator.givenUp,
+      replicaParked: this.replicator.parked
     }
   }
 

@@ -2,7 +2,10 @@ import type { Millis, PeerId } from '../core/index.js'
 import type { SignedRecord } from './record.js'
 
 export interface ReplicaRetryConfig {
-  /** Own entries remembered while fewer than R replicas have confirmed them; past this the oldest is given up. */
+  /**
+   * Own entries remembered while fewer than R replicas have confirmed them, parked ones included; past this the oldest
+   * parked one is let go (every live peer holds it), or with none parked the oldest waiting one is given up.
+   */
   readonly maxEntries: number
   /** How often the entries due are offered again (while any are waiting). */
   readonly intervalMs: Millis
@@ -43,23 +46,33 @@ export type BacklogStep = { readonly kind: 'offer', readonly record: SignedRecor
  * This node's own entries that fewer than R replicas have confirmed (pure state, time from outside): an entry PUT
  * before any peer was known, or whose offers all failed, is offered again when peers come up and then with a growing
  * wait, until R replicas answered `stored`/`have` (or the index shows R other holders), it was offered `maxOffers`
- * times, or the store let it go. Bounded: `maxEntries` entries, `maxPerRound` offered per round.
+ * times, or the store let it go. An entry every live peer already holds, in a mesh of R or fewer other peers, is
+ * parked: out of the rounds (and not given up) until a peer comes up, when it is offered again.
+ * Bounded: `maxEntries` entries waiting or parked, `maxPerRound` offered per round.
  */
 export class ReplicaBacklog {
   private readonly pending = new Map<string, Pending>()
+  /** Entries every live peer held when they were due (fewer live peers than R), oldest first: looked at again when a peer comes up. */
+  private readonly parked = new Map<string, Pending>()
   /** Entries given up: pushed out by newer ones, or out of offers. */
   dropped = 0
 
   constructor (private readonly config: ReplicaRetryConfig, private readonly replicas: () => number) {}
 
+  /** Entries waiting for replicas (the parked ones not counted). */
   get size (): number { return this.pending.size }
+  get parkedSize (): number { return this.parked.size }
 
   /** An own entry was just offered to `offeredTo` peers (none when no replica was known). */
   add (record: SignedRecord, offeredTo: number, now: Millis): void {
-    this.pending.delete(record.gradleKey)
+    this.forget(record.gradleKey)
     const offers = offeredTo > 0 ? 1 : 0
     this.pending.set(record.gradleKey, { record, confirmed: new Set(), offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
-    while (this.pending.size > this.config.maxEntries) {
+    while (this.pending.size + this.parked.size > this.config.maxEntries) {
+      if (this.parked.size > 0) {
+        this.parked.delete(this.parked.keys().next().value as string) // every live peer held it: not given up
+        continue
+      }
       this.pending.delete(this.pending.keys().next().value as string)
       this.dropped++
     }
@@ -67,20 +80,30 @@ export class ReplicaBacklog {
 
   /** `peer` answered `stored` or `have` for `key`: with R such answers the entry is done. */
   confirm (key: string, peer: PeerId): void {
-    const entry = this.pending.get(key)
+    const entry = this.pending.get(key) ?? this.parked.get(key)
     if (entry === undefined) return
     entry.confirmed.add(peer)
-    if (entry.confirmed.size >= this.replicas()) this.pending.delete(key)
+    if (entry.confirmed.size >= this.replicas()) this.forget(key)
   }
 
   forget (key: string): void {
     this.pending.delete(key)
+    this.parked.delete(key)
+  }
+
+  /** A peer came up: the parked entries are due again (after the waiting ones), to be offered to it if it is a replica. */
+  unpark (now: Millis): void {
+    for (const [key, entry] of this.parked) {
+      entry.nextAt = now
+      this.pending.set(key, entry)
+    }
+    this.parked.clear()
   }
 
   /**
    * One round: the entries due, oldest offer first, at most `maxPerRound` offered. `targets` names an entry's
    * replicas now (holders excluded), `holders` the peers known to hold it; an entry with R confirmed or known holders
-   * is done, one with no replica left to ask waits for more peers (it is looked at again next round).
+   * is done, one with no replica left to ask (every live peer holds it) is parked until a peer comes up (`unpark`).
    */
   due (now: Millis, targets: (record: SignedRecord) => readonly PeerId[], holders: (key: string) => ReadonlySet<PeerId>): BacklogStep[] {
     const out: BacklogStep[] = []
@@ -95,7 +118,11 @@ export class ReplicaBacklog {
         continue
       }
       const to = targets(entry.record).filter(peer => !entry.confirmed.has(peer) && !held.has(peer))
-      if (to.length === 0) continue
+      if (to.length === 0) {
+        this.pending.delete(key)
+        this.parked.set(key, entry)
+        continue
+      }
       entry.offers++
       entry.nextAt = now + Math.min(this.config.maxRetryMs, this.config.retryBaseMs * 2 ** Math.max(0, entry.offers - 1))
       out.push({ kind: 'offer', record: entry.record, to })

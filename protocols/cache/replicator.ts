@@ -37,6 +37,8 @@ export class Replicator {
 
   /** Own entries waiting for their replicas, and those given up (the bound, or out of offers). */
   get waiting (): number { return this.backlog.size }
+  /** Own entries every live peer holds, short of R copies only for lack of peers: offered again when a peer comes up. */
+  get parked (): number { return this.backlog.parkedSize }
   get givenUp (): number { return this.backlog.dropped }
 
   start (now: Millis): void {
@@ -62,6 +64,7 @@ export class Replicator {
 
   /** A peer came up: own entries short of replicas may have one now (one round for peers coming up together). */
   onPeerUp (now: Millis): void {
+    this.backlog.unpark(now)
     if (this.backlog.size > 0) this.replicateBy(now + this.deps.retry.peerUpDelayMs)
   }
 

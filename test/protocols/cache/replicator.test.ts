@@ -119,3 +119,25 @@ function ownRecord (node: TestNode, n: number): SignedRecord {
   if (record === undefined) throw new Error('own PUTs are announced')
   return record
 }
+
+test('with fewer other peers than R, an entry every peer confirmed is parked (not given up, not offered) until a peer comes up', t => {
+  const me = makeNode('me', ['a'], { config: { ...R2, replicaRetry: { maxEntries: 100, maxPerRound: 32, intervalMs: 30_000 } } })
+  const timers = new Timers()
+  me.cache.start(0)
+  const confirmAll = (from: number, to: number, now: number): void => {
+    for (let n = from; n <= to; n++) put(me, n, now)
+    const pushes = only(step(me, timers), 'push')
+    t.is(pushes.length, to - from + 1, 'each PUT offered to the only peer')
+    for (const push of pushes) for (const peer of push.to) me.cache.onPushResult(push.record.gradleKey, peer, 'pushed')
+  }
+  confirmAll(1, 100, 10)
+  t.deepEqual(pushesUntil(me, timers, 1000, 6 * 3600_000, 30_000), [], 'not offered again: the only peer holds them all')
+  t.like(me.cache.stats(), { replicaBacklog: 0, replicaParked: 100, replicaBacklogDropped: 0 }, 'parked, not waiting, none given up')
+  confirmAll(101, 150, 6 * 3600_000 + 10)
+  t.deepEqual(pushesUntil(me, timers, 6 * 3600_000 + 1000, 7 * 3600_000, 30_000), [])
+  t.like(me.cache.stats(), { replicaBacklog: 0, replicaParked: 100, replicaBacklogDropped: 0 }, 'newer PUTs push out parked entries, not counted as given up')
+  peerUp(me, 'b', 7 * 3600_000)
+  const offered = pushesUntil(me, timers, 7 * 3600_000, 7 * 3600_000 + 120_000)
+  t.is(new Set(offered.map(([key]) => key)).size, 100, 'the parked entries are offered again once a peer comes up (maxPerRound a round)')
+  t.true(offered.every(([key, to]) => parseInt(key, 16) > 50 && to.length === 1 && to[0] === 'b'), 'the kept ones, to the new peer only')
+})
