@@ -16,7 +16,7 @@ function hangingLibp2p (): { libp2p: MeshLibp2p, dials: () => number } {
   return { libp2p: { dialProtocol } as unknown as MeshLibp2p, dials: () => dials }
 }
 
-const record = (n: number): SignedRecord => ({ gradleKey: n.toString(16).padStart(40, '0') }) as unknown as SignedRecord
+const record = (n: number): SignedRecord => ({ gradleKey: n.toString(16).padStart(40, '0'), size: 100 }) as unknown as SignedRecord
 const peer = async (): Promise<string> => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
 
 test('a pusher that drops its offers still has at most maxPerPusher pulls running; past that, or maxRunning in all, an offer is answered busy', async t => {
