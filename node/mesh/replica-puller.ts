@@ -4,6 +4,7 @@ import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p } from '../libp2p/index.js'
 import { fetchBlob } from './blob-transfer.js'
+import { raceSignal } from 'race-signal'
 
 export interface ReplicaPullerInit {
   libp2p: MeshLibp2p
@@ -51,7 +52,7 @@ export class ReplicaPuller {
       pull.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
       this.running.set(record.gradleKey, pull)
     }
-    return await untilAborted(pull, offer)
+    return await raceSignal(pull, offer)
   }
 
   private ended (from: string, key: string): void {
@@ -107,20 +108,6 @@ export class PullDeadlineError extends Error {
   constructor (readonly ms: number) { super(`replica pull not done within ${ms} ms`) }
 }
 
-/** `promise`, or a rejection with `signal`'s reason once it aborts (the work behind `promise` goes on). */
-async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-  }
-}
 
 /**
  * Whether a replica pull failed on bytes that cannot be the offered entry: they hash to something else, or run past

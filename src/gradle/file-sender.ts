@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { BlobFileReader } from '../cas/types.js'
+import { raceSignal } from 'race-signal'
 
 /** Bytes read from the file and written to the socket at a time. */
 export const SEND_CHUNK_BYTES = 512 * 1024
@@ -43,12 +44,12 @@ export class FileSender {
       const read = await file.read(chunk, position)
       if (read < length) throw new ShortFileError(position + read, size)
       position += length
-      await untilAborted(writing, signal)
+      await raceSignal(writing, signal) // a destroyed socket may never call back: the client's abort ends the wait
       writing = writeOf(out, chunk)
       // handled now, awaited after the next read: a failed write must not count as an unhandled rejection
       writing.catch(() => {})
     }
-    await untilAborted(writing, signal)
+    await raceSignal(writing, signal)
     out.end()
     this.free.push(...buffers.slice(0, KEPT_BUFFERS - this.free.length))
   }
@@ -67,19 +68,4 @@ function writeOf (out: Writable, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     out.write(chunk, (err) => { if (err != null) reject(err); else resolve() })
   })
-}
-
-/** `writing`, or a rejection as soon as `signal` aborts: a destroyed socket may never call back. */
-async function untilAborted (writing: Promise<void>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted()
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    await Promise.race([writing, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort!)
-  }
 }
