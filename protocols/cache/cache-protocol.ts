@@ -259,6 +259,7 @@ export class CacheProtocol implements SansIoProtocol {
    */
   onPeerDown (peer: PeerId, now: Millis): void {
     this.lookup.onPeerDown(peer, now)
+    this.claims.order.forget(peer) // back, it may sign from a clock behind its previous process's (AnnouncementOrder)
     this.rejoins.down(peer)
   }
 
