@@ -90,7 +90,7 @@ export class MemberAnswerLimit {
  * before it came; those this node saw happen, for half the retention), in chunks of at most MAX_RECORDS_PER_MESSAGE; the last chunk carries the
  * joiner's own record when it is held suspect or dead, so it refutes at once. The joiner's record is
  * among the members too, so one restarted without its disk, held alive at a later incarnation than
- * its own, takes that incarnation. The answer to a pull is the same, restricted to the members
+ * its own, goes one above it (OwnIncarnation). The answer to a pull is the same, restricted to the members
  * of the buckets that differ. `wanted` picks the members.
  */
 export function welcomeMessages (self: MemberRecord, table: MemberTable, about: { about?: MemberRecord }, wanted: (member: MemberInfo) => boolean): MembershipMessage[] {
