@@ -22,6 +22,9 @@ import type { PushResult } from './replicator.js'
 import { decidePush } from './push.js'
 import type { PushDecision } from './push.js'
 import { TrustPolicy } from './trust.js'
+import type { CacheProtocolStats } from './cache-protocol-stats.js'
+
+export type { CacheProtocolStats } from './cache-protocol-stats.js'
 
 export interface CacheProtocolDeps {
   readonly self: PeerId
@@ -36,32 +39,6 @@ export interface CacheProtocolDeps {
 export type LocalEntry = Omit<CacheRecordFields, 'producer'>
 
 const SWEEP_TIMER = 'cache/index-sweep'
-
-export interface CacheProtocolStats {
-  readonly hits: number
-  readonly misses: number
-  readonly negativeHits: number
-  readonly deadlineMisses: number
-  readonly corrupt: number
-  /** Accepted bodies abandoned because they stopped or slowed to a trickle. */
-  readonly stalledBodies: number
-  readonly attempts: number
-  readonly providerClaims: number
-  readonly indexedKeys: number
-  readonly heldRecords: number
-  readonly announced: number
-  readonly lookupsInFlight: number
-  readonly negativeKeys: number
-  /** Records whose signature was already verified once and not checked again. */
-  readonly signatureChecksSaved: number
-  readonly synced: boolean
-  /** Own entries waiting for R replicas to confirm them (offered again later). */
-  readonly replicaBacklog: number
-  /** Own entries given up before R replicas confirmed them (the backlog's bound, or out of offers). */
-  readonly replicaBacklogDropped: number
-  /** Own entries every live peer holds, short of R copies only for lack of peers (offered again when a peer comes up). */
-  readonly replicaParked: number
-}
 
 /**
  * The cache-sharing protocol of one node, sans IO. Gossip and index-sync frames come in through
