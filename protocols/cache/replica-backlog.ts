@@ -47,7 +47,8 @@ export type BacklogStep = { readonly kind: 'offer', readonly record: SignedRecor
  * before any peer was known, or whose offers all failed, is offered again when peers come up and then with a growing
  * wait, until R replicas answered `stored`/`have` (or the index shows R other holders), it was offered `maxOffers`
  * times, or the store let it go. An entry every live peer already holds, in a mesh of R or fewer other peers, is
- * parked: out of the rounds (and not given up) until a peer comes up, when it is offered again.
+ * parked: out of the rounds (and not given up) until a peer comes up, or `maxRetryMs` passed (a holder may have dropped it
+ * since), when it is looked at again.
  * Bounded: `maxEntries` entries waiting or parked, `maxPerRound` offered per round.
  */
 export class ReplicaBacklog {

@@ -30,6 +30,8 @@ export interface ReplicatorDeps {
 export class Replicator {
   private readonly backlog: ReplicaBacklog
   private timerAt = Infinity
+  /** When the parked entries were last looked at again without a peer coming up. */
+  private unparkedAt = 0
 
   constructor (private readonly deps: ReplicatorDeps) {
     this.backlog = new ReplicaBacklog(deps.retry, () => deps.replication.replicas)
@@ -72,6 +74,11 @@ export class Replicator {
   onTimer (key: string, now: Millis): boolean {
     if (key !== REPLICATE_TIMER) return false
     this.timerAt = Infinity
+    // a peer holding a parked entry may have dropped it since (evicted it, lost its disk) without going down
+    if (this.backlog.parkedSize > 0 && now - this.unparkedAt >= this.deps.retry.maxRetryMs) {
+      this.unparkedAt = now
+      this.backlog.unpark(now)
+    }
     if (this.backlog.size > 0 && this.deps.peers.alivePeers().length > 0) {
       const steps = this.backlog.due(now, record => this.targets(record, now), key => this.holders(key, now))
       for (const step of steps) this.deps.commands.push({ kind: 'push', record: step.record, to: step.to })

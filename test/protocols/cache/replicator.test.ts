@@ -1,5 +1,6 @@
 import test from 'ava'
 import { REPLICATE_TIMER } from '../../../protocols/cache/replicator.js'
+import { DEFAULT_REPLICA_RETRY } from '../../../protocols/cache/replica-backlog.js'
 import { chooseReplicas } from '../../../protocols/cache/index.js'
 import type { CacheConfigOverrides, SignedRecord } from '../../../protocols/cache/index.js'
 import { Timers, gradleKey, makeNode, only, sha256Of, step } from './helpers.js'
@@ -140,4 +141,20 @@ test('with fewer other peers than R, an entry every peer confirmed is parked (no
   const offered = pushesUntil(me, timers, 7 * 3600_000, 7 * 3600_000 + 120_000)
   t.is(new Set(offered.map(([key]) => key)).size, 100, 'the parked entries are offered again once a peer comes up (maxPerRound a round)')
   t.true(offered.every(([key, to]) => parseInt(key, 16) > 50 && to.length === 1 && to[0] === 'b'), 'the kept ones, to the new peer only')
+})
+
+// failed before parked entries were looked at again without a peer coming up: the entry stayed parked for good
+test('a parked entry whose only holder dropped it is offered to that peer again within maxRetryMs, though no peer came up', t => {
+  const me = makeNode('me', [], { config: R2 })
+  const timers = new Timers()
+  me.cache.start(0)
+  put(me, 6, 10)
+  step(me, timers)
+  me.cache.index.add('a', ownRecord(me, 6), 100)
+  peerUp(me, 'a', 100)
+  t.deepEqual(pushesUntil(me, timers, 100, 60_000), [], 'the only other peer holds it: nothing to offer')
+  t.like(me.cache.stats(), { replicaBacklog: 0, replicaParked: 1 })
+  me.cache.index.remove(gradleKey(6), 'a') // 'a' evicted it (its "missing" answer, or its claim lapsed)
+  const again = pushesUntil(me, timers, 61_000, 61_000 + DEFAULT_REPLICA_RETRY.maxRetryMs + 60_000, 30_000)
+  t.deepEqual(again[0], [gradleKey(6), ['a']], 'looked at again on the slow clock, and offered to the peer that lost it')
 })
