@@ -43,10 +43,20 @@ export async function listFiles (dir: string): Promise<string[]> {
   return entries.filter(e => e.isFile()).map(e => join(e.parentPath, e.name).slice(dir.length + 1)).sort()
 }
 
+/** The blob of `bytes` as a path relative to the store's dir (as `listFiles` names it). */
+export function blobFile (bytes: Uint8Array): string {
+  const sha = sha256(bytes)
+  return join('blobs', sha.slice(0, 2), sha)
+}
+
 /** Where the store in `dir` keeps the blob of `bytes`. */
 export function blobPath (dir: string, bytes: Uint8Array): string {
-  const sha = sha256(bytes)
-  return join(dir, 'blobs', sha.slice(0, 2), sha)
+  return join(dir, blobFile(bytes))
+}
+
+/** The blob files in the store's `dir`, sorted, relative to it. */
+export async function blobFiles (dir: string): Promise<string[]> {
+  return (await listFiles(dir)).filter(f => f.startsWith('blobs/'))
 }
 
 /** Flips one byte in place: same size, different content. */

@@ -1,17 +1,9 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import type { ContentStore } from '../../src/cas/index.js'
-import { indexWriteOf, interceptIndexBatches, latch, listFiles, newKey, openStore, sha256, tempDir } from './helpers.js'
+import { blobFile, blobFiles, indexWriteOf, interceptIndexBatches, latch, newKey, openStore, sha256, tempDir } from './helpers.js'
 
 const DISK_FULL = (): Error => new Error('ENOSPC: no space left on device')
-
-async function blobFiles (dir: string): Promise<string[]> {
-  return (await listFiles(dir)).filter(f => f.startsWith('blobs/'))
-}
-
-function blobFile (bytes: Uint8Array): string {
-  return `blobs/${sha256(bytes).slice(0, 2)}/${sha256(bytes)}`
-}
 
 /** Stores 2000 bytes under a new key, then the disk fills: the next index batch is refused. */
 async function storedBeforeDiskFills (store: ContentStore): Promise<{ key: string, before: Buffer }> {

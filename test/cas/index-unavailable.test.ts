@@ -2,7 +2,7 @@ import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import type { ContentStore } from '../../src/cas/index.js'
 import { IndexUnavailableError } from '../../src/cas/errors.js'
-import { indexWriteOf, latch, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
+import { blobFile, blobFiles, indexWriteOf, latch, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 /**
  * Makes the store's index behave as on a full disk: every batch fails, and so does every open, so the reopen after
@@ -27,12 +27,6 @@ function diskFills (store: ContentStore, firstBatch?: () => Promise<void>): { fr
   }
   return { free: () => { full = false } }
 }
-
-async function blobFiles (dir: string): Promise<string[]> {
-  return (await listFiles(dir)).filter(f => f.startsWith('blobs/')).sort()
-}
-
-const blobFile = (bytes: Uint8Array): string => `blobs/${sha256(bytes).slice(0, 2)}/${sha256(bytes)}`
 
 /** Stores `count` entries of 5000 random bytes and reads each once (their lastAccess is due to be flushed). */
 async function readEntries (store: ContentStore, count: number): Promise<Array<{ key: string, bytes: Buffer }>> {

@@ -3,12 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ContentStore } from '../../src/cas/index.js'
-import { listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
-
-function blobFile (bytes: Uint8Array): string {
-  const sha = sha256(bytes)
-  return join('blobs', sha.slice(0, 2), sha)
-}
+import { blobFile, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 test('entries, producer and signature survive a clean restart', async t => {
   const dir = await tempDir(t)
