@@ -1,9 +1,9 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkReplicaPullHeader, pullDeadlineMs, recordProof, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
-import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p } from '../libp2p/index.js'
 import { fetchBlob } from './blob-transfer.js'
+import { provesCorrupt } from './verified-body.js'
 import { raceSignal } from 'race-signal'
 
 export interface ReplicaPullerInit {
@@ -94,7 +94,7 @@ export class ReplicaPuller {
         expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
       })
     } catch (err) {
-      if (certainlyCorrupt(err)) this.init.onCorrupt(from)
+      if (provesCorrupt(err)) this.init.onCorrupt(from)
       throw err
     }
     this.init.onStored(record)
@@ -106,14 +106,4 @@ export class ReplicaPuller {
 export class PullDeadlineError extends Error {
   override readonly name = 'PullDeadlineError'
   constructor (readonly ms: number) { super(`replica pull not done within ${ms} ms`) }
-}
-
-
-/**
- * Whether a replica pull failed on bytes that cannot be the offered entry: they hash to something else, or run past
- * its size. A body that ends short is not taken for corrupt here: a connection lost mid-body ends it short too.
- */
-function certainlyCorrupt (err: unknown): boolean {
-  if (err instanceof IntegrityError) return true
-  return err instanceof SizeMismatchError && err.actual > err.expected
 }

@@ -45,9 +45,9 @@ export function fetchFailure (err: unknown, signal: AbortSignal): 'corrupt' | 't
  * provider's process dies or its connection drops, libp2p 3 ends the stream as cleanly as a provider that closes it,
  * so penalising a short body penalised honest providers, while a liar that stops early could reset the stream
  * instead and be taken for a lost connection anyway. As an `error` it costs the asker what a reset costs: this
- * attempt, and the lookup asks the next provider.
+ * attempt, and the lookup asks the next provider. A replica pull (replica-puller.ts) penalises its pusher by the same rule.
  */
-function provesCorrupt (err: unknown): boolean {
+export function provesCorrupt (err: unknown): boolean {
   if (err instanceof IntegrityError) return true
   return err instanceof SizeMismatchError && err.actual > err.expected
 }
