@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { writeFileAtomically } from './atomic-write.js'
 
 /** The property that turns Gradle's build cache on for every build, configuration-cache hits included. */
 export const CACHING_PROPERTY = 'org.gradle.caching'
@@ -31,7 +32,8 @@ export async function enableCachingProperty (gradleUserHome: string): Promise<Ca
   if (found != null) lines[found.index] = line
   else if (text === '' || text.endsWith('\n')) lines.splice(lines.length - 1, 0, line)
   else lines.push(line, '')
-  await writeAtomically(file, lines.join('\n'))
+  const mode = await stat(file).then(s => s.mode & 0o777, () => 0o644) // keep the file's own permissions
+  await writeFileAtomically(file, lines.join('\n'), mode)
   return { file, changed: true, ...(found == null ? {} : { previous: found.value }) }
 }
 
@@ -54,15 +56,3 @@ export function findProperty (lines: readonly string[], key: string): { index: n
   return found
 }
 
-async function writeAtomically (file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const mode = await stat(file).then(s => s.mode & 0o777, () => 0o644)
-  const temp = `${file}.${process.pid}.tmp`
-  try {
-    await writeFile(temp, text, { mode })
-    await rename(temp, file)
-  } catch (err) {
-    await rm(temp, { force: true })
-    throw err
-  }
-}

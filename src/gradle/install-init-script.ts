@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
+import { readFile, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { chooseDir } from '../config/dir-choice.js'
+import { writeFileAtomically } from './atomic-write.js'
 import { INIT_SCRIPT_FILE_NAME, INIT_SCRIPT_MARKER, normalizeCacheUrl } from './init-script.js'
 
 /** The init.d file exists but was not written by gmesh; it is left alone. */
@@ -44,7 +45,6 @@ export interface InstallResult {
  */
 export async function installInitScript (gradleUserHome: string, script: string, force = false): Promise<InstallResult> {
   const file = installedScriptPath(gradleUserHome)
-  const dir = path.dirname(file)
   const existing = await readIfPresent(file)
   if (existing === script) return { file, changed: false }
   if (existing != null && !existing.startsWith(INIT_SCRIPT_MARKER) && !force) {
@@ -52,15 +52,7 @@ export async function installInitScript (gradleUserHome: string, script: string,
       `${file} exists and was not written by gmesh; move it away or pass --force to replace it`
     )
   }
-  await mkdir(dir, { recursive: true })
-  const temp = `${file}.${process.pid}.tmp`
-  try {
-    await writeFile(temp, script, { mode: 0o644 })
-    await rename(temp, file)
-  } catch (err) {
-    await rm(temp, { force: true })
-    throw err
-  }
+  await writeFileAtomically(file, script, 0o644)
   return { file, changed: true }
 }
 
