@@ -156,7 +156,7 @@ export class Membership implements SansIoProtocol {
       case 'ack': this.onAck(from, m, now); return
       case 'ping-req': this.relayProbe(from, m.seq, m.target, now); return
       case 'join': { // a joiner's incarnation is its restart's, honestly below the mesh's: re-based only past what its welcome may move it
-        const member = this.table.isConfirmed(from) && this.view.isLive(from)
+        const member = this.table.isConfirmedLive(from)
         this.heardFrom(from, m.incarnation, m.load, now, true, MAX_WELCOME_STEP)
         for (const welcome of this.answers.toJoin(this.selfRecord(), from, now, member)) this.effects.sendMessage(from, welcome)
         return
@@ -191,7 +191,7 @@ export class Membership implements SansIoProtocol {
 
   /** Pings `target` for `requester`'s indirect probe: only between members held live, and within the prober's caps. */
   private relayProbe (requester: PeerId, seq: number, target: PeerId, now: Millis): void {
-    const live = target !== this.self && this.view.isLive(requester) && this.view.isLive(target) && this.table.isConfirmed(target)
+    const live = target !== this.self && this.view.isLive(requester) && this.table.isConfirmedLive(target)
     const relaySeq = live ? this.prober.relay(requester, seq, target, now) : this.prober.refuseRelay()
     if (relaySeq !== undefined) this.effects.sendMessage(target, this.ping(relaySeq, target))
   }

@@ -167,7 +167,7 @@ export class TableAnswers {
 
   /** The welcome parts answering a pull of `buckets` (the requester's bucket digests); none when it was answered within the interval. */
   toPull (self: MemberRecord, requester: PeerId, buckets: readonly number[], now: Millis): MembershipMessage[] {
-    const member = this.table.isConfirmed(requester) && this.table.get(requester)?.status !== 'dead'
+    const member = this.table.isConfirmedLive(requester)
     if (!this.pulls.allow(requester, now, member)) return []
     const wanted = inDifferingBuckets(viewBuckets(this.table, self.peer), buckets)
     return welcomeMessages(self, this.table, aboutPeer(this.table, requester), m => wanted(m.peer) && this.passOn(m, now))

@@ -157,6 +157,12 @@ export class MemberTable {
     return this.members.get(peer)?.confirmed === true
   }
 
+  /** Whether `peer` is held live (alive or suspect) and this node heard from it directly. */
+  isConfirmedLive (peer: PeerId): boolean {
+    const member = this.members.get(peer)
+    return member !== undefined && member.confirmed && member.status !== 'dead'
+  }
+
   /**
    * Lets go of a rumour that did not answer: a member held live but never heard from directly is held dead at its
    * incarnation, as a tombstone this node passes on to nobody (it saw nothing die) and which keeps the same rumour
