@@ -103,10 +103,10 @@ export class ReplicaBacklog {
 
   /**
    * One round: the entries due, oldest offer first, at most `maxPerRound` offered. `targets` names an entry's
-   * replicas now (holders excluded), `holders` the peers known to hold it; an entry with R confirmed or known holders
+   * replicas now, the known holders it is given excluded; `holders` the peers known to hold it; an entry with R confirmed or known holders
    * is done, one with no replica left to ask (every live peer holds it) is parked until a peer comes up (`unpark`).
    */
-  due (now: Millis, targets: (record: SignedRecord) => readonly PeerId[], holders: (key: string) => ReadonlySet<PeerId>): BacklogStep[] {
+  due (now: Millis, targets: (record: SignedRecord, held: ReadonlySet<PeerId>) => readonly PeerId[], holders: (key: string) => ReadonlySet<PeerId>): BacklogStep[] {
     const out: BacklogStep[] = []
     const offered: string[] = []
     for (const [key, entry] of this.pending) {
@@ -118,7 +118,7 @@ export class ReplicaBacklog {
         this.pending.delete(key)
         continue
       }
-      const to = targets(entry.record).filter(peer => !entry.confirmed.has(peer) && !held.has(peer))
+      const to = targets(entry.record, held).filter(peer => !entry.confirmed.has(peer))
       if (to.length === 0) {
         this.pending.delete(key)
         this.parked.set(key, entry)

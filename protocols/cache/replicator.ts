@@ -51,7 +51,7 @@ export class Replicator {
   put (record: SignedRecord, now: Millis): void {
     const { replication } = this.deps
     if (replication.replicas <= 0 || record.size > replication.maxPushBytes) return
-    const to = this.targets(record, now)
+    const to = this.targets(record, this.holders(record.gradleKey, now), this.deps.peers.alivePeers())
     if (to.length > 0) this.deps.commands.push({ kind: 'push', record, to })
     this.backlog.add(record, to.length, now)
   }
@@ -79,18 +79,19 @@ export class Replicator {
       this.unparkedAt = now
       this.backlog.unpark(now)
     }
-    if (this.backlog.size > 0 && this.deps.peers.alivePeers().length > 0) {
-      const steps = this.backlog.due(now, record => this.targets(record, now), key => this.holders(key, now))
+    const live = this.deps.peers.alivePeers()
+    if (this.backlog.size > 0 && live.length > 0) {
+      const steps = this.backlog.due(now, (record, held) => this.targets(record, held, live), key => this.holders(key, now))
       for (const step of steps) this.deps.commands.push({ kind: 'push', record: step.record, to: step.to })
     }
     this.replicateBy(now + this.deps.retry.intervalMs)
     return true
   }
 
-  /** The replicas `record` goes to now: the top R live peers, minus those known to provide it. */
-  private targets (record: SignedRecord, now: Millis): PeerId[] {
-    const { self, peers, replication } = this.deps
-    return pushTargets(record.gradleKey, self, peers.alivePeers(), record.size, this.holders(record.gradleKey, now), replication)
+  /** The replicas `record` goes to now: the top R of the `live` peers, minus the `held` ones known to provide it. */
+  private targets (record: SignedRecord, held: ReadonlySet<PeerId>, live: readonly PeerId[]): PeerId[] {
+    const { self, replication } = this.deps
+    return pushTargets(record.gradleKey, self, live, record.size, held, replication)
   }
 
   /** Other live peers the index says provide `key`. */
