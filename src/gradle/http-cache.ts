@@ -92,8 +92,8 @@ export class GradleCacheHandler {
 
   /** Handles a request whose path is below `/cache/`; `rest` is what follows that prefix, undecoded. */
   async handle (req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
-    const key = rest.split('?', 1)[0] ?? ''
-    if (!GRADLE_KEY_PATTERN.test(key)) {
+    const key = keyOf(rest)
+    if (key === undefined) {
       this.counters.badRequests++
       return this.reply(req, res, 400, `malformed cache key: expected 32 to 128 lowercase hex characters\n`)
     }
@@ -179,9 +179,9 @@ export class GradleCacheHandler {
    * (100 Continue) and hands the request to handle().
    */
   refuseBeforeBody (req: IncomingMessage, res: ServerResponse, rest: string): boolean {
-    const key = rest.split('?', 1)[0] ?? ''
+    const key = keyOf(rest)
     const declared = declaredSize(req)
-    if (req.method !== 'PUT' || !GRADLE_KEY_PATTERN.test(key) || declared == null || declared <= this.maxEntryBytes) return false
+    if (req.method !== 'PUT' || key === undefined || !this.overLimit(declared)) return false
     this.counters.puts++
     this.countOversized(key, declared)
     res.setHeader('Connection', 'close') // the body is neither sent nor read: the connection cannot carry another request
@@ -192,7 +192,7 @@ export class GradleCacheHandler {
   private async put (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     this.counters.puts++
     const declared = declaredSize(req)
-    if (declared != null && declared > this.maxEntryBytes) return this.dropOversized(req, res, key, declared)
+    if (this.overLimit(declared)) return this.dropOversized(req, res, key, declared)
     try {
       const meta = await this.components.store.put(key, req, this.putOptions(key, declared))
       this.counters.stored++
@@ -212,6 +212,11 @@ export class GradleCacheHandler {
       req.resume() // the rest of the body, if the store stopped reading, is drained so the connection stays usable
       this.reply(req, res, 202, 'the entry could not be stored\n')
     }
+  }
+
+  /** Whether a request's declared Content-Length is more than the largest entry taken. */
+  private overLimit (declared: number | undefined): declared is number {
+    return declared != null && declared > this.maxEntryBytes
   }
 
   private putOptions (key: string, declared: number | undefined): PutOptions {
@@ -253,6 +258,12 @@ export class GradleCacheHandler {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
     res.end(req.method === 'HEAD' ? undefined : body)
   }
+}
+
+/** The Gradle cache key a path below `/cache/` names (its query dropped), or undefined when it is malformed. */
+function keyOf (rest: string): string | undefined {
+  const key = rest.split('?', 1)[0] ?? ''
+  return GRADLE_KEY_PATTERN.test(key) ? key : undefined
 }
 
 /** The request's Content-Length, or undefined without one. */
