@@ -1,5 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkReplicaPullHeader, pullDeadlineMs, recordProof, REPLICA_TIMING, type PushStatus, type SignedRecord } from '../../protocols/cache/index.js'
+import {
+  checkReplicaPullHeader, DEFAULT_PULL_TIMING, pullDeadlineMs, recordProof, REPLICA_TIMING, type PullTiming, type PushStatus, type SignedRecord
+} from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p } from '../libp2p/index.js'
 import { fetchBlob } from './blob-transfer.js'
@@ -39,7 +41,13 @@ export class ReplicaPuller {
   private readonly running = new Map<string, Promise<PushStatus>>()
   private readonly perPusher = new Map<string, number>()
 
-  constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {}
+  /** The total deadline's timings: the init's, else the defaults. */
+  private readonly timing: PullTiming
+
+  constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
+    const { headerMs, minBytesPerSecond, slackMs } = DEFAULT_PULL_TIMING
+    this.timing = { headerMs: init.headerMs ?? headerMs, minBytesPerSecond: init.minBytesPerSecond ?? minBytesPerSecond, slackMs: init.slackMs ?? slackMs }
+  }
 
   /** Pulls `record`'s entry from `from`, or joins the pull of that key under way; resolves to the offer's answer. */
   async pull (from: string, record: SignedRecord, offer: AbortSignal): Promise<PushStatus> {
@@ -64,14 +72,11 @@ export class ReplicaPuller {
 
   /** `pull`'s own work, called off at its total deadline. */
   private async fetch (from: string, record: SignedRecord): Promise<PushStatus> {
-    const headerMs = this.init.headerMs ?? REPLICA_TIMING.pullHeaderMs
-    const ms = pullDeadlineMs(record.size, {
-      headerMs, minBytesPerSecond: this.init.minBytesPerSecond ?? REPLICA_TIMING.minPullBytesPerSecond, slackMs: this.init.slackMs ?? REPLICA_TIMING.pullSlackMs
-    })
+    const ms = pullDeadlineMs(record.size, this.timing)
     const deadline = new AbortController()
     const timer = setTimeout(() => { deadline.abort(new PullDeadlineError(ms)) }, ms)
     try {
-      return await this.fetchWithin(from, record, headerMs, AbortSignal.any([this.signal, deadline.signal]))
+      return await this.fetchWithin(from, record, AbortSignal.any([this.signal, deadline.signal]))
     } catch (err) {
       throw deadline.signal.aborted ? deadline.signal.reason : err
     } finally {
@@ -79,10 +84,10 @@ export class ReplicaPuller {
     }
   }
 
-  private async fetchWithin (from: string, record: SignedRecord, headerMs: number, signal: AbortSignal): Promise<PushStatus> {
+  private async fetchWithin (from: string, record: SignedRecord, signal: AbortSignal): Promise<PushStatus> {
     const { libp2p, store, maxEntryBytes } = this.init
     const response = await fetchBlob(libp2p, peerIdFromString(from), record.gradleKey, {
-      signal, deadlineMs: headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
+      signal, deadlineMs: this.timing.headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
     })
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {

@@ -25,7 +25,7 @@ export { TrustPolicy, OPEN_MESH_TRUST, ciPushesDevelopersRead, assertAcceptableR
 export type { TrustConfig, TrustList } from './trust.js'
 export { chooseReplicas, rendezvousWeight, pushTargets, shouldAcceptPush, DEFAULT_REPLICATION, MAX_REPLICAS } from './rendezvous.js'
 export type { ReplicationConfig } from './rendezvous.js'
-export { decidePush, checkReplicaPullHeader, offerDeadlineMs, pullDeadlineMs, REPLICA_TIMING } from './push.js'
+export { decidePush, checkReplicaPullHeader, offerDeadlineMs, pullDeadlineMs, DEFAULT_PULL_TIMING, REPLICA_TIMING } from './push.js'
 export type { PullTiming } from './push.js'
 export type { PushDecision, PushRefusal } from './push.js'
 export {

@@ -49,13 +49,16 @@ export function offerDeadlineMs (size: number): number {
   return REPLICA_TIMING.offerTimeoutMs + Math.ceil(size / REPLICA_TIMING.minPullBytesPerSecond * 1000)
 }
 
-/** The timings of a replica's pull (`REPLICA_TIMING`'s by default; tests shorten them). */
+/** The timings of a replica's pull (`DEFAULT_PULL_TIMING` by default; tests shorten them). */
 export interface PullTiming { readonly headerMs: number, readonly minBytesPerSecond: number, readonly slackMs: number }
 
-/** How long a replica's pull of an entry of `size` bytes may take in all, from its dial to its last byte. */
-export function pullDeadlineMs (size: number, timing: PullTiming = {
+/** `REPLICA_TIMING`'s pull timings. */
+export const DEFAULT_PULL_TIMING: PullTiming = Object.freeze({
   headerMs: REPLICA_TIMING.pullHeaderMs, minBytesPerSecond: REPLICA_TIMING.minPullBytesPerSecond, slackMs: REPLICA_TIMING.pullSlackMs
-}): number {
+})
+
+/** How long a replica's pull of an entry of `size` bytes may take in all, from its dial to its last byte. */
+export function pullDeadlineMs (size: number, timing: PullTiming = DEFAULT_PULL_TIMING): number {
   return timing.headerMs + Math.ceil(size / timing.minBytesPerSecond * 1000) + timing.slackMs
 }
 
