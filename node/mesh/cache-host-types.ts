@@ -1,5 +1,5 @@
 import type { PrivateKey } from '@libp2p/interface'
-import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/index.js'
+import type { CacheConfigOverrides, PullTiming, TrustPolicy } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
 import type { EventSink } from '../events/index.js'
@@ -32,13 +32,12 @@ export interface CacheHostInit {
 
 /**
  * The blob server's request deadline (a push offer lifts it once its pull is under way), a replica pull's body stall
- * limit, and its total deadline's minimum rate and slack (`pullDeadlineMs`).
+ * limit, and its pace: window, minimum rate per pusher, absolute deadline's slack (`PullPace`).
  */
 export interface CacheHostTiming {
   blobRequestTimeoutMs?: number
   replicaPullStallMs?: number
-  replicaPullMinBytesPerSecond?: number
-  replicaPullSlackMs?: number
+  replicaPull?: Partial<PullTiming>
 }
 
 /** What a GET waiting on a peer fetch gets: a miss, the entry now in the store, or its verified bytes. */

@@ -20,11 +20,10 @@ import type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTimin
 export type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTiming, PeerFetchAnswer } from './cache-host-types.js'
 
 /** The replica puller's timings the host was given (the rest stay the puller's defaults). */
-function pullTiming (timing: CacheHostTiming): Pick<ReplicaPullerInit, 'stallMs' | 'minBytesPerSecond' | 'slackMs'> {
+function pullTiming (timing: CacheHostTiming): Pick<ReplicaPullerInit, 'stallMs' | 'timing'> {
   return {
     ...(timing.replicaPullStallMs === undefined ? {} : { stallMs: timing.replicaPullStallMs }),
-    ...(timing.replicaPullMinBytesPerSecond === undefined ? {} : { minBytesPerSecond: timing.replicaPullMinBytesPerSecond }),
-    ...(timing.replicaPullSlackMs === undefined ? {} : { slackMs: timing.replicaPullSlackMs })
+    ...(timing.replicaPull === undefined ? {} : { timing: timing.replicaPull })
   }
 }
 

@@ -1,29 +1,48 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  checkReplicaPullHeader, DEFAULT_PULL_TIMING, pullDeadlineMs, recordProof, REPLICA_TIMING, type PullTiming, type PushStatus, type SignedRecord
+  checkReplicaPullHeader, DEFAULT_PULL_TIMING, pullDeadlineMs, PullPace, recordProof, REPLICA_TIMING,
+  type PaceVerdict, type PullTiming, type PushStatus, type SignedRecord
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
-import type { MeshLibp2p } from '../libp2p/index.js'
-import { fetchBlob } from './blob-transfer.js'
+import type { MeshLibp2p, RpcBodyResponse } from '../libp2p/index.js'
+import { fetchBlob, type FetchBlobOptions } from './blob-transfer.js'
 import { provesCorrupt } from './verified-body.js'
 import { raceSignal } from 'race-signal'
 
+/** The puller's clock: monotonic milliseconds, and a repeating tick (returns its stop); tests step it by hand. */
+export interface PullClock {
+  now: () => number
+  every: (ms: number, tick: () => void) => () => void
+}
+
+const SYSTEM_CLOCK: PullClock = {
+  now: () => performance.now(),
+  every: (ms, tick) => {
+    const timer = setInterval(tick, ms)
+    timer.unref()
+    return () => { clearInterval(timer) }
+  }
+}
+
+/** Opens the fetch of `key` from the pusher `from` (default: `fetchBlob` on the init's libp2p). */
+export type OpenPull = (from: string, key: string, options: FetchBlobOptions) => Promise<RpcBodyResponse>
+
 export interface ReplicaPullerInit {
   libp2p: MeshLibp2p
-  store: ContentStore
+  store: Pick<ContentStore, 'put'>
   maxEntryBytes: number
-  /** The pull's header within this (default REPLICA_TIMING.pullHeaderMs)... */
-  headerMs?: number
-  /** ...then the body must not bring nothing for this long (default REPLICA_TIMING.pullStallMs)... */
+  /** The pull's header, window, rate and slack (`PullPace`; each defaults to DEFAULT_PULL_TIMING's). */
+  timing?: Partial<PullTiming>
+  /** After its header, the body must not bring nothing for this long (default REPLICA_TIMING.pullStallMs). */
   stallMs?: number
-  /** ...and the whole pull must end within `pullDeadlineMs`: its header's time, the entry at this rate (default REPLICA_TIMING.minPullBytesPerSecond)... */
-  minBytesPerSecond?: number
-  /** ...and this slack (default REPLICA_TIMING.pullSlackMs). */
-  slackMs?: number
   /** Pulls from one pusher under way at once (default 8); another offer of that pusher is answered `busy`. */
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
   maxRunning?: number
+  /** Default: the system's; tests step their own. */
+  clock?: PullClock
+  /** Default: `fetchBlob` on `libp2p`; tests serve their own bodies. */
+  open?: OpenPull
   /** The bytes are verified and stored. */
   onStored: (record: SignedRecord) => void
   /** The bytes `from` served are certainly not the offered entry. */
@@ -33,20 +52,26 @@ export interface ReplicaPullerInit {
 /**
  * A replica's pulls of the entries it accepted offers of: fetched by key from the pusher, checked against the offer,
  * and stored. A pull is not tied to the offer's stream: a pusher that gave up waiting (an older node waits 30 s
- * whatever the size) and offers again joins the pull still running, which a body that keeps moving never outlives.
- * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here, and each ends
- * by its total deadline (`pullDeadlineMs`), so a pusher trickling a byte just inside each stall limit frees its slots too.
+ * whatever the size) and offers again joins the pull still running, which a body that keeps its pace never outlives.
+ * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here, and each must
+ * bring its share of the pusher's minimum rate in every window (`PullPace`) and end by its absolute deadline, so a
+ * pusher holds its slots only while it sends at that rate: one trickling a byte just inside each stall limit loses them.
  */
 export class ReplicaPuller {
   private readonly running = new Map<string, Promise<PushStatus>>()
   private readonly perPusher = new Map<string, number>()
-
-  /** The total deadline's timings: the init's, else the defaults. */
+  /** The paces of each pusher's pulls, told how many pulls their pusher has running here. */
+  private readonly paces = new Map<string, Set<PullPace>>()
   private readonly timing: PullTiming
+  private readonly maxPerPusher: number
+  private readonly clock: PullClock
+  private readonly open: OpenPull
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
-    const { headerMs, minBytesPerSecond, slackMs } = DEFAULT_PULL_TIMING
-    this.timing = { headerMs: init.headerMs ?? headerMs, minBytesPerSecond: init.minBytesPerSecond ?? minBytesPerSecond, slackMs: init.slackMs ?? slackMs }
+    this.timing = { ...DEFAULT_PULL_TIMING, ...init.timing }
+    this.maxPerPusher = init.maxPerPusher ?? 8
+    this.clock = init.clock ?? SYSTEM_CLOCK
+    this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
   }
 
   /** Pulls `record`'s entry from `from`, or joins the pull of that key under way; resolves to the offer's answer. */
@@ -54,8 +79,9 @@ export class ReplicaPuller {
     let pull = this.running.get(record.gradleKey)
     if (pull === undefined) {
       const pusherPulls = this.perPusher.get(from) ?? 0
-      if (pusherPulls >= (this.init.maxPerPusher ?? 8) || this.running.size >= (this.init.maxRunning ?? 32)) return 'busy'
+      if (pusherPulls >= this.maxPerPusher || this.running.size >= (this.init.maxRunning ?? 32)) return 'busy'
       this.perPusher.set(from, pusherPulls + 1)
+      this.shareChanged(from)
       pull = this.fetch(from, record).finally(() => { this.ended(from, record.gradleKey) })
       pull.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
       this.running.set(record.gradleKey, pull)
@@ -68,25 +94,40 @@ export class ReplicaPuller {
     const left = (this.perPusher.get(from) ?? 1) - 1
     if (left <= 0) this.perPusher.delete(from)
     else this.perPusher.set(from, left)
+    this.shareChanged(from)
   }
 
-  /** `pull`'s own work, called off at its total deadline. */
+  /** `from`'s pulls running here changed: each of its paces owes its new share from now. */
+  private shareChanged (from: string): void {
+    const pulls = this.perPusher.get(from) ?? 0
+    const now = this.clock.now()
+    for (const pace of this.paces.get(from) ?? []) pace.shared(pulls, now)
+  }
+
+  /** `pull`'s own work, called off once its pace says so (judged every slice). */
   private async fetch (from: string, record: SignedRecord): Promise<PushStatus> {
-    const ms = pullDeadlineMs(record.size, this.timing)
-    const deadline = new AbortController()
-    const timer = setTimeout(() => { deadline.abort(new PullDeadlineError(ms)) }, ms)
+    const pace = new PullPace(this.timing, this.clock.now() + pullDeadlineMs(record.size, this.timing, this.maxPerPusher), this.perPusher.get(from) ?? 1)
+    const paces = this.paces.get(from) ?? new Set()
+    this.paces.set(from, paces.add(pace))
+    const cut = new AbortController()
+    const stop = this.clock.every(this.timing.sliceMs, () => {
+      const verdict = pace.check(this.clock.now())
+      if (!verdict.ok) cut.abort(paceError(verdict, record.size))
+    })
     try {
-      return await this.fetchWithin(from, record, AbortSignal.any([this.signal, deadline.signal]))
+      return await this.fetchWithin(from, record, pace, AbortSignal.any([this.signal, cut.signal]))
     } catch (err) {
-      throw deadline.signal.aborted ? deadline.signal.reason : err
+      throw cut.signal.aborted ? cut.signal.reason : err
     } finally {
-      clearTimeout(timer)
+      stop()
+      paces.delete(pace)
+      if (paces.size === 0) this.paces.delete(from)
     }
   }
 
-  private async fetchWithin (from: string, record: SignedRecord, signal: AbortSignal): Promise<PushStatus> {
-    const { libp2p, store, maxEntryBytes } = this.init
-    const response = await fetchBlob(libp2p, peerIdFromString(from), record.gradleKey, {
+  private async fetchWithin (from: string, record: SignedRecord, pace: PullPace, signal: AbortSignal): Promise<PushStatus> {
+    const { store, maxEntryBytes } = this.init
+    const response = await this.open(from, record.gradleKey, {
       signal, deadlineMs: this.timing.headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
     })
     const check = checkReplicaPullHeader(record, response.header)
@@ -94,8 +135,9 @@ export class ReplicaPuller {
       response.abort()
       return check.status
     }
+    pace.bodyStarted(this.clock.now())
     try {
-      await store.put(record.gradleKey, response.body, {
+      await store.put(record.gradleKey, counted(response.body, bytes => { pace.received(bytes, this.clock.now()) }), {
         expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
       })
     } catch (err) {
@@ -107,8 +149,25 @@ export class ReplicaPuller {
   }
 }
 
-/** A replica pull ran past its total deadline (`pullDeadlineMs`). */
+async function * counted (body: AsyncIterable<Uint8Array>, onChunk: (bytes: number) => void): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of body) {
+    onChunk(chunk.byteLength)
+    yield chunk
+  }
+}
+
+function paceError (verdict: Exclude<PaceVerdict, { ok: true }>, size: number): Error {
+  return verdict.reason === 'too-slow' ? new PullTooSlowError(verdict.bytes, verdict.needed) : new PullDeadlineError(verdict.deadlineMs, size)
+}
+
+/** A replica pull brought less than its share of its pusher's minimum rate over its last window (`PullPace`). */
+export class PullTooSlowError extends Error {
+  override readonly name = 'PullTooSlowError'
+  constructor (readonly bytes: number, readonly needed: number) { super(`replica pull brought ${bytes} bytes in its last window, under its share of ${needed}`) }
+}
+
+/** A replica pull ran past its absolute deadline (`pullDeadlineMs`). */
 export class PullDeadlineError extends Error {
   override readonly name = 'PullDeadlineError'
-  constructor (readonly ms: number) { super(`replica pull not done within ${ms} ms`) }
+  constructor (readonly at: number, readonly size: number) { super(`replica pull of ${size} bytes not done by its absolute deadline`) }
 }

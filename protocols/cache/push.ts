@@ -8,6 +8,7 @@ import type { SignedRecord, Verifier } from './record.js'
 import { shouldAcceptPush } from './rendezvous.js'
 import type { ReplicationConfig } from './rendezvous.js'
 import { assertAcceptableRecord } from './trust.js'
+import type { PullTiming } from './pull-pace.js'
 import type { TrustPolicy } from './trust.js'
 
 /**
@@ -33,8 +34,16 @@ export const REPLICA_TIMING = Object.freeze({
   /** After its header, the replica's pull is abandoned once no byte came for this long... */
   pullStallMs: 20_000,
   /**
-   * ...or once it ran past its total deadline (`pullDeadlineMs`): its header's time, the entry at `minPullBytesPerSecond`,
-   * and this slack. Without one, a pusher sending a byte just inside each stall limit held the pull (and its slot) forever.
+   * ...or once its last `pullWindowMs` (judged every `pullSliceMs`) brought less than its share of this rate: one
+   * pusher's pulls here between them, each pull owing it divided by the pusher's pulls running here (`PullPace`).
+   * An honest pusher on a slow uplink split over many pulls keeps it; one trickling a byte every few seconds does not.
+   */
+  minPusherPullBytesPerSecond: 32 * 1024,
+  pullWindowMs: 30_000,
+  pullSliceMs: 5_000,
+  /**
+   * ...or once it ran past its absolute deadline (`pullDeadlineMs`): its header's time, a window, the entry at the lowest
+   * share of that rate, and this slack. A pusher can hold a pull slot only by paying its share of the rate, and not for ever.
    */
   pullSlackMs: 20_000,
   /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
@@ -49,18 +58,14 @@ export function offerDeadlineMs (size: number): number {
   return REPLICA_TIMING.offerTimeoutMs + Math.ceil(size / REPLICA_TIMING.minPullBytesPerSecond * 1000)
 }
 
-/** The timings of a replica's pull (`DEFAULT_PULL_TIMING` by default; tests shorten them). */
-export interface PullTiming { readonly headerMs: number, readonly minBytesPerSecond: number, readonly slackMs: number }
-
-/** `REPLICA_TIMING`'s pull timings. */
+/** `REPLICA_TIMING`'s pull timings (`PullPace`; tests shorten them). */
 export const DEFAULT_PULL_TIMING: PullTiming = Object.freeze({
-  headerMs: REPLICA_TIMING.pullHeaderMs, minBytesPerSecond: REPLICA_TIMING.minPullBytesPerSecond, slackMs: REPLICA_TIMING.pullSlackMs
+  headerMs: REPLICA_TIMING.pullHeaderMs,
+  windowMs: REPLICA_TIMING.pullWindowMs,
+  sliceMs: REPLICA_TIMING.pullSliceMs,
+  minPusherBytesPerSecond: REPLICA_TIMING.minPusherPullBytesPerSecond,
+  slackMs: REPLICA_TIMING.pullSlackMs
 })
-
-/** How long a replica's pull of an entry of `size` bytes may take in all, from its dial to its last byte. */
-export function pullDeadlineMs (size: number, timing: PullTiming = DEFAULT_PULL_TIMING): number {
-  return timing.headerMs + Math.ceil(size / timing.minBytesPerSecond * 1000) + timing.slackMs
-}
 
 export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'
 

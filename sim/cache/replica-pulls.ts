@@ -8,7 +8,7 @@ import type { Transfer, TransferStats } from './transfer.js'
 
 /**
  * A replica's pull: its header within cache-host's deadline, all of it within the time the pusher waits for the offer's
- * answer (`offerDeadlineMs`, longer for a bigger entry; the node's pull ends by its own `pullDeadlineMs`, which is later).
+ * answer (`offerDeadlineMs`, longer for a bigger entry; the node's pull keeps going while it keeps its pace, `PullPace`).
  */
 const PULL_HEADER_MS = REPLICA_TIMING.pullHeaderMs
 /** As node/mesh/replica-pusher.ts: an offer whose pull found the pusher busy (or failed) is made again 500 ms, 1 s, 2 s later. */
