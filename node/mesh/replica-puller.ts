@@ -137,7 +137,7 @@ export class ReplicaPuller {
     }
     pace.bodyStarted(this.clock.now())
     try {
-      await store.put(record.gradleKey, counted(response.body, bytes => { pace.received(bytes, this.clock.now()) }), {
+      await store.put(record.gradleKey, counted(response.body, bytes => { pace.received(bytes, this.clock.now()) }, () => { pace.bodyEnded() }), {
         expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
       })
     } catch (err) {
@@ -149,11 +149,13 @@ export class ReplicaPuller {
   }
 }
 
-async function * counted (body: AsyncIterable<Uint8Array>, onChunk: (bytes: number) => void): AsyncGenerator<Uint8Array, void, undefined> {
+/** `body`, each chunk's size told to `onChunk` as it comes, and its end to `onEnd`. */
+async function * counted (body: AsyncIterable<Uint8Array>, onChunk: (bytes: number) => void, onEnd: () => void): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const chunk of body) {
     onChunk(chunk.byteLength)
     yield chunk
   }
+  onEnd()
 }
 
 function paceError (verdict: Exclude<PaceVerdict, { ok: true }>, size: number): Error {

@@ -51,6 +51,7 @@ export class PullPace {
   private current = 0
   private pulls: number
   private bodyAt: Millis | undefined
+  private bodyDone = false
 
   constructor (private readonly timing: PullTiming, private readonly deadlineAt: Millis, pusherPulls: number) {
     this.pulls = Math.max(1, pusherPulls)
@@ -71,6 +72,11 @@ export class PullPace {
     if (last !== undefined) last.bytes += bytes
   }
 
+  /** The whole body came: what is left (the store's hashing and syncing) is not the pusher's to answer for. */
+  bodyEnded (): void {
+    this.bodyDone = true
+  }
+
   /** The pusher has `pulls` pulls running here now (this one among them). */
   shared (pulls: number, now: Millis): void {
     this.advance(now)
@@ -81,6 +87,7 @@ export class PullPace {
 
   /** Whether the pull may go on at `now`. */
   check (now: Millis): PaceVerdict {
+    if (this.bodyDone) return { ok: true }
     if (now >= this.deadlineAt) return { ok: false, reason: 'past-deadline', deadlineMs: this.deadlineAt }
     if (this.bodyAt === undefined) return { ok: true }
     this.advance(now)

@@ -77,3 +77,31 @@ test('a pusher paying 24 KiB/s between its eight pulls (under 32 KiB/s) loses th
   t.like(errors[0], { bytes: 30 * 3 * KiB, needed: 30 * 4 * KiB })
   t.true(seconds <= 35, `${seconds} s`)
 })
+
+test('a store slow to hash and sync a whole body does not get the pull cut: the pusher sent it all', async t => {
+  const stopping = new AbortController()
+  t.teardown(() => { stopping.abort(new Error('test over')) })
+  const clock = new SteppedClock()
+  const record = fakeRecord(1, 1 * MiB, 'fast')
+  const { open, bodies } = fedPulls(new Map([[record.gradleKey, record]]))
+  let synced: () => void = () => {}
+  let took: () => void = () => {}
+  const bodyTaken = new Promise<void>(resolve => { took = resolve })
+  const slowStore = {
+    put: async (key: string, body: AsyncIterable<Uint8Array>, options: { expectedSize?: number, signal: AbortSignal }) => {
+      await countingStore.put(key, body, options)
+      took()
+      await new Promise<void>((resolve, reject) => {
+        synced = resolve
+        options.signal.addEventListener('abort', () => { reject(options.signal.reason) }, { once: true }) // as the content store heeds it
+      })
+    }
+  }
+  const puller = new ReplicaPuller({ libp2p: noLibp2p, store: slowStore as never, maxEntryBytes: 8 * MiB, clock, open, onStored: () => {}, onCorrupt: () => {} }, stopping.signal)
+  const pull = outcome(puller.pull('fast', record, new AbortController().signal))
+  await feed(clock, bodies, () => 1 * MiB, 10)
+  await bodyTaken
+  clock.advance(120_000)
+  synced()
+  t.is(await pull, 'stored')
+})

@@ -63,3 +63,13 @@ test('a pusher trickling a byte every 3 s is cut at its first window; the absolu
   t.true(pace.check(39_999).ok, 'before the header: only the deadline is judged')
   t.like(pace.check(40_000), { ok: false, reason: 'past-deadline' })
 })
+
+test('once the whole body came, the pace no longer judges: the store\'s hashing and syncing are not the pusher\'s', t => {
+  const pace = new PullPace(timing, 60_000, 1)
+  pace.bodyStarted(0)
+  pace.received(100, 1000)
+  t.like(pace.check(35_000), { ok: false, reason: 'too-slow' })
+  pace.bodyEnded()
+  t.true(pace.check(35_000).ok)
+  t.true(pace.check(90_000).ok)
+})
