@@ -7,6 +7,13 @@ import { FrameTooLargeError, InvalidFrameError, StreamEndedError, TooManyStreams
 export interface RpcReply {
   header: Uint8Array
   body?: AsyncIterable<Uint8Array | Uint8ArrayList> | Iterable<Uint8Array | Uint8ArrayList>
+  /**
+   * A body already in memory, instead of `body`: handed to the stream in the same write as the header, so a small
+   * reply leaves as one muxer frame, with no stream to iterate (a round of event-loop turns and a frame less).
+   */
+  bytes?: Uint8Array
+  /** Called once, when the reply was written or given up: the end of a `bytes` reply, which has no stream to close. */
+  settled?: () => void
 }
 
 export interface RpcContext {
@@ -144,6 +151,7 @@ export class StreamRpcServer {
       // a body never read (the header did not go out) is closed here: its owner counts on its 'close'
       if (reply !== undefined && !(reply instanceof Uint8Array)) destroyBody(reply.body)
     } finally {
+      if (reply !== undefined && !(reply instanceof Uint8Array)) reply.settled?.()
       clearTimeout(timer)
       clearTimeout(stalled)
       stream.removeEventListener('close', onClose)
@@ -166,8 +174,10 @@ async function writeReply (stream: Stream, reply: Uint8Array | RpcReply | undefi
     await stream.close({ signal })
     return
   }
-  const { header, body } = reply instanceof Uint8Array ? { header: reply, body: undefined } : reply
-  await sendAll(stream, encodeFrame(header), signal)
+  const { header, body, bytes } = reply instanceof Uint8Array ? { header: reply, body: undefined, bytes: undefined } : reply
+  const head = encodeFrame(header)
+  if (bytes !== undefined) head.append(bytes)
+  await sendAll(stream, head, signal)
   progress()
   if (body != null) {
     for await (const chunk of body) {
