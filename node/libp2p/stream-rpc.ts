@@ -157,6 +157,8 @@ async function exchange (node: RpcDialer, peer: PeerId | Multiaddr, protocol: st
   const onAbort = (): void => { stream?.abort(asError(abortReason(options, deadline, protocol))) }
   signal.addEventListener('abort', onAbort, { once: true })
   try {
+    // a full multistream-select round trip before the request goes: libp2p 3.3 declares `negotiateFully: false`
+    // (the proposal sent with the first write) but neither Connection.newStream nor multistream-select 7 implements it
     stream = await node.dialProtocol(peer, protocol, { signal })
     reader = new StreamReader(stream)
     await sendAll(stream, encodeFrame(request), signal)

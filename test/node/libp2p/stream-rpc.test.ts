@@ -152,6 +152,15 @@ test('calls dial a multiaddr as well as a known peer', async t => {
   t.deepEqual([...reply], [9])
 })
 
+test('a call to a peer that does not serve the protocol fails at once, naming the protocol', async t => {
+  const { server, serverNode, client } = await serve(t)
+  const started = performance.now()
+  await t.throwsAsync(callRpc(client, serverNode.peerId, '/gmesh/not-served/1.0.0', request(Uint8Array.of(1)), { ...options(), deadlineMs: 10_000 }),
+    { name: 'UnsupportedProtocolError', message: /\/gmesh\/not-served\/1\.0\.0/ })
+  t.true(performance.now() - started < 5000, 'refused by the protocol negotiation, not left to the deadline')
+  t.is(server.stats.served, 0)
+})
+
 async function * chunks (data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < data.byteLength; offset += size) yield data.subarray(offset, offset + size)
 }
