@@ -1,4 +1,5 @@
 import type { GossipsubOpts } from '@libp2p/gossipsub'
+import { gossipFastMsgId } from './gossip-msg-id.js'
 
 /** The versioned gossip topics of gmesh. */
 export const MeshTopics = {
@@ -21,6 +22,8 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 256 * 1024
  * - The mesh-delivery-rate penalties (P3/P3b) are off: gmesh topics are quiet for minutes,
  *   and with the defaults every mesh peer of a quiet topic falls below the publish threshold.
  * - IP colocation is off: several nodes per host (loopback demos, CI) are normal here.
+ * - A fast message id (gossipFastMsgId) lets a byte-identical copy of a message whose signature already checked out
+ *   count as a duplicate without a second ed25519 verify.
  */
 export function meshGossipOptions (topics: readonly string[] = Object.values(MeshTopics)): Partial<GossipsubOpts> {
   const topicParams = {
@@ -48,6 +51,7 @@ export function meshGossipOptions (topics: readonly string[] = Object.values(Mes
     floodPublish: true,
     emitSelf: false,
     maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
+    fastMsgIdFn: gossipFastMsgId,
     scoreParams: {
       IPColocationFactorWeight: 0,
       topics: Object.fromEntries(topics.map(topic => [topic, topicParams]))
