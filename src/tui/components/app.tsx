@@ -79,6 +79,8 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
     // from the offset as shown (a resize may have lowered the end), never past either end
     if (scroll !== 0) setOffset(o => Math.max(0, Math.min(maxOffset.current, Math.min(maxOffset.current, o) + scroll)))
   })
+  // The body is clipped to its height only: every view cuts its lines to the width itself, and clipping
+  // across as well would make ink slice every line of every frame again (a tenth of the events view's CPU).
   return (
     <Box flexDirection='column' width={columns}>
       <Header state={state} width={columns} />
@@ -86,7 +88,7 @@ export function App ({ store, initialView = 'peers', onQuit }: AppProps): React.
         {VIEWS.map((name, i) => <Text key={name} inverse={name === view}>{` ${i + 1} ${name} `}</Text>)}
         <Text dimColor>  tab: next view  q: quit</Text>
       </Text>
-      <Box flexDirection='column' height={body} overflow='hidden'>
+      <Box flexDirection='column' height={body} overflowY='hidden'>
         {view === 'peers' ? <PeersView peers={state.peers} width={columns} height={body} offset={offset} /> : null}
         {view === 'jobs' ? <JobsView jobs={state.jobs} width={columns} height={body} /> : null}
         {view === 'cache' ? <CacheView cache={state.cache} history={state.history} width={columns} height={body} /> : null}
