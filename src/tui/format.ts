@@ -36,8 +36,18 @@ const NARROW = /^[\x20-\x7e]*$/
 export function cell (text: string, width: number): string {
   if (width <= 0) return ''
   if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width)
-  const columns = stringWidth(text)
-  if (columns <= width) return text + ' '.repeat(width - columns)
+  const kept = cut(text, width)
+  return kept + ' '.repeat(Math.max(0, width - stringWidth(kept)))
+}
+
+/**
+ * Cuts to at most `width` terminal columns as {@link cell} does, without padding: for the last
+ * column of a line, whose trailing spaces would only be more text for ink to lay out and drop.
+ */
+export function cut (text: string, width: number): string {
+  if (width <= 0) return ''
+  if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text
+  if (stringWidth(text) <= width) return text
   let kept = ''
   let used = 0
   for (const char of text) {
@@ -46,7 +56,7 @@ export function cell (text: string, width: number): string {
     kept += char
     used += w
   }
-  return kept + '…' + ' '.repeat(width - 1 - used)
+  return kept + '…'
 }
 
 /** One line of the event log, its time of day in the local time zone (as the user's clock shows it). */

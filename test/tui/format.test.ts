@@ -2,7 +2,7 @@ import test from 'ava'
 import { createElement } from 'react'
 import { render } from 'ink-testing-library'
 import stringWidth from 'string-width'
-import { cell, describeEvent, sparkline } from '../../src/tui/format.js'
+import { cell, cut, describeEvent, sparkline } from '../../src/tui/format.js'
 import { CacheView } from '../../src/tui/components/cache-view.js'
 import { EventsView } from '../../src/tui/components/events-view.js'
 
@@ -20,6 +20,15 @@ test('cell: pads and cuts to terminal columns, wide characters taking two', t =>
 test('cell: a cut never splits an emoji (two UTF-16 units) in half', t => {
   t.is(cell('a📦📦', 3), 'a… ')
   t.is(cell('📦 cache', 9), '📦 cache ')
+})
+
+test('cut: cuts to terminal columns as cell does, and leaves a short text unpadded', t => {
+  t.is(cut('abc', 5), 'abc')
+  t.is(cut('abcdef', 4), 'abc…')
+  t.is(cut('日本', 6), '日本')
+  t.is(cut(':アプリケーション', 9), ':アプリ…', 'a wide character that would pass the width is left out whole')
+  t.is(cut('a📦📦', 3), 'a…')
+  t.is(cut('abc', 0), '')
 })
 
 test('events view: a unit with a wide-character name takes one line of the width', t => {
