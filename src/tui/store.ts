@@ -1,4 +1,5 @@
 import type { CacheInfo, JobInfo, NodeEvent, NodeInfo, PeerInfo } from '../client/api-types.js'
+import { Pacer, type PacerClock } from './pacer.js'
 
 /** One point of the cache history: totals at `time`, from which the cache view draws rates. */
 export interface CacheSample { time: number, hits: number, misses: number, servedBytes: number, fetchedBytes: number }
@@ -29,9 +30,15 @@ export interface TuiStoreInit {
   maxEvents?: number
   /** Cache samples kept (default 120). */
   maxHistory?: number
-  /** Listeners are told at most once per this many ms: the first change at once, later ones at the window's end (default 80; 0: every change). */
+  /**
+   * Listeners are told of a change within this many ms, and at most once per this many ms: a change after a
+   * quiet spell at once, one soon after the last telling this long after it happened, with those in between
+   * (default 80; 0: every change at once). See {@link Pacer}.
+   */
   batchMs?: number
   now?: () => number
+  /** The clock and timers of that pacing (tests). */
+  clock?: PacerClock
 }
 
 type Listener = () => void
@@ -40,18 +47,20 @@ type Listener = () => void
 export const DEFAULT_BATCH_MS = 80
 
 /**
- * The TUI's state, fed by snapshots (polled) and events (streamed). Listeners are told at most once
- * per `batchMs`: an event after a quiet spell is drawn at once, a burst costs one redraw per window.
+ * The TUI's state, fed by snapshots (polled) and events (streamed). Listeners are told within `batchMs`
+ * of a change and at most once per `batchMs`: an event after a quiet spell is drawn at once, a burst or a
+ * steady stream costs one redraw per `batchMs` or fewer.
  */
 export class TuiStore {
   private state: TuiState = { peers: [], jobs: [], history: [], events: [], missedEvents: 0, nodeRestarts: 0, connected: false, version: 0 }
   private readonly listeners = new Set<Listener>()
-  private pending?: NodeJS.Timeout
-  private dirty = false
-  private readonly init: Required<Omit<TuiStoreInit, 'now'>> & { now: () => number }
+  private readonly init: Required<Omit<TuiStoreInit, 'now' | 'clock'>> & { now: () => number }
+  private readonly pacer: Pacer
 
   constructor (init: TuiStoreInit = {}) {
-    this.init = { maxEvents: 500, maxHistory: 120, batchMs: DEFAULT_BATCH_MS, now: Date.now, ...init }
+    const { clock, ...rest } = init
+    this.init = { maxEvents: 500, maxHistory: 120, batchMs: DEFAULT_BATCH_MS, now: Date.now, ...rest }
+    this.pacer = new Pacer(this.init.batchMs, () => { this.notify() }, clock)
   }
 
   get snapshot (): TuiState { return this.state }
@@ -99,31 +108,12 @@ export class TuiStore {
 
   /** Sends any batched change now (tests, shutdown). */
   flush (): void {
-    clearTimeout(this.pending)
-    this.pending = undefined
-    this.dirty = false
-    this.notify()
+    this.pacer.flush()
   }
 
   private update (change: Partial<TuiState>): void {
     this.state = { ...this.state, ...change, version: this.state.version + 1 }
-    if (this.init.batchMs <= 0) this.notify()
-    else this.schedule()
-  }
-
-  /** Leading and trailing edge: notify now unless a window is open, then once more at its end if anything changed. */
-  private schedule (): void {
-    if (this.pending != null) {
-      this.dirty = true
-      return
-    }
-    this.notify()
-    this.pending = setTimeout(() => {
-      this.pending = undefined
-      if (!this.dirty) return
-      this.dirty = false
-      this.schedule()
-    }, this.init.batchMs)
+    this.pacer.changed()
   }
 
   private notify (): void {

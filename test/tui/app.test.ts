@@ -156,3 +156,21 @@ test('keys that arrive in one read all count: two tabs move two views, the last 
   await quit
   t.is(quits, 1)
 })
+
+test.serial('with the default pacing, an event right after a drawn one, and the one after it, are on screen within 100 ms', async t => {
+  const store = new TuiStore() // DEFAULT_BATCH_MS: the pacing gmesh top runs with
+  const instance = dashboardOf(t, store)
+  instance.stdin.write('4')
+  await untilFrame(instance, f => f.includes('no events yet'))
+  const put = (id: number, key: string): void => { store.applyEvent({ id, time: 0, type: 'cache-put', key: key.repeat(64), bytes: 1 }) }
+  put(1, 'a')
+  await untilFrame(instance, f => f.includes('aaaaaaaaaaaa'))
+  // drawn just now, so the next event waits for the pacer (and the one after rides with it)
+  const started = performance.now()
+  put(2, 'b')
+  put(3, 'c')
+  const frame = await untilFrame(instance, f => f.includes('bbbbbbbbbbbb'))
+  const elapsed = performance.now() - started
+  t.regex(frame, /cccccccccccc/, 'both events in one frame')
+  t.true(elapsed < 100, `on screen ${elapsed.toFixed(0)} ms after the event`)
+})

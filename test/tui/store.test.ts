@@ -2,6 +2,7 @@ import test from 'ava'
 import type { CacheInfo, NodeInfo } from '../../src/client/api-types.js'
 import { TuiStore, type Snapshot } from '../../src/tui/store.js'
 import { fakeJob, fakePeers } from './fake-api.js'
+import { fakeClock } from './fake-clock.js'
 
 const node: NodeInfo = { peerId: 'self', multiaddrs: [], httpUrl: 'http://127.0.0.1:1', cacheUrl: 'http://127.0.0.1:1/cache/', pid: 1, version: '0', startedAt: '', dataDir: '/d', uptimeMs: 1, rssBytes: 1 }
 const cache: CacheInfo = { store: { entries: 0, bytes: 0, maxBytes: 1, hits: 0, misses: 0 }, http: { gets: 0, hits: 0, misses: 0, puts: 0, stored: 0 } }
@@ -25,4 +26,19 @@ test('a poll that brings the same peers and jobs keeps them as they were, so the
   store.applySnapshot(poll(201))
   t.not(store.snapshot.peers, peers, 'a changed peer list replaces the old one')
   t.is(store.snapshot.peers.length, 201)
+})
+
+test('events streaming in every 50 ms are drawn once per two events, each within the 80 ms window', t => {
+  // A window opened at each drawing drew every 80 ms here (13 times in this second, not 11).
+  const clock = fakeClock()
+  const store = new TuiStore({ batchMs: 80, clock })
+  const drawn: Array<{ at: number, events: number }> = []
+  store.subscribe(() => { drawn.push({ at: clock.now(), events: store.snapshot.events.length }) })
+  for (let id = 1; id <= 20; id++) {
+    clock.advanceTo((id - 1) * 50)
+    store.applyEvent({ id, time: 0, type: 'cache-gc', evicted: id, freedBytes: 0 })
+  }
+  clock.advanceTo(2000)
+  t.deepEqual(drawn.map(d => d.at), [0, 130, 230, 330, 430, 530, 630, 730, 830, 930, 1030])
+  t.deepEqual(drawn.map(d => d.events), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 20])
 })
