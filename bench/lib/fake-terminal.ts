@@ -1,6 +1,12 @@
 // The terminal gmesh top draws into in bench/tui: a TTY as far as ink can tell, kept in memory.
 import { PassThrough, Writable } from 'node:stream'
 
+/** ink brackets each frame in these (synchronized output): writes of their own, which are not frames. */
+const SYNC_MARKERS = new Set(['\u001B[?2026h', '\u001B[?2026l'])
+
+/** Whether a write to the terminal is a frame, not one of the markers around it. */
+export function isFrame (text: string): boolean { return !SYNC_MARKERS.has(text) }
+
 export interface FakeTerminal { stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, onWrite: (fn: (text: string) => void) => void }
 
 /** A terminal of `columns` x `rows`: a TTY-like stdout that hands each write to a listener, and a stdin ink can put in raw mode. */
