@@ -32,8 +32,8 @@ export interface TuiStoreInit {
   maxHistory?: number
   /**
    * Listeners are told of a change within this many ms, and at most once per this many ms: a change after a
-   * quiet spell at once, one soon after the last telling this long after it happened, with those in between
-   * (default 80; 0: every change at once). See {@link Pacer}.
+   * quiet spell at once, one soon after the last telling when it has waited 3/4 of this for company, with those
+   * in between (default 80; 0: every change at once). See {@link Pacer}.
    */
   batchMs?: number
   now?: () => number
