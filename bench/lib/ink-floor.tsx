@@ -5,14 +5,14 @@ import { useEffect, useState } from 'react'
 import { Box, render, Text } from 'ink'
 import { fakeTerminal, isFrame } from './fake-terminal.js'
 
-/** A header, a tab line and a body of full-width lines that scroll by one at every tick. */
+/** A header, a tab line and a body of lines like the events view's (not padded) that scroll by one at every tick. */
 function ScrollingLines ({ columns, lines, everyMs }: { columns: number, lines: number, everyMs: number }): React.JSX.Element {
   const [tick, setTick] = useState(0)
   useEffect(() => {
     const timer = setInterval(() => { setTick(n => n + 1) }, everyMs)
     return () => { clearInterval(timer) }
   }, [everyMs])
-  const body = Array.from({ length: lines }, (_, i) => `${String(tick + i).padStart(6, '0')} cache-get peer 1000 B 3 ms`.padEnd(columns - 1, '.'))
+  const body = Array.from({ length: lines }, (_, i) => `  12:00:00 cache hit   ${String(tick + i).padStart(6, '0')}feedbe from peer (3.0 ms)`)
   return (
     <Box flexDirection='column' width={columns}>
       <Text>gmesh top · {tick}</Text>
