@@ -26,6 +26,11 @@ export interface CacheHostInit {
   maxEntryBytes: number
   /** Fetches up to this size are verified in memory and answered from there while being stored (default 1 MiB). */
   inMemoryFetchBytes?: number
+  /**
+   * Bytes of bigger fetches verified in memory at once, and answered from there while being stored (default
+   * VERIFIED_BODY_BUDGET_BYTES); a fetch past it streams into the store and is answered from the store.
+   */
+  verifiedBodyBudgetBytes?: number
   /** Timings of the blob protocol; tests shorten them. */
   timing?: CacheHostTiming
 }

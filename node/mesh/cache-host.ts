@@ -9,7 +9,8 @@ import type { RpcContext } from '../libp2p/index.js'
 import { BlobServer, fetchBlob } from './blob-transfer.js'
 import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
-import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody } from './verified-body.js'
+import { HeldBodies } from './held-bodies.js'
+import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody, VERIFIED_BODY_BUDGET_BYTES } from './verified-body.js'
 import { ProtocolHost } from './protocol-host.js'
 import { ReplicaPuller, type ReplicaPullerInit } from './replica-puller.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
@@ -39,7 +40,7 @@ export class CacheHost {
   private readonly blobs: BlobServer
   private readonly waiters = new Map<string, Array<(answer: PeerFetchAnswer) => void>>()
   /** Verified bytes of fetches still being stored: GETs for them are answered from here meanwhile. */
-  private readonly storing = new Map<string, Uint8Array>()
+  private readonly storing: HeldBodies
   /** The fetches running, by their command's `attempt`: a fetch called off may still run when the next one of its key and peer starts. */
   private readonly fetches = new Map<number, AbortController>()
   private readonly stopping = new AbortController()
@@ -50,6 +51,7 @@ export class CacheHost {
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
     const { libp2p, privateKey, peers, logger, guard, store } = components
+    this.storing = new HeldBodies(init.verifiedBodyBudgetBytes ?? VERIFIED_BODY_BUDGET_BYTES)
     this.self = libp2p.peerId.toString()
     this.protocol = new CacheProtocol({
       self: this.self,
@@ -104,8 +106,8 @@ export class CacheHost {
   }
 
   /**
-   * The HTTP server's miss hook: resolves to the verified bytes of a small entry as soon as they are
-   * checked (the store writes them meanwhile), true once a bigger one is in the local store, false on a miss.
+   * The HTTP server's miss hook: resolves to the verified bytes of an entry as soon as they are checked (the store
+   * writes them meanwhile), true once one read past the memory budget is in the local store, false on a miss.
    */
   async fetchMissing (key: string, signal: AbortSignal): Promise<PeerFetchAnswer> {
     if (signal.aborted) return false
@@ -192,7 +194,7 @@ export class CacheHost {
 
   private answer (key: string, hit: boolean): void {
     // a lookup whose GETs already got the verified bytes was counted then, as the hit Gradle saw
-    const answeredEarly = this.storing.delete(key)
+    const answeredEarly = this.storing.drop(key)
     if (!answeredEarly && hit) this.stats.peerHits++
     if (!answeredEarly && !hit) this.stats.peerMisses++
     this.settle(key, hit)
@@ -224,13 +226,8 @@ export class CacheHost {
         return
       }
       const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, this.host.now(), attempt) }) }
-      let body: AsyncIterable<Uint8Array> | Uint8Array = reportingProgress(response.body, decision.size, progress)
-      if (decision.size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)) {
-        body = await readVerifiedBody(body, decision.size, decision.sha256)
-        if (!this.storing.has(key)) this.stats.peerHits++ // once per lookup, also if a failed write sends it to another provider
-        this.storing.set(key, body)
-        this.settle(key, body)
-      }
+      const streamed = reportingProgress(response.body, decision.size, progress)
+      const body = await this.verifiedInMemory(key, streamed, decision) ?? streamed
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
       await this.components.store.put(key, body, {
         expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal
@@ -248,6 +245,29 @@ export class CacheHost {
       this.components.events?.emit({ type: 'peer-fetch', key, peer, result, bytes, ms: performance.now() - started })
       if (!this.stopping.signal.aborted) this.host.input(() => { this.protocol.onFetchResult(key, peer, result, this.host.now(), attempt) })
     }
+  }
+
+  /**
+   * Reads a body into memory and checks it, then answers the GETs waiting for it from there (while the store writes
+   * it): a small one always, a bigger one if its bytes fit the memory budget and no GET is answered from memory yet
+   * (a failed write sends the lookup to another provider: its copy goes to the store only). Undefined for a body
+   * left to stream into the store, whose GETs are answered from the store once it holds it.
+   */
+  private async verifiedInMemory (key: string, body: AsyncIterable<Uint8Array>, { size, sha256 }: { size: number, sha256: string }): Promise<Uint8Array | undefined> {
+    const small = size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)
+    const reserved = small || this.storing.has(key) || !this.storing.reserve(size) ? 0 : size
+    if (!small && reserved === 0) return undefined
+    let bytes: Uint8Array
+    try {
+      bytes = await readVerifiedBody(body, size, sha256)
+    } catch (err) {
+      this.storing.release(reserved)
+      throw err
+    }
+    if (!this.storing.has(key)) this.stats.peerHits++ // once per lookup, also if a failed write sends it to another provider
+    this.storing.hold(key, bytes, reserved)
+    this.settle(key, bytes)
+    return bytes
   }
 
   private pushed (record: SignedRecord, to: string, outcome: PushOutcome): void {

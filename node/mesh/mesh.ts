@@ -7,7 +7,7 @@ import type { CacheConfigOverrides, TrustPolicy } from '../../protocols/cache/in
 import type { ContentStore } from '../../src/cas/store.js'
 import type { Logger } from '../../src/config/logger.js'
 import { createMeshLibp2p, mdnsChoice, TopicGuard, type MdnsChoice, type MeshLibp2p, type PeerDialerStats } from '../libp2p/index.js'
-import { CacheHost, type CacheHostTiming } from './cache-host.js'
+import { CacheHost, type CacheHostInit, type CacheHostTiming } from './cache-host.js'
 import { MembershipPeerLoad } from './peer-load.js'
 import { isCanonicalPeerId, seedPeers } from './peer-ids.js'
 import { ProtocolHost } from './protocol-host.js'
@@ -62,6 +62,8 @@ export interface MeshInit {
   cache?: CacheConfigOverrides
   /** Test hook: the blob protocol's timings (cache-host.ts). */
   cacheTiming?: CacheHostTiming
+  /** Test hook: which peer fetches are verified in memory and answered from there (cache-host.ts). */
+  cacheMemory?: Pick<CacheHostInit, 'inMemoryFetchBytes' | 'verifiedBodyBudgetBytes'>
   trust?: TrustPolicy
   /** Distributed builds: where units run (`<data>/builds`) and the node's cache URL for their Gradle. */
   builds?: { workDir: string, cacheUrl: () => string, config?: Partial<JobsConfig>, gradleExecutable?: string }
@@ -133,7 +135,7 @@ export class Mesh {
     this.peers = new MembershipPeerLoad(membership.view)
     this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }), ...(events == null ? {} : { events }) },
       { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }),
-        ...(this.init.cacheTiming == null ? {} : { timing: this.init.cacheTiming }) })
+        ...(this.init.cacheTiming == null ? {} : { timing: this.init.cacheTiming }), ...this.init.cacheMemory })
     this.membershipHost = new ProtocolHost({ libp2p, guard, logger: logger.child({ part: 'membership' }) }, membership, {
       maxMessageBytes: MEMBERSHIP_MAX_BYTES,
       afterInput: () => { this.noticeMembershipChanges() }

@@ -8,6 +8,13 @@ import { IntegrityError, SizeMismatchError } from '../../src/cas/errors.js'
 export const IN_MEMORY_FETCH_BYTES = 1024 * 1024
 
 /**
+ * Bytes of bigger verified peer fetches kept in memory at once (HeldBodies): each is answered from memory as soon as
+ * it is checked, while the store writes it, instead of after the store wrote it and from the file. A body that does
+ * not fit streams into the store, as every big one did before.
+ */
+export const VERIFIED_BODY_BUDGET_BYTES = 64 * 1024 * 1024
+
+/**
  * Reads a whole body of `size` bytes that must hash to `sha256`. Throws `SizeMismatchError` as soon as
  * it runs past `size` (or ends short of it) and `IntegrityError` when the bytes hash to anything else:
  * the caller sees bytes only once they are verified.
