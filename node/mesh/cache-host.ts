@@ -230,7 +230,8 @@ export class CacheHost {
       const body = await this.verifiedInMemory(key, streamed, decision) ?? streamed
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
       await this.components.store.put(key, body, {
-        expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal
+        expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal,
+        bodyHashed: body instanceof Uint8Array // readVerifiedBody hashed it as it came: 10 MiB took the event loop 10-30 ms again
       })
       this.stats.fetchedBytes += decision.size
       bytes = decision.size

@@ -20,6 +20,8 @@ export interface WriteLimits {
   signal?: AbortSignal
   /** fdatasync the file before resolving (default true). */
   sync?: boolean
+  /** The SHA-256 a Uint8Array body is known to have (its caller hashed it): taken as it is, not computed again. */
+  knownSha256?: string
 }
 
 /** A streamed body is copied into buffers of this many bytes, each written in one call, so small chunks cost few syscalls. */
@@ -38,10 +40,12 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
   const hash = new BodyHash()
   try {
     let size: number
+    let known: string | undefined
     if (body instanceof Uint8Array) {
       // the caller keeps `body` unchanged until the put settles (it is hashed, then written as it is)
       checkSize(body.byteLength, limits)
-      hash.update(body)
+      known = limits.knownSha256
+      if (known === undefined) hash.update(body)
       await file.append(body)
       size = body.byteLength
     } else {
@@ -51,7 +55,7 @@ export async function writeTemp (path: string, body: AsyncIterable<Uint8Array> |
     checkAborted(limits.signal)
     const synced = limits.sync !== false
     await file.finish(synced)
-    return { path, sha256: hash.digest(), size, synced }
+    return { path, sha256: known ?? hash.digest(), size, synced }
   } catch (err) {
     await file.discard()
     throw err

@@ -257,7 +257,10 @@ export class ContentStore implements BlobStore {
   }
 
   private async putTracked (key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options: PutOptions): Promise<EntryMeta> {
-    const written = await writeTemp(this.layout.newTempPath(), body, { ...options, sync: this.syncBlobs && options.durable !== false })
+    const knownSha256 = options.bodyHashed === true && body instanceof Uint8Array ? options.expectedSha256 : undefined
+    const written = await writeTemp(this.layout.newTempPath(), body, {
+      ...options, sync: this.syncBlobs && options.durable !== false, ...(knownSha256 === undefined ? {} : { knownSha256 })
+    })
     let proof: Partial<EntryProof> = options
     try {
       if (options.expectedSha256 !== undefined && written.sha256 !== options.expectedSha256) {

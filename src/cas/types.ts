@@ -39,6 +39,11 @@ export interface PutOptions {
    * content key always checks the SHA-256 it names (and refuses another one here with InvalidArgumentError).
    */
   expectedSha256?: string
+  /**
+   * The body is a Uint8Array the caller hashed itself, to `expectedSha256` (a peer fetch verified in memory): it is
+   * written without being hashed again. Ignored for a streamed body and without `expectedSha256`.
+   */
+  bodyHashed?: boolean
   /** When given, the PUT fails with TooLargeError past this many bytes, and stores nothing. */
   maxSize?: number
   /** When given, the PUT fails with SizeMismatchError unless the body has exactly this many bytes (e.g. Content-Length), and stores nothing. */

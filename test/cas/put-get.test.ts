@@ -205,3 +205,18 @@ test('a proof is attached only to the blob it was made for: a key replaced meanw
   t.like(await store.head(key), { producer: 'peerC', signature: 'cHJvb2ZD' })
   t.false(await store.annotate(newKey(), { sha256: second.sha256, producer: 'peerC', signature: 'cHJvb2ZD' }), 'an unknown key')
 })
+
+test('a body its caller hashed (bodyHashed) is taken under the SHA-256 it names without hashing it again; reads still verify it, and a streamed body is still hashed', async t => {
+  const store = await openStore(t)
+  const bytes = randomBytes(4096)
+  const key = newKey()
+  t.like(await store.put(key, bytes, { expectedSha256: sha256(bytes), bodyHashed: true }), { sha256: sha256(bytes), size: 4096 })
+  t.deepEqual(Buffer.from((await store.get(key))!.bytes!), bytes)
+  // a caller's wrong claim is not caught at the put, which trusts it: a small blob is hashed on every read, and refused there
+  const claimed = sha256(randomBytes(8))
+  const lied = newKey()
+  t.like(await store.put(lied, randomBytes(4096), { expectedSha256: claimed, bodyHashed: true }), { sha256: claimed })
+  t.is(await store.get(lied), undefined, 'verify-on-read refuses it')
+  t.like(store.stats(), { quarantined: 1 })
+  await t.throwsAsync(store.put(newKey(), chunks([randomBytes(1000), randomBytes(3096)]), { expectedSha256: claimed, bodyHashed: true }), { instanceOf: IntegrityError })
+})
