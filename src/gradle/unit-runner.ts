@@ -9,25 +9,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
-import { capLine, type ActionableSummary, type TaskResult } from './build-output.js'
+import type { Writable } from 'node:stream'
+import type { ActionableSummary, TaskResult } from './build-output.js'
 import { releaseProjectFromDaemons } from './gradle-processes.js'
 import { renderInitScript } from './init-script.js'
+import { OutputTail, type GradleFailure } from './output-tail.js'
 import { runGradle, type GradleRunResult } from './runner.js'
 import { NO_CONFIGURATION_CACHE_ARGS } from './task-graph.js'
 import { renderTestShardScript } from './test-shard-script.js'
 import { readTestReports, type TestReportFile } from './test-reports.js'
 import { unitGradleArgs, type Unit } from '../plan/units.js'
 
-/** Lines of output kept for the failure report. */
-const LOG_TAIL_LINES = 40
-/**
- * Characters kept of each of those lines (then `…`): javac echoes the offending source line and a caret line padded to
- * its column, so one long source line would otherwise fill the report and push the `error:` lines out of it.
- */
-export const LOG_LINE_CHARS = 1000
-/** Characters kept of a line still unfinished (a stream that never ends its line must not fill memory). */
-const PARTIAL_LINE_CHARS = 64 * 1024
 /** How long a daemon whose client was killed gets to stop building in the workspace before it is killed too. */
 const DAEMON_RELEASE_GRACE_MS = 3000
 
@@ -71,14 +63,8 @@ export interface RunUnitOptions {
   tmpDir?: string
 }
 
-export interface UnitFailure {
-  /** The task that failed, when Gradle named one. */
-  task?: string
-  /** Gradle's "What went wrong" text, or why the unit was stopped. */
-  message: string
-  /** The last lines of output before Gradle's failure summary, each at most LOG_LINE_CHARS characters (then `…`). */
-  logTail: string[]
-}
+/** The failing task, Gradle's "What went wrong" text or why the unit was stopped, and the output's last lines before it. */
+export type UnitFailure = GradleFailure
 
 export interface UnitRunResult {
   unitId: string
@@ -146,7 +132,7 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
         graceMs: DAEMON_RELEASE_GRACE_MS, ...(options.stopping == null ? {} : { skipGrace: options.stopping })
       })
     }
-    if (outcome !== 'success') runResult.failure = output.failure(outcome, result, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
+    if (outcome !== 'success') runResult.failure = unitFailure(output, outcome, result, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
     if (shard != null) runResult.testReports = await shard.read(options.workspaceDir, unit.project)
     return runResult
   } finally {
@@ -163,6 +149,20 @@ function outcomeOf (result: GradleRunResult, deadline: AbortSignal, output: Outp
   if (result.aborted) return deadline.aborted ? 'timeout' : 'cancelled'
   if (result.signal != null || (result.exitCode !== 0 && output.wentWrongWith(DAEMON_DISAPPEARED))) return 'killed'
   return result.exitCode === 0 ? 'success' : 'failed'
+}
+
+/** The failure of a unit that did not succeed: Gradle's own account of it, unless gmesh or something else stopped Gradle. */
+function unitFailure (output: OutputTail, outcome: UnitOutcome, run: Pick<GradleRunResult, 'summary' | 'signal'>, timeoutMs: number, killedDaemons: number): UnitFailure {
+  const told = output.failure(run.summary)
+  const killed = killedDaemons > 0 ? `Gradle was killed, and so was its daemon, still building ${DAEMON_RELEASE_GRACE_MS / 1000} s later` : 'Gradle was killed'
+  const message = outcome === 'timeout'
+    ? `the unit ran longer than its ${timeoutMs} ms deadline; ${killed}`
+    : outcome === 'cancelled'
+      ? `the unit was cancelled; ${killed}`
+      : outcome === 'killed' && run.signal != null
+        ? `Gradle was killed by ${run.signal}, which gmesh did not send (out of memory?)`
+        : told.message
+  return { ...told, message }
 }
 
 /**
@@ -186,74 +186,5 @@ class ShardReports {
 
   async cleanup (): Promise<void> {
     await rm(this.dir, { recursive: true, force: true })
-  }
-}
-
-/** Keeps the last lines of Gradle's output (both streams, in arrival order) and reads failures from them. */
-class OutputTail {
-  private readonly lines: string[] = []
-  private readonly wentWrong: string[] = []
-  private readonly partial = { stdout: '', stderr: '' }
-  private section: 'output' | 'summary' | 'what-went-wrong' | 'after' = 'output'
-
-  constructor (private readonly log: Writable | undefined) {}
-
-  /** A sink for one of Gradle's streams; each keeps its own unfinished line. */
-  stream (name: 'stdout' | 'stderr'): Writable {
-    return new Writable({
-      write: (chunk, _encoding, done) => {
-        this.log?.write(chunk)
-        this.push(name, String(chunk))
-        done()
-      }
-    })
-  }
-
-  failure (outcome: UnitOutcome, run: Pick<GradleRunResult, 'summary' | 'signal'>, timeoutMs: number, killedDaemons: number): UnitFailure {
-    this.flush()
-    const named = /Execution failed for task '(:[^']+)'/.exec(this.wentWrong.join('\n'))?.[1]
-    const task = run.summary.tasks.find(result => result.outcome === 'FAILED')?.path ?? named
-    const killed = killedDaemons > 0 ? `Gradle was killed, and so was its daemon, still building ${DAEMON_RELEASE_GRACE_MS / 1000} s later` : 'Gradle was killed'
-    const wentWrong = this.wentWrong.join('\n').trim()
-    const message = outcome === 'timeout'
-      ? `the unit ran longer than its ${timeoutMs} ms deadline; ${killed}`
-      : outcome === 'cancelled'
-        ? `the unit was cancelled; ${killed}`
-        : outcome === 'killed' && run.signal != null
-          ? `Gradle was killed by ${run.signal}, which gmesh did not send (out of memory?)`
-          : wentWrong || 'Gradle failed without saying why'
-    return { ...(task != null ? { task } : {}), message, logTail: [...this.lines] }
-  }
-
-  /** Whether Gradle's "What went wrong" text starts with `text` (not the build's own output, which could say anything). */
-  wentWrongWith (text: string): boolean {
-    this.flush()
-    return this.wentWrong.join('\n').trim().startsWith(text)
-  }
-
-  /** Takes in the last unfinished line of each stream (Gradle has exited). */
-  private flush (): void {
-    for (const name of ['stdout', 'stderr'] as const) {
-      if (this.partial[name] !== '') this.line(this.partial[name])
-      this.partial[name] = ''
-    }
-  }
-
-  private push (name: 'stdout' | 'stderr', chunk: string): void {
-    const lines = (this.partial[name] + chunk).split('\n')
-    this.partial[name] = (lines.pop() ?? '').slice(0, PARTIAL_LINE_CHARS)
-    for (const line of lines) this.line(line)
-  }
-
-  private line (raw: string): void {
-    const line = raw.replace(/\r$/, '').trimEnd()
-    if (line.startsWith('FAILURE:')) this.section = 'summary'
-    else if (line.startsWith('* What went wrong:')) this.section = 'what-went-wrong'
-    else if (line.startsWith('* Try:')) this.section = 'after'
-    else if (this.section === 'what-went-wrong') this.wentWrong.push(line)
-    else if (this.section === 'output' && line !== '') {
-      this.lines.push(capLine(line, LOG_LINE_CHARS))
-      if (this.lines.length > LOG_TAIL_LINES) this.lines.shift()
-    }
   }
 }
