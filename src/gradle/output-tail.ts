@@ -1,7 +1,7 @@
 /**
  * What a failed Gradle build said about its failure, kept while its output streams by: the last lines of output before
  * Gradle's failure summary (the compiler's error lines, a test's stack trace) and the "What went wrong:" text of that
- * summary. A unit's runner (unit-runner.ts) reports failures from it.
+ * summary, both bounded whatever the build prints. A unit's runner (unit-runner.ts) reports failures from it.
  */
 import { Writable } from 'node:stream'
 import { capLine, type BuildSummary } from './build-output.js'
@@ -13,6 +13,11 @@ export const LOG_TAIL_LINES = 40
  * its column, so one long source line would otherwise fill the report and push the `error:` lines out of it.
  */
 export const LOG_LINE_CHARS = 1000
+/**
+ * Lines kept of the "What went wrong:" text (then a line saying how many more): Gradle's own is a few lines, but a
+ * build's exception message may be anything, and output that merely looks like the heading must not fill memory.
+ */
+export const WENT_WRONG_LINES = 100
 /** Characters kept of a line still unfinished (a stream that never ends its line must not fill memory). */
 const PARTIAL_LINE_CHARS = 64 * 1024
 
@@ -32,6 +37,7 @@ export type OutputStreamName = 'stdout' | 'stderr'
 export class OutputTail {
   private readonly lines: string[] = []
   private readonly wentWrong: string[] = []
+  private wentWrongLeftOut = 0
   private readonly partial = { stdout: '', stderr: '' }
   private section: 'output' | 'summary' | 'what-went-wrong' | 'after' = 'output'
 
@@ -71,7 +77,8 @@ export class OutputTail {
 
   private wentWrongText (): string {
     this.flush()
-    return this.wentWrong.join('\n').trim()
+    const more = this.wentWrongLeftOut === 0 ? [] : [`… ${this.wentWrongLeftOut} more line${this.wentWrongLeftOut === 1 ? '' : 's'} left out …`]
+    return [...this.wentWrong, ...more].join('\n').trim()
   }
 
   /** Takes in the last unfinished line of each stream (Gradle has exited). */
@@ -87,8 +94,10 @@ export class OutputTail {
     if (line.startsWith('FAILURE:')) this.section = 'summary'
     else if (line.startsWith('* What went wrong:')) this.section = 'what-went-wrong'
     else if (line.startsWith('* Try:')) this.section = 'after'
-    else if (this.section === 'what-went-wrong') this.wentWrong.push(line)
-    else if (this.section === 'output' && line !== '') {
+    else if (this.section === 'what-went-wrong') {
+      if (this.wentWrong.length < WENT_WRONG_LINES) this.wentWrong.push(capLine(line, LOG_LINE_CHARS))
+      else this.wentWrongLeftOut++
+    } else if (this.section === 'output' && line !== '') {
       this.lines.push(capLine(line, LOG_LINE_CHARS))
       if (this.lines.length > LOG_TAIL_LINES) this.lines.shift()
     }
