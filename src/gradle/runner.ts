@@ -42,6 +42,8 @@ export interface GradleRunOptions {
   /** Where Gradle's output is copied to; `null` to swallow it. Defaults: process.stdout / process.stderr. */
   stdout?: Writable | null
   stderr?: Writable | null
+  /** Told each chunk of Gradle's output as it comes, wherever it is copied to (e.g. an OutputTail's push). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void
   /** The executable to run instead of ./gradlew or gradle on PATH. */
   gradleExecutable?: string
   /** The Gradle to run, as `findGradleCommand` found it (wins over `gradleExecutable`). */
@@ -167,10 +169,12 @@ async function spawnGradle ({ file, args }: { file: string, args: string[] }, en
   stderr?.on('error', onOutputError)
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     parser.push(chunk)
+    options.onOutput?.('stdout', chunk)
     if (!outputGone) stdout?.write(chunk)
   })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     parser.push(chunk, 'stderr')
+    options.onOutput?.('stderr', chunk)
     if (!outputGone) stderr?.write(chunk)
   })
   let aborted = false
