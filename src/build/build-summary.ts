@@ -1,16 +1,23 @@
 /**
  * What `gmesh build` prints when it is done: where each unit ran and how long it took, the terms
  * of the job's leadership, the merged test counts of sharded test tasks, peers lost on the way,
- * and what the final local build took from the cache. `buildSummaryJson` is the same for scripts (`--json`).
+ * what the final local build took from the cache and, when it failed out of sight (`--no-output`), why.
+ * `buildSummaryJson` is the same for scripts (`--json`).
  */
 import { shortId } from '../tui/format.js'
 import { INTERRUPTED_EXIT_CODE, interruptMessage, planJson } from './build-failure.js'
 import type { DistributedBuildResult } from './distributed-build.js'
 import type { SnapshotInfo } from '../client/api-types.js'
+import type { GradleFailure } from '../gradle/output-tail.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
-export function formatBuildSummary (result: DistributedBuildResult): string {
+export interface SummaryOptions {
+  /** Whether the final build's Gradle output was shown (then its failure is not repeated); default false. */
+  finalOutputShown?: boolean
+}
+
+export function formatBuildSummary (result: DistributedBuildResult, options: SummaryOptions = {}): string {
   const { job, final, timings } = result
   const ok = result.exitCode === 0
   const interrupted = result.exitCode === INTERRUPTED_EXIT_CODE
@@ -47,7 +54,13 @@ export function formatBuildSummary (result: DistributedBuildResult): string {
     lines.push(`  final build: Gradle exited with code ${final.exitCode}`)
   }
   if (job.error != null) lines.push('', job.error)
+  if (final?.failure != null && options.finalOutputShown !== true) lines.push('', ...finalFailureLines(final.failure))
   return `${lines.join('\n')}\n`
+}
+
+/** A failed final build as a person reads it, as a failed unit is (node/jobs/unit-report.ts): the task, the lines before Gradle's message, the message. */
+function finalFailureLines (failure: GradleFailure): string[] {
+  return [`final build FAILED${failure.task == null ? '' : ` in ${failure.task}`}`, ...failure.logTail.map(line => `  | ${line}`), failure.message]
 }
 
 /** The warning line for what the snapshot left out although not ignored (links leaving the project...), or undefined. */
@@ -82,6 +95,9 @@ export function buildSummaryJson (result: DistributedBuildResult): unknown {
         }),
     final: final == null
       ? undefined
-      : { exitCode: final.exitCode, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks }
+      : {
+          exitCode: final.exitCode, actionable: final.summary.actionable, counts: final.summary.counts, tasks: final.summary.tasks,
+          ...(final.failure == null ? {} : { failure: final.failure })
+        }
   }
 }

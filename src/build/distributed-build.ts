@@ -12,6 +12,7 @@ import { NodeApiError } from '../client/errors.js'
 import { newJobId } from '../client/job-id.js'
 import type { NodeClient } from '../client/node-client.js'
 import { renderInitScript } from '../gradle/init-script.js'
+import { NO_REASON, OutputTail, type GradleFailure } from '../gradle/output-tail.js'
 import { runGradle, type GradleRunResult } from '../gradle/runner.js'
 import type { TestReportFile } from '../gradle/test-reports.js'
 import { mergeShardReports, type ShardedTestResult } from '../plan/final-build.js'
@@ -55,6 +56,12 @@ export interface DistributedBuildOptions {
   cancelDeadlineMs?: number
 }
 
+/**
+ * The final local build. `failure` when Gradle failed (not when it was stopped): what it said went wrong and the last
+ * lines of its output, kept whether or not its output was shown, so `--json` and `--no-output` can still say why.
+ */
+export type FinalBuildResult = GradleRunResult & { failure?: GradleFailure }
+
 export interface BuildTimings { probeMs: number, submitMs: number, distributedMs: number, finalMs: number, totalMs: number }
 
 export interface DistributedBuildResult {
@@ -63,7 +70,7 @@ export interface DistributedBuildResult {
   buildRoot: string
   job: JobReport
   /** The local build of the requested tasks after a successful job; absent when the job failed. */
-  final?: GradleRunResult
+  final?: FinalBuildResult
   /** Each sharded test task's reports, merged into its module after the final build (absent when none was sharded, the job failed or the final build was interrupted). */
   testShards?: ShardedTestResult[]
   timings: BuildTimings
@@ -127,7 +134,8 @@ async function build (options: DistributedBuildOptions, progress: BuildProgress 
   state.stage = 'final'
   const shardReports = await fetchShardReports(client, plan, job.id, options.signal)
   options.progress?.write('gmesh: every unit built; running the requested tasks locally from the mesh cache\n')
-  const final = await runGradle({
+  const output = new OutputTail()
+  const final: FinalBuildResult = await runGradle({
     projectDir,
     ...(options.gradleUserHome == null ? {} : { gradleUserHome: options.gradleUserHome }),
     ...(options.env == null ? {} : { env: options.env }),
@@ -137,15 +145,23 @@ async function build (options: DistributedBuildOptions, progress: BuildProgress 
     keepInitScript: true,
     stdout: options.finalOutput ?? null,
     stderr: options.finalOutput ?? null,
+    onOutput: (stream, chunk) => { output.push(stream, chunk) },
     onSpawn,
     ...(signal == null ? {} : { signal })
   })
   delete state.gradlePid
+  if (final.exitCode !== 0 && !final.aborted) final.failure = finalFailure(output, final)
   // after the final build, whose `clean` (if asked for) would delete them; none of its tasks reads them, it skips the test tasks
   const testShards = final.aborted ? [] : await mergeTestShards(plan, shardReports, buildRoot, options)
   timings.finalMs = performance.now() - started - probeMs - submitMs - distributedMs
   timings.totalMs = performance.now() - started
   return { plan, buildRoot, job, final, ...(testShards.length === 0 ? {} : { testShards }), timings, exitCode: final.exitCode === 0 ? 0 : final.aborted && signal?.aborted === true ? INTERRUPTED_EXIT_CODE : 1 }
+}
+
+/** Why the final build failed, as Gradle said it (or the signal that ended it, when it said nothing). */
+function finalFailure (output: OutputTail, final: GradleRunResult): GradleFailure {
+  const told = output.failure(final.summary)
+  return final.signal == null || told.message !== NO_REASON ? told : { ...told, message: `Gradle was killed by ${final.signal}` }
 }
 
 /** The test shards' reports by unit id, from the node (before the final build, so a node that lost them stops the build early). */

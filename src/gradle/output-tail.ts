@@ -1,7 +1,8 @@
 /**
  * What a failed Gradle build said about its failure, kept while its output streams by: the last lines of output before
  * Gradle's failure summary (the compiler's error lines, a test's stack trace) and the "What went wrong:" text of that
- * summary, both bounded whatever the build prints. A unit's runner (unit-runner.ts) reports failures from it.
+ * summary, both bounded whatever the build prints. A unit's runner (unit-runner.ts) and `gmesh build`'s final local build
+ * (distributed-build.ts) report failures from it.
  */
 import { Writable } from 'node:stream'
 import { capLine, type BuildSummary } from './build-output.js'
@@ -18,6 +19,8 @@ export const LOG_LINE_CHARS = 1000
  * build's exception message may be anything, and output that merely looks like the heading must not fill memory.
  */
 export const WENT_WRONG_LINES = 100
+/** The message of a failure Gradle gave no "What went wrong:" for. */
+export const NO_REASON = 'Gradle failed without saying why'
 /** Characters kept of a line still unfinished (a stream that never ends its line must not fill memory). */
 const PARTIAL_LINE_CHARS = 64 * 1024
 
@@ -67,7 +70,7 @@ export class OutputTail {
     const wentWrong = this.wentWrongText()
     const named = /Execution failed for task '(:[^']+)'/.exec(wentWrong)?.[1]
     const task = summary.tasks.find(result => result.outcome === 'FAILED')?.path ?? named
-    return { ...(task != null ? { task } : {}), message: wentWrong || 'Gradle failed without saying why', logTail: [...this.lines] }
+    return { ...(task != null ? { task } : {}), message: wentWrong || NO_REASON, logTail: [...this.lines] }
   }
 
   /** Whether Gradle's "What went wrong" text starts with `text` (not the build's own output, which could say anything). */

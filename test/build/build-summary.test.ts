@@ -1,6 +1,6 @@
 import test from 'ava'
 import { buildSummaryJson, formatBuildSummary, skippedWarning } from '../../src/build/build-summary.js'
-import type { DistributedBuildResult } from '../../src/build/distributed-build.js'
+import type { DistributedBuildResult, FinalBuildResult } from '../../src/build/distributed-build.js'
 import type { JobReport, UnitResultInfo } from '../../src/client/api-types.js'
 import type { GradleRunResult } from '../../src/gradle/runner.js'
 import type { Unit, UnitPlan } from '../../src/plan/units.js'
@@ -132,6 +132,18 @@ test('a final build without an actionable line reports Gradle\'s exit code', t =
   const text = formatBuildSummary(built({ final: broken, exitCode: 1 }))
   t.true(text.startsWith('gmesh build FAILED'))
   t.true(text.includes('  final build: Gradle exited with code 1\n'))
+})
+
+test('a final build that failed says why in the JSON (final.failure) and in the text unless its output was shown', t => {
+  const failure = { task: ':app:compileJava', message: 'Execution failed for task \':app:compileJava\'.\n> Compilation failed', logTail: ['A.java:1: error: incompatible types', '1 error'] }
+  const failed: FinalBuildResult = { ...final, exitCode: 1, summary: { ...final.summary, result: 'failed' }, failure }
+  const result = built({ final: failed, exitCode: 1 })
+  t.like(buildSummaryJson(result), { ok: false, exitCode: 1, final: { exitCode: 1, failure } })
+  const hidden = formatBuildSummary(result)
+  t.true(hidden.endsWith('\n\nfinal build FAILED in :app:compileJava\n  | A.java:1: error: incompatible types\n  | 1 error\n' +
+    'Execution failed for task \':app:compileJava\'.\n> Compilation failed\n'), hidden)
+  t.false(formatBuildSummary(result, { finalOutputShown: true }).includes('Compilation failed'), 'shown once, in Gradle\'s own output')
+  t.false(formatBuildSummary(built(), { finalOutputShown: false }).includes('final build FAILED'), 'a build that passed has no failure')
 })
 
 test('a final build stopped by Ctrl-C reads as interrupted, not as a failure of Gradle, in the text and the JSON', t => {

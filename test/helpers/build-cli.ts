@@ -15,9 +15,24 @@ import { startFakeBuildNode, type FakeBuildNode, type FakeJobMode } from './fake
 /**
  * Where a fake ./gradlew hangs (until killed), after touching `gradle-started`; else it plans one task and builds it.
  * `fail-probe`: the probe fails as on a broken build script; `unknown-task`: as Gradle 4.4.1 does on a task it does not know;
- * `outside-root`: the probe tells of an included build outside the project (`includeBuild '../lib'`).
+ * `outside-root`: the probe tells of an included build outside the project (`includeBuild '../lib'`);
+ * `fail-final`: the final build fails as Gradle 4.4.1 does on a compile error (FINAL_FAILURE).
  */
-export type Hang = 'probe' | 'final' | 'none' | 'fail-probe' | 'unknown-task' | 'outside-root'
+export type Hang = 'probe' | 'final' | 'none' | 'fail-probe' | 'unknown-task' | 'outside-root' | 'fail-final'
+
+/** What the `fail-final` build prints: the compiler's error on stderr, then Gradle's failure summary. */
+export const FINAL_FAILURE = {
+  stdout: ['> Task :compileJava FAILED'],
+  stderr: [
+    '/p/src/main/java/A.java:1: error: incompatible types: String cannot be converted to int', 'class A { int x = "no"; }', '1 error', '',
+    'FAILURE: Build failed with an exception.', '', '* What went wrong:', 'Execution failed for task \':compileJava\'.',
+    '> Compilation failed; see the compiler error output for details.', '', '* Try:', 'Run with --stacktrace option to get the stack trace.', '',
+    'BUILD FAILED in 1s'
+  ]
+}
+
+/** `printf` of `lines` (each line a '…'-quoted argument) to the given file descriptor. */
+const printLines = (lines: string[], fd: 1 | 2): string => `printf '%s\\n' ${lines.map(line => `'${line.replaceAll('\'', '\'\\\'\'')}'`).join(' ')}${fd === 2 ? ' >&2' : ''}`
 
 const PROBE_FAILURES: Partial<Record<Hang, string>> = {
   'fail-probe': '  echo "What went wrong: a broken build script" >&2; exit 1',
@@ -38,7 +53,7 @@ function wrapper (hang: Hang, project: string): string {
     `  out=$(sed -n "s/^def gmeshProbeOutput = new File('\\(.*\\)')$/\\1/p" "$init")`,
     `  printf '%s' '${graph}' > "$out"; exit 0`,
     'fi',
-    hang === 'final' ? stall : 'echo "BUILD SUCCESSFUL"',
+    hang === 'final' ? stall : hang === 'fail-final' ? `${printLines(FINAL_FAILURE.stdout, 1)}; ${printLines(FINAL_FAILURE.stderr, 2)}; exit 1` : 'echo "BUILD SUCCESSFUL"',
     ''
   ].join('\n')
 }

@@ -27,8 +27,8 @@ export function register (program: Command): void {
     .option('--data <dir>', 'data directory of the running node (default $GMESH_HOME or ~/.gmesh)')
     .option('--project <dir>', 'Gradle project directory, as gradle would run in it: the build\'s root or a subproject (default: the current directory)')
     .option('--unit-timeout <seconds>', 'deadline of each unit on its worker (default 1800)')
-    .option('--json', 'print the summary as JSON')
-    .option('--no-output', 'hide the final local build\'s Gradle output')
+    .option('--json', 'print the summary as JSON (a failed final build\'s reason in final.failure)')
+    .option('--no-output', 'hide the final local build\'s Gradle output (the summary says why, if it fails)')
     .option('--no-daemon', 'plan and run the final local build without the Gradle daemon')
     .option('--no-separate-tests', 'run each module\'s tests in the same unit as its compilation')
     .option('--shard-tests <n>', 'run every module\'s test task in n shards by test class, on any nodes')
@@ -92,7 +92,7 @@ async function checkedBuild (tasks: string[], options: BuildOptions): Promise<nu
     offSignals()
   }
   if (options.json === true) process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`)
-  else process.stderr.write(formatBuildSummary(result))
+  else process.stderr.write(formatBuildSummary(result, { finalOutputShown: options.output !== false }))
   return result.exitCode
 }
 

@@ -88,7 +88,7 @@ async function distributedDemo (tasks: string[], options: DemoCliOptions, nodes:
     signal,
     running
   })
-  process.stdout.write(options.json === true ? JSON.stringify(buildSummaryJson(report.build), null, 2) + '\n' : formatBuildSummary(report.build))
+  process.stdout.write(options.json === true ? JSON.stringify(buildSummaryJson(report.build), null, 2) + '\n' : formatBuildSummary(report.build, { finalOutputShown: options.verbose === true }))
   if (report.build.exitCode !== 0) throw new OperationError('the distributed build failed; run with --verbose to see Gradle\'s output')
 }
 
