@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { casFrameCodec, CAS_PROTOCOL } from '../../../protocols/cache/index.js'
+import { casFrameCodec, CAS_PROTOCOL, fetchResponseHeader } from '../../../protocols/cache/index.js'
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { BodyStalledError } from '../../../node/libp2p/errors.js'
 import { StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
 import { JobTracker } from '../../../node/jobs/job-tracker.js'
 import { ShardReports } from '../../../node/jobs/shard-reports.js'
-import { snapshotSource } from '../../../node/jobs/snapshot-source.js'
+import { BUSY_BACKOFF, snapshotSource, SnapshotUnavailableError } from '../../../node/jobs/snapshot-source.js'
 import { TestReportBlobs } from '../../../node/jobs/test-report-blob.js'
 import { encodeUnitReport } from '../../../node/jobs/unit-report.js'
 import { addressOf, startNode } from '../libp2p/helpers.js'
@@ -50,7 +50,7 @@ async function within<T> (work: Promise<T>): Promise<T | 'still waiting'> {
 
 test('a snapshot blob whose body stops arriving fails the fetch after the stall timeout, though the unit\'s own signal never aborts', async t => {
   const { client, peer } = await stallingPeer(t)
-  const fetch = snapshotSource(client, peer, undefined, STALL_MS)
+  const fetch = snapshotSource(client, peer, undefined, { bodyStallMs: STALL_MS })
   const outcome = await within((async () => {
     const body = await fetch(SHA256, { size: BLOB.byteLength, signal: new AbortController().signal })
     if (body instanceof Uint8Array) return 'whole'
@@ -69,7 +69,7 @@ test('a shard\'s reports blob whose body stops arriving fails the job instead of
   const blobs = new TestReportBlobs(store)
   t.teardown(() => { blobs.stop() })
   const tracker = new JobTracker('12D3KooWSubmitter', { emit: () => {} })
-  const shards = new ShardReports({ tracker, blobs, source: worker => snapshotSource(client, worker, { peer: 'worker', blob: 'test reports blob' }, STALL_MS), logger: silentLogger() })
+  const shards = new ShardReports({ tracker, blobs, source: worker => snapshotSource(client, worker, { peer: 'worker', blob: 'test reports blob' }, { bodyStallMs: STALL_MS }), logger: silentLogger() })
   t.teardown(() => { shards.stop() })
   tracker.add('job-1', {
     requested: ['test'],
@@ -83,4 +83,67 @@ test('a shard\'s reports blob whose body stops arriving fails the job instead of
   t.is(await within(shards.collect('job-1').then(() => 'collected')), 'collected')
   t.is(tracker.report('job-1')?.state, 'failed')
   t.regex(tracker.report('job-1')?.error ?? '', /:a:test \[1\/1\] could not be fetched from .*stalled/)
+})
+
+/** A peer answering every fetch by SHA-256 `busy` for its first `busyFor` asks, then with BLOB. */
+async function busyPeer (t: ExecutionContext, busyFor: number) {
+  const asked = { count: 0 }
+  const peer = await startNode(t)
+  const server = new StreamRpcServer(peer, {
+    protocol: CAS_PROTOCOL,
+    maxRequestBytes: 4096,
+    handler: async () => ++asked.count <= busyFor
+      ? fetchResponseHeader('sha256', undefined, true)
+      : { header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: SHA256, size: BLOB.byteLength }), bytes: BLOB }
+  })
+  await server.start()
+  t.teardown(async () => { await server.stop() })
+  const client = await startNode(t)
+  await client.dial(multiaddr(addressOf(peer)))
+  return { client, peer: peer.peerId.toString(), asked }
+}
+
+/** A clock that sleeping moves on (no real waits), with the waits it was asked for. */
+function fakeClock (random: () => number) {
+  let now = 0
+  const waits: number[] = []
+  return {
+    waits,
+    busy: { firstDelayMs: 100, maxDelayMs: 1000, random, now: () => now, sleep: async (ms: number) => { waits.push(ms); now += ms } }
+  }
+}
+
+async function bytesOf (body: AsyncIterable<Uint8Array> | Uint8Array): Promise<Buffer> {
+  if (body instanceof Uint8Array) return Buffer.from(body)
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+test('a blob whose holder answers busy is asked again after jittered waits that grow, and arrives', async t => {
+  const { client, peer, asked } = await busyPeer(t, 5)
+  const clock = fakeClock(() => 0.5)
+  const fetch = snapshotSource(client, peer, undefined, { busy: clock.busy })
+  const body = await fetch(SHA256, { size: BLOB.byteLength, signal: AbortSignal.timeout(BOUND_MS) })
+  t.deepEqual(await bytesOf(body), Buffer.from(BLOB))
+  t.is(asked.count, 6)
+  // between half and all of 100, 200, 400, 800, 1000 (the most): here three quarters
+  t.deepEqual(clock.waits, [75, 150, 300, 600, 750])
+})
+
+test('a holder still busy at the fetch\'s deadline fails it with SnapshotUnavailableError, without waiting past it', async t => {
+  const { client, peer, asked } = await busyPeer(t, Infinity)
+  const clock = fakeClock(() => 0.999)
+  const fetch = snapshotSource(client, peer, { peer: 'worker', blob: 'test reports blob' }, { busy: clock.busy, deadlineMs: 3000 })
+  const err = await t.throwsAsync(fetch(SHA256, { size: BLOB.byteLength, signal: AbortSignal.timeout(BOUND_MS) }), { instanceOf: SnapshotUnavailableError })
+  t.regex(err?.message ?? '', /^the worker \S+ answered busy for test reports blob [0-9a-f]{12} 6 times in \d+ ms$/)
+  t.is(asked.count, 6)
+  t.true(clock.waits.reduce((a, b) => a + b, 0) < 3000, clock.waits.join(' '))
+})
+
+test('a busy holder\'s fetch ends with the caller\'s signal while it waits', async t => {
+  const { client, peer } = await busyPeer(t, Infinity)
+  const stop = new AbortController()
+  const fetch = snapshotSource(client, peer, undefined, { busy: { firstDelayMs: 60_000, maxDelayMs: 60_000, sleep: async (ms, signal) => { stop.abort(new Error('the unit was cancelled')); await BUSY_BACKOFF.sleep(ms, signal) } } })
+  await t.throwsAsync(fetch(SHA256, { size: BLOB.byteLength, signal: stop.signal }), { message: 'the unit was cancelled' })
 })
