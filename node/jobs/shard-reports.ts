@@ -8,11 +8,18 @@
 import type { JobTestReports } from '../../src/client/api-types.js'
 import type { Logger } from '../../src/config/logger.js'
 import type { FetchBlob } from '../../src/snapshot/index.js'
+import { forEachLimited } from '../../src/snapshot/pool.js'
 import type { JobTracker, ShardReportRef } from './job-tracker.js'
 import type { TestReportBlobs } from './test-report-blob.js'
 
 /** Most bytes of reports blobs one answer of `test-reports` carries. */
 export const MAX_JOB_TEST_REPORTS_BYTES = 64 * 1024 * 1024
+
+/**
+ * Reports blobs fetched at once from one worker: a few, well under the uploads its blob server serves at once (16,
+ * shared with all its askers; more are answered `busy`), however many shards it ran.
+ */
+export const FETCHES_PER_WORKER = 4
 
 /** The job's reports cannot be served: it is not done, or they are too big or gone. */
 export class TestReportsUnavailableError extends Error {
@@ -37,7 +44,16 @@ export class ShardReports {
   async collect (jobId: string): Promise<void> {
     const { tracker, logger } = this.components
     const refs = tracker.testReportRefs(jobId)
-    const failures = (await Promise.all(refs.map(async ref => await this.fetchOne(ref)))).filter(f => f != null)
+    const byWorker = new Map<string, number[]>()
+    refs.forEach((ref, index) => {
+      if (!byWorker.has(ref.worker)) byWorker.set(ref.worker, [])
+      byWorker.get(ref.worker)!.push(index)
+    })
+    const outcomes: Array<string | undefined> = []
+    await Promise.all([...byWorker.values()].map(async indexes => {
+      await forEachLimited(indexes, FETCHES_PER_WORKER, async index => { outcomes[index] = await this.fetchOne(refs[index]!) })
+    }))
+    const failures = outcomes.filter(f => f != null)
     if (failures.length === 0) {
       logger.debug({ jobId, shards: refs.length }, 'fetched the test shards\' reports')
       tracker.assembled(jobId)

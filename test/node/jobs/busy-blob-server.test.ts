@@ -4,7 +4,11 @@ import { contentKey } from '../../../src/cas/keys.js'
 import type { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { createSnapshot, fetchManifest, fetchMissing, pinSnapshot, type FetchBlob } from '../../../src/snapshot/index.js'
+import { JobTracker } from '../../../node/jobs/job-tracker.js'
+import { ShardReports } from '../../../node/jobs/shard-reports.js'
 import { BUSY_BACKOFF, snapshotSource } from '../../../node/jobs/snapshot-source.js'
+import { TestReportBlobs, type TestReportsRef } from '../../../node/jobs/test-report-blob.js'
+import { encodeUnitReport } from '../../../node/jobs/unit-report.js'
 import { BlobServer } from '../../../node/mesh/blob-transfer.js'
 import type { MeshLibp2p } from '../../../node/libp2p/index.js'
 import { openStore, tempDir, writeTree } from '../../snapshot/helpers.js'
@@ -84,4 +88,48 @@ test('workers fetching one snapshot at once, more blobs together than its submit
   }))
   t.deepEqual(results.map(r => r.status === 'fulfilled' ? r.value.fetched : String(r.reason)), Array<number | string>(workers).fill(8))
   t.true(server.stats.busy >= workers * 4 - UPLOADS, 'the submitter answered busy')
+})
+
+test('a job whose test shards all ran on one worker, more than it serves at once, gets every shard\'s reports and is done', async t => {
+  const shards = 24
+  const workerStore = await openStore(t)
+  const kept = new TestReportBlobs(workerStore)
+  t.teardown(() => { kept.stop() })
+  const refs: TestReportsRef[] = []
+  for (let i = 0; i < shards; i++) refs.push(await kept.keep([{ name: `TEST-example.T${i}.xml`, content: `<testsuite name="example.T${i}" tests="1"/>` }]))
+  // every fetch the submitter asked for waits in the worker's store until all of them reached it (or were answered busy)
+  let sent = 0
+  let server: BlobServer | undefined
+  const { held, check } = holdingStore(workerStore, waiting => waiting + (server?.stats.busy ?? 0) >= sent)
+  const worker = await serve(t, held)
+  server = worker.server
+  const submitter = await dialer(t, worker.node)
+
+  const tracker = new JobTracker('12D3KooWSubmitter', { emit: () => {} })
+  const blobs = new TestReportBlobs(await openStore(t))
+  t.teardown(() => { blobs.stop() })
+  const source = (peer: string): FetchBlob => {
+    const fetch = snapshotSource(submitter, peer, { peer: 'worker', blob: 'test reports blob' }, { busy: { sleep: async (ms, signal) => { check(); await BUSY_BACKOFF.sleep(ms, signal) } } })
+    return async (sha256, options) => {
+      sent++
+      try {
+        return await fetch(sha256, options)
+      } finally {
+        check()
+      }
+    }
+  }
+  const collector = new ShardReports({ tracker, blobs, source, logger: silentLogger() })
+  t.teardown(() => { collector.stop() })
+  const units = refs.map((_, i) => ({ id: `s${i}`, name: `:a:test [${i + 1}/${shards}]`, tasks: [':a:test'], dependsOn: [] }))
+  tracker.add('job-1', { requested: ['test'], snapshot: { id: 'cd'.repeat(32), files: 1, bytes: 1, newBlobs: 0, ms: 1 }, units, onEnd: () => {} })
+  const workerId = worker.node.peerId.toString()
+  tracker.completed('job-1', new Map(units.map((unit, i) => [unit.id, encodeUnitReport({
+    worker: workerId, unit: unit.name, outcome: 'success', durationMs: 1, setupMs: 1, fetchedBytes: 0, tasks: { executed: 1, fromCache: 0, upToDate: 0 }, testReports: refs[i]!
+  })])))
+  await collector.collect('job-1')
+  t.is(tracker.report('job-1')?.error, undefined)
+  t.is(tracker.report('job-1')?.state, 'done')
+  t.is(worker.server.stats.busy, 0, 'the worker was never asked for more reports than it serves at once')
+  t.is(Object.keys((await collector.reports('job-1'))?.units ?? {}).length, shards)
 })
