@@ -8,7 +8,7 @@
 import type { Logger } from '../../src/config/logger.js'
 import { countOutcomes } from '../../src/gradle/build-output.js'
 import { runUnit, type UnitRunResult } from '../../src/gradle/unit-runner.js'
-import { fetchManifest, fetchMissing, materialise, pinSnapshot, type BlobFetches, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
+import { fetchMissing, materialise, pinSnapshot, SharedManifests, type BlobFetches, type FetchBlob, type SnapshotStore, type Workspaces } from '../../src/snapshot/index.js'
 import { decodeUnitPayload, type UnitPayload } from './unit-payload.js'
 import { TestReportsBlobError, type TestReportBlobs, type TestReportsRef } from './test-report-blob.js'
 import type { UnitReport } from './unit-report.js'
@@ -50,6 +50,8 @@ export class UnitExecutor {
   private runs = 0
   /** Blob fetches of units starting together: each blob of a snapshot is fetched once. */
   private readonly blobFetches: BlobFetches = new Map()
+  /** The manifests of the units' snapshots: each fetched and decoded once, shared by the units running on it. */
+  private readonly manifests = new SharedManifests()
 
   constructor (private readonly components: UnitExecutorComponents, private readonly init: UnitExecutorInit) {}
 
@@ -74,7 +76,7 @@ export class UnitExecutor {
   private async build (request: UnitRequest, payload: UnitPayload, signal: AbortSignal, started: number): Promise<UnitReport> {
     const { store, workspaces } = this.components
     const source = this.components.snapshotSource(request.submitter)
-    const manifest = await fetchManifest(payload.snapshot, store, source, { signal })
+    const { manifest, release } = await this.manifests.acquire(payload.snapshot, store, source, { signal })
     const unpin = pinSnapshot(store, payload.snapshot, manifest)
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
     let pid: number | undefined
@@ -110,6 +112,7 @@ export class UnitExecutor {
       // not awaited: the sweep must not hold back the unit's report (UnitTmpDir.stop waits for it)
       void leaveTmp?.()
       unpin()
+      release()
       await workspaces.remove(workspace).catch((err: unknown) => { this.components.logger.warn({ err, workspace }, 'could not remove a unit workspace') })
     }
   }

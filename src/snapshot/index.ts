@@ -5,7 +5,7 @@
  *   const { id, manifest, stats } = await createSnapshot(projectDir, store, { signal })
  *   const release = pinSnapshot(store, id, manifest)          // while workers may fetch
  *
- *   // worker
+ *   // worker (units of one snapshot share its manifest: SharedManifests.acquire)
  *   const manifest = await fetchManifest(id, store, fetchBlob, { signal })
  *   const unpin = pinSnapshot(store, id, manifest)
  *   await fetchMissing(manifest, store, fetchBlob, { signal })  // only the blobs this store lacks
@@ -17,6 +17,7 @@
 export { createSnapshot, type CreateSnapshotOptions, type Snapshot, type SnapshotStats } from './create.js'
 export { materialise, type MaterialiseOptions, type MaterialiseResult } from './materialise.js'
 export { fetchManifest, fetchMissing, loadManifest, missingBlobs, pinSnapshot, type BlobFetches, type FetchBlob, type TransferResult } from './transfer.js'
+export { SharedManifests, type SharedManifestsOptions } from './shared-manifests.js'
 export { Workspaces, type WorkspacesOptions } from './workspaces.js'
 export { checkManifest, decodeManifest, encodeManifest, MANIFEST_FORMAT, MANIFEST_VERSION, MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, type FileEntry, type LinkEntry, type Manifest, type ManifestEntry } from './manifest.js'
 export { checkTree, linksEscaping, unsafePathReason } from './paths.js'

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
-import { createSnapshot, Workspaces } from '../../../src/snapshot/index.js'
+import { contentKey } from '../../../src/cas/keys.js'
+import { createSnapshot, openBlob, Workspaces, type SnapshotStore } from '../../../src/snapshot/index.js'
 import { MAX_TEST_REPORTS_BYTES, TestReportBlobs } from '../../../node/jobs/test-report-blob.js'
-import { UnitExecutor } from '../../../node/jobs/unit-executor.js'
+import { UnitExecutor, type UnitExecutorComponents } from '../../../node/jobs/unit-executor.js'
 import { encodeUnitPayload } from '../../../node/jobs/unit-payload.js'
 import { UnitProcesses } from '../../../node/jobs/unit-processes.js'
 import { protocolOutcome, type UnitReport } from '../../../node/jobs/unit-report.js'
@@ -24,22 +25,29 @@ const FAILING_TESTS = [
   'echo "Execution failed for task \':money:test\'."', 'echo "> There were failing tests."', 'echo "* Try:"', 'exit 1'
 ]
 
+async function openStore (t: ExecutionContext, dir: string): Promise<ContentStore> {
+  const store = await ContentStore.open({ dir, maxBytes: 1024 ** 3, logger: silentLogger() })
+  t.teardown(async () => { await store.close() })
+  return store
+}
+
 /**
- * A worker's executor over a real store (holding the snapshot of a one-file project), real workspaces and a stand-in
- * Gradle running `script`; `keep` replaces the reports store's when given. Runs the shard and returns its report.
+ * A worker's executor over `store` (by default a real one holding the snapshot), real workspaces and a stand-in Gradle
+ * running `script`, with the snapshot id of a one-file project snapshotted into `submitter` (default: the worker's
+ * store); `keep` replaces the reports store's when given.
  */
-async function runShard (t: ExecutionContext, script: string[], keep?: TestReportBlobs['keep']): Promise<UnitReport> {
+async function executorOf (t: ExecutionContext, script: string[], over: { keep?: TestReportBlobs['keep'], submitter?: ContentStore, store?: SnapshotStore, snapshotSource?: UnitExecutorComponents['snapshotSource'] } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
-  const store = await ContentStore.open({ dir: path.join(dir, 'store'), maxBytes: 1024 ** 3, logger: silentLogger() })
-  t.teardown(async () => { await store.close() })
+  const own = await openStore(t, path.join(dir, 'store'))
+  const store = over.store ?? own
   const project = path.join(dir, 'project')
   await mkdir(project)
   await writeFile(path.join(project, 'build.gradle'), '')
   const gradle = path.join(dir, 'gradle')
   await writeFile(gradle, ['#!/bin/sh', ...script, ''].join('\n'))
   await chmod(gradle, 0o755)
-  const snapshot = await createSnapshot(project, store)
+  const snapshot = await createSnapshot(project, over.submitter ?? own)
   const workspaces = new Workspaces({ root: path.join(dir, 'workspaces') })
   await workspaces.start()
   const processes = new UnitProcesses(path.join(dir, 'pids'), workspaces.root, silentLogger())
@@ -48,9 +56,15 @@ async function runShard (t: ExecutionContext, script: string[], keep?: TestRepor
   t.teardown(() => { blobs.stop() })
   const executor = new UnitExecutor({
     store, workspaces, processes, logger: silentLogger(),
-    snapshotSource: () => async () => { throw new Error('the store holds the snapshot: nothing is fetched') },
-    testReports: { keep: keep ?? (async (reports, signal) => await blobs.keep(reports, signal)) }
+    snapshotSource: over.snapshotSource ?? (() => async () => { throw new Error('the store holds the snapshot: nothing is fetched') }),
+    testReports: { keep: over.keep ?? (async (reports, signal) => await blobs.keep(reports, signal)) }
   }, { self: 'worker', cacheUrl: () => 'http://127.0.0.1:9/cache/', gradleUserHome: path.join(dir, 'home'), gradleExecutable: gradle, scratchDir: dir })
+  return { executor, snapshot, dir }
+}
+
+/** Runs the shard on a worker's executor (see executorOf) and returns its report. */
+async function runShard (t: ExecutionContext, script: string[], keep?: TestReportBlobs['keep']): Promise<UnitReport> {
+  const { executor, snapshot } = await executorOf(t, script, keep == null ? {} : { keep })
   return await executor.run({ jobId: 'j', unitId: SHARD.id, payload: encodeUnitPayload(snapshot.id, SHARD, 60_000), submitter: 'submitter' }, new AbortController().signal)
 }
 
@@ -90,4 +104,37 @@ test('a shard whose Gradle is killed from outside (the out-of-memory killer) is 
   t.is(report.outcome, 'error')
   t.is(protocolOutcome(report.outcome), 'not-run')
   t.is(report.failure?.message, 'Gradle was killed by SIGKILL, which gmesh did not send (out of memory?)')
+})
+
+test('units of one snapshot starting together on a worker fetch its manifest once and read and decode it once', async t => {
+  const submitterDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-submitter-'))
+  t.teardown(async () => { await rm(submitterDir, { recursive: true, force: true }) })
+  const submitter = await openStore(t, submitterDir)
+  const fetched: string[] = []
+  const reads = new Map<string, number>()
+  const workerDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
+  t.teardown(async () => { await rm(workerDir, { recursive: true, force: true }) })
+  const inner = await openStore(t, workerDir)
+  const store: SnapshotStore = {
+    get: async (key, options) => { reads.set(key, (reads.get(key) ?? 0) + 1); return await inner.get(key, options) },
+    head: async (key, options) => await inner.head(key, options),
+    put: async (key, body, options) => await inner.put(key, body, options),
+    pin: sha256 => { inner.pin(sha256) },
+    unpin: sha256 => { inner.unpin(sha256) },
+    stats: () => inner.stats()
+  }
+  const snapshotSource = () => async (sha256: string, options: { signal?: AbortSignal }) => {
+    fetched.push(sha256)
+    const entry = await openBlob(submitter, sha256, options)
+    if (entry === undefined) throw new Error(`the submitter lacks ${sha256}`)
+    return entry.bytes ?? entry.body
+  }
+  const { executor, snapshot } = await executorOf(t, ['exit 0'], { submitter, store, snapshotSource })
+  const units = 3
+  const reports = await Promise.all(Array.from({ length: units }, async (_, i) => await executor.run({
+    jobId: 'j', unitId: `s${i}`, payload: encodeUnitPayload(snapshot.id, { ...SHARD, id: `s${i}` }, 60_000), submitter: 'submitter'
+  }, new AbortController().signal)))
+  t.deepEqual(reports.map(r => r.outcome), Array(units).fill('success'))
+  t.is(fetched.filter(sha256 => sha256 === snapshot.id).length, 1, 'the manifest was fetched once')
+  t.is(reads.get(contentKey(snapshot.id)), 1, 'the manifest was read (and decoded) once')
 })

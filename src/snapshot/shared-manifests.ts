@@ -1,0 +1,123 @@
+import type { Manifest } from './manifest.js'
+import type { SnapshotStore } from './store-view.js'
+import { fetchManifest, type FetchBlob } from './transfer.js'
+
+/** A manifest some units use, or are waiting for. */
+interface Shared {
+  manifest: Promise<Manifest>
+  /** Set once decoded. */
+  decoded?: Manifest
+  users: number
+  /** Ends the fetch when the last unit waiting for it goes. */
+  stop: AbortController
+  /** Drops the manifest once it was unused for a while. */
+  expiry?: ReturnType<typeof setTimeout>
+}
+
+export interface SharedManifestsOptions {
+  /** Decoded manifests kept after their last unit let go (the next unit of a job often follows on the same node). Default 1. */
+  keepIdle?: number
+  /** How long such a manifest is kept. Default 60 s. */
+  idleMs?: number
+}
+
+/**
+ * The decoded manifests of the snapshots this node's units use, by snapshot id: units of one snapshot that start
+ * together share one fetch and one decode (a manifest of 200k files takes seconds of the event loop and hundreds of
+ * MB to read and check), and get the same frozen manifest. A manifest stays while a unit holds it; the `keepIdle`
+ * last let go stay `idleMs` longer, then are dropped. A fetch or decode that fails is not kept: the next unit tries
+ * again.
+ */
+export class SharedManifests {
+  private readonly shared = new Map<string, Shared>()
+  /** Ids of decoded manifests no unit holds, the oldest first. */
+  private readonly idle: string[] = []
+  private readonly keepIdle: number
+  private readonly idleMs: number
+
+  constructor (options: SharedManifestsOptions = {}) {
+    this.keepIdle = options.keepIdle ?? 1
+    this.idleMs = options.idleMs ?? 60_000
+  }
+
+  /**
+   * The manifest of snapshot `id` (see fetchManifest), fetched and decoded unless another unit did or does, and the
+   * function that lets go of it, once however often called. `signal` ends this unit's wait, not another's.
+   */
+  async acquire (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal } = {}): Promise<{ manifest: Manifest, release: () => void }> {
+    options.signal?.throwIfAborted()
+    const entry = this.shared.get(id) ?? this.start(id, store, fetchBlob)
+    entry.users++
+    this.unidle(id, entry)
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      this.release(id, entry)
+    }
+    try {
+      return { manifest: entry.decoded ?? await waitFor(entry.manifest, options.signal), release }
+    } catch (err) {
+      release()
+      throw err
+    }
+  }
+
+  /** Manifests held, waited for, or kept idle now. */
+  get size (): number { return this.shared.size }
+
+  private start (id: string, store: SnapshotStore, fetchBlob: FetchBlob): Shared {
+    const stop = new AbortController()
+    const entry: Shared = { manifest: fetchManifest(id, store, fetchBlob, { signal: stop.signal }), users: 0, stop }
+    entry.manifest.then(manifest => { entry.decoded = manifest }, () => { this.drop(id, entry) })
+    this.shared.set(id, entry)
+    return entry
+  }
+
+  private release (id: string, entry: Shared): void {
+    if (--entry.users > 0 || this.shared.get(id) !== entry) return
+    if (entry.decoded === undefined) {
+      entry.stop.abort(new Error(`no unit waits for the manifest of snapshot ${id} any more`))
+      this.drop(id, entry)
+      return
+    }
+    this.idle.push(id)
+    entry.expiry = setTimeout(() => { this.drop(id, entry) }, this.idleMs)
+    entry.expiry.unref()
+    while (this.idle.length > this.keepIdle) {
+      const oldest = this.idle.shift()!
+      const kept = this.shared.get(oldest)
+      if (kept !== undefined) this.drop(oldest, kept)
+    }
+  }
+
+  private unidle (id: string, entry: Shared): void {
+    if (entry.expiry === undefined) return
+    clearTimeout(entry.expiry)
+    delete entry.expiry
+    const at = this.idle.indexOf(id)
+    if (at >= 0) this.idle.splice(at, 1)
+  }
+
+  private drop (id: string, entry: Shared): void {
+    if (this.shared.get(id) !== entry) return
+    this.unidle(id, entry)
+    this.shared.delete(id)
+  }
+}
+
+/** `promise`, or the reason of `signal` once it aborts first. */
+async function waitFor<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await promise
+  signal.throwIfAborted()
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

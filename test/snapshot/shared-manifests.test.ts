@@ -1,0 +1,131 @@
+import test, { type ExecutionContext } from 'ava'
+import { contentKey } from '../../src/cas/keys.js'
+import type { ContentStore } from '../../src/cas/index.js'
+import { createSnapshot, openBlob, pinSnapshot, SharedManifests, type FetchBlob, type Snapshot, type SnapshotStore } from '../../src/snapshot/index.js'
+import { openStore, tempDir, writeTree } from './helpers.js'
+
+/** A submitter's snapshot of a small project (`name` tells snapshots apart), pinned until the test ends. */
+async function snapshotOf (t: ExecutionContext, submitter: ContentStore, name: string): Promise<Snapshot> {
+  const project = await tempDir(t)
+  await writeTree(project, { 'settings.gradle': `rootProject.name = "${name}"\n`, 'src/A.java': 'class A {}\n' })
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  return snapshot
+}
+
+/** A worker's store that counts its reads of each blob (a manifest read is a manifest decoded). */
+async function countingStore (t: ExecutionContext): Promise<{ store: SnapshotStore, reads: Map<string, number> }> {
+  const inner = await openStore(t)
+  const reads = new Map<string, number>()
+  const store: SnapshotStore = {
+    get: async (key, options) => {
+      reads.set(key, (reads.get(key) ?? 0) + 1)
+      return await inner.get(key, options)
+    },
+    head: async (key, options) => await inner.head(key, options),
+    put: async (key, body, options) => await inner.put(key, body, options),
+    pin: sha256 => { inner.pin(sha256) },
+    unpin: sha256 => { inner.unpin(sha256) },
+    stats: () => inner.stats()
+  }
+  return { store, reads }
+}
+
+function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string[] } {
+  const asked: string[] = []
+  const fetchBlob: FetchBlob = async (sha256, options) => {
+    asked.push(sha256)
+    const entry = await openBlob(source, sha256, options)
+    if (entry === undefined) throw new Error(`submitter lacks ${sha256}`)
+    return entry.bytes ?? entry.body
+  }
+  return { fetchBlob, asked }
+}
+
+test('units of one snapshot starting together fetch its manifest once, read and decode it once, and share one frozen manifest', async t => {
+  const submitter = await openStore(t)
+  const snapshot = await snapshotOf(t, submitter, 'x')
+  const { store, reads } = await countingStore(t)
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  const manifests = new SharedManifests()
+
+  const held = await Promise.all(Array.from({ length: 4 }, async () => await manifests.acquire(snapshot.id, store, fetchBlob)))
+  t.deepEqual(asked, [snapshot.id])
+  t.is(reads.get(contentKey(snapshot.id)), 1)
+  t.deepEqual(held[0]!.manifest, snapshot.manifest)
+  t.true(Object.isFrozen(held[0]!.manifest) && Object.isFrozen(held[0]!.manifest.entries))
+  for (const { manifest } of held) t.is(manifest, held[0]!.manifest)
+  for (const { release } of held) release()
+  t.is(manifests.size, 1, 'the last one let go is kept for a while')
+})
+
+test('a manifest let go is kept for the next unit; another snapshot let go drops it', async t => {
+  const submitter = await openStore(t)
+  const first = await snapshotOf(t, submitter, 'x')
+  const second = await snapshotOf(t, submitter, 'y')
+  const { store, reads } = await countingStore(t)
+  const { fetchBlob } = fetcherOf(submitter)
+  const manifests = new SharedManifests({ keepIdle: 1 })
+
+  const one = await manifests.acquire(first.id, store, fetchBlob)
+  one.release()
+  one.release()
+  const again = await manifests.acquire(first.id, store, fetchBlob)
+  t.is(again.manifest, one.manifest)
+  t.is(reads.get(contentKey(first.id)), 1)
+  again.release()
+
+  const other = await manifests.acquire(second.id, store, fetchBlob)
+  other.release()
+  t.is(manifests.size, 1)
+  const decodedAgain = await manifests.acquire(first.id, store, fetchBlob)
+  t.is(reads.get(contentKey(first.id)), 2, 'dropped: read and decoded again')
+  t.deepEqual(decodedAgain.manifest, first.manifest)
+  decodedAgain.release()
+})
+
+test('a unit that stops waiting leaves the others their manifest; once none waits the fetch is ended and nothing kept', async t => {
+  const { store } = await countingStore(t)
+  let fetchSignal: AbortSignal | undefined
+  let called = (): void => {}
+  const fetching = new Promise<void>(resolve => { called = resolve })
+  const fetchBlob: FetchBlob = async (_sha256, options) => {
+    fetchSignal = options.signal
+    called()
+    return await new Promise((_resolve, reject) => { options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }) })
+  }
+  const manifests = new SharedManifests()
+  const id = 'ab'.repeat(32)
+  const first = new AbortController()
+  const second = new AbortController()
+  const waits = [manifests.acquire(id, store, fetchBlob, { signal: first.signal }), manifests.acquire(id, store, fetchBlob, { signal: second.signal })]
+  await fetching
+  first.abort(new Error('unit 1 cancelled'))
+  await t.throwsAsync(waits[0]!, { message: 'unit 1 cancelled' })
+  t.is(manifests.size, 1)
+  t.false(fetchSignal?.aborted ?? true, 'the other unit still waits for the fetch')
+  second.abort(new Error('unit 2 cancelled'))
+  await t.throwsAsync(waits[1]!, { message: 'unit 2 cancelled' })
+  t.true(fetchSignal?.aborted)
+  t.is(manifests.size, 0)
+})
+
+test('a manifest that could not be fetched is not kept: the next unit fetches it again', async t => {
+  const submitter = await openStore(t)
+  const snapshot = await snapshotOf(t, submitter, 'x')
+  const { store } = await countingStore(t)
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  let fail = true
+  const flaky: FetchBlob = async (sha256, options) => {
+    if (fail) throw new Error('the submitter answered missing')
+    return await fetchBlob(sha256, options)
+  }
+  const manifests = new SharedManifests()
+  await t.throwsAsync(manifests.acquire(snapshot.id, store, flaky), { message: 'the submitter answered missing' })
+  t.is(manifests.size, 0)
+  fail = false
+  const { manifest, release } = await manifests.acquire(snapshot.id, store, flaky)
+  t.deepEqual(manifest, snapshot.manifest)
+  t.deepEqual(asked, [snapshot.id])
+  release()
+})
