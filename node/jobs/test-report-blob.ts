@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import type { TestReportFile } from '../../src/gradle/test-reports.js'
+import { MAX_TEST_REPORTS_BYTES, type TestReportFile } from '../../src/gradle/test-reports.js'
 import { holdsBlob, openBlob, storeBlob, type FetchBlob, type SnapshotStore } from '../../src/snapshot/index.js'
 
-/** Largest reports blob of one shard that is stored, fetched or served. */
-export const MAX_TEST_REPORTS_BYTES = 32 * 1024 * 1024
+/** Largest reports blob of one shard that is stored, fetched or served (and most bytes of report files read). */
+export { MAX_TEST_REPORTS_BYTES }
 
 /** How long a reports blob stays pinned after it was stored or fetched. */
 export const TEST_REPORTS_PIN_MS = 30 * 60_000

@@ -118,20 +118,18 @@ export class UnitExecutor {
   }
 
   /**
-   * Stores a test shard's reports. Reports too big to keep (TestReportsBlobError) would be as big on any worker: the
-   * unit ends here instead of running elsewhere, with Gradle's outcome and a note (a success becomes a failure saying
-   * why). Any other error of the store throws: the unit is given back unrun.
+   * Stores a test shard's reports. Reports too big to read or keep (testReportsTooLarge, TestReportsBlobError) would be
+   * as big on any worker: the unit ends here instead of running elsewhere, with Gradle's outcome and a note (a success
+   * becomes a failure saying why). Any other error of the store throws: the unit is given back unrun.
    */
   private async keepReports (result: UnitRunResult, signal: AbortSignal): Promise<{ result: UnitRunResult, ref?: TestReportsRef }> {
+    if (result.testReportsTooLarge != null) return { result: notKept(result, result.testReportsTooLarge) }
     if (result.testReports == null) return { result }
     try {
       return { result, ref: await this.components.testReports.keep(result.testReports, signal) }
     } catch (err) {
       if (!(err instanceof TestReportsBlobError)) throw err
-      const note = `the test reports were not kept: ${err.message}`
-      if (result.outcome === 'success') return { result: { ...result, outcome: 'failed', failure: { message: note, logTail: [] } } }
-      const failure = result.failure ?? { message: '', logTail: [] }
-      return { result: { ...result, failure: { ...failure, message: [failure.message, note].filter(line => line !== '').join('\n') } } }
+      return { result: notKept(result, err.message) }
     }
   }
 
@@ -151,4 +149,12 @@ export class UnitExecutor {
       ...(result.failure == null ? {} : { failure: result.failure })
     }
   }
+}
+
+/** `result` with a note that its test reports were not kept, for `why`: a success becomes a failure. */
+function notKept (result: UnitRunResult, why: string): UnitRunResult {
+  const note = `the test reports were not kept: ${why}`
+  if (result.outcome === 'success') return { ...result, outcome: 'failed', failure: { message: note, logTail: [] } }
+  const failure = result.failure ?? { message: '', logTail: [] }
+  return { ...result, failure: { ...failure, message: [failure.message, note].filter(line => line !== '').join('\n') } }
 }

@@ -4,7 +4,7 @@
  * into the module's results directory of the final build, which skips the sharded test task.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { projectDirectory } from '../plan/test-classes.js'
 
@@ -39,6 +39,15 @@ export class TestReportError extends Error {
   override name = 'TestReportError'
 }
 
+/** Most bytes of a test shard's reports: of the files read, and of the blob that carries them to the submitter. */
+export const MAX_TEST_REPORTS_BYTES = 32 * 1024 * 1024
+
+/** A test task's report files add up to more than may be read: none is read. */
+export class TestReportsTooLargeError extends Error {
+  static readonly code = 'ERR_TEST_REPORTS_TOO_LARGE'
+  override name = 'TestReportsTooLargeError'
+}
+
 /**
  * Where a test task writes its reports, as Gradle says (the task-graph probe, the shard's init script): a build that
  * moves its build directory (`buildDir = 'out'`) or its reports moves them. Absent: the defaults under `build/`.
@@ -58,8 +67,14 @@ export function testResultsDir (rootDir: string, project: string, testTaskName =
   return path.join(projectDirectory(rootDir, project), 'build', 'test-results', testTaskName)
 }
 
-/** The report files a test task left in a workspace (in `dir`, else the default one), sorted by name; none if it wrote none. */
-export async function readTestReports (rootDir: string, project: string, testTaskName = 'test', dir = testResultsDir(rootDir, project, testTaskName)): Promise<TestReportFile[]> {
+/**
+ * The report files a test task left in a workspace (in `dir`, else the default one), sorted by name; none if it wrote
+ * none. Only regular files are reports (a link, to /dev/zero say, is not followed). Their sizes are added up before
+ * any is read: past `maxBytes` none is, and TestReportsTooLargeError says so (reading them whole could take gigabytes,
+ * or fail on V8's longest string).
+ */
+export async function readTestReports (rootDir: string, project: string, testTaskName = 'test', dir = testResultsDir(rootDir, project, testTaskName),
+  maxBytes = MAX_TEST_REPORTS_BYTES): Promise<TestReportFile[]> {
   let names: string[]
   try {
     names = await readdir(dir)
@@ -67,10 +82,17 @@ export async function readTestReports (rootDir: string, project: string, testTas
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw err
   }
-  const reports: TestReportFile[] = []
+  const files: string[] = []
+  let total = 0
   for (const name of names.filter(name => REPORT_NAME.test(name)).sort()) {
-    reports.push({ name, content: await readFile(path.join(dir, name), 'utf8') })
+    const stats = await lstat(path.join(dir, name))
+    if (!stats.isFile()) continue
+    total += stats.size
+    if (total > maxBytes) throw new TestReportsTooLargeError(`the test reports take ${total} bytes or more, over the limit of ${maxBytes}`)
+    files.push(name)
   }
+  const reports: TestReportFile[] = []
+  for (const name of files) reports.push({ name, content: await readFile(path.join(dir, name), 'utf8') })
   return reports
 }
 

@@ -17,7 +17,7 @@ import { OutputTail, type GradleFailure } from './output-tail.js'
 import { runGradle, type GradleRunResult } from './runner.js'
 import { NO_CONFIGURATION_CACHE_ARGS } from './task-graph.js'
 import { renderTestShardScript } from './test-shard-script.js'
-import { readTestReports, type TestReportFile } from './test-reports.js'
+import { readTestReports, TestReportsTooLargeError, type TestReportFile } from './test-reports.js'
 import { unitGradleArgs, type Unit } from '../plan/units.js'
 
 /** How long a daemon whose client was killed gets to stop building in the workspace before it is killed too. */
@@ -78,6 +78,8 @@ export interface UnitRunResult {
   failure?: UnitFailure
   /** For a test shard: the JUnit XML reports its test task wrote (also on test failures). */
   testReports?: TestReportFile[]
+  /** For a test shard whose reports were too big to read (TestReportsTooLargeError): why. Its outcome stands. */
+  testReportsTooLarge?: string
   /** The Gradle command line that was run. */
   command: string[]
   /** Daemons killed after a cancel or timeout because they were still building in the workspace. */
@@ -133,7 +135,14 @@ export async function runUnit (options: RunUnitOptions): Promise<UnitRunResult> 
       })
     }
     if (outcome !== 'success') runResult.failure = unitFailure(output, outcome, result, options.timeoutMs, runResult.killedDaemons?.length ?? 0)
-    if (shard != null) runResult.testReports = await shard.read(options.workspaceDir, unit.project)
+    if (shard != null) {
+      try {
+        runResult.testReports = await shard.read(options.workspaceDir, unit.project)
+      } catch (err) {
+        if (!(err instanceof TestReportsTooLargeError)) throw err
+        runResult.testReportsTooLarge = err.message
+      }
+    }
     return runResult
   } finally {
     clearTimeout(timer)

@@ -1,9 +1,9 @@
 import test from 'ava'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { countTestReport, mergeTestReports, readTestReports, testResultsDir, TestReportError } from '../../src/gradle/test-reports.js'
+import { countTestReport, mergeTestReports, readTestReports, testResultsDir, TestReportError, TestReportsTooLargeError } from '../../src/gradle/test-reports.js'
 
 function report (className: string, tests: number, failures = 0, skipped = 0): { name: string, content: string } {
   return {
@@ -94,4 +94,24 @@ test('reports go where the build puts them (buildDir = \'out\'), and the stale H
   t.deepEqual(merged.removedStale, [html])
   t.false(existsSync(path.join(root, 'text', 'build')), 'nothing written under the default build/')
   t.deepEqual(await readTestReports(root, ':text', 'test', junitXml), [report('p.ATest', 2)])
+})
+
+test('report files that add up to more than the limit are refused before any is read; a link is not a report', async t => {
+  const root = await tempRoot(t)
+  const dir = testResultsDir(root, ':m')
+  await mkdir(dir, { recursive: true })
+  const small = report('a.ATest', 2)
+  await writeFile(path.join(dir, 'TEST-a.ATest.xml'), small.content)
+  await mkdir(path.join(root, 'elsewhere'))
+  await writeFile(path.join(root, 'elsewhere', 'TEST-a.LinkedTest.xml'), report('a.LinkedTest', 1).content)
+  await symlink(path.join(root, 'elsewhere', 'TEST-a.LinkedTest.xml'), path.join(dir, 'TEST-a.LinkedTest.xml'))
+  t.deepEqual(await readTestReports(root, ':m'), [small])
+  const size = Buffer.byteLength(small.content)
+  await t.throwsAsync(readTestReports(root, ':m', 'test', undefined, size - 1), {
+    instanceOf: TestReportsTooLargeError, message: `the test reports take ${size} bytes or more, over the limit of ${size - 1}`
+  })
+  // sparse: 600 MB that take no disk; read, they would take 600 MB of memory and make a string past V8's longest
+  await writeFile(path.join(dir, 'TEST-a.BigTest.xml'), '')
+  await truncate(path.join(dir, 'TEST-a.BigTest.xml'), 600 * 1024 * 1024)
+  await t.throwsAsync(readTestReports(root, ':m'), { instanceOf: TestReportsTooLargeError, message: /^the test reports take \d+ bytes or more, over the limit of 33554432$/ })
 })
