@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  checkReplicaPullHeader, DEFAULT_PULL_TIMING, pullDeadlineMs, PullPace, recordProof, REPLICA_TIMING,
-  type PaceVerdict, type PullTiming, type PushStatus, type SignedRecord
+  checkReplicaPullHeader, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, PullCooldowns, pullDeadlineMs, PullPace, recordProof,
+  REPLICA_TIMING, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus, type SignedRecord
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p, RpcBodyResponse } from '../libp2p/index.js'
@@ -39,6 +39,8 @@ export interface ReplicaPullerInit {
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
   maxRunning?: number
+  /** How long a pusher whose pull ended without its entry starts no new one (`PullCooldowns`; default DEFAULT_PULL_COOLDOWN's). */
+  cooldown?: Partial<PullCooldownConfig>
   /** Default: the system's; tests step their own. */
   clock?: PullClock
   /** Default: `fetchBlob` on `libp2p`; tests serve their own bodies. */
@@ -56,9 +58,13 @@ export interface ReplicaPullerInit {
  * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here, and each must
  * bring its share of the pusher's minimum rate in every window (`PullPace`) and end by its absolute deadline, so a
  * pusher holds its slots only while it sends at that rate: one trickling a byte just inside each stall limit loses them.
+ * A pull that ends without its entry (for any reason but this node stopping) puts its pusher on a cool-down
+ * (`PullCooldowns`): its offers are answered `busy` meanwhile, so a cut pusher cannot take its slots straight back with
+ * a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
  */
 export class ReplicaPuller {
-  private readonly running = new Map<string, Promise<PushStatus>>()
+  /** Each key's pull under way, and the pusher it pulls from. */
+  private readonly running = new Map<string, { from: string, done: Promise<PushStatus> }>()
   private readonly perPusher = new Map<string, number>()
   /** The paces of each pusher's pulls, told how many pulls their pusher has running here. */
   private readonly paces = new Map<string, Set<PullPace>>()
@@ -66,27 +72,59 @@ export class ReplicaPuller {
   private readonly maxPerPusher: number
   private readonly clock: PullClock
   private readonly open: OpenPull
+  private readonly cooldowns: PullCooldowns
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
     this.timing = { ...DEFAULT_PULL_TIMING, ...init.timing }
     this.maxPerPusher = init.maxPerPusher ?? 8
     this.clock = init.clock ?? SYSTEM_CLOCK
     this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
+    this.cooldowns = new PullCooldowns({ ...DEFAULT_PULL_COOLDOWN, ...init.cooldown })
   }
 
-  /** Pulls `record`'s entry from `from`, or joins the pull of that key under way; resolves to the offer's answer. */
+  /** When `pusher`'s cool-down ends, if it cools now (its offers start no pull). */
+  coolingUntil (pusher: string): number | undefined {
+    return this.cooldowns.coolingUntil(pusher, this.clock.now())
+  }
+
+  /**
+   * Pulls `record`'s entry from `from`, or joins the pull of that key under way; resolves to the offer's answer. A joined
+   * pull of another pusher that ends without the entry is not this offer's failure: while the offer is open, it starts
+   * its own pull.
+   */
   async pull (from: string, record: SignedRecord, offer: AbortSignal): Promise<PushStatus> {
-    let pull = this.running.get(record.gradleKey)
-    if (pull === undefined) {
-      const pusherPulls = this.perPusher.get(from) ?? 0
-      if (pusherPulls >= this.maxPerPusher || this.running.size >= (this.init.maxRunning ?? 32)) return 'busy'
-      this.perPusher.set(from, pusherPulls + 1)
-      this.shareChanged(from)
-      pull = this.fetch(from, record).finally(() => { this.ended(from, record.gradleKey) })
-      pull.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
-      this.running.set(record.gradleKey, pull)
+    for (;;) {
+      const joined = this.running.get(record.gradleKey)
+      if (joined === undefined) {
+        const started = this.start(from, record)
+        return started === undefined ? 'busy' : await raceSignal(started, offer)
+      }
+      const outcome = await raceSignal(joined.done, offer).then(status => ({ status }), (err: unknown) => ({ err }))
+      const stored = 'status' in outcome && outcome.status === 'stored'
+      if (joined.from !== from && !stored && !offer.aborted && !this.signal.aborted) continue
+      if ('err' in outcome) throw outcome.err
+      return outcome.status
     }
-    return await raceSignal(pull, offer)
+  }
+
+  /** Starts `from`'s pull of `record`, unless `from` cools down or has no slot here (`undefined`: answered `busy`). */
+  private start (from: string, record: SignedRecord): Promise<PushStatus> | undefined {
+    const pusherPulls = this.perPusher.get(from) ?? 0
+    if (pusherPulls >= this.maxPerPusher || this.running.size >= (this.init.maxRunning ?? 32)) return undefined
+    if (this.coolingUntil(from) !== undefined) return undefined
+    this.perPusher.set(from, pusherPulls + 1)
+    this.shareChanged(from)
+    const done = this.fetch(from, record)
+      .then(status => { if (status !== 'stored') this.faulted(from); return status }, (err: unknown) => { this.faulted(from); throw err })
+      .finally(() => { this.ended(from, record.gradleKey) })
+    done.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
+    this.running.set(record.gradleKey, { from, done })
+    return done
+  }
+
+  /** `from`'s pull ended without its entry: it cools down (unless this node is stopping, the pull's end being its own). */
+  private faulted (from: string): void {
+    if (!this.signal.aborted) this.cooldowns.fault(from, this.clock.now())
   }
 
   private ended (from: string, key: string): void {

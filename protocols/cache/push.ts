@@ -9,6 +9,7 @@ import { shouldAcceptPush } from './rendezvous.js'
 import type { ReplicationConfig } from './rendezvous.js'
 import { assertAcceptableRecord } from './trust.js'
 import type { PullTiming } from './pull-pace.js'
+import type { PullCooldownConfig } from './pull-cooldown.js'
 import type { TrustPolicy } from './trust.js'
 
 /**
@@ -46,6 +47,14 @@ export const REPLICA_TIMING = Object.freeze({
    * share of that rate, and this slack. A pusher can hold a pull slot only by paying its share of the rate, and not for ever.
    */
   pullSlackMs: 20_000,
+  /**
+   * A pusher whose pull ended without its entry (cut, stalled, its header late, busy or wrong, its stream failed) starts
+   * no new pull here for this long, doubled on each fault after a cool-down ended, up to `pullCooldownMaxMs`; it starts
+   * over once it had none for `pullCooldownForgetMs` (`PullCooldowns`). Its offers meanwhile are answered `busy`.
+   */
+  pullCooldownMs: 2 * 60_000,
+  pullCooldownMaxMs: 60 * 60_000,
+  pullCooldownForgetMs: 60 * 60_000,
   /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
   offerTries: 4,
   /** Wait before an offer's second try, doubled for each further one. */
@@ -65,6 +74,14 @@ export const DEFAULT_PULL_TIMING: PullTiming = Object.freeze({
   sliceMs: REPLICA_TIMING.pullSliceMs,
   minPusherBytesPerSecond: REPLICA_TIMING.minPusherPullBytesPerSecond,
   slackMs: REPLICA_TIMING.pullSlackMs
+})
+
+/** `REPLICA_TIMING`'s cool-downs (`PullCooldowns`), remembering at most 1024 pushers. */
+export const DEFAULT_PULL_COOLDOWN: PullCooldownConfig = Object.freeze({
+  baseMs: REPLICA_TIMING.pullCooldownMs,
+  maxMs: REPLICA_TIMING.pullCooldownMaxMs,
+  forgetMs: REPLICA_TIMING.pullCooldownForgetMs,
+  maxPushers: 1024
 })
 
 export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'

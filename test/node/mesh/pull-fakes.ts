@@ -36,7 +36,7 @@ export class FedBody {
   private readonly queue: Array<{ chunk: Uint8Array, taken: () => void }> = []
   private wake: (() => void) | undefined
 
-  constructor (readonly size: number, private readonly signal: AbortSignal) {
+  constructor (readonly size: number, private readonly signal: AbortSignal, readonly from = '') {
     signal.addEventListener('abort', () => { this.wakeUp() }, { once: true })
   }
 
@@ -78,12 +78,12 @@ export class FedBody {
   }
 }
 
-/** Serves every pull its offered record's header and a `FedBody`, found by key in `bodies`. */
+/** Serves every pull its offered record's header and a `FedBody` (the last one of each key, in `bodies`). */
 export function fedPulls (records: Map<string, SignedRecord>): { open: NonNullable<ReplicaPullerInit['open']>, bodies: Map<string, FedBody> } {
   const bodies = new Map<string, FedBody>()
-  const open = async (_from: string, key: string, options: FetchBlobOptions): Promise<RpcBodyResponse> => {
+  const open = async (from: string, key: string, options: FetchBlobOptions): Promise<RpcBodyResponse> => {
     const record = records.get(key) as SignedRecord
-    const body = new FedBody(record.size, options.signal)
+    const body = new FedBody(record.size, options.signal, from)
     bodies.set(key, body)
     return {
       header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: record.sha256, size: record.size }),
