@@ -39,6 +39,8 @@ export interface ReplicaPullerInit {
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
   maxRunning?: number
+  /** Of `maxRunning`, the pulls only a pusher with no fault on record may start (default 8, a pusher's worth). */
+  reservedForClean?: number
   /** How long a pusher whose pull ended without its entry starts no new one (`PullCooldowns`; default DEFAULT_PULL_COOLDOWN's). */
   cooldown?: Partial<PullCooldownConfig>
   /** Default: the system's; tests step their own. */
@@ -107,11 +109,17 @@ export class ReplicaPuller {
     }
   }
 
-  /** Starts `from`'s pull of `record`, unless `from` cools down or has no slot here (`undefined`: answered `busy`). */
+  /**
+   * Starts `from`'s pull of `record`, unless `from` cools down or has no slot here (`undefined`: answered `busy`). A
+   * pusher with a fault on record does not get the last `reservedForClean` slots: identities cut before cannot fill
+   * them all again between them.
+   */
   private start (from: string, record: SignedRecord): Promise<PushStatus> | undefined {
     const pusherPulls = this.perPusher.get(from) ?? 0
-    if (pusherPulls >= this.maxPerPusher || this.running.size >= (this.init.maxRunning ?? 32)) return undefined
-    if (this.coolingUntil(from) !== undefined) return undefined
+    const now = this.clock.now()
+    const slots = (this.init.maxRunning ?? 32) - (this.cooldowns.struck(from, now) ? this.init.reservedForClean ?? 8 : 0)
+    if (pusherPulls >= this.maxPerPusher || this.running.size >= slots) return undefined
+    if (this.cooldowns.coolingUntil(from, now) !== undefined) return undefined
     this.perPusher.set(from, pusherPulls + 1)
     this.shareChanged(from)
     const done = this.fetch(from, record)

@@ -37,6 +37,12 @@ export class PullCooldowns {
     return record !== undefined && now < record.until ? record.until : undefined
   }
 
+  /** Whether `pusher` had a fault not yet forgotten at `now` (cooling or not). */
+  struck (pusher: string, now: Millis): boolean {
+    const record = this.pushers.get(pusher)
+    return record !== undefined && now < record.until + this.config.forgetMs
+  }
+
   /** A pull of `pusher` ended without its entry at `now`: it cools down, longer after each cool-down it had lately. */
   fault (pusher: string, now: Millis): void {
     const { baseMs, maxMs, forgetMs } = this.config

@@ -39,6 +39,8 @@ test('a pusher with no fault for an hour after its cool-down starts over at 2 mi
   cooldowns.fault('p', 2 * MIN) // 4 min, over at 6 min
   cooldowns.fault('p', 6 * MIN + 60 * MIN - 1)
   t.is(cooldowns.coolingUntil('p', 66 * MIN), 66 * MIN - 1 + 8 * MIN, 'a minute short of an hour: doubled again')
+  t.true(cooldowns.struck('p', 134 * MIN - 2), 'its fault on record until then (it does not get the slots kept for the clean)')
+  t.false(cooldowns.struck('p', 134 * MIN - 1))
   cooldowns.fault('p', 74 * MIN - 1 + 60 * MIN)
   t.is(cooldowns.coolingUntil('p', 134 * MIN), 134 * MIN - 1 + 2 * MIN, 'an hour clean: back to 2 min')
 })
