@@ -280,8 +280,8 @@ export class CacheHost {
 
   /**
    * A push offer: refused, `have`, or pulled. The request deadline is lifted once the offer is taken: the pull bounds
-   * itself (its header in time, no long stall, and a total deadline that grows with the entry's size), so a big entry
-   * on a slow link is stored.
+   * itself (its header in time, no long stall, its share of its pusher's rate in every window, and an absolute deadline
+   * that grows with the entry's size up to 2 h), so a big entry on a slow link is stored.
    */
   private async onPush (from: string, frame: Uint8Array, call: Pick<RpcContext, 'signal' | 'releaseDeadline'>): Promise<Uint8Array> {
     const decision = this.host.input(() => this.protocol.onPushHeader(from, frame, this.host.now()))

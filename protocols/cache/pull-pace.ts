@@ -18,6 +18,8 @@ export interface PullTiming {
   readonly minPusherBytesPerSecond: number
   /** The absolute deadline's slack (`pullDeadlineMs`). */
   readonly slackMs: number
+  /** The absolute deadline's most, whatever the entry's size (`pullDeadlineMs`). */
+  readonly maxMs: number
 }
 
 /** Why a pull was cut: too few bytes in its last window, or past its absolute deadline. */
@@ -28,12 +30,13 @@ export type PaceVerdict =
 
 /**
  * How long a replica's pull of an entry of `size` bytes may take in all, from its dial to its last byte: its header's
- * time, one window, the entry at the lowest share of the rate (`minPusherBytesPerSecond / maxPerPusher`), and slack.
- * A pull that keeps its share in every window is done before it; this bounds it whatever the window rule lets through.
+ * time, one window, the entry at the lowest share of the rate (`minPusherBytesPerSecond / maxPerPusher`), and slack,
+ * but never more than `maxMs`. A pull that keeps its share in every window beats it up to `maxMs`' worth of the lowest
+ * share (27.8 MiB in 2 h at 4 KiB/s); a bigger entry must come faster than that share, its size over `maxMs`.
  */
 export function pullDeadlineMs (size: number, timing: PullTiming, maxPerPusher: number): number {
   const lowestShare = timing.minPusherBytesPerSecond / Math.max(1, maxPerPusher)
-  return timing.headerMs + timing.windowMs + Math.ceil(size / lowestShare * 1000) + timing.slackMs
+  return Math.min(timing.maxMs, timing.headerMs + timing.windowMs + Math.ceil(size / lowestShare * 1000) + timing.slackMs)
 }
 
 interface Slice { bytes: number, pulls: number }

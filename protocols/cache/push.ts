@@ -44,9 +44,17 @@ export const REPLICA_TIMING = Object.freeze({
   pullSliceMs: 5_000,
   /**
    * ...or once it ran past its absolute deadline (`pullDeadlineMs`): its header's time, a window, the entry at the lowest
-   * share of that rate, and this slack. A pusher can hold a pull slot only by paying its share of the rate, and not for ever.
+   * share of that rate, and this slack, but at most `pullMaxMs`. A pusher can hold a pull slot only by paying its share
+   * of the rate, and not for ever.
    */
   pullSlackMs: 20_000,
+  /**
+   * 2 h, not the 7.1 h 100 MiB (maxPushBytes) takes at the lowest share (4 KiB/s): it needs 14.2 KiB/s for that pull. An
+   * honest pusher has at most 4 offers in flight per replica (ReplicaPusher), 12 pulls at once for 3 replicas, and a
+   * 1.5 Mbit/s uplink (183 KiB/s) gives each 15 KiB/s: every pull of its biggest entries beats it; a 1 Mbit/s one gets
+   * them through with 8 pulls at once (15 KiB/s each). A pusher paying only the lowest share holds a slot 2 h, not 7.
+   */
+  pullMaxMs: 2 * 3600_000,
   /**
    * A pusher whose pull ended without its entry (cut, stalled, its header late, busy or wrong, its stream failed) starts
    * no new pull here for this long, doubled on each fault after a cool-down ended, up to `pullCooldownMaxMs`; it starts
@@ -73,7 +81,8 @@ export const DEFAULT_PULL_TIMING: PullTiming = Object.freeze({
   windowMs: REPLICA_TIMING.pullWindowMs,
   sliceMs: REPLICA_TIMING.pullSliceMs,
   minPusherBytesPerSecond: REPLICA_TIMING.minPusherPullBytesPerSecond,
-  slackMs: REPLICA_TIMING.pullSlackMs
+  slackMs: REPLICA_TIMING.pullSlackMs,
+  maxMs: REPLICA_TIMING.pullMaxMs
 })
 
 /** `REPLICA_TIMING`'s cool-downs (`PullCooldowns`), remembering at most 1024 pushers. */

@@ -79,6 +79,16 @@ test('a pusher paying 24 KiB/s between its eight pulls (under 32 KiB/s) loses th
   t.true(seconds <= 35, `${seconds} s`)
 })
 
+test('a pusher paying just its lowest share (4.1 KiB/s for each of 8 pulls of 100 MiB) holds them 2 h, not the 6.9 h they would take', async t => {
+  t.timeout(60_000)
+  const eight = Array.from({ length: 8 }, (_, i) => fakeRecord(i, 100 * MiB, 'lowest'))
+  const { puller, clock, bodies } = setup(eight)
+  const pulls = eight.map(r => outcome(puller.pull('lowest', r, new AbortController().signal)))
+  const seconds = await feed(clock, bodies, () => 4200, 8 * 3600)
+  t.deepEqual(await Promise.all(pulls), Array(8).fill('PullDeadlineError'))
+  t.true(seconds >= 7200 && seconds <= 7201, `cut at the 2 h cap (${seconds} s)`)
+})
+
 test('a store slow to hash and sync a whole body does not get the pull cut: the pusher sent it all', async t => {
   const stopping = new AbortController()
   t.teardown(() => { stopping.abort(new Error('test over')) })

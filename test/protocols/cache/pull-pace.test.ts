@@ -19,12 +19,15 @@ function run (pace: PullPace, seconds: number, perSecond: (t: number) => number)
   return {}
 }
 
-test('defaults: 32 KiB/s per pusher over 30 s windows judged every 5 s; the absolute deadline at the lowest share (4 KiB/s of 8 pulls)', t => {
+test('defaults: 32 KiB/s per pusher over 30 s windows judged every 5 s; the absolute deadline at the lowest share (4 KiB/s of 8 pulls), at most 2 h', t => {
   t.is(REPLICA_TIMING.minPusherPullBytesPerSecond, 32 * KiB)
-  t.deepEqual([timing.windowMs, timing.sliceMs, timing.headerMs, timing.slackMs], [30_000, 5_000, 25_000, 20_000])
+  t.deepEqual([timing.windowMs, timing.sliceMs, timing.headerMs, timing.slackMs, timing.maxMs], [30_000, 5_000, 25_000, 20_000, 7_200_000])
   t.is(pullDeadlineMs(0, timing, 8), 75_000)
-  t.is(pullDeadlineMs(100 * 1024 * KiB, timing, 8), 75_000 + 25_600_000, '100 MiB: 7.1 h at 4 KiB/s')
+  t.is(pullDeadlineMs(27 * 1024 * KiB, timing, 8), 75_000 + 6_912_000, '27 MiB at 4 KiB/s: under 2 h')
+  t.is(pullDeadlineMs(100 * 1024 * KiB, timing, 8), 2 * 3600_000, '100 MiB: 2 h, not 7.1 h at 4 KiB/s')
   t.is(pullDeadlineMs(100 * 1024 * KiB, timing, 1), 75_000 + 3_200_000, 'one pull per pusher: its share is the whole rate')
+  // 100 MiB in 2 h less its header, window and slack: 14.5 KiB/s, what a 1.5 Mbit/s uplink gives each of 12 pulls
+  t.true(100 * 1024 * KiB / ((2 * 3600_000 - 75_000) / 1000) < 1_500_000 / 8 / 12)
 })
 
 test('a pull alone from its pusher must bring 32 KiB/s over each window; not judged in its first window', t => {
