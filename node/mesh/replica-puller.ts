@@ -35,7 +35,7 @@ export interface ReplicaPullerInit {
   timing?: Partial<PullTiming>
   /** After its header, the body must not bring nothing for this long (default REPLICA_TIMING.pullStallMs). */
   stallMs?: number
-  /** Pulls from one pusher under way at once (default 8); another offer of that pusher is answered `busy`. */
+  /** Pulls from one pusher under way at once (default REPLICA_TIMING.maxPullsPerPusher, 8); another offer of that pusher is answered `busy`. */
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
   maxRunning?: number
@@ -78,7 +78,7 @@ export class ReplicaPuller {
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
     this.timing = { ...DEFAULT_PULL_TIMING, ...init.timing }
-    this.maxPerPusher = init.maxPerPusher ?? 8
+    this.maxPerPusher = init.maxPerPusher ?? REPLICA_TIMING.maxPullsPerPusher
     this.clock = init.clock ?? SYSTEM_CLOCK
     this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
     this.cooldowns = new PullCooldowns({ ...DEFAULT_PULL_COOLDOWN, ...init.cooldown })

@@ -8,7 +8,7 @@ import type { SignedRecord, Verifier } from './record.js'
 import { shouldAcceptPush } from './rendezvous.js'
 import type { ReplicationConfig } from './rendezvous.js'
 import { assertAcceptableRecord } from './trust.js'
-import type { PullTiming } from './pull-pace.js'
+import { pullDeadlineMs, type PullTiming } from './pull-pace.js'
 import type { PullCooldownConfig } from './pull-cooldown.js'
 import type { TrustPolicy } from './trust.js'
 
@@ -24,12 +24,13 @@ export type PushDecision =
 /** Replication's timings, the same on a node (replica-pusher.ts, cache-host.ts) and in the simulator. */
 export const REPLICA_TIMING = Object.freeze({
   /**
-   * A push offer's answer is awaited this long plus a second per `minPullBytesPerSecond` of the entry (`offerDeadlineMs`):
-   * the replica pulls the bytes while it holds the offer (older nodes wait 30 s whatever the size).
+   * A push offer's answer is awaited as long as the replica's pull of it may take (`pullDeadlineMs`, at the lowest
+   * share) plus this, for the replica's decision and its store hashing and syncing the entry after its last byte
+   * (`offerDeadlineMs`): a pull slow but keeping its pace is answered `stored`, not taken for a failed try.
    */
   offerTimeoutMs: 30_000,
-  /** Slowest pull a pusher waits for; a slower one is answered late, and the offer made again joins it. */
-  minPullBytesPerSecond: 64 * 1024,
+  /** Pulls one pusher may have running at a replica; each owes at least its rate over this many. */
+  maxPullsPerPusher: 8,
   /** The replica's pull must bring its header within this. */
   pullHeaderMs: 25_000,
   /** After its header, the replica's pull is abandoned once no byte came for this long... */
@@ -69,10 +70,13 @@ export const REPLICA_TIMING = Object.freeze({
   retryBaseMs: 500
 })
 
-/** `penalised-pusher`: the pusher served bytes that failed their check to a pull (or misbehaved otherwise) not long ago. */
-/** How long a pusher waits for the answer to an offer of an entry of `size` bytes. */
+/**
+ * How long a pusher waits for the answer to an offer of an entry of `size` bytes: the replica's pull of it may take up
+ * to `pullDeadlineMs` (REPLICA_TIMING's: 25 s + 30 s + the entry at 4 KiB/s + 20 s, at most 2 h), then its store
+ * checks and syncs it. 1 MiB: 6 min; 100 MiB: 2 h 30 s.
+ */
 export function offerDeadlineMs (size: number): number {
-  return REPLICA_TIMING.offerTimeoutMs + Math.ceil(size / REPLICA_TIMING.minPullBytesPerSecond * 1000)
+  return pullDeadlineMs(size, DEFAULT_PULL_TIMING, REPLICA_TIMING.maxPullsPerPusher) + REPLICA_TIMING.offerTimeoutMs
 }
 
 /** `REPLICA_TIMING`'s pull timings (`PullPace`; tests shorten them). */

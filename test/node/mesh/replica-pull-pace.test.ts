@@ -1,6 +1,6 @@
 import test from 'ava'
 import { PullTooSlowError, ReplicaPuller } from '../../../node/mesh/replica-puller.js'
-import type { SignedRecord } from '../../../protocols/cache/index.js'
+import { offerDeadlineMs, type SignedRecord } from '../../../protocols/cache/index.js'
 import { countingStore, fakeRecord, fedPulls, noLibp2p, SteppedClock } from './pull-fakes.js'
 
 const KiB = 1024
@@ -87,6 +87,22 @@ test('a pusher paying just its lowest share (4.1 KiB/s for each of 8 pulls of 10
   const seconds = await feed(clock, bodies, () => 4200, 8 * 3600)
   t.deepEqual(await Promise.all(pulls), Array(8).fill('PullDeadlineError'))
   t.true(seconds >= 7200 && seconds <= 7201, `cut at the 2 h cap (${seconds} s)`)
+})
+
+test('a pull slow but keeping its pace is stored before its pusher stops waiting for the offer\'s answer', async t => {
+  t.timeout(60_000)
+  // 4 pulls of 10 MiB at 4.1 KiB/s (41 min) and 4 of 100 MiB at 14.6 KiB/s (just under 2 h), all from one pusher
+  const small = Array.from({ length: 4 }, (_, i) => fakeRecord(i, 10 * MiB, 'slow'))
+  const big = Array.from({ length: 4 }, (_, i) => fakeRecord(10 + i, 100 * MiB, 'slow'))
+  const { puller, clock, bodies } = setup([...small, ...big])
+  const sizes = new Map([...small, ...big].map(r => [r.gradleKey, r.size]))
+  const pulls = [...small, ...big].map(async r => await puller.pull('slow', r, new AbortController().signal).then(status => ({ status, at: clock.now() })))
+  await feed(clock, bodies, key => (sizes.get(key) ?? 0) > 10 * MiB ? 15_000 : 4200, 3 * 3600)
+  for (const [i, { status, at }] of (await Promise.all(pulls)).entries()) {
+    const size = i < 4 ? 10 * MiB : 100 * MiB
+    t.is(status, 'stored')
+    t.true(at < offerDeadlineMs(size), `stored at ${at / 1000} s, its offer awaited ${offerDeadlineMs(size) / 1000} s`)
+  }
 })
 
 test('a store slow to hash and sync a whole body does not get the pull cut: the pusher sent it all', async t => {

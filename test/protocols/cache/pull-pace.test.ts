@@ -1,5 +1,5 @@
 import test from 'ava'
-import { DEFAULT_PULL_TIMING, PullPace, pullDeadlineMs, REPLICA_TIMING } from '../../../protocols/cache/index.js'
+import { DEFAULT_PULL_TIMING, offerDeadlineMs, PullPace, pullDeadlineMs, REPLICA_TIMING } from '../../../protocols/cache/index.js'
 import type { PullTiming } from '../../../protocols/cache/index.js'
 
 const KiB = 1024
@@ -28,6 +28,12 @@ test('defaults: 32 KiB/s per pusher over 30 s windows judged every 5 s; the abso
   t.is(pullDeadlineMs(100 * 1024 * KiB, timing, 1), 75_000 + 3_200_000, 'one pull per pusher: its share is the whole rate')
   // 100 MiB in 2 h less its header, window and slack: 14.5 KiB/s, what a 1.5 Mbit/s uplink gives each of 12 pulls
   t.true(100 * 1024 * KiB / ((2 * 3600_000 - 75_000) / 1000) < 1_500_000 / 8 / 12)
+})
+
+test('a pusher awaits an offer\'s answer as long as the replica\'s pull may take, and 30 s more', t => {
+  t.is(offerDeadlineMs(1024 * KiB), 75_000 + 256_000 + 30_000, '1 MiB: 6 min')
+  t.is(offerDeadlineMs(100 * 1024 * KiB), 2 * 3600_000 + 30_000, '100 MiB: the 2 h cap and 30 s')
+  for (const size of [0, 1, 64 * KiB, 10 * 1024 * KiB, 200 * 1024 * KiB]) t.true(offerDeadlineMs(size) > pullDeadlineMs(size, timing, 8))
 })
 
 test('a pull alone from its pusher must bring 32 KiB/s over each window; not judged in its first window', t => {
