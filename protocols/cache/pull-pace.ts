@@ -12,8 +12,9 @@ export interface PullTiming {
   /** The window slides, and is judged, in steps of this. */
   readonly sliceMs: number
   /**
-   * Bytes per second one pusher's pulls here must bring between them over every window: each pull's share is this
-   * divided by its pusher's pulls running here (the most of them in each slice).
+   * The rate a pusher is asked for here, judged pull by pull: over every window each of its pulls must bring its own
+   * share, this divided by its pusher's pulls running here (the most of them in each slice). A pull ahead of its share
+   * does not make up for another behind: the pusher's pulls bring this between them only while each keeps its share.
    */
   readonly minPusherBytesPerSecond: number
   /** The absolute deadline's slack (`pullDeadlineMs`). */

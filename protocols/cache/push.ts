@@ -36,9 +36,10 @@ export const REPLICA_TIMING = Object.freeze({
   /** After its header, the replica's pull is abandoned once no byte came for this long... */
   pullStallMs: 20_000,
   /**
-   * ...or once its last `pullWindowMs` (judged every `pullSliceMs`) brought less than its share of this rate: one
-   * pusher's pulls here between them, each pull owing it divided by the pusher's pulls running here (`PullPace`).
-   * An honest pusher on a slow uplink split over many pulls keeps it; one trickling a byte every few seconds does not.
+   * ...or once its last `pullWindowMs` (judged every `pullSliceMs`) brought less than its own share of this rate: the
+   * rate divided by its pusher's pulls running here (`PullPace`), each pull judged on its own (one ahead of its share
+   * does not make up for another behind). An honest pusher on a slow uplink split over many pulls keeps them; one
+   * trickling a byte every few seconds does not.
    */
   minPusherPullBytesPerSecond: 32 * 1024,
   pullWindowMs: 30_000,

@@ -105,6 +105,16 @@ test('a pull slow but keeping its pace is stored before its pusher stops waiting
   }
 })
 
+test('each pull is judged on its own share: one pull well ahead does not carry another behind, though the two bring 32 KiB/s between them', async t => {
+  const [ahead, behind] = [fakeRecord(1, 100 * MiB, 'mixed'), fakeRecord(2, 100 * MiB, 'mixed')] as [SignedRecord, SignedRecord]
+  const { puller, clock, bodies } = setup([ahead, behind])
+  const pulls = [ahead, behind].map(r => outcome(puller.pull('mixed', r, new AbortController().signal)))
+  // shares of 16 KiB/s each; 40 KiB/s + 1 KiB/s = 41 KiB/s between them
+  await feed(clock, bodies, key => key === ahead.gradleKey ? 40 * KiB : 1 * KiB, 40)
+  t.is(await pulls[1], 'PullTooSlowError')
+  t.true(bodies.get(ahead.gradleKey)?.done === false, 'the pull ahead of its share goes on')
+})
+
 test('a store slow to hash and sync a whole body does not get the pull cut: the pusher sent it all', async t => {
   const stopping = new AbortController()
   t.teardown(() => { stopping.abort(new Error('test over')) })
