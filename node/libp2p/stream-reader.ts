@@ -60,15 +60,21 @@ export class StreamReader {
   /**
    * Yields the raw bytes left on the stream until the remote closes its end, as they arrived: the chunks buffered
    * are handed on one by one, not joined into one copy first (a 10 MiB body cost a copy of 10 MiB, and the GC its garbage).
+   * Once `signal` aborts it throws, also with bytes still buffered or the stream already ended: a body called off must
+   * not read as complete.
    */
   async * readToEnd (signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     while (true) {
       if (this.buffer.byteLength === 0) await this.fill(1, signal)
+      signal?.throwIfAborted()
       if (this.buffer.byteLength === 0) return
       const chunks = [...this.buffer]
       this.buffer.consume(this.buffer.byteLength)
       this.maybeResume()
-      yield * chunks
+      for (const chunk of chunks) {
+        signal?.throwIfAborted()
+        yield chunk
+      }
     }
   }
 

@@ -49,3 +49,39 @@ test('a body far bigger than the read buffer limit arrives whole at a consumer s
   // paused, only the window yamux granted before the pause (at most 16 MiB) may pile up in libp2p's buffer
   t.true(largestBuffered <= 16 * MiB, `libp2p buffered ${largestBuffered} bytes while the reader was paused`)
 })
+
+/** Just enough of a libp2p 3 stream for a StreamReader: `message` and `end` events, and a flow that never pauses. */
+class FakeStream extends EventTarget {
+  maxReadBufferLength = 0
+  readableEnded = false
+  readStatus = 'readable'
+  readBufferLength = 0
+  pause (): void { this.readStatus = 'paused' }
+  resume (): void { this.readStatus = 'readable' }
+  receive (data: Uint8Array): void { this.dispatchEvent(Object.assign(new Event('message'), { data })) }
+  end (): void {
+    this.readableEnded = true
+    this.dispatchEvent(new Event('end'))
+  }
+}
+
+// The reader had the whole body buffered and the stream ended: readToEnd handed on the rest and ended cleanly after
+// its signal aborted (fill returned at the end of the stream before it looked at the signal), so a fetch called off
+// read as a complete body.
+test('readToEnd throws once its signal aborts, with chunks still buffered or the stream already ended', async t => {
+  const stream = new FakeStream()
+  const reader = new StreamReader(stream as unknown as Stream)
+  stream.receive(Uint8Array.of(1))
+  stream.receive(Uint8Array.of(2))
+  stream.end()
+  const buffered = new AbortController()
+  const chunks = reader.readToEnd(buffered.signal)
+  t.deepEqual((await chunks.next()).value, Uint8Array.of(1))
+  buffered.abort(new Error('called off'))
+  await t.throwsAsync(chunks.next(), { message: 'called off' }, 'not the chunk still buffered')
+
+  const ended = new AbortController()
+  const rest = new StreamReader(stream as unknown as Stream).readToEnd(ended.signal)
+  ended.abort(new Error('called off at the end'))
+  await t.throwsAsync(rest.next(), { message: 'called off at the end' }, 'not a clean end')
+})
