@@ -91,6 +91,9 @@ export class CacheHost {
 
   get uploads (): BlobServer['stats'] { return this.blobs.stats }
 
+  /** Verified bodies of peer fetches held in memory now, and the bytes of the budget they and bodies being read take. */
+  get heldBodies (): { bodies: number, reservedBytes: number } { return { bodies: this.storing.size, reservedBytes: this.storing.reserved } }
+
   async start (): Promise<void> {
     await this.blobs.start()
     await this.host.start()
@@ -227,7 +230,7 @@ export class CacheHost {
       }
       const progress = (received: number): void => { this.host.input(() => { this.protocol.onFetchProgress(key, peer, received, this.host.now(), attempt) }) }
       const streamed = reportingProgress(response.body, decision.size, progress)
-      const body = await this.verifiedInMemory(key, streamed, decision) ?? streamed
+      const body = await this.verifiedInMemory(key, streamed, decision, signal) ?? streamed
       // A peer's copy can be fetched again: no fdatasync on its way to Gradle (verify-on-read guards it).
       await this.components.store.put(key, body, {
         expectedSha256: decision.sha256, expectedSize: decision.size, producer: decision.record.producer, signature: recordProof(decision.record), durable: false, signal,
@@ -252,15 +255,17 @@ export class CacheHost {
    * Reads a body into memory and checks it, then answers the GETs waiting for it from there (while the store writes
    * it): a small one always, a bigger one if its bytes fit the memory budget and no GET is answered from memory yet
    * (a failed write sends the lookup to another provider: its copy goes to the store only). Undefined for a body
-   * left to stream into the store, whose GETs are answered from the store once it holds it.
+   * left to stream into the store, whose GETs are answered from the store once it holds it. A fetch called off
+   * (`signal`) holds nothing: its lookup may have answered already, and only an answer lets a held body go.
    */
-  private async verifiedInMemory (key: string, body: AsyncIterable<Uint8Array>, { size, sha256 }: { size: number, sha256: string }): Promise<Uint8Array | undefined> {
+  private async verifiedInMemory (key: string, body: AsyncIterable<Uint8Array>, { size, sha256 }: { size: number, sha256: string }, signal: AbortSignal): Promise<Uint8Array | undefined> {
     const small = size <= (this.init.inMemoryFetchBytes ?? IN_MEMORY_FETCH_BYTES)
     const reserved = small || this.storing.has(key) || !this.storing.reserve(size) ? 0 : size
     if (!small && reserved === 0) return undefined
     let bytes: Uint8Array
     try {
       bytes = await readVerifiedBody(body, size, sha256)
+      signal.throwIfAborted()
     } catch (err) {
       this.storing.release(reserved)
       throw err

@@ -13,6 +13,9 @@ export class HeldBodies {
   /** Bytes of the budget reserved or held now. */
   get reserved (): number { return this.reservedBytes }
 
+  /** Bodies held now. */
+  get size (): number { return this.bodies.size }
+
   get (key: string): Uint8Array | undefined { return this.bodies.get(key)?.bytes }
 
   has (key: string): boolean { return this.bodies.has(key) }

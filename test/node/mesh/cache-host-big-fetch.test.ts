@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -131,4 +131,28 @@ test('a corrupt big body is never served: the GET misses and nothing is stored',
   t.is(await asker.cache.fetchMissing(key, AbortSignal.timeout(27_000)), false)
   t.is(asker.cache.stats.corruptRejected, 1)
   t.is(await asker.store.head(key), undefined)
+})
+
+/** The host's reading of a fetched body into memory (private): what a fetch does between its header and its store write. */
+type VerifiedInMemory = (key: string, body: AsyncIterable<Uint8Array>, decision: { size: number, sha256: string }, signal: AbortSignal) => Promise<Uint8Array | undefined>
+
+// A progress report runs the lookup synchronously: it may give the body up (cancelFetch, then a miss answered while
+// nothing is held yet) and the reader still hand on the bytes it had buffered. The body was verified and held after
+// the answer: its reservation never given back, and every later GET of the key served from memory, without a lookup.
+test('a big body whose fetch is called off while it is read is not held: nothing kept, nothing reserved', async t => {
+  const asker = await startAsker(t)
+  const key = 'b5'.repeat(20)
+  const bytes = randomBytes(BIG)
+  const fetch = new AbortController()
+  async function * body (): AsyncGenerator<Uint8Array> {
+    yield bytes.subarray(0, MiB)
+    fetch.abort(new Error('lookup moved on')) // as the lookup does from the report of these bytes
+    yield bytes.subarray(MiB)
+  }
+  const read = (asker.cache as unknown as { verifiedInMemory: VerifiedInMemory }).verifiedInMemory.bind(asker.cache)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  await t.throwsAsync(async () => { await read(key, body(), { size: BIG, sha256 }, fetch.signal) }, { message: 'lookup moved on' })
+  t.deepEqual(asker.cache.heldBodies, { bodies: 0, reservedBytes: 0 })
+  t.is(asker.cache.stats.peerHits, 0)
+  t.is(await asker.cache.fetchMissing(key, AbortSignal.timeout(27_000)), false, 'no provider: a miss, not the bytes from memory')
 })
