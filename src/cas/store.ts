@@ -163,8 +163,10 @@ export class ContentStore implements BlobStore {
     this.checkOpen()
     checkKey(key)
     const expectedSha256 = expectedSha256Of(key, options.expectedSha256)
+    // only the caller's own hash: the one a content key names was never computed over these bytes
+    const bodyHashed = options.bodyHashed === true && options.expectedSha256 !== undefined
     const signal = this.work.signal(options.signal)
-    return await this.work.track(this.putTracked(key, body, { ...options, expectedSha256, signal }).catch(err => { throw this.work.closedInstead(err, options.signal) }))
+    return await this.work.track(this.putTracked(key, body, { ...options, expectedSha256, bodyHashed, signal }).catch(err => { throw this.work.closedInstead(err, options.signal) }))
   }
 
   /** Tells `listener` the keys of entries the store lets go (evicted, quarantined, missing, deleted); returns the unwatch. */

@@ -41,7 +41,8 @@ export interface PutOptions {
   expectedSha256?: string
   /**
    * The body is a Uint8Array the caller hashed itself, to `expectedSha256` (a peer fetch verified in memory): it is
-   * written without being hashed again. Ignored for a streamed body and without `expectedSha256`.
+   * written without being hashed again. Ignored for a streamed body and without the caller's own `expectedSha256`
+   * (the SHA-256 a content key names is a claim about the bytes, not their hash).
    */
   bodyHashed?: boolean
   /** When given, the PUT fails with TooLargeError past this many bytes, and stores nothing. */

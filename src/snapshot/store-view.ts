@@ -26,7 +26,7 @@ export async function openBlob (store: Pick<SnapshotStore, 'get'>, sha256: strin
 
 /** Stores the blob `sha256`; bytes that hash to anything else are refused with IntegrityError and store nothing. */
 export async function storeBlob (store: Pick<SnapshotStore, 'put'>, sha256: string, body: AsyncIterable<Uint8Array> | Uint8Array,
-  options: Omit<PutOptions, 'expectedSha256' | 'producer' | 'signature'> = {}): Promise<EntryMeta> {
+  options: Omit<PutOptions, 'expectedSha256' | 'bodyHashed' | 'producer' | 'signature'> = {}): Promise<EntryMeta> {
   return await store.put(contentKey(sha256), body, options)
 }
 

@@ -220,3 +220,14 @@ test('a body its caller hashed (bodyHashed) is taken under the SHA-256 it names 
   t.like(store.stats(), { quarantined: 1 })
   await t.throwsAsync(store.put(newKey(), chunks([randomBytes(1000), randomBytes(3096)]), { expectedSha256: claimed, bodyHashed: true }), { instanceOf: IntegrityError })
 })
+
+// put() took the SHA-256 a content key names as the caller's hash: bytes put under `sha256:<hex>` with bodyHashed were
+// stored unhashed under a name they do not hash to.
+test('bodyHashed without the caller\'s own expectedSha256 is ignored: a content key still hashes its bytes', async t => {
+  const store = await openStore(t)
+  const claimed = sha256(randomBytes(8))
+  await t.throwsAsync(store.put(contentKey(claimed), randomBytes(4096), { bodyHashed: true }), { instanceOf: IntegrityError })
+  t.is(await store.head(contentKey(claimed)), undefined, 'nothing stored')
+  const bytes = randomBytes(4096)
+  t.like(await store.put(contentKey(sha256(bytes)), bytes, { bodyHashed: true }), { sha256: sha256(bytes), size: 4096 })
+})
