@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util'
 import stringWidth from 'string-width'
 import type { NodeEvent } from '../client/api-types.js'
 
@@ -40,23 +41,34 @@ export function cell (text: string, width: number): string {
   return kept + ' '.repeat(Math.max(0, width - stringWidth(kept)))
 }
 
+/** What a terminal shows as one character: an emoji of several code points (ZWJ, flags, skin tones), a letter and its marks. */
+const graphemes = new Intl.Segmenter()
+
 /**
  * Cuts to at most `width` terminal columns as {@link cell} does, without padding: for the last
  * column of a line, whose trailing spaces would only be more text for ink to lay out and drop.
+ * Text from the node (a peer's reason, a unit's name) may hold escape codes and control characters: they are
+ * dropped, and a line break or tab becomes a space, so the text stays on one line of `width` columns.
  */
 export function cut (text: string, width: number): string {
   if (width <= 0) return ''
   if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text
-  if (stringWidth(text) <= width) return text
+  const shown = printable(text)
+  if (stringWidth(shown) <= width) return shown
   let kept = ''
   let used = 0
-  for (const char of text) {
-    const w = stringWidth(char)
+  for (const { segment } of graphemes.segment(shown)) {
+    const w = stringWidth(segment)
     if (used + w > width - 1) break
-    kept += char
+    kept += segment
     used += w
   }
   return kept + '…'
+}
+
+/** `text` without escape codes and control characters; line breaks and tabs become spaces. */
+function printable (text: string): string {
+  return stripVTControlCharacters(text).replace(/[\t\n\v\f\r]/g, ' ').replace(/\p{Cc}/gu, '')
 }
 
 /** One line of the event log, its time of day in the local time zone (as the user's clock shows it). */

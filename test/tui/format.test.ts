@@ -31,6 +31,29 @@ test('cut: cuts to terminal columns as cell does, and leaves a short text unpadd
   t.is(cut('abc', 0), '')
 })
 
+// cut() went code point by code point: it split an emoji of several code points (leaving a dangling joiner) and an
+// escape code (leaving a colour switched on), and let a line break through, which took a line of the events view.
+test('cut: never splits an emoji sequence or an escape code, and keeps the text on one line', t => {
+  const family = '👨\u200d👩\u200d👧'
+  t.is(cut(`${family}${family}abc`, 5), `${family}${family}…`)
+  t.is(cut(`${family}${family}abc`, 4), `${family}…`)
+  t.is(cut('🇩🇪🇩🇪🇩🇪', 5), '🇩🇪🇩🇪…')
+  t.is(cut('\x1b[31mred\x1b[0m text, a long one', 5), 'red …')
+  t.is(cut('a\nb\tc\x07日本', 9), 'a b c日本')
+  t.is(cut('日\r\n本', 6), '日  本')
+})
+
+test('events view: a rejection reason with line breaks takes one line, and the newest event stays shown', t => {
+  const rejected = { type: 'message-rejected' as const, topic: 'gmesh/cache', peer: 'peer-1', reason: 'bad\nframe\n\nfrom\nme', id: 1, time: Date.UTC(2026, 0, 1) }
+  const newest = { type: 'peer-up' as const, peer: 'peer-newest', id: 2, time: Date.UTC(2026, 0, 1) }
+  const { lastFrame, unmount } = render(createElement(EventsView, { events: [rejected, newest], width: 80, height: 2 }))
+  const lines = lastFrame()!.split('\n')
+  t.is(lines.length, 2)
+  t.regex(lines[0]!, /bad frame  from me/)
+  t.regex(lines[1]!, /peer up +…r-newest/)
+  unmount()
+})
+
 test('events view: a unit with a wide-character name takes one line of the width', t => {
   const event = { type: 'unit' as const, jobId: 'job-1', unitId: 'u1', name: ':アプリケーション:テスト:コンパイル:リリース:ユニット:テスト', outcome: 'success' as const, ms: 1500, id: 1, time: Date.UTC(2026, 0, 1) }
   const { lastFrame, unmount } = render(createElement(EventsView, { events: [event], width: 60, height: 5 }))
