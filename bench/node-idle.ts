@@ -1,7 +1,8 @@
 // An idle gmesh node: time from spawn to its ready file, and its memory after it has settled,
-// each beside a bare Node process doing nothing (the floor any node pays); then three nodes joined
-// on loopback and left idle: each one's memory and share of a core.
-// Runnable alone: node dist/bench/node-idle.js [--quick]
+// each beside a bare Node process doing nothing (the floor any node pays); then meshes of 3 and of 11 nodes
+// joined on loopback and left idle: each one's memory and share of a core, and the membership heartbeats
+// each node hears per second at that size (what the gossip at idle is made of).
+// Runnable alone: node dist/bench/node-idle.js [--quick] [--mesh] (--mesh: the two meshes only, for A/B runs)
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -11,8 +12,9 @@ import { fileURLToPath } from 'node:url'
 import { spawnNode, type NodeProcess } from '../src/client/node-process.js'
 import { NodeClient } from '../src/client/node-client.js'
 import { median } from './lib/load.js'
+import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs } from '../protocols/membership/config.js'
 import { processes, type TrackedProcess } from './lib/processes.js'
-import { fmtMs, fmtNumber, renderTable } from './lib/table.js'
+import { fmtMs, fmtNumber, renderTable, type ResultRow } from './lib/table.js'
 
 const MiB = 1024 * 1024
 
@@ -115,17 +117,19 @@ async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: num
   }
 }
 
+interface IdleMeshFigures { size: number, rss: number, cpuShare: number, maxCpuShare: number, bareCpuShare: number, windowMs: number, peers: number }
+
 /**
- * Three nodes joined on loopback, left idle: each one's memory and CPU share over `windowMs` once the mesh has
- * settled (membership probes and heartbeats, gossipsub and DHT upkeep). Medians of the three. `bareCpuShare`: a
- * bare `node` started beside them, its CPU share read over the same window (the reference).
+ * `size` nodes joined on loopback, left idle: each one's memory and CPU share over `windowMs` once the mesh has
+ * settled (membership probes and heartbeats, gossipsub and DHT upkeep). Medians of the nodes (and the busiest one's
+ * share). `bareCpuShare`: a bare `node` started beside them, its CPU share read over the same window (the reference).
  */
-async function idleMesh (settleMs: number, windowMs: number): Promise<{ rss: number, cpuShare: number, bareCpuShare: number, windowMs: number, peers: number }> {
+async function idleMesh (size: number, settleMs: number, windowMs: number): Promise<IdleMeshFigures> {
   const session = new IdleNodes()
   let bare: TrackedProcess | undefined
   try {
     const dirs: string[] = []
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < size; i++) {
       dirs.push(await session.dataDir('gmesh-idle-mesh-'))
       const first = session.nodes[0]
       await session.start(dirs[i]!, first == null ? [] : ['--bootstrap', first.info.multiaddrs[0]!])
@@ -141,11 +145,34 @@ async function idleMesh (settleMs: number, windowMs: number): Promise<{ rss: num
     const shares = after.map((ms, i) => (ms - before[i]!) / elapsedMs)
     const rss = await Promise.all(session.nodes.map(async n => await rssOf(n.info.pid)))
     const peers = (await (await NodeClient.connect(dirs[0]!)).peers()).length
-    return { rss: median(rss), cpuShare: median(shares.slice(0, -1)), bareCpuShare: shares.at(-1)!, windowMs: elapsedMs, peers }
+    const nodeShares = shares.slice(0, -1)
+    return { size, rss: median(rss), cpuShare: median(nodeShares), maxCpuShare: Math.max(...nodeShares), bareCpuShare: shares.at(-1)!, windowMs: elapsedMs, peers }
   } finally {
     if (bare != null) await processes.stop(bare)
     await session.close()
   }
+}
+
+/** The rows of one idle mesh: its memory and its CPU share beside the bare node's over the same window. */
+function meshRows (mesh: IdleMeshFigures, bareRss: number | undefined): ResultRow[] {
+  const heardPerSec = (mesh.size - 1) * 1000 / heartbeatIntervalMs(DEFAULT_MEMBERSHIP_CONFIG, mesh.size)
+  return [
+    { measure: `resident memory, idle in a ${mesh.size}-node mesh`, figure: `${fmtNumber(mesh.rss / MiB, 1)} MiB`, reference: bareRss == null ? '-' : `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: bareRss == null ? undefined : mesh.rss / bareRss, goal: '< 150 MiB', met: mesh.rss < 150 * MiB },
+    { measure: `CPU, idle in a ${mesh.size}-node mesh (one core; ref: bare node, same window)`, figure: `${fmtNumber(mesh.cpuShare * 100, 1)}%`, reference: `${fmtNumber(mesh.bareCpuShare * 100, 1)}%`, ratio: mesh.bareCpuShare > 0 ? mesh.cpuShare / mesh.bareCpuShare : undefined },
+    { measure: `CPU, busiest node of the ${mesh.size}-node mesh`, figure: `${fmtNumber(mesh.maxCpuShare * 100, 1)}%`, reference: '-' },
+    { measure: `membership heartbeats each node hears per second (${mesh.size} nodes)`, figure: fmtNumber(heardPerSec, 1), reference: '-' }
+  ]
+}
+
+function meshNotes (meshes: IdleMeshFigures[]): string {
+  return meshes.map(m => `the ${m.size}-node mesh's first node saw ${m.peers} peers; its CPU window ran ${fmtMs(m.windowMs)}`).join('; ')
+}
+
+/** The two idle meshes, 3 and 11 nodes, one after the other (never at once: they would share the cores). */
+async function idleMeshes (quick: boolean): Promise<IdleMeshFigures[]> {
+  const settleMs = quick ? 5000 : 10_000
+  const windowMs = quick ? 5000 : 20_000
+  return [await idleMesh(3, settleMs, windowMs), await idleMesh(11, settleMs, windowMs)]
 }
 
 export async function run (options: { quick?: boolean } = {}): Promise<void> {
@@ -157,7 +184,7 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
     bare.push(await bareNode(settleMs))
     nodes.push(await gmeshNode(settleMs))
   }
-  const mesh = await idleMesh(options.quick === true ? 5000 : 10_000, options.quick === true ? 5000 : 20_000)
+  const meshes = await idleMeshes(options.quick === true)
   const startMs = median(nodes.map(n => n.startMs))
   const rss = median(nodes.map(n => n.rss))
   const bareStart = median(bare.map(b => b.startMs))
@@ -167,11 +194,21 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
     { measure: 'start: CPU time used to ready', figure: fmtMs(median(nodes.map(n => n.cpuMs))), reference: fmtMs(median(bare.map(b => b.cpuMs))) },
     { measure: 'resident memory (VmRSS)', figure: `${fmtNumber(rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: rss / bareRss, goal: '< 150 MiB', met: rss < 150 * MiB },
     { measure: 'resident memory (its own /api/v1/node)', figure: `${fmtNumber(median(nodes.map(n => n.apiRss)) / MiB, 1)} MiB`, reference: '-' },
-    { measure: 'resident memory, idle in a 3-node mesh', figure: `${fmtNumber(mesh.rss / MiB, 1)} MiB`, reference: `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: mesh.rss / bareRss, goal: '< 150 MiB', met: mesh.rss < 150 * MiB },
-    { measure: 'CPU, idle in a 3-node mesh (one core; ref: bare node, same window)', figure: `${fmtNumber(mesh.cpuShare * 100, 1)}%`, reference: `${fmtNumber(mesh.bareCpuShare * 100, 1)}%`, ratio: mesh.cpuShare / mesh.bareCpuShare }
+    ...meshes.flatMap(mesh => meshRows(mesh, bareRss))
   ]))
   console.log(`notes: each start is a new process in a new data dir (identity key, token and LevelDB created); starts: ${nodes.map(n => fmtMs(n.startMs)).join(', ')}; ` +
-    `the mesh node saw ${mesh.peers} peers; CPU shares are /proc utime+stime (10 ms ticks) over the same ${fmtMs(mesh.windowMs)} window for the three nodes and the bare node; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (on a busy machine wall time exceeds CPU time: compare the CPU row).`)
+    `${meshNotes(meshes)}; CPU shares are /proc utime+stime (10 ms ticks) over the same window for a mesh's nodes and the bare node; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (on a busy machine wall time exceeds CPU time: compare the CPU row).`)
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await run({ quick: process.argv.includes('--quick') })
+/** The idle meshes alone (3 and 11 nodes): quicker, for comparing two builds in alternation. */
+export async function runMeshes (options: { quick?: boolean } = {}): Promise<void> {
+  const loadBefore = loadavg()[0]
+  const meshes = await idleMeshes(options.quick === true)
+  console.log(renderTable('idle gmesh meshes on loopback', 'gmesh up', 'bare node', meshes.flatMap(mesh => meshRows(mesh, undefined))))
+  console.log(`notes: ${meshNotes(meshes)}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after, on ${availableParallelism()} cores.`)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--mesh')) await runMeshes({ quick: process.argv.includes('--quick') })
+  else await run({ quick: process.argv.includes('--quick') })
+}
