@@ -263,3 +263,29 @@ test('a member dead for longer than the retention is forgotten at the next sweep
   hearHeartbeat(a, 'b', 1, 62_000)
   t.is(a.view.get('b')?.status, 'alive')
 })
+
+test('in a mesh of 11 a member heartbeats about every 2 s, not every 1.1 s: its peers hear ~5 heartbeats a second, half the gossip of an idle node', t => {
+  const a = node('a')
+  a.start(0)
+  for (const peer of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']) hearHeartbeat(a, peer, 0, 1)
+  let at = timers(a.drainEffects()).get('heartbeat') ?? 0
+  const beats: number[] = []
+  while (at < 120_000) {
+    a.onTimer('heartbeat', at)
+    const effects = a.drainEffects()
+    if (publishes(effects).some(m => m.type === 'gossip' && m.updates.some(r => r.peer === 'a'))) beats.push(at)
+    at = timers(effects).get('heartbeat') ?? Infinity
+  }
+  const gaps = beats.slice(1).map((b, i) => b - beats[i]!)
+  t.true(Math.min(...gaps) >= 1500, `shortest gap ${Math.min(...gaps)} ms: each beat waits 0.75–1.25 of a 2 s interval`)
+  t.true(beats.length >= 120 / 2.5 && beats.length <= 120 / 1.5, `${beats.length} heartbeats in 120 s`)
+})
+
+test('a node that starts beats again within a probe period, whatever its steady heartbeat interval', t => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const b = node('b', seed)
+    b.start(0)
+    const at = timers(b.drainEffects()).get('heartbeat') ?? Infinity
+    t.true(at >= 1 && at <= DEFAULT_MEMBERSHIP_CONFIG.probeIntervalMs, `seed ${seed}: second beat at ${at} ms`)
+  }
+})
