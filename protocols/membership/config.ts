@@ -16,11 +16,12 @@ export interface MembershipConfig {
   readonly heartbeatDeliveriesPerSec: number
   /**
    * A node beats at most this often, however small the mesh (below 20 nodes at the default 2 s: there the target above
-   * would ask for a beat every 1–1.9 s). Each heartbeat reaches a node about 4.6 times over gossipsub (flood publish,
+   * would ask for a beat every 1–1.9 s). Each heartbeat reaches a node 4.6–6.4 times over gossipsub (flood publish,
    * then mesh forwarding; 42 copies a second at 1 s in an 11-node mesh), each copy decrypted and decoded: most of an idle
    * node's CPU. At 2 s an idle node of 11 hears 5 heartbeats a second instead of 9 (about 3.1% of a core instead of 4.1%).
    * Failure detection does not wait for heartbeats (probes do it); the stale-heartbeat backstop suspects a silent member
-   * after 3 × 2 s + a period, 7 s, instead of 4 s; the load a beat carries is refreshed every 2 s anyway (node/mesh/mesh.ts).
+   * after 3 × 2 s + a period, 7 s, instead of 4 s; the node samples the load a beat carries every 2 s (node/mesh/mesh.ts).
+   * A starting node beats again within a probe period whatever this is (Membership.start): its new incarnation spreads at once.
    */
   readonly heartbeatMinMs: Millis
   readonly heartbeatMaxMs: Millis

@@ -96,7 +96,6 @@ export class Membership implements SansIoProtocol {
     this.running = true
     const random = this.options.random
     this.effects.setTimer('probe', now + random.nextInt(this.config.probeIntervalMs) + 1)
-    // the second beat within a period, as before heartbeatMinMs was 2 s: a restarted node's new incarnation spreads at once
     this.effects.setTimer('heartbeat', now + random.nextInt(this.config.probeIntervalMs) + 1)
     this.effects.setTimer('sweep', now + heartbeatIntervalMs(this.config, this.meshSize))
     this.publishSelf()
