@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Logger } from '../../src/config/logger.js'
 import type { CancelOutcome, EventsPage, JobInfo, JobReport, JobTestReports, SubmitJobRequest, UnitInfo } from '../../src/client/api-types.js'
 import { JOB_ID_PATTERN } from '../../src/client/job-id.js'
-import { MAX_UNIT_TIMEOUT_MS } from '../../src/client/api-types.js'
+import { MAX_SUBMIT_BODY_BYTES, MAX_UNIT_TIMEOUT_MS } from '../../src/client/api-types.js'
 import type { EventBus } from '../events/index.js'
 import { serveEventStream } from './event-stream.js'
 import { ApiError, readJsonBody } from './request-body.js'
@@ -54,7 +54,6 @@ interface Route { method: string, pattern: RegExp, handler: Handler, stream?: bo
 const JOB_ID = '([A-Za-z0-9._-]{1,128})'
 const gcBody = z.strictObject({ targetBytes: z.number().int().nonnegative().optional() })
 const cancelBody = z.strictObject({ reason: z.string().max(500).optional() })
-const MAX_SUBMIT_BYTES = 16 * 1024 * 1024
 const submitBody = z.strictObject({
   jobId: z.string().regex(JOB_ID_PATTERN, 'must look like the ids newJobId makes (base-36 time, a dash, hex)').optional(),
   projectDir: z.string().min(1).max(4096).refine(p => p.startsWith('/'), 'must be an absolute path'),
@@ -96,7 +95,7 @@ export class ControlApi {
     this.add('GET', `jobs/${JOB_ID}`, async ({ params }) => this.job(jobs, params[0]!))
     this.add('POST', 'jobs', async ({ req, signal }) => {
       if (jobs.submit == null) throw new ApiError(404, 'this node does not run distributed builds: start it with a mesh (gmesh up)')
-      const request = await readJsonBody(req, submitBody, MAX_SUBMIT_BYTES)
+      const request = await readJsonBody(req, submitBody, MAX_SUBMIT_BODY_BYTES)
       try {
         return await jobs.submit(request, signal)
       } catch (err) {
@@ -138,7 +137,7 @@ export class ControlApi {
     } catch (err) {
       const status = err instanceof ApiError ? err.status : 500
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
-      // A refused body was not read: close the connection rather than read what may be huge.
+      // A refused body was dropped, or cut off when too big even for that: the connection is not used again.
       if (status === 413) res.setHeader('Connection', 'close')
       sendJson(res, status, { error: err instanceof Error ? err.message : String(err) }, err instanceof ApiError ? err.headers : {})
     }

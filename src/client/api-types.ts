@@ -183,3 +183,9 @@ export type VerifyResult = { checked: number, quarantined: number }
 
 /** The longest deadline a unit may have: a day. */
 export const MAX_UNIT_TIMEOUT_MS = 24 * 3600_000
+
+/** The largest JSON body of a control API request (gc, verify, a cancel): the node answers a bigger one 413. */
+export const MAX_API_BODY_BYTES = 64 * 1024
+
+/** The largest body of a job submission (`POST /api/v1/jobs`, the units of a big build): the node answers a bigger one 413. */
+export const MAX_SUBMIT_BODY_BYTES = 16 * 1024 * 1024

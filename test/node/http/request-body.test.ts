@@ -1,0 +1,42 @@
+import test from 'ava'
+import { request, type IncomingMessage } from 'node:http'
+import { once } from 'node:events'
+import { pipeline } from 'node:stream/promises'
+import { serveApi, TOKEN } from './api-server.js'
+
+const auth = { Authorization: `Bearer ${TOKEN}` }
+
+/**
+ * POSTs `bytes` bytes (with Content-Length when `declared`, else chunked) and sends all of them, as a client that
+ * does not look at the answer before it is done; resolves to the answer it then reads. A reset connection rejects.
+ */
+async function postBig (url: string, path: string, bytes: number, declared: boolean): Promise<{ status: number, error: string }> {
+  const { port } = new URL(url)
+  const headers = { ...auth, 'Content-Type': 'application/json', ...(declared ? { 'Content-Length': String(bytes) } : {}) }
+  const req = request({ host: '127.0.0.1', port, method: 'POST', path: `/api/v1/${path}`, headers })
+  const chunk = Buffer.alloc(64 * 1024, 0x20)
+  async function * body (): AsyncGenerator<Buffer> {
+    for (let sent = 0; sent < bytes; sent += chunk.byteLength) yield chunk.subarray(0, Math.min(chunk.byteLength, bytes - sent))
+  }
+  const [[res]] = await Promise.all([once(req, 'response') as Promise<[IncomingMessage]>, pipeline(body, req)])
+  let text = ''
+  for await (const part of res) text += String(part)
+  return { status: res.statusCode ?? 0, error: (JSON.parse(text) as { error: string }).error }
+}
+
+test('a body of several MiB over the limit gets a 413 the client reads, not a reset connection, declared or chunked', async t => {
+  const { url } = await serveApi(t)
+  const chunked = await postBig(url, 'cache/gc', 4 * 1024 * 1024, false)
+  t.is(chunked.status, 413)
+  t.regex(chunked.error, /request body is over the 65536-byte limit/)
+  t.deepEqual(await postBig(url, 'cache/gc', 20 * 1024 * 1024, true), { status: 413, error: 'request body of 20971520 bytes is over the 65536-byte limit' })
+})
+
+test('a job submission over its 16 MiB limit gets a 413 the client reads, and never reaches the jobs view', async t => {
+  let submitted = 0
+  const { url } = await serveApi(t, {
+    jobs: { list: () => [], units: () => undefined, cancel: async () => 'unknown', submit: async () => { submitted++; return { jobId: 'x' } } }
+  })
+  t.deepEqual(await postBig(url, 'jobs', 40 * 1024 * 1024, true), { status: 413, error: 'request body of 41943040 bytes is over the 16777216-byte limit' })
+  t.is(submitted, 0)
+})
