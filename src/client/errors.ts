@@ -25,6 +25,15 @@ export class NodeUnreachableError extends Error {
   }
 }
 
+/** A request body over the node's limit for it: refused before it is sent (the node would answer 413). */
+export class RequestBodyTooLargeError extends Error {
+  static readonly code = 'ERR_REQUEST_BODY_TOO_LARGE'
+  override name = 'RequestBodyTooLargeError'
+  constructor (readonly endpoint: string, readonly bytes: number, readonly limit: number) {
+    super(`the request to ${endpoint} is ${bytes} bytes of JSON, over the node's ${limit}-byte limit for it: not sent`)
+  }
+}
+
 /** The control token of a running node could not be read. */
 export class NodeTokenError extends Error {
   static readonly code = 'ERR_NODE_TOKEN'

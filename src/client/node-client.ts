@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DataFiles } from '../config/data-dir.js'
 import { isAlive, processStartTime } from '../config/pid.js'
-import type { CancelJobResult, CacheInfo, EventsPage, GcResult, JobInfo, JobReport, JobTestReports, NodeEvent, NodeInfo, PeerInfo, SubmitJobRequest, UnitInfo, VerifyResult } from './api-types.js'
-import { NodeApiError, NodeNotRunningError, NodeTokenError, NodeUnreachableError } from './errors.js'
+import { MAX_API_BODY_BYTES, MAX_SUBMIT_BODY_BYTES, type CancelJobResult, type CacheInfo, type EventsPage, type GcResult, type JobInfo, type JobReport, type JobTestReports, type NodeEvent, type NodeInfo, type PeerInfo, type SubmitJobRequest, type UnitInfo, type VerifyResult } from './api-types.js'
+import { NodeApiError, NodeNotRunningError, NodeTokenError, NodeUnreachableError, RequestBodyTooLargeError } from './errors.js'
 import { streamEvents, type EventStreamOptions } from './event-stream.js'
 import { requestWithoutTimeouts } from './request-without-timeouts.js'
 
@@ -153,13 +153,17 @@ export class NodeClient {
   }
 
   private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'unbounded' = 'request'): Promise<unknown> {
+    const json = body == null ? undefined : JSON.stringify(body)
+    // the node would refuse it with 413: said here, before a byte of it is sent
+    const limit = method === 'POST' && path === 'jobs' ? MAX_SUBMIT_BODY_BYTES : MAX_API_BODY_BYTES
+    if (json !== undefined && Buffer.byteLength(json) > limit) throw new RequestBodyTooLargeError(`${method} /api/v1/${path}`, Buffer.byteLength(json), limit)
     // A frozen node (SIGSTOPped, its event loop stuck) still accepts connections: an action without a timeout would
     // wait for it forever. So the node must answer a read first; then the action takes as long as its work does.
     if (work === UNBOUNDED) await this.retrying(signal, async () => { await this.probe(signal) })
     const init = {
       method,
-      headers: { Authorization: `Bearer ${this.token}`, ...(body == null ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body == null ? {} : { body: JSON.stringify(body) })
+      headers: { Authorization: `Bearer ${this.token}`, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: json })
     }
     const response = await this.reach(path, signal, async url => work === UNBOUNDED
       ? await requestWithoutTimeouts(url, init, signal)

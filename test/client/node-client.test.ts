@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NodeClient, readReadyFile } from '../../src/client/node-client.js'
 import { processStartTime } from '../../src/config/pid.js'
-import { NodeApiError, NodeNotRunningError, NodeUnreachableError } from '../../src/client/errors.js'
+import { NodeApiError, NodeNotRunningError, NodeUnreachableError, RequestBodyTooLargeError } from '../../src/client/errors.js'
 import { SseParser } from '../../src/client/sse.js'
 import type { NodeEvent } from '../../src/client/api-types.js'
 
@@ -161,6 +161,21 @@ test('gc, verify and submitting a job fail with NodeUnreachableError on a frozen
     async () => await client.submitJob({ projectDir: '/p', requested: ['build'], units: [] }, patience)
   ]) t.regex((await t.throwsAsync(action, { instanceOf: NodeUnreachableError })).message, /did not answer/)
   t.deepEqual(asked, Array(3).fill('GET /api/v1/status'), 'no action was sent to a node that could not be seen to answer')
+})
+
+// serial: its 17 MiB of JSON would hold up the event loop under the short timeouts of the tests running beside it
+test.serial('a body over the node\'s limit fails with RequestBodyTooLargeError before anything is sent, not as a node that is not running', async t => {
+  let requests = 0
+  const url = await serve(t, (_req, res) => { requests++; json(res, 200, {}) })
+  const client = new NodeClient({ httpUrl: url, token: 'tok' }, { retries: 0 })
+  const units = [{ id: 'u', name: 'x'.repeat(17 * 1024 * 1024), project: ':a', tasks: [], run: [], exclude: [], testFilters: [], dependsOn: [] }]
+  const submit = await t.throwsAsync(client.submitJob({ projectDir: '/p', requested: ['build'], units }), { instanceOf: RequestBodyTooLargeError })
+  t.regex(submit.message, /^the request to POST \/api\/v1\/jobs is \d+ bytes of JSON, over the node's 16777216-byte limit for it: not sent$/)
+  const cancel = await t.throwsAsync(client.cancelJob('a-1', 'x'.repeat(70_000)), { instanceOf: RequestBodyTooLargeError })
+  t.is(cancel.limit, 65536)
+  t.is(requests, 0)
+  t.deepEqual(await client.cancelJob('a-1', 'x'.repeat(60_000)), {}, 'a body within the limit is sent')
+  t.is(requests, 1)
 })
 
 test('an action without a timeout still names a node that is not there and a refusal the node gave', async t => {
