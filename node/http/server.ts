@@ -25,7 +25,7 @@ export type NodeHttpHandlers = Omit<NodeHttpServerComponents, 'logger'>
 export interface NodeHttpServerInit {
   host: string
   port: number
-  /** A socket silent this long is closed (default 2 min), except while an action (a POST to the API) works. */
+  /** A socket silent this long is closed (default 2 min), except while an action (a POST to the API) works on a body it has read. */
   idleSocketMs?: number
 }
 
@@ -136,7 +136,7 @@ export class NodeHttpServer {
     const api = apiPathOf(url)
     if (api !== undefined) {
       // an action (a gc or verify of a big cache, a build's snapshot) may work for minutes before its answer
-      if (req.method === 'POST') this.noIdleLimitWhileHandled(req, res)
+      if (req.method === 'POST') this.noIdleLimitOnceRead(req, res)
       return await handlers.api.handle(req, res, api)
     }
     if (url.split('?', 1)[0] === METRICS_PATH && handlers.metrics != null) return await serveMetrics(handlers.metrics, req, res)
@@ -151,11 +151,18 @@ export class NodeHttpServer {
 
   private get idleSocketMs (): number { return this.init.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS }
 
-  private noIdleLimitWhileHandled (req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Lifts the idle limit once the request's body is read, until its answer is done: the action may then work for
+   * minutes in silence. While the body comes the limit holds, so a client that stalls mid-body is cut off.
+   */
+  private noIdleLimitOnceRead (req: IncomingMessage, res: ServerResponse): void {
     // held here: once the response is done, Node may have detached the socket from the request (req.socket is null)
     const socket = req.socket
-    socket.setTimeout(0)
-    res.once('close', () => { if (!socket.destroyed) socket.setTimeout(this.idleSocketMs) })
+    req.once('end', () => {
+      if (res.writableEnded || socket.destroyed) return // answered before the body was read (a 401, say)
+      socket.setTimeout(0)
+      res.once('close', () => { if (!socket.destroyed) socket.setTimeout(this.idleSocketMs) })
+    })
   }
 
   /** Resolves once every request handled so far has finished (its store work included). */

@@ -15,7 +15,7 @@ export const TOKEN = 'b'.repeat(64)
 export interface ApiServer { url: string, store: ContentStore, events: EventBus, metrics: NodeMetrics, client: NodeClient }
 
 /** A node's HTTP server in this process: a real store, event bus, metrics and control API. */
-export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number, cacheMaxBytes?: number } = {}): Promise<ApiServer> {
+export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number, cacheMaxBytes?: number, idleSocketMs?: number } = {}): Promise<ApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-api-'))
   const logger = silentLogger()
   const store = await ContentStore.open({ dir, maxBytes: options.cacheMaxBytes ?? 1024 ** 3, logger })
@@ -39,7 +39,7 @@ export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void
   })
   const metrics = new NodeMetrics({ peers: () => 0, cache: () => store.stats(), servedToPeersBytes: () => 0 }, { defaultMetrics: false })
   metrics.attach(events)
-  const http = new NodeHttpServer({ cache, api, logger, metrics }, { host: '127.0.0.1', port: 0 })
+  const http = new NodeHttpServer({ cache, api, logger, metrics }, { host: '127.0.0.1', port: 0, ...(options.idleSocketMs == null ? {} : { idleSocketMs: options.idleSocketMs }) })
   await http.start()
   t.teardown(async () => {
     await http.stop()

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { request, type IncomingMessage } from 'node:http'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import { serveApi, TOKEN } from './api-server.js'
 
@@ -39,4 +40,17 @@ test('a job submission over its 16 MiB limit gets a 413 the client reads, and ne
   })
   t.deepEqual(await postBig(url, 'jobs', 40 * 1024 * 1024, true), { status: 413, error: 'request body of 41943040 bytes is over the 16777216-byte limit' })
   t.is(submitted, 0)
+})
+
+test('an authenticated POST whose body stalls is cut off at the idle limit, not held with its handler forever', async t => {
+  t.timeout(20_000) // before the fix the socket stayed open: this bounds the wait
+  const { url } = await serveApi(t, { idleSocketMs: 200 })
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  await once(socket, 'connect')
+  // the headers promise 10 bytes of body, and none come
+  socket.write(`POST /api/v1/cache/gc HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n`)
+  let answer = ''
+  socket.on('data', chunk => { answer += String(chunk) })
+  await once(socket, 'close')
+  t.is(answer, '', 'closed without an answer')
 })
