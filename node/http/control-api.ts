@@ -135,6 +135,11 @@ export class ControlApi {
       const result = await route.handler({ req, res, signal: gone.signal, params, query: new URLSearchParams(search) })
       if (route.stream !== true) sendJson(res, 200, result)
     } catch (err) {
+      if (!(err instanceof ApiError) && clientGone(req, gone.signal)) {
+        // a client that hung up mid-upload (Ctrl-C): nothing failed here, and nobody is left to answer
+        this.components.logger.debug({ err, path: rest }, 'control API request ended early: the client went away')
+        return
+      }
       const status = err instanceof ApiError ? err.status : 500
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
       // A refused body was dropped, or cut off when too big even for that: the connection is not used again.
@@ -201,6 +206,11 @@ export class ControlApi {
     const match = /^Bearer\s+(\S+)$/i.exec(header)
     return match?.[1] != null && timingSafeEqual(digest(match[1]), this.tokenDigest)
   }
+}
+
+/** Whether the client went away before its answer: its connection closed, or its request broke off mid-body. */
+function clientGone (req: IncomingMessage, gone: AbortSignal): boolean {
+  return gone.aborted || (req.destroyed && !req.complete)
 }
 
 function integerParam (query: URLSearchParams, name: string, fallback: number): number {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ContentStore } from '../../../src/cas/store.js'
 import { GradleCacheHandler } from '../../../src/gradle/http-cache.js'
-import { silentLogger } from '../../../src/config/logger.js'
+import { silentLogger, type Logger } from '../../../src/config/logger.js'
 import { ControlApi, type JobsView } from '../../../node/http/control-api.js'
 import { NodeHttpServer } from '../../../node/http/server.js'
 import { EventBus } from '../../../node/events/index.js'
@@ -15,9 +15,9 @@ export const TOKEN = 'b'.repeat(64)
 export interface ApiServer { url: string, store: ContentStore, events: EventBus, metrics: NodeMetrics, client: NodeClient }
 
 /** A node's HTTP server in this process: a real store, event bus, metrics and control API. */
-export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number, cacheMaxBytes?: number, idleSocketMs?: number } = {}): Promise<ApiServer> {
+export async function serveApi (t: { teardown: (fn: () => Promise<void>) => void }, options: { jobs?: JobsView, ringCapacity?: number, cacheMaxBytes?: number, idleSocketMs?: number, logger?: Logger } = {}): Promise<ApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'gmesh-api-'))
-  const logger = silentLogger()
+  const logger = options.logger ?? silentLogger()
   const store = await ContentStore.open({ dir, maxBytes: options.cacheMaxBytes ?? 1024 ** 3, logger })
   const events = new EventBus({ capacity: options.ringCapacity ?? 1000 })
   const cache = new GradleCacheHandler({

@@ -3,6 +3,8 @@ import { request, type IncomingMessage } from 'node:http'
 import { once } from 'node:events'
 import { connect } from 'node:net'
 import { pipeline } from 'node:stream/promises'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
 import { serveApi, TOKEN } from './api-server.js'
 
 const auth = { Authorization: `Bearer ${TOKEN}` }
@@ -53,4 +55,32 @@ test('an authenticated POST whose body stalls is cut off at the idle limit, not 
   socket.on('data', chunk => { answer += String(chunk) })
   await once(socket, 'close')
   t.is(answer, '', 'closed without an answer')
+})
+
+test('a client that hangs up mid-upload is logged at debug, not as a failed request with a warning', async t => {
+  t.timeout(20_000)
+  const lines: Array<{ level: number, msg: string }> = []
+  let logged!: () => void
+  const handled = new Promise<void>(resolve => { logged = resolve })
+  const sink = new Writable({
+    write (chunk, _encoding, done) {
+      const line = JSON.parse(String(chunk)) as { level: number, msg: string }
+      lines.push(line)
+      if (line.msg.startsWith('control API request')) logged()
+      done()
+    }
+  })
+  const { url } = await serveApi(t, { logger: pino({ level: 'debug' }, sink) })
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  await once(socket, 'connect')
+  // 100-continue: the answer says the request reached the API before the client hangs up
+  socket.write(`POST /api/v1/cache/gc HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n`)
+  const [continued] = await once(socket, 'data') as [Buffer]
+  t.regex(String(continued), /^HTTP\/1\.1 100 Continue/)
+  socket.write('{"targetBy', () => { socket.destroy() })
+  await handled
+  const line = lines.find(l => l.msg.startsWith('control API request'))!
+  t.is(line.msg, 'control API request ended early: the client went away')
+  t.is(line.level, 20, 'debug')
+  t.false(lines.some(l => l.level >= 40), 'no warning')
 })
