@@ -16,12 +16,12 @@ export class NodeApiError extends Error {
   }
 }
 
-/** The node did not answer (connection refused or reset, or the request timed out). */
+/** The node did not answer (connection refused or reset, or the request timed out: `timeoutMs` says after how long). */
 export class NodeUnreachableError extends Error {
   static readonly code = 'ERR_NODE_UNREACHABLE'
   override name = 'NodeUnreachableError'
-  constructor (readonly url: string, cause: unknown) {
-    super(`the node at ${url} did not answer (${describeCause(cause)}): is it running? \`gmesh up\` starts one`, { cause })
+  constructor (readonly url: string, cause: unknown, timeoutMs?: number) {
+    super(`the node at ${url} did not answer (${describeCause(cause, timeoutMs)}): is it running? \`gmesh up\` starts one`, { cause })
   }
 }
 
@@ -43,10 +43,14 @@ export class NodeTokenError extends Error {
   }
 }
 
-/** The most telling part of a network or file error: `fetch failed: ECONNREFUSED`, not just `fetch failed`. */
-function describeCause (cause: unknown): string {
-  const err = cause as { message?: string, code?: string, cause?: { code?: string, message?: string } } | undefined
-  const code = err?.code ?? err?.cause?.code
+/**
+ * The most telling part of a network or file error: `fetch failed: ECONNREFUSED`, not just `fetch failed`; a timeout
+ * as `no answer within 10 s`. Only a string code is told: a DOMException's number (23 for a timeout) says nothing.
+ */
+function describeCause (cause: unknown, timeoutMs?: number): string {
+  const err = cause as { name?: unknown, message?: string, code?: unknown, cause?: { code?: unknown } } | undefined
+  if (err?.name === 'TimeoutError') return timeoutMs === undefined ? 'no answer in time' : `no answer within ${timeoutMs / 1000} s`
+  const code = [err?.code, err?.cause?.code].find((c): c is string => typeof c === 'string')
   const message = err?.message ?? String(cause)
   return code === undefined || message.includes(code) ? message : `${message}: ${code}`
 }

@@ -165,10 +165,11 @@ export class NodeClient {
       headers: { Authorization: `Bearer ${this.token}`, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
       ...(json === undefined ? {} : { body: json })
     }
-    const response = await this.reach(path, signal, async url => work === UNBOUNDED
+    const timeoutMs = work === UNBOUNDED ? undefined : this.options.timeoutMs ?? 10_000
+    const response = await this.reach(path, signal, timeoutMs, async url => timeoutMs === undefined
       ? await requestWithoutTimeouts(url, init, signal)
-      : await fetch(url, { ...init, signal: withTimeout(signal, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)) }))
-    const answer = await this.readAnswer(response, signal)
+      : await fetch(url, { ...init, signal: withTimeout(signal, AbortSignal.timeout(timeoutMs)) }))
+    const answer = await this.readAnswer(response, signal, timeoutMs)
     if (response.ok) return answer
     const error = (answer as { error?: unknown } | undefined)?.error
     if (response.status === 401) throw new NodeApiError(401, `the node at ${this.info.httpUrl} refused this client's token (${typeof error === 'string' ? error : 'unauthorized'}): is --data the directory of the node you mean?`)
@@ -177,18 +178,19 @@ export class NodeClient {
 
   /** Resolves once the node answers a status read with any HTTP status; NodeUnreachableError if it does not in time. */
   private async probe (signal: AbortSignal | undefined): Promise<void> {
-    const timeout = AbortSignal.timeout(this.options.probeTimeoutMs ?? Math.min(this.options.timeoutMs ?? 10_000, MAX_PROBE_MS))
-    const response = await this.reach('status', signal, async url => await fetch(url, { headers: { Authorization: `Bearer ${this.token}` }, signal: withTimeout(signal, timeout) }))
+    const timeoutMs = this.options.probeTimeoutMs ?? Math.min(this.options.timeoutMs ?? 10_000, MAX_PROBE_MS)
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const response = await this.reach('status', signal, timeoutMs, async url => await fetch(url, { headers: { Authorization: `Bearer ${this.token}` }, signal: withTimeout(signal, timeout) }))
     await response.body?.cancel()
   }
 
-  /** The response of `send` for a path under the API; a failure to get one is the node being unreachable. */
-  private async reach (path: string, signal: AbortSignal | undefined, send: (url: string) => Promise<Response>): Promise<Response> {
+  /** The response of `send` (which gives up after `timeoutMs`, if given) for a path under the API; a failure to get one is the node being unreachable. */
+  private async reach (path: string, signal: AbortSignal | undefined, timeoutMs: number | undefined, send: (url: string) => Promise<Response>): Promise<Response> {
     try {
       return await send(`${this.info.httpUrl}/api/v1/${path}`)
     } catch (err) {
       if (signal?.aborted === true) throw err
-      throw new NodeUnreachableError(this.info.httpUrl, err)
+      throw new NodeUnreachableError(this.info.httpUrl, err, timeoutMs)
     }
   }
 
@@ -196,13 +198,13 @@ export class NodeClient {
    * The JSON body of an answer. A body cut off by the timeout is the node not answering (a read retries
    * it); one that is not JSON, on a success status, means something other than a gmesh node answered.
    */
-  private async readAnswer (response: Response, signal: AbortSignal | undefined): Promise<unknown> {
+  private async readAnswer (response: Response, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<unknown> {
     let text: string
     try {
       text = await response.text()
     } catch (err) {
       if (signal?.aborted === true) throw err
-      throw new NodeUnreachableError(this.info.httpUrl, err)
+      throw new NodeUnreachableError(this.info.httpUrl, err, timeoutMs)
     }
     try {
       return JSON.parse(text) as unknown
