@@ -161,6 +161,8 @@ export class Daemon {
       token,
       logger,
       status: () => this.status(),
+      // No signal to the store: an eviction drops its entries from memory and the index at once; what takes time is
+      // deleting their blobs, which must finish (cut off, they would stay on disk until the next start).
       cacheGc: async (_signal, options) => {
         const result = await store.gc(options)
         events.emit({ type: 'cache-gc', evicted: result.evicted, freedBytes: result.freedBytes })
