@@ -76,7 +76,7 @@ export class UnitExecutor {
   private async build (request: UnitRequest, payload: UnitPayload, signal: AbortSignal, started: number): Promise<UnitReport> {
     const { store, workspaces } = this.components
     const source = this.components.snapshotSource(request.submitter)
-    const { manifest, release } = await this.manifests.acquire(payload.snapshot, store, source, { signal })
+    const { manifest, release } = await this.manifests.acquire(payload.snapshot, store, source, { signal, from: request.submitter })
     const unpin = pinSnapshot(store, payload.snapshot, manifest)
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`
     let pid: number | undefined

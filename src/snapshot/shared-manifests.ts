@@ -8,6 +8,8 @@ interface Shared {
   /** Set once decoded. */
   decoded?: Manifest
   users: number
+  /** Whom it is fetched from: the `from` of the unit that started it, else its FetchBlob. */
+  from: unknown
   /** Ends the fetch when the last unit waiting for it goes. */
   stop: AbortController
   /** Drops the manifest once it was unused for a while. */
@@ -26,7 +28,8 @@ export interface SharedManifestsOptions {
  * together share one fetch and one decode (a manifest of 200k files takes seconds of the event loop and hundreds of
  * MB to read and check), and get the same frozen manifest. A manifest stays while a unit holds it; the `keepIdle`
  * last let go stay `idleMs` longer, then are dropped. A fetch or decode that fails is not kept: the next unit tries
- * again.
+ * again. A unit that waited for another's fetch from another submitter (two jobs of one commit) is not failed by it:
+ * it fetches from its own (the id is the content's hash: whoever serves it, the manifest is the same).
  */
 export class SharedManifests {
   private readonly shared = new Map<string, Shared>()
@@ -42,11 +45,30 @@ export class SharedManifests {
 
   /**
    * The manifest of snapshot `id` (see fetchManifest), fetched and decoded unless another unit did or does, and the
-   * function that lets go of it, once however often called. `signal` ends this unit's wait, not another's.
+   * function that lets go of it, once however often called. `signal` ends this unit's wait, not another's. `from`
+   * names whom `fetchBlob` asks (the job's submitter; default: `fetchBlob` itself): if the fetch this unit joined was
+   * started from another and fails, this unit fetches from its own instead of failing with it.
    */
-  async acquire (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal } = {}): Promise<{ manifest: Manifest, release: () => void }> {
+  async acquire (id: string, store: SnapshotStore, fetchBlob: FetchBlob, options: { signal?: AbortSignal, from?: string } = {}): Promise<{ manifest: Manifest, release: () => void }> {
     options.signal?.throwIfAborted()
-    const entry = this.shared.get(id) ?? this.start(id, store, fetchBlob)
+    const from = options.from ?? fetchBlob
+    const joined = this.shared.get(id) ?? this.start(id, store, fetchBlob, from)
+    try {
+      return await this.hold(id, joined, options.signal)
+    } catch (err) {
+      if (joined.from === from || options.signal?.aborted === true) throw err
+      // another submitter's failure (gone, its job ended) says nothing of this unit's own: ask it
+      const now = this.shared.get(id)
+      const own = now !== undefined && (now.decoded !== undefined || now.from === from) ? now : this.start(id, store, fetchBlob, from)
+      return await this.hold(id, own, options.signal)
+    }
+  }
+
+  /** Manifests held, waited for, or kept idle now. */
+  get size (): number { return this.shared.size }
+
+  /** Waits for `entry`'s manifest as one more of its users. */
+  private async hold (id: string, entry: Shared, signal: AbortSignal | undefined): Promise<{ manifest: Manifest, release: () => void }> {
     entry.users++
     this.unidle(id, entry)
     let released = false
@@ -56,31 +78,30 @@ export class SharedManifests {
       this.release(id, entry)
     }
     try {
-      return { manifest: entry.decoded ?? await waitFor(entry.manifest, options.signal), release }
+      return { manifest: entry.decoded ?? await waitFor(entry.manifest, signal), release }
     } catch (err) {
       release()
       throw err
     }
   }
 
-  /** Manifests held, waited for, or kept idle now. */
-  get size (): number { return this.shared.size }
-
-  private start (id: string, store: SnapshotStore, fetchBlob: FetchBlob): Shared {
+  /** A fetch of `id` from `fetchBlob`, the one units of `id` join from now on (a pending one of another submitter's keeps its own waiters). */
+  private start (id: string, store: SnapshotStore, fetchBlob: FetchBlob, from: unknown): Shared {
     const stop = new AbortController()
-    const entry: Shared = { manifest: fetchManifest(id, store, fetchBlob, { signal: stop.signal }), users: 0, stop }
+    const entry: Shared = { manifest: fetchManifest(id, store, fetchBlob, { signal: stop.signal }), users: 0, from, stop }
     entry.manifest.then(manifest => { entry.decoded = manifest }, () => { this.drop(id, entry) })
     this.shared.set(id, entry)
     return entry
   }
 
   private release (id: string, entry: Shared): void {
-    if (--entry.users > 0 || this.shared.get(id) !== entry) return
+    if (--entry.users > 0) return
     if (entry.decoded === undefined) {
       entry.stop.abort(new Error(`no unit waits for the manifest of snapshot ${id} any more`))
       this.drop(id, entry)
       return
     }
+    if (this.shared.get(id) !== entry) return
     this.idle.push(id)
     entry.expiry = setTimeout(() => { this.drop(id, entry) }, this.idleMs)
     entry.expiry.unref()

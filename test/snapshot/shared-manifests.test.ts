@@ -42,6 +42,18 @@ function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string
   return { fetchBlob, asked }
 }
 
+/** A FetchBlob that waits until `fail` (once it was asked) rejects it. */
+function goneSubmitter (): { gone: FetchBlob, fail: (err: Error) => Promise<void> } {
+  let reject = (_err: Error): void => {}
+  let asked = (): void => {}
+  const called = new Promise<void>(resolve => { asked = resolve })
+  const gone: FetchBlob = async () => await new Promise((_resolve, rejectFetch) => {
+    reject = rejectFetch
+    asked()
+  })
+  return { gone, fail: async err => { await called; reject(err) } }
+}
+
 test('units of one snapshot starting together fetch its manifest once, read and decode it once, and share one frozen manifest', async t => {
   const submitter = await openStore(t)
   const snapshot = await snapshotOf(t, submitter, 'x')
@@ -127,5 +139,44 @@ test('a manifest that could not be fetched is not kept: the next unit fetches it
   const { manifest, release } = await manifests.acquire(snapshot.id, store, flaky)
   t.deepEqual(manifest, snapshot.manifest)
   t.deepEqual(asked, [snapshot.id])
+  release()
+})
+
+test('a unit whose shared fetch failed with another submitter asks its own submitter; one from the same submitter gets the error', async t => {
+  const submitter = await openStore(t)
+  const snapshot = await snapshotOf(t, submitter, 'x')
+  const { store } = await countingStore(t)
+  const own = fetcherOf(submitter)
+  const { gone, fail } = goneSubmitter()
+  const manifests = new SharedManifests()
+
+  const jobA = manifests.acquire(snapshot.id, store, gone, { from: 'submitter-a' })
+  const jobAAgain = manifests.acquire(snapshot.id, store, async (sha256, options) => await gone(sha256, options), { from: 'submitter-a' })
+  const jobB = manifests.acquire(snapshot.id, store, own.fetchBlob, { from: 'submitter-b' })
+  await fail(new Error('submitter-a is gone'))
+  await t.throwsAsync(jobA, { message: 'submitter-a is gone' })
+  await t.throwsAsync(jobAAgain, { message: 'submitter-a is gone' })
+  const { manifest, release } = await jobB
+  t.deepEqual(manifest, snapshot.manifest)
+  t.deepEqual(own.asked, [snapshot.id], 'job B\'s own submitter was asked once')
+  release()
+  t.is(manifests.size, 1)
+})
+
+test('without `from`, a unit with another fetchBlob than the failed shared fetch\'s asks its own', async t => {
+  const submitter = await openStore(t)
+  const snapshot = await snapshotOf(t, submitter, 'x')
+  const { store } = await countingStore(t)
+  const own = fetcherOf(submitter)
+  const { gone, fail } = goneSubmitter()
+  const manifests = new SharedManifests()
+
+  const first = manifests.acquire(snapshot.id, store, gone)
+  const second = manifests.acquire(snapshot.id, store, own.fetchBlob, { signal: new AbortController().signal })
+  await fail(new Error('the first submitter is gone'))
+  await t.throwsAsync(first, { message: 'the first submitter is gone' })
+  const { manifest, release } = await second
+  t.deepEqual(manifest, snapshot.manifest)
+  t.deepEqual(own.asked, [snapshot.id])
   release()
 })

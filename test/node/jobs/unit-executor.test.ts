@@ -116,6 +116,41 @@ test('a shard whose Gradle is killed from outside (the out-of-memory killer) is 
   t.is(report.failure?.message, 'Gradle was killed by SIGKILL, which gmesh did not send (out of memory?)')
 })
 
+test('a unit of another job on the same snapshot is not failed by the first job\'s gone submitter: it asks its own, that job\'s units ask theirs once', async t => {
+  const submitterDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-submitter-'))
+  t.teardown(async () => { await rm(submitterDir, { recursive: true, force: true }) })
+  const submitter = await openStore(t, submitterDir)
+  const workerDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
+  t.teardown(async () => { await rm(workerDir, { recursive: true, force: true }) })
+  const store = await openStore(t, workerDir)
+  const asked: string[] = []
+  let goneAsked = (): void => {}
+  const askedGone = new Promise<void>(resolve => { goneAsked = resolve })
+  let fail = (_err: Error): void => {}
+  const snapshotSource: UnitExecutorComponents['snapshotSource'] = peer => async (sha256, options) => {
+    asked.push(peer)
+    // the first ask waits for the test to fail it; any later one fails at once
+    if (peer === 'gone' && asked.length > 1) throw new Error('the submitter is gone')
+    if (peer === 'gone') return await new Promise((_resolve, reject) => { fail = reject; goneAsked() })
+    const entry = await openBlob(submitter, sha256, options)
+    if (entry === undefined) throw new Error(`the submitter lacks ${sha256}`)
+    return entry.bytes ?? entry.body
+  }
+  const { executor, snapshot } = await executorOf(t, ['exit 0'], { submitter, store, snapshotSource })
+  const unit = (jobId: string, unitId: string, from: string): Promise<UnitReport> => executor.run({
+    jobId, unitId, payload: encodeUnitPayload(snapshot.id, { ...SHARD, id: unitId }, 60_000), submitter: from
+  }, new AbortController().signal)
+  const reports = [unit('a', 's1', 'gone'), unit('a', 's2', 'gone'), unit('b', 's1', 'here')]
+  await askedGone
+  fail(new Error('the submitter is gone'))
+  const [a1, a2, b1] = await Promise.all(reports)
+  t.deepEqual([a1?.outcome, a2?.outcome], ['error', 'error'])
+  t.regex(a1?.failure?.message ?? '', /the submitter is gone/)
+  t.is(b1?.outcome, 'success')
+  t.is(asked.filter(peer => peer === 'gone').length, 1, 'the gone submitter was asked once')
+  t.is(asked[1], 'here', 'then the other job\'s own')
+})
+
 test('units of one snapshot starting together on a worker fetch its manifest once and read and decode it once', async t => {
   const submitterDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-submitter-'))
   t.teardown(async () => { await rm(submitterDir, { recursive: true, force: true }) })
