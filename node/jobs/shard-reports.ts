@@ -9,6 +9,7 @@ import type { JobTestReports } from '../../src/client/api-types.js'
 import type { Logger } from '../../src/config/logger.js'
 import type { FetchBlob } from '../../src/snapshot/index.js'
 import { forEachLimited } from '../../src/snapshot/pool.js'
+import { isConnectionFailure } from '../libp2p/connection-failure.js'
 import type { JobTracker, ShardReportRef } from './job-tracker.js'
 import type { TestReportBlobs } from './test-report-blob.js'
 
@@ -51,7 +52,8 @@ export class ShardReports {
     })
     const outcomes: Array<string | undefined> = []
     await Promise.all([...byWorker.values()].map(async indexes => {
-      await forEachLimited(indexes, FETCHES_PER_WORKER, async index => { outcomes[index] = await this.fetchOne(refs[index]!) })
+      const failures = await this.fetchFromWorker(indexes.map(index => refs[index]!))
+      failures.forEach((failure, i) => { outcomes[indexes[i]!] = failure })
     }))
     const failures = outcomes.filter(f => f != null)
     if (failures.length === 0) {
@@ -85,17 +87,35 @@ export class ShardReports {
   /** Aborts fetches under way (the node stops). */
   stop (): void { this.stopping.abort(new Error('the node is stopping')) }
 
-  /** Fetches and checks one shard's blob; resolves to what went wrong, or undefined. */
-  private async fetchOne (shard: ShardReportRef): Promise<string | undefined> {
-    const { blobs, source, logger } = this.components
+  /**
+   * Fetches the reports of `shards`, all run by one worker, FETCHES_PER_WORKER at once; resolves to what went wrong
+   * for each, or undefined. A worker not reached (gone, dial timed out) is not asked again: its shards not yet asked
+   * fail with that error at once (unless this node has their blob), not in rounds of dials that each time out.
+   */
+  private async fetchFromWorker (shards: ShardReportRef[]): Promise<Array<string | undefined>> {
+    const failures: Array<string | undefined> = []
+    let unreachable: Error | undefined
+    const notReached: FetchBlob = async () => { throw unreachable! }
+    await forEachLimited(shards, FETCHES_PER_WORKER, async (shard, index) => {
+      const err = await this.fetchOne(shard, unreachable === undefined ? this.components.source(shard.worker) : notReached)
+      if (err === undefined) return
+      if (unreachable === undefined && isConnectionFailure(err)) unreachable = err
+      failures[index] = `the test reports of unit ${shard.name} could not be fetched from ${shard.worker}: ${err.message}`
+    })
+    return failures
+  }
+
+  /** Fetches (from `source` unless held) and checks one shard's blob; resolves to what went wrong, or undefined. */
+  private async fetchOne (shard: ShardReportRef, source: FetchBlob): Promise<Error | undefined> {
+    const { blobs, logger } = this.components
     const signal = this.stopping.signal
     try {
-      await blobs.fetch(shard.ref, source(shard.worker), signal)
+      await blobs.fetch(shard.ref, source, signal)
       await blobs.read(shard.ref, signal)
       return undefined
     } catch (err) {
       logger.warn({ err, unit: shard.name, worker: shard.worker }, 'could not fetch a test shard\'s reports')
-      return `the test reports of unit ${shard.name} could not be fetched from ${shard.worker}: ${(err as Error).message}`
+      return err instanceof Error ? err : new Error(String(err))
     }
   }
 }

@@ -109,3 +109,43 @@ test('a job without test shards is done at once; one cancelled while assembling 
   await shards.collect('job-2')
   t.is(tracker.report('job-2')?.state, 'cancelled')
 })
+
+/** A job of `count` test shards run by ALPHA, completed, with a submitter's ShardReports asking `source`. */
+async function manyShards (t: ExecutionContext, count: number, source: FetchBlob) {
+  const tracker = new JobTracker(SELF, { emit: () => {} })
+  const blobs = new TestReportBlobs(await openStore(t))
+  t.teardown(() => { blobs.stop() })
+  const shards = new ShardReports({ tracker, blobs, source: () => source, logger: silentLogger() })
+  const units = Array.from({ length: count }, (_, i) => ({ id: `s${i}`, name: `:money:test [${i + 1}/${count}]`, tasks: [':money:test'], dependsOn: [] }))
+  tracker.add('job-1', { requested: ['build'], snapshot: SNAPSHOT, units, onEnd: () => {} })
+  tracker.completed('job-1', new Map(units.map((unit, i) => [unit.id, encodeUnitReport(unitReport(unit.name, ALPHA, {
+    testReports: { sha256: i.toString(16).padStart(64, '0'), size: 100 }
+  }))])))
+  return { tracker, shards }
+}
+
+test('a worker that cannot be reached is asked for a few shards\' reports, not for each in rounds: all its shards fail with its error', async t => {
+  let asked = 0
+  const { tracker, shards } = await manyShards(t, 12, async () => {
+    asked++
+    throw new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })], 'All promises were rejected')
+  })
+  await shards.collect('job-1')
+  t.true(asked <= 4, `asked ${asked} times`)
+  const report = tracker.report('job-1')
+  t.is(report?.state, 'failed')
+  const lines = (report?.error ?? '').split('\n')
+  t.is(lines.length, 12)
+  for (let i = 1; i <= 12; i++) t.true(lines.includes(`the test reports of unit :money:test [${i}/12] could not be fetched from ${ALPHA}: All promises were rejected`), `shard ${i}`)
+})
+
+test('a worker that answers for a shard (missing) is still asked for each of the others', async t => {
+  let asked = 0
+  const { tracker, shards } = await manyShards(t, 6, async sha256 => {
+    asked++
+    throw new Error(`the worker ${ALPHA} answered not-found for test reports blob ${sha256.slice(0, 12)}`)
+  })
+  await shards.collect('job-1')
+  t.is(asked, 6)
+  t.is(tracker.report('job-1')?.state, 'failed')
+})

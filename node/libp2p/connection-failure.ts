@@ -1,0 +1,22 @@
+import { DeadlineExceededError } from './errors.js'
+
+/** libp2p's errors of a dial or a connection that went away (by name: they come from several packages). */
+const CONNECTION_ERRORS = new Set([
+  'DialError', 'NoValidAddressesError', 'ConnectionFailedError', 'ConnectionClosedError', 'ConnectionClosingError',
+  'MuxerClosedError', 'EncryptionFailedError', 'TransportUnavailableError', 'DialDeniedError', 'TimeoutError'
+])
+
+/** Socket errors of a connect that reached no node. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND'])
+
+/**
+ * True when a call to a peer failed to reach it: the dial failed (every address, for libp2p's AggregateError), the
+ * connection went away, or no reply header came by the call's deadline. Not for an answer of the peer (busy,
+ * missing), a bad body or the caller's own abort: the next call to that peer would as likely fail the same way.
+ */
+export function isConnectionFailure (err: unknown): boolean {
+  if (err instanceof DeadlineExceededError) return true
+  if (err instanceof AggregateError) return err.errors.length > 0 && err.errors.every(isConnectionFailure)
+  const { code, name } = (err ?? {}) as { code?: unknown, name?: unknown }
+  return CONNECTION_ERRORS.has(String(name)) || SOCKET_CODES.has(String(code))
+}
