@@ -30,6 +30,8 @@ export class SnapshotUnavailableError extends Error {
 export interface BusyBackoff {
   firstDelayMs: number
   maxDelayMs: number
+  /** Least time left of the deadline for another ask after a wait: less, and the fetch fails as busy instead. */
+  minAttemptMs: number
   /** In [0, 1). */
   random: () => number
   /** Milliseconds, monotonic. */
@@ -41,6 +43,7 @@ export interface BusyBackoff {
 export const BUSY_BACKOFF: BusyBackoff = {
   firstDelayMs: 50,
   maxDelayMs: 2000,
+  minAttemptMs: 1000,
   random: Math.random,
   now: () => performance.now(),
   sleep: async (ms, signal) => {
@@ -62,7 +65,8 @@ export interface SnapshotSourceOptions {
 /**
  * A FetchBlob that asks `peer` for blobs by SHA-256, bounded by their size from the manifest. `names`
  * words its errors for other blobs (a worker's test reports). A `busy` answer is asked again after a
- * jittered backoff until the fetch's deadline or its signal ends it.
+ * jittered backoff until the fetch's deadline or its signal ends it; a wait that would leave the next ask less than
+ * `minAttemptMs` of the deadline (too little to dial and be answered) fails the fetch as busy instead.
  */
 export function snapshotSource (libp2p: MeshLibp2p, peer: string, names = { peer: 'submitter', blob: 'snapshot blob' }, init: SnapshotSourceOptions = {}): FetchBlob {
   const remote = peerIdFromString(peer)
@@ -87,7 +91,7 @@ export function snapshotSource (libp2p: MeshLibp2p, peer: string, names = { peer
       const bound = Math.min(backoff.maxDelayMs, backoff.firstDelayMs * 2 ** busy)
       const wait = bound / 2 + backoff.random() * bound / 2
       const waited = backoff.now() - started
-      if (waited + wait >= deadlineMs) throw new SnapshotUnavailableError(`${what} ${busy + 1} times in ${Math.round(waited)} ms`)
+      if (waited + wait + backoff.minAttemptMs > deadlineMs) throw new SnapshotUnavailableError(`${what} ${busy + 1} times in ${Math.round(waited)} ms`)
       await backoff.sleep(wait, signal)
     }
   }

@@ -85,16 +85,19 @@ test('a shard\'s reports blob whose body stops arriving fails the job instead of
   t.regex(tracker.report('job-1')?.error ?? '', /:a:test \[1\/1\] could not be fetched from .*stalled/)
 })
 
-/** A peer answering every fetch by SHA-256 `busy` for its first `busyFor` asks, then with BLOB. */
-async function busyPeer (t: ExecutionContext, busyFor: number) {
+/** A peer answering every fetch by SHA-256 `busy` for its first `busyFor` asks, then with BLOB; asks after the first are answered after `laterReplyMs`. */
+async function busyPeer (t: ExecutionContext, busyFor: number, laterReplyMs = 0) {
   const asked = { count: 0 }
   const peer = await startNode(t)
   const server = new StreamRpcServer(peer, {
     protocol: CAS_PROTOCOL,
     maxRequestBytes: 4096,
-    handler: async () => ++asked.count <= busyFor
-      ? fetchResponseHeader('sha256', undefined, true)
-      : { header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: SHA256, size: BLOB.byteLength }), bytes: BLOB }
+    handler: async (_request, context) => {
+      if (++asked.count > 1 && laterReplyMs > 0) await BUSY_BACKOFF.sleep(laterReplyMs, context.signal)
+      return asked.count <= busyFor
+        ? fetchResponseHeader('sha256', undefined, true)
+        : { header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: SHA256, size: BLOB.byteLength }), bytes: BLOB }
+    }
   })
   await server.start()
   t.teardown(async () => { await server.stop() })
@@ -136,9 +139,20 @@ test('a holder still busy at the fetch\'s deadline fails it with SnapshotUnavail
   const clock = fakeClock(() => 0.999)
   const fetch = snapshotSource(client, peer, { peer: 'worker', blob: 'test reports blob' }, { busy: clock.busy, deadlineMs: 3000 })
   const err = await t.throwsAsync(fetch(SHA256, { size: BLOB.byteLength, signal: AbortSignal.timeout(BOUND_MS) }), { instanceOf: SnapshotUnavailableError })
-  t.regex(err?.message ?? '', /^the worker \S+ answered busy for test reports blob [0-9a-f]{12} 6 times in \d+ ms$/)
-  t.is(asked.count, 6)
-  t.true(clock.waits.reduce((a, b) => a + b, 0) < 3000, clock.waits.join(' '))
+  t.regex(err?.message ?? '', /^the worker \S+ answered busy for test reports blob [0-9a-f]{12} 5 times in \d+ ms$/)
+  t.is(asked.count, 5)
+  t.true(clock.waits.reduce((a, b) => a + b, 0) + BUSY_BACKOFF.minAttemptMs <= 3000, `a second left for the last ask: ${clock.waits.join(' ')}`)
+})
+
+test('a busy wait that would leave the next ask too little of the deadline fails the fetch as busy, not with a timeout of that ask', async t => {
+  // the next ask would have 1 ms of its deadline left, and the holder takes longer than that to answer it
+  const { client, peer, asked } = await busyPeer(t, Infinity, 200)
+  const clock = fakeClock(() => 0)
+  const fetch = snapshotSource(client, peer, undefined, { busy: { ...clock.busy, firstDelayMs: 2000, maxDelayMs: 2000 }, deadlineMs: 1001 })
+  const err = await t.throwsAsync(fetch(SHA256, { size: BLOB.byteLength, signal: AbortSignal.timeout(BOUND_MS) }), { instanceOf: SnapshotUnavailableError })
+  t.regex(err?.message ?? '', /^the submitter \S+ answered busy for snapshot blob [0-9a-f]{12} 1 times in 0 ms$/)
+  t.is(asked.count, 1)
+  t.deepEqual(clock.waits, [])
 })
 
 test('a busy holder\'s fetch ends with the caller\'s signal while it waits', async t => {
