@@ -95,6 +95,7 @@ export class JobsHost {
   /** Test shards' reports: kept here as a worker, fetched here as the submitter. */
   private readonly reportBlobs: TestReportBlobs
   private readonly shardReports: ShardReports
+  private readonly executor: UnitExecutor
   private readonly submissions = new PendingSubmissions()
   /** Aborted by stop(): units still running skip the wait for their daemons to let go. */
   private readonly stopping = new AbortController()
@@ -130,11 +131,11 @@ export class JobsHost {
       tracker: this.tracker, blobs: this.reportBlobs, logger,
       source: peer => snapshotSource(libp2p, peer, { peer: 'worker', blob: 'test reports blob' })
     })
-    const executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, tmp: this.unitTmp, logger }, {
+    this.executor = new UnitExecutor({ store, workspaces: this.workspaces, processes: this.processes, snapshotSource: peer => snapshotSource(libp2p, peer), testReports: this.reportBlobs, tmp: this.unitTmp, logger }, {
       self: init.self, cacheUrl: init.cacheUrl, gradleUserHome: this.gradleHome, daemon: init.gradleDaemon ?? true, scratchDir: this.scratchDir, stopping: this.stopping.signal,
       ...(init.gradleExecutable == null ? {} : { gradleExecutable: init.gradleExecutable })
     })
-    this.unitRuns = new UnitRuns({ executor, sign: components.sign, logger, ...(events == null ? {} : { events }) }, {
+    this.unitRuns = new UnitRuns({ executor: this.executor, sign: components.sign, logger, ...(events == null ? {} : { events }) }, {
       finished: (jobId, unitId, outcome, summary) => { this.host.input(() => { this.protocol.unitFinished(jobId, unitId, outcome, summary, this.host.now()) }) }
     })
   }
@@ -163,6 +164,7 @@ export class JobsHost {
     this.shardReports.stop()
     this.stopping.abort()
     await this.unitRuns.stop(new Error('the node is stopping'))
+    this.executor.stop()
     const daemons = await killDaemonsOf(this.gradleHome)
     if (daemons.length > 0) this.components.logger.debug({ pids: daemons }, 'stopped the units\' Gradle daemons')
     await this.unitTmp.stop()

@@ -55,6 +55,9 @@ export class UnitExecutor {
 
   constructor (private readonly components: UnitExecutorComponents, private readonly init: UnitExecutorInit) {}
 
+  /** Lets go of the manifests kept for the next unit (the node stops, its units ended). */
+  stop (): void { this.manifests.clear() }
+
   /** Runs one unit; never throws: every failure (bad payload, snapshot gone, Gradle failing) is a report. */
   async run (request: UnitRequest, signal: AbortSignal): Promise<UnitReport> {
     const started = performance.now()

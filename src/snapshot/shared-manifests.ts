@@ -67,6 +67,15 @@ export class SharedManifests {
   /** Manifests held, waited for, or kept idle now. */
   get size (): number { return this.shared.size }
 
+  /**
+   * Lets go of every manifest (the node stops): those kept idle (hundreds of MB for a big snapshot) are dropped now,
+   * not `idleMs` later, their timers cleared. A unit still holding or waiting for one keeps it until it lets go; later
+   * units fetch again.
+   */
+  clear (): void {
+    for (const [id, entry] of this.shared) this.drop(id, entry)
+  }
+
   /** Waits for `entry`'s manifest as one more of its users. */
   private async hold (id: string, entry: Shared, signal: AbortSignal | undefined): Promise<{ manifest: Manifest, release: () => void }> {
     entry.users++

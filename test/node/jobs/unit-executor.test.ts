@@ -183,3 +183,28 @@ test('units of one snapshot starting together on a worker fetch its manifest onc
   t.is(fetched.filter(sha256 => sha256 === snapshot.id).length, 1, 'the manifest was fetched once')
   t.is(reads.get(contentKey(snapshot.id)), 1, 'the manifest was read (and decoded) once')
 })
+
+test('a stopped executor keeps no manifest for a next unit: one run after reads and decodes it again', async t => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const inner = await openStore(t, dir)
+  const reads = new Map<string, number>()
+  const store: SnapshotStore = {
+    get: async (key, options) => { reads.set(key, (reads.get(key) ?? 0) + 1); return await inner.get(key, options) },
+    head: async (key, options) => await inner.head(key, options),
+    put: async (key, body, options) => await inner.put(key, body, options),
+    pin: sha256 => { inner.pin(sha256) },
+    unpin: sha256 => { inner.unpin(sha256) },
+    stats: () => inner.stats()
+  }
+  const { executor, snapshot } = await executorOf(t, ['exit 0'], { submitter: inner, store })
+  const run = async (unitId: string): Promise<UnitReport> => await executor.run({
+    jobId: 'j', unitId, payload: encodeUnitPayload(snapshot.id, { ...SHARD, id: unitId }, 60_000), submitter: 'submitter'
+  }, new AbortController().signal)
+  t.is((await run('s1')).outcome, 'success')
+  t.is((await run('s2')).outcome, 'success')
+  t.is(reads.get(contentKey(snapshot.id)), 1, 'kept for the next unit while running')
+  executor.stop()
+  t.is((await run('s3')).outcome, 'success')
+  t.is(reads.get(contentKey(snapshot.id)), 2, 'dropped by stop')
+})
