@@ -162,3 +162,38 @@ test('units starting together on one worker fetch each blob once; one whose fetc
   t.is(first.status, 'rejected')
   t.like(second, { status: 'fulfilled', value: { fetched: 12 } })
 })
+
+test('a unit that waited for another job\'s blob fetch from a submitter that is gone fetches the blob from its own', async t => {
+  const project = await tempDir(t)
+  await writeTree(project, { 'a.txt': 'alpha' })
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  const { fetchBlob, asked } = fetcherOf(submitter)
+  const manifest = await fetchManifest(snapshot.id, worker, fetchBlob)
+  asked.length = 0
+  let goneAsked = (): void => {}
+  const askedGone = new Promise<void>(resolve => { goneAsked = resolve })
+  let fail = (_err: Error): void => {}
+  const gone: FetchBlob = async () => await new Promise((_resolve, reject) => { fail = reject; goneAsked() })
+  let joined = (): void => {}
+  const waiting = new Promise<void>(resolve => { joined = resolve })
+  // tells when a second unit finds the first one's fetch in flight
+  const shared = new class extends Map<string, Promise<void>> {
+    override get (key: string): Promise<void> | undefined {
+      const found = super.get(key)
+      if (found !== undefined) joined()
+      return found
+    }
+  }()
+  const first = fetchMissing(manifest, worker, gone, { shared })
+  await askedGone
+  const second = fetchMissing(manifest, worker, fetchBlob, { shared })
+  await waiting
+  fail(new Error('the submitter is gone'))
+  await t.throwsAsync(first, { message: 'the submitter is gone' })
+  t.like(await second, { fetched: 1 })
+  t.is(asked.length, 1, 'its own submitter was asked')
+  t.deepEqual(await missingBlobs(manifest, worker), [])
+})
