@@ -5,9 +5,14 @@ import {
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p, RpcBodyResponse } from '../libp2p/index.js'
+import { SizeMismatchError } from '../../src/cas/errors.js'
 import { fetchBlob, type FetchBlobOptions } from './blob-transfer.js'
 import { provesCorrupt } from './verified-body.js'
+import { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
+import { pullFault, type PullEnd } from './pull-faults.js'
 import { raceSignal } from 'race-signal'
+
+export { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
 
 /** The puller's clock: monotonic milliseconds, and a repeating tick (returns its stop); tests step it by hand. */
 export interface PullClock {
@@ -60,9 +65,10 @@ export interface ReplicaPullerInit {
  * Bounded: a pusher that drops its offers' streams still has at most `maxPerPusher` pulls running here, and each must
  * bring its share of the pusher's minimum rate in every window (`PullPace`) and end by its absolute deadline, so a
  * pusher holds its slots only while it sends at that rate: one trickling a byte just inside each stall limit loses them.
- * A pull that ends without its entry (for any reason but this node stopping) puts its pusher on a cool-down
- * (`PullCooldowns`): its offers are answered `busy` meanwhile, so a cut pusher cannot take its slots straight back with
- * a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
+ * A pull that ends by its pusher's fault (`pullFault`: cut by its pace, stalled, its header late or wrong, bytes of
+ * another entry; not a `busy` or `missing` answer, this node's store failing, or a reset before the pace judges it) puts
+ * its pusher on a cool-down (`PullCooldowns`): its offers are answered `busy` meanwhile, so a cut pusher cannot take its
+ * slots straight back with a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
  */
 export class ReplicaPuller {
   /** Each key's pull under way, and the pusher it pulls from. */
@@ -122,17 +128,11 @@ export class ReplicaPuller {
     if (this.cooldowns.coolingUntil(from, now) !== undefined) return undefined
     this.perPusher.set(from, pusherPulls + 1)
     this.shareChanged(from)
-    const done = this.fetch(from, record)
-      .then(status => { if (status !== 'stored') this.faulted(from); return status }, (err: unknown) => { this.faulted(from); throw err })
+    const done = this.fetch(from, record, end => { if (pullFault(end)) this.cooldowns.fault(from, this.clock.now()) })
       .finally(() => { this.ended(from, record.gradleKey) })
     done.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
     this.running.set(record.gradleKey, { from, done })
     return done
-  }
-
-  /** `from`'s pull ended without its entry: it cools down (unless this node is stopping, the pull's end being its own). */
-  private faulted (from: string): void {
-    if (!this.signal.aborted) this.cooldowns.fault(from, this.clock.now())
   }
 
   private ended (from: string, key: string): void {
@@ -150,8 +150,8 @@ export class ReplicaPuller {
     for (const pace of this.paces.get(from) ?? []) pace.shared(pulls, now)
   }
 
-  /** `pull`'s own work, called off once its pace says so (judged every slice). */
-  private async fetch (from: string, record: SignedRecord): Promise<PushStatus> {
+  /** `pull`'s own work, called off once its pace says so (judged every slice); tells `onEnd` how it ended unless stored. */
+  private async fetch (from: string, record: SignedRecord, onEnd: (end: PullEnd) => void): Promise<PushStatus> {
     const pace = new PullPace(this.timing, this.clock.now() + pullDeadlineMs(record.size, this.timing, this.maxPerPusher), this.perPusher.get(from) ?? 1)
     const paces = this.paces.get(from) ?? new Set()
     this.paces.set(from, paces.add(pace))
@@ -160,10 +160,15 @@ export class ReplicaPuller {
       const verdict = pace.check(this.clock.now())
       if (!verdict.ok) cut.abort(paceError(verdict, record.size))
     })
+    const body = { threw: false }
     try {
-      return await this.fetchWithin(from, record, pace, AbortSignal.any([this.signal, cut.signal]))
+      return await this.fetchWithin(from, record, pace, AbortSignal.any([this.signal, cut.signal]), body, onEnd)
     } catch (err) {
-      throw cut.signal.aborted ? cut.signal.reason : err
+      const reason: unknown = cut.signal.aborted ? cut.signal.reason : err
+      // a body that ended short is the stream's end (the store saw fewer bytes), not the store's failure
+      const short = err instanceof SizeMismatchError && err.actual < err.expected
+      onEnd({ kind: 'error', err: reason, body: body.threw || short, judged: pace.judging(this.clock.now()), stopping: this.signal.aborted })
+      throw reason
     } finally {
       stop()
       paces.delete(pace)
@@ -171,7 +176,8 @@ export class ReplicaPuller {
     }
   }
 
-  private async fetchWithin (from: string, record: SignedRecord, pace: PullPace, signal: AbortSignal): Promise<PushStatus> {
+  private async fetchWithin (from: string, record: SignedRecord, pace: PullPace, signal: AbortSignal, body: { threw: boolean },
+    onEnd: (end: PullEnd) => void): Promise<PushStatus> {
     const { store, maxEntryBytes } = this.init
     const response = await this.open(from, record.gradleKey, {
       signal, deadlineMs: this.timing.headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
@@ -179,11 +185,12 @@ export class ReplicaPuller {
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {
       response.abort()
+      onEnd({ kind: 'header', reason: check.reason })
       return check.status
     }
     pace.bodyStarted(this.clock.now())
     try {
-      await store.put(record.gradleKey, counted(response.body, bytes => { pace.received(bytes, this.clock.now()) }, () => { pace.bodyEnded() }), {
+      await store.put(record.gradleKey, counted(response.body, bytes => { pace.received(bytes, this.clock.now()) }, () => { pace.bodyEnded() }, () => { body.threw = true }), {
         expectedSha256: check.sha256, expectedSize: check.size, producer: record.producer, signature: recordProof(record), signal
       })
     } catch (err) {
@@ -195,27 +202,24 @@ export class ReplicaPuller {
   }
 }
 
-/** `body`, each chunk's size told to `onChunk` as it comes, and its end to `onEnd`. */
-async function * counted (body: AsyncIterable<Uint8Array>, onChunk: (bytes: number) => void, onEnd: () => void): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const chunk of body) {
-    onChunk(chunk.byteLength)
-    yield chunk
+/** `body`, each chunk's size told to `onChunk` as it comes, its end to `onEnd`, and an error of its own to `onThrow`. */
+async function * counted (body: AsyncIterable<Uint8Array>, onChunk: (bytes: number) => void, onEnd: () => void, onThrow: () => void): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunks = body[Symbol.asyncIterator]()
+  let ended = false
+  try {
+    for (;;) {
+      const next = await chunks.next().catch((err: unknown) => { ended = true; onThrow(); throw err })
+      if (next.done === true) break
+      onChunk(next.value.byteLength)
+      yield next.value
+    }
+    ended = true
+  } finally {
+    if (!ended) await chunks.return?.(undefined) // the store stopped reading: the body's stream is let go
   }
   onEnd()
 }
 
 function paceError (verdict: Exclude<PaceVerdict, { ok: true }>, size: number): Error {
   return verdict.reason === 'too-slow' ? new PullTooSlowError(verdict.bytes, verdict.needed) : new PullDeadlineError(verdict.deadlineMs, size)
-}
-
-/** A replica pull brought less than its share of its pusher's minimum rate over its last window (`PullPace`). */
-export class PullTooSlowError extends Error {
-  override readonly name = 'PullTooSlowError'
-  constructor (readonly bytes: number, readonly needed: number) { super(`replica pull brought ${bytes} bytes in its last window, under its share of ${needed}`) }
-}
-
-/** A replica pull ran past its absolute deadline (`pullDeadlineMs`). */
-export class PullDeadlineError extends Error {
-  override readonly name = 'PullDeadlineError'
-  constructor (readonly at: number, readonly size: number) { super(`replica pull of ${size} bytes not done by its absolute deadline`) }
 }

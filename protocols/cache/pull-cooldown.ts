@@ -15,7 +15,7 @@ export interface PullCooldownConfig {
 interface Strikes { strikes: number, until: Millis }
 
 /**
- * The replica's cool-downs of pushers whose pulls here were cut or ended without their entry (pure, on the driver's
+ * The replica's cool-downs of pushers whose pulls here ended by their fault (node/mesh `pullFault`; pure, on the driver's
  * clock). Without one, a pusher cut for sending too little offered again at once and got a fresh pull with its free
  * first window (and its header's 25 s): a few identities holding every slot could keep them for ever at a few bytes a
  * second. A cooling pusher's offers start no pull: 2 min after its first fault, doubling on each fault after a
@@ -43,7 +43,7 @@ export class PullCooldowns {
     return record !== undefined && now < record.until + this.config.forgetMs
   }
 
-  /** A pull of `pusher` ended without its entry at `now`: it cools down, longer after each cool-down it had lately. */
+  /** A pull of `pusher` ended by its fault at `now`: it cools down, longer after each cool-down it had lately. */
   fault (pusher: string, now: Millis): void {
     const { baseMs, maxMs, forgetMs } = this.config
     const record = this.pushers.get(pusher)

@@ -89,6 +89,11 @@ export class PullPace {
     if (last !== undefined) last.pulls = Math.max(last.pulls, this.pulls)
   }
 
+  /** Whether the body came and ran past its free first window at `now`: its pace is judged from here on. */
+  judging (now: Millis): boolean {
+    return this.bodyAt !== undefined && !this.bodyDone && now - this.bodyAt >= this.timing.windowMs
+  }
+
   /** Whether the pull may go on at `now`. */
   check (now: Millis): PaceVerdict {
     if (this.bodyDone) return { ok: true }

@@ -58,8 +58,9 @@ export const REPLICA_TIMING = Object.freeze({
    */
   pullMaxMs: 2 * 3600_000,
   /**
-   * A pusher whose pull ended without its entry (cut, stalled, its header late, busy or wrong, its stream failed) starts
-   * no new pull here for this long, doubled on each fault after a cool-down ended, up to `pullCooldownMaxMs`; it starts
+   * A pusher whose pull ended by its own fault (too slow for its pace, past its deadline, stalled, its header late or
+   * wrong, bytes that prove it served another entry, its stream gone mid-body once the pace judges it: `pullFault`)
+   * starts no new pull here for this long, doubled on each fault after a cool-down ended, up to `pullCooldownMaxMs`; it starts
    * over once it had none for `pullCooldownForgetMs` (`PullCooldowns`). Its offers meanwhile are answered `busy`.
    */
   pullCooldownMs: 2 * 60_000,
@@ -140,18 +141,22 @@ function refuse (reason: PushRefusal): PushDecision {
 /**
  * A replica pulling an accepted offer: may it stream the bytes the pusher's fetch response
  * announces? Only if they are the offered (already verified) entry's hash and size. A pusher too
- * busy to serve the pull is answered `busy` (it offers again later), anything else `refused`.
+ * busy to serve the pull is answered `busy` (the offer's next try, or the pusher's backlog, asks again),
+ * anything else `refused`. `reason` says whose doing it was: `busy` and `missing` (the pusher let the
+ * entry go since) are honest answers, `wrong` (other bytes, another size, not a fetch response) is not.
  */
 export function checkReplicaPullHeader (offered: SignedRecord, header: Uint8Array):
-{ readonly accept: true, readonly sha256: string, readonly size: number } | { readonly accept: false, readonly status: 'refused' | 'busy' } {
+{ readonly accept: true, readonly sha256: string, readonly size: number } |
+{ readonly accept: false, readonly status: 'refused' | 'busy', readonly reason: 'busy' | 'missing' | 'wrong' } {
   try {
     const frame = casFrameCodec.decode(header)
     if (frame.type === 'fetch-response' && frame.status === 'found' && frame.sha256 === offered.sha256 && frame.size === offered.size) {
       return { accept: true, sha256: offered.sha256, size: offered.size }
     }
-    if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy' }
+    if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy', reason: 'busy' }
+    if (frame.type === 'fetch-response' && frame.status === 'missing') return { accept: false, status: 'refused', reason: 'missing' }
   } catch (err) {
     if (!(err instanceof CodecError)) throw err
   }
-  return { accept: false, status: 'refused' }
+  return { accept: false, status: 'refused', reason: 'wrong' }
 }

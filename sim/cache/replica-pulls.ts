@@ -118,7 +118,7 @@ export class ReplicaPulls {
 /** What a broken driver takes from a pull's response header: whatever hash and size it names. */
 function headerAsSent (header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
   const frame = casFrameCodec.decode(header)
-  if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy' }
-  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false, status: 'refused' }
+  if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy', reason: 'busy' }
+  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false, status: 'refused', reason: frame.type === 'fetch-response' && frame.status === 'missing' ? 'missing' : 'wrong' }
   return { accept: true, sha256: frame.sha256, size: frame.size }
 }

@@ -85,18 +85,18 @@ test('a replica pulling an accepted offer streams only the offered bytes', t => 
   if (record === undefined) return t.fail()
   const header = (sha256: string, size: number): Uint8Array => casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256, size })
   t.deepEqual(checkReplicaPullHeader(record, header(record.sha256, 7)), { accept: true, sha256: record.sha256, size: 7 })
-  t.deepEqual(checkReplicaPullHeader(record, header(sha256Of('other'), 7)), { accept: false, status: 'refused' }, 'other bytes')
-  t.deepEqual(checkReplicaPullHeader(record, header(record.sha256, 8)), { accept: false, status: 'refused' }, 'other size')
-  t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'missing' })), { accept: false, status: 'refused' })
-  t.deepEqual(checkReplicaPullHeader(record, Uint8Array.of(1)), { accept: false, status: 'refused' }, 'garbage')
+  t.deepEqual(checkReplicaPullHeader(record, header(sha256Of('other'), 7)), { accept: false, status: 'refused', reason: 'wrong' }, 'other bytes')
+  t.deepEqual(checkReplicaPullHeader(record, header(record.sha256, 8)), { accept: false, status: 'refused', reason: 'wrong' }, 'other size')
+  t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'missing' })), { accept: false, status: 'refused', reason: 'missing' }, 'the pusher let it go')
+  t.deepEqual(checkReplicaPullHeader(record, Uint8Array.of(1)), { accept: false, status: 'refused', reason: 'wrong' }, 'garbage')
 })
 
-test('a replica whose pull finds the pusher busy answers busy, so the pusher offers it again later', t => {
+test('a replica whose pull finds the pusher busy answers busy: the offer\'s next try or the backlog asks again', t => {
   const node = makeNode('n1', IDS, { config: { replication: { replicas: 1 } } })
   node.cache.start(0)
   const record = node.cache.localPut({ gradleKey: gradleKey(4), sha256: sha256Of('w'), size: 7, time: 1 }, 1)
   if (record === undefined) return t.fail()
-  t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'busy' })), { accept: false, status: 'busy' })
+  t.deepEqual(checkReplicaPullHeader(record, casFrameCodec.encode({ type: 'fetch-response', status: 'busy' })), { accept: false, status: 'busy', reason: 'busy' })
 })
 
 test('--replicas 8 in a 12-node mesh: all eight replicas keep the entry (they refused from rank 6 on)', t => {

@@ -1,0 +1,32 @@
+import { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
+import { provesCorrupt } from './verified-body.js'
+
+/**
+ * How a replica pull that did not store its entry ended, for `pullFault`: its header's answer, or the error it threw
+ * and where (`body`: the body's stream threw it, not the store), and whether the pace judged it then (`judged`).
+ */
+export type PullEnd =
+  | { readonly kind: 'header', readonly reason: 'busy' | 'missing' | 'wrong' }
+  | { readonly kind: 'error', readonly err: unknown, readonly body: boolean, readonly judged: boolean, readonly stopping: boolean }
+
+/** The errors of a pull that only its pusher causes: a header not in time, a body stalled, bigger than any entry, or not framed. */
+const PUSHER_ERRORS = new Set(['DeadlineExceededError', 'BodyStalledError', 'BodyTooLargeError', 'InvalidFrameError', 'FrameTooLargeError'])
+
+/**
+ * Whether a pull's end is its pusher's fault (`PullCooldowns`). Yes: too slow for its pace or past its deadline, a
+ * header late or wrong, a body stalled, bytes proving another entry (`provesCorrupt`). No: an honest answer (`busy`:
+ * its upload slots are full; `missing`: it let the entry go), this node stopping, this node's store failing (a full
+ * disk is not the pusher's doing), a stream reset or ended before the pace judges the pull. A reset is free to send:
+ * counted never, a pusher could trickle through every free window and reset just before its first judgement; counted
+ * always, a pusher's restart or a dropped connection cooled it. So it counts once the pull is judged (mid-body, after
+ * its free first window, when the pace would cut it anyway if it were slow); before that a pull holds its slot at most
+ * the header's time and one window, and the slots kept for pushers with a record (`ReplicaPuller`) stay theirs.
+ */
+export function pullFault (end: PullEnd): boolean {
+  if (end.kind === 'header') return end.reason === 'wrong'
+  const { err } = end
+  if (end.stopping) return false
+  if (err instanceof PullTooSlowError || err instanceof PullDeadlineError || provesCorrupt(err)) return true
+  if (PUSHER_ERRORS.has((err as { name?: unknown })?.name as string)) return true
+  return end.body && end.judged
+}
