@@ -1,6 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  checkReplicaPullHeader, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, PullCooldowns, pullDeadlineMs, PullPace, recordProof,
+  checkReplicaPullHeader, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, PullCooldowns, pullDeadlineMs, PullPace, PusherRecords, recordProof,
   REPLICA_TIMING, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus, type SignedRecord
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
@@ -44,8 +44,12 @@ export interface ReplicaPullerInit {
   maxPerPusher?: number
   /** Pulls under way at once (default 32). */
   maxRunning?: number
-  /** Of `maxRunning`, the pulls only a pusher with no fault on record may start (default 8, a pusher's worth). */
-  reservedForClean?: number
+  /**
+   * Of `maxRunning`, the pulls only a pusher with a record may start (default 8, a pusher's worth): one that a pull
+   * stored an entry from in the last `recordMs` (default 1 h) and that has no fault on record since its cool-down.
+   */
+  reservedForRecorded?: number
+  recordMs?: number
   /** How long a pusher whose pull ended without its entry starts no new one (`PullCooldowns`; default DEFAULT_PULL_COOLDOWN's). */
   cooldown?: Partial<PullCooldownConfig>
   /** Default: the system's; tests step their own. */
@@ -81,6 +85,7 @@ export class ReplicaPuller {
   private readonly clock: PullClock
   private readonly open: OpenPull
   private readonly cooldowns: PullCooldowns
+  private readonly records: PusherRecords
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
     this.timing = { ...DEFAULT_PULL_TIMING, ...init.timing }
@@ -88,6 +93,7 @@ export class ReplicaPuller {
     this.clock = init.clock ?? SYSTEM_CLOCK
     this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
     this.cooldowns = new PullCooldowns({ ...DEFAULT_PULL_COOLDOWN, ...init.cooldown })
+    this.records = new PusherRecords(init.recordMs ?? 3600_000, DEFAULT_PULL_COOLDOWN.maxPushers)
   }
 
   /** When `pusher`'s cool-down ends, if it cools now (its offers start no pull). */
@@ -116,14 +122,15 @@ export class ReplicaPuller {
   }
 
   /**
-   * Starts `from`'s pull of `record`, unless `from` cools down or has no slot here (`undefined`: answered `busy`). A
-   * pusher with a fault on record does not get the last `reservedForClean` slots: identities cut before cannot fill
-   * them all again between them.
+   * Starts `from`'s pull of `record`, unless `from` cools down or has no slot here (`undefined`: answered `busy`). The
+   * last `reservedForRecorded` slots go only to a pusher with a record (a stored pull lately, no fault since): "no fault
+   * yet" is what every fresh identity has, so identities rotated (or cut before) cannot fill them all between them.
    */
   private start (from: string, record: SignedRecord): Promise<PushStatus> | undefined {
     const pusherPulls = this.perPusher.get(from) ?? 0
     const now = this.clock.now()
-    const slots = (this.init.maxRunning ?? 32) - (this.cooldowns.struck(from, now) ? this.init.reservedForClean ?? 8 : 0)
+    const recorded = this.records.has(from, now) && !this.cooldowns.struck(from, now)
+    const slots = (this.init.maxRunning ?? 32) - (recorded ? 0 : this.init.reservedForRecorded ?? 8)
     if (pusherPulls >= this.maxPerPusher || this.running.size >= slots) return undefined
     if (this.cooldowns.coolingUntil(from, now) !== undefined) return undefined
     this.perPusher.set(from, pusherPulls + 1)
@@ -197,6 +204,7 @@ export class ReplicaPuller {
       if (provesCorrupt(err)) this.init.onCorrupt(from)
       throw err
     }
+    this.records.stored(from, this.clock.now())
     this.init.onStored(record)
     return 'stored'
   }

@@ -28,7 +28,7 @@ export type { ReplicationConfig } from './rendezvous.js'
 export { decidePush, checkReplicaPullHeader, offerDeadlineMs, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, REPLICA_TIMING } from './push.js'
 export { PullPace, pullDeadlineMs } from './pull-pace.js'
 export type { PullTiming, PaceVerdict } from './pull-pace.js'
-export { PullCooldowns } from './pull-cooldown.js'
+export { PullCooldowns, PusherRecords } from './pull-cooldown.js'
 export type { PullCooldownConfig } from './pull-cooldown.js'
 export type { PushDecision, PushRefusal } from './push.js'
 export {

@@ -99,7 +99,7 @@ export const DEFAULT_PULL_COOLDOWN: PullCooldownConfig = Object.freeze({
   maxPushers: 1024
 })
 
-export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher'
+export type PushRefusal = 'malformed' | 'bad-signature' | 'untrusted-producer' | 'not-a-replica' | 'penalised-pusher' | 'not-a-member'
 
 export interface PushContext {
   readonly self: PeerId
@@ -122,6 +122,8 @@ export function decidePush (ctx: PushContext, from: PeerId, header: Uint8Array):
   }
   if (frame.type !== 'push') return refuse('malformed')
   if (ctx.isPenalised(from)) return refuse('penalised-pusher')
+  // a pull takes a slot here: only a member this node holds live may have one, not any key that dials in
+  if (!ctx.peers.isAlive(from)) return refuse('not-a-member')
   const { record } = frame
   try {
     assertAcceptableRecord(record, ctx.verify, ctx.trust)

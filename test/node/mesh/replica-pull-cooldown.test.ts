@@ -60,7 +60,7 @@ test('a pusher cut for trickling cools down: its offers are busy for 2 min, then
   t.true(longer > 4 * 60_000 - 1000 && longer <= 4 * 60_000, `its second cut doubles its cool-down (${longer} ms)`)
 })
 
-test('four identities trickling into 8 slots each hold all 32 only until their first cut: an honest pusher gets its entries stored', async t => {
+test('four identities trickling into 8 slots each hold the 24 open to pushers with no record only until their first cut: an honest pusher gets its entries stored', async t => {
   t.timeout(120_000)
   const tricklers = ['trickler-1', 'trickler-2', 'trickler-3', 'trickler-4']
   const trickled = tricklers.flatMap((id, n) => Array.from({ length: 720 }, (_, i) => fakeRecord(10_000 * (n + 1) + i, 100 * MiB, id)))
@@ -77,7 +77,7 @@ test('four identities trickling into 8 slots each hold all 32 only until their f
     }
   }
   offerAll()
-  t.is(bodies.size, 32, 'the four fill every slot')
+  t.is(bodies.size, 24, 'the four fill every slot but the 8 kept for pushers with a record')
   const answers: Array<Promise<unknown>> = []
   let trickling = 0
   for (let s = 1; s <= 3600; s++) {
@@ -87,8 +87,8 @@ test('four identities trickling into 8 slots each hold all 32 only until their f
     trickling += [...bodies.values()].filter(b => b.from.startsWith('trickler')).length
   }
   const got = await Promise.all(answers)
-  t.deepEqual(got.slice(0, 2), ['busy', 'busy'], 'busy only while the four held every slot, before their first cut')
-  t.deepEqual(got.slice(2), Array(118).fill('stored'), 'then stored: cut once, they do not get the 8 slots kept for the clean')
+  t.deepEqual(got.slice(0, 2), ['busy', 'busy'], 'busy while the four held the 24 slots open to it (it has no record yet), before their first cut')
+  t.deepEqual(got.slice(2), Array(118).fill('stored'), 'then stored: its first stored pull gives it a record, and the 8 slots kept for those')
   t.true(trickling < 32 * 3600 / 10, `the tricklers held ${Math.round(trickling / 3600)} slots on average, not all 32`)
 })
 
@@ -102,4 +102,24 @@ test('another pusher\'s offer that joined a pull cut for its first pusher\'s slo
   t.is(await trickled, 'PullTooSlowError')
   t.is(await joined, 'stored', 'pulled again from the pusher that joined, not failed with the trickler\'s cut')
   t.is(puller.coolingUntil('honest'), undefined, 'and that pusher is not cooling')
+})
+
+test('identities rotated so that none has a fault cannot hold the last 8 slots: a pusher that delivered lately keeps them', async t => {
+  t.timeout(120_000)
+  const honest = Array.from({ length: 40 }, (_, i) => fakeRecord(100_000 + i, 1 * MiB, 'honest'))
+  const rotated = Array.from({ length: 4000 }, (_, i) => fakeRecord(200_000 + i, 100 * MiB, `trickler-${Math.floor(i / 8)}`))
+  const { puller, clock, bodies } = setup([...honest, ...rotated])
+  let next = 0
+  const offerFresh = (identities: number): void => {
+    for (let k = 0; k < identities * 8; k++) void outcome(puller.pull((rotated[next] as SignedRecord).producer, rotated[next++] as SignedRecord, offer()))
+  }
+  const answers: Array<Promise<unknown>> = []
+  for (let s = 1; s <= 1200; s++) {
+    if (s % 30 === 1) answers.push(outcome(puller.pull('honest', honest[(s - 1) / 30] as SignedRecord, offer())))
+    if (s % 10 === 1) offerFresh(4) // four fresh identities, eight offers each, every 10 s: every free slot they may take
+    await second(clock, bodies, trickle(s))
+  }
+  const got = await Promise.all(answers)
+  t.is(got[0], 'stored', 'the first, before any trickler came')
+  t.deepEqual(got.slice(1), Array(39).fill('stored'), 'each later one too: the rotated identities share 24 slots, not 32')
 })

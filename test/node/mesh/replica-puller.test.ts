@@ -24,7 +24,7 @@ test('a pusher that drops its offers still has at most maxPerPusher pulls runnin
   t.teardown(() => { stopping.abort(new Error('test over')) })
   const { libp2p, dials } = hangingLibp2p()
   const puller = new ReplicaPuller({
-    libp2p, store: {} as unknown as ContentStore, maxEntryBytes: 1 << 20, maxPerPusher: 3, maxRunning: 5, onStored: () => {}, onCorrupt: () => {}
+    libp2p, store: {} as unknown as ContentStore, maxEntryBytes: 1 << 20, maxPerPusher: 3, maxRunning: 5, reservedForRecorded: 0, onStored: () => {}, onCorrupt: () => {}
   }, stopping.signal)
   const [a, b] = [await peer(), await peer()]
   const offers = Array.from({ length: 3 }, () => new AbortController())
