@@ -32,12 +32,17 @@ export interface ReplicaPusherInit {
  * Sends replica offers, a few per target at a time, and tries a failed one again after a backoff.
  * A replica holds the offer's stream while it pulls the bytes: a burst of PUTs that offered every
  * entry at once went past the replica's per-peer stream limit, and the offers reset there were lost.
+ * An entry already offered to a target (waiting or in flight) is not offered to it again: the backlog
+ * re-offering a big entry pulled slowly (2, 6, 14, 30 min...) took one of the target's lanes each time
+ * while the first pull went on, and held the PUTs behind it; the offer under way reports for both.
  */
 export class ReplicaPusher {
   private readonly lanes: KeyedLanes<SignedRecord>
   private readonly delay: (ms: number, signal: AbortSignal) => Promise<void>
   private readonly maxAttempts: number
   private readonly retryBaseMs: number
+  /** The (target, entry) pairs waiting or in flight. */
+  private readonly offering = new Set<string>()
 
   constructor (private readonly init: ReplicaPusherInit, private readonly signal: AbortSignal) {
     this.delay = init.delay ?? (async (ms, signal) => { await sleep(ms, undefined, { signal }) })
@@ -45,7 +50,7 @@ export class ReplicaPusher {
     this.retryBaseMs = init.retryBaseMs ?? REPLICA_TIMING.retryBaseMs
     this.lanes = new KeyedLanes<SignedRecord>({
       run: async (to, record) => {
-        const outcome = await this.deliver(record, to)
+        const outcome = await this.deliver(record, to).finally(() => { this.offering.delete(pair(to, record)) })
         if (outcome !== undefined) this.init.onDone(record, to, outcome)
       },
       maxRunning: init.maxInFlightPerPeer ?? 4,
@@ -55,15 +60,22 @@ export class ReplicaPusher {
     })
   }
 
-  /** Queues an offer of `record` to `to`. */
+  /** Queues an offer of `record` to `to`, unless the same entry is offered to `to` already (waiting or in flight). */
   push (record: SignedRecord, to: string): void {
-    if (this.signal.aborted) return
-    if (!this.lanes.add(to, record)) this.init.onDone(record, to, 'failed')
+    if (this.signal.aborted || this.offering.has(pair(to, record))) return
+    if (!this.lanes.add(to, record)) {
+      this.init.onDone(record, to, 'failed')
+      return
+    }
+    this.offering.add(pair(to, record))
   }
 
   /** `peer` left: the offers still waiting for it are given up (those in flight end on their own). */
   forget (peer: string): void {
-    for (const record of this.lanes.drain(peer)) this.init.onDone(record, peer, 'failed')
+    for (const record of this.lanes.drain(peer)) {
+      this.offering.delete(pair(peer, record))
+      this.init.onDone(record, peer, 'failed')
+    }
   }
 
   /** Tries the offer until it is answered for good or out of tries; undefined once the node stops. */
@@ -86,6 +98,11 @@ export class ReplicaPusher {
       }
     }
   }
+}
+
+/** The offer of `record`'s entry (its key and bytes) to `to`. */
+function pair (to: string, record: SignedRecord): string {
+  return `${to} ${record.gradleKey} ${record.sha256}`
 }
 
 /**

@@ -122,3 +122,20 @@ test('a push to a peer past maxPeers others in flight is given up at once, as fa
   t.is((await next()).to, 'r2')
   t.is((await next()).to, 'r3')
 })
+
+test('an entry offered again to a replica while its first offer is still in flight is not sent twice, nor takes a second lane', async t => {
+  const { pusher, offers, outcomes, next, ended } = harness()
+  pusher.push(records[0] as SignedRecord, 'replica')
+  const first = await next()
+  pusher.push(records[0] as SignedRecord, 'replica') // the backlog's round while the replica still pulls it
+  pusher.push(records[0] as SignedRecord, 'replica')
+  for (const record of records.slice(1, 4)) pusher.push(record, 'replica')
+  t.deepEqual(offers.map(o => o.record), records.slice(1, 4), 'the three new PUTs have the other lanes')
+  t.deepEqual(outcomes, [], 'nothing given up either')
+  first.answer('stored')
+  for (let i = 0; i < 3; i++) (await next()).answer('stored')
+  await ended(4)
+  t.deepEqual(outcomes, Array(4).fill('pushed'), 'one answer for the entry, as the first offer had it')
+  pusher.push(records[0] as SignedRecord, 'replica')
+  t.is((await next()).record, records[0], 'once answered, it may be offered again')
+})
