@@ -1,5 +1,11 @@
 import type { Millis, PeerId } from '../core/index.js'
 import type { SignedRecord } from './record.js'
+import { offerDeadlineMs, REPLICA_TIMING } from './push.js'
+
+/** How long an offer of an entry of `size` bytes may be under way at most: each of its tries awaited, and the waits between. */
+function offerUnderWayMs (size: number): Millis {
+  return REPLICA_TIMING.offerTries * offerDeadlineMs(size) + REPLICA_TIMING.retryBaseMs * 2 ** REPLICA_TIMING.offerTries
+}
 
 export interface ReplicaRetryConfig {
   /**
@@ -35,6 +41,8 @@ interface Pending {
   readonly record: SignedRecord
   /** Peers that answered `stored` or `have`. */
   readonly confirmed: Set<PeerId>
+  /** Peers an offer to is under way, until when at most (its answer may be lost: a node stopping reports none). */
+  readonly offering: Map<PeerId, Millis>
   offers: number
   nextAt: Millis
 }
@@ -49,6 +57,9 @@ export type BacklogStep = { readonly kind: 'offer', readonly record: SignedRecor
  * times, or the store let it go. An entry every live peer already holds, in a mesh of R or fewer other peers, is
  * parked: out of the rounds (and not given up) until a peer comes up, or `maxRetryMs` passed (a holder may have dropped it
  * since), when it is looked at again.
+ * A replica whose offer is still under way (its pull of a big entry may take up to 2 h) is not offered the entry again
+ * until that offer is answered or could no longer be (`offerUnderWayMs`), and a round with only such replicas left
+ * spends none of the entry's `maxOffers`.
  * Bounded: `maxEntries` entries waiting or parked, `maxPerRound` offered per round.
  */
 export class ReplicaBacklog {
@@ -64,11 +75,12 @@ export class ReplicaBacklog {
   get size (): number { return this.pending.size }
   get parkedSize (): number { return this.parked.size }
 
-  /** An own entry was just offered to `offeredTo` peers (none when no replica was known). */
-  add (record: SignedRecord, offeredTo: number, now: Millis): void {
+  /** An own entry was just offered to the `offeredTo` peers (none when no replica was known). */
+  add (record: SignedRecord, offeredTo: readonly PeerId[], now: Millis): void {
     this.forget(record.gradleKey)
-    const offers = offeredTo > 0 ? 1 : 0
-    this.pending.set(record.gradleKey, { record, confirmed: new Set(), offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
+    const offers = offeredTo.length > 0 ? 1 : 0
+    const offering = new Map(offeredTo.map(peer => [peer, now + offerUnderWayMs(record.size)]))
+    this.pending.set(record.gradleKey, { record, confirmed: new Set(), offering, offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
     while (this.pending.size + this.parked.size > this.config.maxEntries) {
       if (this.parked.size > 0) {
         this.parked.delete(this.parked.keys().next().value as string) // every live peer held it: not given up
@@ -79,10 +91,12 @@ export class ReplicaBacklog {
     }
   }
 
-  /** `peer` answered `stored` or `have` for `key`: with R such answers the entry is done. */
-  confirm (key: string, peer: PeerId): void {
+  /** The offer of `key` to `peer` ended (`pushed`: it answered `stored` or `have`): with R such answers the entry is done. */
+  answered (key: string, peer: PeerId, pushed: boolean): void {
     const entry = this.pending.get(key) ?? this.parked.get(key)
     if (entry === undefined) return
+    entry.offering.delete(peer)
+    if (!pushed) return
     entry.confirmed.add(peer)
     if (entry.confirmed.size >= this.replicas()) this.forget(key)
   }
@@ -118,12 +132,16 @@ export class ReplicaBacklog {
         this.pending.delete(key)
         continue
       }
-      const to = targets(entry.record, held).filter(peer => !entry.confirmed.has(peer))
-      if (to.length === 0) {
+      const replicas = targets(entry.record, held).filter(peer => !entry.confirmed.has(peer))
+      // a replica still pulling the entry from its first offer is not offered it again, and costs no offer
+      const to = replicas.filter(peer => (entry.offering.get(peer) ?? -Infinity) <= now)
+      if (replicas.length === 0) {
         this.pending.delete(key)
         this.parked.set(key, entry)
         continue
       }
+      if (to.length === 0) continue
+      for (const peer of to) entry.offering.set(peer, now + offerUnderWayMs(entry.record.size))
       entry.offers++
       entry.nextAt = now + Math.min(this.config.maxRetryMs, this.config.retryBaseMs * 2 ** Math.max(0, entry.offers - 1))
       out.push({ kind: 'offer', record: entry.record, to })

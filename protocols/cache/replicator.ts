@@ -53,11 +53,11 @@ export class Replicator {
     if (replication.replicas <= 0 || record.size > replication.maxPushBytes) return
     const to = this.targets(record, this.holders(record.gradleKey, now), this.deps.peers.alivePeers())
     if (to.length > 0) this.deps.commands.push({ kind: 'push', record, to })
-    this.backlog.add(record, to.length, now)
+    this.backlog.add(record, to, now)
   }
 
   onPushResult (key: string, peer: PeerId, result: PushResult): void {
-    if (result === 'pushed') this.backlog.confirm(key, peer)
+    this.backlog.answered(key, peer, result === 'pushed')
   }
 
   forget (key: string): void {

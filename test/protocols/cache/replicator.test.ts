@@ -158,3 +158,20 @@ test('a parked entry whose only holder dropped it is offered to that peer again 
   const again = pushesUntil(me, timers, 61_000, 61_000 + DEFAULT_REPLICA_RETRY.maxRetryMs + 60_000, 30_000)
   t.deepEqual(again[0], [gradleKey(6), ['a']], 'looked at again on the slow clock, and offered to the peer that lost it')
 })
+
+test('an entry whose offers are still under way (a replica pulling it slowly) is not offered to those replicas again, nor spends an offer', t => {
+  const me = makeNode('me', PEERS, { config: R2 })
+  const timers = new Timers()
+  me.cache.start(0)
+  put(me, 4, 10)
+  const [first] = only(step(me, timers), 'push')
+  const [slow, lost] = first?.to ?? []
+  if (slow === undefined || lost === undefined) return t.fail('two replicas')
+  // an offer of 100 bytes is under way for at most its 4 tries of offerDeadlineMs (105 s) and their waits: ~7 min
+  t.deepEqual(pushesUntil(me, timers, 1000, 6 * 60 * 1000, 30_000), [], 'both still pulling: the rounds at 2 and 6 min offer nothing')
+  me.cache.onPushResult(gradleKey(4), lost, 'failed')
+  t.deepEqual(pushesUntil(me, timers, 6 * 60 * 1000 + 30_000, 7 * 60 * 1000, 30_000), [[gradleKey(4), [lost]]], 'once one failed, to that one alone, at the next round')
+  me.cache.onPushResult(gradleKey(4), slow, 'pushed')
+  me.cache.onPushResult(gradleKey(4), lost, 'pushed')
+  t.is(me.cache.stats().replicaBacklog, 0, 'and it is done once both answered')
+})
