@@ -1,4 +1,3 @@
-import { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
 import { provesCorrupt } from './verified-body.js'
 
 /**
@@ -29,4 +28,16 @@ export function pullFault (end: PullEnd): boolean {
   if (err instanceof PullTooSlowError || err instanceof PullDeadlineError || provesCorrupt(err)) return true
   if (PUSHER_ERRORS.has((err as { name?: unknown })?.name as string)) return true
   return end.body && end.judged
+}
+
+/** A replica pull brought less than its share of its pusher's minimum rate over its last window (`PullPace`). */
+export class PullTooSlowError extends Error {
+  override readonly name = 'PullTooSlowError'
+  constructor (readonly bytes: number, readonly needed: number) { super(`replica pull brought ${bytes} bytes in its last window, under its share of ${needed}`) }
+}
+
+/** A replica pull ran past its absolute deadline (`pullDeadlineMs`). */
+export class PullDeadlineError extends Error {
+  override readonly name = 'PullDeadlineError'
+  constructor (readonly at: number, readonly size: number) { super(`replica pull of ${size} bytes not done by its absolute deadline`) }
 }

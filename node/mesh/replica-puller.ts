@@ -8,11 +8,10 @@ import type { MeshLibp2p, RpcBodyResponse } from '../libp2p/index.js'
 import { SizeMismatchError } from '../../src/cas/errors.js'
 import { fetchBlob, type FetchBlobOptions } from './blob-transfer.js'
 import { provesCorrupt } from './verified-body.js'
-import { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
-import { pullFault, type PullEnd } from './pull-faults.js'
+import { pullFault, PullDeadlineError, PullTooSlowError, type PullEnd } from './pull-faults.js'
 import { raceSignal } from 'race-signal'
 
-export { PullDeadlineError, PullTooSlowError } from './pull-errors.js'
+export { PullDeadlineError, PullTooSlowError } from './pull-faults.js'
 
 /** The puller's clock: monotonic milliseconds, and a repeating tick (returns its stop); tests step it by hand. */
 export interface PullClock {
