@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { ContentStore } from '../../src/cas/index.js'
-import { createSnapshot, pinSnapshot, type Manifest, type Snapshot } from '../../src/snapshot/index.js'
+import { createSnapshot, openBlob, pinSnapshot, type FetchBlob, type Manifest, type Snapshot } from '../../src/snapshot/index.js'
 
 /** A fresh temp directory, removed when the test ends. */
 export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Promise<string> {
@@ -83,4 +83,16 @@ export function treeBytes (spec: Record<string, TreeNode>): number {
     else if ('exec' in node) total += Buffer.byteLength(node.exec)
   }
   return total
+}
+
+/** A fetcher that reads from `source` (standing in for the submitter across the mesh) and records what it was asked. */
+export function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string[] } {
+  const asked: string[] = []
+  const fetchBlob: FetchBlob = async (sha256, options) => {
+    asked.push(sha256)
+    const entry = await openBlob(source, sha256, options)
+    if (entry === undefined) throw new Error(`submitter lacks ${sha256}`)
+    return entry.bytes ?? entry.body
+  }
+  return { fetchBlob, asked }
 }

@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava'
 import { contentKey } from '../../src/cas/keys.js'
 import type { ContentStore } from '../../src/cas/index.js'
-import { createSnapshot, openBlob, pinSnapshot, SharedManifests, type FetchBlob, type Snapshot, type SnapshotStore } from '../../src/snapshot/index.js'
-import { openStore, tempDir, writeTree } from './helpers.js'
+import { createSnapshot, pinSnapshot, SharedManifests, type FetchBlob, type Snapshot, type SnapshotStore } from '../../src/snapshot/index.js'
+import { fetcherOf, openStore, tempDir, writeTree } from './helpers.js'
 
 /** A submitter's snapshot of a small project (`name` tells snapshots apart), pinned until the test ends. */
 async function snapshotOf (t: ExecutionContext, submitter: ContentStore, name: string): Promise<Snapshot> {
@@ -29,17 +29,6 @@ async function countingStore (t: ExecutionContext): Promise<{ store: SnapshotSto
     stats: () => inner.stats()
   }
   return { store, reads }
-}
-
-function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string[] } {
-  const asked: string[] = []
-  const fetchBlob: FetchBlob = async (sha256, options) => {
-    asked.push(sha256)
-    const entry = await openBlob(source, sha256, options)
-    if (entry === undefined) throw new Error(`submitter lacks ${sha256}`)
-    return entry.bytes ?? entry.body
-  }
-  return { fetchBlob, asked }
 }
 
 /** A FetchBlob that waits until `fail` (once it was asked) rejects it. */

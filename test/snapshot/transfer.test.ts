@@ -5,22 +5,9 @@ import path from 'node:path'
 import { IntegrityError, SizeMismatchError, TooLargeError } from '../../src/cas/index.js'
 import {
   createSnapshot, decodeManifest, encodeManifest, fetchManifest, fetchMissing, holdsBlob, InvalidManifestError, loadManifest,
-  MAX_MANIFEST_BYTES, missingBlobs, openBlob, pinSnapshot, SnapshotTooLargeError, storeBlob, UnsafePathError, type FetchBlob
+  MAX_MANIFEST_BYTES, missingBlobs, pinSnapshot, SnapshotTooLargeError, storeBlob, UnsafePathError, type FetchBlob
 } from '../../src/snapshot/index.js'
-import type { ContentStore } from '../../src/cas/index.js'
-import { openStore, tempDir, writeTree } from './helpers.js'
-
-/** A fetcher that reads from `source` (standing in for the submitter across the mesh) and records what it was asked. */
-function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked: string[] } {
-  const asked: string[] = []
-  const fetchBlob: FetchBlob = async (sha256, options) => {
-    asked.push(sha256)
-    const entry = await openBlob(source, sha256, options)
-    if (entry === undefined) throw new Error(`submitter lacks ${sha256}`)
-    return entry.bytes ?? entry.body
-  }
-  return { fetchBlob, asked }
-}
+import { fetcherOf, openStore, tempDir, writeTree } from './helpers.js'
 
 test('incremental transfer between two stores moves only the blobs the worker lacks', async t => {
   const project = await tempDir(t)
