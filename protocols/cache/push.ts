@@ -122,8 +122,10 @@ export function decidePush (ctx: PushContext, from: PeerId, header: Uint8Array):
   }
   if (frame.type !== 'push') return refuse('malformed')
   if (ctx.isPenalised(from)) return refuse('penalised-pusher')
-  // a pull takes a slot here: only a member this node holds live may have one, not any key that dials in
-  if (!ctx.peers.isAlive(from)) return refuse('not-a-member')
+  // a pull takes a slot here: only a member this node holds live may have one, not any key that dials in. Answered
+  // `busy`, not `refused`: a pusher that just joined or restarted is live here a heartbeat or two later, and its offer's
+  // next try (0.5, 1, 2 s on) is then taken instead of waiting for its backlog's next round, minutes on
+  if (!ctx.peers.isAlive(from)) return { accept: false, status: 'busy', reason: 'not-a-member' }
   const { record } = frame
   try {
     assertAcceptableRecord(record, ctx.verify, ctx.trust)

@@ -143,10 +143,10 @@ test('a pusher whose replica pull brought bytes that are not the entry is penali
   t.true(node.cache.onPushHeader('n2', header, 20 + 60 * 60 * 1000).accept, 'taken again once the penalty is over')
 })
 
-test('an offer from a pusher this node does not hold live (a fresh key that dialled in) is refused: a pull slot is for members', t => {
+test('an offer from a pusher this node does not hold live (a fresh key, or a member not yet heard of) gets no pull slot, and is answered busy so its next try is taken once the member is live', t => {
   const node = makeNode('n1', IDS, { config: { replication: { replicas: 2 } } })
   node.cache.start(0)
   const record = recordBy('stranger', 7)
-  t.like(node.cache.onPushHeader('stranger', casFrameCodec.encode({ type: 'push', record }), 10), { accept: false, status: 'refused', reason: 'not-a-member' })
+  t.like(node.cache.onPushHeader('stranger', casFrameCodec.encode({ type: 'push', record }), 10), { accept: false, status: 'busy', reason: 'not-a-member' })
   t.true(node.cache.onPushHeader('n2', casFrameCodec.encode({ type: 'push', record: recordBy('n2', 7) }), 10).accept, 'a live member\'s is taken')
 })
