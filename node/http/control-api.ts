@@ -142,8 +142,9 @@ export class ControlApi {
       }
       const status = err instanceof ApiError ? err.status : 500
       if (status === 500) this.components.logger.warn({ err }, 'control API request failed')
-      // A refused body was dropped, or cut off when too big even for that: the connection is not used again.
-      if (status === 413) res.setHeader('Connection', 'close')
+      // A refused body was dropped, or cut off when too big even for that; or the answer comes before the body was read
+      // (a 401 or 404 to a POST): the connection is not used again, so it holds no unread body until its idle limit.
+      if (status === 413 || !req.complete) res.setHeader('Connection', 'close')
       sendJson(res, status, { error: err instanceof Error ? err.message : String(err) }, err instanceof ApiError ? err.headers : {})
     }
   }

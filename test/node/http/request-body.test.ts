@@ -84,3 +84,16 @@ test('a client that hangs up mid-upload is logged at debug, not as a failed requ
   t.is(line.level, 20, 'debug')
   t.false(lines.some(l => l.level >= 40), 'no warning')
 })
+
+test('a POST refused before its body was read (no token) is answered with Connection: close, and the connection ends', async t => {
+  const { url } = await serveApi(t)
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  await once(socket, 'connect')
+  // no token: the 401 comes before any of the 1 MiB body promised is read
+  socket.write('POST /api/v1/cache/gc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n')
+  let answer = ''
+  socket.on('data', chunk => { answer += String(chunk) })
+  await once(socket, 'close')
+  t.regex(answer, /^HTTP\/1\.1 401 /)
+  t.regex(answer, /\r\nconnection: close\r\n/i)
+})
