@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import type { Manifest } from './manifest.js'
 import type { SnapshotStore } from './store-view.js'
 import { fetchManifest, type FetchBlob } from './transfer.js'
@@ -87,7 +88,7 @@ export class SharedManifests {
       this.release(id, entry)
     }
     try {
-      return { manifest: entry.decoded ?? await waitFor(entry.manifest, signal), release }
+      return { manifest: entry.decoded ?? await raceSignal(entry.manifest, signal), release }
     } catch (err) {
       release()
       throw err
@@ -133,21 +134,5 @@ export class SharedManifests {
     if (this.shared.get(id) !== entry) return
     this.unidle(id, entry)
     this.shared.delete(id)
-  }
-}
-
-/** `promise`, or the reason of `signal` once it aborts first. */
-async function waitFor<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return await promise
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
   }
 }
