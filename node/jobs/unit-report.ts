@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { MAX_SUMMARY_BYTES, type UnitOutcome } from '../../protocols/jobs/index.js'
+import { failureLines } from '../../src/gradle/output-tail.js'
 import { fitLogTail } from './log-tail-fit.js'
 import { testReportsRefSchema } from './test-report-blob.js'
 
@@ -64,12 +65,11 @@ export function parseUnitReport (text: string): UnitReport | undefined {
   }
 }
 
-/** The failure as a person reads it: the task, Gradle's message, then the lines before it. */
+/** The failure as a person reads it (failureLines): the unit, where and in which task, the lines before Gradle's message, the message. */
 export function describeFailure (report: UnitReport): string {
   const failure = report.failure
   if (failure == null) return `unit ${report.unit} ${report.outcome} on ${report.worker}`
-  const head = `unit ${report.unit} ${report.outcome} on ${report.worker}${failure.task == null ? '' : ` in ${failure.task}`}`
-  return [head, ...failure.logTail.map(line => `  | ${line}`), failure.message].join('\n')
+  return failureLines(`unit ${report.unit} ${report.outcome} on ${report.worker}`, failure).join('\n')
 }
 
 /**

@@ -8,7 +8,7 @@ import { shortId } from '../tui/format.js'
 import { INTERRUPTED_EXIT_CODE, interruptMessage, planJson } from './build-failure.js'
 import type { DistributedBuildResult } from './distributed-build.js'
 import type { SnapshotInfo } from '../client/api-types.js'
-import type { GradleFailure } from '../gradle/output-tail.js'
+import { failureLines } from '../gradle/output-tail.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
@@ -54,13 +54,8 @@ export function formatBuildSummary (result: DistributedBuildResult, options: Sum
     lines.push(`  final build: Gradle exited with code ${final.exitCode}`)
   }
   if (job.error != null) lines.push('', job.error)
-  if (final?.failure != null && options.finalOutputShown !== true) lines.push('', ...finalFailureLines(final.failure))
+  if (final?.failure != null && options.finalOutputShown !== true) lines.push('', ...failureLines('final build FAILED', final.failure))
   return `${lines.join('\n')}\n`
-}
-
-/** A failed final build as a person reads it, as a failed unit is (node/jobs/unit-report.ts): the task, the lines before Gradle's message, the message. */
-function finalFailureLines (failure: GradleFailure): string[] {
-  return [`final build FAILED${failure.task == null ? '' : ` in ${failure.task}`}`, ...failure.logTail.map(line => `  | ${line}`), failure.message]
 }
 
 /** The warning line for what the snapshot left out although not ignored (links leaving the project...), or undefined. */

@@ -34,6 +34,14 @@ export interface GradleFailure {
   logTail: string[]
 }
 
+/**
+ * A failure as a person reads it: `head` and the task that failed, the last lines before Gradle's message, the message.
+ * A failed unit (node/jobs/unit-report.ts) and a failed final build (src/build/build-summary.ts) read alike.
+ */
+export function failureLines (head: string, failure: Readonly<GradleFailure>): string[] {
+  return [`${head}${failure.task == null ? '' : ` in ${failure.task}`}`, ...failure.logTail.map(line => `  | ${line}`), failure.message]
+}
+
 export type OutputStreamName = 'stdout' | 'stderr'
 
 /** Keeps the last lines of Gradle's output (both streams, in arrival order) and reads failures from them. */
