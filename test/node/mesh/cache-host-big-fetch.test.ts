@@ -1,34 +1,25 @@
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { Mesh, type MeshInit } from '../../../node/mesh/mesh.js'
+import type { MeshInit } from '../../../node/mesh/mesh.js'
 import type { CacheHost } from '../../../node/mesh/cache-host.js'
 import { ContentStore } from '../../../src/cas/store.js'
-import { silentLogger } from '../../../src/config/logger.js'
 import { holdAndAnnounce, startBentNode, type BendEntry } from '../../e2e/in-process-node.js'
-import { awaitClaim, loopbackAddress } from './in-process-mesh.js'
+import { awaitClaim, loopbackAddress, startNodeInProcess, type InProcessNode } from './in-process-mesh.js'
 
 const MiB = 1024 * 1024
 /** Over the 1 MiB read whole in memory before: such an entry went to the store first and was served from there. */
 const BIG = 3 * MiB
 
-interface Asker { mesh: Mesh, cache: CacheHost, store: ContentStore, dir: string }
+interface Asker extends InProcessNode { cache: CacheHost }
 
 /** An in-process asking node on loopback, with its own store; stopped and removed in the teardown. */
 async function startAsker (t: ExecutionContext, init: Partial<MeshInit> = {}): Promise<Asker> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-big-fetch-'))
-  const store = await ContentStore.open({ dir, maxBytes: 64 * MiB, logger: silentLogger() })
-  const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger: silentLogger() }, {
-    listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, slots: 0, maxEntryBytes: 64 * MiB, ...init
-  })
-  await mesh.start()
-  t.teardown(async () => { await mesh.stop(); await store.close(); await rm(dir, { recursive: true, force: true }) })
-  return { mesh, cache: mesh.cache!, store, dir }
+  const node = await startNodeInProcess(t, 'gmesh-big-fetch-', init)
+  return { ...node, cache: node.mesh.cache! }
 }
 
 /** A provider joined to the asker holding `bytes` under `key`, served through `bend`; resolves once the asker indexed its claim. */

@@ -3,16 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { Mesh } from '../../../node/mesh/mesh.js'
+import { Mesh, type MeshInit } from '../../../node/mesh/mesh.js'
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
 
-/** A mesh node in the test's process on loopback, with its own store; stopped (its directory removed) when the test ends. */
-export async function startMeshInProcess (t: ExecutionContext, dirPrefix: string): Promise<Mesh> {
+/** A node started in the test's process: its mesh, its store and the directory the store lives in. */
+export interface InProcessNode { mesh: Mesh, store: ContentStore, dir: string }
+
+/**
+ * A mesh node in the test's process on loopback, with its own store (64 MiB) and `init` over the defaults; stopped
+ * (its directory removed) when the test ends.
+ */
+export async function startNodeInProcess (t: ExecutionContext, dirPrefix: string, init: Partial<MeshInit> = {}): Promise<InProcessNode> {
   const dir = await mkdtemp(path.join(tmpdir(), dirPrefix))
   const store = await ContentStore.open({ dir, maxBytes: 64 * 1024 * 1024, logger: silentLogger() })
   const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger: silentLogger() }, {
-    listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024
+    listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024, ...init
   })
   await mesh.start()
   t.teardown(async () => {
@@ -20,7 +26,12 @@ export async function startMeshInProcess (t: ExecutionContext, dirPrefix: string
     await store.close()
     await rm(dir, { recursive: true, force: true })
   })
-  return mesh
+  return { mesh, store, dir }
+}
+
+/** A mesh node in the test's process on loopback, with its own store; stopped (its directory removed) when the test ends. */
+export async function startMeshInProcess (t: ExecutionContext, dirPrefix: string): Promise<Mesh> {
+  return (await startNodeInProcess(t, dirPrefix)).mesh
 }
 
 /** The node's loopback address with its /p2p/ id, for another node's bootstrap. */
