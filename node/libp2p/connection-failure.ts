@@ -6,8 +6,11 @@ const CONNECTION_ERRORS = new Set([
   'MuxerClosedError', 'EncryptionFailedError', 'TransportUnavailableError', 'DialDeniedError', 'TimeoutError'
 ])
 
-/** Socket errors of a connect that reached no node. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND'])
+/** Socket errors of a connect that reached no node (the peer dialer's test of a dial that reached no node uses these too). */
+export const UNREACHABLE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND'])
+
+/** Socket errors of a call that did not reach its peer: a connect that reached no node, or a connection reset. */
+const SOCKET_CODES = new Set([...UNREACHABLE_SOCKET_CODES, 'ECONNRESET'])
 
 /**
  * True when a call to a peer failed to reach it: the dial failed (every address, for libp2p's AggregateError), the

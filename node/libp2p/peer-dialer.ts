@@ -2,6 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+import { UNREACHABLE_SOCKET_CODES } from './connection-failure.js'
 
 /**
  * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
@@ -196,9 +197,6 @@ export class PeerDialer implements Startable {
   }
 }
 
-/** Socket errors of a connect that reached no node. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'ENOTFOUND'])
-
 /**
  * True when no address of the dial reached a node: each failed with a socket error of the connect, or with the TCP
  * transport's connect timeout. An error of the upgrade (libp2p's EncryptionFailedError, say) means a node answered.
@@ -207,7 +205,7 @@ function reachedNoNode (err: unknown): boolean {
   const failures = err instanceof AggregateError ? err.errors : [err]
   return failures.length > 0 && failures.every(failure => {
     const { code, name, message } = (failure ?? {}) as { code?: unknown, name?: unknown, message?: unknown }
-    return UNREACHABLE_CODES.has(String(code)) || (name === 'TimeoutError' && String(message).startsWith('Connection timeout'))
+    return UNREACHABLE_SOCKET_CODES.has(String(code)) || (name === 'TimeoutError' && String(message).startsWith('Connection timeout'))
   })
 }
 
