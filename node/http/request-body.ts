@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import { MAX_API_BODY_BYTES } from '../../src/client/api-types.js'
+import { declaredSize } from '../../src/gradle/http-cache.js'
 
 /** A request the API refuses, with the HTTP status and the message the caller sees. */
 export class ApiError extends Error {
@@ -13,10 +14,10 @@ export class ApiError extends Error {
  * How much of a body over its limit the node still reads, and drops, before it answers 413: a client still sending
  * would otherwise get a reset connection (EPIPE) and never read the answer. A bigger body is cut off.
  */
-export const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
+const MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 
 /** How long the node reads such a body at most before it cuts it off. */
-export const DISCARD_DEADLINE_MS = 30_000
+const DISCARD_DEADLINE_MS = 30_000
 
 /**
  * Reads a JSON request body up to `maxBytes` and checks it against `schema`. An empty body is `{}`.
@@ -45,7 +46,7 @@ export async function readJsonBody<T> (req: IncomingMessage, schema: z.ZodType<T
 
 /** The body, or 413 when it is over `maxBytes`: said once the rest is read and dropped, or the connection cut off. */
 async function readBody (req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length'])
+  const declared = declaredSize(req)
   const tooLarge = (): ApiError => new ApiError(413, declared === undefined
     ? `request body is over the ${maxBytes}-byte limit`
     : `request body of ${declared} bytes is over the ${maxBytes}-byte limit`)

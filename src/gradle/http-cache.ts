@@ -267,6 +267,6 @@ function keyOf (rest: string): string | undefined {
 }
 
 /** The request's Content-Length, or undefined without one. */
-function declaredSize (req: IncomingMessage): number | undefined {
+export function declaredSize (req: IncomingMessage): number | undefined {
   return req.headers['content-length'] == null ? undefined : Number(req.headers['content-length'])
 }
