@@ -104,7 +104,7 @@ export class NodeClient {
   /** Starts a distributed build: the node snapshots `request.projectDir` and submits the units. */
   async submitJob (request: SubmitJobRequest, signal?: AbortSignal): Promise<{ jobId: string }> {
     // the node snapshots the project first: minutes for a big tree the first time
-    return await this.call('POST', 'jobs', signal, request, UNBOUNDED) as { jobId: string }
+    return await this.call('POST', 'jobs', signal, request, UNBOUNDED, MAX_SUBMIT_BODY_BYTES) as { jobId: string }
   }
 
   async jobReport (id: string, signal?: AbortSignal): Promise<JobReport> { return await this.get(`jobs/${encodeURIComponent(id)}/report`, signal) as JobReport }
@@ -152,11 +152,13 @@ export class NodeClient {
     }
   }
 
-  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'unbounded' = 'request'): Promise<unknown> {
+  /** `bodyLimit`: what the node takes of this route's body (MAX_API_BODY_BYTES but for a job submission). */
+  private async call (method: string, path: string, signal?: AbortSignal, body?: unknown, work: 'request' | 'unbounded' = 'request',
+    bodyLimit = MAX_API_BODY_BYTES): Promise<unknown> {
     const json = body == null ? undefined : JSON.stringify(body)
+    const bytes = json === undefined ? 0 : Buffer.byteLength(json)
     // the node would refuse it with 413: said here, before a byte of it is sent
-    const limit = method === 'POST' && path === 'jobs' ? MAX_SUBMIT_BODY_BYTES : MAX_API_BODY_BYTES
-    if (json !== undefined && Buffer.byteLength(json) > limit) throw new RequestBodyTooLargeError(`${method} /api/v1/${path}`, Buffer.byteLength(json), limit)
+    if (bytes > bodyLimit) throw new RequestBodyTooLargeError(`${method} /api/v1/${path}`, bytes, bodyLimit)
     // A frozen node (SIGSTOPped, its event loop stuck) still accepts connections: an action without a timeout would
     // wait for it forever. So the node must answer a read first; then the action takes as long as its work does.
     if (work === UNBOUNDED) await this.retrying(signal, async () => { await this.probe(signal) })
