@@ -11,7 +11,7 @@ import { DEFAULT_BATCH_MS, TuiStore } from '../src/tui/store.js'
 import { NodeClient } from '../src/client/node-client.js'
 import type { NodeEventBody } from '../src/client/api-types.js'
 import { fakeJob, fakePeers, startFakeApi } from '../test/tui/fake-api.js'
-import { fakeTerminal, isFrame } from './lib/fake-terminal.js'
+import { fakeTerminal } from './lib/fake-terminal.js'
 import { percentile } from './lib/load.js'
 import { processes } from './lib/processes.js'
 import { fmtMs, renderTable, type ResultRow } from './lib/table.js'
@@ -68,8 +68,7 @@ async function measureView (worker: Worker, client: NodeClient, view: ViewName, 
   const term = fakeTerminal(COLUMNS, ROWS)
   let frames = 0
   const shownAt = new Map<number, number>()
-  term.onWrite(text => {
-    if (!isFrame(text)) return
+  term.onFrame(text => {
     frames++
     if (view !== 'events') return
     const now = performance.timeOrigin + performance.now()

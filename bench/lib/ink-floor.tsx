@@ -3,7 +3,7 @@
 // Import it dynamically, after NODE_ENV is set: it loads React.
 import { useEffect, useState } from 'react'
 import { Box, render, Text } from 'ink'
-import { fakeTerminal, isFrame } from './fake-terminal.js'
+import { fakeTerminal } from './fake-terminal.js'
 
 /** A header, a tab line and a body of lines like the events view's (not padded) that scroll by one at every tick. */
 function ScrollingLines ({ columns, lines, everyMs }: { columns: number, lines: number, everyMs: number }): React.JSX.Element {
@@ -26,7 +26,7 @@ function ScrollingLines ({ columns, lines, everyMs }: { columns: number, lines: 
 export async function measureInkFloor (options: { columns: number, rows: number, everyMs: number, seconds: number, maxFps: number }): Promise<{ cpuPercent: number, frames: number }> {
   const term = fakeTerminal(options.columns, options.rows)
   let frames = 0
-  term.onWrite(text => { if (isFrame(text)) frames++ })
+  term.onFrame(() => { frames++ })
   const app = render(<ScrollingLines columns={options.columns} lines={options.rows - 4} everyMs={options.everyMs} />, {
     stdout: term.stdout, stdin: term.stdin, exitOnCtrlC: false, patchConsole: false, maxFps: options.maxFps, incrementalRendering: true
   })
