@@ -35,10 +35,8 @@ const NARROW = /^[\x20-\x7e]*$/
  * none. A cut ends in '…' and never splits a character.
  */
 export function cell (text: string, width: number): string {
-  if (width <= 0) return ''
-  if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width)
-  const kept = cut(text, width)
-  return kept + ' '.repeat(Math.max(0, width - stringWidth(kept)))
+  const { kept, columns } = fit(text, width)
+  return kept + ' '.repeat(Math.max(0, width - columns))
 }
 
 /** What a terminal shows as one character: an emoji of several code points (ZWJ, flags, skin tones), a letter and its marks. */
@@ -51,10 +49,16 @@ const graphemes = new Intl.Segmenter()
  * dropped, and a line break or tab becomes a space, so the text stays on one line of `width` columns.
  */
 export function cut (text: string, width: number): string {
-  if (width <= 0) return ''
-  if (NARROW.test(text)) return text.length > width ? text.slice(0, width - 1) + '…' : text
+  return fit(text, width).kept
+}
+
+/** `text` cut to at most `width` columns (see {@link cut}), and the columns it takes, measured once for cut and cell alike. */
+function fit (text: string, width: number): { kept: string, columns: number } {
+  if (width <= 0) return { kept: '', columns: 0 }
+  if (NARROW.test(text)) return text.length > width ? { kept: text.slice(0, width - 1) + '…', columns: width } : { kept: text, columns: text.length }
   const shown = printable(text)
-  if (stringWidth(shown) <= width) return shown
+  const whole = stringWidth(shown)
+  if (whole <= width) return { kept: shown, columns: whole }
   let kept = ''
   let used = 0
   for (const { segment } of graphemes.segment(shown)) {
@@ -63,7 +67,7 @@ export function cut (text: string, width: number): string {
     kept += segment
     used += w
   }
-  return kept + '…'
+  return { kept: kept + '…', columns: used + 1 }
 }
 
 /** `text` without escape codes and control characters; line breaks and tabs become spaces. */
