@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import { InvalidManifestError, MissingBlobsError } from './errors.js'
 import { decodeManifest, manifestTotals, MAX_MANIFEST_BYTES, type Manifest } from './manifest.js'
 import { forEachLimited } from './pool.js'
@@ -35,7 +36,8 @@ export type BlobFetches = Map<string, Promise<void>>
  * Fetches only the blobs the store lacks (incremental transfer), each verified by the store against its sha256
  * and size; a wrong blob fails with the store's IntegrityError or SizeMismatchError and stores nothing.
  * Pin the snapshot first (pinSnapshot), so nothing fetched is evicted before the job uses it. With `shared`, a
- * blob another call is fetching is waited for instead of fetched again (and fetched here if that one fails).
+ * blob another call is fetching is waited for instead of fetched again (and fetched here if that one fails); this
+ * call's `signal` ends its wait, not that fetch.
  * A snapshot whose files add up to more than `maxBytes` (default: half the store's cache budget) is refused with
  * SnapshotTooLargeError before anything is fetched.
  */
@@ -49,7 +51,8 @@ export async function fetchMissing (manifest: Manifest, store: SnapshotStore, fe
   await forEachLimited(missing, options.concurrency ?? 4, async sha256 => {
     options.signal?.throwIfAborted()
     const other = options.shared?.get(sha256)
-    if (other !== undefined && await other.then(() => true, () => false) && await holdsBlob(store, sha256)) return
+    // a cancelled unit stops waiting at once: the other's fetch may take its whole deadline
+    if (other !== undefined && await raceSignal(other.then(() => true, () => false), options.signal) && await holdsBlob(store, sha256)) return
     options.signal?.throwIfAborted()
     const size = blobs.get(sha256)!
     const fetching = (async () => {

@@ -184,3 +184,47 @@ test('a unit that waited for another job\'s blob fetch from a submitter that is 
   t.is(asked.length, 1, 'its own submitter was asked')
   t.deepEqual(await missingBlobs(manifest, worker), [])
 })
+
+test('a cancelled unit waiting for another unit\'s fetch of the same blob stops waiting at once, while that fetch goes on', async t => {
+  t.timeout(5000, 'the cancelled unit still waits for the other unit\'s fetch')
+  const project = await tempDir(t)
+  await writeTree(project, { 'a.txt': 'alpha' })
+  const submitter = await openStore(t)
+  const worker = await openStore(t)
+  const snapshot = await createSnapshot(project, submitter)
+  t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
+  const { fetchBlob } = fetcherOf(submitter)
+  const manifest = await fetchManifest(snapshot.id, worker, fetchBlob)
+  let firstAsked = (): void => {}
+  const askedFirst = new Promise<void>(resolve => { firstAsked = resolve })
+  let answer = (): void => {}
+  const slow: FetchBlob = async (sha256, options) => {
+    const answered = new Promise<void>(resolve => { answer = resolve })
+    firstAsked()
+    await answered
+    return await fetchBlob(sha256, options)
+  }
+  let joined = (): void => {}
+  const waiting = new Promise<void>(resolve => { joined = resolve })
+  // tells when the second unit finds the first one's fetch in flight
+  const shared = new class extends Map<string, Promise<void>> {
+    override get (key: string): Promise<void> | undefined {
+      const found = super.get(key)
+      if (found !== undefined) joined()
+      return found
+    }
+  }()
+  const first = fetchMissing(manifest, worker, slow, { shared })
+  let firstSettled = false
+  first.then(() => { firstSettled = true }, () => { firstSettled = true })
+  await askedFirst
+  const cancel = new AbortController()
+  const second = fetchMissing(manifest, worker, fetchBlob, { shared, signal: cancel.signal })
+  await waiting
+  cancel.abort()
+  await t.throwsAsync(second, { name: 'AbortError' })
+  t.false(firstSettled, 'the first unit\'s fetch is still in flight')
+  answer()
+  t.like(await first, { fetched: 1 })
+  t.deepEqual(await missingBlobs(manifest, worker), [])
+})
