@@ -90,31 +90,39 @@ export class ShardReports {
   /**
    * Fetches the reports of `shards`, all run by one worker, FETCHES_PER_WORKER at once; resolves to what went wrong
    * for each, or undefined. A worker not reached (gone, dial timed out) is not asked again: its shards not yet asked
-   * fail with that error at once (unless this node has their blob), not in rounds of dials that each time out.
+   * fail with that error at once (unless this node has their blob), not in rounds of dials that each time out; they
+   * are logged once, with their count, not each with the same error.
    */
   private async fetchFromWorker (shards: ShardReportRef[]): Promise<Array<string | undefined>> {
+    const { logger } = this.components
     const failures: Array<string | undefined> = []
     let unreachable: Error | undefined
+    let notAsked = 0
     const notReached: FetchBlob = async () => { throw unreachable! }
     await forEachLimited(shards, FETCHES_PER_WORKER, async (shard, index) => {
-      const err = await this.fetchOne(shard, unreachable === undefined ? this.components.source(shard.worker) : notReached)
+      const asked = unreachable === undefined
+      const err = await this.fetchOne(shard, asked ? this.components.source(shard.worker) : notReached)
       if (err === undefined) return
+      if (asked) logger.warn({ err, unit: shard.name, worker: shard.worker }, 'could not fetch a test shard\'s reports')
+      else notAsked++
       if (unreachable === undefined && isConnectionFailure(err)) unreachable = err
       failures[index] = `the test reports of unit ${shard.name} could not be fetched from ${shard.worker}: ${err.message}`
     })
+    if (notAsked > 0) {
+      logger.warn({ err: unreachable, worker: shards[0]!.worker, shards: notAsked }, 'did not ask an unreachable worker for its other test shards\' reports')
+    }
     return failures
   }
 
   /** Fetches (from `source` unless held) and checks one shard's blob; resolves to what went wrong, or undefined. */
   private async fetchOne (shard: ShardReportRef, source: FetchBlob): Promise<Error | undefined> {
-    const { blobs, logger } = this.components
+    const { blobs } = this.components
     const signal = this.stopping.signal
     try {
       await blobs.fetch(shard.ref, source, signal)
       await blobs.read(shard.ref, signal)
       return undefined
     } catch (err) {
-      logger.warn({ err, unit: shard.name, worker: shard.worker }, 'could not fetch a test shard\'s reports')
       return err instanceof Error ? err : new Error(String(err))
     }
   }

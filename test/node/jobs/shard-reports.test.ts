@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
+import { pino } from 'pino'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -111,11 +112,11 @@ test('a job without test shards is done at once; one cancelled while assembling 
 })
 
 /** A job of `count` test shards run by ALPHA, completed, with a submitter's ShardReports asking `source`. */
-async function manyShards (t: ExecutionContext, count: number, source: FetchBlob) {
+async function manyShards (t: ExecutionContext, count: number, source: FetchBlob, logger = silentLogger()) {
   const tracker = new JobTracker(SELF, { emit: () => {} })
   const blobs = new TestReportBlobs(await openStore(t))
   t.teardown(() => { blobs.stop() })
-  const shards = new ShardReports({ tracker, blobs, source: () => source, logger: silentLogger() })
+  const shards = new ShardReports({ tracker, blobs, source: () => source, logger })
   const units = Array.from({ length: count }, (_, i) => ({ id: `s${i}`, name: `:money:test [${i + 1}/${count}]`, tasks: [':money:test'], dependsOn: [] }))
   tracker.add('job-1', { requested: ['build'], snapshot: SNAPSHOT, units, onEnd: () => {} })
   tracker.completed('job-1', new Map(units.map((unit, i) => [unit.id, encodeUnitReport(unitReport(unit.name, ALPHA, {
@@ -137,6 +138,23 @@ test('a worker that cannot be reached is asked for a few shards\' reports, not f
   const lines = (report?.error ?? '').split('\n')
   t.is(lines.length, 12)
   for (let i = 1; i <= 12; i++) t.true(lines.includes(`the test reports of unit :money:test [${i}/12] could not be fetched from ${ALPHA}: All promises were rejected`), `shard ${i}`)
+})
+
+test('the shards of an unreachable worker that were not asked are logged once for that worker, with their count, not once each', async t => {
+  const warnings: Array<{ msg: string, worker?: string, unit?: string, shards?: number, err?: { message: string } }> = []
+  const logger = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(JSON.parse(line)) } })
+  let asked = 0
+  const { tracker, shards } = await manyShards(t, 12, async () => {
+    asked++
+    throw new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })], 'All promises were rejected')
+  }, logger)
+  await shards.collect('job-1')
+  t.is(tracker.report('job-1')?.state, 'failed')
+  const each = warnings.filter(w => w.unit !== undefined)
+  t.is(each.length, asked, 'each shard asked is logged with its own error')
+  const notAsked = warnings.filter(w => w.unit === undefined)
+  t.is(notAsked.length, 1, `${warnings.length} warnings for 12 shards`)
+  t.like(notAsked[0], { worker: ALPHA, shards: 12 - asked, err: { message: 'All promises were rejected' } })
 })
 
 test('a worker that answers for a shard (missing) is still asked for each of the others', async t => {
