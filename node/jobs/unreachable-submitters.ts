@@ -1,10 +1,11 @@
 /**
  * A job's units on one worker each fetch its snapshot from its submitter: when that submitter cannot be reached,
  * each unit, and each blob a unit waited for another unit to fetch, would dial it again (a dial to a peer that is
- * gone may take the whole fetch deadline). The first fetch that finds it unreachable says so for the others.
+ * gone may take the whole fetch deadline). The first fetch whose dial reached no node says so for the others; a
+ * connection that broke, or a slow answer, says nothing of the next fetch.
  */
 import type { FetchBlob } from '../../src/snapshot/index.js'
-import { isConnectionFailure } from '../libp2p/connection-failure.js'
+import { reachedNoNode } from '../libp2p/connection-failure.js'
 
 /** How long a fetch that did not reach a job's submitter spares that job's other fetches from dialling it. */
 export const UNREACHABLE_FOR_MS = 10_000
@@ -19,7 +20,7 @@ interface Verdict { err: Error, at: number }
 
 /**
  * Fails a job's snapshot fetches at once for `forMs` after one of them could not reach the job's submitter
- * (isConnectionFailure: the dial failed, the connection went away, no reply by the deadline), instead of each
+ * (reachedNoNode: every address of the dial refused, unroutable or timed out on connect), instead of each
  * dialling it again. Kept per job and submitter: another job's fetches from the same peer still ask it themselves.
  */
 export class UnreachableSubmitters {
@@ -40,7 +41,7 @@ export class UnreachableSubmitters {
         return await fetchBlob(sha256, options)
       } catch (err) {
         // the unit's own cancel (or timeout) says nothing of the submitter
-        if (options.signal?.aborted !== true && isConnectionFailure(err)) this.remember(key, err as Error)
+        if (options.signal?.aborted !== true && reachedNoNode(err)) this.remember(key, err as Error)
         throw err
       }
     }

@@ -23,3 +23,15 @@ export function isConnectionFailure (err: unknown): boolean {
   const { code, name } = (err ?? {}) as { code?: unknown, name?: unknown }
   return CONNECTION_ERRORS.has(String(name)) || SOCKET_CODES.has(String(code))
 }
+
+/**
+ * True when no address of the dial reached a node: each failed with a socket error of the connect, or with the TCP
+ * transport's connect timeout. An error of the upgrade (libp2p's EncryptionFailedError, say) means a node answered.
+ */
+export function reachedNoNode (err: unknown): boolean {
+  const failures = err instanceof AggregateError ? err.errors : [err]
+  return failures.length > 0 && failures.every(failure => {
+    const { code, name, message } = (failure ?? {}) as { code?: unknown, name?: unknown, message?: unknown }
+    return UNREACHABLE_SOCKET_CODES.has(String(code)) || (name === 'TimeoutError' && String(message).startsWith('Connection timeout'))
+  })
+}

@@ -2,7 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Connection, Libp2pEvents, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
-import { UNREACHABLE_SOCKET_CODES } from './connection-failure.js'
+import { reachedNoNode } from './connection-failure.js'
 
 /**
  * libp2p 3 has no auto-dialer: discovered peers only land in the peer store. This service
@@ -195,18 +195,6 @@ export class PeerDialer implements Startable {
       this.dialing.delete(key)
     }
   }
-}
-
-/**
- * True when no address of the dial reached a node: each failed with a socket error of the connect, or with the TCP
- * transport's connect timeout. An error of the upgrade (libp2p's EncryptionFailedError, say) means a node answered.
- */
-function reachedNoNode (err: unknown): boolean {
-  const failures = err instanceof AggregateError ? err.errors : [err]
-  return failures.length > 0 && failures.every(failure => {
-    const { code, name, message } = (failure ?? {}) as { code?: unknown, name?: unknown, message?: unknown }
-    return UNREACHABLE_SOCKET_CODES.has(String(code)) || (name === 'TimeoutError' && String(message).startsWith('Connection timeout'))
-  })
 }
 
 /** libp2p fails a dial of several addresses with an AggregateError: name each address' own failure too. */

@@ -1,6 +1,7 @@
 import test from 'ava'
 import type { FetchBlob } from '../../../src/snapshot/index.js'
 import { SubmitterUnreachableError, UnreachableSubmitters } from '../../../node/jobs/unreachable-submitters.js'
+import { DeadlineExceededError } from '../../../node/libp2p/errors.js'
 
 const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })
 
@@ -31,6 +32,18 @@ test('only a fetch that did not reach the submitter counts: an answer, or the un
   await t.throwsAsync(cancelled('a'.repeat(64), { signal: cancel.signal }), { name: 'TimeoutError' })
   await t.throwsAsync(missing('a'.repeat(64), {}), { message: /not-found/ })
   t.is(asked, 4, 'each asked')
+  t.is(verdicts.size, 0)
+})
+
+test('a connection that reached the submitter and then broke, or a slow answer, does not count: the next fetch may well work', async t => {
+  const verdicts = new UnreachableSubmitters(10_000, () => 0)
+  let asked = 0
+  const reset = verdicts.guard('job', 'peer', async () => { asked++; throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) })
+  await t.throwsAsync(reset('a'.repeat(64), {}), { message: /ECONNRESET/ })
+  const slow = verdicts.guard('job', 'peer', async () => { asked++; throw new DeadlineExceededError('/gmesh/blob/1', 30_000) })
+  await t.throwsAsync(slow('a'.repeat(64), {}), { name: 'DeadlineExceededError' })
+  await t.throwsAsync(reset('a'.repeat(64), {}), { message: /ECONNRESET/ })
+  t.is(asked, 3, 'each asked')
   t.is(verdicts.size, 0)
 })
 
