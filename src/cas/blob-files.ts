@@ -110,11 +110,11 @@ export class BlobFiles implements IndexRepair {
   }
 
   /**
-   * Removes least-recently-used entries of unpinned blobs down to `targetBytes`: from memory at once (so stats
-   * reflect the budget), then from the index and, once it says so, their blobs from disk (`done`).
+   * Removes least-recently-used entries of unpinned blobs down to `targetBytes` (at most `limit` of them): from
+   * memory at once (so stats reflect the budget), then from the index and, once it says so, their blobs from disk (`done`).
    */
-  evict (targetBytes: number): { evicted: number, done: Promise<GcResult> } {
-    const { keys, blobs } = this.c.catalog.evictTo(targetBytes)
+  evict (targetBytes: number, limit = Infinity): { evicted: number, done: Promise<GcResult> } {
+    const { keys, blobs } = this.c.catalog.evictTo(targetBytes, limit)
     if (keys.length === 0) return { evicted: 0, done: Promise.resolve({ evicted: 0, freedBytes: 0 }) }
     for (const key of keys) this.c.access.drop(key)
     this.c.onDropped(keys)

@@ -131,15 +131,15 @@ export class Catalog {
   }
 
   /**
-   * Removes least-recently-used entries whose blob is not pinned until the blobs fit in `targetBytes`.
-   * Returns the removed keys and the blobs that lost their last key (to delete from disk).
+   * Removes least-recently-used entries whose blob is not pinned until the blobs fit in `targetBytes`, or `limit`
+   * entries went. Returns the removed keys and the blobs that lost their last key (to delete from disk).
    */
-  evictTo (targetBytes: number): { keys: string[], blobs: Array<{ sha256: string, size: number }> } {
+  evictTo (targetBytes: number, limit = Infinity): { keys: string[], blobs: Array<{ sha256: string, size: number }> } {
     const keys: string[] = []
     const blobs: Array<{ sha256: string, size: number }> = []
     if (this.totalBytes <= targetBytes) return { keys, blobs }
     for (const [key, meta] of this.entries) {
-      if (this.totalBytes <= targetBytes) break
+      if (this.totalBytes <= targetBytes || keys.length >= limit) break
       if (this.pins.has(meta.sha256)) continue
       const orphaned = this.delete(key)
       keys.push(key)

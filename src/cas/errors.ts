@@ -97,3 +97,19 @@ export class IndexUnavailableError extends CasError {
     super(`the store's index could not be reopened after a failed write (${detail}); nothing was stored`, 'ERR_CAS_INDEX_UNAVAILABLE', { cause })
   }
 }
+
+/**
+ * A gc stopped early, by its AbortSignal or by close(): the entries it evicted until then are gone from the index
+ * and their blobs from disk; the others are as they were.
+ */
+export class GcInterruptedError extends CasError {
+  readonly evicted: number
+  readonly freedBytes: number
+
+  constructor (done: { evicted: number, freedBytes: number }, reason?: unknown) {
+    super(`gc stopped early, after evicting ${done.evicted} entries (${done.freedBytes} bytes); the other entries are as they were`,
+      'ERR_CAS_GC_INTERRUPTED', reason === undefined ? undefined : { cause: reason })
+    this.evicted = done.evicted
+    this.freedBytes = done.freedBytes
+  }
+}

@@ -5,6 +5,7 @@ import { checkAborted, writeTemp } from './blob-writer.js'
 import { Catalog } from './catalog.js'
 import { IntegrityError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
+import { evictInChunks } from './gc.js'
 import { IndexDb } from './index-db.js'
 import { StoreLayout } from './layout.js'
 import { DEFAULT_QUARANTINE_MAX_BYTES, DEFAULT_QUARANTINE_MAX_FILES, Quarantine } from './quarantine.js'
@@ -234,10 +235,16 @@ export class ContentStore implements BlobStore {
     })
   }
 
-  /** Evicts least-recently-used entries down to `targetBytes` (default: the budget, as after a put) and deletes their blobs. */
-  async gc (options: { targetBytes?: number } = {}): Promise<GcResult> {
+  /**
+   * Evicts least-recently-used entries down to `targetBytes` (default: the budget, as after a put) and deletes their
+   * blobs, a chunk at a time (gc.ts): once `signal` aborts or the store closes, it stops after the chunk under way
+   * and throws GcInterruptedError, which says what it evicted.
+   */
+  async gc (options: { targetBytes?: number, signal?: AbortSignal } = {}): Promise<GcResult> {
     this.checkOpen()
-    return await this.work.track(this.evict(options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)))
+    const targetBytes = options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)
+    const onEvicted = (entries: number): void => { this.counters.evictions += entries }
+    return await this.work.track(evictInChunks(this.blobs, targetBytes, { signal: this.work.signal(options.signal), onEvicted }))
   }
 
   /** Hashes every blob; quarantines those that do not match (and drops their entries). */
