@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 import { ContentStore } from '../src/cas/store.js'
+import { GcInterruptedError } from '../src/cas/errors.js'
 import { DEFAULT_CACHE_MAX } from '../src/cas/store-options.js'
 import { DataFiles } from '../src/config/data-dir.js'
 import type { HostPort } from '../src/config/parse.js'
@@ -161,12 +162,18 @@ export class Daemon {
       token,
       logger,
       status: () => this.status(),
-      // No signal to the store: an eviction drops its entries from memory and the index at once; what takes time is
-      // deleting their blobs, which must finish (cut off, they would stay on disk until the next start).
-      cacheGc: async (_signal, options) => {
-        const result = await store.gc(options)
-        events.emit({ type: 'cache-gc', evicted: result.evicted, freedBytes: result.freedBytes })
-        return result
+      // The client going away (Ctrl-C on `gmesh cache gc`) stops the gc after the chunk it is evicting (gc.ts)
+      cacheGc: async (signal, options) => {
+        try {
+          const result = await store.gc({ ...options, signal })
+          events.emit({ type: 'cache-gc', evicted: result.evicted, freedBytes: result.freedBytes })
+          return result
+        } catch (err) {
+          if (!(err instanceof GcInterruptedError)) throw err
+          logger.info({ evicted: err.evicted, freedBytes: err.freedBytes }, 'cache gc stopped early: its client went away, or the node stops')
+          events.emit({ type: 'cache-gc', evicted: err.evicted, freedBytes: err.freedBytes, interrupted: true })
+          throw err
+        }
       },
       cacheVerify: async signal => await store.verify({ signal }),
       node: () => this.nodeInfo(),

@@ -37,7 +37,7 @@ export function describeStats (stats: Record<string, unknown>, gets: GradleGets 
 }
 
 const LABELS: Record<string, string> = {
-  evicted: 'evicted entries', freedBytes: 'freed', checked: 'checked blobs', quarantined: 'quarantined blobs'
+  evicted: 'evicted entries', freedBytes: 'freed', interrupted: 'stopped early', checked: 'checked blobs', quarantined: 'quarantined blobs'
 }
 
 /** `gmesh cache gc|verify`: each field under its label (a size in bytes as a size). */

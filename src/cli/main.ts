@@ -4,7 +4,7 @@ import { InterruptedError, UsageError, OperationError } from './errors.js'
 import { INTERRUPTED_EXIT_CODE } from '../build/build-failure.js'
 import { registerCommands } from './commands/index.js'
 
-/** Exit codes of the CLI contract (design.md): 0 success, 1 operation failed, 2 usage error; 130 a build (gmesh build, gradle, demo) stopped by a signal. */
+/** Exit codes of the CLI contract (design.md): 0 success, 1 operation failed, 2 usage error; 130 a build (gmesh build, gradle, demo) or a cache gc stopped by a signal. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: INTERRUPTED_EXIT_CODE } as const
 
 export function buildProgram (): Command {

@@ -157,7 +157,8 @@ export type NodeEventBody =
   | { type: 'cache-put', key: string, bytes: number }
   | { type: 'peer-fetch', key: string, peer: string, result: string, bytes: number, ms: number }
   | { type: 'message-rejected', topic: string, peer: string, reason: string }
-  | { type: 'cache-gc', evicted: number, freedBytes: number }
+  /** A gc ended; `interrupted`: stopped early (its client went away, or the node stopped), having evicted these. */
+  | { type: 'cache-gc', evicted: number, freedBytes: number, interrupted?: true }
   | { type: 'job', jobId: string, state: JobState }
   /** This node ran a unit of a distributed build (as a worker). */
   | { type: 'unit', jobId: string, unitId: string, name: string, outcome: UnitResultInfo['outcome'], ms: number }

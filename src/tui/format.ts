@@ -89,7 +89,7 @@ function describeBody (event: NodeEvent): string {
     case 'cache-put': return `cache put   ${event.key.slice(0, 12)} ${event.bytes} B`
     case 'peer-fetch': return `peer fetch  ${event.key.slice(0, 12)} from ${shortId(event.peer)}: ${event.result} (${event.ms.toFixed(0)} ms)`
     case 'message-rejected': return `rejected    ${event.topic} from ${shortId(event.peer)}: ${event.reason}`
-    case 'cache-gc': return `cache gc    ${event.evicted} evicted`
+    case 'cache-gc': return `cache gc    ${event.evicted} evicted${event.interrupted === true ? ' (stopped early)' : ''}`
     case 'job': return `job         ${event.jobId} ${event.state}`
     case 'unit': return `unit        ${event.name} ${event.outcome} (${(event.ms / 1000).toFixed(1)} s)`
     case 'units-requeued': return `requeued    ${event.units} unit${event.units === 1 ? '' : 's'} of ${event.jobId} from ${shortId(event.from)}`

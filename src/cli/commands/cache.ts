@@ -8,7 +8,10 @@ import { silentLogger } from '../../config/logger.js'
 import { describeResult, describeStats, type GradleGets } from '../cache-format.js'
 import { parseSize } from '../../config/parse.js'
 import { DEFAULT_CACHE_MAX, MIN_CACHE_MAX } from '../../cas/store-options.js'
-import { OperationError, UsageError } from '../errors.js'
+import { InterruptedError, OperationError, UsageError } from '../errors.js'
+import { formatBytes } from '../format.js'
+import { watchInterrupts } from '../interrupts.js'
+import { GcInterruptedError } from '../../cas/errors.js'
 import { CLI_CLIENT_OPTIONS } from './status.js'
 
 interface CacheOptions { data?: string, json?: boolean, cacheMax?: string }
@@ -30,10 +33,14 @@ export function register (program: Command): void {
     if (action === 'gc') command.option('--cache-max <size>', 'evict down to this size, once (default: the running node\'s budget, or else the one the node last ran with)')
     command.action(async (options: CacheOptions) => {
       const maxBytes = options.cacheMax == null ? undefined : gcTarget(options.cacheMax)
-      const { result, gets } = await runAction(action, resolveDataDir(options.data), maxBytes)
-      process.stdout.write(options.json === true
-        ? JSON.stringify(result, null, 2) + '\n'
-        : action === 'stats' ? describeStats(result, gets) : describeResult(result))
+      const print = ({ result, gets }: ActionOutcome): void => {
+        process.stdout.write(options.json === true
+          ? JSON.stringify(result, null, 2) + '\n'
+          : action === 'stats' ? describeStats(result, gets) : describeResult(result))
+      }
+      const dataDir = resolveDataDir(options.data)
+      if (action === 'gc') await gcUntilInterrupted(dataDir, maxBytes, print)
+      else print(await runAction(action, dataDir, maxBytes))
     })
   }
 }
@@ -55,7 +62,36 @@ function gcTarget (value: string): number {
 /** What an action printed: `result` (as `--json` shows it) and, for stats through a running node, its Gradle GETs. */
 interface ActionOutcome { result: Record<string, unknown>, gets?: GradleGets }
 
-async function runAction (action: Action, dataDir: string, maxBytes: number | undefined): Promise<ActionOutcome> {
+/**
+ * `gmesh cache gc`, which a stop signal (Ctrl-C) ends early: on the store itself it stops after the chunk of entries
+ * it is evicting (the store holds no entry without its blob) and prints what it evicted; through a node it cancels
+ * the request, on which the node stops the gc the same way. Either way it exits 130; a second signal exits at once.
+ */
+async function gcUntilInterrupted (dataDir: string, maxBytes: number | undefined, print: (outcome: ActionOutcome) => void): Promise<void> {
+  const controller = new AbortController()
+  const offSignals = watchInterrupts({
+    controller,
+    stopping: signal => `${signal}: stopping the gc after the entries it is evicting now`,
+    gradlePid: () => undefined,
+    sayForcedExit: () => {
+      process.stderr.write('gmesh: interrupted again: exited at once; entries already out of the index whose blobs were still on disk have them deleted when the store next opens\n')
+    }
+  })
+  try {
+    print(await runAction('gc', dataDir, maxBytes, controller.signal))
+  } catch (err) {
+    if (!controller.signal.aborted) throw err
+    if (!(err instanceof GcInterruptedError)) {
+      throw new InterruptedError('gc interrupted: the node stops it after the entries it is evicting now; `gmesh cache stats` shows what is left')
+    }
+    print({ result: { evicted: err.evicted, freedBytes: err.freedBytes, interrupted: true } })
+    throw new InterruptedError(`gc interrupted after evicting ${err.evicted} ${err.evicted === 1 ? 'entry' : 'entries'} (${formatBytes(err.freedBytes)}); the other entries are as they were`)
+  } finally {
+    offSignals()
+  }
+}
+
+async function runAction (action: Action, dataDir: string, maxBytes: number | undefined, signal?: AbortSignal): Promise<ActionOutcome> {
   let client: NodeClient | undefined
   try {
     // gc and verify take as long as the store needs, once the node has answered within CLI_CLIENT_OPTIONS' timeout
@@ -64,12 +100,12 @@ async function runAction (action: Action, dataDir: string, maxBytes: number | un
     if (!(err instanceof NodeNotRunningError)) throw err
   }
   if (client != null) {
-    if (action === 'gc') return { result: await client.cacheGc(maxBytes === undefined ? {} : { targetBytes: maxBytes }) }
+    if (action === 'gc') return { result: await client.cacheGc(maxBytes === undefined ? {} : { targetBytes: maxBytes }, signal) }
     if (action === 'verify') return { result: await client.cacheVerify() }
     const status = await client.status()
     return { result: status.cache as Record<string, unknown>, gets: (status.http ?? { hits: 0, misses: 0 }) as GradleGets }
   }
-  return { result: await runOffline(action, dataDir, maxBytes) }
+  return { result: await runOffline(action, dataDir, maxBytes, signal) }
 }
 
 /**
@@ -77,7 +113,7 @@ async function runAction (action: Action, dataDir: string, maxBytes: number | un
  * stats and verify open the store without a budget, so asking never deletes anything; nor does any of them prune
  * the quarantine (the node does when it starts).
  */
-async function runOffline (action: Action, dataDir: string, maxBytes: number | undefined): Promise<Record<string, unknown>> {
+async function runOffline (action: Action, dataDir: string, maxBytes: number | undefined, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
   const casDir = join(dataDir, DataFiles.cas)
   if (!await exists(casDir)) throw new OperationError(`no cache at ${dataDir}: no node has run with this data directory (see --data)`)
   const { DataDirLock } = await import('../../../node/data-dir.js')
@@ -88,7 +124,7 @@ async function runOffline (action: Action, dataDir: string, maxBytes: number | u
     const unbounded = Number.MAX_SAFE_INTEGER
     const store = await ContentStore.open({ dir: casDir, maxBytes: unbounded, quarantineMaxFiles: unbounded, quarantineMaxBytes: unbounded, logger: silentLogger() })
     try {
-      if (action === 'gc') return { ...await store.gc({ targetBytes: maxBytes ?? await lastBudget(dataDir) }) }
+      if (action === 'gc') return { ...await store.gc({ targetBytes: maxBytes ?? await lastBudget(dataDir), signal }) }
       if (action === 'verify') return { ...await store.verify() }
       return { ...store.stats(), maxBytes: await lastBudget(dataDir) }
     } finally {
