@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { OperationError, UsageError } from '../errors.js'
+import { checkDir } from '../dir-option.js'
 import { makeDirs } from '../../../node/data-dir.js'
 import { SwarmKeyExistsError, writeSwarmKeyFile } from '../../../node/libp2p/swarm-key.js'
 
@@ -37,9 +37,9 @@ async function keygen (file: string): Promise<void> {
 async function makeKeyDir (file: string): Promise<void> {
   const dir = path.dirname(path.resolve(file))
   // makeDirs takes an EEXIST for a directory made meanwhile: a file there is seen first
-  const there = await stat(dir).then(s => s.isDirectory() ? 'directory' : 'file', (err: NodeJS.ErrnoException) => err.code)
+  const there = await checkDir(dir)
   if (there === 'file') throw new UsageError(`cannot write swarm key ${file}: ${dir} is a file, not a directory; choose another FILE`)
-  if (there === 'ENOTDIR') throw new UsageError(`cannot write swarm key ${file}: a directory above it is a file, not a directory; choose another FILE`)
+  if (there === 'under-file') throw new UsageError(`cannot write swarm key ${file}: a directory above it is a file, not a directory; choose another FILE`)
   if (there === 'directory') return
   try {
     await makeDirs(dir, 0o700)
