@@ -1,14 +1,15 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  checkReplicaPullHeader, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, PullCooldowns, pullDeadlineMs, PullPace, PusherRecords, recordProof,
-  REPLICA_TIMING, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus, type SignedRecord
+  checkReplicaPullHeader, DEFAULT_EARLY_RESETS, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, EarlyResets, PullCooldowns, pullDeadlineMs, PullPace,
+  PusherRecords, recordProof, REPLICA_TIMING, type EarlyResetConfig, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus,
+  type SignedRecord
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
 import type { MeshLibp2p, RpcBodyResponse } from '../libp2p/index.js'
 import { SizeMismatchError } from '../../src/cas/errors.js'
 import { fetchBlob, type FetchBlobOptions } from './blob-transfer.js'
 import { provesCorrupt } from './verified-body.js'
-import { pullFault, PullDeadlineError, PullTooSlowError, type PullEnd } from './pull-faults.js'
+import { endedEarly, pullFault, PullDeadlineError, PullTooSlowError, type PullEnd } from './pull-faults.js'
 import { raceSignal } from 'race-signal'
 
 export { PullDeadlineError, PullTooSlowError } from './pull-faults.js'
@@ -51,6 +52,8 @@ export interface ReplicaPullerInit {
   recordMs?: number
   /** How long a pusher whose pull ended without its entry starts no new one (`PullCooldowns`; default DEFAULT_PULL_COOLDOWN's). */
   cooldown?: Partial<PullCooldownConfig>
+  /** When pulls that ended early (`endedEarly`) make their pusher's fault (`EarlyResets`; default DEFAULT_EARLY_RESETS's). */
+  earlyResets?: Partial<EarlyResetConfig>
   /** Default: the system's; tests step their own. */
   clock?: PullClock
   /** Default: `fetchBlob` on `libp2p`; tests serve their own bodies. */
@@ -69,9 +72,9 @@ export interface ReplicaPullerInit {
  * bring its share of the pusher's minimum rate in every window (`PullPace`) and end by its absolute deadline, so a
  * pusher holds its slots only while it sends at that rate: one trickling a byte just inside each stall limit loses them.
  * A pull that ends by its pusher's fault (`pullFault`: cut by its pace, stalled, its header late or wrong, bytes of
- * another entry; not a `busy` or `missing` answer, this node's store failing, or a reset before the pace judges it) puts
- * its pusher on a cool-down (`PullCooldowns`): its offers are answered `busy` meanwhile, so a cut pusher cannot take its
- * slots straight back with a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
+ * another entry, a reset before the pace judges it once its pusher repeats it (`EarlyResets`); not a `busy` or `missing`
+ * answer, this node stopping or its store failing) puts its pusher on a cool-down (`PullCooldowns`): its offers are
+ * answered `busy` meanwhile, so a cut pusher cannot take its slots straight back with a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
  */
 export class ReplicaPuller {
   /** Each key's pull under way, and the pusher it pulls from. */
@@ -85,6 +88,7 @@ export class ReplicaPuller {
   private readonly open: OpenPull
   private readonly cooldowns: PullCooldowns
   private readonly records: PusherRecords
+  private readonly earlyResets: EarlyResets
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
     this.timing = { ...DEFAULT_PULL_TIMING, ...init.timing }
@@ -93,6 +97,7 @@ export class ReplicaPuller {
     this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
     this.cooldowns = new PullCooldowns({ ...DEFAULT_PULL_COOLDOWN, ...init.cooldown })
     this.records = new PusherRecords(init.recordMs ?? 3600_000, DEFAULT_PULL_COOLDOWN.maxPushers)
+    this.earlyResets = new EarlyResets({ ...DEFAULT_EARLY_RESETS, ...init.earlyResets })
   }
 
   /** When `pusher`'s cool-down ends, if it cools now (its offers start no pull). */
@@ -134,11 +139,17 @@ export class ReplicaPuller {
     if (this.cooldowns.coolingUntil(from, now) !== undefined) return undefined
     this.perPusher.set(from, pusherPulls + 1)
     this.shareChanged(from)
-    const done = this.fetch(from, record, end => { if (pullFault(end)) this.cooldowns.fault(from, this.clock.now()) })
+    const done = this.fetch(from, record, end => { this.judge(from, end) })
       .finally(() => { this.ended(from, record.gradleKey) })
     done.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
     this.running.set(record.gradleKey, { from, done })
     return done
+  }
+
+  /** `from`'s pull ended without its entry: it cools down if that is its fault, or its early ends' (`EarlyResets`). */
+  private judge (from: string, end: PullEnd): void {
+    const now = this.clock.now()
+    if (pullFault(end) || (endedEarly(end) && this.earlyResets.ended(from, now))) this.cooldowns.fault(from, now)
   }
 
   private ended (from: string, key: string): void {
@@ -166,14 +177,14 @@ export class ReplicaPuller {
       const verdict = pace.check(this.clock.now())
       if (!verdict.ok) cut.abort(paceError(verdict, record.size))
     })
-    const body = { threw: false }
+    const body = { opening: true, threw: false }
     try {
       return await this.fetchWithin(from, record, pace, AbortSignal.any([this.signal, cut.signal]), body, onEnd)
     } catch (err) {
       const reason: unknown = cut.signal.aborted ? cut.signal.reason : err
       // a body that ended short is the stream's end (the store saw fewer bytes), not the store's failure
       const short = err instanceof SizeMismatchError && err.actual < err.expected
-      onEnd({ kind: 'error', err: reason, body: body.threw || short, judged: pace.judging(this.clock.now()), stopping: this.signal.aborted })
+      onEnd({ kind: 'error', err: reason, opening: body.opening, body: body.threw || short, judged: pace.judging(this.clock.now()), stopping: this.signal.aborted })
       throw reason
     } finally {
       stop()
@@ -182,12 +193,13 @@ export class ReplicaPuller {
     }
   }
 
-  private async fetchWithin (from: string, record: SignedRecord, pace: PullPace, signal: AbortSignal, body: { threw: boolean },
+  private async fetchWithin (from: string, record: SignedRecord, pace: PullPace, signal: AbortSignal, body: { opening: boolean, threw: boolean },
     onEnd: (end: PullEnd) => void): Promise<PushStatus> {
     const { store, maxEntryBytes } = this.init
     const response = await this.open(from, record.gradleKey, {
       signal, deadlineMs: this.timing.headerMs, maxBodyBytes: maxEntryBytes, bodyStallMs: this.init.stallMs ?? REPLICA_TIMING.pullStallMs
     })
+    body.opening = false
     const check = checkReplicaPullHeader(record, response.header)
     if (!check.accept) {
       response.abort()

@@ -25,11 +25,13 @@ export { TrustPolicy, OPEN_MESH_TRUST, ciPushesDevelopersRead, assertAcceptableR
 export type { TrustConfig, TrustList } from './trust.js'
 export { chooseReplicas, rendezvousWeight, pushTargets, shouldAcceptPush, DEFAULT_REPLICATION, MAX_REPLICAS } from './rendezvous.js'
 export type { ReplicationConfig } from './rendezvous.js'
-export { decidePush, checkReplicaPullHeader, offerDeadlineMs, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, REPLICA_TIMING } from './push.js'
+export { decidePush, checkReplicaPullHeader, offerDeadlineMs, DEFAULT_EARLY_RESETS, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, REPLICA_TIMING } from './push.js'
 export { PullPace, pullDeadlineMs } from './pull-pace.js'
 export type { PullTiming, PaceVerdict } from './pull-pace.js'
 export { PullCooldowns, PusherRecords } from './pull-cooldown.js'
 export type { PullCooldownConfig } from './pull-cooldown.js'
+export { EarlyResets } from './early-resets.js'
+export type { EarlyResetConfig } from './early-resets.js'
 export type { PushDecision, PushRefusal } from './push.js'
 export {
   CACHE_TOPIC, CAS_PROTOCOL, CACHE_INDEX_PROTOCOL, CACHE_INDEX_PROTOCOL_1_2, CACHE_WIRE_VERSION, MAX_RECORDS_PER_MESSAGE,

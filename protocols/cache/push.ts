@@ -10,6 +10,7 @@ import type { ReplicationConfig } from './rendezvous.js'
 import { assertAcceptableRecord } from './trust.js'
 import { pullDeadlineMs, type PullTiming } from './pull-pace.js'
 import type { PullCooldownConfig } from './pull-cooldown.js'
+import type { EarlyResetConfig } from './early-resets.js'
 import type { TrustPolicy } from './trust.js'
 
 /**
@@ -59,13 +60,23 @@ export const REPLICA_TIMING = Object.freeze({
   pullMaxMs: 2 * 3600_000,
   /**
    * A pusher whose pull ended by its own fault (too slow for its pace, past its deadline, stalled, its header late or
-   * wrong, bytes that prove it served another entry, its stream gone mid-body once the pace judges it: `pullFault`)
-   * starts no new pull here for this long, doubled on each fault after a cool-down ended, up to `pullCooldownMaxMs`; it starts
-   * over once it had none for `pullCooldownForgetMs` (`PullCooldowns`). Its offers meanwhile are answered `busy`.
+   * wrong, bytes that prove it served another entry, its stream gone mid-body once the pace judges it, or gone early
+   * once too often: `pullFault`, `EarlyResets`) starts no new pull here for this long, doubled on each fault after a
+   * cool-down ended, up to `pullCooldownMaxMs`; it starts over once it had none for `pullCooldownForgetMs`
+   * (`PullCooldowns`). Its offers meanwhile are answered `busy`.
    */
   pullCooldownMs: 2 * 60_000,
   pullCooldownMaxMs: 60 * 60_000,
   pullCooldownForgetMs: 60 * 60_000,
+  /**
+   * A pull whose stream was reset or closed before its pace judged it (before its header, or in the body's free first
+   * window) is no fault once, but a pusher's third such episode within `pullEarlyResetsWithinMs` is, and each later
+   * one while three fall within it (`EarlyResets`); its pulls ended within `pullEarlyResetTogetherMs` of each other are
+   * one episode (a dropped connection ends them all at once).
+   */
+  pullEarlyResets: 3,
+  pullEarlyResetsWithinMs: 10 * 60_000,
+  pullEarlyResetTogetherMs: 5_000,
   /** Tries of one offer (a reset stream, `busy`, an error) before it is given up. */
   offerTries: 4,
   /** Wait before an offer's second try, doubled for each further one. */
@@ -96,6 +107,14 @@ export const DEFAULT_PULL_COOLDOWN: PullCooldownConfig = Object.freeze({
   baseMs: REPLICA_TIMING.pullCooldownMs,
   maxMs: REPLICA_TIMING.pullCooldownMaxMs,
   forgetMs: REPLICA_TIMING.pullCooldownForgetMs,
+  maxPushers: 1024
+})
+
+/** `REPLICA_TIMING`'s count of early resets (`EarlyResets`), remembering at most 1024 pushers. */
+export const DEFAULT_EARLY_RESETS: EarlyResetConfig = Object.freeze({
+  togetherMs: REPLICA_TIMING.pullEarlyResetTogetherMs,
+  withinMs: REPLICA_TIMING.pullEarlyResetsWithinMs,
+  episodes: REPLICA_TIMING.pullEarlyResets,
   maxPushers: 1024
 })
 
