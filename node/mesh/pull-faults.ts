@@ -6,7 +6,7 @@ import { provesCorrupt } from './verified-body.js'
  * and whether the pace judged it then (`judged`).
  */
 export type PullEnd =
-  | { readonly kind: 'header', readonly reason: 'busy' | 'missing' | 'wrong' }
+  | { readonly kind: 'header', readonly reason: 'busy' | 'missing' | 'changed' | 'wrong' }
   | {
     readonly kind: 'error', readonly err: unknown, readonly opening: boolean, readonly body: boolean, readonly judged: boolean,
     readonly stopping: boolean
@@ -18,8 +18,9 @@ const PUSHER_ERRORS = new Set(['DeadlineExceededError', 'BodyStalledError', 'Bod
 /**
  * Whether a pull's end is its pusher's fault (`PullCooldowns`). Yes: too slow for its pace or past its deadline, a
  * header late or wrong, a body stalled, bytes proving another entry (`provesCorrupt`). No: an honest answer (`busy`:
- * its upload slots are full; `missing`: it let the entry go), this node stopping, this node's store failing (a full
- * disk is not the pusher's doing), a stream reset or ended before the pace judges the pull. A reset is free to send:
+ * its upload slots are full; `missing`: it let the entry go; `changed`: its key was PUT again with other bytes since
+ * the offer, `checkReplicaPullHeader`), this node stopping, this node's store failing (a full disk is not the pusher's
+ * doing), a stream reset or ended before the pace judges the pull. A reset is free to send:
  * counted never, a pusher could trickle through every free window and reset just before its first judgement; counted
  * always, a pusher's restart or a dropped connection cooled it. So it counts once the pull is judged (mid-body, after
  * its free first window, when the pace would cut it anyway if it were slow). Before that it is an early end

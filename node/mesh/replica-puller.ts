@@ -72,8 +72,8 @@ export interface ReplicaPullerInit {
  * bring its share of the pusher's minimum rate in every window (`PullPace`) and end by its absolute deadline, so a
  * pusher holds its slots only while it sends at that rate: one trickling a byte just inside each stall limit loses them.
  * A pull that ends by its pusher's fault (`pullFault`: cut by its pace, stalled, its header late or wrong, bytes of
- * another entry, a reset before the pace judges it once its pusher repeats it (`EarlyResets`); not a `busy` or `missing`
- * answer, this node stopping or its store failing) puts its pusher on a cool-down (`PullCooldowns`): its offers are
+ * another entry, a reset before the pace judges it once its pusher repeats it (`EarlyResets`); not a `busy`, `missing`
+ * or `changed` answer, this node stopping or its store failing) puts its pusher on a cool-down (`PullCooldowns`): its offers are
  * answered `busy` meanwhile, so a cut pusher cannot take its slots straight back with a fresh free window. Another pusher's offer that joined such a pull starts its own pull of the key instead of failing.
  */
 export class ReplicaPuller {

@@ -165,17 +165,23 @@ function refuse (reason: PushRefusal): PushDecision {
  * A replica pulling an accepted offer: may it stream the bytes the pusher's fetch response
  * announces? Only if they are the offered (already verified) entry's hash and size. A pusher too
  * busy to serve the pull is answered `busy` (the offer's next try, or the pusher's backlog, asks again),
- * anything else `refused`. `reason` says whose doing it was: `busy` and `missing` (the pusher let the
- * entry go since) are honest answers, `wrong` (other bytes, another size, not a fetch response) is not.
+ * anything else `refused`. `reason` says whose doing it was: `busy`, `missing` (the pusher let the
+ * entry go since) and `changed` are honest answers, `wrong` (the offered hash with another size, not a
+ * found fetch response) is not. `changed`: found, but other bytes than the offered hash. The pull asks
+ * by Gradle key (the fetch frame carries no hash, and a pusher of this version rejects trailing bytes),
+ * so a key PUT again with other bytes between the offer and its pull is served as it is now; that new
+ * entry comes in an offer of its own, and these bytes are never read, let alone stored under the
+ * offered hash. A pusher gains nothing by it: the pull ends at its header, as on `missing`.
  */
 export function checkReplicaPullHeader (offered: SignedRecord, header: Uint8Array):
 { readonly accept: true, readonly sha256: string, readonly size: number } |
-{ readonly accept: false, readonly status: 'refused' | 'busy', readonly reason: 'busy' | 'missing' | 'wrong' } {
+{ readonly accept: false, readonly status: 'refused' | 'busy', readonly reason: 'busy' | 'missing' | 'changed' | 'wrong' } {
   try {
     const frame = casFrameCodec.decode(header)
     if (frame.type === 'fetch-response' && frame.status === 'found' && frame.sha256 === offered.sha256 && frame.size === offered.size) {
       return { accept: true, sha256: offered.sha256, size: offered.size }
     }
+    if (frame.type === 'fetch-response' && frame.status === 'found' && frame.sha256 !== offered.sha256) return { accept: false, status: 'refused', reason: 'changed' }
     if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy', reason: 'busy' }
     if (frame.type === 'fetch-response' && frame.status === 'missing') return { accept: false, status: 'refused', reason: 'missing' }
   } catch (err) {

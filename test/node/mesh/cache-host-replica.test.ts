@@ -143,3 +143,19 @@ test('a replica pull whose body stops moving is abandoned after the stall limit,
   t.is(await replica.store.head(key), undefined)
   t.is(replica.mesh.cache?.stats.corruptRejected, 0, 'a stalled body is not taken for corrupt bytes')
 })
+
+test('a key PUT again with other bytes between its offer and the pull is not the pusher\'s fault: the first offer is refused, the new entry\'s is stored', async t => {
+  t.timeout(90_000, 'two in-process nodes on a shared 2-core machine')
+  const replica = await startReplica(t)
+  const pulls = { started: 0 }
+  const pusher = await startPusher(t, replica, (_key, entry) => { pulls.started++; return entry })
+  const key = '34'.repeat(20)
+  const first = await ownEntry(pusher, key, randomBytes(64 * 1024))
+  const second = await ownEntry(pusher, key, randomBytes(48 * 1024)) // a non-reproducible task's output, PUT again
+  t.not(first.sha256, second.sha256)
+  t.is(await offer(pusher, first, replica.mesh.peerId), 'refused', 'the offered entry is gone: its key now names other bytes')
+  t.is(await replica.store.head(key), undefined, 'those bytes are not stored under the first offer')
+  t.is(await offer(pusher, second, replica.mesh.peerId), 'stored', 'the pusher is not cooled: its offer of the new entry is pulled')
+  t.is((await replica.store.head(key))?.sha256, second.sha256)
+  t.is(pulls.started, 2)
+})

@@ -26,14 +26,36 @@ test('a pusher answering busy (its upload slots full) does not cool down: its ne
   t.is(busy.coolingUntil('pusher'), undefined, 'busy is an honest answer')
 })
 
-test('a pusher that let the entry go (missing) does not cool down; one naming other bytes does', async t => {
+test('a pusher that let the entry go (missing) does not cool down; one naming the offered hash with another size does', async t => {
   const record = fakeRecord(1, MiB)
   const missing = puller({ open: answering(casFrameCodec.encode({ type: 'fetch-response', status: 'missing' })) })
   t.is(await missing.pull('pusher', record, offer()), 'refused')
   t.is(missing.coolingUntil('pusher'), undefined)
-  const wrong = puller({ open: answering(casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: 'cd'.repeat(32), size: MiB })) })
+  const wrong = puller({ open: answering(casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: record.sha256, size: MiB + 1 })) })
   t.is(await wrong.pull('pusher', record, offer()), 'refused')
   t.not(wrong.coolingUntil('pusher'), undefined, 'a wrong header is the pusher\'s doing')
+  const garbage = puller({ open: answering(Uint8Array.of(1)) })
+  t.is(await garbage.pull('pusher', record, offer()), 'refused')
+  t.not(garbage.coolingUntil('pusher'), undefined, 'and so is a header that is none')
+})
+
+test('a pusher whose key was PUT again with other bytes since its offer (a header naming other bytes) does not cool down, and nothing is stored', async t => {
+  const record = fakeRecord(1, MiB)
+  let put = 0
+  let stored = 0
+  let aborted = 0
+  const changed = puller({
+    open: async (): Promise<RpcBodyResponse> => ({
+      header: casFrameCodec.encode({ type: 'fetch-response', status: 'found', sha256: 'cd'.repeat(32), size: 2 * MiB }),
+      body: (async function * () { yield new Uint8Array(2 * MiB) })(),
+      abort: () => { aborted++ }
+    }),
+    store: { put: async () => { put++; return {} as never } } as never,
+    onStored: () => { stored++ }
+  })
+  for (let i = 0; i < 3; i++) t.is(await changed.pull('pusher', record, offer()), 'refused', 'the offered entry is not there any more')
+  t.is(changed.coolingUntil('pusher'), undefined, 'a changed entry is not the pusher\'s fault: its next offer is pulled')
+  t.deepEqual({ put, stored, aborted }, { put: 0, stored: 0, aborted: 3 }, 'its bytes are not read, let alone stored under the offered hash')
 })
 
 test('this node\'s store failing (a full disk) does not cool the pusher whose bytes it was writing', async t => {
