@@ -1,6 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
 import { NodeClient } from '../../src/client/node-client.js'
-import type { JobInfo } from '../../src/client/api-types.js'
 import type { NodeProcess } from '../helpers/gmesh-node.js'
 import { copyExample, GRADLE_TEST_TIMEOUT_MS } from '../helpers/gradle-project.js'
 import { awaitStatus } from '../node/mesh/helpers.js'
@@ -8,15 +7,32 @@ import { gmeshBuild, killLeftoverUnits, startFarm, unitProcessFiles, type JobsSt
 
 type Victim = 'worker' | 'leader'
 
-/** Resolves to the job's leader once the submitter has granted term 1. */
-async function firstLeader (submitter: NodeProcess): Promise<string> {
-  const client = await NodeClient.connect(submitter.dataDir)
-  for (let i = 0; i < 600; i++) {
-    const job: JobInfo | undefined = (await client.jobs())[0]
-    if (job?.leader != null) return job.leader
-    await new Promise(resolve => setTimeout(resolve, 100))
+/** How long the workers may take to start leading once the build is submitted (a bound, not a wait). */
+const LEADER_BOUND_MS = 60_000
+
+/**
+ * Resolves to the worker that started leading the job's term 1, as its own event stream says (the `leading` event).
+ * Each stream is read from the node's first buffered event (`after: 0`), so the event cannot come before the
+ * subscription; rejects if neither worker leads within LEADER_BOUND_MS.
+ */
+async function firstLeader (workers: NodeProcess[]): Promise<string> {
+  const done = new AbortController()
+  const signal = AbortSignal.any([done.signal, AbortSignal.timeout(LEADER_BOUND_MS)])
+  const leads = async (worker: NodeProcess): Promise<string> => {
+    const client = await NodeClient.connect(worker.dataDir)
+    for await (const event of client.subscribe({ signal, after: 0 })) {
+      if (event.type === 'leading' && event.term === 1) return worker.info.peerId
+    }
+    throw new Error(`${worker.info.peerId} did not lead term 1`)
   }
-  throw new Error('no leader was granted within 60 s')
+  try {
+    return await Promise.any(workers.map(leads))
+  } catch (err) {
+    const why = (err as AggregateError).errors.map(e => (e as Error).message).join('; ')
+    throw new Error(`no worker started leading term 1 within ${LEADER_BOUND_MS / 1000} s (${why})`)
+  } finally {
+    done.abort()
+  }
 }
 
 /**
@@ -28,8 +44,9 @@ async function buildWhileKilling (t: ExecutionContext, victimRole: Victim): Prom
   const [a, b, c] = await startFarm(t, [0, 1, 1]) as [NodeProcess, NodeProcess, NodeProcess]
   const copy = await copyExample('java-multi')
   t.teardown(copy.cleanup)
+  const leading = firstLeader([b, c])
   const build = gmeshBuild(t, a, copy)
-  const leader = await firstLeader(a)
+  const leader = await leading
   const victim = [b, c].find(n => (n.info.peerId === leader) === (victimRole === 'leader'))!
   await awaitStatus(victim, `the ${victimRole} runs Gradle for a unit`, status =>
     (status as unknown as { jobs: JobsStatus }).jobs.worker.running > 0 && unitProcessFiles(victim).length > 0, { withinMs: 120_000, tries: 1000 })
