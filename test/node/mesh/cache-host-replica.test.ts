@@ -13,31 +13,51 @@ import { recordFromStored, type SignedRecord } from '../../../protocols/cache/in
 import { ContentStore } from '../../../src/cas/store.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { monotonicNow } from '../../../node/clock.js'
+import { EventBus } from '../../../node/events/index.js'
 import { startBentNode, type BendEntry, type InProcessNode } from '../../e2e/in-process-node.js'
 
-interface Replica { mesh: Mesh, store: ContentStore, address: string }
+/** `events`: the replica's event bus, which hears of peers coming (`peer-up`) as its membership does. */
+interface Replica { mesh: Mesh, store: ContentStore, address: string, events: EventBus }
 
 /** An in-process replica node on loopback, stopped and removed in the teardown. */
 async function startReplica (t: ExecutionContext, init: Partial<MeshInit> = {}): Promise<Replica> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-replica-'))
   const store = await ContentStore.open({ dir, maxBytes: 64 * 1024 * 1024, logger: silentLogger() })
-  const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger: silentLogger() }, {
+  const events = new EventBus()
+  const mesh = new Mesh({ privateKey: await generateKeyPair('Ed25519'), store, logger: silentLogger(), events }, {
     listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [], mdns: false, slots: 0, maxEntryBytes: 64 * 1024 * 1024, ...init
   })
   await mesh.start()
   t.teardown(async () => { await mesh.stop(); await store.close(); await rm(dir, { recursive: true, force: true }) })
   const address = mesh.multiaddrs.find(m => m.includes('/ip4/127.0.0.1/'))
   if (address === undefined) throw new Error('the replica has no loopback address')
-  return { mesh, store, address: address.includes('/p2p/') ? address : `${address}/p2p/${mesh.peerId}` }
+  return { mesh, store, events, address: address.includes('/p2p/') ? address : `${address}/p2p/${mesh.peerId}` }
+}
+
+/** A bound on the wait for a peer, not a wait: the replica sees a loopback peer in well under a second. */
+const PEER_BOUND_MS = 30_000
+
+/** Resolves once `holds` is true of the replica: at once, or at one of its events; rejects after PEER_BOUND_MS, naming `what`. */
+async function until (replica: Replica, what: string, holds: () => boolean): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (!holds()) return
+      off()
+      clearTimeout(bound)
+      resolve()
+    }
+    const off = replica.events.subscribe(check)
+    const bound = setTimeout(() => { off(); reject(new Error(`${what} did not happen within ${PEER_BOUND_MS / 1000} s`)) }, PEER_BOUND_MS)
+    check() // after subscribing: what came before is in the state, what comes after is an event
+  })
 }
 
 /** A pusher joined to `replica` that serves its entries through `bend`; resolves once the replica sees it alive. */
 async function startPusher (t: ExecutionContext, replica: Replica, bend: BendEntry): Promise<InProcessNode> {
   const pusher = await startBentNode(replica.address, 'gmesh-pusher-', bend)
   t.teardown(pusher.stop)
-  const alive = (): boolean => replica.mesh.peerList().some(p => p.peerId === pusher.mesh.peerId && p.status === 'alive')
-  for (let i = 0; i < 300 && !alive(); i++) await new Promise(resolve => setTimeout(resolve, 100))
-  if (!alive()) throw new Error('the replica never saw the pusher alive')
+  await until(replica, 'the replica seeing the pusher alive', () =>
+    replica.mesh.peerList().some(p => p.peerId === pusher.mesh.peerId && p.status === 'alive'))
   return pusher
 }
 
