@@ -263,6 +263,7 @@ export class Daemon {
         ? undefined
         : { ...this.mesh.cache.stats, uploads: this.mesh.cache.uploads, dht: this.mesh.cache.dhtStats, protocol: this.mesh.cache.protocol.stats() },
       peers: this.mesh?.peerList() ?? [],
+      membership: this.mesh?.membershipStats,
       discovery: this.mesh?.discovery,
       connectivity: this.mesh?.connectivity,
       jobs: this.mesh?.jobs == null

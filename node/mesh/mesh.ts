@@ -15,7 +15,7 @@ import type { EventSink } from '../events/index.js'
 import { ed25519Signer } from './signing.js'
 import { JobsHost } from '../jobs/jobs-host.js'
 import type { JobsConfig } from '../../protocols/jobs/index.js'
-import type { ConnectivityInfo } from '../../src/client/api-types.js'
+import type { ConnectivityInfo, MembershipStats } from '../../src/client/api-types.js'
 
 /**
  * Jobs timing on real nodes: a unit costs its task count, about 2 s per task until the leader has
@@ -167,6 +167,12 @@ export class Mesh {
       bootstrap: this.init.bootstrap.length,
       failures: { handshake: { ...handshakes.stats }, unreachable: dialer.stats.unreachable }
     }
+  }
+
+  /** The membership messages this node took, and those it ignored as replays or rejected. */
+  get membershipStats (): MembershipStats | undefined {
+    const m = this.membership
+    return m == null ? undefined : { ...m.heard.snapshot(), staleBeats: m.staleBeats, rejected: m.rejected }
   }
 
   /** Live peers with their load and round-trip time. */

@@ -5,6 +5,7 @@ import { MEMBERSHIP_PROTOCOL, MEMBERSHIP_TOPIC, NO_LOAD, decodeOn } from './mess
 import type { Load, MemberRecord, MembershipMessage } from './messages.js'
 import { AntiEntropy, viewBuckets, vouchedDead } from './anti-entropy.js'
 import { MAX_INCARNATION_STEP, MAX_WELCOME_STEP, credible } from './credence.js'
+import { HeardMessages } from './heard.js'
 import { noteBeats, replayedBeat } from './heartbeat-order.js'
 import { Joiner } from './joining.js'
 import { MembershipEffects } from './membership-effects.js'
@@ -60,6 +61,8 @@ export class Membership implements SansIoProtocol {
   rejected = 0
   /** Gossip ignored as a replay: its author's heartbeat, signed before one taken at that incarnation (heartbeat-order.ts). */
   staleBeats = 0
+  /** Messages taken since start, by kind (HeardMessages); replays and malformed input are not (`staleBeats`, `rejected`). */
+  readonly heard = new HeardMessages()
   private refusedRecords = 0
 
   constructor (private readonly options: MembershipOptions) {
@@ -126,6 +129,7 @@ export class Membership implements SansIoProtocol {
       this.staleBeats++
       return 'ignore'
     }
+    this.heard.count(from, message)
     this.dispatch(from, message, now)
     if (message.type === 'gossip' && sent !== undefined) noteBeats(this.table, from, message.updates, sent)
     if (this.joiner.awaitingMember && this.view.liveCount > 0) this.join(now)

@@ -50,6 +50,13 @@ export interface PeerInfo {
   addresses: string[]
 }
 
+/**
+ * The membership messages a node took since it started (`membership` of its status): `frames` on the direct protocol
+ * (probes, joins, pulls), `gossip` publications from the topic, `heartbeats` among them (a member's own alive record);
+ * replays ignored (`staleBeats`) and malformed messages (`rejected`) are not in the first three.
+ */
+export interface MembershipStats { frames: number, gossip: number, heartbeats: number, staleBeats: number, rejected: number }
+
 export interface CacheInfo {
   /** The local store. */
   store: { entries: number, bytes: number, maxBytes: number, hits: number, misses: number }
