@@ -1,7 +1,8 @@
 // An idle gmesh node: time from spawn to its ready file, and its memory after it has settled,
 // each beside a bare Node process doing nothing (the floor any node pays); then meshes of 3 and of 11 nodes
 // joined on loopback and left idle: each one's memory and share of a core, and the membership heartbeats
-// each node hears per second at that size (what the gossip at idle is made of).
+// each node hears per second at that size (what the gossip at idle is made of), counted by each node (the
+// `membership` counters of its status) over the CPU window, beside the rate its configuration aims at.
 // Runnable alone: node dist/bench/node-idle.js [--quick] [--mesh] (--mesh: the two meshes only, for A/B runs)
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { spawnNode, type NodeProcess } from '../src/client/node-process.js'
 import { NodeClient } from '../src/client/node-client.js'
+import type { MembershipStats } from '../src/client/api-types.js'
 import { median } from './lib/load.js'
 import { DEFAULT_MEMBERSHIP_CONFIG, heartbeatIntervalMs } from '../protocols/membership/config.js'
 import { processes, type TrackedProcess } from './lib/processes.js'
@@ -117,7 +119,31 @@ async function gmeshNode (settleMs: number): Promise<{ startMs: number, rss: num
   }
 }
 
-interface IdleMeshFigures { size: number, rss: number, cpuShare: number, maxCpuShare: number, bareCpuShare: number, windowMs: number, peers: number }
+/** Membership messages a node took per second over a window, from its own counters. */
+interface HeardRates { heartbeats: number, gossip: number, frames: number }
+
+interface IdleMeshFigures {
+  size: number, rss: number, cpuShare: number, maxCpuShare: number, bareCpuShare: number, windowMs: number, peers: number
+  /** Medians over the nodes of what each took per second; the fewest heartbeats any node heard per second. */
+  heard: HeardRates, minHeartbeats: number
+}
+
+class NoMembershipStatsError extends Error {
+  override name = 'NoMembershipStatsError'
+}
+
+/** A node's membership counters (its status) and when they were read. */
+async function membershipStats (client: NodeClient): Promise<{ at: number, stats: MembershipStats }> {
+  const stats = (await client.status(AbortSignal.timeout(10_000))).membership as MembershipStats | undefined
+  if (stats == null) throw new NoMembershipStatsError('the node\'s status has no membership counters (a gmesh up without them?)')
+  return { at: performance.now(), stats }
+}
+
+/** Per second between two reads of the same node's counters. */
+function heardRates (before: { at: number, stats: MembershipStats }, after: { at: number, stats: MembershipStats }): HeardRates {
+  const per = (k: keyof HeardRates): number => (after.stats[k] - before.stats[k]) * 1000 / (after.at - before.at)
+  return { heartbeats: per('heartbeats'), gossip: per('gossip'), frames: per('frames') }
+}
 
 /**
  * `size` nodes joined on loopback, left idle: each one's memory and CPU share over `windowMs` once the mesh has
@@ -136,17 +162,26 @@ async function idleMesh (size: number, settleMs: number, windowMs: number): Prom
     }
     bare = await startBareNode()
     const pids = [...session.nodes.map(n => n.info.pid), bare.pid]
+    const clients = await Promise.all(dirs.map(async dir => await NodeClient.connect(dir)))
     await sleep(settleMs)
+    // the counters are read just outside the CPU window, so reading them costs the nodes nothing inside it
+    const heardBefore = await Promise.all(clients.map(membershipStats))
     const started = performance.now()
     const before = await Promise.all(pids.map(cpuMsOf))
     await sleep(windowMs)
     const after = await Promise.all(pids.map(cpuMsOf))
     const elapsedMs = performance.now() - started // the window as it ran: on a busy machine the sleep overshoots
+    const heardAfter = await Promise.all(clients.map(membershipStats))
+    const rates = heardBefore.map((b, i) => heardRates(b, heardAfter[i]!))
+    const heard = { heartbeats: median(rates.map(r => r.heartbeats)), gossip: median(rates.map(r => r.gossip)), frames: median(rates.map(r => r.frames)) }
     const shares = after.map((ms, i) => (ms - before[i]!) / elapsedMs)
     const rss = await Promise.all(session.nodes.map(async n => await rssOf(n.info.pid)))
-    const peers = (await (await NodeClient.connect(dirs[0]!)).peers()).length
+    const peers = (await clients[0]!.peers()).length
     const nodeShares = shares.slice(0, -1)
-    return { size, rss: median(rss), cpuShare: median(nodeShares), maxCpuShare: Math.max(...nodeShares), bareCpuShare: shares.at(-1)!, windowMs: elapsedMs, peers }
+    return {
+      size, rss: median(rss), cpuShare: median(nodeShares), maxCpuShare: Math.max(...nodeShares), bareCpuShare: shares.at(-1)!, windowMs: elapsedMs, peers,
+      heard, minHeartbeats: Math.min(...rates.map(r => r.heartbeats))
+    }
   } finally {
     if (bare != null) await processes.stop(bare)
     await session.close()
@@ -155,17 +190,22 @@ async function idleMesh (size: number, settleMs: number, windowMs: number): Prom
 
 /** The rows of one idle mesh: its memory and its CPU share beside the bare node's over the same window. */
 function meshRows (mesh: IdleMeshFigures, bareRss: number | undefined): ResultRow[] {
-  const heardPerSec = (mesh.size - 1) * 1000 / heartbeatIntervalMs(DEFAULT_MEMBERSHIP_CONFIG, mesh.size)
+  // what the configuration aims at: each of the n - 1 others beats once per heartbeatIntervalMs(n) on average
+  const configuredPerSec = (mesh.size - 1) * 1000 / heartbeatIntervalMs(DEFAULT_MEMBERSHIP_CONFIG, mesh.size)
   return [
     { measure: `resident memory, idle in a ${mesh.size}-node mesh`, figure: `${fmtNumber(mesh.rss / MiB, 1)} MiB`, reference: bareRss == null ? '-' : `${fmtNumber(bareRss / MiB, 1)} MiB`, ratio: bareRss == null ? undefined : mesh.rss / bareRss, goal: '< 150 MiB', met: mesh.rss < 150 * MiB },
     { measure: `CPU, idle in a ${mesh.size}-node mesh (one core; ref: bare node, same window)`, figure: `${fmtNumber(mesh.cpuShare * 100, 1)}%`, reference: `${fmtNumber(mesh.bareCpuShare * 100, 1)}%`, ratio: mesh.bareCpuShare > 0 ? mesh.cpuShare / mesh.bareCpuShare : undefined },
     { measure: `CPU, busiest node of the ${mesh.size}-node mesh`, figure: `${fmtNumber(mesh.maxCpuShare * 100, 1)}%`, reference: '-' },
-    { measure: `membership heartbeats each node hears per second (${mesh.size} nodes)`, figure: fmtNumber(heardPerSec, 1), reference: '-' }
+    { measure: `membership heartbeats heard per second, median node (${mesh.size} nodes; ref: configured)`, figure: fmtNumber(mesh.heard.heartbeats, 1), reference: fmtNumber(configuredPerSec, 1), ratio: mesh.heard.heartbeats / configuredPerSec },
+    { measure: `membership gossip and direct frames taken per second (${mesh.size} nodes)`, figure: `${fmtNumber(mesh.heard.gossip, 1)} + ${fmtNumber(mesh.heard.frames, 1)}`, reference: '-' }
   ]
 }
 
 function meshNotes (meshes: IdleMeshFigures[]): string {
-  return meshes.map(m => `the ${m.size}-node mesh's first node saw ${m.peers} peers; its CPU window ran ${fmtMs(m.windowMs)}`).join('; ')
+  return meshes.map(m => `the ${m.size}-node mesh's first node saw ${m.peers} peers; its CPU window ran ${fmtMs(m.windowMs)}, ` +
+    `the node that heard fewest heartbeats heard ${fmtNumber(m.minHeartbeats, 1)}/s`).join('; ') +
+    '; heartbeats heard are counted by each node (its status\'s membership counters, a member\'s own alive record in gossip, ' +
+    'replays not counted), read just before and after the CPU window; the reference is the rate heartbeatIntervalMs aims at, (n - 1) / interval(n)'
 }
 
 /** The two idle meshes, 3 and 11 nodes, one after the other (never at once: they would share the cores). */
