@@ -6,9 +6,10 @@ if (major < 24) {
     'Run it as `npx gmesh` (or through npm scripts) from the project, which use the Node 24 in node_modules/.bin.\n')
   process.exit(2)
 }
-// Cache PUTs fsync every blob; more libuv threads let those fsyncs overlap. This must be set
-// before the first file system call, hence the dynamic import below.
-process.env.UV_THREADPOOL_SIZE ??= '16'
+// Cache PUTs fsync every blob; more libuv threads let those fsyncs overlap (src/config/threadpool.ts). This must
+// be set before the first file system call, hence the dynamic imports (loading a module starts no libuv thread).
+const { uvThreadpoolSize } = await import('../dist/src/config/threadpool.js')
+process.env.UV_THREADPOOL_SIZE = uvThreadpoolSize(process.env)
 // A node runs for days: a young generation of 2 MiB semi-spaces (V8's default grows to 16 MiB) keeps an idle
 // node near 120 MiB instead of 155 MiB and a loaded one near 160 MiB instead of 280 MiB, with the same cache
 // throughput (measured on this project's benchmarks). V8 reads it only at start, so the process replaces itself

@@ -1,11 +1,13 @@
 // The floor of what any Node.js server does on this machine: Node's own http module serving the same files as
 // nginx (read per GET, no verification, no index) and writing PUTs as a durable server must (temp file,
-// fdatasync, rename). Run as a script: `node plain-node-server.js ROOT PORT`; `start()` spawns it for a bench.
+// fdatasync, rename). Run as a script: `node plain-node-server.js ROOT PORT`; `start()` spawns it for a bench,
+// with the libuv thread pool a gmesh node gets (bin/gmesh.js), so both overlap as many reads and fsyncs.
 import { mkdirSync, readFile, renameSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { uvThreadpoolSize } from '../../src/config/threadpool.js'
 import { freePort, waitForHttp } from './net.js'
 import { processes, type TrackedProcess } from './processes.js'
 
@@ -57,7 +59,8 @@ export class PlainNodeServer {
 
   async start (): Promise<void> {
     this.port = await freePort()
-    this.proc = processes.spawn(this.label, process.execPath, [fileURLToPath(import.meta.url), this.root, String(this.port)], { stdio: 'ignore' })
+    this.proc = processes.spawn(this.label, process.execPath, [fileURLToPath(import.meta.url), this.root, String(this.port)],
+      { stdio: 'ignore', env: { ...process.env, UV_THREADPOOL_SIZE: uvThreadpoolSize(process.env) } })
     await waitForHttp(this.cacheUrl, { timeoutMs: 15_000, proc: this.proc })
   }
 
