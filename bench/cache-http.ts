@@ -156,7 +156,7 @@ export async function run (options: BenchOptions = currentBenchOptions()): Promi
       `${plainNode.target.label} is Node's http module reading the same files per GET (no verification, no index) and writing PUTs to a temp file, fdatasync, rename: ` +
       'the ceiling of a single-threaded Node server on this machine, and the like-for-like PUT reference: the node fsyncs every blob ' +
       '(GMESH_BENCH_NODE_ARGS=--no-fsync turns that off), nginx\'s WebDAV PUT writes a temp file and renames it without any fsync, ' +
-      'so its PUT rate is not durable storage. Both load generators count any answer below 400 as ok; the node\'s stored counter is checked against them.' +
+      'so its PUT rate is not durable storage. wrk counts any answer below 400 as ok, the Node load generator only 2xx answers; the node\'s stored counter is checked against them.' +
       (gen.name.startsWith('node') ? '\nThe Node load generator saturates long before nginx does: figures near its ceiling are its limit, not the server\'s (apt-get install wrk).' : ''))
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {})
