@@ -1,6 +1,8 @@
 // Peer fetch on real gmesh nodes (loopback): a 10 MiB entry PUT on node A and fetched by a GET on
 // node B against a raw libp2p stream between two createMeshLibp2p processes; time to first byte of
-// 5 KiB entries A announced; a miss on every peer of a node with 10 peers.
+// 5 KiB entries A announced; a miss in a mesh of a node and 10 peers, which (below DHT_MIN_PEERS live nodes) the node
+// answers from its provider index without asking any peer: what issue 4's goal "A miss on every peer answers in
+// under 5 ms p99 with 10 peers" comes down to in such a mesh.
 // Runnable alone: node dist/bench/mesh-fetch.js [--quick] [--pair-only | --miss-only] [--keep]
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -14,6 +16,7 @@ import { RawReference } from './lib/mesh-reference.js'
 import { syncedWriteMs } from './lib/mesh-disk.js'
 import { stopChildrenOnSignal } from './lib/mesh-standalone.js'
 import { currentBenchOptions, type BenchOptions } from './lib/options.js'
+import { DHT_MIN_PEERS } from '../protocols/cache/lookup-config.js'
 import { fmtMs, fmtNumber, renderTable, type ResultRow } from './lib/table.js'
 
 const KiB = 1024
@@ -22,6 +25,8 @@ const BLOB = 10 * MiB
 const SMALL = 5 * KiB
 const MISS_PEERS = 10
 export const FETCH_GOALS = { throughputRatio: 0.8, firstByteP99Ms: 5, missP99Ms: 5 }
+/** The goal the miss rows are measured against, as issue 4 puts it. */
+const MISS_GOAL_TEXT = 'A miss on every peer answers in under 5 ms p99 with 10 peers'
 
 interface Plan { blobRuns: number, smallGets: number, missGets: number }
 
@@ -210,7 +215,7 @@ function pairRows (pair: PairFigures, plan: Plan): ResultRow[] {
     { measure: '10 MiB GET on B, local hit, median (ref: 10 MiB GET from A, median)', ...ms(median(pair.localBlobMs), median(pair.meshBlobMs)) },
     { measure: 'measured peer-fetch GETs answered 404 (2 s lookup deadline)', figure: fmtNumber(pair.deadlineMisses), reference: fmtNumber(plan.blobRuns + plan.smallGets), goal: '0', met: pair.deadlineMisses === 0 },
     { measure: `peer fetches answered by B (ref: GETs that needed one)`, figure: fmtNumber(pair.peerHits), reference: fmtNumber(plan.blobRuns + 1 + plan.smallGets + 20), goal: 'all', met: pair.peerHits === plan.blobRuns + 1 + plan.smallGets + 20 },
-    { measure: 'miss on every peer, 1 peer, p99 (ref: miss p50)', ...ms(p(pair.miss1, 99), p(pair.miss1, 50)) }
+    { measure: 'miss answered from the provider index, 1 peer in the mesh, p99 (ref: miss p50)', ...ms(p(pair.miss1, 99), p(pair.miss1, 50)) }
   ]
 }
 
@@ -218,8 +223,8 @@ function missRows (miss: MissFigures, plan: Plan): ResultRow[] {
   const g = FETCH_GOALS
   const ms = (figure: number, reference: number): Pick<ResultRow, 'figure' | 'reference' | 'ratio'> => ({ figure: fmtMs(figure), reference: fmtMs(reference), ratio: figure / reference })
   return [
-    { measure: `miss on every peer, ${miss.peers} peers, p50 (ref: 5 KiB local hit p50, same node)`, ...ms(p(miss.miss, 50), p(miss.localHit, 50)) },
-    { measure: `miss on every peer, ${miss.peers} peers, p99 (ref: 5 KiB local hit p99)`, ...ms(p(miss.miss, 99), p(miss.localHit, 99)), goal: `< ${g.missP99Ms} ms`, met: p(miss.miss, 99) < g.missP99Ms },
+    { measure: `miss answered from the provider index, ${miss.peers} peers in the mesh, p50 (ref: 5 KiB local hit p50, same node)`, ...ms(p(miss.miss, 50), p(miss.localHit, 50)) },
+    { measure: `miss answered from the provider index, ${miss.peers} peers in the mesh, p99 (ref: 5 KiB local hit p99)`, ...ms(p(miss.miss, 99), p(miss.localHit, 99)), goal: `< ${g.missP99Ms} ms (issue 4)`, met: p(miss.miss, 99) < g.missP99Ms },
     { measure: `mesh lookups answered miss (ref: distinct-key GETs)`, figure: fmtNumber(miss.lookups), reference: fmtNumber(plan.missGets + 20), goal: 'all', met: miss.lookups === plan.missGets + 20 }
   ]
 }
@@ -240,8 +245,10 @@ export async function run (options: BenchOptions = currentBenchOptions(), parts:
     }
     if (parts === 'pair') return
     const miss = await measureMiss(root, p)
-    console.log(renderTable(`Miss on every peer: a node among ${MISS_PEERS + 1} (loopback), ${p.missGets} distinct keys`, 'gmesh', 'reference', missRows(miss, p)))
-    console.log('notes: peers are the live members the probe listed before -> after the misses; each GET asks for a new ' +
+    console.log(renderTable(`Miss answered from the provider index: a node among ${MISS_PEERS + 1} (loopback), ${p.missGets} distinct keys`, 'gmesh', 'reference', missRows(miss, p)))
+    console.log(`notes: goal (issue 4): "${MISS_GOAL_TEXT}". Below ${DHT_MIN_PEERS} live nodes every member hears every announcement, ` +
+      'so a key the provider index lacks is a miss at once: no peer is asked and no DHT walk made; these rows time that answer in a mesh of that size, ' +
+      'not a round trip to each peer. Peers are the live members the probe listed before -> after the misses; each GET asks for a new ' +
       `random key (no negative-cache answer); the reference GETs one 5 KiB entry stored on the probe. Load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores.`)
   } finally {
     keepAlive.destroy()
