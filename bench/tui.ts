@@ -1,6 +1,7 @@
 // gmesh top under load: 200 peers and a 1,000-unit job, events streaming in. The fake node (the real
 // control API and SSE code over fake data) runs in a worker thread, so this thread's CPU time is the
-// TUI's alone: SSE client, store, React and ink rendering into a 120x40 terminal.
+// TUI's alone: SSE client, store, React and ink rendering into a 120x40 terminal. Each view's reference is bare
+// ink (bench/lib/ink-floor.tsx) redrawing a frame of that size as often as the view did.
 // Runnable alone: node dist/bench/tui.js [--quick]
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -104,6 +105,23 @@ async function measureView (worker: Worker, client: NodeClient, view: ViewName, 
   }
 }
 
+/** Bare ink at one view's frame rate: the view's CPU floor. */
+interface Floor { everyMs: number, cpuPercent: number, frames: number }
+
+/** A view's rows: its CPU beside bare ink at its frame rate, that floor's own row, and for the events view its redraw times. */
+function viewRows (view: ViewName, m: Measured, floor: Floor, seconds: number): ResultRow[] {
+  const rows: ResultRow[] = [
+    { measure: `CPU, ${view} view, 20 events/s`, figure: `${m.cpuPercent.toFixed(1)}% of a core`, reference: `bare ink ${floor.cpuPercent.toFixed(1)}%`, ratio: m.cpuPercent / floor.cpuPercent, goal: '< 5%', met: m.cpuPercent < 5 },
+    { measure: `bare ink: ${COLUMNS}x${ROWS} frame of scrolling lines every ${floor.everyMs} ms`, figure: `${floor.cpuPercent.toFixed(1)}% of a core`, reference: `${floor.frames} frames in ${seconds} s (${view} view ${m.frames})` }
+  ]
+  if (view !== 'events') return rows
+  return [...rows,
+    { measure: 'events shown on screen (the redraw times are theirs)', figure: `shown ${m.shown} of ${m.emitted} emitted`, reference: `within ${SHOW_GRACE_MS} ms of the last`, goal: 'all', met: m.emitted > 0 && m.shown === m.emitted },
+    { measure: 'redraw after an event p50', figure: fmtMs(m.redrawP50), reference: `store window ${DEFAULT_BATCH_MS} ms`, goal: '< 100 ms', met: m.redrawP50 < 100 },
+    { measure: 'redraw after an event p95 (max)', figure: `${fmtMs(m.redrawP95)} (${fmtMs(m.redrawMax)})`, reference: `store window ${DEFAULT_BATCH_MS} ms`, goal: '< 100 ms', met: m.redrawP95 < 100 }
+  ]
+}
+
 export async function run (options: { quick?: boolean } = {}): Promise<void> {
   process.env.NODE_ENV ??= 'production' // as gmesh top runs React (set before React is first loaded)
   const seconds = options.quick === true ? 3 : 8
@@ -118,26 +136,17 @@ export async function run (options: { quick?: boolean } = {}): Promise<void> {
     for (const view of ['peers', 'jobs', 'events'] as const) measured.set(view, await measureView(worker, client, view, seconds))
     const { measureInkFloor } = await import('./lib/ink-floor.js')
     const { TOP_MAX_FPS } = await import('../src/tui/run-top.js')
-    // bare ink draws as many frames as the events view did (it draws when the store tells, at most once per window)
-    const eventsFrames = measured.get('events')!.frames
-    const floorEveryMs = Math.round(seconds * 1000 / Math.max(1, eventsFrames))
-    const floor = await measureInkFloor({ columns: COLUMNS, rows: ROWS, everyMs: floorEveryMs, seconds, maxFps: TOP_MAX_FPS })
     const rows: ResultRow[] = []
     for (const [view, m] of measured) {
-      const row: ResultRow = { measure: `CPU, ${view} view, 20 events/s`, figure: `${m.cpuPercent.toFixed(1)}% of a core`, reference: `${m.frames} frames in ${seconds} s`, goal: '< 5%', met: m.cpuPercent < 5 }
-      if (view === 'events') {
-        // bare ink drawing as many frames of the same size and lines is the events view's floor
-        rows.push({ ...row, reference: `bare ink ${floor.cpuPercent.toFixed(1)}%`, ratio: m.cpuPercent / floor.cpuPercent })
-        rows.push({ measure: `bare ink: ${COLUMNS}x${ROWS} frame of scrolling lines every ${floorEveryMs} ms`, figure: `${floor.cpuPercent.toFixed(1)}% of a core`, reference: `${floor.frames} frames in ${seconds} s (events view ${m.frames})` })
-        rows.push({ measure: 'events shown on screen (the redraw times are theirs)', figure: `shown ${m.shown} of ${m.emitted} emitted`, reference: `within ${SHOW_GRACE_MS} ms of the last`, goal: 'all', met: m.emitted > 0 && m.shown === m.emitted })
-        rows.push({ measure: 'redraw after an event p50', figure: fmtMs(m.redrawP50), reference: `store window ${DEFAULT_BATCH_MS} ms`, goal: '< 100 ms', met: m.redrawP50 < 100 })
-        rows.push({ measure: 'redraw after an event p95 (max)', figure: `${fmtMs(m.redrawP95)} (${fmtMs(m.redrawMax)})`, reference: `store window ${DEFAULT_BATCH_MS} ms`, goal: '< 100 ms', met: m.redrawP95 < 100 })
-      } else rows.push(row)
+      // bare ink draws as many frames as the view did (it draws when the store tells, at most once per window)
+      const everyMs = Math.round(seconds * 1000 / Math.max(1, m.frames))
+      const floor = { everyMs, ...await measureInkFloor({ columns: COLUMNS, rows: ROWS, everyMs, seconds, maxFps: TOP_MAX_FPS }) }
+      rows.push(...viewRows(view, m, floor, seconds))
     }
     console.log(renderTable(`gmesh top with ${PEERS} peers and a ${UNITS}-unit job over 50 nodes (${seconds} s per view)`, 'gmesh top', 'reference', rows))
     console.log('notes: CPU is this thread\'s own time (process.threadCpuUsage): SSE client, store, React and ink; the fake node, which emits the events, runs in a worker. ' +
       `Redraw is timed from the event's emission on the node to the frame that shows it, through HTTP/SSE. Bare ink redraws a frame of the same size as often as ` +
-      `the events view did in its run (it draws when the store tells, within and at most once per ${DEFAULT_BATCH_MS} ms) and does nothing else: the floor of an ink dashboard here. ` +
+      `each view did in its run (it draws when the store tells, within and at most once per ${DEFAULT_BATCH_MS} ms) and does nothing else: the floor of an ink dashboard here. ` +
       `Load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores.`)
   } finally {
     removeCleanup()
