@@ -7,6 +7,7 @@ import { IntegrityError, StoreClosedError } from './errors.js'
 import { BlobFiles } from './blob-files.js'
 import { evictInChunks } from './gc.js'
 import { IndexDb } from './index-db.js'
+import { DroppedListeners, type DroppedListener } from './dropped-listeners.js'
 import { StoreLayout } from './layout.js'
 import { DEFAULT_QUARANTINE_MAX_BYTES, DEFAULT_QUARANTINE_MAX_FILES, Quarantine } from './quarantine.js'
 import { entryOfBytes } from './open-entry.js'
@@ -36,7 +37,7 @@ export class ContentStore implements BlobStore {
   private readonly access: AccessFlusher
   private readonly blobs: BlobFiles
   private readonly quarantine: Quarantine
-  private readonly droppedListeners = new Set<(keys: readonly string[]) => void>()
+  private readonly droppedListeners: DroppedListeners
   private readonly now: () => number
   private readonly logger: CasLogger
   private readonly smallBlobBytes: number
@@ -56,6 +57,7 @@ export class ContentStore implements BlobStore {
     this.maxBytes = options.maxBytes
     this.now = options.now ?? Date.now
     this.logger = options.logger ?? silentLogger
+    this.droppedListeners = new DroppedListeners(this.logger)
     this.smallBlobBytes = options.smallBlobBytes ?? DEFAULT_SMALL_BLOB_BYTES
     this.syncBlobs = options.syncBlobs ?? true
     this.reader = new BlobReader(this.layout, { smallBytes: this.smallBlobBytes, ...(options.hotBytes === undefined ? {} : { hotBytes: options.hotBytes }) })
@@ -76,7 +78,7 @@ export class ContentStore implements BlobStore {
       logger: this.logger,
       now: this.now,
       onQuarantined: () => { this.counters.quarantined++ },
-      onDropped: keys => { this.dropped(keys) },
+      onDropped: keys => { this.droppedListeners.tell(keys) },
       background: deletion => { this.work.track(deletion).catch(err => { this.logger.warn({ err }, 'cas: deleting blobs no entry names failed') }) }
     }, { smallBlobBytes: this.smallBlobBytes, syncDirs: options.syncDirs ?? false })
     this.index.repairWith(this.blobs)
@@ -171,16 +173,7 @@ export class ContentStore implements BlobStore {
   }
 
   /** Tells `listener` the keys of entries the store lets go (evicted, quarantined, missing, deleted); returns the unwatch. */
-  watchDropped (listener: (keys: readonly string[]) => void): () => void {
-    this.droppedListeners.add(listener)
-    return () => { this.droppedListeners.delete(listener) }
-  }
-
-  private dropped (keys: readonly string[]): void {
-    for (const listener of keys.length === 0 ? [] : this.droppedListeners) {
-      try { listener(keys) } catch (err) { this.logger.warn({ err }, 'cas: a listener of dropped entries failed') }
-    }
-  }
+  watchDropped (listener: DroppedListener): () => void { return this.droppedListeners.watch(listener) }
 
   /** Removes one entry; its blob is deleted when no other key refers to it. Resolves whether the key existed. */
   async delete (key: string): Promise<boolean> {
