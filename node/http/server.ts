@@ -13,7 +13,7 @@ export interface MetricsSource {
 }
 
 export interface NodeHttpServerComponents {
-  cache: Pick<GradleCacheHandler, 'handle' | 'refuseBeforeBody'>
+  cache: Pick<GradleCacheHandler, 'handle' | 'refuseBeforeBody'> & Partial<Pick<GradleCacheHandler, 'serveNow'>>
   api: Pick<ControlApi, 'handle' | 'close'>
   logger: Logger
   metrics?: MetricsSource
@@ -122,11 +122,25 @@ export class NodeHttpServer {
 
   private route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
+    if (this.servedNow(req, res, url)) return
     const tracked = this.dispatch(req, res, url).catch(err => {
       this.logger.error({ err, url }, 'HTTP handler failed')
       answerFailure(req, res, url, err)
     }).finally(() => { this.inFlight.delete(tracked) })
     this.inFlight.add(tracked)
+  }
+
+  /** Whether the cache answered the request at once (GradleCacheHandler.serveNow: a GET hit on a small entry, no promise). */
+  private servedNow (req: IncomingMessage, res: ServerResponse, url: string): boolean {
+    const cache = this.handlers?.cache
+    if (cache?.serveNow === undefined || !url.startsWith(CACHE_PREFIX) || !this.hosts.allows(req.headers.host)) return false
+    try {
+      return cache.serveNow(req, res, url.slice(CACHE_PREFIX.length))
+    } catch (err) {
+      this.logger.error({ err, url }, 'HTTP handler failed')
+      answerFailure(req, res, url, err)
+      return true
+    }
   }
 
   private async dispatch (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {

@@ -60,6 +60,20 @@ export class BlobReader {
     }
   }
 
+  /**
+   * The verified bytes of a blob small enough to be read with blocking calls, read at once; undefined for a bigger
+   * one, or one missing, corrupt or unreadable (read() then meets that again, and reports it).
+   */
+  readNow (sha256: string, size: number): Buffer | undefined {
+    if (size > this.syncBytes) return undefined
+    try {
+      const result = this.readSmallSync(sha256, size)
+      return result.kind === 'ok' && 'bytes' in result ? result.bytes : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   /** Hashes the blob unless its stamp shows it is unchanged since its last successful hash. */
   async check (sha256: string, size: number, options: { force?: boolean } = {}): Promise<CheckResult> {
     const fd = await openOrMissing(this.layout.blobPath(sha256))

@@ -155,6 +155,16 @@ export class ContentStore implements BlobStore {
     return 'stream' in result ? { meta: { ...(touched ?? meta) }, body: result.stream, file: result.file } : entryOfBytes({ ...(touched ?? meta) }, result.bytes)
   }
 
+  /** A hit that needs no waiting (a blob up to 64 KiB, read and verified at once), counted and touched as by get(); undefined for anything else, which get() answers, counts and repairs. */
+  getNow (key: string): Buffer | undefined {
+    const meta = this.work.closed ? undefined : this.catalog.get(key)
+    const bytes = meta === undefined ? undefined : this.reader.readNow(meta.sha256, meta.size)
+    if (bytes === undefined) return undefined
+    this.counters.hits++
+    if (this.catalog.touch(key, this.now()) !== undefined) this.access.mark(key)
+    return bytes
+  }
+
   /**
    * Streams `body` into the store under `key` (replacing what the key had; under a content key only bytes that hash
    * to its name are taken, so what it holds never changes). Resolves once the blob is fdatasynced,

@@ -98,6 +98,8 @@ export interface OpenEntry {
 /** The narrow view of the store that the HTTP cache server and the mesh need. */
 export interface BlobStore {
   get(key: string, options?: { signal?: AbortSignal }): Promise<OpenEntry | undefined>
+  /** A hit that needs no waiting (a small blob, verified), or undefined: then ask get(). A store may not have it. */
+  getNow?(key: string): Uint8Array | undefined
   /** With `statBlob`, only an entry whose blob file is there with its size (not hashed: a GET may still find it corrupt). */
   head(key: string, options?: { statBlob?: boolean }): Promise<EntryMeta | undefined>
   put(key: string, body: AsyncIterable<Uint8Array> | Uint8Array, options?: PutOptions): Promise<EntryMeta>

@@ -67,6 +67,7 @@ function foundOf (entry: OpenEntry | undefined): FoundEntry | undefined {
 }
 
 export const DEFAULT_MAX_ENTRY_BYTES = 100 * 1024 * 1024
+const CACHE_ENTRY_TYPE = 'application/vnd.gradle.build-cache-artifact.v1'
 // The mesh answers a miss within its own lookup deadline (2 s) when no provider answers; once one
 // does, a big entry may take longer to arrive. This bound only keeps us under Gradle's 30 s timeout.
 const DEFAULT_MISS_DEADLINE_MS = 27_000
@@ -108,6 +109,25 @@ export class GradleCacheHandler {
     }
   }
 
+  /**
+   * Answers at once, with no promise, a GET hit that needs no waiting (the store's getNow: a small entry read and
+   * verified with blocking calls): most of Gradle's GETs, whose per-request cost bounds the node's rate. False, with
+   * nothing answered or counted, for any other request: handle() then takes it.
+   */
+  serveNow (req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+    if (req.method !== 'GET' || this.components.store.getNow === undefined) return false
+    const started = performance.now()
+    const key = keyOf(rest)
+    const bytes = key === undefined ? undefined : this.components.store.getNow(key)
+    if (key === undefined || bytes === undefined) return false
+    this.counters.gets++
+    this.counters.hits++
+    this.components.onGet?.({ key, source: 'local', bytes: bytes.byteLength, ms: performance.now() - started })
+    res.writeHead(200, { 'Content-Type': CACHE_ENTRY_TYPE, 'Content-Length': bytes.byteLength })
+    res.end(bytes)
+    return true
+  }
+
   private async get (req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     this.counters.gets++
     const started = performance.now()
@@ -131,7 +151,7 @@ export class GradleCacheHandler {
     }
     this.counters.hits++
     this.components.onGet?.({ key, source: found?.source ?? 'local', bytes: entry.size, ms })
-    res.writeHead(200, { 'Content-Type': 'application/vnd.gradle.build-cache-artifact.v1', 'Content-Length': entry.size })
+    res.writeHead(200, { 'Content-Type': CACHE_ENTRY_TYPE, 'Content-Length': entry.size })
     if (entry.bytes !== undefined) {
       // Small entries, and peer fetches verified in memory, arrive as bytes: one write costs a quarter of the CPU of a stream pipeline.
       res.end(entry.bytes)

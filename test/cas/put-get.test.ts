@@ -1,7 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { contentKey, IntegrityError, InvalidArgumentError, InvalidKeyError } from '../../src/cas/index.js'
-import { chunks, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
+import { blobPath, chunks, flipByte, listFiles, newKey, openStore, readAll, sha256, tempDir } from './helpers.js'
 
 test('a put entry comes back byte for byte, with its metadata', async t => {
   const store = await openStore(t, { now: () => 1234 })
@@ -230,4 +230,25 @@ test('bodyHashed without the caller\'s own expectedSha256 is ignored: a content 
   t.is(await store.head(contentKey(claimed)), undefined, 'nothing stored')
   const bytes = randomBytes(4096)
   t.like(await store.put(contentKey(sha256(bytes)), bytes, { bodyHashed: true }), { sha256: sha256(bytes), size: 4096 })
+})
+
+test('getNow answers a small intact entry at once, counted as a hit, and leaves misses, big and corrupt blobs to get()', async t => {
+  const dir = await tempDir(t)
+  const store = await openStore(t, { dir })
+  const [small, big, corrupt] = [randomBytes(5 * 1024), randomBytes(100 * 1024), randomBytes(5 * 1024)]
+  const keys = { small: newKey(), big: newKey(), corrupt: newKey() }
+  await store.put(keys.small, small)
+  await store.put(keys.big, big)
+  await store.put(keys.corrupt, corrupt)
+  t.deepEqual(store.getNow(keys.small), small)
+  t.deepEqual(store.getNow(keys.small), small, 'again, from the kept copy')
+  t.is(store.getNow(newKey()), undefined)
+  t.is(store.getNow(keys.big), undefined, 'over the blocking-read size: get() streams it')
+  await flipByte(blobPath(dir, corrupt), 100)
+  t.is(store.getNow(keys.corrupt), undefined)
+  t.like(store.stats(), { hits: 2, misses: 0, quarantined: 0 }, 'what getNow does not answer it neither counts nor repairs')
+  t.is(await store.get(keys.corrupt), undefined)
+  t.like(store.stats(), { hits: 2, misses: 1, quarantined: 1 })
+  await store.close()
+  t.is(store.getNow(keys.small), undefined, 'a closed store answers nothing at once')
 })

@@ -251,3 +251,31 @@ test('a web page that points a name of its own at the node can neither PUT nor r
   t.is(await rawStatus(port, `GET /cache/${key(2)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`), 200)
   t.is(await rawStatus(port, `GET /cache/${key(2)} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`), 200)
 })
+
+test('a small hit is answered at once from the store\'s getNow, a big one through get(): alike to Gradle, counted and observed as local hits', async t => {
+  const answered = { now: 0, get: 0 }
+  const seen: CacheGetObservation[] = []
+  const { url, cache } = await serve(t, {
+    onGet: observation => { seen.push(observation) },
+    wrap: store => ({
+      stats: () => store.stats(),
+      head: async (k, o) => await store.head(k, o),
+      put: async (k, b, o) => await store.put(k, b, o),
+      get: async (k, o) => { answered.get++; return await store.get(k, o) },
+      getNow: k => { const bytes = store.getNow?.(k); if (bytes !== undefined) answered.now++; return bytes }
+    })
+  })
+  const [small, big] = [randomBytes(5 * 1024), randomBytes(100 * 1024)]
+  await fetch(`${url}/cache/${key(30)}`, { method: 'PUT', body: small })
+  await fetch(`${url}/cache/${key(31)}`, { method: 'PUT', body: big })
+  for (const [k, body] of [[key(30), small], [key(31), big]] as const) {
+    const hit = await fetch(`${url}/cache/${k}`)
+    t.is(hit.status, 200)
+    t.is(hit.headers.get('content-type'), 'application/vnd.gradle.build-cache-artifact.v1')
+    t.is(hit.headers.get('content-length'), String(body.length))
+    t.deepEqual(Buffer.from(await hit.arrayBuffer()), body)
+  }
+  t.deepEqual(answered, { now: 1, get: 1 })
+  t.like(cache.counters, { gets: 2, hits: 2, misses: 0 })
+  t.deepEqual(seen.map(o => [o.source, o.bytes]), [['local', small.length], ['local', big.length]])
+})
