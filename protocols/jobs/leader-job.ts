@@ -109,10 +109,13 @@ export class LeaderJob {
    * this job. A unit it was given counts as held again; one it took from a worker that holds it (a steal) makes it a
    * holder too; early in a later term, a listed worker's report of a unit not handed out yet counts as its assignment
    * (see `adoptUntil`). Units already done are acknowledged to it, so it drops them instead of
-   * running (or giving away) finished work.
+   * running (or giving away) finished work. Only a worker the submitter lists is heard: the submitter takes a result
+   * only from a worker that bid (see Submitter `vouchedByAWorker`), so a peer that never bid could only make this
+   * node pass on a result the submitter refuses, and be deposed for it.
    */
   onHeld (from: PeerId, units: readonly string[], now: Millis): void {
-    const worker = this.workers.of(from, now)
+    const worker = this.workers.get(from)
+    if (worker === undefined) return
     worker.lastHeard = now
     worker.benchedUntil = 0
     const held = new Set(units)
@@ -155,7 +158,7 @@ export class LeaderJob {
 
   /** Early in a later term, a leader takes a listed worker's word that it got a unit (that this term has not handed out) before. */
   private adopts (unit: UnitState, worker: WorkerLoad | undefined, now: Millis): boolean {
-    return now < this.adoptUntil && worker?.listed === true && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
+    return now < this.adoptUntil && worker !== undefined && unit.owners.size === 0 && unit.assignees.size === 0 && unit.waiting === 0
   }
 
   /**
@@ -185,11 +188,13 @@ export class LeaderJob {
   /**
    * A result counts from this node's worker (its submitter records it from a leader anyway), a worker given the unit
    * (or adopted: see `adoptUntil`), or a thief once every holder the unit was given to has left it out of its latest
-   * report: a peer that only claims to hold a unit another worker runs cannot finish it in that worker's place.
+   * report: a peer that only claims to hold a unit another worker runs cannot finish it in that worker's place. A thief
+   * counts only while listed (see `onHeld`).
    */
   private counts (unit: UnitState, from: PeerId, now: Millis): boolean {
-    if (from === this.ctx.self || unit.assignees.has(from) || this.adopts(unit, this.workers.get(from), now)) return true
-    if (!unit.thieves.has(from)) return false
+    const worker = this.workers.get(from)
+    if (from === this.ctx.self || unit.assignees.has(from) || this.adopts(unit, worker, now)) return true
+    if (!unit.thieves.has(from) || worker === undefined) return false
     for (const owner of unit.owners.keys()) if (unit.assignees.has(owner) && !unit.omittedBy.has(owner)) return false
     return true
   }

@@ -17,11 +17,8 @@ export class WorkerLoad {
   /** Lost its units for silence: gets no more until it reports again or this time passes. */
   benchedUntil: Millis = 0
 
-  /**
-   * `listed`: the submitter named it among the job's bidders, so units may be handed to it. A worker the leader
-   * knows only from its reports (a thief) is followed, but gets nothing until the submitter lists it.
-   */
-  constructor (public slots: number, public lastHeard: Millis, public listed = true) {}
+  /** A worker the submitter named among the job's bidders (the leader follows no other peer). */
+  constructor (public slots: number, public lastHeard: Millis) {}
 
   /** The worker now holds `id` (handed out, or reported after a steal). */
   add (id: string, now: Millis): void {

@@ -9,9 +9,8 @@ import { WorkerLoad } from './worker-load.js'
 const MS_PER_COST_WEIGHT = 0.1
 
 /**
- * A leader's workers for one job: the bidders the submitter lists (units go to them only) and any other peer
- * that reported holding a unit (a thief: followed, given nothing), how fast each is, and where a unit would
- * finish soonest.
+ * A leader's workers for one job: the bidders the submitter lists (units go to them only, and only their reports
+ * and results are heard: see LeaderJob `onHeld`), how fast each is, and where a unit would finish soonest.
  */
 export class WorkerPool {
   private readonly workers = new Map<PeerId, WorkerLoad>()
@@ -30,21 +29,11 @@ export class WorkerPool {
   /** Bidders from the submitter; a worker's own speed claim stands until this job measures it. */
   update (list: readonly WorkerSlots[], now: Millis): void {
     for (const { peer, slots, usPerCost } of list) {
-      const worker = this.of(peer, now)
+      const worker = this.workers.get(peer) ?? new WorkerLoad(slots, now)
+      this.workers.set(peer, worker)
       worker.slots = slots
-      worker.listed = true
       if (!worker.measured && usPerCost > 0) worker.msPerCost = usPerCost / 1000
     }
-  }
-
-  /** The worker `peer`, followed from now on if it was not (unlisted: it gets no units). */
-  of (peer: PeerId, now: Millis): WorkerLoad {
-    let worker = this.workers.get(peer)
-    if (worker === undefined) {
-      worker = new WorkerLoad(1, now, false)
-      this.workers.set(peer, worker)
-    }
-    return worker
   }
 
   /** A unit of this job ran `observed` ms per unit of cost on `peer`, from its start there to its result. */
@@ -68,7 +57,7 @@ export class WorkerPool {
   }
 
   /**
-   * The live listed worker where `unit` would finish soonest, from its measured speed and what it holds
+   * The live worker where `unit` would finish soonest, from its measured speed and what it holds
    * (room limited to free slots when `freeSlotOnly`); a worker that ran a dependency (its outputs
    * are in that node's cache) gets a tenth of the unit's run time as an edge. Passed over: benched workers,
    * workers that just gave this unit back unrun, and (`notOwners`) the unit's current holders.
@@ -78,7 +67,7 @@ export class WorkerPool {
     let best: PeerId | undefined
     let bestScore = Infinity
     for (const [peer, worker] of this.workers) {
-      if (!worker.listed || now < worker.benchedUntil || (notOwners && unit.owners.has(peer)) || now < (unit.declined.get(peer) ?? 0) || !seemsLive(this.ctx, peer)) continue
+      if (now < worker.benchedUntil || (notOwners && unit.owners.has(peer)) || now < (unit.declined.get(peer) ?? 0) || !seemsLive(this.ctx, peer)) continue
       const limit = freeSlotOnly ? worker.slots : worker.slots * (1 + this.ctx.config.queueDepthPerSlot)
       if (worker.outstanding.size >= limit) continue
       const speed = worker.msPerCost ?? this.msPerCost

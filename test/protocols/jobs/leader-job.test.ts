@@ -6,10 +6,10 @@ import type { JobsMessage, UnitSpec, WorkerSlots } from '../../../protocols/jobs
 import { sha256 } from '../../../sim/sha256.js'
 
 /**
- * A leader of job J (submitter S) with four independent units U0..U3 and two one-slot workers V and W;
- * `handedOut()` returns the assignments sent since the last call, as `worker:unit`.
+ * A leader of job J (submitter S) with four independent units U0..U3 and two one-slot workers V and W (`ack` may list
+ * more: bidders that came later); `handedOut()` returns the assignments sent since the last call, as `worker:unit`.
  */
-function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, handedOut: () => string[], sent: Array<{ to: string, message: JobsMessage }> } {
+function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number, later?: WorkerSlots[]) => void, handedOut: () => string[], sent: Array<{ to: string, message: JobsMessage }> } {
   const sent: Array<{ to: string, message: JobsMessage }> = []
   const ctx = {
     self: 'L', config: { ...DEFAULT_JOBS_CONFIG, speculation: false }, commands: new JobsCommandQueue(), view: undefined, sha256,
@@ -18,7 +18,7 @@ function leaderOfFourUnits (): { job: LeaderJob, ack: (at: number) => void, hand
   const units: UnitSpec[] = [0, 1, 2, 3].map(i => ({ id: `U${i}`, dependsOn: [], cost: 1000, payload: '' }))
   const workers: WorkerSlots[] = [{ peer: 'V', slots: 1, usPerCost: 0 }, { peer: 'W', slots: 1, usPerCost: 0 }]
   const job = new LeaderJob(ctx, 'J', 1, 'S', { type: 'grant', jobId: 'J', term: 1, units, done: [], workers }, 0)
-  const ack = (at: number): void => { job.onLeaseAck({ type: 'lease-ack', jobId: 'J', term: 1, at, workers }, at) }
+  const ack = (at: number, later: WorkerSlots[] = []): void => { job.onLeaseAck({ type: 'lease-ack', jobId: 'J', term: 1, at, workers: [...workers, ...later] }, at) }
   const handedOut = (): string[] => sent.splice(0).flatMap(({ to, message }) => message.type === 'assign' ? message.tickets.map(t => `${to}:${t.unitId}`) : [])
   return { job, ack, handedOut, sent }
 }
@@ -67,7 +67,7 @@ test('a unit stolen from a worker is not handed out again when the victim\'s rep
   const { job, ack, handedOut } = leaderOfFourUnits()
   ack(0)
   t.deepEqual(handedOut().sort(), ['V:U0', 'V:U2', 'W:U1', 'W:U3'])
-  ack(1500)
+  ack(1500, [{ peer: 'T', slots: 1, usPerCost: 0 }]) // T bid too: the submitter lists it
   job.onHeld('V', ['U0'], 2000) // thief T took U2 from V's queue; V's report comes first (one hop, T's two)
   t.deepEqual(handedOut(), [], 'U2 is not requeued at the first report that leaves it out')
   job.onHeld('T', ['U2'], 2010)
@@ -76,6 +76,21 @@ test('a unit stolen from a worker is not handed out again when the victim\'s rep
   ack(2600)
   job.onResult('T', 'U2', true, 2700)
   t.is(job.remaining, 3)
+})
+
+test('a thief the submitter does not list (it never bid) is not heard: the unit it stole goes back to the queue, and its result does not count', t => {
+  const { job, ack, handedOut } = leaderOfFourUnits()
+  ack(0)
+  t.deepEqual(handedOut().sort(), ['V:U0', 'V:U2', 'W:U1', 'W:U3'])
+  ack(1500)
+  job.onHeld('V', ['U0'], 2000) // T took U2 from V's queue
+  job.onHeld('T', ['U2'], 2010)
+  job.onHeld('V', ['U0'], 2500)
+  t.false(job.onResult('T', 'U2', true, 2600), 'the submitter would refuse it (T never bid), and depose this leader for passing it on')
+  t.is(job.remaining, 4)
+  ack(2700)
+  job.onResult('V', 'U0', true, 2800)
+  t.deepEqual(handedOut(), ['V:U2'], 'V let go of U2 and no bidder holds it: it runs again')
 })
 
 test('a unit a worker keeps leaving out of its reports, and nobody else reports, goes back to the queue', t => {
