@@ -3,7 +3,7 @@ import { jobsCodec } from '../../protocols/jobs/index.js'
 import type { JobsCommand, JobSpec, UnitSpec } from '../../protocols/jobs/index.js'
 import type { JobsHarness, JobsObserver } from './harness.js'
 
-export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'runs-as-submitted' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first' | 'nodes-go-quiet'
+export type JobsInvariant = 'one-leader-per-term' | 'accepting-nodes-only' | 'runs-as-submitted' | 'job-completes' | 'no-result-lost' | 'result-from-a-run' | 'dependencies-first' | 'nodes-go-quiet' | 'honest-leaders-kept'
 
 export interface JobsViolation {
   readonly invariant: JobsInvariant
@@ -14,7 +14,9 @@ export interface JobsViolation {
 /**
  * Checks the jobs invariants while a run goes: at most one node hands out units per (job, term)
  * (read off the wire: every `assign` names its term), no unit runs on a node without slots, and no honest node
- * runs a unit its submitter did not submit exactly (same job and submitter, same id, payload, cost, dependencies).
+ * runs a unit its submitter did not submit exactly (same job and submitter, same id, payload, cost, dependencies),
+ * and no submitter deposes an honest leader (`forgedResult`: it passed on a result no bidder vouches for; only a
+ * lying node may, a leader that believed another node's lie must not).
  * At the end: every job completed; its recorded results cover every unit, each one the result of a run
  * that finished; and no unit started before a run of each unit it depends on had finished. After a quiet
  * period past the last job's end: no node still leads a job or holds units or results of one.
@@ -87,6 +89,7 @@ export class JobsChecker implements JobsObserver {
         break
       case 'forgedResult':
         this.forgedResultsRefused++
+        this.checkDeposed(node, command, now)
         break
       case 'leading':
         if (command.acting) this.noteLeader(command.jobId, command.term, this.selfIds[node] as PeerId, now)
@@ -127,6 +130,13 @@ export class JobsChecker implements JobsObserver {
       if (jobs.leadership.size > 0) this.violate('nodes-go-quiet', now, `${peer} still leads ${jobs.leadership.size} job(s) ${quietMs} ms after the last job ended`)
       if (jobs.worker.busy) this.violate('nodes-go-quiet', now, `${peer} still holds units or results (${jobs.worker.queuedCount} queued, ${jobs.worker.runningCount} running) ${quietMs} ms after the last job ended`)
     }
+  }
+
+  /** A submitter deposed `command.from` for a result no bidder vouches for: a violation unless that node lies on purpose. */
+  private checkDeposed (node: number, { jobId, unitId, from }: Extract<JobsCommand, { kind: 'forgedResult' }>, now: number): void {
+    const leader = this.selfIds.indexOf(from)
+    if (leader >= 0 && this.liars.has(leader)) return
+    this.violate('honest-leaders-kept', now, `${this.selfIds[node] ?? node} deposed ${from}, an honest leader, for passing on a result of ${jobId}/${unitId} no bidder vouches for`)
   }
 
   /** A unit runs only as its submitter submitted it: a leader or a steal victim that forged its ticket is caught here. */

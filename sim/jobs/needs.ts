@@ -7,7 +7,7 @@ import type { JobsScenario } from './scenarios.js'
  *
  * A job can only complete while some node that accepts builds, and is honest, is up. Node 0 always submits and has
  * no build slots; each other node draws 1–4 slots with the run's `acceptShare` (0.75), or none; a scenario's forging
- * nodes (`forgers`, `ticketForgers`, `resultForger`, `hollowVictim`) are not honest workers.
+ * nodes (`forgers`, `ticketForgers`, `resultForger`, `hollowVictim`, `stealingLiar`) are not honest workers.
  *
  * `leader-crash`, `lossy` and `forgers` crash acting leaders and leave them down, but `crashLeaders` never crashes
  * the last node with build slots that is up (the `forgers` scenario's forging nodes have none, so that node is an
@@ -21,7 +21,7 @@ import type { JobsScenario } from './scenarios.js'
 
 /** Nodes of the scenario that forge or hoard instead of working honestly. */
 export function forgingNodes (scenario: JobsScenario): number {
-  return (scenario.forgers ?? 0) + (scenario.ticketForgers === true ? 2 : 0) + (scenario.resultForger === true ? 1 : 0) + (scenario.hollowVictim === true ? 1 : 0)
+  return (scenario.forgers ?? 0) + (scenario.ticketForgers === true ? 2 : 0) + (scenario.resultForger === true ? 1 : 0) + (scenario.hollowVictim === true ? 1 : 0) + (scenario.stealingLiar === true ? 1 : 0)
 }
 
 /** Honest nodes with build slots the scenario needs (default: one, to run the units). */

@@ -7,6 +7,7 @@ import { simPeerId } from '../peers.js'
 import { Forger } from './forger.js'
 import { HollowVictim } from './hollow-victim.js'
 import { ResultForgingLeader } from './result-forger.js'
+import { StealingLiar } from './stealing-liar.js'
 import { ForgingLeader, ForgingVictim } from './ticket-forgers.js'
 import { JobsHarness } from './harness.js'
 import type { JobsFactory } from './harness.js'
@@ -68,6 +69,8 @@ export interface JobsSimResult {
   readonly forgedResults: { readonly sent: number, readonly refused: number }
   /** Steal requests the hollow victim left unanswered (`hollow-victim`). */
   readonly hollowAsked: number
+  /** Tickets the stealing liar was given (`stealing-liar`). */
+  readonly liarStole: number
   readonly traceHash: string
 }
 
@@ -123,7 +126,9 @@ function simulateJobs (options: JobsSimOptions, scenario: JobsScenario): JobsSim
   if (resultForger !== undefined) slots[resultForger] = 8
   const [hollow] = [...pickForgers(scenario.hollowVictim === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
   if (hollow !== undefined) slots[hollow] = 2
-  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger, hollow].filter(i => i !== undefined)])
+  const [thief] = [...pickForgers(scenario.stealingLiar === true ? 1 : 0, size, new Set([...submitters, ...liars]))]
+  if (thief !== undefined) slots[thief] = 0
+  const forgers = new Set([...liars, ...[forgingLeader, forgingVictim, resultForger, hollow, thief].filter(i => i !== undefined)])
   checkJobsWorkers(scenario, options.seed, size, slots, forgers)
   const checker = new JobsChecker(slots, peers, forgers)
   const share = scenario.straggleShare ?? 0
@@ -134,6 +139,7 @@ function simulateJobs (options: JobsSimOptions, scenario: JobsScenario): JobsSim
   if (forgingVictim !== undefined) roles.set(peers[forgingVictim] as string, o => new ForgingVictim(o, specs))
   if (resultForger !== undefined) roles.set(peers[resultForger] as string, o => new ResultForgingLeader(o))
   if (hollow !== undefined) roles.set(peers[hollow] as string, o => new HollowVictim(o))
+  if (thief !== undefined) roles.set(peers[thief] as string, o => new StealingLiar(o, peers))
   const createJobs = withForgers(roles, options.createJobs)
   const harness = new JobsHarness(size, {
     engine, links, faults, gossip: new GossipModel(GOSSIPSUB_PROFILE), slots, msPerCost, observer: checker,
@@ -180,7 +186,7 @@ function pickForgers (count: number, size: number, submitters: ReadonlySet<numbe
   return forgers
 }
 
-/** Forging nodes run their role (`Forger`, `ForgingLeader`, `ForgingVictim`, `ResultForgingLeader`); the others what the run asked for. */
+/** Forging nodes run their role (`Forger`, `ForgingLeader`, `ForgingVictim`, `ResultForgingLeader`, `HollowVictim`, `StealingLiar`); the others what the run asked for. */
 function withForgers (roles: ReadonlyMap<string, JobsFactory>, createJobs: JobsFactory | undefined): JobsFactory | undefined {
   if (roles.size === 0) return createJobs
   return options => roles.get(options.self)?.(options) ?? createJobs?.(options) ?? new JobsProtocol(options)
@@ -216,10 +222,12 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
   const forgedTickets = { byLeader: 0, byVictim: 0, refused: 0 }
   const forgedResults = { sent: 0, refused: checker.forgedResultsRefused }
   let hollowAsked = 0
+  let liarStole = 0
   for (let i = 0; i < size; i++) {
     const jobs = harness.jobsOf(i)
     stolen += jobs?.worker.stolenIn ?? 0
     if (jobs instanceof HollowVictim) hollowAsked += jobs.asked
+    else if (jobs instanceof StealingLiar) liarStole += jobs.stole
     else if (jobs instanceof ResultForgingLeader) forgedResults.sent += jobs.forged
     else if (jobs instanceof ForgingLeader) forgedTickets.byLeader += jobs.forged
     else if (jobs instanceof ForgingVictim) forgedTickets.byVictim += jobs.forged
@@ -245,6 +253,7 @@ function summarise (options: JobsSimOptions, scenario: string, size: number, par
     forgedTickets,
     forgedResults,
     hollowAsked,
+    liarStole,
     traceHash: engine.trace.digest()
   }
 }

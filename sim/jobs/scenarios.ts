@@ -37,6 +37,11 @@ export interface JobsScenario {
   readonly ticketForgers?: boolean
   /** One more node, a `HollowVictim` (`sim/jobs/hollow-victim.ts`) with 2 slots: it claims a long queue and never answers a steal. */
   readonly hollowVictim?: boolean
+  /**
+   * One more node, a `StealingLiar` (`sim/jobs/stealing-liar.ts`) with no build slots: it steals from every node,
+   * reports what it got `held` and sends results it signed itself, running nothing.
+   */
+  readonly stealingLiar?: boolean
   /** One more node, a `ResultForgingLeader` (`sim/jobs/result-forger.ts`) with more build slots than any other: it leads every job until deposed. */
   readonly resultForger?: boolean
   /** Honest nodes with build slots the scenario needs, and why (`sim/jobs/needs.ts`); default one, to run the units. */
@@ -208,7 +213,17 @@ const hollowVictim: JobsScenario = {
   inject: () => {}
 }
 
-export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets, forgedResults, hollowVictim]
+const stealingLiar: JobsScenario = {
+  name: 'stealing-liar',
+  description: 'deep worker queues and a node with no build slots that steals from every node, reports the units held and sends results it signed itself: no leader may take them',
+  queueDepthPerSlot: 8,
+  jobs: 4,
+  shape: { units: 150, cost: [100, 600], maxDeps: 1, window: 50 },
+  stealingLiar: true,
+  inject: () => {}
+}
+
+export const JOBS_SCENARIOS: readonly JobsScenario[] = [steady, partition, leaderCrash, workerCrash, stragglers, stealStorm, lossy, leaderCutOff, forgers, forgedTickets, forgedResults, hollowVictim, stealingLiar]
 
 export function jobsScenarioNamed (name: string): JobsScenario | undefined {
   return JOBS_SCENARIOS.find(s => s.name === name)

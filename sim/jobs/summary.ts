@@ -14,6 +14,7 @@ export function formatJobsSummary (r: JobsSimResult): string {
   const { sent, refused } = r.forgedResults
   if (sent > 0) lines.splice(3, 0, `forged results: ${sent} from the leader; its submitters refused ${refused}`)
   if (r.hollowAsked > 0) lines.splice(3, 0, `steal requests left unanswered by the hollow victim: ${r.hollowAsked}`)
+  if (r.liarStole > 0) lines.splice(3, 0, `tickets given to the stealing liar (no build slots): ${r.liarStole}`)
   if (r.ok) {
     lines.push('invariants OK')
   } else {
