@@ -204,7 +204,7 @@ export class Submitter {
     return true
   }
 
-  /** Results recorded so far for a job this node submitted (the simulator's "no result lost" check). */
+  /** Results recorded so far for a job this node submitted. */
   resultsOf (jobId: string): ReadonlyMap<string, string> | undefined {
     return this.jobs.get(jobId)?.results
   }

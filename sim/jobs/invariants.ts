@@ -17,7 +17,8 @@ export interface JobsViolation {
  * runs a unit its submitter did not submit exactly (same job and submitter, same id, payload, cost, dependencies),
  * and no submitter deposes an honest leader (`forgedResult`: it passed on a result no bidder vouches for; only a
  * lying node may, a leader that believed another node's lie must not).
- * At the end: every job completed; its recorded results cover every unit, each one the result of a run
+ * A submitter records each unit's result once (`unitDone`: the first wins). At the end: every job completed, with
+ * the results its submitter recorded (none dropped or replaced since), each one the result of a run
  * that finished; and no unit started before a run of each unit it depends on had finished. After a quiet
  * period past the last job's end: no node still leads a job or holds units or results of one.
  */
@@ -42,8 +43,8 @@ export class JobsChecker implements JobsObserver {
   private readonly started = new Map<string, number[]>()
   /** Finished runs of each unit: when, and the result they gave. */
   private readonly finished = new Map<string, Array<{ at: number, result: string }>>()
-  /** Units whose submitter recorded their result (`unitDone`), as `jobId/unitId`. */
-  private readonly recorded = new Set<string>()
+  /** Units whose submitter recorded their result (`unitDone`), as `jobId/unitId`, with that result. */
+  private readonly recorded = new Map<string, string>()
   /** Every submitted job: its units and who submitted it (see `submitted`). */
   private readonly jobs = new Map<string, { readonly submitter: PeerId, readonly units: ReadonlyMap<string, UnitSpec> }>()
 
@@ -85,7 +86,7 @@ export class JobsChecker implements JobsObserver {
         this.failed.add(command.jobId)
         break
       case 'unitDone':
-        this.recorded.add(`${command.jobId}/${command.unitId}`)
+        this.record(command, now)
         break
       case 'forgedResult':
         this.forgedResultsRefused++
@@ -110,8 +111,8 @@ export class JobsChecker implements JobsObserver {
         this.violate('job-completes', now, `job ${job.jobId} did not complete in the liveness phase${this.failed.has(job.jobId) ? ' (reported failed)' : ''}`)
         continue
       }
-      const missing = job.units.filter(u => results.get(u.id) === undefined)
-      if (missing.length > 0) this.violate('no-result-lost', now, `job ${job.jobId} completed without results for ${missing.length} units (${missing.slice(0, 3).map(u => u.id).join(', ')})`)
+      const lost = job.units.filter(u => results.get(u.id) !== this.recorded.get(`${job.jobId}/${u.id}`))
+      if (lost.length > 0) this.violate('no-result-lost', now, `job ${job.jobId} completed with results other than those recorded for ${lost.length} units (${lost.slice(0, 3).map(u => u.id).join(', ')})`)
       const unran = job.units.filter(u => results.get(u.id) !== undefined && !(this.finished.get(`${job.jobId}/${u.id}`) ?? []).some(run => run.result === results.get(u.id)))
       if (unran.length > 0) this.violate('result-from-a-run', now, `job ${job.jobId} completed with results no run gave for ${unran.length} units (${unran.slice(0, 3).map(u => u.id).join(', ')})`)
     }
@@ -137,6 +138,14 @@ export class JobsChecker implements JobsObserver {
     const leader = this.selfIds.indexOf(from)
     if (leader >= 0 && this.liars.has(leader)) return
     this.violate('honest-leaders-kept', now, `${this.selfIds[node] ?? node} deposed ${from}, an honest leader, for passing on a result of ${jobId}/${unitId} no bidder vouches for`)
+  }
+
+  /** A submitter records a unit's result once: another one later would replace the first, which its worker was told counted. */
+  private record ({ jobId, unitId, summary }: Extract<JobsCommand, { kind: 'unitDone' }>, now: number): void {
+    const key = `${jobId}/${unitId}`
+    const first = this.recorded.get(key)
+    if (first === undefined) this.recorded.set(key, summary)
+    else if (first !== summary) this.violate('no-result-lost', now, `${key} was recorded again with another result, after ${JSON.stringify(first.slice(0, 40))}`)
   }
 
   /** A unit runs only as its submitter submitted it: a leader or a steal victim that forged its ticket is caught here. */

@@ -1,7 +1,7 @@
 import test from 'ava'
 import type { Effect } from '../../../protocols/core/index.js'
 import { JobsProtocol, jobsCodec } from '../../../protocols/jobs/index.js'
-import type { JobsOptions } from '../../../protocols/jobs/index.js'
+import type { JobsCommand, JobsOptions } from '../../../protocols/jobs/index.js'
 import { jobsReplayCommand, runJobsSim } from '../../../sim/jobs/run.js'
 import { jobsScenarioNamed } from '../../../sim/jobs/scenarios.js'
 import type { JobsScenario } from '../../../sim/jobs/scenarios.js'
@@ -136,4 +136,22 @@ test('a jobs run of the command\'s options only is replayed by the gmesh command
   const steady = jobsScenarioNamed('steady') as JobsScenario
   t.is(jobsReplayCommand({ scenario: 'steady', seed: 4, jobs: 3 }, steady), 'gmesh sim --jobs 3 --scenario steady --nodes 24 --seed 4')
   t.is(jobsReplayCommand({ scenario: 'steady', seed: 4, livenessMs: 20_000 }, steady), undefined)
+})
+
+/** Broken on purpose: a submitter that completes its jobs with each unit's result taken from the next unit (results mixed up after recording). */
+class MixesUpResults extends JobsProtocol {
+  override drainCommands (): JobsCommand[] {
+    return super.drainCommands().map(c => {
+      if (c.kind !== 'jobCompleted') return c
+      const units = [...c.results.keys()]
+      return { ...c, results: new Map(units.map((u, i) => [u, c.results.get(units[(i + 1) % units.length] as string) as string])) }
+    })
+  }
+}
+
+test('a submitter that completes a job with results other than those it recorded is caught by no-result-lost', t => {
+  const healthy = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1 })
+  t.deepEqual(healthy.violations, [], 'seed 4: the healthy variant passes')
+  const broken = runJobsSim({ scenario: 'steady', seed: 4, jobs: 1, createJobs: options => new MixesUpResults(options) })
+  t.true(broken.violations.some(v => v.invariant === 'no-result-lost'), `seed 4: ${JSON.stringify(broken.violations.slice(0, 2))}`)
 })
