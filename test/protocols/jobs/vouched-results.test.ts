@@ -1,6 +1,6 @@
 import test from 'ava'
 import type { ResultClaim } from '../../../protocols/jobs/index.js'
-import { JobsMesh } from './mesh.js'
+import { JobsMesh, simpleJob } from './mesh.js'
 import { quietConfig as config } from './farm.js'
 
 /**
@@ -82,4 +82,22 @@ test('a unit given back unrun with reasons no worker vouches for is sent elsewhe
   mesh.runUntil(30_000)
   t.true(mesh.commandsOf('runUnit').length > 3, 'given back, and handed out again, more than three times')
   t.deepEqual(mesh.commandsOf('jobFailed'), [])
+})
+
+test('a leader that lists a worker deposed since (it led an earlier term and lied) passes on that worker\'s results and stays leader', t => {
+  const mesh = new JobsMesh()
+  mesh.add('s', { slots: 0, resultAuthor: vouched }, config)
+  mesh.add('x', { slots: 4, msPerCost: 10, resultAuthor: vouched }, config) // most free slots: leads term 1
+  mesh.add('y', { slots: 2, msPerCost: 10, resultAuthor: vouched }, config)
+  let cut = true
+  mesh.drop = (from, to, m) => cut && from === 'x' && to === 's' && m.type === 'lease' // x's term lapses
+  mesh.input('s', p => { p.submitJob(simpleJob('j', 20, 200), mesh.now) })
+  mesh.runUntil(3500)
+  t.deepEqual(grants(mesh), ['1:x', '2:y'], 'y leads term 2, and lists x: it bid')
+  cut = false
+  mesh.forge('x', 's', { type: 'result', jobId: 'j', unitId: 'u0', ok: true, summary: 'u0@y#made-up' }) // x, a leader once, lies
+  mesh.runUntil(60_000)
+  t.deepEqual(mesh.commandsOf('forgedResult').map(c => (c.command as { from: string }).from), ['x'], 'x is deposed; y, passing on x\'s own runs, is not')
+  t.deepEqual(grants(mesh), ['1:x', '2:y'])
+  t.is(mesh.commandsOf('jobCompleted').length, 1)
 })
