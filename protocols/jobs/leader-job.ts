@@ -105,13 +105,10 @@ export class LeaderJob {
   }
 
   /**
-   * A worker's unit lease report: what it holds now (queued, running, or finished with the result unrecorded) for
-   * this job. A unit it was given counts as held again; one it took from a worker that holds it (a steal) makes it a
-   * holder too; early in a later term, a listed worker's report of a unit not handed out yet counts as its assignment
-   * (see `adoptUntil`). Units already done are acknowledged to it, so it drops them instead of
-   * running (or giving away) finished work. Only a worker the submitter lists is heard: the submitter takes a result
-   * only from a worker that bid (see Submitter `vouchedByAWorker`), so a peer that never bid could only make this
-   * node pass on a result the submitter refuses, and be deposed for it.
+   * A listed worker's unit lease report (the submitter deposes a leader passing on a non-bidder's result): what it holds
+   * now (queued, running, or finished with the result unrecorded) for this job. A unit it was given counts as held again;
+   * one it took from a worker that holds it (a steal) makes it a holder too; early in a later term, one not handed out
+   * yet is its assignment (`adoptUntil`). Units already done are acknowledged to it, so it drops them.
    */
   onHeld (from: PeerId, units: readonly string[], now: Millis): void {
     const worker = this.workers.get(from)
@@ -187,14 +184,12 @@ export class LeaderJob {
 
   /**
    * A result counts from this node's worker (its submitter records it from a leader anyway), a worker given the unit
-   * (or adopted: see `adoptUntil`), or a thief once every holder the unit was given to has left it out of its latest
-   * report: a peer that only claims to hold a unit another worker runs cannot finish it in that worker's place. A thief
-   * counts only while listed (see `onHeld`).
+   * (or adopted: see `adoptUntil`), or a listed thief once every holder the unit was given to has left it out of its
+   * latest report: a peer that only claims to hold a unit another worker runs cannot finish it in that worker's place.
    */
   private counts (unit: UnitState, from: PeerId, now: Millis): boolean {
-    const worker = this.workers.get(from)
-    if (from === this.ctx.self || unit.assignees.has(from) || this.adopts(unit, worker, now)) return true
-    if (!unit.thieves.has(from) || worker === undefined) return false
+    if (from === this.ctx.self || unit.assignees.has(from) || this.adopts(unit, this.workers.get(from), now)) return true
+    if (!unit.thieves.has(from) || this.workers.get(from) === undefined) return false
     for (const owner of unit.owners.keys()) if (unit.assignees.has(owner) && !unit.omittedBy.has(owner)) return false
     return true
   }

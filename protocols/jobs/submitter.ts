@@ -177,11 +177,9 @@ export class Submitter {
   }
 
   /**
-   * Does a worker of the job vouch for this result: this node, or a peer that bid on the job (a worker bids before it
-   * takes or steals a unit)? Any key can sign, so who signed matters: a leader can still vouch for runs of its own
-   * making (it bid), never in another node's name, nor in one it made up. Always, when the driver cannot tell.
-   * A leader deposed since (`forgers`) bid too: the leader of a later term may have listed it before, and passes on
-   * its runs' results in good faith; refused, they would get that leader deposed too.
+   * Does a worker of the job vouch for this result: this node, or a peer that bid on the job (before it takes or steals
+   * a unit; one deposed since too: a leader that listed it passes its results on in good faith)? Any key can sign, so
+   * who signed matters: a leader vouches for its own runs, never in another name. Always, when the driver cannot tell.
    */
   private vouchedByAWorker (job: SubmittedJob, claim: ResultClaim): boolean {
     if (this.ctx.resultAuthor === undefined) return true
