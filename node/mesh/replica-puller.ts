@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  checkReplicaPullHeader, DEFAULT_EARLY_RESETS, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, EarlyResets, PullCooldowns, pullDeadlineMs, PullPace,
-  PusherRecords, recordProof, REPLICA_TIMING, type EarlyResetConfig, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus,
+  checkReplicaPullHeader, DEFAULT_EARLY_RESETS, DEFAULT_PULL_COOLDOWN, DEFAULT_PULL_TIMING, EarlyResets, ExpiringKeys, PullCooldowns, pullDeadlineMs,
+  PullPace, recordProof, REPLICA_TIMING, type EarlyResetConfig, type PaceVerdict, type PullCooldownConfig, type PullTiming, type PushStatus,
   type SignedRecord
 } from '../../protocols/cache/index.js'
 import type { ContentStore } from '../../src/cas/store.js'
@@ -87,7 +87,11 @@ export class ReplicaPuller {
   private readonly clock: PullClock
   private readonly open: OpenPull
   private readonly cooldowns: PullCooldowns
-  private readonly records: PusherRecords
+  /**
+   * The pushers a pull stored an entry from in the last `recordMs`: a record a fresh identity does not have (it must
+   * first deliver a whole entry at its pace), unlike "no fault yet". Bounded as the cool-downs; past that the oldest goes.
+   */
+  private readonly records = new ExpiringKeys<string>(DEFAULT_PULL_COOLDOWN.maxPushers, { trimToMax: true })
   private readonly earlyResets: EarlyResets
 
   constructor (private readonly init: ReplicaPullerInit, private readonly signal: AbortSignal) {
@@ -96,7 +100,6 @@ export class ReplicaPuller {
     this.clock = init.clock ?? SYSTEM_CLOCK
     this.open = init.open ?? (async (from, key, options) => await fetchBlob(init.libp2p, peerIdFromString(from), key, options))
     this.cooldowns = new PullCooldowns({ ...DEFAULT_PULL_COOLDOWN, ...init.cooldown })
-    this.records = new PusherRecords(init.recordMs ?? 3600_000, DEFAULT_PULL_COOLDOWN.maxPushers)
     this.earlyResets = new EarlyResets({ ...DEFAULT_EARLY_RESETS, ...init.earlyResets })
   }
 
@@ -215,7 +218,7 @@ export class ReplicaPuller {
       if (provesCorrupt(err)) this.init.onCorrupt(from)
       throw err
     }
-    this.records.stored(from, this.clock.now())
+    this.records.hold(from, this.clock.now() + (this.init.recordMs ?? 3600_000))
     this.init.onStored(record)
     return 'stored'
   }

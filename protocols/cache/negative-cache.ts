@@ -16,11 +16,15 @@ export function trimOldest<K, V> (map: Map<K, V>, max: number, onEvict?: (key: K
   }
 }
 
-/** Keys each held until its own deadline; `has` drops an expired key on the way. Bounded: past `maxKeys` the oldest go first. */
+/**
+ * Keys each held until its own deadline; `has` drops an expired key on the way. Bounded: past `maxKeys` the oldest go
+ * first, down to 90% of it in one pass (`trimOldest`); with `trimToMax` only the oldest one goes, so a key is kept
+ * until `maxKeys` others were held after it.
+ */
 export class ExpiringKeys<K> {
   private readonly until = new Map<K, Millis>()
 
-  constructor (readonly maxKeys = Number.POSITIVE_INFINITY) {}
+  constructor (readonly maxKeys = Number.POSITIVE_INFINITY, private readonly options: { readonly trimToMax?: boolean } = {}) {}
 
   get size (): number {
     return this.until.size
@@ -30,7 +34,9 @@ export class ExpiringKeys<K> {
   hold (key: K, until: Millis): void {
     this.until.delete(key)
     this.until.set(key, until)
-    if (this.until.size > this.maxKeys) trimOldest(this.until, this.maxKeys)
+    if (this.until.size <= this.maxKeys) return
+    if (this.options.trimToMax === true) this.until.delete(this.until.keys().next().value as K)
+    else trimOldest(this.until, this.maxKeys)
   }
 
   /** Holds `key` until `until` or its current deadline, whichever is later. */

@@ -66,33 +66,3 @@ export class PullCooldowns {
     }
   }
 }
-
-/**
- * The pushers a pull stored an entry from lately (pure, on the driver's clock): a record a fresh identity does not have
- * (it must first deliver a whole entry at its pace), unlike "no fault yet". The replica keeps its last pull slots for
- * them, so identities rotated to fill the slots cannot take those from an honest pusher that delivered before.
- */
-export class PusherRecords {
-  /** Each pusher's last stored pull, in that order (re-inserted on one): the first is the oldest. */
-  private readonly storedAt = new Map<string, Millis>()
-
-  constructor (private readonly forgetMs: Millis, private readonly maxPushers: number) {}
-
-  get size (): number { return this.storedAt.size }
-
-  /** A pull from `pusher` stored its entry at `now`. */
-  stored (pusher: string, now: Millis): void {
-    this.storedAt.delete(pusher)
-    this.storedAt.set(pusher, now)
-    for (const [oldest, at] of this.storedAt) {
-      if (this.storedAt.size <= this.maxPushers && now - at < this.forgetMs) break
-      this.storedAt.delete(oldest)
-    }
-  }
-
-  /** Whether a pull from `pusher` stored its entry within `forgetMs` before `now`. */
-  has (pusher: string, now: Millis): boolean {
-    const at = this.storedAt.get(pusher)
-    return at !== undefined && now - at < this.forgetMs
-  }
-}
