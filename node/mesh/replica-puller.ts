@@ -79,8 +79,7 @@ export interface ReplicaPullerInit {
 export class ReplicaPuller {
   /** Each key's pull under way, and the pusher it pulls from. */
   private readonly running = new Map<string, { from: string, done: Promise<PushStatus> }>()
-  private readonly perPusher = new Map<string, number>()
-  /** The paces of each pusher's pulls, told how many pulls their pusher has running here. */
+  /** The paces of each pusher's pulls under way (so also how many it has running here), each told that number. */
   private readonly paces = new Map<string, Set<PullPace>>()
   private readonly timing: PullTiming
   private readonly maxPerPusher: number
@@ -134,16 +133,14 @@ export class ReplicaPuller {
    * yet" is what every fresh identity has, so identities rotated (or cut before) cannot fill them all between them.
    */
   private start (from: string, record: SignedRecord): Promise<PushStatus> | undefined {
-    const pusherPulls = this.perPusher.get(from) ?? 0
+    const pusherPulls = this.paces.get(from)?.size ?? 0
     const now = this.clock.now()
     const recorded = this.records.has(from, now) && !this.cooldowns.struck(from, now)
     const slots = (this.init.maxRunning ?? 32) - (recorded ? 0 : this.init.reservedForRecorded ?? 8)
     if (pusherPulls >= this.maxPerPusher || this.running.size >= slots) return undefined
     if (this.cooldowns.coolingUntil(from, now) !== undefined) return undefined
-    this.perPusher.set(from, pusherPulls + 1)
-    this.shareChanged(from)
     const done = this.fetch(from, record, end => { this.judge(from, end) })
-      .finally(() => { this.ended(from, record.gradleKey) })
+      .finally(() => { this.running.delete(record.gradleKey) })
     done.catch(() => {}) // its offer may be gone: whoever waits for it sees its error
     this.running.set(record.gradleKey, { from, done })
     return done
@@ -155,26 +152,19 @@ export class ReplicaPuller {
     if (pullFault(end) || (endedEarly(end) && this.earlyResets.ended(from, now))) this.cooldowns.fault(from, now)
   }
 
-  private ended (from: string, key: string): void {
-    this.running.delete(key)
-    const left = (this.perPusher.get(from) ?? 1) - 1
-    if (left <= 0) this.perPusher.delete(from)
-    else this.perPusher.set(from, left)
-    this.shareChanged(from)
-  }
-
   /** `from`'s pulls running here changed: each of its paces owes its new share from now. */
   private shareChanged (from: string): void {
-    const pulls = this.perPusher.get(from) ?? 0
+    const paces = this.paces.get(from) ?? new Set()
     const now = this.clock.now()
-    for (const pace of this.paces.get(from) ?? []) pace.shared(pulls, now)
+    for (const pace of paces) pace.shared(paces.size, now)
   }
 
   /** `pull`'s own work, called off once its pace says so (judged every slice); tells `onEnd` how it ended unless stored. */
   private async fetch (from: string, record: SignedRecord, onEnd: (end: PullEnd) => void): Promise<PushStatus> {
-    const pace = new PullPace(this.timing, this.clock.now() + pullDeadlineMs(record.size, this.timing, this.maxPerPusher), this.perPusher.get(from) ?? 1)
     const paces = this.paces.get(from) ?? new Set()
+    const pace = new PullPace(this.timing, this.clock.now() + pullDeadlineMs(record.size, this.timing, this.maxPerPusher), paces.size + 1)
     this.paces.set(from, paces.add(pace))
+    this.shareChanged(from)
     const cut = new AbortController()
     const stop = this.clock.every(this.timing.sliceMs, () => {
       const verdict = pace.check(this.clock.now())
@@ -193,6 +183,7 @@ export class ReplicaPuller {
       stop()
       paces.delete(pace)
       if (paces.size === 0) this.paces.delete(from)
+      this.shareChanged(from)
     }
   }
 
