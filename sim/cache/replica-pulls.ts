@@ -58,7 +58,7 @@ export class ReplicaPulls {
   /** The pull's header: it must match the offered record, then the bytes stream and must match its hash. */
   onHeader (transfer: Transfer, header: Uint8Array): void {
     const offered = transfer.offered as SignedRecord
-    const check = this.host.parts.checkPullHeaders === false ? headerAsSent(header) : checkReplicaPullHeader(offered, header)
+    const check = this.host.parts.checkPullHeaders === false ? headerAsSent(offered, header) : checkReplicaPullHeader(offered, header)
     // a forger too busy to serve the pull refused nothing: only a header that does not match the offer counts
     if (!check.accept && check.status === 'refused' && this.host.forgery.isForger(transfer.peer)) this.host.forgery.stats.pullsRefused++
     const body = transfer.body
@@ -115,10 +115,9 @@ export class ReplicaPulls {
   }
 }
 
-/** What a broken driver takes from a pull's response header: whatever hash and size it names. */
-function headerAsSent (header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
+/** What a broken driver takes from a pull's response header: the protocol's check, but of whatever hash and size it names instead of the offer's. */
+function headerAsSent (offered: SignedRecord, header: Uint8Array): ReturnType<typeof checkReplicaPullHeader> {
   const frame = casFrameCodec.decode(header)
-  if (frame.type === 'fetch-response' && frame.status === 'busy') return { accept: false, status: 'busy', reason: 'busy' }
-  if (frame.type !== 'fetch-response' || frame.sha256 === undefined || frame.size === undefined) return { accept: false, status: 'refused', reason: frame.type === 'fetch-response' && frame.status === 'missing' ? 'missing' : 'wrong' }
-  return { accept: true, sha256: frame.sha256, size: frame.size }
+  const found = frame.type === 'fetch-response' && frame.status === 'found'
+  return checkReplicaPullHeader(found ? { ...offered, sha256: frame.sha256 ?? offered.sha256, size: frame.size ?? offered.size } : offered, header)
 }
