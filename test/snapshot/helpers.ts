@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { ContentStore } from '../../src/cas/index.js'
-import { createSnapshot, openBlob, pinSnapshot, type FetchBlob, type Manifest, type Snapshot } from '../../src/snapshot/index.js'
+import { createSnapshot, openBlob, pinSnapshot, type FetchBlob, type Manifest, type Snapshot, type SnapshotStore } from '../../src/snapshot/index.js'
 
 /** A fresh temp directory, removed when the test ends. */
 export async function tempDir (t: ExecutionContext, prefix = 'gmesh-snap-'): Promise<string> {
@@ -95,4 +95,21 @@ export function fetcherOf (source: ContentStore): { fetchBlob: FetchBlob, asked:
     return entry.bytes ?? entry.body
   }
   return { fetchBlob, asked }
+}
+
+/** `inner` as a worker's store that counts its reads of each blob (a manifest read is a manifest decoded). */
+export function countingReads (inner: ContentStore): { store: SnapshotStore, reads: Map<string, number> } {
+  const reads = new Map<string, number>()
+  const store: SnapshotStore = {
+    get: async (key, options) => {
+      reads.set(key, (reads.get(key) ?? 0) + 1)
+      return await inner.get(key, options)
+    },
+    head: async (key, options) => await inner.head(key, options),
+    put: async (key, body, options) => await inner.put(key, body, options),
+    pin: sha256 => { inner.pin(sha256) },
+    unpin: sha256 => { inner.unpin(sha256) },
+    stats: () => inner.stats()
+  }
+  return { store, reads }
 }

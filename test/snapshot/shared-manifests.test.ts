@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava'
 import { contentKey } from '../../src/cas/keys.js'
 import type { ContentStore } from '../../src/cas/index.js'
-import { createSnapshot, pinSnapshot, SharedManifests, type FetchBlob, type Snapshot, type SnapshotStore } from '../../src/snapshot/index.js'
-import { fetcherOf, openStore, tempDir, writeTree } from './helpers.js'
+import { createSnapshot, pinSnapshot, SharedManifests, type FetchBlob, type Snapshot } from '../../src/snapshot/index.js'
+import { countingReads, fetcherOf, openStore, tempDir, writeTree } from './helpers.js'
 
 /** A submitter's snapshot of a small project (`name` tells snapshots apart), pinned until the test ends. */
 async function snapshotOf (t: ExecutionContext, submitter: ContentStore, name: string): Promise<Snapshot> {
@@ -11,24 +11,6 @@ async function snapshotOf (t: ExecutionContext, submitter: ContentStore, name: s
   const snapshot = await createSnapshot(project, submitter)
   t.teardown(pinSnapshot(submitter, snapshot.id, snapshot.manifest))
   return snapshot
-}
-
-/** A worker's store that counts its reads of each blob (a manifest read is a manifest decoded). */
-async function countingStore (t: ExecutionContext): Promise<{ store: SnapshotStore, reads: Map<string, number> }> {
-  const inner = await openStore(t)
-  const reads = new Map<string, number>()
-  const store: SnapshotStore = {
-    get: async (key, options) => {
-      reads.set(key, (reads.get(key) ?? 0) + 1)
-      return await inner.get(key, options)
-    },
-    head: async (key, options) => await inner.head(key, options),
-    put: async (key, body, options) => await inner.put(key, body, options),
-    pin: sha256 => { inner.pin(sha256) },
-    unpin: sha256 => { inner.unpin(sha256) },
-    stats: () => inner.stats()
-  }
-  return { store, reads }
 }
 
 /** A FetchBlob that waits until `fail` (once it was asked) rejects it. */
@@ -46,7 +28,7 @@ function goneSubmitter (): { gone: FetchBlob, fail: (err: Error) => Promise<void
 test('units of one snapshot starting together fetch its manifest once, read and decode it once, and share one frozen manifest', async t => {
   const submitter = await openStore(t)
   const snapshot = await snapshotOf(t, submitter, 'x')
-  const { store, reads } = await countingStore(t)
+  const { store, reads } = countingReads(await openStore(t))
   const { fetchBlob, asked } = fetcherOf(submitter)
   const manifests = new SharedManifests()
 
@@ -64,7 +46,7 @@ test('a manifest let go is kept for the next unit; another snapshot let go drops
   const submitter = await openStore(t)
   const first = await snapshotOf(t, submitter, 'x')
   const second = await snapshotOf(t, submitter, 'y')
-  const { store, reads } = await countingStore(t)
+  const { store, reads } = countingReads(await openStore(t))
   const { fetchBlob } = fetcherOf(submitter)
   const manifests = new SharedManifests({ keepIdle: 1 })
 
@@ -86,7 +68,7 @@ test('a manifest let go is kept for the next unit; another snapshot let go drops
 })
 
 test('a unit that stops waiting leaves the others their manifest; once none waits the fetch is ended and nothing kept', async t => {
-  const { store } = await countingStore(t)
+  const { store } = countingReads(await openStore(t))
   let fetchSignal: AbortSignal | undefined
   let called = (): void => {}
   const fetching = new Promise<void>(resolve => { called = resolve })
@@ -114,7 +96,7 @@ test('a unit that stops waiting leaves the others their manifest; once none wait
 test('a manifest that could not be fetched is not kept: the next unit fetches it again', async t => {
   const submitter = await openStore(t)
   const snapshot = await snapshotOf(t, submitter, 'x')
-  const { store } = await countingStore(t)
+  const { store } = countingReads(await openStore(t))
   const { fetchBlob, asked } = fetcherOf(submitter)
   let fail = true
   const flaky: FetchBlob = async (sha256, options) => {
@@ -134,7 +116,7 @@ test('a manifest that could not be fetched is not kept: the next unit fetches it
 test('a unit whose shared fetch failed with another submitter asks its own submitter; one from the same submitter gets the error', async t => {
   const submitter = await openStore(t)
   const snapshot = await snapshotOf(t, submitter, 'x')
-  const { store } = await countingStore(t)
+  const { store } = countingReads(await openStore(t))
   const own = fetcherOf(submitter)
   const { gone, fail } = goneSubmitter()
   const manifests = new SharedManifests()
@@ -155,7 +137,7 @@ test('a unit whose shared fetch failed with another submitter asks its own submi
 test('without `from`, a unit with another fetchBlob than the failed shared fetch\'s asks its own', async t => {
   const submitter = await openStore(t)
   const snapshot = await snapshotOf(t, submitter, 'x')
-  const { store } = await countingStore(t)
+  const { store } = countingReads(await openStore(t))
   const own = fetcherOf(submitter)
   const { gone, fail } = goneSubmitter()
   const manifests = new SharedManifests()
@@ -174,7 +156,7 @@ test('clear() drops the manifests kept idle at once; one still held is the holde
   const submitter = await openStore(t)
   const kept = await snapshotOf(t, submitter, 'x')
   const held = await snapshotOf(t, submitter, 'y')
-  const { store, reads } = await countingStore(t)
+  const { store, reads } = countingReads(await openStore(t))
   const { fetchBlob } = fetcherOf(submitter)
   const manifests = new SharedManifests({ keepIdle: 1, idleMs: 3_600_000 })
 

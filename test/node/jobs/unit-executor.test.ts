@@ -11,6 +11,7 @@ import { UnitExecutor, type UnitExecutorComponents } from '../../../node/jobs/un
 import { encodeUnitPayload } from '../../../node/jobs/unit-payload.js'
 import { UnitProcesses } from '../../../node/jobs/unit-processes.js'
 import { protocolOutcome, type UnitReport } from '../../../node/jobs/unit-report.js'
+import { countingReads } from '../../snapshot/helpers.js'
 
 const SHARD = {
   id: 's1', name: ':money:test [1/2]', project: ':money', run: [':money:test'], exclude: [], testFilters: [],
@@ -156,18 +157,10 @@ test('units of one snapshot starting together on a worker fetch its manifest onc
   t.teardown(async () => { await rm(submitterDir, { recursive: true, force: true }) })
   const submitter = await openStore(t, submitterDir)
   const fetched: string[] = []
-  const reads = new Map<string, number>()
   const workerDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
   t.teardown(async () => { await rm(workerDir, { recursive: true, force: true }) })
   const inner = await openStore(t, workerDir)
-  const store: SnapshotStore = {
-    get: async (key, options) => { reads.set(key, (reads.get(key) ?? 0) + 1); return await inner.get(key, options) },
-    head: async (key, options) => await inner.head(key, options),
-    put: async (key, body, options) => await inner.put(key, body, options),
-    pin: sha256 => { inner.pin(sha256) },
-    unpin: sha256 => { inner.unpin(sha256) },
-    stats: () => inner.stats()
-  }
+  const { store, reads } = countingReads(inner)
   const snapshotSource = () => async (sha256: string, options: { signal?: AbortSignal }) => {
     fetched.push(sha256)
     const entry = await openBlob(submitter, sha256, options)
@@ -188,15 +181,7 @@ test('a stopped executor keeps no manifest for a next unit: one run after reads 
   const dir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const inner = await openStore(t, dir)
-  const reads = new Map<string, number>()
-  const store: SnapshotStore = {
-    get: async (key, options) => { reads.set(key, (reads.get(key) ?? 0) + 1); return await inner.get(key, options) },
-    head: async (key, options) => await inner.head(key, options),
-    put: async (key, body, options) => await inner.put(key, body, options),
-    pin: sha256 => { inner.pin(sha256) },
-    unpin: sha256 => { inner.unpin(sha256) },
-    stats: () => inner.stats()
-  }
+  const { store, reads } = countingReads(inner)
   const { executor, snapshot } = await executorOf(t, ['exit 0'], { submitter: inner, store })
   const run = async (unitId: string): Promise<UnitReport> => await executor.run({
     jobId: 'j', unitId, payload: encodeUnitPayload(snapshot.id, { ...SHARD, id: unitId }, 60_000), submitter: 'submitter'
