@@ -31,6 +31,17 @@ test('the fast id is equal for equal messages and differs when any field differs
   t.is(ids.size, variants.length + 1)
 })
 
+test('the fast id is the SHA-256 of every field in order, each after its 4-byte length (an absent one: length 0xffffffff, no bytes)', async t => {
+  const message = await signedMessage(await generateKeyPair('Ed25519'), TOPIC, bytes('announce'))
+  const length = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b }
+  const framed = (fields: Array<Uint8Array | undefined>): Buffer => Buffer.concat(fields.flatMap(f => f === undefined ? [length(0xffffffff)] : [length(f.byteLength), f]))
+  const sha256 = (fields: Array<Uint8Array | undefined>): string => crypto.hash('sha256', framed(fields), 'base64')
+  const key = flipped(bytes('a key'))
+  t.is(gossipFastMsgId({ ...message, key: undefined }), sha256([message.from, message.seqno, bytes(TOPIC), message.data, message.signature, undefined]))
+  t.is(gossipFastMsgId({ ...message, key }), sha256([message.from, message.seqno, bytes(TOPIC), message.data, message.signature, key]))
+  t.is(gossipFastMsgId({ ...message, data: new Uint8Array(0) }), sha256([message.from, message.seqno, bytes(TOPIC), new Uint8Array(0), message.signature, message.key]))
+})
+
 /** Counts ed25519 verifications (node:crypto's verify, which @libp2p/crypto calls) of each signature, by hex. */
 function countVerifies (t: Parameters<typeof startNode>[0]): Map<string, number> {
   const counts = new Map<string, number>()
