@@ -45,8 +45,8 @@ type QueuedOp = ({ type: 'put', key: string, value: StoredEntry } | { type: 'del
 
 /**
  * The LevelDB index: Gradle key or content key -> {sha256, size, lastAccess, producer, signature}.
- * Writes go through one queue: they are applied in call order, and writes queued while a batch is
- * in flight are coalesced into the next batch (group commit).
+ * Writes go through one queue: they are applied in call order, and writes queued in the same event loop turn, or
+ * while a batch is in flight, are coalesced into one batch (group commit).
  *
  * After a failed batch the database is closed and opened again before anything else touches it: LevelDB's log
  * writer does not recover from a failed append (a full disk): it drops what it buffered but still counts it, so
@@ -134,9 +134,11 @@ export class IndexDb {
   }
 
   private async drain (): Promise<void> {
-    // never finish before `running` is assigned: a drain that ended synchronously (an empty write) left it set
-    // for good, and every later write waited on it forever
-    await null
+    // The first batch waits for the end of this event loop turn (never finishing before `running` is assigned: a
+    // drain that ended synchronously left it set for good, and every later write waited on it forever). The PUTs
+    // whose fdatasyncs completed together (one journal commit) each queue their write in their own callback of the
+    // turn: after a microtask only the first was queued, and every PUT cost a batch (a threadpool round trip).
+    await new Promise<void>(resolve => { setImmediate(resolve) })
     try {
       while (this.waiters.length > 0) {
         const ops = this.queued

@@ -63,3 +63,29 @@ test('a failed batch reopens the index; while it cannot be opened every write fa
   t.is(faults.opens(), 3)
   t.deepEqual((await index.loadAll()).entries.map(e => e.key), [keys[2]])
 })
+
+test('writes queued in separate callbacks of one event loop turn (PUTs whose fdatasyncs completed together) go to the index in one batch', async t => {
+  const dir = await tempDir(t)
+  const index = await IndexDb.open(join(dir, 'index'), dir)
+  t.teardown(async () => { await index.close() })
+  const db = Reflect.get(index, 'db') as { batch: (ops: unknown[]) => Promise<void> }
+  const batch = db.batch.bind(db)
+  const batches: number[] = []
+  db.batch = async ops => {
+    batches.push(ops.length)
+    await batch(ops)
+  }
+  const keys = [newKey(), newKey(), newKey()]
+  const writes = await new Promise<Array<Promise<void>>>(resolve => {
+    const queued: Array<Promise<void>> = []
+    for (const key of keys) {
+      setImmediate(() => {
+        queued.push(index.write([entry(key)]))
+        if (queued.length === keys.length) resolve(queued)
+      })
+    }
+  })
+  await Promise.all(writes)
+  t.deepEqual(batches, [3])
+  t.deepEqual((await index.loadAll()).entries.map(e => e.key).sort(), [...keys].sort())
+})
