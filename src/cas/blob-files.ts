@@ -1,5 +1,4 @@
-import { renameSync } from 'node:fs'
-import { mkdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import type { AccessFlusher } from './access-flusher.js'
 import type { BlobReader } from './blob-reader.js'
 import { checkAborted, type WrittenTemp } from './blob-writer.js'
@@ -235,9 +234,10 @@ export class BlobFiles implements IndexRepair {
   }
 
   /**
-   * Renames the temp file into place (the rename is a blocking call, as in blob-writer: microseconds on a local disk,
-   * cheaper than a pool round trip). On a failure nothing is left behind: no temp file, no blob no key names; a
-   * copy that replaced a blob other keys name stays, as it holds the same bytes.
+   * Renames the temp file into place, in the threadpool: like the temp file's create (blob-writer), a rename waits
+   * for the filesystem journal, which concurrent fdatasyncs keep busy, and a blocking one held the event loop (up to
+   * half its time when a PUT's copy replaced a blob already there). On a failure nothing is left behind: no temp
+   * file, no blob no key names; a copy that replaced a blob other keys name stays, as it holds the same bytes.
    */
   private async moveIntoPlace (written: WrittenTemp, options: { replacing?: boolean } = {}): Promise<void> {
     const shard = this.c.layout.shardDir(written.sha256)
@@ -247,7 +247,7 @@ export class BlobFiles implements IndexRepair {
         await mkdir(shard, { recursive: true })
         this.shards.add(shard)
       }
-      renameSync(written.path, target)
+      await rename(written.path, target)
     } catch (err) {
       await unlink(written.path).catch(() => {})
       throw err
