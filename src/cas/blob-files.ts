@@ -102,6 +102,9 @@ export class BlobFiles implements IndexRepair {
       else await this.moveIntoPlace(written)
       const before = this.c.catalog.get(meta.key)
       const undo = before === undefined ? null : { ...before }
+      // used as it is indexed: memory's order of use, the index's lastAccess and the order a restart rebuilds agree,
+      // however long the moves into place of puts that finished writing before took
+      meta.lastAccess = this.c.now()
       const replaced = this.c.catalog.set(meta)
       const indexed = this.c.index.write([{ type: 'put', meta: { ...meta }, before: undo }])
       return { indexed, ...(replaced === undefined ? {} : { replaced }) }

@@ -117,3 +117,16 @@ test('opening a store over its budget evicts down to it and warns how many entri
   await (await openStore(t, { dir, maxBytes: KIB, logger })).close()
   t.deepEqual(warnings, [], 'a store within its budget opens without a warning')
 })
+
+test('concurrent puts take their lastAccess as they are indexed, so a restart rebuilds the order of use memory had', async t => {
+  const dir = await tempDir(t)
+  let clock = 0
+  const store = await openStore(t, { dir, now: () => ++clock })
+  // each blob lands in a shard of its own, most of them new: their moves into place finish in any order
+  await Promise.all(Array.from({ length: 32 }, async () => await store.put(newKey(), randomBytes(KIB))))
+  const used = store.list()
+  t.deepEqual(used.map(meta => meta.lastAccess), used.map(meta => meta.lastAccess).sort((x, y) => x - y))
+  await store.close()
+  const again = await openStore(t, { dir })
+  t.deepEqual(again.list().map(meta => meta.key), used.map(meta => meta.key))
+})
