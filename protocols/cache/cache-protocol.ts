@@ -20,6 +20,9 @@ import { Rejoins } from './rejoins.js'
 import { Replicator } from './replicator.js'
 import type { PushResult } from './replicator.js'
 import { decidePush } from './push.js'
+import type { SavedReplication } from './replica-backlog.js'
+import { replicationsToResume } from './saved-replications.js'
+import type { StoredEntry } from './stored-record.js'
 import type { PushDecision } from './push.js'
 import { TrustPolicy } from './trust.js'
 import type { CacheProtocolStats } from './cache-protocol-stats.js'
@@ -162,6 +165,17 @@ export class CacheProtocol implements SansIoProtocol {
    */
   onPushResult (key: string, peer: PeerId, result: PushResult): void {
     this.replicator.onPushResult(key, peer, result)
+  }
+
+  /** Own entries still short of R replicas, for the next run to resume; `savedReplicationsChanges` grows when they change. */
+  savedReplications (): SavedReplication[] { return this.replicator.saved() }
+  get savedReplicationsChanges (): number { return this.replicator.changes }
+
+  /** At start: the previous run's `savedReplications`, with the store's entry of each key it holds, offered again (`replicationsToResume`). */
+  resumeReplications (saved: readonly SavedReplication[], stored: ReadonlyMap<string, StoredEntry>, now: Millis): void {
+    const { replication, replicaRetry } = this.config
+    const limits = { self: this.deps.self, maxOffers: replicaRetry.maxOffers, maxEntries: replicaRetry.maxEntries, maxPushBytes: replication.maxPushBytes }
+    this.replicator.resume(replicationsToResume(saved, stored, limits), now)
   }
 
   /** This node stored an entry it fetched or was pushed (bytes verified): provide it too. */

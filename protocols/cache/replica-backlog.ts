@@ -47,6 +47,14 @@ interface Pending {
   nextAt: Millis
 }
 
+/** An own entry short of replicas, as a restarted node needs it to find the entry in its store again (`saved`). */
+export interface SavedReplication {
+  readonly key: string
+  readonly sha256: string
+  /** Offers made of it so far: a resumed entry is given up after `maxOffers` in all, not `maxOffers` more. */
+  readonly offers: number
+}
+
 /** Where an entry due stands: done (R copies elsewhere), offered again to `to`, or waiting for more peers. */
 export type BacklogStep = { readonly kind: 'offer', readonly record: SignedRecord, readonly to: readonly PeerId[] }
 
@@ -68,6 +76,8 @@ export class ReplicaBacklog {
   private readonly parked = new Map<string, Pending>()
   /** Entries given up: pushed out by newer ones, or out of offers. */
   dropped = 0
+  /** Grows whenever what `saved` lists changes (an entry in or out, an offer made): a driver keeping it on disk writes it then. */
+  changes = 0
 
   constructor (private readonly config: ReplicaRetryConfig, private readonly replicas: () => number) {}
 
@@ -77,10 +87,29 @@ export class ReplicaBacklog {
 
   /** An own entry was just offered to the `offeredTo` peers (none when no replica was known). */
   add (record: SignedRecord, offeredTo: readonly PeerId[], now: Millis): void {
-    this.forget(record.gradleKey)
     const offers = offeredTo.length > 0 ? 1 : 0
     const offering = new Map(offeredTo.map(peer => [peer, now + offerUnderWayMs(record.size)]))
-    this.pending.set(record.gradleKey, { record, confirmed: new Set(), offering, offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
+    this.insert({ record, confirmed: new Set(), offering, offers, nextAt: offers > 0 ? now + this.config.retryBaseMs : now })
+  }
+
+  /**
+   * An own entry this node's previous run had not placed on R replicas (`saved`), after `offers` offers: due at once
+   * (no offer of it is under way now), and given up once its offers reach `maxOffers`.
+   */
+  resume (record: SignedRecord, offers: number, now: Millis): void {
+    if (offers >= this.config.maxOffers) return
+    this.insert({ record, confirmed: new Set(), offering: new Map(), offers, nextAt: now })
+  }
+
+  /** The entries waiting or parked, oldest offer first: what a restarted node resumes (`resume`). */
+  saved (): SavedReplication[] {
+    return [...this.pending.values(), ...this.parked.values()].map(({ record, offers }) => ({ key: record.gradleKey, sha256: record.sha256, offers }))
+  }
+
+  private insert (entry: Pending): void {
+    this.forget(entry.record.gradleKey)
+    this.changes++
+    this.pending.set(entry.record.gradleKey, entry)
     while (this.pending.size + this.parked.size > this.config.maxEntries) {
       if (this.parked.size > 0) {
         this.parked.delete(this.parked.keys().next().value as string) // every live peer held it: not given up
@@ -102,8 +131,7 @@ export class ReplicaBacklog {
   }
 
   forget (key: string): void {
-    this.pending.delete(key)
-    this.parked.delete(key)
+    if (this.pending.delete(key) || this.parked.delete(key)) this.changes++
   }
 
   /** A peer came up: the parked entries are due again (after the waiting ones), to be offered to it if it is a replica. */
@@ -129,7 +157,7 @@ export class ReplicaBacklog {
       const held = holders(key)
       const copies = new Set([...entry.confirmed, ...held])
       if (copies.size >= this.replicas()) {
-        this.pending.delete(key)
+        this.forget(key)
         continue
       }
       const replicas = targets(entry.record, held).filter(peer => !entry.confirmed.has(peer))
@@ -147,6 +175,7 @@ export class ReplicaBacklog {
       out.push({ kind: 'offer', record: entry.record, to })
       offered.push(key)
     }
+    if (offered.length > 0) this.changes++
     for (const key of offered) {
       const entry = this.pending.get(key)
       if (entry === undefined) continue

@@ -6,7 +6,7 @@ import type { SignedRecord } from './record.js'
 import { pushTargets } from './rendezvous.js'
 import type { ReplicationConfig } from './rendezvous.js'
 import { ReplicaBacklog } from './replica-backlog.js'
-import type { ReplicaRetryConfig } from './replica-backlog.js'
+import type { ReplicaRetryConfig, SavedReplication } from './replica-backlog.js'
 
 export const REPLICATE_TIMER = 'cache/replicate'
 
@@ -42,6 +42,21 @@ export class Replicator {
   /** Own entries every live peer holds, short of R copies only for lack of peers: offered again when a peer comes up. */
   get parked (): number { return this.backlog.parkedSize }
   get givenUp (): number { return this.backlog.dropped }
+  /** Grows whenever `saved` changes. */
+  get changes (): number { return this.backlog.changes }
+
+  /** The own entries still short of replicas, for a restarted node to `resume`. */
+  saved (): SavedReplication[] { return this.backlog.saved() }
+
+  /**
+   * Own entries a previous run had not placed on R replicas, found again in the store: offered in the next round
+   * (a peer coming up brings it forward), each given up once its offers in all reach `maxOffers`.
+   */
+  resume (entries: ReadonlyArray<{ readonly record: SignedRecord, readonly offers: number }>, now: Millis): void {
+    if (this.deps.replication.replicas <= 0) return
+    for (const { record, offers } of entries) this.backlog.resume(record, offers, now)
+    if (this.backlog.size > 0) this.replicateBy(now + this.deps.retry.peerUpDelayMs)
+  }
 
   start (now: Millis): void {
     this.replicateBy(now + this.deps.retry.intervalMs)
