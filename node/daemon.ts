@@ -210,7 +210,9 @@ export class Daemon {
         return this.ready.cacheUrl
       }
     }
-    const mesh = new Mesh({ privateKey, store, libp2p, logger: logger.child({ part: 'mesh' }), events: this.events }, { ...this.options.mesh, maxEntryBytes, builds })
+    const mesh = new Mesh({ privateKey, store, libp2p, logger: logger.child({ part: 'mesh' }), events: this.events }, {
+      ...this.options.mesh, maxEntryBytes, builds, replicaBacklogFile: join(this.options.dataDir, DataFiles.replicaBacklog)
+    })
     this.undo.push(async () => { await mesh.stop() })
     await mesh.start()
     this.mesh = mesh

@@ -33,6 +33,11 @@ export interface CacheHostInit {
   verifiedBodyBudgetBytes?: number
   /** Timings of the blob protocol; tests shorten them. */
   timing?: CacheHostTiming
+  /**
+   * Where the own entries not yet on R replicas are kept across restarts (`<data>/replica-backlog.json`): a node
+   * restarted offers them again. Without it they are kept in memory only.
+   */
+  replicaBacklogFile?: string
 }
 
 /**

@@ -14,6 +14,7 @@ import { fetchFailure, IN_MEMORY_FETCH_BYTES, readVerifiedBody, VERIFIED_BODY_BU
 import { ProtocolHost } from './protocol-host.js'
 import { ReplicaPuller, type ReplicaPullerInit } from './replica-puller.js'
 import { ReplicaPusher, sendPushOffer, type PushOutcome } from './replica-pusher.js'
+import { ReplicaBacklogFile } from './replica-backlog-file.js'
 import { ed25519Signer, ed25519Verifier } from './signing.js'
 import { randomInt } from 'node:crypto'
 import type { CacheHostComponents, CacheHostInit, CacheHostStats, CacheHostTiming, PeerFetchAnswer } from './cache-host-types.js'
@@ -47,6 +48,8 @@ export class CacheHost {
   private readonly dht: DhtProviders
   private readonly pusher: ReplicaPusher
   private readonly puller: ReplicaPuller
+  /** The own entries short of replicas, kept for the next run (not without `init.replicaBacklogFile`). */
+  private readonly backlogFile: ReplicaBacklogFile | undefined
   private readonly self: string
 
   constructor (private readonly components: CacheHostComponents, private readonly init: CacheHostInit) {
@@ -63,8 +66,9 @@ export class CacheHost {
     }, { ...init.overrides, lookup: { maxEntryBytes: init.maxEntryBytes, ...init.overrides?.lookup } })
     this.host = new ProtocolHost({ libp2p, guard, logger }, this.protocol, {
       maxMessageBytes: CACHE_MESSAGE_MAX_BYTES,
-      afterInput: () => { this.runCommands() }
+      afterInput: () => { this.runCommands(); this.backlogFile?.noticeChanges() }
     })
+    this.backlogFile = init.replicaBacklogFile === undefined ? undefined : new ReplicaBacklogFile({ path: init.replicaBacklogFile, logger, backlog: this.protocol })
     const timing = init.timing ?? {}
     this.blobs = new BlobServer({ libp2p, store, logger, onPush: async (from, frame, call) => await this.onPush(from, frame, call) },
       timing.blobRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: timing.blobRequestTimeoutMs })
@@ -97,6 +101,9 @@ export class CacheHost {
   async start (): Promise<void> {
     await this.blobs.start()
     await this.host.start()
+    // before membership starts: the entries resumed are offered in the round a peer coming up brings
+    const resumed = await this.backlogFile?.loadWithStored(this.components.store)
+    if (resumed !== undefined) this.host.input(() => { this.protocol.resumeReplications(resumed.saved, resumed.stored, this.host.now()) })
   }
 
   async stop (): Promise<void> {
@@ -106,6 +113,7 @@ export class CacheHost {
     this.storing.clear()
     await this.host.stop()
     await this.blobs.stop()
+    await this.backlogFile?.flush()
   }
 
   /**

@@ -65,6 +65,8 @@ export interface MeshInit {
   /** Test hook: which peer fetches are verified in memory and answered from there (cache-host.ts). */
   cacheMemory?: Pick<CacheHostInit, 'inMemoryFetchBytes' | 'verifiedBodyBudgetBytes'>
   trust?: TrustPolicy
+  /** Where the own entries not yet on R replicas are kept across restarts (cache-host-types.ts); in memory only without it. */
+  replicaBacklogFile?: string
   /** Distributed builds: where units run (`<data>/builds`) and the node's cache URL for their Gradle. */
   builds?: { workDir: string, cacheUrl: () => string, config?: Partial<JobsConfig>, gradleExecutable?: string }
 }
@@ -135,7 +137,8 @@ export class Mesh {
     this.peers = new MembershipPeerLoad(membership.view)
     this.cache = new CacheHost({ libp2p, guard, store, privateKey, peers: this.peers, logger: logger.child({ part: 'cache-sharing' }), ...(events == null ? {} : { events }) },
       { maxEntryBytes: this.init.maxEntryBytes, ...(this.init.cache == null ? {} : { overrides: this.init.cache }), ...(this.init.trust == null ? {} : { trust: this.init.trust }),
-        ...(this.init.cacheTiming == null ? {} : { timing: this.init.cacheTiming }), ...this.init.cacheMemory })
+        ...(this.init.cacheTiming == null ? {} : { timing: this.init.cacheTiming }), ...this.init.cacheMemory,
+        ...(this.init.replicaBacklogFile == null ? {} : { replicaBacklogFile: this.init.replicaBacklogFile }) })
     this.membershipHost = new ProtocolHost({ libp2p, guard, logger: logger.child({ part: 'membership' }) }, membership, {
       maxMessageBytes: MEMBERSHIP_MAX_BYTES,
       afterInput: () => { this.noticeMembershipChanges() }

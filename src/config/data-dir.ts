@@ -19,6 +19,8 @@ export const DataFiles = {
   cas: 'cas',
   /** `{ maxBytes }`: the cache budget the node last ran with, for \`gmesh cache gc\` while none runs. */
   cacheBudget: 'cache-budget.json',
+  /** The own entries not yet on enough replicas (`--replicas`): offered again after a restart. */
+  replicaBacklog: 'replica-backlog.json',
   /** Workspaces and the Gradle user home of the build units this node runs. */
   builds: 'builds'
 } as const
