@@ -173,6 +173,7 @@ export class CacheProtocol implements SansIoProtocol {
 
   /** At start: the previous run's `savedReplications`, with the store's entry of each key it holds, offered again (`replicationsToResume`). */
   resumeReplications (saved: readonly SavedReplication[], stored: ReadonlyMap<string, StoredEntry>, now: Millis): void {
+    if (!this.trust.announcesOwnPuts) return // nor replicates them (`localPutSigned`)
     const { replication, replicaRetry } = this.config
     const limits = { self: this.deps.self, maxOffers: replicaRetry.maxOffers, maxEntries: replicaRetry.maxEntries, maxPushBytes: replication.maxPushBytes }
     this.replicator.resume(replicationsToResume(saved, stored, limits), now)

@@ -1,6 +1,6 @@
 import test from 'ava'
 import {
-  chooseReplicas, decodeSavedReplications, encodeSavedReplications, recordProof, replicationsToResume, SavedReplicationsFormatError
+  chooseReplicas, decodeSavedReplications, encodeSavedReplications, recordProof, replicationsToResume, SavedReplicationsFormatError, TrustPolicy
 } from '../../../protocols/cache/index.js'
 import type { CacheConfigOverrides, SavedReplication, SignedRecord } from '../../../protocols/cache/index.js'
 import type { StoredEntry } from '../../../protocols/cache/stored-record.js'
@@ -71,6 +71,17 @@ test('a resumed entry keeps its offers: given up once they reach maxOffers in al
   node.cache.onPeerUp('a', 1000)
   t.deepEqual(pushesUntil(node, timers, 1000, 24 * 60 * 60 * 1000, 10_000).map(([key]) => key), [gradleKey(1)], 'its third offer, its last')
   t.like(node.cache.stats(), { replicaBacklog: 0, replicaBacklogDropped: 1 })
+})
+
+test('a node restarted to not announce its own PUTs does not resume their replication either', t => {
+  const before = makeNode('me', [], { config: R2 })
+  before.cache.start(0)
+  const one = put(before, 1, 10)
+  const trust = new TrustPolicy({ producers: { mode: 'any-member' }, submitters: { mode: 'any-member' }, announceOwnPuts: false })
+  const node = makeNode('me', [], { config: R2, trust })
+  node.cache.start(0)
+  node.cache.resumeReplications(before.cache.savedReplications(), new Map([[one.gradleKey, stored(one)]]), 0)
+  t.is(node.cache.stats().replicaBacklog, 0)
 })
 
 test('saved offers change as the backlog does: an offer made counts, a confirmed entry leaves', t => {
