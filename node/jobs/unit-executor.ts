@@ -14,7 +14,6 @@ import { TestReportsBlobError, type TestReportBlobs, type TestReportsRef } from 
 import type { UnitReport } from './unit-report.js'
 import type { UnitProcesses } from './unit-processes.js'
 import type { UnitTmpDir } from './unit-tmp-dir.js'
-import { UnreachableSubmitters } from './unreachable-submitters.js'
 
 export interface UnitExecutorComponents {
   store: SnapshotStore
@@ -53,8 +52,6 @@ export class UnitExecutor {
   private readonly blobFetches: BlobFetches = new Map()
   /** The manifests of the units' snapshots: each fetched and decoded once, shared by the units running on it. */
   private readonly manifests = new SharedManifests()
-  /** A job's submitter that one of its fetches could not reach is not dialled again by each of its other fetches. */
-  private readonly unreachable = new UnreachableSubmitters()
 
   constructor (private readonly components: UnitExecutorComponents, private readonly init: UnitExecutorInit) {}
 
@@ -81,7 +78,7 @@ export class UnitExecutor {
 
   private async build (request: UnitRequest, payload: UnitPayload, signal: AbortSignal, started: number): Promise<UnitReport> {
     const { store, workspaces } = this.components
-    const source = this.unreachable.guard(request.jobId, request.submitter, this.components.snapshotSource(request.submitter))
+    const source = this.components.snapshotSource(request.submitter)
     const { manifest, release } = await this.manifests.acquire(payload.snapshot, store, source, { signal, from: request.submitter })
     const unpin = pinSnapshot(store, payload.snapshot, manifest)
     const workspace = `${request.jobId}.${request.unitId}.${++this.runs}`

@@ -193,36 +193,3 @@ test('a stopped executor keeps no manifest for a next unit: one run after reads 
   t.is((await run('s3')).outcome, 'success')
   t.is(reads.get(contentKey(snapshot.id)), 2, 'dropped by stop')
 })
-
-test('units of one job whose submitter cannot be reached dial it once, not once per unit and blob; another job\'s units ask it themselves', async t => {
-  const submitterDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-submitter-'))
-  t.teardown(async () => { await rm(submitterDir, { recursive: true, force: true }) })
-  const submitter = await openStore(t, submitterDir)
-  const workerDir = await mkdtemp(path.join(tmpdir(), 'gmesh-executor-worker-'))
-  t.teardown(async () => { await rm(workerDir, { recursive: true, force: true }) })
-  const store = await openStore(t, workerDir)
-  let manifestId = ''
-  const dialled: string[] = []
-  // the manifest came while the submitter was there; every blob after it finds it gone
-  const snapshotSource: UnitExecutorComponents['snapshotSource'] = () => async (sha256, options) => {
-    const entry = sha256 === manifestId ? await openBlob(submitter, sha256, options) : undefined
-    if (entry !== undefined) return entry.bytes ?? entry.body
-    dialled.push(sha256)
-    await Promise.resolve()
-    throw new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })], 'All promises were rejected')
-  }
-  const { executor, snapshot } = await executorOf(t, ['exit 0'], { submitter, store, snapshotSource })
-  manifestId = snapshot.id
-  const run = async (jobId: string, unitId: string): Promise<UnitReport> => await executor.run({
-    jobId, unitId, payload: encodeUnitPayload(snapshot.id, { ...SHARD, id: unitId }, 60_000), submitter: 'gone'
-  }, new AbortController().signal)
-  const together = await Promise.all(['s1', 's2', 's3'].map(async unitId => await run('a', unitId)))
-  t.deepEqual(together.map(r => r.outcome), ['error', 'error', 'error'])
-  t.is(dialled.length, 1, 'the units waiting for the first one\'s blob fetch did not dial again')
-  const later = await run('a', 's4')
-  t.is(later.outcome, 'error')
-  t.regex(later.failure?.message ?? '', /could not be reached .* ms ago: All promises were rejected/)
-  t.is(dialled.length, 1, 'nor did a unit of the job starting after')
-  t.is((await run('b', 's1')).outcome, 'error')
-  t.is(dialled.length, 2, 'a unit of another job dialled it itself')
-})
