@@ -19,6 +19,11 @@ export class StreamEndedError extends Error {
   override name = 'StreamEndedError'
 }
 
+/** The remote closed the stream before the first byte of a frame: a stream opened and not used (a spare stream). */
+export class StreamEndedBeforeFrameError extends StreamEndedError {
+  override name = 'StreamEndedBeforeFrameError'
+}
+
 /** A call did not complete before its deadline. */
 export class DeadlineExceededError extends Error {
   static readonly code = 'ERR_DEADLINE_EXCEEDED'

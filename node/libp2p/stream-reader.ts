@@ -1,6 +1,6 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import { FrameTooLargeError, InvalidFrameError, StreamEndedError } from './errors.js'
+import { FrameTooLargeError, InvalidFrameError, StreamEndedBeforeFrameError, StreamEndedError } from './errors.js'
 
 /** Longest varint accepted as a frame length: 5 bytes encode up to 2^35, far above any frame limit. */
 const MAX_VARINT_BYTES = 5
@@ -82,7 +82,7 @@ export class StreamReader {
     for (let have = 1; have <= MAX_VARINT_BYTES; have++) {
       await this.fill(have, signal)
       if (this.buffer.byteLength < have) {
-        if (have === 1) throw new StreamEndedError('stream ended before a frame')
+        if (have === 1) throw new StreamEndedBeforeFrameError('stream ended before a frame')
         throw new StreamEndedError('stream ended inside a frame length')
       }
       const byte = this.buffer.get(have - 1)

@@ -1,7 +1,7 @@
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Connection, Libp2p, PeerId, Stream, StreamCloseEvent } from '@libp2p/interface'
 import { StreamReader, encodeFrame, sendAll } from './stream-reader.js'
-import { FrameTooLargeError, InvalidFrameError, StreamEndedError, TooManyStreamsError } from './errors.js'
+import { FrameTooLargeError, InvalidFrameError, StreamEndedBeforeFrameError, StreamEndedError, TooManyStreamsError } from './errors.js'
 
 /** A reply: a header frame, optionally followed by raw body bytes up to the end of the stream. */
 export interface RpcReply {
@@ -48,7 +48,10 @@ export interface RpcServerInit {
   maxRequestBytes?: number
   /** Concurrent inbound streams per peer on this protocol; more are reset and counted. Default 8. */
   maxInboundStreamsPerPeer?: number
-  /** Time allowed to receive the request and produce the reply header. Default 10 s. */
+  /**
+   * Time allowed to receive the request frame (from the stream's open: a spare stream waits idle for it within this),
+   * then again to produce the reply header. Default 10 s.
+   */
   requestTimeoutMs?: number
   /** While the reply is written, the longest the peer may take nothing before the stream is reset. Default 30 s. */
   replyStallTimeoutMs?: number
@@ -71,6 +74,8 @@ export interface RpcServerStats {
   refused: number
   /** Handler errors, timeouts and streams reset mid-reply. */
   failed: number
+  /** Streams the peer ended before the first byte of a request: spare streams it did not need. */
+  unused: number
 }
 
 type RpcHost = Pick<Libp2p, 'handle' | 'unhandle'>
@@ -84,7 +89,7 @@ const DEFAULT_MAX_OUTBOUND_STREAMS = 64
  * is closed. Anything malformed resets that stream only.
  */
 export class StreamRpcServer {
-  readonly stats: RpcServerStats = { served: 0, malformed: 0, refused: 0, failed: 0 }
+  readonly stats: RpcServerStats = { served: 0, malformed: 0, refused: 0, failed: 0, unused: 0 }
   readonly protocol: string
   private readonly handler: RpcHandler
   private readonly maxRequestBytes: number
@@ -138,6 +143,8 @@ export class StreamRpcServer {
     let stalled: NodeJS.Timeout | undefined
     try {
       const request = await reader.readFrame(this.maxRequestBytes, controller.signal)
+      // the handler's time starts with its request: a peer's spare stream may have waited idle for it (within the deadline)
+      timer.refresh()
       reply = await this.handler(request, { peer: connection.remotePeer, signal: controller.signal, releaseDeadline: () => { clearTimeout(timer) } })
       clearTimeout(timer)
       // no deadline on a whole reply (a big body takes as long as it takes), but one on a peer that stops reading
@@ -145,6 +152,11 @@ export class StreamRpcServer {
       await writeReply(stream, reply, controller.signal, () => { stalled?.refresh() })
       this.stats.served++
     } catch (err) {
+      if (err instanceof StreamEndedBeforeFrameError && reply === undefined) {
+        this.stats.unused++
+        await closeQuietly(stream)
+        return
+      }
       if (isMalformed(err)) this.stats.malformed++
       else this.stats.failed++
       stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -187,6 +199,15 @@ async function writeReply (stream: Stream, reply: Uint8Array | RpcReply | undefi
     }
   }
   await stream.close({ signal })
+}
+
+/** Ends this side of a stream the peer ended unused; one that does not close in time is reset. */
+async function closeQuietly (stream: Stream): Promise<void> {
+  try {
+    await stream.close({ signal: AbortSignal.timeout(5000) })
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
 }
 
 function destroyBody (body: RpcReply['body']): void {

@@ -70,3 +70,12 @@ test('a reply in memory whose stream was reset before it went out is settled too
   t.is(settled, 1)
   t.like(server.stats, { served: 0, failed: 1 })
 })
+
+test('a stream ended before its request is counted unused, not malformed, and closed without a reset', async t => {
+  const { server, serverNode, client } = await serve(t, async request => request)
+  const stream = await client.dialProtocol(serverNode.peerId, PROTOCOL)
+  const closed = new Promise<Error | undefined>(resolve => { stream.addEventListener('close', evt => { resolve(evt.error) }, { once: true }) })
+  await stream.close()
+  t.is(await closed, undefined)
+  t.like(server.stats, { unused: 1, malformed: 0, failed: 0 })
+})
