@@ -1,7 +1,8 @@
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { isPeerId, type Libp2p, type PeerId, type Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { StreamReader, encodeFrame, sendAll } from './stream-reader.js'
-import { BodyStalledError, BodyTooLargeError, DeadlineExceededError } from './errors.js'
+import { BodyStalledError, BodyTooLargeError, DeadlineExceededError, FrameTooLargeError, InvalidFrameError } from './errors.js'
+import type { SpareStreams } from './spare-streams.js'
 
 export { StreamRpcServer, BadRequestError } from './stream-rpc-server.js'
 export type { RpcHandler, RpcReply, RpcContext, RpcServerInit, RpcServerStats } from './stream-rpc-server.js'
@@ -21,6 +22,12 @@ export interface RpcCallOptions {
   deadlineMs: number
   /** Largest reply header accepted. Default 64 KiB. */
   maxReplyBytes?: number
+  /**
+   * Spare streams of the protocol (a `PeerId` peer only): the call takes the peer's ready one instead of opening a
+   * stream, and a new spare is opened after its reply header. Only for requests safe to send twice: a spare found
+   * reset before the reply header is replaced by a new stream within the call.
+   */
+  spares?: Pick<SpareStreams, 'take' | 'refill'>
 }
 
 export interface RpcOpenOptions extends RpcCallOptions {
@@ -152,14 +159,37 @@ async function exchange (node: RpcDialer, peer: PeerId | Multiaddr, protocol: st
   options: RpcCallOptions): Promise<Exchange> {
   const deadline = AbortSignal.timeout(options.deadlineMs)
   const signal = AbortSignal.any([options.signal, deadline])
+  const target = isPeerId(peer) ? peer : undefined
+  const spares = target === undefined ? undefined : options.spares
+  const spare = target === undefined ? undefined : spares?.take(target)
+  try {
+    if (spare !== undefined) {
+      try {
+        return await exchangeOn(async () => spare, protocol, request, options, deadline, signal)
+      } catch (err) {
+        // a spare reset or ended before its reply (the remote's deadline, a lost race with its close): ask on a new
+        // stream; a reply that came and is bad would come again
+        if (signal.aborted || err instanceof FrameTooLargeError || err instanceof InvalidFrameError) throw err
+      }
+    }
+    // a full multistream-select round trip before the request goes: libp2p 3.3 declares `negotiateFully: false`
+    // (the proposal sent with the first write) but neither Connection.newStream nor multistream-select 7 implements it
+    return await exchangeOn(async () => await node.dialProtocol(peer, protocol, { signal }), protocol, request, options, deadline, signal)
+  } finally {
+    // off the caller's path: the open goes out once the reply is being handled
+    if (spares !== undefined && target !== undefined) setImmediate(() => { spares.refill(target) })
+  }
+}
+
+async function exchangeOn (open: () => Promise<Stream>, protocol: string, request: Uint8Array, options: RpcCallOptions,
+  deadline: AbortSignal, signal: AbortSignal): Promise<Exchange> {
   let stream: Stream | undefined
   let reader: StreamReader | undefined
   const onAbort = (): void => { stream?.abort(asError(abortReason(options, deadline, protocol))) }
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    // a full multistream-select round trip before the request goes: libp2p 3.3 declares `negotiateFully: false`
-    // (the proposal sent with the first write) but neither Connection.newStream nor multistream-select 7 implements it
-    stream = await node.dialProtocol(peer, protocol, { signal })
+    signal.throwIfAborted()
+    stream = await open()
     reader = new StreamReader(stream)
     await sendAll(stream, encodeFrame(request), signal)
     await stream.close({ signal })
