@@ -6,7 +6,7 @@ import {
 import { Xoshiro128 } from '../../protocols/core/index.js'
 import type { EntryMeta, EntryProof } from '../../src/cas/types.js'
 import type { RpcContext } from '../libp2p/index.js'
-import { BlobServer, fetchBlob } from './blob-transfer.js'
+import { BlobServer } from './blob-transfer.js'
 import { reportingProgress } from './body-progress.js'
 import { DhtProviders } from './dht-providers.js'
 import { HeldBodies } from './held-bodies.js'
@@ -226,7 +226,7 @@ export class CacheHost {
     let result: 'ok' | 'corrupt' | 'missing' | 'timeout' | 'error' = 'error'
     let bytes = 0
     try {
-      const response = await fetchBlob(this.components.libp2p, peerIdFromString(peer), key, {
+      const response = await this.blobs.fetch(peerIdFromString(peer), key, {
         signal, deadlineMs: Math.max(1, deadline - this.host.now()), maxBodyBytes: this.init.maxEntryBytes
       })
       this.components.peers.recordRtt(peer, performance.now() - started)

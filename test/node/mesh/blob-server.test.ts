@@ -11,7 +11,7 @@ import { snapshotSource } from '../../../node/jobs/snapshot-source.js'
 import { silentLogger } from '../../../src/config/logger.js'
 import { fetchManifest, fetchMissing, materialise } from '../../../src/snapshot/index.js'
 import { openStore, pinnedSnapshot, tempDir } from '../../snapshot/helpers.js'
-import { addressOf, startNode } from '../libp2p/helpers.js'
+import { addressOf, nextEvent, startNode } from '../libp2p/helpers.js'
 
 test('a worker fetches a snapshot by SHA-256 from its submitter although a Gradle PUT there used the same hex as a key', async t => {
   const { store: submitterStore, snapshot } = await pinnedSnapshot(t)
@@ -84,3 +84,26 @@ function isFound (header: Uint8Array): boolean {
   const frame = casFrameCodec.decode(header)
   return frame.type === 'fetch-response' && frame.status === 'found'
 }
+
+test('a second fetch from a provider goes on the spare stream the first one left', async t => {
+  const start = async (): Promise<{ node: Awaited<ReturnType<typeof startNode>>, blobs: BlobServer }> => {
+    const node = await startNode(t)
+    const blobs = new BlobServer({ libp2p: node, store: await openStore(t), logger: silentLogger(), onPush: async () => { throw new Error('no pushes here') } })
+    await blobs.start()
+    t.teardown(async () => { await blobs.stop() })
+    return { node, blobs }
+  }
+  const provider = await start()
+  const asker = await start()
+  await asker.node.dial(multiaddr(addressOf(provider.node)))
+  const options = { signal: AbortSignal.timeout(10_000), deadlineMs: 5000, maxBodyBytes: 1024 }
+  const spare = nextEvent(asker.blobs.spares, 'ready')
+  for (let i = 0; i < 2; i++) {
+    const response = await asker.blobs.fetch(provider.node.peerId, 'ab'.repeat(16), options)
+    t.like(casFrameCodec.decode(response.header), { type: 'fetch-response', status: 'missing' })
+    for await (const _ of response.body) t.fail('a missing entry has no body')
+    if (i === 0) await spare
+  }
+  t.is(asker.blobs.spares.stats.taken, 1)
+  t.is(provider.blobs.rpcStats.served, 2)
+})
