@@ -4,16 +4,17 @@ import { randomBytes } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import type { StreamMessageEvent } from '@libp2p/interface'
 import { openRpc, StreamRpcServer } from '../../../node/libp2p/stream-rpc.js'
-import { encodeFrame } from '../../../node/libp2p/stream-reader.js'
+import { encodeFrame, StreamReader } from '../../../node/libp2p/stream-reader.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { RpcServerInit } from '../../../node/libp2p/stream-rpc.js'
 import type { MeshLibp2p } from '../../../node/libp2p/create-node.js'
 import { addressOf, startNode } from './helpers.js'
 
 const PROTOCOL = '/gmesh/test-bytes/1.0.0'
 
-async function serve (t: ExecutionContext, handler: RpcServerInit['handler']): Promise<{ server: StreamRpcServer, serverNode: MeshLibp2p, client: MeshLibp2p }> {
+async function serve (t: ExecutionContext, handler: RpcServerInit['handler'], init: Partial<RpcServerInit> = {}): Promise<{ server: StreamRpcServer, serverNode: MeshLibp2p, client: MeshLibp2p }> {
   const serverNode = await startNode(t)
-  const server = new StreamRpcServer(serverNode, { protocol: PROTOCOL, handler, maxRequestBytes: 1024 })
+  const server = new StreamRpcServer(serverNode, { protocol: PROTOCOL, handler, maxRequestBytes: 1024, ...init })
   await server.start()
   t.teardown(async () => { await server.stop() })
   const client = await startNode(t)
@@ -78,4 +79,20 @@ test('a stream ended before its request is counted unused, not malformed, and cl
   await stream.close()
   t.is(await closed, undefined)
   t.like(server.stats, { unused: 1, malformed: 0, failed: 0 })
+})
+
+test('a request sent after its stream waited idle gets the whole request deadline for its reply', async t => {
+  // the handler takes two thirds of the deadline, after the stream waited two thirds of it for the request
+  const { server, serverNode, client } = await serve(t, async (request, { signal }) => {
+    await sleep(2000, undefined, { signal })
+    return request
+  }, { requestTimeoutMs: 3000 })
+  const stream = await client.dialProtocol(serverNode.peerId, PROTOCOL, { signal: AbortSignal.timeout(5000) })
+  const reader = new StreamReader(stream)
+  await sleep(2000) // idle, as a spare stream waits for its call
+  stream.send(encodeFrame(Uint8Array.of(5)))
+  await stream.close()
+  t.deepEqual([...await reader.readFrame(1024, AbortSignal.timeout(10_000))], [5])
+  reader.release()
+  t.is(server.stats.served, 1)
 })
