@@ -15,6 +15,8 @@ export interface SpareStreamsInit {
   idleMs?: number
   /** Longest a spare may take to open or to close. Default 5 s. */
   openTimeoutMs?: number
+  /** Spares held at once (ready or opening), over all peers; a refill past it is skipped. Default 64. */
+  maxSpares?: number
 }
 
 /** Default `idleMs`: a fraction of the blob server's request deadline (30 s), so an idle spare never meets it. */
@@ -50,6 +52,7 @@ export class SpareStreams extends EventTarget {
   readonly protocol: string
   private readonly idleMs: number
   private readonly openTimeoutMs: number
+  private readonly maxSpares: number
   private readonly ready = new Map<string, Spare>()
   private readonly opening = new Set<string>()
   private readonly stopping = new AbortController()
@@ -59,6 +62,7 @@ export class SpareStreams extends EventTarget {
     this.protocol = init.protocol
     this.idleMs = Math.min(init.idleMs ?? SPARE_IDLE_MS, MAX_SPARE_IDLE_MS)
     this.openTimeoutMs = init.openTimeoutMs ?? 5000
+    this.maxSpares = init.maxSpares ?? 64
   }
 
   /** Streams this pool holds to `peer` (a ready spare, or one opening): they count in its per-peer streams. */
@@ -82,10 +86,11 @@ export class SpareStreams extends EventTarget {
     return spare.stream
   }
 
-  /** Opens a spare to `peer` in the background, if it has none (ready or opening) and a connection is open. */
+  /** Opens a spare to `peer` in the background, if it has none (ready or opening), a connection is open and `maxSpares` allows. */
   refill (peer: PeerId): void {
     const key = peer.toString()
     if (this.stopping.signal.aborted || this.ready.has(key) || this.opening.has(key)) return
+    if (this.ready.size + this.opening.size >= this.maxSpares) return
     const connection = this.node.getConnections(peer).find(c => c.status === 'open')
     if (connection === undefined) return
     this.opening.add(key)

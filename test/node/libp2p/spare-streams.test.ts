@@ -119,3 +119,23 @@ test('a ready spare the server reset (its request deadline) is not handed out', 
   t.is(spares.take(peer), undefined)
   t.deepEqual([...await callRpc(client, peer, PROTOCOL, bytes(6), { ...options(), spares })], [6])
 })
+
+test('no more spares are held than maxSpares, over all peers', async t => {
+  const { spares, client, peer } = await pair(t, { maxSpares: 1 })
+  const other = await startNode(t)
+  const otherServer = new StreamRpcServer(other, { protocol: PROTOCOL, handler: async request => request })
+  await otherServer.start()
+  t.teardown(async () => { await otherServer.stop() })
+  await client.dial(multiaddr(addressOf(other)))
+  const first = ready(spares)
+  spares.refill(peer)
+  await first
+  spares.refill(other.peerId)
+  t.is(spares.held(other.peerId), 0)
+  const taken = spares.take(peer)
+  t.truthy(taken)
+  taken?.abort(new Error('not used by this test'))
+  const next = ready(spares)
+  spares.refill(other.peerId) // the taken one no longer counts
+  t.is((await next).peer, other.peerId.toString())
+})
