@@ -111,7 +111,7 @@ test('a taken spare found reset before its reply: the call asks again on a new s
 })
 
 test('a ready spare the server reset (its request deadline) is not handed out', async t => {
-  const { spares, peer, client } = await pair(t, { idleMs: 10_000 }, { requestTimeoutMs: 200 })
+  const { spares, peer, client } = await pair(t, { idleMs: 10_000 }, { requestTimeoutMs: 1000 })
   const first = ready(spares)
   spares.refill(peer)
   await first
