@@ -23,13 +23,16 @@ export interface ChunkedGcOptions {
  */
 export async function evictInChunks (blobs: BlobFiles, targetBytes: number, options: ChunkedGcOptions): Promise<GcResult> {
   const total: GcResult = { evicted: 0, freedBytes: 0 }
+  const chunkEntries = options.chunkEntries ?? GC_CHUNK_ENTRIES
   for (;;) {
     if (options.signal.aborted) throw new GcInterruptedError(total, options.signal.reason)
-    const { evicted, done } = blobs.evict(targetBytes, options.chunkEntries ?? GC_CHUNK_ENTRIES)
+    const { evicted, done } = blobs.evict(targetBytes, chunkEntries)
     if (evicted === 0) return total
     options.onEvicted(evicted)
     const chunk = await done
     total.evicted += chunk.evicted
     total.freedBytes += chunk.freedBytes
+    // a chunk short of its limit reached the target (or met only pinned entries): the gc is done, aborted or not
+    if (evicted < chunkEntries) return total
   }
 }

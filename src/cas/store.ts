@@ -247,7 +247,9 @@ export class ContentStore implements BlobStore {
     this.checkOpen()
     const targetBytes = options.targetBytes ?? this.catalog.evictionTarget(this.maxBytes)
     const onEvicted = (entries: number): void => { this.counters.evictions += entries }
-    return await this.work.track(evictInChunks(this.blobs, targetBytes, { signal: this.work.signal(options.signal), onEvicted }))
+    const signal = this.work.signal(options.signal)
+    // tracked before its first chunk starts: a close() from a listener told of that chunk's entries waits for it
+    return await this.work.track(Promise.resolve().then(async () => await evictInChunks(this.blobs, targetBytes, { signal, onEvicted })))
   }
 
   /** Hashes every blob; quarantines those that do not match (and drops their entries). */
